@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * jbd2 internals shared by journal.c (open, superblock, scan), recovery.c
+ * (revoke and replay passes as a plan) and core/overlay.c.
+ */
+#ifndef FSIMG_JBD2_JBD2_H
+#define FSIMG_JBD2_JBD2_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fsimg/fsimg.h"
+#include "fsimg/journal.h"
+#include "jbd2/format.h"
+
+#define JBD2_HIDDEN __attribute__((visibility("hidden")))
+
+/* One run of the journal: journal blocks [jblk, jblk + len) at [pblk, pblk + len). */
+struct jbd2_run {
+	uint32_t jblk;
+	uint32_t len;
+	uint64_t pblk;
+};
+
+/* A scanned transaction: struct fsimg_jtrans plus where its blocks/revokes are. */
+struct jbd2_trans {
+	struct fsimg_jtrans t;
+	size_t first_tag, first_revoke; /* indexes into the journal's arrays */
+};
+
+struct fsimg_journal {
+	fsimg_io *io;                /* where journal blocks are read (fs io or external io) */
+	fsimg_fs *fs;                /* NULL in unit tests */
+	uint32_t bs;
+	uint64_t fs_blocks;          /* bound on fs blocks a tag may name; 0: none */
+	struct jbd2_run *runs;       /* sorted by jblk, no overlaps */
+	size_t nruns;
+	uint64_t sb_pblk;            /* block (in io) holding journal block 0 / the superblock */
+	uint64_t sb_off;             /* byte offset of the journal superblock in io */
+	struct fsimg_journal_super sb;
+	uint8_t raw_sb[JBD2_SUPER_SIZE];
+	uint32_t csum_seed;          /* crc32c(~0, s_uuid) */
+
+	/* scan results */
+	bool scanned;
+	struct fsimg_journal_scan_info info;
+	struct jbd2_trans *trans;
+	size_t ntrans, trans_cap;
+	struct fsimg_jblock *tags;
+	size_t ntags, tags_cap;
+	struct fsimg_jrevoke *revokes;
+	size_t nrevokes, revokes_cap;
+	struct fsimg_fc_tag *fc;
+	size_t nfc, fc_cap;
+
+	uint8_t *buf, *buf2;         /* two block buffers */
+	char errmsg[256];
+};
+
+JBD2_HIDDEN int jbd2_error(struct fsimg_journal *j, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Opens a journal from a ready journal-block -> io-block table (unit tests,
+ * and the two public openers). total_len is the journal's readable length in
+ * blocks; fs_blocks bounds the fs blocks tags may name (0: no bound).
+ * The runs are copied. On failure errbuf gets the reason.
+ */
+JBD2_HIDDEN int jbd2_journal_open_runs(struct fsimg_journal **out, fsimg_io *io, uint32_t bs,
+				       const struct jbd2_run *runs, size_t nruns,
+				       uint64_t total_len, uint64_t fs_blocks, bool external,
+				       char *errbuf, size_t errlen);
+
+/* Reads journal block jblk into buf (bs bytes); bounded by total_len and the table. */
+JBD2_HIDDEN int jbd2_read(struct fsimg_journal *j, uint32_t jblk, void *buf);
+/* The io block of journal block jblk, or a negative error. */
+JBD2_HIDDEN int jbd2_bmap(const struct fsimg_journal *j, uint32_t jblk, uint64_t *pblk);
+
+/* A recomputed journal superblock checksum (raw must be JBD2_SUPER_SIZE bytes). */
+JBD2_HIDDEN uint32_t jbd2_super_csum(const uint8_t *raw);
+
+/* tid comparisons by signed 32-bit difference (kernel tid_gt / tid_geq). */
+static inline bool jbd2_tid_gt(uint32_t x, uint32_t y)
+{
+	return (int32_t)(x - y) > 0;
+}
+static inline bool jbd2_tid_geq(uint32_t x, uint32_t y)
+{
+	return (int32_t)(x - y) >= 0;
+}
+
+/* overlay.c needs to patch these when presenting the post-recovery state. */
+struct fsimg_plan {
+	struct fsimg_journal *j;
+	struct fsimg_plan_entry *e;  /* sorted by fs_block, unique */
+	size_t n;
+	struct fsimg_plan_stats stats;
+};
+
+#endif /* FSIMG_JBD2_JBD2_H */

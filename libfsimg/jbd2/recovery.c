@@ -1,2 +1,287 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Recovery planned as data: the revoke and replay passes of kernel
+ * fs/jbd2/recovery.c run over the scan's records (journal.c) and produce a
+ * plan, an array of (fs block -> journal block, sequence, escaped) sorted by
+ * fs block, one entry per block: the copy the kernel's replay pass would
+ * leave on disk last. Memory is bounded by the plan; no block is copied.
+ *
+ * Where the kernel (Linux 6.x) and e2fsprogs 1.47 (e2fsck/recovery.c,
+ * revoke.c, journal.c) differ, fsimg follows the kernel on purpose:
+ *
+ *  - Wrap point: the log wraps at the end of the main area, s_maxlen less
+ *    the fast-commit blocks (kernel j_last). e2fsprogs wraps at the end of
+ *    the fast-commit area (j_fc_last).
+ *  - Log offsets past the journal's length (s_maxlen) are an error, as in
+ *    the kernel's jread(); e2fsprogs reads whatever the inode maps there.
+ *  - A commit block whose full-block checksum fails but whose 64-byte header
+ *    checksum (rest as zeros) matches is accepted ("incomplete commit
+ *    block", kernel jbd2_commit_block_csum_verify_partial); e2fsprogs 1.47
+ *    rejects it.
+ *  - Anything that makes the kernel fail recovery in PASS_SCAN (a bad
+ *    descriptor/revoke checksum in a transaction whose commit time does not
+ *    go backwards, r_count past the block, a bad journal superblock
+ *    checksum, an unreadable log block) gives an empty plan with
+ *    kernel_error set: the kernel replays nothing, and e2fsck likewise
+ *    replays nothing before it clears needs_recovery.
+ *  - Blocks are checked against revokes before their data checksum, as
+ *    both do; a revoked copy counts as revoked, never as a checksum skip.
+ *  - A tag naming a block outside the filesystem is not planned
+ *    (out_of_range): the kernel's write would fail there, e2fsck's too.
+ *
+ * The journal superblock after recovery is what e2fsck writes
+ * (recover_ext3_journal + e2fsck_journal_release): s_start = 0 and
+ * s_sequence = end_transaction + 1 (the kernel's ++info.end_transaction),
+ * where end_transaction is the first transaction not replayed; unchanged
+ * s_sequence when recovery failed. A failed commit (j_failed_commit) makes
+ * e2fsck set s_errno, then e2fsck_check_ext3_journal moves it to the
+ * filesystem's ERROR_FS state and zeroes s_errno again.
+ */
 #include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cursor.h"
+#include "jbd2/jbd2.h"
+
+struct revoke_ent {
+	uint64_t blk;
+	uint32_t seq;
+};
+
+static int cmp_revoke(const void *a, const void *b)
+{
+	const struct revoke_ent *x = a, *y = b;
+	return x->blk < y->blk ? -1 : x->blk > y->blk;
+}
+
+struct cand {
+	struct fsimg_plan_entry e;
+	size_t order;
+};
+
+static int cmp_cand(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	if (x->e.fs_block != y->e.fs_block)
+		return x->e.fs_block < y->e.fs_block ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* The newest revoking sequence of blk, or false when no replayed transaction revoked it. */
+static bool revoke_find(const struct revoke_ent *r, size_t n, uint64_t blk, uint32_t *seq)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r[mid].blk < blk)
+			lo = mid + 1;
+		else if (r[mid].blk > blk)
+			hi = mid;
+		else {
+			*seq = r[mid].seq;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Is transaction t inside the replay (kernel: stop at tid_geq(next, end_transaction))? */
+static bool replayed(const struct fsimg_journal *j, const struct jbd2_trans *t)
+{
+	return t->t.state == FSIMG_JTRANS_COMMITTED &&
+	       !jbd2_tid_geq(t->t.sequence, j->info.end_sequence);
+}
+
+static int build(struct fsimg_plan *p, unsigned flags)
+{
+	struct fsimg_journal *j = p->j;
+	struct revoke_ent *rev = NULL;
+	struct cand *cand = NULL;
+	size_t nrev = 0, ncand = 0, n;
+	int err = FSIMG_ENOMEM;
+
+	/* Pass REVOKE: per block, the newest transaction that revoked it. */
+	rev = malloc((j->nrevokes ? j->nrevokes : 1) * sizeof(*rev));
+	cand = malloc((j->ntags ? j->ntags : 1) * sizeof(*cand));
+	if (!rev || !cand)
+		goto out;
+	for (size_t i = 0; i < j->ntrans; i++) {
+		const struct jbd2_trans *t = &j->trans[i];
+		if (!replayed(j, t))
+			continue;
+		p->stats.transactions++;
+		p->stats.revoke_records += t->t.nrevokes;
+		for (size_t k = 0; k < t->t.nrevokes; k++) {
+			rev[nrev].blk = j->revokes[t->first_revoke + k].fs_block;
+			rev[nrev].seq = t->t.sequence;
+			nrev++;
+		}
+	}
+	qsort(rev, nrev, sizeof(*rev), cmp_revoke);
+	n = 0;
+	for (size_t i = 0; i < nrev; i++) {
+		if (n && rev[n - 1].blk == rev[i].blk) {
+			if (jbd2_tid_gt(rev[i].seq, rev[n - 1].seq))
+				rev[n - 1].seq = rev[i].seq;
+			continue;
+		}
+		rev[n++] = rev[i];
+	}
+	nrev = n;
+
+	/* Pass REPLAY: in log order, the last copy written wins. */
+	for (size_t i = 0; i < j->ntrans; i++) {
+		const struct jbd2_trans *t = &j->trans[i];
+		if (!replayed(j, t))
+			continue;
+		for (size_t k = 0; k < t->t.nblocks; k++) {
+			const struct fsimg_jblock *b = &j->tags[t->first_tag + k];
+			uint32_t rseq;
+
+			if (revoke_find(rev, nrev, b->fs_block, &rseq) && !jbd2_tid_gt(t->t.sequence, rseq)) {
+				p->stats.revoked++;
+				continue;
+			}
+			if (b->csum == FSIMG_CSUM_BAD && !(flags & FSIMG_PLAN_IGNORE_CSUM)) {
+				p->stats.csum_skipped++;
+				continue;
+			}
+			if (j->fs_blocks && b->fs_block >= j->fs_blocks) {
+				p->stats.out_of_range++;
+				continue;
+			}
+			p->stats.replays++;
+			cand[ncand].e.fs_block = b->fs_block;
+			cand[ncand].e.journal_block = b->journal_block;
+			cand[ncand].e.sequence = t->t.sequence;
+			cand[ncand].e.escaped = b->escaped;
+			cand[ncand].order = ncand;
+			ncand++;
+		}
+	}
+	qsort(cand, ncand, sizeof(*cand), cmp_cand);
+	p->e = malloc((ncand ? ncand : 1) * sizeof(*p->e));
+	if (!p->e)
+		goto out;
+	for (size_t i = 0; i < ncand; i++) {
+		if (i + 1 < ncand && cand[i + 1].e.fs_block == cand[i].e.fs_block)
+			continue;
+		p->e[p->n++] = cand[i].e;
+	}
+	p->stats.blocks = p->n;
+	err = 0;
+out:
+	free(rev);
+	free(cand);
+	return err;
+}
+
+int fsimg_plan_create(fsimg_plan **out, fsimg_journal *j, unsigned flags)
+{
+	struct fsimg_plan *p;
+	int err;
+
+	if (!out || !j)
+		return FSIMG_EINVAL;
+	*out = NULL;
+	err = fsimg_journal_scan(j);
+	if (err < 0)
+		return err;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return FSIMG_ENOMEM;
+	p->j = j;
+	p->stats.fc_blocks = j->info.fc_blocks;
+	p->stats.kernel_error = j->info.kernel_error;
+	p->stats.new_start = 0;
+	p->stats.new_errno = j->sb.errno_;
+	p->stats.new_sequence = j->sb.sequence;
+	if (j->sb.start && !j->info.kernel_error) {
+		err = build(p, flags);
+		if (err < 0) {
+			fsimg_plan_free(p);
+			return err;
+		}
+		p->stats.new_sequence = j->info.end_sequence + 1;
+	}
+	if (j->info.has_failed_commit)
+		p->stats.new_errno = -22; /* -EINVAL, as e2fsck stores it */
+	p->stats.recovery_error = p->stats.kernel_error != 0 || p->stats.csum_skipped != 0 ||
+				  j->info.has_failed_commit;
+	*out = p;
+	return 0;
+}
+
+void fsimg_plan_free(fsimg_plan *plan)
+{
+	if (!plan)
+		return;
+	free(plan->e);
+	free(plan);
+}
+
+int fsimg_plan_stats(struct fsimg_plan_stats *out, const fsimg_plan *plan)
+{
+	if (!out || !plan)
+		return FSIMG_EINVAL;
+	*out = plan->stats;
+	return 0;
+}
+
+size_t fsimg_plan_count(const fsimg_plan *plan)
+{
+	return plan ? plan->n : 0;
+}
+
+int fsimg_plan_entry(struct fsimg_plan_entry *out, const fsimg_plan *plan, size_t i)
+{
+	if (!out || !plan || i >= plan->n)
+		return FSIMG_EINVAL;
+	*out = plan->e[i];
+	return 0;
+}
+
+int fsimg_plan_lookup(struct fsimg_plan_entry *out, const fsimg_plan *plan, fsimg_pblk_t blk)
+{
+	size_t lo = 0, hi;
+
+	if (!plan)
+		return FSIMG_EINVAL;
+	hi = plan->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (plan->e[mid].fs_block < blk)
+			lo = mid + 1;
+		else if (plan->e[mid].fs_block > blk)
+			hi = mid;
+		else {
+			if (out)
+				*out = plan->e[mid];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int fsimg_plan_read_entry(void *buf, size_t buflen, const fsimg_plan *plan, size_t i)
+{
+	int err;
+
+	if (!buf || !plan || i >= plan->n || buflen < plan->j->bs)
+		return FSIMG_EINVAL;
+	err = jbd2_read(plan->j, plan->e[i].journal_block, buf);
+	if (err < 0)
+		return err;
+	/* ESCAPE: the block began with the jbd2 magic, which the log copy could not hold. */
+	if (plan->e[i].escaped)
+		put_be32(buf, JBD2_MAGIC_NUMBER);
+	return 0;
+}
+
+fsimg_journal *fsimg_plan_journal(const fsimg_plan *plan)
+{
+	return plan ? plan->j : NULL;
+}
