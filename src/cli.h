@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The one place every subcommand shares: option parsing (with the options
+ * common to all commands), opening an image, resolving FILE arguments, exit
+ * codes, name escaping, and the small streaming JSON writer.
+ *
+ * Adding an option to every command (-j/--journal, --no-replay) means adding
+ * a row to common_opts[] in cli.c, a field to struct cli_common, and using it
+ * in cli_open(); no subcommand changes.
+ */
+#ifndef FSIMG_CLI_H
+#define FSIMG_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fsimg/fsimg.h"
+
+/* Exit status, after fsck(8). */
+enum {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_ERROR = 8,   /* operational error */
+	CLI_EXIT_USAGE = 16   /* usage or syntax error */
+};
+
+/* Which common options a command accepts beyond -h and -v. */
+#define CLI_WANT_JSON 0x1u
+
+struct cli_common {
+	int verbose;
+	bool json;
+	/* Later: const char *journal; bool no_replay; */
+};
+
+/*
+ * One option of a command. id is the short option character, or a value
+ * >= CLI_OPT_LONG for long-only options. The same table drives getopt_long
+ * and the --help text, so the help cannot drift from the code.
+ */
+#define CLI_OPT_LONG 0x100
+
+struct cli_opt {
+	int id;
+	const char *long_name;   /* NULL: short only */
+	const char *arg_name;    /* NULL: takes no argument */
+	const char *help;
+};
+
+struct cli_cmd {
+	const char *name;        /* "ls" */
+	const char *synopsis;    /* "[-l] [-R] [-a] [--json] IMAGE [FILE]" */
+	const char *summary;     /* one line for the global usage */
+	const struct cli_opt *opts; /* terminated by a zero row; may be NULL */
+	unsigned want;           /* CLI_WANT_* */
+	int min_args, max_args;  /* positional arguments, IMAGE included; max -1: any */
+};
+
+/* Called for each command-specific option; return 0, or an exit status. */
+typedef int (*cli_opt_fn)(void *ctx, int id, const char *arg);
+
+/*
+ * Parses argv (argv[0] is the command name). Returns -1 to go on, with
+ * *first set to the index of the first positional argument, or an exit
+ * status to return at once (0 after --help, CLI_EXIT_USAGE on a bad option).
+ */
+int cli_parse(struct cli_common *c, const struct cli_cmd *cmd, int argc, char **argv,
+	      cli_opt_fn fn, void *ctx, int *first);
+void cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* An open image, with its notice counting. */
+struct cli_image {
+	const char *path;
+	const struct cli_common *common;
+	fsimg_io *io;
+	fsimg_fs *fs;
+	const struct fsimg_super *sb;
+	uint64_t other_notices;  /* non-checksum notices seen */
+	bool write_failed;       /* set by cli_finish_output */
+};
+
+/* Opens IMAGE; on failure prints one line and returns CLI_EXIT_ERROR. */
+int cli_open(struct cli_image *img, const struct cli_common *c, const char *path);
+/*
+ * Flushes stdout, prints the checksum summary, closes the image and folds
+ * output errors into the exit status.
+ */
+int cli_close(struct cli_image *img, int status);
+
+/* "fsimg: IMAGE: message" on stderr. */
+void cli_error(const struct cli_image *img, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "fsimg: IMAGE: FILE: message"; FILE is escaped. */
+void cli_file_error(const struct cli_image *img, const char *file, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* strerror in the lowercase style of our other messages. */
+const char *cli_strerror(int errnum);
+/* The message for a library error: the handle's detail when it has one. */
+const char *cli_errmsg(const struct cli_image *img, int err);
+
+/* Resolves FILE ("/a/b", "a/b" or "#N") and reads its inode; prints on failure. */
+int cli_lookup(const struct cli_image *img, const char *file, struct fsimg_inode *inode);
+
+/* True once stdout has failed (a closed pipe, a full disk): stop walking. */
+bool cli_output_failed(void);
+/* Gives stdout a large buffer; call before the first output. */
+void cli_stdout_init(void);
+
+/*
+ * A visited set of inode numbers, bounded by inodes_count, which is checked
+ * against the image size before anything is allocated.
+ */
+struct cli_bitmap {
+	uint64_t *bits;
+	uint32_t nbits;
+};
+int cli_bitmap_init(struct cli_bitmap *bm, const struct cli_image *img);
+/* Sets the bit; returns true when it was already set (or ino is out of range). */
+bool cli_bitmap_test_set(struct cli_bitmap *bm, fsimg_ino_t ino);
+bool cli_bitmap_test(const struct cli_bitmap *bm, fsimg_ino_t ino);
+void cli_bitmap_free(struct cli_bitmap *bm);
+
+/* A growable path buffer: "/a/b", no silent truncation. */
+struct cli_path {
+	char *buf;
+	size_t len, cap;
+};
+int cli_path_push(struct cli_path *p, const char *name, size_t len, size_t *saved);
+void cli_path_pop(struct cli_path *p, size_t saved);
+/* Replaces the whole path with s. */
+int cli_path_set(struct cli_path *p, const char *s, size_t len);
+void cli_path_free(struct cli_path *p);
+
+/* Bound on directory depth for recursive walks. */
+#define CLI_MAX_DEPTH 4096
+
+/* File types and modes. */
+const char *cli_type_name(uint16_t mode);       /* "file", "dir", ... "unknown" */
+void cli_mode_string(char out[11], uint16_t mode); /* "drwxr-xr-x" */
+/* Maps a directory entry file_type (1..7) to S_IF* bits, 0 when unknown. */
+uint16_t cli_ftype_to_mode(uint8_t ftype);
+
+/* Output helpers (stdout is the only stream written in bulk). */
+void cli_put_u64(FILE *f, uint64_t v);
+/* Writes name for a text line: \xNN for bytes < 0x20, 0x7f, invalid UTF-8; "\\" for '\'. */
+void cli_put_text(FILE *f, const char *s, size_t len);
+/* Writes s as a JSON string with quotes; invalid UTF-8 bytes become \u00NN. */
+void cli_put_json_str(FILE *f, const char *s, size_t len);
+
+/*
+ * A streaming JSON writer: keys and values go straight to the stream, so a
+ * large dump never builds a tree in memory.
+ */
+struct jw {
+	FILE *f;
+	int depth;
+	uint64_t need_comma; /* bit per depth */
+};
+void jw_init(struct jw *w, FILE *f);
+void jw_obj_begin(struct jw *w, const char *key);
+void jw_obj_end(struct jw *w);
+void jw_arr_begin(struct jw *w, const char *key);
+void jw_arr_end(struct jw *w);
+void jw_str(struct jw *w, const char *key, const char *s);
+void jw_strn(struct jw *w, const char *key, const char *s, size_t len);
+void jw_u64(struct jw *w, const char *key, uint64_t v);
+void jw_i64(struct jw *w, const char *key, int64_t v);
+void jw_bool(struct jw *w, const char *key, bool v);
+void jw_null(struct jw *w, const char *key);
+/* Ends one JSON Lines record (stdout's buffer is flushed as it fills). */
+void jw_record_end(struct jw *w);
+
+#endif /* FSIMG_CLI_H */

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The subcommands main() dispatches to; each is in src/cmd_NAME.c. */
+#ifndef FSIMG_CMDS_H
+#define FSIMG_CMDS_H
+
+int cmd_info(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
+int cmd_extents(int argc, char **argv);
+
+#endif /* FSIMG_CMDS_H */
