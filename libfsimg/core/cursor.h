@@ -61,6 +61,10 @@ static inline uint32_t cur_le32(struct cur *c, size_t off)
 
 static inline uint64_t cur_le64(struct cur *c, size_t off)
 {
+	if (!cur_ok(c, off, 8)) {
+		c->err = 1;
+		return 0;
+	}
 	return (uint64_t)cur_le32(c, off) | ((uint64_t)cur_le32(c, off + 4) << 32);
 }
 
@@ -80,6 +84,10 @@ static inline uint32_t cur_be32(struct cur *c, size_t off)
 
 static inline uint64_t cur_be64(struct cur *c, size_t off)
 {
+	if (!cur_ok(c, off, 8)) {
+		c->err = 1;
+		return 0;
+	}
 	return ((uint64_t)cur_be32(c, off) << 32) | (uint64_t)cur_be32(c, off + 4);
 }
 

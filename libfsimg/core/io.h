@@ -10,4 +10,7 @@ struct fsimg_io {
 	void *priv;
 };
 
+/* The source's file descriptor (for libblkid), or -1 (memory, overlay). */
+int fsimg_io_fd(const fsimg_io *io);
+
 #endif

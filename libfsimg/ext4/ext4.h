@@ -83,15 +83,23 @@ FSIMG_HIDDEN void *fs_block_alloc(const struct fsimg_fs *fs);
 
 /* Checksums (core/crc.c) and the metadata_csum form: crc32c(seed, ...). */
 FSIMG_HIDDEN uint32_t ext4_csum(const struct fsimg_fs *fs, uint32_t seed, const void *buf, size_t len);
+/* Both crc32c paths by name (tests, benchmarks); crc32c_hw falls back to soft. */
+FSIMG_HIDDEN uint32_t crc32c_soft(uint32_t crc, const void *buf, size_t len);
+FSIMG_HIDDEN uint32_t crc32c_hw(uint32_t crc, const void *buf, size_t len);
+FSIMG_HIDDEN bool crc32c_hw_available(void);
 
 /* super.c */
 FSIMG_HIDDEN int ext4_super_from_disk(struct fsimg_super *sb, const uint8_t *raw, size_t len,
 				      char *why, size_t whylen);
 FSIMG_HIDDEN bool ext4_group_has_super(const struct fsimg_super *sb, fsimg_group_t g);
 FSIMG_HIDDEN uint32_t ext4_super_csum(const uint8_t *raw);
+/* "ext2", "ext3" or "ext4" from the feature words, by libblkid's rule. */
+FSIMG_HIDDEN const char *ext4_type_name(uint32_t compat, uint32_t incompat, uint32_t ro_compat);
 
 /* group.c */
 FSIMG_HIDDEN int ext4_gdt_load(struct fsimg_fs *fs);
+/* Group g's inode table block (unchecked against the filesystem's range). */
+FSIMG_HIDDEN int ext4_group_inode_table(struct fsimg_fs *fs, fsimg_group_t g, fsimg_pblk_t *blk);
 /* The group holding inode ino and its index in that group. */
 static inline fsimg_group_t ext4_ino_group(const struct fsimg_fs *fs, fsimg_ino_t ino)
 {
@@ -119,7 +127,80 @@ struct ext4_node_info {
 FSIMG_HIDDEN int ext4_ext_node_check(struct fsimg_fs *fs, const uint8_t *node, size_t len,
 				     int want_depth, struct ext4_node_info *info, const char **why);
 
+/*
+ * Producers behind the mapping iterator (map.c is their only caller). Each
+ * yields MAPPED/UNWRITTEN data runs in logical order, and (want_meta) the
+ * tree's own blocks as META runs just before the first data run they cover;
+ * flags are left 0 for map.c to fill. next: 1 and a run, 0 at the end, <0.
+ */
+struct ext4_ext_walk;
+FSIMG_HIDDEN int ext4_ext_walk_open(struct ext4_ext_walk **out, struct fsimg_fs *fs,
+				    const struct fsimg_inode *inode);
+FSIMG_HIDDEN int ext4_ext_walk_next(struct ext4_ext_walk *w, struct fsimg_run *run);
+FSIMG_HIDDEN void ext4_ext_walk_close(struct ext4_ext_walk *w);
+
+struct ext4_bmap_walk;
+FSIMG_HIDDEN int ext4_bmap_walk_open(struct ext4_bmap_walk **out, struct fsimg_fs *fs,
+				     const struct fsimg_inode *inode);
+FSIMG_HIDDEN int ext4_bmap_walk_next(struct ext4_bmap_walk *w, struct fsimg_run *run);
+FSIMG_HIDDEN void ext4_bmap_walk_close(struct ext4_bmap_walk *w);
+
+/* map.c: a fast symlink keeps its target in i_block (the kernel's rule). */
+FSIMG_HIDDEN bool ext4_is_fast_symlink(const struct fsimg_fs *fs, const struct fsimg_inode *inode);
+
 /* inline.c: size of the inline data (i_block part + system.data) and a copy of it. */
 FSIMG_HIDDEN int ext4_inline_get(struct fsimg_fs *fs, fsimg_ino_t ino, uint8_t **data, size_t *len);
+
+/* dir.c: one directory entry as parsed, host order; name points into the buffer. */
+struct ext4_dirent {
+	uint32_t inode;
+	uint32_t rec_len;            /* decoded (64 KiB blocks) */
+	uint16_t name_len;           /* 16 bits without the filetype feature */
+	uint8_t file_type;           /* 0 without the filetype feature */
+	const uint8_t *name;
+};
+/*
+ * Checks the entry at off of a directory block (or inline region) of len
+ * bytes by the kernel's ext4_check_dir_entry rules and fills *de: 0, or
+ * FSIMG_ECORRUPT with the rule broken in why.
+ */
+FSIMG_HIDDEN int ext4_dirent_parse(const struct fsimg_fs *fs, const uint8_t *buf, size_t len,
+				   size_t off, struct ext4_dirent *de, char *why, size_t whylen);
+/* Does a block of bs bytes end with the 12-byte dirent tail? */
+FSIMG_HIDDEN bool ext4_dirent_tail_present(const uint8_t *blk, size_t bs);
+/* The leaf checksum against the tail: 1 good, 0 bad, -1 no tail. */
+FSIMG_HIDDEN int ext4_dirblock_csum_verify(const struct fsimg_fs *fs, uint32_t seed,
+					   const uint8_t *blk, size_t bs);
+/*
+ * A leaf block of dir: where its entries end (before the tail under
+ * metadata_csum); a bad or missing tail checksum is noticed, and false.
+ */
+FSIMG_HIDDEN bool ext4_dirblock_leaf_end(struct fsimg_fs *fs, const struct fsimg_inode *dir,
+					 fsimg_lblk_t lblk, const uint8_t *blk, size_t *end);
+/* fsimg_dir_open for an inode already read. */
+FSIMG_HIDDEN int ext4_dir_open_inode(struct fsimg_dir **out, struct fsimg_fs *fs,
+				     const struct fsimg_inode *inode);
+
+/* htree.c: the dx root's info and a dx node's count/limit, as parsed. */
+struct ext4_dx_info {
+	uint8_t hash_version;        /* as stored: 0..2, 6 */
+	uint8_t indirect_levels;
+};
+struct ext4_dx_node {
+	uint32_t count_offset;       /* 32 in the root, 8 in a node */
+	uint16_t limit, count;
+};
+/* Parse a dx root / dx node block: 0, or FSIMG_ECORRUPT with the reason in why. */
+FSIMG_HIDDEN int ext4_dx_root_parse(const struct fsimg_fs *fs, const uint8_t *blk, size_t bs,
+				    struct ext4_dx_info *info, struct ext4_dx_node *node,
+				    char *why, size_t whylen);
+FSIMG_HIDDEN int ext4_dx_node_parse(const struct fsimg_fs *fs, const uint8_t *blk, size_t bs,
+				    struct ext4_dx_node *node, char *why, size_t whylen);
+/* Entry i (0 .. count-1) of a parsed dx block; entry 0 has no hash (0). */
+FSIMG_HIDDEN void ext4_dx_entry(const uint8_t *blk, size_t bs, const struct ext4_dx_node *node,
+				unsigned i, uint32_t *hash, uint32_t *block);
+/* The dx tail checksum (ext4_dx_csum): 1 good, 0 bad, -1 no room for the tail. */
+FSIMG_HIDDEN int ext4_dx_csum_verify(const struct fsimg_fs *fs, uint32_t seed, const uint8_t *blk,
+				     size_t bs, const struct ext4_dx_node *node);
 
 #endif /* FSIMG_EXT4_EXT4_H */
