@@ -1,0 +1,91 @@
+#!/bin/sh
+# Bad images and bad arguments: exit 8 (operational) with exactly one line on
+# stderr, or 16 (usage) with a message; no crash (a sanitizer report or a
+# signal fails the status or line count); other filesystems named as unsupported.
+. "$top_srcdir/tests/lib/tap.sh"
+LC_ALL=C; export LC_ALL
+command -v mke2fs >/dev/null 2>&1 || skip_all "mke2fs not installed"
+tmp=$(mktemp_dir) || exit 99
+trap 'rm -rf "$tmp"' EXIT
+
+# expect STATUS STDERR_PATTERN DESCRIPTION -- fsimg args...
+expect() {
+	_want=$1 _pat=$2 _d=$3; shift 4
+	"$FSIMG" "$@" > "$tmp/out" 2> "$tmp/err"
+	_st=$?
+	_n=$(wc -l < "$tmp/err")
+	_bad=
+	[ $_st -eq "$_want" ] || _bad="exit status $_st, want $_want"
+	# usage errors may add a synopsis: at least one line; operational errors: one
+	if [ "$_want" -eq 16 ]; then
+		[ "$_n" -ge 1 ] || _bad="$_bad; nothing on stderr"
+	else
+		[ "$_n" -eq 1 ] || _bad="$_bad; $_n lines on stderr, want 1"
+	fi
+	[ -z "$_pat" ] || grep -q -- "$_pat" "$tmp/err" || _bad="$_bad; stderr does not match /$_pat/"
+	[ -z "$_bad" ]
+	ok $? "$_d"
+	if [ -n "$_bad" ]; then
+		diag "$_bad (fsimg $*)"
+		head -5 "$tmp/err" | sed 's/^/#   stderr: /'
+	fi
+}
+
+truncate -s 16M "$tmp/good.img"
+mkdir "$tmp/src"; printf 'hello\n' > "$tmp/src/file"; mkdir "$tmp/src/dir"
+mke2fs -F -q -t ext4 -b 4096 -N 2048 -d "$tmp/src" "$tmp/good.img"
+good=$tmp/good.img
+
+# Truncated copies: the first 100 KiB; and cut in the middle of the inode table.
+head -c 102400 "$good" > "$tmp/trunc100k.img"
+itab=$(dumpe2fs "$good" 2>/dev/null | awk '/Inode table at/ { split($4, a, "-"); print a[1]; exit }')
+head -c $(( (itab + 2) * 4096 )) "$good" > "$tmp/trunc_itab.img"
+truncate -s 1M "$tmp/zero.img"
+awk 'BEGIN { srand(1); for (i = 0; i < 1048576; i++) printf "%c", int(rand() * 256) }' > "$tmp/random.img"
+: > "$tmp/empty.img"
+
+for cmd in info "ls -R" "cat" "extents --all"; do
+	case $cmd in cat) a=/file ;; *) a= ;; esac
+	# shellcheck disable=SC2086
+	for bad in trunc100k trunc_itab zero random empty; do
+		expect 8 "^fsimg: $tmp/$bad.img: " "$cmd: $bad image -> 8, one line" -- $cmd "$tmp/$bad.img" $a
+	done
+done
+expect 8 "no filesystem found" "zero-filled image: no filesystem found" -- info "$tmp/zero.img"
+expect 8 "no filesystem found" "random bytes: no filesystem found" -- info "$tmp/random.img"
+expect 8 "^fsimg: $tmp: " "a directory as IMAGE -> 8" -- info "$tmp"
+expect 8 "^fsimg: $tmp/missing.img: " "a missing IMAGE -> 8" -- info "$tmp/missing.img"
+expect 8 "^fsimg: $good: /nope: " "cat of a missing path -> 8" -- cat "$good" /nope
+expect 8 "^fsimg: $good: /file/x: " "cat of a path through a file -> 8" -- cat "$good" /file/x
+expect 8 "^fsimg: $good: /nope: " "ls of a missing path -> 8" -- ls "$good" /nope
+expect 8 "^fsimg: $good: " "extents of a missing path -> 8" -- extents "$good" /nope
+expect 8 "^fsimg: $good: /dir: " "cat of a directory -> 8" -- cat "$good" /dir
+expect 8 "^fsimg: $good: " "cat of an unused inode number -> 8" -- cat "$good" "#2000"
+expect 8 "^fsimg: $good: " "cat of inode 0 -> 8" -- cat "$good" "#0"
+
+# Usage errors
+expect 16 "" "no command -> 16" --
+expect 16 "" "unknown command -> 16" -- frobnicate "$good"
+expect 16 "" "unknown option -> 16" -- info --no-such-option "$good"
+expect 16 "" "missing IMAGE -> 16" -- info
+expect 16 "" "cat without FILE -> 16" -- cat "$good"
+expect 16 "" "too many arguments to info -> 16" -- info "$good" "$good"
+
+# Other filesystems (each only when its mkfs exists)
+other() { # other NAME SIZE_MiB MKFS ARGS...
+	_name=$1 _size=$2; shift 2
+	if ! command -v "$1" >/dev/null 2>&1; then skip "$1 not installed"; return; fi
+	truncate -s "${_size}M" "$tmp/$_name.img"
+	if ! "$@" "$tmp/$_name.img" > "$tmp/mkfs.log" 2>&1; then
+		skip "$1 failed: $(head -1 "$tmp/mkfs.log")"
+	else
+		expect 8 "^fsimg: $tmp/$_name.img: unsupported filesystem: $_name\$" "$_name image: unsupported filesystem: $_name" -- info "$tmp/$_name.img"
+	fi
+	rm -f "$tmp/$_name.img"
+}
+PATH=$PATH:/sbin:/usr/sbin
+other vfat 8 mkfs.vfat
+other xfs 300 mkfs.xfs -q -f
+other btrfs 120 mkfs.btrfs -q -f
+
+done_testing

@@ -1,0 +1,4 @@
+#!/bin/sh
+# ext4_inline image from mke2fs -d: cat, ls, extents, info against the source tree,
+# debugfs and dumpe2fs (tests/lib/variant.sh).
+VARIANT=ext4_inline HTREE=0 . "$top_srcdir/tests/lib/variant.sh"

@@ -1,0 +1,4 @@
+#!/bin/sh
+# ext4_inode1024 image from mke2fs -d: cat, ls, extents, info against the source tree,
+# debugfs and dumpe2fs (tests/lib/variant.sh).
+VARIANT=ext4_inode1024 HTREE=0 . "$top_srcdir/tests/lib/variant.sh"
