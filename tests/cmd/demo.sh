@@ -27,7 +27,7 @@ grep -q '^Needs recovery: *yes$' "$tmp/info"
 ok $? "fsimg info: Needs recovery: yes"
 grep -q '^Needs recovery' "$tmp/info" || head -5 "$tmp/info" | sed 's/^/#   /'
 
-"$FSIMG" info --json "$img" > "$tmp/info.json" 2>&1 &&
+"$FSIMG" info --json "$img" > "$tmp/info.json" 2> "$tmp/info.err" &&
 	[ "$(jq -r '.needs_recovery' < "$tmp/info.json" 2>&1)" = true ]
 ok $? "fsimg info --json: needs_recovery true"
 

@@ -125,7 +125,7 @@ static uint32_t jb_desc(struct jb *b, uint32_t seq, unsigned n, const uint64_t *
 			memset(q, 0, 4);
 			flags |= JBD2_FLAG_ESCAPE;
 		}
-		if (!(uuid_mask & (1u << i)))
+		if (i >= 32 || !(uuid_mask & (1u << i)))
 			flags |= JBD2_FLAG_SAME_UUID;
 		if (last_tag && i == n - 1)
 			flags |= JBD2_FLAG_LAST_TAG;
