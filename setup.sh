@@ -12,7 +12,7 @@ set -eu
 cd "$(dirname "$0")"
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
-	libblkid-dev libjson-c-dev libncurses-dev libcmocka-dev
+	libblkid-dev libjson-c-dev libncurses-dev libcmocka-dev libmount-dev
 	e2fsprogs mandoc jq xz-utils bzip2 gzip time tmux hyperfine
 	dosfstools xfsprogs btrfs-progs"
 

@@ -20,12 +20,15 @@
 
 enum {
 	OPT_JSON = CLI_OPT_LONG + 0x1000,
+	OPT_NO_REPLAY,
 };
 
 static const struct cli_opt common_opts[] = {
 	{ 'h', "help", NULL, "show this help and exit" },
 	{ 'v', "verbose", NULL, "more detail; list every checksum warning" },
 	{ OPT_JSON, "json", NULL, "JSON output" },
+	{ 'j', "journal", "EXTERNAL_JOURNAL", "the external journal device (or file) of IMAGE" },
+	{ OPT_NO_REPLAY, "no-replay", NULL, "show the on-disk state, not the journal replayed in memory" },
 	{ 0, NULL, NULL, NULL },
 };
 
@@ -33,6 +36,10 @@ static bool common_wanted(const struct cli_cmd *cmd, const struct cli_opt *o)
 {
 	if (o->id == OPT_JSON)
 		return cmd->want & CLI_WANT_JSON;
+	if (o->id == 'j')
+		return !(cmd->want & CLI_NO_JOURNAL_OPTS);
+	if (o->id == OPT_NO_REPLAY)
+		return !(cmd->want & (CLI_RAW | CLI_NO_JOURNAL_OPTS));
 	return true;
 }
 
@@ -124,7 +131,8 @@ int cli_parse(struct cli_common *c, const struct cli_cmd *cmd, int argc, char **
 		return CLI_EXIT_ERROR;
 	}
 	/* '+': stop at the first non-option, as POSIX asks; ':' for our own messages. */
-	so[nso++] = '+';
+	if (!(cmd->want & CLI_PERMUTE))
+		so[nso++] = '+';
 	so[nso++] = ':';
 	for (o = cmd->opts; o && o->id; o++)
 		add_opt(lo, &nlo, so, &nso, o);
@@ -145,6 +153,12 @@ int cli_parse(struct cli_common *c, const struct cli_cmd *cmd, int argc, char **
 			break;
 		case OPT_JSON:
 			c->json = true;
+			break;
+		case 'j':
+			c->journal = optarg;
+			break;
+		case OPT_NO_REPLAY:
+			c->no_replay = true;
 			break;
 		case ':':
 			cli_usage_error(cmd, "option '%s' needs an argument", argv[optind - 1]);
@@ -167,6 +181,8 @@ int cli_parse(struct cli_common *c, const struct cli_cmd *cmd, int argc, char **
 	}
 	free(lo);
 	free(so);
+	if (cmd->want & CLI_RAW)
+		c->no_replay = true;
 	if (status >= 0)
 		return status;
 	npos = argc - optind;
@@ -284,6 +300,40 @@ static void explain_open_failure(struct cli_image *img, int err)
 	cli_error(img, "%s", fsimg_strerror(err));
 }
 
+static void close_all(struct cli_image *img)
+{
+	fsimg_fs_close(img->fs);
+	fsimg_replay_close(img->replay);
+	fsimg_io_close(img->journal_io);
+	fsimg_io_close(img->io);
+	img->fs = NULL;
+	img->replay = NULL;
+	img->journal_io = NULL;
+	img->io = NULL;
+}
+
+/* The one line that says the image is seen as after recovery. */
+static void say_replayed(struct cli_image *img)
+{
+	const struct fsimg_plan_stats *st = &img->replay_stats;
+
+	if (st->kernel_error) {
+		cli_error(img, "warning: the journal is corrupt (%s); nothing replayed, as the kernel would",
+			  fsimg_strerror(st->kernel_error));
+		return;
+	}
+	cli_error(img, "journal replayed in memory: %llu transaction%s, %llu block%s, %llu revoked",
+		  (unsigned long long)st->transactions, st->transactions == 1 ? "" : "s",
+		  (unsigned long long)st->blocks, st->blocks == 1 ? "" : "s",
+		  (unsigned long long)st->revoked);
+	if (st->csum_skipped)
+		cli_error(img, "warning: %llu logged block%s skipped for a bad data checksum",
+			  (unsigned long long)st->csum_skipped, st->csum_skipped == 1 ? "" : "s");
+	if (st->fc_blocks)
+		cli_error(img, "fast-commit area holds %llu block%s that fsimg does not replay yet",
+			  (unsigned long long)st->fc_blocks, st->fc_blocks == 1 ? "" : "s");
+}
+
 int cli_open(struct cli_image *img, const struct cli_common *c, const char *path)
 {
 	char why[256] = "";
@@ -298,11 +348,27 @@ int cli_open(struct cli_image *img, const struct cli_common *c, const char *path
 		explain_open_failure(img, err);
 		return CLI_EXIT_ERROR;
 	}
-	err = fsimg_fs_open(&img->fs, img->io, 0, why, sizeof(why));
+	if (c->journal) {
+		err = fsimg_io_open_file(&img->journal_io, c->journal);
+		if (err < 0) {
+			struct cli_image jimg = *img;
+			jimg.path = c->journal;
+			explain_open_failure(&jimg, err);
+			close_all(img);
+			return CLI_EXIT_ERROR;
+		}
+	}
+	err = fsimg_fs_open_replayed(&img->fs, &img->replay, img->io, img->journal_io,
+				     c->no_replay ? FSIMG_OPEN_NO_REPLAY : 0, why, sizeof(why));
 	if (err < 0) {
-		cli_error(img, "%s", why[0] ? why : fsimg_strerror(err));
-		fsimg_io_close(img->io);
-		img->io = NULL;
+		if (strstr(why, "no internal journal") && !c->journal)
+			cli_error(img, "the image needs recovery and its journal is on an external device: "
+				  "give it with -j EXTERNAL_JOURNAL, or use --no-replay");
+		else
+			cli_error(img, "%s%s", why[0] ? why : fsimg_strerror(err),
+				  strncmp(why, "journal", 7) ? "" :
+				  " (the image needs recovery; --no-replay shows it as it is on disk)");
+		close_all(img);
 		return CLI_EXIT_ERROR;
 	}
 	img->sb = fsimg_fs_super(img->fs);
@@ -322,13 +388,50 @@ int cli_open(struct cli_image *img, const struct cli_common *c, const char *path
 	if (img->sb->blocks_count > UINT64_MAX / img->sb->block_size || have < need) {
 		cli_error(img, "image is truncated: %llu bytes, the filesystem needs %llu",
 			  (unsigned long long)have, (unsigned long long)need);
-		fsimg_fs_close(img->fs);
-		fsimg_io_close(img->io);
-		img->fs = NULL;
-		img->io = NULL;
+		close_all(img);
+		return CLI_EXIT_ERROR;
+	}
+	if (img->replay) {
+		fsimg_plan_stats(&img->replay_stats, fsimg_replay_plan(img->replay));
+		say_replayed(img);
+	}
+	return 0;
+}
+
+int cli_journal_open(fsimg_journal **out, struct cli_image *img)
+{
+	int err;
+
+	*out = NULL;
+	if (!img->journal_io && !img->sb->journal_inum && img->sb->has_journal) {
+		cli_error(img, "the journal is on an external device; give it with -j EXTERNAL_JOURNAL");
+		return CLI_EXIT_ERROR;
+	}
+	err = fsimg_journal_open(out, img->fs, img->journal_io);
+	if (err < 0) {
+		cli_error(img, "%s", cli_errmsg(img, err));
 		return CLI_EXIT_ERROR;
 	}
 	return 0;
+}
+
+void cli_json_replayed(struct jw *w, const struct cli_image *img)
+{
+	const struct fsimg_plan_stats *st = &img->replay_stats;
+
+	if (!img->replay) {
+		jw_null(w, "replayed");
+		return;
+	}
+	jw_obj_begin(w, "replayed");
+	jw_u64(w, "transactions", st->transactions);
+	jw_u64(w, "blocks", st->blocks);
+	jw_u64(w, "revoked", st->revoked);
+	jw_u64(w, "revoke_records", st->revoke_records);
+	jw_u64(w, "csum_skipped", st->csum_skipped);
+	jw_u64(w, "fast_commit_blocks", st->fc_blocks);
+	jw_bool(w, "journal_corrupt", st->kernel_error != 0);
+	jw_obj_end(w);
 }
 
 bool cli_output_failed(void)
@@ -368,11 +471,8 @@ int cli_close(struct cli_image *img, int status)
 			fprintf(stderr, "fsimg: warning: %llu other problem%s noticed (use -v to list them)\n",
 				(unsigned long long)img->other_notices,
 				img->other_notices == 1 ? "" : "s");
-		fsimg_fs_close(img->fs);
 	}
-	fsimg_io_close(img->io);
-	img->fs = NULL;
-	img->io = NULL;
+	close_all(img);
 	return status;
 }
 

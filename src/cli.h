@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "fsimg/fsimg.h"
+#include "fsimg/journal.h"
 
 /* Exit status, after fsck(8). */
 enum {
@@ -25,13 +26,23 @@ enum {
 	CLI_EXIT_USAGE = 16   /* usage or syntax error */
 };
 
-/* Which common options a command accepts beyond -h and -v. */
+/* Which common options a command accepts beyond -h, -v and -j. */
 #define CLI_WANT_JSON 0x1u
+/*
+ * The command reads the raw image and handles the journal itself (journal,
+ * replay): cli_open never replays and --no-replay is not offered.
+ */
+#define CLI_RAW 0x2u
+/* The command opens no filesystem through cli_open (undo): no -j either. */
+#define CLI_NO_JOURNAL_OPTS 0x4u
+/* Options may follow the positional arguments ("replay IMAGE -o OUT"). */
+#define CLI_PERMUTE 0x8u
 
 struct cli_common {
 	int verbose;
 	bool json;
-	/* Later: const char *journal; bool no_replay; */
+	const char *journal;     /* -j: external journal device or file */
+	bool no_replay;          /* --no-replay (or a CLI_RAW command): the on-disk state */
 };
 
 /*
@@ -74,15 +85,32 @@ void cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 struct cli_image {
 	const char *path;
 	const struct cli_common *common;
-	fsimg_io *io;
+	fsimg_io *io;            /* the image itself */
+	fsimg_io *journal_io;    /* -j EXTERNAL_JOURNAL, or NULL */
+	fsimg_replay *replay;    /* non-NULL when fs reads the replayed view */
+	struct fsimg_plan_stats replay_stats; /* valid when replay */
 	fsimg_fs *fs;
 	const struct fsimg_super *sb;
 	uint64_t other_notices;  /* non-checksum notices seen */
 	bool write_failed;       /* set by cli_finish_output */
 };
 
-/* Opens IMAGE; on failure prints one line and returns CLI_EXIT_ERROR. */
+/*
+ * Opens IMAGE; on failure prints one line and returns CLI_EXIT_ERROR. When
+ * the filesystem needs recovery and c->no_replay is false, the filesystem
+ * is opened over the journal overlay (the state after recovery, nothing
+ * written) and one line says so on stderr:
+ *   "fsimg: IMAGE: journal replayed in memory: N transactions, M blocks, R revoked"
+ */
 int cli_open(struct cli_image *img, const struct cli_common *c, const char *path);
+/*
+ * Opens the journal of an image opened by cli_open (the external one when
+ * -j was given). Prints one line and returns CLI_EXIT_ERROR on failure.
+ */
+int cli_journal_open(fsimg_journal **out, struct cli_image *img);
+/* info --json: "replayed": {...} when the overlay is in use, else null. */
+struct jw;
+void cli_json_replayed(struct jw *w, const struct cli_image *img);
 /*
  * Flushes stdout, prints the checksum summary, closes the image and folds
  * output errors into the exit status.

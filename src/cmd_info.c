@@ -293,7 +293,9 @@ static int print_text(struct cli_image *img, bool groups, const fsimg_group_t *b
 		if (sb->feature_incompat & 0x2000)
 			printf("%-26s0x%08x\n", "Checksum seed:", sb->checksum_seed);
 	}
-	line_str("Needs recovery:", sb->needs_recovery ? "yes" : "no");
+	line_str("Needs recovery:", sb->needs_recovery || img->replay ? "yes" : "no");
+	if (img->replay)
+		line_str("Journal:", "replayed in memory (the on-disk image needs recovery; see --no-replay)");
 	label("Backup superblocks:");
 	for (i = 0; i < nbk; i++)
 		printf("%s%llu", i ? ", " : "",
@@ -365,7 +367,9 @@ static int print_json(struct cli_image *img, bool groups, const fsimg_group_t *b
 	jw_arr_begin(&w, "features");
 	put_features(sb, NULL, &w);
 	jw_arr_end(&w);
-	jw_bool(&w, "needs_recovery", sb->needs_recovery);
+	/* The on-disk fact: the replayed view itself no longer needs recovery. */
+	jw_bool(&w, "needs_recovery", sb->needs_recovery || img->replay);
+	cli_json_replayed(&w, img);
 	uuid_str(uuid, sb->uuid);
 	jw_str(&w, "uuid", uuid);
 	jw_str(&w, "label", sb->volume_name);

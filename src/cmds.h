@@ -7,5 +7,8 @@ int cmd_info(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 int cmd_extents(int argc, char **argv);
+int cmd_journal(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_undo(int argc, char **argv);
 
 #endif /* FSIMG_CMDS_H */

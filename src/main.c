@@ -22,6 +22,9 @@ static const struct command commands[] = {
 	{ "ls", cmd_ls, "list a directory" },
 	{ "cat", cmd_cat, "write a file's contents to standard output" },
 	{ "extents", cmd_extents, "show files' extent maps" },
+	{ "journal", cmd_journal, "list the journal's superblock and transactions" },
+	{ "replay", cmd_replay, "replay the journal into a copy, or in place with an undo file" },
+	{ "undo", cmd_undo, "restore an image from the undo file of an in-place replay" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -31,7 +34,7 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "Usage: fsimg [-h|--help] [-V|--version] COMMAND [OPTIONS] IMAGE [ARGS]\n"
-		   "Read-only tools for ext2/3/4 filesystem images.\n\nCommands:\n");
+		   "Tools for ext2/3/4 filesystem images (only replay and undo write).\n\nCommands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nRun 'fsimg COMMAND --help' for a command's options.\n");

@@ -1,0 +1,502 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fsimg replay: the journal's recovery, planned by the library, written out
+ * for real: to a new file (-o OUT, IMAGE untouched), or in place after an
+ * undo file holding the old contents of every block that will change
+ * (--in-place), or only printed (-n).
+ *
+ * What is written is the overlay's view (fsimg_io_open_overlay) of exactly
+ * the blocks that differ: the planned blocks, the superblock (needs_recovery
+ * cleared) and the internal journal's superblock (s_start 0, new sequence).
+ * In place, the planned blocks go first and the two superblocks last, each
+ * step fsynced, so a crash leaves needs_recovery set and the journal intact:
+ * a re-run completes the replay, and `fsimg undo` restores the original.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "wimg.h"
+
+enum { OPT_IN_PLACE = CLI_OPT_LONG, OPT_UNDO, OPT_FORCE };
+
+static const struct cli_opt replay_opts[] = {
+	{ 'o', "output", "OUT", "write the replayed image to OUT (IMAGE is untouched)" },
+	{ 'n', "dry-run", NULL, "print the replay plan; write nothing" },
+	{ OPT_IN_PLACE, "in-place", NULL, "replay into IMAGE itself, after writing an undo file" },
+	{ OPT_UNDO, "undo", "FILE", "undo file for --in-place (default IMAGE.fsimg-undo)" },
+	{ 'f', "force", NULL, "overwrite an existing OUT" },
+	{ 0, NULL, NULL, NULL },
+};
+
+static const struct cli_cmd replay_cmd = {
+	"replay", "[-j EXTERNAL_JOURNAL] (-o OUT [-f] | --in-place [--undo FILE] | -n) IMAGE",
+	"Replay the journal of IMAGE as e2fsck -E journal_only would, into OUT or in place.",
+	replay_opts, CLI_RAW | CLI_PERMUTE, 1, 1,
+};
+
+struct replay_ctx {
+	const char *out;
+	const char *undo;
+	bool dry_run, in_place, force;
+};
+
+static int replay_opt(void *vctx, int id, const char *arg)
+{
+	struct replay_ctx *ctx = vctx;
+
+	switch (id) {
+	case 'o': ctx->out = arg; return 0;
+	case 'n': ctx->dry_run = true; return 0;
+	case OPT_IN_PLACE: ctx->in_place = true; return 0;
+	case OPT_UNDO: ctx->undo = arg; return 0;
+	case 'f': ctx->force = true; return 0;
+	default: return CLI_EXIT_USAGE;
+	}
+}
+
+/* Everything one run needs. */
+struct rp {
+	struct cli_image img;
+	fsimg_journal *j;
+	fsimg_plan *plan;
+	fsimg_io *view;             /* the overlay: the image after recovery */
+	struct fsimg_plan_stats st;
+	uint32_t bs;
+	uint64_t size;
+	uint64_t *cand;             /* blocks that may change, sorted, unique */
+	size_t ncand;
+	uint64_t sb_block, jsb_block; /* jsb_block UINT64_MAX when external */
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The block holding the internal journal's superblock: logical block 0 of its inode. */
+static int journal_sb_block(struct rp *r, uint64_t *out)
+{
+	struct fsimg_inode inode;
+	struct fsimg_run run;
+	fsimg_map *map;
+	int err;
+
+	*out = UINT64_MAX;
+	if (r->img.journal_io || !r->img.sb->journal_inum)
+		return 0;
+	err = fsimg_inode_read(&inode, r->img.fs, r->img.sb->journal_inum);
+	if (err == 0)
+		err = fsimg_map_open(&map, r->img.fs, &inode, 0);
+	if (err < 0)
+		return err;
+	while ((err = fsimg_map_next(map, &run)) > 0) {
+		if (run.lblk == 0 && (run.type == FSIMG_RUN_MAPPED || run.type == FSIMG_RUN_UNWRITTEN)) {
+			*out = run.pblk;
+			break;
+		}
+		if (run.lblk > 0)
+			break;
+	}
+	fsimg_map_close(map);
+	return err < 0 ? err : 0;
+}
+
+static int build_candidates(struct rp *r)
+{
+	size_t n = fsimg_plan_count(r->plan), k = 0;
+	struct fsimg_plan_entry e;
+	int err;
+
+	r->sb_block = 1024 / r->bs;
+	err = journal_sb_block(r, &r->jsb_block);
+	if (err < 0) {
+		cli_error(&r->img, "journal inode: %s", cli_errmsg(&r->img, err));
+		return CLI_EXIT_ERROR;
+	}
+	r->cand = malloc((n + 2) * sizeof(*r->cand));
+	if (!r->cand) {
+		cli_error(&r->img, "out of memory");
+		return CLI_EXIT_ERROR;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (fsimg_plan_entry(&e, r->plan, i) == 0)
+			r->cand[k++] = e.fs_block;
+	r->cand[k++] = r->sb_block;
+	if (r->jsb_block != UINT64_MAX)
+		r->cand[k++] = r->jsb_block;
+	qsort(r->cand, k, sizeof(*r->cand), cmp_u64);
+	n = 0;
+	for (size_t i = 0; i < k; i++)
+		if ((n == 0 || r->cand[n - 1] != r->cand[i]) && (r->cand[i] + 1) * r->bs <= r->size)
+			r->cand[n++] = r->cand[i];
+	r->ncand = n;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ -n */
+
+static int print_plan(struct rp *r)
+{
+	const struct fsimg_plan_stats *st = &r->st;
+	size_t n = fsimg_plan_count(r->plan);
+	struct fsimg_plan_entry e;
+
+	printf("Replay plan for ");
+	cli_put_text(stdout, r->img.path, strlen(r->img.path));
+	printf(": %llu transaction%s, %llu block%s (%llu logged copies written), %llu revoked\n",
+	       (unsigned long long)st->transactions, st->transactions == 1 ? "" : "s",
+	       (unsigned long long)st->blocks, st->blocks == 1 ? "" : "s",
+	       (unsigned long long)st->replays, (unsigned long long)st->revoked);
+	if (st->csum_skipped)
+		printf("Skipped for a bad data checksum: %llu\n", (unsigned long long)st->csum_skipped);
+	if (st->out_of_range)
+		printf("Skipped, outside the filesystem: %llu\n", (unsigned long long)st->out_of_range);
+	if (st->fc_blocks)
+		printf("fast-commit area holds %llu block%s that fsimg does not replay yet\n",
+		       (unsigned long long)st->fc_blocks, st->fc_blocks == 1 ? "" : "s");
+	if (st->kernel_error)
+		printf("The journal is corrupt (%s): nothing is replayed, as the kernel would do\n",
+		       fsimg_strerror(st->kernel_error));
+	for (size_t i = 0; i < n && !cli_output_failed(); i++) {
+		if (fsimg_plan_entry(&e, r->plan, i) < 0)
+			break;
+		printf("  fs block %llu <- journal block %u (transaction %u)%s\n",
+		       (unsigned long long)e.fs_block, e.journal_block, e.sequence,
+		       e.escaped ? ", escaped" : "");
+	}
+	printf("  superblock (block %llu): clear needs_recovery%s\n", (unsigned long long)r->sb_block,
+	       st->recovery_error ? ", mark not clean (recovery reported errors)" : "");
+	if (r->jsb_block != UINT64_MAX)
+		printf("  journal superblock (block %llu): s_start 0, s_sequence %u\n",
+		       (unsigned long long)r->jsb_block, st->new_sequence);
+	else
+		printf("  external journal superblock: not written (s_start 0, s_sequence %u would be)\n",
+		       st->new_sequence);
+	return CLI_EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ -o */
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	while (n && !*p) {
+		p++;
+		n--;
+	}
+	return n == 0;
+}
+
+#define COPY_CHUNK (1u << 20)
+
+static int write_copy(struct rp *r, const char *out, bool force)
+{
+	struct stat ist, ost;
+	uint8_t *buf = NULL;
+	size_t ci = 0;
+	int ofd = -1, sfd, status = CLI_EXIT_ERROR;
+	bool sparse;
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? 0 : O_EXCL);
+
+	if (stat(r->img.path, &ist) == 0 && stat(out, &ost) == 0) {
+		if (ist.st_dev == ost.st_dev && ist.st_ino == ost.st_ino) {
+			cli_error(&r->img, "OUT is IMAGE itself; use --in-place");
+			return CLI_EXIT_USAGE;
+		}
+		if (!force) {
+			cli_error(&r->img, "%s exists; use -f to overwrite it", out);
+			return CLI_EXIT_ERROR;
+		}
+		if (S_ISBLK(ost.st_mode) && wimg_check_not_mounted(out) != 0)
+			return CLI_EXIT_ERROR;
+	}
+	ofd = open(out, flags, 0666);
+	if (ofd < 0) {
+		cli_error(&r->img, "%s: %s", out, cli_strerror(errno));
+		return CLI_EXIT_ERROR;
+	}
+	if (fstat(ofd, &ost) < 0)
+		goto fail_errno;
+	sparse = S_ISREG(ost.st_mode);
+	if (sparse && ftruncate(ofd, 0) < 0)
+		goto fail_errno;
+	buf = malloc(COPY_CHUNK);
+	if (!buf) {
+		cli_error(&r->img, "out of memory");
+		goto out;
+	}
+	/* Holes of the source need no reading when no planned block falls in them. */
+	sfd = open(r->img.path, O_RDONLY | O_CLOEXEC);
+	for (uint64_t off = 0; off < r->size; off += COPY_CHUNK) {
+		size_t len = r->size - off < COPY_CHUNK ? (size_t)(r->size - off) : COPY_CHUNK;
+		bool touched = false;
+		int err;
+
+		while (ci < r->ncand && (r->cand[ci] + 1) * r->bs <= off)
+			ci++;
+		if (ci < r->ncand && r->cand[ci] * r->bs < off + len)
+			touched = true;
+		if (sparse && !touched && sfd >= 0) {
+			off_t d = lseek(sfd, (off_t)off, SEEK_DATA);
+			if ((d < 0 && errno == ENXIO) || (d >= 0 && (uint64_t)d >= off + len))
+				continue;
+		}
+		err = fsimg_io_read(r->view, buf, len, off);
+		if (err < 0) {
+			cli_error(&r->img, "reading offset %llu: %s", (unsigned long long)off,
+				  cli_errmsg(&r->img, err));
+			if (sfd >= 0)
+				close(sfd);
+			goto out;
+		}
+		if (sparse && all_zero(buf, len))
+			continue;
+		err = wimg_pwrite_block(ofd, buf, len, off);
+		if (err < 0) {
+			cli_error(&r->img, "%s: %s", out, cli_strerror(-err));
+			if (sfd >= 0)
+				close(sfd);
+			goto out;
+		}
+	}
+	if (sfd >= 0)
+		close(sfd);
+	if (sparse && ftruncate(ofd, (off_t)r->size) < 0)
+		goto fail_errno;
+	if (fsync(ofd) < 0)
+		goto fail_errno;
+	status = CLI_EXIT_OK;
+	goto out;
+fail_errno:
+	cli_error(&r->img, "%s: %s", out, cli_strerror(errno));
+out:
+	free(buf);
+	if (ofd >= 0 && close(ofd) < 0 && status == CLI_EXIT_OK) {
+		cli_error(&r->img, "%s: %s", out, cli_strerror(errno));
+		status = CLI_EXIT_ERROR;
+	}
+	return status;
+}
+
+/* ------------------------------------------------------------ in place */
+
+static int in_place(struct rp *r, const char *undo_path)
+{
+	struct undo_writer uw = { .fd = -1 };
+	struct undo_header h;
+	uint8_t *oldb = NULL, *newb = NULL, *last[2] = { NULL, NULL };
+	uint64_t last_blk[2] = { r->sb_block, r->jsb_block };
+	bool *differs = NULL;
+	size_t nchange = 0;
+	int fd, err, status = CLI_EXIT_ERROR;
+
+	if (r->img.journal_io) {
+		cli_error(&r->img, "--in-place with an external journal is not supported yet "
+				   "(its superblock would need writing too); use -o OUT");
+		return CLI_EXIT_ERROR;
+	}
+	fd = wimg_open_rw(r->img.path, "replay in place");
+	if (fd < 0)
+		return CLI_EXIT_ERROR;
+	if (wimg_fd_size(fd) != (int64_t)r->size) {
+		cli_error(&r->img, "the image changed size while being read");
+		goto out;
+	}
+	oldb = malloc(r->bs);
+	newb = malloc(r->bs);
+	last[0] = malloc(r->bs);
+	last[1] = malloc(r->bs);
+	differs = calloc(r->ncand ? r->ncand : 1, sizeof(*differs));
+	if (!oldb || !newb || !last[0] || !last[1] || !differs) {
+		cli_error(&r->img, "out of memory");
+		goto out;
+	}
+	/* Which blocks change (the base is read before anything is written). */
+	for (size_t i = 0; i < r->ncand; i++) {
+		uint64_t off = r->cand[i] * r->bs;
+		if (fsimg_io_read(r->img.io, oldb, r->bs, off) < 0 ||
+		    fsimg_io_read(r->view, newb, r->bs, off) < 0) {
+			cli_error(&r->img, "cannot read block %llu", (unsigned long long)r->cand[i]);
+			goto out;
+		}
+		differs[i] = memcmp(oldb, newb, r->bs) != 0;
+		nchange += differs[i];
+		for (int k = 0; k < 2; k++)
+			if (r->cand[i] == last_blk[k])
+				memcpy(last[k], newb, r->bs);
+	}
+	memset(&h, 0, sizeof(h));
+	h.block_size = r->bs;
+	h.image_size = r->size;
+	memcpy(h.uuid, r->img.sb->uuid, 16);
+	h.nrecords = nchange;
+	if (undo_create(&uw, undo_path, &h) < 0)
+		goto out;
+	for (size_t i = 0; i < r->ncand; i++) {
+		if (!differs[i])
+			continue;
+		if (fsimg_io_read(r->img.io, oldb, r->bs, r->cand[i] * r->bs) < 0) {
+			cli_error(&r->img, "cannot read block %llu", (unsigned long long)r->cand[i]);
+			undo_abort(&uw);
+			goto out;
+		}
+		if (undo_add(&uw, r->cand[i], oldb) < 0) {
+			undo_abort(&uw);
+			goto out;
+		}
+	}
+	if (undo_finish(&uw) < 0) {
+		undo_abort(&uw);
+		goto out;
+	}
+
+	/* Planned blocks first; the superblocks, which end the recovery, last. */
+	for (size_t i = 0; i < r->ncand; i++) {
+		uint64_t b = r->cand[i];
+		if (!differs[i] || b == r->sb_block || b == r->jsb_block)
+			continue;
+		err = fsimg_io_read(r->view, newb, r->bs, b * r->bs);
+		if (err < 0) {
+			cli_error(&r->img, "cannot read the replayed block %llu", (unsigned long long)b);
+			goto partial;
+		}
+		err = wimg_pwrite_block(fd, newb, r->bs, b * r->bs);
+		if (err < 0)
+			goto write_failed;
+	}
+	if (fsync(fd) < 0) {
+		err = -errno;
+		goto write_failed;
+	}
+	for (int k = 1; k >= 0; k--) {
+		for (size_t i = 0; i < r->ncand; i++) {
+			if (r->cand[i] != last_blk[k] || !differs[i])
+				continue;
+			err = wimg_pwrite_block(fd, last[k], r->bs, last_blk[k] * r->bs);
+			if (err < 0)
+				goto write_failed;
+			if (fsync(fd) < 0) {
+				err = -errno;
+				goto write_failed;
+			}
+		}
+	}
+	printf("%s: journal replayed: %llu transaction%s, %llu block%s written; undo file %s\n",
+	       r->img.path, (unsigned long long)r->st.transactions, r->st.transactions == 1 ? "" : "s",
+	       (unsigned long long)nchange, nchange == 1 ? "" : "s", undo_path);
+	status = CLI_EXIT_OK;
+	goto out;
+write_failed:
+	cli_error(&r->img, "write failed after %llu blocks: %s", (unsigned long long)wimg_writes_done(),
+		  cli_strerror(-err));
+partial:
+	fprintf(stderr, "fsimg: the image is partly replayed; restore it with 'fsimg undo %s %s', "
+			"or complete the replay by running it again with another --undo file\n",
+		undo_path, r->img.path);
+out:
+	if (close(fd) < 0 && status == CLI_EXIT_OK) {
+		cli_error(&r->img, "%s", cli_strerror(errno));
+		status = CLI_EXIT_ERROR;
+	}
+	free(oldb);
+	free(newb);
+	free(last[0]);
+	free(last[1]);
+	free(differs);
+	return status;
+}
+
+/* ---------------------------------------------------------------- main */
+
+int cmd_replay(int argc, char **argv)
+{
+	struct cli_common common;
+	struct replay_ctx ctx = { 0 };
+	struct rp r;
+	char *undo_default = NULL;
+	int first, status, err, modes;
+
+	status = cli_parse(&common, &replay_cmd, argc, argv, replay_opt, &ctx, &first);
+	if (status >= 0)
+		return status;
+	modes = (ctx.out != NULL) + ctx.in_place;
+	if (modes > 1 || (modes == 0 && !ctx.dry_run)) {
+		cli_usage_error(&replay_cmd, modes ? "-o and --in-place exclude each other"
+						   : "say where: -o OUT, --in-place or -n");
+		return CLI_EXIT_USAGE;
+	}
+	if (ctx.undo && !ctx.in_place) {
+		cli_usage_error(&replay_cmd, "--undo goes with --in-place");
+		return CLI_EXIT_USAGE;
+	}
+	cli_stdout_init();
+	memset(&r, 0, sizeof(r));
+	status = cli_open(&r.img, &common, argv[first]);
+	if (status)
+		return status;
+	r.bs = r.img.sb->block_size;
+	r.size = fsimg_io_size(r.img.io);
+	if (!r.img.sb->needs_recovery) {
+		/* Like e2fsck: a clean image is left alone, and no copy is made. */
+		printf("%s: nothing to replay (needs_recovery is not set)\n", r.img.path);
+		return cli_close(&r.img, CLI_EXIT_OK);
+	}
+	status = cli_journal_open(&r.j, &r.img);
+	if (status)
+		return cli_close(&r.img, status);
+	err = fsimg_plan_create(&r.plan, r.j, 0);
+	if (err == 0)
+		err = fsimg_io_open_overlay(&r.view, r.img.io, r.plan, 0);
+	if (err < 0) {
+		cli_error(&r.img, "journal recovery: %s", fsimg_journal_errmsg(r.j)[0] ?
+			  fsimg_journal_errmsg(r.j) : fsimg_strerror(err));
+		status = CLI_EXIT_ERROR;
+		goto out;
+	}
+	fsimg_plan_stats(&r.st, r.plan);
+	status = build_candidates(&r);
+	if (status)
+		goto out;
+	if (ctx.dry_run) {
+		status = print_plan(&r);
+		goto out;
+	}
+	if (r.st.kernel_error)
+		cli_error(&r.img, "warning: the journal is corrupt (%s); nothing replayed, as the kernel would",
+			  fsimg_strerror(r.st.kernel_error));
+	if (r.st.fc_blocks)
+		cli_error(&r.img, "fast-commit area holds %llu block%s that fsimg does not replay yet",
+			  (unsigned long long)r.st.fc_blocks, r.st.fc_blocks == 1 ? "" : "s");
+	if (ctx.out) {
+		status = write_copy(&r, ctx.out, ctx.force);
+	} else {
+		const char *undo = ctx.undo;
+		if (!undo) {
+			size_t n = strlen(r.img.path) + sizeof(".fsimg-undo");
+			undo_default = malloc(n);
+			if (!undo_default) {
+				cli_error(&r.img, "out of memory");
+				status = CLI_EXIT_ERROR;
+				goto out;
+			}
+			snprintf(undo_default, n, "%s.fsimg-undo", r.img.path);
+			undo = undo_default;
+		}
+		status = in_place(&r, undo);
+	}
+out:
+	free(undo_default);
+	free(r.cand);
+	fsimg_io_close(r.view);
+	fsimg_plan_free(r.plan);
+	fsimg_journal_close(r.j);
+	return cli_close(&r.img, status);
+}

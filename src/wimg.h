@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Writing to images, for the only commands whose job is writing (replay,
+ * undo): the mount check, opening for writing with clear refusals, block
+ * writes with the test-only fault hooks, and the undo file (format in
+ * fsimg-undo(1)).
+ */
+#ifndef FSIMG_WIMG_H
+#define FSIMG_WIMG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * 0 when path is not in use by a mounted filesystem; 1 (after printing
+ * "fsimg: PATH: ...") when it is a mounted block device or the backing file
+ * of a mounted loop device; -1 when the mount table cannot be read.
+ */
+int wimg_check_not_mounted(const char *path);
+
+/*
+ * Opens an existing image for writing in place. Refuses, with one line on
+ * stderr, a read-only file (no write permission, or no write bit at all
+ * even for root), a mounted one, and anything but a regular file or block
+ * device. Returns the fd or -1.
+ */
+int wimg_open_rw(const char *path, const char *what);
+
+/*
+ * pwrite of one block-sized buffer, through the test hooks:
+ * FSIMG_TEST_FAIL_AFTER_WRITES=N fails the (N+1)th call with EIO,
+ * FSIMG_TEST_SLOW_WRITES=MS sleeps MS milliseconds before each call.
+ * Returns 0 or -errno.
+ */
+int wimg_pwrite_block(int fd, const void *buf, size_t len, uint64_t off);
+/* Calls to wimg_pwrite_block that succeeded so far. */
+uint64_t wimg_writes_done(void);
+/* The size of an open regular file or block device, or -1 with errno. */
+int64_t wimg_fd_size(int fd);
+
+/* ------------------------------------------------------------ undo file */
+
+#define UNDO_MAGIC "fsimgUND"
+#define UNDO_END_MAGIC "fsimgEND"
+#define UNDO_VERSION 1u
+#define UNDO_HEADER_SIZE 64u
+#define UNDO_RECORD_HEAD 16u
+#define UNDO_TRAILER_SIZE 32u
+
+struct undo_header {
+	uint32_t block_size;
+	uint64_t image_size;
+	uint8_t uuid[16];
+	uint64_t nrecords;
+};
+
+struct undo_writer {
+	int fd;
+	const char *path;
+	struct undo_header h;
+	uint64_t written;
+	uint32_t chain;      /* crc32c over the record checksums, in order */
+};
+
+/* Creates path (refusing an existing file), writes the header. Prints on failure. */
+int undo_create(struct undo_writer *w, const char *path, const struct undo_header *h);
+int undo_add(struct undo_writer *w, uint64_t block, const void *data);
+/* fsyncs the records, writes the trailer (the "complete" marker), fsyncs file and directory. */
+int undo_finish(struct undo_writer *w);
+/* Closes (and on failure removes) an unfinished undo file. */
+void undo_abort(struct undo_writer *w);
+
+/*
+ * Reads and verifies a whole undo file (header, every record, trailer).
+ * On success *out is an open fd positioned anywhere and *h is filled.
+ * Prints "fsimg: UNDOFILE: why" and returns -1 on any mismatch.
+ */
+int undo_open_verified(int *out, struct undo_header *h, const char *path);
+
+/* Reads the ext4 superblock fields an undo file is matched against. */
+int wimg_read_identity(int fd, uint32_t *block_size, uint8_t uuid[16]);
+
+#endif /* FSIMG_WIMG_H */
