@@ -360,14 +360,29 @@ int cli_open(struct cli_image *img, const struct cli_common *c, const char *path
 	}
 	err = fsimg_fs_open_replayed(&img->fs, &img->replay, img->io, img->journal_io,
 				     c->no_replay ? FSIMG_OPEN_NO_REPLAY : 0, why, sizeof(why));
+	if (err < 0 && !c->no_replay) {
+		/*
+		 * The filesystem may be readable even when its journal cannot be
+		 * replayed (external journal not given, corrupt journal
+		 * superblock): show the on-disk state and say why, as a user
+		 * inspecting a damaged image wants more than an error.
+		 */
+		char raw_why[sizeof(why)] = "";
+		int raw_err = fsimg_fs_open_replayed(&img->fs, &img->replay, img->io, img->journal_io,
+						     FSIMG_OPEN_NO_REPLAY, raw_why, sizeof(raw_why));
+		if (raw_err == 0) {
+			if (strstr(why, "no internal journal") && !c->journal)
+				cli_error(img, "warning: the image needs recovery and its journal is on an "
+					  "external device (give it with -j); showing the on-disk state");
+			else
+				cli_error(img, "warning: the journal cannot be replayed (%s); showing the "
+					  "on-disk state", why[0] ? why : fsimg_strerror(err));
+			img->replay_failed = true;
+			err = 0;
+		}
+	}
 	if (err < 0) {
-		if (strstr(why, "no internal journal") && !c->journal)
-			cli_error(img, "the image needs recovery and its journal is on an external device: "
-				  "give it with -j EXTERNAL_JOURNAL, or use --no-replay");
-		else
-			cli_error(img, "%s%s", why[0] ? why : fsimg_strerror(err),
-				  strncmp(why, "journal", 7) ? "" :
-				  " (the image needs recovery; --no-replay shows it as it is on disk)");
+		cli_error(img, "%s", why[0] ? why : fsimg_strerror(err));
 		close_all(img);
 		return CLI_EXIT_ERROR;
 	}

@@ -93,6 +93,7 @@ struct cli_image {
 	const struct fsimg_super *sb;
 	uint64_t other_notices;  /* non-checksum notices seen */
 	bool write_failed;       /* set by cli_finish_output */
+	bool replay_failed;      /* needs recovery, but the journal could not be replayed */
 };
 
 /*

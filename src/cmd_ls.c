@@ -173,9 +173,12 @@ static bool ent_is_dir(struct ls_ctx *ctx, struct ls_ent *e, const char *name)
 {
 	if (e->have_inode)
 		return (e->mode & S_IFMT_) == S_IFDIR_;
-	if (e->ftype)
-		return e->ftype == 2;
-	/* No file type in the entry (ext2 without filetype): ask the inode. */
+	if (e->ftype && e->ftype != 2)
+		return false;
+	/*
+	 * The inode decides: an entry may claim a directory whose inode is a
+	 * socket (corrupt images), and ext2 without filetype says nothing.
+	 */
 	load_inode(ctx, e, name);
 	return e->have_inode && (e->mode & S_IFMT_) == S_IFDIR_;
 }

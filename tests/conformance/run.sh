@@ -1,0 +1,485 @@
+#!/bin/bash
+# Conformance run of fsimg over the external corpus (../shared/corpus).
+#
+#   tests/conformance/run.sh [--corpus DIR] [--fsimg PATH] [--timeout SECONDS]
+#                            [--only REGEX] [--jobs N] [--keep DIR] [--lenient-files]
+#
+# Optional: when the corpus is absent the run is skipped (exit 0).
+# The corpus is only ever read: every image is decompressed into a fresh
+# temporary file, used, and deleted. See tests/conformance/README.md.
+#
+# Exit status: 0 all images passed (or run skipped), 1 at least one failure,
+# 2 usage error.
+
+set -u
+export LC_ALL=C
+
+here=$(cd "$(dirname "$0")" && pwd)
+: "${top_srcdir:=$(cd "$here/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+
+usage() {
+	sed -n '4,5p' "$0" | sed 's/^#  *//' >&2
+	exit 2
+}
+
+die() { echo "conformance: $*" >&2; exit 2; }
+
+# ------------------------------------------------------------ per-image worker
+#
+# Invoked as: run.sh --one SET NAME
+# Reads the configuration from the environment (exported by the driver) and
+# writes $CONF_RESULTS/NAME.res:
+#   R <TAB> name <TAB> status <TAB> expected <TAB> got <TAB> seconds
+#   D <TAB> name <TAB> detail line     (failures, notes, informational diffs)
+
+# Microseconds since the epoch.
+now_us() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t)); }
+us2s() { printf '%d.%03d' $(($1 / 1000000)) $((($1 % 1000000) / 1000)); }
+
+# run_cmd TAG ARGS... : runs "$FSIMG ARGS" under the hard timeout, stdout in
+# $w/TAG.out, stderr in $w/TAG.err; sets rc_TAG and records problems.
+run_cmd() {
+	local tag=$1; shift
+	local t0 t1 rc us
+	t0=$(now_us)
+	timeout --kill-after=2 "$CONF_TIMEOUT" "$FSIMG" "$@" >"$w/$tag.out" 2>"$w/$tag.err"
+	rc=$?
+	t1=$(now_us)
+	printf -v "rc_$tag" '%s' "$rc"
+	us=$((t1 - t0))
+	total_us=$((total_us + us))
+	if [ "$us" -gt $((CONF_SLOW * 1000000)) ]; then
+		note "SLOW: fsimg $* took $(us2s $us)s (> ${CONF_SLOW}s)"
+		slow=1
+	fi
+	# Crashes, sanitizer reports, timeouts: always a failure.
+	if grep -qE 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|ERROR: [A-Za-z]+Sanitizer' "$w/$tag.err"; then
+		fail "$tag: sanitizer report: $(grep -m1 -E 'Sanitizer|runtime error:' "$w/$tag.err")"
+	fi
+	case $rc in
+	0|8) ;;
+	126|127) fail "$tag: fsimg could not be run (rc $rc): $(head -n 1 "$w/$tag.err")" ;;
+	124|137) fail "$tag: TIMEOUT after ${CONF_TIMEOUT}s (rc $rc): fsimg $*" ;;
+	*)
+		if [ "$rc" -gt 128 ]; then
+			fail "$tag: killed by signal $((rc - 128)) ($(kill -l $((rc - 128)) 2>/dev/null)): fsimg $*"
+		else
+			fail "$tag: exit status $rc (only 0 or 8 allowed): fsimg $*; stderr: $(head -c 300 "$w/$tag.err" | head -n 2 | tr '\n' ' ')"
+		fi ;;
+	esac
+	# Exit 8 must come with the one-line error message of the spec.
+	if [ "$rc" = 8 ] && ! grep -q '^fsimg: ' "$w/$tag.err"; then
+		fail "$tag: exit 8 without an 'fsimg: ...' error line on stderr"
+	fi
+	return 0
+}
+
+fail() { failed=1; printf 'D\t%s\tFAIL %s\n' "$name" "$*" >>"$res"; }
+note() { printf 'D\t%s\tnote %s\n' "$name" "$*" >>"$res"; }
+info_line() { printf 'D\t%s\tinfo %s\n' "$name" "$*" >>"$res"; }
+
+errmsg() { grep -m1 '^fsimg: ' "$w/$1.err" | sed 's/^fsimg: [^:]*: //' | head -c 120; }
+
+# JSON validity of a JSON Lines file; a bad line is reported (not fatal for
+# output cut short by exit 8, where only a note is made).
+check_jsonl() {
+	local tag=$1 rcv=$2 bad
+	bad=$(jq -c . <"$w/$tag.out" 2>&1 >/dev/null | head -n 1)
+	if [ -n "$bad" ]; then
+		if [ "$rcv" = 0 ]; then fail "$tag: invalid JSON output: $bad"
+		else note "$tag: invalid JSON output after exit 8: $bad"; fi
+		return 1
+	fi
+	return 0
+}
+
+decompress() { # SRC DEST
+	case $1 in
+	*.gz) gzip -dc <"$1" ;;
+	*.bz2) bzip2 -dc <"$1" ;;
+	*.xz) xz -dc <"$1" ;;
+	*) cat <"$1" ;;
+	esac | cp --sparse=always /dev/stdin "$2"
+}
+
+worker() {
+	set_name=$1 name=$2
+	local mf="$CONF_CORPUS/$set_name/MANIFEST.jsonl"
+	res="$CONF_RESULTS/$name.res"
+	: >"$res"
+	failed=0 slow=0 total_us=0
+	# Every manifest field used, in one jq pass.
+	local file="" e_type="" e_bs="" e_blocks="" e_inodes="" e_rec="" e_isize="" e_csize=""
+	local e_feat="" e_src="" e_outcome="" want_bytes="" isz="" files_json="" ext_jnl="" fast_commit=false
+	eval "$(jq -r --arg n "$name" 'select(.name == $n) | @sh "file=\(.file)
+		e_type=\(.fs_type // "none") e_bs=\(.block_size // "") e_blocks=\(.blocks // "")
+		e_inodes=\(.inodes // "") e_isize=\(.inode_size // "") e_csize=\(.cluster_size // "")
+		e_rec=\(.needs_recovery) e_src=\(.features_source // "none") e_outcome=\(.outcome // "-")
+		want_bytes=\(.image_bytes // "") isz=\(.image_size // "") files_json=\(.files_json // "")
+		ext_jnl=\(.external_journal // "") fast_commit=\(.fast_commit // false)
+		e_feat=\([.features[] | select(. != "needs_recovery")] | sort | join(" "))"' "$mf")"
+	local src="$CONF_CORPUS/$set_name/$file"
+	if [ ! -f "$src" ]; then
+		printf 'R\t%s\tSKIP\t%s\t%s\t%s\n' "$name" "-" "image file absent ($file)" 0 >>"$res"
+		return 0
+	fi
+	w=$(mktemp -d "${TMPDIR:-/tmp}/fsimg-conf.XXXXXX") || exit 2
+	trap 'rm -rf "$w"' EXIT
+	local img="$w/$name.img"
+	if ! decompress "$src" "$img"; then
+		printf 'R\t%s\tSKIP\t%s\t%s\t%s\n' "$name" "-" "decompression failed" 0 >>"$res"
+		return 0
+	fi
+	chmod a-w "$img"
+	if [ -n "$want_bytes" ] && [ "$(stat -c %s "$img")" != "$want_bytes" ]; then
+		printf 'R\t%s\tSKIP\t%s\t%s\t%s\n' "$name" "-" "decompressed size $(stat -c %s "$img") != image_bytes $want_bytes" 0 >>"$res"
+		return 0
+	fi
+
+	# ---- expectations from the manifest
+	[ "$set_name" = crash ] && e_src="primary superblock"
+	# needs_recovery is listed among the features (dumpe2fs does so); it is
+	# compared on its own (the needs_recovery field), never as a feature.
+	if [ "$set_name" = crash ]; then
+		# crash/ records no fs_type/blocks: mke2fs -t ext4 on a file of
+		# image_size bytes (64M), whole file used.
+		e_type=ext4
+		case $isz in
+		*M) e_blocks=$(( ${isz%M} * 1048576 / e_bs )) ;;
+		*G) e_blocks=$(( ${isz%G} * 1073741824 / e_bs )) ;;
+		esac
+	fi
+	# Three kinds of image:
+	#   nofs   - not an ext2/3/4 filesystem at all: every command must exit 8
+	#   nosb   - blkid says ext*, but dumpe2fs could not read a superblock
+	#            (or only a backup): 0 or 8 both accepted, fields not compared
+	#            unless fsimg reads one
+	#   ext    - superblock readable: info must exit 0 and match the manifest
+	local kind=ext
+	case $e_type in
+	ext2|ext3|ext4) [ -z "$e_bs" ] && kind=nosb
+	                [ "$e_src" != "primary superblock" ] && kind=nosb ;;
+	*) kind=nofs ;;
+	esac
+	local expected
+	case $kind in
+	nofs) expected="not ext ($e_type): exit 8" ;;
+	nosb) expected="$e_type, no primary sb${e_bs:+ (backup: bs=$e_bs b=$e_blocks i=$e_inodes)}: exit 0|8" ;;
+	ext) expected="$e_type bs=$e_bs b=$e_blocks${e_inodes:+ i=$e_inodes} rec=$e_rec" ;;
+	esac
+
+	# External journal: decompressed next to the image, given with -j to every command.
+	local jopt=()
+	if [ -n "$ext_jnl" ] && [ -f "$CONF_CORPUS/$set_name/$ext_jnl" ]; then
+		if decompress "$CONF_CORPUS/$set_name/$ext_jnl" "$w/$name.journal"; then
+			chmod a-w "$w/$name.journal"
+			jopt=(-j "$w/$name.journal")
+		fi
+	fi
+
+	# ---- run the commands (default: journal replayed in memory when needed)
+	run_cmd info info --json "${jopt[@]}" "$img"
+	run_cmd inforaw info --json --no-replay "${jopt[@]}" "$img"
+	run_cmd infotext info "${jopt[@]}" "$img"
+	run_cmd lsR ls -R "${jopt[@]}" "$img"
+	run_cmd lsRjson ls -R --json "${jopt[@]}" "$img"
+	run_cmd ext extents --all "${jopt[@]}" "$img"
+	run_cmd extjson extents --all --json "${jopt[@]}" "$img"
+
+	# ---- exit-status expectations
+	local tag rcv
+	if [ "$kind" = nofs ]; then
+		for tag in info inforaw infotext lsR lsRjson ext extjson; do
+			rcv=$(eval echo "\$rc_$tag")
+			[ "$rcv" = 0 ] && fail "$tag: exit 0 on an image that is not ext2/3/4 ($e_type); expected 8"
+		done
+	fi
+
+	# ---- info --json --no-replay (the superblock as stored, like the
+	# manifest's dumpe2fs -h) against the manifest
+	local got="" unsupported=0
+	if [ "$kind" = ext ] && [ "$rc_info" = 8 ] && [ "$rc_inforaw" = 0 ]; then
+		fail "info: exit 8 with the in-memory journal replay, 0 with --no-replay (the spec wants a warning and the on-disk state when the journal cannot be replayed): $(errmsg info)"
+	fi
+	cp "$w/inforaw.out" "$w/info.cmp"
+	if [ "$rc_inforaw" = 0 ]; then
+		if [ "$(jq -s 'length == 1 and (.[0] | type) == "object"' "$w/info.cmp" 2>/dev/null)" != true ]; then
+			fail "info: --json output is not one JSON object"
+			got="bad json"
+		else
+			local g_type g_bs g_blocks g_inodes g_rec g_isize g_csize g_feat
+			g_type=$(jq -r '.fs_type // "null"' "$w/info.cmp")
+			g_bs=$(jq -r '.block_size // "null"' "$w/info.cmp")
+			g_blocks=$(jq -r '.blocks_count // "null"' "$w/info.cmp")
+			g_inodes=$(jq -r '.inodes_count // "null"' "$w/info.cmp")
+			g_isize=$(jq -r '.inode_size // "null"' "$w/info.cmp")
+			g_csize=$(jq -r '.cluster_size // "null"' "$w/info.cmp")
+			g_rec=$(jq -r 'if has("needs_recovery") then .needs_recovery else "absent" end' "$w/info.cmp")
+			g_feat=$(jq -r '[(.features // [])[] | select(. != "needs_recovery")] | sort | join(" ")' "$w/info.cmp")
+			got="$g_type bs=$g_bs b=$g_blocks i=$g_inodes rec=$g_rec"
+			if [ "$kind" = ext ]; then
+				[ "$g_type" = "$e_type" ] || fail "info: fs_type: manifest $e_type, fsimg $g_type"
+				[ "$g_bs" = "$e_bs" ] || fail "info: block_size: manifest $e_bs, fsimg $g_bs"
+				[ -z "$e_blocks" ] || [ "$g_blocks" = "$e_blocks" ] || fail "info: blocks_count: manifest $e_blocks, fsimg $g_blocks"
+				[ -z "$e_inodes" ] || [ "$g_inodes" = "$e_inodes" ] || fail "info: inodes_count: manifest $e_inodes, fsimg $g_inodes"
+				[ -z "$e_isize" ] || [ "$g_isize" = "$e_isize" ] || fail "info: inode_size: manifest $e_isize, fsimg $g_isize"
+				[ -z "$e_csize" ] || [ "$g_csize" = "$e_csize" ] || fail "info: cluster_size: manifest $e_csize, fsimg $g_csize"
+				[ "$g_rec" = "$e_rec" ] || fail "info: needs_recovery: manifest $e_rec, fsimg $g_rec"
+				if [ "$g_feat" != "$e_feat" ]; then
+					local only_m only_g
+					only_m=$(comm -23 <(tr ' ' '\n' <<<"$e_feat" | sed '/^$/d') <(tr ' ' '\n' <<<"$g_feat" | sed '/^$/d') | tr '\n' ' ')
+					only_g=$(comm -13 <(tr ' ' '\n' <<<"$e_feat" | sed '/^$/d') <(tr ' ' '\n' <<<"$g_feat" | sed '/^$/d') | tr '\n' ' ')
+					fail "info: features differ: only in manifest: [${only_m% }], only in fsimg: [${only_g% }]"
+				fi
+			elif [ "$kind" = nosb ]; then
+				note "info: exit 0 where dumpe2fs read no primary superblock ($e_src): fsimg says $got"
+				if [ -n "$e_bs" ] && [ "$got" != "$e_type bs=$e_bs b=$e_blocks i=$e_inodes rec=$e_rec" ]; then
+					note "info: differs from the backup superblock dumpe2fs used ($e_src)"
+				fi
+			fi
+		fi
+	else
+		got="exit $rc_inforaw: $(errmsg inforaw)"
+		if [ "$kind" = ext ] && [ "$rc_inforaw" = 8 ]; then
+			if grep -qi 'unsupported' "$w/inforaw.err"; then
+				unsupported=1
+				note "info: refused as unsupported (exit 8 accepted): $(errmsg inforaw)"
+			else
+				fail "info: exit 8 on an image whose superblock dumpe2fs reads: $(errmsg inforaw)"
+			fi
+		fi
+	fi
+	[ "$rc_infotext" = "$rc_info" ] || fail "info: text exit $rc_infotext but --json exit $rc_info"
+
+	# ---- ls -R / extents --all: JSON validity, text/JSON agreement
+	local tag2
+	for tag2 in lsRjson extjson; do
+		rcv=$(eval echo "\$rc_$tag2")
+		case $rcv in 0|8) check_jsonl "$tag2" "$rcv" ;; esac
+	done
+	[ "$rc_lsR" = "$rc_lsRjson" ] || note "ls -R: text exit $rc_lsR but --json exit $rc_lsRjson"
+	[ "$rc_ext" = "$rc_extjson" ] || note "extents --all: text exit $rc_ext but --json exit $rc_extjson"
+	for tag2 in lsR ext; do
+		rcv=$(eval echo "\$rc_$tag2")
+		[ "$rcv" = 8 ] && [ "$kind" != nofs ] && note "$tag2: exit 8: $(errmsg $tag2)"
+	done
+	if [ "$rc_ext" = 0 ] && [ "$rc_extjson" = 0 ]; then
+		local nt nj
+		nt=$(grep -cE ': inode [0-9]+, size [0-9]+, [0-9]+ extents?$' "$w/ext.out")
+		nj=$(grep -c . "$w/extjson.out")
+		[ "$nt" = "$nj" ] || fail "extents --all: text lists $nt files, --json $nj"
+	fi
+	if [ "$rc_lsR" = 0 ] && [ "$rc_lsRjson" = 0 ]; then
+		local nt nj
+		# Text: every non-empty line that is not a "PATH:" header is an entry.
+		nt=$(grep -vcE '^(/.*:|)$' "$w/lsR.out")
+		nj=$(grep -c . "$w/lsRjson.out")
+		[ "$nt" = "$nj" ] || note "ls -R: text has $nt entry lines, --json $nj entries"
+	fi
+
+	# ---- crash/: compare the file listing (post-replay reference!)
+	if [ "$set_name" = crash ]; then
+		local fj="$CONF_CORPUS/$set_name/$files_json"
+		[ -f "$fj" ] || fj="$CONF_CORPUS/$set_name/$name.files.json"
+		if [ -f "$fj" ] && [ "$rc_lsRjson" = 0 ] && [ "$rc_extjson" = 0 ]; then
+			compare_files "$fj"
+		elif [ -f "$fj" ]; then
+			info_line "files: not compared (ls -R --json exit $rc_lsRjson, extents --all --json exit $rc_extjson)"
+		fi
+	fi
+
+	local status=PASS
+	[ "$failed" = 1 ] && status=FAIL
+	[ "$status" = PASS ] && [ "$unsupported" = 1 ] && status=PASS-unsupp
+	[ "$status" = PASS ] && [ "$slow" = 1 ] && status=PASS-slow
+	printf 'R\t%s\t%s\t%s\t%s\t%s\n' "$name" "$status" "$expected" "$got" "$(us2s $total_us)" >>"$res"
+	rm -f "$img"
+	return 0
+}
+
+# One record per path: path TAB type TAB size TAB extents (or "-" when the
+# reference has none: symlinks, or sizes of directories, which the reference
+# leaves null).
+compare_files() {
+	local fj=$1
+	jq -r '.entries[] | select(.ino != 0 and (.type == "file" or .type == "dir" or .type == "symlink"))
+	       | [.path, .type, (if .type == "dir" then "-" else (.size|tostring) end),
+	          (if has("extents") then (.extents | map(map(tostring) | join(",")) | join(" ")) else "-" end)]
+	       | @tsv' "$fj" | sort >"$w/files.want"
+	# fsimg side: ls -R --json gives path/type/size/inode, extents --all --json
+	# the extents per inode (hard links: once, so join by inode).
+	jq -r '[.inode, ([.extents[] | [.logical, .physical, .length, (if .unwritten then 1 else 0 end)] | map(tostring) | join(",")] | join(" "))] | @tsv' \
+		"$w/extjson.out" | sort -k1,1 >"$w/ext.byino"
+	jq -r 'select(.path != "/") | [.inode, .path, .type, .size] | @tsv' "$w/lsRjson.out" | sort -k1,1 >"$w/ls.byino"
+	# Symlinks carry no extents in the reference; files and dirs do.
+	join -t "$(printf '\t')" -a 1 -e '' -o '1.2,1.3,1.4,2.2' "$w/ls.byino" "$w/ext.byino" |
+		awk -F '\t' 'BEGIN{OFS="\t"} ($2=="file"||$2=="dir"||$2=="symlink") {
+			sz = ($2=="dir") ? "-" : $3; ex = ($2=="symlink") ? "-" : $4; print $1,$2,sz,ex }' |
+		sort >"$w/files.got"
+	local nwant ngot missing extra differ
+	nwant=$(wc -l <"$w/files.want"); ngot=$(wc -l <"$w/files.got")
+	missing=$(comm -23 <(cut -f1 "$w/files.want" | sort -u) <(cut -f1 "$w/files.got" | sort -u) | wc -l)
+	extra=$(comm -13 <(cut -f1 "$w/files.want" | sort -u) <(cut -f1 "$w/files.got" | sort -u) | wc -l)
+	differ=$(join -t "$(printf '\t')" <(sort -t "$(printf '\t')" -k1,1 "$w/files.want") <(sort -t "$(printf '\t')" -k1,1 "$w/files.got") |
+		awk -F '\t' '$2!=$5 || $3!=$6 || $4!=$7' | wc -l)
+	local ndiff=$((missing + extra + differ))
+	local label="files vs the e2fsck journal-only replay listing"
+	[ "$fast_commit" = true ] && label="$label (fast_commit: oracle unreliable, informational)"
+	[ "$CONF_STRICT_FILES" = 0 ] && label="$label (--lenient-files: informational)"
+	if [ "$CONF_STRICT_FILES" = 1 ] && [ "$fast_commit" != true ] && [ "$ndiff" -gt 0 ]; then
+		fail "$label: $ndiff differences ($missing missing, $extra extra, $differ differ in type/size/extents; reference $nwant paths, fsimg $ngot)"
+	else
+		info_line "$label: $ndiff differences ($missing missing, $extra extra, $differ differ in type/size/extents; reference $nwant paths, fsimg $ngot)"
+	fi
+	if [ -n "$CONF_KEEP" ]; then
+		cp "$w/files.want" "$CONF_KEEP/$name.files.want"
+		cp "$w/files.got" "$CONF_KEEP/$name.files.got"
+	fi
+}
+
+if [ "${1:-}" = --one ]; then
+	shift
+	worker "$@"
+	if [ -n "$CONF_KEEP" ]; then
+		mkdir -p "$CONF_KEEP/$name"
+		cp "$w"/*.out "$w"/*.err "$CONF_KEEP/$name/" 2>/dev/null
+	fi
+	exit 0
+fi
+
+# ------------------------------------------------------------------ driver
+corpus="$top_srcdir/../shared/corpus"
+fsimg="${FSIMG:-}"
+tmo=10
+only=
+jobs=2
+keep=
+strict_files=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--corpus) [ $# -ge 2 ] || usage; corpus=$2; shift 2 ;;
+	--corpus=*) corpus=${1#*=}; shift ;;
+	--fsimg) [ $# -ge 2 ] || usage; fsimg=$2; shift 2 ;;
+	--fsimg=*) fsimg=${1#*=}; shift ;;
+	--timeout) [ $# -ge 2 ] || usage; tmo=$2; shift 2 ;;
+	--timeout=*) tmo=${1#*=}; shift ;;
+	--only) [ $# -ge 2 ] || usage; only=$2; shift 2 ;;
+	--only=*) only=${1#*=}; shift ;;
+	--jobs|-j) [ $# -ge 2 ] || usage; jobs=$2; shift 2 ;;
+	--keep) [ $# -ge 2 ] || usage; keep=$2; shift 2 ;;
+	--strict-files) strict_files=1; shift ;;
+	--lenient-files) strict_files=0; shift ;;
+	-h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) usage ;;
+	esac
+done
+case $tmo in ''|*[!0-9.]*) die "--timeout wants a number of seconds" ;; esac
+case $jobs in ''|*[!0-9]*|0) die "--jobs wants a positive number" ;; esac
+
+if [ ! -d "$corpus" ]; then
+	echo "conformance: corpus not found at $corpus; skipped"
+	echo "conformance: 0 passed, 0 failed, 0 skipped"
+	exit 0
+fi
+corpus=$(cd "$corpus" && pwd)
+for tool in jq xz gzip bzip2 timeout; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "conformance: '$tool' not installed (apt-get install $tool); skipped"
+		exit 0
+	fi
+done
+if [ -z "$fsimg" ]; then
+	for c in "$top_builddir/src/fsimg" "$top_srcdir/src/fsimg"; do
+		[ -x "$c" ] && { fsimg=$c; break; }
+	done
+fi
+[ -n "$fsimg" ] && [ -x "$fsimg" ] || die "fsimg binary not found (build it with 'make src/fsimg' or pass --fsimg PATH)"
+# A libtool wrapper script works as is; an absolute path survives the cd-less workers.
+case $fsimg in /*) ;; *) fsimg=$(pwd)/$fsimg ;; esac
+
+results=$(mktemp -d "${TMPDIR:-/tmp}/fsimg-conf-res.XXXXXX") || exit 2
+trap 'rm -rf "$results"' EXIT
+
+# Snapshot the binary (and, behind a libtool wrapper, the real program and
+# libfsimg.so) so a rebuild during the run cannot pull it from under us.
+mkdir -p "$results/bin"
+d=$(dirname "$fsimg") b=$(basename "$fsimg")
+real=
+if head -c 2 "$fsimg" | grep -q '#!' && grep -q 'libtool' "$fsimg" 2>/dev/null; then
+	for c in "$d/.libs/$b" "$d/.libs/lt-$b"; do [ -x "$c" ] && { real=$c; break; }; done
+	[ -n "$real" ] || die "$fsimg is a libtool wrapper and no .libs/$b next to it"
+fi
+if [ -n "$real" ]; then
+	cp "$real" "$results/bin/fsimg" || die "cannot copy $real"
+	for l in "$d/../libfsimg/.libs"/libfsimg.so*; do
+		[ -e "$l" ] && cp -L "$l" "$results/bin/"
+	done
+	export LD_LIBRARY_PATH="$results/bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+else
+	cp "$fsimg" "$results/bin/fsimg" || die "cannot copy $fsimg"
+fi
+fsimg_orig=$fsimg
+fsimg=$results/bin/fsimg
+"$fsimg" --version >/dev/null 2>&1 || die "the copy of $fsimg_orig does not run ($("$fsimg" --version 2>&1 | head -n 1))"
+[ -n "$keep" ] && { mkdir -p "$keep" || die "cannot create $keep"; keep=$(cd "$keep" && pwd); }
+
+export FSIMG="$fsimg" CONF_CORPUS="$corpus" CONF_TIMEOUT="$tmo" CONF_SLOW=2 \
+	CONF_RESULTS="$results" CONF_KEEP="$keep" CONF_STRICT_FILES="$strict_files"
+
+list="$results/list"
+: >"$list"
+for set in e2fsprogs crash; do
+	mf="$corpus/$set/MANIFEST.jsonl"
+	if [ ! -f "$mf" ]; then
+		echo "conformance: $set/MANIFEST.jsonl absent; that set is skipped"
+		continue
+	fi
+	jq -r --arg set "$set" '[$set, .name] | @tsv' "$mf" >>"$list.all"
+done
+if [ -n "$only" ]; then
+	awk -F '\t' -v re="$only" '$2 ~ re' "$list.all" >"$list"
+else
+	cp "$list.all" "$list"
+fi
+n=$(wc -l <"$list")
+echo "conformance: $n images from $corpus, fsimg $fsimg_orig ($("$fsimg" --version 2>&1 | head -n 1), a snapshot), timeout ${tmo}s, $jobs at a time"
+[ "$n" -gt 0 ] || { echo "conformance: 0 passed, 0 failed, 0 skipped"; exit 0; }
+
+start=$(now_us)
+tr '\t' ' ' <"$list" | xargs -P "$jobs" -L 1 "$0" --one
+elapsed=$(us2s $(($(now_us) - start)))
+
+# ---- report, in manifest order
+pass=0 failn=0 skip=0 unsupp=0 slown=0
+printf '\n%-34s  %-46s  %-46s  %-11s  %6s\n' name expected got status seconds
+printf '%s\n' "$(printf '%.0s-' {1..150})"
+while IFS=$'\t' read -r set name; do
+	r="$results/$name.res"
+	if [ ! -s "$r" ] || ! grep -q '^R' "$r"; then
+		printf '%-34s  %-46s  %-46s  %-11s  %6s\n' "$name" "-" "worker produced no result" FAIL "-"
+		failn=$((failn + 1))
+		continue
+	fi
+	IFS=$'\t' read -r _ _ st exp got secs < <(grep '^R' "$r")
+	printf '%-34s  %-46.46s  %-46.46s  %-11s  %6s\n' "$name" "$exp" "$got" "$st" "$secs"
+	case $st in
+	PASS*) pass=$((pass + 1)) ;;
+	SKIP) skip=$((skip + 1)) ;;
+	*) failn=$((failn + 1)) ;;
+	esac
+	case $st in *unsupp) unsupp=$((unsupp + 1)) ;; *slow) slown=$((slown + 1)) ;; esac
+done <"$list"
+
+echo
+echo "Details (FAIL = counted as failure; note = accepted but worth a look; info = informational):"
+while IFS=$'\t' read -r set name; do
+	r="$results/$name.res"
+	[ -f "$r" ] && grep '^D' "$r" | cut -f2- | sed 's/\t/: /'
+done <"$list"
+echo
+[ "$unsupp" -gt 0 ] && echo "conformance: $unsupp of the passes are 'unsupported' refusals (exit 8)"
+[ "$slown" -gt 0 ] && echo "conformance: $slown images had a command slower than 2 s"
+echo "conformance: run took $elapsed s"
+echo "conformance: $pass passed, $failn failed, $skip skipped"
+[ "$failn" -eq 0 ]
