@@ -8,4 +8,53 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+
+#include "ext4/ext4.h"
+
+/*
+ * A filesystem handle over a memory image built by hand: 1 KiB blocks and
+ * nothing but the geometry the walkers need. Tests write the on-disk bytes
+ * with put_le16/put_le32 through tfs_block().
+ */
+#define TFS_BS 1024u
+
+struct tfs {
+	struct fsimg_fs fs;
+	uint8_t *img;
+	size_t img_blocks;
+};
+
+static inline struct tfs *tfs_new(size_t img_blocks, uint64_t blocks_count, uint16_t inode_size)
+{
+	struct tfs *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	t->img_blocks = img_blocks;
+	t->img = calloc(img_blocks, TFS_BS);
+	assert_non_null(t->img);
+	assert_int_equal(fsimg_io_open_mem(&t->fs.io, t->img, img_blocks * TFS_BS), 0);
+	t->fs.block_size = TFS_BS;
+	t->fs.log_block_size = 10;
+	t->fs.sb.block_size = TFS_BS;
+	t->fs.sb.cluster_size = TFS_BS;
+	t->fs.sb.first_data_block = 1;
+	t->fs.sb.blocks_count = blocks_count;
+	t->fs.sb.inodes_count = 64;
+	t->fs.sb.inode_size = inode_size;
+	t->fs.io_blocks = img_blocks;
+	return t;
+}
+
+static inline void tfs_free(struct tfs *t)
+{
+	fsimg_io_close(t->fs.io);
+	free(t->img);
+	free(t);
+}
+
+static inline uint8_t *tfs_block(struct tfs *t, uint64_t blk)
+{
+	assert_true(blk < t->img_blocks);
+	return t->img + blk * TFS_BS;
+}
 #endif

@@ -7,42 +7,8 @@
 
 #include "ext4/ext4.h"
 
-#define BS 1024u   /* 256 pointers per block */
+#define BS TFS_BS   /* 256 pointers per block */
 #define APB (BS / 4)
-
-struct tfs {
-	struct fsimg_fs fs;
-	uint8_t *img;
-	size_t img_blocks;
-};
-
-static struct tfs *tfs_new(size_t img_blocks, uint64_t blocks_count)
-{
-	struct tfs *t = calloc(1, sizeof(*t));
-
-	assert_non_null(t);
-	t->img_blocks = img_blocks;
-	t->img = calloc(img_blocks, BS);
-	assert_non_null(t->img);
-	assert_int_equal(fsimg_io_open_mem(&t->fs.io, t->img, img_blocks * BS), 0);
-	t->fs.block_size = BS;
-	t->fs.log_block_size = 10;
-	t->fs.sb.block_size = BS;
-	t->fs.sb.cluster_size = BS;
-	t->fs.sb.first_data_block = 1;
-	t->fs.sb.blocks_count = blocks_count;
-	t->fs.sb.inodes_count = 64;
-	t->fs.sb.inode_size = 128;
-	t->fs.io_blocks = img_blocks;
-	return t;
-}
-
-static void tfs_free(struct tfs *t)
-{
-	fsimg_io_close(t->fs.io);
-	free(t->img);
-	free(t);
-}
 
 static void set_ptr(struct tfs *t, uint64_t blk, unsigned i, uint32_t ptr)
 {
@@ -109,7 +75,7 @@ static void build_map(struct tfs *t, struct fsimg_inode *ino)
 
 static void test_runs(void **state)
 {
-	struct tfs *t = tfs_new(512, 1000);
+	struct tfs *t = tfs_new(512, 1000, 128);
 	struct fsimg_inode ino;
 	struct fsimg_run runs[16];
 
@@ -128,7 +94,7 @@ static void test_runs(void **state)
 
 static void test_meta_runs(void **state)
 {
-	struct tfs *t = tfs_new(512, 1000);
+	struct tfs *t = tfs_new(512, 1000, 128);
 	struct fsimg_inode ino;
 	struct fsimg_run runs[16];
 
@@ -154,7 +120,7 @@ static void test_meta_runs(void **state)
 
 static void test_eof(void **state)
 {
-	struct tfs *t = tfs_new(512, 1000);
+	struct tfs *t = tfs_new(512, 1000, 128);
 	struct fsimg_inode ino;
 	struct fsimg_run runs[16];
 
@@ -177,7 +143,7 @@ static void test_eof(void **state)
 
 static void test_out_of_range(void **state)
 {
-	struct tfs *t = tfs_new(512, 1000);
+	struct tfs *t = tfs_new(512, 1000, 128);
 	struct fsimg_inode ino;
 	struct fsimg_run runs[16];
 
@@ -202,7 +168,7 @@ static void test_out_of_range(void **state)
 
 static void test_file_read(void **state)
 {
-	struct tfs *t = tfs_new(512, 1000);
+	struct tfs *t = tfs_new(512, 1000, 128);
 	struct fsimg_inode ino;
 	fsimg_file *f;
 	uint8_t *buf, *want;

@@ -37,49 +37,7 @@ static void put_ext(uint8_t *node, unsigned i, uint32_t lblk, uint16_t len, uint
 	put_le32(p + 8, (uint32_t)pblk);
 }
 
-/* A filesystem handle over a memory image: 1 KiB blocks, nothing but geometry. */
-struct tfs {
-	struct fsimg_fs fs;
-	uint8_t *img;
-	size_t img_blocks;
-};
-
-#define BS 1024u
-
-static struct tfs *tfs_new(size_t img_blocks, uint64_t blocks_count)
-{
-	struct tfs *t = calloc(1, sizeof(*t));
-
-	assert_non_null(t);
-	t->img_blocks = img_blocks;
-	t->img = calloc(img_blocks, BS);
-	assert_non_null(t->img);
-	assert_int_equal(fsimg_io_open_mem(&t->fs.io, t->img, img_blocks * BS), 0);
-	t->fs.block_size = BS;
-	t->fs.log_block_size = 10;
-	t->fs.sb.block_size = BS;
-	t->fs.sb.cluster_size = BS;
-	t->fs.sb.log_block_size = 0;
-	t->fs.sb.first_data_block = 1;
-	t->fs.sb.blocks_count = blocks_count;
-	t->fs.sb.inodes_count = 64;
-	t->fs.sb.inode_size = 256;
-	t->fs.io_blocks = img_blocks;
-	return t;
-}
-
-static void tfs_free(struct tfs *t)
-{
-	fsimg_io_close(t->fs.io);
-	free(t->img);
-	free(t);
-}
-
-static uint8_t *tfs_block(struct tfs *t, uint64_t blk)
-{
-	assert_true(blk < t->img_blocks);
-	return t->img + blk * BS;
-}
+#define BS TFS_BS
 
 static void ext_inode(struct fsimg_inode *ino, uint64_t size)
 {
@@ -213,7 +171,7 @@ static void test_node_truncated(void **state)
 
 static void test_walk_depth1(void **state)
 {
-	struct tfs *t = tfs_new(64, 100000);
+	struct tfs *t = tfs_new(64, 100000, 256);
 	struct fsimg_inode ino;
 	struct fsimg_run runs[16];
 	uint8_t *leaf = tfs_block(t, 10);
@@ -249,7 +207,7 @@ static void test_walk_depth1(void **state)
 
 static void test_walk_trailing_hole(void **state)
 {
-	struct tfs *t = tfs_new(64, 100000);
+	struct tfs *t = tfs_new(64, 100000, 256);
 	struct fsimg_inode ino;
 	struct fsimg_run runs[8];
 
@@ -270,7 +228,7 @@ static void test_walk_trailing_hole(void **state)
 
 static void test_walk_unwritten_len(void **state)
 {
-	struct tfs *t = tfs_new(64, 100000);
+	struct tfs *t = tfs_new(64, 100000, 256);
 	struct fsimg_inode ino;
 	struct fsimg_run runs[8];
 
@@ -296,7 +254,7 @@ static void expect_walk_error(struct tfs *t, const struct fsimg_inode *ino, int 
 
 static void test_walk_self_loop(void **state)
 {
-	struct tfs *t = tfs_new(64, 100000);
+	struct tfs *t = tfs_new(64, 100000, 256);
 	struct fsimg_inode ino;
 	uint8_t *a = tfs_block(t, 10);
 
@@ -313,7 +271,7 @@ static void test_walk_self_loop(void **state)
 
 static void test_walk_parent_loop(void **state)
 {
-	struct tfs *t = tfs_new(64, 100000);
+	struct tfs *t = tfs_new(64, 100000, 256);
 	struct fsimg_inode ino;
 	uint8_t *a = tfs_block(t, 10), *b = tfs_block(t, 11);
 
@@ -340,7 +298,7 @@ static void test_walk_parent_loop(void **state)
 
 static void test_walk_bad_extents(void **state)
 {
-	struct tfs *t = tfs_new(64, 1000);
+	struct tfs *t = tfs_new(64, 1000, 256);
 	struct fsimg_inode ino;
 
 	(void)state;
@@ -373,7 +331,7 @@ static void test_walk_bad_extents(void **state)
 
 static void test_file_read(void **state)
 {
-	struct tfs *t = tfs_new(64, 64);
+	struct tfs *t = tfs_new(64, 64, 256);
 	struct fsimg_inode ino;
 	fsimg_file *f;
 	uint8_t buf[6 * BS], want[6 * BS];
