@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "iocache.h"
 
 /* ------------------------------------------------------------- options */
 
@@ -338,12 +337,23 @@ int cli_open(struct cli_image *img, const struct cli_common *c, const char *path
 {
 	char why[256] = "";
 	uint64_t need, have;
+	fsimg_io *raw;
 	int err;
 
 	memset(img, 0, sizeof(*img));
 	img->path = path;
 	img->common = c;
-	err = cli_io_open_cached(&img->io, path);
+	/*
+	 * 1024 chunks of 16 KiB (16 MiB): whole-filesystem walks read inodes and
+	 * directory blocks one at a time; the cache makes that a few thousand
+	 * reads instead of one per record.
+	 */
+	err = fsimg_io_open_file(&raw, path);
+	if (err == 0) {
+		err = fsimg_io_open_cache(&img->io, raw, 16384, 1024);
+		if (err < 0)
+			fsimg_io_close(raw);
+	}
 	if (err < 0) {
 		explain_open_failure(img, err);
 		return CLI_EXIT_ERROR;

@@ -193,7 +193,6 @@ uint64_t fsimg_io_size(const fsimg_io *io)
 	return io ? io->ops.size(io->priv) : 0;
 }
 
-int fsimg_io_fd(const fsimg_io *io);
 int fsimg_io_fd(const fsimg_io *io)
 {
 	return io && io->ops.fd ? io->ops.fd(io->priv) : -1;

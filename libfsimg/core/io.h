@@ -10,7 +10,4 @@ struct fsimg_io {
 	void *priv;
 };
 
-/* The source's file descriptor (for libblkid), or -1 (memory, overlay). */
-int fsimg_io_fd(const fsimg_io *io);
-
 #endif

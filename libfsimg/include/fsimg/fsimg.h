@@ -71,7 +71,17 @@ struct fsimg_io_ops {
 FSIMG_API int fsimg_io_open_file(fsimg_io **out, const char *path);
 FSIMG_API int fsimg_io_open_mem(fsimg_io **out, const void *buf, size_t len);
 FSIMG_API int fsimg_io_open_ops(fsimg_io **out, const struct fsimg_io_ops *ops, void *priv);
+/*
+ * A bounded read cache over inner (which it then owns and closes): aligned
+ * chunks of chunk_size bytes (a power of two, 512 B .. 16 MiB), nchunks of
+ * them at most, least recently used replaced. For walks over a whole
+ * filesystem, which read many small records.
+ */
+FSIMG_API int fsimg_io_open_cache(fsimg_io **out, fsimg_io *inner, size_t chunk_size,
+				  unsigned nchunks);
 FSIMG_API int fsimg_io_read(fsimg_io *io, void *buf, size_t len, uint64_t off);
+/* A file descriptor for probing (libblkid), or -1 for memory sources. */
+FSIMG_API int fsimg_io_fd(const fsimg_io *io);
 FSIMG_API uint64_t fsimg_io_size(const fsimg_io *io);
 FSIMG_API void fsimg_io_close(fsimg_io *io);
 
