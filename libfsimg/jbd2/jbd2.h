@@ -27,6 +27,8 @@ struct jbd2_run {
 struct jbd2_trans {
 	struct fsimg_jtrans t;
 	size_t first_tag, first_revoke; /* indexes into the journal's arrays */
+	uint32_t bad_rcount_block;      /* a revoke block whose r_count overflows (0: none) */
+	uint32_t bad_rcount;
 };
 
 struct fsimg_journal {

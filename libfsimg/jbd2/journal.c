@@ -678,13 +678,19 @@ static int scan_revoke(struct fsimg_journal *j, struct scan_state *s, struct jbd
 		s->need_check_commit_time = true;
 		t->t.desc_csum = FSIMG_CSUM_BAD;
 	}
-	/* r_count counts bytes, header included; the kernel fails recovery when it overflows. */
+	/*
+	 * r_count counts bytes, header included. The kernel checks it only in
+	 * PASS_REVOKE (scan_revoke_records), which stops before end_transaction:
+	 * an overflow fails recovery only when this transaction is replayed,
+	 * i.e. committed within the log (judged after the scan); in an
+	 * uncommitted tail it is ignored, as by e2fsck.
+	 */
 	if (rcount > j->bs - csum_size) {
-		j->info.end = FSIMG_JEND_ERROR;
-		j->info.kernel_error = FSIMG_ECORRUPT;
-		jbd2_error(j, FSIMG_ECORRUPT, "revoke block %u: r_count %u larger than the block", rblk,
-			   rcount);
-		return 0;
+		if (!t->bad_rcount_block) {
+			t->bad_rcount_block = rblk;
+			t->bad_rcount = rcount;
+		}
+		return 1;
 	}
 	for (size_t off = sizeof(struct jbd2_drevoke_header); off + rec <= rcount; off += rec) {
 		struct fsimg_jrevoke *r;
@@ -941,6 +947,16 @@ done:
 		struct fsimg_jtrans *t = &j->trans[i].t;
 		if (t->state == FSIMG_JTRANS_COMMITTED && jbd2_tid_geq(t->sequence, j->info.end_sequence))
 			t->state = FSIMG_JTRANS_BEYOND_END;
+	}
+	/* PASS_REVOKE of a replayed transaction meets an overflowing r_count: -EINVAL, nothing replayed. */
+	for (size_t i = 0; i < j->ntrans && !j->info.kernel_error; i++) {
+		struct jbd2_trans *t = &j->trans[i];
+		if (t->bad_rcount_block && t->t.state == FSIMG_JTRANS_COMMITTED) {
+			j->info.end = FSIMG_JEND_ERROR;
+			j->info.kernel_error = FSIMG_ECORRUPT;
+			jbd2_error(j, FSIMG_ECORRUPT, "revoke block %u: r_count %u larger than the block",
+				   t->bad_rcount_block, t->bad_rcount);
+		}
 	}
 	if (j->info.kernel_error)
 		j->info.end_sequence = j->info.start_sequence;

@@ -18,10 +18,11 @@
  *    checksum (rest as zeros) matches is accepted ("incomplete commit
  *    block", kernel jbd2_commit_block_csum_verify_partial); e2fsprogs 1.47
  *    rejects it.
- *  - Anything that makes the kernel fail recovery in PASS_SCAN (a bad
+ *  - Anything that makes the kernel fail recovery (in PASS_SCAN: a bad
  *    descriptor/revoke checksum in a transaction whose commit time does not
- *    go backwards, r_count past the block, a bad journal superblock
- *    checksum, an unreadable log block) gives an empty plan with
+ *    go backwards, a bad journal superblock checksum, an unreadable log
+ *    block; in PASS_REVOKE: r_count past the block in a transaction that is
+ *    replayed, not in an uncommitted tail) gives an empty plan with
  *    kernel_error set: the kernel replays nothing, and e2fsck likewise
  *    replays nothing before it clears needs_recovery.
  *  - Blocks are checked against revokes before their data checksum, as
@@ -33,7 +34,8 @@
  * (recover_ext3_journal + e2fsck_journal_release): s_start = 0 and
  * s_sequence = end_transaction + 1 (the kernel's ++info.end_transaction),
  * where end_transaction is the first transaction not replayed; unchanged
- * s_sequence when recovery failed. A failed commit (j_failed_commit) makes
+ * s_sequence when recovery failed or a data block was skipped for its
+ * checksum (jbd2_journal_recover returns an error then). A failed commit (j_failed_commit) makes
  * e2fsck set s_errno, then e2fsck_check_ext3_journal moves it to the
  * filesystem's ERROR_FS state and zeroes s_errno again.
  */
@@ -205,12 +207,22 @@ int fsimg_plan_create(fsimg_plan **out, fsimg_journal *j, unsigned flags)
 			fsimg_plan_free(p);
 			return err;
 		}
-		p->stats.new_sequence = j->info.end_sequence + 1;
+		/*
+		 * jbd2_journal_recover() returns -EFSBADCRC after a data-block
+		 * checksum skip; e2fsck then keeps j_tail_sequence, so s_sequence
+		 * is written back unchanged (recover_ext3_journal's errout path).
+		 */
+		if (!p->stats.csum_skipped)
+			p->stats.new_sequence = j->info.end_sequence + 1;
 	}
 	if (j->info.has_failed_commit)
 		p->stats.new_errno = -22; /* -EINVAL, as e2fsck stores it */
-	p->stats.recovery_error = p->stats.kernel_error != 0 || p->stats.csum_skipped != 0 ||
-				  j->info.has_failed_commit;
+	/*
+	 * e2fsck clears VALID_FS when jbd2_journal_recover() returns an error
+	 * (e2fsck_clear_recover); a failed commit is not one (it ends the log and
+	 * only sets s_errno, hence ERROR_FS), data-block checksum skips are.
+	 */
+	p->stats.recovery_error = p->stats.kernel_error != 0 || p->stats.csum_skipped != 0;
 	*out = p;
 	return 0;
 }

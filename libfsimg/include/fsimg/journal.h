@@ -202,7 +202,7 @@ struct fsimg_plan_stats {
 	uint64_t out_of_range;       /* copies naming a block outside the filesystem */
 	uint64_t fc_blocks;          /* fast-commit blocks fsimg does not replay */
 	int kernel_error;            /* as in the scan info; then nothing is replayed */
-	int recovery_error;          /* e2fsck would report an error (csum skips, failed commit) */
+	int recovery_error;          /* e2fsck would report an error (a block skipped for its checksum) */
 	/* the journal superblock after recovery, as e2fsck writes it */
 	uint32_t new_start;          /* 0 */
 	uint32_t new_sequence;
