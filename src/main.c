@@ -18,6 +18,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "fsck", cmd_fsck, "check the filesystem read-only (after replaying its journal in memory)" },
 	{ "info", cmd_info, "show the superblock (and group descriptors)" },
 	{ "ls", cmd_ls, "list a directory" },
 	{ "cat", cmd_cat, "write a file's contents to standard output" },

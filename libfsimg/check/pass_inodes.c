@@ -1,2 +1,738 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Passes 2 and 3: every inode of every initialised inode table, read in large
+ * sequential chunks, and the mapping of every inode in use (extent tree or
+ * block map, through the one mapping iterator), claiming each data and tree
+ * block. Alongside the structure, the state of data: written blocks past
+ * EOF, sizes ending in unwritten extents, preallocation, and (with
+ * FSIMG_CHECK_SCAN_DATA) unwritten blocks that hold non-zero bytes.
+ *
+ * "In use" is e2fsck's: a reserved inode (below s_first_ino) always, any
+ * other inode when its link count is not zero.
+ */
 #include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check/check.h"
+
+#define S_IFMT_ 0xF000u
+#define S_IFSOCK_ 0xC000u
+#define S_IFLNK_ 0xA000u
+#define S_IFREG_ 0x8000u
+#define S_IFBLK_ 0x6000u
+#define S_IFDIR_ 0x4000u
+#define S_IFCHR_ 0x2000u
+#define S_IFIFO_ 0x1000u
+
+#define EXT2_BAD_INO 1u
+#define EXT2_RESIZE_INO 7u
+
+/* Inode table bytes read at once (whole blocks); bounded whatever the image says. */
+#define ITABLE_CHUNK (256u * 1024u)
+/* Data read at once under unwritten extents (--scan-data). */
+#define SCAN_CHUNK (1024u * 1024u)
+/* The orphan chain is followed at most this far (and never past inodes_count). */
+#define ORPHAN_MAX 65536u
+
+/* Every flag some ext4 (or e2fsprogs) version defines; anything else is unknown. */
+#define KNOWN_FLAGS                                                                   \
+	(0x00000001u | 0x00000002u | 0x00000004u | 0x00000008u | 0x00000010u |       \
+	 0x00000020u | 0x00000040u | 0x00000080u | 0x00000100u | 0x00000200u |       \
+	 0x00000400u | 0x00000800u | 0x00001000u | 0x00002000u | 0x00004000u |       \
+	 0x00008000u | 0x00010000u | 0x00020000u | 0x00040000u | 0x00080000u |       \
+	 0x00100000u | 0x00200000u | 0x00400000u /* EOFBLOCKS, obsolete */ |          \
+	 0x01000000u /* SNAPFILE */ | 0x02000000u | 0x04000000u | 0x08000000u |       \
+	 0x10000000u | 0x20000000u | 0x40000000u)
+
+/* What one inode's mapping walk found. */
+struct walk {
+	uint64_t units;          /* blocks counted for i_blocks (clusters with bigalloc) */
+	uint64_t last_cluster;   /* last data cluster counted (bigalloc) */
+	bool have_cluster;
+	int64_t last_written;    /* last written logical block, -1 none */
+	int64_t last_any;        /* last mapped logical block (written or not), -1 none */
+	uint64_t prealloc;       /* unwritten blocks wholly past EOF */
+	uint64_t eof_lblk;       /* blocks that hold i_size */
+	struct fsimg_run eof_run; /* the unwritten run holding the last byte of i_size */
+	bool eof_in_unwritten;
+	uint64_t unwritten_in_tail; /* unwritten blocks inside i_size after the last written one */
+	/* --scan-data */
+	uint64_t nonzero;
+	fsimg_lblk_t nz_lblk;
+	fsimg_pblk_t nz_pblk;
+	bool reported_nonreg;
+	bool failed;
+	fsimg_pblk_t block0;     /* physical block of logical block 0, 0 when unmapped */
+};
+
+struct pass2 {
+	struct check_ctx *c;
+	fsimg_fs *fs;
+	uint32_t first_ino;
+	uint32_t cluster_bits;   /* log2(blocks per cluster) */
+	uint8_t *ea_seen;        /* xattr blocks claimed already (shared ones are legal) */
+	uint8_t *scan_buf;       /* --scan-data */
+	uint8_t *orphans;        /* inodes on the s_last_orphan chain (NULL: none) */
+};
+
+/*
+ * An orphan is pending: the kernel (and e2fsck, before its passes) finish
+ * the deletion or truncation, so its dtime (the next orphan), a link count
+ * of 0, and blocks past EOF are not findings.
+ */
+static bool is_orphan(const struct pass2 *p2, fsimg_ino_t ino)
+{
+	return p2->orphans && bit_test(p2->orphans, ino);
+}
+
+static const char *type_name(uint16_t mode)
+{
+	switch (mode & S_IFMT_) {
+	case S_IFDIR_:
+		return "directory";
+	case S_IFLNK_:
+		return "symlink";
+	case S_IFCHR_:
+		return "character device";
+	case S_IFBLK_:
+		return "block device";
+	case S_IFIFO_:
+		return "fifo";
+	case S_IFSOCK_:
+		return "socket";
+	default:
+		return "regular file";
+	}
+}
+
+static bool buf_zero(const uint8_t *p, size_t len)
+{
+	return len == 0 || (p[0] == 0 && memcmp(p, p + 1, len - 1) == 0);
+}
+
+/*
+ * --scan-data: reads the blocks under one unwritten run in bounded chunks
+ * and counts those holding any non-zero byte (UNWRITTEN reads as zeros).
+ */
+static void scan_unwritten(struct pass2 *p2, const struct fsimg_run *run, struct walk *w)
+{
+	fsimg_fs *fs = p2->fs;
+	uint32_t bs = fs->block_size;
+	uint64_t per = SCAN_CHUNK / bs, done = 0;
+
+	if (!p2->scan_buf) {
+		p2->scan_buf = malloc(SCAN_CHUNK);
+		if (!p2->scan_buf)
+			return;
+	}
+	while (done < run->len) {
+		uint64_t n = run->len - done < per ? run->len - done : per, i;
+
+		if (fs_read_blocks(fs, run->pblk + done, n, p2->scan_buf) < 0)
+			return;
+		for (i = 0; i < n; i++) {
+			if (buf_zero(p2->scan_buf + i * bs, bs))
+				continue;
+			if (w->nonzero++ == 0) {
+				w->nz_lblk = run->lblk + done + i;
+				w->nz_pblk = run->pblk + done + i;
+			}
+		}
+		done += n;
+	}
+}
+
+/* Counts a data run for i_blocks: clusters not already counted for the previous block. */
+static void count_data(struct pass2 *p2, struct walk *w, fsimg_pblk_t pblk, uint64_t len)
+{
+	uint64_t first, last;
+
+	if (!p2->cluster_bits) {
+		w->units += len;
+		return;
+	}
+	first = pblk >> p2->cluster_bits;
+	last = (pblk + len - 1) >> p2->cluster_bits;
+	w->units += last - first + 1;
+	if (w->have_cluster && w->last_cluster == first)
+		w->units--;
+	w->last_cluster = last;
+	w->have_cluster = true;
+}
+
+static void walk_run(struct pass2 *p2, const struct fsimg_inode *in, const struct fsimg_run *run,
+		     struct walk *w)
+{
+	struct check_ctx *c = p2->c;
+	struct fsimg_problem_ctx p;
+	uint16_t fmt = in->mode & S_IFMT_;
+	uint64_t end;
+
+	switch (run->type) {
+	case FSIMG_RUN_META:
+		if (!fs_pblk_range_ok(p2->fs, run->pblk, 1))
+			return;
+		if (run->csum_state == FSIMG_CSUM_BAD) {
+			/* metadata_csum: the tail of every extent block covers the node. */
+			p = pctx_inode(in->ino);
+			PCTX_SET(p, block, FSIMG_PF_BLOCK, run->pblk);
+			PCTX_SET(p, lblk, FSIMG_PF_LBLK, run->lblk);
+			check_report(c, PR_EXTENT_BLOCK_CSUM, &p);
+		}
+		/*
+		 * The resize inode's indirect blocks point at the reserved GDT
+		 * blocks, which pass 1 claimed: only its double indirect block
+		 * is its own (e2fsck does the same).
+		 */
+		if (in->ino == EXT2_RESIZE_INO && run->level != 2) {
+			w->units++;
+			return;
+		}
+		/* A tree block counts as a whole cluster for i_blocks. */
+		w->units++;
+		check_claim(c, run->pblk, 1);
+		return;
+	case FSIMG_RUN_MAPPED:
+	case FSIMG_RUN_UNWRITTEN:
+		break;
+	default:
+		return;
+	}
+
+	/* The iterator checked the physical range; be safe anyway. */
+	if (!fs_pblk_range_ok(p2->fs, run->pblk, run->len))
+		return;
+	end = run->lblk + run->len; /* <= 2^32, checked by the iterator */
+	if (in->ino == EXT2_RESIZE_INO) {
+		w->units += run->len;
+	} else {
+		count_data(p2, w, run->pblk, run->len);
+		check_claim(c, run->pblk, run->len);
+	}
+
+	if (run->lblk == 0)
+		w->block0 = run->pblk;
+	if ((int64_t)end - 1 > w->last_any)
+		w->last_any = (int64_t)end - 1;
+
+	if (run->type == FSIMG_RUN_MAPPED) {
+		w->last_written = (int64_t)end - 1;
+		w->unwritten_in_tail = 0;
+		return;
+	}
+
+	/* Unwritten: legal only in regular files (the kernel's rule). */
+	if (fmt != S_IFREG_ && !w->reported_nonreg) {
+		w->reported_nonreg = true;
+		p = pctx_inode(in->ino);
+		PCTX_SET(p, lblk, FSIMG_PF_LBLK, run->lblk);
+		PCTX_SET(p, length, FSIMG_PF_LENGTH, run->len);
+		if (fmt == S_IFDIR_) {
+			check_report(c, PR_EXTENT_UNWRITTEN_DIR, &p);
+		} else {
+			PCTX_SET(p, detail, FSIMG_PF_DETAIL, type_name(in->mode));
+			check_report(c, PR_EXTENT_UNWRITTEN_NONREG, &p);
+		}
+	}
+	if (end > w->eof_lblk)
+		w->prealloc += end - (run->lblk > w->eof_lblk ? run->lblk : w->eof_lblk);
+	if (run->lblk < w->eof_lblk) {
+		w->unwritten_in_tail += (end < w->eof_lblk ? end : w->eof_lblk) - run->lblk;
+		if (end >= w->eof_lblk && w->eof_lblk > 0) {
+			w->eof_in_unwritten = true;
+			w->eof_run = *run;
+		}
+	}
+	if ((c->opts.flags & FSIMG_CHECK_SCAN_DATA) && in->ino != EXT2_RESIZE_INO)
+		scan_unwritten(p2, run, w);
+}
+
+/* Walks the mapping of an inode in use, claiming its blocks. */
+static void walk_mapping(struct pass2 *p2, const struct fsimg_inode *in, struct walk *w)
+{
+	struct check_ctx *c = p2->c;
+	fsimg_fs *fs = p2->fs;
+	struct fsimg_problem_ctx p;
+	struct fsimg_run run;
+	fsimg_map *m = NULL;
+	bool extents = (in->flags & EXT4_EXTENTS_FL) != 0;
+	int err;
+
+	err = fsimg_map_open(&m, fs, in, FSIMG_MAP_TREE);
+	if (err < 0) {
+		if (err == FSIMG_ENOMEM) {
+			w->failed = true;
+			return;
+		}
+		p = pctx_inode(in->ino);
+		PCTX_SET(p, detail, FSIMG_PF_DETAIL, fsimg_fs_errmsg(fs));
+		if ((in->mode & S_IFMT_) == S_IFLNK_ && !(in->flags & EXT4_INLINE_DATA_FL) &&
+		    !extents)
+			check_report(c, PR_INODE_BAD_SYMLINK, &p);
+		else if (in->flags & EXT4_INLINE_DATA_FL)
+			check_report(c, PR_INODE_BAD_INLINE, &p);
+		else
+			check_report(c, extents ? PR_EXTENT_ROOT_CORRUPT : PR_BLOCKMAP_CORRUPT, &p);
+		w->failed = true;
+		return;
+	}
+	while ((err = fsimg_map_next(m, &run)) > 0)
+		walk_run(p2, in, &run, w);
+	if (err < 0) {
+		p = pctx_inode(in->ino);
+		PCTX_SET(p, detail, FSIMG_PF_DETAIL, fsimg_fs_errmsg(fs));
+		if (err != FSIMG_ENOMEM)
+			check_report(c, extents ? PR_EXTENT_TREE_CORRUPT : PR_BLOCKMAP_CORRUPT, &p);
+		w->failed = true;
+	}
+	fsimg_map_close(m);
+}
+
+/* Claims an inode's xattr block once: inodes may share one (h_refcount). */
+static void claim_xattr_block(struct pass2 *p2, const struct fsimg_inode *in, struct walk *w)
+{
+	struct check_ctx *c = p2->c;
+	fsimg_fs *fs = p2->fs;
+	struct fsimg_problem_ctx p;
+
+	if (!in->file_acl)
+		return;
+	if (!fs_pblk_ok(fs, in->file_acl)) {
+		p = pctx_inode(in->ino);
+		PCTX_SET(p, block, FSIMG_PF_BLOCK, in->file_acl);
+		check_report(c, PR_INODE_BAD_XATTR_BLOCK, &p);
+		w->failed = true;
+		return;
+	}
+	w->units++; /* one cluster, whatever the cluster size */
+	if (!p2->ea_seen) {
+		p2->ea_seen = calloc(1, (size_t)((fs->sb.blocks_count + 7) / 8));
+		if (!p2->ea_seen)
+			return;
+	}
+	if (!bit_test(p2->ea_seen, in->file_acl)) {
+		bit_set(p2->ea_seen, in->file_acl);
+		check_claim(c, in->file_acl, 1);
+
+	}
+}
+
+/* Flags against features and against each other (e2fsck pass 1's order). */
+static void check_flags(struct pass2 *p2, const struct fsimg_inode *in, bool reserved)
+{
+	struct check_ctx *c = p2->c;
+	const struct fsimg_super *sb = c->sb;
+	struct fsimg_problem_ctx p = pctx_inode(in->ino);
+	uint32_t unknown = in->flags & ~KNOWN_FLAGS;
+
+	if ((in->flags & EXT4_EXTENTS_FL) && (in->flags & EXT4_INLINE_DATA_FL))
+		check_report(c, PR_INODE_EXTENTS_AND_INLINE, &p);
+	if ((in->flags & EXT4_INLINE_DATA_FL) && !reserved &&
+	    !(sb->feature_incompat & EXT4_FEATURE_INCOMPAT_INLINE_DATA))
+		check_report(c, PR_INODE_INLINE_NO_FEATURE, &p);
+	if ((in->flags & EXT4_EXTENTS_FL) && !(sb->feature_incompat & EXT4_FEATURE_INCOMPAT_EXTENTS))
+		check_report(c, PR_INODE_EXTENTS_NO_FEATURE, &p);
+	if (unknown) {
+		PCTX_SET(p, found, FSIMG_PF_FOUND, unknown);
+		check_report(c, PR_INODE_UNKNOWN_FLAGS, &p);
+	}
+}
+
+/* i_extra_isize as stored: 4-aligned, at least 4, inside the record (e2fsck's bounds). */
+static void check_extra_isize(struct pass2 *p2, const struct fsimg_inode *in, const uint8_t *raw)
+{
+	uint16_t isz = p2->c->sb->inode_size, extra, max;
+	struct fsimg_problem_ctx p;
+
+	if (isz <= EXT4_GOOD_OLD_INODE_SIZE)
+		return;
+	extra = (uint16_t)(raw[EXT4_GOOD_OLD_INODE_SIZE] | raw[EXT4_GOOD_OLD_INODE_SIZE + 1] << 8);
+	max = (uint16_t)(isz - EXT4_GOOD_OLD_INODE_SIZE);
+	if (extra == 0 || (extra >= 4 && extra <= max && !(extra & 3)))
+		return;
+	p = pctx_inode(in->ino);
+	PCTX_SET(p, found, FSIMG_PF_FOUND, extra);
+	PCTX_SET(p, expected, FSIMG_PF_EXPECTED, max);
+	check_report(p2->c, PR_INODE_EXTRA_ISIZE, &p);
+}
+
+/* Is the mode a file type, and can a special file carry its flags? */
+static bool check_mode(struct pass2 *p2, const struct fsimg_inode *in)
+{
+	struct check_ctx *c = p2->c;
+	struct fsimg_problem_ctx p = pctx_inode(in->ino);
+
+	switch (in->mode & S_IFMT_) {
+	case S_IFREG_:
+	case S_IFDIR_:
+	case S_IFLNK_:
+		return true;
+	case S_IFCHR_:
+	case S_IFBLK_:
+	case S_IFIFO_:
+	case S_IFSOCK_:
+		/* e2fsck_pass1_check_device_inode: no index, extents or inline data */
+		if (in->flags & (EXT4_INDEX_FL | EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) {
+			PCTX_SET(p, found, FSIMG_PF_FOUND, in->flags);
+			check_report(c, PR_INODE_BAD_DEVICE, &p);
+			return false;
+		}
+		return true;
+	default:
+		PCTX_SET(p, found, FSIMG_PF_FOUND, in->mode);
+		check_report(c, PR_INODE_BAD_MODE, &p);
+		return false;
+	}
+}
+
+/* Size against the mapping: e2fsck's bad_size rules, then the state of the tail. */
+static void check_size(struct pass2 *p2, const struct fsimg_inode *in, const struct walk *w)
+{
+	struct check_ctx *c = p2->c;
+	fsimg_fs *fs = p2->fs;
+	uint16_t fmt = in->mode & S_IFMT_;
+	uint64_t bs = fs->block_size;
+	struct fsimg_problem_ctx p = pctx_inode(in->ino);
+
+	if (in->flags & EXT4_INLINE_DATA_FL)
+		return;
+	if (fmt == S_IFDIR_) {
+		uint64_t nblock = in->size / bs, want = (uint64_t)(w->last_any + 1);
+
+		/* A directory is whole blocks, up to the last mapped one (plus prealloc_dir_blocks). */
+		if ((in->size & (bs - 1)) || nblock > want ||
+		    (nblock < want && want - nblock > c->sb->prealloc_dir_blocks)) {
+			PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
+			PCTX_SET(p, expected, FSIMG_PF_EXPECTED, want * bs);
+			PCTX_SET(p, detail, FSIMG_PF_DETAIL, "a directory spans whole mapped blocks");
+			check_report(c, PR_INODE_BAD_SIZE, &p);
+		}
+		return;
+	}
+	/* e2fsck: initialized blocks must not start past i_size (unless truncation is pending). */
+	if (w->last_written >= 0 && in->size < (uint64_t)w->last_written * bs &&
+	    !is_orphan(p2, in->ino)) {
+		PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
+		PCTX_SET(p, lblk, FSIMG_PF_LBLK, (uint64_t)w->last_written);
+		check_report(c, PR_DATA_WRITTEN_PAST_EOF, &p);
+		return;
+	}
+	if ((in->flags & EXT4_EXTENTS_FL) && in->size > (1ull << (32 + fs->log_block_size)) - 1) {
+		PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
+		PCTX_SET(p, expected, FSIMG_PF_EXPECTED, (1ull << (32 + fs->log_block_size)) - 1);
+		PCTX_SET(p, detail, FSIMG_PF_DETAIL, "past the largest extent-mapped size");
+		check_report(c, PR_INODE_BAD_SIZE, &p);
+		return;
+	}
+	if (fmt != S_IFREG_)
+		return;
+	/*
+	 * The tail: the last byte of i_size in an unwritten extent that goes
+	 * on past EOF (fallocate without KEEP_SIZE ends the extent at EOF), or
+	 * nothing but unwritten blocks and holes after the last written block.
+	 */
+	if (w->eof_in_unwritten && w->eof_run.lblk + w->eof_run.len > w->eof_lblk) {
+		PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
+		PCTX_SET(p, lblk, FSIMG_PF_LBLK, w->eof_run.lblk);
+		PCTX_SET(p, length, FSIMG_PF_LENGTH, w->eof_run.len);
+		check_report(c, PR_DATA_SIZE_IN_UNWRITTEN, &p);
+	} else if (w->last_written >= 0 && w->unwritten_in_tail > 0 &&
+		   (uint64_t)w->last_written + 1 < w->eof_lblk) {
+		PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
+		PCTX_SET(p, lblk, FSIMG_PF_LBLK, (uint64_t)w->last_written + 1);
+		PCTX_SET(p, length, FSIMG_PF_LENGTH, w->eof_lblk - (uint64_t)w->last_written - 1);
+		check_report(c, PR_DATA_TAIL_UNWRITTEN, &p);
+	}
+}
+
+static void check_iblocks(struct pass2 *p2, const struct fsimg_inode *in, const struct walk *w)
+{
+	const struct fsimg_super *sb = p2->c->sb;
+	uint64_t want = w->units * (sb->cluster_size >> 9);
+	struct fsimg_problem_ctx p;
+
+	if (in->blocks == want)
+		return;
+	/*
+	 * ea_inode: the blocks of the xattr inodes an inode references are
+	 * charged to its i_blocks (the kernel's quota charge). Not counted
+	 * here yet, so only a count below the blocks it maps is a finding.
+	 */
+	if ((sb->feature_incompat & EXT4_FEATURE_INCOMPAT_EA_INODE) && in->blocks > want)
+		return;
+	p = pctx_inode(in->ino);
+	PCTX_SET(p, found, FSIMG_PF_FOUND, in->blocks);
+	PCTX_SET(p, expected, FSIMG_PF_EXPECTED, want);
+	check_report(p2->c, PR_INODE_BAD_IBLOCKS, &p);
+}
+
+static void check_data_state(struct pass2 *p2, const struct fsimg_inode *in, const struct walk *w)
+{
+	struct check_ctx *c = p2->c;
+	struct fsimg_problem_ctx p;
+
+	if (w->prealloc) {
+		p = pctx_inode(in->ino);
+		PCTX_SET(p, length, FSIMG_PF_LENGTH, w->prealloc);
+		check_report(c, PR_DATA_PREALLOC_PAST_EOF, &p);
+		c->sum.prealloc_blocks += w->prealloc;
+		c->sum.prealloc_inodes++;
+	}
+	if (w->nonzero) {
+		p = pctx_inode(in->ino);
+		PCTX_SET(p, length, FSIMG_PF_LENGTH, w->nonzero);
+		PCTX_SET(p, lblk, FSIMG_PF_LBLK, w->nz_lblk);
+		PCTX_SET(p, block, FSIMG_PF_BLOCK, w->nz_pblk);
+		check_report(c, PR_DATA_UNWRITTEN_NONZERO, &p);
+		c->sum.unwritten_nonzero_blocks += w->nonzero;
+	}
+}
+
+/*
+ * e2fsck_pass1_check_symlink's size rules: never 0; a fast symlink's target
+ * fills i_block up to its NUL, exactly i_size bytes; a slow one fits a block.
+ * (A fast symlink of 60 bytes or more is the mapping iterator's error.)
+ */
+static void check_symlink(struct pass2 *p2, const struct fsimg_inode *in, const struct walk *w)
+{
+	struct fsimg_problem_ctx p = pctx_inode(in->ino);
+	const char *why = NULL;
+
+	if (in->flags & EXT4_INLINE_DATA_FL)
+		return;
+	if (in->size == 0)
+		why = "size 0";
+	else if (ext4_is_fast_symlink(p2->fs, in) && (in->flags & EXT4_EXTENTS_FL))
+		why = "a fast symlink with the extents flag";
+	else if (ext4_is_fast_symlink(p2->fs, in) && in->size < sizeof(in->i_block) &&
+		 strnlen((const char *)in->i_block, sizeof(in->i_block)) != in->size)
+		why = "the target in i_block is not i_size bytes long";
+	else if (!ext4_is_fast_symlink(p2->fs, in) && in->size >= p2->fs->block_size)
+		why = "a block-mapped target longer than a block";
+	else if (!ext4_is_fast_symlink(p2->fs, in) && w->block0 == 0 && !w->failed)
+		why = "no block holds the target";
+	else if (!ext4_is_fast_symlink(p2->fs, in) && w->block0) {
+		uint8_t *blk = fs_block_alloc(p2->fs);
+
+		/* the target is NUL-terminated right at i_size */
+		if (blk && fs_read_block(p2->fs, w->block0, blk) == 0 &&
+		    strnlen((const char *)blk, p2->fs->block_size) != in->size)
+			why = "the target in its block is not i_size bytes long";
+		free(blk);
+	}
+	if (!why)
+		return;
+	PCTX_SET(p, detail, FSIMG_PF_DETAIL, why);
+	check_report(p2->c, PR_INODE_BAD_SYMLINK, &p);
+	bit_set(p2->c->ino_bad, in->ino);
+}
+
+static bool iblock_empty(const struct fsimg_inode *in)
+{
+	return buf_zero(in->i_block, sizeof(in->i_block));
+}
+
+/* One inode record of an initialised inode table. */
+static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
+{
+	struct check_ctx *c = p2->c;
+	fsimg_fs *fs = p2->fs;
+	uint16_t isz = c->sb->inode_size;
+	struct fsimg_inode in;
+	struct fsimg_problem_ctx p;
+	struct walk w;
+	uint16_t mode = (uint16_t)(raw[0] | raw[1] << 8);
+	uint16_t links = (uint16_t)(raw[26] | raw[27] << 8);
+	bool reserved = ino < p2->first_ino && ino != FSIMG_ROOT_INO;
+	bool special;
+
+	/* Unused and never used: nothing to check (the fast path of the scan). */
+	if (!reserved && links == 0 && mode == 0)
+		return;
+	if (ext4_inode_from_disk(&in, fs, ino, raw, isz) < 0)
+		return;
+	if (fs->metadata_csum && !(fs->flags & FSIMG_OPEN_NO_CSUM_VERIFY) &&
+	    !ext4_inode_csum_ok(fs, ino, raw, isz)) {
+		p = pctx_inode(ino);
+		PCTX_SET(p, found, FSIMG_PF_FOUND, in.checksum);
+		check_report(c, PR_INODE_CSUM, &p);
+	}
+
+	if (!reserved && links == 0) {
+		/* Deleted: a mode without a dtime is a deletion left half done. */
+		if (in.dtime == 0 && ino != FSIMG_ROOT_INO && !is_orphan(p2, ino)) {
+			p = pctx_inode(ino);
+			check_report(c, PR_INODE_ZERO_DTIME, &p);
+		}
+		return;
+	}
+
+	c->sum.inodes_checked++;
+	bit_set(c->ino_inuse, ino);
+	if ((in.mode & S_IFMT_) == S_IFDIR_)
+		bit_set(c->ino_isdir, ino);
+
+	memset(&w, 0, sizeof(w));
+	w.last_written = -1;
+	w.last_any = -1;
+	w.eof_lblk = (in.size >> fs->log_block_size) + ((in.size & (fs->block_size - 1)) != 0);
+
+	check_extra_isize(p2, &in, raw);
+	check_flags(p2, &in, reserved);
+	if (reserved) {
+		/* Reserved inodes without content (mode 0, nothing mapped) are fine. */
+		if (in.mode == 0 && in.blocks == 0 && in.file_acl == 0 && iblock_empty(&in))
+			return;
+		claim_xattr_block(p2, &in, &w);
+		walk_mapping(p2, &in, &w);
+		if (!w.failed)
+			check_iblocks(p2, &in, &w);
+		return;
+	}
+
+	special = !check_mode(p2, &in);
+	if (special)
+		bit_set(c->ino_bad, ino);
+	if (in.dtime && !is_orphan(p2, ino)) {
+		p = pctx_inode(ino);
+		PCTX_SET(p, found, FSIMG_PF_FOUND, in.dtime);
+		check_report(c, PR_INODE_DTIME_SET, &p);
+	}
+
+	/* e2fsck: an inline-data inode (with the feature) carries a system.data xattr. */
+	if ((in.flags & EXT4_INLINE_DATA_FL) &&
+	    (c->sb->feature_incompat & EXT4_FEATURE_INCOMPAT_INLINE_DATA)) {
+		const uint8_t *value;
+		size_t value_len;
+
+		if (ext4_xattr_ibody_get(fs, raw, isz, EXT4_XATTR_INDEX_SYSTEM, "data", &value,
+					 &value_len) < 0) {
+			p = pctx_inode(ino);
+			PCTX_SET(p, detail, FSIMG_PF_DETAIL, "no valid system.data attribute");
+			check_report(c, PR_INODE_BAD_INLINE, &p);
+		}
+	}
+	claim_xattr_block(p2, &in, &w);
+	walk_mapping(p2, &in, &w);
+	if (w.failed) {
+		bit_set(c->ino_bad, ino);
+		return;
+	}
+	if ((in.mode & S_IFMT_) == S_IFLNK_)
+		check_symlink(p2, &in, &w);
+	check_iblocks(p2, &in, &w);
+	check_size(p2, &in, &w);
+	check_data_state(p2, &in, &w);
+}
+
+/* Reads one group's initialised inode table in chunks and checks each record. */
+static int scan_group(struct pass2 *p2, fsimg_group_t g, uint8_t *buf, size_t buflen)
+{
+	struct check_ctx *c = p2->c;
+	fsimg_fs *fs = p2->fs;
+	const struct fsimg_super *sb = c->sb;
+	struct fsimg_group grp;
+	bool csum = fs->metadata_csum || fs->gdt_csum;
+	uint32_t ipg = sb->inodes_per_group, n = ipg, isz = sb->inode_size, i;
+	uint64_t bytes, blocks, done = 0, per = buflen / fs->block_size;
+
+	if (fsimg_group_get(&grp, fs, g) < 0)
+		return 0;
+	/* As e2fsck: with group checksums, INODE_UNINIT tables and the unused tail are not read. */
+	if (csum && (grp.flags & FSIMG_BG_INODE_UNINIT))
+		return 0;
+	if (csum && grp.itable_unused <= ipg)
+		n = ipg - grp.itable_unused;
+	if (n == 0)
+		return 0;
+	/* An inode table outside the filesystem is pass 1's finding. */
+	if (!fs_pblk_range_ok(fs, grp.inode_table, sb->inode_table_blocks))
+		return 0;
+	bytes = (uint64_t)n * isz;
+	blocks = (bytes + fs->block_size - 1) / fs->block_size;
+	if (blocks > sb->inode_table_blocks)
+		blocks = sb->inode_table_blocks;
+	i = 0;
+	while (done < blocks && i < n) {
+		uint64_t k = blocks - done < per ? blocks - done : per;
+		uint64_t in_chunk = k * fs->block_size / isz, j;
+
+		if (fs_read_blocks(fs, grp.inode_table + done, k, buf) < 0)
+			return 0; /* unreadable: nothing of it can be judged */
+		for (j = 0; j < in_chunk && i < n; j++, i++) {
+			uint64_t ino = (uint64_t)g * ipg + i + 1;
+
+			/* s_inodes_count short of the groups' tables is pass 1's finding */
+			if (ino > sb->inodes_count)
+				return 0;
+			check_inode(p2, (fsimg_ino_t)ino, buf + j * isz);
+		}
+		done += k;
+	}
+	return 0;
+}
+
+/*
+ * The orphan list: s_last_orphan, then each inode's i_dtime names the next
+ * (inodes deleted or truncated while open; the kernel finishes them at
+ * mount, e2fsck -n leaves them). Noted as an info with its length; the walk
+ * stops at inode 0, an inode out of range, or ORPHAN_MAX steps (a loop).
+ */
+static void note_orphans(struct pass2 *p2)
+{
+	struct check_ctx *c = p2->c;
+	fsimg_ino_t ino = c->sb->last_orphan;
+	struct fsimg_problem_ctx p;
+	struct fsimg_inode in;
+	uint64_t n = 0;
+
+	if (ino == 0)
+		return;
+	p2->orphans = calloc(1, (size_t)c->sb->inodes_count / 8 + 1);
+	p = pctx_inode(ino);
+	while (ino && n < ORPHAN_MAX && fs_ino_ok(c->fs, ino)) {
+		n++;
+		if (p2->orphans)
+			bit_set(p2->orphans, ino);
+		if (fsimg_inode_read(&in, c->fs, ino) < 0)
+			break;
+		ino = in.dtime;
+	}
+	PCTX_SET(p, found, FSIMG_PF_FOUND, n);
+	check_report(c, PR_INODE_ORPHAN_LIST, &p);
+}
+
+
+int check_pass_inodes(struct check_ctx *c)
+{
+	fsimg_fs *fs = c->fs;
+	const struct fsimg_super *sb = c->sb;
+	struct pass2 p2;
+	uint8_t *buf;
+	size_t buflen;
+	fsimg_group_t g;
+
+	memset(&p2, 0, sizeof(p2));
+	p2.c = c;
+	p2.fs = fs;
+	p2.first_ino = sb->rev_level == EXT4_GOOD_OLD_REV ? EXT4_GOOD_OLD_FIRST_INO : sb->first_ino;
+	while ((1ull << p2.cluster_bits) * sb->block_size < sb->cluster_size && p2.cluster_bits < 32)
+		p2.cluster_bits++;
+	buflen = ITABLE_CHUNK < fs->block_size ? fs->block_size : ITABLE_CHUNK;
+	buf = malloc(buflen);
+	if (!buf)
+		return FSIMG_ENOMEM;
+	note_orphans(&p2);
+	for (g = 0; g < sb->group_count; g++) {
+		scan_group(&p2, g, buf, buflen);
+		check_progress(c, 2, "inodes", g + 1, sb->group_count);
+	}
+	free(buf);
+	free(p2.orphans);
+	free(p2.ea_seen);
+	free(p2.scan_buf);
+	return 0;
+}

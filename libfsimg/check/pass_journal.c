@@ -1,2 +1,169 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Pass 7: the journal. Its superblock (fsimg_journal_open validates it),
+ * needs_recovery against the log (e2fsck_check_ext3_journal), the log as
+ * recovery walks it (checksum failures), and what the crash left: the
+ * transactions replayed into the state checked, and those never committed,
+ * with the filesystem blocks (and, for inode-table blocks, the inodes) they
+ * would have changed. (Fast-commit blocks fsimg does not replay: not yet
+ * reported.)
+ */
 #include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check/check.h"
+
+/* "blocks 1234, 1240 (inodes 12-15), ..." for at most a few blocks. */
+static void describe_blocks(struct check_ctx *c, fsimg_journal *j, size_t t, uint32_t n,
+			    char *out, size_t len)
+{
+	const struct fsimg_super *sb = c->sb;
+	size_t pos = 0;
+	uint32_t shown = 0;
+
+	out[0] = '\0';
+	for (uint32_t i = 0; i < n && pos + 64 < len; i++) {
+		struct fsimg_jblock jb;
+		struct fsimg_group g;
+		int w;
+
+		if (fsimg_journal_trans_block(&jb, j, t, i) < 0)
+			break;
+		if (shown == 8) {
+			snprintf(out + pos, len - pos, ", ...");
+			return;
+		}
+		w = snprintf(out + pos, len - pos, "%sblock %" PRIu64, shown ? ", " : "",
+			     (uint64_t)jb.fs_block);
+		if (w < 0)
+			break;
+		pos += (size_t)w;
+		shown++;
+		/* a block of an inode table names the inodes it holds */
+		if (!fs_pblk_ok(c->fs, jb.fs_block) || sb->inode_size == 0 ||
+		    sb->blocks_per_group == 0)
+			continue;
+		fsimg_group_t gi = (fsimg_group_t)((jb.fs_block - sb->first_data_block) /
+						   sb->blocks_per_group);
+		for (fsimg_group_t k = 0; k < sb->group_count; k++) {
+			/* with flex_bg the table may be in another group: try its own first */
+			fsimg_group_t gg = k == 0 ? gi : (k <= gi ? k - 1 : k);
+			if (gg >= sb->group_count || fsimg_group_get(&g, c->fs, gg) < 0)
+				continue;
+			if (jb.fs_block < g.inode_table ||
+			    jb.fs_block >= g.inode_table + sb->inode_table_blocks)
+				continue;
+			uint64_t per = sb->block_size / sb->inode_size;
+			uint64_t first = (uint64_t)gg * sb->inodes_per_group +
+					 (jb.fs_block - g.inode_table) * per + 1;
+			w = snprintf(out + pos, len - pos, " (inodes %" PRIu64 "-%" PRIu64 ")",
+				     first, first + per - 1);
+			if (w > 0)
+				pos += (size_t)w;
+			break;
+		}
+		if (pos >= len)
+			break;
+	}
+}
+
+static void log_findings(struct check_ctx *c, fsimg_journal *j, bool replayed)
+{
+	struct fsimg_journal_scan_info si;
+	struct fsimg_problem_ctx p;
+	size_t n;
+	uint64_t committed = 0, blocks = 0;
+	char detail[512];
+
+	if (fsimg_journal_scan(j) < 0 || fsimg_journal_scan_info(&si, j) < 0)
+		return;
+	n = fsimg_journal_trans_count(j);
+	for (size_t t = 0; t < n; t++) {
+		struct fsimg_jtrans tr;
+
+		if (fsimg_journal_trans(&tr, j, t) < 0)
+			continue;
+		if (tr.state == FSIMG_JTRANS_COMMITTED) {
+			committed++;
+			blocks += tr.nblocks;
+		}
+		if (tr.bad_data_csums || tr.desc_csum == FSIMG_CSUM_BAD ||
+		    tr.commit_csum == FSIMG_CSUM_BAD) {
+			p = pctx_none();
+			PCTX_SET(p, found, FSIMG_PF_FOUND, tr.sequence);
+			PCTX_SET(p, detail, FSIMG_PF_DETAIL,
+				 tr.commit_csum == FSIMG_CSUM_BAD ? "commit block checksum does not match"
+				 : tr.desc_csum == FSIMG_CSUM_BAD ? "descriptor block checksum does not match"
+								   : "data block checksum does not match");
+			check_report(c, PR_JOURNAL_CSUM, &p);
+		}
+		if (tr.state == FSIMG_JTRANS_UNCOMMITTED) {
+			describe_blocks(c, j, t, tr.nblocks, detail, sizeof(detail));
+			p = pctx_none();
+			PCTX_SET(p, found, FSIMG_PF_FOUND, tr.sequence);
+			PCTX_SET(p, length, FSIMG_PF_LENGTH, tr.nblocks);
+			PCTX_SET(p, detail, FSIMG_PF_DETAIL, tr.nblocks ? detail : "no blocks");
+			check_report(c, PR_JOURNAL_UNCOMMITTED, &p);
+		}
+	}
+	if (replayed && committed) {
+		p = pctx_none();
+		PCTX_SET(p, length, FSIMG_PF_LENGTH, committed);
+		PCTX_SET(p, found, FSIMG_PF_FOUND, blocks);
+		check_report(c, PR_JOURNAL_REPLAYED, &p);
+	}
+}
+
+int check_pass_journal(struct check_ctx *c)
+{
+	const struct fsimg_super *sb = c->sb;
+	fsimg_journal *own = NULL, *j = c->opts.raw_journal;
+	const struct fsimg_journal_super *js;
+	struct fsimg_problem_ctx p;
+	bool replayed;
+	int err;
+
+	if (!sb->has_journal)
+		return 0;
+	check_progress(c, 7, "journal", 0, 1);
+	if (!j) {
+		/* an external journal is only reachable through the caller */
+		if (!sb->journal_inum)
+			return 0;
+		err = fsimg_journal_open(&own, c->fs, NULL);
+		if (err < 0) {
+			p = pctx_inode(sb->journal_inum);
+			PCTX_SET(p, detail, FSIMG_PF_DETAIL, fsimg_strerror(err));
+			check_report(c, PR_JOURNAL_BAD, &p);
+			return 0;
+		}
+		j = own;
+	}
+	js = fsimg_journal_super(j);
+	/*
+	 * A raw journal is given for an image whose recovery was replayed in
+	 * memory (needs_recovery was set): fs is the post-recovery view.
+	 */
+	replayed = c->opts.raw_journal != NULL;
+	/* needs_recovery and s_start must agree (e2fsck_check_ext3_journal) */
+	if (replayed) {
+		if (js->start == 0)
+			check_report(c, PR_JOURNAL_RECOVERY_NO_DATA, NULL);
+	} else {
+		if (sb->needs_recovery && js->start == 0) {
+			check_report(c, PR_JOURNAL_RECOVERY_NO_DATA, NULL);
+		} else if (!sb->needs_recovery && js->start != 0) {
+			p = pctx_none();
+			PCTX_SET(p, found, FSIMG_PF_FOUND, js->sequence);
+			check_report(c, PR_JOURNAL_DATA_NO_RECOVERY, &p);
+		}
+	}
+	if (js->start != 0)
+		log_findings(c, j, replayed);
+	check_progress(c, 7, "journal", 1, 1);
+	fsimg_journal_close(own);
+	return 0;
+}

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fsimg fsck: the read-only checker. Checks the state after journal recovery
+ * (replayed in memory) unless --no-replay; prints one line per problem, or
+ * streams them into a JSON object; exits as fsck(8) does.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "fsimg/check.h"
+
+enum {
+	OPT_SCAN_DATA = CLI_OPT_LONG,
+	OPT_LIST_PROBLEMS,
+};
+
+/* fsck(8): errors left uncorrected. */
+#define FSCK_EXIT_UNCORRECTED 4
+
+static const struct cli_opt fsck_opts[] = {
+	{ 'n', NULL, NULL, "accepted: fsimg never writes" },
+	{ 'f', NULL, NULL, "accepted: fsimg always checks fully" },
+	{ 'q', "quiet", NULL, "print errors only (and the summary)" },
+	{ OPT_SCAN_DATA, "scan-data", NULL, "read the blocks under unwritten extents" },
+	{ OPT_LIST_PROBLEMS, "list-problems", NULL, "list every problem id and exit" },
+	{ 'y', NULL, NULL, "refused: fsimg never repairs (use e2fsck -y)" },
+	{ 'p', NULL, NULL, "refused: fsimg never repairs (use e2fsck -p)" },
+	{ 'a', NULL, NULL, "refused: fsimg never repairs (use e2fsck -p)" },
+	{ 0, NULL, NULL, NULL },
+};
+
+static const struct cli_cmd fsck_cmd = {
+	"fsck", "[-n] [-f] [-v] [-q] [--json] [--scan-data] [--no-replay] [-j EXTERNAL_JOURNAL] IMAGE",
+	"Check IMAGE read-only (after replaying its journal in memory); exit as fsck(8).",
+	fsck_opts, CLI_WANT_JSON, 0, 1,
+};
+
+struct fsck_ctx {
+	bool quiet;
+	bool scan_data;
+	bool list;
+	const struct cli_common *common;
+	struct jw jw;
+	/* progress */
+	bool tty;
+	struct timespec start;
+	int last_pass;
+	int last_pct;
+	bool bar_shown;
+};
+
+static int fsck_opt(void *vctx, int id, const char *arg)
+{
+	struct fsck_ctx *ctx = vctx;
+
+	(void)arg;
+	switch (id) {
+	case 'n':
+	case 'f':
+		return 0;
+	case 'q':
+		ctx->quiet = true;
+		return 0;
+	case OPT_SCAN_DATA:
+		ctx->scan_data = true;
+		return 0;
+	case OPT_LIST_PROBLEMS:
+		ctx->list = true;
+		return 0;
+	case 'y':
+	case 'p':
+	case 'a':
+		fprintf(stderr, "fsimg fsck: -%c: fsimg never repairs; use e2fsck -%c to repair "
+			"(fsimg fsck only reads)\n", id, id == 'y' ? 'y' : 'p');
+		return CLI_EXIT_USAGE;
+	}
+	return CLI_EXIT_USAGE;
+}
+
+/* ------------------------------------------------------------ problems */
+
+/*
+ * --list-problems: one line per problem, tab-separated (ID, code, severity,
+ * structure, explanation), in code order; fsimg-fsck(1) is generated from it.
+ */
+static int list_problems(bool json)
+{
+	size_t n;
+	const struct fsimg_problem_def *t = fsimg_problem_table(&n);
+	struct jw w;
+
+	if (json) {
+		jw_init(&w, stdout);
+		jw_arr_begin(&w, NULL);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (json) {
+			jw_obj_begin(&w, NULL);
+			jw_str(&w, "id", t[i].id);
+			jw_u64(&w, "code", (uint64_t)t[i].code);
+			jw_str(&w, "severity", fsimg_severity_name(t[i].severity));
+			jw_str(&w, "structure", fsimg_structure_name(t[i].structure));
+			jw_str(&w, "message", t[i].message);
+			jw_str(&w, "explanation", t[i].explanation);
+			jw_obj_end(&w);
+		} else {
+			printf("%s\t%d\t%s\t%s\t%s\n", t[i].id, t[i].code,
+			       fsimg_severity_name(t[i].severity),
+			       fsimg_structure_name(t[i].structure), t[i].explanation);
+		}
+	}
+	if (json) {
+		jw_arr_end(&w);
+		putchar('\n');
+	}
+	if (fflush(stdout) != 0)
+		return CLI_EXIT_ERROR;
+	return CLI_EXIT_OK;
+}
+
+static void bar_clear(struct fsck_ctx *ctx)
+{
+	if (ctx->bar_shown) {
+		fputs("\r\033[K", stderr);
+		ctx->bar_shown = false;
+	}
+}
+
+static void report_cb(void *vctx, const struct fsimg_problem *p)
+{
+	struct fsck_ctx *ctx = vctx;
+	const struct fsimg_problem_def *d = p->def;
+	const struct fsimg_problem_ctx *pc = &p->ctx;
+
+	if (ctx->common->json) {
+		struct jw *w = &ctx->jw;
+
+		jw_obj_begin(w, NULL);
+		jw_str(w, "id", d->id);
+		jw_u64(w, "code", (uint64_t)d->code);
+		jw_str(w, "severity", fsimg_severity_name(d->severity));
+		jw_str(w, "message", p->message);
+		if (pc->has & FSIMG_PF_INODE)
+			jw_u64(w, "inode", pc->inode);
+		if (pc->has & FSIMG_PF_BLOCK)
+			jw_u64(w, "block", pc->block);
+		if (pc->has & FSIMG_PF_LBLK)
+			jw_u64(w, "lblk", pc->lblk);
+		if (pc->has & FSIMG_PF_LENGTH)
+			jw_u64(w, "length", pc->length);
+		if (pc->has & FSIMG_PF_GROUP)
+			jw_u64(w, "group", pc->group);
+		jw_obj_end(w);
+		return;
+	}
+	if (ctx->quiet && d->severity != FSIMG_SEV_ERROR)
+		return;
+	bar_clear(ctx);
+	if (d->severity != FSIMG_SEV_ERROR)
+		printf("%s: ", fsimg_severity_name(d->severity));
+	printf("%s: ", d->id);
+	cli_put_text(stdout, p->message, strlen(p->message));
+	putchar('\n');
+}
+
+static double elapsed(const struct fsck_ctx *ctx)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - ctx->start.tv_sec) +
+	       (double)(now.tv_nsec - ctx->start.tv_nsec) / 1e9;
+}
+
+/* -v: a line per pass on stdout; a bar on a terminal once a second has passed. */
+static void progress_cb(void *vctx, int pass, const char *name, uint64_t done, uint64_t total)
+{
+	struct fsck_ctx *ctx = vctx;
+	int pct;
+
+	if (pass != ctx->last_pass) {
+		ctx->last_pass = pass;
+		ctx->last_pct = -1;
+		if (ctx->common->verbose && !ctx->common->json) {
+			bar_clear(ctx);
+			printf("Pass %d: %s\n", pass, name ? name : "");
+			fflush(stdout);
+		}
+	}
+	if (!ctx->tty || elapsed(ctx) < 1.0)
+		return;
+	pct = total ? (int)(done * 100 / total) : 0;
+	if (pct > 100)
+		pct = 100;
+	if (pct == ctx->last_pct)
+		return;
+	ctx->last_pct = pct;
+	fprintf(stderr, "\r\033[Kfsimg fsck: pass %d/7 %s: %3d%%", pass, name ? name : "", pct);
+	fflush(stderr);
+	ctx->bar_shown = true;
+}
+
+/* --------------------------------------------------------------- main */
+
+int cmd_fsck(int argc, char **argv)
+{
+	struct cli_common common;
+	struct fsck_ctx ctx;
+	struct cli_image img;
+	struct fsimg_check_opts opts;
+	struct fsimg_check_summary sum;
+	int first, status, err;
+
+	memset(&ctx, 0, sizeof(ctx));
+	status = cli_parse(&common, &fsck_cmd, argc, argv, fsck_opt, &ctx, &first);
+	if (status >= 0)
+		return status;
+	ctx.common = &common;
+	cli_stdout_init();
+	if (ctx.list) {
+		if (first < argc) {
+			cli_usage_error(&fsck_cmd, "--list-problems takes no IMAGE");
+			return CLI_EXIT_USAGE;
+		}
+		return list_problems(common.json);
+	}
+	if (first >= argc) {
+		cli_usage_error(&fsck_cmd, "missing IMAGE");
+		return CLI_EXIT_USAGE;
+	}
+	status = cli_open(&img, &common, argv[first]);
+	if (status)
+		return status;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.flags = ctx.scan_data ? FSIMG_CHECK_SCAN_DATA : 0;
+	opts.report = report_cb;
+	opts.report_ctx = &ctx;
+	opts.progress = progress_cb;
+	opts.progress_ctx = &ctx;
+	if (img.replay) {
+		/* the journal as the crash left it: the fs we check has it reset */
+		opts.raw_journal = fsimg_replay_journal(img.replay);
+	}
+	ctx.tty = !common.json && isatty(STDERR_FILENO);
+	ctx.last_pass = 0;
+	clock_gettime(CLOCK_MONOTONIC, &ctx.start);
+
+	if (common.json) {
+		jw_init(&ctx.jw, stdout);
+		jw_obj_begin(&ctx.jw, NULL);
+		jw_str(&ctx.jw, "image", img.path);
+		cli_json_replayed(&ctx.jw, &img);
+		jw_arr_begin(&ctx.jw, "problems");
+	} else if (img.replay && !ctx.quiet) {
+		printf("%s: checking the state after journal recovery (replayed in memory: "
+		       "%llu transactions, %llu blocks); --no-replay checks the on-disk state\n",
+		       img.path, (unsigned long long)img.replay_stats.transactions,
+		       (unsigned long long)img.replay_stats.blocks);
+	}
+
+	err = fsimg_check_run(&sum, img.fs, &opts);
+	bar_clear(&ctx);
+
+	if (common.json) {
+		struct jw *w = &ctx.jw;
+
+		jw_arr_end(w);
+		jw_obj_begin(w, "summary");
+		jw_u64(w, "errors", sum.errors);
+		jw_u64(w, "warnings", sum.warnings);
+		jw_u64(w, "infos", sum.infos);
+		jw_u64(w, "inodes_checked", sum.inodes_checked);
+		jw_u64(w, "blocks_checked", sum.blocks_checked);
+		jw_u64(w, "prealloc_blocks", sum.prealloc_blocks);
+		jw_u64(w, "prealloc_inodes", sum.prealloc_inodes);
+		if (ctx.scan_data)
+			jw_u64(w, "unwritten_nonzero_blocks", sum.unwritten_nonzero_blocks);
+		jw_bool(w, "aborted", err < 0);
+		jw_obj_end(w);
+		jw_obj_end(w);
+		putchar('\n');
+	} else {
+		cli_put_text(stdout, img.path, strlen(img.path));
+		printf(": %llu error%s, %llu warning%s, %llu info%s; %llu inodes, %llu blocks checked; "
+		       "preallocated past EOF: %llu blocks in %llu inodes",
+		       (unsigned long long)sum.errors, sum.errors == 1 ? "" : "s",
+		       (unsigned long long)sum.warnings, sum.warnings == 1 ? "" : "s",
+		       (unsigned long long)sum.infos, sum.infos == 1 ? "" : "s",
+		       (unsigned long long)sum.inodes_checked, (unsigned long long)sum.blocks_checked,
+		       (unsigned long long)sum.prealloc_blocks, (unsigned long long)sum.prealloc_inodes);
+		if (ctx.scan_data)
+			printf("; unwritten holding data: %llu blocks",
+			       (unsigned long long)sum.unwritten_nonzero_blocks);
+		putchar('\n');
+	}
+	if (err < 0) {
+		cli_error(&img, "check aborted: %s", cli_errmsg(&img, err));
+		status = CLI_EXIT_ERROR;
+	} else {
+		status = sum.errors ? FSCK_EXIT_UNCORRECTED : CLI_EXIT_OK;
+	}
+	return cli_close(&img, status);
+}

@@ -1,0 +1,11 @@
+#!/bin/sh
+# fsck: clean images with 12k-entry htree directories give no error and no
+# warning, and e2fsck -fn agrees (ext2 ext3).
+. "$top_srcdir/tests/lib/fsck_dir.sh"
+plan 2
+for v in ext2 ext3; do
+	fsck_dir_base $v $v 10000
+	fsck_dir_clean $v
+	rm -f "$tmp/$v.img"
+done
+done_testing

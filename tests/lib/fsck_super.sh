@@ -1,0 +1,73 @@
+# Helpers for the fsck tests of passes 1, 6 and 7 (tests/cmd/fsck_super_*.sh,
+# fsck_cli.sh). POSIX sh; source after tap.sh. Images come from mktree.sh +
+# mkimg.sh; corruptions from debugfs -w; the oracle is e2fsck -fn.
+: "${FSIMG:?run through make check}"
+LC_ALL=C; export LC_ALL
+E2FSCK_TIME=1700000000; export E2FSCK_TIME
+
+fs_need() { # fs_need TOOL...: skip the whole test without them
+	for _t in "$@"; do
+		command -v "$_t" >/dev/null 2>&1 || skip_all "$_t not installed"
+	done
+	[ -x "$FSIMG" ] || { echo "Bail out! $FSIMG not built"; exit 99; }
+}
+
+# fs_tmp: sets $tmp, removed at exit (FSIMG_TEST_KEEP=1 keeps it)
+fs_tmp() {
+	tmp=$(mktemp_dir) || exit 99
+	[ -n "${FSIMG_TEST_KEEP:-}" ] || trap 'rm -rf "$tmp"' EXIT
+	trap 'exit 1' INT TERM
+}
+
+# fs_img VARIANT OUT: a clean image of VARIANT from the standard tree
+fs_img() {
+	[ -d "$tmp/tree" ] || sh "$top_srcdir/tests/lib/mktree.sh" "$tmp/tree" >/dev/null 2>&1 ||
+		{ echo "Bail out! mktree.sh failed"; exit 99; }
+	sh "$top_srcdir/tests/lib/mkimg.sh" "$1" "$tmp/tree" "$2" >/dev/null 2>&1 ||
+		{ echo "Bail out! mkimg.sh $1 failed"; exit 99; }
+}
+
+# fs_dbg IMG CMD...: debugfs -w with one command per argument
+fs_dbg() {
+	_img=$1; shift
+	for _c in "$@"; do printf '%s\n' "$_c"; done | debugfs -w -f - "$_img" >/dev/null 2>&1
+}
+
+# fs_e2fsck IMG: prints "error" when e2fsck -fn finds one (exit != 0), else "clean"
+fs_e2fsck() {
+	e2fsck -fn "$1" >"$1.e2fsck" 2>&1
+	case $? in 0) echo clean ;; *) echo error ;; esac
+}
+
+# fs_fsimg IMG [OPTS]: runs fsimg fsck, output in IMG.out; prints "error" for exit 4,
+# "clean" for 0, "exitN" otherwise
+fs_fsimg() {
+	_img=$1; shift
+	"$FSIMG" fsck "$@" "$_img" >"$_img.out" 2>"$_img.err"
+	_rc=$?
+	case $_rc in 0) echo clean ;; 4) echo error ;; *) echo "exit$_rc" ;; esac
+}
+
+# fs_has IMG ID: the last fsimg fsck output of IMG names problem ID
+fs_has() {
+	grep -Eq "^((warning|info): )?$2: " "$1.out"
+}
+
+# fs_corrupt NAME ID IMG: one TAP line: fsimg reports ID and agrees with e2fsck -fn
+fs_corrupt() {
+	_e=$(fs_e2fsck "$3")
+	_f=$(fs_fsimg "$3")
+	_st=0
+	fs_has "$3" "$2" || _st=1
+	[ "$_e" = "$_f" ] || _st=1
+	ok $_st "$1: $2 reported; e2fsck -fn $_e, fsimg $_f"
+	if [ $_st -ne 0 ]; then
+		sed 's/^/#   fsimg: /' "$3.out" | head -15
+		grep -v '^Pass\|^e2fsck\|^$' "$3.e2fsck" | sed 's/^/#   e2fsck: /' | head -15
+	fi
+}
+
+# fs_problems_man: the problem list of fsimg-fsck(1), from fsimg fsck --list-problems
+fs_problems_man() {
+	"$FSIMG" fsck --list-problems | awk -f "$top_srcdir/man/problems.awk"
+}
