@@ -1,0 +1,90 @@
+#!/bin/sh
+# Generate the fuzzing base images and seed corpora (deterministic).
+#
+#   sh fuzz/mkseeds.sh OUTDIR
+#
+# Writes OUTDIR/base/{ext4j,ext2,ext4i}.img:
+#   ext4j  ext4, 1 KiB blocks, 2.25 MiB, metadata_csum, a 1 MiB journal with
+#          journal_csum_v3 and needs_recovery: one committed transaction (two
+#          blocks, one of them escaped: it starts with the jbd2 magic), a
+#          revoke, and an uncommitted one
+#   ext2   ext2, 1 KiB blocks, 256 KiB: block maps with indirect blocks
+#   ext4i  ext4, 4 KiB blocks, 1 MiB, no journal, inline_data, an extent tree
+#          of depth 1 (a file of 8 separate extents), a 2-level directory
+# and OUTDIR/seeds/<target>/<image>.o<N>: the image prefixed by the option
+# byte N (see fuzz/fuzz.h) for every harness.
+set -eu
+LC_ALL=C; export LC_ALL
+[ $# -eq 1 ] || { echo "usage: mkseeds.sh OUTDIR" >&2; exit 16; }
+for t in mke2fs debugfs; do
+	command -v $t >/dev/null 2>&1 || PATH=$PATH:/sbin:/usr/sbin
+done
+out=$1
+E2FSPROGS_FAKE_TIME=1700000000; export E2FSPROGS_FAKE_TIME
+umask 022
+rm -rf "$out/base" "$out/seeds" "$out/tree" "$out/cmds"
+mkdir -p "$out/base" "$out/seeds"
+tree=$out/tree
+
+text() { # text FILE BYTES TAG
+	awk -v t="$3" -v n="$2" 'BEGIN { while (n > 0) { l = sprintf("%s %08d\n", t, i++); if (length(l) > n) l = substr(l, 1, n); printf "%s", l; n -= length(l) } }' > "$1"
+}
+mktree() { # mktree DIR BIG_KIB
+	mkdir -p "$1/d1/d2/d3" "$1/links" "$1/empty" "$1/sparse"
+	text "$1/small" 60 small
+	text "$1/d1/d2/d3/bottom" 3000 bottom
+	text "$1/big" $(($2 * 1024)) big
+	ln -s small "$1/links/fast"
+	ln -s "$(awk 'BEGIN { for (i = 0; i < 20; i++) printf "d1/d2/" }')" "$1/links/slow"
+	ln -s ../links "$1/links/loop"
+	ln "$1/small" "$1/d1/hard"
+	: > "$1/sparse/sparse"
+	for i in 0 2 4 6 8 10 12 14; do
+		text "$1/sparse/chunk" 4096 "c$i"
+		dd if="$1/sparse/chunk" of="$1/sparse/sparse" bs=4096 seek=$i conv=notrunc status=none
+	done
+	rm "$1/sparse/chunk"
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do : > "$1/d1/name_with_some_length_$i"; done
+}
+mkfs() { # mkfs IMG SIZE_KIB OPTS...
+	_img=$1 _kib=$2; shift 2
+	rm -f "$_img"
+	truncate -s "${_kib}K" "$_img"
+	mke2fs -F -q "$@" -U 5a1e0f1c-0000-4000-8000-00000000f022 \
+		-E hash_seed=0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0,root_owner=0:0,nodiscard \
+		-d "$tree" "$_img"
+}
+
+mktree "$tree" 100
+mkfs "$out/base/ext2.img" 256 -t ext2 -b 1024 -N 64
+mkfs "$out/base/ext4i.img" 1024 -t ext4 -b 4096 -O ^has_journal,inline_data -N 64
+mkfs "$out/base/ext4j.img" 2304 -t ext4 -b 1024 -N 64 -J size=1
+
+# the journal's transactions (as scripts/mkdemo.sh does)
+img=$out/base/ext4j.img
+text "$out/p1" 2048 payload
+printf '\300\073\071\230escaped block' | dd of="$out/p1" bs=1 seek=1024 conv=notrunc status=none
+text "$out/p2" 1024 lost
+b0=$(debugfs -R "bmap /big 0" "$img" 2>/dev/null)
+b9=$(debugfs -R "bmap /big 9" "$img" 2>/dev/null)
+cat > "$out/cmds" <<EOC
+jo -c
+jw -b $b0-$((b0 + 1)) $out/p1
+jw -r $b9
+jc
+jo
+jw -b $b9 -c $out/p2
+jc
+EOC
+debugfs -w -f "$out/cmds" "$img" > "$out/cmds.log" 2>&1 || true
+rm -rf "$tree" "$out/p1" "$out/p2" "$out/cmds" "$out/cmds.log"
+
+for t in open inode dir journal cat fsck; do
+	mkdir -p "$out/seeds/$t"
+	for b in ext4j ext2 ext4i; do
+		for o in 0 3; do
+			# printf needs octal
+			printf "\\$(printf %o $o)" | cat - "$out/base/$b.img" > "$out/seeds/$t/$b.o$o"
+		done
+	done
+done
