@@ -49,32 +49,6 @@ static void ext_inode(struct fsimg_inode *ino, uint64_t size)
 	ino->links_count = 1;
 }
 
-/* Collects every run of a map; returns the count, or the error. */
-static int collect(struct fsimg_fs *fs, const struct fsimg_inode *ino, unsigned flags,
-		   struct fsimg_run *runs, int max)
-{
-	fsimg_map *m;
-	int n = 0, r;
-
-	r = fsimg_map_open(&m, fs, ino, flags);
-	if (r < 0)
-		return r;
-	while ((r = fsimg_map_next(m, &runs[n < max ? n : max - 1])) == 1)
-		n++;
-	fsimg_map_close(m);
-	return r < 0 ? r : n;
-}
-
-static void check_run(const struct fsimg_run *r, enum fsimg_run_type type, uint64_t lblk,
-		      uint64_t len, uint64_t pblk, unsigned flags)
-{
-	assert_int_equal(r->type, type);
-	assert_int_equal(r->lblk, lblk);
-	assert_int_equal(r->len, len);
-	assert_int_equal(r->pblk, pblk);
-	assert_int_equal(r->flags, flags);
-}
-
 /* ------------------------------------------------------- node verifier */
 
 static void test_node_ok(void **state)
