@@ -4,7 +4,7 @@
 # signal fails the status or line count); other filesystems named as unsupported.
 . "$top_srcdir/tests/lib/tap.sh"
 LC_ALL=C; export LC_ALL
-command -v mke2fs >/dev/null 2>&1 || skip_all "mke2fs not installed"
+need mke2fs
 tmp=$(mktemp_dir) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 
@@ -83,7 +83,6 @@ other() { # other NAME SIZE_MiB MKFS ARGS...
 	fi
 	rm -f "$tmp/$_name.img"
 }
-PATH=$PATH:/sbin:/usr/sbin
 other vfat 8 mkfs.vfat
 other xfs 300 mkfs.xfs -q -f
 other btrfs 120 mkfs.btrfs -q -f

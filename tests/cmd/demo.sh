@@ -2,9 +2,7 @@
 # scripts/mkdemo.sh builds the README's crashed-ext4 demo; e2fsprogs sees it
 # as needing recovery, and so does fsimg; fsimg lists its unwritten extents.
 . "$top_srcdir/tests/lib/tap.sh"
-for t in mke2fs debugfs dumpe2fs e2fsck; do
-	command -v $t >/dev/null 2>&1 || skip_all "$t not installed"
-done
+need mke2fs debugfs dumpe2fs e2fsck
 plan 7
 tmp=$(mktemp_dir) || exit 99
 trap 'rm -rf "$tmp"' EXIT

@@ -9,12 +9,7 @@
 # sanitizer report, and less than 10 s per command.
 . "$top_srcdir/tests/lib/tap.sh"
 LC_ALL=C; export LC_ALL
-for t in mke2fs debugfs; do
-	command -v $t >/dev/null 2>&1 || PATH=$PATH:/sbin:/usr/sbin
-done
-command -v mke2fs >/dev/null 2>&1 || skip_all "mke2fs not installed"
-command -v debugfs >/dev/null 2>&1 || skip_all "debugfs not installed"
-command -v timeout >/dev/null 2>&1 || skip_all "timeout not installed"
+need mke2fs debugfs timeout
 [ -x "$FSIMG" ] || { echo "Bail out! no $FSIMG"; exit 1; }
 tmp=$(mktemp_dir) || exit 99
 trap 'rm -rf "$tmp"' EXIT

@@ -6,9 +6,7 @@
 # fuzz/seeds/<target>/ and fuzz/regress/<target>/ (committed).
 . "$top_srcdir/tests/lib/tap.sh"
 LC_ALL=C; export LC_ALL
-for t in mke2fs debugfs; do
-	command -v $t >/dev/null 2>&1 || PATH=$PATH:/sbin:/usr/sbin
-done
+need mke2fs debugfs
 targets="open inode dir journal cat fsck"
 plan 6
 tmp=$(mktemp_dir) || exit 99

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Every man page is clean under mandoc -Tlint.
 . "$top_srcdir/tests/lib/tap.sh"
-command -v mandoc >/dev/null 2>&1 || skip_all "mandoc not installed"
+need mandoc
 for m in "$top_srcdir"/man/*.[13]; do
 	out=$(mandoc -Tlint -W warning "$m" 2>&1)
 	[ -z "$out" ]; ok $? "mandoc -Tlint $(basename "$m")"

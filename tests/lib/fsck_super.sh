@@ -6,9 +6,7 @@ LC_ALL=C; export LC_ALL
 E2FSCK_TIME=1700000000; export E2FSCK_TIME
 
 fs_need() { # fs_need TOOL...: skip the whole test without them
-	for _t in "$@"; do
-		command -v "$_t" >/dev/null 2>&1 || skip_all "$_t not installed"
-	done
+	need "$@"
 	[ -x "$FSIMG" ] || { echo "Bail out! $FSIMG not built"; exit 99; }
 }
 

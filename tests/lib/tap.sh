@@ -19,6 +19,14 @@ ok_cmd() { # ok_cmd "description" command args...
 	[ $_st -eq 0 ] || printf '%s\n' "$_out" | head -20 | sed 's/^/#   /'
 	return $_st
 }
+# need TOOL...: skip the whole script unless every tool is installed;
+# e2fsprogs' tools live in /sbin, off a user's PATH on some systems.
+need() {
+	case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/sbin:/usr/sbin; export PATH ;; esac
+	for _need in "$@"; do
+		command -v "$_need" >/dev/null 2>&1 || skip_all "$_need not installed"
+	done
+}
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # SKIP $*"; }
 done_testing() {

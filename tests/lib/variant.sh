@@ -9,9 +9,7 @@
 : "${VARIANT:?}" "${HTREE:=0}" "${FSIMG:?run through make check}"
 LC_ALL=C; export LC_ALL
 
-for t in mke2fs debugfs dumpe2fs e2fsck jq; do
-	command -v $t >/dev/null 2>&1 || skip_all "$t not installed"
-done
+need mke2fs debugfs dumpe2fs e2fsck jq
 [ -x "$FSIMG" ] || { echo "Bail out! $FSIMG not built"; exit 99; }
 
 plan 10
