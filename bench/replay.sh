@@ -17,6 +17,7 @@ export LC_ALL=C
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
+. "$here/lib.sh"
 fsimg=${FSIMG:-$top/src/fsimg}
 runs=7
 nblocks=12000
@@ -34,13 +35,7 @@ done
 for t in hyperfine debugfs mke2fs e2fsck jq; do
 	command -v "$t" >/dev/null || { echo "bench: $t not found (apt-get install hyperfine e2fsprogs jq)" >&2; exit 1; }
 done
-[ -x "$fsimg" ] || { echo "bench: fsimg not found at $fsimg (make src/fsimg, or --fsimg PATH)" >&2; exit 1; }
-case $fsimg in /*) ;; *) fsimg=$(pwd)/$fsimg ;; esac
-if head -c 2 "$fsimg" | grep -q '#!' && [ -x "$(dirname "$fsimg")/.libs/$(basename "$fsimg")" ]; then
-	libdir=$(cd "$(dirname "$fsimg")/../libfsimg/.libs" 2>/dev/null && pwd)
-	export LD_LIBRARY_PATH="${libdir:+$libdir:}${LD_LIBRARY_PATH:-}"
-	fsimg="$(dirname "$fsimg")/.libs/$(basename "$fsimg")"
-fi
+bench_fsimg "$fsimg"
 
 bdir=${BENCH_DIR:-/tmp/fsimg-bench}
 mkdir -p "$bdir"
@@ -140,17 +135,4 @@ Overlay: \`fsimg extents --all\` on the same image ($nfiles files), journal repl
 <!-- end run -->
 EOF
 )
-echo
-echo "$report"
-if [ "$write_results" = 1 ]; then
-	res="$here/RESULTS.md"
-	key="<!-- run: replay $(hostname) -->"
-	echo "$report" >"$work/report"
-	awk -v key="$key" -v repl="$work/report" '
-		BEGIN { while ((getline l < repl) > 0) r = r l "\n" }
-		$0 == key { skip = 1; if (!done) { printf "%s", r; done = 1 } next }
-		skip && /^<!-- end run -->$/ { skip = 0; next }
-		!skip { print }
-		END { if (!done) printf "\n%s", r }' "$res" >"$work/res.new" && cat "$work/res.new" >"$res"
-	echo "bench: results recorded in $res"
-fi
+bench_emit "<!-- run: replay $(hostname) -->" "$report"

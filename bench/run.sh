@@ -15,6 +15,7 @@ export LC_ALL=C
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
+. "$here/lib.sh"
 fsimg=${FSIMG:-$top/src/fsimg}
 runs=5
 write_results=1
@@ -35,15 +36,7 @@ done
 for t in hyperfine debugfs jq cc /usr/bin/time; do
 	command -v "$t" >/dev/null || { echo "bench: $t not found (apt-get install hyperfine e2fsprogs jq gcc time)" >&2; exit 1; }
 done
-[ -x "$fsimg" ] || { echo "bench: fsimg not found at $fsimg (make src/fsimg, or --fsimg PATH)" >&2; exit 1; }
-case $fsimg in /*) ;; *) fsimg=$(pwd)/$fsimg ;; esac
-# A libtool wrapper would time a shell script too: use the real binary.
-if head -c 2 "$fsimg" | grep -q '#!' && [ -x "$(dirname "$fsimg")/.libs/$(basename "$fsimg")" ]; then
-	real="$(dirname "$fsimg")/.libs/$(basename "$fsimg")"
-	libdir=$(cd "$(dirname "$fsimg")/../libfsimg/.libs" 2>/dev/null && pwd)
-	export LD_LIBRARY_PATH="${libdir:+$libdir:}${LD_LIBRARY_PATH:-}"
-	fsimg=$real
-fi
+bench_fsimg "$fsimg"
 
 if [ -z "$img" ]; then
 	bdir=${BENCH_DIR:-/tmp/fsimg-bench}
@@ -200,24 +193,11 @@ $crc_lines
 <!-- end run -->
 EOF
 )
-echo
-echo "$report"
-
-if [ "$write_results" = 1 ]; then
-	res="$here/RESULTS.md"
-	key="<!-- run: $(basename "$img") $(hostname) -->"
-	if [ ! -f "$res" ]; then
-		printf '# fsimg benchmark results\n\nWritten by bench/run.sh (see bench/README.md); one section per image and machine, replaced when re-run.\n\nTargets: `extents --all` (text) >= 10x faster than the debugfs `ex` dump, `--json` >= 5x; `ls -R` likewise; <= 64 MiB peak RSS each.\n' >"$res"
-	fi
-	echo "$report" >"$work/report"
-	awk -v key="$key" -v repl="$work/report" '
-		BEGIN { while ((getline l < repl) > 0) r = r l "\n" }
-		$0 == key { skip = 1; if (!done) { printf "%s", r; done = 1 } next }
-		skip && /^<!-- end run -->$/ { skip = 0; next }
-		!skip { print }
-		END { if (!done) printf "\n%s", r }' "$res" >"$work/res.new" && cat "$work/res.new" >"$res"
-	echo "bench: results recorded in $res"
+res="$here/RESULTS.md"
+if [ "$write_results" = 1 ] && [ ! -f "$res" ]; then
+	printf '# fsimg benchmark results\n\nWritten by bench/run.sh (see bench/README.md); one section per image and machine, replaced when re-run.\n\nTargets: `extents --all` (text) >= 10x faster than the debugfs `ex` dump, `--json` >= 5x; `ls -R` likewise; <= 64 MiB peak RSS each.\n' >"$res"
 fi
+bench_emit "<!-- run: $(basename "$img") $(hostname) -->" "$report"
 
 # --------------------------------------------------------------- profile
 if [ "$profile" = 1 ]; then

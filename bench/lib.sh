@@ -1,0 +1,34 @@
+# Shared by the bench/*.sh scripts (sourced, not run).
+
+# bench_fsimg PATH: sets $fsimg to the real fsimg program for PATH (absolute;
+# a libtool wrapper would time a shell script too, so the binary under .libs
+# is used, with the library's directory on LD_LIBRARY_PATH). Exits when absent.
+bench_fsimg() {
+	fsimg=$1
+	[ -x "$fsimg" ] || { echo "bench: fsimg not found at $fsimg (make src/fsimg, or --fsimg PATH)" >&2; exit 1; }
+	case $fsimg in /*) ;; *) fsimg=$(pwd)/$fsimg ;; esac
+	if head -c 2 "$fsimg" | grep -q '#!' && [ -x "$(dirname "$fsimg")/.libs/$(basename "$fsimg")" ]; then
+		libdir=$(cd "$(dirname "$fsimg")/../libfsimg/.libs" 2>/dev/null && pwd)
+		export LD_LIBRARY_PATH="${libdir:+$libdir:}${LD_LIBRARY_PATH:-}"
+		fsimg="$(dirname "$fsimg")/.libs/$(basename "$fsimg")"
+	fi
+}
+
+# bench_emit KEY REPORT: prints REPORT (a markdown section from the line KEY,
+# an <!-- run: ... --> marker, to <!-- end run -->) and, unless
+# $write_results is 0, records it in bench/RESULTS.md: the section of the
+# same KEY is replaced, or REPORT appended when there is none. Uses $work.
+bench_emit() {
+	echo
+	echo "$2"
+	[ "${write_results:-1}" = 1 ] || return 0
+	res="$(dirname "${BASH_SOURCE[0]}")/RESULTS.md"
+	echo "$2" >"$work/report"
+	awk -v key="$1" -v repl="$work/report" '
+		BEGIN { while ((getline l < repl) > 0) r = r l "\n" }
+		$0 == key { skip = 1; if (!done) { printf "%s", r; done = 1 } next }
+		skip && /^<!-- end run -->$/ { skip = 0; next }
+		!skip { print }
+		END { if (!done) printf "\n%s", r }' "$res" >"$work/res.new" && cat "$work/res.new" >"$res"
+	echo "bench: results recorded in $res"
+}
