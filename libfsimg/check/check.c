@@ -11,25 +11,42 @@
 
 #include "check/check.h"
 
+/*
+ * A byte of the bitmap at a time, with atomic ORs: pass 2's threads claim
+ * concurrently, and which of two owners comes first does not matter, only
+ * that the second is seen (blk_multi is a set).
+ */
 uint64_t check_claim(struct check_ctx *c, fsimg_pblk_t start, uint64_t len)
 {
-	uint64_t again = 0;
+	uint64_t again = 0, b = start, end = start + len;
 
 	if (!c->blk_claimed || !fs_pblk_range_ok(c->fs, start, len))
 		return 0;
-	for (uint64_t b = start; b < start + len; b++) {
-		if (bit_test(c->blk_claimed, b)) {
-			again++;
-			if (!bit_test(c->blk_multi, b)) {
-				bit_set(c->blk_multi, b);
-				c->nr_multi++;
-			}
-		} else {
-			bit_set(c->blk_claimed, b);
-			c->sum.blocks_checked++;
+	while (b < end) {
+		unsigned lo = (unsigned)(b & 7), n = end - b < 8 - lo ? (unsigned)(end - b) : 8 - lo;
+		uint8_t m = (uint8_t)(((1u << n) - 1) << lo), old, dup;
+
+		old = __atomic_fetch_or(&c->blk_claimed[b >> 3], m, __ATOMIC_RELAXED);
+		c->sum.blocks_checked += (uint64_t)__builtin_popcount(m & (uint8_t)~old);
+		dup = m & old;
+		if (dup) {
+			again += (uint64_t)__builtin_popcount(dup);
+			old = __atomic_fetch_or(&c->blk_multi[b >> 3], dup, __ATOMIC_RELAXED);
+			c->nr_multi += (uint64_t)__builtin_popcount(dup & (uint8_t)~old);
 		}
+		b += n;
 	}
 	return again;
+}
+
+void check_note_inode(struct check_ctx *c, fsimg_ino_t ino, uint16_t mode, uint16_t links)
+{
+	unsigned cnt = links < INO_CNT_ESC - INO_CNT_BIAS ? INO_CNT_BIAS + links : INO_CNT_ESC;
+
+	bit_set_shared(c->ino_inuse, ino);
+	if ((mode & 0xF000u) == 0x4000u)
+		bit_set_shared(c->ino_isdir, ino);
+	c->ino_info[ino] = (uint8_t)(cnt << INO_CNT_SHIFT | ((unsigned)fsimg_mode_to_ftype(mode) & INO_FTYPE_MASK));
 }
 
 static void ctx_free(struct check_ctx *c)
@@ -39,8 +56,7 @@ static void ctx_free(struct check_ctx *c)
 	free(c->ino_inuse);
 	free(c->ino_isdir);
 	free(c->ino_bad);
-	free(c->ino_refs);
-	free(c->dir_parent);
+	free(c->ino_info);
 }
 
 /*
@@ -67,10 +83,9 @@ static int ctx_alloc(struct check_ctx *c)
 	c->ino_isdir = calloc(1, ibytes);
 	c->ino_bad = calloc(1, ibytes);
 	/* index by inode number: entry 0 unused */
-	c->ino_refs = calloc((size_t)nino + 1, sizeof(*c->ino_refs));
-	c->dir_parent = calloc((size_t)nino + 1, sizeof(*c->dir_parent));
+	c->ino_info = calloc((size_t)nino + 1, 1);
 	if (!c->blk_claimed || !c->blk_multi || !c->ino_inuse || !c->ino_isdir || !c->ino_bad ||
-	    !c->ino_refs || !c->dir_parent)
+	    !c->ino_info)
 		return FSIMG_ENOMEM;
 	return 0;
 }

@@ -22,6 +22,8 @@ enum problem_id {
 	PR__COUNT
 };
 
+struct check_sink;
+
 struct check_ctx {
 	fsimg_fs *fs;
 	const struct fsimg_super *sb;
@@ -34,13 +36,42 @@ struct check_ctx {
 	uint8_t *blk_multi;
 	uint64_t nr_multi;
 
-	/* pass 2 → 5, 6: per inode */
+	/* pass 2 → 4, 5, 6: per inode, one bit each */
 	uint8_t *ino_inuse;          /* in use by the inode table's content */
 	uint8_t *ino_isdir;
 	uint8_t *ino_bad;            /* too broken to follow (no dir walk into it) */
-	uint16_t *ino_refs;          /* directory entries naming it (pass 5), saturating */
-	fsimg_ino_t *dir_parent;     /* ".." of each directory (pass 5), 0 unknown */
+	/*
+	 * pass 2 → 5: one byte per inode, so pass 5 never reads an inode for a
+	 * directory entry: the file type (fsimg_mode_to_ftype) in the low bits,
+	 * and a counter, i_links_count less the entries naming the inode so far,
+	 * biased (INO_CNT_*). Pass 5 keeps counts that do not fit on the side.
+	 */
+	uint8_t *ino_info;
+
+	/* Set in pass 2's worker threads: reports are kept there, in order, for the driver. */
+	struct check_sink *sink;
 };
+
+#define INO_FTYPE_MASK 0x7u
+#define INO_CNT_SHIFT 3
+#define INO_CNT_BIAS 15u   /* counter value when links == entries */
+#define INO_CNT_ESC 31u    /* the count is kept elsewhere (or was too large) */
+
+static inline unsigned ino_ftype(const struct check_ctx *c, fsimg_ino_t ino)
+{
+	return c->ino_info[ino] & INO_FTYPE_MASK;
+}
+static inline unsigned ino_cnt(const struct check_ctx *c, fsimg_ino_t ino)
+{
+	return c->ino_info[ino] >> INO_CNT_SHIFT;
+}
+
+/*
+ * Pass 2 (or pass 5 when pass 2 could not read the tables) records what the
+ * later passes need of an inode in use: its bits and its info byte.
+ */
+void check_note_inode(struct check_ctx *c, fsimg_ino_t ino, uint16_t mode, uint16_t links)
+	__attribute__((visibility("hidden")));
 
 /* One report: renders, counts by severity, calls the caller's callback. */
 void check_report(struct check_ctx *c, enum problem_id id, const struct fsimg_problem_ctx *pctx)
@@ -80,11 +111,22 @@ static inline void bit_set(uint8_t *map, uint64_t n)
 {
 	map[n >> 3] |= (uint8_t)(1u << (n & 7));
 }
+/* For maps pass 2's threads share: neighbouring bits may belong to another thread. */
+static inline void bit_set_shared(uint8_t *map, uint64_t n)
+{
+	__atomic_fetch_or(&map[n >> 3], (uint8_t)(1u << (n & 7)), __ATOMIC_RELAXED);
+}
+static inline bool bit_test_and_set_shared(uint8_t *map, uint64_t n)
+{
+	uint8_t m = (uint8_t)(1u << (n & 7));
+
+	return (__atomic_fetch_or(&map[n >> 3], m, __ATOMIC_RELAXED) & m) != 0;
+}
 
 /*
  * Claims [start, start+len) for an owner: marks blk_claimed, and blk_multi
  * for blocks already claimed. The range must have passed fs_pblk_range_ok.
- * Returns how many blocks were already claimed.
+ * Returns how many blocks were already claimed. Safe from pass 2's threads.
  */
 uint64_t check_claim(struct check_ctx *c, fsimg_pblk_t start, uint64_t len)
 	__attribute__((visibility("hidden")));

@@ -8,12 +8,15 @@
  * goes on with the next block. Blocks are found only through the mapping
  * iterator.
  *
- * What the walk leaves behind: c->ino_refs (entries naming each inode,
- * ".", ".." included, saturating), c->dir_parent (the ".." of each
- * directory), and, private to this pass, the directory whose entry first
- * named each directory. Connectivity follows those names upwards from every
- * directory to the root, with a bound and a visited mark; link counts compare
- * i_links_count with the references counted, as e2fsck pass 4 does.
+ * Nothing here reads an inode for an entry: pass 2 left each inode's file
+ * type and link count in c->ino_info, and each entry naming an inode counts
+ * down its counter ("." and ".." included); the few counts that leave the
+ * byte's range live in a small hash table. Per directory (a table sorted by
+ * inode number, from pass 2's directory bitmap): its "..", and the directory
+ * whose entry first named it. Connectivity follows those names upwards from
+ * every directory to the root, with a bound and a visited mark; link counts
+ * compare i_links_count with the entries counted, as e2fsck pass 4 does,
+ * reading only the inodes whose counter did not come out even.
  */
 #include "config.h"
 
@@ -27,7 +30,23 @@
 #define S_IFDIR_ 0x4000u
 #define DIRENT_TAIL_LEN 12u
 #define LINK_MAX_ 65000u            /* EXT4_LINK_MAX: past it, dir_nlink counts 1 */
-#define REFS_MAX 0xFFFFu
+/* Directory blocks read at once (whole blocks of one run). */
+#define DIRBUF_BYTES (64u * 1024u)
+
+/* One directory in use. */
+struct dinfo {
+	fsimg_ino_t ino;
+	fsimg_ino_t parent;          /* its "..", 0 unknown */
+	fsimg_ino_t named_by;        /* the directory whose entry first named it, 0 none */
+	uint8_t conn;                /* connectivity: CONN_* */
+};
+enum { CONN_UNKNOWN = 0, CONN_REACHED = 1, CONN_LOST = 2 };
+
+/* i_links_count less the entries counted, for inodes whose counter left its byte. */
+struct cnt_slot {
+	fsimg_ino_t ino;             /* 0: empty */
+	int32_t delta;
+};
 
 /* The pass's own per-inode state, sized by the filesystem, freed at the end. */
 struct dirs_state {
@@ -38,18 +57,16 @@ struct dirs_state {
 	bool filetype;
 	bool csum;
 
-	fsimg_ino_t *named_by;      /* the directory whose entry first named a directory */
-	const uint8_t *inuse_map;   /* pass 2's, or this pass's own when pass 2 left none */
-	const uint8_t *isdir_map;
-	uint8_t *own_inuse;
-	uint8_t *own_isdir;
-	uint8_t *reached;           /* connectivity: known to reach the root */
-	uint8_t *lost;              /* connectivity: known not to */
+	struct dinfo *dirs;         /* every directory in use, by inode number */
+	size_t ndirs;
+	struct cnt_slot *cnt;       /* open addressing, a power of two */
+	size_t ncnt, cnt_cap;
 
 	uint32_t *names;            /* entry offsets of one block (duplicate names) */
 	size_t nnames;
 	const uint8_t *names_buf;
-	uint8_t *blk;               /* one directory block */
+	uint8_t *dirbuf;            /* DIRBUF_BYTES of directory blocks */
+	uint8_t *blk;               /* the block being checked, inside dirbuf */
 	uint8_t *dxbuf;             /* one dx block */
 	char name[FSIMG_NAME_MAX + 1];
 };
@@ -72,23 +89,98 @@ enum { BLK_NONE = 0, BLK_LEAF = 1, BLK_LEAF_DUP = 2, BLK_NODE = 3 };
 
 static bool inuse(const struct dirs_state *s, fsimg_ino_t ino)
 {
-	return bit_test(s->inuse_map, ino);
+	return bit_test(s->c->ino_inuse, ino);
 }
 
 static bool isdir(const struct dirs_state *s, fsimg_ino_t ino)
 {
-	return bit_test(s->isdir_map, ino);
+	return bit_test(s->c->ino_isdir, ino);
 }
+
+/* The table entry of a directory (isdir), or NULL. */
+static struct dinfo *dir_find(struct dirs_state *s, fsimg_ino_t ino)
+{
+	size_t lo = 0, hi = s->ndirs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->dirs[mid].ino < ino)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->ndirs && s->dirs[lo].ino == ino ? &s->dirs[lo] : NULL;
+}
+
 
 static bool isbad(const struct dirs_state *s, fsimg_ino_t ino)
 {
 	return s->c->ino_bad && bit_test(s->c->ino_bad, ino);
 }
 
-static void ref_inc(struct check_ctx *c, fsimg_ino_t ino)
+/* The side table's slot of ino: its own, or the empty one where it would go. */
+static struct cnt_slot *cnt_slot(struct dirs_state *s, fsimg_ino_t ino)
 {
-	if (c->ino_refs[ino] < REFS_MAX)
-		c->ino_refs[ino]++;
+	size_t mask = s->cnt_cap - 1, i = (size_t)((ino * 0x9E3779B1u) & mask);
+
+	while (s->cnt[i].ino && s->cnt[i].ino != ino)
+		i = (i + 1) & mask;
+	return &s->cnt[i];
+}
+
+static int cnt_grow(struct dirs_state *s)
+{
+	struct cnt_slot *old = s->cnt;
+	size_t cap = s->cnt_cap;
+
+	s->cnt_cap = cap ? cap * 2 : 1024;
+	s->cnt = calloc(s->cnt_cap, sizeof(*s->cnt));
+	if (!s->cnt) {
+		s->cnt = old;
+		s->cnt_cap = cap;
+		return FSIMG_ENOMEM;
+	}
+	for (size_t i = 0; i < cap; i++)
+		if (old[i].ino)
+			*cnt_slot(s, old[i].ino) = old[i];
+	free(old);
+	return 0;
+}
+
+/*
+ * One more entry names ino. The counter counts down in its byte; at the
+ * byte's ends the count moves to the side table (a count pass 2 could not
+ * store starts from the inode's own i_links_count, read once).
+ */
+static void ref_inc(struct dirs_state *s, fsimg_ino_t ino)
+{
+	struct check_ctx *c = s->c;
+	unsigned cnt = ino_cnt(c, ino);
+	struct cnt_slot *e;
+
+	if (!inuse(s, ino))
+		return; /* not counted: only inodes in use have their links checked */
+	if (cnt != 0 && cnt != INO_CNT_ESC) {
+		c->ino_info[ino] = (uint8_t)(c->ino_info[ino] - (1u << INO_CNT_SHIFT));
+		return;
+	}
+	if (s->ncnt + 1 > s->cnt_cap / 2 && cnt_grow(s) < 0)
+		return; /* out of memory: this entry goes uncounted */
+	e = cnt_slot(s, ino);
+	if (!e->ino) {
+		struct fsimg_inode in;
+
+		e->ino = ino;
+		if (cnt == 0)
+			e->delta = -(int32_t)INO_CNT_BIAS;
+		else
+			e->delta = fsimg_inode_read(&in, s->fs, ino) == 0 ? in.links_count : 0;
+		s->ncnt++;
+		c->ino_info[ino] = (uint8_t)(INO_CNT_ESC << INO_CNT_SHIFT | ino_ftype(c, ino));
+	}
+	if (e->delta > INT32_MIN)
+		e->delta--;
 }
 
 static const char *name_str(struct dirs_state *s, const uint8_t *name, unsigned len)
@@ -125,7 +217,7 @@ static void check_entry(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk
 	bool dot = de->name_len == 1 && de->name[0] == '.';
 	bool dotdot = de->name_len == 2 && de->name[0] == '.' && de->name[1] == '.';
 	const char *nm = name_str(s, de->name, de->name_len);
-	struct fsimg_inode target;
+	struct dinfo *t;
 	unsigned i;
 
 	PCTX_SET(p, found, FSIMG_PF_FOUND, de->inode);
@@ -150,8 +242,8 @@ static void check_entry(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk
 			PCTX_SET(q, detail, FSIMG_PF_DETAIL, nm);
 			check_report(c, PR_DIR_NO_DOTDOT, &q);
 		}
-		if (de->inode <= s->sb->inodes_count)
-			c->dir_parent[dir] = de->inode;
+		if (de->inode <= s->sb->inodes_count && dir_find(s, dir))
+			dir_find(s, dir)->parent = de->inode;
 		goto count;
 	}
 
@@ -183,8 +275,8 @@ static void check_entry(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk
 		return;
 	}
 
-	if (s->filetype && fsimg_inode_read(&target, s->fs, de->inode) == 0) {
-		int want = fsimg_mode_to_ftype(target.mode);
+	if (s->filetype) {
+		unsigned want = ino_ftype(c, de->inode);
 
 		if (de->file_type != want) {
 			struct fsimg_problem_ctx q = pctx_inode(dir);
@@ -197,17 +289,17 @@ static void check_entry(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk
 	}
 
 	/* A directory has one name: a second one (or one for the root) is a hard link. */
-	if (isdir(s, de->inode)) {
+	if (isdir(s, de->inode) && (t = dir_find(s, de->inode)) != NULL) {
 		if (de->inode == FSIMG_ROOT_INO || de->inode == dir ||
-		    (s->named_by[de->inode] && s->named_by[de->inode] != dir)) {
+		    (t->named_by && t->named_by != dir)) {
 			struct fsimg_problem_ctx q = pctx_inode(dir);
 
 			PCTX_SET(q, detail, FSIMG_PF_DETAIL, nm);
 			PCTX_SET(q, found, FSIMG_PF_FOUND, de->inode);
 			PCTX_SET(q, expected, FSIMG_PF_EXPECTED,
-				 de->inode == FSIMG_ROOT_INO ? 0 : s->named_by[de->inode]);
+				 de->inode == FSIMG_ROOT_INO ? 0 : t->named_by);
 			check_report(c, PR_DIR_HARDLINK, &q);
-		} else if (s->named_by[de->inode] == dir) {
+		} else if (t->named_by == dir) {
 			struct fsimg_problem_ctx q = pctx_inode(dir);
 
 			PCTX_SET(q, detail, FSIMG_PF_DETAIL, nm);
@@ -215,12 +307,12 @@ static void check_entry(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk
 			PCTX_SET(q, expected, FSIMG_PF_EXPECTED, dir);
 			check_report(c, PR_DIR_HARDLINK, &q);
 		} else {
-			s->named_by[de->inode] = dir;
+			t->named_by = dir;
 		}
 	}
 count:
 	if (de->inode >= 1 && de->inode <= s->sb->inodes_count)
-		ref_inc(c, de->inode);
+		ref_inc(s, de->inode);
 }
 
 /* Is a name's hash inside the range the index gave its leaf? */
@@ -554,7 +646,7 @@ static void check_block_dir(struct dirs_state *s, struct dwalk *d)
 	fsimg_map *map = NULL;
 	struct fsimg_run run;
 	fsimg_lblk_t next = 0, l;
-	uint64_t i;
+	uint64_t i, got;
 	int err;
 
 	if (d->indexed)
@@ -575,15 +667,30 @@ static void check_block_dir(struct dirs_state *s, struct dwalk *d)
 			PCTX_SET(p, length, FSIMG_PF_LENGTH, run.lblk - next);
 			check_report(s->c, PR_DIR_HOLE, &p);
 		}
-		for (i = 0; i < run.len && run.lblk + i < d->nblocks; i++) {
-			l = run.lblk + i;
-			if (d->kind && d->kind[l] == BLK_NODE && l != 0)
-				continue; /* checked by dx_walk */
-			if (fs_read_block(s->fs, run.pblk + i, s->blk) < 0)
-				continue;
-			check_leaf_block(s, d, l);
+		for (i = 0; i < run.len && run.lblk + i < d->nblocks; i += got) {
+			uint64_t want = run.len - i, j;
+
+			/* Whole blocks of the run at once, as many as the buffer holds. */
+			if (want > d->nblocks - run.lblk - i)
+				want = d->nblocks - run.lblk - i;
+			if (want > DIRBUF_BYTES / s->bs)
+				want = DIRBUF_BYTES / s->bs;
+			got = want;
+			if (fs_read_blocks(s->fs, run.pblk + i, want, s->dirbuf) < 0) {
+				/* one at a time, so a bad block costs only itself */
+				got = 1;
+				if (fs_read_block(s->fs, run.pblk + i, s->dirbuf) < 0)
+					continue;
+			}
+			for (j = 0; j < got; j++) {
+				l = run.lblk + (fsimg_lblk_t)(i + j);
+				if (d->kind && d->kind[l] == BLK_NODE && l != 0)
+					continue; /* checked by dx_walk */
+				s->blk = s->dirbuf + j * s->bs;
+				check_leaf_block(s, d, l);
+			}
 		}
-		next = run.lblk + i;
+		next = run.lblk + (fsimg_lblk_t)i;
 	}
 	fsimg_map_close(map);
 	if (d->nent < 2) {
@@ -613,10 +720,11 @@ static void check_inline_dir(struct dirs_state *s, struct dwalk *d)
 	parent = (fsimg_ino_t)data[0] | (fsimg_ino_t)data[1] << 8 | (fsimg_ino_t)data[2] << 16 |
 		 (fsimg_ino_t)data[3] << 24;
 	/* "." is implied, ".." is the stored number (ext2fs_inline_data_dir_iterate). */
-	ref_inc(c, d->inode.ino);
+	ref_inc(s, d->inode.ino);
 	if (parent >= 1 && parent <= s->sb->inodes_count) {
-		c->dir_parent[d->inode.ino] = parent;
-		ref_inc(c, parent);
+		if (dir_find(s, d->inode.ino))
+			dir_find(s, d->inode.ino)->parent = parent;
+		ref_inc(s, parent);
 	} else {
 		struct fsimg_problem_ctx p = pctx_inode(d->inode.ino);
 
@@ -672,18 +780,20 @@ static void check_connected(struct dirs_state *s, fsimg_ino_t dir)
 	const char *why = "ends without a name";
 
 	for (;;) {
-		if (x == FSIMG_ROOT_INO || bit_test(s->reached, x)) {
+		struct dinfo *d = dir_find(s, x);
+
+		if (x == FSIMG_ROOT_INO || (d && d->conn == CONN_REACHED)) {
 			good = true;
 			break;
 		}
-		if (bit_test(s->lost, x))
+		if (d && d->conn == CONN_LOST)
 			break;
 		if (++steps > bound) {
 			why = "loops";
 			break;
 		}
 		top = x;
-		x = s->named_by[x];
+		x = d ? d->named_by : 0;
 		if (x == 0)
 			break;
 		if (x == dir) {
@@ -691,7 +801,7 @@ static void check_connected(struct dirs_state *s, fsimg_ino_t dir)
 			break;
 		}
 	}
-	if (!good && !bit_test(s->lost, x)) {
+	if (!good && !(dir_find(s, x) && dir_find(s, x)->conn == CONN_LOST)) {
 		struct fsimg_problem_ctx p = pctx_inode(top);
 
 		PCTX_SET(p, detail, FSIMG_PF_DETAIL, why);
@@ -699,10 +809,12 @@ static void check_connected(struct dirs_state *s, fsimg_ino_t dir)
 	}
 	/* Mark the path, bounded the same way. */
 	for (x = dir, steps = 0; x && x != FSIMG_ROOT_INO && steps <= bound; steps++) {
-		if (bit_test(s->reached, x) || bit_test(s->lost, x))
+		struct dinfo *d = dir_find(s, x);
+
+		if (!d || d->conn != CONN_UNKNOWN)
 			break;
-		bit_set(good ? s->reached : s->lost, x);
-		x = s->named_by[x];
+		d->conn = good ? CONN_REACHED : CONN_LOST;
+		x = d->named_by;
 	}
 }
 
@@ -711,10 +823,27 @@ static void check_links(struct dirs_state *s, fsimg_ino_t ino)
 	struct check_ctx *c = s->c;
 	struct fsimg_inode inode;
 	struct fsimg_problem_ctx p;
-	uint32_t counted = c->ino_refs[ino];
+	unsigned cnt = ino_cnt(c, ino);
+	const struct cnt_slot *e = NULL;
+	int64_t delta, counted;
 
+	/* Even: as many entries as links, nothing to read. */
+	if (cnt == INO_CNT_BIAS)
+		return;
+	if (cnt == INO_CNT_ESC && s->cnt) {
+		e = cnt_slot(s, ino);
+		if (!e->ino)
+			e = NULL;
+		else if (e->delta == 0 && !isdir(s, ino))
+			return; /* a directory past EXT4_LINK_MAX is told below */
+	}
 	if (fsimg_inode_read(&inode, s->fs, ino) < 0)
 		return;
+	/* Named by no entry, the count stayed where pass 2 put it (or in the inode). */
+	delta = e ? e->delta : cnt == INO_CNT_ESC ? (int64_t)inode.links_count : (int64_t)cnt - INO_CNT_BIAS;
+	counted = (int64_t)inode.links_count - delta;
+	if (counted < 0)
+		counted = 0;
 	/*
 	 * An ea_inode holds a large xattr value: xattr entries reference it,
 	 * never a directory, and its link count counts those references.
@@ -733,10 +862,10 @@ static void check_links(struct dirs_state *s, fsimg_ino_t ino)
 	/* e2fsck pass 4: past EXT4_LINK_MAX a directory counts 1 (dir_nlink). */
 	if (isdir(s, ino) && counted > LINK_MAX_)
 		counted = 1;
-	if (counted != inode.links_count) {
+	if (counted != (int64_t)inode.links_count) {
 		p = pctx_inode(ino);
 		PCTX_SET(p, found, FSIMG_PF_FOUND, inode.links_count);
-		PCTX_SET(p, expected, FSIMG_PF_EXPECTED, counted);
+		PCTX_SET(p, expected, FSIMG_PF_EXPECTED, (uint64_t)counted);
 		check_report(c, PR_INODE_LINK_COUNT, &p);
 	}
 }
@@ -757,35 +886,42 @@ static void check_lost_found(struct dirs_state *s)
 }
 
 /*
- * The in-use and directory bitmaps: pass 2's when it filled them (it marks
+ * The in-use bitmaps and info bytes: pass 2's when it filled them (it marks
  * the reserved inodes in use always, so inode 1 tells), otherwise this
  * pass's own by e2fsck pass 1's rule: in use is a non-zero link count.
  */
-static int own_scan(struct dirs_state *s, size_t mapsz)
+static void own_scan(struct dirs_state *s)
 {
 	struct check_ctx *c = s->c;
 	struct fsimg_inode inode;
 	fsimg_ino_t ino;
 
-	s->inuse_map = c->ino_inuse;
-	s->isdir_map = c->ino_isdir;
-	if (c->ino_inuse && c->ino_isdir && bit_test(c->ino_inuse, 1))
-		return 0;
-	s->own_inuse = calloc(mapsz, 1);
-	s->own_isdir = calloc(mapsz, 1);
-	if (!s->own_inuse || !s->own_isdir)
-		return FSIMG_ENOMEM;
-	s->inuse_map = s->own_inuse;
-	s->isdir_map = s->own_isdir;
+	if (bit_test(c->ino_inuse, 1))
+		return;
 	for (ino = 1; ino <= s->sb->inodes_count; ino++) {
 		if (fsimg_inode_read(&inode, s->fs, ino) < 0)
 			continue;
 		if (ino >= s->sb->first_ino && inode.links_count == 0)
 			continue;
-		bit_set(s->own_inuse, ino);
-		if ((inode.mode & S_IFMT_) == S_IFDIR_)
-			bit_set(s->own_isdir, ino);
+		check_note_inode(c, ino, inode.mode, inode.links_count);
 	}
+}
+
+/* The directory table, in inode order, from the directory bitmap. */
+static int dirs_collect(struct dirs_state *s)
+{
+	const uint8_t *map = s->c->ino_isdir;
+	uint64_t n = 0, bytes = (uint64_t)s->sb->inodes_count / 8 + 1;
+	fsimg_ino_t ino;
+
+	for (uint64_t i = 0; i < bytes; i++)
+		n += (uint64_t)__builtin_popcount(map[i]);
+	s->dirs = calloc(n ? (size_t)n : 1, sizeof(*s->dirs));
+	if (!s->dirs)
+		return FSIMG_ENOMEM;
+	for (ino = 1; ino <= s->sb->inodes_count && s->ndirs < n; ino++)
+		if (bit_test(map, ino))
+			s->dirs[s->ndirs++].ino = ino;
 	return 0;
 }
 
@@ -793,8 +929,7 @@ int check_pass_dirs(struct check_ctx *c)
 {
 	struct dirs_state s;
 	const struct fsimg_super *sb = c->sb ? c->sb : fsimg_fs_super(c->fs);
-	uint64_t n = (uint64_t)sb->inodes_count + 1;
-	size_t mapsz = (size_t)(n / 8 + 1);
+	size_t k;
 	fsimg_ino_t ino;
 	int err = FSIMG_ENOMEM;
 
@@ -806,25 +941,19 @@ int check_pass_dirs(struct check_ctx *c)
 	s.filetype = sb->feature_incompat & EXT4_FEATURE_INCOMPAT_FILETYPE;
 	s.csum = c->fs->metadata_csum && !(c->fs->flags & FSIMG_OPEN_NO_CSUM_VERIFY);
 
-	/* Per-inode arrays only when the image can hold that many inodes (128 bytes each at least). */
-	if (sb->inodes_count == 0 ||
-	    (uint64_t)sb->inodes_count * EXT4_GOOD_OLD_INODE_SIZE > fsimg_io_size(fsimg_fs_io(c->fs)))
+	if (sb->inodes_count == 0 || !c->ino_inuse || !c->ino_isdir || !c->ino_info)
 		return 0;
-	if (!c->ino_refs && !(c->ino_refs = calloc(n, sizeof(*c->ino_refs))))
-		return FSIMG_ENOMEM;
-	if (!c->dir_parent && !(c->dir_parent = calloc(n, sizeof(*c->dir_parent))))
-		return FSIMG_ENOMEM;
-	s.named_by = calloc(n, sizeof(*s.named_by));
-	s.reached = calloc(mapsz, 1);
-	s.lost = calloc(mapsz, 1);
 	s.names = malloc((size_t)(s.bs / 12 + 1) * sizeof(*s.names));
-	s.blk = malloc(s.bs);
+	s.dirbuf = malloc(DIRBUF_BYTES > s.bs ? DIRBUF_BYTES : s.bs);
+	s.blk = s.dirbuf;
 	s.dxbuf = malloc((size_t)(EXT4_HTREE_LEVEL + 1) * s.bs);
-	if (!s.named_by || !s.reached || !s.lost || !s.names || !s.blk || !s.dxbuf)
+	if (!s.names || !s.dirbuf || !s.dxbuf)
 		goto out;
-	err = own_scan(&s, mapsz);
+	own_scan(&s);
+	err = dirs_collect(&s);
 	if (err < 0)
 		goto out;
+	err = FSIMG_ENOMEM;
 
 	/* The root is an in-use directory (e2fsck pass 3 PR_3_NO_ROOT_INODE). */
 	if (!inuse(&s, FSIMG_ROOT_INO) || !isdir(&s, FSIMG_ROOT_INO) || isbad(&s, FSIMG_ROOT_INO)) {
@@ -836,36 +965,41 @@ int check_pass_dirs(struct check_ctx *c)
 		check_report(c, PR_ROOT_NOT_DIR, &p);
 	}
 
-	for (ino = 1; ino <= sb->inodes_count; ino++) {
-		if (isdir(&s, ino) && inuse(&s, ino) && !isbad(&s, ino))
+	for (k = 0; k < s.ndirs; k++) {
+		ino = s.dirs[k].ino;
+		if (inuse(&s, ino) && !isbad(&s, ino))
 			check_dir(&s, ino);
-		if ((ino & 0xFFF) == 0)
-			check_progress(c, 5, "directories", ino, sb->inodes_count);
+		if ((k & 0xFF) == 0)
+			check_progress(c, 5, "directories", k, s.ndirs);
 	}
 
 	/* Connectivity and ".." (e2fsck pass 3). */
-	for (ino = 1; ino <= sb->inodes_count; ino++) {
-		if (!isdir(&s, ino) || !inuse(&s, ino) || isbad(&s, ino))
+	for (k = 0; k < s.ndirs; k++) {
+		struct dinfo *d = &s.dirs[k];
+
+		ino = d->ino;
+		if (!inuse(&s, ino) || isbad(&s, ino))
 			continue;
 		if (ino == FSIMG_ROOT_INO) {
-			if (c->dir_parent[ino] && c->dir_parent[ino] != FSIMG_ROOT_INO) {
+			if (d->parent && d->parent != FSIMG_ROOT_INO) {
 				struct fsimg_problem_ctx p = pctx_inode(ino);
 
-				PCTX_SET(p, found, FSIMG_PF_FOUND, c->dir_parent[ino]);
+				PCTX_SET(p, found, FSIMG_PF_FOUND, d->parent);
 				PCTX_SET(p, expected, FSIMG_PF_EXPECTED, FSIMG_ROOT_INO);
 				check_report(c, PR_DIR_DOTDOT_MISMATCH, &p);
 			}
 			continue;
 		}
 		check_connected(&s, ino);
-		if (s.named_by[ino] && c->dir_parent[ino] && c->dir_parent[ino] != s.named_by[ino]) {
+		if (d->named_by && d->parent && d->parent != d->named_by) {
 			struct fsimg_problem_ctx p = pctx_inode(ino);
 
-			PCTX_SET(p, found, FSIMG_PF_FOUND, c->dir_parent[ino]);
-			PCTX_SET(p, expected, FSIMG_PF_EXPECTED, s.named_by[ino]);
+			PCTX_SET(p, found, FSIMG_PF_FOUND, d->parent);
+			PCTX_SET(p, expected, FSIMG_PF_EXPECTED, d->named_by);
 			check_report(c, PR_DIR_DOTDOT_MISMATCH, &p);
 		}
 	}
+	check_progress(c, 5, "directories", s.ndirs, s.ndirs);
 	if (inuse(&s, FSIMG_ROOT_INO) && isdir(&s, FSIMG_ROOT_INO) && !isbad(&s, FSIMG_ROOT_INO))
 		check_lost_found(&s);
 
@@ -879,13 +1013,10 @@ int check_pass_dirs(struct check_ctx *c)
 	}
 	err = 0;
 out:
-	free(s.named_by);
-	free(s.reached);
-	free(s.lost);
+	free(s.dirs);
+	free(s.cnt);
 	free(s.names);
-	free(s.blk);
+	free(s.dirbuf);
 	free(s.dxbuf);
-	free(s.own_inuse);
-	free(s.own_isdir);
 	return err;
 }

@@ -527,7 +527,7 @@ static void check_symlink(struct pass2 *p2, const struct fsimg_inode *in, const 
 		return;
 	PCTX_SET(p, detail, FSIMG_PF_DETAIL, why);
 	check_report(p2->c, PR_INODE_BAD_SYMLINK, &p);
-	bit_set(p2->c->ino_bad, in->ino);
+	bit_set_shared(p2->c->ino_bad, in->ino);
 }
 
 static bool iblock_empty(const struct fsimg_inode *in)
@@ -571,9 +571,7 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 	}
 
 	c->sum.inodes_checked++;
-	bit_set(c->ino_inuse, ino);
-	if ((in.mode & S_IFMT_) == S_IFDIR_)
-		bit_set(c->ino_isdir, ino);
+	check_note_inode(c, ino, in.mode, in.links_count);
 
 	memset(&w, 0, sizeof(w));
 	w.last_written = -1;
@@ -595,7 +593,7 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 
 	special = !check_mode(p2, &in);
 	if (special)
-		bit_set(c->ino_bad, ino);
+		bit_set_shared(c->ino_bad, ino);
 	if (in.dtime && !is_orphan(p2, ino)) {
 		p = pctx_inode(ino);
 		PCTX_SET(p, found, FSIMG_PF_FOUND, in.dtime);
@@ -618,7 +616,7 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 	claim_xattr_block(p2, &in, &w);
 	walk_mapping(p2, &in, &w);
 	if (w.failed) {
-		bit_set(c->ino_bad, ino);
+		bit_set_shared(c->ino_bad, ino);
 		return;
 	}
 	if ((in.mode & S_IFMT_) == S_IFLNK_)
