@@ -335,6 +335,12 @@ static void say_replayed(struct cli_image *img)
 
 int cli_open(struct cli_image *img, const struct cli_common *c, const char *path)
 {
+	return cli_open_cache(img, c, path, CLI_CACHE_CHUNKS);
+}
+
+int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char *path,
+		   unsigned nchunks)
+{
 	char why[256] = "";
 	uint64_t need, have;
 	fsimg_io *raw;
@@ -344,13 +350,15 @@ int cli_open(struct cli_image *img, const struct cli_common *c, const char *path
 	img->path = path;
 	img->common = c;
 	/*
-	 * 1024 chunks of 16 KiB (16 MiB): whole-filesystem walks read inodes and
-	 * directory blocks one at a time; the cache makes that a few thousand
-	 * reads instead of one per record.
+	 * CLI_CACHE_CHUNKS chunks of 16 KiB (16 MiB): whole-filesystem walks
+	 * read inodes and directory blocks one at a time; the cache makes that
+	 * a few thousand reads instead of one per record.
 	 */
 	err = fsimg_io_open_file(&raw, path);
-	if (err == 0) {
-		err = fsimg_io_open_cache(&img->io, raw, 16384, 1024);
+	if (err == 0 && nchunks == 0) {
+		img->io = raw;
+	} else if (err == 0) {
+		err = fsimg_io_open_cache(&img->io, raw, CLI_CACHE_CHUNK, nchunks);
 		if (err < 0)
 			fsimg_io_close(raw);
 	}

@@ -105,6 +105,16 @@ struct cli_image {
  */
 int cli_open(struct cli_image *img, const struct cli_common *c, const char *path);
 /*
+ * cli_open with a read cache of nchunks chunks of CLI_CACHE_CHUNK bytes (0:
+ * none); cli_open's is CLI_CACHE_CHUNKS of them (16 MiB), for commands that
+ * read small records all over the image. A command that reads in large
+ * sequential pieces itself (fsck) takes a smaller one: all of it is resident.
+ */
+#define CLI_CACHE_CHUNK 16384u
+#define CLI_CACHE_CHUNKS 1024u
+int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char *path,
+		   unsigned nchunks);
+/*
  * Opens the journal of an image opened by cli_open (the external one when
  * -j was given). Prints one line and returns CLI_EXIT_ERROR on failure.
  */

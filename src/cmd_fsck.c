@@ -20,6 +20,13 @@ enum {
 	OPT_LIST_PROBLEMS,
 };
 
+/*
+ * The checker reads inode tables and directory runs in large pieces of its
+ * own; the cache only serves the scattered small reads (directory inodes,
+ * extent and htree blocks, bitmaps): 16 chunks of 16 KiB.
+ */
+#define FSCK_CACHE_CHUNKS 16u
+
 /* fsck(8): errors left uncorrected. */
 #define FSCK_EXIT_UNCORRECTED 4
 
@@ -234,7 +241,7 @@ int cmd_fsck(int argc, char **argv)
 		cli_usage_error(&fsck_cmd, "missing IMAGE");
 		return CLI_EXIT_USAGE;
 	}
-	status = cli_open(&img, &common, argv[first]);
+	status = cli_open_cache(&img, &common, argv[first], FSCK_CACHE_CHUNKS);
 	if (status)
 		return status;
 
