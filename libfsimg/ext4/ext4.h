@@ -47,6 +47,9 @@ struct fsimg_fs {
 	fsimg_notice_fn notice;
 	void *notice_ctx;
 	uint64_t csum_errors;
+
+	/* a closed fsimg_map kept for the next open (map.c); freed with the handle */
+	struct fsimg_map *map_spare;
 };
 
 /* Sets fs->errmsg from fmt and returns err (so: return fs_error(fs, ...)). */

@@ -164,6 +164,7 @@ void fsimg_fs_close(fsimg_fs *fs)
 		return;
 	free(fs->gdt);
 	free(fs->gd_csum_state);
+	free(fs->map_spare);
 	free(fs);
 }
 

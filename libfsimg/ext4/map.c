@@ -15,6 +15,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,14 +50,18 @@ struct fsimg_map {
 
 	struct fsimg_run held;    /* the last data run, waiting for its LAST verdict */
 	bool have_held;
-	struct fsimg_run metas[MAP_META_WAIT];
 	unsigned nmetas;
-
-	struct fsimg_run out[MAP_META_WAIT + 4]; /* runs ready to hand out, FIFO */
 	unsigned out_head, out_count;
 
 	bool src_done, done;
 	int err;
+
+	/*
+	 * Last, and not cleared at open (6 KiB; opened once per inode by whole-
+	 * filesystem walks): only the first nmetas / out_count entries are read.
+	 */
+	struct fsimg_run metas[MAP_META_WAIT];
+	struct fsimg_run out[MAP_META_WAIT + 4]; /* runs ready to hand out, FIFO */
 };
 
 bool ext4_is_fast_symlink(const struct fsimg_fs *fs, const struct fsimg_inode *inode)
@@ -119,9 +124,12 @@ int fsimg_map_open(fsimg_map **out, fsimg_fs *fs, const struct fsimg_inode *inod
 	*out = NULL;
 	if (flags & ~FSIMG_MAP_TREE)
 		return fs_error(fs, FSIMG_EINVAL, "unknown map flags 0x%x", flags);
-	m = calloc(1, sizeof(*m));
+	/* The handle's spare: a walk over every inode opens one map after another. */
+	m = fs->map_spare ? fs->map_spare : malloc(sizeof(*m));
+	fs->map_spare = NULL;
 	if (!m)
 		return fs_error(fs, FSIMG_ENOMEM, "out of memory");
+	memset(m, 0, offsetof(struct fsimg_map, metas));
 	m->fs = fs;
 	m->ino = inode->ino;
 	m->flags = flags;
@@ -267,5 +275,8 @@ void fsimg_map_close(fsimg_map *m)
 		return;
 	ext4_ext_walk_close(m->ext);
 	ext4_bmap_walk_close(m->bmap);
-	free(m);
+	if (!m->fs->map_spare)
+		m->fs->map_spare = m;
+	else
+		free(m);
 }
