@@ -131,6 +131,30 @@ static inline bool bit_test_and_set_shared(uint8_t *map, uint64_t n)
 uint64_t check_claim(struct check_ctx *c, fsimg_pblk_t start, uint64_t len)
 	__attribute__((visibility("hidden")));
 
+/*
+ * Runs ops->unit for units 0 .. nunits-1 over c->opts.threads threads (0: one
+ * per core), on per-thread copies of c whose reports are kept and passed
+ * on in unit order: the output is the same for any number of threads.
+ * init (may fail: <0) and fini (also after a failed init) run once per
+ * thread on its tls (tls_size bytes, zeroed); done runs on c, in unit
+ * order, after a unit's reports (progress). Callbacks must not keep
+ * pointers into their thread's copy. With one thread, the units run on c.
+ * Counts in c->sum and c->nr_multi are added up; maps are shared, so units
+ * set their bits with bit_set_shared.
+ */
+struct check_par_ops {
+	size_t tls_size;
+	int (*init)(struct check_ctx *tc, void *tls, void *arg);
+	void (*unit)(struct check_ctx *tc, void *tls, uint64_t unit, void *arg);
+	void (*done)(struct check_ctx *c, uint64_t unit, void *arg);
+	void (*fini)(struct check_ctx *tc, void *tls, void *arg);
+};
+int check_parallel(struct check_ctx *c, uint64_t nunits, const struct check_par_ops *ops, void *arg)
+	__attribute__((visibility("hidden")));
+/* Keeps a report of a worker's unit (check_report does, when c->sink is set). */
+void check_sink_add(struct check_sink *s, enum problem_id id, const struct fsimg_problem_ctx *pctx)
+	__attribute__((visibility("hidden")));
+
 /* The passes, in order. Each returns 0, or <0 when the check cannot go on. */
 #define CHECK_HIDDEN __attribute__((visibility("hidden")))
 CHECK_HIDDEN int check_pass_super(struct check_ctx *c);   /* 1: superblock, groups, metadata layout */

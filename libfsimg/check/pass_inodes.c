@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Passes 2 and 3: every inode of every initialised inode table, read in large
- * sequential chunks, and the mapping of every inode in use (extent tree or
+ * sequential chunks, a block group per unit of check_parallel (so threads
+ * check groups side by side and report as one thread would), and the mapping of every inode in use (extent tree or
  * block map, through the one mapping iterator), claiming each data and tree
  * block. Alongside the structure, the state of data: written blocks past
  * EOF, sizes ending in unwritten extents, preallocation, and (with
@@ -30,8 +31,8 @@
 #define EXT2_BAD_INO 1u
 #define EXT2_RESIZE_INO 7u
 
-/* Inode table bytes read at once (whole blocks); bounded whatever the image says. */
-#define ITABLE_CHUNK (256u * 1024u)
+/* Inode table bytes read at once per thread (whole blocks); bounded whatever the image says. */
+#define ITABLE_CHUNK (128u * 1024u)
 /* Data read at once under unwritten extents (--scan-data). */
 #define SCAN_CHUNK (1024u * 1024u)
 /* The orphan chain is followed at most this far (and never past inodes_count). */
@@ -68,14 +69,26 @@ struct walk {
 	fsimg_pblk_t block0;     /* physical block of logical block 0, 0 when unmapped */
 };
 
+/* What every thread of the pass shares. */
+struct pass2_shared {
+	uint32_t first_ino;
+	uint32_t cluster_bits;   /* log2(blocks per cluster) */
+	uint8_t *ea_seen;        /* xattr blocks claimed already (shared ones are legal) */
+	uint8_t *orphans;        /* inodes on the s_last_orphan chain (NULL: none) */
+	size_t buflen;
+};
+
+/* One thread's. */
 struct pass2 {
 	struct check_ctx *c;
 	fsimg_fs *fs;
 	uint32_t first_ino;
-	uint32_t cluster_bits;   /* log2(blocks per cluster) */
-	uint8_t *ea_seen;        /* xattr blocks claimed already (shared ones are legal) */
+	uint32_t cluster_bits;
+	uint8_t *ea_seen;
+	const uint8_t *orphans;
 	uint8_t *scan_buf;       /* --scan-data */
-	uint8_t *orphans;        /* inodes on the s_last_orphan chain (NULL: none) */
+	uint8_t *buf;            /* inode table chunk */
+	size_t buflen;
 };
 
 /*
@@ -308,16 +321,8 @@ static void claim_xattr_block(struct pass2 *p2, const struct fsimg_inode *in, st
 		return;
 	}
 	w->units++; /* one cluster, whatever the cluster size */
-	if (!p2->ea_seen) {
-		p2->ea_seen = calloc(1, (size_t)((fs->sb.blocks_count + 7) / 8));
-		if (!p2->ea_seen)
-			return;
-	}
-	if (!bit_test(p2->ea_seen, in->file_acl)) {
-		bit_set(p2->ea_seen, in->file_acl);
+	if (p2->ea_seen && !bit_test_and_set_shared(p2->ea_seen, in->file_acl))
 		check_claim(c, in->file_acl, 1);
-
-	}
 }
 
 /* Flags against features and against each other (e2fsck pass 1's order). */
@@ -627,8 +632,10 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 }
 
 /* Reads one group's initialised inode table in chunks and checks each record. */
-static int scan_group(struct pass2 *p2, fsimg_group_t g, uint8_t *buf, size_t buflen)
+static int scan_group(struct pass2 *p2, fsimg_group_t g)
 {
+	uint8_t *buf = p2->buf;
+	size_t buflen = p2->buflen;
 	struct check_ctx *c = p2->c;
 	fsimg_fs *fs = p2->fs;
 	const struct fsimg_super *sb = c->sb;
@@ -679,9 +686,8 @@ static int scan_group(struct pass2 *p2, fsimg_group_t g, uint8_t *buf, size_t bu
  * mount, e2fsck -n leaves them). Noted as an info with its length; the walk
  * stops at inode 0, an inode out of range, or ORPHAN_MAX steps (a loop).
  */
-static void note_orphans(struct pass2 *p2)
+static void note_orphans(struct check_ctx *c, struct pass2_shared *sh)
 {
-	struct check_ctx *c = p2->c;
 	fsimg_ino_t ino = c->sb->last_orphan;
 	struct fsimg_problem_ctx p;
 	struct fsimg_inode in;
@@ -689,12 +695,12 @@ static void note_orphans(struct pass2 *p2)
 
 	if (ino == 0)
 		return;
-	p2->orphans = calloc(1, (size_t)c->sb->inodes_count / 8 + 1);
+	sh->orphans = calloc(1, (size_t)c->sb->inodes_count / 8 + 1);
 	p = pctx_inode(ino);
 	while (ino && n < ORPHAN_MAX && fs_ino_ok(c->fs, ino)) {
 		n++;
-		if (p2->orphans)
-			bit_set(p2->orphans, ino);
+		if (sh->orphans)
+			bit_set(sh->orphans, ino);
 		if (fsimg_inode_read(&in, c->fs, ino) < 0)
 			break;
 		ino = in.dtime;
@@ -703,34 +709,67 @@ static void note_orphans(struct pass2 *p2)
 	check_report(c, PR_INODE_ORPHAN_LIST, &p);
 }
 
+static int p2_init(struct check_ctx *tc, void *tls, void *arg)
+{
+	struct pass2 *p2 = tls;
+	const struct pass2_shared *sh = arg;
+
+	p2->c = tc;
+	p2->fs = tc->fs;
+	p2->first_ino = sh->first_ino;
+	p2->cluster_bits = sh->cluster_bits;
+	p2->ea_seen = sh->ea_seen;
+	p2->orphans = sh->orphans;
+	p2->buflen = sh->buflen;
+	p2->buf = malloc(sh->buflen);
+	return p2->buf ? 0 : FSIMG_ENOMEM;
+}
+
+static void p2_unit(struct check_ctx *tc, void *tls, uint64_t g, void *arg)
+{
+	(void)tc;
+	(void)arg;
+	scan_group(tls, (fsimg_group_t)g);
+}
+
+static void p2_done(struct check_ctx *c, uint64_t g, void *arg)
+{
+	(void)arg;
+	check_progress(c, 2, "inodes", g + 1, c->sb->group_count);
+}
+
+static void p2_fini(struct check_ctx *tc, void *tls, void *arg)
+{
+	struct pass2 *p2 = tls;
+
+	(void)tc;
+	(void)arg;
+	free(p2->buf);
+	free(p2->scan_buf);
+}
 
 int check_pass_inodes(struct check_ctx *c)
 {
+	static const struct check_par_ops ops = {
+		sizeof(struct pass2), p2_init, p2_unit, p2_done, p2_fini,
+	};
 	fsimg_fs *fs = c->fs;
 	const struct fsimg_super *sb = c->sb;
-	struct pass2 p2;
-	uint8_t *buf;
-	size_t buflen;
-	fsimg_group_t g;
+	struct pass2_shared sh;
+	int err;
 
-	memset(&p2, 0, sizeof(p2));
-	p2.c = c;
-	p2.fs = fs;
-	p2.first_ino = sb->rev_level == EXT4_GOOD_OLD_REV ? EXT4_GOOD_OLD_FIRST_INO : sb->first_ino;
-	while ((1ull << p2.cluster_bits) * sb->block_size < sb->cluster_size && p2.cluster_bits < 32)
-		p2.cluster_bits++;
-	buflen = ITABLE_CHUNK < fs->block_size ? fs->block_size : ITABLE_CHUNK;
-	buf = malloc(buflen);
-	if (!buf)
+	memset(&sh, 0, sizeof(sh));
+	sh.first_ino = sb->rev_level == EXT4_GOOD_OLD_REV ? EXT4_GOOD_OLD_FIRST_INO : sb->first_ino;
+	while ((1ull << sh.cluster_bits) * sb->block_size < sb->cluster_size && sh.cluster_bits < 32)
+		sh.cluster_bits++;
+	sh.buflen = ITABLE_CHUNK < fs->block_size ? fs->block_size : ITABLE_CHUNK;
+	/* untouched pages of it cost nothing: only xattr blocks' bits are set */
+	sh.ea_seen = calloc(1, (size_t)((sb->blocks_count + 7) / 8));
+	if (!sh.ea_seen)
 		return FSIMG_ENOMEM;
-	note_orphans(&p2);
-	for (g = 0; g < sb->group_count; g++) {
-		scan_group(&p2, g, buf, buflen);
-		check_progress(c, 2, "inodes", g + 1, sb->group_count);
-	}
-	free(buf);
-	free(p2.orphans);
-	free(p2.ea_seen);
-	free(p2.scan_buf);
-	return 0;
+	note_orphans(c, &sh);
+	err = check_parallel(c, sb->group_count, &ops, &sh);
+	free(sh.orphans);
+	free(sh.ea_seen);
+	return err;
 }

@@ -146,6 +146,10 @@ void check_report(struct check_ctx *c, enum problem_id id, const struct fsimg_pr
 
 	if (!pctx)
 		pctx = &empty;
+	if (c->sink) {
+		check_sink_add(c->sink, id, pctx);
+		return;
+	}
 	fsimg_problem_format(msg, sizeof(msg), def, pctx);
 	switch (def->severity) {
 	case FSIMG_SEV_ERROR: c->sum.errors++; break;
@@ -162,6 +166,7 @@ void check_report(struct check_ctx *c, enum problem_id id, const struct fsimg_pr
 
 void check_progress(struct check_ctx *c, int pass, const char *name, uint64_t done, uint64_t total)
 {
-	if (c->opts.progress)
+	/* A worker thread's progress is told by check_parallel's done, in order. */
+	if (c->opts.progress && !c->sink)
 		c->opts.progress(c->opts.progress_ctx, pass, name, done, total);
 }
