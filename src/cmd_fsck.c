@@ -6,6 +6,9 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,7 +21,11 @@
 enum {
 	OPT_SCAN_DATA = CLI_OPT_LONG,
 	OPT_LIST_PROBLEMS,
+	OPT_THREADS,
 };
+
+/* The most threads --threads takes (the checker uses at most 8). */
+#define THREADS_MAX 64
 
 /*
  * The checker reads inode tables and directory runs in large pieces of its
@@ -34,6 +41,8 @@ static const struct cli_opt fsck_opts[] = {
 	{ 'n', NULL, NULL, "accepted: fsimg never writes" },
 	{ 'f', NULL, NULL, "accepted: fsimg always checks fully" },
 	{ 'q', "quiet", NULL, "print errors only (and the summary)" },
+	{ 'C', NULL, "FD", "progress: 0 a bar on stderr always; N>0 'pass done total' lines to FD" },
+	{ OPT_THREADS, "threads", "N", "check with N threads (default: one per core; same output)" },
 	{ OPT_SCAN_DATA, "scan-data", NULL, "read the blocks under unwritten extents" },
 	{ OPT_LIST_PROBLEMS, "list-problems", NULL, "list every problem id and exit" },
 	{ 'y', NULL, NULL, "refused: fsimg never repairs (use e2fsck -y)" },
@@ -43,7 +52,8 @@ static const struct cli_opt fsck_opts[] = {
 };
 
 static const struct cli_cmd fsck_cmd = {
-	"fsck", "[-n] [-f] [-v] [-q] [--json] [--scan-data] [--no-replay] [-j EXTERNAL_JOURNAL] IMAGE",
+	"fsck", "[-n] [-f] [-v] [-q] [-C FD] [--threads N] [--json] [--scan-data] [--no-replay] "
+	"[-j EXTERNAL_JOURNAL] IMAGE",
 	"Check IMAGE read-only (after replaying its journal in memory); exit as fsck(8).",
 	fsck_opts, CLI_WANT_JSON, 0, 1,
 };
@@ -52,8 +62,11 @@ struct fsck_ctx {
 	bool quiet;
 	bool scan_data;
 	bool list;
+	int progress_fd;         /* -C: -1 none, 0 the bar always, >0 lines to that descriptor */
+	int threads;
 	const struct cli_common *common;
 	struct jw jw;
+	const char *path;
 	/* progress */
 	bool tty;
 	struct timespec start;
@@ -80,6 +93,25 @@ static int fsck_opt(void *vctx, int id, const char *arg)
 	case OPT_LIST_PROBLEMS:
 		ctx->list = true;
 		return 0;
+	case 'C':
+	case OPT_THREADS: {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || v < (id == 'C' ? 0 : 1) ||
+		    v > (id == 'C' ? INT_MAX : THREADS_MAX)) {
+			fprintf(stderr, "fsimg fsck: %s: not a %s: %s\n", id == 'C' ? "-C" : "--threads",
+				id == 'C' ? "file descriptor" : "thread count (1-64)", arg);
+			return CLI_EXIT_USAGE;
+		}
+		if (id == 'C')
+			ctx->progress_fd = (int)v;
+		else
+			ctx->threads = (int)v;
+		return 0;
+	}
 	case 'y':
 	case 'p':
 	case 'a':
@@ -185,7 +217,11 @@ static double elapsed(const struct fsck_ctx *ctx)
 	       (double)(now.tv_nsec - ctx->start.tv_nsec) / 1e9;
 }
 
-/* -v: a line per pass on stdout; a bar on a terminal once a second has passed. */
+/*
+ * -v: a line per pass on stdout. A bar on stderr when it is a terminal and
+ * a second has passed (or from the start with -C 0); with -C N, e2fsck's
+ * lines "pass done total image" on descriptor N.
+ */
 static void progress_cb(void *vctx, int pass, const char *name, uint64_t done, uint64_t total)
 {
 	struct fsck_ctx *ctx = vctx;
@@ -200,7 +236,12 @@ static void progress_cb(void *vctx, int pass, const char *name, uint64_t done, u
 			fflush(stdout);
 		}
 	}
-	if (!ctx->tty || elapsed(ctx) < 1.0)
+	if (ctx->progress_fd > 0) {
+		dprintf(ctx->progress_fd, "%d %llu %llu %s\n", pass, (unsigned long long)done,
+			(unsigned long long)total, ctx->path);
+		return;
+	}
+	if (!ctx->tty || (ctx->progress_fd < 0 && elapsed(ctx) < 1.0))
 		return;
 	pct = total ? (int)(done * 100 / total) : 0;
 	if (pct > 100)
@@ -225,6 +266,7 @@ int cmd_fsck(int argc, char **argv)
 	int first, status, err;
 
 	memset(&ctx, 0, sizeof(ctx));
+	ctx.progress_fd = -1;
 	status = cli_parse(&common, &fsck_cmd, argc, argv, fsck_opt, &ctx, &first);
 	if (status >= 0)
 		return status;
@@ -251,11 +293,14 @@ int cmd_fsck(int argc, char **argv)
 	opts.report_ctx = &ctx;
 	opts.progress = progress_cb;
 	opts.progress_ctx = &ctx;
+	opts.threads = ctx.threads;
+	ctx.path = img.path;
 	if (img.replay) {
 		/* the journal as the crash left it: the fs we check has it reset */
 		opts.raw_journal = fsimg_replay_journal(img.replay);
 	}
-	ctx.tty = !common.json && isatty(STDERR_FILENO);
+	/* -C 0 asks for the bar wherever stderr goes (e2fsck's -C 0 likewise). */
+	ctx.tty = !common.json && (isatty(STDERR_FILENO) || ctx.progress_fd == 0);
 	ctx.last_pass = 0;
 	clock_gettime(CLOCK_MONOTONIC, &ctx.start);
 
