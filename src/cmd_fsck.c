@@ -30,9 +30,9 @@ enum {
 /*
  * The checker reads inode tables and directory runs in large pieces of its
  * own; the cache only serves the scattered small reads (directory inodes,
- * extent and htree blocks, bitmaps): 16 chunks of 16 KiB.
+ * extent and htree blocks, bitmaps): 8 chunks of 16 KiB.
  */
-#define FSCK_CACHE_CHUNKS 16u
+#define FSCK_CACHE_CHUNKS 8u
 
 /* fsck(8): errors left uncorrected. */
 #define FSCK_EXIT_UNCORRECTED 4

@@ -41,12 +41,21 @@ uint64_t check_claim(struct check_ctx *c, fsimg_pblk_t start, uint64_t len)
 
 void check_note_inode(struct check_ctx *c, fsimg_ino_t ino, uint16_t mode, uint16_t links)
 {
-	unsigned cnt = links < INO_CNT_ESC - INO_CNT_BIAS ? INO_CNT_BIAS + links : INO_CNT_ESC;
+	unsigned cnt = links <= INO_CNT_MAX - INO_CNT_EVEN ? INO_CNT_EVEN + links : INO_CNT_ESC;
+	unsigned kind, sh = (ino & 1) * 4;
 
+	switch (mode & 0xF000u) {
+	case 0x8000u: kind = INO_KIND_REG; break;
+	case 0x4000u: kind = INO_KIND_DIR; break;
+	case 0xA000u: kind = INO_KIND_SYMLINK; break;
+	default: kind = INO_KIND_OTHER; break;
+	}
 	bit_set_shared(c->ino_inuse, ino);
-	if ((mode & 0xF000u) == 0x4000u)
+	if (kind == INO_KIND_DIR)
 		bit_set_shared(c->ino_isdir, ino);
-	c->ino_info[ino] = (uint8_t)(cnt << INO_CNT_SHIFT | ((unsigned)fsimg_mode_to_ftype(mode) & INO_FTYPE_MASK));
+	/* The other half of the byte may be another thread's inode. */
+	__atomic_fetch_and(&c->ino_info[ino >> 1], (uint8_t)~(0xFu << sh), __ATOMIC_RELAXED);
+	__atomic_fetch_or(&c->ino_info[ino >> 1], (uint8_t)((cnt << 2 | kind) << sh), __ATOMIC_RELAXED);
 }
 
 static void ctx_free(struct check_ctx *c)
@@ -83,7 +92,7 @@ static int ctx_alloc(struct check_ctx *c)
 	c->ino_isdir = calloc(1, ibytes);
 	c->ino_bad = calloc(1, ibytes);
 	/* index by inode number: entry 0 unused */
-	c->ino_info = calloc((size_t)nino + 1, 1);
+	c->ino_info = calloc((size_t)nino / 2 + 1, 1);
 	if (!c->blk_claimed || !c->blk_multi || !c->ino_inuse || !c->ino_isdir || !c->ino_bad ||
 	    !c->ino_info)
 		return FSIMG_ENOMEM;

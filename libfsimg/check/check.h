@@ -41,10 +41,10 @@ struct check_ctx {
 	uint8_t *ino_isdir;
 	uint8_t *ino_bad;            /* too broken to follow (no dir walk into it) */
 	/*
-	 * pass 2 → 5: one byte per inode, so pass 5 never reads an inode for a
-	 * directory entry: the file type (fsimg_mode_to_ftype) in the low bits,
-	 * and a counter, i_links_count less the entries naming the inode so far,
-	 * biased (INO_CNT_*). Pass 5 keeps counts that do not fit on the side.
+	 * pass 2 → 5: four bits per inode (two a byte), so pass 5 reads no inode
+	 * for a directory entry: its kind (INO_KIND_*), and a counter of
+	 * i_links_count less the entries naming it so far (INO_CNT_*). Pass 5
+	 * keeps counts that leave the two bits on the side.
 	 */
 	uint8_t *ino_info;
 
@@ -52,18 +52,34 @@ struct check_ctx {
 	struct check_sink *sink;
 };
 
-#define INO_FTYPE_MASK 0x7u
-#define INO_CNT_SHIFT 3
-#define INO_CNT_BIAS 15u   /* counter value when links == entries */
-#define INO_CNT_ESC 31u    /* the count is kept elsewhere (or was too large) */
+/* Kinds: the common file types; any other is read from the inode when needed. */
+#define INO_KIND_REG 0u
+#define INO_KIND_DIR 1u
+#define INO_KIND_SYMLINK 2u
+#define INO_KIND_OTHER 3u
+/* Counter: links less entries, plus INO_CNT_EVEN (0..2); INO_CNT_ESC: not here. */
+#define INO_CNT_ESC 0u
+#define INO_CNT_EVEN 1u
+#define INO_CNT_MAX 3u
 
-static inline unsigned ino_ftype(const struct check_ctx *c, fsimg_ino_t ino)
+static inline unsigned ino_nibble(const struct check_ctx *c, fsimg_ino_t ino)
 {
-	return c->ino_info[ino] & INO_FTYPE_MASK;
+	return (c->ino_info[ino >> 1] >> ((ino & 1) * 4)) & 0xFu;
+}
+static inline unsigned ino_kind(const struct check_ctx *c, fsimg_ino_t ino)
+{
+	return ino_nibble(c, ino) & 3u;
 }
 static inline unsigned ino_cnt(const struct check_ctx *c, fsimg_ino_t ino)
 {
-	return c->ino_info[ino] >> INO_CNT_SHIFT;
+	return ino_nibble(c, ino) >> 2;
+}
+/* Not for pass 2's threads (check_note_inode is). */
+static inline void ino_cnt_set(struct check_ctx *c, fsimg_ino_t ino, unsigned cnt)
+{
+	unsigned sh = (ino & 1) * 4;
+
+	c->ino_info[ino >> 1] = (uint8_t)((c->ino_info[ino >> 1] & ~(0xCu << sh)) | (cnt << (sh + 2)));
 }
 
 /*

@@ -31,7 +31,7 @@
 #define DIRENT_TAIL_LEN 12u
 #define LINK_MAX_ 65000u            /* EXT4_LINK_MAX: past it, dir_nlink counts 1 */
 /* Directory blocks read at once (whole blocks of one run). */
-#define DIRBUF_BYTES (64u * 1024u)
+#define DIRBUF_BYTES (32u * 1024u)
 
 /* One directory in use. */
 struct dinfo {
@@ -149,8 +149,8 @@ static int cnt_grow(struct dirs_state *s)
 }
 
 /*
- * One more entry names ino. The counter counts down in its byte; at the
- * byte's ends the count moves to the side table (a count pass 2 could not
+ * One more entry names ino. The counter counts down in its two bits; past
+ * their end the count moves to the side table (a count pass 2 could not
  * store starts from the inode's own i_links_count, read once).
  */
 static void ref_inc(struct dirs_state *s, fsimg_ino_t ino)
@@ -161,8 +161,8 @@ static void ref_inc(struct dirs_state *s, fsimg_ino_t ino)
 
 	if (!inuse(s, ino))
 		return; /* not counted: only inodes in use have their links checked */
-	if (cnt != 0 && cnt != INO_CNT_ESC) {
-		c->ino_info[ino] = (uint8_t)(c->ino_info[ino] - (1u << INO_CNT_SHIFT));
+	if (cnt > INO_CNT_EVEN) {
+		ino_cnt_set(c, ino, cnt - 1);
 		return;
 	}
 	if (s->ncnt + 1 > s->cnt_cap / 2 && cnt_grow(s) < 0)
@@ -172,15 +172,29 @@ static void ref_inc(struct dirs_state *s, fsimg_ino_t ino)
 		struct fsimg_inode in;
 
 		e->ino = ino;
-		if (cnt == 0)
-			e->delta = -(int32_t)INO_CNT_BIAS;
+		if (cnt == INO_CNT_EVEN)
+			e->delta = 0;
 		else
 			e->delta = fsimg_inode_read(&in, s->fs, ino) == 0 ? in.links_count : 0;
 		s->ncnt++;
-		c->ino_info[ino] = (uint8_t)(INO_CNT_ESC << INO_CNT_SHIFT | ino_ftype(c, ino));
+		ino_cnt_set(c, ino, INO_CNT_ESC);
 	}
 	if (e->delta > INT32_MIN)
 		e->delta--;
+}
+
+/* The file type an entry naming ino should carry (fsimg_mode_to_ftype); -1 unknown. */
+static int entry_ftype(struct dirs_state *s, fsimg_ino_t ino)
+{
+	struct fsimg_inode in;
+
+	switch (ino_kind(s->c, ino)) {
+	case INO_KIND_REG: return 1;
+	case INO_KIND_DIR: return 2;
+	case INO_KIND_SYMLINK: return 7;
+	}
+	/* devices, fifos, sockets: rare enough to read */
+	return fsimg_inode_read(&in, s->fs, ino) == 0 ? fsimg_mode_to_ftype(in.mode) : -1;
 }
 
 static const char *name_str(struct dirs_state *s, const uint8_t *name, unsigned len)
@@ -276,9 +290,9 @@ static void check_entry(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk
 	}
 
 	if (s->filetype) {
-		unsigned want = ino_ftype(c, de->inode);
+		int want = entry_ftype(s, de->inode);
 
-		if (de->file_type != want) {
+		if (want >= 0 && de->file_type != want) {
 			struct fsimg_problem_ctx q = pctx_inode(dir);
 
 			PCTX_SET(q, detail, FSIMG_PF_DETAIL, nm);
@@ -828,7 +842,7 @@ static void check_links(struct dirs_state *s, fsimg_ino_t ino)
 	int64_t delta, counted;
 
 	/* Even: as many entries as links, nothing to read. */
-	if (cnt == INO_CNT_BIAS)
+	if (cnt == INO_CNT_EVEN)
 		return;
 	if (cnt == INO_CNT_ESC && s->cnt) {
 		e = cnt_slot(s, ino);
@@ -840,7 +854,7 @@ static void check_links(struct dirs_state *s, fsimg_ino_t ino)
 	if (fsimg_inode_read(&inode, s->fs, ino) < 0)
 		return;
 	/* Named by no entry, the count stayed where pass 2 put it (or in the inode). */
-	delta = e ? e->delta : cnt == INO_CNT_ESC ? (int64_t)inode.links_count : (int64_t)cnt - INO_CNT_BIAS;
+	delta = e ? e->delta : cnt == INO_CNT_ESC ? (int64_t)inode.links_count : (int64_t)cnt - INO_CNT_EVEN;
 	counted = (int64_t)inode.links_count - delta;
 	if (counted < 0)
 		counted = 0;

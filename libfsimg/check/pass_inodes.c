@@ -32,7 +32,7 @@
 #define EXT2_RESIZE_INO 7u
 
 /* Inode table bytes read at once per thread (whole blocks); bounded whatever the image says. */
-#define ITABLE_CHUNK (128u * 1024u)
+#define ITABLE_CHUNK (64u * 1024u)
 /* Data read at once under unwritten extents (--scan-data). */
 #define SCAN_CHUNK (1024u * 1024u)
 /* The orphan chain is followed at most this far (and never past inodes_count). */
