@@ -127,11 +127,10 @@ static void block_group(struct bm_state *s, const struct fsimg_group *g, uint8_t
 		 * Eight blocks at a time where both maps are byte-aligned and
 		 * agree (the common case): only their free count is needed.
 		 */
-		if (s->ratio_log == 0 && !(i & 7) && !(blk & 7) && i + 8 <= ncl &&
-		    (have_bitmap || !uninit)) {
-			uint8_t used8 = c->blk_claimed[blk >> 3];
-			uint8_t disk8 = have_bitmap ? (uint8_t)(buf[i >> 3] | s->uninit_marks[blk >> 3]) :
-						      used8;
+		if (s->ratio_log == 0 && !(i & 7) && !(blk & 7) && i + 8 <= ncl) {
+			uint8_t used8 = c->blk_claimed[blk >> 3], marks8 = s->uninit_marks[blk >> 3];
+			uint8_t disk8 = have_bitmap ? (uint8_t)(buf[i >> 3] | marks8) :
+					uninit ? marks8 : used8;
 
 			if (used8 == disk8) {
 				free_cnt += 8 - (uint64_t)__builtin_popcount(used8);
@@ -164,6 +163,15 @@ static void block_group(struct bm_state *s, const struct fsimg_group *g, uint8_t
 	*free_total += free_cnt;
 }
 
+/* Bits n .. n+7 of map as one byte (bit 0 = n). */
+static uint8_t bits8(const uint8_t *map, uint64_t n)
+{
+	unsigned sh = (unsigned)(n & 7);
+	const uint8_t *p = map + (n >> 3);
+
+	return sh ? (uint8_t)(p[0] >> sh | p[1] << (8 - sh)) : p[0];
+}
+
 static void inode_group(struct bm_state *s, const struct fsimg_group *g, uint8_t *buf,
 			uint64_t *free_total)
 {
@@ -188,6 +196,19 @@ static void inode_group(struct bm_state *s, const struct fsimg_group *g, uint8_t
 		fsimg_ino_t ino = ino0 + (fsimg_ino_t)i + 1;
 		if (ino > sb->inodes_count)
 			break;
+		/* Eight inodes at a time past the reserved ones, where the maps agree. */
+		if (!(i & 7) && i + 8 <= ipg && (uint64_t)ino + 7 <= sb->inodes_count &&
+		    ino >= sb->first_ino && !(ino0 & 7)) {
+			uint8_t used8 = bits8(c->ino_inuse, ino), dir8 = bits8(c->ino_isdir, ino);
+			uint8_t disk8 = have_bitmap ? buf[i >> 3] : uninit ? 0 : used8;
+
+			if (used8 == disk8) {
+				free_cnt += 8 - (uint64_t)__builtin_popcount(used8);
+				dirs += (uint64_t)__builtin_popcount(used8 & dir8);
+				i += 7;
+				continue;
+			}
+		}
 		/* reserved inodes are always in use (e2fsck pass 1) */
 		bool used = bit_test(c->ino_inuse, ino) || ino < sb->first_ino;
 		bool ondisk = have_bitmap ? bit_test(buf, i) : (uninit ? false : used);
