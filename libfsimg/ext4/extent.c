@@ -125,9 +125,11 @@ int ext4_ext_walk_open(struct ext4_ext_walk **out, struct fsimg_fs *fs,
 	const char *why = "";
 
 	*out = NULL;
-	w = calloc(1, sizeof(*w));
+	/* malloc and clear, not calloc: glibc's calloc bypasses the thread cache (once per inode) */
+	w = malloc(sizeof(*w));
 	if (!w)
 		return fs_error(fs, FSIMG_ENOMEM, "inode %u: out of memory", inode->ino);
+	memset(w, 0, sizeof(*w));
 	w->fs = fs;
 	w->ino = inode->ino;
 	memcpy(w->root, inode->i_block, sizeof(w->root));
