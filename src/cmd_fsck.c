@@ -28,11 +28,12 @@ enum {
 #define THREADS_MAX 64
 
 /*
- * The checker reads inode tables and directory runs in large pieces of its
- * own; the cache only serves the scattered small reads (directory inodes,
- * extent and htree blocks, bitmaps): 8 chunks of 16 KiB.
+ * No read cache: the checker reads inode tables and directory runs in large
+ * pieces itself, and its scattered reads (extent and htree blocks, directory
+ * inodes, bitmaps) rarely share a chunk; a cache chunk per block read copied
+ * four times the bytes (and all of a cache is resident).
  */
-#define FSCK_CACHE_CHUNKS 8u
+#define FSCK_CACHE_CHUNKS 0u
 
 /* fsck(8): errors left uncorrected. */
 #define FSCK_EXIT_UNCORRECTED 4
