@@ -217,6 +217,7 @@ static int worker_open(struct worker *w)
 	w->fs.errmsg[0] = '\0';
 	w->fs.csum_errors = 0;
 	w->fs.map_spare = NULL;
+	w->fs.ext_spare = NULL;
 	w->fs.notice = par->c->fs->notice ? par_notice : NULL;
 	w->fs.notice_ctx = w;
 	w->tc = *par->c;
@@ -239,6 +240,7 @@ static void worker_close(struct worker *w)
 	c->nr_multi += w->tc.nr_multi;
 	c->fs->csum_errors += w->fs.csum_errors;
 	free(w->fs.map_spare);
+	ext4_ext_walk_free(w->fs.ext_spare);
 	fsimg_io_close(w->fs.io);
 }
 

@@ -48,8 +48,9 @@ struct fsimg_fs {
 	void *notice_ctx;
 	uint64_t csum_errors;
 
-	/* a closed fsimg_map kept for the next open (map.c); freed with the handle */
+	/* a closed fsimg_map and extent walker kept for the next open; freed with the handle */
 	struct fsimg_map *map_spare;
+	struct ext4_ext_walk *ext_spare;
 };
 
 /* Sets fs->errmsg from fmt and returns err (so: return fs_error(fs, ...)). */
@@ -141,6 +142,8 @@ FSIMG_HIDDEN int ext4_ext_walk_open(struct ext4_ext_walk **out, struct fsimg_fs 
 				    const struct fsimg_inode *inode);
 FSIMG_HIDDEN int ext4_ext_walk_next(struct ext4_ext_walk *w, struct fsimg_run *run);
 FSIMG_HIDDEN void ext4_ext_walk_close(struct ext4_ext_walk *w);
+/* Frees a walker for good (close keeps one spare in its handle). */
+FSIMG_HIDDEN void ext4_ext_walk_free(struct ext4_ext_walk *w);
 
 struct ext4_bmap_walk;
 FSIMG_HIDDEN int ext4_bmap_walk_open(struct ext4_bmap_walk **out, struct fsimg_fs *fs,

@@ -125,16 +125,32 @@ int ext4_ext_walk_open(struct ext4_ext_walk **out, struct fsimg_fs *fs,
 	const char *why = "";
 
 	*out = NULL;
-	/* malloc and clear, not calloc: glibc's calloc bypasses the thread cache (once per inode) */
-	w = malloc(sizeof(*w));
-	if (!w)
-		return fs_error(fs, FSIMG_ENOMEM, "inode %u: out of memory", inode->ino);
-	memset(w, 0, sizeof(*w));
+	/*
+	 * The handle's spare walker, with its node buffers (a walk over every
+	 * inode opens one after another); else malloc and clear, not calloc:
+	 * glibc's calloc bypasses the thread cache.
+	 */
+	w = fs->ext_spare;
+	fs->ext_spare = NULL;
+	if (w) {
+		uint8_t *bufs[EXT4_EXT_MAX_DEPTH + 1];
+
+		for (int i = 0; i <= (int)EXT4_EXT_MAX_DEPTH; i++)
+			bufs[i] = w->lv[i].buf;
+		memset(w, 0, sizeof(*w));
+		for (int i = 1; i <= (int)EXT4_EXT_MAX_DEPTH; i++)
+			w->lv[i].buf = bufs[i];
+	} else {
+		w = malloc(sizeof(*w));
+		if (!w)
+			return fs_error(fs, FSIMG_ENOMEM, "inode %u: out of memory", inode->ino);
+		memset(w, 0, sizeof(*w));
+	}
 	w->fs = fs;
 	w->ino = inode->ino;
 	memcpy(w->root, inode->i_block, sizeof(w->root));
 	if (ext4_ext_node_check(fs, w->root, sizeof(w->root), -1, &info, &why) < 0) {
-		free(w);
+		ext4_ext_walk_free(w);
 		return fs_error(fs, FSIMG_ECORRUPT, "inode %u: extent tree root in i_block: %s",
 				inode->ino, why);
 	}
@@ -152,7 +168,7 @@ int ext4_ext_walk_open(struct ext4_ext_walk **out, struct fsimg_fs *fs,
 	return 0;
 }
 
-void ext4_ext_walk_close(struct ext4_ext_walk *w)
+void ext4_ext_walk_free(struct ext4_ext_walk *w)
 {
 	int i;
 
@@ -161,6 +177,16 @@ void ext4_ext_walk_close(struct ext4_ext_walk *w)
 	for (i = 1; i <= (int)EXT4_EXT_MAX_DEPTH; i++)
 		free(w->lv[i].buf);
 	free(w);
+}
+
+void ext4_ext_walk_close(struct ext4_ext_walk *w)
+{
+	if (!w)
+		return;
+	if (!w->fs->ext_spare)
+		w->fs->ext_spare = w;
+	else
+		ext4_ext_walk_free(w);
 }
 
 /*

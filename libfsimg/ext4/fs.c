@@ -165,6 +165,7 @@ void fsimg_fs_close(fsimg_fs *fs)
 	free(fs->gdt);
 	free(fs->gd_csum_state);
 	free(fs->map_spare);
+	ext4_ext_walk_free(fs->ext_spare);
 	free(fs);
 }
 
