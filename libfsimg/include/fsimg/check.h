@@ -99,7 +99,13 @@ struct fsimg_check_opts {
 	 * the checker open the journal of fs itself.
 	 */
 	fsimg_journal *raw_journal;
-	int threads;                 /* 0: as many as the machine has cores */
+	/*
+	 * Threads for the inode pass: 0 as many as the machine has cores (at
+	 * most 8), 1 none. The problems and their order do not depend on it;
+	 * report and progress are called one at a time, in order, but with
+	 * more than one thread not always from the caller's thread.
+	 */
+	int threads;
 };
 
 struct fsimg_check_summary {
