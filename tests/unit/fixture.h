@@ -47,6 +47,9 @@ static inline struct tfs *tfs_new(size_t img_blocks, uint64_t blocks_count, uint
 
 static inline void tfs_free(struct tfs *t)
 {
+	/* what fsimg_fs_close would free of a handle: the spares map.c and extent.c keep */
+	free(t->fs.map_spare);
+	ext4_ext_walk_free(t->fs.ext_spare);
 	fsimg_io_close(t->fs.io);
 	free(t->img);
 	free(t);
