@@ -6,8 +6,9 @@
  * (--in-place), or only printed (-n).
  *
  * What is written is the overlay's view (fsimg_io_open_overlay) of exactly
- * the blocks that differ: the planned blocks, the superblock (needs_recovery
- * cleared) and the internal journal's superblock (s_start 0, new sequence).
+ * the blocks recovery writes: the planned blocks, the superblock
+ * (needs_recovery cleared) and the internal journal's superblock (s_start 0,
+ * new sequence); with -o, over a copy of the image's data.
  * In place, the planned blocks go first and the two superblocks last (see
  * in_place() for the fsyncs), so a crash leaves needs_recovery set and the
  * journal intact, or the replay complete: a re-run completes the replay,
