@@ -197,6 +197,17 @@ static size_t batch_blocks(const struct rp *r)
 }
 
 /*
+ * A batch buffer, page-aligned: the kernel copies to and from an unaligned
+ * one at a third of the speed (AMD EPYC, pread of page-cached data).
+ */
+static uint8_t *batch_alloc(const struct rp *r)
+{
+	void *p;
+
+	return posix_memalign(&p, 4096, batch_blocks(r) * r->bs) == 0 ? p : NULL;
+}
+
+/*
  * How many candidates from i on (at most max) are consecutive blocks, none
  * a superblock when no_super: one read and one write serve them.
  */
@@ -337,7 +348,7 @@ static int write_copy(struct rp *r, const char *out, bool force)
 	 */
 	if (sparse && ost.st_size != 0 && ftruncate(ofd, 0) < 0)
 		goto fail_errno;
-	buf = malloc(batch * r->bs);
+	buf = batch_alloc(r);
 	if (!buf) {
 		cli_error(&r->img, "out of memory");
 		goto out;
@@ -419,7 +430,7 @@ static int in_place(struct rp *r, const char *undo_path)
 		cli_error(&r->img, "the image changed size while being read");
 		goto out;
 	}
-	buf = malloc(batch * r->bs);
+	buf = batch_alloc(r);
 	last[0] = malloc(r->bs);
 	last[1] = malloc(r->bs);
 	if (!buf || !last[0] || !last[1]) {
