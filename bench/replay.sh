@@ -174,22 +174,28 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 met() { awk -v r="$1" 'BEGIN { print (r <= 1.0) ? "met" : "MISSED" }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (a / b - 1) * 100 }'; }
 pmet() { awk -v p="$1" 'BEGIN { print (p < 10) ? "met" : "MISSED" }'; }
-row() { # JSON NAME LABEL REST: one table row, median and min in ms
-	printf '| %s | %s | %s | %s |' "$3" "$(ms "$(med "$1" "$2")")" "$(ms "$(mn "$1" "$2")")" "$4"
+cpu() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .user + .system' "$work/$1"; }
+row() { # JSON NAME LABEL REST: one table row, median, min and mean CPU (user + sys) in ms
+	printf '| %s | %s | %s | %s | %s |' "$3" "$(ms "$(med "$1" "$2")")" "$(ms "$(mn "$1" "$2")")" \
+		"$(ms "$(cpu "$1" "$2")")" "$4"
 }
 e2=$(med hf.json e2fsck); ce=$(med hf.json cp_e2fsck); e2z=$(med hf.json e2fsck_z)
 fo=$(med hf.json fsimg_o); fi_=$(med hf.json fsimg_inplace)
 r_o=$(ratio "$fo" "$e2"); r_oc=$(ratio "$fo" "$ce"); r_i=$(ratio "$fi_" "$e2"); r_iz=$(ratio "$fi_" "$e2z")
 ovh=$(pct "$(med hf3.json overlay)" "$(med hf3.json no_replay)")
+covh=$(pct "$(cpu hf3.json overlay)" "$(cpu hf3.json no_replay)")
+c_o=$(ratio "$(cpu hf.json fsimg_o)" "$(cpu hf.json e2fsck)"); c_oc=$(ratio "$(cpu hf.json fsimg_o)" "$(cpu hf.json cp_e2fsck)")
+c_i=$(ratio "$(cpu hf.json fsimg_inplace)" "$(cpu hf.json e2fsck)"); c_iz=$(ratio "$(cpu hf.json fsimg_inplace)" "$(cpu hf.json e2fsck_z)")
 nfiles=$(grep -c '' <("$fsimg" extents --all --json "$img" 2>/dev/null))
 big_rows=
 big_what=
 if [ -n "$bimg" ]; then
 	bovh=$(pct "$(med hf4.json overlay)" "$(med hf4.json no_replay)")
+	bcovh=$(pct "$(cpu hf4.json overlay)" "$(cpu hf4.json no_replay)")
 	bfiles=$(grep -c '' <("$fsimg" extents --all --json "$bimg" 2>/dev/null))
 	big_what=" and on BIG, a sparse copy of $(basename "$big") ($bfiles files) whose journal (debugfs \`jo -c\`, csum v3: $blogged) logs inode-table blocks"
 	big_rows=$(
-		row hf4.json overlay '`fsimg extents --all BIG` (overlay)' "$bovh % | < 10 %: $(pmet "$bovh")"; echo
+		row hf4.json overlay '`fsimg extents --all BIG` (overlay)' "$bovh % (CPU $bcovh %) | < 10 %: $(pmet "$bovh")"; echo
 		row hf4.json no_replay '`fsimg extents --all --no-replay BIG`' ' | '; echo
 		row hf4.json journal '`fsimg journal BIG` (open and scan, listed)' ' | '
 	)
@@ -204,19 +210,19 @@ report=$(cat <<EOF
 - Image: bench/replay.sh's replay.img: 1 GiB ext4, 4 KiB blocks, 128 MiB journal, 4,000 files; journal written by debugfs: $logged; fsimg replay -o vs e2fsck: $same bytes differ outside the allowed superblock fields
 - Tools: $("$fsimg" --version 2>/dev/null | head -n 1), $(e2fsck -V 2>&1 | head -n 1), hyperfine $runs runs, a fresh \`cp --sparse=always\` copy prepared before every run that writes to it (not timed), warm page cache
 
-| command | median ms | min ms | ratio (medians) | target |
-|---|---:|---:|---:|---|
+| command | median ms | min ms | CPU ms | ratio (medians) | target |
+|---|---:|---:|---:|---:|---|
 $(row hf.json e2fsck '`e2fsck -y -E journal_only COPY`' '1 | ')
 $(row hf.json cp_e2fsck '`cp --sparse=always IMG COPY && e2fsck -y -E journal_only COPY` (timed together)' ' | ')
-$(row hf.json fsimg_o '`fsimg replay -o OUT IMG`' "$r_o / e2fsck; $r_oc / cp + e2fsck | <= 1.0: $(met "$r_o"); like for like: $(met "$r_oc")")
+$(row hf.json fsimg_o '`fsimg replay -o OUT IMG`' "$r_o / e2fsck; $r_oc / cp + e2fsck (CPU $c_o; $c_oc) | <= 1.0: $(met "$r_o"); like for like: $(met "$r_oc")")
 $(row hf.json e2fsck_z '`e2fsck -y -E journal_only -z UNDO COPY`' ' | ')
-$(row hf.json fsimg_inplace '`fsimg replay --in-place --undo U COPY`' "$r_i / e2fsck; $r_iz / e2fsck -z | <= 1.0: $(met "$r_i"); like for like: $(met "$r_iz")")
+$(row hf.json fsimg_inplace '`fsimg replay --in-place --undo U COPY`' "$r_i / e2fsck; $r_iz / e2fsck -z (CPU $c_i; $c_iz) | <= 1.0: $(met "$r_i"); like for like: $(met "$r_iz")")
 
 Overlay: \`fsimg extents --all\`, journal replayed in memory vs \`--no-replay\`, on replay.img ($nfiles files)$big_what:
 
-| command | median ms | min ms | overhead | target |
-|---|---:|---:|---:|---|
-$(row hf3.json overlay '`fsimg extents --all IMG` (overlay)' "$ovh % | < 10 %: $(pmet "$ovh")")
+| command | median ms | min ms | CPU ms | overhead (medians) | target |
+|---|---:|---:|---:|---:|---|
+$(row hf3.json overlay '`fsimg extents --all IMG` (overlay)' "$ovh % (CPU $covh %) | < 10 %: $(pmet "$ovh")")
 $(row hf3.json no_replay '`fsimg extents --all --no-replay IMG`' ' | ')
 $big_rows
 <!-- end run -->
