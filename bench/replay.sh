@@ -3,14 +3,19 @@
 # copies of the same image, same run; and the cost of the in-memory replay
 # (overlay) to `fsimg extents --all`. A benchmark, never a test.
 #
-#   bench/replay.sh [--fsimg PATH] [--runs N] [--blocks N] [--no-results]
+#   bench/replay.sh [--fsimg PATH] [--runs N] [--blocks N] [--big IMAGE] [--no-results]
 #
 # Builds $BENCH_DIR/replay.img (BENCH_DIR defaults to /tmp/fsimg-bench) when
 # absent: a 1 GiB ext4 (4 KiB blocks, 128 MiB journal) holding 4,000 small
 # files, then debugfs writes a journal of --blocks (default 12,000) logged
 # blocks in 6 committed transactions (jo / jw -b A-B FILE / jc) over free
 # blocks, so the filesystem stays consistent after the replay.
-# Prints a markdown table and records it in bench/RESULTS.md (a section per
+# --big IMAGE (default $BENCH_DIR/200k.img when present, from bench/mkimage.sh
+# 200k): a sparse copy of it, $BENCH_DIR/big-journal.img, gets a checksummed
+# journal (jo -c, csum v3) logging --blocks inode-table blocks with their own
+# contents in 6 transactions, for the overlay's cost on a realistic image.
+# IMAGE itself is only read.
+# Prints markdown tables and records them in bench/RESULTS.md (a section per
 # machine, replaced on a re-run) unless --no-results.
 set -u
 export LC_ALL=C
@@ -22,13 +27,15 @@ fsimg=${FSIMG:-$top/src/fsimg}
 runs=7
 nblocks=12000
 write_results=1
+big=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--fsimg) fsimg=$2; shift 2 ;;
 	--runs) runs=$2; shift 2 ;;
 	--blocks) nblocks=$2; shift 2 ;;
+	--big) big=$2; shift 2 ;;
 	--no-results) write_results=0; shift ;;
-	-h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -82,14 +89,64 @@ same=$(cmp -l "$work/a.img" "$work/b.out" | awk '{ o = $1 - 1 - 1024 } !((o >= 4
 echo "bench: fsimg replay -o vs e2fsck: $same bytes differ outside s_wtime/s_kbytes_written/s_checksum"
 rm -f "$work/a.img" "$work/b.img" "$work/b.out"
 
+# ---------------------------------------------------------------- big image
+# A copy of a 200k-file image whose journal logs inode-table blocks, the
+# metadata a real workload journals most, with their current contents: the
+# replayed filesystem is the same, and `extents --all` reads the inode
+# tables through the overlay, from the journal.
+[ -n "$big" ] || { [ -f "$bdir/200k.img" ] && big=$bdir/200k.img; }
+bimg=
+if [ -n "$big" ]; then
+	[ -f "$big" ] || { echo "bench: $big: no such file" >&2; exit 1; }
+	bimg=$bdir/big-journal.img
+	stamp="$(cd "$(dirname "$big")" && pwd)/$(basename "$big") $(stat -c '%s %Y' "$big") $nblocks"
+	if [ ! -f "$bimg" ] || [ "$(cat "$bimg.stamp" 2>/dev/null)" != "$stamp" ]; then
+		echo "bench: building $bimg from $big ($nblocks logged inode-table blocks, csum v3)"
+		rm -f "$bimg" "$bimg.stamp"
+		cp --sparse=always "$big" "$bimg" || exit 1
+		bbs=$(dumpe2fs -h "$bimg" 2>/dev/null | awk -F: '/^Block size/ { print $2 + 0 }')
+		# The first $nblocks inode-table blocks, one a line, numbered by transaction.
+		dumpe2fs "$bimg" 2>/dev/null | awk '/Inode table at/ { split($4, r, "-"); print r[1], r[2] }' |
+			awk -v want="$nblocks" -v per="$per" '{ for (b = $1; b <= $2 && n < want; b++) { print int(n / per), b; n++ } }' \
+			>"$work/tblocks"
+		jo="jo -c"   # csum v3 from the first transaction on; it stays in the journal superblock
+		: >"$work/bcmds"
+		# 6 transactions; each gets a data file of its blocks' own contents.
+		for t in 0 1 2 3 4 5; do
+			lst=$(awk -v t="$t" '$1 != t { next } !n++ { a = b = $2; next } $2 == b + 1 { b = $2; next }
+				{ printf "%s%d-%d", sep, a, b; sep = ","; a = b = $2 } END { if (n) printf "%s%d-%d", sep, a, b }' "$work/tblocks")
+			[ -n "$lst" ] || continue
+			: >"$work/bdata.$t"
+			for r in $(echo "$lst" | tr ',' ' '); do
+				dd if="$bimg" bs="$bbs" skip="${r%-*}" count=$(( ${r#*-} - ${r%-*} + 1 )) status=none >>"$work/bdata.$t"
+			done
+			printf '%s\njw -b %s %s\njc\n' "$jo" "$lst" "$work/bdata.$t" >>"$work/bcmds"
+			jo=jo
+		done
+		debugfs -w -f "$work/bcmds" "$bimg" >"$work/bdebugfs.log" 2>&1
+		dumpe2fs -h "$bimg" 2>/dev/null | grep -q needs_recovery ||
+			{ echo "bench: $bimg does not need recovery"; cat "$work/bdebugfs.log"; exit 1; } >&2
+		echo "$stamp" >"$bimg.stamp"
+	fi
+	"$fsimg" journal "$bimg" >"$work/bjournal.txt" 2>&1
+	blogged=$(awk -F: '/^Transactions:/ { sub(/^ */, "", $2); print $2 }' "$work/bjournal.txt")
+	echo "bench: big image journal: $blogged"
+fi
+
 # ---------------------------------------------------------------- timing
-# Every run gets a fresh sparse copy (--prepare, not timed); the output of -o
-# is removed there too. The page cache is warm for all.
-cp="cp --sparse=always $img $work/copy.img && rm -f $work/out.img"
+# Every run that writes gets a fresh sparse copy (--prepare, not timed); the
+# output of -o is removed there too. The page cache is warm for all. Like
+# for like: -o makes a whole copy, so it is also set against cp + e2fsck;
+# --in-place writes an undo file first, so also against e2fsck -z UNDO.
+cp="cp --sparse=always $img $work/copy.img"
 echo "bench: hyperfine, $runs runs each"
 hyperfine -N --runs "$runs" --style basic --export-json "$work/hf.json" \
 	--prepare "sh -c '$cp'" -n e2fsck "e2fsck -y -E journal_only $work/copy.img" \
-	--prepare "sh -c '$cp'" -n fsimg_o "$fsimg replay -o $work/out.img $work/copy.img" \
+	--prepare "sh -c 'rm -f $work/copy.img'" \
+	-n cp_e2fsck "sh -c '$cp && e2fsck -y -E journal_only $work/copy.img'" \
+	--prepare "sh -c 'rm -f $work/out.img'" -n fsimg_o "$fsimg replay -o $work/out.img $img" \
+	--prepare "sh -c '$cp && rm -f $work/copy.e2undo'" \
+	-n e2fsck_z "e2fsck -y -E journal_only -z $work/copy.e2undo $work/copy.img" \
 	--prepare "sh -c '$cp && rm -f $work/copy.undo'" \
 	-n fsimg_inplace "$fsimg replay --in-place --undo $work/copy.undo $work/copy.img" \
 	>"$work/hf.log" 2>&1 || { cat "$work/hf.log"; echo "bench: hyperfine failed" >&2; exit 1; }
@@ -97,41 +154,72 @@ hyperfine -N --warmup 2 --runs "$runs" --style basic --export-json "$work/hf3.js
 	-n overlay "$fsimg extents --all $img" \
 	-n no_replay "$fsimg extents --all --no-replay $img" >"$work/hf3.log" 2>&1 ||
 	{ cat "$work/hf3.log"; echo "bench: hyperfine failed" >&2; exit 1; }
+if [ -n "$bimg" ]; then
+	hyperfine -N --warmup 1 --runs "$runs" --style basic --export-json "$work/hf4.json" \
+		-n overlay "$fsimg extents --all $bimg" \
+		-n no_replay "$fsimg extents --all --no-replay $bimg" \
+		-n journal "$fsimg journal $bimg" >"$work/hf4.log" 2>&1 ||
+		{ cat "$work/hf4.log"; echo "bench: hyperfine failed" >&2; exit 1; }
+fi
 
 med() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .median' "$work/$1"; }
 mn() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .min' "$work/$1"; }
 ms() { awk -v a="$1" 'BEGIN { printf "%.1f", a * 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-e2=$(med hf.json e2fsck); fo=$(med hf.json fsimg_o); fi_=$(med hf.json fsimg_inplace)
-ov=$(med hf3.json overlay); nr=$(med hf3.json no_replay)
-r_o=$(ratio "$fo" "$e2"); r_i=$(ratio "$fi_" "$e2")
-ovh=$(awk -v a="$ov" -v b="$nr" 'BEGIN { printf "%.1f", (a / b - 1) * 100 }')
-v_o=$(awk -v r="$r_o" 'BEGIN { print (r <= 1.0) ? "met" : "MISSED" }')
-v_i=$(awk -v r="$r_i" 'BEGIN { print (r <= 1.0) ? "met" : "MISSED" }')
-v_ov=$(awk -v p="$ovh" 'BEGIN { print (p < 10) ? "met" : "MISSED" }')
+met() { awk -v r="$1" 'BEGIN { print (r <= 1.0) ? "met" : "MISSED" }'; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (a / b - 1) * 100 }'; }
+pmet() { awk -v p="$1" 'BEGIN { print (p < 10) ? "met" : "MISSED" }'; }
+cpu() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .user + .system' "$work/$1"; }
+row() { # JSON NAME LABEL REST: one table row, median, min and mean CPU (user + sys) in ms
+	printf '| %s | %s | %s | %s | %s |' "$3" "$(ms "$(med "$1" "$2")")" "$(ms "$(mn "$1" "$2")")" \
+		"$(ms "$(cpu "$1" "$2")")" "$4"
+}
+e2=$(med hf.json e2fsck); ce=$(med hf.json cp_e2fsck); e2z=$(med hf.json e2fsck_z)
+fo=$(med hf.json fsimg_o); fi_=$(med hf.json fsimg_inplace)
+r_o=$(ratio "$fo" "$e2"); r_oc=$(ratio "$fo" "$ce"); r_i=$(ratio "$fi_" "$e2"); r_iz=$(ratio "$fi_" "$e2z")
+ovh=$(pct "$(med hf3.json overlay)" "$(med hf3.json no_replay)")
+covh=$(pct "$(cpu hf3.json overlay)" "$(cpu hf3.json no_replay)")
+c_o=$(ratio "$(cpu hf.json fsimg_o)" "$(cpu hf.json e2fsck)"); c_oc=$(ratio "$(cpu hf.json fsimg_o)" "$(cpu hf.json cp_e2fsck)")
+c_i=$(ratio "$(cpu hf.json fsimg_inplace)" "$(cpu hf.json e2fsck)"); c_iz=$(ratio "$(cpu hf.json fsimg_inplace)" "$(cpu hf.json e2fsck_z)")
 nfiles=$(grep -c '' <("$fsimg" extents --all --json "$img" 2>/dev/null))
+big_rows=
+big_what=
+if [ -n "$bimg" ]; then
+	bovh=$(pct "$(med hf4.json overlay)" "$(med hf4.json no_replay)")
+	bcovh=$(pct "$(cpu hf4.json overlay)" "$(cpu hf4.json no_replay)")
+	bfiles=$(grep -c '' <("$fsimg" extents --all --json "$bimg" 2>/dev/null))
+	big_what=" and on BIG, a sparse copy of $(basename "$big") ($bfiles files) whose journal (debugfs \`jo -c\`, csum v3: $blogged) logs inode-table blocks"
+	big_rows=$(
+		row hf4.json overlay '`fsimg extents --all BIG` (overlay)' "$bovh % (CPU $bcovh %) | < 10 %: $(pmet "$bovh")"; echo
+		row hf4.json no_replay '`fsimg extents --all --no-replay BIG`' ' | '; echo
+		row hf4.json journal '`fsimg journal BIG` (open and scan, listed)' ' | '
+	)
+fi
 
 cpu=$(awk -F ': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 report=$(cat <<EOF
 <!-- run: replay $(hostname) -->
 ## Journal replay on $(hostname), $(date -u '+%Y-%m-%d %H:%M UTC')
 
-- Machine: $(nproc) CPUs, $cpu, $(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo)
+- Machine: $(nproc) CPUs, $cpu, $(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)
 - Image: bench/replay.sh's replay.img: 1 GiB ext4, 4 KiB blocks, 128 MiB journal, 4,000 files; journal written by debugfs: $logged; fsimg replay -o vs e2fsck: $same bytes differ outside the allowed superblock fields
-- Tools: $("$fsimg" --version 2>/dev/null | head -n 1), $(e2fsck -V 2>&1 | head -n 1), hyperfine $runs runs, a fresh \`cp --sparse=always\` copy prepared before every run (not timed), warm page cache
+- Tools: $("$fsimg" --version 2>/dev/null | head -n 1), $(e2fsck -V 2>&1 | head -n 1), hyperfine $runs runs, a fresh \`cp --sparse=always\` copy prepared before every run that writes to it (not timed), warm page cache
 
-| command | median ms | min ms | / e2fsck (medians) | target |
-|---|---:|---:|---:|---|
-| \`e2fsck -y -E journal_only COPY\` | $(ms "$e2") | $(ms "$(mn hf.json e2fsck)") | 1 | |
-| \`fsimg replay COPY -o OUT\` | $(ms "$fo") | $(ms "$(mn hf.json fsimg_o)") | $r_o | <= 1.0: $v_o |
-| \`fsimg replay --in-place --undo U COPY\` | $(ms "$fi_") | $(ms "$(mn hf.json fsimg_inplace)") | $r_i | <= 1.0: $v_i |
+| command | median ms | min ms | CPU ms | ratio (medians) | target |
+|---|---:|---:|---:|---:|---|
+$(row hf.json e2fsck '`e2fsck -y -E journal_only COPY`' '1 | ')
+$(row hf.json cp_e2fsck '`cp --sparse=always IMG COPY && e2fsck -y -E journal_only COPY` (timed together)' ' | ')
+$(row hf.json fsimg_o '`fsimg replay -o OUT IMG`' "$r_o / e2fsck; $r_oc / cp + e2fsck (CPU $c_o; $c_oc) | <= 1.0: $(met "$r_o"); like for like: $(met "$r_oc")")
+$(row hf.json e2fsck_z '`e2fsck -y -E journal_only -z UNDO COPY`' ' | ')
+$(row hf.json fsimg_inplace '`fsimg replay --in-place --undo U COPY`' "$r_i / e2fsck; $r_iz / e2fsck -z (CPU $c_i; $c_iz) | <= 1.0: $(met "$r_i"); like for like: $(met "$r_iz")")
 
-Overlay: \`fsimg extents --all\` on the same image ($nfiles files), journal replayed in memory vs \`--no-replay\`:
+Overlay: \`fsimg extents --all\`, journal replayed in memory vs \`--no-replay\`, on replay.img ($nfiles files)$big_what:
 
-| command | median ms | min ms | overhead | target |
-|---|---:|---:|---:|---|
-| \`fsimg extents --all IMG\` (overlay) | $(ms "$ov") | $(ms "$(mn hf3.json overlay)") | $ovh % | < 10 %: $v_ov |
-| \`fsimg extents --all --no-replay IMG\` | $(ms "$nr") | $(ms "$(mn hf3.json no_replay)") | | |
+| command | median ms | min ms | CPU ms | overhead (medians) | target |
+|---|---:|---:|---:|---:|---|
+$(row hf3.json overlay '`fsimg extents --all IMG` (overlay)' "$ovh % (CPU $covh %) | < 10 %: $(pmet "$ovh")")
+$(row hf3.json no_replay '`fsimg extents --all --no-replay IMG`' ' | ')
+$big_rows
 <!-- end run -->
 EOF
 )

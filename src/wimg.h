@@ -34,7 +34,19 @@ int wimg_open_rw(const char *path, const char *what);
  * Returns 0 or -errno.
  */
 int wimg_pwrite_block(int fd, const void *buf, size_t len, uint64_t off);
-/* Calls to wimg_pwrite_block that succeeded so far. */
+/*
+ * nblocks blocks of bs bytes from buf at off, in one pwrite; with a test
+ * hook set, block by block through wimg_pwrite_block, so the hooks count
+ * and delay blocks whatever the batching. Returns 0 or -errno.
+ */
+int wimg_pwrite_blocks(int fd, const void *buf, size_t nblocks, size_t bs, uint64_t off);
+/*
+ * Starts writing [off, off + len) of fd back to the disk, without waiting
+ * (sync_file_range WRITE), so that a later fsync has less left to wait for.
+ * Advisory: errors are ignored; only fsync orders anything.
+ */
+void wimg_start_writeback(int fd, uint64_t off, uint64_t len);
+/* Blocks written by wimg_pwrite_block(s) so far. */
 uint64_t wimg_writes_done(void);
 /* The size of an open regular file or block device, or -1 with errno. */
 int64_t wimg_fd_size(int fd);
@@ -61,12 +73,22 @@ struct undo_writer {
 	struct undo_header h;
 	uint64_t written;
 	uint32_t chain;      /* crc32c over the record checksums, in order */
+	uint8_t *buf;        /* records not yet written */
+	size_t buflen, bufcap;
+	uint64_t off;        /* where buf goes in the file */
 };
 
-/* Creates path (refusing an existing file), writes the header. Prints on failure. */
+/*
+ * Creates path (refusing an existing file), writes the header (h->nrecords
+ * may be a guess: undo_finish writes the true count). Prints on failure.
+ */
 int undo_create(struct undo_writer *w, const char *path, const struct undo_header *h);
+/* Adds a record (buffered). */
 int undo_add(struct undo_writer *w, uint64_t block, const void *data);
-/* fsyncs the records, writes the trailer (the "complete" marker), fsyncs file and directory. */
+/*
+ * Writes the buffered records, the trailer (the "complete" marker) and the
+ * header's final record count, then fsyncs file and directory once.
+ */
 int undo_finish(struct undo_writer *w);
 /* Closes (and on failure removes) an unfinished undo file. */
 void undo_abort(struct undo_writer *w);

@@ -41,7 +41,6 @@ struct overlay {
 	const struct fsimg_plan *plan;
 	uint32_t bs;
 	uint64_t size;
-	uint8_t *blk;
 	struct patch sb, jsb;
 };
 
@@ -60,27 +59,73 @@ static size_t lower_bound(const struct fsimg_plan *p, uint64_t blk)
 	return lo;
 }
 
-/* Planned blocks and base bytes, without patches. */
+/*
+ * Where entry i's copy is in the journal's io, and how many entries from i
+ * on (at most max) are consecutive fs blocks whose copies are consecutive
+ * there too: one read serves them all.
+ */
+static int planned_run(const struct fsimg_plan *p, size_t i, size_t max, uint64_t *pblk, size_t *count)
+{
+	const struct fsimg_journal *j = p->j;
+	uint64_t next;
+	size_t k = 1;
+
+	if (jbd2_bmap(j, p->e[i].journal_block, pblk) < 0 || *pblk > UINT64_MAX / j->bs - 1)
+		return FSIMG_EIO;
+	while (k < max && i + k < p->n && p->e[i + k].fs_block == p->e[i].fs_block + k &&
+	       jbd2_bmap(j, p->e[i + k].journal_block, &next) == 0 && next == *pblk + k &&
+	       next <= UINT64_MAX / j->bs - 1)
+		k++;
+	*count = k;
+	return 0;
+}
+
+/* ESCAPE: a copy whose block began with the jbd2 magic, which the log could not hold. */
+static void unescape(uint8_t *buf, size_t len, uint32_t in)
+{
+	uint8_t magic[4];
+
+	put_be32(magic, JBD2_MAGIC_NUMBER);
+	if (in < sizeof(magic))
+		memcpy(buf, magic + in, len < sizeof(magic) - in ? len : sizeof(magic) - in);
+}
+
+/*
+ * Planned blocks and base bytes, without patches. Whole planned blocks go
+ * straight into buf, a run of them (consecutive in the filesystem and in
+ * the journal) in one read; a piece of a block reads only that piece of its
+ * copy. Unplanned stretches go to the base in one read.
+ */
 static int read_planned(struct overlay *o, uint8_t *buf, size_t len, uint64_t off)
 {
 	const struct fsimg_plan *p = o->plan;
+	fsimg_io *jio = p->j->io;
 	size_t i = lower_bound(p, off / o->bs);
 	int err;
 
 	while (len > 0) {
-		uint64_t blk = off / o->bs;
+		uint64_t blk = off / o->bs, pblk;
 		uint32_t in = (uint32_t)(off % o->bs);
-		size_t n;
+		size_t n, k;
 
 		if (i < p->n && p->e[i].fs_block == blk) {
-			n = o->bs - in;
-			if (n > len)
-				n = len;
-			err = fsimg_plan_read_entry(o->blk, o->bs, p, i);
+			size_t whole = in ? 1 : len / o->bs;
+
+			err = planned_run(p, i, whole ? whole : 1, &pblk, &k);
 			if (err < 0)
+				return err;
+			if (in || len < o->bs) {
+				n = o->bs - in < len ? o->bs - in : len;
+				k = 1;
+			} else {
+				n = k * o->bs;
+			}
+			if (fsimg_io_read(jio, buf, n, pblk * o->bs + in) < 0)
 				return FSIMG_EIO;
-			memcpy(buf, o->blk + in, n);
-			i++;
+			for (size_t m = 0; m < k; m++)
+				if (p->e[i + m].escaped)
+					unescape(buf + m * o->bs, k == 1 ? n : o->bs, k == 1 ? in : 0);
+			i += k;
 		} else {
 			/* Up to the next planned block, in one base read. */
 			uint64_t stop = i < p->n ? p->e[i].fs_block * o->bs : UINT64_MAX;
@@ -136,9 +181,7 @@ static int overlay_fd(void *priv)
 
 static void overlay_close(void *priv)
 {
-	struct overlay *o = priv;
-	free(o->blk);
-	free(o);
+	free(priv);
 }
 
 static const struct fsimg_io_ops overlay_ops = { overlay_read, overlay_size, overlay_fd, overlay_close };
@@ -216,11 +259,6 @@ int fsimg_io_open_overlay(fsimg_io **out, fsimg_io *base, const fsimg_plan *plan
 	o->plan = plan;
 	o->bs = plan->j->bs;
 	o->size = fsimg_io_size(base);
-	o->blk = malloc(o->bs);
-	if (!o->blk) {
-		free(o);
-		return FSIMG_ENOMEM;
-	}
 	if (!(flags & FSIMG_OVERLAY_BLOCKS_ONLY) && o->size >= EXT4_SUPER_OFFSET + EXT4_SUPER_SIZE) {
 		err = patch_ext4_super(o);
 		if (err == 0 && o->plan->j->sb_off + JBD2_SUPER_SIZE <= o->size)

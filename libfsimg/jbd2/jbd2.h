@@ -57,6 +57,8 @@ struct fsimg_journal {
 	size_t nfc, fc_cap;
 
 	uint8_t *buf, *buf2;         /* two block buffers */
+	uint8_t *dbuf;               /* the scan's batch of data blocks (checksums) */
+	uint32_t *tag_want;          /* the scan's stored checksums of one descriptor's tags */
 	char errmsg[256];
 };
 

@@ -30,6 +30,21 @@
  *  - A tag naming a block outside the filesystem is not planned
  *    (out_of_range): the kernel's write would fail there, e2fsck's too.
  *
+ * How the plan is computed, and what is kept from the kernel exactly:
+ *
+ *  - The replayed copies are sorted by fs block with a stable sort (radix,
+ *    or none when the log is already in order), so that among copies of
+ *    one block the last in log order wins, as the replay pass writes them
+ *    in log order. The result is the same as sorting by (block, log order).
+ *  - Data-block checksums are verified eagerly, every copy, in the scan
+ *    (journal.c), as PASS_SCAN does. Checking only the copy that wins, on
+ *    its first read, could still pick the same copy (falling back to the
+ *    next older one on a bad checksum), but not report the same result: a
+ *    single skipped copy anywhere makes recovery fail (s_sequence kept,
+ *    VALID_FS cleared, the counts said when an image is opened), and that
+ *    must be known when the plan is made. The scan's cost is cut instead
+ *    by reading the data blocks in runs (journal.c check_data_blocks).
+ *
  * The journal superblock after recovery is what e2fsck writes
  * (recover_ext3_journal + e2fsck_journal_release): s_start = 0 and
  * s_sequence = end_transaction + 1 (the kernel's ++info.end_transaction),
@@ -58,17 +73,61 @@ static int cmp_revoke(const void *a, const void *b)
 	return x->blk < y->blk ? -1 : x->blk > y->blk;
 }
 
-struct cand {
-	struct fsimg_plan_entry e;
-	size_t order;
-};
-
-static int cmp_cand(const void *a, const void *b)
+/* Is a (fs_block) sorted, equal blocks in their original order? */
+static bool sorted_by_block(const struct fsimg_plan_entry *a, size_t n)
 {
-	const struct cand *x = a, *y = b;
-	if (x->e.fs_block != y->e.fs_block)
-		return x->e.fs_block < y->e.fs_block ? -1 : 1;
-	return x->order < y->order ? -1 : x->order > y->order;
+	for (size_t i = 1; i < n; i++)
+		if (a[i].fs_block < a[i - 1].fs_block)
+			return false;
+	return true;
+}
+
+/*
+ * Sorts the replayed copies by fs block, stably: copies of one block stay
+ * in log order, so the last of each run is the one the kernel's replay pass
+ * writes last. LSD radix sort by bytes, skipping the bytes all blocks share
+ * (the high ones, mostly); journals log blocks mostly in order, so a sorted
+ * input is checked for first and left alone.
+ */
+static int sort_by_block(struct fsimg_plan_entry *a, size_t n)
+{
+	struct fsimg_plan_entry *tmp, *src = a, *dst, *swap;
+	uint64_t or_ = 0, and_ = ~0ull;
+	size_t count[256];
+
+	if (n < 2 || sorted_by_block(a, n))
+		return 0;
+	tmp = malloc(n * sizeof(*tmp));
+	if (!tmp)
+		return FSIMG_ENOMEM;
+	dst = tmp;
+	for (size_t i = 0; i < n; i++) {
+		or_ |= a[i].fs_block;
+		and_ &= a[i].fs_block;
+	}
+	for (unsigned shift = 0; shift < 64; shift += 8) {
+		size_t pos = 0;
+
+		if ((((or_ ^ and_) >> shift) & 0xff) == 0)
+			continue; /* every block has the same byte here */
+		memset(count, 0, sizeof(count));
+		for (size_t i = 0; i < n; i++)
+			count[(src[i].fs_block >> shift) & 0xff]++;
+		for (unsigned d = 0; d < 256; d++) {
+			size_t c = count[d];
+			count[d] = pos;
+			pos += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[(src[i].fs_block >> shift) & 0xff]++] = src[i];
+		swap = src;
+		src = dst;
+		dst = swap;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
+	free(tmp);
+	return 0;
 }
 
 /* The newest revoking sequence of blk, or false when no replayed transaction revoked it. */
@@ -101,13 +160,14 @@ static int build(struct fsimg_plan *p, unsigned flags)
 {
 	struct fsimg_journal *j = p->j;
 	struct revoke_ent *rev = NULL;
-	struct cand *cand = NULL;
+	struct fsimg_plan_entry *cand;
 	size_t nrev = 0, ncand = 0, n;
 	int err = FSIMG_ENOMEM;
 
 	/* Pass REVOKE: per block, the newest transaction that revoked it. */
 	rev = malloc((j->nrevokes ? j->nrevokes : 1) * sizeof(*rev));
-	cand = malloc((j->ntags ? j->ntags : 1) * sizeof(*cand));
+	/* Every replayed copy, in log order; sorted and cut to one per block in place. */
+	p->e = cand = malloc((j->ntags ? j->ntags : 1) * sizeof(*cand));
 	if (!rev || !cand)
 		goto out;
 	for (size_t i = 0; i < j->ntrans; i++) {
@@ -156,28 +216,26 @@ static int build(struct fsimg_plan *p, unsigned flags)
 				continue;
 			}
 			p->stats.replays++;
-			cand[ncand].e.fs_block = b->fs_block;
-			cand[ncand].e.journal_block = b->journal_block;
-			cand[ncand].e.sequence = t->t.sequence;
-			cand[ncand].e.escaped = b->escaped;
-			cand[ncand].order = ncand;
+			cand[ncand].fs_block = b->fs_block;
+			cand[ncand].journal_block = b->journal_block;
+			cand[ncand].sequence = t->t.sequence;
+			cand[ncand].escaped = b->escaped;
 			ncand++;
 		}
 	}
-	qsort(cand, ncand, sizeof(*cand), cmp_cand);
-	p->e = malloc((ncand ? ncand : 1) * sizeof(*p->e));
-	if (!p->e)
+	err = sort_by_block(cand, ncand);
+	if (err < 0)
 		goto out;
+	/* The last copy of each block wins (the sort kept log order within a block). */
 	for (size_t i = 0; i < ncand; i++) {
-		if (i + 1 < ncand && cand[i + 1].e.fs_block == cand[i].e.fs_block)
+		if (i + 1 < ncand && cand[i + 1].fs_block == cand[i].fs_block)
 			continue;
-		p->e[p->n++] = cand[i].e;
+		cand[p->n++] = cand[i];
 	}
 	p->stats.blocks = p->n;
 	err = 0;
 out:
 	free(rev);
-	free(cand);
 	return err;
 }
 

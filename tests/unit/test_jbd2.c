@@ -566,6 +566,99 @@ static void test_stale_sequence(void **state)
 	close_plan(&c, &b);
 }
 
+/* Copies of one block: the last in log order wins, however the log orders blocks. */
+static void test_last_copy_wins(void **state)
+{
+	struct jb b;
+	struct ctx c;
+	uint64_t t1[4] = { 0x100000005ull, 300, 7, 300 }, t2[3] = { 7, 0x100000005ull, 2 };
+	uint64_t t3[2] = { 0x200000001ull, 1 };
+	struct fsimg_plan_entry e, prev;
+	uint32_t d1;
+
+	(void)state;
+	jb_init(&b, 64, 3, 1, 1, 1);
+	d1 = jb_desc(&b, 1, 4, t1, 1, NULL, true);
+	jb_commit(&b, 1, 100);
+	jb_desc(&b, 2, 3, t2, 1, NULL, true);
+	jb_commit(&b, 2, 101);
+	jb_desc(&b, 3, 2, t3, 1, NULL, true);
+	jb_commit(&b, 3, 102);
+	open_plan(&c, &b);
+	expect_block(&c, 0x100000005ull, 2);
+	expect_block(&c, 7, 2);
+	expect_block(&c, 2, 2);
+	expect_block(&c, 1, 3);
+	expect_block(&c, 0x200000001ull, 3);
+	/* Logged twice in one transaction: the second copy. */
+	assert_int_equal(fsimg_plan_lookup(&e, c.plan, 300), 1);
+	assert_int_equal(e.journal_block, d1 + 4);
+	assert_int_equal(fsimg_plan_count(c.plan), 6);
+	for (size_t i = 0; i < fsimg_plan_count(c.plan); i++) {
+		assert_int_equal(fsimg_plan_entry(&e, c.plan, i), 0);
+		if (i)
+			assert_true(prev.fs_block < e.fs_block);
+		prev = e;
+	}
+	close_plan(&c, &b);
+}
+
+/*
+ * Overlay reads of any offset and length equal the plan's blocks one by one:
+ * runs of planned blocks read at once, pieces of blocks, an escaped block
+ * cut inside its magic, a run broken by a copy from a later transaction.
+ */
+static void test_overlay_reads(void **state)
+{
+	struct jb b;
+	struct ctx c;
+	uint64_t t1[5] = { 4, 5, 6, 7, 8 }, t2[1] = { 5 };
+	uint8_t data[5][BS], *img, *want, *got;
+	size_t size = 16 * BS;
+	static const size_t cuts[][2] = {
+		{ 0, 16 * BS }, { 4 * BS, 5 * BS }, { 6 * BS, 3 * BS }, { 6 * BS + 1, 2 },
+		{ 6 * BS + 2, BS }, { 6 * BS + 3, 1 }, { 5 * BS + 1000, 2 * BS }, { 3 * BS + 7, 3 * BS },
+		{ 8 * BS - 1, 2 },
+	};
+	fsimg_io *base, *ov;
+
+	(void)state;
+	for (int i = 0; i < 5; i++)
+		memset(data[i], 0x30 + i, BS);
+	put_be32(data[2], JBD2_MAGIC_NUMBER); /* block 6: escaped */
+	jb_init(&b, 64, 3, 1, 1, 1);
+	jb_desc(&b, 1, 5, t1, 1, data, true);
+	jb_commit(&b, 1, 100);
+	jb_desc(&b, 2, 1, t2, 1, NULL, true);
+	jb_commit(&b, 2, 101);
+	open_plan(&c, &b);
+	img = malloc(size);
+	want = malloc(size);
+	got = malloc(size);
+	for (size_t i = 0; i < size; i++)
+		img[i] = (uint8_t)(i * 13);
+	memcpy(want, img, size);
+	assert_int_equal(fsimg_io_open_mem(&base, img, size), 0);
+	assert_int_equal(fsimg_io_open_overlay(&ov, base, c.plan, FSIMG_OVERLAY_BLOCKS_ONLY), 0);
+	for (size_t i = 0; i < fsimg_plan_count(c.plan); i++) {
+		struct fsimg_plan_entry e;
+		assert_int_equal(fsimg_plan_entry(&e, c.plan, i), 0);
+		assert_int_equal(fsimg_plan_read_entry(want + e.fs_block * BS, BS, c.plan, i), 0);
+	}
+	assert_memory_equal(want + 6 * BS, data[2], BS);
+	for (size_t k = 0; k < sizeof(cuts) / sizeof(cuts[0]); k++) {
+		memset(got, 0xEE, size);
+		assert_int_equal(fsimg_io_read(ov, got, cuts[k][1], cuts[k][0]), 0);
+		assert_memory_equal(got, want + cuts[k][0], cuts[k][1]);
+	}
+	fsimg_io_close(ov);
+	fsimg_io_close(base);
+	free(img);
+	free(want);
+	free(got);
+	close_plan(&c, &b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -581,6 +674,8 @@ int main(void)
 		cmocka_unit_test(test_descriptor_overfull),
 		cmocka_unit_test(test_log_wraps),
 		cmocka_unit_test(test_stale_sequence),
+		cmocka_unit_test(test_last_copy_wins),
+		cmocka_unit_test(test_overlay_reads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
