@@ -41,6 +41,7 @@ static void ctx_free(struct check_ctx *c)
 	free(c->ino_bad);
 	free(c->ino_refs);
 	free(c->dir_parent);
+	free(c->ino_orphan);
 }
 
 /*

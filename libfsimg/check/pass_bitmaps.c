@@ -147,6 +147,14 @@ static void block_group(struct bm_state *s, const struct fsimg_group *g, uint8_t
 	*free_total += free_cnt;
 }
 
+/* A deleted orphan still counts in its group's directories. */
+static bool orphan_is_dir(struct check_ctx *c, fsimg_ino_t ino)
+{
+	struct fsimg_inode in;
+
+	return fsimg_inode_read(&in, c->fs, ino) == 0 && (in.mode & 0xF000u) == 0x4000u;
+}
+
 static void inode_group(struct bm_state *s, const struct fsimg_group *g, uint8_t *buf,
 			uint64_t *free_total)
 {
@@ -171,13 +179,14 @@ static void inode_group(struct bm_state *s, const struct fsimg_group *g, uint8_t
 		fsimg_ino_t ino = ino0 + (fsimg_ino_t)i + 1;
 		if (ino > sb->inodes_count)
 			break;
-		/* reserved inodes are always in use (e2fsck pass 1) */
-		bool used = bit_test(c->ino_inuse, ino) || ino < sb->first_ino;
+		/* reserved inodes are always in use (e2fsck pass 1); so are orphans until released */
+		bool orphan = c->ino_orphan && bit_test(c->ino_orphan, ino) && !bit_test(c->ino_inuse, ino);
+		bool used = bit_test(c->ino_inuse, ino) || ino < sb->first_ino || orphan;
 		bool ondisk = have_bitmap ? bit_test(buf, i) : (uninit ? false : used);
 
 		if (!used)
 			free_cnt++;
-		else if (bit_test(c->ino_isdir, ino))
+		else if (bit_test(c->ino_isdir, ino) || (orphan && orphan_is_dir(c, ino)))
 			dirs++;
 		if (used && !ondisk)
 			run_add(s, PR_INODE_USED_MARKED_FREE, ino, 1);
