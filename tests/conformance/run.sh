@@ -355,7 +355,9 @@ fsck_verdict() {
 		fv=-
 		return 0
 	fi
-	if [ "$unsupported" = 1 ] && [ "$rc_fsck" = 8 ]; then
+	if [ "$rc_fsck" != 0 ] && [ "$rc_fsck" != 4 ] && [ "$rc_fsck" != 8 ]; then
+		why="not counted: fsck did not finish (exit $rc_fsck), a failure of its own"
+	elif [ "$unsupported" = 1 ] && [ "$rc_fsck" = 8 ]; then
 		why="not counted: features fsimg does not support"
 	elif [ "$kind" = nosb ] && [ "$rc_fsck" = 8 ]; then
 		why="not counted: no primary superblock, fsimg refused ($(errmsg fsck))"
