@@ -115,5 +115,7 @@ CHECK_HIDDEN void check_journal_inode_backup(struct check_ctx *c); /* pass 1: pa
  */
 CHECK_HIDDEN bool check_xattr_inode(struct check_ctx *c, const struct fsimg_inode *in,
 				    const uint8_t *raw);
+/* Pass 2 (pass_xattr.c): an xattr block, once, when the first inode names it. */
+CHECK_HIDDEN void check_xattr_block(struct check_ctx *c, fsimg_ino_t ino, fsimg_pblk_t blk);
 
 #endif /* FSIMG_CHECK_CHECK_H */

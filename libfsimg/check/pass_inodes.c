@@ -316,7 +316,7 @@ static void claim_xattr_block(struct pass2 *p2, const struct fsimg_inode *in, st
 	if (!bit_test(p2->ea_seen, in->file_acl)) {
 		bit_set(p2->ea_seen, in->file_acl);
 		check_claim(c, in->file_acl, 1);
-
+		check_xattr_block(c, in->ino, in->file_acl);
 	}
 }
 

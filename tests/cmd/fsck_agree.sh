@@ -1,6 +1,6 @@
 #!/bin/sh
 # The detectors added for verdict agreement with e2fsck over the corpus:
-# xattrs (pass_xattr.c), quota inodes (pass_quota.c), the journal superblock,
+# xattrs in the inode and in blocks (pass_xattr.c), quota inodes (pass_quota.c), the journal superblock,
 # its inode and an external journal (pass_journal.c; the log's checksums are in
 # fsck_super_journal.sh). One debugfs (or byte-level, where
 # debugfs has no command) corruption each, checked for the id and for
@@ -36,6 +36,27 @@ with open(img, 'r+b') as f:
     f.seek(blk * bs + off); f.write(rec)
 PY
 fs_corrupt "in-inode xattr value outside the inode" INODE_XATTR_IBODY "$img"
+# an xattr block (a value too large for the inode body), then its magic,
+# its checksum (h_checksum at 16), or its first entry's e_value_offs (at 32 + 2)
+python3 -c "import sys; open(sys.argv[1], 'w').write('v' * 1500)" "$tmp/value"
+for v in ext4 ext4_nocsum; do
+	fs_dbg "$tmp/$v.img" "ea_set -f $tmp/value $F user.big"
+done
+[ "$(fs_fsimg "$tmp/ext4.img")" = clean ] && ! grep -q '^warning: ' "$tmp/ext4.img.out" &&
+	[ "$(fs_e2fsck "$tmp/ext4.img")" = clean ]
+ok $? "an xattr block: clean for both (no error, no warning)"
+# xattr_poke VARIANT NAME OFFSET BYTES: a copy with BYTES written at OFFSET of the xattr block
+xattr_poke() {
+	cp_img "$1" "$2"
+	_eb=$(debugfs -R "stat $F" "$img" 2>/dev/null | sed -n 's/.*File ACL: \([0-9]*\).*/\1/p')
+	printf "$4" | dd of="$img" bs=1 seek=$((_eb * 4096 + $3)) conv=notrunc 2>/dev/null
+}
+xattr_poke ext4 xblock_magic 0 'XXXX'
+fs_corrupt "xattr block magic" XATTR_BLOCK_BAD "$img"
+xattr_poke ext4 xblock_csum 16 'QQ'
+fs_corrupt "xattr block checksum" XATTR_BLOCK_BAD "$img"
+xattr_poke ext4_nocsum xblock_voffs 34 '\377\017'
+fs_corrupt "xattr block value outside the block" XATTR_BLOCK_BAD "$img"
 
 # pass_quota.c
 cp_img ext4 quota_reserved; fs_dbg "$img" "ssv usr_quota_inum 5"
