@@ -637,7 +637,7 @@ fi
 # ------------------------------------------------------------------ driver
 corpus="$top_srcdir/../shared/corpus"
 fsimg="${FSIMG:-}"
-tmo=10
+tmo=30
 only=
 jobs=2
 keep=
