@@ -290,6 +290,8 @@ int cmd_fsck(int argc, char **argv)
 
 	memset(&opts, 0, sizeof(opts));
 	opts.flags = ctx.scan_data ? FSIMG_CHECK_SCAN_DATA : 0;
+	if (img.replay_failed)
+		opts.flags |= FSIMG_CHECK_REPLAY_FAILED;
 	opts.report = report_cb;
 	opts.report_ctx = &ctx;
 	opts.progress = progress_cb;

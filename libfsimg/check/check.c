@@ -66,6 +66,7 @@ static void ctx_free(struct check_ctx *c)
 	free(c->ino_isdir);
 	free(c->ino_bad);
 	free(c->ino_info);
+	free(c->ino_orphan);
 }
 
 /*

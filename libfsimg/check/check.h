@@ -50,6 +50,13 @@ struct check_ctx {
 
 	/* Set in pass 2's worker threads: reports are kept there, in order, for the driver. */
 	struct check_sink *sink;
+
+	/*
+	 * pass 2 → 6: inodes on the orphan chain (NULL: none). A deleted one
+	 * (link count 0) keeps its inode and blocks until the kernel or e2fsck
+	 * releases them, so pass 6 counts them in use.
+	 */
+	uint8_t *ino_orphan;
 };
 
 /* Kinds: the common file types; any other is read from the inode when needed. */
@@ -179,5 +186,18 @@ CHECK_HIDDEN int check_pass_dups(struct check_ctx *c);    /* 4: blocks claimed t
 CHECK_HIDDEN int check_pass_dirs(struct check_ctx *c);    /* 5: directories, connectivity, links */
 CHECK_HIDDEN int check_pass_bitmaps(struct check_ctx *c); /* 6: bitmaps and summary counts */
 CHECK_HIDDEN int check_pass_journal(struct check_ctx *c); /* 7: journal and what the crash left */
+
+/* Parts of passes kept in their own files. */
+CHECK_HIDDEN void check_quota_inodes(struct check_ctx *c);         /* pass 1: pass_quota.c */
+CHECK_HIDDEN void check_journal_inode_backup(struct check_ctx *c); /* pass 1: pass_journal.c */
+/*
+ * Pass 2, per inode in use (pass_xattr.c): i_file_acl against the features,
+ * the xattrs in the inode body. False when the xattr block is not the
+ * inode's to claim (no ext_attr feature).
+ */
+CHECK_HIDDEN bool check_xattr_inode(struct check_ctx *c, const struct fsimg_inode *in,
+				    const uint8_t *raw);
+/* End of pass 2 (pass_xattr.c): every xattr block named by an inode, once, in block order. */
+CHECK_HIDDEN void check_xattr_blocks(struct check_ctx *c, const uint8_t *seen);
 
 #endif /* FSIMG_CHECK_CHECK_H */

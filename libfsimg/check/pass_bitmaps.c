@@ -172,6 +172,14 @@ static uint8_t bits8(const uint8_t *map, uint64_t n)
 	return sh ? (uint8_t)(p[0] >> sh | p[1] << (8 - sh)) : p[0];
 }
 
+/* A deleted orphan still counts in its group's directories. */
+static bool orphan_is_dir(struct check_ctx *c, fsimg_ino_t ino)
+{
+	struct fsimg_inode in;
+
+	return fsimg_inode_read(&in, c->fs, ino) == 0 && (in.mode & 0xF000u) == 0x4000u;
+}
+
 static void inode_group(struct bm_state *s, const struct fsimg_group *g, uint8_t *buf,
 			uint64_t *free_total)
 {
@@ -198,7 +206,7 @@ static void inode_group(struct bm_state *s, const struct fsimg_group *g, uint8_t
 			break;
 		/* Eight inodes at a time past the reserved ones, where the maps agree. */
 		if (!(i & 7) && i + 8 <= ipg && (uint64_t)ino + 7 <= sb->inodes_count &&
-		    ino >= sb->first_ino && !(ino0 & 7)) {
+		    ino >= sb->first_ino && !(ino0 & 7) && !c->ino_orphan) {
 			uint8_t used8 = bits8(c->ino_inuse, ino), dir8 = bits8(c->ino_isdir, ino);
 			uint8_t disk8 = have_bitmap ? buf[i >> 3] : uninit ? 0 : used8;
 
@@ -209,13 +217,14 @@ static void inode_group(struct bm_state *s, const struct fsimg_group *g, uint8_t
 				continue;
 			}
 		}
-		/* reserved inodes are always in use (e2fsck pass 1) */
-		bool used = bit_test(c->ino_inuse, ino) || ino < sb->first_ino;
+		/* reserved inodes are always in use (e2fsck pass 1); so are orphans until released */
+		bool orphan = c->ino_orphan && bit_test(c->ino_orphan, ino) && !bit_test(c->ino_inuse, ino);
+		bool used = bit_test(c->ino_inuse, ino) || ino < sb->first_ino || orphan;
 		bool ondisk = have_bitmap ? bit_test(buf, i) : (uninit ? false : used);
 
 		if (!used)
 			free_cnt++;
-		else if (bit_test(c->ino_isdir, ino))
+		else if (bit_test(c->ino_isdir, ino) || (orphan && orphan_is_dir(c, ino)))
 			dirs++;
 		if (used && !ondisk)
 			run_add(s, PR_INODE_USED_MARKED_FREE, ino, 1);

@@ -572,6 +572,14 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 			p = pctx_inode(ino);
 			check_report(c, PR_INODE_ZERO_DTIME, &p);
 		}
+		/* A deleted orphan owns its blocks until released (pass 6 counts it in use). */
+		if (is_orphan(p2, ino) && in.mode != 0) {
+			memset(&w, 0, sizeof(w));
+			w.last_written = -1;
+			w.last_any = -1;
+			claim_xattr_block(p2, &in, &w);
+			walk_mapping(p2, &in, &w);
+		}
 		return;
 	}
 
@@ -589,7 +597,8 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 		/* Reserved inodes without content (mode 0, nothing mapped) are fine. */
 		if (in.mode == 0 && in.blocks == 0 && in.file_acl == 0 && iblock_empty(&in))
 			return;
-		claim_xattr_block(p2, &in, &w);
+		if (check_xattr_inode(c, &in, raw))
+			claim_xattr_block(p2, &in, &w);
 		walk_mapping(p2, &in, &w);
 		if (!w.failed)
 			check_iblocks(p2, &in, &w);
@@ -618,7 +627,8 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 			check_report(c, PR_INODE_BAD_INLINE, &p);
 		}
 	}
-	claim_xattr_block(p2, &in, &w);
+	if (check_xattr_inode(c, &in, raw))
+		claim_xattr_block(p2, &in, &w);
 	walk_mapping(p2, &in, &w);
 	if (w.failed) {
 		bit_set_shared(c->ino_bad, ino);
@@ -769,7 +779,9 @@ int check_pass_inodes(struct check_ctx *c)
 		return FSIMG_ENOMEM;
 	note_orphans(c, &sh);
 	err = check_parallel(c, sb->group_count, &ops, &sh);
-	free(sh.orphans);
+	if (err == 0)
+		check_xattr_blocks(c, sh.ea_seen);
+	c->ino_orphan = sh.orphans; /* pass 6's; freed with the context */
 	free(sh.ea_seen);
 	return err;
 }

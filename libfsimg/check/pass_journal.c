@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "check/check.h"
+#include "jbd2/jbd2.h"
 
 /* "blocks 1234, 1240 (inodes 12-15), ..." for at most a few blocks. */
 static void describe_blocks(struct check_ctx *c, fsimg_journal *j, size_t t, uint32_t n,
@@ -90,8 +91,26 @@ static void log_findings(struct check_ctx *c, fsimg_journal *j, bool replayed)
 			committed++;
 			blocks += tr.nblocks;
 		}
-		if (tr.bad_data_csums || tr.desc_csum == FSIMG_CSUM_BAD ||
-		    tr.commit_csum == FSIMG_CSUM_BAD) {
+		/*
+		 * A committed transaction recovery replays whose descriptor or
+		 * data block fails its checksum: jbd2 fails the recovery (after
+		 * skipping the data block).
+		 */
+		if ((tr.bad_data_csums || tr.desc_csum == FSIMG_CSUM_BAD) &&
+		    tr.state == FSIMG_JTRANS_COMMITTED && tr.commit_csum != FSIMG_CSUM_BAD &&
+		    (replayed || c->sb->needs_recovery)) {
+			if (tr.desc_csum == FSIMG_CSUM_BAD)
+				snprintf(detail, sizeof(detail), "its descriptor block fails its checksum");
+			else
+				snprintf(detail, sizeof(detail), "%" PRIu32 " logged data block%s fail%s the tag checksum",
+					 tr.bad_data_csums, tr.bad_data_csums == 1 ? "" : "s",
+					 tr.bad_data_csums == 1 ? "s" : "");
+			p = pctx_none();
+			PCTX_SET(p, found, FSIMG_PF_FOUND, tr.sequence);
+			PCTX_SET(p, detail, FSIMG_PF_DETAIL, detail);
+			check_report(c, PR_JOURNAL_REPLAY_CSUM, &p);
+		} else if (tr.bad_data_csums || tr.desc_csum == FSIMG_CSUM_BAD ||
+			   tr.commit_csum == FSIMG_CSUM_BAD) {
 			p = pctx_none();
 			PCTX_SET(p, found, FSIMG_PF_FOUND, tr.sequence);
 			PCTX_SET(p, detail, FSIMG_PF_DETAIL,
@@ -117,6 +136,38 @@ static void log_findings(struct check_ctx *c, fsimg_journal *j, bool replayed)
 	}
 }
 
+/*
+ * Pass 1's part: a journal inode that cannot be used while its superblock
+ * backup can (jbd2_journal_inode) is a warning, and the backup's blocks are
+ * the journal's (claimed, so pass 6 finds them owned).
+ */
+void check_journal_inode_backup(struct check_ctx *c)
+{
+	const struct fsimg_super *sb = c->sb;
+	struct fsimg_problem_ctx p;
+	struct fsimg_inode in;
+	struct fsimg_run run;
+	fsimg_map *m = NULL;
+	const char *why;
+
+	if (!sb->has_journal || !sb->journal_inum || !fs_ino_ok(c->fs, sb->journal_inum) ||
+	    jbd2_journal_inode(&in, c->fs, &why) < 0 || !why)
+		return;
+	p = pctx_inode(sb->journal_inum);
+	PCTX_SET(p, detail, FSIMG_PF_DETAIL, why);
+	check_report(c, PR_JOURNAL_INODE_BACKUP, &p);
+	if (fsimg_map_open(&m, c->fs, &in, FSIMG_MAP_TREE) < 0)
+		return;
+	while (fsimg_map_next(m, &run) > 0) {
+		uint64_t len = run.type == FSIMG_RUN_META ? 1 : run.len;
+
+		if ((run.type == FSIMG_RUN_META || run.type == FSIMG_RUN_MAPPED ||
+		     run.type == FSIMG_RUN_UNWRITTEN) && fs_pblk_range_ok(c->fs, run.pblk, len))
+			check_claim(c, run.pblk, len);
+	}
+	fsimg_map_close(m);
+}
+
 int check_pass_journal(struct check_ctx *c)
 {
 	const struct fsimg_super *sb = c->sb;
@@ -131,8 +182,11 @@ int check_pass_journal(struct check_ctx *c)
 	check_progress(c, 7, "journal", 0, 1);
 	if (!j) {
 		/* an external journal is only reachable through the caller */
-		if (!sb->journal_inum)
+		if (!sb->journal_inum) {
+			if (c->opts.flags & FSIMG_CHECK_REPLAY_FAILED)
+				check_report(c, PR_JOURNAL_NOT_REPLAYED, NULL);
 			return 0;
+		}
 		err = fsimg_journal_open(&own, c->fs, NULL);
 		if (err < 0) {
 			p = pctx_inode(sb->journal_inum);
@@ -141,8 +195,18 @@ int check_pass_journal(struct check_ctx *c)
 			return 0;
 		}
 		j = own;
+		if (c->opts.flags & FSIMG_CHECK_REPLAY_FAILED)
+			check_report(c, PR_JOURNAL_NOT_REPLAYED, NULL);
 	}
 	js = fsimg_journal_super(j);
+	/* jbd2 v2: one user of an internal journal; shared external ones are unsupported */
+	if (js->version >= 2 && js->nr_users > 1) {
+		p = pctx_none();
+		PCTX_SET(p, found, FSIMG_PF_FOUND, js->nr_users);
+		PCTX_SET(p, detail, FSIMG_PF_DETAIL,
+			 sb->journal_inum ? "an internal journal has one" : "a shared external journal is unsupported");
+		check_report(c, PR_JOURNAL_NR_USERS, &p);
+	}
 	/*
 	 * A raw journal is given for an image whose recovery was replayed in
 	 * memory (needs_recovery was set): fs is the post-recovery view.

@@ -180,6 +180,7 @@ int check_pass_super(struct check_ctx *c)
 
 	check_progress(c, 1, "superblock and group descriptors", 0, sb->group_count);
 	super_counts(c);
+	check_quota_inodes(c);
 	buf = fs_block_alloc(c->fs);
 	if (!buf)
 		return FSIMG_ENOMEM;
@@ -210,6 +211,7 @@ int check_pass_super(struct check_ctx *c)
 			check_progress(c, 1, "superblock and group descriptors", i, sb->group_count);
 	}
 	check_progress(c, 1, "superblock and group descriptors", sb->group_count, sb->group_count);
+	check_journal_inode_backup(c);
 	free(buf);
 	return 0;
 }

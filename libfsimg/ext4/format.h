@@ -53,6 +53,9 @@
 #define EXT4_OS_LINUX 0u
 #define EXT4_OS_HURD 1u
 
+/* s_jnl_backup_type: s_jnl_blocks holds a copy of the journal inode's i_block and size */
+#define EXT3_JNL_BACKUP_BLOCKS 1u
+
 /* s_checksum_type */
 #define EXT4_CRC32C_CHKSUM 1u
 

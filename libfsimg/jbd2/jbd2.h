@@ -77,6 +77,8 @@ JBD2_HIDDEN int jbd2_journal_open_runs(struct fsimg_journal **out, fsimg_io *io,
 				       char *errbuf, size_t errlen);
 
 /* Reads journal block jblk into buf (bs bytes); bounded by total_len and the table. */
+/* The journal inode, or its superblock backup (s_jnl_blocks) when unusable: *why says why. */
+JBD2_HIDDEN int jbd2_journal_inode(struct fsimg_inode *out, fsimg_fs *fs, const char **why);
 JBD2_HIDDEN int jbd2_read(struct fsimg_journal *j, uint32_t jblk, void *buf);
 /* The io block of journal block jblk, or a negative error. */
 JBD2_HIDDEN int jbd2_bmap(const struct fsimg_journal *j, uint32_t jblk, uint64_t *pblk);

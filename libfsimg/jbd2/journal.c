@@ -381,6 +381,51 @@ fail:
 	return err;
 }
 
+/*
+ * The journal inode, or e2fsck's fallback when it cannot be used (not in
+ * use, not a regular file, smaller than JBD2_MIN_JOURNAL_BLOCKS): the copy
+ * of its i_block and size that mke2fs and tune2fs keep in the superblock
+ * (s_jnl_blocks, when s_jnl_backup_type is EXT3_JNL_BACKUP_BLOCKS). The
+ * kernel reads only the inode and refuses to mount; fsimg follows e2fsck
+ * (e2fsck_get_journal) so that fsck and replay show what recovery yields,
+ * and says so (*why: the reason the inode was not used, else NULL).
+ */
+int jbd2_journal_inode(struct fsimg_inode *out, fsimg_fs *fs, const char **why)
+{
+	const struct fsimg_super *fsb = fsimg_fs_super(fs);
+	int err;
+
+	*why = NULL;
+	err = fsimg_inode_read(out, fs, fsb->journal_inum);
+	if (err < 0)
+		return err;
+	if (out->links_count == 0)
+		*why = "not in use";
+	else if ((out->mode & 0xF000u) != 0x8000u)
+		*why = "not a regular file";
+	else if (out->size / fsb->block_size < JBD2_MIN_JOURNAL_BLOCKS)
+		*why = "smaller than a journal can be";
+	if (!*why)
+		return 0;
+	if (fsb->jnl_backup_type != EXT3_JNL_BACKUP_BLOCKS) {
+		*why = NULL;
+		return 0; /* no backup: the inode's own faults are the caller's findings */
+	}
+	memset(out->i_block, 0, sizeof(out->i_block));
+	for (unsigned i = 0; i < 15; i++)
+		for (unsigned b = 0; b < 4; b++)
+			out->i_block[4 * i + b] = (uint8_t)(fsb->jnl_blocks[i] >> (8 * b));
+	out->size = (uint64_t)fsb->jnl_blocks[15] << 32 | fsb->jnl_blocks[16];
+	out->links_count = 1;
+	out->mode = 0x8000u | 0600u;
+	out->flags = 0;
+	out->file_acl = 0;
+	/* mke2fs copies an extent-mapped journal's root as it is */
+	if ((out->i_block[0] | out->i_block[1] << 8) == EXT4_EXT_MAGIC)
+		out->flags = EXT4_EXTENTS_FL;
+	return 0;
+}
+
 static int open_internal(struct fsimg_journal **out, fsimg_fs *fs)
 {
 	const struct fsimg_super *fsb = fsimg_fs_super(fs);
@@ -390,11 +435,12 @@ static int open_internal(struct fsimg_journal **out, fsimg_fs *fs)
 	size_t n = 0, cap = 0;
 	fsimg_map *map;
 	uint64_t total_len;
+	const char *backup_why;
 	int err;
 
 	if (!fsb->journal_inum)
 		return fs_error(fs, FSIMG_ENOENT, "filesystem has no internal journal");
-	err = fsimg_inode_read(&inode, fs, fsb->journal_inum);
+	err = jbd2_journal_inode(&inode, fs, &backup_why);
 	if (err < 0)
 		return err;
 	total_len = inode.size / fsb->block_size;

@@ -46,7 +46,7 @@ fs_corrupt "itable_unused too large" GROUP_ITABLE_UNUSED "$img"
 cp_img ext4_1k free_range; fs_dbg "$img" "set_bg 1 free_inodes_count 60000"
 fs_corrupt "group free inodes > inodes per group" GROUP_FREE_RANGE "$img"
 cp_img ext4 desc_csum; fs_dbg "$img" "set_bg 0 checksum 0x1234"
-fs_corrupt "group descriptor checksum" GROUP_DESC_CSUM "$img"
+fs_corrupt_fy "group descriptor checksum" GROUP_DESC_CSUM "$img"
 
 # pass 6
 cp_img ext4 used_free; fs_dbg "$img" "freeb $(debugfs -R 'bmap /sizes/bin_300k 0' "$img" 2>/dev/null)"

@@ -59,13 +59,15 @@ run_cmd() {
 	fi
 	case $rc in
 	0|8) ;;
+	4) [ "$tag" = fsck ] || [ "$tag" = fsckjson ] ||
+		fail "$tag: exit status 4 (only 0 or 8 allowed): fsimg $*" ;;
 	126|127) fail "$tag: fsimg could not be run (rc $rc): $(head -n 1 "$w/$tag.err")" ;;
 	124|137) fail "$tag: TIMEOUT after ${CONF_TIMEOUT}s (rc $rc): fsimg $*" ;;
 	*)
 		if [ "$rc" -gt 128 ]; then
 			fail "$tag: killed by signal $((rc - 128)) ($(kill -l $((rc - 128)) 2>/dev/null)): fsimg $*"
 		else
-			fail "$tag: exit status $rc (only 0 or 8 allowed): fsimg $*; stderr: $(head -c 300 "$w/$tag.err" | head -n 2 | tr '\n' ' ')"
+			fail "$tag: exit status $rc (only 0 or 8 allowed, 4 too for fsck): fsimg $*; stderr: $(head -c 300 "$w/$tag.err" | head -n 2 | tr '\n' ' ')"
 		fi ;;
 	esac
 	# Exit 8 must come with the one-line error message of the spec.
@@ -112,7 +114,7 @@ worker() {
 	# Every manifest field used, in one jq pass.
 	local file="" e_type="" e_bs="" e_blocks="" e_inodes="" e_rec="" e_isize="" e_csize=""
 	local e_feat="" e_src="" e_outcome="" want_bytes="" isz="" files_json="" ext_jnl="" fast_commit=false
-	local jr_exp=false jr_loc=false rb_json="" e2_sha="" rp=-
+	local jr_exp=false jr_loc=false rb_json="" e2_sha="" rp=- e_corrupt="" e_counts=false fv=-
 	eval "$(jq -r --arg n "$name" 'select(.name == $n) | @sh "file=\(.file)
 		e_type=\(.fs_type // "none") e_bs=\(.block_size // "") e_blocks=\(.blocks // "")
 		e_inodes=\(.inodes // "") e_isize=\(.inode_size // "") e_csize=\(.cluster_size // "")
@@ -121,6 +123,8 @@ worker() {
 		ext_jnl=\(.external_journal // "") fast_commit=\(.fast_commit // false)
 		jr_exp=\(.journal_recovered_in_expect // false) jr_loc=\(.journal_recovered_local // false)
 		rb_json=\(.replay_blocks_json // "") e2_sha=\(.replay_sha256 // "")
+		e_corrupt=\(if has("corrupt") then .corrupt elif has("post_replay_fn_exit") then .post_replay_fn_exit != 0 else "" end)
+		e_counts=\(.summary_counts_only // false)
 		e_feat=\([.features[] | select(. != "needs_recovery")] | sort | join(" "))"' "$mf")"
 	local src="$CONF_CORPUS/$set_name/$file"
 	if [ ! -f "$src" ]; then
@@ -189,11 +193,15 @@ worker() {
 	run_cmd lsRjson ls -R --json "${jopt[@]}" "$img"
 	run_cmd ext extents --all "${jopt[@]}" "$img"
 	run_cmd extjson extents --all --json "${jopt[@]}" "$img"
+	run_cmd fsck fsck "${jopt[@]}" "$img"
+	run_cmd fsckjson fsck --json "${jopt[@]}" "$img"
+	run_cmd journal journal "${jopt[@]}" "$img"
+	run_cmd journaljson journal --json "${jopt[@]}" "$img"
 
 	# ---- exit-status expectations
 	local tag rcv
 	if [ "$kind" = nofs ]; then
-		for tag in info inforaw infotext lsR lsRjson ext extjson; do
+		for tag in info inforaw infotext lsR lsRjson ext extjson fsck fsckjson journal journaljson; do
 			rcv=$(eval echo "\$rc_$tag")
 			[ "$rcv" = 0 ] && fail "$tag: exit 0 on an image that is not ext2/3/4 ($e_type); expected 8"
 		done
@@ -281,6 +289,13 @@ worker() {
 		[ "$nt" = "$nj" ] || note "ls -R: text has $nt entry lines, --json $nj entries"
 	fi
 
+	# ---- journal: JSON validity, text/JSON agreement
+	case $rc_journaljson in 0|8) check_jsonl journaljson "$rc_journaljson" ;; esac
+	[ "$rc_journal" = "$rc_journaljson" ] || fail "journal: text exit $rc_journal but --json exit $rc_journaljson"
+
+	# ---- fsck: the verdict against the manifest (fsck_verdict)
+	fsck_verdict
+
 	# ---- crash/: compare the file listing (post-replay reference!)
 	if [ "$set_name" = crash ]; then
 		local fj="$CONF_CORPUS/$set_name/$files_json"
@@ -302,8 +317,76 @@ worker() {
 	[ "$failed" = 1 ] && status=FAIL
 	[ "$status" = PASS ] && [ "$unsupported" = 1 ] && status=PASS-unsupp
 	[ "$status" = PASS ] && [ "$slow" = 1 ] && status=PASS-slow
-	printf 'R\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$status" "$expected" "$got" "$(us2s $total_us)" "$rp" >>"$res"
+	printf 'R\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$status" "$expected" "$got" "$(us2s $total_us)" "$rp" "$fv" >>"$res"
 	rm -f "$img"
+	return 0
+}
+
+# ------------------------------------------------------------ fsck verdict
+#
+# fsimg fsck's verdict (exit 4: errors, 0: none) against the manifest:
+# e2fsprogs/ `corrupt`, crash/ the post-replay e2fsck -fn verdict
+# (post_replay_fn_exit != 0). Counted over the images fsimg can check: a
+# readable primary superblock and features fsimg supports (an "unsupported"
+# refusal is not counted), plus the images without one where fsimg still
+# gives a verdict. `summary_counts_only` images (e2fsck only fixed the
+# superblock's free counts) agree when fsimg reports those counts, which it
+# does as warnings (SUPER_FREE_*_WRONG: the kernel does not keep them exact).
+# Writes  V <TAB> name <TAB> category <TAB> expected <TAB> got <TAB> agree
+# (1, 0, or - when not counted) <TAB> why; sets fv (the table's fsck column).
+fsck_verdict() {
+	local cat=${name%%_*} want=clean got why="" agree=-
+	[ "$set_name" = crash ] && cat=crash
+	[ "$e_corrupt" = true ] && want=corrupt
+	case $rc_fsck in
+	0) got=clean ;;
+	4) got=corrupt ;;
+	*) got="exit $rc_fsck" ;;
+	esac
+	[ "$rc_fsck" = "$rc_fsckjson" ] || fail "fsck: text exit $rc_fsck but --json exit $rc_fsckjson"
+	if [ "$rc_fsckjson" = 0 ] || [ "$rc_fsckjson" = 4 ]; then
+		if [ "$(jq -s 'length == 1 and (.[0] | type) == "object" and (.[0].problems | type) == "array"' "$w/fsckjson.out" 2>/dev/null)" != true ]; then
+			fail "fsck: --json output is not one JSON object with a problems array"
+		elif [ "$(jq '(.summary.errors > 0)' "$w/fsckjson.out")" != "$([ "$rc_fsckjson" = 4 ] && echo true || echo false)" ]; then
+			fail "fsck: --json summary.errors disagrees with exit $rc_fsckjson"
+		fi
+	fi
+	if [ "$kind" = nofs ] || [ -z "$e_corrupt" ]; then
+		fv=-
+		return 0
+	fi
+	if [ "$rc_fsck" != 0 ] && [ "$rc_fsck" != 4 ] && [ "$rc_fsck" != 8 ]; then
+		why="not counted: fsck did not finish (exit $rc_fsck), a failure of its own"
+	elif [ "$unsupported" = 1 ] && [ "$rc_fsck" = 8 ]; then
+		why="not counted: features fsimg does not support"
+	elif [ "$kind" = nosb ] && [ "$rc_fsck" = 8 ]; then
+		why="not counted: no primary superblock, fsimg refused ($(errmsg fsck))"
+	elif [ "$got" = "$want" ]; then
+		agree=1
+	elif [ "$want" = corrupt ] && [ "$e_counts" = true ] && [ "$got" = clean ] &&
+		jq -e '[.problems[].id] | any(. == "SUPER_FREE_BLOCKS_WRONG" or . == "SUPER_FREE_INODES_WRONG")' "$w/fsckjson.out" >/dev/null 2>&1; then
+		agree=1
+		got="counts-warned"
+	else
+		agree=0
+		why=$(jq -r --arg n "$name" 'select(.name == $n) | ((.problems // []) + (.other_messages // []) + (.post_replay_problems // [] | map(.problem)))[:2] | join(" / ")' \
+			"$CONF_CORPUS/$set_name/MANIFEST.jsonl" 2>/dev/null | head -c 160)
+		[ "$got" = corrupt ] && why="fsimg: $(grep -v '^\(warning\|info\): ' "$w/fsck.out" | grep -m2 -E '^[A-Z_]+: ' | cut -c1-100 | tr '\n' ' ')"
+		[ "$rc_fsck" = 8 ] && why="fsimg: $(errmsg fsck)"
+	fi
+	printf 'V\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$cat" "$want" "$got" "$agree" "$why" >>"$res"
+	case $agree in
+	1) fv=agree; [ "$got" = counts-warned ] && fv=agree-counts ;;
+	-) fv=not-counted ;;
+	0)
+		if [ "$want" = clean ]; then
+			fv=FALSE-ERROR
+			fail "fsck: $got on an image the manifest calls clean: ${why#fsimg: }"
+		else
+			fv=missed
+			info_line "fsck: missed: the manifest calls it corrupt, fsimg $got${why:+ (e2fsck: $why)}"
+		fi ;;
+	esac
 	return 0
 }
 
@@ -361,9 +444,9 @@ compare_files() {
 # Uses $img, $jopt, $e_bs and the manifest fields of worker().
 E2_CLOCK=1700086400
 # Known, reasoned differences (counted as notes, not failures), by image name.
-declare -A KNOWN_REPLAY=(
-	[f_journal]="the journal inode (12) is zeroed in the inode table; e2fsck recovers through the superblock's s_jnl_blocks backup, the kernel refuses to mount (ext4_get_journal_inode: 'journal inode is deleted') and fsimg follows the kernel"
-)
+# (f_journal was one until fsimg took the journal inode's s_jnl_blocks backup
+# as e2fsck does.)
+declare -A KNOWN_REPLAY=()
 
 # changed_blocks A B BS: block numbers (sorted, unique) where files A and B differ.
 changed_blocks() {
@@ -554,7 +637,7 @@ fi
 # ------------------------------------------------------------------ driver
 corpus="$top_srcdir/../shared/corpus"
 fsimg="${FSIMG:-}"
-tmo=10
+tmo=30
 only=
 jobs=2
 keep=
@@ -660,7 +743,7 @@ elapsed=$(us2s $(($(now_us) - start)))
 # ---- report, in manifest order
 pass=0 failn=0 skip=0 unsupp=0 slown=0
 declare -A rpn=()
-printf '\n%-34s  %-46s  %-46s  %-11s  %6s  %s\n' name expected got status seconds replay
+printf '\n%-34s  %-46s  %-46s  %-11s  %6s  %-13s  %s\n' name expected got status seconds replay fsck
 printf '%s\n' "$(printf '%.0s-' {1..164})"
 while IFS=$'\t' read -r set name; do
 	r="$results/$name.res"
@@ -669,9 +752,9 @@ while IFS=$'\t' read -r set name; do
 		failn=$((failn + 1))
 		continue
 	fi
-	IFS=$'\t' read -r _ _ st exp got secs rp < <(grep '^R' "$r")
+	IFS=$'\t' read -r _ _ st exp got secs rp fv < <(grep '^R' "$r")
 	rp=${rp:--}
-	printf '%-34s  %-46.46s  %-46.46s  %-11s  %6s  %s\n' "$name" "$exp" "$got" "$st" "$secs" "$rp"
+	printf '%-34s  %-46.46s  %-46.46s  %-11s  %6s  %-13s  %s\n' "$name" "$exp" "$got" "$st" "$secs" "$rp" "${fv:--}"
 	[ "$rp" = - ] || rpn[$rp]=$((${rpn[$rp]:-0} + 1))
 	case $st in
 	PASS*) pass=$((pass + 1)) ;;
@@ -694,6 +777,30 @@ if [ ${#rpn[@]} -gt 0 ]; then
 	nrp=0
 	for k in "${!rpn[@]}"; do nrp=$((nrp + rpn[$k])); done
 	echo "conformance: replay vs e2fsck -E journal_only on $nrp images: ${rpn[identical]:-0} identical, ${rpn[sb-fields]:-0} differ only in allowed superblock fields, ${rpn[DIFFERS]:-0} differ, ${rpn[refused]:-0} refused by fsimg, ${rpn[e2fsck-failed]:-0} e2fsck failed or did not replay, ${rpn[e2fsck-extra]:-0} not compared (e2fsck did more than replay), ${rpn[fast-commit]:-0} fast-commit (listed), ${rpn[no-e2fsck]:-0} not checked (no e2fsck)"
+fi
+# ---- fsck verdict agreement, per category and in all
+vtab="$results/verdicts"
+while IFS=$'\t' read -r set name; do
+	[ -f "$results/$name.res" ] && grep '^V' "$results/$name.res" | cut -f2-
+done <"$list" >"$vtab"
+if [ -s "$vtab" ]; then
+	echo "conformance: fsck verdict against the manifests (e2fsprogs corrupt, crash post-replay e2fsck -fn):"
+	awk -F '\t' '$5 != "-" { n[$2]++; a[$2] += $5; if (!($2 in seen)) { seen[$2] = 1; order[++k] = $2 } }
+		END { for (i = 1; i <= k; i++) { c = order[i]
+			printf "conformance:   %-6s %3d of %3d agree (%5.1f%%)\n", c, a[c], n[c], 100 * a[c] / n[c] } }' "$vtab"
+	awk -F '\t' '$5 == "0" { printf "conformance:   disagrees: %-30s manifest %-7s fsimg %-13s %s\n", $1, $3, $4, $6 }
+		$5 == "-" { printf "conformance:   not counted: %-28s %s\n", $1, $6 }' "$vtab"
+	read -r vn va vfalse vmiss < <(awk -F '\t' '$5 != "-" { n++; a += $5 }
+		$5 == "0" && $3 == "clean" { f++ } $5 == "0" && $3 == "corrupt" { m++ }
+		END { printf "%d %d %d %d\n", n, a, f, m }' "$vtab")
+	vpct=$(awk -v a="$va" -v n="$vn" 'BEGIN { printf "%.1f", n ? 100 * a / n : 100 }')
+	echo "conformance: fsck verdict agreement: $va of $vn ($vpct%; target 97%), $vfalse false errors on clean images, $vmiss missed corruptions"
+	# Missed corruptions are information while agreement holds at 97%;
+	# false errors already failed their images.
+	if [ "$vn" -gt 0 ] && [ $((va * 100)) -lt $((vn * 97)) ]; then
+		echo "conformance: FAIL: fsck verdict agreement $vpct% is under 97%"
+		failn=$((failn + 1))
+	fi
 fi
 echo "conformance: run took $elapsed s"
 echo "conformance: $pass passed, $failn failed, $skip skipped"

@@ -86,6 +86,8 @@ typedef void (*fsimg_check_progress_fn)(void *ctx, int pass, const char *pass_na
 					uint64_t done, uint64_t total);
 
 #define FSIMG_CHECK_SCAN_DATA 0x1u   /* read blocks under unwritten extents */
+/* The caller could not replay the journal of an image needing recovery: fs is the on-disk state. */
+#define FSIMG_CHECK_REPLAY_FAILED 0x2u
 
 struct fsimg_check_opts {
 	unsigned flags;
