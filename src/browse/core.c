@@ -385,7 +385,15 @@ void app_redraw(struct app *a)
 	if (h > 0)
 		v->draw(a, a->state[a->view], 1, h, a->cols);
 	clear_line(a->rows - 1, 0, a->cols, app_attr(a, C_STATUS));
-	snprintf(st, sizeof(st), " %s | %s | %s | ?:help q:quit ", a->path, v->name, mode_word(a));
+	{
+		/* a long path gives way to its last component, and a message to the key hint */
+		const char *name = a->path, *slash = strrchr(a->path, '/');
+
+		if (slash && slash[1] && (int)strlen(a->path) > a->cols / 3)
+			name = slash + 1;
+		snprintf(st, sizeof(st), " %s | %s | %s | %s", name, v->name, mode_word(a),
+			 a->msg[0] ? "" : "?:help q:quit ");
+	}
 	put_text(a->rows - 1, 0, a->cols, st, strlen(st), app_attr(a, C_STATUS));
 	if (a->msg[0]) {
 		int off = (int)strlen(st) < a->cols ? (int)strlen(st) : a->cols;
