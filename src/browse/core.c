@@ -317,6 +317,10 @@ static void switch_fs(struct app *a)
 	char why[256] = "";
 	int err, v;
 
+	if (a->img.replay_failed) {
+		app_message(a, true, "the journal cannot be replayed: only the on-disk state can be shown");
+		return;
+	}
 	if (!a->needs_recovery) {
 		app_message(a, false, "the image does not need recovery: raw and replayed are the same");
 		return;
@@ -395,7 +399,13 @@ void app_redraw(struct app *a)
 			 a->msg[0] ? "" : "?:help q:quit ");
 	}
 	put_text(a->rows - 1, 0, a->cols, st, strlen(st), app_attr(a, C_STATUS));
-	if (a->msg[0]) {
+	if (a->msg[0] && (int)(strlen(st) + strlen(a->msg)) > a->cols && a->rows > 3) {
+		/* too long for the status line: the line above it, over the view */
+		clear_line(a->rows - 2, 0, a->cols, a->msg_error ? app_attr(a, C_ERROR) | (int)A_REVERSE :
+			   app_attr(a, C_STATUS));
+		put_text(a->rows - 2, 0, a->cols, a->msg, strlen(a->msg),
+			 a->msg_error ? app_attr(a, C_ERROR) | (int)A_REVERSE : app_attr(a, C_STATUS));
+	} else if (a->msg[0]) {
 		int off = (int)strlen(st) < a->cols ? (int)strlen(st) : a->cols;
 		put_text(a->rows - 1, off, a->cols - off, a->msg, strlen(a->msg),
 			 a->msg_error ? app_attr(a, C_ERROR) | (int)A_REVERSE : app_attr(a, C_STATUS));

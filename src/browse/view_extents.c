@@ -68,7 +68,8 @@ static void ext_load(struct app *a, struct extents *e)
 	}
 	r = fsimg_map_open(&map, a->fs, &e->inode, FSIMG_MAP_TREE);
 	if (r < 0) {
-		snprintf(e->err, sizeof(e->err), "no extent map: %s", fsimg_strerror(r) );
+		snprintf(e->err, sizeof(e->err), "no extent map: %s",
+			 fsimg_fs_errmsg(a->fs)[0] ? fsimg_fs_errmsg(a->fs) : fsimg_strerror(r));
 		return;
 	}
 	while ((r = fsimg_map_next(map, &run)) > 0) {
@@ -111,10 +112,20 @@ static void bar_cell(struct app *a, const struct extents *e, uint64_t lo, uint64
 		     uint64_t eof_blk, chtype *out)
 {
 	bool w = false, u = false, in = false;
-	size_t i;
+	size_t i, lo_i = 0, hi_i = e->n;
 
-	for (i = 0; i < e->n; i++) {
+	/* data runs come in logical order (tree blocks carry the lblk they cover) */
+	while (lo_i < hi_i) {
+		size_t mid = lo_i + (hi_i - lo_i) / 2;
+		if (e->runs[mid].lblk + (e->runs[mid].type == FSIMG_RUN_META ? 1 : e->runs[mid].len) <= lo)
+			lo_i = mid + 1;
+		else
+			hi_i = mid;
+	}
+	for (i = lo_i > 0 ? lo_i - 1 : 0; i < e->n; i++) {
 		const struct fsimg_run *r = &e->runs[i];
+		if (r->lblk >= hi && r->type != FSIMG_RUN_META)
+			break;
 		if (r->type == FSIMG_RUN_META || r->type == FSIMG_RUN_HOLE)
 			continue;
 		if (r->type == FSIMG_RUN_INLINE) {

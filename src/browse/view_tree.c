@@ -74,8 +74,8 @@ static int load_chunk(struct app *a, struct tree *t, size_t idx, size_t at, uint
 
 	err = fsimg_dir_open(&d, a->fs, dino);
 	if (err < 0) {
-		app_message(a, true, "directory %u: %s", dino, fsimg_fs_errmsg(a->fs)[0] ?
-			    fsimg_fs_errmsg(a->fs) : fsimg_strerror(err));
+		app_message(a, true, "%s", fsimg_fs_errmsg(a->fs)[0] ? fsimg_fs_errmsg(a->fs) :
+			    fsimg_strerror(err));
 		return err;
 	}
 	while ((r = fsimg_dir_next(d, &ent)) > 0) {
@@ -110,7 +110,8 @@ static int load_chunk(struct app *a, struct tree *t, size_t idx, size_t at, uint
 	}
 	fsimg_dir_close(d);
 	if (r < 0) {
-		app_message(a, true, "directory %u: %s", dino, fsimg_fs_errmsg(a->fs));
+		app_message(a, true, "%s", fsimg_fs_errmsg(a->fs)[0] ? fsimg_fs_errmsg(a->fs) :
+			    fsimg_strerror(r));
 		err = r;
 	}
 	list_set(&t->list, t->count);
