@@ -82,10 +82,24 @@ ok $? "browse without a terminal: exit 16 and one line (got $st)"
 start "$img"
 wait_for "| Tree | replayed |"
 ok $? "starts in the tree view; the status line says image, view, replayed"
-golden tree
 # keys wait in the terminal's input in order: no need to pace them
 keys / data Enter Enter
 wait_for "prealloc.dat"
+golden tree
+# the marks, against debugfs: U where ex lists an Uninit extent, E where an
+# extent ends past the block holding i_size
+n=0
+for f in db.bin prealloc.dat; do
+	ex=$(debugfs -R "ex /data/$f" "$img" 2>/dev/null)
+	size=$(debugfs -R "stat /data/$f" "$img" 2>/dev/null | sed -n 's/.*Size: \([0-9]*\).*/\1/p' | head -1)
+	want=
+	printf '%s\n' "$ex" | grep -q Uninit && want=U
+	printf '%s\n' "$ex" | awk -v s="$size" 'NR > 1 && ($7 + 1) * 4096 > s + 4095 { e = 1 } END { exit !e }' && want=${want}E
+	got=$(grep " $f " "$tmp/screen" | awk '{ print ($5 == "" ? "-" : $5) }')
+	[ "$got" = "${want:--}" ] || { diag "$f: marks '$got', debugfs says '$want'"; n=$((n + 1)); }
+done
+[ $n -eq 0 ]
+ok $? "the tree marks unwritten extents (U) and blocks past EOF (E) as debugfs ex shows them"
 keys / prealloc.dat Enter Enter
 wait_for "| Extents |"
 ok $? "Enter on /data/prealloc.dat opens its extent map"
@@ -124,6 +138,17 @@ wait_for "block $blk:"
 grep -q "^ block $blk: inode $ino $path, logical block 5\$" "$tmp/screen"
 ok $? "go to block $blk names its owner as icheck/ncheck do: inode $ino $path"
 golden hex
+jdesc=$(debugfs -R "bmap <8> 1" "$img" 2>/dev/null)
+keys g "$jdesc" Enter
+wait_for "block $jdesc:"
+grep -q "^ block $jdesc: the journal (inode 8), journal block 1\$" "$tmp/screen" &&
+	grep -q '^ offset 0x0000 (0): jbd2 header: h_magic$' "$tmp/screen"
+ok $? "go to journal block 1 (block $jdesc per debugfs bmap <8> 1): a jbd2 header, h_magic"
+dblk=$(debugfs -R "bmap /etc 0" "$img" 2>/dev/null)
+keys g "$dblk" Enter l l l l
+wait_for "block $dblk:"
+grep -q '^ offset 0x0004 (4): dir entry 0: rec_len$' "$tmp/screen"
+ok $? "go to /etc's first block (debugfs bmap): byte 4 is dir entry 0's rec_len"
 
 # ---- the journal: the transactions fsimg journal lists
 "$FSIMG" journal --json "$img" 2>/dev/null |
