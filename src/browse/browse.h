@@ -118,6 +118,13 @@ struct app {
 	fsimg_pblk_t cur_block;
 	uint32_t hex_offset;     /* byte in cur_block to put the hex cursor on */
 
+	/* path_of's last answers: a transaction's blocks often share an inode */
+	struct {
+		fsimg_ino_t ino;
+		char path[512];
+	} pcache[16];
+	unsigned pcache_next;
+
 	char msg[256];           /* one-line message in the status line */
 	bool msg_error;
 	bool color;

@@ -352,6 +352,7 @@ static void switch_fs(struct app *a)
 		a->replayed = !a->other_is_replayed;
 	}
 	a->sb = fsimg_fs_super(a->fs);
+	memset(a->pcache, 0, sizeof(a->pcache));
 	for (v = 0; v < NVIEWS; v++)
 		if (a->views[v]->reset)
 			a->views[v]->reset(a, a->state[v]);

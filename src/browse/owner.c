@@ -217,6 +217,7 @@ bool path_of(struct app *a, fsimg_ino_t ino, char *buf, size_t len)
 {
 	struct path_walk w;
 	bool found;
+	size_t i;
 
 	if (len == 0)
 		return false;
@@ -225,6 +226,11 @@ bool path_of(struct app *a, fsimg_ino_t ino, char *buf, size_t len)
 		snprintf(buf, len, "/");
 		return true;
 	}
+	for (i = 0; i < sizeof(a->pcache) / sizeof(a->pcache[0]); i++)
+		if (a->pcache[i].ino == ino && strlen(a->pcache[i].path) < len) {
+			snprintf(buf, len, "%s", a->pcache[i].path);
+			return buf[0] != '\0';
+		}
 	memset(&w, 0, sizeof(w));
 	w.a = a;
 	w.target = ino;
@@ -242,6 +248,9 @@ bool path_of(struct app *a, fsimg_ino_t ino, char *buf, size_t len)
 	cli_bitmap_free(&w.seen);
 	if (!found)
 		buf[0] = '\0';
+	i = a->pcache_next++ % (sizeof(a->pcache) / sizeof(a->pcache[0]));
+	a->pcache[i].ino = ino;
+	snprintf(a->pcache[i].path, sizeof(a->pcache[i].path), "%s", strlen(buf) < 512 ? buf : "");
 	return found;
 }
 

@@ -155,7 +155,11 @@ static void pv_draw(struct app *a, void *state, int y, int h, int w)
 		put_fmt(y + 2, 1, w - 1, A_NORMAL, "no problems found");
 		return;
 	}
-	list_draw(a, &v->list, y + 1, h - 1, w, pv_row, v);
+	list_draw(a, &v->list, y + 1, h - 2, w, pv_row, v);
+	/* the rows are cut at the screen's width: the whole message of the current one */
+	clear_line(y + h - 1, 0, w, A_NORMAL);
+	put_text(y + h - 1, 1, w - 1, v->p[v->list.cur].msg, strlen(v->p[v->list.cur].msg),
+		 app_attr(a, C_MARK));
 }
 
 static bool pv_key(struct app *a, void *state, int ch)
