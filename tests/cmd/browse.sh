@@ -235,13 +235,23 @@ ok $? "NO_COLOR=1: no colour, the cursor still shown in reverse video"
 mkdir -p "$tmp/u/dir"
 printf 'x' > "$tmp/u/dir/caf$(printf '\303\251')-$(printf '\346\227\245')"
 printf 'y' > "$tmp/u/dir/bell$(printf '\007')"
-E2FSPROGS_FAKE_TIME=1700000000 mke2fs -q -F -t ext4 -d "$tmp/u" "$tmp/u.img" 8M > /dev/null 2>&1
+mkdir -p "$tmp/u/many"
+(cd "$tmp/u/many" && seq 1 2500 | sed 's/^/f/' | xargs touch)
+E2FSPROGS_FAKE_TIME=1700000000 mke2fs -q -F -t ext4 -d "$tmp/u" "$tmp/u.img" 16M > /dev/null 2>&1
 start "$tmp/u.img"
 wait_for "| Tree | clean |"
 keys / dir Enter Enter
 wait_for "bell"
 grep -q "caf$(printf '\303\251')-$(printf '\346\227\245')" "$tmp/screen" && grep -q 'bell\\x07' "$tmp/screen"
 ok $? "UTF-8 names shown as such, a control character as \\x07"
+# a directory of 2500 entries comes 2000 at a time
+keys / many Enter Enter End
+wait_for "more entries"
+ok $? "a directory of 2500 entries: the first 2000, then a 'more entries' row"
+n=$(debugfs -R "ls -p /many" "$tmp/u.img" 2>/dev/null | grep -c '^/')
+keys Enter End
+wait_for "$((n - 2 + 6)) rows"
+ok $? "Enter on it lists the rest: the $((n - 2)) entries debugfs ls lists, and the 6 rows above"
 keys r
 wait_for "does not need recovery"
 ok $? "r on a clean image says there is nothing to replay"
