@@ -13,9 +13,11 @@ tmp=$(mktemp_dir) || exit 99
 # answer a new-session sent to the same socket.
 nsrv=0
 T=:
-TMUX_TMPDIR=$tmp; export TMUX_TMPDIR
+# the sockets go in a short private directory (a socket path has ~100 bytes)
+sockdir=$(mktemp -d "${TMPDIR:-/tmp}/fsimg-tmux.XXXXXX") || exit 99
+TMUX_TMPDIR=$sockdir; export TMUX_TMPDIR
 unset TMUX
-trap 'i=1; while [ $i -le $nsrv ]; do tmux -L fsimg-test-$$-$i kill-server 2>/dev/null; i=$((i + 1)); done; rm -rf "$tmp"' EXIT
+trap 'i=1; while [ $i -le $nsrv ]; do tmux -L fsimg-test-$$-$i kill-server 2>/dev/null; i=$((i + 1)); done; rm -rf "$tmp" "$sockdir"' EXIT
 golden=$top_srcdir/tests/cmd/browse
 
 img=$(sh "$top_srcdir/scripts/mkdemo.sh" "$tmp/demo" 2> "$tmp/mkdemo.err") ||
