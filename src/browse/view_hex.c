@@ -13,6 +13,8 @@
 #include "browse.h"
 #include "fields.h"
 
+#define WIN 256
+
 struct hex {
 	bool loaded;
 	fsimg_pblk_t blk;
@@ -23,6 +25,11 @@ struct hex {
 	uint16_t owner_mode;
 	char owner[256];
 	uint32_t cur;            /* byte under the cursor */
+	/* owners of the blocks around the last one looked up: one inode scan
+	 * serves a walk with PgUp/PgDn through them */
+	fsimg_pblk_t win_start;
+	size_t win_n;
+	struct owner win[WIN];
 	struct list list;        /* rows of 16 bytes */
 };
 
@@ -46,6 +53,7 @@ static void hex_reset(struct app *a, void *state)
 {
 	(void)a;
 	((struct hex *)state)->loaded = false;
+	((struct hex *)state)->win_n = 0;
 }
 
 static void hex_load(struct app *a, struct hex *h)
@@ -73,10 +81,22 @@ static void hex_load(struct app *a, struct hex *h)
 	list_set(&h->list, h->err < 0 ? 0 : bs / 16);
 	h->list.cur = h->cur / 16;
 	if (!owner_meta(a, h->blk, &h->own)) {
-		app_message(a, false, "looking up the owner of block %llu...", (unsigned long long)h->blk);
-		app_redraw(a);
-		a->msg[0] = '\0';
-		if (owner_lookup(a, &h->blk, &h->own, 1) < 0)
+		if (h->win_n == 0 || h->blk < h->win_start || h->blk - h->win_start >= h->win_n) {
+			fsimg_pblk_t blks[WIN];
+			size_t i;
+
+			h->win_start = h->blk > WIN / 2 ? h->blk - WIN / 2 : 0;
+			for (i = 0; i < WIN && h->win_start + i < a->sb->blocks_count; i++)
+				blks[i] = h->win_start + i;
+			app_message(a, false, "looking up the owner of block %llu...",
+				    (unsigned long long)h->blk);
+			app_redraw(a);
+			a->msg[0] = '\0';
+			h->win_n = owner_lookup(a, blks, h->win, i) < 0 ? 0 : i;
+		}
+		if (h->win_n && h->blk >= h->win_start && h->blk - h->win_start < h->win_n)
+			h->own = h->win[h->blk - h->win_start];
+		else
 			memset(&h->own, 0, sizeof(h->own));
 	}
 	if (h->own.kind == OWN_DATA) {
