@@ -23,7 +23,16 @@ struct extents {
 	char err[200];
 	uint64_t written, unwritten, holes, meta;
 	struct list list;
+	/* the table's runs are read CHUNK at a time as the cursor nears the end */
+	fsimg_map *map;
+	bool done;
+	/* the bar and the counts: one streaming pass over all runs, per width */
+	chtype *cells;
+	int ncells;
+	fsimg_ino_t cells_ino;
 };
+
+#define CHUNK 1000
 
 static int ext_init(struct app *a, void **state)
 {
@@ -36,43 +45,32 @@ static void ext_free(void *state)
 {
 	struct extents *e = state;
 
-	if (e)
+	if (e) {
+		fsimg_map_close(e->map);
 		free(e->runs);
+		free(e->cells);
+	}
 	free(e);
 }
 
 static void ext_reset(struct app *a, void *state)
 {
+	struct extents *e = state;
+
 	(void)a;
-	((struct extents *)state)->ino = 0;
+	fsimg_map_close(e->map);
+	e->map = NULL;
+	e->ino = 0;
+	e->cells_ino = 0;
 }
 
-static void ext_load(struct app *a, struct extents *e)
+/* Reads up to want more runs into the table. */
+static void ext_more(struct app *a, struct extents *e, size_t want)
 {
 	struct fsimg_run run;
-	fsimg_map *map;
-	int r;
+	int r = 0;
 
-	if (e->ino == a->cur_ino)
-		return;
-	e->ino = a->cur_ino;
-	e->n = 0;
-	e->truncated = false;
-	e->err[0] = '\0';
-	e->written = e->unwritten = e->holes = e->meta = 0;
-	memset(&e->list, 0, sizeof(e->list));
-	r = fsimg_inode_read(&e->inode, a->fs, e->ino);
-	if (r < 0) {
-		snprintf(e->err, sizeof(e->err), "inode %u: %s", e->ino, fsimg_fs_errmsg(a->fs));
-		return;
-	}
-	r = fsimg_map_open(&map, a->fs, &e->inode, FSIMG_MAP_TREE);
-	if (r < 0) {
-		snprintf(e->err, sizeof(e->err), "no extent map: %s",
-			 fsimg_fs_errmsg(a->fs)[0] ? fsimg_fs_errmsg(a->fs) : fsimg_strerror(r));
-		return;
-	}
-	while ((r = fsimg_map_next(map, &run)) > 0) {
+	while (e->map && want--) {
 		if (e->n == MAX_RUNS) {
 			e->truncated = true;
 			break;
@@ -87,19 +85,51 @@ static void ext_load(struct app *a, struct extents *e)
 			e->runs = nr;
 			e->cap = cap;
 		}
+		r = fsimg_map_next(e->map, &run);
+		if (r <= 0)
+			break;
 		e->runs[e->n++] = run;
-		switch (run.type) {
-		case FSIMG_RUN_MAPPED: e->written++; break;
-		case FSIMG_RUN_UNWRITTEN: e->unwritten++; break;
-		case FSIMG_RUN_HOLE: e->holes++; break;
-		case FSIMG_RUN_META: e->meta++; break;
-		default: break;
-		}
 	}
 	if (r < 0)
 		snprintf(e->err, sizeof(e->err), "mapping: %s", fsimg_fs_errmsg(a->fs));
-	fsimg_map_close(map);
+	if (r <= 0 || e->truncated) {
+		e->done = true;
+		fsimg_map_close(e->map);
+		e->map = NULL;
+	}
 	list_set(&e->list, e->n);
+}
+
+static void ext_load(struct app *a, struct extents *e)
+{
+	int r;
+
+	if (e->ino == a->cur_ino)
+		return;
+	fsimg_map_close(e->map);
+	e->map = NULL;
+	e->ino = a->cur_ino;
+	e->n = 0;
+	e->done = false;
+	e->truncated = false;
+	e->err[0] = '\0';
+	e->cells_ino = 0;
+	memset(&e->list, 0, sizeof(e->list));
+	r = fsimg_inode_read(&e->inode, a->fs, e->ino);
+	if (r < 0) {
+		snprintf(e->err, sizeof(e->err), "inode %u: %s", e->ino, fsimg_fs_errmsg(a->fs));
+		e->done = true;
+		return;
+	}
+	r = fsimg_map_open(&e->map, a->fs, &e->inode, FSIMG_MAP_TREE);
+	if (r < 0) {
+		snprintf(e->err, sizeof(e->err), "no extent map: %s",
+			 fsimg_fs_errmsg(a->fs)[0] ? fsimg_fs_errmsg(a->fs) : fsimg_strerror(r));
+		e->map = NULL;
+		e->done = true;
+		return;
+	}
+	ext_more(a, e, CHUNK);
 }
 
 static void ext_enter(struct app *a, void *state)
@@ -107,77 +137,98 @@ static void ext_enter(struct app *a, void *state)
 	ext_load(a, state);
 }
 
-/* One cell of the bar: what backs most of the blocks [lo, hi), by priority. */
-static void bar_cell(struct app *a, const struct extents *e, uint64_t lo, uint64_t hi,
-		     uint64_t eof_blk, chtype *out)
-{
-	bool w = false, u = false, in = false;
-	size_t i, lo_i = 0, hi_i = e->n;
+/*
+ * The bar: one pass over every run (not kept), each cell a slice of the
+ * file marked by what backs it; unwritten wins over written over hole.
+ * The counts of the summary line come from the same pass.
+ */
+#define CELL_W 1u
+#define CELL_U 2u
+#define CELL_I 4u
 
-	/* data runs come in logical order (tree blocks carry the lblk they cover) */
-	while (lo_i < hi_i) {
-		size_t mid = lo_i + (hi_i - lo_i) / 2;
-		if (e->runs[mid].lblk + (e->runs[mid].type == FSIMG_RUN_META ? 1 : e->runs[mid].len) <= lo)
-			lo_i = mid + 1;
-		else
-			hi_i = mid;
-	}
-	for (i = lo_i > 0 ? lo_i - 1 : 0; i < e->n; i++) {
-		const struct fsimg_run *r = &e->runs[i];
-		if (r->lblk >= hi && r->type != FSIMG_RUN_META)
+static void bar_compute(struct app *a, struct extents *e, int w)
+{
+	uint64_t bs = a->sb->block_size ? a->sb->block_size : 4096;
+	uint64_t eof_blk = (e->inode.size + bs - 1) / bs, total = eof_blk;
+	struct fsimg_run run;
+	unsigned char *f;
+	fsimg_map *map;
+	int c, pass;
+
+	e->written = e->unwritten = e->holes = e->meta = 0;
+	free(e->cells);
+	e->cells = calloc((size_t)w, sizeof(*e->cells));
+	f = calloc((size_t)w, 1);
+	e->ncells = e->cells && f ? w : 0;
+	e->cells_ino = e->ino;
+	/* pass 0 finds the file's extent in blocks, pass 1 marks the cells */
+	for (pass = 0; pass < 2 && e->ncells; pass++) {
+		if (fsimg_map_open(&map, a->fs, &e->inode, FSIMG_MAP_TREE) < 0)
 			break;
-		if (r->type == FSIMG_RUN_META || r->type == FSIMG_RUN_HOLE)
-			continue;
-		if (r->type == FSIMG_RUN_INLINE) {
-			in = true;
-			continue;
+		while (fsimg_map_next(map, &run) > 0) {
+			uint64_t lo, hi;
+
+			if (pass == 0) {
+				switch (run.type) {
+				case FSIMG_RUN_MAPPED: e->written++; break;
+				case FSIMG_RUN_UNWRITTEN: e->unwritten++; break;
+				case FSIMG_RUN_HOLE: e->holes++; break;
+				case FSIMG_RUN_META: e->meta++; break;
+				default: break;
+				}
+				if (run.type != FSIMG_RUN_META && run.type != FSIMG_RUN_INLINE &&
+				    run.lblk + run.len > total)
+					total = run.lblk + run.len;
+				continue;
+			}
+			if (run.type == FSIMG_RUN_INLINE) {
+				f[0] |= CELL_I;
+				continue;
+			}
+			if (run.type != FSIMG_RUN_MAPPED && run.type != FSIMG_RUN_UNWRITTEN)
+				continue;
+			lo = run.lblk * (uint64_t)w / total;
+			hi = (run.lblk + run.len) * (uint64_t)w / total;
+			if (hi <= lo)
+				hi = lo + 1;
+			for (; lo < hi && lo < (uint64_t)w; lo++)
+				f[lo] |= run.type == FSIMG_RUN_MAPPED ? CELL_W : CELL_U;
 		}
-		if (r->lblk < hi && r->lblk + r->len > lo) {
-			if (r->type == FSIMG_RUN_MAPPED)
-				w = true;
-			else
-				u = true;
-		}
+		fsimg_map_close(map);
+		if (total == 0)
+			break;
 	}
-	if (lo >= eof_blk && (w || u))
-		*out = (chtype)(w ? 'W' : 'p') | (chtype)app_attr(a, C_EOF);
-	else if (u)
-		*out = (chtype)'~' | (chtype)app_attr(a, C_UNWRITTEN);
-	else if (w)
-		*out = (chtype)'#' | (chtype)app_attr(a, C_WRITTEN);
-	else if (in)
-		*out = (chtype)'i' | (chtype)app_attr(a, C_META);
-	else
-		*out = (chtype)'.' | (chtype)app_attr(a, C_HOLE);
+	for (c = 0; c < e->ncells; c++) {
+		uint64_t lo = total ? (uint64_t)c * total / (uint64_t)w : 0;
+		chtype ch;
+
+		if (lo >= eof_blk && (f[c] & (CELL_W | CELL_U)))
+			ch = (chtype)(f[c] & CELL_W ? 'W' : 'p') | (chtype)app_attr(a, C_EOF);
+		else if (f[c] & CELL_U)
+			ch = (chtype)'~' | (chtype)app_attr(a, C_UNWRITTEN);
+		else if (f[c] & CELL_W)
+			ch = (chtype)'#' | (chtype)app_attr(a, C_WRITTEN);
+		else if (f[c] & CELL_I)
+			ch = (chtype)'i' | (chtype)app_attr(a, C_META);
+		else
+			ch = (chtype)'.' | (chtype)app_attr(a, C_HOLE);
+		e->cells[c] = total ? ch : ' ';
+	}
+	free(f);
 }
 
 static void draw_bar(struct app *a, struct extents *e, int y, int w)
 {
-	uint64_t bs = a->sb->block_size ? a->sb->block_size : 4096;
-	uint64_t eof_blk = (e->inode.size + bs - 1) / bs, total = eof_blk;
-	size_t i;
 	int c;
 
-	for (i = 0; i < e->n; i++)
-		if (e->runs[i].type != FSIMG_RUN_META && e->runs[i].type != FSIMG_RUN_INLINE &&
-		    e->runs[i].lblk + e->runs[i].len > total)
-			total = e->runs[i].lblk + e->runs[i].len;
 	if (w <= 2)
 		return;
-	w -= 2;
+	if (e->cells_ino != e->ino || e->ncells != w - 2)
+		bar_compute(a, e, w - 2);
 	mvaddch(y, 0, '[');
-	for (c = 0; c < w; c++) {
-		chtype ch = ' ';
-		uint64_t lo = total ? (uint64_t)c * total / (uint64_t)w : 0;
-		uint64_t hi = total ? ((uint64_t)c + 1) * total / (uint64_t)w : 0;
-
-		if (hi <= lo)
-			hi = lo + 1;
-		if (total)
-			bar_cell(a, e, lo, hi, eof_blk, &ch);
-		mvaddch(y, 1 + c, ch);
-	}
-	mvaddch(y, 1 + w, ']');
+	for (c = 0; c < e->ncells; c++)
+		mvaddch(y, 1 + c, e->cells[c]);
+	mvaddch(y, w - 1, ']');
 }
 
 static void ext_row(struct app *a, void *st, uint64_t i, int y, int w, bool cur)
@@ -211,6 +262,10 @@ static void ext_draw(struct app *a, void *state, int y, int h, int w)
 	uint64_t bs = a->sb->block_size;
 
 	ext_load(a, e);
+	if (!e->done && e->list.cur + (uint64_t)h >= e->n)
+		ext_more(a, e, CHUNK);
+	if (h >= 6 && !e->err[0])
+		draw_bar(a, e, y + 2, w);
 	put_fmt(y, 1, w - 1, app_attr(a, C_TITLE), "inode %u %s  size %llu (%llu blocks)", e->ino,
 		a->cur_path, (unsigned long long)e->inode.size,
 		(unsigned long long)(bs ? (e->inode.size + bs - 1) / bs : 0));
@@ -220,14 +275,16 @@ static void ext_draw(struct app *a, void *state, int y, int h, int w)
 			return;
 	} else {
 		put_fmt(y + 1, 1, w - 1, A_NORMAL,
-			"%zu runs%s: %llu written, %llu unwritten, %llu holes, %llu tree blocks",
-			e->n, e->truncated ? " (first ones only)" : "", (unsigned long long)e->written,
-			(unsigned long long)e->unwritten, (unsigned long long)e->holes,
-			(unsigned long long)e->meta);
+			"%llu runs: %llu written, %llu unwritten, %llu holes, %llu tree blocks%s",
+			(unsigned long long)(e->written + e->unwritten + e->holes + e->meta),
+			(unsigned long long)e->written, (unsigned long long)e->unwritten,
+			(unsigned long long)e->holes, (unsigned long long)e->meta,
+			e->truncated ? " (table: the first ones only)" : !e->done ? " (more as you scroll)" : "");
 	}
 	if (h < 6)
 		return;
-	draw_bar(a, e, y + 2, w);
+	if (e->err[0])
+		draw_bar(a, e, y + 2, w);
 	put_fmt(y + 3, 1, w - 1, A_DIM,
 		"# written  ~ unwritten  . hole  p unwritten past EOF  W written past EOF  i inline");
 	clear_line(y + 4, 0, w, app_attr(a, C_TITLE));
@@ -243,6 +300,11 @@ static bool ext_key(struct app *a, void *state, int ch)
 
 	ext_load(a, e);
 	switch (ch) {
+	case KEY_END:
+	case 'G':
+		/* the last row: read the rest (bounded by MAX_RUNS); the list moves */
+		ext_more(a, e, MAX_RUNS);
+		return false;
 	case '\n':
 		if (e->n && e->runs[e->list.cur].type != FSIMG_RUN_HOLE &&
 		    e->runs[e->list.cur].type != FSIMG_RUN_INLINE) {

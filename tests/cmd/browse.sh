@@ -306,6 +306,27 @@ ok $? "q exits 0"
 [ "$(sha256sum < "$img")" = "$sum0" ]
 ok $? "the image is unchanged"
 
+# ---- a file of 1500 extents: the table is read 1000 runs at a time
+mkdir -p "$tmp/fr"
+head -c 3072000 /dev/zero | tr '\000' x > "$tmp/fr/f"
+E2FSPROGS_FAKE_TIME=1700000000 mke2fs -q -F -t ext4 -b 1024 -d "$tmp/fr" "$tmp/fr.img" 16M > /dev/null 2>&1
+i=1; while [ $i -lt 3000 ]; do echo "punch /f $i $i"; i=$((i + 2)); done > "$tmp/fr.cmds"
+debugfs -w -f "$tmp/fr.cmds" "$tmp/fr.img" > /dev/null 2>&1
+last=$(debugfs -R "ex /f" "$tmp/fr.img" 2>/dev/null | awk 'NR > 1 && $1 + 0 == $2 + 0 { l = $5 " " $8 } END { print l }')
+nex=$(debugfs -R "ex /f" "$tmp/fr.img" 2>/dev/null | awk 'NR > 1 && $1 + 0 == $2 + 0' | wc -l)
+start "$tmp/fr.img"
+wait_for "| Tree |"
+keys g /f Enter e
+wait_for "| Extents |"
+grep -q "$nex written, 0 unwritten, .*(more as you scroll)" "$tmp/screen"
+ok $? "$nex extents (debugfs ex): counted whole, the table read in part"
+keys End
+wait_for "2999 "
+set -- $last
+grep -Eq "^ +$1 +$2 +1 +written" "$tmp/screen"
+ok $? "End reads the rest: the last extent is debugfs ex's last (logical $1, physical $2)"
+keys q
+
 # ---- not a filesystem: one line, exit 8, no browser
 head -c 1048576 /dev/zero > "$tmp/zero.img"
 start "$tmp/zero.img"
