@@ -11,5 +11,6 @@ int cmd_journal(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_undo(int argc, char **argv);
 int cmd_fsck(int argc, char **argv);
+int cmd_browse(int argc, char **argv);
 
 #endif /* FSIMG_CMDS_H */

@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{ "journal", cmd_journal, "list the journal's superblock and transactions" },
 	{ "replay", cmd_replay, "replay the journal into a copy, or in place with an undo file" },
 	{ "undo", cmd_undo, "restore an image from the undo file of an in-place replay" },
+	{ "browse", cmd_browse, "browse the image interactively (ncurses)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
