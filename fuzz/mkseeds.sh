@@ -9,7 +9,8 @@
 #          blocks, one of them escaped: it starts with the jbd2 magic), a
 #          revoke, and an uncommitted one
 #   ext2   ext2, 1 KiB blocks, 256 KiB: block maps with indirect blocks
-#   ext4i  ext4, 4 KiB blocks, 1 MiB, no journal, inline_data, an extent tree
+#   ext4i  ext4, 4 KiB blocks, 1016 KiB (with its option byte under AFL++'s
+#          1 MiB input limit), no journal, inline_data, an extent tree
 #          of depth 1 (a file of 8 separate extents), a 2-level directory
 # and OUTDIR/seeds/<target>/<image>.o<N>: the image prefixed by the option
 # byte N (see fuzz/fuzz.h) for every harness.
@@ -57,7 +58,7 @@ mkfs() { # mkfs IMG SIZE_KIB OPTS...
 
 mktree "$tree" 100
 mkfs "$out/base/ext2.img" 256 -t ext2 -b 1024 -N 64
-mkfs "$out/base/ext4i.img" 1024 -t ext4 -b 4096 -O ^has_journal,inline_data -N 64
+mkfs "$out/base/ext4i.img" 1016 -t ext4 -b 4096 -O ^has_journal,inline_data -N 64
 mkfs "$out/base/ext4j.img" 2304 -t ext4 -b 1024 -N 64 -J size=1
 
 # the journal's transactions (as scripts/mkdemo.sh does)
