@@ -8,8 +8,8 @@
  *   mutate -s OFF:WIDTH:VALUE[:be] [-s ...] [-c] BASE OUT
  *                            crafted edits: set WIDTH (1, 2, 4, 8) bytes at
  *                            byte offset OFF (little-endian unless :be);
- *                            -c then recomputes the superblock, descriptor
- *                            and inode checksums (fixcsum.c)
+ *                            -c then recomputes the checksums fixcsum.c
+ *                            knows (ext4 metadata, jbd2 csum v2/v3)
  *
  * Mutations: bit flips and byte sets (biased to metadata), block copies,
  * superblock / group descriptor / inode / extent header and entry / jbd2
