@@ -47,6 +47,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* fixcsum.c: recompute checksums in place (a private copy of the input). */
 void fuzz_fix_checksums(uint8_t *img, size_t len);
 
+/* mutator.c: 1 to 4 mutations of img chosen by seed (deterministic), one line
+ * each to log unless it is NULL; returns how many. Not thread-safe. */
+#include <stdio.h>
+unsigned fuzz_mutate(uint8_t *img, size_t len, uint64_t seed, FILE *log);
+
 struct fuzz_input {
 	unsigned opts;
 	uint8_t *img;    /* private copy (harnesses may not write the fuzzer's buffer) */
