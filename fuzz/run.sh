@@ -89,7 +89,8 @@ libfuzzer)
 	crashes=$(find "$out" -name 'crash-*' -o -name 'leak-*' | wc -l)
 	hangs=$(find "$out" -name 'timeout-*' -o -name 'oom-*' -o -name 'slow-unit-*' | wc -l) ;;
 afl)
-	# AFL++ rejects seeds over 1 MiB (the 2.25 MiB journal base); the rest are used
+	# AFL++ reads only the first 1 MiB of larger seeds: the 2.25 MiB journal base
+	# arrives truncated (fuzz the journal with libFuzzer)
 	AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
 	timeout -s INT "$((secs + 30))" afl-fuzz -V "$secs" -i "$corpus" -o "$out" -x "$dict" -t 10000 \
 		-m none -- "$bin" > "$out/log" 2>&1 || true
