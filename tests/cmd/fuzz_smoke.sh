@@ -6,7 +6,7 @@
 # skipped in an ASan build): no signal, no sanitizer report, no hang, exit
 # status in {0, 4, 8}. One TAP line per command; failing inputs are kept in
 # fuzz/regress-candidates/ of the build tree (with the mutations applied).
-# Then FSIMG_SMOKE_MUTATED (default 2000) mutated inputs of the same
+# Then FSIMG_SMOKE_MUTATED (default 1000) mutated inputs of the same
 # generator go through each of the six fuzz harnesses in one process
 # (fuzz_TARGET -m: the library paths of every command, thousands of images in
 # seconds), under the same limits: exit 0, no sanitizer report.
@@ -15,7 +15,7 @@ LC_ALL=C; export LC_ALL
 need mke2fs debugfs timeout
 [ -x "$FSIMG" ] || { echo "Bail out! no $FSIMG"; exit 1; }
 N=${FSIMG_SMOKE_N:-200}
-M=${FSIMG_SMOKE_MUTATED:-2000}
+M=${FSIMG_SMOKE_MUTATED:-1000}
 SEED=${FSIMG_SMOKE_SEED:-1}
 tmp=$(mktemp_dir) || exit 99
 trap 'rm -rf "$tmp"' EXIT
