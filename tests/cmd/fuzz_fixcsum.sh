@@ -4,7 +4,7 @@
 # zeroed on its own (superblock, group descriptor, block and inode bitmaps,
 # inode, extent block tail, leaf directory tail, htree dx root and node tails,
 # journal superblock, descriptor tail, data-block tag, commit block, revoke
-# tail) and `mutate -c` must give back the image e2fsprogs wrote, byte for
+# tail, in csum v3 and v2) and `mutate -c` must give back the image e2fsprogs wrote, byte for
 # byte. Untouched images must come out unchanged.
 . "$top_srcdir/tests/lib/tap.sh"
 LC_ALL=C; export LC_ALL
@@ -82,6 +82,31 @@ o=$(jblk 2 1); [ -z "$o" ] || o=$(bmap "$img" "<8>" "$o")
 restored "ext4j journal commit block" "$img" "${o:+$((o * bs + 0x10))}" 4
 o=$(jblk 5 1); [ -z "$o" ] || o=$(bmap "$img" "<8>" "$o")
 restored "ext4j journal revoke tail" "$img" "${o:+$((o * bs + bs - 4))}" 4
+
+# csum v2 (debugfs jo -c -v 2) without 64bit: 10-byte tags with a 16-bit checksum
+img=$tmp/jv2.img
+mkdir -p "$tmp/tree2"
+head -c 8192 "$base/ext2.img" > "$tmp/tree2/f"
+truncate -s 4M "$img"
+mke2fs -F -q -t ext4 -b 1024 -O ^64bit -N 64 -d "$tmp/tree2" "$img" 2>/dev/null
+bs=1024
+b=$(bmap "$img" /f 0)
+head -c 2048 "$base/ext2.img" > "$tmp/p1"
+printf 'jo -c -v 2\njw -b %s-%s %s\njw -r %s\njc\n' "$b" $((b + 1)) "$tmp/p1" $((b + 2)) > "$tmp/cmds"
+debugfs -w -f "$tmp/cmds" "$img" > /dev/null 2>&1
+debugfs -R logdump "$img" 2>/dev/null > "$tmp/logdump"
+if grep -q 'type 1 ' "$tmp/logdump" &&
+	dumpe2fs -h "$img" 2>/dev/null | grep -q 'journal_checksum_v2'; then
+	o=$(jblk 1 1); o=$(bmap "$img" "<8>" "$o")
+	restored "csum v2 journal descriptor tail" "$img" $((o * bs + bs - 4)) 4
+	restored "csum v2 journal data-block tag (16 bits)" "$img" $((o * bs + 12 + 4)) 2
+	o=$(jblk 2 1); o=$(bmap "$img" "<8>" "$o")
+	restored "csum v2 journal commit block" "$img" $((o * bs + 0x10)) 4
+	o=$(jblk 5 1); o=$(bmap "$img" "<8>" "$o")
+	restored "csum v2 journal revoke tail" "$img" $((o * bs + bs - 4)) 4
+else
+	for i in 1 2 3 4; do skip "no csum v2 journal made"; done
+fi
 
 # ext4i: 4 KiB blocks, an extent tree of depth 1
 img=$base/ext4i.img
