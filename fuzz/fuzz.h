@@ -5,9 +5,11 @@
  * chooses options, the rest is the image:
  *
  *   bit 0  FUZZ_OPT_FIXCSUM   recompute the metadata_csum / uninit_bg
- *                             checksums of the superblock, the primary group
- *                             descriptors and the inode tables (fixcsum.c)
- *                             before parsing, so mutations reach deep code
+ *                             checksums (superblock, primary group
+ *                             descriptors, bitmaps, inodes, extent and
+ *                             directory blocks) and the jbd2 csum v2/v3 ones
+ *                             (fixcsum.c) before parsing, so mutations reach
+ *                             deep code
  *   bit 1  FUZZ_OPT_NOVERIFY  open with FSIMG_OPEN_NO_CSUM_VERIFY
  *   bit 2  FUZZ_OPT_EXTRA     harness-specific (journal: FSIMG_PLAN_IGNORE_CSUM;
  *                             cat: FSIMG_READ_RAW; fsck: FSIMG_CHECK_SCAN_DATA;
@@ -44,6 +46,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* fixcsum.c: recompute checksums in place (a private copy of the input). */
 void fuzz_fix_checksums(uint8_t *img, size_t len);
+
+/* mutator.c: 1 to 4 mutations of img chosen by seed (deterministic), one line
+ * each to log unless it is NULL; returns how many. Not thread-safe. */
+#include <stdio.h>
+unsigned fuzz_mutate(uint8_t *img, size_t len, uint64_t seed, FILE *log);
 
 struct fuzz_input {
 	unsigned opts;

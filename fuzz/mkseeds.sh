@@ -9,7 +9,12 @@
 #          blocks, one of them escaped: it starts with the jbd2 magic), a
 #          revoke, and an uncommitted one
 #   ext2   ext2, 1 KiB blocks, 256 KiB: block maps with indirect blocks
-#   ext4i  ext4, 4 KiB blocks, 1 MiB, no journal, inline_data, an extent tree
+#   ext4js ext4 without metadata_csum (uninit_bg), 1 KiB blocks, 1000 KiB,
+#          the same transactions without checksums in a journal cut to 512
+#          blocks (below jbd2's 1024-block minimum, which e2fsck enforces and
+#          fsimg does not): the journal base that fits AFL++'s 1 MiB inputs
+#   ext4i  ext4, 4 KiB blocks, 1016 KiB (with its option byte under AFL++'s
+#          1 MiB input limit), no journal, inline_data, an extent tree
 #          of depth 1 (a file of 8 separate extents), a 2-level directory
 # and OUTDIR/seeds/<target>/<image>.o<N>: the image prefixed by the option
 # byte N (see fuzz/fuzz.h) for every harness.
@@ -57,7 +62,7 @@ mkfs() { # mkfs IMG SIZE_KIB OPTS...
 
 mktree "$tree" 100
 mkfs "$out/base/ext2.img" 256 -t ext2 -b 1024 -N 64
-mkfs "$out/base/ext4i.img" 1024 -t ext4 -b 4096 -O ^has_journal,inline_data -N 64
+mkfs "$out/base/ext4i.img" 1016 -t ext4 -b 4096 -O ^has_journal,inline_data -N 64
 mkfs "$out/base/ext4j.img" 2304 -t ext4 -b 1024 -N 64 -J size=1
 
 # the journal's transactions (as scripts/mkdemo.sh does)
@@ -77,11 +82,26 @@ jw -b $b9 -c $out/p2
 jc
 EOC
 debugfs -w -f "$out/cmds" "$img" > "$out/cmds.log" 2>&1 || true
-rm -rf "$tree" "$out/p1" "$out/p2" "$out/cmds" "$out/cmds.log"
+
+# ext4js: the journal at block 400, then cut to 512 blocks and the
+# filesystem to 1000 (s_maxlen edited by hand: no journal checksum to fix)
+img=$out/base/ext4js.img
+mkfs "$img" 2304 -t ext4 -b 1024 -N 64 -O ^metadata_csum -J size=1,location=400
+b0=$(debugfs -R "bmap /big 0" "$img" 2>/dev/null)
+b9=$(debugfs -R "bmap /big 9" "$img" 2>/dev/null)
+sed "s/^jo -c$/jo/; s/^jw -b [0-9]*-[0-9]* /jw -b $b0-$((b0 + 1)) /; s/^jw -r [0-9]*$/jw -r $b9/; s/^jw -b [0-9]* -c /jw -b $b9 -c /" \
+	"$out/cmds" > "$out/cmds.js"
+debugfs -w -f "$out/cmds.js" "$img" > "$out/cmds.log" 2>&1 || true
+j0=$(debugfs -R "bmap <8> 0" "$img" 2>/dev/null)
+printf 'ssv blocks_count 1000\nsif <8> size 524288\nsif <8> blocks 1024\nsif <8> block[4] 512\n' > "$out/cmds.js"
+debugfs -w -f "$out/cmds.js" "$img" > "$out/cmds.log" 2>&1 || true
+printf '\000\000\002\000' | dd of="$img" bs=1 seek=$((j0 * 1024 + 16)) conv=notrunc status=none
+truncate -s 1000K "$img"
+rm -rf "$tree" "$out/p1" "$out/p2" "$out/cmds" "$out/cmds.js" "$out/cmds.log"
 
 for t in open inode dir journal cat fsck; do
 	mkdir -p "$out/seeds/$t"
-	for b in ext4j ext2 ext4i; do
+	for b in ext4j ext4js ext2 ext4i; do
 		for o in 0 3; do
 			# printf needs octal
 			printf "\\$(printf %o $o)" | cat - "$out/base/$b.img" > "$out/seeds/$t/$b.o$o"

@@ -13,6 +13,9 @@
 # journal, cat, fsck). Corpus kept in fuzz/build/corpus/TARGET; crashes, hangs
 # and the log go to fuzz/findings/TARGET-ENGINE-DATE/. Both dirs are
 # gitignored. Prints a one-line summary for fuzz/RESULTS.md at the end.
+# FUZZ_OUT=DIR puts the build, the corpus and the findings under DIR instead
+# (DIR/build, DIR/corpus, DIR/findings-ENGINE-DATE) and also writes the
+# summary to DIR/summary.txt, for campaigns that outlive the tree.
 set -eu
 LC_ALL=C; export LC_ALL
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,7 +28,8 @@ target=$1 secs=${2:-300} jobs=${3:-1}
 case $target in open|inode|dir|journal|cat|fsck) ;; *) echo "run.sh: unknown target $target" >&2; exit 16 ;; esac
 [ -f "$root/config.h" ] || { echo "run.sh: configure the tree first (no config.h)" >&2; exit 8; }
 
-bdir=$here/build/$engine
+work=${FUZZ_OUT:-$here/build}
+bdir=$work/$engine
 mkdir -p "$bdir"
 srcs="$root/libfsimg/core/*.c $root/libfsimg/ext4/*.c $root/libfsimg/jbd2/*.c"
 # only the fsck harness links the checker (its sources may be mid-change)
@@ -51,12 +55,12 @@ echo "built $bin"
 [ $build_only = no ] || exit 0
 
 # seeds
-if [ ! -d "$here/build/seeds/seeds/$target" ]; then
-	sh "$here/mkseeds.sh" "$here/build/seeds" > /dev/null
+if [ ! -d "$work/seeds/seeds/$target" ]; then
+	sh "$here/mkseeds.sh" "$work/seeds" > /dev/null
 fi
-corpus=$here/build/corpus/$target
+corpus=$work/corpus/$target
 mkdir -p "$corpus"
-find "$here/build/seeds/seeds/$target" -type f -exec cp -n {} "$corpus/" \;
+find "$work/seeds/seeds/$target" -type f -exec cp -n {} "$corpus/" \;
 for d in "$here/seeds/$target" "$here/regress/$target"; do
 	[ ! -d "$d" ] || find "$d" -type f ! -name '.*' -exec cp -n {} "$corpus/" \;
 done
@@ -64,7 +68,9 @@ dict=$here/dict/ext4.dict
 case $target in journal|cat|fsck)
 	cat "$here/dict/ext4.dict" "$here/dict/jbd2.dict" > "$bdir/$target.dict"; dict=$bdir/$target.dict ;;
 esac
-out=$here/findings/$target-$engine-$(date -u +%Y%m%dT%H%M%SZ)
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+out=$here/findings/$target-$engine-$stamp
+[ -z "${FUZZ_OUT:-}" ] || out=$FUZZ_OUT/findings-$engine-$stamp
 mkdir -p "$out"
 case $engine in
 libfuzzer)
@@ -83,8 +89,9 @@ libfuzzer)
 	crashes=$(find "$out" -name 'crash-*' -o -name 'leak-*' | wc -l)
 	hangs=$(find "$out" -name 'timeout-*' -o -name 'oom-*' -o -name 'slow-unit-*' | wc -l) ;;
 afl)
-	# AFL++ rejects seeds over 1 MiB (the 2.25 MiB journal base); the rest are used
-	AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+	# AFL++ reads only the first 1 MiB of larger seeds: the 2.25 MiB journal base
+	# arrives truncated (fuzz the journal with libFuzzer)
+	AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
 	timeout -s INT "$((secs + 30))" afl-fuzz -V "$secs" -i "$corpus" -o "$out" -x "$dict" -t 10000 \
 		-m none -- "$bin" > "$out/log" 2>&1 || true
 	st=$out/default/fuzzer_stats
@@ -93,4 +100,6 @@ afl)
 	crashes=$(find "$out/default/crashes" -type f -name 'id:*' 2>/dev/null | wc -l)
 	hangs=$(find "$out/default/hangs" -type f -name 'id:*' 2>/dev/null | wc -l) ;;
 esac
-echo "$target | $engine | ${secs}s x $jobs | execs ${execs:-?} | ${cov:-?} | crashes $crashes | hangs/ooms $hangs | $out"
+summary="$target | $engine | ${secs}s x $jobs | execs ${execs:-?} | ${cov:-?} | crashes $crashes | hangs/ooms $hangs | $out"
+echo "$summary"
+[ -z "${FUZZ_OUT:-}" ] || echo "$(date -u +%Y-%m-%dT%H:%MZ) $summary" > "$FUZZ_OUT/summary.txt"

@@ -3,7 +3,8 @@
 # quickly, within a small memory limit, with a finding or an error: a 16 TiB
 # superblock on a 1 MiB file, huge inode and group counts, a directory linked
 # into its own subdirectory, an extent tree whose leaf points back to itself,
-# a journal shorter than its log. Each image goes through info, ls -R,
+# a journal shorter than its log, logs whose sequence goes on across the wrap
+# (only the scan's bound stops them). Each image goes through info, ls -R,
 # extents --all, journal, cat and fsck under timeout 10 and ulimit -v 256 MiB
 # (no ulimit -v in an ASan build): exit status in {0, 4, 8}, no signal, no
 # sanitizer report, and less than 10 s per command.
@@ -76,6 +77,16 @@ check "inodes_count and inodes_per_group 2^32-1" "$tmp/inodes.img"
 "$mutate" -s $((SB + 0x04)):4:0 -s $((SB + 0x150)):4:1 -s $((SB + 0x20)):4:8 -s $((SB + 0x24)):4:8 \
 	-c "$tmp/small.img" "$tmp/groups.img"
 check "2^29 groups of 8 blocks" "$tmp/groups.img"
+# fixcsum (the harnesses' option bit 0) on the same lie in 4 MiB with 32768
+# inodes per group: 65536 descriptors in the buffer all name inode table 0,
+# of 16384 records each; its record budget must end it (without one it ran
+# for minutes, and slowed AFL campaigns to 1 exec/s)
+truncate -s 4M "$tmp/small4.img"
+mke2fs -F -q -t ext4 -b 4096 -O 64bit,^has_journal -N 64 "$tmp/small4.img"
+timeout -k 2 10 "$mutate" -s $((SB + 0x04)):4:0 -s $((SB + 0x150)):4:1 -s $((SB + 0x20)):4:8 \
+	-s $((SB + 0x24)):4:8 -s $((SB + 0x28)):4:32768 -c "$tmp/small4.img" "$tmp/groups2.img"
+ok $? "fixcsum: 65536 descriptors naming one inode table end within bounds"
+rm -f "$tmp/small4.img" "$tmp/groups2.img"
 
 # 4. a directory linked into its own subdirectory (and a second root)
 cp "$base/ext2.img" "$tmp/dirloop.img"
@@ -106,19 +117,56 @@ else
 	skip "no extent leaf found for /sparse/sparse"
 fi
 
-# 6. journals: s_maxlen 4 under a longer log (wraps onto itself), s_first at
-#    the end, s_start past the end
+# 6. journals (-c: with a good journal superblock checksum the scan runs):
+#    s_maxlen 4 under a longer log (wraps onto itself), s_first at the end,
+#    s_start past the end
 j0=$(debugfs -R "bmap <8> 0" "$base/ext4j.img" 2>/dev/null)
 if [ -n "$j0" ]; then
 	o=$((j0 * 1024))
-	"$mutate" -s $((o + 0x10)):4:4:be -s $((o + 0x14)):4:1:be -s $((o + 0x1C)):4:1:be "$base/ext4j.img" "$tmp/jwrap.img"
+	"$mutate" -s $((o + 0x10)):4:4:be -s $((o + 0x14)):4:1:be -s $((o + 0x1C)):4:1:be -c "$base/ext4j.img" "$tmp/jwrap.img"
 	check "journal s_maxlen 4 under a longer log" "$tmp/jwrap.img"
-	"$mutate" -s $((o + 0x14)):4:1023:be -s $((o + 0x1C)):4:1023:be "$base/ext4j.img" "$tmp/jlast.img"
+	"$mutate" -s $((o + 0x14)):4:1023:be -s $((o + 0x1C)):4:1023:be -c "$base/ext4j.img" "$tmp/jlast.img"
 	check "journal log starting on its last block" "$tmp/jlast.img"
-	"$mutate" -s $((o + 0x10)):4:0xFFFFFFFF:be -s $((o + 0x1C)):4:0xFFFFFFF0:be "$base/ext4j.img" "$tmp/jhuge.img"
+	"$mutate" -s $((o + 0x10)):4:0xFFFFFFFF:be -s $((o + 0x1C)):4:0xFFFFFFF0:be -c "$base/ext4j.img" "$tmp/jhuge.img"
 	check "journal s_maxlen 2^32-1, s_start past the end" "$tmp/jhuge.img"
 else
 	skip "no journal block"; skip "no journal block"; skip "no journal block"
+fi
+
+# 7. logs that wrap forever: every block continues the sequence across the
+#    wrap, so only the scan's bound (one pass over the log) stops it. A log of
+#    15 revoke blocks of one uncommitted transaction, and one of 8 descriptor
+#    + data pairs (s_maxlen 17); -c computes their csum v3 tails and tags.
+#    `journal` must say it walked the whole log.
+seq=$(od -An -tu1 -j $((j0 * 1024 + 0x18)) -N4 "$base/ext4j.img" 2>/dev/null |
+	awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4 }')
+endless() { # endless NAME IMG
+	check "$1" "$2"
+	"$FSIMG" journal "$2" > "$tmp/jout" 2>&1
+	grep -q 'the whole log was walked' "$tmp/jout"
+	ok $? "$1: the scan stops at its bound"
+	grep -q 'the whole log was walked' "$tmp/jout" || sed 's/^/# /' "$tmp/jout" | head -20
+}
+if [ -n "$j0" ] && [ -n "$seq" ]; then
+	set -- -s $((j0 * 1024 + 0x10)):4:16:be -s $((j0 * 1024 + 0x14)):4:1:be -s $((j0 * 1024 + 0x1C)):4:1:be
+	for l in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+		o=$(($(debugfs -R "bmap <8> $l" "$base/ext4j.img" 2>/dev/null) * 1024))
+		set -- "$@" -s $o:4:0xC03B3998:be -s $((o + 4)):4:5:be -s $((o + 8)):4:"$seq":be -s $((o + 12)):4:16:be
+	done
+	"$mutate" "$@" -c "$base/ext4j.img" "$tmp/jrevokes.img"
+	endless "journal of revoke blocks wrapping forever" "$tmp/jrevokes.img"
+	b9=$(debugfs -R "bmap /big 9" "$base/ext4j.img" 2>/dev/null)
+	set -- -s $((j0 * 1024 + 0x10)):4:17:be -s $((j0 * 1024 + 0x14)):4:1:be -s $((j0 * 1024 + 0x1C)):4:1:be
+	for l in 1 3 5 7 9 11 13 15; do
+		o=$(($(debugfs -R "bmap <8> $l" "$base/ext4j.img" 2>/dev/null) * 1024))
+		# one tag (v3, 16 bytes): block /big:9, SAME_UUID | LAST_TAG
+		set -- "$@" -s $o:4:0xC03B3998:be -s $((o + 4)):4:1:be -s $((o + 8)):4:"$seq":be \
+			-s $((o + 12)):4:"$b9":be -s $((o + 16)):4:0xA:be -s $((o + 20)):4:0:be
+	done
+	"$mutate" "$@" -c "$base/ext4j.img" "$tmp/jdescs.img"
+	endless "journal of descriptors wrapping forever" "$tmp/jdescs.img"
+else
+	for i in 1 2 3 4; do skip "no journal block"; done
 fi
 [ ! -s "$tmp/errors" ] || sed 's/^/# /' "$tmp/errors" | head -40
 done_testing

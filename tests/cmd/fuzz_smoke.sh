@@ -6,11 +6,16 @@
 # skipped in an ASan build): no signal, no sanitizer report, no hang, exit
 # status in {0, 4, 8}. One TAP line per command; failing inputs are kept in
 # fuzz/regress-candidates/ of the build tree (with the mutations applied).
+# Then FSIMG_SMOKE_MUTATED (default 1000) mutated inputs of the same
+# generator go through each of the six fuzz harnesses in one process
+# (fuzz_TARGET -m: the library paths of every command, thousands of images in
+# seconds), under the same limits: exit 0, no sanitizer report.
 . "$top_srcdir/tests/lib/tap.sh"
 LC_ALL=C; export LC_ALL
 need mke2fs debugfs timeout
 [ -x "$FSIMG" ] || { echo "Bail out! no $FSIMG"; exit 1; }
 N=${FSIMG_SMOKE_N:-200}
+M=${FSIMG_SMOKE_MUTATED:-1000}
 SEED=${FSIMG_SMOKE_SEED:-1}
 tmp=$(mktemp_dir) || exit 99
 trap 'rm -rf "$tmp"' EXIT
@@ -82,4 +87,24 @@ for c in $classes; do
 	ok $? "$c: $N mutated images, no crash, hang or unexpected status"
 	head -20 "$tmp/fail.$c" | sed 's/^/#   /'
 done
+
+# in process: M mutated inputs (option byte i mod 16) through every harness
+start=$(date +%s)
+for t in open inode dir journal cat fsck; do
+	cp "$top_builddir/fuzz/fuzz_$t" "$tmp/fuzz_$t" || { echo "Bail out! no fuzz/fuzz_$t"; exit 1; }
+	# shellcheck disable=SC2086
+	(
+		[ $limit_vm = no ] || ulimit -v 524288
+		exec timeout -k 2 600 "$tmp/fuzz_$t" -m "$SEED" "$M" $bases
+	) > "$tmp/hout" 2>&1
+	st=$?
+	grep -q ": $M mutated inputs\$" "$tmp/hout" && [ $st -eq 0 ] &&
+		! grep -Eq 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$tmp/hout"
+	ok $? "fuzz_$t: $M mutated inputs in one process, no crash, hang or sanitizer report"
+	if [ $st -ne 0 ] || ! grep -q ": $M mutated inputs\$" "$tmp/hout"; then
+		diag "exit status $st; the failing input: FUZZ_VERBOSE=1 fuzz/fuzz_$t -m $SEED $M BASES (fuzz/mkseeds.sh) | tail"
+		grep -E 'ERROR|runtime error|SUMMARY' "$tmp/hout" | head -5 | sed 's/^/#   /'
+	fi
+done
+diag "$M mutated inputs through each of 6 harnesses in $(( $(date +%s) - start )) s"
 done_testing

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The deterministic, structure-aware image mutator shared by fuzz/mutate
+ * (the command the CI smoke test and the bounds test use) and the standalone
+ * driver's -m mode (thousands of mutated images through a harness in one
+ * process).
+ *
+ * Mutations: bit flips and byte sets (biased to metadata), block copies,
+ * superblock / group descriptor / inode / extent header and entry / jbd2
+ * header, superblock, tag and revoke count fields set to 0, 1, max, max+1
+ * (of their width: wraps to 0), current+1, current*2, and a "lying" big value.
+ * Extent headers (0xF30A) and jbd2 blocks (0xC03B3998) are found by scanning.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+
+static uint64_t rng;
+static uint64_t next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+static uint64_t below(uint64_t n) { return n ? next() % n : 0; }
+
+static uint8_t *img;
+static size_t len;
+static uint32_t bs;
+static FILE *log_to;
+
+/* One line per mutation, when asked for. */
+__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!log_to)
+		return;
+	va_start(ap, fmt);
+	vfprintf(log_to, fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t get(size_t off, int w, int be)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < w; i++)
+		v |= (uint64_t)img[off + i] << (8 * (be ? w - 1 - i : i));
+	return v;
+}
+static void put(size_t off, int w, int be, uint64_t v)
+{
+	for (int i = 0; i < w; i++)
+		img[off + i] = (uint8_t)(v >> (8 * (be ? w - 1 - i : i)));
+}
+
+/* Sets a w-byte field at off to a chosen special value. */
+static void special(size_t off, int w, int be, const char *what)
+{
+	uint64_t max = w == 8 ? UINT64_MAX : (1ull << (8 * w)) - 1, cur, v;
+	const char *how;
+
+	if (off + (size_t)w > len)
+		return;
+	cur = get(off, w, be);
+	switch (below(8)) {
+	case 0: v = 0; how = "0"; break;
+	case 1: v = 1; how = "1"; break;
+	case 2: v = max; how = "max"; break;
+	case 3: v = max + 1; how = "max+1"; break; /* wraps: 0 for a full width */
+	case 4: v = cur + 1; how = "cur+1"; break;
+	case 5: v = cur * 2; how = "cur*2"; break;
+	case 6: v = cur - 1; how = "cur-1"; break;
+	default: v = max / 2 + 1; how = "big"; break;
+	}
+	put(off, w, be, v & max);
+	say("%s @%zu (%d bytes): %s\n", what, off, w, how);
+}
+
+/* Offsets of structures found by scanning. */
+static size_t ext_hdr[4096], n_ext;
+static size_t jbd[4096], n_jbd;
+
+static void scan(void)
+{
+	for (size_t o = 0; o + 12 <= len; o += 4) {
+		if (img[o] == 0x0A && img[o + 1] == 0xF3 && n_ext < 4096)
+			ext_hdr[n_ext++] = o;
+		if (o % 1024 == 0 && get(o, 4, 1) == 0xC03B3998u && n_jbd < 4096)
+			jbd[n_jbd++] = o;
+	}
+}
+
+/* Field tables: offset and width. */
+static const struct { uint16_t off; uint8_t w; } sb_fields[] = {
+	{ 0x00, 4 }, { 0x04, 4 }, { 0x0C, 4 }, { 0x10, 4 }, { 0x14, 4 }, { 0x18, 4 },
+	{ 0x1C, 4 }, { 0x20, 4 }, { 0x24, 4 }, { 0x28, 4 }, { 0x4C, 4 }, { 0x54, 4 },
+	{ 0x58, 2 }, { 0x5C, 4 }, { 0x60, 4 }, { 0x64, 4 }, { 0xCE, 2 }, { 0xE0, 4 },
+	{ 0xE8, 4 }, { 0xFE, 2 }, { 0x104, 4 }, { 0x150, 4 }, { 0x15C, 2 }, { 0x174, 1 },
+	{ 0x10C, 4 }, { 0x130, 4 }, { 0x270, 4 },
+};
+static const struct { uint8_t off, w; } gd_fields[] = {
+	{ 0x00, 4 }, { 0x04, 4 }, { 0x08, 4 }, { 0x0C, 2 }, { 0x0E, 2 }, { 0x10, 2 },
+	{ 0x12, 2 }, { 0x1C, 2 }, { 0x20, 4 }, { 0x28, 4 },
+};
+static const struct { uint8_t off, w; } ino_fields[] = {
+	{ 0x00, 2 }, { 0x04, 4 }, { 0x1A, 2 }, { 0x1C, 4 }, { 0x20, 4 }, { 0x28, 4 },
+	{ 0x2C, 4 }, { 0x58, 4 }, { 0x6C, 4 }, { 0x68, 4 }, { 0x74, 2 }, { 0x80, 2 },
+};
+/* jbd2 superblock (big-endian): blocksize, maxlen, first, sequence, start,
+ * features, nr_users, num_fc_blks */
+static const struct { uint8_t off, w; } jsb_fields[] = {
+	{ 0x04, 4 }, { 0x0C, 4 }, { 0x10, 4 }, { 0x14, 4 }, { 0x18, 4 }, { 0x1C, 4 },
+	{ 0x24, 4 }, { 0x28, 4 }, { 0x40, 4 }, { 0x54, 4 }, { 0x50, 1 },
+};
+
+static void mutate_one(void)
+{
+	size_t meta = len < 65536 ? len : 65536;
+
+	switch (below(10)) {
+	case 0: { /* bit flip, mostly in the first 64 KiB */
+		size_t o = below(4) ? below(meta) : below(len);
+		int b = (int)below(8);
+
+		img[o] ^= (uint8_t)(1u << b);
+		say("bitflip @%zu bit %d\n", o, b);
+		break;
+	}
+	case 1: { /* byte set */
+		static const uint8_t vals[] = { 0, 1, 0x7F, 0x80, 0xFF };
+		size_t o = below(4) ? below(meta) : below(len);
+		uint8_t v = below(2) ? vals[below(5)] : (uint8_t)next();
+
+		img[o] = v;
+		say("byteset @%zu = 0x%02x\n", o, v);
+		break;
+	}
+	case 2: { /* block copy */
+		size_t nb = len / bs, from = below(nb), to = below(nb);
+
+		if (nb < 2)
+			return;
+		if (below(2) && n_ext) /* a tree block over another */
+			from = ext_hdr[below(n_ext)] / bs;
+		memmove(img + to * bs, img + from * bs, bs);
+		say("blockcopy %zu -> %zu\n", from, to);
+		break;
+	}
+	case 3: { /* superblock field */
+		size_t i = below(sizeof(sb_fields) / sizeof(sb_fields[0]));
+
+		special(1024 + sb_fields[i].off, sb_fields[i].w, 0, "super");
+		break;
+	}
+	case 4: { /* group descriptor field (first few descriptors) */
+		size_t gdt = bs == 1024 ? 2048 : bs, i = below(sizeof(gd_fields) / sizeof(gd_fields[0]));
+
+		special(gdt + 32 * below(4) + gd_fields[i].off, gd_fields[i].w, 0, "group desc");
+		break;
+	}
+	case 5: case 6: { /* extent header / entry / owning inode */
+		size_t h, i;
+
+		if (!n_ext)
+			{ mutate_one(); return; }
+		h = ext_hdr[below(n_ext)];
+		switch (below(4)) {
+		case 0: special(h + 2 * (1 + below(3)), 2, 0, "extent header"); break; /* entries, max, depth */
+		case 1: special(h + 12 + 12 * below(4) + 4 * below(3), below(2) ? 4 : 2, 0, "extent entry"); break;
+		case 2: put(h, 2, 0, next() & 0xFFFF); say("extent magic @%zu\n", h); break;
+		default:
+			i = below(sizeof(ino_fields) / sizeof(ino_fields[0]));
+			if (h >= 0x28)
+				special(h - 0x28 + ino_fields[i].off, ino_fields[i].w, 0, "inode (of extent tree)");
+		}
+		break;
+	}
+	case 7: case 8: { /* jbd2 */
+		size_t j, i;
+
+		if (!n_jbd)
+			{ mutate_one(); return; }
+		j = jbd[below(n_jbd)];
+		switch (below(4)) {
+		case 0: special(j + 4, 4, 1, "jbd2 blocktype"); break;
+		case 1: special(j + 8, 4, 1, "jbd2 sequence"); break;
+		case 2: /* first tag or r_count */
+			special(j + 12 + 4 * below(4), 4, 1, "jbd2 tag/r_count"); break;
+		default:
+			i = below(sizeof(jsb_fields) / sizeof(jsb_fields[0]));
+			special(jbd[0] + jsb_fields[i].off, jsb_fields[i].w, 1, "jbd2 super");
+		}
+		break;
+	}
+	default: { /* a run of random bytes in metadata */
+		size_t o = below(meta), n = 1 + below(16);
+
+		for (size_t k = 0; k < n && o + k < len; k++)
+			img[o + k] = (uint8_t)next();
+		say("random %zu bytes @%zu\n", n, o);
+	}
+	}
+}
+
+unsigned fuzz_mutate(uint8_t *buf, size_t n, uint64_t seed, FILE *log)
+{
+	unsigned count;
+
+	img = buf;
+	len = n;
+	log_to = log;
+	bs = 1024;
+	n_ext = n_jbd = 0;
+	rng = seed * 0x9E3779B97F4A7C15ull + 0x1234567;
+	for (int i = 0; i < 4; i++)
+		next();
+	if (len >= 2048 && img[1024 + 0x38] == 0x53 && img[1024 + 0x39] == 0xEF && img[1024 + 0x18] < 3)
+		bs = 1024u << img[1024 + 0x18];
+	scan();
+	count = 1 + (unsigned)below(4);
+	for (unsigned i = 0; i < count; i++)
+		mutate_one();
+	return count;
+}
