@@ -59,7 +59,7 @@ run_cmd() {
 	fi
 	case $rc in
 	0|8) ;;
-	4) [ "$tag" = fsck ] || [ "$tag" = fsckjson ] ||
+	4) [ "$tag" = fsck ] || [ "$tag" = fsckjson ] || [ "$tag" = fsckraw ] ||
 		fail "$tag: exit status 4 (only 0 or 8 allowed): fsimg $*" ;;
 	126|127) fail "$tag: fsimg could not be run (rc $rc): $(head -n 1 "$w/$tag.err")" ;;
 	124|137) fail "$tag: TIMEOUT after ${CONF_TIMEOUT}s (rc $rc): fsimg $*" ;;
@@ -197,11 +197,16 @@ worker() {
 	run_cmd fsckjson fsck --json "${jopt[@]}" "$img"
 	run_cmd journal journal "${jopt[@]}" "$img"
 	run_cmd journaljson journal --json "${jopt[@]}" "$img"
+	# the rest only for crashes, hangs and sanitizer reports (issue 6)
+	run_cmd fsckraw fsck --no-replay "${jopt[@]}" "$img"
+	run_cmd journalv journal -v "${jopt[@]}" "$img"
+	run_cmd cat11 cat "${jopt[@]}" "$img" '#11'
+	run_cmd cat12 cat "${jopt[@]}" "$img" '#12'
 
 	# ---- exit-status expectations
 	local tag rcv
 	if [ "$kind" = nofs ]; then
-		for tag in info inforaw infotext lsR lsRjson ext extjson fsck fsckjson journal journaljson; do
+		for tag in info inforaw infotext lsR lsRjson ext extjson fsck fsckjson fsckraw journal journaljson journalv; do
 			rcv=$(eval echo "\$rc_$tag")
 			[ "$rcv" = 0 ] && fail "$tag: exit 0 on an image that is not ext2/3/4 ($e_type); expected 8"
 		done
