@@ -104,6 +104,19 @@ static void cache_close(void *priv)
 
 static const struct fsimg_io_ops cache_ops = { cache_read, cache_size, cache_fd, cache_close };
 
+bool io_cache_geometry(const fsimg_io *io, fsimg_io **inner, size_t *chunk_size, unsigned *nchunks)
+{
+	const struct cache_src *c;
+
+	if (!io || io->ops.read != cache_read)
+		return false;
+	c = io->priv;
+	*inner = c->inner;
+	*chunk_size = (size_t)1 << c->shift;
+	*nchunks = c->nsets * WAYS;
+	return true;
+}
+
 int fsimg_io_open_cache(fsimg_io **out, fsimg_io *inner, size_t chunk_size, unsigned nchunks)
 {
 	struct cache_src *c;

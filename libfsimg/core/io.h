@@ -10,4 +10,13 @@ struct fsimg_io {
 	void *priv;
 };
 
+#include <stdbool.h>
+
+/*
+ * When io is a read cache (fsimg_io_open_cache): its inner source and its
+ * geometry, so that a layer can be slid under it. False for other sources.
+ */
+bool io_cache_geometry(const fsimg_io *io, fsimg_io **inner, size_t *chunk_size, unsigned *nchunks)
+	__attribute__((visibility("hidden")));
+
 #endif

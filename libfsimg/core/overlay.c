@@ -38,6 +38,7 @@ struct patch {
 
 struct overlay {
 	fsimg_io *base;
+	fsimg_io *fs_io;         /* what the filesystem was opened on: base, or a cache over it */
 	const struct fsimg_plan *plan;
 	uint32_t bs;
 	uint64_t size;
@@ -228,7 +229,7 @@ static int patch_journal_super(struct overlay *o)
 	uint8_t *raw = o->jsb.bytes;
 	int err;
 
-	if (j->sb.external || j->io != o->base)
+	if (j->sb.external || j->io != o->fs_io)
 		return 0;
 	o->jsb.off = j->sb_off;
 	err = read_planned(o, raw, sizeof(o->jsb.bytes), o->jsb.off);
@@ -244,7 +245,9 @@ static int patch_journal_super(struct overlay *o)
 	return 0;
 }
 
-int fsimg_io_open_overlay(fsimg_io **out, fsimg_io *base, const fsimg_plan *plan, unsigned flags)
+/* fs_io: the source the filesystem (and an internal journal) was read from. */
+static int overlay_open(fsimg_io **out, fsimg_io *base, fsimg_io *fs_io, const fsimg_plan *plan,
+			unsigned flags)
 {
 	struct overlay *o;
 	int err;
@@ -256,6 +259,7 @@ int fsimg_io_open_overlay(fsimg_io **out, fsimg_io *base, const fsimg_plan *plan
 	if (!o)
 		return FSIMG_ENOMEM;
 	o->base = base;
+	o->fs_io = fs_io;
 	o->plan = plan;
 	o->bs = plan->j->bs;
 	o->size = fsimg_io_size(base);
@@ -271,6 +275,35 @@ int fsimg_io_open_overlay(fsimg_io **out, fsimg_io *base, const fsimg_plan *plan
 	err = fsimg_io_open_ops(out, &overlay_ops, o);
 	if (err < 0)
 		overlay_close(o);
+	return err;
+}
+
+int fsimg_io_open_overlay(fsimg_io **out, fsimg_io *base, const fsimg_plan *plan, unsigned flags)
+{
+	return overlay_open(out, base, base, plan, flags);
+}
+
+/*
+ * The overlay for a filesystem opened on base. When base is a read cache the
+ * overlay goes under a cache of the same geometry instead (over base's own
+ * source), so that the many small reads of a whole-filesystem walk hit the
+ * cache without a plan lookup each; planned copies still come through base.
+ */
+static int open_replayed_io(fsimg_io **out, fsimg_io *base, const fsimg_plan *plan)
+{
+	fsimg_io *inner, *ov;
+	size_t chunk;
+	unsigned nchunks;
+	int err;
+
+	if (!io_cache_geometry(base, &inner, &chunk, &nchunks))
+		return overlay_open(out, base, base, plan, 0);
+	err = overlay_open(&ov, inner, base, plan, 0);
+	if (err < 0)
+		return err;
+	err = fsimg_io_open_cache(out, ov, chunk, nchunks);
+	if (err < 0)
+		fsimg_io_close(ov);
 	return err;
 }
 
@@ -343,7 +376,7 @@ int fsimg_fs_open_replayed(fsimg_fs **out, fsimg_replay **replay, fsimg_io *base
 	}
 	err = fsimg_plan_create(&r->plan, r->j, 0);
 	if (err == 0)
-		err = fsimg_io_open_overlay(&r->io, base, r->plan, 0);
+		err = open_replayed_io(&r->io, base, r->plan);
 	if (err < 0) {
 		if (errbuf && errlen)
 			snprintf(errbuf, errlen, "journal recovery: %s",
