@@ -204,9 +204,12 @@ static void inode_group(struct bm_state *s, const struct fsimg_group *g, uint8_t
 		fsimg_ino_t ino = ino0 + (fsimg_ino_t)i + 1;
 		if (ino > sb->inodes_count)
 			break;
-		/* Eight inodes at a time past the reserved ones, where the maps agree. */
+		/*
+		 * Eight inodes at a time past the reserved ones, where the maps
+		 * agree and none of the eight is an orphan (those take the slow path).
+		 */
 		if (!(i & 7) && i + 8 <= ipg && (uint64_t)ino + 7 <= sb->inodes_count &&
-		    ino >= sb->first_ino && !(ino0 & 7) && !c->ino_orphan) {
+		    ino >= sb->first_ino && !(ino0 & 7) && !(c->ino_orphan && bits8(c->ino_orphan, ino))) {
 			uint8_t used8 = bits8(c->ino_inuse, ino), dir8 = bits8(c->ino_isdir, ino);
 			uint8_t disk8 = have_bitmap ? buf[i >> 3] : uninit ? 0 : used8;
 
