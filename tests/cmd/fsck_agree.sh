@@ -89,4 +89,18 @@ ok $? "external journal of another filesystem: JOURNAL_NOT_REPLAYED reported; e2
 f=$(fs_fsimg "$img" -j "$jdev")
 ! fs_has "$img" JOURNAL_NOT_REPLAYED
 ok $? "with its own external journal: replayed, JOURNAL_NOT_REPLAYED not reported ($f)"
+# A deleted file still on the orphan chain (links 0): its inode and blocks stay
+# in use until the kernel or e2fsck releases them, so the bitmaps are right.
+# e2fsck -n skips orphan processing and calls them bitmap differences; -fy
+# releases the orphan first (exit 1: modified) and has nothing to fix.
+cp_img ext4 orphan
+o=$(debugfs -R "stat $F" "$img" 2>/dev/null | sed -n 's/^Inode: \([0-9]*\).*/\1/p')
+fs_dbg "$img" "unlink $F" "sif <$o> links_count 0" "ssv last_orphan $o"
+cp "$img" "$img.fy" && env -u E2FSCK_TIME e2fsck -fy "$img.fy" >"$img.e2fsck" 2>&1
+grep -q "^Clearing orphaned inode $o " "$img.e2fsck" && ! grep -q '? yes$' "$img.e2fsck"
+e=$?
+f=$(fs_fsimg "$img")
+fs_has "$img" INODE_ORPHAN_LIST && [ $e = 0 ] && [ "$f" = clean ]
+st=$?; [ $st = 0 ] || sed "s/^/# /" "$img.e2fsck" "$img.out" | head -20
+ok $st "deleted inode $o on the orphan chain counts as in use; e2fsck -fy only releases it, fsimg $f"
 done_testing
