@@ -55,7 +55,7 @@ static void test_crc32c_chains_without_inversion(void **state)
 
 static void test_crc32c_paths_agree(void **state)
 {
-	static uint8_t buf[4096 + 64];
+	static uint8_t buf[16384 + 64];
 	size_t len, align;
 	uint32_t seed = 0x9e3779b9u;
 	unsigned rnd = 12345;
@@ -77,6 +77,12 @@ static void test_crc32c_paths_agree(void **state)
 		for (len = 1000; len <= 4096; len += 513)
 			assert_int_equal(crc32c_hw(~0u, buf + align, len),
 					 crc32c_soft(~0u, buf + align, len));
+		/* Around the three-stripe lengths (3 x 336, 3 x 1360) and their multiples. */
+		for (len = 1000; len <= 16384; len += len < 4200 ? 1 : 89) {
+			seed = seed * 2654435761u + (uint32_t)len;
+			assert_int_equal(crc32c_hw(seed, buf + align, len),
+					 crc32c_soft(seed, buf + align, len));
+		}
 	}
 	assert_int_equal(fsimg_crc32c(~0u, buf, 4096), crc32c_soft(~0u, buf, 4096));
 }
