@@ -144,22 +144,8 @@ static int lockio_read(void *priv, void *buf, size_t len, uint64_t off)
 	struct lockio *l = priv;
 	int err;
 
-	if (l->fd >= 0 && len >= DIRECT_MIN && off <= l->size && len <= l->size - off) {
-		uint8_t *p = buf;
-
-		while (len > 0) {
-			ssize_t n = pread(l->fd, p, len, (off_t)off);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				return FSIMG_EIO;
-			p += n;
-			off += (uint64_t)n;
-			len -= (size_t)n;
-		}
-		return 0;
-	}
+	if (l->fd >= 0 && len >= DIRECT_MIN && off <= l->size && len <= l->size - off)
+		return io_pread_all(l->fd, l->size, buf, len, off);
 	pthread_mutex_lock(l->mu);
 	err = fsimg_io_read(l->inner, buf, len, off);
 	pthread_mutex_unlock(l->mu);

@@ -24,15 +24,14 @@ struct file_src {
 	uint64_t size;
 };
 
-static int file_read(void *priv, void *buf, size_t len, uint64_t off)
+int io_pread_all(int fd, uint64_t size, void *buf, size_t len, uint64_t off)
 {
-	struct file_src *f = priv;
 	uint8_t *p = buf;
 
-	if (off > f->size || len > f->size - off)
+	if (off > size || len > size - off)
 		return FSIMG_EIO;
 	while (len > 0) {
-		ssize_t n = pread(f->fd, p, len, (off_t)off);
+		ssize_t n = pread(fd, p, len, (off_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -42,6 +41,13 @@ static int file_read(void *priv, void *buf, size_t len, uint64_t off)
 		off += (uint64_t)n;
 	}
 	return 0;
+}
+
+static int file_read(void *priv, void *buf, size_t len, uint64_t off)
+{
+	struct file_src *f = priv;
+
+	return io_pread_all(f->fd, f->size, buf, len, off);
 }
 
 static uint64_t file_size(void *priv)

@@ -31,6 +31,12 @@ struct jbd2_trans {
 	uint32_t bad_rcount;
 };
 
+/* A csum v2/v3 tag's data block, to be checked after the scan. */
+struct jbd2_pending {
+	uint32_t want;               /* the tag's stored checksum */
+	uint32_t seq;                /* its transaction's sequence, in the checksum */
+};
+
 struct fsimg_journal {
 	fsimg_io *io;                /* where journal blocks are read (fs io or external io) */
 	fsimg_fs *fs;                /* NULL in unit tests */
@@ -59,6 +65,9 @@ struct fsimg_journal {
 	uint8_t *buf, *buf2;         /* two block buffers */
 	uint8_t *dbuf;               /* the scan's batch of data blocks (checksums) */
 	uint32_t *tag_want;          /* the scan's stored checksums of one descriptor's tags */
+	struct jbd2_pending *pending; /* per tag: what its data block is checked against later */
+	size_t pending_cap;
+	bool eager;                  /* data blocks checked as the scan meets them */
 	char errmsg[256];
 };
 

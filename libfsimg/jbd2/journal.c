@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -568,6 +569,7 @@ void fsimg_journal_close(fsimg_journal *j)
 	free(j->buf2);
 	free(j->dbuf);
 	free(j->tag_want);
+	free(j->pending);
 	free(j);
 }
 
@@ -753,6 +755,7 @@ static int scan_descriptor(struct fsimg_journal *j, struct scan_state *s, struct
 	size_t tb = (size_t)j->sb.tag_bytes;
 	size_t limit = j->bs - (has_csum_v2or3(j) ? sizeof(struct jbd2_dtail) : 0);
 	bool v1 = j->sb.csum_version == 1 && !s->have_end;
+	bool defer = has_csum_v2or3(j) && !j->eager; /* verify_deferred, after the scan */
 	bool is64 = (j->sb.feature_incompat & JBD2_FEATURE_INCOMPAT_64BIT) != 0;
 	size_t off = sizeof(struct jbd2_dheader), first = j->ntags;
 	bool wrapped = false;
@@ -766,7 +769,7 @@ static int scan_descriptor(struct fsimg_journal *j, struct scan_state *s, struct
 	if (v1)
 		s->crc32_sum = crc32_be(s->crc32_sum, desc, j->bs);
 	/* One stored checksum per tag: at most one tag per tb bytes. */
-	if (!j->tag_want && (v1 || has_csum_v2or3(j))) {
+	if (!j->tag_want && (v1 || (has_csum_v2or3(j) && !defer))) {
 		j->tag_want = malloc((j->bs / tb + 1) * sizeof(*j->tag_want));
 		if (!j->tag_want)
 			return FSIMG_ENOMEM;
@@ -788,6 +791,12 @@ static int scan_descriptor(struct fsimg_journal *j, struct scan_state *s, struct
 			return FSIMG_ENOMEM;
 		if (j->tag_want)
 			j->tag_want[j->ntags - first] = tag_stored_csum(j, &dc, off);
+		if (defer) {
+			if (!grow((void **)&j->pending, &j->pending_cap, j->ntags, sizeof(*j->pending)))
+				return FSIMG_ENOMEM;
+			j->pending[j->ntags].want = tag_stored_csum(j, &dc, off);
+			j->pending[j->ntags].seq = seq;
+		}
 		b = &j->tags[j->ntags++];
 		b->fs_block = fsblk;
 		b->journal_block = jblk;
@@ -802,7 +811,7 @@ static int scan_descriptor(struct fsimg_journal *j, struct scan_state *s, struct
 		if (flags & JBD2_FLAG_LAST_TAG)
 			break;
 	}
-	if (v1 || has_csum_v2or3(j)) {
+	if (v1 || (has_csum_v2or3(j) && !defer)) {
 		ret = check_data_blocks(j, s, t, first, seq, v1);
 		if (ret <= 0)
 			return ret;
@@ -1001,38 +1010,154 @@ out:
 	return 0;
 }
 
-int fsimg_journal_scan(fsimg_journal *j)
+/*
+ * Deferred data-block checksums (csum v2/v3). The scan only records what
+ * each tag's block must match; the blocks are read and checked afterwards,
+ * split over threads when the journal's io is a file (pread is safe from
+ * several; the read cache is not). The result is the eager scan's: the
+ * checksums decide nothing in PASS_SCAN, and a data block that cannot be
+ * read (which ends the scan there) sends the whole scan round again, eager,
+ * so that it ends where the kernel's would.
+ */
+#define VERIFY_THREADS_MAX 4
+#define VERIFY_BYTES_PER_THREAD (8u << 20) /* below this a thread costs more than it saves */
+
+struct verify_job {
+	struct fsimg_journal *j;
+	size_t lo, hi;               /* tags [lo, hi) */
+	int fd;                      /* -1: through j->io, one job only */
+	uint8_t *buf;
+	bool failed;                 /* a block unmapped or unreadable */
+	pthread_t th;
+	bool started;
+};
+
+static void *verify_run(void *arg)
 {
-	struct scan_state s = { 0 };
-	uint32_t next_id;
+	struct verify_job *v = arg;
+	struct fsimg_journal *j = v->j;
+	size_t batch = SCAN_BATCH_BYTES / j->bs ? SCAN_BATCH_BYTES / j->bs : 1;
+	uint64_t size = fsimg_io_size(j->io);
+
+	for (size_t i = v->lo; i < v->hi;) {
+		uint64_t pblk, next;
+		size_t k = 1;
+		int err;
+
+		if (jbd2_bmap(j, j->tags[i].journal_block, &pblk) < 0 ||
+		    pblk > UINT64_MAX / j->bs - batch) {
+			v->failed = true;
+			return NULL;
+		}
+		while (k < batch && i + k < v->hi &&
+		       j->tags[i + k].journal_block == j->tags[i].journal_block + k &&
+		       jbd2_bmap(j, j->tags[i + k].journal_block, &next) == 0 && next == pblk + k)
+			k++;
+		if (v->fd >= 0)
+			err = io_pread_all(v->fd, size, v->buf, k * j->bs, pblk * j->bs);
+		else
+			err = fsimg_io_read(j->io, v->buf, k * j->bs, pblk * j->bs);
+		if (err < 0) {
+			v->failed = true;
+			return NULL;
+		}
+		for (size_t m = 0; m < k; m++) {
+			const struct jbd2_pending *want = &j->pending[i + m];
+
+			j->tags[i + m].csum = tag_csum(j, want->want, v->buf + m * j->bs, want->seq);
+		}
+		i += k;
+	}
+	return NULL;
+}
+
+static unsigned verify_threads(const struct fsimg_journal *j, int fd)
+{
+	uint64_t bytes = (uint64_t)j->ntags * j->bs;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t n = bytes / VERIFY_BYTES_PER_THREAD;
+
+	if (fd < 0 || cpus <= 1 || n <= 1)
+		return 1;
+	if (n > (uint64_t)cpus)
+		n = (uint64_t)cpus;
+	return n > VERIFY_THREADS_MAX ? VERIFY_THREADS_MAX : (unsigned)n;
+}
+
+/* 0, FSIMG_EIO when some block could not be read (rescan eagerly), <0 on memory errors. */
+static int verify_deferred(struct fsimg_journal *j)
+{
+	struct verify_job jobs[VERIFY_THREADS_MAX];
+	size_t batch = SCAN_BATCH_BYTES / j->bs ? SCAN_BATCH_BYTES / j->bs : 1;
+	int fd = fsimg_io_fd(j->io);
+	unsigned n = verify_threads(j, fd), i;
 	int err = 0;
 
-	if (!j)
-		return FSIMG_EINVAL;
-	if (j->scanned)
+	if (!j->ntags)
 		return 0;
-	memset(&j->info, 0, sizeof(j->info));
-	next_id = j->sb.sequence;
-	j->info.start_sequence = next_id;
-	j->info.end_sequence = next_id;
+	if (!j->dbuf && posix_memalign((void **)&j->dbuf, 4096, batch * j->bs) != 0) {
+		j->dbuf = NULL;
+		return FSIMG_ENOMEM;
+	}
+	memset(jobs, 0, sizeof(jobs));
+	for (i = 0; i < n; i++) {
+		jobs[i].j = j;
+		jobs[i].fd = fd;
+		jobs[i].lo = j->ntags * i / n;
+		jobs[i].hi = j->ntags * (i + 1) / n;
+		jobs[i].buf = j->dbuf;
+		if (i && posix_memalign((void **)&jobs[i].buf, 4096, batch * j->bs) != 0) {
+			jobs[i].buf = NULL;
+			err = FSIMG_ENOMEM;
+			break;
+		}
+	}
+	if (err == 0) {
+		/* The caller's thread takes the first share, and any a thread could not start for. */
+		for (i = 1; i < n; i++)
+			jobs[i].started = pthread_create(&jobs[i].th, NULL, verify_run, &jobs[i]) == 0;
+		verify_run(&jobs[0]);
+		for (i = 1; i < n; i++) {
+			if (jobs[i].started)
+				pthread_join(jobs[i].th, NULL);
+			else
+				verify_run(&jobs[i]);
+		}
+		for (i = 0; i < n; i++)
+			if (jobs[i].failed)
+				err = FSIMG_EIO;
+	}
+	for (i = 1; i < n; i++)
+		free(jobs[i].buf);
+	if (err < 0)
+		return err;
+	for (size_t t = 0; t < j->ntrans; t++) {
+		struct jbd2_trans *tr = &j->trans[t];
+		size_t end = t + 1 < j->ntrans ? j->trans[t + 1].first_tag : j->ntags;
 
-	if (j->sb.version == 2 && j->sb.csum_state == FSIMG_CSUM_BAD) {
-		/* The kernel refuses to load a journal whose superblock checksum fails. */
-		j->info.end = FSIMG_JEND_ERROR;
-		j->info.kernel_error = FSIMG_ECSUM;
-		goto done;
+		for (size_t k = tr->first_tag; k < end; k++)
+			if (j->tags[k].csum == FSIMG_CSUM_BAD)
+				tr->t.bad_data_csums++;
 	}
-	if (!j->sb.start) {
-		j->info.end = FSIMG_JEND_CLEAN;
-		goto done;
-	}
-	if (j->sb.start < j->sb.first || j->sb.start >= j->sb.last) {
-		j->info.end = FSIMG_JEND_ERROR;
-		j->info.kernel_error = FSIMG_ECORRUPT;
-		jbd2_error(j, FSIMG_ECORRUPT, "s_start %u outside the log [%u, %u)", j->sb.start,
-			   j->sb.first, j->sb.last);
-		goto done;
-	}
+	return 0;
+}
+
+/* Forgets what a scan found; returns the first sequence expected. */
+static uint32_t scan_start(struct fsimg_journal *j)
+{
+	j->ntrans = j->ntags = j->nrevokes = 0;
+	memset(&j->info, 0, sizeof(j->info));
+	j->info.start_sequence = j->sb.sequence;
+	j->info.end_sequence = j->sb.sequence;
+	return j->sb.sequence;
+}
+
+/* Walks the log from s_start (PASS_SCAN); 0 at its end, <0 on memory errors. */
+static int walk_log(struct fsimg_journal *j, uint32_t *next_id, bool *have_end)
+{
+	struct scan_state s = { 0 };
+	int err = 0;
+
 	s.blk = j->sb.start;
 	s.limit = j->sb.last - j->sb.first;
 	s.crc32_sum = ~0u;
@@ -1058,7 +1183,7 @@ int fsimg_journal_scan(fsimg_journal *j)
 		}
 		type = cur_be32(&c, 4);
 		seq = cur_be32(&c, 8);
-		if (seq != next_id) {
+		if (seq != *next_id) {
 			j->info.end = FSIMG_JEND_SEQUENCE;
 			break;
 		}
@@ -1068,10 +1193,8 @@ int fsimg_journal_scan(fsimg_journal *j)
 			break;
 		}
 		t = trans_begin(j, seq, blk);
-		if (!t) {
-			err = FSIMG_ENOMEM;
-			break;
-		}
+		if (!t)
+			return FSIMG_ENOMEM;
 		if (type == JBD2_DESCRIPTOR_BLOCK)
 			err = scan_descriptor(j, &s, t, blk, seq);
 		else if (type == JBD2_REVOKE_BLOCK)
@@ -1079,15 +1202,57 @@ int fsimg_journal_scan(fsimg_journal *j)
 		else {
 			err = scan_commit(j, &s, t, blk, seq);
 			if (err > 0)
-				next_id++;
+				(*next_id)++;
 		}
 		if (err <= 0)
 			break;
 	}
+	*have_end = s.have_end;
+	return err < 0 ? err : 0;
+}
+
+int fsimg_journal_scan(fsimg_journal *j)
+{
+	uint32_t next_id;
+	bool have_end = false;
+	int err = 0;
+
+	if (!j)
+		return FSIMG_EINVAL;
+	if (j->scanned)
+		return 0;
+	next_id = scan_start(j);
+
+	if (j->sb.version == 2 && j->sb.csum_state == FSIMG_CSUM_BAD) {
+		/* The kernel refuses to load a journal whose superblock checksum fails. */
+		j->info.end = FSIMG_JEND_ERROR;
+		j->info.kernel_error = FSIMG_ECSUM;
+		goto done;
+	}
+	if (!j->sb.start) {
+		j->info.end = FSIMG_JEND_CLEAN;
+		goto done;
+	}
+	if (j->sb.start < j->sb.first || j->sb.start >= j->sb.last) {
+		j->info.end = FSIMG_JEND_ERROR;
+		j->info.kernel_error = FSIMG_ECORRUPT;
+		jbd2_error(j, FSIMG_ECORRUPT, "s_start %u outside the log [%u, %u)", j->sb.start,
+			   j->sb.first, j->sb.last);
+		goto done;
+	}
+	err = walk_log(j, &next_id, &have_end);
+	if (err == 0 && has_csum_v2or3(j) && !j->eager) {
+		err = verify_deferred(j);
+		if (err == FSIMG_EIO) {
+			/* A data block is unreadable: walk again, checking as the scan goes. */
+			j->eager = true;
+			next_id = scan_start(j);
+			err = walk_log(j, &next_id, &have_end);
+		}
+	}
 	if (err < 0)
 		return err;
-	err = 0;
-	if (!s.have_end)
+	if (!have_end)
 		j->info.end_sequence = next_id;
 done:
 	/* Transactions the replay would not reach (kernel: tid_geq(next, end_transaction)). */

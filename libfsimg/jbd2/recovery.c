@@ -36,14 +36,16 @@
  *    or none when the log is already in order), so that among copies of
  *    one block the last in log order wins, as the replay pass writes them
  *    in log order. The result is the same as sorting by (block, log order).
- *  - Data-block checksums are verified eagerly, every copy, in the scan
- *    (journal.c), as PASS_SCAN does. Checking only the copy that wins, on
- *    its first read, could still pick the same copy (falling back to the
- *    next older one on a bad checksum), but not report the same result: a
- *    single skipped copy anywhere makes recovery fail (s_sequence kept,
- *    VALID_FS cleared, the counts said when an image is opened), and that
- *    must be known when the plan is made. The scan's cost is cut instead
- *    by reading the data blocks in runs (journal.c check_data_blocks).
+ *  - Data-block checksums are verified for every copy before the plan is
+ *    made, as the kernel's PASS_REPLAY does for every copy it writes.
+ *    Checking only the copy that wins, on its first read, could still pick
+ *    the same copy (falling back to the next older one on a bad checksum),
+ *    but not report the same result: a single skipped copy anywhere makes
+ *    recovery fail (s_sequence kept, VALID_FS cleared, the counts said when
+ *    an image is opened), and that must be known when the plan is made. The
+ *    cost is cut instead: csum v2/v3 copies are read in runs after the walk
+ *    and checked on several threads (journal.c verify_deferred), with a
+ *    three-stripe crc32c (core/crc.c).
  *
  * The journal superblock after recovery is what e2fsck writes
  * (recover_ext3_journal + e2fsck_journal_release): s_start = 0 and

@@ -452,6 +452,50 @@ static void test_bad_data_csum(void **state)
 	close_plan(&c, &b);
 }
 
+/*
+ * A data block that cannot be read (here past the end of a short source)
+ * ends the scan at that block, the tags before it and itself kept. With
+ * csum v2/v3 the scan checks data blocks after the walk and, when one
+ * cannot be read, walks again checking as it goes: the result must be that
+ * of the eager walk.
+ */
+static void test_unreadable_data_block(void **state)
+{
+	uint64_t a[2] = { 40, 41 }, a2[3] = { 50, 51, 52 };
+
+	(void)state;
+	for (int csum = 2; csum <= 3; csum++) {
+		struct jb b;
+		struct ctx c;
+		struct jbd2_run run;
+		struct fsimg_journal_scan_info si;
+		struct fsimg_jtrans t;
+		char why[256];
+		uint32_t d;
+
+		jb_init(&b, 64, csum, 1, 1, 1);
+		jb_desc(&b, 1, 2, a, 1, NULL, true);
+		jb_commit(&b, 1, 100);
+		d = jb_desc(&b, 2, 3, a2, 1, NULL, true);
+		jb_commit(&b, 2, 101);
+		run = (struct jbd2_run){ 0, b.nblocks, 0 };
+		/* The source ends before the copy of 51 (journal block d + 2). */
+		assert_int_equal(fsimg_io_open_mem(&c.io, b.img, (size_t)(d + 2) * BS), 0);
+		assert_int_equal(jbd2_journal_open_runs(&c.j, c.io, BS, &run, 1, b.nblocks, 0, false,
+							why, sizeof(why)), 0);
+		assert_int_equal(fsimg_plan_create(&c.plan, c.j, 0), 0);
+		assert_int_equal(fsimg_journal_scan_info(&si, c.j), 0);
+		assert_int_equal(si.end, FSIMG_JEND_ERROR);
+		assert_int_equal(si.kernel_error, FSIMG_EIO);
+		assert_int_equal(si.transactions, 2);
+		assert_int_equal(si.blocks, 4); /* 40, 41, then 50 and the unreadable 51 */
+		assert_int_equal(fsimg_journal_trans(&t, c.j, 1), 0);
+		assert_int_equal(t.nblocks, 2);
+		assert_int_equal(t.state, FSIMG_JTRANS_UNCOMMITTED);
+		close_plan(&c, &b);
+	}
+}
+
 static void test_rcount_bounded(void **state)
 {
 	struct jb b;
@@ -670,6 +714,7 @@ int main(void)
 		cmocka_unit_test(test_tid_wrap),
 		cmocka_unit_test(test_uncommitted_tail),
 		cmocka_unit_test(test_bad_data_csum),
+		cmocka_unit_test(test_unreadable_data_block),
 		cmocka_unit_test(test_rcount_bounded),
 		cmocka_unit_test(test_descriptor_overfull),
 		cmocka_unit_test(test_log_wraps),
