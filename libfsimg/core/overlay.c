@@ -39,6 +39,7 @@ struct patch {
 struct overlay {
 	fsimg_io *base;
 	fsimg_io *fs_io;         /* what the filesystem was opened on: base, or a cache over it */
+	fsimg_io *jio;           /* where logged copies are read: the journal's io, or base for it */
 	const struct fsimg_plan *plan;
 	uint32_t bs;
 	uint64_t size;
@@ -100,7 +101,7 @@ static void unescape(uint8_t *buf, size_t len, uint32_t in)
 static int read_planned(struct overlay *o, uint8_t *buf, size_t len, uint64_t off)
 {
 	const struct fsimg_plan *p = o->plan;
-	fsimg_io *jio = p->j->io;
+	fsimg_io *jio = o->jio;
 	size_t i = lower_bound(p, off / o->bs);
 	int err;
 
@@ -260,6 +261,12 @@ static int overlay_open(fsimg_io **out, fsimg_io *base, fsimg_io *fs_io, const f
 		return FSIMG_ENOMEM;
 	o->base = base;
 	o->fs_io = fs_io;
+	/*
+	 * An internal journal is read through the filesystem's io, which may be
+	 * a cache over base: read its copies from base itself, the same bytes,
+	 * rather than through a second cache (a copy more and its memory).
+	 */
+	o->jio = plan->j->io == fs_io ? base : plan->j->io;
 	o->plan = plan;
 	o->bs = plan->j->bs;
 	o->size = fsimg_io_size(base);
