@@ -125,7 +125,7 @@ static int read_planned(struct overlay *o, uint8_t *buf, size_t len, uint64_t of
 			if (fsimg_io_read(jio, buf, n, pblk * o->bs + in) < 0)
 				return FSIMG_EIO;
 			for (size_t m = 0; m < k; m++)
-				if (p->e[i + m].escaped)
+				if (p->j->tags[p->e[i + m].tag].escaped)
 					unescape(buf + m * o->bs, k == 1 ? n : o->bs, k == 1 ? in : 0);
 			i += k;
 		} else {

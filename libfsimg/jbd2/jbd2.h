@@ -106,9 +106,19 @@ static inline bool jbd2_tid_geq(uint32_t x, uint32_t y)
 }
 
 /* overlay.c needs to patch these when presenting the post-recovery state. */
+/*
+ * A plan entry as kept: 16 bytes. The copy's transaction and escape flag
+ * are its tag's (fsimg_plan_entry gives them out in full).
+ */
+struct jbd2_plan_ent {
+	uint64_t fs_block;
+	uint32_t journal_block;
+	uint32_t tag;                /* index into the journal's tags */
+};
+
 struct fsimg_plan {
 	struct fsimg_journal *j;
-	struct fsimg_plan_entry *e;  /* sorted by fs_block, unique */
+	struct jbd2_plan_ent *e;     /* sorted by fs_block, unique */
 	size_t n;
 	struct fsimg_plan_stats stats;
 };

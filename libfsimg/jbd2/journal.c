@@ -585,6 +585,27 @@ const char *fsimg_journal_errmsg(const fsimg_journal *j)
 
 /* ------------------------------------------------------------------ scan */
 
+/*
+ * Makes room for want elements of size sz in *arr up front, so that an array
+ * filled one by one is not copied as it grows. Large blocks are mapped
+ * lazily: only what is filled is ever touched. Failure leaves *arr as it was.
+ */
+static void reserve(void **arr, size_t *cap, size_t want, size_t sz)
+{
+	void *p;
+
+	if (want <= *cap || want > SIZE_MAX / sz)
+		return;
+	p = realloc(*arr, want * sz);
+	if (!p)
+		return;
+	*arr = p;
+	*cap = want;
+}
+
+/* Tags reserved before a walk: one per log block, at most this many (2 MiB). */
+#define TAGS_RESERVE_MAX 65536
+
 /* Grows *arr (of *cap elements of size sz) to hold one more; false when out of memory. */
 static bool grow(void **arr, size_t *cap, size_t n, size_t sz)
 {
@@ -1161,6 +1182,10 @@ static int walk_log(struct fsimg_journal *j, uint32_t *next_id, bool *have_end)
 	s.blk = j->sb.start;
 	s.limit = j->sb.last - j->sb.first;
 	s.crc32_sum = ~0u;
+	reserve((void **)&j->tags, &j->tags_cap, s.limit < TAGS_RESERVE_MAX ? s.limit : TAGS_RESERVE_MAX,
+		sizeof(*j->tags));
+	if (has_csum_v2or3(j) && !j->eager)
+		reserve((void **)&j->pending, &j->pending_cap, j->tags_cap, sizeof(*j->pending));
 
 	for (;;) {
 		struct jbd2_trans *t;

@@ -2,9 +2,10 @@
 /*
  * Recovery planned as data: the revoke and replay passes of kernel
  * fs/jbd2/recovery.c run over the scan's records (journal.c) and produce a
- * plan, an array of (fs block -> journal block, sequence, escaped) sorted by
- * fs block, one entry per block: the copy the kernel's replay pass would
- * leave on disk last. Memory is bounded by the plan; no block is copied.
+ * plan, an array of (fs block -> journal block, tag) sorted by fs block, one
+ * entry per block: the copy the kernel's replay pass would leave on disk
+ * last (its tag gives its transaction and escape flag). Memory is bounded by
+ * the plan, 16 bytes a block; no block is copied.
  *
  * Where the kernel (Linux 6.x) and e2fsprogs 1.47 (e2fsck/recovery.c,
  * revoke.c, journal.c) differ, fsimg follows the kernel on purpose:
@@ -76,7 +77,7 @@ static int cmp_revoke(const void *a, const void *b)
 }
 
 /* Is a (fs_block) sorted, equal blocks in their original order? */
-static bool sorted_by_block(const struct fsimg_plan_entry *a, size_t n)
+static bool sorted_by_block(const struct jbd2_plan_ent *a, size_t n)
 {
 	for (size_t i = 1; i < n; i++)
 		if (a[i].fs_block < a[i - 1].fs_block)
@@ -91,9 +92,9 @@ static bool sorted_by_block(const struct fsimg_plan_entry *a, size_t n)
  * (the high ones, mostly); journals log blocks mostly in order, so a sorted
  * input is checked for first and left alone.
  */
-static int sort_by_block(struct fsimg_plan_entry *a, size_t n)
+static int sort_by_block(struct jbd2_plan_ent *a, size_t n)
 {
-	struct fsimg_plan_entry *tmp, *src = a, *dst, *swap;
+	struct jbd2_plan_ent *tmp, *src = a, *dst, *swap;
 	uint64_t or_ = 0, and_ = ~0ull;
 	size_t count[256];
 
@@ -162,7 +163,7 @@ static int build(struct fsimg_plan *p, unsigned flags)
 {
 	struct fsimg_journal *j = p->j;
 	struct revoke_ent *rev = NULL;
-	struct fsimg_plan_entry *cand;
+	struct jbd2_plan_ent *cand;
 	size_t nrev = 0, ncand = 0, n;
 	int err = FSIMG_ENOMEM;
 
@@ -220,8 +221,7 @@ static int build(struct fsimg_plan *p, unsigned flags)
 			p->stats.replays++;
 			cand[ncand].fs_block = b->fs_block;
 			cand[ncand].journal_block = b->journal_block;
-			cand[ncand].sequence = t->t.sequence;
-			cand[ncand].escaped = b->escaped;
+			cand[ncand].tag = (uint32_t)(t->first_tag + k);
 			ncand++;
 		}
 	}
@@ -308,11 +308,32 @@ size_t fsimg_plan_count(const fsimg_plan *plan)
 	return plan ? plan->n : 0;
 }
 
+/* The public form of entry i: its transaction found from its tag. */
+static void entry_out(struct fsimg_plan_entry *out, const fsimg_plan *plan, size_t i)
+{
+	const struct fsimg_journal *j = plan->j;
+	const struct jbd2_plan_ent *e = &plan->e[i];
+	size_t lo = 0, hi = j->ntrans;
+
+	/* The last transaction whose first tag is at or before e->tag. */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (j->trans[mid].first_tag <= e->tag)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	out->fs_block = e->fs_block;
+	out->journal_block = e->journal_block;
+	out->sequence = j->trans[lo].t.sequence;
+	out->escaped = j->tags[e->tag].escaped;
+}
+
 int fsimg_plan_entry(struct fsimg_plan_entry *out, const fsimg_plan *plan, size_t i)
 {
 	if (!out || !plan || i >= plan->n)
 		return FSIMG_EINVAL;
-	*out = plan->e[i];
+	entry_out(out, plan, i);
 	return 0;
 }
 
@@ -331,7 +352,7 @@ int fsimg_plan_lookup(struct fsimg_plan_entry *out, const fsimg_plan *plan, fsim
 			hi = mid;
 		else {
 			if (out)
-				*out = plan->e[mid];
+				entry_out(out, plan, mid);
 			return 1;
 		}
 	}
@@ -348,7 +369,7 @@ int fsimg_plan_read_entry(void *buf, size_t buflen, const fsimg_plan *plan, size
 	if (err < 0)
 		return err;
 	/* ESCAPE: the block began with the jbd2 magic, which the log copy could not hold. */
-	if (plan->e[i].escaped)
+	if (plan->j->tags[plan->e[i].tag].escaped)
 		put_be32(buf, JBD2_MAGIC_NUMBER);
 	return 0;
 }

@@ -132,8 +132,8 @@ struct fsimg_jblock {
 	fsimg_pblk_t fs_block;       /* where it lands */
 	uint32_t journal_block;      /* where its copy is in the log */
 	uint32_t desc_block;         /* the descriptor naming it */
-	uint32_t flags;              /* tag flags */
-	int escaped;                 /* the copy's first 4 bytes must be restored to the magic */
+	uint16_t flags;              /* tag flags (16 bits on disk) */
+	uint8_t escaped;             /* the copy's first 4 bytes must be restored to the magic */
 	enum fsimg_csum_state csum;  /* data block checksum (csum v2/v3) */
 };
 
