@@ -154,6 +154,10 @@ hyperfine -N --runs "$runs" --style basic --export-json "$work/hf.json" \
 	--prepare "sh -c '$cp && rm -f $work/copy.undo'" \
 	-n fsimg_inplace "$fsimg replay --in-place --undo $work/copy.undo $work/copy.img" \
 	>"$work/hf.log" 2>&1 || { cat "$work/hf.log"; echo "bench: hyperfine failed" >&2; exit 1; }
+# The runs above leave dirty copies behind; their writeback would land on
+# whichever command runs next (the overlay's, first): flush it before.
+rm -f "$work/copy.img" "$work/out.img" "$work"/copy.*undo
+sync
 hyperfine -N --warmup 2 --runs "$runs" --style basic --export-json "$work/hf3.json" \
 	-n overlay "$fsimg extents --all $img" \
 	-n no_replay "$fsimg extents --all --no-replay $img" >"$work/hf3.log" 2>&1 ||
