@@ -31,7 +31,7 @@ struct jbd2_trans {
 	uint32_t bad_rcount;
 };
 
-/* A csum v2/v3 tag's data block, to be checked after the scan. */
+/* What a csum v2/v3 tag's data block is checked against, now or after the walk. */
 struct jbd2_pending {
 	uint32_t want;               /* the tag's stored checksum */
 	uint32_t seq;                /* its transaction's sequence, in the checksum */
@@ -64,8 +64,7 @@ struct fsimg_journal {
 
 	uint8_t *buf, *buf2;         /* two block buffers */
 	uint8_t *dbuf;               /* the scan's batch of data blocks (checksums) */
-	uint32_t *tag_want;          /* the scan's stored checksums of one descriptor's tags */
-	struct jbd2_pending *pending; /* per tag: what its data block is checked against later */
+	struct jbd2_pending *pending; /* per tag (csum v2/v3): what its data block must match */
 	size_t pending_cap;
 	bool eager;                  /* data blocks checked as the scan meets them */
 	char errmsg[256];

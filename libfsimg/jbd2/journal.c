@@ -568,7 +568,6 @@ void fsimg_journal_close(fsimg_journal *j)
 	free(j->buf);
 	free(j->buf2);
 	free(j->dbuf);
-	free(j->tag_want);
 	free(j->pending);
 	free(j);
 }
@@ -661,21 +660,25 @@ static uint32_t tag_stored_csum(const struct fsimg_journal *j, struct cur *dc, s
 	return cur_be16(dc, tagoff + offsetof(struct jbd2_dtag, t_checksum));
 }
 
-/* The data block checksum (csum v2/v3), over the copy as logged, before unescaping. */
-static enum fsimg_csum_state tag_csum(const struct fsimg_journal *j, uint32_t stored,
-				      const uint8_t *data, uint32_t seq)
+/*
+ * The data block checksum (csum v2/v3) of tag i, over the copy as logged,
+ * before unescaping, against what the scan recorded for it.
+ */
+static enum fsimg_csum_state tag_csum(const struct fsimg_journal *j, size_t i, const uint8_t *data)
 {
+	const struct jbd2_pending *want;
 	uint8_t seqbe[4];
 	uint32_t crc;
 
 	if (!has_csum_v2or3(j))
 		return FSIMG_CSUM_NONE;
-	put_be32(seqbe, seq);
+	want = &j->pending[i];
+	put_be32(seqbe, want->seq);
 	crc = fsimg_crc32c(j->csum_seed, seqbe, sizeof(seqbe));
 	crc = fsimg_crc32c(crc, data, j->bs);
 	if (j->sb.csum_version == 3)
-		return stored == crc ? FSIMG_CSUM_OK : FSIMG_CSUM_BAD;
-	return stored == (uint16_t)crc ? FSIMG_CSUM_OK : FSIMG_CSUM_BAD;
+		return want->want == crc ? FSIMG_CSUM_OK : FSIMG_CSUM_BAD;
+	return want->want == (uint16_t)crc ? FSIMG_CSUM_OK : FSIMG_CSUM_BAD;
 }
 
 struct scan_state {
@@ -702,6 +705,42 @@ static bool next_block(struct fsimg_journal *j, struct scan_state *s, uint32_t *
 /* Data blocks read at once when their checksums are verified. */
 #define SCAN_BATCH_BYTES (1u << 20)
 
+static size_t scan_batch(const struct fsimg_journal *j)
+{
+	return SCAN_BATCH_BYTES / j->bs ? SCAN_BATCH_BYTES / j->bs : 1;
+}
+
+/*
+ * A buffer for one batch, page-aligned: the kernel copies into an unaligned
+ * one at a third of the speed (AMD EPYC: 48 MiB in 35 ms against 11 ms).
+ */
+static uint8_t *batch_alloc(const struct fsimg_journal *j)
+{
+	void *p;
+
+	return posix_memalign(&p, 4096, scan_batch(j) * j->bs) == 0 ? p : NULL;
+}
+
+/*
+ * How many tags from i on (before end, at most scan_batch) have their
+ * copies in consecutive journal blocks that are consecutive in the io too,
+ * so one read serves them; *pblk is where the first is. 0 when tag i's
+ * block is not mapped or too far for a batch.
+ */
+static size_t tag_run(const struct fsimg_journal *j, size_t i, size_t end, uint64_t *pblk)
+{
+	size_t batch = scan_batch(j), k = 1;
+	uint64_t next;
+
+	if (jbd2_bmap(j, j->tags[i].journal_block, pblk) < 0 || *pblk > UINT64_MAX / j->bs - batch)
+		return 0;
+	while (k < batch && i + k < end &&
+	       j->tags[i + k].journal_block == j->tags[i].journal_block + k &&
+	       jbd2_bmap(j, j->tags[i + k].journal_block, &next) == 0 && next == *pblk + k)
+		k++;
+	return k;
+}
+
 /*
  * Reads the data blocks of tags [first, j->ntags) of transaction t in log
  * order and checks them (the v1 transaction checksum, the v2/v3 tag
@@ -713,34 +752,20 @@ static bool next_block(struct fsimg_journal *j, struct scan_state *s, uint32_t *
  * or 0 when the scan ends.
  */
 static int check_data_blocks(struct fsimg_journal *j, struct scan_state *s, struct jbd2_trans *t,
-			     size_t first, uint32_t seq, bool v1)
+			     size_t first, bool v1)
 {
-	size_t batch = SCAN_BATCH_BYTES / j->bs ? SCAN_BATCH_BYTES / j->bs : 1;
 	size_t i = first;
 
-	/*
-	 * Page-aligned: the kernel copies into an unaligned buffer at a third
-	 * of the speed (AMD EPYC: 48 MiB in 35 ms against 11 ms).
-	 */
-	if (!j->dbuf && posix_memalign((void **)&j->dbuf, 4096, batch * j->bs) != 0)
-		j->dbuf = NULL;
 	if (!j->dbuf)
-		batch = 1;
+		j->dbuf = batch_alloc(j);
 	while (i < j->ntags) {
-		uint64_t pblk, next;
-		size_t k = 1;
+		uint64_t pblk;
+		size_t k = j->dbuf ? tag_run(j, i, j->ntags, &pblk) : 0;
 		const uint8_t *data;
-		bool whole;
+		bool whole = k > 0 && fsimg_io_read(j->io, j->dbuf, k * j->bs, pblk * j->bs) == 0;
 
-		whole = j->dbuf && jbd2_bmap(j, j->tags[i].journal_block, &pblk) == 0 &&
-			pblk <= UINT64_MAX / j->bs - batch;
-		if (whole) {
-			while (k < batch && i + k < j->ntags &&
-			       j->tags[i + k].journal_block == j->tags[i].journal_block + k &&
-			       jbd2_bmap(j, j->tags[i + k].journal_block, &next) == 0 && next == pblk + k)
-				k++;
-			whole = fsimg_io_read(j->io, j->dbuf, k * j->bs, pblk * j->bs) == 0;
-		}
+		if (k == 0)
+			k = 1;
 		for (size_t m = 0; m < k; m++) {
 			struct fsimg_jblock *b = &j->tags[i + m];
 
@@ -758,7 +783,7 @@ static int check_data_blocks(struct fsimg_journal *j, struct scan_state *s, stru
 			}
 			if (v1)
 				s->crc32_sum = crc32_be(s->crc32_sum, data, j->bs);
-			b->csum = tag_csum(j, j->tag_want[i + m - first], data, seq);
+			b->csum = tag_csum(j, i + m, data);
 			if (b->csum == FSIMG_CSUM_BAD)
 				t->t.bad_data_csums++;
 		}
@@ -777,6 +802,7 @@ static int scan_descriptor(struct fsimg_journal *j, struct scan_state *s, struct
 	size_t limit = j->bs - (has_csum_v2or3(j) ? sizeof(struct jbd2_dtail) : 0);
 	bool v1 = j->sb.csum_version == 1 && !s->have_end;
 	bool defer = has_csum_v2or3(j) && !j->eager; /* verify_deferred, after the scan */
+	bool csum = has_csum_v2or3(j);
 	bool is64 = (j->sb.feature_incompat & JBD2_FEATURE_INCOMPAT_64BIT) != 0;
 	size_t off = sizeof(struct jbd2_dheader), first = j->ntags;
 	bool wrapped = false;
@@ -789,12 +815,6 @@ static int scan_descriptor(struct fsimg_journal *j, struct scan_state *s, struct
 	}
 	if (v1)
 		s->crc32_sum = crc32_be(s->crc32_sum, desc, j->bs);
-	/* One stored checksum per tag: at most one tag per tb bytes. */
-	if (!j->tag_want && (v1 || (has_csum_v2or3(j) && !defer))) {
-		j->tag_want = malloc((j->bs / tb + 1) * sizeof(*j->tag_want));
-		if (!j->tag_want)
-			return FSIMG_ENOMEM;
-	}
 	/* Kernel count_tags(): the tag loop stops before the tail, at LAST_TAG at the latest. */
 	while (off + tb <= limit) {
 		struct fsimg_jblock *b;
@@ -810,9 +830,7 @@ static int scan_descriptor(struct fsimg_journal *j, struct scan_state *s, struct
 		}
 		if (!grow((void **)&j->tags, &j->tags_cap, j->ntags, sizeof(*j->tags)))
 			return FSIMG_ENOMEM;
-		if (j->tag_want)
-			j->tag_want[j->ntags - first] = tag_stored_csum(j, &dc, off);
-		if (defer) {
+		if (csum) {
 			if (!grow((void **)&j->pending, &j->pending_cap, j->ntags, sizeof(*j->pending)))
 				return FSIMG_ENOMEM;
 			j->pending[j->ntags].want = tag_stored_csum(j, &dc, off);
@@ -832,8 +850,8 @@ static int scan_descriptor(struct fsimg_journal *j, struct scan_state *s, struct
 		if (flags & JBD2_FLAG_LAST_TAG)
 			break;
 	}
-	if (v1 || (has_csum_v2or3(j) && !defer)) {
-		ret = check_data_blocks(j, s, t, first, seq, v1);
+	if (v1 || (csum && !defer)) {
+		ret = check_data_blocks(j, s, t, first, v1);
 		if (ret <= 0)
 			return ret;
 	}
@@ -1057,23 +1075,17 @@ static void *verify_run(void *arg)
 {
 	struct verify_job *v = arg;
 	struct fsimg_journal *j = v->j;
-	size_t batch = SCAN_BATCH_BYTES / j->bs ? SCAN_BATCH_BYTES / j->bs : 1;
 	uint64_t size = fsimg_io_size(j->io);
 
 	for (size_t i = v->lo; i < v->hi;) {
-		uint64_t pblk, next;
-		size_t k = 1;
+		uint64_t pblk;
+		size_t k = tag_run(j, i, v->hi, &pblk);
 		int err;
 
-		if (jbd2_bmap(j, j->tags[i].journal_block, &pblk) < 0 ||
-		    pblk > UINT64_MAX / j->bs - batch) {
+		if (k == 0) {
 			v->failed = true;
 			return NULL;
 		}
-		while (k < batch && i + k < v->hi &&
-		       j->tags[i + k].journal_block == j->tags[i].journal_block + k &&
-		       jbd2_bmap(j, j->tags[i + k].journal_block, &next) == 0 && next == pblk + k)
-			k++;
 		if (v->fd >= 0)
 			err = io_pread_all(v->fd, size, v->buf, k * j->bs, pblk * j->bs);
 		else
@@ -1082,11 +1094,8 @@ static void *verify_run(void *arg)
 			v->failed = true;
 			return NULL;
 		}
-		for (size_t m = 0; m < k; m++) {
-			const struct jbd2_pending *want = &j->pending[i + m];
-
-			j->tags[i + m].csum = tag_csum(j, want->want, v->buf + m * j->bs, want->seq);
-		}
+		for (size_t m = 0; m < k; m++)
+			j->tags[i + m].csum = tag_csum(j, i + m, v->buf + m * j->bs);
 		i += k;
 	}
 	return NULL;
@@ -1109,26 +1118,24 @@ static unsigned verify_threads(const struct fsimg_journal *j, int fd)
 static int verify_deferred(struct fsimg_journal *j)
 {
 	struct verify_job jobs[VERIFY_THREADS_MAX];
-	size_t batch = SCAN_BATCH_BYTES / j->bs ? SCAN_BATCH_BYTES / j->bs : 1;
 	int fd = fsimg_io_fd(j->io);
 	unsigned n = verify_threads(j, fd), i;
 	int err = 0;
 
 	if (!j->ntags)
 		return 0;
-	if (!j->dbuf && posix_memalign((void **)&j->dbuf, 4096, batch * j->bs) != 0) {
-		j->dbuf = NULL;
+	if (!j->dbuf)
+		j->dbuf = batch_alloc(j);
+	if (!j->dbuf)
 		return FSIMG_ENOMEM;
-	}
 	memset(jobs, 0, sizeof(jobs));
 	for (i = 0; i < n; i++) {
 		jobs[i].j = j;
 		jobs[i].fd = fd;
 		jobs[i].lo = j->ntags * i / n;
 		jobs[i].hi = j->ntags * (i + 1) / n;
-		jobs[i].buf = j->dbuf;
-		if (i && posix_memalign((void **)&jobs[i].buf, 4096, batch * j->bs) != 0) {
-			jobs[i].buf = NULL;
+		jobs[i].buf = i ? batch_alloc(j) : j->dbuf;
+		if (!jobs[i].buf) {
 			err = FSIMG_ENOMEM;
 			break;
 		}
@@ -1184,7 +1191,7 @@ static int walk_log(struct fsimg_journal *j, uint32_t *next_id, bool *have_end)
 	s.crc32_sum = ~0u;
 	reserve((void **)&j->tags, &j->tags_cap, s.limit < TAGS_RESERVE_MAX ? s.limit : TAGS_RESERVE_MAX,
 		sizeof(*j->tags));
-	if (has_csum_v2or3(j) && !j->eager)
+	if (has_csum_v2or3(j))
 		reserve((void **)&j->pending, &j->pending_cap, j->tags_cap, sizeof(*j->pending));
 
 	for (;;) {
