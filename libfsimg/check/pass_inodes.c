@@ -176,6 +176,21 @@ static void count_data(struct pass2 *p2, struct walk *w, fsimg_pblk_t pblk, uint
 	w->have_cluster = true;
 }
 
+/* e2fsprogs' lower bound on an extent node's eh_max (the kernel has none): node in detail. */
+static void check_ext_max(struct pass2 *p2, const struct fsimg_inode *in, size_t len, unsigned max,
+			  const char *node)
+{
+	struct fsimg_problem_ctx p;
+
+	if (!ext4_ext_max_short(len, max))
+		return;
+	p = pctx_inode(in->ino);
+	PCTX_SET(p, found, FSIMG_PF_FOUND, max);
+	PCTX_SET(p, expected, FSIMG_PF_EXPECTED, (len - 12) / 12 - 2);
+	PCTX_SET(p, detail, FSIMG_PF_DETAIL, node);
+	check_report(p2->c, PR_EXTENT_MAX_SHORT, &p);
+}
+
 static void walk_run(struct pass2 *p2, const struct fsimg_inode *in, const struct fsimg_run *run,
 		     struct walk *w)
 {
@@ -194,6 +209,12 @@ static void walk_run(struct pass2 *p2, const struct fsimg_inode *in, const struc
 			PCTX_SET(p, block, FSIMG_PF_BLOCK, run->pblk);
 			PCTX_SET(p, lblk, FSIMG_PF_LBLK, run->lblk);
 			check_report(c, PR_EXTENT_BLOCK_CSUM, &p);
+		}
+		if (in->flags & EXT4_EXTENTS_FL) {
+			char node[32];
+
+			snprintf(node, sizeof(node), "block %llu", (unsigned long long)run->pblk);
+			check_ext_max(p2, in, p2->fs->block_size, run->max, node);
 		}
 		/*
 		 * The resize inode's indirect blocks point at the reserved GDT
@@ -292,6 +313,9 @@ static void walk_mapping(struct pass2 *p2, const struct fsimg_inode *in, struct 
 		w->failed = true;
 		return;
 	}
+	if (extents && !(in->flags & EXT4_INLINE_DATA_FL))
+		check_ext_max(p2, in, sizeof(in->i_block), (unsigned)(in->i_block[4] | in->i_block[5] << 8),
+			      "i_block");
 	while ((err = fsimg_map_next(m, &run)) > 0)
 		walk_run(p2, in, &run, w);
 	if (err < 0) {

@@ -130,6 +130,12 @@ struct ext4_node_info {
 };
 FSIMG_HIDDEN int ext4_ext_node_check(struct fsimg_fs *fs, const uint8_t *node, size_t len,
 				     int want_depth, struct ext4_node_info *info, const char **why);
+/*
+ * e2fsprogs' rule the kernel does not have: eh_max at most two entries short
+ * of what a node of len bytes holds. False when it holds; the walk reads such
+ * a node either way.
+ */
+FSIMG_HIDDEN bool ext4_ext_max_short(size_t len, unsigned max);
 
 /*
  * Producers behind the mapping iterator (map.c is their only caller). Each
