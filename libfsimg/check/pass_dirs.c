@@ -570,7 +570,7 @@ static void dx_check(struct dirs_state *s, struct dwalk *d)
 		goto bad;
 	}
 	if (info.hash_version == EXT4_HASH_SIPHASH)
-		goto out; /* casefolded: hash not computed here */
+		goto out; /* encrypted and casefolded: hash not computed here */
 	d->hash_version = info.hash_version;
 	if (s->sb->flags & EXT2_FLAGS_UNSIGNED_HASH)
 		d->hash_version += EXT4_HASH_LEGACY_UNSIGNED;
@@ -590,6 +590,12 @@ static void dx_check(struct dirs_state *s, struct dwalk *d)
 		free(d->hi);
 		d->lo = d->hi = NULL;
 	}
+	/*
+	 * Casefolded: the kernel hashed each name's utf8 casefold, which is not
+	 * computed here. The index's structure holds; its names are not checked.
+	 */
+	if (ext4_dir_casefolded(s->fs, &d->inode))
+		d->hash_version = -1;
 	goto out;
 bad:
 	{

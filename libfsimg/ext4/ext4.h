@@ -193,6 +193,13 @@ FSIMG_HIDDEN bool ext4_dirblock_leaf_end(struct fsimg_fs *fs, const struct fsimg
 FSIMG_HIDDEN int ext4_dir_open_inode(struct fsimg_dir **out, struct fsimg_fs *fs,
 				     const struct fsimg_inode *inode);
 
+/*
+ * htree.c: is dir casefolded (EXT4_CASEFOLD_FL with the casefold feature)?
+ * Its names are hashed, and looked up, by their utf8 casefold, which fsimg
+ * does not compute: its hashes are unknown here.
+ */
+FSIMG_HIDDEN bool ext4_dir_casefolded(const struct fsimg_fs *fs, const struct fsimg_inode *dir);
+
 /* htree.c: the dx root's info and a dx node's count/limit, as parsed. */
 struct ext4_dx_info {
 	uint8_t hash_version;        /* as stored: 0..2, 6 */
