@@ -278,9 +278,13 @@ static void check_entry(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk
 		}
 	}
 
-	/* Reserved inodes other than the root are named by no one (e2fsck PR_2_BAD_INO). */
+	/*
+	 * Reserved inodes other than the root, and the superblock's quota and
+	 * orphan file inodes, are named by no one (e2fsck PR_2_BAD_INO).
+	 */
 	if (de->inode > s->sb->inodes_count ||
-	    (de->inode != FSIMG_ROOT_INO && de->inode < s->sb->first_ino)) {
+	    (de->inode != FSIMG_ROOT_INO && de->inode < s->sb->first_ino) ||
+	    ext4_sb_inode_nameless(s->sb, de->inode)) {
 		check_report(c, PR_DIRENT_BAD_INODE, &p);
 		return;
 	}
@@ -1023,9 +1027,12 @@ int check_pass_dirs(struct check_ctx *c)
 	if (inuse(&s, FSIMG_ROOT_INO) && isdir(&s, FSIMG_ROOT_INO) && !isbad(&s, FSIMG_ROOT_INO))
 		check_lost_found(&s);
 
-	/* Link counts (e2fsck pass 4): the root and every inode past the reserved ones. */
+	/*
+	 * Link counts (e2fsck pass 4): the root and every inode past the
+	 * reserved ones, but for those the superblock names (no entry names them).
+	 */
 	for (ino = 1; ino <= sb->inodes_count; ino++) {
-		if (ino != FSIMG_ROOT_INO && ino < sb->first_ino)
+		if ((ino != FSIMG_ROOT_INO && ino < sb->first_ino) || ext4_sb_inode_nameless(sb, ino))
 			continue;
 		if (!inuse(&s, ino) || isbad(&s, ino))
 			continue;

@@ -8,8 +8,9 @@
  * EOF, sizes ending in unwritten extents, preallocation, and (with
  * FSIMG_CHECK_SCAN_DATA) unwritten blocks that hold non-zero bytes.
  *
- * "In use" is e2fsck's: a reserved inode (below s_first_ino) always, any
- * other inode when its link count is not zero.
+ * "In use" is e2fsck's: a reserved inode (below s_first_ino, or one the
+ * superblock names as a quota or the orphan file) always, any other inode
+ * when its link count is not zero.
  */
 #include "config.h"
 
@@ -74,7 +75,7 @@ struct pass2_shared {
 	uint32_t first_ino;
 	uint32_t cluster_bits;   /* log2(blocks per cluster) */
 	uint8_t *ea_seen;        /* xattr blocks claimed already (shared ones are legal) */
-	uint8_t *orphans;        /* inodes on the s_last_orphan chain (NULL: none) */
+	uint8_t *orphans;        /* orphans: the s_last_orphan chain, the orphan file (NULL: none) */
 	size_t buflen;
 };
 
@@ -575,7 +576,9 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 	struct walk w;
 	uint16_t mode = (uint16_t)(raw[0] | raw[1] << 8);
 	uint16_t links = (uint16_t)(raw[26] | raw[27] << 8);
-	bool reserved = ino < p2->first_ino && ino != FSIMG_ROOT_INO;
+	/* the superblock's quota and orphan file inodes are reserved ones too (e2fsck pass 1) */
+	bool reserved = ino < p2->first_ino ? ino != FSIMG_ROOT_INO :
+					      ext4_sb_inode_nameless(c->sb, ino);
 	bool special;
 
 	/* Unused and never used: nothing to check (the fast path of the scan). */
@@ -802,6 +805,7 @@ int check_pass_inodes(struct check_ctx *c)
 	if (!sh.ea_seen)
 		return FSIMG_ENOMEM;
 	note_orphans(c, &sh);
+	check_orphan_file(c, &sh.orphans);
 	err = check_parallel(c, sb->group_count, &ops, &sh);
 	if (err == 0)
 		check_xattr_blocks(c, sh.ea_seen);
