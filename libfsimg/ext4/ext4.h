@@ -118,10 +118,10 @@ FSIMG_HIDDEN enum ext4_sb_inode ext4_sb_inode_role(const struct fsimg_super *sb,
 /* "journal", "user quota", "group quota", "project quota", "orphan file". */
 FSIMG_HIDDEN const char *ext4_sb_inode_name(enum ext4_sb_inode role);
 /*
- * Is ino an inode no directory may name and whose link count means nothing
- * (as the reserved inodes below s_first_ino)? The kernel's is_special_ino:
- * the quota and orphan file inodes. A journal past s_first_ino is the
- * visible file of an old tune2fs -j, named like any other.
+ * Is ino, at s_first_ino or above, an inode no directory may name and whose
+ * link count means nothing (as the reserved inodes below s_first_ino)? The
+ * kernel's is_special_ino: the quota and orphan file inodes. A journal past
+ * s_first_ino is the visible file of an old tune2fs -j, named like any other.
  */
 FSIMG_HIDDEN bool ext4_sb_inode_nameless(const struct fsimg_super *sb, fsimg_ino_t ino);
 /* "ext2", "ext3" or "ext4" from the feature words, by libblkid's rule. */

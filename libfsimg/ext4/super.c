@@ -192,8 +192,12 @@ const char *ext4_sb_inode_name(enum ext4_sb_inode role)
 
 bool ext4_sb_inode_nameless(const struct fsimg_super *sb, fsimg_ino_t ino)
 {
-	/* a number several fields share: any nameless one makes it so */
-	if (ino == 0)
+	/*
+	 * Below s_first_ino an inode is reserved by its number already, and a
+	 * field naming the root (a corruption, reported as such) must not
+	 * unname it. A number several fields share: any nameless one decides.
+	 */
+	if (ino < sb->first_ino)
 		return false;
 	for (int r = EXT4_SBINO_NONE + 1; r < EXT4_SBINO__COUNT; r++)
 		if (sb_inodes[r].nameless && ext4_sb_inode(sb, (enum ext4_sb_inode)r) == ino)
