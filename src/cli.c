@@ -289,7 +289,7 @@ static void explain_open_failure(struct cli_image *img, int err)
 		return;
 	}
 	{
-		int fd = open(img->path, O_RDONLY | O_CLOEXEC);
+		int fd = open(img->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0) {
 			cli_error(img, "%s", cli_strerror(errno));
 			return;

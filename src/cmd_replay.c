@@ -314,7 +314,8 @@ static int write_copy(struct rp *r, const char *out, bool force)
 	size_t batch = batch_blocks(r);
 	int ofd = -1, sfd = -1, status = CLI_EXIT_ERROR, err;
 	bool sparse;
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? 0 : O_EXCL);
+	/* O_NONBLOCK: a FIFO as OUT is refused below, not waited on. */
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK | (force ? 0 : O_EXCL);
 
 	if (stat(r->img.path, &ist) == 0 && stat(out, &ost) == 0) {
 		if (ist.st_dev == ost.st_dev && ist.st_ino == ost.st_ino) {
@@ -335,12 +336,18 @@ static int write_copy(struct rp *r, const char *out, bool force)
 	}
 	ofd = open(out, flags, 0666);
 	if (ofd < 0) {
-		cli_error(&r->img, "%s: %s", out, cli_strerror(errno));
+		/* ENXIO: a FIFO without a reader. */
+		cli_error(&r->img, "%s: %s", out, errno == ENXIO ? "not a regular file or block device"
+								: cli_strerror(errno));
 		close(sfd);
 		return CLI_EXIT_ERROR;
 	}
-	if (fstat(ofd, &ost) < 0)
+	if (fstat(ofd, &ost) < 0 || fcntl(ofd, F_SETFL, fcntl(ofd, F_GETFL) & ~O_NONBLOCK) < 0)
 		goto fail_errno;
+	if (!S_ISREG(ost.st_mode) && !S_ISBLK(ost.st_mode)) {
+		cli_error(&r->img, "%s: not a regular file or block device", out);
+		goto out;
+	}
 	sparse = S_ISREG(ost.st_mode);
 	/*
 	 * Only an existing OUT (-f) is emptied: ext4 flushes a file truncated

@@ -168,7 +168,14 @@ int wimg_open_rw(const char *path, const char *what)
 	}
 	if (wimg_check_not_mounted(path) != 0)
 		return -1;
-	fd = open(path, O_RDWR | O_CLOEXEC | (S_ISBLK(st.st_mode) ? O_EXCL : 0));
+	/* O_NONBLOCK and the type again: the path may have been replaced since stat. */
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK | (S_ISBLK(st.st_mode) ? O_EXCL : 0));
+	if (fd >= 0 && (fstat(fd, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) ||
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)) {
+		say(path, "not a regular file or block device");
+		close(fd);
+		return -1;
+	}
 	if (fd < 0) {
 		if (errno == EACCES || errno == EPERM || errno == EROFS)
 			say(path, "cannot %s: the image is read-only (%s)", what, cli_strerror(errno));
@@ -493,7 +500,8 @@ int undo_open_verified(int *out, struct undo_header *h, const char *path)
 	uint32_t chain = 0;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO without a writer must be refused, not waited on. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		say(path, "%s", cli_strerror(errno));
 		return -1;

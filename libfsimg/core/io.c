@@ -78,15 +78,21 @@ int fsimg_io_open_file(fsimg_io **out, const char *path)
 	if (!out || !path)
 		return FSIMG_EINVAL;
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * O_NONBLOCK, then the type: a FIFO with no writer (or a terminal)
+	 * would block a plain open() for ever, and holds no image anyway.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ENOENT ? FSIMG_ENOENT : FSIMG_EIO;
 	if (fstat(fd, &st) < 0)
 		goto fail_io;
-	if (S_ISDIR(st.st_mode)) {
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
 		close(fd);
 		return FSIMG_EINVAL;
 	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+		goto fail_io;
 	f = calloc(1, sizeof(*f));
 	if (!f) {
 		close(fd);
