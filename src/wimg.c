@@ -212,18 +212,6 @@ uint64_t wimg_writes_done(void)
 	return writes_done;
 }
 
-static long env_num(const char *name)
-{
-	const char *s = getenv(name);
-	char *end;
-	long v;
-
-	if (!s || !*s)
-		return -1;
-	v = strtol(s, &end, 10);
-	return *end || v < 0 ? -1 : v;
-}
-
 static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 {
 	const char *p = buf;
@@ -243,19 +231,58 @@ static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-int wimg_pwrite_block(int fd, const void *buf, size_t len, uint64_t off)
+#ifdef FSIMG_TEST_HOOKS
+/*
+ * Only in src/fsimg-faults, the check-only build (src/local.am): the
+ * installed command reads no environment on its write path.
+ */
+static long env_num(const char *name)
+{
+	const char *s = getenv(name);
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return -1;
+	v = strtol(s, &end, 10);
+	return *end || v < 0 ? -1 : v;
+}
+
+static bool hooks_set(void)
+{
+	return env_num("FSIMG_TEST_FAIL_AFTER_WRITES") >= 0 || env_num("FSIMG_TEST_SLOW_WRITES") > 0;
+}
+
+/* 0 to go on with the write, or the error the hook injects. */
+static int hooks_before_write(void)
 {
 	long fail_after = env_num("FSIMG_TEST_FAIL_AFTER_WRITES");
 	long slow = env_num("FSIMG_TEST_SLOW_WRITES");
-	int err;
 
 	if (slow > 0) {
 		struct timespec ts = { slow / 1000, (slow % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
 	}
-	if (fail_after >= 0 && writes_done >= (uint64_t)fail_after)
-		return -EIO;
-	err = pwrite_all(fd, buf, len, off);
+	return fail_after >= 0 && writes_done >= (uint64_t)fail_after ? -EIO : 0;
+}
+#else
+static bool hooks_set(void)
+{
+	return false;
+}
+
+static int hooks_before_write(void)
+{
+	return 0;
+}
+#endif
+
+int wimg_pwrite_block(int fd, const void *buf, size_t len, uint64_t off)
+{
+	int err = hooks_before_write();
+
+	if (err == 0)
+		err = pwrite_all(fd, buf, len, off);
 	if (err == 0)
 		writes_done++;
 	return err;
@@ -279,7 +306,7 @@ int wimg_pwrite_blocks(int fd, const void *buf, size_t nblocks, size_t bs, uint6
 	int err;
 
 	/* The hooks count and delay blocks: then one call per block, as they expect. */
-	if (env_num("FSIMG_TEST_FAIL_AFTER_WRITES") >= 0 || env_num("FSIMG_TEST_SLOW_WRITES") > 0) {
+	if (hooks_set()) {
 		for (size_t i = 0; i < nblocks; i++) {
 			err = wimg_pwrite_block(fd, p + i * bs, bs, off + i * bs);
 			if (err < 0)
