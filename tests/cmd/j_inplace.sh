@@ -11,10 +11,7 @@
 plan 34
 d=$(mktemp_dir)
 img=$d/img
-j_mkfs "$img" 8M -t ext4 -b 1024
-set -- $(j_blocks "$img" /big.txt)
-j_pattern "$d/p" 1024 12
-j_debugfs "$img" "jo -c" "jw -b $1-$8 $d/p" "jc" "jo" "jw -b $9-${12} -r $2 $d/p" "jc"
+j_two_transactions "$img"
 sum0=$(sha256sum <"$img")
 j_e2fsck "$img" "$d/e2fsck" >/dev/null
 sum_of() { sha256sum <"$1"; }
