@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "testhooks.h"
 
 /* ------------------------------------------------------------- options */
 
@@ -355,6 +356,8 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 	 * a few thousand reads instead of one per record.
 	 */
 	err = fsimg_io_open_file(&raw, path);
+	if (err == 0)
+		err = hook_wrap_image(&raw);
 	if (err == 0 && nchunks == 0) {
 		img->io = raw;
 	} else if (err == 0) {

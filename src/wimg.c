@@ -16,11 +16,11 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/fs.h>
 
 #include "cli.h"
+#include "testhooks.h"
 #include "wimg.h"
 
 void wimg_say(const char *path, const char *fmt, ...)
@@ -163,7 +163,7 @@ int64_t wimg_fd_size(int fd)
 	return st.st_size;
 }
 
-/* ----------------------------------------------------------- fault hooks */
+/* ---------------------------------------------------------- block writes */
 
 static uint64_t writes_done;
 
@@ -191,55 +191,9 @@ static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-#ifdef FSIMG_TEST_HOOKS
-/*
- * Only in src/fsimg-faults, the check-only build (src/local.am): the
- * installed command reads no environment on its write path.
- */
-static long env_num(const char *name)
-{
-	const char *s = getenv(name);
-	char *end;
-	long v;
-
-	if (!s || !*s)
-		return -1;
-	v = strtol(s, &end, 10);
-	return *end || v < 0 ? -1 : v;
-}
-
-static bool hooks_set(void)
-{
-	return env_num("FSIMG_TEST_FAIL_AFTER_WRITES") >= 0 || env_num("FSIMG_TEST_SLOW_WRITES") > 0;
-}
-
-/* 0 to go on with the write, or the error the hook injects. */
-static int hooks_before_write(void)
-{
-	long fail_after = env_num("FSIMG_TEST_FAIL_AFTER_WRITES");
-	long slow = env_num("FSIMG_TEST_SLOW_WRITES");
-
-	if (slow > 0) {
-		struct timespec ts = { slow / 1000, (slow % 1000) * 1000000L };
-		nanosleep(&ts, NULL);
-	}
-	return fail_after >= 0 && writes_done >= (uint64_t)fail_after ? -EIO : 0;
-}
-#else
-static bool hooks_set(void)
-{
-	return false;
-}
-
-static int hooks_before_write(void)
-{
-	return 0;
-}
-#endif
-
 int wimg_pwrite_block(int fd, const void *buf, size_t len, uint64_t off)
 {
-	int err = hooks_before_write();
+	int err = hook_before_write(writes_done);
 
 	if (err == 0)
 		err = pwrite_all(fd, buf, len, off);
@@ -266,7 +220,7 @@ int wimg_pwrite_blocks(int fd, const void *buf, size_t nblocks, size_t bs, uint6
 	int err;
 
 	/* The hooks count and delay blocks: then one call per block, as they expect. */
-	if (hooks_set()) {
+	if (hook_writes_one_by_one()) {
 		for (size_t i = 0; i < nblocks; i++) {
 			err = wimg_pwrite_block(fd, p + i * bs, bs, off + i * bs);
 			if (err < 0)

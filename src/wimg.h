@@ -33,11 +33,10 @@ int wimg_pread_full(int fd, void *buf, size_t len, uint64_t off);
 int wimg_open_rw(const char *path, const char *what);
 
 /*
- * pwrite of one block-sized buffer. In the check-only build
- * (src/fsimg-faults, FSIMG_TEST_HOOKS) through the test hooks:
- * FSIMG_TEST_FAIL_AFTER_WRITES=N fails the (N+1)th call with EIO,
- * FSIMG_TEST_SLOW_WRITES=MS sleeps MS milliseconds before each call;
- * the installed fsimg has neither. Returns 0 or -errno.
+ * pwrite of one block-sized buffer, through the write hooks of the
+ * check-only build (testhooks.h: FSIMG_TEST_FAIL_AFTER_WRITES,
+ * FSIMG_TEST_SLOW_WRITES; the installed fsimg has neither).
+ * Returns 0 or -errno.
  */
 int wimg_pwrite_block(int fd, const void *buf, size_t len, uint64_t off);
 /*

@@ -3,11 +3,11 @@
 # byte, after a clean run, after an injected write failure after N blocks
 # (FSIMG_TEST_FAIL_AFTER_WRITES), and after a SIGKILL in the middle
 # (FSIMG_TEST_SLOW_WRITES); a re-run completes the replay to e2fsck's result.
-# The hooks are only in $FSIMG_FAULTS, the check-only build: the installed
+# The hooks are only in $FSIMG_HOOKS, the check-only build: the installed
 # $FSIMG must ignore them.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/journal.sh"
-: "${FSIMG_FAULTS:?run through make check}"
+: "${FSIMG_HOOKS:?run through make check}"
 plan 34
 d=$(mktemp_dir)
 img=$d/img
@@ -35,7 +35,7 @@ ok $? "undo restores the original sha256"
 for n in 0 1 3 7 11; do
 	cp "$img" "$d/f"
 	rm -f "$d/f.u1" "$d/f.u2"
-	FSIMG_TEST_FAIL_AFTER_WRITES=$n "$FSIMG_FAULTS" replay --in-place --undo "$d/f.u1" "$d/f" >/dev/null 2>"$d/err"
+	FSIMG_TEST_FAIL_AFTER_WRITES=$n "$FSIMG_HOOKS" replay --in-place --undo "$d/f.u1" "$d/f" >/dev/null 2>"$d/err"
 	st=$?
 	[ $st -eq 8 ] && grep -q "fsimg undo" "$d/err"
 	ok $? "write failure after $n blocks: exit 8 and a hint to undo"
@@ -49,7 +49,7 @@ done
 
 # SIGKILL in the middle: slow writes (100 ms each, ~15 blocks) killed after 0.5 s.
 cp "$img" "$d/k"
-FSIMG_TEST_SLOW_WRITES=100 "$FSIMG_FAULTS" replay --in-place --undo "$d/k.u1" "$d/k" >/dev/null 2>&1 &
+FSIMG_TEST_SLOW_WRITES=100 "$FSIMG_HOOKS" replay --in-place --undo "$d/k.u1" "$d/k" >/dev/null 2>&1 &
 pid=$!
 sleep 0.5
 kill -9 $pid 2>/dev/null
