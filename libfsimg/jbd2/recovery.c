@@ -51,10 +51,11 @@
  * The journal superblock after recovery is what e2fsck writes
  * (recover_ext3_journal + e2fsck_journal_release): s_start = 0 and
  * s_sequence = end_transaction + 1 (the kernel's ++info.end_transaction),
- * where end_transaction is the first transaction not replayed; unchanged
- * s_sequence when recovery failed or a data block was skipped for its
- * checksum (jbd2_journal_recover returns an error then). A failed commit (j_failed_commit) makes
- * e2fsck set s_errno, then e2fsck_check_ext3_journal moves it to the
+ * where end_transaction is the first transaction not replayed (for an
+ * empty log, s_start 0, s_sequence + 1 likewise); unchanged s_sequence when
+ * recovery failed or a data block was skipped for its checksum
+ * (jbd2_journal_recover returns an error then). A failed commit
+ * (j_failed_commit) makes e2fsck set s_errno, then e2fsck_check_ext3_journal moves it to the
  * filesystem's ERROR_FS state and zeroes s_errno again.
  */
 #include "config.h"
@@ -274,6 +275,13 @@ int fsimg_plan_create(fsimg_plan **out, fsimg_journal *j, unsigned flags)
 		 */
 		if (!p->stats.csum_skipped)
 			p->stats.new_sequence = j->info.end_sequence + 1;
+	} else if (!j->sb.start && !j->info.kernel_error) {
+		/*
+		 * An empty log with needs_recovery set (s_start 0): nothing is
+		 * replayed, but jbd2_journal_recover still moves the sequence on
+		 * (j_transaction_sequence = s_sequence + 1), and e2fsck writes it.
+		 */
+		p->stats.new_sequence = j->sb.sequence + 1;
 	}
 	if (j->info.has_failed_commit)
 		p->stats.new_errno = -22; /* -EINVAL, as e2fsck stores it */
