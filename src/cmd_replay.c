@@ -138,7 +138,7 @@ static int build_candidates(struct rp *r)
 	qsort(r->cand, k, sizeof(*r->cand), cmp_u64);
 	n = 0;
 	for (size_t i = 0; i < k; i++)
-		if ((n == 0 || r->cand[n - 1] != r->cand[i]) && (r->cand[i] + 1) * r->bs <= r->size)
+		if ((n == 0 || r->cand[n - 1] != r->cand[i]) && r->cand[i] < r->size / r->bs)
 			r->cand[n++] = r->cand[i];
 	r->ncand = n;
 	return 0;
@@ -439,7 +439,7 @@ static int in_place(struct rp *r, const char *undo_path)
 	}
 	/* The two superblocks as they end the recovery, read before anything is written. */
 	for (int s = 0; s < 2; s++) {
-		if (last_blk[s] == UINT64_MAX || (last_blk[s] + 1) * r->bs > r->size)
+		if (last_blk[s] >= r->size / r->bs)
 			continue;
 		if (fsimg_io_read(r->view, last[s], r->bs, last_blk[s] * r->bs) < 0) {
 			cli_error(&r->img, "cannot read block %llu", (unsigned long long)last_blk[s]);

@@ -129,8 +129,12 @@ static int read_planned(struct overlay *o, uint8_t *buf, size_t len, uint64_t of
 					unescape(buf + m * o->bs, k == 1 ? n : o->bs, k == 1 ? in : 0);
 			i += k;
 		} else {
-			/* Up to the next planned block, in one base read. */
-			uint64_t stop = i < p->n ? p->e[i].fs_block * o->bs : UINT64_MAX;
+			/*
+			 * Up to the next planned block, in one base read. A block
+			 * past the image (its offset could wrap 64 bits) is no stop.
+			 */
+			uint64_t stop = i < p->n && p->e[i].fs_block < o->size / o->bs ?
+					p->e[i].fs_block * o->bs : UINT64_MAX;
 			n = stop - off < len ? (size_t)(stop - off) : len;
 			err = fsimg_io_read(o->base, buf, n, off);
 			if (err < 0)
