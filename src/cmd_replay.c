@@ -162,8 +162,9 @@ static int print_plan(struct rp *r)
 		printf("Skipped for a bad data checksum: %llu\n", (unsigned long long)st->csum_skipped);
 	if (st->out_of_range)
 		printf("Skipped, outside the filesystem: %llu\n", (unsigned long long)st->out_of_range);
-	if (st->fc_blocks)
-		printf("fast-commit area holds %llu block%s that fsimg does not replay yet\n",
+	if (st->fc_commits)
+		printf("fast-commit area holds %llu valid fast commit%s (%llu block%s) that fsimg does not replay yet\n",
+		       (unsigned long long)st->fc_commits, st->fc_commits == 1 ? "" : "s",
 		       (unsigned long long)st->fc_blocks, st->fc_blocks == 1 ? "" : "s");
 	if (st->kernel_error)
 		printf("The journal is corrupt (%s): nothing is replayed, as the kernel would do\n",
@@ -594,8 +595,23 @@ int cmd_replay(int argc, char **argv)
 	if (r.st.kernel_error)
 		cli_error(&r.img, "warning: the journal is corrupt (%s); nothing replayed, as the kernel would",
 			  fsimg_strerror(r.st.kernel_error));
-	if (r.st.fc_blocks)
-		cli_error(&r.img, "fast-commit area holds %llu block%s that fsimg does not replay yet",
+	/*
+	 * Valid fast commits (as the kernel's scan judges them) come after the
+	 * last full commit; fsimg cannot replay them yet, and an in-place
+	 * replay resets the journal, after which nothing can: refuse that.
+	 */
+	if (r.st.fc_commits && ctx.in_place) {
+		cli_error(&r.img, "refusing --in-place: the fast-commit area holds %llu valid fast commit%s, "
+				  "which fsimg cannot replay yet and resetting the journal would lose; "
+				  "IMAGE is untouched (use -o OUT, or let the kernel recover it)",
+			  (unsigned long long)r.st.fc_commits, r.st.fc_commits == 1 ? "" : "s");
+		status = CLI_EXIT_ERROR;
+		goto out;
+	}
+	if (r.st.fc_commits)
+		cli_error(&r.img, "WARNING: the fast-commit area holds %llu valid fast commit%s (%llu block%s) "
+				  "that fsimg does not replay yet: OUT lacks what they changed",
+			  (unsigned long long)r.st.fc_commits, r.st.fc_commits == 1 ? "" : "s",
 			  (unsigned long long)r.st.fc_blocks, r.st.fc_blocks == 1 ? "" : "s");
 	if (ctx.out) {
 		status = write_copy(&r, ctx.out, ctx.force);

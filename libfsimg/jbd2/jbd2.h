@@ -91,6 +91,14 @@ JBD2_HIDDEN int jbd2_read(struct fsimg_journal *j, uint32_t jblk, void *buf);
 /* The io block of journal block jblk, or a negative error. */
 JBD2_HIDDEN int jbd2_bmap(const struct fsimg_journal *j, uint32_t jblk, uint64_t *pblk);
 
+/*
+ * The fast-commit area judged as the kernel's recovery scan does (after the
+ * main log's scan, against info.end_sequence): sets info.fc_state and the
+ * fc_commits counts; a state the kernel fails recovery on sets
+ * info.kernel_error and the message. fast_commit.c.
+ */
+JBD2_HIDDEN int jbd2_fc_scan(struct fsimg_journal *j);
+
 /* A recomputed journal superblock checksum (raw must be JBD2_SUPER_SIZE bytes). */
 JBD2_HIDDEN uint32_t jbd2_super_csum(const uint8_t *raw);
 

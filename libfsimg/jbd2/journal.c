@@ -1293,6 +1293,8 @@ done:
 		if (t->state == FSIMG_JTRANS_COMMITTED && jbd2_tid_geq(t->sequence, j->info.end_sequence))
 			t->state = FSIMG_JTRANS_BEYOND_END;
 	}
+	/* PASS_SCAN ends with the fast-commit area: it may fail recovery too. */
+	jbd2_fc_scan(j);
 	/* PASS_REVOKE of a replayed transaction meets an overflowing r_count: -EINVAL, nothing replayed. */
 	for (size_t i = 0; i < j->ntrans && !j->info.kernel_error; i++) {
 		struct jbd2_trans *t = &j->trans[i];

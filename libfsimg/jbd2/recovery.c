@@ -28,6 +28,11 @@
  *    replays nothing before it clears needs_recovery.
  *  - Blocks are checked against revokes before their data checksum, as
  *    both do; a revoked copy counts as revoked, never as a checksum skip.
+ *  - Fast commits (jbd2/fast_commit.c): a HEAD of another transaction than
+ *    the first not replayed is stale and ignored, as by the kernel;
+ *    e2fsprogs 1.47 fails recovery there (EINVAL). Valid fast commits are
+ *    counted (stats.fc_commits), not replayed; an area the kernel fails
+ *    recovery on sets kernel_error like any other.
  *  - A tag naming a block outside the filesystem is not planned
  *    (out_of_range): the kernel's write would fail there, e2fsck's too.
  *
@@ -257,7 +262,8 @@ int fsimg_plan_create(fsimg_plan **out, fsimg_journal *j, unsigned flags)
 	if (!p)
 		return FSIMG_ENOMEM;
 	p->j = j;
-	p->stats.fc_blocks = j->info.fc_blocks;
+	p->stats.fc_blocks = j->info.fc_valid_blocks;
+	p->stats.fc_commits = j->info.fc_commits;
 	p->stats.kernel_error = j->info.kernel_error;
 	p->stats.new_start = 0;
 	p->stats.new_errno = j->sb.errno_;

@@ -142,6 +142,21 @@ struct fsimg_jrevoke {
 	uint32_t journal_block;      /* the revoke block holding the record */
 };
 
+/*
+ * The fast-commit area as the kernel's recovery scan judges it
+ * (fc_do_one_pass + ext4_fc_replay_scan), against the first transaction
+ * not replayed (end_sequence): only fast commits made after the last full
+ * commit count.
+ */
+enum fsimg_fc_state {
+	FSIMG_FC_NONE = 0,           /* no fast-commit area, or not reached (clean log, recovery fails before) */
+	FSIMG_FC_EMPTY = 1,          /* the area does not start with a HEAD tag: no fast commits */
+	FSIMG_FC_STALE = 2,          /* a HEAD of another transaction: left from before the last full commit */
+	FSIMG_FC_VALID = 3,          /* fast commits with the expected tid and a good TAIL crc: the kernel replays them */
+	FSIMG_FC_NO_TAIL = 4,        /* a HEAD with the expected tid but no TAIL before the scan ends: nothing to replay */
+	FSIMG_FC_BAD = 5             /* the kernel fails recovery on it (a bad first TAIL, bad tag, unknown features) */
+};
+
 struct fsimg_journal_scan_info {
 	enum fsimg_jend end;
 	uint32_t end_block;          /* journal block where the walk stopped */
@@ -149,11 +164,16 @@ struct fsimg_journal_scan_info {
 	uint32_t end_sequence;       /* first transaction not replayed (kernel end_transaction) */
 	uint32_t failed_commit;      /* j_failed_commit, when has_failed_commit */
 	int has_failed_commit;
-	int kernel_error;            /* <0: the kernel (and e2fsck) would fail recovery: FSIMG_ECSUM/ECORRUPT */
+	int kernel_error;            /* <0: the kernel (and e2fsck) would fail recovery: FSIMG_ECSUM/ECORRUPT/EUNSUPP/EIO */
 	uint64_t transactions;
 	uint64_t blocks, revokes;
-	uint64_t fc_tags;            /* fast-commit tags found (not replayed) */
+	uint64_t fc_tags;            /* fast-commit tags that parse, valid or not (listed by fsimg_journal_fc_tag) */
 	uint64_t fc_blocks;          /* fast-commit blocks holding them */
+	enum fsimg_fc_state fc_state;
+	uint32_t fc_tid;             /* the tid fast commits must carry (end_sequence) */
+	uint64_t fc_commits;         /* valid fast commits (TAILs with that tid and a good crc) */
+	uint64_t fc_valid_tags;      /* tags in them, HEAD and TAILs included (kernel fc_replay_num_tags) */
+	uint64_t fc_valid_blocks;    /* fast-commit blocks up to the last valid TAIL */
 };
 
 /*
@@ -200,7 +220,8 @@ struct fsimg_plan_stats {
 	uint64_t revoke_records;     /* records in replayed transactions */
 	uint64_t csum_skipped;       /* copies skipped for a bad data checksum */
 	uint64_t out_of_range;       /* copies naming a block outside the filesystem */
-	uint64_t fc_blocks;          /* fast-commit blocks fsimg does not replay */
+	uint64_t fc_blocks;          /* blocks of valid fast commits (fc_valid_blocks): fsimg does not replay them yet */
+	uint64_t fc_commits;         /* valid fast commits (fc_commits) */
 	int kernel_error;            /* as in the scan info; then nothing is replayed */
 	int recovery_error;          /* e2fsck would report an error (a block skipped for its checksum) */
 	/* the journal superblock after recovery, as e2fsck writes it */
