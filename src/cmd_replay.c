@@ -84,63 +84,34 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The block holding the internal journal's superblock: logical block 0 of its inode. */
-static int journal_sb_block(struct rp *r, uint64_t *out)
-{
-	struct fsimg_inode inode;
-	struct fsimg_run run;
-	fsimg_map *map;
-	int err;
-
-	*out = UINT64_MAX;
-	if (r->img.journal_io || !r->img.sb->journal_inum)
-		return 0;
-	err = fsimg_inode_read(&inode, r->img.fs, r->img.sb->journal_inum);
-	if (err == 0)
-		err = fsimg_map_open(&map, r->img.fs, &inode, 0);
-	if (err < 0)
-		return err;
-	while ((err = fsimg_map_next(map, &run)) > 0) {
-		if (run.lblk == 0 && (run.type == FSIMG_RUN_MAPPED || run.type == FSIMG_RUN_UNWRITTEN)) {
-			*out = run.pblk;
-			break;
-		}
-		if (run.lblk > 0)
-			break;
-	}
-	fsimg_map_close(map);
-	return err < 0 ? err : 0;
-}
-
+/*
+ * The blocks recovery writes, from the library's write list (the journal
+ * superblock where the journal was read from, backup or inode), sorted,
+ * those past the end of the image left out.
+ */
 static int build_candidates(struct rp *r)
 {
-	size_t n = fsimg_plan_count(r->plan), k = 0;
-	struct fsimg_plan_entry e;
-	int err;
+	size_t n = fsimg_plan_write_count(r->plan), k = 0;
+	struct fsimg_plan_write w;
 
-	r->sb_block = 1024 / r->bs;
-	err = journal_sb_block(r, &r->jsb_block);
-	if (err < 0) {
-		cli_error(&r->img, "journal inode: %s", cli_errmsg(&r->img, err));
-		return CLI_EXIT_ERROR;
-	}
-	r->cand = malloc((n + 2) * sizeof(*r->cand));
+	r->sb_block = r->jsb_block = UINT64_MAX;
+	r->cand = malloc((n ? n : 1) * sizeof(*r->cand));
 	if (!r->cand) {
 		cli_error(&r->img, "out of memory");
 		return CLI_EXIT_ERROR;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (fsimg_plan_entry(&e, r->plan, i) == 0)
-			r->cand[k++] = e.fs_block;
-	r->cand[k++] = r->sb_block;
-	if (r->jsb_block != UINT64_MAX)
-		r->cand[k++] = r->jsb_block;
+	for (size_t i = 0; i < n; i++) {
+		if (fsimg_plan_write(&w, r->plan, i) < 0)
+			continue;
+		if (w.kind == FSIMG_PLAN_WRITE_SUPER)
+			r->sb_block = w.block;
+		else if (w.kind == FSIMG_PLAN_WRITE_JOURNAL_SUPER)
+			r->jsb_block = w.block;
+		if (w.block < r->size / r->bs)
+			r->cand[k++] = w.block;
+	}
 	qsort(r->cand, k, sizeof(*r->cand), cmp_u64);
-	n = 0;
-	for (size_t i = 0; i < k; i++)
-		if ((n == 0 || r->cand[n - 1] != r->cand[i]) && r->cand[i] < r->size / r->bs)
-			r->cand[n++] = r->cand[i];
-	r->ncand = n;
+	r->ncand = k;
 	return 0;
 }
 
@@ -181,8 +152,11 @@ static int print_plan(struct rp *r)
 	if (r->jsb_block != UINT64_MAX)
 		printf("  journal superblock (block %llu): s_start 0, s_sequence %u\n",
 		       (unsigned long long)r->jsb_block, st->new_sequence);
-	else
+	else if (r->img.journal_io)
 		printf("  external journal superblock: not written (s_start 0, s_sequence %u would be)\n",
+		       st->new_sequence);
+	else
+		printf("  journal superblock (in the superblock's block): s_start 0, s_sequence %u\n",
 		       st->new_sequence);
 	return CLI_EXIT_OK;
 }

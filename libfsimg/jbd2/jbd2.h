@@ -128,6 +128,13 @@ struct fsimg_plan {
 	struct jbd2_plan_ent *e;     /* sorted by fs_block, unique */
 	size_t n;
 	struct fsimg_plan_stats stats;
+	/* the write list (fsimg_plan_write): e[] less the superblocks' blocks, then those */
+	uint64_t sb_block, jsb_block;
+	bool has_jsb;                /* an internal journal's superblock, in a block of its own */
+	size_t skip[2], nskip;       /* indexes in e[] of the superblocks' blocks, ascending */
 };
+
+/* Index of the first plan entry with fs_block >= blk (p->n: none). */
+JBD2_HIDDEN size_t jbd2_plan_lower_bound(const struct fsimg_plan *p, uint64_t blk);
 
 #endif /* FSIMG_JBD2_JBD2_H */

@@ -383,13 +383,43 @@ fail:
 }
 
 /*
+ * Does the inode's mapping put every journal block, [0, i_size / block
+ * size), in a block of the filesystem? e2fsck_get_journal walks the block
+ * map (holes and blocks outside the filesystem stop the walk) and takes the
+ * backup when the walk falls short of i_size; an extent tree that cannot be
+ * read falls short at once.
+ */
+static bool journal_map_covers(fsimg_fs *fs, const struct fsimg_inode *in)
+{
+	uint64_t total = in->size / fsimg_fs_super(fs)->block_size, next = 0;
+	struct fsimg_run run;
+	fsimg_map *map;
+	int err;
+
+	if (fsimg_map_open(&map, fs, in, 0) < 0)
+		return false;
+	while (next < total && (err = fsimg_map_next(map, &run)) > 0) {
+		if (run.type != FSIMG_RUN_MAPPED && run.type != FSIMG_RUN_UNWRITTEN)
+			continue;
+		if (run.lblk > next || !fs_pblk_range_ok(fs, run.pblk, run.len))
+			break;
+		if (run.lblk + run.len > next)
+			next = run.lblk + run.len;
+	}
+	fsimg_map_close(map);
+	return next >= total;
+}
+
+/*
  * The journal inode, or e2fsck's fallback when it cannot be used (not in
- * use, not a regular file, smaller than JBD2_MIN_JOURNAL_BLOCKS): the copy
- * of its i_block and size that mke2fs and tune2fs keep in the superblock
- * (s_jnl_blocks, when s_jnl_backup_type is EXT3_JNL_BACKUP_BLOCKS). The
- * kernel reads only the inode and refuses to mount; fsimg follows e2fsck
- * (e2fsck_get_journal) so that fsck and replay show what recovery yields,
- * and says so (*why: the reason the inode was not used, else NULL).
+ * use, not a regular file, smaller than JBD2_MIN_JOURNAL_BLOCKS, a block
+ * map or extent tree that does not map all of it inside the filesystem):
+ * the copy of its i_block and size that mke2fs and tune2fs keep in the
+ * superblock (s_jnl_blocks, when s_jnl_backup_type is
+ * EXT3_JNL_BACKUP_BLOCKS). The kernel reads only the inode and refuses to
+ * mount; fsimg follows e2fsck (e2fsck_get_journal) so that fsck and replay
+ * show what recovery yields, and says so (*why: the reason the inode was
+ * not used, else NULL).
  */
 int jbd2_journal_inode(struct fsimg_inode *out, fsimg_fs *fs, const char **why)
 {
@@ -406,6 +436,8 @@ int jbd2_journal_inode(struct fsimg_inode *out, fsimg_fs *fs, const char **why)
 		*why = "not a regular file";
 	else if (out->size / fsb->block_size < JBD2_MIN_JOURNAL_BLOCKS)
 		*why = "smaller than a journal can be";
+	else if (fsb->jnl_backup_type == EXT3_JNL_BACKUP_BLOCKS && !journal_map_covers(fs, out))
+		*why = "its blocks are not all mapped inside the filesystem";
 	if (!*why)
 		return 0;
 	if (fsb->jnl_backup_type != EXT3_JNL_BACKUP_BLOCKS) {

@@ -69,6 +69,7 @@
 #include <string.h>
 
 #include "core/cursor.h"
+#include "ext4/format.h"
 #include "jbd2/jbd2.h"
 
 struct revoke_ent {
@@ -247,6 +248,49 @@ out:
 	return err;
 }
 
+size_t jbd2_plan_lower_bound(const struct fsimg_plan *p, uint64_t blk)
+{
+	size_t lo = 0, hi = p->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->e[mid].fs_block < blk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Index of fs block blk in p->e, or p->n. */
+static size_t plan_index(const struct fsimg_plan *p, uint64_t blk)
+{
+	size_t i = jbd2_plan_lower_bound(p, blk);
+
+	return i < p->n && p->e[i].fs_block == blk ? i : p->n;
+}
+
+/* The superblocks' blocks, which the write list puts last (fsimg_plan_write). */
+static void plan_writes(struct fsimg_plan *p)
+{
+	const struct fsimg_journal *j = p->j;
+	size_t k;
+
+	p->sb_block = EXT4_SUPER_OFFSET / j->bs;
+	p->jsb_block = j->sb_pblk;
+	p->has_jsb = !j->sb.external && p->jsb_block != p->sb_block;
+	p->nskip = 0;
+	if ((k = plan_index(p, p->sb_block)) < p->n)
+		p->skip[p->nskip++] = k;
+	if (p->has_jsb && (k = plan_index(p, p->jsb_block)) < p->n)
+		p->skip[p->nskip++] = k;
+	if (p->nskip == 2 && p->skip[0] > p->skip[1]) {
+		k = p->skip[0];
+		p->skip[0] = p->skip[1];
+		p->skip[1] = k;
+	}
+}
+
 int fsimg_plan_create(fsimg_plan **out, fsimg_journal *j, unsigned flags)
 {
 	struct fsimg_plan *p;
@@ -297,6 +341,7 @@ int fsimg_plan_create(fsimg_plan **out, fsimg_journal *j, unsigned flags)
 	 * only sets s_errno, hence ERROR_FS), data-block checksum skips are.
 	 */
 	p->stats.recovery_error = p->stats.kernel_error != 0 || p->stats.csum_skipped != 0;
+	plan_writes(p);
 	*out = p;
 	return 0;
 }
@@ -353,22 +398,42 @@ int fsimg_plan_entry(struct fsimg_plan_entry *out, const fsimg_plan *plan, size_
 
 int fsimg_plan_lookup(struct fsimg_plan_entry *out, const fsimg_plan *plan, fsimg_pblk_t blk)
 {
-	size_t lo = 0, hi;
+	size_t i;
 
 	if (!plan)
 		return FSIMG_EINVAL;
-	hi = plan->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (plan->e[mid].fs_block < blk)
-			lo = mid + 1;
-		else if (plan->e[mid].fs_block > blk)
-			hi = mid;
-		else {
-			if (out)
-				entry_out(out, plan, mid);
-			return 1;
-		}
+	i = plan_index(plan, blk);
+	if (i == plan->n)
+		return 0;
+	if (out)
+		entry_out(out, plan, i);
+	return 1;
+}
+
+size_t fsimg_plan_write_count(const fsimg_plan *plan)
+{
+	return plan ? plan->n - plan->nskip + 1 + plan->has_jsb : 0;
+}
+
+int fsimg_plan_write(struct fsimg_plan_write *out, const fsimg_plan *plan, size_t i)
+{
+	size_t logged;
+
+	if (!out || !plan || i >= fsimg_plan_write_count(plan))
+		return FSIMG_EINVAL;
+	logged = plan->n - plan->nskip;
+	if (i < logged) {
+		for (size_t k = 0; k < plan->nskip; k++)
+			if (i >= plan->skip[k])
+				i++;
+		out->block = plan->e[i].fs_block;
+		out->kind = FSIMG_PLAN_WRITE_LOGGED;
+	} else if (i == logged && plan->has_jsb) {
+		out->block = plan->jsb_block;
+		out->kind = FSIMG_PLAN_WRITE_JOURNAL_SUPER;
+	} else {
+		out->block = plan->sb_block;
+		out->kind = FSIMG_PLAN_WRITE_SUPER;
 	}
 	return 0;
 }

@@ -22,9 +22,15 @@ j_allowed_diff() { # OFFSET (1-based) -> status 0 when allowed
 
 # j_cmp_allowed A B: 0 when A and B differ only at allowed offsets.
 j_cmp_allowed() {
+	j_cmp_allowed_but "$1" "$2" 0 0
+}
+
+# j_cmp_allowed_but A B OFF LEN: j_cmp_allowed, also allowing bytes
+# [OFF, OFF + LEN) (0-based) to differ.
+j_cmp_allowed_but() {
 	[ "$(wc -c <"$1")" -eq "$(wc -c <"$2")" ] || { echo "# sizes differ"; return 1; }
 	_bad=0
-	for _off in $(cmp -l "$1" "$2" | awk '{print $1}'); do
+	for _off in $(cmp -l "$1" "$2" | awk -v a="$3" -v n="$4" '$1 - 1 < a || $1 - 1 >= a + n {print $1}'); do
 		if ! j_allowed_diff "$_off"; then
 			echo "# unexpected difference at byte $_off"
 			_bad=$((_bad + 1))
@@ -32,6 +38,13 @@ j_cmp_allowed() {
 		fi
 	done
 	[ $_bad -eq 0 ]
+}
+
+# j_inode_off IMG INO: the byte offset of inode INO in IMG (debugfs imap).
+j_inode_off() {
+	set -- $(debugfs -R "imap <$2>" "$1" 2>/dev/null | sed -n 's/.*located at block \([0-9]*\), offset \(0x[0-9a-f]*\).*/\1 \2/p') \
+		"$(dumpe2fs -h "$1" 2>/dev/null | awk '/^Block size/{print $3}')"
+	echo $(($1 * $3 + $2))
 }
 
 # j_mkfs IMG SIZE [mke2fs options...]: a small tree with files to journal over.

@@ -246,6 +246,28 @@ FSIMG_API int fsimg_plan_lookup(struct fsimg_plan_entry *out, const fsimg_plan *
 FSIMG_API int fsimg_plan_read_entry(void *buf, size_t buflen, const fsimg_plan *plan, size_t i);
 FSIMG_API fsimg_journal *fsimg_plan_journal(const fsimg_plan *plan);
 
+/*
+ * Every block recovery writes to the filesystem's device, once each, in the
+ * order a writer that must survive a crash writes them: the planned blocks
+ * (ascending), then the internal journal's superblock (s_start 0, the new
+ * s_sequence), then the block holding the ext4 superblock (needs_recovery
+ * cleared) last. Their contents are the overlay's (fsimg_io_open_overlay
+ * without flags). The journal superblock is where the journal was read
+ * from: through its inode, or its superblock backup (s_jnl_blocks) when the
+ * inode cannot be used; an external journal's is not listed.
+ */
+enum fsimg_plan_write_kind {
+	FSIMG_PLAN_WRITE_LOGGED = 0,        /* a planned block: its logged copy */
+	FSIMG_PLAN_WRITE_JOURNAL_SUPER = 1, /* the internal journal's superblock */
+	FSIMG_PLAN_WRITE_SUPER = 2          /* the ext4 superblock's block */
+};
+struct fsimg_plan_write {
+	fsimg_pblk_t block;
+	enum fsimg_plan_write_kind kind;
+};
+FSIMG_API size_t fsimg_plan_write_count(const fsimg_plan *plan);
+FSIMG_API int fsimg_plan_write(struct fsimg_plan_write *out, const fsimg_plan *plan, size_t i);
+
 /* --------------------------------------------------------------- overlay */
 
 /*
