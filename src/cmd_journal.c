@@ -371,6 +371,8 @@ static void trans_text(fsimg_journal *j, size_t ti, const struct fsimg_jtrans *t
 			printf(", last_tag");
 		if (b.csum != FSIMG_CSUM_NONE)
 			printf(", csum %s", csum_word(b.csum));
+		if (b.in_journal)
+			printf(", inside the journal");
 		putchar('\n');
 	}
 	for (size_t i = 0; i < t->nrevokes; i++) {
@@ -411,6 +413,7 @@ static void trans_json(struct jw *w, fsimg_journal *j, size_t ti, const struct f
 		jw_u64(w, "journal_block", b.journal_block);
 		jw_bool(w, "escaped", b.escaped != 0);
 		json_csum(w, "csum_ok", b.csum);
+		jw_bool(w, "in_journal", b.in_journal != 0);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -437,6 +440,7 @@ static void end_json(struct jw *w, const struct fsimg_journal_scan_info *si)
 		jw_u64(w, "end_block", si->end_block);
 	jw_u64(w, "end_sequence", si->end_sequence);
 	jw_bool(w, "recoverable", si->kernel_error == 0);
+	jw_u64(w, "blocks_in_journal", si->blocks_in_journal);
 	jw_u64(w, "fast_commit_blocks_used", si->fc_blocks);
 	jw_u64(w, "fast_commit_tags", si->fc_tags);
 	jw_str(w, "fast_commit_state", fc_state_name(si->fc_state));
@@ -526,6 +530,10 @@ int cmd_journal(int argc, char **argv)
 		printf("\nfast-commit area holds %llu valid fast commit%s (%llu block%s) that fsimg does not replay yet\n",
 		       (unsigned long long)si.fc_commits, si.fc_commits == 1 ? "" : "s",
 		       (unsigned long long)si.fc_valid_blocks, si.fc_valid_blocks == 1 ? "" : "s");
+	if (si.blocks_in_journal && !common.json)
+		printf("\nJOURNAL_LOGS_ITSELF: %llu logged block%s lie inside the journal itself (first: fs block %llu); "
+		       "no kernel logs those\n", (unsigned long long)si.blocks_in_journal,
+		       si.blocks_in_journal == 1 ? "" : "s", (unsigned long long)si.first_in_journal);
 	if (si.kernel_error && !common.json)
 		printf("\nThe kernel would refuse to recover this journal (%s); replay changes nothing.\n",
 		       fsimg_strerror(si.kernel_error));

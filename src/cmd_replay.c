@@ -133,6 +133,9 @@ static int print_plan(struct rp *r)
 		printf("Skipped for a bad data checksum: %llu\n", (unsigned long long)st->csum_skipped);
 	if (st->out_of_range)
 		printf("Skipped, outside the filesystem: %llu\n", (unsigned long long)st->out_of_range);
+	if (st->in_journal)
+		printf("Inside the journal itself (JOURNAL_LOGS_ITSELF): %llu; --in-place reads every block before writing\n",
+		       (unsigned long long)st->in_journal);
 	if (st->fc_commits)
 		printf("fast-commit area holds %llu valid fast commit%s (%llu block%s) that fsimg does not replay yet\n",
 		       (unsigned long long)st->fc_commits, st->fc_commits == 1 ? "" : "s",
@@ -367,6 +370,43 @@ out:
 
 /* ------------------------------------------------------------ in place */
 
+/* The most read ahead for a plan that logs blocks inside the journal. */
+#define READ_AHEAD_MAX_BYTES (256u << 20)
+
+/*
+ * Every candidate's replayed contents, in cand order, into *out (the
+ * caller frees it). CLI_EXIT_ERROR, with the reason said, when the plan is
+ * too big to hold or a block cannot be read.
+ */
+static int read_ahead(struct rp *r, uint8_t **out)
+{
+	uint8_t *all;
+
+	*out = NULL;
+	if (r->ncand > READ_AHEAD_MAX_BYTES / r->bs) {
+		cli_error(&r->img, "refusing --in-place: %llu planned blocks lie inside the journal itself, and "
+				   "the %llu blocks to write are too many to read before writing; IMAGE is "
+				   "untouched (use -o OUT)", (unsigned long long)r->st.in_journal,
+			  (unsigned long long)r->ncand);
+		return CLI_EXIT_ERROR;
+	}
+	all = malloc(r->ncand ? r->ncand * r->bs : 1);
+	if (!all) {
+		cli_error(&r->img, "out of memory");
+		return CLI_EXIT_ERROR;
+	}
+	for (size_t i = 0, k; i < r->ncand; i += k) {
+		k = cand_run(r, i, r->ncand, false);
+		if (fsimg_io_read(r->view, all + i * r->bs, k * r->bs, r->cand[i] * r->bs) < 0) {
+			cli_error(&r->img, "cannot read the replayed block %llu", (unsigned long long)r->cand[i]);
+			free(all);
+			return CLI_EXIT_ERROR;
+		}
+	}
+	*out = all;
+	return 0;
+}
+
 /*
  * --in-place. Durability is ordered by three fsyncs, no more:
  *  1. the undo file, complete (records, trailer, header), with its
@@ -388,7 +428,7 @@ static int in_place(struct rp *r, const char *undo_path)
 {
 	struct undo_writer uw = { .fd = -1 };
 	struct undo_header h;
-	uint8_t *buf = NULL, *last[2] = { NULL, NULL };
+	uint8_t *buf = NULL, *last[2] = { NULL, NULL }, *ahead = NULL;
 	uint64_t last_blk[2] = { r->jsb_block, r->sb_block };
 	size_t batch = batch_blocks(r);
 	int fd, err, status = CLI_EXIT_ERROR;
@@ -397,6 +437,17 @@ static int in_place(struct rp *r, const char *undo_path)
 		cli_error(&r->img, "--in-place with an external journal is not supported yet "
 				   "(its superblock would need writing too); use -o OUT");
 		return CLI_EXIT_ERROR;
+	}
+	/*
+	 * Planned blocks inside the journal itself overwrite log blocks that
+	 * later copies may be read from: every block is then read before any
+	 * is written, so that the result is -o's (bounded; else refused).
+	 */
+	if (r->st.in_journal) {
+		status = read_ahead(r, &ahead);
+		if (status)
+			return status;
+		status = CLI_EXIT_ERROR;
 	}
 	fd = wimg_open_rw(r->img.path, "replay in place");
 	if (fd < 0)
@@ -461,12 +512,12 @@ static int in_place(struct rp *r, const char *undo_path)
 			k = 1;
 			continue;
 		}
-		err = fsimg_io_read(r->view, buf, k * r->bs, off);
+		err = ahead ? 0 : fsimg_io_read(r->view, buf, k * r->bs, off);
 		if (err < 0) {
 			cli_error(&r->img, "cannot read the replayed block %llu", (unsigned long long)r->cand[i]);
 			goto partial;
 		}
-		err = wimg_pwrite_blocks(fd, buf, k, r->bs, off);
+		err = wimg_pwrite_blocks(fd, ahead ? ahead + i * r->bs : buf, k, r->bs, off);
 		if (err < 0)
 			goto write_failed;
 		wimg_start_writeback(fd, off, k * r->bs);
@@ -497,15 +548,20 @@ write_failed:
 	cli_error(&r->img, "write failed after %llu blocks: %s", (unsigned long long)wimg_writes_done(),
 		  cli_strerror(-err));
 partial:
-	fprintf(stderr, "fsimg: the image is partly replayed; restore it with 'fsimg undo %s %s', "
-			"or complete the replay by running it again with another --undo file\n",
-		undo_path, r->img.path);
+	if (ahead) /* log blocks may be overwritten already: a re-run would read them */
+		fprintf(stderr, "fsimg: the image is partly replayed; restore it with 'fsimg undo %s %s'\n",
+			undo_path, r->img.path);
+	else
+		fprintf(stderr, "fsimg: the image is partly replayed; restore it with 'fsimg undo %s %s', "
+				"or complete the replay by running it again with another --undo file\n",
+			undo_path, r->img.path);
 out:
 	if (close(fd) < 0 && status == CLI_EXIT_OK) {
 		cli_error(&r->img, "%s", cli_strerror(errno));
 		status = CLI_EXIT_ERROR;
 	}
 	free(buf);
+	free(ahead);
 	free(last[0]);
 	free(last[1]);
 	return status;
@@ -582,6 +638,10 @@ int cmd_replay(int argc, char **argv)
 		status = CLI_EXIT_ERROR;
 		goto out;
 	}
+	if (r.st.in_journal)
+		cli_error(&r.img, "warning: %llu planned block%s lie inside the journal itself, which no kernel "
+				  "logs (JOURNAL_LOGS_ITSELF); the kernel's result could differ",
+			  (unsigned long long)r.st.in_journal, r.st.in_journal == 1 ? "" : "s");
 	if (r.st.fc_commits)
 		cli_error(&r.img, "WARNING: the fast-commit area holds %llu valid fast commit%s (%llu block%s) "
 				  "that fsimg does not replay yet: OUT lacks what they changed",

@@ -44,6 +44,7 @@ struct fsimg_journal {
 	uint64_t fs_blocks;          /* bound on fs blocks a tag may name; 0: none */
 	struct jbd2_run *runs;       /* sorted by jblk, no overlaps */
 	size_t nruns;
+	struct jbd2_run *pruns;      /* the same sorted by pblk (internal journal; NULL: external) */
 	uint64_t sb_pblk;            /* block (in io) holding journal block 0 / the superblock */
 	uint64_t sb_off;             /* byte offset of the journal superblock in io */
 	struct fsimg_journal_super sb;
@@ -88,6 +89,8 @@ JBD2_HIDDEN int jbd2_journal_open_runs(struct fsimg_journal **out, fsimg_io *io,
 /* The journal inode, or its superblock backup (s_jnl_blocks) when unusable: *why says why. */
 JBD2_HIDDEN int jbd2_journal_inode(struct fsimg_inode *out, fsimg_fs *fs, const char **why);
 JBD2_HIDDEN int jbd2_read(struct fsimg_journal *j, uint32_t jblk, void *buf);
+/* Is fs block blk one of an internal journal's own blocks? (never for an external one) */
+JBD2_HIDDEN bool jbd2_in_journal(const struct fsimg_journal *j, uint64_t blk);
 /* The io block of journal block jblk, or a negative error. */
 JBD2_HIDDEN int jbd2_bmap(const struct fsimg_journal *j, uint32_t jblk, uint64_t *pblk);
 

@@ -151,6 +151,29 @@ int jbd2_bmap(const struct fsimg_journal *j, uint32_t jblk, uint64_t *pblk)
 	return FSIMG_ECORRUPT; /* a hole in the journal inode */
 }
 
+static int cmp_run_pblk(const void *a, const void *b)
+{
+	const struct jbd2_run *x = a, *y = b;
+	return x->pblk < y->pblk ? -1 : x->pblk > y->pblk;
+}
+
+bool jbd2_in_journal(const struct fsimg_journal *j, uint64_t blk)
+{
+	size_t lo = 0, hi = j->nruns;
+
+	if (!j->pruns)
+		return false;
+	/* the last run starting at or before blk */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (j->pruns[mid].pblk <= blk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && blk - j->pruns[lo - 1].pblk < j->pruns[lo - 1].len;
+}
+
 int jbd2_read(struct fsimg_journal *j, uint32_t jblk, void *buf)
 {
 	uint64_t pblk;
@@ -357,6 +380,16 @@ int jbd2_journal_open_runs(struct fsimg_journal **out, fsimg_io *io, uint32_t bs
 		if (j->nruns && r->jblk < j->runs[j->nruns - 1].jblk + j->runs[j->nruns - 1].len)
 			continue;
 		j->runs[j->nruns++] = *r;
+	}
+	/* Logged blocks inside an internal journal are found by physical block. */
+	if (!external && j->nruns) {
+		j->pruns = malloc(j->nruns * sizeof(*j->pruns));
+		if (!j->pruns) {
+			fsimg_journal_close(j);
+			return FSIMG_ENOMEM;
+		}
+		memcpy(j->pruns, j->runs, j->nruns * sizeof(*j->pruns));
+		qsort(j->pruns, j->nruns, sizeof(*j->pruns), cmp_run_pblk);
 	}
 	/* An external journal's superblock is in the block after the device's ext4 one. */
 	if (external)
@@ -593,6 +626,7 @@ void fsimg_journal_close(fsimg_journal *j)
 	if (!j)
 		return;
 	free(j->runs);
+	free(j->pruns);
 	free(j->trans);
 	free(j->tags);
 	free(j->revokes);
@@ -874,6 +908,9 @@ static int scan_descriptor(struct fsimg_journal *j, struct scan_state *s, struct
 		b->desc_block = dblk;
 		b->flags = flags;
 		b->escaped = (flags & JBD2_FLAG_ESCAPE) != 0;
+		b->in_journal = jbd2_in_journal(j, fsblk);
+		if (b->in_journal && !j->info.blocks_in_journal++)
+			j->info.first_in_journal = fsblk;
 		b->csum = FSIMG_CSUM_NONE;
 		t->t.nblocks++;
 		off += tb;

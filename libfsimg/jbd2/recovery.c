@@ -239,6 +239,7 @@ static int build(struct fsimg_plan *p, unsigned flags)
 	for (size_t i = 0; i < ncand; i++) {
 		if (i + 1 < ncand && cand[i + 1].fs_block == cand[i].fs_block)
 			continue;
+		p->stats.in_journal += j->tags[cand[i].tag].in_journal;
 		cand[p->n++] = cand[i];
 	}
 	p->stats.blocks = p->n;

@@ -134,6 +134,7 @@ struct fsimg_jblock {
 	uint32_t desc_block;         /* the descriptor naming it */
 	uint16_t flags;              /* tag flags (16 bits on disk) */
 	uint8_t escaped;             /* the copy's first 4 bytes must be restored to the magic */
+	uint8_t in_journal;          /* it names a block of the (internal) journal itself */
 	enum fsimg_csum_state csum;  /* data block checksum (csum v2/v3) */
 };
 
@@ -167,6 +168,8 @@ struct fsimg_journal_scan_info {
 	int kernel_error;            /* <0: the kernel (and e2fsck) would fail recovery: FSIMG_ECSUM/ECORRUPT/EUNSUPP/EIO */
 	uint64_t transactions;
 	uint64_t blocks, revokes;
+	uint64_t blocks_in_journal;  /* logged blocks naming a block of the journal itself (no kernel logs one) */
+	fsimg_pblk_t first_in_journal; /* the first of them in log order */
 	uint64_t fc_tags;            /* fast-commit tags that parse, valid or not (listed by fsimg_journal_fc_tag) */
 	uint64_t fc_blocks;          /* fast-commit blocks holding them */
 	enum fsimg_fc_state fc_state;
@@ -220,6 +223,8 @@ struct fsimg_plan_stats {
 	uint64_t revoke_records;     /* records in replayed transactions */
 	uint64_t csum_skipped;       /* copies skipped for a bad data checksum */
 	uint64_t out_of_range;       /* copies naming a block outside the filesystem */
+	uint64_t in_journal;         /* planned blocks inside the journal itself: replaying them
+					overwrites log blocks, so every copy must be read first */
 	uint64_t fc_blocks;          /* blocks of valid fast commits (fc_valid_blocks): fsimg does not replay them yet */
 	uint64_t fc_commits;         /* valid fast commits (fc_commits) */
 	int kernel_error;            /* as in the scan info; then nothing is replayed */
