@@ -215,8 +215,11 @@ int check_pass_journal(struct check_ctx *c)
 		}
 		err = fsimg_journal_open(&own, c->fs, NULL);
 		if (err < 0) {
+			/* the reason as the opener said it (overlapping extents, a bad superblock...) */
+			const char *why = fsimg_fs_errmsg(c->fs);
+
 			p = pctx_inode(sb->journal_inum);
-			PCTX_SET(p, detail, FSIMG_PF_DETAIL, fsimg_strerror(err));
+			PCTX_SET(p, detail, FSIMG_PF_DETAIL, why[0] ? why : fsimg_strerror(err));
 			check_report(c, PR_JOURNAL_BAD, &p);
 			return 0;
 		}

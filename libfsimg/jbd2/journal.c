@@ -371,14 +371,23 @@ int jbd2_journal_open_runs(struct fsimg_journal **out, fsimg_io *io, uint32_t bs
 		fsimg_journal_close(j);
 		return FSIMG_ENOMEM;
 	}
-	/* Keep only sane, ordered, non-overlapping runs: bmap binary-searches them. */
+	/*
+	 * Keep only sane runs, which bmap binary-searches: ordered and not
+	 * overlapping, else the journal's mapping is corrupt (said as such,
+	 * rather than as some journal block found unmapped later).
+	 */
 	for (size_t i = 0; i < nruns; i++) {
-		const struct jbd2_run *r = &runs[i];
+		const struct jbd2_run *r = &runs[i], *prev = j->nruns ? &j->runs[j->nruns - 1] : NULL;
 		if (r->len == 0 || (uint64_t)r->jblk + r->len > UINT32_MAX + 1ull ||
 		    r->pblk + r->len < r->pblk)
 			continue;
-		if (j->nruns && r->jblk < j->runs[j->nruns - 1].jblk + j->runs[j->nruns - 1].len)
-			continue;
+		if (prev && r->jblk < prev->jblk + prev->len) {
+			err = jbd2_error(j, FSIMG_ECORRUPT,
+					 "journal blocks %u-%u are mapped twice or out of order "
+					 "(its extents overlap or are unsorted)",
+					 r->jblk, r->jblk + r->len - 1);
+			goto fail;
+		}
 		j->runs[j->nruns++] = *r;
 	}
 	/* Logged blocks inside an internal journal are found by physical block. */
@@ -592,10 +601,19 @@ static int open_external(struct fsimg_journal **out, fsimg_fs *fs, fsimg_io *ext
 				     fsb->blocks_count, true, why, sizeof(why));
 	if (err < 0)
 		return fs_error(fs, err, "external %s", why);
-	if (err == 0 && (*out)->sb.nr_users > 1) {
-		/* The kernel refuses a shared external journal (ext4_get_dev_journal). */
+	if (err == 0 && (*out)->sb.nr_users != 1) {
+		/*
+		 * The kernel refuses an external journal unless it has exactly one
+		 * user (ext4_get_dev_journal: s_nr_users != 1; e2fsck only refuses
+		 * more than one). A v1 superblock reads as no users here.
+		 */
+		uint32_t users = (*out)->sb.nr_users;
+
 		fsimg_journal_close(*out);
 		*out = NULL;
+		if (users == 0)
+			return fs_error(fs, FSIMG_ECORRUPT, "external journal has no users (s_nr_users 0); "
+					"the kernel refuses it");
 		return fs_error(fs, FSIMG_EUNSUPP, "external journal has more than one user");
 	}
 	return err;
@@ -1036,8 +1054,10 @@ static int scan_commit(struct fsimg_journal *j, struct scan_state *s, struct jbd
 			goto chksum_ok;
 		}
 		/*
-		 * Newer kernels accept a commit block whose tail never reached the
-		 * disk: the checksum of the header alone, the rest taken as zeros.
+		 * Kernels after 6.1 accept a commit block whose tail never reached
+		 * the disk: the checksum of the header alone, the rest taken as
+		 * zeros (jbd2_commit_block_csum_verify_partial). 6.1 and e2fsprogs
+		 * 1.47 do not; fsimg follows the newer kernels (fsimg-replay(1)).
 		 */
 		memcpy(j->buf2, j->buf, JBD2_COMMIT_HEADER_SIZE);
 		memset(j->buf2 + JBD2_COMMIT_HEADER_SIZE, 0, j->bs - JBD2_COMMIT_HEADER_SIZE);

@@ -17,8 +17,10 @@
  *    the kernel's jread(); e2fsprogs reads whatever the inode maps there.
  *  - A commit block whose full-block checksum fails but whose 64-byte header
  *    checksum (rest as zeros) matches is accepted ("incomplete commit
- *    block", kernel jbd2_commit_block_csum_verify_partial); e2fsprogs 1.47
- *    rejects it.
+ *    block", jbd2_commit_block_csum_verify_partial in kernels after 6.1);
+ *    Linux 6.1 and e2fsprogs 1.47 reject it.
+ *  - An external journal must have exactly one user (s_nr_users), as
+ *    ext4_get_dev_journal wants; e2fsck accepts none too.
  *  - Anything that makes the kernel fail recovery (in PASS_SCAN: a bad
  *    descriptor/revoke checksum in a transaction whose commit time does not
  *    go backwards, a bad journal superblock checksum, an unreadable log

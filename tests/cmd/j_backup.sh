@@ -10,10 +10,11 @@
 #    block: that block must stay untouched;
 #  - extent-mapped journal zeroed: e2fsck's fallback loses the extents flag
 #    and deletes the journal, fsimg keeps the flag: the oracle is the blocks
-#    the transactions logged (the pattern files).
+#    the transactions logged (the pattern files);
+#  - overlapping extents in inode 8 without a backup: reported as such.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/journal.sh"
-plan 11
+plan 12
 d=$(mktemp_dir)
 img=$d/img
 j_mkfs "$img" 16M -t ext4 -O ^extent,^64bit -b 1024
@@ -78,5 +79,14 @@ ok $? "extent journal zeroed: the journal superblock (at the backup's block) is 
 cp "$d/ex" "$d/ex.ip"
 "$FSIMG" replay --in-place "$d/ex.ip" >/dev/null 2>&1 && cmp -s "$d/ex.ip" "$d/ex.out"
 ok $? "extent journal zeroed: replay --in-place gives the bytes of -o"
+# Overlapping extents in inode 8 and no backup: said as such (fsck's JOURNAL_BAD names it).
+j_mkfs "$d/ov" 16M -t ext4 -b 1024
+P=$(debugfs -R "bmap <8> 0" "$d/ov" 2>/dev/null)
+j_debugfs "$d/ov" "sif <8> block[0] 0x0002F30A" "sif <8> block[3] 0" "sif <8> block[4] 600" \
+	"sif <8> block[5] $P" "sif <8> block[6] 500" "sif <8> block[7] 524" "sif <8> block[8] $((P + 500))" \
+	"ssv jnl_backup_type 0" "feature needs_recovery"
+"$FSIMG" fsck "$d/ov" >"$d/fsck" 2>&1
+grep -q "JOURNAL_BAD: journal cannot be used: inode 8: extent at logical block 500 .*starts before the previous one ends" "$d/fsck"
+ok $? "overlapping journal extents, no backup: fsck's JOURNAL_BAD says so"
 rm -rf "$d"
 done_testing

@@ -220,7 +220,13 @@ j_fc_write() {
 	_j_fc_py write "$1" "$(debugfs -R "bmap <8> $2" "$1" 2>/dev/null)" "$3"
 }
 
-# _j_fc_py enable|write IMG PBLK ARG: the two above, on block PBLK of IMG.
+# j_jsb_set IMG PBLK OFFSET VALUE: the big-endian u32 at OFFSET of the
+# journal superblock in block PBLK of IMG set to VALUE, checksum redone.
+j_jsb_set() {
+	_j_fc_py set "$1" "$2" "$3 $4"
+}
+
+# _j_fc_py enable|set|write IMG PBLK ARG: the three above, on block PBLK of IMG.
 _j_fc_py() {
 	python3 - "$@" <<'PYEOF'
 import sys, struct
@@ -235,12 +241,15 @@ with open(path, "r+b") as f:
     f.seek(1024)
     bs = 1024 << struct.unpack("<I", f.read(32)[24:28])[0]
     f.seek(pblk * bs)
-    if mode == "enable":
+    if mode in ("enable", "set"):
         sb = bytearray(f.read(1024))
-        inc = struct.unpack(">I", sb[0x28:0x2c])[0] | 0x20
-        sb[0x28:0x2c] = struct.pack(">I", inc)
-        sb[0x54:0x58] = struct.pack(">I", int(arg))
-        if inc & 0x18:
+        if mode == "set":
+            o, v = (int(x, 0) for x in arg.split())
+            sb[o:o + 4] = struct.pack(">I", v)
+        else:
+            sb[0x28:0x2c] = struct.pack(">I", struct.unpack(">I", sb[0x28:0x2c])[0] | 0x20)
+            sb[0x54:0x58] = struct.pack(">I", int(arg))
+        if struct.unpack(">I", sb[0x28:0x2c])[0] & 0x18:
             sb[0xfc:0x100] = b"\0" * 4
             sb[0xfc:0x100] = struct.pack(">I", crc32c(0xffffffff, bytes(sb)))
         f.seek(pblk * bs)

@@ -738,6 +738,29 @@ static void test_overlay_huge_block(void **state)
 	close_plan(&c, &b);
 }
 
+/* Runs that overlap or come out of order are a corrupt mapping, said as such. */
+static void test_runs_overlap(void **state)
+{
+	struct jb b;
+	struct jbd2_run over[2] = { { 0, 40, 0 }, { 30, 34, 30 } };
+	struct jbd2_run unsorted[2] = { { 32, 32, 32 }, { 0, 32, 0 } };
+	struct fsimg_journal *j;
+	fsimg_io *io;
+	char why[256];
+
+	(void)state;
+	jb_init(&b, 64, 0, 0, 1, 0);
+	assert_int_equal(fsimg_io_open_mem(&io, b.img, (size_t)b.nblocks * BS), 0);
+	assert_int_equal(jbd2_journal_open_runs(&j, io, BS, over, 2, 64, 0, false, why, sizeof(why)),
+			 FSIMG_ECORRUPT);
+	assert_non_null(strstr(why, "overlap or are unsorted"));
+	assert_int_equal(jbd2_journal_open_runs(&j, io, BS, unsorted, 2, 64, 0, false, why, sizeof(why)),
+			 FSIMG_ECORRUPT);
+	assert_non_null(strstr(why, "journal blocks 0-31"));
+	fsimg_io_close(io);
+	free(b.img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -757,6 +780,7 @@ int main(void)
 		cmocka_unit_test(test_last_copy_wins),
 		cmocka_unit_test(test_overlay_reads),
 		cmocka_unit_test(test_overlay_huge_block),
+		cmocka_unit_test(test_runs_overlap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
