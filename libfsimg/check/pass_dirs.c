@@ -741,8 +741,7 @@ static void check_inline_dir(struct dirs_state *s, struct dwalk *d)
 		free(data);
 		return;
 	}
-	parent = (fsimg_ino_t)data[0] | (fsimg_ino_t)data[1] << 8 | (fsimg_ino_t)data[2] << 16 |
-		 (fsimg_ino_t)data[3] << 24;
+	parent = get_le32(data);
 	/* "." is implied, ".." is the stored number (ext2fs_inline_data_dir_iterate). */
 	ref_inc(s, d->inode.ino);
 	if (parent >= 1 && parent <= s->sb->inodes_count) {
