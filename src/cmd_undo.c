@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/io.h"
 #include "cmds.h"
 #include "wimg.h"
 
@@ -59,7 +60,7 @@ static int undo_opt(void *vctx, int id, const char *arg)
  */
 static int block_changed(int fd, const struct undo_record *rec, uint8_t *buf, uint32_t bs)
 {
-	int err = wimg_pread_full(fd, buf, bs, rec->block * bs);
+	int err = io_pread_full(fd, buf, bs, rec->block * bs);
 
 	if (err < 0)
 		return err;

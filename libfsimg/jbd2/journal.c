@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/array.h"
 #include "core/cursor.h"
 #include "core/io.h"
 #include "ext4/ext4.h"
@@ -665,45 +666,8 @@ const char *fsimg_journal_errmsg(const fsimg_journal *j)
 
 /* ------------------------------------------------------------------ scan */
 
-/*
- * Makes room for want elements of size sz in *arr up front, so that an array
- * filled one by one is not copied as it grows. Large blocks are mapped
- * lazily: only what is filled is ever touched. Failure leaves *arr as it was.
- */
-static void reserve(void **arr, size_t *cap, size_t want, size_t sz)
-{
-	void *p;
-
-	if (want <= *cap || want > SIZE_MAX / sz)
-		return;
-	p = realloc(*arr, want * sz);
-	if (!p)
-		return;
-	*arr = p;
-	*cap = want;
-}
-
 /* Tags reserved before a walk: one per log block, at most this many (2 MiB). */
 #define TAGS_RESERVE_MAX 65536
-
-/* Grows *arr (of *cap elements of size sz) to hold one more; false when out of memory. */
-static bool grow(void **arr, size_t *cap, size_t n, size_t sz)
-{
-	void *p;
-	size_t ncap;
-
-	if (n < *cap)
-		return true;
-	ncap = *cap ? *cap * 2 : 64;
-	if (ncap > SIZE_MAX / sz)
-		return false;
-	p = realloc(*arr, ncap * sz);
-	if (!p)
-		return false;
-	*arr = p;
-	*cap = ncap;
-	return true;
-}
 
 static struct jbd2_trans *trans_begin(struct fsimg_journal *j, uint32_t seq, uint32_t jblk)
 {
@@ -711,7 +675,7 @@ static struct jbd2_trans *trans_begin(struct fsimg_journal *j, uint32_t seq, uin
 
 	if (j->ntrans && j->trans[j->ntrans - 1].t.sequence == seq)
 		return &j->trans[j->ntrans - 1];
-	if (!grow((void **)&j->trans, &j->trans_cap, j->ntrans, sizeof(*j->trans)))
+	if (!array_grow((void **)&j->trans, &j->trans_cap, j->ntrans + 1, sizeof(*j->trans)))
 		return NULL;
 	t = &j->trans[j->ntrans++];
 	memset(t, 0, sizeof(*t));
@@ -783,34 +747,15 @@ static bool next_block(struct fsimg_journal *j, struct scan_state *s, uint32_t *
 	return true;
 }
 
-/* Data blocks read at once when their checksums are verified. */
-#define SCAN_BATCH_BYTES (1u << 20)
-
-static size_t scan_batch(const struct fsimg_journal *j)
-{
-	return SCAN_BATCH_BYTES / j->bs ? SCAN_BATCH_BYTES / j->bs : 1;
-}
-
 /*
- * A buffer for one batch, page-aligned: the kernel copies into an unaligned
- * one at a third of the speed (AMD EPYC: 48 MiB in 35 ms against 11 ms).
- */
-static uint8_t *batch_alloc(const struct fsimg_journal *j)
-{
-	void *p;
-
-	return posix_memalign(&p, 4096, scan_batch(j) * j->bs) == 0 ? p : NULL;
-}
-
-/*
- * How many tags from i on (before end, at most scan_batch) have their
+ * How many tags from i on (before end, at most a batch) have their
  * copies in consecutive journal blocks that are consecutive in the io too,
  * so one read serves them; *pblk is where the first is. 0 when tag i's
  * block is not mapped or too far for a batch.
  */
 static size_t tag_run(const struct fsimg_journal *j, size_t i, size_t end, uint64_t *pblk)
 {
-	size_t batch = scan_batch(j), k = 1;
+	size_t batch = io_batch_blocks(j->bs), k = 1;
 	uint64_t next;
 
 	if (jbd2_bmap(j, j->tags[i].journal_block, pblk) < 0 || *pblk > UINT64_MAX / j->bs - batch)
@@ -838,7 +783,7 @@ static int check_data_blocks(struct fsimg_journal *j, struct scan_state *s, stru
 	size_t i = first;
 
 	if (!j->dbuf)
-		j->dbuf = batch_alloc(j);
+		j->dbuf = io_batch_alloc(j->bs);
 	while (i < j->ntags) {
 		uint64_t pblk;
 		size_t k = j->dbuf ? tag_run(j, i, j->ntags, &pblk) : 0;
@@ -909,10 +854,10 @@ static int scan_descriptor(struct fsimg_journal *j, struct scan_state *s, struct
 			wrapped = true;
 			break;
 		}
-		if (!grow((void **)&j->tags, &j->tags_cap, j->ntags, sizeof(*j->tags)))
+		if (!array_grow((void **)&j->tags, &j->tags_cap, j->ntags + 1, sizeof(*j->tags)))
 			return FSIMG_ENOMEM;
 		if (csum) {
-			if (!grow((void **)&j->pending, &j->pending_cap, j->ntags, sizeof(*j->pending)))
+			if (!array_grow((void **)&j->pending, &j->pending_cap, j->ntags + 1, sizeof(*j->pending)))
 				return FSIMG_ENOMEM;
 			j->pending[j->ntags].want = tag_stored_csum(j, &dc, off);
 			j->pending[j->ntags].seq = seq;
@@ -975,7 +920,7 @@ static int scan_revoke(struct fsimg_journal *j, struct scan_state *s, struct jbd
 	for (size_t off = sizeof(struct jbd2_drevoke_header); off + rec <= rcount; off += rec) {
 		struct fsimg_jrevoke *r;
 
-		if (!grow((void **)&j->revokes, &j->revokes_cap, j->nrevokes, sizeof(*j->revokes)))
+		if (!array_grow((void **)&j->revokes, &j->revokes_cap, j->nrevokes + 1, sizeof(*j->revokes)))
 			return FSIMG_ENOMEM;
 		r = &j->revokes[j->nrevokes++];
 		r->fs_block = rec == 8 ? cur_be64(&c, off) : cur_be32(&c, off);
@@ -1116,7 +1061,7 @@ static int scan_fast_commit(struct fsimg_journal *j)
 			if (tag < EXT4_FC_TAG_ADD_RANGE || tag > EXT4_FC_TAG_HEAD ||
 			    off + sizeof(struct ext4_dfc_tl) + len > j->bs)
 				goto out;
-			if (!grow((void **)&j->fc, &j->fc_cap, j->nfc, sizeof(*j->fc)))
+			if (!array_grow((void **)&j->fc, &j->fc_cap, j->nfc + 1, sizeof(*j->fc)))
 				return FSIMG_ENOMEM;
 			f = &j->fc[j->nfc++];
 			f->tag = tag;
@@ -1209,7 +1154,7 @@ static int verify_deferred(struct fsimg_journal *j)
 	if (!j->ntags)
 		return 0;
 	if (!j->dbuf)
-		j->dbuf = batch_alloc(j);
+		j->dbuf = io_batch_alloc(j->bs);
 	if (!j->dbuf)
 		return FSIMG_ENOMEM;
 	memset(jobs, 0, sizeof(jobs));
@@ -1218,7 +1163,7 @@ static int verify_deferred(struct fsimg_journal *j)
 		jobs[i].direct = direct;
 		jobs[i].lo = j->ntags * i / n;
 		jobs[i].hi = j->ntags * (i + 1) / n;
-		jobs[i].buf = i ? batch_alloc(j) : j->dbuf;
+		jobs[i].buf = i ? io_batch_alloc(j->bs) : j->dbuf;
 		if (!jobs[i].buf) {
 			err = FSIMG_ENOMEM;
 			break;
@@ -1273,10 +1218,10 @@ static int walk_log(struct fsimg_journal *j, uint32_t *next_id, bool *have_end)
 	s.blk = j->sb.start;
 	s.limit = j->sb.last - j->sb.first;
 	s.crc32_sum = ~0u;
-	reserve((void **)&j->tags, &j->tags_cap, s.limit < TAGS_RESERVE_MAX ? s.limit : TAGS_RESERVE_MAX,
+	array_reserve((void **)&j->tags, &j->tags_cap, s.limit < TAGS_RESERVE_MAX ? s.limit : TAGS_RESERVE_MAX,
 		sizeof(*j->tags));
 	if (has_csum_v2or3(j))
-		reserve((void **)&j->pending, &j->pending_cap, j->tags_cap, sizeof(*j->pending));
+		array_reserve((void **)&j->pending, &j->pending_cap, j->tags_cap, sizeof(*j->pending));
 
 	for (;;) {
 		struct jbd2_trans *t;
