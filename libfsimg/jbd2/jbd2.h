@@ -99,6 +99,16 @@ JBD2_HIDDEN int jbd2_read_log_block(struct fsimg_journal *j, uint32_t jblk, void
 JBD2_HIDDEN bool jbd2_in_journal(const struct fsimg_journal *j, uint64_t blk);
 /* The io block of journal block jblk, or a negative error. */
 JBD2_HIDDEN int jbd2_bmap(const struct fsimg_journal *j, uint32_t jblk, uint64_t *pblk);
+/*
+ * Runs of logged copies that one read of the journal's io serves (the
+ * scan's data-block checks, the overlay's planned blocks). jbd2_run_start:
+ * where journal block jblk's copy is (*pblk), 0, or FSIMG_EIO when it is
+ * not mapped or its byte offset passes 64 bits. jbd2_run_next: whether
+ * jblk's copy is block k of the run that starts at pblk, its end still
+ * within 64-bit byte offsets.
+ */
+JBD2_HIDDEN int jbd2_run_start(const struct fsimg_journal *j, uint32_t jblk, uint64_t *pblk);
+JBD2_HIDDEN bool jbd2_run_next(const struct fsimg_journal *j, uint32_t jblk, uint64_t pblk, size_t k);
 
 /*
  * The fast-commit area judged as the kernel's recovery scan does (after the

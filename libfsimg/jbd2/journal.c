@@ -95,6 +95,20 @@ int jbd2_bmap(const struct fsimg_journal *j, uint32_t jblk, uint64_t *pblk)
 	return FSIMG_ECORRUPT; /* a hole in the journal inode */
 }
 
+int jbd2_run_start(const struct fsimg_journal *j, uint32_t jblk, uint64_t *pblk)
+{
+	if (jbd2_bmap(j, jblk, pblk) < 0 || *pblk > UINT64_MAX / j->bs - 1)
+		return FSIMG_EIO;
+	return 0;
+}
+
+bool jbd2_run_next(const struct fsimg_journal *j, uint32_t jblk, uint64_t pblk, size_t k)
+{
+	uint64_t next;
+
+	return jbd2_bmap(j, jblk, &next) == 0 && next == pblk + k && next <= UINT64_MAX / j->bs - 1;
+}
+
 static int cmp_run_pblk(const void *a, const void *b)
 {
 	const struct jbd2_run *x = a, *y = b;

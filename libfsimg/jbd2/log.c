@@ -128,13 +128,12 @@ bool jbd2_next_block(struct fsimg_journal *j, struct scan_state *s, uint32_t *bl
 size_t jbd2_tag_run(const struct fsimg_journal *j, size_t i, size_t end, uint64_t *pblk)
 {
 	size_t batch = io_batch_blocks(j->bs), k = 1;
-	uint64_t next;
 
-	if (jbd2_bmap(j, j->tags[i].journal_block, pblk) < 0 || *pblk > UINT64_MAX / j->bs - batch)
+	if (jbd2_run_start(j, j->tags[i].journal_block, pblk) < 0)
 		return 0;
 	while (k < batch && i + k < end &&
 	       j->tags[i + k].journal_block == j->tags[i].journal_block + k &&
-	       jbd2_bmap(j, j->tags[i + k].journal_block, &next) == 0 && next == *pblk + k)
+	       jbd2_run_next(j, j->tags[i + k].journal_block, *pblk, k))
 		k++;
 	return k;
 }

@@ -40,8 +40,8 @@ JBD2_HIDDEN int jbd2_scan_commit(struct fsimg_journal *j, struct scan_state *s, 
 /*
  * How many tags from i on (before end, at most a batch) have their copies
  * in consecutive journal blocks that are consecutive in the io too, so one
- * read serves them; *pblk is where the first is. 0 when tag i's block is
- * not mapped or too far for a batch.
+ * read serves them (jbd2_run_start/next); *pblk is where the first is. 0
+ * when tag i's block is not mapped or past 64-bit byte offsets.
  */
 JBD2_HIDDEN size_t jbd2_tag_run(const struct fsimg_journal *j, size_t i, size_t end, uint64_t *pblk);
 
