@@ -24,8 +24,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "core/io.h"
 #include "cmds.h"
+#include "core/io.h"
 #include "wimg.h"
 
 enum { OPT_IN_PLACE = CLI_OPT_LONG, OPT_UNDO, OPT_FORCE };

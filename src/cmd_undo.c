@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "core/io.h"
 #include "cmds.h"
+#include "core/io.h"
 #include "wimg.h"
 
 static const struct cli_opt undo_opts[] = {
