@@ -137,7 +137,7 @@ static int list_problems(bool json)
 
 	if (json) {
 		jw_init(&w, stdout);
-		jw_arr_begin(&w, NULL);
+		jw_stream_arr_begin(&w, NULL);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (json) {
@@ -157,7 +157,7 @@ static int list_problems(bool json)
 	}
 	if (json) {
 		jw_arr_end(&w);
-		putchar('\n');
+		jw_record_end(&w);
 	}
 	if (fflush(stdout) != 0)
 		return CLI_EXIT_ERROR;
@@ -309,10 +309,11 @@ int cmd_fsck(int argc, char **argv)
 
 	if (common.json) {
 		jw_init(&ctx.jw, stdout);
-		jw_obj_begin(&ctx.jw, NULL);
+		/* one object, streamed: the problems come one at a time */
+		jw_stream_obj_begin(&ctx.jw, NULL);
 		jw_str(&ctx.jw, "image", img.path);
 		cli_json_replayed(&ctx.jw, &img);
-		jw_arr_begin(&ctx.jw, "problems");
+		jw_stream_arr_begin(&ctx.jw, "problems");
 	} else if (img.replay && !ctx.quiet) {
 		/* The counts are on stderr already (cli_open); say what is checked. */
 		printf("%s: checking the state after journal recovery; "
@@ -339,7 +340,7 @@ int cmd_fsck(int argc, char **argv)
 		jw_bool(w, "aborted", err < 0);
 		jw_obj_end(w);
 		jw_obj_end(w);
-		putchar('\n');
+		jw_record_end(w);
 	} else {
 		cli_put_text(stdout, img.path, strlen(img.path));
 		printf(": %llu error%s, %llu warning%s, %llu info%s; %llu inodes, %llu blocks checked; "
