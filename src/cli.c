@@ -68,16 +68,28 @@ static void print_opt(FILE *f, const struct cli_opt *o)
 	fprintf(f, "  %-22s %s\n", left, o->help);
 }
 
-static void print_help(const struct cli_cmd *cmd)
+size_t cli_opts(const struct cli_cmd *cmd, const struct cli_opt **out, size_t max)
 {
 	const struct cli_opt *o;
+	size_t n = 0;
+
+	for (o = cmd->opts; o && o->id; o++)
+		if (n < max)
+			out[n++] = o;
+	for (o = common_opts; o->id; o++)
+		if (common_wanted(cmd, o) && n < max)
+			out[n++] = o;
+	return n;
+}
+
+static void print_help(const struct cli_cmd *cmd)
+{
+	const struct cli_opt *o[CLI_MAX_OPTS];
+	size_t i, n = cli_opts(cmd, o, CLI_MAX_OPTS);
 
 	printf("Usage: fsimg %s %s\n%s\n\nOptions:\n", cmd->name, cmd->synopsis, cmd->summary);
-	for (o = cmd->opts; o && o->id; o++)
-		print_opt(stdout, o);
-	for (o = common_opts; o->id; o++)
-		if (common_wanted(cmd, o))
-			print_opt(stdout, o);
+	for (i = 0; i < n; i++)
+		print_opt(stdout, o[i]);
 	printf("\nFILE is a path from the root (\"/a/b\") or \"#N\" for inode N.\n"
 	       "Exit status: 0 success, 8 operational error, 16 usage error.\n");
 }
@@ -123,6 +135,11 @@ int cli_parse(struct cli_common *c, const struct cli_cmd *cmd, int argc, char **
 	int opt, status = -1, npos;
 
 	memset(c, 0, sizeof(*c));
+	if (argc == 2 && !strcmp(argv[1], CLI_COMPLETE_OPTIONS)) {
+		free(lo);
+		free(so);
+		return cli_complete_options(cmd);
+	}
 	if (!lo || !so) {
 		free(lo);
 		free(so);

@@ -68,6 +68,20 @@ struct cli_cmd {
 	int min_args, max_args;  /* positional arguments, IMAGE included; max -1: any */
 };
 
+/* The most options one command has (its own and the common ones). */
+#define CLI_MAX_OPTS 64
+/* Every option cmd accepts, its own first, as --help lists them; returns the count. */
+size_t cli_opts(const struct cli_cmd *cmd, const struct cli_opt **out, size_t max);
+
+/*
+ * "fsimg CMD --complete-options" (what "fsimg __complete options CMD" runs):
+ * the shell completion's view of the table --help prints, so the two cannot
+ * drift. One line per option ("-j\tEXTERNAL_JOURNAL", "--json"), then one
+ * per positional argument of the synopsis ("=IMAGE", "=FILE..."). complete.c.
+ */
+#define CLI_COMPLETE_OPTIONS "--complete-options"
+int cli_complete_options(const struct cli_cmd *cmd);
+
 /* Called for each command-specific option; return 0, or an exit status. */
 typedef int (*cli_opt_fn)(void *ctx, int id, const char *arg);
 
