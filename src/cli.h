@@ -251,6 +251,8 @@ void jw_u64(struct jw *w, const char *key, uint64_t v);
 void jw_i64(struct jw *w, const char *key, int64_t v);
 void jw_bool(struct jw *w, const char *key, bool v);
 void jw_null(struct jw *w, const char *key);
+/* A value json-c parsed (fsck --baseline's report); takes a reference of its own. */
+void jw_json(struct jw *w, const char *key, struct json_object *o);
 /* Ends one JSON Lines record (stdout's buffer is flushed as it fills). */
 void jw_record_end(struct jw *w);
 

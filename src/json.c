@@ -336,6 +336,16 @@ void jw_null(struct jw *w, const char *key)
 	add(w, key, NULL);
 }
 
+void jw_json(struct jw *w, const char *key, struct json_object *o)
+{
+	if (w->direct) {
+		stream_key(w, key);
+		emit(w, json_object_get(o));
+		return;
+	}
+	add(w, key, json_object_get(o));
+}
+
 void jw_record_end(struct jw *w)
 {
 	/* A record left open (an error path) is closed so the line stays valid JSON. */
