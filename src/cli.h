@@ -240,7 +240,10 @@ void jw_init_direct(struct jw *w, FILE *f);
 /* Streamed containers: only at the outside (no built container open). */
 void jw_stream_obj_begin(struct jw *w, const char *key);
 void jw_stream_arr_begin(struct jw *w, const char *key);
-/* key is NULL inside arrays and at the top. Keys are our own ASCII literals. */
+/*
+ * key is NULL inside arrays and at the top. Keys are our own ASCII literals:
+ * json-c keeps the pointer, not a copy, until the record is written.
+ */
 void jw_obj_begin(struct jw *w, const char *key);
 void jw_obj_end(struct jw *w);   /* closes a built or a streamed object */
 void jw_arr_begin(struct jw *w, const char *key);
