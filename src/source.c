@@ -159,6 +159,8 @@ void cli_container_text(FILE *f, const fsimg_io *io)
 			fprintf(f, ", %u internal snapshot%s (the active layer is read)", info.snapshots,
 				info.snapshots == 1 ? "" : "s");
 		fputc('\n', f);
+		for (unsigned i = 0; i < info.snapshots && fsimg_image_snapshot(io, i); i++)
+			fprintf(f, "Snapshot:                 %s\n", fsimg_image_snapshot(io, i));
 		for (unsigned i = 0; i < info.chain_len; i++)
 			fprintf(f, "Backing file %u:           %s\n", i + 1, fsimg_image_backing(io, i));
 	}
@@ -175,7 +177,10 @@ void cli_container_json(struct jw *w, const fsimg_io *io)
 	jw_str(w, "format", info.format);
 	jw_u64(w, "version", info.version);
 	jw_u64(w, "virtual_size", info.virtual_size);
-	jw_u64(w, "snapshots", info.snapshots);
+	jw_arr_begin(w, "snapshots");
+	for (unsigned i = 0; i < info.snapshots && fsimg_image_snapshot(io, i); i++)
+		jw_str(w, NULL, fsimg_image_snapshot(io, i));
+	jw_arr_end(w);
 	jw_arr_begin(w, "backing");
 	for (unsigned i = 0; i < info.chain_len; i++)
 		jw_str(w, NULL, fsimg_image_backing(io, i));

@@ -29,6 +29,10 @@ void image_meta_free(struct image_meta *meta)
 		free(meta->chain[i]);
 		meta->chain[i] = NULL;
 	}
+	for (unsigned i = 0; meta->snapshots && i < meta->info.snapshots; i++)
+		free(meta->snapshots[i]);
+	free(meta->snapshots);
+	meta->snapshots = NULL;
 }
 
 /* The container formats, by the magic at the start of the file (or a VHD's footer). */
@@ -201,6 +205,13 @@ const char *fsimg_image_error(const fsimg_io *io)
 	const struct image_meta *m = image_meta_of(io);
 
 	return m && m->error[0] ? m->error : NULL;
+}
+
+const char *fsimg_image_snapshot(const fsimg_io *io, unsigned i)
+{
+	const struct image_meta *m = image_meta_of(io);
+
+	return m && m->snapshots && i < m->info.snapshots ? m->snapshots[i] : NULL;
 }
 
 const char *fsimg_image_backing(const fsimg_io *io, unsigned i)

@@ -21,6 +21,7 @@ struct image_meta {
 	struct fsimg_image_info info;
 	char *chain[IMAGE_MAX_CHAIN]; /* backing file paths, nearest first */
 	char error[192];              /* the first read that failed on a damaged table */
+	char **snapshots;             /* qcow2 internal snapshots: "ID name", info.snapshots of them */
 };
 
 /* The files already opened on one chain, so that a loop is refused. */

@@ -42,6 +42,7 @@
 #define QCOW_MAX_L1_BYTES (32u << 20)   /* qemu's QCOW_MAX_L1_SIZE */
 #define QCOW_L2_CACHE 16                /* L2 tables kept */
 #define QCOW_SUBCLUSTERS 32
+#define QCOW_MAX_SNAPSHOTS 65536        /* qemu's QCOW_MAX_SNAPSHOTS */
 
 struct l2_slot {
 	uint64_t host;  /* the table's offset in the file, 0 when the slot is free */
@@ -339,9 +340,51 @@ static void q_close(void *priv)
 
 static const struct fsimg_io_ops qcow2_ops = { q_read, q_size, q_fd, q_close };
 
+/*
+ * The internal snapshots' ids and names, for info: the active layer is
+ * what is read. A table that lies is reported through errbuf.
+ */
+static int read_snapshots(struct qcow2 *q, uint64_t off, char *errbuf, size_t errlen)
+{
+	uint32_t n = q->meta.info.snapshots;
+
+	if (n == 0)
+		return 0;
+	if (n > QCOW_MAX_SNAPSHOTS)
+		return errbuf_fail(errbuf, errlen, FSIMG_ECORRUPT, "qcow2 claims %u snapshots", n);
+	q->meta.snapshots = calloc(n, sizeof(char *));
+	if (!q->meta.snapshots)
+		return FSIMG_ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t h[40], text[2 * 65535 + 2];
+		uint16_t id_len, name_len;
+		uint32_t extra;
+		struct cur c;
+
+		if (off > q->file_size || sizeof(h) > q->file_size - off ||
+		    fsimg_io_read(q->file, h, sizeof(h), off) < 0)
+			return errbuf_fail(errbuf, errlen, FSIMG_ECORRUPT, "qcow2 snapshot table runs past the end of the file");
+		c = cur_init(h, sizeof(h));
+		id_len = cur_be16(&c, 12);
+		name_len = cur_be16(&c, 14);
+		extra = cur_be32(&c, 36);
+		if (extra > 1024 || off + sizeof(h) + extra + id_len + name_len > q->file_size)
+			return errbuf_fail(errbuf, errlen, FSIMG_ECORRUPT, "qcow2 snapshot %u lies about its size", i);
+		if (fsimg_io_read(q->file, text, (size_t)id_len + name_len, off + sizeof(h) + extra) < 0)
+			return FSIMG_EIO;
+		if (asprintf(&q->meta.snapshots[i], "%.*s %.*s", (int)id_len, (const char *)text, (int)name_len,
+			     (const char *)text + id_len) < 0) {
+			q->meta.snapshots[i] = NULL;
+			return FSIMG_ENOMEM;
+		}
+		off += (sizeof(h) + extra + id_len + name_len + 7) & ~7ull;
+	}
+	return 0;
+}
+
 /* Header extensions: only the compression type lives outside the fixed header we need. */
 static int parse_header(struct qcow2 *q, const uint8_t *h, size_t hlen, uint64_t *boff,
-			uint32_t *blen, char *errbuf, size_t errlen)
+			uint32_t *blen, uint64_t *snap_off, char *errbuf, size_t errlen)
 {
 	struct cur c = cur_init(h, hlen);
 	uint32_t version = cur_be32(&c, 4);
@@ -359,6 +402,7 @@ static int parse_header(struct qcow2 *q, const uint8_t *h, size_t hlen, uint64_t
 	q->l1_size = cur_be32(&c, 36);
 	l1_off = cur_be64(&c, 40);
 	q->meta.info.snapshots = cur_be32(&c, 60);
+	*snap_off = cur_be64(&c, 64);
 	if (version == 3) {
 		incompat = cur_be64(&c, 72);
 		hdr_len = cur_be32(&c, 100);
@@ -419,7 +463,7 @@ int qcow2_open(fsimg_io **out, fsimg_io *file, const char *path, struct image_ch
 	       char *errbuf, size_t errlen)
 {
 	uint8_t h[112];
-	uint64_t boff = 0;
+	uint64_t boff = 0, snap_off = 0;
 	uint32_t blen = 0;
 	struct qcow2 *q;
 	int err;
@@ -438,7 +482,9 @@ int qcow2_open(fsimg_io **out, fsimg_io *file, const char *path, struct image_ch
 	err = fsimg_io_read(file, h, q->file_size < sizeof(h) ? (size_t)q->file_size : sizeof(h), 0);
 	if (err == 0)
 		err = parse_header(q, h, q->file_size < sizeof(h) ? (size_t)q->file_size : sizeof(h), &boff,
-				   &blen, errbuf, errlen);
+				   &blen, &snap_off, errbuf, errlen);
+	if (err == 0)
+		err = read_snapshots(q, snap_off, errbuf, errlen);
 	if (err == 0) {
 		q->zbuf = malloc(2 * q->cluster_size);
 		q->cbuf = malloc(q->cluster_size);

@@ -65,7 +65,7 @@ vhdf -O vpc -o subformat=fixed
 vhdx -O vhdx
 EOF
 n=$(wc -l < formats)
-plan $((n * 2 + 22))
+plan $((n * 2 + 23))
 while read -r name args; do
 	# shellcheck disable=SC2086
 	qemu-img convert -q $args "$bare" "$name.img" || { ok 1 "$name: qemu-img convert"; ok 1 "$name"; continue; }
@@ -127,6 +127,20 @@ cmp -s a b && ! cmp -s a c && [ "$(od -An -tx1 -j 8192 -N 4 a | tr -d ' ')" = 5a
 ok $? "qcow2 chain: a block changed in the middle layer reads as qemu-img's raw image has it"
 "$FSIMG" info --json top.qcow2 2>/dev/null | jq -e '.container.format == "qcow2" and (.container.backing | length) == 2 and (.container.backing[1] | endswith("base.qcow2"))' >/dev/null
 ok $? "qcow2 chain: info names the format and both backing files"
+
+# Internal snapshots are listed as qemu-img lists them; the active layer,
+# written after them, is what is read.
+cp base.qcow2 snap.qcow2
+qemu-img snapshot -c before-crash snap.qcow2
+qemu-img snapshot -c second snap.qcow2
+qemu-io -c "write -P 0x77 $((blk * 4096)) 4096" snap.qcow2 >/dev/null
+qemu-img snapshot -l snap.qcow2 | awk 'NR > 2 { print $1 " " $2 }' > want
+"$FSIMG" info --json snap.qcow2 2>/dev/null | jq -r '.container.snapshots[]' > got
+qemu-img convert -q -O raw snap.qcow2 snap.raw
+"$FSIMG" cat snap.qcow2 /docs/notes.txt > a 2>/dev/null
+"$FSIMG" cat snap.raw /docs/notes.txt > b 2>/dev/null
+[ -s want ] && cmp -s want got && cmp -s a b && [ "$(od -An -tx1 -j 8192 -N 2 a | tr -d ' ')" = 7777 ]
+ok $? "qcow2 snapshots: listed as qemu-img lists them ($(tr '\n' ',' < got)); the active layer is read"
 
 # --------------------------------------------------------------- partitions
 # GPT: two partitions, the filesystem in the second.

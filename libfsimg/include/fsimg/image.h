@@ -42,6 +42,8 @@ FSIMG_API int fsimg_image_describe(struct fsimg_image_info *out, const fsimg_io 
  * return only FSIMG_EIO, as a bad sector would.
  */
 FSIMG_API const char *fsimg_image_error(const fsimg_io *io);
+/* The i-th internal snapshot of a qcow2, as "ID name", or NULL. */
+FSIMG_API const char *fsimg_image_snapshot(const fsimg_io *io, unsigned i);
 /* The path of the i-th backing file (0: the nearest), or NULL. */
 FSIMG_API const char *fsimg_image_backing(const fsimg_io *io, unsigned i);
 
