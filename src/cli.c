@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "fsimg/image.h"
+#include "testhooks.h"
 
 /* ------------------------------------------------------------- options */
 
@@ -305,7 +306,7 @@ static void explain_open_failure(struct cli_image *img, int err)
 		return;
 	}
 	{
-		int fd = open(img->path, O_RDONLY | O_CLOEXEC);
+		int fd = open(img->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0) {
 			cli_error(img, "%s", cli_strerror(errno));
 			return;
@@ -373,6 +374,13 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 	err = cli_open_source(&raw, &img->bare, img);
 	if (err)
 		return err;
+	/* fsimg-hooks only: the image at an offset inside a bigger file. */
+	err = hook_wrap_image(&raw);
+	if (err < 0) {
+		fsimg_io_close(raw);
+		cli_error(img, "%s", fsimg_strerror(err));
+		return CLI_EXIT_ERROR;
+	}
 	if (nchunks == 0) {
 		img->io = raw;
 	} else {

@@ -340,7 +340,8 @@ static int write_copy(struct rp *r, const char *out, bool force)
 	size_t batch = batch_blocks(r);
 	int ofd = -1, sfd = -1, status = CLI_EXIT_ERROR, err;
 	bool sparse;
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? 0 : O_EXCL);
+	/* O_NONBLOCK: a FIFO as OUT is refused below, not waited on. */
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK | (force ? 0 : O_EXCL);
 
 	if (stat(r->img.path, &ist) == 0 && stat(out, &ost) == 0) {
 		if (ist.st_dev == ost.st_dev && ist.st_ino == ost.st_ino) {
@@ -361,13 +362,19 @@ static int write_copy(struct rp *r, const char *out, bool force)
 	}
 	ofd = open(out, flags, 0666);
 	if (ofd < 0) {
-		cli_error(&r->img, "%s: %s", out, cli_strerror(errno));
+		/* ENXIO: a FIFO without a reader. */
+		cli_error(&r->img, "%s: %s", out, errno == ENXIO ? "not a regular file or block device"
+								: cli_strerror(errno));
 		if (sfd >= 0)
 			close(sfd);
 		return CLI_EXIT_ERROR;
 	}
-	if (fstat(ofd, &ost) < 0)
+	if (fstat(ofd, &ost) < 0 || fcntl(ofd, F_SETFL, fcntl(ofd, F_GETFL) & ~O_NONBLOCK) < 0)
 		goto fail_errno;
+	if (!S_ISREG(ost.st_mode) && !S_ISBLK(ost.st_mode)) {
+		cli_error(&r->img, "%s: not a regular file or block device", out);
+		goto out;
+	}
 	sparse = S_ISREG(ost.st_mode);
 	/*
 	 * Only an existing OUT (-f) is emptied: ext4 flushes a file truncated
@@ -441,7 +448,7 @@ static int in_place(struct rp *r, const char *undo_path)
 {
 	struct undo_writer uw = { .fd = -1 };
 	struct undo_header h;
-	uint8_t *buf = NULL, *last[2] = { NULL, NULL };
+	uint8_t *buf = NULL, *after = NULL, *last[2] = { NULL, NULL };
 	uint64_t last_blk[2] = { r->jsb_block, r->sb_block };
 	size_t batch = batch_blocks(r);
 	int fd, err, status = CLI_EXIT_ERROR;
@@ -464,9 +471,10 @@ static int in_place(struct rp *r, const char *undo_path)
 		goto out;
 	}
 	buf = batch_alloc(r);
+	after = batch_alloc(r);
 	last[0] = malloc(r->bs);
 	last[1] = malloc(r->bs);
-	if (!buf || !last[0] || !last[1]) {
+	if (!buf || !after || !last[0] || !last[1]) {
 		cli_error(&r->img, "out of memory");
 		goto out;
 	}
@@ -481,8 +489,10 @@ static int in_place(struct rp *r, const char *undo_path)
 	}
 	/*
 	 * Every block that will be written (as e2fsck writes every planned
-	 * block, changed or not) keeps its old contents in the undo file; the
-	 * image is read, in runs, before anything is written to it.
+	 * block, changed or not) keeps its old contents in the undo file, with
+	 * the checksum of what the replay writes over them, by which undo tells
+	 * an image changed since; the image is read, in runs, before anything
+	 * is written to it.
 	 */
 	memset(&h, 0, sizeof(h));
 	h.block_size = r->bs;
@@ -493,13 +503,14 @@ static int in_place(struct rp *r, const char *undo_path)
 		goto out;
 	for (size_t i = 0, k; i < r->ncand; i += k) {
 		k = cand_run(r, i, batch, false);
-		if (fsimg_io_read(r->img.io, buf, k * r->bs, r->cand[i] * r->bs) < 0) {
+		if (fsimg_io_read(r->img.io, buf, k * r->bs, r->cand[i] * r->bs) < 0 ||
+		    fsimg_io_read(r->view, after, k * r->bs, r->cand[i] * r->bs) < 0) {
 			cli_error(&r->img, "cannot read block %llu", (unsigned long long)r->cand[i]);
 			undo_abort(&uw);
 			goto out;
 		}
 		for (size_t m = 0; m < k; m++) {
-			if (undo_add(&uw, r->cand[i + m], buf + m * r->bs) < 0) {
+			if (undo_add(&uw, r->cand[i + m], buf + m * r->bs, after + m * r->bs) < 0) {
 				undo_abort(&uw);
 				goto out;
 			}
@@ -564,6 +575,7 @@ out:
 		status = CLI_EXIT_ERROR;
 	}
 	free(buf);
+	free(after);
 	free(last[0]);
 	free(last[1]);
 	return status;

@@ -186,7 +186,9 @@ static void overlay_close(void *priv)
 	free(priv);
 }
 
-static const struct fsimg_io_ops overlay_ops = { overlay_read, overlay_size, overlay_fd, overlay_close };
+/* No pread (yet): it reads base and journal through their read ops, which may be caches. */
+static const struct fsimg_io_ops overlay_ops = { overlay_read, overlay_size, overlay_fd, overlay_close,
+						 NULL };
 
 /* The ext4 superblock as e2fsck leaves it after replaying the journal. */
 static int patch_ext4_super(struct overlay *o)

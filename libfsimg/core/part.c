@@ -238,7 +238,18 @@ static void s_close(void *priv)
 	free(s);
 }
 
-static const struct fsimg_io_ops slice_ops = { s_read, s_size, s_fd, s_close };
+static int s_pread(void *priv, void *buf, size_t len, uint64_t off)
+{
+	struct slice *s = priv;
+
+	if (len == 0)
+		return fsimg_io_pread(s->inner, buf, 0, 0);
+	if (off > s->size || len > s->size - off)
+		return FSIMG_EIO;
+	return fsimg_io_pread(s->inner, buf, len, s->start + off);
+}
+
+static const struct fsimg_io_ops slice_ops = { s_read, s_size, s_fd, s_close, s_pread };
 
 int io_open_slice(fsimg_io **out, fsimg_io *inner, uint64_t start, uint64_t size, bool owned)
 {

@@ -338,7 +338,8 @@ static void q_close(void *priv)
 	free(q);
 }
 
-static const struct fsimg_io_ops qcow2_ops = { q_read, q_size, q_fd, q_close };
+/* Reads take the lock: they are safe from several threads, so they serve as pread too. */
+static const struct fsimg_io_ops qcow2_ops = { q_read, q_size, q_fd, q_close, q_read };
 
 /*
  * The internal snapshots' ids and names, for info: the active layer is

@@ -125,7 +125,8 @@ static void y_close(void *priv)
 	yal_free(priv);
 }
 
-static const struct fsimg_io_ops yal_ops = { y_read, y_size, y_fd, y_close };
+/* Reads take the lock: they are safe from several threads, so they serve as pread too. */
+static const struct fsimg_io_ops yal_ops = { y_read, y_size, y_fd, y_close, y_read };
 
 /*
  * A differencing disk names its parent by a path written on another

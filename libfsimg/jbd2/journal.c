@@ -169,20 +169,17 @@ int jbd2_read(struct fsimg_journal *j, uint32_t jblk, void *buf)
 }
 
 /*
- * A log block for the scan, which reads each once, front to back: straight
- * from the file when the io is one (read-only, perhaps cached: the same
- * bytes), so that the read cache is not filled with blocks never read
- * again (a 16 KiB chunk, fresh memory, for each descriptor). Anything else
- * goes through the io.
+ * A log block for the scan, which reads each once, front to back: through
+ * the io's uncached pread when it has one (the same bytes), so that the
+ * read cache is not filled with blocks never read again (a 16 KiB chunk,
+ * fresh memory, for each descriptor). Anything else goes through the io.
  */
 static int read_log_block(struct fsimg_journal *j, uint32_t jblk, void *buf)
 {
-	int fd = fsimg_io_fd(j->io);
 	uint64_t pblk, size = fsimg_io_size(j->io);
 
-	if (fd >= 0 && jbd2_bmap(j, jblk, &pblk) == 0 && pblk < UINT64_MAX / j->bs &&
-	    size >= j->bs && pblk * j->bs <= size - j->bs &&
-	    pread(fd, buf, j->bs, (off_t)(pblk * j->bs)) == (ssize_t)j->bs)
+	if (jbd2_bmap(j, jblk, &pblk) == 0 && pblk < UINT64_MAX / j->bs && size >= j->bs &&
+	    pblk * j->bs <= size - j->bs && fsimg_io_pread(j->io, buf, j->bs, pblk * j->bs) == 0)
 		return 0;
 	return jbd2_read(j, jblk, buf);
 }
@@ -1052,8 +1049,8 @@ out:
 /*
  * Deferred data-block checksums (csum v2/v3). The scan only records what
  * each tag's block must match; the blocks are read and checked afterwards,
- * split over threads when the journal's io is a file (pread is safe from
- * several; the read cache is not). The result is the eager scan's: the
+ * split over threads when the journal's io has a pread op (safe from
+ * several threads; the read cache is not). The result is the eager scan's: the
  * checksums decide nothing in PASS_SCAN, and a data block that cannot be
  * read (which ends the scan there) sends the whole scan round again, eager,
  * so that it ends where the kernel's would.
@@ -1064,7 +1061,7 @@ out:
 struct verify_job {
 	struct fsimg_journal *j;
 	size_t lo, hi;               /* tags [lo, hi) */
-	int fd;                      /* -1: through j->io, one job only */
+	bool direct;                 /* through fsimg_io_pread; else fsimg_io_read, one job only */
 	uint8_t *buf;
 	bool failed;                 /* a block unmapped or unreadable */
 	pthread_t th;
@@ -1075,8 +1072,6 @@ static void *verify_run(void *arg)
 {
 	struct verify_job *v = arg;
 	struct fsimg_journal *j = v->j;
-	uint64_t size = fsimg_io_size(j->io);
-
 	for (size_t i = v->lo; i < v->hi;) {
 		uint64_t pblk;
 		size_t k = tag_run(j, i, v->hi, &pblk);
@@ -1086,8 +1081,8 @@ static void *verify_run(void *arg)
 			v->failed = true;
 			return NULL;
 		}
-		if (v->fd >= 0)
-			err = io_pread_all(v->fd, size, v->buf, k * j->bs, pblk * j->bs);
+		if (v->direct)
+			err = fsimg_io_pread(j->io, v->buf, k * j->bs, pblk * j->bs);
 		else
 			err = fsimg_io_read(j->io, v->buf, k * j->bs, pblk * j->bs);
 		if (err < 0) {
@@ -1101,13 +1096,13 @@ static void *verify_run(void *arg)
 	return NULL;
 }
 
-static unsigned verify_threads(const struct fsimg_journal *j, int fd)
+static unsigned verify_threads(const struct fsimg_journal *j, bool direct)
 {
 	uint64_t bytes = (uint64_t)j->ntags * j->bs;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t n = bytes / VERIFY_BYTES_PER_THREAD;
 
-	if (fd < 0 || cpus <= 1 || n <= 1)
+	if (!direct || cpus <= 1 || n <= 1)
 		return 1;
 	if (n > (uint64_t)cpus)
 		n = (uint64_t)cpus;
@@ -1118,8 +1113,8 @@ static unsigned verify_threads(const struct fsimg_journal *j, int fd)
 static int verify_deferred(struct fsimg_journal *j)
 {
 	struct verify_job jobs[VERIFY_THREADS_MAX];
-	int fd = fsimg_io_fd(j->io);
-	unsigned n = verify_threads(j, fd), i;
+	bool direct = fsimg_io_pread(j->io, NULL, 0, 0) == 0;
+	unsigned n = verify_threads(j, direct), i;
 	int err = 0;
 
 	if (!j->ntags)
@@ -1131,7 +1126,7 @@ static int verify_deferred(struct fsimg_journal *j)
 	memset(jobs, 0, sizeof(jobs));
 	for (i = 0; i < n; i++) {
 		jobs[i].j = j;
-		jobs[i].fd = fd;
+		jobs[i].direct = direct;
 		jobs[i].lo = j->ntags * i / n;
 		jobs[i].hi = j->ntags * (i + 1) / n;
 		jobs[i].buf = i ? batch_alloc(j) : j->dbuf;

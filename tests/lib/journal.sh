@@ -190,3 +190,14 @@ j_scenario() {
 	ok $? "$_sn: --no-replay shows the on-disk state (it differs from the replayed one)"
 	rm -rf "$_sd"
 }
+
+# j_two_transactions IMG: an 8 MiB ext4 image (1 KiB blocks) needing
+# recovery: a checksummed transaction over 8 blocks of /big.txt, then one
+# over 4 more that revokes one of the first (the in-place replay and undo
+# tests). Pattern file in IMG.p.
+j_two_transactions() {
+	j_mkfs "$1" 8M -t ext4 -b 1024
+	set -- "$1" $(j_blocks "$1" /big.txt)
+	j_pattern "$1.p" 1024 12
+	j_debugfs "$1" "jo -c" "jw -b $2-$9 $1.p" "jc" "jo" "jw -b ${10}-${13} -r $3 $1.p" "jc"
+}
