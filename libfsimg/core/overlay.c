@@ -46,21 +46,6 @@ struct overlay {
 	struct patch sb, jsb;
 };
 
-/* Index of the first plan entry with fs_block >= blk. */
-static size_t lower_bound(const struct fsimg_plan *p, uint64_t blk)
-{
-	size_t lo = 0, hi = p->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (p->e[mid].fs_block < blk)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /*
  * Where entry i's copy is in the journal's io, and how many entries from i
  * on (at most max) are consecutive fs blocks whose copies are consecutive
@@ -102,7 +87,7 @@ static int read_planned(struct overlay *o, uint8_t *buf, size_t len, uint64_t of
 {
 	const struct fsimg_plan *p = o->plan;
 	fsimg_io *jio = o->jio;
-	size_t i = lower_bound(p, off / o->bs);
+	size_t i = jbd2_plan_lower_bound(p, off / o->bs);
 	int err;
 
 	while (len > 0) {
@@ -129,8 +114,12 @@ static int read_planned(struct overlay *o, uint8_t *buf, size_t len, uint64_t of
 					unescape(buf + m * o->bs, k == 1 ? n : o->bs, k == 1 ? in : 0);
 			i += k;
 		} else {
-			/* Up to the next planned block, in one base read. */
-			uint64_t stop = i < p->n ? p->e[i].fs_block * o->bs : UINT64_MAX;
+			/*
+			 * Up to the next planned block, in one base read. A block
+			 * past the image (its offset could wrap 64 bits) is no stop.
+			 */
+			uint64_t stop = i < p->n && p->e[i].fs_block < o->size / o->bs ?
+					p->e[i].fs_block * o->bs : UINT64_MAX;
 			n = stop - off < len ? (size_t)(stop - off) : len;
 			err = fsimg_io_read(o->base, buf, n, off);
 			if (err < 0)
