@@ -204,8 +204,9 @@ static int inobt_rec(struct iwalk *w, struct cur *c, size_t off)
 	unsigned shift = fs->sb.agblklog + fs->sb.inopblog;
 	int ret;
 
-	if (startino % XFS_INODES_PER_CHUNK ||
-	    (uint64_t)startino + XFS_INODES_PER_CHUNK > (1ULL << shift)) {
+	/* xfs_inobt_check_irec: the whole chunk inside the AG's inode numbers */
+	if ((uint64_t)startino + XFS_INODES_PER_CHUNK > (1ULL << shift) ||
+	    ((uint64_t)startino + XFS_INODES_PER_CHUNK - 1) >> fs->sb.inopblog >= ag_length(fs, w->agno)) {
 		xfs_finding(fs, FSIMG_ECORRUPT, "AG %u inobt: record startino %u out of range",
 			    w->agno, startino);
 		return 0;
