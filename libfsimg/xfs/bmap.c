@@ -86,9 +86,10 @@ static int bmbt_block(struct bload *l, uint64_t fsb, unsigned level, uint64_t ke
 	bool crc_ok = true;
 	int ret;
 
-	if (++l->visits > XFS_BMAP_MAX_NODES)
-		return xfs_error(fs, FSIMG_ELOOP, "inode %llu: bmbt has more than %u blocks", ino,
-				 XFS_BMAP_MAX_NODES);
+	/* every bmbt block is counted in di_nblocks: a walk reading more is looping */
+	if (++l->visits > XFS_BMAP_MAX_NODES || l->visits > l->ip->nblocks)
+		return xfs_error(fs, FSIMG_ELOOP, "inode %llu: bmbt reaches more blocks than the %llu the inode holds",
+				 ino, (unsigned long long)l->ip->nblocks);
 	if (!xfs_fsb_range_ok(fs, fsb, 1))
 		return xfs_error(fs, FSIMG_ECORRUPT, "inode %llu: bmbt pointer %llu out of range", ino,
 				 (unsigned long long)fsb);

@@ -308,6 +308,7 @@ static void put_root(struct xfs_inode *ip, struct tx *t, uint16_t level, uint16_
 	size_t maxrecs = (t->fs->inode_size - t->fs->lit_off - 4) / 16;
 
 	ip->format = XFS_DINODE_FMT_BTREE;
+	ip->nblocks = 20;
 	put_be16(r, level);
 	put_be16(r + 2, numrecs);
 	for (unsigned i = 0; i < numrecs; i++)
