@@ -5,7 +5,8 @@
 # sparse=0, nrext64). Oracles: the source tree (file bytes, names, types,
 # modes, sizes, link counts), xfs_db "sb 0" print (geometry), xfs_db
 # "inode N" + bmap -d / bmap -a for every allocated inode, record for record
-# with the unwritten flag, and the edits' own arithmetic. The image's hash
+# with the unwritten flag (a bmbt-format fork included), and the edits' own
+# arithmetic. The image's hash
 # must not change. Bad input (truncated, zeroed magic) last.
 . "$top_srcdir/tests/lib/tap.sh"
 need mkfs.xfs xfs_db b2sum
@@ -114,6 +115,36 @@ run_variant() {
 	awk -v i="$i" 'BEGIN { printf "inode %s\n", i; for (k = 0; k < 200; k++) printf "attr_set -u attribute_%03d -v 60\n", k }' |
 		xfs_db -x "$img" >/dev/null
 	xfs_db -x -c "inode $(ino_of "$img" /special/fifo)" -c 'write core.mode 0140644' "$img" >/dev/null
+	# bin_300k: its one extent rewritten as a bmbt (btree-format data fork) of 31 records, one
+	# leaf block in AG 2: xfs_db writes the fields unchecked (-d), the siblings (NULLFSBLOCK,
+	# which its parser will not take) are patched in, then one checked write sets the CRC
+	i=$(ino_of "$img" /sizes/bin_300k)
+	s0=$(xfs_db -r -c "inode $i" -c "print $bmx[0].startblock" "$img" | sed -n 's/.* = //p')
+	nb=$(((300 * 1024 + 7 + bs - 1) / bs))
+	bt=$(((2 << agblklog) + agblocks - 300)) btlin=$((3 * agblocks - 300))
+	{
+		echo "fsblock $bt"; echo "type bmapbtd"
+		if [ "$bmx" = u3.bmx ]; then
+			echo "write -d magic 0x424d4133"; echo "write -d bno $((btlin * bs / 512))"
+			echo "write -d uuid $(db_val "$img" -c 'sb 0' -c 'print uuid')"
+		else
+			echo "write -d magic 0x424d4150"
+		fi
+		echo "write -d level 0"; echo "write -d numrecs 31"
+		k=0
+		while [ $k -lt 31 ]; do
+			echo "write -d recs[$((k + 1))].startoff $k"; echo "write -d recs[$((k + 1))].startblock $((s0 + k))"
+			echo "write -d recs[$((k + 1))].blockcount $([ $k -lt 30 ] && echo 1 || echo $((nb - 30)))"
+			k=$((k + 1))
+		done
+	} | xfs_db -x "$img" >/dev/null 2>&1
+	printf '\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377' |
+		dd of="$img" bs=1 seek=$((btlin * bs + 8)) conv=notrunc status=none
+	root=${bmx%.bmx}.bmbt
+	printf '%s\n' "fsblock $bt" "type bmapbtd" "write $([ "$bmx" = u3.bmx ] && echo "owner $i" || echo "level 0")" \
+		"inode $i" "write -d core.format 3" "write -d core.nextents 31" "write -d $root.level 1" \
+		"write -d $root.numrecs 1" "write -d $root.keys[1].startoff 0" "write -d $root.ptrs[1] $bt" \
+		"write core.nblocks $((nb + 1))" | xfs_db -x "$img" >/dev/null 2>&1
 
 	# hashing 600 MiB costs a second or two: done where asked (the read paths are the same)
 	[ "$hash" = hash ] && sum=$(b2sum < "$img")
@@ -153,7 +184,10 @@ run_variant() {
 	ok_cmd "$name: an unwritten extent is flagged" grep -q 'flag 1$' "$out/bmap.got"
 
 	# --- the mapping iterator: linear block vs fsb, unwritten, beyond EOF, inline
-	"$DUMP" "$img" runs /empty /sizes/f65536 /sizes/f4097 /sizes/f1 > "$out/runs.some"
+	"$DUMP" "$img" runs /empty /sizes/f65536 /sizes/f4097 /sizes/f1 /sizes/bin_300k > "$out/runs.some"
+	grep -q "data meta logical 0 length 1 physical $btlin fsb $bt agno 2 agbno $((agblocks - 300))" "$out/runs.some" &&
+		[ "$(grep -c "^$i data mapped" "$out/runs.some")" = 31 ]
+	ok $? "$name: a btree-format data fork: its bmbt block as a META run, 31 records"
 	awk '{ print $1 }' "$out/ls.got" | tr '\n' '\0' | XFSDUMP_QUIET=1 xargs -0 "$DUMP" "$img" runs > "$out/runs" 2>/dev/null
 	awk -v ag="$agblocks" -v log2="$agblklog" '
 		$3 == "mapped" || $3 == "unwritten" {
@@ -209,6 +243,19 @@ run_variant dir64k "-n size=65536" 300
 run_variant rmapbt "-m rmapbt=1" 300
 run_variant sparse0 "-i sparse=0" 300
 run_variant nrext64 "-i nrext64=1" 300
+
+# --- a realtime device: detected and named, not read
+truncate -s 600m "$t/rt.img"
+truncate -s 64m "$t/rtdev.img"
+if mkfs.xfs -q -f -r rtdev="$t/rtdev.img" "$t/rt.img" 2>/dev/null; then
+	"$DUMP" "$t/rt.img" info > "$t/rt.info" 2>&1
+	grep -q '^# realtime: present (not read)$' "$t/rt.info" &&
+		grep -q "^rblocks = $(db_val "$t/rt.img" -c 'sb 0' -c 'print rblocks')$" "$t/rt.info"
+	ok $? "realtime device: detected, named, its size as xfs_db gives it"
+else
+	skip "mkfs.xfs would not make a realtime device"
+fi
+rm -f "$t/rt.img" "$t/rtdev.img"
 
 # --- bad input: a clear error and no crash
 img=$t/v5.img
