@@ -286,7 +286,7 @@ int xfs_inode_walk(xfs_fs *fs, xfs_inode_walk_fn fn, void *ctx)
 	for (uint32_t agno = 0; !ret && agno < fs->sb.agcount; agno++) {
 		struct xfs_agi_info agi;
 
-		if (((uint64_t)agno * fs->sb.agblocks << fs->sb.blocklog) >= fs->io_size) {
+		if ((uint64_t)agno * fs->sb.agblocks >= fs->io_size >> fs->sb.blocklog) {
 			/* a truncated image (or a lying agcount): nothing more to read */
 			xfs_finding(fs, FSIMG_EIO, "AGs %u to %u lie past the end of the image", agno,
 				    fs->sb.agcount - 1);

@@ -96,10 +96,13 @@ int64_t xfs_file_read(xfs_file *f, void *buf, size_t len, uint64_t off)
 		if (!r || (r->unwritten && !(f->flags & XFS_READ_RAW))) {
 			/* zeros to the next extent (or the end) */
 			uint64_t end_blk = r ? r->startoff + r->blockcount : next_start(&f->bm, lblk);
+			uint64_t zeros = UINT64_MAX; /* bytes up to end_blk, counted in blocks first */
 
+			if (end_blk - lblk <= (UINT64_MAX >> fs->sb.blocklog))
+				zeros = ((end_blk - lblk) << fs->sb.blocklog) - in_blk;
 			n = len - done;
-			if (end_blk != UINT64_MAX && (end_blk << fs->sb.blocklog) - pos < n)
-				n = (size_t)((end_blk << fs->sb.blocklog) - pos);
+			if (zeros < n)
+				n = (size_t)zeros;
 			memset(p + done, 0, n);
 			done += n;
 			continue;

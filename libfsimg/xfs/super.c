@@ -417,10 +417,10 @@ int xfs_fs_open(xfs_fs **out, fsimg_io *io)
 	*out = fs;
 	if (!crc_ok)
 		xfs_finding(fs, FSIMG_ECSUM, "primary superblock: bad CRC");
-	if ((fs->sb.dblocks << fs->sb.blocklog) > fs->io_size)
-		xfs_finding(fs, FSIMG_EIO, "image is %llu bytes, the filesystem %llu: truncated",
-			    (unsigned long long)fs->io_size,
-			    (unsigned long long)(fs->sb.dblocks << fs->sb.blocklog));
+	if (fs->sb.dblocks > fs->io_size >> fs->sb.blocklog)
+		xfs_finding(fs, FSIMG_EIO, "image is %llu bytes, the filesystem %llu blocks of %u: truncated",
+			    (unsigned long long)fs->io_size, (unsigned long long)fs->sb.dblocks,
+			    fs->blocksize);
 	if (!xfs_ino_ok(fs, fs->sb.rootino))
 		return xfs_error(fs, FSIMG_ECORRUPT, "root inode %llu is not a valid inode number",
 				 (unsigned long long)fs->sb.rootino);
