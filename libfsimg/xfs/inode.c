@@ -126,7 +126,8 @@ static const char *check_forks(const xfs_fs *fs, const struct xfs_inode *ip)
 int xfs_inode_read(struct xfs_inode *out, xfs_fs *fs, uint64_t ino)
 {
 	unsigned shift = fs->sb.agblklog + fs->sb.inopblog;
-	uint64_t agino, off;
+	uint64_t agino, linear;
+	size_t off;
 	struct cur c;
 	const char *why;
 	uint8_t *b;
@@ -137,17 +138,25 @@ int xfs_inode_read(struct xfs_inode *out, xfs_fs *fs, uint64_t ino)
 		return xfs_error(fs, FSIMG_ERANGE, "inode %llu: not a valid inode number",
 				 (unsigned long long)ino);
 	agino = ino & ((1ULL << shift) - 1);
-	off = (xfs_fsb_to_linear(fs, xfs_agb_to_fsb(fs, (uint32_t)(ino >> shift),
-						    (uint32_t)(agino >> fs->sb.inopblog)))
-	       << fs->sb.blocklog) +
-	      (agino & (fs->sb.inopblock - 1u)) * (uint64_t)fs->inode_size;
+	linear = xfs_fsb_to_linear(fs, xfs_agb_to_fsb(fs, (uint32_t)(ino >> shift),
+						     (uint32_t)(agino >> fs->sb.inopblog)));
+	off = (agino & (fs->sb.inopblock - 1u)) * (size_t)fs->inode_size;
 	b = malloc(fs->inode_size);
 	if (!b)
 		return xfs_error(fs, FSIMG_ENOMEM, "out of memory");
 	out->raw = b;
-	if (fsimg_io_read(fs->io, b, fs->inode_size, off))
-		return xfs_error(fs, FSIMG_EIO, "inode %llu: cannot read byte %llu: image truncated?",
-				 (unsigned long long)ino, (unsigned long long)off);
+	/* a walk reads inodes in block order: one read per inode block, not per inode */
+	if (!fs->iblock && !(fs->iblock = malloc(fs->blocksize)))
+		return xfs_error(fs, FSIMG_ENOMEM, "out of memory");
+	if (fs->iblock_linear != linear + 1) {
+		fs->iblock_linear = 0;
+		if (fsimg_io_read(fs->io, fs->iblock, fs->blocksize, linear << fs->sb.blocklog))
+			return xfs_error(fs, FSIMG_EIO,
+					 "inode %llu: cannot read its block (linear %llu): image truncated?",
+					 (unsigned long long)ino, (unsigned long long)linear);
+		fs->iblock_linear = linear + 1; /* 0: nothing cached */
+	}
+	memcpy(b, fs->iblock + off, fs->inode_size);
 	c = cur_init(b, fs->inode_size);
 #define D16(f) CUR_BE16(&c, 0, struct xfs_dinode, di_##f)
 #define D32(f) CUR_BE32(&c, 0, struct xfs_dinode, di_##f)

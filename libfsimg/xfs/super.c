@@ -429,6 +429,9 @@ int xfs_fs_open(xfs_fs **out, fsimg_io *io)
 
 void xfs_fs_close(xfs_fs *fs)
 {
+	if (!fs)
+		return;
+	free(fs->iblock);
 	free(fs);
 }
 

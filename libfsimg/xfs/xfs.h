@@ -81,6 +81,8 @@ typedef struct xfs_fs {
 	fsimg_notice_fn notice;
 	void *notice_ctx;
 	uint64_t findings;    /* checksum and structure findings met while reading on */
+	uint8_t *iblock;      /* the last inode block read (inodes come in block order) */
+	uint64_t iblock_linear;
 	char errmsg[256];
 } xfs_fs;
 
@@ -96,7 +98,10 @@ size_t xfs_sb_features(const char **names, size_t cap, const struct xfs_sb *sb) 
 /* Checks the crc32c of a v5 metadata buffer whose crc sits at crc_off: 1 good, 0 bad. */
 int xfs_verify_cksum(const void *buf, size_t len, size_t crc_off) XFS_HIDDEN;
 
-/* Opens the filesystem on io (which must outlive it): primary superblock read and checked. */
+/* Opens the filesystem on io (which must outlive it): primary superblock read
+ * and checked. On failure *out may still be set so that its errmsg can be
+ * read: close it either way (xfs_fs_close takes NULL). A handle is used by
+ * one thread at a time. */
 int xfs_fs_open(xfs_fs **out, fsimg_io *io) XFS_HIDDEN;
 void xfs_fs_close(xfs_fs *fs) XFS_HIDDEN;
 void xfs_fs_set_notice(xfs_fs *fs, fsimg_notice_fn fn, void *ctx) XFS_HIDDEN;

@@ -92,7 +92,13 @@ static void tx_free(struct tx *t)
 {
 	fsimg_io_close(t->io);
 	free(t->img);
-	free(t->fs);
+	xfs_fs_close(t->fs);
+}
+
+/* The image changed under the handle: forget the cached inode block. */
+static void tx_dirty(struct tx *t)
+{
+	t->fs->iblock_linear = 0;
 }
 
 static uint8_t *blk(struct tx *t, uint64_t linear)
@@ -258,6 +264,7 @@ static void test_inode_crc(void **state)
 	xfs_inode_release(&ip);
 
 	d[200] ^= 0x40; /* inside the literal area: the core still parses */
+	tx_dirty(&t);
 	assert_int_equal(xfs_inode_read(&ip, t.fs, 40), 0);
 	assert_false(ip.crc_ok);
 	assert_int_equal(notices, 1);
@@ -265,12 +272,14 @@ static void test_inode_crc(void **state)
 
 	/* lying extent count: more records than the fork holds */
 	put_be32(d + offsetof(struct xfs_dinode, di_nextents), 1000);
+	tx_dirty(&t);
 	assert_int_equal(xfs_inode_read(&ip, t.fs, 40), FSIMG_ECORRUPT);
 	xfs_inode_release(&ip);
 
 	/* a regular file cannot be local */
 	put_be32(d + offsetof(struct xfs_dinode, di_nextents), 0);
 	d[5] = XFS_DINODE_FMT_LOCAL;
+	tx_dirty(&t);
 	assert_int_equal(xfs_inode_read(&ip, t.fs, 40), FSIMG_ECORRUPT);
 	xfs_inode_release(&ip);
 
