@@ -317,6 +317,9 @@ int xfs_map_open(xfs_map **out, xfs_fs *fs, const struct xfs_inode *ip, enum xfs
 	size_t cap = 0, off, size;
 	uint64_t eof = (ip->size + fs->blocksize - 1) >> fs->sb.blocklog, pos = 0;
 	bool rt = fork == XFS_DATA_FORK && (ip->flags & XFS_DIFLAG_REALTIME);
+	/* a directory's di_size covers its data blocks only: the leaf and free-index
+	 * blocks above XFS_DIR2_LEAF_OFFSET are not past its end in any useful sense */
+	bool eof_rule = fork == XFS_DATA_FORK && !S_ISDIR(ip->mode);
 	int ret;
 
 	*out = NULL;
@@ -351,7 +354,7 @@ int xfs_map_open(xfs_map **out, xfs_fs *fs, const struct xfs_inode *ip, enum xfs
 			r.type = FSIMG_RUN_HOLE;
 			r.logical = pos;
 			r.length = e->startoff - pos;
-			if (fork == XFS_DATA_FORK && pos >= eof)
+			if (eof_rule && pos >= eof)
 				r.flags = FSIMG_RUN_BEYOND_EOF;
 			ret = push(m, &cap, &r);
 			if (ret)
@@ -360,7 +363,7 @@ int xfs_map_open(xfs_map **out, xfs_fs *fs, const struct xfs_inode *ip, enum xfs
 		r.type = e->unwritten ? FSIMG_RUN_UNWRITTEN : FSIMG_RUN_MAPPED;
 		r.logical = e->startoff;
 		r.length = e->blockcount;
-		r.flags = fork == XFS_DATA_FORK && e->startoff >= eof ? FSIMG_RUN_BEYOND_EOF : 0;
+		r.flags = eof_rule && e->startoff >= eof ? FSIMG_RUN_BEYOND_EOF : 0;
 		place(fs, &r, e->startblock, rt);
 		ret = push(m, &cap, &r);
 		pos = e->startoff + e->blockcount;

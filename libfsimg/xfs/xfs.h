@@ -243,6 +243,9 @@ int xfs_bmap_read(xfs_fs *fs, const struct xfs_bmap *bm, void *buf, uint64_t lbl
  * the block holding i_size (data fork), one INLINE run for a local fork
  * (length in bytes). physical is the linear block; fsb, agno, agbno XFS's
  * own. With XFS_MAP_TREE, bmbt blocks come as META runs first.
+ * FSIMG_RUN_BEYOND_EOF marks data-fork runs of files and symlinks starting at
+ * or past the block wholly past di_size; never a directory's (its leaf and
+ * free-index blocks live above 32 GiB by design).
  */
 struct xfs_run {
 	enum fsimg_run_type type;

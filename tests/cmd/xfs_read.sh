@@ -204,6 +204,11 @@ run_variant() {
 	grep -q "^[0-9]* data inline logical 0 length 6 physical 0 fsb 0 agno 0 agbno 0 last$" "$out/runs.some"
 	ok $? "$name: an empty shortform directory is one inline run of 6 bytes"
 
+	"$DUMP" "$img" runs /htree > "$out/runs.htree"
+	awk -v leaf=$((34359738368 / bs)) '$3 == "mapped" && $5 >= leaf { l++ } /beyond_eof/ { b++ }
+		END { exit !(l > 0 && b == 0) }' "$out/runs.htree"
+	ok $? "$name: a directory's leaf blocks above 32 GiB are mapped runs, not beyond EOF"
+
 	# --- directory forms
 	"$DUMP" "$img" form /empty /blockdir /leafdir /htree | tr '\n' ' ' > "$out/forms"
 	if [ "$dirbs" -eq 4096 ]; then
