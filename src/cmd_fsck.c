@@ -53,10 +53,10 @@ static const struct cli_opt fsck_opts[] = {
 };
 
 static const struct cli_cmd fsck_cmd = {
-	"fsck", "[-n] [-f] [-v] [-q] [-C FD] [--threads N] [--json] [--scan-data] [--no-replay] "
+	"fsck", "[-n] [-f] [-v] [-q] [-C FD] [--threads N] [--json] [--scan-data] [--no-replay] [-b SUPERBLOCK] [-B BLOCKSIZE] "
 	"[-j EXTERNAL_JOURNAL] IMAGE",
 	"Check IMAGE read-only (after replaying its journal in memory); exit as fsck(8).",
-	fsck_opts, CLI_WANT_JSON, 0, 1,
+	fsck_opts, CLI_WANT_JSON | CLI_WANT_SB, 0, 1,
 };
 
 struct fsck_ctx {
