@@ -102,7 +102,8 @@ static int open_at(fsimg_fs **out, fsimg_io *io, unsigned flags, uint64_t sb_blo
 	int err;
 
 	*out = NULL;
-	if (fsimg_io_size(io) < off + EXT4_SUPER_SIZE || off + EXT4_SUPER_SIZE < off ||
+	if ((sb_block && sb_block > (UINT64_MAX - EXT4_SUPER_SIZE) / bs) ||
+	    fsimg_io_size(io) < off + EXT4_SUPER_SIZE || off + EXT4_SUPER_SIZE < off ||
 	    fsimg_io_read(io, raw, sizeof(raw), off) < 0 ||
 	    (c = cur_init(raw, sizeof(raw)), CUR_LE16(&c, 0, struct ext4_dsuper, s_magic)) != EXT4_SUPER_MAGIC) {
 		if (sb_block)

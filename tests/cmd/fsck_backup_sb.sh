@@ -67,6 +67,8 @@ reads "$tmp/e2.img" -b 8193 -B 1024
 "$FSIMG" fsck -b 8192 "$tmp/e2.img" >/dev/null 2>"$tmp/err"; st=$?
 [ $st -eq 8 ] && grep -q 'no superblock at block 8192' "$tmp/err"
 ok $? "-b naming no superblock: exit 8 with a message (got $st)"
+"$FSIMG" cat -b 18014398509481985 -B 1024 "$tmp/e2.img" /hello >/dev/null 2>&1; [ $? -eq 8 ]
+ok $? "-b whose byte offset passes 2^64 (2^54+1 of 1 KiB): exit 8, not the primary"
 "$FSIMG" ls -B 1000 "$tmp/e2.img" >/dev/null 2>&1; [ $? -eq 16 ]
 ok $? "-B 1000: a usage error"
 "$FSIMG" fsck -b 8193 -B 4096 "$tmp/e2.img" >/dev/null 2>&1; [ $? -eq 8 ]
