@@ -597,6 +597,12 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 		/* Reserved inodes without content (mode 0, nothing mapped) are fine. */
 		if (in.mode == 0 && in.blocks == 0 && in.file_acl == 0 && iblock_empty(&in))
 			return;
+		/* Without resize_inode e2fsck neither walks inode 7 nor counts its blocks. */
+		if (ino == EXT2_RESIZE_INO &&
+		    !(c->sb->feature_compat & EXT4_FEATURE_COMPAT_RESIZE_INODE)) {
+			check_iblocks(p2, &in, &w);
+			return;
+		}
 		if (check_xattr_inode(c, &in, raw))
 			claim_xattr_block(p2, &in, &w);
 		walk_mapping(p2, &in, &w);

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Part of pass 1: superblock fields e2fsck's check_super_block and
+ * check_resize_inode judge one by one (e2fsck/super.c): the inode count
+ * against the geometry, the extra isize hints, feature dependencies, and
+ * the resize inode's traces without resize_inode. Apart from the inode
+ * count (which ext2fs_open2 and the kernel refuse), e2fsck -n lets each of
+ * them pass: warnings.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "check/check.h"
+
+#define EXT2_RESIZE_INO 7u
+
+static void feature_needs(struct check_ctx *c, bool bad, const char *what)
+{
+	struct fsimg_problem_ctx p;
+
+	if (!bad)
+		return;
+	p = pctx_none();
+	PCTX_SET(p, detail, FSIMG_PF_DETAIL, what);
+	check_report(c, PR_SUPER_FEATURE_CONFLICT, &p);
+}
+
+/* s_min_extra_isize, s_want_extra_isize: 0, or 4-aligned in [4, inode_size - 128]. */
+static void extra_isize_hint(struct check_ctx *c, uint16_t v, const char *name)
+{
+	const struct fsimg_super *sb = c->sb;
+	uint32_t max = sb->inode_size - EXT4_GOOD_OLD_INODE_SIZE;
+	struct fsimg_problem_ctx p;
+
+	if (sb->inode_size <= EXT4_GOOD_OLD_INODE_SIZE || v == 0 || (v >= 4 && v <= max && !(v & 3)))
+		return;
+	p = pctx_none();
+	PCTX_SET(p, found, FSIMG_PF_FOUND, v);
+	PCTX_SET(p, expected, FSIMG_PF_EXPECTED, max);
+	PCTX_SET(p, detail, FSIMG_PF_DETAIL, name);
+	check_report(c, PR_SUPER_EXTRA_ISIZE, &p);
+}
+
+void check_super_fields(struct check_ctx *c)
+{
+	const struct fsimg_super *sb = c->sb;
+	uint32_t compat = sb->feature_compat, incompat = sb->feature_incompat;
+	bool resize = compat & EXT4_FEATURE_COMPAT_RESIZE_INODE;
+	uint64_t should_be = (uint64_t)sb->inodes_per_group * sb->group_count;
+	struct fsimg_problem_ctx p;
+	struct fsimg_inode in;
+
+	/* ext2fs_open2 and the kernel want equality (the open takes fewer) */
+	if (sb->inodes_count != should_be) {
+		p = pctx_none();
+		PCTX_SET(p, found, FSIMG_PF_FOUND, sb->inodes_count);
+		PCTX_SET(p, expected, FSIMG_PF_EXPECTED, should_be);
+		check_report(c, PR_SUPER_INODES_COUNT, &p);
+	}
+	extra_isize_hint(c, sb->min_extra_isize, "s_min_extra_isize");
+	extra_isize_hint(c, sb->want_extra_isize, "s_want_extra_isize");
+	feature_needs(c, (incompat & EXT4_FEATURE_INCOMPAT_CSUM_SEED) &&
+			     !(sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_METADATA_CSUM),
+		      "metadata_csum_seed without metadata_csum");
+	feature_needs(c, (incompat & EXT4_FEATURE_INCOMPAT_64BIT) &&
+			     !(incompat & EXT4_FEATURE_INCOMPAT_EXTENTS),
+		      "64bit without extent");
+	feature_needs(c, resize && (incompat & EXT4_FEATURE_INCOMPAT_META_BG),
+		      "resize_inode and meta_bg");
+	if (resize)
+		return;
+	if (sb->reserved_gdt_blocks) {
+		p = pctx_none();
+		PCTX_SET(p, found, FSIMG_PF_FOUND, sb->reserved_gdt_blocks);
+		check_report(c, PR_SUPER_RESERVED_GDT_NO_RESIZE, &p);
+	}
+	/* without the feature the resize inode is all zeros in i_block */
+	if (fsimg_inode_read(&in, c->fs, EXT2_RESIZE_INO) == 0) {
+		static const uint8_t zero[sizeof(in.i_block)];
+
+		if (memcmp(in.i_block, zero, sizeof(zero)) != 0) {
+			p = pctx_inode(EXT2_RESIZE_INO);
+			check_report(c, PR_RESIZE_INODE_NOT_CLEAR, &p);
+		}
+	}
+}
