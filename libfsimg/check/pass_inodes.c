@@ -597,9 +597,16 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 		/* Reserved inodes without content (mode 0, nothing mapped) are fine. */
 		if (in.mode == 0 && in.blocks == 0 && in.file_acl == 0 && iblock_empty(&in))
 			return;
-		/* Without resize_inode e2fsck neither walks inode 7 nor counts its blocks. */
-		if (ino == EXT2_RESIZE_INO &&
-		    !(c->sb->feature_compat & EXT4_FEATURE_COMPAT_RESIZE_INODE)) {
+		/*
+		 * e2fsck walks a reserved inode's blocks only when its mode is a
+		 * regular file, directory or symlink (ext2fs_inode_has_valid_blocks2;
+		 * the bad blocks inode apart): other blocks are neither claimed nor
+		 * counted (a resize inode without the feature: RESIZE_INODE_NOT_CLEAR).
+		 */
+		if (ino != EXT2_BAD_INO && (in.mode & S_IFMT_) != S_IFREG_ &&
+		    (in.mode & S_IFMT_) != S_IFDIR_ && (in.mode & S_IFMT_) != S_IFLNK_) {
+			if (check_xattr_inode(c, &in, raw))
+				claim_xattr_block(p2, &in, &w);
 			check_iblocks(p2, &in, &w);
 			return;
 		}

@@ -42,6 +42,38 @@ static void extra_isize_hint(struct check_ctx *c, uint16_t v, const char *name)
 	check_report(c, PR_SUPER_EXTRA_ISIZE, &p);
 }
 
+/* What e2fsprogs 1.47 knows (EXT2_LIB_FEATURE_COMPAT_SUPP, _RO_COMPAT_SUPP). */
+#define E2FSPROGS_COMPAT                                                                     \
+	(EXT4_FEATURE_COMPAT_DIR_PREALLOC | EXT4_FEATURE_COMPAT_IMAGIC_INODES |              \
+	 EXT4_FEATURE_COMPAT_HAS_JOURNAL | EXT4_FEATURE_COMPAT_RESIZE_INODE |                \
+	 EXT4_FEATURE_COMPAT_DIR_INDEX | EXT4_FEATURE_COMPAT_EXT_ATTR |                      \
+	 EXT4_FEATURE_COMPAT_SPARSE_SUPER2 | EXT4_FEATURE_COMPAT_FAST_COMMIT |               \
+	 EXT4_FEATURE_COMPAT_STABLE_INODES | EXT4_FEATURE_COMPAT_ORPHAN_FILE)
+#define E2FSPROGS_RO_COMPAT                                                                  \
+	(EXT4_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT4_FEATURE_RO_COMPAT_HUGE_FILE |            \
+	 EXT4_FEATURE_RO_COMPAT_LARGE_FILE | EXT4_FEATURE_RO_COMPAT_DIR_NLINK |              \
+	 EXT4_FEATURE_RO_COMPAT_EXTRA_ISIZE | EXT4_FEATURE_RO_COMPAT_GDT_CSUM |              \
+	 EXT4_FEATURE_RO_COMPAT_BIGALLOC | EXT4_FEATURE_RO_COMPAT_QUOTA |                    \
+	 EXT4_FEATURE_RO_COMPAT_METADATA_CSUM | EXT4_FEATURE_RO_COMPAT_READONLY |            \
+	 EXT4_FEATURE_RO_COMPAT_PROJECT | EXT4_FEATURE_RO_COMPAT_SHARED_BLOCKS |             \
+	 EXT4_FEATURE_RO_COMPAT_VERITY | EXT4_FEATURE_RO_COMPAT_ORPHAN_PRESENT)
+
+/* Compat and ro_compat bits e2fsck does not know make it refuse the filesystem. */
+static void unknown_features(struct check_ctx *c)
+{
+	const struct fsimg_super *sb = c->sb;
+	uint32_t compat = sb->feature_compat & ~E2FSPROGS_COMPAT;
+	uint32_t ro = sb->feature_ro_compat & ~E2FSPROGS_RO_COMPAT;
+	struct fsimg_problem_ctx p;
+
+	if (!compat && !ro)
+		return;
+	p = pctx_none();
+	PCTX_SET(p, found, FSIMG_PF_FOUND, compat ? compat : ro);
+	PCTX_SET(p, detail, FSIMG_PF_DETAIL, compat ? "compat" : "ro_compat");
+	check_report(c, PR_SUPER_UNKNOWN_FEATURES, &p);
+}
+
 void check_super_fields(struct check_ctx *c)
 {
 	const struct fsimg_super *sb = c->sb;
@@ -58,6 +90,7 @@ void check_super_fields(struct check_ctx *c)
 		PCTX_SET(p, expected, FSIMG_PF_EXPECTED, should_be);
 		check_report(c, PR_SUPER_INODES_COUNT, &p);
 	}
+	unknown_features(c);
 	extra_isize_hint(c, sb->min_extra_isize, "s_min_extra_isize");
 	extra_isize_hint(c, sb->want_extra_isize, "s_want_extra_isize");
 	feature_needs(c, (incompat & EXT4_FEATURE_INCOMPAT_CSUM_SEED) &&

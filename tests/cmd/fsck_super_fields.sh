@@ -43,6 +43,8 @@ damage base want_extra_isize SUPER_EXTRA_ISIZE "Bad desired extra isize" "ssv wa
 damage nocsum csum_seed SUPER_FEATURE_CONFLICT "metadata_csum_seed is not necessary" "feature metadata_csum_seed"
 damage noresize reserved_gdt SUPER_RESERVED_GDT_NO_RESIZE "Group descriptors look bad\|reserved_gdt_blocks" \
 	"ssv reserved_gdt_blocks 3"
+damage base ro_compat_unknown SUPER_UNKNOWN_FEATURES "unsupported feature" "feature FEATURE_R7"
+damage noresize lazy_bg SUPER_UNKNOWN_FEATURES "unsupported feature" "feature lazy_bg"
 # without the feature e2fsck counts none of inode 7's blocks (and claims none)
 damage noresize resize_ino RESIZE_INODE_NOT_CLEAR "the resize inode is non-zero" "sif <7> block[5] 9000"
 damage noresize resize_ino_blocks INODE_BAD_IBLOCKS "Inode 7, i_blocks is 2, should be 0" \
