@@ -594,6 +594,7 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 	check_extra_isize(p2, &in, raw);
 	check_flags(p2, &in, reserved);
 	if (reserved) {
+		check_reserved_mode(c, &in);
 		/* Reserved inodes without content (mode 0, nothing mapped) are fine. */
 		if (in.mode == 0 && in.blocks == 0 && in.file_acl == 0 && iblock_empty(&in))
 			return;

@@ -5,7 +5,8 @@
  * against the geometry, the extra isize hints, feature dependencies, and
  * the resize inode's traces without resize_inode. Apart from the inode
  * count (which ext2fs_open2 and the kernel refuse), e2fsck -n lets each of
- * them pass: warnings.
+ * them pass: warnings. And, for pass 2, the modes of reserved inodes
+ * (e2fsck pass 1's PR_1_RESERVED_BAD_MODE).
  */
 #include "config.h"
 
@@ -117,4 +118,35 @@ void check_super_fields(struct check_ctx *c)
 			check_report(c, PR_RESIZE_INODE_NOT_CLEAR, &p);
 		}
 	}
+}
+
+/*
+ * A reserved inode (below s_first_ino) without a role of its own has mode
+ * 0; the boot loader inode may be anything but a directory, the resize
+ * inode a regular file. The bad blocks, root, journal and quota inodes are
+ * judged elsewhere.
+ */
+void check_reserved_mode(struct check_ctx *c, const struct fsimg_inode *in)
+{
+	const struct fsimg_super *sb = c->sb;
+	uint16_t fmt = in->mode & 0xF000u;
+	fsimg_ino_t ino = in->ino;
+	struct fsimg_problem_ctx p;
+	bool bad;
+
+	if (ino <= FSIMG_ROOT_INO || ino == 3 || ino == 4 || ino == sb->journal_inum ||
+	    ino == 8 || ino == sb->usr_quota_inum || ino == sb->grp_quota_inum ||
+	    ino == sb->prj_quota_inum)
+		return;
+	if (ino == 5)
+		bad = fmt == 0x4000u;
+	else if (ino == EXT2_RESIZE_INO)
+		bad = in->mode != 0 && fmt != 0x8000u;
+	else
+		bad = in->mode != 0;
+	if (!bad)
+		return;
+	p = pctx_inode(ino);
+	PCTX_SET(p, found, FSIMG_PF_FOUND, in->mode);
+	check_report(c, PR_RESERVED_INODE_MODE, &p);
 }

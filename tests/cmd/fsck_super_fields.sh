@@ -49,6 +49,14 @@ damage noresize lazy_bg SUPER_UNKNOWN_FEATURES "unsupported feature" "feature la
 damage noresize resize_ino RESIZE_INODE_NOT_CLEAR "the resize inode is non-zero" "sif <7> block[5] 9000"
 damage noresize resize_ino_blocks INODE_BAD_IBLOCKS "Inode 7, i_blocks is 2, should be 0" \
 	"sif <7> block[0] 3" "sif <7> blocks 2"
+# reserved inodes' modes (e2fsck pass 1)
+damage base undel_reg RESERVED_INODE_MODE "Reserved inode 6 .* has invalid mode" "sif <6> mode 0100644"
+damage base ino9_dir RESERVED_INODE_MODE "Reserved inode 9 .* has invalid mode" "sif <9> mode 040755"
+damage base boot_dir RESERVED_INODE_MODE "Reserved inode 5 .* has invalid mode" "sif <5> mode 040755"
+damage base resize_chr RESERVED_INODE_MODE "Resize inode not valid" "sif <7> mode 020644"
+cp "$tmp/base.img" "$tmp/boot_reg.img"; fs_dbg "$tmp/boot_reg.img" "sif <5> mode 0100644"
+[ "$(fs_e2fsck "$tmp/boot_reg.img")" = clean ] && [ "$(fs_fsimg "$tmp/boot_reg.img")" = clean ]
+ok $? "boot_reg: a regular boot loader inode is clean for both"
 fs_has "$tmp/resize_ino_blocks.img" RESIZE_INODE_NOT_CLEAR
 ok $? "resize_ino_blocks: RESIZE_INODE_NOT_CLEAR too"
 done_testing
