@@ -144,6 +144,18 @@ static void block_group(struct bm_state *s, const struct fsimg_group *g, uint8_t
 	if (have_bitmap)
 		bitmap_padding(c, g, buf, sb->clusters_per_group / 8, g->block_bitmap,
 			       PR_BLOCK_BITMAP_PADDING);
+	/* e2fsck's check_block_end: the last group's clusters past the filesystem are set */
+	if (have_bitmap && g->group == sb->group_count - 1) {
+		for (uint64_t i = ncl; i < sb->clusters_per_group; i++) {
+			if (bit_test(buf, i))
+				continue;
+			p = pctx_group(g->group);
+			PCTX_SET(p, block, FSIMG_PF_BLOCK, g->block_bitmap);
+			PCTX_SET(p, found, FSIMG_PF_FOUND, i / 8);
+			check_report(c, PR_BLOCK_BITMAP_PADDING, &p);
+			break;
+		}
+	}
 	for (uint64_t i = 0; i < ncl; i++) {
 		uint64_t blk = first + (i << s->ratio_log);
 

@@ -425,6 +425,18 @@ static void check_size(struct pass2 *p2, const struct fsimg_inode *in, const str
 		check_report(c, PR_DATA_WRITTEN_PAST_EOF, &p);
 		return;
 	}
+	/* e2fsck's ext2_max_sizes: 12 direct, then single, double, triple indirect */
+	if (!(in->flags & EXT4_EXTENTS_FL)) {
+		uint64_t apb = bs / 4, max = (12 + apb + apb * apb + apb * apb * apb) * bs;
+
+		if (in->size > max) {
+			PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
+			PCTX_SET(p, expected, FSIMG_PF_EXPECTED, max);
+			PCTX_SET(p, detail, FSIMG_PF_DETAIL, "past the largest block-mapped size");
+			check_report(c, PR_INODE_BAD_SIZE, &p);
+			return;
+		}
+	}
 	if ((in->flags & EXT4_EXTENTS_FL) && in->size > (1ull << (32 + fs->log_block_size)) - 1) {
 		PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
 		PCTX_SET(p, expected, FSIMG_PF_EXPECTED, (1ull << (32 + fs->log_block_size)) - 1);
@@ -620,6 +632,7 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 	}
 
 	special = !check_mode(p2, &in);
+	check_inode_fields(c, &in, raw);
 	if (special)
 		bit_set_shared(c->ino_bad, ino);
 	if (in.dtime && !is_orphan(p2, ino)) {

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "check/check.h"
@@ -75,6 +76,58 @@ static void unknown_features(struct check_ctx *c)
 	check_report(c, PR_SUPER_UNKNOWN_FEATURES, &p);
 }
 
+/*
+ * e2fsck_get_journal's inode rules where pass 7 does not look: has_journal
+ * with neither a journal inode nor a UUID, or a journal inode named without
+ * has_journal that cannot be one (out of range, not in use, not a regular
+ * file, under 1024 blocks, and no s_jnl_blocks backup to fall back on):
+ * "an invalid journal", on which e2fsck stops. An external journal (UUID)
+ * depends on the host's devices: not judged.
+ */
+static void journal_without_feature(struct check_ctx *c)
+{
+	const struct fsimg_super *sb = c->sb;
+	static const uint8_t zero_uuid[16];
+	struct fsimg_inode in;
+	struct fsimg_problem_ctx p;
+	const char *why = "without has_journal";
+	bool bad;
+
+	if (memcmp(sb->journal_uuid, zero_uuid, sizeof(zero_uuid)) != 0)
+		return;
+	if (sb->has_journal) {
+		bad = sb->journal_inum == 0;
+		why = "has_journal without a journal inode or UUID";
+	} else if (sb->journal_inum == 0) {
+		bad = false;
+	} else {
+		bad = sb->journal_inum > sb->inodes_count ||
+		      fsimg_inode_read(&in, c->fs, sb->journal_inum) < 0 || in.links_count == 0 ||
+		      (in.mode & 0xF000u) != 0x8000u || in.size / sb->block_size < 1024;
+		bad = bad && sb->jnl_backup_type != EXT3_JNL_BACKUP_BLOCKS;
+	}
+	if (!bad)
+		return;
+	p = pctx_inode(sb->journal_inum);
+	PCTX_SET(p, detail, FSIMG_PF_DETAIL, why);
+	check_report(c, PR_SUPER_JOURNAL_INVALID, &p);
+}
+
+/* s_desc_size is judged even without 64bit (e2fsck's check_super_value). */
+static void desc_size(struct check_ctx *c)
+{
+	const uint8_t *raw = c->fs->raw_sb + offsetof(struct ext4_dsuper, s_desc_size);
+	uint32_t v = (uint32_t)raw[0] | (uint32_t)raw[1] << 8;
+	struct fsimg_problem_ctx p;
+
+	if (v <= EXT4_MAX_DESC_SIZE && !(v & (v - 1)))
+		return;
+	p = pctx_none();
+	PCTX_SET(p, found, FSIMG_PF_FOUND, v);
+	PCTX_SET(p, detail, FSIMG_PF_DETAIL, "s_desc_size");
+	check_report(c, PR_SUPER_FIELD_INVALID, &p);
+}
+
 void check_super_fields(struct check_ctx *c)
 {
 	const struct fsimg_super *sb = c->sb;
@@ -92,6 +145,8 @@ void check_super_fields(struct check_ctx *c)
 		check_report(c, PR_SUPER_INODES_COUNT, &p);
 	}
 	unknown_features(c);
+	journal_without_feature(c);
+	desc_size(c);
 	extra_isize_hint(c, sb->min_extra_isize, "s_min_extra_isize");
 	extra_isize_hint(c, sb->want_extra_isize, "s_want_extra_isize");
 	feature_needs(c, (incompat & EXT4_FEATURE_INCOMPAT_CSUM_SEED) &&
@@ -149,4 +204,30 @@ void check_reserved_mode(struct check_ctx *c, const struct fsimg_inode *in)
 	p = pctx_inode(ino);
 	PCTX_SET(p, found, FSIMG_PF_FOUND, in->mode);
 	check_report(c, PR_RESERVED_INODE_MODE, &p);
+}
+
+/*
+ * Fields e2fsck wants zero in an inode it finds through a directory (pass
+ * 1 marks the inode bad, pass 2's process_bad_inode asks): the obsolete
+ * i_faddr, and l_i_blocks_high without huge_file.
+ */
+void check_inode_fields(struct check_ctx *c, const struct fsimg_inode *in, const uint8_t *raw)
+{
+	uint32_t faddr = (uint32_t)raw[0x70] | (uint32_t)raw[0x71] << 8 | (uint32_t)raw[0x72] << 16 |
+			 (uint32_t)raw[0x73] << 24;
+	uint32_t blocks_hi = (uint32_t)raw[0x74] | (uint32_t)raw[0x75] << 8;
+	struct fsimg_problem_ctx p;
+
+	if (faddr) {
+		p = pctx_inode(in->ino);
+		PCTX_SET(p, found, FSIMG_PF_FOUND, faddr);
+		PCTX_SET(p, detail, FSIMG_PF_DETAIL, "i_faddr");
+		check_report(c, PR_INODE_FIELD_NONZERO, &p);
+	}
+	if (blocks_hi && !(c->sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_HUGE_FILE)) {
+		p = pctx_inode(in->ino);
+		PCTX_SET(p, found, FSIMG_PF_FOUND, blocks_hi);
+		PCTX_SET(p, detail, FSIMG_PF_DETAIL, "i_blocks_hi without huge_file");
+		check_report(c, PR_INODE_FIELD_NONZERO, &p);
+	}
 }

@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/fsck_super.sh"
 fs_need mke2fs dumpe2fs e2fsck dd
-plan 6
+plan 7
 fs_tmp
 mkdir -p "$tmp/src"
 seq 1 2000 >"$tmp/src/f"
@@ -28,4 +28,14 @@ for v in "ext2 inode INODE_BITMAP_PADDING -t ext2" "ext4 inode INODE_BITMAP_PADD
 	[ "$e" = error ] && [ "$f" = error ] && fs_has "$img" "$id" && grep -q 'Padding at end' "$img.e2fsck"
 	ok $? "$name: a clear padding byte in the $kind bitmap: $id; e2fsck -fn $e, fsimg $f"
 done
+
+# the last group's block bitmap past the end of the filesystem (e2fsck's check_block_end)
+img=$tmp/end.img
+mke2fs -q -F -b 1024 -t ext2 -d "$tmp/src" "$img" 20000K >/dev/null 2>&1 || { echo "Bail out! mke2fs"; exit 99; }
+blk=$(dumpe2fs "$img" 2>/dev/null | sed -n 's/^ *Block bitmap at \([0-9]*\).*/\1/p' | tail -1)
+# 20000 blocks: the last group (from 16385) ends at bit 3614; byte 1000 of its bitmap lies past it
+printf '\000' | dd of="$img" bs=1 seek=$((blk * 1024 + 1000)) conv=notrunc 2>/dev/null
+e=$(fs_e2fsck "$img"); f=$(fs_fsimg "$img")
+[ "$e" = error ] && [ "$f" = error ] && fs_has "$img" BLOCK_BITMAP_PADDING && grep -q 'Padding at end of block bitmap' "$img.e2fsck"
+ok $? "the last group's bitmap past the filesystem's end: BLOCK_BITMAP_PADDING; e2fsck -fn $e, fsimg $f"
 done_testing

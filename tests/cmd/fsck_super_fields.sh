@@ -18,6 +18,7 @@ mk() { # mk NAME MKE2FS-OPTS...
 mk base
 mk nocsum -O ^metadata_csum
 mk noresize -O ^resize_inode
+mke2fs -q -F -t ext2 -b 1024 -d "$tmp/src" "$tmp/ext2.img" 64M >/dev/null 2>&1 || { echo "Bail out! mke2fs ext2"; exit 99; }
 
 # damage BASE LABEL ID E2FSCK-WORDS DEBUGFS-CMD...: fsck's verdict is e2fsck -fn's,
 # fsimg reports ID, and e2fsck's output holds E2FSCK-WORDS
@@ -32,7 +33,7 @@ damage() {
 	[ "$_e" = "$_f" ] || { sed 's/^/#   fsimg: /' "$_img.out" | head -5; grep -v '^Pass' "$_img.e2fsck" | sed 's/^/#   e2fsck: /' | head -5; }
 }
 
-for b in base nocsum noresize; do
+for b in base nocsum noresize ext2; do
 	_e=$(fs_e2fsck "$tmp/$b.img"); _f=$(fs_fsimg "$tmp/$b.img")
 	[ "$_e" = clean ] && [ "$_f" = clean ] && ! grep -q '^warning: ' "$tmp/$b.img.out"
 	ok $? "$b: clean for both, no warning"
@@ -49,6 +50,16 @@ damage noresize lazy_bg SUPER_UNKNOWN_FEATURES "unsupported feature" "feature la
 damage noresize resize_ino RESIZE_INODE_NOT_CLEAR "the resize inode is non-zero" "sif <7> block[5] 9000"
 damage noresize resize_ino_blocks INODE_BAD_IBLOCKS "Inode 7, i_blocks is 2, should be 0" \
 	"sif <7> block[0] 3" "sif <7> blocks 2"
+# journal fields e2fsck follows; s_desc_size without 64bit; inode fields kept zero; sizes
+damage ext2 jinum_no_feature SUPER_JOURNAL_INVALID "invalid journal (inode 9)" "ssv journal_inum 9"
+damage ext2 has_journal_no_inode SUPER_JOURNAL_INVALID "invalid journal (inode 0)" "feature has_journal"
+cp "$tmp/ext2.img" "$tmp/jdev.img"; fs_dbg "$tmp/jdev.img" "ssv journal_dev 0x801"
+[ "$(fs_e2fsck "$tmp/jdev.img")" = clean ] && [ "$(fs_fsimg "$tmp/jdev.img")" = clean ]
+ok $? "jdev: s_journal_dev alone without has_journal is clean for both"
+damage ext2 desc_size SUPER_FIELD_INVALID "desc_size = 48" "ssv desc_size 48"
+damage ext2 faddr INODE_FIELD_NONZERO "i_faddr for inode [0-9]* .* is 5, should be zero" "sif /f faddr 5"
+damage ext2 blocks_hi INODE_FIELD_NONZERO "i_blocks_hi for inode [0-9]* .* is 64, should be zero" "sif /f blocks_hi 64"
+damage ext2 huge_size INODE_BAD_SIZE "i_size is 562949953421312" "sif /f size 0x2000000000000"
 # reserved inodes' modes (e2fsck pass 1)
 damage base undel_reg RESERVED_INODE_MODE "Reserved inode 6 .* has invalid mode" "sif <6> mode 0100644"
 damage base ino9_dir RESERVED_INODE_MODE "Reserved inode 9 .* has invalid mode" "sif <9> mode 040755"
