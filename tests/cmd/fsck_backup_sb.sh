@@ -58,6 +58,14 @@ for v in "1024 sparse_super 8193" "1024 sparse_super2 8193" "4096 sparse_super 3
 	reads "$img.intact" -b "$3"
 done
 
+# a primary e2fsck's open refuses (log_groups_per_flex past 31 with flex_bg): the backup too
+cp "$tmp/b1024-sparse_super.img.intact" "$tmp/flex.img"
+debugfs -w -R "ssv log_groups_per_flex 40" "$tmp/flex.img" >/dev/null 2>&1
+verdict "$tmp/flex.img"
+grep -q '^SUPER_PRIMARY_CORRUPT: primary superblock is unusable (bad superblock: log_groups_per_flex 40 > 31); the backup at block 8193 was used$' "$tmp/flex.img.out" &&
+	grep -q 'trying backup blocks' "$tmp/flex.img.e2fsck"
+ok $? "flex.img: the primary refused as e2fsck's open refuses it, the backup read"
+
 # without group descriptor checksums a backup's descriptors are as good as the primary's
 mke2fs -q -F -t ext2 -b 1024 -d "$tmp/src" "$tmp/e2.img" 64M >/dev/null 2>&1
 verdict "$tmp/e2.img" -b 8193
