@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fsimg/image.h"
 #include "testhooks.h"
 
 /* ------------------------------------------------------------- options */
@@ -21,6 +22,7 @@
 enum {
 	OPT_JSON = CLI_OPT_LONG + 0x1000,
 	OPT_NO_REPLAY,
+	OPT_PARTITION,
 };
 
 static const struct cli_opt common_opts[] = {
@@ -29,6 +31,9 @@ static const struct cli_opt common_opts[] = {
 	{ OPT_JSON, "json", NULL, "JSON output" },
 	{ 'j', "journal", "EXTERNAL_JOURNAL", "the external journal device (or file) of IMAGE" },
 	{ OPT_NO_REPLAY, "no-replay", NULL, "show the on-disk state, not the journal replayed in memory" },
+	{ OPT_PARTITION, "partition", "N", "read partition N of a disk image (as IMAGE@N)" },
+	{ 'b', NULL, "SUPERBLOCK", "read through the superblock copy at this block (on-disk state)" },
+	{ 'B', NULL, "BLOCKSIZE", "the block size of -b, or of the backups searched for a bad primary" },
 	{ 0, NULL, NULL, NULL },
 };
 
@@ -40,6 +45,10 @@ static bool common_wanted(const struct cli_cmd *cmd, const struct cli_opt *o)
 		return !(cmd->want & CLI_NO_JOURNAL_OPTS);
 	if (o->id == OPT_NO_REPLAY)
 		return !(cmd->want & (CLI_RAW | CLI_NO_JOURNAL_OPTS));
+	if (o->id == OPT_PARTITION)
+		return !(cmd->want & CLI_NO_JOURNAL_OPTS);
+	if (o->id == 'b' || o->id == 'B')
+		return cmd->want & CLI_WANT_SB;
 	return true;
 }
 
@@ -69,16 +78,28 @@ static void print_opt(FILE *f, const struct cli_opt *o)
 	fprintf(f, "  %-22s %s\n", left, o->help);
 }
 
-static void print_help(const struct cli_cmd *cmd)
+size_t cli_opts(const struct cli_cmd *cmd, const struct cli_opt **out, size_t max)
 {
 	const struct cli_opt *o;
+	size_t n = 0;
+
+	for (o = cmd->opts; o && o->id; o++)
+		if (n < max)
+			out[n++] = o;
+	for (o = common_opts; o->id; o++)
+		if (common_wanted(cmd, o) && n < max)
+			out[n++] = o;
+	return n;
+}
+
+static void print_help(const struct cli_cmd *cmd)
+{
+	const struct cli_opt *o[CLI_MAX_OPTS];
+	size_t i, n = cli_opts(cmd, o, CLI_MAX_OPTS);
 
 	printf("Usage: fsimg %s %s\n%s\n\nOptions:\n", cmd->name, cmd->synopsis, cmd->summary);
-	for (o = cmd->opts; o && o->id; o++)
-		print_opt(stdout, o);
-	for (o = common_opts; o->id; o++)
-		if (common_wanted(cmd, o))
-			print_opt(stdout, o);
+	for (i = 0; i < n; i++)
+		print_opt(stdout, o[i]);
 	printf("\nFILE is a path from the root (\"/a/b\") or \"#N\" for inode N.\n"
 	       "Exit status: 0 success, 8 operational error, 16 usage error.\n");
 }
@@ -124,6 +145,11 @@ int cli_parse(struct cli_common *c, const struct cli_cmd *cmd, int argc, char **
 	int opt, status = -1, npos;
 
 	memset(c, 0, sizeof(*c));
+	if (argc == 2 && !strcmp(argv[1], CLI_COMPLETE_OPTIONS)) {
+		free(lo);
+		free(so);
+		return cli_complete_options(cmd);
+	}
 	if (!lo || !so) {
 		free(lo);
 		free(so);
@@ -160,6 +186,37 @@ int cli_parse(struct cli_common *c, const struct cli_cmd *cmd, int argc, char **
 		case OPT_NO_REPLAY:
 			c->no_replay = true;
 			break;
+		case OPT_PARTITION: {
+			char *end;
+			unsigned long pn = strtoul(optarg, &end, 10);
+
+			if (!optarg[0] || *end || pn == 0 || pn > 4096) {
+				cli_usage_error(cmd, "--partition takes a partition number from 1");
+				status = CLI_EXIT_USAGE;
+			}
+			c->partition = (unsigned)pn;
+			break;
+		}
+		case 'b':
+		case 'B': {
+			char *end;
+			unsigned long long v;
+
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || v == 0 || optarg[0] == '-' ||
+			    (opt == 'B' && (v < 1024 || v > 65536 || (v & (v - 1))))) {
+				cli_usage_error(cmd, opt == 'b' ? "-b: not a block number: %s"
+								: "-B: not a block size (1024 to 65536, a power of two): %s",
+						optarg);
+				status = CLI_EXIT_USAGE;
+			} else if (opt == 'b') {
+				c->superblock = v;
+			} else {
+				c->blocksize = (uint32_t)v;
+			}
+			break;
+		}
 		case ':':
 			cli_usage_error(cmd, "option '%s' needs an argument", argv[optind - 1]);
 			status = CLI_EXIT_USAGE;
@@ -355,19 +412,25 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 	 * read inodes and directory blocks one at a time; the cache makes that
 	 * a few thousand reads instead of one per record.
 	 */
-	err = fsimg_io_open_file(&raw, path);
-	if (err == 0)
-		err = hook_wrap_image(&raw);
-	if (err == 0 && nchunks == 0) {
-		img->io = raw;
-	} else if (err == 0) {
-		err = fsimg_io_open_cache(&img->io, raw, CLI_CACHE_CHUNK, nchunks);
-		if (err < 0)
-			fsimg_io_close(raw);
-	}
+	err = cli_open_source(&raw, &img->bare, img);
+	if (err)
+		return err;
+	/* fsimg-hooks only: the image at an offset inside a bigger file. */
+	err = hook_wrap_image(&raw);
 	if (err < 0) {
-		explain_open_failure(img, err);
+		fsimg_io_close(raw);
+		cli_error(img, "%s", fsimg_strerror(err));
 		return CLI_EXIT_ERROR;
+	}
+	if (nchunks == 0) {
+		img->io = raw;
+	} else {
+		err = fsimg_io_open_cache(&img->io, raw, CLI_CACHE_CHUNK, nchunks);
+		if (err < 0) {
+			fsimg_io_close(raw);
+			cli_error(img, "%s", fsimg_strerror(err));
+			return CLI_EXIT_ERROR;
+		}
 	}
 	if (c->journal) {
 		err = fsimg_io_open_file(&img->journal_io, c->journal);
@@ -379,9 +442,15 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 			return CLI_EXIT_ERROR;
 		}
 	}
-	err = fsimg_fs_open_replayed(&img->fs, &img->replay, img->io, img->journal_io,
-				     c->no_replay ? FSIMG_OPEN_NO_REPLAY : 0, why, sizeof(why));
-	if (err < 0 && !c->no_replay) {
+	if (c->superblock || c->blocksize) {
+		/* A chosen copy (e2fsck -b): read as stored; backups carry no needs_recovery. */
+		err = fsimg_fs_open_sb(&img->fs, img->io, 0, c->superblock, c->blocksize, why,
+				       sizeof(why));
+	} else {
+		err = fsimg_fs_open_replayed(&img->fs, &img->replay, img->io, img->journal_io,
+					     c->no_replay ? FSIMG_OPEN_NO_REPLAY : 0, why, sizeof(why));
+	}
+	if (err < 0 && !c->no_replay && !c->superblock && !c->blocksize) {
 		/*
 		 * The filesystem may be readable even when its journal cannot be
 		 * replayed (external journal not given, corrupt journal
@@ -403,12 +472,19 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 		}
 	}
 	if (err < 0) {
-		cli_error(img, "%s", why[0] ? why : fsimg_strerror(err));
+		if (fsimg_image_error(img->io))
+			cli_error(img, "%s", fsimg_image_error(img->io));
+		else if (err != FSIMG_ENOFS || !cli_explain_disk(img, img->io))
+			cli_error(img, "%s", why[0] ? why : fsimg_strerror(err));
 		close_all(img);
 		return CLI_EXIT_ERROR;
 	}
 	img->sb = fsimg_fs_super(img->fs);
 	fsimg_fs_set_notice(img->fs, notice_cb, img);
+	if (fsimg_fs_primary_error(img->fs))
+		cli_error(img, "warning: the primary superblock is unusable (%s); reading through the "
+			  "backup at block %llu", fsimg_fs_primary_error(img->fs),
+			  (unsigned long long)fsimg_fs_sb_block(img->fs));
 	/* The superblock was checked before the callback could be set. */
 	if (c->verbose && img->sb->csum_state == FSIMG_CSUM_BAD)
 		fprintf(stderr, "fsimg: warning: superblock checksum does not match (0x%08x stored)\n",
@@ -707,8 +783,7 @@ void cli_put_u64(FILE *f, uint64_t v)
 	fwrite_unlocked(b + i, 1, sizeof(b) - (size_t)i, f);
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t cli_utf8_len(const unsigned char *s, size_t n)
 {
 	unsigned c = s[0];
 
@@ -738,7 +813,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return 0;
 }
 
-static const char hexd[] = "0123456789abcdef";
+const char cli_hexd[] = "0123456789abcdef";
 
 void cli_put_text(FILE *f, const char *s, size_t len)
 {
@@ -751,7 +826,7 @@ void cli_put_text(FILE *f, const char *s, size_t len)
 			i++;
 			continue;
 		}
-		if (c >= 0x80 && (k = utf8_len(p + i, len - i)) > 0) {
+		if (c >= 0x80 && (k = cli_utf8_len(p + i, len - i)) > 0) {
 			i += k;
 			continue;
 		}
@@ -759,150 +834,10 @@ void cli_put_text(FILE *f, const char *s, size_t len)
 		if (c == '\\') {
 			fputs_unlocked("\\\\", f);
 		} else {
-			char e[4] = { '\\', 'x', hexd[c >> 4], hexd[c & 15] };
+			char e[4] = { '\\', 'x', cli_hexd[c >> 4], cli_hexd[c & 15] };
 			fwrite_unlocked(e, 1, 4, f);
 		}
 		run = ++i;
 	}
 	fwrite_unlocked(p + run, 1, i - run, f);
-}
-
-void cli_put_json_str(FILE *f, const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, run = 0, k;
-
-	putc_unlocked('"', f);
-	while (i < len) {
-		unsigned c = p[i];
-		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0x80 && (k = utf8_len(p + i, len - i)) > 0) {
-			i += k;
-			continue;
-		}
-		fwrite_unlocked(p + run, 1, i - run, f);
-		switch (c) {
-		case '"': fputs_unlocked("\\\"", f); break;
-		case '\\': fputs_unlocked("\\\\", f); break;
-		case '\n': fputs_unlocked("\\n", f); break;
-		case '\t': fputs_unlocked("\\t", f); break;
-		case '\r': fputs_unlocked("\\r", f); break;
-		default: {
-			/* Invalid UTF-8 keeps its byte value as a code point (Latin-1). */
-			char e[6] = { '\\', 'u', '0', '0', hexd[c >> 4], hexd[c & 15] };
-			fwrite_unlocked(e, 1, 6, f);
-			break;
-		}
-		}
-		run = ++i;
-	}
-	fwrite_unlocked(p + run, 1, i - run, f);
-	putc_unlocked('"', f);
-}
-
-/* ------------------------------------------------------- JSON writer */
-
-void jw_init(struct jw *w, FILE *f)
-{
-	w->f = f;
-	w->depth = 0;
-	w->need_comma = 0;
-}
-
-static void jw_key(struct jw *w, const char *key)
-{
-	uint64_t bit = 1ull << (w->depth & 63);
-
-	if (w->need_comma & bit)
-		putc_unlocked(',', w->f);
-	w->need_comma |= bit;
-	if (key) {
-		putc_unlocked('"', w->f);
-		fputs_unlocked(key, w->f);   /* keys are our own ASCII literals */
-		fputs_unlocked("\":", w->f);
-	}
-}
-
-static void jw_open(struct jw *w, const char *key, char c)
-{
-	jw_key(w, key);
-	putc_unlocked(c, w->f);
-	w->depth++;
-	w->need_comma &= ~(1ull << (w->depth & 63));
-}
-
-void jw_obj_begin(struct jw *w, const char *key)
-{
-	jw_open(w, key, '{');
-}
-
-void jw_obj_end(struct jw *w)
-{
-	w->depth--;
-	putc_unlocked('}', w->f);
-}
-
-void jw_arr_begin(struct jw *w, const char *key)
-{
-	jw_open(w, key, '[');
-}
-
-void jw_arr_end(struct jw *w)
-{
-	w->depth--;
-	putc_unlocked(']', w->f);
-}
-
-void jw_strn(struct jw *w, const char *key, const char *s, size_t len)
-{
-	jw_key(w, key);
-	cli_put_json_str(w->f, s, len);
-}
-
-void jw_str(struct jw *w, const char *key, const char *s)
-{
-	if (!s) {
-		jw_null(w, key);
-		return;
-	}
-	jw_strn(w, key, s, strlen(s));
-}
-
-void jw_u64(struct jw *w, const char *key, uint64_t v)
-{
-	jw_key(w, key);
-	cli_put_u64(w->f, v);
-}
-
-void jw_i64(struct jw *w, const char *key, int64_t v)
-{
-	jw_key(w, key);
-	if (v < 0) {
-		putc_unlocked('-', w->f);
-		cli_put_u64(w->f, (uint64_t)0 - (uint64_t)v);
-	} else {
-		cli_put_u64(w->f, (uint64_t)v);
-	}
-}
-
-void jw_bool(struct jw *w, const char *key, bool v)
-{
-	jw_key(w, key);
-	fputs_unlocked(v ? "true" : "false", w->f);
-}
-
-void jw_null(struct jw *w, const char *key)
-{
-	jw_key(w, key);
-	fputs_unlocked("null", w->f);
-}
-
-void jw_record_end(struct jw *w)
-{
-	putc_unlocked('\n', w->f);
-	w->depth = 0;
-	w->need_comma = 0;
 }

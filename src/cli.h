@@ -2,7 +2,7 @@
 /*
  * The one place every subcommand shares: option parsing (with the options
  * common to all commands), opening an image, resolving FILE arguments, exit
- * codes, name escaping, and the small streaming JSON writer.
+ * codes, name escaping; the JSON writer (json.c, on json-c).
  *
  * Adding an option to every command (-j/--journal, --no-replay) means adding
  * a row to common_opts[] in cli.c, a field to struct cli_common, and using it
@@ -37,12 +37,17 @@ enum {
 #define CLI_NO_JOURNAL_OPTS 0x4u
 /* Options may follow the positional arguments ("replay IMAGE -o OUT"). */
 #define CLI_PERMUTE 0x8u
+/* -b SUPERBLOCK and -B BLOCKSIZE (e2fsck's): read through a superblock copy. */
+#define CLI_WANT_SB 0x10u
 
 struct cli_common {
 	int verbose;
 	bool json;
 	const char *journal;     /* -j: external journal device or file */
 	bool no_replay;          /* --no-replay (or a CLI_RAW command): the on-disk state */
+	unsigned partition;      /* --partition N, 0: none (IMAGE@N also sets it in cli_open) */
+	uint64_t superblock;     /* -b: the superblock copy to read (0: the primary) */
+	uint32_t blocksize;      /* -B: its block size (0: any) */
 };
 
 /*
@@ -68,6 +73,20 @@ struct cli_cmd {
 	int min_args, max_args;  /* positional arguments, IMAGE included; max -1: any */
 };
 
+/* The most options one command has (its own and the common ones). */
+#define CLI_MAX_OPTS 64
+/* Every option cmd accepts, its own first, as --help lists them; returns the count. */
+size_t cli_opts(const struct cli_cmd *cmd, const struct cli_opt **out, size_t max);
+
+/*
+ * "fsimg CMD --complete-options" (what "fsimg __complete options CMD" runs):
+ * the shell completion's view of the table --help prints, so the two cannot
+ * drift. One line per option ("-j\tEXTERNAL_JOURNAL", "--json"), then one
+ * per positional argument of the synopsis ("=IMAGE", "=FILE..."). complete.c.
+ */
+#define CLI_COMPLETE_OPTIONS "--complete-options"
+int cli_complete_options(const struct cli_cmd *cmd);
+
 /* Called for each command-specific option; return 0, or an exit status. */
 typedef int (*cli_opt_fn)(void *ctx, int id, const char *arg);
 
@@ -85,7 +104,8 @@ void cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 struct cli_image {
 	const char *path;
 	const struct cli_common *common;
-	fsimg_io *io;            /* the image itself */
+	fsimg_io *io;            /* the image itself (the filesystem's bytes) */
+	bool bare;               /* io is the file itself: no container, no partition */
 	fsimg_io *journal_io;    /* -j EXTERNAL_JOURNAL, or NULL */
 	fsimg_replay *replay;    /* non-NULL when fs reads the replayed view */
 	struct fsimg_plan_stats replay_stats; /* valid when replay */
@@ -114,6 +134,25 @@ int cli_open(struct cli_image *img, const struct cli_common *c, const char *path
 #define CLI_CACHE_CHUNKS 1024u
 int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char *path,
 		   unsigned nchunks);
+/*
+ * The bytes of IMAGE's filesystem (source.c): IMAGE may be a container
+ * (qcow2, VMDK, VHD, VHDX, E01) and name a partition as IMAGE@N (or
+ * --partition N). *bare: io is the file itself. Prints one line and
+ * returns an exit status on failure.
+ */
+int cli_open_source(fsimg_io **out, bool *bare, struct cli_image *img);
+/* When the open failed on a partitioned disk, says how to choose a partition. */
+bool cli_explain_disk(struct cli_image *img, fsimg_io *disk);
+/*
+ * `info` on a partitioned disk with no partition chosen: lists the
+ * partitions and what each holds. -1 when IMAGE is not such a disk.
+ */
+int cli_disk_info(const struct cli_common *c, const char *path);
+/* The container and partition lines of `info` (nothing for a bare image). */
+void cli_container_text(FILE *f, const fsimg_io *io);
+struct jw;
+void cli_container_json(struct jw *w, const fsimg_io *io);
+
 /*
  * Opens the journal of an image opened by cli_open (the external one when
  * -j was given). Prints one line and returns CLI_EXIT_ERROR on failure.
@@ -185,21 +224,53 @@ uint16_t cli_ftype_to_mode(uint8_t ftype);
 void cli_put_u64(FILE *f, uint64_t v);
 /* Writes name for a text line: \xNN for bytes < 0x20, 0x7f, invalid UTF-8; "\\" for '\'. */
 void cli_put_text(FILE *f, const char *s, size_t len);
-/* Writes s as a JSON string with quotes; invalid UTF-8 bytes become \u00NN. */
-void cli_put_json_str(FILE *f, const char *s, size_t len);
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
+size_t cli_utf8_len(const unsigned char *s, size_t n);
+extern const char cli_hexd[];   /* "0123456789abcdef" */
 
 /*
- * A streaming JSON writer: keys and values go straight to the stream, so a
- * large dump never builds a tree in memory.
+ * The JSON writer (json.c), on json-c. Every record (an object or array
+ * opened with jw_obj_begin/jw_arr_begin where no other is open) is built as
+ * a json-c object and serialized when it closes, one per line with
+ * jw_record_end. A document too large to hold (fsck's report, whose problems
+ * come one by one) opens its outer levels with jw_stream_*_begin: those
+ * brackets and keys go straight to the stream, and each value inside them is
+ * built and serialized on its own, so memory stays one record deep.
+ *
+ * Strings are written as JSON: invalid UTF-8 bytes become \u00NN (their
+ * Latin-1 code point), so any name round-trips to a JSON parser.
  */
+#define JW_MAX_DEPTH 32
+
+struct json_object;
+
 struct jw {
 	FILE *f;
-	int depth;
-	uint64_t need_comma; /* bit per depth */
+	int sdepth;              /* open streamed containers */
+	uint64_t need_comma;     /* bit per streamed depth */
+	int depth;               /* open built containers, inside the streamed ones */
+	struct json_object *stack[JW_MAX_DEPTH];
+	bool stack_is_arr[JW_MAX_DEPTH];
+	int overflow;            /* containers opened past JW_MAX_DEPTH (ignored) */
+	bool direct;             /* jw_init_direct */
 };
 void jw_init(struct jw *w, FILE *f);
+/*
+ * The same bytes written straight to f, every container streamed, without
+ * json-c: for the one dump whose speed is a target (extents --all --json,
+ * where building each record in json-c costs 2.8 times the whole run).
+ * tests/unit/test_json checks both paths write the same bytes.
+ */
+void jw_init_direct(struct jw *w, FILE *f);
+/* Streamed containers: only at the outside (no built container open). */
+void jw_stream_obj_begin(struct jw *w, const char *key);
+void jw_stream_arr_begin(struct jw *w, const char *key);
+/*
+ * key is NULL inside arrays and at the top. Keys are our own ASCII literals:
+ * json-c keeps the pointer, not a copy, until the record is written.
+ */
 void jw_obj_begin(struct jw *w, const char *key);
-void jw_obj_end(struct jw *w);
+void jw_obj_end(struct jw *w);   /* closes a built or a streamed object */
 void jw_arr_begin(struct jw *w, const char *key);
 void jw_arr_end(struct jw *w);
 void jw_str(struct jw *w, const char *key, const char *s);
@@ -208,6 +279,8 @@ void jw_u64(struct jw *w, const char *key, uint64_t v);
 void jw_i64(struct jw *w, const char *key, int64_t v);
 void jw_bool(struct jw *w, const char *key, bool v);
 void jw_null(struct jw *w, const char *key);
+/* A value json-c parsed (fsck --baseline's report); takes a reference of its own. */
+void jw_json(struct jw *w, const char *key, struct json_object *o);
 /* Ends one JSON Lines record (stdout's buffer is flushed as it fills). */
 void jw_record_end(struct jw *w);
 

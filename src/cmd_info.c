@@ -20,9 +20,9 @@ static const struct cli_opt info_opts[] = {
 };
 
 static const struct cli_cmd info_cmd = {
-	"info", "[--groups] [--json] [-v] IMAGE",
+	"info", "[--groups] [--json] [-v] [-b SUPERBLOCK] [-B BLOCKSIZE] IMAGE",
 	"Show the superblock of IMAGE (and its block groups), like dumpe2fs -h.",
-	info_opts, CLI_WANT_JSON, 1, 1,
+	info_opts, CLI_WANT_JSON | CLI_WANT_SB, 1, 1,
 };
 
 struct info_ctx {
@@ -193,6 +193,7 @@ static int print_text(struct cli_image *img, bool groups, const fsimg_group_t *b
 	const char *st[3];
 	int n, i;
 
+	cli_container_text(stdout, img->io);
 	line_str("Filesystem volume name:", sb->volume_name[0] ? sb->volume_name : "<none>");
 	line_str("Last mounted on:", sb->last_mounted[0] ? sb->last_mounted : "<not available>");
 	uuid_str(uuid, sb->uuid);
@@ -349,6 +350,8 @@ static int print_json(struct cli_image *img, bool groups, const fsimg_group_t *b
 	jw_obj_begin(&w, NULL);
 	jw_str(&w, "image", img->path);
 	jw_str(&w, "fs_type", fsimg_fs_type(img->fs));
+	if (!img->bare)
+		cli_container_json(&w, img->io);
 	jw_u64(&w, "block_size", sb->block_size);
 	jw_u64(&w, "cluster_size", sb->cluster_size);
 	jw_u64(&w, "blocks_count", sb->blocks_count);
@@ -477,6 +480,9 @@ int cmd_info(int argc, char **argv)
 	if (status >= 0)
 		return status;
 	cli_stdout_init();
+	status = cli_disk_info(&common, argv[first]);
+	if (status >= 0)
+		return status;
 	status = cli_open(&img, &common, argv[first]);
 	if (status)
 		return status;

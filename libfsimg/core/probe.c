@@ -11,7 +11,9 @@
 #include <blkid.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/image.h"
 #include "core/io.h"
 #include "ext4/ext4.h"
 
@@ -54,6 +56,7 @@ int fsimg_probe(char *name, size_t namelen, fsimg_io *io)
 	blkid_probe pr;
 	size_t len = 0;
 	int fd, rc, err = FSIMG_ENOFS;
+	bool temp;
 
 	if (!name || namelen == 0 || !io)
 		return FSIMG_EINVAL;
@@ -62,12 +65,14 @@ int fsimg_probe(char *name, size_t namelen, fsimg_io *io)
 	if (type)
 		return set_name(name, namelen, type);
 
-	fd = fsimg_io_fd(io);
-	if (fd < 0)
+	if (io_probe_fd(io, &fd, &temp) < 0 || fd < 0)
 		return FSIMG_ENOFS;
 	pr = blkid_new_probe();
-	if (!pr)
+	if (!pr) {
+		if (temp)
+			close(fd);
 		return FSIMG_ENOMEM;
+	}
 	if (blkid_probe_set_device(pr, fd, 0, 0) != 0)
 		goto out;
 	blkid_probe_enable_superblocks(pr, 1);
@@ -80,5 +85,7 @@ int fsimg_probe(char *name, size_t namelen, fsimg_io *io)
 		err = set_name(name, namelen, data);
 out:
 	blkid_free_probe(pr);
+	if (temp)
+		close(fd);
 	return err;
 }

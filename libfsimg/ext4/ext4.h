@@ -31,6 +31,10 @@ struct fsimg_fs {
 	uint32_t block_size;
 	unsigned log_block_size;     /* 10 .. 16 */
 	uint64_t io_blocks;          /* whole blocks the source holds */
+	/* the superblock copy in use: 0 the primary, else its block (a backup) */
+	uint64_t sb_block;
+	/* why the primary was not used, when a backup was taken instead ("" otherwise) */
+	char primary_error[200];
 
 	/* group descriptors as on disk, desc_size bytes each, group_count of them */
 	uint8_t *gdt;
