@@ -260,7 +260,7 @@ static int copy_source(struct rp *r, int sfd, int ofd, bool sparse, uint8_t *buf
  */
 static int copy_io(struct rp *r, int ofd, bool sparse, uint8_t *buf)
 {
-	size_t chunk = batch_blocks(r) * r->bs;
+	size_t chunk = io_batch_blocks(r->bs) * r->bs;
 
 	for (uint64_t off = 0; off < r->size; off += chunk) {
 		size_t n = r->size - off < chunk ? (size_t)(r->size - off) : chunk;
