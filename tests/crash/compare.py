@@ -344,6 +344,12 @@ def journal_summary(fsimg, img):
     return j
 
 
+def e2fsck_fn(img):
+    if not os.path.exists(img):
+        return None
+    return run(["e2fsck", "-fn", img]).returncode
+
+
 def block_size(img):
     r = run(["dumpe2fs", "-h", img])
     m = re.search(r"^Block size:\s+(\d+)", r.stdout.decode(), re.M)
@@ -460,6 +466,9 @@ def main():
                 diffs_r = ["fsimg replay -o failed (exit %d): %s" % (r.returncode, r.stderr.decode()[-300:])]
             else:
                 diffs_r = compare(kernel, debugfs_view(out, synced, d), synced)
+                # informational: is each side's result consistent to e2fsck?
+                res["e2fsck_fn"] = {"kernel": e2fsck_fn(os.path.join(d, "kernel.img")),
+                                    "replay": e2fsck_fn(out)}
                 if not meta.get("keep"):
                     os.unlink(out)
             res["virtual"] = {"agrees": not diffs_v, "diffs": diffs_v[:MAX_DIFFS], "ndiffs": len(diffs_v)}

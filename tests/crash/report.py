@@ -69,6 +69,11 @@ def cut_cell(r):
     return "%s (%d ops run)" % (s, c.get("ops_done", 0))
 
 
+def fsck_cell(r):
+    e = (r or {}).get("e2fsck_fn")
+    return "%s / %s" % (e.get("kernel"), e.get("replay")) if e else "-"
+
+
 def main():
     check = sys.argv[1] == "--check"
     matrix, outdir = sys.argv[-2], sys.argv[-1]
@@ -84,10 +89,10 @@ def main():
         mkfs = m.get("mkfs_opts", "") or "-"
         bs = m.get("block_size")
         fsync = (r or {}).get("cut", {}).get("synced_files", "-")
-        table.append("| %s | %s%s | %s | %s | %s | %s | %s | %s | %s |" % (
+        table.append("| %s | %s%s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             name, fs, " %d" % bs if bs else "", mkfs.replace("|", "\\|"), m.get("mount_opts", "-"),
             "%s seed %s" % (m.get("workload", "-"), m.get("seed", "-")), cut_cell(r),
-            log_cell(r), fsync, text.replace("|", "\\|")))
+            log_cell(r), fsync, fsck_cell(r), text.replace("|", "\\|")))
         if check and not ok:
             print("unexpected: %s: %s" % (name, text))
     if check:
@@ -104,10 +109,11 @@ def main():
     print("the log at the cut as `fsimg journal` lists it (committed transactions, logged")
     print("blocks, revoke records; fast-commit blocks, tags and TAIL tags in the fast-commit")
     print("area, stale ones from earlier transactions included); files whose fsync'd bytes")
-    print("were checked (no later op touched them); the result.\n")
+    print("were checked (no later op touched them); `e2fsck -fn`'s exit status on the kernel's")
+    print("result and on fsimg's `replay -o` (0 clean, 4 errors left: informational); the result.\n")
     print("Rows: %s.\n" % ", ".join("%d %s" % (v, k) for k, v in sorted(counts.items())))
-    print("| image | fs | mkfs | mount | workload | cut | log at the cut | fsync'd files | result |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| image | fs | mkfs | mount | workload | cut | log at the cut | fsync'd files | e2fsck -fn | result |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(table))
     return 0
 
