@@ -136,30 +136,43 @@ def prefix_crc(data, size):
     return zlib.crc32(data[:size]) & 0xffffffff
 
 
+def json_lines(data, what, errors):
+    """the JSON objects of a command's output; a line that does not parse is a difference"""
+    out = []
+    for line in data.decode("utf-8", "replace").splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            errors.append("%s: unparsable output line: %s" % (what, line[:120]))
+    return out
+
+
 def fsimg_view(fsimg, img, synced):
     """fsimg's in-memory replay of img: {path: entry}"""
-    paths = {}
+    paths, errors = {}, []
     r = run([fsimg, "ls", "-R", "-a", "--json", img])
-    for line in r.stdout.decode("utf-8", "replace").splitlines():
-        e = json.loads(line)
-        p = e["path"]
+    for e in json_lines(r.stdout, "fsimg ls", errors):
+        p = e.get("path", "")
         if p == "/.":
             e["path"] = "/"
             paths["/"] = e
-        elif e["name"] not in (".", ".."):
+        elif e.get("name") not in (".", ".."):
             paths[p] = e
     if r.returncode != 0:
-        paths["<error>"] = {"error": "fsimg ls exit %d: %s" % (r.returncode, r.stderr.decode()[-300:])}
+        errors.append("fsimg ls exit %d: %s" % (r.returncode, r.stderr.decode()[-300:].strip()))
     ext = {}
     r = run([fsimg, "extents", "--all", "--json", img])
-    for line in r.stdout.decode("utf-8", "replace").splitlines():
-        e = json.loads(line)
-        ext[e["inode"]] = coalesce([(x["logical"], x["physical"], x["length"], x["unwritten"])
-                                    for x in e["extents"]])
+    for e in json_lines(r.stdout, "fsimg extents", errors):
+        ext[e.get("inode")] = coalesce([(x["logical"], x["physical"], x["length"], x["unwritten"])
+                                        for x in e.get("extents", [])])
+    if r.returncode != 0:
+        errors.append("fsimg extents exit %d: %s" % (r.returncode, r.stderr.decode()[-300:].strip()))
+    if errors:
+        paths["<error>"] = {"error": "; ".join(errors)}
     for p, e in paths.items():
         if e.get("type") != "file":
             continue
-        e["runs"] = ext.get(e["inode"], [])
+        e["runs"] = ext.get(e.get("inode"), [])
         c = run([fsimg, "cat", img, p])
         if c.returncode != 0:
             e["read_error"] = c.stderr.decode()[-200:]
@@ -403,7 +416,7 @@ def check_fixture(a):
     if a.replay:
         r = run([a.fsimg, "replay", "-f", "-o", a.replay, a.image])
         if r.returncode != 0:
-            print("fsimg replay -o failed (exit %d): %s" % (r.returncode, r.stderr.decode()[-300:]))
+            print("fsimg replay -o failed (exit %d): %s" % (r.returncode, r.stderr.decode()[-300:].strip()))
             return 1
         tmp = os.path.dirname(os.path.abspath(a.replay))
         diffs = compare(kernel, debugfs_view(a.replay, synced, tmp), synced)
@@ -463,7 +476,7 @@ def main():
             out = os.path.join(d, "replayed.img")
             r = run([a.fsimg, "replay", "-f", "-o", out, img])
             if r.returncode != 0:
-                diffs_r = ["fsimg replay -o failed (exit %d): %s" % (r.returncode, r.stderr.decode()[-300:])]
+                diffs_r = ["fsimg replay -o failed (exit %d): %s" % (r.returncode, r.stderr.decode()[-300:].strip())]
             else:
                 diffs_r = compare(kernel, debugfs_view(out, synced, d), synced)
                 # informational: is each side's result consistent to e2fsck?
