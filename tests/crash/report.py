@@ -45,6 +45,15 @@ def verdict(r):
             return True, ("known gap: %s; the kernel replayed the fast commits "
                           "that fsimg lists but does not replay yet" % text)
         return False, text
+    if res == "kernel-lost-fsync":
+        lost = r["kernel"]["fsync_lost"]
+        lost_paths = {x.split(": ", 1)[0] for x in lost}
+        mine = r.get("virtual", {}).get("diffs", []) + r.get("replay", {}).get("diffs", [])
+        if all(x.split(": ", 1)[0] in lost_paths and "fsync'd" in x for x in mine):
+            return True, ("fsimg agrees with the kernel, whose own recovery did not keep "
+                          "fsync'd bytes: %s" % "; ".join(lost[:2]))
+        return False, "the kernel lost fsync'd bytes (%s) and fsimg differs: %s" % (
+            "; ".join(lost[:2]), "; ".join(mine[:2]))
     return False, "%s: %s" % (res, r.get("why", ""))
 
 
