@@ -25,6 +25,7 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "core/io.h"
 #include "wimg.h"
 
 enum { OPT_IN_PLACE = CLI_OPT_LONG, OPT_UNDO, OPT_FORCE };
@@ -166,25 +167,6 @@ static int print_plan(struct rp *r)
 
 /* --------------------------------------------------------- block runs */
 
-/* Blocks read or written at once. */
-#define BATCH_BYTES (1u << 20)
-
-static size_t batch_blocks(const struct rp *r)
-{
-	return BATCH_BYTES / r->bs ? BATCH_BYTES / r->bs : 1;
-}
-
-/*
- * A batch buffer, page-aligned: the kernel copies to and from an unaligned
- * one at a third of the speed (AMD EPYC, pread of page-cached data).
- */
-static uint8_t *batch_alloc(const struct rp *r)
-{
-	void *p;
-
-	return posix_memalign(&p, 4096, batch_blocks(r) * r->bs) == 0 ? p : NULL;
-}
-
 /*
  * How many candidates from i on (at most max) are consecutive blocks, none
  * a superblock when no_super: one read and one write serve them.
@@ -205,23 +187,15 @@ static size_t cand_run(const struct rp *r, size_t i, size_t max, bool no_super)
 static int copy_plain(int sfd, int ofd, uint64_t off, uint64_t len, uint8_t *buf)
 {
 	while (len > 0) {
-		size_t n = len < BATCH_BYTES ? (size_t)len : BATCH_BYTES;
-		ssize_t got = pread(sfd, buf, n, (off_t)off);
+		size_t n = len < IO_BATCH_BYTES ? (size_t)len : IO_BATCH_BYTES;
+		int err = io_pread_full(sfd, buf, n, off);
 
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			return got < 0 ? -errno : -EIO;
-		for (ssize_t done = 0; done < got;) {
-			ssize_t w = pwrite(ofd, buf + done, (size_t)(got - done), (off_t)(off + (uint64_t)done));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				return w < 0 ? -errno : -ENOSPC;
-			done += w;
-		}
-		off += (uint64_t)got;
-		len -= (uint64_t)got;
+		if (err == 0)
+			err = wimg_pwrite_full(ofd, buf, n, off);
+		if (err < 0)
+			return err;
+		off += n;
+		len -= n;
 	}
 	return 0;
 }
@@ -286,7 +260,7 @@ static int copy_source(struct rp *r, int sfd, int ofd, bool sparse, uint8_t *buf
  */
 static int copy_io(struct rp *r, int ofd, bool sparse, uint8_t *buf)
 {
-	size_t chunk = batch_blocks(r) * r->bs;
+	size_t chunk = io_batch_blocks(r->bs) * r->bs;
 
 	for (uint64_t off = 0; off < r->size; off += chunk) {
 		size_t n = r->size - off < chunk ? (size_t)(r->size - off) : chunk;
@@ -315,7 +289,7 @@ static int write_copy(struct rp *r, const char *out, bool force)
 {
 	struct stat ist, ost;
 	uint8_t *buf = NULL;
-	size_t batch = batch_blocks(r);
+	size_t batch = io_batch_blocks(r->bs);
 	int ofd = -1, sfd = -1, status = CLI_EXIT_ERROR, err;
 	bool sparse;
 	/* O_NONBLOCK: a FIFO as OUT is refused below, not waited on. */
@@ -360,7 +334,7 @@ static int write_copy(struct rp *r, const char *out, bool force)
 	 */
 	if (sparse && ost.st_size != 0 && ftruncate(ofd, 0) < 0)
 		goto fail_errno;
-	buf = batch_alloc(r);
+	buf = io_batch_alloc(r->bs);
 	if (!buf) {
 		cli_error(&r->img, "out of memory");
 		goto out;
@@ -465,7 +439,7 @@ static int in_place(struct rp *r, const char *undo_path)
 	struct undo_header h;
 	uint8_t *buf = NULL, *after = NULL, *last[2] = { NULL, NULL }, *ahead = NULL;
 	uint64_t last_blk[2] = { r->jsb_block, r->sb_block };
-	size_t batch = batch_blocks(r);
+	size_t batch = io_batch_blocks(r->bs);
 	int fd, err, status = CLI_EXIT_ERROR;
 
 	if (!r->img.bare) {
@@ -496,8 +470,8 @@ static int in_place(struct rp *r, const char *undo_path)
 		cli_error(&r->img, "the image changed size while being read");
 		goto out;
 	}
-	buf = batch_alloc(r);
-	after = batch_alloc(r);
+	buf = io_batch_alloc(r->bs);
+	after = io_batch_alloc(r->bs);
 	last[0] = malloc(r->bs);
 	last[1] = malloc(r->bs);
 	if (!buf || !after || !last[0] || !last[1]) {

@@ -22,6 +22,7 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "core/io.h"
 #include "wimg.h"
 
 static const struct cli_opt undo_opts[] = {
@@ -59,7 +60,7 @@ static int undo_opt(void *vctx, int id, const char *arg)
  */
 static int block_changed(int fd, const struct undo_record *rec, uint8_t *buf, uint32_t bs)
 {
-	int err = wimg_pread_full(fd, buf, bs, rec->block * bs);
+	int err = io_pread_full(fd, buf, bs, rec->block * bs);
 
 	if (err < 0)
 		return err;

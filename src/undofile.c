@@ -45,29 +45,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/cursor.h"
+#include "core/io.h"
 #include "wimg.h"
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 /* Records are gathered, and read back, this many bytes at a time. */
 #define UNDO_BUF_BYTES (1u << 20)
@@ -84,26 +64,6 @@ static int write_all(int fd, const void *buf, size_t len)
 			return -errno;
 		}
 		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-int wimg_pread_full(int fd, void *buf, size_t len, uint64_t off)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		off += (uint64_t)n;
 		len -= (size_t)n;
 	}
 	return 0;
@@ -159,10 +119,10 @@ uint64_t undo_block_hash(const void *data, size_t len)
 		uint64_t v1 = XXH_P1 + XXH_P2, v2 = XXH_P2, v3 = 0, v4 = -XXH_P1;
 
 		for (; end - p >= 32; p += 32) {
-			v1 = xxh_round(v1, get64(p));
-			v2 = xxh_round(v2, get64(p + 8));
-			v3 = xxh_round(v3, get64(p + 16));
-			v4 = xxh_round(v4, get64(p + 24));
+			v1 = xxh_round(v1, get_le64(p));
+			v2 = xxh_round(v2, get_le64(p + 8));
+			v3 = xxh_round(v3, get_le64(p + 16));
+			v4 = xxh_round(v4, get_le64(p + 24));
 		}
 		h = rotl64(v1, 1) + rotl64(v2, 7) + rotl64(v3, 12) + rotl64(v4, 18);
 		h = xxh_merge(xxh_merge(xxh_merge(xxh_merge(h, v1), v2), v3), v4);
@@ -171,9 +131,9 @@ uint64_t undo_block_hash(const void *data, size_t len)
 	}
 	h += len;
 	for (; end - p >= 8; p += 8)
-		h = rotl64(h ^ xxh_round(0, get64(p)), 27) * XXH_P1 + XXH_P4;
+		h = rotl64(h ^ xxh_round(0, get_le64(p)), 27) * XXH_P1 + XXH_P4;
 	if (end - p >= 4) {
-		h = rotl64(h ^ (uint64_t)get32(p) * XXH_P1, 23) * XXH_P2 + XXH_P3;
+		h = rotl64(h ^ (uint64_t)get_le32(p) * XXH_P1, 23) * XXH_P2 + XXH_P3;
 		p += 4;
 	}
 	for (; p < end; p++)
@@ -209,14 +169,14 @@ static void header_bytes(uint8_t b[UNDO_HEADER_SIZE], const struct undo_header *
 {
 	memset(b, 0, UNDO_HEADER_SIZE);
 	memcpy(b, UNDO_MAGIC, 8);
-	put32(b + 8, UNDO_VERSION);
-	put32(b + 12, UNDO_HEADER_SIZE);
-	put32(b + 16, h->block_size);
-	put32(b + 20, 0);
-	put64(b + 24, h->image_size);
+	put_le32(b + 8, UNDO_VERSION);
+	put_le32(b + 12, UNDO_HEADER_SIZE);
+	put_le32(b + 16, h->block_size);
+	put_le32(b + 20, 0);
+	put_le64(b + 24, h->image_size);
 	memcpy(b + 32, h->uuid, 16);
-	put64(b + 48, h->nrecords);
-	put32(b + 60, fsimg_crc32c(~0u, b, 60));
+	put_le64(b + 48, h->nrecords);
+	put_le32(b + 60, fsimg_crc32c(~0u, b, 60));
 }
 
 int undo_create(struct undo_writer *w, const char *path, const struct undo_header *h)
@@ -280,11 +240,11 @@ int undo_add(struct undo_writer *w, uint64_t block, const void *old, const void 
 		return -1;
 	head = w->buf + w->buflen;
 	memset(head, 0, UNDO_RECORD_HEAD);
-	put64(head, block);
-	put64(head + 8, undo_block_hash(replayed, w->h.block_size));
+	put_le64(head, block);
+	put_le64(head + 8, undo_block_hash(replayed, w->h.block_size));
 	crc = record_crc(UNDO_VERSION, head, old, w->h.block_size);
-	put32(head + record_csum_off(UNDO_VERSION), crc);
-	put32(c, crc);
+	put_le32(head + record_csum_off(UNDO_VERSION), crc);
+	put_le32(c, crc);
 	w->chain = fsimg_crc32c(w->chain, c, 4);
 	memcpy(head + UNDO_RECORD_HEAD, old, w->h.block_size);
 	w->buflen += UNDO_RECORD_HEAD + w->h.block_size;
@@ -309,9 +269,9 @@ int undo_finish(struct undo_writer *w)
 	 */
 	memset(t, 0, sizeof(t));
 	memcpy(t, UNDO_END_MAGIC, 8);
-	put64(t + 8, w->written);
-	put32(t + 16, w->chain);
-	put32(t + 28, fsimg_crc32c(~0u, t, 28));
+	put_le64(t + 8, w->written);
+	put_le32(t + 16, w->chain);
+	put_le32(t + 28, fsimg_crc32c(~0u, t, 28));
 	err = write_all(w->fd, t, sizeof(t));
 	if (err == 0 && w->written != w->h.nrecords) {
 		w->h.nrecords = w->written;
@@ -368,26 +328,26 @@ int undo_open(struct undo_reader *r, const char *path)
 		wimg_say(path, "not a regular file");
 		goto bad;
 	}
-	if ((uint64_t)st.st_size < UNDO_HEADER_SIZE || wimg_pread_full(r->fd, b, sizeof(b), 0) < 0 ||
+	if ((uint64_t)st.st_size < UNDO_HEADER_SIZE || io_pread_full(r->fd, b, sizeof(b), 0) < 0 ||
 	    memcmp(b, UNDO_MAGIC, 8) != 0) {
 		wimg_say(path, "not an fsimg undo file");
 		goto bad;
 	}
-	version = get32(b + 8);
-	if (version < 1 || version > UNDO_VERSION || get32(b + 12) != UNDO_HEADER_SIZE) {
+	version = get_le32(b + 8);
+	if (version < 1 || version > UNDO_VERSION || get_le32(b + 12) != UNDO_HEADER_SIZE) {
 		wimg_say(path, "undo file version %u is not supported (this fsimg reads 1 to %u)",
 			 version, UNDO_VERSION);
 		goto bad;
 	}
-	if (get32(b + 60) != fsimg_crc32c(~0u, b, 60)) {
+	if (get_le32(b + 60) != fsimg_crc32c(~0u, b, 60)) {
 		wimg_say(path, "undo file header is corrupt (checksum)");
 		goto bad;
 	}
 	h->version = version;
-	h->block_size = get32(b + 16);
-	h->image_size = get64(b + 24);
+	h->block_size = get_le32(b + 16);
+	h->image_size = get_le64(b + 24);
 	memcpy(h->uuid, b + 32, 16);
-	h->nrecords = get64(b + 48);
+	h->nrecords = get_le64(b + 48);
 	if (h->block_size < 1024 || h->block_size > 65536 || (h->block_size & (h->block_size - 1))) {
 		wimg_say(path, "undo file header is corrupt (block size %u)", h->block_size);
 		goto bad;
@@ -431,12 +391,12 @@ static int check_trailer(struct undo_reader *r)
 {
 	uint8_t t[UNDO_TRAILER_SIZE];
 
-	if (wimg_pread_full(r->fd, t, sizeof(t), r->off + r->buflen) < 0 || memcmp(t, UNDO_END_MAGIC, 8) != 0 ||
-	    get32(t + 28) != fsimg_crc32c(~0u, t, 28)) {
+	if (io_pread_full(r->fd, t, sizeof(t), r->off + r->buflen) < 0 || memcmp(t, UNDO_END_MAGIC, 8) != 0 ||
+	    get_le32(t + 28) != fsimg_crc32c(~0u, t, 28)) {
 		wimg_say(r->path, "undo file is incomplete (no valid completion marker)");
 		return -1;
 	}
-	if (get64(t + 8) != r->h.nrecords || get32(t + 16) != r->chain) {
+	if (get_le64(t + 8) != r->h.nrecords || get_le32(t + 16) != r->chain) {
 		wimg_say(r->path, "undo file is corrupt (its completion marker does not match its records)");
 		return -1;
 	}
@@ -459,7 +419,7 @@ int undo_next(struct undo_reader *r, struct undo_record *rec)
 		r->off += r->buflen;
 		r->buflen = left < r->bufcap ? (size_t)left : r->bufcap;
 		r->bufpos = 0;
-		err = wimg_pread_full(r->fd, r->buf, r->buflen, r->off);
+		err = io_pread_full(r->fd, r->buf, r->buflen, r->off);
 		if (err < 0) {
 			r->buflen = 0;
 			wimg_say(r->path, "cannot read undo record %llu: %s", (unsigned long long)r->next,
@@ -468,11 +428,11 @@ int undo_next(struct undo_reader *r, struct undo_record *rec)
 		}
 	}
 	head = r->buf + r->bufpos;
-	rec->block = get64(head);
+	rec->block = get_le64(head);
 	rec->old = head + undo_record_head(r->h.version);
 	rec->has_replayed = r->h.version >= 2;
-	rec->replayed_hash = rec->has_replayed ? get64(head + 8) : 0;
-	crc = get32(head + record_csum_off(r->h.version));
+	rec->replayed_hash = rec->has_replayed ? get_le64(head + 8) : 0;
+	crc = get_le32(head + record_csum_off(r->h.version));
 	if (crc != record_crc(r->h.version, head, rec->old, r->h.block_size)) {
 		wimg_say(r->path, "undo record %llu (block %llu) is corrupt (checksum)",
 			 (unsigned long long)r->next, (unsigned long long)rec->block);
@@ -489,7 +449,7 @@ int undo_next(struct undo_reader *r, struct undo_record *rec)
 			 (unsigned long long)r->next, (unsigned long long)rec->block);
 		return -1;
 	}
-	put32(c, crc);
+	put_le32(c, crc);
 	r->chain = fsimg_crc32c(r->chain, c, 4);
 	r->last_block = rec->block;
 	r->bufpos += (size_t)recsize;
@@ -511,11 +471,11 @@ int wimg_read_identity(int fd, uint32_t *block_size, uint8_t uuid[16])
 	uint8_t sb[1024];
 	uint32_t log;
 
-	if (wimg_pread_full(fd, sb, sizeof(sb), 1024) < 0)
+	if (io_pread_full(fd, sb, sizeof(sb), 1024) < 0)
 		return -1;
 	if (sb[56] != 0x53 || sb[57] != 0xef)
 		return -1;
-	log = get32(sb + 24);
+	log = get_le32(sb + 24);
 	if (log > 6)
 		return -1;
 	*block_size = 1024u << log;

@@ -172,7 +172,7 @@ uint64_t wimg_writes_done(void)
 	return writes_done;
 }
 
-static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+int wimg_pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
 {
 	const char *p = buf;
 	size_t done = 0;
@@ -196,7 +196,7 @@ int wimg_pwrite_block(int fd, const void *buf, size_t len, uint64_t off)
 	int err = hook_before_write(writes_done);
 
 	if (err == 0)
-		err = pwrite_all(fd, buf, len, off);
+		err = wimg_pwrite_full(fd, buf, len, off);
 	if (err == 0)
 		writes_done++;
 	return err;
@@ -228,7 +228,7 @@ int wimg_pwrite_blocks(int fd, const void *buf, size_t nblocks, size_t bs, uint6
 		}
 		return 0;
 	}
-	err = pwrite_all(fd, buf, nblocks * bs, off);
+	err = wimg_pwrite_full(fd, buf, nblocks * bs, off);
 	if (err == 0)
 		writes_done += nblocks;
 	return err;

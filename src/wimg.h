@@ -21,8 +21,6 @@ int wimg_check_not_mounted(const char *path);
 
 /* Prints "fsimg: PATH: message" on stderr. */
 void wimg_say(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* len bytes at off, whole (EINTR and short reads retried): 0, or -errno (-EIO at EOF). */
-int wimg_pread_full(int fd, void *buf, size_t len, uint64_t off);
 
 /*
  * Opens an existing image for writing in place. Refuses, with one line on
@@ -32,6 +30,12 @@ int wimg_pread_full(int fd, void *buf, size_t len, uint64_t off);
  */
 int wimg_open_rw(const char *path, const char *what);
 
+/*
+ * len bytes of buf at off, whole (EINTR and short writes retried), with no
+ * test hook: 0, or -errno (-ENOSPC when nothing more is written). The
+ * reading twin is io_pread_full (core/io.h).
+ */
+int wimg_pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
 /*
  * pwrite of one block-sized buffer, through the write hooks of the
  * check-only build (testhooks.h: FSIMG_TEST_FAIL_AFTER_WRITES,

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "check/check.h"
+#include "core/array.h"
 #include "core/io.h"
 
 #define WINDOW 32u
@@ -41,28 +42,11 @@ struct check_sink {
 	bool oom;
 };
 
-static bool grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap = *cap ? *cap : 16;
-	void *q;
-
-	while (ncap < need)
-		ncap *= 2;
-	if (ncap == *cap)
-		return true;
-	q = realloc(*p, ncap * elem);
-	if (!q)
-		return false;
-	*p = q;
-	*cap = ncap;
-	return true;
-}
-
 void check_sink_add(struct check_sink *s, enum problem_id id, const struct fsimg_problem_ctx *pctx)
 {
 	struct sink_rec *r;
 
-	if (s->oom || !grow((void **)&s->rec, &s->cap, s->n + 1, sizeof(*s->rec))) {
+	if (s->oom || !array_grow((void **)&s->rec, &s->cap, s->n + 1, sizeof(*s->rec))) {
 		s->oom = true;
 		return;
 	}
@@ -73,7 +57,7 @@ void check_sink_add(struct check_sink *s, enum problem_id id, const struct fsimg
 	if ((pctx->has & FSIMG_PF_DETAIL) && pctx->detail) {
 		size_t len = strlen(pctx->detail) + 1;
 
-		if (!grow((void **)&s->str, &s->scap, s->slen + len, 1)) {
+		if (!array_grow((void **)&s->str, &s->scap, s->slen + len, 1)) {
 			s->oom = true;
 			return;
 		}

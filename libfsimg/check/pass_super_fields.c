@@ -214,9 +214,8 @@ void check_reserved_mode(struct check_ctx *c, const struct fsimg_inode *in)
  */
 void check_inode_fields(struct check_ctx *c, const struct fsimg_inode *in, const uint8_t *raw)
 {
-	uint32_t faddr = (uint32_t)raw[0x70] | (uint32_t)raw[0x71] << 8 | (uint32_t)raw[0x72] << 16 |
-			 (uint32_t)raw[0x73] << 24;
-	uint32_t blocks_hi = (uint32_t)raw[0x74] | (uint32_t)raw[0x75] << 8;
+	uint32_t faddr = get_le32(raw + 0x70);
+	uint32_t blocks_hi = get_le16(raw + 0x74);
 	struct fsimg_problem_ctx p;
 
 	if (faddr) {

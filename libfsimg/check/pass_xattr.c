@@ -43,11 +43,6 @@ static bool region_take(struct regions *r, uint32_t start, uint32_t len)
 	return true;
 }
 
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /*
  * The entries of an xattr area of r->size bytes at area, from offset first
  * up to four zero bytes; values at value_base + e_value_offs (the inode
@@ -66,14 +61,14 @@ static const char *entries_fault(const uint8_t *area, struct regions *r, uint32_
 
 		if (r->size - off < 4)
 			return "no end of the entries";
-		if (le32(e) == 0)
+		if (get_le32(e) == 0)
 			break;
 		if (r->size - off < sizeof(struct ext4_dxattr_entry))
 			return "an entry past the area";
 		name_len = e[offsetof(struct ext4_dxattr_entry, e_name_len)];
 		value_offs = (uint32_t)(e[2] | e[3] << 8);
-		value_inum = le32(e + offsetof(struct ext4_dxattr_entry, e_value_inum));
-		value_size = le32(e + offsetof(struct ext4_dxattr_entry, e_value_size));
+		value_inum = get_le32(e + offsetof(struct ext4_dxattr_entry, e_value_inum));
+		value_size = get_le32(e + offsetof(struct ext4_dxattr_entry, e_value_size));
 		if (!region_take(r, off, EXT4_XATTR_LEN(name_len)))
 			return "an entry overlaps another or leaves the area";
 		/* an ea_inode value lives in that inode, not here */
@@ -103,7 +98,7 @@ static const char *ibody_fault(const uint8_t *raw, uint32_t isz)
 	    isz - EXT4_GOOD_OLD_INODE_SIZE - extra < 4)
 		return NULL;
 	hdr = raw + EXT4_GOOD_OLD_INODE_SIZE + extra;
-	if (le32(hdr) != EXT4_XATTR_MAGIC)
+	if (get_le32(hdr) != EXT4_XATTR_MAGIC)
 		return NULL;
 	r.n = 0;
 	r.size = isz - EXT4_GOOD_OLD_INODE_SIZE - extra; /* offsets from the magic */
@@ -128,9 +123,9 @@ static void check_xattr_block(struct check_ctx *c, fsimg_pblk_t blk)
 		return;
 	if (fs_read_block(fs, blk, b) < 0) {
 		why = "unreadable";
-	} else if (le32(b) != EXT4_XATTR_MAGIC) {
+	} else if (get_le32(b) != EXT4_XATTR_MAGIC) {
 		why = "bad magic";
-	} else if (le32(b + offsetof(struct ext4_dxattr_header, h_blocks)) != 1) {
+	} else if (get_le32(b + offsetof(struct ext4_dxattr_header, h_blocks)) != 1) {
 		why = "h_blocks is not 1";
 	} else if ((r = malloc(sizeof(*r))) != NULL) {
 		r->n = 0;
@@ -149,7 +144,7 @@ static void check_xattr_block(struct check_ctx *c, fsimg_pblk_t blk)
 		crc = ext4_csum(fs, crc, b, co);
 		crc = ext4_csum(fs, crc, zero, sizeof(zero));
 		crc = ext4_csum(fs, crc, b + co + 4, bs - co - 4);
-		if (crc != le32(b + co))
+		if (crc != get_le32(b + co))
 			why = "checksum does not match";
 	}
 	free(r);

@@ -40,19 +40,13 @@ static uint32_t (*crc32c_fn)(uint32_t crc, const uint8_t *p, size_t len);
 static const char *crc32c_name;
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
-static uint32_t load_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-	       ((uint32_t)p[3] << 24);
-}
-
 static uint32_t crc32c_slice8(uint32_t crc, const uint8_t *p, size_t len)
 {
 	const uint32_t(*t)[256] = (const uint32_t(*)[256])crc32c_table;
 
 	while (len >= 8) {
-		uint32_t lo = load_le32(p) ^ crc;
-		uint32_t hi = load_le32(p + 4);
+		uint32_t lo = get_le32(p) ^ crc;
+		uint32_t hi = get_le32(p + 4);
 
 		crc = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^
 		      t[4][lo >> 24] ^ t[3][hi & 0xff] ^ t[2][(hi >> 8) & 0xff] ^

@@ -25,27 +25,39 @@ struct file_src {
 	uint64_t size;
 };
 
-/*
- * len bytes at off from a file of size bytes, read whole with pread (safe
- * from several threads): 0, or FSIMG_EIO for a short read or one past size.
- */
-static int io_pread_all(int fd, uint64_t size, void *buf, size_t len, uint64_t off)
+int io_pread_full(int fd, void *buf, size_t len, uint64_t off)
 {
 	uint8_t *p = buf;
 
-	if (off > size || len > size - off)
-		return FSIMG_EIO;
 	while (len > 0) {
 		ssize_t n = pread(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return FSIMG_EIO;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
 		p += n;
 		len -= (size_t)n;
 		off += (uint64_t)n;
 	}
 	return 0;
+}
+
+uint8_t *io_batch_alloc(uint32_t bs)
+{
+	void *p;
+
+	return posix_memalign(&p, 4096, io_batch_blocks(bs) * bs) == 0 ? p : NULL;
+}
+
+/* len bytes at off from a file of size bytes: 0, or FSIMG_EIO for a short read or one past size. */
+static int io_pread_all(int fd, uint64_t size, void *buf, size_t len, uint64_t off)
+{
+	if (off > size || len > size - off)
+		return FSIMG_EIO;
+	return io_pread_full(fd, buf, len, off) < 0 ? FSIMG_EIO : 0;
 }
 
 static int file_read(void *priv, void *buf, size_t len, uint64_t off)

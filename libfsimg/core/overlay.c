@@ -53,15 +53,12 @@ struct overlay {
  */
 static int planned_run(const struct fsimg_plan *p, size_t i, size_t max, uint64_t *pblk, size_t *count)
 {
-	const struct fsimg_journal *j = p->j;
-	uint64_t next;
 	size_t k = 1;
 
-	if (jbd2_bmap(j, p->e[i].journal_block, pblk) < 0 || *pblk > UINT64_MAX / j->bs - 1)
+	if (jbd2_run_start(p->j, p->e[i].journal_block, pblk) < 0)
 		return FSIMG_EIO;
 	while (k < max && i + k < p->n && p->e[i + k].fs_block == p->e[i].fs_block + k &&
-	       jbd2_bmap(j, p->e[i + k].journal_block, &next) == 0 && next == *pblk + k &&
-	       next <= UINT64_MAX / j->bs - 1)
+	       jbd2_run_next(p->j, p->e[i + k].journal_block, *pblk, k))
 		k++;
 	*count = k;
 	return 0;

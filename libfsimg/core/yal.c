@@ -19,6 +19,7 @@
 #include <libvmdk.h>
 #endif
 
+#include "core/cursor.h"
 #include "core/image.h"
 #include "core/io.h"
 
@@ -297,7 +298,7 @@ static int vhd_footer_ok(const char *path, char *errbuf, size_t errlen)
 	/* A dynamic VHD whose footer was cut off: libvhdi decides from the header copy. */
 	if (memcmp(f, "conectix", 8))
 		return 0;
-	stored = (uint32_t)f[64] << 24 | (uint32_t)f[65] << 16 | (uint32_t)f[66] << 8 | f[67];
+	stored = get_be32(f + 64);
 	for (size_t i = 0; i < sizeof(f); i++)
 		if (i < 64 || i > 67)
 			sum += f[i];

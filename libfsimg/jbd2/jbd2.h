@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * jbd2 internals shared by journal.c (open, superblock, scan), recovery.c
- * (revoke and replay passes as a plan) and core/overlay.c.
+ * jbd2 internals shared by journal.c (open, superblock, mapping), the scan
+ * pass (scan.c, log.c, verify.c), recovery.c (revoke and replay passes as a
+ * plan), fast_commit.c and core/overlay.c.
  */
 #ifndef FSIMG_JBD2_JBD2_H
 #define FSIMG_JBD2_JBD2_H
@@ -85,14 +86,29 @@ JBD2_HIDDEN int jbd2_journal_open_runs(struct fsimg_journal **out, fsimg_io *io,
 				       uint64_t total_len, uint64_t fs_blocks, bool external,
 				       char *errbuf, size_t errlen);
 
-/* Reads journal block jblk into buf (bs bytes); bounded by total_len and the table. */
 /* The journal inode, or its superblock backup (s_jnl_blocks) when unusable: *why says why. */
 JBD2_HIDDEN int jbd2_journal_inode(struct fsimg_inode *out, fsimg_fs *fs, const char **why);
+/* Reads journal block jblk into buf (bs bytes); bounded by total_len and the table. */
 JBD2_HIDDEN int jbd2_read(struct fsimg_journal *j, uint32_t jblk, void *buf);
+/*
+ * jbd2_read for the scan, which reads each log block once, front to back:
+ * through the io's uncached pread when it has one (the same bytes).
+ */
+JBD2_HIDDEN int jbd2_read_log_block(struct fsimg_journal *j, uint32_t jblk, void *buf);
 /* Is fs block blk one of an internal journal's own blocks? (never for an external one) */
 JBD2_HIDDEN bool jbd2_in_journal(const struct fsimg_journal *j, uint64_t blk);
 /* The io block of journal block jblk, or a negative error. */
 JBD2_HIDDEN int jbd2_bmap(const struct fsimg_journal *j, uint32_t jblk, uint64_t *pblk);
+/*
+ * Runs of logged copies that one read of the journal's io serves (the
+ * scan's data-block checks, the overlay's planned blocks). jbd2_run_start:
+ * where journal block jblk's copy is (*pblk), 0, or FSIMG_EIO when it is
+ * not mapped or its byte offset passes 64 bits. jbd2_run_next: whether
+ * jblk's copy is block k of the run that starts at pblk, its end still
+ * within 64-bit byte offsets.
+ */
+JBD2_HIDDEN int jbd2_run_start(const struct fsimg_journal *j, uint32_t jblk, uint64_t *pblk);
+JBD2_HIDDEN bool jbd2_run_next(const struct fsimg_journal *j, uint32_t jblk, uint64_t pblk, size_t k);
 
 /*
  * The fast-commit area judged as the kernel's recovery scan does (after the
@@ -101,6 +117,12 @@ JBD2_HIDDEN int jbd2_bmap(const struct fsimg_journal *j, uint32_t jblk, uint64_t
  * info.kernel_error and the message. fast_commit.c.
  */
 JBD2_HIDDEN int jbd2_fc_scan(struct fsimg_journal *j);
+
+/* Does the journal keep csum v2/v3 checksums (descriptor tails, tags, commit blocks)? */
+static inline bool jbd2_has_csum_v2or3(const struct fsimg_journal *j)
+{
+	return j->sb.csum_version >= 2;
+}
 
 /* A recomputed journal superblock checksum (raw must be JBD2_SUPER_SIZE bytes). */
 JBD2_HIDDEN uint32_t jbd2_super_csum(const uint8_t *raw);

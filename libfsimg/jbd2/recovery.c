@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Recovery planned as data: the revoke and replay passes of kernel
- * fs/jbd2/recovery.c run over the scan's records (journal.c) and produce a
+ * fs/jbd2/recovery.c run over the scan's records (scan.c) and produce a
  * plan, an array of (fs block -> journal block, tag) sorted by fs block, one
  * entry per block: the copy the kernel's replay pass would leave on disk
  * last (its tag gives its transaction and escape flag). Memory is bounded by
@@ -52,7 +52,7 @@
  *    recovery fail (s_sequence kept, VALID_FS cleared, the counts said when
  *    an image is opened), and that must be known when the plan is made. The
  *    cost is cut instead: csum v2/v3 copies are read in runs after the walk
- *    and checked on several threads (journal.c verify_deferred), with a
+ *    and checked on several threads (verify.c jbd2_verify_deferred), with a
  *    three-stripe crc32c (core/crc.c).
  *
  * The journal superblock after recovery is what e2fsck writes

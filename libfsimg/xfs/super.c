@@ -55,8 +55,7 @@ int xfs_verify_cksum(const void *buf, size_t len, size_t crc_off)
 	crc = fsimg_crc32c(crc, zero, 4);
 	crc = fsimg_crc32c(crc, b + crc_off + 4, len - crc_off - 4);
 	crc = ~crc;
-	return (uint32_t)(b[crc_off] | b[crc_off + 1] << 8 | b[crc_off + 2] << 16 |
-			  (uint32_t)b[crc_off + 3] << 24) == crc;
+	return get_le32(b + crc_off) == crc;
 }
 
 int xfs_sb_from_disk(struct xfs_sb *sb, const void *buf, size_t len)

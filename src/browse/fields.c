@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "browse.h"
+#include "core/cursor.h"
 #include "fields.h"
 
 struct field {
@@ -123,15 +124,12 @@ static const char *lookup(const struct field *f, size_t n, uint32_t off)
 }
 #define LOOKUP(t, off) lookup(t, sizeof(t) / sizeof(t[0]), off)
 
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24; }
 
 /* An extent node (header, then index or leaf entries, then the tail) of len bytes at p. */
 static void name_extent_node(char *out, size_t outlen, const uint8_t *p, uint32_t len, uint32_t off,
 			     const char *where)
 {
-	uint16_t max = le16(p + 4), depth = le16(p + 6);
+	uint16_t max = get_le16(p + 4), depth = get_le16(p + 6);
 	uint32_t k;
 
 	if (off < 12) {
@@ -156,8 +154,8 @@ static void name_dirent(char *out, size_t outlen, const uint8_t *b, uint32_t bs,
 	uint32_t pos = 0, n = 0;
 
 	while (pos + 8 <= bs && n < 65536) {
-		uint32_t ino = le32(b + pos);
-		uint16_t rec = le16(b + pos + 4);
+		uint32_t ino = get_le32(b + pos);
+		uint16_t rec = get_le16(b + pos + 4);
 		uint8_t nl = b[pos + 6], ft = b[pos + 7];
 
 		if (rec < 8 || pos + rec > bs || rec % 4)
@@ -186,11 +184,11 @@ static void name_journal(char *out, size_t outlen, const uint8_t *b, uint32_t bs
 	uint32_t type;
 	const char *f;
 
-	if (bs < 12 || be32(b) != 0xc03b3998u) {
+	if (bs < 12 || get_be32(b) != 0xc03b3998u) {
 		snprintf(out, outlen, "journal data block (a logged copy, or free log space)");
 		return;
 	}
-	type = be32(b + 4);
+	type = get_be32(b + 4);
 	if (off < 12) {
 		snprintf(out, outlen, "jbd2 header: %s", LOOKUP(jh_fields, off));
 		return;
@@ -273,7 +271,7 @@ void field_name(char *out, size_t outlen, struct app *a, const struct owner *o, 
 
 		f = LOOKUP(inode_fields, in);
 		if (in >= 40 && in < 100 && base + 100 <= bs &&
-		    (le32(b + base + 32) & FSIMG_INODE_EXTENTS_FL) && le16(b + base + 40) == 0xf30a) {
+		    (get_le32(b + base + 32) & FSIMG_INODE_EXTENTS_FL) && get_le16(b + base + 40) == 0xf30a) {
 			char where[48];
 			snprintf(where, sizeof(where), "inode %u i_block: ", ino);
 			name_extent_node(out, outlen, b + base + 40, 60, in - 40, where);
@@ -285,7 +283,7 @@ void field_name(char *out, size_t outlen, struct app *a, const struct owner *o, 
 		return;
 	}
 	case OWN_TREE:
-		if (bs >= 12 && le16(b) == 0xf30a)
+		if (bs >= 12 && get_le16(b) == 0xf30a)
 			name_extent_node(out, outlen, b, bs, off, "");
 		else
 			snprintf(out, outlen, "indirect block (level %d): block pointer %u", o->level, off / 4);

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Pass 5, entries (e2fsck pass 2 check_dir_block): each live entry's inode
+ * number, rec_len, name and file type, "." and ".." in block 0, the hash a
+ * leaf's names must fall in under an htree index, duplicate names in a
+ * block, a directory named twice; every entry naming an inode is counted
+ * for the link counts.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check/check.h"
+#include "check/pass_dirs.h"
+
+/* The file type an entry naming ino should carry (fsimg_mode_to_ftype); -1 unknown. */
+static int entry_ftype(struct dirs_state *s, fsimg_ino_t ino)
+{
+	struct fsimg_inode in;
+
+	switch (ino_kind(s->c, ino)) {
+	case INO_KIND_REG: return 1;
+	case INO_KIND_DIR: return 2;
+	case INO_KIND_SYMLINK: return 7;
+	}
+	/* devices, fifos, sockets: rare enough to read */
+	return fsimg_inode_read(&in, s->fs, ino) == 0 ? fsimg_mode_to_ftype(in.mode) : -1;
+}
+
+static const char *name_str(struct dirs_state *s, const uint8_t *name, unsigned len)
+{
+	unsigned i;
+
+	/* Printable form for messages: control bytes and NUL shown as '?'. */
+	for (i = 0; i < len && i < FSIMG_NAME_MAX; i++)
+		s->name[i] = (name[i] < 0x20 || name[i] == 0x7f) ? '?' : (char)name[i];
+	s->name[i] = '\0';
+	return s->name;
+}
+
+void dirs_check_entry(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk, uint64_t idx,
+			const struct ext4_dirent *de)
+{
+	struct check_ctx *c = s->c;
+	fsimg_ino_t dir = d->inode.ino;
+	struct fsimg_problem_ctx p = pctx_blk(dir, lblk);
+	bool dot = de->name_len == 1 && de->name[0] == '.';
+	bool dotdot = de->name_len == 2 && de->name[0] == '.' && de->name[1] == '.';
+	const char *nm = name_str(s, de->name, de->name_len);
+	struct dinfo *t;
+	unsigned i;
+
+	PCTX_SET(p, found, FSIMG_PF_FOUND, de->inode);
+	PCTX_SET(p, detail, FSIMG_PF_DETAIL, nm);
+
+	/*
+	 * "." first and ".." second in block 0 (e2fsck check_dot, check_dotdot):
+	 * a wrong one is reported, then taken for what it should be.
+	 */
+	if (idx == 0) {
+		if (!dot || de->inode != dir) {
+			struct fsimg_problem_ctx q = pctx_inode(dir);
+
+			PCTX_SET(q, detail, FSIMG_PF_DETAIL, dot ? "'.' names another inode" : "found another name");
+			check_report(c, PR_DIR_NO_DOT, &q);
+		}
+		goto count;
+	} else if (idx == 1) {
+		if (!dotdot) {
+			struct fsimg_problem_ctx q = pctx_inode(dir);
+
+			PCTX_SET(q, detail, FSIMG_PF_DETAIL, nm);
+			check_report(c, PR_DIR_NO_DOTDOT, &q);
+		}
+		if (de->inode <= s->sb->inodes_count && dirs_find(s, dir))
+			dirs_find(s, dir)->parent = de->inode;
+		goto count;
+	}
+
+	if (de->name_len == 0) {
+		PCTX_SET(p, detail, FSIMG_PF_DETAIL, "empty name");
+		check_report(c, PR_DIRENT_BAD_NAME, &p);
+	} else if (dot || dotdot) {
+		PCTX_SET(p, detail, FSIMG_PF_DETAIL, dot ? "a second '.'" : "a second '..'");
+		check_report(c, PR_DIRENT_BAD_NAME, &p);
+		return;
+	} else {
+		for (i = 0; i < de->name_len; i++)
+			if (de->name[i] == '/' || de->name[i] == '\0')
+				break;
+		if (i < de->name_len) {
+			PCTX_SET(p, detail, FSIMG_PF_DETAIL, "holds '/' or NUL");
+			check_report(c, PR_DIRENT_BAD_NAME, &p);
+		}
+	}
+
+	/*
+	 * Reserved inodes other than the root, and the superblock's quota and
+	 * orphan file inodes, are named by no one (e2fsck PR_2_BAD_INO).
+	 */
+	if (de->inode > s->sb->inodes_count ||
+	    (de->inode != FSIMG_ROOT_INO && de->inode < s->sb->first_ino) ||
+	    ext4_sb_inode_nameless(s->sb, de->inode)) {
+		check_report(c, PR_DIRENT_BAD_INODE, &p);
+		return;
+	}
+	if (!inuse(s, de->inode)) {
+		check_report(c, PR_DIRENT_UNUSED_INODE, &p);
+		return;
+	}
+
+	if (s->filetype) {
+		int want = entry_ftype(s, de->inode);
+
+		if (want >= 0 && de->file_type != want) {
+			struct fsimg_problem_ctx q = pctx_inode(dir);
+
+			PCTX_SET(q, detail, FSIMG_PF_DETAIL, nm);
+			PCTX_SET(q, found, FSIMG_PF_FOUND, de->file_type);
+			PCTX_SET(q, expected, FSIMG_PF_EXPECTED, (uint64_t)want);
+			check_report(c, PR_DIRENT_FILETYPE, &q);
+		}
+	}
+
+	/* A directory has one name: a second one (or one for the root) is a hard link. */
+	if (isdir(s, de->inode) && (t = dirs_find(s, de->inode)) != NULL) {
+		if (de->inode == FSIMG_ROOT_INO || de->inode == dir ||
+		    (t->named_by && t->named_by != dir)) {
+			struct fsimg_problem_ctx q = pctx_inode(dir);
+
+			PCTX_SET(q, detail, FSIMG_PF_DETAIL, nm);
+			PCTX_SET(q, found, FSIMG_PF_FOUND, de->inode);
+			PCTX_SET(q, expected, FSIMG_PF_EXPECTED,
+				 de->inode == FSIMG_ROOT_INO ? 0 : t->named_by);
+			check_report(c, PR_DIR_HARDLINK, &q);
+		} else if (t->named_by == dir) {
+			struct fsimg_problem_ctx q = pctx_inode(dir);
+
+			PCTX_SET(q, detail, FSIMG_PF_DETAIL, nm);
+			PCTX_SET(q, found, FSIMG_PF_FOUND, de->inode);
+			PCTX_SET(q, expected, FSIMG_PF_EXPECTED, dir);
+			check_report(c, PR_DIR_HARDLINK, &q);
+		} else {
+			t->named_by = dir;
+		}
+	}
+count:
+	if (de->inode >= 1 && de->inode <= s->sb->inodes_count)
+		dirs_ref_inc(s, de->inode);
+}
+
+/* Is a name's hash inside the range the index gave its leaf? */
+static void check_leaf_hash(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk,
+			    const struct ext4_dirent *de)
+{
+	uint32_t hash;
+
+	if (d->hash_version < 0 || !d->lo || lblk == 0 || d->kind[lblk] == BLK_NONE)
+		return;
+	if (fsimg_dirhash(&hash, NULL, d->hash_version, s->sb->hash_seed, (const char *)de->name,
+			  de->name_len) < 0)
+		return;
+	if ((hash < d->lo[lblk] || hash > d->hi[lblk]) && d->hash_reported != lblk + 1) {
+		struct fsimg_problem_ctx p = pctx_blk(d->inode.ino, lblk);
+
+		PCTX_SET(p, found, FSIMG_PF_FOUND, hash);
+		PCTX_SET(p, detail, FSIMG_PF_DETAIL, name_str(s, de->name, de->name_len));
+		check_report(s->c, PR_DX_LEAF_HASH, &p);
+		d->hash_reported = lblk + 1;
+	}
+}
+
+/* Orders entry offsets of s->names_buf by name (length first). */
+static int name_cmp(const void *a, const void *b, void *arg)
+{
+	const struct dirs_state *s = arg;
+	const uint8_t *x = s->names_buf + *(const uint32_t *)a;
+	const uint8_t *y = s->names_buf + *(const uint32_t *)b;
+	unsigned lx = s->filetype ? x[6] : (unsigned)(x[6] | x[7] << 8);
+	unsigned ly = s->filetype ? y[6] : (unsigned)(y[6] | y[7] << 8);
+
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return memcmp(x + EXT4_DIR_ENTRY_HEADER, y + EXT4_DIR_ENTRY_HEADER, lx);
+}
+
+/*
+ * Two live entries of one name in one block (e2fsck's per-block dictionary,
+ * PR_2_DUPLICATE_DIRENT): sorted, neighbours compared. The offsets were
+ * parsed already, so every name lies inside the buffer.
+ */
+static void check_dup_names(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk)
+{
+	size_t i;
+
+	if (s->nnames < 2)
+		return;
+	qsort_r(s->names, s->nnames, sizeof(*s->names), name_cmp, s);
+	for (i = 1; i < s->nnames; i++) {
+		if (name_cmp(&s->names[i - 1], &s->names[i], s) == 0) {
+			const uint8_t *e = s->names_buf + s->names[i];
+			unsigned len = s->filetype ? e[6] : (unsigned)(e[6] | e[7] << 8);
+			struct fsimg_problem_ctx p = pctx_blk(d->inode.ino, lblk);
+
+			PCTX_SET(p, detail, FSIMG_PF_DETAIL, name_str(s, e + EXT4_DIR_ENTRY_HEADER, len));
+			check_report(s->c, PR_DIRENT_DUP_NAME, &p);
+		}
+	}
+	s->nnames = 0;
+}
+
+/*
+ * Entries of one region [0, len) of buf: a leaf block, or a region of an
+ * inline directory. A broken entry ends the region (its rec_len cannot be
+ * trusted to find the next); an inode number out of range does not.
+ */
+void dirs_walk_entries(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk,
+			 const uint8_t *buf, size_t len, bool block0)
+{
+	struct ext4_dirent de;
+	char why[96];
+	size_t off = 0;
+
+	s->nnames = 0;
+	s->names_buf = buf;
+	while (off < len) {
+		if (ext4_dirent_parse(s->fs, buf, len, off, &de, why, sizeof(why)) < 0) {
+			if (de.inode > s->sb->inodes_count && strncmp(why, "inode ", 6) == 0) {
+				/* The rec_len rules held: only the number is bad. */
+				de.name = buf + off + EXT4_DIR_ENTRY_HEADER;
+			} else {
+				struct fsimg_problem_ctx p = pctx_blk(d->inode.ino, lblk);
+
+				PCTX_SET(p, found, FSIMG_PF_FOUND, off);
+				PCTX_SET(p, detail, FSIMG_PF_DETAIL, why);
+				check_report(s->c, PR_DIRENT_CORRUPT, &p);
+				break;
+			}
+		}
+		if (de.inode != 0 || (block0 && d->nent < 2)) {
+			dirs_check_entry(s, d, lblk, block0 ? d->nent : ~(uint64_t)0, &de);
+			if (de.inode != 0)
+				check_leaf_hash(s, d, lblk, &de);
+			if (de.inode != 0 && s->nnames < s->bs / 12)
+				s->names[s->nnames++] = (uint32_t)off;
+		}
+		if (block0)
+			d->nent++;
+		off += de.rec_len;
+	}
+	check_dup_names(s, d, lblk);
+}
