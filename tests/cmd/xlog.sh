@@ -1,0 +1,61 @@
+#!/bin/sh
+# The XFS log (libfsimg/xlog through tests/xfs/xlogdump) on crash images made
+# by the real-kernel harness (tests/crash/run.sh -F xfs; the run's meta.json
+# next to each image). Oracle: xfs_logprint -t, captured when the fixtures
+# were made (tests/xfs/xlog/*.logprint and *.ends) and rerun live when
+# xfs_logprint is installed: head and tail blocks, clean or dirty, and every
+# transaction (LSN, tid, item count) and item (buffers: daddr, length, flags;
+# inodes: number, fields, data size; icreate: AG, block, length, count,
+# inode size, generation; intents by type), normalised by
+# tests/xfs/xlog/norm.awk. Then bad input: a log cut to garbage must give a
+# clear error (exit 8), never a crash.
+. "$top_srcdir/tests/lib/tap.sh"
+need xz
+LC_ALL=C; export LC_ALL
+DUMP=$top_builddir/tests/xfs/xlogdump
+D=$top_srcdir/tests/xfs/xlog
+[ -x "$DUMP" ] || skip_all "tests/xfs/xlogdump not built"
+t=$(mktemp_dir) || exit 1
+trap 'rm -rf "$t"' EXIT
+names="v5-4k-fsync v4-1k-mixed v5-rmap-reflink-meta"
+plan 10
+for n in $names; do
+	xz -dc "$D/$n.img.xz" > "$t/$n.img" || exit 1
+	"$DUMP" "$t/$n.img" trans > "$t/$n.out" 2> "$t/$n.err"
+	st=$?
+	read -r tail head state < "$D/$n.ends"
+	state=$(echo "$state" | tr 'A-Z' 'a-z')
+	got=$(sed -n 's,^tail [0-9]*/\([0-9]*\) head [0-9]*/\([0-9]*\) \([a-z]*\).*,\1 \2 \3,p' "$t/$n.out")
+	[ $st -eq 0 ] && [ "$got" = "$tail $head $state" ]
+	ok $? "$n: tail, head and state as xfs_logprint ($tail $head $state; got $got)"
+	awk -v src=xlogdump -f "$D/norm.awk" "$t/$n.out" > "$t/$n.norm"
+	cmp -s "$t/$n.norm" "$D/$n.logprint"
+	ok $? "$n: $(grep -c '^T' "$D/$n.logprint") transactions, $(grep -vc '^T' "$D/$n.logprint") items as xfs_logprint -t"
+	[ $st -ne 0 ] || diff "$t/$n.norm" "$D/$n.logprint" | head -5 | sed 's/^/# /'
+done
+if command -v xfs_logprint >/dev/null 2>&1; then
+	n=v5-rmap-reflink-meta
+	xfs_logprint -t "$t/$n.img" 2>/dev/null | awk -v src=logprint -f "$D/norm.awk" > "$t/live"
+	cmp -s "$t/$n.norm" "$t/live"
+	ok $? "$n: the installed xfs_logprint -t agrees"
+else
+	skip "xfs_logprint not installed"
+fi
+# The plan on the crash image: pending unlinked inodes named, writes listed.
+"$DUMP" "$t/v5-rmap-reflink-meta.img" plan > "$t/plan" 2> "$t/plan.err"
+[ $? -eq 0 ] && grep -q '^pending unlinked inode' "$t/plan" && grep -q '^write ' "$t/plan"
+ok $? "plan: writes and the inodes left on the AGI unlinked lists"
+# Bad input: the log's records overwritten by a pattern, and a log of zeros.
+n=v5-4k-fsync
+daddr=$(sed -n 's/^log internal daddr \([0-9]*\) .*/\1/p' "$t/$n.out")
+cp "$t/$n.img" "$t/bad.img"
+printf 'XXXXXXXXXXXXXXXX%.0s' $(seq 1 256) | dd of="$t/bad.img" bs=512 seek=$((daddr + 3)) conv=notrunc 2>/dev/null
+"$DUMP" "$t/bad.img" trans > /dev/null 2> "$t/bad.err"
+st=$?
+[ $st -eq 8 ] && [ -s "$t/bad.err" ]
+ok $? "garbage inside the log: exit 8 with a reason ($(head -1 "$t/bad.err"))"
+dd if=/dev/zero of="$t/bad.img" bs=512 seek="$daddr" count=$(sed -n 's/^log .* length \([0-9]*\)$/\1/p' "$t/$n.out") conv=notrunc 2>/dev/null
+"$DUMP" "$t/bad.img" ends > "$t/zero.out" 2>&1
+grep -q 'clean zeroed' "$t/zero.out"
+ok $? "a zeroed log reads as never written"
+done_testing
