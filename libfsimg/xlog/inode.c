@@ -147,7 +147,8 @@ int xlog_inode_replay(xlog *log, const struct xlog_item *it, const struct xlog_i
 				  (unsigned long long)o->ino);
 	if (dip[4] >= 3) {
 		uint64_t dlsn = cur_be64(&c, XFS_LOG_DINODE_LSN_OFF);
-		if (dlsn && dlsn != UINT64_MAX && dlsn >= lsn) {
+		/* strictly newer: checkpoints can share a start LSN */
+		if (dlsn && dlsn != UINT64_MAX && dlsn > lsn) {
 			*skipped = true;
 			return 0;
 		}

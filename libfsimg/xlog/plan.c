@@ -193,8 +193,9 @@ static bool lsn_layout(const xlog *log, const uint8_t *b, uint32_t len, size_t *
 		break;
 	case XFS_SB_MAGIC:
 		*lsn = offsetof(struct xfs_dsb, sb_lsn), *crc = offsetof(struct xfs_dsb, sb_crc);
-		*uuid = (log->fs->sb.features_incompat & 0x4u) ? offsetof(struct xfs_dsb, sb_meta_uuid)
-								: offsetof(struct xfs_dsb, sb_uuid);
+		*uuid = (log->fs->sb.features_incompat & XFS_SB_FEAT_INCOMPAT_META_UUID)
+				? offsetof(struct xfs_dsb, sb_meta_uuid)
+				: offsetof(struct xfs_dsb, sb_uuid);
 		break;
 	default:
 		switch (mda) {
@@ -209,6 +210,13 @@ static bool lsn_layout(const xlog *log, const uint8_t *b, uint32_t len, size_t *
 	return *lsn + 8 <= len && *uuid + 16 <= len && *crc + 4 <= len;
 }
 
+/* The uuid v5 metadata carries: sb_meta_uuid with the meta_uuid feature, else sb_uuid. */
+static const uint8_t *meta_uuid(const xlog *log)
+{
+	return (log->fs->sb.features_incompat & XFS_SB_FEAT_INCOMPAT_META_UUID) ? log->fs->sb.meta_uuid
+									  : log->fs->sb.uuid;
+}
+
 /* xlog_recover_get_buf_lsn: the block's LSN, or UINT64_MAX to replay regardless. */
 static uint64_t buf_lsn(const xlog *log, const uint8_t *b, uint32_t len)
 {
@@ -216,7 +224,7 @@ static uint64_t buf_lsn(const xlog *log, const uint8_t *b, uint32_t len)
 
 	if (!log->fs->v5 || !lsn_layout(log, b, len, &lo, &uo, &co))
 		return UINT64_MAX;
-	if (memcmp(b + uo, log->fs->sb.meta_uuid, 16))
+	if (memcmp(b + uo, meta_uuid(log), 16))
 		return UINT64_MAX;
 	return be64at(b, lo);
 }
@@ -455,7 +463,7 @@ static int replay_icreate(struct ctx *c, const struct xlog_item_info *o)
 			uint32_t crc;
 			put_be32(d + 152, (uint32_t)((ino + i) >> 32));
 			put_be32(d + 156, (uint32_t)(ino + i));
-			memcpy(d + 160, fs->sb.meta_uuid, 16);
+			memcpy(d + 160, meta_uuid(log), 16);
 			crc = ~fsimg_crc32c(~0u, d, isz);
 			put_le32(d + 100, crc);
 		}
