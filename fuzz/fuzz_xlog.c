@@ -7,6 +7,8 @@
  * every transaction decoding every item and its extents, and builds the
  * recovery plan over a data device that is the superblock sector alone
  * (every buffer the plan reads past it is an error, as on a truncated image).
+ * A log shorter than the minimum of 512 blocks is padded with zeros (an
+ * unwritten tail), so small seeds hold a live log.
  * FUZZ_OPT_EXTRA recomputes every record's CRC first, so that mutations get
  * past the v5 CRC check into the op and item parsers.
  */
@@ -53,6 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_input in;
 	fsimg_io *sbio = NULL, *logio = NULL;
+	uint8_t *lb = NULL;
+	size_t llen;
 	xfs_fs *fs = NULL;
 	xlog *log = NULL;
 	struct xlog_walk_stats st;
@@ -64,18 +68,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (in.len < 1024)
 		goto out;
 	bs = 1u << (in.img[120] & 31); /* sb_blocklog */
-	if (bs < 512 || bs > 65536 || (in.len - 512) / bs < 2)
+	if (bs < 512 || bs > 65536)
 		goto out;
+	llen = in.len - 512 > (size_t)XFS_MIN_LOG_BLOCKS * bs ? in.len - 512
+							     : (size_t)XFS_MIN_LOG_BLOCKS * bs;
+	lb = calloc(1, llen);
+	if (!lb)
+		goto out;
+	memcpy(lb, in.img + 512, in.len - 512);
 	memset(in.img + 48, 0, 8); /* sb_logstart: external */
-	put_be32(in.img + 96, (uint32_t)((in.len - 512) / bs));
-	if (fsimg_io_open_mem(&sbio, in.img, 512) || fsimg_io_open_mem(&logio, in.img + 512, in.len - 512))
+	put_be32(in.img + 96, (uint32_t)(llen / bs));
+	if (fsimg_io_open_mem(&sbio, in.img, 512) || fsimg_io_open_mem(&logio, lb, llen))
 		goto out;
 	if (xfs_fs_open(&fs, sbio))
 		goto out;
 	if (xlog_open(&log, fs, logio))
 		goto out;
 	if (in.opts & FUZZ_OPT_EXTRA)
-		fix_crcs(log, in.img + 512, in.len - 512);
+		fix_crcs(log, lb, in.len - 512);
 	if (xlog_find_tail(log))
 		goto out;
 	memset(&st, 0, sizeof st);
@@ -90,6 +100,7 @@ out:
 		fsimg_io_close(logio);
 	if (sbio)
 		fsimg_io_close(sbio);
+	free(lb);
 	fuzz_input_close(&in);
 	return 0;
 }

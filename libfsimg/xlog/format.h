@@ -26,6 +26,7 @@
 #define XLOG_MAX_RECORD_BSIZE (256u * 1024)
 #define XLOG_MAX_ICLOGS 8u
 #define XLOG_MIN_RECORD_BSIZE (16u * 1024)
+#define XFS_MIN_LOG_BLOCKS 512u /* filesystem blocks (xfs_format.h) */
 
 /* h_fmt: the byte order of the items inside the record. */
 #define XLOG_FMT_UNKNOWN 0u

@@ -39,6 +39,11 @@ int xlog_open(xlog **out, xfs_fs *fs, fsimg_io *logdev)
 	log->fs = fs;
 	internal = xfs_log_internal(fs, &linear, &blocks);
 	bytes = (uint64_t)blocks * fs->blocksize;
+	if (blocks < XFS_MIN_LOG_BLOCKS) {
+		free(log);
+		return xfs_error(fs, FSIMG_ECORRUPT, "log of %u blocks, below the minimum of %u", blocks,
+				 XFS_MIN_LOG_BLOCKS);
+	}
 	if (internal) {
 		if (logdev) {
 			free(log);
