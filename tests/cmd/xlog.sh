@@ -24,7 +24,7 @@ D=$top_srcdir/tests/xfs/xlog
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
 names="v5-4k-fsync v4-1k-mixed v5-rmap-reflink-meta"
-plan 21
+plan 22
 for n in $names; do
 	xz -dc "$D/$n.img.xz" > "$t/$n.img" || exit 1
 	"$DUMP" "$t/$n.img" trans > "$t/$n.out" 2> "$t/$n.err"
@@ -73,6 +73,20 @@ printf 'XXXXXXXXXXXXXXXX%.0s' $(seq 1 256) | dd of="$t/bad.img" bs=512 seek=$((d
 st=$?
 [ $st -eq 8 ] && [ -s "$t/bad.err" ]
 ok $? "garbage inside the log: exit 8 with a reason ($(head -1 "$t/bad.err"))"
+# A torn write: a byte of the last record's data changed. As the kernel's
+# xlog_verify_head, the CRC pass over the last 8 records cuts the head at the
+# first bad record, whose header block becomes the head, and the record before
+# it the last; one transaction fewer is listed.
+n=v5-4k-fsync
+d=$(sed -n 's/^log internal daddr \([0-9]*\) .*/\1/p' "$t/$n.out")
+last=$(sed -n 's/^last-record \([0-9]*\) .*/\1/p' "$t/$n.out")
+head=$(sed -n 's,^tail [0-9]*/[0-9]* head [0-9]*/\([0-9]*\) .*,\1,p' "$t/$n.out")
+cp --sparse=always "$t/$n.img" "$t/bad.img"
+printf Z | dd of="$t/bad.img" bs=1 seek=$(( (d + last + 1) * 512 + 100 )) conv=notrunc 2>/dev/null
+"$DUMP" "$t/bad.img" trans > "$t/torn.out" 2>&1
+grep -q "head 1/$last dirty torn-write-cut-from $head\$" "$t/torn.out" &&
+	[ $(grep -c '^trans ' "$t/torn.out") -eq $(( $(grep -c '^trans ' "$t/$n.out") - 1 )) ]
+ok $? "torn write in the record at $last: head cut from $head to $last, one transaction fewer"
 # Lies in headers and items (tests/xfs/xlog/badlog.py): on v4, where a record
 # CRC mismatch is tolerated as the kernel does, the damage reaches the record,
 # op and item parsers; on v5 the CRC stops it first.

@@ -32,7 +32,8 @@ static void print_ends(const xlog *log)
 	       e->clean ? "clean" : "dirty", e->zeroed ? " zeroed" : "");
 	if (e->torn)
 		printf(" torn-write-cut-from %u", e->torn_blk);
-	printf("\n");
+	printf("\nlast-record %u lsn %u/%u\n", e->last_rec_blk, XLOG_LSN_CYCLE(e->last_lsn),
+	       XLOG_LSN_BLOCK(e->last_lsn));
 }
 
 static int print_trans(void *ctx, const struct xlog_trans *t)
