@@ -543,7 +543,7 @@ static int on_trans(void *vc, const struct xlog_trans *t)
 	struct ctx *c = vc;
 	xlog *log = c->log;
 	struct xlog_item_info o;
-	size_t i;
+	size_t i, j;
 	int err, cls;
 
 	for (i = 0; i < t->nitems; i++)
@@ -559,8 +559,10 @@ static int on_trans(void *vc, const struct xlog_trans *t)
 		return 0;
 	}
 	for (cls = 0; cls <= 4; cls++) {
-		for (i = 0; i < t->nitems; i++) {
-			const struct xlog_item *it = &t->items[i];
+		for (j = 0; j < t->nitems; j++) {
+			/* inode buffers and cancels go on their lists at the head: reversed */
+			const struct xlog_item *it =
+				&t->items[cls == 2 || cls == 4 ? t->nitems - 1 - j : j];
 			xlog_item_decode(&o, log, it);
 			if (order_of(&o) != cls)
 				continue;
