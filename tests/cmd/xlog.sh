@@ -24,7 +24,7 @@ D=$top_srcdir/tests/xfs/xlog
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
 names="v5-4k-fsync v4-1k-mixed v5-rmap-reflink-meta"
-plan 22
+plan 24
 for n in $names; do
 	xz -dc "$D/$n.img.xz" > "$t/$n.img" || exit 1
 	"$DUMP" "$t/$n.img" trans > "$t/$n.out" 2> "$t/$n.err"
@@ -108,6 +108,26 @@ v4-1k-mixed oneblock log of 1 blocks, below the minimum
 v5-4k-fsync oplen CRC mismatch
 v5-4k-fsync oneblock log of 1 blocks, below the minimum
 EOT
+# An external log device (mkfs.xfs -l logdev): found on the second device,
+# head and tail as xfs_logprint -l; refused with a reason without it.
+if command -v mkfs.xfs >/dev/null 2>&1 && command -v xfs_logprint >/dev/null 2>&1; then
+	rm -f "$t/ext.img" "$t/ext.log"
+	truncate -s 320M "$t/ext.img" && truncate -s 70M "$t/ext.log" &&
+		mkfs.xfs -q -f -l logdev="$t/ext.log",size=64m "$t/ext.img" >/dev/null 2>&1
+	"$DUMP" "$t/ext.img" "$t/ext.log" trans > "$t/ext.out" 2>&1
+	want=$(xfs_logprint -l "$t/ext.log" -t "$t/ext.img" 2>/dev/null |
+		sed -n 's/^ *log tail: \([0-9]*\) head: \([0-9]*\) state: <\(.*\)>.*/tail \1 head \2 \3/p' | tr 'A-Z' 'a-z')
+	got=$(sed -n 's,^tail [0-9]*/\([0-9]*\) head [0-9]*/\([0-9]*\) \([a-z]*\).*,tail \1 head \2 \3,p' "$t/ext.out")
+	grep -q '^log external daddr 0 length 131072$' "$t/ext.out" && [ -n "$want" ] && [ "$got" = "$want" ]
+	ok $? "external log device: $got as xfs_logprint -l"
+	"$DUMP" "$t/ext.img" ends > /dev/null 2> "$t/ext.err"
+	[ $? -eq 8 ] && grep -q 'give the log device' "$t/ext.err"
+	ok $? "external log without its device: $(cat "$t/ext.err")"
+	rm -f "$t/ext.img" "$t/ext.log"
+else
+	skip "mkfs.xfs or xfs_logprint not installed"
+	skip "mkfs.xfs or xfs_logprint not installed"
+fi
 n=v5-4k-fsync
 cp --sparse=always "$t/$n.img" "$t/bad.img"
 dd if=/dev/zero of="$t/bad.img" bs=512 seek="$daddr" count=$(sed -n 's/^log .* length \([0-9]*\)$/\1/p' "$t/$n.out") conv=notrunc 2>/dev/null
