@@ -1,0 +1,736 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The recovery plan: the kernel's xlog_do_log_recovery in memory. Pass 1
+ * collects cancelled buffers (xlog_recover_buf_commit_pass1); pass 2 replays
+ * each committed transaction in log order with its items sorted as
+ * xlog_recover_reorder_trans (buffers and icreate, other items, inode
+ * buffers, inodes, cancels): regular buffers by their dirty bitmap onto the
+ * current contents, skipped on v5 when the block's own LSN is at or past the
+ * transaction's (xlog_recover_get_buf_lsn), then stamped with that LSN and
+ * re-checksummed as the write verifiers do; inode buffers only in their
+ * di_next_unlinked fields; inode items into their cluster buffer; icreate
+ * initialising the chunk (xfs_ialloc_inode_init). Intents without their done
+ * item and inodes left on the AGI unlinked lists are listed as pending.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/io.h"
+#include "xlog/plan.h"
+
+#define OVL_HASH 4096u
+
+struct sec {
+	uint64_t daddr;
+	struct sec *next;
+	uint8_t data[XLOG_BBSIZE];
+};
+
+struct xlog_ovl {
+	struct sec *hash[OVL_HASH];
+	uint64_t nsec, max_sec;
+};
+
+struct cancel {
+	int64_t blkno;
+	uint32_t len, ref;
+};
+
+struct ctx {
+	xlog *log;
+	struct xlog_ovl ovl;
+	struct cancel *cancels;
+	size_t ncancel, capcancel;
+	struct xlog_plan *plan;
+	size_t cappending;
+	int pass;
+};
+
+static struct sec *ovl_find(struct xlog_ovl *o, uint64_t daddr)
+{
+	struct sec *s;
+
+	for (s = o->hash[daddr % OVL_HASH]; s; s = s->next)
+		if (s->daddr == daddr)
+			return s;
+	return NULL;
+}
+
+static int dev_range(xlog *log, uint64_t daddr, uint32_t bbs)
+{
+	uint64_t size = log->fs->io_size / XLOG_BBSIZE;
+
+	if (daddr > size || bbs > size - daddr)
+		return xlog_error(log, FSIMG_ECORRUPT, "log item names daddr %#llx+%u past the device",
+				  (unsigned long long)daddr, bbs);
+	return 0;
+}
+
+int xlog_ovl_read(struct xlog_ovl *o, xlog *log, uint8_t *buf, uint64_t daddr, uint32_t bbs)
+{
+	uint32_t i;
+	int err = dev_range(log, daddr, bbs);
+
+	if (err)
+		return err;
+	if (fsimg_io_read(log->fs->io, buf, (size_t)bbs * XLOG_BBSIZE, daddr * XLOG_BBSIZE))
+		return xlog_error(log, FSIMG_EIO, "cannot read daddr %#llx", (unsigned long long)daddr);
+	for (i = 0; i < bbs; i++) {
+		struct sec *s = ovl_find(o, daddr + i);
+		if (s)
+			memcpy(buf + (size_t)i * XLOG_BBSIZE, s->data, XLOG_BBSIZE);
+	}
+	return 0;
+}
+
+int xlog_ovl_write(struct xlog_ovl *o, xlog *log, const uint8_t *buf, uint64_t daddr, uint32_t bbs)
+{
+	uint32_t i;
+	int err = dev_range(log, daddr, bbs);
+
+	if (err)
+		return err;
+	for (i = 0; i < bbs; i++) {
+		struct sec *s = ovl_find(o, daddr + i);
+		if (!s) {
+			if (o->nsec >= o->max_sec)
+				return xlog_error(log, FSIMG_ENOMEM, "recovery writes more than %llu sectors",
+						  (unsigned long long)o->max_sec);
+			s = malloc(sizeof *s);
+			if (!s)
+				return FSIMG_ENOMEM;
+			s->daddr = daddr + i;
+			s->next = o->hash[s->daddr % OVL_HASH];
+			o->hash[s->daddr % OVL_HASH] = s;
+			o->nsec++;
+		}
+		memcpy(s->data, buf + (size_t)i * XLOG_BBSIZE, XLOG_BBSIZE);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ cancels */
+
+static struct cancel *cancel_find(struct ctx *c, int64_t blkno, uint32_t len)
+{
+	size_t i;
+
+	for (i = 0; i < c->ncancel; i++)
+		if (c->cancels[i].blkno == blkno && c->cancels[i].len == len && c->cancels[i].ref)
+			return &c->cancels[i];
+	return NULL;
+}
+
+static int cancel_add(struct ctx *c, int64_t blkno, uint32_t len)
+{
+	struct cancel *k = cancel_find(c, blkno, len);
+
+	if (k) {
+		k->ref++;
+		return 0;
+	}
+	if (c->ncancel == c->capcancel) {
+		size_t cap = c->capcancel ? c->capcancel * 2 : 32;
+		struct cancel *n = realloc(c->cancels, cap * sizeof *n);
+		if (!n)
+			return FSIMG_ENOMEM;
+		c->cancels = n;
+		c->capcancel = cap;
+	}
+	c->cancels[c->ncancel].blkno = blkno;
+	c->cancels[c->ncancel].len = len;
+	c->cancels[c->ncancel].ref = 1;
+	c->ncancel++;
+	return 0;
+}
+
+/* ------------------------------------------------------------ v5 buffer LSNs */
+
+static uint32_t be32at(const uint8_t *b, size_t off)
+{
+	return (uint32_t)b[off] << 24 | (uint32_t)b[off + 1] << 16 | (uint32_t)b[off + 2] << 8 | b[off + 3];
+}
+
+static uint64_t be64at(const uint8_t *b, size_t off)
+{
+	return (uint64_t)be32at(b, off) << 32 | be32at(b, off + 4);
+}
+
+/* Where a v5 block keeps its LSN, uuid and crc, by magic; false when it has none we use. */
+static bool lsn_layout(const xlog *log, const uint8_t *b, uint32_t len, size_t *lsn, size_t *uuid,
+		       size_t *crc)
+{
+	uint32_t m32 = be32at(b, 0), mda = (uint32_t)(b[8] << 8 | b[9]);
+
+	*crc = SIZE_MAX;
+	switch (m32) {
+	case 0x41423342u: case 0x41423343u: case 0x49414233u: case 0x46494233u: case 0x524d4233u:
+	case 0x52334643u: /* AB3B AB3C IAB3 FIB3 RMB3 R3FC: short btree blocks */
+		*lsn = 24, *uuid = 32, *crc = 52;
+		break;
+	case XFS_BMAP_CRC_MAGIC:
+		*lsn = 32, *uuid = 40, *crc = 64;
+		break;
+	case XFS_AGF_MAGIC:
+		*lsn = offsetof(struct xfs_agf, agf_lsn), *uuid = offsetof(struct xfs_agf, agf_uuid);
+		*crc = offsetof(struct xfs_agf, agf_crc);
+		break;
+	case XFS_AGI_MAGIC:
+		*lsn = offsetof(struct xfs_agi, agi_lsn), *uuid = offsetof(struct xfs_agi, agi_uuid);
+		*crc = offsetof(struct xfs_agi, agi_crc);
+		break;
+	case XFS_AGFL_MAGIC:
+		*lsn = 24, *uuid = 8, *crc = 32;
+		break;
+	case XFS_SYMLINK_MAGIC:
+		*lsn = 32, *uuid = 40, *crc = 12;
+		break;
+	case XFS_DIR3_BLOCK_MAGIC: case XFS_DIR3_DATA_MAGIC: case 0x58444633u: /* XDF3 */
+		*lsn = 16, *uuid = 24, *crc = 4;
+		break;
+	case XFS_SB_MAGIC:
+		*lsn = offsetof(struct xfs_dsb, sb_lsn), *crc = offsetof(struct xfs_dsb, sb_crc);
+		*uuid = (log->fs->sb.features_incompat & XFS_SB_FEAT_INCOMPAT_META_UUID)
+				? offsetof(struct xfs_dsb, sb_meta_uuid)
+				: offsetof(struct xfs_dsb, sb_uuid);
+		break;
+	default:
+		switch (mda) {
+		case XFS_DIR3_LEAF1_MAGIC: case XFS_DIR3_LEAFN_MAGIC: case XFS_ATTR3_LEAF_MAGIC:
+		case XFS_DA3_NODE_MAGIC:
+			*lsn = 24, *uuid = 32, *crc = 12;
+			break;
+		default:
+			return false;
+		}
+	}
+	return *lsn + 8 <= len && *uuid + 16 <= len && *crc + 4 <= len;
+}
+
+/* The uuid v5 metadata carries: sb_meta_uuid with the meta_uuid feature, else sb_uuid. */
+static const uint8_t *meta_uuid(const xlog *log)
+{
+	return (log->fs->sb.features_incompat & XFS_SB_FEAT_INCOMPAT_META_UUID) ? log->fs->sb.meta_uuid
+									  : log->fs->sb.uuid;
+}
+
+/* xlog_recover_get_buf_lsn: the block's LSN, or UINT64_MAX to replay regardless. */
+static uint64_t buf_lsn(const xlog *log, const uint8_t *b, uint32_t len)
+{
+	size_t lo, uo, co;
+
+	if (!log->fs->v5 || !lsn_layout(log, b, len, &lo, &uo, &co))
+		return UINT64_MAX;
+	if (memcmp(b + uo, meta_uuid(log), 16))
+		return UINT64_MAX;
+	return be64at(b, lo);
+}
+
+/* The write verifier's work on a replayed v5 block: the transaction's LSN, a new crc. */
+static void stamp(const xlog *log, uint8_t *b, uint32_t len, uint64_t lsn)
+{
+	size_t lo, uo, co;
+	uint32_t crc;
+
+	if (!log->fs->v5 || !lsn_layout(log, b, len, &lo, &uo, &co))
+		return;
+	put_be32(b + lo, (uint32_t)(lsn >> 32));
+	put_be32(b + lo + 4, (uint32_t)lsn);
+	put_be32(b + co, 0);
+	crc = ~fsimg_crc32c(~0u, b, len);
+	put_le32(b + co, crc);
+}
+
+/* ------------------------------------------------------------ items */
+
+static int next_bit(const uint32_t *map, uint32_t words, uint32_t from)
+{
+	uint32_t i;
+
+	for (i = from; i < words * 32; i++)
+		if (map[i / 32] >> (i % 32) & 1)
+			return (int)i;
+	return -1;
+}
+
+static uint32_t contig_bits(const uint32_t *map, uint32_t words, uint32_t from)
+{
+	uint32_t n = 0;
+
+	while (from + n < words * 32 && (map[(from + n) / 32] >> ((from + n) % 32) & 1))
+		n++;
+	return n;
+}
+
+/* xlog_recover_do_inode_buffer: only the di_next_unlinked fields of the logged chunks. */
+static int inode_buf(xlog *log, const struct xlog_item *it, const struct xlog_item_info *o,
+		     uint8_t *b, uint32_t len)
+{
+	uint32_t isz = log->fs->inode_size, n = len / isz, k, roff = 0, rlen = 0, nbits = 0, idx = 0;
+	int bit = 0;
+
+	for (k = 0; k < n; k++) {
+		uint32_t nu = k * isz + XFS_LOG_DINODE_NEXT_UNLINKED_OFF;
+		const uint8_t *src;
+		while (nu >= roff + rlen) {
+			bit = next_bit(o->map, o->map_size, (uint32_t)bit + nbits);
+			if (bit < 0)
+				return 0;
+			nbits = contig_bits(o->map, o->map_size, (uint32_t)bit);
+			roff = (uint32_t)bit << XFS_BLF_SHIFT;
+			rlen = nbits << XFS_BLF_SHIFT;
+			idx++;
+		}
+		if (nu < roff)
+			continue;
+		if (idx >= it->cnt || nu - roff + 4 > it->reg[idx].len)
+			return xlog_error(log, FSIMG_ECORRUPT,
+					  "inode buffer item at daddr %lld: region %u too short",
+					  (long long)o->blkno, idx);
+		src = it->reg[idx].p + (nu - roff);
+		if (!memcmp(src, "\0\0\0\0", 4))
+			return xlog_error(log, FSIMG_ECORRUPT,
+					  "inode buffer item at daddr %lld: di_next_unlinked 0",
+					  (long long)o->blkno);
+		memcpy(b + nu, src, 4);
+		if (log->fs->v5) {
+			uint8_t *dip = b + (size_t)k * isz;
+			uint32_t crc;
+			put_be32(dip + 100, 0);
+			crc = ~fsimg_crc32c(~0u, dip, isz);
+			put_le32(dip + 100, crc);
+		}
+	}
+	return 0;
+}
+
+/* xlog_recover_do_reg_buffer */
+static int reg_buf(xlog *log, const struct xlog_item *it, const struct xlog_item_info *o,
+		   uint8_t *b, uint32_t len)
+{
+	uint32_t i = 1, nbits;
+	int bit = 0;
+
+	while ((bit = next_bit(o->map, o->map_size, (uint32_t)bit)) >= 0) {
+		nbits = contig_bits(o->map, o->map_size, (uint32_t)bit);
+		if (i >= it->cnt)
+			return xlog_error(log, FSIMG_ECORRUPT,
+					  "buffer item at daddr %lld: bitmap names more regions than its %u",
+					  (long long)o->blkno, it->cnt);
+		/* a contiguous dirty range may have been logged as two regions */
+		if (it->reg[i].len < (nbits << XFS_BLF_SHIFT))
+			nbits = it->reg[i].len >> XFS_BLF_SHIFT;
+		if (((uint64_t)bit + nbits) << XFS_BLF_SHIFT > len)
+			return xlog_error(log, FSIMG_ECORRUPT, "buffer item at daddr %lld: region past the buffer",
+					  (long long)o->blkno);
+		memcpy(b + ((size_t)bit << XFS_BLF_SHIFT), it->reg[i].p, (size_t)nbits << XFS_BLF_SHIFT);
+		i++;
+		if (!nbits)
+			break;
+		bit += (int)nbits;
+	}
+	return 0;
+}
+
+static int replay_buf(struct ctx *c, const struct xlog_item *it, const struct xlog_item_info *o,
+		      uint64_t lsn)
+{
+	xlog *log = c->log;
+	uint32_t len = o->bblen * XLOG_BBSIZE;
+	uint64_t blsn;
+	uint8_t *b;
+	int err;
+
+	if (o->flags & XFS_BLF_CANCEL) {
+		struct cancel *k = cancel_find(c, o->blkno, o->bblen);
+		if (k)
+			k->ref--;
+		return 0;
+	}
+	if (cancel_find(c, o->blkno, o->bblen)) {
+		c->plan->cancelled++;
+		return 0;
+	}
+	/* dquot buffers replay only on a quota mount; a plain mount drops them */
+	if (o->flags & XFS_BLF_DQUOT_BUFS)
+		return 0;
+	b = malloc(len);
+	if (!b)
+		return FSIMG_ENOMEM;
+	if ((err = xlog_ovl_read(&c->ovl, log, b, (uint64_t)o->blkno, o->bblen)))
+		goto out;
+	blsn = buf_lsn(log, b, len);
+	if (blsn && blsn != UINT64_MAX && blsn >= lsn) {
+		c->plan->skipped_lsn++;
+		goto out;
+	}
+	if (o->flags & XFS_BLF_INODE_BUF) {
+		err = inode_buf(log, it, o, b, len);
+	} else {
+		err = reg_buf(log, it, o, b, len);
+		if (!err)
+			stamp(log, b, len, lsn);
+	}
+	if (!err)
+		err = xlog_ovl_write(&c->ovl, log, b, (uint64_t)o->blkno, o->bblen);
+	if (!err)
+		c->plan->replayed++;
+out:
+	free(b);
+	return err;
+}
+
+static int replay_inode(struct ctx *c, const struct xlog_item *it, const struct xlog_item_info *o,
+			uint64_t lsn)
+{
+	xlog *log = c->log;
+	uint8_t *b;
+	bool skipped;
+	int err;
+
+	if (cancel_find(c, o->blkno, o->bblen)) {
+		c->plan->cancelled++;
+		return 0;
+	}
+	b = malloc((size_t)o->bblen * XLOG_BBSIZE);
+	if (!b)
+		return FSIMG_ENOMEM;
+	err = xlog_ovl_read(&c->ovl, log, b, (uint64_t)o->blkno, o->bblen);
+	if (!err)
+		err = xlog_inode_replay(log, it, o, b, lsn, &skipped);
+	if (!err && skipped)
+		c->plan->skipped_lsn++;
+	else if (!err) {
+		err = xlog_ovl_write(&c->ovl, log, b, (uint64_t)o->blkno, o->bblen);
+		c->plan->replayed++;
+	}
+	free(b);
+	return err;
+}
+
+/* xlog_recover_icreate_commit_pass2 + xfs_ialloc_inode_init */
+static int replay_icreate(struct ctx *c, const struct xlog_item_info *o)
+{
+	xlog *log = c->log;
+	xfs_fs *fs = log->fs;
+	uint32_t bs = fs->blocksize, isz = fs->inode_size, per_chunk = 64;
+	uint32_t chunk_blocks = per_chunk * isz / bs ? per_chunk * isz / bs : 1;
+	uint32_t cluster = 8192, bpc, k, n, i;
+	uint64_t daddr, ino;
+	uint8_t *b;
+	int err = 0, cancelled = 0;
+
+	if (o->agno >= fs->sb.agcount || o->length == 0 || o->agbno >= fs->sb.agblocks ||
+	    o->length > fs->sb.agblocks - o->agbno || o->isize != isz || o->count != per_chunk ||
+	    (o->length != chunk_blocks &&
+	     !(fs->sparse_inodes && fs->sb.spino_align && o->length == fs->sb.spino_align)))
+		return xlog_error(log, FSIMG_ECORRUPT,
+				  "icreate item: ag %u agbno %u length %u count %u isize %u", o->agno,
+				  o->agbno, o->length, o->count, o->isize);
+	/* the inode cluster: 8 KiB scaled by the inode size on v5, never under a block */
+	if (fs->v5 && fs->sb.inoalignmt >= cluster * (isz / 256) / bs)
+		cluster = cluster * (isz / 256);
+	if (cluster < bs)
+		cluster = bs;
+	bpc = cluster / bs;
+	if (!bpc || o->length % bpc)
+		bpc = o->length;
+	n = o->length / bpc;
+	daddr = xfs_fsb_to_linear(fs, xfs_agb_to_fsb(fs, o->agno, o->agbno)) * (bs / XLOG_BBSIZE);
+	for (k = 0; k < n; k++)
+		if (cancel_find(c, (int64_t)(daddr + (uint64_t)k * bpc * (bs / XLOG_BBSIZE)),
+				bpc * (bs / XLOG_BBSIZE)))
+			cancelled++;
+	if (cancelled) {
+		c->plan->cancelled++;
+		return 0;
+	}
+	b = calloc(o->length, bs);
+	if (!b)
+		return FSIMG_ENOMEM;
+	ino = ((uint64_t)o->agno << (fs->sb.agblklog + fs->sb.inopblog)) |
+	      ((uint64_t)o->agbno << fs->sb.inopblog);
+	for (i = 0; i < o->length * (bs / isz); i++) {
+		uint8_t *d = b + (size_t)i * isz;
+		d[0] = 0x49, d[1] = 0x4e;
+		d[4] = fs->v5 ? 3 : 2;
+		put_be32(d + 92, o->gen);
+		put_be32(d + 96, 0xffffffffu);
+		if (fs->v5) {
+			uint32_t crc;
+			put_be32(d + 152, (uint32_t)((ino + i) >> 32));
+			put_be32(d + 156, (uint32_t)(ino + i));
+			memcpy(d + 160, meta_uuid(log), 16);
+			crc = ~fsimg_crc32c(~0u, d, isz);
+			put_le32(d + 100, crc);
+		}
+	}
+	err = xlog_ovl_write(&c->ovl, log, b, daddr, o->length * (bs / XLOG_BBSIZE));
+	if (!err)
+		c->plan->replayed++;
+	free(b);
+	return err;
+}
+
+/* ------------------------------------------------------------ pending intents */
+
+static int pending_add(struct ctx *c, const struct xlog_item *it, const struct xlog_item_info *o,
+		       uint64_t lsn)
+{
+	struct xlog_plan *p = c->plan;
+	struct xlog_pending *e;
+	struct xlog_ext x;
+	int n;
+
+	if (p->npending == c->cappending) {
+		size_t cap = c->cappending ? c->cappending * 2 : 16;
+		struct xlog_pending *q;
+		if (cap * sizeof *q > c->log->mem_max)
+			return xlog_error(c->log, FSIMG_ENOMEM, "too many pending intents");
+		q = realloc(p->pending, cap * sizeof *q);
+		if (!q)
+			return FSIMG_ENOMEM;
+		p->pending = q;
+		c->cappending = cap;
+	}
+	e = &p->pending[p->npending++];
+	e->type = o->type;
+	e->id = o->id;
+	e->lsn = lsn;
+	n = snprintf(e->what, sizeof e->what, "%s %#llx", o->name, (unsigned long long)o->id);
+	if (o->type == XFS_LI_ATTRI || o->type == XFS_LI_XMI) {
+		snprintf(e->what + n, sizeof e->what - (size_t)n, " inode %llu",
+			 (unsigned long long)o->ino);
+	} else if (o->nextents) {
+		xlog_item_extent(&x, c->log, it, o, 0);
+		snprintf(e->what + n, sizeof e->what - (size_t)n, " %u extent%s, first fsb %llu len %llu",
+			 o->nextents, o->nextents == 1 ? "" : "s", (unsigned long long)x.startblock,
+			 (unsigned long long)x.len);
+	}
+	return 0;
+}
+
+static void pending_done(struct ctx *c, uint16_t done_type, uint64_t id)
+{
+	struct xlog_plan *p = c->plan;
+	size_t i;
+
+	for (i = 0; i < p->npending; i++)
+		if (xlog_item_done_of(p->pending[i].type) == done_type && p->pending[i].id == id) {
+			p->pending[i] = p->pending[--p->npending];
+			return;
+		}
+}
+
+/* ------------------------------------------------------------ passes */
+
+static int order_of(const struct xlog_item_info *o)
+{
+	if (o->type == XFS_LI_BUF)
+		return (o->flags & XFS_BLF_CANCEL) ? 4 : (o->flags & XFS_BLF_INODE_BUF) ? 2 : 0;
+	if (o->type == XFS_LI_ICREATE)
+		return 0;
+	if (o->type == XFS_LI_INODE)
+		return 3;
+	return 1;
+}
+
+static int on_trans(void *vc, const struct xlog_trans *t)
+{
+	struct ctx *c = vc;
+	xlog *log = c->log;
+	struct xlog_item_info o;
+	size_t i, j;
+	int err, cls;
+
+	for (i = 0; i < t->nitems; i++)
+		if ((err = xlog_item_decode(&o, log, &t->items[i])))
+			return err;
+	if (c->pass == 1) {
+		for (i = 0; i < t->nitems; i++) {
+			xlog_item_decode(&o, log, &t->items[i]);
+			if (o.type == XFS_LI_BUF && (o.flags & XFS_BLF_CANCEL) &&
+			    (err = cancel_add(c, o.blkno, o.bblen)))
+				return err;
+		}
+		return 0;
+	}
+	for (cls = 0; cls <= 4; cls++) {
+		for (j = 0; j < t->nitems; j++) {
+			/* inode buffers and cancels go on their lists at the head: reversed */
+			const struct xlog_item *it =
+				&t->items[cls == 2 || cls == 4 ? t->nitems - 1 - j : j];
+			xlog_item_decode(&o, log, it);
+			if (order_of(&o) != cls)
+				continue;
+			switch (o.type) {
+			case XFS_LI_BUF: err = replay_buf(c, it, &o, t->lsn); break;
+			case XFS_LI_INODE: err = replay_inode(c, it, &o, t->lsn); break;
+			case XFS_LI_ICREATE: err = replay_icreate(c, &o); break;
+			case XFS_LI_EFI: case XFS_LI_RUI: case XFS_LI_CUI: case XFS_LI_BUI:
+			case XFS_LI_ATTRI: case XFS_LI_XMI:
+				err = pending_add(c, it, &o, t->lsn);
+				break;
+			case XFS_LI_EFD: case XFS_LI_RUD: case XFS_LI_CUD: case XFS_LI_BUD:
+			case XFS_LI_ATTRD: case XFS_LI_XMD:
+				pending_done(c, o.type, o.id);
+				err = 0;
+				break;
+			default: /* dquots replay only on quota mounts; quotaoff only marks */
+				err = 0;
+				break;
+			}
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* Inodes left on the AGI unlinked buckets after replay: freed by the kernel at mount. */
+static int unlinked(struct ctx *c)
+{
+	xlog *log = c->log;
+	xfs_fs *fs = log->fs;
+	uint8_t b[XLOG_BBSIZE];
+	uint32_t ag, k, ss = fs->sb.sectsize / XLOG_BBSIZE;
+	int err;
+
+	for (ag = 0; ag < fs->sb.agcount; ag++) {
+		uint64_t daddr = (uint64_t)ag * fs->sb.agblocks * (fs->blocksize / XLOG_BBSIZE) + 2 * ss;
+		if ((err = xlog_ovl_read(&c->ovl, log, b, daddr, 1)))
+			return err;
+		if (be32at(b, 0) != XFS_AGI_MAGIC)
+			continue;
+		for (k = 0; k < XFS_AGI_UNLINKED_BUCKETS; k++) {
+			uint32_t agino = be32at(b, 40 + 4 * k);
+			struct xlog_pending *e;
+			if (agino == 0xffffffffu)
+				continue;
+			if (c->plan->npending == c->cappending) {
+				size_t cap = c->cappending ? c->cappending * 2 : 16;
+				struct xlog_pending *q = realloc(c->plan->pending, cap * sizeof *q);
+				if (!q)
+					return FSIMG_ENOMEM;
+				c->plan->pending = q;
+				c->cappending = cap;
+			}
+			e = &c->plan->pending[c->plan->npending++];
+			memset(e, 0, sizeof *e);
+			e->type = XFS_LI_IUNLINK;
+			e->id = ((uint64_t)ag << (fs->sb.agblklog + fs->sb.inopblog)) | agino;
+			snprintf(e->what, sizeof e->what, "unlinked inode %llu (ag %u bucket %u)",
+				 (unsigned long long)e->id, ag, k);
+		}
+	}
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int collect(struct ctx *c)
+{
+	struct xlog_plan *p = c->plan;
+	uint64_t *d, n = 0, i, j;
+	struct sec *s;
+	size_t cap = 0;
+
+	d = malloc((c->ovl.nsec ? c->ovl.nsec : 1) * sizeof *d);
+	if (!d)
+		return FSIMG_ENOMEM;
+	for (i = 0; i < OVL_HASH; i++)
+		for (s = c->ovl.hash[i]; s; s = s->next)
+			d[n++] = s->daddr;
+	/* ascending daddrs, then runs of consecutive sectors */
+	qsort(d, n, sizeof *d, cmp_u64);
+	for (i = 0; i < n; i = j) {
+		struct xlog_write *w;
+		for (j = i + 1; j < n && d[j] == d[j - 1] + 1 && j - i < 8192; j++)
+			;
+		if (p->nwrites == cap) {
+			struct xlog_write *q;
+			cap = cap ? cap * 2 : 64;
+			q = realloc(p->writes, cap * sizeof *q);
+			if (!q) {
+				free(d);
+				return FSIMG_ENOMEM;
+			}
+			p->writes = q;
+		}
+		w = &p->writes[p->nwrites];
+		w->off = d[i] * XLOG_BBSIZE;
+		w->len = (uint32_t)(j - i) * XLOG_BBSIZE;
+		w->bytes = malloc(w->len);
+		if (!w->bytes) {
+			free(d);
+			return FSIMG_ENOMEM;
+		}
+		p->nwrites++;
+		for (uint64_t k = i; k < j; k++)
+			memcpy(w->bytes + (k - i) * XLOG_BBSIZE, ovl_find(&c->ovl, d[k])->data, XLOG_BBSIZE);
+	}
+	free(d);
+	return 0;
+}
+
+int xlog_plan_build(struct xlog_plan **out, xlog *log)
+{
+	struct ctx c;
+	size_t i;
+	int err;
+
+	*out = NULL;
+	memset(&c, 0, sizeof c);
+	c.log = log;
+	c.plan = calloc(1, sizeof *c.plan);
+	if (!c.plan)
+		return FSIMG_ENOMEM;
+	c.ovl.max_sec = (log->mem_max * 4 + (64u << 20)) / XLOG_BBSIZE;
+	if (!log->ends.clean && !log->ends.zeroed) {
+		c.pass = 1;
+		err = xlog_walk(log, on_trans, &c, NULL);
+		if (!err) {
+			c.pass = 2;
+			err = xlog_walk(log, on_trans, &c, &c.plan->stats);
+		}
+		if (!err)
+			err = unlinked(&c);
+		if (!err)
+			err = collect(&c);
+	} else {
+		err = 0;
+	}
+	for (i = 0; i < OVL_HASH; i++)
+		while (c.ovl.hash[i]) {
+			struct sec *s = c.ovl.hash[i];
+			c.ovl.hash[i] = s->next;
+			free(s);
+		}
+	free(c.cancels);
+	if (err) {
+		xlog_plan_free(c.plan);
+		return err;
+	}
+	*out = c.plan;
+	return 0;
+}
+
+void xlog_plan_free(struct xlog_plan *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nwrites; i++)
+		free(p->writes[i].bytes);
+	free(p->writes);
+	free(p->pending);
+	free(p);
+}

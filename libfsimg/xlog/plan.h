@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The XFS log recovery plan: what the kernel's two recovery passes
+ * (xlog_do_log_recovery) would write to the data device, computed in memory
+ * over the read-only image, as an ordered list of byte writes an overlay can
+ * show or a replay can apply; and what recovery would leave to finish
+ * (intents without their done items), by name.
+ */
+#ifndef FSIMG_XLOG_PLAN_H
+#define FSIMG_XLOG_PLAN_H
+
+#include "xlog/xlog.h"
+
+struct xlog_write {
+	uint64_t off;     /* byte offset on the data device */
+	uint32_t len;
+	uint8_t *bytes;   /* len bytes, owned by the plan */
+};
+
+struct xlog_pending {
+	uint16_t type;    /* XFS_LI_EFI, RUI, CUI, BUI, ATTRI, XMI */
+	uint64_t id;
+	uint64_t lsn;
+	char what[160];   /* "efi 0x... (2 extents: ...)" */
+};
+
+struct xlog_plan {
+	struct xlog_write *writes;  /* ascending offsets, not overlapping */
+	size_t nwrites;
+	struct xlog_pending *pending;
+	size_t npending;
+	uint64_t replayed;     /* items applied */
+	uint64_t skipped_lsn;  /* buffers and inodes already newer on disk */
+	uint64_t cancelled;    /* buffer/inode items skipped as cancelled */
+	struct xlog_walk_stats stats;
+};
+
+/* Builds the plan of a dirty log (after xlog_find_tail); a clean log gives
+ * an empty plan. 0 or <0 with the reason in log->errmsg. */
+int xlog_plan_build(struct xlog_plan **out, xlog *log) XFS_HIDDEN;
+void xlog_plan_free(struct xlog_plan *plan) XFS_HIDDEN;
+
+/* ---------------------------------------------------------------- internal */
+
+/* A sparse sector overlay of the data device: what recovery has written. */
+struct xlog_ovl;
+/* Reads [daddr, daddr + bbs) as recovery sees it now (overlay over the device). */
+int xlog_ovl_read(struct xlog_ovl *o, xlog *log, uint8_t *buf, uint64_t daddr, uint32_t bbs)
+	XFS_HIDDEN;
+int xlog_ovl_write(struct xlog_ovl *o, xlog *log, const uint8_t *buf, uint64_t daddr, uint32_t bbs)
+	XFS_HIDDEN;
+
+/* inode.c: xlog_recover_inode_commit_pass2 on buffer buf of the inode's cluster. */
+int xlog_inode_replay(xlog *log, const struct xlog_item *it, const struct xlog_item_info *info,
+		      uint8_t *buf, uint64_t lsn, bool *skipped) XFS_HIDDEN;
+
+#endif /* FSIMG_XLOG_PLAN_H */

@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Records and transactions: the kernel's xlog_do_recovery_pass walk from
+ * tail to head (records split across the log's end), xlog_recover_process
+ * (CRC, then the cycle words put back), xlog_recover_process_data and the
+ * op-header state machine of xlog_recovery_process_trans, which reassembles
+ * each transaction's items from op payloads split across records.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "xlog/xlog.h"
+
+#define RHASH 64u
+
+uint32_t xlog_rec_hblks(const xlog *log, const uint8_t *rhead)
+{
+	struct cur c = cur_init(rhead, XLOG_BBSIZE);
+	uint32_t h_size = CUR_BE32(&c, 0, struct xlog_drec_header, h_size);
+
+	if (log->geom.v2 && (CUR_BE32(&c, 0, struct xlog_drec_header, h_version) & XLOG_VERSION_2) &&
+	    h_size > XLOG_HEADER_CYCLE_SIZE) {
+		if (h_size > XLOG_MAX_RECORD_BSIZE)
+			h_size = XLOG_MAX_RECORD_BSIZE; /* xlog_rec_valid rejects it later */
+		return (h_size + XLOG_HEADER_CYCLE_SIZE - 1) / XLOG_HEADER_CYCLE_SIZE;
+	}
+	return 1;
+}
+
+int xlog_rec_valid(xlog *log, const uint8_t *rhead, uint32_t blk, uint32_t bufsize)
+{
+	struct cur c = cur_init(rhead, XLOG_BBSIZE);
+	uint32_t v = CUR_BE32(&c, 0, struct xlog_drec_header, h_version);
+	uint32_t len = CUR_BE32(&c, 0, struct xlog_drec_header, h_len);
+
+	if (CUR_BE32(&c, 0, struct xlog_drec_header, h_magicno) != XLOG_HEADER_MAGIC_NUM)
+		return xlog_error(log, FSIMG_ECORRUPT, "log block %u: no record header magic", blk);
+	if (!v || (v & ~XLOG_VERSION_OKBITS))
+		return xlog_error(log, FSIMG_ECORRUPT, "log block %u: bad record version %u", blk, v);
+	if (len == 0 || len > bufsize || (int32_t)len < 0)
+		return xlog_error(log, FSIMG_ECORRUPT,
+				  "log block %u: record length %u outside 1..%u", blk, len, bufsize);
+	if (blk > log->geom.bbs)
+		return xlog_error(log, FSIMG_ECORRUPT, "log block %u outside the log", blk);
+	return 0;
+}
+
+uint32_t xlog_rec_cksum(const uint8_t *hdr, const uint8_t *data, uint32_t h_len)
+{
+	static const uint8_t zero[4];
+	uint32_t crc, i, xheads = (h_len + XLOG_HEADER_CYCLE_SIZE - 1) / XLOG_HEADER_CYCLE_SIZE;
+	size_t crc_off = offsetof(struct xlog_drec_header, h_crc);
+
+	crc = fsimg_crc32c(~0u, hdr, crc_off);
+	crc = fsimg_crc32c(crc, zero, 4);
+	crc = fsimg_crc32c(crc, hdr + crc_off + 4, XLOG_REC_HEADER_CRC_SIZE - crc_off - 4);
+	for (i = 1; i < xheads; i++)
+		crc = fsimg_crc32c(crc, hdr + (size_t)i * XLOG_BBSIZE, sizeof(struct xlog_drec_ext_header));
+	crc = fsimg_crc32c(crc, data, h_len);
+	return ~crc;
+}
+
+/* ------------------------------------------------------------ transactions */
+
+struct walk {
+	xlog *log;
+	struct xlog_trans *hash[RHASH];
+	xlog_trans_fn fn;
+	void *ctx;
+	struct xlog_walk_stats *st;
+};
+
+static void item_free(xlog *log, struct xlog_item *it)
+{
+	uint32_t i;
+
+	for (i = 0; i < it->cnt; i++) {
+		log->mem -= it->reg[i].len;
+		free(it->reg[i].p);
+	}
+	free(it->reg);
+}
+
+static void trans_free(xlog *log, struct xlog_trans *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nitems; i++)
+		item_free(log, &t->items[i]);
+	free(t->items);
+	free(t);
+}
+
+static void trans_unhash(struct walk *w, struct xlog_trans *t)
+{
+	struct xlog_trans **pp = &w->hash[t->tid % RHASH];
+
+	while (*pp && *pp != t)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = t->next;
+}
+
+static int add_item(xlog *log, struct xlog_trans *t)
+{
+	if (t->nitems == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 8;
+		struct xlog_item *n;
+		if (log->mem + cap * sizeof *n > log->mem_max)
+			return xlog_error(log, FSIMG_ENOMEM, "transaction %08x: too many items", t->tid);
+		n = realloc(t->items, cap * sizeof *n);
+		if (!n)
+			return FSIMG_ENOMEM;
+		t->items = n;
+		t->cap = cap;
+	}
+	memset(&t->items[t->nitems++], 0, sizeof t->items[0]);
+	return 0;
+}
+
+/* xlog_recover_add_to_trans: a new region (or the transaction header). */
+static int add_to_trans(xlog *log, struct xlog_trans *t, const uint8_t *dp, uint32_t len)
+{
+	struct xlog_item *it;
+	uint32_t size;
+	uint8_t *p;
+
+	if (!len)
+		return 0;
+	if (!t->nitems) {
+		if (len < 4 || xlog_r32(log, dp) != XFS_TRANS_HEADER_MAGIC)
+			return xlog_error(log, FSIMG_ECORRUPT, "transaction %08x: bad header magic", t->tid);
+		if (len > sizeof t->theader)
+			return xlog_error(log, FSIMG_ECORRUPT, "transaction %08x: header of %u bytes",
+					  t->tid, len);
+		memcpy(t->theader, dp, len);
+		t->theader_len = len;
+		/* a header split across ops is finished by the next one */
+		return len == sizeof t->theader ? add_item(log, t) : 0;
+	}
+	it = &t->items[t->nitems - 1];
+	if (it->total && it->total == it->cnt) {
+		int err = add_item(log, t);
+		if (err)
+			return err;
+		it = &t->items[t->nitems - 1];
+	}
+	if (!it->total) {
+		if (len < 4)
+			return xlog_error(log, FSIMG_ECORRUPT,
+					  "transaction %08x: item format region of %u bytes", t->tid, len);
+		size = xlog_r16(log, dp + 2);
+		if (size == 0 || size > XLOG_MAX_REGIONS_IN_ITEM)
+			return xlog_error(log, FSIMG_ECORRUPT,
+					  "transaction %08x: bad number of regions (%u) in item type %#x",
+					  t->tid, size, xlog_r16(log, dp));
+		it->reg = calloc(size, sizeof *it->reg);
+		if (!it->reg)
+			return FSIMG_ENOMEM;
+		it->total = size;
+	}
+	if (it->cnt >= it->total)
+		return xlog_error(log, FSIMG_ECORRUPT, "transaction %08x: item has more regions than %u",
+				  t->tid, it->total);
+	if (log->mem + len > log->mem_max)
+		return xlog_error(log, FSIMG_ENOMEM, "transaction %08x: more logged than the log holds",
+				  t->tid);
+	p = malloc(len);
+	if (!p)
+		return FSIMG_ENOMEM;
+	memcpy(p, dp, len);
+	log->mem += len;
+	it->reg[it->cnt].p = p;
+	it->reg[it->cnt].len = len;
+	it->cnt++;
+	return 0;
+}
+
+/* xlog_recover_add_to_cont_trans: the rest of a region begun in an earlier op. */
+static int add_to_cont_trans(xlog *log, struct xlog_trans *t, const uint8_t *dp, uint32_t len)
+{
+	struct xlog_item *it;
+	struct xlog_region *r;
+	uint8_t *p;
+
+	if (!t->nitems) {
+		if (len > sizeof t->theader || t->theader_len + len != sizeof t->theader)
+			return xlog_error(log, FSIMG_ECORRUPT,
+					  "transaction %08x: header continued by %u bytes", t->tid, len);
+		memcpy(t->theader + sizeof t->theader - len, dp, len);
+		t->theader_len = sizeof t->theader;
+		return add_item(log, t);
+	}
+	it = &t->items[t->nitems - 1];
+	if (!it->cnt)
+		return xlog_error(log, FSIMG_ECORRUPT,
+				  "transaction %08x: continued region with no region begun", t->tid);
+	r = &it->reg[it->cnt - 1];
+	if (log->mem + len > log->mem_max || (uint64_t)r->len + len > UINT32_MAX)
+		return xlog_error(log, FSIMG_ENOMEM, "transaction %08x: more logged than the log holds",
+				  t->tid);
+	p = realloc(r->p, (size_t)r->len + len);
+	if (!p)
+		return FSIMG_ENOMEM;
+	memcpy(p + r->len, dp, len);
+	r->p = p;
+	r->len += len;
+	log->mem += len;
+	return 0;
+}
+
+static int commit_trans(struct walk *w, struct xlog_trans *t, uint64_t rec_lsn)
+{
+	xlog *log = w->log;
+	struct cur c = cur_init(t->theader, sizeof t->theader);
+	size_t i;
+	int ret = 0;
+
+	/* an item whose regions did not all arrive is dropped, as the kernel's commit sees it */
+	if (t->nitems && t->items[t->nitems - 1].total == 0) {
+		t->nitems--;
+		free(t->items[t->nitems].reg);
+	}
+	for (i = 0; i < t->nitems; i++)
+		if (t->items[i].cnt != t->items[i].total)
+			return xlog_error(log, FSIMG_ECORRUPT,
+					  "transaction %08x: item %zu has %u of its %u regions", t->tid, i,
+					  t->items[i].cnt, t->items[i].total);
+	t->commit_lsn = rec_lsn;
+	t->th_type = log->le ? cur_le32(&c, 4) : cur_be32(&c, 4);
+	t->th_num_items = log->le ? cur_le32(&c, 12) : cur_be32(&c, 12);
+	if (w->st) {
+		w->st->transactions++;
+		w->st->items += t->nitems;
+	}
+	if (w->fn)
+		ret = w->fn(w->ctx, t);
+	return ret;
+}
+
+/* xlog_recover_process_ophdr + xlog_recovery_process_trans */
+static int process_op(struct walk *w, uint64_t rec_lsn, uint32_t tid, uint8_t clientid,
+		      uint8_t flags, const uint8_t *dp, uint32_t len)
+{
+	xlog *log = w->log;
+	struct xlog_trans *t;
+	int err = 0;
+	bool freeit = false;
+
+	if (clientid != XFS_TRANSACTION && clientid != XFS_LOG)
+		return xlog_error(log, FSIMG_ECORRUPT, "op of transaction %08x: bad client id %#x", tid,
+				  clientid);
+	if ((flags & XLOG_UNMOUNT_TRANS) && w->st)
+		w->st->unmount_records++;
+	for (t = w->hash[tid % RHASH]; t && t->tid != tid; t = t->next)
+		;
+	if (!t) {
+		/* slack before a transaction starts is skipped */
+		if (!(flags & XLOG_START_TRANS))
+			return 0;
+		if (log->mem + sizeof *t > log->mem_max)
+			return xlog_error(log, FSIMG_ENOMEM, "too many open transactions");
+		t = calloc(1, sizeof *t);
+		if (!t)
+			return FSIMG_ENOMEM;
+		t->tid = tid;
+		t->lsn = rec_lsn;
+		t->next = w->hash[tid % RHASH];
+		w->hash[tid % RHASH] = t;
+		return 0;
+	}
+	flags &= (uint8_t)~XLOG_END_TRANS;
+	if (flags & XLOG_WAS_CONT_TRANS)
+		flags &= (uint8_t)~XLOG_CONTINUE_TRANS;
+	switch (flags) {
+	case 0:
+	case XLOG_CONTINUE_TRANS:
+		err = add_to_trans(log, t, dp, len);
+		break;
+	case XLOG_WAS_CONT_TRANS:
+		err = add_to_cont_trans(log, t, dp, len);
+		break;
+	case XLOG_COMMIT_TRANS:
+		err = commit_trans(w, t, rec_lsn);
+		freeit = true;
+		break;
+	case XLOG_UNMOUNT_TRANS:
+		freeit = true;
+		break;
+	default:
+		err = xlog_error(log, FSIMG_ECORRUPT, "transaction %08x: bad op flags %#x", tid, flags);
+		break;
+	}
+	if (err || freeit) {
+		trans_unhash(w, t);
+		trans_free(log, t);
+	}
+	return err;
+}
+
+/* xlog_unpack_data: the first word of every data sector back from the header(s). */
+static void unpack(const uint8_t *hdr, uint8_t *dp, uint32_t h_len, uint32_t hblks)
+{
+	uint32_t i, n = (h_len + XLOG_BBSIZE - 1) / XLOG_BBSIZE;
+
+	for (i = 0; i < n; i++) {
+		uint32_t j = i / XLOG_CYCLE_WORDS, k = i % XLOG_CYCLE_WORDS;
+		const uint8_t *src;
+		if (j >= hblks)
+			break;
+		src = j == 0 ? hdr + offsetof(struct xlog_drec_header, h_cycle_data) + 4 * k
+			     : hdr + (size_t)j * XLOG_BBSIZE + 4 + 4 * k;
+		memcpy(dp + (size_t)i * XLOG_BBSIZE, src, 4);
+	}
+}
+
+static int process_data(struct walk *w, const uint8_t *hdr, const uint8_t *dp, uint32_t h_len,
+			uint32_t blk)
+{
+	xlog *log = w->log;
+	struct cur c = cur_init(hdr, XLOG_BBSIZE);
+	uint64_t lsn = CUR_BE64(&c, 0, struct xlog_drec_header, h_lsn);
+	uint32_t nops = CUR_BE32(&c, 0, struct xlog_drec_header, h_num_logops);
+	uint32_t pos = 0;
+	int err;
+
+	if (memcmp(hdr + offsetof(struct xlog_drec_header, h_fs_uuid), log->fs->sb.uuid, 16))
+		return xlog_error(log, FSIMG_ECORRUPT,
+				  "log record at block %u belongs to another filesystem (uuid)", blk);
+	while (pos < h_len && nops) {
+		struct cur o = cur_init(dp + pos, h_len - pos);
+		uint32_t tid = CUR_BE32(&o, 0, struct xlog_dop_header, oh_tid);
+		uint32_t len = CUR_BE32(&o, 0, struct xlog_dop_header, oh_len);
+		uint8_t cl = CUR_U8(&o, 0, struct xlog_dop_header, oh_clientid);
+		uint8_t fl = CUR_U8(&o, 0, struct xlog_dop_header, oh_flags);
+
+		if (o.err)
+			return xlog_error(log, FSIMG_ECORRUPT, "log record at block %u: op header overrun",
+					  blk);
+		pos += (uint32_t)sizeof(struct xlog_dop_header);
+		if (len > h_len - pos)
+			return xlog_error(log, FSIMG_ECORRUPT,
+					  "log record at block %u: op of %u bytes overruns the record", blk,
+					  len);
+		if (w->st)
+			w->st->ops++;
+		if ((err = process_op(w, lsn, tid, cl, fl, dp + pos, len)))
+			return err;
+		pos += len;
+		nops--;
+	}
+	return 0;
+}
+
+int xlog_walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_only,
+		    uint32_t *first_bad, xlog_trans_fn fn, void *ctx, struct xlog_walk_stats *st)
+{
+	struct walk w;
+	uint8_t first[XLOG_BBSIZE], *hdr = NULL, *data = NULL;
+	uint32_t bbs = log->geom.bbs, hblks, h_size, blk, dist, pos = 0, rblk = start_blk;
+	struct cur c;
+	int err;
+	unsigned i;
+
+	memset(&w, 0, sizeof w);
+	w.log = log;
+	w.fn = fn;
+	w.ctx = ctx;
+	w.st = st;
+	if (first_bad)
+		*first_bad = UINT32_MAX;
+	if (start_blk >= bbs || end_blk >= bbs)
+		return xlog_error(log, FSIMG_ERANGE, "log walk %u..%u outside the log", start_blk, end_blk);
+	dist = end_blk >= start_blk ? end_blk - start_blk : bbs - start_blk + end_blk;
+	if (!dist)
+		return 0;
+	/* the tail record's iclog size says how many header sectors every record has */
+	if ((err = xlog_bread(log, first, start_blk, 1)))
+		return err;
+	c = cur_init(first, sizeof first);
+	if (log->geom.v2) {
+		uint32_t h_len = CUR_BE32(&c, 0, struct xlog_drec_header, h_len);
+		uint32_t logbsize = log->geom.sunit > XLOG_BIG_RECORD_BSIZE ? log->geom.sunit
+									     : XLOG_BIG_RECORD_BSIZE;
+		h_size = CUR_BE32(&c, 0, struct xlog_drec_header, h_size);
+		/* the old mkfs quirk: h_size 32k on records sized by the log stripe unit */
+		if (h_len > h_size && h_len <= logbsize &&
+		    CUR_BE32(&c, 0, struct xlog_drec_header, h_num_logops) == 1)
+			h_size = logbsize;
+		if (h_size > XLOG_MAX_RECORD_BSIZE)
+			return xlog_error(log, FSIMG_ECORRUPT, "log block %u: iclog size %u over 256 KiB",
+					  start_blk, h_size);
+		if ((err = xlog_rec_valid(log, first, start_blk, h_size)))
+			goto out;
+		hblks = xlog_rec_hblks(log, first);
+	} else {
+		hblks = 1;
+		h_size = XLOG_BIG_RECORD_BSIZE;
+	}
+	log->hblks = hblks;
+	log->h_size = h_size;
+	hdr = malloc((size_t)hblks * XLOG_BBSIZE);
+	data = malloc(h_size + XLOG_BBSIZE);
+	err = FSIMG_ENOMEM;
+	if (!hdr || !data)
+		goto out;
+	while (pos < dist) {
+		uint32_t h_len, bblks, old_crc;
+		blk = (start_blk + pos) % bbs;
+		rblk = blk;
+		if (dist - pos < hblks) {
+			err = xlog_error(log, FSIMG_ECORRUPT, "log record header at %u runs past the head", blk);
+			goto out;
+		}
+		if ((err = xlog_bread(log, hdr, blk, hblks)))
+			goto out;
+		if ((err = xlog_rec_valid(log, hdr, blk, h_size)))
+			goto out;
+		c = cur_init(hdr, XLOG_BBSIZE);
+		h_len = CUR_BE32(&c, 0, struct xlog_drec_header, h_len);
+		bblks = (h_len + XLOG_BBSIZE - 1) / XLOG_BBSIZE;
+		if (dist - pos - hblks < bblks) {
+			err = xlog_error(log, FSIMG_ECORRUPT,
+					 "log record at %u: %u data blocks run past the head", blk, bblks);
+			goto out;
+		}
+		if ((err = xlog_bread(log, data, (blk + hblks) % bbs, bblks)))
+			goto out;
+		if (st) {
+			st->records++;
+			st->bytes += h_len;
+		}
+		old_crc = cur_le32(&c, offsetof(struct xlog_drec_header, h_crc));
+		if (xlog_rec_cksum(hdr, data, h_len) != old_crc) {
+			if (crc_only && old_crc) {
+				err = xlog_error(log, FSIMG_ECSUM, "log record at block %u: bad CRC", blk);
+				goto out;
+			}
+			if (!crc_only && (old_crc || log->geom.crc)) {
+				if (st)
+					st->crc_mismatch++;
+				if (log->geom.crc) {
+					err = xlog_error(log, FSIMG_ECSUM,
+							 "log record at block %u: CRC mismatch", blk);
+					goto out;
+				}
+			}
+		}
+		if (!crc_only) {
+			unpack(hdr, data, h_len, hblks);
+			if ((err = process_data(&w, hdr, data, h_len, blk)))
+				goto out;
+		}
+		pos += hblks + bblks;
+	}
+	err = 0;
+out:
+	if (err && first_bad)
+		*first_bad = rblk;
+	/* transactions still open at the head are not replayed */
+	for (i = 0; i < RHASH; i++) {
+		while (w.hash[i]) {
+			struct xlog_trans *t = w.hash[i];
+			w.hash[i] = t->next;
+			if (st && !err)
+				st->incomplete++;
+			trans_free(log, t);
+		}
+	}
+	free(hdr);
+	free(data);
+	return err;
+}
+
+int xlog_walk(xlog *log, xlog_trans_fn fn, void *ctx, struct xlog_walk_stats *st)
+{
+	if (log->ends.zeroed)
+		return 0;
+	return xlog_walk_range(log, log->ends.tail_blk, log->ends.head_blk, false, NULL, fn, ctx, st);
+}

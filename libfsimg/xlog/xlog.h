@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The XFS log's internal interface: what a filesystem-neutral recovery
+ * interface wraps. It reads the log (internal, located from the superblock,
+ * or on a second fsimg_io), finds head and tail as the kernel's
+ * xlog_find_tail does, walks the records from tail to head reassembling
+ * transactions as xlog_do_recovery_pass does, and decodes the items. Nothing
+ * writes. Calls return 0 (or a count) and negative FSIMG_E* codes with the
+ * reason in log->errmsg.
+ *
+ * Block numbers are log basic blocks (512 bytes) from the log's start, as
+ * the kernel's head_blk / tail_blk and an LSN's block half.
+ */
+#ifndef FSIMG_XLOG_XLOG_H
+#define FSIMG_XLOG_XLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xfs/xfs.h"
+#include "xlog/format.h"
+
+#define XLOG_LSN(cycle, blk) (((uint64_t)(cycle) << 32) | (uint32_t)(blk))
+#define XLOG_LSN_CYCLE(lsn) ((uint32_t)((lsn) >> 32))
+#define XLOG_LSN_BLOCK(lsn) ((uint32_t)(lsn))
+
+/* Where the log is and what it is made of. */
+struct xlog_geom {
+	uint64_t dev_off;    /* byte offset of log block 0 on its device */
+	uint64_t daddr;      /* the same in 512-byte units (xfs_logprint's daddr) */
+	uint32_t bbs;        /* length in basic blocks (l_logBBsize) */
+	bool external;
+	bool v2;             /* the superblock's logv2 bit (v5 always) */
+	bool crc;            /* a v5 filesystem: record CRC failures are corruption */
+	uint32_t sunit;      /* sb_logsunit, bytes */
+	uint32_t sectbbs;    /* the log's sector size in basic blocks */
+};
+
+/* The outcome of xlog_find_tail. */
+struct xlog_ends {
+	uint32_t head_blk, head_cycle; /* where the next write would go */
+	uint32_t tail_blk, tail_cycle; /* the first record recovery replays */
+	uint32_t last_rec_blk;         /* the last good record header before the head */
+	uint64_t last_lsn;             /* its h_lsn */
+	bool clean;                    /* the last record is an unmount record */
+	bool zeroed;                   /* a log never written (cycle 0 at block 0) */
+	bool torn;                     /* a torn write at the head was cut */
+	uint32_t torn_blk;             /* the original head, when torn */
+};
+
+/* One region of an item, as reassembled from op payloads (owned by the item). */
+struct xlog_region {
+	uint8_t *p;
+	uint32_t len;
+};
+
+struct xlog_item {
+	uint32_t total;           /* regions announced by the format region's size */
+	uint32_t cnt;             /* regions held */
+	struct xlog_region *reg;  /* reg[0] is the format structure */
+};
+
+/* A committed transaction (xlog_recover). */
+struct xlog_trans {
+	uint32_t tid;
+	uint64_t lsn;             /* r_lsn: the record holding its start op */
+	uint64_t commit_lsn;      /* the record holding its commit op */
+	uint32_t th_type, th_num_items;
+	uint8_t theader[16];
+	uint32_t theader_len;
+	struct xlog_item *items;
+	size_t nitems, cap;
+	struct xlog_trans *next;  /* in-flight hash chain */
+};
+
+/* Counts of one walk. */
+struct xlog_walk_stats {
+	uint64_t records, ops, transactions, items, bytes;
+	uint64_t unmount_records;
+	uint64_t incomplete;      /* transactions open at the head (not replayed) */
+	uint64_t crc_mismatch;    /* records whose CRC differs (tolerated when not v5) */
+};
+
+typedef struct xlog {
+	xfs_fs *fs;
+	fsimg_io *io;             /* the device holding the log */
+	struct xlog_geom geom;
+	struct xlog_ends ends;
+	bool le;                  /* items in little-endian order (h_fmt) */
+	uint32_t hblks, h_size;   /* header sectors per record and iclog size (from the tail) */
+	uint64_t mem;             /* bytes held by in-flight transactions */
+	uint64_t mem_max;
+	char errmsg[256];
+} xlog;
+
+/* ------------------------------------------------------------ log.c */
+
+/* Opens the log of fs: internal (from the superblock) when logdev is NULL,
+ * else the external log device (which must outlive the handle). Reads
+ * nothing beyond the geometry; xlog_find_tail fills log->ends. */
+int xlog_open(xlog **out, xfs_fs *fs, fsimg_io *logdev) XFS_HIDDEN;
+void xlog_close(xlog *log) XFS_HIDDEN;
+/* Reads n basic blocks at blk (wrapping at the log's end) into buf. */
+int xlog_bread(xlog *log, void *buf, uint32_t blk, uint32_t n) XFS_HIDDEN;
+/* The kernel's xlog_find_head / xlog_find_tail / xlog_verify_head and the
+ * unmount record check; fills log->ends. */
+int xlog_find_tail(xlog *log) XFS_HIDDEN;
+int xlog_error(xlog *log, int err, const char *fmt, ...) XFS_HIDDEN
+	__attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------------ record.c */
+
+/* Header sectors of a record with this header (xlog_logrec_hblks). */
+uint32_t xlog_rec_hblks(const xlog *log, const uint8_t *rhead) XFS_HIDDEN;
+/* xlog_valid_rec_header: magic, version, 0 < h_len <= bufsize. */
+int xlog_rec_valid(xlog *log, const uint8_t *rhead, uint32_t blk, uint32_t bufsize) XFS_HIDDEN;
+/* The record's crc32c as the kernel computes it (xlog_cksum) over header
+ * sectors hdr (hblks of them) and data (h_len bytes, still packed). */
+uint32_t xlog_rec_cksum(const uint8_t *hdr, const uint8_t *data, uint32_t h_len) XFS_HIDDEN;
+
+/*
+ * Walks records from start_blk to end_blk as xlog_do_recovery_pass.
+ * crc_only: the XLOG_RECOVER_CRCPASS (records checked, nothing parsed);
+ * *first_bad gets the block of the first record whose CRC fails (or ~0).
+ * Otherwise fn is called for every committed transaction in commit order
+ * (the transaction is freed after; fn returning non-zero stops the walk).
+ */
+typedef int (*xlog_trans_fn)(void *ctx, const struct xlog_trans *t);
+int xlog_walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_only,
+		    uint32_t *first_bad, xlog_trans_fn fn, void *ctx, struct xlog_walk_stats *st)
+	XFS_HIDDEN;
+/* The walk over the live log: tail to head (after xlog_find_tail). */
+int xlog_walk(xlog *log, xlog_trans_fn fn, void *ctx, struct xlog_walk_stats *st) XFS_HIDDEN;
+
+/* ------------------------------------------------------------ item.c */
+
+/* Host-order reads of item bytes in the log's item byte order. */
+uint16_t xlog_r16(const xlog *log, const uint8_t *p) XFS_HIDDEN;
+uint32_t xlog_r32(const xlog *log, const uint8_t *p) XFS_HIDDEN;
+uint64_t xlog_r64(const xlog *log, const uint8_t *p) XFS_HIDDEN;
+
+/* One extent named by an intent or done item. */
+struct xlog_ext {
+	uint64_t startblock;      /* fsb */
+	uint64_t len;
+	uint64_t owner, startoff; /* RUI/BUI */
+	uint32_t flags;           /* me_flags / pe_flags */
+};
+
+/* An item decoded: what it is and what it touches. */
+struct xlog_item_info {
+	uint16_t type;            /* XFS_LI_* */
+	const char *name;         /* "buf", "inode", "efi", ... */
+	uint32_t nregions;
+	/* buf, inode, dquot: the buffer on the data device */
+	int64_t blkno;            /* daddr */
+	uint32_t bblen;           /* basic blocks */
+	uint16_t flags;           /* blf_flags */
+	uint32_t map_size;        /* buf: words of the dirty bitmap */
+	uint32_t map[XFS_BLF_DATAMAP_SIZE];
+	/* inode */
+	uint64_t ino;
+	uint32_t fields;          /* ilf_fields */
+	uint16_t dsize, asize;
+	int32_t boffset;
+	bool fmt32;               /* the packed 32-bit inode log format */
+	/* dquot */
+	uint32_t dq_id;
+	/* quotaoff */
+	uint32_t qflags;
+	/* icreate */
+	uint32_t agno, agbno, count, isize, length, gen;
+	/* intents and done items */
+	uint64_t id;              /* the intent's id (done items: the intent they finish) */
+	uint32_t nextents;
+	uint32_t ext_size;        /* bytes per extent record (efi/efd 12 or 16) */
+	/* attri */
+	uint32_t op_flags, name_len, value_len, attr_filter;
+	/* xmi */
+	uint64_t ino2;
+};
+
+/* Decodes and checks an item: its format region's size against what it
+ * says, region counts, extents inside the region. An unknown type is
+ * FSIMG_EUNSUPP naming it. */
+int xlog_item_decode(struct xlog_item_info *out, xlog *log, const struct xlog_item *it) XFS_HIDDEN;
+/* Extent i (< info->nextents) of an intent or done item. */
+void xlog_item_extent(struct xlog_ext *out, const xlog *log, const struct xlog_item *it,
+		      const struct xlog_item_info *info, uint32_t i) XFS_HIDDEN;
+/* "XFS_LI_BUF"-style name of a type, or NULL when unknown. */
+const char *xlog_item_type_name(uint16_t type) XFS_HIDDEN;
+/* Is this item type an intent (whose done item may be missing)? */
+bool xlog_item_is_intent(uint16_t type) XFS_HIDDEN;
+/* The done type that finishes an intent type (0 when none). */
+uint16_t xlog_item_done_of(uint16_t intent_type) XFS_HIDDEN;
+
+#endif /* FSIMG_XLOG_XLOG_H */
