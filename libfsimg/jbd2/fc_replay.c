@@ -9,23 +9,25 @@
  * What is replayed, and the rule for the rest:
  *  - ADD_RANGE maps [lblk, lblk + len) to the logged blocks (unwritten as
  *    logged), replacing any earlier mapping there; DEL_RANGE unmaps a range;
- *    INODE copies the logged record over the inode's but for i_block, which
- *    the extent tree keeps (the kernel's ext4_fc_replay_inode); PAD, HEAD
- *    and TAIL do nothing here (the scan judged them).
- *  - Only for inodes in use after the jbd2 replay, with extent trees. CREAT,
- *    LINK and UNLINK (the namespace), inodes not in use, inline data,
- *    block-mapped files, bigalloc, groups whose block bitmap is not
- *    initialised, and a tree that would need more blocks than it had are
- *    not replayed: then none of the fast commits is (fc_why says why), and
- *    the plan is the jbd2 replay alone, as before.
- *  - Unlike the kernel, the result is consistent: each touched inode's
+ *    both are skipped for an inode the kernel cannot open (ext4_iget: no
+ *    mode or no links). INODE copies the logged record over the inode's but
+ *    for i_block, which the extent tree keeps (ext4_fc_replay_inode); a free
+ *    inode's tree starts empty. CREAT, LINK and UNLINK: fc_names.c. PAD,
+ *    HEAD and TAIL do nothing here (the scan judged them).
+ *  - Not replayed: inline data, block-mapped files given ranges, bigalloc,
+ *    groups whose block bitmap is not initialised, a tree that would need
+ *    more blocks than it had, and what fc_names.c leaves out. Then none of
+ *    the fast commits is (fc_why says why), and the plan is the jbd2 replay
+ *    alone: replay warns and --in-place refuses, as before.
+ *  - Unlike the kernel, the result is consistent: each changed inode's
  *    extent tree is rewritten from its final map (adjacent runs merged; at
  *    depth 0 when it fits the inode, else one level of leaves in blocks the
- *    old tree held), i_blocks counts its blocks, and the block bitmaps, the
- *    groups' and the superblock's free counts follow the blocks freed and
- *    used, with their checksums. The kernel frees and marks blocks as it
- *    goes and leaves i_blocks and the free counts off (e2fsck -fn fails its
- *    result); the files' maps, sizes and modes are the same.
+ *    old tree held), i_blocks counts its blocks, an inode left without
+ *    links is freed, and the block and inode bitmaps, the groups' and the
+ *    superblock's counts follow, with their checksums (fc_groups.c). The
+ *    kernel frees and marks blocks as it goes and leaves i_blocks, link
+ *    counts and free counts off (e2fsck -fn fails its result); the files'
+ *    names, maps, sizes and modes are the same.
  * Any tag whose value lies (an inode number outside the filesystem, a range
  * past 2^32 or outside the filesystem) stops the replay with that finding.
  */
@@ -41,61 +43,9 @@
 #include "ext4/format.h"
 #include "jbd2/jbd2.h"
 
-#define FCR_MAX_BYTES (64u << 20)     /* made blocks kept in memory */
-#define FCR_MAX_EXTENTS 65536u        /* per inode */
-#define FCR_MAX_INODES 4096u
-#define DI(f) offsetof(struct ext4_dinode, f)
-#define GDO(f) offsetof(struct ext4_dgroup_desc, f)
+#include "jbd2/fc_replay.h"
 
-/* Unchecked reads: every offset below is inside a block or record by construction. */
-static inline uint16_t get_le16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] | b[1] << 8);
-}
-static inline uint32_t get_le32(const uint8_t *b)
-{
-	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
-struct fcr_ext {
-	uint32_t lblk, len;
-	uint64_t pblk;
-	bool unwritten;
-};
-
-struct fcr_inode {
-	uint32_t ino;
-	uint64_t rec_blk;            /* inode table block and offset of the record */
-	size_t rec_off;
-	struct fcr_ext *ext;         /* the map now: sorted, not overlapping */
-	size_t n, cap;
-	struct fcr_ext *old;         /* the map after the jbd2 replay */
-	size_t nold;
-	uint64_t *tree;              /* the old tree's blocks */
-	size_t ntree;
-};
-
-struct fcr_blk {
-	uint64_t blk;
-	uint8_t *data;
-};
-
-struct fcr {
-	struct fsimg_plan *p;
-	struct fsimg_journal *j;
-	struct fsimg_fs *fs;
-	uint32_t bs;
-	struct fcr_blk *b;           /* sorted by blk */
-	size_t nb, bcap;
-	struct fcr_inode *in;
-	size_t nin;
-	char *why;                   /* the plan's fc_why buffer */
-	size_t whylen;
-};
-
-static int fcr_stop(struct fcr *r, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fcr_stop(struct fcr *r, int err, const char *fmt, ...)
+int fcr_stop(struct fcr *r, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -143,7 +93,7 @@ static int fcr_read(struct fcr *r, uint64_t blk, uint8_t *buf)
 }
 
 /* A made (writable) copy of fs block blk; NULL with r->why set. */
-static uint8_t *fcr_get(struct fcr *r, uint64_t blk)
+uint8_t *fcr_get(struct fcr *r, uint64_t blk)
 {
 	size_t i = blk_lower(r, blk);
 	uint8_t *d;
@@ -182,7 +132,7 @@ static uint8_t *fcr_get(struct fcr *r, uint64_t blk)
 }
 
 /* Group g's descriptor, writable (in a made block). */
-static uint8_t *fcr_gd(struct fcr *r, fsimg_group_t g)
+uint8_t *fcr_gd(struct fcr *r, fsimg_group_t g)
 {
 	fsimg_pblk_t blk;
 	size_t off;
@@ -194,15 +144,6 @@ static uint8_t *fcr_gd(struct fcr *r, fsimg_group_t g)
 	}
 	d = fcr_get(r, blk);
 	return d ? d + off : NULL;
-}
-
-static uint64_t gd_u64(const struct fcr *r, const uint8_t *d, size_t lo_off, size_t lo_size, size_t hi_off)
-{
-	uint64_t v = lo_size == 4 ? get_le32(d + lo_off) : get_le16(d + lo_off);
-
-	if (r->fs->sb.desc_size >= 64)
-		v |= (uint64_t)(lo_size == 4 ? get_le32(d + hi_off) : get_le16(d + hi_off)) << (lo_size * 8);
-	return v;
 }
 
 static int ext_push(struct fcr_ext **a, size_t *n, size_t *cap, struct fcr_ext e)
@@ -279,7 +220,7 @@ static int load_tree(struct fcr *r, struct fcr_inode *in, const uint8_t *h, size
 }
 
 /* The raw record of ino, writable. */
-static uint8_t *fcr_raw(struct fcr *r, struct fcr_inode *in)
+uint8_t *fcr_raw(struct fcr *r, struct fcr_inode *in)
 {
 	uint8_t *b = fcr_get(r, in->rec_blk);
 
@@ -287,7 +228,7 @@ static uint8_t *fcr_raw(struct fcr *r, struct fcr_inode *in)
 }
 
 /* The replay's state of ino, loaded on first use; only inodes in use with extent trees. */
-static struct fcr_inode *fcr_inode(struct fcr *r, uint32_t ino)
+struct fcr_inode *fcr_inode(struct fcr *r, uint32_t ino)
 {
 	const struct fsimg_super *sb = &r->fs->sb;
 	struct fcr_inode *in;
@@ -326,16 +267,14 @@ static struct fcr_inode *fcr_inode(struct fcr *r, uint32_t ino)
 	if (!raw)
 		return NULL;
 	r->nin++;
-	if (!get_le16(raw + DI(i_mode)) || !get_le16(raw + DI(i_links_count))) {
-		fcr_stop(r, FSIMG_EUNSUPP, "inode %u is not in use before the fast commits (a new file)", ino);
-		return NULL;
-	}
-	if ((get_le32(raw + DI(i_flags)) & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) != EXT4_EXTENTS_FL) {
-		fcr_stop(r, FSIMG_EUNSUPP, "inode %u has no extent tree", ino);
-		return NULL;
-	}
-	if (load_tree(r, in, raw + DI(i_block), 60, get_le16(raw + DI(i_block) + 6), &tcap) < 0 ||
-	    get_le16(raw + DI(i_block) + 6) > EXT4_EXT_MAX_DEPTH)
+	in->was_used = get_le16(raw + DI(i_mode)) && get_le16(raw + DI(i_links_count));
+	in->was_dir = in->was_used && (get_le16(raw + DI(i_mode)) & 0xF000) == 0x4000;
+	/* a free inode's i_block is no tree: the kernel starts such an inode from an empty one */
+	in->has_tree = !in->was_used ||
+		       (get_le32(raw + DI(i_flags)) & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) == EXT4_EXTENTS_FL;
+	if (in->was_used && in->has_tree &&
+	    (load_tree(r, in, raw + DI(i_block), 60, get_le16(raw + DI(i_block) + 6), &tcap) < 0 ||
+	     get_le16(raw + DI(i_block) + 6) > EXT4_EXT_MAX_DEPTH))
 		return NULL;
 	in->old = malloc((in->n ? in->n : 1) * sizeof(*in->old));
 	if (!in->old) {
@@ -347,8 +286,33 @@ static struct fcr_inode *fcr_inode(struct fcr *r, uint32_t ino)
 	return in;
 }
 
+/* ext4_iget's test: an inode the kernel can open (mode and links). */
+static bool in_use(struct fcr *r, struct fcr_inode *in)
+{
+	const uint8_t *raw = fcr_raw(r, in);
+
+	return raw && get_le16(raw + DI(i_mode)) && get_le16(raw + DI(i_links_count));
+}
+
+/* in for ADD_RANGE / DEL_RANGE: NULL (no error) when the kernel skips the tag, an inode it cannot open. */
+static int range_inode(struct fcr *r, uint32_t ino, struct fcr_inode **out)
+{
+	struct fcr_inode *in = fcr_inode(r, ino);
+
+	*out = NULL;
+	if (!in)
+		return FSIMG_ECORRUPT;
+	if (!in_use(r, in))
+		return 0;
+	if (!in->has_tree)
+		return fcr_stop(r, FSIMG_EUNSUPP, "inode %u: a range for an inode without an extent tree", ino);
+	in->map_touched = true;
+	*out = in;
+	return 0;
+}
+
 /* Unmaps [a, b) from in's map. */
-static int punch(struct fcr *r, struct fcr_inode *in, uint64_t a, uint64_t b)
+int fcr_punch(struct fcr *r, struct fcr_inode *in, uint64_t a, uint64_t b)
 {
 	struct fcr_ext *out = NULL;
 	size_t n = 0, cap = 0;
@@ -404,10 +368,10 @@ static int add_range(struct fcr *r, const uint8_t *v)
 		return fcr_stop(r, FSIMG_ECORRUPT,
 				"ADD_RANGE for inode %u: %u blocks at %llu (file block %u) lie outside the filesystem",
 				ino, e.len, (unsigned long long)e.pblk, e.lblk);
-	in = fcr_inode(r, ino);
-	if (!in)
-		return FSIMG_ECORRUPT;
-	err = punch(r, in, e.lblk, (uint64_t)e.lblk + e.len);
+	err = range_inode(r, ino, &in);
+	if (err < 0 || !in)
+		return err;
+	err = fcr_punch(r, in, e.lblk, (uint64_t)e.lblk + e.len);
 	if (err < 0)
 		return err;
 	while (pos < in->n && in->ext[pos].lblk < e.lblk)
@@ -423,14 +387,15 @@ static int del_range(struct fcr *r, const uint8_t *v)
 {
 	uint32_t ino = get_le32(v), lblk = get_le32(v + 4), len = get_le32(v + 8);
 	struct fcr_inode *in;
+	int err;
 
 	if ((uint64_t)lblk + len > 1ull << 32)
 		return fcr_stop(r, FSIMG_ECORRUPT, "DEL_RANGE for inode %u: %u blocks from file block %u pass 2^32",
 				ino, len, lblk);
-	in = fcr_inode(r, ino);
-	if (!in)
-		return FSIMG_ECORRUPT;
-	return punch(r, in, lblk, (uint64_t)lblk + len);
+	err = range_inode(r, ino, &in);
+	if (err < 0 || !in)
+		return err;
+	return fcr_punch(r, in, lblk, (uint64_t)lblk + len);
 }
 
 /* ext4_fc_replay_inode: the logged record but i_block (the tree stays). */
@@ -445,10 +410,12 @@ static int replay_inode(struct fcr *r, const uint8_t *v, uint32_t len)
 	in = fcr_inode(r, ino);
 	if (!in || !(raw = fcr_raw(r, in)))
 		return FSIMG_ECORRUPT;
-	if ((get_le32(v + 4 + DI(i_flags)) & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) != EXT4_EXTENTS_FL)
+	if (!in->has_tree)
+		return fcr_stop(r, FSIMG_EUNSUPP, "INODE for inode %u: the inode has no extent tree", ino);
+	if ((get_le32(v + 4 + DI(i_flags)) & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) != EXT4_EXTENTS_FL &&
+	    get_le16(v + 4 + DI(i_links_count)))
 		return fcr_stop(r, FSIMG_EUNSUPP, "INODE for inode %u: the logged inode has no extent tree", ino);
-	if (!get_le16(v + 4 + DI(i_links_count)))
-		return fcr_stop(r, FSIMG_EUNSUPP, "INODE for inode %u: the logged inode is not in use", ino);
+	in->map_touched = true;
 	memcpy(raw, v + 4, DI(i_block));
 	memcpy(raw + DI(i_generation), v + 4 + DI(i_generation), ilen - DI(i_generation));
 	return 0;
@@ -561,95 +528,6 @@ static int write_tree(struct fcr *r, struct fcr_inode *in, size_t *used)
 	return 0;
 }
 
-/* Sets (on) or clears the bitmap bits of [blk, blk + len); counts the free-count change per group. */
-static int mark(struct fcr *r, uint64_t blk, uint64_t len, bool on, int64_t *delta, bool *touched)
-{
-	const struct fsimg_super *sb = &r->fs->sb;
-
-	while (len) {
-		fsimg_group_t g = (fsimg_group_t)((blk - sb->first_data_block) / sb->blocks_per_group);
-		uint64_t bit = (blk - sb->first_data_block) % sb->blocks_per_group;
-		uint64_t n = sb->blocks_per_group - bit < len ? sb->blocks_per_group - bit : len;
-		uint8_t *gd = fcr_gd(r, g), *bm;
-
-		if (!gd)
-			return FSIMG_ECORRUPT;
-		touched[g] = true;
-		if (get_le16(gd + GDO(bg_flags)) & EXT4_BG_BLOCK_UNINIT)
-			return fcr_stop(r, FSIMG_EUNSUPP, "group %u's block bitmap is not initialised", g);
-		bm = fcr_get(r, gd_u64(r, gd, GDO(bg_block_bitmap_lo), 4, GDO(bg_block_bitmap_hi)));
-		if (!bm)
-			return FSIMG_ECORRUPT;
-		for (uint64_t k = bit; k < bit + n; k++) {
-			uint8_t m = (uint8_t)(1u << (k & 7));
-			bool set = bm[k >> 3] & m;
-
-			if (on && !set) {
-				bm[k >> 3] |= m;
-				delta[g]--;
-			} else if (!on && set) {
-				bm[k >> 3] &= (uint8_t)~m;
-				delta[g]++;
-			}
-		}
-		blk += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* The counts and checksums the bitmaps' change asks for. */
-static int fix_groups(struct fcr *r, const int64_t *delta, const bool *touched)
-{
-	const struct fsimg_super *sb = &r->fs->sb;
-	int64_t total = 0;
-	uint8_t *sbb;
-	size_t soff = EXT4_SUPER_OFFSET % r->bs;
-	uint64_t fr;
-
-	for (fsimg_group_t g = 0; g < sb->group_count; g++) {
-		uint8_t *gd, *bm;
-		uint64_t f;
-
-		if (!touched[g])
-			continue;
-		gd = fcr_gd(r, g);
-		bm = gd ? fcr_get(r, gd_u64(r, gd, GDO(bg_block_bitmap_lo), 4, GDO(bg_block_bitmap_hi))) : NULL;
-		if (!bm)
-			return FSIMG_ECORRUPT;
-		f = gd_u64(r, gd, GDO(bg_free_blocks_count_lo), 2, GDO(bg_free_blocks_count_hi));
-		f = (uint64_t)((int64_t)f + delta[g]);
-		put_le16(gd + GDO(bg_free_blocks_count_lo), (uint16_t)f);
-		if (sb->desc_size >= 64)
-			put_le16(gd + GDO(bg_free_blocks_count_hi), (uint16_t)(f >> 16));
-		if (r->fs->metadata_csum) {
-			uint32_t c = ext4_csum(r->fs, r->fs->csum_seed, bm, sb->clusters_per_group / 8);
-			put_le16(gd + GDO(bg_block_bitmap_csum_lo), (uint16_t)c);
-			if (sb->desc_size >= 64)
-				put_le16(gd + GDO(bg_block_bitmap_csum_hi), (uint16_t)(c >> 16));
-		}
-		if (r->fs->metadata_csum || r->fs->gdt_csum)
-			put_le16(gd + GDO(bg_checksum), ext4_group_desc_csum(r->fs, g, gd));
-		total += delta[g];
-	}
-	if (!total)
-		return 0;
-	sbb = fcr_get(r, EXT4_SUPER_OFFSET / r->bs);
-	if (!sbb)
-		return FSIMG_ECORRUPT;
-	sbb += soff;
-	fr = get_le32(sbb + offsetof(struct ext4_dsuper, s_free_blocks_count_lo));
-	if (sb->feature_incompat & EXT4_FEATURE_INCOMPAT_64BIT)
-		fr |= (uint64_t)get_le32(sbb + offsetof(struct ext4_dsuper, s_free_blocks_count_hi)) << 32;
-	fr = (uint64_t)((int64_t)fr + total);
-	put_le32(sbb + offsetof(struct ext4_dsuper, s_free_blocks_count_lo), (uint32_t)fr);
-	if (sb->feature_incompat & EXT4_FEATURE_INCOMPAT_64BIT)
-		put_le32(sbb + offsetof(struct ext4_dsuper, s_free_blocks_count_hi), (uint32_t)(fr >> 32));
-	if (r->fs->metadata_csum)
-		put_le32(sbb + offsetof(struct ext4_dsuper, s_checksum), ext4_super_csum(sbb));
-	return 0;
-}
-
 /* After the last tag: trees, i_blocks, checksums, bitmaps and counts. */
 static int finish(struct fcr *r)
 {
@@ -666,44 +544,63 @@ static int finish(struct fcr *r)
 	for (size_t i = 0; i < r->nin && !err; i++) {
 		struct fcr_inode *in = &r->in[i];
 		uint64_t blocks = 0, units;
-		uint8_t *raw;
+		uint8_t *raw = fcr_raw(r, in);
+		bool now = in_use(r, in);
 
-		coalesce(in);
-		err = split_long(r, in);
-		if (!err)
-			err = write_tree(r, in, &used[i]);
-		if (err < 0 || !(raw = fcr_raw(r, in))) {
-			err = err < 0 ? err : FSIMG_ECORRUPT;
+		if (!raw) {
+			err = FSIMG_ECORRUPT;
 			break;
 		}
-		for (size_t k = 0; k < in->n; k++)
-			blocks += in->ext[k].len;
-		blocks += used[i];
-		units = get_le32(raw + DI(i_flags)) & EXT4_HUGE_FILE_FL ? 1 : r->bs / 512;
-		blocks *= units;
-		if (blocks >> 48)
-			err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: i_blocks would not fit", in->ino);
-		put_le32(raw + DI(i_blocks_lo), (uint32_t)blocks);
-		put_le16(raw + DI(l_i_blocks_high), (uint16_t)(blocks >> 32));
+		if (!now) {
+			/* freed (the kernel's eviction): no blocks, an empty tree */
+			if (!in->has_tree && in->was_used && get_le32(raw + DI(i_blocks_lo)))
+				err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: freeing a file without an extent tree", in->ino);
+			in->n = 0;
+			in->map_touched = in->has_tree;
+			if (in->evicted && !get_le32(raw + DI(i_dtime)))
+				put_le32(raw + DI(i_dtime), get_le32(raw + DI(i_ctime)) ? get_le32(raw + DI(i_ctime)) : 1);
+		}
+		if (!err && !in->map_touched) {
+			used[i] = in->ntree; /* the tree stays as it is */
+		} else if (!err) {
+			coalesce(in);
+			err = split_long(r, in);
+			if (!err)
+				err = write_tree(r, in, &used[i]);
+			for (size_t k = 0; k < in->n; k++)
+				blocks += in->ext[k].len;
+			blocks += used[i];
+			units = get_le32(raw + DI(i_flags)) & EXT4_HUGE_FILE_FL ? 1 : r->bs / 512;
+			blocks *= units;
+			if (!err && blocks >> 48)
+				err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: i_blocks would not fit", in->ino);
+			put_le32(raw + DI(i_blocks_lo), (uint32_t)blocks);
+			put_le16(raw + DI(l_i_blocks_high), (uint16_t)(blocks >> 32));
+		}
+		if (!err && now != in->was_used)
+			err = fcr_mark_inode(r, in, now);
+		if (!err && now && in->was_used && in->was_dir != ((get_le16(raw + DI(i_mode)) & 0xF000) == 0x4000))
+			err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: its type changed between a file and a directory",
+				       in->ino);
 		ext4_inode_csum_set(r->fs, in->ino, raw, r->fs->sb.inode_size);
 	}
 	/* Free what the old maps held, then mark what the new ones hold. */
 	for (size_t i = 0; i < r->nin && !err; i++) {
 		const struct fcr_inode *in = &r->in[i];
 		for (size_t k = 0; k < in->nold && !err; k++)
-			err = mark(r, in->old[k].pblk, in->old[k].len, false, delta, touched);
+			err = fcr_mark(r, in->old[k].pblk, in->old[k].len, false, delta, touched);
 		for (size_t k = 0; k < in->ntree && !err; k++)
-			err = mark(r, in->tree[k], 1, false, delta, touched);
+			err = fcr_mark(r, in->tree[k], 1, false, delta, touched);
 	}
 	for (size_t i = 0; i < r->nin && !err; i++) {
 		const struct fcr_inode *in = &r->in[i];
 		for (size_t k = 0; k < in->n && !err; k++)
-			err = mark(r, in->ext[k].pblk, in->ext[k].len, true, delta, touched);
+			err = fcr_mark(r, in->ext[k].pblk, in->ext[k].len, true, delta, touched);
 		for (size_t k = 0; k < used[i] && !err; k++)
-			err = mark(r, in->tree[k], 1, true, delta, touched);
+			err = fcr_mark(r, in->tree[k], 1, true, delta, touched);
 	}
 	if (!err)
-		err = fix_groups(r, delta, touched);
+		err = fcr_fix_groups(r, delta, touched);
 out:
 	free(delta);
 	free(touched);
@@ -758,9 +655,9 @@ static int replay_tags(struct fcr *r)
 			case EXT4_FC_TAG_CREAT:
 			case EXT4_FC_TAG_LINK:
 			case EXT4_FC_TAG_UNLINK:
-				err = fcr_stop(r, FSIMG_EUNSUPP, "a %s tag (names are not replayed by fsimg yet)",
-					       tag == EXT4_FC_TAG_CREAT ? "CREAT" :
-					       tag == EXT4_FC_TAG_LINK ? "LINK" : "UNLINK");
+				err = len > EXT4_FC_DENTRY_INFO_SIZE && len <= EXT4_FC_DENTRY_INFO_SIZE + EXT4_FC_NAME_LEN ?
+				      fcr_dentry(r, tag, v, len) :
+				      fcr_stop(r, FSIMG_ECORRUPT, "a name tag of %u bytes", len);
 				break;
 			default:
 				err = fcr_stop(r, FSIMG_ECORRUPT, "fast-commit block %u: an unknown tag %u", blk, tag);
