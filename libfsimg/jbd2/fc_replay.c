@@ -281,7 +281,8 @@ struct fcr_inode *fcr_inode(struct fcr *r, uint32_t ino)
 		fcr_stop(r, FSIMG_ENOMEM, "out of memory");
 		return NULL;
 	}
-	memcpy(in->old, in->ext, in->n * sizeof(*in->ext));
+	if (in->n)
+		memcpy(in->old, in->ext, in->n * sizeof(*in->ext));
 	in->nold = in->n;
 	return in;
 }

@@ -9,8 +9,8 @@
 # the filesystem, past 2^32, an inode number outside the filesystem) give a
 # clear reason and a replay without them, never a crash.
 . "$top_srcdir/tests/lib/tap.sh"
-need xz python3 debugfs e2fsck
-plan 7
+need xz python3 debugfs e2fsck mke2fs
+plan 9
 fix=$top_srcdir/tests/crash/fixtures
 d=$(mktemp_dir)
 xz -dc "$fix/fc-4k-fsync.img.xz" > "$d/base.img"
@@ -34,5 +34,23 @@ for lie in pblk=0xffffffffff lblk=0xffffffff ino=99999; do
 	[ $st -eq 0 ] && grep -q "does not replay: .*\(outside the filesystem\|pass 2^32\|lie outside\)" "$d/out"
 	ok $? "an ADD_RANGE that lies ($lie): not replayed, the reason said, exit 0"
 done
+# Every tag kind over an image made here (fuzz/mkseeds.sh's ext4fc, its fast
+# commits written by fuzz/mkfcseed.py): e2fsck -fn and debugfs are the oracle.
+if sh "$top_srcdir/fuzz/mkseeds.sh" "$d/seeds" >"$d/mkseeds.log" 2>&1 && [ -f "$d/seeds/base/ext4fc.img" ]; then
+	img=$d/seeds/base/ext4fc.img
+	"$FSIMG" replay -o "$d/fc.out" "$img" >/dev/null 2>"$d/err" && ! grep -q WARNING "$d/err" &&
+		e2fsck -fn "$d/fc.out" >"$d/fsck" 2>&1
+	ok $? "every tag kind replayed; e2fsck -fn finds the result consistent"
+	small=$(debugfs -R "stat /small" "$d/fc.out" 2>/dev/null | sed -n 's/.*Links: \([0-9]*\).*/\1/p')
+	[ "$small" = 1 ] && ! debugfs -R "stat /alias" "$d/fc.out" 2>&1 | grep -q "Inode:" &&
+		! debugfs -R "stat /d1/hard" "$d/fc.out" 2>&1 | grep -q "Inode:" &&
+		[ "$(debugfs -R "bmap /d1/created 1" "$d/fc.out" 2>/dev/null)" = \
+		  $(( $(debugfs -R "bmap /d1/created 0" "$d/fc.out" 2>/dev/null) + 1 )) ] &&
+		[ "$(debugfs -R "stat /d1/created" "$d/fc.out" 2>/dev/null | sed -n 's/.*Group:.*Size: \([0-9]*\).*/\1/p')" = 2048 ]
+	ok $? "LINK then UNLINK of /alias, UNLINK of /d1/hard (1 link left), CREAT of /d1/created with its ADD_RANGE (debugfs)"
+else
+	skip "mkseeds.sh could not make ext4fc: $(tail -1 "$d/mkseeds.log")"
+	skip "mkseeds.sh could not make ext4fc"
+fi
 rm -rf "$d"
 done_testing
