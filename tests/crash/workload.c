@@ -221,11 +221,21 @@ static int do_fsync(int op, const char *rel, int fd)
 	uint32_t crc;
 	long long got;
 
+	char p[256];
+	int rfd, err;
+
 	if (fsync(fd) != 0) {
 		record("fsyncfail %d %s %d", op, rel, errno);
 		return -1;
 	}
-	if (fstat(fd, &st) != 0 || crc_fd(fd, st.st_size, &crc, &got) != 0)
+	/* read back through a buffered fd: FD may be O_DIRECT */
+	abs_path(p, sizeof(p), rel);
+	rfd = open(p, O_RDONLY);
+	if (rfd < 0)
+		return -1;
+	err = fstat(rfd, &st) != 0 || crc_fd(rfd, st.st_size, &crc, &got) != 0;
+	close(rfd);
+	if (err)
 		return -1;
 	record("fsync %d %s %llu %lld %u", op, rel, (unsigned long long)st.st_ino, got, crc);
 	return 0;
