@@ -649,8 +649,9 @@ int cmd_replay(int argc, char **argv)
 			  fsimg_strerror(r.st.kernel_error));
 	/*
 	 * Valid fast commits (as the kernel's scan judges them) come after the
-	 * last full commit; fsimg cannot replay them yet, and an in-place
-	 * replay resets the journal, after which nothing can: refuse that.
+	 * last full commit; when fsimg does not replay them (fc_why), an
+	 * in-place replay would reset the journal, after which nothing can:
+	 * refuse that.
 	 */
 	if (r.st.fc_commits && !r.st.fc_replayed && ctx.in_place) {
 		cli_error(&r.img, "refusing --in-place: the fast-commit area holds %llu valid fast commit%s, "

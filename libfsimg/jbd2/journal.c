@@ -1093,7 +1093,7 @@ chksum_ok:
 	return 1;
 }
 
-/* Lists the fast-commit area's tags; they are not replayed. */
+/* Lists the fast-commit area's tags (fc_replay.c replays the valid ones). */
 static int scan_fast_commit(struct fsimg_journal *j)
 {
 	const struct fsimg_journal_super *sb = &j->sb;
