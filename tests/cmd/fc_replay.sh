@@ -10,7 +10,7 @@
 # clear reason and a replay without them, never a crash.
 . "$top_srcdir/tests/lib/tap.sh"
 need xz python3 debugfs e2fsck mke2fs
-plan 9
+plan 10
 fix=$top_srcdir/tests/crash/fixtures
 d=$(mktemp_dir)
 xz -dc "$fix/fc-4k-fsync.img.xz" > "$d/base.img"
@@ -34,6 +34,11 @@ for lie in pblk=0xffffffffff lblk=0xffffffff ino=99999; do
 	[ $st -eq 0 ] && grep -q "does not replay: .*\(outside the filesystem\|pass 2^32\|lie outside\)" "$d/out"
 	ok $? "an ADD_RANGE that lies ($lie): not replayed, the reason said, exit 0"
 done
+cp "$d/base.img" "$d/lie.img"
+python3 "$top_srcdir/tests/crash/fc_pad.py" "$d/lie.img" $runs -- --lie len=0 >/dev/null
+"$FSIMG" replay -n "$d/lie.img" 2>/dev/null | grep -q "Fast commits replayed: 9"
+ok $? "an ADD_RANGE of no blocks maps nothing (as the kernel's loop): the rest is replayed"
+
 # Every tag kind over an image made here (fuzz/mkseeds.sh's ext4fc, its fast
 # commits written by fuzz/mkfcseed.py): e2fsck -fn and debugfs are the oracle.
 if sh "$top_srcdir/fuzz/mkseeds.sh" "$d/seeds" >"$d/mkseeds.log" 2>&1 && [ -f "$d/seeds/base/ext4fc.img" ]; then
