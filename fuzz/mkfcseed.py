@@ -89,6 +89,7 @@ def lookup(dirino, name):
 
 big, small, d1 = lookup(2, b'big'), lookup(2, b'small'), lookup(2, b'd1')
 hard = lookup(d1, b'hard')
+bottom = lookup(lookup(lookup(d1, b'd2'), b'd3'), b'bottom')
 free_ino = 40
 nblocks = struct.unpack_from('<I', sb, 4)[0]
 newb = nblocks - 40  # blocks near the end, free in a fresh image
@@ -99,6 +100,10 @@ commits = [
     [inode_tag(free_ino, rec(small), size=0, links=1), dentry(3, d1, free_ino, b'created'),
      add_range(free_ino, 0, 2, newb + 8), inode_tag(free_ino, rec(small), size=2 * bs, links=1),
      tl(7, bytes(6))],
+    # five extents: the tree of /d1/d2/d3/bottom grows a leaf block
+    [add_range(bottom, 10, 1, newb + 20), add_range(bottom, 20, 1, newb + 22),
+     add_range(bottom, 30, 1, newb + 24), add_range(bottom, 40, 2, newb + 26),
+     inode_tag(bottom, rec(bottom), size=42 * bs)],
     [dentry(5, 2, small, b'alias'), add_range(big, 0, 1, newb + 12, True), del_range(big, 2, 0xfffffff0),
      inode_tag(big, rec(big), size=3 * bs)],
 ]

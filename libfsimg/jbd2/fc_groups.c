@@ -172,3 +172,37 @@ int fcr_mark_inode(struct fcr *r, struct fcr_inode *in, bool on)
 	return 0;
 }
 
+
+int fcr_alloc(struct fcr *r, uint64_t goal, uint64_t *out, int64_t *delta, bool *touched)
+{
+	const struct fsimg_super *sb = &r->fs->sb;
+	uint64_t first = sb->first_data_block, total = sb->blocks_count - first;
+
+	if (goal < first || goal >= sb->blocks_count)
+		goal = first;
+	for (uint64_t n = 0; n < total;) {
+		uint64_t blk = first + (goal - first + n) % total;
+		fsimg_group_t g = (fsimg_group_t)((blk - first) / sb->blocks_per_group);
+		uint64_t bit = (blk - first) % sb->blocks_per_group, end = sb->blocks_per_group;
+		uint8_t *gd = fcr_gd(r, g), *bm;
+
+		if (!gd)
+			return FSIMG_ECORRUPT;
+		if (end > bit + (sb->blocks_count - blk))
+			end = bit + (sb->blocks_count - blk);
+		if (get_le16(gd + GDO(bg_flags)) & EXT4_BG_BLOCK_UNINIT) {
+			n += end - bit;
+			continue;
+		}
+		bm = fcr_get(r, gd_u64(r, gd, GDO(bg_block_bitmap_lo), 4, GDO(bg_block_bitmap_hi)));
+		if (!bm)
+			return FSIMG_ECORRUPT;
+		for (uint64_t k = bit; k < end; k++)
+			if (!(bm[k >> 3] & (1u << (k & 7)))) {
+				*out = blk + (k - bit);
+				return fcr_mark(r, *out, 1, true, delta, touched);
+			}
+		n += end - bit;
+	}
+	return fcr_stop(r, FSIMG_EUNSUPP, "no free block for an extent tree block");
+}

@@ -503,7 +503,7 @@ static int write_tree(struct fcr *r, struct fcr_inode *in, size_t *used)
 		return 0;
 	}
 	leaves = (in->n + leafcap - 1) / leafcap;
-	if (leaves > 4 || leaves > in->ntree)
+	if (leaves > 4 || leaves > in->ntree) /* finish() grew the tree first */
 		return fcr_stop(r, FSIMG_EUNSUPP,
 				"inode %u: its %zu extents would need extent tree blocks it does not have",
 				in->ino, in->n);
@@ -531,6 +531,31 @@ static int write_tree(struct fcr *r, struct fcr_inode *in, size_t *used)
 	return 0;
 }
 
+static size_t leaves_needed(const struct fcr *r, const struct fcr_inode *in)
+{
+	size_t leafcap = (r->bs - 12) / 12;
+
+	return in->n <= 4 ? 0 : (in->n + leafcap - 1) / leafcap;
+}
+
+/* Gives in extent-tree blocks up to want, from free blocks near its data (the kernel's allocator places them too). */
+static int grow_tree(struct fcr *r, struct fcr_inode *in, size_t want, int64_t *delta, bool *touched)
+{
+	uint64_t *nt = realloc(in->tree, want * sizeof(*nt));
+
+	if (!nt)
+		return fcr_stop(r, FSIMG_ENOMEM, "out of memory");
+	in->tree = nt;
+	while (in->ntree < want) {
+		int err = fcr_alloc(r, in->n ? in->ext[0].pblk : 0, &in->tree[in->ntree], delta, touched);
+
+		if (err < 0)
+			return err;
+		in->ntree++;
+	}
+	return 0;
+}
+
 /* After the last tag: trees, i_blocks, checksums, bitmaps and counts. */
 static int finish(struct fcr *r)
 {
@@ -544,17 +569,16 @@ static int finish(struct fcr *r)
 		err = fcr_stop(r, FSIMG_ENOMEM, "out of memory");
 		goto out;
 	}
+	/* The final maps, and the tree blocks each keeps. */
 	for (size_t i = 0; i < r->nin && !err; i++) {
 		struct fcr_inode *in = &r->in[i];
-		uint64_t blocks = 0, units;
 		uint8_t *raw = fcr_raw(r, in);
-		bool now = in_use(r, in);
 
 		if (!raw) {
 			err = FSIMG_ECORRUPT;
 			break;
 		}
-		if (!now) {
+		if (!in_use(r, in)) {
 			/* freed (the kernel's eviction): no blocks, an empty tree */
 			if (!in->has_tree && in->was_used && get_le32(raw + DI(i_blocks_lo)))
 				err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: freeing a file without an extent tree", in->ino);
@@ -563,29 +587,16 @@ static int finish(struct fcr *r)
 			if (in->evicted && !get_le32(raw + DI(i_dtime)))
 				put_le32(raw + DI(i_dtime), get_le32(raw + DI(i_ctime)) ? get_le32(raw + DI(i_ctime)) : 1);
 		}
-		if (!err && !in->map_touched) {
+		if (!in->map_touched) {
 			used[i] = in->ntree; /* the tree stays as it is */
-		} else if (!err) {
-			coalesce(in);
-			err = split_long(r, in);
-			if (!err)
-				err = write_tree(r, in, &used[i]);
-			for (size_t k = 0; k < in->n; k++)
-				blocks += in->ext[k].len;
-			blocks += used[i];
-			units = get_le32(raw + DI(i_flags)) & EXT4_HUGE_FILE_FL ? 1 : r->bs / 512;
-			blocks *= units;
-			if (!err && blocks >> 48)
-				err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: i_blocks would not fit", in->ino);
-			put_le32(raw + DI(i_blocks_lo), (uint32_t)blocks);
-			put_le16(raw + DI(l_i_blocks_high), (uint16_t)(blocks >> 32));
+			continue;
 		}
-		if (!err && now != in->was_used)
-			err = fcr_mark_inode(r, in, now);
-		if (!err && now && in->was_used && in->was_dir != ((get_le16(raw + DI(i_mode)) & 0xF000) == 0x4000))
-			err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: its type changed between a file and a directory",
-				       in->ino);
-		ext4_inode_csum_set(r->fs, in->ino, raw, r->fs->sb.inode_size);
+		coalesce(in);
+		if (!err)
+			err = split_long(r, in);
+		if (!err && leaves_needed(r, in) > 4)
+			err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: %zu extents need a deeper extent tree", in->ino, in->n);
+		used[i] = leaves_needed(r, in) < in->ntree ? leaves_needed(r, in) : in->ntree;
 	}
 	/* Free what the old maps held, then mark what the new ones hold. */
 	for (size_t i = 0; i < r->nin && !err; i++) {
@@ -601,6 +612,39 @@ static int finish(struct fcr *r)
 			err = fcr_mark(r, in->ext[k].pblk, in->ext[k].len, true, delta, touched);
 		for (size_t k = 0; k < used[i] && !err; k++)
 			err = fcr_mark(r, in->tree[k], 1, true, delta, touched);
+	}
+	/* Trees that grew get new blocks, from what is free now. */
+	for (size_t i = 0; i < r->nin && !err; i++)
+		if (r->in[i].map_touched && leaves_needed(r, &r->in[i]) > r->in[i].ntree)
+			err = grow_tree(r, &r->in[i], leaves_needed(r, &r->in[i]), delta, touched);
+	for (size_t i = 0; i < r->nin && !err; i++) {
+		struct fcr_inode *in = &r->in[i];
+		uint8_t *raw = fcr_raw(r, in);
+		bool now = in_use(r, in);
+
+		if (!raw) {
+			err = FSIMG_ECORRUPT;
+			break;
+		}
+		if (in->map_touched) {
+			uint64_t blocks = 0;
+
+			err = write_tree(r, in, &used[i]);
+			for (size_t k = 0; k < in->n; k++)
+				blocks += in->ext[k].len;
+			blocks += used[i];
+			blocks *= get_le32(raw + DI(i_flags)) & EXT4_HUGE_FILE_FL ? 1 : r->bs / 512;
+			if (!err && blocks >> 48)
+				err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: i_blocks would not fit", in->ino);
+			put_le32(raw + DI(i_blocks_lo), (uint32_t)blocks);
+			put_le16(raw + DI(l_i_blocks_high), (uint16_t)(blocks >> 32));
+		}
+		if (!err && now != in->was_used)
+			err = fcr_mark_inode(r, in, now);
+		if (!err && now && in->was_used && in->was_dir != ((get_le16(raw + DI(i_mode)) & 0xF000) == 0x4000))
+			err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: its type changed between a file and a directory",
+				       in->ino);
+		ext4_inode_csum_set(r->fs, in->ino, raw, r->fs->sb.inode_size);
 	}
 	if (!err)
 		err = fcr_fix_groups(r, delta, touched);

@@ -89,6 +89,8 @@ JBD2_HIDDEN uint8_t *fcr_gd(struct fcr *r, fsimg_group_t g);
 JBD2_HIDDEN int fcr_mark(struct fcr *r, uint64_t blk, uint64_t len, bool on, int64_t *delta, bool *touched);
 JBD2_HIDDEN int fcr_fix_groups(struct fcr *r, const int64_t *delta, const bool *touched);
 JBD2_HIDDEN int fcr_mark_inode(struct fcr *r, struct fcr_inode *in, bool on);
+/* A free block (the first at or after goal, wrapping), marked used. */
+JBD2_HIDDEN int fcr_alloc(struct fcr *r, uint64_t goal, uint64_t *out, int64_t *delta, bool *touched);
 /* CREAT, LINK, UNLINK (fc_names.c) */
 JBD2_HIDDEN int fcr_dentry(struct fcr *r, uint16_t tag, const uint8_t *v, uint32_t len);
 

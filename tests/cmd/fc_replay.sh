@@ -10,7 +10,7 @@
 # clear reason and a replay without them, never a crash.
 . "$top_srcdir/tests/lib/tap.sh"
 need xz python3 debugfs e2fsck mke2fs
-plan 10
+plan 11
 fix=$top_srcdir/tests/crash/fixtures
 d=$(mktemp_dir)
 xz -dc "$fix/fc-4k-fsync.img.xz" > "$d/base.img"
@@ -53,8 +53,14 @@ if sh "$top_srcdir/fuzz/mkseeds.sh" "$d/seeds" >"$d/mkseeds.log" 2>&1 && [ -f "$
 		  $(( $(debugfs -R "bmap /d1/created 0" "$d/fc.out" 2>/dev/null) + 1 )) ] &&
 		[ "$(debugfs -R "stat /d1/created" "$d/fc.out" 2>/dev/null | sed -n 's/.*Group:.*Size: \([0-9]*\).*/\1/p')" = 2048 ]
 	ok $? "LINK then UNLINK of /alias, UNLINK of /d1/hard (1 link left), CREAT of /d1/created with its ADD_RANGE (debugfs)"
+	b=$(debugfs -R "bmap /d1/created 0" "$d/fc.out" 2>/dev/null)
+	[ "$(debugfs -R "bmap /d1/d2/d3/bottom 40" "$d/fc.out" 2>/dev/null)" = $((b + 18)) ] &&
+		[ "$(debugfs -R "bmap /d1/d2/d3/bottom 41" "$d/fc.out" 2>/dev/null)" = $((b + 19)) ] &&
+		debugfs -R "ex /d1/d2/d3/bottom" "$d/fc.out" 2>/dev/null | grep -q "^ 0/ 1 "
+	ok $? "an extent tree grown past the inode (a leaf block allocated): its map as logged (debugfs)"
 else
 	skip "mkseeds.sh could not make ext4fc: $(tail -1 "$d/mkseeds.log")"
+	skip "mkseeds.sh could not make ext4fc"
 	skip "mkseeds.sh could not make ext4fc"
 fi
 rm -rf "$d"
