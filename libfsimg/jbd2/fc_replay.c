@@ -515,7 +515,7 @@ static int write_tree(struct fcr *r, struct fcr_inode *in, size_t *used)
 
 		if (!b)
 			return FSIMG_ECORRUPT;
-		put_le32(x, l ? in->ext[first].lblk : 0);
+		put_le32(x, in->ext[first].lblk); /* as the kernel keeps it: the leaf's first extent */
 		put_le32(x + 4, (uint32_t)in->tree[l]);
 		put_le16(x + 8, (uint16_t)(in->tree[l] >> 32));
 		put_le16(x + 10, 0);
