@@ -12,7 +12,8 @@
  * uninit_bg: crc16), without meta_bg only; the superblock's s_checksum; and,
  * with csum v2/v3 in the internal jbd2 journal (whatever the ext4 features):
  * the journal superblock, then along the log from s_start while the sequence
- * matches: data-block tags, descriptor and revoke tails, commit blocks.
+ * matches: data-block tags, descriptor and revoke tails, commit blocks; and
+ * the fast-commit area's TAIL crcs (any csum version).
  * Not fixed: the v1 (COMPAT_CHECKSUM) transaction crc32, xattr blocks,
  * meta_bg descriptors, backup superblocks and descriptors, external journals.
  *
@@ -295,6 +296,40 @@ static void jbd2_tail(uint8_t *b, size_t bs, size_t off, uint32_t seed)
 	putbe32(b + off, crc);
 }
 
+/*
+ * The fast-commit area's TAIL crcs (crc32c from 0 over the tags since the
+ * last TAIL, the TAIL's tag, length and tid included), whatever the csum
+ * version, so mutated tags still make valid fast commits.
+ */
+static void fix_fast_commits(struct fx *f, const uint8_t *r, const uint8_t *js)
+{
+	uint32_t maxlen = be32(js + 0x10), nfc = be32(js + 0x54) ? be32(js + 0x54) : 256, crc = 0;
+
+	if (!(be32(js + 0x28) & 0x20) || be32(js + 0x0C) != f->bs || nfc >= maxlen)
+		return;
+	for (uint32_t pos = maxlen - nfc + 1; pos < maxlen && f->budget > 0; pos++) {
+		uint8_t *b = blk(f, bmap(f, r, pos));
+		size_t off = 0;
+
+		if (!b)
+			return;
+		while (off + 4 <= f->bs) {
+			uint32_t tag = le16(b + off), len = le16(b + off + 2);
+
+			if (tag < 1 || tag > 9 || len > f->bs - off - 4)
+				return;
+			if (tag == 8 && len >= 8) {
+				crc = fsimg_crc32c(crc, b + off, 8);
+				put32(b + off + 8, crc);
+				crc = 0;
+			} else {
+				crc = fsimg_crc32c(crc, b + off, 4 + len);
+			}
+			off += 4 + len;
+		}
+	}
+}
+
 /* The internal journal's csum v2/v3 checksums: its superblock and the log from s_start. */
 static void fix_journal(struct fx *f, uint32_t jino)
 {
@@ -305,6 +340,7 @@ static void fix_journal(struct fx *f, uint32_t jino)
 	if (!r || !(js = blk(f, bmap(f, r, 0))) || be32(js) != JBD2_MAGIC || be32(js + 4) != 4)
 		return;
 	incompat = be32(js + 0x28);
+	fix_fast_commits(f, r, js);
 	v = (incompat & 0x10) ? 3 : (incompat & 0x08) ? 2 : 0;
 	if (!v)
 		return;

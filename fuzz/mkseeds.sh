@@ -16,6 +16,8 @@
 #   ext4i  ext4, 4 KiB blocks, 1016 KiB (with its option byte under AFL++'s
 #          1 MiB input limit), no journal, inline_data, an extent tree
 #          of depth 1 (a file of 8 separate extents), a 2-level directory
+#   ext4fc ext4 with fast_commit, 1 KiB blocks, needs_recovery, fast commits
+#          of every tag kind (fuzz/mkfcseed.py; with python3 only)
 # and OUTDIR/seeds/<target>/<image>.o<N>: the image prefixed by the option
 # byte N (see fuzz/fuzz.h) for every harness.
 set -eu
@@ -97,11 +99,24 @@ printf 'ssv blocks_count 1000\nsif <8> size 524288\nsif <8> blocks 1024\nsif <8>
 debugfs -w -f "$out/cmds.js" "$img" > "$out/cmds.log" 2>&1 || true
 printf '\000\000\002\000' | dd of="$img" bs=1 seek=$((j0 * 1024 + 16)) conv=notrunc status=none
 truncate -s 1000K "$img"
+# ext4fc: ext4 with fast_commit, 1 KiB blocks, one committed transaction,
+# then fast commits of every tag kind for transaction 2 (fuzz/mkfcseed.py;
+# only when python3 is there)
+fc=
+if command -v python3 >/dev/null 2>&1; then
+	img=$out/base/ext4fc.img
+	mkfs "$img" 2304 -t ext4 -b 1024 -N 64 -O fast_commit,^metadata_csum -J size=1
+	b0=$(debugfs -R "bmap /big 0" "$img" 2>/dev/null)
+	printf 'jo\njw -b %s %s\njc\n' "$b0" "$out/p2" > "$out/cmds.fc"
+	debugfs -w -f "$out/cmds.fc" "$img" > "$out/cmds.log" 2>&1 || true
+	python3 "$(dirname "$0")/mkfcseed.py" "$img" 2 && fc=ext4fc
+	rm -f "$out/cmds.fc"
+fi
 rm -rf "$tree" "$out/p1" "$out/p2" "$out/cmds" "$out/cmds.js" "$out/cmds.log"
 
-for t in open inode dir journal cat fsck; do
+for t in open inode dir journal cat fsck fc; do
 	mkdir -p "$out/seeds/$t"
-	for b in ext4j ext4js ext2 ext4i; do
+	for b in ext4j ext4js ext2 ext4i $fc; do
 		for o in 0 3; do
 			# printf needs octal
 			printf "\\$(printf %o $o)" | cat - "$out/base/$b.img" > "$out/seeds/$t/$b.o$o"

@@ -386,9 +386,14 @@ static void say_replayed(struct cli_image *img)
 	if (st->csum_skipped)
 		cli_error(img, "warning: %llu logged block%s skipped for a bad data checksum",
 			  (unsigned long long)st->csum_skipped, st->csum_skipped == 1 ? "" : "s");
-	if (st->fc_blocks)
-		cli_error(img, "fast-commit area holds %llu block%s that fsimg does not replay yet",
-			  (unsigned long long)st->fc_blocks, st->fc_blocks == 1 ? "" : "s");
+	if (st->fc_replayed)
+		cli_error(img, "fast commits replayed in memory: %llu (%llu block%s written)",
+			  (unsigned long long)st->fc_replayed, (unsigned long long)st->fc_made,
+			  st->fc_made == 1 ? "" : "s");
+	else if (st->fc_blocks)
+		cli_error(img, "fast-commit area holds %llu block%s that fsimg does not replay: %s",
+			  (unsigned long long)st->fc_blocks, st->fc_blocks == 1 ? "" : "s",
+			  st->fc_why ? st->fc_why : "unknown");
 }
 
 int cli_open(struct cli_image *img, const struct cli_common *c, const char *path)
@@ -542,6 +547,7 @@ void cli_json_replayed(struct jw *w, const struct cli_image *img)
 	jw_u64(w, "revoke_records", st->revoke_records);
 	jw_u64(w, "csum_skipped", st->csum_skipped);
 	jw_u64(w, "fast_commit_blocks", st->fc_blocks);
+	jw_u64(w, "fast_commits_replayed", st->fc_replayed);
 	jw_bool(w, "journal_corrupt", st->kernel_error != 0);
 	jw_obj_end(w);
 }

@@ -94,8 +94,26 @@ static const char *fc_state_name(enum fsimg_fc_state s)
 	return "unknown";
 }
 
+/*
+ * Whether fsimg replays the valid fast commits: the plan says (NULL when it
+ * does, else why not). why must outlive the plan: copied into buf.
+ */
+static const char *fc_unreplayed(fsimg_journal *j, char *buf, size_t len)
+{
+	struct fsimg_plan_stats st;
+	fsimg_plan *p = NULL;
+	const char *why = "the recovery plan could not be made";
+
+	if (fsimg_plan_create(&p, j, 0) == 0 && fsimg_plan_stats(&st, p) == 0)
+		why = st.fc_replayed ? NULL : st.fc_why ? st.fc_why : "unknown";
+	if (why)
+		snprintf(buf, len, "%s", why);
+	fsimg_plan_free(p);
+	return why ? buf : NULL;
+}
+
 /* The fast-commit area's state as recovery's scan judges it, in words. */
-static void fc_state_text(const struct fsimg_journal_scan_info *si)
+static void fc_state_text(const struct fsimg_journal_scan_info *si, const char *unreplayed)
 {
 	switch (si->fc_state) {
 	case FSIMG_FC_NONE:
@@ -108,9 +126,10 @@ static void fc_state_text(const struct fsimg_journal_scan_info *si)
 		printf("stale (from before the last full commit; transaction %u expected)\n", si->fc_tid);
 		break;
 	case FSIMG_FC_VALID:
-		printf("%llu valid for transaction %u (%llu tags in %llu blocks): not replayed by fsimg yet\n",
+		printf("%llu valid for transaction %u (%llu tags in %llu blocks): %s%s\n",
 		       (unsigned long long)si->fc_commits, si->fc_tid,
-		       (unsigned long long)si->fc_valid_tags, (unsigned long long)si->fc_valid_blocks);
+		       (unsigned long long)si->fc_valid_tags, (unsigned long long)si->fc_valid_blocks,
+		       unreplayed ? "not replayed by fsimg: " : "replayed by fsimg", unreplayed ? unreplayed : "");
 		break;
 	case FSIMG_FC_NO_TAIL:
 		printf("none valid (a HEAD for transaction %u but no valid TAIL)\n", si->fc_tid);
@@ -243,7 +262,7 @@ static void uuid_text(char out[37], const uint8_t u[16])
 #define LINE(name) printf("%-26s", name)
 
 static void super_text(const struct cli_image *img, const struct fsimg_journal_super *js,
-		       const struct fsimg_journal_scan_info *si)
+		       const struct fsimg_journal_scan_info *si, const char *unreplayed)
 {
 	char uuid[37];
 
@@ -294,7 +313,7 @@ static void super_text(const struct cli_image *img, const struct fsimg_journal_s
 		LINE("Fast-commit area:");
 		printf("blocks %u-%u (%u blocks)\n", js->fc_first, js->fc_last - 1, js->fc_last - js->fc_first);
 		LINE("Fast commits:");
-		fc_state_text(si);
+		fc_state_text(si, unreplayed);
 	}
 	LINE("Needs recovery:");
 	printf("%s\n", js->needs_recovery ? "yes" : "no");
@@ -429,7 +448,7 @@ static void trans_json(struct jw *w, fsimg_journal *j, size_t ti, const struct f
 	jw_record_end(w);
 }
 
-static void end_json(struct jw *w, const struct fsimg_journal_scan_info *si)
+static void end_json(struct jw *w, const struct fsimg_journal_scan_info *si, const char *unreplayed)
 {
 	jw_obj_begin(w, NULL);
 	jw_str(w, "record", "end");
@@ -446,17 +465,111 @@ static void end_json(struct jw *w, const struct fsimg_journal_scan_info *si)
 	jw_str(w, "fast_commit_state", fc_state_name(si->fc_state));
 	jw_u64(w, "fast_commit_tid", si->fc_tid);
 	jw_u64(w, "fast_commits_valid", si->fc_commits);
+	jw_bool(w, "fast_commits_replayed", si->fc_commits && !unreplayed);
+	if (unreplayed)
+		jw_str(w, "fast_commits_unreplayed_why", unreplayed);
 	jw_u64(w, "fast_commit_valid_tags", si->fc_valid_tags);
 	jw_u64(w, "fast_commit_valid_blocks", si->fc_valid_blocks);
 	jw_obj_end(w);
 	jw_record_end(w);
 }
 
-static void fc_list(struct jw *w, fsimg_journal *j, bool json)
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* One tag's value in words (text) or fields (JSON), read from its block in buf. */
+static void fc_value(struct jw *w, const struct fsimg_fc_tag *t, const uint8_t *v, bool json)
+{
+	uint32_t a = le32(v), b = le32(v + 4), c = le32(v + 8);
+	uint16_t len16;
+
+	switch (t->tag) {
+	case 1: /* ADD_RANGE: ino, then an extent */
+		len16 = (uint16_t)(v[8] | v[9] << 8);
+		c = len16 > 32768 ? len16 - 32768u : len16;
+		if (json) {
+			jw_u64(w, "inode", a);
+			jw_u64(w, "lblk", b);
+			jw_u64(w, "count", c);
+			jw_u64(w, "pblk", (uint64_t)(v[10] | v[11] << 8) << 32 | le32(v + 12));
+			jw_bool(w, "unwritten", len16 > 32768);
+		} else {
+			printf(" inode %u: file blocks %u+%u at %llu%s", a, b, c,
+			       (unsigned long long)((uint64_t)(v[10] | v[11] << 8) << 32 | le32(v + 12)),
+			       len16 > 32768 ? ", unwritten" : "");
+		}
+		break;
+	case 2: /* DEL_RANGE */
+		if (json) {
+			jw_u64(w, "inode", a);
+			jw_u64(w, "lblk", b);
+			jw_u64(w, "count", c);
+		} else {
+			printf(" inode %u: file blocks %u+%u", a, b, c);
+		}
+		break;
+	case 3: case 4: case 5: /* CREAT, LINK, UNLINK: parent, ino, name */
+		if (json) {
+			jw_u64(w, "parent", a);
+			jw_u64(w, "inode", b);
+			jw_strn(w, "name", (const char *)v + 8, t->len - 8u);
+		} else {
+			printf(" inode %u as \"", b);
+			for (size_t k = 8; k < t->len; k++)
+				printf(v[k] >= 0x20 && v[k] < 0x7f && v[k] != '"' && v[k] != '\\' ? "%c" : "\\x%02x", v[k]);
+			printf("\" in directory %u", a);
+		}
+		break;
+	case 6: /* INODE: ino, then the record: mode, size, links */
+		if (json) {
+			jw_u64(w, "inode", a);
+			jw_u64(w, "mode", (uint16_t)(v[4] | v[5] << 8));
+			jw_u64(w, "size", (uint64_t)le32(v + 4 + 0x6c) << 32 | le32(v + 4 + 4));
+			jw_u64(w, "links", (uint16_t)(v[4 + 26] | v[4 + 27] << 8));
+		} else {
+			printf(" %u: mode 0%o, size %llu, %u link%s", a, (unsigned)(v[4] | v[5] << 8),
+			       (unsigned long long)((uint64_t)le32(v + 4 + 0x6c) << 32 | le32(v + 4 + 4)),
+			       (unsigned)(v[4 + 26] | v[4 + 27] << 8), (v[4 + 26] | v[4 + 27] << 8) == 1 ? "" : "s");
+		}
+		break;
+	case 8: /* TAIL: tid */
+	case 9: /* HEAD: features, tid */
+		if (json)
+			jw_u64(w, "tid", t->tag == 8 ? a : b);
+		else
+			printf(" transaction %u", t->tag == 8 ? a : b);
+		break;
+	}
+}
+
+/*
+ * The fast-commit area's tags in log order, each with its value and the
+ * fast commit it belongs to (1, 2, ...: the valid ones the kernel replays;
+ * none after them: stale or past the last valid TAIL). All of them with -v,
+ * the valid ones otherwise.
+ */
+static void fc_list(struct jw *w, fsimg_journal *j, const struct fsimg_journal_scan_info *si, bool json,
+		    bool all)
 {
 	struct fsimg_fc_tag tag;
+	uint8_t *buf = malloc(fsimg_journal_super(j)->blocksize);
+	uint32_t have = UINT32_MAX;
+	uint64_t commit = 1;
 
+	if (!buf)
+		return;
 	for (size_t i = 0; fsimg_journal_fc_tag(&tag, j, i) > 0; i++) {
+		bool valid = si->fc_state == FSIMG_FC_VALID && i < si->fc_valid_tags;
+		bool readable = true;
+
+		if (!valid && !all)
+			break;
+		if (have != tag.journal_block) {
+			readable = fsimg_journal_read_block(j, buf, tag.journal_block) == 0;
+			have = readable ? tag.journal_block : UINT32_MAX;
+		}
 		if (json) {
 			jw_obj_begin(w, NULL);
 			jw_str(w, "record", "fast_commit");
@@ -465,15 +578,26 @@ static void fc_list(struct jw *w, fsimg_journal *j, bool json)
 			jw_u64(w, "len", tag.len);
 			jw_u64(w, "journal_block", tag.journal_block);
 			jw_u64(w, "offset", tag.offset);
+			jw_u64(w, "fast_commit", valid ? commit : 0);
+			if (readable)
+				fc_value(w, &tag, buf + tag.offset + 4, true);
 			jw_obj_end(w);
 			jw_record_end(w);
 		} else {
-			printf("            fast-commit %s (tag %u, %u bytes) at journal block %u + %u\n",
-			       tag.name, tag.tag, tag.len, tag.journal_block, tag.offset);
+			if (valid)
+				printf("      fast commit %3llu: %s", (unsigned long long)commit, tag.name);
+			else
+				printf("      (not valid)     : %s", tag.name);
+			if (readable)
+				fc_value(w, &tag, buf + tag.offset + 4, false);
+			printf(" (journal block %u + %u)\n", tag.journal_block, tag.offset);
 		}
+		if (valid && tag.tag == 8)
+			commit++;
 		if (cli_output_failed())
 			break;
 	}
+	free(buf);
 }
 
 int cmd_journal(int argc, char **argv)
@@ -481,6 +605,8 @@ int cmd_journal(int argc, char **argv)
 	struct cli_common common;
 	struct cli_image img;
 	struct fsimg_journal_scan_info si;
+	char why[256];
+	const char *unreplayed = NULL;
 	fsimg_journal *j = NULL;
 	struct jw w;
 	size_t n;
@@ -507,10 +633,12 @@ int cmd_journal(int argc, char **argv)
 	}
 	jw_init(&w, stdout);
 	n = fsimg_journal_trans_count(j);
+	if (si.fc_state == FSIMG_FC_VALID && si.fc_commits)
+		unreplayed = fc_unreplayed(j, why, sizeof(why));
 	if (common.json)
 		super_json(&w, &img, fsimg_journal_super(j), &si);
 	else
-		super_text(&img, fsimg_journal_super(j), &si);
+		super_text(&img, fsimg_journal_super(j), &si, unreplayed);
 	if (!common.json && n)
 		printf("\n  SEQUENCE  COMMIT TIME (UTC)      STATE               BLOCKS  REVOKES  CHECKSUM\n");
 	for (size_t i = 0; i < n && !cli_output_failed(); i++) {
@@ -522,14 +650,17 @@ int cmd_journal(int argc, char **argv)
 		else
 			trans_text(j, i, &t, common.verbose);
 	}
-	if (common.verbose && si.fc_tags)
-		fc_list(&w, j, common.json);
+	if (si.fc_tags && (common.verbose || si.fc_commits)) {
+		if (!common.json)
+			printf("\n  FAST-COMMIT TAGS%s\n", common.verbose ? " (the whole area)" : "");
+		fc_list(&w, j, &si, common.json, common.verbose);
+	}
 	if (common.json)
-		end_json(&w, &si);
-	if (si.fc_commits && !common.json)
-		printf("\nfast-commit area holds %llu valid fast commit%s (%llu block%s) that fsimg does not replay yet\n",
+		end_json(&w, &si, unreplayed);
+	if (si.fc_commits && !common.json && unreplayed)
+		printf("\nfast-commit area holds %llu valid fast commit%s (%llu block%s) that fsimg does not replay: %s\n",
 		       (unsigned long long)si.fc_commits, si.fc_commits == 1 ? "" : "s",
-		       (unsigned long long)si.fc_valid_blocks, si.fc_valid_blocks == 1 ? "" : "s");
+		       (unsigned long long)si.fc_valid_blocks, si.fc_valid_blocks == 1 ? "" : "s", unreplayed);
 	if (si.blocks_in_journal && !common.json)
 		printf("\nJOURNAL_LOGS_ITSELF: %llu logged block%s lie inside the journal itself (first: fs block %llu); "
 		       "no kernel logs those\n", (unsigned long long)si.blocks_in_journal,

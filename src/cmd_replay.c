@@ -137,16 +137,26 @@ static int print_plan(struct rp *r)
 	if (st->in_journal)
 		printf("Inside the journal itself (JOURNAL_LOGS_ITSELF): %llu; --in-place reads every block before writing\n",
 		       (unsigned long long)st->in_journal);
-	if (st->fc_commits)
-		printf("fast-commit area holds %llu valid fast commit%s (%llu block%s) that fsimg does not replay yet\n",
+	if (st->fc_replayed)
+		printf("Fast commits replayed: %llu (%llu block%s of the area), %llu block%s written by them\n",
+		       (unsigned long long)st->fc_replayed, (unsigned long long)st->fc_blocks,
+		       st->fc_blocks == 1 ? "" : "s", (unsigned long long)st->fc_made, st->fc_made == 1 ? "" : "s");
+	else if (st->fc_commits)
+		printf("fast-commit area holds %llu valid fast commit%s (%llu block%s) that fsimg does not replay: %s\n",
 		       (unsigned long long)st->fc_commits, st->fc_commits == 1 ? "" : "s",
-		       (unsigned long long)st->fc_blocks, st->fc_blocks == 1 ? "" : "s");
+		       (unsigned long long)st->fc_blocks, st->fc_blocks == 1 ? "" : "s",
+		       st->fc_why ? st->fc_why : "unknown");
 	if (st->kernel_error)
 		printf("The journal is corrupt (%s): nothing is replayed, as the kernel would do\n",
 		       fsimg_strerror(st->kernel_error));
 	for (size_t i = 0; i < n && !cli_output_failed(); i++) {
 		if (fsimg_plan_entry(&e, r->plan, i) < 0)
 			break;
+		if (e.journal_block == UINT32_MAX) {
+			printf("  fs block %llu <- made by the fast-commit replay (transaction %u)\n",
+			       (unsigned long long)e.fs_block, e.sequence);
+			continue;
+		}
 		printf("  fs block %llu <- journal block %u (transaction %u)%s\n",
 		       (unsigned long long)e.fs_block, e.journal_block, e.sequence,
 		       e.escaped ? ", escaped" : "");
@@ -646,14 +656,16 @@ int cmd_replay(int argc, char **argv)
 			  fsimg_strerror(r.st.kernel_error));
 	/*
 	 * Valid fast commits (as the kernel's scan judges them) come after the
-	 * last full commit; fsimg cannot replay them yet, and an in-place
-	 * replay resets the journal, after which nothing can: refuse that.
+	 * last full commit; when fsimg does not replay them (fc_why), an
+	 * in-place replay would reset the journal, after which nothing can:
+	 * refuse that.
 	 */
-	if (r.st.fc_commits && ctx.in_place) {
+	if (r.st.fc_commits && !r.st.fc_replayed && ctx.in_place) {
 		cli_error(&r.img, "refusing --in-place: the fast-commit area holds %llu valid fast commit%s, "
-				  "which fsimg cannot replay yet and resetting the journal would lose; "
+				  "which fsimg does not replay (%s) and resetting the journal would lose; "
 				  "IMAGE is untouched (use -o OUT, or let the kernel recover it)",
-			  (unsigned long long)r.st.fc_commits, r.st.fc_commits == 1 ? "" : "s");
+			  (unsigned long long)r.st.fc_commits, r.st.fc_commits == 1 ? "" : "s",
+			  r.st.fc_why ? r.st.fc_why : "unknown");
 		status = CLI_EXIT_ERROR;
 		goto out;
 	}
@@ -661,11 +673,12 @@ int cmd_replay(int argc, char **argv)
 		cli_error(&r.img, "warning: %llu planned block%s lie inside the journal itself, which no kernel "
 				  "logs (JOURNAL_LOGS_ITSELF); the kernel's result could differ",
 			  (unsigned long long)r.st.in_journal, r.st.in_journal == 1 ? "" : "s");
-	if (r.st.fc_commits)
+	if (r.st.fc_commits && !r.st.fc_replayed)
 		cli_error(&r.img, "WARNING: the fast-commit area holds %llu valid fast commit%s (%llu block%s) "
-				  "that fsimg does not replay yet: OUT lacks what they changed",
+				  "that fsimg does not replay (%s): OUT lacks what they changed",
 			  (unsigned long long)r.st.fc_commits, r.st.fc_commits == 1 ? "" : "s",
-			  (unsigned long long)r.st.fc_blocks, r.st.fc_blocks == 1 ? "" : "s");
+			  (unsigned long long)r.st.fc_blocks, r.st.fc_blocks == 1 ? "" : "s",
+			  r.st.fc_why ? r.st.fc_why : "unknown");
 	if (ctx.out) {
 		status = write_copy(&r, ctx.out, ctx.force);
 	} else {

@@ -92,7 +92,12 @@ static int read_planned(struct overlay *o, uint8_t *buf, size_t len, uint64_t of
 		uint32_t in = (uint32_t)(off % o->bs);
 		size_t n, k;
 
-		if (i < p->n && p->e[i].fs_block == blk) {
+		if (i < p->n && p->e[i].fs_block == blk && p->e[i].journal_block == JBD2_PLAN_MADE) {
+			/* a block the fast-commit replay made: in memory */
+			n = o->bs - in < len ? o->bs - in : len;
+			memcpy(buf, p->made[p->e[i].tag] + in, n);
+			i++;
+		} else if (i < p->n && p->e[i].fs_block == blk) {
 			size_t whole = in ? 1 : len / o->bs;
 
 			err = planned_run(p, i, whole ? whole : 1, &pblk, &k);

@@ -101,6 +101,9 @@ FSIMG_HIDDEN int ext4_super_from_disk(struct fsimg_super *sb, const uint8_t *raw
 				      char *why, size_t whylen);
 FSIMG_HIDDEN bool ext4_group_has_super(const struct fsimg_super *sb, fsimg_group_t g);
 FSIMG_HIDDEN uint32_t ext4_super_csum(const uint8_t *raw);
+/* group.c: where group g's descriptor lies (block, byte offset), and its checksum (metadata_csum or uninit_bg). */
+FSIMG_HIDDEN int ext4_gd_locate(const struct fsimg_fs *fs, fsimg_group_t g, fsimg_pblk_t *blk, size_t *off);
+FSIMG_HIDDEN uint16_t ext4_group_desc_csum(const struct fsimg_fs *fs, fsimg_group_t g, const uint8_t *d);
 
 /*
  * The inodes the superblock owns: named by one of its fields, never by a
@@ -147,6 +150,8 @@ FSIMG_HIDDEN int ext4_inode_from_disk(struct fsimg_inode *out, const struct fsim
 				      fsimg_ino_t ino, const uint8_t *raw, size_t len);
 FSIMG_HIDDEN bool ext4_inode_csum_ok(const struct fsimg_fs *fs, fsimg_ino_t ino,
 				     const uint8_t *raw, size_t len);
+/* Sets the record's checksum (metadata_csum; nothing otherwise). */
+FSIMG_HIDDEN void ext4_inode_csum_set(const struct fsimg_fs *fs, fsimg_ino_t ino, uint8_t *raw, size_t len);
 /* The per-inode checksum seed: crc32c(crc32c(fs seed, ino), generation). */
 FSIMG_HIDDEN uint32_t ext4_inode_csum_seed(const struct fsimg_fs *fs, fsimg_ino_t ino, uint32_t gen);
 

@@ -83,7 +83,18 @@ static void backup_desc_distrust(struct fsimg_fs *fs, uint8_t *d)
 	}
 }
 
-static uint16_t group_desc_csum(const struct fsimg_fs *fs, fsimg_group_t g, const uint8_t *d)
+int ext4_gd_locate(const struct fsimg_fs *fs, fsimg_group_t g, fsimg_pblk_t *blk, size_t *off)
+{
+	const struct fsimg_super *sb = &fs->sb;
+
+	if (g >= sb->group_count || !sb->desc_per_block)
+		return FSIMG_EINVAL;
+	*blk = gdt_block_loc(sb, g / sb->desc_per_block);
+	*off = (size_t)(g % sb->desc_per_block) * sb->desc_size;
+	return *blk < sb->blocks_count ? 0 : FSIMG_ECORRUPT;
+}
+
+uint16_t ext4_group_desc_csum(const struct fsimg_fs *fs, fsimg_group_t g, const uint8_t *d)
 {
 	size_t dsz = fs->sb.desc_size, off = GD(bg_checksum);
 	uint8_t le_group[4];
@@ -169,7 +180,7 @@ int ext4_gdt_load(struct fsimg_fs *fs)
 			continue;
 		}
 		stored = CUR_LE16(&c, 0, struct ext4_dgroup_desc, bg_checksum);
-		want = group_desc_csum(fs, i, d);
+		want = ext4_group_desc_csum(fs, i, d);
 		if (stored == want) {
 			fs->gd_csum_state[i] = FSIMG_CSUM_OK;
 		} else {

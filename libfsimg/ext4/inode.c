@@ -178,40 +178,64 @@ static bool all_zero(const uint8_t *p, size_t len)
  * inside i_extra_isize, the low 16 otherwise. Like e2fsprogs, an all-zero
  * record (a never-written inode table) passes.
  */
-bool ext4_inode_csum_ok(const struct fsimg_fs *fs, fsimg_ino_t ino, const uint8_t *raw, size_t len)
+/*
+ * The kernel's ext4_inode_csum: crc32c over the whole record with the
+ * checksum fields read as zero; all 32 bits count when i_checksum_hi is
+ * inside i_extra_isize, the low 16 otherwise (*has_hi says which).
+ */
+static uint32_t inode_csum(const struct fsimg_fs *fs, fsimg_ino_t ino, const uint8_t *raw, size_t len,
+			   bool *has_hi)
 {
 	static const uint8_t zero[2];
 	struct cur c = cur_init(raw, len);
-	uint32_t stored, crc;
-	uint16_t extra;
-	bool has_hi;
+	uint32_t crc;
 	size_t off;
 
-	if (!fs->metadata_csum)
-		return true;
-	if (!raw || len < EXT4_GOOD_OLD_INODE_SIZE)
-		return false;
-	extra = inode_extra_isize(raw, len);
-	has_hi = DI_FITS(extra, i_checksum_hi);
-	stored = cur_le16(&c, DI(l_i_checksum_lo));
-	if (has_hi)
-		stored |= (uint32_t)cur_le16(&c, DI(i_checksum_hi)) << 16;
-
+	*has_hi = DI_FITS(inode_extra_isize(raw, len), i_checksum_hi);
 	crc = ext4_inode_csum_seed(fs, ino, cur_le32(&c, DI(i_generation)));
 	crc = ext4_csum(fs, crc, raw, DI(l_i_checksum_lo));
 	crc = ext4_csum(fs, crc, zero, sizeof(zero));
 	off = DI(l_i_checksum_lo) + 2;
-	if (has_hi) {
+	if (*has_hi) {
 		crc = ext4_csum(fs, crc, raw + off, DI(i_checksum_hi) - off);
 		crc = ext4_csum(fs, crc, zero, sizeof(zero));
 		off = DI(i_checksum_hi) + 2;
 	}
 	crc = ext4_csum(fs, crc, raw + off, len - off);
-	if (!has_hi)
-		crc &= 0xFFFF;
+	return *has_hi ? crc : crc & 0xFFFF;
+}
+
+/* The kernel's ext4_inode_csum_verify; like e2fsprogs, an all-zero record (a never-written inode table) passes. */
+bool ext4_inode_csum_ok(const struct fsimg_fs *fs, fsimg_ino_t ino, const uint8_t *raw, size_t len)
+{
+	struct cur c = cur_init(raw, len);
+	uint32_t stored, crc;
+	bool has_hi;
+
+	if (!fs->metadata_csum)
+		return true;
+	if (!raw || len < EXT4_GOOD_OLD_INODE_SIZE)
+		return false;
+	crc = inode_csum(fs, ino, raw, len, &has_hi);
+	stored = cur_le16(&c, DI(l_i_checksum_lo));
+	if (has_hi)
+		stored |= (uint32_t)cur_le16(&c, DI(i_checksum_hi)) << 16;
 	if (crc == stored)
 		return true;
 	return all_zero(raw, len);
+}
+
+void ext4_inode_csum_set(const struct fsimg_fs *fs, fsimg_ino_t ino, uint8_t *raw, size_t len)
+{
+	uint32_t crc;
+	bool has_hi;
+
+	if (!fs->metadata_csum || len < EXT4_GOOD_OLD_INODE_SIZE)
+		return;
+	crc = inode_csum(fs, ino, raw, len, &has_hi);
+	put_le16(raw + DI(l_i_checksum_lo), (uint16_t)crc);
+	if (has_hi)
+		put_le16(raw + DI(i_checksum_hi), (uint16_t)(crc >> 16));
 }
 
 int fsimg_inode_read(struct fsimg_inode *out, fsimg_fs *fs, fsimg_ino_t ino)

@@ -2,9 +2,8 @@
 /*
  * Which fast commits are valid: the scan pass the kernel runs over the
  * fast-commit area after the main log's (jbd2 fc_do_one_pass in PASS_SCAN,
- * ext4_fc_replay_scan), as data. Nothing is replayed here; fsimg does not
- * replay fast commits yet, and `replay` uses this to know whether it would
- * lose any.
+ * ext4_fc_replay_scan), as data. Nothing is replayed here: fc_replay.c
+ * replays the valid fast commits this finds.
  *
  * The rules, from Linux 6.x fs/ext4/fast_commit.c:
  *  - the area's first block must start with a HEAD tag, else there is

@@ -157,7 +157,23 @@ struct fsimg_plan {
 	uint64_t sb_block, jsb_block;
 	bool has_jsb;                /* an internal journal's superblock, in a block of its own */
 	size_t skip[2], nskip;       /* indexes in e[] of the superblocks' blocks, ascending */
+	/* blocks the fast-commit replay made: entries with journal_block JBD2_PLAN_MADE, tag the index */
+	uint8_t **made;
+	size_t nmade;
+	char fc_why[192];            /* why the fast commits were not replayed */
 };
+
+#define JBD2_PLAN_MADE UINT32_MAX
+
+/* Sorts plan entries by fs block, stably. recovery.c. */
+JBD2_HIDDEN int jbd2_plan_sort(struct jbd2_plan_ent *a, size_t n);
+
+/*
+ * Replays the valid fast commits into the plan (after the jbd2 replay is
+ * planned, before the write list): made blocks, stats.fc_replayed, or
+ * stats.fc_why when they are not replayed. fc_replay.c.
+ */
+JBD2_HIDDEN void jbd2_fc_replay(struct fsimg_plan *p);
 
 /* Index of the first plan entry with fs_block >= blk (p->n: none). */
 JBD2_HIDDEN size_t jbd2_plan_lower_bound(const struct fsimg_plan *p, uint64_t blk);

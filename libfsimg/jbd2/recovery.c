@@ -33,8 +33,9 @@
  *  - Fast commits (jbd2/fast_commit.c): a HEAD of another transaction than
  *    the first not replayed is stale and ignored, as by the kernel;
  *    e2fsprogs 1.47 fails recovery there (EINVAL). Valid fast commits are
- *    counted (stats.fc_commits), not replayed; an area the kernel fails
- *    recovery on sets kernel_error like any other.
+ *    replayed into the plan as made blocks where jbd2/fc_replay.c can
+ *    (stats.fc_replayed; e2fsprogs 1.47 does not replay them at all); an
+ *    area the kernel fails recovery on sets kernel_error like any other.
  *  - A tag naming a block outside the filesystem is not planned
  *    (out_of_range): the kernel's write would fail there, e2fsck's too.
  *
@@ -101,7 +102,7 @@ static bool sorted_by_block(const struct jbd2_plan_ent *a, size_t n)
  * (the high ones, mostly); journals log blocks mostly in order, so a sorted
  * input is checked for first and left alone.
  */
-static int sort_by_block(struct jbd2_plan_ent *a, size_t n)
+int jbd2_plan_sort(struct jbd2_plan_ent *a, size_t n)
 {
 	struct jbd2_plan_ent *tmp, *src = a, *dst, *swap;
 	uint64_t or_ = 0, and_ = ~0ull;
@@ -234,7 +235,7 @@ static int build(struct fsimg_plan *p, unsigned flags)
 			ncand++;
 		}
 	}
-	err = sort_by_block(cand, ncand);
+	err = jbd2_plan_sort(cand, ncand);
 	if (err < 0)
 		goto out;
 	/* The last copy of each block wins (the sort kept log order within a block). */
@@ -344,6 +345,8 @@ int fsimg_plan_create(fsimg_plan **out, fsimg_journal *j, unsigned flags)
 	 * only sets s_errno, hence ERROR_FS), data-block checksum skips are.
 	 */
 	p->stats.recovery_error = p->stats.kernel_error != 0 || p->stats.csum_skipped != 0;
+	if (j->sb.start)
+		jbd2_fc_replay(p);
 	plan_writes(p);
 	*out = p;
 	return 0;
@@ -353,6 +356,9 @@ void fsimg_plan_free(fsimg_plan *plan)
 {
 	if (!plan)
 		return;
+	for (size_t k = 0; k < plan->nmade; k++)
+		free(plan->made[k]);
+	free(plan->made);
 	free(plan->e);
 	free(plan);
 }
@@ -377,6 +383,14 @@ static void entry_out(struct fsimg_plan_entry *out, const fsimg_plan *plan, size
 	const struct jbd2_plan_ent *e = &plan->e[i];
 	size_t lo = 0, hi = j->ntrans;
 
+	if (e->journal_block == JBD2_PLAN_MADE) {
+		/* made by the fast-commit replay: no logged copy */
+		out->fs_block = e->fs_block;
+		out->journal_block = JBD2_PLAN_MADE;
+		out->sequence = j->info.fc_tid;
+		out->escaped = 0;
+		return;
+	}
 	/* The last transaction whose first tag is at or before e->tag. */
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -447,6 +461,10 @@ int fsimg_plan_read_entry(void *buf, size_t buflen, const fsimg_plan *plan, size
 
 	if (!buf || !plan || i >= plan->n || buflen < plan->j->bs)
 		return FSIMG_EINVAL;
+	if (plan->e[i].journal_block == JBD2_PLAN_MADE) {
+		memcpy(buf, plan->made[plan->e[i].tag], plan->j->bs);
+		return 0;
+	}
 	err = jbd2_read(plan->j, plan->e[i].journal_block, buf);
 	if (err < 0)
 		return err;

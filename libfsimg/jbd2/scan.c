@@ -35,7 +35,7 @@ static const char *fc_tag_name(uint16_t tag)
 	return "unknown";
 }
 
-/* Lists the fast-commit area's tags; they are not replayed. */
+/* Lists the fast-commit area's tags (fc_replay.c replays the valid ones). */
 static int scan_fast_commit(struct fsimg_journal *j)
 {
 	const struct fsimg_journal_super *sb = &j->sb;

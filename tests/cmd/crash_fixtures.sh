@@ -4,8 +4,8 @@
 # read back by debugfs, against the kernel's own recovery of the same image
 # (paths, inode numbers, types, modes, sizes, extent maps, data, fsync'd
 # bytes), summarised in each fixture's JSON.  Fixtures whose "expect" is
-# "differ" (fast commits fsimg does not replay yet) are TODO: when fast-commit
-# replay lands they pass (XPASS) and their "expect" becomes "agree".
+# "differ" are TODO (a known gap): when it is closed
+# they pass (XPASS) and their "expect" becomes "agree".
 . "$top_srcdir/tests/lib/tap.sh"
 need xz python3 debugfs
 fix=$top_srcdir/tests/crash/fixtures

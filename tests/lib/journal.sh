@@ -221,7 +221,8 @@ j_two_transactions() {
 # j_fc_write IMG JBLK "TAG:VALUE ..." writes fast-commit tags into journal
 # block JBLK: HEAD:TID, TAIL:TID (crc32c from seed 0 over the tags since the
 # last TAIL; its value runs to the block's end, so it comes last), TAILBAD:TID
-# (a wrong crc), PAD:LEN, RANGE (an add_range).
+# (a wrong crc), PAD:LEN, RANGE (an add_range: inode 12, block 0 at 5000),
+# LINK (inode 12 as /ln), RANGE7 (an add_range for inode 7, block-mapped).
 # Layout from the kernel's fs/ext4/fast_commit.h; the crc is computed here.
 j_fc_enable() {
 	_j_fc_py enable "$1" "$(debugfs -R "bmap <8> 0" "$1" 2>/dev/null)" "$2"
@@ -274,6 +275,10 @@ with open(path, "r+b") as f:
             t = struct.pack("<HHII", 9, 8, 0, int(val))
         elif name == "PAD":
             t = struct.pack("<HH", 7, int(val)) + bytes(int(val))
+        elif name == "LINK":
+            t = struct.pack("<HHII", 4, 10, 2, 12) + b"ln"
+        elif name == "RANGE7":
+            t = struct.pack("<HHI", 1, 16, 7) + struct.pack("<IHHI", 0, 1, 0, 5001)
         elif name == "RANGE":
             t = struct.pack("<HHI", 1, 16, 12) + struct.pack("<IHHI", 0, 1, 0, 5000)
         elif name in ("TAIL", "TAILBAD"):

@@ -225,7 +225,7 @@ struct fsimg_plan_stats {
 	uint64_t out_of_range;       /* copies naming a block outside the filesystem */
 	uint64_t in_journal;         /* planned blocks inside the journal itself: replaying them
 					overwrites log blocks, so every copy must be read first */
-	uint64_t fc_blocks;          /* blocks of valid fast commits (fc_valid_blocks): fsimg does not replay them yet */
+	uint64_t fc_blocks;          /* blocks of valid fast commits (fc_valid_blocks) */
 	uint64_t fc_commits;         /* valid fast commits (fc_commits) */
 	int kernel_error;            /* as in the scan info; then nothing is replayed */
 	int recovery_error;          /* e2fsck would report an error (a block skipped for its checksum) */
@@ -233,6 +233,15 @@ struct fsimg_plan_stats {
 	uint32_t new_start;          /* 0 */
 	uint32_t new_sequence;
 	int32_t new_errno;
+	/*
+	 * Fast-commit replay (jbd2/fc_replay.c): fc_replayed is fc_commits when
+	 * the fast commits went into the plan (fc_made blocks written by it), 0
+	 * when they did not, fc_why then saying why (NULL: none valid). Valid
+	 * while the plan lives.
+	 */
+	uint64_t fc_replayed;
+	uint64_t fc_made;
+	const char *fc_why;
 };
 
 /* Flags for fsimg_plan_create. */

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Writes a fast-commit area into IMG (fuzz/mkseeds.sh's ext4fc base): the
+tag kinds of the kernel-made fixtures (tests/crash/fixtures/fc-*: LINK,
+UNLINK, INODE, CREAT, ADD_RANGE, DEL_RANGE, PAD, in several fast commits
+each ended by a TAIL with its crc32c) over the image's own inodes.
+
+usage: mkfcseed.py IMG TID"""
+import struct, sys
+
+def crc32c(crc, data):
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc
+
+img, tid = sys.argv[1], int(sys.argv[2])
+f = open(img, 'r+b')
+data = bytearray(f.read())
+sb = data[1024:2048]
+bs = 1024 << struct.unpack_from('<I', sb, 24)[0]
+ipg = struct.unpack_from('<I', sb, 40)[0]
+isz = struct.unpack_from('<H', sb, 88)[0]
+desc = struct.unpack_from('<H', sb, 0xFE)[0] if struct.unpack_from('<I', sb, 0x60)[0] & 0x80 else 32
+gdt = (2 if bs == 1024 else 1) * bs
+
+def inode_off(ino):
+    g, i = (ino - 1) // ipg, (ino - 1) % ipg
+    d = gdt + g * desc
+    it = struct.unpack_from('<I', data, d + 8)[0]
+    if desc >= 64:
+        it |= struct.unpack_from('<I', data, d + 0x28)[0] << 32
+    return it * bs + i * isz
+
+def rec(ino):
+    o = inode_off(ino)
+    return bytes(data[o:o + isz])
+
+def extent0(ino):
+    r = rec(ino)
+    # depth-0 tree: first extent
+    ee_block, ee_len, hi, lo = struct.unpack_from('<IHHI', r, 0x28 + 12)
+    return (hi << 32) | lo
+
+def bmap_journal(n):
+    r = rec(8)
+    depth = struct.unpack_from('<H', r, 0x28 + 6)[0]
+    assert depth == 0, 'journal tree not in the inode'
+    for k in range(struct.unpack_from('<H', r, 0x28 + 2)[0]):
+        lb, ln, hi, lo = struct.unpack_from('<IHHI', r, 0x28 + 12 + 12 * k)
+        if lb <= n < lb + ln:
+            return ((hi << 32) | lo) + n - lb
+    raise SystemExit('journal block %d not mapped' % n)
+
+def tl(tag, val):
+    return struct.pack('<HH', tag, len(val)) + val
+
+def dentry(tag, parent, ino, name):
+    return tl(tag, struct.pack('<II', parent, ino) + name)
+
+def inode_tag(ino, r, size=None, links=None):
+    r = bytearray(r)
+    if size is not None:
+        struct.pack_into('<I', r, 4, size)
+    if links is not None:
+        struct.pack_into('<H', r, 26, links)
+    return tl(6, struct.pack('<I', ino) + bytes(r))
+
+def add_range(ino, lblk, n, pblk, unwritten=False):
+    return tl(1, struct.pack('<IIHHI', ino, lblk, n + (32768 if unwritten else 0), pblk >> 32, pblk & 0xffffffff))
+
+def del_range(ino, lblk, n):
+    return tl(2, struct.pack('<III', ino, lblk, n))
+
+# the image's inodes, by mkseeds.sh's tree (ls order of debugfs -d): found by name in the root
+def lookup(dirino, name):
+    r = rec(dirino)
+    blk = extent0(dirino)
+    b = data[blk * bs:(blk + 1) * bs]
+    off = 0
+    while off + 8 <= bs:
+        ino, rl, nl = struct.unpack_from('<IHB', b, off)
+        if rl < 8:
+            break
+        if ino and b[off + 8:off + 8 + nl] == name:
+            return ino
+        off += rl
+    raise SystemExit('no %r' % name)
+
+big, small, d1 = lookup(2, b'big'), lookup(2, b'small'), lookup(2, b'd1')
+hard = lookup(d1, b'hard')
+bottom = lookup(lookup(lookup(d1, b'd2'), b'd3'), b'bottom')
+free_ino = 40
+nblocks = struct.unpack_from('<I', sb, 4)[0]
+newb = nblocks - 40  # blocks near the end, free in a fresh image
+commits = [
+    [dentry(4, 2, small, b'alias'), dentry(5, d1, hard, b'hard'),
+     inode_tag(small, rec(small), links=2), add_range(big, 1, 3, newb), del_range(big, 6, 2),
+     inode_tag(big, rec(big))],
+    [inode_tag(free_ino, rec(small), size=0, links=1), dentry(3, d1, free_ino, b'created'),
+     add_range(free_ino, 0, 2, newb + 8), inode_tag(free_ino, rec(small), size=2 * bs, links=1),
+     tl(7, bytes(6))],
+    # five extents, the first at block 1: the tree of /d1/d2/d3/bottom grows a leaf block
+    [del_range(bottom, 0, 1), add_range(bottom, 10, 1, newb + 20), add_range(bottom, 20, 1, newb + 22),
+     add_range(bottom, 30, 1, newb + 24), add_range(bottom, 40, 2, newb + 26),
+     inode_tag(bottom, rec(bottom), size=42 * bs)],
+    [dentry(5, 2, small, b'alias'), add_range(big, 0, 1, newb + 12, True), del_range(big, 2, 0xfffffff0),
+     inode_tag(big, rec(big), size=3 * bs)],
+]
+js = bmap_journal(0) * bs
+maxlen = struct.unpack_from('>I', data, js + 16)[0]
+# the journal's fast-commit feature and area size, as the kernel sets them on mount
+# (mke2fs reserves the area past 1024 blocks but leaves both unset)
+struct.pack_into('>I', data, js + 0x28, struct.unpack_from('>I', data, js + 0x28)[0] | 0x20)
+nfc = struct.unpack_from('>I', data, js + 0x54)[0] or max(maxlen - 1024, 0) or 256
+struct.pack_into('>I', data, js + 0x54, nfc)
+pos = maxlen - nfc + 1
+first = True
+for tags in commits:
+    blk = bytearray()
+    if first:
+        blk += tl(9, struct.pack('<II', 0, tid))
+        first = False
+    for t in tags:
+        blk += t
+    crc = crc32c(0, bytes(blk))
+    tail = struct.pack('<HHI', 8, bs - len(blk) - 4, tid)
+    crc = crc32c(crc, tail)
+    blk += tail + struct.pack('<I', crc)
+    blk += bytes(bs - len(blk))
+    assert len(blk) == bs
+    p = bmap_journal(pos) * bs
+    data[p:p + bs] = blk
+    pos += 1
+f.seek(0)
+f.write(data)

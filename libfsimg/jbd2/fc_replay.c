@@ -1,0 +1,805 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Fast-commit replay into the recovery plan: the kernel's ext4_fc_replay
+ * (Linux 6.1 fs/ext4/fast_commit.c, PASS_REPLAY) run after the jbd2 replay
+ * over the state that replay leaves, tag by tag in log order, its result
+ * kept as made blocks (inode table, extent tree, bitmap, group descriptor
+ * and superblock blocks) that the plan carries like logged copies.
+ *
+ * What is replayed, and the rule for the rest:
+ *  - ADD_RANGE maps [lblk, lblk + len) to the logged blocks (unwritten as
+ *    logged), replacing any earlier mapping there; DEL_RANGE unmaps a range;
+ *    both are skipped for an inode the kernel cannot open (ext4_iget: no
+ *    mode or no links). INODE copies the logged record over the inode's but
+ *    for i_block, which the extent tree keeps (ext4_fc_replay_inode); a free
+ *    inode's tree starts empty. CREAT, LINK and UNLINK: fc_names.c. PAD,
+ *    HEAD and TAIL do nothing here (the scan judged them).
+ *  - Not replayed: inline data, block-mapped files given ranges, bigalloc,
+ *    groups whose block bitmap is not initialised, a tree that would need
+ *    more blocks than it had, and what fc_names.c leaves out. Then none of
+ *    the fast commits is (fc_why says why), and the plan is the jbd2 replay
+ *    alone: replay warns and --in-place refuses, as before.
+ *  - Unlike the kernel, the result is consistent: each changed inode's
+ *    extent tree is rewritten from its final map (adjacent runs merged; at
+ *    depth 0 when it fits the inode, else one level of leaves in blocks the
+ *    old tree held), i_blocks counts its blocks, an inode left without
+ *    links is freed, and the block and inode bitmaps, the groups' and the
+ *    superblock's counts follow, with their checksums (fc_groups.c). The
+ *    kernel frees and marks blocks as it goes and leaves i_blocks, link
+ *    counts and free counts off (e2fsck -fn fails its result); the files'
+ *    names, maps, sizes and modes are the same.
+ * Any tag whose value lies (an inode number outside the filesystem, a range
+ * past 2^32 or outside the filesystem) stops the replay with that finding.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+#include "core/cursor.h"
+#include "ext4/ext4.h"
+#include "ext4/format.h"
+#include "jbd2/jbd2.h"
+
+#include "jbd2/fc_replay.h"
+
+int fcr_stop(struct fcr *r, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->why, r->whylen, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static size_t blk_lower(const struct fcr *r, uint64_t blk)
+{
+	size_t lo = 0, hi = r->nb;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->b[mid].blk < blk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* fs block blk as the jbd2 replay and the tags so far leave it. */
+static int fcr_read(struct fcr *r, uint64_t blk, uint8_t *buf)
+{
+	size_t i = blk_lower(r, blk);
+	if (i < r->nb && r->b[i].blk == blk) {
+		memcpy(buf, r->b[i].data, r->bs);
+		return 0;
+	}
+	if (!fs_pblk_ok(r->fs, blk) && blk != 0)
+		return fcr_stop(r, FSIMG_ECORRUPT, "block %llu is outside the filesystem",
+				(unsigned long long)blk);
+	i = jbd2_plan_lower_bound(r->p, blk);
+	if (i < r->p->n && r->p->e[i].fs_block == blk) {
+		if (fsimg_plan_read_entry(buf, r->bs, r->p, i) < 0)
+			return fcr_stop(r, FSIMG_EIO, "the logged copy of block %llu cannot be read",
+					(unsigned long long)blk);
+		return 0;
+	}
+	if (fs_read_block(r->fs, blk, buf) < 0)
+		return fcr_stop(r, FSIMG_EIO, "block %llu cannot be read", (unsigned long long)blk);
+	return 0;
+}
+
+/* A made (writable) copy of fs block blk; NULL with r->why set. */
+uint8_t *fcr_get(struct fcr *r, uint64_t blk)
+{
+	size_t i = blk_lower(r, blk);
+	uint8_t *d;
+
+	if (i < r->nb && r->b[i].blk == blk)
+		return r->b[i].data;
+	if ((r->nb + 1) * (uint64_t)r->bs > FCR_MAX_BYTES) {
+		fcr_stop(r, FSIMG_ENOMEM, "the replay would change more than %u MiB of blocks",
+			 FCR_MAX_BYTES >> 20);
+		return NULL;
+	}
+	if (r->nb == r->bcap) {
+		size_t cap = r->bcap ? r->bcap * 2 : 64;
+		struct fcr_blk *nb = realloc(r->b, cap * sizeof(*nb));
+		if (!nb) {
+			fcr_stop(r, FSIMG_ENOMEM, "out of memory");
+			return NULL;
+		}
+		r->b = nb;
+		r->bcap = cap;
+	}
+	d = malloc(r->bs);
+	if (!d) {
+		fcr_stop(r, FSIMG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (fcr_read(r, blk, d) < 0) {
+		free(d);
+		return NULL;
+	}
+	memmove(&r->b[i + 1], &r->b[i], (r->nb - i) * sizeof(*r->b));
+	r->b[i].blk = blk;
+	r->b[i].data = d;
+	r->nb++;
+	return d;
+}
+
+/* Group g's descriptor, writable (in a made block). */
+uint8_t *fcr_gd(struct fcr *r, fsimg_group_t g)
+{
+	fsimg_pblk_t blk;
+	size_t off;
+	uint8_t *d;
+
+	if (ext4_gd_locate(r->fs, g, &blk, &off) < 0) {
+		fcr_stop(r, FSIMG_ECORRUPT, "group %u has no descriptor", g);
+		return NULL;
+	}
+	d = fcr_get(r, blk);
+	return d ? d + off : NULL;
+}
+
+static int ext_push(struct fcr_ext **a, size_t *n, size_t *cap, struct fcr_ext e)
+{
+	if (*n >= FCR_MAX_EXTENTS)
+		return FSIMG_ENOMEM;
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		struct fcr_ext *na = realloc(*a, c * sizeof(*na));
+		if (!na)
+			return FSIMG_ENOMEM;
+		*a = na;
+		*cap = c;
+	}
+	(*a)[(*n)++] = e;
+	return 0;
+}
+
+/* Reads the extent tree under header h (depth levels down) into in->ext / in->tree. */
+static int load_tree(struct fcr *r, struct fcr_inode *in, const uint8_t *h, size_t room, unsigned depth,
+		     size_t *tcap)
+{
+	unsigned entries = get_le16(h + 2), d = get_le16(h + 6);
+	uint8_t *buf;
+	int err = 0;
+
+	if (get_le16(h) != EXT4_EXT_MAGIC || d != depth || entries > (room - 12) / 12 ||
+	    entries > get_le16(h + 4))
+		return fcr_stop(r, FSIMG_ECORRUPT, "inode %u: a bad extent tree node", in->ino);
+	for (unsigned k = 0; k < entries; k++) {
+		const uint8_t *x = h + 12 + 12 * (size_t)k;
+
+		if (d == 0) {
+			uint16_t len = get_le16(x + 4);
+			struct fcr_ext e = {
+				.lblk = get_le32(x),
+				.len = len > EXT4_EXT_INIT_MAX_LEN ? len - EXT4_EXT_INIT_MAX_LEN : (uint32_t)len,
+				.pblk = (uint64_t)get_le16(x + 6) << 32 | get_le32(x + 8),
+				.unwritten = len > EXT4_EXT_INIT_MAX_LEN,
+			};
+			if (!e.len)
+				continue;
+			if (!fs_pblk_range_ok(r->fs, e.pblk, e.len) || (uint64_t)e.lblk + e.len > 1ull << 32 ||
+			    (in->n && e.lblk < in->ext[in->n - 1].lblk + in->ext[in->n - 1].len))
+				return fcr_stop(r, FSIMG_ECORRUPT, "inode %u: an extent out of order or outside the filesystem",
+						in->ino);
+			if (ext_push(&in->ext, &in->n, &in->cap, e) < 0)
+				return fcr_stop(r, FSIMG_ENOMEM, "inode %u: too many extents", in->ino);
+			continue;
+		}
+		uint64_t child = (uint64_t)get_le16(x + 8) << 32 | get_le32(x + 4);
+		if (!fs_pblk_ok(r->fs, child))
+			return fcr_stop(r, FSIMG_ECORRUPT, "inode %u: an extent index outside the filesystem", in->ino);
+		if (in->ntree == *tcap) {
+			size_t c = *tcap ? *tcap * 2 : 8;
+			uint64_t *nt = in->ntree >= FCR_MAX_EXTENTS ? NULL : realloc(in->tree, c * sizeof(*nt));
+			if (!nt)
+				return fcr_stop(r, FSIMG_ENOMEM, "inode %u: too many tree blocks", in->ino);
+			in->tree = nt;
+			*tcap = c;
+		}
+		in->tree[in->ntree++] = child;
+		buf = malloc(r->bs);
+		if (!buf)
+			return fcr_stop(r, FSIMG_ENOMEM, "out of memory");
+		err = fcr_read(r, child, buf);
+		if (err == 0)
+			err = load_tree(r, in, buf, r->bs, depth - 1, tcap);
+		free(buf);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+/* The raw record of ino, writable. */
+uint8_t *fcr_raw(struct fcr *r, struct fcr_inode *in)
+{
+	uint8_t *b = fcr_get(r, in->rec_blk);
+
+	return b ? b + in->rec_off : NULL;
+}
+
+/* The replay's state of ino, loaded on first use; only inodes in use with extent trees. */
+struct fcr_inode *fcr_inode(struct fcr *r, uint32_t ino)
+{
+	const struct fsimg_super *sb = &r->fs->sb;
+	struct fcr_inode *in;
+	uint8_t *gd, *raw;
+	uint64_t itable, off;
+	size_t tcap = 0;
+	fsimg_group_t g;
+
+	for (size_t i = 0; i < r->nin; i++)
+		if (r->in[i].ino == ino)
+			return &r->in[i];
+	if (!fs_ino_ok(r->fs, ino) || ino < 2) {
+		fcr_stop(r, FSIMG_ECORRUPT, "a tag names inode %u, outside the filesystem", ino);
+		return NULL;
+	}
+	if (r->nin >= FCR_MAX_INODES) {
+		fcr_stop(r, FSIMG_ENOMEM, "more than %u inodes", FCR_MAX_INODES);
+		return NULL;
+	}
+	g = (ino - 1) / sb->inodes_per_group;
+	gd = fcr_gd(r, g);
+	if (!gd)
+		return NULL;
+	itable = gd_u64(r, gd, GDO(bg_inode_table_lo), 4, GDO(bg_inode_table_hi));
+	off = (uint64_t)((ino - 1) % sb->inodes_per_group) * sb->inode_size;
+	in = &r->in[r->nin];
+	memset(in, 0, sizeof(*in));
+	in->ino = ino;
+	in->rec_blk = itable + off / r->bs;
+	in->rec_off = (size_t)(off % r->bs);
+	if (!fs_pblk_ok(r->fs, in->rec_blk)) {
+		fcr_stop(r, FSIMG_ECORRUPT, "inode %u: its table lies outside the filesystem", ino);
+		return NULL;
+	}
+	raw = fcr_raw(r, in);
+	if (!raw)
+		return NULL;
+	r->nin++;
+	in->was_used = get_le16(raw + DI(i_mode)) && get_le16(raw + DI(i_links_count));
+	in->was_dir = in->was_used && (get_le16(raw + DI(i_mode)) & 0xF000) == 0x4000;
+	/* a free inode's i_block is no tree: the kernel starts such an inode from an empty one */
+	in->has_tree = !in->was_used ||
+		       (get_le32(raw + DI(i_flags)) & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) == EXT4_EXTENTS_FL;
+	if (in->was_used && in->has_tree &&
+	    (load_tree(r, in, raw + DI(i_block), 60, get_le16(raw + DI(i_block) + 6), &tcap) < 0 ||
+	     get_le16(raw + DI(i_block) + 6) > EXT4_EXT_MAX_DEPTH))
+		return NULL;
+	in->old = malloc((in->n ? in->n : 1) * sizeof(*in->old));
+	if (!in->old) {
+		fcr_stop(r, FSIMG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (in->n)
+		memcpy(in->old, in->ext, in->n * sizeof(*in->ext));
+	in->nold = in->n;
+	return in;
+}
+
+/* ext4_iget's test: an inode the kernel can open (mode and links). */
+static bool in_use(struct fcr *r, struct fcr_inode *in)
+{
+	const uint8_t *raw = fcr_raw(r, in);
+
+	return raw && get_le16(raw + DI(i_mode)) && get_le16(raw + DI(i_links_count));
+}
+
+/* in for ADD_RANGE / DEL_RANGE: NULL (no error) when the kernel skips the tag, an inode it cannot open. */
+static int range_inode(struct fcr *r, uint32_t ino, struct fcr_inode **out)
+{
+	struct fcr_inode *in = fcr_inode(r, ino);
+
+	*out = NULL;
+	if (!in)
+		return FSIMG_ECORRUPT;
+	if (!in_use(r, in))
+		return 0;
+	if (!in->has_tree)
+		return fcr_stop(r, FSIMG_EUNSUPP, "inode %u: a range for an inode without an extent tree", ino);
+	in->map_touched = true;
+	*out = in;
+	return 0;
+}
+
+/* Unmaps [a, b) from in's map. */
+int fcr_punch(struct fcr *r, struct fcr_inode *in, uint64_t a, uint64_t b)
+{
+	struct fcr_ext *out = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < in->n; i++) {
+		struct fcr_ext e = in->ext[i], part;
+		uint64_t end = (uint64_t)e.lblk + e.len;
+		int err = 0;
+
+		if (end <= a || e.lblk >= b) {
+			err = ext_push(&out, &n, &cap, e);
+		} else {
+			if (e.lblk < a) {
+				part = e;
+				part.len = (uint32_t)(a - e.lblk);
+				err = ext_push(&out, &n, &cap, part);
+			}
+			if (!err && end > b) {
+				part = e;
+				part.lblk = (uint32_t)b;
+				part.pblk = e.pblk + (b - e.lblk);
+				part.len = (uint32_t)(end - b);
+				err = ext_push(&out, &n, &cap, part);
+			}
+		}
+		if (err < 0) {
+			free(out);
+			return fcr_stop(r, err, "inode %u: too many extents", in->ino);
+		}
+	}
+	free(in->ext);
+	in->ext = out;
+	in->n = n;
+	in->cap = cap;
+	return 0;
+}
+
+static int add_range(struct fcr *r, const uint8_t *v)
+{
+	uint32_t ino = get_le32(v), lblk = get_le32(v + 4);
+	uint16_t raw_len = get_le16(v + 8);
+	struct fcr_ext e = {
+		.lblk = lblk,
+		.len = raw_len > EXT4_EXT_INIT_MAX_LEN ? raw_len - EXT4_EXT_INIT_MAX_LEN : (uint32_t)raw_len,
+		.pblk = (uint64_t)get_le16(v + 10) << 32 | get_le32(v + 12),
+		.unwritten = raw_len > EXT4_EXT_INIT_MAX_LEN,
+	};
+	struct fcr_inode *in;
+	size_t pos = 0;
+	int err;
+
+	if (!e.len)
+		return 0; /* nothing to map: the kernel's loop does not run */
+	if ((uint64_t)e.lblk + e.len > 1ull << 32 || !fs_pblk_range_ok(r->fs, e.pblk, e.len))
+		return fcr_stop(r, FSIMG_ECORRUPT,
+				"ADD_RANGE for inode %u: %u blocks at %llu (file block %u) lie outside the filesystem",
+				ino, e.len, (unsigned long long)e.pblk, e.lblk);
+	err = range_inode(r, ino, &in);
+	if (err < 0 || !in)
+		return err;
+	err = fcr_punch(r, in, e.lblk, (uint64_t)e.lblk + e.len);
+	if (err < 0)
+		return err;
+	while (pos < in->n && in->ext[pos].lblk < e.lblk)
+		pos++;
+	if (ext_push(&in->ext, &in->n, &in->cap, e) < 0)
+		return fcr_stop(r, FSIMG_ENOMEM, "inode %u: too many extents", ino);
+	memmove(&in->ext[pos + 1], &in->ext[pos], (in->n - 1 - pos) * sizeof(*in->ext));
+	in->ext[pos] = e;
+	return 0;
+}
+
+static int del_range(struct fcr *r, const uint8_t *v)
+{
+	uint32_t ino = get_le32(v), lblk = get_le32(v + 4), len = get_le32(v + 8);
+	struct fcr_inode *in;
+	int err;
+
+	if ((uint64_t)lblk + len > 1ull << 32)
+		return fcr_stop(r, FSIMG_ECORRUPT, "DEL_RANGE for inode %u: %u blocks from file block %u pass 2^32",
+				ino, len, lblk);
+	err = range_inode(r, ino, &in);
+	if (err < 0 || !in)
+		return err;
+	return fcr_punch(r, in, lblk, (uint64_t)lblk + len);
+}
+
+/* ext4_fc_replay_inode: the logged record but i_block (the tree stays). */
+static int replay_inode(struct fcr *r, const uint8_t *v, uint32_t len)
+{
+	uint32_t ino = get_le32(v), ilen = len - 4;
+	struct fcr_inode *in;
+	uint8_t *raw;
+
+	if (ilen < EXT4_GOOD_OLD_INODE_SIZE || ilen > r->fs->sb.inode_size)
+		return fcr_stop(r, FSIMG_ECORRUPT, "INODE for inode %u: a record of %u bytes", ino, ilen);
+	in = fcr_inode(r, ino);
+	if (!in || !(raw = fcr_raw(r, in)))
+		return FSIMG_ECORRUPT;
+	if (!in->has_tree)
+		return fcr_stop(r, FSIMG_EUNSUPP, "INODE for inode %u: the inode has no extent tree", ino);
+	if ((get_le32(v + 4 + DI(i_flags)) & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) != EXT4_EXTENTS_FL &&
+	    get_le16(v + 4 + DI(i_links_count)))
+		return fcr_stop(r, FSIMG_EUNSUPP, "INODE for inode %u: the logged inode has no extent tree", ino);
+	in->map_touched = true;
+	memcpy(raw, v + 4, DI(i_block));
+	memcpy(raw + DI(i_generation), v + 4 + DI(i_generation), ilen - DI(i_generation));
+	return 0;
+}
+
+/* Merges adjacent runs (as ext4_ext_try_to_merge would) within the length limits. */
+static void coalesce(struct fcr_inode *in)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < in->n; i++) {
+		struct fcr_ext *l = n ? &in->ext[n - 1] : NULL, *e = &in->ext[i];
+		uint32_t max = e->unwritten ? EXT4_EXT_UNWRITTEN_MAX_LEN : EXT4_EXT_INIT_MAX_LEN;
+
+		if (l && l->unwritten == e->unwritten && (uint64_t)l->lblk + l->len == e->lblk &&
+		    l->pblk + l->len == e->pblk && l->len + e->len <= max) {
+			l->len += e->len;
+			continue;
+		}
+		in->ext[n++] = *e;
+	}
+	in->n = n;
+	/* runs longer than one extent holds are split */
+}
+
+static void put_extent(uint8_t *x, const struct fcr_ext *e)
+{
+	put_le32(x, e->lblk);
+	put_le16(x + 4, (uint16_t)(e->len + (e->unwritten ? EXT4_EXT_INIT_MAX_LEN : 0)));
+	put_le16(x + 6, (uint16_t)(e->pblk >> 32));
+	put_le32(x + 8, (uint32_t)e->pblk);
+}
+
+static void put_header(uint8_t *h, unsigned entries, unsigned max, unsigned depth)
+{
+	put_le16(h, EXT4_EXT_MAGIC);
+	put_le16(h + 2, (uint16_t)entries);
+	put_le16(h + 4, (uint16_t)max);
+	put_le16(h + 6, (uint16_t)depth);
+	put_le32(h + 8, 0);
+}
+
+/* Splits runs past the extent length limit (a tag may log up to 65535 - 32768). */
+static int split_long(struct fcr *r, struct fcr_inode *in)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		struct fcr_ext *e = &in->ext[i], rest;
+		uint32_t max = e->unwritten ? EXT4_EXT_UNWRITTEN_MAX_LEN : EXT4_EXT_INIT_MAX_LEN;
+
+		if (e->len <= max)
+			continue;
+		rest = *e;
+		rest.lblk += max;
+		rest.pblk += max;
+		rest.len -= max;
+		e->len = max;
+		if (ext_push(&in->ext, &in->n, &in->cap, rest) < 0)
+			return fcr_stop(r, FSIMG_ENOMEM, "inode %u: too many extents", in->ino);
+		memmove(&in->ext[i + 2], &in->ext[i + 1], (in->n - i - 2) * sizeof(*in->ext));
+		in->ext[i + 1] = rest;
+	}
+	return 0;
+}
+
+/* Writes in's tree from its map; *used = tree blocks kept. */
+static int write_tree(struct fcr *r, struct fcr_inode *in, size_t *used)
+{
+	uint8_t *raw = fcr_raw(r, in), *ib;
+	size_t leafcap = (r->bs - 12) / 12, leaves;
+	uint32_t gen;
+
+	if (!raw)
+		return FSIMG_ECORRUPT;
+	ib = raw + DI(i_block);
+	gen = get_le32(raw + DI(i_generation));
+	if (in->n <= 4) {
+		put_header(ib, (unsigned)in->n, 4, 0);
+		memset(ib + 12, 0, 48);
+		for (size_t k = 0; k < in->n; k++)
+			put_extent(ib + 12 + 12 * k, &in->ext[k]);
+		*used = 0;
+		return 0;
+	}
+	leaves = (in->n + leafcap - 1) / leafcap;
+	if (leaves > 4 || leaves > in->ntree) /* finish() grew the tree first */
+		return fcr_stop(r, FSIMG_EUNSUPP,
+				"inode %u: its %zu extents would need extent tree blocks it does not have",
+				in->ino, in->n);
+	put_header(ib, (unsigned)leaves, 4, 1);
+	memset(ib + 12, 0, 48);
+	for (size_t l = 0; l < leaves; l++) {
+		size_t first = l * leafcap, cnt = in->n - first < leafcap ? in->n - first : leafcap;
+		uint8_t *x = ib + 12 + 12 * l, *b = fcr_get(r, in->tree[l]);
+
+		if (!b)
+			return FSIMG_ECORRUPT;
+		put_le32(x, in->ext[first].lblk); /* as the kernel keeps it: the leaf's first extent */
+		put_le32(x + 4, (uint32_t)in->tree[l]);
+		put_le16(x + 8, (uint16_t)(in->tree[l] >> 32));
+		put_le16(x + 10, 0);
+		memset(b, 0, r->bs);
+		put_header(b, (unsigned)cnt, (unsigned)leafcap, 0);
+		for (size_t k = 0; k < cnt; k++)
+			put_extent(b + 12 + 12 * k, &in->ext[first + k]);
+		if (r->fs->metadata_csum)
+			put_le32(b + 12 + 12 * leafcap,
+				 ext4_csum(r->fs, ext4_inode_csum_seed(r->fs, in->ino, gen), b, 12 + 12 * leafcap));
+	}
+	*used = leaves;
+	return 0;
+}
+
+static size_t leaves_needed(const struct fcr *r, const struct fcr_inode *in)
+{
+	size_t leafcap = (r->bs - 12) / 12;
+
+	return in->n <= 4 ? 0 : (in->n + leafcap - 1) / leafcap;
+}
+
+/* Gives in extent-tree blocks up to want, from free blocks near its data (the kernel's allocator places them too). */
+static int grow_tree(struct fcr *r, struct fcr_inode *in, size_t want, int64_t *delta, bool *touched)
+{
+	uint64_t *nt = realloc(in->tree, want * sizeof(*nt));
+
+	if (!nt)
+		return fcr_stop(r, FSIMG_ENOMEM, "out of memory");
+	in->tree = nt;
+	while (in->ntree < want) {
+		int err = fcr_alloc(r, in->n ? in->ext[0].pblk : 0, &in->tree[in->ntree], delta, touched);
+
+		if (err < 0)
+			return err;
+		in->ntree++;
+	}
+	return 0;
+}
+
+/* After the last tag: trees, i_blocks, checksums, bitmaps and counts. */
+static int finish(struct fcr *r)
+{
+	size_t ng = r->fs->sb.group_count ? r->fs->sb.group_count : 1;
+	int64_t *delta = calloc(ng, sizeof(*delta));
+	bool *touched = calloc(ng, sizeof(*touched));
+	size_t *used = calloc(r->nin ? r->nin : 1, sizeof(*used));
+	int err = 0;
+
+	if (!delta || !used || !touched) {
+		err = fcr_stop(r, FSIMG_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* The final maps, and the tree blocks each keeps. */
+	for (size_t i = 0; i < r->nin && !err; i++) {
+		struct fcr_inode *in = &r->in[i];
+		uint8_t *raw = fcr_raw(r, in);
+
+		if (!raw) {
+			err = FSIMG_ECORRUPT;
+			break;
+		}
+		if (!in_use(r, in)) {
+			/* freed (the kernel's eviction): no blocks, an empty tree */
+			if (!in->has_tree && in->was_used && get_le32(raw + DI(i_blocks_lo)))
+				err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: freeing a file without an extent tree", in->ino);
+			in->n = 0;
+			in->map_touched = in->has_tree;
+			if (in->evicted && !get_le32(raw + DI(i_dtime)))
+				put_le32(raw + DI(i_dtime), get_le32(raw + DI(i_ctime)) ? get_le32(raw + DI(i_ctime)) : 1);
+		}
+		if (!in->map_touched) {
+			used[i] = in->ntree; /* the tree stays as it is */
+			continue;
+		}
+		coalesce(in);
+		if (!err)
+			err = split_long(r, in);
+		if (!err && leaves_needed(r, in) > 4)
+			err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: %zu extents need a deeper extent tree", in->ino, in->n);
+		used[i] = leaves_needed(r, in) < in->ntree ? leaves_needed(r, in) : in->ntree;
+	}
+	/* Free what the old maps held, then mark what the new ones hold. */
+	for (size_t i = 0; i < r->nin && !err; i++) {
+		const struct fcr_inode *in = &r->in[i];
+		for (size_t k = 0; k < in->nold && !err; k++)
+			err = fcr_mark(r, in->old[k].pblk, in->old[k].len, false, delta, touched);
+		for (size_t k = 0; k < in->ntree && !err; k++)
+			err = fcr_mark(r, in->tree[k], 1, false, delta, touched);
+	}
+	for (size_t i = 0; i < r->nin && !err; i++) {
+		const struct fcr_inode *in = &r->in[i];
+		for (size_t k = 0; k < in->n && !err; k++)
+			err = fcr_mark(r, in->ext[k].pblk, in->ext[k].len, true, delta, touched);
+		for (size_t k = 0; k < used[i] && !err; k++)
+			err = fcr_mark(r, in->tree[k], 1, true, delta, touched);
+	}
+	/* Trees that grew get new blocks, from what is free now. */
+	for (size_t i = 0; i < r->nin && !err; i++)
+		if (r->in[i].map_touched && leaves_needed(r, &r->in[i]) > r->in[i].ntree)
+			err = grow_tree(r, &r->in[i], leaves_needed(r, &r->in[i]), delta, touched);
+	for (size_t i = 0; i < r->nin && !err; i++) {
+		struct fcr_inode *in = &r->in[i];
+		uint8_t *raw = fcr_raw(r, in);
+		bool now = in_use(r, in);
+
+		if (!raw) {
+			err = FSIMG_ECORRUPT;
+			break;
+		}
+		if (in->map_touched) {
+			uint64_t blocks = 0;
+
+			err = write_tree(r, in, &used[i]);
+			for (size_t k = 0; k < in->n; k++)
+				blocks += in->ext[k].len;
+			blocks += used[i];
+			blocks *= get_le32(raw + DI(i_flags)) & EXT4_HUGE_FILE_FL ? 1 : r->bs / 512;
+			if (!err && blocks >> 48)
+				err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: i_blocks would not fit", in->ino);
+			put_le32(raw + DI(i_blocks_lo), (uint32_t)blocks);
+			put_le16(raw + DI(l_i_blocks_high), (uint16_t)(blocks >> 32));
+		}
+		if (!err && now != in->was_used)
+			err = fcr_mark_inode(r, in, now);
+		if (!err && now && in->was_used && in->was_dir != ((get_le16(raw + DI(i_mode)) & 0xF000) == 0x4000))
+			err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: its type changed between a file and a directory",
+				       in->ino);
+		ext4_inode_csum_set(r->fs, in->ino, raw, r->fs->sb.inode_size);
+	}
+	if (!err)
+		err = fcr_fix_groups(r, delta, touched);
+out:
+	free(delta);
+	free(touched);
+	free(used);
+	return err;
+}
+
+/* Every valid tag in log order (the scan's count), dispatched. */
+static int replay_tags(struct fcr *r)
+{
+	struct fsimg_journal *j = r->j;
+	uint64_t left = j->info.fc_valid_tags;
+	uint8_t *buf = malloc(j->bs);
+	int err = 0;
+
+	if (!buf)
+		return fcr_stop(r, FSIMG_ENOMEM, "out of memory");
+	for (uint32_t blk = j->sb.fc_first; blk <= j->sb.fc_last && left && !err; blk++) {
+		size_t off = 0;
+
+		if (jbd2_read(j, blk, buf) < 0) {
+			err = fcr_stop(r, FSIMG_EIO, "fast-commit block %u cannot be read", blk);
+			break;
+		}
+		while (left && !err && off + sizeof(struct ext4_dfc_tl) <= j->bs) {
+			uint16_t tag = get_le16(buf + off);
+			uint32_t len = get_le16(buf + off + 2);
+			const uint8_t *v = buf + off + sizeof(struct ext4_dfc_tl);
+
+			if (len > j->bs - off - sizeof(struct ext4_dfc_tl)) {
+				err = fcr_stop(r, FSIMG_ECORRUPT, "fast-commit block %u: a tag runs past the block", blk);
+				break;
+			}
+			left--;
+			switch (tag) {
+			case EXT4_FC_TAG_ADD_RANGE:
+				err = len == EXT4_FC_ADD_RANGE_SIZE ? add_range(r, v) :
+				      fcr_stop(r, FSIMG_ECORRUPT, "ADD_RANGE of %u bytes", len);
+				break;
+			case EXT4_FC_TAG_DEL_RANGE:
+				err = len == EXT4_FC_DEL_RANGE_SIZE ? del_range(r, v) :
+				      fcr_stop(r, FSIMG_ECORRUPT, "DEL_RANGE of %u bytes", len);
+				break;
+			case EXT4_FC_TAG_INODE:
+				err = len >= 4 ? replay_inode(r, v, len) :
+				      fcr_stop(r, FSIMG_ECORRUPT, "INODE of %u bytes", len);
+				break;
+			case EXT4_FC_TAG_PAD:
+			case EXT4_FC_TAG_TAIL:
+			case EXT4_FC_TAG_HEAD:
+				break;
+			case EXT4_FC_TAG_CREAT:
+			case EXT4_FC_TAG_LINK:
+			case EXT4_FC_TAG_UNLINK:
+				err = len > EXT4_FC_DENTRY_INFO_SIZE && len <= EXT4_FC_DENTRY_INFO_SIZE + EXT4_FC_NAME_LEN ?
+				      fcr_dentry(r, tag, v, len) :
+				      fcr_stop(r, FSIMG_ECORRUPT, "a name tag of %u bytes", len);
+				break;
+			default:
+				err = fcr_stop(r, FSIMG_ECORRUPT, "fast-commit block %u: an unknown tag %u", blk, tag);
+				break;
+			}
+			off += sizeof(struct ext4_dfc_tl) + len;
+		}
+	}
+	free(buf);
+	if (!err && left)
+		err = fcr_stop(r, FSIMG_ECORRUPT, "the fast-commit area ends before its %llu valid tags",
+			       (unsigned long long)j->info.fc_valid_tags);
+	return err;
+}
+
+/* Adds the made blocks to the plan, replacing logged copies of the same blocks. */
+static int merge(struct fcr *r)
+{
+	struct fsimg_plan *p = r->p;
+	struct jbd2_plan_ent *e;
+	uint8_t **made;
+	size_t add = 0, n;
+
+	made = malloc((r->nb ? r->nb : 1) * sizeof(*made));
+	e = realloc(p->e, (p->n + r->nb + 1) * sizeof(*e));
+	if (!made || !e) {
+		free(made);
+		if (e)
+			p->e = e;
+		return fcr_stop(r, FSIMG_ENOMEM, "out of memory");
+	}
+	p->e = e;
+	n = p->n;
+	for (size_t k = 0; k < r->nb; k++) {
+		size_t i = jbd2_plan_lower_bound(p, r->b[k].blk);
+		struct jbd2_plan_ent ne = { r->b[k].blk, JBD2_PLAN_MADE, (uint32_t)k };
+
+		made[k] = r->b[k].data;
+		r->b[k].data = NULL;
+		if (i < p->n && p->e[i].fs_block == ne.fs_block)
+			p->e[i] = ne;
+		else
+			p->e[n + add++] = ne;
+	}
+	p->made = made;
+	p->nmade = r->nb;
+	p->n = n + add;
+	return jbd2_plan_sort(p->e, p->n);
+}
+
+void jbd2_fc_replay(struct fsimg_plan *p)
+{
+	struct fsimg_journal *j = p->j;
+	struct fcr r = { .p = p, .j = j, .fs = j->fs, .bs = j->bs, .why = p->fc_why, .whylen = sizeof(p->fc_why) };
+	int err;
+
+	p->stats.fc_why = NULL;
+	if (j->info.fc_state != FSIMG_FC_VALID || !j->info.fc_commits)
+		return;
+	p->stats.fc_why = p->fc_why;
+	if (!r.fs) {
+		fcr_stop(&r, FSIMG_EUNSUPP, "no filesystem to replay into");
+		return;
+	}
+	if (r.fs->sb.feature_ro_compat & EXT4_FEATURE_RO_COMPAT_BIGALLOC) {
+		fcr_stop(&r, FSIMG_EUNSUPP, "bigalloc is not replayed by fsimg");
+		return;
+	}
+	if (p->stats.recovery_error || p->stats.kernel_error) {
+		fcr_stop(&r, FSIMG_EUNSUPP, "the jbd2 recovery failed");
+		return;
+	}
+	r.in = calloc(FCR_MAX_INODES, sizeof(*r.in));
+	if (!r.in) {
+		fcr_stop(&r, FSIMG_ENOMEM, "out of memory");
+		return;
+	}
+	err = replay_tags(&r);
+	if (!err)
+		err = finish(&r);
+	if (!err)
+		err = merge(&r);
+	if (!err) {
+		p->stats.fc_replayed = j->info.fc_commits;
+		p->stats.fc_made = r.nb;
+		p->stats.fc_why = NULL;
+		p->stats.blocks = p->n;
+	}
+	for (size_t i = 0; i < r.nin; i++) {
+		free(r.in[i].ext);
+		free(r.in[i].old);
+		free(r.in[i].tree);
+	}
+	free(r.in);
+	for (size_t k = 0; k < r.nb; k++)
+		free(r.b[k].data);
+	free(r.b);
+}

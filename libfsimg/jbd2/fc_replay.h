@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The fast-commit replay's state, shared by fc_replay.c (extents, inodes, bitmaps) and fc_names.c (names). */
+#ifndef FSIMG_JBD2_FC_REPLAY_H
+#define FSIMG_JBD2_FC_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ext4/ext4.h"
+#include "ext4/format.h"
+#include "jbd2/jbd2.h"
+
+
+#define FCR_MAX_BYTES (64u << 20)     /* made blocks kept in memory */
+#define FCR_MAX_EXTENTS 65536u        /* per inode */
+#define FCR_MAX_INODES 4096u
+#define DI(f) offsetof(struct ext4_dinode, f)
+#define GDO(f) offsetof(struct ext4_dgroup_desc, f)
+
+/* Unchecked reads: every offset below is inside a block or record by construction. */
+static inline uint16_t get_le16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] | b[1] << 8);
+}
+static inline uint32_t get_le32(const uint8_t *b)
+{
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+struct fcr_ext {
+	uint32_t lblk, len;
+	uint64_t pblk;
+	bool unwritten;
+};
+
+struct fcr_inode {
+	uint32_t ino;
+	uint64_t rec_blk;            /* inode table block and offset of the record */
+	size_t rec_off;
+	struct fcr_ext *ext;         /* the map now: sorted, not overlapping */
+	size_t n, cap;
+	struct fcr_ext *old;         /* the map after the jbd2 replay */
+	size_t nold;
+	uint64_t *tree;              /* the old tree's blocks */
+	size_t ntree;
+	bool was_used;               /* in use after the jbd2 replay */
+	bool was_dir;
+	bool has_tree;               /* extent-mapped (else the map is not touched) */
+	bool map_touched;            /* the tree is rewritten at the end */
+	bool evicted;                /* its last link went: freed as the kernel's iput does */
+};
+
+struct fcr_blk {
+	uint64_t blk;
+	uint8_t *data;
+};
+
+struct fcr {
+	struct fsimg_plan *p;
+	struct fsimg_journal *j;
+	struct fsimg_fs *fs;
+	uint32_t bs;
+	struct fcr_blk *b;           /* sorted by blk */
+	size_t nb, bcap;
+	struct fcr_inode *in;
+	size_t nin;
+	char *why;                   /* the plan's fc_why buffer */
+	size_t whylen;
+};
+
+static inline uint64_t gd_u64(const struct fcr *r, const uint8_t *d, size_t lo_off, size_t lo_size, size_t hi_off)
+{
+	uint64_t v = lo_size == 4 ? get_le32(d + lo_off) : get_le16(d + lo_off);
+
+	if (r->fs->sb.desc_size >= 64)
+		v |= (uint64_t)(lo_size == 4 ? get_le32(d + hi_off) : get_le16(d + hi_off)) << (lo_size * 8);
+	return v;
+}
+
+JBD2_HIDDEN int fcr_stop(struct fcr *r, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+JBD2_HIDDEN uint8_t *fcr_get(struct fcr *r, uint64_t blk);
+JBD2_HIDDEN uint8_t *fcr_raw(struct fcr *r, struct fcr_inode *in);
+JBD2_HIDDEN struct fcr_inode *fcr_inode(struct fcr *r, uint32_t ino);
+JBD2_HIDDEN int fcr_punch(struct fcr *r, struct fcr_inode *in, uint64_t a, uint64_t b);
+/* Group g's descriptor, writable (in a made block). */
+JBD2_HIDDEN uint8_t *fcr_gd(struct fcr *r, fsimg_group_t g);
+/* fc_groups.c: block and inode bitmaps with the counts and checksums they carry */
+JBD2_HIDDEN int fcr_mark(struct fcr *r, uint64_t blk, uint64_t len, bool on, int64_t *delta, bool *touched);
+JBD2_HIDDEN int fcr_fix_groups(struct fcr *r, const int64_t *delta, const bool *touched);
+JBD2_HIDDEN int fcr_mark_inode(struct fcr *r, struct fcr_inode *in, bool on);
+/* A free block (the first at or after goal, wrapping), marked used. */
+JBD2_HIDDEN int fcr_alloc(struct fcr *r, uint64_t goal, uint64_t *out, int64_t *delta, bool *touched);
+/* CREAT, LINK, UNLINK (fc_names.c) */
+JBD2_HIDDEN int fcr_dentry(struct fcr *r, uint16_t tag, const uint8_t *v, uint32_t len);
+
+#endif /* FSIMG_JBD2_FC_REPLAY_H */
