@@ -89,7 +89,7 @@ int ext4_gd_locate(const struct fsimg_fs *fs, fsimg_group_t g, fsimg_pblk_t *blk
 
 	if (g >= sb->group_count || !sb->desc_per_block)
 		return FSIMG_EINVAL;
-	*blk = gdt_block_loc(sb, g / sb->desc_per_block);
+	*blk = gdt_block_loc(sb, fs->sb_block, g / sb->desc_per_block);
 	*off = (size_t)(g % sb->desc_per_block) * sb->desc_size;
 	return *blk < sb->blocks_count ? 0 : FSIMG_ECORRUPT;
 }

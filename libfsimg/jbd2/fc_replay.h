@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/cursor.h"
 #include "ext4/ext4.h"
 #include "ext4/format.h"
 #include "jbd2/jbd2.h"
@@ -18,15 +19,7 @@
 #define DI(f) offsetof(struct ext4_dinode, f)
 #define GDO(f) offsetof(struct ext4_dgroup_desc, f)
 
-/* Unchecked reads: every offset below is inside a block or record by construction. */
-static inline uint16_t get_le16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] | b[1] << 8);
-}
-static inline uint32_t get_le32(const uint8_t *b)
-{
-	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
+/* Unchecked reads (get_le16/32, core/cursor.h): every offset is inside a block or record by construction. */
 
 struct fcr_ext {
 	uint32_t lblk, len;
