@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	flags = fuzz_open_flags(&in) | ((in.opts & FUZZ_OPT_NOREPLAY) ? FSIMG_OPEN_NO_REPLAY : 0);
 	if (fsimg_fs_open_replayed(&fs, &replay, in.io, NULL, flags, err, sizeof(err)) == 0) {
-		uint32_t count = fsimg_fs_super(fs)->inodes_count;
+		uint32_t count = fsimg_ext4_super(fs)->inodes_count;
 		uint64_t budget = FUZZ_MAX_READ;
 
 		for (uint32_t ino = 1; ino <= count && ino <= FUZZ_MAX_INODES && budget; ino++) {

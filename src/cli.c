@@ -404,7 +404,7 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 		close_all(img);
 		return CLI_EXIT_ERROR;
 	}
-	img->sb = fsimg_fs_super(img->fs);
+	img->sb = fsimg_ext4_super(img->fs);
 	fsimg_fs_set_notice(img->fs, notice_cb, img);
 	/* The superblock was checked before the callback could be set. */
 	if (c->verbose && img->sb->csum_state == FSIMG_CSUM_BAD)

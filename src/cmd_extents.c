@@ -355,7 +355,7 @@ static void sweep(struct ext_ctx *ctx)
 			break;
 		if (last > sb->inodes_count)
 			last = sb->inodes_count;
-		err = fsimg_group_get(&gd, ctx->img.fs, g);
+		err = fsimg_ext4_group_get(&gd, ctx->img.fs, g);
 		if (err < 0) {
 			cli_error(&ctx->img, "group %u: %s", g, cli_errmsg(&ctx->img, err));
 			ctx->status = CLI_EXIT_ERROR;

@@ -140,7 +140,7 @@ static void put_features(const struct fsimg_super *sb, FILE *f, struct jw *w)
 
 			if (!(words[k] & (1u << bit)))
 				continue;
-			n = fsimg_feature_name(kinds[k], bit);
+			n = fsimg_ext4_feature_name(kinds[k], bit);
 			if (!n) {
 				/* e2p's spelling for bits it has no name for. */
 				snprintf(unk, sizeof(unk), "%s%u", prefix[k], bit);
@@ -315,7 +315,7 @@ static int print_text(struct cli_image *img, bool groups, const fsimg_group_t *b
 
 		if (cli_output_failed())
 			return CLI_EXIT_ERROR;
-		err = fsimg_group_get(&gd, img->fs, g);
+		err = fsimg_ext4_group_get(&gd, img->fs, g);
 		if (err < 0) {
 			cli_error(img, "group %u: %s", g, cli_errmsg(img, err));
 			return CLI_EXIT_ERROR;
@@ -424,7 +424,7 @@ static int print_json(struct cli_image *img, bool groups, const fsimg_group_t *b
 			const char *fl[3];
 			int nf, err;
 
-			err = fsimg_group_get(&gd, img->fs, g);
+			err = fsimg_ext4_group_get(&gd, img->fs, g);
 			if (err < 0) {
 				/* Keep stdout a valid line: end it before failing. */
 				jw_arr_end(&w);
@@ -486,7 +486,7 @@ int cmd_info(int argc, char **argv)
 		cli_error(&img, "out of memory");
 		return cli_close(&img, CLI_EXIT_ERROR);
 	}
-	nbk = fsimg_fs_backup_groups(img.fs, bk, (int)(img.sb->group_count > INT32_MAX ?
+	nbk = fsimg_ext4_backup_groups(img.fs, bk, (int)(img.sb->group_count > INT32_MAX ?
 						       INT32_MAX : img.sb->group_count));
 	if (nbk < 0)
 		nbk = 0;

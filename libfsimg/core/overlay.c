@@ -364,7 +364,7 @@ int fsimg_fs_open_replayed(fsimg_fs **out, fsimg_replay **replay, fsimg_io *base
 	err = fsimg_fs_open(&fs, base, fsflags, errbuf, errlen);
 	if (err < 0)
 		return err;
-	if ((flags & FSIMG_OPEN_NO_REPLAY) || !fsimg_fs_super(fs)->needs_recovery) {
+	if ((flags & FSIMG_OPEN_NO_REPLAY) || !fsimg_ext4_super(fs)->needs_recovery) {
 		*out = fs;
 		return 0;
 	}

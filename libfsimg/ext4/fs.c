@@ -13,33 +13,6 @@
 #include "core/io.h"
 #include "ext4/ext4.h"
 
-int fs_error(struct fsimg_fs *fs, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (fs) {
-		va_start(ap, fmt);
-		vsnprintf(fs->errmsg, sizeof(fs->errmsg), fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
-void fs_notice(struct fsimg_fs *fs, int err, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	if (err == FSIMG_ECSUM)
-		fs->csum_errors++;
-	if (!fs->notice)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fs->notice(fs->notice_ctx, err, msg);
-}
-
 int fs_read_blocks(struct fsimg_fs *fs, fsimg_pblk_t blk, uint64_t count, void *buf)
 {
 	uint64_t bytes;
@@ -69,44 +42,33 @@ uint32_t ext4_csum(const struct fsimg_fs *fs, uint32_t seed, const void *buf, si
 	return fsimg_crc32c(seed, buf, len);
 }
 
-static int open_fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int open_fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
+int ext4_fs_match(fsimg_io *io)
 {
-	va_list ap;
+	uint8_t magic[2];
 
-	if (errbuf && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(errbuf, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return err;
+	if (fsimg_io_size(io) < EXT4_SUPER_OFFSET + EXT4_SUPER_SIZE ||
+	    fsimg_io_read(io, magic, sizeof(magic),
+			  EXT4_SUPER_OFFSET + offsetof(struct ext4_dsuper, s_magic)) < 0)
+		return 0;
+	return (magic[0] | magic[1] << 8) == EXT4_SUPER_MAGIC;
 }
 
-int fsimg_fs_open(fsimg_fs **out, fsimg_io *io, unsigned flags, char *errbuf, size_t errlen)
+int ext4_fs_open(fsimg_fs **out, fsimg_io *io, unsigned flags, char *errbuf, size_t errlen)
 {
 	uint8_t raw[EXT4_SUPER_SIZE];
 	struct fsimg_fs *fs;
 	struct cur c;
 	char why[200] = "";
-	char name[64];
 	uint32_t incompat;
 	int err;
 
-	if (!out || !io)
-		return open_fail(errbuf, errlen, FSIMG_EINVAL, "invalid argument");
 	*out = NULL;
-	if (fsimg_io_size(io) < EXT4_SUPER_OFFSET + EXT4_SUPER_SIZE ||
-	    fsimg_io_read(io, raw, sizeof(raw), EXT4_SUPER_OFFSET) < 0 ||
-	    (c = cur_init(raw, sizeof(raw)), CUR_LE16(&c, 0, struct ext4_dsuper, s_magic)) != EXT4_SUPER_MAGIC) {
-		if (fsimg_probe(name, sizeof(name), io) == 0)
-			return open_fail(errbuf, errlen, FSIMG_EUNSUPP, "unsupported filesystem: %s", name);
-		return open_fail(errbuf, errlen, FSIMG_ENOFS, "no filesystem found");
-	}
-
+	if (fsimg_io_read(io, raw, sizeof(raw), EXT4_SUPER_OFFSET) < 0)
+		return front_open_fail(errbuf, errlen, FSIMG_EIO, "cannot read the superblock");
+	c = cur_init(raw, sizeof(raw));
 	incompat = CUR_LE32(&c, 0, struct ext4_dsuper, s_feature_incompat);
 	if (incompat & EXT4_FEATURE_INCOMPAT_JOURNAL_DEV)
-		return open_fail(errbuf, errlen, FSIMG_EUNSUPP,
+		return front_open_fail(errbuf, errlen, FSIMG_EUNSUPP,
 				 "an external journal device, not a filesystem (use it with -j)");
 	if (incompat & ~EXT4_FEATURE_INCOMPAT_SUPP) {
 		uint32_t unknown = incompat & ~EXT4_FEATURE_INCOMPAT_SUPP;
@@ -114,24 +76,25 @@ int fsimg_fs_open(fsimg_fs **out, fsimg_io *io, unsigned flags, char *errbuf, si
 		const char *fname;
 		while (!(unknown & (1u << bit)))
 			bit++;
-		fname = fsimg_feature_name(FSIMG_FEATURE_INCOMPAT, bit);
+		fname = fsimg_ext4_feature_name(FSIMG_FEATURE_INCOMPAT, bit);
 		if (fname)
-			return open_fail(errbuf, errlen, FSIMG_EUNSUPP,
+			return front_open_fail(errbuf, errlen, FSIMG_EUNSUPP,
 					 "unsupported incompat feature: %s (bit %u)", fname, bit);
-		return open_fail(errbuf, errlen, FSIMG_EUNSUPP,
+		return front_open_fail(errbuf, errlen, FSIMG_EUNSUPP,
 				 "unsupported incompat feature: unknown bit %u (0x%x)", bit, 1u << bit);
 	}
 
 	fs = calloc(1, sizeof(*fs));
 	if (!fs)
-		return open_fail(errbuf, errlen, FSIMG_ENOMEM, "out of memory");
+		return front_open_fail(errbuf, errlen, FSIMG_ENOMEM, "out of memory");
+	fs->be = &fsimg_backend_ext4;
 	fs->io = io;
 	fs->flags = flags;
 	memcpy(fs->raw_sb, raw, sizeof(raw));
 	err = ext4_super_from_disk(&fs->sb, raw, sizeof(raw), why, sizeof(why));
 	if (err < 0) {
 		free(fs);
-		return open_fail(errbuf, errlen, err, "bad superblock: %s", why);
+		return front_open_fail(errbuf, errlen, err, "bad superblock: %s", why);
 	}
 	fs->block_size = fs->sb.block_size;
 	fs->log_block_size = 10 + fs->sb.log_block_size;
@@ -150,18 +113,16 @@ int fsimg_fs_open(fsimg_fs **out, fsimg_io *io, unsigned flags, char *errbuf, si
 
 	err = ext4_gdt_load(fs);
 	if (err < 0) {
-		open_fail(errbuf, errlen, err, "%s", fs->errmsg[0] ? fs->errmsg : fsimg_strerror(err));
-		fsimg_fs_close(fs);
+		front_open_fail(errbuf, errlen, err, "%s", fs->errmsg[0] ? fs->errmsg : fsimg_strerror(err));
+		ext4_fs_close(fs);
 		return err;
 	}
 	*out = fs;
 	return 0;
 }
 
-void fsimg_fs_close(fsimg_fs *fs)
+void ext4_fs_close(fsimg_fs *fs)
 {
-	if (!fs)
-		return;
 	free(fs->gdt);
 	free(fs->gd_csum_state);
 	free(fs->map_spare);
@@ -169,30 +130,7 @@ void fsimg_fs_close(fsimg_fs *fs)
 	free(fs);
 }
 
-const char *fsimg_fs_errmsg(const fsimg_fs *fs)
+const struct fsimg_super *fsimg_ext4_super(const fsimg_fs *fs)
 {
-	return fs && fs->errmsg[0] ? fs->errmsg : "";
-}
-
-fsimg_io *fsimg_fs_io(const fsimg_fs *fs)
-{
-	return fs ? fs->io : NULL;
-}
-
-void fsimg_fs_set_notice(fsimg_fs *fs, fsimg_notice_fn fn, void *ctx)
-{
-	if (!fs)
-		return;
-	fs->notice = fn;
-	fs->notice_ctx = ctx;
-}
-
-uint64_t fsimg_fs_csum_errors(const fsimg_fs *fs)
-{
-	return fs ? fs->csum_errors : 0;
-}
-
-const struct fsimg_super *fsimg_fs_super(const fsimg_fs *fs)
-{
-	return fs ? &fs->sb : NULL;
+	return fs_is_ext4(fs) ? &fs->sb : NULL;
 }

@@ -272,7 +272,7 @@ int fsimg_inode_in_use(fsimg_fs *fs, fsimg_ino_t ino)
 	if (!fs_ino_ok(fs, ino))
 		return fs_error(fs, FSIMG_ERANGE, "inode %u out of range (1..%u)", ino,
 				fs->sb.inodes_count);
-	err = fsimg_group_get(&grp, fs, ext4_ino_group(fs, ino));
+	err = fsimg_ext4_group_get(&grp, fs, ext4_ino_group(fs, ino));
 	if (err < 0)
 		return err;
 	/* An uninitialised inode table has no inode in use; the flag counts only with checksums. */

@@ -187,8 +187,37 @@ int fsimg_map_open(fsimg_map **out, fsimg_fs *fs, const struct fsimg_inode *inod
 	return 0;
 
 fail:
-	fsimg_map_close(m);
+	ext4_map_close(m);
 	return err;
+}
+
+int ext4_map_open_xattr(fsimg_map **out, struct fsimg_fs *fs, const struct fsimg_inode *inode)
+{
+	struct fsimg_map *m = fs->map_spare ? fs->map_spare : malloc(sizeof(*m));
+	struct fsimg_run run;
+
+	fs->map_spare = NULL;
+	if (!m)
+		return fs_error(fs, FSIMG_ENOMEM, "out of memory");
+	memset(m, 0, offsetof(struct fsimg_map, metas));
+	m->fs = fs;
+	m->kind = MAP_NONE;
+	m->src_done = m->done = true;
+	if (inode) {
+		m->ino = inode->ino;
+		if (inode->file_acl) {
+			/* One block (a cluster's first) holds the inode's xattrs outside it. */
+			memset(&run, 0, sizeof(run));
+			run.type = FSIMG_RUN_MAPPED;
+			run.fork = FSIMG_FORK_ATTR;
+			run.len = 1;
+			run.pblk = inode->file_acl;
+			run.flags = FSIMG_RUN_LAST;
+			out_push(m, &run);
+		}
+	}
+	*out = m;
+	return 0;
 }
 
 static int src_next(struct fsimg_map *m, struct fsimg_run *run)
@@ -200,7 +229,7 @@ static int src_next(struct fsimg_map *m, struct fsimg_run *run)
 	return 0;
 }
 
-int fsimg_map_next(fsimg_map *m, struct fsimg_run *run)
+int ext4_map_next(fsimg_map *m, struct fsimg_run *run)
 {
 	struct fsimg_run r;
 	int err;
@@ -269,7 +298,7 @@ int fsimg_map_next(fsimg_map *m, struct fsimg_run *run)
 	}
 }
 
-void fsimg_map_close(fsimg_map *m)
+void ext4_map_close(fsimg_map *m)
 {
 	if (!m)
 		return;

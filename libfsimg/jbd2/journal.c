@@ -393,7 +393,7 @@ fail:
  */
 int jbd2_journal_inode(struct fsimg_inode *out, fsimg_fs *fs, const char **why)
 {
-	const struct fsimg_super *fsb = fsimg_fs_super(fs);
+	const struct fsimg_super *fsb = fsimg_ext4_super(fs);
 	int err;
 
 	*why = NULL;
@@ -429,7 +429,7 @@ int jbd2_journal_inode(struct fsimg_inode *out, fsimg_fs *fs, const char **why)
 
 static int open_internal(struct fsimg_journal **out, fsimg_fs *fs)
 {
-	const struct fsimg_super *fsb = fsimg_fs_super(fs);
+	const struct fsimg_super *fsb = fsimg_ext4_super(fs);
 	struct fsimg_inode inode;
 	struct fsimg_run run;
 	struct jbd2_run *runs = NULL, *tmp;
@@ -490,7 +490,7 @@ static int open_internal(struct fsimg_journal **out, fsimg_fs *fs)
 
 static int open_external(struct fsimg_journal **out, fsimg_fs *fs, fsimg_io *ext)
 {
-	const struct fsimg_super *fsb = fsimg_fs_super(fs);
+	const struct fsimg_super *fsb = fsimg_ext4_super(fs);
 	uint8_t raw[EXT4_SUPER_SIZE];
 	struct cur c = cur_init(raw, sizeof(raw));
 	struct jbd2_run run;
@@ -543,7 +543,7 @@ int fsimg_journal_open(fsimg_journal **out, fsimg_fs *fs, fsimg_io *external)
 	if (!out || !fs)
 		return FSIMG_EINVAL;
 	*out = NULL;
-	if (!external && !fsimg_fs_super(fs)->has_journal)
+	if (!external && !fsimg_ext4_super(fs)->has_journal)
 		return fs_error(fs, FSIMG_ENOENT, "filesystem has no journal");
 	if (external)
 		err = open_external(out, fs, external);

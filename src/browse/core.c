@@ -351,7 +351,7 @@ static void switch_fs(struct app *a)
 		a->fs = a->img.fs;
 		a->replayed = !a->other_is_replayed;
 	}
-	a->sb = fsimg_fs_super(a->fs);
+	a->sb = fsimg_ext4_super(a->fs);
 	memset(a->pcache, 0, sizeof(a->pcache));
 	for (v = 0; v < NVIEWS; v++)
 		if (a->views[v]->reset)

@@ -37,7 +37,7 @@ bool owner_meta(struct app *a, fsimg_pblk_t blk, struct owner *o)
 		return false;
 	own = (fsimg_group_t)((blk - sb->first_data_block) / sb->blocks_per_group);
 	o->group = own;
-	if (fsimg_group_get(&g, a->fs, own) == 0) {
+	if (fsimg_ext4_group_get(&g, a->fs, own) == 0) {
 		if (g.has_super && blk == g.super_block) {
 			o->kind = OWN_SUPER;
 			return true;
@@ -53,7 +53,7 @@ bool owner_meta(struct app *a, fsimg_pblk_t blk, struct owner *o)
 	}
 	/* With flex_bg a group's bitmaps and table may be in any group. */
 	for (gi = 0; gi < sb->group_count; gi++) {
-		if (fsimg_group_get(&g, a->fs, gi) < 0)
+		if (fsimg_ext4_group_get(&g, a->fs, gi) < 0)
 			continue;
 		o->group = gi;
 		if (blk == g.block_bitmap) {

@@ -48,7 +48,7 @@ static void gv_row(struct app *a, void *st, uint64_t i, int y, int w, bool cur)
 	int barw = w - 74;
 
 	(void)st;
-	if (fsimg_group_get(&g, a->fs, (fsimg_group_t)i) < 0) {
+	if (fsimg_ext4_group_get(&g, a->fs, (fsimg_group_t)i) < 0) {
 		put_fmt(y, 1, w - 1, base | app_attr(a, C_ERROR), "%6llu  %s", (unsigned long long)i,
 			fsimg_fs_errmsg(a->fs));
 		return;
@@ -84,7 +84,7 @@ static bool gv_key(struct app *a, void *state, int ch)
 
 	if ((ch != '\n' && ch != 'b') || !gs->list.count)
 		return false;
-	if (fsimg_group_get(&g, a->fs, (fsimg_group_t)gs->list.cur) < 0) {
+	if (fsimg_ext4_group_get(&g, a->fs, (fsimg_group_t)gs->list.cur) < 0) {
 		app_message(a, true, "%s", fsimg_fs_errmsg(a->fs));
 		return true;
 	}

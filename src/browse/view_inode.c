@@ -208,7 +208,7 @@ static bool inode_key(struct app *a, void *state, int ch)
 			return true;
 		gi = (v->ino - 1) / sb->inodes_per_group;
 		idx = (v->ino - 1) % sb->inodes_per_group;
-		if (fsimg_group_get(&g, a->fs, gi) < 0) {
+		if (fsimg_ext4_group_get(&g, a->fs, gi) < 0) {
 			app_message(a, true, "group %u: %s", gi, fsimg_fs_errmsg(a->fs));
 			return true;
 		}

@@ -14,6 +14,7 @@
 static void stub_fs(struct fsimg_fs *fs, unsigned log_block_size)
 {
 	memset(fs, 0, sizeof(*fs));
+	fs->be = &fsimg_backend_ext4;
 	fs->log_block_size = log_block_size;
 	fs->block_size = 1u << log_block_size;
 	fs->sb.block_size = fs->block_size;

@@ -22,6 +22,8 @@
 #define FSIMG_JOURNAL_H
 
 #include "fsimg/fsimg.h"
+/* jbd2 is the journal of ext3/4: journal and replay calls take ext4 handles. */
+#include "fsimg/ext4.h"
 
 #ifdef __cplusplus
 extern "C" {
