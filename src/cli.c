@@ -405,11 +405,17 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 		return CLI_EXIT_ERROR;
 	}
 	img->sb = fsimg_ext4_super(img->fs);
+	err = fsimg_fs_info(&img->info, img->fs);
+	if (err < 0) {
+		cli_error(img, "%s", cli_errmsg(img, err));
+		close_all(img);
+		return CLI_EXIT_ERROR;
+	}
 	fsimg_fs_set_notice(img->fs, notice_cb, img);
 	/* The superblock was checked before the callback could be set. */
-	if (c->verbose && img->sb->csum_state == FSIMG_CSUM_BAD)
+	if (c->verbose && img->info.super_csum == FSIMG_CSUM_BAD)
 		fprintf(stderr, "fsimg: warning: superblock checksum does not match (0x%08x stored)\n",
-			img->sb->checksum);
+			img->info.super_csum_stored);
 
 	/*
 	 * A truncated image fails somewhere in the middle of a walk otherwise;
@@ -417,8 +423,8 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 	 * filesystem.
 	 */
 	have = fsimg_io_size(img->io);
-	need = img->sb->blocks_count * (uint64_t)img->sb->block_size;
-	if (img->sb->blocks_count > UINT64_MAX / img->sb->block_size || have < need) {
+	need = img->info.blocks * (uint64_t)img->info.block_size;
+	if (img->info.blocks > UINT64_MAX / img->info.block_size || have < need) {
 		cli_error(img, "image is truncated: %llu bytes, the filesystem needs %llu",
 			  (unsigned long long)have, (unsigned long long)need);
 		close_all(img);
@@ -436,6 +442,10 @@ int cli_journal_open(fsimg_journal **out, struct cli_image *img)
 	int err;
 
 	*out = NULL;
+	if (!img->sb) {
+		cli_error(img, "%s keeps no jbd2 journal", img->info.type);
+		return CLI_EXIT_ERROR;
+	}
 	if (!img->journal_io && !img->sb->journal_inum && img->sb->has_journal) {
 		cli_error(img, "the journal is on an external device; give it with -j EXTERNAL_JOURNAL");
 		return CLI_EXIT_ERROR;
@@ -509,19 +519,20 @@ int cli_close(struct cli_image *img, int status)
 	return status;
 }
 
-int cli_lookup(const struct cli_image *img, const char *file, struct fsimg_inode *inode)
+int cli_lookup(const struct cli_image *img, const char *file, struct fsimg_stat *st)
 {
-	fsimg_ino_t ino;
+	fsimg_inum_t ino;
 	int err;
 
-	err = fsimg_path_lookup(&ino, img->fs, file);
+	err = fsimg_lookup(&ino, img->fs, file);
 	if (err < 0) {
 		cli_file_error(img, file, "%s", cli_errmsg(img, err));
 		return CLI_EXIT_ERROR;
 	}
-	err = fsimg_inode_read(inode, img->fs, ino);
+	err = fsimg_stat(st, img->fs, ino);
 	if (err < 0) {
-		cli_file_error(img, file, "inode %u: %s", ino, cli_errmsg(img, err));
+		cli_file_error(img, file, "inode %llu: %s", (unsigned long long)ino,
+			       cli_errmsg(img, err));
 		return CLI_EXIT_ERROR;
 	}
 	return 0;
@@ -531,32 +542,32 @@ int cli_lookup(const struct cli_image *img, const char *file, struct fsimg_inode
 
 int cli_bitmap_init(struct cli_bitmap *bm, const struct cli_image *img)
 {
-	const struct fsimg_super *sb = img->sb;
+	const struct fsimg_fs_info *info = &img->info;
 	uint64_t words;
 
 	bm->bits = NULL;
 	bm->nbits = 0;
 	/*
-	 * Every inode has a slot of at least 128 bytes in an inode table inside
-	 * the image, so a count beyond size/128 is a lie we must not allocate for.
+	 * Every inode has a slot of at least 128 bytes inside the image, so
+	 * inode numbers beyond size/128 are a lie we must not allocate for.
 	 */
-	if (sb->inodes_count == 0 ||
-	    (uint64_t)sb->inodes_count > fsimg_io_size(img->io) / 128 ||
-	    (uint64_t)sb->inodes_count > (uint64_t)sb->inodes_per_group * sb->group_count) {
-		cli_error(img, "inode count %u does not fit the image", sb->inodes_count);
+	if (info->inodes == 0 || info->max_ino == 0 ||
+	    info->max_ino - 1 > fsimg_io_size(img->io) / 128) {
+		cli_error(img, "inode count %llu does not fit the image",
+			  (unsigned long long)info->inodes);
 		return CLI_EXIT_ERROR;
 	}
-	words = ((uint64_t)sb->inodes_count + 1 + 63) / 64;
+	words = (info->max_ino + 63) / 64;
 	bm->bits = calloc(words, sizeof(uint64_t));
 	if (!bm->bits) {
 		cli_error(img, "out of memory");
 		return CLI_EXIT_ERROR;
 	}
-	bm->nbits = sb->inodes_count + 1;
+	bm->nbits = info->max_ino;
 	return 0;
 }
 
-bool cli_bitmap_test_set(struct cli_bitmap *bm, fsimg_ino_t ino)
+bool cli_bitmap_test_set(struct cli_bitmap *bm, fsimg_inum_t ino)
 {
 	uint64_t m;
 
@@ -569,7 +580,7 @@ bool cli_bitmap_test_set(struct cli_bitmap *bm, fsimg_ino_t ino)
 	return false;
 }
 
-bool cli_bitmap_test(const struct cli_bitmap *bm, fsimg_ino_t ino)
+bool cli_bitmap_test(const struct cli_bitmap *bm, fsimg_inum_t ino)
 {
 	if (ino >= bm->nbits)
 		return true;

@@ -90,7 +90,8 @@ struct cli_image {
 	fsimg_replay *replay;    /* non-NULL when fs reads the replayed view */
 	struct fsimg_plan_stats replay_stats; /* valid when replay */
 	fsimg_fs *fs;
-	const struct fsimg_super *sb;
+	struct fsimg_fs_info info; /* what every command may know of the filesystem */
+	const struct fsimg_super *sb; /* ext2/3/4 only (NULL otherwise): journal views */
 	uint64_t other_notices;  /* non-checksum notices seen */
 	bool write_failed;       /* set by cli_finish_output */
 	bool replay_failed;      /* needs recovery, but the journal could not be replayed */
@@ -140,7 +141,7 @@ const char *cli_strerror(int errnum);
 const char *cli_errmsg(const struct cli_image *img, int err);
 
 /* Resolves FILE ("/a/b", "a/b" or "#N") and reads its inode; prints on failure. */
-int cli_lookup(const struct cli_image *img, const char *file, struct fsimg_inode *inode);
+int cli_lookup(const struct cli_image *img, const char *file, struct fsimg_stat *st);
 
 /* True once stdout has failed (a closed pipe, a full disk): stop walking. */
 bool cli_output_failed(void);
@@ -148,17 +149,18 @@ bool cli_output_failed(void);
 void cli_stdout_init(void);
 
 /*
- * A visited set of inode numbers, bounded by inodes_count, which is checked
- * against the image size before anything is allocated.
+ * A visited set of inode numbers, bounded by the filesystem's highest inode
+ * number, which is checked against the image size before anything is
+ * allocated.
  */
 struct cli_bitmap {
 	uint64_t *bits;
-	uint32_t nbits;
+	uint64_t nbits;
 };
 int cli_bitmap_init(struct cli_bitmap *bm, const struct cli_image *img);
 /* Sets the bit; returns true when it was already set (or ino is out of range). */
-bool cli_bitmap_test_set(struct cli_bitmap *bm, fsimg_ino_t ino);
-bool cli_bitmap_test(const struct cli_bitmap *bm, fsimg_ino_t ino);
+bool cli_bitmap_test_set(struct cli_bitmap *bm, fsimg_inum_t ino);
+bool cli_bitmap_test(const struct cli_bitmap *bm, fsimg_inum_t ino);
 void cli_bitmap_free(struct cli_bitmap *bm);
 
 /* A growable path buffer: "/a/b", no silent truncation. */

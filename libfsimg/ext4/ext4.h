@@ -120,9 +120,8 @@ FSIMG_HIDDEN void ext4_fs_close(fsimg_fs *fs);
 /* map.c, file.c: the iterators' next and close behind the front's. */
 FSIMG_HIDDEN int ext4_map_next(fsimg_map *m, struct fsimg_run *run);
 FSIMG_HIDDEN void ext4_map_close(fsimg_map *m);
-/* The xattr block as the attr fork: one MAPPED run when the inode has one. */
-FSIMG_HIDDEN int ext4_map_open_xattr(fsimg_map **out, struct fsimg_fs *fs,
-				     const struct fsimg_inode *inode);
+/* A map with no runs: the forks ext4 does not have (attr, cow). */
+FSIMG_HIDDEN int ext4_map_open_empty(fsimg_map **out, struct fsimg_fs *fs, fsimg_ino_t ino);
 FSIMG_HIDDEN int64_t ext4_file_read(fsimg_file *f, void *buf, size_t len, uint64_t off);
 FSIMG_HIDDEN void ext4_file_close(fsimg_file *f);
 

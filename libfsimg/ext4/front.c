@@ -340,8 +340,11 @@ static int ext4_map_open_fork(fsimg_map **out, fsimg_fs *fs, fsimg_inum_t ino,
 		return err;
 	if (fork == FSIMG_FORK_DATA)
 		return fsimg_map_open(out, fs, in, flags);
-	/* ext4 keeps no copy-on-write fork; its attr "fork" is the xattr block. */
-	return ext4_map_open_xattr(out, fs, fork == FSIMG_FORK_ATTR ? in : NULL);
+	/*
+	 * ext4 has no copy-on-write fork, and its xattrs live in the inode, an
+	 * xattr block or EA inodes, none of them a mapping of the inode's own.
+	 */
+	return ext4_map_open_empty(out, fs, in->ino);
 }
 
 static int ext4_file_open_ino(fsimg_file **out, fsimg_fs *fs, fsimg_inum_t ino, unsigned flags)

@@ -168,7 +168,7 @@ int fsimg_map_open(fsimg_map **out, fsimg_fs *fs, const struct fsimg_inode *inod
 		memset(&run, 0, sizeof(run));
 		run.type = FSIMG_RUN_INLINE;
 		run.len = inode->size;
-		run.flags = FSIMG_RUN_LAST;
+		run.flags = FSIMG_RUN_LAST | FSIMG_RUN_TARGET;
 		out_push(m, &run);
 	} else if (inode->flags & EXT4_EXTENTS_FL) {
 		m->kind = MAP_EXTENT;
@@ -191,31 +191,18 @@ fail:
 	return err;
 }
 
-int ext4_map_open_xattr(fsimg_map **out, struct fsimg_fs *fs, const struct fsimg_inode *inode)
+int ext4_map_open_empty(fsimg_map **out, struct fsimg_fs *fs, fsimg_ino_t ino)
 {
 	struct fsimg_map *m = fs->map_spare ? fs->map_spare : malloc(sizeof(*m));
-	struct fsimg_run run;
 
 	fs->map_spare = NULL;
 	if (!m)
 		return fs_error(fs, FSIMG_ENOMEM, "out of memory");
 	memset(m, 0, offsetof(struct fsimg_map, metas));
 	m->fs = fs;
+	m->ino = ino;
 	m->kind = MAP_NONE;
 	m->src_done = m->done = true;
-	if (inode) {
-		m->ino = inode->ino;
-		if (inode->file_acl) {
-			/* One block (a cluster's first) holds the inode's xattrs outside it. */
-			memset(&run, 0, sizeof(run));
-			run.type = FSIMG_RUN_MAPPED;
-			run.fork = FSIMG_FORK_ATTR;
-			run.len = 1;
-			run.pblk = inode->file_acl;
-			run.flags = FSIMG_RUN_LAST;
-			out_push(m, &run);
-		}
-	}
 	*out = m;
 	return 0;
 }
@@ -273,8 +260,16 @@ int ext4_map_next(fsimg_map *m, struct fsimg_run *run)
 			continue;
 		}
 		if (r.type == FSIMG_RUN_META) {
+			static const char *const bm[] = { "ind", "ind", "dind", "tind" };
+
 			if (!(m->flags & FSIMG_MAP_TREE))
 				continue;
+			if (m->kind == MAP_EXTENT) {
+				r.kind = r.level == 0 ? "leaf" : "index";
+				r.flags |= FSIMG_RUN_COUNTED;
+			} else {
+				r.kind = r.level >= 1 && r.level <= 3 ? bm[r.level] : "ind";
+			}
 			if (m->nmetas == MAP_META_WAIT) {
 				if (m->have_held) {
 					out_push(m, &m->held);

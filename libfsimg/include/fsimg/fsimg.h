@@ -272,6 +272,8 @@ enum fsimg_run_type {
 
 #define FSIMG_RUN_BEYOND_EOF 0x1u /* starts at or past the first block wholly past i_size */
 #define FSIMG_RUN_LAST       0x2u /* the last data run of the file */
+#define FSIMG_RUN_COUNTED    0x4u /* META: entries and max are the node's */
+#define FSIMG_RUN_TARGET     0x8u /* INLINE: a symlink's target kept in the inode, not data */
 
 /* The fork a run belongs to (XFS's; ext4 has a data fork and one xattr block). */
 enum fsimg_fork {
@@ -295,6 +297,7 @@ struct fsimg_run {
 	uint64_t len;        /* blocks (INLINE: bytes of inline data) */
 	fsimg_pblk_t pblk;   /* first physical block (HOLE/INLINE: 0) */
 	/* META runs only */
+	const char *kind;    /* the tree block: "index", "leaf", "ind", "dind", "tind" (static) */
 	int level;           /* extent tree: depth of the node (leaf 0); map: 1 ind, 2 dind, 3 tind */
 	uint16_t entries;    /* extent node: eh_entries */
 	uint16_t max;        /* extent node: eh_max */
