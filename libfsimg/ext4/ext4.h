@@ -114,6 +114,7 @@ FSIMG_HIDDEN const char *ext4_fs_type(const struct fsimg_fs *fs);
 FSIMG_HIDDEN int ext4_has_feature_named(const struct fsimg_fs *fs, const char *name);
 /* fs.c: open and close, the backend's entries. */
 FSIMG_HIDDEN int ext4_fs_match(fsimg_io *io);
+FSIMG_HIDDEN const char *ext4_probe_name(fsimg_io *io);
 FSIMG_HIDDEN int ext4_fs_open(fsimg_fs **out, fsimg_io *io, unsigned flags, char *errbuf,
 			      size_t errlen);
 FSIMG_HIDDEN void ext4_fs_close(fsimg_fs *fs);

@@ -360,6 +360,7 @@ static int ext4_file_open_ino(fsimg_file **out, fsimg_fs *fs, fsimg_inum_t ino, 
 const struct fsimg_backend fsimg_backend_ext4 = {
 	.name = "ext4",
 	.match = ext4_fs_match,
+	.probe_name = ext4_probe_name,
 	.open = ext4_fs_open,
 	.close = ext4_fs_close,
 	.info = ext4_info,

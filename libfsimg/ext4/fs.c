@@ -42,6 +42,30 @@ uint32_t ext4_csum(const struct fsimg_fs *fs, uint32_t seed, const void *buf, si
 	return fsimg_crc32c(seed, buf, len);
 }
 
+/* ext2/3/4 or "jbd" (an external journal), named as libblkid does; NULL: not ours. */
+const char *ext4_probe_name(fsimg_io *io)
+{
+	uint8_t raw[EXT4_SUPER_SIZE];
+	struct cur c;
+	uint32_t compat, incompat, ro_compat;
+
+	if (fsimg_io_size(io) < EXT4_SUPER_OFFSET + EXT4_SUPER_SIZE ||
+	    fsimg_io_read(io, raw, sizeof(raw), EXT4_SUPER_OFFSET) < 0)
+		return NULL;
+	c = cur_init(raw, sizeof(raw));
+	if (CUR_LE16(&c, 0, struct ext4_dsuper, s_magic) != EXT4_SUPER_MAGIC)
+		return NULL;
+	compat = CUR_LE32(&c, 0, struct ext4_dsuper, s_feature_compat);
+	incompat = CUR_LE32(&c, 0, struct ext4_dsuper, s_feature_incompat);
+	ro_compat = CUR_LE32(&c, 0, struct ext4_dsuper, s_feature_ro_compat);
+	if (c.err)
+		return NULL;
+	/* An external jbd2 journal carries an ext superblock with JOURNAL_DEV. */
+	if (incompat & EXT4_FEATURE_INCOMPAT_JOURNAL_DEV)
+		return "jbd";
+	return ext4_type_name(compat, incompat, ro_compat);
+}
+
 int ext4_fs_match(fsimg_io *io)
 {
 	uint8_t magic[2];

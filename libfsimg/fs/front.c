@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/io.h"
+#include "core/probe.h"
 #include "fs/front.h"
 /* struct fsimg_fs: its head is the front's (ext4's fields follow it). */
 #include "ext4/ext4.h"
@@ -96,6 +97,24 @@ int front_open_fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
 		va_end(ap);
 	}
 	return err;
+}
+
+int fsimg_probe(char *name, size_t namelen, fsimg_io *io)
+{
+	size_t i;
+
+	if (!name || namelen == 0 || !io)
+		return FSIMG_EINVAL;
+	for (i = 0; i < N_BACKENDS; i++) {
+		const char *type = backends[i]->probe_name ? backends[i]->probe_name(io) : NULL;
+
+		if (!type)
+			continue;
+		if ((size_t)snprintf(name, namelen, "%s", type) >= namelen)
+			return FSIMG_ERANGE;
+		return 0;
+	}
+	return core_blkid_probe(name, namelen, io);
 }
 
 int fsimg_fs_open(fsimg_fs **out, fsimg_io *io, unsigned flags, char *errbuf, size_t errlen)

@@ -31,6 +31,8 @@ struct fsimg_backend {
 	const char *name;            /* "ext4", "xfs" */
 	/* Does io hold this backend's magic? 1 yes, 0 no; reads only what it needs. */
 	int (*match)(fsimg_io *io);
+	/* fsimg_probe's name for what io holds when it is this backend's ("ext3", "jbd"), or NULL. */
+	const char *(*probe_name)(fsimg_io *io);
 	/* Opens; on failure nothing is left and errbuf says why. Sets (*out)->be itself or not: the front does. */
 	int (*open)(fsimg_fs **out, fsimg_io *io, unsigned flags, char *errbuf, size_t errlen);
 	void (*close)(fsimg_fs *fs);  /* frees the handle too */
