@@ -81,7 +81,7 @@ static int collect_fork(struct ext_ctx *ctx, fsimg_inum_t ino, enum fsimg_fork f
 	return err < 0 ? err : 0;
 }
 
-/* Every fork's runs, the data fork's first. */
+/* The runs of every fork the filesystem has, the data fork's first. */
 static int collect(struct ext_ctx *ctx, fsimg_inum_t ino)
 {
 	static const enum fsimg_fork forks[] = { FSIMG_FORK_DATA, FSIMG_FORK_ATTR, FSIMG_FORK_COW };
@@ -89,8 +89,20 @@ static int collect(struct ext_ctx *ctx, fsimg_inum_t ino)
 
 	ctx->nruns = 0;
 	for (size_t i = 0; i < sizeof(forks) / sizeof(forks[0]) && err == 0; i++)
-		err = collect_fork(ctx, ino, forks[i]);
+		if (ctx->img.info.forks & (1u << forks[i]))
+			err = collect_fork(ctx, ino, forks[i]);
 	return err;
+}
+
+/* The backend's own numbers for the run's first block (XFS: fsb, agno, agbno). */
+static int run_extras(struct ext_ctx *ctx, const struct fsimg_run *r, struct fsimg_block_extra *ex)
+{
+	int n;
+
+	if (!ctx->img.info.block_extras || r->type == FSIMG_RUN_HOLE || r->type == FSIMG_RUN_INLINE)
+		return 0;
+	n = fsimg_block_extras(ex, FSIMG_BLOCK_EXTRA_MAX, ctx->img.fs, r->pblk);
+	return n < 0 ? 0 : n > FSIMG_BLOCK_EXTRA_MAX ? FSIMG_BLOCK_EXTRA_MAX : n;
 }
 
 static const char *meta_name(const struct fsimg_run *r)
@@ -127,7 +139,9 @@ static void print_text(struct ext_ctx *ctx, const char *name, size_t name_len,
 		       const struct fsimg_stat *st)
 {
 	FILE *f = stdout;
+	struct fsimg_block_extra ex[FSIMG_BLOCK_EXTRA_MAX];
 	size_t i, ndata = 0;
+	int nex;
 
 	for (i = 0; i < ctx->nruns; i++)
 		if (ctx->runs[i].type != FSIMG_RUN_META)
@@ -182,8 +196,9 @@ static void print_text(struct ext_ctx *ctx, const char *name, size_t name_len,
 		}
 		if (r->fork != FSIMG_FORK_DATA)
 			fprintf(f, "  fork %s", fork_name(r->fork));
-		for (unsigned k = 0; k < r->nextra && k < FSIMG_RUN_MAX_EXTRA; k++)
-			fprintf(f, "  %s %llu", r->extra[k].name, (unsigned long long)r->extra[k].value);
+		nex = run_extras(ctx, r, ex);
+		for (int k = 0; k < nex; k++)
+			fprintf(f, "  %s %llu", ex[k].name, (unsigned long long)ex[k].value);
 		putc_unlocked('\n', f);
 	}
 }
@@ -192,8 +207,10 @@ static void print_json(struct ext_ctx *ctx, const char *path, size_t path_len,
 		       const struct fsimg_stat *st)
 {
 	struct jw *w = &ctx->jw;
+	struct fsimg_block_extra ex[FSIMG_BLOCK_EXTRA_MAX];
 	bool is_inline = false;
 	size_t i;
+	int nex;
 
 	for (i = 0; i < ctx->nruns; i++)
 		if (ctx->runs[i].type == FSIMG_RUN_INLINE)
@@ -218,8 +235,9 @@ static void print_json(struct ext_ctx *ctx, const char *path, size_t path_len,
 		jw_bool(w, "beyond_eof", r->flags & FSIMG_RUN_BEYOND_EOF);
 		if (r->fork != FSIMG_FORK_DATA)
 			jw_str(w, "fork", fork_name(r->fork));
-		for (unsigned k = 0; k < r->nextra && k < FSIMG_RUN_MAX_EXTRA; k++)
-			jw_u64(w, r->extra[k].name, r->extra[k].value);
+		nex = run_extras(ctx, r, ex);
+		for (int k = 0; k < nex; k++)
+			jw_u64(w, ex[k].name, ex[k].value);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -253,8 +271,9 @@ static void print_json(struct ext_ctx *ctx, const char *path, size_t path_len,
 				jw_bool(w, "csum_ok", r->csum_state == FSIMG_CSUM_OK);
 			if (r->fork != FSIMG_FORK_DATA)
 				jw_str(w, "fork", fork_name(r->fork));
-			for (unsigned k = 0; k < r->nextra && k < FSIMG_RUN_MAX_EXTRA; k++)
-				jw_u64(w, r->extra[k].name, r->extra[k].value);
+			nex = run_extras(ctx, r, ex);
+			for (int k = 0; k < nex; k++)
+				jw_u64(w, ex[k].name, ex[k].value);
 			jw_obj_end(w);
 		}
 		jw_arr_end(w);

@@ -80,6 +80,9 @@ static int ext4_info(struct fsimg_fs_info *out, fsimg_fs *fs)
 	memcpy(out->uuid, sb->uuid, sizeof(out->uuid));
 	snprintf(out->label, sizeof(out->label), "%s", sb->volume_name);
 	feature_names(fs, out);
+	/* ext4 maps data only: xattrs live in the inode, a block or EA inodes. */
+	out->forks = 1u << FSIMG_FORK_DATA;
+	out->block_extras = 0;
 	out->has_log = sb->has_journal;
 	out->needs_recovery = sb->needs_recovery;
 	out->super_csum = sb->csum_state;
@@ -143,9 +146,9 @@ static int ext4_stat(struct fsimg_stat *out, fsimg_fs *fs, fsimg_inum_t ino)
 	}
 	out->generation = in->generation;
 	out->raw_flags = in->flags;
-	for (unsigned bit = 0; bit < 32; bit++) {
-		if (!(in->flags & (1u << bit)))
-			continue;
+	for (uint32_t left = in->flags; left; left &= left - 1) {
+		unsigned bit = (unsigned)__builtin_ctz(left);
+
 		if (iflag_names[bit])
 			out->flags[out->nflags++] = iflag_names[bit];
 		else

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,7 +210,8 @@ int fsimg_stat(struct fsimg_stat *out, fsimg_fs *fs, fsimg_inum_t ino)
 {
 	if (!out || !fs)
 		return FSIMG_EINVAL;
-	memset(out, 0, sizeof(*out));
+	/* Only the first nflags names are defined: a walk stats every inode. */
+	memset(out, 0, offsetof(struct fsimg_stat, flags));
 	return fs->be->stat(out, fs, ino);
 }
 
@@ -291,6 +293,15 @@ void fsimg_map_close(fsimg_map *m)
 {
 	if (m)
 		handle_be(m)->map_close(m);
+}
+
+int fsimg_block_extras(struct fsimg_block_extra *out, size_t max, fsimg_fs *fs, fsimg_pblk_t pblk)
+{
+	if (!fs || (!out && max))
+		return FSIMG_EINVAL;
+	if (!fs->be->block_extras)
+		return 0;
+	return fs->be->block_extras(out, max, fs, pblk);
 }
 
 int fsimg_file_open_ino(fsimg_file **out, fsimg_fs *fs, fsimg_inum_t ino, unsigned flags)

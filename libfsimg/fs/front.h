@@ -58,6 +58,9 @@ struct fsimg_backend {
 	int (*map_next)(fsimg_map *m, struct fsimg_run *run);
 	void (*map_close)(fsimg_map *m);
 
+	/* May be NULL: no numbers of the backend's own. */
+	int (*block_extras)(struct fsimg_block_extra *out, size_t max, fsimg_fs *fs, fsimg_pblk_t pblk);
+
 	int (*file_open)(fsimg_file **out, fsimg_fs *fs, fsimg_inum_t ino, unsigned flags);
 	int64_t (*file_read)(fsimg_file *f, void *buf, size_t len, uint64_t off);
 	void (*file_close)(fsimg_file *f);

@@ -155,6 +155,8 @@ struct fsimg_fs_info {
 	/* feature names as the filesystem's own tools spell them; owned by the handle */
 	const char *const *features;
 	size_t nfeatures;
+	unsigned forks;              /* the forks inodes may have: 1u << FSIMG_FORK_* */
+	unsigned block_extras;       /* numbers fsimg_block_extras gives per block */
 	int has_log;                 /* a journal (ext4) or log (xfs) */
 	int needs_recovery;          /* the journal/log holds what was not written back */
 	enum fsimg_csum_state super_csum; /* the primary superblock's checksum */
@@ -199,10 +201,10 @@ struct fsimg_stat {
 	uint32_t rdev_major, rdev_minor; /* devices */
 	uint64_t generation;
 	uint64_t raw_flags;          /* the backend's inode flags as stored */
-	const char *flags[FSIMG_STAT_MAX_FLAGS]; /* the known ones by name (static strings) */
-	unsigned nflags;
 	uint64_t unknown_flags;      /* set bits of raw_flags with no name */
 	enum fsimg_csum_state csum_state;
+	unsigned nflags;
+	const char *flags[FSIMG_STAT_MAX_FLAGS]; /* the known ones by name (static); nflags of them */
 };
 
 /* The ftype of an S_IF* mode. */
@@ -259,8 +261,8 @@ FSIMG_API int fsimg_lookup(fsimg_inum_t *out, fsimg_fs *fs, const char *path);
  * blocks) come as META runs just before the first data run they cover.
  *
  * Physical blocks are linear (byte offset / block size) on every backend;
- * what a backend numbers its own way (XFS: fsb, agno, agbno) comes as named
- * extras.
+ * what a backend numbers its own way (XFS: fsb, agno, agbno) comes from
+ * fsimg_block_extras.
  */
 enum fsimg_run_type {
 	FSIMG_RUN_HOLE = 0,
@@ -282,13 +284,6 @@ enum fsimg_fork {
 	FSIMG_FORK_COW = 2
 };
 
-#define FSIMG_RUN_MAX_EXTRA 3
-
-struct fsimg_run_extra {
-	const char *name;    /* static string, e.g. "fsb", "agno", "agbno" */
-	uint64_t value;
-};
-
 struct fsimg_run {
 	enum fsimg_run_type type;
 	unsigned flags;
@@ -302,10 +297,22 @@ struct fsimg_run {
 	uint16_t entries;    /* extent node: eh_entries */
 	uint16_t max;        /* extent node: eh_max */
 	enum fsimg_csum_state csum_state;
-	/* backend-specific numbers for this run (MAPPED/UNWRITTEN/META); nextra of them */
-	unsigned nextra;
-	struct fsimg_run_extra extra[FSIMG_RUN_MAX_EXTRA];
 };
+
+/*
+ * A backend's own numbers for a physical block, by name (XFS: "fsb", its
+ * AG encoding, "agno", "agbno"); ext4 has none. Fills up to max of them and
+ * returns how many (0 when the backend keeps no numbers of its own).
+ * fsimg_fs_info's block_extras says how many a block has, so that a caller
+ * asks only when there are some.
+ */
+struct fsimg_block_extra {
+	const char *name;    /* static string */
+	uint64_t value;
+};
+#define FSIMG_BLOCK_EXTRA_MAX 4
+FSIMG_API int fsimg_block_extras(struct fsimg_block_extra *out, size_t max, fsimg_fs *fs,
+				 fsimg_pblk_t pblk);
 
 #define FSIMG_MAP_TREE 0x1u   /* also return META runs */
 
