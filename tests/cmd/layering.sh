@@ -1,10 +1,10 @@
 #!/bin/sh
 # The I/O core knows no filesystem (DESIGN.md): no file under libfsimg/core/
-# includes a backend's header (ext4/, jbd2/, xfs/, xlog/). The files on the
-# allow-list still do until recovery is an interface of its own; the list
-# only shrinks: a file on it that no longer needs it fails the test too.
+# includes a backend's header (ext4/, jbd2/, xfs/, xlog/). A file on the
+# allow-list (empty now) would be one that still did; the list only
+# shrinks: a file on it that no longer needs it fails the test too.
 . "$top_srcdir/tests/lib/tap.sh"
-allow="overlay.c"
+allow=""
 core="$top_srcdir/libfsimg/core"
 pattern='^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](ext4|jbd2|xfs|xlog)/'
 n=0

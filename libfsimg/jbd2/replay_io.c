@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * jbd2 recovery seen through the byte-range overlay of core/overlay.c: the
+ * plan's blocks as the overlay's source (read from the journal on demand,
+ * the escaped magic restored) and, unless FSIMG_OVERLAY_BLOCKS_ONLY, the
+ * two patches `e2fsck -E journal_only` leaves behind:
+ *  - the ext4 superblock with needs_recovery (INCOMPAT_RECOVER) cleared and
+ *    its checksum redone (metadata_csum); ERROR_FS set when a commit failed
+ *    or s_errno was set, VALID_FS cleared when recovery reported an error
+ *    (e2fsck_clear_recover, e2fsck_check_ext3_journal);
+ *  - the internal journal's superblock with s_start 0, the new s_sequence,
+ *    s_errno 0 and its checksum redone.
+ * What still differs from e2fsck's bytes: s_wtime (e2fsck stamps its clock),
+ * s_kbytes_written (e2fsck adds what it wrote), and an external journal's
+ * superblock (the overlay covers the filesystem device only).
+ *
+ * Also fsimg_fs_open_replayed: open, plan, and reopen over the overlay.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cursor.h"
+#include "core/io.h"
+#include "core/overlay.h"
+#include "ext4/format.h"
+#include "jbd2/jbd2.h"
+
+struct jsrc {
+	struct overlay_src s;
+	const struct fsimg_plan *plan;
+	fsimg_io *jio;           /* where logged copies are read: the journal's io, or base for it */
+};
+
+static uint64_t jsrc_block(void *priv, size_t i)
+{
+	const struct jsrc *js = priv;
+
+	return js->plan->e[i].fs_block;
+}
+
+/*
+ * Where entry i's copy is in the journal's io, and how many entries from i
+ * on (at most max) are consecutive fs blocks whose copies are consecutive
+ * there too: one read serves them all.
+ */
+static int planned_run(const struct fsimg_plan *p, size_t i, size_t max, uint64_t *pblk, size_t *count)
+{
+	const struct fsimg_journal *j = p->j;
+	uint64_t next;
+	size_t k = 1;
+
+	if (jbd2_bmap(j, p->e[i].journal_block, pblk) < 0 || *pblk > UINT64_MAX / j->bs - 1)
+		return FSIMG_EIO;
+	while (k < max && i + k < p->n && p->e[i + k].fs_block == p->e[i].fs_block + k &&
+	       jbd2_bmap(j, p->e[i + k].journal_block, &next) == 0 && next == *pblk + k &&
+	       next <= UINT64_MAX / j->bs - 1)
+		k++;
+	*count = k;
+	return 0;
+}
+
+/* ESCAPE: a copy whose block began with the jbd2 magic, which the log could not hold. */
+static void unescape(uint8_t *buf, size_t len, uint32_t in)
+{
+	uint8_t magic[4];
+
+	put_be32(magic, JBD2_MAGIC_NUMBER);
+	if (in < sizeof(magic))
+		memcpy(buf, magic + in, len < sizeof(magic) - in ? len : sizeof(magic) - in);
+}
+
+static int jsrc_read(void *priv, size_t i, size_t max, void *vbuf, size_t len, uint32_t in,
+		     size_t *count)
+{
+	const struct jsrc *js = priv;
+	const struct fsimg_plan *p = js->plan;
+	uint32_t bs = js->s.bs;
+	uint8_t *buf = vbuf;
+	uint64_t pblk;
+	size_t k;
+	int err;
+
+	err = planned_run(p, i, max ? max : 1, &pblk, &k);
+	if (err < 0)
+		return err;
+	if (in || len < (size_t)k * bs) {
+		/* a piece of one block */
+		k = 1;
+		if (len > bs - in)
+			len = bs - in;
+	} else {
+		len = (size_t)k * bs;
+	}
+	if (fsimg_io_read(js->jio, buf, len, pblk * bs + in) < 0)
+		return FSIMG_EIO;
+	for (size_t m = 0; m < k; m++)
+		if (p->j->tags[p->e[i + m].tag].escaped)
+			unescape(buf + m * bs, k == 1 ? len : bs, k == 1 ? in : 0);
+	*count = k;
+	return 0;
+}
+
+/* The ext4 superblock as e2fsck leaves it after replaying the journal. */
+static int patch_ext4_super(fsimg_io *ov, const struct fsimg_plan *plan)
+{
+	const struct fsimg_plan_stats *st = &plan->stats;
+	uint8_t raw[EXT4_SUPER_SIZE];
+	struct cur c = cur_init(raw, sizeof(raw));
+	size_t incompat_off = offsetof(struct ext4_dsuper, s_feature_incompat);
+	size_t state_off = offsetof(struct ext4_dsuper, s_state);
+	uint32_t incompat;
+	uint16_t state;
+
+	if (fsimg_io_read(ov, raw, sizeof(raw), EXT4_SUPER_OFFSET) < 0)
+		return FSIMG_EIO;
+	if (CUR_LE16(&c, 0, struct ext4_dsuper, s_magic) != EXT4_SUPER_MAGIC)
+		return 0;
+	incompat = cur_le32(&c, incompat_off) & ~EXT4_FEATURE_INCOMPAT_RECOVER;
+	put_le32(raw + incompat_off, incompat);
+	state = cur_le16(&c, state_off);
+	if (st->recovery_error)
+		state &= (uint16_t)~EXT4_VALID_FS;
+	if (st->new_errno || plan->j->info.has_failed_commit)
+		state |= EXT4_ERROR_FS;
+	put_le16(raw + state_off, state);
+	if (CUR_LE32(&c, 0, struct ext4_dsuper, s_feature_ro_compat) & EXT4_FEATURE_RO_COMPAT_METADATA_CSUM)
+		put_le32(raw + offsetof(struct ext4_dsuper, s_checksum),
+			 fsimg_crc32c(~0u, raw, offsetof(struct ext4_dsuper, s_checksum)));
+	return overlay_add_patch(ov, EXT4_SUPER_OFFSET, raw, sizeof(raw));
+}
+
+/* The internal journal's superblock as e2fsck_journal_release writes it. */
+static int patch_journal_super(fsimg_io *ov, const struct fsimg_plan *plan, fsimg_io *fs_io)
+{
+	const struct fsimg_plan_stats *st = &plan->stats;
+	const struct fsimg_journal *j = plan->j;
+	uint8_t raw[JBD2_SUPER_SIZE];
+
+	if (j->sb.external || j->io != fs_io)
+		return 0;
+	if (fsimg_io_read(ov, raw, sizeof(raw), j->sb_off) < 0)
+		return FSIMG_EIO;
+	put_be32(raw + offsetof(struct jbd2_dsuper, s_start), st->new_start);
+	put_be32(raw + offsetof(struct jbd2_dsuper, s_sequence), st->new_sequence);
+	/* e2fsck_check_ext3_journal moves s_errno to the fs state and zeroes it. */
+	put_be32(raw + offsetof(struct jbd2_dsuper, s_errno), 0);
+	if (j->sb.version == 2 && j->sb.csum_version >= 2)
+		put_be32(raw + offsetof(struct jbd2_dsuper, s_checksum), jbd2_super_csum(raw));
+	return overlay_add_patch(ov, j->sb_off, raw, sizeof(raw));
+}
+
+static void jsrc_release(void *priv)
+{
+	free(priv);
+}
+
+/* fs_io: the source the filesystem (and an internal journal) was read from. */
+static int jbd2_overlay_open(fsimg_io **out, fsimg_io *base, fsimg_io *fs_io,
+			     const fsimg_plan *plan, unsigned flags)
+{
+	struct jsrc *js;
+	uint64_t size;
+	int err;
+
+	if (!out || !base || !plan)
+		return FSIMG_EINVAL;
+	*out = NULL;
+	js = calloc(1, sizeof(*js));
+	if (!js)
+		return FSIMG_ENOMEM;
+	js->plan = plan;
+	/*
+	 * An internal journal is read through the filesystem's io, which may be
+	 * a cache over base: read its copies from base itself, the same bytes,
+	 * rather than through a second cache (a copy more and its memory).
+	 */
+	js->jio = plan->j->io == fs_io ? base : plan->j->io;
+	js->s.bs = plan->j->bs;
+	js->s.n = plan->n;
+	js->s.priv = js;
+	js->s.block = jsrc_block;
+	js->s.read = jsrc_read;
+	js->s.release = jsrc_release;
+	err = overlay_open(out, base, &js->s);
+	if (err < 0) {
+		free(js);
+		return err;
+	}
+	size = fsimg_io_size(base);
+	if (!(flags & FSIMG_OVERLAY_BLOCKS_ONLY) && size >= EXT4_SUPER_OFFSET + EXT4_SUPER_SIZE) {
+		err = patch_ext4_super(*out, plan);
+		if (err == 0 && plan->j->sb_off + JBD2_SUPER_SIZE <= size)
+			err = patch_journal_super(*out, plan, fs_io);
+		if (err < 0) {
+			fsimg_io_close(*out);
+			*out = NULL;
+		}
+	}
+	return err;
+}
+
+int fsimg_io_open_overlay(fsimg_io **out, fsimg_io *base, const fsimg_plan *plan, unsigned flags)
+{
+	return jbd2_overlay_open(out, base, base, plan, flags);
+}
+
+/*
+ * The overlay for a filesystem opened on base. When base is a read cache the
+ * overlay goes under a cache of the same geometry instead (over base's own
+ * source), so that the many small reads of a whole-filesystem walk hit the
+ * cache without a plan lookup each; planned copies still come through base.
+ */
+static int open_replayed_io(fsimg_io **out, fsimg_io *base, const fsimg_plan *plan)
+{
+	fsimg_io *inner, *ov;
+	size_t chunk;
+	unsigned nchunks;
+	int err;
+
+	if (!io_cache_geometry(base, &inner, &chunk, &nchunks))
+		return jbd2_overlay_open(out, base, base, plan, 0);
+	err = jbd2_overlay_open(&ov, inner, base, plan, 0);
+	if (err < 0)
+		return err;
+	err = fsimg_io_open_cache(out, ov, chunk, nchunks);
+	if (err < 0)
+		fsimg_io_close(ov);
+	return err;
+}
+
+/* --------------------------------------------------------- open replayed */
+
+struct fsimg_replay {
+	fsimg_fs *raw_fs;
+	fsimg_journal *j;
+	fsimg_plan *plan;
+	fsimg_io *io;
+};
+
+void fsimg_replay_close(fsimg_replay *r)
+{
+	if (!r)
+		return;
+	fsimg_io_close(r->io);
+	fsimg_plan_free(r->plan);
+	fsimg_journal_close(r->j);
+	fsimg_fs_close(r->raw_fs);
+	free(r);
+}
+
+fsimg_journal *fsimg_replay_journal(const fsimg_replay *r)
+{
+	return r ? r->j : NULL;
+}
+
+const fsimg_plan *fsimg_replay_plan(const fsimg_replay *r)
+{
+	return r ? r->plan : NULL;
+}
+
+fsimg_io *fsimg_replay_io(const fsimg_replay *r)
+{
+	return r ? r->io : NULL;
+}
+
+int fsimg_fs_open_replayed(fsimg_fs **out, fsimg_replay **replay, fsimg_io *base, fsimg_io *external,
+			   unsigned flags, char *errbuf, size_t errlen)
+{
+	fsimg_replay *r;
+	fsimg_fs *fs;
+	unsigned fsflags = flags & ~FSIMG_OPEN_NO_REPLAY;
+	int err;
+
+	if (!out || !replay || !base)
+		return FSIMG_EINVAL;
+	*out = NULL;
+	*replay = NULL;
+	err = fsimg_fs_open(&fs, base, fsflags, errbuf, errlen);
+	if (err < 0)
+		return err;
+	if ((flags & FSIMG_OPEN_NO_REPLAY) || !fsimg_ext4_super(fs)->needs_recovery) {
+		*out = fs;
+		return 0;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		fsimg_fs_close(fs);
+		return FSIMG_ENOMEM;
+	}
+	r->raw_fs = fs;
+	err = fsimg_journal_open(&r->j, fs, external);
+	if (err < 0) {
+		if (errbuf && errlen)
+			snprintf(errbuf, errlen, "journal: %s",
+				 fsimg_fs_errmsg(fs)[0] ? fsimg_fs_errmsg(fs) : fsimg_strerror(err));
+		goto fail;
+	}
+	err = fsimg_plan_create(&r->plan, r->j, 0);
+	if (err == 0)
+		err = open_replayed_io(&r->io, base, r->plan);
+	if (err < 0) {
+		if (errbuf && errlen)
+			snprintf(errbuf, errlen, "journal recovery: %s",
+				 fsimg_journal_errmsg(r->j)[0] ? fsimg_journal_errmsg(r->j) : fsimg_strerror(err));
+		goto fail;
+	}
+	err = fsimg_fs_open(out, r->io, fsflags, errbuf, errlen);
+	if (err < 0)
+		goto fail;
+	*replay = r;
+	return 0;
+fail:
+	fsimg_replay_close(r);
+	return err;
+}
