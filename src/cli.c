@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "testhooks.h"
 
 /* ------------------------------------------------------------- options */
 
@@ -289,7 +290,7 @@ static void explain_open_failure(struct cli_image *img, int err)
 		return;
 	}
 	{
-		int fd = open(img->path, O_RDONLY | O_CLOEXEC);
+		int fd = open(img->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0) {
 			cli_error(img, "%s", cli_strerror(errno));
 			return;
@@ -355,6 +356,8 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 	 * a few thousand reads instead of one per record.
 	 */
 	err = fsimg_io_open_file(&raw, path);
+	if (err == 0)
+		err = hook_wrap_image(&raw);
 	if (err == 0 && nchunks == 0) {
 		img->io = raw;
 	} else if (err == 0) {

@@ -81,6 +81,46 @@ static const char *end_text(enum fsimg_jend e)
 	return "unknown";
 }
 
+static const char *fc_state_name(enum fsimg_fc_state s)
+{
+	switch (s) {
+	case FSIMG_FC_NONE: return "none";
+	case FSIMG_FC_EMPTY: return "empty";
+	case FSIMG_FC_STALE: return "stale";
+	case FSIMG_FC_VALID: return "valid";
+	case FSIMG_FC_NO_TAIL: return "no_tail";
+	case FSIMG_FC_BAD: return "bad";
+	}
+	return "unknown";
+}
+
+/* The fast-commit area's state as recovery's scan judges it, in words. */
+static void fc_state_text(const struct fsimg_journal_scan_info *si)
+{
+	switch (si->fc_state) {
+	case FSIMG_FC_NONE:
+		printf("not scanned (the log is clean or cannot be recovered)\n");
+		break;
+	case FSIMG_FC_EMPTY:
+		printf("none (the area does not start with a HEAD tag)\n");
+		break;
+	case FSIMG_FC_STALE:
+		printf("stale (from before the last full commit; transaction %u expected)\n", si->fc_tid);
+		break;
+	case FSIMG_FC_VALID:
+		printf("%llu valid for transaction %u (%llu tags in %llu blocks): not replayed by fsimg yet\n",
+		       (unsigned long long)si->fc_commits, si->fc_tid,
+		       (unsigned long long)si->fc_valid_tags, (unsigned long long)si->fc_valid_blocks);
+		break;
+	case FSIMG_FC_NO_TAIL:
+		printf("none valid (a HEAD for transaction %u but no valid TAIL)\n", si->fc_tid);
+		break;
+	case FSIMG_FC_BAD:
+		printf("corrupt: the kernel would fail recovery\n");
+		break;
+	}
+}
+
 static const char *csum_word(enum fsimg_csum_state s)
 {
 	switch (s) {
@@ -253,6 +293,8 @@ static void super_text(const struct cli_image *img, const struct fsimg_journal_s
 	if (js->fc_first) {
 		LINE("Fast-commit area:");
 		printf("blocks %u-%u (%u blocks)\n", js->fc_first, js->fc_last - 1, js->fc_last - js->fc_first);
+		LINE("Fast commits:");
+		fc_state_text(si);
 	}
 	LINE("Needs recovery:");
 	printf("%s\n", js->needs_recovery ? "yes" : "no");
@@ -329,6 +371,8 @@ static void trans_text(fsimg_journal *j, size_t ti, const struct fsimg_jtrans *t
 			printf(", last_tag");
 		if (b.csum != FSIMG_CSUM_NONE)
 			printf(", csum %s", csum_word(b.csum));
+		if (b.in_journal)
+			printf(", inside the journal");
 		putchar('\n');
 	}
 	for (size_t i = 0; i < t->nrevokes; i++) {
@@ -369,6 +413,7 @@ static void trans_json(struct jw *w, fsimg_journal *j, size_t ti, const struct f
 		jw_u64(w, "journal_block", b.journal_block);
 		jw_bool(w, "escaped", b.escaped != 0);
 		json_csum(w, "csum_ok", b.csum);
+		jw_bool(w, "in_journal", b.in_journal != 0);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -395,8 +440,14 @@ static void end_json(struct jw *w, const struct fsimg_journal_scan_info *si)
 		jw_u64(w, "end_block", si->end_block);
 	jw_u64(w, "end_sequence", si->end_sequence);
 	jw_bool(w, "recoverable", si->kernel_error == 0);
+	jw_u64(w, "blocks_in_journal", si->blocks_in_journal);
 	jw_u64(w, "fast_commit_blocks_used", si->fc_blocks);
 	jw_u64(w, "fast_commit_tags", si->fc_tags);
+	jw_str(w, "fast_commit_state", fc_state_name(si->fc_state));
+	jw_u64(w, "fast_commit_tid", si->fc_tid);
+	jw_u64(w, "fast_commits_valid", si->fc_commits);
+	jw_u64(w, "fast_commit_valid_tags", si->fc_valid_tags);
+	jw_u64(w, "fast_commit_valid_blocks", si->fc_valid_blocks);
 	jw_obj_end(w);
 	jw_record_end(w);
 }
@@ -475,9 +526,14 @@ int cmd_journal(int argc, char **argv)
 		fc_list(&w, j, common.json);
 	if (common.json)
 		end_json(&w, &si);
-	if (si.fc_blocks && !common.json)
-		printf("\nfast-commit area holds %llu block%s that fsimg does not replay yet\n",
-		       (unsigned long long)si.fc_blocks, si.fc_blocks == 1 ? "" : "s");
+	if (si.fc_commits && !common.json)
+		printf("\nfast-commit area holds %llu valid fast commit%s (%llu block%s) that fsimg does not replay yet\n",
+		       (unsigned long long)si.fc_commits, si.fc_commits == 1 ? "" : "s",
+		       (unsigned long long)si.fc_valid_blocks, si.fc_valid_blocks == 1 ? "" : "s");
+	if (si.blocks_in_journal && !common.json)
+		printf("\nJOURNAL_LOGS_ITSELF: %llu logged block%s lie inside the journal itself (first: fs block %llu); "
+		       "no kernel logs those\n", (unsigned long long)si.blocks_in_journal,
+		       si.blocks_in_journal == 1 ? "" : "s", (unsigned long long)si.first_in_journal);
 	if (si.kernel_error && !common.json)
 		printf("\nThe kernel would refuse to recover this journal (%s); replay changes nothing.\n",
 		       fsimg_strerror(si.kernel_error));

@@ -84,63 +84,34 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The block holding the internal journal's superblock: logical block 0 of its inode. */
-static int journal_sb_block(struct rp *r, uint64_t *out)
-{
-	struct fsimg_inode inode;
-	struct fsimg_run run;
-	fsimg_map *map;
-	int err;
-
-	*out = UINT64_MAX;
-	if (r->img.journal_io || !r->img.sb->journal_inum)
-		return 0;
-	err = fsimg_inode_read(&inode, r->img.fs, r->img.sb->journal_inum);
-	if (err == 0)
-		err = fsimg_map_open(&map, r->img.fs, &inode, 0);
-	if (err < 0)
-		return err;
-	while ((err = fsimg_map_next(map, &run)) > 0) {
-		if (run.lblk == 0 && (run.type == FSIMG_RUN_MAPPED || run.type == FSIMG_RUN_UNWRITTEN)) {
-			*out = run.pblk;
-			break;
-		}
-		if (run.lblk > 0)
-			break;
-	}
-	fsimg_map_close(map);
-	return err < 0 ? err : 0;
-}
-
+/*
+ * The blocks recovery writes, from the library's write list (the journal
+ * superblock where the journal was read from, backup or inode), sorted,
+ * those past the end of the image left out.
+ */
 static int build_candidates(struct rp *r)
 {
-	size_t n = fsimg_plan_count(r->plan), k = 0;
-	struct fsimg_plan_entry e;
-	int err;
+	size_t n = fsimg_plan_write_count(r->plan), k = 0;
+	struct fsimg_plan_write w;
 
-	r->sb_block = 1024 / r->bs;
-	err = journal_sb_block(r, &r->jsb_block);
-	if (err < 0) {
-		cli_error(&r->img, "journal inode: %s", cli_errmsg(&r->img, err));
-		return CLI_EXIT_ERROR;
-	}
-	r->cand = malloc((n + 2) * sizeof(*r->cand));
+	r->sb_block = r->jsb_block = UINT64_MAX;
+	r->cand = malloc((n ? n : 1) * sizeof(*r->cand));
 	if (!r->cand) {
 		cli_error(&r->img, "out of memory");
 		return CLI_EXIT_ERROR;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (fsimg_plan_entry(&e, r->plan, i) == 0)
-			r->cand[k++] = e.fs_block;
-	r->cand[k++] = r->sb_block;
-	if (r->jsb_block != UINT64_MAX)
-		r->cand[k++] = r->jsb_block;
+	for (size_t i = 0; i < n; i++) {
+		if (fsimg_plan_write(&w, r->plan, i) < 0)
+			continue;
+		if (w.kind == FSIMG_PLAN_WRITE_SUPER)
+			r->sb_block = w.block;
+		else if (w.kind == FSIMG_PLAN_WRITE_JOURNAL_SUPER)
+			r->jsb_block = w.block;
+		if (w.block < r->size / r->bs)
+			r->cand[k++] = w.block;
+	}
 	qsort(r->cand, k, sizeof(*r->cand), cmp_u64);
-	n = 0;
-	for (size_t i = 0; i < k; i++)
-		if ((n == 0 || r->cand[n - 1] != r->cand[i]) && (r->cand[i] + 1) * r->bs <= r->size)
-			r->cand[n++] = r->cand[i];
-	r->ncand = n;
+	r->ncand = k;
 	return 0;
 }
 
@@ -162,8 +133,12 @@ static int print_plan(struct rp *r)
 		printf("Skipped for a bad data checksum: %llu\n", (unsigned long long)st->csum_skipped);
 	if (st->out_of_range)
 		printf("Skipped, outside the filesystem: %llu\n", (unsigned long long)st->out_of_range);
-	if (st->fc_blocks)
-		printf("fast-commit area holds %llu block%s that fsimg does not replay yet\n",
+	if (st->in_journal)
+		printf("Inside the journal itself (JOURNAL_LOGS_ITSELF): %llu; --in-place reads every block before writing\n",
+		       (unsigned long long)st->in_journal);
+	if (st->fc_commits)
+		printf("fast-commit area holds %llu valid fast commit%s (%llu block%s) that fsimg does not replay yet\n",
+		       (unsigned long long)st->fc_commits, st->fc_commits == 1 ? "" : "s",
 		       (unsigned long long)st->fc_blocks, st->fc_blocks == 1 ? "" : "s");
 	if (st->kernel_error)
 		printf("The journal is corrupt (%s): nothing is replayed, as the kernel would do\n",
@@ -180,8 +155,11 @@ static int print_plan(struct rp *r)
 	if (r->jsb_block != UINT64_MAX)
 		printf("  journal superblock (block %llu): s_start 0, s_sequence %u\n",
 		       (unsigned long long)r->jsb_block, st->new_sequence);
-	else
+	else if (r->img.journal_io)
 		printf("  external journal superblock: not written (s_start 0, s_sequence %u would be)\n",
+		       st->new_sequence);
+	else
+		printf("  journal superblock (in the superblock's block): s_start 0, s_sequence %u\n",
 		       st->new_sequence);
 	return CLI_EXIT_OK;
 }
@@ -314,7 +292,8 @@ static int write_copy(struct rp *r, const char *out, bool force)
 	size_t batch = batch_blocks(r);
 	int ofd = -1, sfd = -1, status = CLI_EXIT_ERROR, err;
 	bool sparse;
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? 0 : O_EXCL);
+	/* O_NONBLOCK: a FIFO as OUT is refused below, not waited on. */
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK | (force ? 0 : O_EXCL);
 
 	if (stat(r->img.path, &ist) == 0 && stat(out, &ost) == 0) {
 		if (ist.st_dev == ost.st_dev && ist.st_ino == ost.st_ino) {
@@ -335,12 +314,18 @@ static int write_copy(struct rp *r, const char *out, bool force)
 	}
 	ofd = open(out, flags, 0666);
 	if (ofd < 0) {
-		cli_error(&r->img, "%s: %s", out, cli_strerror(errno));
+		/* ENXIO: a FIFO without a reader. */
+		cli_error(&r->img, "%s: %s", out, errno == ENXIO ? "not a regular file or block device"
+								: cli_strerror(errno));
 		close(sfd);
 		return CLI_EXIT_ERROR;
 	}
-	if (fstat(ofd, &ost) < 0)
+	if (fstat(ofd, &ost) < 0 || fcntl(ofd, F_SETFL, fcntl(ofd, F_GETFL) & ~O_NONBLOCK) < 0)
 		goto fail_errno;
+	if (!S_ISREG(ost.st_mode) && !S_ISBLK(ost.st_mode)) {
+		cli_error(&r->img, "%s: not a regular file or block device", out);
+		goto out;
+	}
 	sparse = S_ISREG(ost.st_mode);
 	/*
 	 * Only an existing OUT (-f) is emptied: ext4 flushes a file truncated
@@ -392,6 +377,43 @@ out:
 
 /* ------------------------------------------------------------ in place */
 
+/* The most read ahead for a plan that logs blocks inside the journal. */
+#define READ_AHEAD_MAX_BYTES (256u << 20)
+
+/*
+ * Every candidate's replayed contents, in cand order, into *out (the
+ * caller frees it). CLI_EXIT_ERROR, with the reason said, when the plan is
+ * too big to hold or a block cannot be read.
+ */
+static int read_ahead(struct rp *r, uint8_t **out)
+{
+	uint8_t *all;
+
+	*out = NULL;
+	if (r->ncand > READ_AHEAD_MAX_BYTES / r->bs) {
+		cli_error(&r->img, "refusing --in-place: %llu planned blocks lie inside the journal itself, and "
+				   "the %llu blocks to write are too many to read before writing; IMAGE is "
+				   "untouched (use -o OUT)", (unsigned long long)r->st.in_journal,
+			  (unsigned long long)r->ncand);
+		return CLI_EXIT_ERROR;
+	}
+	all = malloc(r->ncand ? r->ncand * r->bs : 1);
+	if (!all) {
+		cli_error(&r->img, "out of memory");
+		return CLI_EXIT_ERROR;
+	}
+	for (size_t i = 0, k; i < r->ncand; i += k) {
+		k = cand_run(r, i, r->ncand, false);
+		if (fsimg_io_read(r->view, all + i * r->bs, k * r->bs, r->cand[i] * r->bs) < 0) {
+			cli_error(&r->img, "cannot read the replayed block %llu", (unsigned long long)r->cand[i]);
+			free(all);
+			return CLI_EXIT_ERROR;
+		}
+	}
+	*out = all;
+	return 0;
+}
+
 /*
  * --in-place. Durability is ordered by three fsyncs, no more:
  *  1. the undo file, complete (records, trailer, header), with its
@@ -413,7 +435,7 @@ static int in_place(struct rp *r, const char *undo_path)
 {
 	struct undo_writer uw = { .fd = -1 };
 	struct undo_header h;
-	uint8_t *buf = NULL, *last[2] = { NULL, NULL };
+	uint8_t *buf = NULL, *after = NULL, *last[2] = { NULL, NULL }, *ahead = NULL;
 	uint64_t last_blk[2] = { r->jsb_block, r->sb_block };
 	size_t batch = batch_blocks(r);
 	int fd, err, status = CLI_EXIT_ERROR;
@@ -423,6 +445,17 @@ static int in_place(struct rp *r, const char *undo_path)
 				   "(its superblock would need writing too); use -o OUT");
 		return CLI_EXIT_ERROR;
 	}
+	/*
+	 * Planned blocks inside the journal itself overwrite log blocks that
+	 * later copies may be read from: every block is then read before any
+	 * is written, so that the result is -o's (bounded; else refused).
+	 */
+	if (r->st.in_journal) {
+		status = read_ahead(r, &ahead);
+		if (status)
+			return status;
+		status = CLI_EXIT_ERROR;
+	}
 	fd = wimg_open_rw(r->img.path, "replay in place");
 	if (fd < 0)
 		return CLI_EXIT_ERROR;
@@ -431,15 +464,16 @@ static int in_place(struct rp *r, const char *undo_path)
 		goto out;
 	}
 	buf = batch_alloc(r);
+	after = batch_alloc(r);
 	last[0] = malloc(r->bs);
 	last[1] = malloc(r->bs);
-	if (!buf || !last[0] || !last[1]) {
+	if (!buf || !after || !last[0] || !last[1]) {
 		cli_error(&r->img, "out of memory");
 		goto out;
 	}
 	/* The two superblocks as they end the recovery, read before anything is written. */
 	for (int s = 0; s < 2; s++) {
-		if (last_blk[s] == UINT64_MAX || (last_blk[s] + 1) * r->bs > r->size)
+		if (last_blk[s] >= r->size / r->bs)
 			continue;
 		if (fsimg_io_read(r->view, last[s], r->bs, last_blk[s] * r->bs) < 0) {
 			cli_error(&r->img, "cannot read block %llu", (unsigned long long)last_blk[s]);
@@ -448,8 +482,10 @@ static int in_place(struct rp *r, const char *undo_path)
 	}
 	/*
 	 * Every block that will be written (as e2fsck writes every planned
-	 * block, changed or not) keeps its old contents in the undo file; the
-	 * image is read, in runs, before anything is written to it.
+	 * block, changed or not) keeps its old contents in the undo file, with
+	 * the checksum of what the replay writes over them, by which undo tells
+	 * an image changed since; the image is read, in runs, before anything
+	 * is written to it.
 	 */
 	memset(&h, 0, sizeof(h));
 	h.block_size = r->bs;
@@ -460,13 +496,14 @@ static int in_place(struct rp *r, const char *undo_path)
 		goto out;
 	for (size_t i = 0, k; i < r->ncand; i += k) {
 		k = cand_run(r, i, batch, false);
-		if (fsimg_io_read(r->img.io, buf, k * r->bs, r->cand[i] * r->bs) < 0) {
+		if (fsimg_io_read(r->img.io, buf, k * r->bs, r->cand[i] * r->bs) < 0 ||
+		    fsimg_io_read(r->view, after, k * r->bs, r->cand[i] * r->bs) < 0) {
 			cli_error(&r->img, "cannot read block %llu", (unsigned long long)r->cand[i]);
 			undo_abort(&uw);
 			goto out;
 		}
 		for (size_t m = 0; m < k; m++) {
-			if (undo_add(&uw, r->cand[i + m], buf + m * r->bs) < 0) {
+			if (undo_add(&uw, r->cand[i + m], buf + m * r->bs, after + m * r->bs) < 0) {
 				undo_abort(&uw);
 				goto out;
 			}
@@ -486,12 +523,12 @@ static int in_place(struct rp *r, const char *undo_path)
 			k = 1;
 			continue;
 		}
-		err = fsimg_io_read(r->view, buf, k * r->bs, off);
+		err = ahead ? 0 : fsimg_io_read(r->view, buf, k * r->bs, off);
 		if (err < 0) {
 			cli_error(&r->img, "cannot read the replayed block %llu", (unsigned long long)r->cand[i]);
 			goto partial;
 		}
-		err = wimg_pwrite_blocks(fd, buf, k, r->bs, off);
+		err = wimg_pwrite_blocks(fd, ahead ? ahead + i * r->bs : buf, k, r->bs, off);
 		if (err < 0)
 			goto write_failed;
 		wimg_start_writeback(fd, off, k * r->bs);
@@ -522,15 +559,21 @@ write_failed:
 	cli_error(&r->img, "write failed after %llu blocks: %s", (unsigned long long)wimg_writes_done(),
 		  cli_strerror(-err));
 partial:
-	fprintf(stderr, "fsimg: the image is partly replayed; restore it with 'fsimg undo %s %s', "
-			"or complete the replay by running it again with another --undo file\n",
-		undo_path, r->img.path);
+	if (ahead) /* log blocks may be overwritten already: a re-run would read them */
+		fprintf(stderr, "fsimg: the image is partly replayed; restore it with 'fsimg undo %s %s'\n",
+			undo_path, r->img.path);
+	else
+		fprintf(stderr, "fsimg: the image is partly replayed; restore it with 'fsimg undo %s %s', "
+				"or complete the replay by running it again with another --undo file\n",
+			undo_path, r->img.path);
 out:
 	if (close(fd) < 0 && status == CLI_EXIT_OK) {
 		cli_error(&r->img, "%s", cli_strerror(errno));
 		status = CLI_EXIT_ERROR;
 	}
 	free(buf);
+	free(after);
+	free(ahead);
 	free(last[0]);
 	free(last[1]);
 	return status;
@@ -594,8 +637,27 @@ int cmd_replay(int argc, char **argv)
 	if (r.st.kernel_error)
 		cli_error(&r.img, "warning: the journal is corrupt (%s); nothing replayed, as the kernel would",
 			  fsimg_strerror(r.st.kernel_error));
-	if (r.st.fc_blocks)
-		cli_error(&r.img, "fast-commit area holds %llu block%s that fsimg does not replay yet",
+	/*
+	 * Valid fast commits (as the kernel's scan judges them) come after the
+	 * last full commit; fsimg cannot replay them yet, and an in-place
+	 * replay resets the journal, after which nothing can: refuse that.
+	 */
+	if (r.st.fc_commits && ctx.in_place) {
+		cli_error(&r.img, "refusing --in-place: the fast-commit area holds %llu valid fast commit%s, "
+				  "which fsimg cannot replay yet and resetting the journal would lose; "
+				  "IMAGE is untouched (use -o OUT, or let the kernel recover it)",
+			  (unsigned long long)r.st.fc_commits, r.st.fc_commits == 1 ? "" : "s");
+		status = CLI_EXIT_ERROR;
+		goto out;
+	}
+	if (r.st.in_journal)
+		cli_error(&r.img, "warning: %llu planned block%s lie inside the journal itself, which no kernel "
+				  "logs (JOURNAL_LOGS_ITSELF); the kernel's result could differ",
+			  (unsigned long long)r.st.in_journal, r.st.in_journal == 1 ? "" : "s");
+	if (r.st.fc_commits)
+		cli_error(&r.img, "WARNING: the fast-commit area holds %llu valid fast commit%s (%llu block%s) "
+				  "that fsimg does not replay yet: OUT lacks what they changed",
+			  (unsigned long long)r.st.fc_commits, r.st.fc_commits == 1 ? "" : "s",
 			  (unsigned long long)r.st.fc_blocks, r.st.fc_blocks == 1 ? "" : "s");
 	if (ctx.out) {
 		status = write_copy(&r, ctx.out, ctx.force);

@@ -2,8 +2,8 @@
 /*
  * Writing to images, for the only commands whose job is writing (replay,
  * undo): the mount check, opening for writing with clear refusals, block
- * writes with the test-only fault hooks, and the undo file (format in
- * fsimg-undo(1)).
+ * writes with the test-only fault hooks (wimg.c), and the undo file
+ * (undofile.c, format in fsimg-undo(1)).
  */
 #ifndef FSIMG_WIMG_H
 #define FSIMG_WIMG_H
@@ -19,6 +19,11 @@
  */
 int wimg_check_not_mounted(const char *path);
 
+/* Prints "fsimg: PATH: message" on stderr. */
+void wimg_say(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* len bytes at off, whole (EINTR and short reads retried): 0, or -errno (-EIO at EOF). */
+int wimg_pread_full(int fd, void *buf, size_t len, uint64_t off);
+
 /*
  * Opens an existing image for writing in place. Refuses, with one line on
  * stderr, a read-only file (no write permission, or no write bit at all
@@ -28,9 +33,9 @@ int wimg_check_not_mounted(const char *path);
 int wimg_open_rw(const char *path, const char *what);
 
 /*
- * pwrite of one block-sized buffer, through the test hooks:
- * FSIMG_TEST_FAIL_AFTER_WRITES=N fails the (N+1)th call with EIO,
- * FSIMG_TEST_SLOW_WRITES=MS sleeps MS milliseconds before each call.
+ * pwrite of one block-sized buffer, through the write hooks of the
+ * check-only build (testhooks.h: FSIMG_TEST_FAIL_AFTER_WRITES,
+ * FSIMG_TEST_SLOW_WRITES; the installed fsimg has neither).
  * Returns 0 or -errno.
  */
 int wimg_pwrite_block(int fd, const void *buf, size_t len, uint64_t off);
@@ -55,12 +60,18 @@ int64_t wimg_fd_size(int fd);
 
 #define UNDO_MAGIC "fsimgUND"
 #define UNDO_END_MAGIC "fsimgEND"
-#define UNDO_VERSION 1u
+/*
+ * 2: each record also holds the crc32c of the block as the replay writes
+ * it, so that undo can tell an image changed since (issue 18). 1: without.
+ */
+#define UNDO_VERSION 2u
 #define UNDO_HEADER_SIZE 64u
-#define UNDO_RECORD_HEAD 16u
+#define UNDO_RECORD_HEAD 24u
+#define UNDO_RECORD_HEAD_V1 16u
 #define UNDO_TRAILER_SIZE 32u
 
 struct undo_header {
+	uint32_t version;    /* set by undo_open; undo_create writes UNDO_VERSION */
 	uint32_t block_size;
 	uint64_t image_size;
 	uint8_t uuid[16];
@@ -83,8 +94,11 @@ struct undo_writer {
  * may be a guess: undo_finish writes the true count). Prints on failure.
  */
 int undo_create(struct undo_writer *w, const char *path, const struct undo_header *h);
-/* Adds a record (buffered). */
-int undo_add(struct undo_writer *w, uint64_t block, const void *data);
+/*
+ * Adds a record (buffered): the block's old contents, and what the replay
+ * will write over them (only its crc32c is kept). Blocks in increasing order.
+ */
+int undo_add(struct undo_writer *w, uint64_t block, const void *old, const void *replayed);
 /*
  * Writes the buffered records, the trailer (the "complete" marker) and the
  * header's final record count, then fsyncs file and directory once.
@@ -94,11 +108,48 @@ int undo_finish(struct undo_writer *w);
 void undo_abort(struct undo_writer *w);
 
 /*
- * Reads and verifies a whole undo file (header, every record, trailer).
- * On success *out is an open fd positioned anywhere and *h is filled.
- * Prints "fsimg: UNDOFILE: why" and returns -1 on any mismatch.
+ * Reading an undo file, record by record, each verified as it is read, so
+ * that what is written to the image is what was checked: a first pass
+ * verifies the whole file (and the image against it) before anything is
+ * written, a second (after undo_rewind) writes.
  */
-int undo_open_verified(int *out, struct undo_header *h, const char *path);
+struct undo_reader {
+	int fd;
+	const char *path;
+	struct undo_header h;
+	uint64_t next;       /* records read */
+	uint64_t last_block;
+	uint32_t chain;
+	uint8_t *buf;        /* records read ahead */
+	size_t bufcap, buflen, bufpos;
+	uint64_t off;        /* where buf came from */
+};
+
+struct undo_record {
+	uint64_t block;
+	const uint8_t *old;      /* block_size bytes, valid until the next call */
+	bool has_replayed;       /* version 2 and later */
+	uint64_t replayed_hash;  /* XXH64 of the block as the replay wrote it */
+};
+
+/*
+ * Opens path and checks its header and length. Prints "fsimg: UNDOFILE:
+ * why" and returns -1 when it is not a complete undo file this fsimg reads.
+ */
+int undo_open(struct undo_reader *r, const char *path);
+/*
+ * The next record, its checksum verified, and the blocks increasing: 1; at
+ * the end, after the completion marker and the chain of checksums are
+ * verified: 0; on any mismatch -1, after a message.
+ */
+int undo_next(struct undo_reader *r, struct undo_record *rec);
+/* Back to the first record. */
+void undo_rewind(struct undo_reader *r);
+void undo_close(struct undo_reader *r);
+/* The hash of what the replay writes that records keep: XXH64, seed 0. */
+uint64_t undo_block_hash(const void *data, size_t len);
+/* The size of a record's head in an undo file of that version. */
+size_t undo_record_head(uint32_t version);
 
 /* Reads the ext4 superblock fields an undo file is matched against. */
 int wimg_read_identity(int fd, uint32_t *block_size, uint8_t uuid[16]);

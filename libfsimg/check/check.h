@@ -52,7 +52,8 @@ struct check_ctx {
 	struct check_sink *sink;
 
 	/*
-	 * pass 2 → 6: inodes on the orphan chain (NULL: none). A deleted one
+	 * pass 2 → 6: orphans, on the s_last_orphan chain or in the orphan
+	 * file (NULL: none). A deleted one
 	 * (link count 0) keeps its inode and blocks until the kernel or e2fsck
 	 * releases them, so pass 6 counts them in use.
 	 */
@@ -190,6 +191,11 @@ CHECK_HIDDEN int check_pass_journal(struct check_ctx *c); /* 7: journal and what
 /* Parts of passes kept in their own files. */
 CHECK_HIDDEN void check_quota_inodes(struct check_ctx *c);         /* pass 1: pass_quota.c */
 CHECK_HIDDEN void check_journal_inode_backup(struct check_ctx *c); /* pass 1: pass_journal.c */
+/*
+ * Pass 2, before the scan (pass_orphan.c): the orphan file's blocks and
+ * entries; the orphans it names are set in *orphans (allocated if NULL).
+ */
+CHECK_HIDDEN void check_orphan_file(struct check_ctx *c, uint8_t **orphans);
 /*
  * Pass 2, per inode in use (pass_xattr.c): i_file_acl against the features,
  * the xattrs in the inode body. False when the xattr block is not the

@@ -126,17 +126,16 @@ struct worker {
 
 /*
  * Reads of at least this many bytes (inode table chunks) go to the source's
- * file descriptor in parallel, when it has one: its bytes are the source's
- * (fsimg_io_fd is for probing). Copying them out of the page cache is the
- * largest single cost of pass 2.
+ * thread-safe pread in parallel, when it has one (fsimg_io_pread), past
+ * the read cache. Copying them out of the page cache is the largest single
+ * cost of pass 2.
  */
 #define DIRECT_MIN (64u * 1024u)
 
 struct lockio {
 	fsimg_io *inner;
 	pthread_mutex_t *mu;
-	int fd;                      /* -1: everything under the lock */
-	uint64_t size;
+	bool direct;                 /* false: everything under the lock */
 };
 
 static int lockio_read(void *priv, void *buf, size_t len, uint64_t off)
@@ -144,8 +143,8 @@ static int lockio_read(void *priv, void *buf, size_t len, uint64_t off)
 	struct lockio *l = priv;
 	int err;
 
-	if (l->fd >= 0 && len >= DIRECT_MIN && off <= l->size && len <= l->size - off)
-		return io_pread_all(l->fd, l->size, buf, len, off);
+	if (l->direct && len >= DIRECT_MIN)
+		return fsimg_io_pread(l->inner, buf, len, off);
 	pthread_mutex_lock(l->mu);
 	err = fsimg_io_read(l->inner, buf, len, off);
 	pthread_mutex_unlock(l->mu);
@@ -168,7 +167,13 @@ static void lockio_close(void *priv)
 	free(priv); /* the inner source is the caller's */
 }
 
-static const struct fsimg_io_ops lockio_ops = { lockio_read, lockio_size, lockio_fd, lockio_close };
+static int lockio_pread(void *priv, void *buf, size_t len, uint64_t off)
+{
+	return fsimg_io_pread(((struct lockio *)priv)->inner, buf, len, off);
+}
+
+static const struct fsimg_io_ops lockio_ops = { lockio_read, lockio_size, lockio_fd, lockio_close,
+						lockio_pread };
 
 static void par_notice(void *ctx, int err, const char *msg)
 {
@@ -192,8 +197,7 @@ static int worker_open(struct worker *w)
 		return FSIMG_ENOMEM;
 	l->inner = par->c->fs->io;
 	l->mu = &par->io_mu;
-	l->fd = fsimg_io_fd(l->inner);
-	l->size = fsimg_io_size(l->inner);
+	l->direct = fsimg_io_pread(l->inner, NULL, 0, 0) == 0;
 	if (fsimg_io_open_ops(&io, &lockio_ops, l) < 0) {
 		free(l);
 		return FSIMG_ENOMEM;

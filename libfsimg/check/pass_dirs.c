@@ -278,9 +278,13 @@ static void check_entry(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk
 		}
 	}
 
-	/* Reserved inodes other than the root are named by no one (e2fsck PR_2_BAD_INO). */
+	/*
+	 * Reserved inodes other than the root, and the superblock's quota and
+	 * orphan file inodes, are named by no one (e2fsck PR_2_BAD_INO).
+	 */
 	if (de->inode > s->sb->inodes_count ||
-	    (de->inode != FSIMG_ROOT_INO && de->inode < s->sb->first_ino)) {
+	    (de->inode != FSIMG_ROOT_INO && de->inode < s->sb->first_ino) ||
+	    ext4_sb_inode_nameless(s->sb, de->inode)) {
 		check_report(c, PR_DIRENT_BAD_INODE, &p);
 		return;
 	}
@@ -570,7 +574,7 @@ static void dx_check(struct dirs_state *s, struct dwalk *d)
 		goto bad;
 	}
 	if (info.hash_version == EXT4_HASH_SIPHASH)
-		goto out; /* casefolded: hash not computed here */
+		goto out; /* encrypted and casefolded: hash not computed here */
 	d->hash_version = info.hash_version;
 	if (s->sb->flags & EXT2_FLAGS_UNSIGNED_HASH)
 		d->hash_version += EXT4_HASH_LEGACY_UNSIGNED;
@@ -590,6 +594,12 @@ static void dx_check(struct dirs_state *s, struct dwalk *d)
 		free(d->hi);
 		d->lo = d->hi = NULL;
 	}
+	/*
+	 * Casefolded: the kernel hashed each name's utf8 casefold, which is not
+	 * computed here. The index's structure holds; its names are not checked.
+	 */
+	if (ext4_dir_casefolded(s->fs, &d->inode))
+		d->hash_version = -1;
 	goto out;
 bad:
 	{
@@ -1017,9 +1027,12 @@ int check_pass_dirs(struct check_ctx *c)
 	if (inuse(&s, FSIMG_ROOT_INO) && isdir(&s, FSIMG_ROOT_INO) && !isbad(&s, FSIMG_ROOT_INO))
 		check_lost_found(&s);
 
-	/* Link counts (e2fsck pass 4): the root and every inode past the reserved ones. */
+	/*
+	 * Link counts (e2fsck pass 4): the root and every inode past the
+	 * reserved ones, but for those the superblock names (no entry names them).
+	 */
 	for (ino = 1; ino <= sb->inodes_count; ino++) {
-		if (ino != FSIMG_ROOT_INO && ino < sb->first_ino)
+		if ((ino != FSIMG_ROOT_INO && ino < sb->first_ino) || ext4_sb_inode_nameless(sb, ino))
 			continue;
 		if (!inuse(&s, ino) || isbad(&s, ino))
 			continue;

@@ -8,8 +8,9 @@
  * EOF, sizes ending in unwritten extents, preallocation, and (with
  * FSIMG_CHECK_SCAN_DATA) unwritten blocks that hold non-zero bytes.
  *
- * "In use" is e2fsck's: a reserved inode (below s_first_ino) always, any
- * other inode when its link count is not zero.
+ * "In use" is e2fsck's: a reserved inode (below s_first_ino, or one the
+ * superblock names as a quota or the orphan file) always, any other inode
+ * when its link count is not zero.
  */
 #include "config.h"
 
@@ -74,7 +75,7 @@ struct pass2_shared {
 	uint32_t first_ino;
 	uint32_t cluster_bits;   /* log2(blocks per cluster) */
 	uint8_t *ea_seen;        /* xattr blocks claimed already (shared ones are legal) */
-	uint8_t *orphans;        /* inodes on the s_last_orphan chain (NULL: none) */
+	uint8_t *orphans;        /* orphans: the s_last_orphan chain, the orphan file (NULL: none) */
 	size_t buflen;
 };
 
@@ -176,6 +177,21 @@ static void count_data(struct pass2 *p2, struct walk *w, fsimg_pblk_t pblk, uint
 	w->have_cluster = true;
 }
 
+/* e2fsprogs' lower bound on an extent node's eh_max (the kernel has none): node in detail. */
+static void check_ext_max(struct pass2 *p2, const struct fsimg_inode *in, size_t len, unsigned max,
+			  const char *node)
+{
+	struct fsimg_problem_ctx p;
+
+	if (!ext4_ext_max_short(len, max))
+		return;
+	p = pctx_inode(in->ino);
+	PCTX_SET(p, found, FSIMG_PF_FOUND, max);
+	PCTX_SET(p, expected, FSIMG_PF_EXPECTED, (len - 12) / 12 - 2);
+	PCTX_SET(p, detail, FSIMG_PF_DETAIL, node);
+	check_report(p2->c, PR_EXTENT_MAX_SHORT, &p);
+}
+
 static void walk_run(struct pass2 *p2, const struct fsimg_inode *in, const struct fsimg_run *run,
 		     struct walk *w)
 {
@@ -194,6 +210,12 @@ static void walk_run(struct pass2 *p2, const struct fsimg_inode *in, const struc
 			PCTX_SET(p, block, FSIMG_PF_BLOCK, run->pblk);
 			PCTX_SET(p, lblk, FSIMG_PF_LBLK, run->lblk);
 			check_report(c, PR_EXTENT_BLOCK_CSUM, &p);
+		}
+		if (in->flags & EXT4_EXTENTS_FL) {
+			char node[32];
+
+			snprintf(node, sizeof(node), "block %llu", (unsigned long long)run->pblk);
+			check_ext_max(p2, in, p2->fs->block_size, run->max, node);
 		}
 		/*
 		 * The resize inode's indirect blocks point at the reserved GDT
@@ -292,6 +314,9 @@ static void walk_mapping(struct pass2 *p2, const struct fsimg_inode *in, struct 
 		w->failed = true;
 		return;
 	}
+	if (extents && !(in->flags & EXT4_INLINE_DATA_FL))
+		check_ext_max(p2, in, sizeof(in->i_block), (unsigned)(in->i_block[4] | in->i_block[5] << 8),
+			      "i_block");
 	while ((err = fsimg_map_next(m, &run)) > 0)
 		walk_run(p2, in, &run, w);
 	if (err < 0) {
@@ -551,7 +576,9 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 	struct walk w;
 	uint16_t mode = (uint16_t)(raw[0] | raw[1] << 8);
 	uint16_t links = (uint16_t)(raw[26] | raw[27] << 8);
-	bool reserved = ino < p2->first_ino && ino != FSIMG_ROOT_INO;
+	/* the superblock's quota and orphan file inodes are reserved ones too (e2fsck pass 1) */
+	bool reserved = ino < p2->first_ino ? ino != FSIMG_ROOT_INO :
+					      ext4_sb_inode_nameless(c->sb, ino);
 	bool special;
 
 	/* Unused and never used: nothing to check (the fast path of the scan). */
@@ -778,6 +805,7 @@ int check_pass_inodes(struct check_ctx *c)
 	if (!sh.ea_seen)
 		return FSIMG_ENOMEM;
 	note_orphans(c, &sh);
+	check_orphan_file(c, &sh.orphans);
 	err = check_parallel(c, sb->group_count, &ops, &sh);
 	if (err == 0)
 		check_xattr_blocks(c, sh.ea_seen);

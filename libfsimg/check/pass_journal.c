@@ -71,6 +71,30 @@ static void describe_blocks(struct check_ctx *c, fsimg_journal *j, size_t t, uin
 	}
 }
 
+/* A replayed transaction that logs blocks of the journal itself. */
+static void report_logs_itself(struct check_ctx *c, fsimg_journal *j, size_t t,
+			       const struct fsimg_jtrans *tr)
+{
+	struct fsimg_problem_ctx p;
+	uint64_t n = 0, first = 0;
+
+	for (uint32_t i = 0; i < tr->nblocks; i++) {
+		struct fsimg_jblock jb;
+
+		if (fsimg_journal_trans_block(&jb, j, t, i) < 0)
+			break;
+		if (jb.in_journal && !n++)
+			first = jb.fs_block;
+	}
+	if (!n)
+		return;
+	p = pctx_none();
+	PCTX_SET(p, found, FSIMG_PF_FOUND, tr->sequence);
+	PCTX_SET(p, length, FSIMG_PF_LENGTH, n);
+	PCTX_SET(p, block, FSIMG_PF_BLOCK, first);
+	check_report(c, PR_JOURNAL_LOGS_ITSELF, &p);
+}
+
 static void log_findings(struct check_ctx *c, fsimg_journal *j, bool replayed)
 {
 	struct fsimg_journal_scan_info si;
@@ -119,6 +143,8 @@ static void log_findings(struct check_ctx *c, fsimg_journal *j, bool replayed)
 								   : "data block checksum does not match");
 			check_report(c, PR_JOURNAL_CSUM, &p);
 		}
+		if (tr.state == FSIMG_JTRANS_COMMITTED)
+			report_logs_itself(c, j, t, &tr);
 		if (tr.state == FSIMG_JTRANS_UNCOMMITTED) {
 			describe_blocks(c, j, t, tr.nblocks, detail, sizeof(detail));
 			p = pctx_none();
@@ -189,8 +215,11 @@ int check_pass_journal(struct check_ctx *c)
 		}
 		err = fsimg_journal_open(&own, c->fs, NULL);
 		if (err < 0) {
+			/* the reason as the opener said it (overlapping extents, a bad superblock...) */
+			const char *why = fsimg_fs_errmsg(c->fs);
+
 			p = pctx_inode(sb->journal_inum);
-			PCTX_SET(p, detail, FSIMG_PF_DETAIL, fsimg_strerror(err));
+			PCTX_SET(p, detail, FSIMG_PF_DETAIL, why[0] ? why : fsimg_strerror(err));
 			check_report(c, PR_JOURNAL_BAD, &p);
 			return 0;
 		}

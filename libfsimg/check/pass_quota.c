@@ -11,29 +11,20 @@
 
 #include "check/check.h"
 
-#define EXT4_USR_QUOTA_INO 3u
-#define EXT4_GRP_QUOTA_INO 4u
 #define S_IFMT_ 0xF000u
 #define S_IFREG_ 0x8000u
 
 void check_quota_inodes(struct check_ctx *c)
 {
 	const struct fsimg_super *sb = c->sb;
-	const struct {
-		const char *name;
-		uint32_t ino;
-	} q[] = {
-		{ "user", sb->usr_quota_inum },
-		{ "group", sb->grp_quota_inum },
-		{ "project", sb->prj_quota_inum },
-	};
 	uint32_t first = sb->rev_level == EXT4_GOOD_OLD_REV ? EXT4_GOOD_OLD_FIRST_INO : sb->first_ino;
 
-	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+	for (int r = EXT4_SBINO_USR_QUOTA; r <= EXT4_SBINO_PRJ_QUOTA; r++) {
 		struct fsimg_problem_ctx p;
 		struct fsimg_inode in;
 		char detail[64];
-		uint32_t ino = q[i].ino;
+		uint32_t ino = ext4_sb_inode(sb, (enum ext4_sb_inode)r);
+		const char *name = ext4_sb_inode_name((enum ext4_sb_inode)r);
 		bool bad;
 
 		if (ino == 0)
@@ -41,11 +32,11 @@ void check_quota_inodes(struct check_ctx *c)
 		/* below s_first_ino only the two quota inodes of old quota files */
 		bad = ino > sb->inodes_count ||
 		      (ino < first && ino != EXT4_USR_QUOTA_INO && ino != EXT4_GRP_QUOTA_INO);
-		snprintf(detail, sizeof(detail), "%s", q[i].name);
+		snprintf(detail, sizeof(detail), "%s", name);
 		if (!bad && fsimg_inode_read(&in, c->fs, ino) == 0 && in.mode != 0 &&
 		    (in.mode & S_IFMT_) != S_IFREG_) {
 			bad = true;
-			snprintf(detail, sizeof(detail), "%s (not a regular file)", q[i].name);
+			snprintf(detail, sizeof(detail), "%s (not a regular file)", name);
 		}
 		if (!bad)
 			continue;

@@ -102,7 +102,13 @@ static void cache_close(void *priv)
 	free(c);
 }
 
-static const struct fsimg_io_ops cache_ops = { cache_read, cache_size, cache_fd, cache_close };
+/* The cache itself is not thread-safe: pread goes past it, to the inner source's. */
+static int cache_pread(void *priv, void *buf, size_t len, uint64_t off)
+{
+	return fsimg_io_pread(((struct cache_src *)priv)->inner, buf, len, off);
+}
+
+static const struct fsimg_io_ops cache_ops = { cache_read, cache_size, cache_fd, cache_close, cache_pread };
 
 bool io_cache_geometry(const fsimg_io *io, fsimg_io **inner, size_t *chunk_size, unsigned *nchunks)
 {

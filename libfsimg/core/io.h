@@ -19,11 +19,4 @@ struct fsimg_io {
 bool io_cache_geometry(const fsimg_io *io, fsimg_io **inner, size_t *chunk_size, unsigned *nchunks)
 	__attribute__((visibility("hidden")));
 
-/*
- * len bytes at off from a file of size bytes, read whole with pread (safe
- * from several threads): 0, or FSIMG_EIO for a short read or one past size.
- */
-int io_pread_all(int fd, uint64_t size, void *buf, size_t len, uint64_t off)
-	__attribute__((visibility("hidden")));
-
 #endif

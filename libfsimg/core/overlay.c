@@ -76,8 +76,12 @@ static int read_blocks(struct overlay *o, uint8_t *buf, size_t len, uint64_t off
 				return err;
 			i += k;
 		} else {
-			/* Up to the next replaced block, in one base read. */
-			uint64_t stop = i < s->n ? s->block(s->priv, i) * bs : UINT64_MAX;
+			/*
+			 * Up to the next replaced block, in one base read. A block
+			 * past the image (its offset could wrap 64 bits) is no stop.
+			 */
+			uint64_t next = i < s->n ? s->block(s->priv, i) : UINT64_MAX;
+			uint64_t stop = next < o->size / bs ? next * bs : UINT64_MAX;
 			n = stop - off < len ? (size_t)(stop - off) : len;
 			err = fsimg_io_read(o->base, buf, n, off);
 			if (err < 0)
@@ -136,7 +140,9 @@ static void overlay_close(void *priv)
 	free(o);
 }
 
-static const struct fsimg_io_ops overlay_ops = { overlay_read, overlay_size, overlay_fd, overlay_close };
+/* No pread (yet): it reads base and its source through their read ops, which may be caches. */
+static const struct fsimg_io_ops overlay_ops = { overlay_read, overlay_size, overlay_fd, overlay_close,
+						 NULL };
 
 int overlay_open(fsimg_io **out, fsimg_io *base, const struct overlay_src *src)
 {

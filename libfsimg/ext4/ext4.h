@@ -108,6 +108,33 @@ FSIMG_HIDDEN int ext4_super_from_disk(struct fsimg_super *sb, const uint8_t *raw
 				      char *why, size_t whylen);
 FSIMG_HIDDEN bool ext4_group_has_super(const struct fsimg_super *sb, fsimg_group_t g);
 FSIMG_HIDDEN uint32_t ext4_super_csum(const uint8_t *raw);
+
+/*
+ * The inodes the superblock owns: named by one of its fields, never by a
+ * directory entry's choice. One table in super.c; a field of 0 names none.
+ */
+enum ext4_sb_inode {
+	EXT4_SBINO_NONE = 0,
+	EXT4_SBINO_JOURNAL,          /* s_journal_inum */
+	EXT4_SBINO_USR_QUOTA,        /* s_usr_quota_inum */
+	EXT4_SBINO_GRP_QUOTA,        /* s_grp_quota_inum */
+	EXT4_SBINO_PRJ_QUOTA,        /* s_prj_quota_inum */
+	EXT4_SBINO_ORPHAN_FILE,      /* s_orphan_file_inum */
+	EXT4_SBINO__COUNT
+};
+/* The inode number a role's field holds (0: none). */
+FSIMG_HIDDEN uint32_t ext4_sb_inode(const struct fsimg_super *sb, enum ext4_sb_inode role);
+/* The role of ino, EXT4_SBINO_NONE when no field names it. */
+FSIMG_HIDDEN enum ext4_sb_inode ext4_sb_inode_role(const struct fsimg_super *sb, fsimg_ino_t ino);
+/* "journal", "user quota", "group quota", "project quota", "orphan file". */
+FSIMG_HIDDEN const char *ext4_sb_inode_name(enum ext4_sb_inode role);
+/*
+ * Is ino, at s_first_ino or above, an inode no directory may name and whose
+ * link count means nothing (as the reserved inodes below s_first_ino)? The
+ * kernel's is_special_ino: the quota and orphan file inodes. A journal past
+ * s_first_ino is the visible file of an old tune2fs -j, named like any other.
+ */
+FSIMG_HIDDEN bool ext4_sb_inode_nameless(const struct fsimg_super *sb, fsimg_ino_t ino);
 /* "ext2", "ext3" or "ext4" from the feature words, by libblkid's rule. */
 FSIMG_HIDDEN const char *ext4_type_name(uint32_t compat, uint32_t incompat, uint32_t ro_compat);
 FSIMG_HIDDEN const char *ext4_fs_type(const struct fsimg_fs *fs);
@@ -156,6 +183,12 @@ struct ext4_node_info {
 };
 FSIMG_HIDDEN int ext4_ext_node_check(struct fsimg_fs *fs, const uint8_t *node, size_t len,
 				     int want_depth, struct ext4_node_info *info, const char **why);
+/*
+ * e2fsprogs' rule the kernel does not have: eh_max at most two entries short
+ * of what a node of len bytes holds. False when it holds; the walk reads such
+ * a node either way.
+ */
+FSIMG_HIDDEN bool ext4_ext_max_short(size_t len, unsigned max);
 
 /*
  * Producers behind the mapping iterator (map.c is their only caller). Each
@@ -212,6 +245,13 @@ FSIMG_HIDDEN bool ext4_dirblock_leaf_end(struct fsimg_fs *fs, const struct fsimg
 /* fsimg_dir_open for an inode already read. */
 FSIMG_HIDDEN int ext4_dir_open_inode(struct fsimg_dir **out, struct fsimg_fs *fs,
 				     const struct fsimg_inode *inode);
+
+/*
+ * htree.c: is dir casefolded (EXT4_CASEFOLD_FL with the casefold feature)?
+ * Its names are hashed, and looked up, by their utf8 casefold, which fsimg
+ * does not compute: its hashes are unknown here.
+ */
+FSIMG_HIDDEN bool ext4_dir_casefolded(const struct fsimg_fs *fs, const struct fsimg_inode *dir);
 
 /* htree.c: the dx root's info and a dx node's count/limit, as parsed. */
 struct ext4_dx_info {

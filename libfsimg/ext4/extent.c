@@ -55,16 +55,12 @@ int ext4_ext_node_check(struct fsimg_fs *fs, const uint8_t *node, size_t len, in
 	}
 	/*
 	 * eh_max must fit the node (4 in i_block, (block_size - 12) / 12 in a
-	 * block); e2fsprogs also refuses one more than two entries short of
-	 * that, room it keeps for the checksum tail.
+	 * block). A smaller eh_max is the kernel's to read (ext4_ext_max_short
+	 * is e2fsprogs' stricter rule, for the checker to report).
 	 */
 	fit = (len - EXT_HDR_SIZE) / EXT_ENTRY_SIZE;
 	if (max > fit) {
 		msg = "too large eh_max";
-		goto corrupt;
-	}
-	if (fit > 2 && max < fit - 2) {
-		msg = "too small eh_max";
 		goto corrupt;
 	}
 	if (entries > max) {
@@ -86,6 +82,18 @@ corrupt:
 	if (why)
 		*why = msg;
 	return FSIMG_ECORRUPT;
+}
+
+/*
+ * ext2fs_extent_header_verify refuses an eh_max more than two entries short
+ * of what the node holds (room it keeps for a checksum tail); the kernel's
+ * __ext4_ext_check only bounds it from above.
+ */
+bool ext4_ext_max_short(size_t len, unsigned max)
+{
+	size_t fit = len < EXT_HDR_SIZE ? 0 : (len - EXT_HDR_SIZE) / EXT_ENTRY_SIZE;
+
+	return fit > 2 && max < fit - 2;
 }
 
 struct ext_level {
@@ -251,6 +259,21 @@ static int push_child(struct ext4_ext_walk *w, struct ext_level *parent, uint32_
 		return fs_error(fs, FSIMG_ECORRUPT,
 				"inode %u: extent tree block %llu (logical block %u, depth %u): %s",
 				w->ino, (unsigned long long)child, ei_block, parent->depth - 1u, why);
+	/*
+	 * ext4_valid_extent_entries: a node's first entry starts where the
+	 * index naming it says (lookups descend by that key).
+	 */
+	if (info.entries > 0) {
+		struct cur c = cur_init(lv->buf, lv->len);
+		/* ee_block and ei_block both open an entry */
+		uint32_t first = CUR_LE32(&c, EXT_HDR_SIZE, struct ext4_dextent, ee_block);
+
+		if (first != ei_block)
+			return fs_error(fs, FSIMG_ECORRUPT,
+					"inode %u: extent tree block %llu (depth %u) starts at logical block %u, but the index in %s says %u",
+					w->ino, (unsigned long long)child, info.depth, first,
+					node_name(parent, name, sizeof(name)), ei_block);
+	}
 	lv->entries = info.entries;
 	lv->max = info.max;
 	lv->depth = info.depth;
@@ -286,10 +309,13 @@ static int take_extent(struct ext4_ext_walk *w, struct ext_level *lv, struct cur
 		return fs_error(fs, FSIMG_ECORRUPT,
 				"inode %u: extent at logical block %u in %s has length 0",
 				w->ino, ee_block, node_name(lv, name, sizeof(name)));
-	/* Logical blocks are 32-bit: an extent may end at 2^32, not past it. */
-	if ((uint64_t)ee_block + len > (1ull << 32))
+	/*
+	 * Logical blocks are 32-bit and ext4_valid_extent refuses an end that
+	 * wraps to 0: the last block an extent may map is 2^32 - 2.
+	 */
+	if ((uint64_t)ee_block + len >= (1ull << 32))
 		return fs_error(fs, FSIMG_ECORRUPT,
-				"inode %u: extent at logical block %u (+%llu) in %s ends past 2^32",
+				"inode %u: extent at logical block %u (+%llu) in %s ends at or past 2^32",
 				w->ino, ee_block, (unsigned long long)len,
 				node_name(lv, name, sizeof(name)));
 	if (ee_block < w->next_lblk)

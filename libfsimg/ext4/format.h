@@ -470,6 +470,17 @@ _Static_assert(sizeof(struct ext4_dxattr_entry) == 16, "xattr entry");
 #define EXT4_MIN_INLINE_DATA_SIZE 60u
 #define EXT4_INLINE_DOTDOT_SIZE 4u
 
+/*
+ * The orphan file (orphan_file): each block holds __le32 inode numbers of
+ * orphans (0: a free slot), (block_size - 8) / 4 of them, then this tail.
+ */
+#define EXT4_ORPHAN_BLOCK_MAGIC 0x0B10CA04u
+struct ext4_dorphan_block_tail {
+	uint32_t ob_magic;
+	uint32_t ob_checksum;        /* metadata_csum: see check/pass_orphan.c */
+};
+_Static_assert(sizeof(struct ext4_dorphan_block_tail) == 8, "orphan block tail");
+
 /* Symlinks shorter than this live in i_block (fast symlinks). */
 #define EXT4_FAST_SYMLINK_MAX 60u
 

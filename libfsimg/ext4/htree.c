@@ -6,13 +6,18 @@
  * The hash follows the kernel's fs/ext4/hash.c (and e2fsprogs' dirhash.c):
  * the legacy hash, a cut-down MD4 and TEA in a Davies-Meyer construction,
  * each with the name's bytes taken as signed or unsigned chars. siphash
- * (casefolded directories) is not implemented.
+ * (encrypted casefolded directories) is not implemented.
  *
  * The lookup is the kernel's dx_probe + ext4_dx_find_entry: descend from the
  * root by binary search on the hash, scan the leaf, and go on to the next
  * leaf while its starting hash says it continues a collision run. A tree that
  * cannot be used (or that misses a name after something odd) falls back to
  * a linear scan, so that a damaged index never hides an entry.
+ *
+ * A casefolded directory hashes each name's utf8 casefold (NFD, then case
+ * folding), which is not implemented: there the lookup is a linear scan,
+ * and names compare as the kernel's generic_ci_match does as far as that can
+ * be known without the utf8 tables (see casefold_match).
  */
 #include "config.h"
 
@@ -566,13 +571,68 @@ out:
 	return err;
 }
 
-/* A linear scan: 1 found, 0 missing (or FSIMG_ECORRUPT when a damaged block may have held it). */
+/* ---------------------------------------------------- casefolded names */
+
+bool ext4_dir_casefolded(const struct fsimg_fs *fs, const struct fsimg_inode *dir)
+{
+	/* Without the feature the kernel has no encoding: the flag changes nothing. */
+	return (dir->flags & EXT4_CASEFOLD_FL) &&
+	       (fs->sb.feature_incompat & EXT4_FEATURE_INCOMPAT_CASEFOLD);
+}
+
+enum { CF_DIFFERENT, CF_SAME, CF_UNKNOWN };
+
+static bool is_ascii(const uint8_t *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] & 0x80)
+			return false;
+	return true;
+}
+
+/*
+ * Two names in a casefolded directory (generic_ci_match): the same bytes
+ * match; otherwise they match when their utf8 casefolds are equal. For two
+ * ASCII names that is ASCII case folding (NFD and case folding leave ASCII
+ * ASCII and only map A-Z to a-z). Any other byte may fold into ASCII or
+ * into another spelling (U+212A KELVIN SIGN folds to "k", U+00DF to "ss"):
+ * the answer is unknown, never a guess.
+ */
+static int casefold_match(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	if (alen == blen && memcmp(a, b, alen) == 0)
+		return CF_SAME;
+	if (!is_ascii(a, alen) || !is_ascii(b, blen))
+		return CF_UNKNOWN;
+	if (alen != blen)
+		return CF_DIFFERENT;
+	for (size_t i = 0; i < alen; i++) {
+		uint8_t x = a[i], y = b[i];
+
+		if (x >= 'A' && x <= 'Z')
+			x = (uint8_t)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (uint8_t)(y - 'A' + 'a');
+		if (x != y)
+			return CF_DIFFERENT;
+	}
+	return CF_SAME;
+}
+
+/* ---------------------------------------------------------------- lookup */
+
+/*
+ * A linear scan: 1 found, 0 missing, FSIMG_ECORRUPT when a damaged block
+ * may have held it, FSIMG_EUNSUPP when only a casefold comparison this code
+ * cannot make (casefold set) could have found it.
+ */
 static int linear_find(struct fsimg_fs *fs, const struct fsimg_inode *dir, const char *name,
-		       size_t len, bool first_block_only, fsimg_ino_t *out)
+		       size_t len, bool first_block_only, bool casefold, fsimg_ino_t *out)
 {
 	struct fsimg_dirent ent;
 	struct fsimg_dir *d;
 	int err, corrupt = 0;
+	uint64_t unknown = 0;
 	char msg[sizeof(fs->errmsg)];
 
 	err = ext4_dir_open_inode(&d, fs, dir);
@@ -597,6 +657,18 @@ static int linear_find(struct fsimg_fs *fs, const struct fsimg_inode *dir, const
 			fsimg_dir_close(d);
 			return LOOKUP_FOUND;
 		}
+		if (casefold) {
+			/* the kernel refuses a second name of the same casefold: the first decides */
+			int cf = casefold_match((const uint8_t *)ent.name, ent.name_len,
+						(const uint8_t *)name, len);
+
+			if (cf == CF_SAME) {
+				*out = ent.ino;
+				fsimg_dir_close(d);
+				return LOOKUP_FOUND;
+			}
+			unknown += cf == CF_UNKNOWN;
+		}
 	}
 	fsimg_dir_close(d);
 	if (err < 0)
@@ -605,13 +677,17 @@ static int linear_find(struct fsimg_fs *fs, const struct fsimg_inode *dir, const
 		memcpy(fs->errmsg, msg, sizeof(msg));
 		return corrupt;
 	}
+	if (unknown)
+		return fs_error(fs, FSIMG_EUNSUPP,
+				"directory inode %u is casefolded: whether '%.*s' names one of its %llu non-ASCII entries is not known (utf8 casefolding is not implemented)",
+				dir->ino, (int)len, name, (unsigned long long)unknown);
 	return LOOKUP_MISSING;
 }
 
 int fsimg_dir_lookup(fsimg_ino_t *out, fsimg_fs *fs, fsimg_ino_t dir, const char *name, size_t name_len)
 {
 	struct fsimg_inode inode;
-	bool dots;
+	bool dots, casefold;
 	int err;
 
 	if (!out || !fs || (!name && name_len))
@@ -627,7 +703,8 @@ int fsimg_dir_lookup(fsimg_ino_t *out, fsimg_fs *fs, fsimg_ino_t dir, const char
 
 	/* "." and ".." live in block 0 only, outside the hash order (__ext4_find_entry). */
 	dots = name[0] == '.' && (name_len == 1 || (name_len == 2 && name[1] == '.'));
-	if (!dots && !(inode.flags & EXT4_INLINE_DATA_FL) && (inode.flags & EXT4_INDEX_FL) &&
+	casefold = !dots && ext4_dir_casefolded(fs, &inode);
+	if (!dots && !casefold && !(inode.flags & EXT4_INLINE_DATA_FL) && (inode.flags & EXT4_INDEX_FL) &&
 	    (fs->sb.feature_compat & EXT4_FEATURE_COMPAT_DIR_INDEX)) {
 		struct dx_lookup l;
 		uint64_t nblocks;
@@ -658,7 +735,8 @@ int fsimg_dir_lookup(fsimg_ino_t *out, fsimg_fs *fs, fsimg_ino_t dir, const char
 		/* Otherwise the index is not to be trusted: the entries themselves decide. */
 	}
 
-	err = linear_find(fs, &inode, name, name_len, dots && !(inode.flags & EXT4_INLINE_DATA_FL), out);
+	err = linear_find(fs, &inode, name, name_len, dots && !(inode.flags & EXT4_INLINE_DATA_FL),
+			  casefold, out);
 	if (err == LOOKUP_FOUND)
 		return 0;
 	if (err == LOOKUP_MISSING)

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -150,6 +151,58 @@ const char *ext4_fs_type(const struct fsimg_fs *fs)
 uint32_t ext4_super_csum(const uint8_t *raw)
 {
 	return fsimg_crc32c(~0u, raw, SB(s_checksum));
+}
+
+static const struct {
+	const char *name;
+	size_t field;                /* offset of the inode number in struct fsimg_super */
+	bool nameless;
+} sb_inodes[EXT4_SBINO__COUNT] = {
+	[EXT4_SBINO_JOURNAL] = { "journal", offsetof(struct fsimg_super, journal_inum), false },
+	[EXT4_SBINO_USR_QUOTA] = { "user quota", offsetof(struct fsimg_super, usr_quota_inum), true },
+	[EXT4_SBINO_GRP_QUOTA] = { "group quota", offsetof(struct fsimg_super, grp_quota_inum), true },
+	[EXT4_SBINO_PRJ_QUOTA] = { "project quota", offsetof(struct fsimg_super, prj_quota_inum), true },
+	[EXT4_SBINO_ORPHAN_FILE] = { "orphan file", offsetof(struct fsimg_super, orphan_file_inum), true },
+};
+
+uint32_t ext4_sb_inode(const struct fsimg_super *sb, enum ext4_sb_inode role)
+{
+	uint32_t ino;
+
+	if (role <= EXT4_SBINO_NONE || role >= EXT4_SBINO__COUNT)
+		return 0;
+	memcpy(&ino, (const char *)sb + sb_inodes[role].field, sizeof(ino));
+	return ino;
+}
+
+enum ext4_sb_inode ext4_sb_inode_role(const struct fsimg_super *sb, fsimg_ino_t ino)
+{
+	if (ino == 0)
+		return EXT4_SBINO_NONE;
+	for (int r = EXT4_SBINO_NONE + 1; r < EXT4_SBINO__COUNT; r++)
+		if (ext4_sb_inode(sb, (enum ext4_sb_inode)r) == ino)
+			return (enum ext4_sb_inode)r;
+	return EXT4_SBINO_NONE;
+}
+
+const char *ext4_sb_inode_name(enum ext4_sb_inode role)
+{
+	return role > EXT4_SBINO_NONE && role < EXT4_SBINO__COUNT ? sb_inodes[role].name : "";
+}
+
+bool ext4_sb_inode_nameless(const struct fsimg_super *sb, fsimg_ino_t ino)
+{
+	/*
+	 * Below s_first_ino an inode is reserved by its number already, and a
+	 * field naming the root (a corruption, reported as such) must not
+	 * unname it. A number several fields share: any nameless one decides.
+	 */
+	if (ino < sb->first_ino)
+		return false;
+	for (int r = EXT4_SBINO_NONE + 1; r < EXT4_SBINO__COUNT; r++)
+		if (sb_inodes[r].nameless && ext4_sb_inode(sb, (enum ext4_sb_inode)r) == ino)
+			return true;
+	return false;
 }
 
 /* Is g a power of b (b^0 = 1 included)? */

@@ -169,5 +169,15 @@ _Static_assert(sizeof(struct ext4_dfc_tl) == 4, "ext4_fc_tl is 4 bytes");
 #define EXT4_FC_TAG_TAIL 0x0008u
 #define EXT4_FC_TAG_HEAD 0x0009u
 /* HEAD value: le32 fc_features, le32 fc_tid. TAIL value: le32 fc_tid, le32 fc_crc. */
+#define EXT4_FC_HEAD_SIZE 8u
+#define EXT4_FC_TAIL_SIZE 8u
+#define EXT4_FC_TAIL_CRC_OFFSET 4u       /* the crc covers the TAIL's tag, length and tid */
+#define EXT4_FC_ADD_RANGE_SIZE 16u       /* le32 fc_ino + a 12-byte ext4_extent */
+#define EXT4_FC_DEL_RANGE_SIZE 12u       /* le32 fc_ino, fc_lblk, fc_len */
+#define EXT4_FC_DENTRY_INFO_SIZE 8u      /* le32 fc_parent_ino, fc_ino, then the name */
+#define EXT4_FC_INODE_HDR_SIZE 4u        /* le32 fc_ino, then the raw inode */
+#define EXT4_FC_SUPPORTED_FEATURES 0u    /* HEAD fc_features a kernel replays */
+#define EXT4_FC_NAME_LEN 255u
+#define EXT4_FC_GOOD_OLD_INODE_SIZE 128u
 
 #endif /* FSIMG_JBD2_FORMAT_H */

@@ -44,6 +44,7 @@ struct fsimg_journal {
 	uint64_t fs_blocks;          /* bound on fs blocks a tag may name; 0: none */
 	struct jbd2_run *runs;       /* sorted by jblk, no overlaps */
 	size_t nruns;
+	struct jbd2_run *pruns;      /* the same sorted by pblk (internal journal; NULL: external) */
 	uint64_t sb_pblk;            /* block (in io) holding journal block 0 / the superblock */
 	uint64_t sb_off;             /* byte offset of the journal superblock in io */
 	struct fsimg_journal_super sb;
@@ -88,8 +89,18 @@ JBD2_HIDDEN int jbd2_journal_open_runs(struct fsimg_journal **out, fsimg_io *io,
 /* The journal inode, or its superblock backup (s_jnl_blocks) when unusable: *why says why. */
 JBD2_HIDDEN int jbd2_journal_inode(struct fsimg_inode *out, fsimg_fs *fs, const char **why);
 JBD2_HIDDEN int jbd2_read(struct fsimg_journal *j, uint32_t jblk, void *buf);
+/* Is fs block blk one of an internal journal's own blocks? (never for an external one) */
+JBD2_HIDDEN bool jbd2_in_journal(const struct fsimg_journal *j, uint64_t blk);
 /* The io block of journal block jblk, or a negative error. */
 JBD2_HIDDEN int jbd2_bmap(const struct fsimg_journal *j, uint32_t jblk, uint64_t *pblk);
+
+/*
+ * The fast-commit area judged as the kernel's recovery scan does (after the
+ * main log's scan, against info.end_sequence): sets info.fc_state and the
+ * fc_commits counts; a state the kernel fails recovery on sets
+ * info.kernel_error and the message. fast_commit.c.
+ */
+JBD2_HIDDEN int jbd2_fc_scan(struct fsimg_journal *j);
 
 /* A recomputed journal superblock checksum (raw must be JBD2_SUPER_SIZE bytes). */
 JBD2_HIDDEN uint32_t jbd2_super_csum(const uint8_t *raw);
@@ -120,6 +131,13 @@ struct fsimg_plan {
 	struct jbd2_plan_ent *e;     /* sorted by fs_block, unique */
 	size_t n;
 	struct fsimg_plan_stats stats;
+	/* the write list (fsimg_plan_write): e[] less the superblocks' blocks, then those */
+	uint64_t sb_block, jsb_block;
+	bool has_jsb;                /* an internal journal's superblock, in a block of its own */
+	size_t skip[2], nskip;       /* indexes in e[] of the superblocks' blocks, ascending */
 };
+
+/* Index of the first plan entry with fs_block >= blk (p->n: none). */
+JBD2_HIDDEN size_t jbd2_plan_lower_bound(const struct fsimg_plan *p, uint64_t blk);
 
 #endif /* FSIMG_JBD2_JBD2_H */

@@ -151,6 +151,29 @@ int jbd2_bmap(const struct fsimg_journal *j, uint32_t jblk, uint64_t *pblk)
 	return FSIMG_ECORRUPT; /* a hole in the journal inode */
 }
 
+static int cmp_run_pblk(const void *a, const void *b)
+{
+	const struct jbd2_run *x = a, *y = b;
+	return x->pblk < y->pblk ? -1 : x->pblk > y->pblk;
+}
+
+bool jbd2_in_journal(const struct fsimg_journal *j, uint64_t blk)
+{
+	size_t lo = 0, hi = j->nruns;
+
+	if (!j->pruns)
+		return false;
+	/* the last run starting at or before blk */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (j->pruns[mid].pblk <= blk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && blk - j->pruns[lo - 1].pblk < j->pruns[lo - 1].len;
+}
+
 int jbd2_read(struct fsimg_journal *j, uint32_t jblk, void *buf)
 {
 	uint64_t pblk;
@@ -169,20 +192,17 @@ int jbd2_read(struct fsimg_journal *j, uint32_t jblk, void *buf)
 }
 
 /*
- * A log block for the scan, which reads each once, front to back: straight
- * from the file when the io is one (read-only, perhaps cached: the same
- * bytes), so that the read cache is not filled with blocks never read
- * again (a 16 KiB chunk, fresh memory, for each descriptor). Anything else
- * goes through the io.
+ * A log block for the scan, which reads each once, front to back: through
+ * the io's uncached pread when it has one (the same bytes), so that the
+ * read cache is not filled with blocks never read again (a 16 KiB chunk,
+ * fresh memory, for each descriptor). Anything else goes through the io.
  */
 static int read_log_block(struct fsimg_journal *j, uint32_t jblk, void *buf)
 {
-	int fd = fsimg_io_fd(j->io);
 	uint64_t pblk, size = fsimg_io_size(j->io);
 
-	if (fd >= 0 && jbd2_bmap(j, jblk, &pblk) == 0 && pblk < UINT64_MAX / j->bs &&
-	    size >= j->bs && pblk * j->bs <= size - j->bs &&
-	    pread(fd, buf, j->bs, (off_t)(pblk * j->bs)) == (ssize_t)j->bs)
+	if (jbd2_bmap(j, jblk, &pblk) == 0 && pblk < UINT64_MAX / j->bs && size >= j->bs &&
+	    pblk * j->bs <= size - j->bs && fsimg_io_pread(j->io, buf, j->bs, pblk * j->bs) == 0)
 		return 0;
 	return jbd2_read(j, jblk, buf);
 }
@@ -348,15 +368,34 @@ int jbd2_journal_open_runs(struct fsimg_journal **out, fsimg_io *io, uint32_t bs
 		fsimg_journal_close(j);
 		return FSIMG_ENOMEM;
 	}
-	/* Keep only sane, ordered, non-overlapping runs: bmap binary-searches them. */
+	/*
+	 * Keep only sane runs, which bmap binary-searches: ordered and not
+	 * overlapping, else the journal's mapping is corrupt (said as such,
+	 * rather than as some journal block found unmapped later).
+	 */
 	for (size_t i = 0; i < nruns; i++) {
-		const struct jbd2_run *r = &runs[i];
+		const struct jbd2_run *r = &runs[i], *prev = j->nruns ? &j->runs[j->nruns - 1] : NULL;
 		if (r->len == 0 || (uint64_t)r->jblk + r->len > UINT32_MAX + 1ull ||
 		    r->pblk + r->len < r->pblk)
 			continue;
-		if (j->nruns && r->jblk < j->runs[j->nruns - 1].jblk + j->runs[j->nruns - 1].len)
-			continue;
+		if (prev && r->jblk < prev->jblk + prev->len) {
+			err = jbd2_error(j, FSIMG_ECORRUPT,
+					 "journal blocks %u-%u are mapped twice or out of order "
+					 "(its extents overlap or are unsorted)",
+					 r->jblk, r->jblk + r->len - 1);
+			goto fail;
+		}
 		j->runs[j->nruns++] = *r;
+	}
+	/* Logged blocks inside an internal journal are found by physical block. */
+	if (!external && j->nruns) {
+		j->pruns = malloc(j->nruns * sizeof(*j->pruns));
+		if (!j->pruns) {
+			fsimg_journal_close(j);
+			return FSIMG_ENOMEM;
+		}
+		memcpy(j->pruns, j->runs, j->nruns * sizeof(*j->pruns));
+		qsort(j->pruns, j->nruns, sizeof(*j->pruns), cmp_run_pblk);
 	}
 	/* An external journal's superblock is in the block after the device's ext4 one. */
 	if (external)
@@ -383,13 +422,43 @@ fail:
 }
 
 /*
+ * Does the inode's mapping put every journal block, [0, i_size / block
+ * size), in a block of the filesystem? e2fsck_get_journal walks the block
+ * map (holes and blocks outside the filesystem stop the walk) and takes the
+ * backup when the walk falls short of i_size; an extent tree that cannot be
+ * read falls short at once.
+ */
+static bool journal_map_covers(fsimg_fs *fs, const struct fsimg_inode *in)
+{
+	uint64_t total = in->size / fsimg_ext4_super(fs)->block_size, next = 0;
+	struct fsimg_run run;
+	fsimg_map *map;
+	int err;
+
+	if (fsimg_map_open(&map, fs, in, 0) < 0)
+		return false;
+	while (next < total && (err = fsimg_map_next(map, &run)) > 0) {
+		if (run.type != FSIMG_RUN_MAPPED && run.type != FSIMG_RUN_UNWRITTEN)
+			continue;
+		if (run.lblk > next || !fs_pblk_range_ok(fs, run.pblk, run.len))
+			break;
+		if (run.lblk + run.len > next)
+			next = run.lblk + run.len;
+	}
+	fsimg_map_close(map);
+	return next >= total;
+}
+
+/*
  * The journal inode, or e2fsck's fallback when it cannot be used (not in
- * use, not a regular file, smaller than JBD2_MIN_JOURNAL_BLOCKS): the copy
- * of its i_block and size that mke2fs and tune2fs keep in the superblock
- * (s_jnl_blocks, when s_jnl_backup_type is EXT3_JNL_BACKUP_BLOCKS). The
- * kernel reads only the inode and refuses to mount; fsimg follows e2fsck
- * (e2fsck_get_journal) so that fsck and replay show what recovery yields,
- * and says so (*why: the reason the inode was not used, else NULL).
+ * use, not a regular file, smaller than JBD2_MIN_JOURNAL_BLOCKS, a block
+ * map or extent tree that does not map all of it inside the filesystem):
+ * the copy of its i_block and size that mke2fs and tune2fs keep in the
+ * superblock (s_jnl_blocks, when s_jnl_backup_type is
+ * EXT3_JNL_BACKUP_BLOCKS). The kernel reads only the inode and refuses to
+ * mount; fsimg follows e2fsck (e2fsck_get_journal) so that fsck and replay
+ * show what recovery yields, and says so (*why: the reason the inode was
+ * not used, else NULL).
  */
 int jbd2_journal_inode(struct fsimg_inode *out, fsimg_fs *fs, const char **why)
 {
@@ -406,6 +475,8 @@ int jbd2_journal_inode(struct fsimg_inode *out, fsimg_fs *fs, const char **why)
 		*why = "not a regular file";
 	else if (out->size / fsb->block_size < JBD2_MIN_JOURNAL_BLOCKS)
 		*why = "smaller than a journal can be";
+	else if (fsb->jnl_backup_type == EXT3_JNL_BACKUP_BLOCKS && !journal_map_covers(fs, out))
+		*why = "its blocks are not all mapped inside the filesystem";
 	if (!*why)
 		return 0;
 	if (fsb->jnl_backup_type != EXT3_JNL_BACKUP_BLOCKS) {
@@ -527,10 +598,19 @@ static int open_external(struct fsimg_journal **out, fsimg_fs *fs, fsimg_io *ext
 				     fsb->blocks_count, true, why, sizeof(why));
 	if (err < 0)
 		return fs_error(fs, err, "external %s", why);
-	if (err == 0 && (*out)->sb.nr_users > 1) {
-		/* The kernel refuses a shared external journal (ext4_get_dev_journal). */
+	if (err == 0 && (*out)->sb.nr_users != 1) {
+		/*
+		 * The kernel refuses an external journal unless it has exactly one
+		 * user (ext4_get_dev_journal: s_nr_users != 1; e2fsck only refuses
+		 * more than one). A v1 superblock reads as no users here.
+		 */
+		uint32_t users = (*out)->sb.nr_users;
+
 		fsimg_journal_close(*out);
 		*out = NULL;
+		if (users == 0)
+			return fs_error(fs, FSIMG_ECORRUPT, "external journal has no users (s_nr_users 0); "
+					"the kernel refuses it");
 		return fs_error(fs, FSIMG_EUNSUPP, "external journal has more than one user");
 	}
 	return err;
@@ -561,6 +641,7 @@ void fsimg_journal_close(fsimg_journal *j)
 	if (!j)
 		return;
 	free(j->runs);
+	free(j->pruns);
 	free(j->trans);
 	free(j->tags);
 	free(j->revokes);
@@ -842,6 +923,9 @@ static int scan_descriptor(struct fsimg_journal *j, struct scan_state *s, struct
 		b->desc_block = dblk;
 		b->flags = flags;
 		b->escaped = (flags & JBD2_FLAG_ESCAPE) != 0;
+		b->in_journal = jbd2_in_journal(j, fsblk);
+		if (b->in_journal && !j->info.blocks_in_journal++)
+			j->info.first_in_journal = fsblk;
 		b->csum = FSIMG_CSUM_NONE;
 		t->t.nblocks++;
 		off += tb;
@@ -967,8 +1051,10 @@ static int scan_commit(struct fsimg_journal *j, struct scan_state *s, struct jbd
 			goto chksum_ok;
 		}
 		/*
-		 * Newer kernels accept a commit block whose tail never reached the
-		 * disk: the checksum of the header alone, the rest taken as zeros.
+		 * Kernels after 6.1 accept a commit block whose tail never reached
+		 * the disk: the checksum of the header alone, the rest taken as
+		 * zeros (jbd2_commit_block_csum_verify_partial). 6.1 and e2fsprogs
+		 * 1.47 do not; fsimg follows the newer kernels (fsimg-replay(1)).
 		 */
 		memcpy(j->buf2, j->buf, JBD2_COMMIT_HEADER_SIZE);
 		memset(j->buf2 + JBD2_COMMIT_HEADER_SIZE, 0, j->bs - JBD2_COMMIT_HEADER_SIZE);
@@ -1052,8 +1138,8 @@ out:
 /*
  * Deferred data-block checksums (csum v2/v3). The scan only records what
  * each tag's block must match; the blocks are read and checked afterwards,
- * split over threads when the journal's io is a file (pread is safe from
- * several; the read cache is not). The result is the eager scan's: the
+ * split over threads when the journal's io has a pread op (safe from
+ * several threads; the read cache is not). The result is the eager scan's: the
  * checksums decide nothing in PASS_SCAN, and a data block that cannot be
  * read (which ends the scan there) sends the whole scan round again, eager,
  * so that it ends where the kernel's would.
@@ -1064,7 +1150,7 @@ out:
 struct verify_job {
 	struct fsimg_journal *j;
 	size_t lo, hi;               /* tags [lo, hi) */
-	int fd;                      /* -1: through j->io, one job only */
+	bool direct;                 /* through fsimg_io_pread; else fsimg_io_read, one job only */
 	uint8_t *buf;
 	bool failed;                 /* a block unmapped or unreadable */
 	pthread_t th;
@@ -1075,8 +1161,6 @@ static void *verify_run(void *arg)
 {
 	struct verify_job *v = arg;
 	struct fsimg_journal *j = v->j;
-	uint64_t size = fsimg_io_size(j->io);
-
 	for (size_t i = v->lo; i < v->hi;) {
 		uint64_t pblk;
 		size_t k = tag_run(j, i, v->hi, &pblk);
@@ -1086,8 +1170,8 @@ static void *verify_run(void *arg)
 			v->failed = true;
 			return NULL;
 		}
-		if (v->fd >= 0)
-			err = io_pread_all(v->fd, size, v->buf, k * j->bs, pblk * j->bs);
+		if (v->direct)
+			err = fsimg_io_pread(j->io, v->buf, k * j->bs, pblk * j->bs);
 		else
 			err = fsimg_io_read(j->io, v->buf, k * j->bs, pblk * j->bs);
 		if (err < 0) {
@@ -1101,13 +1185,13 @@ static void *verify_run(void *arg)
 	return NULL;
 }
 
-static unsigned verify_threads(const struct fsimg_journal *j, int fd)
+static unsigned verify_threads(const struct fsimg_journal *j, bool direct)
 {
 	uint64_t bytes = (uint64_t)j->ntags * j->bs;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t n = bytes / VERIFY_BYTES_PER_THREAD;
 
-	if (fd < 0 || cpus <= 1 || n <= 1)
+	if (!direct || cpus <= 1 || n <= 1)
 		return 1;
 	if (n > (uint64_t)cpus)
 		n = (uint64_t)cpus;
@@ -1118,8 +1202,8 @@ static unsigned verify_threads(const struct fsimg_journal *j, int fd)
 static int verify_deferred(struct fsimg_journal *j)
 {
 	struct verify_job jobs[VERIFY_THREADS_MAX];
-	int fd = fsimg_io_fd(j->io);
-	unsigned n = verify_threads(j, fd), i;
+	bool direct = fsimg_io_pread(j->io, NULL, 0, 0) == 0;
+	unsigned n = verify_threads(j, direct), i;
 	int err = 0;
 
 	if (!j->ntags)
@@ -1131,7 +1215,7 @@ static int verify_deferred(struct fsimg_journal *j)
 	memset(jobs, 0, sizeof(jobs));
 	for (i = 0; i < n; i++) {
 		jobs[i].j = j;
-		jobs[i].fd = fd;
+		jobs[i].direct = direct;
 		jobs[i].lo = j->ntags * i / n;
 		jobs[i].hi = j->ntags * (i + 1) / n;
 		jobs[i].buf = i ? batch_alloc(j) : j->dbuf;
@@ -1293,6 +1377,8 @@ done:
 		if (t->state == FSIMG_JTRANS_COMMITTED && jbd2_tid_geq(t->sequence, j->info.end_sequence))
 			t->state = FSIMG_JTRANS_BEYOND_END;
 	}
+	/* PASS_SCAN ends with the fast-commit area: it may fail recovery too. */
+	jbd2_fc_scan(j);
 	/* PASS_REVOKE of a replayed transaction meets an overflowing r_count: -EINVAL, nothing replayed. */
 	for (size_t i = 0; i < j->ntrans && !j->info.kernel_error; i++) {
 		struct jbd2_trans *t = &j->trans[i];

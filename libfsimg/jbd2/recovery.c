@@ -17,8 +17,10 @@
  *    the kernel's jread(); e2fsprogs reads whatever the inode maps there.
  *  - A commit block whose full-block checksum fails but whose 64-byte header
  *    checksum (rest as zeros) matches is accepted ("incomplete commit
- *    block", kernel jbd2_commit_block_csum_verify_partial); e2fsprogs 1.47
- *    rejects it.
+ *    block", jbd2_commit_block_csum_verify_partial in kernels after 6.1);
+ *    Linux 6.1 and e2fsprogs 1.47 reject it.
+ *  - An external journal must have exactly one user (s_nr_users), as
+ *    ext4_get_dev_journal wants; e2fsck accepts none too.
  *  - Anything that makes the kernel fail recovery (in PASS_SCAN: a bad
  *    descriptor/revoke checksum in a transaction whose commit time does not
  *    go backwards, a bad journal superblock checksum, an unreadable log
@@ -28,6 +30,11 @@
  *    replays nothing before it clears needs_recovery.
  *  - Blocks are checked against revokes before their data checksum, as
  *    both do; a revoked copy counts as revoked, never as a checksum skip.
+ *  - Fast commits (jbd2/fast_commit.c): a HEAD of another transaction than
+ *    the first not replayed is stale and ignored, as by the kernel;
+ *    e2fsprogs 1.47 fails recovery there (EINVAL). Valid fast commits are
+ *    counted (stats.fc_commits), not replayed; an area the kernel fails
+ *    recovery on sets kernel_error like any other.
  *  - A tag naming a block outside the filesystem is not planned
  *    (out_of_range): the kernel's write would fail there, e2fsck's too.
  *
@@ -51,10 +58,11 @@
  * The journal superblock after recovery is what e2fsck writes
  * (recover_ext3_journal + e2fsck_journal_release): s_start = 0 and
  * s_sequence = end_transaction + 1 (the kernel's ++info.end_transaction),
- * where end_transaction is the first transaction not replayed; unchanged
- * s_sequence when recovery failed or a data block was skipped for its
- * checksum (jbd2_journal_recover returns an error then). A failed commit (j_failed_commit) makes
- * e2fsck set s_errno, then e2fsck_check_ext3_journal moves it to the
+ * where end_transaction is the first transaction not replayed (for an
+ * empty log, s_start 0, s_sequence + 1 likewise); unchanged s_sequence when
+ * recovery failed or a data block was skipped for its checksum
+ * (jbd2_journal_recover returns an error then). A failed commit
+ * (j_failed_commit) makes e2fsck set s_errno, then e2fsck_check_ext3_journal moves it to the
  * filesystem's ERROR_FS state and zeroes s_errno again.
  */
 #include "config.h"
@@ -63,6 +71,7 @@
 #include <string.h>
 
 #include "core/cursor.h"
+#include "ext4/format.h"
 #include "jbd2/jbd2.h"
 
 struct revoke_ent {
@@ -232,6 +241,7 @@ static int build(struct fsimg_plan *p, unsigned flags)
 	for (size_t i = 0; i < ncand; i++) {
 		if (i + 1 < ncand && cand[i + 1].fs_block == cand[i].fs_block)
 			continue;
+		p->stats.in_journal += j->tags[cand[i].tag].in_journal;
 		cand[p->n++] = cand[i];
 	}
 	p->stats.blocks = p->n;
@@ -239,6 +249,49 @@ static int build(struct fsimg_plan *p, unsigned flags)
 out:
 	free(rev);
 	return err;
+}
+
+size_t jbd2_plan_lower_bound(const struct fsimg_plan *p, uint64_t blk)
+{
+	size_t lo = 0, hi = p->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->e[mid].fs_block < blk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Index of fs block blk in p->e, or p->n. */
+static size_t plan_index(const struct fsimg_plan *p, uint64_t blk)
+{
+	size_t i = jbd2_plan_lower_bound(p, blk);
+
+	return i < p->n && p->e[i].fs_block == blk ? i : p->n;
+}
+
+/* The superblocks' blocks, which the write list puts last (fsimg_plan_write). */
+static void plan_writes(struct fsimg_plan *p)
+{
+	const struct fsimg_journal *j = p->j;
+	size_t k;
+
+	p->sb_block = EXT4_SUPER_OFFSET / j->bs;
+	p->jsb_block = j->sb_pblk;
+	p->has_jsb = !j->sb.external && p->jsb_block != p->sb_block;
+	p->nskip = 0;
+	if ((k = plan_index(p, p->sb_block)) < p->n)
+		p->skip[p->nskip++] = k;
+	if (p->has_jsb && (k = plan_index(p, p->jsb_block)) < p->n)
+		p->skip[p->nskip++] = k;
+	if (p->nskip == 2 && p->skip[0] > p->skip[1]) {
+		k = p->skip[0];
+		p->skip[0] = p->skip[1];
+		p->skip[1] = k;
+	}
 }
 
 int fsimg_plan_create(fsimg_plan **out, fsimg_journal *j, unsigned flags)
@@ -256,7 +309,8 @@ int fsimg_plan_create(fsimg_plan **out, fsimg_journal *j, unsigned flags)
 	if (!p)
 		return FSIMG_ENOMEM;
 	p->j = j;
-	p->stats.fc_blocks = j->info.fc_blocks;
+	p->stats.fc_blocks = j->info.fc_valid_blocks;
+	p->stats.fc_commits = j->info.fc_commits;
 	p->stats.kernel_error = j->info.kernel_error;
 	p->stats.new_start = 0;
 	p->stats.new_errno = j->sb.errno_;
@@ -274,6 +328,13 @@ int fsimg_plan_create(fsimg_plan **out, fsimg_journal *j, unsigned flags)
 		 */
 		if (!p->stats.csum_skipped)
 			p->stats.new_sequence = j->info.end_sequence + 1;
+	} else if (!j->sb.start && !j->info.kernel_error) {
+		/*
+		 * An empty log with needs_recovery set (s_start 0): nothing is
+		 * replayed, but jbd2_journal_recover still moves the sequence on
+		 * (j_transaction_sequence = s_sequence + 1), and e2fsck writes it.
+		 */
+		p->stats.new_sequence = j->sb.sequence + 1;
 	}
 	if (j->info.has_failed_commit)
 		p->stats.new_errno = -22; /* -EINVAL, as e2fsck stores it */
@@ -283,6 +344,7 @@ int fsimg_plan_create(fsimg_plan **out, fsimg_journal *j, unsigned flags)
 	 * only sets s_errno, hence ERROR_FS), data-block checksum skips are.
 	 */
 	p->stats.recovery_error = p->stats.kernel_error != 0 || p->stats.csum_skipped != 0;
+	plan_writes(p);
 	*out = p;
 	return 0;
 }
@@ -339,22 +401,42 @@ int fsimg_plan_entry(struct fsimg_plan_entry *out, const fsimg_plan *plan, size_
 
 int fsimg_plan_lookup(struct fsimg_plan_entry *out, const fsimg_plan *plan, fsimg_pblk_t blk)
 {
-	size_t lo = 0, hi;
+	size_t i;
 
 	if (!plan)
 		return FSIMG_EINVAL;
-	hi = plan->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (plan->e[mid].fs_block < blk)
-			lo = mid + 1;
-		else if (plan->e[mid].fs_block > blk)
-			hi = mid;
-		else {
-			if (out)
-				entry_out(out, plan, mid);
-			return 1;
-		}
+	i = plan_index(plan, blk);
+	if (i == plan->n)
+		return 0;
+	if (out)
+		entry_out(out, plan, i);
+	return 1;
+}
+
+size_t fsimg_plan_write_count(const fsimg_plan *plan)
+{
+	return plan ? plan->n - plan->nskip + 1 + plan->has_jsb : 0;
+}
+
+int fsimg_plan_write(struct fsimg_plan_write *out, const fsimg_plan *plan, size_t i)
+{
+	size_t logged;
+
+	if (!out || !plan || i >= fsimg_plan_write_count(plan))
+		return FSIMG_EINVAL;
+	logged = plan->n - plan->nskip;
+	if (i < logged) {
+		for (size_t k = 0; k < plan->nskip; k++)
+			if (i >= plan->skip[k])
+				i++;
+		out->block = plan->e[i].fs_block;
+		out->kind = FSIMG_PLAN_WRITE_LOGGED;
+	} else if (i == logged && plan->has_jsb) {
+		out->block = plan->jsb_block;
+		out->kind = FSIMG_PLAN_WRITE_JOURNAL_SUPER;
+	} else {
+		out->block = plan->sb_block;
+		out->kind = FSIMG_PLAN_WRITE_SUPER;
 	}
 	return 0;
 }

@@ -63,6 +63,30 @@ expect 8 "^fsimg: $good: /dir: " "cat of a directory -> 8" -- cat "$good" /dir
 expect 8 "^fsimg: $good: " "cat of an unused inode number -> 8" -- cat "$good" "#2000"
 expect 8 "^fsimg: $good: " "cat of inode 0 -> 8" -- cat "$good" "#0"
 
+# A FIFO (what `fsimg info <(xzcat img.xz)` gets) is refused at once, never
+# waited on: with no writer a plain open() blocks for ever. timeout(1) turns
+# a hang into a failure (status 124).
+mkfifo "$tmp/fifo"
+cp "$good" "$tmp/rec.img"
+debugfs -w -R "feature needs_recovery" "$tmp/rec.img" >/dev/null 2>&1
+fifo() { # fifo DESCRIPTION -- fsimg args...
+	_d=$1; shift 2
+	timeout 20 "$FSIMG" "$@" > "$tmp/out" 2> "$tmp/err"
+	_st=$?
+	[ $_st -eq 8 ] && grep -q "fifo: not a regular file" "$tmp/err"
+	ok $? "$_d"
+	[ $_st -eq 8 ] || diag "exit status $_st (124: it hung)"
+}
+fifo "info on a FIFO: refused at once" -- info "$tmp/fifo"
+fifo "fsck on a FIFO: refused at once" -- fsck "$tmp/fifo"
+fifo "-j FIFO: refused at once" -- info -j "$tmp/fifo" "$good"
+fifo "undo with a FIFO as UNDOFILE: refused at once" -- undo "$tmp/fifo" "$good"
+fifo "replay --in-place on a FIFO: refused at once" -- replay --in-place "$tmp/fifo"
+fifo "replay -f -o FIFO: refused at once" -- replay -f -o "$tmp/fifo" "$tmp/rec.img"
+cat "$good" | timeout 20 "$FSIMG" info /dev/stdin >/dev/null 2>"$tmp/err"
+grep -q "not a regular file or block device" "$tmp/err"
+ok $? "a pipe with a writer (/dev/stdin): refused"
+
 # Usage errors
 expect 16 "" "no command -> 16" --
 expect 16 "" "unknown command -> 16" -- frobnicate "$good"

@@ -28,9 +28,26 @@ fi_case $v dir_size "sif /deep size 8192" INODE_BAD_SIZE
 fi_case $v root_magic "sif /sizes/f4097 block[0] 0x1234" EXTENT_ROOT_CORRUPT
 fi_case $v zero_len "sif /sizes/f4097 block[4] 0" EXTENT_TREE_CORRUPT
 fi_case $v past_fs "sif /sizes/f4097 block[5] 99999999" EXTENT_TREE_CORRUPT
+# its 2 blocks moved to end exactly at 2^32: the kernel's ext4_valid_extent
+# refuses an end that wraps to 0 (e2fsck -fn calls the size wrong instead)
+fi_case $v end_2_32 "sif /sizes/f4097 block[3] 4294967294" EXTENT_TREE_CORRUPT
 # an extent block (the depth-1 tree of /sparse/checker) changed under its checksum
 blk=$(debugfs -R "ex /sparse/checker" "$FI_DIR/$v.img" 2>/dev/null | awk '$1 == "0/" && $2 == "1" { print $8; exit }')
 fi_case $v tree_csum "zap_block -o 24 -l 4 -p 0x11 $blk" EXTENT_BLOCK_CSUM EXTENT_TREE_CORRUPT
+# The kernel's rules (__ext4_ext_check, ext4_valid_extent_entries): the leaf
+# must start where the root's index says (issue 18, item 7).
+fi_case $v index_start "sif /sparse/checker block[3] 1" EXTENT_TREE_CORRUPT
+printf '%s\n' "$FI_OUT" | grep -q "EXTENT_TREE_CORRUPT: .*block $blk .*starts at logical block 0, but the index in i_block says 1"
+ok $? "$v index_start: the leaf and its index named"
+# eh_max short of the node: e2fsprogs refuses it (e2fsck -fn exits 4), the
+# kernel reads it: reported as e2fsprogs' rule, and the tree is still read
+# (the file's bytes are the source tree's; nothing else is reported).
+for c in "root:sif /sparse/checker block[1] 0x00010001" "leaf:zap_block -o 5 -l 1 -p 0 $blk"; do
+	fi_case $v "max_short_${c%%:*}" "${c#*:}" EXTENT_MAX_SHORT
+	! fi_has_id "$FI_OUT" EXTENT_TREE_CORRUPT && ! fi_has_id "$FI_OUT" BLOCK_FREE_MARKED_USED &&
+		"$FSIMG" cat "$FI_IMG" /sparse/checker 2>/dev/null | cmp -s - "$FI_DIR/tree/sparse/checker"
+	ok $? "$v max_short_${c%%:*}: the tree is read, cat gives the source file"
+done
 fi_case $v unwritten_dir "sif /deep block[4] 0x8001" EXTENT_UNWRITTEN_DIR
 fi_case $v unwritten_symlink "sif /links/sym1000 block[4] 0x8001" EXTENT_UNWRITTEN_NONREG
 # shared blocks: another file's blocks, then the group descriptors' blocks

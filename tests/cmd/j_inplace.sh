@@ -3,15 +3,15 @@
 # byte, after a clean run, after an injected write failure after N blocks
 # (FSIMG_TEST_FAIL_AFTER_WRITES), and after a SIGKILL in the middle
 # (FSIMG_TEST_SLOW_WRITES); a re-run completes the replay to e2fsck's result.
+# The hooks are only in $FSIMG_HOOKS, the check-only build: the installed
+# $FSIMG must ignore them.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/journal.sh"
-plan 32
+: "${FSIMG_HOOKS:?run through make check}"
+plan 34
 d=$(mktemp_dir)
 img=$d/img
-j_mkfs "$img" 8M -t ext4 -b 1024
-set -- $(j_blocks "$img" /big.txt)
-j_pattern "$d/p" 1024 12
-j_debugfs "$img" "jo -c" "jw -b $1-$8 $d/p" "jc" "jo" "jw -b $9-${12} -r $2 $d/p" "jc"
+j_two_transactions "$img"
 sum0=$(sha256sum <"$img")
 j_e2fsck "$img" "$d/e2fsck" >/dev/null
 sum_of() { sha256sum <"$1"; }
@@ -35,7 +35,7 @@ ok $? "undo restores the original sha256"
 for n in 0 1 3 7 11; do
 	cp "$img" "$d/f"
 	rm -f "$d/f.u1" "$d/f.u2"
-	FSIMG_TEST_FAIL_AFTER_WRITES=$n "$FSIMG" replay --in-place --undo "$d/f.u1" "$d/f" >/dev/null 2>"$d/err"
+	FSIMG_TEST_FAIL_AFTER_WRITES=$n "$FSIMG_HOOKS" replay --in-place --undo "$d/f.u1" "$d/f" >/dev/null 2>"$d/err"
 	st=$?
 	[ $st -eq 8 ] && grep -q "fsimg undo" "$d/err"
 	ok $? "write failure after $n blocks: exit 8 and a hint to undo"
@@ -49,7 +49,7 @@ done
 
 # SIGKILL in the middle: slow writes (100 ms each, ~15 blocks) killed after 0.5 s.
 cp "$img" "$d/k"
-FSIMG_TEST_SLOW_WRITES=100 "$FSIMG" replay --in-place --undo "$d/k.u1" "$d/k" >/dev/null 2>&1 &
+FSIMG_TEST_SLOW_WRITES=100 "$FSIMG_HOOKS" replay --in-place --undo "$d/k.u1" "$d/k" >/dev/null 2>&1 &
 pid=$!
 sleep 0.5
 kill -9 $pid 2>/dev/null
@@ -62,6 +62,14 @@ ok $? "SIGKILL: undo restores the original sha256"
 cp "$d/k.partial" "$d/k"
 "$FSIMG" replay --in-place --undo "$d/k.u2" "$d/k" >/dev/null 2>&1 && j_cmp_allowed "$d/k" "$d/e2fsck"
 ok $? "SIGKILL: a re-run completes the replay to e2fsck's result"
+
+# The release binary has no hooks: not even their names, and they change nothing.
+! grep -q FSIMG_TEST_ "$FSIMG"
+ok $? "the fsimg binary holds no FSIMG_TEST_ hook"
+cp "$img" "$d/h"
+FSIMG_TEST_FAIL_AFTER_WRITES=0 "$FSIMG" replay --in-place --undo "$d/h.u" "$d/h" >/dev/null 2>&1 &&
+	j_cmp_allowed "$d/h" "$d/e2fsck"
+ok $? "fsimg ignores FSIMG_TEST_FAIL_AFTER_WRITES"
 
 # Refusals.
 cp "$img" "$d/r"

@@ -22,9 +22,15 @@ j_allowed_diff() { # OFFSET (1-based) -> status 0 when allowed
 
 # j_cmp_allowed A B: 0 when A and B differ only at allowed offsets.
 j_cmp_allowed() {
+	j_cmp_allowed_but "$1" "$2" 0 0
+}
+
+# j_cmp_allowed_but A B OFF LEN: j_cmp_allowed, also allowing bytes
+# [OFF, OFF + LEN) (0-based) to differ.
+j_cmp_allowed_but() {
 	[ "$(wc -c <"$1")" -eq "$(wc -c <"$2")" ] || { echo "# sizes differ"; return 1; }
 	_bad=0
-	for _off in $(cmp -l "$1" "$2" | awk '{print $1}'); do
+	for _off in $(cmp -l "$1" "$2" | awk -v a="$3" -v n="$4" '$1 - 1 < a || $1 - 1 >= a + n {print $1}'); do
 		if ! j_allowed_diff "$_off"; then
 			echo "# unexpected difference at byte $_off"
 			_bad=$((_bad + 1))
@@ -32,6 +38,13 @@ j_cmp_allowed() {
 		fi
 	done
 	[ $_bad -eq 0 ]
+}
+
+# j_inode_off IMG INO: the byte offset of inode INO in IMG (debugfs imap).
+j_inode_off() {
+	set -- $(debugfs -R "imap <$2>" "$1" 2>/dev/null | sed -n 's/.*located at block \([0-9]*\), offset \(0x[0-9a-f]*\).*/\1 \2/p') \
+		"$(dumpe2fs -h "$1" 2>/dev/null | awk '/^Block size/{print $3}')"
+	echo $(($1 * $3 + $2))
 }
 
 # j_mkfs IMG SIZE [mke2fs options...]: a small tree with files to journal over.
@@ -189,4 +202,89 @@ j_scenario() {
 	! "$FSIMG" cat --no-replay "$_si" /big.txt 2>/dev/null | cmp -s - "$_sd/big.replayed"
 	ok $? "$_sn: --no-replay shows the on-disk state (it differs from the replayed one)"
 	rm -rf "$_sd"
+}
+
+# j_two_transactions IMG: an 8 MiB ext4 image (1 KiB blocks) needing
+# recovery: a checksummed transaction over 8 blocks of /big.txt, then one
+# over 4 more that revokes one of the first (the in-place replay and undo
+# tests). Pattern file in IMG.p.
+j_two_transactions() {
+	j_mkfs "$1" 8M -t ext4 -b 1024
+	set -- "$1" $(j_blocks "$1" /big.txt)
+	j_pattern "$1.p" 1024 12
+	j_debugfs "$1" "jo -c" "jw -b $2-$9 $1.p" "jc" "jo" "jw -b ${10}-${13} -r $3 $1.p" "jc"
+}
+
+# j_fc_enable IMG NBLOCKS: turns on the jbd2 fast-commit feature in IMG's
+# journal superblock (the kernel does so at mount; mke2fs -O fast_commit
+# leaves it off) with an area of NBLOCKS (s_num_fc_blks), checksum redone.
+# j_fc_write IMG JBLK "TAG:VALUE ..." writes fast-commit tags into journal
+# block JBLK: HEAD:TID, TAIL:TID (crc32c from seed 0 over the tags since the
+# last TAIL; its value runs to the block's end, so it comes last), TAILBAD:TID
+# (a wrong crc), PAD:LEN, RANGE (an add_range).
+# Layout from the kernel's fs/ext4/fast_commit.h; the crc is computed here.
+j_fc_enable() {
+	_j_fc_py enable "$1" "$(debugfs -R "bmap <8> 0" "$1" 2>/dev/null)" "$2"
+}
+
+j_fc_write() {
+	_j_fc_py write "$1" "$(debugfs -R "bmap <8> $2" "$1" 2>/dev/null)" "$3"
+}
+
+# j_jsb_set IMG PBLK OFFSET VALUE: the big-endian u32 at OFFSET of the
+# journal superblock in block PBLK of IMG set to VALUE, checksum redone.
+j_jsb_set() {
+	_j_fc_py set "$1" "$2" "$3 $4"
+}
+
+# _j_fc_py enable|set|write IMG PBLK ARG: the three above, on block PBLK of IMG.
+_j_fc_py() {
+	python3 - "$@" <<'PYEOF'
+import sys, struct
+mode, path, pblk, arg = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+def crc32c(crc, data):
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc
+with open(path, "r+b") as f:
+    f.seek(1024)
+    bs = 1024 << struct.unpack("<I", f.read(32)[24:28])[0]
+    f.seek(pblk * bs)
+    if mode in ("enable", "set"):
+        sb = bytearray(f.read(1024))
+        if mode == "set":
+            o, v = (int(x, 0) for x in arg.split())
+            sb[o:o + 4] = struct.pack(">I", v)
+        else:
+            sb[0x28:0x2c] = struct.pack(">I", struct.unpack(">I", sb[0x28:0x2c])[0] | 0x20)
+            sb[0x54:0x58] = struct.pack(">I", int(arg))
+        if struct.unpack(">I", sb[0x28:0x2c])[0] & 0x18:
+            sb[0xfc:0x100] = b"\0" * 4
+            sb[0xfc:0x100] = struct.pack(">I", crc32c(0xffffffff, bytes(sb)))
+        f.seek(pblk * bs)
+        f.write(sb)
+        raise SystemExit(0)
+    blk = bytearray(bs)
+    off, crc = 0, 0
+    for item in arg.split():
+        name, _, val = item.partition(":")
+        if name == "HEAD":
+            t = struct.pack("<HHII", 9, 8, 0, int(val))
+        elif name == "PAD":
+            t = struct.pack("<HH", 7, int(val)) + bytes(int(val))
+        elif name == "RANGE":
+            t = struct.pack("<HHI", 1, 16, 12) + struct.pack("<IHHI", 0, 1, 0, 5000)
+        elif name in ("TAIL", "TAILBAD"):
+            # as the kernel writes it: the TAIL's value runs to the block's end
+            hdr = struct.pack("<HHI", 8, bs - off - 4, int(val))
+            t = hdr + struct.pack("<I", crc32c(crc, hdr) ^ (1 if name == "TAILBAD" else 0))
+        else:
+            raise SystemExit("unknown " + name)
+        crc = 0 if name in ("TAIL", "TAILBAD") else crc32c(crc, t)
+        blk[off:off + len(t)] = t
+        off = bs if name in ("TAIL", "TAILBAD") else off + len(t)
+    f.write(blk)
+PYEOF
 }

@@ -111,8 +111,32 @@ static void test_node_max_too_large(void **state)
 	expect_bad(blk, sizeof(blk), 0);
 	put_hdr(blk, 1, 0, 0);
 	expect_bad(blk, sizeof(blk), 0);
-	put_hdr(blk, 1, 4, 0);  /* absurdly small for a block */
-	expect_bad(blk, sizeof(blk), 0);
+}
+
+/*
+ * An eh_max well short of the node: e2fsprogs refuses it, the kernel reads
+ * it. The verifier passes it; ext4_ext_max_short tells the checker.
+ */
+static void test_node_max_short(void **state)
+{
+	uint8_t root[60] = { 0 };
+	uint8_t blk[BS] = { 0 };
+	struct ext4_node_info info;
+	const char *why = NULL;
+
+	(void)state;
+	put_hdr(blk, 1, 4, 0);
+	assert_int_equal(ext4_ext_node_check(NULL, blk, sizeof(blk), 0, &info, &why), 0);
+	assert_int_equal(info.max, 4);
+	assert_true(ext4_ext_max_short(sizeof(blk), 4));
+	assert_true(ext4_ext_max_short(sizeof(blk), 81));
+	assert_false(ext4_ext_max_short(sizeof(blk), 82)); /* two short: e2fsprogs' slack */
+	assert_false(ext4_ext_max_short(sizeof(blk), 84));
+	put_hdr(root, 1, 1, 0);
+	assert_int_equal(ext4_ext_node_check(NULL, root, sizeof(root), 0, &info, &why), 0);
+	assert_true(ext4_ext_max_short(sizeof(root), 1));
+	assert_false(ext4_ext_max_short(sizeof(root), 2));
+	assert_false(ext4_ext_max_short(0, 0));
 }
 
 static void test_node_depth(void **state)
@@ -153,7 +177,7 @@ static void test_walk_depth1(void **state)
 	(void)state;
 	ext_inode(&ino, 30 * BS + 100); /* 31 blocks hold i_size */
 	put_hdr(ino.i_block, 1, 4, 1);
-	put_idx(ino.i_block, 0, 0, 10);
+	put_idx(ino.i_block, 0, 2, 10);                /* where the leaf starts */
 	put_hdr(leaf, 3, 84, 0);
 	put_ext(leaf, 0, 2, 3, 20);                    /* written 2..4 */
 	put_ext(leaf, 1, 10, 32768 + 5, 30);           /* unwritten 10..14 */
@@ -170,7 +194,7 @@ static void test_walk_depth1(void **state)
 	/* With the tree: the leaf block right before the first data run. */
 	assert_int_equal(collect(&t->fs, &ino, FSIMG_MAP_TREE, runs, 16), 7);
 	check_run(&runs[0], FSIMG_RUN_HOLE, 0, 2, 0, 0);
-	check_run(&runs[1], FSIMG_RUN_META, 0, 1, 10, FSIMG_RUN_COUNTED);
+	check_run(&runs[1], FSIMG_RUN_META, 2, 1, 10, FSIMG_RUN_COUNTED);
 	assert_string_equal(runs[1].kind, "leaf");
 	assert_int_equal(runs[1].level, 0);
 	assert_int_equal(runs[1].entries, 3);
@@ -275,6 +299,7 @@ static void test_walk_bad_extents(void **state)
 {
 	struct tfs *t = tfs_new(64, 1000, 256);
 	struct fsimg_inode ino;
+	struct fsimg_run runs[16];
 
 	(void)state;
 	ext_inode(&ino, 0);
@@ -287,6 +312,13 @@ static void test_walk_bad_extents(void **state)
 
 	put_ext(ino.i_block, 0, 0xFFFFFFF0u, 17, 100); /* ends past 2^32 */
 	expect_walk_error(t, &ino, FSIMG_ECORRUPT);
+
+	put_ext(ino.i_block, 0, 0xFFFFFFF0u, 16, 100); /* ends at 2^32: its end wraps to 0 */
+	expect_walk_error(t, &ino, FSIMG_ECORRUPT);
+	assert_true(strstr(fsimg_fs_errmsg(&t->fs), "2^32") != NULL);
+
+	put_ext(ino.i_block, 0, 0xFFFFFFF0u, 15, 100); /* ends at 2^32 - 1: the last one allowed */
+	assert_int_equal(collect(&t->fs, &ino, 0, runs, 16), 1);
 
 	put_hdr(ino.i_block, 2, 4, 0);                 /* overlapping */
 	put_ext(ino.i_block, 0, 10, 8, 100);
@@ -301,6 +333,48 @@ static void test_walk_bad_extents(void **state)
 	put_hdr(ino.i_block, 1, 4, 1);                 /* child past the image */
 	put_idx(ino.i_block, 0, 0, 900);
 	expect_walk_error(t, &ino, FSIMG_EIO);
+	tfs_free(t);
+}
+
+/*
+ * ext4_valid_extent_entries: a child's first entry starts at its index's
+ * logical block, for leaves and index nodes alike; an empty leaf is fine.
+ */
+static void test_walk_child_start(void **state)
+{
+	struct tfs *t = tfs_new(64, 100000, 256);
+	struct fsimg_inode ino;
+	struct fsimg_run runs[16];
+	uint8_t *a = tfs_block(t, 10), *b = tfs_block(t, 11);
+
+	(void)state;
+	ext_inode(&ino, 0);
+	put_hdr(ino.i_block, 1, 4, 1);
+	put_idx(ino.i_block, 0, 5, 10);
+	put_hdr(a, 1, 84, 0);
+	put_ext(a, 0, 5, 2, 20);
+	assert_int_equal(collect(&t->fs, &ino, 0, runs, 16), 1);
+	check_run(&runs[0], FSIMG_RUN_MAPPED, 5, 2, 20, FSIMG_RUN_BEYOND_EOF | FSIMG_RUN_LAST);
+
+	put_ext(a, 0, 6, 2, 20); /* the leaf starts after its index */
+	expect_walk_error(t, &ino, FSIMG_ECORRUPT);
+	assert_true(strstr(fsimg_fs_errmsg(&t->fs), "block 10") != NULL);
+	put_ext(a, 0, 4, 2, 20); /* or before it */
+	expect_walk_error(t, &ino, FSIMG_ECORRUPT);
+
+	put_hdr(a, 0, 84, 0);    /* an empty leaf: nothing to compare */
+	assert_int_equal(collect(&t->fs, &ino, 0, runs, 16), 0);
+
+	/* root (depth 2) -> index node 10 -> leaf 11: the index node's first entry */
+	put_hdr(ino.i_block, 1, 4, 2);
+	put_idx(ino.i_block, 0, 0, 10);
+	put_hdr(a, 1, 84, 1);
+	put_idx(a, 0, 3, 11);
+	put_hdr(b, 1, 84, 0);
+	put_ext(b, 0, 3, 1, 30);
+	expect_walk_error(t, &ino, FSIMG_ECORRUPT);
+	put_idx(ino.i_block, 0, 3, 10);
+	assert_int_equal(collect(&t->fs, &ino, 0, runs, 16), 1);
 	tfs_free(t);
 }
 
@@ -349,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_node_bad_magic),
 		cmocka_unit_test(test_node_entries_over_max),
 		cmocka_unit_test(test_node_max_too_large),
+		cmocka_unit_test(test_node_max_short),
 		cmocka_unit_test(test_node_depth),
 		cmocka_unit_test(test_node_truncated),
 		cmocka_unit_test(test_walk_depth1),
@@ -357,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_walk_self_loop),
 		cmocka_unit_test(test_walk_parent_loop),
 		cmocka_unit_test(test_walk_bad_extents),
+		cmocka_unit_test(test_walk_child_start),
 		cmocka_unit_test(test_file_read),
 	};
 

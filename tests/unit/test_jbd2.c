@@ -703,6 +703,64 @@ static void test_overlay_reads(void **state)
 	close_plan(&c, &b);
 }
 
+/*
+ * A tag naming a block whose byte offset wraps 64 bits (block * block size):
+ * the overlay reads the image around it as the image, and does not loop.
+ */
+static void test_overlay_huge_block(void **state)
+{
+	struct jb b;
+	struct ctx c;
+	uint64_t t1[2] = { 3, (1ull << 54) + 6 }; /* (2^54 + 6) * 1024 wraps to 6 * 1024 */
+	size_t size = 8 * BS;
+	uint8_t *img = malloc(size), *got = malloc(size), want[BS];
+	fsimg_io *base, *ov;
+
+	(void)state;
+	for (size_t i = 0; i < size; i++)
+		img[i] = (uint8_t)(i * 5);
+	jb_init(&b, 64, 3, 1, 1, 1);
+	jb_desc(&b, 1, 2, t1, 1, NULL, true);
+	jb_commit(&b, 1, 100);
+	open_plan(&c, &b);
+	assert_int_equal(fsimg_plan_count(c.plan), 2);
+	assert_int_equal(fsimg_io_open_mem(&base, img, size), 0);
+	assert_int_equal(fsimg_io_open_overlay(&ov, base, c.plan, FSIMG_OVERLAY_BLOCKS_ONLY), 0);
+	assert_int_equal(fsimg_io_read(ov, got, size, 0), 0);
+	fill(want, 3, 1);
+	assert_memory_equal(got, img, 3 * BS);
+	assert_memory_equal(got + 3 * BS, want, BS);
+	assert_memory_equal(got + 4 * BS, img + 4 * BS, size - 4 * BS);
+	fsimg_io_close(ov);
+	fsimg_io_close(base);
+	free(img);
+	free(got);
+	close_plan(&c, &b);
+}
+
+/* Runs that overlap or come out of order are a corrupt mapping, said as such. */
+static void test_runs_overlap(void **state)
+{
+	struct jb b;
+	struct jbd2_run over[2] = { { 0, 40, 0 }, { 30, 34, 30 } };
+	struct jbd2_run unsorted[2] = { { 32, 32, 32 }, { 0, 32, 0 } };
+	struct fsimg_journal *j;
+	fsimg_io *io;
+	char why[256];
+
+	(void)state;
+	jb_init(&b, 64, 0, 0, 1, 0);
+	assert_int_equal(fsimg_io_open_mem(&io, b.img, (size_t)b.nblocks * BS), 0);
+	assert_int_equal(jbd2_journal_open_runs(&j, io, BS, over, 2, 64, 0, false, why, sizeof(why)),
+			 FSIMG_ECORRUPT);
+	assert_non_null(strstr(why, "overlap or are unsorted"));
+	assert_int_equal(jbd2_journal_open_runs(&j, io, BS, unsorted, 2, 64, 0, false, why, sizeof(why)),
+			 FSIMG_ECORRUPT);
+	assert_non_null(strstr(why, "journal blocks 0-31"));
+	fsimg_io_close(io);
+	free(b.img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -721,6 +779,8 @@ int main(void)
 		cmocka_unit_test(test_stale_sequence),
 		cmocka_unit_test(test_last_copy_wins),
 		cmocka_unit_test(test_overlay_reads),
+		cmocka_unit_test(test_overlay_huge_block),
+		cmocka_unit_test(test_runs_overlap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -533,10 +533,51 @@ static void test_backup_groups(void **state)
 	assert_int_equal(fsimg_ext4_backup_groups(&fs, NULL, 1), FSIMG_EINVAL);
 }
 
+/* The inodes the superblock owns: one table, looked up by role and by number. */
+static void test_sb_inodes(void **state)
+{
+	struct fsimg_super sb;
+
+	(void)state;
+	memset(&sb, 0, sizeof(sb));
+	sb.first_ino = 11;
+	sb.journal_inum = 8;
+	sb.usr_quota_inum = 3;
+	sb.grp_quota_inum = 4;
+	sb.prj_quota_inum = 12;
+	sb.orphan_file_inum = 13;
+	assert_int_equal(ext4_sb_inode(&sb, EXT4_SBINO_ORPHAN_FILE), 13);
+	assert_int_equal(ext4_sb_inode(&sb, EXT4_SBINO_NONE), 0);
+	assert_int_equal(ext4_sb_inode(&sb, EXT4_SBINO__COUNT), 0);
+	assert_int_equal(ext4_sb_inode_role(&sb, 8), EXT4_SBINO_JOURNAL);
+	assert_int_equal(ext4_sb_inode_role(&sb, 12), EXT4_SBINO_PRJ_QUOTA);
+	assert_int_equal(ext4_sb_inode_role(&sb, 13), EXT4_SBINO_ORPHAN_FILE);
+	assert_int_equal(ext4_sb_inode_role(&sb, 14), EXT4_SBINO_NONE);
+	assert_int_equal(ext4_sb_inode_role(&sb, 0), EXT4_SBINO_NONE);
+	assert_string_equal(ext4_sb_inode_name(EXT4_SBINO_PRJ_QUOTA), "project quota");
+	/* nameless: the quota and orphan file inodes past the reserved ones */
+	assert_true(ext4_sb_inode_nameless(&sb, 12));
+	assert_true(ext4_sb_inode_nameless(&sb, 13));
+	assert_false(ext4_sb_inode_nameless(&sb, 14));
+	assert_false(ext4_sb_inode_nameless(&sb, 3)); /* reserved by number already */
+	/* a journal past s_first_ino (an old visible one) has a name */
+	sb.journal_inum = 15;
+	assert_false(ext4_sb_inode_nameless(&sb, 15));
+	/* a quota field naming the root leaves the root the root */
+	sb.usr_quota_inum = 2;
+	assert_false(ext4_sb_inode_nameless(&sb, 2));
+	/* no field set: nothing is owned, not even inode 0 */
+	memset(&sb, 0, sizeof(sb));
+	sb.first_ino = 11;
+	assert_false(ext4_sb_inode_nameless(&sb, 0));
+	assert_false(ext4_sb_inode_nameless(&sb, 12));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_sb_inodes),
 		cmocka_unit_test(test_hi_halves_only_with_64bit),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_bad_magic),

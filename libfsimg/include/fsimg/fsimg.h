@@ -61,16 +61,31 @@ typedef uint64_t fsimg_inum_t;  /* inode number, any filesystem (XFS: 64 bits) *
 
 /*
  * A read-only byte source. Backends: a file (pread), a caller's memory buffer
- * (for fuzzing), and later the journal overlay. fsimg_io_read returns 0 when
- * all len bytes were read, FSIMG_EIO on a short read or error.
+ * (for fuzzing), a read cache, the journal overlay. fsimg_io_read returns 0
+ * when all len bytes were read, FSIMG_EIO on a short read or error.
  */
 typedef struct fsimg_io fsimg_io;
 
 struct fsimg_io_ops {
 	int (*read)(void *priv, void *buf, size_t len, uint64_t off);
 	uint64_t (*size)(void *priv);
-	int (*fd)(void *priv);       /* a file descriptor for probing, or -1 */
+	/*
+	 * A file descriptor for probing (libblkid), or -1. Never a way to the
+	 * source's bytes: a source at an offset in its file (a partition, a
+	 * container) has other bytes there. Read through read or pread.
+	 */
+	int (*fd)(void *priv);
 	void (*close)(void *priv);
+	/*
+	 * Optional (NULL: none). The same bytes as read, at the same offsets,
+	 * but safe to call from several threads at once (no shared cursor,
+	 * no shared buffer) and uncached: for the scans that read many blocks
+	 * once, in parallel (the journal's data checksums, the checker's inode
+	 * tables). A wrapper at an offset adds its offset, as read does.
+	 * Called with len 0 to ask whether it works: 0, or FSIMG_ENOTSUP_OP
+	 * (a wrapper over a source without one).
+	 */
+	int (*pread)(void *priv, void *buf, size_t len, uint64_t off);
 };
 
 FSIMG_API int fsimg_io_open_file(fsimg_io **out, const char *path);
@@ -85,7 +100,14 @@ FSIMG_API int fsimg_io_open_ops(fsimg_io **out, const struct fsimg_io_ops *ops, 
 FSIMG_API int fsimg_io_open_cache(fsimg_io **out, fsimg_io *inner, size_t chunk_size,
 				  unsigned nchunks);
 FSIMG_API int fsimg_io_read(fsimg_io *io, void *buf, size_t len, uint64_t off);
-/* A file descriptor for probing (libblkid), or -1 for memory sources. */
+/*
+ * The source's bytes as fsimg_io_read gives them, through its pread op:
+ * safe from several threads at once, and past any read cache (a cache
+ * passes it to its inner source). FSIMG_ENOTSUP_OP when the source has no
+ * pread (then serialise fsimg_io_read); a call with len 0 asks which.
+ */
+FSIMG_API int fsimg_io_pread(fsimg_io *io, void *buf, size_t len, uint64_t off);
+/* A file descriptor for probing (libblkid), or -1: not for reading the source's bytes. */
 FSIMG_API int fsimg_io_fd(const fsimg_io *io);
 FSIMG_API uint64_t fsimg_io_size(const fsimg_io *io);
 FSIMG_API void fsimg_io_close(fsimg_io *io);

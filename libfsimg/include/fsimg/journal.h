@@ -136,12 +136,28 @@ struct fsimg_jblock {
 	uint32_t desc_block;         /* the descriptor naming it */
 	uint16_t flags;              /* tag flags (16 bits on disk) */
 	uint8_t escaped;             /* the copy's first 4 bytes must be restored to the magic */
+	uint8_t in_journal;          /* it names a block of the (internal) journal itself */
 	enum fsimg_csum_state csum;  /* data block checksum (csum v2/v3) */
 };
 
 struct fsimg_jrevoke {
 	fsimg_pblk_t fs_block;
 	uint32_t journal_block;      /* the revoke block holding the record */
+};
+
+/*
+ * The fast-commit area as the kernel's recovery scan judges it
+ * (fc_do_one_pass + ext4_fc_replay_scan), against the first transaction
+ * not replayed (end_sequence): only fast commits made after the last full
+ * commit count.
+ */
+enum fsimg_fc_state {
+	FSIMG_FC_NONE = 0,           /* no fast-commit area, or not reached (clean log, recovery fails before) */
+	FSIMG_FC_EMPTY = 1,          /* the area does not start with a HEAD tag: no fast commits */
+	FSIMG_FC_STALE = 2,          /* a HEAD of another transaction: left from before the last full commit */
+	FSIMG_FC_VALID = 3,          /* fast commits with the expected tid and a good TAIL crc: the kernel replays them */
+	FSIMG_FC_NO_TAIL = 4,        /* a HEAD with the expected tid but no TAIL before the scan ends: nothing to replay */
+	FSIMG_FC_BAD = 5             /* the kernel fails recovery on it (a bad first TAIL, bad tag, unknown features) */
 };
 
 struct fsimg_journal_scan_info {
@@ -151,11 +167,18 @@ struct fsimg_journal_scan_info {
 	uint32_t end_sequence;       /* first transaction not replayed (kernel end_transaction) */
 	uint32_t failed_commit;      /* j_failed_commit, when has_failed_commit */
 	int has_failed_commit;
-	int kernel_error;            /* <0: the kernel (and e2fsck) would fail recovery: FSIMG_ECSUM/ECORRUPT */
+	int kernel_error;            /* <0: the kernel (and e2fsck) would fail recovery: FSIMG_ECSUM/ECORRUPT/EUNSUPP/EIO */
 	uint64_t transactions;
 	uint64_t blocks, revokes;
-	uint64_t fc_tags;            /* fast-commit tags found (not replayed) */
+	uint64_t blocks_in_journal;  /* logged blocks naming a block of the journal itself (no kernel logs one) */
+	fsimg_pblk_t first_in_journal; /* the first of them in log order */
+	uint64_t fc_tags;            /* fast-commit tags that parse, valid or not (listed by fsimg_journal_fc_tag) */
 	uint64_t fc_blocks;          /* fast-commit blocks holding them */
+	enum fsimg_fc_state fc_state;
+	uint32_t fc_tid;             /* the tid fast commits must carry (end_sequence) */
+	uint64_t fc_commits;         /* valid fast commits (TAILs with that tid and a good crc) */
+	uint64_t fc_valid_tags;      /* tags in them, HEAD and TAILs included (kernel fc_replay_num_tags) */
+	uint64_t fc_valid_blocks;    /* fast-commit blocks up to the last valid TAIL */
 };
 
 /*
@@ -202,7 +225,10 @@ struct fsimg_plan_stats {
 	uint64_t revoke_records;     /* records in replayed transactions */
 	uint64_t csum_skipped;       /* copies skipped for a bad data checksum */
 	uint64_t out_of_range;       /* copies naming a block outside the filesystem */
-	uint64_t fc_blocks;          /* fast-commit blocks fsimg does not replay */
+	uint64_t in_journal;         /* planned blocks inside the journal itself: replaying them
+					overwrites log blocks, so every copy must be read first */
+	uint64_t fc_blocks;          /* blocks of valid fast commits (fc_valid_blocks): fsimg does not replay them yet */
+	uint64_t fc_commits;         /* valid fast commits (fc_commits) */
 	int kernel_error;            /* as in the scan info; then nothing is replayed */
 	int recovery_error;          /* e2fsck would report an error (a block skipped for its checksum) */
 	/* the journal superblock after recovery, as e2fsck writes it */
@@ -226,6 +252,28 @@ FSIMG_API int fsimg_plan_lookup(struct fsimg_plan_entry *out, const fsimg_plan *
 /* The post-recovery contents of planned entry i (journal copy, magic restored). */
 FSIMG_API int fsimg_plan_read_entry(void *buf, size_t buflen, const fsimg_plan *plan, size_t i);
 FSIMG_API fsimg_journal *fsimg_plan_journal(const fsimg_plan *plan);
+
+/*
+ * Every block recovery writes to the filesystem's device, once each, in the
+ * order a writer that must survive a crash writes them: the planned blocks
+ * (ascending), then the internal journal's superblock (s_start 0, the new
+ * s_sequence), then the block holding the ext4 superblock (needs_recovery
+ * cleared) last. Their contents are the overlay's (fsimg_io_open_overlay
+ * without flags). The journal superblock is where the journal was read
+ * from: through its inode, or its superblock backup (s_jnl_blocks) when the
+ * inode cannot be used; an external journal's is not listed.
+ */
+enum fsimg_plan_write_kind {
+	FSIMG_PLAN_WRITE_LOGGED = 0,        /* a planned block: its logged copy */
+	FSIMG_PLAN_WRITE_JOURNAL_SUPER = 1, /* the internal journal's superblock */
+	FSIMG_PLAN_WRITE_SUPER = 2          /* the ext4 superblock's block */
+};
+struct fsimg_plan_write {
+	fsimg_pblk_t block;
+	enum fsimg_plan_write_kind kind;
+};
+FSIMG_API size_t fsimg_plan_write_count(const fsimg_plan *plan);
+FSIMG_API int fsimg_plan_write(struct fsimg_plan_write *out, const fsimg_plan *plan, size_t i);
 
 /* --------------------------------------------------------------- overlay */
 

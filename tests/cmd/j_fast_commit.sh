@@ -1,0 +1,70 @@
+#!/bin/sh
+# Fast commits judged as the kernel's recovery scan does (ext4_fc_replay_scan):
+# valid only with a HEAD carrying the first transaction not replayed and a
+# TAIL with that tid and a good crc32c. `replay --in-place` refuses (image
+# untouched) when valid ones exist, as fsimg cannot replay them yet and the
+# reset journal would lose them; -o warns. Stale or TAIL-less areas raise
+# nothing. Fast-commit blocks are written here by tests/lib/journal.sh
+# (debugfs writes none); e2fsck -E journal_only is the oracle for the crc
+# (it fails recovery on a bad TAIL, accepts a good one) and for the replay.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/journal.sh"
+plan 13
+d=$(mktemp_dir)
+img=$d/img
+j_mkfs "$img" 16M -t ext4 -O fast_commit -b 1024
+set -- $(j_blocks "$img" /big.txt)
+j_pattern "$d/p" 1024 3
+# Transactions 1 and 2 committed: fast commits must carry tid 3.
+j_debugfs "$img" "jo" "jw -b $1,$2 $d/p" "jc" "jo" "jw -b $3 $d/p" "jc"
+j_fc_enable "$img" 16
+fc=$(( $(dumpe2fs -h "$img" 2>/dev/null | awk '/Total journal blocks/{print $4}') - 15 ))
+for v in valid stale nohead badcrc; do cp "$img" "$d/$v"; done
+# Two fast commits, a block each (the HEAD only in the first); the crc runs on.
+j_fc_write "$d/valid" $fc "HEAD:3 PAD:20 TAIL:3"
+j_fc_write "$d/valid" $((fc + 1)) "RANGE PAD:8 TAIL:3"
+j_fc_write "$d/stale" $fc "HEAD:2 PAD:20 TAIL:2"
+j_fc_write "$d/nohead" $fc "PAD:20 TAIL:3"
+j_fc_write "$d/badcrc" $fc "HEAD:3 PAD:20 TAILBAD:3"
+fcstate() { "$FSIMG" journal --json "$1" 2>/dev/null | tail -1 |
+	sed -n 's/.*"fast_commit_state":"\([a-z_]*\)".*"fast_commits_valid":\([0-9]*\).*/\1 \2/p'; }
+
+[ "$(fcstate "$d/valid")" = "valid 2" ] && [ "$(fcstate "$d/stale")" = "stale 0" ] &&
+	[ "$(fcstate "$d/nohead")" = "empty 0" ] && [ "$(fcstate "$d/badcrc")" = "bad 0" ]
+ok $? "journal --json: two valid fast commits; stale, no HEAD and a bad TAIL crc are not valid"
+"$FSIMG" journal "$d/valid" 2>/dev/null | grep -q "^Fast commits: *2 valid for transaction 3"
+ok $? "journal: says the fast commits are valid, for which transaction"
+
+# e2fsck agrees on the crc: it recovers the valid area and fails on the bad TAIL.
+j_e2fsck "$d/valid" "$d/valid.e2fsck" >/dev/null && ! grep -qi "error\|invalid" "$d/valid.e2fsck.e2fsck.log"
+ok $? "e2fsck -E journal_only accepts the valid fast commits (no error)"
+j_e2fsck "$d/badcrc" "$d/badcrc.e2fsck" >/dev/null && grep -q "checksum error" "$d/badcrc.e2fsck.e2fsck.log"
+ok $? "e2fsck -E journal_only reports the bad TAIL crc"
+
+sum=$(sha256sum <"$d/valid")
+"$FSIMG" replay --in-place "$d/valid" >"$d/out" 2>"$d/err"
+st=$?
+[ $st -eq 8 ] && [ "$(wc -l <"$d/err")" -eq 1 ] && grep -q "refusing --in-place: the fast-commit area holds 2 valid" "$d/err"
+ok $? "replay --in-place with valid fast commits: exit 8, one line saying why"
+[ "$(sha256sum <"$d/valid")" = "$sum" ] && [ ! -e "$d/valid.fsimg-undo" ]
+ok $? "replay --in-place with valid fast commits: the image is untouched, no undo file"
+"$FSIMG" replay -o "$d/valid.out" "$d/valid" >/dev/null 2>"$d/err"
+[ $? -eq 0 ] && grep -q "WARNING: the fast-commit area holds 2 valid fast commits" "$d/err"
+ok $? "replay -o with valid fast commits: done, with a loud warning"
+"$FSIMG" replay -n "$d/valid" 2>/dev/null | grep -q "2 valid fast commits (2 blocks)"
+ok $? "replay -n counts the valid fast commits and their blocks"
+
+for v in stale nohead; do
+	"$FSIMG" replay -o "$d/$v.out" "$d/$v" >/dev/null 2>"$d/err"
+	[ $? -eq 0 ] && ! grep -q "fast-commit" "$d/err"
+	ok $? "replay -o, $v fast-commit area: no fast-commit warning"
+done
+cp "$d/stale" "$d/stale.ip"
+"$FSIMG" replay --in-place "$d/stale.ip" >/dev/null 2>&1 && cmp -s "$d/stale.ip" "$d/stale.out"
+ok $? "replay --in-place, stale fast commits (e2fsck 1.47 fails there): the bytes of -o"
+j_e2fsck "$d/nohead" "$d/nohead.e2fsck" >/dev/null && j_cmp_allowed "$d/nohead.out" "$d/nohead.e2fsck"
+ok $? "replay -o, no HEAD: equals e2fsck -E journal_only"
+"$FSIMG" replay -o "$d/badcrc.out" "$d/badcrc" >/dev/null 2>&1 && j_cmp_allowed "$d/badcrc.out" "$d/badcrc.e2fsck"
+ok $? "replay -o, bad TAIL crc: recovery fails as in e2fsck, and the result equals its"
+rm -rf "$d"
+done_testing
