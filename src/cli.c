@@ -303,7 +303,7 @@ static void explain_open_failure(struct cli_image *img, int err)
 static void close_all(struct cli_image *img)
 {
 	fsimg_fs_close(img->fs);
-	fsimg_replay_close(img->replay);
+	fsimg_recovery_free(img->replay);
 	fsimg_io_close(img->journal_io);
 	fsimg_io_close(img->io);
 	img->fs = NULL;
@@ -315,23 +315,24 @@ static void close_all(struct cli_image *img)
 /* The one line that says the image is seen as after recovery. */
 static void say_replayed(struct cli_image *img)
 {
-	const struct fsimg_plan_stats *st = &img->replay_stats;
+	const struct fsimg_recovery_stats *st = &img->replay_stats;
 
-	if (st->kernel_error) {
-		cli_error(img, "warning: the journal is corrupt (%s); nothing replayed, as the kernel would",
-			  fsimg_strerror(st->kernel_error));
+	if (st->log_error) {
+		cli_error(img, "warning: the %s is corrupt (%s); nothing replayed, as the kernel would",
+			  st->log, fsimg_strerror(st->log_error));
 		return;
 	}
-	cli_error(img, "journal replayed in memory: %llu transaction%s, %llu block%s, %llu revoked",
+	cli_error(img, "%s replayed in memory: %llu transaction%s, %llu block%s, %llu revoked", st->log,
 		  (unsigned long long)st->transactions, st->transactions == 1 ? "" : "s",
 		  (unsigned long long)st->blocks, st->blocks == 1 ? "" : "s",
 		  (unsigned long long)st->revoked);
 	if (st->csum_skipped)
 		cli_error(img, "warning: %llu logged block%s skipped for a bad data checksum",
 			  (unsigned long long)st->csum_skipped, st->csum_skipped == 1 ? "" : "s");
-	if (st->fc_blocks)
-		cli_error(img, "fast-commit area holds %llu block%s that fsimg does not replay yet",
-			  (unsigned long long)st->fc_blocks, st->fc_blocks == 1 ? "" : "s");
+	if (st->unreplayed)
+		cli_error(img, "%s holds %llu block%s that fsimg does not replay yet",
+			  st->unreplayed_where ? st->unreplayed_where : "the log",
+			  (unsigned long long)st->unreplayed, st->unreplayed == 1 ? "" : "s");
 }
 
 int cli_open(struct cli_image *img, const struct cli_common *c, const char *path)
@@ -379,8 +380,8 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 			return CLI_EXIT_ERROR;
 		}
 	}
-	err = fsimg_fs_open_replayed(&img->fs, &img->replay, img->io, img->journal_io,
-				     c->no_replay ? FSIMG_OPEN_NO_REPLAY : 0, why, sizeof(why));
+	err = fsimg_fs_open_recovered(&img->fs, &img->replay, img->io, img->journal_io,
+				      c->no_replay ? FSIMG_OPEN_NO_REPLAY : 0, why, sizeof(why));
 	if (err < 0 && !c->no_replay) {
 		/*
 		 * The filesystem may be readable even when its journal cannot be
@@ -389,8 +390,8 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 		 * inspecting a damaged image wants more than an error.
 		 */
 		char raw_why[sizeof(why)] = "";
-		int raw_err = fsimg_fs_open_replayed(&img->fs, &img->replay, img->io, img->journal_io,
-						     FSIMG_OPEN_NO_REPLAY, raw_why, sizeof(raw_why));
+		int raw_err = fsimg_fs_open_recovered(&img->fs, &img->replay, img->io, img->journal_io,
+						      FSIMG_OPEN_NO_REPLAY, raw_why, sizeof(raw_why));
 		if (raw_err == 0) {
 			if (strstr(why, "no internal journal") && !c->journal)
 				cli_error(img, "warning: the image needs recovery and its journal is on an "
@@ -407,7 +408,6 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 		close_all(img);
 		return CLI_EXIT_ERROR;
 	}
-	img->sb = fsimg_ext4_super(img->fs);
 	err = fsimg_fs_info(&img->info, img->fs);
 	if (err < 0) {
 		cli_error(img, "%s", cli_errmsg(img, err));
@@ -434,36 +434,15 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 		return CLI_EXIT_ERROR;
 	}
 	if (img->replay) {
-		fsimg_plan_stats(&img->replay_stats, fsimg_replay_plan(img->replay));
+		fsimg_recovery_stats(&img->replay_stats, img->replay);
 		say_replayed(img);
-	}
-	return 0;
-}
-
-int cli_journal_open(fsimg_journal **out, struct cli_image *img)
-{
-	int err;
-
-	*out = NULL;
-	if (!img->sb) {
-		cli_error(img, "%s keeps no jbd2 journal", img->info.type);
-		return CLI_EXIT_ERROR;
-	}
-	if (!img->journal_io && !img->sb->journal_inum && img->sb->has_journal) {
-		cli_error(img, "the journal is on an external device; give it with -j EXTERNAL_JOURNAL");
-		return CLI_EXIT_ERROR;
-	}
-	err = fsimg_journal_open(out, img->fs, img->journal_io);
-	if (err < 0) {
-		cli_error(img, "%s", cli_errmsg(img, err));
-		return CLI_EXIT_ERROR;
 	}
 	return 0;
 }
 
 void cli_json_replayed(struct jw *w, const struct cli_image *img)
 {
-	const struct fsimg_plan_stats *st = &img->replay_stats;
+	const struct fsimg_recovery_stats *st = &img->replay_stats;
 
 	if (!img->replay) {
 		jw_null(w, "replayed");
@@ -475,8 +454,9 @@ void cli_json_replayed(struct jw *w, const struct cli_image *img)
 	jw_u64(w, "revoked", st->revoked);
 	jw_u64(w, "revoke_records", st->revoke_records);
 	jw_u64(w, "csum_skipped", st->csum_skipped);
-	jw_u64(w, "fast_commit_blocks", st->fc_blocks);
-	jw_bool(w, "journal_corrupt", st->kernel_error != 0);
+	/* The keys of the documented schema (jbd2's words: fast commits, the journal). */
+	jw_u64(w, "fast_commit_blocks", st->unreplayed);
+	jw_bool(w, "journal_corrupt", st->log_error != 0);
 	jw_obj_end(w);
 }
 

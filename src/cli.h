@@ -17,7 +17,7 @@
 #include <stdio.h>
 
 #include "fsimg/fsimg.h"
-#include "fsimg/journal.h"
+
 
 /* Exit status, after fsck(8). */
 enum {
@@ -87,11 +87,10 @@ struct cli_image {
 	const struct cli_common *common;
 	fsimg_io *io;            /* the image itself */
 	fsimg_io *journal_io;    /* -j EXTERNAL_JOURNAL, or NULL */
-	fsimg_replay *replay;    /* non-NULL when fs reads the replayed view */
-	struct fsimg_plan_stats replay_stats; /* valid when replay */
+	fsimg_recovery *replay;  /* non-NULL when fs reads the recovered view */
+	struct fsimg_recovery_stats replay_stats; /* valid when replay */
 	fsimg_fs *fs;
 	struct fsimg_fs_info info; /* what every command may know of the filesystem */
-	const struct fsimg_super *sb; /* ext2/3/4 only (NULL otherwise): journal views */
 	uint64_t other_notices;  /* non-checksum notices seen */
 	bool write_failed;       /* set by cli_finish_output */
 	bool replay_failed;      /* needs recovery, but the journal could not be replayed */
@@ -115,11 +114,6 @@ int cli_open(struct cli_image *img, const struct cli_common *c, const char *path
 #define CLI_CACHE_CHUNKS 1024u
 int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char *path,
 		   unsigned nchunks);
-/*
- * Opens the journal of an image opened by cli_open (the external one when
- * -j was given). Prints one line and returns CLI_EXIT_ERROR on failure.
- */
-int cli_journal_open(fsimg_journal **out, struct cli_image *img);
 /* info --json: "replayed": {...} when the overlay is in use, else null. */
 struct jw;
 void cli_json_replayed(struct jw *w, const struct cli_image *img);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ext4/ext4.h"
+#include "jbd2/jbd2.h"
 
 /* The inode through the one-entry cache; ERANGE for numbers past 32 bits. */
 static int ext4_inode_get(const struct fsimg_inode **out, struct fsimg_fs *fs, fsimg_inum_t ino)
@@ -381,6 +382,7 @@ const struct fsimg_backend fsimg_backend_ext4 = {
 	.map_open = ext4_map_open_fork,
 	.map_next = ext4_map_next,
 	.map_close = ext4_map_close,
+	.recovery_plan = jbd2_recovery_plan,
 	.file_open = ext4_file_open_ino,
 	.file_read = ext4_file_read,
 	.file_close = ext4_file_close,

@@ -295,6 +295,138 @@ void fsimg_map_close(fsimg_map *m)
 		handle_be(m)->map_close(m);
 }
 
+/* ------------------------------------------------------------- recovery */
+
+int fsimg_recovery_plan(fsimg_recovery **out, fsimg_fs *fs, fsimg_io *external, unsigned flags)
+{
+	char why[256];
+	int err;
+
+	if (!out || !fs)
+		return FSIMG_EINVAL;
+	*out = NULL;
+	if (flags & ~FSIMG_RECOVERY_IGNORE_CSUM)
+		return fs_error(fs, FSIMG_EINVAL, "unknown recovery flags 0x%x", flags);
+	if (!fs->be->recovery_plan)
+		return fs_error(fs, FSIMG_ENOTSUP_OP, "%s: no recovery", fs->be->name);
+	why[0] = '\0';
+	err = fs->be->recovery_plan(out, fs, external, flags, why, sizeof(why));
+	if (err < 0 && why[0])
+		fs_error(fs, err, "%s", why);
+	return err;
+}
+
+int fsimg_recovery_stats(struct fsimg_recovery_stats *out, const fsimg_recovery *r)
+{
+	if (!out || !r)
+		return FSIMG_EINVAL;
+	memset(out, 0, sizeof(*out));
+	return r->ops->stats(out, r);
+}
+
+size_t fsimg_recovery_write_count(const fsimg_recovery *r)
+{
+	return r ? r->ops->write_count(r) : 0;
+}
+
+int fsimg_recovery_write(struct fsimg_recovery_write *out, const fsimg_recovery *r, size_t i)
+{
+	if (!out || !r)
+		return FSIMG_EINVAL;
+	return r->ops->write(out, r, i);
+}
+
+int fsimg_recovery_apply(fsimg_io **out, fsimg_io *base, const fsimg_recovery *r, unsigned flags)
+{
+	if (!out || !base || !r)
+		return FSIMG_EINVAL;
+	*out = NULL;
+	if (flags & ~FSIMG_RECOVERY_BLOCKS_ONLY)
+		return FSIMG_EINVAL;
+	return r->ops->apply(out, base, base, r, flags);
+}
+
+void fsimg_recovery_free(fsimg_recovery *r)
+{
+	fsimg_fs *raw;
+
+	if (!r)
+		return;
+	raw = r->raw_fs;
+	fsimg_io_close(r->view);
+	r->ops->free(r);
+	fsimg_fs_close(raw);
+}
+
+/*
+ * The plan applied, for a filesystem opened on base. When base is a read
+ * cache the overlay goes under a cache of the same geometry instead (over
+ * base's own source), so that the many small reads of a whole-filesystem
+ * walk hit the cache without a plan lookup each.
+ */
+static int apply_under_cache(fsimg_io **out, fsimg_io *base, const fsimg_recovery *r)
+{
+	fsimg_io *inner, *ov;
+	size_t chunk;
+	unsigned nchunks;
+	int err;
+
+	if (!io_cache_geometry(base, &inner, &chunk, &nchunks))
+		return r->ops->apply(out, base, base, r, 0);
+	err = r->ops->apply(&ov, inner, base, r, 0);
+	if (err < 0)
+		return err;
+	err = fsimg_io_open_cache(out, ov, chunk, nchunks);
+	if (err < 0)
+		fsimg_io_close(ov);
+	return err;
+}
+
+int fsimg_fs_open_recovered(fsimg_fs **out, fsimg_recovery **rec, fsimg_io *base, fsimg_io *external,
+			    unsigned flags, char *errbuf, size_t errlen)
+{
+	struct fsimg_fs_info info;
+	fsimg_recovery *r = NULL;
+	fsimg_fs *fs;
+	unsigned fsflags = flags & ~FSIMG_OPEN_NO_REPLAY;
+	int err;
+
+	if (!out || !rec || !base)
+		return FSIMG_EINVAL;
+	*out = NULL;
+	*rec = NULL;
+	err = fsimg_fs_open(&fs, base, fsflags, errbuf, errlen);
+	if (err < 0)
+		return err;
+	if ((flags & FSIMG_OPEN_NO_REPLAY) || fsimg_fs_info(&info, fs) < 0 || !info.needs_recovery ||
+	    !fs->be->recovery_plan) {
+		*out = fs;
+		return 0;
+	}
+	err = fs->be->recovery_plan(&r, fs, external, 0, errbuf, errlen);
+	if (err < 0) {
+		fsimg_fs_close(fs);
+		return err;
+	}
+	r->raw_fs = fs;
+	err = apply_under_cache(&r->view, base, r);
+	if (err < 0) {
+		struct fsimg_recovery_stats st;
+
+		if (errbuf && errlen && fsimg_recovery_stats(&st, r) == 0)
+			snprintf(errbuf, errlen, "%s recovery: %s", st.log, fsimg_strerror(err));
+		goto fail;
+	}
+	err = fsimg_fs_open(out, r->view, fsflags, errbuf, errlen);
+	if (err < 0)
+		goto fail;
+	*rec = r;
+	return 0;
+fail:
+	fsimg_recovery_free(r);
+	return err;
+}
+
 int fsimg_block_extras(struct fsimg_block_extra *out, size_t max, fsimg_fs *fs, fsimg_pblk_t pblk)
 {
 	if (!fs || (!out && max))

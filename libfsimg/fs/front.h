@@ -61,9 +61,37 @@ struct fsimg_backend {
 	/* May be NULL: no numbers of the backend's own. */
 	int (*block_extras)(struct fsimg_block_extra *out, size_t max, fsimg_fs *fs, fsimg_pblk_t pblk);
 
+	/*
+	 * Plans the recovery of the journal or log (NULL: the backend recovers
+	 * nothing). On failure errbuf says why, in the log's own words.
+	 */
+	int (*recovery_plan)(fsimg_recovery **out, fsimg_fs *fs, fsimg_io *external, unsigned flags,
+			     char *errbuf, size_t errlen);
+
 	int (*file_open)(fsimg_file **out, fsimg_fs *fs, fsimg_inum_t ino, unsigned flags);
 	int64_t (*file_read)(fsimg_file *f, void *buf, size_t len, uint64_t off);
 	void (*file_close)(fsimg_file *f);
+};
+
+/*
+ * A recovery plan: the backend's struct starts with this head. The front
+ * owns raw_fs and view (fsimg_fs_open_recovered's) and frees them around
+ * ops->free.
+ */
+struct fsimg_recovery_ops {
+	int (*stats)(struct fsimg_recovery_stats *out, const fsimg_recovery *r);
+	size_t (*write_count)(const fsimg_recovery *r);
+	int (*write)(struct fsimg_recovery_write *out, const fsimg_recovery *r, size_t i);
+	/* fs_io: what the filesystem was read through (base, or a cache over it) */
+	int (*apply)(fsimg_io **out, fsimg_io *base, fsimg_io *fs_io, const fsimg_recovery *r,
+		     unsigned flags);
+	void (*free)(fsimg_recovery *r);
+};
+
+struct fsimg_recovery {
+	const struct fsimg_recovery_ops *ops;
+	fsimg_fs *raw_fs;            /* the on-disk filesystem, when the front opened it */
+	fsimg_io *view;              /* the plan applied, when the front opened it */
 };
 
 /* The backends, in the order their magic is checked. */

@@ -14,7 +14,8 @@
  * s_kbytes_written (e2fsck adds what it wrote), and an external journal's
  * superblock (the overlay covers the filesystem device only).
  *
- * Also fsimg_fs_open_replayed: open, plan, and reopen over the overlay.
+ * And jbd2's side of the recovery interface (fsimg_recovery): the plan,
+ * its figures, its write list, the overlay as its application.
  */
 #include "config.h"
 
@@ -25,6 +26,7 @@
 #include "core/cursor.h"
 #include "core/io.h"
 #include "core/overlay.h"
+#include "fs/front.h"
 #include "ext4/format.h"
 #include "jbd2/jbd2.h"
 
@@ -207,112 +209,117 @@ int fsimg_io_open_overlay(fsimg_io **out, fsimg_io *base, const fsimg_plan *plan
 	return jbd2_overlay_open(out, base, base, plan, flags);
 }
 
-/*
- * The overlay for a filesystem opened on base. When base is a read cache the
- * overlay goes under a cache of the same geometry instead (over base's own
- * source), so that the many small reads of a whole-filesystem walk hit the
- * cache without a plan lookup each; planned copies still come through base.
- */
-static int open_replayed_io(fsimg_io **out, fsimg_io *base, const fsimg_plan *plan)
-{
-	fsimg_io *inner, *ov;
-	size_t chunk;
-	unsigned nchunks;
-	int err;
+/* ------------------------------------------------- the recovery interface */
 
-	if (!io_cache_geometry(base, &inner, &chunk, &nchunks))
-		return jbd2_overlay_open(out, base, base, plan, 0);
-	err = jbd2_overlay_open(&ov, inner, base, plan, 0);
-	if (err < 0)
-		return err;
-	err = fsimg_io_open_cache(out, ov, chunk, nchunks);
-	if (err < 0)
-		fsimg_io_close(ov);
-	return err;
-}
-
-/* --------------------------------------------------------- open replayed */
-
-struct fsimg_replay {
-	fsimg_fs *raw_fs;
+struct jbd2_recovery {
+	struct fsimg_recovery head;  /* first: the front's */
 	fsimg_journal *j;
 	fsimg_plan *plan;
-	fsimg_io *io;
 };
 
-void fsimg_replay_close(fsimg_replay *r)
+static const struct jbd2_recovery *jrec(const fsimg_recovery *r)
 {
-	if (!r)
-		return;
-	fsimg_io_close(r->io);
-	fsimg_plan_free(r->plan);
-	fsimg_journal_close(r->j);
-	fsimg_fs_close(r->raw_fs);
-	free(r);
+	return (const struct jbd2_recovery *)(const void *)r;
 }
 
-fsimg_journal *fsimg_replay_journal(const fsimg_replay *r)
+static int jrec_stats(struct fsimg_recovery_stats *out, const fsimg_recovery *r)
 {
-	return r ? r->j : NULL;
+	const struct fsimg_plan_stats *st = &jrec(r)->plan->stats;
+
+	out->log = "journal";
+	out->transactions = st->transactions;
+	out->blocks = st->blocks;
+	out->revoked = st->revoked;
+	out->revoke_records = st->revoke_records;
+	out->csum_skipped = st->csum_skipped;
+	out->unreplayed = st->fc_blocks;
+	out->unreplayed_where = st->fc_blocks ? "fast-commit area" : NULL;
+	out->log_error = st->kernel_error;
+	return 0;
 }
 
-const fsimg_plan *fsimg_replay_plan(const fsimg_replay *r)
+static size_t jrec_write_count(const fsimg_recovery *r)
 {
-	return r ? r->plan : NULL;
+	return fsimg_plan_write_count(jrec(r)->plan);
 }
 
-fsimg_io *fsimg_replay_io(const fsimg_replay *r)
+static int jrec_write(struct fsimg_recovery_write *out, const fsimg_recovery *r, size_t i)
 {
-	return r ? r->io : NULL;
-}
+	const struct fsimg_plan *plan = jrec(r)->plan;
+	struct fsimg_plan_write w;
+	int err = fsimg_plan_write(&w, plan, i);
 
-int fsimg_fs_open_replayed(fsimg_fs **out, fsimg_replay **replay, fsimg_io *base, fsimg_io *external,
-			   unsigned flags, char *errbuf, size_t errlen)
-{
-	fsimg_replay *r;
-	fsimg_fs *fs;
-	unsigned fsflags = flags & ~FSIMG_OPEN_NO_REPLAY;
-	int err;
-
-	if (!out || !replay || !base)
-		return FSIMG_EINVAL;
-	*out = NULL;
-	*replay = NULL;
-	err = fsimg_fs_open(&fs, base, fsflags, errbuf, errlen);
 	if (err < 0)
 		return err;
-	if ((flags & FSIMG_OPEN_NO_REPLAY) || !fsimg_ext4_super(fs)->needs_recovery) {
-		*out = fs;
-		return 0;
-	}
-	r = calloc(1, sizeof(*r));
-	if (!r) {
-		fsimg_fs_close(fs);
+	if (w.block > UINT64_MAX / plan->j->bs)
+		return FSIMG_ERANGE;
+	out->off = w.block * plan->j->bs;
+	out->len = plan->j->bs;
+	out->kind = w.kind == FSIMG_PLAN_WRITE_SUPER ? FSIMG_RECOVERY_SUPER :
+		    w.kind == FSIMG_PLAN_WRITE_JOURNAL_SUPER ? FSIMG_RECOVERY_LOG_SUPER :
+		    FSIMG_RECOVERY_LOGGED;
+	return 0;
+}
+
+static int jrec_apply(fsimg_io **out, fsimg_io *base, fsimg_io *fs_io, const fsimg_recovery *r,
+		      unsigned flags)
+{
+	return jbd2_overlay_open(out, base, fs_io, jrec(r)->plan,
+				 (flags & FSIMG_RECOVERY_BLOCKS_ONLY) ? FSIMG_OVERLAY_BLOCKS_ONLY : 0);
+}
+
+static void jrec_free(fsimg_recovery *r)
+{
+	struct jbd2_recovery *jr = (struct jbd2_recovery *)(void *)r;
+
+	fsimg_plan_free(jr->plan);
+	fsimg_journal_close(jr->j);
+	free(jr);
+}
+
+static const struct fsimg_recovery_ops jrec_ops = {
+	jrec_stats, jrec_write_count, jrec_write, jrec_apply, jrec_free,
+};
+
+int jbd2_recovery_plan(fsimg_recovery **out, fsimg_fs *fs, fsimg_io *external, unsigned flags,
+		       char *errbuf, size_t errlen)
+{
+	struct jbd2_recovery *jr;
+	int err;
+
+	*out = NULL;
+	jr = calloc(1, sizeof(*jr));
+	if (!jr)
 		return FSIMG_ENOMEM;
-	}
-	r->raw_fs = fs;
-	err = fsimg_journal_open(&r->j, fs, external);
+	jr->head.ops = &jrec_ops;
+	err = fsimg_journal_open(&jr->j, fs, external);
 	if (err < 0) {
 		if (errbuf && errlen)
 			snprintf(errbuf, errlen, "journal: %s",
 				 fsimg_fs_errmsg(fs)[0] ? fsimg_fs_errmsg(fs) : fsimg_strerror(err));
-		goto fail;
+		free(jr);
+		return err;
 	}
-	err = fsimg_plan_create(&r->plan, r->j, 0);
-	if (err == 0)
-		err = open_replayed_io(&r->io, base, r->plan);
+	err = fsimg_plan_create(&jr->plan, jr->j, (flags & FSIMG_RECOVERY_IGNORE_CSUM) ?
+				FSIMG_PLAN_IGNORE_CSUM : 0);
 	if (err < 0) {
 		if (errbuf && errlen)
 			snprintf(errbuf, errlen, "journal recovery: %s",
-				 fsimg_journal_errmsg(r->j)[0] ? fsimg_journal_errmsg(r->j) : fsimg_strerror(err));
-		goto fail;
+				 fsimg_journal_errmsg(jr->j)[0] ? fsimg_journal_errmsg(jr->j) :
+				 fsimg_strerror(err));
+		jrec_free(&jr->head);
+		return err;
 	}
-	err = fsimg_fs_open(out, r->io, fsflags, errbuf, errlen);
-	if (err < 0)
-		goto fail;
-	*replay = r;
+	*out = &jr->head;
 	return 0;
-fail:
-	fsimg_replay_close(r);
-	return err;
+}
+
+fsimg_journal *fsimg_recovery_journal(const fsimg_recovery *r)
+{
+	return r && r->ops == &jrec_ops ? jrec(r)->j : NULL;
+}
+
+const fsimg_plan *fsimg_recovery_jbd2_plan(const fsimg_recovery *r)
+{
+	return r && r->ops == &jrec_ops ? jrec(r)->plan : NULL;
 }

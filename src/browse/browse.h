@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "cli_jbd2.h"
 #include "fsimg/check.h"
 
 enum view_id {
@@ -101,7 +102,7 @@ struct app {
 	bool needs_recovery;     /* the image on disk needs recovery */
 	bool replayed;           /* fs is the replayed view */
 	fsimg_fs *other_fs;      /* the other view, opened on the first 'r' */
-	fsimg_replay *other_replay;
+	fsimg_recovery *other_replay;
 	bool other_is_replayed;
 	/* journal of the raw image, opened on demand by the journal view */
 	fsimg_fs *raw_fs_own;    /* a raw fs this module opened for it */

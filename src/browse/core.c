@@ -100,14 +100,14 @@ fsimg_journal *app_raw_journal(struct app *a)
 	int err;
 
 	if (a->img.replay)
-		return fsimg_replay_journal(a->img.replay);
+		return fsimg_recovery_journal(a->img.replay);
 	if (a->journal_own)
 		return a->journal_own;
-	if (!a->img.sb || !a->img.sb->has_journal) {
+	if (!cli_sb(&a->img) || !cli_sb(&a->img)->has_journal) {
 		app_message(a, true, "this filesystem has no journal");
 		return NULL;
 	}
-	if (!a->img.journal_io && !a->img.sb->journal_inum) {
+	if (!a->img.journal_io && !cli_sb(&a->img)->journal_inum) {
 		app_message(a, true, "the journal is on an external device: start with -j JOURNAL");
 		return NULL;
 	}
@@ -314,7 +314,7 @@ static void show_help(struct app *a)
 static void switch_fs(struct app *a)
 {
 	fsimg_fs *fs;
-	fsimg_replay *rep;
+	fsimg_recovery *rep;
 	char why[256] = "";
 	int err, v;
 
@@ -329,8 +329,8 @@ static void switch_fs(struct app *a)
 	if (!a->other_fs) {
 		bool to_replayed = !a->replayed;
 
-		err = fsimg_fs_open_replayed(&fs, &rep, a->img.io, a->img.journal_io,
-					     to_replayed ? 0 : FSIMG_OPEN_NO_REPLAY, why, sizeof(why));
+		err = fsimg_fs_open_recovered(&fs, &rep, a->img.io, a->img.journal_io,
+					      to_replayed ? 0 : FSIMG_OPEN_NO_REPLAY, why, sizeof(why));
 		if (err == 0 && to_replayed && !rep) {
 			fsimg_fs_close(fs);
 			err = FSIMG_ECORRUPT;
@@ -526,7 +526,7 @@ int browse_run(struct cli_image *img, const char *path)
 	a->img = *img;
 	a->path = path;
 	a->fs = a->img.fs;
-	a->sb = a->img.sb;
+	a->sb = cli_sb(&a->img);
 	a->info = a->img.info;
 	a->replayed = a->img.replay != NULL;
 	a->needs_recovery = a->replayed || (a->info.needs_recovery && !a->img.replay_failed);
@@ -597,7 +597,7 @@ out:
 			a->views[i]->free(a->state[i]);
 	fsimg_journal_close(a->journal_own);
 	fsimg_fs_close(a->other_fs);
-	fsimg_replay_close(a->other_replay);
+	fsimg_recovery_free(a->other_replay);
 	*img = a->img;
 	free(a);
 	return status;

@@ -361,6 +361,76 @@ FSIMG_API int fsimg_file_open_ino(fsimg_file **out, fsimg_fs *fs, fsimg_inum_t i
 FSIMG_API int64_t fsimg_file_read(fsimg_file *f, void *buf, size_t len, uint64_t off);
 FSIMG_API void fsimg_file_close(fsimg_file *f);
 
+/* -------------------------------------------------------------- recovery */
+
+/*
+ * What recovery would do to a filesystem whose journal (ext3/4: jbd2) or
+ * log (XFS) holds what was not written back: a plan, its figures, the byte
+ * ranges it writes in the order a writer that must survive a crash writes
+ * them, and the plan applied virtually (an overlay over the read-only
+ * source, nothing written). The plan's backend is the filesystem's;
+ * journal-specific detail is in fsimg/journal.h.
+ */
+typedef struct fsimg_recovery fsimg_recovery;
+
+struct fsimg_recovery_stats {
+	const char *log;             /* how the filesystem names its log: "journal" (jbd2), "log" (XFS) */
+	uint64_t transactions;       /* transactions replayed */
+	uint64_t blocks;             /* distinct filesystem blocks written from the log */
+	uint64_t revoked;            /* logged copies a later revoke (cancel) record suppressed */
+	uint64_t revoke_records;     /* revoke (cancel) records in replayed transactions */
+	uint64_t csum_skipped;       /* logged copies skipped for a bad checksum */
+	uint64_t unreplayed;         /* log blocks whose changes fsimg does not replay yet */
+	const char *unreplayed_where; /* where they are ("fast-commit area"), or NULL */
+	int log_error;               /* an FSIMG_E* code when the log is corrupt: then nothing is replayed, as the kernel would */
+};
+
+enum fsimg_recovery_write_kind {
+	FSIMG_RECOVERY_LOGGED = 0,     /* a block from the log */
+	FSIMG_RECOVERY_LOG_SUPER = 1,  /* the log's own superblock, reset */
+	FSIMG_RECOVERY_SUPER = 2       /* the filesystem superblock's block, recovery flag cleared */
+};
+
+struct fsimg_recovery_write {
+	uint64_t off;                /* bytes, on the filesystem's device */
+	uint64_t len;
+	enum fsimg_recovery_write_kind kind;
+};
+
+/*
+ * Plans the recovery of fs's journal or log (external: its device, when
+ * apart; else NULL). FSIMG_ENOTSUP_OP when the backend recovers nothing.
+ */
+#define FSIMG_RECOVERY_IGNORE_CSUM 0x1u /* replay logged copies whose checksum fails */
+FSIMG_API int fsimg_recovery_plan(fsimg_recovery **out, fsimg_fs *fs, fsimg_io *external,
+				  unsigned flags);
+FSIMG_API int fsimg_recovery_stats(struct fsimg_recovery_stats *out, const fsimg_recovery *r);
+/* The writes, in order; their bytes are those of fsimg_recovery_apply's view. */
+FSIMG_API size_t fsimg_recovery_write_count(const fsimg_recovery *r);
+FSIMG_API int fsimg_recovery_write(struct fsimg_recovery_write *out, const fsimg_recovery *r,
+				   size_t i);
+/*
+ * The image after recovery, read-only, over base (the source the
+ * filesystem was opened on); flags: FSIMG_RECOVERY_BLOCKS_ONLY leaves the
+ * superblocks as they are. Closed with fsimg_io_close, before r is freed.
+ */
+#define FSIMG_RECOVERY_BLOCKS_ONLY 0x1u
+FSIMG_API int fsimg_recovery_apply(fsimg_io **out, fsimg_io *base, const fsimg_recovery *r,
+				   unsigned flags);
+FSIMG_API void fsimg_recovery_free(fsimg_recovery *r);
+
+/*
+ * Opens the filesystem on base; when it needs recovery and
+ * FSIMG_OPEN_NO_REPLAY is not in flags, plans it and opens the filesystem
+ * again over the plan applied. *rec is NULL when nothing was replayed;
+ * otherwise it holds the plan, the on-disk filesystem it was made from and
+ * the view, and is freed with fsimg_recovery_free after fsimg_fs_close.
+ */
+#define FSIMG_OPEN_NO_REPLAY 0x100u
+FSIMG_API int fsimg_fs_open_recovered(fsimg_fs **out, fsimg_recovery **rec, fsimg_io *base,
+				      fsimg_io *external, unsigned flags, char *errbuf,
+				      size_t errlen);
+
 /* -------------------------------------------------------------- checksums */
 
 FSIMG_API uint32_t fsimg_crc32c(uint32_t crc, const void *buf, size_t len);
