@@ -14,7 +14,8 @@ cd "$(dirname "$0")"
 PACKAGES="build-essential autoconf automake libtool pkg-config
 	libblkid-dev libjson-c-dev libncurses-dev libcmocka-dev libmount-dev
 	e2fsprogs mandoc jq xz-utils bzip2 gzip time tmux hyperfine
-	dosfstools xfsprogs btrfs-progs"
+	dosfstools xfsprogs btrfs-progs
+	python3 bash-completion debhelper lintian"
 
 deps=yes
 build=yes

@@ -69,16 +69,28 @@ static void print_opt(FILE *f, const struct cli_opt *o)
 	fprintf(f, "  %-22s %s\n", left, o->help);
 }
 
-static void print_help(const struct cli_cmd *cmd)
+size_t cli_opts(const struct cli_cmd *cmd, const struct cli_opt **out, size_t max)
 {
 	const struct cli_opt *o;
+	size_t n = 0;
+
+	for (o = cmd->opts; o && o->id; o++)
+		if (n < max)
+			out[n++] = o;
+	for (o = common_opts; o->id; o++)
+		if (common_wanted(cmd, o) && n < max)
+			out[n++] = o;
+	return n;
+}
+
+static void print_help(const struct cli_cmd *cmd)
+{
+	const struct cli_opt *o[CLI_MAX_OPTS];
+	size_t i, n = cli_opts(cmd, o, CLI_MAX_OPTS);
 
 	printf("Usage: fsimg %s %s\n%s\n\nOptions:\n", cmd->name, cmd->synopsis, cmd->summary);
-	for (o = cmd->opts; o && o->id; o++)
-		print_opt(stdout, o);
-	for (o = common_opts; o->id; o++)
-		if (common_wanted(cmd, o))
-			print_opt(stdout, o);
+	for (i = 0; i < n; i++)
+		print_opt(stdout, o[i]);
 	printf("\nFILE is a path from the root (\"/a/b\") or \"#N\" for inode N.\n"
 	       "Exit status: 0 success, 8 operational error, 16 usage error.\n");
 }
@@ -124,6 +136,11 @@ int cli_parse(struct cli_common *c, const struct cli_cmd *cmd, int argc, char **
 	int opt, status = -1, npos;
 
 	memset(c, 0, sizeof(*c));
+	if (argc == 2 && !strcmp(argv[1], CLI_COMPLETE_OPTIONS)) {
+		free(lo);
+		free(so);
+		return cli_complete_options(cmd);
+	}
 	if (!lo || !so) {
 		free(lo);
 		free(so);
@@ -698,8 +715,7 @@ void cli_put_u64(FILE *f, uint64_t v)
 	fwrite_unlocked(b + i, 1, sizeof(b) - (size_t)i, f);
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t cli_utf8_len(const unsigned char *s, size_t n)
 {
 	unsigned c = s[0];
 
@@ -729,7 +745,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return 0;
 }
 
-static const char hexd[] = "0123456789abcdef";
+const char cli_hexd[] = "0123456789abcdef";
 
 void cli_put_text(FILE *f, const char *s, size_t len)
 {
@@ -742,7 +758,7 @@ void cli_put_text(FILE *f, const char *s, size_t len)
 			i++;
 			continue;
 		}
-		if (c >= 0x80 && (k = utf8_len(p + i, len - i)) > 0) {
+		if (c >= 0x80 && (k = cli_utf8_len(p + i, len - i)) > 0) {
 			i += k;
 			continue;
 		}
@@ -750,150 +766,10 @@ void cli_put_text(FILE *f, const char *s, size_t len)
 		if (c == '\\') {
 			fputs_unlocked("\\\\", f);
 		} else {
-			char e[4] = { '\\', 'x', hexd[c >> 4], hexd[c & 15] };
+			char e[4] = { '\\', 'x', cli_hexd[c >> 4], cli_hexd[c & 15] };
 			fwrite_unlocked(e, 1, 4, f);
 		}
 		run = ++i;
 	}
 	fwrite_unlocked(p + run, 1, i - run, f);
-}
-
-void cli_put_json_str(FILE *f, const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, run = 0, k;
-
-	putc_unlocked('"', f);
-	while (i < len) {
-		unsigned c = p[i];
-		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0x80 && (k = utf8_len(p + i, len - i)) > 0) {
-			i += k;
-			continue;
-		}
-		fwrite_unlocked(p + run, 1, i - run, f);
-		switch (c) {
-		case '"': fputs_unlocked("\\\"", f); break;
-		case '\\': fputs_unlocked("\\\\", f); break;
-		case '\n': fputs_unlocked("\\n", f); break;
-		case '\t': fputs_unlocked("\\t", f); break;
-		case '\r': fputs_unlocked("\\r", f); break;
-		default: {
-			/* Invalid UTF-8 keeps its byte value as a code point (Latin-1). */
-			char e[6] = { '\\', 'u', '0', '0', hexd[c >> 4], hexd[c & 15] };
-			fwrite_unlocked(e, 1, 6, f);
-			break;
-		}
-		}
-		run = ++i;
-	}
-	fwrite_unlocked(p + run, 1, i - run, f);
-	putc_unlocked('"', f);
-}
-
-/* ------------------------------------------------------- JSON writer */
-
-void jw_init(struct jw *w, FILE *f)
-{
-	w->f = f;
-	w->depth = 0;
-	w->need_comma = 0;
-}
-
-static void jw_key(struct jw *w, const char *key)
-{
-	uint64_t bit = 1ull << (w->depth & 63);
-
-	if (w->need_comma & bit)
-		putc_unlocked(',', w->f);
-	w->need_comma |= bit;
-	if (key) {
-		putc_unlocked('"', w->f);
-		fputs_unlocked(key, w->f);   /* keys are our own ASCII literals */
-		fputs_unlocked("\":", w->f);
-	}
-}
-
-static void jw_open(struct jw *w, const char *key, char c)
-{
-	jw_key(w, key);
-	putc_unlocked(c, w->f);
-	w->depth++;
-	w->need_comma &= ~(1ull << (w->depth & 63));
-}
-
-void jw_obj_begin(struct jw *w, const char *key)
-{
-	jw_open(w, key, '{');
-}
-
-void jw_obj_end(struct jw *w)
-{
-	w->depth--;
-	putc_unlocked('}', w->f);
-}
-
-void jw_arr_begin(struct jw *w, const char *key)
-{
-	jw_open(w, key, '[');
-}
-
-void jw_arr_end(struct jw *w)
-{
-	w->depth--;
-	putc_unlocked(']', w->f);
-}
-
-void jw_strn(struct jw *w, const char *key, const char *s, size_t len)
-{
-	jw_key(w, key);
-	cli_put_json_str(w->f, s, len);
-}
-
-void jw_str(struct jw *w, const char *key, const char *s)
-{
-	if (!s) {
-		jw_null(w, key);
-		return;
-	}
-	jw_strn(w, key, s, strlen(s));
-}
-
-void jw_u64(struct jw *w, const char *key, uint64_t v)
-{
-	jw_key(w, key);
-	cli_put_u64(w->f, v);
-}
-
-void jw_i64(struct jw *w, const char *key, int64_t v)
-{
-	jw_key(w, key);
-	if (v < 0) {
-		putc_unlocked('-', w->f);
-		cli_put_u64(w->f, (uint64_t)0 - (uint64_t)v);
-	} else {
-		cli_put_u64(w->f, (uint64_t)v);
-	}
-}
-
-void jw_bool(struct jw *w, const char *key, bool v)
-{
-	jw_key(w, key);
-	fputs_unlocked(v ? "true" : "false", w->f);
-}
-
-void jw_null(struct jw *w, const char *key)
-{
-	jw_key(w, key);
-	fputs_unlocked("null", w->f);
-}
-
-void jw_record_end(struct jw *w)
-{
-	putc_unlocked('\n', w->f);
-	w->depth = 0;
-	w->need_comma = 0;
 }

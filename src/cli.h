@@ -2,7 +2,7 @@
 /*
  * The one place every subcommand shares: option parsing (with the options
  * common to all commands), opening an image, resolving FILE arguments, exit
- * codes, name escaping, and the small streaming JSON writer.
+ * codes, name escaping; the JSON writer (json.c, on json-c).
  *
  * Adding an option to every command (-j/--journal, --no-replay) means adding
  * a row to common_opts[] in cli.c, a field to struct cli_common, and using it
@@ -67,6 +67,20 @@ struct cli_cmd {
 	unsigned want;           /* CLI_WANT_* */
 	int min_args, max_args;  /* positional arguments, IMAGE included; max -1: any */
 };
+
+/* The most options one command has (its own and the common ones). */
+#define CLI_MAX_OPTS 64
+/* Every option cmd accepts, its own first, as --help lists them; returns the count. */
+size_t cli_opts(const struct cli_cmd *cmd, const struct cli_opt **out, size_t max);
+
+/*
+ * "fsimg CMD --complete-options" (what "fsimg __complete options CMD" runs):
+ * the shell completion's view of the table --help prints, so the two cannot
+ * drift. One line per option ("-j\tEXTERNAL_JOURNAL", "--json"), then one
+ * per positional argument of the synopsis ("=IMAGE", "=FILE..."). complete.c.
+ */
+#define CLI_COMPLETE_OPTIONS "--complete-options"
+int cli_complete_options(const struct cli_cmd *cmd);
 
 /* Called for each command-specific option; return 0, or an exit status. */
 typedef int (*cli_opt_fn)(void *ctx, int id, const char *arg);
@@ -181,21 +195,53 @@ uint16_t cli_ftype_to_mode(uint8_t ftype);
 void cli_put_u64(FILE *f, uint64_t v);
 /* Writes name for a text line: \xNN for bytes < 0x20, 0x7f, invalid UTF-8; "\\" for '\'. */
 void cli_put_text(FILE *f, const char *s, size_t len);
-/* Writes s as a JSON string with quotes; invalid UTF-8 bytes become \u00NN. */
-void cli_put_json_str(FILE *f, const char *s, size_t len);
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
+size_t cli_utf8_len(const unsigned char *s, size_t n);
+extern const char cli_hexd[];   /* "0123456789abcdef" */
 
 /*
- * A streaming JSON writer: keys and values go straight to the stream, so a
- * large dump never builds a tree in memory.
+ * The JSON writer (json.c), on json-c. Every record (an object or array
+ * opened with jw_obj_begin/jw_arr_begin where no other is open) is built as
+ * a json-c object and serialized when it closes, one per line with
+ * jw_record_end. A document too large to hold (fsck's report, whose problems
+ * come one by one) opens its outer levels with jw_stream_*_begin: those
+ * brackets and keys go straight to the stream, and each value inside them is
+ * built and serialized on its own, so memory stays one record deep.
+ *
+ * Strings are written as JSON: invalid UTF-8 bytes become \u00NN (their
+ * Latin-1 code point), so any name round-trips to a JSON parser.
  */
+#define JW_MAX_DEPTH 32
+
+struct json_object;
+
 struct jw {
 	FILE *f;
-	int depth;
-	uint64_t need_comma; /* bit per depth */
+	int sdepth;              /* open streamed containers */
+	uint64_t need_comma;     /* bit per streamed depth */
+	int depth;               /* open built containers, inside the streamed ones */
+	struct json_object *stack[JW_MAX_DEPTH];
+	bool stack_is_arr[JW_MAX_DEPTH];
+	int overflow;            /* containers opened past JW_MAX_DEPTH (ignored) */
+	bool direct;             /* jw_init_direct */
 };
 void jw_init(struct jw *w, FILE *f);
+/*
+ * The same bytes written straight to f, every container streamed, without
+ * json-c: for the one dump whose speed is a target (extents --all --json,
+ * where building each record in json-c costs 2.8 times the whole run).
+ * tests/unit/test_json checks both paths write the same bytes.
+ */
+void jw_init_direct(struct jw *w, FILE *f);
+/* Streamed containers: only at the outside (no built container open). */
+void jw_stream_obj_begin(struct jw *w, const char *key);
+void jw_stream_arr_begin(struct jw *w, const char *key);
+/*
+ * key is NULL inside arrays and at the top. Keys are our own ASCII literals:
+ * json-c keeps the pointer, not a copy, until the record is written.
+ */
 void jw_obj_begin(struct jw *w, const char *key);
-void jw_obj_end(struct jw *w);
+void jw_obj_end(struct jw *w);   /* closes a built or a streamed object */
 void jw_arr_begin(struct jw *w, const char *key);
 void jw_arr_end(struct jw *w);
 void jw_str(struct jw *w, const char *key, const char *s);
@@ -204,6 +250,8 @@ void jw_u64(struct jw *w, const char *key, uint64_t v);
 void jw_i64(struct jw *w, const char *key, int64_t v);
 void jw_bool(struct jw *w, const char *key, bool v);
 void jw_null(struct jw *w, const char *key);
+/* A value json-c parsed (fsck --baseline's report); takes a reference of its own. */
+void jw_json(struct jw *w, const char *key, struct json_object *o);
 /* Ends one JSON Lines record (stdout's buffer is flushed as it fills). */
 void jw_record_end(struct jw *w);
 

@@ -460,7 +460,7 @@ int cmd_extents(int argc, char **argv)
 	status = cli_open(&ctx.img, &common, argv[first]);
 	if (status)
 		return status;
-	jw_init(&ctx.jw, stdout);
+	jw_init_direct(&ctx.jw, stdout);
 	for (i = first + 1; i < argc && !cli_output_failed(); i++) {
 		struct fsimg_stat st;
 

@@ -14,6 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
+#include "baseline.h"
 #include "cli.h"
 #include "cmds.h"
 #include "fsimg/check.h"
@@ -22,6 +25,7 @@ enum {
 	OPT_SCAN_DATA = CLI_OPT_LONG,
 	OPT_LIST_PROBLEMS,
 	OPT_THREADS,
+	OPT_BASELINE,
 };
 
 /* The most threads --threads takes (the checker uses at most 8). */
@@ -45,6 +49,8 @@ static const struct cli_opt fsck_opts[] = {
 	{ 'C', NULL, "FD", "progress: 0 a bar on stderr always; N>0 'pass done total' lines to FD" },
 	{ OPT_THREADS, "threads", "N", "check with N threads (default: one per core; same output)" },
 	{ OPT_SCAN_DATA, "scan-data", NULL, "read the blocks under unwritten extents" },
+	{ OPT_BASELINE, "baseline", "REPORT",
+	  "print only the problems new since REPORT (an earlier fsck --json) and those gone" },
 	{ OPT_LIST_PROBLEMS, "list-problems", NULL, "list every problem id and exit" },
 	{ 'y', NULL, NULL, "refused: fsimg never repairs (use e2fsck -y)" },
 	{ 'p', NULL, NULL, "refused: fsimg never repairs (use e2fsck -p)" },
@@ -54,7 +60,7 @@ static const struct cli_opt fsck_opts[] = {
 
 static const struct cli_cmd fsck_cmd = {
 	"fsck", "[-n] [-f] [-v] [-q] [-C FD] [--threads N] [--json] [--scan-data] [--no-replay] "
-	"[-j EXTERNAL_JOURNAL] IMAGE",
+	"[--baseline REPORT] [-j EXTERNAL_JOURNAL] IMAGE",
 	"Check IMAGE read-only (after replaying its journal in memory); exit as fsck(8).",
 	fsck_opts, CLI_WANT_JSON, 0, 1,
 };
@@ -65,6 +71,9 @@ struct fsck_ctx {
 	bool list;
 	int progress_fd;         /* -C: -1 none, 0 the bar always, >0 lines to that descriptor */
 	int threads;
+	const char *baseline_path;  /* --baseline */
+	struct baseline *baseline;
+	uint64_t new_problems, new_errors, gone;
 	const struct cli_common *common;
 	struct jw jw;
 	const char *path;
@@ -93,6 +102,9 @@ static int fsck_opt(void *vctx, int id, const char *arg)
 		return 0;
 	case OPT_LIST_PROBLEMS:
 		ctx->list = true;
+		return 0;
+	case OPT_BASELINE:
+		ctx->baseline_path = arg;
 		return 0;
 	case 'C':
 	case OPT_THREADS: {
@@ -137,7 +149,7 @@ static int list_problems(bool json)
 
 	if (json) {
 		jw_init(&w, stdout);
-		jw_arr_begin(&w, NULL);
+		jw_stream_arr_begin(&w, NULL);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (json) {
@@ -157,7 +169,7 @@ static int list_problems(bool json)
 	}
 	if (json) {
 		jw_arr_end(&w);
-		putchar('\n');
+		jw_record_end(&w);
 	}
 	if (fflush(stdout) != 0)
 		return CLI_EXIT_ERROR;
@@ -172,12 +184,32 @@ static void bar_clear(struct fsck_ctx *ctx)
 	}
 }
 
+/* "[new: |gone: ][severity: ]ID: message" */
+static void print_problem(const char *prefix, enum fsimg_severity sev, const char *id,
+			  const char *msg)
+{
+	fputs(prefix, stdout);
+	if (sev != FSIMG_SEV_ERROR)
+		printf("%s: ", fsimg_severity_name(sev));
+	cli_put_text(stdout, id, strlen(id));
+	fputs(": ", stdout);
+	cli_put_text(stdout, msg, strlen(msg));
+	putchar('\n');
+}
+
 static void report_cb(void *vctx, const struct fsimg_problem *p)
 {
 	struct fsck_ctx *ctx = vctx;
 	const struct fsimg_problem_def *d = p->def;
 	const struct fsimg_problem_ctx *pc = &p->ctx;
 
+	if (ctx->baseline) {
+		if (baseline_take(ctx->baseline, p))
+			return;          /* the report had it: nothing new */
+		ctx->new_problems++;
+		if (d->severity == FSIMG_SEV_ERROR)
+			ctx->new_errors++;
+	}
 	if (ctx->common->json) {
 		struct jw *w = &ctx->jw;
 
@@ -202,11 +234,32 @@ static void report_cb(void *vctx, const struct fsimg_problem *p)
 	if (ctx->quiet && d->severity != FSIMG_SEV_ERROR)
 		return;
 	bar_clear(ctx);
-	if (d->severity != FSIMG_SEV_ERROR)
-		printf("%s: ", fsimg_severity_name(d->severity));
-	printf("%s: ", d->id);
-	cli_put_text(stdout, p->message, strlen(p->message));
-	putchar('\n');
+	print_problem(ctx->baseline ? "new: " : "", d->severity, d->id, p->message);
+}
+
+/* --baseline: a problem of the report that this check did not find again. */
+static void gone_cb(void *vctx, struct json_object *prob)
+{
+	struct fsck_ctx *ctx = vctx;
+	struct json_object *id, *msg, *sev;
+	enum fsimg_severity s = FSIMG_SEV_ERROR;
+
+	ctx->gone++;
+	if (ctx->common->json) {
+		jw_json(&ctx->jw, NULL, prob);
+		return;
+	}
+	json_object_object_get_ex(prob, "id", &id);
+	json_object_object_get_ex(prob, "message", &msg);
+	if (json_object_object_get_ex(prob, "severity", &sev)) {
+		if (!strcmp(json_object_get_string(sev), "warning"))
+			s = FSIMG_SEV_WARNING;
+		else if (!strcmp(json_object_get_string(sev), "info"))
+			s = FSIMG_SEV_INFO;
+	}
+	if (ctx->quiet && s != FSIMG_SEV_ERROR)
+		return;
+	print_problem("gone: ", s, json_object_get_string(id), json_object_get_string(msg));
 }
 
 static double elapsed(const struct fsck_ctx *ctx)
@@ -284,9 +337,16 @@ int cmd_fsck(int argc, char **argv)
 		cli_usage_error(&fsck_cmd, "missing IMAGE");
 		return CLI_EXIT_USAGE;
 	}
+	if (ctx.baseline_path) {
+		status = baseline_load(&ctx.baseline, ctx.baseline_path);
+		if (status)
+			return status;
+	}
 	status = cli_open_cache(&img, &common, argv[first], FSCK_CACHE_CHUNKS);
-	if (status)
+	if (status) {
+		baseline_free(ctx.baseline);
 		return status;
+	}
 
 	memset(&opts, 0, sizeof(opts));
 	opts.flags = ctx.scan_data ? FSIMG_CHECK_SCAN_DATA : 0;
@@ -309,10 +369,13 @@ int cmd_fsck(int argc, char **argv)
 
 	if (common.json) {
 		jw_init(&ctx.jw, stdout);
-		jw_obj_begin(&ctx.jw, NULL);
+		/* one object, streamed: the problems come one at a time */
+		jw_stream_obj_begin(&ctx.jw, NULL);
 		jw_str(&ctx.jw, "image", img.path);
+		if (ctx.baseline)
+			jw_str(&ctx.jw, "baseline", ctx.baseline_path);
 		cli_json_replayed(&ctx.jw, &img);
-		jw_arr_begin(&ctx.jw, "problems");
+		jw_stream_arr_begin(&ctx.jw, ctx.baseline ? "new" : "problems");
 	} else if (img.replay && !ctx.quiet) {
 		/* The counts are on stderr already (cli_open); say what is checked. */
 		printf("%s: checking the state after journal recovery; "
@@ -322,6 +385,15 @@ int cmd_fsck(int argc, char **argv)
 	err = fsimg_check_run(&sum, img.fs, &opts);
 	bar_clear(&ctx);
 
+	if (ctx.baseline) {
+		/* an aborted check did not look for everything: nothing is known gone */
+		if (common.json) {
+			jw_arr_end(&ctx.jw);
+			jw_stream_arr_begin(&ctx.jw, "gone");
+		}
+		if (err >= 0 && baseline_each_gone(ctx.baseline, gone_cb, &ctx) < 0)
+			err = FSIMG_ENOMEM;
+	}
 	if (common.json) {
 		struct jw *w = &ctx.jw;
 
@@ -336,10 +408,15 @@ int cmd_fsck(int argc, char **argv)
 		jw_u64(w, "prealloc_inodes", sum.prealloc_inodes);
 		if (ctx.scan_data)
 			jw_u64(w, "unwritten_nonzero_blocks", sum.unwritten_nonzero_blocks);
+		if (ctx.baseline) {
+			jw_u64(w, "new", ctx.new_problems);
+			jw_u64(w, "new_errors", ctx.new_errors);
+			jw_u64(w, "gone", ctx.gone);
+		}
 		jw_bool(w, "aborted", err < 0);
 		jw_obj_end(w);
 		jw_obj_end(w);
-		putchar('\n');
+		jw_record_end(w);
 	} else {
 		cli_put_text(stdout, img.path, strlen(img.path));
 		printf(": %llu error%s, %llu warning%s, %llu info%s; %llu inodes, %llu blocks checked; "
@@ -352,13 +429,24 @@ int cmd_fsck(int argc, char **argv)
 		if (ctx.scan_data)
 			printf("; unwritten holding data: %llu blocks",
 			       (unsigned long long)sum.unwritten_nonzero_blocks);
+		if (ctx.baseline) {
+			printf("; since ");
+			cli_put_text(stdout, ctx.baseline_path, strlen(ctx.baseline_path));
+			printf(": %llu new (%llu error%s), %llu gone",
+			       (unsigned long long)ctx.new_problems, (unsigned long long)ctx.new_errors,
+			       ctx.new_errors == 1 ? "" : "s", (unsigned long long)ctx.gone);
+		}
 		putchar('\n');
 	}
 	if (err < 0) {
 		cli_error(&img, "check aborted: %s", cli_errmsg(&img, err));
 		status = CLI_EXIT_ERROR;
+	} else if (ctx.baseline) {
+		/* the question is "did this change break something?" */
+		status = ctx.new_errors ? FSCK_EXIT_UNCORRECTED : CLI_EXIT_OK;
 	} else {
 		status = sum.errors ? FSCK_EXIT_UNCORRECTED : CLI_EXIT_OK;
 	}
+	baseline_free(ctx.baseline);
 	return cli_close(&img, status);
 }

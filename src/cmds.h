@@ -13,4 +13,10 @@ int cmd_undo(int argc, char **argv);
 int cmd_fsck(int argc, char **argv);
 int cmd_browse(int argc, char **argv);
 
+#include <stdbool.h>
+/* fsimg --version [--json] (version.c) */
+int cmd_version(bool json);
+/* fsimg __complete path [...] IMAGE PREFIX, for the shell completion (complete.c) */
+int cli_complete_path(int argc, char **argv);
+
 #endif /* FSIMG_CMDS_H */

@@ -35,11 +35,39 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: fsimg [-h|--help] [-V|--version] COMMAND [OPTIONS] IMAGE [ARGS]\n"
+	fprintf(f, "Usage: fsimg [-h|--help] [-V|--version [--json]] COMMAND [OPTIONS] IMAGE [ARGS]\n"
 		   "Tools for ext2/3/4 filesystem images (only replay and undo write).\n\nCommands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nRun 'fsimg COMMAND --help' for a command's options.\n");
+}
+
+/*
+ * fsimg __complete commands | options COMMAND | path [-j J] [--no-replay] IMAGE PREFIX:
+ * what the bash completion asks (one answer a line). Not in the usage: it
+ * is for the completion script.
+ */
+static int complete(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc >= 2 && !strcmp(argv[1], "commands")) {
+		for (i = 0; i < NCOMMANDS; i++)
+			printf("%s\n", commands[i].name);
+		return fflush(stdout) ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+	}
+	if (argc == 3 && !strcmp(argv[1], "options")) {
+		for (i = 0; i < NCOMMANDS; i++)
+			if (!strcmp(argv[2], commands[i].name)) {
+				char *av[] = { argv[2], (char *)CLI_COMPLETE_OPTIONS, NULL };
+				return commands[i].run(2, av);
+			}
+		return CLI_EXIT_USAGE;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "path"))
+		return cli_complete_path(argc - 1, argv + 1);
+	fprintf(stderr, "usage: fsimg __complete commands | options COMMAND | path IMAGE PREFIX\n");
+	return CLI_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -57,9 +85,16 @@ int main(int argc, char **argv)
 		return fflush(stdout) ? CLI_EXIT_ERROR : CLI_EXIT_OK;
 	}
 	if (!strcmp(name, "-V") || !strcmp(name, "--version")) {
-		printf("fsimg %s\n", PACKAGE_VERSION);
-		return fflush(stdout) ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+		bool json = argc == 3 && !strcmp(argv[2], "--json");
+
+		if (argc > 2 && !json) {
+			fprintf(stderr, "fsimg: --version takes only --json\n");
+			return CLI_EXIT_USAGE;
+		}
+		return cmd_version(json);
 	}
+	if (!strcmp(name, "__complete"))
+		return complete(argc - 1, argv + 1);
 	for (i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(name, commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fsimg --version [--json]: the version, then what this build supports, so
+ * an administrator or a CI job can ask a binary rather than its changelog.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json_c_version.h>
+
+#include "cli.h"
+#include "cmds.h"
+
+static const char *const filesystems[] = { "ext2", "ext3", "ext4" };
+static const char *const journals[] = { "jbd2" };
+/* What of jbd2 is read: both places, every checksum version, and replay. */
+static const char *const journal_features[] = {
+	"internal", "external", "csum_v1", "csum_v2", "csum_v3", "64bit", "revoke",
+	"replay_in_memory", "replay_to_file", "replay_in_place_with_undo",
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+#ifdef HAVE_NCURSES
+#define BROWSER true
+#else
+#define BROWSER false
+#endif
+
+/* The table implementation is "slice8"; any other name is a CPU instruction. */
+static bool crc32c_hardware(const char *impl)
+{
+	return strcmp(impl, "slice8") != 0;
+}
+
+static void put_list(const char *label, const char *const *v, size_t n)
+{
+	printf("%s:", label);
+	for (size_t i = 0; i < n; i++)
+		printf(" %s", v[i]);
+	putchar('\n');
+}
+
+static void json_list(struct jw *w, const char *key, const char *const *v, size_t n)
+{
+	jw_arr_begin(w, key);
+	for (size_t i = 0; i < n; i++)
+		jw_str(w, NULL, v[i]);
+	jw_arr_end(w);
+}
+
+int cmd_version(bool json)
+{
+	const char *impl = fsimg_crc32c_impl();
+	struct jw w;
+
+	if (json) {
+		jw_init(&w, stdout);
+		jw_obj_begin(&w, NULL);
+		jw_str(&w, "version", PACKAGE_VERSION);
+		json_list(&w, "filesystems", filesystems, N(filesystems));
+		json_list(&w, "journals", journals, N(journals));
+		json_list(&w, "journal_features", journal_features, N(journal_features));
+		jw_bool(&w, "fast_commit_replay", false);
+		jw_obj_begin(&w, "checksums");
+		jw_str(&w, "crc32c", impl);
+		jw_bool(&w, "crc32c_hardware", crc32c_hardware(impl));
+		jw_str(&w, "crc16", "table");
+		jw_obj_end(&w);
+		json_list(&w, "containers", NULL, 0);
+		jw_bool(&w, "browser", BROWSER);
+		jw_str(&w, "json_c", json_c_version());
+		jw_obj_end(&w);
+		jw_record_end(&w);
+	} else {
+		printf("fsimg %s\n", PACKAGE_VERSION);
+		put_list("filesystems", filesystems, N(filesystems));
+		put_list("journals", journals, N(journals));
+		printf("journal features: internal and external; checksums v1, v2, v3; 64bit; revoke;\n"
+		       "  replayed in memory by every command, or to a file or in place (with undo) by\n"
+		       "  replay; fast commits are listed, not replayed\n");
+		printf("checksums: crc32c (%s, %s), crc16 (table)\n", impl,
+		       crc32c_hardware(impl) ? "hardware" : "table");
+		printf("containers: none (raw images and block devices)\n");
+		printf("browser: %s\n", BROWSER ? "yes (ncursesw)" : "no (built without ncursesw)");
+		printf("json: json-c %s\n", json_c_version());
+	}
+	return fflush(stdout) ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+}

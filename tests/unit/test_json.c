@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The JSON writer (src/json.c): the json-c path and the direct path of the
+ * extents dump write the same bytes, and what they write parses back (with
+ * json-c's tokener) to the strings that went in, invalid UTF-8 included.
+ */
+#include "fixture.h"
+
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+
+/* Names a damaged directory can hold: control bytes, quotes, invalid UTF-8. */
+static const char *const names[] = {
+	"plain", "a/b", "q\"uote", "back\\slash", "tab\tnl\ncr\r", "bs\bff\f",
+	"ctl\x01\x1f\x7f", "bad\xff\xfe", "utf\xc3\xa9", "sur\xed\xa0\x80", "", "trunc\xe2\x82",
+};
+#define NNAMES (sizeof(names) / sizeof(names[0]))
+
+/* A record shaped like the extents dump's and an envelope like fsck's. */
+static void write_records(struct jw *w, bool stream)
+{
+	for (size_t i = 0; i < NNAMES; i++) {
+		jw_obj_begin(w, NULL);
+		jw_u64(w, "inode", i);
+		jw_str(w, "path", names[i]);
+		jw_u64(w, "size", UINT64_MAX);
+		jw_i64(w, "level", -(int64_t)i - 1);
+		jw_bool(w, "inline", i & 1);
+		jw_null(w, "none");
+		jw_arr_begin(w, "extents");
+		for (size_t k = 0; k < i % 3; k++) {
+			jw_obj_begin(w, NULL);
+			jw_u64(w, "logical", k);
+			jw_bool(w, "unwritten", false);
+			jw_obj_end(w);
+		}
+		jw_arr_end(w);
+		jw_arr_begin(w, "empty");
+		jw_arr_end(w);
+		jw_obj_begin(w, "obj");
+		jw_obj_end(w);
+		jw_obj_end(w);
+		jw_record_end(w);
+	}
+	if (stream)
+		jw_stream_obj_begin(w, NULL);
+	else
+		jw_obj_begin(w, NULL);
+	jw_str(w, "image", names[4]);
+	jw_null(w, "replayed");
+	if (stream)
+		jw_stream_arr_begin(w, "problems");
+	else
+		jw_arr_begin(w, "problems");
+	for (size_t i = 0; i < 3; i++) {
+		jw_obj_begin(w, NULL);
+		jw_str(w, "id", names[i + 5]);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_begin(w, "summary");
+	jw_u64(w, "errors", 3);
+	jw_obj_end(w);
+	jw_obj_end(w);
+	jw_record_end(w);
+}
+
+static char *render(bool direct, bool stream, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	struct jw w;
+
+	assert_non_null(f);
+	if (direct)
+		jw_init_direct(&w, f);
+	else
+		jw_init(&w, f);
+	write_records(&w, stream);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+static void test_paths_agree(void **state)
+{
+	size_t la, lb, lc;
+	char *a = render(false, false, &la), *b = render(true, false, &lb);
+	char *c = render(false, true, &lc);
+
+	(void)state;
+	assert_true(la > 0);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	/* a streamed envelope writes what a built one does */
+	assert_int_equal(la, lc);
+	assert_memory_equal(a, c, la);
+	/* the schema's escapes, not json-c's own */
+	assert_non_null(strstr(a, "\"bs\\u0008ff\\u000c\""));
+	assert_non_null(strstr(a, "\"bad\\u00ff\\u00fe\""));
+	assert_non_null(strstr(a, "\"a/b\""));
+	assert_non_null(strstr(a, "\"utf\xc3\xa9\""));
+	assert_non_null(strstr(a, "\"size\":18446744073709551615,"));
+	free(a);
+	free(b);
+	free(c);
+}
+
+/* Invalid UTF-8 byte b reads back as U+00bb, valid text as itself. */
+static void expect_decoded(const char *in, const char *got, size_t glen)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i = 0, n = strlen(in), o = 0, k;
+
+	while (i < n) {
+		k = cli_utf8_len(p + i, n - i);
+		if (k) {
+			assert_true(o + k <= glen);
+			assert_memory_equal(got + o, in + i, k);
+			i += k;
+			o += k;
+		} else {
+			char u[2] = { (char)(0xc0 | (p[i] >> 6)), (char)(0x80 | (p[i] & 0x3f)) };
+			assert_true(o + 2 <= glen);
+			assert_memory_equal(got + o, u, 2);
+			i++;
+			o += 2;
+		}
+	}
+	assert_int_equal(o, glen);
+}
+
+static void test_parses_back(void **state)
+{
+	size_t len;
+	char *a = render(false, false, &len), *line = a;
+
+	(void)state;
+	for (size_t i = 0; i < NNAMES; i++) {
+		char *nl = strchr(line, '\n');
+		struct json_object *o, *path;
+
+		assert_non_null(nl);
+		*nl = '\0';
+		o = json_tokener_parse(line);
+		assert_non_null(o);
+		assert_true(json_object_object_get_ex(o, "path", &path));
+		expect_decoded(names[i], json_object_get_string(path),
+			       (size_t)json_object_get_string_len(path));
+		json_object_put(o);
+		line = nl + 1;
+	}
+	free(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_paths_agree),
+		cmocka_unit_test(test_parses_back),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
