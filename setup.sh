@@ -15,7 +15,9 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
 	libblkid-dev libjson-c-dev libncurses-dev libcmocka-dev libmount-dev
 	e2fsprogs mandoc jq xz-utils bzip2 gzip time tmux hyperfine
 	dosfstools xfsprogs btrfs-progs
-	python3 bash-completion debhelper lintian"
+	python3 bash-completion debhelper lintian
+	zlib1g-dev libzstd-dev libvmdk-dev libvhdi-dev libewf-dev
+	qemu-utils ewf-tools gdisk fdisk"
 
 deps=yes
 build=yes

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fsimg/image.h"
 #include "testhooks.h"
 
 /* ------------------------------------------------------------- options */
@@ -21,6 +22,7 @@
 enum {
 	OPT_JSON = CLI_OPT_LONG + 0x1000,
 	OPT_NO_REPLAY,
+	OPT_PARTITION,
 };
 
 static const struct cli_opt common_opts[] = {
@@ -29,6 +31,7 @@ static const struct cli_opt common_opts[] = {
 	{ OPT_JSON, "json", NULL, "JSON output" },
 	{ 'j', "journal", "EXTERNAL_JOURNAL", "the external journal device (or file) of IMAGE" },
 	{ OPT_NO_REPLAY, "no-replay", NULL, "show the on-disk state, not the journal replayed in memory" },
+	{ OPT_PARTITION, "partition", "N", "read partition N of a disk image (as IMAGE@N)" },
 	{ 0, NULL, NULL, NULL },
 };
 
@@ -40,6 +43,8 @@ static bool common_wanted(const struct cli_cmd *cmd, const struct cli_opt *o)
 		return !(cmd->want & CLI_NO_JOURNAL_OPTS);
 	if (o->id == OPT_NO_REPLAY)
 		return !(cmd->want & (CLI_RAW | CLI_NO_JOURNAL_OPTS));
+	if (o->id == OPT_PARTITION)
+		return !(cmd->want & CLI_NO_JOURNAL_OPTS);
 	return true;
 }
 
@@ -177,6 +182,17 @@ int cli_parse(struct cli_common *c, const struct cli_cmd *cmd, int argc, char **
 		case OPT_NO_REPLAY:
 			c->no_replay = true;
 			break;
+		case OPT_PARTITION: {
+			char *end;
+			unsigned long pn = strtoul(optarg, &end, 10);
+
+			if (!optarg[0] || *end || pn == 0 || pn > 4096) {
+				cli_usage_error(cmd, "--partition takes a partition number from 1");
+				status = CLI_EXIT_USAGE;
+			}
+			c->partition = (unsigned)pn;
+			break;
+		}
 		case ':':
 			cli_usage_error(cmd, "option '%s' needs an argument", argv[optind - 1]);
 			status = CLI_EXIT_USAGE;
@@ -373,19 +389,25 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 	 * read inodes and directory blocks one at a time; the cache makes that
 	 * a few thousand reads instead of one per record.
 	 */
-	err = fsimg_io_open_file(&raw, path);
-	if (err == 0)
-		err = hook_wrap_image(&raw);
-	if (err == 0 && nchunks == 0) {
-		img->io = raw;
-	} else if (err == 0) {
-		err = fsimg_io_open_cache(&img->io, raw, CLI_CACHE_CHUNK, nchunks);
-		if (err < 0)
-			fsimg_io_close(raw);
-	}
+	err = cli_open_source(&raw, &img->bare, img);
+	if (err)
+		return err;
+	/* fsimg-hooks only: the image at an offset inside a bigger file. */
+	err = hook_wrap_image(&raw);
 	if (err < 0) {
-		explain_open_failure(img, err);
+		fsimg_io_close(raw);
+		cli_error(img, "%s", fsimg_strerror(err));
 		return CLI_EXIT_ERROR;
+	}
+	if (nchunks == 0) {
+		img->io = raw;
+	} else {
+		err = fsimg_io_open_cache(&img->io, raw, CLI_CACHE_CHUNK, nchunks);
+		if (err < 0) {
+			fsimg_io_close(raw);
+			cli_error(img, "%s", fsimg_strerror(err));
+			return CLI_EXIT_ERROR;
+		}
 	}
 	if (c->journal) {
 		err = fsimg_io_open_file(&img->journal_io, c->journal);
@@ -421,7 +443,10 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 		}
 	}
 	if (err < 0) {
-		cli_error(img, "%s", why[0] ? why : fsimg_strerror(err));
+		if (fsimg_image_error(img->io))
+			cli_error(img, "%s", fsimg_image_error(img->io));
+		else if (err != FSIMG_ENOFS || !cli_explain_disk(img, img->io))
+			cli_error(img, "%s", why[0] ? why : fsimg_strerror(err));
 		close_all(img);
 		return CLI_EXIT_ERROR;
 	}

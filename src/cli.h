@@ -43,6 +43,7 @@ struct cli_common {
 	bool json;
 	const char *journal;     /* -j: external journal device or file */
 	bool no_replay;          /* --no-replay (or a CLI_RAW command): the on-disk state */
+	unsigned partition;      /* --partition N, 0: none (IMAGE@N also sets it in cli_open) */
 };
 
 /*
@@ -99,7 +100,8 @@ void cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 struct cli_image {
 	const char *path;
 	const struct cli_common *common;
-	fsimg_io *io;            /* the image itself */
+	fsimg_io *io;            /* the image itself (the filesystem's bytes) */
+	bool bare;               /* io is the file itself: no container, no partition */
 	fsimg_io *journal_io;    /* -j EXTERNAL_JOURNAL, or NULL */
 	fsimg_recovery *replay;  /* non-NULL when fs reads the recovered view */
 	struct fsimg_recovery_stats replay_stats; /* valid when replay */
@@ -128,6 +130,24 @@ int cli_open(struct cli_image *img, const struct cli_common *c, const char *path
 #define CLI_CACHE_CHUNKS 1024u
 int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char *path,
 		   unsigned nchunks);
+/*
+ * The bytes of IMAGE's filesystem (source.c): IMAGE may be a container
+ * (qcow2, VMDK, VHD, VHDX, E01) and name a partition as IMAGE@N (or
+ * --partition N). *bare: io is the file itself. Prints one line and
+ * returns an exit status on failure.
+ */
+int cli_open_source(fsimg_io **out, bool *bare, struct cli_image *img);
+/* When the open failed on a partitioned disk, says how to choose a partition. */
+bool cli_explain_disk(struct cli_image *img, fsimg_io *disk);
+/*
+ * `info` on a partitioned disk with no partition chosen: lists the
+ * partitions and what each holds. -1 when IMAGE is not such a disk.
+ */
+int cli_disk_info(const struct cli_common *c, const char *path);
+/* The container and partition lines of `info` (nothing for a bare image). */
+void cli_container_text(FILE *f, const fsimg_io *io);
+struct jw;
+void cli_container_json(struct jw *w, const fsimg_io *io);
 /* info --json: "replayed": {...} when the overlay is in use, else null. */
 struct jw;
 void cli_json_replayed(struct jw *w, const struct cli_image *img);

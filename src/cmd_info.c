@@ -66,6 +66,8 @@ static int info_neutral(struct cli_image *img, bool groups)
 		jw_obj_begin(&w, NULL);
 		jw_str(&w, "image", img->path);
 		jw_str(&w, "fs_type", fi->type);
+		if (!img->bare)
+			cli_container_json(&w, img->io);
 		jw_u64(&w, "block_size", fi->block_size);
 		jw_u64(&w, "blocks_count", fi->blocks);
 		jw_u64(&w, "free_blocks_count", fi->free_blocks);
@@ -83,6 +85,7 @@ static int info_neutral(struct cli_image *img, bool groups)
 		jw_obj_end(&w);
 		jw_record_end(&w);
 	} else {
+		cli_container_text(stdout, img->io);
 		printf("%-26s%s\n", "Filesystem type:", fi->type);
 		printf("%-26s", "Filesystem volume name:");
 		cli_put_text(stdout, fi->label[0] ? fi->label : "<none>",
@@ -116,6 +119,9 @@ int cmd_info(int argc, char **argv)
 	if (status >= 0)
 		return status;
 	cli_stdout_init();
+	status = cli_disk_info(&common, argv[first]);
+	if (status >= 0)
+		return status;
 	status = cli_open(&img, &common, argv[first]);
 	if (status)
 		return status;

@@ -281,6 +281,32 @@ static int copy_source(struct rp *r, int sfd, int ofd, bool sparse, uint8_t *buf
 }
 
 /*
+ * A container's or a partition's bytes into OUT, read through the source
+ * (there is no file to copy): runs of zeros are left as holes in a regular
+ * OUT, written into a device.
+ */
+static int copy_io(struct rp *r, int ofd, bool sparse, uint8_t *buf)
+{
+	size_t chunk = batch_blocks(r) * r->bs;
+
+	for (uint64_t off = 0; off < r->size; off += chunk) {
+		size_t n = r->size - off < chunk ? (size_t)(r->size - off) : chunk;
+		int err = fsimg_io_read(r->img.io, buf, n, off);
+
+		if (err < 0)
+			return -EIO;
+		if (sparse && buf[0] == 0 && !memcmp(buf, buf + 1, n - 1))
+			continue;
+		err = wimg_pwrite_blocks(ofd, buf, n / r->bs, r->bs, off);
+		if (err == 0 && n % r->bs)
+			err = wimg_pwrite_block(ofd, buf + n - n % r->bs, n % r->bs, off + n - n % r->bs);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+/*
  * -o: the source copied as it is, then every block that may change written
  * over it from the overlay, in runs. OUT is not fsynced: nothing depends on
  * its reaching the disk in an order, and a crash can only lose the copy,
@@ -308,8 +334,8 @@ static int write_copy(struct rp *r, const char *out, bool force)
 		if (S_ISBLK(ost.st_mode) && wimg_check_not_mounted(out) != 0)
 			return CLI_EXIT_ERROR;
 	}
-	sfd = open(r->img.path, O_RDONLY | O_CLOEXEC);
-	if (sfd < 0) {
+	sfd = r->img.bare ? open(r->img.path, O_RDONLY | O_CLOEXEC) : -1;
+	if (sfd < 0 && r->img.bare) {
 		cli_error(&r->img, "%s", cli_strerror(errno));
 		return CLI_EXIT_ERROR;
 	}
@@ -318,7 +344,8 @@ static int write_copy(struct rp *r, const char *out, bool force)
 		/* ENXIO: a FIFO without a reader. */
 		cli_error(&r->img, "%s: %s", out, errno == ENXIO ? "not a regular file or block device"
 								: cli_strerror(errno));
-		close(sfd);
+		if (sfd >= 0)
+			close(sfd);
 		return CLI_EXIT_ERROR;
 	}
 	if (fstat(ofd, &ost) < 0 || fcntl(ofd, F_SETFL, fcntl(ofd, F_GETFL) & ~O_NONBLOCK) < 0)
@@ -339,7 +366,7 @@ static int write_copy(struct rp *r, const char *out, bool force)
 		cli_error(&r->img, "out of memory");
 		goto out;
 	}
-	err = copy_source(r, sfd, ofd, sparse, buf);
+	err = r->img.bare ? copy_source(r, sfd, ofd, sparse, buf) : copy_io(r, ofd, sparse, buf);
 	if (err < 0) {
 		cli_error(&r->img, "copying to %s: %s", out, cli_strerror(-err));
 		goto out;
@@ -368,7 +395,8 @@ fail_errno:
 	cli_error(&r->img, "%s: %s", out, cli_strerror(errno));
 out:
 	free(buf);
-	close(sfd);
+	if (sfd >= 0)
+		close(sfd);
 	if (close(ofd) < 0 && status == CLI_EXIT_OK) {
 		cli_error(&r->img, "%s: %s", out, cli_strerror(errno));
 		status = CLI_EXIT_ERROR;
@@ -441,6 +469,11 @@ static int in_place(struct rp *r, const char *undo_path)
 	size_t batch = batch_blocks(r);
 	int fd, err, status = CLI_EXIT_ERROR;
 
+	if (!r->img.bare) {
+		cli_error(&r->img, "--in-place writes only a bare filesystem image, not a container or "
+				   "a partition; write a bare copy with -o OUT");
+		return CLI_EXIT_ERROR;
+	}
 	if (r->img.journal_io) {
 		cli_error(&r->img, "--in-place with an external journal is not supported yet "
 				   "(its superblock would need writing too); use -o OUT");

@@ -159,6 +159,7 @@ static int print_text(struct cli_image *img, bool groups, const fsimg_group_t *b
 	const char *st[3];
 	int n, i;
 
+	cli_container_text(stdout, img->io);
 	line_str("Filesystem volume name:", sb->volume_name[0] ? sb->volume_name : "<none>");
 	line_str("Last mounted on:", sb->last_mounted[0] ? sb->last_mounted : "<not available>");
 	info_uuid_str(uuid, sb->uuid);
@@ -315,6 +316,8 @@ static int print_json(struct cli_image *img, bool groups, const fsimg_group_t *b
 	jw_obj_begin(&w, NULL);
 	jw_str(&w, "image", img->path);
 	jw_str(&w, "fs_type", fsimg_fs_type(img->fs));
+	if (!img->bare)
+		cli_container_json(&w, img->io);
 	jw_u64(&w, "block_size", sb->block_size);
 	jw_u64(&w, "cluster_size", sb->cluster_size);
 	jw_u64(&w, "blocks_count", sb->blocks_count);

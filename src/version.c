@@ -51,6 +51,18 @@ static void json_list(struct jw *w, const char *key, const char *const *v, size_
 	jw_arr_end(w);
 }
 
+/* The container formats this build reads (core/image.c): qcow2 always, the libyal ones when built. */
+static const char *const containers[] = {
+	"qcow2",
+#ifdef HAVE_ZSTD
+	"qcow2-zstd",
+#endif
+#ifdef HAVE_LIBYAL
+	"vmdk", "vhd", "vhdx", "e01",
+#endif
+};
+static const char *const partition_tables[] = { "gpt", "dos" };
+
 int cmd_version(bool json)
 {
 	const char *impl = fsimg_crc32c_impl();
@@ -69,7 +81,8 @@ int cmd_version(bool json)
 		jw_bool(&w, "crc32c_hardware", crc32c_hardware(impl));
 		jw_str(&w, "crc16", "table");
 		jw_obj_end(&w);
-		json_list(&w, "containers", NULL, 0);
+		json_list(&w, "containers", containers, N(containers));
+		json_list(&w, "partition_tables", partition_tables, N(partition_tables));
 		jw_bool(&w, "browser", BROWSER);
 		jw_str(&w, "json_c", json_c_version());
 		jw_obj_end(&w);
@@ -83,7 +96,8 @@ int cmd_version(bool json)
 		       "  replay; fast commits are listed, not replayed\n");
 		printf("checksums: crc32c (%s, %s), crc16 (table)\n", impl,
 		       crc32c_hardware(impl) ? "hardware" : "table");
-		printf("containers: none (raw images and block devices)\n");
+		put_list("containers", containers, N(containers));
+		put_list("partition tables", partition_tables, N(partition_tables));
 		printf("browser: %s\n", BROWSER ? "yes (ncursesw)" : "no (built without ncursesw)");
 		printf("json: json-c %s\n", json_c_version());
 	}

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The one table of error texts. */
+/* The one table of error texts, and the one way of filling an error buffer. */
 #include "config.h"
 
-#include "fsimg/fsimg.h"
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "core/io.h"
 
 static const char *const error_text[] = {
 	[0] = "success",
@@ -26,4 +29,16 @@ const char *fsimg_strerror(int err)
 	    !error_text[-err])
 		return "unknown error";
 	return error_text[-err];
+}
+
+int errbuf_fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errbuf && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(errbuf, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return err;
 }

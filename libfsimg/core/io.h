@@ -5,9 +5,13 @@
 
 #include "fsimg/fsimg.h"
 
+struct image_meta;
+
 struct fsimg_io {
 	struct fsimg_io_ops ops;
 	void *priv;
+	/* containers and partitions (core/image.c): what the source is; not owned */
+	const struct image_meta *meta;
 };
 
 #include <stdbool.h>
@@ -18,5 +22,9 @@ struct fsimg_io {
  */
 bool io_cache_geometry(const fsimg_io *io, fsimg_io **inner, size_t *chunk_size, unsigned *nchunks)
 	__attribute__((visibility("hidden")));
+
+/* Formats a one-line reason into errbuf (when given) and returns err. */
+int errbuf_fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5), visibility("hidden")));
 
 #endif

@@ -7,8 +7,8 @@
 . "$top_srcdir/tests/lib/tap.sh"
 LC_ALL=C; export LC_ALL
 need mke2fs debugfs
-targets="open inode dir journal cat fsck"
-plan 6
+targets="open inode dir journal cat fsck image"
+plan 7
 tmp=$(mktemp_dir) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 gen=
@@ -22,7 +22,7 @@ fi
 for t in $targets; do
 	h=$top_builddir/fuzz/fuzz_$t
 	set --
-	[ -z "$gen" ] || set -- "$@" "$gen/$t"
+	[ -z "$gen" ] || [ ! -d "$gen/$t" ] || set -- "$@" "$gen/$t"
 	for d in "$top_srcdir/fuzz/seeds/$t" "$top_srcdir/fuzz/regress/$t"; do
 		[ ! -d "$d" ] || set -- "$@" "$d"
 	done

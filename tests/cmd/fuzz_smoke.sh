@@ -7,7 +7,7 @@
 # status in {0, 4, 8}. One TAP line per command; failing inputs are kept in
 # fuzz/regress-candidates/ of the build tree (with the mutations applied).
 # Then FSIMG_SMOKE_MUTATED (default 1000) mutated inputs of the same
-# generator go through each of the six fuzz harnesses in one process
+# generator go through each of the seven fuzz harnesses in one process
 # (fuzz_TARGET -m: the library paths of every command, thousands of images in
 # seconds), under the same limits: exit 0, no sanitizer report.
 . "$top_srcdir/tests/lib/tap.sh"
@@ -90,12 +90,19 @@ done
 
 # in process: M mutated inputs (option byte i mod 16) through every harness
 start=$(date +%s)
-for t in open inode dir journal cat fsck; do
+# the image harness mutates containers and partition tables: its own seeds, without the option byte
+ibases=
+for f in "$top_srcdir"/fuzz/seeds/image/*; do
+	tail -c +2 "$f" > "$tmp/base/image.${f##*/}" && ibases="$ibases $tmp/base/image.${f##*/}"
+done
+for t in open inode dir journal cat fsck image; do
+	b=$bases
+	[ $t != image ] || b=$ibases
 	cp "$top_builddir/fuzz/fuzz_$t" "$tmp/fuzz_$t" || { echo "Bail out! no fuzz/fuzz_$t"; exit 1; }
 	# shellcheck disable=SC2086
 	(
 		[ $limit_vm = no ] || ulimit -v 524288
-		exec timeout -k 2 600 "$tmp/fuzz_$t" -m "$SEED" "$M" $bases
+		exec timeout -k 2 600 "$tmp/fuzz_$t" -m "$SEED" "$M" $b
 	) > "$tmp/hout" 2>&1
 	st=$?
 	grep -q ": $M mutated inputs\$" "$tmp/hout" && [ $st -eq 0 ] &&
@@ -106,5 +113,5 @@ for t in open inode dir journal cat fsck; do
 		grep -E 'ERROR|runtime error|SUMMARY' "$tmp/hout" | head -5 | sed 's/^/#   /'
 	fi
 done
-diag "$M mutated inputs through each of 6 harnesses in $(( $(date +%s) - start )) s"
+diag "$M mutated inputs through each of 7 harnesses in $(( $(date +%s) - start )) s"
 done_testing

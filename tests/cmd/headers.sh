@@ -2,7 +2,7 @@
 # The public headers compile alone, as strict C11; the neutral one names no
 # filesystem's own structures.
 . "$top_srcdir/tests/lib/tap.sh"
-plan 6
+plan 7
 tmp=$(mktemp_dir)
 inc="$top_srcdir/libfsimg/include"
 compile() { # HEADER CALL
@@ -19,3 +19,4 @@ ok_cmd "fsimg.h declares no ext4 superblock, group or raw inode" \
 	sh -c "! grep -nE 'struct fsimg_(super|group|inode|dirent) *\\{|fsimg_ino_t|fsimg_group_t' '$inc/fsimg/fsimg.h'"
 ok_cmd "fsimg.h includes no backend header" \
 	sh -c "! grep -nE '#include .fsimg/(ext4|journal|check)\\.h' '$inc/fsimg/fsimg.h'"
+ok_cmd "image.h compiles alone" compile image.h 'fsimg_image_backing(0, 0) != 0'

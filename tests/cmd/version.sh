@@ -4,7 +4,7 @@
 # and with FSIMG_CRC32C=soft, the browser with config.h.
 . "$top_srcdir/tests/lib/tap.sh"
 need jq
-plan 6
+plan 7
 tmp=$(mktemp_dir) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 ver=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$top_builddir/config.h")
@@ -18,8 +18,14 @@ ok $? "--version: a line each for filesystems, journals, checksums, containers, 
 
 "$FSIMG" --version --json > "$tmp/j" && [ "$(wc -l < "$tmp/j")" -eq 1 ] &&
 	jq -e --arg v "$ver" '.version == $v and (.filesystems | index("ext4")) != null
-		and .containers == [] and (.checksums.crc32c | type) == "string"' "$tmp/j" >/dev/null
+		and (.containers | index("qcow2")) != null and .partition_tables == ["gpt", "dos"]
+		and (.checksums.crc32c | type) == "string"' "$tmp/j" >/dev/null
 ok $? "--version --json: one object with the version and the features"
+want='["qcow2"]'
+grep -q '^#define HAVE_ZSTD 1' "$top_builddir/config.h" && want=$(echo "$want" | jq -c '. + ["qcow2-zstd"]')
+grep -q '^#define HAVE_LIBYAL 1' "$top_builddir/config.h" && want=$(echo "$want" | jq -c '. + ["vmdk", "vhd", "vhdx", "e01"]')
+[ "$(jq -c .containers "$tmp/j")" = "$want" ] && grep -q "^containers: $(echo "$want" | jq -r 'join(" ")')\$" "$tmp/v"
+ok $? "the containers are reported as configure found their libraries ($want)"
 
 want=false
 grep -q '^#define HAVE_NCURSES 1' "$top_builddir/config.h" && want=true
