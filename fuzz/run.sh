@@ -1,14 +1,14 @@
 #!/bin/sh
 # Build one fuzz harness for a fuzzing engine and run a campaign.
 #
-#   sh fuzz/run.sh TARGET SECONDS [JOBS]      TARGET: open inode dir journal cat fsck image
+#   sh fuzz/run.sh TARGET SECONDS [JOBS]      TARGET: open inode dir journal cat fsck image xfs
 #   sh fuzz/run.sh --build TARGET             build only
 #
 # ENGINE=libfuzzer (default: clang -fsanitize=fuzzer,address,undefined) or
 # ENGINE=afl (afl-clang-fast with AFL_USE_ASAN/AFL_USE_UBSAN; Debian: apt
 # install afl++). Builds from the working tree's sources (the tree must be
 # configured: config.h) into fuzz/build/ENGINE/, seeds from fuzz/mkseeds.sh
-# (generated into fuzz/build/seeds) plus fuzz/seeds/TARGET and
+# (fuzz/mkseeds_xfs.sh for xfs; generated into fuzz/build/seeds) plus fuzz/seeds/TARGET and
 # fuzz/regress/TARGET, dictionary fuzz/dict/ext4.dict (+ jbd2.dict for
 # journal, cat, fsck). Corpus kept in fuzz/build/corpus/TARGET; crashes, hangs
 # and the log go to fuzz/findings/TARGET-ENGINE-DATE/. Both dirs are
@@ -25,13 +25,13 @@ build_only=no
 if [ "${1:-}" = --build ]; then build_only=yes; shift; fi
 [ $# -ge 1 ] || { echo "usage: run.sh [--build] TARGET [SECONDS [JOBS]]" >&2; exit 16; }
 target=$1 secs=${2:-300} jobs=${3:-1}
-case $target in open|inode|dir|journal|cat|fsck|image) ;; *) echo "run.sh: unknown target $target" >&2; exit 16 ;; esac
+case $target in open|inode|dir|journal|cat|fsck|image|xfs) ;; *) echo "run.sh: unknown target $target" >&2; exit 16 ;; esac
 [ -f "$root/config.h" ] || { echo "run.sh: configure the tree first (no config.h)" >&2; exit 8; }
 
 work=${FUZZ_OUT:-$here/build}
 bdir=$work/$engine
 mkdir -p "$bdir"
-srcs="$root/libfsimg/core/*.c $root/libfsimg/ext4/*.c $root/libfsimg/jbd2/*.c"
+srcs="$root/libfsimg/core/*.c $root/libfsimg/ext4/*.c $root/libfsimg/jbd2/*.c $root/libfsimg/xfs/*.c"
 # only the fsck harness links the checker (its sources may be mid-change)
 [ "$target" != fsck ] || srcs="$srcs $root/libfsimg/check/*.c"
 blkid_cflags=$(pkg-config --cflags blkid 2>/dev/null || echo -I/usr/include/blkid)
@@ -56,7 +56,11 @@ echo "built $bin"
 
 # seeds
 if [ ! -d "$work/seeds/seeds/$target" ]; then
-	sh "$here/mkseeds.sh" "$work/seeds" > /dev/null
+	if [ "$target" = xfs ]; then
+		sh "$here/mkseeds_xfs.sh" "$work/seeds" > /dev/null
+	else
+		sh "$here/mkseeds.sh" "$work/seeds" > /dev/null
+	fi
 fi
 corpus=$work/corpus/$target
 mkdir -p "$corpus"

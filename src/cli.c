@@ -32,6 +32,8 @@ static const struct cli_opt common_opts[] = {
 	{ 'j', "journal", "EXTERNAL_JOURNAL", "the external journal device (or file) of IMAGE" },
 	{ OPT_NO_REPLAY, "no-replay", NULL, "show the on-disk state, not the journal replayed in memory" },
 	{ OPT_PARTITION, "partition", "N", "read partition N of a disk image (as IMAGE@N)" },
+	{ 'b', NULL, "SUPERBLOCK", "read through the superblock copy at this block (on-disk state)" },
+	{ 'B', NULL, "BLOCKSIZE", "the block size of -b, or of the backups searched for a bad primary" },
 	{ 0, NULL, NULL, NULL },
 };
 
@@ -45,6 +47,8 @@ static bool common_wanted(const struct cli_cmd *cmd, const struct cli_opt *o)
 		return !(cmd->want & (CLI_RAW | CLI_NO_JOURNAL_OPTS));
 	if (o->id == OPT_PARTITION)
 		return !(cmd->want & CLI_NO_JOURNAL_OPTS);
+	if (o->id == 'b' || o->id == 'B')
+		return cmd->want & CLI_WANT_SB;
 	return true;
 }
 
@@ -191,6 +195,26 @@ int cli_parse(struct cli_common *c, const struct cli_cmd *cmd, int argc, char **
 				status = CLI_EXIT_USAGE;
 			}
 			c->partition = (unsigned)pn;
+			break;
+		}
+		case 'b':
+		case 'B': {
+			char *end;
+			unsigned long long v;
+
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || v == 0 || optarg[0] == '-' ||
+			    (opt == 'B' && (v < 1024 || v > 65536 || (v & (v - 1))))) {
+				cli_usage_error(cmd, opt == 'b' ? "-b: not a block number: %s"
+								: "-B: not a block size (1024 to 65536, a power of two): %s",
+						optarg);
+				status = CLI_EXIT_USAGE;
+			} else if (opt == 'b') {
+				c->superblock = v;
+			} else {
+				c->blocksize = (uint32_t)v;
+			}
 			break;
 		}
 		case ':':
@@ -419,9 +443,15 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 			return CLI_EXIT_ERROR;
 		}
 	}
-	err = fsimg_fs_open_recovered(&img->fs, &img->replay, img->io, img->journal_io,
-				      c->no_replay ? FSIMG_OPEN_NO_REPLAY : 0, why, sizeof(why));
-	if (err < 0 && !c->no_replay) {
+	if (c->superblock || c->blocksize) {
+		/* A chosen copy (e2fsck -b): read as stored; backups carry no needs_recovery. */
+		err = fsimg_fs_open_sb(&img->fs, img->io, 0, c->superblock, c->blocksize, why,
+				       sizeof(why));
+	} else {
+		err = fsimg_fs_open_recovered(&img->fs, &img->replay, img->io, img->journal_io,
+					      c->no_replay ? FSIMG_OPEN_NO_REPLAY : 0, why, sizeof(why));
+	}
+	if (err < 0 && !c->no_replay && !c->superblock && !c->blocksize) {
 		/*
 		 * The filesystem may be readable even when its journal cannot be
 		 * replayed (external journal not given, corrupt journal
@@ -457,6 +487,10 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 		return CLI_EXIT_ERROR;
 	}
 	fsimg_fs_set_notice(img->fs, notice_cb, img);
+	if (fsimg_fs_primary_error(img->fs))
+		cli_error(img, "warning: the primary superblock is unusable (%s); reading through the "
+			  "backup at block %llu", fsimg_fs_primary_error(img->fs),
+			  (unsigned long long)fsimg_fs_sb_block(img->fs));
 	/* The superblock was checked before the callback could be set. */
 	if (c->verbose && img->info.super_csum == FSIMG_CSUM_BAD)
 		fprintf(stderr, "fsimg: warning: superblock checksum does not match (0x%08x stored)\n",

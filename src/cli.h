@@ -37,6 +37,8 @@ enum {
 #define CLI_NO_JOURNAL_OPTS 0x4u
 /* Options may follow the positional arguments ("replay IMAGE -o OUT"). */
 #define CLI_PERMUTE 0x8u
+/* -b SUPERBLOCK and -B BLOCKSIZE (e2fsck's): read through a superblock copy. */
+#define CLI_WANT_SB 0x10u
 
 struct cli_common {
 	int verbose;
@@ -44,6 +46,8 @@ struct cli_common {
 	const char *journal;     /* -j: external journal device or file */
 	bool no_replay;          /* --no-replay (or a CLI_RAW command): the on-disk state */
 	unsigned partition;      /* --partition N, 0: none (IMAGE@N also sets it in cli_open) */
+	uint64_t superblock;     /* -b: the superblock copy to read (0: the primary) */
+	uint32_t blocksize;      /* -B: its block size (0: any) */
 };
 
 /*

@@ -23,9 +23,9 @@ static const struct cli_opt cat_opts[] = {
 };
 
 static const struct cli_cmd cat_cmd = {
-	"cat", "[--raw] IMAGE FILE",
+	"cat", "[--raw] [-b SUPERBLOCK] [-B BLOCKSIZE] IMAGE FILE",
 	"Write the contents of FILE (a symlink: its target) to standard output.",
-	cat_opts, 0, 2, 2,
+	cat_opts, CLI_WANT_SB, 2, 2,
 };
 
 #define CAT_CHUNK (1u << 20)

@@ -19,10 +19,10 @@ static const struct cli_opt extents_opts[] = {
 };
 
 static const struct cli_cmd extents_cmd = {
-	"extents", "[-v] [--json] [--all] IMAGE [FILE...]",
+	"extents", "[-v] [--json] [--all] [-b SUPERBLOCK] [-B BLOCKSIZE] IMAGE [FILE...]",
 	"Show the extent map of each FILE (or of every inode with --all).\n"
 	"-v adds the mapping tree's own blocks (index/leaf, ind/dind/tind).",
-	extents_opts, CLI_WANT_JSON, 1, -1,
+	extents_opts, CLI_WANT_JSON | CLI_WANT_SB, 1, -1,
 };
 
 struct ext_ctx {

@@ -60,9 +60,9 @@ static const struct cli_opt fsck_opts[] = {
 
 static const struct cli_cmd fsck_cmd = {
 	"fsck", "[-n] [-f] [-v] [-q] [-C FD] [--threads N] [--json] [--scan-data] [--no-replay] "
-	"[--baseline REPORT] [-j EXTERNAL_JOURNAL] IMAGE",
+	"[-b SUPERBLOCK] [-B BLOCKSIZE] [--baseline REPORT] [-j EXTERNAL_JOURNAL] IMAGE",
 	"Check IMAGE read-only (after replaying its journal in memory); exit as fsck(8).",
-	fsck_opts, CLI_WANT_JSON, 0, 1,
+	fsck_opts, CLI_WANT_JSON | CLI_WANT_SB, 0, 1,
 };
 
 struct fsck_ctx {
@@ -138,10 +138,11 @@ static int fsck_opt(void *vctx, int id, const char *arg)
 /* ------------------------------------------------------------ problems */
 
 /*
- * --list-problems: one line per problem, tab-separated (ID, code, severity,
- * structure, explanation), in code order; fsimg-fsck(1) is generated from it.
+ * --list-problems: one line per problem, tab-separated: ID, code, severity
+ * and message template; with -v also structure and explanation (from which
+ * fsimg-fsck(1)'s list is generated). In table order.
  */
-static int list_problems(bool json)
+static int list_problems(bool json, bool verbose)
 {
 	size_t n;
 	const struct fsimg_problem_def *t = fsimg_problem_table(&n);
@@ -161,11 +162,13 @@ static int list_problems(bool json)
 			jw_str(&w, "message", t[i].message);
 			jw_str(&w, "explanation", t[i].explanation);
 			jw_obj_end(&w);
-		} else {
-			printf("%s\t%d\t%s\t%s\t%s\n", t[i].id, t[i].code,
-			       fsimg_severity_name(t[i].severity),
-			       fsimg_structure_name(t[i].structure), t[i].explanation);
+			continue;
 		}
+		printf("%s\t%d\t%s\t%s", t[i].id, t[i].code, fsimg_severity_name(t[i].severity),
+		       t[i].message);
+		if (verbose)
+			printf("\t%s\t%s", fsimg_structure_name(t[i].structure), t[i].explanation);
+		putchar('\n');
 	}
 	if (json) {
 		jw_arr_end(&w);
@@ -331,7 +334,7 @@ int cmd_fsck(int argc, char **argv)
 			cli_usage_error(&fsck_cmd, "--list-problems takes no IMAGE");
 			return CLI_EXIT_USAGE;
 		}
-		return list_problems(common.json);
+		return list_problems(common.json, common.verbose > 0);
 	}
 	if (first >= argc) {
 		cli_usage_error(&fsck_cmd, "missing IMAGE");

@@ -22,9 +22,9 @@ static const struct cli_opt info_opts[] = {
 };
 
 static const struct cli_cmd info_cmd = {
-	"info", "[--groups] [--json] [-v] IMAGE",
+	"info", "[--groups] [--json] [-v] [-b SUPERBLOCK] [-B BLOCKSIZE] IMAGE",
 	"Show the superblock of IMAGE (and its block groups), like dumpe2fs -h.",
-	info_opts, CLI_WANT_JSON, 1, 1,
+	info_opts, CLI_WANT_JSON | CLI_WANT_SB, 1, 1,
 };
 
 struct info_ctx {

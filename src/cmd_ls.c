@@ -21,9 +21,9 @@ static const struct cli_opt ls_opts[] = {
 };
 
 static const struct cli_cmd ls_cmd = {
-	"ls", "[-l] [-R] [-a] [--json] IMAGE [FILE]",
+	"ls", "[-l] [-R] [-a] [--json] [-b SUPERBLOCK] [-B BLOCKSIZE] IMAGE [FILE]",
 	"List the directory FILE (default \"/\"), sorted by name.",
-	ls_opts, CLI_WANT_JSON, 1, 2,
+	ls_opts, CLI_WANT_JSON | CLI_WANT_SB, 1, 2,
 };
 
 #define S_IFMT_ 0170000

@@ -190,6 +190,12 @@ CHECK_HIDDEN int check_pass_journal(struct check_ctx *c); /* 7: journal and what
 
 /* Parts of passes kept in their own files. */
 CHECK_HIDDEN void check_quota_inodes(struct check_ctx *c);         /* pass 1: pass_quota.c */
+CHECK_HIDDEN void check_super_fields(struct check_ctx *c);         /* pass 1: pass_super_fields.c */
+/* Pass 2, per reserved inode (pass_super_fields.c): its mode. */
+CHECK_HIDDEN void check_reserved_mode(struct check_ctx *c, const struct fsimg_inode *in);
+/* Pass 2, per inode in use past the reserved ones (pass_super_fields.c): fields kept zero. */
+CHECK_HIDDEN void check_inode_fields(struct check_ctx *c, const struct fsimg_inode *in,
+				     const uint8_t *raw);
 CHECK_HIDDEN void check_journal_inode_backup(struct check_ctx *c); /* pass 1: pass_journal.c */
 /*
  * Pass 2, before the scan (pass_orphan.c): the orphan file's blocks and

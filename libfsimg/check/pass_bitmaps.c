@@ -95,6 +95,27 @@ static bool bitmap_csum_ok(struct check_ctx *c, const uint8_t *bm, size_t len, u
 	return crc == stored;
 }
 
+/*
+ * e2fsprogs' bitmap_tail_verify: past the group's bits (nbytes, whole
+ * bytes), a bitmap block is all ones up to its end (e2fsck: padding at end
+ * of bitmap is not set).
+ */
+static void bitmap_padding(struct check_ctx *c, const struct fsimg_group *g, const uint8_t *bm,
+			   size_t nbytes, fsimg_pblk_t blk, enum problem_id id)
+{
+	struct fsimg_problem_ctx p;
+
+	for (size_t i = nbytes; i < c->sb->block_size; i++) {
+		if (bm[i] == 0xFF)
+			continue;
+		p = pctx_group(g->group);
+		PCTX_SET(p, block, FSIMG_PF_BLOCK, blk);
+		PCTX_SET(p, found, FSIMG_PF_FOUND, i);
+		check_report(c, id, &p);
+		return;
+	}
+}
+
 static void block_group(struct bm_state *s, const struct fsimg_group *g, uint8_t *buf,
 			uint64_t *free_total)
 {
@@ -119,6 +140,21 @@ static void block_group(struct bm_state *s, const struct fsimg_group *g, uint8_t
 		p = pctx_group(g->group);
 		PCTX_SET(p, block, FSIMG_PF_BLOCK, g->block_bitmap);
 		check_report(c, PR_BLOCK_BITMAP_CSUM, &p);
+	}
+	if (have_bitmap)
+		bitmap_padding(c, g, buf, sb->clusters_per_group / 8, g->block_bitmap,
+			       PR_BLOCK_BITMAP_PADDING);
+	/* e2fsck's check_block_end: the last group's clusters past the filesystem are set */
+	if (have_bitmap && g->group == sb->group_count - 1) {
+		for (uint64_t i = ncl; i < sb->clusters_per_group; i++) {
+			if (bit_test(buf, i))
+				continue;
+			p = pctx_group(g->group);
+			PCTX_SET(p, block, FSIMG_PF_BLOCK, g->block_bitmap);
+			PCTX_SET(p, found, FSIMG_PF_FOUND, i / 8);
+			check_report(c, PR_BLOCK_BITMAP_PADDING, &p);
+			break;
+		}
 	}
 	for (uint64_t i = 0; i < ncl; i++) {
 		uint64_t blk = first + (i << s->ratio_log);
@@ -200,6 +236,8 @@ static void inode_group(struct bm_state *s, const struct fsimg_group *g, uint8_t
 		PCTX_SET(p, block, FSIMG_PF_BLOCK, g->inode_bitmap);
 		check_report(c, PR_INODE_BITMAP_CSUM, &p);
 	}
+	if (have_bitmap)
+		bitmap_padding(c, g, buf, ipg / 8, g->inode_bitmap, PR_INODE_BITMAP_PADDING);
 	for (uint64_t i = 0; i < ipg; i++) {
 		fsimg_ino_t ino = ino0 + (fsimg_ino_t)i + 1;
 		if (ino > sb->inodes_count)

@@ -450,6 +450,18 @@ static void check_size(struct pass2 *p2, const struct fsimg_inode *in, const str
 		check_report(c, PR_DATA_WRITTEN_PAST_EOF, &p);
 		return;
 	}
+	/* e2fsck's ext2_max_sizes: 12 direct, then single, double, triple indirect */
+	if (!(in->flags & EXT4_EXTENTS_FL)) {
+		uint64_t apb = bs / 4, max = (12 + apb + apb * apb + apb * apb * apb) * bs;
+
+		if (in->size > max) {
+			PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
+			PCTX_SET(p, expected, FSIMG_PF_EXPECTED, max);
+			PCTX_SET(p, detail, FSIMG_PF_DETAIL, "past the largest block-mapped size");
+			check_report(c, PR_INODE_BAD_SIZE, &p);
+			return;
+		}
+	}
 	if ((in->flags & EXT4_EXTENTS_FL) && in->size > (1ull << (32 + fs->log_block_size)) - 1) {
 		PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
 		PCTX_SET(p, expected, FSIMG_PF_EXPECTED, (1ull << (32 + fs->log_block_size)) - 1);
@@ -621,9 +633,23 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 	check_extra_isize(p2, &in, raw);
 	check_flags(p2, &in, reserved);
 	if (reserved) {
+		check_reserved_mode(c, &in);
 		/* Reserved inodes without content (mode 0, nothing mapped) are fine. */
 		if (in.mode == 0 && in.blocks == 0 && in.file_acl == 0 && iblock_empty(&in))
 			return;
+		/*
+		 * e2fsck walks a reserved inode's blocks only when its mode is a
+		 * regular file, directory or symlink (ext2fs_inode_has_valid_blocks2;
+		 * the bad blocks inode apart): other blocks are neither claimed nor
+		 * counted (a resize inode without the feature: RESIZE_INODE_NOT_CLEAR).
+		 */
+		if (ino != EXT2_BAD_INO && (in.mode & S_IFMT_) != S_IFREG_ &&
+		    (in.mode & S_IFMT_) != S_IFDIR_ && (in.mode & S_IFMT_) != S_IFLNK_) {
+			if (check_xattr_inode(c, &in, raw))
+				claim_xattr_block(p2, &in, &w);
+			check_iblocks(p2, &in, &w);
+			return;
+		}
 		if (check_xattr_inode(c, &in, raw))
 			claim_xattr_block(p2, &in, &w);
 		walk_mapping(p2, &in, &w);
@@ -633,6 +659,7 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 	}
 
 	special = !check_mode(p2, &in);
+	check_inode_fields(c, &in, raw);
 	if (special)
 		bit_set_shared(c->ino_bad, ino);
 	if (in.dtime && !is_orphan(p2, ino)) {

@@ -20,6 +20,12 @@ static void super_counts(struct check_ctx *c)
 	const struct fsimg_super *sb = c->sb;
 	struct fsimg_problem_ctx p;
 
+	if (fsimg_fs_primary_error(c->fs)) {
+		p = pctx_none();
+		PCTX_SET(p, block, FSIMG_PF_BLOCK, fsimg_fs_sb_block(c->fs));
+		PCTX_SET(p, detail, FSIMG_PF_DETAIL, fsimg_fs_primary_error(c->fs));
+		check_report(c, PR_SUPER_PRIMARY_CORRUPT, &p);
+	}
 	if (sb->csum_state == FSIMG_CSUM_BAD)
 		check_report(c, PR_SUPER_CSUM, NULL);
 	/* s_r_blocks_count: at most half the filesystem (e2fsck's bound). */
@@ -180,6 +186,7 @@ int check_pass_super(struct check_ctx *c)
 
 	check_progress(c, 1, "superblock and group descriptors", 0, sb->group_count);
 	super_counts(c);
+	check_super_fields(c);
 	check_quota_inodes(c);
 	buf = fs_block_alloc(c->fs);
 	if (!buf)

@@ -40,6 +40,10 @@ struct fsimg_fs {
 	uint32_t block_size;
 	unsigned log_block_size;     /* 10 .. 16 */
 	uint64_t io_blocks;          /* whole blocks the source holds */
+	/* the superblock copy in use: 0 the primary, else its block (a backup) */
+	uint64_t sb_block;
+	/* why the primary was not used, when a backup was taken instead ("" otherwise) */
+	char primary_error[200];
 
 	/* group descriptors as on disk, desc_size bytes each, group_count of them */
 	uint8_t *gdt;
@@ -144,6 +148,7 @@ FSIMG_HIDDEN int ext4_fs_match(fsimg_io *io);
 FSIMG_HIDDEN const char *ext4_probe_name(fsimg_io *io);
 FSIMG_HIDDEN int ext4_fs_open(fsimg_fs **out, fsimg_io *io, unsigned flags, char *errbuf,
 			      size_t errlen);
+FSIMG_HIDDEN int ext4_fs_rescue(fsimg_fs **out, fsimg_io *io, unsigned flags);
 FSIMG_HIDDEN void ext4_fs_close(fsimg_fs *fs);
 /* map.c, file.c: the iterators' next and close behind the front's. */
 FSIMG_HIDDEN int ext4_map_next(fsimg_map *m, struct fsimg_run *run);

@@ -366,6 +366,7 @@ const struct fsimg_backend fsimg_backend_ext4 = {
 	.match = ext4_fs_match,
 	.probe_name = ext4_probe_name,
 	.open = ext4_fs_open,
+	.rescue = ext4_fs_rescue,
 	.close = ext4_fs_close,
 	.info = ext4_info,
 	.type = ext4_fs_type,

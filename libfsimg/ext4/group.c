@@ -36,18 +36,51 @@ static fsimg_pblk_t group_super_block(const struct fsimg_super *sb, fsimg_group_
 	return group_first_block(sb, g);
 }
 
-/* e2fsprogs ext2fs_descriptor_block_loc2, for the primary copy. */
-static fsimg_pblk_t gdt_block_loc(const struct fsimg_super *sb, uint32_t i)
+/*
+ * e2fsprogs ext2fs_descriptor_block_loc2: the copy after the superblock in
+ * use (sb_block 0: the primary). Under meta_bg, a backup's descriptors are
+ * read from the second group of each meta group.
+ */
+static fsimg_pblk_t gdt_block_loc(const struct fsimg_super *sb, uint64_t sb_block, uint32_t i)
 {
 	fsimg_group_t g;
+	fsimg_pblk_t first;
 
 	if (!has_meta_bg(sb) || i < sb->first_meta_bg)
-		return group_super_block(sb, 0) + 1 + i;
+		return (sb_block ? sb_block : group_super_block(sb, 0)) + 1 + i;
 	/* Meta group i keeps its one descriptor block in its first group. */
 	g = i * sb->desc_per_block;
+	first = group_first_block(sb, g);
+	if (sb_block && first + sb->blocks_per_group + 1 < sb->blocks_count) {
+		g++;
+		first += sb->blocks_per_group;
+	}
 	if (ext4_group_has_super(sb, g))
 		return group_super_block(sb, g) + 1;
-	return group_first_block(sb, g);
+	return first;
+}
+
+/*
+ * e2fsprogs' ext2fs_open2 on a backup: the copy's descriptors are as old as
+ * the backup, so its uninit flags and bg_itable_unused are not trusted (its
+ * checksums were judged on the bytes as stored).
+ */
+static void backup_desc_distrust(struct fsimg_fs *fs, uint8_t *d)
+{
+	uint16_t flags;
+
+	if (!fs->metadata_csum && !fs->gdt_csum)
+		return;
+	flags = (uint16_t)(d[GD(bg_flags)] | d[GD(bg_flags) + 1] << 8);
+	flags &= (uint16_t)~(FSIMG_BG_INODE_UNINIT | FSIMG_BG_BLOCK_UNINIT);
+	d[GD(bg_flags)] = (uint8_t)flags;
+	d[GD(bg_flags) + 1] = (uint8_t)(flags >> 8);
+	d[GD(bg_itable_unused_lo)] = 0;
+	d[GD(bg_itable_unused_lo) + 1] = 0;
+	if (fs->sb.desc_size >= EXT4_MIN_DESC_SIZE_64BIT) {
+		d[GD(bg_itable_unused_hi)] = 0;
+		d[GD(bg_itable_unused_hi) + 1] = 0;
+	}
 }
 
 static uint16_t group_desc_csum(const struct fsimg_fs *fs, fsimg_group_t g, const uint8_t *d)
@@ -107,7 +140,7 @@ int ext4_gdt_load(struct fsimg_fs *fs)
 	fs->gdt_len = (size_t)total;
 
 	for (i = 0; i < sb->gdt_blocks; i++) {
-		fsimg_pblk_t loc = gdt_block_loc(sb, i);
+		fsimg_pblk_t loc = gdt_block_loc(sb, fs->sb_block, i);
 		size_t n = fs->gdt_len - done < fs->block_size ? fs->gdt_len - done : fs->block_size;
 
 		if (loc >= sb->blocks_count || loc >= fs->io_blocks) {
@@ -131,6 +164,8 @@ int ext4_gdt_load(struct fsimg_fs *fs)
 
 		if ((!fs->metadata_csum && !fs->gdt_csum) || (fs->flags & FSIMG_OPEN_NO_CSUM_VERIFY)) {
 			fs->gd_csum_state[i] = FSIMG_CSUM_NONE;
+			if (fs->sb_block)
+				backup_desc_distrust(fs, fs->gdt + (size_t)i * sb->desc_size);
 			continue;
 		}
 		stored = CUR_LE16(&c, 0, struct ext4_dgroup_desc, bg_checksum);
@@ -143,6 +178,8 @@ int ext4_gdt_load(struct fsimg_fs *fs)
 				  "group %u: descriptor checksum 0x%04x does not match 0x%04x", i,
 				  stored, want);
 		}
+		if (fs->sb_block)
+			backup_desc_distrust(fs, fs->gdt + (size_t)i * sb->desc_size);
 	}
 	err = 0;
 out:

@@ -538,6 +538,11 @@ int ext4_super_from_disk(struct fsimg_super *sb, const uint8_t *raw, size_t len,
 			sb->gdt_blocks);
 		goto corrupt;
 	}
+	/* ext2fs_open2's bound (the kernel refuses flex groups past 2^31 groups too) */
+	if ((sb->feature_incompat & EXT4_FEATURE_INCOMPAT_FLEX_BG) && sb->log_groups_per_flex > 31) {
+		set_why(why, whylen, "log_groups_per_flex %u > 31", sb->log_groups_per_flex);
+		goto corrupt;
+	}
 	if ((sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_METADATA_CSUM) &&
 	    sb->checksum_type != EXT4_CRC32C_CHKSUM) {
 		set_why(why, whylen, "unknown metadata checksum type %u", sb->checksum_type);

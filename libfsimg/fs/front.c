@@ -135,6 +135,12 @@ int fsimg_fs_open(fsimg_fs **out, fsimg_io *io, unsigned flags, char *errbuf, si
 			(*out)->be = backends[i];
 		return err;
 	}
+	for (i = 0; i < N_BACKENDS; i++) {
+		if (backends[i]->rescue && backends[i]->rescue(out, io, flags) == 0) {
+			(*out)->be = backends[i];
+			return 0;
+		}
+	}
 	/* No backend's magic: libblkid names what we do not read. */
 	if (fsimg_probe(name, sizeof(name), io) == 0)
 		return front_open_fail(errbuf, errlen, FSIMG_EUNSUPP, "unsupported filesystem: %s", name);

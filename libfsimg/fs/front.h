@@ -35,6 +35,11 @@ struct fsimg_backend {
 	const char *(*probe_name)(fsimg_io *io);
 	/* Opens; on failure nothing is left and errbuf says why. Sets (*out)->be itself or not: the front does. */
 	int (*open)(fsimg_fs **out, fsimg_io *io, unsigned flags, char *errbuf, size_t errlen);
+	/*
+	 * May be NULL. When no backend's magic is where it belongs: open from a
+	 * copy found elsewhere (ext4's backup superblocks, as e2fsck does).
+	 */
+	int (*rescue)(fsimg_fs **out, fsimg_io *io, unsigned flags);
 	void (*close)(fsimg_fs *fs);  /* frees the handle too */
 
 	int (*info)(struct fsimg_fs_info *out, fsimg_fs *fs);

@@ -88,5 +88,5 @@ fs_corrupt_by() { # ORACLE_FN ORACLE_NAME NAME ID IMG
 
 # fs_problems_man: the problem list of fsimg-fsck(1), from fsimg fsck --list-problems
 fs_problems_man() {
-	"$FSIMG" fsck --list-problems | awk -f "$top_srcdir/man/problems.awk"
+	"$FSIMG" fsck --list-problems -v | awk -f "$top_srcdir/man/problems.awk"
 }

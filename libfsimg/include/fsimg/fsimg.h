@@ -145,6 +145,23 @@ enum fsimg_csum_state {
  */
 FSIMG_API int fsimg_fs_open(fsimg_fs **out, fsimg_io *io, unsigned flags,
 			    char *errbuf, size_t errlen);
+/*
+ * fsimg_fs_open through a chosen superblock copy (e2fsck -b, debugfs -s),
+ * ext2/3/4 only for now (the copy is looked for as ext4 keeps it):
+ * superblock is its block number in block_size units, and its group
+ * descriptors are the copy after it; block_size 0 tries 1 KiB to 64 KiB.
+ * With superblock 0, the primary, and when the primary is unusable (no
+ * magic, a structure fsimg refuses) the first backup e2fsck would take
+ * (block_size, when not 0, limits the search to that size): see
+ * fsimg_fs_primary_error. A backup's descriptors may be stale, so, as
+ * e2fsprogs does, their uninit flags and bg_itable_unused are not trusted.
+ */
+FSIMG_API int fsimg_fs_open_sb(fsimg_fs **out, fsimg_io *io, unsigned flags, uint64_t superblock,
+			       uint32_t block_size, char *errbuf, size_t errlen);
+/* The superblock copy in use: 0 the primary (byte 1024), else its block number. */
+FSIMG_API uint64_t fsimg_fs_sb_block(const fsimg_fs *fs);
+/* Why the primary superblock was not used when a backup was taken for it; NULL otherwise. */
+FSIMG_API const char *fsimg_fs_primary_error(const fsimg_fs *fs);
 FSIMG_API void fsimg_fs_close(fsimg_fs *fs);
 /* The last error message with context ("inode 12: extent depth 7 > 5"). */
 FSIMG_API const char *fsimg_fs_errmsg(const fsimg_fs *fs);

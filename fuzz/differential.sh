@@ -1,0 +1,100 @@
+#!/bin/sh
+# Differential campaign (issue 15): structure-aware mutants of the fuzzing
+# base images (fuzz/mutate: superblock, descriptor, inode, extent and jbd2
+# fields, bit flips, byte sets, block copies), half of them with their
+# checksums recomputed (mutate -c), each judged by e2fsck -fn and by
+# fsimg fsck --no-replay (both check the on-disk state: e2fsck -n skips
+# recovery). e2fsck's verdict is the truth: exit 0 clean; 4, 8, 12 or
+# "trying backup blocks" corrupt. fsimg agrees with 0 on a clean mutant and
+# with 4 (or 8, refusing the image) on a corrupt one.
+#
+#   sh fuzz/differential.sh [--count N] [--seed S] [--bases "ext2 ext4i ext4j"]
+#                           [--fsimg PATH] [--mutate PATH] [--out FILE] [--keep DIR]
+#
+# Prints one line per disagreement (and per crash or timeout) with the
+# mutations that made it, then the counts:
+#   differential: N mutants: A agree (P%), F false errors, M missed, R refused (exit 8),
+#                 C crashes/timeouts, O oracle failures
+# --out FILE gets one tab-separated row per mutant. Exit 1 on a crash or
+# timeout of fsimg, else 0.
+set -u
+LC_ALL=C; export LC_ALL
+for t in mke2fs e2fsck debugfs timeout; do
+	command -v $t >/dev/null 2>&1 || PATH=$PATH:/sbin:/usr/sbin
+done
+here=$(cd "$(dirname "$0")" && pwd)
+top=${top_builddir:-$here/..}
+count=200 seed=1 bases="ext2 ext4i ext4j" out= keep=
+fsimg=${FSIMG:-$top/src/fsimg} mutate=$top/fuzz/mutate
+while [ $# -gt 0 ]; do
+	case $1 in
+	--count) count=$2; shift 2 ;;
+	--seed) seed=$2; shift 2 ;;
+	--bases) bases=$2; shift 2 ;;
+	--fsimg) fsimg=$2; shift 2 ;;
+	--mutate) mutate=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--keep) keep=$2; shift 2 ;;
+	*) echo "usage: differential.sh [--count N] [--seed S] [--bases LIST] [--fsimg PATH] [--mutate PATH] [--out FILE] [--keep DIR]" >&2; exit 2 ;;
+	esac
+done
+[ -x "$mutate" ] || { echo "differential.sh: $mutate not built (make fuzz/mutate)" >&2; exit 2; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/fsimg-diff.XXXXXX") || exit 2
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
+sh "$here/mkseeds.sh" "$tmp/s" >"$tmp/mkseeds.log" 2>&1 || { echo "differential.sh: mkseeds.sh failed" >&2; exit 2; }
+set -- $bases
+nb=$#
+[ -n "$out" ] && printf 'n\tseed\tbase\tcsum\te2fsck\tfsimg\tverdict\tmutations\te2fsck_first\tfsimg_ids\n' >"$out"
+[ -n "$keep" ] && mkdir -p "$keep"
+
+n=0 agree=0 false_err=0 missed=0 refused=0 crash=0 oracle=0
+i=0
+while [ $i -lt "$count" ]; do
+	k=$((i % nb + 1))
+	eval "base=\${$k}"
+	s=$((seed * 1000003 + i))
+	"$mutate" "$s" "$tmp/s/base/$base.img" "$tmp/m.img" >"$tmp/mut" 2>&1 || { i=$((i + 1)); continue; }
+	csum=stale
+	if [ $((i / nb % 2)) -eq 1 ]; then
+		"$mutate" -c "$tmp/m.img" "$tmp/m2.img" >/dev/null 2>&1 && mv "$tmp/m2.img" "$tmp/m.img" && csum=fixed
+	fi
+	cp "$tmp/m.img" "$tmp/e.img"
+	timeout 60 e2fsck -fn "$tmp/e.img" >"$tmp/e.out" 2>&1; e=$?
+	timeout -k 2 30 "$fsimg" fsck --no-replay --threads 1 "$tmp/m.img" >"$tmp/f.out" 2>&1; f=$?
+	n=$((n + 1))
+	if [ $e -ge 124 ]; then
+		v=oracle-failed; oracle=$((oracle + 1))
+	elif [ $f -ge 124 ] || grep -q 'Sanitizer\|runtime error:' "$tmp/f.out"; then
+		v=CRASH; crash=$((crash + 1))
+	else
+		truth=clean
+		[ $e -ne 0 ] && truth=corrupt
+		grep -q 'trying backup blocks' "$tmp/e.out" && truth=corrupt
+		case $truth:$f in
+		clean:0 | corrupt:4) v=agree; agree=$((agree + 1)) ;;
+		corrupt:8) v=refused; agree=$((agree + 1)); refused=$((refused + 1)) ;;
+		clean:*) v=FALSE-ERROR; false_err=$((false_err + 1)) ;;
+		*) v=MISSED; missed=$((missed + 1)) ;;
+		esac
+	fi
+	muts=$(tr '\n' ';' <"$tmp/mut" | tr '\t' ' ')
+	efirst=$(grep -v '^e2fsck 1\.\|^Pass \|^$\|^ext2fs_open2\|^\*\*\*\|files (' "$tmp/e.out" | head -1 | tr '\t' ' ')
+	fids=$(sed -n 's/^\(warning: \|info: \)\{0,1\}\([A-Z][A-Z0-9_]*\): .*/\2/p' "$tmp/f.out" | sort -u | tr '\n' ' ')
+	[ -z "$fids" ] && fids=$(grep '^fsimg: ' "$tmp/f.out" | head -1)
+	[ -n "$out" ] && printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$i" "$s" "$base" "$csum" "$e" "$f" "$v" \
+		"$muts" "$efirst" "$fids" >>"$out"
+	case $v in
+	agree | refused) ;;
+	*)
+		echo "$v #$i seed $s $base ($csum checksums): e2fsck $e, fsimg $f; mutations: $muts"
+		echo "    e2fsck: $efirst"
+		echo "    fsimg: $fids"
+		[ -n "$keep" ] && cp "$tmp/m.img" "$keep/$v-$i-$base.img"
+		;;
+	esac
+	i=$((i + 1))
+done
+pct=$(awk -v a=$agree -v n=$((n - oracle)) 'BEGIN { printf "%.1f", n ? 100 * a / n : 100 }')
+echo "differential: $n mutants (seed $seed; bases $bases): $agree agree ($pct%), $false_err false errors, $missed missed, $refused refused (exit 8), $crash crashes/timeouts, $oracle oracle failures"
+[ $crash -eq 0 ]

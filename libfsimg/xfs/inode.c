@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * XFS inodes: the v2/v3 core (dinode crc checked on v5), where the data and
+ * attribute forks sit in the literal area, and the checks of libxfs
+ * xfs_dinode_verify that keep the fork readers inside their bytes.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "xfs/xfs.h"
+
+static struct xfs_timestamp ts_from_disk(uint64_t raw, bool bigtime)
+{
+	struct xfs_timestamp t;
+
+	if (bigtime) {
+		/* nanoseconds since the old 32-bit epoch's start, 1901-12-13 */
+		t.sec = (int64_t)(raw / 1000000000u) - XFS_BIGTIME_EPOCH_OFFSET;
+		t.nsec = (uint32_t)(raw % 1000000000u);
+	} else {
+		t.sec = (int32_t)(uint32_t)(raw >> 32);
+		t.nsec = (uint32_t)raw;
+	}
+	return t;
+}
+
+int xfs_mode_to_ftype(uint16_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return XFS_DIR3_FT_REG_FILE;
+	case S_IFDIR: return XFS_DIR3_FT_DIR;
+	case S_IFCHR: return XFS_DIR3_FT_CHRDEV;
+	case S_IFBLK: return XFS_DIR3_FT_BLKDEV;
+	case S_IFIFO: return XFS_DIR3_FT_FIFO;
+	case S_IFSOCK: return XFS_DIR3_FT_SOCK;
+	case S_IFLNK: return XFS_DIR3_FT_SYMLINK;
+	default: return XFS_DIR3_FT_UNKNOWN;
+	}
+}
+
+int xfs_inode_fork(size_t *off, size_t *size, const xfs_fs *fs, const struct xfs_inode *ip,
+		   enum xfs_fork fork)
+{
+	size_t lit = fs->inode_size - fs->lit_off, aoff = (size_t)ip->forkoff << 3;
+
+	*off = *size = 0;
+	if (fork == XFS_DATA_FORK) {
+		*off = fs->lit_off;
+		*size = ip->forkoff ? aoff : lit;
+		return 0;
+	}
+	if (fork != XFS_ATTR_FORK || !ip->forkoff)
+		return FSIMG_ENOENT;
+	*off = fs->lit_off + aoff;
+	*size = lit - aoff;
+	return 0;
+}
+
+/* The kernel's fork format rules by file type (xfs_dinode_verify_fork). */
+static const char *check_forks(const xfs_fs *fs, const struct xfs_inode *ip)
+{
+	size_t off, dsize, asize = 0;
+	uint16_t type = ip->mode & S_IFMT;
+
+	if (ip->forkoff && ((size_t)ip->forkoff << 3) >= fs->inode_size - fs->lit_off)
+		return "attribute fork offset past the inode";
+	xfs_inode_fork(&off, &dsize, fs, ip, XFS_DATA_FORK);
+	switch (type) {
+	case S_IFCHR:
+	case S_IFBLK:
+	case S_IFIFO:
+	case S_IFSOCK:
+		if (ip->format != XFS_DINODE_FMT_DEV)
+			return "special file whose data fork is not a device";
+		break;
+	case S_IFREG:
+	case S_IFDIR:
+	case S_IFLNK:
+		if (ip->format == XFS_DINODE_FMT_LOCAL) {
+			if (type == S_IFREG)
+				return "regular file with a local data fork";
+			if (ip->size > dsize)
+				return "local data fork larger than its room";
+			if (ip->nextents)
+				return "local data fork with extents";
+		} else if (ip->format == XFS_DINODE_FMT_EXTENTS) {
+			if (ip->nextents > dsize / XFS_BMBT_REC_SIZE)
+				return "more extents than the data fork holds";
+		} else if (ip->format != XFS_DINODE_FMT_BTREE) {
+			return "unknown data fork format";
+		}
+		break;
+	case 0:
+		break; /* a free inode */
+	default:
+		return "unknown file type";
+	}
+	if (type == S_IFLNK && (ip->size == 0 || ip->size > XFS_SYMLINK_MAXLEN))
+		return "symlink length out of range";
+	if (!ip->forkoff) {
+		if (ip->anextents || (ip->aformat && ip->aformat != XFS_DINODE_FMT_EXTENTS))
+			return "attribute fork format without an attribute fork";
+		return NULL;
+	}
+	xfs_inode_fork(&off, &asize, fs, ip, XFS_ATTR_FORK);
+	switch (ip->aformat) {
+	case XFS_DINODE_FMT_LOCAL:
+		if (ip->anextents)
+			return "local attribute fork with extents";
+		break;
+	case XFS_DINODE_FMT_EXTENTS:
+		if (ip->anextents > asize / XFS_BMBT_REC_SIZE)
+			return "more extents than the attribute fork holds";
+		break;
+	case XFS_DINODE_FMT_BTREE:
+		break;
+	default:
+		return "unknown attribute fork format";
+	}
+	return NULL;
+}
+
+int xfs_inode_read(struct xfs_inode *out, xfs_fs *fs, uint64_t ino)
+{
+	unsigned shift = fs->sb.agblklog + fs->sb.inopblog;
+	uint64_t agino, linear;
+	size_t off;
+	struct cur c;
+	const char *why;
+	uint8_t *b;
+
+	memset(out, 0, sizeof(*out));
+	out->ino = ino;
+	if (!xfs_ino_ok(fs, ino))
+		return xfs_error(fs, FSIMG_ERANGE, "inode %llu: not a valid inode number",
+				 (unsigned long long)ino);
+	agino = ino & ((1ULL << shift) - 1);
+	linear = xfs_fsb_to_linear(fs, xfs_agb_to_fsb(fs, (uint32_t)(ino >> shift),
+						     (uint32_t)(agino >> fs->sb.inopblog)));
+	off = (agino & (fs->sb.inopblock - 1u)) * (size_t)fs->inode_size;
+	b = malloc(fs->inode_size);
+	if (!b)
+		return xfs_error(fs, FSIMG_ENOMEM, "out of memory");
+	out->raw = b;
+	/* a walk reads inodes in block order: one read per inode block, not per inode */
+	if (!fs->iblock && !(fs->iblock = malloc(fs->blocksize)))
+		return xfs_error(fs, FSIMG_ENOMEM, "out of memory");
+	if (fs->iblock_linear != linear + 1) {
+		fs->iblock_linear = 0;
+		if (fsimg_io_read(fs->io, fs->iblock, fs->blocksize, linear << fs->sb.blocklog))
+			return xfs_error(fs, FSIMG_EIO,
+					 "inode %llu: cannot read its block (linear %llu): image truncated?",
+					 (unsigned long long)ino, (unsigned long long)linear);
+		fs->iblock_linear = linear + 1; /* 0: nothing cached */
+	}
+	memcpy(b, fs->iblock + off, fs->inode_size);
+	c = cur_init(b, fs->inode_size);
+#define D16(f) CUR_BE16(&c, 0, struct xfs_dinode, di_##f)
+#define D32(f) CUR_BE32(&c, 0, struct xfs_dinode, di_##f)
+#define D64(f) CUR_BE64(&c, 0, struct xfs_dinode, di_##f)
+#define D8(f) CUR_U8(&c, 0, struct xfs_dinode, di_##f)
+	if (D16(magic) != XFS_DINODE_MAGIC) {
+		why = "bad magic";
+		goto corrupt;
+	}
+	out->version = D8(version);
+	if (fs->v5 ? out->version != 3 : (out->version != 1 && out->version != 2)) {
+		why = "inode version does not match the filesystem's";
+		goto corrupt;
+	}
+	out->mode = D16(mode);
+	out->format = D8(format);
+	out->aformat = D8(aformat);
+	out->uid = D32(uid);
+	out->gid = D32(gid);
+	out->nlink = out->version == 1 ? D16(onlink) : D32(nlink);
+	out->projid = (uint32_t)D16(projid_hi) << 16 | D16(projid_lo);
+	out->size = D64(size);
+	out->nblocks = D64(nblocks);
+	out->extsize = D32(extsize);
+	out->forkoff = D8(forkoff);
+	out->flags = D16(flags);
+	out->gen = D32(gen);
+	out->next_unlinked = D32(next_unlinked);
+	if (out->version == 3) {
+		out->flags2 = D64(flags2);
+		out->cowextsize = D32(cowextsize);
+		out->crc_ok = xfs_verify_cksum(b, fs->inode_size, offsetof(struct xfs_dinode, di_crc));
+	} else {
+		out->crc_ok = true;
+	}
+	if (out->flags2 & XFS_DIFLAG2_NREXT64) {
+		out->nextents = D64(big_nextents);
+		out->anextents = D32(nextents); /* di_big_anextents */
+	} else {
+		out->nextents = D32(nextents);
+		out->anextents = D16(anextents);
+	}
+	{
+		bool big = (out->flags2 & XFS_DIFLAG2_BIGTIME) != 0;
+
+		out->atime = ts_from_disk(D64(atime), big);
+		out->mtime = ts_from_disk(D64(mtime), big);
+		out->ctime = ts_from_disk(D64(ctime), big);
+		if (out->version == 3)
+			out->crtime = ts_from_disk(D64(crtime), big);
+	}
+	if (out->version == 3 && D64(ino) != ino)
+		xfs_finding(fs, FSIMG_ECORRUPT, "inode %llu: di_ino says %llu",
+			    (unsigned long long)ino, (unsigned long long)D64(ino));
+#undef D8
+#undef D16
+#undef D32
+#undef D64
+	if (!out->crc_ok)
+		xfs_finding(fs, FSIMG_ECSUM, "inode %llu: bad CRC", (unsigned long long)ino);
+	if (out->size > INT64_MAX) {
+		why = "size above 2^63";
+		goto corrupt;
+	}
+	why = check_forks(fs, out);
+	if (why)
+		goto corrupt;
+	return 0;
+corrupt:
+	return xfs_error(fs, FSIMG_ECORRUPT, "inode %llu: %s", (unsigned long long)ino, why);
+}
+
+void xfs_inode_release(struct xfs_inode *ip)
+{
+	free(ip->raw);
+	ip->raw = NULL;
+}
+
+void xfs_inode_rdev(uint32_t *major, uint32_t *minor, const xfs_fs *fs, const struct xfs_inode *ip)
+{
+	struct cur c = cur_init(ip->raw, fs->inode_size);
+	uint32_t dev = cur_be32(&c, fs->lit_off);
+
+	/* xfs_dinode_get_rdev: sysv-style 14-bit major, 18-bit minor */
+	*major = (dev >> 18) & 0x3fff;
+	*minor = dev & 0x3ffff;
+}
+
+size_t xfs_inode_flag_names(const char **names, size_t cap, const struct xfs_inode *ip)
+{
+	static const char *const f1[] = { "realtime",  "prealloc",    "newrtbm",      "immutable",
+					  "append",    "sync",        "noatime",      "nodump",
+					  "rtinherit", "projinherit", "nosymlinks",   "extsize",
+					  "extszinherit", "nodefrag", "filestream" };
+	static const char *const f2[] = { "dax", "reflink", "cowextsize", "bigtime", "nrext64" };
+	size_t n = 0;
+
+	for (unsigned i = 0; i < sizeof(f1) / sizeof(f1[0]); i++)
+		if (ip->flags & (1u << i) && n < cap)
+			names[n++] = f1[i];
+	for (unsigned i = 0; i < sizeof(f2) / sizeof(f2[0]); i++)
+		if (ip->flags2 & (1ULL << i) && n < cap)
+			names[n++] = f2[i];
+	return n;
+}
