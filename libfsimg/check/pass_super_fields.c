@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "check/check.h"
+#include "ext4/ext4.h"
 
 #define EXT2_RESIZE_INO 7u
 
@@ -189,9 +190,9 @@ void check_reserved_mode(struct check_ctx *c, const struct fsimg_inode *in)
 	struct fsimg_problem_ctx p;
 	bool bad;
 
-	if (ino <= FSIMG_ROOT_INO || ino == 3 || ino == 4 || ino == sb->journal_inum ||
-	    ino == 8 || ino == sb->usr_quota_inum || ino == sb->grp_quota_inum ||
-	    ino == sb->prj_quota_inum)
+	/* Only the reserved numbers; the superblock's own inodes (one table) are judged elsewhere. */
+	if (ino <= FSIMG_ROOT_INO || ino == 3 || ino == 4 || ino == 8 || ino >= sb->first_ino ||
+	    ext4_sb_inode_role(sb, ino) != EXT4_SBINO_NONE)
 		return;
 	if (ino == 5)
 		bad = fmt == 0x4000u;

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Images crashed by a real Linux kernel (tests/crash/, made with
+# tests/crash/mkfixture.sh): fsimg's in-memory replay, and `fsimg replay -o`
+# read back by debugfs, against the kernel's own recovery of the same image
+# (paths, inode numbers, types, modes, sizes, extent maps, data, fsync'd
+# bytes), summarised in each fixture's JSON.  Fixtures whose "expect" is
+# "differ" (fast commits fsimg does not replay yet) are TODO: when fast-commit
+# replay lands they pass (XPASS) and their "expect" becomes "agree".
+. "$top_srcdir/tests/lib/tap.sh"
+need xz python3 debugfs
+fix=$top_srcdir/tests/crash/fixtures
+cmp=$top_srcdir/tests/crash/compare.py
+d=$(mktemp_dir)
+# check DESCRIPTION LOG [--replay OUT]: one TAP line; $todo marks a known gap
+check() {
+	_desc=$1 _log=$2
+	shift 2
+	python3 "$cmp" --fixture "$j" --image "$d/$name.img" --fsimg "$FSIMG" "$@" > "$_log" 2>&1
+	_st=$?
+	_tap_n=$((_tap_n + 1))
+	if [ $_st -eq 0 ]; then
+		echo "ok $_tap_n - $_desc$todo"
+	else
+		echo "not ok $_tap_n - $_desc$todo"
+		[ -n "$todo" ] || _tap_fail=$((_tap_fail + 1))
+		head -10 "$_log" | sed 's/^/#   /'
+	fi
+}
+for j in "$fix"/*.json; do
+	name=$(basename "$j" .json)
+	set -- $(python3 -c 'import json,sys; f=json.load(open(sys.argv[1])); print(f["meta"]["fs"], f["expect"])' "$j")
+	fs=$1 expect=$2
+	if [ "$fs" != ext4 ]; then
+		skip "$name: $fs: fsimg does not read $fs yet"
+		continue
+	fi
+	xz -dc "$fix/$name.img.xz" > "$d/$name.img" || { ok 1 "$name: decompress"; continue; }
+	todo=
+	[ "$expect" = agree ] || todo=" # TODO fast-commit replay (expect: $expect)"
+	check "$name: in-memory replay equals the kernel's recovery" "$d/$name.v"
+	check "$name: replay -o, read by debugfs, equals the kernel's recovery" "$d/$name.r" \
+		--replay "$d/$name.out"
+	rm -f "$d/$name.img" "$d/$name.out"
+done
+rm -rf "$d"
+done_testing
