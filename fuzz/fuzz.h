@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "fsimg/fsimg.h"
+#include "fsimg/ext4.h"
 
 #define FUZZ_MAX_INPUT (4u << 20)
 #define FUZZ_OPT_FIXCSUM 0x1u

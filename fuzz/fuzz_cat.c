@@ -8,7 +8,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_input in;
 	fsimg_fs *fs = NULL;
-	fsimg_replay *replay = NULL;
+	fsimg_recovery *replay = NULL;
 	char err[256];
 	unsigned flags;
 	static uint8_t buf[65536];
@@ -16,8 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fuzz_input_open(&in, data, size) < 0)
 		return 0;
 	flags = fuzz_open_flags(&in) | ((in.opts & FUZZ_OPT_NOREPLAY) ? FSIMG_OPEN_NO_REPLAY : 0);
-	if (fsimg_fs_open_replayed(&fs, &replay, in.io, NULL, flags, err, sizeof(err)) == 0) {
-		uint32_t count = fsimg_fs_super(fs)->inodes_count;
+	if (fsimg_fs_open_recovered(&fs, &replay, in.io, NULL, flags, err, sizeof(err)) == 0) {
+		uint32_t count = fsimg_ext4_super(fs)->inodes_count;
 		uint64_t budget = FUZZ_MAX_READ;
 
 		for (uint32_t ino = 1; ino <= count && ino <= FUZZ_MAX_INODES && budget; ino++) {
@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fsimg_fs_close(fs);
 	}
 	if (replay)
-		fsimg_replay_close(replay);
+		fsimg_recovery_free(replay);
 	fuzz_input_close(&in);
 	return 0;
 }

@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_input in;
 	fsimg_fs *fs = NULL, *rfs = NULL;
-	fsimg_replay *rep = NULL;
+	fsimg_recovery *rep = NULL;
 	fsimg_journal *j = NULL;
 	fsimg_plan *plan = NULL;
 	fsimg_io *ov = NULL;
@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct fsimg_plan_stats st;
 		struct fsimg_plan_entry e;
 		struct fsimg_fc_tag tag;
-		uint32_t bs = fsimg_fs_super(fs)->block_size;
+		uint32_t bs = fsimg_ext4_super(fs)->block_size;
 		uint8_t *buf = malloc(bs), *jb = malloc(bs);
 
 		(void)fsimg_plan_stats(&st, plan);
@@ -87,13 +87,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(jb);
 		fsimg_plan_free(plan);
 	}
-	if (fsimg_fs_open_replayed(&rfs, &rep, in.io, NULL, fuzz_open_flags(&in), err, sizeof(err)) == 0) {
+	if (fsimg_fs_open_recovered(&rfs, &rep, in.io, NULL, fuzz_open_flags(&in), err, sizeof(err)) == 0) {
 		walk_inode(rfs, FSIMG_ROOT_INO);
 		for (size_t i = 0; i < ninos; i++)
 			walk_inode(rfs, inos[i]);
 		fsimg_fs_close(rfs);
 	}
-	fsimg_replay_close(rep);
+	fsimg_recovery_free(rep);
 out:
 	if (j)
 		fsimg_journal_close(j);

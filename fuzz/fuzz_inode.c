@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fuzz_input_open(&in, data, size) < 0)
 		return 0;
 	if (fsimg_fs_open(&fs, in.io, fuzz_open_flags(&in), err, sizeof(err)) == 0) {
-		uint32_t count = fsimg_fs_super(fs)->inodes_count;
+		uint32_t count = fsimg_ext4_super(fs)->inodes_count;
 		uint32_t n = count < FUZZ_MAX_INODES ? count : FUZZ_MAX_INODES;
 
 		for (uint32_t i = 0; i < n; i++)

@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct fsimg_plan_stats st;
 		struct fsimg_plan_entry e;
 		size_t n = fsimg_plan_count(plan);
-		uint32_t bs = fsimg_fs_super(fs)->block_size;
+		uint32_t bs = fsimg_ext4_super(fs)->block_size;
 		uint8_t *buf = malloc(bs);
 
 		(void)fsimg_plan_stats(&st, plan);

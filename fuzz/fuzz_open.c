@@ -13,15 +13,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	(void)fsimg_probe(name, sizeof(name), in.io);
 	if (fsimg_fs_open(&fs, in.io, fuzz_open_flags(&in), err, sizeof(err)) == 0) {
-		const struct fsimg_super *sb = fsimg_fs_super(fs);
+		const struct fsimg_super *sb = fsimg_ext4_super(fs);
 		struct fsimg_group g;
 
 		(void)fsimg_fs_type(fs);
 		(void)fsimg_fs_has_feature(fs, "metadata_csum");
-		(void)fsimg_fs_backup_groups(fs, backups, 64);
+		(void)fsimg_ext4_backup_groups(fs, backups, 64);
 		for (uint32_t i = 0; i < sb->group_count && i < 65536; i++)
-			(void)fsimg_group_get(&g, fs, i);
-		(void)fsimg_group_get(&g, fs, sb->group_count); /* one past */
+			(void)fsimg_ext4_group_get(&g, fs, i);
+		(void)fsimg_ext4_group_get(&g, fs, sb->group_count); /* one past */
 		(void)fsimg_fs_errmsg(fs);
 		fsimg_fs_close(fs);
 	}

@@ -360,7 +360,7 @@ static void explain_open_failure(struct cli_image *img, int err)
 static void close_all(struct cli_image *img)
 {
 	fsimg_fs_close(img->fs);
-	fsimg_replay_close(img->replay);
+	fsimg_recovery_free(img->replay);
 	fsimg_io_close(img->journal_io);
 	fsimg_io_close(img->io);
 	img->fs = NULL;
@@ -372,28 +372,29 @@ static void close_all(struct cli_image *img)
 /* The one line that says the image is seen as after recovery. */
 static void say_replayed(struct cli_image *img)
 {
-	const struct fsimg_plan_stats *st = &img->replay_stats;
+	const struct fsimg_recovery_stats *st = &img->replay_stats;
 
-	if (st->kernel_error) {
-		cli_error(img, "warning: the journal is corrupt (%s); nothing replayed, as the kernel would",
-			  fsimg_strerror(st->kernel_error));
+	if (st->log_error) {
+		cli_error(img, "warning: the %s is corrupt (%s); nothing replayed, as the kernel would",
+			  st->log, fsimg_strerror(st->log_error));
 		return;
 	}
-	cli_error(img, "journal replayed in memory: %llu transaction%s, %llu block%s, %llu revoked",
+	cli_error(img, "%s replayed in memory: %llu transaction%s, %llu block%s, %llu revoked", st->log,
 		  (unsigned long long)st->transactions, st->transactions == 1 ? "" : "s",
 		  (unsigned long long)st->blocks, st->blocks == 1 ? "" : "s",
 		  (unsigned long long)st->revoked);
 	if (st->csum_skipped)
 		cli_error(img, "warning: %llu logged block%s skipped for a bad data checksum",
 			  (unsigned long long)st->csum_skipped, st->csum_skipped == 1 ? "" : "s");
-	if (st->fc_replayed)
-		cli_error(img, "fast commits replayed in memory: %llu (%llu block%s written)",
-			  (unsigned long long)st->fc_replayed, (unsigned long long)st->fc_made,
-			  st->fc_made == 1 ? "" : "s");
-	else if (st->fc_blocks)
-		cli_error(img, "fast-commit area holds %llu block%s that fsimg does not replay: %s",
-			  (unsigned long long)st->fc_blocks, st->fc_blocks == 1 ? "" : "s",
-			  st->fc_why ? st->fc_why : "unknown");
+	if (st->extra_replayed)
+		cli_error(img, "%s replayed in memory: %llu (%llu block%s written)", st->extra,
+			  (unsigned long long)st->extra_replayed, (unsigned long long)st->extra_made,
+			  st->extra_made == 1 ? "" : "s");
+	else if (st->unreplayed)
+		cli_error(img, "%s holds %llu block%s that fsimg does not replay: %s",
+			  st->unreplayed_where ? st->unreplayed_where : "the log",
+			  (unsigned long long)st->unreplayed, st->unreplayed == 1 ? "" : "s",
+			  st->unreplayed_why ? st->unreplayed_why : "unknown");
 }
 
 int cli_open(struct cli_image *img, const struct cli_common *c, const char *path)
@@ -452,8 +453,8 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 		err = fsimg_fs_open_sb(&img->fs, img->io, 0, c->superblock, c->blocksize, why,
 				       sizeof(why));
 	} else {
-		err = fsimg_fs_open_replayed(&img->fs, &img->replay, img->io, img->journal_io,
-					     c->no_replay ? FSIMG_OPEN_NO_REPLAY : 0, why, sizeof(why));
+		err = fsimg_fs_open_recovered(&img->fs, &img->replay, img->io, img->journal_io,
+					      c->no_replay ? FSIMG_OPEN_NO_REPLAY : 0, why, sizeof(why));
 	}
 	if (err < 0 && !c->no_replay && !c->superblock && !c->blocksize) {
 		/*
@@ -463,8 +464,8 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 		 * inspecting a damaged image wants more than an error.
 		 */
 		char raw_why[sizeof(why)] = "";
-		int raw_err = fsimg_fs_open_replayed(&img->fs, &img->replay, img->io, img->journal_io,
-						     FSIMG_OPEN_NO_REPLAY, raw_why, sizeof(raw_why));
+		int raw_err = fsimg_fs_open_recovered(&img->fs, &img->replay, img->io, img->journal_io,
+						      FSIMG_OPEN_NO_REPLAY, raw_why, sizeof(raw_why));
 		if (raw_err == 0) {
 			if (strstr(why, "no internal journal") && !c->journal)
 				cli_error(img, "warning: the image needs recovery and its journal is on an "
@@ -484,16 +485,21 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 		close_all(img);
 		return CLI_EXIT_ERROR;
 	}
-	img->sb = fsimg_fs_super(img->fs);
+	err = fsimg_fs_info(&img->info, img->fs);
+	if (err < 0) {
+		cli_error(img, "%s", cli_errmsg(img, err));
+		close_all(img);
+		return CLI_EXIT_ERROR;
+	}
 	fsimg_fs_set_notice(img->fs, notice_cb, img);
 	if (fsimg_fs_primary_error(img->fs))
 		cli_error(img, "warning: the primary superblock is unusable (%s); reading through the "
 			  "backup at block %llu", fsimg_fs_primary_error(img->fs),
 			  (unsigned long long)fsimg_fs_sb_block(img->fs));
 	/* The superblock was checked before the callback could be set. */
-	if (c->verbose && img->sb->csum_state == FSIMG_CSUM_BAD)
+	if (c->verbose && img->info.super_csum == FSIMG_CSUM_BAD)
 		fprintf(stderr, "fsimg: warning: superblock checksum does not match (0x%08x stored)\n",
-			img->sb->checksum);
+			img->info.super_csum_stored);
 
 	/*
 	 * A truncated image fails somewhere in the middle of a walk otherwise;
@@ -501,40 +507,23 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 	 * filesystem.
 	 */
 	have = fsimg_io_size(img->io);
-	need = img->sb->blocks_count * (uint64_t)img->sb->block_size;
-	if (img->sb->blocks_count > UINT64_MAX / img->sb->block_size || have < need) {
+	need = img->info.blocks * (uint64_t)img->info.block_size;
+	if (img->info.blocks > UINT64_MAX / img->info.block_size || have < need) {
 		cli_error(img, "image is truncated: %llu bytes, the filesystem needs %llu",
 			  (unsigned long long)have, (unsigned long long)need);
 		close_all(img);
 		return CLI_EXIT_ERROR;
 	}
 	if (img->replay) {
-		fsimg_plan_stats(&img->replay_stats, fsimg_replay_plan(img->replay));
+		fsimg_recovery_stats(&img->replay_stats, img->replay);
 		say_replayed(img);
-	}
-	return 0;
-}
-
-int cli_journal_open(fsimg_journal **out, struct cli_image *img)
-{
-	int err;
-
-	*out = NULL;
-	if (!img->journal_io && !img->sb->journal_inum && img->sb->has_journal) {
-		cli_error(img, "the journal is on an external device; give it with -j EXTERNAL_JOURNAL");
-		return CLI_EXIT_ERROR;
-	}
-	err = fsimg_journal_open(out, img->fs, img->journal_io);
-	if (err < 0) {
-		cli_error(img, "%s", cli_errmsg(img, err));
-		return CLI_EXIT_ERROR;
 	}
 	return 0;
 }
 
 void cli_json_replayed(struct jw *w, const struct cli_image *img)
 {
-	const struct fsimg_plan_stats *st = &img->replay_stats;
+	const struct fsimg_recovery_stats *st = &img->replay_stats;
 
 	if (!img->replay) {
 		jw_null(w, "replayed");
@@ -546,9 +535,10 @@ void cli_json_replayed(struct jw *w, const struct cli_image *img)
 	jw_u64(w, "revoked", st->revoked);
 	jw_u64(w, "revoke_records", st->revoke_records);
 	jw_u64(w, "csum_skipped", st->csum_skipped);
-	jw_u64(w, "fast_commit_blocks", st->fc_blocks);
-	jw_u64(w, "fast_commits_replayed", st->fc_replayed);
-	jw_bool(w, "journal_corrupt", st->kernel_error != 0);
+	/* The keys of the documented schema (jbd2's words: fast commits, the journal). */
+	jw_u64(w, "fast_commit_blocks", st->extra_blocks);
+	jw_u64(w, "fast_commits_replayed", st->extra_replayed);
+	jw_bool(w, "journal_corrupt", st->log_error != 0);
 	jw_obj_end(w);
 }
 
@@ -594,19 +584,20 @@ int cli_close(struct cli_image *img, int status)
 	return status;
 }
 
-int cli_lookup(const struct cli_image *img, const char *file, struct fsimg_inode *inode)
+int cli_lookup(const struct cli_image *img, const char *file, struct fsimg_stat *st)
 {
-	fsimg_ino_t ino;
+	fsimg_inum_t ino;
 	int err;
 
-	err = fsimg_path_lookup(&ino, img->fs, file);
+	err = fsimg_lookup(&ino, img->fs, file);
 	if (err < 0) {
 		cli_file_error(img, file, "%s", cli_errmsg(img, err));
 		return CLI_EXIT_ERROR;
 	}
-	err = fsimg_inode_read(inode, img->fs, ino);
+	err = fsimg_stat(st, img->fs, ino);
 	if (err < 0) {
-		cli_file_error(img, file, "inode %u: %s", ino, cli_errmsg(img, err));
+		cli_file_error(img, file, "inode %llu: %s", (unsigned long long)ino,
+			       cli_errmsg(img, err));
 		return CLI_EXIT_ERROR;
 	}
 	return 0;
@@ -616,32 +607,32 @@ int cli_lookup(const struct cli_image *img, const char *file, struct fsimg_inode
 
 int cli_bitmap_init(struct cli_bitmap *bm, const struct cli_image *img)
 {
-	const struct fsimg_super *sb = img->sb;
+	const struct fsimg_fs_info *info = &img->info;
 	uint64_t words;
 
 	bm->bits = NULL;
 	bm->nbits = 0;
 	/*
-	 * Every inode has a slot of at least 128 bytes in an inode table inside
-	 * the image, so a count beyond size/128 is a lie we must not allocate for.
+	 * Every inode has a slot of at least 128 bytes inside the image, so
+	 * inode numbers beyond size/128 are a lie we must not allocate for.
 	 */
-	if (sb->inodes_count == 0 ||
-	    (uint64_t)sb->inodes_count > fsimg_io_size(img->io) / 128 ||
-	    (uint64_t)sb->inodes_count > (uint64_t)sb->inodes_per_group * sb->group_count) {
-		cli_error(img, "inode count %u does not fit the image", sb->inodes_count);
+	if (info->inodes == 0 || info->max_ino == 0 ||
+	    info->max_ino - 1 > fsimg_io_size(img->io) / 128) {
+		cli_error(img, "inode count %llu does not fit the image",
+			  (unsigned long long)info->inodes);
 		return CLI_EXIT_ERROR;
 	}
-	words = ((uint64_t)sb->inodes_count + 1 + 63) / 64;
+	words = (info->max_ino + 63) / 64;
 	bm->bits = calloc(words, sizeof(uint64_t));
 	if (!bm->bits) {
 		cli_error(img, "out of memory");
 		return CLI_EXIT_ERROR;
 	}
-	bm->nbits = sb->inodes_count + 1;
+	bm->nbits = info->max_ino;
 	return 0;
 }
 
-bool cli_bitmap_test_set(struct cli_bitmap *bm, fsimg_ino_t ino)
+bool cli_bitmap_test_set(struct cli_bitmap *bm, fsimg_inum_t ino)
 {
 	uint64_t m;
 
@@ -654,7 +645,7 @@ bool cli_bitmap_test_set(struct cli_bitmap *bm, fsimg_ino_t ino)
 	return false;
 }
 
-bool cli_bitmap_test(const struct cli_bitmap *bm, fsimg_ino_t ino)
+bool cli_bitmap_test(const struct cli_bitmap *bm, fsimg_inum_t ino)
 {
 	if (ino >= bm->nbits)
 		return true;

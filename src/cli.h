@@ -17,7 +17,7 @@
 #include <stdio.h>
 
 #include "fsimg/fsimg.h"
-#include "fsimg/journal.h"
+
 
 /* Exit status, after fsck(8). */
 enum {
@@ -107,10 +107,10 @@ struct cli_image {
 	fsimg_io *io;            /* the image itself (the filesystem's bytes) */
 	bool bare;               /* io is the file itself: no container, no partition */
 	fsimg_io *journal_io;    /* -j EXTERNAL_JOURNAL, or NULL */
-	fsimg_replay *replay;    /* non-NULL when fs reads the replayed view */
-	struct fsimg_plan_stats replay_stats; /* valid when replay */
+	fsimg_recovery *replay;  /* non-NULL when fs reads the recovered view */
+	struct fsimg_recovery_stats replay_stats; /* valid when replay */
 	fsimg_fs *fs;
-	const struct fsimg_super *sb;
+	struct fsimg_fs_info info; /* what every command may know of the filesystem */
 	uint64_t other_notices;  /* non-checksum notices seen */
 	bool write_failed;       /* set by cli_finish_output */
 	bool replay_failed;      /* needs recovery, but the journal could not be replayed */
@@ -152,12 +152,6 @@ int cli_disk_info(const struct cli_common *c, const char *path);
 void cli_container_text(FILE *f, const fsimg_io *io);
 struct jw;
 void cli_container_json(struct jw *w, const fsimg_io *io);
-
-/*
- * Opens the journal of an image opened by cli_open (the external one when
- * -j was given). Prints one line and returns CLI_EXIT_ERROR on failure.
- */
-int cli_journal_open(fsimg_journal **out, struct cli_image *img);
 /* info --json: "replayed": {...} when the overlay is in use, else null. */
 struct jw;
 void cli_json_replayed(struct jw *w, const struct cli_image *img);
@@ -179,7 +173,7 @@ const char *cli_strerror(int errnum);
 const char *cli_errmsg(const struct cli_image *img, int err);
 
 /* Resolves FILE ("/a/b", "a/b" or "#N") and reads its inode; prints on failure. */
-int cli_lookup(const struct cli_image *img, const char *file, struct fsimg_inode *inode);
+int cli_lookup(const struct cli_image *img, const char *file, struct fsimg_stat *st);
 
 /* True once stdout has failed (a closed pipe, a full disk): stop walking. */
 bool cli_output_failed(void);
@@ -187,17 +181,18 @@ bool cli_output_failed(void);
 void cli_stdout_init(void);
 
 /*
- * A visited set of inode numbers, bounded by inodes_count, which is checked
- * against the image size before anything is allocated.
+ * A visited set of inode numbers, bounded by the filesystem's highest inode
+ * number, which is checked against the image size before anything is
+ * allocated.
  */
 struct cli_bitmap {
 	uint64_t *bits;
-	uint32_t nbits;
+	uint64_t nbits;
 };
 int cli_bitmap_init(struct cli_bitmap *bm, const struct cli_image *img);
 /* Sets the bit; returns true when it was already set (or ino is out of range). */
-bool cli_bitmap_test_set(struct cli_bitmap *bm, fsimg_ino_t ino);
-bool cli_bitmap_test(const struct cli_bitmap *bm, fsimg_ino_t ino);
+bool cli_bitmap_test_set(struct cli_bitmap *bm, fsimg_inum_t ino);
+bool cli_bitmap_test(const struct cli_bitmap *bm, fsimg_inum_t ino);
 void cli_bitmap_free(struct cli_bitmap *bm);
 
 /* A growable path buffer: "/a/b", no silent truncation. */

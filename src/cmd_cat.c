@@ -120,7 +120,7 @@ static int sink_finish(struct sink *s)
 }
 
 static int cat_regular(struct cli_image *img, const char *file,
-		       const struct fsimg_inode *inode, bool raw)
+		       const struct fsimg_stat *st, bool raw)
 {
 	struct sink s;
 	fsimg_file *f;
@@ -128,7 +128,7 @@ static int cat_regular(struct cli_image *img, const char *file,
 	uint64_t off = 0;
 	int err, status = 0;
 
-	err = fsimg_file_open(&f, img->fs, inode, raw ? FSIMG_READ_RAW : 0);
+	err = fsimg_file_open_ino(&f, img->fs, st->ino, raw ? FSIMG_READ_RAW : 0);
 	if (err < 0) {
 		cli_file_error(img, file, "%s", cli_errmsg(img, err));
 		return CLI_EXIT_ERROR;
@@ -171,7 +171,7 @@ int cmd_cat(int argc, char **argv)
 	struct cli_common common;
 	struct cat_ctx ctx = { false };
 	struct cli_image img;
-	struct fsimg_inode inode;
+	struct fsimg_stat st;
 	const char *file;
 	int first, status;
 
@@ -182,16 +182,16 @@ int cmd_cat(int argc, char **argv)
 	if (status)
 		return status;
 	file = argv[first + 1];
-	status = cli_lookup(&img, file, &inode);
+	status = cli_lookup(&img, file, &st);
 	if (status)
 		return cli_close(&img, status);
-	switch (inode.mode & 0170000) {
-	case 0100000:
-		status = cat_regular(&img, file, &inode, ctx.raw);
+	switch (st.type) {
+	case FSIMG_FT_REG:
+		status = cat_regular(&img, file, &st, ctx.raw);
 		break;
-	case 0120000: {
-		/* A symlink's target is at most a block. */
-		size_t len = img.sb->block_size + 1;
+	case FSIMG_FT_SYMLINK: {
+		/* A symlink's target is at most a block (ext4), 1 KiB (XFS). */
+		size_t len = (img.info.block_size > 4096 ? img.info.block_size : 4096) + 1;
 		char *t = malloc(len);
 		int n;
 
@@ -200,7 +200,7 @@ int cmd_cat(int argc, char **argv)
 			status = CLI_EXIT_ERROR;
 			break;
 		}
-		n = fsimg_symlink_read(t, len, img.fs, &inode);
+		n = fsimg_readlink(t, len, img.fs, st.ino);
 		if (n < 0) {
 			cli_file_error(&img, file, "%s", cli_errmsg(&img, n));
 			status = CLI_EXIT_ERROR;
@@ -210,12 +210,12 @@ int cmd_cat(int argc, char **argv)
 		free(t);
 		break;
 	}
-	case 0040000:
+	case FSIMG_FT_DIR:
 		cli_file_error(&img, file, "is a directory");
 		status = CLI_EXIT_ERROR;
 		break;
 	default:
-		cli_file_error(&img, file, "not a regular file (%s)", cli_type_name(inode.mode));
+		cli_file_error(&img, file, "not a regular file (%s)", cli_type_name((uint16_t)st.mode));
 		status = CLI_EXIT_ERROR;
 		break;
 	}

@@ -51,15 +51,15 @@ static int ext_opt(void *vctx, int id, const char *arg)
 	return CLI_EXIT_USAGE;
 }
 
-/* Collects the runs of one inode; returns 0 or a library error. */
-static int collect(struct ext_ctx *ctx, const struct fsimg_inode *inode)
+/* Collects the runs of one fork of an inode; returns 0 or a library error. */
+static int collect_fork(struct ext_ctx *ctx, fsimg_inum_t ino, enum fsimg_fork fork)
 {
 	fsimg_map *map;
 	struct fsimg_run run;
 	int err;
 
-	ctx->nruns = 0;
-	err = fsimg_map_open(&map, ctx->img.fs, inode, ctx->common->verbose ? FSIMG_MAP_TREE : 0);
+	err = fsimg_map_open_fork(&map, ctx->img.fs, ino, fork,
+				  ctx->common->verbose ? FSIMG_MAP_TREE : 0);
 	if (err < 0)
 		return err;
 	while ((err = fsimg_map_next(map, &run)) > 0) {
@@ -81,13 +81,38 @@ static int collect(struct ext_ctx *ctx, const struct fsimg_inode *inode)
 	return err < 0 ? err : 0;
 }
 
-static const char *meta_name(const struct fsimg_inode *inode, const struct fsimg_run *r)
+/* The runs of every fork the filesystem has, the data fork's first. */
+static int collect(struct ext_ctx *ctx, fsimg_inum_t ino)
 {
-	static const char *const bm[] = { "ind", "ind", "dind", "tind" };
+	static const enum fsimg_fork forks[] = { FSIMG_FORK_DATA, FSIMG_FORK_ATTR, FSIMG_FORK_COW };
+	int err = 0;
 
-	if (inode->flags & FSIMG_INODE_EXTENTS_FL)
-		return r->level == 0 ? "leaf" : "index";
-	return r->level >= 1 && r->level <= 3 ? bm[r->level] : "ind";
+	ctx->nruns = 0;
+	for (size_t i = 0; i < sizeof(forks) / sizeof(forks[0]) && err == 0; i++)
+		if (ctx->img.info.forks & (1u << forks[i]))
+			err = collect_fork(ctx, ino, forks[i]);
+	return err;
+}
+
+/* The backend's own numbers for the run's first block (XFS: fsb, agno, agbno). */
+static int run_extras(struct ext_ctx *ctx, const struct fsimg_run *r, struct fsimg_block_extra *ex)
+{
+	int n;
+
+	if (!ctx->img.info.block_extras || r->type == FSIMG_RUN_HOLE || r->type == FSIMG_RUN_INLINE)
+		return 0;
+	n = fsimg_block_extras(ex, FSIMG_BLOCK_EXTRA_MAX, ctx->img.fs, r->pblk);
+	return n < 0 ? 0 : n > FSIMG_BLOCK_EXTRA_MAX ? FSIMG_BLOCK_EXTRA_MAX : n;
+}
+
+static const char *meta_name(const struct fsimg_run *r)
+{
+	return r->kind ? r->kind : "tree";
+}
+
+static const char *fork_name(enum fsimg_fork fork)
+{
+	return fork == FSIMG_FORK_ATTR ? "attr" : fork == FSIMG_FORK_COW ? "cow" : "data";
 }
 
 static const char *csum_word(enum fsimg_csum_state s)
@@ -111,10 +136,12 @@ static void put_num(FILE *f, uint64_t v, int w)
 }
 
 static void print_text(struct ext_ctx *ctx, const char *name, size_t name_len,
-		       const struct fsimg_inode *inode)
+		       const struct fsimg_stat *st)
 {
 	FILE *f = stdout;
+	struct fsimg_block_extra ex[FSIMG_BLOCK_EXTRA_MAX];
 	size_t i, ndata = 0;
+	int nex;
 
 	for (i = 0; i < ctx->nruns; i++)
 		if (ctx->runs[i].type != FSIMG_RUN_META)
@@ -126,12 +153,12 @@ static void print_text(struct ext_ctx *ctx, const char *name, size_t name_len,
 		cli_put_text(f, name, name_len);
 	} else {
 		putc_unlocked('#', f);
-		cli_put_u64(f, inode->ino);
+		cli_put_u64(f, st->ino);
 	}
 	fputs_unlocked(": inode ", f);
-	cli_put_u64(f, inode->ino);
+	cli_put_u64(f, st->ino);
 	fputs_unlocked(", size ", f);
-	cli_put_u64(f, inode->size);
+	cli_put_u64(f, st->size);
 	fputs_unlocked(", ", f);
 	cli_put_u64(f, ndata);
 	fputs_unlocked(ndata == 1 ? " extent\n" : " extents\n", f);
@@ -153,39 +180,46 @@ static void print_text(struct ext_ctx *ctx, const char *name, size_t name_len,
 		case FSIMG_RUN_MAPPED: state = "written"; break;
 		case FSIMG_RUN_UNWRITTEN: state = "unwritten"; break;
 		case FSIMG_RUN_INLINE: state = "inline"; break;
-		case FSIMG_RUN_META: state = meta_name(inode, r); break;
+		case FSIMG_RUN_META: state = meta_name(r); break;
 		default: state = "hole"; break;
 		}
 		fputs_unlocked("  ", f);
 		if (r->type == FSIMG_RUN_META) {
 			fprintf(f, "%-9s  %-6s  level %d", state, "", r->level);
-			if (inode->flags & FSIMG_INODE_EXTENTS_FL)
+			if (r->flags & FSIMG_RUN_COUNTED)
 				fprintf(f, ", entries %u/%u", r->entries, r->max);
-			fprintf(f, ", csum %s\n", csum_word(r->csum_state));
-		} else if (eof) {
-			fprintf(f, "%-9s  beyond\n", state);
+			fprintf(f, ", csum %s", csum_word(r->csum_state));
+		} else if (eof || r->fork != FSIMG_FORK_DATA) {
+			fprintf(f, "%-9s  %s", state, eof ? "beyond" : "-");
 		} else {
 			fputs_unlocked(state, f);
-			putc_unlocked('\n', f);
 		}
+		if (r->fork != FSIMG_FORK_DATA)
+			fprintf(f, "  fork %s", fork_name(r->fork));
+		nex = run_extras(ctx, r, ex);
+		for (int k = 0; k < nex; k++)
+			fprintf(f, "  %s %llu", ex[k].name, (unsigned long long)ex[k].value);
+		putc_unlocked('\n', f);
 	}
 }
 
 static void print_json(struct ext_ctx *ctx, const char *path, size_t path_len,
-		       const struct fsimg_inode *inode)
+		       const struct fsimg_stat *st)
 {
 	struct jw *w = &ctx->jw;
+	struct fsimg_block_extra ex[FSIMG_BLOCK_EXTRA_MAX];
 	bool is_inline = false;
 	size_t i;
+	int nex;
 
 	for (i = 0; i < ctx->nruns; i++)
 		if (ctx->runs[i].type == FSIMG_RUN_INLINE)
 			is_inline = true;
 	jw_obj_begin(w, NULL);
-	jw_u64(w, "inode", inode->ino);
+	jw_u64(w, "inode", st->ino);
 	if (path)
 		jw_strn(w, "path", path, path_len);
-	jw_u64(w, "size", inode->size);
+	jw_u64(w, "size", st->size);
 	jw_bool(w, "inline", is_inline);
 	jw_arr_begin(w, "extents");
 	for (i = 0; i < ctx->nruns; i++) {
@@ -199,6 +233,11 @@ static void print_json(struct ext_ctx *ctx, const char *path, size_t path_len,
 		jw_u64(w, "length", r->len);
 		jw_bool(w, "unwritten", r->type == FSIMG_RUN_UNWRITTEN);
 		jw_bool(w, "beyond_eof", r->flags & FSIMG_RUN_BEYOND_EOF);
+		if (r->fork != FSIMG_FORK_DATA)
+			jw_str(w, "fork", fork_name(r->fork));
+		nex = run_extras(ctx, r, ex);
+		for (int k = 0; k < nex; k++)
+			jw_u64(w, ex[k].name, ex[k].value);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -215,11 +254,11 @@ static void print_json(struct ext_ctx *ctx, const char *path, size_t path_len,
 			if (r->type != FSIMG_RUN_META)
 				continue;
 			jw_obj_begin(w, NULL);
-			jw_str(w, "kind", meta_name(inode, r));
+			jw_str(w, "kind", meta_name(r));
 			jw_i64(w, "level", r->level);
 			jw_u64(w, "block", r->pblk);
 			jw_u64(w, "logical", r->lblk);
-			if (inode->flags & FSIMG_INODE_EXTENTS_FL) {
+			if (r->flags & FSIMG_RUN_COUNTED) {
 				jw_u64(w, "entries", r->entries);
 				jw_u64(w, "max", r->max);
 			} else {
@@ -230,6 +269,11 @@ static void print_json(struct ext_ctx *ctx, const char *path, size_t path_len,
 				jw_null(w, "csum_ok");
 			else
 				jw_bool(w, "csum_ok", r->csum_state == FSIMG_CSUM_OK);
+			if (r->fork != FSIMG_FORK_DATA)
+				jw_str(w, "fork", fork_name(r->fork));
+			nex = run_extras(ctx, r, ex);
+			for (int k = 0; k < nex; k++)
+				jw_u64(w, ex[k].name, ex[k].value);
 			jw_obj_end(w);
 		}
 		jw_arr_end(w);
@@ -239,15 +283,14 @@ static void print_json(struct ext_ctx *ctx, const char *path, size_t path_len,
 }
 
 /*
- * Does the inode have a data mapping worth listing in --all? A fast
- * symlink keeps its target in i_block: no blocks, no inline data.
+ * Does the inode have a data mapping worth listing in --all? A symlink
+ * whose target is kept in the inode (ext4's fast symlinks) has none.
  */
-static bool has_data(const struct ext_ctx *ctx, const struct fsimg_inode *inode)
+static bool has_data(const struct ext_ctx *ctx)
 {
-	if ((inode->mode & 0170000) == 0120000 && !(inode->flags & FSIMG_INODE_INLINE_DATA_FL))
-		for (size_t i = 0; i < ctx->nruns; i++)
-			if (ctx->runs[i].type == FSIMG_RUN_INLINE)
-				return false;
+	for (size_t i = 0; i < ctx->nruns; i++)
+		if (ctx->runs[i].type == FSIMG_RUN_INLINE && (ctx->runs[i].flags & FSIMG_RUN_TARGET))
+			return false;
 	for (size_t i = 0; i < ctx->nruns; i++)
 		if (ctx->runs[i].type != FSIMG_RUN_META)
 			return true;
@@ -259,34 +302,34 @@ static bool has_data(const struct ext_ctx *ctx, const struct fsimg_inode *inode)
  * number only). In --all mode inodes without data are skipped.
  */
 static void show(struct ext_ctx *ctx, const char *name, size_t name_len,
-		 const struct fsimg_inode *inode)
+		 const struct fsimg_stat *st)
 {
-	int err = collect(ctx, inode);
+	int err = collect(ctx, st->ino);
 
 	if (err < 0) {
-		char num[16];
+		char num[24];
 
 		if (!name) {
-			snprintf(num, sizeof(num), "#%u", inode->ino);
+			snprintf(num, sizeof(num), "#%llu", (unsigned long long)st->ino);
 			name = num;
 		}
 		cli_file_error(&ctx->img, name, "%s", cli_errmsg(&ctx->img, err));
 		ctx->status = CLI_EXIT_ERROR;
 		return;
 	}
-	if (ctx->all && !has_data(ctx, inode))
+	if (ctx->all && !has_data(ctx))
 		return;
 	if (ctx->common->json)
-		print_json(ctx, name, name_len, inode);
+		print_json(ctx, name, name_len, st);
 	else
-		print_text(ctx, name, name_len, inode);
+		print_text(ctx, name, name_len, st);
 }
 
-static void walk(struct ext_ctx *ctx, fsimg_ino_t dir_ino, int depth)
+static void walk(struct ext_ctx *ctx, fsimg_inum_t dir_ino, int depth)
 {
-	struct fsimg_dirent ent;
-	struct fsimg_inode inode;
-	fsimg_dir *d;
+	struct fsimg_entry ent;
+	struct fsimg_stat st;
+	fsimg_readdir *d;
 	size_t saved;
 	int err;
 
@@ -296,13 +339,13 @@ static void walk(struct ext_ctx *ctx, fsimg_ino_t dir_ino, int depth)
 		ctx->status = CLI_EXIT_ERROR;
 		return;
 	}
-	err = fsimg_dir_open(&d, ctx->img.fs, dir_ino);
+	err = fsimg_readdir_open(&d, ctx->img.fs, dir_ino);
 	if (err < 0) {
 		cli_file_error(&ctx->img, ctx->path.buf, "%s", cli_errmsg(&ctx->img, err));
 		ctx->status = CLI_EXIT_ERROR;
 		return;
 	}
-	while (!cli_output_failed() && (err = fsimg_dir_next(d, &ent)) > 0) {
+	while (!cli_output_failed() && (err = fsimg_readdir_next(d, &ent)) > 0) {
 		if ((ent.name_len == 1 && ent.name[0] == '.') ||
 		    (ent.name_len == 2 && ent.name[0] == '.' && ent.name[1] == '.'))
 			continue;
@@ -312,14 +355,14 @@ static void walk(struct ext_ctx *ctx, fsimg_ino_t dir_ino, int depth)
 			err = FSIMG_ENOMEM;
 			break;
 		}
-		err = fsimg_inode_read(&inode, ctx->img.fs, ent.ino);
+		err = fsimg_stat(&st, ctx->img.fs, ent.ino);
 		if (err < 0) {
-			cli_file_error(&ctx->img, ctx->path.buf, "inode %u: %s", ent.ino,
-				       cli_errmsg(&ctx->img, err));
+			cli_file_error(&ctx->img, ctx->path.buf, "inode %llu: %s",
+				       (unsigned long long)ent.ino, cli_errmsg(&ctx->img, err));
 			ctx->status = CLI_EXIT_ERROR;
 		} else {
-			show(ctx, ctx->path.buf, ctx->path.len, &inode);
-			if ((inode.mode & 0170000) == 0040000)
+			show(ctx, ctx->path.buf, ctx->path.len, &st);
+			if (st.type == FSIMG_FT_DIR)
 				walk(ctx, ent.ino, depth + 1);
 		}
 		cli_path_pop(&ctx->path, saved);
@@ -329,85 +372,69 @@ static void walk(struct ext_ctx *ctx, fsimg_ino_t dir_ino, int depth)
 			       cli_errmsg(&ctx->img, err));
 		ctx->status = CLI_EXIT_ERROR;
 	}
-	fsimg_dir_close(d);
-}
-
-static bool group_csum(const struct cli_image *img)
-{
-	return fsimg_fs_has_feature(img->fs, "metadata_csum") == 1 ||
-	       fsimg_fs_has_feature(img->fs, "uninit_bg") == 1;
+	fsimg_readdir_close(d);
 }
 
 /* Every in-use inode the tree walk did not reach, in inode order. */
 static void sweep(struct ext_ctx *ctx)
 {
-	const struct fsimg_super *sb = ctx->img.sb;
-	bool csum = group_csum(&ctx->img);
-	struct fsimg_inode inode;
+	struct fsimg_stat st;
+	fsimg_inodes *it;
+	fsimg_inum_t ino;
+	int r;
 
-	for (fsimg_group_t g = 0; g < sb->group_count && !cli_output_failed(); g++) {
-		struct fsimg_group gd;
-		uint64_t first = (uint64_t)g * sb->inodes_per_group + 1;
-		uint64_t last = first + sb->inodes_per_group - 1;
-		int err;
-
-		if (first > sb->inodes_count)
-			break;
-		if (last > sb->inodes_count)
-			last = sb->inodes_count;
-		err = fsimg_group_get(&gd, ctx->img.fs, g);
-		if (err < 0) {
-			cli_error(&ctx->img, "group %u: %s", g, cli_errmsg(&ctx->img, err));
+	r = fsimg_inodes_open(&it, ctx->img.fs);
+	if (r < 0) {
+		cli_error(&ctx->img, "%s", cli_errmsg(&ctx->img, r));
+		ctx->status = CLI_EXIT_ERROR;
+		return;
+	}
+	while (!cli_output_failed() && (r = fsimg_inodes_next(it, &ino)) != 0) {
+		if (r < 0) {
+			/* A part of the inode space could not be read; the rest can. */
+			cli_error(&ctx->img, "%s", cli_errmsg(&ctx->img, r));
 			ctx->status = CLI_EXIT_ERROR;
 			continue;
 		}
-		/* With group checksums, uninitialised inode tables hold nothing in use. */
-		if (csum && (gd.flags & FSIMG_BG_INODE_UNINIT))
+		if (cli_bitmap_test(&ctx->visited, ino))
 			continue;
-		if (csum && gd.itable_unused < sb->inodes_per_group &&
-		    last > first + (sb->inodes_per_group - gd.itable_unused) - 1)
-			last = first + (sb->inodes_per_group - gd.itable_unused) - 1;
-		for (uint64_t ino = first; ino <= last; ino++) {
-			if (cli_bitmap_test(&ctx->visited, (fsimg_ino_t)ino))
-				continue;
-			if (fsimg_inode_in_use(ctx->img.fs, (fsimg_ino_t)ino) != 1)
-				continue;
-			err = fsimg_inode_read(&inode, ctx->img.fs, (fsimg_ino_t)ino);
-			if (err < 0) {
-				char num[16];
-				snprintf(num, sizeof(num), "#%llu", (unsigned long long)ino);
-				cli_file_error(&ctx->img, num, "%s", cli_errmsg(&ctx->img, err));
-				ctx->status = CLI_EXIT_ERROR;
-				continue;
-			}
-			show(ctx, NULL, 0, &inode);
+		r = fsimg_stat(&st, ctx->img.fs, ino);
+		if (r < 0) {
+			char num[24];
+			snprintf(num, sizeof(num), "#%llu", (unsigned long long)ino);
+			cli_file_error(&ctx->img, num, "%s", cli_errmsg(&ctx->img, r));
+			ctx->status = CLI_EXIT_ERROR;
+			continue;
 		}
+		show(ctx, NULL, 0, &st);
 	}
+	fsimg_inodes_close(it);
 }
 
 static void run_all(struct ext_ctx *ctx)
 {
-	struct fsimg_inode root;
+	fsimg_inum_t root_ino = ctx->img.info.root_ino;
+	struct fsimg_stat root;
 	int err;
 
 	if (cli_bitmap_init(&ctx->visited, &ctx->img)) {
 		ctx->status = CLI_EXIT_ERROR;
 		return;
 	}
-	cli_bitmap_test_set(&ctx->visited, FSIMG_ROOT_INO);
+	cli_bitmap_test_set(&ctx->visited, root_ino);
 	if (cli_path_set(&ctx->path, "/", 1) < 0) {
 		cli_error(&ctx->img, "out of memory");
 		ctx->status = CLI_EXIT_ERROR;
 		cli_bitmap_free(&ctx->visited);
 		return;
 	}
-	err = fsimg_inode_read(&root, ctx->img.fs, FSIMG_ROOT_INO);
+	err = fsimg_stat(&root, ctx->img.fs, root_ino);
 	if (err < 0) {
 		cli_file_error(&ctx->img, "/", "%s", cli_errmsg(&ctx->img, err));
 		ctx->status = CLI_EXIT_ERROR;
 	} else {
 		show(ctx, "/", 1, &root);
-		walk(ctx, FSIMG_ROOT_INO, 0);
+		walk(ctx, root_ino, 0);
 	}
 	sweep(ctx);
 	cli_bitmap_free(&ctx->visited);
@@ -435,9 +462,9 @@ int cmd_extents(int argc, char **argv)
 		return status;
 	jw_init_direct(&ctx.jw, stdout);
 	for (i = first + 1; i < argc && !cli_output_failed(); i++) {
-		struct fsimg_inode inode;
+		struct fsimg_stat st;
 
-		if (cli_lookup(&ctx.img, argv[i], &inode)) {
+		if (cli_lookup(&ctx.img, argv[i], &st)) {
 			ctx.status = CLI_EXIT_ERROR;
 			continue;
 		}
@@ -450,13 +477,13 @@ int cmd_extents(int argc, char **argv)
 			while (*a == '/')
 				a++;
 			if (argv[i][0] == '#') {
-				show(&ctx, NULL, 0, &inode);
+				show(&ctx, NULL, 0, &st);
 			} else if (cli_path_push(&ctx.path, a, strlen(a), &saved) == 0) {
-				show(&ctx, ctx.path.buf, ctx.path.len, &inode);
+				show(&ctx, ctx.path.buf, ctx.path.len, &st);
 			}
 			cli_path_pop(&ctx.path, 0);
 		} else {
-			show(&ctx, argv[i], strlen(argv[i]), &inode);
+			show(&ctx, argv[i], strlen(argv[i]), &st);
 		}
 	}
 	if (ctx.all)

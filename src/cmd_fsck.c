@@ -363,7 +363,7 @@ int cmd_fsck(int argc, char **argv)
 	ctx.path = img.path;
 	if (img.replay) {
 		/* the journal as the crash left it: the fs we check has it reset */
-		opts.raw_journal = fsimg_replay_journal(img.replay);
+		opts.raw_journal = fsimg_recovery_journal(img.replay);
 	}
 	/* -C 0 asks for the bar wherever stderr goes (e2fsck's -C 0 likewise). */
 	ctx.tty = !common.json && (isatty(STDERR_FILENO) || ctx.progress_fd == 0);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_jbd2.h"
 #include "cmds.h"
 
 static const struct cli_cmd journal_cmd = {
@@ -270,7 +271,7 @@ static void super_text(const struct cli_image *img, const struct fsimg_journal_s
 	if (js->external)
 		printf("external device %s\n", img->common->journal);
 	else
-		printf("inode %u\n", img->sb->journal_inum);
+		printf("inode %u\n", cli_sb(img)->journal_inum);
 	LINE("Journal version:");
 	printf("%d\n", js->version);
 	LINE("Journal features:");
@@ -338,7 +339,7 @@ static void super_json(struct jw *w, const struct cli_image *img, const struct f
 	if (js->external)
 		jw_str(w, "external", img->common->journal);
 	else
-		jw_u64(w, "inode", img->sb->journal_inum);
+		jw_u64(w, "inode", cli_sb(img)->journal_inum);
 	jw_u64(w, "version", (uint64_t)js->version);
 	features_json(w, js);
 	jw_u64(w, "block_size", js->blocksize);

@@ -36,9 +36,9 @@ struct ls_ent {
 	uint8_t ftype;        /* from the directory entry */
 	bool have_inode;      /* mode/links/size below are valid */
 	bool bad;             /* the inode could not be read */
-	fsimg_ino_t ino;
-	uint16_t mode;
-	uint16_t links;
+	fsimg_inum_t ino;
+	uint32_t mode;
+	uint64_t links;
 	uint64_t size;
 };
 
@@ -109,7 +109,7 @@ static struct ls_level *get_level(struct ls_ctx *ctx, size_t depth)
 	return &ctx->levels[depth];
 }
 
-static int level_add(struct ls_level *lv, const struct fsimg_dirent *d)
+static int level_add(struct ls_level *lv, const struct fsimg_entry *d)
 {
 	struct ls_ent *e;
 
@@ -135,8 +135,8 @@ static int level_add(struct ls_level *lv, const struct fsimg_dirent *d)
 	e = &lv->ents[lv->n++];
 	memset(e, 0, sizeof(*e));
 	e->name_off = lv->plen;
-	e->name_len = d->name_len;
-	e->ftype = d->file_type;
+	e->name_len = (uint8_t)d->name_len;
+	e->ftype = (uint8_t)d->type;
 	e->ino = d->ino;
 	memcpy(lv->pool + lv->plen, d->name, d->name_len);
 	lv->plen += d->name_len;
@@ -146,27 +146,27 @@ static int level_add(struct ls_level *lv, const struct fsimg_dirent *d)
 /* Reads the entry's inode; on failure reports it with its path. */
 static void load_inode(struct ls_ctx *ctx, struct ls_ent *e, const char *name)
 {
-	struct fsimg_inode inode;
+	struct fsimg_stat st;
 	size_t saved;
 	int err;
 
 	if (e->have_inode || e->bad)
 		return;
-	err = fsimg_inode_read(&inode, ctx->img.fs, e->ino);
+	err = fsimg_stat(&st, ctx->img.fs, e->ino);
 	if (err < 0) {
 		e->bad = true;
 		ctx->status = CLI_EXIT_ERROR;
 		if (cli_path_push(&ctx->path, name, e->name_len, &saved) == 0) {
-			cli_file_error(&ctx->img, ctx->path.buf, "inode %u: %s", e->ino,
-				       cli_errmsg(&ctx->img, err));
+			cli_file_error(&ctx->img, ctx->path.buf, "inode %llu: %s",
+				       (unsigned long long)e->ino, cli_errmsg(&ctx->img, err));
 			cli_path_pop(&ctx->path, saved);
 		}
 		return;
 	}
 	e->have_inode = true;
-	e->mode = inode.mode;
-	e->links = inode.links_count;
-	e->size = inode.size;
+	e->mode = st.mode;
+	e->links = st.links;
+	e->size = st.size;
 }
 
 static bool ent_is_dir(struct ls_ctx *ctx, struct ls_ent *e, const char *name)
@@ -186,13 +186,10 @@ static bool ent_is_dir(struct ls_ctx *ctx, struct ls_ent *e, const char *name)
 /* The symlink target of e into ctx->target; returns its length or -1. */
 static int read_target(struct ls_ctx *ctx, const struct ls_ent *e, const char *name)
 {
-	struct fsimg_inode inode;
 	size_t saved;
 	int n;
 
-	n = fsimg_inode_read(&inode, ctx->img.fs, e->ino);
-	if (n >= 0)
-		n = fsimg_symlink_read(ctx->target, ctx->target_len, ctx->img.fs, &inode);
+	n = fsimg_readlink(ctx->target, ctx->target_len, ctx->img.fs, e->ino);
 	if (n < 0) {
 		ctx->status = CLI_EXIT_ERROR;
 		if (cli_path_push(&ctx->path, name, e->name_len, &saved) == 0) {
@@ -251,7 +248,7 @@ static void print_entry(struct ls_ctx *ctx, const struct ls_ent *e, const char *
 		}
 		jw_strn(j, "name", name, name_len);
 		jw_u64(j, "inode", e->ino);
-		jw_str(j, "type", cli_type_name(e->mode));
+		jw_str(j, "type", cli_type_name((uint16_t)e->mode));
 		jw_u64(j, "mode", e->mode);
 		jw_u64(j, "links", e->links);
 		jw_u64(j, "size", e->size);
@@ -266,7 +263,7 @@ static void print_entry(struct ls_ctx *ctx, const struct ls_ent *e, const char *
 
 		put_padded(f, e->ino, w->ino);
 		putc_unlocked(' ', f);
-		cli_mode_string(mode, e->mode);
+		cli_mode_string(mode, (uint16_t)e->mode);
 		fputs_unlocked(mode, f);
 		putc_unlocked(' ', f);
 		put_padded(f, e->links, w->links);
@@ -294,12 +291,12 @@ static void print_header(struct ls_ctx *ctx)
 }
 
 /* Lists the directory whose path is in ctx->path; recurses with -R. */
-static void list_dir(struct ls_ctx *ctx, fsimg_ino_t dir_ino, size_t depth)
+static void list_dir(struct ls_ctx *ctx, fsimg_inum_t dir_ino, size_t depth)
 {
-	struct fsimg_dirent d;
+	struct fsimg_entry d;
 	struct ls_level *lv;
 	struct widths w = { 1, 1, 1 };
-	fsimg_dir *dir;
+	fsimg_readdir *dir;
 	size_t i, n;
 	int err;
 
@@ -317,20 +314,20 @@ static void list_dir(struct ls_ctx *ctx, fsimg_ino_t dir_ino, size_t depth)
 	}
 	lv->n = 0;
 	lv->plen = 0;
-	err = fsimg_dir_open(&dir, ctx->img.fs, dir_ino);
+	err = fsimg_readdir_open(&dir, ctx->img.fs, dir_ino);
 	if (err < 0) {
 		cli_file_error(&ctx->img, ctx->path.buf, "%s", cli_errmsg(&ctx->img, err));
 		ctx->status = CLI_EXIT_ERROR;
 		return;
 	}
-	while ((err = fsimg_dir_next(dir, &d)) > 0) {
+	while ((err = fsimg_readdir_next(dir, &d)) > 0) {
 		if (!ctx->all && is_dot(d.name, d.name_len))
 			continue;
 		err = level_add(lv, &d);
 		if (err < 0)
 			break;
 	}
-	fsimg_dir_close(dir);
+	fsimg_readdir_close(dir);
 	print_header(ctx);
 	if (err < 0) {
 		/* List what was read before the damage, then say where it was. */
@@ -387,17 +384,17 @@ static void list_dir(struct ls_ctx *ctx, fsimg_ino_t dir_ino, size_t depth)
  * FILE is not a directory: one entry. Text names it as the user did;
  * JSON gives its path (in ctx->path) and last component.
  */
-static void list_one(struct ls_ctx *ctx, const char *file, const struct fsimg_inode *inode)
+static void list_one(struct ls_ctx *ctx, const char *file, const struct fsimg_stat *st)
 {
 	struct ls_ent e;
 	struct widths w = { 1, 1, 1 };
 	const char *name = strrchr(ctx->path.buf, '/');
 
 	memset(&e, 0, sizeof(e));
-	e.ino = inode->ino;
-	e.mode = inode->mode;
-	e.links = inode->links_count;
-	e.size = inode->size;
+	e.ino = st->ino;
+	e.mode = st->mode;
+	e.links = st->links;
+	e.size = st->size;
 	e.have_inode = true;
 	name = name ? name + 1 : ctx->path.buf;
 	if (ctx->common->json)
@@ -410,7 +407,7 @@ int cmd_ls(int argc, char **argv)
 {
 	struct cli_common common;
 	struct ls_ctx ctx;
-	struct fsimg_inode inode;
+	struct fsimg_stat st;
 	const char *file;
 	int first, status;
 	size_t saved, i;
@@ -428,13 +425,14 @@ int cmd_ls(int argc, char **argv)
 	if (status)
 		return status;
 	jw_init(&ctx.jw, stdout);
-	ctx.target_len = ctx.img.sb->block_size + 1;
+	/* A symlink's target is at most a block (ext4), 1 KiB (XFS). */
+	ctx.target_len = (ctx.img.info.block_size > 4096 ? ctx.img.info.block_size : 4096) + 1;
 	ctx.target = malloc(ctx.target_len);
 	if (!ctx.target) {
 		cli_error(&ctx.img, "out of memory");
 		return cli_close(&ctx.img, CLI_EXIT_ERROR);
 	}
-	if (cli_lookup(&ctx.img, file, &inode)) {
+	if (cli_lookup(&ctx.img, file, &st)) {
 		ctx.status = CLI_EXIT_ERROR;
 		goto out;
 	}
@@ -454,8 +452,8 @@ int cmd_ls(int argc, char **argv)
 			ctx.path.buf[--ctx.path.len] = '\0';
 	}
 
-	if ((inode.mode & S_IFMT_) != S_IFDIR_) {
-		list_one(&ctx, file, &inode);
+	if (st.type != FSIMG_FT_DIR) {
+		list_one(&ctx, file, &st);
 		goto out;
 	}
 	if (ctx.recursive) {
@@ -463,9 +461,9 @@ int cmd_ls(int argc, char **argv)
 			ctx.status = CLI_EXIT_ERROR;
 			goto out;
 		}
-		cli_bitmap_test_set(&ctx.visited, inode.ino);
+		cli_bitmap_test_set(&ctx.visited, st.ino);
 	}
-	list_dir(&ctx, inode.ino, 0);
+	list_dir(&ctx, st.ino, 0);
 	goto out;
 oom:
 	cli_error(&ctx.img, "out of memory");

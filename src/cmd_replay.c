@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_jbd2.h"
 #include "cmds.h"
 #include "core/io.h"
 #include "wimg.h"
@@ -507,7 +508,7 @@ static int in_place(struct rp *r, const char *undo_path)
 	memset(&h, 0, sizeof(h));
 	h.block_size = r->bs;
 	h.image_size = r->size;
-	memcpy(h.uuid, r->img.sb->uuid, 16);
+	memcpy(h.uuid, cli_sb(&r->img)->uuid, 16);
 	h.nrecords = r->ncand;
 	if (undo_create(&uw, undo_path, &h) < 0)
 		goto out;
@@ -624,9 +625,9 @@ int cmd_replay(int argc, char **argv)
 	status = cli_open(&r.img, &common, argv[first]);
 	if (status)
 		return status;
-	r.bs = r.img.sb->block_size;
+	r.bs = cli_sb(&r.img)->block_size;
 	r.size = fsimg_io_size(r.img.io);
-	if (!r.img.sb->needs_recovery) {
+	if (!cli_sb(&r.img)->needs_recovery) {
 		/* Like e2fsck: a clean image is left alone, and no copy is made. */
 		printf("%s: nothing to replay (needs_recovery is not set)\n", r.img.path);
 		return cli_close(&r.img, CLI_EXIT_OK);

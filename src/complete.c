@@ -81,7 +81,7 @@ static const struct cli_cmd path_cmd = {
 };
 
 /* Names that would not survive a line of output or a shell word list. */
-static bool printable_name(const struct fsimg_dirent *d)
+static bool printable_name(const struct fsimg_entry *d)
 {
 	for (size_t i = 0; i < d->name_len; i++)
 		if ((unsigned char)d->name[i] < 0x20)
@@ -99,11 +99,11 @@ int cli_complete_path(int argc, char **argv)
 {
 	struct cli_common common;
 	struct cli_image img;
-	struct fsimg_inode inode;
-	struct fsimg_dirent d;
+	struct fsimg_stat st;
+	struct fsimg_entry d;
 	const char *prefix, *base, *slash;
-	fsimg_ino_t ino;
-	fsimg_dir *dir;
+	fsimg_inum_t ino;
+	fsimg_readdir *dir;
 	char *dirpath;
 	size_t dlen, blen;
 	int first, status, err;
@@ -134,26 +134,26 @@ int cli_complete_path(int argc, char **argv)
 		free(dirpath);
 		return status;
 	}
-	err = fsimg_path_lookup(&ino, img.fs, dirpath);
+	err = fsimg_lookup(&ino, img.fs, dirpath);
 	if (err == 0)
-		err = fsimg_inode_read(&inode, img.fs, ino);
-	if (err == 0 && (inode.mode & 0170000) == 0040000 && fsimg_dir_open(&dir, img.fs, ino) == 0) {
-		while (fsimg_dir_next(dir, &d) > 0 && !cli_output_failed()) {
+		err = fsimg_stat(&st, img.fs, ino);
+	if (err == 0 && st.type == FSIMG_FT_DIR && fsimg_readdir_open(&dir, img.fs, ino) == 0) {
+		while (fsimg_readdir_next(dir, &d) > 0 && !cli_output_failed()) {
 			bool is_dir;
 
 			if (d.name_len < blen || memcmp(d.name, base, blen) != 0 || !printable_name(&d))
 				continue;
 			if (!strcmp(d.name, ".") || !strcmp(d.name, ".."))
 				continue;
-			is_dir = d.file_type == 2;
-			if (d.file_type == 0 && fsimg_inode_read(&inode, img.fs, d.ino) == 0)
-				is_dir = (inode.mode & 0170000) == 0040000;
+			is_dir = d.type == FSIMG_FT_DIR;
+			if (d.type == FSIMG_FT_UNKNOWN && fsimg_stat(&st, img.fs, d.ino) == 0)
+				is_dir = st.type == FSIMG_FT_DIR;
 			/* what the user typed before the name, then the name */
 			fwrite(prefix, 1, (size_t)(base - prefix), stdout);
 			fwrite(d.name, 1, d.name_len, stdout);
 			fputs(is_dir ? "/\n" : "\n", stdout);
 		}
-		fsimg_dir_close(dir);
+		fsimg_readdir_close(dir);
 	}
 	free(dirpath);
 	/* a completion never warns: the shell shows nothing of stderr anyway */

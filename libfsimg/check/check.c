@@ -115,7 +115,7 @@ FSIMG_API int fsimg_check_run(struct fsimg_check_summary *out, fsimg_fs *fs,
 	memset(out, 0, sizeof(*out));
 	memset(&c, 0, sizeof(c));
 	c.fs = fs;
-	c.sb = fsimg_fs_super(fs);
+	c.sb = fsimg_ext4_super(fs);
 	if (opts)
 		c.opts = *opts;
 	err = ctx_alloc(&c);

@@ -313,19 +313,19 @@ int check_pass_bitmaps(struct check_ctx *c)
 		return FSIMG_ENOMEM;
 	}
 	for (fsimg_group_t i = 0; s.csum && i < sb->group_count; i++)
-		if (fsimg_group_get(&g, c->fs, i) == 0 && (g.flags & FSIMG_BG_BLOCK_UNINIT))
+		if (fsimg_ext4_group_get(&g, c->fs, i) == 0 && (g.flags & FSIMG_BG_BLOCK_UNINIT))
 			mark_uninit_group(&s, &g);
 
 	for (fsimg_group_t i = 0; i < sb->group_count; i++) {
 		if ((i & 255) == 0)
 			check_progress(c, 6, "bitmaps and counts", i, sb->group_count);
-		if (fsimg_group_get(&g, c->fs, i) < 0)
+		if (fsimg_ext4_group_get(&g, c->fs, i) < 0)
 			continue;
 		block_group(&s, &g, buf, &free_blocks);
 	}
 	run_flush(&s);
 	for (fsimg_group_t i = 0; i < sb->group_count; i++) {
-		if (fsimg_group_get(&g, c->fs, i) < 0)
+		if (fsimg_ext4_group_get(&g, c->fs, i) < 0)
 			continue;
 		inode_group(&s, &g, buf, &free_inodes);
 	}

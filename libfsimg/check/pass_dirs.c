@@ -320,7 +320,7 @@ static int dirs_collect(struct dirs_state *s)
 int check_pass_dirs(struct check_ctx *c)
 {
 	struct dirs_state s;
-	const struct fsimg_super *sb = c->sb ? c->sb : fsimg_fs_super(c->fs);
+	const struct fsimg_super *sb = c->sb ? c->sb : fsimg_ext4_super(c->fs);
 	size_t k;
 	fsimg_ino_t ino;
 	int err = FSIMG_ENOMEM;

@@ -62,7 +62,7 @@ static void add_metadata(struct dups *d)
 	fsimg_group_t i;
 
 	for (i = 0; i < c->sb->group_count && !d->truncated; i++) {
-		if (fsimg_group_get(&g, c->fs, i) < 0)
+		if (fsimg_ext4_group_get(&g, c->fs, i) < 0)
 			continue;
 		if (g.has_super)
 			add_range(d, g.super_block, 1, 0);

@@ -708,7 +708,7 @@ static int scan_group(struct pass2 *p2, fsimg_group_t g)
 	uint32_t ipg = sb->inodes_per_group, n = ipg, isz = sb->inode_size, i;
 	uint64_t bytes, blocks, done = 0, per = buflen / fs->block_size;
 
-	if (fsimg_group_get(&grp, fs, g) < 0)
+	if (fsimg_ext4_group_get(&grp, fs, g) < 0)
 		return 0;
 	/* As e2fsck: with group checksums, INODE_UNINIT tables and the unused tail are not read. */
 	if (csum && (grp.flags & FSIMG_BG_INODE_UNINIT))

@@ -52,7 +52,7 @@ static void describe_blocks(struct check_ctx *c, fsimg_journal *j, size_t t, uin
 		for (fsimg_group_t k = 0; k < sb->group_count; k++) {
 			/* with flex_bg the table may be in another group: try its own first */
 			fsimg_group_t gg = k == 0 ? gi : (k <= gi ? k - 1 : k);
-			if (gg >= sb->group_count || fsimg_group_get(&g, c->fs, gg) < 0)
+			if (gg >= sb->group_count || fsimg_ext4_group_get(&g, c->fs, gg) < 0)
 				continue;
 			if (jb.fs_block < g.inode_table ||
 			    jb.fs_block >= g.inode_table + sb->inode_table_blocks)

@@ -198,7 +198,7 @@ int check_pass_super(struct check_ctx *c)
 	 * Block 0 before the superblock (4 KiB blocks and up) belongs to it.
 	 */
 	for (fsimg_group_t i = 0; i < sb->group_count; i++) {
-		if (fsimg_group_get(&g, c->fs, i) < 0)
+		if (fsimg_ext4_group_get(&g, c->fs, i) < 0)
 			continue;
 		if (g.has_super)
 			claim_range(c, g.super_block, 1);
@@ -206,7 +206,7 @@ int check_pass_super(struct check_ctx *c)
 			claim_range(c, g.gdt_block, (uint64_t)g.gdt_count + g.reserved_gdt);
 	}
 	for (fsimg_group_t i = 0; i < sb->group_count; i++) {
-		if (fsimg_group_get(&g, c->fs, i) < 0)
+		if (fsimg_ext4_group_get(&g, c->fs, i) < 0)
 			continue;
 		group_fields(c, &g, csum);
 		group_meta(c, &g, flex, g.block_bitmap, 1, PR_GROUP_BLOCK_BITMAP_RANGE, "block bitmap");

@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ext4/ext4.h"
+#include "fsimg/fsimg.h"
+#include "core/crc.h"
+#include "core/cursor.h"
 
 #define CRC32C_POLY_REFLECTED 0x82F63B78u
 #define CRC16_POLY_REFLECTED 0xA001u /* 0x8005, as ext2fs_crc16 and lib/crc16.c */

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * What does a source hold? Our own ext2/3/4 check first (it works on every
- * backend, memory included, and names the type by the same rule as
- * fsimg_fs_type), then libblkid on the source's file descriptor for
- * everything else (xfs, btrfs, vfat...), so that a refusal can say what the
- * image is instead of "no filesystem".
+ * libblkid's name for what a source holds, on its file descriptor (or a
+ * temporary one for a container): the front (fsimg_probe) asks the
+ * backends first, whose checks work on every source, memory included, and
+ * comes here for everything else (btrfs, vfat...), so that a refusal can
+ * say what the image is instead of "no filesystem".
  */
 #include "config.h"
 
@@ -15,7 +15,7 @@
 
 #include "core/image.h"
 #include "core/io.h"
-#include "ext4/ext4.h"
+#include "core/probe.h"
 
 static int set_name(char *name, size_t namelen, const char *type)
 {
@@ -26,32 +26,8 @@ static int set_name(char *name, size_t namelen, const char *type)
 	return 0;
 }
 
-static const char *probe_ext(fsimg_io *io)
+int core_blkid_probe(char *name, size_t namelen, fsimg_io *io)
 {
-	uint8_t raw[EXT4_SUPER_SIZE];
-	struct cur c;
-	uint32_t compat, incompat, ro_compat;
-
-	if (fsimg_io_size(io) < EXT4_SUPER_OFFSET + EXT4_SUPER_SIZE ||
-	    fsimg_io_read(io, raw, sizeof(raw), EXT4_SUPER_OFFSET) < 0)
-		return NULL;
-	c = cur_init(raw, sizeof(raw));
-	if (CUR_LE16(&c, 0, struct ext4_dsuper, s_magic) != EXT4_SUPER_MAGIC)
-		return NULL;
-	compat = CUR_LE32(&c, 0, struct ext4_dsuper, s_feature_compat);
-	incompat = CUR_LE32(&c, 0, struct ext4_dsuper, s_feature_incompat);
-	ro_compat = CUR_LE32(&c, 0, struct ext4_dsuper, s_feature_ro_compat);
-	if (c.err)
-		return NULL;
-	/* An external jbd2 journal carries an ext superblock with JOURNAL_DEV. */
-	if (incompat & EXT4_FEATURE_INCOMPAT_JOURNAL_DEV)
-		return "jbd";
-	return ext4_type_name(compat, incompat, ro_compat);
-}
-
-int fsimg_probe(char *name, size_t namelen, fsimg_io *io)
-{
-	const char *type;
 	const char *data = NULL;
 	blkid_probe pr;
 	size_t len = 0;
@@ -61,10 +37,6 @@ int fsimg_probe(char *name, size_t namelen, fsimg_io *io)
 	if (!name || namelen == 0 || !io)
 		return FSIMG_EINVAL;
 	name[0] = '\0';
-	type = probe_ext(io);
-	if (type)
-		return set_name(name, namelen, type);
-
 	if (io_probe_fd(io, &fd, &temp) < 0 || fd < 0)
 		return FSIMG_ENOFS;
 	pr = blkid_new_probe();

@@ -13,17 +13,26 @@
 #include <stdint.h>
 
 #include "fsimg/fsimg.h"
+#include "fsimg/ext4.h"
+#include "core/crc.h"
 #include "core/cursor.h"
 #include "ext4/format.h"
-
-#define FSIMG_HIDDEN __attribute__((visibility("hidden")))
+#include "fs/front.h"
 
 /* Walk bounds: a crafted image must not make a walk loop or grow without end. */
 #define FSIMG_MAX_SYMLINK_FOLLOW 40
 #define FSIMG_MAX_PATH_DEPTH 4096
 #define FSIMG_MAX_DIR_BLOCKS (1u << 26)     /* largedir: 2^32 bytes / 64 B blocks */
 
+/*
+ * The filesystem handle. Its head is the front's (backend, io, errors,
+ * notices), the same for every backend; the rest is ext4's, zero on a
+ * handle of another backend (which keeps its own state behind be_priv), so
+ * an ext4 call made on it finds nothing in range and fails.
+ */
 struct fsimg_fs {
+	const struct fsimg_backend *be;
+	void *be_priv;
 	fsimg_io *io;
 	unsigned flags;
 	struct fsimg_super sb;
@@ -55,14 +64,20 @@ struct fsimg_fs {
 	/* a closed fsimg_map and extent walker kept for the next open; freed with the handle */
 	struct fsimg_map *map_spare;
 	struct ext4_ext_walk *ext_spare;
+
+	/* the neutral calls (ext4/front.c): the last inode read, feature names */
+	bool icache_valid;
+	struct fsimg_inode icache;
+	const char *feat_names[96];
+	char feat_unknown[96][16];
 };
 
-/* Sets fs->errmsg from fmt and returns err (so: return fs_error(fs, ...)). */
-FSIMG_HIDDEN int fs_error(struct fsimg_fs *fs, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* A non-fatal finding: counted (checksums), passed to the notice callback. */
-FSIMG_HIDDEN void fs_notice(struct fsimg_fs *fs, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Is fs an ext2/3/4 handle? The fsimg_ext4_* calls refuse others. */
+static inline bool fs_is_ext4(const struct fsimg_fs *fs)
+{
+	return fs && fs->be == &fsimg_backend_ext4;
+}
+
 
 /* Range predicates, in one place. Each includes the start + len overflow check. */
 static inline bool fs_pblk_ok(const struct fsimg_fs *fs, fsimg_pblk_t blk)
@@ -91,10 +106,6 @@ FSIMG_HIDDEN void *fs_block_alloc(const struct fsimg_fs *fs);
 
 /* Checksums (core/crc.c) and the metadata_csum form: crc32c(seed, ...). */
 FSIMG_HIDDEN uint32_t ext4_csum(const struct fsimg_fs *fs, uint32_t seed, const void *buf, size_t len);
-/* Both crc32c paths by name (tests, benchmarks); crc32c_hw falls back to soft. */
-FSIMG_HIDDEN uint32_t crc32c_soft(uint32_t crc, const void *buf, size_t len);
-FSIMG_HIDDEN uint32_t crc32c_hw(uint32_t crc, const void *buf, size_t len);
-FSIMG_HIDDEN bool crc32c_hw_available(void);
 
 /* super.c */
 FSIMG_HIDDEN int ext4_super_from_disk(struct fsimg_super *sb, const uint8_t *raw, size_t len,
@@ -133,6 +144,22 @@ FSIMG_HIDDEN const char *ext4_sb_inode_name(enum ext4_sb_inode role);
 FSIMG_HIDDEN bool ext4_sb_inode_nameless(const struct fsimg_super *sb, fsimg_ino_t ino);
 /* "ext2", "ext3" or "ext4" from the feature words, by libblkid's rule. */
 FSIMG_HIDDEN const char *ext4_type_name(uint32_t compat, uint32_t incompat, uint32_t ro_compat);
+FSIMG_HIDDEN const char *ext4_fs_type(const struct fsimg_fs *fs);
+FSIMG_HIDDEN int ext4_has_feature_named(const struct fsimg_fs *fs, const char *name);
+/* fs.c: open and close, the backend's entries. */
+FSIMG_HIDDEN int ext4_fs_match(fsimg_io *io);
+FSIMG_HIDDEN const char *ext4_probe_name(fsimg_io *io);
+FSIMG_HIDDEN int ext4_fs_open(fsimg_fs **out, fsimg_io *io, unsigned flags, char *errbuf,
+			      size_t errlen);
+FSIMG_HIDDEN int ext4_fs_rescue(fsimg_fs **out, fsimg_io *io, unsigned flags);
+FSIMG_HIDDEN void ext4_fs_close(fsimg_fs *fs);
+/* map.c, file.c: the iterators' next and close behind the front's. */
+FSIMG_HIDDEN int ext4_map_next(fsimg_map *m, struct fsimg_run *run);
+FSIMG_HIDDEN void ext4_map_close(fsimg_map *m);
+/* A map with no runs: the forks ext4 does not have (attr, cow). */
+FSIMG_HIDDEN int ext4_map_open_empty(fsimg_map **out, struct fsimg_fs *fs, fsimg_ino_t ino);
+FSIMG_HIDDEN int64_t ext4_file_read(fsimg_file *f, void *buf, size_t len, uint64_t off);
+FSIMG_HIDDEN void ext4_file_close(fsimg_file *f);
 
 /* group.c */
 FSIMG_HIDDEN int ext4_gdt_load(struct fsimg_fs *fs);

@@ -89,11 +89,11 @@ int fsimg_file_open(fsimg_file **out, fsimg_fs *fs, const struct fsimg_inode *in
 	return 0;
 
 fail:
-	fsimg_file_close(f);
+	ext4_file_close(f);
 	return err;
 }
 
-void fsimg_file_close(fsimg_file *f)
+void ext4_file_close(fsimg_file *f)
 {
 	if (!f)
 		return;
@@ -152,7 +152,7 @@ static int seek_run(struct fsimg_file *f, uint64_t lblk, uint64_t *gap_end)
 	}
 }
 
-int64_t fsimg_file_read(fsimg_file *f, void *buf, size_t len, uint64_t off)
+int64_t ext4_file_read(fsimg_file *f, void *buf, size_t len, uint64_t off)
 {
 	struct fsimg_fs *fs;
 	uint8_t *dst = buf;

@@ -13,33 +13,6 @@
 #include "core/io.h"
 #include "ext4/ext4.h"
 
-int fs_error(struct fsimg_fs *fs, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (fs) {
-		va_start(ap, fmt);
-		vsnprintf(fs->errmsg, sizeof(fs->errmsg), fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
-void fs_notice(struct fsimg_fs *fs, int err, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	if (err == FSIMG_ECSUM)
-		fs->csum_errors++;
-	if (!fs->notice)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fs->notice(fs->notice_ctx, err, msg);
-}
-
 int fs_read_blocks(struct fsimg_fs *fs, fsimg_pblk_t blk, uint64_t count, void *buf)
 {
 	uint64_t bytes;
@@ -69,20 +42,6 @@ uint32_t ext4_csum(const struct fsimg_fs *fs, uint32_t seed, const void *buf, si
 	return fsimg_crc32c(seed, buf, len);
 }
 
-static int open_fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int open_fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(errbuf, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
 /*
  * Opens the filesystem whose superblock starts at byte off. With sb_block
  * (a copy named by block number, of block size bs), the copy must describe
@@ -107,17 +66,17 @@ static int open_at(fsimg_fs **out, fsimg_io *io, unsigned flags, uint64_t sb_blo
 	    fsimg_io_read(io, raw, sizeof(raw), off) < 0 ||
 	    (c = cur_init(raw, sizeof(raw)), CUR_LE16(&c, 0, struct ext4_dsuper, s_magic)) != EXT4_SUPER_MAGIC) {
 		if (sb_block)
-			return open_fail(errbuf, errlen, FSIMG_ENOFS,
+			return front_open_fail(errbuf, errlen, FSIMG_ENOFS,
 					 "no superblock at block %llu (block size %u)",
 					 (unsigned long long)sb_block, bs);
 		if (fsimg_probe(name, sizeof(name), io) == 0)
-			return open_fail(errbuf, errlen, FSIMG_EUNSUPP, "unsupported filesystem: %s", name);
-		return open_fail(errbuf, errlen, FSIMG_ENOFS, "no filesystem found");
+			return front_open_fail(errbuf, errlen, FSIMG_EUNSUPP, "unsupported filesystem: %s", name);
+		return front_open_fail(errbuf, errlen, FSIMG_ENOFS, "no filesystem found");
 	}
 
 	incompat = CUR_LE32(&c, 0, struct ext4_dsuper, s_feature_incompat);
 	if (incompat & EXT4_FEATURE_INCOMPAT_JOURNAL_DEV)
-		return open_fail(errbuf, errlen, FSIMG_EUNSUPP,
+		return front_open_fail(errbuf, errlen, FSIMG_EUNSUPP,
 				 "an external journal device, not a filesystem (use it with -j)");
 	if (incompat & ~EXT4_FEATURE_INCOMPAT_SUPP) {
 		uint32_t unknown = incompat & ~EXT4_FEATURE_INCOMPAT_SUPP;
@@ -125,17 +84,18 @@ static int open_at(fsimg_fs **out, fsimg_io *io, unsigned flags, uint64_t sb_blo
 		const char *fname;
 		while (!(unknown & (1u << bit)))
 			bit++;
-		fname = fsimg_feature_name(FSIMG_FEATURE_INCOMPAT, bit);
+		fname = fsimg_ext4_feature_name(FSIMG_FEATURE_INCOMPAT, bit);
 		if (fname)
-			return open_fail(errbuf, errlen, FSIMG_EUNSUPP,
+			return front_open_fail(errbuf, errlen, FSIMG_EUNSUPP,
 					 "unsupported incompat feature: %s (bit %u)", fname, bit);
-		return open_fail(errbuf, errlen, FSIMG_EUNSUPP,
+		return front_open_fail(errbuf, errlen, FSIMG_EUNSUPP,
 				 "unsupported incompat feature: unknown bit %u (0x%x)", bit, 1u << bit);
 	}
 
 	fs = calloc(1, sizeof(*fs));
 	if (!fs)
-		return open_fail(errbuf, errlen, FSIMG_ENOMEM, "out of memory");
+		return front_open_fail(errbuf, errlen, FSIMG_ENOMEM, "out of memory");
+	fs->be = &fsimg_backend_ext4;
 	fs->io = io;
 	fs->flags = flags;
 	memcpy(fs->raw_sb, raw, sizeof(raw));
@@ -147,7 +107,7 @@ static int open_at(fsimg_fs **out, fsimg_io *io, unsigned flags, uint64_t sb_blo
 	}
 	if (err < 0) {
 		free(fs);
-		return open_fail(errbuf, errlen, err, "bad superblock: %s", why);
+		return front_open_fail(errbuf, errlen, err, "bad superblock: %s", why);
 	}
 	/* -b naming the primary's own place (block 1 of 1 KiB) reads it as the primary */
 	fs->sb_block = off == EXT4_SUPER_OFFSET ? 0 : sb_block;
@@ -168,8 +128,8 @@ static int open_at(fsimg_fs **out, fsimg_io *io, unsigned flags, uint64_t sb_blo
 
 	err = ext4_gdt_load(fs);
 	if (err < 0) {
-		open_fail(errbuf, errlen, err, "%s", fs->errmsg[0] ? fs->errmsg : fsimg_strerror(err));
-		fsimg_fs_close(fs);
+		front_open_fail(errbuf, errlen, err, "%s", fs->errmsg[0] ? fs->errmsg : fsimg_strerror(err));
+		ext4_fs_close(fs);
 		return err;
 	}
 	*out = fs;
@@ -228,11 +188,11 @@ int fsimg_fs_open_sb(fsimg_fs **out, fsimg_io *io, unsigned flags, uint64_t supe
 	int err;
 
 	if (!out || !io)
-		return open_fail(errbuf, errlen, FSIMG_EINVAL, "invalid argument");
+		return front_open_fail(errbuf, errlen, FSIMG_EINVAL, "invalid argument");
 	*out = NULL;
 	if (block_size && (block_size < (1u << EXT4_MIN_BLOCK_LOG) || block_size > (1u << EXT4_MAX_BLOCK_LOG) ||
 			   (block_size & (block_size - 1))))
-		return open_fail(errbuf, errlen, FSIMG_EINVAL, "block size %u is not a power of two in %u..%u",
+		return front_open_fail(errbuf, errlen, FSIMG_EINVAL, "block size %u is not a power of two in %u..%u",
 				 block_size, (1u << EXT4_MIN_BLOCK_LOG), (1u << EXT4_MAX_BLOCK_LOG));
 	if (superblock) {
 		/* Without a block size, each one in turn (as e2fsck -b does). */
@@ -249,14 +209,14 @@ int fsimg_fs_open_sb(fsimg_fs **out, fsimg_io *io, unsigned flags, uint64_t supe
 				break;
 		}
 		if (!block_size && err == FSIMG_ENOFS)
-			open_fail(errbuf, errlen, err, "no superblock at block %llu for any block size",
+			front_open_fail(errbuf, errlen, err, "no superblock at block %llu for any block size",
 				  (unsigned long long)superblock);
 		return err;
 	}
 	err = open_at(out, io, flags, 0, 0, primary, sizeof(primary));
 	if (err == 0 || (err != FSIMG_ECORRUPT && err != FSIMG_ENOFS)) {
 		if (err < 0)
-			open_fail(errbuf, errlen, err, "%s", primary);
+			front_open_fail(errbuf, errlen, err, "%s", primary);
 		return err;
 	}
 	/* An unusable primary: e2fsck goes on with the first backup it finds. */
@@ -266,10 +226,52 @@ int fsimg_fs_open_sb(fsimg_fs **out, fsimg_io *io, unsigned flags, uint64_t supe
 			 err == FSIMG_ENOFS ? "no ext2/3/4 magic" : primary);
 		return 0;
 	}
-	return open_fail(errbuf, errlen, err, "%s", primary);
+	return front_open_fail(errbuf, errlen, err, "%s", primary);
 }
 
-int fsimg_fs_open(fsimg_fs **out, fsimg_io *io, unsigned flags, char *errbuf, size_t errlen)
+/* ext2/3/4 or "jbd" (an external journal), named as libblkid does; NULL: not ours. */
+const char *ext4_probe_name(fsimg_io *io)
+{
+	uint8_t raw[EXT4_SUPER_SIZE];
+	struct cur c;
+	uint32_t compat, incompat, ro_compat;
+
+	if (fsimg_io_size(io) < EXT4_SUPER_OFFSET + EXT4_SUPER_SIZE ||
+	    fsimg_io_read(io, raw, sizeof(raw), EXT4_SUPER_OFFSET) < 0)
+		return NULL;
+	c = cur_init(raw, sizeof(raw));
+	if (CUR_LE16(&c, 0, struct ext4_dsuper, s_magic) != EXT4_SUPER_MAGIC)
+		return NULL;
+	compat = CUR_LE32(&c, 0, struct ext4_dsuper, s_feature_compat);
+	incompat = CUR_LE32(&c, 0, struct ext4_dsuper, s_feature_incompat);
+	ro_compat = CUR_LE32(&c, 0, struct ext4_dsuper, s_feature_ro_compat);
+	if (c.err)
+		return NULL;
+	/* An external jbd2 journal carries an ext superblock with JOURNAL_DEV. */
+	if (incompat & EXT4_FEATURE_INCOMPAT_JOURNAL_DEV)
+		return "jbd";
+	return ext4_type_name(compat, incompat, ro_compat);
+}
+
+int ext4_fs_match(fsimg_io *io)
+{
+	uint8_t magic[2];
+
+	if (fsimg_io_size(io) < EXT4_SUPER_OFFSET + EXT4_SUPER_SIZE ||
+	    fsimg_io_read(io, magic, sizeof(magic),
+			  EXT4_SUPER_OFFSET + offsetof(struct ext4_dsuper, s_magic)) < 0)
+		return 0;
+	return (magic[0] | magic[1] << 8) == EXT4_SUPER_MAGIC;
+}
+
+/* The primary's magic is gone: the first backup e2fsck would take, if any. */
+int ext4_fs_rescue(fsimg_fs **out, fsimg_io *io, unsigned flags)
+{
+	return fsimg_fs_open_sb(out, io, flags, 0, 0, NULL, 0);
+}
+
+/* The backend's open: the primary, or the first backup when it is unusable. */
+int ext4_fs_open(fsimg_fs **out, fsimg_io *io, unsigned flags, char *errbuf, size_t errlen)
 {
 	return fsimg_fs_open_sb(out, io, flags, 0, 0, errbuf, errlen);
 }
@@ -284,10 +286,8 @@ const char *fsimg_fs_primary_error(const fsimg_fs *fs)
 	return fs && fs->primary_error[0] ? fs->primary_error : NULL;
 }
 
-void fsimg_fs_close(fsimg_fs *fs)
+void ext4_fs_close(fsimg_fs *fs)
 {
-	if (!fs)
-		return;
 	free(fs->gdt);
 	free(fs->gd_csum_state);
 	free(fs->map_spare);
@@ -295,30 +295,7 @@ void fsimg_fs_close(fsimg_fs *fs)
 	free(fs);
 }
 
-const char *fsimg_fs_errmsg(const fsimg_fs *fs)
+const struct fsimg_super *fsimg_ext4_super(const fsimg_fs *fs)
 {
-	return fs && fs->errmsg[0] ? fs->errmsg : "";
-}
-
-fsimg_io *fsimg_fs_io(const fsimg_fs *fs)
-{
-	return fs ? fs->io : NULL;
-}
-
-void fsimg_fs_set_notice(fsimg_fs *fs, fsimg_notice_fn fn, void *ctx)
-{
-	if (!fs)
-		return;
-	fs->notice = fn;
-	fs->notice_ctx = ctx;
-}
-
-uint64_t fsimg_fs_csum_errors(const fsimg_fs *fs)
-{
-	return fs ? fs->csum_errors : 0;
-}
-
-const struct fsimg_super *fsimg_fs_super(const fsimg_fs *fs)
-{
-	return fs ? &fs->sb : NULL;
+	return fs_is_ext4(fs) ? &fs->sb : NULL;
 }

@@ -230,7 +230,7 @@ int ext4_group_inode_table(struct fsimg_fs *fs, fsimg_group_t g, fsimg_pblk_t *b
 	return 0;
 }
 
-int fsimg_group_get(struct fsimg_group *out, fsimg_fs *fs, fsimg_group_t g)
+int fsimg_ext4_group_get(struct fsimg_group *out, fsimg_fs *fs, fsimg_group_t g)
 {
 	const struct fsimg_super *sb;
 	const uint8_t *d;

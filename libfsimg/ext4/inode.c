@@ -43,9 +43,8 @@ int ext4_inode_read_raw(struct fsimg_fs *fs, fsimg_ino_t ino, uint8_t *buf, size
 {
 	const struct fsimg_super *sb = &fs->sb;
 	fsimg_group_t g;
-	fsimg_pblk_t itable;
+	fsimg_pblk_t itable, blk;
 	uint64_t off;
-	uint8_t *blk;
 	int err;
 
 	if (!fs_ino_ok(fs, ino))
@@ -64,14 +63,18 @@ int ext4_inode_read_raw(struct fsimg_fs *fs, fsimg_ino_t ino, uint8_t *buf, size
 				"inode %u: group %u inode table %llu+%u outside the filesystem", ino,
 				g, (unsigned long long)itable, sb->inode_table_blocks);
 	off = (uint64_t)((ino - 1) % sb->inodes_per_group) * sb->inode_size;
-	blk = fs_block_alloc(fs);
-	if (!blk)
-		return fs_error(fs, FSIMG_ENOMEM, "out of memory");
-	err = fs_read_block(fs, itable + (off >> fs->log_block_size), blk);
-	if (err == 0)
-		memcpy(buf, blk + (off & (fs->block_size - 1)), sb->inode_size);
-	free(blk);
-	return err;
+	blk = itable + (off >> fs->log_block_size);
+	/*
+	 * The record alone, not its block: a walk over every inode would copy
+	 * (and allocate) a whole block per inode. The block is inside the
+	 * table, checked above; an inode never straddles blocks (inode_size
+	 * divides the block size, checked with the superblock).
+	 */
+	if (fsimg_io_read(fs->io, buf, sb->inode_size,
+			  (blk << fs->log_block_size) + (off & (fs->block_size - 1))) < 0)
+		return fs_error(fs, FSIMG_EIO, "cannot read block %llu: image truncated or unreadable",
+				(unsigned long long)blk);
+	return 0;
 }
 
 /* i_extra_isize when usable: inside the record and 4-aligned (the kernel's rule), else 0. */
@@ -296,7 +299,7 @@ int fsimg_inode_in_use(fsimg_fs *fs, fsimg_ino_t ino)
 	if (!fs_ino_ok(fs, ino))
 		return fs_error(fs, FSIMG_ERANGE, "inode %u out of range (1..%u)", ino,
 				fs->sb.inodes_count);
-	err = fsimg_group_get(&grp, fs, ext4_ino_group(fs, ino));
+	err = fsimg_ext4_group_get(&grp, fs, ext4_ino_group(fs, ino));
 	if (err < 0)
 		return err;
 	/* An uninitialised inode table has no inode in use; the flag counts only with checksums. */

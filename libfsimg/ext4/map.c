@@ -168,7 +168,7 @@ int fsimg_map_open(fsimg_map **out, fsimg_fs *fs, const struct fsimg_inode *inod
 		memset(&run, 0, sizeof(run));
 		run.type = FSIMG_RUN_INLINE;
 		run.len = inode->size;
-		run.flags = FSIMG_RUN_LAST;
+		run.flags = FSIMG_RUN_LAST | FSIMG_RUN_TARGET;
 		out_push(m, &run);
 	} else if (inode->flags & EXT4_EXTENTS_FL) {
 		m->kind = MAP_EXTENT;
@@ -187,8 +187,24 @@ int fsimg_map_open(fsimg_map **out, fsimg_fs *fs, const struct fsimg_inode *inod
 	return 0;
 
 fail:
-	fsimg_map_close(m);
+	ext4_map_close(m);
 	return err;
+}
+
+int ext4_map_open_empty(fsimg_map **out, struct fsimg_fs *fs, fsimg_ino_t ino)
+{
+	struct fsimg_map *m = fs->map_spare ? fs->map_spare : malloc(sizeof(*m));
+
+	fs->map_spare = NULL;
+	if (!m)
+		return fs_error(fs, FSIMG_ENOMEM, "out of memory");
+	memset(m, 0, offsetof(struct fsimg_map, metas));
+	m->fs = fs;
+	m->ino = ino;
+	m->kind = MAP_NONE;
+	m->src_done = m->done = true;
+	*out = m;
+	return 0;
 }
 
 static int src_next(struct fsimg_map *m, struct fsimg_run *run)
@@ -200,7 +216,7 @@ static int src_next(struct fsimg_map *m, struct fsimg_run *run)
 	return 0;
 }
 
-int fsimg_map_next(fsimg_map *m, struct fsimg_run *run)
+int ext4_map_next(fsimg_map *m, struct fsimg_run *run)
 {
 	struct fsimg_run r;
 	int err;
@@ -244,8 +260,16 @@ int fsimg_map_next(fsimg_map *m, struct fsimg_run *run)
 			continue;
 		}
 		if (r.type == FSIMG_RUN_META) {
+			static const char *const bm[] = { "ind", "ind", "dind", "tind" };
+
 			if (!(m->flags & FSIMG_MAP_TREE))
 				continue;
+			if (m->kind == MAP_EXTENT) {
+				r.kind = r.level == 0 ? "leaf" : "index";
+				r.flags |= FSIMG_RUN_COUNTED;
+			} else {
+				r.kind = r.level >= 1 && r.level <= 3 ? bm[r.level] : "ind";
+			}
 			if (m->nmetas == MAP_META_WAIT) {
 				if (m->have_held) {
 					out_push(m, &m->held);
@@ -269,7 +293,7 @@ int fsimg_map_next(fsimg_map *m, struct fsimg_run *run)
 	}
 }
 
-void fsimg_map_close(fsimg_map *m)
+void ext4_map_close(fsimg_map *m)
 {
 	if (!m)
 		return;

@@ -81,7 +81,7 @@ static const struct feature feature_list[] = {
 
 #define N_FEATURES (sizeof(feature_list) / sizeof(feature_list[0]))
 
-const char *fsimg_feature_name(int kind, unsigned bit)
+const char *fsimg_ext4_feature_name(int kind, unsigned bit)
 {
 	size_t i;
 
@@ -93,7 +93,7 @@ const char *fsimg_feature_name(int kind, unsigned bit)
 	return NULL;
 }
 
-int fsimg_fs_has_feature(const fsimg_fs *fs, const char *name)
+int ext4_has_feature_named(const struct fsimg_fs *fs, const char *name)
 {
 	size_t i;
 	uint32_t word;
@@ -140,7 +140,7 @@ const char *ext4_type_name(uint32_t compat, uint32_t incompat, uint32_t ro_compa
 	return "ext2";
 }
 
-const char *fsimg_fs_type(const fsimg_fs *fs)
+const char *ext4_fs_type(const struct fsimg_fs *fs)
 {
 	if (!fs)
 		return NULL;
@@ -232,7 +232,7 @@ bool ext4_group_has_super(const struct fsimg_super *sb, fsimg_group_t g)
  * superblock backup and returns how many were filled (at most max). Sparse
  * layouts are enumerated power by power, so a huge group count costs nothing.
  */
-int fsimg_fs_backup_groups(const fsimg_fs *fs, fsimg_group_t *groups, int max)
+int fsimg_ext4_backup_groups(const fsimg_fs *fs, fsimg_group_t *groups, int max)
 {
 	const struct fsimg_super *sb;
 	int n = 0;

@@ -45,7 +45,7 @@ struct fc_scan {
 /* ext4_fc_value_len_isvalid: the value length each tag must have. */
 static bool value_len_ok(const struct fsimg_journal *j, uint16_t tag, uint32_t len)
 {
-	uint32_t isize = j->fs ? fsimg_fs_super(j->fs)->inode_size : 0;
+	uint32_t isize = j->fs ? fsimg_ext4_super(j->fs)->inode_size : 0;
 
 	switch (tag) {
 	case EXT4_FC_TAG_ADD_RANGE:

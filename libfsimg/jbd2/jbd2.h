@@ -176,6 +176,9 @@ JBD2_HIDDEN int jbd2_plan_sort(struct jbd2_plan_ent *a, size_t n);
 JBD2_HIDDEN void jbd2_fc_replay(struct fsimg_plan *p);
 
 /* Index of the first plan entry with fs_block >= blk (p->n: none). */
+/* replay_io.c: the ext4 backend's recovery_plan (fs/front.h). */
+JBD2_HIDDEN int jbd2_recovery_plan(fsimg_recovery **out, fsimg_fs *fs, fsimg_io *external,
+				   unsigned flags, char *errbuf, size_t errlen);
 JBD2_HIDDEN size_t jbd2_plan_lower_bound(const struct fsimg_plan *p, uint64_t blk);
 
 #endif /* FSIMG_JBD2_JBD2_H */

@@ -388,7 +388,7 @@ fail:
  */
 static bool journal_map_covers(fsimg_fs *fs, const struct fsimg_inode *in)
 {
-	uint64_t total = in->size / fsimg_fs_super(fs)->block_size, next = 0;
+	uint64_t total = in->size / fsimg_ext4_super(fs)->block_size, next = 0;
 	struct fsimg_run run;
 	fsimg_map *map;
 	int err;
@@ -420,7 +420,7 @@ static bool journal_map_covers(fsimg_fs *fs, const struct fsimg_inode *in)
  */
 int jbd2_journal_inode(struct fsimg_inode *out, fsimg_fs *fs, const char **why)
 {
-	const struct fsimg_super *fsb = fsimg_fs_super(fs);
+	const struct fsimg_super *fsb = fsimg_ext4_super(fs);
 	int err;
 
 	*why = NULL;
@@ -458,7 +458,7 @@ int jbd2_journal_inode(struct fsimg_inode *out, fsimg_fs *fs, const char **why)
 
 static int open_internal(struct fsimg_journal **out, fsimg_fs *fs)
 {
-	const struct fsimg_super *fsb = fsimg_fs_super(fs);
+	const struct fsimg_super *fsb = fsimg_ext4_super(fs);
 	struct fsimg_inode inode;
 	struct fsimg_run run;
 	struct jbd2_run *runs = NULL, *tmp;
@@ -519,7 +519,7 @@ static int open_internal(struct fsimg_journal **out, fsimg_fs *fs)
 
 static int open_external(struct fsimg_journal **out, fsimg_fs *fs, fsimg_io *ext)
 {
-	const struct fsimg_super *fsb = fsimg_fs_super(fs);
+	const struct fsimg_super *fsb = fsimg_ext4_super(fs);
 	uint8_t raw[EXT4_SUPER_SIZE];
 	struct cur c = cur_init(raw, sizeof(raw));
 	struct jbd2_run run;
@@ -581,7 +581,7 @@ int fsimg_journal_open(fsimg_journal **out, fsimg_fs *fs, fsimg_io *external)
 	if (!out || !fs)
 		return FSIMG_EINVAL;
 	*out = NULL;
-	if (!external && !fsimg_fs_super(fs)->has_journal)
+	if (!external && !fsimg_ext4_super(fs)->has_journal)
 		return fs_error(fs, FSIMG_ENOENT, "filesystem has no journal");
 	if (external)
 		err = open_external(out, fs, external);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "cli_jbd2.h"
 #include "fsimg/check.h"
 
 enum view_id {
@@ -96,11 +97,12 @@ struct app {
 	const char *path;
 	/* The filesystem shown: img.fs (as cli_open opened it) or other_fs. */
 	fsimg_fs *fs;
-	const struct fsimg_super *sb;
+	struct fsimg_fs_info info; /* of fs */
+	const struct fsimg_super *sb; /* of fs when it is ext2/3/4: the views about ext4 */
 	bool needs_recovery;     /* the image on disk needs recovery */
 	bool replayed;           /* fs is the replayed view */
 	fsimg_fs *other_fs;      /* the other view, opened on the first 'r' */
-	fsimg_replay *other_replay;
+	fsimg_recovery *other_replay;
 	bool other_is_replayed;
 	/* journal of the raw image, opened on demand by the journal view */
 	fsimg_fs *raw_fs_own;    /* a raw fs this module opened for it */
@@ -113,14 +115,14 @@ struct app {
 	int nback;
 
 	/* The selection views share. */
-	fsimg_ino_t cur_ino;
+	fsimg_inum_t cur_ino;
 	char cur_path[1024];     /* "" when not known */
 	fsimg_pblk_t cur_block;
 	uint32_t hex_offset;     /* byte in cur_block to put the hex cursor on */
 
 	/* path_of's last answers: a transaction's blocks often share an inode */
 	struct {
-		fsimg_ino_t ino;
+		fsimg_inum_t ino;
 		char path[512];
 	} pcache[16];
 	unsigned pcache_next;
@@ -141,7 +143,7 @@ void app_message(struct app *a, bool error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void app_show(struct app *a, enum view_id v);
 /* Selects inode ino (path may be NULL) for the inode and extent views. */
-void app_select_inode(struct app *a, fsimg_ino_t ino, const char *path);
+void app_select_inode(struct app *a, fsimg_inum_t ino, const char *path);
 void app_select_block(struct app *a, fsimg_pblk_t blk, uint32_t offset);
 /* Prompts on the bottom line; false when cancelled (Escape). */
 bool app_prompt(struct app *a, const char *label, char *buf, size_t len);
@@ -176,7 +178,7 @@ int owner_lookup(struct app *a, const fsimg_pblk_t *blocks, struct owner *owners
 bool owner_meta(struct app *a, fsimg_pblk_t blk, struct owner *o);
 void owner_text(struct app *a, const struct owner *o, char *buf, size_t len);
 /* The path of ino found by walking the tree (bounded); false when not found. */
-bool path_of(struct app *a, fsimg_ino_t ino, char *buf, size_t len);
+bool path_of(struct app *a, fsimg_inum_t ino, char *buf, size_t len);
 
 /* view_problems.c: did the last fsck report this inode? */
 bool problems_has_inode(struct app *a, fsimg_ino_t ino);

@@ -83,7 +83,7 @@ void app_show(struct app *a, enum view_id v)
 		a->views[v]->enter(a, a->state[v]);
 }
 
-void app_select_inode(struct app *a, fsimg_ino_t ino, const char *path)
+void app_select_inode(struct app *a, fsimg_inum_t ino, const char *path)
 {
 	a->cur_ino = ino;
 	snprintf(a->cur_path, sizeof(a->cur_path), "%s", path ? path : "");
@@ -100,14 +100,14 @@ fsimg_journal *app_raw_journal(struct app *a)
 	int err;
 
 	if (a->img.replay)
-		return fsimg_replay_journal(a->img.replay);
+		return fsimg_recovery_journal(a->img.replay);
 	if (a->journal_own)
 		return a->journal_own;
-	if (!a->img.sb->has_journal) {
+	if (!cli_sb(&a->img) || !cli_sb(&a->img)->has_journal) {
 		app_message(a, true, "this filesystem has no journal");
 		return NULL;
 	}
-	if (!a->img.journal_io && !a->img.sb->journal_inum) {
+	if (!a->img.journal_io && !cli_sb(&a->img)->journal_inum) {
 		app_message(a, true, "the journal is on an external device: start with -j JOURNAL");
 		return NULL;
 	}
@@ -199,21 +199,22 @@ static void go_to(struct app *a, const char *where)
 	if (!*where)
 		return;
 	if (where[0] == '#') {
-		if (!parse_u64(where + 1, &n) || n == 0 || n > a->sb->inodes_count) {
-			app_message(a, true, "no inode %s (1..%u)", where + 1, a->sb->inodes_count);
+		if (!parse_u64(where + 1, &n) || n == 0 || n >= a->info.max_ino) {
+			app_message(a, true, "no inode %s (1..%llu)", where + 1,
+				    (unsigned long long)a->info.max_ino - 1);
 			return;
 		}
 		{
 			char p[1024] = "";
-			path_of(a, (fsimg_ino_t)n, p, sizeof(p));
-			app_select_inode(a, (fsimg_ino_t)n, p);
+			path_of(a, n, p, sizeof(p));
+			app_select_inode(a, n, p);
 		}
 		app_show(a, V_INODE);
 		return;
 	}
 	if (where[0] == '/') {
-		fsimg_ino_t ino;
-		int err = fsimg_path_lookup(&ino, a->fs, where);
+		fsimg_inum_t ino;
+		int err = fsimg_lookup(&ino, a->fs, where);
 
 		if (err < 0) {
 			app_message(a, true, "%s: %s", where, fsimg_strerror(err));
@@ -229,9 +230,9 @@ static void go_to(struct app *a, const char *where)
 		app_message(a, true, "go to: a path (/a/b), an inode (#12) or a block number");
 		return;
 	}
-	if (n >= a->sb->blocks_count) {
+	if (n >= a->info.blocks) {
 		app_message(a, true, "block %llu is past the end (%llu blocks)",
-			    (unsigned long long)n, (unsigned long long)a->sb->blocks_count);
+			    (unsigned long long)n, (unsigned long long)a->info.blocks);
 		return;
 	}
 	app_select_block(a, n, 0);
@@ -313,7 +314,7 @@ static void show_help(struct app *a)
 static void switch_fs(struct app *a)
 {
 	fsimg_fs *fs;
-	fsimg_replay *rep;
+	fsimg_recovery *rep;
 	char why[256] = "";
 	int err, v;
 
@@ -328,8 +329,8 @@ static void switch_fs(struct app *a)
 	if (!a->other_fs) {
 		bool to_replayed = !a->replayed;
 
-		err = fsimg_fs_open_replayed(&fs, &rep, a->img.io, a->img.journal_io,
-					     to_replayed ? 0 : FSIMG_OPEN_NO_REPLAY, why, sizeof(why));
+		err = fsimg_fs_open_recovered(&fs, &rep, a->img.io, a->img.journal_io,
+					      to_replayed ? 0 : FSIMG_OPEN_NO_REPLAY, why, sizeof(why));
 		if (err == 0 && to_replayed && !rep) {
 			fsimg_fs_close(fs);
 			err = FSIMG_ECORRUPT;
@@ -351,7 +352,8 @@ static void switch_fs(struct app *a)
 		a->fs = a->img.fs;
 		a->replayed = !a->other_is_replayed;
 	}
-	a->sb = fsimg_fs_super(a->fs);
+	a->sb = fsimg_ext4_super(a->fs);
+	fsimg_fs_info(&a->info, a->fs);
 	memset(a->pcache, 0, sizeof(a->pcache));
 	for (v = 0; v < NVIEWS; v++)
 		if (a->views[v]->reset)
@@ -524,10 +526,11 @@ int browse_run(struct cli_image *img, const char *path)
 	a->img = *img;
 	a->path = path;
 	a->fs = a->img.fs;
-	a->sb = a->img.sb;
+	a->sb = cli_sb(&a->img);
+	a->info = a->img.info;
 	a->replayed = a->img.replay != NULL;
-	a->needs_recovery = a->replayed || (a->sb->needs_recovery && !a->img.replay_failed);
-	a->cur_ino = FSIMG_ROOT_INO;
+	a->needs_recovery = a->replayed || (a->info.needs_recovery && !a->img.replay_failed);
+	a->cur_ino = a->info.root_ino;
 	snprintf(a->cur_path, sizeof(a->cur_path), "/");
 	for (i = 0; i < NVIEWS; i++) {
 		a->views[i] = all[i];
@@ -594,7 +597,7 @@ out:
 			a->views[i]->free(a->state[i]);
 	fsimg_journal_close(a->journal_own);
 	fsimg_fs_close(a->other_fs);
-	fsimg_replay_close(a->other_replay);
+	fsimg_recovery_free(a->other_replay);
 	*img = a->img;
 	free(a);
 	return status;

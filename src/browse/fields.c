@@ -244,7 +244,7 @@ void field_name(char *out, size_t outlen, struct app *a, const struct owner *o, 
 		uint32_t ds = sb->desc_size ? sb->desc_size : 32;
 		uint64_t idx;
 
-		if (fsimg_group_get(&g, a->fs, o->group) < 0 || blk < g.gdt_block)
+		if (fsimg_ext4_group_get(&g, a->fs, o->group) < 0 || blk < g.gdt_block)
 			return;
 		idx = ((blk - g.gdt_block) * bs + off) / ds;
 		f = LOOKUP(gd_fields, (off % ds));

@@ -37,7 +37,7 @@ bool owner_meta(struct app *a, fsimg_pblk_t blk, struct owner *o)
 		return false;
 	own = (fsimg_group_t)((blk - sb->first_data_block) / sb->blocks_per_group);
 	o->group = own;
-	if (fsimg_group_get(&g, a->fs, own) == 0) {
+	if (fsimg_ext4_group_get(&g, a->fs, own) == 0) {
 		if (g.has_super && blk == g.super_block) {
 			o->kind = OWN_SUPER;
 			return true;
@@ -53,7 +53,7 @@ bool owner_meta(struct app *a, fsimg_pblk_t blk, struct owner *o)
 	}
 	/* With flex_bg a group's bitmaps and table may be in any group. */
 	for (gi = 0; gi < sb->group_count; gi++) {
-		if (fsimg_group_get(&g, a->fs, gi) < 0)
+		if (fsimg_ext4_group_get(&g, a->fs, gi) < 0)
 			continue;
 		o->group = gi;
 		if (blk == g.block_bitmap) {
@@ -169,25 +169,25 @@ int owner_lookup(struct app *a, const fsimg_pblk_t *blocks, struct owner *owners
 
 struct path_walk {
 	struct app *a;
-	fsimg_ino_t target;
+	fsimg_inum_t target;
 	struct cli_bitmap seen;
 	char *buf;
 	size_t len, cap;
 	uint64_t budget;         /* entries we are willing to read */
 };
 
-static bool walk_dir(struct path_walk *w, fsimg_ino_t dir, int depth)
+static bool walk_dir(struct path_walk *w, fsimg_inum_t dir, int depth)
 {
-	struct fsimg_dirent ent;
-	fsimg_dir *d;
+	struct fsimg_entry ent;
+	fsimg_readdir *d;
 	size_t saved = w->len;
 	bool found = false;
 
 	if (depth > 256 || cli_bitmap_test_set(&w->seen, dir))
 		return false;
-	if (fsimg_dir_open(&d, w->a->fs, dir) < 0)
+	if (fsimg_readdir_open(&d, w->a->fs, dir) < 0)
 		return false;
-	while (!found && w->budget && fsimg_dir_next(d, &ent) > 0) {
+	while (!found && w->budget && fsimg_readdir_next(d, &ent) > 0) {
 		w->budget--;
 		if ((ent.name_len == 1 && ent.name[0] == '.') ||
 		    (ent.name_len == 2 && ent.name[0] == '.' && ent.name[1] == '.'))
@@ -202,18 +202,18 @@ static bool walk_dir(struct path_walk *w, fsimg_ino_t dir, int depth)
 			found = true;
 			break;
 		}
-		if (ent.file_type == 2)
+		if (ent.type == FSIMG_FT_DIR)
 			found = walk_dir(w, ent.ino, depth + 1);
 		if (!found) {
 			w->len = saved;
 			w->buf[w->len] = '\0';
 		}
 	}
-	fsimg_dir_close(d);
+	fsimg_readdir_close(d);
 	return found;
 }
 
-bool path_of(struct app *a, fsimg_ino_t ino, char *buf, size_t len)
+bool path_of(struct app *a, fsimg_inum_t ino, char *buf, size_t len)
 {
 	struct path_walk w;
 	bool found;
@@ -222,7 +222,7 @@ bool path_of(struct app *a, fsimg_ino_t ino, char *buf, size_t len)
 	if (len == 0)
 		return false;
 	buf[0] = '\0';
-	if (ino == FSIMG_ROOT_INO) {
+	if (ino == a->info.root_ino) {
 		snprintf(buf, len, "/");
 		return true;
 	}
@@ -238,13 +238,13 @@ bool path_of(struct app *a, fsimg_ino_t ino, char *buf, size_t len)
 	w.cap = len;
 	w.budget = 1000000;
 	/* as cli_bitmap_init, without its message on stderr (the screen is ours) */
-	if (!a->sb->inodes_count || (uint64_t)a->sb->inodes_count > fsimg_io_size(a->img.io) / 128)
+	if (!a->info.max_ino || a->info.max_ino - 1 > fsimg_io_size(a->img.io) / 128)
 		return false;
-	w.seen.bits = calloc(((uint64_t)a->sb->inodes_count + 64) / 64, sizeof(uint64_t));
+	w.seen.bits = calloc((a->info.max_ino + 63) / 64, sizeof(uint64_t));
 	if (!w.seen.bits)
 		return false;
-	w.seen.nbits = a->sb->inodes_count + 1;
-	found = walk_dir(&w, FSIMG_ROOT_INO, 0);
+	w.seen.nbits = a->info.max_ino;
+	found = walk_dir(&w, a->info.root_ino, 0);
 	cli_bitmap_free(&w.seen);
 	if (!found)
 		buf[0] = '\0';

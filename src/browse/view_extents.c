@@ -15,8 +15,8 @@
 #define MAX_RUNS 200000
 
 struct extents {
-	fsimg_ino_t ino;         /* loaded for; 0: not loaded */
-	struct fsimg_inode inode;
+	fsimg_inum_t ino;        /* loaded for; 0: not loaded */
+	struct fsimg_stat inode;
 	struct fsimg_run *runs;
 	size_t n, cap;
 	bool truncated;
@@ -29,7 +29,7 @@ struct extents {
 	/* the bar and the counts: one streaming pass over all runs, per width */
 	chtype *cells;
 	int ncells;
-	fsimg_ino_t cells_ino;
+	fsimg_inum_t cells_ino;
 };
 
 #define CHUNK 1000
@@ -115,13 +115,14 @@ static void ext_load(struct app *a, struct extents *e)
 	e->err[0] = '\0';
 	e->cells_ino = 0;
 	memset(&e->list, 0, sizeof(e->list));
-	r = fsimg_inode_read(&e->inode, a->fs, e->ino);
+	r = fsimg_stat(&e->inode, a->fs, e->ino);
 	if (r < 0) {
-		snprintf(e->err, sizeof(e->err), "inode %u: %s", e->ino, fsimg_fs_errmsg(a->fs));
+		snprintf(e->err, sizeof(e->err), "inode %llu: %s", (unsigned long long)e->ino,
+			 fsimg_fs_errmsg(a->fs));
 		e->done = true;
 		return;
 	}
-	r = fsimg_map_open(&e->map, a->fs, &e->inode, FSIMG_MAP_TREE);
+	r = fsimg_map_open_fork(&e->map, a->fs, e->ino, FSIMG_FORK_DATA, FSIMG_MAP_TREE);
 	if (r < 0) {
 		snprintf(e->err, sizeof(e->err), "no extent map: %s",
 			 fsimg_fs_errmsg(a->fs)[0] ? fsimg_fs_errmsg(a->fs) : fsimg_strerror(r));
@@ -148,7 +149,7 @@ static void ext_enter(struct app *a, void *state)
 
 static void bar_compute(struct app *a, struct extents *e, int w)
 {
-	uint64_t bs = a->sb->block_size ? a->sb->block_size : 4096;
+	uint64_t bs = a->info.block_size ? a->info.block_size : 4096;
 	uint64_t eof_blk = (e->inode.size + bs - 1) / bs, total = eof_blk;
 	struct fsimg_run run;
 	unsigned char *f;
@@ -163,7 +164,7 @@ static void bar_compute(struct app *a, struct extents *e, int w)
 	e->cells_ino = e->ino;
 	/* pass 0 finds the file's extent in blocks, pass 1 marks the cells */
 	for (pass = 0; pass < 2 && e->ncells; pass++) {
-		if (fsimg_map_open(&map, a->fs, &e->inode, FSIMG_MAP_TREE) < 0)
+		if (fsimg_map_open_fork(&map, a->fs, e->ino, FSIMG_FORK_DATA, FSIMG_MAP_TREE) < 0)
 			break;
 		while (fsimg_map_next(map, &run) > 0) {
 			uint64_t lo, hi;
@@ -259,14 +260,15 @@ static void ext_row(struct app *a, void *st, uint64_t i, int y, int w, bool cur)
 static void ext_draw(struct app *a, void *state, int y, int h, int w)
 {
 	struct extents *e = state;
-	uint64_t bs = a->sb->block_size;
+	uint64_t bs = a->info.block_size;
 
 	ext_load(a, e);
 	if (!e->done && e->list.cur + (uint64_t)h >= e->n)
 		ext_more(a, e, CHUNK);
 	if (h >= 6 && !e->err[0])
 		draw_bar(a, e, y + 2, w);
-	put_fmt(y, 1, w - 1, app_attr(a, C_TITLE), "inode %u %s  size %llu (%llu blocks)", e->ino,
+	put_fmt(y, 1, w - 1, app_attr(a, C_TITLE), "inode %llu %s  size %llu (%llu blocks)",
+		(unsigned long long)e->ino,
 		a->cur_path, (unsigned long long)e->inode.size,
 		(unsigned long long)(bs ? (e->inode.size + bs - 1) / bs : 0));
 	if (e->err[0]) {
@@ -319,7 +321,7 @@ static bool ext_key(struct app *a, void *state, int ch)
 				app_show(a, V_HEX);
 				return true;
 			}
-		app_message(a, false, "inode %u has no data block", e->ino);
+		app_message(a, false, "inode %llu has no data block", (unsigned long long)e->ino);
 		return true;
 	case 'i':
 		app_show(a, V_INODE);

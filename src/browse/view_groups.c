@@ -22,14 +22,14 @@ static int gv_init(struct app *a, void **state)
 
 	if (!g)
 		return -1;
-	list_set(&g->list, a->sb->group_count);
+	list_set(&g->list, a->sb ? a->sb->group_count : 0);
 	*state = g;
 	return 0;
 }
 
 static void gv_reset(struct app *a, void *state)
 {
-	list_set(&((struct groups *)state)->list, a->sb->group_count);
+	list_set(&((struct groups *)state)->list, a->sb ? a->sb->group_count : 0);
 }
 
 static void flags_text(char *buf, size_t len, const struct fsimg_group *g)
@@ -48,7 +48,7 @@ static void gv_row(struct app *a, void *st, uint64_t i, int y, int w, bool cur)
 	int barw = w - 74;
 
 	(void)st;
-	if (fsimg_group_get(&g, a->fs, (fsimg_group_t)i) < 0) {
+	if (fsimg_ext4_group_get(&g, a->fs, (fsimg_group_t)i) < 0) {
 		put_fmt(y, 1, w - 1, base | app_attr(a, C_ERROR), "%6llu  %s", (unsigned long long)i,
 			fsimg_fs_errmsg(a->fs));
 		return;
@@ -68,6 +68,11 @@ static void gv_draw(struct app *a, void *state, int y, int h, int w)
 {
 	struct groups *g = state;
 
+	if (!a->sb) {
+		/* ext4's groups; a backend's own allocation groups need a view of their own */
+		put_fmt(y, 1, w - 1, app_attr(a, C_TITLE), "no group view for %s", a->info.type);
+		return;
+	}
 	put_fmt(y, 1, w - 1, app_attr(a, C_TITLE),
 		"%u groups of %u blocks, %u inodes each   flags: I inode_uninit B block_uninit Z zeroed S super",
 		a->sb->group_count, a->sb->blocks_per_group, a->sb->inodes_per_group);
@@ -84,7 +89,7 @@ static bool gv_key(struct app *a, void *state, int ch)
 
 	if ((ch != '\n' && ch != 'b') || !gs->list.count)
 		return false;
-	if (fsimg_group_get(&g, a->fs, (fsimg_group_t)gs->list.cur) < 0) {
+	if (fsimg_ext4_group_get(&g, a->fs, (fsimg_group_t)gs->list.cur) < 0) {
 		app_message(a, true, "%s", fsimg_fs_errmsg(a->fs));
 		return true;
 	}

@@ -58,7 +58,7 @@ static void hex_reset(struct app *a, void *state)
 
 static void hex_load(struct app *a, struct hex *h)
 {
-	uint32_t bs = a->sb->block_size;
+	uint32_t bs = a->info.block_size;
 	uint8_t *nb;
 
 	if (h->loaded && h->blk == a->cur_block)
@@ -75,18 +75,20 @@ static void hex_load(struct app *a, struct hex *h)
 	}
 	h->buf = nb;
 	h->bs = bs;
-	h->err = h->blk < a->sb->blocks_count ?
+	h->err = h->blk < a->info.blocks ?
 		 fsimg_io_read(fsimg_fs_io(a->fs), h->buf, bs, h->blk * (uint64_t)bs) : FSIMG_ERANGE;
 	memset(&h->list, 0, sizeof(h->list));
 	list_set(&h->list, h->err < 0 ? 0 : bs / 16);
 	h->list.cur = h->cur / 16;
-	if (!owner_meta(a, h->blk, &h->own)) {
+	/* Owners are found through ext4's groups; other filesystems show none yet. */
+	memset(&h->own, 0, sizeof(h->own));
+	if (a->sb && !owner_meta(a, h->blk, &h->own)) {
 		if (h->win_n == 0 || h->blk < h->win_start || h->blk - h->win_start >= h->win_n) {
 			fsimg_pblk_t blks[WIN];
 			size_t i;
 
 			h->win_start = h->blk > WIN / 2 ? h->blk - WIN / 2 : 0;
-			for (i = 0; i < WIN && h->win_start + i < a->sb->blocks_count; i++)
+			for (i = 0; i < WIN && h->win_start + i < a->info.blocks; i++)
 				blks[i] = h->win_start + i;
 			app_message(a, false, "looking up the owner of block %llu...",
 				    (unsigned long long)h->blk);
@@ -100,11 +102,12 @@ static void hex_load(struct app *a, struct hex *h)
 			memset(&h->own, 0, sizeof(h->own));
 	}
 	if (h->own.kind == OWN_DATA) {
-		struct fsimg_inode in;
-		if (fsimg_inode_read(&in, a->fs, h->own.ino) == 0)
-			h->owner_mode = in.mode;
+		struct fsimg_stat st;
+		if (fsimg_stat(&st, a->fs, h->own.ino) == 0)
+			h->owner_mode = (uint16_t)st.mode;
 	}
-	owner_text(a, &h->own, h->owner, sizeof(h->owner));
+	if (a->sb)
+		owner_text(a, &h->own, h->owner, sizeof(h->owner));
 }
 
 static void hex_enter(struct app *a, void *state)
@@ -163,7 +166,7 @@ static void move_block(struct app *a, struct hex *h, int64_t d)
 {
 	if (d < 0 && h->blk == 0)
 		return;
-	if (d > 0 && h->blk + 1 >= a->sb->blocks_count)
+	if (d > 0 && h->blk + 1 >= a->info.blocks)
 		return;
 	app_select_block(a, (fsimg_pblk_t)((int64_t)h->blk + d), 0);
 	hex_load(a, h);
@@ -211,11 +214,11 @@ static bool hex_key(struct app *a, void *state, int ch)
 		return true;
 	case '\n':
 		if (h->own.kind == OWN_DATA || h->own.kind == OWN_TREE || h->own.kind == OWN_INODE_TABLE) {
-			fsimg_ino_t ino = h->own.ino;
+			fsimg_inum_t ino = h->own.ino;
 			char path[1024] = "";
 
-			if (h->own.kind == OWN_INODE_TABLE && a->sb->inode_size)
-				ino += h->cur / a->sb->inode_size;
+			if (h->own.kind == OWN_INODE_TABLE && a->info.inode_size)
+				ino += h->cur / a->info.inode_size;
 			path_of(a, ino, path, sizeof(path));
 			app_select_inode(a, ino, path);
 			app_show(a, V_INODE);

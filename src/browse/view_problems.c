@@ -95,9 +95,9 @@ static void run_fsck(struct app *a, struct problems *v)
 	opts.report_ctx = v;
 	opts.threads = 1;
 	if (a->replayed && a->img.replay && a->fs == a->img.fs)
-		opts.raw_journal = fsimg_replay_journal(a->img.replay);
+		opts.raw_journal = fsimg_recovery_journal(a->img.replay);
 	else if (a->replayed && a->other_replay)
-		opts.raw_journal = fsimg_replay_journal(a->other_replay);
+		opts.raw_journal = fsimg_recovery_journal(a->other_replay);
 	app_message(a, false, "running fsck...");
 	app_redraw(a);
 	v->err = fsimg_check_run(&v->sum, a->fs, &opts);

@@ -21,14 +21,14 @@
 #define MARK_BAD       0x4u   /* the inode or its mapping could not be read */
 
 struct node {
-	fsimg_ino_t ino;
+	fsimg_inum_t ino;
 	uint8_t ftype;
 	uint16_t depth;
 	bool expanded;
 	bool more;               /* the "more entries" row of its parent */
 	uint64_t skip;           /* more: entries of the parent already listed */
 	bool info;               /* the fields below are filled */
-	uint16_t mode;
+	uint32_t mode;
 	uint64_t size;
 	unsigned marks;
 	uint8_t name_len;
@@ -65,20 +65,20 @@ static int tree_reserve(struct tree *t, size_t more)
 /* Reads entries [skip, skip + CHUNK) of the directory at row idx into rows after at. */
 static int load_chunk(struct app *a, struct tree *t, size_t idx, size_t at, uint64_t skip)
 {
-	struct fsimg_dirent ent;
-	fsimg_dir *d;
+	struct fsimg_entry ent;
+	fsimg_readdir *d;
 	uint64_t seen = 0, got = 0;
 	uint16_t depth = (uint16_t)(t->n[idx].depth + 1);
-	fsimg_ino_t dino = t->n[idx].ino;
+	fsimg_inum_t dino = t->n[idx].ino;
 	int r, err;
 
-	err = fsimg_dir_open(&d, a->fs, dino);
+	err = fsimg_readdir_open(&d, a->fs, dino);
 	if (err < 0) {
 		app_message(a, true, "%s", fsimg_fs_errmsg(a->fs)[0] ? fsimg_fs_errmsg(a->fs) :
 			    fsimg_strerror(err));
 		return err;
 	}
-	while ((r = fsimg_dir_next(d, &ent)) > 0) {
+	while ((r = fsimg_readdir_next(d, &ent)) > 0) {
 		struct node *nd;
 
 		if ((ent.name_len == 1 && ent.name[0] == '.') ||
@@ -100,15 +100,15 @@ static int load_chunk(struct app *a, struct tree *t, size_t idx, size_t at, uint
 			break;
 		}
 		nd->ino = ent.ino;
-		nd->ftype = ent.file_type;
+		nd->ftype = (uint8_t)ent.type;
 		nd->depth = depth;
-		nd->name_len = ent.name_len;
+		nd->name_len = (uint8_t)ent.name_len;
 		memcpy(nd->name, ent.name, ent.name_len);
 		nd->name[ent.name_len] = '\0';
 		at++;
 		got++;
 	}
-	fsimg_dir_close(d);
+	fsimg_readdir_close(d);
 	if (r < 0) {
 		app_message(a, true, "%s", fsimg_fs_errmsg(a->fs)[0] ? fsimg_fs_errmsg(a->fs) :
 			    fsimg_strerror(r));
@@ -145,7 +145,7 @@ static void tree_load_root(struct app *a, struct tree *t)
 	if (tree_reserve(t, 1) < 0)
 		return;
 	memset(&t->n[0], 0, sizeof(t->n[0]));
-	t->n[0].ino = FSIMG_ROOT_INO;
+	t->n[0].ino = a->info.root_ino;
 	t->n[0].ftype = 2;
 	t->n[0].name[0] = '/';
 	t->n[0].name_len = 1;
@@ -211,7 +211,7 @@ static void node_path(struct tree *t, size_t idx, char *buf, size_t len)
 
 static void node_info(struct app *a, struct node *n)
 {
-	struct fsimg_inode inode;
+	struct fsimg_stat st;
 	struct fsimg_run run;
 	fsimg_map *map;
 	int r;
@@ -219,13 +219,13 @@ static void node_info(struct app *a, struct node *n)
 	if (n->info || n->more)
 		return;
 	n->info = true;
-	if (fsimg_inode_read(&inode, a->fs, n->ino) < 0) {
+	if (fsimg_stat(&st, a->fs, n->ino) < 0) {
 		n->marks |= MARK_BAD;
 		return;
 	}
-	n->mode = inode.mode;
-	n->size = inode.size;
-	if (fsimg_map_open(&map, a->fs, &inode, 0) < 0) {
+	n->mode = st.mode;
+	n->size = st.size;
+	if (fsimg_map_open_fork(&map, a->fs, n->ino, FSIMG_FORK_DATA, 0) < 0) {
 		/* devices, fifos and fast symlinks have no mapping: nothing to mark */
 		return;
 	}
@@ -278,8 +278,8 @@ static void tree_row(struct app *a, void *st, uint64_t i, int y, int w, bool cur
 	if ((n->marks & MARK_BAD) || problems_has_inode(a, n->ino))
 		marks[m++] = '!';
 	marks[m] = '\0';
-	put_fmt(y, w - 38, 38, base, "%-5s %12llu %9u%s", ftype_word(n->ftype),
-		(unsigned long long)n->size, n->ino, "");
+	put_fmt(y, w - 38, 38, base, "%-5s %12llu %9llu%s", ftype_word(n->ftype),
+		(unsigned long long)n->size, (unsigned long long)n->ino, "");
 	put_text(y, w - 4, 4, marks, m, base | app_attr(a, C_MARK));
 }
 
@@ -331,7 +331,7 @@ static bool tree_key(struct app *a, void *state, int ch)
 	switch (ch) {
 	case '\n':
 		if (n->more) {
-			fsimg_ino_t dino = n->ino;
+			fsimg_inum_t dino = n->ino;
 			uint64_t skip = n->skip;
 			size_t pi = cur;
 

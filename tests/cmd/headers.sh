@@ -1,11 +1,22 @@
 #!/bin/sh
-# The public headers compile alone, as strict C11.
+# The public headers compile alone, as strict C11; the neutral one names no
+# filesystem's own structures.
 . "$top_srcdir/tests/lib/tap.sh"
-plan 2
+plan 7
 tmp=$(mktemp_dir)
-printf '#include <fsimg/fsimg.h>\nint main(void) { return fsimg_strerror(0) == 0; }\n' > "$tmp/h.c"
+inc="$top_srcdir/libfsimg/include"
+compile() { # HEADER CALL
+	printf '#include <fsimg/%s>\nint main(void) { return %s; }\n' "$1" "$2" > "$tmp/h.c"
+	${CC:-cc} -std=c11 -pedantic -Wall -Wextra -Werror -I"$inc" -c "$tmp/h.c" -o "$tmp/h.o"
+}
 ok_cmd "fsimg.h compiles alone with -std=c11 -pedantic -Werror" \
-	${CC:-cc} -std=c11 -pedantic -Wall -Wextra -Werror -I"$top_srcdir/libfsimg/include" -c "$tmp/h.c" -o "$tmp/h.o"
-printf '#include <fsimg/image.h>\nint main(void) { return fsimg_image_backing(0, 0) != 0; }\n' > "$tmp/i.c"
-ok_cmd "image.h compiles alone with -std=c11 -pedantic -Werror" \
-	${CC:-cc} -std=c11 -pedantic -Wall -Wextra -Werror -I"$top_srcdir/libfsimg/include" -c "$tmp/i.c" -o "$tmp/i.o"
+	compile fsimg.h 'fsimg_strerror(0) == 0 || sizeof(struct fsimg_fs_info) == 0 || sizeof(struct fsimg_stat) == 0'
+ok_cmd "ext4.h compiles alone" compile ext4.h 'sizeof(struct fsimg_super) == 0 || sizeof(struct fsimg_group) == 0'
+ok_cmd "journal.h compiles alone" compile journal.h 'fsimg_strerror(0) == 0'
+ok_cmd "check.h compiles alone" compile check.h 'fsimg_strerror(0) == 0'
+# The neutral header keeps to the neutral words: ext4's structures live in ext4.h.
+ok_cmd "fsimg.h declares no ext4 superblock, group or raw inode" \
+	sh -c "! grep -nE 'struct fsimg_(super|group|inode|dirent) *\\{|fsimg_ino_t|fsimg_group_t' '$inc/fsimg/fsimg.h'"
+ok_cmd "fsimg.h includes no backend header" \
+	sh -c "! grep -nE '#include .fsimg/(ext4|journal|check)\\.h' '$inc/fsimg/fsimg.h'"
+ok_cmd "image.h compiles alone" compile image.h 'fsimg_image_backing(0, 0) != 0'

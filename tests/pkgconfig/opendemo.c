@@ -15,8 +15,8 @@ int main(int argc, char **argv)
 	char why[256] = "";
 	fsimg_io *io = NULL;
 	fsimg_fs *fs = NULL;
-	struct fsimg_inode inode;
-	fsimg_ino_t ino;
+	struct fsimg_stat st;
+	fsimg_inum_t ino;
 	int err;
 
 	if (argc != 3) {
@@ -27,11 +27,11 @@ int main(int argc, char **argv)
 	if (err == 0)
 		err = fsimg_fs_open(&fs, io, 0, why, sizeof(why));
 	if (err == 0)
-		err = fsimg_path_lookup(&ino, fs, argv[2]);
+		err = fsimg_lookup(&ino, fs, argv[2]);
 	if (err == 0)
-		err = fsimg_inode_read(&inode, fs, ino);
+		err = fsimg_stat(&st, fs, ino);
 	if (err == 0)
-		printf("%s %llu\n", fsimg_fs_type(fs), (unsigned long long)inode.size);
+		printf("%s %llu\n", fsimg_fs_type(fs), (unsigned long long)st.size);
 	else
 		fprintf(stderr, "opendemo: %s: %s\n", argv[1], why[0] ? why : fsimg_strerror(err));
 	fsimg_fs_close(fs);

@@ -33,6 +33,7 @@ static inline struct tfs *tfs_new(size_t img_blocks, uint64_t blocks_count, uint
 	t->img = calloc(img_blocks, TFS_BS);
 	assert_non_null(t->img);
 	assert_int_equal(fsimg_io_open_mem(&t->fs.io, t->img, img_blocks * TFS_BS), 0);
+	t->fs.be = &fsimg_backend_ext4;
 	t->fs.block_size = TFS_BS;
 	t->fs.log_block_size = 10;
 	t->fs.sb.block_size = TFS_BS;

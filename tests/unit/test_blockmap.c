@@ -81,6 +81,7 @@ static void test_meta_runs(void **state)
 	check_run(&runs[1], FSIMG_RUN_HOLE, 5, 1, 0, 0);
 	/* The ind block comes before the run that reaches into its range. */
 	check_run(&runs[2], FSIMG_RUN_META, 12, 1, 50, 0);
+	assert_string_equal(runs[2].kind, "ind");
 	assert_int_equal(runs[2].level, 1);
 	check_run(&runs[3], FSIMG_RUN_MAPPED, 6, 8, 106, 0);
 	check_run(&runs[4], FSIMG_RUN_HOLE, 14, 1, 0, 0);

@@ -194,7 +194,8 @@ static void test_walk_depth1(void **state)
 	/* With the tree: the leaf block right before the first data run. */
 	assert_int_equal(collect(&t->fs, &ino, FSIMG_MAP_TREE, runs, 16), 7);
 	check_run(&runs[0], FSIMG_RUN_HOLE, 0, 2, 0, 0);
-	check_run(&runs[1], FSIMG_RUN_META, 2, 1, 10, 0);
+	check_run(&runs[1], FSIMG_RUN_META, 2, 1, 10, FSIMG_RUN_COUNTED);
+	assert_string_equal(runs[1].kind, "leaf");
 	assert_int_equal(runs[1].level, 0);
 	assert_int_equal(runs[1].entries, 3);
 	assert_int_equal(runs[1].max, 84);

@@ -213,6 +213,7 @@ static int setup(void **state)
 
 	if (!e)
 		return -1;
+	e->fs.be = &fsimg_backend_ext4;
 	e->fs.block_size = BS;
 	e->fs.log_block_size = 10;
 	e->fs.sb.block_size = BS;

@@ -14,6 +14,7 @@
 static void stub_fs(struct fsimg_fs *fs, unsigned log_block_size)
 {
 	memset(fs, 0, sizeof(*fs));
+	fs->be = &fsimg_backend_ext4;
 	fs->log_block_size = log_block_size;
 	fs->block_size = 1u << log_block_size;
 	fs->sb.block_size = fs->block_size;
@@ -416,6 +417,119 @@ static void test_inode_read(void **state)
 	free(img);
 }
 
+/*
+ * The neutral calls over the same filesystem: what fsimg_stat and
+ * fsimg_inodes say must be what the bytes written above say.
+ */
+static void test_neutral_stat_and_inodes(void **state)
+{
+	uint8_t *img = mk_image(0);
+	struct fsimg_fs_info info;
+	struct fsimg_stat st;
+	fsimg_inodes *it;
+	fsimg_inum_t ino, want;
+	fsimg_fs *fs;
+	fsimg_io *io;
+	char err[256];
+	int r;
+
+	(void)state;
+	assert_int_equal(fsimg_io_open_mem(&io, img, IMG_BLOCKS * BS), 0);
+	assert_int_equal(fsimg_fs_open(&fs, io, 0, err, sizeof(err)), 0);
+
+	assert_int_equal(fsimg_fs_info(&info, fs), 0);
+	assert_string_equal(info.backend, "ext4");
+	assert_string_equal(info.type, fsimg_fs_type(fs));
+	assert_int_equal(info.block_size, BS);
+	assert_int_equal(info.blocks, IMG_BLOCKS);
+	assert_int_equal(info.inodes, 16);
+	assert_int_equal(info.max_ino, 17);
+	assert_int_equal(info.root_ino, 2);
+	assert_int_equal(info.inode_size, 256);
+	assert_memory_equal(info.uuid, "0123456789abcdef", 16);
+	assert_int_equal(info.forks, 1u << FSIMG_FORK_DATA);
+	assert_int_equal(info.block_extras, 0);
+	assert_int_equal(info.nfeatures, 2);
+	assert_string_equal(info.features[0], "extra_isize");
+	assert_string_equal(info.features[1], "metadata_csum");
+	assert_int_equal(info.super_csum, FSIMG_CSUM_OK);
+
+	assert_int_equal(fsimg_stat(&st, fs, 11), 0);
+	assert_int_equal(st.ino, 11);
+	assert_int_equal(st.type, FSIMG_FT_REG);
+	assert_int_equal(st.mode, 0x81a4);
+	assert_int_equal(st.uid, 0x11234);
+	assert_int_equal(st.gid, 0x25678);
+	assert_int_equal(st.size, 0x389abcdefull);
+	assert_int_equal(st.links, 1);
+	/* The kernel's ext4_decode_extra_time: 2 epoch bits, then nanoseconds. */
+	assert_int_equal(st.atime.sec, 1000 + (1ll << 32)); /* extra 13: epoch 1, 3 ns */
+	assert_int_equal(st.atime.nsec, 3);
+	assert_int_equal(st.ctime.sec, 1001 + (3ll << 32)); /* extra 11: epoch 3, 2 ns */
+	assert_int_equal(st.ctime.nsec, 2);
+	assert_int_equal(st.mtime.sec, 1002);               /* extra 12: epoch 0, 3 ns */
+	assert_int_equal(st.mtime.nsec, 3);
+	assert_int_equal(st.crtime.sec, 2000 + (2ll << 32)); /* extra 14: epoch 2, 3 ns */
+	assert_int_equal(st.crtime.nsec, 3);
+	assert_int_equal(st.generation, 0xdeadbeefu);
+	assert_int_equal(st.raw_flags, EXT4_EXTENTS_FL);
+	assert_int_equal(st.nflags, 1);
+	assert_string_equal(st.flags[0], "extents");
+	assert_int_equal(st.unknown_flags, 0);
+	assert_int_equal(st.csum_state, FSIMG_CSUM_OK);
+	/* 64-bit numbers an ext4 inode cannot have are out of range, not truncated. */
+	assert_int_equal(fsimg_stat(&st, fs, (1ull << 32) + 11), FSIMG_ERANGE);
+	assert_int_equal(fsimg_stat(&st, fs, 17), FSIMG_ERANGE);
+
+	/* In use per the bitmap: 1..11, in order. */
+	assert_int_equal(fsimg_inodes_open(&it, fs), 0);
+	for (want = 1; (r = fsimg_inodes_next(it, &ino)) == 1; want++)
+		assert_int_equal(ino, want);
+	assert_int_equal(r, 0);
+	assert_int_equal(want, 12);
+	fsimg_inodes_close(it);
+
+	/* ext4 has no attr or cow fork: no runs, not an error. */
+	{
+		struct fsimg_run run;
+		fsimg_map *m;
+
+		assert_int_equal(fsimg_map_open_fork(&m, fs, 11, FSIMG_FORK_COW, 0), 0);
+		assert_int_equal(fsimg_map_next(m, &run), 0);
+		fsimg_map_close(m);
+		assert_int_equal(fsimg_map_open_fork(&m, fs, 11, (enum fsimg_fork)7, 0), FSIMG_EINVAL);
+	}
+	{
+		struct fsimg_block_extra ex[FSIMG_BLOCK_EXTRA_MAX];
+		assert_int_equal(fsimg_block_extras(ex, FSIMG_BLOCK_EXTRA_MAX, fs, 10), 0);
+	}
+
+	fsimg_fs_close(fs);
+	fsimg_io_close(io);
+	free(img);
+}
+
+/* A group whose descriptor says INODE_UNINIT offers no inode to the sweep. */
+static void test_neutral_inodes_uninit(void **state)
+{
+	uint8_t *img = mk_image(EXT4_BG_INODE_UNINIT);
+	fsimg_inodes *it;
+	fsimg_inum_t ino;
+	fsimg_fs *fs;
+	fsimg_io *io;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(fsimg_io_open_mem(&io, img, IMG_BLOCKS * BS), 0);
+	assert_int_equal(fsimg_fs_open(&fs, io, FSIMG_OPEN_NO_CSUM_VERIFY, err, sizeof(err)), 0);
+	assert_int_equal(fsimg_inodes_open(&it, fs), 0);
+	assert_int_equal(fsimg_inodes_next(it, &ino), 0);
+	fsimg_inodes_close(it);
+	fsimg_fs_close(fs);
+	fsimg_io_close(io);
+	free(img);
+}
+
 static void test_inode_uninit_group(void **state)
 {
 	uint8_t *img = mk_image(EXT4_BG_INODE_UNINIT);
@@ -597,6 +711,8 @@ int main(void)
 		cmocka_unit_test(test_inode_csum_seed),
 		cmocka_unit_test(test_inode_read),
 		cmocka_unit_test(test_inode_uninit_group),
+		cmocka_unit_test(test_neutral_stat_and_inodes),
+		cmocka_unit_test(test_neutral_inodes_uninit),
 		cmocka_unit_test(test_mode_to_ftype),
 		cmocka_unit_test(test_xattr_found),
 		cmocka_unit_test(test_xattr_absent),

@@ -332,7 +332,7 @@ static void test_open_memory_image(void **state)
 	(void)state;
 	assert_int_equal(open_img(&fs, &io, img, IMG_BLOCKS * BS, err, sizeof(err)), 0);
 	assert_string_equal(fsimg_fs_type(fs), "ext2");
-	assert_int_equal(fsimg_group_get(&g, fs, 0), 0);
+	assert_int_equal(fsimg_ext4_group_get(&g, fs, 0), 0);
 	assert_true(g.first_block == 1 && g.last_block == IMG_BLOCKS - 1);
 	assert_true(g.has_super && g.super_block == 1);
 	assert_true(g.gdt_block == 2 && g.gdt_count == 1 && g.reserved_gdt == 0);
@@ -340,7 +340,7 @@ static void test_open_memory_image(void **state)
 	assert_int_equal(g.free_blocks_count, 50);
 	assert_int_equal(g.used_dirs_count, 2);
 	assert_int_equal(g.csum_state, FSIMG_CSUM_NONE);
-	assert_int_equal(fsimg_group_get(&g, fs, 1), FSIMG_ERANGE);
+	assert_int_equal(fsimg_ext4_group_get(&g, fs, 1), FSIMG_ERANGE);
 	fsimg_fs_close(fs);
 	fsimg_io_close(io);
 	free(img);
@@ -434,22 +434,22 @@ static void test_bad_superblock_through_open(void **state)
 static void test_feature_names(void **state)
 {
 	(void)state;
-	assert_string_equal(fsimg_feature_name(FSIMG_FEATURE_COMPAT, 2), "has_journal");
-	assert_string_equal(fsimg_feature_name(FSIMG_FEATURE_COMPAT, 8), "snapshot_bitmap");
-	assert_string_equal(fsimg_feature_name(FSIMG_FEATURE_COMPAT, 12), "orphan_file");
-	assert_string_equal(fsimg_feature_name(FSIMG_FEATURE_RO_COMPAT, 4), "uninit_bg");
-	assert_string_equal(fsimg_feature_name(FSIMG_FEATURE_RO_COMPAT, 12), "read-only");
-	assert_string_equal(fsimg_feature_name(FSIMG_FEATURE_RO_COMPAT, 16), "orphan_present");
-	assert_string_equal(fsimg_feature_name(FSIMG_FEATURE_INCOMPAT, 2), "needs_recovery");
-	assert_string_equal(fsimg_feature_name(FSIMG_FEATURE_INCOMPAT, 6), "extent");
-	assert_string_equal(fsimg_feature_name(FSIMG_FEATURE_INCOMPAT, 13), "metadata_csum_seed");
-	assert_string_equal(fsimg_feature_name(FSIMG_FEATURE_INCOMPAT, 14), "large_dir");
-	assert_string_equal(fsimg_feature_name(FSIMG_FEATURE_INCOMPAT, 17), "casefold");
-	assert_null(fsimg_feature_name(FSIMG_FEATURE_COMPAT, 7));
-	assert_null(fsimg_feature_name(FSIMG_FEATURE_RO_COMPAT, 2)); /* btree_dir: no e2fsprogs name */
-	assert_null(fsimg_feature_name(FSIMG_FEATURE_INCOMPAT, 31));
-	assert_null(fsimg_feature_name(FSIMG_FEATURE_INCOMPAT, 32));
-	assert_null(fsimg_feature_name(7, 0));
+	assert_string_equal(fsimg_ext4_feature_name(FSIMG_FEATURE_COMPAT, 2), "has_journal");
+	assert_string_equal(fsimg_ext4_feature_name(FSIMG_FEATURE_COMPAT, 8), "snapshot_bitmap");
+	assert_string_equal(fsimg_ext4_feature_name(FSIMG_FEATURE_COMPAT, 12), "orphan_file");
+	assert_string_equal(fsimg_ext4_feature_name(FSIMG_FEATURE_RO_COMPAT, 4), "uninit_bg");
+	assert_string_equal(fsimg_ext4_feature_name(FSIMG_FEATURE_RO_COMPAT, 12), "read-only");
+	assert_string_equal(fsimg_ext4_feature_name(FSIMG_FEATURE_RO_COMPAT, 16), "orphan_present");
+	assert_string_equal(fsimg_ext4_feature_name(FSIMG_FEATURE_INCOMPAT, 2), "needs_recovery");
+	assert_string_equal(fsimg_ext4_feature_name(FSIMG_FEATURE_INCOMPAT, 6), "extent");
+	assert_string_equal(fsimg_ext4_feature_name(FSIMG_FEATURE_INCOMPAT, 13), "metadata_csum_seed");
+	assert_string_equal(fsimg_ext4_feature_name(FSIMG_FEATURE_INCOMPAT, 14), "large_dir");
+	assert_string_equal(fsimg_ext4_feature_name(FSIMG_FEATURE_INCOMPAT, 17), "casefold");
+	assert_null(fsimg_ext4_feature_name(FSIMG_FEATURE_COMPAT, 7));
+	assert_null(fsimg_ext4_feature_name(FSIMG_FEATURE_RO_COMPAT, 2)); /* btree_dir: no e2fsprogs name */
+	assert_null(fsimg_ext4_feature_name(FSIMG_FEATURE_INCOMPAT, 31));
+	assert_null(fsimg_ext4_feature_name(FSIMG_FEATURE_INCOMPAT, 32));
+	assert_null(fsimg_ext4_feature_name(7, 0));
 }
 
 static void test_has_feature_by_name(void **state)
@@ -458,6 +458,7 @@ static void test_has_feature_by_name(void **state)
 
 	(void)state;
 	memset(&fs, 0, sizeof(fs));
+	fs.be = &fsimg_backend_ext4;
 	fs.sb.feature_incompat = EXT4_FEATURE_INCOMPAT_EXTENTS;
 	fs.sb.feature_ro_compat = EXT4_FEATURE_RO_COMPAT_GDT_CSUM;
 	assert_int_equal(fsimg_fs_has_feature(&fs, "extent"), 1);
@@ -498,7 +499,7 @@ static void test_backup_groups(void **state)
 	memset(&fs, 0, sizeof(fs));
 	fs.sb.group_count = 400;
 	fs.sb.feature_ro_compat = EXT4_FEATURE_RO_COMPAT_SPARSE_SUPER;
-	n = fsimg_fs_backup_groups(&fs, g, 32);
+	n = fsimg_ext4_backup_groups(&fs, g, 32);
 	assert_int_equal(n, 12);
 	for (i = 0; i < n; i++) {
 		assert_int_equal(g[i], sparse[i]);
@@ -508,12 +509,12 @@ static void test_backup_groups(void **state)
 	assert_false(ext4_group_has_super(&fs.sb, 2));
 	assert_false(ext4_group_has_super(&fs.sb, 15));
 	assert_false(ext4_group_has_super(&fs.sb, 45));
-	assert_int_equal(fsimg_fs_backup_groups(&fs, g, 3), 3);
+	assert_int_equal(fsimg_ext4_backup_groups(&fs, g, 3), 3);
 
 	fs.sb.feature_compat = EXT4_FEATURE_COMPAT_SPARSE_SUPER2;
 	fs.sb.backup_bgs[0] = 399;
 	fs.sb.backup_bgs[1] = 1;
-	n = fsimg_fs_backup_groups(&fs, g, 32);
+	n = fsimg_ext4_backup_groups(&fs, g, 32);
 	assert_int_equal(n, 2);
 	assert_int_equal(g[0], 1);
 	assert_int_equal(g[1], 399);
@@ -522,14 +523,14 @@ static void test_backup_groups(void **state)
 
 	fs.sb.feature_compat = 0;
 	fs.sb.feature_ro_compat = 0;
-	n = fsimg_fs_backup_groups(&fs, g, 32);
+	n = fsimg_ext4_backup_groups(&fs, g, 32);
 	assert_int_equal(n, 32);
 	assert_int_equal(g[31], 32);
 	assert_true(ext4_group_has_super(&fs.sb, 2));
 
 	fs.sb.group_count = 1;
-	assert_int_equal(fsimg_fs_backup_groups(&fs, g, 32), 0);
-	assert_int_equal(fsimg_fs_backup_groups(&fs, NULL, 1), FSIMG_EINVAL);
+	assert_int_equal(fsimg_ext4_backup_groups(&fs, g, 32), 0);
+	assert_int_equal(fsimg_ext4_backup_groups(&fs, NULL, 1), FSIMG_EINVAL);
 }
 
 /* The inodes the superblock owns: one table, looked up by role and by number. */

@@ -4,7 +4,7 @@
  * (structure, and the unwritten/written state of data), reporting problems
  * with stable ids. It never repairs and never writes.
  *
- * Open the filesystem as usual (through fsimg_fs_open_replayed to check the
+ * Open the filesystem as usual (through fsimg_fs_open_recovered to check the
  * post-recovery state), then call fsimg_check_run(). Every problem found is
  * passed to the report callback as it is found; the summary counts them.
  */
@@ -96,7 +96,7 @@ struct fsimg_check_opts {
 	fsimg_check_progress_fn progress;
 	void *progress_ctx;
 	/*
-	 * The journal as it was before recovery (from fsimg_replay_journal), so
+	 * The journal as it was before recovery (from fsimg_recovery_journal), so
 	 * the journal pass can speak of transactions the crash left; NULL lets
 	 * the checker open the journal of fs itself.
 	 */

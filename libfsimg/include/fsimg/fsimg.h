@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libfsimg: read-only parsing of filesystem images (ext2/3/4 first).
+ * libfsimg: read-only parsing of filesystem images.
+ *
+ * This header is filesystem-neutral: open by probing, what the filesystem
+ * is (fsimg_fs_info), inodes (fsimg_stat), directories, paths, the mapping
+ * iterator and file data, the same calls for every backend. What only one
+ * filesystem has (ext4's superblock, groups and raw inodes; its jbd2
+ * journal; the checker) is in fsimg/ext4.h, fsimg/journal.h, fsimg/check.h.
  *
  * Conventions (see libfsimg(3)):
  *  - Functions return 0 (or a positive count where documented) on success and
@@ -49,8 +55,7 @@ FSIMG_API const char *fsimg_strerror(int err);
 /* Address spaces, named apart so that signatures say which is meant. */
 typedef uint64_t fsimg_pblk_t;  /* physical block number in the filesystem */
 typedef uint64_t fsimg_lblk_t;  /* logical block number inside a file */
-typedef uint32_t fsimg_ino_t;   /* inode number, 1-based */
-typedef uint32_t fsimg_group_t; /* block group number */
+typedef uint64_t fsimg_inum_t;  /* inode number, any filesystem (XFS: 64 bits) */
 
 /* ------------------------------------------------------------------- I/O */
 
@@ -130,16 +135,19 @@ enum fsimg_csum_state {
 #define FSIMG_OPEN_NO_CSUM_VERIFY 0x1u /* skip checksum verification */
 
 /*
- * Opens an ext2/3/4 filesystem on io (which stays owned by the caller and
- * must outlive the handle). Fails with FSIMG_ENOFS / FSIMG_EUNSUPP (with the
- * name of the filesystem or unknown incompat bits in fsimg_fs_errmsg of the
- * partially opened handle, or in errbuf when out is not filled) or
- * FSIMG_ECORRUPT when the superblock or group descriptors cannot be used.
+ * Opens the filesystem on io (which stays owned by the caller and must
+ * outlive the handle): each backend's magic check first (ext2/3/4, then the
+ * others), then libblkid to name what no backend reads. Fails with
+ * FSIMG_ENOFS / FSIMG_EUNSUPP (the name of the filesystem or its unknown
+ * incompat bits in errbuf) or FSIMG_ECORRUPT when the superblock (or what
+ * the backend needs at open, such as ext4's group descriptors) cannot be
+ * used.
  */
 FSIMG_API int fsimg_fs_open(fsimg_fs **out, fsimg_io *io, unsigned flags,
 			    char *errbuf, size_t errlen);
 /*
- * fsimg_fs_open through a chosen superblock copy (e2fsck -b, debugfs -s):
+ * fsimg_fs_open through a chosen superblock copy (e2fsck -b, debugfs -s),
+ * ext2/3/4 only for now (the copy is looked for as ext4 keeps it):
  * superblock is its block number in block_size units, and its group
  * descriptors are the copy after it; block_size 0 tries 1 KiB to 64 KiB.
  * With superblock 0, the primary, and when the primary is unusable (no
@@ -167,179 +175,118 @@ typedef void (*fsimg_notice_fn)(void *ctx, int err, const char *msg);
 FSIMG_API void fsimg_fs_set_notice(fsimg_fs *fs, fsimg_notice_fn fn, void *ctx);
 FSIMG_API uint64_t fsimg_fs_csum_errors(const fsimg_fs *fs);
 
-/* The superblock, host order. */
-struct fsimg_super {
-	uint32_t inodes_count;
-	uint64_t blocks_count;
-	uint64_t r_blocks_count;
-	uint64_t free_blocks_count;
-	uint32_t free_inodes_count;
-	uint32_t first_data_block;
-	uint32_t log_block_size;
-	uint32_t log_cluster_size;
+/* What the filesystem is, in words every backend shares. */
+#define FSIMG_LABEL_MAX 255
+
+struct fsimg_fs_info {
+	const char *type;            /* "ext2", "ext3", "ext4" (judged as blkid does), "xfs" */
+	const char *backend;         /* the backend that reads it: "ext4", "xfs" */
 	uint32_t block_size;         /* bytes */
-	uint32_t cluster_size;       /* bytes */
-	uint32_t blocks_per_group;
-	uint32_t clusters_per_group;
-	uint32_t inodes_per_group;
-	uint32_t mtime, wtime;
-	uint16_t mnt_count;
-	int16_t max_mnt_count;
-	uint16_t magic;
-	uint16_t state;
-	uint16_t errors;
-	uint16_t minor_rev_level;
-	uint32_t lastcheck, checkinterval;
-	uint32_t creator_os;
-	uint32_t rev_level;
-	uint16_t def_resuid, def_resgid;
-	uint32_t first_ino;
-	uint16_t inode_size;
-	uint16_t block_group_nr;
-	uint32_t feature_compat, feature_incompat, feature_ro_compat;
+	uint64_t blocks;             /* size of the filesystem in blocks */
+	uint64_t free_blocks;        /* as the superblock counts them */
+	uint64_t inodes;             /* inodes allocated or allocatable */
+	uint64_t free_inodes;
+	fsimg_inum_t root_ino;
+	fsimg_inum_t max_ino;        /* every inode number is below this */
+	uint32_t inode_size;         /* bytes of one on-disk inode */
 	uint8_t uuid[16];
-	char volume_name[17];        /* NUL-terminated */
-	char last_mounted[65];       /* NUL-terminated */
-	uint32_t algorithm_usage_bitmap;
-	uint8_t prealloc_blocks, prealloc_dir_blocks;
-	uint16_t reserved_gdt_blocks;
-	uint8_t journal_uuid[16];
-	uint32_t journal_inum;
-	uint32_t journal_dev;
-	uint32_t last_orphan;
-	uint32_t hash_seed[4];
-	uint8_t def_hash_version;
-	uint8_t jnl_backup_type;
-	uint16_t desc_size;          /* effective: 32 unless 64bit */
-	uint32_t default_mount_opts;
-	uint32_t first_meta_bg;
-	uint32_t mkfs_time;
-	uint32_t jnl_blocks[17];
-	uint16_t min_extra_isize, want_extra_isize;
-	uint32_t flags;
-	uint16_t raid_stride;
-	uint16_t mmp_update_interval;
-	uint64_t mmp_block;
-	uint32_t raid_stripe_width;
-	uint8_t log_groups_per_flex;
-	uint8_t checksum_type;
-	uint64_t kbytes_written;
-	uint32_t snapshot_inum;
-	uint32_t error_count;
-	uint32_t first_error_time, last_error_time;
-	uint32_t usr_quota_inum, grp_quota_inum, prj_quota_inum;
-	uint32_t overhead_clusters;
-	uint32_t backup_bgs[2];
-	uint8_t encrypt_algos[4];
-	uint32_t lpf_ino;
-	uint32_t checksum_seed;
-	uint16_t encoding, encoding_flags;
-	uint32_t orphan_file_inum;
-	uint32_t checksum;
-	enum fsimg_csum_state csum_state;
-
-	/* derived */
-	uint32_t group_count;
-	uint32_t desc_per_block;
-	uint32_t gdt_blocks;         /* blocks of group descriptors (non meta_bg) */
-	uint32_t inode_table_blocks; /* per group */
-	int has_journal;
-	int needs_recovery;
+	char label[FSIMG_LABEL_MAX + 1]; /* NUL-terminated, "" when none */
+	/* feature names as the filesystem's own tools spell them; owned by the handle */
+	const char *const *features;
+	size_t nfeatures;
+	unsigned forks;              /* the forks inodes may have: 1u << FSIMG_FORK_* */
+	unsigned block_extras;       /* numbers fsimg_block_extras gives per block */
+	int has_log;                 /* a journal (ext4) or log (xfs) */
+	int needs_recovery;          /* the journal/log holds what was not written back */
+	enum fsimg_csum_state super_csum; /* the primary superblock's checksum */
+	uint32_t super_csum_stored;
 };
 
-FSIMG_API const struct fsimg_super *fsimg_fs_super(const fsimg_fs *fs);
-
-/* Feature names as e2fsprogs spells them ("has_journal", "metadata_csum"...). */
-enum fsimg_feature_kind {
-	FSIMG_FEATURE_COMPAT = 0,
-	FSIMG_FEATURE_INCOMPAT = 1,
-	FSIMG_FEATURE_RO_COMPAT = 2
-};
-/* The name of one bit, or NULL when the bit is unknown. */
-FSIMG_API const char *fsimg_feature_name(int kind, unsigned bit);
-/* Test a feature by name; returns 1, 0, or FSIMG_EINVAL for an unknown name. */
-FSIMG_API int fsimg_fs_has_feature(const fsimg_fs *fs, const char *name);
-/* "ext2", "ext3" or "ext4", judged as blkid does. */
+FSIMG_API int fsimg_fs_info(struct fsimg_fs_info *out, fsimg_fs *fs);
+/* The filesystem's type name, as in fsimg_fs_info. */
 FSIMG_API const char *fsimg_fs_type(const fsimg_fs *fs);
-
-/* Superblock backups: fills up to max group numbers holding a backup. */
-FSIMG_API int fsimg_fs_backup_groups(const fsimg_fs *fs, fsimg_group_t *groups, int max);
-
-/* ---------------------------------------------------------------- groups */
-
-#define FSIMG_BG_INODE_UNINIT 0x0001
-#define FSIMG_BG_BLOCK_UNINIT 0x0002
-#define FSIMG_BG_INODE_ZEROED 0x0004
-
-struct fsimg_group {
-	fsimg_group_t group;
-	fsimg_pblk_t block_bitmap;
-	fsimg_pblk_t inode_bitmap;
-	fsimg_pblk_t inode_table;
-	uint32_t free_blocks_count;
-	uint32_t free_inodes_count;
-	uint32_t used_dirs_count;
-	uint32_t itable_unused;
-	uint16_t flags;
-	uint32_t exclude_bitmap;
-	uint32_t block_bitmap_csum;
-	uint32_t inode_bitmap_csum;
-	uint16_t checksum;
-	enum fsimg_csum_state csum_state;
-	/* layout, derived */
-	fsimg_pblk_t first_block;
-	fsimg_pblk_t last_block;
-	int has_super;               /* superblock (or backup) in this group */
-	fsimg_pblk_t super_block;    /* its block when has_super */
-	fsimg_pblk_t gdt_block;      /* first GDT block here (0 when none) */
-	uint32_t gdt_count;          /* GDT blocks here */
-	uint32_t reserved_gdt;       /* reserved GDT blocks here */
-};
-
-FSIMG_API int fsimg_group_get(struct fsimg_group *out, fsimg_fs *fs, fsimg_group_t group);
+/* Test a feature by name; returns 1, 0, or FSIMG_EINVAL for a name the backend does not know. */
+FSIMG_API int fsimg_fs_has_feature(const fsimg_fs *fs, const char *name);
 
 /* ---------------------------------------------------------------- inodes */
 
-#define FSIMG_ROOT_INO 2
-
-/* i_flags bits commonly needed */
-#define FSIMG_INODE_INDEX_FL       0x00001000u
-#define FSIMG_INODE_HUGE_FILE_FL   0x00040000u
-#define FSIMG_INODE_EXTENTS_FL     0x00080000u
-#define FSIMG_INODE_EA_INODE_FL    0x00200000u
-#define FSIMG_INODE_INLINE_DATA_FL 0x10000000u
-
-struct fsimg_inode {
-	fsimg_ino_t ino;
-	uint16_t mode;
-	uint32_t uid, gid;
-	uint64_t size;
-	uint32_t atime, ctime, mtime, dtime, crtime;
-	uint32_t atime_extra, ctime_extra, mtime_extra, crtime_extra;
-	uint16_t links_count;
-	uint64_t blocks;             /* i_blocks in 512-byte units (huge_file resolved) */
-	uint64_t blocks_raw;         /* i_blocks as stored (lo + hi) */
-	uint32_t flags;
-	uint32_t generation;
-	uint64_t file_acl;
-	uint32_t projid;
-	uint16_t extra_isize;
-	uint32_t version;            /* osd1 l_i_version (+ hi) */
-	uint8_t i_block[60];         /* raw i_block bytes, as on disk */
-	uint32_t checksum;
-	enum fsimg_csum_state csum_state;
-	uint16_t inode_size;         /* on-disk size of this inode record */
+enum fsimg_ftype {
+	FSIMG_FT_UNKNOWN = 0,
+	FSIMG_FT_REG = 1,
+	FSIMG_FT_DIR = 2,
+	FSIMG_FT_CHR = 3,
+	FSIMG_FT_BLK = 4,
+	FSIMG_FT_FIFO = 5,
+	FSIMG_FT_SOCK = 6,
+	FSIMG_FT_SYMLINK = 7
 };
 
-/* File type of a mode, as in the directory entry file_type (1..7), 0 unknown. */
-FSIMG_API int fsimg_mode_to_ftype(uint16_t mode);
-/* Reads an inode. A bad checksum is noted (csum_state) but not fatal. */
-FSIMG_API int fsimg_inode_read(struct fsimg_inode *out, fsimg_fs *fs, fsimg_ino_t ino);
-/* Is the inode marked in use by its group's inode bitmap? 1, 0 or <0 error. */
-FSIMG_API int fsimg_inode_in_use(fsimg_fs *fs, fsimg_ino_t ino);
-/* Symlink target (fast, slow or inline), NUL-terminated; returns its length. */
-FSIMG_API int fsimg_symlink_read(char *buf, size_t buflen, fsimg_fs *fs,
-				 const struct fsimg_inode *inode);
+struct fsimg_time {
+	int64_t sec;
+	uint32_t nsec;
+};
+
+#define FSIMG_STAT_MAX_FLAGS 32
+
+struct fsimg_stat {
+	fsimg_inum_t ino;
+	enum fsimg_ftype type;       /* from the mode */
+	uint32_t mode;               /* S_IF* type bits and permissions */
+	uint32_t uid, gid;
+	uint64_t links;
+	uint64_t size;
+	uint64_t blocks;             /* space used, in 512-byte units */
+	struct fsimg_time atime, mtime, ctime, crtime; /* crtime: 0 when not kept */
+	uint32_t rdev_major, rdev_minor; /* devices */
+	uint64_t generation;
+	uint64_t raw_flags;          /* the backend's inode flags as stored */
+	uint64_t unknown_flags;      /* set bits of raw_flags with no name */
+	enum fsimg_csum_state csum_state;
+	unsigned nflags;
+	const char *flags[FSIMG_STAT_MAX_FLAGS]; /* the known ones by name (static); nflags of them */
+};
+
+/* The ftype of an S_IF* mode. */
+FSIMG_API enum fsimg_ftype fsimg_mode_ftype(uint32_t mode);
+/* Reads inode ino. A bad checksum is noted (csum_state) but not fatal. */
+FSIMG_API int fsimg_stat(struct fsimg_stat *out, fsimg_fs *fs, fsimg_inum_t ino);
+/* A symlink's target, NUL-terminated; returns its length. */
+FSIMG_API int fsimg_readlink(char *buf, size_t buflen, fsimg_fs *fs, fsimg_inum_t ino);
+
+/*
+ * Every inode in use, in increasing number; 1 and *ino, 0 at the end, <0 on
+ * an error that skips a part of the inode space (message in
+ * fsimg_fs_errmsg; calling next again goes on after it).
+ */
+typedef struct fsimg_inodes fsimg_inodes;
+FSIMG_API int fsimg_inodes_open(fsimg_inodes **out, fsimg_fs *fs);
+FSIMG_API int fsimg_inodes_next(fsimg_inodes *it, fsimg_inum_t *ino);
+FSIMG_API void fsimg_inodes_close(fsimg_inodes *it);
+
+/* ------------------------------------------------------------ directories */
+
+#define FSIMG_NAME_MAX 255
+
+struct fsimg_entry {
+	fsimg_inum_t ino;
+	enum fsimg_ftype type;       /* from the entry itself; FSIMG_FT_UNKNOWN when it keeps none */
+	uint16_t name_len;
+	char name[FSIMG_NAME_MAX + 1]; /* NUL-terminated; may hold any byte but NUL and '/' */
+};
+
+/* Live entries, "." and ".." included, in on-disk order. */
+typedef struct fsimg_readdir fsimg_readdir;
+FSIMG_API int fsimg_readdir_open(fsimg_readdir **out, fsimg_fs *fs, fsimg_inum_t dir);
+/* 1 and an entry, 0 at the end, <0 on corruption. */
+FSIMG_API int fsimg_readdir_next(fsimg_readdir *d, struct fsimg_entry *ent);
+FSIMG_API void fsimg_readdir_close(fsimg_readdir *d);
+
+/*
+ * Resolves "/a/b/c" (or "a/b/c") from the root, or "#N" for inode N.
+ * Symlinks in the middle of a path are followed (bounded); the last
+ * component is not.
+ */
+FSIMG_API int fsimg_lookup(fsimg_inum_t *out, fsimg_fs *fs, const char *path);
 
 /* ------------------------------------------------------- mapping iterator */
 
@@ -348,9 +295,13 @@ FSIMG_API int fsimg_symlink_read(char *buf, size_t buflen, fsimg_fs *fs,
  * The iterator returns runs in logical order: one per on-disk extent (never
  * merged, never split), merged runs of physically contiguous blocks for
  * legacy block maps, HOLE runs for the gaps (up to the block that holds
- * i_size), and one INLINE run for inline data. With FSIMG_MAP_TREE, the
- * tree's own blocks (extent index/leaf blocks, indirect blocks) come as META
- * runs just before the first data run they cover.
+ * i_size), and one INLINE run for inline (local) data. With FSIMG_MAP_TREE,
+ * the tree's own blocks (extent index/leaf blocks, indirect blocks, bmbt
+ * blocks) come as META runs just before the first data run they cover.
+ *
+ * Physical blocks are linear (byte offset / block size) on every backend;
+ * what a backend numbers its own way (XFS: fsb, agno, agbno) comes from
+ * fsimg_block_extras.
  */
 enum fsimg_run_type {
 	FSIMG_RUN_HOLE = 0,
@@ -362,26 +313,56 @@ enum fsimg_run_type {
 
 #define FSIMG_RUN_BEYOND_EOF 0x1u /* starts at or past the first block wholly past i_size */
 #define FSIMG_RUN_LAST       0x2u /* the last data run of the file */
+#define FSIMG_RUN_COUNTED    0x4u /* META: entries and max are the node's */
+#define FSIMG_RUN_TARGET     0x8u /* INLINE: a symlink's target kept in the inode, not data */
+
+/* The fork a run belongs to (XFS's; ext4 has a data fork and one xattr block). */
+enum fsimg_fork {
+	FSIMG_FORK_DATA = 0,
+	FSIMG_FORK_ATTR = 1,
+	FSIMG_FORK_COW = 2
+};
 
 struct fsimg_run {
 	enum fsimg_run_type type;
 	unsigned flags;
+	enum fsimg_fork fork;
 	fsimg_lblk_t lblk;   /* first logical block (META: first block covered) */
 	uint64_t len;        /* blocks (INLINE: bytes of inline data) */
 	fsimg_pblk_t pblk;   /* first physical block (HOLE/INLINE: 0) */
 	/* META runs only */
+	const char *kind;    /* the tree block: "index", "leaf", "ind", "dind", "tind" (static) */
 	int level;           /* extent tree: depth of the node (leaf 0); map: 1 ind, 2 dind, 3 tind */
 	uint16_t entries;    /* extent node: eh_entries */
 	uint16_t max;        /* extent node: eh_max */
 	enum fsimg_csum_state csum_state;
 };
 
+/*
+ * A backend's own numbers for a physical block, by name (XFS: "fsb", its
+ * AG encoding, "agno", "agbno"); ext4 has none. Fills up to max of them and
+ * returns how many (0 when the backend keeps no numbers of its own).
+ * fsimg_fs_info's block_extras says how many a block has, so that a caller
+ * asks only when there are some.
+ */
+struct fsimg_block_extra {
+	const char *name;    /* static string */
+	uint64_t value;
+};
+#define FSIMG_BLOCK_EXTRA_MAX 4
+FSIMG_API int fsimg_block_extras(struct fsimg_block_extra *out, size_t max, fsimg_fs *fs,
+				 fsimg_pblk_t pblk);
+
 #define FSIMG_MAP_TREE 0x1u   /* also return META runs */
 
 typedef struct fsimg_map fsimg_map;
 
-FSIMG_API int fsimg_map_open(fsimg_map **out, fsimg_fs *fs,
-			     const struct fsimg_inode *inode, unsigned flags);
+/*
+ * The runs of one fork of inode ino. A fork the inode lacks (or that the
+ * filesystem does not have) has no runs. Iterate with fsimg_map_next.
+ */
+FSIMG_API int fsimg_map_open_fork(fsimg_map **out, fsimg_fs *fs, fsimg_inum_t ino,
+				  enum fsimg_fork fork, unsigned flags);
 /* 1 and a run, 0 at the end, or <0 on corruption (message in fsimg_fs_errmsg). */
 FSIMG_API int fsimg_map_next(fsimg_map *map, struct fsimg_run *run);
 FSIMG_API void fsimg_map_close(fsimg_map *map);
@@ -391,44 +372,86 @@ FSIMG_API void fsimg_map_close(fsimg_map *map);
  * reads stop at i_size. Returns the number of bytes read (0 at EOF). */
 #define FSIMG_READ_RAW 0x1u
 typedef struct fsimg_file fsimg_file;
-FSIMG_API int fsimg_file_open(fsimg_file **out, fsimg_fs *fs,
-			      const struct fsimg_inode *inode, unsigned flags);
+/* The data of inode ino (a regular file, a directory or a symlink). */
+FSIMG_API int fsimg_file_open_ino(fsimg_file **out, fsimg_fs *fs, fsimg_inum_t ino,
+				  unsigned flags);
 FSIMG_API int64_t fsimg_file_read(fsimg_file *f, void *buf, size_t len, uint64_t off);
 FSIMG_API void fsimg_file_close(fsimg_file *f);
 
-/* ------------------------------------------------------------ directories */
+/* -------------------------------------------------------------- recovery */
 
-#define FSIMG_NAME_MAX 255
+/*
+ * What recovery would do to a filesystem whose journal (ext3/4: jbd2) or
+ * log (XFS) holds what was not written back: a plan, its figures, the byte
+ * ranges it writes in the order a writer that must survive a crash writes
+ * them, and the plan applied virtually (an overlay over the read-only
+ * source, nothing written). The plan's backend is the filesystem's;
+ * journal-specific detail is in fsimg/journal.h.
+ */
+typedef struct fsimg_recovery fsimg_recovery;
 
-struct fsimg_dirent {
-	fsimg_ino_t ino;
-	uint8_t file_type;           /* 0 unknown, 1 reg, 2 dir, 3 chr, 4 blk, 5 fifo, 6 sock, 7 symlink */
-	uint8_t name_len;
-	char name[FSIMG_NAME_MAX + 1]; /* NUL-terminated; may hold any byte but NUL and '/' */
-	fsimg_lblk_t lblk;           /* directory block holding it */
-	uint32_t offset;             /* byte offset inside that block */
+struct fsimg_recovery_stats {
+	const char *log;             /* how the filesystem names its log: "journal" (jbd2), "log" (XFS) */
+	uint64_t transactions;       /* transactions replayed */
+	uint64_t blocks;             /* distinct filesystem blocks written from the log */
+	uint64_t revoked;            /* logged copies a later revoke (cancel) record suppressed */
+	uint64_t revoke_records;     /* revoke (cancel) records in replayed transactions */
+	uint64_t csum_skipped;       /* logged copies skipped for a bad checksum */
+	const char *extra;           /* what the log holds beside transactions ("fast commits"), or NULL */
+	uint64_t extra_blocks;       /* log blocks that hold them */
+	uint64_t extra_replayed;     /* how many of them are replayed */
+	uint64_t extra_made;         /* filesystem blocks their replay writes */
+	uint64_t unreplayed;         /* log blocks whose changes fsimg does not replay */
+	const char *unreplayed_where; /* where they are ("fast-commit area"), or NULL */
+	const char *unreplayed_why;  /* why not, or NULL */
+	int log_error;               /* an FSIMG_E* code when the log is corrupt: then nothing is replayed, as the kernel would */
 };
 
-typedef struct fsimg_dir fsimg_dir;
+enum fsimg_recovery_write_kind {
+	FSIMG_RECOVERY_LOGGED = 0,     /* a block from the log */
+	FSIMG_RECOVERY_LOG_SUPER = 1,  /* the log's own superblock, reset */
+	FSIMG_RECOVERY_SUPER = 2       /* the filesystem superblock's block, recovery flag cleared */
+};
 
-/* Iterates live entries (inode != 0), "." and ".." included, in on-disk order. */
-FSIMG_API int fsimg_dir_open(fsimg_dir **out, fsimg_fs *fs, fsimg_ino_t dir);
-/* 1 and an entry, 0 at the end, <0 on corruption. */
-FSIMG_API int fsimg_dir_next(fsimg_dir *d, struct fsimg_dirent *ent);
-FSIMG_API void fsimg_dir_close(fsimg_dir *d);
+struct fsimg_recovery_write {
+	uint64_t off;                /* bytes, on the filesystem's device */
+	uint64_t len;
+	enum fsimg_recovery_write_kind kind;
+};
 
-/* Looks up one name in a directory (through the htree when indexed). */
-FSIMG_API int fsimg_dir_lookup(fsimg_ino_t *out, fsimg_fs *fs, fsimg_ino_t dir,
-			       const char *name, size_t name_len);
 /*
- * Resolves "/a/b/c" from the root (or "#N" for inode N). Symlinks in the
- * middle of a path are followed (bounded); the last component is not.
+ * Plans the recovery of fs's journal or log (external: its device, when
+ * apart; else NULL). FSIMG_ENOTSUP_OP when the backend recovers nothing.
  */
-FSIMG_API int fsimg_path_lookup(fsimg_ino_t *out, fsimg_fs *fs, const char *path);
+#define FSIMG_RECOVERY_IGNORE_CSUM 0x1u /* replay logged copies whose checksum fails */
+FSIMG_API int fsimg_recovery_plan(fsimg_recovery **out, fsimg_fs *fs, fsimg_io *external,
+				  unsigned flags);
+FSIMG_API int fsimg_recovery_stats(struct fsimg_recovery_stats *out, const fsimg_recovery *r);
+/* The writes, in order; their bytes are those of fsimg_recovery_apply's view. */
+FSIMG_API size_t fsimg_recovery_write_count(const fsimg_recovery *r);
+FSIMG_API int fsimg_recovery_write(struct fsimg_recovery_write *out, const fsimg_recovery *r,
+				   size_t i);
+/*
+ * The image after recovery, read-only, over base (the source the
+ * filesystem was opened on); flags: FSIMG_RECOVERY_BLOCKS_ONLY leaves the
+ * superblocks as they are. Closed with fsimg_io_close, before r is freed.
+ */
+#define FSIMG_RECOVERY_BLOCKS_ONLY 0x1u
+FSIMG_API int fsimg_recovery_apply(fsimg_io **out, fsimg_io *base, const fsimg_recovery *r,
+				   unsigned flags);
+FSIMG_API void fsimg_recovery_free(fsimg_recovery *r);
 
-/* The ext4 directory hash (legacy, half_md4, tea; signed and unsigned). */
-FSIMG_API int fsimg_dirhash(uint32_t *hash, uint32_t *minor_hash, int version,
-			    const uint32_t seed[4], const char *name, size_t len);
+/*
+ * Opens the filesystem on base; when it needs recovery and
+ * FSIMG_OPEN_NO_REPLAY is not in flags, plans it and opens the filesystem
+ * again over the plan applied. *rec is NULL when nothing was replayed;
+ * otherwise it holds the plan, the on-disk filesystem it was made from and
+ * the view, and is freed with fsimg_recovery_free after fsimg_fs_close.
+ */
+#define FSIMG_OPEN_NO_REPLAY 0x100u
+FSIMG_API int fsimg_fs_open_recovered(fsimg_fs **out, fsimg_recovery **rec, fsimg_io *base,
+				      fsimg_io *external, unsigned flags, char *errbuf,
+				      size_t errlen);
 
 /* -------------------------------------------------------------- checksums */
 

@@ -13,7 +13,9 @@
  *   fsimg_io_open_overlay() a read-only fsimg_io presenting the image as it
  *                          is after recovery, reading logged blocks from the
  *                          journal on demand
- *   fsimg_fs_open_replayed() all of the above when needs_recovery is set
+ *   fsimg_recovery_journal() the journal behind a neutral fsimg_recovery
+ *                          (fsimg/fsimg.h: fsimg_recovery_plan and
+ *                          fsimg_fs_open_recovered do all of the above)
  *
  * Ownership: a journal borrows its fs and external io; a plan borrows its
  * journal; an overlay borrows its base io and plan. Close in reverse order.
@@ -22,6 +24,8 @@
 #define FSIMG_JOURNAL_H
 
 #include "fsimg/fsimg.h"
+/* jbd2 is the journal of ext3/4: journal and replay calls take ext4 handles. */
+#include "fsimg/ext4.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -296,24 +300,11 @@ FSIMG_API int fsimg_plan_write(struct fsimg_plan_write *out, const fsimg_plan *p
 FSIMG_API int fsimg_io_open_overlay(fsimg_io **out, fsimg_io *base, const fsimg_plan *plan,
 				    unsigned flags);
 
-/* --------------------------------------------------------- open replayed */
+/* ------------------------------------------------------ jbd2 recovery */
 
-typedef struct fsimg_replay fsimg_replay;
-
-/*
- * Opens the filesystem on base; when it needs recovery (needs_recovery set
- * and the journal's s_start != 0) and FSIMG_OPEN_NO_REPLAY is not in flags,
- * plans the recovery and reopens the filesystem over an overlay. *replay is
- * NULL when nothing was replayed; otherwise it holds the journal, plan and
- * overlay and must be closed with fsimg_replay_close() after fsimg_fs_close().
- */
-#define FSIMG_OPEN_NO_REPLAY 0x100u
-FSIMG_API int fsimg_fs_open_replayed(fsimg_fs **out, fsimg_replay **replay, fsimg_io *base,
-				     fsimg_io *external, unsigned flags, char *errbuf, size_t errlen);
-FSIMG_API fsimg_journal *fsimg_replay_journal(const fsimg_replay *r);
-FSIMG_API const fsimg_plan *fsimg_replay_plan(const fsimg_replay *r);
-FSIMG_API fsimg_io *fsimg_replay_io(const fsimg_replay *r);
-FSIMG_API void fsimg_replay_close(fsimg_replay *r);
+/* The journal and plan behind a recovery of an ext3/4 filesystem; NULL for another log. */
+FSIMG_API fsimg_journal *fsimg_recovery_journal(const fsimg_recovery *r);
+FSIMG_API const fsimg_plan *fsimg_recovery_jbd2_plan(const fsimg_recovery *r);
 
 #ifdef __cplusplus
 }
