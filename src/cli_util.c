@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The commands' small shared tools (cli.h): a bounded inode bitmap, a
+ * growable path, file types and modes, and the text output of numbers and
+ * names.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* ------------------------------------------------------------- bitmap */
+
+int cli_bitmap_init(struct cli_bitmap *bm, const struct cli_image *img)
+{
+	const struct fsimg_fs_info *info = &img->info;
+	uint64_t words;
+
+	bm->bits = NULL;
+	bm->nbits = 0;
+	/*
+	 * Every inode has a slot of at least 128 bytes inside the image, so
+	 * inode numbers beyond size/128 are a lie we must not allocate for.
+	 */
+	if (info->inodes == 0 || info->max_ino == 0 ||
+	    info->max_ino - 1 > fsimg_io_size(img->io) / 128) {
+		cli_error(img, "inode count %llu does not fit the image",
+			  (unsigned long long)info->inodes);
+		return CLI_EXIT_ERROR;
+	}
+	words = (info->max_ino + 63) / 64;
+	bm->bits = calloc(words, sizeof(uint64_t));
+	if (!bm->bits) {
+		cli_error(img, "out of memory");
+		return CLI_EXIT_ERROR;
+	}
+	bm->nbits = info->max_ino;
+	return 0;
+}
+
+bool cli_bitmap_test_set(struct cli_bitmap *bm, fsimg_inum_t ino)
+{
+	uint64_t m;
+
+	if (ino >= bm->nbits)
+		return true;
+	m = 1ull << (ino & 63);
+	if (bm->bits[ino >> 6] & m)
+		return true;
+	bm->bits[ino >> 6] |= m;
+	return false;
+}
+
+bool cli_bitmap_test(const struct cli_bitmap *bm, fsimg_inum_t ino)
+{
+	if (ino >= bm->nbits)
+		return true;
+	return (bm->bits[ino >> 6] >> (ino & 63)) & 1;
+}
+
+void cli_bitmap_free(struct cli_bitmap *bm)
+{
+	free(bm->bits);
+	bm->bits = NULL;
+	bm->nbits = 0;
+}
+
+/* --------------------------------------------------------------- paths */
+
+static int path_reserve(struct cli_path *p, size_t need)
+{
+	size_t cap = p->cap ? p->cap : 256;
+	char *nb;
+
+	if (need <= p->cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	nb = realloc(p->buf, cap);
+	if (!nb)
+		return FSIMG_ENOMEM;
+	p->buf = nb;
+	p->cap = cap;
+	return 0;
+}
+
+int cli_path_push(struct cli_path *p, const char *name, size_t len, size_t *saved)
+{
+	if (path_reserve(p, p->len + 1 + len + 1) < 0)
+		return FSIMG_ENOMEM;
+	*saved = p->len;
+	if (p->len == 0 || p->buf[p->len - 1] != '/')
+		p->buf[p->len++] = '/';
+	memcpy(p->buf + p->len, name, len);
+	p->len += len;
+	p->buf[p->len] = '\0';
+	return 0;
+}
+
+int cli_path_set(struct cli_path *p, const char *s, size_t len)
+{
+	if (path_reserve(p, len + 1) < 0)
+		return FSIMG_ENOMEM;
+	memcpy(p->buf, s, len);
+	p->buf[len] = '\0';
+	p->len = len;
+	return 0;
+}
+
+void cli_path_pop(struct cli_path *p, size_t saved)
+{
+	p->len = saved;
+	if (p->buf)
+		p->buf[saved] = '\0';
+}
+
+void cli_path_free(struct cli_path *p)
+{
+	free(p->buf);
+	p->buf = NULL;
+	p->len = p->cap = 0;
+}
+
+/* ------------------------------------------------------- types, modes */
+
+#define S_IFMT_ 0170000
+
+const char *cli_type_name(uint16_t mode)
+{
+	switch (mode & S_IFMT_) {
+	case 0100000: return "file";
+	case 0040000: return "dir";
+	case 0120000: return "symlink";
+	case 0020000: return "chr";
+	case 0060000: return "blk";
+	case 0010000: return "fifo";
+	case 0140000: return "sock";
+	default: return "unknown";
+	}
+}
+
+uint16_t cli_ftype_to_mode(uint8_t ftype)
+{
+	static const uint16_t m[8] = { 0, 0100000, 0040000, 0020000, 0060000,
+				       0010000, 0140000, 0120000 };
+	return ftype < 8 ? m[ftype] : 0;
+}
+
+void cli_mode_string(char out[11], uint16_t mode)
+{
+	static const char rwx[] = "rwxrwxrwx";
+	int i;
+
+	switch (mode & S_IFMT_) {
+	case 0100000: out[0] = '-'; break;
+	case 0040000: out[0] = 'd'; break;
+	case 0120000: out[0] = 'l'; break;
+	case 0020000: out[0] = 'c'; break;
+	case 0060000: out[0] = 'b'; break;
+	case 0010000: out[0] = 'p'; break;
+	case 0140000: out[0] = 's'; break;
+	default: out[0] = '?'; break;
+	}
+	for (i = 0; i < 9; i++)
+		out[1 + i] = (mode & (0400 >> i)) ? rwx[i] : '-';
+	if (mode & 04000)
+		out[3] = (mode & 0100) ? 's' : 'S';
+	if (mode & 02000)
+		out[6] = (mode & 0010) ? 's' : 'S';
+	if (mode & 01000)
+		out[9] = (mode & 0001) ? 't' : 'T';
+	out[10] = '\0';
+}
+
+/* ------------------------------------------------------------- output */
+
+void cli_put_u64(FILE *f, uint64_t v)
+{
+	char b[24];
+	int i = sizeof(b);
+
+	do {
+		b[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	fwrite_unlocked(b + i, 1, sizeof(b) - (size_t)i, f);
+}
+
+size_t cli_utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xe0 && s[1] < 0xa0)   /* overlong */
+			return 0;
+		if (c == 0xed && s[1] >= 0xa0)  /* surrogates */
+			return 0;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+		    (s[3] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xf0 && s[1] < 0x90)   /* overlong */
+			return 0;
+		if (c == 0xf4 && s[1] >= 0x90)  /* past U+10FFFF */
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+const char cli_hexd[] = "0123456789abcdef";
+
+void cli_put_text(FILE *f, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0, k;
+
+	while (i < len) {
+		unsigned c = p[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			i++;
+			continue;
+		}
+		if (c >= 0x80 && (k = cli_utf8_len(p + i, len - i)) > 0) {
+			i += k;
+			continue;
+		}
+		fwrite_unlocked(p + run, 1, i - run, f);
+		if (c == '\\') {
+			fputs_unlocked("\\\\", f);
+		} else {
+			char e[4] = { '\\', 'x', cli_hexd[c >> 4], cli_hexd[c & 15] };
+			fwrite_unlocked(e, 1, 4, f);
+		}
+		run = ++i;
+	}
+	fwrite_unlocked(p + run, 1, i - run, f);
+}
