@@ -19,4 +19,37 @@ ok $? "fast symlink with an EA inode value: clean (upstream e2fsck's verdict)" |
 	printf '%s\n' "$out" | head -5 | sed 's/^/#   /'
 "$FSIMG" cat "$img" /short 2>/dev/null | grep -qx '/a/b/c'
 ok $? "fast symlink with an EA inode value: its target read from i_block"
+
+# A regular file whose value (4096 bytes, as debugfs stores it) lives in EA
+# inode 13; debugfs does not charge the value to the file's i_blocks as the
+# kernel does, so the base image sets it (8 sectors), and is clean.
+base=$FF_DIR/base.img
+ff_mkfs "$base" ea_inode
+ff_debugfs "$base" "write /dev/null f;ea_set -f $FF_DIR/value f user.big;sif f blocks 8"
+ff_case base "$base"
+ea() { # ea NAME CMDS ID...: the base image changed by CMDS, against e2fsck -fn
+	_n=$1 _c=$2
+	shift 2
+	cp "$base" "$img"
+	ff_debugfs "$img" "$_c"
+	ff_case "$_n" "$img" "$@"
+}
+ea refcount "sif <13> version 5" EA_INODE_REF_COUNT
+ea refcount_hi "sif <13> ctime 1" EA_INODE_REF_COUNT
+ea no_flag "sif <13> flags 0x80000" XATTR_EA_INODE_NO_FLAG
+ea hash "sif <13> atime 12345" XATTR_EA_INODE_HASH
+ea hash_no_flag "sif <13> atime 12345;sif <13> flags 0x80000" XATTR_EA_INODE_BAD
+ea orphan "write /dev/null h;sif h flags 0x280000;unlink h" EA_INODE_ORPHAN
+# an EA_INODE flag on a file a directory names, used by no xattr: e2fsck
+# -n says nothing (it would clear the flag only on an unattached inode)
+ea linked_flag "write /dev/null h;sif h flags 0x280000"
+printf '%s\n' "$FF_OUT" | grep -q EA_INODE
+ok $((!$?)) "linked_flag: no EA inode finding"
+# rules of e2fsprogs 1.47.1+ (849a9e6e) and 1.47.4 (e4c9d011)
+cp "$base" "$img"
+ff_debugfs "$img" "mkdir d;sif d flags 0x280000"
+ff_newer nonreg "$img" "849a9e6e: an EA inode is a regular file" EA_INODE_NONREG
+cp "$base" "$img"
+ff_debugfs "$img" "sif <13> size 100"
+ff_newer size "$img" "e4c9d011: the EA inode's i_size is the value's size" XATTR_EA_INODE_BAD
 done_testing
