@@ -8,8 +8,9 @@
  * every entry of an xattr block once however many inodes share the block.
  * Then, as e2fsck pass 4's check_ea_inode, each EA inode's stored count
  * (i_ctime << 32 | l_i_version: the kernel's ext4_xattr_inode_get_ref) must
- * be that number, and one that nothing refers to must be named by a
- * directory. Runs only on filesystems with the ea_inode feature.
+ * be that number; one that nothing refers to must be named by a directory,
+ * and one in use must not be. Runs only on filesystems with the ea_inode
+ * feature.
  */
 #include "config.h"
 
@@ -230,15 +231,17 @@ static void scan_blocks(struct ea_scan *s)
 }
 
 /*
- * Does a directory name ino? Pass 5 left i_links_count less the entries
- * naming it in the inode's counter; an escaped counter is not known here,
- * and is taken as named (no finding rather than a false one).
+ * Does a directory name ino? 1 yes, 0 no, -1 not known here. Pass 5 left
+ * i_links_count less the entries naming it in the inode's counter when
+ * both fit its two bits; an escaped counter is not known here.
  */
-static bool named_by_dir(const struct check_ctx *c, fsimg_ino_t ino, uint16_t links)
+static int named_by_dir(const struct check_ctx *c, fsimg_ino_t ino, uint16_t links)
 {
 	unsigned cnt = ino_cnt(c, ino);
 
-	return !(links <= INO_CNT_MAX - INO_CNT_EVEN && cnt == INO_CNT_EVEN + links);
+	if (cnt == INO_CNT_ESC || links > INO_CNT_MAX - INO_CNT_EVEN)
+		return -1;
+	return cnt != INO_CNT_EVEN + links;
 }
 
 static void check_refcounts(struct ea_scan *s)
@@ -253,6 +256,7 @@ static void check_refcounts(struct ea_scan *s)
 		struct fsimg_problem_ctx p = pctx_inode(ino);
 		struct fsimg_inode in;
 		uint64_t actual = 0, stored;
+		int named;
 
 		while (r < s->refs.n && s->refs.v[r] < ino)
 			r++;
@@ -262,10 +266,21 @@ static void check_refcounts(struct ea_scan *s)
 		}
 		if (fsimg_inode_read(&in, c->fs, ino) < 0)
 			continue;
+		named = named_by_dir(c, ino, in.links_count);
 		if (actual == 0) {
-			if (!named_by_dir(c, ino, in.links_count))
+			/* unknown: no finding rather than a false one */
+			if (named == 0)
 				check_report(c, PR_EA_INODE_ORPHAN, &p);
 			continue;
+		}
+		/* Used by xattrs, it counts one link (e2fsck pass 4), and no directory may name it. */
+		if (named == 1) {
+			check_report(c, PR_EA_INODE_DIR_LINK, &p);
+		} else if (in.links_count != 1) {
+			PCTX_SET(p, found, FSIMG_PF_FOUND, in.links_count);
+			PCTX_SET(p, expected, FSIMG_PF_EXPECTED, 1);
+			check_report(c, PR_INODE_LINK_COUNT, &p);
+			p = pctx_inode(ino);
 		}
 		stored = (uint64_t)in.ctime << 32 | in.version;
 		/* Old Lustre-style EA inodes keep no count; their i_ctime is their i_atime. */

@@ -56,7 +56,7 @@ static uint32_t le32(const uint8_t *p)
  * entry takes 16 bytes or more, so the walk ends within size / 16 steps).
  */
 static const char *entries_fault(const uint8_t *area, struct regions *r, uint32_t first,
-				 uint32_t value_base)
+				 uint32_t value_base, bool *value_inum_seen)
 {
 	uint32_t off = first;
 
@@ -77,6 +77,8 @@ static const char *entries_fault(const uint8_t *area, struct regions *r, uint32_
 		if (!region_take(r, off, EXT4_XATTR_LEN(name_len)))
 			return "an entry overlaps another or leaves the area";
 		/* an ea_inode value lives in that inode, not here */
+		if (value_inum)
+			*value_inum_seen = true;
 		if (value_inum == 0 && value_size &&
 		    (value_size > r->size ||
 		     !region_take(r, value_base + value_offs, EXT4_XATTR_SIZE(value_size))))
@@ -89,7 +91,7 @@ static const char *entries_fault(const uint8_t *area, struct regions *r, uint32_
 }
 
 /* The in-inode xattrs: NULL when sound (or absent), else what is wrong. */
-static const char *ibody_fault(const uint8_t *raw, uint32_t isz)
+static const char *ibody_fault(const uint8_t *raw, uint32_t isz, bool *value_inum_seen)
 {
 	struct regions r;
 	uint16_t extra;
@@ -107,7 +109,21 @@ static const char *ibody_fault(const uint8_t *raw, uint32_t isz)
 		return NULL;
 	r.n = 0;
 	r.size = isz - EXT4_GOOD_OLD_INODE_SIZE - extra; /* offsets from the magic */
-	return entries_fault(hdr, &r, 4, 4);
+	return entries_fault(hdr, &r, 4, 4, value_inum_seen);
+}
+
+/* e2fsck pass 1: an xattr value held in an inode needs the ea_inode feature. */
+static void check_ea_inode_feature(struct check_ctx *c, fsimg_ino_t ino, fsimg_pblk_t blk)
+{
+	struct fsimg_problem_ctx p = ino ? pctx_inode(ino) : pctx_none();
+
+	if (c->sb->feature_incompat & EXT4_FEATURE_INCOMPAT_EA_INODE)
+		return;
+	if (blk)
+		PCTX_SET(p, block, FSIMG_PF_BLOCK, blk);
+	PCTX_SET(p, detail, FSIMG_PF_DETAIL, blk ? "xattr block" : "inode");
+	PCTX_SET(p, found, FSIMG_PF_FOUND, blk ? blk : ino);
+	check_report(c, PR_XATTR_EA_INODE_NO_FEATURE, &p);
 }
 
 /*
@@ -123,6 +139,7 @@ static void check_xattr_block(struct check_ctx *c, fsimg_pblk_t blk)
 	const char *why = NULL;
 	uint8_t *b = fs_block_alloc(fs);
 	uint32_t bs = fs->block_size;
+	bool value_inum_seen = false;
 
 	if (!b)
 		return;
@@ -136,7 +153,7 @@ static void check_xattr_block(struct check_ctx *c, fsimg_pblk_t blk)
 		r->n = 0;
 		r->size = bs;
 		region_take(r, 0, sizeof(struct ext4_dxattr_header));
-		why = entries_fault(b, r, sizeof(struct ext4_dxattr_header), 0);
+		why = entries_fault(b, r, sizeof(struct ext4_dxattr_header), 0, &value_inum_seen);
 	}
 	if (!why && fs->metadata_csum && !(fs->flags & FSIMG_OPEN_NO_CSUM_VERIFY)) {
 		size_t co = offsetof(struct ext4_dxattr_header, h_checksum);
@@ -154,6 +171,8 @@ static void check_xattr_block(struct check_ctx *c, fsimg_pblk_t blk)
 	}
 	free(r);
 	free(b);
+	if (value_inum_seen)
+		check_ea_inode_feature(c, 0, blk);
 	if (!why)
 		return;
 	p = pctx_none();
@@ -185,7 +204,7 @@ bool check_xattr_inode(struct check_ctx *c, const struct fsimg_inode *in, const 
 	const struct fsimg_super *sb = c->sb;
 	struct fsimg_problem_ctx p;
 	const char *why;
-	bool claim = true;
+	bool claim = true, value_inum_seen = false;
 	size_t hi_off = offsetof(struct ext4_dinode, l_i_file_acl_high);
 	uint16_t acl_hi = (uint16_t)(raw[hi_off] | raw[hi_off + 1] << 8);
 
@@ -201,7 +220,9 @@ bool check_xattr_inode(struct check_ctx *c, const struct fsimg_inode *in, const 
 		check_report(c, PR_INODE_XATTR_NO_FEATURE, &p);
 		claim = false;
 	}
-	why = ibody_fault(raw, sb->inode_size);
+	why = ibody_fault(raw, sb->inode_size, &value_inum_seen);
+	if (value_inum_seen)
+		check_ea_inode_feature(c, in->ino, 0);
 	if (why) {
 		p = pctx_inode(in->ino);
 		PCTX_SET(p, detail, FSIMG_PF_DETAIL, why);

@@ -45,6 +45,21 @@ ea orphan "write /dev/null h;sif h flags 0x280000;unlink h" EA_INODE_ORPHAN
 ea linked_flag "write /dev/null h;sif h flags 0x280000"
 printf '%s\n' "$FF_OUT" | grep -q EA_INODE
 ok $((!$?)) "linked_flag: no EA inode finding"
+# the entry in an xattr block: the inode body is filled first (60 bytes)
+head -c 60 "$FF_DIR/value" > "$FF_DIR/small"
+base2=$FF_DIR/base2.img
+ff_mkfs "$base2" ea_inode
+ff_debugfs "$base2" "write /dev/null f;ea_set -f $FF_DIR/small f user.a;ea_set -f $FF_DIR/value f user.big;sif f blocks 16"
+ff_case block_base "$base2"
+for c in "block_refcount:sif <13> version 3:EA_INODE_REF_COUNT" "block_hash:sif <13> atime 7:XATTR_EA_INODE_HASH"; do
+	cp "$base2" "$img"
+	ff_debugfs "$img" "$(echo "$c" | cut -d: -f2)"
+	ff_case "${c%%:*}" "$img" "${c##*:}"
+done
+# named by a directory while xattrs use it (1.47.0 calls its link count
+# wrong, 1.47.1+ the entry); a second link no directory holds
+ea dir_link "ln <13> x;sif <13> links_count 2" EA_INODE_DIR_LINK
+ea links2 "sif <13> links_count 2" INODE_LINK_COUNT
 # rules of e2fsprogs 1.47.1+ (849a9e6e) and 1.47.4 (e4c9d011)
 cp "$base" "$img"
 ff_debugfs "$img" "mkdir d;sif d flags 0x280000"
@@ -52,4 +67,7 @@ ff_newer nonreg "$img" "849a9e6e: an EA inode is a regular file" EA_INODE_NONREG
 cp "$base" "$img"
 ff_debugfs "$img" "sif <13> size 100"
 ff_newer size "$img" "e4c9d011: the EA inode's i_size is the value's size" XATTR_EA_INODE_BAD
+cp "$base" "$img"
+ff_debugfs "$img" "feature -ea_inode"
+ff_newer no_feature "$img" "849a9e6e: an xattr value in an inode needs the ea_inode feature" XATTR_EA_INODE_NO_FEATURE
 done_testing
