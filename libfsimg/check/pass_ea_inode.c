@@ -75,19 +75,6 @@ static uint32_t rd32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* e2fsck's ext2fs_ext_attr_hash_entry over the name; signed: chars as signed char. */
-static uint32_t name_hash(const uint8_t *name, unsigned len, bool is_signed)
-{
-	uint32_t h = 0;
-
-	for (unsigned i = 0; i < len; i++) {
-		uint32_t ch = is_signed ? (uint32_t)(int32_t)(signed char)name[i] : name[i];
-
-		h = (h << 5) ^ (h >> 27) ^ ch;
-	}
-	return h;
-}
-
 static uint32_t fold_value_hash(uint32_t h, uint32_t value_hash)
 {
 	return (h << 16) ^ (h >> 16) ^ value_hash;
@@ -102,8 +89,6 @@ static void check_entry(struct ea_scan *s, const uint8_t *e, fsimg_ino_t owner, 
 	uint32_t inum = rd32(e + offsetof(struct ext4_dxattr_entry, e_value_inum));
 	uint32_t size = rd32(e + offsetof(struct ext4_dxattr_entry, e_value_size));
 	uint32_t e_hash = rd32(e + offsetof(struct ext4_dxattr_entry, e_hash));
-	const uint8_t *name = e + sizeof(struct ext4_dxattr_entry);
-	unsigned name_len = e[offsetof(struct ext4_dxattr_entry, e_name_len)];
 	uint32_t h, sh;
 
 	/* e2fsck counts every reference, sound or not (-n declines to delete it). */
@@ -125,8 +110,8 @@ static void check_entry(struct ea_scan *s, const uint8_t *e, fsimg_ino_t owner, 
 		check_report(c, PR_XATTR_EA_INODE_BAD, &p);
 		return;
 	}
-	h = fold_value_hash(name_hash(name, name_len, false), t.atime);
-	sh = fold_value_hash(name_hash(name, name_len, true), t.atime);
+	h = fold_value_hash(check_xattr_hash(e, NULL, false), t.atime);
+	sh = fold_value_hash(check_xattr_hash(e, NULL, true), t.atime);
 	/* An old Lustre-style reference: no hash, the EA inode names its parent in i_mtime. */
 	if (e_hash != h && e_hash != sh && !(t.mtime == owner && t.generation == owner_gen)) {
 		if (!(t.flags & EXT4_EA_INODE_FL)) {
