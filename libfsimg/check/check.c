@@ -105,6 +105,7 @@ FSIMG_API int fsimg_check_run(struct fsimg_check_summary *out, fsimg_fs *fs,
 {
 	static int (*const passes[])(struct check_ctx *) = {
 		check_pass_super, check_pass_inodes, check_pass_dups, check_pass_dirs,
+		check_pass_ea_inodes,
 		check_pass_bitmaps, check_pass_journal,
 	};
 	struct check_ctx c;

@@ -185,6 +185,9 @@ CHECK_HIDDEN int check_pass_super(struct check_ctx *c);   /* 1: superblock, grou
 CHECK_HIDDEN int check_pass_inodes(struct check_ctx *c);  /* 2+3: inodes, extent trees, data state */
 CHECK_HIDDEN int check_pass_dups(struct check_ctx *c);    /* 4: blocks claimed twice, every owner */
 CHECK_HIDDEN int check_pass_dirs(struct check_ctx *c);    /* 5: directories, connectivity, links */
+CHECK_HIDDEN int check_pass_ea_inodes(struct check_ctx *c); /* 5b: ea_inode references and counts */
+/* An xattr entry's hash over its name and (value not NULL) its padded value words. */
+CHECK_HIDDEN uint32_t check_xattr_hash(const uint8_t *e, const uint8_t *value, bool is_signed);
 CHECK_HIDDEN int check_pass_bitmaps(struct check_ctx *c); /* 6: bitmaps and summary counts */
 CHECK_HIDDEN int check_pass_journal(struct check_ctx *c); /* 7: journal and what the crash left */
 

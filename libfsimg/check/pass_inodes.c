@@ -442,9 +442,12 @@ static void check_size(struct pass2 *p2, const struct fsimg_inode *in, const str
 		}
 		return;
 	}
-	/* e2fsck: initialized blocks must not start past i_size (unless truncation is pending). */
+	/*
+	 * e2fsck: initialized blocks must not start past i_size (unless truncation
+	 * is pending), except a verity file's: its Merkle tree lives past EOF.
+	 */
 	if (w->last_written >= 0 && in->size < (uint64_t)w->last_written * bs &&
-	    !is_orphan(p2, in->ino)) {
+	    !(in->flags & EXT4_VERITY_FL) && !is_orphan(p2, in->ino)) {
 		PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
 		PCTX_SET(p, lblk, FSIMG_PF_LBLK, (uint64_t)w->last_written);
 		check_report(c, PR_DATA_WRITTEN_PAST_EOF, &p);

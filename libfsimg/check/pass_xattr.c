@@ -5,7 +5,8 @@
  * ext_attr, no i_file_acl_hi without 64bit), the xattrs in the inode body
  * (e2fsck pass 1's check_ea_in_inode) and xattr blocks (check_ext_attr):
  * every entry, its name and its value inside the area, none overlapping
- * another. Name hashes and block reference counts are not checked (yet).
+ * another, and each entry's hash over its name and value. Block reference
+ * counts are not checked (yet).
  */
 #include "config.h"
 
@@ -50,8 +51,54 @@ static bool region_take(struct regions *r, uint32_t start, uint32_t len)
  * when every entry, name and value fits the area without overlap (each
  * entry takes 16 bytes or more, so the walk ends within size / 16 steps).
  */
+/* What a sound area showed besides its layout. */
+struct entry_notes {
+	bool value_inum_seen; /* an entry keeps its value in an inode */
+	bool hash_bad;        /* an entry's e_hash is not its name's and value's */
+	uint32_t e_hash;      /* the first such */
+};
+
+/*
+ * e2fsck's ext2fs_ext_attr_hash_entry (signed: the name's bytes as signed
+ * char, as some older kernels hashed): the name, then the value's 32-bit
+ * little-endian words, padding included. value NULL: no value words.
+ */
+uint32_t check_xattr_hash(const uint8_t *e, const uint8_t *value, bool is_signed)
+{
+	unsigned name_len = e[offsetof(struct ext4_dxattr_entry, e_name_len)];
+	uint32_t value_size = le32(e + offsetof(struct ext4_dxattr_entry, e_value_size));
+	const uint8_t *name = e + sizeof(struct ext4_dxattr_entry);
+	uint32_t h = 0;
+
+	for (unsigned i = 0; i < name_len; i++) {
+		uint32_t ch = is_signed ? (uint32_t)(int32_t)(signed char)name[i] : name[i];
+
+		h = (h << 5) ^ (h >> 27) ^ ch;
+	}
+	if (value)
+		for (uint32_t i = 0; i < (value_size + 3) / 4; i++)
+			h = (h << 16) ^ (h >> 16) ^ le32(value + 4 * i);
+	return h;
+}
+
+/*
+ * The hash of an entry whose value is in the area (e2fsck: an inode body's
+ * e_hash may be 0, from older kernels; a block's must match).
+ */
+static void note_hash(struct entry_notes *n, const uint8_t *e, const uint8_t *value, bool zero_ok)
+{
+	uint32_t e_hash = le32(e + offsetof(struct ext4_dxattr_entry, e_hash));
+
+	if ((zero_ok && e_hash == 0) || n->hash_bad)
+		return;
+	if (e_hash == check_xattr_hash(e, value, false) || e_hash == check_xattr_hash(e, value, true))
+		return;
+	n->hash_bad = true;
+	n->e_hash = e_hash;
+}
+
 static const char *entries_fault(const uint8_t *area, struct regions *r, uint32_t first,
-				 uint32_t value_base)
+				 uint32_t value_base, struct entry_notes *n)
 {
 	uint32_t off = first;
 
@@ -72,10 +119,15 @@ static const char *entries_fault(const uint8_t *area, struct regions *r, uint32_
 		if (!region_take(r, off, EXT4_XATTR_LEN(name_len)))
 			return "an entry overlaps another or leaves the area";
 		/* an ea_inode value lives in that inode, not here */
+		if (value_inum)
+			n->value_inum_seen = true;
 		if (value_inum == 0 && value_size &&
 		    (value_size > r->size ||
 		     !region_take(r, value_base + value_offs, EXT4_XATTR_SIZE(value_size))))
 			return "a value overlaps another or leaves the area";
+		/* the padded value is inside the area: region_take said so */
+		if (value_inum == 0)
+			note_hash(n, e, value_size ? area + value_base + value_offs : NULL, value_base != 0);
 		off += EXT4_XATTR_LEN(name_len);
 	}
 	if (!region_take(r, off, 4))
@@ -84,7 +136,7 @@ static const char *entries_fault(const uint8_t *area, struct regions *r, uint32_
 }
 
 /* The in-inode xattrs: NULL when sound (or absent), else what is wrong. */
-static const char *ibody_fault(const uint8_t *raw, uint32_t isz)
+static const char *ibody_fault(const uint8_t *raw, uint32_t isz, struct entry_notes *n)
 {
 	struct regions r;
 	uint16_t extra;
@@ -102,7 +154,21 @@ static const char *ibody_fault(const uint8_t *raw, uint32_t isz)
 		return NULL;
 	r.n = 0;
 	r.size = isz - EXT4_GOOD_OLD_INODE_SIZE - extra; /* offsets from the magic */
-	return entries_fault(hdr, &r, 4, 4);
+	return entries_fault(hdr, &r, 4, 4, n);
+}
+
+/* e2fsck pass 1: an xattr value held in an inode needs the ea_inode feature. */
+static void check_ea_inode_feature(struct check_ctx *c, fsimg_ino_t ino, fsimg_pblk_t blk)
+{
+	struct fsimg_problem_ctx p = ino ? pctx_inode(ino) : pctx_none();
+
+	if (c->sb->feature_incompat & EXT4_FEATURE_INCOMPAT_EA_INODE)
+		return;
+	if (blk)
+		PCTX_SET(p, block, FSIMG_PF_BLOCK, blk);
+	PCTX_SET(p, detail, FSIMG_PF_DETAIL, blk ? "xattr block" : "inode");
+	PCTX_SET(p, found, FSIMG_PF_FOUND, blk ? blk : ino);
+	check_report(c, PR_XATTR_EA_INODE_NO_FEATURE, &p);
 }
 
 /*
@@ -118,6 +184,7 @@ static void check_xattr_block(struct check_ctx *c, fsimg_pblk_t blk)
 	const char *why = NULL;
 	uint8_t *b = fs_block_alloc(fs);
 	uint32_t bs = fs->block_size;
+	struct entry_notes n = { 0 };
 
 	if (!b)
 		return;
@@ -131,7 +198,7 @@ static void check_xattr_block(struct check_ctx *c, fsimg_pblk_t blk)
 		r->n = 0;
 		r->size = bs;
 		region_take(r, 0, sizeof(struct ext4_dxattr_header));
-		why = entries_fault(b, r, sizeof(struct ext4_dxattr_header), 0);
+		why = entries_fault(b, r, sizeof(struct ext4_dxattr_header), 0, &n);
 	}
 	if (!why && fs->metadata_csum && !(fs->flags & FSIMG_OPEN_NO_CSUM_VERIFY)) {
 		size_t co = offsetof(struct ext4_dxattr_header, h_checksum);
@@ -149,6 +216,14 @@ static void check_xattr_block(struct check_ctx *c, fsimg_pblk_t blk)
 	}
 	free(r);
 	free(b);
+	if (n.value_inum_seen)
+		check_ea_inode_feature(c, 0, blk);
+	if (!why && n.hash_bad) {
+		p = pctx_none();
+		PCTX_SET(p, block, FSIMG_PF_BLOCK, blk);
+		PCTX_SET(p, found, FSIMG_PF_FOUND, n.e_hash);
+		check_report(c, PR_XATTR_BLOCK_HASH, &p);
+	}
 	if (!why)
 		return;
 	p = pctx_none();
@@ -181,6 +256,7 @@ bool check_xattr_inode(struct check_ctx *c, const struct fsimg_inode *in, const 
 	struct fsimg_problem_ctx p;
 	const char *why;
 	bool claim = true;
+	struct entry_notes n = { 0 };
 	size_t hi_off = offsetof(struct ext4_dinode, l_i_file_acl_high);
 	uint16_t acl_hi = (uint16_t)(raw[hi_off] | raw[hi_off + 1] << 8);
 
@@ -196,7 +272,14 @@ bool check_xattr_inode(struct check_ctx *c, const struct fsimg_inode *in, const 
 		check_report(c, PR_INODE_XATTR_NO_FEATURE, &p);
 		claim = false;
 	}
-	why = ibody_fault(raw, sb->inode_size);
+	why = ibody_fault(raw, sb->inode_size, &n);
+	if (n.value_inum_seen)
+		check_ea_inode_feature(c, in->ino, 0);
+	if (!why && n.hash_bad) {
+		p = pctx_inode(in->ino);
+		PCTX_SET(p, found, FSIMG_PF_FOUND, n.e_hash);
+		check_report(c, PR_XATTR_HASH, &p);
+	}
 	if (why) {
 		p = pctx_inode(in->ino);
 		PCTX_SET(p, detail, FSIMG_PF_DETAIL, why);

@@ -70,11 +70,16 @@ bool ext4_is_fast_symlink(const struct fsimg_fs *fs, const struct fsimg_inode *i
 
 	if ((inode->mode & S_IFMT_) != S_IFLNK_)
 		return false;
-	/* An EA inode's i_blocks counts its value: judge by size (kernel). */
-	if (inode->flags & EXT4_EA_INODE_FL)
-		return inode->size && inode->size < EXT4_FAST_SYMLINK_MAX;
 	if (inode->flags & EXT4_INLINE_DATA_FL)
 		return false;
+	/*
+	 * With ea_inode, i_blocks also counts the blocks of the inode's xattr
+	 * values held in EA inodes: judge by size (the kernel's
+	 * ext4_inode_is_fast_symlink, and e2fsprogs since ae7370a5).
+	 */
+	if ((fs->sb.feature_incompat & EXT4_FEATURE_INCOMPAT_EA_INODE) ||
+	    (inode->flags & EXT4_EA_INODE_FL))
+		return inode->size && inode->size < EXT4_FAST_SYMLINK_MAX;
 	/* ext4_inode_is_fast_symlink: no blocks but an xattr block's cluster. */
 	ea_blocks = inode->file_acl ? fs->sb.cluster_size >> 9 : 0;
 	return inode->blocks == ea_blocks;
