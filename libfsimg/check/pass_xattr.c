@@ -66,7 +66,7 @@ struct entry_notes {
 uint32_t check_xattr_hash(const uint8_t *e, const uint8_t *value, bool is_signed)
 {
 	unsigned name_len = e[offsetof(struct ext4_dxattr_entry, e_name_len)];
-	uint32_t value_size = le32(e + offsetof(struct ext4_dxattr_entry, e_value_size));
+	uint32_t value_size = get_le32(e + offsetof(struct ext4_dxattr_entry, e_value_size));
 	const uint8_t *name = e + sizeof(struct ext4_dxattr_entry);
 	uint32_t h = 0;
 
@@ -77,7 +77,7 @@ uint32_t check_xattr_hash(const uint8_t *e, const uint8_t *value, bool is_signed
 	}
 	if (value)
 		for (uint32_t i = 0; i < (value_size + 3) / 4; i++)
-			h = (h << 16) ^ (h >> 16) ^ le32(value + 4 * i);
+			h = (h << 16) ^ (h >> 16) ^ get_le32(value + 4 * i);
 	return h;
 }
 
@@ -87,7 +87,7 @@ uint32_t check_xattr_hash(const uint8_t *e, const uint8_t *value, bool is_signed
  */
 static void note_hash(struct entry_notes *n, const uint8_t *e, const uint8_t *value, bool zero_ok)
 {
-	uint32_t e_hash = le32(e + offsetof(struct ext4_dxattr_entry, e_hash));
+	uint32_t e_hash = get_le32(e + offsetof(struct ext4_dxattr_entry, e_hash));
 
 	if ((zero_ok && e_hash == 0) || n->hash_bad)
 		return;
