@@ -42,7 +42,9 @@ ok $? "journal --json: two valid fast commits; stale, no HEAD and a bad TAIL crc
 ok $? "journal: says the fast commits are valid, for which transaction"
 
 # e2fsck agrees on the crc: it recovers the valid area and fails on the bad TAIL.
-j_e2fsck "$d/valid" "$d/valid.e2fsck" >/dev/null && ! grep -qi "error\|invalid" "$d/valid.e2fsck.e2fsck.log"
+# (the image's path is cut out first: a build tree may be named "werror")
+j_e2fsck "$d/valid" "$d/valid.e2fsck" >/dev/null &&
+	! sed "s|$d/[^ :]*||g" "$d/valid.e2fsck.e2fsck.log" | grep -qi "error\|invalid"
 ok $? "e2fsck -E journal_only accepts the valid fast commits (no error)"
 j_e2fsck "$d/badcrc" "$d/badcrc.e2fsck" >/dev/null && grep -q "checksum error" "$d/badcrc.e2fsck.e2fsck.log"
 ok $? "e2fsck -E journal_only reports the bad TAIL crc"
