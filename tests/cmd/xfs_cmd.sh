@@ -6,7 +6,8 @@
 # count, UUID; agblocks and agblklog for the address checks) and xfs_db
 # "bmap" (extents --all --json: logical, length, fsb, agno, agbno and the
 # linear physical block, record for record, for the files under sizes/ and
-# sparse/). The image's hash must not change.
+# sparse/). fsck, journal and replay, ext2/3/4's only, refuse it cleanly. The
+# image's hash must not change.
 . "$top_srcdir/tests/lib/tap.sh"
 need mkfs.xfs xfs_db b2sum jq
 LC_ALL=C; export LC_ALL
@@ -106,6 +107,16 @@ run_variant() {
 	l=$(cd "$out/expect/links" && find . -type l -printf '%P\n' | head -1)
 	[ "$("$FSIMG" ls --json "$img" "/links/$l" | jq -r .target)" = "$(readlink "$out/expect/links/$l")" ]
 	ok $? "$name: ls --json: a symlink's target as in the source tree"
+
+	# --- what is ext2/3/4's only refuses XFS in one line (exit 8), without a crash
+	bad=
+	for c in fsck "fsck --json" journal "replay -n" "replay -o $out/replayed"; do
+		"$FSIMG" $c "$img" > /dev/null 2> "$out/refuse.err"
+		st=$?
+		{ [ $st -eq 8 ] && [ "$(wc -l < "$out/refuse.err")" -eq 1 ]; } || bad="$bad; $c: exit $st"
+	done
+	[ -z "$bad" ] && [ ! -e "$out/replayed" ]
+	ok $? "$name: fsck, journal and replay refuse XFS with exit 8 and one line${bad:+ ($bad)}"
 
 	[ "$(b2sum < "$img")" = "$hash" ]
 	ok $? "$name: the image is unchanged"
