@@ -103,6 +103,13 @@ run_variant() {
 	[ "$bad" -eq 0 ] && [ "$n" -gt 5 ] && [ ! -s "$out/ext.err" ]
 	ok $? "$name: extents --all --json: logical, length, fsb, agno, agbno, physical as xfs_db bmap ($n files)"
 
+	# --- the JSON as the man pages' schemas say (the XFS block numbers included)
+	"$FSIMG" extents --all -v --json "$img" 2>/dev/null |
+		python3 "$top_srcdir/tests/lib/manschema.py" "$top_srcdir/man/fsimg-extents.1" extents &&
+	"$FSIMG" ls -R --json "$img" 2>/dev/null |
+		python3 "$top_srcdir/tests/lib/manschema.py" "$top_srcdir/man/fsimg-ls.1" ls
+	ok $? "$name: extents --all -v --json and ls -R --json match their man pages' schemas"
+
 	# --- a local symlink is a target, not data: extents says inline, ls its target
 	l=$(cd "$out/expect/links" && find . -type l -printf '%P\n' | head -1)
 	[ "$("$FSIMG" ls --json "$img" "/links/$l" | jq -r .target)" = "$(readlink "$out/expect/links/$l")" ]
