@@ -6,7 +6,8 @@
 # count, UUID; agblocks and agblklog for the address checks) and xfs_db
 # "bmap" (extents --all --json: logical, length, fsb, agno, agbno and the
 # linear physical block, record for record, for the files under sizes/ and
-# sparse/). fsck, journal and replay, ext2/3/4's only, refuse it cleanly. The
+# sparse/). info's needs_recovery against xfs_logprint's clean/dirty on the
+# crash images of tests/xfs/xlog. fsck, journal and replay, ext2/3/4's only, refuse it cleanly. The
 # image's hash must not change.
 . "$top_srcdir/tests/lib/tap.sh"
 need mkfs.xfs xfs_db b2sum jq
@@ -132,4 +133,17 @@ run_variant() {
 
 run_variant v5 "" 300
 run_variant v4 "-m crc=0" 1024
+
+# Needs recovery on crashed images (tests/xfs/xlog/: their *.ends hold
+# xfs_logprint's clean/dirty state): info --json says so; the text output's
+# line too; the freshly made images above said no.
+for x in "$top_srcdir"/tests/xfs/xlog/*.img.xz; do
+	n=$(basename "$x" .img.xz)
+	read -r _ _ state < "${x%.img.xz}.ends"
+	xz -dc "$x" > "$t/$n.img"
+	want=false; [ "$state" = DIRTY ] && want=true
+	"$FSIMG" info --json "$t/$n.img" 2>/dev/null | jq -e --argjson w "$want" '.needs_recovery == $w' >/dev/null
+	ok $? "$n: info --json needs_recovery is $want (xfs_logprint: $state)"
+	rm -f "$t/$n.img"
+done
 done_testing
