@@ -113,11 +113,30 @@ static int inode_get(const struct xfs_inode **out, fsimg_fs *fs, fsimg_inum_t in
 			return fs_error(fs, FSIMG_ERANGE, "inode %llu is not a valid inode number",
 					(unsigned long long)ino);
 		err = xfs_inode_read(&p->icache, p->x, ino);
-		if (err < 0)
+		if (err < 0) {
+			xfs_inode_release(&p->icache); /* a failed read may hold the raw bytes */
 			return xerr(fs, err);
+		}
 		p->icache_valid = true;
 	}
 	*out = &p->icache;
+	return 0;
+}
+
+/* Reads inode ino into an iterator's own struct (it outlives the cache entry). */
+static int inode_own(struct xfs_inode *ip, fsimg_fs *fs, fsimg_inum_t ino)
+{
+	xfs_fs *x = priv_of(fs)->x;
+	int err;
+
+	if (!xfs_ino_ok(x, ino))
+		return fs_error(fs, FSIMG_ERANGE, "inode %llu is not a valid inode number",
+				(unsigned long long)ino);
+	err = xfs_inode_read(ip, x, ino);
+	if (err < 0) {
+		xfs_inode_release(ip); /* a failed read may hold the raw bytes */
+		return xerr(fs, err);
+	}
 	return 0;
 }
 
@@ -358,32 +377,26 @@ struct fsimg_readdir {
 
 static int xfsb_readdir_open(fsimg_readdir **out, fsimg_fs *fs, fsimg_inum_t dir)
 {
-	xfs_fs *x = priv_of(fs)->x;
-	struct fsimg_readdir *d;
+	struct fsimg_readdir *d = calloc(1, sizeof(*d));
 	int err;
 
-	if (!xfs_ino_ok(x, dir))
-		return fs_error(fs, FSIMG_ERANGE, "inode %llu is not a valid inode number",
-				(unsigned long long)dir);
-	d = calloc(1, sizeof(*d));
 	if (!d)
 		return fs_error(fs, FSIMG_ENOMEM, "out of memory");
 	d->fs = fs;
-	err = xfs_inode_read(&d->ip, x, dir);
-	if (err == 0) {
-		if ((d->ip.mode & 0170000) != 0040000) {
-			xfs_inode_release(&d->ip);
-			free(d);
-			return fs_error(fs, FSIMG_ENOTDIR, "inode %llu is not a directory",
-					(unsigned long long)dir);
-		}
-		err = xfs_dir_open(&d->dir, x, &d->ip);
-		if (err < 0)
-			xfs_inode_release(&d->ip);
-	}
+	err = inode_own(&d->ip, fs, dir);
 	if (err < 0) {
 		free(d);
-		return xerr(fs, err);
+		return err;
+	}
+	if ((d->ip.mode & 0170000) != 0040000)
+		err = fs_error(fs, FSIMG_ENOTDIR, "inode %llu is not a directory",
+			       (unsigned long long)dir);
+	else if ((err = xfs_dir_open(&d->dir, priv_of(fs)->x, &d->ip)) < 0)
+		err = xerr(fs, err);
+	if (err < 0) {
+		xfs_inode_release(&d->ip);
+		free(d);
+		return err;
 	}
 	*out = d;
 	return 0;
@@ -513,24 +526,20 @@ struct fsimg_file {
 
 static int xfsb_file_open(fsimg_file **out, fsimg_fs *fs, fsimg_inum_t ino, unsigned flags)
 {
-	xfs_fs *x = priv_of(fs)->x;
-	struct fsimg_file *f;
+	struct fsimg_file *f = calloc(1, sizeof(*f));
 	int err;
 
-	if (!xfs_ino_ok(x, ino))
-		return fs_error(fs, FSIMG_ERANGE, "inode %llu is not a valid inode number",
-				(unsigned long long)ino);
-	f = calloc(1, sizeof(*f));
 	if (!f)
 		return fs_error(fs, FSIMG_ENOMEM, "out of memory");
 	f->fs = fs;
-	err = xfs_inode_read(&f->ip, x, ino);
-	if (err == 0) {
-		err = xfs_file_open(&f->f, x, &f->ip, flags & FSIMG_READ_RAW ? XFS_READ_RAW : 0);
-		if (err < 0)
-			xfs_inode_release(&f->ip);
-	}
+	err = inode_own(&f->ip, fs, ino);
 	if (err < 0) {
+		free(f);
+		return err;
+	}
+	err = xfs_file_open(&f->f, priv_of(fs)->x, &f->ip, flags & FSIMG_READ_RAW ? XFS_READ_RAW : 0);
+	if (err < 0) {
+		xfs_inode_release(&f->ip);
 		free(f);
 		return xerr(fs, err);
 	}

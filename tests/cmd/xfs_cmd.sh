@@ -144,6 +144,13 @@ for x in "$top_srcdir"/tests/xfs/xlog/*.img.xz; do
 	want=false; [ "$state" = DIRTY ] && want=true
 	"$FSIMG" info --json "$t/$n.img" 2>/dev/null | jq -e --argjson w "$want" '.needs_recovery == $w' >/dev/null
 	ok $? "$n: info --json needs_recovery is $want (xfs_logprint: $state)"
+	if [ "$want" = true ]; then
+		"$FSIMG" ls -R "$t/$n.img" > /dev/null 2> "$t/warn"
+		st=$?
+		[ $st -eq 0 ] && [ "$(wc -l < "$t/warn")" -eq 1 ] &&
+			grep -q 'warning: the xfs log needs recovery, which fsimg does not replay' "$t/warn"
+		ok $? "$n: ls -R reads the on-disk state and warns once that the log is not replayed"
+	fi
 	rm -f "$t/$n.img"
 done
 done_testing
