@@ -208,6 +208,11 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 		return CLI_EXIT_ERROR;
 	}
 	fsimg_fs_set_notice(img->fs, notice_cb, img);
+	if (img->info.needs_recovery && !img->replay && !img->replay_failed && !c->no_replay &&
+	    !c->superblock && !c->blocksize)
+		/* A backend with no recovery yet (XFS's log): say that what is shown is stale. */
+		cli_error(img, "warning: the %s log needs recovery, which fsimg does not replay for %s "
+			  "yet; showing the on-disk state", img->info.type, img->info.type);
 	if (fsimg_fs_primary_error(img->fs))
 		cli_error(img, "warning: the primary superblock is unusable (%s); reading through the "
 			  "backup at block %llu", fsimg_fs_primary_error(img->fs),

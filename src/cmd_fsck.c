@@ -350,6 +350,12 @@ int cmd_fsck(int argc, char **argv)
 		baseline_free(ctx.baseline);
 		return status;
 	}
+	if (!fsimg_ext4_super(img.fs)) {
+		/* The checker's passes are ext2/3/4's; XFS is read, not checked (xfs_repair -n). */
+		cli_error(&img, "fsck checks ext2/3/4 only, not %s", img.info.type);
+		baseline_free(ctx.baseline);
+		return cli_close(&img, CLI_EXIT_ERROR);
+	}
 
 	memset(&opts, 0, sizeof(opts));
 	opts.flags = ctx.scan_data ? FSIMG_CHECK_SCAN_DATA : 0;

@@ -13,7 +13,7 @@
 #include "cli.h"
 #include "cmds.h"
 
-static const char *const filesystems[] = { "ext2", "ext3", "ext4" };
+static const char *const filesystems[] = { "ext2", "ext3", "ext4", "xfs" };
 static const char *const journals[] = { "jbd2" };
 /* What of jbd2 is read: both places, every checksum version, and replay. */
 static const char *const journal_features[] = {

@@ -117,6 +117,8 @@ FSIMG_API int fsimg_check_run(struct fsimg_check_summary *out, fsimg_fs *fs,
 	memset(&c, 0, sizeof(c));
 	c.fs = fs;
 	c.sb = fsimg_ext4_super(fs);
+	if (!c.sb)
+		return FSIMG_ENOTSUP_OP; /* the passes are ext2/3/4's */
 	if (opts)
 		c.opts = *opts;
 	err = ctx_alloc(&c);

@@ -19,11 +19,11 @@
 
 /*
  * In the order their magic is checked: ext2/3/4 first, as before there was
- * a table (its magic is at 1080; XFS's "XFSB" at 0). The XFS backend goes
- * here: &fsimg_backend_xfs.
+ * a table (its magic is at 1080; XFS's "XFSB" at 0).
  */
 static const struct fsimg_backend *const backends[] = {
 	&fsimg_backend_ext4,
+	&fsimg_backend_xfs,
 };
 
 #define N_BACKENDS (sizeof(backends) / sizeof(backends[0]))

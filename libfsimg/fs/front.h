@@ -101,6 +101,7 @@ struct fsimg_recovery {
 
 /* The backends, in the order their magic is checked. */
 extern const struct fsimg_backend fsimg_backend_ext4 FSIMG_HIDDEN;
+extern const struct fsimg_backend fsimg_backend_xfs FSIMG_HIDDEN;
 
 /* For a backend whose state is not a struct fsimg_fs: a zeroed handle with its head set. */
 FSIMG_HIDDEN fsimg_fs *front_fs_alloc(const struct fsimg_backend *be, fsimg_io *io,

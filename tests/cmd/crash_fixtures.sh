@@ -30,7 +30,11 @@ for j in "$fix"/*.json; do
 	name=$(basename "$j" .json)
 	set -- $(python3 -c 'import json,sys; f=json.load(open(sys.argv[1])); print(f["meta"]["fs"], f["expect"])' "$j")
 	fs=$1 expect=$2
-	if [ "$fs" != ext4 ]; then
+	if [ "$fs" = xfs ]; then
+		# fsimg reads XFS, but comparing with the kernel's recovery needs the log replayed
+		skip "$name: xfs: the XFS log replay is not wired into fsimg yet"
+		continue
+	elif [ "$fs" != ext4 ]; then
 		skip "$name: $fs: fsimg does not read $fs yet"
 		continue
 	fi

@@ -17,7 +17,7 @@ done
 ok $? "--version: a line each for filesystems, journals, checksums, containers, browser"
 
 "$FSIMG" --version --json > "$tmp/j" && [ "$(wc -l < "$tmp/j")" -eq 1 ] &&
-	jq -e --arg v "$ver" '.version == $v and (.filesystems | index("ext4")) != null
+	jq -e --arg v "$ver" '.version == $v and (.filesystems | index("ext4")) != null and (.filesystems | index("xfs")) != null
 		and (.containers | index("qcow2")) != null and .partition_tables == ["gpt", "dos"]
 		and (.checksums.crc32c | type) == "string"' "$tmp/j" >/dev/null
 ok $? "--version --json: one object with the version and the features"
