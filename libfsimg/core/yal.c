@@ -99,6 +99,8 @@ static int y_read(void *priv, void *buf, size_t len, uint64_t off)
 
 	if (off > y->size || len > y->size - off)
 		return FSIMG_EIO;
+	if (len == 0)
+		return 0;
 	pthread_mutex_lock(&y->lock);
 	if (y->kind == YAL_VMDK)
 		n = libvmdk_handle_read_buffer_at_offset(y->h, buf, len, (off64_t)off, NULL);
