@@ -202,7 +202,8 @@ static void scan_blocks(struct ea_scan *s)
 		s->nomem = true;
 		return;
 	}
-	qsort(s->blks, s->nblks, sizeof(*s->blks), cmp_blkref);
+	if (s->nblks) /* qsort of no array: no NULL pointer */
+		qsort(s->blks, s->nblks, sizeof(*s->blks), cmp_blkref);
 	for (size_t i = 0; i < s->nblks; i++) {
 		if (i && s->blks[i].blk == s->blks[i - 1].blk)
 			continue;
@@ -234,8 +235,10 @@ static void check_refcounts(struct ea_scan *s)
 	struct check_ctx *c = s->c;
 	size_t r = 0;
 
-	qsort(s->refs.v, s->refs.n, sizeof(uint32_t), cmp_u32);
-	qsort(s->ea_inodes.v, s->ea_inodes.n, sizeof(uint32_t), cmp_u32);
+	if (s->refs.n)
+		qsort(s->refs.v, s->refs.n, sizeof(uint32_t), cmp_u32);
+	if (s->ea_inodes.n)
+		qsort(s->ea_inodes.v, s->ea_inodes.n, sizeof(uint32_t), cmp_u32);
 	for (size_t i = 0; i < s->ea_inodes.n; i++) {
 		fsimg_ino_t ino = s->ea_inodes.v[i];
 		struct fsimg_problem_ctx p = pctx_inode(ino);

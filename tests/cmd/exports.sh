@@ -35,7 +35,15 @@ ok_cmd "opendemo.c builds with pkg-config --cflags --libs libfsimg (C11, -pedant
 mkdir "$tmp/src"
 seq 1 5000 > "$tmp/src/nums"
 mke2fs -q -F -t ext4 -d "$tmp/src" "$tmp/d.img" 4M >/dev/null 2>&1
-out=$(LD_LIBRARY_PATH=$(dirname "$so") "$tmp/opendemo" "$tmp/d.img" /nums 2>&1)
+# A sanitizer build's library needs its runtime loaded first (the demo is built without it).
+pre=
+if ldd "$so" 2>/dev/null | grep -q libasan; then
+	pre=$(${CC:-cc} -print-file-name=libasan.so)
+	ubsan=$(${CC:-cc} -print-file-name=libubsan.so)
+	[ ! -e "$ubsan" ] || pre="$pre:$ubsan"
+fi
+out=$(LD_PRELOAD=$pre ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0 LD_LIBRARY_PATH=$(dirname "$so") \
+	"$tmp/opendemo" "$tmp/d.img" /nums 2>&1)
 [ "$out" = "ext4 $(wc -c < "$tmp/src/nums")" ]
 ok $? "it opens the image through the public API: '$out'"
 done_testing
