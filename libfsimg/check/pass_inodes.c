@@ -18,86 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check/check.h"
+#include "check/pass_inodes.h"
 
-#define S_IFMT_ 0xF000u
-#define S_IFSOCK_ 0xC000u
-#define S_IFLNK_ 0xA000u
-#define S_IFREG_ 0x8000u
-#define S_IFBLK_ 0x6000u
-#define S_IFDIR_ 0x4000u
-#define S_IFCHR_ 0x2000u
-#define S_IFIFO_ 0x1000u
-
-#define EXT2_BAD_INO 1u
-#define EXT2_RESIZE_INO 7u
-
-/* Inode table bytes read at once per thread (whole blocks); bounded whatever the image says. */
-#define ITABLE_CHUNK (64u * 1024u)
-/* Data read at once under unwritten extents (--scan-data). */
-#define SCAN_CHUNK (1024u * 1024u)
-/* The orphan chain is followed at most this far (and never past inodes_count). */
-#define ORPHAN_MAX 65536u
-
-/* Every flag some ext4 (or e2fsprogs) version defines; anything else is unknown. */
-#define KNOWN_FLAGS                                                                   \
-	(0x00000001u | 0x00000002u | 0x00000004u | 0x00000008u | 0x00000010u |       \
-	 0x00000020u | 0x00000040u | 0x00000080u | 0x00000100u | 0x00000200u |       \
-	 0x00000400u | 0x00000800u | 0x00001000u | 0x00002000u | 0x00004000u |       \
-	 0x00008000u | 0x00010000u | 0x00020000u | 0x00040000u | 0x00080000u |       \
-	 0x00100000u | 0x00200000u | 0x00400000u /* EOFBLOCKS, obsolete */ |          \
-	 0x01000000u /* SNAPFILE */ | 0x02000000u | 0x04000000u | 0x08000000u |       \
-	 0x10000000u | 0x20000000u | 0x40000000u)
-
-/* What one inode's mapping walk found. */
-struct walk {
-	uint64_t units;          /* blocks counted for i_blocks (clusters with bigalloc) */
-	uint64_t last_cluster;   /* last data cluster counted (bigalloc) */
-	bool have_cluster;
-	int64_t last_written;    /* last written logical block, -1 none */
-	int64_t last_any;        /* last mapped logical block (written or not), -1 none */
-	uint64_t prealloc;       /* unwritten blocks wholly past EOF */
-	uint64_t eof_lblk;       /* blocks that hold i_size */
-	struct fsimg_run eof_run; /* the unwritten run holding the last byte of i_size */
-	bool eof_in_unwritten;
-	uint64_t unwritten_in_tail; /* unwritten blocks inside i_size after the last written one */
-	/* --scan-data */
-	uint64_t nonzero;
-	fsimg_lblk_t nz_lblk;
-	fsimg_pblk_t nz_pblk;
-	bool reported_nonreg;
-	bool failed;
-	fsimg_pblk_t block0;     /* physical block of logical block 0, 0 when unmapped */
-};
-
-/* What every thread of the pass shares. */
-struct pass2_shared {
-	uint32_t first_ino;
-	uint32_t cluster_bits;   /* log2(blocks per cluster) */
-	uint8_t *ea_seen;        /* xattr blocks claimed already (shared ones are legal) */
-	uint8_t *orphans;        /* orphans: the s_last_orphan chain, the orphan file (NULL: none) */
-	size_t buflen;
-};
-
-/* One thread's. */
-struct pass2 {
-	struct check_ctx *c;
-	fsimg_fs *fs;
-	uint32_t first_ino;
-	uint32_t cluster_bits;
-	uint8_t *ea_seen;
-	const uint8_t *orphans;
-	uint8_t *scan_buf;       /* --scan-data */
-	uint8_t *buf;            /* inode table chunk */
-	size_t buflen;
-};
 
 /*
  * An orphan is pending: the kernel (and e2fsck, before its passes) finish
  * the deletion or truncation, so its dtime (the next orphan), a link count
  * of 0, and blocks past EOF are not findings.
  */
-static bool is_orphan(const struct pass2 *p2, fsimg_ino_t ino)
+bool p2_is_orphan(const struct pass2 *p2, fsimg_ino_t ino)
 {
 	return p2->orphans && bit_test(p2->orphans, ino);
 }
@@ -350,231 +279,6 @@ static void claim_xattr_block(struct pass2 *p2, const struct fsimg_inode *in, st
 		check_claim(c, in->file_acl, 1);
 }
 
-/* Flags against features and against each other (e2fsck pass 1's order). */
-static void check_flags(struct pass2 *p2, const struct fsimg_inode *in, bool reserved)
-{
-	struct check_ctx *c = p2->c;
-	const struct fsimg_super *sb = c->sb;
-	struct fsimg_problem_ctx p = pctx_inode(in->ino);
-	uint32_t unknown = in->flags & ~KNOWN_FLAGS;
-
-	if ((in->flags & EXT4_EXTENTS_FL) && (in->flags & EXT4_INLINE_DATA_FL))
-		check_report(c, PR_INODE_EXTENTS_AND_INLINE, &p);
-	if ((in->flags & EXT4_INLINE_DATA_FL) && !reserved &&
-	    !(sb->feature_incompat & EXT4_FEATURE_INCOMPAT_INLINE_DATA))
-		check_report(c, PR_INODE_INLINE_NO_FEATURE, &p);
-	if ((in->flags & EXT4_EXTENTS_FL) && !(sb->feature_incompat & EXT4_FEATURE_INCOMPAT_EXTENTS))
-		check_report(c, PR_INODE_EXTENTS_NO_FEATURE, &p);
-	if (unknown) {
-		PCTX_SET(p, found, FSIMG_PF_FOUND, unknown);
-		check_report(c, PR_INODE_UNKNOWN_FLAGS, &p);
-	}
-}
-
-/* i_extra_isize as stored: 4-aligned, at least 4, inside the record (e2fsck's bounds). */
-static void check_extra_isize(struct pass2 *p2, const struct fsimg_inode *in, const uint8_t *raw)
-{
-	uint16_t isz = p2->c->sb->inode_size, extra, max;
-	struct fsimg_problem_ctx p;
-
-	if (isz <= EXT4_GOOD_OLD_INODE_SIZE)
-		return;
-	extra = (uint16_t)(raw[EXT4_GOOD_OLD_INODE_SIZE] | raw[EXT4_GOOD_OLD_INODE_SIZE + 1] << 8);
-	max = (uint16_t)(isz - EXT4_GOOD_OLD_INODE_SIZE);
-	if (extra == 0 || (extra >= 4 && extra <= max && !(extra & 3)))
-		return;
-	p = pctx_inode(in->ino);
-	PCTX_SET(p, found, FSIMG_PF_FOUND, extra);
-	PCTX_SET(p, expected, FSIMG_PF_EXPECTED, max);
-	check_report(p2->c, PR_INODE_EXTRA_ISIZE, &p);
-}
-
-/* Is the mode a file type, and can a special file carry its flags? */
-static bool check_mode(struct pass2 *p2, const struct fsimg_inode *in)
-{
-	struct check_ctx *c = p2->c;
-	struct fsimg_problem_ctx p = pctx_inode(in->ino);
-
-	switch (in->mode & S_IFMT_) {
-	case S_IFREG_:
-	case S_IFDIR_:
-	case S_IFLNK_:
-		return true;
-	case S_IFCHR_:
-	case S_IFBLK_:
-	case S_IFIFO_:
-	case S_IFSOCK_:
-		/* e2fsck_pass1_check_device_inode: no index, extents or inline data */
-		if (in->flags & (EXT4_INDEX_FL | EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) {
-			PCTX_SET(p, found, FSIMG_PF_FOUND, in->flags);
-			check_report(c, PR_INODE_BAD_DEVICE, &p);
-			return false;
-		}
-		return true;
-	default:
-		PCTX_SET(p, found, FSIMG_PF_FOUND, in->mode);
-		check_report(c, PR_INODE_BAD_MODE, &p);
-		return false;
-	}
-}
-
-/* Size against the mapping: e2fsck's bad_size rules, then the state of the tail. */
-static void check_size(struct pass2 *p2, const struct fsimg_inode *in, const struct walk *w)
-{
-	struct check_ctx *c = p2->c;
-	fsimg_fs *fs = p2->fs;
-	uint16_t fmt = in->mode & S_IFMT_;
-	uint64_t bs = fs->block_size;
-	struct fsimg_problem_ctx p = pctx_inode(in->ino);
-
-	if (in->flags & EXT4_INLINE_DATA_FL)
-		return;
-	if (fmt == S_IFDIR_) {
-		uint64_t nblock = in->size / bs, want = (uint64_t)(w->last_any + 1);
-
-		/* A directory is whole blocks, up to the last mapped one (plus prealloc_dir_blocks). */
-		if ((in->size & (bs - 1)) || nblock > want ||
-		    (nblock < want && want - nblock > c->sb->prealloc_dir_blocks)) {
-			PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
-			PCTX_SET(p, expected, FSIMG_PF_EXPECTED, want * bs);
-			PCTX_SET(p, detail, FSIMG_PF_DETAIL, "a directory spans whole mapped blocks");
-			check_report(c, PR_INODE_BAD_SIZE, &p);
-		}
-		return;
-	}
-	/*
-	 * e2fsck: initialized blocks must not start past i_size (unless truncation
-	 * is pending), except a verity file's: its Merkle tree lives past EOF.
-	 */
-	if (w->last_written >= 0 && in->size < (uint64_t)w->last_written * bs &&
-	    !(in->flags & EXT4_VERITY_FL) && !is_orphan(p2, in->ino)) {
-		PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
-		PCTX_SET(p, lblk, FSIMG_PF_LBLK, (uint64_t)w->last_written);
-		check_report(c, PR_DATA_WRITTEN_PAST_EOF, &p);
-		return;
-	}
-	/* e2fsck's ext2_max_sizes: 12 direct, then single, double, triple indirect */
-	if (!(in->flags & EXT4_EXTENTS_FL)) {
-		uint64_t apb = bs / 4, max = (12 + apb + apb * apb + apb * apb * apb) * bs;
-
-		if (in->size > max) {
-			PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
-			PCTX_SET(p, expected, FSIMG_PF_EXPECTED, max);
-			PCTX_SET(p, detail, FSIMG_PF_DETAIL, "past the largest block-mapped size");
-			check_report(c, PR_INODE_BAD_SIZE, &p);
-			return;
-		}
-	}
-	if ((in->flags & EXT4_EXTENTS_FL) && in->size > (1ull << (32 + fs->log_block_size)) - 1) {
-		PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
-		PCTX_SET(p, expected, FSIMG_PF_EXPECTED, (1ull << (32 + fs->log_block_size)) - 1);
-		PCTX_SET(p, detail, FSIMG_PF_DETAIL, "past the largest extent-mapped size");
-		check_report(c, PR_INODE_BAD_SIZE, &p);
-		return;
-	}
-	if (fmt != S_IFREG_)
-		return;
-	/*
-	 * The tail: the last byte of i_size in an unwritten extent that goes
-	 * on past EOF (fallocate without KEEP_SIZE ends the extent at EOF), or
-	 * nothing but unwritten blocks and holes after the last written block.
-	 */
-	if (w->eof_in_unwritten && w->eof_run.lblk + w->eof_run.len > w->eof_lblk) {
-		PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
-		PCTX_SET(p, lblk, FSIMG_PF_LBLK, w->eof_run.lblk);
-		PCTX_SET(p, length, FSIMG_PF_LENGTH, w->eof_run.len);
-		check_report(c, PR_DATA_SIZE_IN_UNWRITTEN, &p);
-	} else if (w->last_written >= 0 && w->unwritten_in_tail > 0 &&
-		   (uint64_t)w->last_written + 1 < w->eof_lblk) {
-		PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
-		PCTX_SET(p, lblk, FSIMG_PF_LBLK, (uint64_t)w->last_written + 1);
-		PCTX_SET(p, length, FSIMG_PF_LENGTH, w->eof_lblk - (uint64_t)w->last_written - 1);
-		check_report(c, PR_DATA_TAIL_UNWRITTEN, &p);
-	}
-}
-
-static void check_iblocks(struct pass2 *p2, const struct fsimg_inode *in, const struct walk *w)
-{
-	const struct fsimg_super *sb = p2->c->sb;
-	uint64_t want = w->units * (sb->cluster_size >> 9);
-	struct fsimg_problem_ctx p;
-
-	if (in->blocks == want)
-		return;
-	/*
-	 * ea_inode: the blocks of the xattr inodes an inode references are
-	 * charged to its i_blocks (the kernel's quota charge). Not counted
-	 * here yet, so only a count below the blocks it maps is a finding.
-	 */
-	if ((sb->feature_incompat & EXT4_FEATURE_INCOMPAT_EA_INODE) && in->blocks > want)
-		return;
-	p = pctx_inode(in->ino);
-	PCTX_SET(p, found, FSIMG_PF_FOUND, in->blocks);
-	PCTX_SET(p, expected, FSIMG_PF_EXPECTED, want);
-	check_report(p2->c, PR_INODE_BAD_IBLOCKS, &p);
-}
-
-static void check_data_state(struct pass2 *p2, const struct fsimg_inode *in, const struct walk *w)
-{
-	struct check_ctx *c = p2->c;
-	struct fsimg_problem_ctx p;
-
-	if (w->prealloc) {
-		p = pctx_inode(in->ino);
-		PCTX_SET(p, length, FSIMG_PF_LENGTH, w->prealloc);
-		check_report(c, PR_DATA_PREALLOC_PAST_EOF, &p);
-		c->sum.prealloc_blocks += w->prealloc;
-		c->sum.prealloc_inodes++;
-	}
-	if (w->nonzero) {
-		p = pctx_inode(in->ino);
-		PCTX_SET(p, length, FSIMG_PF_LENGTH, w->nonzero);
-		PCTX_SET(p, lblk, FSIMG_PF_LBLK, w->nz_lblk);
-		PCTX_SET(p, block, FSIMG_PF_BLOCK, w->nz_pblk);
-		check_report(c, PR_DATA_UNWRITTEN_NONZERO, &p);
-		c->sum.unwritten_nonzero_blocks += w->nonzero;
-	}
-}
-
-/*
- * e2fsck_pass1_check_symlink's size rules: never 0; a fast symlink's target
- * fills i_block up to its NUL, exactly i_size bytes; a slow one fits a block.
- * (A fast symlink of 60 bytes or more is the mapping iterator's error.)
- */
-static void check_symlink(struct pass2 *p2, const struct fsimg_inode *in, const struct walk *w)
-{
-	struct fsimg_problem_ctx p = pctx_inode(in->ino);
-	const char *why = NULL;
-
-	if (in->flags & EXT4_INLINE_DATA_FL)
-		return;
-	if (in->size == 0)
-		why = "size 0";
-	else if (ext4_is_fast_symlink(p2->fs, in) && (in->flags & EXT4_EXTENTS_FL))
-		why = "a fast symlink with the extents flag";
-	else if (ext4_is_fast_symlink(p2->fs, in) && in->size < sizeof(in->i_block) &&
-		 strnlen((const char *)in->i_block, sizeof(in->i_block)) != in->size)
-		why = "the target in i_block is not i_size bytes long";
-	else if (!ext4_is_fast_symlink(p2->fs, in) && in->size >= p2->fs->block_size)
-		why = "a block-mapped target longer than a block";
-	else if (!ext4_is_fast_symlink(p2->fs, in) && w->block0 == 0 && !w->failed)
-		why = "no block holds the target";
-	else if (!ext4_is_fast_symlink(p2->fs, in) && w->block0) {
-		uint8_t *blk = fs_block_alloc(p2->fs);
-
-		/* the target is NUL-terminated right at i_size */
-		if (blk && fs_read_block(p2->fs, w->block0, blk) == 0 &&
-		    strnlen((const char *)blk, p2->fs->block_size) != in->size)
-			why = "the target in its block is not i_size bytes long";
-		free(blk);
-	}
-	if (!why)
-		return;
-	PCTX_SET(p, detail, FSIMG_PF_DETAIL, why);
-	check_report(p2->c, PR_INODE_BAD_SYMLINK, &p);
-	bit_set_shared(p2->c->ino_bad, in->ino);
-}
-
 static bool iblock_empty(const struct fsimg_inode *in)
 {
 	return buf_zero(in->i_block, sizeof(in->i_block));
@@ -610,12 +314,12 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 
 	if (!reserved && links == 0) {
 		/* Deleted: a mode without a dtime is a deletion left half done. */
-		if (in.dtime == 0 && ino != FSIMG_ROOT_INO && !is_orphan(p2, ino)) {
+		if (in.dtime == 0 && ino != FSIMG_ROOT_INO && !p2_is_orphan(p2, ino)) {
 			p = pctx_inode(ino);
 			check_report(c, PR_INODE_ZERO_DTIME, &p);
 		}
 		/* A deleted orphan owns its blocks until released (pass 6 counts it in use). */
-		if (is_orphan(p2, ino) && in.mode != 0) {
+		if (p2_is_orphan(p2, ino) && in.mode != 0) {
 			memset(&w, 0, sizeof(w));
 			w.last_written = -1;
 			w.last_any = -1;
@@ -633,8 +337,8 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 	w.last_any = -1;
 	w.eof_lblk = (in.size >> fs->log_block_size) + ((in.size & (fs->block_size - 1)) != 0);
 
-	check_extra_isize(p2, &in, raw);
-	check_flags(p2, &in, reserved);
+	inode_check_extra_isize(p2, &in, raw);
+	inode_check_flags(p2, &in, reserved);
 	if (reserved) {
 		check_reserved_mode(c, &in);
 		/* Reserved inodes without content (mode 0, nothing mapped) are fine. */
@@ -650,22 +354,22 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 		    (in.mode & S_IFMT_) != S_IFDIR_ && (in.mode & S_IFMT_) != S_IFLNK_) {
 			if (check_xattr_inode(c, &in, raw))
 				claim_xattr_block(p2, &in, &w);
-			check_iblocks(p2, &in, &w);
+			inode_check_iblocks(p2, &in, &w);
 			return;
 		}
 		if (check_xattr_inode(c, &in, raw))
 			claim_xattr_block(p2, &in, &w);
 		walk_mapping(p2, &in, &w);
 		if (!w.failed)
-			check_iblocks(p2, &in, &w);
+			inode_check_iblocks(p2, &in, &w);
 		return;
 	}
 
-	special = !check_mode(p2, &in);
+	special = !inode_check_mode(p2, &in);
 	check_inode_fields(c, &in, raw);
 	if (special)
 		bit_set_shared(c->ino_bad, ino);
-	if (in.dtime && !is_orphan(p2, ino)) {
+	if (in.dtime && !p2_is_orphan(p2, ino)) {
 		p = pctx_inode(ino);
 		PCTX_SET(p, found, FSIMG_PF_FOUND, in.dtime);
 		check_report(c, PR_INODE_DTIME_SET, &p);
@@ -692,10 +396,10 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 		return;
 	}
 	if ((in.mode & S_IFMT_) == S_IFLNK_)
-		check_symlink(p2, &in, &w);
-	check_iblocks(p2, &in, &w);
-	check_size(p2, &in, &w);
-	check_data_state(p2, &in, &w);
+		inode_check_symlink(p2, &in, &w);
+	inode_check_iblocks(p2, &in, &w);
+	inode_check_size(p2, &in, &w);
+	inode_check_data_state(p2, &in, &w);
 }
 
 /* Reads one group's initialised inode table in chunks and checks each record. */
