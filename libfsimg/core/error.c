@@ -31,14 +31,19 @@ const char *fsimg_strerror(int err)
 	return error_text[-err];
 }
 
+int errbuf_vfail(char *errbuf, size_t errlen, int err, const char *fmt, va_list ap)
+{
+	if (errbuf && errlen)
+		vsnprintf(errbuf, errlen, fmt, ap);
+	return err;
+}
+
 int errbuf_fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (errbuf && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(errbuf, errlen, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	err = errbuf_vfail(errbuf, errlen, err, fmt, ap);
+	va_end(ap);
 	return err;
 }

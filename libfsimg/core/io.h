@@ -49,6 +49,9 @@ static inline size_t io_batch_blocks(uint32_t bs)
 uint8_t *io_batch_alloc(uint32_t bs) __attribute__((visibility("hidden")));
 
 /* Formats a one-line reason into errbuf (when given) and returns err. */
+#include <stdarg.h>
+int errbuf_vfail(char *errbuf, size_t errlen, int err, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0), visibility("hidden")));
 int errbuf_fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5), visibility("hidden")));
 

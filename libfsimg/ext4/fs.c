@@ -66,17 +66,17 @@ static int open_at(fsimg_fs **out, fsimg_io *io, unsigned flags, uint64_t sb_blo
 	    fsimg_io_read(io, raw, sizeof(raw), off) < 0 ||
 	    (c = cur_init(raw, sizeof(raw)), CUR_LE16(&c, 0, struct ext4_dsuper, s_magic)) != EXT4_SUPER_MAGIC) {
 		if (sb_block)
-			return front_open_fail(errbuf, errlen, FSIMG_ENOFS,
+			return errbuf_fail(errbuf, errlen, FSIMG_ENOFS,
 					 "no superblock at block %llu (block size %u)",
 					 (unsigned long long)sb_block, bs);
 		if (fsimg_probe(name, sizeof(name), io) == 0)
-			return front_open_fail(errbuf, errlen, FSIMG_EUNSUPP, "unsupported filesystem: %s", name);
-		return front_open_fail(errbuf, errlen, FSIMG_ENOFS, "no filesystem found");
+			return errbuf_fail(errbuf, errlen, FSIMG_EUNSUPP, "unsupported filesystem: %s", name);
+		return errbuf_fail(errbuf, errlen, FSIMG_ENOFS, "no filesystem found");
 	}
 
 	incompat = CUR_LE32(&c, 0, struct ext4_dsuper, s_feature_incompat);
 	if (incompat & EXT4_FEATURE_INCOMPAT_JOURNAL_DEV)
-		return front_open_fail(errbuf, errlen, FSIMG_EUNSUPP,
+		return errbuf_fail(errbuf, errlen, FSIMG_EUNSUPP,
 				 "an external journal device, not a filesystem (use it with -j)");
 	if (incompat & ~EXT4_FEATURE_INCOMPAT_SUPP) {
 		uint32_t unknown = incompat & ~EXT4_FEATURE_INCOMPAT_SUPP;
@@ -86,15 +86,15 @@ static int open_at(fsimg_fs **out, fsimg_io *io, unsigned flags, uint64_t sb_blo
 			bit++;
 		fname = fsimg_ext4_feature_name(FSIMG_FEATURE_INCOMPAT, bit);
 		if (fname)
-			return front_open_fail(errbuf, errlen, FSIMG_EUNSUPP,
+			return errbuf_fail(errbuf, errlen, FSIMG_EUNSUPP,
 					 "unsupported incompat feature: %s (bit %u)", fname, bit);
-		return front_open_fail(errbuf, errlen, FSIMG_EUNSUPP,
+		return errbuf_fail(errbuf, errlen, FSIMG_EUNSUPP,
 				 "unsupported incompat feature: unknown bit %u (0x%x)", bit, 1u << bit);
 	}
 
 	fs = calloc(1, sizeof(*fs));
 	if (!fs)
-		return front_open_fail(errbuf, errlen, FSIMG_ENOMEM, "out of memory");
+		return errbuf_fail(errbuf, errlen, FSIMG_ENOMEM, "out of memory");
 	fs->be = &fsimg_backend_ext4;
 	fs->io = io;
 	fs->flags = flags;
@@ -107,7 +107,7 @@ static int open_at(fsimg_fs **out, fsimg_io *io, unsigned flags, uint64_t sb_blo
 	}
 	if (err < 0) {
 		free(fs);
-		return front_open_fail(errbuf, errlen, err, "bad superblock: %s", why);
+		return errbuf_fail(errbuf, errlen, err, "bad superblock: %s", why);
 	}
 	/* -b naming the primary's own place (block 1 of 1 KiB) reads it as the primary */
 	fs->sb_block = off == EXT4_SUPER_OFFSET ? 0 : sb_block;
@@ -128,7 +128,7 @@ static int open_at(fsimg_fs **out, fsimg_io *io, unsigned flags, uint64_t sb_blo
 
 	err = ext4_gdt_load(fs);
 	if (err < 0) {
-		front_open_fail(errbuf, errlen, err, "%s", fs->errmsg[0] ? fs->errmsg : fsimg_strerror(err));
+		errbuf_fail(errbuf, errlen, err, "%s", fs->errmsg[0] ? fs->errmsg : fsimg_strerror(err));
 		ext4_fs_close(fs);
 		return err;
 	}
@@ -188,11 +188,11 @@ int fsimg_fs_open_sb(fsimg_fs **out, fsimg_io *io, unsigned flags, uint64_t supe
 	int err;
 
 	if (!out || !io)
-		return front_open_fail(errbuf, errlen, FSIMG_EINVAL, "invalid argument");
+		return errbuf_fail(errbuf, errlen, FSIMG_EINVAL, "invalid argument");
 	*out = NULL;
 	if (block_size && (block_size < (1u << EXT4_MIN_BLOCK_LOG) || block_size > (1u << EXT4_MAX_BLOCK_LOG) ||
 			   (block_size & (block_size - 1))))
-		return front_open_fail(errbuf, errlen, FSIMG_EINVAL, "block size %u is not a power of two in %u..%u",
+		return errbuf_fail(errbuf, errlen, FSIMG_EINVAL, "block size %u is not a power of two in %u..%u",
 				 block_size, (1u << EXT4_MIN_BLOCK_LOG), (1u << EXT4_MAX_BLOCK_LOG));
 	if (superblock) {
 		/* Without a block size, each one in turn (as e2fsck -b does). */
@@ -209,14 +209,14 @@ int fsimg_fs_open_sb(fsimg_fs **out, fsimg_io *io, unsigned flags, uint64_t supe
 				break;
 		}
 		if (!block_size && err == FSIMG_ENOFS)
-			front_open_fail(errbuf, errlen, err, "no superblock at block %llu for any block size",
+			errbuf_fail(errbuf, errlen, err, "no superblock at block %llu for any block size",
 				  (unsigned long long)superblock);
 		return err;
 	}
 	err = open_at(out, io, flags, 0, 0, primary, sizeof(primary));
 	if (err == 0 || (err != FSIMG_ECORRUPT && err != FSIMG_ENOFS)) {
 		if (err < 0)
-			front_open_fail(errbuf, errlen, err, "%s", primary);
+			errbuf_fail(errbuf, errlen, err, "%s", primary);
 		return err;
 	}
 	/* An unusable primary: e2fsck goes on with the first backup it finds. */
@@ -226,7 +226,7 @@ int fsimg_fs_open_sb(fsimg_fs **out, fsimg_io *io, unsigned flags, uint64_t supe
 			 err == FSIMG_ENOFS ? "no ext2/3/4 magic" : primary);
 		return 0;
 	}
-	return front_open_fail(errbuf, errlen, err, "%s", primary);
+	return errbuf_fail(errbuf, errlen, err, "%s", primary);
 }
 
 /* ext2/3/4 or "jbd" (an external journal), named as libblkid does; NULL: not ours. */

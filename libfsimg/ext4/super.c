@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/io.h"
 #include "ext4/ext4.h"
 
 #define SB(field) offsetof(struct ext4_dsuper, field)
@@ -285,10 +286,8 @@ static void set_why(char *why, size_t whylen, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!why || whylen == 0)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
+	(void)errbuf_vfail(why, whylen, 0, fmt, ap);
 	va_end(ap);
 }
 

@@ -88,18 +88,6 @@ void *front_fs_priv(const fsimg_fs *fs)
 	return fs ? fs->be_priv : NULL;
 }
 
-int front_open_fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(errbuf, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
 int fsimg_probe(char *name, size_t namelen, fsimg_io *io)
 {
 	size_t i;
@@ -125,7 +113,7 @@ int fsimg_fs_open(fsimg_fs **out, fsimg_io *io, unsigned flags, char *errbuf, si
 	int err;
 
 	if (!out || !io)
-		return front_open_fail(errbuf, errlen, FSIMG_EINVAL, "invalid argument");
+		return errbuf_fail(errbuf, errlen, FSIMG_EINVAL, "invalid argument");
 	*out = NULL;
 	for (i = 0; i < N_BACKENDS; i++) {
 		if (backends[i]->match(io) != 1)
@@ -143,8 +131,8 @@ int fsimg_fs_open(fsimg_fs **out, fsimg_io *io, unsigned flags, char *errbuf, si
 	}
 	/* No backend's magic: libblkid names what we do not read. */
 	if (fsimg_probe(name, sizeof(name), io) == 0)
-		return front_open_fail(errbuf, errlen, FSIMG_EUNSUPP, "unsupported filesystem: %s", name);
-	return front_open_fail(errbuf, errlen, FSIMG_ENOFS, "no filesystem found");
+		return errbuf_fail(errbuf, errlen, FSIMG_EUNSUPP, "unsupported filesystem: %s", name);
+	return errbuf_fail(errbuf, errlen, FSIMG_ENOFS, "no filesystem found");
 }
 
 void fsimg_fs_close(fsimg_fs *fs)

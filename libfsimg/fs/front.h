@@ -110,9 +110,6 @@ FSIMG_HIDDEN fsimg_fs *front_fs_alloc(const struct fsimg_backend *be, fsimg_io *
 FSIMG_HIDDEN void front_fs_free(fsimg_fs *fs);
 FSIMG_HIDDEN void *front_fs_priv(const fsimg_fs *fs);
 
-/* An open's failure: the message into errbuf (when given), err returned. */
-FSIMG_HIDDEN int front_open_fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 /* Sets the handle's message from fmt and returns err (so: return fs_error(fs, ...)). */
 FSIMG_HIDDEN int fs_error(fsimg_fs *fs, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

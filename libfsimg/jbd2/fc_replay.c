@@ -39,6 +39,7 @@
 #include <stdio.h>
 
 #include "core/cursor.h"
+#include "core/io.h"
 #include "ext4/ext4.h"
 #include "ext4/format.h"
 #include "jbd2/jbd2.h"
@@ -50,7 +51,7 @@ int fcr_stop(struct fcr *r, int err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(r->why, r->whylen, fmt, ap);
+	err = errbuf_vfail(r->why, r->whylen, err, fmt, ap);
 	va_end(ap);
 	return err;
 }

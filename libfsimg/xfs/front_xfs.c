@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/io.h"
 #include "fs/front.h"
 #include "xfs/xfs.h"
 #include "xlog/xlog.h"
@@ -79,10 +80,10 @@ static int xfsb_open(fsimg_fs **out, fsimg_io *io, unsigned flags, char *errbuf,
 
 	*out = NULL;
 	if (!p)
-		return front_open_fail(errbuf, errlen, FSIMG_ENOMEM, "out of memory");
+		return errbuf_fail(errbuf, errlen, FSIMG_ENOMEM, "out of memory");
 	err = xfs_fs_open(&p->x, io);
 	if (err < 0) {
-		front_open_fail(errbuf, errlen, err, "%s",
+		errbuf_fail(errbuf, errlen, err, "%s",
 				p->x && p->x->errmsg[0] ? p->x->errmsg : fsimg_strerror(err));
 		xfs_fs_close(p->x);
 		free(p);
@@ -92,7 +93,7 @@ static int xfsb_open(fsimg_fs **out, fsimg_io *io, unsigned flags, char *errbuf,
 	if (!fs) {
 		xfs_fs_close(p->x);
 		free(p);
-		return front_open_fail(errbuf, errlen, FSIMG_ENOMEM, "out of memory");
+		return errbuf_fail(errbuf, errlen, FSIMG_ENOMEM, "out of memory");
 	}
 	xfs_fs_set_notice(p->x, notice_fwd, fs);
 	*out = fs;
