@@ -147,7 +147,7 @@ uint8_t *fcr_gd(struct fcr *r, fsimg_group_t g)
 	return d ? d + off : NULL;
 }
 
-static int ext_push(struct fcr_ext **a, size_t *n, size_t *cap, struct fcr_ext e)
+int fcr_ext_push(struct fcr_ext **a, size_t *n, size_t *cap, struct fcr_ext e)
 {
 	if (*n >= FCR_MAX_EXTENTS)
 		return FSIMG_ENOMEM;
@@ -191,7 +191,7 @@ static int load_tree(struct fcr *r, struct fcr_inode *in, const uint8_t *h, size
 			    (in->n && e.lblk < in->ext[in->n - 1].lblk + in->ext[in->n - 1].len))
 				return fcr_stop(r, FSIMG_ECORRUPT, "inode %u: an extent out of order or outside the filesystem",
 						in->ino);
-			if (ext_push(&in->ext, &in->n, &in->cap, e) < 0)
+			if (fcr_ext_push(&in->ext, &in->n, &in->cap, e) < 0)
 				return fcr_stop(r, FSIMG_ENOMEM, "inode %u: too many extents", in->ino);
 			continue;
 		}
@@ -325,19 +325,19 @@ int fcr_punch(struct fcr *r, struct fcr_inode *in, uint64_t a, uint64_t b)
 		int err = 0;
 
 		if (end <= a || e.lblk >= b) {
-			err = ext_push(&out, &n, &cap, e);
+			err = fcr_ext_push(&out, &n, &cap, e);
 		} else {
 			if (e.lblk < a) {
 				part = e;
 				part.len = (uint32_t)(a - e.lblk);
-				err = ext_push(&out, &n, &cap, part);
+				err = fcr_ext_push(&out, &n, &cap, part);
 			}
 			if (!err && end > b) {
 				part = e;
 				part.lblk = (uint32_t)b;
 				part.pblk = e.pblk + (b - e.lblk);
 				part.len = (uint32_t)(end - b);
-				err = ext_push(&out, &n, &cap, part);
+				err = fcr_ext_push(&out, &n, &cap, part);
 			}
 		}
 		if (err < 0) {
@@ -380,7 +380,7 @@ static int add_range(struct fcr *r, const uint8_t *v)
 		return err;
 	while (pos < in->n && in->ext[pos].lblk < e.lblk)
 		pos++;
-	if (ext_push(&in->ext, &in->n, &in->cap, e) < 0)
+	if (fcr_ext_push(&in->ext, &in->n, &in->cap, e) < 0)
 		return fcr_stop(r, FSIMG_ENOMEM, "inode %u: too many extents", ino);
 	memmove(&in->ext[pos + 1], &in->ext[pos], (in->n - 1 - pos) * sizeof(*in->ext));
 	in->ext[pos] = e;
@@ -425,138 +425,6 @@ static int replay_inode(struct fcr *r, const uint8_t *v, uint32_t len)
 	return 0;
 }
 
-/* Merges adjacent runs (as ext4_ext_try_to_merge would) within the length limits. */
-static void coalesce(struct fcr_inode *in)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < in->n; i++) {
-		struct fcr_ext *l = n ? &in->ext[n - 1] : NULL, *e = &in->ext[i];
-		uint32_t max = e->unwritten ? EXT4_EXT_UNWRITTEN_MAX_LEN : EXT4_EXT_INIT_MAX_LEN;
-
-		if (l && l->unwritten == e->unwritten && (uint64_t)l->lblk + l->len == e->lblk &&
-		    l->pblk + l->len == e->pblk && l->len + e->len <= max) {
-			l->len += e->len;
-			continue;
-		}
-		in->ext[n++] = *e;
-	}
-	in->n = n;
-	/* runs longer than one extent holds are split */
-}
-
-static void put_extent(uint8_t *x, const struct fcr_ext *e)
-{
-	put_le32(x, e->lblk);
-	put_le16(x + 4, (uint16_t)(e->len + (e->unwritten ? EXT4_EXT_INIT_MAX_LEN : 0)));
-	put_le16(x + 6, (uint16_t)(e->pblk >> 32));
-	put_le32(x + 8, (uint32_t)e->pblk);
-}
-
-static void put_header(uint8_t *h, unsigned entries, unsigned max, unsigned depth)
-{
-	put_le16(h, EXT4_EXT_MAGIC);
-	put_le16(h + 2, (uint16_t)entries);
-	put_le16(h + 4, (uint16_t)max);
-	put_le16(h + 6, (uint16_t)depth);
-	put_le32(h + 8, 0);
-}
-
-/* Splits runs past the extent length limit (a tag may log up to 65535 - 32768). */
-static int split_long(struct fcr *r, struct fcr_inode *in)
-{
-	for (size_t i = 0; i < in->n; i++) {
-		struct fcr_ext *e = &in->ext[i], rest;
-		uint32_t max = e->unwritten ? EXT4_EXT_UNWRITTEN_MAX_LEN : EXT4_EXT_INIT_MAX_LEN;
-
-		if (e->len <= max)
-			continue;
-		rest = *e;
-		rest.lblk += max;
-		rest.pblk += max;
-		rest.len -= max;
-		e->len = max;
-		if (ext_push(&in->ext, &in->n, &in->cap, rest) < 0)
-			return fcr_stop(r, FSIMG_ENOMEM, "inode %u: too many extents", in->ino);
-		memmove(&in->ext[i + 2], &in->ext[i + 1], (in->n - i - 2) * sizeof(*in->ext));
-		in->ext[i + 1] = rest;
-	}
-	return 0;
-}
-
-/* Writes in's tree from its map; *used = tree blocks kept. */
-static int write_tree(struct fcr *r, struct fcr_inode *in, size_t *used)
-{
-	uint8_t *raw = fcr_raw(r, in), *ib;
-	size_t leafcap = (r->bs - 12) / 12, leaves;
-	uint32_t gen;
-
-	if (!raw)
-		return FSIMG_ECORRUPT;
-	ib = raw + DI(i_block);
-	gen = get_le32(raw + DI(i_generation));
-	if (in->n <= 4) {
-		put_header(ib, (unsigned)in->n, 4, 0);
-		memset(ib + 12, 0, 48);
-		for (size_t k = 0; k < in->n; k++)
-			put_extent(ib + 12 + 12 * k, &in->ext[k]);
-		*used = 0;
-		return 0;
-	}
-	leaves = (in->n + leafcap - 1) / leafcap;
-	if (leaves > 4 || leaves > in->ntree) /* finish() grew the tree first */
-		return fcr_stop(r, FSIMG_EUNSUPP,
-				"inode %u: its %zu extents would need extent tree blocks it does not have",
-				in->ino, in->n);
-	put_header(ib, (unsigned)leaves, 4, 1);
-	memset(ib + 12, 0, 48);
-	for (size_t l = 0; l < leaves; l++) {
-		size_t first = l * leafcap, cnt = in->n - first < leafcap ? in->n - first : leafcap;
-		uint8_t *x = ib + 12 + 12 * l, *b = fcr_get(r, in->tree[l]);
-
-		if (!b)
-			return FSIMG_ECORRUPT;
-		put_le32(x, in->ext[first].lblk); /* as the kernel keeps it: the leaf's first extent */
-		put_le32(x + 4, (uint32_t)in->tree[l]);
-		put_le16(x + 8, (uint16_t)(in->tree[l] >> 32));
-		put_le16(x + 10, 0);
-		memset(b, 0, r->bs);
-		put_header(b, (unsigned)cnt, (unsigned)leafcap, 0);
-		for (size_t k = 0; k < cnt; k++)
-			put_extent(b + 12 + 12 * k, &in->ext[first + k]);
-		if (r->fs->metadata_csum)
-			put_le32(b + 12 + 12 * leafcap,
-				 ext4_csum(r->fs, ext4_inode_csum_seed(r->fs, in->ino, gen), b, 12 + 12 * leafcap));
-	}
-	*used = leaves;
-	return 0;
-}
-
-static size_t leaves_needed(const struct fcr *r, const struct fcr_inode *in)
-{
-	size_t leafcap = (r->bs - 12) / 12;
-
-	return in->n <= 4 ? 0 : (in->n + leafcap - 1) / leafcap;
-}
-
-/* Gives in extent-tree blocks up to want, from free blocks near its data (the kernel's allocator places them too). */
-static int grow_tree(struct fcr *r, struct fcr_inode *in, size_t want, int64_t *delta, bool *touched)
-{
-	uint64_t *nt = realloc(in->tree, want * sizeof(*nt));
-
-	if (!nt)
-		return fcr_stop(r, FSIMG_ENOMEM, "out of memory");
-	in->tree = nt;
-	while (in->ntree < want) {
-		int err = fcr_alloc(r, in->n ? in->ext[0].pblk : 0, &in->tree[in->ntree], delta, touched);
-
-		if (err < 0)
-			return err;
-		in->ntree++;
-	}
-	return 0;
-}
-
 /* After the last tag: trees, i_blocks, checksums, bitmaps and counts. */
 static int finish(struct fcr *r)
 {
@@ -592,12 +460,12 @@ static int finish(struct fcr *r)
 			used[i] = in->ntree; /* the tree stays as it is */
 			continue;
 		}
-		coalesce(in);
+		fcr_coalesce(in);
 		if (!err)
-			err = split_long(r, in);
-		if (!err && leaves_needed(r, in) > 4)
+			err = fcr_split_long(r, in);
+		if (!err && fcr_leaves_needed(r, in) > 4)
 			err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: %zu extents need a deeper extent tree", in->ino, in->n);
-		used[i] = leaves_needed(r, in) < in->ntree ? leaves_needed(r, in) : in->ntree;
+		used[i] = fcr_leaves_needed(r, in) < in->ntree ? fcr_leaves_needed(r, in) : in->ntree;
 	}
 	/* Free what the old maps held, then mark what the new ones hold. */
 	for (size_t i = 0; i < r->nin && !err; i++) {
@@ -616,8 +484,8 @@ static int finish(struct fcr *r)
 	}
 	/* Trees that grew get new blocks, from what is free now. */
 	for (size_t i = 0; i < r->nin && !err; i++)
-		if (r->in[i].map_touched && leaves_needed(r, &r->in[i]) > r->in[i].ntree)
-			err = grow_tree(r, &r->in[i], leaves_needed(r, &r->in[i]), delta, touched);
+		if (r->in[i].map_touched && fcr_leaves_needed(r, &r->in[i]) > r->in[i].ntree)
+			err = fcr_grow_tree(r, &r->in[i], fcr_leaves_needed(r, &r->in[i]), delta, touched);
 	for (size_t i = 0; i < r->nin && !err; i++) {
 		struct fcr_inode *in = &r->in[i];
 		uint8_t *raw = fcr_raw(r, in);
@@ -630,7 +498,7 @@ static int finish(struct fcr *r)
 		if (in->map_touched) {
 			uint64_t blocks = 0;
 
-			err = write_tree(r, in, &used[i]);
+			err = fcr_write_tree(r, in, &used[i]);
 			for (size_t k = 0; k < in->n; k++)
 				blocks += in->ext[k].len;
 			blocks += used[i];

@@ -76,6 +76,15 @@ JBD2_HIDDEN uint8_t *fcr_get(struct fcr *r, uint64_t blk);
 JBD2_HIDDEN uint8_t *fcr_raw(struct fcr *r, struct fcr_inode *in);
 JBD2_HIDDEN struct fcr_inode *fcr_inode(struct fcr *r, uint32_t ino);
 JBD2_HIDDEN int fcr_punch(struct fcr *r, struct fcr_inode *in, uint64_t a, uint64_t b);
+JBD2_HIDDEN int fcr_ext_push(struct fcr_ext **a, size_t *n, size_t *cap, struct fcr_ext e);
+
+/* fc_tree.c: an inode's extent tree written anew from its final map. */
+JBD2_HIDDEN void fcr_coalesce(struct fcr_inode *in);
+JBD2_HIDDEN int fcr_split_long(struct fcr *r, struct fcr_inode *in);
+JBD2_HIDDEN int fcr_write_tree(struct fcr *r, struct fcr_inode *in, size_t *used);
+JBD2_HIDDEN size_t fcr_leaves_needed(const struct fcr *r, const struct fcr_inode *in);
+JBD2_HIDDEN int fcr_grow_tree(struct fcr *r, struct fcr_inode *in, size_t want, int64_t *delta,
+			      bool *touched);
 /* Group g's descriptor, writable (in a made block). */
 JBD2_HIDDEN uint8_t *fcr_gd(struct fcr *r, fsimg_group_t g);
 /* fc_groups.c: block and inode bitmaps with the counts and checksums they carry */
