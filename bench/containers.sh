@@ -16,22 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
 fsimg=${FSIMG:-$top/src/fsimg}
-runs=7
-write_results=1
-img=
-while [ $# -gt 0 ]; do
-	case $1 in
-	--fsimg) fsimg=$2; shift 2 ;;
-	--runs) runs=$2; shift 2 ;;
-	--no-results) write_results=0; shift ;;
-	-h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	-*) echo "bench: unknown option $1" >&2; exit 2 ;;
-	*) img=$1; shift ;;
-	esac
-done
-[ -n "$img" ] || { echo "usage: bench/containers.sh [--fsimg PATH] [--runs N] [--no-results] IMAGE" >&2; exit 2; }
-[ -r "$img" ] || { echo "bench: cannot read $img" >&2; exit 1; }
-[ "$runs" -ge 5 ] 2>/dev/null || { echo "bench: --runs must be at least 5" >&2; exit 2; }
+bench_image_args 11 "$@"
 for t in hyperfine qemu-img jq; do
 	command -v "$t" >/dev/null || { echo "bench: $t not found (apt-get install hyperfine qemu-utils jq)" >&2; exit 1; }
 done

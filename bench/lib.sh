@@ -32,3 +32,27 @@ bench_emit() {
 		END { if (!done) printf "\n%s", r }' "$res" >"$work/res.new" && cat "$work/res.new" >"$res"
 	echo "bench: results recorded in $res"
 }
+
+# bench_image_args HELP_LINES "$@": the options fsck.sh and containers.sh
+# share ([--fsimg PATH] [--runs N] [--no-results] IMAGE), into $fsimg,
+# $runs (default 7, at least 5), $write_results and $img; --help prints
+# lines 2..HELP_LINES of the calling script. Exits on a usage error.
+bench_image_args() {
+	_help=$1; shift
+	runs=7
+	write_results=1
+	img=
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--fsimg) fsimg=$2; shift 2 ;;
+		--runs) runs=$2; shift 2 ;;
+		--no-results) write_results=0; shift ;;
+		-h|--help) sed -n "2,${_help}p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+		-*) echo "bench: unknown option $1" >&2; exit 2 ;;
+		*) img=$1; shift ;;
+		esac
+	done
+	[ -n "$img" ] || { echo "usage: bench/$(basename "$0") [--fsimg PATH] [--runs N] [--no-results] IMAGE" >&2; exit 2; }
+	[ -r "$img" ] || { echo "bench: cannot read $img" >&2; exit 1; }
+	[ "$runs" -ge 5 ] 2>/dev/null || { echo "bench: --runs must be at least 5" >&2; exit 2; }
+}
