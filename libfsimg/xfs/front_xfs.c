@@ -208,13 +208,7 @@ static int xfsb_info(struct fsimg_fs_info *out, fsimg_fs *fs)
 
 static int xfsb_has_feature(const fsimg_fs *fs, const char *name)
 {
-	const char *names[XFS_FEATURES_MAX];
-	size_t n = xfs_sb_features(names, XFS_FEATURES_MAX, &priv_of(fs)->x->sb);
-
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(names[i], name) == 0)
-			return 1;
-	return 0;
+	return xfs_sb_has_feature(&priv_of(fs)->x->sb, name);
 }
 
 /* ---------------------------------------------------------------- inodes */
@@ -275,30 +269,15 @@ static int xfsb_readlink(char *buf, size_t buflen, fsimg_fs *fs, fsimg_inum_t in
 	return err < 0 ? xerr(fs, err) : err;
 }
 
-/* "#N", or a path from the root ("a/b" as "/a/b"). */
+/* fs/path.h's rules, as on ext4 (xfs/lookup.c). */
 static int xfsb_lookup(fsimg_inum_t *out, fsimg_fs *fs, const char *path)
 {
-	char abs[4096];
 	uint64_t ino;
-	int err;
+	int err = xfs_lookup(&ino, fs, priv_of(fs)->x, path);
 
-	if (path[0] == '#') {
-		char *end;
-		unsigned long long n = strtoull(path + 1, &end, 10);
-
-		if (!path[1] || *end || !xfs_ino_ok(priv_of(fs)->x, n))
-			return fs_error(fs, FSIMG_ENOENT, "%s: no such inode", path);
-		*out = n;
-		return 0;
-	}
-	if ((size_t)snprintf(abs, sizeof(abs), "%s%s", path[0] == '/' ? "" : "/", path) >=
-	    sizeof(abs))
-		return fs_error(fs, FSIMG_ERANGE, "path too long");
-	err = xfs_path_lookup(&ino, priv_of(fs)->x, abs);
-	if (err < 0)
-		return xerr(fs, err);
-	*out = ino;
-	return 0;
+	if (err == 0)
+		*out = ino;
+	return err;
 }
 
 /* The allocated inodes, gathered by one xfs_inode_walk (inobt order is increasing). */
