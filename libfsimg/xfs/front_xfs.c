@@ -32,6 +32,13 @@ static struct xfs_priv *priv_of(const fsimg_fs *fs)
 	return front_fs_priv(fs);
 }
 
+xfs_fs *xfs_front_xfs(fsimg_fs *fs)
+{
+	const char *type = fsimg_fs_type(fs);
+
+	return type && strcmp(type, "xfs") == 0 ? priv_of(fs)->x : NULL;
+}
+
 /* The backend's messages become the handle's. */
 static int xerr(fsimg_fs *fs, int err)
 {
@@ -165,6 +172,19 @@ static int log_dirty(xfs_fs *x)
 	return dirty;
 }
 
+/* AGs, the log's place, the realtime device. */
+static void xfsb_info_geometry(struct fsimg_fs_info *out, xfs_fs *x)
+{
+	uint32_t log_blocks;
+
+	out->group_name = "ag";
+	out->groups = x->sb.agcount;
+	out->group_blocks = x->sb.agblocks;
+	out->log_internal = xfs_log_internal(x, &out->log_start, &log_blocks);
+	out->log_blocks = log_blocks;
+	out->realtime = xfs_has_realtime(x);
+}
+
 static int xfsb_info(struct fsimg_fs_info *out, fsimg_fs *fs)
 {
 	struct xfs_priv *p = priv_of(fs);
@@ -192,6 +212,7 @@ static int xfsb_info(struct fsimg_fs_info *out, fsimg_fs *fs)
 	out->block_extras = 3;
 	out->has_log = 1;
 	out->needs_recovery = log_dirty(p->x);
+	xfsb_info_geometry(out, p->x);
 	if (p->x->v5) {
 		/* sectsize was bounded (512 .. 32768) when the superblock was checked */
 		uint8_t *raw = malloc(sb->sectsize);

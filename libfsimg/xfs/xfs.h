@@ -302,6 +302,11 @@ void xfs_dir_close(xfs_dir *d) XFS_HIDDEN;
 /* Looks name up in directory ip: 0 and *ino, FSIMG_ENOENT, <0. */
 int xfs_dir_lookup(uint64_t *ino, xfs_fs *fs, const struct xfs_inode *ip, const char *name,
 		   size_t namelen) XFS_HIDDEN;
+/* ------------------------------------------------------------ front_xfs.c */
+
+/* The xfs_fs behind a front handle, or NULL when fs is not XFS. */
+xfs_fs *xfs_front_xfs(fsimg_fs *fs) XFS_HIDDEN;
+
 /* ------------------------------------------------------------ lookup.c */
 
 /*

@@ -3,14 +3,15 @@
 # on images made by mkfs.xfs -p from a generated tree, v5 and v4. Oracles:
 # the source tree (ls -R --json: every path, its type and size; cat: every
 # regular file's bytes), xfs_db "sb 0" print (info --json's block size, block
-# count, UUID; agblocks and agblklog for the address checks) and xfs_db
+# count, UUID, agcount, agblocks, the log's start and length; agblklog for the
+# address checks) and xfs_db
 # "bmap" (extents --all --json: logical, length, fsb, agno, agbno and the
 # linear physical block, record for record, for the files under sizes/ and
 # sparse/). info's needs_recovery against xfs_logprint's clean/dirty on the
 # crash images of tests/xfs/xlog. fsck, journal and replay, ext2/3/4's only, refuse it cleanly. The
 # image's hash must not change.
 . "$top_srcdir/tests/lib/tap.sh"
-need mkfs.xfs xfs_db b2sum jq
+need mkfs.xfs xfs_db b2sum jq python3
 LC_ALL=C; export LC_ALL
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
@@ -42,7 +43,7 @@ run_variant() {
 	sh "$top_srcdir/tests/lib/xfsproto.sh" --max-symlink "$maxsym" "$tree" > "$out/proto"
 	truncate -s 600m "$img"
 	if ! mkfs.xfs -q -f $opts -p "$out/proto" "$img" 2>"$out/mkfs.err"; then
-		for i in 1 2 3 4 5 6; do skip "$name: mkfs.xfs $opts refused: $(head -1 "$out/mkfs.err")"; done
+		for i in 1 2 3 4 5 6 7; do skip "$name: mkfs.xfs $opts refused: $(head -1 "$out/mkfs.err")"; done
 		return
 	fi
 	expect_tree "$maxsym" "$out/expect"
@@ -56,6 +57,15 @@ run_variant() {
 		'.fs_type == "xfs" and .block_size == $bs and .blocks_count == $db and .uuid == $uuid
 		 and .needs_recovery == false' "$out/info" >/dev/null && [ ! -s "$out/info.err" ]
 	ok $? "$name: info --json: fs_type xfs, block size, block count and UUID as xfs_db sb 0"
+	# AGs and the log: xfs_db's agcount, agblocks, logblocks, and logstart (an fsb) made linear
+	set -- $(xfs_db -r -c 'sb 0' -c 'print agcount agblocks agblklog logstart logblocks' "$img" | sed 's/.* = //')
+	jq -e --argjson agc "$1" --argjson agb "$2" --argjson ls "$(( ($4 >> $3) * $2 + ($4 & ((1 << $3) - 1)) ))" \
+		--argjson lb "$5" '.ag_count == $agc and .ag_blocks == $agb and .log.internal and
+		 .log.start == $ls and .log.blocks == $lb and .log.state == "clean" and .realtime == false' \
+		"$out/info" >/dev/null &&
+		python3 "$top_srcdir/tests/lib/manschema.py" "$top_srcdir/man/fsimg-info.1" info "$out/info" &&
+		"$FSIMG" info "$img" | grep -q "^AG count: *$1\$"
+	ok $? "$name: info: AG count and size, the log's linear start and length as xfs_db sb 0; --json as fsimg-info(1)'s schema"
 
 	# --- ls -R --json: path, type, size of everything
 	(cd "$out/expect" && find . -mindepth 1 -printf '%P\t%y\t%s\n') | awk -F '\t' '
