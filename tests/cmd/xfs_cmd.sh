@@ -7,7 +7,9 @@
 # address checks) and xfs_db
 # "bmap" (extents --all --json: logical, length, fsb, agno, agbno and the
 # linear physical block, record for record, for the files under sizes/ and
-# sparse/). info's needs_recovery against xfs_logprint's clean/dirty on the
+# sparse/; and on a copy edited by xfs_db -x, an unwritten extent and attr
+# fork blocks, every inode's data and attr forks against bmap -d / bmap -a).
+# info's needs_recovery against xfs_logprint's clean/dirty on the
 # crash images of tests/xfs/xlog. fsck, journal and replay, ext2/3/4's only, refuse it cleanly. The
 # image's hash must not change.
 . "$top_srcdir/tests/lib/tap.sh"
@@ -43,7 +45,7 @@ run_variant() {
 	sh "$top_srcdir/tests/lib/xfsproto.sh" --max-symlink "$maxsym" "$tree" > "$out/proto"
 	truncate -s 600m "$img"
 	if ! mkfs.xfs -q -f $opts -p "$out/proto" "$img" 2>"$out/mkfs.err"; then
-		for i in 1 2 3 4 5 6 7; do skip "$name: mkfs.xfs $opts refused: $(head -1 "$out/mkfs.err")"; done
+		for i in 1 2 3 4 5 6 7 8; do skip "$name: mkfs.xfs $opts refused: $(head -1 "$out/mkfs.err")"; done
 		return
 	fi
 	expect_tree "$maxsym" "$out/expect"
@@ -138,7 +140,34 @@ run_variant() {
 
 	[ "$(b2sum < "$img")" = "$hash" ]
 	ok $? "$name: the image is unchanged"
-	rm -f "$img"
+
+	# --- every inode's data and attr forks against xfs_db bmap -d / bmap -a, on a copy
+	# edited by xfs_db -x: f65536's extent split, its second half unwritten; a
+	# remote attribute value (attr fork blocks) and a shortform one
+	edit=$t/$name-edit.img
+	cp --sparse=always "$img" "$edit"
+	case $(( $(db_val "$edit" -c 'sb 0' -c 'print versionnum') & 15 )) in 5) bmx=u3.bmx ;; *) bmx=u.bmx ;; esac
+	i=$(xfs_db -r -c 'path /sizes/f65536' -c inode "$edit" | sed -n 's/^current inode number is //p')
+	set -- $(xfs_db -r -c "inode $i" -c "print $bmx[0].startblock $bmx[0].blockcount" "$edit" | sed 's/.* = //')
+	half=$(($2 / 2))
+	xfs_db -x -c "inode $i" -c "write core.nextents 2" -c "write $bmx[0].blockcount $half" \
+		-c "write $bmx[1].startoff $half" -c "write $bmx[1].startblock $(($1 + half))" \
+		-c "write $bmx[1].blockcount $(($2 - half))" -c "write $bmx[1].extentflag 1" "$edit" >/dev/null
+	xfs_db -x -c 'path /sizes/f1' -c 'attr_set -u big -v 9000' -c 'attr_set -u small -v 10' \
+		-c 'path /sizes/f0' -c 'attr_set -u a -v 4' "$edit" >/dev/null 2>&1
+	"$FSIMG" extents --all --json "$edit" > "$out/ext2" 2>"$out/ext2.err"
+	jq -r '.inode as $i | .extents[] | "\($i) \(.fork // "data") \(.logical) \(.length) \(.fsb) \(if .unwritten then 1 else 0 end)"' \
+		"$out/ext2" | sort > "$out/all.got"
+	jq -r '.inode' "$out/ext2" | sort -un | while read -r i; do
+		xfs_db -r -c "inode $i" -c "bmap -d" -c "bmap -a" "$edit" |
+			awk -v i="$i" '$1 == "data" || $1 == "attr" { print i, $1, $3, $8, $5, $10 }'
+	done | sort > "$out/all.want"
+	n=$(wc -l < "$out/all.want")
+	cmp -s "$out/all.want" "$out/all.got" && [ ! -s "$out/ext2.err" ] &&
+		grep -q ' data [0-9]* [0-9]* [0-9]* 1$' "$out/all.got" && grep -q ' attr ' "$out/all.got"
+	ok $? "$name: extents --all --json: every inode's data and attr fork extents as xfs_db bmap -d / -a, unwritten flag included ($n extents)"
+	[ $? -eq 0 ] || diff "$out/all.want" "$out/all.got" | head -6 | sed 's/^/#   /'
+	rm -f "$img" "$edit"
 }
 
 run_variant v5 "" 300
