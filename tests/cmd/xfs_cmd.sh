@@ -1,6 +1,7 @@
 #!/bin/sh
 # The fsimg command on XFS (the front's XFS backend, libfsimg/xfs/front_xfs.c)
-# on images made by mkfs.xfs -p from a generated tree, v5 and v4. Oracles:
+# on images made by mkfs.xfs -p from a generated tree: v5, v4 (crc=0), 1 KiB
+# blocks, 64 KiB directory blocks, rmapbt, sparse=0, nrext64. Oracles:
 # the source tree (ls -R --json: every path, its type and size; cat: every
 # regular file's bytes), xfs_db "sb 0" print (info --json's block size, block
 # count, UUID, agcount, agblocks, the log's start and length; agblklog for the
@@ -172,6 +173,12 @@ run_variant() {
 
 run_variant v5 "" 300
 run_variant v4 "-m crc=0" 1024
+# the layouts the library's own test (xfs_read.sh) covers, through the command too
+run_variant 1k "-b size=1024" 300
+run_variant dir64k "-n size=65536" 300
+run_variant rmapbt "-m rmapbt=1" 300
+run_variant sparse0 "-i sparse=0" 300
+run_variant nrext64 "-i nrext64=1" 300
 
 # Needs recovery on crashed images (tests/xfs/xlog/: their *.ends hold
 # xfs_logprint's clean/dirty state): info --json says so; the text output's
