@@ -15,15 +15,7 @@ export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
-fsimg=${FSIMG:-$top/src/fsimg}
-bench_image_args 11 "$@"
-for t in hyperfine qemu-img jq; do
-	command -v "$t" >/dev/null || { echo "bench: $t not found (apt-get install hyperfine qemu-utils jq)" >&2; exit 1; }
-done
-bench_fsimg "$fsimg"
-case $img in /*) ;; *) img=$(pwd)/$img ;; esac
-work=$(mktemp -d "${TMPDIR:-/tmp}/fsimg-bench-ct.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+bench_start 11 ct "hyperfine qemu-img jq" "hyperfine qemu-utils jq" "$@"
 q=$work/image.qcow2
 t0=$(date +%s.%N)
 qemu-img convert -O qcow2 "$img" "$q" || { echo "bench: qemu-img convert failed" >&2; exit 1; }
@@ -41,8 +33,8 @@ hyperfine -N -i --warmup 2 --runs "$runs" --style basic --export-json "$work/hf.
 	-n ext-raw "$fsimg extents --all $img" -n ext-qcow2 "$fsimg extents --all $q" \
 	-n fsck-raw "$fsimg fsck $img" -n fsck-qcow2 "$fsimg fsck $q" >"$work/hf.log" 2>&1 ||
 	{ cat "$work/hf.log"; echo "bench: hyperfine failed" >&2; exit 1; }
-med() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median' "$work/hf.json"; }
-ms() { awk -v a="$1" 'BEGIN { printf "%.1f", a * 1000 }'; }
+med() { bench_med "$@"; }
+ms() { bench_ms "$@"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 verdict() { awk -v r="$1" 'BEGIN { print (r <= 1.3) ? "met" : "MISSED" }'; }
 er=$(med ext-raw); eq=$(med ext-qcow2); fr=$(med fsck-raw); fq=$(med fsck-qcow2)

@@ -16,15 +16,7 @@ export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
-fsimg=${FSIMG:-$top/src/fsimg}
-bench_image_args 13 "$@"
-for t in hyperfine e2fsck dumpe2fs jq /usr/bin/time; do
-	command -v "$t" >/dev/null || { echo "bench: $t not found (apt-get install hyperfine e2fsprogs jq time)" >&2; exit 1; }
-done
-bench_fsimg "$fsimg"
-case $img in /*) ;; *) img=$(pwd)/$img ;; esac
-work=$(mktemp -d "${TMPDIR:-/tmp}/fsimg-bench-fsck.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+bench_start 13 fsck "hyperfine e2fsck dumpe2fs jq /usr/bin/time" "hyperfine e2fsprogs jq time" "$@"
 
 # ---------------------------------------------------------------- verdicts
 # Exit status 0 or 4 both count as a completed check; 8 is a failure.
@@ -44,19 +36,13 @@ hyperfine -N -i --warmup 2 --runs "$runs" --style basic --export-json "$work/hf.
 	{ cat "$work/hf.log"; echo "bench: hyperfine failed" >&2; exit 1; }
 
 # Peak RSS: the median of $runs runs under /usr/bin/time -v (KiB).
-rss() {
-	for _ in $(seq "$runs"); do
-		/usr/bin/time -v -o "$work/tv" "$@" >/dev/null 2>&1
-		awk -F': ' '/Maximum resident set size/ { print $2 }' "$work/tv"
-	done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
-rss_e2=$(rss e2fsck -fn "$img")
-rss_fs=$(rss "$fsimg" fsck "$img")
+rss_e2=$(bench_rss e2fsck -fn "$img")
+rss_fs=$(bench_rss "$fsimg" fsck "$img")
 
-med() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median' "$work/hf.json"; }
-mn() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .min' "$work/hf.json"; }
-ms() { awk -v a="$1" 'BEGIN { printf "%.1f", a * 1000 }'; }
-mib() { awk -v a="$1" 'BEGIN { printf "%.1f", a / 1024 }'; }
+med() { bench_med "$@"; }
+mn() { bench_min "$@"; }
+ms() { bench_ms "$@"; }
+mib() { bench_mib "$@"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 e2=$(med e2fsck); fs=$(med fsimg)
 r_wall=$(ratio "$fs" "$e2"); r_rss=$(ratio "$rss_fs" "$rss_e2")

@@ -56,3 +56,38 @@ bench_image_args() {
 	[ -r "$img" ] || { echo "bench: cannot read $img" >&2; exit 1; }
 	[ "$runs" -ge 5 ] 2>/dev/null || { echo "bench: --runs must be at least 5" >&2; exit 2; }
 }
+
+# bench_start HELP_LINES NAME "TOOL..." "APT_PACKAGES" "$@": the opening of
+# fsck.sh, containers.sh and xfs.sh: their options (bench_image_args), the
+# tools they need (else a line naming the packages), the fsimg program
+# (bench_fsimg), IMAGE made absolute in $img, and a scratch directory $work
+# (fsimg-bench-NAME.*) removed on exit. Uses $top for the default fsimg.
+bench_start() {
+	_help=$1 _name=$2 _tools=$3 _apt=$4
+	shift 4
+	fsimg=${FSIMG:-$top/src/fsimg}
+	bench_image_args "$_help" "$@"
+	for _t in $_tools; do
+		command -v "$_t" >/dev/null || { echo "bench: $_t not found (apt-get install $_apt)" >&2; exit 1; }
+	done
+	bench_fsimg "$fsimg"
+	case $img in /*) ;; *) img=$(pwd)/$img ;; esac
+	work=$(mktemp -d "${TMPDIR:-/tmp}/fsimg-bench-$_name.XXXXXX")
+	trap 'rm -rf "$work"' EXIT
+}
+
+# bench_rss COMMAND...: the median peak RSS (KiB) of $runs runs under
+# /usr/bin/time -v ("Maximum resident set size"). Uses $work.
+bench_rss() {
+	for _ in $(seq "$runs"); do
+		/usr/bin/time -v -o "$work/tv" "$@" >/dev/null 2>&1
+		awk -F': ' '/Maximum resident set size/ { print $2 }' "$work/tv"
+	done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+# bench_med NAME / bench_min NAME: hyperfine's median / minimum (s) of the
+# command named NAME in $work/hf.json; bench_ms S, bench_mib KIB: for tables.
+bench_med() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median' "$work/hf.json"; }
+bench_min() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .min' "$work/hf.json"; }
+bench_ms() { awk -v a="$1" 'BEGIN { printf "%.1f", a * 1000 }'; }
+bench_mib() { awk -v a="$1" 'BEGIN { printf "%.1f", a / 1024 }'; }

@@ -1,14 +1,21 @@
 #!/bin/bash
 # Deterministic benchmark image generator (not a test; never run by make check).
 #
-#   bench/mkimage.sh SIZE_CLASS OUT
+#   bench/mkimage.sh SIZE_CLASS OUT [ext4|xfs]
 #
 # SIZE_CLASS:
 #   small  ~5,000 files in 50 directories, 256 MiB image     (seconds; smoke runs)
 #   200k   ~200,000 files in 2,000 directories, 4 GiB image  (the issue's anchor)
 #   1m     ~1,000,000 files in 4,000 directories, 32 GiB image, ~1.2M inodes
 #
-# The image is ext4 with 4 KiB blocks, written sparse. A tree of files is
+# FSTYPE xfs (200k and small only): the same tree loaded by `mkfs.xfs -p`
+# (a protofile from tests/lib/xfsproto.sh, no mounting); mkfs.xfs 6.1 writes
+# every block of a file (holes too), so the sparse files' runs are packed 32x
+# (large ones 64x) closer, which keeps the data at ~2 GiB; a fixed set of
+# extents is then flagged unwritten with `xfs_db -x` (the files ext4 would
+# fallocate), hard links are separate files (the protofile has none).
+#
+# The ext4 image has 4 KiB blocks, written sparse. A tree of files is
 # generated from a fixed seed in a scratch directory (tmpfs /dev/shm when it
 # has room, else $TMPDIR or /tmp), loaded with `mke2fs -d`, then a fixed set of
 # files gets fallocated (unwritten) ranges with `debugfs -w`. File names,
@@ -27,8 +34,9 @@ set -eu
 export LC_ALL=C
 
 usage() { sed -n '4,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-[ $# -eq 2 ] || usage
-class=$1 out=$2
+[ $# -eq 2 ] || [ $# -eq 3 ] || usage
+class=$1 out=$2 fstype=${3:-ext4}
+case $fstype in ext4) ;; xfs) [ "$class" != 1m ] || usage ;; *) usage ;; esac
 seed=${SEED:-1}
 
 case $class in
@@ -38,7 +46,9 @@ small) nfiles=5000    ndirs=50   size=256M extra_mkfs="" ;;
 *) usage ;;
 esac
 
-for t in mke2fs debugfs python3; do
+tools="mke2fs debugfs python3"
+[ "$fstype" = ext4 ] || tools="mkfs.xfs xfs_db python3"
+for t in $tools; do
 	command -v "$t" >/dev/null || { echo "mkimage: $t not found" >&2; exit 1; }
 done
 
@@ -54,13 +64,15 @@ cleanup() { [ "${KEEP_TREE:-0}" = 1 ] || rm -rf "$scratch"; }
 trap cleanup EXIT
 
 t_start=$(date +%s.%N)
-echo "mkimage: class $class: $nfiles files in $ndirs directories, $size image, seed $seed"
+echo "mkimage: class $class ($fstype): $nfiles files in $ndirs directories, $size image, seed $seed"
 echo "mkimage: generating the tree in $scratch"
 
-python3 - "$scratch/root" "$nfiles" "$ndirs" "$seed" "$class" "$scratch/falloc.cmd" <<'EOF'
+python3 - "$scratch/root" "$nfiles" "$ndirs" "$seed" "$class" "$scratch/falloc.cmd" "$fstype" <<'EOF'
 import os, random, sys
 
 root, nfiles, ndirs, seed, klass, fcmd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
+# mkfs.xfs -p writes holes as data: pack the runs (the rng draws stay the same).
+pack_sparse, pack_large = (32, 64) if sys.argv[7] == "xfs" else (1, 1)
 rng = random.Random(seed)
 BS = 4096
 # Non-zero bytes (mke2fs -d turns all-zero blocks into holes).
@@ -115,7 +127,7 @@ for i in range(nfiles):
         nr = rng.randint(2, 6)
         span = rng.randint(64, 1024)
         starts = sorted(rng.sample(range(0, span, 8), nr))
-        runs = [(s * BS, rng.randint(1, 4) * BS) for s in starts]
+        runs = [(s // pack_sparse * BS, rng.randint(1, 4) * BS) for s in starts]
         size = runs[-1][0] + runs[-1][1] - rng.randint(0, BS - 1)
         write_runs(path, runs, size)
         if rng.random() < 0.3:
@@ -128,7 +140,7 @@ for i in range(nfiles):
         nr = rng.randint(8, 32)
         span = rng.randint(4096, 16384)
         starts = sorted(rng.sample(range(0, span, 16), nr))
-        runs = [(s * BS, rng.randint(1, 8) * BS) for s in starts]
+        runs = [(s // pack_large * BS, rng.randint(1, 8) * BS) for s in starts]
         size = runs[-1][0] + runs[-1][1]
         write_runs(path, runs, size)
     regular.append((rel, os.path.getsize(path)))
@@ -159,6 +171,10 @@ t_tree=$(date +%s.%N)
 du -sh --apparent-size "$scratch/root" | sed 's/^/mkimage: tree data /'
 
 rm -f "$out"
+if [ "$fstype" = xfs ]; then
+	. "$(dirname "$0")/mkimage_xfs.sh"
+	exit 0
+fi
 # Fixed UUID and hash seed so directory hashes (htree order) and all
 # allocations are reproducible; lazy init keeps the output sparse.
 E2FSPROGS_FAKE_TIME=1700000000 mke2fs -q -F -t ext4 -b 4096 -m 0 -L fsimg-bench \

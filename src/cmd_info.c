@@ -52,10 +52,22 @@ void info_uuid_str(char out[37], const uint8_t u[16])
 		 u[12], u[13], u[14], u[15]);
 }
 
+/* "AG" / "Group": the group's name as a word to start a line with. */
+static void group_word(char *out, size_t len, const char *name)
+{
+	bool upper = name && strlen(name) <= 2;
+
+	snprintf(out, len, "%s", name ? name : "group");
+	for (size_t i = 0; out[i]; i++)
+		if (upper || i == 0)
+			out[i] = (char)(out[i] >= 'a' && out[i] <= 'z' ? out[i] - 'a' + 'A' : out[i]);
+}
+
 static int info_neutral(struct cli_image *img, bool groups)
 {
 	const struct fsimg_fs_info *fi = &img->info;
-	char uuid[37];
+	bool dirty = fi->needs_recovery || img->replay;
+	char uuid[37], key[32], key2[32], word[16];
 	size_t i;
 
 	info_uuid_str(uuid, fi->uuid);
@@ -74,6 +86,13 @@ static int info_neutral(struct cli_image *img, bool groups)
 		jw_u64(&w, "inodes_count", fi->inodes);
 		jw_u64(&w, "free_inodes_count", fi->free_inodes);
 		jw_u64(&w, "inode_size", fi->inode_size);
+		if (fi->group_name) {
+			snprintf(key, sizeof(key), "%s_count", fi->group_name);
+			jw_u64(&w, key, fi->groups);
+			/* the writer may keep the key until the object ends: a buffer each */
+			snprintf(key2, sizeof(key2), "%s_blocks", fi->group_name);
+			jw_u64(&w, key2, fi->group_blocks);
+		}
 		jw_arr_begin(&w, "features");
 		for (i = 0; i < fi->nfeatures; i++)
 			jw_str(&w, NULL, fi->features[i]);
@@ -82,6 +101,22 @@ static int info_neutral(struct cli_image *img, bool groups)
 		cli_json_replayed(&w, img);
 		jw_str(&w, "uuid", uuid);
 		jw_str(&w, "label", fi->label);
+		if (fi->has_log) {
+			jw_obj_begin(&w, "log");
+			jw_bool(&w, "internal", fi->log_internal);
+			if (fi->log_internal)
+				jw_u64(&w, "start", fi->log_start);
+			else
+				jw_null(&w, "start");
+			jw_u64(&w, "blocks", fi->log_blocks);
+			/* an external log is not read: its state is not known */
+			if (fi->log_internal)
+				jw_str(&w, "state", dirty ? "dirty" : "clean");
+			else
+				jw_null(&w, "state");
+			jw_obj_end(&w);
+		}
+		jw_bool(&w, "realtime", fi->realtime);
 		jw_obj_end(&w);
 		jw_record_end(&w);
 	} else {
@@ -101,7 +136,23 @@ static int info_neutral(struct cli_image *img, bool groups)
 		printf("%-26s%llu\n", "Free inodes:", (unsigned long long)fi->free_inodes);
 		printf("%-26s%u\n", "Block size:", fi->block_size);
 		printf("%-26s%u\n", "Inode size:", fi->inode_size);
-		printf("%-26s%s\n", "Needs recovery:", fi->needs_recovery || img->replay ? "yes" : "no");
+		if (fi->group_name) {
+			group_word(word, sizeof(word), fi->group_name);
+			snprintf(key, sizeof(key), "%s count:", word);
+			printf("%-26s%llu\n", key, (unsigned long long)fi->groups);
+			snprintf(key, sizeof(key), "%s size:", word);
+			printf("%-26s%llu blocks\n", key, (unsigned long long)fi->group_blocks);
+		}
+		if (fi->has_log && fi->log_internal)
+			printf("%-26sinternal, blocks %llu-%llu (%llu blocks), %s\n", "Log:",
+			       (unsigned long long)fi->log_start,
+			       (unsigned long long)(fi->log_start + fi->log_blocks - (fi->log_blocks > 0)),
+			       (unsigned long long)fi->log_blocks, dirty ? "dirty" : "clean");
+		else if (fi->has_log)
+			printf("%-26sexternal (%llu blocks), not read\n", "Log:",
+			       (unsigned long long)fi->log_blocks);
+		printf("%-26s%s\n", "Realtime device:", fi->realtime ? "present, not read" : "none");
+		printf("%-26s%s\n", "Needs recovery:", dirty ? "yes" : "no");
 	}
 	if (groups)
 		cli_error(img, "no group view for %s", fi->type);

@@ -25,6 +25,8 @@
 #include <zstd.h>
 #endif
 
+#include "core/dl.h"
+
 #include "core/cursor.h"
 #include "core/image.h"
 #include "core/io.h"
@@ -175,6 +177,39 @@ static int lookup(struct qcow2 *q, uint64_t off, enum run_kind *kind, uint64_t *
 	return 0;
 }
 
+/*
+ * zlib and zstd are opened when a qcow2 image is (core/dl.h): every image
+ * may hold compressed clusters; zstd only when its header says so.
+ */
+static struct {
+	__typeof__(inflateInit2_) *inflateInit2_;
+	__typeof__(inflate) *inflate;
+	__typeof__(inflateEnd) *inflateEnd;
+} z_fn;
+static const struct dl_sym z_syms[] = {
+	{ "inflateInit2_", &z_fn.inflateInit2_ },
+	{ "inflate", &z_fn.inflate },
+	{ "inflateEnd", &z_fn.inflateEnd },
+};
+static struct dl_lib z_lib = { SONAME_ZLIB, "qcow2 images", z_syms,
+			       sizeof(z_syms) / sizeof(z_syms[0]), 0, "" };
+#ifdef HAVE_ZSTD
+static struct {
+	__typeof__(ZSTD_createDCtx) *ZSTD_createDCtx;
+	__typeof__(ZSTD_decompressStream) *ZSTD_decompressStream;
+	__typeof__(ZSTD_isError) *ZSTD_isError;
+	__typeof__(ZSTD_freeDCtx) *ZSTD_freeDCtx;
+} zstd_fn;
+static const struct dl_sym zstd_syms[] = {
+	{ "ZSTD_createDCtx", &zstd_fn.ZSTD_createDCtx },
+	{ "ZSTD_decompressStream", &zstd_fn.ZSTD_decompressStream },
+	{ "ZSTD_isError", &zstd_fn.ZSTD_isError },
+	{ "ZSTD_freeDCtx", &zstd_fn.ZSTD_freeDCtx },
+};
+static struct dl_lib zstd_lib = { SONAME_ZSTD, "zstd-compressed qcow2 images", zstd_syms,
+				  sizeof(zstd_syms) / sizeof(zstd_syms[0]), 0, "" };
+#endif
+
 /* Inflates the compressed cluster described by desc into q->cbuf. */
 static int inflate_cluster(struct qcow2 *q, uint64_t desc)
 {
@@ -202,20 +237,20 @@ static int inflate_cluster(struct qcow2 *q, uint64_t desc)
 		int zr;
 
 		memset(&zs, 0, sizeof(zs));
-		if (inflateInit2(&zs, -12) != Z_OK)
+		if (z_fn.inflateInit2_(&zs, -12, ZLIB_VERSION, (int)sizeof(zs)) != Z_OK)
 			return FSIMG_ENOMEM;
 		zs.next_in = q->zbuf;
 		zs.avail_in = (uInt)clen;
 		zs.next_out = q->cbuf;
 		zs.avail_out = (uInt)q->cluster_size;
-		zr = inflate(&zs, Z_FINISH);
-		inflateEnd(&zs);
+		zr = z_fn.inflate(&zs, Z_FINISH);
+		z_fn.inflateEnd(&zs);
 		/* Padding after the stream is normal; a short cluster is not. */
 		if ((zr != Z_STREAM_END && zr != Z_BUF_ERROR && zr != Z_OK) || zs.avail_out != 0)
 			return FSIMG_ECORRUPT;
 	} else {
 #ifdef HAVE_ZSTD
-		ZSTD_DCtx *dc = ZSTD_createDCtx();
+		ZSTD_DCtx *dc = zstd_fn.ZSTD_createDCtx();
 		ZSTD_inBuffer in = { q->zbuf, clen, 0 };
 		ZSTD_outBuffer outb = { q->cbuf, q->cluster_size, 0 };
 		size_t r = 1;
@@ -224,12 +259,12 @@ static int inflate_cluster(struct qcow2 *q, uint64_t desc)
 			return FSIMG_ENOMEM;
 		/* As qemu: decode until the cluster is full, ignoring what follows. */
 		while (outb.pos < outb.size && in.pos < in.size) {
-			r = ZSTD_decompressStream(dc, &outb, &in);
-			if (ZSTD_isError(r) || r == 0)
+			r = zstd_fn.ZSTD_decompressStream(dc, &outb, &in);
+			if (zstd_fn.ZSTD_isError(r) || r == 0)
 				break;
 		}
-		ZSTD_freeDCtx(dc);
-		if (ZSTD_isError(r) || outb.pos != outb.size)
+		zstd_fn.ZSTD_freeDCtx(dc);
+		if (zstd_fn.ZSTD_isError(r) || outb.pos != outb.size)
 			return FSIMG_ECORRUPT;
 #else
 		return FSIMG_EUNSUPP;
@@ -426,7 +461,12 @@ static int parse_header(struct qcow2 *q, const uint8_t *h, size_t hlen, uint64_t
 #ifndef HAVE_ZSTD
 	if (q->zstd)
 		return errbuf_fail(errbuf, errlen, FSIMG_EUNSUPP, "zstd-compressed qcow2: built without libzstd");
+#else
+	if (q->zstd && dl_load(&zstd_lib, errbuf, errlen) < 0)
+		return FSIMG_EUNSUPP;
 #endif
+	if (dl_load(&z_lib, errbuf, errlen) < 0)
+		return FSIMG_EUNSUPP;
 	q->ext_l2 = incompat & QCOW_INCOMPAT_EXTL2;
 	if (q->ext_l2 && q->cluster_bits < 14)
 		return errbuf_fail(errbuf, errlen, FSIMG_ECORRUPT, "qcow2 extended L2 needs clusters of 16 KiB or more");

@@ -20,6 +20,7 @@
 #endif
 
 #include "core/cursor.h"
+#include "core/dl.h"
 #include "core/image.h"
 #include "core/io.h"
 
@@ -45,6 +46,68 @@ struct yal {
 	struct image_meta meta;
 };
 
+/*
+ * The libraries are opened when an image of theirs is (core/dl.h); their
+ * headers give each function's type.
+ */
+#define VMDK_FNS(X) \
+	X(vmdk_fn, libvmdk_error_free) \
+	X(vmdk_fn, libvmdk_error_sprint) \
+	X(vmdk_fn, libvmdk_handle_close) \
+	X(vmdk_fn, libvmdk_handle_free) \
+	X(vmdk_fn, libvmdk_handle_get_media_size) \
+	X(vmdk_fn, libvmdk_handle_get_utf8_parent_filename) \
+	X(vmdk_fn, libvmdk_handle_get_utf8_parent_filename_size) \
+	X(vmdk_fn, libvmdk_handle_initialize) \
+	X(vmdk_fn, libvmdk_handle_open) \
+	X(vmdk_fn, libvmdk_handle_open_extent_data_files) \
+	X(vmdk_fn, libvmdk_handle_read_buffer_at_offset) \
+	X(vmdk_fn, libvmdk_handle_set_extent_data_files_path) \
+	X(vmdk_fn, libvmdk_handle_set_parent_handle)
+
+#define VHDI_FNS(X) \
+	X(vhdi_fn, libvhdi_error_free) \
+	X(vhdi_fn, libvhdi_error_sprint) \
+	X(vhdi_fn, libvhdi_file_close) \
+	X(vhdi_fn, libvhdi_file_free) \
+	X(vhdi_fn, libvhdi_file_get_media_size) \
+	X(vhdi_fn, libvhdi_file_get_utf8_parent_filename) \
+	X(vhdi_fn, libvhdi_file_get_utf8_parent_filename_size) \
+	X(vhdi_fn, libvhdi_file_initialize) \
+	X(vhdi_fn, libvhdi_file_open) \
+	X(vhdi_fn, libvhdi_file_read_buffer_at_offset) \
+	X(vhdi_fn, libvhdi_file_set_parent_file)
+
+#define EWF_FNS(X) \
+	X(ewf_fn, libewf_error_free) \
+	X(ewf_fn, libewf_error_sprint) \
+	X(ewf_fn, libewf_glob) \
+	X(ewf_fn, libewf_glob_free) \
+	X(ewf_fn, libewf_handle_close) \
+	X(ewf_fn, libewf_handle_free) \
+	X(ewf_fn, libewf_handle_get_media_size) \
+	X(ewf_fn, libewf_handle_initialize) \
+	X(ewf_fn, libewf_handle_open) \
+	X(ewf_fn, libewf_handle_read_random) \
+	X(ewf_fn, libewf_handle_segment_files_corrupted)
+
+#define FN_PTR(tab, f) __typeof__(f) *f;
+#define FN_SYM(tab, f) { #f, &tab.f },
+
+static struct { VMDK_FNS(FN_PTR) } vmdk_fn;
+static const struct dl_sym vmdk_syms[] = { VMDK_FNS(FN_SYM) };
+static struct { VHDI_FNS(FN_PTR) } vhdi_fn;
+static const struct dl_sym vhdi_syms[] = { VHDI_FNS(FN_SYM) };
+static struct { EWF_FNS(FN_PTR) } ewf_fn;
+static const struct dl_sym ewf_syms[] = { EWF_FNS(FN_SYM) };
+
+/* Indexed by enum yal_kind. */
+static struct dl_lib yal_libs[] = {
+	{ SONAME_LIBVMDK, "VMDK images", vmdk_syms, sizeof(vmdk_syms) / sizeof(vmdk_syms[0]), 0, "" },
+	{ SONAME_LIBVHDI, "VHD and VHDX images", vhdi_syms, sizeof(vhdi_syms) / sizeof(vhdi_syms[0]), 0, "" },
+	{ SONAME_LIBEWF, "E01 images", ewf_syms, sizeof(ewf_syms) / sizeof(ewf_syms[0]), 0, "" },
+};
+
 /* The library's error, as one line (the last of its backtrace). */
 static void yal_error(char *buf, size_t len, void *err, enum yal_kind kind)
 {
@@ -54,14 +117,14 @@ static void yal_error(char *buf, size_t len, void *err, enum yal_kind kind)
 	if (!err)
 		return;
 	if (kind == YAL_VMDK) {
-		libvmdk_error_sprint(err, text, sizeof(text));
-		libvmdk_error_free((libvmdk_error_t **)&err);
+		vmdk_fn.libvmdk_error_sprint(err, text, sizeof(text));
+		vmdk_fn.libvmdk_error_free((libvmdk_error_t **)&err);
 	} else if (kind == YAL_VHDI) {
-		libvhdi_error_sprint(err, text, sizeof(text));
-		libvhdi_error_free((libvhdi_error_t **)&err);
+		vhdi_fn.libvhdi_error_sprint(err, text, sizeof(text));
+		vhdi_fn.libvhdi_error_free((libvhdi_error_t **)&err);
 	} else {
-		libewf_error_sprint(err, text, sizeof(text));
-		libewf_error_free((libewf_error_t **)&err);
+		ewf_fn.libewf_error_sprint(err, text, sizeof(text));
+		ewf_fn.libewf_error_free((libewf_error_t **)&err);
 	}
 	while ((nl = strrchr(text, '\n')) && nl[1] == '\0')
 		*nl = '\0';
@@ -76,14 +139,14 @@ static void yal_free(struct yal *y)
 		return;
 	if (y->h) {
 		if (y->kind == YAL_VMDK) {
-			libvmdk_handle_close(y->h, NULL);
-			libvmdk_handle_free((libvmdk_handle_t **)&y->h, NULL);
+			vmdk_fn.libvmdk_handle_close(y->h, NULL);
+			vmdk_fn.libvmdk_handle_free((libvmdk_handle_t **)&y->h, NULL);
 		} else if (y->kind == YAL_VHDI) {
-			libvhdi_file_close(y->h, NULL);
-			libvhdi_file_free((libvhdi_file_t **)&y->h, NULL);
+			vhdi_fn.libvhdi_file_close(y->h, NULL);
+			vhdi_fn.libvhdi_file_free((libvhdi_file_t **)&y->h, NULL);
 		} else {
-			libewf_handle_close(y->h, NULL);
-			libewf_handle_free((libewf_handle_t **)&y->h, NULL);
+			ewf_fn.libewf_handle_close(y->h, NULL);
+			ewf_fn.libewf_handle_free((libewf_handle_t **)&y->h, NULL);
 		}
 	}
 	yal_free(y->parent);
@@ -103,11 +166,11 @@ static int y_read(void *priv, void *buf, size_t len, uint64_t off)
 		return 0;
 	pthread_mutex_lock(&y->lock);
 	if (y->kind == YAL_VMDK)
-		n = libvmdk_handle_read_buffer_at_offset(y->h, buf, len, (off64_t)off, NULL);
+		n = vmdk_fn.libvmdk_handle_read_buffer_at_offset(y->h, buf, len, (off64_t)off, NULL);
 	else if (y->kind == YAL_VHDI)
-		n = libvhdi_file_read_buffer_at_offset(y->h, buf, len, (off64_t)off, NULL);
+		n = vhdi_fn.libvhdi_file_read_buffer_at_offset(y->h, buf, len, (off64_t)off, NULL);
 	else
-		n = libewf_handle_read_random(y->h, buf, len, (off64_t)off, NULL);
+		n = ewf_fn.libewf_handle_read_random(y->h, buf, len, (off64_t)off, NULL);
 	pthread_mutex_unlock(&y->lock);
 	return n == (ssize_t)len ? 0 : FSIMG_EIO;
 }
@@ -172,17 +235,17 @@ static int open_parent(struct yal *y, const char *path, struct image_chain *chai
 	int rc, err;
 
 	if (y->kind == YAL_VMDK)
-		rc = libvmdk_handle_get_utf8_parent_filename_size(y->h, &size, NULL);
+		rc = vmdk_fn.libvmdk_handle_get_utf8_parent_filename_size(y->h, &size, NULL);
 	else
-		rc = libvhdi_file_get_utf8_parent_filename_size(y->h, &size, NULL);
+		rc = vhdi_fn.libvhdi_file_get_utf8_parent_filename_size(y->h, &size, NULL);
 	if (rc != 1 || size <= 1)
 		return 0;
 	if (size > sizeof(name))
 		return errbuf_fail(errbuf, errlen, FSIMG_ECORRUPT, "%s: parent file name is too long", path);
 	if (y->kind == YAL_VMDK)
-		rc = libvmdk_handle_get_utf8_parent_filename(y->h, name, sizeof(name), NULL);
+		rc = vmdk_fn.libvmdk_handle_get_utf8_parent_filename(y->h, name, sizeof(name), NULL);
 	else
-		rc = libvhdi_file_get_utf8_parent_filename(y->h, name, sizeof(name), NULL);
+		rc = vhdi_fn.libvhdi_file_get_utf8_parent_filename(y->h, name, sizeof(name), NULL);
 	if (rc != 1)
 		return errbuf_fail(errbuf, errlen, FSIMG_ECORRUPT, "%s: parent file name cannot be read", path);
 	full = parent_path(path, (const char *)name);
@@ -211,9 +274,9 @@ static int open_parent(struct yal *y, const char *path, struct image_chain *chai
 	err = yal_open_one(&y->parent, y->kind, full, chain, errbuf, errlen);
 	if (err == 0) {
 		if (y->kind == YAL_VMDK)
-			rc = libvmdk_handle_set_parent_handle(y->h, y->parent->h, NULL);
+			rc = vmdk_fn.libvmdk_handle_set_parent_handle(y->h, y->parent->h, NULL);
 		else
-			rc = libvhdi_file_set_parent_file(y->h, y->parent->h, NULL);
+			rc = vhdi_fn.libvhdi_file_set_parent_file(y->h, y->parent->h, NULL);
 		if (rc != 1)
 			err = errbuf_fail(errbuf, errlen, FSIMG_ECORRUPT, "%s does not fit %s as its parent", full,
 					 path);
@@ -234,17 +297,17 @@ static int open_ewf(struct yal *y, const char *path, char *errbuf, size_t errlen
 	char **names = NULL;
 	int n = 0, rc;
 
-	if (libewf_glob(path, strlen(path), LIBEWF_FORMAT_UNKNOWN, &names, &n, &e) != 1) {
+	if (ewf_fn.libewf_glob(path, strlen(path), LIBEWF_FORMAT_UNKNOWN, &names, &n, &e) != 1) {
 		yal_error(errbuf, errlen, e, YAL_EWF);
 		return FSIMG_EIO;
 	}
-	rc = libewf_handle_initialize((libewf_handle_t **)&y->h, &e);
+	rc = ewf_fn.libewf_handle_initialize((libewf_handle_t **)&y->h, &e);
 	if (rc == 1)
-		rc = libewf_handle_open(y->h, names, n, LIBEWF_OPEN_READ, &e);
+		rc = ewf_fn.libewf_handle_open(y->h, names, n, LIBEWF_OPEN_READ, &e);
 	if (rc != 1) {
 		char why[256] = "";
 
-		libewf_glob_free(names, n, NULL);
+		ewf_fn.libewf_glob_free(names, n, NULL);
 		yal_error(why, sizeof(why), e, YAL_EWF);
 		return errbuf_fail(errbuf, errlen, FSIMG_ECORRUPT, "%s: E01 set cannot be opened (%s)", path, why);
 	}
@@ -252,7 +315,7 @@ static int open_ewf(struct yal *y, const char *path, char *errbuf, size_t errlen
 	 * The glob stops at the first segment that is not there, and libewf
 	 * then reads the missing part as zeros: refuse, naming what is missing.
 	 */
-	if (libewf_handle_segment_files_corrupted(y->h, NULL) != 0) {
+	if (ewf_fn.libewf_handle_segment_files_corrupted(y->h, NULL) != 0) {
 		char next[1024] = "";
 		const char *last = n > 0 ? names[n - 1] : path;
 		size_t len = strlen(last);
@@ -267,11 +330,11 @@ static int open_ewf(struct yal *y, const char *path, char *errbuf, size_t errlen
 				"%s: the E01 set is incomplete or damaged: %s%s%s", path,
 				next[0] ? "segment " : "a segment after ", next[0] ? next : last,
 				next[0] ? " is missing" : " is missing or damaged");
-		libewf_glob_free(names, n, NULL);
+		ewf_fn.libewf_glob_free(names, n, NULL);
 		return rc;
 	}
-	libewf_glob_free(names, n, NULL);
-	if (libewf_handle_get_media_size(y->h, &y->size, NULL) != 1)
+	ewf_fn.libewf_glob_free(names, n, NULL);
+	if (ewf_fn.libewf_handle_get_media_size(y->h, &y->size, NULL) != 1)
 		return errbuf_fail(errbuf, errlen, FSIMG_ECORRUPT, "%s: E01 media size unknown", path);
 	return 0;
 }
@@ -319,6 +382,9 @@ static int yal_open_one(struct yal **out, enum yal_kind kind, const char *path,
 	int rc, err = 0;
 
 	*out = NULL;
+	err = dl_load(&yal_libs[kind], errbuf, errlen);
+	if (err < 0)
+		return err;
 	y = calloc(1, sizeof(*y));
 	if (!y)
 		return FSIMG_ENOMEM;
@@ -327,19 +393,19 @@ static int yal_open_one(struct yal **out, enum yal_kind kind, const char *path,
 	if (kind == YAL_VMDK) {
 		char *dir = strdup(path), *slash;
 
-		rc = dir ? libvmdk_handle_initialize((libvmdk_handle_t **)&y->h, (libvmdk_error_t **)&e) : -1;
+		rc = dir ? vmdk_fn.libvmdk_handle_initialize((libvmdk_handle_t **)&y->h, (libvmdk_error_t **)&e) : -1;
 		if (rc == 1)
-			rc = libvmdk_handle_open(y->h, path, LIBVMDK_OPEN_READ, (libvmdk_error_t **)&e);
+			rc = vmdk_fn.libvmdk_handle_open(y->h, path, LIBVMDK_OPEN_READ, (libvmdk_error_t **)&e);
 		/* Extent files named by the descriptor live beside it. */
 		if (rc == 1 && (slash = strrchr(dir, '/'))) {
 			*slash = '\0';
-			rc = libvmdk_handle_set_extent_data_files_path(y->h, dir, strlen(dir),
+			rc = vmdk_fn.libvmdk_handle_set_extent_data_files_path(y->h, dir, strlen(dir),
 								       (libvmdk_error_t **)&e);
 		}
 		if (rc == 1)
-			rc = libvmdk_handle_open_extent_data_files(y->h, (libvmdk_error_t **)&e);
+			rc = vmdk_fn.libvmdk_handle_open_extent_data_files(y->h, (libvmdk_error_t **)&e);
 		if (rc == 1)
-			rc = libvmdk_handle_get_media_size(y->h, &y->size, (libvmdk_error_t **)&e);
+			rc = vmdk_fn.libvmdk_handle_get_media_size(y->h, &y->size, (libvmdk_error_t **)&e);
 		free(dir);
 	} else if (kind == YAL_VHDI) {
 		char head[8] = "";
@@ -357,11 +423,11 @@ static int yal_open_one(struct yal **out, enum yal_kind kind, const char *path,
 			yal_free(y);
 			return err;
 		}
-		rc = libvhdi_file_initialize((libvhdi_file_t **)&y->h, (libvhdi_error_t **)&e);
+		rc = vhdi_fn.libvhdi_file_initialize((libvhdi_file_t **)&y->h, (libvhdi_error_t **)&e);
 		if (rc == 1)
-			rc = libvhdi_file_open(y->h, path, LIBVHDI_OPEN_READ, (libvhdi_error_t **)&e);
+			rc = vhdi_fn.libvhdi_file_open(y->h, path, LIBVHDI_OPEN_READ, (libvhdi_error_t **)&e);
 		if (rc == 1)
-			rc = libvhdi_file_get_media_size(y->h, &y->size, (libvhdi_error_t **)&e);
+			rc = vhdi_fn.libvhdi_file_get_media_size(y->h, &y->size, (libvhdi_error_t **)&e);
 	} else {
 		rc = 1;
 		err = open_ewf(y, path, errbuf, errlen);

@@ -20,8 +20,6 @@
 #include "fs/front.h"
 
 /* Walk bounds: a crafted image must not make a walk loop or grow without end. */
-#define FSIMG_MAX_SYMLINK_FOLLOW 40
-#define FSIMG_MAX_PATH_DEPTH 4096
 #define FSIMG_MAX_DIR_BLOCKS (1u << 26)     /* largedir: 2^32 bytes / 64 B blocks */
 
 /*

@@ -88,6 +88,9 @@ static int ext4_info(struct fsimg_fs_info *out, fsimg_fs *fs)
 	out->needs_recovery = sb->needs_recovery;
 	out->super_csum = sb->csum_state;
 	out->super_csum_stored = sb->checksum;
+	out->group_name = "group";
+	out->groups = sb->group_count;
+	out->group_blocks = sb->blocks_per_group;
 	return 0;
 }
 

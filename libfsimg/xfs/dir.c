@@ -309,35 +309,3 @@ int xfs_dir_lookup(uint64_t *ino, xfs_fs *fs, const struct xfs_inode *ip, const 
 		return xfs_error(fs, FSIMG_ENOENT, "%.*s: no such file or directory", (int)namelen, name);
 	return 0;
 }
-
-int xfs_path_lookup(uint64_t *ino, xfs_fs *fs, const char *path)
-{
-	uint64_t cur = fs->sb.rootino;
-	const char *p = path;
-
-	while (*p) {
-		struct xfs_inode ip;
-		size_t len;
-		int ret;
-
-		while (*p == '/')
-			p++;
-		len = strcspn(p, "/");
-		if (!len)
-			break;
-		if (len > 255)
-			return xfs_error(fs, FSIMG_ENOENT, "%.*s: name too long", (int)len, p);
-		ret = xfs_inode_read(&ip, fs, cur);
-		if (!ret) {
-			ret = S_ISDIR(ip.mode) ? xfs_dir_lookup(&cur, fs, &ip, p, len)
-					       : xfs_error(fs, FSIMG_ENOTDIR, "%.*s: not a directory",
-							   (int)(p - path), path);
-		}
-		xfs_inode_release(&ip);
-		if (ret)
-			return ret;
-		p += len;
-	}
-	*ino = cur;
-	return 0;
-}

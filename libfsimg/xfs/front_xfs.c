@@ -32,6 +32,13 @@ static struct xfs_priv *priv_of(const fsimg_fs *fs)
 	return front_fs_priv(fs);
 }
 
+xfs_fs *xfs_front_xfs(fsimg_fs *fs)
+{
+	const char *type = fsimg_fs_type(fs);
+
+	return type && strcmp(type, "xfs") == 0 ? priv_of(fs)->x : NULL;
+}
+
 /* The backend's messages become the handle's. */
 static int xerr(fsimg_fs *fs, int err)
 {
@@ -165,6 +172,19 @@ static int log_dirty(xfs_fs *x)
 	return dirty;
 }
 
+/* AGs, the log's place, the realtime device. */
+static void xfsb_info_geometry(struct fsimg_fs_info *out, xfs_fs *x)
+{
+	uint32_t log_blocks;
+
+	out->group_name = "ag";
+	out->groups = x->sb.agcount;
+	out->group_blocks = x->sb.agblocks;
+	out->log_internal = xfs_log_internal(x, &out->log_start, &log_blocks);
+	out->log_blocks = log_blocks;
+	out->realtime = xfs_has_realtime(x);
+}
+
 static int xfsb_info(struct fsimg_fs_info *out, fsimg_fs *fs)
 {
 	struct xfs_priv *p = priv_of(fs);
@@ -192,6 +212,7 @@ static int xfsb_info(struct fsimg_fs_info *out, fsimg_fs *fs)
 	out->block_extras = 3;
 	out->has_log = 1;
 	out->needs_recovery = log_dirty(p->x);
+	xfsb_info_geometry(out, p->x);
 	if (p->x->v5) {
 		/* sectsize was bounded (512 .. 32768) when the superblock was checked */
 		uint8_t *raw = malloc(sb->sectsize);
@@ -208,13 +229,7 @@ static int xfsb_info(struct fsimg_fs_info *out, fsimg_fs *fs)
 
 static int xfsb_has_feature(const fsimg_fs *fs, const char *name)
 {
-	const char *names[XFS_FEATURES_MAX];
-	size_t n = xfs_sb_features(names, XFS_FEATURES_MAX, &priv_of(fs)->x->sb);
-
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(names[i], name) == 0)
-			return 1;
-	return 0;
+	return xfs_sb_has_feature(&priv_of(fs)->x->sb, name);
 }
 
 /* ---------------------------------------------------------------- inodes */
@@ -275,30 +290,15 @@ static int xfsb_readlink(char *buf, size_t buflen, fsimg_fs *fs, fsimg_inum_t in
 	return err < 0 ? xerr(fs, err) : err;
 }
 
-/* "#N", or a path from the root ("a/b" as "/a/b"). */
+/* fs/path.h's rules, as on ext4 (xfs/lookup.c). */
 static int xfsb_lookup(fsimg_inum_t *out, fsimg_fs *fs, const char *path)
 {
-	char abs[4096];
 	uint64_t ino;
-	int err;
+	int err = xfs_lookup(&ino, fs, priv_of(fs)->x, path);
 
-	if (path[0] == '#') {
-		char *end;
-		unsigned long long n = strtoull(path + 1, &end, 10);
-
-		if (!path[1] || *end || !xfs_ino_ok(priv_of(fs)->x, n))
-			return fs_error(fs, FSIMG_ENOENT, "%s: no such inode", path);
-		*out = n;
-		return 0;
-	}
-	if ((size_t)snprintf(abs, sizeof(abs), "%s%s", path[0] == '/' ? "" : "/", path) >=
-	    sizeof(abs))
-		return fs_error(fs, FSIMG_ERANGE, "path too long");
-	err = xfs_path_lookup(&ino, priv_of(fs)->x, abs);
-	if (err < 0)
-		return xerr(fs, err);
-	*out = ino;
-	return 0;
+	if (err == 0)
+		*out = ino;
+	return err;
 }
 
 /* The allocated inodes, gathered by one xfs_inode_walk (inobt order is increasing). */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "xfs/xfs.h"
 
@@ -228,41 +229,43 @@ bad:
 	return err;
 }
 
+/* The feature bits fsimg names, in the order info lists them. */
+static const struct xfs_feature {
+	int word; /* 0 versionnum, 1 features2, 2 ro_compat, 3 incompat, 4 log_incompat */
+	uint32_t bit;
+	const char *name;
+} xfs_feature_tab[] = {
+	{ 0, XFS_SB_VERSION_ATTRBIT, "attr" },
+	{ 0, XFS_SB_VERSION_NLINKBIT, "nlink" },
+	{ 0, XFS_SB_VERSION_QUOTABIT, "quota" },
+	{ 0, XFS_SB_VERSION_ALIGNBIT, "align" },
+	{ 0, XFS_SB_VERSION_DALIGNBIT, "dalign" },
+	{ 0, XFS_SB_VERSION_LOGV2BIT, "logv2" },
+	{ 0, XFS_SB_VERSION_SECTORBIT, "sector" },
+	{ 0, XFS_SB_VERSION_EXTFLGBIT, "extflg" },
+	{ 0, XFS_SB_VERSION_DIRV2BIT, "dirv2" },
+	{ 0, XFS_SB_VERSION_BORGBIT, "asciici" },
+	{ 1, XFS_SB_VERSION2_LAZYSBCOUNTBIT, "lazycount" },
+	{ 1, XFS_SB_VERSION2_ATTR2BIT, "attr2" },
+	{ 1, XFS_SB_VERSION2_PARENTBIT, "parent" },
+	{ 1, XFS_SB_VERSION2_PROJID32BIT, "projid32bit" },
+	{ 1, XFS_SB_VERSION2_CRCBIT, "crc" },
+	{ 1, XFS_SB_VERSION2_FTYPE, "ftype" },
+	{ 2, XFS_SB_FEAT_RO_COMPAT_FINOBT, "finobt" },
+	{ 2, XFS_SB_FEAT_RO_COMPAT_RMAPBT, "rmapbt" },
+	{ 2, XFS_SB_FEAT_RO_COMPAT_REFLINK, "reflink" },
+	{ 2, XFS_SB_FEAT_RO_COMPAT_INOBTCNT, "inobtcount" },
+	{ 3, XFS_SB_FEAT_INCOMPAT_FTYPE, "ftype" },
+	{ 3, XFS_SB_FEAT_INCOMPAT_SPINODES, "sparse" },
+	{ 3, XFS_SB_FEAT_INCOMPAT_META_UUID, "meta_uuid" },
+	{ 3, XFS_SB_FEAT_INCOMPAT_BIGTIME, "bigtime" },
+	{ 3, XFS_SB_FEAT_INCOMPAT_NEEDSREPAIR, "needsrepair" },
+	{ 3, XFS_SB_FEAT_INCOMPAT_NREXT64, "nrext64" },
+	{ 4, XFS_SB_FEAT_INCOMPAT_LOG_XATTRS, "log_xattrs" },
+};
+
 size_t xfs_sb_features(const char **names, size_t cap, const struct xfs_sb *sb)
 {
-	static const struct {
-		int word; /* 0 versionnum, 1 features2, 2 ro_compat, 3 incompat, 4 log_incompat */
-		uint32_t bit;
-		const char *name;
-	} tab[] = {
-		{ 0, XFS_SB_VERSION_ATTRBIT, "attr" },
-		{ 0, XFS_SB_VERSION_NLINKBIT, "nlink" },
-		{ 0, XFS_SB_VERSION_QUOTABIT, "quota" },
-		{ 0, XFS_SB_VERSION_ALIGNBIT, "align" },
-		{ 0, XFS_SB_VERSION_DALIGNBIT, "dalign" },
-		{ 0, XFS_SB_VERSION_LOGV2BIT, "logv2" },
-		{ 0, XFS_SB_VERSION_SECTORBIT, "sector" },
-		{ 0, XFS_SB_VERSION_EXTFLGBIT, "extflg" },
-		{ 0, XFS_SB_VERSION_DIRV2BIT, "dirv2" },
-		{ 0, XFS_SB_VERSION_BORGBIT, "asciici" },
-		{ 1, XFS_SB_VERSION2_LAZYSBCOUNTBIT, "lazycount" },
-		{ 1, XFS_SB_VERSION2_ATTR2BIT, "attr2" },
-		{ 1, XFS_SB_VERSION2_PARENTBIT, "parent" },
-		{ 1, XFS_SB_VERSION2_PROJID32BIT, "projid32bit" },
-		{ 1, XFS_SB_VERSION2_CRCBIT, "crc" },
-		{ 1, XFS_SB_VERSION2_FTYPE, "ftype" },
-		{ 2, XFS_SB_FEAT_RO_COMPAT_FINOBT, "finobt" },
-		{ 2, XFS_SB_FEAT_RO_COMPAT_RMAPBT, "rmapbt" },
-		{ 2, XFS_SB_FEAT_RO_COMPAT_REFLINK, "reflink" },
-		{ 2, XFS_SB_FEAT_RO_COMPAT_INOBTCNT, "inobtcount" },
-		{ 3, XFS_SB_FEAT_INCOMPAT_FTYPE, "ftype" },
-		{ 3, XFS_SB_FEAT_INCOMPAT_SPINODES, "sparse" },
-		{ 3, XFS_SB_FEAT_INCOMPAT_META_UUID, "meta_uuid" },
-		{ 3, XFS_SB_FEAT_INCOMPAT_BIGTIME, "bigtime" },
-		{ 3, XFS_SB_FEAT_INCOMPAT_NEEDSREPAIR, "needsrepair" },
-		{ 3, XFS_SB_FEAT_INCOMPAT_NREXT64, "nrext64" },
-		{ 4, XFS_SB_FEAT_INCOMPAT_LOG_XATTRS, "log_xattrs" },
-	};
 	bool v5 = sb_v5(sb);
 	uint32_t words[5] = { sb->versionnum, 0, 0, 0, 0 };
 	size_t n = 0;
@@ -280,14 +283,30 @@ size_t xfs_sb_features(const char **names, size_t cap, const struct xfs_sb *sb)
 			names[n] = "crc";
 		n++;
 	}
-	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
-		if (!(words[tab[i].word] & tab[i].bit))
+	for (size_t i = 0; i < sizeof(xfs_feature_tab) / sizeof(xfs_feature_tab[0]); i++) {
+		if (!(words[xfs_feature_tab[i].word] & xfs_feature_tab[i].bit))
 			continue;
 		if (n < cap)
-			names[n] = tab[i].name;
+			names[n] = xfs_feature_tab[i].name;
 		n++;
 	}
 	return n < cap ? n : cap;
+}
+
+int xfs_sb_has_feature(const struct xfs_sb *sb, const char *name)
+{
+	const char *names[sizeof(xfs_feature_tab) / sizeof(xfs_feature_tab[0]) + 1];
+	size_t n = xfs_sb_features(names, sizeof(names) / sizeof(names[0]), sb);
+	bool known = strcasecmp(name, "crc") == 0;
+
+	for (size_t i = 0; i < sizeof(xfs_feature_tab) / sizeof(xfs_feature_tab[0]); i++)
+		known = known || strcasecmp(name, xfs_feature_tab[i].name) == 0;
+	if (!known)
+		return FSIMG_EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(names[i], name) == 0)
+			return 1;
+	return 0;
 }
 
 bool xfs_fsb_range_ok(const xfs_fs *fs, uint64_t fsb, uint64_t len)

@@ -95,6 +95,8 @@ int xfs_sb_from_disk(struct xfs_sb *sb, const void *buf, size_t len) XFS_HIDDEN;
 int xfs_sb_check(const struct xfs_sb *sb, char *why, size_t whylen) XFS_HIDDEN;
 /* Names of the features set (crc, finobt, ftype, ...) into names[0..cap); returns how many. */
 size_t xfs_sb_features(const char **names, size_t cap, const struct xfs_sb *sb) XFS_HIDDEN;
+/* Is feature name (one of xfs_sb_features' names, any case) set? 1, 0, FSIMG_EINVAL when unknown. */
+int xfs_sb_has_feature(const struct xfs_sb *sb, const char *name) XFS_HIDDEN;
 /* Checks the crc32c of a v5 metadata buffer whose crc sits at crc_off: 1 good, 0 bad. */
 int xfs_verify_cksum(const void *buf, size_t len, size_t crc_off) XFS_HIDDEN;
 
@@ -300,7 +302,20 @@ void xfs_dir_close(xfs_dir *d) XFS_HIDDEN;
 /* Looks name up in directory ip: 0 and *ino, FSIMG_ENOENT, <0. */
 int xfs_dir_lookup(uint64_t *ino, xfs_fs *fs, const struct xfs_inode *ip, const char *name,
 		   size_t namelen) XFS_HIDDEN;
-/* Resolves an absolute path from the root ("/" is the root); symlinks in it are not followed. */
+/* ------------------------------------------------------------ front_xfs.c */
+
+/* The xfs_fs behind a front handle, or NULL when fs is not XFS. */
+xfs_fs *xfs_front_xfs(fsimg_fs *fs) XFS_HIDDEN;
+
+/* ------------------------------------------------------------ lookup.c */
+
+/*
+ * Resolves a path as fs/path.h says ("#N", "<N>", symlinks before the last
+ * component followed, at most 40): 0 and *out, or <0 with the message in
+ * fs's handle (fs may be NULL: then in x->errmsg).
+ */
+int xfs_lookup(uint64_t *out, fsimg_fs *fs, xfs_fs *x, const char *path) XFS_HIDDEN;
+/* xfs_lookup without a front handle. */
 int xfs_path_lookup(uint64_t *ino, xfs_fs *fs, const char *path) XFS_HIDDEN;
 
 /* ------------------------------------------------------------ attr.c */

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The groups view: one row per block group with its range, free blocks and
- * inodes, a usage bar, flags and the descriptor's checksum state. Rows are
- * read from the descriptors as they are drawn.
+ * inodes, a usage bar, flags and the descriptor's checksum state; on XFS one
+ * row per allocation group from its AGF and AGI (free blocks, the longest
+ * free extent, inodes allocated and free, both headers' checksums). Rows are
+ * read from the descriptors or headers as they are drawn. A view about two
+ * filesystems' own groups: it uses fsimg/ext4.h (through browse.h) and
+ * fsimg/xfs.h.
  */
 #include "config.h"
 
@@ -11,10 +15,21 @@
 #include <string.h>
 
 #include "browse.h"
+#include "fsimg/xfs.h"
 
 struct groups {
 	struct list list;
 };
+
+static bool is_xfs(const struct app *a)
+{
+	return !a->sb && a->info.backend && strcmp(a->info.backend, "xfs") == 0;
+}
+
+static uint64_t group_count(const struct app *a)
+{
+	return a->sb ? a->sb->group_count : is_xfs(a) ? a->info.groups : 0;
+}
 
 static int gv_init(struct app *a, void **state)
 {
@@ -22,14 +37,36 @@ static int gv_init(struct app *a, void **state)
 
 	if (!g)
 		return -1;
-	list_set(&g->list, a->sb ? a->sb->group_count : 0);
+	list_set(&g->list, group_count(a));
 	*state = g;
 	return 0;
 }
 
 static void gv_reset(struct app *a, void *state)
 {
-	list_set(&((struct groups *)state)->list, a->sb ? a->sb->group_count : 0);
+	list_set(&((struct groups *)state)->list, group_count(a));
+}
+
+/* An XFS AG's row: AGF's free space, AGI's inodes, both checksums. */
+static void ag_row(struct app *a, uint64_t i, int y, int w, int base)
+{
+	struct fsimg_xfs_ag ag;
+	char csum[16];
+	int barw = w - 86;
+
+	if (fsimg_xfs_ag_get(&ag, a->fs, (uint32_t)i) < 0) {
+		put_fmt(y, 1, w - 1, base | app_attr(a, C_ERROR), "%6llu  %s", (unsigned long long)i,
+			fsimg_fs_errmsg(a->fs));
+		return;
+	}
+	snprintf(csum, sizeof(csum), "%s/%s", csum_word(ag.agf_csum), csum_word(ag.agi_csum));
+	put_fmt(y, 1, w - 1, base, "%6u %10llu-%-10llu %9u/%-9u %9u %7u/%-7u %-7s", ag.agno,
+		(unsigned long long)ag.first_block,
+		(unsigned long long)(ag.first_block + (ag.blocks ? ag.blocks - 1 : 0)), ag.free_blocks,
+		ag.blocks, ag.longest_free, ag.free_inodes, ag.inodes, csum);
+	if (barw >= 4)
+		put_bar(y, 84, barw, ag.blocks > ag.free_blocks ? ag.blocks - ag.free_blocks : 0, ag.blocks,
+			app_attr(a, C_WRITTEN));
 }
 
 static void flags_text(char *buf, size_t len, const struct fsimg_group *g)
@@ -48,6 +85,10 @@ static void gv_row(struct app *a, void *st, uint64_t i, int y, int w, bool cur)
 	int barw = w - 74;
 
 	(void)st;
+	if (is_xfs(a)) {
+		ag_row(a, i, y, w, base);
+		return;
+	}
 	if (fsimg_ext4_group_get(&g, a->fs, (fsimg_group_t)i) < 0) {
 		put_fmt(y, 1, w - 1, base | app_attr(a, C_ERROR), "%6llu  %s", (unsigned long long)i,
 			fsimg_fs_errmsg(a->fs));
@@ -68,8 +109,17 @@ static void gv_draw(struct app *a, void *state, int y, int h, int w)
 {
 	struct groups *g = state;
 
+	if (is_xfs(a)) {
+		put_fmt(y, 1, w - 1, app_attr(a, C_TITLE), "%llu allocation groups of %llu blocks",
+			(unsigned long long)a->info.groups, (unsigned long long)a->info.group_blocks);
+		clear_line(y + 1, 0, w, app_attr(a, C_TITLE));
+		put_fmt(y + 1, 1, w - 1, app_attr(a, C_TITLE), "%6s %21s %19s %9s %15s %-7s %s", "AG",
+			"BLOCKS", "FREE BLOCKS", "LONGEST", "FREE INODES", "AGF/AGI", "USED");
+		list_draw(a, &g->list, y + 2, h - 2, w, gv_row, g);
+		return;
+	}
 	if (!a->sb) {
-		/* ext4's groups; a backend's own allocation groups need a view of their own */
+		/* a backend without groups of its own */
 		put_fmt(y, 1, w - 1, app_attr(a, C_TITLE), "no group view for %s", a->info.type);
 		return;
 	}
@@ -89,6 +139,14 @@ static bool gv_key(struct app *a, void *state, int ch)
 
 	if ((ch != '\n' && ch != 'b') || !gs->list.count)
 		return false;
+	if (is_xfs(a)) {
+		/* Enter: the AG's first block (its superblock copy, AGF and AGI sectors) */
+		if (ch != '\n')
+			return false;
+		app_select_block(a, gs->list.cur * a->info.group_blocks, 0);
+		app_show(a, V_HEX);
+		return true;
+	}
 	if (fsimg_ext4_group_get(&g, a->fs, (fsimg_group_t)gs->list.cur) < 0) {
 		app_message(a, true, "%s", fsimg_fs_errmsg(a->fs));
 		return true;

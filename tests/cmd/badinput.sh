@@ -116,11 +116,17 @@ if command -v mkfs.xfs >/dev/null 2>&1 && truncate -s 300M "$tmp/xfs.img" &&
 	grep -q '^Filesystem type: *xfs$' "$tmp/out" && grep -q '^Needs recovery: *no$' "$tmp/out" &&
 		[ ! -s "$tmp/err" ]
 	ok $? "xfs image: type xfs, no recovery needed, nothing on stderr"
+	# cut short, and with its magic zeroed: one line, exit 8
+	cp "$tmp/xfs.img" "$tmp/xfs-cut.img" && truncate -s 1M "$tmp/xfs-cut.img"
+	expect 8 "^fsimg: $tmp/xfs-cut.img: image is truncated: 1048576 bytes, the filesystem needs 314572800\$" \
+		"xfs image cut to 1 MiB: one line, exit 8" -- ls -R "$tmp/xfs-cut.img"
+	printf '\0\0\0\0' | dd of="$tmp/xfs.img" conv=notrunc 2>/dev/null
+	expect 8 "^fsimg: $tmp/xfs.img: no filesystem found\$" "xfs image with its magic zeroed: one line, exit 8" \
+		-- extents --all "$tmp/xfs.img"
 else
-	skip "mkfs.xfs not installed or failed"
-	skip "mkfs.xfs not installed or failed"
+	for i in 1 2 3 4; do skip "mkfs.xfs not installed or failed"; done
 fi
-rm -f "$tmp/xfs.img"
+rm -f "$tmp/xfs.img" "$tmp/xfs-cut.img"
 other btrfs 120 mkfs.btrfs -q -f
 
 done_testing

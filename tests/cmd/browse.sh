@@ -327,6 +327,41 @@ grep -Eq "^ +$1 +$2 +1 +written" "$tmp/screen"
 ok $? "End reads the rest: the last extent is debugfs ex's last (logical $1, physical $2)"
 keys q
 
+# ---- XFS: the groups view lists the AGs as their AGF and AGI say (xfs_db)
+if command -v mkfs.xfs >/dev/null 2>&1 && command -v xfs_db >/dev/null 2>&1; then
+	mkdir -p "$tmp/xt/d" && seq 1 20000 > "$tmp/xt/d/nums"
+	sh "$top_srcdir/tests/lib/xfsproto.sh" "$tmp/xt" > "$tmp/xt.proto"
+	truncate -s 600m "$tmp/x.img"
+	mkfs.xfs -q -f -p "$tmp/xt.proto" "$tmp/x.img" 2>/dev/null
+	xsum=$(sha256sum < "$tmp/x.img")
+	agc=$(xfs_db -r -c 'sb 0' -c 'print agcount' "$tmp/x.img" | sed 's/.* = //')
+	start "$tmp/x.img"
+	wait_for "| Tree |"
+	keys 5
+	wait_for "allocation groups of"
+	bad=
+	a=0
+	while [ "$a" -lt "$agc" ]; do
+		set -- $(xfs_db -r -c "agf $a" -c 'print length freeblks longest' -c "agi $a" \
+			-c 'print count freecount' "$tmp/x.img" | sed 's/.* = //')
+		grep -Eq "^ +$a +[0-9]+-[0-9]+ +$2/$1 +$3 +$5/$4 +ok/ok" "$tmp/screen" || bad="$bad $a"
+		a=$((a + 1))
+	done
+	[ -z "$bad" ] || sed 's/^/#   | /' "$tmp/screen"
+	[ "$agc" -ge 2 ] && [ -z "$bad" ]
+	ok $? "XFS groups view: $agc AGs, free blocks/length, longest, free/allocated inodes as xfs_db agf/agi${bad:+; not AG$bad}"
+	keys Down Enter
+	wait_for "| Hex |"
+	grep -q 'XFSB' "$tmp/screen"
+	ok $? "Enter on AG 1 shows its first block in hex: the superblock copy (XFSB)"
+	keys q
+	wait_for "TTY="
+	[ "$(sha256sum < "$tmp/x.img")" = "$xsum" ] && grep -q '^EXIT=0$' "$tmp/screen"
+	ok $? "XFS: q exits 0, the image is unchanged"
+else
+	skip "xfsprogs not installed"; skip "xfsprogs not installed"; skip "xfsprogs not installed"
+fi
+
 # ---- not a filesystem: one line, exit 8, no browser
 head -c 1048576 /dev/zero > "$tmp/zero.img"
 start "$tmp/zero.img"

@@ -1,16 +1,20 @@
 #!/bin/sh
 # The fsimg command on XFS (the front's XFS backend, libfsimg/xfs/front_xfs.c)
-# on images made by mkfs.xfs -p from a generated tree, v5 and v4. Oracles:
+# on images made by mkfs.xfs -p from a generated tree: v5, v4 (crc=0), 1 KiB
+# blocks, 64 KiB directory blocks, rmapbt, sparse=0, nrext64. Oracles:
 # the source tree (ls -R --json: every path, its type and size; cat: every
 # regular file's bytes), xfs_db "sb 0" print (info --json's block size, block
-# count, UUID; agblocks and agblklog for the address checks) and xfs_db
+# count, UUID, agcount, agblocks, the log's start and length; agblklog for the
+# address checks) and xfs_db
 # "bmap" (extents --all --json: logical, length, fsb, agno, agbno and the
 # linear physical block, record for record, for the files under sizes/ and
-# sparse/). info's needs_recovery against xfs_logprint's clean/dirty on the
+# sparse/; and on a copy edited by xfs_db -x, an unwritten extent and attr
+# fork blocks, every inode's data and attr forks against bmap -d / bmap -a).
+# info's needs_recovery against xfs_logprint's clean/dirty on the
 # crash images of tests/xfs/xlog. fsck, journal and replay, ext2/3/4's only, refuse it cleanly. The
 # image's hash must not change.
 . "$top_srcdir/tests/lib/tap.sh"
-need mkfs.xfs xfs_db b2sum jq
+need mkfs.xfs xfs_db b2sum jq python3
 LC_ALL=C; export LC_ALL
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
@@ -42,7 +46,7 @@ run_variant() {
 	sh "$top_srcdir/tests/lib/xfsproto.sh" --max-symlink "$maxsym" "$tree" > "$out/proto"
 	truncate -s 600m "$img"
 	if ! mkfs.xfs -q -f $opts -p "$out/proto" "$img" 2>"$out/mkfs.err"; then
-		for i in 1 2 3 4 5 6; do skip "$name: mkfs.xfs $opts refused: $(head -1 "$out/mkfs.err")"; done
+		for i in 1 2 3 4 5 6 7 8; do skip "$name: mkfs.xfs $opts refused: $(head -1 "$out/mkfs.err")"; done
 		return
 	fi
 	expect_tree "$maxsym" "$out/expect"
@@ -56,6 +60,15 @@ run_variant() {
 		'.fs_type == "xfs" and .block_size == $bs and .blocks_count == $db and .uuid == $uuid
 		 and .needs_recovery == false' "$out/info" >/dev/null && [ ! -s "$out/info.err" ]
 	ok $? "$name: info --json: fs_type xfs, block size, block count and UUID as xfs_db sb 0"
+	# AGs and the log: xfs_db's agcount, agblocks, logblocks, and logstart (an fsb) made linear
+	set -- $(xfs_db -r -c 'sb 0' -c 'print agcount agblocks agblklog logstart logblocks' "$img" | sed 's/.* = //')
+	jq -e --argjson agc "$1" --argjson agb "$2" --argjson ls "$(( ($4 >> $3) * $2 + ($4 & ((1 << $3) - 1)) ))" \
+		--argjson lb "$5" '.ag_count == $agc and .ag_blocks == $agb and .log.internal and
+		 .log.start == $ls and .log.blocks == $lb and .log.state == "clean" and .realtime == false' \
+		"$out/info" >/dev/null &&
+		python3 "$top_srcdir/tests/lib/manschema.py" "$top_srcdir/man/fsimg-info.1" info "$out/info" &&
+		"$FSIMG" info "$img" | grep -q "^AG count: *$1\$"
+	ok $? "$name: info: AG count and size, the log's linear start and length as xfs_db sb 0; --json as fsimg-info(1)'s schema"
 
 	# --- ls -R --json: path, type, size of everything
 	(cd "$out/expect" && find . -mindepth 1 -printf '%P\t%y\t%s\n') | awk -F '\t' '
@@ -128,11 +141,44 @@ run_variant() {
 
 	[ "$(b2sum < "$img")" = "$hash" ]
 	ok $? "$name: the image is unchanged"
-	rm -f "$img"
+
+	# --- every inode's data and attr forks against xfs_db bmap -d / bmap -a, on a copy
+	# edited by xfs_db -x: f65536's extent split, its second half unwritten; a
+	# remote attribute value (attr fork blocks) and a shortform one
+	edit=$t/$name-edit.img
+	cp --sparse=always "$img" "$edit"
+	case $(( $(db_val "$edit" -c 'sb 0' -c 'print versionnum') & 15 )) in 5) bmx=u3.bmx ;; *) bmx=u.bmx ;; esac
+	i=$(xfs_db -r -c 'path /sizes/f65536' -c inode "$edit" | sed -n 's/^current inode number is //p')
+	set -- $(xfs_db -r -c "inode $i" -c "print $bmx[0].startblock $bmx[0].blockcount" "$edit" | sed 's/.* = //')
+	half=$(($2 / 2))
+	xfs_db -x -c "inode $i" -c "write core.nextents 2" -c "write $bmx[0].blockcount $half" \
+		-c "write $bmx[1].startoff $half" -c "write $bmx[1].startblock $(($1 + half))" \
+		-c "write $bmx[1].blockcount $(($2 - half))" -c "write $bmx[1].extentflag 1" "$edit" >/dev/null
+	xfs_db -x -c 'path /sizes/f1' -c 'attr_set -u big -v 9000' -c 'attr_set -u small -v 10' \
+		-c 'path /sizes/f0' -c 'attr_set -u a -v 4' "$edit" >/dev/null 2>&1
+	"$FSIMG" extents --all --json "$edit" > "$out/ext2" 2>"$out/ext2.err"
+	jq -r '.inode as $i | .extents[] | "\($i) \(.fork // "data") \(.logical) \(.length) \(.fsb) \(if .unwritten then 1 else 0 end)"' \
+		"$out/ext2" | sort > "$out/all.got"
+	jq -r '.inode' "$out/ext2" | sort -un | while read -r i; do
+		xfs_db -r -c "inode $i" -c "bmap -d" -c "bmap -a" "$edit" |
+			awk -v i="$i" '$1 == "data" || $1 == "attr" { print i, $1, $3, $8, $5, $10 }'
+	done | sort > "$out/all.want"
+	n=$(wc -l < "$out/all.want")
+	cmp -s "$out/all.want" "$out/all.got" && [ ! -s "$out/ext2.err" ] &&
+		grep -q ' data [0-9]* [0-9]* [0-9]* 1$' "$out/all.got" && grep -q ' attr ' "$out/all.got"
+	ok $? "$name: extents --all --json: every inode's data and attr fork extents as xfs_db bmap -d / -a, unwritten flag included ($n extents)"
+	[ $? -eq 0 ] || diff "$out/all.want" "$out/all.got" | head -6 | sed 's/^/#   /'
+	rm -f "$img" "$edit"
 }
 
 run_variant v5 "" 300
 run_variant v4 "-m crc=0" 1024
+# the layouts the library's own test (xfs_read.sh) covers, through the command too
+run_variant 1k "-b size=1024" 300
+run_variant dir64k "-n size=65536" 300
+run_variant rmapbt "-m rmapbt=1" 300
+run_variant sparse0 "-i sparse=0" 300
+run_variant nrext64 "-i nrext64=1" 300
 
 # Needs recovery on crashed images (tests/xfs/xlog/: their *.ends hold
 # xfs_logprint's clean/dirty state): info --json says so; the text output's

@@ -2,9 +2,15 @@
  * The I/O table's thread-safe read (fsimg_io_pread): the built-in sources
  * give the bytes fsimg_io_read gives, a read cache passes it to its inner
  * source (or says it has none), a caller's table without one says so; and
- * several threads reading at once through it get their own bytes.
+ * several threads reading at once through it get their own bytes. And
+ * core/dl.c, which opens the container libraries when an image needs them:
+ * a missing library or symbol is one line naming it, remembered.
  */
 #include "fixture.h"
+
+#include <string.h>
+
+#include "core/dl.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -146,6 +152,29 @@ static void test_threads(void **state)
 	fsimg_io_close(cached);
 }
 
+static void test_dl_load(void **state)
+{
+	static struct { size_t (*strlen)(const char *); } fn;
+	static const struct dl_sym ok_syms[] = { { "strlen", &fn.strlen } };
+	static const struct dl_sym bad_syms[] = { { "fsimg_no_such_symbol", &fn.strlen } };
+	struct dl_lib ok = { "libc.so.6", "tests", ok_syms, 1, 0, "" };
+	struct dl_lib nolib = { "libfsimg-no-such-library.so.9", "XYZ images", ok_syms, 1, 0, "" };
+	struct dl_lib nosym = { "libc.so.6", "XYZ images", bad_syms, 1, 0, "" };
+	char why[256];
+
+	(void)state;
+	assert_int_equal(dl_load(&ok, why, sizeof(why)), 0);
+	assert_int_equal(fn.strlen("abc"), 3);
+	assert_int_equal(dl_load(&nolib, why, sizeof(why)), FSIMG_EUNSUPP);
+	assert_non_null(strstr(why, "XYZ images need libfsimg-no-such-library.so.9, which cannot be loaded"));
+	assert_null(strchr(why, '\n'));
+	why[0] = '\0';
+	assert_int_equal(dl_load(&nolib, why, sizeof(why)), FSIMG_EUNSUPP); /* remembered */
+	assert_non_null(strstr(why, "libfsimg-no-such-library.so.9"));
+	assert_int_equal(dl_load(&nosym, why, sizeof(why)), FSIMG_EUNSUPP);
+	assert_string_equal(why, "XYZ images need libc.so.6, which lacks fsimg_no_such_symbol");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_file_and_cache),
 		cmocka_unit_test(test_no_pread),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_dl_load),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -238,6 +238,31 @@ static void test_fs_open(void **state)
 	(void)found;
 }
 
+/* Features by name through the front, as on ext4 (test_super.c): 1, 0, EINVAL for a name XFS has not. */
+static void test_has_feature(void **state)
+{
+	static uint8_t img[8192];
+	char why[256];
+	fsimg_io *io;
+	fsimg_fs *fs;
+
+	(void)state;
+	make_dsb(img);
+	assert_int_equal(fsimg_io_open_mem(&io, img, sizeof(img)), 0);
+	assert_int_equal(fsimg_fs_open(&fs, io, 0, why, sizeof(why)), 0);
+	assert_string_equal(fsimg_fs_type(fs), "xfs");
+	assert_int_equal(fsimg_fs_has_feature(fs, "crc"), 1);
+	assert_int_equal(fsimg_fs_has_feature(fs, "finobt"), 1);
+	assert_int_equal(fsimg_fs_has_feature(fs, "NREXT64"), 1);
+	assert_int_equal(fsimg_fs_has_feature(fs, "reflink"), 0);
+	assert_int_equal(fsimg_fs_has_feature(fs, "rmapbt"), 0);
+	assert_int_equal(fsimg_fs_has_feature(fs, "no_such_feature"), FSIMG_EINVAL);
+	assert_int_equal(fsimg_fs_has_feature(fs, "extent"), FSIMG_EINVAL); /* ext4's, not XFS's */
+	assert_int_equal(fsimg_fs_has_feature(fs, ""), FSIMG_EINVAL);
+	fsimg_fs_close(fs);
+	fsimg_io_close(io);
+}
+
 /* ---------------------------------------------------------- inodes */
 
 static void test_inode_crc(void **state)
@@ -637,6 +662,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sb),
 		cmocka_unit_test(test_fs_open),
+		cmocka_unit_test(test_has_feature),
 		cmocka_unit_test(test_inode_crc),
 		cmocka_unit_test(test_bmbt_decode),
 		cmocka_unit_test(test_bmbt_loop),

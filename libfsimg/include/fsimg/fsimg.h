@@ -200,6 +200,15 @@ struct fsimg_fs_info {
 	int needs_recovery;          /* the journal/log holds what was not written back */
 	enum fsimg_csum_state super_csum; /* the primary superblock's checksum */
 	uint32_t super_csum_stored;
+	/* Allocation groups: ext2/3/4's block groups, XFS's allocation groups. */
+	const char *group_name;      /* "group", "ag" */
+	uint64_t groups;             /* how many */
+	uint64_t group_blocks;       /* blocks in each but perhaps the last */
+	/* XFS's log (0 elsewhere): inside the data device, or on a device of its own. */
+	int log_internal;
+	uint64_t log_start;          /* an internal log's first linear block */
+	uint64_t log_blocks;         /* its length in blocks (the superblock's, external too) */
+	int realtime;                /* a realtime device belongs to it (named, never read) */
 };
 
 FSIMG_API int fsimg_fs_info(struct fsimg_fs_info *out, fsimg_fs *fs);
