@@ -9,7 +9,10 @@
 #    xfs_repair -n exits 1 and fsck exits 4 naming the expected problem;
 #  - a fixed sample of fuzz/xfs_differential.sh: xfs_db fuzz of every field
 #    of the superblocks, AG headers and btree roots, verdicts compared,
-#    at least 95% agreement and no crash.
+#    at least 95% agreement and no crash;
+#  - the checker's fuzz harness (fuzz/fuzz_fsck) on the XFS seeds of
+#    fuzz/mkseeds_xfs.sh and FSIMG_XFS_FUZZ_N (default 600) mutants: exit 0,
+#    no sanitizer report, no hang.
 # The images are never written by fsimg (hash unchanged).
 . "$top_srcdir/tests/lib/tap.sh"
 need mkfs.xfs xfs_db xfs_repair python3 b2sum
@@ -122,6 +125,20 @@ else
 	pct=$(printf '%s\n' "$line" | sed -n 's/.*agree (\([0-9]*\)\..*/\1/p')
 	[ $st -eq 0 ] && [ -n "$pct" ] && [ "$pct" -ge 95 ]
 	ok $? "differential sample: $line"
+fi
+
+# --- bad input: the checker's fuzz harness on XFS images
+H=$top_builddir/fuzz/fuzz_fsck
+if [ ! -x "$H" ]; then
+	skip "fuzz/fuzz_fsck not built"
+else
+	sh "$top_srcdir/fuzz/mkseeds_xfs.sh" "$t/fz" > "$t/mkseeds.log" 2>&1
+	timeout -k 5 600 "$H" "$t/fz/seeds/xfs" > "$t/fz.out" 2>&1 &&
+		timeout -k 5 600 "$H" -m 3 "${FSIMG_XFS_FUZZ_N:-600}" "$t/fz/base/xfs5.img" "$t/fz/base/xfs4.img" \
+			>> "$t/fz.out" 2>&1
+	st=$?
+	! grep -Eq 'ERROR: (Address|Leak|Memory|Undefined)Sanitizer|runtime error:' "$t/fz.out" && [ $st -eq 0 ]
+	ok $? "fuzz_fsck on the XFS seeds and ${FSIMG_XFS_FUZZ_N:-600} mutants: status $st, $(tail -1 "$t/fz.out")"
 fi
 
 done_testing

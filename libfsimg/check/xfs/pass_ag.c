@@ -390,7 +390,7 @@ static void rec_refc(struct xc_bt *bt, const uint8_t *rec, uint32_t bno)
 		xc_bt_rec_bad(bt, bno, "CoW staging extent at %u has refcount %u", agb, nr);
 	if (nr == 1 && !(b & XFS_REFC_COWFLAG))
 		xc_bt_rec_bad(bt, bno, "extent at %u has refcount 1 outside the CoW domain", agb);
-	if (!ext_ok(bt, bno, agb ? agb : 1, len))
+	if (!ext_ok(bt, bno, agb, len))
 		return;
 	if (nr == 1 && (b & XFS_REFC_COWFLAG)) {
 		struct fsimg_problem_ctx p = pctx_group(a->agno);

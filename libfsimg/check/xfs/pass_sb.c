@@ -186,7 +186,8 @@ static void primary_features(struct check_ctx *c, const struct xfs_sb *sb)
 	}
 	if (!msg[0] && has_morebits(sb) && (sb->features2 & ~V2_KNOWN))
 		snprintf(msg, sizeof(msg), "unknown features2 bits %#x", sb->features2 & ~V2_KNOWN);
-	if (!msg[0] && sb->features2 != sb->bad_features2)
+	/* a zero bad_features2 is the old kernels' (repair's phase 1 ORs a non-zero one in) */
+	if (!msg[0] && sb->bad_features2 && sb->features2 != sb->bad_features2)
 		snprintf(msg, sizeof(msg), "features2 %#x differs from bad_features2 %#x",
 			 sb->features2, sb->bad_features2);
 	if (!msg[0] && !has_morebits(sb) && sb->features2)
@@ -427,8 +428,6 @@ int xc_pass_sb(struct check_ctx *c)
 		fixed_inodes(c, sb);
 		if (sb->shared_vn)
 			report_field(c, 0, "sb_shared_vn", sb->shared_vn, 0);
-		if (x->x->v5)
-			xc_note_lsn(x, 0, "superblock", sb->lsn);
 		sb_whack(c, sb, buf, sb->sectsize, 0);
 	}
 	for (uint32_t agno = 1; agno < sb->agcount; agno++) {
