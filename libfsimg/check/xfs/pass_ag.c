@@ -540,7 +540,9 @@ static int check_ag(struct check_ctx *c, uint32_t agno, uint8_t *hdr)
 	if (x->x->v5) {
 		xc_note_lsn(x, agno, "AGF", get_be64(agf + offsetof(struct xfs_agf, agf_lsn)));
 		xc_note_lsn(x, agno, "AGI", get_be64(agi + offsetof(struct xfs_agi, agi_lsn)));
-		xc_note_lsn(x, agno, "AGFL", get_be64(agfl + offsetof(struct xfs_agfl, agfl_lsn)));
+		/* the AGFL is read (and its LSN seen) only when the free list holds blocks */
+		if (get_be32(agf + offsetof(struct xfs_agf, agf_flcount)))
+			xc_note_lsn(x, agno, "AGFL", get_be64(agfl + offsetof(struct xfs_agfl, agfl_lsn)));
 	}
 	agf_ok = hdr_common(c, PR_XFS_AGF_BAD, "AGF", agf, XFS_AGF_MAGIC, agno,
 			    offsetof(struct xfs_agf, agf_uuid));

@@ -321,8 +321,6 @@ static bool check_secondary(struct check_ctx *c, uint8_t *buf, uint32_t agno)
 		report(c, PR_XFS_SB_SECONDARY, agno, msg);
 		bad = true;
 	}
-	if (is_v5(&sb))
-		xc_note_lsn(x, agno, "superblock", sb.lsn);
 	return sb_whack(c, &sb, buf, p->sectsize, agno) || bad;
 }
 
