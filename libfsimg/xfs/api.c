@@ -15,7 +15,7 @@ int fsimg_xfs_ag_get(struct fsimg_xfs_ag *out, fsimg_fs *fs, uint32_t agno)
 	xfs_fs *x;
 	int err;
 
-	if (!out || !fs || !(x = xfs_front_xfs(fs)))
+	if (!out || !fs || !(x = xfs_of_fs(fs)))
 		return FSIMG_EINVAL;
 	memset(out, 0, sizeof(*out));
 	if (agno >= x->sb.agcount)

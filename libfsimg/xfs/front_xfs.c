@@ -32,11 +32,11 @@ static struct xfs_priv *priv_of(const fsimg_fs *fs)
 	return front_fs_priv(fs);
 }
 
-xfs_fs *xfs_front_xfs(fsimg_fs *fs)
+xfs_fs *xfs_of_fs(const fsimg_fs *fs)
 {
-	const char *type = fsimg_fs_type(fs);
-
-	return type && strcmp(type, "xfs") == 0 ? priv_of(fs)->x : NULL;
+	if (front_fs_backend(fs) != &fsimg_backend_xfs || !priv_of(fs))
+		return NULL;
+	return priv_of(fs)->x;
 }
 
 /* The backend's messages become the handle's. */

@@ -106,6 +106,8 @@ int xfs_verify_cksum(const void *buf, size_t len, size_t crc_off) XFS_HIDDEN;
  * one thread at a time. */
 int xfs_fs_open(xfs_fs **out, fsimg_io *io) XFS_HIDDEN;
 void xfs_fs_close(xfs_fs *fs) XFS_HIDDEN;
+/* The XFS handle behind a front handle (the checker's way in); NULL for another backend's. */
+xfs_fs *xfs_of_fs(const fsimg_fs *fs) XFS_HIDDEN;
 void xfs_fs_set_notice(xfs_fs *fs, fsimg_notice_fn fn, void *ctx) XFS_HIDDEN;
 /* Reads the superblock copy at the start of AG agno; 0 or <0. */
 int xfs_sb_read_ag(struct xfs_sb *out, xfs_fs *fs, uint32_t agno) XFS_HIDDEN;
@@ -302,11 +304,6 @@ void xfs_dir_close(xfs_dir *d) XFS_HIDDEN;
 /* Looks name up in directory ip: 0 and *ino, FSIMG_ENOENT, <0. */
 int xfs_dir_lookup(uint64_t *ino, xfs_fs *fs, const struct xfs_inode *ip, const char *name,
 		   size_t namelen) XFS_HIDDEN;
-/* ------------------------------------------------------------ front_xfs.c */
-
-/* The xfs_fs behind a front handle, or NULL when fs is not XFS. */
-xfs_fs *xfs_front_xfs(fsimg_fs *fs) XFS_HIDDEN;
-
 /* ------------------------------------------------------------ lookup.c */
 
 /*
