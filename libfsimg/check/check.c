@@ -67,6 +67,7 @@ static void ctx_free(struct check_ctx *c)
 	free(c->ino_bad);
 	free(c->ino_info);
 	free(c->ino_orphan);
+	check_quota_usage_free(c);
 }
 
 /*
@@ -106,7 +107,7 @@ FSIMG_API int fsimg_check_run(struct fsimg_check_summary *out, fsimg_fs *fs,
 	static int (*const passes[])(struct check_ctx *) = {
 		check_pass_super, check_pass_inodes, check_pass_dups, check_pass_dirs,
 		check_pass_ea_inodes,
-		check_pass_bitmaps, check_pass_journal,
+		check_pass_bitmaps, check_pass_quota_usage, check_pass_journal,
 	};
 	struct check_ctx c;
 	int err = 0;

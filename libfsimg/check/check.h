@@ -58,6 +58,9 @@ struct check_ctx {
 	 * releases them, so pass 6 counts them in use.
 	 */
 	uint8_t *ino_orphan;
+
+	/* pass 2 → quota usage pass: per-id usage (pass_quota_usage.c; NULL: not checked) */
+	struct quota_usage *quota;
 };
 
 /* Kinds: the common file types; any other is read from the inode when needed. */
@@ -193,6 +196,16 @@ CHECK_HIDDEN int check_pass_journal(struct check_ctx *c); /* 7: journal and what
 
 /* Parts of passes kept in their own files. */
 CHECK_HIDDEN void check_quota_inodes(struct check_ctx *c);         /* pass 1: pass_quota.c */
+/*
+ * Quota usage (pass_quota_usage.c): start before pass 2's threads, add per
+ * inode in use (safe from pass 2's threads), the pass compares with the
+ * quota files, free with the context.
+ */
+CHECK_HIDDEN void check_quota_usage_start(struct check_ctx *c);
+CHECK_HIDDEN void check_quota_usage_add(struct check_ctx *c, const struct fsimg_inode *in,
+					uint64_t clusters);
+CHECK_HIDDEN int check_pass_quota_usage(struct check_ctx *c);
+CHECK_HIDDEN void check_quota_usage_free(struct check_ctx *c);
 CHECK_HIDDEN void check_super_fields(struct check_ctx *c);         /* pass 1: pass_super_fields.c */
 /* Pass 2, per reserved inode (pass_super_fields.c): its mode. */
 CHECK_HIDDEN void check_reserved_mode(struct check_ctx *c, const struct fsimg_inode *in);

@@ -391,6 +391,7 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 	if (check_xattr_inode(c, &in, raw))
 		claim_xattr_block(p2, &in, &w);
 	walk_mapping(p2, &in, &w);
+	check_quota_usage_add(c, &in, w.units);
 	if (w.failed) {
 		bit_set_shared(c->ino_bad, ino);
 		return;
@@ -540,6 +541,7 @@ int check_pass_inodes(struct check_ctx *c)
 		return FSIMG_ENOMEM;
 	note_orphans(c, &sh);
 	check_orphan_file(c, &sh.orphans);
+	check_quota_usage_start(c);
 	err = check_parallel(c, sb->group_count, &ops, &sh);
 	if (err == 0)
 		check_xattr_blocks(c, sh.ea_seen);
