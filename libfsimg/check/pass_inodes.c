@@ -339,6 +339,7 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 
 	inode_check_extra_isize(p2, &in, raw);
 	inode_check_flags(p2, &in, reserved);
+	check_inode_rules(c, &in, raw, reserved);
 	if (reserved) {
 		check_reserved_mode(c, &in);
 		/* Reserved inodes without content (mode 0, nothing mapped) are fine. */

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Rules of e2fsck's catalogue that judge one field or flag against the
+ * features (issue 15): superblock rules for pass 1 (e2fsck/super.c
+ * check_super_block, journal.c e2fsck_check_ext3_journal), and an inode's
+ * flags for pass 2 (e2fsck/pass1.c: check_immutable, check_size,
+ * handle_htree's first tests, the casefold and bigalloc rules, the
+ * reserved inodes that must be clear, encrypt_fl without its context).
+ * Severities follow e2fsck -n: an ERROR where answering "no" leaves the
+ * filesystem uncorrected (exit 4), a WARNING for PR_NO_OK problems.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "check/check.h"
+#include "check/pass_inodes.h" /* the S_IF*_ modes */
+#include "core/cursor.h"
+#include "ext4/ext4.h"
+
+#define EXT2_JOURNAL_INO 8u
+#define EXT4_XATTR_INDEX_ENCRYPTION 9u
+/* fscrypt contexts: v1 is 28 bytes, v2 40 (fs/crypto/policy.c) */
+#define FSCRYPT_CONTEXT_V1_SIZE 28u
+#define FSCRYPT_CONTEXT_V2_SIZE 40u
+
+static void report_detail(struct check_ctx *c, enum problem_id id, fsimg_ino_t ino,
+			  const char *detail)
+{
+	struct fsimg_problem_ctx p = ino ? pctx_inode(ino) : pctx_none();
+
+	if (detail)
+		PCTX_SET(p, detail, FSIMG_PF_DETAIL, detail);
+	check_report(c, id, &p);
+}
+
+void check_super_rules(struct check_ctx *c)
+{
+	const struct fsimg_super *sb = c->sb;
+	static const uint8_t zero_uuid[16];
+	bool journal_named = sb->journal_inum != 0 || sb->journal_dev != 0 ||
+			     memcmp(sb->journal_uuid, zero_uuid, sizeof(zero_uuid)) != 0;
+
+	/* PR_0_FS_REV_LEVEL (PR_NO_OK): features need a dynamic-revision superblock */
+	if (sb->rev_level == EXT4_GOOD_OLD_REV &&
+	    (sb->feature_compat || sb->feature_incompat || sb->feature_ro_compat))
+		report_detail(c, PR_SUPER_REV0_FEATURES, 0, NULL);
+	/* PR_0_HURD_CLEAR_FILETYPE: the Hurd's directory entries have no type (asked only when repairing) */
+	if (sb->creator_os == EXT4_OS_HURD && (sb->feature_incompat & EXT4_FEATURE_INCOMPAT_FILETYPE))
+		report_detail(c, PR_SUPER_HURD_FILETYPE, 0, NULL);
+	/*
+	 * PR_0_JOURNAL_HAS_JOURNAL, PR_0_JOURNAL_RECOVER_SET: journal fields or
+	 * needs_recovery without has_journal. A journal inode that cannot be
+	 * one is SUPER_JOURNAL_INVALID's (e2fsck's PR_0_JOURNAL_BAD_INODE).
+	 */
+	if (!sb->has_journal) {
+		if (sb->journal_inum != 0)
+			report_detail(c, PR_SUPER_JOURNAL_NO_FEATURE, sb->journal_inum, NULL);
+		else if (sb->needs_recovery && !journal_named)
+			report_detail(c, PR_SUPER_RECOVER_NO_JOURNAL, 0, NULL);
+		/* an external journal (UUID, device) depends on the host's devices: not judged */
+	}
+}
+
+/* e2fsck's rule for inodes 8, 3/4/s_prj_quota_inum and the orphan file without their feature. */
+static void reserved_not_clear(struct check_ctx *c, const struct fsimg_inode *in)
+{
+	const struct fsimg_super *sb = c->sb;
+	fsimg_ino_t ino = in->ino;
+	bool quota = sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_QUOTA;
+	const char *what = NULL;
+	char detail[96];
+
+	if (in->links_count == 0 && in->blocks_raw == 0 && get_le32(in->i_block) == 0)
+		return;
+	if (ino == EXT2_JOURNAL_INO && sb->journal_inum != EXT2_JOURNAL_INO)
+		what = "journal inode";
+	else if ((ino == EXT4_USR_QUOTA_INO || ino == EXT4_GRP_QUOTA_INO ||
+		  (sb->prj_quota_inum && ino == sb->prj_quota_inum)) &&
+		 !(quota && ext4_sb_inode_role(sb, ino) != EXT4_SBINO_NONE))
+		what = "quota inode";
+	else if (sb->orphan_file_inum && ino == sb->orphan_file_inum &&
+		 !(sb->feature_compat & EXT4_FEATURE_COMPAT_ORPHAN_FILE))
+		what = "orphan file inode";
+	if (!what)
+		return;
+	snprintf(detail, sizeof(detail), "%s not in use (no feature names it) but holds data", what);
+	report_detail(c, PR_RESERVED_INODE_NOT_CLEAR, ino, detail);
+}
+
+/* Has the inode its encryption context (xattr index 9, "c")? -1 unknown (xattr block not read). */
+static int encryption_context(struct check_ctx *c, const struct fsimg_inode *in, const uint8_t *raw)
+{
+	const uint8_t *v;
+	size_t len;
+
+	if (ext4_xattr_ibody_get(c->fs, raw, c->sb->inode_size, EXT4_XATTR_INDEX_ENCRYPTION, "c", &v,
+				 &len) < 0)
+		return in->file_acl ? -1 : 0;
+	/* fscrypt_context_to_policy: version 0, or a known version of the wrong size, is corrupt */
+	if (len < 1 || v[0] == 0 || (v[0] == 1 && len != FSCRYPT_CONTEXT_V1_SIZE) ||
+	    (v[0] == 2 && len != FSCRYPT_CONTEXT_V2_SIZE))
+		return 2;
+	return 1;
+}
+
+void check_inode_rules(struct check_ctx *c, const struct fsimg_inode *in, const uint8_t *raw,
+		       bool reserved)
+{
+	const struct fsimg_super *sb = c->sb;
+	uint32_t fl = in->flags;
+	uint16_t fmt = in->mode & S_IFMT_;
+	bool special = fmt == S_IFCHR_ || fmt == S_IFBLK_ || fmt == S_IFIFO_ || fmt == S_IFSOCK_;
+	fsimg_ino_t ino = in->ino;
+
+	/* pass 1, for every inode in use */
+	if (fl & EXT4_CASEFOLD_FL) {
+		if (fmt != S_IFDIR_)
+			report_detail(c, PR_INODE_CASEFOLD_NONDIR, ino, NULL);
+		else if (!(sb->feature_incompat & EXT4_FEATURE_INCOMPAT_CASEFOLD))
+			report_detail(c, PR_INODE_CASEFOLD_NO_FEATURE, ino, NULL);
+	}
+	if (reserved) {
+		if (ino < (sb->rev_level == EXT4_GOOD_OLD_REV ? EXT4_GOOD_OLD_FIRST_INO : sb->first_ino) ||
+		    ext4_sb_inode_role(sb, ino) != EXT4_SBINO_NONE)
+			reserved_not_clear(c, in);
+		return;
+	}
+	if ((fl & EXT4_IMAGIC_FL) && !(sb->feature_compat & EXT4_FEATURE_COMPAT_IMAGIC_INODES))
+		report_detail(c, PR_INODE_IMAGIC, ino, NULL);
+	/* check_immutable (PR_NO_OK) and check_size, for the types e2fsck accepts as such */
+	if ((special || fmt == S_IFLNK_) && (fl & (EXT4_IMMUTABLE_FL | EXT4_APPEND_FL)))
+		report_detail(c, PR_INODE_SPECIAL_IMMUTABLE, ino, NULL);
+	if (special && in->size != 0) {
+		struct fsimg_problem_ctx p = pctx_inode(ino);
+
+		PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
+		check_report(c, PR_INODE_SPECIAL_SIZE, &p);
+	}
+	/* handle_htree's first tests (devices with INDEX_FL are INODE_BAD_DEVICE's) */
+	if ((fl & EXT4_INDEX_FL) && !special) {
+		if (fmt != S_IFDIR_)
+			report_detail(c, PR_INODE_INDEX_NONDIR, ino, NULL);
+		else if (!(sb->feature_compat & EXT4_FEATURE_COMPAT_DIR_INDEX))
+			report_detail(c, PR_INODE_INDEX_NO_FEATURE, ino, NULL);
+	}
+	/* the kernel cannot allocate clusters to a block-mapped file */
+	if ((sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_BIGALLOC) &&
+	    (fmt == S_IFREG_ || fmt == S_IFDIR_) &&
+	    !(fl & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) &&
+	    in->blocks > (in->file_acl ? sb->cluster_size >> 9 : 0))
+		report_detail(c, PR_INODE_BIGALLOC_BLOCKMAP, ino, NULL);
+	/* the Hurd's i_frag and i_fsize (osd2), which e2fsck wants zero */
+	if (sb->creator_os == EXT4_OS_HURD && (raw[0x74] || raw[0x75])) {
+		struct fsimg_problem_ctx p = pctx_inode(ino);
+
+		PCTX_SET(p, found, FSIMG_PF_FOUND, raw[0x74] ? raw[0x74] : raw[0x75]);
+		PCTX_SET(p, detail, FSIMG_PF_DETAIL, raw[0x74] ? "i_frag (Hurd)" : "i_fsize (Hurd)");
+		check_report(c, PR_INODE_FIELD_NONZERO, &p);
+	}
+	if (fl & EXT4_ENCRYPT_FL) {
+		int ctx = encryption_context(c, in, raw);
+
+		if (ctx == 0)
+			report_detail(c, PR_INODE_ENCRYPT_NO_CONTEXT, ino, "no encryption context");
+		else if (ctx == 2)
+			report_detail(c, PR_INODE_ENCRYPT_NO_CONTEXT, ino, "corrupt encryption context");
+	}
+}

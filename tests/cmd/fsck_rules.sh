@@ -1,0 +1,93 @@
+#!/bin/sh
+# Field and flag rules of e2fsck's catalogue against the features (issue
+# 15; libfsimg/check/pass_rules.c): special inodes' size and flags, imagic,
+# casefold and htree flags, bigalloc block maps, encrypt without a context,
+# reserved inodes holding data without their feature, the Hurd's i_frag,
+# journal fields without has_journal, feature flags on revision 0.
+# Images by mke2fs -d, damaged with debugfs; oracle e2fsck -fn (an error
+# where it exits 4, a warning where it lets the problem pass).
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/fsck_super.sh"
+fs_need mke2fs debugfs e2fsck
+fs_tmp
+fs_small_src
+
+# base NAME SIZE MKE2FS-OPTIONS...: a clean image of $src; both checkers clean.
+base() {
+	_n=$1 _s=$2; shift 2
+	mke2fs -q "$@" -d "$src" "$tmp/$_n.img" "$_s" >/dev/null 2>&1 ||
+		{ echo "Bail out! mke2fs $* failed"; exit 99; }
+	_e=$(fs_e2fsck "$tmp/$_n.img") _r=$(fs_fsimg "$tmp/$_n.img")
+	[ "$_e" = clean ] && [ "$_r" = clean ]
+	ok $? "clean $*: e2fsck -fn $_e, fsimg $_r"
+}
+# damage BASE NAME DEBUGFS-CMD...: $img, a copy of BASE changed by debugfs
+damage() {
+	img=$tmp/$2.img
+	cp "$tmp/$1.img" "$img"
+	_b=$1; shift 2
+	fs_dbg "$img" "$@"
+}
+# warns NAME ID: e2fsck -fn exits 0 (it asks, is told no, lets it pass), fsimg warns ID
+warns() {
+	_e=$(fs_e2fsck "$img") _r=$(fs_fsimg "$img")
+	[ "$_e" = clean ] && [ "$_r" = clean ] && grep -q "^warning: $2: " "$img.out"
+	_st=$?; [ $_st = 0 ] || sed 's/^/#   fsimg: /' "$img.out" | head -5
+	ok $_st "$1: warning $2; e2fsck -fn $_e, fsimg $_r"
+}
+
+base ext4 8M -t ext4
+base ext2 8M -t ext2
+base nofiletype 8M -t ext2 -O ^filetype
+base rev0 8M -t ext2 -r 0
+base nodx 8M -t ext4 -O ^dir_index
+base enc 8M -t ext4 -O encrypt
+base orph 8M -t ext4 -O orphan_file
+base big 32M -t ext4 -O bigalloc -C 16384
+
+damage ext4 size "mknod pipe p" "sif pipe mode 010644" "sif pipe size 10"
+fs_corrupt "a fifo of size 10" INODE_SPECIAL_SIZE "$img"
+damage ext4 immutable "mknod pipe p" "sif pipe mode 010644" "sif pipe flags 0x10"
+warns "an immutable fifo" INODE_SPECIAL_IMMUTABLE
+damage ext4 imagic "sif /a flags 0x82000"
+fs_corrupt "imagic without imagic_inodes" INODE_IMAGIC "$img"
+damage ext4 cf_file "sif /a flags 0x40080000"
+fs_corrupt "a casefolded regular file" INODE_CASEFOLD_NONDIR "$img"
+damage ext4 cf_dir "sif /d flags 0x40080000"
+fs_corrupt "a casefolded directory without casefold" INODE_CASEFOLD_NO_FEATURE "$img"
+damage ext4 idx_file "sif /a flags 0x81000"
+fs_corrupt "INDEX_FL on a regular file" INODE_INDEX_NONDIR "$img"
+damage nodx idx_dir "sif /d flags 0x81000"
+fs_corrupt "INDEX_FL without dir_index" INODE_INDEX_NO_FEATURE "$img"
+damage big blockmap "sif /a flags 0"
+fs_corrupt "a block-mapped file on bigalloc" INODE_BIGALLOC_BLOCKMAP "$img"
+damage enc no_ctx "sif /a flags 0x80800"
+fs_corrupt "encrypt flag without a context" INODE_ENCRYPT_NO_CONTEXT "$img"
+damage ext2 journal8 "sif <8> links_count 1"
+fs_corrupt "inode 8 in use without a journal" RESERVED_INODE_NOT_CLEAR "$img"
+damage ext2 quota3 "sif <3> links_count 1"
+fs_corrupt "inode 3 in use without quota" RESERVED_INODE_NOT_CLEAR "$img"
+damage orph orphan_off "feature ^orphan_file"
+fs_corrupt "the orphan file left behind without orphan_file" RESERVED_INODE_NOT_CLEAR "$img"
+damage nofiletype frag "ssv creator_os 1" "sif /a frag 3"
+fs_corrupt "the Hurd's i_frag" INODE_FIELD_NONZERO "$img"
+! grep -q "i_blocks_hi" "$img.out"
+ok $? "on the Hurd those bytes are not l_i_blocks_hi"
+damage ext2 recover "feature needs_recovery"
+fs_corrupt "needs_recovery without a journal" SUPER_RECOVER_NO_JOURNAL "$img"
+damage ext4 journal_off "feature ^has_journal"
+warns "a journal inode without has_journal" SUPER_JOURNAL_NO_FEATURE
+damage rev0 rev0_features "feature sparse_super"
+warns "revision 0 with a feature" SUPER_REV0_FEATURES
+damage ext2 hurd "ssv creator_os 1"
+warns "the Hurd with filetype" SUPER_HURD_FILETYPE
+# The orphan file's feature rules (pass_orphan.c).
+damage orph orphan_present "feature orphan_present"
+fs_corrupt "orphan_present over an empty orphan file" ORPHAN_FILE_BAD "$img"
+damage ext4 present_no_file "feature orphan_present"
+fs_corrupt "orphan_present without orphan_file" ORPHAN_FILE_BAD "$img"
+damage orph orphan_nojournal "feature ^has_journal"
+fs_corrupt "the orphan file without a journal" ORPHAN_FILE_BAD "$img"
+damage orph orphan_size "sif <12> size 1000"
+fs_corrupt "an orphan file of 1000 bytes" ORPHAN_FILE_BAD "$img"
+done_testing
