@@ -207,6 +207,7 @@ CHECK_HIDDEN void check_quota_usage_add(struct check_ctx *c, const struct fsimg_
 CHECK_HIDDEN int check_pass_quota_usage(struct check_ctx *c);
 /* Field and flag rules against the features (pass_rules.c): pass 1's superblock, pass 2's inodes. */
 CHECK_HIDDEN void check_super_rules(struct check_ctx *c);
+CHECK_HIDDEN void check_mmp(struct check_ctx *c);                  /* pass 1: pass_mmp.c */
 CHECK_HIDDEN void check_inode_rules(struct check_ctx *c, const struct fsimg_inode *in,
 				    const uint8_t *raw, bool reserved);
 CHECK_HIDDEN void check_quota_usage_free(struct check_ctx *c);

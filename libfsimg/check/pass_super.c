@@ -188,6 +188,7 @@ int check_pass_super(struct check_ctx *c)
 	super_counts(c);
 	check_super_fields(c);
 	check_super_rules(c);
+	check_mmp(c);
 	check_quota_inodes(c);
 	buf = fs_block_alloc(c->fs);
 	if (!buf)

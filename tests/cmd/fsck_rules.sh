@@ -3,12 +3,13 @@
 # 15; libfsimg/check/pass_rules.c): special inodes' size and flags, imagic,
 # casefold and htree flags, bigalloc block maps, encrypt without a context,
 # reserved inodes holding data without their feature, the Hurd's i_frag,
-# journal fields without has_journal, feature flags on revision 0.
+# journal fields without has_journal, feature flags on revision 0, the MMP
+# block, the orphan file's feature flags.
 # Images by mke2fs -d, damaged with debugfs; oracle e2fsck -fn (an error
 # where it exits 4, a warning where it lets the problem pass).
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/fsck_super.sh"
-fs_need mke2fs debugfs e2fsck
+fs_need mke2fs debugfs e2fsck dumpe2fs
 fs_tmp
 fs_small_src
 
@@ -81,6 +82,19 @@ damage rev0 rev0_features "feature sparse_super"
 warns "revision 0 with a feature" SUPER_REV0_FEATURES
 damage ext2 hurd "ssv creator_os 1"
 warns "the Hurd with filetype" SUPER_HURD_FILETYPE
+# Multi-mount protection (pass_mmp.c): the block is the filesystem's; e2fsck
+# -n stops (exit 12) on a bad one, fsimg reports it and goes on.
+base mmp 8M -t ext4 -O mmp
+base mmp_nocsum 8M -t ext4 -O mmp,^metadata_csum
+base mmp_4k 16M -t ext4 -b 4096 -O mmp
+mmp_blk=$(dumpe2fs -h "$tmp/mmp.img" 2>/dev/null | sed -n 's/^MMP block number: *//p')
+damage mmp mmp_magic "zap_block -o 0 -l 1 -p 1 $mmp_blk"
+fs_corrupt "an MMP block without its magic" MMP_BAD "$img"
+damage mmp mmp_csum "zap_block -o 100 -l 1 -p 1 $mmp_blk"
+fs_corrupt "an MMP block with a stale checksum" MMP_BAD "$img"
+damage mmp mmp_range "ssv mmp_block 9999999"
+fs_corrupt "s_mmp_block past the end" MMP_BLOCK_INVALID "$img"
+
 # The orphan file's feature rules (pass_orphan.c).
 damage orph orphan_present "feature orphan_present"
 fs_corrupt "orphan_present over an empty orphan file" ORPHAN_FILE_BAD "$img"
