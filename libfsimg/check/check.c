@@ -68,6 +68,7 @@ static void ctx_free(struct check_ctx *c)
 	free(c->ino_info);
 	free(c->ino_orphan);
 	check_quota_usage_free(c);
+	check_enc_free(c);
 }
 
 /*

@@ -61,6 +61,8 @@ struct check_ctx {
 
 	/* pass 2 → quota usage pass: per-id usage (pass_quota_usage.c; NULL: not checked) */
 	struct quota_usage *quota;
+	/* pass 2 → 5: encryption policies by inode (pass_rules.c; NULL: no encrypt feature) */
+	struct enc_policies *encpol;
 };
 
 /* Kinds: the common file types; any other is read from the inode when needed. */
@@ -207,7 +209,12 @@ CHECK_HIDDEN void check_quota_usage_add(struct check_ctx *c, const struct fsimg_
 CHECK_HIDDEN int check_pass_quota_usage(struct check_ctx *c);
 /* Field and flag rules against the features (pass_rules.c): pass 1's superblock, pass 2's inodes. */
 CHECK_HIDDEN void check_super_rules(struct check_ctx *c);
-CHECK_HIDDEN void check_mmp(struct check_ctx *c);                  /* pass 1: pass_mmp.c */
+CHECK_HIDDEN void check_mmp(struct check_ctx *c);
+/* Encryption policies noted in pass 2 (start before its threads), read in pass 5. */
+CHECK_HIDDEN void check_enc_start(struct check_ctx *c);
+/* 1 and *policy for an inode with a valid context, 0 none, -1 unknown (not kept). */
+CHECK_HIDDEN int check_enc_policy(const struct check_ctx *c, fsimg_ino_t ino, uint64_t *policy);
+CHECK_HIDDEN void check_enc_free(struct check_ctx *c);                  /* pass 1: pass_mmp.c */
 CHECK_HIDDEN void check_inode_rules(struct check_ctx *c, const struct fsimg_inode *in,
 				    const uint8_t *raw, bool reserved);
 CHECK_HIDDEN void check_quota_usage_free(struct check_ctx *c);

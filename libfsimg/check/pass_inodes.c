@@ -543,6 +543,7 @@ int check_pass_inodes(struct check_ctx *c)
 	note_orphans(c, &sh);
 	check_orphan_file(c, &sh.orphans);
 	check_quota_usage_start(c);
+	check_enc_start(c);
 	err = check_parallel(c, sb->group_count, &ops, &sh);
 	if (err == 0)
 		check_xattr_blocks(c, sh.ea_seen);

@@ -11,7 +11,9 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check/check.h"
@@ -89,11 +91,127 @@ static void reserved_not_clear(struct check_ctx *c, const struct fsimg_inode *in
 	report_detail(c, PR_RESERVED_INODE_NOT_CLEAR, ino, detail);
 }
 
-/* Has the inode its encryption context (xattr index 9, "c")? -1 unknown (xattr block not read). */
+/*
+ * Encryption policies of the inodes with a valid context, for pass 5's
+ * check that an encrypted directory's entries share its policy (e2fsck's
+ * encrypted_files.c): per inode, a 64-bit FNV-1a hash of the context less
+ * its nonce (v1: 12 bytes, v2: 24), POLICY_UNKNOWN for versions past 2 (all
+ * alike, as e2fsck's UNRECOGNIZED_ENCRYPTION_POLICY). Open addressing under
+ * a mutex (pass 2's threads); at most one slot per inode of the filesystem.
+ */
+#define POLICY_UNKNOWN UINT64_MAX
+struct enc_slot {
+	uint32_t ino;   /* 0: empty */
+	uint64_t policy;
+};
+struct enc_policies {
+	pthread_mutex_t mu;
+	struct enc_slot *s;
+	size_t cap, n;
+	bool overflow;
+};
+
+static size_t enc_hash(uint32_t ino, size_t cap)
+{
+	return (size_t)(ino * 0x9e3779b1u) & (cap - 1);
+}
+
+static bool enc_grow(struct enc_policies *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 256;
+	struct enc_slot *s = calloc(cap, sizeof(*s));
+
+	if (!s)
+		return false;
+	for (size_t i = 0; i < t->cap; i++) {
+		size_t j;
+
+		if (!t->s[i].ino)
+			continue;
+		for (j = enc_hash(t->s[i].ino, cap); s[j].ino; j = (j + 1) & (cap - 1))
+			;
+		s[j] = t->s[i];
+	}
+	free(t->s);
+	t->s = s;
+	t->cap = cap;
+	return true;
+}
+
+static void enc_note(struct check_ctx *c, uint32_t ino, uint64_t policy)
+{
+	struct enc_policies *t = c->encpol;
+	size_t i;
+
+	if (!t)
+		return;
+	pthread_mutex_lock(&t->mu);
+	if (!t->overflow && (t->n + 1) * 2 > t->cap &&
+	    (t->n >= c->sb->inodes_count || !enc_grow(t)))
+		t->overflow = true;
+	if (!t->overflow) {
+		for (i = enc_hash(ino, t->cap); t->s[i].ino && t->s[i].ino != ino;
+		     i = (i + 1) & (t->cap - 1))
+			;
+		t->n += t->s[i].ino == 0;
+		t->s[i].ino = ino;
+		t->s[i].policy = policy;
+	}
+	pthread_mutex_unlock(&t->mu);
+}
+
+void check_enc_start(struct check_ctx *c)
+{
+	struct enc_policies *t;
+
+	if (c->encpol || !(c->sb->feature_incompat & EXT4_FEATURE_INCOMPAT_ENCRYPT))
+		return;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return;
+	if (pthread_mutex_init(&t->mu, NULL) != 0) {
+		free(t);
+		return;
+	}
+	c->encpol = t;
+}
+
+int check_enc_policy(const struct check_ctx *c, fsimg_ino_t ino, uint64_t *policy)
+{
+	const struct enc_policies *t = c->encpol;
+
+	if (!t || t->overflow)
+		return -1;
+	if (t->cap)
+		for (size_t i = enc_hash(ino, t->cap); t->s[i].ino; i = (i + 1) & (t->cap - 1))
+			if (t->s[i].ino == ino) {
+				*policy = t->s[i].policy;
+				return 1;
+			}
+	return 0;
+}
+
+void check_enc_free(struct check_ctx *c)
+{
+	struct enc_policies *t = c->encpol;
+
+	if (!t)
+		return;
+	pthread_mutex_destroy(&t->mu);
+	free(t->s);
+	free(t);
+	c->encpol = NULL;
+}
+
+/*
+ * Has the inode its encryption context (xattr index 9, "c")? 1 valid (its
+ * policy noted), 2 corrupt, 0 none, -1 unknown (an xattr block, not read).
+ */
 static int encryption_context(struct check_ctx *c, const struct fsimg_inode *in, const uint8_t *raw)
 {
 	const uint8_t *v;
-	size_t len;
+	size_t len, plen;
+	uint64_t h = 0xcbf29ce484222325u;
 
 	if (ext4_xattr_ibody_get(c->fs, raw, c->sb->inode_size, EXT4_XATTR_INDEX_ENCRYPTION, "c", &v,
 				 &len) < 0)
@@ -102,6 +220,14 @@ static int encryption_context(struct check_ctx *c, const struct fsimg_inode *in,
 	if (len < 1 || v[0] == 0 || (v[0] == 1 && len != FSCRYPT_CONTEXT_V1_SIZE) ||
 	    (v[0] == 2 && len != FSCRYPT_CONTEXT_V2_SIZE))
 		return 2;
+	if (v[0] > 2) {
+		enc_note(c, in->ino, POLICY_UNKNOWN);
+		return 1;
+	}
+	plen = len - 16; /* the nonce ends the context */
+	for (size_t i = 0; i < plen; i++)
+		h = (h ^ v[i]) * 0x100000001b3u;
+	enc_note(c, in->ino, h == POLICY_UNKNOWN ? h - 1 : h);
 	return 1;
 }
 
