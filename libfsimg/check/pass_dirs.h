@@ -130,6 +130,9 @@ CHECK_HIDDEN void dirs_dot_rules(struct dirs_state *s, struct dwalk *d, uint64_t
 				 const struct ext4_dirent *de);
 CHECK_HIDDEN bool dirs_name_rules(struct dirs_state *s, struct dwalk *d, const struct ext4_dirent *de,
 				  const struct fsimg_problem_ctx *p);
+/* The dx root's hash version against the directory's flags, its incompat flag (e2fsck handle_htree). */
+CHECK_HIDDEN void dirs_dx_root_rules(struct dirs_state *s, struct dwalk *d, const uint8_t *root,
+				     const struct ext4_dx_info *info);
 CHECK_HIDDEN void dirs_policy_rules(struct dirs_state *s, struct dwalk *d, const struct ext4_dirent *de,
 				    const struct fsimg_problem_ctx *p);
 

@@ -127,3 +127,22 @@ void dirs_policy_rules(struct dirs_state *s, struct dwalk *d, const struct ext4_
 		return;
 	check_report(s->c, PR_DIRENT_UNENCRYPTED, p);
 }
+
+#define DX_ROOT_UNUSED_FLAGS 31u /* dx_root_info.unused_flags, after ".", ".." and 4 bytes */
+#define EXT2_HASH_FLAG_INCOMPAT 0x1u
+
+void dirs_dx_root_rules(struct dirs_state *s, struct dwalk *d, const uint8_t *root,
+			const struct ext4_dx_info *info)
+{
+	struct fsimg_problem_ctx p = pctx_inode(d->inode.ino);
+	/* encrypted and casefolded: the hash is stored in each entry, SipHash keyed per directory */
+	bool in_dirent = (d->inode.flags & EXT4_ENCRYPT_FL) && (d->inode.flags & EXT4_CASEFOLD_FL);
+
+	PCTX_SET(p, found, FSIMG_PF_FOUND, info->hash_version);
+	if (in_dirent && info->hash_version != EXT4_HASH_SIPHASH)
+		check_report(s->c, PR_DX_ROOT_NEEDS_SIPHASH, &p);
+	else if (!in_dirent && info->hash_version == EXT4_HASH_SIPHASH)
+		check_report(s->c, PR_DX_ROOT_CANNOT_SIPHASH, &p);
+	else if (root[DX_ROOT_UNUSED_FLAGS] & EXT2_HASH_FLAG_INCOMPAT)
+		check_report(s->c, PR_DX_ROOT_INCOMPAT_FLAG, &p);
+}

@@ -470,7 +470,10 @@ static void note_orphans(struct check_ctx *c, struct pass2_shared *sh)
 		return;
 	sh->orphans = calloc(1, (size_t)c->sb->inodes_count / 8 + 1);
 	p = pctx_inode(ino);
-	while (ino && n < ORPHAN_MAX && fs_ino_ok(c->fs, ino)) {
+	while (ino && n < ORPHAN_MAX) {
+		check_orphan_link(c, ino, n == 0);
+		if (!fs_ino_ok(c->fs, ino))
+			break;
 		n++;
 		if (sh->orphans)
 			bit_set(sh->orphans, ino);

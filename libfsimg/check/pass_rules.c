@@ -231,6 +231,15 @@ static int encryption_context(struct check_ctx *c, const struct fsimg_inode *in,
 	return 1;
 }
 
+/* ext2fs_extent_header_verify over i_block: the magic, entries <= max, max fitting (less two) */
+static bool iblock_is_extent_root(const uint8_t *ib)
+{
+	uint16_t entries = get_le16(ib + 2), max = get_le16(ib + 4);
+	unsigned fit = (60 - 12) / 12;
+
+	return get_le16(ib) == EXT4_EXT_MAGIC && entries <= max && max <= fit && max + 2u >= fit;
+}
+
 void check_inode_rules(struct check_ctx *c, const struct fsimg_inode *in, const uint8_t *raw,
 		       bool reserved)
 {
@@ -241,6 +250,15 @@ void check_inode_rules(struct check_ctx *c, const struct fsimg_inode *in, const 
 	fsimg_ino_t ino = in->ino;
 
 	/* pass 1, for every inode in use */
+	/* an extent tree in i_block without EXTENTS_FL: read as a block map, it is garbage */
+	if ((sb->feature_incompat & EXT4_FEATURE_INCOMPAT_EXTENTS) && !(fl & EXT4_EXTENTS_FL) &&
+	    (in->links_count || ino == 1 || ino == FSIMG_ROOT_INO || ino == EXT2_JOURNAL_INO) &&
+	    (fmt == S_IFREG_ || fmt == S_IFDIR_) && iblock_is_extent_root(in->i_block))
+		report_detail(c, PR_INODE_EXTENTS_NO_FLAG, ino, NULL);
+	/* the bad blocks inode holds a list only: no mode, owner, links, inline data or xattrs */
+	if (ino == 1 && (in->mode || in->uid || in->gid || in->links_count ||
+			 (fl & EXT4_INLINE_DATA_FL) || in->file_acl))
+		report_detail(c, PR_BAD_BLOCKS_INODE_INVALID, ino, NULL);
 	if (fl & EXT4_CASEFOLD_FL) {
 		if (fmt != S_IFDIR_)
 			report_detail(c, PR_INODE_CASEFOLD_NONDIR, ino, NULL);
@@ -285,6 +303,14 @@ void check_inode_rules(struct check_ctx *c, const struct fsimg_inode *in, const 
 		PCTX_SET(p, detail, FSIMG_PF_DETAIL, raw[0x74] ? "i_frag (Hurd)" : "i_fsize (Hurd)");
 		check_report(c, PR_INODE_FIELD_NONZERO, &p);
 	}
+	/* 2 GiB and more: large_file (e2fsck pass 1 counts, pass 2 asks); htree directories: large_dir */
+	if (in->size >= UINT64_C(0x80000000)) {
+		if (fmt == S_IFREG_ && !(sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_LARGE_FILE))
+			report_detail(c, PR_INODE_LARGE_NO_FEATURE, ino, "large_file");
+		else if (fmt == S_IFDIR_ && (fl & EXT4_INDEX_FL) &&
+			 !(sb->feature_incompat & EXT4_FEATURE_INCOMPAT_LARGEDIR))
+			report_detail(c, PR_INODE_LARGE_NO_FEATURE, ino, "large_dir");
+	}
 	if (fl & EXT4_ENCRYPT_FL) {
 		int ctx = encryption_context(c, in, raw);
 
@@ -293,4 +319,23 @@ void check_inode_rules(struct check_ctx *c, const struct fsimg_inode *in, const 
 		else if (ctx == 2)
 			report_detail(c, PR_INODE_ENCRYPT_NO_CONTEXT, ino, "corrupt encryption context");
 	}
+}
+
+/*
+ * The kernel's ext4_orphan_get refuses an orphan below s_first_ino or past
+ * s_inodes_count and stops the cleanup there; e2fsck reports it only when
+ * releasing orphans (not with -n): a warning.
+ */
+void check_orphan_link(struct check_ctx *c, fsimg_ino_t ino, bool head)
+{
+	const struct fsimg_super *sb = c->sb;
+	uint32_t first = sb->rev_level == EXT4_GOOD_OLD_REV ? EXT4_GOOD_OLD_FIRST_INO : sb->first_ino;
+	struct fsimg_problem_ctx p;
+
+	if (ino >= first && ino <= sb->inodes_count)
+		return;
+	p = pctx_none();
+	PCTX_SET(p, found, FSIMG_PF_FOUND, ino);
+	PCTX_SET(p, detail, FSIMG_PF_DETAIL, head ? "s_last_orphan" : "a link of the orphan list");
+	check_report(c, PR_ORPHAN_LIST_BAD_INODE, &p);
 }

@@ -82,6 +82,21 @@ damage rev0 rev0_features "feature sparse_super"
 warns "revision 0 with a feature" SUPER_REV0_FEATURES
 damage ext2 hurd "ssv creator_os 1"
 warns "the Hurd with filetype" SUPER_HURD_FILETYPE
+# i_block, the bad blocks inode, sizes past 2 GiB, the orphan list's links.
+base nolargefile 8M -t ext2 -O ^large_file
+damage ext4 no_extents_fl "sif /b flags 0"
+fs_corrupt "an extent tree without EXTENTS_FL" INODE_EXTENTS_NO_FLAG "$img"
+damage ext4 bad_inode "sif <1> mode 0100644"
+fs_corrupt "the bad blocks inode with a mode" BAD_BLOCKS_INODE_INVALID "$img"
+damage ext4 bad_inode_uid "sif <1> uid 5"
+fs_corrupt "the bad blocks inode with an owner" BAD_BLOCKS_INODE_INVALID "$img"
+damage nolargefile large "sif /b size 0x90000000"
+fs_corrupt "a 2.25 GiB file without large_file" INODE_LARGE_NO_FEATURE "$img"
+damage ext4 orphan_head5 "ssv last_orphan 5"
+warns "s_last_orphan 5" ORPHAN_LIST_BAD_INODE
+damage ext4 orphan_head_big "ssv last_orphan 999999"
+warns "s_last_orphan past s_inodes_count" ORPHAN_LIST_BAD_INODE
+
 # Multi-mount protection (pass_mmp.c): the block is the filesystem's; e2fsck
 # -n stops (exit 12) on a bad one, fsimg reports it and goes on.
 base mmp 8M -t ext4 -O mmp
