@@ -231,6 +231,36 @@ static int encryption_context(struct check_ctx *c, const struct fsimg_inode *in,
 	return 1;
 }
 
+/*
+ * An inline directory's data is i_block's 60 bytes and system.data's value
+ * (a missing one is INODE_BAD_INLINE's): i_size must say so (e2fsck pass
+ * 1, bad_size 7), and the data is whole 4-byte words leaving, past i_block,
+ * room for one entry (pass 2, PR_2_BAD_INLINE_DIR_SIZE).
+ */
+static void inline_dir_size(struct check_ctx *c, const struct fsimg_inode *in, const uint8_t *raw)
+{
+	struct fsimg_problem_ctx p = pctx_inode(in->ino);
+	const uint8_t *v;
+	size_t len;
+	uint64_t sz;
+
+	if (ext4_xattr_ibody_get(c->fs, raw, c->sb->inode_size, EXT4_XATTR_INDEX_SYSTEM, "data", &v,
+				 &len) < 0)
+		return;
+	sz = 60 + (uint64_t)len;
+	if (sz != in->size) {
+		PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
+		PCTX_SET(p, expected, FSIMG_PF_EXPECTED, sz);
+		PCTX_SET(p, detail, FSIMG_PF_DETAIL, "the inline data's size");
+		check_report(c, PR_INODE_BAD_SIZE, &p);
+		p = pctx_inode(in->ino);
+	}
+	if ((sz & 3) || (sz > 60 && sz < 60 + 12)) {
+		PCTX_SET(p, found, FSIMG_PF_FOUND, sz);
+		check_report(c, PR_INLINE_DIR_SIZE, &p);
+	}
+}
+
 /* ext2fs_extent_header_verify over i_block: the magic, entries <= max, max fitting (less two) */
 static bool iblock_is_extent_root(const uint8_t *ib)
 {
@@ -311,6 +341,9 @@ void check_inode_rules(struct check_ctx *c, const struct fsimg_inode *in, const 
 			 !(sb->feature_incompat & EXT4_FEATURE_INCOMPAT_LARGEDIR))
 			report_detail(c, PR_INODE_LARGE_NO_FEATURE, ino, "large_dir");
 	}
+	if (fmt == S_IFDIR_ && (fl & EXT4_INLINE_DATA_FL) &&
+	    (sb->feature_incompat & EXT4_FEATURE_INCOMPAT_INLINE_DATA))
+		inline_dir_size(c, in, raw);
 	if (fl & EXT4_ENCRYPT_FL) {
 		int ctx = encryption_context(c, in, raw);
 

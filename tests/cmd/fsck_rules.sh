@@ -97,6 +97,13 @@ warns "s_last_orphan 5" ORPHAN_LIST_BAD_INODE
 damage ext4 orphan_head_big "ssv last_orphan 999999"
 warns "s_last_orphan past s_inodes_count" ORPHAN_LIST_BAD_INODE
 
+# Inline directories: i_size against i_block + system.data, and the data's size.
+base inline 8M -t ext4 -O inline_data
+damage inline inline_isize "sif /d size 62"
+fs_corrupt "an inline directory's i_size past its data" INODE_BAD_SIZE "$img"
+damage inline inline_dsize "ea_set /d system.data ab" "sif /d size 62"
+fs_corrupt "an inline directory of 62 bytes" INLINE_DIR_SIZE "$img"
+
 # Multi-mount protection (pass_mmp.c): the block is the filesystem's; e2fsck
 # -n stops (exit 12) on a bad one, fsimg reports it and goes on.
 base mmp 8M -t ext4 -O mmp
