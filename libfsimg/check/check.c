@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check/check.h"
+#include "check/idmap.h"
 
 /*
  * A byte of the bitmap at a time, with atomic ORs: pass 2's threads claim
@@ -69,6 +70,7 @@ static void ctx_free(struct check_ctx *c)
 	free(c->ino_orphan);
 	check_quota_usage_free(c);
 	check_enc_free(c);
+	idmap_free(c->xattr_refs);
 }
 
 /*

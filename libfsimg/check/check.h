@@ -62,7 +62,9 @@ struct check_ctx {
 	/* pass 2 → quota usage pass: per-id usage (pass_quota_usage.c; NULL: not checked) */
 	struct quota_usage *quota;
 	/* pass 2 → 5: encryption policies by inode (pass_rules.c; NULL: no encrypt feature) */
-	struct enc_policies *encpol;
+	struct idmap *encpol;
+	/* pass 2: references to each xattr block (pass_xattr.c compares h_refcount) */
+	struct idmap *xattr_refs;
 };
 
 /* Kinds: the common file types; any other is read from the inode when needed. */
@@ -216,7 +218,10 @@ CHECK_HIDDEN void check_orphan_link(struct check_ctx *c, fsimg_ino_t ino, bool h
 CHECK_HIDDEN void check_enc_start(struct check_ctx *c);
 /* 1 and *policy for an inode with a valid context, 0 none, -1 unknown (not kept). */
 CHECK_HIDDEN int check_enc_policy(const struct check_ctx *c, fsimg_ino_t ino, uint64_t *policy);
-CHECK_HIDDEN void check_enc_free(struct check_ctx *c);                  /* pass 1: pass_mmp.c */
+CHECK_HIDDEN void check_enc_free(struct check_ctx *c);
+/* References to xattr blocks (pass_xattr.c): start before pass 2's threads, one per inode naming it. */
+CHECK_HIDDEN void check_xattr_refs_start(struct check_ctx *c);
+CHECK_HIDDEN void check_xattr_ref(struct check_ctx *c, fsimg_pblk_t blk);                  /* pass 1: pass_mmp.c */
 CHECK_HIDDEN void check_inode_rules(struct check_ctx *c, const struct fsimg_inode *in,
 				    const uint8_t *raw, bool reserved);
 CHECK_HIDDEN void check_quota_usage_free(struct check_ctx *c);

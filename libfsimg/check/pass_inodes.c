@@ -275,6 +275,7 @@ static void claim_xattr_block(struct pass2 *p2, const struct fsimg_inode *in, st
 		return;
 	}
 	w->units++; /* one cluster, whatever the cluster size */
+	check_xattr_ref(c, in->file_acl);
 	if (p2->ea_seen && !bit_test_and_set_shared(p2->ea_seen, in->file_acl))
 		check_claim(c, in->file_acl, 1);
 }
@@ -547,6 +548,7 @@ int check_pass_inodes(struct check_ctx *c)
 	check_orphan_file(c, &sh.orphans);
 	check_quota_usage_start(c);
 	check_enc_start(c);
+	check_xattr_refs_start(c);
 	err = check_parallel(c, sb->group_count, &ops, &sh);
 	if (err == 0)
 		check_xattr_blocks(c, sh.ea_seen);

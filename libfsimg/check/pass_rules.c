@@ -11,12 +11,12 @@
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check/check.h"
+#include "check/idmap.h"
 #include "check/pass_inodes.h" /* the S_IF*_ modes */
 #include "core/cursor.h"
 #include "ext4/ext4.h"
@@ -96,110 +96,30 @@ static void reserved_not_clear(struct check_ctx *c, const struct fsimg_inode *in
  * check that an encrypted directory's entries share its policy (e2fsck's
  * encrypted_files.c): per inode, a 64-bit FNV-1a hash of the context less
  * its nonce (v1: 12 bytes, v2: 24), POLICY_UNKNOWN for versions past 2 (all
- * alike, as e2fsck's UNRECOGNIZED_ENCRYPTION_POLICY). Open addressing under
- * a mutex (pass 2's threads); at most one slot per inode of the filesystem.
+ * alike, as e2fsck's UNRECOGNIZED_ENCRYPTION_POLICY); at most one key per
+ * inode of the filesystem.
  */
 #define POLICY_UNKNOWN UINT64_MAX
-struct enc_slot {
-	uint32_t ino;   /* 0: empty */
-	uint64_t policy;
-};
-struct enc_policies {
-	pthread_mutex_t mu;
-	struct enc_slot *s;
-	size_t cap, n;
-	bool overflow;
-};
-
-static size_t enc_hash(uint32_t ino, size_t cap)
-{
-	return (size_t)(ino * 0x9e3779b1u) & (cap - 1);
-}
-
-static bool enc_grow(struct enc_policies *t)
-{
-	size_t cap = t->cap ? t->cap * 2 : 256;
-	struct enc_slot *s = calloc(cap, sizeof(*s));
-
-	if (!s)
-		return false;
-	for (size_t i = 0; i < t->cap; i++) {
-		size_t j;
-
-		if (!t->s[i].ino)
-			continue;
-		for (j = enc_hash(t->s[i].ino, cap); s[j].ino; j = (j + 1) & (cap - 1))
-			;
-		s[j] = t->s[i];
-	}
-	free(t->s);
-	t->s = s;
-	t->cap = cap;
-	return true;
-}
 
 static void enc_note(struct check_ctx *c, uint32_t ino, uint64_t policy)
 {
-	struct enc_policies *t = c->encpol;
-	size_t i;
-
-	if (!t)
-		return;
-	pthread_mutex_lock(&t->mu);
-	if (!t->overflow && (t->n + 1) * 2 > t->cap &&
-	    (t->n >= c->sb->inodes_count || !enc_grow(t)))
-		t->overflow = true;
-	if (!t->overflow) {
-		for (i = enc_hash(ino, t->cap); t->s[i].ino && t->s[i].ino != ino;
-		     i = (i + 1) & (t->cap - 1))
-			;
-		t->n += t->s[i].ino == 0;
-		t->s[i].ino = ino;
-		t->s[i].policy = policy;
-	}
-	pthread_mutex_unlock(&t->mu);
+	idmap_put(c->encpol, ino, policy, true);
 }
 
 void check_enc_start(struct check_ctx *c)
 {
-	struct enc_policies *t;
-
-	if (c->encpol || !(c->sb->feature_incompat & EXT4_FEATURE_INCOMPAT_ENCRYPT))
-		return;
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		return;
-	if (pthread_mutex_init(&t->mu, NULL) != 0) {
-		free(t);
-		return;
-	}
-	c->encpol = t;
+	if (!c->encpol && (c->sb->feature_incompat & EXT4_FEATURE_INCOMPAT_ENCRYPT))
+		c->encpol = idmap_new(c->sb->inodes_count);
 }
 
 int check_enc_policy(const struct check_ctx *c, fsimg_ino_t ino, uint64_t *policy)
 {
-	const struct enc_policies *t = c->encpol;
-
-	if (!t || t->overflow)
-		return -1;
-	if (t->cap)
-		for (size_t i = enc_hash(ino, t->cap); t->s[i].ino; i = (i + 1) & (t->cap - 1))
-			if (t->s[i].ino == ino) {
-				*policy = t->s[i].policy;
-				return 1;
-			}
-	return 0;
+	return idmap_get(c->encpol, ino, policy);
 }
 
 void check_enc_free(struct check_ctx *c)
 {
-	struct enc_policies *t = c->encpol;
-
-	if (!t)
-		return;
-	pthread_mutex_destroy(&t->mu);
-	free(t->s);
-	free(t);
+	idmap_free(c->encpol);
 	c->encpol = NULL;
 }
 

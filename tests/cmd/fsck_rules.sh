@@ -104,6 +104,25 @@ fs_corrupt "an inline directory's i_size past its data" INODE_BAD_SIZE "$img"
 damage inline inline_dsize "ea_set /d system.data ab" "sif /d size 62"
 fs_corrupt "an inline directory of 62 bytes" INLINE_DIR_SIZE "$img"
 
+# xattr blocks: h_refcount against the inodes naming the block; name index 0.
+awk 'BEGIN { for (i = 0; i < 300; i++) printf "v" }' > "$tmp/big"
+base xattr 8M -t ext4 -O ^metadata_csum
+fs_dbg "$tmp/xattr.img" "ea_set -f $tmp/big /a user.big"
+xblk=$(debugfs -R "stat /a" "$tmp/xattr.img" 2>/dev/null | sed -n 's/.*File ACL: \([0-9]*\).*/\1/p')
+img=$tmp/xattr.img
+same_clean() {
+	_e=$(fs_e2fsck "$img") _r=$(fs_fsimg "$img")
+	[ "$_e" = clean ] && [ "$_r" = clean ]
+	ok $? "$1: e2fsck -fn $_e, fsimg $_r"
+}
+same_clean "a file with an xattr block"
+damage xattr xattr_rc2 "zap_block -o 4 -l 1 -p 2 $xblk"
+fs_corrupt "h_refcount 2, one inode" XATTR_REFCOUNT "$img"
+damage xattr xattr_shared "sif /b file_acl $xblk" "sif /b blocks 30"
+fs_corrupt "h_refcount 1, two inodes" XATTR_REFCOUNT "$img"
+damage xattr xattr_index0 "ea_set -f $tmp/big /b c"
+fs_corrupt "a block entry of name index 0" XATTR_BLOCK_BAD "$img"
+
 # Multi-mount protection (pass_mmp.c): the block is the filesystem's; e2fsck
 # -n stops (exit 12) on a bad one, fsimg reports it and goes on.
 base mmp 8M -t ext4 -O mmp
