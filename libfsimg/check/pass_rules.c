@@ -20,6 +20,7 @@
 #include "check/pass_inodes.h" /* the S_IF*_ modes */
 #include "core/cursor.h"
 #include "ext4/ext4.h"
+#include "fsimg/journal.h"
 
 #define EXT2_JOURNAL_INO 8u
 #define EXT4_XATTR_INDEX_ENCRYPTION 9u
@@ -291,4 +292,28 @@ void check_orphan_link(struct check_ctx *c, fsimg_ino_t ino, bool head)
 	PCTX_SET(p, found, FSIMG_PF_FOUND, ino);
 	PCTX_SET(p, detail, FSIMG_PF_DETAIL, head ? "s_last_orphan" : "a link of the orphan list");
 	check_report(c, PR_ORPHAN_LIST_BAD_INODE, &p);
+}
+
+/*
+ * A v1 journal superblock ends at s_first's neighbours (0x24 bytes): v2's
+ * feature words and user count there are leftovers e2fsck clears (it tells
+ * and goes on, also with -n: a warning). The kernel reads v1 as featureless.
+ */
+void check_journal_v1_fields(struct check_ctx *c, const struct fsimg_journal_super *js)
+{
+	uint8_t raw[0x44];
+	fsimg_file *f = NULL;
+	int64_t n;
+
+	/* the parsed v1 superblock has no v2 fields: read them from the internal journal's block 0 */
+	if (!js || js->blocktype != 3 || js->external || !c->sb->journal_inum ||
+	    fsimg_file_open_ino(&f, c->fs, c->sb->journal_inum, 0) < 0)
+		return;
+	n = fsimg_file_read(f, raw, sizeof(raw), 0);
+	fsimg_file_close(f);
+	if (n != (int64_t)sizeof(raw))
+		return;
+	/* s_feature_compat, s_feature_incompat, s_feature_ro_compat (0x24..0x2f), s_nr_users (0x40) */
+	if (get_be32(raw + 0x24) || get_be32(raw + 0x28) || get_be32(raw + 0x2C) || get_be32(raw + 0x40))
+		check_report(c, PR_JOURNAL_V1_V2_FIELDS, NULL);
 }

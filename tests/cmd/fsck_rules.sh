@@ -123,6 +123,10 @@ fs_corrupt "h_refcount 1, two inodes" XATTR_REFCOUNT "$img"
 damage xattr xattr_index0 "ea_set -f $tmp/big /b c"
 fs_corrupt "a block entry of name index 0" XATTR_BLOCK_BAD "$img"
 
+# A v1 journal superblock (h_blocktype 3) over a v2 one's features and users.
+damage ext4 journal_v1 "zap_block -f <8> -o 7 -l 1 -p 3 0"
+warns "a v1 journal superblock with v2 fields" JOURNAL_V1_V2_FIELDS
+
 # Multi-mount protection (pass_mmp.c): the block is the filesystem's; e2fsck
 # -n stops (exit 12) on a bad one, fsimg reports it and goes on.
 base mmp 8M -t ext4 -O mmp
