@@ -170,6 +170,15 @@ static void walk_run(struct pass2 *p2, const struct fsimg_inode *in, const struc
 	if (!fs_pblk_range_ok(p2->fs, run->pblk, run->len))
 		return;
 	end = run->lblk + run->len; /* <= 2^32, checked by the iterator */
+	/* bigalloc: a block's offset in its logical and its physical cluster agree (e2fsck, once per inode) */
+	if (p2->cluster_bits && !w->misaligned &&
+	    ((run->lblk ^ run->pblk) & ((UINT64_C(1) << p2->cluster_bits) - 1))) {
+		w->misaligned = true;
+		p = pctx_inode(in->ino);
+		PCTX_SET(p, lblk, FSIMG_PF_LBLK, run->lblk);
+		PCTX_SET(p, block, FSIMG_PF_BLOCK, run->pblk);
+		check_report(c, PR_EXTENT_CLUSTER_MISALIGNED, &p);
+	}
 	if (in->ino == EXT2_RESIZE_INO) {
 		w->units += run->len;
 	} else {

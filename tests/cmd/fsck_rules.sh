@@ -123,6 +123,23 @@ fs_corrupt "h_refcount 1, two inodes" XATTR_REFCOUNT "$img"
 damage xattr xattr_index0 "ea_set -f $tmp/big /b c"
 fs_corrupt "a block entry of name index 0" XATTR_BLOCK_BAD "$img"
 
+# Extent trees: an index's logical start against its child's first extent
+# (a depth-1 tree from a file of 11 blocks with holes between), and bigalloc's
+# cluster alignment (ee_start_lo, i_block word 5, moved one block on).
+mkdir -p "$tmp/fsrc"
+for i in 0 2 4 6 8 10 12 14 16 18 20; do
+	printf 'data%04d' $i | dd of="$tmp/fsrc/frag" bs=1024 seek=$i conv=notrunc 2>/dev/null
+done
+mke2fs -q -t ext4 -O ^metadata_csum -d "$tmp/fsrc" "$tmp/tree.img" 8M >/dev/null 2>&1
+leaf=$(debugfs -R "ex /frag" "$tmp/tree.img" 2>/dev/null | awk 'NR == 2 { print $8 }')
+damage tree index_start "zap_block -o 12 -l 1 -p 1 $leaf"
+fs_corrupt "a leaf starting past its index's logical block" EXTENT_TREE_CORRUPT "$img"
+grep -q "starts at logical block 1, but the index in i_block says 0" "$img.out"
+ok $? "the index's and the leaf's logical starts named"
+bstart=$(debugfs -R "ex /b" "$tmp/big.img" 2>/dev/null | awk 'NR == 2 { print $8 }')
+damage big misaligned "sif /b block[5] $((bstart + 1))"
+fs_corrupt "bigalloc: logical block 0 at offset 1 of its cluster" EXTENT_CLUSTER_MISALIGNED "$img"
+
 # A v1 journal superblock (h_blocktype 3) over a v2 one's features and users.
 damage ext4 journal_v1 "zap_block -f <8> -o 7 -l 1 -p 3 0"
 warns "a v1 journal superblock with v2 fields" JOURNAL_V1_V2_FIELDS
