@@ -38,6 +38,74 @@ static void report_detail(struct check_ctx *c, enum problem_id id, fsimg_ino_t i
 	check_report(c, id, &p);
 }
 
+/*
+ * The resize inode's layout (e2fsck's check_resize_inode, its checks kept
+ * as they are, including looking at only a quarter of the reserved GDT
+ * blocks): i_block holds only the double indirect block, inside the
+ * filesystem; the inode is linked and has the regular-file bit; the
+ * double indirect block names each reserved GDT block of group 0, and
+ * that block names its copies in every group holding a superblock backup.
+ * Returns why not, or NULL.
+ */
+static const char *resize_inode_fault(struct check_ctx *c)
+{
+	const struct fsimg_super *sb = c->sb;
+	uint32_t per = sb->block_size / 4, gdt_off, desc_blocks;
+	struct fsimg_inode in;
+	uint8_t *dind, *ind;
+	const char *why = NULL;
+	uint64_t pblk, blk;
+
+	if (fsimg_inode_read(&in, c->fs, EXT2_RESIZE_INO) < 0)
+		return NULL;
+	blk = get_le32(in.i_block + 4 * 13);
+	for (unsigned i = 0; i < 15; i++)
+		if (i != 13 && get_le32(in.i_block + 4 * i))
+			return "a block other than the double indirect one";
+	if (!blk || !in.links_count || !(in.mode & S_IFREG_) || blk < sb->first_data_block ||
+	    blk >= sb->blocks_count)
+		return "no usable double indirect block, no link or not a regular file";
+	dind = fs_block_alloc(c->fs);
+	ind = fs_block_alloc(c->fs);
+	if (!dind || !ind)
+		goto out;
+	if (fs_read_block(c->fs, blk, dind) < 0) {
+		why = "the double indirect block cannot be read";
+		goto out;
+	}
+	desc_blocks = (uint32_t)(((uint64_t)sb->group_count + sb->desc_per_block - 1) / sb->desc_per_block);
+	gdt_off = desc_blocks;
+	pblk = (uint64_t)sb->first_data_block + 1 + desc_blocks;
+	if (sb->block_size == 1024 && sb->first_data_block == 0)
+		pblk++; /* 1 KiB bigalloc */
+	for (unsigned i = 0; i < sb->reserved_gdt_blocks / 4u && !why; i++, gdt_off++, pblk++) {
+		uint32_t ind_off = 0;
+
+		gdt_off %= per;
+		if (get_le32(dind + 4 * gdt_off) != pblk) {
+			why = "the double indirect block does not name a reserved GDT block";
+			break;
+		}
+		if (!fs_pblk_ok(c->fs, pblk) || fs_read_block(c->fs, pblk, ind) < 0) {
+			why = "a reserved GDT block cannot be read";
+			break;
+		}
+		for (fsimg_group_t g = 1; g < sb->group_count && ind_off < per; g++) {
+			if (!ext4_group_has_super(sb, g))
+				continue;
+			if (get_le32(ind + 4 * ind_off) != pblk + (uint64_t)g * sb->blocks_per_group) {
+				why = "a reserved GDT block does not name its backups";
+				break;
+			}
+			ind_off++;
+		}
+	}
+out:
+	free(dind);
+	free(ind);
+	return why;
+}
+
 void check_super_rules(struct check_ctx *c)
 {
 	const struct fsimg_super *sb = c->sb;
@@ -45,6 +113,12 @@ void check_super_rules(struct check_ctx *c)
 	bool journal_named = sb->journal_inum != 0 || sb->journal_dev != 0 ||
 			     memcmp(sb->journal_uuid, zero_uuid, sizeof(zero_uuid)) != 0;
 
+	if (sb->feature_compat & EXT4_FEATURE_COMPAT_RESIZE_INODE) {
+		const char *why = resize_inode_fault(c);
+
+		if (why)
+			report_detail(c, PR_RESIZE_INODE_INVALID, EXT2_RESIZE_INO, why);
+	}
 	/* PR_0_FS_REV_LEVEL (PR_NO_OK): features need a dynamic-revision superblock */
 	if (sb->rev_level == EXT4_GOOD_OLD_REV &&
 	    (sb->feature_compat || sb->feature_incompat || sb->feature_ro_compat))

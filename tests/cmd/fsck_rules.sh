@@ -140,6 +140,16 @@ bstart=$(debugfs -R "ex /b" "$tmp/big.img" 2>/dev/null | awk 'NR == 2 { print $8
 damage big misaligned "sif /b block[5] $((bstart + 1))"
 fs_corrupt "bigalloc: logical block 0 at offset 1 of its cluster" EXTENT_CLUSTER_MISALIGNED "$img"
 
+# The resize inode's layout (a warning: e2fsck -n tells and exits 0).
+base resize 64M -t ext4 -b 1024
+dind=$(debugfs -R "stat <7>" "$tmp/resize.img" 2>/dev/null | sed -n 's/.*(DIND):\([0-9]*\).*/\1/p')
+damage resize resize_nolink "sif <7> links_count 0"
+warns "a resize inode without a link" RESIZE_INODE_INVALID
+damage resize resize_dind "zap_block -o 8 -l 4 -p 0 $dind"
+fs_corrupt "a double indirect block not naming the reserved GDT" INODE_BAD_IBLOCKS "$img"
+grep -q "^warning: RESIZE_INODE_INVALID: .*does not name a reserved GDT block" "$img.out"
+ok $? "RESIZE_INODE_INVALID names the broken link"
+
 # A v1 journal superblock (h_blocktype 3) over a v2 one's features and users.
 damage ext4 journal_v1 "zap_block -f <8> -o 7 -l 1 -p 3 0"
 warns "a v1 journal superblock with v2 fields" JOURNAL_V1_V2_FIELDS
