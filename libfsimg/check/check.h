@@ -212,9 +212,9 @@ CHECK_HIDDEN int check_pass_quota_usage(struct check_ctx *c);
 /* Field and flag rules against the features (pass_rules.c): pass 1's superblock, pass 2's inodes. */
 CHECK_HIDDEN void check_super_rules(struct check_ctx *c);
 CHECK_HIDDEN void check_mmp(struct check_ctx *c);
-/* Pass 7 (pass_rules.c): v2 fields set in a v1 journal superblock. */
+/* Pass 7 (pass_rules.c): the journal superblock's checksum, v2 fields set in a v1 one. */
 struct fsimg_journal_super;
-CHECK_HIDDEN void check_journal_v1_fields(struct check_ctx *c, const struct fsimg_journal_super *js);
+CHECK_HIDDEN void check_journal_super_rules(struct check_ctx *c, const struct fsimg_journal_super *js);
 /* Pass 2, per inode of the s_last_orphan chain (pass_rules.c): one the kernel refuses. */
 CHECK_HIDDEN void check_orphan_link(struct check_ctx *c, fsimg_ino_t ino, bool head);
 /* Encryption policies noted in pass 2 (start before its threads), read in pass 5. */

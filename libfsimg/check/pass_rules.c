@@ -373,12 +373,28 @@ void check_orphan_link(struct check_ctx *c, fsimg_ino_t ino, bool head)
  * feature words and user count there are leftovers e2fsck clears (it tells
  * and goes on, also with -n: a warning). The kernel reads v1 as featureless.
  */
-void check_journal_v1_fields(struct check_ctx *c, const struct fsimg_journal_super *js)
+void check_journal_super_rules(struct check_ctx *c, const struct fsimg_journal_super *js)
 {
 	uint8_t raw[0x44];
 	fsimg_file *f = NULL;
 	int64_t n;
 
+	/*
+	 * csum v2/v3: the superblock's own checksum, and no v1 checksum beside
+	 * it (jbd2's journal_get_superblock refuses both, e2fsck calls the
+	 * superblock corrupt and stops).
+	 */
+	if (js && js->csum_version >= 2) {
+		struct fsimg_problem_ctx p = pctx_none();
+
+		if (js->csum_state == FSIMG_CSUM_BAD) {
+			PCTX_SET(p, detail, FSIMG_PF_DETAIL, "the journal superblock's checksum does not match");
+			check_report(c, PR_JOURNAL_BAD, &p);
+		} else if (js->feature_compat & 0x1u /* JBD2_FEATURE_COMPAT_CHECKSUM */) {
+			PCTX_SET(p, detail, FSIMG_PF_DETAIL, "checksum v1 together with v2/v3");
+			check_report(c, PR_JOURNAL_BAD, &p);
+		}
+	}
 	/* the parsed v1 superblock has no v2 fields: read them from the internal journal's block 0 */
 	if (!js || js->blocktype != 3 || js->external || !c->sb->journal_inum ||
 	    fsimg_file_open_ino(&f, c->fs, c->sb->journal_inum, 0) < 0)

@@ -37,6 +37,12 @@ warns() {
 	ok $_st "$1: warning $2; e2fsck -fn $_e, fsimg $_r"
 }
 
+same_clean() {
+	_e=$(fs_e2fsck "$img") _r=$(fs_fsimg "$img")
+	[ "$_e" = clean ] && [ "$_r" = clean ]
+	ok $? "$1: e2fsck -fn $_e, fsimg $_r"
+}
+
 base ext4 8M -t ext4
 base ext2 8M -t ext2
 base nofiletype 8M -t ext2 -O ^filetype
@@ -110,11 +116,6 @@ base xattr 8M -t ext4 -O ^metadata_csum
 fs_dbg "$tmp/xattr.img" "ea_set -f $tmp/big /a user.big"
 xblk=$(debugfs -R "stat /a" "$tmp/xattr.img" 2>/dev/null | sed -n 's/.*File ACL: \([0-9]*\).*/\1/p')
 img=$tmp/xattr.img
-same_clean() {
-	_e=$(fs_e2fsck "$img") _r=$(fs_fsimg "$img")
-	[ "$_e" = clean ] && [ "$_r" = clean ]
-	ok $? "$1: e2fsck -fn $_e, fsimg $_r"
-}
 same_clean "a file with an xattr block"
 damage xattr xattr_rc2 "zap_block -o 4 -l 1 -p 2 $xblk"
 fs_corrupt "h_refcount 2, one inode" XATTR_REFCOUNT "$img"
@@ -149,6 +150,13 @@ damage resize resize_dind "zap_block -o 8 -l 4 -p 0 $dind"
 fs_corrupt "a double indirect block not naming the reserved GDT" INODE_BAD_IBLOCKS "$img"
 grep -q "^warning: RESIZE_INODE_INVALID: .*does not name a reserved GDT block" "$img.out"
 ok $? "RESIZE_INODE_INVALID names the broken link"
+
+# A csum v3 journal superblock whose s_sequence changed under its checksum.
+damage ext4 journal_v3 "jo -c" "jc"
+img=$tmp/journal_v3.img
+same_clean "a journal with csum v3 (debugfs jo -c)"
+damage journal_v3 journal_sb_csum "zap_block -f <8> -o 27 -l 1 -p 255 0"
+fs_corrupt "a journal superblock failing its checksum" JOURNAL_BAD "$img"
 
 # A v1 journal superblock (h_blocktype 3) over a v2 one's features and users.
 damage ext4 journal_v1 "zap_block -f <8> -o 7 -l 1 -p 3 0"
