@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check/check.h"
+#include "check/idmap.h"
 
 /*
  * A byte of the bitmap at a time, with atomic ORs: pass 2's threads claim

@@ -499,6 +499,16 @@ int ext4_super_from_disk(struct fsimg_super *sb, const uint8_t *raw, size_t len,
 			(unsigned long long)sb->blocks_count, sb->first_data_block);
 		goto corrupt;
 	}
+	/*
+	 * Block 0 holds the boot block and, with 1 KiB blocks and clusters,
+	 * nothing else: the groups start at block 1 then, at 0 otherwise
+	 * (e2fsck's check_super_block; the kernel's "bad geometry").
+	 */
+	if (sb->first_data_block != (sb->log_block_size == 0 && sb->log_cluster_size == 0 ? 1u : 0u)) {
+		set_why(why, whylen, "first_data_block %u with %u-byte blocks and %u-byte clusters",
+			sb->first_data_block, sb->block_size, 1024u << sb->log_cluster_size);
+		goto corrupt;
+	}
 	span = sb->blocks_count - sb->first_data_block;
 	groups = span / sb->blocks_per_group + (span % sb->blocks_per_group != 0);
 	if (groups > UINT32_MAX) {

@@ -9,13 +9,7 @@
 . "$top_srcdir/tests/lib/fsck_super.sh"
 fs_need mke2fs debugfs e2fsck dumpe2fs
 fs_tmp
-# times no later than the E2FSCK_TIME fsck_super.sh sets (else e2fsck asks to fix them)
-E2FSPROGS_FAKE_TIME=$E2FSCK_TIME; export E2FSPROGS_FAKE_TIME
-src=$tmp/src
-mkdir -p "$src/d"
-printf 'one\n' > "$src/a"
-awk 'BEGIN { for (i = 0; i < 3000; i++) print "line", i }' > "$src/b"
-awk 'BEGIN { for (i = 0; i < 500; i++) print "c", i }' > "$src/d/c"
+fs_small_src
 
 # mkfs NAME FEATURES [MORE...]: a 16 MiB ext4 image of $src. mke2fs 1.47.0
 # -d leaves the quota files' usage at nothing: e2fsck -fy records it once.

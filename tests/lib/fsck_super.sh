@@ -90,3 +90,15 @@ fs_corrupt_by() { # ORACLE_FN ORACLE_NAME NAME ID IMG
 fs_problems_man() {
 	"$FSIMG" fsck --list-problems -v | awk -f "$top_srcdir/man/problems.awk"
 }
+
+# fs_small_src: $src, a small tree (/a, /b of 3000 lines, /d/c) for mke2fs -d;
+# sets E2FSPROGS_FAKE_TIME to E2FSCK_TIME, so that the times mke2fs and
+# debugfs write are no later than e2fsck's (else it asks to fix them).
+fs_small_src() {
+	E2FSPROGS_FAKE_TIME=$E2FSCK_TIME; export E2FSPROGS_FAKE_TIME
+	src=$tmp/src
+	mkdir -p "$src/d"
+	printf 'one\n' > "$src/a"
+	awk 'BEGIN { for (i = 0; i < 3000; i++) print "line", i }' > "$src/b"
+	awk 'BEGIN { for (i = 0; i < 500; i++) print "c", i }' > "$src/d/c"
+}

@@ -9,13 +9,14 @@
 #include <string.h>
 
 #include "check/ext4/e4check.h"
+#include "check/idmap.h"
 
 int check_ext4_run(struct check_ctx *c)
 {
 	static int (*const passes[])(struct check_ctx *) = {
 		check_pass_super, check_pass_inodes, check_pass_dups, check_pass_dirs,
 		check_pass_ea_inodes,
-		check_pass_bitmaps, check_pass_journal,
+		check_pass_bitmaps, check_pass_quota_usage, check_pass_journal,
 	};
 	struct e4check e;
 	int err = 0;
@@ -29,6 +30,9 @@ int check_ext4_run(struct check_ctx *c)
 	for (size_t i = 0; err == 0 && i < sizeof(passes) / sizeof(passes[0]); i++)
 		err = passes[i](c);
 	free(e.ino_orphan);
+	check_quota_usage_free(c);
+	check_enc_free(c);
+	idmap_free(e.xattr_refs);
 	c->be = NULL;
 	return err;
 }

@@ -18,6 +18,13 @@ struct e4check {
 	 * them in use.
 	 */
 	uint8_t *ino_orphan;
+
+	/* pass 2 → quota usage pass: per-id usage (pass_quota_usage.c; NULL: not checked) */
+	struct quota_usage *quota;
+	/* pass 2 → 5: encryption policies by inode (pass_rules.c; NULL: no encrypt feature) */
+	struct idmap *encpol;
+	/* pass 2: references to each xattr block (pass_xattr.c compares h_refcount) */
+	struct idmap *xattr_refs;
 };
 
 static inline struct e4check *e4(const struct check_ctx *c)
@@ -38,6 +45,34 @@ CHECK_HIDDEN int check_pass_journal(struct check_ctx *c); /* 7: journal and what
 
 /* Parts of passes kept in their own files. */
 CHECK_HIDDEN void check_quota_inodes(struct check_ctx *c);         /* pass 1: pass_quota.c */
+/*
+ * Quota usage (pass_quota_usage.c): start before pass 2's threads, add per
+ * inode in use (safe from pass 2's threads), the pass compares with the
+ * quota files, free with the context.
+ */
+CHECK_HIDDEN void check_quota_usage_start(struct check_ctx *c);
+CHECK_HIDDEN void check_quota_usage_add(struct check_ctx *c, const struct fsimg_inode *in,
+					uint64_t clusters);
+CHECK_HIDDEN int check_pass_quota_usage(struct check_ctx *c);
+CHECK_HIDDEN void check_quota_usage_free(struct check_ctx *c);
+/* Field and flag rules against the features (pass_rules.c): pass 1's superblock, pass 2's inodes. */
+CHECK_HIDDEN void check_super_rules(struct check_ctx *c);
+CHECK_HIDDEN void check_inode_rules(struct check_ctx *c, const struct fsimg_inode *in,
+				    const uint8_t *raw, bool reserved);
+CHECK_HIDDEN void check_mmp(struct check_ctx *c);                  /* pass 1: pass_mmp.c */
+/* Pass 7 (pass_rules.c): the journal superblock's checksum, v2 fields set in a v1 one. */
+struct fsimg_journal_super;
+CHECK_HIDDEN void check_journal_super_rules(struct check_ctx *c, const struct fsimg_journal_super *js);
+/* Pass 2, per inode of the s_last_orphan chain (pass_rules.c): one the kernel refuses. */
+CHECK_HIDDEN void check_orphan_link(struct check_ctx *c, fsimg_ino_t ino, bool head);
+/* Encryption policies noted in pass 2 (start before its threads), read in pass 5. */
+CHECK_HIDDEN void check_enc_start(struct check_ctx *c);
+/* 1 and *policy for an inode with a valid context, 0 none, -1 unknown (not kept). */
+CHECK_HIDDEN int check_enc_policy(const struct check_ctx *c, fsimg_ino_t ino, uint64_t *policy);
+CHECK_HIDDEN void check_enc_free(struct check_ctx *c);
+/* References to xattr blocks (pass_xattr.c): start before pass 2's threads, one per inode naming it. */
+CHECK_HIDDEN void check_xattr_refs_start(struct check_ctx *c);
+CHECK_HIDDEN void check_xattr_ref(struct check_ctx *c, fsimg_pblk_t blk);
 CHECK_HIDDEN void check_super_fields(struct check_ctx *c);         /* pass 1: pass_super_fields.c */
 /* Pass 2, per reserved inode (pass_super_fields.c): its mode. */
 CHECK_HIDDEN void check_reserved_mode(struct check_ctx *c, const struct fsimg_inode *in);

@@ -121,4 +121,19 @@ CHECK_HIDDEN void dirs_check_links(struct dirs_state *s, fsimg_ino_t ino);
 /* lost+found in the root: e2fsck pass 3 creates it when missing (an error under -n). */
 CHECK_HIDDEN void dirs_check_lost_found(struct dirs_state *s);
 
+/*
+ * Entry rules by the directory's kind (pass_dirs_rules.c): the byte after
+ * "." and ".."; encrypted and casefolded names (true: the name was judged
+ * as ciphertext, skip the '/' and NUL rule); encryption policies.
+ */
+CHECK_HIDDEN void dirs_dot_rules(struct dirs_state *s, struct dwalk *d, uint64_t idx,
+				 const struct ext4_dirent *de);
+CHECK_HIDDEN bool dirs_name_rules(struct dirs_state *s, struct dwalk *d, const struct ext4_dirent *de,
+				  const struct fsimg_problem_ctx *p);
+/* The dx root's hash version against the directory's flags, its incompat flag (e2fsck handle_htree). */
+CHECK_HIDDEN void dirs_dx_root_rules(struct dirs_state *s, struct dwalk *d, const uint8_t *root,
+				     const struct ext4_dx_info *info);
+CHECK_HIDDEN void dirs_policy_rules(struct dirs_state *s, struct dwalk *d, const struct ext4_dirent *de,
+				    const struct fsimg_problem_ctx *p);
+
 #endif /* FSIMG_CHECK_PASS_DIRS_H */

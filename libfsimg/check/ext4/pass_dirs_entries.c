@@ -54,6 +54,7 @@ void dirs_check_entry(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk, 
 
 	PCTX_SET(p, found, FSIMG_PF_FOUND, de->inode);
 	PCTX_SET(p, detail, FSIMG_PF_DETAIL, nm);
+	dirs_dot_rules(s, d, idx, de);
 
 	/*
 	 * "." first and ".." second in block 0 (e2fsck check_dot, check_dotdot):
@@ -86,7 +87,7 @@ void dirs_check_entry(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk, 
 		PCTX_SET(p, detail, FSIMG_PF_DETAIL, dot ? "a second '.'" : "a second '..'");
 		check_report(c, PR_DIRENT_BAD_NAME, &p);
 		return;
-	} else {
+	} else if (!dirs_name_rules(s, d, de, &p)) {
 		for (i = 0; i < de->name_len; i++)
 			if (de->name[i] == '/' || de->name[i] == '\0')
 				break;
@@ -123,6 +124,8 @@ void dirs_check_entry(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk, 
 			check_report(c, PR_DIRENT_FILETYPE, &q);
 		}
 	}
+
+	dirs_policy_rules(s, d, de, &p);
 
 	/* A directory has one name: a second one (or one for the root) is a hard link. */
 	if (isdir(s, de->inode) && (t = dirs_find(s, de->inode)) != NULL) {

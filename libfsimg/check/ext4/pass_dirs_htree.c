@@ -143,6 +143,7 @@ void dirs_dx_check(struct dirs_state *s, struct dwalk *d)
 	}
 	if (ext4_dx_root_parse(s->fs, root, s->bs, &info, &node, why, sizeof(why)) < 0)
 		goto bad;
+	dirs_dx_root_rules(s, d, root, &info);
 	/* e2fsck PR_2_HTREE_BAD_LIMIT: the limit is exactly what the block holds. */
 	max = (s->bs - node.count_offset - (s->csum ? 8 : 0)) / 8;
 	if (node.limit != max) {

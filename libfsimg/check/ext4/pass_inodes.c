@@ -170,6 +170,15 @@ static void walk_run(struct pass2 *p2, const struct fsimg_inode *in, const struc
 	if (!fs_pblk_range_ok(p2->fs, run->pblk, run->len))
 		return;
 	end = run->lblk + run->len; /* <= 2^32, checked by the iterator */
+	/* bigalloc: a block's offset in its logical and its physical cluster agree (e2fsck, once per inode) */
+	if (p2->cluster_bits && !w->misaligned &&
+	    ((run->lblk ^ run->pblk) & ((UINT64_C(1) << p2->cluster_bits) - 1))) {
+		w->misaligned = true;
+		p = pctx_inode(in->ino);
+		PCTX_SET(p, lblk, FSIMG_PF_LBLK, run->lblk);
+		PCTX_SET(p, block, FSIMG_PF_BLOCK, run->pblk);
+		check_report(c, PR_EXTENT_CLUSTER_MISALIGNED, &p);
+	}
 	if (in->ino == EXT2_RESIZE_INO) {
 		w->units += run->len;
 	} else {
@@ -275,6 +284,7 @@ static void claim_xattr_block(struct pass2 *p2, const struct fsimg_inode *in, st
 		return;
 	}
 	w->units++; /* one cluster, whatever the cluster size */
+	check_xattr_ref(c, in->file_acl);
 	if (p2->ea_seen && !bit_test_and_set_shared(p2->ea_seen, in->file_acl))
 		check_claim(c, in->file_acl, 1);
 }
@@ -339,6 +349,7 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 
 	inode_check_extra_isize(p2, &in, raw);
 	inode_check_flags(p2, &in, reserved);
+	check_inode_rules(c, &in, raw, reserved);
 	if (reserved) {
 		check_reserved_mode(c, &in);
 		/* Reserved inodes without content (mode 0, nothing mapped) are fine. */
@@ -391,6 +402,7 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 	if (check_xattr_inode(c, &in, raw))
 		claim_xattr_block(p2, &in, &w);
 	walk_mapping(p2, &in, &w);
+	check_quota_usage_add(c, &in, w.units);
 	if (w.failed) {
 		bit_set_shared(c->ino_bad, ino);
 		return;
@@ -468,7 +480,10 @@ static void note_orphans(struct check_ctx *c, struct pass2_shared *sh)
 		return;
 	sh->orphans = calloc(1, (size_t)e4(c)->sb->inodes_count / 8 + 1);
 	p = pctx_inode(ino);
-	while (ino && n < ORPHAN_MAX && fs_ino_ok(c->fs, ino)) {
+	while (ino && n < ORPHAN_MAX) {
+		check_orphan_link(c, ino, n == 0);
+		if (!fs_ino_ok(c->fs, ino))
+			break;
 		n++;
 		if (sh->orphans)
 			bit_set(sh->orphans, ino);
@@ -540,6 +555,9 @@ int check_pass_inodes(struct check_ctx *c)
 		return FSIMG_ENOMEM;
 	note_orphans(c, &sh);
 	check_orphan_file(c, &sh.orphans);
+	check_quota_usage_start(c);
+	check_enc_start(c);
+	check_xattr_refs_start(c);
 	err = check_parallel(c, sb->group_count, &ops, &sh);
 	if (err == 0)
 		check_xattr_blocks(c, sh.ea_seen);

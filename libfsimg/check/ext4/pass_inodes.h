@@ -55,6 +55,7 @@ struct walk {
 	fsimg_lblk_t nz_lblk;
 	fsimg_pblk_t nz_pblk;
 	bool reported_nonreg;
+	bool misaligned;         /* EXTENT_CLUSTER_MISALIGNED reported */
 	bool failed;
 	fsimg_pblk_t block0;     /* physical block of logical block 0, 0 when unmapped */
 };

@@ -228,6 +228,7 @@ int check_pass_journal(struct check_ctx *c)
 			check_report(c, PR_JOURNAL_NOT_REPLAYED, NULL);
 	}
 	js = fsimg_journal_super(j);
+	check_journal_super_rules(c, js);
 	/* jbd2 v2: one user of an internal journal; shared external ones are unsupported */
 	if (js->version >= 2 && js->nr_users > 1) {
 		p = pctx_none();

@@ -215,5 +215,8 @@ void check_orphan_file(struct check_ctx *c, uint8_t **orphans)
 		 */
 		if (!present)
 			report_bad(c, ino, "holds orphans but orphan_present is clear");
+	} else if (present && !o.bad_blocks) {
+		/* e2fsck PR_6_ORPHAN_PRESENT_CLEAN_FILE */
+		report_bad(c, ino, "orphan_present is set but the file holds no orphans");
 	}
 }

@@ -3,7 +3,7 @@
  * Part of pass 1: the quota inodes the superblock names (s_usr_quota_inum,
  * s_grp_quota_inum, s_prj_quota_inum; e2fsck_validate_quota_inodes in
  * e2fsck/super.c, and pass 1's mode check of a quota inode). The usage the
- * quota files record is not compared with the filesystem's (yet).
+ * quota files record is compared in pass_quota_usage.c.
  */
 #include "config.h"
 

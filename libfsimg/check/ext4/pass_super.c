@@ -187,6 +187,8 @@ int check_pass_super(struct check_ctx *c)
 	check_progress(c, 1, "superblock and group descriptors", 0, sb->group_count);
 	super_counts(c);
 	check_super_fields(c);
+	check_super_rules(c);
+	check_mmp(c);
 	check_quota_inodes(c);
 	buf = fs_block_alloc(c->fs);
 	if (!buf)

@@ -224,7 +224,9 @@ void check_inode_fields(struct check_ctx *c, const struct fsimg_inode *in, const
 		PCTX_SET(p, detail, FSIMG_PF_DETAIL, "i_faddr");
 		check_report(c, PR_INODE_FIELD_NONZERO, &p);
 	}
-	if (blocks_hi && !(e4(c)->sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_HUGE_FILE)) {
+	/* on the Hurd these bytes are i_frag and i_fsize (pass_rules.c) */
+	if (blocks_hi && !(e4(c)->sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_HUGE_FILE) &&
+	    e4(c)->sb->creator_os != EXT4_OS_HURD) {
 		p = pctx_inode(in->ino);
 		PCTX_SET(p, found, FSIMG_PF_FOUND, blocks_hi);
 		PCTX_SET(p, detail, FSIMG_PF_DETAIL, "i_blocks_hi without huge_file");

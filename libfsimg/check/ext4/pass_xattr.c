@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "check/ext4/e4check.h"
+#include "check/idmap.h"
 
 /*
  * Regions of an xattr area handed out so far; an area whose entries and
@@ -54,6 +55,7 @@ static bool region_take(struct regions *r, uint32_t start, uint32_t len)
 /* What a sound area showed besides its layout. */
 struct entry_notes {
 	bool value_inum_seen; /* an entry keeps its value in an inode */
+	bool index0_seen;     /* an entry has e_name_index 0 */
 	bool hash_bad;        /* an entry's e_hash is not its name's and value's */
 	uint32_t e_hash;      /* the first such */
 };
@@ -121,6 +123,8 @@ static const char *entries_fault(const uint8_t *area, struct regions *r, uint32_
 		/* an ea_inode value lives in that inode, not here */
 		if (value_inum)
 			n->value_inum_seen = true;
+		if (e[offsetof(struct ext4_dxattr_entry, e_name_index)] == 0)
+			n->index0_seen = true;
 		if (value_inum == 0 && value_size &&
 		    (value_size > r->size ||
 		     !region_take(r, value_base + value_offs, EXT4_XATTR_SIZE(value_size))))
@@ -171,6 +175,32 @@ static void check_ea_inode_feature(struct check_ctx *c, fsimg_ino_t ino, fsimg_p
 	check_report(c, PR_XATTR_EA_INODE_NO_FEATURE, &p);
 }
 
+void check_xattr_refs_start(struct check_ctx *c)
+{
+	if (!e4(c)->xattr_refs && (e4(c)->sb->feature_compat & EXT4_FEATURE_COMPAT_EXT_ATTR))
+		e4(c)->xattr_refs = idmap_new(e4(c)->sb->inodes_count);
+}
+
+void check_xattr_ref(struct check_ctx *c, fsimg_pblk_t blk)
+{
+	idmap_put(e4(c)->xattr_refs, blk, 1, false);
+}
+
+/* h_refcount against the inodes naming the block (e2fsck PR_1_EXTATTR_REFCOUNT) */
+static void check_refcount(struct check_ctx *c, fsimg_pblk_t blk, uint32_t refcount)
+{
+	struct fsimg_problem_ctx p;
+	uint64_t refs;
+
+	if (idmap_get(e4(c)->xattr_refs, blk, &refs) != 1 || refs == refcount)
+		return;
+	p = pctx_none();
+	PCTX_SET(p, block, FSIMG_PF_BLOCK, blk);
+	PCTX_SET(p, found, FSIMG_PF_FOUND, refcount);
+	PCTX_SET(p, expected, FSIMG_PF_EXPECTED, refs);
+	check_report(c, PR_XATTR_REFCOUNT, &p);
+}
+
 /*
  * An xattr block (e2fsck pass 1's check_ext_attr): header magic, h_blocks 1,
  * entries and values inside the block without overlap, and the metadata_csum
@@ -199,6 +229,9 @@ static void check_xattr_block(struct check_ctx *c, fsimg_pblk_t blk)
 		r->size = bs;
 		region_take(r, 0, sizeof(struct ext4_dxattr_header));
 		why = entries_fault(b, r, sizeof(struct ext4_dxattr_header), 0, &n);
+		/* e2fsck with xattr format 2: every block entry has a name index */
+		if (!why && n.index0_seen)
+			why = "an entry with name index 0";
 	}
 	if (!why && fs->metadata_csum && !(fs->flags & FSIMG_OPEN_NO_CSUM_VERIFY)) {
 		size_t co = offsetof(struct ext4_dxattr_header, h_checksum);
@@ -214,6 +247,8 @@ static void check_xattr_block(struct check_ctx *c, fsimg_pblk_t blk)
 		if (crc != get_le32(b + co))
 			why = "checksum does not match";
 	}
+	if (!why)
+		check_refcount(c, blk, get_le32(b + offsetof(struct ext4_dxattr_header, h_refcount)));
 	free(r);
 	free(b);
 	if (n.value_inum_seen)
