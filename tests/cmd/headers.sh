@@ -2,7 +2,7 @@
 # The public headers compile alone, as strict C11; the neutral one names no
 # filesystem's own structures.
 . "$top_srcdir/tests/lib/tap.sh"
-plan 7
+plan 8
 tmp=$(mktemp_dir)
 inc="$top_srcdir/libfsimg/include"
 compile() { # HEADER CALL
@@ -18,5 +18,6 @@ ok_cmd "check.h compiles alone" compile check.h 'fsimg_strerror(0) == 0'
 ok_cmd "fsimg.h declares no ext4 superblock, group or raw inode" \
 	sh -c "! grep -nE 'struct fsimg_(super|group|inode|dirent) *\\{|fsimg_ino_t|fsimg_group_t' '$inc/fsimg/fsimg.h'"
 ok_cmd "fsimg.h includes no backend header" \
-	sh -c "! grep -nE '#include .fsimg/(ext4|journal|check)\\.h' '$inc/fsimg/fsimg.h'"
+	sh -c "! grep -nE '#include .fsimg/(ext4|journal|check|xlog)\\.h' '$inc/fsimg/fsimg.h'"
 ok_cmd "image.h compiles alone" compile image.h 'fsimg_image_backing(0, 0) != 0'
+ok_cmd "xlog.h compiles alone" compile xlog.h 'sizeof(struct fsimg_xlog_item) == 0 || fsimg_xlog_errmsg(0) == 0'

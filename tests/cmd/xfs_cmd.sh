@@ -7,8 +7,9 @@
 # "bmap" (extents --all --json: logical, length, fsb, agno, agbno and the
 # linear physical block, record for record, for the files under sizes/ and
 # sparse/). info's needs_recovery against xfs_logprint's clean/dirty on the
-# crash images of tests/xfs/xlog. fsck, journal and replay, ext2/3/4's only, refuse it cleanly. The
-# image's hash must not change.
+# crash images of tests/xfs/xlog. fsck and replay, ext2/3/4's only, refuse it cleanly; journal
+# lists the (clean) log (tests/cmd/xlog_journal.sh checks the listing). The image's hash must not
+# change.
 . "$top_srcdir/tests/lib/tap.sh"
 need mkfs.xfs xfs_db b2sum jq
 LC_ALL=C; export LC_ALL
@@ -118,13 +119,16 @@ run_variant() {
 
 	# --- what is ext2/3/4's only refuses XFS in one line (exit 8), without a crash
 	bad=
-	for c in fsck "fsck --json" journal "replay -n" "replay -o $out/replayed"; do
+	for c in fsck "fsck --json" "replay -n" "replay -o $out/replayed"; do
 		"$FSIMG" $c "$img" > /dev/null 2> "$out/refuse.err"
 		st=$?
 		{ [ $st -eq 8 ] && [ "$(wc -l < "$out/refuse.err")" -eq 1 ]; } || bad="$bad; $c: exit $st"
 	done
 	[ -z "$bad" ] && [ ! -e "$out/replayed" ]
-	ok $? "$name: fsck, journal and replay refuse XFS with exit 8 and one line${bad:+ ($bad)}"
+	ok $? "$name: fsck and replay refuse XFS with exit 8 and one line${bad:+ ($bad)}"
+	"$FSIMG" journal "$img" > "$out/journal.out" 2>&1
+	[ $? -eq 0 ] && grep -q '^Log state: *clean' "$out/journal.out"
+	ok $? "$name: journal lists the log of a fresh image: clean"
 
 	[ "$(b2sum < "$img")" = "$hash" ]
 	ok $? "$name: the image is unchanged"

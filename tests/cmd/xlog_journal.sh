@@ -1,0 +1,136 @@
+#!/bin/sh
+# `fsimg journal` on XFS: the log's listing against xfs_logprint -t as the
+# oracle. On the kernel-written crash images (tests/xfs/xlog, and the crash
+# fixture tests/crash/fixtures/xfs-fsync), --json normalised by
+# tests/xfs/xlog/jsonnorm.py must give the same lines as xfs_logprint -t
+# normalised by norm.awk (every transaction's LSN, tid and item count, and
+# every item: buffers' daddr, length and flags; inodes' number, fields and
+# data size; icreate's AG, block, length, count, size and generation; the
+# others by type): against the outputs captured with the fixtures
+# (*.logprint, *.ends) and against the installed xfs_logprint. The text
+# listing holds the same transactions; the JSON conforms to the man page's
+# schema. Fresh images made by mkfs.xfs -p (v5, v4, 1 KiB blocks, an
+# external log device through -l LOGDEV) have a clean log with head and tail
+# as xfs_logprint says. Bad input: an item of no XFS_LI_* type, a record
+# whose CRC fails, a log below the minimum size: exit 8 with the reason,
+# and the image never changes.
+. "$top_srcdir/tests/lib/tap.sh"
+need xz python3
+LC_ALL=C; export LC_ALL
+D=$top_srcdir/tests/xfs/xlog
+t=$(mktemp_dir) || exit 1
+trap 'rm -rf "$t"' EXIT
+names="v5-4k-fsync v4-1k-mixed v5-rmap-reflink-meta"
+plan 26
+have_lp=false
+command -v xfs_logprint > /dev/null 2>&1 && have_lp=true
+norm() { python3 "$D/jsonnorm.py" "$@"; }
+lpnorm() { xfs_logprint -t "$@" 2>/dev/null | awk -v src=logprint -f "$D/norm.awk"; }
+for n in $names; do
+	xz -dc "$D/$n.img.xz" > "$t/$n.img" || exit 1
+	sum=$(cksum < "$t/$n.img")
+	"$FSIMG" journal --json "$t/$n.img" > "$t/$n.json" 2> "$t/$n.err"
+	st=$?
+	norm --ends < "$t/$n.json" > "$t/$n.ends"
+	norm < "$t/$n.json" > "$t/$n.norm"
+	[ $st -eq 0 ] && cmp -s "$t/$n.ends" "$D/$n.ends" && cmp -s "$t/$n.norm" "$D/$n.logprint"
+	ok $? "$n: tail, head, state ($(cat "$t/$n.ends")) and $(grep -c '^T' "$t/$n.norm") transactions, $(grep -vc '^T' "$t/$n.norm") items as xfs_logprint -t"
+	[ $st -ne 0 ] && sed 's/^/# /' "$t/$n.err"
+	"$FSIMG" journal "$t/$n.img" > "$t/$n.txt" 2>&1
+	[ $? -eq 0 ] && [ "$(grep -c '^transaction ' "$t/$n.txt")" = "$(grep -c '^T' "$t/$n.norm")" ] &&
+		grep -q '^Log state: *dirty' "$t/$n.txt" && [ "$sum" = "$(cksum < "$t/$n.img")" ]
+	ok $? "$n: the text listing has the same transactions, says dirty, the image is unchanged"
+	python3 "$top_srcdir/tests/lib/manschema.py" "$top_srcdir/man/fsimg-journal.1" journal "$t/$n.json" 2> "$t/why"
+	ok $? "$n: --json conforms to fsimg-journal(1)'s schema$(head -1 "$t/why" | sed 's/^/: /')"
+done
+xz -dc "$top_srcdir/tests/crash/fixtures/xfs-fsync.img.xz" > "$t/cf.img" || exit 1
+if $have_lp; then
+	for n in $names; do
+		lpnorm "$t/$n.img" > "$t/live"
+		cmp -s "$t/$n.norm" "$t/live"
+		ok $? "$n: the installed xfs_logprint -t agrees"
+	done
+	"$FSIMG" journal --json "$t/cf.img" | norm > "$t/cf.norm"
+	lpnorm "$t/cf.img" > "$t/live"
+	[ -s "$t/live" ] && cmp -s "$t/cf.norm" "$t/live"
+	ok $? "crash fixture xfs-fsync: $(grep -c '^T' "$t/live") transactions, $(grep -vc '^T' "$t/live") items as xfs_logprint -t"
+else
+	for n in $names cf; do skip "xfs_logprint not installed"; done
+fi
+
+# Fresh images from mkfs.xfs -p: a clean log, no transactions, head and
+# tail where xfs_logprint finds them.
+mkdir -p "$t/src/d"
+seq 1 3000 > "$t/src/d/nums"
+printf 'hello\n' > "$t/src/a"
+sh "$top_srcdir/tests/lib/xfsproto.sh" "$t/src" > "$t/proto"
+fresh() { # NAME MKFS-OPTIONS...: the clean log of a fresh image against logprint
+	_n=$1
+	shift
+	if ! command -v mkfs.xfs > /dev/null 2>&1 || ! $have_lp; then
+		skip "mkfs.xfs or xfs_logprint not installed"
+		return
+	fi
+	rm -f "$t/f.img"
+	truncate -s 320M "$t/f.img"
+	mkfs.xfs -q -f -p "$t/proto" "$@" "$t/f.img" > /dev/null 2>&1 || { ok 1 "$_n: mkfs.xfs $*"; return; }
+	"$FSIMG" journal --json "$t/f.img" > "$t/f.json" 2> "$t/f.err"
+	_st=$?
+	_want=$(xfs_logprint -t "$t/f.img" 2>/dev/null |
+		sed -n 's/^ *log tail: \([0-9]*\) head: \([0-9]*\) state: <\(.*\)>.*/\1 \2 \3/p')
+	_got=$(norm --ends < "$t/f.json")
+	[ $_st -eq 0 ] && [ -n "$_want" ] && [ "$_got" = "$_want" ] &&
+		[ "$(jq -c 'select(.record=="end") | [.transactions, .pending_intents]' "$t/f.json")" = '[0,[]]' ]
+	ok $? "$_n: clean log, tail head state '$_got' as xfs_logprint ('$_want'), no transactions"
+}
+fresh "fresh v5 4k" -b size=4096
+fresh "fresh v4 1k" -m crc=0 -b size=1024
+fresh "fresh v5, 32 KiB log stripe unit" -l su=32k
+if command -v mkfs.xfs > /dev/null 2>&1 && $have_lp; then
+	rm -f "$t/e.img" "$t/e.log"
+	truncate -s 320M "$t/e.img" && truncate -s 70M "$t/e.log"
+	mkfs.xfs -q -f -l logdev="$t/e.log",size=64m "$t/e.img" > /dev/null 2>&1
+	"$FSIMG" journal -l "$t/e.log" --json "$t/e.img" > "$t/e.json" 2> "$t/e.err"
+	st=$?
+	want=$(xfs_logprint -l "$t/e.log" -t "$t/e.img" 2>/dev/null |
+		sed -n 's/^ *log tail: \([0-9]*\) head: \([0-9]*\) state: <\(.*\)>.*/\1 \2 \3/p')
+	[ $st -eq 0 ] && [ "$(norm --ends < "$t/e.json")" = "$want" ] &&
+		[ "$(jq -r 'select(.record=="log") | "\(.external) \(.daddr) \(.basic_blocks)"' "$t/e.json")" = "$t/e.log 0 131072" ]
+	ok $? "external log device through -l LOGDEV: $want as xfs_logprint -l"
+	"$FSIMG" journal "$t/e.img" > /dev/null 2> "$t/e.err"
+	[ $? -eq 8 ] && grep -q 'give the log device.*-l LOGDEV' "$t/e.err"
+	ok $? "external log without -l: exit 8, $(cat "$t/e.err")"
+else
+	skip "mkfs.xfs or xfs_logprint not installed"
+	skip "mkfs.xfs or xfs_logprint not installed"
+fi
+truncate -s 1M "$t/l"
+"$FSIMG" journal -l "$t/l" "$t/v4-1k-mixed.img" > /dev/null 2> "$t/err"
+[ $? -eq 8 ] && grep -q 'the log is internal' "$t/err"
+ok $? "-l on an internal log: exit 8, $(cat "$t/err")"
+
+# Bad input (tests/xfs/xlog/badlog.py damages the log in place).
+bad() { # NAME KIND WANT
+	cp --sparse=always "$t/$1.img" "$t/bad.img"
+	_d=$(jq -r 'select(.record=="log") | .daddr' "$t/$1.json")
+	python3 "$D/badlog.py" "$t/bad.img" "$_d" "$2"
+	"$FSIMG" journal "$t/bad.img" > "$t/bad.out" 2> "$t/bad.err"
+	_st=$?
+	[ $_st -eq 8 ] && grep -q "$3" "$t/bad.err"
+	ok $? "$1 $2: exit 8, $(head -1 "$t/bad.err" | sed "s,$t/,,")"
+}
+bad v4-1k-mixed itemtype 'log item of unknown type 0x1250 (not an XFS_LI_\* type)'
+bad v4-1k-mixed regions 'bad number of regions'
+bad v5-4k-fsync oplen 'CRC mismatch'
+bad v5-4k-fsync oneblock 'log of 1 blocks, below the minimum'
+bad v4-1k-mixed hlen 'record length 2147483647 outside'
+# the JSON of a log that fails midway still ends with its end record, naming the error
+cp --sparse=always "$t/v4-1k-mixed.img" "$t/bad.img"
+python3 "$D/badlog.py" "$t/bad.img" "$(jq -r 'select(.record=="log") | .daddr' "$t/v4-1k-mixed.json")" itemtype
+"$FSIMG" journal --json "$t/bad.img" > "$t/bad.json" 2> /dev/null
+[ $? -eq 8 ] && tail -1 "$t/bad.json" | jq -e '.record == "end" and (.error | test("unknown type 0x1250"))' > /dev/null
+ok $? "--json on a bad item: the end record names the error"
+"$FSIMG" journal --help > "$t/help" 2>&1
+grep -q -- '-l, --logdev=LOGDEV' "$t/help"
+ok $? "--help lists -l/--logdev"
+done_testing
