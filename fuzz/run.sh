@@ -56,8 +56,8 @@ esac
 echo "built $bin"
 [ $build_only = no ] || exit 0
 
-# seeds
-if [ ! -d "$work/seeds/seeds/$target" ]; then
+# seeds (xlog and xplan have only the committed ones, cut from the crash fixtures)
+if [ ! -d "$work/seeds/seeds/$target" ] && [ "$target" != xlog ] && [ "$target" != xplan ]; then
 	if [ "$target" = xfs ]; then
 		sh "$here/mkseeds_xfs.sh" "$work/seeds" > /dev/null
 	else
@@ -66,7 +66,7 @@ if [ ! -d "$work/seeds/seeds/$target" ]; then
 fi
 corpus=$work/corpus/$target
 mkdir -p "$corpus"
-find "$work/seeds/seeds/$target" -type f -exec cp -n {} "$corpus/" \;
+[ ! -d "$work/seeds/seeds/$target" ] || find "$work/seeds/seeds/$target" -type f -exec cp -n {} "$corpus/" \;
 for d in "$here/seeds/$target" "$here/regress/$target"; do
 	[ ! -d "$d" ] || find "$d" -type f ! -name '.*' -exec cp -n {} "$corpus/" \;
 done
