@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,8 @@ struct intent {
 
 struct xctx {
 	struct jw w;
+	char line[8192];   /* text: the current transaction's lines, not yet written */
+	size_t n;
 	const struct cli_common *c;
 	struct intent *bucket[INTENT_BUCKETS];
 	uint64_t seq, pending;
@@ -121,21 +124,47 @@ static void lsn_text(char *buf, size_t len, uint64_t lsn)
 /* ------------------------------------------------------------------ text */
 
 /*
- * The text listing of a full log is hundreds of thousands of lines: the
- * common items (buffers, inodes) are written with unlocked puts, not
- * printf, which was half of the run.
+ * The text listing of a full log is hundreds of thousands of lines, and
+ * printf was half of the run: a transaction's lines are built in the
+ * context's buffer and written at once.
  */
-static void put_s(const char *s)
+static void lb_flush(struct xctx *x)
 {
-	fputs_unlocked(s, stdout);
+	if (x->n)
+		fwrite_unlocked(x->line, 1, x->n, stdout);
+	x->n = 0;
 }
 
-static void put_u(uint64_t v)
+static void lb_mem(struct xctx *x, const char *s, size_t k)
 {
-	cli_put_u64(stdout, v);
+	if (x->n + k > sizeof x->line)
+		lb_flush(x);
+	if (k > sizeof x->line) {
+		fwrite_unlocked(s, 1, k, stdout);
+		return;
+	}
+	memcpy(x->line + x->n, s, k);
+	x->n += k;
 }
 
-static void put_x(uint64_t v)
+static void put_s(struct xctx *x, const char *s)
+{
+	lb_mem(x, s, strlen(s));
+}
+
+static void put_u(struct xctx *x, uint64_t v)
+{
+	char b[24];
+	int i = sizeof b;
+
+	do {
+		b[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	lb_mem(x, b + i, sizeof b - (size_t)i);
+}
+
+static void put_x(struct xctx *x, uint64_t v)
 {
 	char b[24];
 	int i = sizeof b;
@@ -146,25 +175,39 @@ static void put_x(uint64_t v)
 	} while (v);
 	b[--i] = 'x';
 	b[--i] = '0';
-	fwrite_unlocked(b + i, 1, sizeof b - (size_t)i, stdout);
+	lb_mem(x, b + i, sizeof b - (size_t)i);
 }
 
-static void flags_text(uint32_t flags)
+static void put_f(struct xctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put_f(struct xctx *x, const char *fmt, ...)
 {
-	put_s(" flags ");
-	put_x(flags);
-	put_s(" (");
-	put_s(blft_name(flags));
-	if (flags & FSIMG_XLOG_BUF_CANCEL)
-		put_s(", cancel");
-	if (flags & FSIMG_XLOG_BUF_INODE)
-		put_s(", inode buffer");
-	if (flags & (FSIMG_XLOG_BUF_UDQUOT | FSIMG_XLOG_BUF_PDQUOT | FSIMG_XLOG_BUF_GDQUOT))
-		put_s(", dquot buffer");
-	putc_unlocked(')', stdout);
+	char b[256];
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(b, sizeof b, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		lb_mem(x, b, (size_t)k < sizeof b ? (size_t)k : sizeof b - 1);
 }
 
-static void inode_fields_text(uint32_t f)
+static void flags_text(struct xctx *x, uint32_t flags)
+{
+	put_s(x, " flags ");
+	put_x(x, flags);
+	put_s(x, " (");
+	put_s(x, blft_name(flags));
+	if (flags & FSIMG_XLOG_BUF_CANCEL)
+		put_s(x, ", cancel");
+	if (flags & FSIMG_XLOG_BUF_INODE)
+		put_s(x, ", inode buffer");
+	if (flags & (FSIMG_XLOG_BUF_UDQUOT | FSIMG_XLOG_BUF_PDQUOT | FSIMG_XLOG_BUF_GDQUOT))
+		put_s(x, ", dquot buffer");
+	put_s(x, ")");
+}
+
+static void inode_fields_text(struct xctx *x, uint32_t f)
 {
 	static const struct { uint32_t bit; const char *name; } names[] = {
 		{ 0x001, "core" }, { 0x002, "ddata" }, { 0x004, "dext" }, { 0x008, "dbroot" },
@@ -173,49 +216,49 @@ static void inode_fields_text(uint32_t f)
 	};
 	const char *sep = "";
 
-	put_s(" fields ");
-	put_x(f);
-	put_s(" (");
+	put_s(x, " fields ");
+	put_x(x, f);
+	put_s(x, " (");
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (f & names[i].bit) {
-			put_s(sep);
-			put_s(names[i].name);
+			put_s(x, sep);
+			put_s(x, names[i].name);
 			sep = " ";
 		}
-	putc_unlocked(')', stdout);
+	put_s(x, ")");
 }
 
-static void buffer_text(const struct fsimg_xlog_item *it, const char *what)
+static void buffer_text(struct xctx *x, const struct fsimg_xlog_item *it, const char *what)
 {
 	if (what) {
-		putc_unlocked(' ', stdout);
-		put_s(what);
+		put_s(x, " ");
+		put_s(x, what);
 	}
-	put_s(" daddr ");
-	put_u(it->daddr);
-	put_s(" len ");
-	put_u(it->bblen);
-	put_s(" (fs block ");
-	put_u(it->fs_block);
+	put_s(x, " daddr ");
+	put_u(x, it->daddr);
+	put_s(x, " len ");
+	put_u(x, it->bblen);
+	put_s(x, " (fs block ");
+	put_u(x, it->fs_block);
 	if (it->fs_block_offset) {
-		put_s(" + sector ");
-		put_u(it->fs_block_offset);
+		put_s(x, " + sector ");
+		put_u(x, it->fs_block_offset);
 	}
-	putc_unlocked(')', stdout);
+	put_s(x, ")");
 }
 
-static int extents_text(const fsimg_xlog_trans *t, size_t i, const struct fsimg_xlog_item *it)
+static int extents_text(struct xctx *x, const fsimg_xlog_trans *t, size_t i, const struct fsimg_xlog_item *it)
 {
 	for (uint32_t k = 0; k < it->nextents; k++) {
 		struct fsimg_xlog_extent e;
 		int err = fsimg_xlog_item_extent(&e, t, i, k);
 		if (err < 0)
 			return err;
-		printf("\n              fs block %" PRIu64 " +%" PRIu64, e.start_block, e.len);
+		put_f(x, "\n              fs block %" PRIu64 " +%" PRIu64, e.start_block, e.len);
 		if (it->type == FSIMG_XLOG_RUI || it->type == FSIMG_XLOG_BUI)
-			printf(" owner %" PRIu64 " offset %" PRIu64 " flags %#x", e.owner, e.start_offset, e.flags);
+			put_f(x, " owner %" PRIu64 " offset %" PRIu64 " flags %#x", e.owner, e.start_offset, e.flags);
 		else if (it->type == FSIMG_XLOG_CUI)
-			printf(" flags %#x", e.flags);
+			put_f(x, " flags %#x", e.flags);
 	}
 	return 0;
 }
@@ -225,65 +268,64 @@ static int item_text(struct xctx *x, const fsimg_xlog_trans *t, size_t i, const 
 {
 	char lsn[32];
 
-	put_s("    ");
-	put_s(it->name);
+	put_s(x, "    ");
+	put_s(x, it->name);
 	for (size_t n = strlen(it->name); n < 9; n++)
-		putc_unlocked(' ', stdout);
+		put_s(x, " ");
 	switch (it->type) {
 	case FSIMG_XLOG_BUF:
-		buffer_text(it, NULL);
-		flags_text(it->flags);
-		put_s(", ");
-		put_u(it->dirty_chunks);
-		put_s(it->dirty_chunks == 1 ? " dirty chunk" : " dirty chunks");
+		buffer_text(x, it, NULL);
+		flags_text(x, it->flags);
+		put_s(x, ", ");
+		put_u(x, it->dirty_chunks);
+		put_s(x, it->dirty_chunks == 1 ? " dirty chunk" : " dirty chunks");
 		break;
 	case FSIMG_XLOG_INODE:
-		put_s(" ino ");
-		put_u(it->ino);
-		inode_fields_text(it->fields);
-		put_s(" dsize ");
-		put_u(it->dsize);
-		put_s(" asize ");
-		put_u(it->asize);
-		putc_unlocked(',', stdout);
-		buffer_text(it, "cluster");
+		put_s(x, " ino ");
+		put_u(x, it->ino);
+		inode_fields_text(x, it->fields);
+		put_s(x, " dsize ");
+		put_u(x, it->dsize);
+		put_s(x, " asize ");
+		put_u(x, it->asize);
+		put_s(x, ",");
+		buffer_text(x, it, "cluster");
 		break;
 	case FSIMG_XLOG_DQUOT:
-		printf(" id %u,", it->dquot_id);
-		buffer_text(it, NULL);
+		put_f(x, " id %u,", it->dquot_id);
+		buffer_text(x, it, NULL);
 		break;
 	case FSIMG_XLOG_QUOTAOFF:
-		printf(" flags %#x", it->qflags);
+		put_f(x, " flags %#x", it->qflags);
 		break;
 	case FSIMG_XLOG_ICREATE:
-		printf(" ag %u agbno %u length %u: %u inodes of %u bytes, gen %#x", it->agno, it->agbno,
-		       it->length, it->count, it->isize, it->gen);
+		put_f(x, " ag %u agbno %u length %u: %u inodes of %u bytes, gen %#x", it->agno, it->agbno,
+		      it->length, it->count, it->isize, it->gen);
 		break;
 	case FSIMG_XLOG_ATTRI:
-		printf(" id %#" PRIx64 " ino %" PRIu64 " op %#x name %u bytes value %u bytes", it->id, it->ino,
-		       it->op_flags, it->name_len, it->value_len);
+		put_f(x, " id %#" PRIx64 " ino %" PRIu64 " op %#x name %u bytes value %u bytes", it->id, it->ino,
+		      it->op_flags, it->name_len, it->value_len);
 		break;
 	case FSIMG_XLOG_XMI:
-		printf(" id %#" PRIx64 " ino %" PRIu64 " with ino %" PRIu64, it->id, it->ino, it->ino2);
+		put_f(x, " id %#" PRIx64 " ino %" PRIu64 " with ino %" PRIu64, it->id, it->ino, it->ino2);
 		break;
 	default:
-		printf(" id %#" PRIx64, it->id);
+		put_f(x, " id %#" PRIx64, it->id);
 		if (it->nextents || it->type == FSIMG_XLOG_EFI || it->type == FSIMG_XLOG_EFD)
-			printf(", %u extent%s", it->nextents, it->nextents == 1 ? "" : "s");
+			put_f(x, ", %u extent%s", it->nextents, it->nextents == 1 ? "" : "s");
 		break;
 	}
 	if (intent_of_done(it->type)) {
 		if (done_of) {
 			lsn_text(lsn, sizeof lsn, done_of->lsn);
-			printf(" (finishes the %s of transaction %#x at %s)", done_of->name, done_of->tid, lsn);
+			put_f(x, " (finishes the %s of transaction %#x at %s)", done_of->name, done_of->tid, lsn);
 		} else {
-			printf(" (its %s is not in the live log)", intent_of_done(it->type));
+			put_f(x, " (its %s is not in the live log)", intent_of_done(it->type));
 		}
 	}
-	(void)x;
-	if (extents_text(t, i, it) < 0)
+	if (extents_text(x, t, i, it) < 0)
 		return FSIMG_ECORRUPT;
-	putc_unlocked('\n', stdout);
+	put_s(x, "\n");
 	return 0;
 }
 
@@ -391,15 +433,15 @@ static int one_trans(void *ctx, const fsimg_xlog_trans *t)
 		jw_u64(&x->w, "th_num_items", ti.th_num_items);
 		jw_arr_begin(&x->w, "items");
 	} else {
-		put_s("\ntransaction ");
-		put_x(ti.tid);
-		put_s("  lsn ");
-		put_s(lsn);
-		put_s("  commit ");
-		put_s(commit);
-		put_s("  ");
-		put_u(ti.nitems);
-		put_s(ti.nitems == 1 ? " item\n" : " items\n");
+		put_s(x, "\ntransaction ");
+		put_x(x, ti.tid);
+		put_s(x, "  lsn ");
+		put_s(x, lsn);
+		put_s(x, "  commit ");
+		put_s(x, commit);
+		put_s(x, "  ");
+		put_u(x, ti.nitems);
+		put_s(x, ti.nitems == 1 ? " item\n" : " items\n");
 	}
 	for (size_t i = 0; i < ti.nitems; i++) {
 		struct fsimg_xlog_item it;
@@ -422,6 +464,7 @@ static int one_trans(void *ctx, const fsimg_xlog_trans *t)
 		jw_obj_end(&x->w);
 		jw_record_end(&x->w);
 	}
+	lb_flush(x);
 	return err;
 }
 
