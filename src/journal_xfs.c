@@ -15,6 +15,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +120,27 @@ static struct intent *intent_take(struct xctx *x, const struct fsimg_xlog_item *
 static void lsn_text(char *buf, size_t len, uint64_t lsn)
 {
 	snprintf(buf, len, "%u/%u", FSIMG_XLOG_LSN_CYCLE(lsn), FSIMG_XLOG_LSN_BLOCK(lsn));
+}
+
+/*
+ * The runs of set bits of a buffer item's dirty bitmap, as byte ranges of
+ * the buffer: *start and *len of the run at or after bit *bit; false at
+ * the end.
+ */
+static bool dirty_run(const struct fsimg_xlog_item *it, uint32_t *bit, uint32_t *start, uint32_t *len)
+{
+	uint32_t n = it->map_size * 32, b = *bit;
+
+	while (b < n && !(it->map[b / 32] >> (b % 32) & 1))
+		b++;
+	if (b >= n)
+		return false;
+	*start = b * 128;
+	while (b < n && (it->map[b / 32] >> (b % 32) & 1))
+		b++;
+	*len = b * 128 - *start;
+	*bit = b;
+	return true;
 }
 
 /* ------------------------------------------------------------------ text */
@@ -279,6 +301,12 @@ static int item_text(struct xctx *x, const fsimg_xlog_trans *t, size_t i, const 
 		put_s(x, ", ");
 		put_u(x, it->dirty_chunks);
 		put_s(x, it->dirty_chunks == 1 ? " dirty chunk" : " dirty chunks");
+		if (x->c->verbose) {
+			uint32_t bit = 0, start, len;
+			put_s(x, ": bytes");
+			while (dirty_run(it, &bit, &start, &len))
+				put_f(x, " %u-%u", start, start + len - 1);
+		}
 		break;
 	case FSIMG_XLOG_INODE:
 		put_s(x, " ino ");
@@ -332,7 +360,7 @@ static int item_text(struct xctx *x, const fsimg_xlog_trans *t, size_t i, const 
 /* ------------------------------------------------------------------ JSON */
 
 static int item_json(struct jw *w, const fsimg_xlog_trans *t, size_t i, const struct fsimg_xlog_item *it,
-		     const struct intent *done_of)
+		     const struct intent *done_of, bool verbose)
 {
 	jw_obj_begin(w, NULL);
 	jw_str(w, "type", it->name);
@@ -350,6 +378,17 @@ static int item_json(struct jw *w, const fsimg_xlog_trans *t, size_t i, const st
 		jw_str(w, "buf_type", blft_name(it->flags));
 		jw_bool(w, "cancel", (it->flags & FSIMG_XLOG_BUF_CANCEL) != 0);
 		jw_u64(w, "dirty_chunks", it->dirty_chunks);
+		if (verbose) {
+			uint32_t bit = 0, start, len;
+			jw_arr_begin(w, "dirty");
+			while (dirty_run(it, &bit, &start, &len)) {
+				jw_obj_begin(w, NULL);
+				jw_u64(w, "offset", start);
+				jw_u64(w, "len", len);
+				jw_obj_end(w);
+			}
+			jw_arr_end(w);
+		}
 		break;
 	case FSIMG_XLOG_INODE:
 		jw_u64(w, "inode", it->ino);
@@ -454,7 +493,7 @@ static int one_trans(void *ctx, const fsimg_xlog_trans *t)
 		else if (intent_of_done(it.type))
 			done_of = intent_take(x, &it);
 		if (err == 0)
-			err = x->c->json ? item_json(&x->w, t, i, &it, done_of) : item_text(x, t, i, &it, done_of);
+			err = x->c->json ? item_json(&x->w, t, i, &it, done_of, x->c->verbose) : item_text(x, t, i, &it, done_of);
 		free(done_of);
 		if (err < 0)
 			break;

@@ -28,6 +28,8 @@ struct fsimg_xlog_trans {
 _Static_assert(FSIMG_XLOG_BUF == XFS_LI_BUF && FSIMG_XLOG_XMD == XFS_LI_XMD &&
 		       FSIMG_XLOG_EFI == XFS_LI_EFI && FSIMG_XLOG_ICREATE == XFS_LI_ICREATE,
 	       "public item types are the on-disk XFS_LI_* values");
+_Static_assert(sizeof(((struct fsimg_xlog_item *)0)->map) == sizeof(((struct xlog_item_info *)0)->map),
+	       "the dirty bitmap's words");
 _Static_assert(FSIMG_XLOG_BUF_CANCEL == XFS_BLF_CANCEL && FSIMG_XLOG_BUF_INODE == XFS_BLF_INODE_BUF,
 	       "public buffer flags are the on-disk XFS_BLF_* values");
 
@@ -219,6 +221,8 @@ int fsimg_xlog_trans_item(struct fsimg_xlog_item *out, const fsimg_xlog_trans *p
 	case XFS_LI_BUF:
 		for (k = 0; k < o.map_size; k++)
 			out->dirty_chunks += (uint32_t)__builtin_popcount(o.map[k]);
+		out->map_size = o.map_size;
+		memcpy(out->map, o.map, sizeof out->map);
 		out->flags = o.flags;
 		/* fall through */
 	case XFS_LI_INODE:

@@ -41,8 +41,11 @@ for n in $names; do
 	[ $? -eq 0 ] && [ "$(grep -c '^transaction ' "$t/$n.txt")" = "$(grep -c '^T' "$t/$n.norm")" ] &&
 		grep -q '^Log state: *dirty' "$t/$n.txt" && [ "$sum" = "$(cksum < "$t/$n.img")" ]
 	ok $? "$n: the text listing has the same transactions, says dirty, the image is unchanged"
-	python3 "$top_srcdir/tests/lib/manschema.py" "$top_srcdir/man/fsimg-journal.1" journal "$t/$n.json" 2> "$t/why"
-	ok $? "$n: --json conforms to fsimg-journal(1)'s schema$(head -1 "$t/why" | sed 's/^/: /')"
+	"$FSIMG" journal -v --json "$t/$n.img" > "$t/$n.vjson"
+	python3 "$top_srcdir/tests/lib/manschema.py" "$top_srcdir/man/fsimg-journal.1" journal "$t/$n.json" 2> "$t/why" &&
+		python3 "$top_srcdir/tests/lib/manschema.py" "$top_srcdir/man/fsimg-journal.1" journal "$t/$n.vjson" 2>> "$t/why" &&
+		[ "$(jq -c 'select(.record=="transaction") | .items[] | select(.type=="buf") | [.dirty_chunks, ([.dirty[].len] | add / 128)]' "$t/$n.vjson" | awk -F'[][,]' '$2 != $3' | wc -l)" -eq 0 ]
+	ok $? "$n: --json and -v --json conform to fsimg-journal(1)'s schema, -v's dirty ranges cover the dirty chunks$(head -1 "$t/why" | sed 's/^/: /')"
 done
 # Cut fixtures (tests/xfs/xlog/*.cut.img.xz, cutlog.py: the superblock and
 # the whole log of a harness image, and with a NAME.kernel digest also what

@@ -114,6 +114,8 @@ struct fsimg_xlog_item {
 	uint32_t fs_block_offset; /* daddr's sector inside that block */
 	uint32_t flags;           /* buf: blf_flags (FSIMG_XLOG_BUF_*) */
 	uint32_t dirty_chunks;    /* buf: 128-byte chunks the dirty bitmap marks */
+	uint32_t map_size;        /* buf: words of the dirty bitmap (at most 17) */
+	uint32_t map[17];         /* buf: bit i set: bytes [128 i, 128 i + 128) of the buffer logged */
 	/* inode (and attri, xmi: the inode they name) */
 	uint64_t ino;
 	uint32_t fields;          /* inode: ilf_fields */
