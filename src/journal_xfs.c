@@ -327,8 +327,9 @@ static int item_text(struct xctx *x, const fsimg_xlog_trans *t, size_t i, const 
 		put_f(x, " flags %#x", it->qflags);
 		break;
 	case FSIMG_XLOG_ICREATE:
-		put_f(x, " ag %u agbno %u length %u: %u inodes of %u bytes, gen %#x", it->agno, it->agbno,
-		      it->length, it->count, it->isize, it->gen);
+		put_f(x, " ag %u agbno %u length %u", it->agno, it->agbno, it->length);
+		buffer_text(x, it, NULL);
+		put_f(x, ": %u inodes of %u bytes, gen %#x", it->count, it->isize, it->gen);
 		break;
 	case FSIMG_XLOG_ATTRI:
 		put_f(x, " id %#" PRIx64 " ino %" PRIu64 " op %#x name %u bytes value %u bytes", it->id, it->ino,

@@ -232,6 +232,16 @@ int fsimg_xlog_trans_item(struct fsimg_xlog_item *out, const fsimg_xlog_trans *p
 		out->bblen = o.bblen;
 		daddr_fsb(pt->l->x, out->daddr, &out->fs_block, &out->fs_block_offset);
 		break;
+	case XFS_LI_ICREATE: {
+		/* the inode chunk it initialises, as a range of the data device */
+		const xfs_fs *x = pt->l->x;
+		uint64_t bpb = x->blocksize / XLOG_BBSIZE, bbs = (uint64_t)o.length * bpb;
+		out->has_buffer = 1;
+		out->daddr = ((uint64_t)o.agno * x->sb.agblocks + o.agbno) * bpb;
+		out->bblen = bbs > UINT32_MAX ? UINT32_MAX : (uint32_t)bbs;
+		out->fs_block = xfs_agb_to_fsb(x, o.agno, o.agbno);
+		break;
+	}
 	default:
 		break;
 	}

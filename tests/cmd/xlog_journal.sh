@@ -22,7 +22,7 @@ DUMP=$top_builddir/tests/xfs/xlogdump
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
 names="v5-4k-fsync v4-1k-mixed v5-rmap-reflink-meta"
-plan $((29 + $(ls "$D"/*.cut.img.xz | wc -l)))
+plan $((31 + $(ls "$D"/*.cut.img.xz | wc -l)))
 have_lp=false
 command -v xfs_logprint > /dev/null 2>&1 && have_lp=true
 norm() { python3 "$D/jsonnorm.py" "$@"; }
@@ -90,6 +90,29 @@ print(*struct.unpack(">I", sb[84:88]), *struct.unpack(">I", sb[4:8]), *struct.un
 	fi
 	[ $st -eq 0 ] && [ "$(norm --ends < "$t/cut.json")" = "$(cat "$D/$n.ends")" ] && [ $same -eq 0 ]
 	ok $? "$n: ends ($(cat "$D/$n.ends")), $(grep -c '^T' "$t/cut.norm") transactions, $(grep -vc '^T' "$t/cut.norm") items ($(jq -r 'select(.record=="end") | "\(.header_sectors) header sectors, iclog \(.iclog_size)"' "$t/cut.json"))${fails:+; xfs_logprint -t lists the first $(grep -c '^T' "$D/$n.logprint") and fails: $fails}$kern"
+done
+# The fs blocks said for buffers and icreate chunks, against xfs_db's
+# convert (daddr -> fsblock; agno/agbno -> daddr), on the 4-AG images.
+for n in v5-rmap-reflink-meta v4-1k-mixed; do
+	if ! command -v xfs_db > /dev/null 2>&1; then
+		skip "xfs_db not installed"
+		continue
+	fi
+	jq -r 'select(.record=="transaction") | .items[] | select(.daddr != null) |
+		if .type == "icreate" then "c \(.agno) \(.agbno) \(.daddr)" else "b \(.daddr) \(.fs_block)" end' \
+		"$t/$n.json" | sort -u | head -40 > "$t/conv"
+	: > "$t/conv.bad"
+	while read -r k a b c; do
+		if [ "$k" = b ]; then
+			got=$(xfs_db -r -c "convert daddr $a fsblock" "$t/$n.img" | sed 's/.*(\([0-9]*\)).*/\1/')
+			[ "$got" = "$b" ] || echo "daddr $a: fs block $b, xfs_db $got" >> "$t/conv.bad"
+		else
+			got=$(xfs_db -r -c "convert agno $a agbno $b daddr" "$t/$n.img" | sed 's/.*(\([0-9]*\)).*/\1/')
+			[ "$got" = "$c" ] || echo "ag $a agbno $b: daddr $c, xfs_db $got" >> "$t/conv.bad"
+		fi
+	done < "$t/conv"
+	[ -s "$t/conv" ] && [ ! -s "$t/conv.bad" ]
+	ok $? "$n: $(wc -l < "$t/conv") buffers and icreate chunks: fs block and daddr as xfs_db convert$(head -1 "$t/conv.bad" | sed 's/^/: /')"
 done
 xz -dc "$top_srcdir/tests/crash/fixtures/xfs-fsync.img.xz" > "$t/cf.img" || exit 1
 if $have_lp; then

@@ -106,7 +106,7 @@ struct fsimg_xlog_item {
 	uint16_t type;            /* FSIMG_XLOG_* */
 	const char *name;         /* "buf", "inode", "icreate", "efi", ... */
 	uint32_t regions;
-	/* buf, inode, dquot: the buffer on the data device */
+	/* buf, inode, dquot: the buffer on the data device; icreate: the inode chunk */
 	int has_buffer;
 	uint64_t daddr;           /* 512-byte sectors */
 	uint32_t bblen;           /* its length in 512-byte sectors */
