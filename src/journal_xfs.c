@@ -174,15 +174,29 @@ static void put_s(struct xctx *x, const char *s)
 	lb_mem(x, s, strlen(s));
 }
 
+/* A string literal, its length known at compile time. */
+#define PUT_LIT(x, lit) lb_mem((x), "" lit, sizeof(lit) - 1)
+
 static void put_u(struct xctx *x, uint64_t v)
 {
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+				    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+				    "8081828384858687888990919293949596979899";
 	char b[24];
 	int i = sizeof b;
 
-	do {
-		b[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		b[--i] = pairs[2 * r + 1];
+		b[--i] = pairs[2 * r];
+	}
+	if (v >= 10) {
+		b[--i] = pairs[2 * v + 1];
+		b[--i] = pairs[2 * v];
+	} else {
+		b[--i] = (char)('0' + v);
+	}
 	lb_mem(x, b + i, sizeof b - (size_t)i);
 }
 
@@ -216,17 +230,17 @@ static void put_f(struct xctx *x, const char *fmt, ...)
 
 static void flags_text(struct xctx *x, uint32_t flags)
 {
-	put_s(x, " flags ");
+	PUT_LIT(x, " flags ");
 	put_x(x, flags);
-	put_s(x, " (");
+	PUT_LIT(x, " (");
 	put_s(x, blft_name(flags));
 	if (flags & FSIMG_XLOG_BUF_CANCEL)
-		put_s(x, ", cancel");
+		PUT_LIT(x, ", cancel");
 	if (flags & FSIMG_XLOG_BUF_INODE)
-		put_s(x, ", inode buffer");
+		PUT_LIT(x, ", inode buffer");
 	if (flags & (FSIMG_XLOG_BUF_UDQUOT | FSIMG_XLOG_BUF_PDQUOT | FSIMG_XLOG_BUF_GDQUOT))
-		put_s(x, ", dquot buffer");
-	put_s(x, ")");
+		PUT_LIT(x, ", dquot buffer");
+	PUT_LIT(x, ")");
 }
 
 static void inode_fields_text(struct xctx *x, uint32_t f)
@@ -238,35 +252,35 @@ static void inode_fields_text(struct xctx *x, uint32_t f)
 	};
 	const char *sep = "";
 
-	put_s(x, " fields ");
+	PUT_LIT(x, " fields ");
 	put_x(x, f);
-	put_s(x, " (");
+	PUT_LIT(x, " (");
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (f & names[i].bit) {
 			put_s(x, sep);
 			put_s(x, names[i].name);
 			sep = " ";
 		}
-	put_s(x, ")");
+	PUT_LIT(x, ")");
 }
 
 static void buffer_text(struct xctx *x, const struct fsimg_xlog_item *it, const char *what)
 {
 	if (what) {
-		put_s(x, " ");
+		PUT_LIT(x, " ");
 		put_s(x, what);
 	}
-	put_s(x, " daddr ");
+	PUT_LIT(x, " daddr ");
 	put_u(x, it->daddr);
-	put_s(x, " len ");
+	PUT_LIT(x, " len ");
 	put_u(x, it->bblen);
-	put_s(x, " (fs block ");
+	PUT_LIT(x, " (fs block ");
 	put_u(x, it->fs_block);
 	if (it->fs_block_offset) {
-		put_s(x, " + sector ");
+		PUT_LIT(x, " + sector ");
 		put_u(x, it->fs_block_offset);
 	}
-	put_s(x, ")");
+	PUT_LIT(x, ")");
 }
 
 static int extents_text(struct xctx *x, const fsimg_xlog_trans *t, size_t i, const struct fsimg_xlog_item *it)
@@ -290,33 +304,33 @@ static int item_text(struct xctx *x, const fsimg_xlog_trans *t, size_t i, const 
 {
 	char lsn[32];
 
-	put_s(x, "    ");
+	PUT_LIT(x, "    ");
 	put_s(x, it->name);
 	for (size_t n = strlen(it->name); n < 9; n++)
-		put_s(x, " ");
+		PUT_LIT(x, " ");
 	switch (it->type) {
 	case FSIMG_XLOG_BUF:
 		buffer_text(x, it, NULL);
 		flags_text(x, it->flags);
-		put_s(x, ", ");
+		PUT_LIT(x, ", ");
 		put_u(x, it->dirty_chunks);
 		put_s(x, it->dirty_chunks == 1 ? " dirty chunk" : " dirty chunks");
 		if (x->c->verbose) {
 			uint32_t bit = 0, start, len;
-			put_s(x, ": bytes");
+			PUT_LIT(x, ": bytes");
 			while (dirty_run(it, &bit, &start, &len))
 				put_f(x, " %u-%u", start, start + len - 1);
 		}
 		break;
 	case FSIMG_XLOG_INODE:
-		put_s(x, " ino ");
+		PUT_LIT(x, " ino ");
 		put_u(x, it->ino);
 		inode_fields_text(x, it->fields);
-		put_s(x, " dsize ");
+		PUT_LIT(x, " dsize ");
 		put_u(x, it->dsize);
-		put_s(x, " asize ");
+		PUT_LIT(x, " asize ");
 		put_u(x, it->asize);
-		put_s(x, ",");
+		PUT_LIT(x, ",");
 		buffer_text(x, it, "cluster");
 		break;
 	case FSIMG_XLOG_DQUOT:
@@ -354,7 +368,7 @@ static int item_text(struct xctx *x, const fsimg_xlog_trans *t, size_t i, const 
 	}
 	if (extents_text(x, t, i, it) < 0)
 		return FSIMG_ECORRUPT;
-	put_s(x, "\n");
+	PUT_LIT(x, "\n");
 	return 0;
 }
 
@@ -473,13 +487,13 @@ static int one_trans(void *ctx, const fsimg_xlog_trans *t)
 		jw_u64(&x->w, "th_num_items", ti.th_num_items);
 		jw_arr_begin(&x->w, "items");
 	} else {
-		put_s(x, "\ntransaction ");
+		PUT_LIT(x, "\ntransaction ");
 		put_x(x, ti.tid);
-		put_s(x, "  lsn ");
+		PUT_LIT(x, "  lsn ");
 		put_s(x, lsn);
-		put_s(x, "  commit ");
+		PUT_LIT(x, "  commit ");
 		put_s(x, commit);
-		put_s(x, "  ");
+		PUT_LIT(x, "  ");
 		put_u(x, ti.nitems);
 		put_s(x, ti.nitems == 1 ? " item\n" : " items\n");
 	}
