@@ -13,23 +13,18 @@ new block in cycle 1, h_prev_block the record before it, h_tail_lsn the
 tail) and its CRC recomputed with libfsimg's crc32c (fsimg_crc32c through
 ctypes), so the listing tools find one long dirty log. Prints the log's
 blocks, the records and the copies written."""
-import ctypes
 import json
-import shutil
+import os
 import struct
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'xfs', 'xlog'))
+import xlogrec  # noqa: E402
+
 so, fsimg, src, out = sys.argv[1:5]
 fill = float(sys.argv[5]) if len(sys.argv) > 5 else 0.98
-lib = ctypes.CDLL(so)
-lib.fsimg_crc32c.restype = ctypes.c_uint32
-lib.fsimg_crc32c.argtypes = [ctypes.c_uint32, ctypes.c_char_p, ctypes.c_size_t]
-
-
-def crc(c, b):
-    return lib.fsimg_crc32c(c, b, len(b))
-
+crc = xlogrec.Crc(so)
 
 log = json.loads(subprocess.run([fsimg, 'journal', '--json', src], check=True,
                                 stdout=subprocess.PIPE).stdout.decode().splitlines()[0])
@@ -45,26 +40,14 @@ recs = []
 blk = log['tail_block']
 while blk < log['head_block']:
     f.seek(base + blk * 512)
-    hdr = f.read(512)
-    magic, _, version, h_len = struct.unpack('>IIII', hdr[:16])
-    if magic != 0xFEEDBABE:
+    try:
+        hblks, h_len = xlogrec.geometry(f.read(512))
+    except ValueError:
         sys.exit('mkxlog: no record header at block %d' % blk)
-    h_size, = struct.unpack('>I', hdr[320:324])
-    hblks = (h_size + 32767) // 32768 if version & 2 and h_size > 32768 else 1
     n = hblks + (h_len + 511) // 512
     f.seek(base + blk * 512)
     recs.append((hblks, h_len, bytearray(f.read(n * 512))))
     blk += n
-
-
-def cksum(rec, hblks, h_len):
-    c = crc(0xffffffff, bytes(rec[:32]))
-    c = crc(c, b'\0\0\0\0')
-    c = crc(c, bytes(rec[36:328]))
-    for i in range(1, (h_len + 32767) // 32768):
-        c = crc(c, bytes(rec[i * 512:i * 512 + 260]))
-    c = crc(c, bytes(rec[hblks * 512:hblks * 512 + h_len]))
-    return (~c) & 0xffffffff
 
 
 limit = int(bbs * fill)
@@ -79,7 +62,7 @@ while blk + size <= limit:
         rec[24:32] = tail
         if prev is not None:
             rec[36:40] = struct.pack('>I', prev)
-        rec[32:36] = struct.pack('<I', cksum(rec, hblks, h_len))
+        crc.seal(rec, hblks, h_len)
         f.seek(base + blk * 512)
         f.write(rec)
         prev = blk

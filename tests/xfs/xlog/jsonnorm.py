@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Normalises `fsimg journal --json` on XFS to the lines norm.awk makes of
-`xfs_logprint -t`: "T cycle block tid th_items" per transaction, then per
+`xfs_logprint -t`: "T cycle block tid th_items" per transaction (the LSN
+of the record holding its commit, where logprint prints it), then per
 item "B daddr len flags" (buffers), "I ino fields dsize" (inodes),
 "C ag agbno len count isize gen" (icreate), the item's name alone for the
 others (quotaoff as logprint's "qoff"); numbers in hex where logprint
@@ -17,7 +18,8 @@ for line in sys.stdin:
         continue
     if r['record'] != 'transaction' or ends:
         continue
-    print('T', r['lsn_cycle'], r['lsn_block'], '%x' % r['tid'], r['th_num_items'])
+    # logprint prints a transaction when its commit is read: under the commit's record
+    print('T', r['commit_cycle'], r['commit_block'], '%x' % r['tid'], r['th_num_items'])
     for it in r['items']:
         t = it['type']
         if t == 'buf':
