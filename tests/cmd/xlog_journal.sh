@@ -22,7 +22,7 @@ DUMP=$top_builddir/tests/xfs/xlogdump
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
 names="v5-4k-fsync v4-1k-mixed v5-rmap-reflink-meta"
-plan $((32 + $(ls "$D"/*.cut.img.xz | wc -l)))
+plan $((33 + $(ls "$D"/*.cut.img.xz | wc -l)))
 have_lp=false
 command -v xfs_logprint > /dev/null 2>&1 && have_lp=true
 norm() { python3 "$D/jsonnorm.py" "$@"; }
@@ -229,6 +229,29 @@ if [ -n "$so" ] && $have_lp; then
 		[ "$(jq -c 'select(.record=="transaction") | [.lsn_block, .commit_block]' "$t/split.json" | head -1)" != '[2,2]' ] &&
 		[ "$(jq -r 'select(.record=="end") | "\(.records) \(.crc_mismatch) \(.incomplete)"' "$t/split.json")" = "$(($(grep -c '^T' "$t/$n.norm") + 1)) 0 0" ]
 	ok $? "$(cat "$t/split.out"): $(jq -c 'select(.record=="transaction") | "lsn \(.lsn_block) commit \(.commit_block)"' "$t/split.json" | head -1), the same $(grep -vc '^T' "$t/split.norm") items, as xfs_logprint -t"
+else
+	skip "no shared libfsimg (for the CRCs) or no xfs_logprint"
+fi
+# Intents and done items (Linux 6.1 rarely leaves them in a log):
+# tests/xfs/xlog/intentrec.py appends to v5-4k-fsync's log an EFI of two
+# extents and an RUI in one transaction, the EFD of that EFI in the next.
+# The listing as xfs_logprint -t's (types and counts), the EFI's extents as
+# written, the EFD tied to the EFI's transaction, the RUI named as pending.
+if [ -n "$so" ] && $have_lp; then
+	n=v5-4k-fsync
+	cp --sparse=always "$t/$n.img" "$t/int.img"
+	python3 "$D/intentrec.py" "$so" "$t/int.img" $(jq -r 'select(.record=="log") | "\(.daddr) \(.last_record) \(.head_block)"' "$t/$n.json") > "$t/int.out"
+	"$FSIMG" journal --json "$t/int.img" > "$t/int.json" 2> "$t/int.err"
+	st=$?
+	"$FSIMG" journal "$t/int.img" > "$t/int.txt" 2>&1
+	norm < "$t/int.json" > "$t/int.norm"
+	[ $st -eq 0 ] && lpnorm "$t/int.img" | cmp -s - "$t/int.norm" &&
+		[ "$(jq -c 'select(.record=="transaction") | .items[] | select(.type=="efi") | [.id, [.extents[] | [.start_block, .len]]]' "$t/int.json")" = '[225,[[1000,8],[2000,4]]]' ] &&
+		[ "$(jq -c 'select(.record=="transaction") | .items[] | select(.type=="efd") | [.id, .intent_tid]' "$t/int.json")" = "[225,$((0x11110001))]" ] &&
+		[ "$(jq -c 'select(.record=="end") | [.intents_finished, [.pending_intents[] | [.type, .id]]]' "$t/int.json")" = '[1,[["rui",161]]]' ] &&
+		grep -q '^    rui 0xa1 of transaction 0x11110001' "$t/int.txt" &&
+		grep -q 'efd .*(finishes the efi of transaction 0x11110001' "$t/int.txt"
+	ok $? "intents: efi, rui, then efd listed as xfs_logprint -t; the efd finishes the efi's transaction, the rui is pending"
 else
 	skip "no shared libfsimg (for the CRCs) or no xfs_logprint"
 fi
