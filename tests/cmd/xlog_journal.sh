@@ -22,7 +22,7 @@ DUMP=$top_builddir/tests/xfs/xlogdump
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
 names="v5-4k-fsync v4-1k-mixed v5-rmap-reflink-meta"
-plan $((33 + $(ls "$D"/*.cut.img.xz | wc -l)))
+plan $((33 + $(ls "$D"/*.logcut.xz | wc -l)))
 have_lp=false
 command -v xfs_logprint > /dev/null 2>&1 && have_lp=true
 norm() { python3 "$D/jsonnorm.py" "$@"; }
@@ -47,7 +47,7 @@ for n in $names; do
 		[ "$(jq -c 'select(.record=="transaction") | .items[] | select(.type=="buf") | [.dirty_chunks, ([.dirty[].len] | add / 128)]' "$t/$n.vjson" | awk -F'[][,]' '$2 != $3' | wc -l)" -eq 0 ]
 	ok $? "$n: --json and -v --json conform to fsimg-journal(1)'s schema, -v's dirty ranges cover the dirty chunks$(head -1 "$t/why" | sed 's/^/: /')"
 done
-# Cut fixtures (tests/xfs/xlog/*.cut.img.xz, cutlog.py: the superblock and
+# Cut fixtures (tests/xfs/xlog/*.logcut.xz, cutlog.py: the superblock and
 # the whole log of a harness image, and with a NAME.kernel digest also what
 # recovery reads): the listing against the xfs_logprint -t output captured
 # on the whole image, and against the installed xfs_logprint on the cut one.
@@ -58,8 +58,8 @@ done
 # (tests/xfs/xlogdump apply) must write exactly the sectors the kernel's
 # recovery changed (kernelcmp.py check against NAME.kernel, NAME.replay).
 # tests/xfs/xlog/RESULTS.md says what each fixture covers.
-for x in "$D"/*.cut.img.xz; do
-	n=$(basename "$x" .cut.img.xz)
+for x in "$D"/*.logcut.xz; do
+	n=$(basename "$x" .logcut.xz)
 	xz -dc "$x" > "$t/cut.img" || exit 1
 	"$FSIMG" journal --json "$t/cut.img" > "$t/cut.json" 2> "$t/cut.err"
 	st=$?
