@@ -12,7 +12,7 @@
  * FUZZ_OPT_EXTRA recomputes every record's CRC first, so that mutations get
  * past the v5 CRC check into the op and item parsers.
  */
-#include "fuzz.h"
+#include "fuzz_xlog.h"
 #include "xlog/plan.h"
 
 static int fz_trans(void *ctx, const struct xlog_trans *t)
@@ -34,23 +34,6 @@ static int fz_trans(void *ctx, const struct xlog_trans *t)
 	return 0;
 }
 
-/* Every record header found in the log gets the CRC of what follows it. */
-static void fix_crcs(xlog *log, uint8_t *l, size_t len)
-{
-	size_t b;
-
-	for (b = 0; b + XLOG_BBSIZE <= len; b += XLOG_BBSIZE) {
-		struct cur c = cur_init(l + b, XLOG_BBSIZE);
-		uint32_t h_len = cur_be32(&c, 12), hb;
-		if (cur_be32(&c, 0) != XLOG_HEADER_MAGIC_NUM)
-			continue;
-		hb = xlog_rec_hblks(log, l + b);
-		if (h_len > XLOG_MAX_RECORD_BSIZE || b + (size_t)hb * XLOG_BBSIZE + h_len > len)
-			continue;
-		put_le32(l + b + 32, xlog_rec_cksum(l + b, l + b + (size_t)hb * XLOG_BBSIZE, h_len));
-	}
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_input in;
@@ -61,45 +44,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	xlog *log = NULL;
 	struct xlog_walk_stats st;
 	struct xlog_plan *plan = NULL;
-	uint32_t bs;
 
 	if (fuzz_input_open(&in, data, size))
 		return 0;
 	if (in.len < 1024)
 		goto out;
-	bs = 1u << (in.img[120] & 31); /* sb_blocklog */
-	if (bs < 512 || bs > 65536)
-		goto out;
-	llen = in.len - 512 > (size_t)XFS_MIN_LOG_BLOCKS * bs ? in.len - 512
-							     : (size_t)XFS_MIN_LOG_BLOCKS * bs;
-	lb = calloc(1, llen);
+	lb = fuzz_xlog_external(in.img, in.img + 512, in.len - 512, &llen);
 	if (!lb)
 		goto out;
-	memcpy(lb, in.img + 512, in.len - 512);
-	memset(in.img + 48, 0, 8); /* sb_logstart: external */
-	put_be32(in.img + 96, (uint32_t)(llen / bs));
 	if (fsimg_io_open_mem(&sbio, in.img, 512) || fsimg_io_open_mem(&logio, lb, llen))
 		goto out;
-	if (xfs_fs_open(&fs, sbio))
-		goto out;
-	if (xlog_open(&log, fs, logio))
-		goto out;
-	if (in.opts & FUZZ_OPT_EXTRA)
-		fix_crcs(log, lb, in.len - 512);
-	if (xlog_find_tail(log))
+	if (fuzz_xlog_open(&fs, &log, sbio, logio, lb, in.len - 512, in.opts))
 		goto out;
 	memset(&st, 0, sizeof st);
 	(void)xlog_walk(log, fz_trans, log, &st);
 	if (!xlog_plan_build(&plan, log))
 		xlog_plan_free(plan);
 out:
-	xlog_close(log);
-	if (fs)
-		xfs_fs_close(fs);
-	if (logio)
-		fsimg_io_close(logio);
-	if (sbio)
-		fsimg_io_close(sbio);
+	fuzz_xlog_close(fs, log, sbio, logio);
 	free(lb);
 	fuzz_input_close(&in);
 	return 0;

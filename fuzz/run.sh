@@ -1,7 +1,7 @@
 #!/bin/sh
 # Build one fuzz harness for a fuzzing engine and run a campaign.
 #
-#   sh fuzz/run.sh TARGET SECONDS [JOBS]      TARGET: open inode dir journal cat fsck image xfs fc
+#   sh fuzz/run.sh TARGET SECONDS [JOBS]      TARGET: open inode dir journal cat fsck image xfs fc xlog xplan
 #   sh fuzz/run.sh --build TARGET             build only
 #
 # ENGINE=libfuzzer (default: clang -fsanitize=fuzzer,address,undefined) or
@@ -25,17 +25,19 @@ build_only=no
 if [ "${1:-}" = --build ]; then build_only=yes; shift; fi
 [ $# -ge 1 ] || { echo "usage: run.sh [--build] TARGET [SECONDS [JOBS]]" >&2; exit 16; }
 target=$1 secs=${2:-300} jobs=${3:-1}
-case $target in open|inode|dir|journal|cat|fsck|image|xfs|fc) ;; *) echo "run.sh: unknown target $target" >&2; exit 16 ;; esac
+case $target in open|inode|dir|journal|cat|fsck|image|xfs|fc|xlog|xplan) ;; *) echo "run.sh: unknown target $target" >&2; exit 16 ;; esac
 [ -f "$root/config.h" ] || { echo "run.sh: configure the tree first (no config.h)" >&2; exit 8; }
 
 work=${FUZZ_OUT:-$here/build}
 bdir=$work/$engine
 mkdir -p "$bdir"
-srcs="$root/libfsimg/core/*.c $root/libfsimg/ext4/*.c $root/libfsimg/jbd2/*.c $root/libfsimg/xfs/*.c"
+srcs="$root/libfsimg/core/*.c $root/libfsimg/fs/*.c $root/libfsimg/ext4/*.c $root/libfsimg/jbd2/*.c $root/libfsimg/xfs/*.c $root/libfsimg/xlog/*.c"
 # only the fsck harness links the checker (its sources may be mid-change)
 [ "$target" != fsck ] || srcs="$srcs $root/libfsimg/check/*.c"
 blkid_cflags=$(pkg-config --cflags blkid 2>/dev/null || echo -I/usr/include/blkid)
 blkid_libs=$(pkg-config --libs blkid 2>/dev/null || echo -lblkid)
+# what configure found for the containers and compression (libfsimg/core), as the Makefile links them
+blkid_libs="$blkid_libs $(sed -n 's/^\(LIBYAL_LIBS\|ZLIB_LIBS\|ZSTD_LIBS\) = //p' "$root/Makefile" 2>/dev/null | tr '\n' ' ')"
 cflags="$blkid_cflags -g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -I$root -I$root/libfsimg -I$root/libfsimg/include -I$here"
 bin=$bdir/fuzz_$target
 case $engine in
@@ -54,8 +56,8 @@ esac
 echo "built $bin"
 [ $build_only = no ] || exit 0
 
-# seeds
-if [ ! -d "$work/seeds/seeds/$target" ]; then
+# seeds (xlog and xplan have only the committed ones, cut from the crash fixtures)
+if [ ! -d "$work/seeds/seeds/$target" ] && [ "$target" != xlog ] && [ "$target" != xplan ]; then
 	if [ "$target" = xfs ]; then
 		sh "$here/mkseeds_xfs.sh" "$work/seeds" > /dev/null
 	else
@@ -64,7 +66,7 @@ if [ ! -d "$work/seeds/seeds/$target" ]; then
 fi
 corpus=$work/corpus/$target
 mkdir -p "$corpus"
-find "$work/seeds/seeds/$target" -type f -exec cp -n {} "$corpus/" \;
+[ ! -d "$work/seeds/seeds/$target" ] || find "$work/seeds/seeds/$target" -type f -exec cp -n {} "$corpus/" \;
 for d in "$here/seeds/$target" "$here/regress/$target"; do
 	[ ! -d "$d" ] || find "$d" -type f ! -name '.*' -exec cp -n {} "$corpus/" \;
 done

@@ -17,12 +17,26 @@
 #include "cli.h"
 #include "cli_jbd2.h"
 #include "cmds.h"
+#include "journal_xfs.h"
+
+static const struct cli_opt journal_opts[] = {
+	{ 'l', "logdev", "LOGDEV", "the external log device (or file) of an XFS IMAGE" },
+	{ 0, NULL, NULL, NULL },
+};
 
 static const struct cli_cmd journal_cmd = {
-	"journal", "[-v] [--json] [-j EXTERNAL_JOURNAL] IMAGE",
-	"List the journal of IMAGE: its superblock and its transactions, as on disk.",
-	NULL, CLI_WANT_JSON | CLI_RAW, 1, 1,
+	"journal", "[-v] [--json] [-j EXTERNAL_JOURNAL] [-l LOGDEV] IMAGE",
+	"List the journal of IMAGE (ext3/4's jbd2, or the XFS log): where it is, its\n"
+	"head and tail, and its transactions, as on disk.",
+	journal_opts, CLI_WANT_JSON | CLI_RAW, 1, 1,
 };
+
+static int journal_opt(void *ctx, int id, const char *arg)
+{
+	if (id == 'l')
+		*(const char **)ctx = arg;
+	return 0;
+}
 
 /* jbd2 tag flags (on-disk, fs/jbd2 JBD2_FLAG_*). */
 #define TAG_ESCAPE 1u
@@ -607,19 +621,25 @@ int cmd_journal(int argc, char **argv)
 	struct cli_image img;
 	struct fsimg_journal_scan_info si;
 	char why[256];
-	const char *unreplayed = NULL;
+	const char *unreplayed = NULL, *logdev = NULL;
 	fsimg_journal *j = NULL;
 	struct jw w;
 	size_t n;
 	int first, status, err;
 
-	status = cli_parse(&common, &journal_cmd, argc, argv, NULL, NULL, &first);
+	status = cli_parse(&common, &journal_cmd, argc, argv, journal_opt, &logdev, &first);
 	if (status >= 0)
 		return status;
 	cli_stdout_init();
 	status = cli_open(&img, &common, argv[first]);
 	if (status)
 		return status;
+	if (img.info.backend && !strcmp(img.info.backend, "xfs"))
+		return journal_xfs(&img, &common, logdev ? logdev : common.journal);
+	if (logdev) {
+		cli_error(&img, "-l LOGDEV names an XFS log device; %s takes -j EXTERNAL_JOURNAL", img.info.type);
+		return cli_close(&img, CLI_EXIT_USAGE);
+	}
 	status = cli_journal_open(&j, &img);
 	if (status)
 		return cli_close(&img, status);

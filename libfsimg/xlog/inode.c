@@ -145,6 +145,10 @@ int xlog_inode_replay(xlog *log, const struct xlog_item *it, const struct xlog_i
 	if (it->reg[1].len < lcore || xlog_r16(log, ld) != XFS_DINODE_MAGIC)
 		return xlog_error(log, FSIMG_ECORRUPT, "inode %#llx item: bad logged core",
 				  (unsigned long long)o->ino);
+	/* v3 inodes on v5 only (xfs_dinode_good_version): a v3 core is longer than a v4 log holds */
+	if ((ld[4] >= 3) != fs->v5)
+		return xlog_error(log, FSIMG_ECORRUPT, "inode %#llx item: logged inode version %u on a %s filesystem",
+				  (unsigned long long)o->ino, ld[4], fs->v5 ? "v5" : "v4");
 	if (dip[4] >= 3) {
 		uint64_t dlsn = cur_be64(&c, XFS_LOG_DINODE_LSN_OFF);
 		/* strictly newer: checkpoints can share a start LSN */

@@ -107,12 +107,15 @@ static int decode_buf(struct xlog_item_info *o, xlog *log, const struct xlog_ite
 	}
 	if (o->blkno < 0 || o->bblen == 0)
 		CORRUPT("buf item: daddr %lld length %u", (long long)o->blkno, o->bblen);
-	/* a dirty chunk past the buffer's end cannot be applied */
-	for (i = 0; i < o->map_size * 32u; i++)
-		if ((o->map[i / 32] >> (i % 32) & 1) && (uint64_t)(i + 1) * XFS_BLF_CHUNK >
-								(uint64_t)o->bblen * XLOG_BBSIZE)
-			CORRUPT("buf item at daddr %lld: dirty chunk %u past its %u blocks",
-				(long long)o->blkno, i, o->bblen);
+	/* a dirty chunk past the buffer's end cannot be applied: the last set bit decides */
+	for (i = o->map_size; i-- > 0;)
+		if (o->map[i]) {
+			uint32_t last = i * 32 + 31 - (uint32_t)__builtin_clz(o->map[i]);
+			if ((uint64_t)(last + 1) * XFS_BLF_CHUNK > (uint64_t)o->bblen * XLOG_BBSIZE)
+				CORRUPT("buf item at daddr %lld: dirty chunk %u past its %u blocks",
+					(long long)o->blkno, last, o->bblen);
+			break;
+		}
 	(void)bits;
 	return 0;
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The shared libfsimg.so: it exports only the public API (every dynamic
-# symbol starts with fsimg_), and a program built with
+# symbol starts with fsimg_; every FSIMG_API function of the public headers,
+# fsimg/xlog.h's included, is one of them), and a program built with
 # `pkg-config --cflags --libs libfsimg` (the build tree's libfsimg.pc, its
 # directories pointed at the tree) opens an image made by mke2fs -d and
 # reads a file's size as the source tree has it.

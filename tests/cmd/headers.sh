@@ -18,6 +18,7 @@ ok_cmd "check.h compiles alone" compile check.h 'fsimg_strerror(0) == 0'
 ok_cmd "fsimg.h declares no ext4 superblock, group or raw inode" \
 	sh -c "! grep -nE 'struct fsimg_(super|group|inode|dirent) *\\{|fsimg_ino_t|fsimg_group_t' '$inc/fsimg/fsimg.h'"
 ok_cmd "fsimg.h includes no backend header" \
-	sh -c "! grep -nE '#include .fsimg/(ext4|journal|check|xfs)\\.h' '$inc/fsimg/fsimg.h'"
+	sh -c "! grep -nE '#include .fsimg/(ext4|journal|check|xfs|xlog)\\.h' '$inc/fsimg/fsimg.h'"
 ok_cmd "image.h compiles alone" compile image.h 'fsimg_image_backing(0, 0) != 0'
 ok_cmd "xfs.h compiles alone" compile xfs.h 'sizeof(struct fsimg_xfs_ag) == 0 || fsimg_xfs_ag_get(0, 0, 0) == 0'
+ok_cmd "xlog.h compiles alone" compile xlog.h 'sizeof(struct fsimg_xlog_item) == 0 || fsimg_xlog_errmsg(0) == 0'

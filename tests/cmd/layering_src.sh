@@ -1,13 +1,13 @@
 #!/bin/sh
 # The fsimg command reads filesystems through the neutral API (fsimg/fsimg.h):
 # only a view about one filesystem includes a backend's header (fsimg/ext4.h,
-# fsimg/journal.h, fsimg/check.h, fsimg/xfs.h, or cli_jbd2.h, src's jbd2 helper). The
+# fsimg/journal.h, fsimg/check.h, fsimg/xfs.h, fsimg/xlog.h, or cli_jbd2.h, src's jbd2 helper). The
 # list below names those views; every other file under src/ must include
 # none, and a listed file that no longer does fails too (the list shrinks).
 . "$top_srcdir/tests/lib/tap.sh"
-views="baseline.h cli_jbd2.c cli_jbd2.h cmd_fsck.c cmd_journal.c cmd_replay.c info_ext4.c browse/browse.h browse/view_groups.c"
+views="baseline.h cli_jbd2.c cli_jbd2.h cmd_fsck.c cmd_journal.c cmd_replay.c info_ext4.c journal_xfs.c browse/browse.h browse/view_groups.c"
 src="$top_srcdir/src"
-pattern='^[[:space:]]*#[[:space:]]*include[[:space:]]*"(fsimg/(ext4|journal|check|xfs)\.h|cli_jbd2\.h)"'
+pattern='^[[:space:]]*#[[:space:]]*include[[:space:]]*"(fsimg/(ext4|journal|check|xfs|xlog)\.h|cli_jbd2\.h)"'
 files=$(cd "$src" && ls *.c *.h browse/*.c browse/*.h 2>/dev/null)
 n=0
 for f in $files; do n=$((n + 1)); done

@@ -7,7 +7,8 @@ input tests: badlog.py IMAGE LOG_DADDR KIND, KIND one of
   bitmap   the first buf item's bitmap claims 0xffff words
   regions  the first item's format region claims 0xffff regions
   oplen    the tail record's first op header claims 0x7fffffff bytes
-  oneblock sb_logblocks 1 (the superblock, daddr 0)"""
+  oneblock sb_logblocks 1 (the superblock, daddr 0)
+  itemtype the first buf item's type becomes 0x1250, no XFS_LI_* type"""
 import struct
 import sys
 
@@ -29,10 +30,10 @@ elif kind == 'cycle':
     put(rec + 40 * 512, struct.pack('>I', 0x7fffffff))
 elif kind == 'oplen':
     put(rec + 512 + 4, struct.pack('>I', 0x7fffffff))
-elif kind in ('bitmap', 'regions'):
+elif kind in ('bitmap', 'regions', 'itemtype'):
     f.seek(rec)
     data = f.read(64 * 512)
-    magic = b'\x3c\x12' if kind == 'bitmap' else b'\x3b\x12'
+    magic = b'\x3b\x12' if kind == 'regions' else b'\x3c\x12'
     i = 0
     while True:
         i = data.index(magic, i + 1)
@@ -40,6 +41,8 @@ elif kind in ('bitmap', 'regions'):
             break
     if kind == 'bitmap':
         put(rec + i + 16, struct.pack('<I', 0xffff))
+    elif kind == 'itemtype':
+        put(rec + i, struct.pack('<H', 0x1250))
     else:
         put(rec + i + 2, struct.pack('<H', 0xffff))
 elif kind == 'oneblock':

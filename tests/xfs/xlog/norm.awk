@@ -1,7 +1,9 @@
 # Normalises `xfs_logprint -t` and `xlogdump trans` to one line per
 # transaction and item: "T cycle block tid th_items", "B daddr len flags",
 # "I ino fields dsize", "C ag agbno len count isize gen", and the item name
-# alone for the others. Input: -v src=logprint or src=xlogdump.
+# alone for the others (from the "NAME: cnt:" line logprint opens each item
+# with: it prints "RUI:" again at the start of the next line). Input: -v
+# src=logprint or src=xlogdump.
 function hex(s) { sub(/^0x/, "", s); return tolower(s) }
 src == "logprint" && /^LOG REC AT LSN cycle/ { cyc = $6; blk = $8 }
 src == "logprint" && /^TRANS: tid:/ { split($2, a, ":"); split($3, b, ":"); print "T", cyc, blk, hex(a[2]), b[2] }
@@ -9,7 +11,7 @@ src == "logprint" && /^\tBUF: / { for (i = 1; i <= NF; i++) { if ($i ~ /^blkno:/
 src == "logprint" && /^\tINODE: / { for (i = 1; i <= NF; i++) { if ($i ~ /^ino:/) { split($i, kv, ":"); n = hex(kv[2]) } if ($i ~ /^flags:/) { split($i, kv, ":"); f = hex(kv[2]) } if ($i ~ /^dsize:/) { split($i, kv, ":"); sz = kv[2] } } print "I", n, f, sz }
 src == "logprint" && /^\tICR: / { ag = $3; ab = hex($5); ln = $7 }
 src == "logprint" && /^\t      cnt: / { print "C", ag, ab, ln, $2, $4, hex($6) }
-src == "logprint" && /^(EFI|EFD|RUI|RUD|CUI|CUD|BUI|BUD|DQUOT|QOFF|ATTRI|ATTRD): / { nm = $1; sub(/:$/, "", nm); print tolower(nm) }
+src == "logprint" && /^(EFI|EFD|RUI|RUD|CUI|CUD|BUI|BUD|DQUOT|QOFF|ATTRI|ATTRD): cnt:/ { nm = $1; sub(/:$/, "", nm); print tolower(nm) }
 src == "xlogdump" && /^trans / { split($5, lsn, "/"); print "T", lsn[1], lsn[2], hex($3), $11 }
 src == "xlogdump" && $1 == "buf" { print "B", hex($3), $5, hex($7) }
 src == "xlogdump" && $1 == "inode" { print "I", hex($3), hex($5), $7 }
