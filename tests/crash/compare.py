@@ -198,6 +198,7 @@ def debugfs(img, cmds):
     return out
 
 
+EXLINE = re.compile(r"^\s*(\d+)/\s*(\d+)\s+\d+/\s*\d+\s+(\d+)\s*-\s*\d+\s+(\d+)\s*-\s*\d+\s+(\d+)")
 LSL = re.compile(r"^\s*(\d+)\s+([0-7]+)\s+\((\d+)\)\s+(\d+)\s+(\d+)\s+(\d+)\s+\S+\s+\S+\s(.*)$")
 
 
@@ -238,16 +239,13 @@ def debugfs_view(img, synced, tmp):
     for i, p in enumerate(files):
         runs = []
         for line in out.get("ex -l %s" % p, []):
-            t = line.replace(" - ", " ").split()
-            if len(t) < 5 or "/" not in line or t[0] == "Level":
+            # "LEVEL/ DEPTH  ENTRY/ MAX  L0 - L1  P0 - P1  LEN [Uninit]": leaves only (LEVEL == DEPTH);
+            # ENTRY/MAX has no space once MAX has three digits
+            m = EXLINE.match(line)
+            if not m or m.group(1) != m.group(2):
                 continue
-            # "0/ 0   1/  2   L0 [L1] P0 [P1] LEN [Uninit]"
-            nums = [x for x in t[4:] if x.isdigit()]
-            unw = "Uninit" in t
-            if len(nums) == 5:
-                runs.append((int(nums[0]), int(nums[2]), int(nums[4]), unw))
-            elif len(nums) == 3:
-                runs.append((int(nums[0]), int(nums[1]), int(nums[2]), unw))
+            l0, p0, n = int(m.group(3)), int(m.group(4)), int(m.group(5))
+            runs.append((l0, p0, n, "Uninit" in line))
         paths[p]["runs"] = coalesce(runs)
         f = "%s/f%d" % (tmp, i)
         try:

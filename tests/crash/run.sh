@@ -39,7 +39,9 @@ Options:
   -t, --cut-time S         instead: kill qemu S seconds after the workload starts
   -w, --workload KIND      mixed (default), data (writes, fallocate, truncate),
                            meta (create, rename, link, unlink), fsync (mixed,
-                           every write fsync'd)
+                           every write fsync'd), tree (new nested directories,
+                           bursts of names in one directory, files of hundreds
+                           of one-block extents, between mixed ops)
   -d, --dir DIR            keep everything in DIR (default: a temporary one,
                            removed unless --keep)
   -k, --keep               keep the images (crashed.img, kernel.img, replayed.img)
@@ -88,7 +90,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 case "$mopts" in *' '*) echo "run.sh: mount options cannot hold spaces" >&2; exit 16 ;; esac
 [ -n "$cut" ] || cut=$ops
 [ "$cut_time" = 0 ] || cut=0
