@@ -524,8 +524,27 @@ out:
 	return err;
 }
 
-/* Every valid tag in log order (the scan's count), dispatched. */
-static int replay_tags(struct fcr *r)
+/* The kernel's scan pass records every ADD_RANGE's blocks (ext4_fc_record_regions): new blocks avoid them. */
+static int note_region(struct fcr *r, const uint8_t *v)
+{
+	uint16_t raw_len = get_le16(v + 8);
+	struct fcr_region g = { (uint64_t)get_le16(v + 10) << 32 | get_le32(v + 12),
+				raw_len > EXT4_EXT_INIT_MAX_LEN ? raw_len - EXT4_EXT_INIT_MAX_LEN : raw_len };
+
+	if (r->nregions == r->rcap) {
+		size_t cap = r->rcap ? r->rcap * 2 : 256;
+		struct fcr_region *n = cap > FCR_MAX_REGIONS ? NULL : realloc(r->regions, cap * sizeof(*n));
+		if (!n)
+			return fcr_stop(r, FSIMG_ENOMEM, "too many ADD_RANGE tags");
+		r->regions = n;
+		r->rcap = cap;
+	}
+	r->regions[r->nregions++] = g;
+	return 0;
+}
+
+/* Every valid tag in log order (the scan's count), dispatched; scan: only the regions noted. */
+static int replay_tags(struct fcr *r, bool scan)
 {
 	struct fsimg_journal *j = r->j;
 	uint64_t left = j->info.fc_valid_tags;
@@ -551,6 +570,12 @@ static int replay_tags(struct fcr *r)
 				break;
 			}
 			left--;
+			if (scan) {
+				if (tag == EXT4_FC_TAG_ADD_RANGE && len == EXT4_FC_ADD_RANGE_SIZE)
+					err = note_region(r, v);
+				off += sizeof(struct ext4_dfc_tl) + len;
+				continue;
+			}
 			switch (tag) {
 			case EXT4_FC_TAG_ADD_RANGE:
 				err = len == EXT4_FC_ADD_RANGE_SIZE ? add_range(r, v) :
@@ -647,11 +672,16 @@ void jbd2_fc_replay(struct fsimg_plan *p)
 		return;
 	}
 	r.in = calloc(FCR_MAX_INODES, sizeof(*r.in));
-	if (!r.in) {
+	r.taken = calloc(FCR_MAX_TAKEN, sizeof(*r.taken));
+	if (!r.in || !r.taken) {
+		free(r.in);
+		free(r.taken);
 		fcr_stop(&r, FSIMG_ENOMEM, "out of memory");
 		return;
 	}
-	err = replay_tags(&r);
+	err = replay_tags(&r, true);
+	if (!err)
+		err = replay_tags(&r, false);
 	if (!err)
 		err = finish(&r);
 	if (!err)
@@ -668,6 +698,8 @@ void jbd2_fc_replay(struct fsimg_plan *p)
 		free(r.in[i].tree);
 	}
 	free(r.in);
+	free(r.taken);
+	free(r.regions);
 	for (size_t k = 0; k < r.nb; k++)
 		free(r.b[k].data);
 	free(r.b);
