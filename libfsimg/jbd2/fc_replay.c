@@ -245,6 +245,11 @@ struct fcr_inode *fcr_inode(struct fcr *r, uint32_t ino)
 		fcr_stop(r, FSIMG_ECORRUPT, "a tag names inode %u, outside the filesystem", ino);
 		return NULL;
 	}
+	if (ino != EXT4_ROOT_INO && ino < sb->first_ino) {
+		/* the kernel never logs these; its ext4_iget refuses them and records a filesystem error */
+		fcr_stop(r, FSIMG_EUNSUPP, "a tag names reserved inode %u, which Linux refuses as an error", ino);
+		return NULL;
+	}
 	if (r->nin >= FCR_MAX_INODES) {
 		fcr_stop(r, FSIMG_ENOMEM, "more than %u inodes", FCR_MAX_INODES);
 		return NULL;
@@ -267,15 +272,23 @@ struct fcr_inode *fcr_inode(struct fcr *r, uint32_t ino)
 	raw = fcr_raw(r, in);
 	if (!raw)
 		return NULL;
+	if ((r->fs->metadata_csum || r->fs->gdt_csum) &&
+	    ((get_le16(gd + GDO(bg_flags)) & EXT4_BG_INODE_UNINIT) ||
+	     (ino - 1) % sb->inodes_per_group >=
+		     sb->inodes_per_group - gd_u64(r, gd, GDO(bg_itable_unused_lo), 2, GDO(bg_itable_unused_hi))))
+		memset(raw, 0, sb->inode_size); /* a slot never used: what lazy_itable_init leaves is not an inode */
 	r->nin++;
 	in->was_used = get_le16(raw + DI(i_mode)) && get_le16(raw + DI(i_links_count));
 	in->was_dir = in->was_used && (get_le16(raw + DI(i_mode)) & 0xF000) == 0x4000;
 	/* a free inode's i_block is no tree: the kernel starts such an inode from an empty one */
 	in->has_tree = !in->was_used ||
 		       (get_le32(raw + DI(i_flags)) & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) == EXT4_EXTENTS_FL;
+	if (in->was_used && in->has_tree && get_le16(raw + DI(i_block) + 6) > EXT4_EXT_MAX_DEPTH) {
+		fcr_stop(r, FSIMG_ECORRUPT, "inode %u: an extent tree deeper than %u", ino, EXT4_EXT_MAX_DEPTH);
+		return NULL;
+	}
 	if (in->was_used && in->has_tree &&
-	    (load_tree(r, in, raw + DI(i_block), 60, get_le16(raw + DI(i_block) + 6), &tcap) < 0 ||
-	     get_le16(raw + DI(i_block) + 6) > EXT4_EXT_MAX_DEPTH))
+	    load_tree(r, in, raw + DI(i_block), 60, get_le16(raw + DI(i_block) + 6), &tcap) < 0)
 		return NULL;
 	in->old = malloc((in->n ? in->n : 1) * sizeof(*in->old));
 	if (!in->old) {
@@ -306,8 +319,13 @@ static int range_inode(struct fcr *r, uint32_t ino, struct fcr_inode **out)
 		return FSIMG_ECORRUPT;
 	if (!in_use(r, in))
 		return 0;
-	if (!in->has_tree)
-		return fcr_stop(r, FSIMG_EUNSUPP, "inode %u: a range for an inode without an extent tree", ino);
+	if (!in->has_tree) {
+		const uint8_t *raw = fcr_raw(r, in);
+
+		if (raw && (get_le32(raw + DI(i_flags)) & EXT4_INLINE_DATA_FL))
+			return fcr_stop(r, FSIMG_EUNSUPP, "inode %u: a range for an inode with inline data", ino);
+		return 0; /* block-mapped: the kernel's ext4_find_extent fails and the tag is skipped */
+	}
 	in->map_touched = true;
 	*out = in;
 	return 0;
@@ -402,10 +420,17 @@ static int del_range(struct fcr *r, const uint8_t *v)
 	return fcr_punch(r, in, lblk, (uint64_t)lblk + len);
 }
 
-/* ext4_fc_replay_inode: the logged record but i_block (the tree stays). */
+/*
+ * ext4_fc_replay_inode: the logged record but i_block (the tree stays);
+ * with inline data (INLINE_DATA_FL logged) i_block too, the data itself.
+ * A block-mapped file keeps its map (the kernel's range tags skip it).
+ * A file that changes between inline data, block map and extent tree in
+ * the log is not replayed by fsimg.
+ */
 static int replay_inode(struct fcr *r, const uint8_t *v, uint32_t len)
 {
-	uint32_t ino = get_le32(v), ilen = len - 4;
+	uint32_t ino = get_le32(v), ilen = len - 4, lflags, cflags, blocks_lo, blocks_hi;
+	bool l_inline, l_ext, links;
 	struct fcr_inode *in;
 	uint8_t *raw;
 
@@ -414,14 +439,34 @@ static int replay_inode(struct fcr *r, const uint8_t *v, uint32_t len)
 	in = fcr_inode(r, ino);
 	if (!in || !(raw = fcr_raw(r, in)))
 		return FSIMG_ECORRUPT;
-	if (!in->has_tree)
-		return fcr_stop(r, FSIMG_EUNSUPP, "INODE for inode %u: the inode has no extent tree", ino);
-	if ((get_le32(v + 4 + DI(i_flags)) & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) != EXT4_EXTENTS_FL &&
-	    get_le16(v + 4 + DI(i_links_count)))
-		return fcr_stop(r, FSIMG_EUNSUPP, "INODE for inode %u: the logged inode has no extent tree", ino);
-	in->map_touched = true;
+	lflags = get_le32(v + 4 + DI(i_flags));
+	cflags = get_le32(raw + DI(i_flags));
+	l_inline = lflags & EXT4_INLINE_DATA_FL;
+	l_ext = (lflags & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) == EXT4_EXTENTS_FL;
+	links = get_le16(v + 4 + DI(i_links_count));
+	if (in->has_tree && l_inline && !in->n && !in->ntree) {
+		/* a new inode with inline data (or one whose tree is empty): no tree to keep */
+		in->has_tree = false;
+		in->map_touched = false;
+	} else if (in->has_tree ? !l_ext && links :
+		   (cflags & EXT4_INLINE_DATA_FL) ? !l_inline : (l_ext || l_inline)) {
+		return fcr_stop(r, FSIMG_EUNSUPP,
+				"INODE for inode %u: the file changes between inline data, a block map and an extent tree",
+				ino);
+	}
+	if (in->has_tree)
+		in->map_touched = true;
+	blocks_lo = get_le32(raw + DI(i_blocks_lo));
+	blocks_hi = get_le16(raw + DI(l_i_blocks_high));
 	memcpy(raw, v + 4, DI(i_block));
+	if (l_inline)
+		memcpy(raw + DI(i_block), v + 4 + DI(i_block), DI(i_generation) - DI(i_block));
 	memcpy(raw + DI(i_generation), v + 4 + DI(i_generation), ilen - DI(i_generation));
+	if (!in->has_tree && !l_inline) {
+		/* the block map did not change: nor does the count of its blocks (the kernel copies the logged one) */
+		put_le32(raw + DI(i_blocks_lo), blocks_lo);
+		put_le16(raw + DI(l_i_blocks_high), (uint16_t)blocks_hi);
+	}
 	return 0;
 }
 
@@ -463,9 +508,7 @@ static int finish(struct fcr *r)
 		fcr_coalesce(in);
 		if (!err)
 			err = fcr_split_long(r, in);
-		if (!err && fcr_leaves_needed(r, in) > 4)
-			err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: %zu extents need a deeper extent tree", in->ino, in->n);
-		used[i] = fcr_leaves_needed(r, in) < in->ntree ? fcr_leaves_needed(r, in) : in->ntree;
+		used[i] = fcr_tree_blocks(r, in) < in->ntree ? fcr_tree_blocks(r, in) : in->ntree;
 	}
 	/* Free what the old maps held, then mark what the new ones hold. */
 	for (size_t i = 0; i < r->nin && !err; i++) {
@@ -484,8 +527,8 @@ static int finish(struct fcr *r)
 	}
 	/* Trees that grew get new blocks, from what is free now. */
 	for (size_t i = 0; i < r->nin && !err; i++)
-		if (r->in[i].map_touched && fcr_leaves_needed(r, &r->in[i]) > r->in[i].ntree)
-			err = fcr_grow_tree(r, &r->in[i], fcr_leaves_needed(r, &r->in[i]), delta, touched);
+		if (r->in[i].map_touched && fcr_tree_blocks(r, &r->in[i]) > r->in[i].ntree)
+			err = fcr_grow_tree(r, &r->in[i], fcr_tree_blocks(r, &r->in[i]), delta, touched);
 	for (size_t i = 0; i < r->nin && !err; i++) {
 		struct fcr_inode *in = &r->in[i];
 		uint8_t *raw = fcr_raw(r, in);

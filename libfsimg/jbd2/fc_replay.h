@@ -93,7 +93,7 @@ JBD2_HIDDEN int fcr_ext_push(struct fcr_ext **a, size_t *n, size_t *cap, struct 
 JBD2_HIDDEN void fcr_coalesce(struct fcr_inode *in);
 JBD2_HIDDEN int fcr_split_long(struct fcr *r, struct fcr_inode *in);
 JBD2_HIDDEN int fcr_write_tree(struct fcr *r, struct fcr_inode *in, size_t *used);
-JBD2_HIDDEN size_t fcr_leaves_needed(const struct fcr *r, const struct fcr_inode *in);
+JBD2_HIDDEN size_t fcr_tree_blocks(const struct fcr *r, const struct fcr_inode *in);
 JBD2_HIDDEN int fcr_grow_tree(struct fcr *r, struct fcr_inode *in, size_t want, int64_t *delta,
 			      bool *touched);
 /* Group g's descriptor, writable (in a made block). */
