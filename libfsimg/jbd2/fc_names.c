@@ -11,12 +11,15 @@
  *    the kernel's iput evicts it. A directory loses all its links and its
  *    parent one (the kernel drops one link only: not copied).
  *  - LINK: skipped when either inode cannot be opened or the name exists
- *    (-EEXIST); else the entry goes into the first block with room, where
- *    ext4_find_dest_de puts it, and the inode gains a link.
+ *    (-EEXIST); else the entry goes where ext4_add_entry puts it (fc_dirs.c)
+ *    and the inode gains a link.
  *  - CREAT: the inode (replayed by its INODE tag before) gets the entry and
- *    one link. A new directory (ext4_init_new_dir allocates its block) is
- *    not replayed by fsimg, nor is an entry that needs a new directory
- *    block, nor hashed (dir_index), casefolded or encrypted directories.
+ *    one link; a new directory first gets its block with "." and ".."
+ *    (ext4_init_new_dir), 2 links, and its parent one more (the kernel
+ *    leaves the new directory 1 link and the parent as it was: not copied).
+ *  - Casefolded and encrypted directories are not changed by fsimg (their
+ *    names hash by a casefold or a key fsimg does not have; the kernel logs
+ *    no names in encrypted directories at all).
  */
 #include "config.h"
 

@@ -10,24 +10,29 @@
  *  - ADD_RANGE maps [lblk, lblk + len) to the logged blocks (unwritten as
  *    logged), replacing any earlier mapping there; DEL_RANGE unmaps a range;
  *    both are skipped for an inode the kernel cannot open (ext4_iget: no
- *    mode or no links). INODE copies the logged record over the inode's but
- *    for i_block, which the extent tree keeps (ext4_fc_replay_inode); a free
- *    inode's tree starts empty. CREAT, LINK and UNLINK: fc_names.c. PAD,
- *    HEAD and TAIL do nothing here (the scan judged them).
- *  - Not replayed: inline data, block-mapped files given ranges, bigalloc,
- *    groups whose block bitmap is not initialised, a tree that would need
- *    more blocks than it had, and what fc_names.c leaves out. Then none of
- *    the fast commits is (fc_why says why), and the plan is the jbd2 replay
- *    alone: replay warns and --in-place refuses, as before.
+ *    mode or no links), and for a block-mapped file (the kernel's
+ *    ext4_find_extent fails on it and the tag is skipped). INODE copies the
+ *    logged record over the inode's but for i_block, which the extent tree
+ *    or block map keeps (ext4_fc_replay_inode), i_block too with inline
+ *    data; a free inode's tree starts empty. CREAT, LINK and UNLINK:
+ *    fc_names.c and fc_dirs.c. PAD, HEAD and TAIL do nothing here.
+ *  - Not replayed: ranges for an inode with inline data, a file changing
+ *    between inline data, block map and extent tree, freeing a block-mapped
+ *    file, bigalloc (cluster accounting), tags naming reserved inodes (the
+ *    kernel never logs them; its ext4_iget refuses them and records a
+ *    filesystem error) and what fc_dirs.c leaves out. Then none of the fast
+ *    commits is (fc_why says why), and the plan is the jbd2 replay alone:
+ *    replay warns and --in-place refuses.
  *  - Unlike the kernel, the result is consistent: each changed inode's
- *    extent tree is rewritten from its final map (adjacent runs merged; at
- *    depth 0 when it fits the inode, else one level of leaves in blocks the
- *    old tree held), i_blocks counts its blocks, an inode left without
- *    links is freed, and the block and inode bitmaps, the groups' and the
- *    superblock's counts follow, with their checksums (fc_groups.c). The
- *    kernel frees and marks blocks as it goes and leaves i_blocks, link
- *    counts and free counts off (e2fsck -fn fails its result); the files'
- *    names, maps, sizes and modes are the same.
+ *    extent tree is rewritten from its final map (adjacent runs merged; in
+ *    the inode when it fits, else leaves and index levels in the blocks the
+ *    old tree held, then in free blocks near the data), i_blocks counts its
+ *    blocks, an inode left without links is freed, and the block and inode
+ *    bitmaps (initialised as the kernel does when they were not), the
+ *    groups' and the superblock's counts follow, with their checksums
+ *    (fc_groups.c). The kernel frees and marks blocks as it goes and leaves
+ *    i_blocks, link counts and free counts off (e2fsck -fn fails its
+ *    result); the files' names, maps, sizes and modes are the same.
  * Any tag whose value lies (an inode number outside the filesystem, a range
  * past 2^32 or outside the filesystem) stops the replay with that finding.
  */
