@@ -274,6 +274,23 @@ static void dx_csum(struct fcr *r, struct fcr_inode *dir, const struct dx_frame 
 	put_le32(f->blk + t + 4, c);
 }
 
+static void dx_set_count(struct dx_frame *f, unsigned n)
+{
+	put_le16(f->blk + f->count_off + 2, (uint16_t)n);
+}
+
+/* dx_insert_block: (hash, block) after frame f's entry at. */
+static void dx_insert(struct fcr *r, struct fcr_inode *dir, struct dx_frame *f, uint32_t hash, uint32_t block)
+{
+	size_t pos = f->count_off + 8 * ((size_t)f->at + 1);
+
+	memmove(f->blk + pos + 8, f->blk + pos, 8 * ((size_t)dx_count(f) - f->at - 1));
+	put_le32(f->blk + pos, hash);
+	put_le32(f->blk + pos + 4, block);
+	dx_set_count(f, dx_count(f) + 1);
+	dx_csum(r, dir, f);
+}
+
 /* The name's hash as dx_probe computes it (the root's version, unsigned per the superblock). */
 static int name_hash(struct fcr *r, unsigned version, const struct fcr_name *op, uint32_t *hash)
 {
@@ -378,7 +395,7 @@ static void sort_map(struct map_ent *map, unsigned count)
 static int do_split(struct fcr *r, struct fcr_inode *dir, uint8_t *b1, struct dx_frame *f, uint32_t hash,
 		    unsigned version, uint8_t **into, size_t *off)
 {
-	size_t end = r->bs - csum_size(r), o = 0, to = 0, last1 = 0, last2 = 0, pos;
+	size_t end = r->bs - csum_size(r), o = 0, to = 0, last1 = 0, last2 = 0;
 	unsigned count = 0, split, move = 0, size = 0, cnt;
 	struct map_ent *map = malloc((r->bs / 12 + 1) * sizeof(*map));
 	uint32_t hash2, nb;
@@ -471,16 +488,71 @@ static int do_split(struct fcr *r, struct fcr_inode *dir, uint8_t *b1, struct dx
 	fcr_dir_csum(r, dir, b2);
 	*into = hash >= hash2 ? b2 : b1;
 	*off = hash >= hash2 ? last2 : last1;
-	/* dx_insert_block */
-	pos = f->count_off + 8 * ((size_t)f->at + 1);
-	memmove(f->blk + pos + 8, f->blk + pos, 8 * ((size_t)dx_count(f) - f->at - 1));
-	put_le32(f->blk + pos, hash2 + continued);
-	put_le32(f->blk + pos + 4, nb);
-	put_le16(f->blk + f->count_off + 2, (uint16_t)(dx_count(f) + 1));
-	dx_csum(r, dir, f);
+	dx_insert(r, dir, f, hash2 + continued, nb);
 out:
 	free(map);
 	return err;
+}
+
+/*
+ * ext4_dx_add_entry's "need to split index?": frame last's index block is
+ * full.  Split it into a new node block (its parent has room), or move the
+ * root's entries to a new node under it (one level more).  1: probe again
+ * (the kernel's restart), 0: go on to split the leaf under *last.
+ */
+static int dx_grow_index(struct fcr *r, struct fcr_inode *dir, struct dx_frame *fr, unsigned last, unsigned levels)
+{
+	unsigned lv = last, icount, node_limit = (r->bs - 8 - (r->fs->metadata_csum ? 8 : 0)) / 8;
+	bool add_level = true, restart = false;
+	struct dx_frame n2 = { .count_off = DX_NODE_ENTRIES };
+	uint32_t nb;
+	int err;
+
+	while (lv > 0) {
+		if (dx_count(&fr[lv - 1]) < dx_limit(&fr[lv - 1])) {
+			add_level = false;
+			break;
+		}
+		lv--;
+		restart = true;
+	}
+	if (add_level && levels == 2)
+		return fcr_stop(r, FSIMG_EUNSUPP,
+				"directory %u: its htree is full at two levels (the kernel's ext4_add_entry fails: ENOSPC)",
+				dir->ino);
+	if (r->bs >= 65536)
+		return fcr_stop(r, FSIMG_EUNSUPP, "directory %u: an htree node in a 64 KiB block", dir->ino);
+	icount = dx_count(&fr[lv]);
+	err = append(r, dir, &nb, &n2.blk);
+	if (err < 0)
+		return err;
+	put_le16(n2.blk + 4, (uint16_t)r->bs); /* the fake entry over the whole block */
+	if (!add_level) {
+		unsigned c1 = icount / 2, c2 = icount - c1;
+		uint32_t hash2 = dx_hash(&fr[lv], c1);
+
+		memcpy(n2.blk + DX_NODE_ENTRIES, fr[lv].blk + fr[lv].count_off + 8 * (size_t)c1, 8 * (size_t)c2);
+		dx_set_count(&fr[lv], c1);
+		put_le16(n2.blk + DX_NODE_ENTRIES, (uint16_t)node_limit);
+		dx_set_count(&n2, c2);
+		dx_csum(r, dir, &fr[lv]);
+		dx_csum(r, dir, &n2);
+		if (fr[lv].at >= c1) {
+			n2.at = fr[lv].at - c1;
+			fr[lv] = n2;
+		}
+		dx_insert(r, dir, &fr[lv - 1], hash2, nb);
+		return restart;
+	}
+	/* the root's entries go to the new node; the root points at it alone */
+	memcpy(n2.blk + DX_NODE_ENTRIES, fr[0].blk + DX_ROOT_ENTRIES, 8 * (size_t)icount);
+	put_le16(n2.blk + DX_NODE_ENTRIES, (uint16_t)node_limit);
+	dx_csum(r, dir, &n2);
+	dx_set_count(&fr[0], 1);
+	put_le32(fr[0].blk + DX_ROOT_ENTRIES + 4, nb);
+	fr[0].blk[24 + 6]++; /* indirect_levels */
+	dx_csum(r, dir, &fr[0]);
+	return 1;
 }
 
 static int dx_add(struct fcr *r, struct fcr_inode *dir, const struct fcr_name *op)
@@ -490,20 +562,29 @@ static int dx_add(struct fcr *r, struct fcr_inode *dir, const struct fcr_name *o
 	uint32_t hash;
 	uint8_t *leaf, *into;
 	size_t off;
-	int ret = dx_probe(r, dir, op, fr, &levels, &hash);
+	int ret;
 
-	if (ret < 0)
-		return ret;
-	version = fr[0].blk[DX_ROOT_ENTRIES - 8 + 4];
-	leaf = dir_block(r, dir, dx_block(&fr[levels - 1], fr[levels - 1].at));
-	if (!leaf)
-		return FSIMG_ECORRUPT;
-	ret = fcr_dir_add_to_block(r, dir, leaf, op);
-	if (ret)
-		return ret;
-	if (dx_count(&fr[levels - 1]) >= dx_limit(&fr[levels - 1]))
-		return fcr_stop(r, FSIMG_EUNSUPP, "directory %u: its htree index is full (a split of the index)",
-				dir->ino);
+	for (int tries = 0;; tries++) {
+		if (tries > 4)
+			return fcr_stop(r, FSIMG_ECORRUPT, "directory %u: its htree does not settle", dir->ino);
+		ret = dx_probe(r, dir, op, fr, &levels, &hash);
+		if (ret < 0)
+			return ret;
+		version = fr[0].blk[DX_ROOT_ENTRIES - 8 + 4];
+		leaf = dir_block(r, dir, dx_block(&fr[levels - 1], fr[levels - 1].at));
+		if (!leaf)
+			return FSIMG_ECORRUPT;
+		ret = fcr_dir_add_to_block(r, dir, leaf, op);
+		if (ret)
+			return ret;
+		if (dx_count(&fr[levels - 1]) < dx_limit(&fr[levels - 1]))
+			break;
+		ret = dx_grow_index(r, dir, fr, levels - 1, levels);
+		if (ret < 0)
+			return ret;
+		if (ret == 0)
+			break;
+	}
 	ret = do_split(r, dir, leaf, &fr[levels - 1], hash, version, &into, &off);
 	if (ret < 0)
 		return ret;
