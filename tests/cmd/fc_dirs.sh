@@ -56,8 +56,11 @@ j_fc_write "$img" $((fc + 21)) "LINKTO:$small,$target,$(printf 's%.0s' $(seq 1 2
 ok $? "journal: 22 valid fast commits"
 "$FSIMG" replay -o "$d/out" "$img" >"$d/log" 2>&1 && ! grep -q "does not replay" "$d/log"
 ok $? "replay -o replays them (no warning)"
-e2fsck -fn "$d/out" >"$d/fsck" 2>&1 || sed 's/^/#   /' "$d/fsck" | head -20
-ok $? "e2fsck -fn finds the result clean: htrees, link counts, bitmaps"
+# (journal.sh's E2FSCK_TIME is older than this image's write time: a finding of its own)
+env -u E2FSCK_TIME e2fsck -fn "$d/out" >"$d/fsck" 2>&1
+st=$?
+[ $st -eq 0 ] || sed 's/^/#   /' "$d/fsck" | head -20
+ok $st "e2fsck -fn finds the result clean: htrees, link counts, bitmaps"
 [ "$(debugfs -R "ls /big" "$d/out" 2>/dev/null | grep -o "$long-x[0-9]*" | sort -u | wc -l)" = 84 ]
 ok $? "debugfs lists the 84 new names in the hashed directory"
 [ "$(levels "$d/out" /big)" = 1 ]
