@@ -177,12 +177,14 @@ static int append(struct fcr *r, struct fcr_inode *dir, uint32_t *lblk, uint8_t 
 	return 0;
 }
 
-/* ext4_insert_dentry at the entry at off (split when it is in use). */
-static void insert_at(struct fcr *r, struct fcr_inode *dir, uint8_t *b, size_t off, const struct fcr_name *op)
+/* ext4_insert_dentry at the entry at off (split when it is in use); 1, or < 0 when it has no room. */
+static int insert_at(struct fcr *r, struct fcr_inode *dir, uint8_t *b, size_t off, const struct fcr_name *op)
 {
 	uint8_t *de = b + off;
 	uint16_t rl = get_le16(de + 4);
 
+	if (off + rl > r->bs || rl < (get_le32(de) ? rec_need(de[6]) : 0) + rec_need(op->nlen))
+		return fcr_stop(r, FSIMG_ECORRUPT, "directory %u: no room for a name where it goes", dir->ino);
 	if (get_le32(de)) {
 		unsigned used = rec_need(de[6]);
 
@@ -195,6 +197,7 @@ static void insert_at(struct fcr *r, struct fcr_inode *dir, uint8_t *b, size_t o
 	de[7] = op->ftype;
 	memcpy(de + 8, op->name, op->nlen);
 	fcr_dir_csum(r, dir, b);
+	return 1;
 }
 
 int fcr_dir_bad_entry(struct fcr *r, struct fcr_inode *dir, size_t off, size_t end, const uint8_t *de)
@@ -223,10 +226,8 @@ int fcr_dir_add_to_block(struct fcr *r, struct fcr_inode *dir, uint8_t *b, const
 		rl = get_le16(de + 4);
 		if (get_le32(de) && de[6] == op->nlen && !memcmp(de + 8, op->name, op->nlen))
 			return 2; /* -EEXIST */
-		if ((get_le32(de) ? rl - rec_need(de[6]) : rl) >= need) {
-			insert_at(r, dir, b, off, op);
-			return 1;
-		}
+		if ((get_le32(de) ? rl - rec_need(de[6]) : rl) >= need)
+			return insert_at(r, dir, b, off, op);
 		off += rl;
 	}
 	return 0;
@@ -413,7 +414,7 @@ static int do_split(struct fcr *r, struct fcr_inode *dir, uint8_t *b1, struct dx
 		const uint8_t *de = b1 + o;
 		uint16_t rl = get_le16(de + 4);
 
-		if (rl < 8 || o + rl > r->bs) {
+		if (rl < 12 || rl < rec_need(de[6]) || o + rl > r->bs) {
 			err = fcr_stop(r, FSIMG_ECORRUPT, "directory %u: a bad entry in a leaf", dir->ino);
 			goto out;
 		}
@@ -588,8 +589,7 @@ static int dx_add(struct fcr *r, struct fcr_inode *dir, const struct fcr_name *o
 	ret = do_split(r, dir, leaf, &fr[levels - 1], hash, version, &into, &off);
 	if (ret < 0)
 		return ret;
-	insert_at(r, dir, into, off, op);
-	return 1;
+	return insert_at(r, dir, into, off, op);
 }
 
 /* make_indexed_dir: block 0 becomes the root over a new block with its entries, which is then split. */
@@ -640,8 +640,7 @@ static int make_indexed(struct fcr *r, struct fcr_inode *dir, uint8_t *b0, const
 	err = do_split(r, dir, b2, &f, hash, version, &into, &o);
 	if (err < 0)
 		return err;
-	insert_at(r, dir, into, o, op);
-	return 1;
+	return insert_at(r, dir, into, o, op);
 }
 
 int fcr_dir_add(struct fcr *r, struct fcr_inode *dir, const struct fcr_name *op)
@@ -678,8 +677,7 @@ int fcr_dir_add(struct fcr *r, struct fcr_inode *dir, const struct fcr_name *op)
 	put_le16(b + 4, (uint16_t)(r->bs - csum_size(r)));
 	if (csum_size(r))
 		init_tail(r, b);
-	insert_at(r, dir, b, 0, op);
-	return 1;
+	return insert_at(r, dir, b, 0, op);
 }
 
 int fcr_init_new_dir(struct fcr *r, struct fcr_inode *in, uint32_t parent, uint8_t ftype_dir)

@@ -558,9 +558,16 @@ static int finish(struct fcr *r)
 		}
 		if (!err && now != in->was_used)
 			err = fcr_mark_inode(r, in, now);
-		if (!err && now && in->was_used && in->was_dir != ((get_le16(raw + DI(i_mode)) & 0xF000) == 0x4000))
-			err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: its type changed between a file and a directory",
-				       in->ino);
+		if (!err && now && in->was_used && in->was_dir != ((get_le16(raw + DI(i_mode)) & 0xF000) == 0x4000)) {
+			/* freed and used again as the other type: the groups' directory counts follow */
+			if (!in->evicted)
+				err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: its type changed between a file and a directory",
+					       in->ino);
+			if (!err)
+				err = fcr_mark_inode(r, in, false);
+			if (!err)
+				err = fcr_mark_inode(r, in, true);
+		}
 		ext4_inode_csum_set(r->fs, in->ino, raw, r->fs->sb.inode_size);
 	}
 	if (!err)

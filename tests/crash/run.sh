@@ -40,8 +40,9 @@ Options:
   -w, --workload KIND      mixed (default), data (writes, fallocate, truncate),
                            meta (create, rename, link, unlink), fsync (mixed,
                            every write fsync'd), tree (new nested directories,
-                           bursts of names in one directory, files of hundreds
-                           of one-block extents, between mixed ops)
+                           each with a file fsync'd, bursts of names in one
+                           directory, files of hundreds of one-block extents,
+                           between mixed ops)
   -d, --dir DIR            keep everything in DIR (default: a temporary one,
                            removed unless --keep)
   -k, --keep               keep the images (crashed.img, kernel.img, replayed.img)

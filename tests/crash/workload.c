@@ -482,10 +482,12 @@ static void op_done(int op, int cut, int fd, const char *rel, int rc)
  * fragmented into hundreds of extents (deeper extent trees), between the
  * mixed workload's file ops; each burst ends in an fsync ---- */
 
+/* a new directory and a first file in it, fsync'd (the kernel does a full commit for an fsync of a directory) */
 static int tree_mkdir(int op)
 {
-	char p[256], rel[160];
+	char p[256], rel[160], frel[200];
 	int parent = (int)below((uint32_t)ndirs), fd, rc = 0;
+	size_t len = 1 + below(3 * BIG);
 	static unsigned serial;
 
 	if (ndirs >= MAXDIRS || strlen(dirs[parent]) > 120)
@@ -498,8 +500,12 @@ static int tree_mkdir(int op)
 		return errno ? errno : -1;
 	if (ndirs < MAXDIRS)
 		snprintf(dirs[ndirs++], sizeof(dirs[0]), "%s", rel);
-	fd = open(p, O_RDONLY | O_DIRECTORY);
-	if (fd < 0 || fsync(fd) != 0)
+	snprintf(frel, sizeof(frel), "%s/first", rel);
+	touch(op, frel);
+	abs_path(p, sizeof(p), frel);
+	fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
+	fill(len);
+	if (fd < 0 || pwrite(fd, buf, len, 0) != (ssize_t)len || do_fsync(op, frel, fd) != 0)
 		rc = errno ? errno : -1;
 	if (fd >= 0)
 		close(fd);
@@ -567,11 +573,11 @@ static int run_tree(int ops, int cut)
 		const char *rel = NULL;
 
 		errno = 0;
-		if (t == 0)
+		if (t <= 1)
 			rc = tree_mkdir(op);
-		else if (t <= 2)
+		else if (t <= 3)
 			rc = tree_many(op);
-		else if (t == 3)
+		else if (t == 4)
 			rc = tree_frag(op);
 		else
 			fd = one_op(op, pick_kind(w), &rc, &rel);
