@@ -711,6 +711,12 @@ void jbd2_fc_replay(struct fsimg_plan *p)
 	int err;
 
 	p->stats.fc_why = NULL;
+	if (j->info.fc_state == FSIMG_FC_BAD && j->info.fc_commits) {
+		/* e.g. Linux 6.1 reads past a full area's last block and fails the mount */
+		p->stats.fc_why = p->fc_why;
+		fcr_stop(&r, FSIMG_ECORRUPT, "the kernel's recovery fails on this fast-commit area");
+		return;
+	}
 	if (j->info.fc_state != FSIMG_FC_VALID || !j->info.fc_commits)
 		return;
 	p->stats.fc_why = p->fc_why;
