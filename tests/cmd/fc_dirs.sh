@@ -5,7 +5,8 @@
 # gets 84 more names, so full leaves split (do_split), the root fills and
 # moves its entries to a node under it (a second level) and that node splits
 # (its parent has room); a full one-block linear directory gets one more name
-# and becomes hashed (make_indexed_dir); a new directory block comes from
+# and becomes hashed (make_indexed_dir); without dir_index it grows by a
+# block instead (ext4_append); a new directory block comes from
 # free blocks as the kernel's replay allocator takes them.  Fast-commit
 # blocks are written by tests/lib/journal.sh (debugfs writes none).  The
 # oracles: e2fsck -fn on what replay -o wrote (it checks every htree's hash
@@ -14,7 +15,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/journal.sh"
 need python3 debugfs e2fsck mke2fs
-plan 9
+plan 12
 d=$(mktemp_dir)
 mkdir -p "$d/tree/big" "$d/tree/small"
 long=$(printf 'n%.0s' $(seq 1 190))
@@ -73,5 +74,26 @@ debugfs -R "stat /small" "$d/out" 2>/dev/null | grep -q "Flags: 0x81000" &&
 ok $? "the full one-block directory became hashed, with its five names"
 debugfs -R "stat /target" "$d/out" 2>/dev/null | grep -q "Links: 86"
 ok $? "the linked inode has 86 links"
+# without dir_index: the full one-block directory grows by a block
+img2=$d/img2
+mke2fs -q -F -o Linux -t ext4 -E lazy_itable_init=0 -b 1024 -J size=4 -O fast_commit,^dir_index \
+	-d "$d/tree" "$img2" 16M >/dev/null 2>&1
+small=$(ino "$img2" /small) target=$(ino "$img2" /target)
+blk=$(debugfs -R "bmap /small 0" "$img2" 2>/dev/null)
+dd if="$img2" of="$d/p" bs=1024 skip="$blk" count=1 2>/dev/null
+j_debugfs "$img2" "jo" "jw -b $blk $d/p" "jc"
+j_fc_enable "$img2" 64
+fc=$(( $(dumpe2fs -h "$img2" 2>/dev/null | awk '/Total journal blocks/{print $4}') - 63 ))
+j_fc_write "$img2" "$fc" "HEAD:2 LINKTO:$small,$target,$(printf 's%.0s' $(seq 1 200))-4 TAIL:2"
+"$FSIMG" replay -o "$d/out2" "$img2" >"$d/log" 2>&1 && ! grep -q "does not replay" "$d/log"
+ok $? "without dir_index: replay -o replays the name (no warning)"
+debugfs -R "stat /small" "$d/out2" 2>/dev/null | grep -q "Size: 2048" &&
+	! debugfs -R "stat /small" "$d/out2" 2>/dev/null | grep -q "Flags: 0x81000" &&
+	[ "$(debugfs -R "ls /small" "$d/out2" 2>/dev/null | grep -o "s\{200\}-[0-9]" | sort -u | wc -l)" = 5 ]
+ok $? "the linear directory grew by a block, not hashed, with its five names"
+env -u E2FSCK_TIME e2fsck -fn "$d/out2" >"$d/fsck" 2>&1
+st=$?
+[ $st -eq 0 ] || sed 's/^/#   /' "$d/fsck" | head -20
+ok $st "e2fsck -fn finds it clean"
 rm -rf "$d"
 done_testing
