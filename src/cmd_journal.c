@@ -634,7 +634,7 @@ int cmd_journal(int argc, char **argv)
 	}
 	jw_init(&w, stdout);
 	n = fsimg_journal_trans_count(j);
-	if (si.fc_state == FSIMG_FC_VALID && si.fc_commits)
+	if ((si.fc_state == FSIMG_FC_VALID || si.fc_state == FSIMG_FC_BAD) && si.fc_commits)
 		unreplayed = fc_unreplayed(j, why, sizeof(why));
 	if (common.json)
 		super_json(&w, &img, fsimg_journal_super(j), &si);

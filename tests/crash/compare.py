@@ -344,6 +344,7 @@ def journal_summary(fsimg, img):
                 j["fc_tails"] += 1
         elif rec == "end":
             j["end"] = e.get("end")
+            j["recoverable"] = e.get("recoverable")
             j["end_tid"] = e.get("end_sequence")
             j["fc_blocks"] = e.get("fast_commit_blocks_used", 0) or 0
             j["fc_tags"] = e.get("fast_commit_tags", 0) or 0
@@ -460,6 +461,13 @@ def main():
         res["result"] = "error"
         res["why"] = "the kernel's recovery did not finish (%s)" % (
             "; ".join(records(recover_rec, "mount-failed")) or "see recover.console")
+        if meta["fs"] == "ext4" and records(recover_rec, "mount-failed"):
+            # the kernel refused to mount: does fsimg's scan say it would?
+            res["journal"] = journal_summary(a.fsimg, img)
+            if res["journal"].get("recoverable") is False:
+                res["result"] = "kernel-fails"
+                res["why"] = ("the kernel's own recovery fails (%s), as fsimg's scan says it would; "
+                              "neither replays the log" % "; ".join(records(recover_rec, "mount-failed")))
     else:
         bs = block_size(img) if meta["fs"] == "ext4" else 4096
         kernel = kernel_view(recover_rec, bs)
@@ -493,7 +501,7 @@ def main():
     line = res["result"]
     if diffs_v is not None:
         line += " (virtual: %d differences, replay -o: %d)" % (len(diffs_v), len(diffs_r))
-    print(line)
+    print(line + (": " + res["why"] if res["result"] == "kernel-fails" else ""))
     for x in (diffs_v or [])[:10]:
         print("  virtual: " + x)
     for x in (diffs_r or [])[:10]:
@@ -501,7 +509,7 @@ def main():
     if res.get("kernel", {}).get("fsync_lost"):
         for x in res["kernel"]["fsync_lost"][:10]:
             print("  kernel:  " + x)
-    return 0 if res["result"] in ("agrees", "kernel-only") else 1
+    return 0 if res["result"] in ("agrees", "kernel-only", "kernel-fails") else 1
 
 
 if __name__ == "__main__":

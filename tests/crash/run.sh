@@ -62,8 +62,10 @@ ${XDG_CACHE_HOME:-~/.cache}/fsimg-crash or $FSIMG_CRASH_CACHE), e2fsprogs,
 xfsprogs for XFS, python3.
 The guest runs under nice; one VM at a time.
 Result: RUNDIR/result.json, and a line "agrees", "differs ...",
-"kernel-only" (XFS) or "error ...".
-Exit status: 0 agrees (or kernel-only), 1 differs, 8 harness error, 16 usage.
+"kernel-only" (XFS), "kernel-fails ..." (ext4: the kernel's own recovery
+fails to mount, as fsimg's journal scan says it would) or "error ...".
+Exit status: 0 agrees (or kernel-only, kernel-fails), 1 differs, 8 harness
+error, 16 usage.
 EOF
 }
 
