@@ -126,9 +126,12 @@ static int plain_dir(struct fcr *r, struct fcr_inode *dir, const uint8_t *raw)
 
 	if (!is_dir(raw))
 		return fcr_stop(r, FSIMG_ECORRUPT, "a name tag's parent, inode %u, is no directory", dir->ino);
-	if (!dir->has_tree || (fl & (EXT4_CASEFOLD_FL | EXT4_ENCRYPT_FL)))
-		return fcr_stop(r, FSIMG_EUNSUPP, "directory %u is casefolded, encrypted or has no extent tree",
+	if (fl & EXT4_INLINE_DATA_FL)
+		return fcr_stop(r, FSIMG_EUNSUPP,
+				"directory %u keeps its entries in the inode (inline data: ext4_try_add_inline_entry)",
 				dir->ino);
+	if (!dir->has_tree || (fl & (EXT4_CASEFOLD_FL | EXT4_ENCRYPT_FL)))
+		return fcr_stop(r, FSIMG_EUNSUPP, "directory %u is casefolded, encrypted or block-mapped", dir->ino);
 	return 0;
 }
 
