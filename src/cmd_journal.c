@@ -494,11 +494,32 @@ static uint32_t le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* One tag's value in words (text) or fields (JSON), read from its block in buf. */
-static void fc_value(struct jw *w, const struct fsimg_fc_tag *t, const uint8_t *v, bool json)
+/* The bytes of a tag's block after its 4-byte header. */
+static size_t fc_avail(fsimg_journal *j, const struct fsimg_fc_tag *t)
 {
-	uint32_t a = le32(v), b = le32(v + 4), c = le32(v + 8);
+	uint32_t bs = fsimg_journal_super(j)->blocksize;
+
+	return (size_t)t->offset + 4 < bs ? bs - t->offset - 4 : 0;
+}
+
+/*
+ * One tag's value in words (text) or fields (JSON), read from its block: at
+ * most avail bytes are there; past them (a short tag at a block's end) the
+ * fields read as zeros.
+ */
+static void fc_value(struct jw *w, const struct fsimg_fc_tag *t, const uint8_t *val, size_t avail, bool json)
+{
+	static uint8_t v[65536 + 128];
+	size_t n = t->len < avail ? t->len : avail;
+	uint32_t a, b, c;
 	uint16_t len16;
+
+	memset(v, 0, n + 128);
+	if (n)
+		memcpy(v, val, n);
+	a = le32(v);
+	b = le32(v + 4);
+	c = le32(v + 8);
 
 	switch (t->tag) {
 	case 1: /* ADD_RANGE: ino, then an extent */
@@ -595,7 +616,7 @@ static void fc_list(struct jw *w, fsimg_journal *j, const struct fsimg_journal_s
 			jw_u64(w, "offset", tag.offset);
 			jw_u64(w, "fast_commit", valid ? commit : 0);
 			if (readable)
-				fc_value(w, &tag, buf + tag.offset + 4, true);
+				fc_value(w, &tag, buf + tag.offset + 4, fc_avail(j, &tag), true);
 			jw_obj_end(w);
 			jw_record_end(w);
 		} else {
@@ -604,7 +625,7 @@ static void fc_list(struct jw *w, fsimg_journal *j, const struct fsimg_journal_s
 			else
 				printf("      (not valid)     : %s", tag.name);
 			if (readable)
-				fc_value(w, &tag, buf + tag.offset + 4, false);
+				fc_value(w, &tag, buf + tag.offset + 4, fc_avail(j, &tag), false);
 			printf(" (journal block %u + %u)\n", tag.journal_block, tag.offset);
 		}
 		if (valid && tag.tag == 8)
@@ -654,7 +675,7 @@ int cmd_journal(int argc, char **argv)
 	}
 	jw_init(&w, stdout);
 	n = fsimg_journal_trans_count(j);
-	if (si.fc_state == FSIMG_FC_VALID && si.fc_commits)
+	if ((si.fc_state == FSIMG_FC_VALID || si.fc_state == FSIMG_FC_BAD) && si.fc_commits)
 		unreplayed = fc_unreplayed(j, why, sizeof(why));
 	if (common.json)
 		super_json(&w, &img, fsimg_journal_super(j), &si);

@@ -3,14 +3,90 @@
  * The fast-commit replay's bitmaps: the block and inode bits its changes
  * free and use, and the group and superblock counts and checksums that go
  * with them (consistent, where Linux 6.1's replay leaves the counts off).
+ * A group whose block bitmap is not initialised (BLOCK_UNINIT) reads as
+ * ext4_init_block_bitmap builds it; marking a block there initialises it
+ * and clears the flag, as ext4_mb_mark_bb does.  New blocks (a directory's)
+ * come as ext4_mb_new_blocks_simple takes them during a replay.
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/cursor.h"
 #include "jbd2/fc_replay.h"
 
+#define NONE_YET 1 /* no block found yet */
+
+
+/* Group g's blocks (the last group is short). */
+static uint64_t group_blocks(const struct fcr *r, fsimg_group_t g)
+{
+	const struct fsimg_super *sb = &r->fs->sb;
+	uint64_t first = sb->first_data_block + (uint64_t)g * sb->blocks_per_group;
+
+	return sb->blocks_count - first < sb->blocks_per_group ? sb->blocks_count - first : sb->blocks_per_group;
+}
+
+/* ext4_init_block_bitmap: the group's own super and descriptor copies, bitmaps and inode table, the tail set. */
+static int init_block_bitmap(struct fcr *r, fsimg_group_t g, const uint8_t *gd, uint8_t *bm, uint64_t *nfree)
+{
+	const struct fsimg_super *sb = &r->fs->sb;
+	uint64_t first = sb->first_data_block + (uint64_t)g * sb->blocks_per_group, n = group_blocks(r, g);
+	uint64_t it = gd_u64(r, gd, GDO(bg_inode_table_lo), 4, GDO(bg_inode_table_hi));
+	uint64_t meta[3][2] = {
+		{ gd_u64(r, gd, GDO(bg_block_bitmap_lo), 4, GDO(bg_block_bitmap_hi)), 1 },
+		{ gd_u64(r, gd, GDO(bg_inode_bitmap_lo), 4, GDO(bg_inode_bitmap_hi)), 1 },
+		{ it, sb->inode_table_blocks },
+	};
+	struct fsimg_group grp;
+
+	if (fsimg_ext4_group_get(&grp, r->fs, g) < 0 || n > r->bs * 8u)
+		return fcr_stop(r, FSIMG_ECORRUPT, "group %u: its layout cannot be read", g);
+	memset(bm, 0, r->bs);
+	for (uint64_t k = n; k < r->bs * 8u; k++)
+		bm[k >> 3] |= (uint8_t)(1u << (k & 7));
+	for (int m = 0; m < 5; m++) {
+		uint64_t a = m < 3 ? meta[m][0] : m == 3 ? grp.super_block : grp.gdt_block;
+		uint64_t len = m < 3 ? meta[m][1] : m == 3 ? (grp.has_super ? 1 : 0) :
+			       (grp.gdt_block ? (uint64_t)grp.gdt_count + grp.reserved_gdt : 0);
+		for (uint64_t b = a; b < a + len; b++)
+			if (b >= first && b < first + n)
+				bm[(b - first) >> 3] |= (uint8_t)(1u << ((b - first) & 7));
+	}
+	*nfree = 0;
+	for (uint64_t k = 0; k < n; k++)
+		*nfree += !(bm[k >> 3] & (1u << (k & 7)));
+	return 0;
+}
+
+/*
+ * Group g's block bitmap.  write: a made copy, initialised (flag cleared,
+ * free count as after the initialisation) when it was not; else a copy to
+ * read (scratch holds an uninitialised group's).
+ */
+static uint8_t *block_bitmap(struct fcr *r, fsimg_group_t g, bool write, uint8_t *scratch)
+{
+	uint8_t *gd = fcr_gd(r, g), *bm;
+	uint64_t nfree;
+	uint16_t flags;
+
+	if (!gd)
+		return NULL;
+	flags = get_le16(gd + GDO(bg_flags));
+	bm = fcr_get(r, gd_u64(r, gd, GDO(bg_block_bitmap_lo), 4, GDO(bg_block_bitmap_hi)));
+	if (!bm || !(flags & EXT4_BG_BLOCK_UNINIT) || !(r->fs->metadata_csum || r->fs->gdt_csum))
+		return bm;
+	if (!write)
+		return init_block_bitmap(r, g, gd, scratch, &nfree) < 0 ? NULL : scratch;
+	if (init_block_bitmap(r, g, gd, bm, &nfree) < 0)
+		return NULL;
+	put_le16(gd + GDO(bg_flags), flags & (uint16_t)~EXT4_BG_BLOCK_UNINIT);
+	put_le16(gd + GDO(bg_free_blocks_count_lo), (uint16_t)nfree);
+	if (r->fs->sb.desc_size >= 64)
+		put_le16(gd + GDO(bg_free_blocks_count_hi), (uint16_t)(nfree >> 16));
+	return bm;
+}
 
 /* Sets (on) or clears the bitmap bits of [blk, blk + len); counts the free-count change per group. */
 int fcr_mark(struct fcr *r, uint64_t blk, uint64_t len, bool on, int64_t *delta, bool *touched)
@@ -21,14 +97,10 @@ int fcr_mark(struct fcr *r, uint64_t blk, uint64_t len, bool on, int64_t *delta,
 		fsimg_group_t g = (fsimg_group_t)((blk - sb->first_data_block) / sb->blocks_per_group);
 		uint64_t bit = (blk - sb->first_data_block) % sb->blocks_per_group;
 		uint64_t n = sb->blocks_per_group - bit < len ? sb->blocks_per_group - bit : len;
-		uint8_t *gd = fcr_gd(r, g), *bm;
+		uint8_t *bm;
 
-		if (!gd)
-			return FSIMG_ECORRUPT;
 		touched[g] = true;
-		if (get_le16(gd + GDO(bg_flags)) & EXT4_BG_BLOCK_UNINIT)
-			return fcr_stop(r, FSIMG_EUNSUPP, "group %u's block bitmap is not initialised", g);
-		bm = fcr_get(r, gd_u64(r, gd, GDO(bg_block_bitmap_lo), 4, GDO(bg_block_bitmap_hi)));
+		bm = block_bitmap(r, g, true, NULL);
 		if (!bm)
 			return FSIMG_ECORRUPT;
 		for (uint64_t k = bit; k < bit + n; k++) {
@@ -177,32 +249,84 @@ int fcr_alloc(struct fcr *r, uint64_t goal, uint64_t *out, int64_t *delta, bool 
 {
 	const struct fsimg_super *sb = &r->fs->sb;
 	uint64_t first = sb->first_data_block, total = sb->blocks_count - first;
+	uint8_t *scratch = malloc(r->bs);
+	int err = NONE_YET;
 
+	if (!scratch)
+		return fcr_stop(r, FSIMG_ENOMEM, "out of memory");
 	if (goal < first || goal >= sb->blocks_count)
 		goal = first;
-	for (uint64_t n = 0; n < total;) {
+	for (uint64_t n = 0; n < total && err == NONE_YET;) {
 		uint64_t blk = first + (goal - first + n) % total;
 		fsimg_group_t g = (fsimg_group_t)((blk - first) / sb->blocks_per_group);
 		uint64_t bit = (blk - first) % sb->blocks_per_group, end = sb->blocks_per_group;
-		uint8_t *gd = fcr_gd(r, g), *bm;
+		uint8_t *bm = block_bitmap(r, g, false, scratch);
 
-		if (!gd)
-			return FSIMG_ECORRUPT;
+		if (!bm) {
+			err = FSIMG_ECORRUPT;
+			break;
+		}
 		if (end > bit + (sb->blocks_count - blk))
 			end = bit + (sb->blocks_count - blk);
-		if (get_le16(gd + GDO(bg_flags)) & EXT4_BG_BLOCK_UNINIT) {
-			n += end - bit;
-			continue;
-		}
-		bm = fcr_get(r, gd_u64(r, gd, GDO(bg_block_bitmap_lo), 4, GDO(bg_block_bitmap_hi)));
-		if (!bm)
-			return FSIMG_ECORRUPT;
 		for (uint64_t k = bit; k < end; k++)
 			if (!(bm[k >> 3] & (1u << (k & 7)))) {
 				*out = blk + (k - bit);
-				return fcr_mark(r, *out, 1, true, delta, touched);
+				err = fcr_mark(r, *out, 1, true, delta, touched);
+				break;
 			}
 		n += end - bit;
 	}
-	return fcr_stop(r, FSIMG_EUNSUPP, "no free block for an extent tree block");
+	free(scratch);
+	if (err == NONE_YET)
+		return fcr_stop(r, FSIMG_EUNSUPP, "no free block for an extent tree block");
+	return err;
+}
+
+/* Is blk named by an ADD_RANGE of the log, or taken by this replay already? */
+static bool excluded(const struct fcr *r, uint64_t blk)
+{
+	for (size_t i = 0; i < r->nregions; i++)
+		if (blk >= r->regions[i].pblk && blk - r->regions[i].pblk < r->regions[i].len)
+			return true;
+	for (size_t i = 0; i < r->ntaken; i++)
+		if (r->taken[i] == blk)
+			return true;
+	return false;
+}
+
+int fcr_new_block(struct fcr *r, uint64_t goal, uint64_t *out)
+{
+	const struct fsimg_super *sb = &r->fs->sb;
+	uint8_t *scratch;
+	int err = NONE_YET;
+
+	if (goal < sb->first_data_block || goal >= sb->blocks_count)
+		goal = sb->first_data_block;
+	if (r->ntaken >= FCR_MAX_TAKEN)
+		return fcr_stop(r, FSIMG_ENOMEM, "the replay would take more than %u new blocks", FCR_MAX_TAKEN);
+	scratch = malloc(r->bs);
+	if (!scratch)
+		return fcr_stop(r, FSIMG_ENOMEM, "out of memory");
+	for (fsimg_group_t g = (fsimg_group_t)((goal - sb->first_data_block) / sb->blocks_per_group);
+	     g < sb->group_count && err == NONE_YET; g++) {
+		uint64_t gfirst = sb->first_data_block + (uint64_t)g * sb->blocks_per_group;
+		uint64_t k = goal > gfirst ? goal - gfirst : 0, n = group_blocks(r, g);
+		uint8_t *bm = block_bitmap(r, g, false, scratch);
+
+		if (!bm) {
+			err = FSIMG_ECORRUPT;
+			break;
+		}
+		for (; k < n; k++)
+			if (!(bm[k >> 3] & (1u << (k & 7))) && !excluded(r, gfirst + k)) {
+				*out = gfirst + k;
+				r->taken[r->ntaken++] = *out;
+				err = 0;
+				break;
+			}
+	}
+	free(scratch);
+	if (err == NONE_YET)
+		return fcr_stop(r, FSIMG_EUNSUPP, "no free block after the goal for a directory block (the kernel fails too)");
+	return err;
 }

@@ -11,12 +11,15 @@
  *    the kernel's iput evicts it. A directory loses all its links and its
  *    parent one (the kernel drops one link only: not copied).
  *  - LINK: skipped when either inode cannot be opened or the name exists
- *    (-EEXIST); else the entry goes into the first block with room, where
- *    ext4_find_dest_de puts it, and the inode gains a link.
+ *    (-EEXIST); else the entry goes where ext4_add_entry puts it (fc_dirs.c)
+ *    and the inode gains a link.
  *  - CREAT: the inode (replayed by its INODE tag before) gets the entry and
- *    one link. A new directory (ext4_init_new_dir allocates its block) is
- *    not replayed by fsimg, nor is an entry that needs a new directory
- *    block, nor hashed (dir_index), casefolded or encrypted directories.
+ *    one link; a new directory first gets its block with "." and ".."
+ *    (ext4_init_new_dir), 2 links, and its parent one more (the kernel
+ *    leaves the new directory 1 link and the parent as it was: not copied).
+ *  - Casefolded and encrypted directories are not changed by fsimg (their
+ *    names hash by a casefold or a key fsimg does not have; the kernel logs
+ *    no names in encrypted directories at all).
  */
 #include "config.h"
 
@@ -37,26 +40,6 @@ static bool is_dir(const uint8_t *raw)
 static bool opens(const uint8_t *raw)
 {
 	return get_le16(raw + DI(i_mode)) && get_le16(raw + DI(i_links_count));
-}
-
-/* Has the block the metadata_csum tail (a 12-byte entry of type 0xDE)? */
-static bool has_tail(const struct fcr *r, const uint8_t *b)
-{
-	const uint8_t *t = b + r->bs - DIR_TAIL;
-
-	return r->fs->metadata_csum && get_le32(t) == 0 && get_le16(t + 4) == DIR_TAIL && t[6] == 0 &&
-	       t[7] == EXT4_FT_DIR_CSUM;
-}
-
-static void dir_csum(struct fcr *r, struct fcr_inode *dir, uint8_t *b)
-{
-	const uint8_t *raw = fcr_raw(r, dir);
-	uint32_t seed;
-
-	if (!raw || !has_tail(r, b))
-		return;
-	seed = ext4_inode_csum_seed(r->fs, dir->ino, get_le32(raw + DI(i_generation)));
-	put_le32(b + r->bs - 4, ext4_csum(r->fs, seed, b, r->bs - DIR_TAIL));
 }
 
 /* Calls fn on each block of dir in logical order until it returns nonzero. */
@@ -87,33 +70,14 @@ static int each_block(struct fcr *r, struct fcr_inode *dir,
 	return 0;
 }
 
-struct name_op {
-	const uint8_t *name;
-	uint32_t nlen;
-	uint32_t ino;
-	uint8_t ftype;
-	uint32_t found_ino;          /* UNLINK: the entry's inode */
-};
-
-/* The entries of a block: each rec_len checked as ext4_check_dir_entry does. */
-static int bad_entry(struct fcr *r, struct fcr_inode *dir, size_t off, size_t end, const uint8_t *de)
-{
-	uint16_t rl = get_le16(de + 4);
-
-	if (rl < 12 || rl % 4 || rl > end - off || (size_t)de[6] + 8 > rl)
-		return fcr_stop(r, FSIMG_ECORRUPT, "directory %u: a bad entry at offset %zu of a block", dir->ino,
-				off);
-	return 0;
-}
-
 static int unlink_in(struct fcr *r, struct fcr_inode *dir, uint8_t *b, void *arg)
 {
-	struct name_op *op = arg;
-	size_t end = has_tail(r, b) ? r->bs - DIR_TAIL : r->bs, off = 0, prev = SIZE_MAX;
+	struct fcr_name *op = arg;
+	size_t end = fcr_dir_has_tail(r, b) ? r->bs - DIR_TAIL : r->bs, off = 0, prev = SIZE_MAX;
 
 	while (off + 8 <= end) {
 		uint8_t *de = b + off;
-		int err = bad_entry(r, dir, off, end, de);
+		int err = fcr_dir_bad_entry(r, dir, off, end, de);
 
 		if (err)
 			return err;
@@ -125,48 +89,11 @@ static int unlink_in(struct fcr *r, struct fcr_inode *dir, uint8_t *b, void *arg
 				put_le16(b + prev + 4, (uint16_t)(get_le16(b + prev + 4) + get_le16(de + 4)));
 			else
 				put_le32(de, 0);
-			dir_csum(r, dir, b);
+			fcr_dir_csum(r, dir, b);
 			return 1;
 		}
 		prev = off;
 		off += get_le16(de + 4);
-	}
-	return 0;
-}
-
-static int link_in(struct fcr *r, struct fcr_inode *dir, uint8_t *b, void *arg)
-{
-	struct name_op *op = arg;
-	size_t end = has_tail(r, b) ? r->bs - DIR_TAIL : r->bs, off = 0;
-	uint16_t need = (uint16_t)((8 + op->nlen + 3) & ~3u);
-
-	while (off + 8 <= end) {
-		uint8_t *de = b + off;
-		uint16_t rl, used;
-		int err = bad_entry(r, dir, off, end, de);
-
-		if (err)
-			return err;
-		rl = get_le16(de + 4);
-		if (get_le32(de) && de[6] == op->nlen && !memcmp(de + 8, op->name, op->nlen))
-			return 2; /* -EEXIST */
-		used = get_le32(de) ? (uint16_t)((8 + de[6] + 3) & ~3u) : 0;
-		if (rl - used >= need) {
-			uint8_t *nd = de;
-
-			if (used) {
-				put_le16(de + 4, used);
-				nd = de + used;
-			}
-			put_le32(nd, op->ino);
-			put_le16(nd + 4, (uint16_t)(rl - used));
-			nd[6] = (uint8_t)op->nlen;
-			nd[7] = op->ftype;
-			memcpy(nd + 8, op->name, op->nlen);
-			dir_csum(r, dir, b);
-			return 1;
-		}
-		off += rl;
 	}
 	return 0;
 }
@@ -192,25 +119,28 @@ static void add_links(uint8_t *raw, int d)
 	put_le16(raw + DI(i_links_count), (uint16_t)(n + d));
 }
 
-/* A directory the name tags can change: extent-mapped, not hashed, casefolded or encrypted. */
-static int plain_dir(struct fcr *r, struct fcr_inode *dir, const uint8_t *raw, bool adding)
+/* A directory the name tags can change: extent-mapped, not casefolded or encrypted (names hashed otherwise). */
+static int plain_dir(struct fcr *r, struct fcr_inode *dir, const uint8_t *raw)
 {
 	uint32_t fl = get_le32(raw + DI(i_flags));
 
 	if (!is_dir(raw))
 		return fcr_stop(r, FSIMG_ECORRUPT, "a name tag's parent, inode %u, is no directory", dir->ino);
-	if (!dir->has_tree || (fl & (EXT4_CASEFOLD_FL | EXT4_ENCRYPT_FL)) || (adding && (fl & EXT4_INDEX_FL)))
+	if (fl & EXT4_INLINE_DATA_FL)
 		return fcr_stop(r, FSIMG_EUNSUPP,
-				"directory %u is hashed, casefolded, encrypted or has no extent tree", dir->ino);
+				"directory %u keeps its entries in the inode (inline data: ext4_try_add_inline_entry)",
+				dir->ino);
+	if (!dir->has_tree || (fl & (EXT4_CASEFOLD_FL | EXT4_ENCRYPT_FL)))
+		return fcr_stop(r, FSIMG_EUNSUPP, "directory %u is casefolded, encrypted or block-mapped", dir->ino);
 	return 0;
 }
 
-static int do_unlink(struct fcr *r, struct fcr_inode *in, struct fcr_inode *dir, struct name_op *op)
+static int do_unlink(struct fcr *r, struct fcr_inode *in, struct fcr_inode *dir, struct fcr_name *op)
 {
 	uint8_t *raw = fcr_raw(r, in), *draw;
 	int ret;
 
-	ret = plain_dir(r, dir, fcr_raw(r, dir), false);
+	ret = plain_dir(r, dir, fcr_raw(r, dir));
 	if (ret < 0)
 		return ret;
 	ret = each_block(r, dir, unlink_in, op);
@@ -238,38 +168,47 @@ static int do_unlink(struct fcr *r, struct fcr_inode *in, struct fcr_inode *dir,
 	return 0;
 }
 
-static int do_link(struct fcr *r, struct fcr_inode *in, struct fcr_inode *dir, struct name_op *op, bool creat)
+static int do_link(struct fcr *r, struct fcr_inode *in, struct fcr_inode *dir, struct fcr_name *op, bool creat)
 {
-	uint8_t *raw = fcr_raw(r, in);
+	uint8_t *raw = fcr_raw(r, in), *draw;
 	int ret;
 
 	if (!raw)
 		return FSIMG_ECORRUPT;
-	ret = plain_dir(r, dir, fcr_raw(r, dir), true);
+	ret = plain_dir(r, dir, fcr_raw(r, dir));
 	if (ret < 0)
 		return ret;
-	if (is_dir(raw))
-		return fcr_stop(r, FSIMG_EUNSUPP, "%s of directory %u (a new directory's block is allocated)",
-				creat ? "CREAT" : "LINK", in->ino);
 	op->ftype = file_type(r, raw);
-	ret = each_block(r, dir, link_in, op);
+	if (is_dir(raw)) {
+		if (!creat)
+			return fcr_stop(r, FSIMG_ECORRUPT, "LINK of directory %u", in->ino);
+		if (!in->has_tree)
+			return fcr_stop(r, FSIMG_EUNSUPP, "CREAT of directory %u without an extent tree", in->ino);
+		ret = fcr_init_new_dir(r, in, dir->ino, op->ftype);
+		if (ret < 0)
+			return ret;
+	}
+	ret = fcr_dir_add(r, dir, op);
 	if (ret < 0)
 		return ret;
-	if (ret == 0)
-		return fcr_stop(r, FSIMG_EUNSUPP, "directory %u would need a new block for a name", dir->ino);
 	raw = fcr_raw(r, in);
-	if (!raw)
+	draw = fcr_raw(r, dir);
+	if (!raw || !draw)
 		return FSIMG_ECORRUPT;
-	if (creat)
+	if (creat && is_dir(raw)) {
+		/* the kernel leaves the new directory 1 link and its parent as it was: not copied */
+		add_links(draw, 1);
+	} else if (creat) {
 		put_le16(raw + DI(i_links_count), 1);
-	else if (ret == 1)
+	} else if (ret == 1) {
 		add_links(raw, 1);
+	}
 	return 0;
 }
 
 int fcr_dentry(struct fcr *r, uint16_t tag, const uint8_t *v, uint32_t len)
 {
-	struct name_op op = { .name = v + EXT4_FC_DENTRY_INFO_SIZE, .nlen = len - EXT4_FC_DENTRY_INFO_SIZE,
+	struct fcr_name op = { .name = v + EXT4_FC_DENTRY_INFO_SIZE, .nlen = len - EXT4_FC_DENTRY_INFO_SIZE,
 			      .ino = get_le32(v + 4) };
 	uint32_t parent = get_le32(v);
 	struct fcr_inode *in = fcr_inode(r, op.ino), *dir;

@@ -10,24 +10,29 @@
  *  - ADD_RANGE maps [lblk, lblk + len) to the logged blocks (unwritten as
  *    logged), replacing any earlier mapping there; DEL_RANGE unmaps a range;
  *    both are skipped for an inode the kernel cannot open (ext4_iget: no
- *    mode or no links). INODE copies the logged record over the inode's but
- *    for i_block, which the extent tree keeps (ext4_fc_replay_inode); a free
- *    inode's tree starts empty. CREAT, LINK and UNLINK: fc_names.c. PAD,
- *    HEAD and TAIL do nothing here (the scan judged them).
- *  - Not replayed: inline data, block-mapped files given ranges, bigalloc,
- *    groups whose block bitmap is not initialised, a tree that would need
- *    more blocks than it had, and what fc_names.c leaves out. Then none of
- *    the fast commits is (fc_why says why), and the plan is the jbd2 replay
- *    alone: replay warns and --in-place refuses, as before.
+ *    mode or no links), and for a block-mapped file (the kernel's
+ *    ext4_find_extent fails on it and the tag is skipped). INODE copies the
+ *    logged record over the inode's but for i_block, which the extent tree
+ *    or block map keeps (ext4_fc_replay_inode), i_block too with inline
+ *    data; a free inode's tree starts empty. CREAT, LINK and UNLINK:
+ *    fc_names.c and fc_dirs.c. PAD, HEAD and TAIL do nothing here.
+ *  - Not replayed: ranges for an inode with inline data, a file changing
+ *    between inline data, block map and extent tree, freeing a block-mapped
+ *    file, bigalloc (cluster accounting), tags naming reserved inodes (the
+ *    kernel never logs them; its ext4_iget refuses them and records a
+ *    filesystem error) and what fc_dirs.c leaves out. Then none of the fast
+ *    commits is (fc_why says why), and the plan is the jbd2 replay alone:
+ *    replay warns and --in-place refuses.
  *  - Unlike the kernel, the result is consistent: each changed inode's
- *    extent tree is rewritten from its final map (adjacent runs merged; at
- *    depth 0 when it fits the inode, else one level of leaves in blocks the
- *    old tree held), i_blocks counts its blocks, an inode left without
- *    links is freed, and the block and inode bitmaps, the groups' and the
- *    superblock's counts follow, with their checksums (fc_groups.c). The
- *    kernel frees and marks blocks as it goes and leaves i_blocks, link
- *    counts and free counts off (e2fsck -fn fails its result); the files'
- *    names, maps, sizes and modes are the same.
+ *    extent tree is rewritten from its final map (adjacent runs merged; in
+ *    the inode when it fits, else leaves and index levels in the blocks the
+ *    old tree held, then in free blocks near the data), i_blocks counts its
+ *    blocks, an inode left without links is freed, and the block and inode
+ *    bitmaps (initialised as the kernel does when they were not), the
+ *    groups' and the superblock's counts follow, with their checksums
+ *    (fc_groups.c). The kernel frees and marks blocks as it goes and leaves
+ *    i_blocks, link counts and free counts off (e2fsck -fn fails its
+ *    result); the files' names, maps, sizes and modes are the same.
  * Any tag whose value lies (an inode number outside the filesystem, a range
  * past 2^32 or outside the filesystem) stops the replay with that finding.
  */
@@ -245,6 +250,11 @@ struct fcr_inode *fcr_inode(struct fcr *r, uint32_t ino)
 		fcr_stop(r, FSIMG_ECORRUPT, "a tag names inode %u, outside the filesystem", ino);
 		return NULL;
 	}
+	if (ino != EXT4_ROOT_INO && ino < sb->first_ino) {
+		/* the kernel never logs these; its ext4_iget refuses them and records a filesystem error */
+		fcr_stop(r, FSIMG_EUNSUPP, "a tag names reserved inode %u, which Linux refuses as an error", ino);
+		return NULL;
+	}
 	if (r->nin >= FCR_MAX_INODES) {
 		fcr_stop(r, FSIMG_ENOMEM, "more than %u inodes", FCR_MAX_INODES);
 		return NULL;
@@ -267,15 +277,23 @@ struct fcr_inode *fcr_inode(struct fcr *r, uint32_t ino)
 	raw = fcr_raw(r, in);
 	if (!raw)
 		return NULL;
+	if ((r->fs->metadata_csum || r->fs->gdt_csum) &&
+	    ((get_le16(gd + GDO(bg_flags)) & EXT4_BG_INODE_UNINIT) ||
+	     (ino - 1) % sb->inodes_per_group >=
+		     sb->inodes_per_group - gd_u64(r, gd, GDO(bg_itable_unused_lo), 2, GDO(bg_itable_unused_hi))))
+		memset(raw, 0, sb->inode_size); /* a slot never used: what lazy_itable_init leaves is not an inode */
 	r->nin++;
 	in->was_used = get_le16(raw + DI(i_mode)) && get_le16(raw + DI(i_links_count));
 	in->was_dir = in->was_used && (get_le16(raw + DI(i_mode)) & 0xF000) == 0x4000;
 	/* a free inode's i_block is no tree: the kernel starts such an inode from an empty one */
 	in->has_tree = !in->was_used ||
 		       (get_le32(raw + DI(i_flags)) & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) == EXT4_EXTENTS_FL;
+	if (in->was_used && in->has_tree && get_le16(raw + DI(i_block) + 6) > EXT4_EXT_MAX_DEPTH) {
+		fcr_stop(r, FSIMG_ECORRUPT, "inode %u: an extent tree deeper than %u", ino, EXT4_EXT_MAX_DEPTH);
+		return NULL;
+	}
 	if (in->was_used && in->has_tree &&
-	    (load_tree(r, in, raw + DI(i_block), 60, get_le16(raw + DI(i_block) + 6), &tcap) < 0 ||
-	     get_le16(raw + DI(i_block) + 6) > EXT4_EXT_MAX_DEPTH))
+	    load_tree(r, in, raw + DI(i_block), 60, get_le16(raw + DI(i_block) + 6), &tcap) < 0)
 		return NULL;
 	in->old = malloc((in->n ? in->n : 1) * sizeof(*in->old));
 	if (!in->old) {
@@ -306,8 +324,13 @@ static int range_inode(struct fcr *r, uint32_t ino, struct fcr_inode **out)
 		return FSIMG_ECORRUPT;
 	if (!in_use(r, in))
 		return 0;
-	if (!in->has_tree)
-		return fcr_stop(r, FSIMG_EUNSUPP, "inode %u: a range for an inode without an extent tree", ino);
+	if (!in->has_tree) {
+		const uint8_t *raw = fcr_raw(r, in);
+
+		if (raw && (get_le32(raw + DI(i_flags)) & EXT4_INLINE_DATA_FL))
+			return fcr_stop(r, FSIMG_EUNSUPP, "inode %u: a range for an inode with inline data", ino);
+		return 0; /* block-mapped: the kernel's ext4_find_extent fails and the tag is skipped */
+	}
 	in->map_touched = true;
 	*out = in;
 	return 0;
@@ -402,10 +425,17 @@ static int del_range(struct fcr *r, const uint8_t *v)
 	return fcr_punch(r, in, lblk, (uint64_t)lblk + len);
 }
 
-/* ext4_fc_replay_inode: the logged record but i_block (the tree stays). */
+/*
+ * ext4_fc_replay_inode: the logged record but i_block (the tree stays);
+ * with inline data (INLINE_DATA_FL logged) i_block too, the data itself.
+ * A block-mapped file keeps its map (the kernel's range tags skip it).
+ * A file that changes between inline data, block map and extent tree in
+ * the log is not replayed by fsimg.
+ */
 static int replay_inode(struct fcr *r, const uint8_t *v, uint32_t len)
 {
-	uint32_t ino = get_le32(v), ilen = len - 4;
+	uint32_t ino = get_le32(v), ilen = len - 4, lflags, cflags, blocks_lo, blocks_hi;
+	bool l_inline, l_ext, links;
 	struct fcr_inode *in;
 	uint8_t *raw;
 
@@ -414,14 +444,34 @@ static int replay_inode(struct fcr *r, const uint8_t *v, uint32_t len)
 	in = fcr_inode(r, ino);
 	if (!in || !(raw = fcr_raw(r, in)))
 		return FSIMG_ECORRUPT;
-	if (!in->has_tree)
-		return fcr_stop(r, FSIMG_EUNSUPP, "INODE for inode %u: the inode has no extent tree", ino);
-	if ((get_le32(v + 4 + DI(i_flags)) & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) != EXT4_EXTENTS_FL &&
-	    get_le16(v + 4 + DI(i_links_count)))
-		return fcr_stop(r, FSIMG_EUNSUPP, "INODE for inode %u: the logged inode has no extent tree", ino);
-	in->map_touched = true;
+	lflags = get_le32(v + 4 + DI(i_flags));
+	cflags = get_le32(raw + DI(i_flags));
+	l_inline = lflags & EXT4_INLINE_DATA_FL;
+	l_ext = (lflags & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) == EXT4_EXTENTS_FL;
+	links = get_le16(v + 4 + DI(i_links_count));
+	if (in->has_tree && l_inline && !in->n && !in->ntree) {
+		/* a new inode with inline data (or one whose tree is empty): no tree to keep */
+		in->has_tree = false;
+		in->map_touched = false;
+	} else if (in->has_tree ? !l_ext && links :
+		   (cflags & EXT4_INLINE_DATA_FL) ? !l_inline : (l_ext || l_inline)) {
+		return fcr_stop(r, FSIMG_EUNSUPP,
+				"INODE for inode %u: the file changes between inline data, a block map and an extent tree",
+				ino);
+	}
+	if (in->has_tree)
+		in->map_touched = true;
+	blocks_lo = get_le32(raw + DI(i_blocks_lo));
+	blocks_hi = get_le16(raw + DI(l_i_blocks_high));
 	memcpy(raw, v + 4, DI(i_block));
+	if (l_inline)
+		memcpy(raw + DI(i_block), v + 4 + DI(i_block), DI(i_generation) - DI(i_block));
 	memcpy(raw + DI(i_generation), v + 4 + DI(i_generation), ilen - DI(i_generation));
+	if (!in->has_tree && !l_inline) {
+		/* the block map did not change: nor does the count of its blocks (the kernel copies the logged one) */
+		put_le32(raw + DI(i_blocks_lo), blocks_lo);
+		put_le16(raw + DI(l_i_blocks_high), (uint16_t)blocks_hi);
+	}
 	return 0;
 }
 
@@ -463,9 +513,7 @@ static int finish(struct fcr *r)
 		fcr_coalesce(in);
 		if (!err)
 			err = fcr_split_long(r, in);
-		if (!err && fcr_leaves_needed(r, in) > 4)
-			err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: %zu extents need a deeper extent tree", in->ino, in->n);
-		used[i] = fcr_leaves_needed(r, in) < in->ntree ? fcr_leaves_needed(r, in) : in->ntree;
+		used[i] = fcr_tree_blocks(r, in) < in->ntree ? fcr_tree_blocks(r, in) : in->ntree;
 	}
 	/* Free what the old maps held, then mark what the new ones hold. */
 	for (size_t i = 0; i < r->nin && !err; i++) {
@@ -484,8 +532,8 @@ static int finish(struct fcr *r)
 	}
 	/* Trees that grew get new blocks, from what is free now. */
 	for (size_t i = 0; i < r->nin && !err; i++)
-		if (r->in[i].map_touched && fcr_leaves_needed(r, &r->in[i]) > r->in[i].ntree)
-			err = fcr_grow_tree(r, &r->in[i], fcr_leaves_needed(r, &r->in[i]), delta, touched);
+		if (r->in[i].map_touched && fcr_tree_blocks(r, &r->in[i]) > r->in[i].ntree)
+			err = fcr_grow_tree(r, &r->in[i], fcr_tree_blocks(r, &r->in[i]), delta, touched);
 	for (size_t i = 0; i < r->nin && !err; i++) {
 		struct fcr_inode *in = &r->in[i];
 		uint8_t *raw = fcr_raw(r, in);
@@ -510,9 +558,16 @@ static int finish(struct fcr *r)
 		}
 		if (!err && now != in->was_used)
 			err = fcr_mark_inode(r, in, now);
-		if (!err && now && in->was_used && in->was_dir != ((get_le16(raw + DI(i_mode)) & 0xF000) == 0x4000))
-			err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: its type changed between a file and a directory",
-				       in->ino);
+		if (!err && now && in->was_used && in->was_dir != ((get_le16(raw + DI(i_mode)) & 0xF000) == 0x4000)) {
+			/* freed and used again as the other type: the groups' directory counts follow */
+			if (!in->evicted)
+				err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: its type changed between a file and a directory",
+					       in->ino);
+			if (!err)
+				err = fcr_mark_inode(r, in, false);
+			if (!err)
+				err = fcr_mark_inode(r, in, true);
+		}
 		ext4_inode_csum_set(r->fs, in->ino, raw, r->fs->sb.inode_size);
 	}
 	if (!err)
@@ -524,8 +579,27 @@ out:
 	return err;
 }
 
-/* Every valid tag in log order (the scan's count), dispatched. */
-static int replay_tags(struct fcr *r)
+/* The kernel's scan pass records every ADD_RANGE's blocks (ext4_fc_record_regions): new blocks avoid them. */
+static int note_region(struct fcr *r, const uint8_t *v)
+{
+	uint16_t raw_len = get_le16(v + 8);
+	struct fcr_region g = { (uint64_t)get_le16(v + 10) << 32 | get_le32(v + 12),
+				raw_len > EXT4_EXT_INIT_MAX_LEN ? raw_len - EXT4_EXT_INIT_MAX_LEN : raw_len };
+
+	if (r->nregions == r->rcap) {
+		size_t cap = r->rcap ? r->rcap * 2 : 256;
+		struct fcr_region *n = cap > FCR_MAX_REGIONS ? NULL : realloc(r->regions, cap * sizeof(*n));
+		if (!n)
+			return fcr_stop(r, FSIMG_ENOMEM, "too many ADD_RANGE tags");
+		r->regions = n;
+		r->rcap = cap;
+	}
+	r->regions[r->nregions++] = g;
+	return 0;
+}
+
+/* Every valid tag in log order (the scan's count), dispatched; scan: only the regions noted. */
+static int replay_tags(struct fcr *r, bool scan)
 {
 	struct fsimg_journal *j = r->j;
 	uint64_t left = j->info.fc_valid_tags;
@@ -551,6 +625,12 @@ static int replay_tags(struct fcr *r)
 				break;
 			}
 			left--;
+			if (scan) {
+				if (tag == EXT4_FC_TAG_ADD_RANGE && len == EXT4_FC_ADD_RANGE_SIZE)
+					err = note_region(r, v);
+				off += sizeof(struct ext4_dfc_tl) + len;
+				continue;
+			}
 			switch (tag) {
 			case EXT4_FC_TAG_ADD_RANGE:
 				err = len == EXT4_FC_ADD_RANGE_SIZE ? add_range(r, v) :
@@ -631,6 +711,12 @@ void jbd2_fc_replay(struct fsimg_plan *p)
 	int err;
 
 	p->stats.fc_why = NULL;
+	if (j->info.fc_state == FSIMG_FC_BAD && j->info.fc_commits) {
+		/* e.g. Linux 6.1 reads past a full area's last block and fails the mount */
+		p->stats.fc_why = p->fc_why;
+		fcr_stop(&r, FSIMG_ECORRUPT, "the kernel's recovery fails on this fast-commit area");
+		return;
+	}
 	if (j->info.fc_state != FSIMG_FC_VALID || !j->info.fc_commits)
 		return;
 	p->stats.fc_why = p->fc_why;
@@ -647,11 +733,16 @@ void jbd2_fc_replay(struct fsimg_plan *p)
 		return;
 	}
 	r.in = calloc(FCR_MAX_INODES, sizeof(*r.in));
-	if (!r.in) {
+	r.taken = calloc(FCR_MAX_TAKEN, sizeof(*r.taken));
+	if (!r.in || !r.taken) {
+		free(r.in);
+		free(r.taken);
 		fcr_stop(&r, FSIMG_ENOMEM, "out of memory");
 		return;
 	}
-	err = replay_tags(&r);
+	err = replay_tags(&r, true);
+	if (!err)
+		err = replay_tags(&r, false);
 	if (!err)
 		err = finish(&r);
 	if (!err)
@@ -668,6 +759,8 @@ void jbd2_fc_replay(struct fsimg_plan *p)
 		free(r.in[i].tree);
 	}
 	free(r.in);
+	free(r.taken);
+	free(r.regions);
 	for (size_t k = 0; k < r.nb; k++)
 		free(r.b[k].data);
 	free(r.b);

@@ -16,6 +16,8 @@
 #define FCR_MAX_BYTES (64u << 20)     /* made blocks kept in memory */
 #define FCR_MAX_EXTENTS 65536u        /* per inode */
 #define FCR_MAX_INODES 4096u
+#define FCR_MAX_TAKEN 65536u          /* new directory blocks */
+#define FCR_MAX_REGIONS (1u << 20)    /* ADD_RANGE tags remembered for the allocator */
 #define DI(f) offsetof(struct ext4_dinode, f)
 #define GDO(f) offsetof(struct ext4_dgroup_desc, f)
 
@@ -44,6 +46,11 @@ struct fcr_inode {
 	bool evicted;                /* its last link went: freed as the kernel's iput does */
 };
 
+struct fcr_region {
+	uint64_t pblk;
+	uint32_t len;
+};
+
 struct fcr_blk {
 	uint64_t blk;
 	uint8_t *data;
@@ -58,6 +65,10 @@ struct fcr {
 	size_t nb, bcap;
 	struct fcr_inode *in;
 	size_t nin;
+	struct fcr_region *regions;  /* every ADD_RANGE's blocks: not for new blocks */
+	size_t nregions, rcap;
+	uint64_t *taken;             /* blocks this replay allocated (FCR_MAX_TAKEN) */
+	size_t ntaken;
 	char *why;                   /* the plan's fc_why buffer */
 	size_t whylen;
 };
@@ -82,7 +93,7 @@ JBD2_HIDDEN int fcr_ext_push(struct fcr_ext **a, size_t *n, size_t *cap, struct 
 JBD2_HIDDEN void fcr_coalesce(struct fcr_inode *in);
 JBD2_HIDDEN int fcr_split_long(struct fcr *r, struct fcr_inode *in);
 JBD2_HIDDEN int fcr_write_tree(struct fcr *r, struct fcr_inode *in, size_t *used);
-JBD2_HIDDEN size_t fcr_leaves_needed(const struct fcr *r, const struct fcr_inode *in);
+JBD2_HIDDEN size_t fcr_tree_blocks(const struct fcr *r, const struct fcr_inode *in);
 JBD2_HIDDEN int fcr_grow_tree(struct fcr *r, struct fcr_inode *in, size_t want, int64_t *delta,
 			      bool *touched);
 /* Group g's descriptor, writable (in a made block). */
@@ -93,6 +104,32 @@ JBD2_HIDDEN int fcr_fix_groups(struct fcr *r, const int64_t *delta, const bool *
 JBD2_HIDDEN int fcr_mark_inode(struct fcr *r, struct fcr_inode *in, bool on);
 /* A free block (the first at or after goal, wrapping), marked used. */
 JBD2_HIDDEN int fcr_alloc(struct fcr *r, uint64_t goal, uint64_t *out, int64_t *delta, bool *touched);
+/*
+ * A new block for a directory, as ext4_mb_new_blocks_simple takes one in a
+ * replay: the first free at or after goal, to the end of the filesystem, not
+ * named by any ADD_RANGE of the log; the caller maps it (finish marks it).
+ */
+JBD2_HIDDEN int fcr_new_block(struct fcr *r, uint64_t goal, uint64_t *out);
+/* A name a tag adds or removes. */
+struct fcr_name {
+	const uint8_t *name;
+	uint32_t nlen;
+	uint32_t ino;
+	uint8_t ftype;
+	uint32_t found_ino;          /* UNLINK: the entry's inode */
+};
+
+/* fc_dirs.c: directory blocks as ext4_add_entry and ext4_init_new_dir leave them. */
+JBD2_HIDDEN bool fcr_dir_has_tail(const struct fcr *r, const uint8_t *b);
+JBD2_HIDDEN void fcr_dir_csum(struct fcr *r, struct fcr_inode *dir, uint8_t *b);
+/* ext4_check_dir_entry's test of the entry at off (end: where entries stop) */
+JBD2_HIDDEN int fcr_dir_bad_entry(struct fcr *r, struct fcr_inode *dir, size_t off, size_t end, const uint8_t *de);
+/* 1 added, 2 the name was there (-EEXIST), 0 no room in b, < 0 stop */
+JBD2_HIDDEN int fcr_dir_add_to_block(struct fcr *r, struct fcr_inode *dir, uint8_t *b, const struct fcr_name *op);
+/* ext4_add_entry: 1 added, 2 the name was there, < 0 stop */
+JBD2_HIDDEN int fcr_dir_add(struct fcr *r, struct fcr_inode *dir, const struct fcr_name *op);
+/* ext4_init_new_dir: the first block with "." and "..", i_size one block, 2 links */
+JBD2_HIDDEN int fcr_init_new_dir(struct fcr *r, struct fcr_inode *in, uint32_t parent, uint8_t ftype_dir);
 /* CREAT, LINK, UNLINK (fc_names.c) */
 JBD2_HIDDEN int fcr_dentry(struct fcr *r, uint16_t tag, const uint8_t *v, uint32_t len);
 

@@ -76,59 +76,123 @@ int fcr_split_long(struct fcr *r, struct fcr_inode *in)
 	return 0;
 }
 
-/* Writes in's tree from its map; *used = tree blocks kept. */
+/* Blocks per level of the tree that holds n extents: level 0 the leaves, up to the level the inode indexes (<= 4). */
+static unsigned tree_levels(const struct fcr *r, size_t n, size_t per[EXT4_EXT_MAX_DEPTH + 2])
+{
+	size_t cap = (r->bs - 12) / 12, cnt = n;
+	unsigned depth = 0;
+
+	while (cnt > 4 && depth <= EXT4_EXT_MAX_DEPTH) {
+		cnt = (cnt + cap - 1) / cap;
+		per[depth++] = cnt;
+	}
+	return depth;
+}
+
+/* Extent-tree blocks (leaves and index nodes) the map needs. */
+size_t fcr_tree_blocks(const struct fcr *r, const struct fcr_inode *in)
+{
+	size_t per[EXT4_EXT_MAX_DEPTH + 2], total = 0;
+	unsigned depth = tree_levels(r, in->n, per);
+
+	for (unsigned l = 0; l < depth; l++)
+		total += per[l];
+	return total;
+}
+
+/* The tail checksum of an extent block (ext4_extent_block_csum_set). */
+static void tree_block_csum(struct fcr *r, const struct fcr_inode *in, uint8_t *b, uint32_t gen)
+{
+	size_t cap = (r->bs - 12) / 12;
+
+	if (r->fs->metadata_csum)
+		put_le32(b + 12 + 12 * cap, ext4_csum(r->fs, ext4_inode_csum_seed(r->fs, in->ino, gen), b, 12 + 12 * cap));
+}
+
+static void put_index(uint8_t *x, uint32_t lblk, uint64_t child)
+{
+	put_le32(x, lblk);
+	put_le32(x + 4, (uint32_t)child);
+	put_le16(x + 8, (uint16_t)(child >> 32));
+	put_le16(x + 10, 0);
+}
+
+/*
+ * Writes in's tree from its map, nodes filled from the left, with as many
+ * levels as it takes (the kernel's own shape is not kept: its allocator
+ * placed those blocks); *used = tree blocks used, in->tree[0 .. *used):
+ * the leaves first, then each index level.
+ */
 int fcr_write_tree(struct fcr *r, struct fcr_inode *in, size_t *used)
 {
+	size_t cap = (r->bs - 12) / 12, per[EXT4_EXT_MAX_DEPTH + 2], base = 0, below;
 	uint8_t *raw = fcr_raw(r, in), *ib;
-	size_t leafcap = (r->bs - 12) / 12, leaves;
-	uint32_t gen;
+	uint32_t *first, gen;          /* each node's first logical block, one level at a time */
+	unsigned depth;
 
 	if (!raw)
 		return FSIMG_ECORRUPT;
 	ib = raw + DI(i_block);
 	gen = get_le32(raw + DI(i_generation));
-	if (in->n <= 4) {
+	depth = tree_levels(r, in->n, per);
+	if (depth > EXT4_EXT_MAX_DEPTH)
+		return fcr_stop(r, FSIMG_EUNSUPP, "inode %u: %zu extents pass the deepest extent tree", in->ino, in->n);
+	if (fcr_tree_blocks(r, in) > in->ntree) /* finish() grew the tree first */
+		return fcr_stop(r, FSIMG_EUNSUPP,
+				"inode %u: its %zu extents would need extent tree blocks it does not have", in->ino,
+				in->n);
+	memset(ib, 0, 60);
+	if (depth == 0) {
 		put_header(ib, (unsigned)in->n, 4, 0);
-		memset(ib + 12, 0, 48);
 		for (size_t k = 0; k < in->n; k++)
 			put_extent(ib + 12 + 12 * k, &in->ext[k]);
 		*used = 0;
 		return 0;
 	}
-	leaves = (in->n + leafcap - 1) / leafcap;
-	if (leaves > 4 || leaves > in->ntree) /* finish() grew the tree first */
-		return fcr_stop(r, FSIMG_EUNSUPP,
-				"inode %u: its %zu extents would need extent tree blocks it does not have",
-				in->ino, in->n);
-	put_header(ib, (unsigned)leaves, 4, 1);
-	memset(ib + 12, 0, 48);
-	for (size_t l = 0; l < leaves; l++) {
-		size_t first = l * leafcap, cnt = in->n - first < leafcap ? in->n - first : leafcap;
-		uint8_t *x = ib + 12 + 12 * l, *b = fcr_get(r, in->tree[l]);
+	first = malloc(per[0] * sizeof(*first));
+	if (!first)
+		return fcr_stop(r, FSIMG_ENOMEM, "out of memory");
+	for (size_t l = 0; l < per[0]; l++) {
+		size_t f = l * cap, cnt = in->n - f < cap ? in->n - f : cap;
+		uint8_t *b = fcr_get(r, in->tree[l]);
 
-		if (!b)
+		if (!b) {
+			free(first);
 			return FSIMG_ECORRUPT;
-		put_le32(x, in->ext[first].lblk); /* as the kernel keeps it: the leaf's first extent */
-		put_le32(x + 4, (uint32_t)in->tree[l]);
-		put_le16(x + 8, (uint16_t)(in->tree[l] >> 32));
-		put_le16(x + 10, 0);
+		}
 		memset(b, 0, r->bs);
-		put_header(b, (unsigned)cnt, (unsigned)leafcap, 0);
+		put_header(b, (unsigned)cnt, (unsigned)cap, 0);
 		for (size_t k = 0; k < cnt; k++)
-			put_extent(b + 12 + 12 * k, &in->ext[first + k]);
-		if (r->fs->metadata_csum)
-			put_le32(b + 12 + 12 * leafcap,
-				 ext4_csum(r->fs, ext4_inode_csum_seed(r->fs, in->ino, gen), b, 12 + 12 * leafcap));
+			put_extent(b + 12 + 12 * k, &in->ext[f + k]);
+		tree_block_csum(r, in, b, gen);
+		first[l] = in->ext[f].lblk; /* as the kernel keeps it: the node's first extent */
 	}
-	*used = leaves;
+	below = per[0];
+	for (unsigned lv = 1; lv < depth; lv++) {
+		for (size_t j = 0; j < per[lv]; j++) {
+			size_t f = j * cap, cnt = below - f < cap ? below - f : cap;
+			uint8_t *b = fcr_get(r, in->tree[base + below + j]);
+
+			if (!b) {
+				free(first);
+				return FSIMG_ECORRUPT;
+			}
+			memset(b, 0, r->bs);
+			put_header(b, (unsigned)cnt, (unsigned)cap, lv);
+			for (size_t k = 0; k < cnt; k++)
+				put_index(b + 12 + 12 * k, first[f + k], in->tree[base + f + k]);
+			tree_block_csum(r, in, b, gen);
+			first[j] = first[f];
+		}
+		base += below;
+		below = per[lv];
+	}
+	put_header(ib, (unsigned)below, 4, depth);
+	for (size_t k = 0; k < below; k++)
+		put_index(ib + 12 + 12 * k, first[k], in->tree[base + k]);
+	free(first);
+	*used = base + below;
 	return 0;
-}
-
-size_t fcr_leaves_needed(const struct fcr *r, const struct fcr_inode *in)
-{
-	size_t leafcap = (r->bs - 12) / 12;
-
-	return in->n <= 4 ? 0 : (in->n + leafcap - 1) / leafcap;
 }
 
 /* Gives in extent-tree blocks up to want, from free blocks near its data (the kernel's allocator places them too). */

@@ -198,6 +198,7 @@ def debugfs(img, cmds):
     return out
 
 
+EXLINE = re.compile(r"^\s*(\d+)/\s*(\d+)\s+\d+/\s*\d+\s+(\d+)\s*-\s*\d+\s+(\d+)\s*-\s*\d+\s+(\d+)")
 LSL = re.compile(r"^\s*(\d+)\s+([0-7]+)\s+\((\d+)\)\s+(\d+)\s+(\d+)\s+(\d+)\s+\S+\s+\S+\s(.*)$")
 
 
@@ -238,16 +239,13 @@ def debugfs_view(img, synced, tmp):
     for i, p in enumerate(files):
         runs = []
         for line in out.get("ex -l %s" % p, []):
-            t = line.replace(" - ", " ").split()
-            if len(t) < 5 or "/" not in line or t[0] == "Level":
+            # "LEVEL/ DEPTH  ENTRY/ MAX  L0 - L1  P0 - P1  LEN [Uninit]": leaves only (LEVEL == DEPTH);
+            # ENTRY/MAX has no space once MAX has three digits
+            m = EXLINE.match(line)
+            if not m or m.group(1) != m.group(2):
                 continue
-            # "0/ 0   1/  2   L0 [L1] P0 [P1] LEN [Uninit]"
-            nums = [x for x in t[4:] if x.isdigit()]
-            unw = "Uninit" in t
-            if len(nums) == 5:
-                runs.append((int(nums[0]), int(nums[2]), int(nums[4]), unw))
-            elif len(nums) == 3:
-                runs.append((int(nums[0]), int(nums[1]), int(nums[2]), unw))
+            l0, p0, n = int(m.group(3)), int(m.group(4)), int(m.group(5))
+            runs.append((l0, p0, n, "Uninit" in line))
         paths[p]["runs"] = coalesce(runs)
         f = "%s/f%d" % (tmp, i)
         try:
@@ -346,6 +344,7 @@ def journal_summary(fsimg, img):
                 j["fc_tails"] += 1
         elif rec == "end":
             j["end"] = e.get("end")
+            j["recoverable"] = e.get("recoverable")
             j["end_tid"] = e.get("end_sequence")
             j["fc_blocks"] = e.get("fast_commit_blocks_used", 0) or 0
             j["fc_tags"] = e.get("fast_commit_tags", 0) or 0
@@ -462,6 +461,13 @@ def main():
         res["result"] = "error"
         res["why"] = "the kernel's recovery did not finish (%s)" % (
             "; ".join(records(recover_rec, "mount-failed")) or "see recover.console")
+        if meta["fs"] == "ext4" and records(recover_rec, "mount-failed"):
+            # the kernel refused to mount: does fsimg's scan say it would?
+            res["journal"] = journal_summary(a.fsimg, img)
+            if res["journal"].get("recoverable") is False:
+                res["result"] = "kernel-fails"
+                res["why"] = ("the kernel's own recovery fails (%s), as fsimg's scan says it would; "
+                              "neither replays the log" % "; ".join(records(recover_rec, "mount-failed")))
     else:
         bs = block_size(img) if meta["fs"] == "ext4" else 4096
         kernel = kernel_view(recover_rec, bs)
@@ -495,7 +501,7 @@ def main():
     line = res["result"]
     if diffs_v is not None:
         line += " (virtual: %d differences, replay -o: %d)" % (len(diffs_v), len(diffs_r))
-    print(line)
+    print(line + (": " + res["why"] if res["result"] == "kernel-fails" else ""))
     for x in (diffs_v or [])[:10]:
         print("  virtual: " + x)
     for x in (diffs_r or [])[:10]:
@@ -503,7 +509,7 @@ def main():
     if res.get("kernel", {}).get("fsync_lost"):
         for x in res["kernel"]["fsync_lost"][:10]:
             print("  kernel:  " + x)
-    return 0 if res["result"] in ("agrees", "kernel-only") else 1
+    return 0 if res["result"] in ("agrees", "kernel-only", "kernel-fails") else 1
 
 
 if __name__ == "__main__":

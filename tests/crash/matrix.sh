@@ -10,7 +10,8 @@
 # tests/crash/RESULTS.md next to this script) is rewritten at the end.
 # Exit status: 0 when every row ended as expected (ext4 rows agree, except
 # fast-commit rows whose log holds fast commits, which may differ; XFS rows
-# kernel-only), 1 otherwise.
+# kernel-only; a row where the kernel's own recovery fails, as fsimg's
+# scan says it would, is kernel-fails), 1 otherwise.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 out=tests/crash/out report=$here/RESULTS.md resume=0 only=. fsimg_opt=()

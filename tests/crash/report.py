@@ -35,6 +35,8 @@ def verdict(r):
     j = r.get("journal", {})
     if res == "agrees":
         return True, "agrees"
+    if res == "kernel-fails":
+        return True, r.get("why", "")
     if res == "kernel-only":
         return True, "kernel recovered; comparison skipped (fsimg does not read XFS yet)"
     if res == "differs":

@@ -39,7 +39,10 @@ Options:
   -t, --cut-time S         instead: kill qemu S seconds after the workload starts
   -w, --workload KIND      mixed (default), data (writes, fallocate, truncate),
                            meta (create, rename, link, unlink), fsync (mixed,
-                           every write fsync'd)
+                           every write fsync'd), tree (new nested directories,
+                           each with a file fsync'd, bursts of names in one
+                           directory, files of hundreds of one-block extents,
+                           between mixed ops)
   -d, --dir DIR            keep everything in DIR (default: a temporary one,
                            removed unless --keep)
   -k, --keep               keep the images (crashed.img, kernel.img, replayed.img)
@@ -59,8 +62,10 @@ ${XDG_CACHE_HOME:-~/.cache}/fsimg-crash or $FSIMG_CRASH_CACHE), e2fsprogs,
 xfsprogs for XFS, python3.
 The guest runs under nice; one VM at a time.
 Result: RUNDIR/result.json, and a line "agrees", "differs ...",
-"kernel-only" (XFS) or "error ...".
-Exit status: 0 agrees (or kernel-only), 1 differs, 8 harness error, 16 usage.
+"kernel-only" (XFS), "kernel-fails ..." (ext4: the kernel's own recovery
+fails to mount, as fsimg's journal scan says it would) or "error ...".
+Exit status: 0 agrees (or kernel-only, kernel-fails), 1 differs, 8 harness
+error, 16 usage.
 EOF
 }
 
@@ -88,7 +93,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 case "$mopts" in *' '*) echo "run.sh: mount options cannot hold spaces" >&2; exit 16 ;; esac
 [ -n "$cut" ] || cut=$ops
 [ "$cut_time" = 0 ] || cut=0

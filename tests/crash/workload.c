@@ -16,6 +16,7 @@
  *   @@ start SEED OPS CUT KIND
  *   @@ op N KIND ARGS...             before op N runs
  *   @@ touch N INO PATH               op N may change inode INO / name PATH
+ *   @@ op N mkdir|many|frag ...     the tree workload's own ops
  *   @@ rc N RC ERRNO                  op N finished
  *   @@ fsync N PATH INO SIZE CRC32    fsync of PATH returned 0; SIZE bytes with
  *                                     that crc32 (zlib's) are durable
@@ -159,7 +160,7 @@ static void power_cut(void)
 /* ---- the namespace the workload keeps ---- */
 
 static const char *root;
-static char files[MAXFILES][64]; /* relative paths; "" = free slot */
+static char files[MAXFILES][200]; /* relative paths; "" = free slot */
 static int nfiles;
 
 static int pick_file(void)
@@ -181,10 +182,18 @@ static int free_slot(void)
 	return -1;
 }
 
+/* the tree workload's directories (relative paths); the others use d0..d3 only */
+#define MAXDIRS 40
+static char dirs[MAXDIRS][160];
+static int ndirs;
+
 static void new_name(char *out, size_t n)
 {
 	static unsigned serial;
-	snprintf(out, n, "d%u/f%u", below(NDIRS), serial++);
+	if (ndirs)
+		snprintf(out, n, "%s/f%u", dirs[below((uint32_t)ndirs)], serial++);
+	else
+		snprintf(out, n, "d%u/f%u", below(NDIRS), serial++);
 }
 
 static void abs_path(char *out, size_t n, const char *rel)
@@ -368,7 +377,7 @@ static int one_op(int op, enum kind k, int *rc, const char **relp)
 	case K_RENAME: {
 		/* to a new name, or over another file */
 		int over = below(3) == 0 ? pick_file() : -1;
-		char to[64];
+		char to[200];
 		if (over == slot)
 			over = -1;
 		if (over >= 0)
@@ -454,6 +463,131 @@ pause:
 	return fd;
 }
 
+/* after op N: its result, maybe an fsync of the file it wrote, the cut when N is the cut */
+static void op_done(int op, int cut, int fd, const char *rel, int rc)
+{
+	record("rc %d %d", op, rc);
+	if (fd >= 0 && rel && rc == 0 && (int)below(100) < fsync_after)
+		do_fsync(op, rel, fd);
+	if (fd >= 0)
+		close(fd);
+	if (op == cut) {
+		record("cut %d", op);
+		power_cut();
+	}
+}
+
+/* ---- the tree workload: new directories (nested), many names in one
+ * directory (it grows past a block, becomes hashed, splits leaves), files
+ * fragmented into hundreds of extents (deeper extent trees), between the
+ * mixed workload's file ops; each burst ends in an fsync ---- */
+
+/* a new directory and a first file in it, fsync'd (the kernel does a full commit for an fsync of a directory) */
+static int tree_mkdir(int op)
+{
+	char p[256], rel[160], frel[200];
+	int parent = (int)below((uint32_t)ndirs), fd, rc = 0;
+	size_t len = 1 + below(3 * BIG);
+	static unsigned serial;
+
+	if (ndirs >= MAXDIRS || strlen(dirs[parent]) > 120)
+		parent = 0;
+	snprintf(rel, sizeof(rel), "%s/s%u", dirs[parent], serial++);
+	record("op %d mkdir %s", op, rel);
+	touch(op, dirs[parent]);
+	abs_path(p, sizeof(p), rel);
+	if (mkdir(p, 0700 + 055 * below(2)) != 0)
+		return errno ? errno : -1;
+	if (ndirs < MAXDIRS)
+		snprintf(dirs[ndirs++], sizeof(dirs[0]), "%s", rel);
+	snprintf(frel, sizeof(frel), "%s/first", rel);
+	touch(op, frel);
+	abs_path(p, sizeof(p), frel);
+	fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
+	fill(len);
+	if (fd < 0 || pwrite(fd, buf, len, 0) != (ssize_t)len || do_fsync(op, frel, fd) != 0)
+		rc = errno ? errno : -1;
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* many names in one directory (the first of the list half the time: it grows big) */
+static int tree_many(int op)
+{
+	char p[256], rel[200];
+	int d = below(2) ? 0 : (int)below((uint32_t)ndirs), n = 8 + (int)below(56), fd = -1, rc = 0;
+	static unsigned serial;
+
+	record("op %d many %s %d", op, dirs[d], n);
+	touch(op, dirs[d]);
+	for (int i = 0; i < n && !rc; i++) {
+		snprintf(rel, sizeof(rel), "%s/name-with-some-length-%08x-%u", dirs[d], (unsigned)rnd(), serial++);
+		touch(op, rel);
+		abs_path(p, sizeof(p), rel);
+		if (fd >= 0)
+			close(fd);
+		fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
+		if (fd < 0)
+			rc = errno ? errno : -1;
+	}
+	if (fd >= 0) {
+		if (!rc && do_fsync(op, rel, fd) != 0)
+			rc = -1;
+		close(fd);
+	}
+	return rc;
+}
+
+/* a new file written one block in two: as many extents as blocks */
+static int tree_frag(int op)
+{
+	char p[256], rel[200];
+	int fd, rc = 0, n = 20 + (int)below(blksz == 1024 ? 420 : 1600);
+
+	new_name(rel, sizeof(rel));
+	record("op %d frag %s %d", op, rel, n);
+	touch(op, rel);
+	abs_path(p, sizeof(p), rel);
+	fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
+	if (fd < 0)
+		return errno ? errno : -1;
+	fill(blksz);
+	for (int i = 0; i < n && !rc; i++)
+		if (pwrite(fd, buf, blksz, (off_t)2 * i * blksz) != (ssize_t)blksz)
+			rc = errno ? errno : -1;
+	if (!rc && do_fsync(op, rel, fd) != 0)
+		rc = -1;
+	close(fd);
+	return rc;
+}
+
+static int run_tree(int ops, int cut)
+{
+	const unsigned w[K_NKINDS] = { 3, 2, 1, 1, 1, 1, 0, 3, 2, 1, 2, 1, 2, 0 };
+
+	for (int d = 0; d < NDIRS; d++)
+		snprintf(dirs[ndirs++], sizeof(dirs[0]), "d%d", d);
+	for (int op = 1; op <= ops; op++) {
+		int rc = 0, fd = -1, t = (int)below(10);
+		const char *rel = NULL;
+
+		errno = 0;
+		if (t <= 1)
+			rc = tree_mkdir(op);
+		else if (t <= 3)
+			rc = tree_many(op);
+		else if (t == 4)
+			rc = tree_frag(op);
+		else
+			fd = one_op(op, pick_kind(w), &rc, &rel);
+		op_done(op, cut, fd, rel, rc);
+	}
+	record("end %d", ops);
+	power_cut();
+	return 0;
+}
+
 static int run(int argc, char **argv)
 {
 	if (argc < 7) {
@@ -484,21 +618,15 @@ static int run(int argc, char **argv)
 		snprintf(p, sizeof(p), "%s/d%d", root, d);
 		mkdir(p, 0755);
 	}
+	if (!strcmp(kind, "tree"))
+		return run_tree(ops, cut);
 	for (int op = 1; op <= ops; op++) {
 		int rc;
 		const char *rel;
 		enum kind k = pick_kind(w);
 		errno = 0;
 		int fd = one_op(op, k, &rc, &rel);
-		record("rc %d %d", op, rc);
-		if (fd >= 0 && rel && rc == 0 && (int)below(100) < fsync_after)
-			do_fsync(op, rel, fd);
-		if (fd >= 0)
-			close(fd);
-		if (op == cut) {
-			record("cut %d", op);
-			power_cut();
-		}
+		op_done(op, cut, fd, rel, rc);
 	}
 	record("end %d", ops);
 	power_cut();

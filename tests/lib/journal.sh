@@ -222,7 +222,9 @@ j_two_transactions() {
 # block JBLK: HEAD:TID, TAIL:TID (crc32c from seed 0 over the tags since the
 # last TAIL; its value runs to the block's end, so it comes last), TAILBAD:TID
 # (a wrong crc), PAD:LEN, RANGE (an add_range: inode 12, block 0 at 5000),
-# LINK (inode 12 as /ln), RANGE7 (an add_range for inode 7, block-mapped).
+# LINK (inode 12 as /ln), LINKTO:DIR,INO,NAME (inode INO as NAME in directory
+# DIR), RANGETO:INO,LBLK,LEN,PBLK (an add_range), RANGE7 (an add_range for
+# inode 7, a reserved inode).
 # Layout from the kernel's fs/ext4/fast_commit.h; the crc is computed here.
 j_fc_enable() {
 	_j_fc_py enable "$1" "$(debugfs -R "bmap <8> 0" "$1" 2>/dev/null)" "$2"
@@ -277,6 +279,12 @@ with open(path, "r+b") as f:
             t = struct.pack("<HH", 7, int(val)) + bytes(int(val))
         elif name == "LINK":
             t = struct.pack("<HHII", 4, 10, 2, 12) + b"ln"
+        elif name == "LINKTO":
+            pdir, ino, nm = val.split(",", 2)
+            t = struct.pack("<HHII", 4, 8 + len(nm), int(pdir), int(ino)) + nm.encode()
+        elif name == "RANGETO":
+            ino, lblk, ln, pb = (int(x) for x in val.split(","))
+            t = struct.pack("<HHI", 1, 16, ino) + struct.pack("<IHHI", lblk, ln, pb >> 32, pb & 0xffffffff)
         elif name == "RANGE7":
             t = struct.pack("<HHI", 1, 16, 7) + struct.pack("<IHHI", 0, 1, 0, 5001)
         elif name == "RANGE":
