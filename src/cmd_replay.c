@@ -26,6 +26,7 @@
 #include "cli.h"
 #include "cli_jbd2.h"
 #include "cmds.h"
+#include "replay.h"
 #include "core/io.h"
 #include "wimg.h"
 
@@ -42,7 +43,8 @@ static const struct cli_opt replay_opts[] = {
 
 static const struct cli_cmd replay_cmd = {
 	"replay", "[-j EXTERNAL_JOURNAL] (-o OUT [-f] | --in-place [--undo FILE] | -n) IMAGE",
-	"Replay the journal of IMAGE as e2fsck -E journal_only would, into OUT or in place.",
+	"Replay the journal of IMAGE as e2fsck -E journal_only would (XFS: its log, as the kernel's "
+	"mount and unmount would), into OUT or in place.",
 	replay_opts, CLI_RAW | CLI_PERMUTE, 1, 1,
 };
 
@@ -66,24 +68,26 @@ static int replay_opt(void *vctx, int id, const char *arg)
 	}
 }
 
-/* Everything one run needs. */
-struct rp {
-	struct cli_image img;
-	fsimg_journal *j;
-	fsimg_plan *plan;
-	fsimg_io *view;             /* the overlay: the image after recovery */
-	struct fsimg_plan_stats st;
-	uint32_t bs;
-	uint64_t size;
-	uint64_t *cand;             /* blocks that may change, sorted, unique */
-	size_t ncand;
-	uint64_t sb_block, jsb_block; /* jsb_block UINT64_MAX when external */
-};
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return x < y ? -1 : x > y;
+}
+
+int replay_mark_late(struct rp *r)
+{
+	r->is_late = calloc(r->ncand ? r->ncand : 1, 1);
+	if (!r->is_late) {
+		cli_error(&r->img, "out of memory");
+		return CLI_EXIT_ERROR;
+	}
+	for (size_t s = 0; s < r->nlate; s++) {
+		uint64_t *c = bsearch(&r->late[s], r->cand, r->ncand, sizeof(*r->cand), cmp_u64);
+
+		if (c)
+			r->is_late[c - r->cand] = 1;
+	}
+	return 0;
 }
 
 /*
@@ -97,6 +101,7 @@ static int build_candidates(struct rp *r)
 	struct fsimg_plan_write w;
 
 	r->sb_block = r->jsb_block = UINT64_MAX;
+	r->late = r->late_super;
 	r->cand = malloc((n ? n : 1) * sizeof(*r->cand));
 	if (!r->cand) {
 		cli_error(&r->img, "out of memory");
@@ -114,14 +119,19 @@ static int build_candidates(struct rp *r)
 	}
 	qsort(r->cand, k, sizeof(*r->cand), cmp_u64);
 	r->ncand = k;
-	return 0;
+	/* the journal superblock (s_start 0), then the superblock (needs_recovery cleared) */
+	if (r->jsb_block < r->size / r->bs)
+		r->late[r->nlate++] = r->jsb_block;
+	if (r->sb_block < r->size / r->bs)
+		r->late[r->nlate++] = r->sb_block;
+	return replay_mark_late(r);
 }
 
 /* ------------------------------------------------------------------ -n */
 
 static int print_plan(struct rp *r)
 {
-	const struct fsimg_plan_stats *st = &r->st;
+	const struct fsimg_plan_stats *st = r->st;
 	size_t n = fsimg_plan_count(r->plan);
 	struct fsimg_plan_entry e;
 
@@ -187,7 +197,7 @@ static size_t cand_run(const struct rp *r, size_t i, size_t max, bool no_super)
 	size_t k = 0;
 
 	while (k < max && i + k < r->ncand && r->cand[i + k] == r->cand[i] + k &&
-	       !(no_super && (r->cand[i + k] == r->sb_block || r->cand[i + k] == r->jsb_block)))
+	       !(no_super && r->is_late[i + k]))
 		k++;
 	return k;
 }
@@ -296,7 +306,7 @@ static int copy_io(struct rp *r, int ofd, bool sparse, uint8_t *buf)
  * its reaching the disk in an order, and a crash can only lose the copy,
  * never the source (like cp(1); sync(1) it if it must survive one).
  */
-static int write_copy(struct rp *r, const char *out, bool force)
+int replay_write_copy(struct rp *r, const char *out, bool force)
 {
 	struct stat ist, ost;
 	uint8_t *buf = NULL;
@@ -406,7 +416,7 @@ static int read_ahead(struct rp *r, uint8_t **out)
 	if (r->ncand > READ_AHEAD_MAX_BYTES / r->bs) {
 		cli_error(&r->img, "refusing --in-place: %llu planned blocks lie inside the journal itself, and "
 				   "the %llu blocks to write are too many to read before writing; IMAGE is "
-				   "untouched (use -o OUT)", (unsigned long long)r->st.in_journal,
+				   "untouched (use -o OUT)", (unsigned long long)r->in_log,
 			  (unsigned long long)r->ncand);
 		return CLI_EXIT_ERROR;
 	}
@@ -444,12 +454,11 @@ static int read_ahead(struct rp *r, uint8_t **out)
  *     between them leaves the first state, which a re-run completes.
  * The last fsync is what lets the command say the replay is done.
  */
-static int in_place(struct rp *r, const char *undo_path)
+int replay_in_place(struct rp *r, const char *undo_path)
 {
 	struct undo_writer uw = { .fd = -1 };
 	struct undo_header h;
-	uint8_t *buf = NULL, *after = NULL, *last[2] = { NULL, NULL }, *ahead = NULL;
-	uint64_t last_blk[2] = { r->jsb_block, r->sb_block };
+	uint8_t *buf = NULL, *after = NULL, *last = NULL, *ahead = NULL;
 	size_t batch = io_batch_blocks(r->bs);
 	int fd, err, status = CLI_EXIT_ERROR;
 
@@ -468,7 +477,7 @@ static int in_place(struct rp *r, const char *undo_path)
 	 * later copies may be read from: every block is then read before any
 	 * is written, so that the result is -o's (bounded; else refused).
 	 */
-	if (r->st.in_journal) {
+	if (r->in_log) {
 		status = read_ahead(r, &ahead);
 		if (status)
 			return status;
@@ -483,18 +492,15 @@ static int in_place(struct rp *r, const char *undo_path)
 	}
 	buf = io_batch_alloc(r->bs);
 	after = io_batch_alloc(r->bs);
-	last[0] = malloc(r->bs);
-	last[1] = malloc(r->bs);
-	if (!buf || !after || !last[0] || !last[1]) {
+	last = malloc(r->nlate ? r->nlate * (size_t)r->bs : 1);
+	if (!buf || !after || !last) {
 		cli_error(&r->img, "out of memory");
 		goto out;
 	}
-	/* The two superblocks as they end the recovery, read before anything is written. */
-	for (int s = 0; s < 2; s++) {
-		if (last_blk[s] >= r->size / r->bs)
-			continue;
-		if (fsimg_io_read(r->view, last[s], r->bs, last_blk[s] * r->bs) < 0) {
-			cli_error(&r->img, "cannot read block %llu", (unsigned long long)last_blk[s]);
+	/* The blocks that end the recovery (superblocks, the log's), read before anything is written. */
+	for (size_t s = 0; s < r->nlate; s++) {
+		if (fsimg_io_read(r->view, last + s * r->bs, r->bs, r->late[s] * r->bs) < 0) {
+			cli_error(&r->img, "cannot read block %llu", (unsigned long long)r->late[s]);
 			goto out;
 		}
 	}
@@ -508,7 +514,7 @@ static int in_place(struct rp *r, const char *undo_path)
 	memset(&h, 0, sizeof(h));
 	h.block_size = r->bs;
 	h.image_size = r->size;
-	memcpy(h.uuid, cli_sb(&r->img)->uuid, 16);
+	memcpy(h.uuid, r->uuid, 16);
 	h.nrecords = r->ncand;
 	if (undo_create(&uw, undo_path, &h) < 0)
 		goto out;
@@ -555,21 +561,17 @@ static int in_place(struct rp *r, const char *undo_path)
 		err = -errno;
 		goto write_failed;
 	}
-	for (int s = 0; s < 2; s++) {
-		for (size_t i = 0; i < r->ncand; i++) {
-			if (r->cand[i] != last_blk[s])
-				continue;
-			err = wimg_pwrite_block(fd, last[s], r->bs, last_blk[s] * r->bs);
-			if (err < 0)
-				goto write_failed;
-		}
+	for (size_t s = 0; s < r->nlate; s++) {
+		err = wimg_pwrite_block(fd, last + s * r->bs, r->bs, r->late[s] * r->bs);
+		if (err < 0)
+			goto write_failed;
 	}
 	if (fsync(fd) < 0) {
 		err = -errno;
 		goto write_failed;
 	}
-	printf("%s: journal replayed: %llu transaction%s, %llu block%s written; undo file %s\n",
-	       r->img.path, (unsigned long long)r->st.transactions, r->st.transactions == 1 ? "" : "s",
+	printf("%s: %s replayed: %llu transaction%s, %llu block%s written; undo file %s\n",
+	       r->img.path, r->log, (unsigned long long)r->transactions, r->transactions == 1 ? "" : "s",
 	       (unsigned long long)r->ncand, r->ncand == 1 ? "" : "s", undo_path);
 	status = CLI_EXIT_OK;
 	goto out;
@@ -592,8 +594,7 @@ out:
 	free(buf);
 	free(after);
 	free(ahead);
-	free(last[0]);
-	free(last[1]);
+	free(last);
 	return status;
 }
 
@@ -603,6 +604,7 @@ int cmd_replay(int argc, char **argv)
 {
 	struct cli_common common;
 	struct replay_ctx ctx = { 0 };
+	struct fsimg_plan_stats pst;
 	struct rp r;
 	char *undo_default = NULL;
 	int first, status, err, modes;
@@ -625,12 +627,25 @@ int cmd_replay(int argc, char **argv)
 	status = cli_open(&r.img, &common, argv[first]);
 	if (status)
 		return status;
+	if (ctx.in_place && !ctx.undo) {
+		size_t n = strlen(r.img.path) + sizeof(".fsimg-undo");
+		undo_default = malloc(n);
+		if (!undo_default) {
+			cli_error(&r.img, "out of memory");
+			return cli_close(&r.img, CLI_EXIT_ERROR);
+		}
+		snprintf(undo_default, n, "%s.fsimg-undo", r.img.path);
+		ctx.undo = undo_default;
+	}
 	if (!cli_sb(&r.img)) {
-		/* The XFS log is read (libfsimg/xlog) but its replay is not wired yet. */
-		cli_error(&r.img, "replay replays ext3/4's jbd2 journal only, not %s's log", r.img.info.type);
-		return cli_close(&r.img, CLI_EXIT_ERROR);
+		/* A log of items (XFS): through the neutral recovery interface. */
+		status = replay_log(&r, ctx.out, ctx.force, ctx.in_place ? ctx.undo : NULL, ctx.dry_run);
+		free(undo_default);
+		return cli_close(&r.img, status);
 	}
 	r.bs = cli_sb(&r.img)->block_size;
+	memcpy(r.uuid, cli_sb(&r.img)->uuid, 16);
+	r.log = "journal";
 	r.size = fsimg_io_size(r.img.io);
 	if (!cli_sb(&r.img)->needs_recovery) {
 		/* Like e2fsck: a clean image is left alone, and no copy is made. */
@@ -649,7 +664,10 @@ int cmd_replay(int argc, char **argv)
 		status = CLI_EXIT_ERROR;
 		goto out;
 	}
-	fsimg_plan_stats(&r.st, r.plan);
+	fsimg_plan_stats(&pst, r.plan);
+	r.st = &pst;
+	r.in_log = pst.in_journal;
+	r.transactions = pst.transactions;
 	status = build_candidates(&r);
 	if (status)
 		goto out;
@@ -657,54 +675,43 @@ int cmd_replay(int argc, char **argv)
 		status = print_plan(&r);
 		goto out;
 	}
-	if (r.st.kernel_error)
+	if (pst.kernel_error)
 		cli_error(&r.img, "warning: the journal is corrupt (%s); nothing replayed, as the kernel would",
-			  fsimg_strerror(r.st.kernel_error));
+			  fsimg_strerror(pst.kernel_error));
 	/*
 	 * Valid fast commits (as the kernel's scan judges them) come after the
 	 * last full commit; when fsimg does not replay them (fc_why), an
 	 * in-place replay would reset the journal, after which nothing can:
 	 * refuse that.
 	 */
-	if (r.st.fc_commits && !r.st.fc_replayed && ctx.in_place) {
+	if (pst.fc_commits && !pst.fc_replayed && ctx.in_place) {
 		cli_error(&r.img, "refusing --in-place: the fast-commit area holds %llu valid fast commit%s, "
 				  "which fsimg does not replay (%s) and resetting the journal would lose; "
 				  "IMAGE is untouched (use -o OUT, or let the kernel recover it)",
-			  (unsigned long long)r.st.fc_commits, r.st.fc_commits == 1 ? "" : "s",
-			  r.st.fc_why ? r.st.fc_why : "unknown");
+			  (unsigned long long)pst.fc_commits, pst.fc_commits == 1 ? "" : "s",
+			  pst.fc_why ? pst.fc_why : "unknown");
 		status = CLI_EXIT_ERROR;
 		goto out;
 	}
-	if (r.st.in_journal)
+	if (pst.in_journal)
 		cli_error(&r.img, "warning: %llu planned block%s lie inside the journal itself, which no kernel "
 				  "logs (JOURNAL_LOGS_ITSELF); the kernel's result could differ",
-			  (unsigned long long)r.st.in_journal, r.st.in_journal == 1 ? "" : "s");
-	if (r.st.fc_commits && !r.st.fc_replayed)
+			  (unsigned long long)pst.in_journal, pst.in_journal == 1 ? "" : "s");
+	if (pst.fc_commits && !pst.fc_replayed)
 		cli_error(&r.img, "WARNING: the fast-commit area holds %llu valid fast commit%s (%llu block%s) "
 				  "that fsimg does not replay (%s): OUT lacks what they changed",
-			  (unsigned long long)r.st.fc_commits, r.st.fc_commits == 1 ? "" : "s",
-			  (unsigned long long)r.st.fc_blocks, r.st.fc_blocks == 1 ? "" : "s",
-			  r.st.fc_why ? r.st.fc_why : "unknown");
+			  (unsigned long long)pst.fc_commits, pst.fc_commits == 1 ? "" : "s",
+			  (unsigned long long)pst.fc_blocks, pst.fc_blocks == 1 ? "" : "s",
+			  pst.fc_why ? pst.fc_why : "unknown");
 	if (ctx.out) {
-		status = write_copy(&r, ctx.out, ctx.force);
+		status = replay_write_copy(&r, ctx.out, ctx.force);
 	} else {
-		const char *undo = ctx.undo;
-		if (!undo) {
-			size_t n = strlen(r.img.path) + sizeof(".fsimg-undo");
-			undo_default = malloc(n);
-			if (!undo_default) {
-				cli_error(&r.img, "out of memory");
-				status = CLI_EXIT_ERROR;
-				goto out;
-			}
-			snprintf(undo_default, n, "%s.fsimg-undo", r.img.path);
-			undo = undo_default;
-		}
-		status = in_place(&r, undo);
+		status = replay_in_place(&r, ctx.undo);
 	}
 out:
 	free(undo_default);
 	free(r.cand);
+	free(r.is_late);
 	fsimg_io_close(r.view);
 	fsimg_plan_free(r.plan);
 	fsimg_journal_close(r.j);
