@@ -8,9 +8,12 @@
 # (0 clean; 4 or 8 corrupt).
 #
 #   sh fuzz/xfs_differential.sh [--sample N] [--stale] [--bases "v5 v4 rmap"]
+#                               [--only "sb0 sb1 agf agi agfl bnobt cntbt inobt finobt rmapbt refcountbt"]
 #                               [--fsimg PATH] [--keep DIR] [--out FILE]
 #
-# --sample N takes every Nth case (1: all; make check takes a fixed sample).
+# --sample N takes every Nth case (1: all; make check takes a fixed sample);
+# --only limits the structures. Btree blocks have their header fields and
+# every field of their first and last record fuzzed.
 # Prints every disagreement and crash, then the agreement per structure and
 # in all:
 #   xfs differential: N cases: A agree (P%), F false errors, M missed, C crashes
@@ -20,17 +23,18 @@ LC_ALL=C; export LC_ALL
 PATH=$PATH:/sbin:/usr/sbin
 here=$(cd "$(dirname "$0")" && pwd)
 top=${top_builddir:-$here/..}
-sample=1 stale=0 bases="v5 v4 rmap" keep= out=
+sample=1 stale=0 bases="v5 v4 rmap" keep= out= only=
 fsimg=${FSIMG:-$top/src/fsimg}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--sample) sample=$2; shift 2 ;;
 	--stale) stale=1; shift ;;
 	--bases) bases=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
 	--fsimg) fsimg=$2; shift 2 ;;
 	--keep) keep=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	*) echo "usage: xfs_differential.sh [--sample N] [--stale] [--bases LIST] [--fsimg PATH] [--keep DIR] [--out FILE]" >&2; exit 2 ;;
+	*) echo "usage: xfs_differential.sh [--sample N] [--stale] [--bases LIST] [--only LIST] [--fsimg PATH] [--keep DIR] [--out FILE]" >&2; exit 2 ;;
 	esac
 done
 for t in mkfs.xfs xfs_db xfs_repair timeout; do
@@ -55,10 +59,6 @@ mkbase() { # NAME OPTIONS
 }
 
 # The structures and their fields; "sel" is the xfs_db commands that select it.
-fields_of() { # SEL IMG: the printable top-level fields, arrays as their first element
-	xfs_db -r $1 -c print "$2" 2>/dev/null | sed -n 's/^\([a-z_0-9]*\)\(\[[0-9-]*\]\)\{0,1\} = .*/\1\2/p' |
-		sed 's/\[\([0-9]*\)-[0-9]*\]/[\1]/' | grep -v '^recs\|^keys\|^ptrs'
-}
 
 n=0 agree=0 false_err=0 missed=0 crash=0
 : > "$w/rows"
@@ -72,14 +72,13 @@ for base in $bases; do
 	esac
 	img=$w/$base.img
 	mkbase "$base" "$opts" || { echo "# $base: mkfs.xfs or its xfs_repair -n failed" >&2; continue; }
-	rec=1
-	[ "$base" = v4 ] || rec=1
 	for st in "sb0:-c sb\ 0" "sb1:-c sb\ 1" "agf:-c agf\ 1" "agi:-c agi\ 1" "agfl:-c agfl\ 1" \
 		  "bnobt:-c agf\ 1 -c addr\ bnoroot" "cntbt:-c agf\ 1 -c addr\ cntroot" \
 		  "inobt:-c agi\ 0 -c addr\ root" "finobt:-c agi\ 0 -c addr\ free_root" \
 		  "rmapbt:-c agf\ 1 -c addr\ rmaproot" "refcountbt:-c agf\ 1 -c addr\ refcntroot"; do
 		name=${st%%:*} sel=$(printf '%s' "${st#*:}" | sed 's/\\ /\x01/g')
 		sel=$(printf '%s' "$sel" | tr ' ' '\n' | tr '\001' ' ' | tr '\n' '\036')
+		case " ${only:-$name} " in *" $name "*) ;; *) continue ;; esac
 		case "$base:$name" in v4:finobt|v4:rmapbt|v4:refcountbt|v5:rmapbt|v5:refcountbt) continue ;; esac
 		OLDIFS=$IFS; IFS=$(printf '\036')
 		set -- $sel
@@ -87,6 +86,15 @@ for base in $bases; do
 		flist=$(xfs_db -r "$@" -c print "$img" 2>/dev/null |
 			sed -n 's/^\([a-z_0-9]*\)\(\[[0-9]*\)\{0,1\}[-0-9]*\]\{0,1\} = .*/\1\2/p' |
 			sed 's/\[\([0-9]*\)$/[\1]/' | grep -v '^$')
+		# btree records, keys and pointers: every field of the first and the last one
+		flist="$flist $(xfs_db -r "$@" -c print "$img" 2>/dev/null |
+			sed -n 's/^\(recs\|keys\|ptrs\)\[1-\([0-9]*\)\] = \[\(.*\)\].*/\1 \2 \3/p;s/^\(recs\|keys\|ptrs\)\[1\] = \[\(.*\)\].*/\1 1 \2/p' |
+			while read -r arr last subs; do
+				for i in 1 $([ "$last" -gt 1 ] && echo "$last"); do
+					if [ "$arr" = ptrs ]; then echo "ptrs[$i]"; continue; fi
+					for sub in $(echo "$subs" | tr ',' ' '); do echo "$arr[$i].$sub"; done
+				done
+			done)"
 		[ -n "$flist" ] || continue
 		for f in $flist; do
 			case $f in recs|keys|ptrs) continue ;; esac
