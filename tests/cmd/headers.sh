@@ -2,7 +2,7 @@
 # The public headers compile alone, as strict C11; the neutral one names no
 # filesystem's own structures.
 . "$top_srcdir/tests/lib/tap.sh"
-plan 8
+plan 9
 tmp=$(mktemp_dir)
 inc="$top_srcdir/libfsimg/include"
 compile() { # HEADER CALL
