@@ -39,7 +39,14 @@ Options:
   -t, --cut-time S         instead: kill qemu S seconds after the workload starts
   -w, --workload KIND      mixed (default), data (writes, fallocate, truncate),
                            meta (create, rename, link, unlink), fsync (mixed,
-                           every write fsync'd)
+                           every write fsync'd); for XFS also intent
+                           (fragmented files cloned with FICLONE/FICLONERANGE,
+                           overwritten, truncated, syncfs; after the cut op a
+                           storm: syncfs in a loop while files are cloned and
+                           truncated, power cut 50-1550 ms in, so intents are
+                           left without their done items) and unlinked
+                           (files unlinked while open, O_TMPFILE files: open
+                           at the cut, on the AGI unlinked lists)
   -d, --dir DIR            keep everything in DIR (default: a temporary one,
                            removed unless --keep)
   -k, --keep               keep the images (crashed.img, kernel.img, replayed.img)
@@ -88,7 +95,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | intent | unlinked) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 case "$mopts" in *' '*) echo "run.sh: mount options cannot hold spaces" >&2; exit 16 ;; esac
 [ -n "$cut" ] || cut=$ops
 [ "$cut_time" = 0 ] || cut=0

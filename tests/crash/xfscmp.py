@@ -1,0 +1,253 @@
+"""The crash harness's XFS comparison (compare.py calls compare_xfs).
+
+The kernel's recovery (mount, clean unmount: kernel.img; its view from a
+ro,norecovery mount: recover.rec) is the truth.  Compared with it:
+  virtual  fsimg's view of crashed.img (the log replayed in memory): ls -R,
+           extents --all (adjacent runs coalesced), cat of every file, every
+           fsync'd file's synced bytes;
+  replay   fsimg replay crashed.img -o replayed.img against kernel.img block
+           by block, outside the log (its blocks are the kernel's unmount
+           record and fsimg's own); in the primary superblock the fields
+           mount and unmount rewrite are masked: icount, ifree, fdblocks,
+           frextents, features_log_incompat, crc, lsn.  No other field or
+           block is masked (no AGF/AGI field was found that mount alone
+           changes).  Then xfs_repair -n on both: the same exit status, and
+           nothing said about the log of replayed.img;
+  refusal  when fsimg refuses to replay because intents are pending or inodes
+           are on the AGI unlinked lists (the kernel finishes both after log
+           replay), the row says so with fsimg's words: a refusal that names
+           them is not a difference, nor an agreement;
+and crashed.img must be the same bytes before and after (sha256).
+xfs_logprint -t is the listing's oracle: transactions, items by type, and
+the intents whose done item is not in the log (pending at the cut).
+"""
+import hashlib
+import os
+import re
+import struct
+
+import compare as base
+
+# xfs_dsb offsets: (name, offset, length) of what mount/unmount rewrite
+SB_MASK = (("icount", 128, 8), ("ifree", 136, 8), ("fdblocks", 144, 8), ("frextents", 152, 8),
+           ("features_log_incompat", 220, 4), ("crc", 224, 4), ("lsn", 240, 8))
+MAGICS = {b"XFSB": "superblock", b"XAGF": "AGF", b"XAGI": "AGI", b"XAFL": "AGFL",
+          b"ABTB": "bnobt", b"AB3B": "bnobt", b"ABTC": "cntbt", b"AB3C": "cntbt",
+          b"IABT": "inobt", b"IAB3": "inobt", b"FIBT": "finobt", b"FIB3": "finobt",
+          b"RMB3": "rmapbt", b"R3FC": "refcountbt", b"BMAP": "bmbt", b"BMA3": "bmbt",
+          b"XDB3": "dir data", b"XD2B": "dir data", b"XDD3": "dir data", b"XD2D": "dir data",
+          b"XDF3": "dir free", b"XD2F": "dir free", b"XSLM": "symlink"}
+INTENTS = {"EFI": "EFD", "RUI": "RUD", "CUI": "CUD", "BUI": "BUD"}
+DONE = {v: k for k, v in INTENTS.items()}
+REFUSAL = re.compile(r"intent|EFI|RUI|CUI|BUI|unlinked", re.I)
+NO_XFS_REPLAY = re.compile(r"not xfs|jbd2 journal only|does not replay", re.I)
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def geometry(img):
+    with open(img, "rb") as f:
+        sb = f.read(512)
+    if len(sb) < 264 or sb[:4] != b"XFSB":
+        return None
+    g = {"blocksize": struct.unpack_from(">I", sb, 4)[0],
+         "logstart": struct.unpack_from(">Q", sb, 48)[0],
+         "agblocks": struct.unpack_from(">I", sb, 84)[0],
+         "agcount": struct.unpack_from(">I", sb, 88)[0],
+         "logblocks": struct.unpack_from(">I", sb, 96)[0],
+         "version": struct.unpack_from(">H", sb, 100)[0] & 0xf,
+         "sectsize": struct.unpack_from(">H", sb, 102)[0],
+         "agblklog": sb[124]}
+    if not (512 <= g["blocksize"] <= 65536 and 512 <= g["sectsize"] <= g["blocksize"]
+            and g["agblocks"] and g["agblklog"] < 32):
+        return None
+    agno = g["logstart"] >> g["agblklog"]
+    agbno = g["logstart"] & ((1 << g["agblklog"]) - 1)
+    g["log_first"] = agno * g["agblocks"] + agbno  # linear block
+    return g
+
+
+def masked_sb(sector):
+    b = bytearray(sector)
+    for _, off, n in SB_MASK:
+        b[off:off + n] = bytes(n)
+    return bytes(b)
+
+
+def block_name(g, blk, data):
+    agno, agbno = divmod(blk, g["agblocks"])
+    what = MAGICS.get(data[:4], "inode chunk" if data[:2] == b"IN" else "data or unknown")
+    return "block %d (AG %d block %d: %s)" % (blk, agno, agbno, what)
+
+
+def header_diffs(g, blk, a, b):
+    """AG block 0 holds the superblock, AGF, AGI and AGFL sectors: compare by sector"""
+    out = []
+    ss = g["sectsize"]
+    agno = blk // g["agblocks"]
+    for i in range(0, len(a), ss):
+        sa, sb = a[i:i + ss], b[i:i + ss]
+        if blk == 0 and i == 0:
+            sa, sb = masked_sb(sa), masked_sb(sb)
+        if sa != sb:
+            name = MAGICS.get(a[i:i + 4]) or MAGICS.get(b[i:i + 4]) or "sector %d" % (i // ss)
+            fields = ""
+            if name == "superblock" and blk == 0:
+                fields = " (outside the masked fields)"
+            out.append("AG %d %s%s" % (agno, name, fields))
+    return out
+
+
+def block_diffs(g, kernel_img, other_img, limit=200):
+    """blocks of other_img that differ from kernel_img outside the log, named"""
+    bs = g["blocksize"]
+    lo, hi = g["log_first"], g["log_first"] + g["logblocks"]
+    diffs, n = [], 0
+    step = 256
+    with open(kernel_img, "rb") as fk, open(other_img, "rb") as fo:
+        blk = 0
+        while True:
+            ck, co = fk.read(bs * step), fo.read(bs * step)
+            if not ck and not co:
+                break
+            if ck != co:
+                for i in range(0, max(len(ck), len(co)), bs):
+                    b = blk + i // bs
+                    if lo <= b < hi:
+                        continue
+                    x, y = ck[i:i + bs], co[i:i + bs]
+                    if x == y:
+                        continue
+                    if b % g["agblocks"] == 0:
+                        hd = header_diffs(g, b, x, y)
+                        if not hd:
+                            continue
+                        n += len(hd)
+                        diffs.extend(hd)
+                    else:
+                        n += 1
+                        if len(diffs) < limit:
+                            diffs.append(block_name(g, b, x if x[:4] in MAGICS else y))
+            blk += step
+    return n, diffs[:limit]
+
+
+def logprint(img):
+    """xfs_logprint -t: transactions, items by type, intents without their done item"""
+    r = base.run(["xfs_logprint", "-t", img])
+    out = r.stdout.decode("utf-8", "replace")
+    j = {"transactions": 0, "items": {}, "pending": {}, "cycles": set()}
+    opened = {}
+    last = None
+    for line in out.splitlines():
+        m = re.match(r"^([A-Z]{3}):\s+cnt:", line)
+        if m:
+            last = m.group(1)
+            j["items"][last] = j["items"].get(last, 0) + 1
+            continue
+        if line.startswith("TRANS:"):
+            j["transactions"] += 1
+            continue
+        m = re.search(r"LOG REC AT LSN cycle (\d+)", line)
+        if m:
+            j["cycles"].add(int(m.group(1)))
+        m = re.search(r"log tail: (\d+) head: (\d+) state: <(\w+)>", line)
+        if m:
+            j["tail"], j["head"], j["state"] = int(m.group(1)), int(m.group(2)), m.group(3)
+        m = re.match(r"^\s*([A-Z]{3}):\s+#regs.*id:\s*(0x[0-9a-f]+)", line)
+        if m:
+            t, ident = m.group(1), m.group(2)
+            if t in INTENTS:
+                opened[(t, ident)] = opened.get((t, ident), 0) + 1
+            elif t in DONE and opened.get((DONE[t], ident)):
+                opened[(DONE[t], ident)] -= 1
+    for (t, _), n in opened.items():
+        if n:
+            j["pending"][t] = j["pending"].get(t, 0) + n
+    j["wraps"] = len(j["cycles"]) > 1
+    j["cycles"] = sorted(j["cycles"])
+    if r.returncode != 0:
+        j["error"] = r.stderr.decode("utf-8", "replace")[-200:]
+    return j
+
+
+def repair_n(img):
+    """xfs_repair -n: (exit status, does it speak of the log?)"""
+    r = base.run(["xfs_repair", "-n", img])
+    text = (r.stdout + r.stderr).decode("utf-8", "replace")
+    log = [x.strip() for x in text.splitlines() if re.search(r"\blog\b", x, re.I)]
+    return {"exit": r.returncode, "log_lines": log[:3]}
+
+
+def fsimg_says(fsimg, img):
+    """what fsimg says it shows for img (its warnings: replayed or not, what is pending)"""
+    r = base.run([fsimg, "info", img])
+    return [x for x in r.stderr.decode("utf-8", "replace").splitlines() if x.strip()][:5]
+
+
+def compare_xfs(res, d, fsimg, kernel, synced, keep):
+    """fills res (result.json) for an XFS row; returns (virtual diffs, replay diffs)"""
+    img = os.path.join(d, "crashed.img")
+    kimg = os.path.join(d, "kernel.img")
+    before = sha256(img)
+    res["log"] = logprint(img)
+    res["fsimg_says"] = fsimg_says(fsimg, img)
+    diffs_v = base.compare(kernel, base.fsimg_view(fsimg, img, synced), synced)
+    g = geometry(kimg)
+    out = os.path.join(d, "replayed.img")
+    r = base.run([fsimg, "replay", "-f", "-o", out, img])
+    msg = r.stderr.decode("utf-8", "replace").strip()
+    replay = {"exit": r.returncode}
+    diffs_r = []
+    if r.returncode != 0:
+        replay["message"] = msg[-400:]
+        if REFUSAL.search(msg) and not NO_XFS_REPLAY.search(msg):
+            replay["refused"] = True
+        elif NO_XFS_REPLAY.search(msg):
+            replay["unsupported"] = True
+        else:
+            diffs_r.append("fsimg replay -o failed (exit %d): %s" % (r.returncode, msg[-300:]))
+        if os.path.exists(out) and os.path.getsize(out) and replay.get("refused"):
+            diffs_r.append("replay -o refused but wrote %s" % out)
+    elif g is None:
+        diffs_r.append("kernel.img: no XFS superblock")
+    else:
+        n, named = block_diffs(g, kimg, out)
+        replay["blocks_differ"] = n
+        diffs_r.extend("differs from the kernel's: " + x for x in named)
+        rk, ro = repair_n(kimg), repair_n(out)
+        replay["xfs_repair_n"] = {"kernel": rk, "replay": ro}
+        if rk["exit"] != ro["exit"]:
+            diffs_r.append("xfs_repair -n exit %d, on the kernel's %d" % (ro["exit"], rk["exit"]))
+        if ro["log_lines"]:
+            diffs_r.append("xfs_repair -n on replay -o speaks of the log: %s" % ro["log_lines"][0])
+    if g is not None:
+        # informational: what the kernel's mount changed outside the log
+        n, _ = block_diffs(g, kimg, img, limit=0)
+        res["kernel_changed_blocks"] = n
+    if os.path.exists(out) and not keep:
+        os.unlink(out)
+    after = sha256(img)
+    res["crashed_unchanged"] = before == after
+    if before != after:
+        diffs_r.insert(0, "crashed.img changed (sha256 %s, was %s)" % (after[:16], before[:16]))
+    res["virtual"] = {"agrees": not diffs_v, "diffs": diffs_v[:base.MAX_DIFFS], "ndiffs": len(diffs_v)}
+    res["replay"] = dict(replay, agrees=not diffs_r and r.returncode == 0,
+                         diffs=diffs_r[:base.MAX_DIFFS], ndiffs=len(diffs_r))
+    if diffs_r:
+        res["result"] = "differs"
+    elif replay.get("refused"):
+        res["result"] = "refused"
+        res["why"] = msg.splitlines()[-1] if msg else ""
+    elif replay.get("unsupported"):
+        res["result"] = "not-replayed"
+        res["why"] = msg.splitlines()[-1] if msg else ""
+    else:
+        res["result"] = "agrees" if not diffs_v else "differs"
+    return diffs_v, diffs_r
