@@ -23,11 +23,13 @@ read XFS yet).
 
 Writes RUNDIR/result.json and prints a one-line verdict.
 
-compare.py RUNDIR --fsimg FSIMG --make-fixture OUT.json [--expect agree|differ --why TEXT]
-    the kernel's result of a kept run, as a make check fixture
+compare.py RUNDIR --fsimg FSIMG --make-fixture OUT.json [--expect agree|differ|refuse --why TEXT]
+    the kernel's result of a kept run, as a make check fixture (XFS: also the
+    hashes of the blocks the kernel's recovery changed, outside the log)
 compare.py --fixture FIXTURE.json --image IMG --fsimg FSIMG [--replay OUT]
     fsimg's in-memory replay of IMG (or, with --replay, fsimg replay -o OUT
-    read back by debugfs) against a fixture; prints the differences
+    read back by debugfs; XFS: OUT's blocks, or the refusal expected) against
+    a fixture; prints the differences
 """
 import argparse
 import json
@@ -398,6 +400,9 @@ def make_fixture(a):
            "expect": a.expect, "why": a.why,
            "kernel": kernel_for_fixture(kernel),
            "synced": {p: list(v) for p, v in synced.items()}}
+    if meta["fs"] == "xfs":
+        import xfscmp
+        fix.update(xfscmp.fixture_part(d))
     with open(a.make_fixture, "w") as f:
         json.dump(fix, f, indent=0, sort_keys=True)
         f.write("\n")
@@ -413,7 +418,13 @@ def check_fixture(a):
         if "runs" in e:
             e["runs"] = [tuple(r) for r in e["runs"]]
     synced = {p: tuple(v) for p, v in fix["synced"].items()}
-    if a.replay:
+    if a.replay and fix["meta"]["fs"] == "xfs":
+        import xfscmp
+        if "kernel_blocks" not in fix:
+            print("the fixture keeps no blocks of the kernel's image")
+            return 1
+        diffs = xfscmp.check_replay_fixture(fix, a.fsimg, a.image, a.replay)
+    elif a.replay:
         r = run([a.fsimg, "replay", "-f", "-o", a.replay, a.image])
         if r.returncode != 0:
             print("fsimg replay -o failed (exit %d): %s" % (r.returncode, r.stderr.decode()[-300:].strip()))
@@ -433,7 +444,8 @@ def main():
     ap.add_argument("rundir", nargs="?")
     ap.add_argument("--fsimg", required=True)
     ap.add_argument("--make-fixture", metavar="OUT.json")
-    ap.add_argument("--expect", choices=("agree", "differ"), default="agree")
+    ap.add_argument("--expect", choices=("agree", "differ", "refuse"), default="agree",
+                    help="refuse: (XFS) replay -o must refuse, naming the pending intents or unlinked inodes")
     ap.add_argument("--why", default="")
     ap.add_argument("--fixture", metavar="FIXTURE.json")
     ap.add_argument("--image")
@@ -455,6 +467,12 @@ def main():
     res["cut"] = {"after_op": int(cut[0]) if cut else None,
                   "ops_done": len(ops_done), "fsyncs": len(records(crash_rec, "fsync")),
                   "synced_files": len(synced), "how": meta.get("cut_how")}
+    holds = records(crash_rec, "hold")
+    if holds:  # unlinked while open at the cut (the workload keeps the last 16 open)
+        res["cut"]["held_open"] = min(len(holds), 16)
+    storm = records(crash_rec, "storm")
+    if storm:
+        res["cut"]["storm_ms"] = int(storm[0].split()[-1])
     res["dmesg"] = [s.split("] ", 1)[-1] for s in records(recover_rec, "dmesg")]
     recovered = bool(records(recover_rec, "done")) and records(recover_rec, "umount") == ["0"]
     diffs_v = diffs_r = None

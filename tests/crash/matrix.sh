@@ -56,6 +56,6 @@ grep -v '^#' "$here/matrix.txt" | grep -v '^ *$' | while read -r name rest; do
 	[ -f "$d/result.json" ] || echo "{\"result\": \"error\", \"why\": $(tail -1 "$d/run.log" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read().strip()))')}" > "$d/result.json"
 done
 echo "matrix: $(( $(date +%s) - start ))s"
-python3 "$here/report.py" "$here/matrix.txt" "$out" > "$report.tmp" && mv "$report.tmp" "$report"
+python3 "$here/report.py" --previous "$report" "$here/matrix.txt" "$out" > "$report.tmp" && mv "$report.tmp" "$report"
 echo "matrix: report in $report"
 python3 "$here/report.py" --check "$here/matrix.txt" "$out"

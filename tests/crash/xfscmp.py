@@ -181,7 +181,9 @@ def repair_n(img):
     """xfs_repair -n: (exit status, does it speak of the log?)"""
     r = base.run(["xfs_repair", "-n", img])
     text = (r.stdout + r.stderr).decode("utf-8", "replace")
-    log = [x.strip() for x in text.splitlines() if re.search(r"\blog\b", x, re.I)]
+    # "Phase 2 - using internal log" and "- zero log..." are said of every image
+    log = [x.strip() for x in text.splitlines() if re.search(r"\blog\b", x, re.I)
+           and not re.search(r"using (internal|external) log|zero log", x)]
     return {"exit": r.returncode, "log_lines": log[:3]}
 
 
@@ -240,14 +242,99 @@ def compare_xfs(res, d, fsimg, kernel, synced, keep):
     res["virtual"] = {"agrees": not diffs_v, "diffs": diffs_v[:base.MAX_DIFFS], "ndiffs": len(diffs_v)}
     res["replay"] = dict(replay, agrees=not diffs_r and r.returncode == 0,
                          diffs=diffs_r[:base.MAX_DIFFS], ndiffs=len(diffs_r))
+    # fsimg's last line, without its "fsimg: IMAGE: " prefix
+    last = re.sub(r"^fsimg: [^:]*: ", "", msg.splitlines()[-1]) if msg else ""
     if diffs_r:
         res["result"] = "differs"
     elif replay.get("refused"):
         res["result"] = "refused"
-        res["why"] = msg.splitlines()[-1] if msg else ""
+        res["why"] = last
     elif replay.get("unsupported"):
         res["result"] = "not-replayed"
-        res["why"] = msg.splitlines()[-1] if msg else ""
+        res["why"] = last
     else:
         res["result"] = "agrees" if not diffs_v else "differs"
     return diffs_v, diffs_r
+
+
+# ---- fixtures (make check): the kernel's image kept as the hashes of the
+# blocks its mount changed ----
+
+def block_hash(g, blk, data):
+    if blk == 0:
+        data = masked_sb(data[:g["sectsize"]]) + data[g["sectsize"]:]
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+def changed_blocks(g, base_img, other_img):
+    """{block: hash} of the blocks of other_img outside the log that differ from
+    base_img (the primary superblock's masked fields not counted)"""
+    bs = g["blocksize"]
+    lo, hi = g["log_first"], g["log_first"] + g["logblocks"]
+    out = {}
+    step = 256
+    with open(base_img, "rb") as fb, open(other_img, "rb") as fo:
+        blk = 0
+        while True:
+            cb, co = fb.read(bs * step), fo.read(bs * step)
+            if not cb and not co:
+                break
+            if cb != co:
+                for i in range(0, max(len(cb), len(co)), bs):
+                    b = blk + i // bs
+                    x, y = cb[i:i + bs], co[i:i + bs]
+                    if x == y or lo <= b < hi or block_hash(g, b, x) == block_hash(g, b, y):
+                        continue
+                    out[str(b)] = block_hash(g, b, y)
+            blk += step
+    return out
+
+
+def fixture_part(d):
+    """what a fixture keeps of an XFS run: the geometry, the log's listing, the
+    blocks the kernel's recovery changed, xfs_repair -n on its image"""
+    img, kimg = os.path.join(d, "crashed.img"), os.path.join(d, "kernel.img")
+    g = geometry(kimg)
+    if g is None:
+        return {}
+    return {"log": logprint(img), "geometry": g,
+            "kernel_blocks": changed_blocks(g, img, kimg),
+            "kernel_repair_n": repair_n(kimg)["exit"]}
+
+
+def check_replay_fixture(fix, fsimg, img, out):
+    """fsimg replay -o OUT of IMG against the fixture: the refusal it expects, or
+    the kernel's changed blocks and nothing else; the differences"""
+    before = sha256(img)
+    r = base.run([fsimg, "replay", "-f", "-o", out, img])
+    msg = r.stderr.decode("utf-8", "replace").strip()
+    diffs = []
+    if fix.get("expect") == "refuse":
+        if r.returncode == 0:
+            diffs.append("replay -o wrote a replay; the fixture expects a refusal naming %s" % fix.get("why"))
+        elif not REFUSAL.search(msg) or NO_XFS_REPLAY.search(msg):
+            diffs.append("replay -o failed without naming intents or unlinked inodes: %s" % msg[-300:])
+        elif os.path.exists(out) and os.path.getsize(out):
+            diffs.append("replay -o refused but wrote %s" % out)
+    elif r.returncode != 0:
+        diffs.append("fsimg replay -o failed (exit %d): %s" % (r.returncode, msg[-300:]))
+    else:
+        g = fix["geometry"]
+        mine, kern = changed_blocks(g, img, out), fix["kernel_blocks"]
+        for b in sorted(set(mine) | set(kern), key=int):
+            if b not in kern:
+                diffs.append("block %s changed, the kernel left it" % b)
+            elif b not in mine:
+                diffs.append("block %s left as it was, the kernel changed it" % b)
+            elif mine[b] != kern[b]:
+                diffs.append("block %s differs from the kernel's" % b)
+        rn = repair_n(out)
+        if rn["exit"] != fix["kernel_repair_n"]:
+            diffs.append("xfs_repair -n exit %d, on the kernel's %d" % (rn["exit"], fix["kernel_repair_n"]))
+        if rn["log_lines"]:
+            diffs.append("xfs_repair -n speaks of the log: %s" % rn["log_lines"][0])
+    if os.path.exists(out):
+        os.unlink(out)
+    if sha256(img) != before:
+        diffs.insert(0, "the crashed image changed")
+    return diffs
