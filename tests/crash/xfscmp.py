@@ -104,37 +104,38 @@ def header_diffs(g, blk, a, b):
     return out
 
 
-def block_diffs(g, kernel_img, other_img, limit=200):
-    """blocks of other_img that differ from kernel_img outside the log, named"""
+def differing_blocks(g, img_a, img_b):
+    """(block, bytes in a, bytes in b) of every block outside the log that differs"""
     bs = g["blocksize"]
     lo, hi = g["log_first"], g["log_first"] + g["logblocks"]
-    diffs, n = [], 0
     step = 256
-    with open(kernel_img, "rb") as fk, open(other_img, "rb") as fo:
+    with open(img_a, "rb") as fa, open(img_b, "rb") as fb:
         blk = 0
         while True:
-            ck, co = fk.read(bs * step), fo.read(bs * step)
-            if not ck and not co:
+            ca, cb = fa.read(bs * step), fb.read(bs * step)
+            if not ca and not cb:
                 break
-            if ck != co:
-                for i in range(0, max(len(ck), len(co)), bs):
+            if ca != cb:
+                for i in range(0, max(len(ca), len(cb)), bs):
                     b = blk + i // bs
-                    if lo <= b < hi:
-                        continue
-                    x, y = ck[i:i + bs], co[i:i + bs]
-                    if x == y:
-                        continue
-                    if b % g["agblocks"] == 0:
-                        hd = header_diffs(g, b, x, y)
-                        if not hd:
-                            continue
-                        n += len(hd)
-                        diffs.extend(hd)
-                    else:
-                        n += 1
-                        if len(diffs) < limit:
-                            diffs.append(block_name(g, b, x if x[:4] in MAGICS else y))
+                    x, y = ca[i:i + bs], cb[i:i + bs]
+                    if x != y and not lo <= b < hi:
+                        yield b, x, y
             blk += step
+
+
+def block_diffs(g, kernel_img, other_img, limit=200):
+    """blocks of other_img that differ from kernel_img outside the log, named"""
+    diffs, n = [], 0
+    for b, x, y in differing_blocks(g, kernel_img, other_img):
+        if b % g["agblocks"] == 0:
+            hd = header_diffs(g, b, x, y)
+            n += len(hd)
+            diffs.extend(hd)
+        else:
+            n += 1
+            if len(diffs) < limit:
+                diffs.append(block_name(g, b, x if x[:4] in MAGICS else y))
     return n, diffs[:limit]
 
 
@@ -269,24 +270,10 @@ def block_hash(g, blk, data):
 def changed_blocks(g, base_img, other_img):
     """{block: hash} of the blocks of other_img outside the log that differ from
     base_img (the primary superblock's masked fields not counted)"""
-    bs = g["blocksize"]
-    lo, hi = g["log_first"], g["log_first"] + g["logblocks"]
     out = {}
-    step = 256
-    with open(base_img, "rb") as fb, open(other_img, "rb") as fo:
-        blk = 0
-        while True:
-            cb, co = fb.read(bs * step), fo.read(bs * step)
-            if not cb and not co:
-                break
-            if cb != co:
-                for i in range(0, max(len(cb), len(co)), bs):
-                    b = blk + i // bs
-                    x, y = cb[i:i + bs], co[i:i + bs]
-                    if x == y or lo <= b < hi or block_hash(g, b, x) == block_hash(g, b, y):
-                        continue
-                    out[str(b)] = block_hash(g, b, y)
-            blk += step
+    for b, x, y in differing_blocks(g, base_img, other_img):
+        if block_hash(g, b, x) != block_hash(g, b, y):
+            out[str(b)] = block_hash(g, b, y)
     return out
 
 
