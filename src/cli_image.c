@@ -85,6 +85,34 @@ static void close_all(struct cli_image *img)
 	img->io = NULL;
 }
 
+/* The most pending things named one per line; the rest counted. */
+#define PENDING_LINES 16
+
+/*
+ * A log of items (XFS): the line, then what the kernel's mount would
+ * finish after the log replay and fsimg does not: the view stops there.
+ */
+static void say_replayed_items(struct cli_image *img)
+{
+	const struct fsimg_recovery_stats *st = &img->replay_stats;
+	const char *what;
+
+	cli_error(img, "%s replayed in memory: %llu transaction%s, %llu item%s, %llu skipped (already "
+		  "newer on disk), %llu cancelled", st->log,
+		  (unsigned long long)st->transactions, st->transactions == 1 ? "" : "s",
+		  (unsigned long long)st->items, st->items == 1 ? "" : "s",
+		  (unsigned long long)st->skipped_lsn, (unsigned long long)st->cancelled);
+	if (!st->pending)
+		return;
+	cli_error(img, "warning: showing the %s replayed, without what the kernel's mount finishes after "
+		  "it and fsimg does not yet; pending:", st->log);
+	for (size_t i = 0; i < st->pending && i < PENDING_LINES; i++)
+		if ((what = fsimg_recovery_pending(img->replay, i)))
+			cli_error(img, "  pending: %s", what);
+	if (st->pending > PENDING_LINES)
+		cli_error(img, "  and %llu more pending", (unsigned long long)(st->pending - PENDING_LINES));
+}
+
 /* The one line that says the image is seen as after recovery. */
 static void say_replayed(struct cli_image *img)
 {
@@ -93,6 +121,10 @@ static void say_replayed(struct cli_image *img)
 	if (st->log_error) {
 		cli_error(img, "warning: the %s is corrupt (%s); nothing replayed, as the kernel would",
 			  st->log, fsimg_strerror(st->log_error));
+		return;
+	}
+	if (st->by_items) {
+		say_replayed_items(img);
 		return;
 	}
 	cli_error(img, "%s replayed in memory: %llu transaction%s, %llu block%s, %llu revoked", st->log,

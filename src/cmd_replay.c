@@ -26,6 +26,7 @@
 #include "cli.h"
 #include "cli_jbd2.h"
 #include "cmds.h"
+#include "replay.h"
 #include "core/io.h"
 #include "wimg.h"
 
@@ -66,24 +67,26 @@ static int replay_opt(void *vctx, int id, const char *arg)
 	}
 }
 
-/* Everything one run needs. */
-struct rp {
-	struct cli_image img;
-	fsimg_journal *j;
-	fsimg_plan *plan;
-	fsimg_io *view;             /* the overlay: the image after recovery */
-	struct fsimg_plan_stats st;
-	uint32_t bs;
-	uint64_t size;
-	uint64_t *cand;             /* blocks that may change, sorted, unique */
-	size_t ncand;
-	uint64_t sb_block, jsb_block; /* jsb_block UINT64_MAX when external */
-};
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return x < y ? -1 : x > y;
+}
+
+int replay_mark_late(struct rp *r)
+{
+	r->is_late = calloc(r->ncand ? r->ncand : 1, 1);
+	if (!r->is_late) {
+		cli_error(&r->img, "out of memory");
+		return CLI_EXIT_ERROR;
+	}
+	for (size_t s = 0; s < r->nlate; s++) {
+		uint64_t *c = bsearch(&r->late[s], r->cand, r->ncand, sizeof(*r->cand), cmp_u64);
+
+		if (c)
+			r->is_late[c - r->cand] = 1;
+	}
+	return 0;
 }
 
 /*
@@ -97,6 +100,7 @@ static int build_candidates(struct rp *r)
 	struct fsimg_plan_write w;
 
 	r->sb_block = r->jsb_block = UINT64_MAX;
+	r->late = r->late_super;
 	r->cand = malloc((n ? n : 1) * sizeof(*r->cand));
 	if (!r->cand) {
 		cli_error(&r->img, "out of memory");
@@ -114,7 +118,12 @@ static int build_candidates(struct rp *r)
 	}
 	qsort(r->cand, k, sizeof(*r->cand), cmp_u64);
 	r->ncand = k;
-	return 0;
+	/* the journal superblock (s_start 0), then the superblock (needs_recovery cleared) */
+	if (r->jsb_block < r->size / r->bs)
+		r->late[r->nlate++] = r->jsb_block;
+	if (r->sb_block < r->size / r->bs)
+		r->late[r->nlate++] = r->sb_block;
+	return replay_mark_late(r);
 }
 
 /* ------------------------------------------------------------------ -n */
@@ -187,7 +196,7 @@ static size_t cand_run(const struct rp *r, size_t i, size_t max, bool no_super)
 	size_t k = 0;
 
 	while (k < max && i + k < r->ncand && r->cand[i + k] == r->cand[i] + k &&
-	       !(no_super && (r->cand[i + k] == r->sb_block || r->cand[i + k] == r->jsb_block)))
+	       !(no_super && r->is_late[i + k]))
 		k++;
 	return k;
 }
@@ -296,7 +305,7 @@ static int copy_io(struct rp *r, int ofd, bool sparse, uint8_t *buf)
  * its reaching the disk in an order, and a crash can only lose the copy,
  * never the source (like cp(1); sync(1) it if it must survive one).
  */
-static int write_copy(struct rp *r, const char *out, bool force)
+int replay_write_copy(struct rp *r, const char *out, bool force)
 {
 	struct stat ist, ost;
 	uint8_t *buf = NULL;
@@ -444,12 +453,11 @@ static int read_ahead(struct rp *r, uint8_t **out)
  *     between them leaves the first state, which a re-run completes.
  * The last fsync is what lets the command say the replay is done.
  */
-static int in_place(struct rp *r, const char *undo_path)
+int replay_in_place(struct rp *r, const char *undo_path)
 {
 	struct undo_writer uw = { .fd = -1 };
 	struct undo_header h;
-	uint8_t *buf = NULL, *after = NULL, *last[2] = { NULL, NULL }, *ahead = NULL;
-	uint64_t last_blk[2] = { r->jsb_block, r->sb_block };
+	uint8_t *buf = NULL, *after = NULL, *last = NULL, *ahead = NULL;
 	size_t batch = io_batch_blocks(r->bs);
 	int fd, err, status = CLI_EXIT_ERROR;
 
@@ -483,18 +491,15 @@ static int in_place(struct rp *r, const char *undo_path)
 	}
 	buf = io_batch_alloc(r->bs);
 	after = io_batch_alloc(r->bs);
-	last[0] = malloc(r->bs);
-	last[1] = malloc(r->bs);
-	if (!buf || !after || !last[0] || !last[1]) {
+	last = malloc(r->nlate ? r->nlate * (size_t)r->bs : 1);
+	if (!buf || !after || !last) {
 		cli_error(&r->img, "out of memory");
 		goto out;
 	}
-	/* The two superblocks as they end the recovery, read before anything is written. */
-	for (int s = 0; s < 2; s++) {
-		if (last_blk[s] >= r->size / r->bs)
-			continue;
-		if (fsimg_io_read(r->view, last[s], r->bs, last_blk[s] * r->bs) < 0) {
-			cli_error(&r->img, "cannot read block %llu", (unsigned long long)last_blk[s]);
+	/* The blocks that end the recovery (superblocks, the log's), read before anything is written. */
+	for (size_t s = 0; s < r->nlate; s++) {
+		if (fsimg_io_read(r->view, last + s * r->bs, r->bs, r->late[s] * r->bs) < 0) {
+			cli_error(&r->img, "cannot read block %llu", (unsigned long long)r->late[s]);
 			goto out;
 		}
 	}
@@ -508,7 +513,7 @@ static int in_place(struct rp *r, const char *undo_path)
 	memset(&h, 0, sizeof(h));
 	h.block_size = r->bs;
 	h.image_size = r->size;
-	memcpy(h.uuid, cli_sb(&r->img)->uuid, 16);
+	memcpy(h.uuid, r->uuid, 16);
 	h.nrecords = r->ncand;
 	if (undo_create(&uw, undo_path, &h) < 0)
 		goto out;
@@ -555,21 +560,17 @@ static int in_place(struct rp *r, const char *undo_path)
 		err = -errno;
 		goto write_failed;
 	}
-	for (int s = 0; s < 2; s++) {
-		for (size_t i = 0; i < r->ncand; i++) {
-			if (r->cand[i] != last_blk[s])
-				continue;
-			err = wimg_pwrite_block(fd, last[s], r->bs, last_blk[s] * r->bs);
-			if (err < 0)
-				goto write_failed;
-		}
+	for (size_t s = 0; s < r->nlate; s++) {
+		err = wimg_pwrite_block(fd, last + s * r->bs, r->bs, r->late[s] * r->bs);
+		if (err < 0)
+			goto write_failed;
 	}
 	if (fsync(fd) < 0) {
 		err = -errno;
 		goto write_failed;
 	}
-	printf("%s: journal replayed: %llu transaction%s, %llu block%s written; undo file %s\n",
-	       r->img.path, (unsigned long long)r->st.transactions, r->st.transactions == 1 ? "" : "s",
+	printf("%s: %s replayed: %llu transaction%s, %llu block%s written; undo file %s\n",
+	       r->img.path, r->log, (unsigned long long)r->transactions, r->transactions == 1 ? "" : "s",
 	       (unsigned long long)r->ncand, r->ncand == 1 ? "" : "s", undo_path);
 	status = CLI_EXIT_OK;
 	goto out;
@@ -592,8 +593,7 @@ out:
 	free(buf);
 	free(after);
 	free(ahead);
-	free(last[0]);
-	free(last[1]);
+	free(last);
 	return status;
 }
 
@@ -625,12 +625,25 @@ int cmd_replay(int argc, char **argv)
 	status = cli_open(&r.img, &common, argv[first]);
 	if (status)
 		return status;
+	if (ctx.in_place && !ctx.undo) {
+		size_t n = strlen(r.img.path) + sizeof(".fsimg-undo");
+		undo_default = malloc(n);
+		if (!undo_default) {
+			cli_error(&r.img, "out of memory");
+			return cli_close(&r.img, CLI_EXIT_ERROR);
+		}
+		snprintf(undo_default, n, "%s.fsimg-undo", r.img.path);
+		ctx.undo = undo_default;
+	}
 	if (!cli_sb(&r.img)) {
-		/* The XFS log is read (libfsimg/xlog) but its replay is not wired yet. */
-		cli_error(&r.img, "replay replays ext3/4's jbd2 journal only, not %s's log", r.img.info.type);
-		return cli_close(&r.img, CLI_EXIT_ERROR);
+		/* A log of items (XFS): through the neutral recovery interface. */
+		status = replay_log(&r, ctx.out, ctx.force, ctx.in_place ? ctx.undo : NULL, ctx.dry_run);
+		free(undo_default);
+		return cli_close(&r.img, status);
 	}
 	r.bs = cli_sb(&r.img)->block_size;
+	memcpy(r.uuid, cli_sb(&r.img)->uuid, 16);
+	r.log = "journal";
 	r.size = fsimg_io_size(r.img.io);
 	if (!cli_sb(&r.img)->needs_recovery) {
 		/* Like e2fsck: a clean image is left alone, and no copy is made. */
@@ -650,6 +663,7 @@ int cmd_replay(int argc, char **argv)
 		goto out;
 	}
 	fsimg_plan_stats(&r.st, r.plan);
+	r.transactions = r.st.transactions;
 	status = build_candidates(&r);
 	if (status)
 		goto out;
@@ -686,25 +700,14 @@ int cmd_replay(int argc, char **argv)
 			  (unsigned long long)r.st.fc_blocks, r.st.fc_blocks == 1 ? "" : "s",
 			  r.st.fc_why ? r.st.fc_why : "unknown");
 	if (ctx.out) {
-		status = write_copy(&r, ctx.out, ctx.force);
+		status = replay_write_copy(&r, ctx.out, ctx.force);
 	} else {
-		const char *undo = ctx.undo;
-		if (!undo) {
-			size_t n = strlen(r.img.path) + sizeof(".fsimg-undo");
-			undo_default = malloc(n);
-			if (!undo_default) {
-				cli_error(&r.img, "out of memory");
-				status = CLI_EXIT_ERROR;
-				goto out;
-			}
-			snprintf(undo_default, n, "%s.fsimg-undo", r.img.path);
-			undo = undo_default;
-		}
-		status = in_place(&r, undo);
+		status = replay_in_place(&r, ctx.undo);
 	}
 out:
 	free(undo_default);
 	free(r.cand);
+	free(r.is_late);
 	fsimg_io_close(r.view);
 	fsimg_plan_free(r.plan);
 	fsimg_journal_close(r.j);

@@ -348,7 +348,7 @@ int undo_open(struct undo_reader *r, const char *path)
 	h->image_size = get_le64(b + 24);
 	memcpy(h->uuid, b + 32, 16);
 	h->nrecords = get_le64(b + 48);
-	if (h->block_size < 1024 || h->block_size > 65536 || (h->block_size & (h->block_size - 1))) {
+	if (h->block_size < 512 || h->block_size > 65536 || (h->block_size & (h->block_size - 1))) {
 		wimg_say(path, "undo file header is corrupt (block size %u)", h->block_size);
 		goto bad;
 	}
@@ -471,6 +471,14 @@ int wimg_read_identity(int fd, uint32_t *block_size, uint8_t uuid[16])
 	uint8_t sb[1024];
 	uint32_t log;
 
+	/* XFS: sb_magicnum "XFSB", sb_blocksize and sb_uuid, big-endian, at byte 0 */
+	if (io_pread_full(fd, sb, 64, 0) < 0)
+		return -1;
+	if (memcmp(sb, "XFSB", 4) == 0) {
+		*block_size = get_be32(sb + 4);
+		memcpy(uuid, sb + 32, 16);
+		return 0;
+	}
 	if (io_pread_full(fd, sb, sizeof(sb), 1024) < 0)
 		return -1;
 	if (sb[56] != 0x53 || sb[57] != 0xef)

@@ -155,7 +155,7 @@ uint64_t undo_block_hash(const void *data, size_t len);
 /* The size of a record's head in an undo file of that version. */
 size_t undo_record_head(uint32_t version);
 
-/* Reads the ext4 superblock fields an undo file is matched against. */
+/* Reads the superblock fields (ext2/3/4 or XFS) an undo file is matched against. */
 int wimg_read_identity(int fd, uint32_t *block_size, uint8_t uuid[16]);
 
 #endif /* FSIMG_WIMG_H */

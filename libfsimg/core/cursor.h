@@ -72,6 +72,16 @@ static inline void put_be32(uint8_t *b, uint32_t v)
 	b[2] = (uint8_t)(v >> 8);
 	b[3] = (uint8_t)v;
 }
+static inline void put_be16(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+}
+static inline void put_be64(uint8_t *b, uint64_t v)
+{
+	put_be32(b, (uint32_t)(v >> 32));
+	put_be32(b + 4, (uint32_t)v);
+}
 
 static inline struct cur cur_init(const void *p, size_t len)
 {

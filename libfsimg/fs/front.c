@@ -340,6 +340,11 @@ int fsimg_recovery_apply(fsimg_io **out, fsimg_io *base, const fsimg_recovery *r
 	return r->ops->apply(out, base, base, r, flags);
 }
 
+const char *fsimg_recovery_pending(const fsimg_recovery *r, size_t i)
+{
+	return r && r->ops->pending ? r->ops->pending(r, i) : NULL;
+}
+
 void fsimg_recovery_free(fsimg_recovery *r)
 {
 	fsimg_fs *raw;

@@ -91,6 +91,8 @@ struct fsimg_recovery_ops {
 	int (*apply)(fsimg_io **out, fsimg_io *base, fsimg_io *fs_io, const fsimg_recovery *r,
 		     unsigned flags);
 	void (*free)(fsimg_recovery *r);
+	/* May be NULL: nothing is ever left pending. */
+	const char *(*pending)(const fsimg_recovery *r, size_t i);
 };
 
 struct fsimg_recovery {

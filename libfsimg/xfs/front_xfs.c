@@ -3,8 +3,8 @@
  * The XFS backend's ops table: the neutral calls of fsimg/fsimg.h in terms
  * of xfs.h. The handle is the front's (front_fs_alloc) with the xfs_fs and
  * a one-inode cache behind it; every iterator handle starts with the front
- * handle, as fs/front.h asks. Log recovery is not wired (recovery_plan
- * NULL); the log's state for info comes from xlog_find_tail.
+ * handle, as fs/front.h asks. Log recovery is xlog/recovery.c's; the log's
+ * state for info comes from xlog_find_tail.
  */
 #include "config.h"
 
@@ -15,6 +15,7 @@
 #include "core/io.h"
 #include "fs/front.h"
 #include "xfs/xfs.h"
+#include "xlog/recovery.h"
 #include "xlog/xlog.h"
 
 #define XFS_FEATURES_MAX 48
@@ -497,6 +498,13 @@ static void xfsb_map_close(fsimg_map *m)
 	free(m);
 }
 
+static int xfsb_recovery_plan(fsimg_recovery **out, fsimg_fs *fs, fsimg_io *external, unsigned flags,
+			      char *errbuf, size_t errlen)
+{
+	(void)flags; /* a record whose CRC fails ends the log as in the kernel: nothing to ignore */
+	return xlog_recovery_plan(out, priv_of(fs)->x, external, errbuf, errlen);
+}
+
 /* fsb, agno, agbno of a linear block (agno * agblocks + agbno). */
 static int xfsb_block_extras(struct fsimg_block_extra *out, size_t max, fsimg_fs *fs,
 			     fsimg_pblk_t pblk)
@@ -584,7 +592,7 @@ const struct fsimg_backend fsimg_backend_xfs = {
 	.map_next = xfsb_map_next,
 	.map_close = xfsb_map_close,
 	.block_extras = xfsb_block_extras,
-	.recovery_plan = NULL, /* the XFS log is read (libfsimg/xlog) but not yet replayed */
+	.recovery_plan = xfsb_recovery_plan,
 	.file_open = xfsb_file_open,
 	.file_read = xfsb_file_read,
 	.file_close = xfsb_file_close,

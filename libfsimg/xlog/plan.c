@@ -590,9 +590,30 @@ static int on_trans(void *vc, const struct xlog_trans *t)
 	return 0;
 }
 
-/* Inodes left on the AGI unlinked buckets after replay: freed by the kernel at mount. */
+#define UNLINKED_MAX 65536u /* inodes named on all unlinked lists */
+#define DI_NEXT_UNLINKED 96u /* di_next_unlinked in a dinode (v1 to v3) */
+
+/* The di_next_unlinked of inode agino of AG ag as recovery leaves it. */
+static int next_unlinked(struct ctx *c, uint32_t ag, uint32_t agino, uint32_t *next)
+{
+	xfs_fs *fs = c->log->fs;
+	uint8_t b[XLOG_BBSIZE];
+	uint32_t agbno = agino >> fs->sb.inopblog, slot = agino & ((1u << fs->sb.inopblog) - 1);
+	uint64_t off = ((uint64_t)ag * fs->sb.agblocks + agbno) * fs->blocksize +
+		       (uint64_t)slot * fs->sb.inodesize + DI_NEXT_UNLINKED;
+	int err = xlog_ovl_read(&c->ovl, c->log, b, off / XLOG_BBSIZE, 1);
+
+	if (err)
+		return err;
+	/* inodes are at least 256 bytes and aligned: the field never straddles a sector */
+	*next = be32at(b, off % XLOG_BBSIZE);
+	return 0;
+}
+
+/* Inodes left on the AGI unlinked lists after replay: freed by the kernel at mount. */
 static int unlinked(struct ctx *c)
 {
+	uint32_t steps = 0;
 	xlog *log = c->log;
 	xfs_fs *fs = log->fs;
 	uint8_t b[XLOG_BBSIZE];
@@ -607,23 +628,30 @@ static int unlinked(struct ctx *c)
 			continue;
 		for (k = 0; k < XFS_AGI_UNLINKED_BUCKETS; k++) {
 			uint32_t agino = be32at(b, 40 + 4 * k);
-			struct xlog_pending *e;
-			if (agino == 0xffffffffu)
-				continue;
-			if (c->plan->npending == c->cappending) {
-				size_t cap = c->cappending ? c->cappending * 2 : 16;
-				struct xlog_pending *q = realloc(c->plan->pending, cap * sizeof *q);
-				if (!q)
-					return FSIMG_ENOMEM;
-				c->plan->pending = q;
-				c->cappending = cap;
+			/* the bucket's chain through di_next_unlinked, bounded against loops */
+			while (agino != 0xffffffffu) {
+				struct xlog_pending *e;
+				if (agino >= (uint64_t)fs->sb.agblocks << fs->sb.inopblog || ++steps > UNLINKED_MAX)
+					return xlog_error(log, FSIMG_ECORRUPT,
+							  "AG %u unlinked bucket %u: bad or looping chain at agino %u",
+							  ag, k, agino);
+				if (c->plan->npending == c->cappending) {
+					size_t cap = c->cappending ? c->cappending * 2 : 16;
+					struct xlog_pending *q = realloc(c->plan->pending, cap * sizeof *q);
+					if (!q)
+						return FSIMG_ENOMEM;
+					c->plan->pending = q;
+					c->cappending = cap;
+				}
+				e = &c->plan->pending[c->plan->npending++];
+				memset(e, 0, sizeof *e);
+				e->type = XFS_LI_IUNLINK;
+				e->id = ((uint64_t)ag << (fs->sb.agblklog + fs->sb.inopblog)) | agino;
+				snprintf(e->what, sizeof e->what, "unlinked inode %llu (ag %u bucket %u)",
+					 (unsigned long long)e->id, ag, k);
+				if ((err = next_unlinked(c, ag, agino, &agino)))
+					return err;
 			}
-			e = &c->plan->pending[c->plan->npending++];
-			memset(e, 0, sizeof *e);
-			e->type = XFS_LI_IUNLINK;
-			e->id = ((uint64_t)ag << (fs->sb.agblklog + fs->sb.inopblog)) | agino;
-			snprintf(e->what, sizeof e->what, "unlinked inode %llu (ag %u bucket %u)",
-				 (unsigned long long)e->id, ag, k);
 		}
 	}
 	return 0;

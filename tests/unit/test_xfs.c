@@ -15,18 +15,6 @@
 
 /* ---------------------------------------------------------- fixtures */
 
-static void put_be16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
-static void put_be64(uint8_t *b, uint64_t v)
-{
-	put_be32(b, (uint32_t)(v >> 32));
-	put_be32(b + 4, (uint32_t)v);
-}
-
 static void set_cksum(uint8_t *buf, size_t len, size_t off)
 {
 	uint32_t crc;

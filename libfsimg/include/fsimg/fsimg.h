@@ -405,12 +405,19 @@ struct fsimg_recovery_stats {
 	const char *unreplayed_where; /* where they are ("fast-commit area"), or NULL */
 	const char *unreplayed_why;  /* why not, or NULL */
 	int log_error;               /* an FSIMG_E* code when the log is corrupt: then nothing is replayed, as the kernel would */
+	/* A log of items (XFS): what its replay did, item by item. */
+	int by_items;                /* 1 when the four counts below are the log's */
+	uint64_t items;              /* items replayed (buffers, inodes, icreates) */
+	uint64_t skipped_lsn;        /* items skipped: the block on disk is as new or newer (v5 LSN, v4 flush counter) */
+	uint64_t cancelled;          /* buffer and inode items a cancelled buffer suppressed */
+	uint64_t pending;            /* what recovery leaves for the kernel's mount to finish (fsimg_recovery_pending) */
 };
 
 enum fsimg_recovery_write_kind {
 	FSIMG_RECOVERY_LOGGED = 0,     /* a block from the log */
 	FSIMG_RECOVERY_LOG_SUPER = 1,  /* the log's own superblock, reset */
-	FSIMG_RECOVERY_SUPER = 2       /* the filesystem superblock's block, recovery flag cleared */
+	FSIMG_RECOVERY_SUPER = 2,      /* the filesystem superblock's block, recovery flag cleared */
+	FSIMG_RECOVERY_LOG_CLEAN = 3   /* the log made clean (XFS: stale blocks cleared ahead of the head, an unmount record) */
 };
 
 struct fsimg_recovery_write {
@@ -440,6 +447,15 @@ FSIMG_API int fsimg_recovery_write(struct fsimg_recovery_write *out, const fsimg
 FSIMG_API int fsimg_recovery_apply(fsimg_io **out, fsimg_io *base, const fsimg_recovery *r,
 				   unsigned flags);
 FSIMG_API void fsimg_recovery_free(fsimg_recovery *r);
+/*
+ * What recovery leaves for the kernel's mount to finish and fsimg does not
+ * do (XFS: intents without their done item, inodes left on the AGI unlinked
+ * lists), item i of stats.pending, in words ("unlinked inode 262273 (ag 1
+ * bucket 1)", "efi 0x... 2 extents, first fsb ..."); NULL past the end. While
+ * any is pending the view is the log replayed, its log still dirty, and the
+ * write list is empty: a replay would lose them.
+ */
+FSIMG_API const char *fsimg_recovery_pending(const fsimg_recovery *r, size_t i);
 
 /*
  * Opens the filesystem on base; when it needs recovery and

@@ -1,0 +1,592 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * XFS log recovery behind the neutral recovery interface (fs/front.h): the
+ * plan of plan.c (what xlog_do_log_recovery writes to the data device) as
+ * an overlay source of 512-byte sectors, its figures, its write list, and
+ * what the kernel's mount and clean unmount add once recovery is complete:
+ *  - the superblock as xfs_log_sb writes it at unmount: with lazy counters
+ *    icount, ifree and fdblocks summed from the AG headers as
+ *    xfs_initialize_perag_data does at a mount that found the log dirty;
+ *    log_incompat cleared (xfs_clear_incompat_log_features); zero quota
+ *    inode numbers as NULLFSINO (xfs_sb_quota_from_disk, written back);
+ *    the CRC redone;
+ *  - the log made clean: the blocks ahead of the head stamped with the
+ *    previous cycle as xlog_clear_stale_blocks does at mount, then one
+ *    unmount record at the head (xlog_write_unmount_record through
+ *    xlog_sync: cycle stamped in every sector, the stamped words packed
+ *    into the header's cycle data, split at the log's end, CRC).
+ * The kernel's log also holds the records its mount and unmount wrote
+ * before the unmount record; what a reader of the log finds (clean, head
+ * at the cycle and block after the record, no metadata LSN past it) is the
+ * same.
+ *
+ * While recovery leaves something pending (intents without their done
+ * item, inodes on the AGI unlinked lists: the kernel finishes them at mount,
+ * fsimg does not yet), the view is the log replayed with the log still
+ * dirty, and the write list is empty: replaying for real would lose them.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/crc.h"
+#include "core/cursor.h"
+#include "core/io.h"
+#include "core/overlay.h"
+#include "fs/front.h"
+#include "xlog/plan.h"
+#include "xlog/recovery.h"
+
+/* XLOG_TOTAL_REC_SHIFT: what a crashed kernel may have had in flight ahead of its head. */
+#define STALE_BBS_V2 (XLOG_MAX_ICLOGS * XLOG_MAX_RECORD_BSIZE / XLOG_BBSIZE)
+#define STALE_BBS_V1 (XLOG_MAX_ICLOGS * XLOG_BIG_RECORD_BSIZE / XLOG_BBSIZE)
+#define XFS_NULLFSINO UINT64_MAX
+/* The tid libxfs gives the unmount records it writes (written by a tool, not a kernel). */
+#define UNMOUNT_TID 0xb0c0d0d0u
+#define FIN_MAX 6
+
+struct fin {
+	uint64_t off;
+	uint32_t len;
+	uint8_t *bytes;
+	enum fsimg_recovery_write_kind kind;
+};
+
+struct xrec {
+	struct fsimg_recovery head; /* first: the front's */
+	xlog *log;
+	struct xlog_plan *plan;
+	struct fin fin[FIN_MAX];    /* superblock, stale log blocks, unmount record, in write order */
+	size_t nfin;
+	uint64_t blocks;            /* filesystem blocks the plan writes */
+};
+
+static const struct xrec *xrec_of(const fsimg_recovery *r)
+{
+	return (const struct xrec *)(const void *)r;
+}
+
+/* ----------------------------------------------------- reading the plan */
+
+/* [off, off + len) of the data device as the log replay leaves it. */
+static int plan_read(const struct xlog_plan *p, fsimg_io *io, uint8_t *buf, uint64_t off, uint32_t len)
+{
+	if (fsimg_io_read(io, buf, len, off) < 0)
+		return FSIMG_EIO;
+	for (size_t i = 0; i < p->nwrites; i++) {
+		const struct xlog_write *w = &p->writes[i];
+		uint64_t s = w->off > off ? w->off : off;
+		uint64_t e = w->off + w->len < off + len ? w->off + w->len : off + len;
+
+		if (s < e)
+			memcpy(buf + (s - off), w->bytes + (s - w->off), (size_t)(e - s));
+	}
+	return 0;
+}
+
+static int fin_add(struct xrec *xr, uint64_t off, uint32_t len, const uint8_t *bytes,
+		   enum fsimg_recovery_write_kind kind)
+{
+	struct fin *f;
+
+	if (len == 0)
+		return 0;
+	if (xr->nfin == FIN_MAX)
+		return FSIMG_ERANGE;
+	f = &xr->fin[xr->nfin];
+	f->bytes = malloc(len);
+	if (!f->bytes)
+		return FSIMG_ENOMEM;
+	memcpy(f->bytes, bytes, len);
+	f->off = off;
+	f->len = len;
+	f->kind = kind;
+	xr->nfin++;
+	return 0;
+}
+
+/* ------------------------------------------------------- the superblock */
+
+static int super_finish(struct xrec *xr)
+{
+	xfs_fs *x = xr->log->fs;
+	const struct xfs_sb *sb = &x->sb;
+	uint32_t ss = sb->sectsize, agss = ss;
+	uint64_t icount = 0, ifree = 0, fdblocks = 0;
+	bool lazy = x->v5 || ((sb->versionnum & XFS_SB_VERSION_MOREBITSBIT) &&
+			      (sb->features2 & XFS_SB_VERSION2_LAZYSBCOUNTBIT));
+	bool sums = lazy;
+	uint8_t *raw = malloc(ss), *ag = malloc(agss);
+	int err = FSIMG_ENOMEM;
+
+	if (!raw || !ag)
+		goto out;
+	err = plan_read(xr->plan, x->io, raw, 0, ss);
+	if (err)
+		goto out;
+	for (uint32_t a = 0; sums && a < sb->agcount; a++) {
+		uint64_t start = (uint64_t)a * sb->agblocks * x->blocksize;
+		struct cur c = cur_init(ag, agss);
+
+		if ((err = plan_read(xr->plan, x->io, ag, start + ss, agss)))
+			goto out;
+		if (CUR_BE32(&c, 0, struct xfs_agf, agf_magicnum) != XFS_AGF_MAGIC) {
+			sums = false; /* a broken AGF: the counters stay as they are */
+			break;
+		}
+		fdblocks += (uint64_t)CUR_BE32(&c, 0, struct xfs_agf, agf_freeblks) +
+			    CUR_BE32(&c, 0, struct xfs_agf, agf_flcount) +
+			    CUR_BE32(&c, 0, struct xfs_agf, agf_btreeblks);
+		if ((err = plan_read(xr->plan, x->io, ag, start + 2 * (uint64_t)ss, agss)))
+			goto out;
+		if (CUR_BE32(&c, 0, struct xfs_agi, agi_magicnum) != XFS_AGI_MAGIC) {
+			sums = false;
+			break;
+		}
+		icount += CUR_BE32(&c, 0, struct xfs_agi, agi_count);
+		ifree += CUR_BE32(&c, 0, struct xfs_agi, agi_freecount);
+	}
+	if (sums) {
+		put_be64(raw + offsetof(struct xfs_dsb, sb_icount), icount);
+		put_be64(raw + offsetof(struct xfs_dsb, sb_ifree), ifree);
+		put_be64(raw + offsetof(struct xfs_dsb, sb_fdblocks), fdblocks);
+	}
+	{
+		struct cur c = cur_init(raw, ss);
+		size_t uq = offsetof(struct xfs_dsb, sb_uquotino);
+
+		if (cur_be64(&c, uq) == 0)
+			put_be64(raw + uq, XFS_NULLFSINO);
+		if (x->v5) {
+			size_t gq = offsetof(struct xfs_dsb, sb_gquotino);
+			size_t pq = offsetof(struct xfs_dsb, sb_pquotino);
+
+			if (cur_be64(&c, gq) == 0)
+				put_be64(raw + gq, XFS_NULLFSINO);
+			if (cur_be64(&c, pq) == 0)
+				put_be64(raw + pq, XFS_NULLFSINO);
+			put_be32(raw + offsetof(struct xfs_dsb, sb_features_log_incompat), 0);
+			put_le32(raw + offsetof(struct xfs_dsb, sb_crc), 0);
+			put_le32(raw + offsetof(struct xfs_dsb, sb_crc), ~fsimg_crc32c(~0u, raw, ss));
+		}
+	}
+	err = fin_add(xr, 0, ss, raw, FSIMG_RECOVERY_SUPER);
+out:
+	free(raw);
+	free(ag);
+	return err;
+}
+
+/* --------------------------------------------------------------- the log */
+
+/* n log blocks from blk, the part past the log's end at its start: one or two writes. */
+static int log_add(struct xrec *xr, uint32_t blk, uint32_t n, const uint8_t *bytes)
+{
+	const struct xlog_geom *g = &xr->log->geom;
+	uint32_t first = n < g->bbs - blk ? n : g->bbs - blk;
+	int err = fin_add(xr, g->dev_off + (uint64_t)blk * XLOG_BBSIZE, first * XLOG_BBSIZE, bytes,
+			  FSIMG_RECOVERY_LOG_CLEAN);
+
+	if (err == 0 && first < n)
+		err = fin_add(xr, g->dev_off, (n - first) * XLOG_BBSIZE,
+			      bytes + (size_t)first * XLOG_BBSIZE, FSIMG_RECOVERY_LOG_CLEAN);
+	return err;
+}
+
+static uint32_t log_fmt(const xlog *log)
+{
+	return log->le ? XLOG_FMT_LINUX_LE : XLOG_FMT_LINUX_BE;
+}
+
+/* xlog_add_record: a header alone, what xlog_clear_stale_blocks writes in every block. */
+static void stale_record(const xlog *log, uint8_t *b, uint32_t cycle, uint32_t blk)
+{
+	memset(b, 0, XLOG_BBSIZE);
+	put_be32(b + offsetof(struct xlog_drec_header, h_magicno), XLOG_HEADER_MAGIC_NUM);
+	put_be32(b + offsetof(struct xlog_drec_header, h_cycle), cycle);
+	put_be32(b + offsetof(struct xlog_drec_header, h_version), log->geom.v2 ? 2 : 1);
+	put_be64(b + offsetof(struct xlog_drec_header, h_lsn), XLOG_LSN(cycle, blk));
+	put_be64(b + offsetof(struct xlog_drec_header, h_tail_lsn),
+		 XLOG_LSN(log->ends.tail_cycle, log->ends.tail_blk));
+	put_be32(b + offsetof(struct xlog_drec_header, h_fmt), log_fmt(log));
+	memcpy(b + offsetof(struct xlog_drec_header, h_fs_uuid), log->fs->sb.uuid, 16);
+}
+
+/*
+ * The unmount record at the head, as xlog_sync writes it: *out (the caller
+ * frees it) holds *nblk blocks in log order from head_blk.
+ */
+static int unmount_record(const xlog *log, uint8_t **out, uint32_t *nblk)
+{
+	const struct xlog_ends *e = &log->ends;
+	uint32_t h_size = log->geom.v2 ? log->h_size : XLOG_BIG_RECORD_BSIZE;
+	uint32_t hblks = log->geom.v2 && h_size > XLOG_HEADER_CYCLE_SIZE ?
+			 (h_size + XLOG_HEADER_CYCLE_SIZE - 1) / XLOG_HEADER_CYCLE_SIZE : 1;
+	uint32_t data = sizeof(struct xlog_dop_header) + 8; /* the op and xfs_unmount_log_format */
+	uint32_t hsize = hblks * XLOG_BBSIZE, round, count, h_len, ndata, cycle = e->head_cycle;
+	uint8_t *b, *d;
+
+	/* l_iclog_roundoff: the log stripe unit on v2, else a basic block */
+	round = log->geom.v2 && log->geom.sunit > 1 ? log->geom.sunit : XLOG_BBSIZE;
+	if (round % XLOG_BBSIZE || round > XLOG_MAX_RECORD_BSIZE)
+		round = XLOG_BBSIZE;
+	count = (hsize + data + round - 1) / round * round;
+	h_len = log->geom.v2 ? count - hsize : data;
+	ndata = (count - hsize) / XLOG_BBSIZE;
+	if (ndata > hblks * XLOG_CYCLE_WORDS || count / XLOG_BBSIZE >= log->geom.bbs)
+		return FSIMG_ERANGE;
+	b = calloc(count / XLOG_BBSIZE, XLOG_BBSIZE);
+	if (!b)
+		return FSIMG_ENOMEM;
+	put_be32(b + offsetof(struct xlog_drec_header, h_magicno), XLOG_HEADER_MAGIC_NUM);
+	put_be32(b + offsetof(struct xlog_drec_header, h_cycle), cycle);
+	put_be32(b + offsetof(struct xlog_drec_header, h_version), log->geom.v2 ? 2 : 1);
+	put_be32(b + offsetof(struct xlog_drec_header, h_len), h_len);
+	put_be64(b + offsetof(struct xlog_drec_header, h_lsn), XLOG_LSN(cycle, e->head_blk));
+	put_be64(b + offsetof(struct xlog_drec_header, h_tail_lsn), XLOG_LSN(cycle, e->head_blk));
+	put_be32(b + offsetof(struct xlog_drec_header, h_prev_block), e->last_rec_blk);
+	put_be32(b + offsetof(struct xlog_drec_header, h_num_logops), 1);
+	put_be32(b + offsetof(struct xlog_drec_header, h_fmt), log_fmt(log));
+	memcpy(b + offsetof(struct xlog_drec_header, h_fs_uuid), log->fs->sb.uuid, 16);
+	put_be32(b + offsetof(struct xlog_drec_header, h_size), h_size);
+	for (uint32_t j = 1; j < hblks; j++)
+		put_be32(b + (size_t)j * XLOG_BBSIZE, cycle); /* xh_cycle */
+	d = b + hsize;
+	put_be32(d + offsetof(struct xlog_dop_header, oh_tid), UNMOUNT_TID);
+	put_be32(d + offsetof(struct xlog_dop_header, oh_len), 8);
+	d[offsetof(struct xlog_dop_header, oh_clientid)] = XFS_LOG;
+	d[offsetof(struct xlog_dop_header, oh_flags)] = XLOG_UNMOUNT_TRANS;
+	/* the magic in the byte order of the host that writes it, as the kernel does */
+	if (log->le)
+		put_le16(d + sizeof(struct xlog_dop_header), XLOG_UNMOUNT_TYPE);
+	else
+		put_be16(d + sizeof(struct xlog_dop_header), XLOG_UNMOUNT_TYPE);
+	/* xlog_pack_data: each data block's first word into the cycle data, the cycle in its place */
+	for (uint32_t i = 0; i < ndata; i++) {
+		uint8_t *blk = d + (size_t)i * XLOG_BBSIZE;
+		uint8_t *slot = i < XLOG_CYCLE_WORDS ?
+			b + offsetof(struct xlog_drec_header, h_cycle_data) + 4 * (size_t)i :
+			b + (size_t)(i / XLOG_CYCLE_WORDS) * XLOG_BBSIZE +
+				offsetof(struct xlog_drec_ext_header, xh_cycle_data) + 4 * (size_t)(i % XLOG_CYCLE_WORDS);
+		memcpy(slot, blk, 4);
+		put_be32(blk, cycle);
+	}
+	/* xlog_split_iclog: blocks past the log's end carry the next cycle */
+	if (e->head_blk + count / XLOG_BBSIZE > log->geom.bbs) {
+		for (uint32_t i = log->geom.bbs - e->head_blk; i < count / XLOG_BBSIZE; i++) {
+			uint8_t *blk = b + (size_t)i * XLOG_BBSIZE;
+			uint32_t c = get_be32(blk) + 1;
+
+			if (c == XLOG_HEADER_MAGIC_NUM)
+				c++;
+			put_be32(blk, c);
+		}
+	}
+	put_le32(b + offsetof(struct xlog_drec_header, h_crc), xlog_rec_cksum(b, d, h_len));
+	*out = b;
+	*nblk = count / XLOG_BBSIZE;
+	return 0;
+}
+
+/*
+ * The log as the kernel leaves it clean: stale blocks ahead of the head
+ * (from the crash's tail, as at mount), then the unmount record over the
+ * first of them. 0, or <0 with the reason in log->errmsg.
+ */
+static int log_finish(struct xrec *xr)
+{
+	xlog *log = xr->log;
+	const struct xlog_ends *e = &log->ends;
+	uint32_t bbs = log->geom.bbs, urec = 0, dist, max, n;
+	uint8_t *rec = NULL, *stale;
+	int err;
+
+	if (e->head_cycle == e->tail_cycle) {
+		if (e->head_blk < e->tail_blk || e->head_blk >= bbs)
+			return xlog_error(log, FSIMG_ECORRUPT, "head %u before tail %u in one cycle",
+					  e->head_blk, e->tail_blk);
+		dist = e->tail_blk + (bbs - e->head_blk);
+	} else {
+		if (e->head_blk >= e->tail_blk || e->head_cycle != e->tail_cycle + 1)
+			return xlog_error(log, FSIMG_ECORRUPT, "head %u/%u and tail %u/%u disagree",
+					  e->head_cycle, e->head_blk, e->tail_cycle, e->tail_blk);
+		dist = e->tail_blk - e->head_blk;
+	}
+	err = unmount_record(log, &rec, &urec);
+	if (err == FSIMG_ERANGE || (err == 0 && urec > dist)) {
+		free(rec);
+		return xlog_error(log, FSIMG_ERANGE, "no room for an unmount record at the head (%u free blocks)",
+				  dist);
+	}
+	if (err)
+		return err;
+	max = log->geom.v2 ? STALE_BBS_V2 : STALE_BBS_V1;
+	if (max > dist)
+		max = dist;
+	n = max > urec ? max - urec : 0;
+	stale = malloc(n ? (size_t)n * XLOG_BBSIZE : 1);
+	if (!stale) {
+		free(rec);
+		return FSIMG_ENOMEM;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t blk = (e->head_blk + urec + i) % bbs;
+		/* the kernel's window starts at the head: the previous cycle up to the log's end */
+		uint32_t cycle = blk >= e->head_blk ? e->head_cycle - 1 : e->head_cycle;
+
+		stale_record(log, stale + (size_t)i * XLOG_BBSIZE, cycle, blk);
+	}
+	err = n ? log_add(xr, (e->head_blk + urec) % bbs, n, stale) : 0;
+	if (err == 0)
+		err = log_add(xr, e->head_blk, urec, rec);
+	free(stale);
+	free(rec);
+	return err;
+}
+
+/* ------------------------------------------------------------ the overlay */
+
+struct sect {
+	uint64_t daddr;
+	const uint8_t *p;
+	size_t order;      /* later sources win */
+};
+
+struct xsrc {
+	struct overlay_src s;
+	struct sect *e;
+};
+
+static uint64_t xsrc_block(void *priv, size_t i)
+{
+	return ((const struct xsrc *)priv)->e[i].daddr;
+}
+
+static int xsrc_read(void *priv, size_t i, size_t max, void *vbuf, size_t len, uint32_t in,
+		     size_t *count)
+{
+	const struct xsrc *xs = priv;
+	uint8_t *buf = vbuf;
+	size_t k = 0;
+
+	if (in || len < XLOG_BBSIZE) {
+		memcpy(buf, xs->e[i].p + in, len < XLOG_BBSIZE - in ? len : XLOG_BBSIZE - in);
+		*count = 1;
+		return 0;
+	}
+	if (max == 0)
+		max = 1;
+	while (k < max && i + k < xs->s.n && (size_t)(k + 1) * XLOG_BBSIZE <= len &&
+	       xs->e[i + k].daddr == xs->e[i].daddr + k) {
+		memcpy(buf + k * XLOG_BBSIZE, xs->e[i + k].p, XLOG_BBSIZE);
+		k++;
+	}
+	*count = k;
+	return 0;
+}
+
+static void xsrc_release(void *priv)
+{
+	struct xsrc *xs = priv;
+
+	free(xs->e);
+	free(xs);
+}
+
+static int cmp_sect(const void *a, const void *b)
+{
+	const struct sect *x = a, *y = b;
+
+	if (x->daddr != y->daddr)
+		return x->daddr < y->daddr ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static size_t add_sects(struct sect *e, size_t n, uint64_t off, uint32_t len, const uint8_t *p)
+{
+	for (uint32_t k = 0; k < len / XLOG_BBSIZE; k++) {
+		e[n].daddr = off / XLOG_BBSIZE + k;
+		e[n].p = p + (size_t)k * XLOG_BBSIZE;
+		e[n].order = n;
+		n++;
+	}
+	return n;
+}
+
+static int xrec_apply(fsimg_io **out, fsimg_io *base, fsimg_io *fs_io, const fsimg_recovery *r,
+		      unsigned flags)
+{
+	const struct xrec *xr = xrec_of(r);
+	const struct xlog_plan *p = xr->plan;
+	size_t total = 0, n = 0, u = 0, nfin = (flags & FSIMG_RECOVERY_BLOCKS_ONLY) ? 0 : xr->nfin;
+	struct xsrc *xs;
+	int err;
+
+	(void)fs_io;
+	*out = NULL;
+	for (size_t i = 0; i < p->nwrites; i++)
+		total += p->writes[i].len / XLOG_BBSIZE;
+	for (size_t i = 0; i < nfin; i++)
+		total += xr->fin[i].len / XLOG_BBSIZE;
+	xs = calloc(1, sizeof(*xs));
+	if (xs)
+		xs->e = malloc((total ? total : 1) * sizeof(*xs->e));
+	if (!xs || !xs->e) {
+		free(xs);
+		return FSIMG_ENOMEM;
+	}
+	for (size_t i = 0; i < p->nwrites; i++)
+		n = add_sects(xs->e, n, p->writes[i].off, p->writes[i].len, p->writes[i].bytes);
+	for (size_t i = 0; i < nfin; i++)
+		n = add_sects(xs->e, n, xr->fin[i].off, xr->fin[i].len, xr->fin[i].bytes);
+	if (n > 1)
+		qsort(xs->e, n, sizeof(*xs->e), cmp_sect);
+	/* one entry per sector: the last source's */
+	for (size_t i = 0; i < n; i++) {
+		if (u && xs->e[u - 1].daddr == xs->e[i].daddr)
+			u--;
+		xs->e[u++] = xs->e[i];
+	}
+	xs->s.bs = XLOG_BBSIZE;
+	xs->s.n = u;
+	xs->s.priv = xs;
+	xs->s.block = xsrc_block;
+	xs->s.read = xsrc_read;
+	xs->s.release = xsrc_release;
+	err = overlay_open(out, base, &xs->s);
+	if (err < 0)
+		xsrc_release(xs);
+	return err;
+}
+
+/* ------------------------------------------------- the recovery interface */
+
+static int xrec_stats(struct fsimg_recovery_stats *out, const fsimg_recovery *r)
+{
+	const struct xrec *xr = xrec_of(r);
+	const struct xlog_plan *p = xr->plan;
+
+	out->log = "log";
+	out->transactions = p->stats.transactions;
+	out->blocks = xr->blocks;
+	out->revoked = p->cancelled;
+	out->by_items = 1;
+	out->items = p->replayed;
+	out->skipped_lsn = p->skipped_lsn;
+	out->cancelled = p->cancelled;
+	out->pending = p->npending;
+	return 0;
+}
+
+static size_t xrec_write_count(const fsimg_recovery *r)
+{
+	const struct xrec *xr = xrec_of(r);
+
+	return xr->plan->npending ? 0 : xr->plan->nwrites + xr->nfin;
+}
+
+static int xrec_write(struct fsimg_recovery_write *out, const fsimg_recovery *r, size_t i)
+{
+	const struct xrec *xr = xrec_of(r);
+	const struct xlog_plan *p = xr->plan;
+
+	if (i >= xrec_write_count(r))
+		return FSIMG_ERANGE;
+	if (i < p->nwrites) {
+		out->off = p->writes[i].off;
+		out->len = p->writes[i].len;
+		out->kind = FSIMG_RECOVERY_LOGGED;
+	} else {
+		const struct fin *f = &xr->fin[i - p->nwrites];
+
+		out->off = f->off;
+		out->len = f->len;
+		out->kind = f->kind;
+	}
+	return 0;
+}
+
+static const char *xrec_pending(const fsimg_recovery *r, size_t i)
+{
+	const struct xlog_plan *p = xrec_of(r)->plan;
+
+	return i < p->npending ? p->pending[i].what : NULL;
+}
+
+static void xrec_free(fsimg_recovery *r)
+{
+	struct xrec *xr = (struct xrec *)(void *)r;
+
+	for (size_t i = 0; i < xr->nfin; i++)
+		free(xr->fin[i].bytes);
+	xlog_plan_free(xr->plan);
+	xlog_close(xr->log);
+	free(xr);
+}
+
+static const struct fsimg_recovery_ops xrec_ops = {
+	xrec_stats, xrec_write_count, xrec_write, xrec_apply, xrec_free, xrec_pending,
+};
+
+/* Filesystem blocks the plan's writes touch (they are in ascending order). */
+static uint64_t plan_blocks(const struct xlog_plan *p, uint32_t bs)
+{
+	uint64_t n = 0, last = UINT64_MAX;
+
+	for (size_t i = 0; i < p->nwrites; i++) {
+		uint64_t b = p->writes[i].off / bs, e = (p->writes[i].off + p->writes[i].len - 1) / bs;
+
+		if (b == last)
+			b++;
+		if (b <= e)
+			n += e - b + 1;
+		last = e;
+	}
+	return n;
+}
+
+int xlog_recovery_plan(fsimg_recovery **out, xfs_fs *x, fsimg_io *external, char *errbuf,
+		       size_t errlen)
+{
+	struct xrec *xr;
+	int err;
+
+	*out = NULL;
+	xr = calloc(1, sizeof(*xr));
+	if (!xr)
+		return FSIMG_ENOMEM;
+	xr->head.ops = &xrec_ops;
+	err = xlog_open(&xr->log, x, external);
+	if (err < 0) {
+		if (errbuf && errlen)
+			snprintf(errbuf, errlen, "log: %s", x->errmsg[0] ? x->errmsg : fsimg_strerror(err));
+		free(xr);
+		return err;
+	}
+	err = xlog_find_tail(xr->log);
+	if (err == 0)
+		err = xlog_plan_build(&xr->plan, xr->log);
+	/* Complete: the kernel's mount and unmount leave the superblock and a clean log. */
+	if (err == 0 && xr->plan->npending == 0 && !xr->log->ends.clean && !xr->log->ends.zeroed) {
+		err = super_finish(xr);
+		if (err == 0 && !xr->log->geom.external)
+			err = log_finish(xr);
+	}
+	if (err < 0) {
+		if (errbuf && errlen)
+			snprintf(errbuf, errlen, "log recovery: %s",
+				 xr->log->errmsg[0] ? xr->log->errmsg : fsimg_strerror(err));
+		xrec_free(&xr->head);
+		return err;
+	}
+	xr->blocks = plan_blocks(xr->plan, x->blocksize);
+	*out = &xr->head;
+	return 0;
+}
+
+bool xlog_recovery_log_external(const fsimg_recovery *r)
+{
+	return r && r->ops == &xrec_ops && xrec_of(r)->log->geom.external;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fsimg replay's parts shared by the jbd2 path (cmd_replay.c) and the
+ * path of a log of items through the neutral recovery interface
+ * (replay_log.c): the candidate blocks, their writing to a copy or in
+ * place with an undo file.
+ */
+#ifndef FSIMG_REPLAY_H
+#define FSIMG_REPLAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "fsimg/journal.h"
+
+/* Everything one run needs. */
+struct rp {
+	struct cli_image img;
+	fsimg_journal *j;           /* jbd2 only */
+	fsimg_plan *plan;           /* jbd2 only */
+	struct fsimg_plan_stats st; /* jbd2 only */
+	fsimg_io *view;             /* the overlay: the image after recovery */
+	const char *log;            /* "journal", "log" */
+	uint64_t transactions;
+	uint8_t uuid[16];           /* the filesystem's, for the undo file */
+	uint32_t bs;
+	uint64_t size;
+	uint64_t *cand;             /* blocks that may change, sorted, unique */
+	size_t ncand;
+	uint8_t *is_late;           /* per cand: one of late */
+	uint64_t *late;             /* blocks written after the rest is on disk, in this order */
+	size_t nlate;
+	uint64_t late_super[2];     /* jbd2's late: its journal superblock, its superblock */
+	uint64_t sb_block, jsb_block; /* jbd2: jsb_block UINT64_MAX when external */
+};
+
+/* Marks the late blocks among the candidates (r->is_late): 0 or an exit status. */
+int replay_mark_late(struct rp *r);
+/* -o OUT: the source copied, every candidate written over it from the view. */
+int replay_write_copy(struct rp *r, const char *out, bool force);
+/* --in-place: the undo file, the candidates, fsync, the late blocks, fsync. */
+int replay_in_place(struct rp *r, const char *undo_path);
+/* XFS (replay_log.c): the whole command after cli_open; undo set for --in-place. */
+int replay_log(struct rp *r, const char *out, bool force, const char *undo, bool dry_run);
+
+#endif /* FSIMG_REPLAY_H */
