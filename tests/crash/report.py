@@ -43,7 +43,7 @@ def verdict(r):
     if res == "refused":
         # an acceptable end until fsimg finishes intents and frees unlinked
         # inodes as the kernel does, when the refusal names them
-        return True, "refused: %s (virtual %s)" % (r.get("why", ""), virtual_cell(r))
+        return True, "refused naming pending %s (virtual %s)" % (r.get("why", ""), virtual_cell(r))
     if res == "not-replayed":
         return False, "not replayed: %s (virtual %s)" % (r.get("why", ""), virtual_cell(r))
     if res == "differs":

@@ -39,8 +39,22 @@ MAGICS = {b"XFSB": "superblock", b"XAGF": "AGF", b"XAGI": "AGI", b"XAFL": "AGFL"
           b"XDF3": "dir free", b"XD2F": "dir free", b"XSLM": "symlink"}
 INTENTS = {"EFI": "EFD", "RUI": "RUD", "CUI": "CUD", "BUI": "BUD"}
 DONE = {v: k for k, v in INTENTS.items()}
-REFUSAL = re.compile(r"intent|EFI|RUI|CUI|BUI|unlinked", re.I)
-NO_XFS_REPLAY = re.compile(r"not xfs|jbd2 journal only|does not replay", re.I)
+REFUSAL = re.compile(r"refusing to replay")
+PENDING = re.compile(r"pending: (efi|rui|cui|bui|unlinked inode)\b", re.I)
+NO_XFS_REPLAY = re.compile(r"not xfs's log|jbd2 journal only|does not replay for xfs", re.I)
+
+
+def pending_named(msg):
+    """{kind: count} of what fsimg's refusal names pending (kinds as logprint's: EFI...)"""
+    out = {}
+    for m in PENDING.finditer(msg):
+        k = m.group(1).upper() if m.group(1).lower() != "unlinked inode" else "unlinked inode"
+        out[k] = out.get(k, 0) + 1
+    return out
+
+
+def refused(msg):
+    return bool(REFUSAL.search(msg) and PENDING.search(msg))
 
 
 def sha256(path):
@@ -204,14 +218,20 @@ def compare_xfs(res, d, fsimg, kernel, synced, keep):
     diffs_v = base.compare(kernel, base.fsimg_view(fsimg, img, synced), synced)
     g = geometry(kimg)
     out = os.path.join(d, "replayed.img")
+    if os.path.exists(out):
+        os.unlink(out)
     r = base.run([fsimg, "replay", "-f", "-o", out, img])
     msg = r.stderr.decode("utf-8", "replace").strip()
     replay = {"exit": r.returncode}
     diffs_r = []
     if r.returncode != 0:
         replay["message"] = msg[-400:]
-        if REFUSAL.search(msg) and not NO_XFS_REPLAY.search(msg):
+        if refused(msg):
             replay["refused"] = True
+            replay["pending"] = pending_named(msg)
+            # the second oracle: xfs_logprint's intents without done items
+            intents = {k: v for k, v in replay["pending"].items() if k in INTENTS}
+            replay["pending_as_logprint"] = intents == res["log"]["pending"]
         elif NO_XFS_REPLAY.search(msg):
             replay["unsupported"] = True
         else:
@@ -249,7 +269,10 @@ def compare_xfs(res, d, fsimg, kernel, synced, keep):
         res["result"] = "differs"
     elif replay.get("refused"):
         res["result"] = "refused"
-        res["why"] = last
+        res["why"] = ", ".join("%s %d" % kv for kv in sorted(replay["pending"].items()))
+        if not replay["pending_as_logprint"]:
+            res["why"] += " (xfs_logprint -t: intents without done items %s)" % (
+                ", ".join("%s %d" % kv for kv in sorted(res["log"]["pending"].items())) or "none")
     elif replay.get("unsupported"):
         res["result"] = "not-replayed"
         res["why"] = last
@@ -293,13 +316,15 @@ def check_replay_fixture(fix, fsimg, img, out):
     """fsimg replay -o OUT of IMG against the fixture: the refusal it expects, or
     the kernel's changed blocks and nothing else; the differences"""
     before = sha256(img)
+    if os.path.exists(out):
+        os.unlink(out)
     r = base.run([fsimg, "replay", "-f", "-o", out, img])
     msg = r.stderr.decode("utf-8", "replace").strip()
     diffs = []
     if fix.get("expect") == "refuse":
         if r.returncode == 0:
             diffs.append("replay -o wrote a replay; the fixture expects a refusal naming %s" % fix.get("why"))
-        elif not REFUSAL.search(msg) or NO_XFS_REPLAY.search(msg):
+        elif not refused(msg):
             diffs.append("replay -o failed without naming intents or unlinked inodes: %s" % msg[-300:])
         elif os.path.exists(out) and os.path.getsize(out):
             diffs.append("replay -o refused but wrote %s" % out)
