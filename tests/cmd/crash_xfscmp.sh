@@ -39,11 +39,12 @@ out=$(blocks "$d/counters.img" -)
 [ "$out" = "0 " ]
 ok $? "fdblocks, icount, ifree (and the crc) rewritten: no difference ($out)"
 out=$(blocks "$d/label.img" -)
-[ "$out" = "4 AG 0 superblock (outside the masked fields); AG 1 superblock; AG 2 superblock; AG 3 superblock" ]
-ok $? "the label changed (in every superblock): each named ($out)"
+# (libxfs also writes the quota inodes' 0 as NULLFSINO, as the kernel does)
+case "$out" in "4 AG 0 superblock (fname"*"; AG 1 superblock (fname"*"; AG 3 superblock (fname"*) st=0 ;; *) st=1 ;; esac
+ok $st "the label changed (in every superblock): each named, with the field ($out)"
 out=$(blocks "$d/agf.img" -)
-[ "$out" = "1 AG 1 AGF" ]
-ok $? "AG 1's freeblks changed: its AGF named ($out)"
+[ "$out" = "1 AG 1 AGF (freeblks, crc)" ]
+ok $? "AG 1's freeblks changed: its AGF and the fields named ($out)"
 out=$(blocks "$d/log.img" log)
 [ "$out" = "0 " ]
 ok $? "a block of the log changed: outside the comparison ($out)"

@@ -118,7 +118,7 @@ if [ "$setup_only" = 1 ]; then
 fi
 top=$(cd "$CRASH_DIR/../.." && pwd)
 [ -n "$fsimg" ] || fsimg=${FSIMG:-${top_builddir:-$top}/src/fsimg}
-[ "$fs" = xfs ] || [ -x "$fsimg" ] || die "no fsimg at $fsimg (build first, or --fsimg)"
+[ -x "$fsimg" ] || die "no fsimg at $fsimg (build first, or --fsimg)"
 
 if [ -z "$dir" ]; then
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/fsimg-crash.XXXXXX")

@@ -87,6 +87,44 @@ def geometry(img):
     return g
 
 
+# (name, offset, length) of the AG headers' fields, to name what differs
+SB_FIELDS = (("magicnum", 0, 4), ("blocksize", 4, 4), ("dblocks", 8, 8), ("rblocks", 16, 8),
+             ("rextents", 24, 8), ("uuid", 32, 16), ("logstart", 48, 8), ("rootino", 56, 8),
+             ("rbmino", 64, 8), ("rsumino", 72, 8), ("rextsize", 80, 4), ("agblocks", 84, 4),
+             ("agcount", 88, 4), ("rbmblocks", 92, 4), ("logblocks", 96, 4), ("versionnum", 100, 2),
+             ("sectsize", 102, 2), ("inodesize", 104, 2), ("inopblock", 106, 2), ("fname", 108, 12),
+             ("log fields", 120, 8), ("icount", 128, 8), ("ifree", 136, 8), ("fdblocks", 144, 8),
+             ("frextents", 152, 8), ("uquotino", 160, 8), ("gquotino", 168, 8), ("qflags", 176, 2),
+             ("flags", 178, 1), ("shared_vn", 179, 1), ("inoalignmt", 180, 4), ("unit", 184, 4),
+             ("width", 188, 4), ("dirblklog", 192, 1), ("logsectlog", 193, 1), ("logsectsize", 194, 2),
+             ("logsunit", 196, 4), ("features2", 200, 4), ("bad_features2", 204, 4),
+             ("features_compat", 208, 4), ("features_ro_compat", 212, 4),
+             ("features_incompat", 216, 4), ("features_log_incompat", 220, 4), ("crc", 224, 4),
+             ("spino_align", 228, 4), ("pquotino", 232, 8), ("lsn", 240, 8), ("meta_uuid", 248, 16))
+AGF_FIELDS = (("magicnum", 0, 4), ("versionnum", 4, 4), ("seqno", 8, 4), ("length", 12, 4),
+              ("bnoroot", 16, 4), ("cntroot", 20, 4), ("rmaproot", 24, 4), ("bnolevel", 28, 4),
+              ("cntlevel", 32, 4), ("rmaplevel", 36, 4), ("flfirst", 40, 4), ("fllast", 44, 4),
+              ("flcount", 48, 4), ("freeblks", 52, 4), ("longest", 56, 4), ("btreeblks", 60, 4),
+              ("uuid", 64, 16), ("rmap_blocks", 80, 4), ("refcount_blocks", 84, 4),
+              ("refcount_root", 88, 4), ("refcount_level", 92, 4), ("spare", 96, 112),
+              ("lsn", 208, 8), ("crc", 216, 4))
+AGI_FIELDS = (("magicnum", 0, 4), ("versionnum", 4, 4), ("seqno", 8, 4), ("length", 12, 4),
+              ("count", 16, 4), ("root", 20, 4), ("level", 24, 4), ("freecount", 28, 4),
+              ("newino", 32, 4), ("dirino", 36, 4), ("unlinked", 40, 256), ("uuid", 296, 16),
+              ("crc", 312, 4), ("pad32", 316, 4), ("lsn", 320, 8), ("free_root", 328, 4),
+              ("free_level", 332, 4), ("iblocks", 336, 4), ("fblocks", 340, 4))
+HEADER_FIELDS = {"superblock": SB_FIELDS, "AGF": AGF_FIELDS, "AGI": AGI_FIELDS}
+
+
+def fields_differ(name, a, b):
+    """the fields of an AG header sector that differ, named"""
+    out = [f for f, off, n in HEADER_FIELDS.get(name, ()) if a[off:off + n] != b[off:off + n]]
+    end = max((off + n for _, off, n in HEADER_FIELDS.get(name, ())), default=0)
+    if a[end:] != b[end:]:
+        out.append("bytes past the fields" if end else "some bytes")
+    return out
+
+
 def masked_sb(sector):
     b = bytearray(sector)
     for _, off, n in SB_MASK:
@@ -111,10 +149,7 @@ def header_diffs(g, blk, a, b):
             sa, sb = masked_sb(sa), masked_sb(sb)
         if sa != sb:
             name = MAGICS.get(a[i:i + 4]) or MAGICS.get(b[i:i + 4]) or "sector %d" % (i // ss)
-            fields = ""
-            if name == "superblock" and blk == 0:
-                fields = " (outside the masked fields)"
-            out.append("AG %d %s%s" % (agno, name, fields))
+            out.append("AG %d %s (%s)" % (agno, name, ", ".join(fields_differ(name, sa, sb))))
     return out
 
 
@@ -199,7 +234,16 @@ def repair_n(img):
     # "Phase 2 - using internal log" and "- zero log..." are said of every image
     log = [x.strip() for x in text.splitlines() if re.search(r"\blog\b", x, re.I)
            and not re.search(r"using (internal|external) log|zero log", x)]
-    return {"exit": r.returncode, "log_lines": log[:3]}
+    # what it found, without its progress and the host-geometry notes
+    quiet = re.compile(r"^\s|^Phase|^No modify|^Cannot get host|^Repair may fail|^the image and"
+                       r"|^\s*$|^\s*- ")
+    found = {}
+    for x in text.splitlines():
+        if not quiet.search(x):
+            k = re.sub(r"\d+", "N", x.strip())
+            found[k] = found.get(k, 0) + 1
+    return {"exit": r.returncode, "log_lines": log[:3],
+            "found": ["%s (x%d)" % kv if kv[1] > 1 else kv[0] for kv in list(found.items())[:4]]}
 
 
 def fsimg_says(fsimg, img):
@@ -247,7 +291,8 @@ def compare_xfs(res, d, fsimg, kernel, synced, keep):
         rk, ro = repair_n(kimg), repair_n(out)
         replay["xfs_repair_n"] = {"kernel": rk, "replay": ro}
         if rk["exit"] != ro["exit"]:
-            diffs_r.append("xfs_repair -n exit %d, on the kernel's %d" % (ro["exit"], rk["exit"]))
+            diffs_r.insert(0, "xfs_repair -n exit %d, on the kernel's %d: %s" % (
+                ro["exit"], rk["exit"], "; ".join(ro["found"]) or "-"))
         if ro["log_lines"]:
             diffs_r.append("xfs_repair -n on replay -o speaks of the log: %s" % ro["log_lines"][0])
     if g is not None:
