@@ -292,6 +292,19 @@ void cli_json_replayed(struct jw *w, const struct cli_image *img)
 	jw_u64(w, "fast_commit_blocks", st->extra_blocks);
 	jw_u64(w, "fast_commits_replayed", st->extra_replayed);
 	jw_bool(w, "journal_corrupt", st->log_error != 0);
+	if (st->by_items) {
+		/* a log of items (XFS): what its replay did, and what it leaves pending */
+		const char *what;
+
+		jw_u64(w, "items", st->items);
+		jw_u64(w, "skipped_lsn", st->skipped_lsn);
+		jw_u64(w, "cancelled", st->cancelled);
+		jw_arr_begin(w, "pending");
+		for (size_t i = 0; i < st->pending; i++)
+			if ((what = fsimg_recovery_pending(img->replay, i)))
+				jw_str(w, NULL, what);
+		jw_arr_end(w);
+	}
 	jw_obj_end(w);
 }
 

@@ -43,7 +43,8 @@ static const struct cli_opt replay_opts[] = {
 
 static const struct cli_cmd replay_cmd = {
 	"replay", "[-j EXTERNAL_JOURNAL] (-o OUT [-f] | --in-place [--undo FILE] | -n) IMAGE",
-	"Replay the journal of IMAGE as e2fsck -E journal_only would, into OUT or in place.",
+	"Replay the journal of IMAGE as e2fsck -E journal_only would (XFS: its log, as the kernel's "
+	"mount and unmount would), into OUT or in place.",
 	replay_opts, CLI_RAW | CLI_PERMUTE, 1, 1,
 };
 
