@@ -66,6 +66,8 @@ def verdict(r):
 def virtual_cell(r):
     v = r.get("virtual") or {}
     if v.get("agrees"):
+        if v.get("pending_bui"):
+            return "agrees but for files a pending BUI maps into: %s" % v["pending_bui"][0]
         return "agrees"
     return "%d differences: %s" % (v.get("ndiffs", 0), "; ".join(v.get("diffs", [])[:1]))
 

@@ -194,8 +194,13 @@ def logprint(img):
     out = r.stdout.decode("utf-8", "replace")
     j = {"transactions": 0, "items": {}, "pending": {}, "cycles": set()}
     opened = {}
+    owners = {}  # open BUI id -> the inodes its extents map into
     last = None
+    cur_bui = None
     for line in out.splitlines():
+        m = re.search(r"own: (\d+)", line)
+        if m and cur_bui:
+            owners.setdefault(cur_bui, []).append(int(m.group(1)))
         m = re.match(r"^([A-Z]{3}):\s+cnt:", line)
         if m:
             last = m.group(1)
@@ -213,13 +218,20 @@ def logprint(img):
         m = re.match(r"^\s*([A-Z]{3}):\s+#regs.*id:\s*(0x[0-9a-f]+)", line)
         if m:
             t, ident = m.group(1), m.group(2)
+            cur_bui = ident if t == "BUI" else None
+            if t == "BUI":
+                owners[ident] = []
             if t in INTENTS:
                 opened[(t, ident)] = opened.get((t, ident), 0) + 1
             elif t in DONE and opened.get((DONE[t], ident)):
                 opened[(DONE[t], ident)] -= 1
-    for (t, _), n in opened.items():
+    j["pending_bui_owners"] = []
+    for (t, ident), n in opened.items():
         if n:
             j["pending"][t] = j["pending"].get(t, 0) + n
+            if t == "BUI":
+                j["pending_bui_owners"].extend(owners.get(ident, []))
+    j["pending_bui_owners"] = sorted(set(j["pending_bui_owners"]))
     j["wraps"] = len(j["cycles"]) > 1
     j["cycles"] = sorted(j["cycles"])
     if r.returncode != 0:
@@ -252,6 +264,22 @@ def fsimg_says(fsimg, img):
     return [x for x in r.stderr.decode("utf-8", "replace").splitlines() if x.strip()][:5]
 
 
+def explained_by_bui(diffs, kernel, owners):
+    """(unexplained, explained): a file whose inode a pending BUI maps into gets
+    its mapping (and the bytes read through it) only when the kernel finishes
+    the intent after log replay"""
+    inos = set(owners)
+    mine, bui = [], []
+    for x in diffs:
+        path = x.split(": ", 1)[0]
+        k = kernel.get(path) or {}
+        if k.get("inode") in inos and re.search(r": (extents|data differ|fsync'd)", x):
+            bui.append(x)
+        else:
+            mine.append(x)
+    return mine, bui
+
+
 def compare_xfs(res, d, fsimg, kernel, synced, keep):
     """fills res (result.json) for an XFS row; returns (virtual diffs, replay diffs)"""
     img = os.path.join(d, "crashed.img")
@@ -259,7 +287,8 @@ def compare_xfs(res, d, fsimg, kernel, synced, keep):
     before = sha256(img)
     res["log"] = logprint(img)
     res["fsimg_says"] = fsimg_says(fsimg, img)
-    diffs_v = base.compare(kernel, base.fsimg_view(fsimg, img, synced), synced)
+    diffs_v, by_bui = explained_by_bui(base.compare(kernel, base.fsimg_view(fsimg, img, synced), synced),
+                                       kernel, res["log"]["pending_bui_owners"])
     g = geometry(kimg)
     out = os.path.join(d, "replayed.img")
     if os.path.exists(out):
@@ -305,7 +334,8 @@ def compare_xfs(res, d, fsimg, kernel, synced, keep):
     res["crashed_unchanged"] = before == after
     if before != after:
         diffs_r.insert(0, "crashed.img changed (sha256 %s, was %s)" % (after[:16], before[:16]))
-    res["virtual"] = {"agrees": not diffs_v, "diffs": diffs_v[:base.MAX_DIFFS], "ndiffs": len(diffs_v)}
+    res["virtual"] = {"agrees": not diffs_v, "diffs": diffs_v[:base.MAX_DIFFS], "ndiffs": len(diffs_v),
+                      "pending_bui": by_bui[:base.MAX_DIFFS]}
     res["replay"] = dict(replay, agrees=not diffs_r and r.returncode == 0,
                          diffs=diffs_r[:base.MAX_DIFFS], ndiffs=len(diffs_r))
     # fsimg's last line, without its "fsimg: IMAGE: " prefix
