@@ -87,7 +87,12 @@ def xfs_log_cell(x):
 
 def log_cell(r):
     if (r or {}).get("log"):
-        return xfs_log_cell(r["log"])
+        s = xfs_log_cell(r["log"])
+        f = r.get("fsimg_log")
+        if f:
+            s = s.replace("txn", "txn (fsimg: %d txn, %d items; xfs_logprint: %d items)" % (
+                f["transactions"], f["items"], sum(r["log"]["items"].values())), 1)
+        return s
     j = (r or {}).get("journal")
     if not j:
         return "-"

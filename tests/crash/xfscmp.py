@@ -287,6 +287,9 @@ def compare_xfs(res, d, fsimg, kernel, synced, keep):
     before = sha256(img)
     res["log"] = logprint(img)
     res["fsimg_says"] = fsimg_says(fsimg, img)
+    m = re.search(r"(\d+) transactions?, (\d+) items?", " ".join(res["fsimg_says"]))
+    if m:  # fsimg's own count of what it replays, beside xfs_logprint's
+        res["fsimg_log"] = {"transactions": int(m.group(1)), "items": int(m.group(2))}
     diffs_v, by_bui = explained_by_bui(base.compare(kernel, base.fsimg_view(fsimg, img, synced), synced),
                                        kernel, res["log"]["pending_bui_owners"])
     g = geometry(kimg)
