@@ -39,13 +39,15 @@ for j in "$fix"/*.json; do
 		command -v xfs_repair > /dev/null || { skip "$name: xfs_repair not installed"; continue; }
 		xz -dc "$fix/$name.img.xz" > "$d/$name.img" || { ok 1 "$name: decompress"; continue; }
 		todo=
-		[ "$expect" != differ ] ||
-			todo=" # TODO $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["why"])' "$j")"
 		if "$FSIMG" info "$d/$name.img" 2>&1 | grep -q 'does not replay for xfs'; then
 			todo=" # TODO the XFS log replay (issue 13)"
 		fi
 		sum=$(cksum < "$d/$name.img")
+		# (a file that an intent pending at the cut maps into is set apart)
 		check "$name: in-memory log replay equals the kernel's recovery" "$d/$name.v"
+		# expect differ: replay -o's known gap, the fixture's why
+		[ "$expect" != differ ] || [ -n "$todo" ] ||
+			todo=" # TODO $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["why"])' "$j")"
 		if python3 -c 'import json,sys; sys.exit("kernel_blocks" not in json.load(open(sys.argv[1])))' "$j"; then
 			# replay -o against the hashes of the blocks the kernel's recovery
 			# changed (outside the log), xfs_repair -n; or the refusal

@@ -40,7 +40,9 @@ MAGICS = {b"XFSB": "superblock", b"XAGF": "AGF", b"XAGI": "AGI", b"XAFL": "AGFL"
 INTENTS = {"EFI": "EFD", "RUI": "RUD", "CUI": "CUD", "BUI": "BUD"}
 DONE = {v: k for k, v in INTENTS.items()}
 REFUSAL = re.compile(r"refusing to replay")
-PENDING = re.compile(r"pending: (efi|rui|cui|bui|unlinked inode)\b", re.I)
+# what fsimg names pending: "pending: efi 0x... 1 extent...", "pending: unlinked
+# inode 135 (...)", or any other kind it comes to name (its first words)
+PENDING = re.compile(r"pending: ([a-z]+(?: inode| staging| extent)?)\b", re.I)
 NO_XFS_REPLAY = re.compile(r"not xfs's log|jbd2 journal only|does not replay for xfs", re.I)
 
 
@@ -48,7 +50,7 @@ def pending_named(msg):
     """{kind: count} of what fsimg's refusal names pending (kinds as logprint's: EFI...)"""
     out = {}
     for m in PENDING.finditer(msg):
-        k = m.group(1).upper() if m.group(1).lower() != "unlinked inode" else "unlinked inode"
+        k = m.group(1).upper() if m.group(1).upper() in INTENTS else m.group(1).lower()
         out[k] = out.get(k, 0) + 1
     return out
 
