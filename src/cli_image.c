@@ -219,8 +219,9 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 				cli_error(img, "warning: the image needs recovery and its journal is on an "
 					  "external device (give it with -j); showing the on-disk state");
 			else
-				cli_error(img, "warning: the journal cannot be replayed (%s); showing the "
-					  "on-disk state", why[0] ? why : fsimg_strerror(err));
+				cli_error(img, "warning: the %s cannot be replayed (%s); showing the "
+					  "on-disk state", strcmp(fsimg_fs_type(img->fs), "xfs") ? "journal" : "log",
+					  why[0] ? why : fsimg_strerror(err));
 			img->replay_failed = true;
 			err = 0;
 		}

@@ -181,15 +181,17 @@ int replay_log(struct rp *r, const char *out, bool force, const char *undo, bool
 				   "the log device); IMAGE is untouched", r->img.info.type);
 		return CLI_EXIT_ERROR;
 	}
-	if (!r->img.info.needs_recovery) {
-		/* As the kernel: a clean log is left alone, and no copy is made. */
-		printf("%s: nothing to replay (the log is clean)\n", r->img.path);
-		return CLI_EXIT_OK;
-	}
+	/* planned before the clean test: an external log is only known to be one by opening it */
 	err = fsimg_recovery_plan(&rec, r->img.fs, NULL, 0);
 	if (err < 0) {
 		cli_error(&r->img, "%s", cli_errmsg(&r->img, err));
 		return CLI_EXIT_ERROR;
+	}
+	if (!r->img.info.needs_recovery) {
+		/* As the kernel: a clean log is left alone, and no copy is made. */
+		printf("%s: nothing to replay (the log is clean)\n", r->img.path);
+		fsimg_recovery_free(rec);
+		return CLI_EXIT_OK;
 	}
 	fsimg_recovery_stats(&st, rec);
 	r->transactions = st.transactions;

@@ -21,7 +21,7 @@ D=$top_srcdir/tests/xfs/xlog
 [ -x "$DUMP" ] || skip_all "tests/xfs/xlogdump not built"
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
-plan 27
+plan 30
 
 geom() {
 	echo "$("$DUMP" "$1" ends 2>/dev/null | sed -n 's/^log internal daddr \([0-9]*\) length \([0-9]*\)$/\1 \2/p')" \
@@ -94,6 +94,33 @@ done
 	grep -q '^Replay plan for .*: 26 transactions, 143 items' "$t/plan" &&
 	grep -q 'superblock as mount and unmount leave it' "$t/plan" && grep -q 'the log made clean' "$t/plan"
 ok $? "$n: replay -n prints the plan: transactions, items, the superblock, the clean log"
+
+# A log the kernel would refuse (a record's CRC fails): the on-disk state, said; replay writes nothing.
+cp --sparse=always "$t/$n.img" "$t/bad.img"
+d=$("$DUMP" "$t/bad.img" ends 2>/dev/null | sed -n 's/^log internal daddr \([0-9]*\) .*/\1/p')
+printf 'XXXXXXXXXXXXXXXX%.0s' $(seq 1 256) | dd of="$t/bad.img" bs=512 seek=$((d + 3)) conv=notrunc 2>/dev/null
+"$FSIMG" ls "$t/bad.img" / > /dev/null 2> "$t/err"
+[ $? -eq 0 ] && grep -q 'warning: the log cannot be replayed (log recovery: .*CRC mismatch); showing the on-disk state' "$t/err"
+ok $? "$n, log damaged: ls shows the on-disk state and says why"
+"$FSIMG" replay -o "$t/bad.out" "$t/bad.img" > /dev/null 2> "$t/err"
+[ $? -eq 8 ] && [ ! -e "$t/bad.out" ] && grep -q 'CRC mismatch' "$t/err"
+ok $? "$n, log damaged: replay -o exits 8 with the reason, writes no OUT"
+
+# An external log device is not written yet: refused, with and without -j, nothing written.
+if command -v mkfs.xfs >/dev/null 2>&1; then
+	rm -f "$t/ext.img" "$t/ext.log"
+	truncate -s 320M "$t/ext.img" && truncate -s 70M "$t/ext.log" &&
+		mkfs.xfs -q -f -l logdev="$t/ext.log",size=64m "$t/ext.img" >/dev/null 2>&1
+	"$FSIMG" replay -o "$t/ext.out" "$t/ext.img" > /dev/null 2> "$t/err1"
+	st1=$?
+	"$FSIMG" replay -j "$t/ext.log" -o "$t/ext.out" "$t/ext.img" > /dev/null 2> "$t/err2"
+	[ $st1 -eq 8 ] && [ $? -eq 8 ] && [ ! -e "$t/ext.out" ] && grep -q 'give the log device' "$t/err1" &&
+		grep -q 'does not write an external xfs log' "$t/err2"
+	ok $? "external log: replay refuses without and with -j, writes nothing"
+	rm -f "$t/ext.img" "$t/ext.log"
+else
+	skip "mkfs.xfs not installed"
+fi
 
 # Pending after the log: inodes on the AGI unlinked lists. The view says so; replay refuses.
 n=v5-rmap-reflink-meta
