@@ -197,8 +197,9 @@ def main():
                   for x in ((load(outdir, n) or {}).get("seconds") or {}).values())
     if secs:
         print("Emulation (the rows run in the last pass): %d boots, %d s in all, median %d s"
-              " per boot (TCG, under nice, on a" % (len(secs), sum(secs), secs[len(secs) // 2]))
-        print("shared 2-core machine; a boot to the workload takes about 5 s of that when idle).")
+              % (len(secs), sum(secs), secs[len(secs) // 2]))
+        print("per boot (TCG, under nice, on a shared 2-core machine; a boot to the workload")
+        print("takes about 5 s of that when idle).")
     print("")
     print("fsimg replays valid fast commits (man fsimg-replay: what it does not replay,")
     print("and where it leaves the filesystem consistent while Linux 6.1 does not: the")
