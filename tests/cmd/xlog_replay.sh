@@ -114,7 +114,8 @@ if command -v mkfs.xfs >/dev/null 2>&1; then
 	"$FSIMG" replay -o "$t/ext.out" "$t/ext.img" > /dev/null 2> "$t/err1"
 	st1=$?
 	"$FSIMG" replay -j "$t/ext.log" -o "$t/ext.out" "$t/ext.img" > /dev/null 2> "$t/err2"
-	[ $st1 -eq 8 ] && [ $? -eq 8 ] && [ ! -e "$t/ext.out" ] && grep -q 'give the log device' "$t/err1" &&
+	st2=$?
+	[ $st1 -eq 8 ] && [ $st2 -eq 8 ] && [ ! -e "$t/ext.out" ] && grep -q 'give the log device' "$t/err1" &&
 		grep -q 'does not write an external xfs log' "$t/err2"
 	ok $? "external log: replay refuses without and with -j, writes nothing"
 	rm -f "$t/ext.img" "$t/ext.log"
