@@ -131,7 +131,7 @@ static int build_candidates(struct rp *r)
 
 static int print_plan(struct rp *r)
 {
-	const struct fsimg_plan_stats *st = &r->st;
+	const struct fsimg_plan_stats *st = r->st;
 	size_t n = fsimg_plan_count(r->plan);
 	struct fsimg_plan_entry e;
 
@@ -416,7 +416,7 @@ static int read_ahead(struct rp *r, uint8_t **out)
 	if (r->ncand > READ_AHEAD_MAX_BYTES / r->bs) {
 		cli_error(&r->img, "refusing --in-place: %llu planned blocks lie inside the journal itself, and "
 				   "the %llu blocks to write are too many to read before writing; IMAGE is "
-				   "untouched (use -o OUT)", (unsigned long long)r->st.in_journal,
+				   "untouched (use -o OUT)", (unsigned long long)r->in_log,
 			  (unsigned long long)r->ncand);
 		return CLI_EXIT_ERROR;
 	}
@@ -477,7 +477,7 @@ int replay_in_place(struct rp *r, const char *undo_path)
 	 * later copies may be read from: every block is then read before any
 	 * is written, so that the result is -o's (bounded; else refused).
 	 */
-	if (r->st.in_journal) {
+	if (r->in_log) {
 		status = read_ahead(r, &ahead);
 		if (status)
 			return status;
@@ -604,6 +604,7 @@ int cmd_replay(int argc, char **argv)
 {
 	struct cli_common common;
 	struct replay_ctx ctx = { 0 };
+	struct fsimg_plan_stats pst;
 	struct rp r;
 	char *undo_default = NULL;
 	int first, status, err, modes;
@@ -663,8 +664,10 @@ int cmd_replay(int argc, char **argv)
 		status = CLI_EXIT_ERROR;
 		goto out;
 	}
-	fsimg_plan_stats(&r.st, r.plan);
-	r.transactions = r.st.transactions;
+	fsimg_plan_stats(&pst, r.plan);
+	r.st = &pst;
+	r.in_log = pst.in_journal;
+	r.transactions = pst.transactions;
 	status = build_candidates(&r);
 	if (status)
 		goto out;
@@ -672,34 +675,34 @@ int cmd_replay(int argc, char **argv)
 		status = print_plan(&r);
 		goto out;
 	}
-	if (r.st.kernel_error)
+	if (pst.kernel_error)
 		cli_error(&r.img, "warning: the journal is corrupt (%s); nothing replayed, as the kernel would",
-			  fsimg_strerror(r.st.kernel_error));
+			  fsimg_strerror(pst.kernel_error));
 	/*
 	 * Valid fast commits (as the kernel's scan judges them) come after the
 	 * last full commit; when fsimg does not replay them (fc_why), an
 	 * in-place replay would reset the journal, after which nothing can:
 	 * refuse that.
 	 */
-	if (r.st.fc_commits && !r.st.fc_replayed && ctx.in_place) {
+	if (pst.fc_commits && !pst.fc_replayed && ctx.in_place) {
 		cli_error(&r.img, "refusing --in-place: the fast-commit area holds %llu valid fast commit%s, "
 				  "which fsimg does not replay (%s) and resetting the journal would lose; "
 				  "IMAGE is untouched (use -o OUT, or let the kernel recover it)",
-			  (unsigned long long)r.st.fc_commits, r.st.fc_commits == 1 ? "" : "s",
-			  r.st.fc_why ? r.st.fc_why : "unknown");
+			  (unsigned long long)pst.fc_commits, pst.fc_commits == 1 ? "" : "s",
+			  pst.fc_why ? pst.fc_why : "unknown");
 		status = CLI_EXIT_ERROR;
 		goto out;
 	}
-	if (r.st.in_journal)
+	if (pst.in_journal)
 		cli_error(&r.img, "warning: %llu planned block%s lie inside the journal itself, which no kernel "
 				  "logs (JOURNAL_LOGS_ITSELF); the kernel's result could differ",
-			  (unsigned long long)r.st.in_journal, r.st.in_journal == 1 ? "" : "s");
-	if (r.st.fc_commits && !r.st.fc_replayed)
+			  (unsigned long long)pst.in_journal, pst.in_journal == 1 ? "" : "s");
+	if (pst.fc_commits && !pst.fc_replayed)
 		cli_error(&r.img, "WARNING: the fast-commit area holds %llu valid fast commit%s (%llu block%s) "
 				  "that fsimg does not replay (%s): OUT lacks what they changed",
-			  (unsigned long long)r.st.fc_commits, r.st.fc_commits == 1 ? "" : "s",
-			  (unsigned long long)r.st.fc_blocks, r.st.fc_blocks == 1 ? "" : "s",
-			  r.st.fc_why ? r.st.fc_why : "unknown");
+			  (unsigned long long)pst.fc_commits, pst.fc_commits == 1 ? "" : "s",
+			  (unsigned long long)pst.fc_blocks, pst.fc_blocks == 1 ? "" : "s",
+			  pst.fc_why ? pst.fc_why : "unknown");
 	if (ctx.out) {
 		status = replay_write_copy(&r, ctx.out, ctx.force);
 	} else {

@@ -12,14 +12,14 @@
 #include <stdint.h>
 
 #include "cli.h"
-#include "fsimg/journal.h"
 
 /* Everything one run needs. */
 struct rp {
 	struct cli_image img;
-	fsimg_journal *j;           /* jbd2 only */
-	fsimg_plan *plan;           /* jbd2 only */
-	struct fsimg_plan_stats st; /* jbd2 only */
+	struct fsimg_journal *j;    /* jbd2 only */
+	struct fsimg_plan *plan;    /* jbd2 only */
+	const struct fsimg_plan_stats *st; /* jbd2 only */
+	uint64_t in_log;            /* planned blocks inside the log itself (jbd2: JOURNAL_LOGS_ITSELF) */
 	fsimg_io *view;             /* the overlay: the image after recovery */
 	const char *log;            /* "journal", "log" */
 	uint64_t transactions;
