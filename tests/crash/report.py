@@ -81,7 +81,8 @@ def xfs_log_cell(x):
     pend = ", ".join("%s %d" % (t, n) for t, n in sorted(x.get("pending", {}).items()))
     s += "; pending: " + (pend or "none")
     if x.get("wraps"):
-        s += "; wraps (cycles %s)" % "-".join(str(c) for c in x.get("cycles", []))
+        s += "; wrapped (cycle %s%s)" % ("-".join(str(c) for c in x.get("cycles", [])),
+                                         ", live part across the end" if x.get("spans_end") else "")
     return s
 
 

@@ -234,7 +234,10 @@ def logprint(img):
             if t == "BUI":
                 j["pending_bui_owners"].extend(owners.get(ident, []))
     j["pending_bui_owners"] = sorted(set(j["pending_bui_owners"]))
-    j["wraps"] = len(j["cycles"]) > 1
+    # the log has gone round its end at least once (cycle 2 or more), and
+    # whether its live part (tail to head) spans the end
+    j["wraps"] = any(c > 1 for c in j["cycles"])
+    j["spans_end"] = "tail" in j and j["head"] < j["tail"]
     j["cycles"] = sorted(j["cycles"])
     if r.returncode != 0:
         j["error"] = r.stderr.decode("utf-8", "replace")[-200:]
