@@ -505,10 +505,22 @@ static int pending_add(struct ctx *c, const struct xlog_item *it, const struct x
 		snprintf(e->what + n, sizeof e->what - (size_t)n, " inode %llu",
 			 (unsigned long long)o->ino);
 	} else if (o->nextents) {
-		xlog_item_extent(&x, c->log, it, o, 0);
-		snprintf(e->what + n, sizeof e->what - (size_t)n, " %u extent%s, first fsb %llu len %llu",
-			 o->nextents, o->nextents == 1 ? "" : "s", (unsigned long long)x.startblock,
-			 (unsigned long long)x.len);
+		/* every extent as fsb+len while it fits, then how many more */
+		n += snprintf(e->what + n, sizeof e->what - (size_t)n, ", %u extent%s:", o->nextents,
+			      o->nextents == 1 ? "" : "s");
+		for (uint32_t i = 0; i < o->nextents && (size_t)n < sizeof e->what; i++) {
+			char one[48];
+			int k;
+			xlog_item_extent(&x, c->log, it, o, i);
+			k = snprintf(one, sizeof one, " fsb %llu+%llu", (unsigned long long)x.startblock,
+				     (unsigned long long)x.len);
+			if ((size_t)n + (size_t)k + 12 >= sizeof e->what) {
+				snprintf(e->what + n, sizeof e->what - (size_t)n, " and %u more", o->nextents - i);
+				break;
+			}
+			memcpy(e->what + n, one, (size_t)k + 1);
+			n += k;
+		}
 	}
 	return 0;
 }

@@ -21,7 +21,7 @@ D=$top_srcdir/tests/xfs/xlog
 [ -x "$DUMP" ] || skip_all "tests/xfs/xlogdump not built"
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
-plan 30
+plan 31
 
 geom() {
 	echo "$("$DUMP" "$1" ends 2>/dev/null | sed -n 's/^log internal daddr \([0-9]*\) length \([0-9]*\)$/\1 \2/p')" \
@@ -105,6 +105,16 @@ ok $? "$n, log damaged: ls shows the on-disk state and says why"
 "$FSIMG" replay -o "$t/bad.out" "$t/bad.img" > /dev/null 2> "$t/err"
 [ $? -eq 8 ] && [ ! -e "$t/bad.out" ] && grep -q 'CRC mismatch' "$t/err"
 ok $? "$n, log damaged: replay -o exits 8 with the reason, writes no OUT"
+
+# A torn write at the head (a byte of the last record changed): the head is cut there as the
+# kernel cuts it, and the unmount record and the stale blocks ahead of it cover the torn record.
+d=$("$DUMP" "$t/$n.img" ends 2>/dev/null | sed -n 's/^log internal daddr \([0-9]*\) .*/\1/p')
+last=$("$DUMP" "$t/$n.img" ends 2>/dev/null | sed -n 's/^last-record \([0-9]*\) .*/\1/p')
+cp --sparse=always "$t/$n.img" "$t/torn.img"
+printf Z | dd of="$t/torn.img" bs=1 seek=$(( (d + last + 1) * 512 + 100 )) conv=notrunc 2>/dev/null
+"$FSIMG" replay -o "$t/torn.out" "$t/torn.img" > /dev/null 2>&1 && clean_log "$t/torn.out" &&
+	repair_quiet "$t/torn.out" && "$DUMP" "$t/torn.out" ends 2>/dev/null | grep -q "^tail 1/\([0-9]*\) head 1/\1 clean$"
+ok $? "$n, torn write at the head: replay -o leaves a clean log over it (xfs_logprint, xfs_repair -n)"
 
 # An external log device is not written yet: refused, with and without -j, nothing written.
 if command -v mkfs.xfs >/dev/null 2>&1; then
