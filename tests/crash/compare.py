@@ -23,11 +23,13 @@ read XFS yet).
 
 Writes RUNDIR/result.json and prints a one-line verdict.
 
-compare.py RUNDIR --fsimg FSIMG --make-fixture OUT.json [--expect agree|differ --why TEXT]
-    the kernel's result of a kept run, as a make check fixture
+compare.py RUNDIR --fsimg FSIMG --make-fixture OUT.json [--expect agree|differ|refuse --why TEXT]
+    the kernel's result of a kept run, as a make check fixture (XFS: also the
+    hashes of the blocks the kernel's recovery changed, outside the log)
 compare.py --fixture FIXTURE.json --image IMG --fsimg FSIMG [--replay OUT]
     fsimg's in-memory replay of IMG (or, with --replay, fsimg replay -o OUT
-    read back by debugfs) against a fixture; prints the differences
+    read back by debugfs; XFS: OUT's blocks, or the refusal expected) against
+    a fixture; prints the differences
 """
 import argparse
 import json
@@ -67,7 +69,7 @@ def records(path, tag):
 
 
 DATA_OPS = {"append", "overwrite", "fallocate", "keepsize", "punch", "zero", "direct",
-            "truncate", "create"}
+            "truncate", "create", "frag", "clone", "clonerange", "holdunlink", "tmpfile"}
 
 
 def synced_files(crash_rec):
@@ -397,6 +399,9 @@ def make_fixture(a):
            "expect": a.expect, "why": a.why,
            "kernel": kernel_for_fixture(kernel),
            "synced": {p: list(v) for p, v in synced.items()}}
+    if meta["fs"] == "xfs":
+        import xfscmp
+        fix.update(xfscmp.fixture_part(d))
     with open(a.make_fixture, "w") as f:
         json.dump(fix, f, indent=0, sort_keys=True)
         f.write("\n")
@@ -412,7 +417,13 @@ def check_fixture(a):
         if "runs" in e:
             e["runs"] = [tuple(r) for r in e["runs"]]
     synced = {p: tuple(v) for p, v in fix["synced"].items()}
-    if a.replay:
+    if a.replay and fix["meta"]["fs"] == "xfs":
+        import xfscmp
+        if "kernel_blocks" not in fix:
+            print("the fixture keeps no blocks of the kernel's image")
+            return 1
+        diffs = xfscmp.check_replay_fixture(fix, a.fsimg, a.image, a.replay)
+    elif a.replay:
         r = run([a.fsimg, "replay", "-f", "-o", a.replay, a.image])
         if r.returncode != 0:
             print("fsimg replay -o failed (exit %d): %s" % (r.returncode, r.stderr.decode()[-300:].strip()))
@@ -422,6 +433,11 @@ def check_fixture(a):
         os.unlink(a.replay)
     else:
         diffs = compare(kernel, fsimg_view(a.fsimg, a.image, synced), synced)
+        if fix["meta"]["fs"] == "xfs" and fix.get("log"):
+            import xfscmp
+            diffs, by_bui = xfscmp.explained_by_bui(diffs, kernel, fix["log"].get("pending_bui_owners", []))
+            for x in by_bui:
+                print("(a pending BUI maps into it: not compared) " + x)
     for x in diffs:
         print(x)
     return 1 if diffs else 0
@@ -432,7 +448,8 @@ def main():
     ap.add_argument("rundir", nargs="?")
     ap.add_argument("--fsimg", required=True)
     ap.add_argument("--make-fixture", metavar="OUT.json")
-    ap.add_argument("--expect", choices=("agree", "differ"), default="agree")
+    ap.add_argument("--expect", choices=("agree", "differ", "refuse"), default="agree",
+                    help="refuse: (XFS) replay -o must refuse, naming the pending intents or unlinked inodes")
     ap.add_argument("--why", default="")
     ap.add_argument("--fixture", metavar="FIXTURE.json")
     ap.add_argument("--image")
@@ -454,6 +471,12 @@ def main():
     res["cut"] = {"after_op": int(cut[0]) if cut else None,
                   "ops_done": len(ops_done), "fsyncs": len(records(crash_rec, "fsync")),
                   "synced_files": len(synced), "how": meta.get("cut_how")}
+    holds = records(crash_rec, "hold")
+    if holds:  # unlinked while open at the cut (the workload keeps the last 16 open)
+        res["cut"]["held_open"] = min(len(holds), 16)
+    storm = records(crash_rec, "storm")
+    if storm:
+        res["cut"]["storm_ms"] = int(storm[0].split()[-1])
     res["dmesg"] = [s.split("] ", 1)[-1] for s in records(recover_rec, "dmesg")]
     recovered = bool(records(recover_rec, "done")) and records(recover_rec, "umount") == ["0"]
     diffs_v = diffs_r = None
@@ -469,13 +492,13 @@ def main():
                 res["why"] = ("the kernel's own recovery fails (%s), as fsimg's scan says it would; "
                               "neither replays the log" % "; ".join(records(recover_rec, "mount-failed")))
     else:
-        bs = block_size(img) if meta["fs"] == "ext4" else 4096
+        bs = block_size(img) if meta["fs"] == "ext4" else meta.get("block_size", 4096)
         kernel = kernel_view(recover_rec, bs)
         res["kernel"] = {"paths": len(kernel), "files": sum(1 for e in kernel.values() if "runs" in e),
                          "fsync_lost": check_kernel(kernel, synced)}
-        if meta["fs"] != "ext4":
-            res["result"] = "kernel-only"
-            res["why"] = "fsimg does not read %s yet: comparison skipped" % meta["fs"]
+        if meta["fs"] == "xfs":
+            import xfscmp
+            diffs_v, diffs_r = xfscmp.compare_xfs(res, d, a.fsimg, kernel, synced, meta.get("keep"))
         else:
             res["journal"] = journal_summary(a.fsimg, img)
             diffs_v = compare(kernel, fsimg_view(a.fsimg, img, synced), synced)
@@ -495,6 +518,11 @@ def main():
             res["result"] = "agrees" if not diffs_v and not diffs_r else "differs"
         if res["kernel"]["fsync_lost"]:
             res["result"] = "kernel-lost-fsync"
+    try:  # compared again (matrix.sh --recompare): the boots' times stay
+        with open(os.path.join(d, "result.json")) as f:
+            res["seconds"] = json.load(f)["seconds"]
+    except (OSError, ValueError, KeyError):
+        pass
     with open(os.path.join(d, "result.json"), "w") as f:
         json.dump(res, f, indent=1)
         f.write("\n")
@@ -509,7 +537,9 @@ def main():
     if res.get("kernel", {}).get("fsync_lost"):
         for x in res["kernel"]["fsync_lost"][:10]:
             print("  kernel:  " + x)
-    return 0 if res["result"] in ("agrees", "kernel-only", "kernel-fails") else 1
+    if res.get("why") and res["result"] in ("refused", "not-replayed"):
+        print("  fsimg:   " + res["why"])
+    return 0 if res["result"] in ("agrees", "refused", "kernel-only", "kernel-fails") else 1
 
 
 if __name__ == "__main__":

@@ -56,11 +56,11 @@ fetch_kernel() {
 
 # build_workload: sets WORKLOAD (static binary, rebuilt when the source changes)
 build_workload() {
-	local src=$CRASH_DIR/workload.c sum
-	sum=$(cat "$src" "$CRASH_DIR/init" | md5sum | cut -c1-12)
+	local src=("$CRASH_DIR/workload.c" "$CRASH_DIR/summary.c") sum
+	sum=$(cat "${src[@]}" "$CRASH_DIR/workload.h" "$CRASH_DIR/init" | md5sum | cut -c1-12)
 	WORKLOAD=$CACHE/workload-$sum
 	if [ ! -x "$WORKLOAD" ]; then
-		${CC:-cc} -static -O2 -Wall -o "$WORKLOAD.tmp" "$src" ||
+		${CC:-cc} -static -O2 -Wall -o "$WORKLOAD.tmp" "${src[@]}" ||
 			die "cannot build the static workload (is libc6-dev's libc.a there?)"
 		mv "$WORKLOAD.tmp" "$WORKLOAD"
 	fi

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Make one make-check fixture from a harness run:
-#   tests/crash/mkfixture.sh NAME agree|differ "WHY" RUN.SH-OPTIONS...
-#   tests/crash/mkfixture.sh NAME agree|differ "WHY" --from RUNDIR
+#   tests/crash/mkfixture.sh NAME agree|differ|refuse "WHY" RUN.SH-OPTIONS...
+#   tests/crash/mkfixture.sh NAME agree|differ|refuse "WHY" --from RUNDIR
 # writes tests/crash/fixtures/NAME.img.xz (the crashed image) and NAME.json
-# (the kernel's recovery of it, summarised; what fsimg is expected to do).
-# --from takes a run kept before (run.sh -k -d RUNDIR) instead of a new one.
+# (the kernel's recovery of it, summarised; what fsimg is expected to do;
+# refuse: replay -o must refuse, naming pending XFS intents or unlinked
+# inodes).  --from takes a run kept with run.sh -k (or matrix.sh --keep).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 name=$1 expect=$2 why=$3

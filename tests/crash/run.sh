@@ -18,13 +18,18 @@ the kernel's own recovery.
   3. cuts the power right after op N (sysrq b in the guest) or by killing
      qemu S seconds after the workload started;
   4. boots again on a copy: the kernel mounts (replaying its log), the guest
-     lists every path (lstat, FIEMAP, crc32 of the data), unmounts cleanly;
+     lists every path (lstat, FIEMAP, crc32 of the data), unmounts cleanly
+     (XFS: mount, unmount, then the listing from a ro,norecovery mount);
   5. compares, for ext4: fsimg's in-memory replay (ls -R, extents --all, cat)
      and `fsimg replay -o` read back by debugfs with the kernel's result:
      paths, inode numbers, types, modes, sizes, extent maps (adjacent runs
-     coalesced), data, and every fsync'd file's synced bytes.  For XFS the
-     comparison is skipped (fsimg does not read XFS yet); the crash image and
-     the kernel's recovered image are still made.
+     coalesced), data, and every fsync'd file's synced bytes.  For XFS
+     (tests/crash/xfscmp.py): the same in-memory view against the kernel's,
+     and `fsimg replay -o` against the kernel's image block by block outside
+     the log (superblock icount, ifree, fdblocks, frextents, log_incompat,
+     crc, lsn masked), xfs_repair -n on both, or fsimg's refusal naming the
+     pending intents / unlinked inodes; the log listed by xfs_logprint -t;
+     the crashed image checked unchanged.
 
 Options:
   -F, --fs ext4|xfs        filesystem (default ext4)
@@ -42,7 +47,14 @@ Options:
                            every write fsync'd), tree (new nested directories,
                            each with a file fsync'd, bursts of names in one
                            directory, files of hundreds of one-block extents,
-                           between mixed ops)
+                           between mixed ops); for XFS also intent
+                           (fragmented files cloned with FICLONE/FICLONERANGE,
+                           overwritten, truncated, syncfs; after the cut op a
+                           storm: syncfs in a loop while files are cloned and
+                           truncated, power cut 50-1550 ms in, so intents are
+                           left without their done items) and unlinked
+                           (files unlinked while open, O_TMPFILE files: open
+                           at the cut, on the AGI unlinked lists)
   -d, --dir DIR            keep everything in DIR (default: a temporary one,
                            removed unless --keep)
   -k, --keep               keep the images (crashed.img, kernel.img, replayed.img)
@@ -54,17 +66,21 @@ Options:
 
 Covered: ext4 (any mke2fs features the kernel mounts: 1 KiB / 4 KiB blocks,
 metadata_csum or not, fast_commit, journal sizes) with data=ordered,
-data=writeback, data=journal, commit=N, and any other mount option; XFS
-(crash and kernel recovery only).
+data=writeback, data=journal, commit=N, and any other mount option; XFS v4
+and v5 (any mkfs.xfs options the kernel mounts: block sizes, rmapbt, reflink,
+log sizes and stripe units) with any mount option (logbsize, logbufs, wsync,
+allocsize...).
 Needs: qemu-system-x86, busybox-static, kmod, cpio, a static libc (libc6-dev),
 apt access for the kernel package (once; cached in
 ${XDG_CACHE_HOME:-~/.cache}/fsimg-crash or $FSIMG_CRASH_CACHE), e2fsprogs,
 xfsprogs for XFS, python3.
 The guest runs under nice; one VM at a time.
 Result: RUNDIR/result.json, and a line "agrees", "differs ...",
-"kernel-only" (XFS), "kernel-fails ..." (ext4: the kernel's own recovery
-fails to mount, as fsimg's journal scan says it would) or "error ...".
-Exit status: 0 agrees (or kernel-only, kernel-fails), 1 differs, 8 harness
+"refused" (XFS: fsimg named pending intents / unlinked inodes), "not-replayed"
+(XFS: this fsimg does not replay the XFS log), "kernel-fails ..." (ext4: the
+kernel's own recovery fails to mount, as fsimg's journal scan says it would)
+or "error ...".
+Exit status: 0 agrees (or refused, kernel-fails), 1 differs (or not replayed), 8 harness
 error, 16 usage.
 EOF
 }
@@ -93,7 +109,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync | tree) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree | intent | unlinked) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 case "$mopts" in *' '*) echo "run.sh: mount options cannot hold spaces" >&2; exit 16 ;; esac
 [ -n "$cut" ] || cut=$ops
 [ "$cut_time" = 0 ] || cut=0
@@ -107,7 +123,7 @@ if [ "$setup_only" = 1 ]; then
 fi
 top=$(cd "$CRASH_DIR/../.." && pwd)
 [ -n "$fsimg" ] || fsimg=${FSIMG:-${top_builddir:-$top}/src/fsimg}
-[ "$fs" = xfs ] || [ -x "$fsimg" ] || die "no fsimg at $fsimg (build first, or --fsimg)"
+[ -x "$fsimg" ] || die "no fsimg at $fsimg (build first, or --fsimg)"
 
 if [ -z "$dir" ]; then
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/fsimg-crash.XXXXXX")

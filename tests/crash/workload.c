@@ -4,11 +4,18 @@
  *
  *   workload run DIR SEED OPS CUT KIND   seeded file operations under DIR;
  *        after op CUT (1-based; 0: never) it cuts the power with
- *        sysrq 'b'.  Every op, every path it touches and every fsync that
+ *        sysrq 'b'.  KIND intent and unlinked are for XFS: fragmented
+ *        files cloned (FICLONE / FICLONERANGE) and truncated, syncfs; files
+ *        unlinked while open and O_TMPFILE files, still open at the cut.
+ *        After op CUT, intent goes on in a storm: a child process forces the
+ *        log (syncfs) in a loop while this one keeps cloning, overwriting
+ *        (copy on write) and truncating, until the child cuts the power a
+ *        seeded 50-1550 ms later, so that intents (EFI, RUI, CUI, BUI) are
+ *        in the log without their done items.  Every op, every path it touches and every fsync that
  *        succeeded is written as a record line to stdout (the harness points
  *        it at a second serial port and drains it before the cut).
  *   workload drain TTY                   wait until TTY has sent its output.
- *   workload summary DIR                 one JSON line per path under DIR
+ *   workload summary DIR                 (summary.c) one JSON line per path under DIR
  *        (lstat, FIEMAP, crc32 of the contents): the kernel's view of a
  *        recovered filesystem, for the host to compare fsimg against.
  *
@@ -20,7 +27,8 @@
  *   @@ rc N RC ERRNO                  op N finished
  *   @@ fsync N PATH INO SIZE CRC32    fsync of PATH returned 0; SIZE bytes with
  *                                     that crc32 (zlib's) are durable
- *   @@ cut N                          power cut follows
+ *   @@ cut N                          power cut follows (intent: the storm)
+ *   @@ hold N INO PATH                op N left INO open and unlinked
  *   @@ end N                          ran out of ops (power cut follows)
  */
 #define _GNU_SOURCE
@@ -39,6 +47,8 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "workload.h"
 
 #ifndef FALLOC_FL_KEEP_SIZE
 #define FALLOC_FL_KEEP_SIZE 0x01
@@ -92,7 +102,7 @@ static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t n)
 }
 
 /* crc32 of the first LEN bytes of FD (LEN < 0: all of it); -1 on error */
-static int crc_fd(int fd, long long len, uint32_t *crc, long long *got)
+int crc_fd(int fd, long long len, uint32_t *crc, long long *got)
 {
 	static unsigned char buf[65536];
 	long long off = 0;
@@ -209,9 +219,34 @@ static unsigned long long ino_of(const char *rel)
 	return lstat(p, &st) == 0 ? (unsigned long long)st.st_ino : 0;
 }
 
+/* set in the intent workload's storm: every op's records leave before it
+ * starts, so that the power cut (from the other process) cannot hide an op
+ * that changed a file */
+static int drain_each;
+
 static void touch(int op, const char *rel)
 {
 	record("touch %d %llu %s", op, ino_of(rel), rel);
+	if (drain_each)
+		drain();
+}
+
+/* descriptors of unlinked files kept open to the cut (AGI unlinked lists) */
+#define MAXHELD 16
+static int held[MAXHELD];
+static int nheld;
+
+static void hold(int op, int fd, const char *rel)
+{
+	struct stat st;
+
+	if (nheld == MAXHELD) {
+		close(held[0]);
+		memmove(held, held + 1, (MAXHELD - 1) * sizeof(held[0]));
+		nheld--;
+	}
+	held[nheld++] = fd;
+	record("hold %d %llu %s", op, fstat(fd, &st) == 0 ? (unsigned long long)st.st_ino : 0ull, rel);
 }
 
 static unsigned char *buf;
@@ -250,15 +285,26 @@ static int do_fsync(int op, const char *rel, int fd)
 	return 0;
 }
 
+/* the kinds after K_PAUSE only have weight in the XFS workloads (intent,
+ * unlinked): the older workloads draw the same numbers for a seed as before */
 enum kind { K_APPEND, K_OVERWRITE, K_FALLOC, K_KEEPSIZE, K_PUNCH, K_ZERO, K_DIRECT,
-	    K_CREATE, K_RENAME, K_LINK, K_UNLINK, K_TRUNCATE, K_FSYNC, K_PAUSE, K_NKINDS };
+	    K_CREATE, K_RENAME, K_LINK, K_UNLINK, K_TRUNCATE, K_FSYNC, K_PAUSE,
+	    K_FRAG, K_CLONE, K_SYNCFS, K_HOLDUNLINK, K_TMPFILE, K_NKINDS };
 static const char *kind_name[] = { "append", "overwrite", "fallocate", "keepsize", "punch",
-	"zero", "direct", "create", "rename", "link", "unlink", "truncate", "fsync", "pause" };
+	"zero", "direct", "create", "rename", "link", "unlink", "truncate", "fsync", "pause",
+	"frag", "clone", "syncfs", "holdunlink", "tmpfile" };
 
 /* weights per workload kind, in enum order */
 static const unsigned weights_data[K_NKINDS] = { 6, 6, 2, 2, 3, 2, 3, 2, 0, 0, 0, 2, 3, 1 };
 static const unsigned weights_meta[K_NKINDS] = { 2, 1, 0, 0, 0, 0, 0, 8, 6, 4, 5, 2, 3, 1 };
 static const unsigned weights_mixed[K_NKINDS] = { 4, 4, 2, 2, 2, 2, 2, 4, 3, 2, 2, 2, 3, 1 };
+static const unsigned weights_intent[K_NKINDS] = { 2, 4, 1, 0, 2, 0, 1, 2, 0, 0, 2, 4, 2, 0,
+						   4, 6, 2, 0, 0 };
+static const unsigned weights_unlinked[K_NKINDS] = { 3, 2, 1, 1, 1, 0, 1, 4, 1, 1, 2, 2, 2, 0,
+						     1, 1, 2, 5, 3 };
+/* the storm after the cut op of the intent workload */
+static const unsigned weights_storm[K_NKINDS] = { 1, 4, 0, 0, 2, 0, 0, 0, 0, 0, 1, 5, 0, 0,
+						  2, 5, 0, 0, 0 };
 
 static int fsync_after;   /* percent of data ops followed by an fsync */
 static unsigned blksz = 4096;
@@ -300,6 +346,9 @@ static int one_op(int op, enum kind k, int *rc, const char **relp)
 	if (!rel && k != K_CREATE && k != K_PAUSE)
 		k = K_CREATE;
 	if (k == K_CREATE && nfiles >= MAXFILES)
+		k = K_UNLINK;
+	/* (only the XFS workloads draw these) */
+	if ((k == K_FRAG || k == K_CLONE || k == K_TMPFILE) && nfiles >= MAXFILES)
 		k = K_UNLINK;
 	switch (k) {
 	case K_APPEND:
@@ -449,6 +498,164 @@ static int one_op(int op, enum kind k, int *rc, const char **relp)
 		close(fd);
 		fd = -1;
 		break;
+	case K_FRAG: {
+		/* a new file written one block in two, then the blocks between,
+		 * O_DIRECT: each block its own allocation, many extents */
+		unsigned nb = 8 + below(56), b;
+		slot = free_slot();
+		if (nb * blksz > MAXFILESIZE)
+			nb = MAXFILESIZE / blksz;
+		new_name(files[slot], sizeof(files[slot]));
+		rel = files[slot];
+		*relp = rel;
+		record("op %d frag %s %u", op, rel, nb);
+		touch(op, rel);
+		abs_path(p, sizeof(p), rel);
+		fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_DIRECT, 0644);
+		if (fd < 0) {
+			*rc = -1;
+			files[slot][0] = 0;
+			*relp = NULL;
+			break;
+		}
+		nfiles++;
+		for (int pass = 0; pass < 2 && !*rc; pass++)
+			for (b = (unsigned)pass; b < nb && !*rc; b += 2) {
+				fill(blksz);
+				if (pwrite(fd, buf, blksz, (off_t)b * blksz) != (ssize_t)blksz)
+					*rc = -1;
+			}
+		break;
+	}
+	case K_CLONE: {
+		/* FICLONERANGE of whole blocks into another file, or FICLONE of
+		 * all of REL into a new one (EOPNOTSUPP without reflink) */
+		int dst = below(2) ? pick_file() : -1, sfd;
+		if (dst == slot)
+			dst = -1;
+		if (dst >= 0 && size >= (off_t)blksz) {
+			struct file_clone_range r;
+			off_t dsize = cur_size(files[dst]);
+			memset(&r, 0, sizeof(r));
+			r.src_offset = (uint64_t)below((uint32_t)(size / blksz)) * blksz;
+			r.src_length = (uint64_t)(1 + below(16)) * blksz;
+			if (r.src_offset + r.src_length > (uint64_t)size)
+				r.src_length = ((uint64_t)size - r.src_offset) / blksz * blksz;
+			r.dest_offset = (uint64_t)below((uint32_t)(dsize / blksz + 2)) * blksz;
+			if (r.dest_offset + r.src_length > MAXFILESIZE)
+				r.dest_offset = 0;
+			record("op %d clonerange %s %s %llu %llu %llu", op, rel, files[dst],
+			       (unsigned long long)r.src_offset, (unsigned long long)r.src_length,
+			       (unsigned long long)r.dest_offset);
+			touch(op, files[dst]);
+			abs_path(p, sizeof(p), rel);
+			abs_path(q, sizeof(q), files[dst]);
+			*relp = files[dst];
+			sfd = open(p, O_RDONLY);
+			fd = open(q, O_RDWR);
+			r.src_fd = sfd;
+			if (sfd < 0 || fd < 0 || ioctl(fd, FICLONERANGE, &r) != 0)
+				*rc = -1;
+		} else {
+			int s = free_slot();
+			new_name(files[s], sizeof(files[s]));
+			record("op %d clone %s %s", op, rel, files[s]);
+			touch(op, files[s]);
+			abs_path(p, sizeof(p), rel);
+			abs_path(q, sizeof(q), files[s]);
+			sfd = open(p, O_RDONLY);
+			fd = open(q, O_RDWR | O_CREAT | O_EXCL, 0644);
+			if (fd < 0) {
+				files[s][0] = 0;
+				*relp = NULL;
+				*rc = -1;
+			} else {
+				nfiles++;
+				*relp = files[s];
+				if (sfd < 0 || ioctl(fd, FICLONE, sfd) != 0)
+					*rc = -1;
+			}
+		}
+		if (sfd >= 0) {
+			int e = errno;
+			close(sfd);
+			errno = e;
+		}
+		break;
+	}
+	case K_SYNCFS: {
+		int dfd = open(root, O_RDONLY | O_DIRECTORY);
+		record("op %d syncfs", op);
+		if (dfd < 0 || syncfs(dfd) != 0)
+			*rc = -1;
+		if (dfd >= 0)
+			close(dfd);
+		break;
+	}
+	case K_HOLDUNLINK: {
+		/* append, unlink, keep it open; its fsync puts the unlink in the log */
+		int hfd;
+		record("op %d holdunlink %s", op, rel);
+		touch(op, rel);
+		abs_path(p, sizeof(p), rel);
+		hfd = open(p, O_RDWR);
+		if (hfd < 0) {
+			*rc = -1;
+			break;
+		}
+		len = 1 + below(BIG * 8);
+		fill(len);
+		if (pwrite(hfd, buf, len, size) != (ssize_t)len || unlink(p) != 0) {
+			*rc = -1;
+			close(hfd);
+			break;
+		}
+		files[slot][0] = 0;
+		nfiles--;
+		*relp = NULL;
+		hold(op, hfd, rel);
+		if (fsync(hfd) != 0)
+			*rc = -1;
+		break;
+	}
+	case K_TMPFILE: {
+		/* O_TMPFILE with data, fsync'd: kept open, or linked in (a third) */
+		int s = below(3) == 0 ? free_slot() : -1;
+		char dir[16];
+		snprintf(dir, sizeof(dir), "d%u", below(NDIRS));
+		len = below(BIG * 8);
+		if (s >= 0) {
+			new_name(files[s], sizeof(files[s]));
+			snprintf(dir, sizeof(dir), "%.*s", (int)(strchr(files[s], '/') - files[s]), files[s]);
+		}
+		record("op %d tmpfile %s %zu %s", op, dir, len, s >= 0 ? files[s] : "-");
+		if (s >= 0)
+			touch(op, files[s]);
+		abs_path(p, sizeof(p), dir);
+		fd = open(p, O_TMPFILE | O_RDWR, 0600);
+		fill(len);
+		if (fd < 0 || (len && pwrite(fd, buf, len, 0) != (ssize_t)len) || fsync(fd) != 0) {
+			*rc = -1;
+			if (s >= 0)
+				files[s][0] = 0;
+			break;
+		}
+		if (s < 0) {
+			hold(op, fd, "-");
+			fd = -1;
+			break;
+		}
+		snprintf(q, sizeof(q), "/proc/self/fd/%d", fd);
+		abs_path(p, sizeof(p), files[s]);
+		if (linkat(AT_FDCWD, q, AT_FDCWD, p, AT_SYMLINK_FOLLOW) != 0) {
+			*rc = -1;
+			files[s][0] = 0;
+			break;
+		}
+		nfiles++;
+		*relp = files[s];
+		break;
+	}
 	case K_PAUSE:
 pause:
 		len = 100 + below(2000);
@@ -463,6 +670,45 @@ pause:
 	return fd;
 }
 
+/* the intent workload after its cut op: a child forces the log in a loop and
+ * cuts the power MS ms later, while this process keeps changing shared and
+ * fragmented files; never returns */
+static void storm(int op)
+{
+	unsigned ms = 50 + below(1500);
+	int rfd = open(root, O_RDONLY | O_DIRECTORY);
+	pid_t pid;
+
+	record("storm %d %u", op, ms);
+	drain();
+	pid = fork();
+	if (pid == 0) {
+		struct timespec t0, t;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (;;) {
+			if (rfd >= 0)
+				syncfs(rfd);
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= (long)ms)
+				power_cut();
+		}
+	}
+	drain_each = 1;
+	for (int n = op + 1; pid > 0 && n < op + 100000; n++) {
+		int rc;
+		const char *rel;
+		errno = 0;
+		int fd = one_op(n, pick_kind(weights_storm), &rc, &rel);
+		record("rc %d %d", n, rc);
+		if (fd >= 0)
+			close(fd);
+	}
+	power_cut(); /* the child could not */
+}
+
+/* the intent workload: a storm of log forces after the cut op */
+static int storm_at_cut;
+
 /* after op N: its result, maybe an fsync of the file it wrote, the cut when N is the cut */
 static void op_done(int op, int cut, int fd, const char *rel, int rc)
 {
@@ -473,6 +719,8 @@ static void op_done(int op, int cut, int fd, const char *rel, int rc)
 		close(fd);
 	if (op == cut) {
 		record("cut %d", op);
+		if (storm_at_cut)
+			storm(op);
 		power_cut();
 	}
 }
@@ -611,6 +859,10 @@ static int run(int argc, char **argv)
 		w = weights_meta;
 	else if (!strcmp(kind, "fsync"))
 		fsync_after = 100;
+	else if (!strcmp(kind, "intent"))
+		w = weights_intent, storm_at_cut = 1;
+	else if (!strcmp(kind, "unlinked"))
+		w = weights_unlinked;
 	if (posix_memalign((void **)&buf, 4096, 16 * BIG * 8) != 0)
 		return 1;
 	record("start %llu %d %d %s", seed, ops, cut, kind);
@@ -630,113 +882,6 @@ static int run(int argc, char **argv)
 	}
 	record("end %d", ops);
 	power_cut();
-	return 0;
-}
-
-/* ---- summary: the kernel's view, one JSON line per path ---- */
-
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
-static void fiemap_json(int fd)
-{
-	enum { N = 256 };
-	static char fbuf[sizeof(struct fiemap) + N * sizeof(struct fiemap_extent)];
-	struct fiemap *fm = (struct fiemap *)fbuf;
-	unsigned long long start = 0;
-	int first = 1, last = 0;
-
-	printf(",\"fiemap\":[");
-	while (!last) {
-		memset(fbuf, 0, sizeof(fbuf));
-		fm->fm_start = start;
-		fm->fm_length = ~0ull - start;
-		fm->fm_flags = FIEMAP_FLAG_SYNC;
-		fm->fm_extent_count = N;
-		if (ioctl(fd, FS_IOC_FIEMAP, fm) != 0) {
-			printf("],\"fiemap_errno\":%d", errno);
-			return;
-		}
-		if (fm->fm_mapped_extents == 0)
-			break;
-		for (unsigned i = 0; i < fm->fm_mapped_extents; i++) {
-			struct fiemap_extent *e = &fm->fm_extents[i];
-			printf("%s[%llu,%llu,%llu,%u]", first ? "" : ",",
-			       (unsigned long long)e->fe_logical, (unsigned long long)e->fe_physical,
-			       (unsigned long long)e->fe_length, e->fe_flags);
-			first = 0;
-			start = e->fe_logical + e->fe_length;
-			if (e->fe_flags & FIEMAP_EXTENT_LAST)
-				last = 1;
-		}
-	}
-	printf("]");
-}
-
-static int summarise(const char *path, const char *rel, int depth)
-{
-	struct stat st;
-	if (lstat(path, &st) != 0) {
-		printf("{\"path\":");
-		json_str(rel);
-		printf(",\"errno\":%d}\n", errno);
-		return 1;
-	}
-	printf("{\"path\":");
-	json_str(rel);
-	printf(",\"inode\":%llu,\"mode\":%u,\"links\":%lu,\"size\":%lld,\"blocks512\":%lld",
-	       (unsigned long long)st.st_ino, (unsigned)st.st_mode, (unsigned long)st.st_nlink,
-	       (long long)st.st_size, (long long)st.st_blocks);
-	if (S_ISREG(st.st_mode)) {
-		int fd = open(path, O_RDONLY);
-		uint32_t crc;
-		long long got;
-		if (fd >= 0 && crc_fd(fd, -1, &crc, &got) == 0)
-			printf(",\"crc32\":%u,\"read\":%lld", crc, got);
-		else
-			printf(",\"read_errno\":%d", errno);
-		if (fd >= 0) {
-			fiemap_json(fd);
-			close(fd);
-		}
-	} else if (S_ISLNK(st.st_mode)) {
-		char t[4096];
-		ssize_t n = readlink(path, t, sizeof(t) - 1);
-		if (n >= 0) {
-			t[n] = 0;
-			printf(",\"target\":");
-			json_str(t);
-		}
-	}
-	printf("}\n");
-	if (S_ISDIR(st.st_mode) && depth < 64) {
-		struct dirent **names;
-		int n = scandir(path, &names, NULL, alphasort);
-		for (int i = 0; i < n; i++) {
-			const char *nm = names[i]->d_name;
-			if (strcmp(nm, ".") && strcmp(nm, "..")) {
-				char sub[4096], subrel[4096];
-				snprintf(sub, sizeof(sub), "%s/%s", path, nm);
-				snprintf(subrel, sizeof(subrel), "%s/%s", strcmp(rel, "/") ? rel : "", nm);
-				summarise(sub, subrel, depth + 1);
-			}
-			free(names[i]);
-		}
-		if (n >= 0)
-			free(names);
-	}
 	return 0;
 }
 

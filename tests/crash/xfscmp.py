@@ -1,0 +1,435 @@
+"""The crash harness's XFS comparison (compare.py calls compare_xfs).
+
+The kernel's recovery (mount, clean unmount: kernel.img; its view from a
+ro,norecovery mount: recover.rec) is the truth.  Compared with it:
+  virtual  fsimg's view of crashed.img (the log replayed in memory): ls -R,
+           extents --all (adjacent runs coalesced), cat of every file, every
+           fsync'd file's synced bytes;
+  replay   fsimg replay crashed.img -o replayed.img against kernel.img block
+           by block, outside the log (its blocks are the kernel's unmount
+           record and fsimg's own); in the primary superblock the fields
+           mount and unmount rewrite are masked: icount, ifree, fdblocks,
+           frextents, features_log_incompat, crc, lsn.  No other field or
+           block is masked (no AGF/AGI field was found that mount alone
+           changes).  Then xfs_repair -n on both: the same exit status, and
+           nothing said about the log of replayed.img;
+  refusal  when fsimg refuses to replay because intents are pending or inodes
+           are on the AGI unlinked lists (the kernel finishes both after log
+           replay), the row says so with fsimg's words: a refusal that names
+           them is not a difference, nor an agreement;
+and crashed.img must be the same bytes before and after (sha256).
+xfs_logprint -t is the listing's oracle: transactions, items by type, and
+the intents whose done item is not in the log (pending at the cut).
+"""
+import hashlib
+import os
+import re
+import struct
+
+import compare as base
+
+# xfs_dsb offsets: (name, offset, length) of what mount/unmount rewrite
+SB_MASK = (("icount", 128, 8), ("ifree", 136, 8), ("fdblocks", 144, 8), ("frextents", 152, 8),
+           ("features_log_incompat", 220, 4), ("crc", 224, 4), ("lsn", 240, 8))
+MAGICS = {b"XFSB": "superblock", b"XAGF": "AGF", b"XAGI": "AGI", b"XAFL": "AGFL",
+          b"ABTB": "bnobt", b"AB3B": "bnobt", b"ABTC": "cntbt", b"AB3C": "cntbt",
+          b"IABT": "inobt", b"IAB3": "inobt", b"FIBT": "finobt", b"FIB3": "finobt",
+          b"RMB3": "rmapbt", b"R3FC": "refcountbt", b"BMAP": "bmbt", b"BMA3": "bmbt",
+          b"XDB3": "dir data", b"XD2B": "dir data", b"XDD3": "dir data", b"XD2D": "dir data",
+          b"XDF3": "dir free", b"XD2F": "dir free", b"XSLM": "symlink"}
+INTENTS = {"EFI": "EFD", "RUI": "RUD", "CUI": "CUD", "BUI": "BUD"}
+DONE = {v: k for k, v in INTENTS.items()}
+REFUSAL = re.compile(r"refusing to replay")
+# what fsimg names pending: "pending: efi 0x... 1 extent...", "pending: unlinked
+# inode 135 (...)", or any other kind it comes to name (its first words)
+PENDING = re.compile(r"pending: ([a-z]+(?: inode| staging| extent)?)\b", re.I)
+NO_XFS_REPLAY = re.compile(r"not xfs's log|jbd2 journal only|does not replay for xfs", re.I)
+
+
+def pending_named(msg):
+    """{kind: count} of what fsimg's refusal names pending (kinds as logprint's: EFI...)"""
+    out = {}
+    for m in PENDING.finditer(msg):
+        k = m.group(1).upper() if m.group(1).upper() in INTENTS else m.group(1).lower()
+        out[k] = out.get(k, 0) + 1
+    return out
+
+
+def refused(msg):
+    return bool(REFUSAL.search(msg) and PENDING.search(msg))
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def geometry(img):
+    with open(img, "rb") as f:
+        sb = f.read(512)
+    if len(sb) < 264 or sb[:4] != b"XFSB":
+        return None
+    g = {"blocksize": struct.unpack_from(">I", sb, 4)[0],
+         "logstart": struct.unpack_from(">Q", sb, 48)[0],
+         "agblocks": struct.unpack_from(">I", sb, 84)[0],
+         "agcount": struct.unpack_from(">I", sb, 88)[0],
+         "logblocks": struct.unpack_from(">I", sb, 96)[0],
+         "version": struct.unpack_from(">H", sb, 100)[0] & 0xf,
+         "sectsize": struct.unpack_from(">H", sb, 102)[0],
+         "agblklog": sb[124]}
+    if not (512 <= g["blocksize"] <= 65536 and 512 <= g["sectsize"] <= g["blocksize"]
+            and g["agblocks"] and g["agblklog"] < 32):
+        return None
+    agno = g["logstart"] >> g["agblklog"]
+    agbno = g["logstart"] & ((1 << g["agblklog"]) - 1)
+    g["log_first"] = agno * g["agblocks"] + agbno  # linear block
+    return g
+
+
+# (name, offset, length) of the AG headers' fields, to name what differs
+SB_FIELDS = (("magicnum", 0, 4), ("blocksize", 4, 4), ("dblocks", 8, 8), ("rblocks", 16, 8),
+             ("rextents", 24, 8), ("uuid", 32, 16), ("logstart", 48, 8), ("rootino", 56, 8),
+             ("rbmino", 64, 8), ("rsumino", 72, 8), ("rextsize", 80, 4), ("agblocks", 84, 4),
+             ("agcount", 88, 4), ("rbmblocks", 92, 4), ("logblocks", 96, 4), ("versionnum", 100, 2),
+             ("sectsize", 102, 2), ("inodesize", 104, 2), ("inopblock", 106, 2), ("fname", 108, 12),
+             ("log fields", 120, 8), ("icount", 128, 8), ("ifree", 136, 8), ("fdblocks", 144, 8),
+             ("frextents", 152, 8), ("uquotino", 160, 8), ("gquotino", 168, 8), ("qflags", 176, 2),
+             ("flags", 178, 1), ("shared_vn", 179, 1), ("inoalignmt", 180, 4), ("unit", 184, 4),
+             ("width", 188, 4), ("dirblklog", 192, 1), ("logsectlog", 193, 1), ("logsectsize", 194, 2),
+             ("logsunit", 196, 4), ("features2", 200, 4), ("bad_features2", 204, 4),
+             ("features_compat", 208, 4), ("features_ro_compat", 212, 4),
+             ("features_incompat", 216, 4), ("features_log_incompat", 220, 4), ("crc", 224, 4),
+             ("spino_align", 228, 4), ("pquotino", 232, 8), ("lsn", 240, 8), ("meta_uuid", 248, 16))
+AGF_FIELDS = (("magicnum", 0, 4), ("versionnum", 4, 4), ("seqno", 8, 4), ("length", 12, 4),
+              ("bnoroot", 16, 4), ("cntroot", 20, 4), ("rmaproot", 24, 4), ("bnolevel", 28, 4),
+              ("cntlevel", 32, 4), ("rmaplevel", 36, 4), ("flfirst", 40, 4), ("fllast", 44, 4),
+              ("flcount", 48, 4), ("freeblks", 52, 4), ("longest", 56, 4), ("btreeblks", 60, 4),
+              ("uuid", 64, 16), ("rmap_blocks", 80, 4), ("refcount_blocks", 84, 4),
+              ("refcount_root", 88, 4), ("refcount_level", 92, 4), ("spare", 96, 112),
+              ("lsn", 208, 8), ("crc", 216, 4))
+AGI_FIELDS = (("magicnum", 0, 4), ("versionnum", 4, 4), ("seqno", 8, 4), ("length", 12, 4),
+              ("count", 16, 4), ("root", 20, 4), ("level", 24, 4), ("freecount", 28, 4),
+              ("newino", 32, 4), ("dirino", 36, 4), ("unlinked", 40, 256), ("uuid", 296, 16),
+              ("crc", 312, 4), ("pad32", 316, 4), ("lsn", 320, 8), ("free_root", 328, 4),
+              ("free_level", 332, 4), ("iblocks", 336, 4), ("fblocks", 340, 4))
+HEADER_FIELDS = {"superblock": SB_FIELDS, "AGF": AGF_FIELDS, "AGI": AGI_FIELDS}
+
+
+def fields_differ(name, a, b):
+    """the fields of an AG header sector that differ, named"""
+    out = [f for f, off, n in HEADER_FIELDS.get(name, ()) if a[off:off + n] != b[off:off + n]]
+    end = max((off + n for _, off, n in HEADER_FIELDS.get(name, ())), default=0)
+    if a[end:] != b[end:]:
+        out.append("bytes past the fields" if end else "some bytes")
+    return out
+
+
+def masked_sb(sector):
+    b = bytearray(sector)
+    for _, off, n in SB_MASK:
+        b[off:off + n] = bytes(n)
+    return bytes(b)
+
+
+def block_name(g, blk, data):
+    agno, agbno = divmod(blk, g["agblocks"])
+    what = MAGICS.get(data[:4], "inode chunk" if data[:2] == b"IN" else "data or unknown")
+    return "block %d (AG %d block %d: %s)" % (blk, agno, agbno, what)
+
+
+def header_diffs(g, blk, a, b):
+    """AG block 0 holds the superblock, AGF, AGI and AGFL sectors: compare by sector"""
+    out = []
+    ss = g["sectsize"]
+    agno = blk // g["agblocks"]
+    for i in range(0, len(a), ss):
+        sa, sb = a[i:i + ss], b[i:i + ss]
+        if blk == 0 and i == 0:
+            sa, sb = masked_sb(sa), masked_sb(sb)
+        if sa != sb:
+            name = MAGICS.get(a[i:i + 4]) or MAGICS.get(b[i:i + 4]) or "sector %d" % (i // ss)
+            out.append("AG %d %s (%s)" % (agno, name, ", ".join(fields_differ(name, sa, sb))))
+    return out
+
+
+def differing_blocks(g, img_a, img_b):
+    """(block, bytes in a, bytes in b) of every block outside the log that differs"""
+    bs = g["blocksize"]
+    lo, hi = g["log_first"], g["log_first"] + g["logblocks"]
+    step = 256
+    with open(img_a, "rb") as fa, open(img_b, "rb") as fb:
+        blk = 0
+        while True:
+            ca, cb = fa.read(bs * step), fb.read(bs * step)
+            if not ca and not cb:
+                break
+            if ca != cb:
+                for i in range(0, max(len(ca), len(cb)), bs):
+                    b = blk + i // bs
+                    x, y = ca[i:i + bs], cb[i:i + bs]
+                    if x != y and not lo <= b < hi:
+                        yield b, x, y
+            blk += step
+
+
+def block_diffs(g, kernel_img, other_img, limit=200):
+    """blocks of other_img that differ from kernel_img outside the log, named"""
+    diffs, n = [], 0
+    for b, x, y in differing_blocks(g, kernel_img, other_img):
+        if b % g["agblocks"] == 0:
+            hd = header_diffs(g, b, x, y)
+            n += len(hd)
+            diffs.extend(hd)
+        else:
+            n += 1
+            if len(diffs) < limit:
+                diffs.append(block_name(g, b, x if x[:4] in MAGICS else y))
+    return n, diffs[:limit]
+
+
+def logprint(img):
+    """xfs_logprint -t: transactions, items by type, intents without their done item"""
+    r = base.run(["xfs_logprint", "-t", img])
+    out = r.stdout.decode("utf-8", "replace")
+    j = {"transactions": 0, "items": {}, "pending": {}, "cycles": set()}
+    opened = {}
+    owners = {}  # open BUI id -> the inodes its extents map into
+    last = None
+    cur_bui = None
+    for line in out.splitlines():
+        m = re.search(r"own: (\d+)", line)
+        if m and cur_bui:
+            owners.setdefault(cur_bui, []).append(int(m.group(1)))
+        m = re.match(r"^([A-Z]{3}):\s+cnt:", line)
+        if m:
+            last = m.group(1)
+            j["items"][last] = j["items"].get(last, 0) + 1
+            continue
+        if line.startswith("TRANS:"):
+            j["transactions"] += 1
+            continue
+        m = re.search(r"LOG REC AT LSN cycle (\d+)", line)
+        if m:
+            j["cycles"].add(int(m.group(1)))
+        m = re.search(r"log tail: (\d+) head: (\d+) state: <(\w+)>", line)
+        if m:
+            j["tail"], j["head"], j["state"] = int(m.group(1)), int(m.group(2)), m.group(3)
+        m = re.match(r"^\s*([A-Z]{3}):\s+#regs.*id:\s*(0x[0-9a-f]+)", line)
+        if m:
+            t, ident = m.group(1), m.group(2)
+            cur_bui = ident if t == "BUI" else None
+            if t == "BUI":
+                owners[ident] = []
+            if t in INTENTS:
+                opened[(t, ident)] = opened.get((t, ident), 0) + 1
+            elif t in DONE and opened.get((DONE[t], ident)):
+                opened[(DONE[t], ident)] -= 1
+    j["pending_bui_owners"] = []
+    for (t, ident), n in opened.items():
+        if n:
+            j["pending"][t] = j["pending"].get(t, 0) + n
+            if t == "BUI":
+                j["pending_bui_owners"].extend(owners.get(ident, []))
+    j["pending_bui_owners"] = sorted(set(j["pending_bui_owners"]))
+    # the log has gone round its end at least once (cycle 2 or more), and
+    # whether its live part (tail to head) spans the end
+    j["wraps"] = any(c > 1 for c in j["cycles"])
+    j["spans_end"] = "tail" in j and j["head"] < j["tail"]
+    j["cycles"] = sorted(j["cycles"])
+    if r.returncode != 0:
+        j["error"] = r.stderr.decode("utf-8", "replace")[-200:]
+    return j
+
+
+def repair_n(img):
+    """xfs_repair -n: (exit status, does it speak of the log?)"""
+    r = base.run(["xfs_repair", "-n", img])
+    text = (r.stdout + r.stderr).decode("utf-8", "replace")
+    # "Phase 2 - using internal log" and "- zero log..." are said of every image
+    log = [x.strip() for x in text.splitlines() if re.search(r"\blog\b", x, re.I)
+           and not re.search(r"using (internal|external) log|zero log", x)]
+    # what it found, without its progress and the host-geometry notes
+    quiet = re.compile(r"^\s|^Phase|^No modify|^Cannot get host|^Repair may fail|^the image and"
+                       r"|^\s*$|^\s*- ")
+    found = {}
+    for x in text.splitlines():
+        if not quiet.search(x):
+            k = re.sub(r"\d+", "N", x.strip())
+            found[k] = found.get(k, 0) + 1
+    return {"exit": r.returncode, "log_lines": log[:3],
+            "found": ["%s (x%d)" % kv if kv[1] > 1 else kv[0] for kv in list(found.items())[:4]]}
+
+
+def fsimg_says(fsimg, img):
+    """what fsimg says it shows for img (its warnings: replayed or not, what is pending)"""
+    r = base.run([fsimg, "info", img])
+    return [x for x in r.stderr.decode("utf-8", "replace").splitlines() if x.strip()][:5]
+
+
+def explained_by_bui(diffs, kernel, owners):
+    """(unexplained, explained): a file whose inode a pending BUI maps into gets
+    its mapping (and the bytes read through it) only when the kernel finishes
+    the intent after log replay"""
+    inos = set(owners)
+    mine, bui = [], []
+    for x in diffs:
+        path = x.split(": ", 1)[0]
+        k = kernel.get(path) or {}
+        if k.get("inode") in inos and re.search(r": (extents|data differ|fsync'd)", x):
+            bui.append(x)
+        else:
+            mine.append(x)
+    return mine, bui
+
+
+def compare_xfs(res, d, fsimg, kernel, synced, keep):
+    """fills res (result.json) for an XFS row; returns (virtual diffs, replay diffs)"""
+    img = os.path.join(d, "crashed.img")
+    kimg = os.path.join(d, "kernel.img")
+    before = sha256(img)
+    res["log"] = logprint(img)
+    res["fsimg_says"] = fsimg_says(fsimg, img)
+    m = re.search(r"(\d+) transactions?, (\d+) items?", " ".join(res["fsimg_says"]))
+    if m:  # fsimg's own count of what it replays, beside xfs_logprint's
+        res["fsimg_log"] = {"transactions": int(m.group(1)), "items": int(m.group(2))}
+    diffs_v, by_bui = explained_by_bui(base.compare(kernel, base.fsimg_view(fsimg, img, synced), synced),
+                                       kernel, res["log"]["pending_bui_owners"])
+    g = geometry(kimg)
+    out = os.path.join(d, "replayed.img")
+    if os.path.exists(out):
+        os.unlink(out)
+    r = base.run([fsimg, "replay", "-f", "-o", out, img])
+    msg = r.stderr.decode("utf-8", "replace").strip()
+    replay = {"exit": r.returncode}
+    diffs_r = []
+    if r.returncode != 0:
+        replay["message"] = msg[-400:]
+        if refused(msg):
+            replay["refused"] = True
+            replay["pending"] = pending_named(msg)
+            # the second oracle: xfs_logprint's intents without done items
+            intents = {k: v for k, v in replay["pending"].items() if k in INTENTS}
+            replay["pending_as_logprint"] = intents == res["log"]["pending"]
+        elif NO_XFS_REPLAY.search(msg):
+            replay["unsupported"] = True
+        else:
+            diffs_r.append("fsimg replay -o failed (exit %d): %s" % (r.returncode, msg[-300:]))
+        if os.path.exists(out) and os.path.getsize(out) and replay.get("refused"):
+            diffs_r.append("replay -o refused but wrote %s" % out)
+    elif g is None:
+        diffs_r.append("kernel.img: no XFS superblock")
+    else:
+        n, named = block_diffs(g, kimg, out)
+        replay["blocks_differ"] = n
+        diffs_r.extend("differs from the kernel's: " + x for x in named)
+        rk, ro = repair_n(kimg), repair_n(out)
+        replay["xfs_repair_n"] = {"kernel": rk, "replay": ro}
+        if rk["exit"] != ro["exit"]:
+            diffs_r.insert(0, "xfs_repair -n exit %d, on the kernel's %d: %s" % (
+                ro["exit"], rk["exit"], "; ".join(ro["found"]) or "-"))
+        if ro["log_lines"]:
+            diffs_r.append("xfs_repair -n on replay -o speaks of the log: %s" % ro["log_lines"][0])
+    if g is not None:
+        # informational: what the kernel's mount changed outside the log
+        n, _ = block_diffs(g, kimg, img, limit=0)
+        res["kernel_changed_blocks"] = n
+    if os.path.exists(out) and not keep:
+        os.unlink(out)
+    after = sha256(img)
+    res["crashed_unchanged"] = before == after
+    if before != after:
+        diffs_r.insert(0, "crashed.img changed (sha256 %s, was %s)" % (after[:16], before[:16]))
+    res["virtual"] = {"agrees": not diffs_v, "diffs": diffs_v[:base.MAX_DIFFS], "ndiffs": len(diffs_v),
+                      "pending_bui": by_bui[:base.MAX_DIFFS]}
+    res["replay"] = dict(replay, agrees=not diffs_r and r.returncode == 0,
+                         diffs=diffs_r[:base.MAX_DIFFS], ndiffs=len(diffs_r))
+    # fsimg's last line, without its "fsimg: IMAGE: " prefix
+    last = re.sub(r"^fsimg: [^:]*: ", "", msg.splitlines()[-1]) if msg else ""
+    if diffs_r:
+        res["result"] = "differs"
+    elif replay.get("refused"):
+        res["result"] = "refused"
+        res["why"] = ", ".join("%s %d" % kv for kv in sorted(replay["pending"].items()))
+        if not replay["pending_as_logprint"]:
+            res["why"] += " (xfs_logprint -t: intents without done items %s)" % (
+                ", ".join("%s %d" % kv for kv in sorted(res["log"]["pending"].items())) or "none")
+    elif replay.get("unsupported"):
+        res["result"] = "not-replayed"
+        res["why"] = last
+    else:
+        res["result"] = "agrees" if not diffs_v else "differs"
+    return diffs_v, diffs_r
+
+
+# ---- fixtures (make check): the kernel's image kept as the hashes of the
+# blocks its mount changed ----
+
+def block_hash(g, blk, data):
+    if blk == 0:
+        data = masked_sb(data[:g["sectsize"]]) + data[g["sectsize"]:]
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+def changed_blocks(g, base_img, other_img):
+    """{block: hash} of the blocks of other_img outside the log that differ from
+    base_img (the primary superblock's masked fields not counted)"""
+    out = {}
+    for b, x, y in differing_blocks(g, base_img, other_img):
+        if block_hash(g, b, x) != block_hash(g, b, y):
+            out[str(b)] = block_hash(g, b, y)
+    return out
+
+
+def fixture_part(d):
+    """what a fixture keeps of an XFS run: the geometry, the log's listing, the
+    blocks the kernel's recovery changed, xfs_repair -n on its image"""
+    img, kimg = os.path.join(d, "crashed.img"), os.path.join(d, "kernel.img")
+    g = geometry(kimg)
+    if g is None:
+        return {}
+    return {"log": logprint(img), "geometry": g,
+            "kernel_blocks": changed_blocks(g, img, kimg),
+            "kernel_repair_n": repair_n(kimg)["exit"]}
+
+
+def check_replay_fixture(fix, fsimg, img, out):
+    """fsimg replay -o OUT of IMG against the fixture: the refusal it expects, or
+    the kernel's changed blocks and nothing else; the differences"""
+    before = sha256(img)
+    if os.path.exists(out):
+        os.unlink(out)
+    r = base.run([fsimg, "replay", "-f", "-o", out, img])
+    msg = r.stderr.decode("utf-8", "replace").strip()
+    diffs = []
+    if fix.get("expect") == "refuse":
+        if r.returncode == 0:
+            diffs.append("replay -o wrote a replay; the fixture expects a refusal naming %s" % fix.get("why"))
+        elif not refused(msg):
+            diffs.append("replay -o failed without naming intents or unlinked inodes: %s" % msg[-300:])
+        elif os.path.exists(out) and os.path.getsize(out):
+            diffs.append("replay -o refused but wrote %s" % out)
+    elif r.returncode != 0:
+        diffs.append("fsimg replay -o failed (exit %d): %s" % (r.returncode, msg[-300:]))
+    else:
+        g = fix["geometry"]
+        mine, kern = changed_blocks(g, img, out), fix["kernel_blocks"]
+        for b in sorted(set(mine) | set(kern), key=int):
+            if b not in kern:
+                diffs.append("block %s changed, the kernel left it" % b)
+            elif b not in mine:
+                diffs.append("block %s left as it was, the kernel changed it" % b)
+            elif mine[b] != kern[b]:
+                diffs.append("block %s differs from the kernel's" % b)
+        rn = repair_n(out)
+        if rn["exit"] != fix["kernel_repair_n"]:
+            diffs.append("xfs_repair -n exit %d, on the kernel's %d" % (rn["exit"], fix["kernel_repair_n"]))
+        if rn["log_lines"]:
+            diffs.append("xfs_repair -n speaks of the log: %s" % rn["log_lines"][0])
+    if os.path.exists(out):
+        os.unlink(out)
+    if sha256(img) != before:
+        diffs.insert(0, "the crashed image changed")
+    return diffs
