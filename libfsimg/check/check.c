@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check/check.h"
+#include "check/xfs/xpass.h"
 
 /*
  * A byte of the bitmap at a time, with atomic ORs: pass 2's threads claim
@@ -117,10 +118,20 @@ FSIMG_API int fsimg_check_run(struct fsimg_check_summary *out, fsimg_fs *fs,
 	memset(&c, 0, sizeof(c));
 	c.fs = fs;
 	c.sb = fsimg_ext4_super(fs);
-	if (!c.sb)
-		return FSIMG_ENOTSUP_OP; /* the passes are ext2/3/4's */
 	if (opts)
 		c.opts = *opts;
+	if (!c.sb) {
+		/* XFS: the file-level passes (the AG and btree passes come with the framework split) */
+		xfs_fs *x = xfs_fs_of(fs);
+
+		if (!x)
+			return FSIMG_ENOTSUP_OP;
+		err = xp_run(&c, x);
+		if (err < 0)
+			c.sum.aborted = err;
+		*out = c.sum;
+		return err < 0 ? err : 0;
+	}
 	err = ctx_alloc(&c);
 	for (size_t i = 0; err == 0 && i < sizeof(passes) / sizeof(passes[0]); i++)
 		err = passes[i](&c);

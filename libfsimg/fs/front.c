@@ -88,6 +88,11 @@ void *front_fs_priv(const fsimg_fs *fs)
 	return fs ? fs->be_priv : NULL;
 }
 
+const struct fsimg_backend *front_fs_backend(const fsimg_fs *fs)
+{
+	return fs ? fs->be : NULL;
+}
+
 int fsimg_probe(char *name, size_t namelen, fsimg_io *io)
 {
 	size_t i;

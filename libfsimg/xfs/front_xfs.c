@@ -589,3 +589,8 @@ const struct fsimg_backend fsimg_backend_xfs = {
 	.file_read = xfsb_file_read,
 	.file_close = xfsb_file_close,
 };
+
+xfs_fs *xfs_fs_of(fsimg_fs *fs)
+{
+	return front_fs_backend(fs) == &fsimg_backend_xfs ? priv_of(fs)->x : NULL;
+}

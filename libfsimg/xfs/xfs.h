@@ -112,6 +112,9 @@ bool xfs_has_realtime(const xfs_fs *fs) XFS_HIDDEN;
 /* Is the log internal (sb_logstart != 0)? Its first linear block and length in blocks. */
 bool xfs_log_internal(const xfs_fs *fs, uint64_t *linear, uint32_t *blocks) XFS_HIDDEN;
 
+/* The XFS handle behind a front handle (front_xfs.c), or NULL when fs is not XFS. */
+xfs_fs *xfs_fs_of(fsimg_fs *fs) XFS_HIDDEN;
+
 /* Sets fs->errmsg and returns err. */
 int xfs_error(xfs_fs *fs, int err, const char *fmt, ...) XFS_HIDDEN
 	__attribute__((format(printf, 3, 4)));
@@ -155,6 +158,10 @@ int xfs_agfl_read(uint32_t *bnos, size_t cap, xfs_fs *fs, uint32_t agno) XFS_HID
  * holes skipped); fn returning non-zero stops the walk with that value. */
 typedef int (*xfs_inode_walk_fn)(void *ctx, uint64_t ino);
 int xfs_inode_walk(xfs_fs *fs, xfs_inode_walk_fn fn, void *ctx) XFS_HIDDEN;
+/* The same over every inode of every chunk (sparse holes skipped), isfree
+ * from the inobt record's free mask: the checker's walk. */
+typedef int (*xfs_inode_walk_all_fn)(void *ctx, uint64_t ino, bool isfree);
+int xfs_inode_walk_all(xfs_fs *fs, xfs_inode_walk_all_fn fn, void *ctx) XFS_HIDDEN;
 
 /* ------------------------------------------------------------ inode.c */
 
