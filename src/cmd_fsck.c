@@ -350,9 +350,8 @@ int cmd_fsck(int argc, char **argv)
 		baseline_free(ctx.baseline);
 		return status;
 	}
-	if (!fsimg_ext4_super(img.fs) && strcmp(img.info.type, "xfs") != 0) {
-		/* The checker's passes are ext2/3/4's; XFS is read, not checked (xfs_repair -n). */
-		cli_error(&img, "fsck checks ext2/3/4 only, not %s", img.info.type);
+	if (strcmp(img.info.backend, "ext4") != 0 && strcmp(img.info.backend, "xfs") != 0) {
+		cli_error(&img, "fsck checks ext2/3/4 and XFS, not %s", img.info.type);
 		baseline_free(ctx.baseline);
 		return cli_close(&img, CLI_EXIT_ERROR);
 	}

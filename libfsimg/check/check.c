@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The checker's driver: validates the arguments, sizes and allocates the
- * context's bitmaps (refusing sizes the image cannot justify), runs the
- * passes in order, and frees everything.
+ * context's bitmaps from the neutral fsimg_fs_info (refusing sizes the
+ * image cannot justify), hands the context to the filesystem's passes
+ * (check/ext4/, check/xfs/), and frees everything.
  */
 #include "config.h"
 
@@ -10,7 +11,6 @@
 #include <string.h>
 
 #include "check/check.h"
-#include "check/xfs/xpass.h"
 
 /*
  * A byte of the bitmap at a time, with atomic ORs: pass 2's threads claim
@@ -21,7 +21,8 @@ uint64_t check_claim(struct check_ctx *c, fsimg_pblk_t start, uint64_t len)
 {
 	uint64_t again = 0, b = start, end = start + len;
 
-	if (!c->blk_claimed || !fs_pblk_range_ok(c->fs, start, len))
+	if (!c->blk_claimed || len == 0 || start < c->first_block || start + len < start ||
+	    start + len > c->nblocks)
 		return 0;
 	while (b < end) {
 		unsigned lo = (unsigned)(b & 7), n = end - b < 8 - lo ? (unsigned)(end - b) : 8 - lo;
@@ -40,7 +41,7 @@ uint64_t check_claim(struct check_ctx *c, fsimg_pblk_t start, uint64_t len)
 	return again;
 }
 
-void check_note_inode(struct check_ctx *c, fsimg_ino_t ino, uint16_t mode, uint16_t links)
+void check_note_inode(struct check_ctx *c, fsimg_inum_t ino, uint16_t mode, uint16_t links)
 {
 	unsigned cnt = links <= INO_CNT_MAX - INO_CNT_EVEN ? INO_CNT_EVEN + links : INO_CNT_ESC;
 	unsigned kind, sh = (ino & 1) * 4;
@@ -67,26 +68,30 @@ static void ctx_free(struct check_ctx *c)
 	free(c->ino_isdir);
 	free(c->ino_bad);
 	free(c->ino_info);
-	free(c->ino_orphan);
 }
 
 /*
  * Memory is sized by the filesystem, so the filesystem's sizes must be
  * plausible for the source first: a block bitmap of a superblock claiming
  * vastly more blocks than the source holds (a sparse or truncated image is
- * fine; 64 times its size plus 1 Mi blocks is not), and more inodes than
- * the inode tables of those blocks could hold at 128 bytes each.
+ * fine; 64 times its size plus 1 Mi blocks is not), and more inode numbers
+ * than the inode tables of those blocks could hold at 128 bytes each.
  */
 static int ctx_alloc(struct check_ctx *c)
 {
-	const struct fsimg_super *sb = c->sb;
-	uint64_t bound = c->fs->io_blocks * 64 + (UINT64_C(1) << 20);
-	uint64_t nblk = sb->blocks_count, nino = sb->inodes_count;
+	uint32_t bs = c->info.block_size;
+	uint64_t bound, nblk = c->info.blocks, nino;
 
+	if (bs < 512 || bs > 65536)
+		return FSIMG_ECORRUPT;
+	bound = fsimg_io_size(fsimg_fs_io(c->fs)) / bs * 64 + (UINT64_C(1) << 20);
 	if (nblk == 0 || nblk > bound || nblk > (UINT64_C(1) << 40))
 		return FSIMG_ENOMEM;
-	if (nino == 0 || nino > bound * (sb->block_size / 128))
+	nino = c->info.max_ino ? c->info.max_ino - 1 : 0;
+	if (nino == 0 || nino > bound * (bs / 128))
 		return FSIMG_ECORRUPT;
+	c->nblocks = nblk;
+	c->max_ino = c->info.max_ino;
 	size_t bbytes = (size_t)(nblk / 8 + 1), ibytes = (size_t)(nino / 8 + 1);
 	c->blk_claimed = calloc(1, bbytes);
 	c->blk_multi = calloc(1, bbytes);
@@ -104,37 +109,29 @@ static int ctx_alloc(struct check_ctx *c)
 FSIMG_API int fsimg_check_run(struct fsimg_check_summary *out, fsimg_fs *fs,
 			      const struct fsimg_check_opts *opts)
 {
-	static int (*const passes[])(struct check_ctx *) = {
-		check_pass_super, check_pass_inodes, check_pass_dups, check_pass_dirs,
-		check_pass_ea_inodes,
-		check_pass_bitmaps, check_pass_journal,
-	};
 	struct check_ctx c;
-	int err = 0;
+	int (*run)(struct check_ctx *);
+	int err;
 
 	if (!out || !fs)
 		return FSIMG_EINVAL;
 	memset(out, 0, sizeof(*out));
 	memset(&c, 0, sizeof(c));
 	c.fs = fs;
-	c.sb = fsimg_ext4_super(fs);
+	err = fsimg_fs_info(&c.info, fs);
+	if (err < 0)
+		return err;
+	if (c.info.backend && strcmp(c.info.backend, "ext4") == 0)
+		run = check_ext4_run;
+	else if (c.info.backend && strcmp(c.info.backend, "xfs") == 0)
+		run = check_xfs_run;
+	else
+		return FSIMG_ENOTSUP_OP;
 	if (opts)
 		c.opts = *opts;
-	if (!c.sb) {
-		/* XFS: the file-level passes (the AG and btree passes come with the framework split) */
-		xfs_fs *x = xfs_fs_of(fs);
-
-		if (!x)
-			return FSIMG_ENOTSUP_OP;
-		err = xp_run(&c, x);
-		if (err < 0)
-			c.sum.aborted = err;
-		*out = c.sum;
-		return err < 0 ? err : 0;
-	}
 	err = ctx_alloc(&c);
-	for (size_t i = 0; err == 0 && i < sizeof(passes) / sizeof(passes[0]); i++)
-		err = passes[i](&c);
+	if (err == 0)
+		err = run(&c);
 	if (err < 0)
 		c.sum.aborted = err;
 	*out = c.sum;

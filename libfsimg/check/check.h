@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Checker internals: the one context every pass works on (no globals), the
- * problem ids generated from problems.def, and the state passes hand to each
- * other. Memory grows as bitmaps with the filesystem's size, never as heap
- * objects per inode.
+ * The checker's framework, shared by every filesystem's passes: the one
+ * context every pass works on (no globals), the problem ids generated from
+ * problems.def, reporting, the worker threads, and the claim and inode
+ * bitmaps, sized from the neutral fsimg_fs_info. What one filesystem's
+ * passes keep for each other hangs off be (check/ext4/e4check.h,
+ * check/xfs/xcheck.h). Memory grows as bitmaps with the filesystem's size,
+ * never as heap objects per inode.
  */
 #ifndef FSIMG_CHECK_CHECK_H
 #define FSIMG_CHECK_CHECK_H
@@ -12,7 +15,6 @@
 #include <stdint.h>
 
 #include "fsimg/check.h"
-#include "ext4/ext4.h"
 
 /* Problem ids, from the one list. */
 enum problem_id {
@@ -26,38 +28,41 @@ struct check_sink;
 
 struct check_ctx {
 	fsimg_fs *fs;
-	const struct fsimg_super *sb;
+	struct fsimg_fs_info info;   /* what the filesystem is (fsimg_fs_info) */
 	struct fsimg_check_opts opts;
 	struct fsimg_check_summary sum;
 
-	/* pass 1 → all: blocks claimed by metadata or inodes, one bit per block */
+	/*
+	 * Blocks: [first_block, nblocks) in the backend's own numbering of
+	 * the device (ext4: physical blocks; XFS: linear blocks, agno *
+	 * agblocks + agbno). Inodes: numbers below max_ino.
+	 */
+	uint64_t first_block, nblocks;
+	fsimg_inum_t max_ino;
+
+	/* claims by metadata or inodes, one bit per block */
 	uint8_t *blk_claimed;
-	/* blocks claimed more than once (pass 4 names every owner) */
+	/* blocks claimed more than once (a later pass names every owner) */
 	uint8_t *blk_multi;
 	uint64_t nr_multi;
 
-	/* pass 2 → 4, 5, 6: per inode, one bit each */
+	/* per inode, one bit each */
 	uint8_t *ino_inuse;          /* in use by the inode table's content */
 	uint8_t *ino_isdir;
 	uint8_t *ino_bad;            /* too broken to follow (no dir walk into it) */
 	/*
-	 * pass 2 → 5: four bits per inode (two a byte), so pass 5 reads no inode
-	 * for a directory entry: its kind (INO_KIND_*), and a counter of
-	 * i_links_count less the entries naming it so far (INO_CNT_*). Pass 5
-	 * keeps counts that leave the two bits on the side.
+	 * Four bits per inode (two a byte), so the directory pass reads no
+	 * inode for a directory entry: its kind (INO_KIND_*), and a counter of
+	 * its link count less the entries naming it so far (INO_CNT_*). The
+	 * directory pass keeps counts that leave the two bits on the side.
 	 */
 	uint8_t *ino_info;
 
-	/* Set in pass 2's worker threads: reports are kept there, in order, for the driver. */
+	/* Set in check_parallel's worker threads: reports are kept there, in order, for the driver. */
 	struct check_sink *sink;
 
-	/*
-	 * pass 2 → 6: orphans, on the s_last_orphan chain or in the orphan
-	 * file (NULL: none). A deleted one
-	 * (link count 0) keeps its inode and blocks until the kernel or e2fsck
-	 * releases them, so pass 6 counts them in use.
-	 */
-	uint8_t *ino_orphan;
+	/* The backend's own state (shared by the threads' copies of the context). */
+	void *be;
 };
 
 /* Kinds: the common file types; any other is read from the inode when needed. */
@@ -70,20 +75,20 @@ struct check_ctx {
 #define INO_CNT_EVEN 1u
 #define INO_CNT_MAX 3u
 
-static inline unsigned ino_nibble(const struct check_ctx *c, fsimg_ino_t ino)
+static inline unsigned ino_nibble(const struct check_ctx *c, fsimg_inum_t ino)
 {
 	return (c->ino_info[ino >> 1] >> ((ino & 1) * 4)) & 0xFu;
 }
-static inline unsigned ino_kind(const struct check_ctx *c, fsimg_ino_t ino)
+static inline unsigned ino_kind(const struct check_ctx *c, fsimg_inum_t ino)
 {
 	return ino_nibble(c, ino) & 3u;
 }
-static inline unsigned ino_cnt(const struct check_ctx *c, fsimg_ino_t ino)
+static inline unsigned ino_cnt(const struct check_ctx *c, fsimg_inum_t ino)
 {
 	return ino_nibble(c, ino) >> 2;
 }
-/* Not for pass 2's threads (check_note_inode is). */
-static inline void ino_cnt_set(struct check_ctx *c, fsimg_ino_t ino, unsigned cnt)
+/* Not for check_parallel's threads (check_note_inode is). */
+static inline void ino_cnt_set(struct check_ctx *c, fsimg_inum_t ino, unsigned cnt)
 {
 	unsigned sh = (ino & 1) * 4;
 
@@ -91,10 +96,11 @@ static inline void ino_cnt_set(struct check_ctx *c, fsimg_ino_t ino, unsigned cn
 }
 
 /*
- * Pass 2 (or pass 5 when pass 2 could not read the tables) records what the
- * later passes need of an inode in use: its bits and its info byte.
+ * The inode pass (or a later one when it could not read the tables) records
+ * what the later passes need of an inode in use: its bits and its info byte.
+ * Safe from check_parallel's threads.
  */
-void check_note_inode(struct check_ctx *c, fsimg_ino_t ino, uint16_t mode, uint16_t links)
+void check_note_inode(struct check_ctx *c, fsimg_inum_t ino, uint16_t mode, uint16_t links)
 	__attribute__((visibility("hidden")));
 
 /* One report: renders, counts by severity, calls the caller's callback. */
@@ -105,7 +111,7 @@ void check_progress(struct check_ctx *c, int pass, const char *name, uint64_t do
 	__attribute__((visibility("hidden")));
 
 /* Small builders for a problem context: PCTX_INODE(ino), then add fields. */
-static inline struct fsimg_problem_ctx pctx_inode(fsimg_ino_t ino)
+static inline struct fsimg_problem_ctx pctx_inode(fsimg_inum_t ino)
 {
 	struct fsimg_problem_ctx p = { 0 };
 	p.has = FSIMG_PF_INODE;
@@ -135,7 +141,7 @@ static inline void bit_set(uint8_t *map, uint64_t n)
 {
 	map[n >> 3] |= (uint8_t)(1u << (n & 7));
 }
-/* For maps pass 2's threads share: neighbouring bits may belong to another thread. */
+/* For maps check_parallel's threads share: neighbouring bits may belong to another thread. */
 static inline void bit_set_shared(uint8_t *map, uint64_t n)
 {
 	__atomic_fetch_or(&map[n >> 3], (uint8_t)(1u << (n & 7)), __ATOMIC_RELAXED);
@@ -149,8 +155,9 @@ static inline bool bit_test_and_set_shared(uint8_t *map, uint64_t n)
 
 /*
  * Claims [start, start+len) for an owner: marks blk_claimed, and blk_multi
- * for blocks already claimed. The range must have passed fs_pblk_range_ok.
- * Returns how many blocks were already claimed. Safe from pass 2's threads.
+ * for blocks already claimed. A range outside [first_block, nblocks) claims
+ * nothing (the caller reports it). Returns how many blocks were already
+ * claimed. Safe from check_parallel's threads.
  */
 uint64_t check_claim(struct check_ctx *c, fsimg_pblk_t start, uint64_t len)
 	__attribute__((visibility("hidden")));
@@ -179,40 +186,9 @@ int check_parallel(struct check_ctx *c, uint64_t nunits, const struct check_par_
 void check_sink_add(struct check_sink *s, enum problem_id id, const struct fsimg_problem_ctx *pctx)
 	__attribute__((visibility("hidden")));
 
-/* The passes, in order. Each returns 0, or <0 when the check cannot go on. */
+/* The backends' checks (check/ext4/, check/xfs/): run after the context is allocated. */
 #define CHECK_HIDDEN __attribute__((visibility("hidden")))
-CHECK_HIDDEN int check_pass_super(struct check_ctx *c);   /* 1: superblock, groups, metadata layout */
-CHECK_HIDDEN int check_pass_inodes(struct check_ctx *c);  /* 2+3: inodes, extent trees, data state */
-CHECK_HIDDEN int check_pass_dups(struct check_ctx *c);    /* 4: blocks claimed twice, every owner */
-CHECK_HIDDEN int check_pass_dirs(struct check_ctx *c);    /* 5: directories, connectivity, links */
-CHECK_HIDDEN int check_pass_ea_inodes(struct check_ctx *c); /* 5b: ea_inode references and counts */
-/* An xattr entry's hash over its name and (value not NULL) its padded value words. */
-CHECK_HIDDEN uint32_t check_xattr_hash(const uint8_t *e, const uint8_t *value, bool is_signed);
-CHECK_HIDDEN int check_pass_bitmaps(struct check_ctx *c); /* 6: bitmaps and summary counts */
-CHECK_HIDDEN int check_pass_journal(struct check_ctx *c); /* 7: journal and what the crash left */
-
-/* Parts of passes kept in their own files. */
-CHECK_HIDDEN void check_quota_inodes(struct check_ctx *c);         /* pass 1: pass_quota.c */
-CHECK_HIDDEN void check_super_fields(struct check_ctx *c);         /* pass 1: pass_super_fields.c */
-/* Pass 2, per reserved inode (pass_super_fields.c): its mode. */
-CHECK_HIDDEN void check_reserved_mode(struct check_ctx *c, const struct fsimg_inode *in);
-/* Pass 2, per inode in use past the reserved ones (pass_super_fields.c): fields kept zero. */
-CHECK_HIDDEN void check_inode_fields(struct check_ctx *c, const struct fsimg_inode *in,
-				     const uint8_t *raw);
-CHECK_HIDDEN void check_journal_inode_backup(struct check_ctx *c); /* pass 1: pass_journal.c */
-/*
- * Pass 2, before the scan (pass_orphan.c): the orphan file's blocks and
- * entries; the orphans it names are set in *orphans (allocated if NULL).
- */
-CHECK_HIDDEN void check_orphan_file(struct check_ctx *c, uint8_t **orphans);
-/*
- * Pass 2, per inode in use (pass_xattr.c): i_file_acl against the features,
- * the xattrs in the inode body. False when the xattr block is not the
- * inode's to claim (no ext_attr feature).
- */
-CHECK_HIDDEN bool check_xattr_inode(struct check_ctx *c, const struct fsimg_inode *in,
-				    const uint8_t *raw);
-/* End of pass 2 (pass_xattr.c): every xattr block named by an inode, once, in block order. */
-CHECK_HIDDEN void check_xattr_blocks(struct check_ctx *c, const uint8_t *seen);
+CHECK_HIDDEN int check_ext4_run(struct check_ctx *c);
+CHECK_HIDDEN int check_xfs_run(struct check_ctx *c);
 
 #endif /* FSIMG_CHECK_CHECK_H */

@@ -23,6 +23,7 @@
 #include "check/check.h"
 #include "core/array.h"
 #include "core/io.h"
+#include "ext4/ext4.h" /* struct fsimg_fs, the handle every backend shares; its ext4 spares */
 
 #define WINDOW 32u
 #define THREADS_MAX 8u

@@ -109,7 +109,7 @@ FSIMG_HIDDEN fsimg_fs *front_fs_alloc(const struct fsimg_backend *be, fsimg_io *
 /* Frees what front_fs_alloc made (not priv). */
 FSIMG_HIDDEN void front_fs_free(fsimg_fs *fs);
 FSIMG_HIDDEN void *front_fs_priv(const fsimg_fs *fs);
-/* The backend a handle was opened by (NULL for NULL). */
+/* The backend a handle belongs to. */
 FSIMG_HIDDEN const struct fsimg_backend *front_fs_backend(const fsimg_fs *fs);
 
 /* Sets the handle's message from fmt and returns err (so: return fs_error(fs, ...)). */

@@ -32,6 +32,13 @@ static struct xfs_priv *priv_of(const fsimg_fs *fs)
 	return front_fs_priv(fs);
 }
 
+xfs_fs *xfs_of_fs(const fsimg_fs *fs)
+{
+	if (front_fs_backend(fs) != &fsimg_backend_xfs || !priv_of(fs))
+		return NULL;
+	return priv_of(fs)->x;
+}
+
 /* The backend's messages become the handle's. */
 static int xerr(fsimg_fs *fs, int err)
 {
@@ -589,8 +596,3 @@ const struct fsimg_backend fsimg_backend_xfs = {
 	.file_read = xfsb_file_read,
 	.file_close = xfsb_file_close,
 };
-
-xfs_fs *xfs_fs_of(fsimg_fs *fs)
-{
-	return front_fs_backend(fs) == &fsimg_backend_xfs ? priv_of(fs)->x : NULL;
-}

@@ -104,6 +104,8 @@ int xfs_verify_cksum(const void *buf, size_t len, size_t crc_off) XFS_HIDDEN;
  * one thread at a time. */
 int xfs_fs_open(xfs_fs **out, fsimg_io *io) XFS_HIDDEN;
 void xfs_fs_close(xfs_fs *fs) XFS_HIDDEN;
+/* The XFS handle behind a front handle (the checker's way in); NULL for another backend's. */
+xfs_fs *xfs_of_fs(const fsimg_fs *fs) XFS_HIDDEN;
 void xfs_fs_set_notice(xfs_fs *fs, fsimg_notice_fn fn, void *ctx) XFS_HIDDEN;
 /* Reads the superblock copy at the start of AG agno; 0 or <0. */
 int xfs_sb_read_ag(struct xfs_sb *out, xfs_fs *fs, uint32_t agno) XFS_HIDDEN;
@@ -111,9 +113,6 @@ int xfs_sb_read_ag(struct xfs_sb *out, xfs_fs *fs, uint32_t agno) XFS_HIDDEN;
 bool xfs_has_realtime(const xfs_fs *fs) XFS_HIDDEN;
 /* Is the log internal (sb_logstart != 0)? Its first linear block and length in blocks. */
 bool xfs_log_internal(const xfs_fs *fs, uint64_t *linear, uint32_t *blocks) XFS_HIDDEN;
-
-/* The XFS handle behind a front handle (front_xfs.c), or NULL when fs is not XFS. */
-xfs_fs *xfs_fs_of(fsimg_fs *fs) XFS_HIDDEN;
 
 /* Sets fs->errmsg and returns err. */
 int xfs_error(xfs_fs *fs, int err, const char *fmt, ...) XFS_HIDDEN

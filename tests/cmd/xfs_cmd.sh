@@ -7,10 +7,10 @@
 # "bmap" (extents --all --json: logical, length, fsb, agno, agbno and the
 # linear physical block, record for record, for the files under sizes/ and
 # sparse/). info's needs_recovery against xfs_logprint's clean/dirty on the
-# crash images of tests/xfs/xlog. fsck, journal and replay, ext2/3/4's only, refuse it cleanly. The
-# image's hash must not change.
+# crash images of tests/xfs/xlog. fsck finds the clean image clean, as xfs_repair -n does; journal and
+# replay, ext2/3/4's only, refuse it cleanly. The image's hash must not change.
 . "$top_srcdir/tests/lib/tap.sh"
-need mkfs.xfs xfs_db b2sum jq
+need mkfs.xfs xfs_db xfs_repair b2sum jq
 LC_ALL=C; export LC_ALL
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
@@ -116,15 +116,24 @@ run_variant() {
 	[ "$("$FSIMG" ls --json "$img" "/links/$l" | jq -r .target)" = "$(readlink "$out/expect/links/$l")" ]
 	ok $? "$name: ls --json: a symlink's target as in the source tree"
 
+	# --- fsck: clean, as xfs_repair -n says
+	xfs_repair -n "$img" > /dev/null 2>&1
+	rst=$?
+	"$FSIMG" fsck --json "$img" > "$out/fsck.json" 2> "$out/fsck.err"
+	st=$?
+	[ $rst -eq 0 ] && [ $st -eq 0 ] && [ "$(jq '.problems | length' "$out/fsck.json")" = 0 ] &&
+		[ ! -s "$out/fsck.err" ]
+	ok $? "$name: fsck --json: exit 0 and no problem, as xfs_repair -n (exit $rst; fsimg $st)"
+
 	# --- what is ext2/3/4's only refuses XFS in one line (exit 8), without a crash
 	bad=
-	for c in fsck "fsck --json" journal "replay -n" "replay -o $out/replayed"; do
+	for c in journal "replay -n" "replay -o $out/replayed"; do
 		"$FSIMG" $c "$img" > /dev/null 2> "$out/refuse.err"
 		st=$?
 		{ [ $st -eq 8 ] && [ "$(wc -l < "$out/refuse.err")" -eq 1 ]; } || bad="$bad; $c: exit $st"
 	done
 	[ -z "$bad" ] && [ ! -e "$out/replayed" ]
-	ok $? "$name: fsck, journal and replay refuse XFS with exit 8 and one line${bad:+ ($bad)}"
+	ok $? "$name: journal and replay refuse XFS with exit 8 and one line${bad:+ ($bad)}"
 
 	[ "$(b2sum < "$img")" = "$hash" ]
 	ok $? "$name: the image is unchanged"

@@ -30,7 +30,7 @@ struct fwalk {
 	enum xfs_fork fork;
 	const char *fname;
 	uint64_t nrecs, nblocks, next_off, visits;
-	bool any, stopped, may_share;
+	bool any, stopped, may_share, meta;
 	/* sibling chains: per level, the last block seen and the right sibling it named */
 	uint64_t last[XFS_BMAP_MAX_LEVELS], last_right[XFS_BMAP_MAX_LEVELS];
 	/* crash diagnostics (a regular file's data fork) */
@@ -54,21 +54,10 @@ static void rep(struct fwalk *w, enum problem_id id, uint64_t lblk, uint64_t fsb
 	check_report(w->xp->c, id, &p);
 }
 
-/* Marks [fsb, fsb + len) owned; true when some block was owned already. */
-static bool claim(struct xp_ctx *xp, uint64_t fsb, uint64_t len)
+/* Claims [fsb, fsb + len) for the fork (xc_claim names both owners of a block claimed twice). */
+static void claim(struct fwalk *w, uint64_t fsb, uint32_t len, enum xc_owner owner)
 {
-	uint64_t b = xfs_fsb_to_linear(xp->x, fsb);
-	bool again = false;
-
-	if (!xp->claimed || b + len > xp->nblocks)
-		return false;
-	for (uint64_t i = b; i < b + len; i++) {
-		if (bit_test(xp->claimed, i))
-			again = true;
-		bit_set(xp->claimed, i);
-	}
-	xp->c->sum.blocks_checked += len;
-	return again;
+	xc_claim_fsb(w->xp->c, fsb, len, owner, w->ip->ino, w->may_share && owner == XO_DATA);
 }
 
 /* The AG's header sectors (superblock, AGF, AGI, AGFL) in blocks. */
@@ -142,8 +131,8 @@ static void one_rec(struct fwalk *w, const uint8_t *raw)
 		return;
 	if (xfs_fsb_agbno(x, r.startblock) < ag_header_blocks(x))
 		rep(w, PR_XFS_BMAP_META, r.startoff, r.startblock, r.blockcount, 0, 0, NULL);
-	else if (claim(xp, r.startblock, r.blockcount) && !w->may_share)
-		rep(w, PR_XFS_BLOCK_SHARED, r.startoff, r.startblock, r.blockcount, 0, 0, NULL);
+	else
+		claim(w, r.startblock, r.blockcount, w->meta ? XO_META : w->fork == XFS_ATTR_FORK ? XO_ATTR : XO_DATA);
 	if (w->diag)
 		diag_rec(w, &r);
 }
@@ -196,8 +185,7 @@ static void bmbt_block(struct fwalk *w, uint64_t fsb, unsigned level, uint64_t k
 		return;
 	}
 	w->nblocks++;
-	if (claim(xp, fsb, 1))
-		rep(w, PR_XFS_BLOCK_SHARED, 0, fsb, 1, 0, 0, NULL);
+	claim(w, fsb, 1, XO_BMBT);
 	b = malloc(x->blocksize);
 	if (!b || xfs_read_fsb(x, b, fsb, 1)) {
 		free(b);
@@ -271,6 +259,7 @@ void xp_check_fork(struct xp_ctx *xp, const struct xfs_inode *ip, enum xfs_fork 
 	if (xfs_inode_fork(&off, &size, x, ip, fork))
 		return;
 	w.may_share = xp->reflink && fork == XFS_DATA_FORK && S_ISREG(ip->mode);
+	w.meta = xp->n && xp->ino[xp->n - 1].ino == ip->ino && (xp->ino[xp->n - 1].flags & XP_META);
 	w.diag = fork == XFS_DATA_FORK && S_ISREG(ip->mode) && !(ip->flags & XFS_DIFLAG_REALTIME);
 	w.eof_blk = (ip->size + x->blocksize - 1) / x->blocksize;
 	if (format == XFS_DINODE_FMT_EXTENTS) {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The driver of the XFS file-level passes: the file-block map sized by the
- * filesystem (refused when the superblock claims far more blocks than the
- * image could justify), then inodes, directories, links.
+ * The XFS file-level passes in order: inodes (with their forks, attributes
+ * and symlinks), directories, then connectivity and links. Every file block
+ * is claimed through xc_claim on the way, so the space pass that follows
+ * can hold free space against what is owned.
  */
 #include "config.h"
 
@@ -11,25 +12,21 @@
 
 #include "check/xfs/xpass.h"
 
-int xp_run(struct check_ctx *c, xfs_fs *x)
+int xc_pass_files(struct check_ctx *c)
 {
+	struct xcheck *xcp = xc(c);
+	xfs_fs *x = xcp->x;
 	struct xp_ctx xp = { .c = c, .x = x };
-	uint64_t io_blocks = x->io_size >> x->sb.blocklog;
 	int ret;
 
-	xp.reflink = (x->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK) && x->v5;
-	xp.nblocks = (uint64_t)x->sb.agcount * x->sb.agblocks;
-	/* a sparse or truncated image is fine; a map 64 times the image's blocks is not */
-	if (xp.nblocks <= io_blocks * 64 + (UINT64_C(1) << 20))
-		xp.claimed = calloc(1, (size_t)(xp.nblocks / 8 + 1));
+	xp.reflink = x->v5 && (x->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK);
 	xp.buf = malloc(x->dirblksize > x->blocksize ? x->dirblksize : x->blocksize);
-	if (!xp.buf) {
-		free(xp.claimed);
+	if (!xp.buf)
 		return FSIMG_ENOMEM;
-	}
-	check_progress(c, 2, "inodes", 0, 1);
+	check_progress(c, 3, "inodes", 0, 1);
 	ret = xp_pass_inodes(&xp);
 	if (!ret) {
+		xcp->files_done = true;
 		check_progress(c, 5, "directories", 0, 1);
 		ret = xp_pass_dirs(&xp);
 	}
@@ -38,7 +35,6 @@ int xp_run(struct check_ctx *c, xfs_fs *x)
 		ret = xp_pass_links(&xp);
 	}
 	free(xp.ino);
-	free(xp.claimed);
 	free(xp.buf);
 	return ret;
 }

@@ -3,10 +3,10 @@
  * The XFS checker's file-level passes (issue 14): inode cores, forks,
  * directories, attributes, symlinks, quota inodes, connectivity and link
  * counts, and what a crash left in file data. They run after the AG and
- * btree passes and share one table of the inodes in use, in inode order:
- * the memory grows with the inodes in use (one small record each, one
- * array) and with the filesystem's blocks (the claim bitmaps), never as a
- * heap object per inode.
+ * btree passes (check_xfs.c) and share one table of the inodes in use, in
+ * inode order: the memory grows with the inodes in use (one small record
+ * each, one array) and with the filesystem's blocks (the framework's claim
+ * maps, xc_claim), never as a heap object per inode.
  */
 #ifndef FSIMG_CHECK_XFS_XPASS_H
 #define FSIMG_CHECK_XFS_XPASS_H
@@ -14,8 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "check/check.h"
-#include "xfs/xfs.h"
+#include "check/xfs/xcheck.h"
 
 #define XP_HIDDEN __attribute__((visibility("hidden")))
 
@@ -42,9 +41,6 @@ struct xp_ctx {
 	xfs_fs *x;
 	struct xp_ino *ino;
 	size_t n, cap;
-	/* blocks owned by file forks, one bit per linear block; multi: seen twice */
-	uint8_t *claimed;
-	uint64_t nblocks; /* linear blocks the maps cover */
 	bool reflink;
 	uint8_t *buf;     /* one directory block (dirblksize) */
 };
@@ -76,7 +72,7 @@ XP_HIDDEN int xp_pass_links(struct xp_ctx *xp);
 /* The XFS name hash (xfs_da_hashname). */
 XP_HIDDEN uint32_t xp_da_hashname(const uint8_t *name, size_t len);
 
-/* Runs the file-level passes on an XFS handle (the driver of xp_run.c). */
-XP_HIDDEN int xp_run(struct check_ctx *c, xfs_fs *x);
+/* The file-level passes (xp_run.c), between the AG and space passes: inodes, directories, links. */
+XP_HIDDEN int xc_pass_files(struct check_ctx *c);
 
 #endif /* FSIMG_CHECK_XFS_XPASS_H */

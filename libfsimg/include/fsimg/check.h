@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libfsimg checker: a read-only consistency check of an ext2/3/4 filesystem
- * (structure, and the unwritten/written state of data), reporting problems
- * with stable ids. It never repairs and never writes.
+ * libfsimg checker: a read-only consistency check of an ext2/3/4 or XFS
+ * filesystem (structure, and the unwritten/written state of data),
+ * reporting problems with stable ids. It never repairs and never writes.
  *
  * Open the filesystem as usual (through fsimg_fs_open_recovered to check the
  * post-recovery state), then call fsimg_check_run(). Every problem found is
@@ -52,7 +52,7 @@ enum fsimg_structure {
 
 struct fsimg_problem_ctx {
 	unsigned has;
-	fsimg_ino_t inode;
+	fsimg_inum_t inode;          /* the filesystem's own number (XFS: 64 bits) */
 	fsimg_pblk_t block;
 	fsimg_lblk_t lblk;
 	uint64_t length;

@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check/check.h"
+#include "check/ext4/e4check.h"
 
 static void super_counts(struct check_ctx *c)
 {
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	struct fsimg_problem_ctx p;
 
 	if (fsimg_fs_primary_error(c->fs)) {
@@ -50,7 +50,7 @@ static void super_counts(struct check_ctx *c)
  */
 static void backup_supers(struct check_ctx *c, const struct fsimg_group *g, uint8_t *buf)
 {
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	struct fsimg_super bk;
 	struct fsimg_problem_ctx p;
 	const char *what = NULL;
@@ -92,7 +92,7 @@ static void backup_supers(struct check_ctx *c, const struct fsimg_group *g, uint
 /* Descriptor fields and flags (e2fsck check_super_block's per-group loop). */
 static void group_fields(struct check_ctx *c, const struct fsimg_group *g, bool csum)
 {
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	struct fsimg_problem_ctx p;
 	uint16_t uninit = g->flags & (FSIMG_BG_INODE_UNINIT | FSIMG_BG_BLOCK_UNINIT);
 
@@ -149,7 +149,7 @@ static void group_fields(struct check_ctx *c, const struct fsimg_group *g, bool 
 static void group_meta(struct check_ctx *c, const struct fsimg_group *g, bool flex,
 		       fsimg_pblk_t blk, uint64_t len, enum problem_id range_id, const char *what)
 {
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	fsimg_pblk_t lo = flex ? sb->first_data_block : g->first_block;
 	fsimg_pblk_t hi = flex ? sb->blocks_count - 1 : g->last_block;
 	struct fsimg_problem_ctx p = pctx_group(g->group);
@@ -177,7 +177,7 @@ static void claim_range(struct check_ctx *c, fsimg_pblk_t blk, uint64_t len)
 
 int check_pass_super(struct check_ctx *c)
 {
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	bool flex = sb->feature_incompat & EXT4_FEATURE_INCOMPAT_FLEX_BG;
 	bool csum = sb->feature_ro_compat &
 		    (EXT4_FEATURE_RO_COMPAT_METADATA_CSUM | EXT4_FEATURE_RO_COMPAT_GDT_CSUM);

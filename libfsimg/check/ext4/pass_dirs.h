@@ -8,7 +8,7 @@
 #ifndef FSIMG_CHECK_PASS_DIRS_H
 #define FSIMG_CHECK_PASS_DIRS_H
 
-#include "check/check.h"
+#include "check/ext4/e4check.h"
 
 #define S_IFMT_ 0xF000u
 #define S_IFDIR_ 0x4000u

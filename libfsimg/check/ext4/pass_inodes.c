@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check/pass_inodes.h"
+#include "check/ext4/pass_inodes.h"
 
 
 /*
@@ -289,7 +289,7 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 {
 	struct check_ctx *c = p2->c;
 	fsimg_fs *fs = p2->fs;
-	uint16_t isz = c->sb->inode_size;
+	uint16_t isz = e4(c)->sb->inode_size;
 	struct fsimg_inode in;
 	struct fsimg_problem_ctx p;
 	struct walk w;
@@ -297,7 +297,7 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 	uint16_t links = (uint16_t)(raw[26] | raw[27] << 8);
 	/* the superblock's quota and orphan file inodes are reserved ones too (e2fsck pass 1) */
 	bool reserved = ino < p2->first_ino ? ino != FSIMG_ROOT_INO :
-					      ext4_sb_inode_nameless(c->sb, ino);
+					      ext4_sb_inode_nameless(e4(c)->sb, ino);
 	bool special;
 
 	/* Unused and never used: nothing to check (the fast path of the scan). */
@@ -377,7 +377,7 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 
 	/* e2fsck: an inline-data inode (with the feature) carries a system.data xattr. */
 	if ((in.flags & EXT4_INLINE_DATA_FL) &&
-	    (c->sb->feature_incompat & EXT4_FEATURE_INCOMPAT_INLINE_DATA)) {
+	    (e4(c)->sb->feature_incompat & EXT4_FEATURE_INCOMPAT_INLINE_DATA)) {
 		const uint8_t *value;
 		size_t value_len;
 
@@ -409,7 +409,7 @@ static int scan_group(struct pass2 *p2, fsimg_group_t g)
 	size_t buflen = p2->buflen;
 	struct check_ctx *c = p2->c;
 	fsimg_fs *fs = p2->fs;
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	struct fsimg_group grp;
 	bool csum = fs->metadata_csum || fs->gdt_csum;
 	uint32_t ipg = sb->inodes_per_group, n = ipg, isz = sb->inode_size, i;
@@ -459,14 +459,14 @@ static int scan_group(struct pass2 *p2, fsimg_group_t g)
  */
 static void note_orphans(struct check_ctx *c, struct pass2_shared *sh)
 {
-	fsimg_ino_t ino = c->sb->last_orphan;
+	fsimg_ino_t ino = e4(c)->sb->last_orphan;
 	struct fsimg_problem_ctx p;
 	struct fsimg_inode in;
 	uint64_t n = 0;
 
 	if (ino == 0)
 		return;
-	sh->orphans = calloc(1, (size_t)c->sb->inodes_count / 8 + 1);
+	sh->orphans = calloc(1, (size_t)e4(c)->sb->inodes_count / 8 + 1);
 	p = pctx_inode(ino);
 	while (ino && n < ORPHAN_MAX && fs_ino_ok(c->fs, ino)) {
 		n++;
@@ -506,7 +506,7 @@ static void p2_unit(struct check_ctx *tc, void *tls, uint64_t g, void *arg)
 static void p2_done(struct check_ctx *c, uint64_t g, void *arg)
 {
 	(void)arg;
-	check_progress(c, 2, "inodes", g + 1, c->sb->group_count);
+	check_progress(c, 2, "inodes", g + 1, e4(c)->sb->group_count);
 }
 
 static void p2_fini(struct check_ctx *tc, void *tls, void *arg)
@@ -525,7 +525,7 @@ int check_pass_inodes(struct check_ctx *c)
 		sizeof(struct pass2), p2_init, p2_unit, p2_done, p2_fini,
 	};
 	fsimg_fs *fs = c->fs;
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	struct pass2_shared sh;
 	int err;
 
@@ -543,7 +543,7 @@ int check_pass_inodes(struct check_ctx *c)
 	err = check_parallel(c, sb->group_count, &ops, &sh);
 	if (err == 0)
 		check_xattr_blocks(c, sh.ea_seen);
-	c->ino_orphan = sh.orphans; /* pass 6's; freed with the context */
+	e4(c)->ino_orphan = sh.orphans; /* pass 6's; freed with the context */
 	free(sh.ea_seen);
 	return err;
 }

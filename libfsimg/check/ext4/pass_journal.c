@@ -14,14 +14,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "check/check.h"
+#include "check/ext4/e4check.h"
 #include "jbd2/jbd2.h"
 
 /* "blocks 1234, 1240 (inodes 12-15), ..." for at most a few blocks. */
 static void describe_blocks(struct check_ctx *c, fsimg_journal *j, size_t t, uint32_t n,
 			    char *out, size_t len)
 {
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	size_t pos = 0;
 	uint32_t shown = 0;
 
@@ -122,7 +122,7 @@ static void log_findings(struct check_ctx *c, fsimg_journal *j, bool replayed)
 		 */
 		if ((tr.bad_data_csums || tr.desc_csum == FSIMG_CSUM_BAD) &&
 		    tr.state == FSIMG_JTRANS_COMMITTED && tr.commit_csum != FSIMG_CSUM_BAD &&
-		    (replayed || c->sb->needs_recovery)) {
+		    (replayed || e4(c)->sb->needs_recovery)) {
 			if (tr.desc_csum == FSIMG_CSUM_BAD)
 				snprintf(detail, sizeof(detail), "its descriptor block fails its checksum");
 			else
@@ -169,7 +169,7 @@ static void log_findings(struct check_ctx *c, fsimg_journal *j, bool replayed)
  */
 void check_journal_inode_backup(struct check_ctx *c)
 {
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	struct fsimg_problem_ctx p;
 	struct fsimg_inode in;
 	struct fsimg_run run;
@@ -196,7 +196,7 @@ void check_journal_inode_backup(struct check_ctx *c)
 
 int check_pass_journal(struct check_ctx *c)
 {
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	fsimg_journal *own = NULL, *j = c->opts.raw_journal;
 	const struct fsimg_journal_super *js;
 	struct fsimg_problem_ctx p;

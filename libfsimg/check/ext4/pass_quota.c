@@ -9,14 +9,14 @@
 
 #include <stdio.h>
 
-#include "check/check.h"
+#include "check/ext4/e4check.h"
 
 #define S_IFMT_ 0xF000u
 #define S_IFREG_ 0x8000u
 
 void check_quota_inodes(struct check_ctx *c)
 {
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	uint32_t first = sb->rev_level == EXT4_GOOD_OLD_REV ? EXT4_GOOD_OLD_FIRST_INO : sb->first_ino;
 
 	for (int r = EXT4_SBINO_USR_QUOTA; r <= EXT4_SBINO_PRJ_QUOTA; r++) {

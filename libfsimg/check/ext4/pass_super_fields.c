@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "check/check.h"
+#include "check/ext4/e4check.h"
 #include "ext4/ext4.h"
 
 #define EXT2_RESIZE_INO 7u
@@ -32,7 +32,7 @@ static void feature_needs(struct check_ctx *c, bool bad, const char *what)
 /* s_min_extra_isize, s_want_extra_isize: 0, or 4-aligned in [4, inode_size - 128]. */
 static void extra_isize_hint(struct check_ctx *c, uint16_t v, const char *name)
 {
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	uint32_t max = sb->inode_size - EXT4_GOOD_OLD_INODE_SIZE;
 	struct fsimg_problem_ctx p;
 
@@ -64,7 +64,7 @@ static void extra_isize_hint(struct check_ctx *c, uint16_t v, const char *name)
 /* Compat and ro_compat bits e2fsck does not know make it refuse the filesystem. */
 static void unknown_features(struct check_ctx *c)
 {
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	uint32_t compat = sb->feature_compat & ~E2FSPROGS_COMPAT;
 	uint32_t ro = sb->feature_ro_compat & ~E2FSPROGS_RO_COMPAT;
 	struct fsimg_problem_ctx p;
@@ -87,7 +87,7 @@ static void unknown_features(struct check_ctx *c)
  */
 static void journal_without_feature(struct check_ctx *c)
 {
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	static const uint8_t zero_uuid[16];
 	struct fsimg_inode in;
 	struct fsimg_problem_ctx p;
@@ -131,7 +131,7 @@ static void desc_size(struct check_ctx *c)
 
 void check_super_fields(struct check_ctx *c)
 {
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	uint32_t compat = sb->feature_compat, incompat = sb->feature_incompat;
 	bool resize = compat & EXT4_FEATURE_COMPAT_RESIZE_INODE;
 	uint64_t should_be = (uint64_t)sb->inodes_per_group * sb->group_count;
@@ -184,7 +184,7 @@ void check_super_fields(struct check_ctx *c)
  */
 void check_reserved_mode(struct check_ctx *c, const struct fsimg_inode *in)
 {
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	uint16_t fmt = in->mode & 0xF000u;
 	fsimg_ino_t ino = in->ino;
 	struct fsimg_problem_ctx p;
@@ -224,7 +224,7 @@ void check_inode_fields(struct check_ctx *c, const struct fsimg_inode *in, const
 		PCTX_SET(p, detail, FSIMG_PF_DETAIL, "i_faddr");
 		check_report(c, PR_INODE_FIELD_NONZERO, &p);
 	}
-	if (blocks_hi && !(c->sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_HUGE_FILE)) {
+	if (blocks_hi && !(e4(c)->sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_HUGE_FILE)) {
 		p = pctx_inode(in->ino);
 		PCTX_SET(p, found, FSIMG_PF_FOUND, blocks_hi);
 		PCTX_SET(p, detail, FSIMG_PF_DETAIL, "i_blocks_hi without huge_file");

@@ -10,13 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check/pass_inodes.h"
+#include "check/ext4/pass_inodes.h"
 
 /* Flags against features and against each other (e2fsck pass 1's order). */
 void inode_check_flags(struct pass2 *p2, const struct fsimg_inode *in, bool reserved)
 {
 	struct check_ctx *c = p2->c;
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	struct fsimg_problem_ctx p = pctx_inode(in->ino);
 	uint32_t unknown = in->flags & ~KNOWN_FLAGS;
 
@@ -36,7 +36,7 @@ void inode_check_flags(struct pass2 *p2, const struct fsimg_inode *in, bool rese
 /* i_extra_isize as stored: 4-aligned, at least 4, inside the record (e2fsck's bounds). */
 void inode_check_extra_isize(struct pass2 *p2, const struct fsimg_inode *in, const uint8_t *raw)
 {
-	uint16_t isz = p2->c->sb->inode_size, extra, max;
+	uint16_t isz = e4(p2->c)->sb->inode_size, extra, max;
 	struct fsimg_problem_ctx p;
 
 	if (isz <= EXT4_GOOD_OLD_INODE_SIZE)
@@ -96,7 +96,7 @@ void inode_check_size(struct pass2 *p2, const struct fsimg_inode *in, const stru
 
 		/* A directory is whole blocks, up to the last mapped one (plus prealloc_dir_blocks). */
 		if ((in->size & (bs - 1)) || nblock > want ||
-		    (nblock < want && want - nblock > c->sb->prealloc_dir_blocks)) {
+		    (nblock < want && want - nblock > e4(c)->sb->prealloc_dir_blocks)) {
 			PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
 			PCTX_SET(p, expected, FSIMG_PF_EXPECTED, want * bs);
 			PCTX_SET(p, detail, FSIMG_PF_DETAIL, "a directory spans whole mapped blocks");
@@ -157,7 +157,7 @@ void inode_check_size(struct pass2 *p2, const struct fsimg_inode *in, const stru
 
 void inode_check_iblocks(struct pass2 *p2, const struct fsimg_inode *in, const struct walk *w)
 {
-	const struct fsimg_super *sb = p2->c->sb;
+	const struct fsimg_super *sb = e4(p2->c)->sb;
 	uint64_t want = w->units * (sb->cluster_size >> 9);
 	struct fsimg_problem_ctx p;
 

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-#include "check/check.h"
+#include "check/ext4/e4check.h"
 
 struct u32s {
 	uint32_t *v;
@@ -95,7 +95,7 @@ static void check_entry(struct ea_scan *s, const uint8_t *e, fsimg_ino_t owner, 
 	if (!u32s_push(&s->refs, inum))
 		s->nomem = true;
 	PCTX_SET(p, found, FSIMG_PF_FOUND, inum);
-	if (inum < c->sb->first_ino || inum > c->sb->inodes_count) {
+	if (inum < e4(c)->sb->first_ino || inum > e4(c)->sb->inodes_count) {
 		PCTX_SET(p, detail, FSIMG_PF_DETAIL, "not an inode number for data");
 		check_report(c, PR_XATTR_EA_INODE_BAD, &p);
 		return;
@@ -167,7 +167,7 @@ static void scan_inode(struct ea_scan *s, fsimg_ino_t ino, const uint8_t *raw, u
 			s->nomem = true;
 		}
 	}
-	if (in.file_acl && in.file_acl < c->sb->blocks_count) {
+	if (in.file_acl && in.file_acl < e4(c)->sb->blocks_count) {
 		if (s->nblks == s->capblks) {
 			size_t cap = s->capblks ? s->capblks * 2 : 256;
 			struct blkref *v = realloc(s->blks, cap * sizeof(*v));
@@ -283,15 +283,15 @@ static void check_refcounts(struct ea_scan *s)
 int check_pass_ea_inodes(struct check_ctx *c)
 {
 	struct ea_scan s = { .c = c };
-	uint32_t isz = c->sb->inode_size;
+	uint32_t isz = e4(c)->sb->inode_size;
 	uint8_t *raw;
 
-	if (!(c->sb->feature_incompat & EXT4_FEATURE_INCOMPAT_EA_INODE))
+	if (!(e4(c)->sb->feature_incompat & EXT4_FEATURE_INCOMPAT_EA_INODE))
 		return 0;
 	raw = malloc(isz);
 	if (!raw)
 		return FSIMG_ENOMEM;
-	for (fsimg_ino_t ino = 1; ino <= c->sb->inodes_count && !s.nomem; ino++) {
+	for (fsimg_ino_t ino = 1; ino <= e4(c)->sb->inodes_count && !s.nomem; ino++) {
 		if (!bit_test(c->ino_inuse, ino) || bit_test(c->ino_bad, ino))
 			continue;
 		if (ext4_inode_read_raw(c->fs, ino, raw, isz) < 0)

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check/check.h"
+#include "check/ext4/e4check.h"
 
 #define OWNERS_MAX (1u << 18)
 /* Owners named in one report, and owners looked at per shared block. */
@@ -61,7 +61,7 @@ static void add_metadata(struct dups *d)
 	struct fsimg_group g;
 	fsimg_group_t i;
 
-	for (i = 0; i < c->sb->group_count && !d->truncated; i++) {
+	for (i = 0; i < e4(c)->sb->group_count && !d->truncated; i++) {
 		if (fsimg_ext4_group_get(&g, c->fs, i) < 0)
 			continue;
 		if (g.has_super)
@@ -70,7 +70,7 @@ static void add_metadata(struct dups *d)
 			add_range(d, g.gdt_block, (uint64_t)g.gdt_count + g.reserved_gdt, 0);
 		add_range(d, g.block_bitmap, 1, 0);
 		add_range(d, g.inode_bitmap, 1, 0);
-		add_range(d, g.inode_table, c->sb->inode_table_blocks, 0);
+		add_range(d, g.inode_table, e4(c)->sb->inode_table_blocks, 0);
 	}
 }
 
@@ -241,7 +241,7 @@ int check_pass_dups(struct check_ctx *c)
 	fsimg_ino_t ino;
 
 	/* shared_blocks (e2fsck -E unshare_blocks' opposite): sharing is the design. */
-	if (c->nr_multi == 0 || (c->sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_SHARED_BLOCKS))
+	if (c->nr_multi == 0 || (e4(c)->sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_SHARED_BLOCKS))
 		return 0;
 	memset(&d, 0, sizeof(d));
 	d.c = c;
@@ -252,9 +252,9 @@ int check_pass_dups(struct check_ctx *c)
 		free(d.by_ino);
 		return FSIMG_ENOMEM;
 	}
-	check_progress(c, 4, "multiply-claimed blocks", 0, c->sb->inodes_count);
+	check_progress(c, 4, "multiply-claimed blocks", 0, e4(c)->sb->inodes_count);
 	add_metadata(&d);
-	for (ino = 1; ino <= c->sb->inodes_count && !d.truncated; ino++) {
+	for (ino = 1; ino <= e4(c)->sb->inodes_count && !d.truncated; ino++) {
 		if (bit_test(c->ino_inuse, ino))
 			add_inode(&d, ino);
 	}
@@ -262,7 +262,7 @@ int check_pass_dups(struct check_ctx *c)
 	memcpy(d.by_ino, d.by_blk, d.n * sizeof(*d.by_ino));
 	qsort(d.by_ino, d.n, sizeof(*d.by_ino), cmp_ino);
 	report_owners(&d);
-	check_progress(c, 4, "multiply-claimed blocks", c->sb->inodes_count, c->sb->inodes_count);
+	check_progress(c, 4, "multiply-claimed blocks", e4(c)->sb->inodes_count, e4(c)->sb->inodes_count);
 	free(d.by_blk);
 	free(d.by_ino);
 	return 0;

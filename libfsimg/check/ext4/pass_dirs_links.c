@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check/check.h"
-#include "check/pass_dirs.h"
+#include "check/ext4/e4check.h"
+#include "check/ext4/pass_dirs.h"
 
 /*
  * Follows the names upwards from dir (e2fsck pass 3 check_directory): the

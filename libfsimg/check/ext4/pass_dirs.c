@@ -29,8 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check/check.h"
-#include "check/pass_dirs.h"
+#include "check/ext4/e4check.h"
+#include "check/ext4/pass_dirs.h"
 
 struct dinfo *dirs_find(struct dirs_state *s, fsimg_ino_t ino)
 {
@@ -320,7 +320,7 @@ static int dirs_collect(struct dirs_state *s)
 int check_pass_dirs(struct check_ctx *c)
 {
 	struct dirs_state s;
-	const struct fsimg_super *sb = c->sb ? c->sb : fsimg_ext4_super(c->fs);
+	const struct fsimg_super *sb = e4(c)->sb ? e4(c)->sb : fsimg_ext4_super(c->fs);
 	size_t k;
 	fsimg_ino_t ino;
 	int err = FSIMG_ENOMEM;

@@ -7,7 +7,7 @@
 #ifndef FSIMG_CHECK_PASS_INODES_H
 #define FSIMG_CHECK_PASS_INODES_H
 
-#include "check/check.h"
+#include "check/ext4/e4check.h"
 
 #define S_IFMT_ 0xF000u
 #define S_IFSOCK_ 0xC000u

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-#include "check/check.h"
+#include "check/ext4/e4check.h"
 
 /*
  * Regions of an xattr area handed out so far; an area whose entries and
@@ -162,7 +162,7 @@ static void check_ea_inode_feature(struct check_ctx *c, fsimg_ino_t ino, fsimg_p
 {
 	struct fsimg_problem_ctx p = ino ? pctx_inode(ino) : pctx_none();
 
-	if (c->sb->feature_incompat & EXT4_FEATURE_INCOMPAT_EA_INODE)
+	if (e4(c)->sb->feature_incompat & EXT4_FEATURE_INCOMPAT_EA_INODE)
 		return;
 	if (blk)
 		PCTX_SET(p, block, FSIMG_PF_BLOCK, blk);
@@ -239,7 +239,7 @@ static void check_xattr_block(struct check_ctx *c, fsimg_pblk_t blk)
  */
 void check_xattr_blocks(struct check_ctx *c, const uint8_t *seen)
 {
-	uint64_t nbytes = (c->sb->blocks_count + 7) / 8;
+	uint64_t nbytes = (e4(c)->sb->blocks_count + 7) / 8;
 
 	for (uint64_t i = 0; i < nbytes; i++) {
 		if (!seen[i])
@@ -252,7 +252,7 @@ void check_xattr_blocks(struct check_ctx *c, const uint8_t *seen)
 
 bool check_xattr_inode(struct check_ctx *c, const struct fsimg_inode *in, const uint8_t *raw)
 {
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	struct fsimg_problem_ctx p;
 	const char *why;
 	bool claim = true;

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check/check.h"
+#include "check/ext4/e4check.h"
 
 struct bm_state {
 	struct check_ctx *c;
@@ -71,7 +71,7 @@ static void mark_uninit_group(struct bm_state *s, const struct fsimg_group *g)
 		mark(s, g->gdt_block, (uint64_t)g->gdt_count + g->reserved_gdt);
 	mark(s, g->block_bitmap, 1);
 	mark(s, g->inode_bitmap, 1);
-	mark(s, g->inode_table, s->c->sb->inode_table_blocks);
+	mark(s, g->inode_table, e4(s->c)->sb->inode_table_blocks);
 }
 
 /* Is any block of the cluster starting at blk (clipped to the fs) set in map? */
@@ -79,7 +79,7 @@ static bool cluster_any(const struct bm_state *s, const uint8_t *map, uint64_t b
 {
 	uint64_t n = UINT64_C(1) << s->ratio_log;
 
-	for (uint64_t b = blk; b < blk + n && b < s->c->sb->blocks_count; b++)
+	for (uint64_t b = blk; b < blk + n && b < e4(s->c)->sb->blocks_count; b++)
 		if (bit_test(map, b))
 			return true;
 	return false;
@@ -90,7 +90,7 @@ static bool bitmap_csum_ok(struct check_ctx *c, const uint8_t *bm, size_t len, u
 {
 	uint32_t crc = ext4_csum(c->fs, c->fs->csum_seed, bm, len);
 
-	if (c->sb->desc_size < 64)
+	if (e4(c)->sb->desc_size < 64)
 		return (crc & 0xFFFF) == (stored & 0xFFFF);
 	return crc == stored;
 }
@@ -105,7 +105,7 @@ static void bitmap_padding(struct check_ctx *c, const struct fsimg_group *g, con
 {
 	struct fsimg_problem_ctx p;
 
-	for (size_t i = nbytes; i < c->sb->block_size; i++) {
+	for (size_t i = nbytes; i < e4(c)->sb->block_size; i++) {
 		if (bm[i] == 0xFF)
 			continue;
 		p = pctx_group(g->group);
@@ -120,7 +120,7 @@ static void block_group(struct bm_state *s, const struct fsimg_group *g, uint8_t
 			uint64_t *free_total)
 {
 	struct check_ctx *c = s->c;
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	uint64_t ncl, free_cnt = 0, cl0 = (uint64_t)g->group * sb->clusters_per_group;
 	uint64_t first = sb->first_data_block + ((uint64_t)g->group * sb->blocks_per_group);
 	bool uninit = s->csum && (g->flags & FSIMG_BG_BLOCK_UNINIT);
@@ -220,7 +220,7 @@ static void inode_group(struct bm_state *s, const struct fsimg_group *g, uint8_t
 			uint64_t *free_total)
 {
 	struct check_ctx *c = s->c;
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	uint64_t ipg = sb->inodes_per_group, free_cnt = 0, dirs = 0;
 	fsimg_ino_t ino0 = (fsimg_ino_t)(g->group * ipg);
 	bool uninit = s->csum && (g->flags & FSIMG_BG_INODE_UNINIT);
@@ -247,7 +247,7 @@ static void inode_group(struct bm_state *s, const struct fsimg_group *g, uint8_t
 		 * agree and none of the eight is an orphan (those take the slow path).
 		 */
 		if (!(i & 7) && i + 8 <= ipg && (uint64_t)ino + 7 <= sb->inodes_count &&
-		    ino >= sb->first_ino && !(ino0 & 7) && !(c->ino_orphan && bits8(c->ino_orphan, ino))) {
+		    ino >= sb->first_ino && !(ino0 & 7) && !(e4(c)->ino_orphan && bits8(e4(c)->ino_orphan, ino))) {
 			uint8_t used8 = bits8(c->ino_inuse, ino), dir8 = bits8(c->ino_isdir, ino);
 			uint8_t disk8 = have_bitmap ? buf[i >> 3] : uninit ? 0 : used8;
 
@@ -259,7 +259,7 @@ static void inode_group(struct bm_state *s, const struct fsimg_group *g, uint8_t
 			}
 		}
 		/* reserved inodes are always in use (e2fsck pass 1); so are orphans until released */
-		bool orphan = c->ino_orphan && bit_test(c->ino_orphan, ino) && !bit_test(c->ino_inuse, ino);
+		bool orphan = e4(c)->ino_orphan && bit_test(e4(c)->ino_orphan, ino) && !bit_test(c->ino_inuse, ino);
 		bool used = bit_test(c->ino_inuse, ino) || ino < sb->first_ino || orphan;
 		bool ondisk = have_bitmap ? bit_test(buf, i) : (uninit ? false : used);
 
@@ -290,7 +290,7 @@ static void inode_group(struct bm_state *s, const struct fsimg_group *g, uint8_t
 
 int check_pass_bitmaps(struct check_ctx *c)
 {
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	struct bm_state s;
 	struct fsimg_group g;
 	uint64_t free_blocks = 0, free_inodes = 0;

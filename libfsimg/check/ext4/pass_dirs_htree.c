@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check/check.h"
-#include "check/pass_dirs.h"
+#include "check/ext4/e4check.h"
+#include "check/ext4/pass_dirs.h"
 
 /* Reads logical block lblk of the directory into buf. */
 static int dir_read_lblk(struct dirs_state *s, fsimg_file *f, uint32_t lblk, uint8_t *buf)

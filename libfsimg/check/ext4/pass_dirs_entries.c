@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check/check.h"
-#include "check/pass_dirs.h"
+#include "check/ext4/e4check.h"
+#include "check/ext4/pass_dirs.h"
 
 /* The file type an entry naming ino should carry (fsimg_mode_to_ftype); -1 unknown. */
 static int entry_ftype(struct dirs_state *s, fsimg_ino_t ino)

@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "check/check.h"
+#include "check/ext4/e4check.h"
 
 #define S_IFMT_ 0xF000u
 #define S_IFREG_ 0x8000u
@@ -74,7 +74,7 @@ static void scan_block(struct orphan_scan *o, fsimg_lblk_t lblk, fsimg_pblk_t pb
 	fsimg_fs *fs = c->fs;
 	size_t tail = fs->block_size - OB_TAIL;
 	struct cur cur = cur_init(blk, fs->block_size);
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 
 	if (fs_read_block(fs, pblk, blk) < 0) {
 		note_bad_block(o, lblk, "cannot be read");
@@ -140,7 +140,7 @@ static void scan_file(struct orphan_scan *o, const struct fsimg_inode *in, uint6
 
 void check_orphan_file(struct check_ctx *c, uint8_t **orphans)
 {
-	const struct fsimg_super *sb = c->sb;
+	const struct fsimg_super *sb = e4(c)->sb;
 	fsimg_fs *fs = c->fs;
 	bool present = sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_ORPHAN_PRESENT;
 	fsimg_ino_t ino = sb->orphan_file_inum;

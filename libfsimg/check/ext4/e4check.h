@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The ext2/3/4 passes: what they share beyond the framework (check/check.h).
+ * Their state hangs off the context's be pointer as a struct e4check.
+ */
+#ifndef FSIMG_CHECK_EXT4_E4CHECK_H
+#define FSIMG_CHECK_EXT4_E4CHECK_H
+
+#include "check/check.h"
+#include "ext4/ext4.h"
+
+struct e4check {
+	const struct fsimg_super *sb;
+	/*
+	 * pass 2 → 6: orphans, on the s_last_orphan chain or in the orphan
+	 * file (NULL: none). A deleted one (link count 0) keeps its inode and
+	 * blocks until the kernel or e2fsck releases them, so pass 6 counts
+	 * them in use.
+	 */
+	uint8_t *ino_orphan;
+};
+
+static inline struct e4check *e4(const struct check_ctx *c)
+{
+	return (struct e4check *)c->be;
+}
+
+/* The passes, in order. Each returns 0, or <0 when the check cannot go on. */
+CHECK_HIDDEN int check_pass_super(struct check_ctx *c);   /* 1: superblock, groups, metadata layout */
+CHECK_HIDDEN int check_pass_inodes(struct check_ctx *c);  /* 2+3: inodes, extent trees, data state */
+CHECK_HIDDEN int check_pass_dups(struct check_ctx *c);    /* 4: blocks claimed twice, every owner */
+CHECK_HIDDEN int check_pass_dirs(struct check_ctx *c);    /* 5: directories, connectivity, links */
+CHECK_HIDDEN int check_pass_ea_inodes(struct check_ctx *c); /* 5b: ea_inode references and counts */
+/* An xattr entry's hash over its name and (value not NULL) its padded value words. */
+CHECK_HIDDEN uint32_t check_xattr_hash(const uint8_t *e, const uint8_t *value, bool is_signed);
+CHECK_HIDDEN int check_pass_bitmaps(struct check_ctx *c); /* 6: bitmaps and summary counts */
+CHECK_HIDDEN int check_pass_journal(struct check_ctx *c); /* 7: journal and what the crash left */
+
+/* Parts of passes kept in their own files. */
+CHECK_HIDDEN void check_quota_inodes(struct check_ctx *c);         /* pass 1: pass_quota.c */
+CHECK_HIDDEN void check_super_fields(struct check_ctx *c);         /* pass 1: pass_super_fields.c */
+/* Pass 2, per reserved inode (pass_super_fields.c): its mode. */
+CHECK_HIDDEN void check_reserved_mode(struct check_ctx *c, const struct fsimg_inode *in);
+/* Pass 2, per inode in use past the reserved ones (pass_super_fields.c): fields kept zero. */
+CHECK_HIDDEN void check_inode_fields(struct check_ctx *c, const struct fsimg_inode *in,
+				     const uint8_t *raw);
+CHECK_HIDDEN void check_journal_inode_backup(struct check_ctx *c); /* pass 1: pass_journal.c */
+/*
+ * Pass 2, before the scan (pass_orphan.c): the orphan file's blocks and
+ * entries; the orphans it names are set in *orphans (allocated if NULL).
+ */
+CHECK_HIDDEN void check_orphan_file(struct check_ctx *c, uint8_t **orphans);
+/*
+ * Pass 2, per inode in use (pass_xattr.c): i_file_acl against the features,
+ * the xattrs in the inode body. False when the xattr block is not the
+ * inode's to claim (no ext_attr feature).
+ */
+CHECK_HIDDEN bool check_xattr_inode(struct check_ctx *c, const struct fsimg_inode *in,
+				    const uint8_t *raw);
+/* End of pass 2 (pass_xattr.c): every xattr block named by an inode, once, in block order. */
+CHECK_HIDDEN void check_xattr_blocks(struct check_ctx *c, const uint8_t *seen);
+
+#endif /* FSIMG_CHECK_EXT4_E4CHECK_H */

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The XFS check: its state beside the framework's context, the block
+ * claims every pass makes (one owner a block, overlaps named), and the
+ * passes in order. Read-only, at the depth of xfs_repair -n's phases 1-4.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check/xfs/xcheck.h"
+#include "check/xfs/xpass.h"
+
+const char *xc_owner_name(enum xc_owner o)
+{
+	static const char *const names[XO__COUNT] = {
+		[XO_NONE] = "nothing", [XO_AGHDR] = "the AG headers", [XO_AGFL] = "the AG free list",
+		[XO_BNOBT] = "the by-block free space btree", [XO_CNTBT] = "the by-size free space btree",
+		[XO_INOBT] = "the inode btree", [XO_FINOBT] = "the free inode btree",
+		[XO_RMAPBT] = "the reverse mapping btree", [XO_REFCBT] = "the refcount btree",
+		[XO_INODES] = "an inode chunk", [XO_LOG] = "the log", [XO_DATA] = "a file's data",
+		[XO_ATTR] = "a file's attributes", [XO_BMBT] = "a file's block map btree",
+		[XO_COW] = "a file's CoW staging", [XO_META] = "a metadata file",
+	};
+
+	return (unsigned)o < XO__COUNT ? names[o] : "?";
+}
+
+static bool file_kind(enum xc_owner o)
+{
+	return o == XO_DATA || o == XO_ATTR || o == XO_BMBT || o == XO_COW || o == XO_META;
+}
+
+/* One run of blocks [agbno, agbno + len) that owner `prev` had claimed before `now`. */
+static void report_multi(struct check_ctx *c, uint32_t agno, uint32_t agbno, uint32_t len,
+			 enum xc_owner prev, enum xc_owner now, uint64_t ino)
+{
+	struct fsimg_problem_ctx p = pctx_group(agno);
+	char what[160];
+
+	if (file_kind(now) && ino)
+		snprintf(what, sizeof(what), "by %s and by %s of inode %llu", xc_owner_name(prev),
+			 xc_owner_name(now), (unsigned long long)ino);
+	else
+		snprintf(what, sizeof(what), "by %s and by %s", xc_owner_name(prev), xc_owner_name(now));
+	PCTX_SET(p, block, FSIMG_PF_BLOCK, agbno);
+	PCTX_SET(p, length, FSIMG_PF_LENGTH, len);
+	PCTX_SET(p, detail, FSIMG_PF_DETAIL, what);
+	if (file_kind(now) && ino)
+		PCTX_SET(p, inode, FSIMG_PF_INODE, ino);
+	check_report(c, PR_XFS_BLOCK_MULTI, &p);
+}
+
+uint64_t xc_claim(struct check_ctx *c, uint32_t agno, uint32_t agbno, uint32_t len,
+		  enum xc_owner owner, uint64_t ino, bool shared)
+{
+	struct xcheck *x = xc(c);
+	uint64_t start, again = 0;
+	uint32_t run_start = 0, run_len = 0;
+	enum xc_owner run_prev = XO_NONE;
+
+	if (agno >= x->sb->agcount || len == 0 || (uint64_t)agbno + len > xc_ag_blocks(x, agno))
+		return 0;
+	start = xc_linear(x, agno, agbno);
+	check_claim(c, start, len);
+	for (uint32_t i = 0; i <= len; i++) {
+		uint8_t prev = XO_NONE;
+
+		if (i < len) {
+			uint8_t expect = XO_NONE;
+
+			if (!__atomic_compare_exchange_n(&x->owner[start + i], &expect, (uint8_t)owner,
+							 false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+				prev = expect;
+			if (prev != XO_NONE && shared && prev == XO_DATA && owner == XO_DATA)
+				prev = XO_NONE; /* reflink: the refcount btree's business */
+			if (prev != XO_NONE)
+				again++;
+		}
+		/* runs of the same earlier owner become one report */
+		if (run_len && (prev != run_prev || i == len)) {
+			report_multi(c, agno, run_start, run_len, run_prev, owner, ino);
+			run_len = 0;
+		}
+		if (prev != XO_NONE) {
+			if (!run_len) {
+				run_start = agbno + i;
+				run_prev = prev;
+			}
+			run_len++;
+		}
+	}
+	return again;
+}
+
+uint64_t xc_claim_fsb(struct check_ctx *c, uint64_t fsb, uint32_t len, enum xc_owner owner,
+		      uint64_t ino, bool shared)
+{
+	struct xcheck *x = xc(c);
+
+	return xc_claim(c, xfs_fsb_agno(x->x, fsb), xfs_fsb_agbno(x->x, fsb), len, owner, ino, shared);
+}
+
+int check_xfs_run(struct check_ctx *c)
+{
+	/* The inode, directory and connectivity passes go between ag and space. */
+	static int (*const passes[])(struct check_ctx *) = {
+		xc_pass_sb,
+		xc_pass_files,
+	};
+	struct xcheck x;
+	int err = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.x = xfs_of_fs(c->fs);
+	if (!x.x)
+		return FSIMG_ENOTSUP_OP;
+	x.sb = &x.x->sb;
+	if (x.sb->dblocks != c->nblocks)
+		return FSIMG_ECORRUPT;
+	x.owner = calloc(1, (size_t)c->nblocks);
+	x.freesp = calloc(1, (size_t)(c->nblocks / 8 + 1));
+	x.ag_skip = calloc(1, x.sb->agcount / 8 + 1);
+	x.ino_chunk = calloc(1, (size_t)(c->max_ino / 8 + 1));
+	x.ino_free = calloc(1, (size_t)(c->max_ino / 8 + 1));
+	if (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT))
+		x.rmap_file = calloc(1, (size_t)(c->nblocks / 8 + 1));
+	if (!x.owner || !x.freesp || !x.ag_skip || !x.ino_chunk || !x.ino_free ||
+	    (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) && !x.rmap_file))
+		err = FSIMG_ENOMEM;
+	c->be = &x;
+	c->first_block = 0;
+	for (size_t i = 0; err == 0 && i < sizeof(passes) / sizeof(passes[0]); i++)
+		err = passes[i](c);
+	free(x.owner);
+	free(x.freesp);
+	free(x.ag_skip);
+	free(x.ino_chunk);
+	free(x.ino_free);
+	free(x.rmap_file);
+	c->be = NULL;
+	return err;
+}

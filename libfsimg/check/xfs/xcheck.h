@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The XFS passes: what they share beyond the framework (check/check.h).
+ * Their state hangs off the context's be pointer as a struct xcheck.
+ *
+ * Blocks in the framework's claim maps are linear blocks (agno * agblocks +
+ * agbno, xfs.h), below sb.dblocks; inode numbers are XFS's own (the inode
+ * maps are sized by fsimg_fs_info's max_ino). Every owner claims its blocks
+ * through xc_claim, which keeps the first owner's kind per block so that
+ * an overlap names both owners.
+ */
+#ifndef FSIMG_CHECK_XFS_XCHECK_H
+#define FSIMG_CHECK_XFS_XCHECK_H
+
+#include "check/check.h"
+#include "xfs/xfs.h"
+
+/* Who owns a block (one byte a block in xcheck.owner; 0: nobody yet). */
+enum xc_owner {
+	XO_NONE = 0,
+	XO_AGHDR,      /* superblock, AGF, AGI, AGFL sectors */
+	XO_AGFL,       /* a block on the AG free list */
+	XO_BNOBT,
+	XO_CNTBT,
+	XO_INOBT,
+	XO_FINOBT,
+	XO_RMAPBT,
+	XO_REFCBT,
+	XO_INODES,     /* an inode chunk */
+	XO_LOG,        /* the internal log */
+	XO_DATA,       /* a file's data fork */
+	XO_ATTR,       /* a file's attr fork */
+	XO_BMBT,       /* a file's bmbt block */
+	XO_COW,        /* a CoW staging extent */
+	XO_META,       /* another metadata file (realtime bitmap, quota...) */
+	XO__COUNT
+};
+/* "bnobt", "data of inode" ...: the owner's name for messages. */
+const char *xc_owner_name(enum xc_owner o) __attribute__((visibility("hidden")));
+
+struct xcheck {
+	xfs_fs *x;                   /* the backend's handle: one thread at a time */
+	const struct xfs_sb *sb;     /* the primary superblock (x->sb) */
+	uint8_t *owner;              /* per linear block: the first claimer's enum xc_owner */
+	uint8_t *freesp;             /* per linear block: in the by-block free space btree */
+	uint8_t *rmap_file;          /* per linear block: an rmap record names an inode (rmapbt only) */
+	uint8_t *ag_skip;            /* per AG: headers xfs_repair would reset, btrees not walked */
+	/*
+	 * Per inode number (below c->max_ino), from the inode btrees: the
+	 * inode lies in a chunk (not in a sparse hole), and the chunk's free
+	 * mask says it is free. Set by the AG pass, for the inode passes.
+	 */
+	uint8_t *ino_chunk, *ino_free;
+	/* what the AG pass counted, for the summary counters */
+	uint64_t cnt_icount, cnt_ifree, cnt_fdblocks;
+	bool ag_bad;                 /* some AG was skipped or could not be read */
+	/* set by the inode passes once every file block is claimed: the space pass checks leaks */
+	bool files_done;
+};
+
+static inline struct xcheck *xc(const struct check_ctx *c)
+{
+	return (struct xcheck *)c->be;
+}
+
+static inline uint64_t xc_linear(const struct xcheck *x, uint32_t agno, uint32_t agbno)
+{
+	return (uint64_t)agno * x->sb->agblocks + agbno;
+}
+
+/* The blocks of AG agno (the last may be shorter). */
+static inline uint32_t xc_ag_blocks(const struct xcheck *x, uint32_t agno)
+{
+	uint64_t start = (uint64_t)agno * x->sb->agblocks;
+
+	if (agno + 1 < x->sb->agcount)
+		return x->sb->agblocks;
+	return start < x->sb->dblocks ? (uint32_t)(x->sb->dblocks - start) : 0;
+}
+
+/*
+ * Claims [agbno, agbno + len) of AG agno for owner (ino: the inode, for
+ * the file kinds; 0 otherwise). The range must be inside the AG (callers
+ * report ranges that are not). A block claimed before is reported as
+ * XFS_BLOCK_MULTI naming both owners, unless both are files' data and
+ * shared is true (reflink: the refcount btree decides). Returns how many
+ * blocks were already claimed. Safe from check_parallel's threads.
+ */
+uint64_t xc_claim(struct check_ctx *c, uint32_t agno, uint32_t agbno, uint32_t len,
+		  enum xc_owner owner, uint64_t ino, bool shared) __attribute__((visibility("hidden")));
+/* The same for an fsb range (an inode's extent: agno << agblklog | agbno). */
+uint64_t xc_claim_fsb(struct check_ctx *c, uint64_t fsb, uint32_t len, enum xc_owner owner,
+		      uint64_t ino, bool shared) __attribute__((visibility("hidden")));
+
+/* The passes, in order (check_xfs.c runs them). Each returns 0, or <0 when the check cannot go on. */
+#define XC_HIDDEN __attribute__((visibility("hidden")))
+XC_HIDDEN int xc_pass_sb(struct check_ctx *c);      /* superblocks: primary, secondaries */
+XC_HIDDEN int xc_pass_ag(struct check_ctx *c);      /* AG headers, free list, btrees, chunks */
+XC_HIDDEN int xc_pass_space(struct check_ctx *c);   /* free vs owned, summary counters */
+
+#endif /* FSIMG_CHECK_XFS_XCHECK_H */
