@@ -12,7 +12,10 @@
 # one.
 #
 #   sh fuzz/differential_xfs.sh [--count N] [--seed S] [--bases "v5 v4 ..."]
-#                               [--fsimg PATH] [--out FILE] [--keep DIR]
+#                               [--structs "inode dir_sf ..."] [--fsimg PATH]
+#                               [--out FILE] [--keep DIR]
+#
+# --structs keeps the named structures of the list below (default: all).
 #
 # Prints one line per disagreement (and per crash, sanitizer report or
 # timeout) with the field and verb, then the agreement per structure and
@@ -27,17 +30,18 @@ for t in mkfs.xfs xfs_db xfs_repair timeout; do
 done
 here=$(cd "$(dirname "$0")" && pwd)
 top=${top_builddir:-$here/..}
-count=200 seed=1 bases="v5 v5-1k v5-rmap v4 v4-1k" out= keep=
+count=200 seed=1 bases="v5 v5-1k v5-rmap v4 v4-1k" out= keep= structs=
 fsimg=${FSIMG:-$top/src/fsimg}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--count) count=$2; shift 2 ;;
 	--seed) seed=$2; shift 2 ;;
 	--bases) bases=$2; shift 2 ;;
+	--structs) structs=$2; shift 2 ;;
 	--fsimg) fsimg=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--keep) keep=$2; shift 2 ;;
-	*) echo "usage: differential_xfs.sh [--count N] [--seed S] [--bases LIST] [--fsimg PATH] [--out FILE] [--keep DIR]" >&2; exit 2 ;;
+	*) echo "usage: differential_xfs.sh [--count N] [--seed S] [--bases LIST] [--structs LIST] [--fsimg PATH] [--out FILE] [--keep DIR]" >&2; exit 2 ;;
 	esac
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fsimg-xdiff.XXXXXX") || exit 2
@@ -79,6 +83,12 @@ attr_leaf	path /f/b;ablock 0
 attr_node	path /f/c;ablock 0
 attr_rmt	path /f/d;ablock 1
 EOF
+if [ -n "$structs" ]; then
+	for st in $structs; do
+		grep "^$st	" "$tmp/structs" || { echo "differential_xfs.sh: no structure $st" >&2; exit 2; }
+	done > "$tmp/structs.sel"
+	mv "$tmp/structs.sel" "$tmp/structs"
+fi
 
 # fields BASE NAME CMDS: the fuzzable field names xfs_db prints there
 fields() {

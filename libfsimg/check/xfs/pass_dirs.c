@@ -318,6 +318,7 @@ static void one_dir(struct xp_ctx *xp, uint32_t idx)
 	free(d.best);
 	free(d.pool);
 	free(d.names);
+	free(d.sib);
 	xfs_inode_release(&ip);
 }
 

@@ -88,6 +88,10 @@ static void check_bestfree(struct xd_dir *d, struct cur *c, size_t bf, uint64_t 
 	for (unsigned i = 0; i < 3; i++) {
 		uint16_t off = cur_be16(c, bf + 4 * i), len = cur_be16(c, bf + 4 * i + 2);
 
+		if (!len && off) {
+			xd_report(d, PR_XFS_DIR_BESTFREE, lblk, "an empty entry with an offset", 0, 0);
+			return;
+		}
 		if (len != top[i]) {
 			char why[96];
 
@@ -358,6 +362,64 @@ static void free_block(struct xd_dir *d, const uint8_t *b, uint64_t lblk, uint64
 	}
 }
 
+static void add_sib(struct xd_dir *d, const uint8_t *b, uint64_t lblk, uint16_t level)
+{
+	struct cur c = cur_init(b, d->xp->x->dirblksize);
+
+	if (d->nsib == d->capsib) {
+		size_t ncap = d->capsib ? d->capsib * 2 : 16;
+		struct xd_sib *a = realloc(d->sib, ncap * sizeof(*a));
+
+		if (!a) {
+			d->oom = true;
+			return;
+		}
+		d->sib = a;
+		d->capsib = ncap;
+	}
+	d->sib[d->nsib++] = (struct xd_sib){ (uint32_t)lblk, cur_be32(&c, 0), cur_be32(&c, 4), level };
+}
+
+static const struct xd_sib *find_sib(const struct xd_dir *d, uint32_t lblk)
+{
+	size_t lo = 0, hi = d->nsib;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->sib[mid].lblk < lblk)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < d->nsib && d->sib[lo].lblk == lblk ? &d->sib[lo] : NULL;
+}
+
+/* Sibling pointers name blocks of the same level that point back (xfs_repair: bad forward/back pointer). */
+static void check_siblings(struct xd_dir *d, uint64_t root)
+{
+	char why[128];
+
+	for (size_t i = 0; i < d->nsib && !d->oom; i++) {
+		const struct xd_sib *e = &d->sib[i], *f = e->forw ? find_sib(d, e->forw) : NULL;
+		const struct xd_sib *bk = e->back ? find_sib(d, e->back) : NULL;
+		const char *bad_ptr = NULL;
+
+		if (e->lblk == root && (e->forw || e->back))
+			bad_ptr = "the root node has siblings";
+		else if (e->forw && (!f || f->level != e->level || f->back != e->lblk))
+			bad_ptr = "its forward pointer";
+		else if (e->back && (!bk || bk->level != e->level || bk->forw != e->lblk))
+			bad_ptr = "its back pointer";
+		if (bad_ptr) {
+			snprintf(why, sizeof(why), "level %u block: %s (forward %u, back %u) names no sibling pointing back",
+				 e->level, bad_ptr, e->forw, e->back);
+			xd_report(d, PR_XFS_DIR_NODE, e->lblk, why, 0, 0);
+			return;
+		}
+	}
+}
+
 /* Calls one dir block's check for every directory block of [lo, hi) the fork maps. */
 static void each_block(struct xd_dir *d, uint64_t lo, uint64_t hi, enum form form, uint64_t *last_db)
 {
@@ -385,15 +447,20 @@ static void each_block(struct xd_dir *d, uint64_t lo, uint64_t hi, enum form for
 				struct cur c = cur_init(b, x->dirblksize);
 				uint16_t m = cur_be16(&c, 8);
 
-				if (m == (x->v5 ? XFS_DIR3_LEAF1_MAGIC : XFS_DIR2_LEAF1_MAGIC) && form == F_LEAF)
+				if (m == (x->v5 ? XFS_DIR3_LEAF1_MAGIC : XFS_DIR2_LEAF1_MAGIC) && form == F_LEAF) {
 					leaf_block(d, b, l, true);
-				else if (m == (x->v5 ? XFS_DIR3_LEAFN_MAGIC : XFS_DIR2_LEAFN_MAGIC) && form == F_NODE)
+					if (cur_be32(&c, 0) || cur_be32(&c, 4))
+						bad(d, l, "a leaf directory's leaf has siblings");
+				} else if (m == (x->v5 ? XFS_DIR3_LEAFN_MAGIC : XFS_DIR2_LEAFN_MAGIC) && form == F_NODE) {
 					leaf_block(d, b, l, false);
-				else if (m == (x->v5 ? XFS_DA3_NODE_MAGIC : XFS_DA_NODE_MAGIC) && form == F_NODE)
+					add_sib(d, b, l, 0);
+				} else if (m == (x->v5 ? XFS_DA3_NODE_MAGIC : XFS_DA_NODE_MAGIC) && form == F_NODE) {
 					node_block(d, b, l, leaf_lblk, free_lblk);
-				else
+					add_sib(d, b, l, cur_be16(&c, x->v5 ? 58 : 14));
+				} else {
 					bad(d, l, "leaf or node block magic %#x does not suit the directory's form (%d)",
 					    m, (int)form);
+				}
 			} else {
 				free_block(d, b, l, (l - free_lblk) / fsbs);
 			}
@@ -436,8 +503,10 @@ void xd_check_blocks(struct xd_dir *d)
 		xd_report(d, PR_XFS_DIR_SIZE, 0, NULL, ip->size, (last_db + 1) * x->dirblksize);
 	if (form != F_BLOCK) {
 		each_block(d, leaf_lblk, free_lblk, form, &last_db);
-		if (form == F_NODE)
+		if (form == F_NODE) {
+			check_siblings(d, leaf_lblk);
 			each_block(d, free_lblk, UINT64_MAX, form, &last_db);
+		}
 	}
 	compare_index(d);
 }

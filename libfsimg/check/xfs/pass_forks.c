@@ -30,7 +30,7 @@ struct fwalk {
 	enum xfs_fork fork;
 	const char *fname;
 	uint64_t nrecs, nblocks, next_off, visits;
-	bool any, stopped, may_share, meta;
+	bool any, stopped, may_share, meta, reported_share;
 	/* sibling chains: per level, the last block seen and the right sibling it named */
 	uint64_t last[XFS_BMAP_MAX_LEVELS], last_right[XFS_BMAP_MAX_LEVELS];
 	/* crash diagnostics (a regular file's data fork) */
@@ -57,7 +57,22 @@ static void rep(struct fwalk *w, enum problem_id id, uint64_t lblk, uint64_t fsb
 /* Claims [fsb, fsb + len) for the fork (xc_claim names both owners of a block claimed twice). */
 static void claim(struct fwalk *w, uint64_t fsb, uint32_t len, enum xc_owner owner)
 {
-	xc_claim_fsb(w->xp->c, fsb, len, owner, w->ip->ino, w->may_share && owner == XO_DATA);
+	struct xcheck *xcp = xc(w->xp->c);
+	bool shared = w->may_share && owner == XO_DATA;
+
+	/* sharing data blocks needs the reflink flag (xfs_repair sets it on such files) */
+	if (shared && !(w->ip->flags2 & XFS_DIFLAG2_REFLINK) && !w->reported_share) {
+		uint64_t b = xfs_fsb_to_linear(w->xp->x, fsb);
+
+		for (uint32_t i = 0; i < len && b + i < w->xp->c->nblocks; i++)
+			if (xcp->owner[b + i] == XO_DATA) {
+				xp_report(w->xp, PR_XFS_INODE_FLAGS2, w->ip->ino,
+					  "shares data blocks without the reflink flag", w->ip->flags2, 0);
+				w->reported_share = true;
+				break;
+			}
+	}
+	xc_claim_fsb(w->xp->c, fsb, len, owner, w->ip->ino, shared);
 }
 
 /* The AG's header sectors (superblock, AGF, AGI, AGFL) in blocks. */

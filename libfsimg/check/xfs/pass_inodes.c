@@ -381,6 +381,9 @@ static int one_inode(void *arg, uint64_t ino, bool isfree)
 			xp_report(xp, PR_XFS_INODE_SELF, ino, "another filesystem's UUID", 0, 0);
 	}
 	ip.mode = cur_be16(&c, offsetof(struct xfs_dinode, di_mode));
+	if (version >= 2 && cur_be16(&c, offsetof(struct xfs_dinode, di_onlink)))
+		xp_report(xp, PR_XFS_INODE_OBSOLETE, ino, "16-bit link count",
+			  cur_be16(&c, offsetof(struct xfs_dinode, di_onlink)), 0);
 	if (isfree) {
 		if (ip.mode)
 			xp_report(xp, PR_XFS_INODE_FREE_IN_USE, ino, NULL, ip.mode, 0);

@@ -34,6 +34,9 @@ struct xd_dir {
 	/* bestfree[0].length per data block (XFS_DIR2_NULL_BEST: no block) */
 	uint16_t *best;
 	size_t nbest;
+	/* node form: each leaf (level 0) or node block's sibling pointers, in block order */
+	struct xd_sib { uint32_t lblk, forw, back; uint16_t level; } *sib;
+	size_t nsib, capsib;
 	bool oom;
 	/* names seen (hash-sorted later) for duplicates: offsets into pool */
 	char *pool;
