@@ -109,6 +109,7 @@ int check_xfs_run(struct check_ctx *c)
 	static int (*const passes[])(struct check_ctx *) = {
 		xc_pass_sb,
 		xc_pass_files,
+		xc_pass_crashlog,
 	};
 	struct xcheck x;
 	int err = 0;

@@ -74,5 +74,7 @@ XP_HIDDEN uint32_t xp_da_hashname(const uint8_t *name, size_t len);
 
 /* The file-level passes (xp_run.c), between the AG and space passes: inodes, directories, links. */
 XP_HIDDEN int xc_pass_files(struct check_ctx *c);
+/* What the crash left in the log (pass_crashlog.c): pending intents, uncommitted transactions. */
+XP_HIDDEN int xc_pass_crashlog(struct check_ctx *c);
 
 #endif /* FSIMG_CHECK_XFS_XPASS_H */
