@@ -51,13 +51,22 @@ static bool rmt_header(struct xp_ctx *xp, const struct xfs_inode *ip, const stru
 	xfs_fs *x = xp->x;
 	struct cur c = cur_init(b, x->blocksize);
 	const struct xfs_irec *r = xfs_bmap_lookup(bm, lblk);
+	bool attr = magic == XFS_ATTR3_RMT_MAGIC;
 
 	*why = NULL;
 	if (cur_be32(&c, 0) != magic)
 		*why = "bad magic";
-	else if (cur_be32(&c, 4) != offset || cur_be32(&c, 8) != bytes)
-		*why = "offset or length not the value's";
-	else if (cur_be64(&c, 32) != ip->ino)
+	else if (memcmp(b + 16, (x->sb.features_incompat & XFS_SB_FEAT_INCOMPAT_META_UUID) ? x->sb.meta_uuid
+											   : x->sb.uuid, 16))
+		*why = "another filesystem's UUID";
+	/* xfs_attr3_rmt_verify: a value's piece within 64 KiB, some owner */
+	else if (attr && ((uint64_t)cur_be32(&c, 4) + cur_be32(&c, 8) > XFS_XATTR_SIZE_MAX ||
+			  cur_be64(&c, 32) == 0))
+		*why = "offset, length or owner out of range";
+	/* xfs_symlink_verify: the target's piece and this inode */
+	else if (!attr && (cur_be32(&c, 4) != offset || cur_be32(&c, 8) != bytes))
+		*why = "offset or length not the target's";
+	else if (!attr && cur_be64(&c, 32) != ip->ino)
 		*why = "another inode's block";
 	else if (r && cur_be64(&c, 40) != xfs_fsb_to_linear(x, r->startblock + (lblk - r->startoff))
 						  << (x->sb.blocklog - 9))

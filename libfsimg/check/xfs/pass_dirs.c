@@ -319,6 +319,7 @@ static void one_dir(struct xp_ctx *xp, uint32_t idx)
 	free(d.pool);
 	free(d.names);
 	free(d.sib);
+	free(d.nent);
 	xfs_inode_release(&ip);
 }
 

@@ -321,6 +321,21 @@ static void node_block(struct xd_dir *d, const uint8_t *b, uint64_t lblk, uint64
 			return;
 		}
 	}
+	for (unsigned i = 0; i < count && !d->oom; i++) {
+		if (d->nnent == d->capnent) {
+			size_t ncap = d->capnent ? d->capnent * 2 : 16;
+			struct xd_nent *a = realloc(d->nent, ncap * sizeof(*a));
+
+			if (!a) {
+				d->oom = true;
+				return;
+			}
+			d->nent = a;
+			d->capnent = ncap;
+		}
+		d->nent[d->nnent++] = (struct xd_nent){ (uint32_t)lblk, cur_be32(&c, hdr + 8 * i),
+							 cur_be32(&c, hdr + 8 * i + 4), level };
+	}
 }
 
 static void free_block(struct xd_dir *d, const uint8_t *b, uint64_t lblk, uint64_t fdb)
@@ -364,7 +379,15 @@ static void free_block(struct xd_dir *d, const uint8_t *b, uint64_t lblk, uint64
 
 static void add_sib(struct xd_dir *d, const uint8_t *b, uint64_t lblk, uint16_t level)
 {
-	struct cur c = cur_init(b, d->xp->x->dirblksize);
+	xfs_fs *x = d->xp->x;
+	struct cur c = cur_init(b, x->dirblksize);
+	size_t hdr = x->v5 ? 64 : 16, cnt = x->v5 ? 56 : 12;
+	uint16_t count = cur_be16(&c, cnt);
+	uint32_t last = 0;
+
+	/* the block's last hash: its last entry's (leaf: hashval, node: hashval) */
+	if (count && hdr + (size_t)count * 8 <= x->dirblksize)
+		last = cur_be32(&c, hdr + ((size_t)count - 1) * 8);
 
 	if (d->nsib == d->capsib) {
 		size_t ncap = d->capsib ? d->capsib * 2 : 16;
@@ -377,7 +400,7 @@ static void add_sib(struct xd_dir *d, const uint8_t *b, uint64_t lblk, uint16_t 
 		d->sib = a;
 		d->capsib = ncap;
 	}
-	d->sib[d->nsib++] = (struct xd_sib){ (uint32_t)lblk, cur_be32(&c, 0), cur_be32(&c, 4), level };
+	d->sib[d->nsib++] = (struct xd_sib){ (uint32_t)lblk, cur_be32(&c, 0), cur_be32(&c, 4), last, level };
 }
 
 static const struct xd_sib *find_sib(const struct xd_dir *d, uint32_t lblk)
@@ -405,9 +428,9 @@ static void check_siblings(struct xd_dir *d, uint64_t root)
 		const struct xd_sib *bk = e->back ? find_sib(d, e->back) : NULL;
 		const char *bad_ptr = NULL;
 
-		if (e->lblk == root && (e->forw || e->back))
-			bad_ptr = "the root node has siblings";
-		else if (e->forw && (!f || f->level != e->level || f->back != e->lblk))
+		if (e->lblk == root)
+			continue; /* xfs_repair looks at the root's entries, not its pointers */
+		if (e->forw && (!f || f->level != e->level || f->back != e->lblk))
 			bad_ptr = "its forward pointer";
 		else if (e->back && (!bk || bk->level != e->level || bk->forw != e->lblk))
 			bad_ptr = "its back pointer";
@@ -415,6 +438,18 @@ static void check_siblings(struct xd_dir *d, uint64_t root)
 			snprintf(why, sizeof(why), "level %u block: %s (forward %u, back %u) names no sibling pointing back",
 				 e->level, bad_ptr, e->forw, e->back);
 			xd_report(d, PR_XFS_DIR_NODE, e->lblk, why, 0, 0);
+			return;
+		}
+	}
+	/* a node entry's hash is its child's last (xfs_repair: bad hashval in interior block) */
+	for (size_t i = 0; i < d->nnent && !d->oom; i++) {
+		const struct xd_nent *n = &d->nent[i];
+		const struct xd_sib *ch = find_sib(d, n->before);
+
+		if (ch && (ch->lasthash != n->hash || ch->level + 1u != n->level)) {
+			snprintf(why, sizeof(why), "node entry for block %u says hash %#x at level %u, the child's last is %#x at level %u",
+				 n->before, n->hash, n->level, ch->lasthash, ch->level);
+			xd_report(d, PR_XFS_DIR_NODE, n->lblk, why, 0, 0);
 			return;
 		}
 	}

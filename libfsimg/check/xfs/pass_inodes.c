@@ -128,7 +128,7 @@ static void check_flags(struct xp_ctx *xp, const struct xfs_inode *ip)
 
 	if (f & ~XFS_DIFLAG_ANY)
 		why = "unknown bits";
-	else if ((f & (XFS_DIFLAG_REALTIME | XFS_DIFLAG_RTINHERIT)) && !xfs_has_realtime(x))
+	else if ((f & XFS_DIFLAG_REALTIME) && !xfs_has_realtime(x))
 		why = "realtime without a realtime device";
 	else if ((f & XFS_DIFLAG_NEWRTBM) && ip->ino != x->sb.rbmino)
 		why = "newrtbm on an inode other than the realtime bitmap";

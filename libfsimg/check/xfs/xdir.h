@@ -35,8 +35,11 @@ struct xd_dir {
 	uint16_t *best;
 	size_t nbest;
 	/* node form: each leaf (level 0) or node block's sibling pointers, in block order */
-	struct xd_sib { uint32_t lblk, forw, back; uint16_t level; } *sib;
+	struct xd_sib { uint32_t lblk, forw, back, lasthash; uint16_t level; } *sib;
 	size_t nsib, capsib;
+	/* node form: the node entries (hash, child), to hold against the children's last hashes */
+	struct xd_nent { uint32_t lblk, hash, before; uint16_t level; } *nent;
+	size_t nnent, capnent;
 	bool oom;
 	/* names seen (hash-sorted later) for duplicates: offsets into pool */
 	char *pool;
