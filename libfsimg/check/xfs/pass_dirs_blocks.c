@@ -428,9 +428,12 @@ static void check_siblings(struct xd_dir *d, uint64_t root)
 		const struct xd_sib *bk = e->back ? find_sib(d, e->back) : NULL;
 		const char *bad_ptr = NULL;
 
-		if (e->lblk == root)
-			continue; /* xfs_repair looks at the root's entries, not its pointers */
-		if (e->forw && (!f || f->level != e->level || f->back != e->lblk))
+		/* the root's right sibling must be none; xfs_repair does not look at its left */
+		if (e->lblk == root && e->forw)
+			bad_ptr = "the root node has a right sibling";
+		else if (e->lblk == root)
+			continue;
+		else if (e->forw && (!f || f->level != e->level || f->back != e->lblk))
 			bad_ptr = "its forward pointer";
 		else if (e->back && (!bk || bk->level != e->level || bk->forw != e->lblk))
 			bad_ptr = "its back pointer";

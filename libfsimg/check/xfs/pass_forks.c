@@ -129,7 +129,12 @@ static void one_rec(struct fwalk *w, const uint8_t *raw)
 
 	xfs_bmbt_rec_decode(&r, raw);
 	w->nrecs++;
-	if (r.blockcount == 0 || r.startoff + r.blockcount > (1ULL << XFS_BMBT_STARTOFF_BITS) ||
+	/* xfs_repair's bound: the largest file offset (2^63 bytes), inside the record's 54 bits */
+	unsigned max_bits = 63u - x->sb.blocklog < XFS_BMBT_STARTOFF_BITS ? 63u - x->sb.blocklog
+									    : XFS_BMBT_STARTOFF_BITS;
+	uint64_t max_off = 1ULL << max_bits;
+
+	if (r.blockcount == 0 || r.startoff + r.blockcount > max_off ||
 	    (!rt && !xfs_fsb_range_ok(x, r.startblock, r.blockcount))) {
 		rep(w, PR_XFS_BMAP_REC, r.startoff, r.startblock, r.blockcount, 0, 0, NULL);
 		return;
