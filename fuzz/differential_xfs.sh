@@ -126,9 +126,10 @@ nstructs=$(wc -l < "$tmp/structs")
 [ -n "$keep" ] && mkdir -p "$keep"
 : > "$tmp/verdicts"
 
-# rnd: the next pseudo-random number (an LCG, so a seed replays a run)
-r=$seed
-rnd() { r=$(( (r * 1103515245 + 12345) % 2147483648 )); }
+# rnd: the next pseudo-random number in r (an LCG, so a seed replays a run;
+# its high bits: the low ones of this LCG repeat with a short period)
+s_=$seed
+rnd() { s_=$(( (s_ * 1103515245 + 12345) % 2147483648 )); r=$((s_ / 65536)); }
 
 n=0 agree=0 false_err=0 missed=0 refused=0 crash=0 oracle=0
 i=0 tries=0
