@@ -239,6 +239,12 @@ static void check_shortform(struct xd_dir *d)
 		xd_entry(d, name, namelen, ino, ftype);
 		pos += 3 + namelen + ftlen + (i8count ? 8 : 4);
 	}
+	/* block form must hold it all: the entries, then count + 2 leaf entries and the tail */
+	if ((uint64_t)next_off + (count + 2u) * XFS_DIR2_LEAF_ENTRY_SIZE + XFS_DIR2_BLOCK_TAIL_SIZE >
+	    x->dirblksize) {
+		snprintf(why, sizeof(why), "entry offsets up to %u do not fit a directory block", next_off);
+		xd_report(d, PR_XFS_DIR_SHORTFORM, 0, why, 0, 0);
+	}
 	if (parent > UINT32_MAX)
 		n8++;
 	if (i8count && n8 == 0) {
