@@ -279,7 +279,7 @@ static int inobt_block(struct iwalk *w, uint32_t agbno, unsigned level)
 	return 0;
 }
 
-static int inode_walk(struct iwalk *wp)
+static int inode_walk(struct iwalk *wp, uint32_t ag_lo, uint32_t ag_hi)
 {
 	struct iwalk w = *wp;
 	xfs_fs *fs = w.fs;
@@ -290,7 +290,7 @@ static int inode_walk(struct iwalk *wp)
 		if (!w.buf[i])
 			ret = xfs_error(fs, FSIMG_ENOMEM, "out of memory");
 	}
-	for (uint32_t agno = 0; !ret && agno < fs->sb.agcount; agno++) {
+	for (uint32_t agno = ag_lo; !ret && agno < ag_hi && agno < fs->sb.agcount; agno++) {
 		struct xfs_agi_info agi;
 
 		if ((uint64_t)agno * fs->sb.agblocks >= fs->io_size >> fs->sb.blocklog) {
@@ -321,12 +321,12 @@ int xfs_inode_walk(xfs_fs *fs, xfs_inode_walk_fn fn, void *ctx)
 {
 	struct iwalk w = { .fs = fs, .fn = fn, .ctx = ctx };
 
-	return inode_walk(&w);
+	return inode_walk(&w, 0, fs->sb.agcount);
 }
 
-int xfs_inode_walk_all(xfs_fs *fs, xfs_inode_walk_all_fn fn, void *ctx)
+int xfs_inode_walk_all(xfs_fs *fs, uint32_t agno, xfs_inode_walk_all_fn fn, void *ctx)
 {
 	struct iwalk w = { .fs = fs, .fn_all = fn, .ctx = ctx };
 
-	return inode_walk(&w);
+	return inode_walk(&w, agno, agno + 1);
 }

@@ -157,10 +157,10 @@ int xfs_agfl_read(uint32_t *bnos, size_t cap, xfs_fs *fs, uint32_t agno) XFS_HID
  * holes skipped); fn returning non-zero stops the walk with that value. */
 typedef int (*xfs_inode_walk_fn)(void *ctx, uint64_t ino);
 int xfs_inode_walk(xfs_fs *fs, xfs_inode_walk_fn fn, void *ctx) XFS_HIDDEN;
-/* The same over every inode of every chunk (sparse holes skipped), isfree
- * from the inobt record's free mask: the checker's walk. */
+/* The same over every inode of every chunk of AG agno (sparse holes
+ * skipped), isfree from the inobt record's free mask: the checker's walk. */
 typedef int (*xfs_inode_walk_all_fn)(void *ctx, uint64_t ino, bool isfree);
-int xfs_inode_walk_all(xfs_fs *fs, xfs_inode_walk_all_fn fn, void *ctx) XFS_HIDDEN;
+int xfs_inode_walk_all(xfs_fs *fs, uint32_t agno, xfs_inode_walk_all_fn fn, void *ctx) XFS_HIDDEN;
 
 /* ------------------------------------------------------------ inode.c */
 

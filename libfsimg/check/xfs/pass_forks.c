@@ -65,7 +65,7 @@ static void claim(struct fwalk *w, uint64_t fsb, uint32_t len, enum xc_owner own
 		uint64_t b = xfs_fsb_to_linear(w->xp->x, fsb);
 
 		for (uint32_t i = 0; i < len && b + i < w->xp->c->nblocks; i++)
-			if (xcp->owner[b + i] == XO_DATA) {
+			if (__atomic_load_n(&xcp->owner[b + i], __ATOMIC_RELAXED) == XO_DATA) {
 				xp_report(w->xp, PR_XFS_INODE_FLAGS2, w->ip->ino,
 					  "shares data blocks without the reflink flag", w->ip->flags2, 0);
 				w->reported_share = true;

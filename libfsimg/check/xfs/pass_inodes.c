@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "check/xfs/xpass.h"
+#include "fs/front.h"
 
 #define XFS_DIFLAG_ANY 0x7fffu
 #define XFS_DIFLAG2_ANY 0x1fULL
@@ -419,12 +420,101 @@ static void notice_drop(void *ctx, int err, const char *msg)
 	(void)ctx, (void)err, (void)msg;
 }
 
+/*
+ * Threads over AGs (check_parallel): each thread has its own XFS handle on
+ * its copy of the source and its own table; an AG's table is kept in seg[]
+ * and the tables are joined in AG order, so the table stays in inode order.
+ */
+struct iseg {
+	struct xp_ino *ino;
+	size_t n;
+};
+struct iarg {
+	struct xp_ctx *xp;
+	struct iseg *seg;
+	bool oom;
+};
+struct itls {
+	struct xp_ctx txp;
+	xfs_fs *x;
+};
+
+static int inodes_init(struct check_ctx *tc, void *tls, void *arg)
+{
+	struct itls *t = tls;
+	struct iarg *a = arg;
+	int ret = xfs_fs_open(&t->x, front_fs_io(tc->fs));
+
+	if (ret) {
+		xfs_fs_close(t->x);
+		t->x = NULL;
+		return ret;
+	}
+	xfs_fs_set_notice(t->x, notice_drop, NULL);
+	t->txp = (struct xp_ctx){ .c = tc, .x = t->x, .reflink = a->xp->reflink };
+	t->txp.buf = malloc(t->x->dirblksize > t->x->blocksize ? t->x->dirblksize : t->x->blocksize);
+	return t->txp.buf ? 0 : FSIMG_ENOMEM;
+}
+
+static void inodes_unit(struct check_ctx *tc, void *tls, uint64_t agno, void *arg)
+{
+	struct itls *t = tls;
+	struct iarg *a = arg;
+
+	t->txp.c = tc;
+	t->txp.ino = NULL;
+	t->txp.n = t->txp.cap = 0;
+	if (xfs_inode_walk_all(t->x, (uint32_t)agno, one_inode, &t->txp) == FSIMG_ENOMEM)
+		a->oom = true;
+	a->seg[agno] = (struct iseg){ t->txp.ino, t->txp.n };
+}
+
+static void inodes_done(struct check_ctx *c, uint64_t agno, void *arg)
+{
+	struct iarg *a = arg;
+
+	check_progress(c, 3, "inodes", agno + 1, a->xp->x->sb.agcount);
+}
+
+static void inodes_fini(struct check_ctx *tc, void *tls, void *arg)
+{
+	struct itls *t = tls;
+
+	(void)tc, (void)arg;
+	free(t->txp.buf);
+	xfs_fs_close(t->x);
+}
+
 int xp_pass_inodes(struct xp_ctx *xp)
 {
+	static const struct check_par_ops ops = { sizeof(struct itls), inodes_init, inodes_unit,
+						  inodes_done, inodes_fini };
+	uint32_t agcount = xp->x->sb.agcount;
+	struct iarg a = { .xp = xp };
+	size_t total = 0;
 	int ret;
 
-	/* the reader's own findings are the AG passes' or ours, reported by id */
-	xfs_fs_set_notice(xp->x, notice_drop, NULL);
-	ret = xfs_inode_walk_all(xp->x, one_inode, xp);
+	a.seg = calloc(agcount, sizeof(*a.seg));
+	if (!a.seg)
+		return FSIMG_ENOMEM;
+	ret = check_parallel(xp->c, agcount, &ops, &a);
+	for (uint32_t g = 0; g < agcount; g++)
+		total += a.seg[g].n;
+	if (!ret && !a.oom && total) {
+		xp->ino = malloc(total * sizeof(*xp->ino));
+		if (!xp->ino)
+			ret = FSIMG_ENOMEM;
+	}
+	for (uint32_t g = 0; g < agcount; g++) {
+		if (xp->ino && a.seg[g].n)
+			memcpy(xp->ino + xp->n, a.seg[g].ino, a.seg[g].n * sizeof(*xp->ino));
+		if (xp->ino)
+			xp->n += a.seg[g].n;
+		free(a.seg[g].ino);
+	}
+	xp->cap = xp->n;
+	free(a.seg);
+	if (a.oom)
+		return FSIMG_ENOMEM;
 	return ret == FSIMG_ENOMEM ? ret : 0;
 }
