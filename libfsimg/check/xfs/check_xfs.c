@@ -74,8 +74,9 @@ uint64_t xc_claim(struct check_ctx *c, uint32_t agno, uint32_t agbno, uint32_t l
 			if (!__atomic_compare_exchange_n(&x->owner[start + i], &expect, (uint8_t)owner,
 							 false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 				prev = expect;
-			if (prev != XO_NONE && shared && prev == XO_DATA && owner == XO_DATA)
-				prev = XO_NONE; /* reflink: the refcount btree's business */
+			if (prev != XO_NONE && shared && prev == XO_DATA && owner == XO_DATA &&
+			    x->shared && bit_test(x->shared, start + i))
+				prev = XO_NONE; /* reflink: the refcount btree counts the owners */
 			if (prev != XO_NONE)
 				again++;
 		}
@@ -90,6 +91,30 @@ uint64_t xc_claim(struct check_ctx *c, uint32_t agno, uint32_t agbno, uint32_t l
 				run_prev = prev;
 			}
 			run_len++;
+		}
+	}
+	/* blocks the free space btrees list as free */
+	for (uint32_t i = 0; i < len; i++) {
+		uint32_t run = 0;
+
+		while (i + run < len && bit_test(x->freesp, start + i + run))
+			run++;
+		if (run) {
+			struct fsimg_problem_ctx p = pctx_group(agno);
+			char what[96];
+
+			if (file_kind(owner) && ino)
+				snprintf(what, sizeof(what), "%s of inode %llu", xc_owner_name(owner),
+					 (unsigned long long)ino);
+			else
+				snprintf(what, sizeof(what), "%s", xc_owner_name(owner));
+			PCTX_SET(p, block, FSIMG_PF_BLOCK, agbno + i);
+			PCTX_SET(p, length, FSIMG_PF_LENGTH, run);
+			PCTX_SET(p, detail, FSIMG_PF_DETAIL, what);
+			if (file_kind(owner) && ino)
+				PCTX_SET(p, inode, FSIMG_PF_INODE, ino);
+			check_report(c, PR_XFS_BLOCK_FREE_USED, &p);
+			i += run;
 		}
 	}
 	return again;
@@ -108,7 +133,9 @@ int check_xfs_run(struct check_ctx *c)
 	/* The inode, directory and connectivity passes go between ag and space. */
 	static int (*const passes[])(struct check_ctx *) = {
 		xc_pass_sb,
+		xc_pass_ag,
 		xc_pass_files,
+		xc_pass_space,
 		xc_pass_crashlog,
 	};
 	struct xcheck x;
@@ -128,8 +155,11 @@ int check_xfs_run(struct check_ctx *c)
 	x.ino_free = calloc(1, (size_t)(c->max_ino / 8 + 1));
 	if (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT))
 		x.rmap_file = calloc(1, (size_t)(c->nblocks / 8 + 1));
+	if (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK))
+		x.shared = calloc(1, (size_t)(c->nblocks / 8 + 1));
 	if (!x.owner || !x.freesp || !x.ag_skip || !x.ino_chunk || !x.ino_free ||
-	    (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) && !x.rmap_file))
+	    (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) && !x.rmap_file) ||
+	    (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK) && !x.shared))
 		err = FSIMG_ENOMEM;
 	c->be = &x;
 	c->first_block = 0;
@@ -141,6 +171,7 @@ int check_xfs_run(struct check_ctx *c)
 	free(x.ino_chunk);
 	free(x.ino_free);
 	free(x.rmap_file);
+	free(x.shared);
 	c->be = NULL;
 	return err;
 }

@@ -44,6 +44,7 @@ struct xcheck {
 	uint8_t *owner;              /* per linear block: the first claimer's enum xc_owner */
 	uint8_t *freesp;             /* per linear block: in the by-block free space btree */
 	uint8_t *rmap_file;          /* per linear block: an rmap record names an inode (rmapbt only) */
+	uint8_t *shared;             /* per linear block: the refcount btree counts 2 or more owners (reflink only) */
 	uint8_t *ag_skip;            /* per AG: headers xfs_repair would reset, btrees not walked */
 	/*
 	 * Per inode number (below c->max_ino), from the inode btrees: the
@@ -56,6 +57,10 @@ struct xcheck {
 	bool ag_bad;                 /* some AG was skipped or could not be read */
 	/* set by the inode passes once every file block is claimed: the space pass checks leaks */
 	bool files_done;
+	/* the highest v5 metadata LSN met (xc_note_lsn), checked against the log's head at the end */
+	uint64_t max_lsn;
+	uint32_t max_lsn_agno;
+	const char *max_lsn_what;
 };
 
 static inline struct xcheck *xc(const struct check_ctx *c)
@@ -66,6 +71,27 @@ static inline struct xcheck *xc(const struct check_ctx *c)
 static inline uint64_t xc_linear(const struct xcheck *x, uint32_t agno, uint32_t agbno)
 {
 	return (uint64_t)agno * x->sb->agblocks + agbno;
+}
+
+/* The uuid v5 metadata carries (sb_meta_uuid with the meta_uuid feature). */
+static inline const uint8_t *xc_meta_uuid(const struct xcheck *x)
+{
+	return x->x->v5 && (x->sb->features_incompat & XFS_SB_FEAT_INCOMPAT_META_UUID)
+		       ? x->sb->meta_uuid
+		       : x->sb->uuid;
+}
+
+/*
+ * Notes a v5 metadata LSN (cycle << 32 | block) met in AG agno, in a `what`
+ * (a static name). LSNs compare as signed 64-bit numbers, as xfs_lsn_t does.
+ */
+static inline void xc_note_lsn(struct xcheck *x, uint32_t agno, const char *what, uint64_t lsn)
+{
+	if ((int64_t)lsn > (int64_t)x->max_lsn) {
+		x->max_lsn = lsn;
+		x->max_lsn_agno = agno;
+		x->max_lsn_what = what;
+	}
 }
 
 /* The blocks of AG agno (the last may be shorter). */
@@ -82,9 +108,11 @@ static inline uint32_t xc_ag_blocks(const struct xcheck *x, uint32_t agno)
  * Claims [agbno, agbno + len) of AG agno for owner (ino: the inode, for
  * the file kinds; 0 otherwise). The range must be inside the AG (callers
  * report ranges that are not). A block claimed before is reported as
- * XFS_BLOCK_MULTI naming both owners, unless both are files' data and
- * shared is true (reflink: the refcount btree decides). Returns how many
- * blocks were already claimed. Safe from check_parallel's threads.
+ * XFS_BLOCK_MULTI naming both owners, unless both are files' data, shared
+ * is true and the refcount btree says the block is shared (reflink); a block the free
+ * space btrees list is reported as XFS_BLOCK_FREE_USED. Returns how many
+ * blocks were already claimed. Safe from check_parallel's threads (the
+ * free space map is only read after the AG pass).
  */
 uint64_t xc_claim(struct check_ctx *c, uint32_t agno, uint32_t agbno, uint32_t len,
 		  enum xc_owner owner, uint64_t ino, bool shared) __attribute__((visibility("hidden")));
@@ -97,5 +125,13 @@ uint64_t xc_claim_fsb(struct check_ctx *c, uint64_t fsb, uint32_t len, enum xc_o
 XC_HIDDEN int xc_pass_sb(struct check_ctx *c);      /* superblocks: primary, secondaries */
 XC_HIDDEN int xc_pass_ag(struct check_ctx *c);      /* AG headers, free list, btrees, chunks */
 XC_HIDDEN int xc_pass_space(struct check_ctx *c);   /* free vs owned, summary counters */
+
+/* The AG pass's rmapbt walk (pass_rmap.c): its blocks and whether the walk skipped any. */
+struct xc_rmap_count {
+	uint64_t blocks, nonroot_blocks;
+	bool bad;
+};
+XC_HIDDEN int xc_rmap_walk(struct check_ctx *c, uint32_t agno, uint32_t root, uint32_t levels,
+			   struct xc_rmap_count *out);
 
 #endif /* FSIMG_CHECK_XFS_XCHECK_H */

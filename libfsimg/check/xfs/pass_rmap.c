@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The reverse mapping btree of an AG (xfs_repair's scan_rmapbt and the
+ * AG-metadata half of phase 4's check_rmaps): each record's flags, bounds,
+ * owner and order, records that should have been merged; then, once the
+ * tree's own blocks are claimed, every record against the owner the AG
+ * walk found for its blocks, and every block of AG metadata covered by a
+ * record of its owner. File blocks' records are kept (xcheck.rmap_file)
+ * for the space pass, after the inode passes.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check/xfs/xbtree.h"
+#include "core/array.h"
+#include "core/cursor.h"
+
+#define OWN_NULL ((uint64_t)-1)
+#define OWN_UNKNOWN ((uint64_t)-2)
+#define OWN_FS ((uint64_t)-3)
+#define OWN_LOG ((uint64_t)-4)
+#define OWN_AG ((uint64_t)-5)
+#define OWN_INOBT ((uint64_t)-6)
+#define OWN_INODES ((uint64_t)-7)
+#define OWN_REFC ((uint64_t)-8)
+#define OWN_COW ((uint64_t)-9)
+#define OWN_MIN ((uint64_t)-10)
+#define OFF_ATTR (UINT64_C(1) << 63)
+#define OFF_BMBT (UINT64_C(1) << 62)
+#define OFF_UNWRITTEN (UINT64_C(1) << 61)
+#define OFF_MASK ((UINT64_C(1) << 54) - 1)
+
+static bool non_inode(uint64_t owner)
+{
+	return owner >> 63;
+}
+
+struct rmap_state {
+	struct xc_rmap_count *cnt;
+	uint32_t *leaves;            /* the tree's leaf blocks, for the second look */
+	size_t nleaves, capleaves;
+	bool any;
+	uint32_t last_b;
+	uint64_t last_owner, last_off;
+	/* the record before, for the merge check */
+	uint32_t m_start, m_len;
+	uint64_t m_owner, m_off;
+	bool m_any;
+	bool reflink;
+};
+
+/* A record's low key: startblock, owner, and the offset with its flags but for unwritten. */
+static void key_rmap(uint8_t *key, const uint8_t *rec)
+{
+	memcpy(key, rec, 4);
+	memcpy(key + 4, rec + 8, 16);
+	key[12] &= (uint8_t)~(OFF_UNWRITTEN >> 56);
+}
+
+static int cmp_rmap(const uint8_t *a, const uint8_t *b)
+{
+	uint32_t x = get_be32(a), y = get_be32(b);
+	uint64_t p, q;
+
+	if (x != y)
+		return x < y ? -1 : 1;
+	p = get_be64(a + 4);
+	q = get_be64(b + 4);
+	if (p != q)
+		return p < q ? -1 : 1;
+	p = get_be64(a + 12) & OFF_MASK;
+	q = get_be64(b + 12) & OFF_MASK;
+	return p < q ? -1 : p > q;
+}
+
+static void rec_rmap(struct xc_bt *bt, const uint8_t *rec, uint32_t bno)
+{
+	struct rmap_state *s = bt->arg;
+	uint32_t b = get_be32(rec), len = get_be32(rec + 4);
+	uint64_t owner = get_be64(rec + 8), raw = get_be64(rec + 16), off = raw & OFF_MASK;
+	uint64_t flags = raw & (OFF_ATTR | OFF_BMBT | OFF_UNWRITTEN);
+	struct xcheck *x = bt->x;
+
+	if (s->nleaves == 0 || s->leaves[s->nleaves - 1] != bno) {
+		if (array_grow((void **)&s->leaves, &s->capleaves, s->nleaves + 1, sizeof(*s->leaves)))
+			s->leaves[s->nleaves++] = bno;
+	}
+	if (raw & ~(OFF_MASK | OFF_ATTR | OFF_BMBT | OFF_UNWRITTEN)) {
+		xc_bt_rec_bad(bt, bno, "record at %u has unknown flags", b);
+		return;
+	}
+	if (b >= bt->aglen) {
+		xc_bt_rec_bad(bt, bno, "start block %u is not in the AG", b);
+		return;
+	}
+	if (len == 0 || b + len <= b || b + len - 1 >= bt->aglen) {
+		xc_bt_rec_bad(bt, bno, "record at %u: length %u is not in the AG", b, len);
+		return;
+	}
+	if (!((owner > OWN_MIN && owner <= OWN_FS) ||
+	      (!non_inode(owner) && xfs_ino_ok(x->x, owner))))
+		xc_bt_rec_bad(bt, bno, "record at %u: owner %#llx is not valid", b, (unsigned long long)owner);
+	if (non_inode(owner) && (flags || off))
+		xc_bt_rec_bad(bt, bno, "record at %u: a non-inode owner with %s", b,
+			      flags ? "flags" : "an offset");
+	if (s->any) {
+		bool bad = s->reflink ? !(b > s->last_b || (b == s->last_b && (owner > s->last_owner ||
+					  (owner == s->last_owner && off > s->last_off))))
+				      : b <= s->last_b;
+		if (bad)
+			xc_bt_rec_bad(bt, bno, "record at %u is out of order", b);
+	}
+	s->any = true;
+	s->last_b = b;
+	s->last_owner = owner;
+	s->last_off = off;
+	/* rmaps_are_mergeable */
+	if (s->m_any && s->m_owner == owner && s->m_start + s->m_len == b &&
+	    (uint64_t)s->m_len + len <= UINT32_MAX &&
+	    (non_inode(owner) || (s->m_off >> 54 == flags >> 54 &&
+				 ((flags & OFF_BMBT) || (s->m_off & OFF_MASK) + s->m_len == off))))
+		xc_bt_rec_bad(bt, bno, "record at %u should have been merged with the one before", b);
+	s->m_any = true;
+	s->m_start = b;
+	s->m_len = len;
+	s->m_owner = owner;
+	s->m_off = raw;
+}
+
+static const struct xc_bt_type bt_rmap = { "rmapbt", 0, 0x524d4233u, XO_RMAPBT, 24, 20, true,
+					   key_rmap, cmp_rmap, rec_rmap };
+
+/* Does a block the AG walk gave to `o` belong to this non-inode owner? */
+static bool owner_matches(uint64_t owner, uint8_t o)
+{
+	switch (owner) {
+	case OWN_FS: return o == XO_AGHDR;
+	case OWN_LOG: return o == XO_LOG;
+	case OWN_AG: return o == XO_BNOBT || o == XO_CNTBT || o == XO_RMAPBT || o == XO_AGFL;
+	case OWN_INOBT: return o == XO_INOBT || o == XO_FINOBT;
+	case OWN_INODES: return o == XO_INODES;
+	case OWN_REFC: return o == XO_REFCBT;
+	case OWN_COW: return o == XO_COW;
+	default: return false;
+	}
+}
+
+static void mismatch(struct check_ctx *c, uint32_t agno, uint32_t b, uint32_t len, const char *what)
+{
+	struct fsimg_problem_ctx p = pctx_group(agno);
+
+	PCTX_SET(p, block, FSIMG_PF_BLOCK, b);
+	PCTX_SET(p, length, FSIMG_PF_LENGTH, len);
+	PCTX_SET(p, detail, FSIMG_PF_DETAIL, what);
+	check_report(c, PR_XFS_RMAP_MISMATCH, &p);
+}
+
+/* One leaf's records against the owners the walk found. */
+static void cross_leaf(struct check_ctx *c, uint32_t agno, const uint8_t *blk, uint8_t *cov)
+{
+	struct xcheck *x = xc(c);
+	unsigned n = get_be16(blk + 6), max = (x->sb->blocksize - XFS_BTREE_SBLOCK_CRC_LEN) / 24;
+	uint32_t aglen = xc_ag_blocks(x, agno);
+	char msg[160];
+
+	if (n > max)
+		n = max;
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *r = blk + XFS_BTREE_SBLOCK_CRC_LEN + (size_t)i * 24;
+		uint32_t b = get_be32(r), len = get_be32(r + 4);
+		uint64_t owner = get_be64(r + 8), lin;
+		bool bad = false;
+
+		if (b >= aglen || len == 0 || len > aglen - b)
+			continue; /* reported by the walk */
+		lin = xc_linear(x, agno, b);
+		for (uint32_t k = 0; k < len && !bad; k++) {
+			uint8_t o = x->owner[lin + k];
+
+			if (non_inode(owner)) {
+				if (owner_matches(owner, o))
+					bit_set(cov, b + k);
+				else if (owner != OWN_NULL && owner != OWN_UNKNOWN)
+					bad = true;
+			} else if (o != XO_NONE || bit_test(x->freesp, lin + k)) {
+				bad = true;
+			} else if (x->rmap_file) {
+				bit_set(x->rmap_file, lin + k);
+			}
+			if (bad) {
+				snprintf(msg, sizeof(msg), "owner %lld, but block %u is %s",
+					 (long long)owner, b + k,
+					 o == XO_NONE ? "free space" : xc_owner_name((enum xc_owner)o));
+				mismatch(c, agno, b, len, msg);
+			}
+		}
+	}
+}
+
+int xc_rmap_walk(struct check_ctx *c, uint32_t agno, uint32_t root, uint32_t levels,
+		 struct xc_rmap_count *out)
+{
+	struct xcheck *x = xc(c);
+	struct rmap_state s;
+	struct xc_bt bt;
+	uint32_t aglen = xc_ag_blocks(x, agno);
+	uint8_t *cov = NULL, *blk = NULL;
+	int err;
+
+	memset(&s, 0, sizeof(s));
+	s.cnt = out;
+	s.reflink = (x->sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK) != 0;
+	err = xc_bt_walk(&bt, c, agno, &bt_rmap, root, levels, &s);
+	xc_bt_free(&bt);
+	out->blocks = bt.blocks;
+	out->nonroot_blocks = bt.nonroot_blocks;
+	out->bad = bt.bad;
+	if (err == 0 && !bt.bad) {
+		cov = calloc(1, aglen / 8 + 1);
+		blk = malloc(x->sb->blocksize);
+		if (!cov || !blk)
+			err = FSIMG_ENOMEM;
+	}
+	for (size_t i = 0; cov && blk && i < s.nleaves; i++)
+		if (xfs_read_fsb(x->x, blk, xfs_agb_to_fsb(x->x, agno, s.leaves[i]), 1) == 0)
+			cross_leaf(c, agno, blk, cov);
+	/* every block of AG metadata covered by its owner's record */
+	for (uint32_t b = 0; cov && blk && b < aglen; b++) {
+		uint8_t o = x->owner[xc_linear(x, agno, b)];
+		uint32_t run = 1;
+
+		if (o == XO_NONE || o >= XO_DATA || bit_test(cov, b))
+			continue;
+		while (b + run < aglen && x->owner[xc_linear(x, agno, b + run)] == o && !bit_test(cov, b + run))
+			run++;
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "no reverse mapping for %s", xc_owner_name((enum xc_owner)o));
+		mismatch(c, agno, b, run, msg);
+		b += run - 1;
+	}
+	free(cov);
+	free(blk);
+	free(s.leaves);
+	return err;
+}
