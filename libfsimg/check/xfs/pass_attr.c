@@ -165,6 +165,17 @@ static void attr_leaf(struct awalk *w, const uint8_t *b, uint64_t lblk)
 		arep(w->xp, PR_XFS_ATTR_BLOCK, w->ip->ino, lblk, why);
 		return;
 	}
+	/* xfs_attr3_leaf_verify: each free map region 4-aligned and inside the block */
+	for (unsigned i = 0; i < 3; i++) {
+		unsigned base = cur_be16(&c, ch + 8 + 4 * i), size = cur_be16(&c, ch + 10 + 4 * i);
+
+		if (base % 4 || size % 4 || base + size > bs) {
+			snprintf(why, sizeof(why), "free map entry %u (base %u, size %u) outside the block", i, base,
+				 size);
+			arep(w->xp, PR_XFS_ATTR_BLOCK, w->ip->ino, lblk, why);
+			return;
+		}
+	}
 	for (unsigned i = 0; i < count; i++) {
 		size_t e = hdr + (size_t)i * XFS_ATTR_LEAF_ENTRY_SIZE;
 		uint32_t hash = cur_be32(&c, e);
@@ -250,6 +261,9 @@ static void attr_block(struct awalk *w, uint64_t lblk, unsigned depth)
 	}
 	c = cur_init(b, bs);
 	magic = cur_be16(&c, 8);
+	/* the root (block 0) has no siblings (xfs_repair clears them) */
+	if (lblk == 0 && (cur_be32(&c, 0) || cur_be32(&c, 4)))
+		arep(w->xp, PR_XFS_ATTR_BLOCK, w->ip->ino, lblk, "the root block has sibling pointers");
 	if (x->v5 && (magic == XFS_ATTR3_LEAF_MAGIC || magic == XFS_DA3_NODE_MAGIC)) {
 		const char *bwhy = NULL;
 		const struct xfs_irec *r = xfs_bmap_lookup(&w->bm, lblk);
