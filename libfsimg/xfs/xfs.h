@@ -81,8 +81,9 @@ typedef struct xfs_fs {
 	fsimg_notice_fn notice;
 	void *notice_ctx;
 	uint64_t findings;    /* checksum and structure findings met while reading on */
-	uint8_t *iblock;      /* the last inode block read (inodes come in block order) */
-	uint64_t iblock_linear;
+	uint8_t *iblock;      /* the last run of inode blocks read (inodes come in chunk order) */
+	uint64_t iblock_linear; /* its first linear block + 1; 0: nothing */
+	uint32_t iblock_count;  /* blocks in the run */
 	char errmsg[256];
 } xfs_fs;
 
