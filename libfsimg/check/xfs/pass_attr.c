@@ -236,7 +236,7 @@ static void attr_leaf(struct awalk *w, const uint8_t *b, uint64_t lblk)
 	}
 }
 
-static void attr_block(struct awalk *w, uint64_t lblk, unsigned depth)
+static int64_t attr_block(struct awalk *w, uint64_t lblk, unsigned depth)
 {
 	xfs_fs *x = w->xp->x;
 	size_t bs = x->blocksize;
@@ -244,17 +244,18 @@ static void attr_block(struct awalk *w, uint64_t lblk, unsigned depth)
 	struct cur c;
 	uint16_t magic;
 	char why[128];
+	int64_t last = -1;
 
 	if (w->stop)
-		return;
+		return -1;
 	if (++w->visits > XFS_ATTR_MAX_VISITS || w->visits > w->bm.n * 64u + 64u || depth > XFS_DA_NODE_MAXDEPTH) {
 		arep(w->xp, PR_XFS_ATTR_BLOCK, w->ip->ino, lblk, "the dabtree is deeper or larger than its fork");
 		w->stop = true;
-		return;
+		return -1;
 	}
 	b = malloc(bs);
 	if (!b)
-		return;
+		return -1;
 	if (xfs_bmap_read(x, &w->bm, b, lblk, 1)) {
 		arep(w->xp, PR_XFS_ATTR_BLOCK, w->ip->ino, lblk, "not mapped or unreadable");
 		goto out;
@@ -279,7 +280,12 @@ static void attr_block(struct awalk *w, uint64_t lblk, unsigned depth)
 			arep(w->xp, PR_XFS_ATTR_BLOCK, w->ip->ino, lblk, bwhy);
 	}
 	if (magic == (x->v5 ? XFS_ATTR3_LEAF_MAGIC : XFS_ATTR_LEAF_MAGIC)) {
+		size_t ch = x->v5 ? 56 : 12, hdr = x->v5 ? XFS_ATTR3_LEAF_HDR_SIZE : XFS_ATTR_LEAF_HDR_SIZE;
+		unsigned count = cur_be16(&c, ch);
+
 		attr_leaf(w, b, lblk);
+		if (count && hdr + (size_t)count * XFS_ATTR_LEAF_ENTRY_SIZE <= bs)
+			last = cur_be32(&c, hdr + ((size_t)count - 1) * XFS_ATTR_LEAF_ENTRY_SIZE);
 	} else if (magic == (x->v5 ? XFS_DA3_NODE_MAGIC : XFS_DA_NODE_MAGIC)) {
 		size_t hdr = x->v5 ? XFS_DA3_NODE_HDR_SIZE : XFS_DA_NODE_HDR_SIZE, ch = x->v5 ? 56 : 12;
 		unsigned count = cur_be16(&c, ch), level = cur_be16(&c, ch + 2);
@@ -290,18 +296,29 @@ static void attr_block(struct awalk *w, uint64_t lblk, unsigned depth)
 			goto out;
 		}
 		for (unsigned i = 0; i < count && !w->stop; i++) {
+			int64_t child_last;
+
 			if (i && cur_be32(&c, hdr + 8 * i) < cur_be32(&c, hdr + 8 * (i - 1))) {
 				arep(w->xp, PR_XFS_ATTR_BLOCK, w->ip->ino, lblk, "node entries out of hash order");
 				break;
 			}
-			attr_block(w, cur_be32(&c, hdr + 8 * i + 4), depth + 1);
+			child_last = attr_block(w, cur_be32(&c, hdr + 8 * i + 4), depth + 1);
+			/* an entry's hash is its child's last (xfs_repair: bad hashval in interior block) */
+			if (child_last >= 0 && (uint32_t)child_last != cur_be32(&c, hdr + 8 * i)) {
+				snprintf(why, sizeof(why), "node entry %u says hash %#x, its child's last is %#x", i,
+					 cur_be32(&c, hdr + 8 * i), (uint32_t)child_last);
+				arep(w->xp, PR_XFS_ATTR_BLOCK, w->ip->ino, lblk, why);
+				break;
+			}
 		}
+		last = cur_be32(&c, hdr + 8 * ((size_t)count - 1));
 	} else {
 		snprintf(why, sizeof(why), "magic %#x is neither a leaf's nor a node's", magic);
 		arep(w->xp, PR_XFS_ATTR_BLOCK, w->ip->ino, lblk, why);
 	}
 out:
 	free(b);
+	return last;
 }
 
 void xp_check_attrs(struct xp_ctx *xp, const struct xfs_inode *ip)

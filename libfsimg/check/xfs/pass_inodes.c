@@ -276,6 +276,8 @@ static void check_size(struct xp_ctx *xp, const struct xfs_inode *ip)
 		snprintf(why, sizeof(why), "a special file has no size");
 	else if (ip->size > (uint64_t)INT64_MAX)
 		snprintf(why, sizeof(why), "above 2^63");
+	else if (S_ISDIR(ip->mode) && ip->size > XFS_DIR2_LEAF_OFFSET)
+		snprintf(why, sizeof(why), "a directory's data ends below 32 GiB");
 	if (why[0])
 		xp_report(xp, PR_XFS_INODE_SIZE, ip->ino, why, ip->size, 0);
 }
