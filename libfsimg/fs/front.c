@@ -93,6 +93,11 @@ const struct fsimg_backend *front_fs_backend(const fsimg_fs *fs)
 	return fs ? fs->be : NULL;
 }
 
+fsimg_io *front_fs_io(const fsimg_fs *fs)
+{
+	return fs ? fs->io : NULL;
+}
+
 int fsimg_probe(char *name, size_t namelen, fsimg_io *io)
 {
 	size_t i;

@@ -113,6 +113,8 @@ FSIMG_HIDDEN void front_fs_free(fsimg_fs *fs);
 FSIMG_HIDDEN void *front_fs_priv(const fsimg_fs *fs);
 /* The backend a handle belongs to. */
 FSIMG_HIDDEN const struct fsimg_backend *front_fs_backend(const fsimg_fs *fs);
+/* The source a handle reads (a check_parallel worker's handle: its own locked copy). */
+FSIMG_HIDDEN fsimg_io *front_fs_io(const fsimg_fs *fs);
 
 /* Sets the handle's message from fmt and returns err (so: return fs_error(fs, ...)). */
 FSIMG_HIDDEN int fs_error(fsimg_fs *fs, int err, const char *fmt, ...)

@@ -191,6 +191,7 @@ struct iwalk {
 	uint8_t *buf[XFS_BTREE_MAXLEVELS];
 	uint64_t visited, max_visits;
 	xfs_inode_walk_fn fn;
+	xfs_inode_walk_all_fn fn_all; /* instead of fn: every inode of a chunk, free ones too */
 	void *ctx;
 	bool stopped; /* the callback asked to stop */
 };
@@ -212,11 +213,16 @@ static int inobt_rec(struct iwalk *w, struct cur *c, size_t off)
 		return 0;
 	}
 	for (unsigned i = 0; i < XFS_INODES_PER_CHUNK; i++) {
+		uint64_t ino = ((uint64_t)w->agno << shift) | (startino + i);
+
 		if (holemask & (1u << (i / XFS_INODES_PER_HOLEMASK_BIT)))
 			continue;
-		if (ir_free & (1ULL << i))
+		if (w->fn_all)
+			ret = w->fn_all(w->ctx, ino, (ir_free >> i) & 1);
+		else if (ir_free & (1ULL << i))
 			continue;
-		ret = w->fn(w->ctx, ((uint64_t)w->agno << shift) | (startino + i));
+		else
+			ret = w->fn(w->ctx, ino);
 		if (ret) {
 			w->stopped = true;
 			return ret;
@@ -273,9 +279,10 @@ static int inobt_block(struct iwalk *w, uint32_t agbno, unsigned level)
 	return 0;
 }
 
-int xfs_inode_walk(xfs_fs *fs, xfs_inode_walk_fn fn, void *ctx)
+static int inode_walk(struct iwalk *wp, uint32_t ag_lo, uint32_t ag_hi)
 {
-	struct iwalk w = { .fs = fs, .fn = fn, .ctx = ctx };
+	struct iwalk w = *wp;
+	xfs_fs *fs = w.fs;
 	int ret = 0;
 
 	for (unsigned i = 0; i < XFS_BTREE_MAXLEVELS; i++) {
@@ -283,7 +290,7 @@ int xfs_inode_walk(xfs_fs *fs, xfs_inode_walk_fn fn, void *ctx)
 		if (!w.buf[i])
 			ret = xfs_error(fs, FSIMG_ENOMEM, "out of memory");
 	}
-	for (uint32_t agno = 0; !ret && agno < fs->sb.agcount; agno++) {
+	for (uint32_t agno = ag_lo; !ret && agno < ag_hi && agno < fs->sb.agcount; agno++) {
 		struct xfs_agi_info agi;
 
 		if ((uint64_t)agno * fs->sb.agblocks >= fs->io_size >> fs->sb.blocklog) {
@@ -308,4 +315,18 @@ int xfs_inode_walk(xfs_fs *fs, xfs_inode_walk_fn fn, void *ctx)
 	for (unsigned i = 0; i < XFS_BTREE_MAXLEVELS; i++)
 		free(w.buf[i]);
 	return ret;
+}
+
+int xfs_inode_walk(xfs_fs *fs, xfs_inode_walk_fn fn, void *ctx)
+{
+	struct iwalk w = { .fs = fs, .fn = fn, .ctx = ctx };
+
+	return inode_walk(&w, 0, fs->sb.agcount);
+}
+
+int xfs_inode_walk_all(xfs_fs *fs, uint32_t agno, xfs_inode_walk_all_fn fn, void *ctx)
+{
+	struct iwalk w = { .fs = fs, .fn_all = fn, .ctx = ctx };
+
+	return inode_walk(&w, agno, agno + 1);
 }

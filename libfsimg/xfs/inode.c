@@ -145,16 +145,38 @@ int xfs_inode_read(struct xfs_inode *out, xfs_fs *fs, uint64_t ino)
 	if (!b)
 		return xfs_error(fs, FSIMG_ENOMEM, "out of memory");
 	out->raw = b;
-	/* a walk reads inodes in block order: one read per inode block, not per inode */
-	if (!fs->iblock && !(fs->iblock = malloc(fs->blocksize)))
-		return xfs_error(fs, FSIMG_ENOMEM, "out of memory");
-	if (fs->iblock_linear != linear + 1) {
-		fs->iblock_linear = 0;
-		if (fsimg_io_read(fs->io, fs->iblock, fs->blocksize, linear << fs->sb.blocklog))
-			return xfs_error(fs, FSIMG_EIO,
-					 "inode %llu: cannot read its block (linear %llu): image truncated?",
-					 (unsigned long long)ino, (unsigned long long)linear);
-		fs->iblock_linear = linear + 1; /* 0: nothing cached */
+	/*
+	 * A walk reads inodes in chunk order: one read per inode chunk's worth
+	 * of blocks (64 inodes), not per block or per inode; the run stops at
+	 * the AG's end, and a run that cannot be read falls back to the block.
+	 */
+	{
+		uint32_t run = XFS_INODES_PER_CHUNK / fs->sb.inopblock, agbno_run;
+
+		if (run == 0)
+			run = 1;
+		if (!fs->iblock && !(fs->iblock = malloc((size_t)run << fs->sb.blocklog)))
+			return xfs_error(fs, FSIMG_ENOMEM, "out of memory");
+		if (!fs->iblock_linear || linear + 1 < fs->iblock_linear ||
+		    linear + 1 >= fs->iblock_linear + fs->iblock_count) {
+			agbno_run = fs->sb.agblocks - (uint32_t)(linear % fs->sb.agblocks);
+			if (run > agbno_run)
+				run = agbno_run;
+			if (((linear + run) << fs->sb.blocklog) > fs->io_size)
+				run = 1;
+			fs->iblock_linear = 0;
+			if (fsimg_io_read(fs->io, fs->iblock, (size_t)run << fs->sb.blocklog,
+					  linear << fs->sb.blocklog)) {
+				run = 1;
+				if (fsimg_io_read(fs->io, fs->iblock, fs->blocksize, linear << fs->sb.blocklog))
+					return xfs_error(fs, FSIMG_EIO,
+							 "inode %llu: cannot read its block (linear %llu): image truncated?",
+							 (unsigned long long)ino, (unsigned long long)linear);
+			}
+			fs->iblock_linear = linear + 1; /* 0: nothing cached */
+			fs->iblock_count = run;
+		}
+		off += (size_t)(linear + 1 - fs->iblock_linear) << fs->sb.blocklog;
 	}
 	memcpy(b, fs->iblock + off, fs->inode_size);
 	c = cur_init(b, fs->inode_size);

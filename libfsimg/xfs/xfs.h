@@ -81,8 +81,9 @@ typedef struct xfs_fs {
 	fsimg_notice_fn notice;
 	void *notice_ctx;
 	uint64_t findings;    /* checksum and structure findings met while reading on */
-	uint8_t *iblock;      /* the last inode block read (inodes come in block order) */
-	uint64_t iblock_linear;
+	uint8_t *iblock;      /* the last run of inode blocks read (inodes come in chunk order) */
+	uint64_t iblock_linear; /* its first linear block + 1; 0: nothing */
+	uint32_t iblock_count;  /* blocks in the run */
 	char errmsg[256];
 } xfs_fs;
 
@@ -159,6 +160,10 @@ int xfs_agfl_read(uint32_t *bnos, size_t cap, xfs_fs *fs, uint32_t agno) XFS_HID
  * holes skipped); fn returning non-zero stops the walk with that value. */
 typedef int (*xfs_inode_walk_fn)(void *ctx, uint64_t ino);
 int xfs_inode_walk(xfs_fs *fs, xfs_inode_walk_fn fn, void *ctx) XFS_HIDDEN;
+/* The same over every inode of every chunk of AG agno (sparse holes
+ * skipped), isfree from the inobt record's free mask: the checker's walk. */
+typedef int (*xfs_inode_walk_all_fn)(void *ctx, uint64_t ino, bool isfree);
+int xfs_inode_walk_all(xfs_fs *fs, uint32_t agno, xfs_inode_walk_all_fn fn, void *ctx) XFS_HIDDEN;
 
 /* ------------------------------------------------------------ inode.c */
 

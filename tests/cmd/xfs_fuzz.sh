@@ -3,18 +3,20 @@
 # of fuzz/mkseeds_xfs.sh (v5 with 1 KiB blocks, v4 with 512-byte blocks,
 # cut to the 4 MiB the harness takes), replayed as seeds,
 # then FSIMG_XFS_FUZZ_N (default 600) inputs mutated in one process by the
-# standalone driver's fixed-seed mutator. Exit 0, no sanitizer report, no
-# hang (timeout).
+# standalone driver's fixed-seed mutator; the same seeds and as many
+# mutants through the checker's harness (fuzz/fuzz_fsck: the XFS passes).
+# Exit 0, no sanitizer report, no hang (timeout).
 . "$top_srcdir/tests/lib/tap.sh"
 LC_ALL=C; export LC_ALL
 need mkfs.xfs xfs_db timeout
 H=$top_builddir/fuzz/fuzz_xfs
+HF=$top_builddir/fuzz/fuzz_fsck
 DUMP=$top_builddir/tests/xfs/xfsdump
-[ -x "$H" ] && [ -x "$DUMP" ] || skip_all "fuzz/fuzz_xfs or tests/xfs/xfsdump not built"
+[ -x "$H" ] && [ -x "$HF" ] && [ -x "$DUMP" ] || skip_all "fuzz/fuzz_xfs, fuzz/fuzz_fsck or tests/xfs/xfsdump not built"
 N=${FSIMG_XFS_FUZZ_N:-600}
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
-plan 6
+plan 8
 
 sh "$top_srcdir/fuzz/mkseeds_xfs.sh" "$t" > "$t/mkseeds.log" 2>&1
 ok $? "two base images made (fuzz/mkseeds_xfs.sh)"
@@ -39,5 +41,14 @@ timeout -k 5 600 "$H" -m 7 "$N" "$t/base/xfs4.img" "$t/base/xfs5.img" > "$t/out"
 st=$?
 [ $st -eq 0 ] && ! sanitizer "$t/out"
 ok $? "$N more (another seed): status $st, $(tail -1 "$t/out")"
+[ $st -eq 0 ] || tail -5 "$t/out" | sed 's/^/#   /'
+timeout -k 5 300 "$HF" "$t/seeds/xfs" > "$t/out" 2>&1
+st=$?
+[ $st -eq 0 ] && ! sanitizer "$t/out"
+ok $? "seeds replayed through fuzz_fsck (the XFS checker): status $st, $(tail -1 "$t/out")"
+timeout -k 5 900 "$HF" -m 3 "$N" "$t/seeds/xfs/xfs5.o0" "$t/seeds/xfs/xfs4.o0" > "$t/out" 2>&1
+st=$?
+[ $st -eq 0 ] && ! sanitizer "$t/out"
+ok $? "$N mutated inputs through fuzz_fsck: status $st, $(tail -1 "$t/out")"
 [ $st -eq 0 ] || tail -5 "$t/out" | sed 's/^/#   /'
 done_testing

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check/xfs/xcheck.h"
+#include "check/xfs/xpass.h"
 
 const char *xc_owner_name(enum xc_owner o)
 {
@@ -133,7 +134,9 @@ int check_xfs_run(struct check_ctx *c)
 	static int (*const passes[])(struct check_ctx *) = {
 		xc_pass_sb,
 		xc_pass_ag,
+		xc_pass_files,
 		xc_pass_space,
+		xc_pass_crashlog,
 	};
 	struct xcheck x;
 	int err = 0;

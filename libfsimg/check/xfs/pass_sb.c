@@ -315,7 +315,13 @@ static bool check_secondary(struct check_ctx *c, uint8_t *buf, uint32_t agno)
 			report(c, PR_XFS_SB_SECONDARY, agno, msg);
 		}
 	}
-	if (sb.versionnum != p->versionnum || sb.features2 != p->features2) {
+	/*
+	 * The kernel turns on the attr, attr2 and quota bits in the primary
+	 * alone (xfs_sb_version_addattr, xfs_add_attr2, quota on at mount):
+	 * xfs_repair -n lets a secondary lack them.
+	 */
+	if ((sb.versionnum ^ p->versionnum) & ~(XFS_SB_VERSION_ATTRBIT | XFS_SB_VERSION_QUOTABIT) ||
+	    (sb.features2 ^ p->features2) & ~XFS_SB_VERSION2_ATTR2BIT) {
 		snprintf(msg, sizeof(msg), "version %#x, features2 %#x differ from the primary's", sb.versionnum,
 			 sb.features2);
 		report(c, PR_XFS_SB_SECONDARY, agno, msg);

@@ -1,0 +1,201 @@
+#!/bin/sh
+# Differential campaign on XFS (issue 14), the way xfstests' fuzz tests
+# mutate: base images from tests/lib/xfsimg.sh (v5, v5 1 KiB, v5 rmapbt +
+# reflink, v4, v4 1 KiB: every directory form, attributes in every form,
+# symlinks, an unwritten extent), one field at a time fuzzed by
+# `xfs_db -x -c 'fuzz -d FIELD VERB'` (CRC recomputed) or `fuzz -c` (CRC
+# left stale), over the fields xfs_db prints for the superblocks, AG
+# headers, btree roots, inode cores, extent records, directory, attribute
+# and symlink blocks. Truth is xfs_repair -n: 0 clean; 1, or any other
+# exit (it "cannot proceed"), corrupt. fsimg fsck --no-replay agrees with
+# 0 on a clean mutant and with 4 (or 8, refusing the image) on a corrupt
+# one.
+#
+#   sh fuzz/differential_xfs.sh [--count N] [--seed S] [--bases "v5 v4 ..."]
+#                               [--structs "inode dir_sf ..."] [--fsimg PATH]
+#                               [--out FILE] [--keep DIR]
+#
+# --structs keeps the named structures of the list below (default: all).
+#
+# Prints one line per disagreement (and per crash, sanitizer report or
+# timeout) with the field and verb, then the agreement per structure and
+#   differential_xfs: N mutants: A agree (P%), F false errors, M missed,
+#                     R refused (exit 8), C crashes/timeouts, O oracle failures
+# --out FILE gets one tab-separated row per mutant. Exit 1 on a crash or
+# timeout of fsimg, else 0.
+set -u
+LC_ALL=C; export LC_ALL
+for t in mkfs.xfs xfs_db xfs_repair timeout; do
+	command -v $t >/dev/null 2>&1 || PATH=$PATH:/sbin:/usr/sbin
+done
+here=$(cd "$(dirname "$0")" && pwd)
+top=${top_builddir:-$here/..}
+count=200 seed=1 bases="v5 v5-1k v5-rmap v4 v4-1k" out= keep= structs=
+fsimg=${FSIMG:-$top/src/fsimg}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--count) count=$2; shift 2 ;;
+	--seed) seed=$2; shift 2 ;;
+	--bases) bases=$2; shift 2 ;;
+	--structs) structs=$2; shift 2 ;;
+	--fsimg) fsimg=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--keep) keep=$2; shift 2 ;;
+	*) echo "usage: differential_xfs.sh [--count N] [--seed S] [--bases LIST] [--structs LIST] [--fsimg PATH] [--out FILE] [--keep DIR]" >&2; exit 2 ;;
+	esac
+done
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/fsimg-xdiff.XXXXXX") || exit 2
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
+sh "$here/../tests/lib/xfsimg.sh" --small "$tmp/b" $bases >"$tmp/mk.log" 2>&1
+for b in $bases; do
+	[ -s "$tmp/b/$b.img" ] || { echo "differential_xfs.sh: xfsimg.sh made no $b" >&2; cat "$tmp/mk.log" >&2; exit 2; }
+done
+
+# The structures: a name and the xfs_db commands that select one (paths are
+# xfsimg.sh's tree); a structure a base lacks (no field printed) is skipped.
+cat > "$tmp/structs" <<'EOF'
+sb	sb 0
+sb1	sb 1
+agf	agf 0
+agi	agi 0
+agfl	agfl 0
+bnobt	agf 0;addr bnoroot
+cntbt	agf 0;addr cntroot
+inobt	agi 0;addr root
+finobt	agi 0;addr free_root
+rmapbt	agf 0;addr rmaproot
+refcountbt	agf 0;addr refcntroot
+rootdir	sb 0;addr rootino
+inode	path /f/c
+extents	path /f/u
+dir_sf	path /sf
+dir_block	path /blk;dblock 0
+dir_leaf	path /leaf;dblock 0
+dir_leafblk	path /leaf;dblock 8388608
+dir_node	path /node;dblock 0
+dir_nodeblk	path /node;dblock 8388608
+dir_free	path /node;dblock 16777216
+symlink	path /l/long_local
+symlink_rmt	path /l/remote;dblock 0
+attr_sf	path /f/a
+attr_leaf	path /f/b;ablock 0
+attr_node	path /f/c;ablock 0
+attr_rmt	path /f/d;ablock 1
+EOF
+if [ -n "$structs" ]; then
+	for st in $structs; do
+		grep "^$st	" "$tmp/structs" || { echo "differential_xfs.sh: no structure $st" >&2; exit 2; }
+	done > "$tmp/structs.sel"
+	mv "$tmp/structs.sel" "$tmp/structs"
+fi
+
+# fields BASE NAME CMDS: the fuzzable field names xfs_db prints there
+fields() {
+	f=$tmp/fields.$1.$2
+	if [ ! -f "$f" ]; then
+		set -- "$1" "$2" "$3"
+		img=$tmp/b/$1.img cmds=$3
+		oifs=$IFS; IFS=';'; set -f
+		set -- $cmds
+		IFS=$oifs; set +f
+		args=
+		for c in "$@"; do args="$args -c '$c'"; done
+		eval "xfs_db -r $args -c print '$img'" 2>/dev/null | awk '
+			/^[a-zA-Z0-9_.\[\]-]+ = / {
+				name = $1
+				# arrays of records: name[a-b] = [f1,f2,...]
+				if ($3 ~ /^\[[a-z]/) {
+					n = split(substr($3, 2, length($3) - 2), fl, ",")
+					idx = name; sub(/.*\[/, "", idx); sub(/\].*/, "", idx); sub(/-.*/, "", idx)
+					base = name; sub(/\[.*/, "", base)
+					for (i = 1; i <= n; i++) print base "[" idx "]." fl[i]
+					next
+				}
+				sub(/\[([0-9]+)-[0-9]+\]/, "[\\1]", name)
+				print name
+			}' | grep -v '^\(uuid\|meta_uuid\|.*\.uuid\|.*\.lsn\|lsn\)$' > "$f"
+	fi
+	cat "$f"
+}
+
+verbs="zeroes ones firstbit middlebit lastbit add sub random"
+set -f
+nstructs=$(wc -l < "$tmp/structs")
+[ -n "$out" ] && printf 'n\tbase\tstruct\tfield\tverb\tcsum\txfs_repair\tfsimg\tverdict\trepair_first\tfsimg_ids\n' >"$out"
+[ -n "$keep" ] && mkdir -p "$keep"
+: > "$tmp/verdicts"
+
+# rnd: the next pseudo-random number in r (an LCG, so a seed replays a run;
+# its high bits: the low ones of this LCG repeat with a short period)
+s_=$seed
+rnd() { s_=$(( (s_ * 1103515245 + 12345) % 2147483648 )); r=$((s_ / 65536)); }
+
+n=0 agree=0 false_err=0 missed=0 refused=0 crash=0 oracle=0
+i=0 tries=0
+set -- $bases
+nb=$#
+while [ $i -lt "$count" ] && [ $tries -lt $((count * 20)) ]; do
+	tries=$((tries + 1))
+	k=$((i % nb + 1))
+	eval "base=\${$k}"
+	rnd; line=$((r % nstructs + 1))
+	st=$(sed -n "${line}p" "$tmp/structs" | cut -f1)
+	cmds=$(sed -n "${line}p" "$tmp/structs" | cut -f2)
+	nf=$(fields "$base" "$st" "$cmds" | wc -l)
+	[ "$nf" -gt 0 ] || continue
+	rnd; field=$(fields "$base" "$st" "$cmds" | sed -n "$((r % nf + 1))p")
+	rnd; verb=$(echo $verbs | tr ' ' '\n' | sed -n "$((r % 8 + 1))p")
+	csum=fixed fl=-d
+	rnd
+	case $base in v4*) ;; *) [ $((r % 4)) -eq 0 ] && csum=stale fl=-c ;; esac
+	cp --sparse=always "$tmp/b/$base.img" "$tmp/m.img"
+	oifs=$IFS; IFS=';'; set -- $cmds; IFS=$oifs
+	args=
+	for c in "$@"; do args="$args -c '$c'"; done
+	# xfs_db's own random verb draws from its own seed: the same run is
+	# replayed only as far as its "random" mutants go
+	eval "timeout 60 xfs_db -x $args -c 'fuzz $fl $field $verb' '$tmp/m.img'" >"$tmp/db.out" 2>&1
+	set -- $bases
+	cmp -s "$tmp/m.img" "$tmp/b/$base.img" && continue
+	cp --sparse=always "$tmp/m.img" "$tmp/r.img"
+	timeout 120 xfs_repair -n "$tmp/r.img" >"$tmp/r.out" 2>&1; e=$?
+	timeout -k 2 60 "$fsimg" fsck --no-replay --threads 1 "$tmp/m.img" >"$tmp/f.out" 2>&1; f=$?
+	n=$((n + 1))
+	if [ $e -ge 124 ]; then
+		v=oracle-failed; oracle=$((oracle + 1))
+	elif [ $f -ge 124 ] || grep -q 'Sanitizer\|runtime error:' "$tmp/f.out"; then
+		v=CRASH; crash=$((crash + 1))
+	else
+		truth=clean
+		[ $e -ne 0 ] && truth=corrupt
+		case $truth:$f in
+		clean:0 | corrupt:4) v=agree; agree=$((agree + 1)) ;;
+		corrupt:8) v=refused; agree=$((agree + 1)); refused=$((refused + 1)) ;;
+		clean:*) v=FALSE-ERROR; false_err=$((false_err + 1)) ;;
+		*) v=MISSED; missed=$((missed + 1)) ;;
+		esac
+	fi
+	printf '%s %s\n' "$st" "$v" >> "$tmp/verdicts"
+	rfirst=$(grep -v '^Phase\|^ *- \|host filesystem\|sector size\|^No modify\|^\s*$\|agno = \|^ALERT\|Expect spurious' "$tmp/r.out" | head -1 | tr '\t' ' ')
+	fids=$(sed -n 's/^\(warning: \|info: \)\{0,1\}\([A-Z][A-Z0-9_]*\): .*/\2/p' "$tmp/f.out" | sort -u | tr '\n' ' ')
+	[ -z "$fids" ] && fids=$(grep '^fsimg: ' "$tmp/f.out" | head -1)
+	[ -n "$out" ] && printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$i" "$base" "$st" "$field" "$verb" \
+		"$csum" "$e" "$f" "$v" "$rfirst" "$fids" >>"$out"
+	case $v in
+	agree | refused) ;;
+	*)
+		echo "$v #$i $base $st: fuzz $fl $field $verb: xfs_repair -n $e, fsimg $f"
+		echo "    xfs_repair: $rfirst"
+		echo "    fsimg: $fids"
+		[ -n "$keep" ] && cp --sparse=always "$tmp/m.img" "$keep/$v-$i-$base-$st.img"
+		;;
+	esac
+	i=$((i + 1))
+done
+echo "agreement per structure (agree+refused / mutants):"
+awk '{ n[$1]++; if ($2 == "agree" || $2 == "refused") a[$1]++ }
+	END { for (s in n) printf "  %-12s %4d/%-4d %5.1f%%\n", s, a[s], n[s], 100 * a[s] / n[s] }' "$tmp/verdicts" | sort
+pct=$(awk -v a=$agree -v n=$((n - oracle)) 'BEGIN { printf "%.1f", n ? 100 * a / n : 100 }')
+echo "differential_xfs: $n mutants (seed $seed; bases $bases): $agree agree ($pct%), $false_err false errors, $missed missed, $refused refused (exit 8), $crash crashes/timeouts, $oracle oracle failures"
+[ $crash -eq 0 ]
