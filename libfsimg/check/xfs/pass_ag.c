@@ -625,7 +625,12 @@ static int check_ag(struct check_ctx *c, uint32_t agno, uint8_t *hdr)
 	if (fino && AGI(freecount) != a.fino_free)
 		count_report(c, PR_XFS_AGI_COUNT, agno, "freecount (against the finobt)", AGI(freecount),
 			     a.fino_free);
-	for (unsigned i = 0; i < XFS_AGI_UNLINKED_BUCKETS; i++) {
+	/*
+	 * With a dirty log, the kernel's recovery frees what the unlinked lists
+	 * hold (xlog_recover_process_iunlinks): each inode is a pending crash
+	 * item (the links pass's XFS_UNLINKED_PENDING), not damage.
+	 */
+	for (unsigned i = 0; !c->info.needs_recovery && i < XFS_AGI_UNLINKED_BUCKETS; i++) {
 		uint32_t agino = get_be32(agi + offsetof(struct xfs_agi, agi_unlinked) + 4 * i);
 
 		if (agino != NULLAGINO) {
