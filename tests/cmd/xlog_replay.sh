@@ -11,7 +11,8 @@
 # failure at several points (a re-run then completes it). An image whose
 # recovery leaves inodes on the AGI unlinked lists (which the kernel frees
 # at mount and fsimg does not yet) is refused, naming them, with nothing
-# written. The crashed images never change.
+# written. OUT's quota inode fields are those the kernel's unmount writes
+# (xfs_db), and fsck names log recovery. The crashed images never change.
 . "$top_srcdir/tests/lib/tap.sh"
 need xz python3 xfs_db b2sum
 LC_ALL=C; export LC_ALL
@@ -21,7 +22,7 @@ D=$top_srcdir/tests/xfs/xlog
 [ -x "$DUMP" ] || skip_all "tests/xfs/xlogdump not built"
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
-plan 31
+plan 35
 
 geom() {
 	echo "$("$DUMP" "$1" ends 2>/dev/null | sed -n 's/^log internal daddr \([0-9]*\) length \([0-9]*\)$/\1 \2/p')" \
@@ -64,6 +65,13 @@ for n in v5-4k-fsync v4-1k-mixed; do
 		"$FSIMG" extents --all --json "$t/$n.out" > "$t/out.ex" &&
 		cmp -s "$t/ov.ls" "$t/out.ls" && cmp -s "$t/ov.ex" "$t/out.ex"
 	ok $? "$n: the overlay's ls -R and extents --all equal OUT's"
+	# xfs_sb_quota_to_disk at unmount: mkfs's zero quota inodes become NULLFSINO (v4: the
+	# shared gquotino slot too, sb_pquotino past its superblock's end stays 0)
+	[ "$(xfs_db -r -c 'sb 0' -c 'p uquotino' -c 'p gquotino' "$t/$n.out" | tr '\n' ' ')" = \
+		"uquotino = null gquotino = null " ]
+	ok $? "$n: OUT's uquotino and gquotino are null, as the kernel's unmount writes them"
+	"$FSIMG" fsck "$img" 2> /dev/null | grep -q "^$img: checking the state after log recovery;"
+	ok $? "$n: fsck says it checks the state after log recovery"
 	[ "$(b2sum < "$img")" = "$sum" ]
 	ok $? "$n: the crashed image is unchanged"
 done
