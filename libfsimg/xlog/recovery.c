@@ -22,7 +22,8 @@
  * same.
  *
  * While recovery leaves something pending (intents without their done
- * item, inodes on the AGI unlinked lists: the kernel finishes them at mount,
+ * item, inodes on the AGI unlinked lists, CoW staging extents left in the
+ * refcount btrees: the kernel finishes them at mount,
  * fsimg does not yet), the view is the log replayed with the log still
  * dirty, and the write list is empty: replaying for real would lose them.
  */

@@ -11,7 +11,7 @@
 # failure at several points (a re-run then completes it). An image whose
 # recovery leaves inodes on the AGI unlinked lists (which the kernel frees
 # at mount and fsimg does not yet) is refused, naming them, with nothing
-# written. OUT's quota inode fields are those the kernel's unmount writes
+# written; likewise leftover CoW staging extents. OUT's quota inode fields are those the kernel's unmount writes
 # (xfs_db), and fsck names log recovery. The crashed images never change.
 . "$top_srcdir/tests/lib/tap.sh"
 need xz python3 xfs_db b2sum
@@ -22,7 +22,7 @@ D=$top_srcdir/tests/xfs/xlog
 [ -x "$DUMP" ] || skip_all "tests/xfs/xlogdump not built"
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
-plan 35
+plan 37
 
 geom() {
 	echo "$("$DUMP" "$1" ends 2>/dev/null | sed -n 's/^log internal daddr \([0-9]*\) length \([0-9]*\)$/\1 \2/p')" \
@@ -163,4 +163,17 @@ ok $? "$n: replay --in-place refuses: image untouched, no undo file"
 ok $? "$n: replay -n lists what is pending"
 [ "$(b2sum < "$img")" = "$sum" ]
 ok $? "$n: the crashed image is unchanged"
+
+# Leftover CoW staging extents (refcount records in the CoW domain after the log replay): the
+# kernel's mount frees them (its recovery of this image, in the crash fixture, changes the AGF,
+# free space and refcount btrees: crash_fixtures.sh); replay refuses, naming them, and the view
+# lists them pending.
+n=xh-4k-wsync-cow
+xz -dc "$top_srcdir/tests/crash/fixtures/$n.img.xz" > "$t/cow.img" || exit 1
+"$FSIMG" replay -o "$t/cow.out" "$t/cow.img" > "$t/out" 2>&1
+[ $? -eq 8 ] && [ ! -e "$t/cow.out" ] &&
+	grep -q 'pending: 10 leftover copy-on-write staging extents (AG 0: 74+5, AG 0: 87+19, .*), which the kernel frees at mount$' "$t/out"
+ok $? "$n: replay -o refuses (exit 8), names the 10 leftover CoW staging extents, writes no OUT"
+"$FSIMG" ls "$t/cow.img" / 2>&1 > /dev/null | grep -q '^fsimg: .*  pending: 10 leftover copy-on-write staging extents'
+ok $? "$n: ls shows the log replayed and names the leftover CoW extents pending"
 done_testing
