@@ -11,7 +11,8 @@
 # failure at several points (a re-run then completes it). An image whose
 # recovery leaves inodes on the AGI unlinked lists (which the kernel frees
 # at mount and fsimg does not yet) is refused, naming them, with nothing
-# written; likewise leftover CoW staging extents. OUT's quota inode fields are those the kernel's unmount writes
+# written; likewise leftover CoW staging extents, which fsck reports as
+# infos. OUT's quota inode fields are those the kernel's unmount writes
 # (xfs_db), and fsck names log recovery. The crashed images never change.
 . "$top_srcdir/tests/lib/tap.sh"
 need xz python3 xfs_db b2sum
@@ -22,7 +23,7 @@ D=$top_srcdir/tests/xfs/xlog
 [ -x "$DUMP" ] || skip_all "tests/xfs/xlogdump not built"
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
-plan 37
+plan 38
 
 geom() {
 	echo "$("$DUMP" "$1" ends 2>/dev/null | sed -n 's/^log internal daddr \([0-9]*\) length \([0-9]*\)$/\1 \2/p')" \
@@ -176,4 +177,18 @@ xz -dc "$top_srcdir/tests/crash/fixtures/$n.img.xz" > "$t/cow.img" || exit 1
 ok $? "$n: replay -o refuses (exit 8), names the 10 leftover CoW staging extents, writes no OUT"
 "$FSIMG" ls "$t/cow.img" / 2>&1 > /dev/null | grep -q '^fsimg: .*  pending: 10 leftover copy-on-write staging extents'
 ok $? "$n: ls shows the log replayed and names the leftover CoW extents pending"
+# fsck after the log: each one an info (xfs_repair -n on the log-replayed blocks, written out
+# by fsimg before it refused, lists these ten "leftover CoW extent (AG/block) len N"), no
+# error: the superblock counters under the still-dirty log are the next mount's to redo
+"$FSIMG" fsck --json "$t/cow.img" 2> /dev/null > "$t/fsck.json"
+st=$?
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["problems"]
+cow = sorted((x["group"], x["block"], x["length"]) for x in p if x["id"] == "XFS_COW_LEFTOVER")
+want = [(0, 74, 5), (0, 87, 19), (1, 97, 12), (1, 113, 4), (1, 120, 9), (1, 143, 25),
+        (2, 16423, 28), (2, 16463, 24), (3, 83, 9), (3, 93, 24)]
+sys.exit(cow != want or any(x["severity"] != "info" for x in p))' "$t/fsck.json" && [ $st -eq 0 ]
+ok $? "$n: fsck exits 0 with XFS_COW_LEFTOVER infos for the ten extents xfs_repair -n names"
 done_testing
