@@ -55,7 +55,7 @@ static void cow_name(struct cow *w, uint32_t agbno, uint32_t len)
 }
 
 /* The CoW-domain records under agbno, a block at level: those sort last, so only the
- * subtrees whose keys may reach the domain are read. */
+ * subtrees whose keys may reach the domain are read. 1 when the btree is damaged. */
 static int cow_walk(struct cow *w, uint32_t agbno, uint32_t level)
 {
 	xfs_fs *fs = w->log->fs;
@@ -64,19 +64,17 @@ static int cow_walk(struct cow *w, uint32_t agbno, uint32_t level)
 	int err;
 
 	if (agbno >= fs->sb.agblocks || ++w->visits > COW_VISIT_MAX)
-		return xlog_error(w->log, FSIMG_ECORRUPT, "AG %u refcount btree: block %u out of range or "
-				  "too many blocks", w->ag, agbno);
+		return 1;
 	err = xlog_ovl_read(w->o, w->log, b, ((uint64_t)w->ag * fs->sb.agblocks + agbno) * (bs / XLOG_BBSIZE),
 			    bs / XLOG_BBSIZE);
 	if (err)
-		return err;
+		return err == FSIMG_ECORRUPT ? 1 : err; /* past the device's end */
 	n = get_be16(b + 6);
 	if (get_be32(b) != XFS_REFC_CRC_MAGIC || get_be16(b + 4) != level)
-		return xlog_error(w->log, FSIMG_ECORRUPT, "AG %u refcount btree block %u: bad magic or level",
-				  w->ag, agbno);
+		return 1;
 	if (level == 0) {
 		if (n > (bs - SBLOCK_CRC_LEN) / REFC_REC_LEN)
-			goto bad_count;
+			return 1;
 		for (i = 0; i < n; i++) {
 			const uint8_t *r = b + SBLOCK_CRC_LEN + (size_t)i * REFC_REC_LEN;
 			uint32_t start = get_be32(r);
@@ -91,7 +89,7 @@ static int cow_walk(struct cow *w, uint32_t agbno, uint32_t level)
 		const uint8_t *keys = b + SBLOCK_CRC_LEN, *ptrs = keys + (size_t)maxr * 4;
 
 		if (n > maxr)
-			goto bad_count;
+			return 1;
 		for (i = 0; i < n; i++) {
 			/* child i holds keys from keys[i] to below keys[i + 1] */
 			if (i + 1 < n && get_be32(keys + 4 * (size_t)(i + 1)) <= XFS_REFC_COWFLAG)
@@ -101,9 +99,6 @@ static int cow_walk(struct cow *w, uint32_t agbno, uint32_t level)
 		}
 	}
 	return 0;
-bad_count:
-	return xlog_error(w->log, FSIMG_ECORRUPT, "AG %u refcount btree block %u: %u records", w->ag,
-			  agbno, n);
 }
 
 int xlog_cow_leftovers(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
@@ -136,12 +131,13 @@ int xlog_cow_leftovers(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 			continue; /* a broken AGF: the checker says so */
 		root = get_be32(agf + offsetof(struct xfs_agf, agf_refcount_root));
 		level = get_be32(agf + offsetof(struct xfs_agf, agf_refcount_level));
-		if (level == 0 || level > REFC_MAXLEVELS) {
-			err = xlog_error(log, FSIMG_ECORRUPT, "AG %u: refcount btree level %u", w.ag, level);
+		/* a damaged refcount btree is the checker's to report (and the kernel's mount
+		 * would fail on it): what it names so far stands */
+		if (level == 0 || level > REFC_MAXLEVELS)
+			continue;
+		if ((err = cow_walk(&w, root, level - 1)) < 0)
 			goto out;
-		}
-		if ((err = cow_walk(&w, root, level - 1)))
-			goto out;
+		err = 0;
 	}
 	if (w.found) {
 		if (!(e = xlog_pending_new(log, p))) {
