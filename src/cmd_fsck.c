@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * fsimg fsck: the read-only checker. Checks the state after journal recovery
+ * fsimg fsck: the read-only checker. Checks the state after journal (log) recovery
  * (replayed in memory) unless --no-replay; prints one line per problem, or
  * streams them into a JSON object; exits as fsck(8) does.
  */
@@ -386,8 +386,10 @@ int cmd_fsck(int argc, char **argv)
 		jw_stream_arr_begin(&ctx.jw, ctx.baseline ? "new" : "problems");
 	} else if (img.replay && !ctx.quiet) {
 		/* The counts are on stderr already (cli_open); say what is checked. */
-		printf("%s: checking the state after journal recovery; "
-		       "--no-replay checks the on-disk state\n", img.path);
+		/* "journal" recovery on ext4, "log" recovery on XFS: the format's own word */
+		printf("%s: checking the state after %s recovery; "
+		       "--no-replay checks the on-disk state\n", img.path,
+		       img.replay_stats.log ? img.replay_stats.log : "journal");
 	}
 
 	err = fsimg_check_run(&sum, img.fs, &opts);

@@ -11,7 +11,7 @@
  * the LSN that makes it skip them).
  *
  * While recovery leaves something pending (intents without done items,
- * inodes on the AGI unlinked lists), replay refuses and names them: the
+ * inodes on the AGI unlinked lists, leftover CoW staging extents), replay refuses and names them: the
  * log-replayed image with a clean log would lose what the kernel's mount
  * finishes.
  */

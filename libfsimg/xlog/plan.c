@@ -10,7 +10,8 @@
  * re-checksummed as the write verifiers do; inode buffers only in their
  * di_next_unlinked fields; inode items into their cluster buffer; icreate
  * initialising the chunk (xfs_ialloc_inode_init). Intents without their done
- * item and inodes left on the AGI unlinked lists are listed as pending.
+ * item, inodes left on the AGI unlinked lists and CoW staging extents left
+ * in the refcount btrees (cow.c) are listed as pending.
  */
 #include "config.h"
 
@@ -45,7 +46,6 @@ struct ctx {
 	struct cancel *cancels;
 	size_t ncancel, capcancel;
 	struct xlog_plan *plan;
-	size_t cappending;
 	int pass;
 };
 
@@ -477,6 +477,28 @@ static int replay_icreate(struct ctx *c, const struct xlog_item_info *o)
 
 /* ------------------------------------------------------------ pending intents */
 
+struct xlog_pending *xlog_pending_new(xlog *log, struct xlog_plan *p)
+{
+	struct xlog_pending *e;
+
+	if (p->npending == p->cappending) {
+		size_t cap = p->cappending ? p->cappending * 2 : 16;
+		struct xlog_pending *q;
+		if (cap * sizeof *q > log->mem_max) {
+			xlog_error(log, FSIMG_ENOMEM, "too many pending items");
+			return NULL;
+		}
+		q = realloc(p->pending, cap * sizeof *q);
+		if (!q)
+			return NULL;
+		p->pending = q;
+		p->cappending = cap;
+	}
+	e = &p->pending[p->npending++];
+	memset(e, 0, sizeof *e);
+	return e;
+}
+
 static int pending_add(struct ctx *c, const struct xlog_item *it, const struct xlog_item_info *o,
 		       uint64_t lsn)
 {
@@ -485,18 +507,8 @@ static int pending_add(struct ctx *c, const struct xlog_item *it, const struct x
 	struct xlog_ext x;
 	int n;
 
-	if (p->npending == c->cappending) {
-		size_t cap = c->cappending ? c->cappending * 2 : 16;
-		struct xlog_pending *q;
-		if (cap * sizeof *q > c->log->mem_max)
-			return xlog_error(c->log, FSIMG_ENOMEM, "too many pending intents");
-		q = realloc(p->pending, cap * sizeof *q);
-		if (!q)
-			return FSIMG_ENOMEM;
-		p->pending = q;
-		c->cappending = cap;
-	}
-	e = &p->pending[p->npending++];
+	if (!(e = xlog_pending_new(c->log, p)))
+		return FSIMG_ENOMEM;
 	e->type = o->type;
 	e->id = o->id;
 	e->lsn = lsn;
@@ -647,16 +659,8 @@ static int unlinked(struct ctx *c)
 					return xlog_error(log, FSIMG_ECORRUPT,
 							  "AG %u unlinked bucket %u: bad or looping chain at agino %u",
 							  ag, k, agino);
-				if (c->plan->npending == c->cappending) {
-					size_t cap = c->cappending ? c->cappending * 2 : 16;
-					struct xlog_pending *q = realloc(c->plan->pending, cap * sizeof *q);
-					if (!q)
-						return FSIMG_ENOMEM;
-					c->plan->pending = q;
-					c->cappending = cap;
-				}
-				e = &c->plan->pending[c->plan->npending++];
-				memset(e, 0, sizeof *e);
+				if (!(e = xlog_pending_new(log, c->plan)))
+					return FSIMG_ENOMEM;
 				e->type = XFS_LI_IUNLINK;
 				e->id = ((uint64_t)ag << (fs->sb.agblklog + fs->sb.inopblog)) | agino;
 				snprintf(e->what, sizeof e->what, "unlinked inode %llu (ag %u bucket %u)",
@@ -742,6 +746,8 @@ int xlog_plan_build(struct xlog_plan **out, xlog *log)
 		}
 		if (!err)
 			err = unlinked(&c);
+		if (!err)
+			err = xlog_cow_leftovers(log, &c.ovl, c.plan);
 		if (!err)
 			err = collect(&c);
 	} else {

@@ -28,7 +28,7 @@ struct xlog_plan {
 	struct xlog_write *writes;  /* ascending offsets, not overlapping */
 	size_t nwrites;
 	struct xlog_pending *pending;
-	size_t npending;
+	size_t npending, cappending;
 	uint64_t replayed;     /* items applied */
 	uint64_t skipped_lsn;  /* buffers and inodes already newer on disk */
 	uint64_t cancelled;    /* buffer/inode items skipped as cancelled */
@@ -49,6 +49,17 @@ int xlog_ovl_read(struct xlog_ovl *o, xlog *log, uint8_t *buf, uint64_t daddr, u
 	XFS_HIDDEN;
 int xlog_ovl_write(struct xlog_ovl *o, xlog *log, const uint8_t *buf, uint64_t daddr, uint32_t bbs)
 	XFS_HIDDEN;
+
+/* A new pending entry at the end of p's list (zeroed), or NULL when out of memory or past
+ * log->mem_max (the reason then in log->errmsg). */
+struct xlog_pending *xlog_pending_new(xlog *log, struct xlog_plan *p) XFS_HIDDEN;
+
+/* Not a log item: the CoW staging extents the refcount btrees keep after replay. */
+#define XLOG_PENDING_COW 0u
+
+/* cow.c: the CoW staging extents left in the refcount btrees as recovery sees them
+ * (xfs_refcount_recover_cow_leftovers frees them at mount), as one pending entry. */
+int xlog_cow_leftovers(xlog *log, struct xlog_ovl *o, struct xlog_plan *p) XFS_HIDDEN;
 
 /* inode.c: xlog_recover_inode_commit_pass2 on buffer buf of the inode's cluster. */
 int xlog_inode_replay(xlog *log, const struct xlog_item *it, const struct xlog_item_info *info,

@@ -7,8 +7,9 @@
  *  - the superblock as xfs_log_sb writes it at unmount: with lazy counters
  *    icount, ifree and fdblocks summed from the AG headers as
  *    xfs_initialize_perag_data does at a mount that found the log dirty;
- *    log_incompat cleared (xfs_clear_incompat_log_features); zero quota
- *    inode numbers as NULLFSINO (xfs_sb_quota_from_disk, written back);
+ *    log_incompat cleared (xfs_clear_incompat_log_features); the quota
+ *    fields as xfs_sb_quota_to_disk writes what xfs_sb_quota_from_disk
+ *    read (zero inode numbers as NULLFSINO; v4's shared slot);
  *    the CRC redone;
  *  - the log made clean: the blocks ahead of the head stamped with the
  *    previous cycle as xlog_clear_stale_blocks does at mount, then one
@@ -21,7 +22,8 @@
  * same.
  *
  * While recovery leaves something pending (intents without their done
- * item, inodes on the AGI unlinked lists: the kernel finishes them at mount,
+ * item, inodes on the AGI unlinked lists, CoW staging extents left in the
+ * refcount btrees: the kernel finishes them at mount,
  * fsimg does not yet), the view is the log replayed with the log still
  * dirty, and the write list is empty: replaying for real would lose them.
  */
@@ -109,6 +111,64 @@ static int fin_add(struct xrec *xr, uint64_t off, uint32_t len, const uint8_t *b
 
 /* ------------------------------------------------------- the superblock */
 
+/* sb_qflags (xfs_quota_defs.h) */
+#define XFS_PQUOTA_ACCT 0x0008u
+#define XFS_OQUOTA_ENFD 0x0010u
+#define XFS_OQUOTA_CHKD 0x0020u
+#define XFS_GQUOTA_ACCT 0x0040u
+#define XFS_GQUOTA_ENFD 0x0080u
+#define XFS_GQUOTA_CHKD 0x0100u
+#define XFS_PQUOTA_ENFD 0x0200u
+#define XFS_PQUOTA_CHKD 0x0400u
+
+/*
+ * The quota fields as the superblock's write at unmount leaves them:
+ * xfs_sb_quota_to_disk of what xfs_sb_quota_from_disk read at mount. A
+ * quota inode number 0 (older mkfs) is NULLFSINO in core, written back as
+ * such. v5 keeps three inodes and its flags as they are. v4 has one
+ * on-disk slot, sb_gquotino, for the group or the project quota inode:
+ * the one whose accounting is on, else NULLFSINO when neither in-core
+ * inode is set, else left alone; sb_pquotino, past the v4 superblock's
+ * end, is 0; the group and project enforce/checked flags fold into the
+ * OQUOTA ones.
+ */
+static void quota_finish(uint8_t *raw, uint32_t ss, bool v5)
+{
+	struct cur c = cur_init(raw, ss);
+	size_t uq = offsetof(struct xfs_dsb, sb_uquotino), gq = offsetof(struct xfs_dsb, sb_gquotino);
+	size_t pq = offsetof(struct xfs_dsb, sb_pquotino), qf = offsetof(struct xfs_dsb, sb_qflags);
+	uint64_t u = cur_be64(&c, uq), g = cur_be64(&c, gq), p = cur_be64(&c, pq);
+	uint16_t q = cur_be16(&c, qf), o;
+
+	if (u == 0)
+		put_be64(raw + uq, XFS_NULLFSINO);
+	g = g ? g : XFS_NULLFSINO;
+	p = p ? p : XFS_NULLFSINO;
+	if (v5) {
+		put_be64(raw + gq, g);
+		put_be64(raw + pq, p);
+		return;
+	}
+	o = q & ~(XFS_GQUOTA_ENFD | XFS_GQUOTA_CHKD | XFS_PQUOTA_ENFD | XFS_PQUOTA_CHKD);
+	if (q & (XFS_OQUOTA_ENFD | XFS_GQUOTA_ENFD | XFS_PQUOTA_ENFD))
+		o |= XFS_OQUOTA_ENFD;
+	if (q & (XFS_OQUOTA_CHKD | XFS_GQUOTA_CHKD | XFS_PQUOTA_CHKD))
+		o |= XFS_OQUOTA_CHKD;
+	put_be16(raw + qf, o);
+	/* from_disk moves a set sb_gquotino to the in-core project inode under project accounting */
+	if ((q & XFS_PQUOTA_ACCT) && g != XFS_NULLFSINO) {
+		p = g;
+		g = XFS_NULLFSINO;
+	}
+	if (q & XFS_GQUOTA_ACCT)
+		put_be64(raw + gq, g);
+	else if (q & XFS_PQUOTA_ACCT)
+		put_be64(raw + gq, p);
+	else if (g == XFS_NULLFSINO && p == XFS_NULLFSINO)
+		put_be64(raw + gq, XFS_NULLFSINO);
+	put_be64(raw + pq, 0);
+}
+
 static int super_finish(struct xrec *xr)
 {
 	xfs_fs *x = xr->log->fs;
@@ -153,24 +213,11 @@ static int super_finish(struct xrec *xr)
 		put_be64(raw + offsetof(struct xfs_dsb, sb_ifree), ifree);
 		put_be64(raw + offsetof(struct xfs_dsb, sb_fdblocks), fdblocks);
 	}
-	{
-		struct cur c = cur_init(raw, ss);
-		size_t uq = offsetof(struct xfs_dsb, sb_uquotino);
-
-		if (cur_be64(&c, uq) == 0)
-			put_be64(raw + uq, XFS_NULLFSINO);
-		if (x->v5) {
-			size_t gq = offsetof(struct xfs_dsb, sb_gquotino);
-			size_t pq = offsetof(struct xfs_dsb, sb_pquotino);
-
-			if (cur_be64(&c, gq) == 0)
-				put_be64(raw + gq, XFS_NULLFSINO);
-			if (cur_be64(&c, pq) == 0)
-				put_be64(raw + pq, XFS_NULLFSINO);
-			put_be32(raw + offsetof(struct xfs_dsb, sb_features_log_incompat), 0);
-			put_le32(raw + offsetof(struct xfs_dsb, sb_crc), 0);
-			put_le32(raw + offsetof(struct xfs_dsb, sb_crc), ~fsimg_crc32c(~0u, raw, ss));
-		}
+	quota_finish(raw, ss, x->v5);
+	if (x->v5) {
+		put_be32(raw + offsetof(struct xfs_dsb, sb_features_log_incompat), 0);
+		put_le32(raw + offsetof(struct xfs_dsb, sb_crc), 0);
+		put_le32(raw + offsetof(struct xfs_dsb, sb_crc), ~fsimg_crc32c(~0u, raw, ss));
 	}
 	err = fin_add(xr, 0, ss, raw, FSIMG_RECOVERY_SUPER);
 out:

@@ -11,7 +11,9 @@
 # failure at several points (a re-run then completes it). An image whose
 # recovery leaves inodes on the AGI unlinked lists (which the kernel frees
 # at mount and fsimg does not yet) is refused, naming them, with nothing
-# written. The crashed images never change.
+# written; likewise leftover CoW staging extents, which fsck reports as
+# infos. OUT's quota inode fields are those the kernel's unmount writes
+# (xfs_db), and fsck names log recovery. The crashed images never change.
 . "$top_srcdir/tests/lib/tap.sh"
 need xz python3 xfs_db b2sum
 LC_ALL=C; export LC_ALL
@@ -21,7 +23,7 @@ D=$top_srcdir/tests/xfs/xlog
 [ -x "$DUMP" ] || skip_all "tests/xfs/xlogdump not built"
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
-plan 31
+plan 38
 
 geom() {
 	echo "$("$DUMP" "$1" ends 2>/dev/null | sed -n 's/^log internal daddr \([0-9]*\) length \([0-9]*\)$/\1 \2/p')" \
@@ -64,6 +66,13 @@ for n in v5-4k-fsync v4-1k-mixed; do
 		"$FSIMG" extents --all --json "$t/$n.out" > "$t/out.ex" &&
 		cmp -s "$t/ov.ls" "$t/out.ls" && cmp -s "$t/ov.ex" "$t/out.ex"
 	ok $? "$n: the overlay's ls -R and extents --all equal OUT's"
+	# xfs_sb_quota_to_disk at unmount: mkfs's zero quota inodes become NULLFSINO (v4: the
+	# shared gquotino slot too, sb_pquotino past its superblock's end stays 0)
+	[ "$(xfs_db -r -c 'sb 0' -c 'p uquotino' -c 'p gquotino' "$t/$n.out" | tr '\n' ' ')" = \
+		"uquotino = null gquotino = null " ]
+	ok $? "$n: OUT's uquotino and gquotino are null, as the kernel's unmount writes them"
+	"$FSIMG" fsck "$img" 2> /dev/null | grep -q "^$img: checking the state after log recovery;"
+	ok $? "$n: fsck says it checks the state after log recovery"
 	[ "$(b2sum < "$img")" = "$sum" ]
 	ok $? "$n: the crashed image is unchanged"
 done
@@ -155,4 +164,31 @@ ok $? "$n: replay --in-place refuses: image untouched, no undo file"
 ok $? "$n: replay -n lists what is pending"
 [ "$(b2sum < "$img")" = "$sum" ]
 ok $? "$n: the crashed image is unchanged"
+
+# Leftover CoW staging extents (refcount records in the CoW domain after the log replay): the
+# kernel's mount frees them (its recovery of this image, in the crash fixture, changes the AGF,
+# free space and refcount btrees: crash_fixtures.sh); replay refuses, naming them, and the view
+# lists them pending.
+n=xh-4k-wsync-cow
+xz -dc "$top_srcdir/tests/crash/fixtures/$n.img.xz" > "$t/cow.img" || exit 1
+"$FSIMG" replay -o "$t/cow.out" "$t/cow.img" > "$t/out" 2>&1
+[ $? -eq 8 ] && [ ! -e "$t/cow.out" ] &&
+	grep -q 'pending: 10 leftover copy-on-write staging extents (AG 0: 74+5, AG 0: 87+19, .*), which the kernel frees at mount$' "$t/out"
+ok $? "$n: replay -o refuses (exit 8), names the 10 leftover CoW staging extents, writes no OUT"
+"$FSIMG" ls "$t/cow.img" / 2>&1 > /dev/null | grep -q '^fsimg: .*  pending: 10 leftover copy-on-write staging extents'
+ok $? "$n: ls shows the log replayed and names the leftover CoW extents pending"
+# fsck after the log: each one an info (xfs_repair -n on the log-replayed blocks, written out
+# by fsimg before it refused, lists these ten "leftover CoW extent (AG/block) len N"), no
+# error: the superblock counters under the still-dirty log are the next mount's to redo
+"$FSIMG" fsck --json "$t/cow.img" 2> /dev/null > "$t/fsck.json"
+st=$?
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["problems"]
+cow = sorted((x["group"], x["block"], x["length"]) for x in p if x["id"] == "XFS_COW_LEFTOVER")
+want = [(0, 74, 5), (0, 87, 19), (1, 97, 12), (1, 113, 4), (1, 120, 9), (1, 143, 25),
+        (2, 16423, 28), (2, 16463, 24), (3, 83, 9), (3, 93, 24)]
+sys.exit(cow != want or any(x["severity"] != "info" for x in p))' "$t/fsck.json" && [ $st -eq 0 ]
+ok $? "$n: fsck exits 0 with XFS_COW_LEFTOVER infos for the ten extents xfs_repair -n names"
 done_testing

@@ -41,8 +41,9 @@ INTENTS = {"EFI": "EFD", "RUI": "RUD", "CUI": "CUD", "BUI": "BUD"}
 DONE = {v: k for k, v in INTENTS.items()}
 REFUSAL = re.compile(r"refusing to replay")
 # what fsimg names pending: "pending: efi 0x... 1 extent...", "pending: unlinked
-# inode 135 (...)", or any other kind it comes to name (its first words)
-PENDING = re.compile(r"pending: ([a-z]+(?: inode| staging| extent)?)\b", re.I)
+# inode 135 (...)", "pending: 10 leftover copy-on-write staging extents (...)", or
+# any other kind it comes to name (its first words, after a count)
+PENDING = re.compile(r"pending: (?:\d+ )?([a-z]+(?: inode| staging| extent)?)\b", re.I)
 NO_XFS_REPLAY = re.compile(r"not xfs's log|jbd2 journal only|does not replay for xfs", re.I)
 
 

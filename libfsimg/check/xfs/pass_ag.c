@@ -397,8 +397,8 @@ static void rec_refc(struct xc_bt *bt, const uint8_t *rec, uint32_t bno)
 
 		PCTX_SET(p, block, FSIMG_PF_BLOCK, agb);
 		PCTX_SET(p, length, FSIMG_PF_LENGTH, len);
-		PCTX_SET(p, detail, FSIMG_PF_DETAIL, "a CoW staging extent left behind");
-		check_report(bt->c, PR_XFS_REFCOUNT_MISMATCH, &p);
+		/* a crash's leftover, freed by the next mount, not damage */
+		check_report(bt->c, PR_XFS_COW_LEFTOVER, &p);
 		xc_claim(bt->c, a->agno, agb, len, XO_COW, 0, false);
 	} else if (nr < 2) {
 		xc_bt_rec_bad(bt, bno, "extent at %u has refcount %u", agb, nr);

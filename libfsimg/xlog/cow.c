@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * CoW staging extents left behind: on a reflink filesystem, blocks staged
+ * for a copy-on-write are recorded in the refcount btree's CoW domain
+ * (XFS_REFC_COWFLAG in the record's startblock, refcount 1) until the
+ * remap that gives them to their file commits. A crash in between leaves
+ * them owned by no file; every mount frees them after log recovery
+ * (xfs_reflink_recover_cow -> xfs_refcount_recover_cow_leftovers). They
+ * are read here from each AG's refcount btree as the log replay leaves it
+ * and named as one pending entry: a replay that wrote the filesystem out
+ * without freeing them would differ from the kernel's.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cursor.h"
+#include "xfs/format.h"
+#include "xlog/plan.h"
+
+#define XFS_REFC_COWFLAG (1u << 31)
+#define XFS_REFC_CRC_MAGIC 0x52334643u /* R3FC */
+#define SBLOCK_CRC_LEN 56u             /* short-form btree block header, v5 */
+#define REFC_REC_LEN 12u
+#define REFC_KEY_PTR_LEN 8u             /* a 4-byte key and a 4-byte pointer */
+#define REFC_MAXLEVELS 9u
+#define COW_VISIT_MAX 65536u            /* btree blocks read in all AGs */
+
+struct cow {
+	xlog *log;
+	struct xlog_ovl *o;
+	uint8_t *buf;          /* one block per level */
+	uint32_t ag, visits;
+	uint64_t found, blocks;
+	char list[56];         /* "AG a: agbno+len, ..." while it fits the pending line */
+	size_t used;
+	bool more;
+};
+
+static void cow_name(struct cow *w, uint32_t agbno, uint32_t len)
+{
+	char one[48];
+	int k = snprintf(one, sizeof one, "%sAG %u: %u+%u", w->found ? ", " : "", w->ag, agbno, len);
+
+	w->found++;
+	w->blocks += len;
+	if (w->more || w->used + (size_t)k >= sizeof w->list) {
+		w->more = true;
+		return;
+	}
+	memcpy(w->list + w->used, one, (size_t)k + 1);
+	w->used += (size_t)k;
+}
+
+/* The CoW-domain records under agbno, a block at level: those sort last, so only the
+ * subtrees whose keys may reach the domain are read. 1 when the btree is damaged. */
+static int cow_walk(struct cow *w, uint32_t agbno, uint32_t level)
+{
+	xfs_fs *fs = w->log->fs;
+	uint32_t bs = fs->blocksize, n, i;
+	uint8_t *b = w->buf + (size_t)level * bs;
+	int err;
+
+	if (agbno >= fs->sb.agblocks || ++w->visits > COW_VISIT_MAX)
+		return 1;
+	err = xlog_ovl_read(w->o, w->log, b, ((uint64_t)w->ag * fs->sb.agblocks + agbno) * (bs / XLOG_BBSIZE),
+			    bs / XLOG_BBSIZE);
+	if (err)
+		return err == FSIMG_ECORRUPT ? 1 : err; /* past the device's end */
+	n = get_be16(b + 6);
+	if (get_be32(b) != XFS_REFC_CRC_MAGIC || get_be16(b + 4) != level)
+		return 1;
+	if (level == 0) {
+		if (n > (bs - SBLOCK_CRC_LEN) / REFC_REC_LEN)
+			return 1;
+		for (i = 0; i < n; i++) {
+			const uint8_t *r = b + SBLOCK_CRC_LEN + (size_t)i * REFC_REC_LEN;
+			uint32_t start = get_be32(r);
+
+			if (start & XFS_REFC_COWFLAG)
+				cow_name(w, start & ~XFS_REFC_COWFLAG, get_be32(r + 4));
+		}
+		return 0;
+	}
+	{
+		uint32_t maxr = (bs - SBLOCK_CRC_LEN) / REFC_KEY_PTR_LEN;
+		const uint8_t *keys = b + SBLOCK_CRC_LEN, *ptrs = keys + (size_t)maxr * 4;
+
+		if (n > maxr)
+			return 1;
+		for (i = 0; i < n; i++) {
+			/* child i holds keys from keys[i] to below keys[i + 1] */
+			if (i + 1 < n && get_be32(keys + 4 * (size_t)(i + 1)) <= XFS_REFC_COWFLAG)
+				continue;
+			if ((err = cow_walk(w, get_be32(ptrs + 4 * (size_t)i), level - 1)))
+				return err;
+		}
+	}
+	return 0;
+}
+
+int xlog_cow_leftovers(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
+{
+	xfs_fs *fs = log->fs;
+	uint32_t bs = fs->blocksize, ss = fs->sb.sectsize;
+	uint8_t *agf;
+	struct cow w;
+	struct xlog_pending *e;
+	int err = 0;
+
+	if (!fs->v5 || !(fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK))
+		return 0;
+	memset(&w, 0, sizeof w);
+	w.log = log;
+	w.o = o;
+	w.buf = malloc((size_t)REFC_MAXLEVELS * bs);
+	agf = malloc(ss);
+	if (!w.buf || !agf) {
+		err = FSIMG_ENOMEM;
+		goto out;
+	}
+	for (w.ag = 0; w.ag < fs->sb.agcount; w.ag++) {
+		uint64_t daddr = (uint64_t)w.ag * fs->sb.agblocks * (bs / XLOG_BBSIZE) + ss / XLOG_BBSIZE;
+		uint32_t root, level;
+
+		if ((err = xlog_ovl_read(o, log, agf, daddr, ss / XLOG_BBSIZE)))
+			goto out;
+		if (get_be32(agf + offsetof(struct xfs_agf, agf_magicnum)) != XFS_AGF_MAGIC)
+			continue; /* a broken AGF: the checker says so */
+		root = get_be32(agf + offsetof(struct xfs_agf, agf_refcount_root));
+		level = get_be32(agf + offsetof(struct xfs_agf, agf_refcount_level));
+		/* a damaged refcount btree is the checker's to report (and the kernel's mount
+		 * would fail on it): what it names so far stands */
+		if (level == 0 || level > REFC_MAXLEVELS)
+			continue;
+		if ((err = cow_walk(&w, root, level - 1)) < 0)
+			goto out;
+		err = 0;
+	}
+	if (w.found) {
+		if (!(e = xlog_pending_new(log, p))) {
+			err = FSIMG_ENOMEM;
+			goto out;
+		}
+		e->type = XLOG_PENDING_COW;
+		e->id = w.found;
+		snprintf(e->what, sizeof e->what, "%llu leftover copy-on-write staging extent%s (%s%s), which "
+			 "the kernel frees at mount", (unsigned long long)w.found, w.found == 1 ? "" : "s",
+			 w.list, w.more ? ", ..." : "");
+	}
+out:
+	free(w.buf);
+	free(agf);
+	return err;
+}
