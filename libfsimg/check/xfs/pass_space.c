@@ -85,12 +85,7 @@ static void sb_count(struct check_ctx *c, const char *field, uint64_t found, uin
 {
 	struct fsimg_problem_ctx p = pctx_none();
 
-	/*
-	 * After log recovery the kernel's mount recomputes the summary counters
-	 * from the AG headers (xfs_check_summary_counts on a filesystem that was
-	 * not clean): stale ones are not damage then.
-	 */
-	if (found == counted || c->info.needs_recovery)
+	if (found == counted)
 		return;
 	PCTX_SET(p, detail, FSIMG_PF_DETAIL, field);
 	PCTX_SET(p, found, FSIMG_PF_FOUND, found);
