@@ -650,11 +650,14 @@ int cmd_replay(int argc, char **argv)
 	if (!cli_sb(&r.img)->needs_recovery) {
 		/* Like e2fsck: a clean image is left alone, and no copy is made. */
 		printf("%s: nothing to replay (needs_recovery is not set)\n", r.img.path);
+		free(undo_default);
 		return cli_close(&r.img, CLI_EXIT_OK);
 	}
 	status = cli_journal_open(&r.j, &r.img);
-	if (status)
+	if (status) {
+		free(undo_default);
 		return cli_close(&r.img, status);
+	}
 	err = fsimg_plan_create(&r.plan, r.j, 0);
 	if (err == 0)
 		err = fsimg_io_open_overlay(&r.view, r.img.io, r.plan, 0);

@@ -216,10 +216,16 @@ ok $? "torn write in the record at $2: head cut from $3 to $2, one transaction f
 # same items come out, the first transaction now committed in the second
 # record, as the installed xfs_logprint -t lists it.
 so=$(ls "$top_builddir"/libfsimg/.libs/libfsimg.so.[0-9]* 2>/dev/null | head -1)
+# A sanitizer-built library loads into python only after its runtime.
+pypre=
+if [ -n "$so" ] && ldd "$so" 2>/dev/null | grep -q libasan; then
+	pypre=$(${CC:-cc} -print-file-name=libasan.so)
+fi
+pyso() { LD_PRELOAD=$pypre ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0 python3 "$@"; }
 if [ -n "$so" ] && $have_lp; then
 	n=v5-4k-fsync
 	cp --sparse=always "$t/$n.img" "$t/split.img"
-	python3 "$D/splitrec.py" "$so" "$t/split.img" $(jq -r 'select(.record=="log") | "\(.daddr) \(.tail_block) \(.head_block)"' "$t/$n.json") > "$t/split.out"
+	pyso "$D/splitrec.py" "$so" "$t/split.img" $(jq -r 'select(.record=="log") | "\(.daddr) \(.tail_block) \(.head_block)"' "$t/$n.json") > "$t/split.out"
 	"$FSIMG" journal --json "$t/split.img" > "$t/split.json" 2> "$t/split.err"
 	st=$?
 	norm < "$t/split.json" > "$t/split.norm"
@@ -240,7 +246,7 @@ fi
 if [ -n "$so" ] && $have_lp; then
 	n=v5-4k-fsync
 	cp --sparse=always "$t/$n.img" "$t/int.img"
-	python3 "$D/intentrec.py" "$so" "$t/int.img" $(jq -r 'select(.record=="log") | "\(.daddr) \(.last_record) \(.head_block)"' "$t/$n.json") > "$t/int.out"
+	pyso "$D/intentrec.py" "$so" "$t/int.img" $(jq -r 'select(.record=="log") | "\(.daddr) \(.last_record) \(.head_block)"' "$t/$n.json") > "$t/int.out"
 	"$FSIMG" journal --json "$t/int.img" > "$t/int.json" 2> "$t/int.err"
 	st=$?
 	"$FSIMG" journal "$t/int.img" > "$t/int.txt" 2>&1
