@@ -108,6 +108,30 @@ static void check_bestfree(struct xd_dir *d, struct cur *c, size_t bf, uint64_t 
 	}
 }
 
+/*
+ * A hash index's entries (a block directory's tail, a leaf block), COUNT of
+ * them from OFF, already bounded by the caller: hash order, the stale
+ * count, and every live entry kept for the match against the data entries.
+ */
+static void leaf_entries(struct xd_dir *d, struct cur *c, size_t off, uint32_t count,
+			 uint32_t stale, uint64_t lblk)
+{
+	uint32_t nstale = 0;
+
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t h = cur_be32(c, off + 8 * i), a = cur_be32(c, off + 8 * i + 4);
+
+		if (i && h < cur_be32(c, off + 8 * (i - 1)))
+			xd_report(d, PR_XFS_DIR_HASH, lblk, "entries out of hash order", 0, 0);
+		if (a == XFS_DIR2_NULL_DATAPTR)
+			nstale++;
+		else
+			xd_push(d, &d->leaf, &d->nleaf, &d->capleaf, h, a);
+	}
+	if (nstale != stale)
+		xd_report(d, PR_XFS_DIR_HASH, lblk, "stale count wrong", 0, 0);
+}
+
 static void data_block(struct xd_dir *d, const uint8_t *b, uint64_t lblk, uint64_t db, bool block_form)
 {
 	xfs_fs *x = d->xp->x;
@@ -130,7 +154,7 @@ static void data_block(struct xd_dir *d, const uint8_t *b, uint64_t lblk, uint64
 	}
 	v5_header(d, b, lblk, XFS_DIR3_DATA_CRC_OFF, XFS_DIR3_BLK_HDR_BLKNO_OFF, 24, XFS_DIR3_BLK_HDR_OWNER_OFF);
 	if (block_form) {
-		uint32_t count = cur_be32(&c, bs - 8), stale = cur_be32(&c, bs - 4), nstale = 0;
+		uint32_t count = cur_be32(&c, bs - 8), stale = cur_be32(&c, bs - 4);
 
 		if ((uint64_t)count * 8 > bs - 8 - hdr) {
 			bad(d, lblk, "block tail counts %u leaf entries", count);
@@ -138,18 +162,7 @@ static void data_block(struct xd_dir *d, const uint8_t *b, uint64_t lblk, uint64
 			return;
 		}
 		end = bs - 8 - (size_t)count * 8;
-		for (uint32_t i = 0; i < count; i++) {
-			uint32_t h = cur_be32(&c, end + 8 * i), a = cur_be32(&c, end + 8 * i + 4);
-
-			if (i && h < cur_be32(&c, end + 8 * (i - 1)))
-				xd_report(d, PR_XFS_DIR_HASH, lblk, "entries out of hash order", 0, 0);
-			if (a == XFS_DIR2_NULL_DATAPTR)
-				nstale++;
-			else
-				xd_push(d, &d->leaf, &d->nleaf, &d->capleaf, h, a);
-		}
-		if (nstale != stale)
-			xd_report(d, PR_XFS_DIR_HASH, lblk, "stale count wrong", 0, 0);
+		leaf_entries(d, &c, end, count, stale, lblk);
 	}
 	for (pos = hdr; pos < end;) {
 		if (cur_be16(&c, pos) == XFS_DIR2_DATA_FREE_TAG) {
@@ -246,7 +259,7 @@ static void leaf_block(struct xd_dir *d, const uint8_t *b, uint64_t lblk, bool l
 	xfs_fs *x = d->xp->x;
 	size_t bs = x->dirblksize, hdr = x->v5 ? 64 : 16, cnt = x->v5 ? 56 : 12, end = bs;
 	struct cur c = cur_init(b, bs);
-	uint16_t count = cur_be16(&c, cnt), stale = cur_be16(&c, cnt + 2), nstale = 0;
+	uint16_t count = cur_be16(&c, cnt), stale = cur_be16(&c, cnt + 2);
 
 	v5_header(d, b, lblk, XFS_DA3_CRC_OFF, 16, 32, 48);
 	if (leaf1) {
@@ -279,18 +292,7 @@ static void leaf_block(struct xd_dir *d, const uint8_t *b, uint64_t lblk, bool l
 		bad(d, lblk, "%u leaf entries do not fit", count);
 		return;
 	}
-	for (unsigned i = 0; i < count; i++) {
-		uint32_t h = cur_be32(&c, hdr + 8 * i), a = cur_be32(&c, hdr + 8 * i + 4);
-
-		if (i && h < cur_be32(&c, hdr + 8 * (i - 1)))
-			xd_report(d, PR_XFS_DIR_HASH, lblk, "entries out of hash order", 0, 0);
-		if (a == XFS_DIR2_NULL_DATAPTR)
-			nstale++;
-		else
-			xd_push(d, &d->leaf, &d->nleaf, &d->capleaf, h, a);
-	}
-	if (nstale != stale)
-		xd_report(d, PR_XFS_DIR_HASH, lblk, "stale count wrong", 0, 0);
+	leaf_entries(d, &c, hdr, count, stale, lblk);
 }
 
 static void node_block(struct xd_dir *d, const uint8_t *b, uint64_t lblk, uint64_t lo, uint64_t hi)
