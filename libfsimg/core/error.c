@@ -38,6 +38,16 @@ int errbuf_vfail(char *errbuf, size_t errlen, int err, const char *fmt, va_list 
 	return err;
 }
 
+void notice_vsend(fsimg_notice_fn fn, void *ctx, int err, const char *fmt, va_list ap)
+{
+	char msg[256];
+
+	if (!fn)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fn(ctx, err, msg);
+}
+
 int errbuf_fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
 {
 	va_list ap;

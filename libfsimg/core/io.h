@@ -54,5 +54,8 @@ int errbuf_vfail(char *errbuf, size_t errlen, int err, const char *fmt, va_list 
 	__attribute__((format(printf, 4, 0), visibility("hidden")));
 int errbuf_fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5), visibility("hidden")));
+/* Formats a notice and hands it to fn; nothing when no callback is set. */
+void notice_vsend(fsimg_notice_fn fn, void *ctx, int err, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0), visibility("hidden")));
 
 #endif

@@ -44,7 +44,7 @@ int fs_error(struct fsimg_fs *fs, int err, const char *fmt, ...)
 
 	if (fs) {
 		va_start(ap, fmt);
-		vsnprintf(fs->errmsg, sizeof(fs->errmsg), fmt, ap);
+		errbuf_vfail(fs->errmsg, sizeof(fs->errmsg), err, fmt, ap);
 		va_end(ap);
 	}
 	return err;
@@ -52,17 +52,13 @@ int fs_error(struct fsimg_fs *fs, int err, const char *fmt, ...)
 
 void fs_notice(struct fsimg_fs *fs, int err, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
 
 	if (err == FSIMG_ECSUM)
 		fs->csum_errors++;
-	if (!fs->notice)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	notice_vsend(fs->notice, fs->notice_ctx, err, fmt, ap);
 	va_end(ap);
-	fs->notice(fs->notice_ctx, err, msg);
 }
 
 fsimg_fs *front_fs_alloc(const struct fsimg_backend *be, fsimg_io *io, unsigned flags, void *priv)

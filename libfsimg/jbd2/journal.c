@@ -25,7 +25,7 @@ int jbd2_error(struct fsimg_journal *j, int err, const char *fmt, ...)
 
 	if (j) {
 		va_start(ap, fmt);
-		vsnprintf(j->errmsg, sizeof(j->errmsg), fmt, ap);
+		errbuf_vfail(j->errmsg, sizeof(j->errmsg), err, fmt, ap);
 		va_end(ap);
 	}
 	return err;

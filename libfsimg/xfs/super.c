@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/io.h"
 #include "xfs/xfs.h"
 
 int xfs_error(xfs_fs *fs, int err, const char *fmt, ...)
@@ -18,23 +19,19 @@ int xfs_error(xfs_fs *fs, int err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(fs->errmsg, sizeof(fs->errmsg), fmt, ap);
+	errbuf_vfail(fs->errmsg, sizeof(fs->errmsg), err, fmt, ap);
 	va_end(ap);
 	return err;
 }
 
 void xfs_finding(xfs_fs *fs, int err, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
 
 	fs->findings++;
-	if (!fs->notice)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	notice_vsend(fs->notice, fs->notice_ctx, err, fmt, ap);
 	va_end(ap);
-	fs->notice(fs->notice_ctx, err, msg);
 }
 
 void xfs_fs_set_notice(xfs_fs *fs, fsimg_notice_fn fn, void *ctx)

@@ -20,7 +20,7 @@ int xlog_error(xlog *log, int err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(log->errmsg, sizeof log->errmsg, fmt, ap);
+	errbuf_vfail(log->errmsg, sizeof log->errmsg, err, fmt, ap);
 	va_end(ap);
 	return err;
 }
