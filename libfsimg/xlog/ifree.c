@@ -20,10 +20,15 @@
  *
  * di_changecount: xfs_trans_log_inode bumps i_version once per
  * transaction that logs the inode (always, since every log here is
- * XFS_ILOG_CORE). A file with a non-zero size is truncated first
- * (xfs_inactive_truncate): its transaction logs the size, is rolled by
- * xfs_defer_finish and the inode is logged again at the end of
- * xfs_itruncate_extents_flags: two bumps; xfs_ifree's transaction one more.
+ * XFS_ILOG_CORE). A file with a size or extents is truncated first
+ * (xfs_inactive_truncate): its first transaction logs the size (one bump);
+ * each round of __xfs_bunmapi is followed by xfs_defer_finish, whose rolls
+ * relog the held inode before committing (xfs_defer_trans_roll): the roll
+ * into the free's transaction finds it logged already, the roll out of it
+ * logs it (a bump), and the next round's unmap logs it in a fresh
+ * transaction (a bump); the end of xfs_itruncate_extents_flags logs it in
+ * a fresh one (a bump); xfs_ifree's transaction one more. So 3 bumps
+ * without extents, 2 * rounds + 2 with; 1 without a truncate.
  * v4 inodes have no change counter: the single flush bumps di_flushiter.
  */
 #include "config.h"
@@ -35,7 +40,7 @@
 
 #include "core/cursor.h"
 #include "xfs/format.h"
-#include "xlog/plan.h"
+#include "xlog/finish.h"
 
 #define NULLAGINO 0xffffffffu
 #define XFS_FIBT_MAGIC 0x46494254u     /* FIBT */
@@ -44,7 +49,9 @@
 #define INOBT_KEY_PTR_LEN 8u
 #define INOBT_MAXLEVELS 9u
 #define INODES_PER_CHUNK 64u
-#define IFREE_MAX 64u      /* inodes finished in one checkpoint (its size is never near a CIL push) */
+#define ITRUNC_MAX_EXTENTS 2u /* XFS_ITRUNC_MAX_EXTENTS */
+#define BMBT_REC_LEN 16u
+
 #define IFREE_BLKS 1024u   /* blocks held while finishing */
 #define DI_MAX_FLUSH 0xffffu
 #define S_IFMT_ 0170000u
@@ -74,6 +81,9 @@
 #define DI_FLAGS2 120u
 #define DI_PAD2 132u
 #define DI_INO 152u
+/* the AGF's stamps */
+#define AGF_LSN 208u
+#define AGF_CRC 216u
 /* the AGI fields used (struct xfs_agi) */
 #define AGI_ROOT 20u
 #define AGI_LEVEL 24u
@@ -87,28 +97,6 @@
 #define SB_LSN 24u
 #define SB_CRC 52u
 
-enum kind { K_AGI, K_BTREE, K_INODES };
-
-struct blk {
-	uint64_t daddr;
-	uint32_t bbs;
-	enum kind kind;
-	bool dirty;
-	uint8_t *b;
-};
-
-struct fin {
-	xlog *log;
-	struct xlog_ovl *o;
-	struct blk *blk;
-	size_t nblk;
-	struct { size_t blk; uint32_t off; } ino[IFREE_MAX]; /* freed inodes, for the stamps */
-	size_t nino;
-	char *why;          /* the pending entry being finished: its reason on refusal */
-	size_t whylen;
-	bool refused;
-};
-
 struct path {
 	struct blk *b[INOBT_MAXLEVELS];
 	uint32_t idx[INOBT_MAXLEVELS]; /* 0-based index in the block at each level */
@@ -116,8 +104,7 @@ struct path {
 };
 
 /* A refusal: the reason goes after the entry's name; the finish is abandoned. */
-static int refuse(struct fin *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int refuse(struct fin *f, const char *fmt, ...)
+int xlog_fin_refuse(struct fin *f, const char *fmt, ...)
 {
 	size_t used = strlen(f->why);
 	char r[96];
@@ -133,7 +120,7 @@ static int refuse(struct fin *f, const char *fmt, ...)
 }
 
 /* The block at daddr as this finish leaves it so far (read through the overlay once). */
-static int get(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, struct blk **out)
+int xlog_fin_get(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, struct blk **out)
 {
 	struct blk *b;
 	int err;
@@ -141,19 +128,19 @@ static int get(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, stru
 	for (size_t i = 0; i < f->nblk; i++)
 		if (f->blk[i].daddr == daddr) {
 			if (f->blk[i].bbs != bbs || f->blk[i].kind != kind)
-				return refuse(f, "block %llu met as two kinds of block", (unsigned long long)daddr);
+				return xlog_fin_refuse(f, "block %llu met as two kinds of block", (unsigned long long)daddr);
 			*out = &f->blk[i];
 			return 0;
 		}
 	if (f->nblk == IFREE_BLKS)
-		return refuse(f, "more than %llu blocks to change", (unsigned long long)IFREE_BLKS);
+		return xlog_fin_refuse(f, "more than %llu blocks to change", (unsigned long long)IFREE_BLKS);
 	b = &f->blk[f->nblk];
 	memset(b, 0, sizeof *b);
 	if (!(b->b = malloc((size_t)bbs * XLOG_BBSIZE)))
 		return FSIMG_ENOMEM;
 	if ((err = xlog_ovl_read(f->o, f->log, b->b, daddr, bbs))) {
 		free(b->b);
-		return err == FSIMG_ECORRUPT ? refuse(f, "block %llu is past the device", (unsigned long long)daddr)
+		return err == FSIMG_ECORRUPT ? xlog_fin_refuse(f, "block %llu is past the device", (unsigned long long)daddr)
 					     : err;
 	}
 	b->daddr = daddr;
@@ -162,11 +149,6 @@ static int get(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, stru
 	f->nblk++;
 	*out = b;
 	return 0;
-}
-
-static uint64_t ag_daddr(const xfs_fs *fs, uint32_t ag, uint32_t agbno)
-{
-	return ((uint64_t)ag * fs->sb.agblocks + agbno) * (fs->blocksize / XLOG_BBSIZE);
 }
 
 /*
@@ -183,18 +165,18 @@ static int ibt_lookup(struct fin *f, uint32_t ag, uint32_t root, uint32_t levels
 
 	*found = false;
 	if (levels == 0 || levels > INOBT_MAXLEVELS)
-		return refuse(f, "inode btree of %llu levels", (unsigned long long)levels);
+		return xlog_fin_refuse(f, "inode btree of %llu levels", (unsigned long long)levels);
 	p->levels = levels;
 	for (uint32_t l = levels; l-- > 0;) {
 		struct blk *b;
 		uint32_t n, i, max = (bs - hdr) / (l ? INOBT_KEY_PTR_LEN : INOBT_REC_LEN);
 		if (agbno == 0 || agbno >= fs->sb.agblocks)
-			return refuse(f, "inode btree pointer %llu out of the AG", (unsigned long long)agbno);
-		if ((err = get(f, ag_daddr(fs, ag, agbno), bs / XLOG_BBSIZE, K_BTREE, &b)))
+			return xlog_fin_refuse(f, "inode btree pointer %llu out of the AG", (unsigned long long)agbno);
+		if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, agbno), bs / XLOG_BBSIZE, K_BTREE, &b)))
 			return err;
 		n = get_be16(b->b + 6);
 		if (get_be32(b->b) != magic || get_be16(b->b + 4) != l || n > max || (l && n == 0))
-			return refuse(f, "inode btree block %llu is not what its parent says", (unsigned long long)agbno);
+			return xlog_fin_refuse(f, "inode btree block %llu is not what its parent says", (unsigned long long)agbno);
 		p->b[l] = b;
 		if (l) {
 			/* the last key <= agino, or the first (xfs_btree_lookup) */
@@ -248,15 +230,15 @@ static int difree_inobt(struct fin *f, uint32_t ag, struct blk *agi, uint32_t ag
 			      fs->v5 ? XFS_IBT_CRC_MAGIC : XFS_IBT_MAGIC, agino, false, &p, &found)))
 		return err;
 	if (!found)
-		return refuse(f, "no inobt record holds agino %llu", (unsigned long long)agino);
+		return xlog_fin_refuse(f, "no inobt record holds agino %llu", (unsigned long long)agino);
 	r = p.b[0]->b + hdr + INOBT_REC_LEN * p.idx[0];
 	off = agino - get_be32(r);
 	freemask = get_be64(r + 8);
 	if (freemask & (1ull << off))
-		return refuse(f, "the inobt says agino %llu is free already", (unsigned long long)agino);
+		return xlog_fin_refuse(f, "the inobt says agino %llu is free already", (unsigned long long)agino);
 	freemask |= 1ull << off;
 	if (freemask == UINT64_MAX)
-		return refuse(f, "freeing it frees its inode chunk (not done yet)");
+		return xlog_fin_refuse(f, "freeing it frees its inode chunk (not done yet)");
 	/* ir_freecount: a byte after the holemask and count (sparse inodes), else 32 bits */
 	if (fs->sparse_inodes)
 		r[7]++;
@@ -290,20 +272,20 @@ static int difree_finobt(struct fin *f, uint32_t ag, struct blk *agi, uint32_t a
 		uint32_t off = agino - start;
 		uint64_t freemask = get_be64(r + 8);
 		if (freemask & (1ull << off))
-			return refuse(f, "the finobt says agino %llu is free already", (unsigned long long)agino);
+			return xlog_fin_refuse(f, "the finobt says agino %llu is free already", (unsigned long long)agino);
 		if (fs->sparse_inodes)
 			r[7]++;
 		else
 			put_be32(r + 4, get_be32(r + 4) + 1);
 		put_be64(r + 8, freemask | (1ull << off));
 		if (memcmp(r, rec, INOBT_REC_LEN))
-			return refuse(f, "the finobt and inobt records of agino %llu disagree", (unsigned long long)agino);
+			return xlog_fin_refuse(f, "the finobt and inobt records of agino %llu disagree", (unsigned long long)agino);
 	} else {
 		n = get_be16(p.b[0]->b + 6);
 		if ((fs->sparse_inodes ? rec[7] : get_be32(rec + 4)) != 1)
-			return refuse(f, "the finobt lacks the record of agino %llu", (unsigned long long)agino);
+			return xlog_fin_refuse(f, "the finobt lacks the record of agino %llu", (unsigned long long)agino);
 		if (n >= (bs - hdr) / INOBT_REC_LEN)
-			return refuse(f, "inserting into the finobt splits a leaf (not done yet)");
+			return xlog_fin_refuse(f, "inserting into the finobt splits a leaf (not done yet)");
 		memmove(r + INOBT_REC_LEN, r, (size_t)(n - p.idx[0]) * INOBT_REC_LEN);
 		memcpy(r, rec, INOBT_REC_LEN);
 		put_be16(p.b[0]->b + 6, (uint16_t)(n + 1));
@@ -311,6 +293,57 @@ static int difree_finobt(struct fin *f, uint32_t ag, struct blk *agi, uint32_t a
 	p.b[0]->dirty = true;
 	if (p.idx[0] == 0)
 		ibt_update_keys(f, &p);
+	return 0;
+}
+
+/*
+ * xfs_itruncate_extents of a data fork in extents form: __xfs_bunmapi
+ * unmaps up to XFS_ITRUNC_MAX_EXTENTS from the end per round, queueing
+ * their frees; xfs_defer_finish then frees them sorted by AG (a stable
+ * sort: in queue order within an AG).
+ */
+static int truncate_extents(struct fin *f, const uint8_t *d, uint32_t n, uint64_t nblocks)
+{
+	xfs_fs *fs = f->log->fs;
+	uint32_t fork = fs->sb.inodesize - fs->lit_off, aglog = fs->sb.agblklog;
+	uint64_t sum = 0, lastend = 0;
+	struct { uint32_t ag, agbno, len; } ex[ITRUNC_MAX_EXTENTS];
+	int err;
+
+	if (n > fork / BMBT_REC_LEN)
+		return xlog_fin_refuse(f, "%u extents do not fit its fork", n);
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *r = d + fs->lit_off + (size_t)i * BMBT_REC_LEN;
+		uint64_t l0 = get_be64(r), l1 = get_be64(r + 8);
+		uint64_t off = (l0 >> 9) & ((1ull << 54) - 1), fsb = ((l0 & 0x1ff) << 43) | (l1 >> 21);
+		uint32_t len = (uint32_t)(l1 & 0x1fffff);
+		if (len == 0 || (i && off < lastend) || (fsb >> aglog) >= fs->sb.agcount)
+			return xlog_fin_refuse(f, "its extent %u is not what it should be", i);
+		lastend = off + len;
+		sum += len;
+	}
+	if (sum != nblocks)
+		return xlog_fin_refuse(f, "its extents hold %llu blocks, its core says %llu",
+				       (unsigned long long)sum, (unsigned long long)nblocks);
+	for (uint32_t end = n; end > 0;) {
+		uint32_t k = 0, j;
+		for (; k < ITRUNC_MAX_EXTENTS && end > 0; k++) {
+			const uint8_t *r = d + fs->lit_off + (size_t)--end * BMBT_REC_LEN;
+			uint64_t fsb = ((get_be64(r) & 0x1ff) << 43) | (get_be64(r + 8) >> 21);
+			ex[k].ag = (uint32_t)(fsb >> aglog);
+			ex[k].agbno = (uint32_t)(fsb & ((1ull << aglog) - 1));
+			ex[k].len = (uint32_t)(get_be64(r + 8) & 0x1fffff);
+		}
+		/* AG order, queue order within an AG */
+		if (k == 2 && ex[1].ag < ex[0].ag) {
+			__typeof__(ex[0]) t = ex[0];
+			ex[0] = ex[1];
+			ex[1] = t;
+		}
+		for (j = 0; j < k; j++)
+			if ((err = xlog_fin_free_extent(f, ex[j].ag, ex[j].agbno, ex[j].len)))
+				return err;
+	}
 	return 0;
 }
 
@@ -324,36 +357,43 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	struct blk *agi, *ib;
 	uint8_t *d, rec[INOBT_REC_LEN];
 	uint16_t mode;
+	uint32_t nexts, rounds;
 	bool truncate;
 	int err;
 
-	if ((err = get(f, ag_daddr(fs, ag, 0) + 2 * (ss / XLOG_BBSIZE), ss / XLOG_BBSIZE, K_AGI, &agi)))
+	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + 2 * (ss / XLOG_BBSIZE), ss / XLOG_BBSIZE, K_AGI, &agi)))
 		return err;
 	if (get_be32(agi->b + AGI_UNLINKED + 4 * bucket) != agino)
-		return refuse(f, "bucket head is not agino %llu", (unsigned long long)agino);
+		return xlog_fin_refuse(f, "bucket head is not agino %llu", (unsigned long long)agino);
 	if (agbno >= fs->sb.agblocks)
-		return refuse(f, "agino %llu is out of the AG", (unsigned long long)agino);
-	if ((err = get(f, ag_daddr(fs, ag, agbno), bs / XLOG_BBSIZE, K_INODES, &ib)))
+		return xlog_fin_refuse(f, "agino %llu is out of the AG", (unsigned long long)agino);
+	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, agbno), bs / XLOG_BBSIZE, K_INODES, &ib)))
 		return err;
 	d = ib->b + (size_t)slot * isize;
 	mode = get_be16(d + DI_MODE);
 	if (get_be16(d) != XFS_DINODE_MAGIC || d[DI_VERSION] != (fs->v5 ? 3 : 2))
-		return refuse(f, "not a v%d inode", fs->v5 ? 3 : 2);
+		return xlog_fin_refuse(f, "not a v%d inode", fs->v5 ? 3 : 2);
 	if ((mode & S_IFMT_) != S_IFREG_)
-		return refuse(f, "freeing a file of mode %o is not done yet", (unsigned)mode);
+		return xlog_fin_refuse(f, "freeing a file of mode %o is not done yet", (unsigned)mode);
 	if (get_be32(d + DI_NLINK) != 0)
-		return refuse(f, "its link count is %llu", (unsigned long long)get_be32(d + DI_NLINK));
-	if (get_be64(d + DI_NBLOCKS) || get_be32(d + DI_NEXTENTS) ||
-	    (fs->v5 && (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_NREXT64) && get_be64(d + DI_BIG_NEXTENTS)))
-		return refuse(f, "freeing its %llu blocks is not done yet",
-			      (unsigned long long)get_be64(d + DI_NBLOCKS));
+		return xlog_fin_refuse(f, "its link count is %llu", (unsigned long long)get_be32(d + DI_NLINK));
 	if (d[DI_FORMAT] != XFS_DINODE_FMT_EXTENTS || d[DI_FORKOFF] || get_be16(d + DI_ANEXTENTS))
-		return refuse(f, "inactivating its forks is not done yet");
+		return xlog_fin_refuse(f, "inactivating its forks is not done yet");
+	if (fs->v5 && (get_be64(d + DI_FLAGS2) & (XFS_DIFLAG2_NREXT64 | XFS_DIFLAG2_REFLINK)))
+		return xlog_fin_refuse(f, "freeing blocks of a reflink or nrext64 inode is not done yet");
+	if (get_be16(d + DI_FLAGS) & XFS_DIFLAG_REALTIME)
+		return xlog_fin_refuse(f, "freeing realtime blocks is not done yet");
 	if (get_be32(d + DI_DMEVMASK) || get_be16(d + DI_DMSTATE))
-		return refuse(f, "it has DMAPI fields set");
+		return xlog_fin_refuse(f, "it has DMAPI fields set");
 	if (fs->v5 && get_be64(d + DI_INO) != ino)
-		return refuse(f, "the inode says it is %llu", (unsigned long long)get_be64(d + DI_INO));
+		return xlog_fin_refuse(f, "the inode says it is %llu", (unsigned long long)get_be64(d + DI_INO));
 	*next = get_be32(d + DI_NEXT_UNLINKED);
+
+	/* xfs_inactive_truncate: the data fork's extents freed */
+	nexts = get_be32(d + DI_NEXTENTS);
+	if ((err = truncate_extents(f, d, nexts, get_be64(d + DI_NBLOCKS))))
+		return err;
+	rounds = (nexts + ITRUNC_MAX_EXTENTS - 1) / ITRUNC_MAX_EXTENTS;
 
 	/* xfs_difree: inobt, AGI free count, finobt */
 	if ((err = difree_inobt(f, ag, agi, agino, rec)))
@@ -366,15 +406,17 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	agi->dirty = true;
 
 	/* xfs_inactive_truncate, xfs_ifree, as xfs_inode_to_disk writes the core at the flush */
-	truncate = get_be64(d + DI_SIZE) != 0;
+	truncate = get_be64(d + DI_SIZE) != 0 || nexts != 0;
 	put_be16(d + DI_MODE, 0);
 	put_be64(d + DI_SIZE, 0);
+	put_be64(d + DI_NBLOCKS, 0);
+	put_be32(d + DI_NEXTENTS, 0);
 	put_be16(d + DI_FLAGS, 0);
 	d[DI_AFORMAT] = XFS_DINODE_FMT_EXTENTS;
 	put_be32(d + DI_GEN, get_be32(d + DI_GEN) + 1);
 	put_be32(d + DI_NEXT_UNLINKED, NULLAGINO);
 	if (fs->v5) {
-		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + (truncate ? 3 : 1));
+		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + (!truncate ? 1 : rounds ? 2 * rounds + 2 : 3));
 		put_be64(d + DI_FLAGS2, (fs->bigtime ? XFS_DIFLAG2_BIGTIME : 0) |
 					(fs->nrext64 ? XFS_DIFLAG2_NREXT64 : 0));
 		memset(d + DI_PAD2, 0, 12);
@@ -410,7 +452,10 @@ static int writeback(struct fin *f, uint64_t lsn)
 		struct blk *b = &f->blk[i];
 		if (!b->dirty)
 			continue;
-		if (fs->v5 && b->kind == K_AGI) {
+		if (fs->v5 && b->kind == K_AGF) {
+			put_be64(b->b + AGF_LSN, lsn);
+			set_crc(b->b, (size_t)b->bbs * XLOG_BBSIZE, AGF_CRC);
+		} else if (fs->v5 && b->kind == K_AGI) {
 			put_be64(b->b + AGI_LSN, lsn);
 			set_crc(b->b, (size_t)b->bbs * XLOG_BBSIZE, AGI_CRC);
 		} else if (fs->v5 && b->kind == K_BTREE) {
@@ -430,7 +475,7 @@ int xlog_iunlink_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 	size_t i;
 	int err = 0;
 
-	if (p->npending == 0 || p->npending > IFREE_MAX)
+	if (p->npending == 0 || p->npending > FIN_INODES_MAX)
 		return 0;
 	for (i = 0; i < p->npending; i++)
 		if (p->pending[i].type != XFS_LI_IUNLINK)
