@@ -48,4 +48,7 @@ static inline uint64_t xlog_ag_daddr(const xfs_fs *fs, uint32_t ag, uint32_t agb
  * left as it is (refused when xfs_alloc_fix_freelist would change it). 0, 1 or <0. */
 int xlog_fin_free_extent(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t len) XFS_HIDDEN;
 
+/* cow.c: the CoW staging extents freed as xfs_reflink_recover_cow frees them. 0, 1 or <0. */
+int xlog_fin_cow(struct fin *f) XFS_HIDDEN;
+
 #endif /* FSIMG_XLOG_FINISH_H */

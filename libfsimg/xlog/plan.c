@@ -751,7 +751,7 @@ int xlog_plan_build(struct xlog_plan **out, xlog *log)
 		if (!err)
 			err = xlog_cow_leftovers(log, &c.ovl, c.plan);
 		if (!err)
-			err = xlog_iunlink_finish(log, &c.ovl, c.plan);
+			err = xlog_mount_finish(log, &c.ovl, c.plan);
 		if (!err)
 			err = collect(&c);
 	} else {
