@@ -23,7 +23,7 @@ D=$top_srcdir/tests/xfs/xlog
 [ -x "$DUMP" ] || skip_all "tests/xfs/xlogdump not built"
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
-plan 38
+plan 39
 
 geom() {
 	echo "$("$DUMP" "$1" ends 2>/dev/null | sed -n 's/^log internal daddr \([0-9]*\) length \([0-9]*\)$/\1 \2/p')" \
@@ -194,4 +194,16 @@ sys.exit(d["problems"] != [] or cow != [w + ("info",) for w in want])' "$t/fsck.
 	[ $st -eq 0 ]
 ok $? "$n: fsck of the view exits 0 with no problem; xh-4k-rmap-intent: XFS_COW_LEFTOVER infos for its ten"
 rm -f "$t/ri.img" "$t/cow.img"
+
+# Unlinked inodes freed as the kernel frees them (xh-4k-wsync-meta: crash_fixtures.sh compares
+# replay -o with the kernel block for block): --in-place writes what -o writes, and undo
+# restores the crashed image byte for byte.
+n=xh-4k-wsync-meta
+xz -dc "$top_srcdir/tests/crash/fixtures/$n.img.xz" > "$t/u.img" || exit 1
+cp --sparse=always "$t/u.img" "$t/u0.img"
+"$FSIMG" replay -o "$t/u.out" "$t/u.img" > /dev/null 2>&1 &&
+	"$FSIMG" replay --in-place "$t/u.img" > /dev/null 2>&1 && cmp -s "$t/u.img" "$t/u.out" &&
+	"$FSIMG" undo "$t/u.img.fsimg-undo" "$t/u.img" > /dev/null 2>&1 && cmp -s "$t/u.img" "$t/u0.img"
+ok $? "$n: replay --in-place frees the unlinked inodes as -o does; undo restores the image"
+rm -f "$t/u.img" "$t/u0.img" "$t/u.out" "$t/u.img.fsimg-undo"
 done_testing
