@@ -29,6 +29,8 @@ struct fin {
 	size_t nblk;
 	struct { size_t blk; uint32_t off; } ino[FIN_INODES_MAX]; /* freed inodes, for the stamps */
 	size_t nino;
+	struct { uint32_t ag; uint64_t ino; } agfree[FIN_INODES_MAX]; /* an unlinked inode freeing in an AG */
+	size_t nagfree;
 	char *why;          /* the pending entry being finished: its reason on refusal */
 	size_t whylen;
 	bool refused;

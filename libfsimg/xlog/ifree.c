@@ -125,13 +125,15 @@ int xlog_fin_get(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, st
 	struct blk *b;
 	int err;
 
-	for (size_t i = 0; i < f->nblk; i++)
-		if (f->blk[i].daddr == daddr) {
-			if (f->blk[i].bbs != bbs || f->blk[i].kind != kind)
-				return xlog_fin_refuse(f, "block %llu met as two kinds of block", (unsigned long long)daddr);
+	for (size_t i = 0; i < f->nblk; i++) {
+		if (f->blk[i].daddr == daddr && f->blk[i].bbs == bbs && f->blk[i].kind == kind) {
 			*out = &f->blk[i];
 			return 0;
 		}
+		/* a damaged pointer to an AG header or to a block of another kind */
+		if (daddr < f->blk[i].daddr + f->blk[i].bbs && f->blk[i].daddr < daddr + bbs)
+			return xlog_fin_refuse(f, "daddr %llu met as two kinds of block", (unsigned long long)daddr);
+	}
 	if (f->nblk == IFREE_BLKS)
 		return xlog_fin_refuse(f, "more than %llu blocks to change", (unsigned long long)IFREE_BLKS);
 	b = &f->blk[f->nblk];
@@ -302,7 +304,31 @@ static int difree_finobt(struct fin *f, uint32_t ag, struct blk *agi, uint32_t a
  * their frees; xfs_defer_finish then frees them sorted by AG (a stable
  * sort: in queue order within an AG).
  */
-static int truncate_extents(struct fin *f, const uint8_t *d, uint32_t n, uint64_t nblocks)
+/*
+ * The kernel queues the unlinked inodes for background inactivation
+ * (xfs_inodegc), whose order this does not know: where two of them free
+ * blocks in one AG, the order decides what a free space leaf keeps past its
+ * record count. Refused (inobt and finobt edits, inserts and updates only,
+ * come out the same in any order).
+ */
+static int ag_owner(struct fin *f, uint32_t ag, uint64_t ino)
+{
+	for (size_t i = 0; i < f->nagfree; i++)
+		if (f->agfree[i].ag == ag)
+			return f->agfree[i].ino == ino
+				       ? 0
+				       : xlog_fin_refuse(f, "inode %llu also frees blocks in AG %u, in an order "
+							    "the kernel's background inactivation decides",
+							 (unsigned long long)f->agfree[i].ino, ag);
+	if (f->nagfree == FIN_INODES_MAX)
+		return xlog_fin_refuse(f, "blocks freed in too many AGs");
+	f->agfree[f->nagfree].ag = ag;
+	f->agfree[f->nagfree].ino = ino;
+	f->nagfree++;
+	return 0;
+}
+
+static int truncate_extents(struct fin *f, const uint8_t *d, uint32_t n, uint64_t nblocks, uint64_t ino)
 {
 	xfs_fs *fs = f->log->fs;
 	uint32_t fork = fs->sb.inodesize - fs->lit_off, aglog = fs->sb.agblklog;
@@ -321,6 +347,8 @@ static int truncate_extents(struct fin *f, const uint8_t *d, uint32_t n, uint64_
 			return xlog_fin_refuse(f, "its extent %u is not what it should be", i);
 		lastend = off + len;
 		sum += len;
+		if ((err = ag_owner(f, (uint32_t)(fsb >> aglog), ino)))
+			return err;
 	}
 	if (sum != nblocks)
 		return xlog_fin_refuse(f, "its extents hold %llu blocks, its core says %llu",
@@ -391,7 +419,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 
 	/* xfs_inactive_truncate: the data fork's extents freed */
 	nexts = get_be32(d + DI_NEXTENTS);
-	if ((err = truncate_extents(f, d, nexts, get_be64(d + DI_NBLOCKS))))
+	if ((err = truncate_extents(f, d, nexts, get_be64(d + DI_NBLOCKS), ino)))
 		return err;
 	rounds = (nexts + ITRUNC_MAX_EXTENTS - 1) / ITRUNC_MAX_EXTENTS;
 
