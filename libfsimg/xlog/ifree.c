@@ -311,15 +311,20 @@ static int difree_finobt(struct fin *f, uint32_t ag, struct blk *agi, uint32_t a
  * record count. Refused (inobt and finobt edits, inserts and updates only,
  * come out the same in any order).
  */
-static int ag_owner(struct fin *f, uint32_t ag, uint64_t ino)
+int xlog_fin_ag_owner(struct fin *f, uint32_t ag, uint64_t ino)
 {
-	for (size_t i = 0; i < f->nagfree; i++)
-		if (f->agfree[i].ag == ag)
-			return f->agfree[i].ino == ino
-				       ? 0
-				       : xlog_fin_refuse(f, "inode %llu also frees blocks in AG %u, in an order "
-							    "the kernel's background inactivation decides",
-							 (unsigned long long)f->agfree[i].ino, ag);
+	for (size_t i = 0; i < f->nagfree; i++) {
+		uint64_t other = f->agfree[i].ino;
+		char who[48];
+		if (f->agfree[i].ag != ag || other == ino)
+			continue;
+		if (other == FIN_OWNER_COW)
+			snprintf(who, sizeof who, "CoW recovery");
+		else
+			snprintf(who, sizeof who, "inode %llu", (unsigned long long)other);
+		return xlog_fin_refuse(f, "%s also frees blocks in AG %u, in an order the kernel's "
+				       "background inactivation decides", who, ag);
+	}
 	if (f->nagfree == FIN_INODES_MAX)
 		return xlog_fin_refuse(f, "blocks freed in too many AGs");
 	f->agfree[f->nagfree].ag = ag;
@@ -347,7 +352,7 @@ static int truncate_extents(struct fin *f, const uint8_t *d, uint32_t n, uint64_
 			return xlog_fin_refuse(f, "its extent %u is not what it should be", i);
 		lastend = off + len;
 		sum += len;
-		if ((err = ag_owner(f, (uint32_t)(fsb >> aglog), ino)))
+		if ((err = xlog_fin_ag_owner(f, (uint32_t)(fsb >> aglog), ino)))
 			return err;
 	}
 	if (sum != nblocks)
@@ -514,11 +519,19 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 	}
 	if (p->npending == 0 || nunlinked > FIN_INODES_MAX)
 		return 0;
+	/*
+	 * The unlinked inodes go to background inactivation (xfs_inodegc): on
+	 * the crash matrix (xfs-4k-intent-early) Linux 6.1 wrote them and
+	 * xfs_reflink_recover_cow's work in one checkpoint, at the head. Both
+	 * finished together would have to free blocks in different AGs (their
+	 * order is the scheduler's: xlog_fin_ag_owner); no crash image yet shows
+	 * such a pair done exactly, so CoW leftovers beside unlinked inodes stay
+	 * pending.
+	 */
 	if (cow && nunlinked) {
-		/* xfs_reflink_recover_cow runs after xfs_log_mount_finish forced the inodes' checkpoint */
 		size_t used = strlen(cow->what);
 		snprintf(cow->what + used, sizeof cow->what - used,
-			 ": after the unlinked inodes' checkpoint (not done yet)");
+			 ": beside unlinked inodes (not done yet)");
 		return 0;
 	}
 	memset(&f, 0, sizeof f);
@@ -526,22 +539,24 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 	f.o = o;
 	if (!(f.blk = calloc(IFREE_BLKS, sizeof *f.blk)))
 		return FSIMG_ENOMEM;
-	if (cow) {
-		f.why = cow->what;
-		f.whylen = sizeof cow->what;
-		err = xlog_fin_cow(&f);
-		if (err > 0)
-			err = 0;
-	}
 	/* the pending entries are in xlog_recover_process_iunlinks' order: AG, bucket, chain */
-	for (i = 0; i < p->npending && !cow && !err && !f.refused; i++) {
+	for (i = 0; i < p->npending && !err && !f.refused; i++) {
 		uint64_t ino = p->pending[i].id;
 		uint32_t ag = (uint32_t)(ino >> (fs->sb.agblklog + fs->sb.inopblog));
 		uint32_t agino = (uint32_t)(ino & ((1ull << (fs->sb.agblklog + fs->sb.inopblog)) - 1));
 		uint32_t bucket = agino % XFS_AGI_UNLINKED_BUCKETS, next;
+		if (p->pending[i].type != XFS_LI_IUNLINK)
+			continue;
 		f.why = p->pending[i].what;
 		f.whylen = sizeof p->pending[i].what;
 		err = ifree_one(&f, ag, bucket, agino, &next);
+		if (err > 0)
+			err = 0;
+	}
+	if (cow && !err && !f.refused) {
+		f.why = cow->what;
+		f.whylen = sizeof cow->what;
+		err = xlog_fin_cow(&f);
 		if (err > 0)
 			err = 0;
 	}

@@ -23,7 +23,7 @@ D=$top_srcdir/tests/xfs/xlog
 [ -x "$DUMP" ] || skip_all "tests/xfs/xlogdump not built"
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
-plan 39
+plan 40
 
 geom() {
 	echo "$("$DUMP" "$1" ends 2>/dev/null | sed -n 's/^log internal daddr \([0-9]*\) length \([0-9]*\)$/\1 \2/p')" \
@@ -205,5 +205,19 @@ cp --sparse=always "$t/u.img" "$t/u0.img"
 	"$FSIMG" replay --in-place "$t/u.img" > /dev/null 2>&1 && cmp -s "$t/u.img" "$t/u.out" &&
 	"$FSIMG" undo "$t/u.img.fsimg-undo" "$t/u.img" > /dev/null 2>&1 && cmp -s "$t/u.img" "$t/u0.img"
 ok $? "$n: replay --in-place frees the unlinked inodes as -o does; undo restores the image"
+# Bad input: AG 1's AGI made newer than the log (so recovery leaves it), its bucket naming the
+# unlinked inode and its inobt root pointing at an inode block, then at the finobt's root:
+# the finish meets a structure it does not expect and refuses, saying so; nothing written.
+rm -f "$t/u.out"
+xfs_db -x -c 'agi 1' -c 'write lsn 0x100000fff' -c 'write unlinked[4] 132' -c 'write root 16' \
+	"$t/u0.img" > /dev/null 2>&1
+"$FSIMG" replay -o "$t/u.out" "$t/u0.img" > "$t/err" 2>&1
+st=$?
+xfs_db -x -c 'agi 1' -c 'write root 4' "$t/u0.img" > /dev/null 2>&1
+"$FSIMG" replay -o "$t/u.out" "$t/u0.img" >> "$t/err" 2>&1
+[ $? -eq 8 ] && [ $st -eq 8 ] && [ ! -e "$t/u.out" ] &&
+	grep -q 'pending: unlinked inode 262276 (ag 1 bucket 4): daddr [0-9]* met as two kinds of block' "$t/err" &&
+	grep -q 'pending: unlinked inode 262276 (ag 1 bucket 4): inode btree block 4 is not what its parent says' "$t/err"
+ok $? "$n: a damaged inobt root: the finish refuses, naming why; nothing written"
 rm -f "$t/u.img" "$t/u0.img" "$t/u.out" "$t/u.img.fsimg-undo"
 done_testing
