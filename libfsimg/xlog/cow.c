@@ -18,7 +18,7 @@
 
 #include "core/cursor.h"
 #include "xfs/format.h"
-#include "xlog/plan.h"
+#include "xlog/finish.h"
 
 #define XFS_REFC_COWFLAG (1u << 31)
 #define XFS_REFC_CRC_MAGIC 0x52334643u /* R3FC */
@@ -154,4 +154,65 @@ out:
 	free(w.buf);
 	free(agf);
 	return err;
+}
+
+/*
+ * xfs_reflink_recover_cow at mount, where it is exact: per AG, the CoW
+ * records gathered in key order, then one transaction each
+ * (xfs_refcount_recover_cow_leftovers): the record deleted from the
+ * refcount btree (xfs_refcount_adjust_cow with ADJUST_COW_FREE: a staging
+ * record of refcount 1 neither splits nor merges), then its blocks freed
+ * (the deferred extent free, after the refcount item). Only refcount
+ * btrees that are a single leaf are edited; rmapbt filesystems are refused
+ * by the free.
+ */
+int xlog_fin_cow(struct fin *f)
+{
+	xfs_fs *fs = f->log->fs;
+	uint32_t bs = fs->blocksize, ss = fs->sb.sectsize;
+	int err;
+
+	for (uint32_t ag = 0; ag < fs->sb.agcount; ag++) {
+		struct blk *agf, *leaf;
+		uint32_t root, level, n, i;
+		uint8_t *b;
+
+		if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + ss / XLOG_BBSIZE, ss / XLOG_BBSIZE, K_AGF,
+					&agf)))
+			return err;
+		if (get_be32(agf->b + offsetof(struct xfs_agf, agf_magicnum)) != XFS_AGF_MAGIC)
+			return xlog_fin_refuse(f, "AG %u has no AGF", ag);
+		root = get_be32(agf->b + offsetof(struct xfs_agf, agf_refcount_root));
+		level = get_be32(agf->b + offsetof(struct xfs_agf, agf_refcount_level));
+		if (level != 1)
+			return xlog_fin_refuse(f, "AG %u: a refcount btree of %u levels (not done yet)", ag, level);
+		if (root == 0 || root >= fs->sb.agblocks)
+			return xlog_fin_refuse(f, "AG %u: refcount btree root %u out of the AG", ag, root);
+		if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, root), bs / XLOG_BBSIZE, K_BTREE, &leaf)))
+			return err;
+		b = leaf->b;
+		n = get_be16(b + 6);
+		if (get_be32(b) != XFS_REFC_CRC_MAGIC || get_be16(b + 4) != 0 ||
+		    n > (bs - SBLOCK_CRC_LEN) / REFC_REC_LEN || get_be32(b + 8) != 0xffffffffu ||
+		    get_be32(b + 12) != 0xffffffffu)
+			return xlog_fin_refuse(f, "AG %u: refcount btree block %u is not a root leaf", ag, root);
+		/* the CoW domain sorts last: each deletion brings the next record to index i */
+		for (i = 0; i < n && !(get_be32(b + SBLOCK_CRC_LEN + (size_t)i * REFC_REC_LEN) & XFS_REFC_COWFLAG); i++)
+			;
+		while (i < n) {
+			uint8_t *r = b + SBLOCK_CRC_LEN + (size_t)i * REFC_REC_LEN;
+			uint32_t start = get_be32(r) & ~XFS_REFC_COWFLAG, len = get_be32(r + 4);
+			if (get_be32(r + 8) != 1)
+				return xlog_fin_refuse(f, "AG %u: CoW record %u+%u has refcount %u", ag, start, len,
+						       get_be32(r + 8));
+			if ((err = xlog_fin_ag_owner(f, ag, FIN_OWNER_COW)))
+				return err;
+			memmove(r, r + REFC_REC_LEN, (size_t)(n - i - 1) * REFC_REC_LEN);
+			put_be16(b + 6, (uint16_t)--n);
+			leaf->dirty = true;
+			if ((err = xlog_fin_free_extent(f, ag, start, len)))
+				return err;
+		}
+	}
+	return 0;
 }

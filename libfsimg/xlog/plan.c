@@ -11,7 +11,9 @@
  * di_next_unlinked fields; inode items into their cluster buffer; icreate
  * initialising the chunk (xfs_ialloc_inode_init). Intents without their done
  * item, inodes left on the AGI unlinked lists and CoW staging extents left
- * in the refcount btrees (cow.c) are listed as pending.
+ * in the refcount btrees (cow.c) are listed as pending; the unlinked inodes
+ * the kernel's mount would free are freed as it does when ifree.c can do it
+ * exactly.
  */
 #include "config.h"
 
@@ -748,6 +750,8 @@ int xlog_plan_build(struct xlog_plan **out, xlog *log)
 			err = unlinked(&c);
 		if (!err)
 			err = xlog_cow_leftovers(log, &c.ovl, c.plan);
+		if (!err)
+			err = xlog_mount_finish(log, &c.ovl, c.plan);
 		if (!err)
 			err = collect(&c);
 	} else {

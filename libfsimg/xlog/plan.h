@@ -61,6 +61,12 @@ struct xlog_pending *xlog_pending_new(xlog *log, struct xlog_plan *p) XFS_HIDDEN
  * (xfs_refcount_recover_cow_leftovers frees them at mount), as one pending entry. */
 int xlog_cow_leftovers(xlog *log, struct xlog_ovl *o, struct xlog_plan *p) XFS_HIDDEN;
 
+/* ifree.c: what the kernel's mount finishes after the log, done as it does it when that is
+ * all that is pending and each step is exact: the inodes left on the AGI unlinked lists
+ * freed, or the leftover CoW staging extents freed. Else everything stays pending, the
+ * entry that could not be done saying why. */
+int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p) XFS_HIDDEN;
+
 /* inode.c: xlog_recover_inode_commit_pass2 on buffer buf of the inode's cluster. */
 int xlog_inode_replay(xlog *log, const struct xlog_item *it, const struct xlog_item_info *info,
 		      uint8_t *buf, uint64_t lsn, bool *skipped) XFS_HIDDEN;

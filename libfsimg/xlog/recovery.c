@@ -22,9 +22,9 @@
  * same.
  *
  * While recovery leaves something pending (intents without their done
- * item, inodes on the AGI unlinked lists, CoW staging extents left in the
- * refcount btrees: the kernel finishes them at mount,
- * fsimg does not yet), the view is the log replayed with the log still
+ * item, inodes on the AGI unlinked lists that ifree.c cannot free exactly,
+ * CoW staging extents left in the refcount btrees: the kernel finishes them
+ * at mount, fsimg does not yet), the view is the log replayed with the log still
  * dirty, and the write list is empty: replaying for real would lose them.
  */
 #include "config.h"

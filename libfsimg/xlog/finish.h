@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The mount's work after log recovery (ifree.c, afree.c), shared: the
+ * blocks a finish reads through the recovery overlay, changes in memory and
+ * writes back at the end, stamped as the AIL push writes them; and its
+ * refusal, which leaves everything pending with a reason.
+ */
+#ifndef FSIMG_XLOG_FINISH_H
+#define FSIMG_XLOG_FINISH_H
+
+#include "xlog/plan.h"
+
+#define FIN_INODES_MAX 64u /* inodes finished in one checkpoint (its size is never near a CIL push) */
+
+enum kind { K_AGI, K_AGF, K_BTREE, K_INODES };
+
+struct blk {
+	uint64_t daddr;
+	uint32_t bbs;
+	enum kind kind;
+	bool dirty;
+	uint8_t *b;
+};
+
+struct fin {
+	xlog *log;
+	struct xlog_ovl *o;
+	struct blk *blk;
+	size_t nblk;
+	struct { size_t blk; uint32_t off; } ino[FIN_INODES_MAX]; /* freed inodes, for the stamps */
+	size_t nino;
+	struct { uint32_t ag; uint64_t ino; } agfree[FIN_INODES_MAX]; /* who frees blocks in an AG */
+	size_t nagfree;
+	char *why;          /* the pending entry being finished: its reason on refusal */
+	size_t whylen;
+	bool refused;
+};
+
+/* A refusal: the reason goes after the pending entry's name; returns 1. */
+int xlog_fin_refuse(struct fin *f, const char *fmt, ...) XFS_HIDDEN __attribute__((format(printf, 2, 3)));
+/* The block at daddr as the finish leaves it so far: 0, 1 (refused) or <0. */
+int xlog_fin_get(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, struct blk **out) XFS_HIDDEN;
+
+static inline uint64_t xlog_ag_daddr(const xfs_fs *fs, uint32_t ag, uint32_t agbno)
+{
+	return ((uint64_t)ag * fs->sb.agblocks + agbno) * (fs->blocksize / XLOG_BBSIZE);
+}
+
+/* The unlinked inode ino (or CoW recovery: FIN_OWNER_COW) frees blocks in AG ag: refused
+ * when another does too, their order being the kernel's background work's. 0 or 1. */
+#define FIN_OWNER_COW UINT64_MAX
+int xlog_fin_ag_owner(struct fin *f, uint32_t ag, uint64_t ino) XFS_HIDDEN;
+
+/* afree.c: xfs_free_extent of [agbno, agbno + len) in AG ag (xfs_free_ag_extent), the AGFL
+ * left as it is (refused when xfs_alloc_fix_freelist would change it). 0, 1 or <0. */
+int xlog_fin_free_extent(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t len) XFS_HIDDEN;
+
+/* cow.c: the CoW staging extents freed as xfs_reflink_recover_cow frees them. 0, 1 or <0. */
+int xlog_fin_cow(struct fin *f) XFS_HIDDEN;
+
+#endif /* FSIMG_XLOG_FINISH_H */
