@@ -197,8 +197,12 @@ static void print_text(struct ext_ctx *ctx, const char *name, size_t name_len,
 		if (r->fork != FSIMG_FORK_DATA)
 			fprintf(f, "  fork %s", fork_name(r->fork));
 		nex = run_extras(ctx, r, ex);
-		for (int k = 0; k < nex; k++)
-			fprintf(f, "  %s %llu", ex[k].name, (unsigned long long)ex[k].value);
+		for (int k = 0; k < nex; k++) {
+			fputs_unlocked("  ", f);
+			fputs_unlocked(ex[k].name, f);
+			putc_unlocked(' ', f);
+			cli_put_u64(f, ex[k].value);
+		}
 		putc_unlocked('\n', f);
 	}
 }

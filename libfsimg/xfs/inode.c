@@ -125,12 +125,33 @@ static const char *check_forks(const xfs_fs *fs, const struct xfs_inode *ip)
 
 int xfs_inode_read(struct xfs_inode *out, xfs_fs *fs, uint64_t ino)
 {
+	uint8_t *b;
+	int err;
+
+	if (!xfs_ino_ok(fs, ino)) {
+		memset(out, 0, sizeof(*out));
+		out->ino = ino;
+		return xfs_error(fs, FSIMG_ERANGE, "inode %llu: not a valid inode number",
+				 (unsigned long long)ino);
+	}
+	b = malloc(fs->inode_size);
+	if (!b) {
+		memset(out, 0, sizeof(*out));
+		out->ino = ino;
+		return xfs_error(fs, FSIMG_ENOMEM, "out of memory");
+	}
+	err = xfs_inode_read_into(out, fs, ino, b);
+	out->raw = b; /* owned: a failed read holds the bytes too, for xfs_inode_release */
+	return err;
+}
+
+int xfs_inode_read_into(struct xfs_inode *out, xfs_fs *fs, uint64_t ino, uint8_t *b)
+{
 	unsigned shift = fs->sb.agblklog + fs->sb.inopblog;
 	uint64_t agino, linear;
 	size_t off;
 	struct cur c;
 	const char *why;
-	uint8_t *b;
 
 	memset(out, 0, sizeof(*out));
 	out->ino = ino;
@@ -141,9 +162,6 @@ int xfs_inode_read(struct xfs_inode *out, xfs_fs *fs, uint64_t ino)
 	linear = xfs_fsb_to_linear(fs, xfs_agb_to_fsb(fs, (uint32_t)(ino >> shift),
 						     (uint32_t)(agino >> fs->sb.inopblog)));
 	off = (agino & (fs->sb.inopblock - 1u)) * (size_t)fs->inode_size;
-	b = malloc(fs->inode_size);
-	if (!b)
-		return xfs_error(fs, FSIMG_ENOMEM, "out of memory");
 	out->raw = b;
 	/*
 	 * A walk reads inodes in chunk order: one read per inode chunk's worth

@@ -187,12 +187,17 @@ struct xfs_inode {
 	uint16_t flags;
 	uint64_t flags2;
 	bool crc_ok;       /* v3 only; true on v2 */
-	uint8_t *raw;      /* the inode's bytes (fs->inode_size), owned */
+	uint8_t *raw;      /* the inode's bytes (fs->inode_size): owned, but by the
+			    * caller after xfs_inode_read_into */
 };
 
 /* Reads and checks inode ino: magic, version, formats against the mode, fork
  * offsets; a bad v3 CRC or a v3 di_ino that differs is a finding. */
 int xfs_inode_read(struct xfs_inode *out, xfs_fs *fs, uint64_t ino) XFS_HIDDEN;
+/* The same into the caller's buffer of fs->inode_size bytes, which out->raw
+ * then points to (not owned: no xfs_inode_release). A walk reuses one buffer
+ * instead of a malloc per inode. */
+int xfs_inode_read_into(struct xfs_inode *out, xfs_fs *fs, uint64_t ino, uint8_t *raw) XFS_HIDDEN;
 void xfs_inode_release(struct xfs_inode *ip) XFS_HIDDEN;
 /* The fork's bytes inside the inode (literal area): offset into ip->raw and size; 0 or FSIMG_ENOENT (no attr fork). */
 int xfs_inode_fork(size_t *off, size_t *size, const xfs_fs *fs, const struct xfs_inode *ip,
@@ -271,6 +276,10 @@ struct xfs_run {
 typedef struct xfs_map xfs_map;
 int xfs_map_open(xfs_map **out, xfs_fs *fs, const struct xfs_inode *ip, enum xfs_fork fork,
 		 unsigned flags) XFS_HIDDEN;
+/* xfs_map_open into *m, reusing its arrays when *m is not NULL (a walk opens
+ * a map per fork per inode); on error *m may be set and still empty: close it. */
+int xfs_map_reopen(xfs_map **m, xfs_fs *fs, const struct xfs_inode *ip, enum xfs_fork fork,
+		   unsigned flags) XFS_HIDDEN;
 /* 1 and a run, 0 at the end, <0 on error. */
 int xfs_map_next(xfs_map *m, struct xfs_run *run) XFS_HIDDEN;
 void xfs_map_close(xfs_map *m) XFS_HIDDEN;
