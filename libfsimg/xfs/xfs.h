@@ -68,6 +68,8 @@ struct xfs_agi_info {
 	bool crc_ok;
 };
 
+#define XFS_IBLOCK_RUNS 32
+
 typedef struct xfs_fs {
 	fsimg_io *io;
 	uint64_t io_size;
@@ -81,9 +83,14 @@ typedef struct xfs_fs {
 	fsimg_notice_fn notice;
 	void *notice_ctx;
 	uint64_t findings;    /* checksum and structure findings met while reading on */
-	uint8_t *iblock;      /* the last run of inode blocks read (inodes come in chunk order) */
-	uint64_t iblock_linear; /* its first linear block + 1; 0: nothing */
-	uint32_t iblock_count;  /* blocks in the run */
+	struct xfs_iblock_run {
+		uint8_t *buf;
+		uint64_t linear;  /* its first linear block + 1; 0: nothing */
+		uint32_t count;   /* blocks in the run */
+		uint64_t used;    /* tick of the last use */
+	} iblock[XFS_IBLOCK_RUNS]; /* the last inode chunks read (inode.c iblock_get) */
+	uint64_t iblock_tick;
+	unsigned iblock_last;     /* the run the last inode came from */
 	char errmsg[256];
 } xfs_fs;
 
@@ -199,6 +206,8 @@ int xfs_inode_read(struct xfs_inode *out, xfs_fs *fs, uint64_t ino) XFS_HIDDEN;
  * instead of a malloc per inode. */
 int xfs_inode_read_into(struct xfs_inode *out, xfs_fs *fs, uint64_t ino, uint8_t *raw) XFS_HIDDEN;
 void xfs_inode_release(struct xfs_inode *ip) XFS_HIDDEN;
+/* Drops the inode chunks kept by xfs_inode_read (the bytes under fs changed). */
+void xfs_inode_cache_forget(xfs_fs *fs) XFS_HIDDEN;
 /* The fork's bytes inside the inode (literal area): offset into ip->raw and size; 0 or FSIMG_ENOENT (no attr fork). */
 int xfs_inode_fork(size_t *off, size_t *size, const xfs_fs *fs, const struct xfs_inode *ip,
 		   enum xfs_fork fork) XFS_HIDDEN;

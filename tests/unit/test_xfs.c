@@ -86,7 +86,7 @@ static void tx_free(struct tx *t)
 /* The image changed under the handle: forget the cached inode block. */
 static void tx_dirty(struct tx *t)
 {
-	t->fs->iblock_linear = 0;
+	xfs_inode_cache_forget(t->fs);
 }
 
 static uint8_t *blk(struct tx *t, uint64_t linear)
