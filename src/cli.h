@@ -250,6 +250,8 @@ struct jw {
 	bool stack_is_arr[JW_MAX_DEPTH];
 	int overflow;            /* containers opened past JW_MAX_DEPTH (ignored) */
 	bool direct;             /* jw_init_direct */
+	size_t dlen;             /* direct: bytes of the record not yet written */
+	char dbuf[8192];
 };
 void jw_init(struct jw *w, FILE *f);
 /*

@@ -183,15 +183,16 @@ void cli_mode_string(char out[11], uint16_t mode)
 
 char *cli_fmt_u64(char *p, uint64_t v)
 {
-	char b[20];
-	size_t i = sizeof(b), n;
+	size_t n = 1;
+	char *end;
 
+	for (uint64_t t = v; t >= 10; t /= 10)
+		n++;
+	end = p + n;
 	do {
-		b[--i] = (char)('0' + v % 10);
+		*--end = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	n = sizeof(b) - i;
-	memcpy(p, b + i, n);
 	return p + n;
 }
 
