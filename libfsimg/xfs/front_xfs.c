@@ -23,8 +23,8 @@
 
 struct xfs_priv {
 	xfs_fs *x;
-	struct xfs_inode icache;     /* its raw bytes in iraw, reused from inode to inode */
-	uint8_t *iraw;
+	struct xfs_inode icache;     /* its raw bytes a view into the chunk cache */
+	uint64_t icache_gen;         /* the chunk cache's generation the view belongs to */
 	bool icache_valid;
 	struct fsimg_map *spare_map; /* a closed map handle kept for the next open */
 	const char *features[XFS_FEATURES_MAX];
@@ -77,7 +77,6 @@ static void xfsb_close(fsimg_fs *fs)
 
 	if (p) {
 		map_free(p->spare_map);
-		free(p->iraw);
 		xfs_fs_close(p->x);
 		free(p);
 	}
@@ -118,16 +117,16 @@ static int inode_get(const struct xfs_inode **out, fsimg_fs *fs, fsimg_inum_t in
 	struct xfs_priv *p = priv_of(fs);
 	int err;
 
-	if (!p->icache_valid || p->icache.ino != ino) {
+	/* stat and the maps of one inode come one after another: one read, no copy */
+	if (!p->icache_valid || p->icache.ino != ino || p->icache_gen != p->x->iblock_gen) {
 		p->icache_valid = false;
 		if (!xfs_ino_ok(p->x, ino))
 			return fs_error(fs, FSIMG_ERANGE, "inode %llu is not a valid inode number",
 					(unsigned long long)ino);
-		if (!p->iraw && !(p->iraw = malloc(p->x->inode_size)))
-			return fs_error(fs, FSIMG_ENOMEM, "out of memory");
-		err = xfs_inode_read_into(&p->icache, p->x, ino, p->iraw);
+		err = xfs_inode_read_view(&p->icache, p->x, ino);
 		if (err < 0)
 			return xerr(fs, err);
+		p->icache_gen = p->x->iblock_gen;
 		p->icache_valid = true;
 	}
 	*out = &p->icache;

@@ -164,6 +164,7 @@ static int iblock_get(const uint8_t **out, xfs_fs *fs, uint64_t linear, uint64_t
 		run = fs->sb.agblocks - start;
 	first = linear - (agbno - start);
 	slot->linear = 0;
+	fs->iblock_gen++; /* a run is replaced: views into the cache end */
 	if (((first + run) << fs->sb.blocklog) > fs->io_size ||
 	    fsimg_io_read(fs->io, slot->buf, (size_t)run << fs->sb.blocklog,
 			  first << fs->sb.blocklog)) {
@@ -186,6 +187,7 @@ void xfs_inode_cache_forget(xfs_fs *fs)
 {
 	for (unsigned i = 0; i < XFS_IBLOCK_RUNS; i++)
 		fs->iblock[i].linear = 0;
+	fs->iblock_gen++;
 }
 
 int xfs_inode_read(struct xfs_inode *out, xfs_fs *fs, uint64_t ino)
@@ -210,7 +212,8 @@ int xfs_inode_read(struct xfs_inode *out, xfs_fs *fs, uint64_t ino)
 	return err;
 }
 
-int xfs_inode_read_into(struct xfs_inode *out, xfs_fs *fs, uint64_t ino, uint8_t *b)
+/* Reads and checks inode ino into b, or (b NULL) where the chunk cache holds it. */
+static int inode_load(struct xfs_inode *out, xfs_fs *fs, uint64_t ino, uint8_t *b)
 {
 	unsigned shift = fs->sb.agblklog + fs->sb.inopblog;
 	uint64_t agino, linear;
@@ -234,7 +237,10 @@ int xfs_inode_read_into(struct xfs_inode *out, xfs_fs *fs, uint64_t ino, uint8_t
 
 		if (err)
 			return err;
-		memcpy(b, blk + off, fs->inode_size);
+		if (b)
+			memcpy(b, blk + off, fs->inode_size);
+		else
+			b = out->raw = (uint8_t *)blk + off; /* read only, as every reader treats raw */
 	}
 	c = cur_init(b, fs->inode_size);
 #define D16(f) CUR_BE16(&c, 0, struct xfs_dinode, di_##f)
@@ -306,6 +312,16 @@ int xfs_inode_read_into(struct xfs_inode *out, xfs_fs *fs, uint64_t ino, uint8_t
 	return 0;
 corrupt:
 	return xfs_error(fs, FSIMG_ECORRUPT, "inode %llu: %s", (unsigned long long)ino, why);
+}
+
+int xfs_inode_read_into(struct xfs_inode *out, xfs_fs *fs, uint64_t ino, uint8_t *raw)
+{
+	return inode_load(out, fs, ino, raw);
+}
+
+int xfs_inode_read_view(struct xfs_inode *out, xfs_fs *fs, uint64_t ino)
+{
+	return inode_load(out, fs, ino, NULL);
 }
 
 void xfs_inode_release(struct xfs_inode *ip)

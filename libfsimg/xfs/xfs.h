@@ -91,6 +91,7 @@ typedef struct xfs_fs {
 	} iblock[XFS_IBLOCK_RUNS]; /* the last inode chunks read (inode.c iblock_get) */
 	uint64_t iblock_tick;
 	unsigned iblock_last;     /* the run the last inode came from */
+	uint64_t iblock_gen;      /* moves on when a run is replaced or forgotten */
 	char errmsg[256];
 } xfs_fs;
 
@@ -205,6 +206,10 @@ int xfs_inode_read(struct xfs_inode *out, xfs_fs *fs, uint64_t ino) XFS_HIDDEN;
  * then points to (not owned: no xfs_inode_release). A walk reuses one buffer
  * instead of a malloc per inode. */
 int xfs_inode_read_into(struct xfs_inode *out, xfs_fs *fs, uint64_t ino, uint8_t *raw) XFS_HIDDEN;
+/* The same without a copy: out->raw points into the inode chunk cache, read
+ * only, and is valid while fs->iblock_gen stays what it was after the call
+ * (any inode read that brings in another chunk moves it on). */
+int xfs_inode_read_view(struct xfs_inode *out, xfs_fs *fs, uint64_t ino) XFS_HIDDEN;
 void xfs_inode_release(struct xfs_inode *ip) XFS_HIDDEN;
 /* Drops the inode chunks kept by xfs_inode_read (the bytes under fs changed). */
 void xfs_inode_cache_forget(xfs_fs *fs) XFS_HIDDEN;
