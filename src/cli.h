@@ -217,6 +217,8 @@ uint16_t cli_ftype_to_mode(uint8_t ftype);
 
 /* Output helpers (stdout is the only stream written in bulk). */
 void cli_put_u64(FILE *f, uint64_t v);
+/* v in decimal at p (at most 20 bytes, no NUL); returns the end. */
+char *cli_fmt_u64(char *p, uint64_t v);
 /* Writes name for a text line: \xNN for bytes < 0x20, 0x7f, invalid UTF-8; "\\" for '\'. */
 void cli_put_text(FILE *f, const char *s, size_t len);
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
@@ -248,6 +250,8 @@ struct jw {
 	bool stack_is_arr[JW_MAX_DEPTH];
 	int overflow;            /* containers opened past JW_MAX_DEPTH (ignored) */
 	bool direct;             /* jw_init_direct */
+	size_t dlen;             /* direct: bytes of the record not yet written */
+	char dbuf[8192];
 };
 void jw_init(struct jw *w, FILE *f);
 /*

@@ -321,8 +321,10 @@ void cli_stdout_init(void)
 	 * per JSON record costs 4x the whole dump. Records are whole lines in a
 	 * large buffer; a terminal keeps line buffering.
 	 */
+	static char buf[1 << 18]; /* glibc ignores the size when given no buffer */
+
 	if (!isatty(STDOUT_FILENO))
-		setvbuf(stdout, NULL, _IOFBF, 1 << 18);
+		setvbuf(stdout, buf, _IOFBF, sizeof(buf));
 }
 
 int cli_close(struct cli_image *img, int status)

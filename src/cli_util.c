@@ -181,16 +181,26 @@ void cli_mode_string(char out[11], uint16_t mode)
 
 /* ------------------------------------------------------------- output */
 
-void cli_put_u64(FILE *f, uint64_t v)
+char *cli_fmt_u64(char *p, uint64_t v)
 {
-	char b[24];
-	int i = sizeof(b);
+	size_t n = 1;
+	char *end;
 
+	for (uint64_t t = v; t >= 10; t /= 10)
+		n++;
+	end = p + n;
 	do {
-		b[--i] = (char)('0' + v % 10);
+		*--end = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	fwrite_unlocked(b + i, 1, sizeof(b) - (size_t)i, f);
+	return p + n;
+}
+
+void cli_put_u64(FILE *f, uint64_t v)
+{
+	char b[20];
+
+	fwrite_unlocked(b, 1, (size_t)(cli_fmt_u64(b, v) - b), f);
 }
 
 size_t cli_utf8_len(const unsigned char *s, size_t n)

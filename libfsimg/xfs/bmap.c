@@ -175,15 +175,20 @@ static void sanitize(struct bload *l)
 	bm->n = k;
 }
 
-int xfs_bmap_load(struct xfs_bmap *bm, xfs_fs *fs, const struct xfs_inode *ip, enum xfs_fork fork)
+/* Loads into l->bm, whose arrays (l->cap, l->ncap entries) are reused; empty on error. */
+static int bmap_fill(struct bload *l)
 {
-	struct bload l = { .fs = fs, .ip = ip, .fork = fork, .bm = bm };
+	xfs_fs *fs = l->fs;
+	const struct xfs_inode *ip = l->ip;
+	enum xfs_fork fork = l->fork;
+	struct xfs_bmap *bm = l->bm;
 	size_t off, size;
 	uint64_t nrecs;
 	struct cur c;
 	int ret = 0;
 
-	memset(bm, 0, sizeof(*bm));
+	bm->n = bm->nnodes = 0;
+	bm->format = 0;
 	if (fork == XFS_COW_FORK)
 		return 0; /* the CoW fork lives in memory only; nothing on disk */
 	if (xfs_inode_fork(&off, &size, fs, ip, fork))
@@ -196,7 +201,7 @@ int xfs_bmap_load(struct xfs_bmap *bm, xfs_fs *fs, const struct xfs_inode *ip, e
 			return xfs_error(fs, FSIMG_ECORRUPT, "inode %llu: %llu extents in %zu bytes",
 					 (unsigned long long)ip->ino, (unsigned long long)nrecs, size);
 		for (size_t i = 0; !ret && i < nrecs; i++)
-			ret = add_rec(&l, ip->raw + off + i * XFS_BMBT_REC_SIZE);
+			ret = add_rec(l, ip->raw + off + i * XFS_BMBT_REC_SIZE);
 	} else if (bm->format == XFS_DINODE_FMT_BTREE) {
 		/* the root in the inode: level, numrecs, keys and pointers sized to the fork */
 		uint16_t level = cur_be16(&c, 0), numrecs = cur_be16(&c, 2);
@@ -207,21 +212,33 @@ int xfs_bmap_load(struct xfs_bmap *bm, xfs_fs *fs, const struct xfs_inode *ip, e
 					 "inode %llu: bmbt root level %u with %u records",
 					 (unsigned long long)ip->ino, level, numrecs);
 		for (unsigned i = 0; !ret && i < numrecs; i++)
-			ret = bmbt_block(&l, cur_be64(&c, 4 + maxrecs * 8 + (size_t)i * 8), level - 1u,
+			ret = bmbt_block(l, cur_be64(&c, 4 + maxrecs * 8 + (size_t)i * 8), level - 1u,
 					 cur_be64(&c, 4 + (size_t)i * 8));
 	} else {
 		return 0;
 	}
 	if (ret) {
-		xfs_bmap_free(bm);
+		bm->n = bm->nnodes = 0;
 		return ret;
 	}
 	if (bm->format == XFS_DINODE_FMT_BTREE && bm->n != nrecs)
 		xfs_finding(fs, FSIMG_ECORRUPT, "inode %llu %s fork: %zu records in the btree, %llu counted",
 			    (unsigned long long)ip->ino, fork ? "attr" : "data", bm->n,
 			    (unsigned long long)nrecs);
-	sanitize(&l);
+	sanitize(l);
 	return 0;
+}
+
+int xfs_bmap_load(struct xfs_bmap *bm, xfs_fs *fs, const struct xfs_inode *ip, enum xfs_fork fork)
+{
+	struct bload l = { .fs = fs, .ip = ip, .fork = fork, .bm = bm };
+	int ret;
+
+	memset(bm, 0, sizeof(*bm));
+	ret = bmap_fill(&l);
+	if (ret)
+		xfs_bmap_free(bm);
+	return ret;
 }
 
 void xfs_bmap_free(struct xfs_bmap *bm)
@@ -277,21 +294,25 @@ int xfs_bmap_read(xfs_fs *fs, const struct xfs_bmap *bm, void *buf, uint64_t lbl
 
 /* ------------------------------------------------------------ iterator */
 
+/* The runs, and the fork's extent list they are made from; the arrays are
+ * kept when the map is reopened for the next inode (xfs_map_reopen). */
 struct xfs_map {
 	struct xfs_run *runs;
-	size_t n, pos;
+	size_t n, pos, cap;
+	struct xfs_bmap bm;
+	size_t bm_cap, bm_ncap;
 };
 
-static int push(struct xfs_map *m, size_t *cap, const struct xfs_run *r)
+static int push(struct xfs_map *m, const struct xfs_run *r)
 {
-	if (m->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
+	if (m->n == m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 16;
 		struct xfs_run *nr = realloc(m->runs, ncap * sizeof(*nr));
 
 		if (!nr)
 			return FSIMG_ENOMEM;
 		m->runs = nr;
-		*cap = ncap;
+		m->cap = ncap;
 	}
 	m->runs[m->n++] = *r;
 	return 0;
@@ -312,42 +333,61 @@ static void place(const xfs_fs *fs, struct xfs_run *r, uint64_t fsb, bool rt)
 int xfs_map_open(xfs_map **out, xfs_fs *fs, const struct xfs_inode *ip, enum xfs_fork fork,
 		 unsigned flags)
 {
-	struct xfs_map *m = calloc(1, sizeof(*m));
-	struct xfs_bmap bm;
-	size_t cap = 0, off, size;
+	int ret;
+
+	*out = NULL;
+	ret = xfs_map_reopen(out, fs, ip, fork, flags);
+	if (ret) {
+		xfs_map_close(*out);
+		*out = NULL;
+	}
+	return ret;
+}
+
+int xfs_map_reopen(xfs_map **mp, xfs_fs *fs, const struct xfs_inode *ip, enum xfs_fork fork,
+		   unsigned flags)
+{
+	struct xfs_map *m = *mp;
+	struct bload l = { .fs = fs, .ip = ip, .fork = fork };
+	size_t off, size;
 	uint64_t eof = (ip->size + fs->blocksize - 1) >> fs->sb.blocklog, pos = 0;
 	bool rt = fork == XFS_DATA_FORK && (ip->flags & XFS_DIFLAG_REALTIME);
 	/* a directory's di_size covers its data blocks only: the leaf and free-index
 	 * blocks above XFS_DIR2_LEAF_OFFSET are not past its end in any useful sense */
 	bool eof_rule = fork == XFS_DATA_FORK && !S_ISDIR(ip->mode);
+	const struct xfs_bmap *bm;
 	int ret;
 
-	*out = NULL;
-	if (!m)
+	if (!m && !(m = *mp = calloc(1, sizeof(*m))))
 		return xfs_error(fs, FSIMG_ENOMEM, "out of memory");
-	ret = xfs_bmap_load(&bm, fs, ip, fork);
-	if (ret) {
-		free(m);
+	m->n = m->pos = 0;
+	l.bm = &m->bm;
+	l.cap = m->bm_cap;
+	l.ncap = m->bm_ncap;
+	ret = bmap_fill(&l);
+	m->bm_cap = l.cap;
+	m->bm_ncap = l.ncap;
+	if (ret)
 		return ret;
-	}
+	bm = &m->bm;
 	if (fork != XFS_COW_FORK && !xfs_inode_fork(&off, &size, fs, ip, fork) &&
 	    (fork == XFS_DATA_FORK ? ip->format : ip->aformat) == XFS_DINODE_FMT_LOCAL) {
 		struct xfs_run r = { .type = FSIMG_RUN_INLINE, .fork = fork, .flags = FSIMG_RUN_LAST };
 		struct cur c = cur_init(ip->raw + off, size);
 
 		r.length = fork == XFS_DATA_FORK ? ip->size : cur_be16(&c, 0); /* sf totsize */
-		ret = push(m, &cap, &r);
+		ret = push(m, &r);
 	}
-	for (size_t i = 0; !ret && (flags & XFS_MAP_TREE) && i < bm.nnodes; i++) {
+	for (size_t i = 0; !ret && (flags & XFS_MAP_TREE) && i < bm->nnodes; i++) {
 		struct xfs_run r = { .type = FSIMG_RUN_META, .fork = fork, .length = 1,
-				     .logical = bm.node[i].first_off, .level = bm.node[i].level,
-				     .crc_ok = bm.node[i].crc_ok };
+				     .logical = bm->node[i].first_off, .level = bm->node[i].level,
+				     .crc_ok = bm->node[i].crc_ok };
 
-		place(fs, &r, bm.node[i].fsb, false);
-		ret = push(m, &cap, &r);
+		place(fs, &r, bm->node[i].fsb, false);
+		ret = push(m, &r);
 	}
-	for (size_t i = 0; !ret && i < bm.n; i++) {
-		const struct xfs_irec *e = &bm.rec[i];
+	for (size_t i = 0; !ret && i < bm->n; i++) {
+		const struct xfs_irec *e = &bm->rec[i];
 		struct xfs_run r = { .fork = fork };
 
 		if (e->startoff > pos) {
@@ -356,7 +396,7 @@ int xfs_map_open(xfs_map **out, xfs_fs *fs, const struct xfs_inode *ip, enum xfs
 			r.length = e->startoff - pos;
 			if (eof_rule && pos >= eof)
 				r.flags = FSIMG_RUN_BEYOND_EOF;
-			ret = push(m, &cap, &r);
+			ret = push(m, &r);
 			if (ret)
 				break;
 		}
@@ -365,18 +405,17 @@ int xfs_map_open(xfs_map **out, xfs_fs *fs, const struct xfs_inode *ip, enum xfs
 		r.length = e->blockcount;
 		r.flags = eof_rule && e->startoff >= eof ? FSIMG_RUN_BEYOND_EOF : 0;
 		place(fs, &r, e->startblock, rt);
-		ret = push(m, &cap, &r);
+		ret = push(m, &r);
 		pos = e->startoff + e->blockcount;
 	}
-	if (!ret && bm.format != XFS_DINODE_FMT_LOCAL && fork == XFS_DATA_FORK && pos < eof &&
+	if (!ret && bm->format != XFS_DINODE_FMT_LOCAL && fork == XFS_DATA_FORK && pos < eof &&
 	    (ip->format == XFS_DINODE_FMT_EXTENTS || ip->format == XFS_DINODE_FMT_BTREE)) {
 		struct xfs_run r = { .type = FSIMG_RUN_HOLE, .fork = fork, .logical = pos,
 				     .length = eof - pos };
-		ret = push(m, &cap, &r);
+		ret = push(m, &r);
 	}
-	xfs_bmap_free(&bm);
 	if (ret) {
-		xfs_map_close(m);
+		m->n = 0;
 		return xfs_error(fs, ret, "out of memory");
 	}
 	for (size_t i = m->n; i-- > 0;)
@@ -384,7 +423,6 @@ int xfs_map_open(xfs_map **out, xfs_fs *fs, const struct xfs_inode *ip, enum xfs
 			m->runs[i].flags |= FSIMG_RUN_LAST;
 			break;
 		}
-	*out = m;
 	return 0;
 }
 
@@ -401,5 +439,6 @@ void xfs_map_close(xfs_map *m)
 	if (!m)
 		return;
 	free(m->runs);
+	xfs_bmap_free(&m->bm);
 	free(m);
 }

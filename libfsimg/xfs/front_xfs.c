@@ -23,10 +23,14 @@
 
 struct xfs_priv {
 	xfs_fs *x;
-	struct xfs_inode icache;
+	struct xfs_inode icache;     /* its raw bytes a view into the chunk cache */
+	uint64_t icache_gen;         /* the chunk cache's generation the view belongs to */
 	bool icache_valid;
+	struct fsimg_map *spare_map; /* a closed map handle kept for the next open */
 	const char *features[XFS_FEATURES_MAX];
 };
+
+static void map_free(struct fsimg_map *m);
 
 static struct xfs_priv *priv_of(const fsimg_fs *fs)
 {
@@ -72,8 +76,7 @@ static void xfsb_close(fsimg_fs *fs)
 	struct xfs_priv *p = priv_of(fs);
 
 	if (p) {
-		if (p->icache_valid)
-			xfs_inode_release(&p->icache);
+		map_free(p->spare_map);
 		xfs_fs_close(p->x);
 		free(p);
 	}
@@ -114,18 +117,16 @@ static int inode_get(const struct xfs_inode **out, fsimg_fs *fs, fsimg_inum_t in
 	struct xfs_priv *p = priv_of(fs);
 	int err;
 
-	if (!p->icache_valid || p->icache.ino != ino) {
-		if (p->icache_valid)
-			xfs_inode_release(&p->icache);
+	/* stat and the maps of one inode come one after another: one read, no copy */
+	if (!p->icache_valid || p->icache.ino != ino || p->icache_gen != p->x->iblock_gen) {
 		p->icache_valid = false;
 		if (!xfs_ino_ok(p->x, ino))
 			return fs_error(fs, FSIMG_ERANGE, "inode %llu is not a valid inode number",
 					(unsigned long long)ino);
-		err = xfs_inode_read(&p->icache, p->x, ino);
-		if (err < 0) {
-			xfs_inode_release(&p->icache); /* a failed read may hold the raw bytes */
+		err = xfs_inode_read_view(&p->icache, p->x, ino);
+		if (err < 0)
 			return xerr(fs, err);
-		}
+		p->icache_gen = p->x->iblock_gen;
 		p->icache_valid = true;
 	}
 	*out = &p->icache;
@@ -437,6 +438,14 @@ struct fsimg_map {
 	bool v5;
 };
 
+static void map_free(struct fsimg_map *m)
+{
+	if (m) {
+		xfs_map_close(m->m);
+		free(m);
+	}
+}
+
 static int xfsb_map_open(fsimg_map **out, fsimg_fs *fs, fsimg_inum_t ino, enum fsimg_fork fork,
 			 unsigned flags)
 {
@@ -448,16 +457,19 @@ static int xfsb_map_open(fsimg_map **out, fsimg_fs *fs, fsimg_inum_t ino, enum f
 		return err;
 	if (fork != FSIMG_FORK_DATA && fork != FSIMG_FORK_ATTR && fork != FSIMG_FORK_COW)
 		return fs_error(fs, FSIMG_EINVAL, "no such fork");
-	m = calloc(1, sizeof(*m));
-	if (!m)
+	/* A walk opens and closes three maps per inode: the handle and its
+	 * arrays are kept from one to the next instead of allocated anew. */
+	m = priv_of(fs)->spare_map;
+	priv_of(fs)->spare_map = NULL;
+	if (!m && !(m = calloc(1, sizeof(*m))))
 		return fs_error(fs, FSIMG_ENOMEM, "out of memory");
 	m->fs = fs;
 	m->symlink = (ip->mode & 0170000) == 0120000 && fork == FSIMG_FORK_DATA;
 	m->v5 = priv_of(fs)->x->v5;
-	err = xfs_map_open(&m->m, priv_of(fs)->x, ip, (enum xfs_fork)fork,
-			   flags & FSIMG_MAP_TREE ? XFS_MAP_TREE : 0);
+	err = xfs_map_reopen(&m->m, priv_of(fs)->x, ip, (enum xfs_fork)fork,
+			     flags & FSIMG_MAP_TREE ? XFS_MAP_TREE : 0);
 	if (err < 0) {
-		free(m);
+		map_free(m);
 		return xerr(fs, err);
 	}
 	*out = m;
@@ -494,8 +506,12 @@ static int xfsb_map_next(fsimg_map *m, struct fsimg_run *run)
 
 static void xfsb_map_close(fsimg_map *m)
 {
-	xfs_map_close(m->m);
-	free(m);
+	struct xfs_priv *p = priv_of(m->fs);
+
+	if (!p->spare_map)
+		p->spare_map = m;
+	else
+		map_free(m);
 }
 
 static int xfsb_recovery_plan(fsimg_recovery **out, fsimg_fs *fs, fsimg_io *external, unsigned flags,

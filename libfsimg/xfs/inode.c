@@ -123,14 +123,103 @@ static const char *check_forks(const xfs_fs *fs, const struct xfs_inode *ip)
 	return NULL;
 }
 
+/*
+ * The bytes of the inode block at linear block linear, through a small
+ * cache of inode runs. A walk reads inodes chunk by chunk: one read per
+ * inode chunk's worth of blocks (64 inodes), aligned as chunks are, not per
+ * block or per inode. A tree walk goes back and forth between a directory's
+ * chunk and its children's, so a few runs are kept (least recently used
+ * goes). A run stops at the AG's end; one that cannot be read falls back to
+ * the block. 0 and *out, or FSIMG_EIO / FSIMG_ENOMEM with fs->errmsg set.
+ */
+static int iblock_get(const uint8_t **out, xfs_fs *fs, uint64_t linear, uint64_t ino)
+{
+	struct xfs_iblock_run *slot = &fs->iblock[fs->iblock_last];
+	uint32_t run = XFS_INODES_PER_CHUNK / fs->sb.inopblock, agbno, start;
+	uint64_t first;
+
+	/* the run of the last inode first: the next one is most often in it */
+	for (unsigned i = 0; i <= XFS_IBLOCK_RUNS; i++) {
+		struct xfs_iblock_run *r = i ? &fs->iblock[i - 1] : slot;
+
+		if (r->linear && linear + 1 >= r->linear && linear + 1 < r->linear + r->count) {
+			r->used = ++fs->iblock_tick;
+			fs->iblock_last = (unsigned)(r - fs->iblock);
+			*out = r->buf + ((size_t)(linear + 1 - r->linear) << fs->sb.blocklog);
+			return 0;
+		}
+		if (r->used < slot->used)
+			slot = r;
+	}
+	if (run == 0)
+		run = 1;
+	if (!slot->buf && !(slot->buf = malloc((size_t)run << fs->sb.blocklog)))
+		return xfs_error(fs, FSIMG_ENOMEM, "out of memory");
+	/* chunks start at multiples of their size in the AG (inode alignment) */
+	agbno = (uint32_t)(linear % fs->sb.agblocks);
+	start = agbno & ~(run - 1);
+	if ((run & (run - 1)) || agbno - start >= run)
+		start = agbno;
+	if (run > fs->sb.agblocks - start)
+		run = fs->sb.agblocks - start;
+	first = linear - (agbno - start);
+	slot->linear = 0;
+	fs->iblock_gen++; /* a run is replaced: views into the cache end */
+	if (((first + run) << fs->sb.blocklog) > fs->io_size ||
+	    fsimg_io_read(fs->io, slot->buf, (size_t)run << fs->sb.blocklog,
+			  first << fs->sb.blocklog)) {
+		first = linear;
+		run = 1;
+		if (fsimg_io_read(fs->io, slot->buf, fs->blocksize, linear << fs->sb.blocklog))
+			return xfs_error(fs, FSIMG_EIO,
+					 "inode %llu: cannot read its block (linear %llu): image truncated?",
+					 (unsigned long long)ino, (unsigned long long)linear);
+	}
+	slot->linear = first + 1; /* 0: nothing cached */
+	slot->count = run;
+	slot->used = ++fs->iblock_tick;
+	fs->iblock_last = (unsigned)(slot - fs->iblock);
+	*out = slot->buf + ((size_t)(linear - first) << fs->sb.blocklog);
+	return 0;
+}
+
+void xfs_inode_cache_forget(xfs_fs *fs)
+{
+	for (unsigned i = 0; i < XFS_IBLOCK_RUNS; i++)
+		fs->iblock[i].linear = 0;
+	fs->iblock_gen++;
+}
+
 int xfs_inode_read(struct xfs_inode *out, xfs_fs *fs, uint64_t ino)
+{
+	uint8_t *b;
+	int err;
+
+	if (!xfs_ino_ok(fs, ino)) {
+		memset(out, 0, sizeof(*out));
+		out->ino = ino;
+		return xfs_error(fs, FSIMG_ERANGE, "inode %llu: not a valid inode number",
+				 (unsigned long long)ino);
+	}
+	b = malloc(fs->inode_size);
+	if (!b) {
+		memset(out, 0, sizeof(*out));
+		out->ino = ino;
+		return xfs_error(fs, FSIMG_ENOMEM, "out of memory");
+	}
+	err = xfs_inode_read_into(out, fs, ino, b);
+	out->raw = b; /* owned: a failed read holds the bytes too, for xfs_inode_release */
+	return err;
+}
+
+/* Reads and checks inode ino into b, or (b NULL) where the chunk cache holds it. */
+static int inode_load(struct xfs_inode *out, xfs_fs *fs, uint64_t ino, uint8_t *b)
 {
 	unsigned shift = fs->sb.agblklog + fs->sb.inopblog;
 	uint64_t agino, linear;
 	size_t off;
 	struct cur c;
 	const char *why;
-	uint8_t *b;
 
 	memset(out, 0, sizeof(*out));
 	out->ino = ino;
@@ -141,44 +230,18 @@ int xfs_inode_read(struct xfs_inode *out, xfs_fs *fs, uint64_t ino)
 	linear = xfs_fsb_to_linear(fs, xfs_agb_to_fsb(fs, (uint32_t)(ino >> shift),
 						     (uint32_t)(agino >> fs->sb.inopblog)));
 	off = (agino & (fs->sb.inopblock - 1u)) * (size_t)fs->inode_size;
-	b = malloc(fs->inode_size);
-	if (!b)
-		return xfs_error(fs, FSIMG_ENOMEM, "out of memory");
 	out->raw = b;
-	/*
-	 * A walk reads inodes in chunk order: one read per inode chunk's worth
-	 * of blocks (64 inodes), not per block or per inode; the run stops at
-	 * the AG's end, and a run that cannot be read falls back to the block.
-	 */
 	{
-		uint32_t run = XFS_INODES_PER_CHUNK / fs->sb.inopblock, agbno_run;
+		const uint8_t *blk = NULL;
+		int err = iblock_get(&blk, fs, linear, ino);
 
-		if (run == 0)
-			run = 1;
-		if (!fs->iblock && !(fs->iblock = malloc((size_t)run << fs->sb.blocklog)))
-			return xfs_error(fs, FSIMG_ENOMEM, "out of memory");
-		if (!fs->iblock_linear || linear + 1 < fs->iblock_linear ||
-		    linear + 1 >= fs->iblock_linear + fs->iblock_count) {
-			agbno_run = fs->sb.agblocks - (uint32_t)(linear % fs->sb.agblocks);
-			if (run > agbno_run)
-				run = agbno_run;
-			if (((linear + run) << fs->sb.blocklog) > fs->io_size)
-				run = 1;
-			fs->iblock_linear = 0;
-			if (fsimg_io_read(fs->io, fs->iblock, (size_t)run << fs->sb.blocklog,
-					  linear << fs->sb.blocklog)) {
-				run = 1;
-				if (fsimg_io_read(fs->io, fs->iblock, fs->blocksize, linear << fs->sb.blocklog))
-					return xfs_error(fs, FSIMG_EIO,
-							 "inode %llu: cannot read its block (linear %llu): image truncated?",
-							 (unsigned long long)ino, (unsigned long long)linear);
-			}
-			fs->iblock_linear = linear + 1; /* 0: nothing cached */
-			fs->iblock_count = run;
-		}
-		off += (size_t)(linear + 1 - fs->iblock_linear) << fs->sb.blocklog;
+		if (err)
+			return err;
+		if (b)
+			memcpy(b, blk + off, fs->inode_size);
+		else
+			b = out->raw = (uint8_t *)blk + off; /* read only, as every reader treats raw */
 	}
-	memcpy(b, fs->iblock + off, fs->inode_size);
 	c = cur_init(b, fs->inode_size);
 #define D16(f) CUR_BE16(&c, 0, struct xfs_dinode, di_##f)
 #define D32(f) CUR_BE32(&c, 0, struct xfs_dinode, di_##f)
@@ -251,6 +314,16 @@ corrupt:
 	return xfs_error(fs, FSIMG_ECORRUPT, "inode %llu: %s", (unsigned long long)ino, why);
 }
 
+int xfs_inode_read_into(struct xfs_inode *out, xfs_fs *fs, uint64_t ino, uint8_t *raw)
+{
+	return inode_load(out, fs, ino, raw);
+}
+
+int xfs_inode_read_view(struct xfs_inode *out, xfs_fs *fs, uint64_t ino)
+{
+	return inode_load(out, fs, ino, NULL);
+}
+
 void xfs_inode_release(struct xfs_inode *ip)
 {
 	free(ip->raw);
@@ -274,13 +347,14 @@ size_t xfs_inode_flag_names(const char **names, size_t cap, const struct xfs_ino
 					  "rtinherit", "projinherit", "nosymlinks",   "extsize",
 					  "extszinherit", "nodefrag", "filestream" };
 	static const char *const f2[] = { "dax", "reflink", "cowextsize", "bigtime", "nrext64" };
+	/* every stat of a walk asks: visit the bits that are set, not the tables */
+	uint64_t b1 = ip->flags & ((1u << (sizeof(f1) / sizeof(f1[0]))) - 1);
+	uint64_t b2 = ip->flags2 & ((1u << (sizeof(f2) / sizeof(f2[0]))) - 1);
 	size_t n = 0;
 
-	for (unsigned i = 0; i < sizeof(f1) / sizeof(f1[0]); i++)
-		if (ip->flags & (1u << i) && n < cap)
-			names[n++] = f1[i];
-	for (unsigned i = 0; i < sizeof(f2) / sizeof(f2[0]); i++)
-		if (ip->flags2 & (1ULL << i) && n < cap)
-			names[n++] = f2[i];
+	for (; b1 && n < cap; b1 &= b1 - 1)
+		names[n++] = f1[__builtin_ctzll(b1)];
+	for (; b2 && n < cap; b2 &= b2 - 1)
+		names[n++] = f2[__builtin_ctzll(b2)];
 	return n;
 }

@@ -446,7 +446,8 @@ void xfs_fs_close(xfs_fs *fs)
 {
 	if (!fs)
 		return;
-	free(fs->iblock);
+	for (unsigned i = 0; i < XFS_IBLOCK_RUNS; i++)
+		free(fs->iblock[i].buf);
 	free(fs);
 }
 

@@ -68,6 +68,8 @@ struct xfs_agi_info {
 	bool crc_ok;
 };
 
+#define XFS_IBLOCK_RUNS 32
+
 typedef struct xfs_fs {
 	fsimg_io *io;
 	uint64_t io_size;
@@ -81,9 +83,15 @@ typedef struct xfs_fs {
 	fsimg_notice_fn notice;
 	void *notice_ctx;
 	uint64_t findings;    /* checksum and structure findings met while reading on */
-	uint8_t *iblock;      /* the last run of inode blocks read (inodes come in chunk order) */
-	uint64_t iblock_linear; /* its first linear block + 1; 0: nothing */
-	uint32_t iblock_count;  /* blocks in the run */
+	struct xfs_iblock_run {
+		uint8_t *buf;
+		uint64_t linear;  /* its first linear block + 1; 0: nothing */
+		uint32_t count;   /* blocks in the run */
+		uint64_t used;    /* tick of the last use */
+	} iblock[XFS_IBLOCK_RUNS]; /* the last inode chunks read (inode.c iblock_get) */
+	uint64_t iblock_tick;
+	unsigned iblock_last;     /* the run the last inode came from */
+	uint64_t iblock_gen;      /* moves on when a run is replaced or forgotten */
 	char errmsg[256];
 } xfs_fs;
 
@@ -187,13 +195,24 @@ struct xfs_inode {
 	uint16_t flags;
 	uint64_t flags2;
 	bool crc_ok;       /* v3 only; true on v2 */
-	uint8_t *raw;      /* the inode's bytes (fs->inode_size), owned */
+	uint8_t *raw;      /* the inode's bytes (fs->inode_size): owned, but by the
+			    * caller after xfs_inode_read_into */
 };
 
 /* Reads and checks inode ino: magic, version, formats against the mode, fork
  * offsets; a bad v3 CRC or a v3 di_ino that differs is a finding. */
 int xfs_inode_read(struct xfs_inode *out, xfs_fs *fs, uint64_t ino) XFS_HIDDEN;
+/* The same into the caller's buffer of fs->inode_size bytes, which out->raw
+ * then points to (not owned: no xfs_inode_release). A walk reuses one buffer
+ * instead of a malloc per inode. */
+int xfs_inode_read_into(struct xfs_inode *out, xfs_fs *fs, uint64_t ino, uint8_t *raw) XFS_HIDDEN;
+/* The same without a copy: out->raw points into the inode chunk cache, read
+ * only, and is valid while fs->iblock_gen stays what it was after the call
+ * (any inode read that brings in another chunk moves it on). */
+int xfs_inode_read_view(struct xfs_inode *out, xfs_fs *fs, uint64_t ino) XFS_HIDDEN;
 void xfs_inode_release(struct xfs_inode *ip) XFS_HIDDEN;
+/* Drops the inode chunks kept by xfs_inode_read (the bytes under fs changed). */
+void xfs_inode_cache_forget(xfs_fs *fs) XFS_HIDDEN;
 /* The fork's bytes inside the inode (literal area): offset into ip->raw and size; 0 or FSIMG_ENOENT (no attr fork). */
 int xfs_inode_fork(size_t *off, size_t *size, const xfs_fs *fs, const struct xfs_inode *ip,
 		   enum xfs_fork fork) XFS_HIDDEN;
@@ -271,6 +290,10 @@ struct xfs_run {
 typedef struct xfs_map xfs_map;
 int xfs_map_open(xfs_map **out, xfs_fs *fs, const struct xfs_inode *ip, enum xfs_fork fork,
 		 unsigned flags) XFS_HIDDEN;
+/* xfs_map_open into *m, reusing its arrays when *m is not NULL (a walk opens
+ * a map per fork per inode); on error *m may be set and still empty: close it. */
+int xfs_map_reopen(xfs_map **m, xfs_fs *fs, const struct xfs_inode *ip, enum xfs_fork fork,
+		   unsigned flags) XFS_HIDDEN;
 /* 1 and a run, 0 at the end, <0 on error. */
 int xfs_map_next(xfs_map *m, struct xfs_run *run) XFS_HIDDEN;
 void xfs_map_close(xfs_map *m) XFS_HIDDEN;

@@ -86,7 +86,7 @@ static void tx_free(struct tx *t)
 /* The image changed under the handle: forget the cached inode block. */
 static void tx_dirty(struct tx *t)
 {
-	t->fs->iblock_linear = 0;
+	xfs_inode_cache_forget(t->fs);
 }
 
 static uint8_t *blk(struct tx *t, uint64_t linear)
@@ -451,6 +451,66 @@ static void test_map_runs(void **state)
 	tx_free(&t);
 }
 
+/* Collects a map's runs into r[0..max); returns how many. */
+static int map_runs(xfs_map *m, struct xfs_run *r, int max)
+{
+	int n = 0;
+
+	while (n < max && xfs_map_next(m, &r[n]) == 1)
+		n++;
+	return n;
+}
+
+/* A map reopened for another inode (the walk's reuse) gives what a fresh
+ * one gives, also after a reopen that failed. */
+static void test_map_reopen(void **state)
+{
+	struct tx t = tx_new(false);
+	struct xfs_inode a, b, bad;
+	struct xfs_run ra[8], rb[8], fresh[8];
+	uint64_t ptr = 1ULL << 40;
+	xfs_map *m = NULL, *f;
+	int na, nb, nf;
+
+	(void)state;
+	mk_inode(&a, &t, 0100644, XFS_DINODE_FMT_EXTENTS, 40 * BS);
+	a.nextents = 3;
+	put_rec(a.raw + t.fs->lit_off, false, 0, 30, 2);
+	put_rec(a.raw + t.fs->lit_off + 16, true, 4, 40, 3);
+	put_rec(a.raw + t.fs->lit_off + 32, false, 10, (1u << 6) | 4, 5);
+	mk_inode(&b, &t, 0100644, XFS_DINODE_FMT_EXTENTS, BS);
+	b.nextents = 1;
+	put_rec(b.raw + t.fs->lit_off, false, 0, 20, 1);
+	mk_inode(&bad, &t, 0100644, XFS_DINODE_FMT_BTREE, 100 * BS);
+	put_root(&bad, &t, 1, 1, &ptr); /* a pointer outside the filesystem */
+
+	assert_int_equal(xfs_map_reopen(&m, t.fs, &a, XFS_DATA_FORK, 0), 0);
+	na = map_runs(m, ra, 8);
+	assert_int_equal(na, 6); /* mapped, hole, unwritten, hole, mapped, hole to EOF */
+	assert_int_equal(xfs_map_reopen(&m, t.fs, &bad, XFS_DATA_FORK, 0), FSIMG_ECORRUPT);
+	assert_non_null(m);
+	assert_int_equal(xfs_map_next(m, &rb[0]), 0); /* empty after the failure */
+	assert_int_equal(xfs_map_reopen(&m, t.fs, &b, XFS_DATA_FORK, 0), 0);
+	nb = map_runs(m, rb, 8);
+	assert_int_equal(xfs_map_open(&f, t.fs, &b, XFS_DATA_FORK, 0), 0);
+	nf = map_runs(f, fresh, 8);
+	xfs_map_close(f);
+	assert_int_equal(nb, 1);
+	assert_int_equal(nf, nb);
+	assert_memory_equal(rb, fresh, sizeof(rb[0]) * (size_t)nb);
+	assert_int_equal(rb[0].physical, 20);
+	assert_int_equal(rb[0].flags, FSIMG_RUN_LAST);
+	/* and back to the longer one */
+	assert_int_equal(xfs_map_reopen(&m, t.fs, &a, XFS_DATA_FORK, 0), 0);
+	assert_int_equal(map_runs(m, rb, 8), na);
+	assert_memory_equal(rb, ra, sizeof(ra[0]) * (size_t)na);
+	xfs_map_close(m);
+	xfs_inode_release(&a);
+	xfs_inode_release(&b);
+	xfs_inode_release(&bad);
+	tx_free(&t);
+}
+
 /* ---------------------------------------------------------- directories */
 
 static void test_dir_shortform(void **state)
@@ -656,6 +716,7 @@ int main(void)
 		cmocka_unit_test(test_bmbt_loop),
 		cmocka_unit_test(test_bmbt_fanout),
 		cmocka_unit_test(test_map_runs),
+		cmocka_unit_test(test_map_reopen),
 		cmocka_unit_test(test_dir_shortform),
 		cmocka_unit_test(test_dir_block),
 		cmocka_unit_test(test_attr_sf),
