@@ -4,7 +4,12 @@ tag kinds of the kernel-made fixtures (tests/crash/fixtures/fc-*: LINK,
 UNLINK, INODE, CREAT, ADD_RANGE, DEL_RANGE, PAD, in several fast commits
 each ended by a TAIL with its crc32c) over the image's own inodes.
 
-usage: mkfcseed.py IMG TID"""
+With MODE "inline" (an inline_data filesystem): names created in, and
+removed from, the inline directory /empty until it grows into its
+"system.data" value and then into a block, and a new directory with inline
+data.
+
+usage: mkfcseed.py IMG TID [inline]"""
 import struct, sys
 
 def crc32c(crc, data):
@@ -15,6 +20,7 @@ def crc32c(crc, data):
     return crc
 
 img, tid = sys.argv[1], int(sys.argv[2])
+mode = sys.argv[3] if len(sys.argv) > 3 else ''
 f = open(img, 'r+b')
 data = bytearray(f.read())
 sb = data[1024:2048]
@@ -75,10 +81,14 @@ def del_range(ino, lblk, n):
 # the image's inodes, by mkseeds.sh's tree (ls order of debugfs -d): found by name in the root
 def lookup(dirino, name):
     r = rec(dirino)
-    blk = extent0(dirino)
-    b = data[blk * bs:(blk + 1) * bs]
+    flags = struct.unpack_from('<I', r, 0x20)[0]
+    if flags & 0x10000000:      # inline data: the entries after the 4-byte parent in i_block
+        b, end = r[0x28 + 4:0x28 + 60], 56
+    else:
+        blk = extent0(dirino) if flags & 0x80000 else struct.unpack_from('<I', r, 0x28)[0]
+        b, end = data[blk * bs:(blk + 1) * bs], bs
     off = 0
-    while off + 8 <= bs:
+    while off + 8 <= end:
         ino, rl, nl = struct.unpack_from('<IHB', b, off)
         if rl < 8:
             break
@@ -107,6 +117,20 @@ commits = [
     [dentry(5, 2, small, b'alias'), add_range(big, 0, 1, newb + 12, True), del_range(big, 2, 0xfffffff0),
      inode_tag(big, rec(big), size=3 * bs)],
 ]
+if mode == 'inline':
+    empty = lookup(2, b'empty')
+    d2 = lookup(d1, b'd2')
+    news = list(range(40, 56))
+    names = [b'inline-name-%02d' % k for k in range(len(news))]
+    c1 = [inode_tag(news[0], rec(small), links=1), dentry(3, empty, news[0], names[0]),
+          dentry(5, empty, news[0], names[0])]
+    c2 = []
+    for ino, nm in zip(news[1:], names[1:]):
+        c2 += [inode_tag(ino, rec(small), links=1), dentry(3, empty, ino, nm)]
+    c3 = [inode_tag(56, rec(empty), links=2), dentry(3, d2, 56, b'newdir'),
+          dentry(5, empty, news[1], names[1]), dentry(4, empty, small, b'alias')]
+    # one block per fast commit: three names (INODE + CREAT) at most in 1 KiB
+    commits = [c1] + [c2[k:k + 6] for k in range(0, len(c2), 6)] + [c3]
 js = bmap_journal(0) * bs
 maxlen = struct.unpack_from('>I', data, js + 16)[0]
 # the journal's fast-commit feature and area size, as the kernel sets them on mount

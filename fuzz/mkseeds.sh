@@ -17,7 +17,8 @@
 #          1 MiB input limit), no journal, inline_data, an extent tree
 #          of depth 1 (a file of 8 separate extents), a 2-level directory
 #   ext4fc ext4 with fast_commit, 1 KiB blocks, needs_recovery, fast commits
-#          of every tag kind (fuzz/mkfcseed.py; with python3 only)
+#          of every tag kind (fuzz/mkfcseed.py; with python3 only);
+#          ext4fcin the same with inline_data (names in inline directories)
 # and OUTDIR/seeds/<target>/<image>.o<N>: the image prefixed by the option
 # byte N (see fuzz/fuzz.h) for every harness.
 set -eu
@@ -110,6 +111,11 @@ if command -v python3 >/dev/null 2>&1; then
 	printf 'jo\njw -b %s %s\njc\n' "$b0" "$out/p2" > "$out/cmds.fc"
 	debugfs -w -f "$out/cmds.fc" "$img" > "$out/cmds.log" 2>&1 || true
 	python3 "$(dirname "$0")/mkfcseed.py" "$img" 2 && fc=ext4fc
+	# ext4fcin: inline-data directories
+	img=$out/base/ext4fcin.img
+	mkfs "$img" 2304 -t ext4 -b 1024 -I 256 -N 64 -O fast_commit,inline_data,^metadata_csum -J size=1
+	debugfs -w -f "$out/cmds.fc" "$img" > "$out/cmds.log" 2>&1 || true
+	python3 "$(dirname "$0")/mkfcseed.py" "$img" 2 inline && fc="$fc ext4fcin"
 	rm -f "$out/cmds.fc"
 fi
 rm -rf "$tree" "$out/p1" "$out/p2" "$out/cmds" "$out/cmds.js" "$out/cmds.log"

@@ -67,7 +67,7 @@ void fcr_dir_csum(struct fcr *r, struct fcr_inode *dir, uint8_t *b)
 		put_le32(b + r->bs - 4, ext4_csum(r->fs, dir_seed(r, dir), b, r->bs - DIR_TAIL));
 }
 
-static void init_tail(struct fcr *r, uint8_t *b)
+void fcr_dir_init_tail(struct fcr *r, uint8_t *b)
 {
 	uint8_t *t = b + r->bs - DIR_TAIL;
 
@@ -130,7 +130,7 @@ static uint64_t inode_goal(const struct fcr *r, uint32_t ino)
  * allocated (the goal next to the extent before it, as ext4_ext_find_goal)
  * and zeroed; i_size grows by a block.
  */
-static int append(struct fcr *r, struct fcr_inode *dir, uint32_t *lblk, uint8_t **out)
+int fcr_dir_append(struct fcr *r, struct fcr_inode *dir, uint32_t *lblk, uint8_t **out)
 {
 	uint8_t *raw = fcr_raw(r, dir), *b;
 	struct fcr_ext e = { 0 };
@@ -177,13 +177,14 @@ static int append(struct fcr *r, struct fcr_inode *dir, uint32_t *lblk, uint8_t 
 	return 0;
 }
 
-/* ext4_insert_dentry at the entry at off (split when it is in use); 1, or < 0 when it has no room. */
-static int insert_at(struct fcr *r, struct fcr_inode *dir, uint8_t *b, size_t off, const struct fcr_name *op)
+/* ext4_insert_dentry at the entry at off of a size-byte buffer (split when in use); 1, or < 0: no room. */
+static int insert_dentry(struct fcr *r, struct fcr_inode *dir, uint8_t *b, size_t size, size_t off,
+			 const struct fcr_name *op)
 {
 	uint8_t *de = b + off;
 	uint16_t rl = get_le16(de + 4);
 
-	if (off + rl > r->bs || rl < (get_le32(de) ? rec_need(de[6]) : 0) + rec_need(op->nlen))
+	if (off + rl > size || rl < (get_le32(de) ? rec_need(de[6]) : 0) + rec_need(op->nlen))
 		return fcr_stop(r, FSIMG_ECORRUPT, "directory %u: no room for a name where it goes", dir->ino);
 	if (get_le32(de)) {
 		unsigned used = rec_need(de[6]);
@@ -196,8 +197,16 @@ static int insert_at(struct fcr *r, struct fcr_inode *dir, uint8_t *b, size_t of
 	de[6] = (uint8_t)op->nlen;
 	de[7] = op->ftype;
 	memcpy(de + 8, op->name, op->nlen);
-	fcr_dir_csum(r, dir, b);
 	return 1;
+}
+
+static int insert_at(struct fcr *r, struct fcr_inode *dir, uint8_t *b, size_t off, const struct fcr_name *op)
+{
+	int ret = insert_dentry(r, dir, b, r->bs, off, op);
+
+	if (ret == 1)
+		fcr_dir_csum(r, dir, b);
+	return ret;
 }
 
 int fcr_dir_bad_entry(struct fcr *r, struct fcr_inode *dir, size_t off, size_t end, const uint8_t *de)
@@ -210,10 +219,9 @@ int fcr_dir_bad_entry(struct fcr *r, struct fcr_inode *dir, size_t off, size_t e
 	return 0;
 }
 
-/* add_dirent_to_buf without a place: ext4_find_dest_de.  1 added, 2 the name is there, 0 no room. */
-int fcr_dir_add_to_block(struct fcr *r, struct fcr_inode *dir, uint8_t *b, const struct fcr_name *op)
+int fcr_dir_add_to_buf(struct fcr *r, struct fcr_inode *dir, uint8_t *b, size_t end, const struct fcr_name *op)
 {
-	size_t end = r->bs - csum_size(r), off = 0;
+	size_t off = 0;
 	unsigned need = rec_need(op->nlen);
 
 	while (off + need <= end) {
@@ -227,10 +235,20 @@ int fcr_dir_add_to_block(struct fcr *r, struct fcr_inode *dir, uint8_t *b, const
 		if (get_le32(de) && de[6] == op->nlen && !memcmp(de + 8, op->name, op->nlen))
 			return 2; /* -EEXIST */
 		if ((get_le32(de) ? rl - rec_need(de[6]) : rl) >= need)
-			return insert_at(r, dir, b, off, op);
+			return insert_dentry(r, dir, b, end, off, op);
 		off += rl;
 	}
 	return 0;
+}
+
+/* add_dirent_to_buf without a place: ext4_find_dest_de.  1 added, 2 the name is there, 0 no room. */
+int fcr_dir_add_to_block(struct fcr *r, struct fcr_inode *dir, uint8_t *b, const struct fcr_name *op)
+{
+	int ret = fcr_dir_add_to_buf(r, dir, b, r->bs - csum_size(r), op);
+
+	if (ret == 1)
+		fcr_dir_csum(r, dir, b);
+	return ret;
 }
 
 /* --------------------------------------------------------------- htree */
@@ -406,7 +424,7 @@ static int do_split(struct fcr *r, struct fcr_inode *dir, uint8_t *b1, struct dx
 
 	if (!map)
 		return fcr_stop(r, FSIMG_ENOMEM, "out of memory");
-	err = append(r, dir, &nb, &b2);
+	err = fcr_dir_append(r, dir, &nb, &b2);
 	if (err < 0)
 		goto out;
 	/* dx_make_map walks forward and fills from the end: the map runs backwards */
@@ -482,8 +500,8 @@ static int do_split(struct fcr *r, struct fcr_inode *dir, uint8_t *b1, struct dx
 	put_le16(b1 + last1 + 4, (uint16_t)(end - last1));
 	put_le16(b2 + last2 + 4, (uint16_t)(end - last2));
 	if (csum_size(r)) {
-		init_tail(r, b1);
-		init_tail(r, b2);
+		fcr_dir_init_tail(r, b1);
+		fcr_dir_init_tail(r, b2);
 	}
 	fcr_dir_csum(r, dir, b1);
 	fcr_dir_csum(r, dir, b2);
@@ -524,7 +542,7 @@ static int dx_grow_index(struct fcr *r, struct fcr_inode *dir, struct dx_frame *
 	if (r->bs >= 65536)
 		return fcr_stop(r, FSIMG_EUNSUPP, "directory %u: an htree node in a 64 KiB block", dir->ino);
 	icount = dx_count(&fr[lv]);
-	err = append(r, dir, &nb, &n2.blk);
+	err = fcr_dir_append(r, dir, &nb, &n2.blk);
 	if (err < 0)
 		return err;
 	put_le16(n2.blk + 4, (uint16_t)r->bs); /* the fake entry over the whole block */
@@ -605,7 +623,7 @@ static int make_indexed(struct fcr *r, struct fcr_inode *dir, uint8_t *b0, const
 	if (get_le16(b0 + 4) != 12 || de_off >= r->bs - cs)
 		return fcr_stop(r, FSIMG_ECORRUPT, "directory %u: its first block has no \".\" and \"..\"", dir->ino);
 	len = r->bs - cs - de_off;
-	err = append(r, dir, &nb, &b2);
+	err = fcr_dir_append(r, dir, &nb, &b2);
 	if (err < 0)
 		return err;
 	raw = fcr_raw(r, dir);
@@ -624,7 +642,7 @@ static int make_indexed(struct fcr *r, struct fcr_inode *dir, uint8_t *b0, const
 	}
 	put_le16(b2 + last + 4, (uint16_t)(r->bs - cs - last));
 	if (cs)
-		init_tail(r, b2);
+		fcr_dir_init_tail(r, b2);
 	fcr_dir_csum(r, dir, b2);
 	put_le16(b0 + 12 + 4, (uint16_t)(r->bs - 12));
 	memset(b0 + 24, 0, 8);
@@ -671,13 +689,28 @@ int fcr_dir_add(struct fcr *r, struct fcr_inode *dir, const struct fcr_name *op)
 		if (blocks == 1 && (r->fs->sb.feature_compat & EXT4_FEATURE_COMPAT_DIR_INDEX))
 			return make_indexed(r, dir, b, op);
 	}
-	ret = append(r, dir, &lblk, &b);
+	ret = fcr_dir_append(r, dir, &lblk, &b);
 	if (ret < 0)
 		return ret;
 	put_le16(b + 4, (uint16_t)(r->bs - csum_size(r)));
 	if (csum_size(r))
-		init_tail(r, b);
+		fcr_dir_init_tail(r, b);
 	return insert_at(r, dir, b, 0, op);
+}
+
+void fcr_dir_dots(uint8_t *b, uint32_t ino, uint32_t parent, uint16_t dotdot_len, uint8_t ftype_dir)
+{
+	put_le32(b, ino);
+	put_le16(b + 4, 12);
+	b[6] = 1;
+	b[7] = ftype_dir;
+	b[8] = '.';
+	put_le32(b + 12, parent);
+	put_le16(b + 16, dotdot_len);
+	b[18] = 2;
+	b[19] = ftype_dir;
+	b[20] = '.';
+	b[21] = '.';
 }
 
 int fcr_init_new_dir(struct fcr *r, struct fcr_inode *in, uint32_t parent, uint8_t ftype_dir)
@@ -689,22 +722,12 @@ int fcr_init_new_dir(struct fcr *r, struct fcr_inode *in, uint32_t parent, uint8
 	if (!raw)
 		return FSIMG_ECORRUPT;
 	set_size(raw, 0);
-	err = append(r, in, &lblk, &b);
+	err = fcr_dir_append(r, in, &lblk, &b);
 	if (err < 0)
 		return err;
-	put_le32(b, in->ino);
-	put_le16(b + 4, 12);
-	b[6] = 1;
-	b[7] = ftype_dir;
-	b[8] = '.';
-	put_le32(b + 12, parent);
-	put_le16(b + 16, (uint16_t)(r->bs - csum_size(r) - 12));
-	b[18] = 2;
-	b[19] = ftype_dir;
-	b[20] = '.';
-	b[21] = '.';
+	fcr_dir_dots(b, in->ino, parent, (uint16_t)(r->bs - csum_size(r) - 12), ftype_dir);
 	if (csum_size(r))
-		init_tail(r, b);
+		fcr_dir_init_tail(r, b);
 	fcr_dir_csum(r, in, b);
 	raw = fcr_raw(r, in);
 	if (!raw)

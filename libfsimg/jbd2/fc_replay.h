@@ -126,6 +126,25 @@ JBD2_HIDDEN void fcr_dir_csum(struct fcr *r, struct fcr_inode *dir, uint8_t *b);
 JBD2_HIDDEN int fcr_dir_bad_entry(struct fcr *r, struct fcr_inode *dir, size_t off, size_t end, const uint8_t *de);
 /* 1 added, 2 the name was there (-EEXIST), 0 no room in b, < 0 stop */
 JBD2_HIDDEN int fcr_dir_add_to_block(struct fcr *r, struct fcr_inode *dir, uint8_t *b, const struct fcr_name *op);
+/* ext4_find_dest_de + ext4_insert_dentry over entries in b[0, end), no checksum: 1, 2 (-EEXIST), 0 no room */
+JBD2_HIDDEN int fcr_dir_add_to_buf(struct fcr *r, struct fcr_inode *dir, uint8_t *b, size_t end,
+				   const struct fcr_name *op);
+/* ext4_generic_delete_entry of op's name in b[0, end): 1 found (op->found_ino set), 0 not, < 0 stop */
+JBD2_HIDDEN int fcr_dir_del_in_buf(struct fcr *r, struct fcr_inode *dir, uint8_t *b, size_t end, struct fcr_name *op);
+/* ext4_append: dir's next block, allocated, zeroed and mapped; i_size grows by a block */
+JBD2_HIDDEN int fcr_dir_append(struct fcr *r, struct fcr_inode *dir, uint32_t *lblk, uint8_t **out);
+JBD2_HIDDEN void fcr_dir_init_tail(struct fcr *r, uint8_t *b);
+/* ext4_init_dot_dotdot: "." (12 bytes) and ".." (dotdot_len bytes) at the start of b */
+JBD2_HIDDEN void fcr_dir_dots(uint8_t *b, uint32_t ino, uint32_t parent, uint16_t dotdot_len, uint8_t ftype_dir);
+/* fc_inline.c: directories with inline data (ext4_try_add_inline_entry, ext4_delete_inline_entry) */
+/* 1 the inode has inline data the kernel sees (INLINE_DATA_FL and a "system.data" xattr), 0 not */
+JBD2_HIDDEN bool fcr_has_inline(struct fcr *r, const uint8_t *raw);
+/* 1 added, 2 the name was there, 3 converted to a block (go on with fcr_dir_add), < 0 stop */
+JBD2_HIDDEN int fcr_inline_add(struct fcr *r, struct fcr_inode *dir, const struct fcr_name *op);
+/* 1 found (op->found_ino), 0 not, < 0 stop */
+JBD2_HIDDEN int fcr_inline_unlink(struct fcr *r, struct fcr_inode *dir, struct fcr_name *op);
+/* ext4_try_create_inline_dir: 1 made inline, 0 the inode has no inline data (a block is needed), < 0 stop */
+JBD2_HIDDEN int fcr_inline_new_dir(struct fcr *r, struct fcr_inode *in, uint32_t parent);
 /* ext4_add_entry: 1 added, 2 the name was there, < 0 stop */
 JBD2_HIDDEN int fcr_dir_add(struct fcr *r, struct fcr_inode *dir, const struct fcr_name *op);
 /* ext4_init_new_dir: the first block with "." and "..", i_size one block, 2 links */

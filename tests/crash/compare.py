@@ -257,6 +257,9 @@ def debugfs_view(img, synced, tmp):
         except OSError as err:
             paths[p]["read_error"] = str(err)
             continue
+        # debugfs 1.47 dumps a file with inline data whole (i_block and the
+        # "system.data" value), not its first i_size bytes
+        data = data[:paths[p]["size"]]
         paths[p]["crc32"] = zlib.crc32(data) & 0xffffffff
         paths[p]["read"] = len(data)
         if p in synced:
