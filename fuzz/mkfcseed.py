@@ -7,9 +7,10 @@ each ended by a TAIL with its crc32c) over the image's own inodes.
 With MODE "inline" (an inline_data filesystem): names created in, and
 removed from, the inline directory /empty until it grows into its
 "system.data" value and then into a block, and a new directory with inline
-data.
+data; with MODE "bmap" (no extent feature): block-mapped files unlinked to
+nothing, their data and indirect blocks freed.
 
-usage: mkfcseed.py IMG TID [inline]"""
+usage: mkfcseed.py IMG TID [inline|bmap]"""
 import struct, sys
 
 def crc32c(crc, data):
@@ -50,6 +51,17 @@ def extent0(ino):
 
 def bmap_journal(n):
     r = rec(8)
+    if not struct.unpack_from('<I', r, 0x20)[0] & 0x80000:
+        # a block map: 12 direct, then single and double indirect
+        ptr = lambda blk, k: struct.unpack_from('<I', data, blk * bs + 4 * k)[0]
+        per = bs // 4
+        if n < 12:
+            return struct.unpack_from('<I', r, 0x28 + 4 * n)[0]
+        n -= 12
+        if n < per:
+            return ptr(struct.unpack_from('<I', r, 0x28 + 48)[0], n)
+        n -= per
+        return ptr(ptr(struct.unpack_from('<I', r, 0x28 + 52)[0], n // per), n % per)
     depth = struct.unpack_from('<H', r, 0x28 + 6)[0]
     assert depth == 0, 'journal tree not in the inode'
     for k in range(struct.unpack_from('<H', r, 0x28 + 2)[0]):
@@ -131,6 +143,10 @@ if mode == 'inline':
           dentry(5, empty, news[1], names[1]), dentry(4, empty, small, b'alias')]
     # one block per fast commit: three names (INODE + CREAT) at most in 1 KiB
     commits = [c1] + [c2[k:k + 6] for k in range(0, len(c2), 6)] + [c3]
+elif mode == 'bmap':
+    commits = [[dentry(5, 2, big, b'big'), dentry(5, d1, hard, b'hard')],
+               [dentry(5, 2, small, b'small'), dentry(5, 2, lookup(2, b'empty'), b'empty'),
+                add_range(bottom, 0, 1, newb), del_range(bottom, 0, 1)]]
 js = bmap_journal(0) * bs
 maxlen = struct.unpack_from('>I', data, js + 16)[0]
 # the journal's fast-commit feature and area size, as the kernel sets them on mount

@@ -139,6 +139,10 @@ int fcr_dir_append(struct fcr *r, struct fcr_inode *dir, uint32_t *lblk, uint8_t
 
 	if (!raw)
 		return FSIMG_ECORRUPT;
+	if (!dir->has_tree)
+		return fcr_stop(r, FSIMG_EUNSUPP,
+				"directory %u is block-mapped and needs a new block (ext4_ind_map_blocks allocating)",
+				dir->ino);
 	size = get_size(raw);
 	if (size / r->bs >= 1u << 20)
 		return fcr_stop(r, FSIMG_ENOMEM, "directory %u: too many blocks", dir->ino);

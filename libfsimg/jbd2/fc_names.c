@@ -17,7 +17,8 @@
  *    one link; a new directory first gets its block with "." and ".."
  *    (ext4_init_new_dir), 2 links, and its parent one more (the kernel
  *    leaves the new directory 1 link and the parent as it was: not copied).
- *  - Directories with inline data: fc_inline.c.
+ *  - Directories with inline data: fc_inline.c; block-mapped ones: fc_bmap.c
+ *    reads their map, and a name that needs a new block is not replayed.
  *  - Casefolded and encrypted directories are not changed by fsimg (their
  *    names hash by a casefold or a key fsimg does not have; the kernel logs
  *    no names in encrypted directories at all).
@@ -147,8 +148,8 @@ static int plain_dir(struct fcr *r, struct fcr_inode *dir, const uint8_t *raw)
 					"(Linux 6.1 would read its i_block as a block map)", dir->ino);
 		return 1;
 	}
-	if (!dir->has_tree)
-		return fcr_stop(r, FSIMG_EUNSUPP, "directory %u is block-mapped", dir->ino);
+	if (!dir->has_tree && !dir->bmap_loaded)
+		return fcr_stop(r, FSIMG_EUNSUPP, "directory %u has neither an extent tree nor a block map", dir->ino);
 	return 0;
 }
 

@@ -44,6 +44,8 @@ struct fcr_inode {
 	bool has_tree;               /* extent-mapped (else the map is not touched) */
 	bool map_touched;            /* the tree is rewritten at the end */
 	bool evicted;                /* its last link went: freed as the kernel's iput does */
+	bool map_freed;              /* a block map freed (fc_bmap.c): old and tree list its blocks */
+	bool bmap_loaded;            /* a block-mapped directory's map read into ext, old and tree */
 };
 
 struct fcr_region {
@@ -84,6 +86,11 @@ static inline uint64_t gd_u64(const struct fcr *r, const uint8_t *d, size_t lo_o
 
 JBD2_HIDDEN int fcr_stop(struct fcr *r, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 JBD2_HIDDEN uint8_t *fcr_get(struct fcr *r, uint64_t blk);
+/* fs block blk as the jbd2 replay and the tags so far leave it, into buf */
+JBD2_HIDDEN int fcr_read_block(struct fcr *r, uint64_t blk, uint8_t *buf);
+/* fc_bmap.c: a block-mapped directory's map read (ext); a block-mapped file truncated to nothing */
+JBD2_HIDDEN int fcr_bmap_load(struct fcr *r, struct fcr_inode *in, const uint8_t *raw);
+JBD2_HIDDEN int fcr_free_bmap(struct fcr *r, struct fcr_inode *in, uint8_t *raw);
 JBD2_HIDDEN uint8_t *fcr_raw(struct fcr *r, struct fcr_inode *in);
 JBD2_HIDDEN struct fcr_inode *fcr_inode(struct fcr *r, uint32_t ino);
 JBD2_HIDDEN int fcr_punch(struct fcr *r, struct fcr_inode *in, uint64_t a, uint64_t b);
