@@ -10,7 +10,8 @@
  * kernel-made fixtures of tests/crash/fixtures hold; ext4fcin: names in an
  * inline-data directory until it grows into its xattr and then a block, a
  * new inline directory, fc_inline.c; ext4fcb: block-mapped files and a
- * directory unlinked and freed, fc_bmap.c). FUZZ_OPT_FIXCSUM also
+ * directory unlinked and freed, fc_bmap.c; ext4fccf: mixed-case names in a
+ * casefolded directory). FUZZ_OPT_FIXCSUM also
  * recomputes the TAIL crcs, so mutated tags stay valid fast commits.
  */
 #include "fuzz.h"

@@ -10,7 +10,10 @@ removed from, the inline directory /empty until it grows into its
 data; with MODE "bmap" (no extent feature): block-mapped files unlinked to
 nothing, their data and indirect blocks freed.
 
-usage: mkfcseed.py IMG TID [inline|bmap]"""
+With MODE "casefold" (a casefold filesystem): mixed-case names in a
+casefolded directory, removed and linked by another case.
+
+usage: mkfcseed.py IMG TID [inline|bmap|casefold]"""
 import struct, sys
 
 def crc32c(crc, data):
@@ -143,6 +146,19 @@ if mode == 'inline':
           dentry(5, empty, news[1], names[1]), dentry(4, empty, small, b'alias')]
     # one block per fast commit: three names (INODE + CREAT) at most in 1 KiB
     commits = [c1] + [c2[k:k + 6] for k in range(0, len(c2), 6)] + [c3]
+elif mode == 'casefold':
+    # /empty made casefolded (chattr +F; no checksums to fix): mixed-case names
+    # created, one removed and one linked by another case
+    empty = lookup(2, b'empty')
+    o = inode_off(empty)
+    struct.pack_into('<I', data, o + 0x20, struct.unpack_from('<I', data, o + 0x20)[0] | 0x40000000)
+    news = list(range(40, 49))
+    c = []
+    for k, ino in enumerate(news):
+        c.append([inode_tag(ino, rec(small), links=1), dentry(3, empty, ino, b'MiXeD-Case-%02d' % k)])
+    commits = [c[0] + c[1] + c[2], c[3] + c[4] + c[5], c[6] + c[7] + c[8],
+               [dentry(5, empty, news[0], b'mixed-case-00'), dentry(4, empty, small, b'ALIAS'),
+                dentry(4, empty, small, b'alias')]]
 elif mode == 'bmap':
     commits = [[dentry(5, 2, big, b'big'), dentry(5, d1, hard, b'hard')],
                [dentry(5, 2, small, b'small'), dentry(5, 2, lookup(2, b'empty'), b'empty'),

@@ -19,7 +19,8 @@
 #   ext4fc ext4 with fast_commit, 1 KiB blocks, needs_recovery, fast commits
 #          of every tag kind (fuzz/mkfcseed.py; with python3 only);
 #          ext4fcin the same with inline_data (names in inline directories),
-#          ext4fcb without extents (block-mapped files freed)
+#          ext4fcb without extents (block-mapped files freed), ext4fccf
+#          with casefold (mixed-case names in a casefolded directory)
 # and OUTDIR/seeds/<target>/<image>.o<N>: the image prefixed by the option
 # byte N (see fuzz/fuzz.h) for every harness.
 set -eu
@@ -121,6 +122,10 @@ if command -v python3 >/dev/null 2>&1; then
 	mkfs "$img" 2304 -t ext4 -b 1024 -N 64 -O fast_commit,^extent,^64bit,^metadata_csum -J size=1
 	debugfs -w -f "$out/cmds.fc" "$img" > "$out/cmds.log" 2>&1 || true
 	python3 "$(dirname "$0")/mkfcseed.py" "$img" 2 bmap && fc="$fc ext4fcb"
+	img=$out/base/ext4fccf.img
+	mkfs "$img" 2304 -t ext4 -b 1024 -N 64 -O fast_commit,casefold,^metadata_csum -J size=1
+	debugfs -w -f "$out/cmds.fc" "$img" > "$out/cmds.log" 2>&1 || true
+	python3 "$(dirname "$0")/mkfcseed.py" "$img" 2 casefold && fc="$fc ext4fccf"
 	rm -f "$out/cmds.fc"
 fi
 rm -rf "$tree" "$out/p1" "$out/p2" "$out/cmds" "$out/cmds.js" "$out/cmds.log"

@@ -236,8 +236,12 @@ int fcr_dir_add_to_buf(struct fcr *r, struct fcr_inode *dir, uint8_t *b, size_t 
 		if (err)
 			return err;
 		rl = get_le16(de + 4);
-		if (get_le32(de) && de[6] == op->nlen && !memcmp(de + 8, op->name, op->nlen))
-			return 2; /* -EEXIST */
+		if (get_le32(de)) {
+			int eq = fcr_name_eq(r, op, de + 8, de[6]);
+
+			if (eq)
+				return eq < 0 ? eq : 2; /* -EEXIST */
+		}
 		if ((get_le32(de) ? rl - rec_need(de[6]) : rl) >= need)
 			return insert_dentry(r, dir, b, end, off, op);
 		off += rl;
@@ -314,14 +318,63 @@ static void dx_insert(struct fcr *r, struct fcr_inode *dir, struct dx_frame *f, 
 	dx_csum(r, dir, f);
 }
 
-/* The name's hash as dx_probe computes it (the root's version, unsigned per the superblock). */
+bool fcr_dir_ci(struct fcr *r, struct fcr_inode *dir)
+{
+	const uint8_t *raw = fcr_raw(r, dir);
+
+	return raw && (r->fs->sb.feature_incompat & EXT4_FEATURE_INCOMPAT_CASEFOLD) &&
+	       (get_le32(raw + DI(i_flags)) & EXT4_CASEFOLD_FL);
+}
+
+static bool ascii(const uint8_t *n, unsigned len)
+{
+	for (unsigned k = 0; k < len; k++)
+		if (n[k] >= 0x80)
+			return false;
+	return true;
+}
+
+/* utf8 casefolding (utf8-12.1) of an ASCII name is its lower case */
+int fcr_name_eq(struct fcr *r, const struct fcr_name *op, const uint8_t *name, unsigned len)
+{
+	if (len == op->nlen && !memcmp(name, op->name, len))
+		return 1;
+	if (!op->ci)
+		return 0;
+	if (!ascii(name, len) || !ascii(op->name, op->nlen))
+		return fcr_stop(r, FSIMG_EUNSUPP, "a casefolded directory holds a name outside ASCII (utf8 casefolding)");
+	if (len != op->nlen)
+		return 0;
+	for (unsigned k = 0; k < len; k++) {
+		uint8_t a = name[k], b = op->name[k];
+
+		if ((a >= 'A' && a <= 'Z' ? a + 32 : a) != (b >= 'A' && b <= 'Z' ? b + 32 : b))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The name's hash as dx_probe computes it (the root's version, unsigned per
+ * the superblock); in a casefolded directory, of the casefolded name
+ * (ext4fs_dirhash: utf8_casefold first).
+ */
 static int name_hash(struct fcr *r, unsigned version, const struct fcr_name *op, uint32_t *hash)
 {
 	const struct fsimg_super *sb = &r->fs->sb;
+	char folded[EXT4_FC_NAME_LEN + 1];
 
 	if (version <= EXT4_HASH_TEA && (sb->flags & EXT2_FLAGS_UNSIGNED_HASH))
 		version += 3;
-	if (fsimg_dirhash(hash, NULL, (int)version, sb->hash_seed, (const char *)op->name, op->nlen) < 0)
+	if (op->ci) {
+		if (!ascii(op->name, op->nlen) || op->nlen > EXT4_FC_NAME_LEN)
+			return fcr_stop(r, FSIMG_EUNSUPP,
+					"a casefolded directory holds a name outside ASCII (utf8 casefolding)");
+		for (unsigned k = 0; k < op->nlen; k++)
+			folded[k] = (char)(op->name[k] >= 'A' && op->name[k] <= 'Z' ? op->name[k] + 32 : op->name[k]);
+	}
+	if (fsimg_dirhash(hash, NULL, (int)version, sb->hash_seed, op->ci ? folded : (const char *)op->name,
+			  op->nlen) < 0)
 		return fcr_stop(r, FSIMG_EUNSUPP, "a directory hash version %u", version);
 	return 0;
 }
@@ -441,7 +494,7 @@ static int do_split(struct fcr *r, struct fcr_inode *dir, uint8_t *b1, struct dx
 			goto out;
 		}
 		if (de[6] && get_le32(de)) {
-			struct fcr_name nm = { .name = de + 8, .nlen = de[6] };
+			struct fcr_name nm = { .name = de + 8, .nlen = de[6], .ci = fcr_dir_ci(r, dir) };
 			err = name_hash(r, version, &nm, &map[count].hash);
 			if (err < 0)
 				goto out;

@@ -19,9 +19,11 @@
  *    leaves the new directory 1 link and the parent as it was: not copied).
  *  - Directories with inline data: fc_inline.c; block-mapped ones: fc_bmap.c
  *    reads their map, and a name that needs a new block is not replayed.
- *  - Casefolded and encrypted directories are not changed by fsimg (their
- *    names hash by a casefold or a key fsimg does not have; the kernel logs
- *    no names in encrypted directories at all).
+ *  - Casefolded directories: names are matched and hashed casefolded
+ *    (ext4_match, ext4fs_dirhash); fsimg folds ASCII only and does not
+ *    replay a name outside it.  Encrypted directories are not changed by
+ *    fsimg (names hash by a key it does not have; the kernel logs no names
+ *    in encrypted directories at all).
  */
 #include "config.h"
 
@@ -78,11 +80,14 @@ int fcr_dir_del_in_buf(struct fcr *r, struct fcr_inode *dir, uint8_t *b, size_t 
 
 	while (off + 8 <= end) {
 		uint8_t *de = b + off;
-		int err = fcr_dir_bad_entry(r, dir, off, end, de);
+		int err = fcr_dir_bad_entry(r, dir, off, end, de), eq;
 
 		if (err)
 			return err;
-		if (get_le32(de) && de[6] == op->nlen && !memcmp(de + 8, op->name, op->nlen)) {
+		eq = get_le32(de) ? fcr_name_eq(r, op, de + 8, de[6]) : 0;
+		if (eq < 0)
+			return eq;
+		if (eq) {
 			op->found_ino = get_le32(de);
 			if (op->found_ino != op->ino)
 				return 1; /* renamed over: the entry stays */
@@ -139,8 +144,8 @@ static int plain_dir(struct fcr *r, struct fcr_inode *dir, const uint8_t *raw)
 
 	if (!is_dir(raw))
 		return fcr_stop(r, FSIMG_ECORRUPT, "a name tag's parent, inode %u, is no directory", dir->ino);
-	if (fl & (EXT4_CASEFOLD_FL | EXT4_ENCRYPT_FL))
-		return fcr_stop(r, FSIMG_EUNSUPP, "directory %u is casefolded or encrypted", dir->ino);
+	if (fl & EXT4_ENCRYPT_FL)
+		return fcr_stop(r, FSIMG_EUNSUPP, "directory %u is encrypted", dir->ino);
 	if (fl & EXT4_INLINE_DATA_FL) {
 		if (!fcr_has_inline(r, raw))
 			return fcr_stop(r, FSIMG_EUNSUPP,
@@ -260,6 +265,7 @@ int fcr_dentry(struct fcr *r, uint16_t tag, const uint8_t *v, uint32_t len)
 	}
 	if (!opens(draw))
 		return 0;
+	op.ci = fcr_dir_ci(r, dir);
 	if (tag == EXT4_FC_TAG_UNLINK)
 		return do_unlink(r, in, dir, &op);
 	return do_link(r, in, dir, &op, tag == EXT4_FC_TAG_CREAT);

@@ -124,7 +124,13 @@ struct fcr_name {
 	uint32_t ino;
 	uint8_t ftype;
 	uint32_t found_ino;          /* UNLINK: the entry's inode */
+	bool ci;                     /* in a casefolded directory: matched and hashed casefolded (ASCII only) */
 };
+
+/* ext4_match: 1 the entry's name is op's, 0 not, < 0 stop (a casefold fsimg cannot do) */
+JBD2_HIDDEN int fcr_name_eq(struct fcr *r, const struct fcr_name *op, const uint8_t *name, unsigned len);
+/* the directory is casefolded (the kernel matches and hashes its names casefolded) */
+JBD2_HIDDEN bool fcr_dir_ci(struct fcr *r, struct fcr_inode *dir);
 
 /* fc_dirs.c: directory blocks as ext4_add_entry and ext4_init_new_dir leave them. */
 JBD2_HIDDEN bool fcr_dir_has_tail(const struct fcr *r, const uint8_t *b);

@@ -52,7 +52,9 @@ Options:
                            change fsync'd through a file: with -O inline_data
                            they stay in the inode, then its xattr space,
                            then move to a block; new directories as in
-                           tree); for XFS also intent
+                           tree); with -O casefold, names and tree make the
+                           top directories casefolded (chattr +F) and their
+                           names mixed-case; for XFS also intent
                            (fragmented files cloned with FICLONE/FICLONERANGE,
                            overwritten, truncated, syncfs; after the cut op a
                            storm: syncfs in a loop while files are cloned and

@@ -25,6 +25,7 @@
  *   @@ touch N INO PATH               op N may change inode INO / name PATH
  *   @@ op N mkdir|many|frag ...     the tree workload's own ops
  *   @@ op N names|unname ...         the names workload's own ops
+ *   @@ casefold dN                    names, tree: dN made casefolded (chattr +F)
  *   @@ rc N RC ERRNO                  op N finished
  *   @@ fsync N PATH INO SIZE CRC32    fsync of PATH returned 0; SIZE bytes with
  *                                     that crc32 (zlib's) are durable
@@ -726,6 +727,47 @@ static void op_done(int op, int cut, int fd, const char *rel, int rc)
 	}
 }
 
+#ifndef FS_CASEFOLD_FL
+#define FS_CASEFOLD_FL 0x40000000
+#endif
+
+/* the directory rel is casefolded (chattr +F) */
+static int casefolded(const char *rel)
+{
+	char p[256];
+	int fd, fl = 0;
+
+	abs_path(p, sizeof(p), rel);
+	fd = open(p, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return 0;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &fl) != 0)
+		fl = 0;
+	close(fd);
+	return (fl & FS_CASEFOLD_FL) != 0;
+}
+
+/* chattr +F on the empty top directories when the filesystem has casefold (mke2fs -O casefold) */
+static void names_casefold_top(void)
+{
+	char p[256];
+
+	for (int d = 0; d < NDIRS; d++) {
+		int fd, fl = 0;
+
+		snprintf(p, sizeof(p), "%s/d%d", root, d);
+		fd = open(p, O_RDONLY | O_DIRECTORY);
+		if (fd < 0)
+			continue;
+		if (ioctl(fd, FS_IOC_GETFLAGS, &fl) == 0) {
+			fl |= FS_CASEFOLD_FL;
+			if (ioctl(fd, FS_IOC_SETFLAGS, &fl) == 0)
+				record("casefold d%d", d);
+		}
+		close(fd);
+	}
+}
+
 /* ---- the tree workload: new directories (nested), many names in one
  * directory (it grows past a block, becomes hashed, splits leaves), files
  * fragmented into hundreds of extents (deeper extent trees), between the
@@ -768,10 +810,13 @@ static int tree_many(int op)
 	int d = below(2) ? 0 : (int)below((uint32_t)ndirs), n = 8 + (int)below(56), fd = -1, rc = 0;
 	static unsigned serial;
 
+	int ci = casefolded(dirs[d]); /* mixed case in a casefolded directory: its hashes fold them */
+
 	record("op %d many %s %d", op, dirs[d], n);
 	touch(op, dirs[d]);
 	for (int i = 0; i < n && !rc; i++) {
-		snprintf(rel, sizeof(rel), "%s/name-with-some-length-%08x-%u", dirs[d], (unsigned)rnd(), serial++);
+		snprintf(rel, sizeof(rel), ci ? "%s/Name-With-Some-Length-%08X-%u" : "%s/name-with-some-length-%08x-%u",
+			 dirs[d], (unsigned)rnd(), serial++);
 		touch(op, rel);
 		abs_path(p, sizeof(p), rel);
 		if (fd >= 0)
@@ -854,14 +899,18 @@ static int run_own(int ops, int cut, int (*own)(int op, int t, int *rc))
 static char names[MAXNAMES][200];
 static int nnames;
 
-/* a short-named empty file in dirs[d], recorded; its fd or -1 */
+/* a short-named empty file in dirs[d] (longer, mixed-case names in a casefolded one), recorded; its fd or -1 */
 static int names_new(int op, int d, char *rel, size_t n)
 {
 	char p[256];
 	static unsigned serial;
 	int fd;
 
-	snprintf(rel, n, "%s/n%u", dirs[d], serial++);
+	if (casefolded(dirs[d]))
+		snprintf(rel, n, "%s/Name-%s-%u", dirs[d], serial % 2 ? "UPPER" : "lower", serial);
+	else
+		snprintf(rel, n, "%s/n%u", dirs[d], serial);
+	serial++;
 	touch(op, rel);
 	abs_path(p, sizeof(p), rel);
 	fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
@@ -975,10 +1024,14 @@ static int run(int argc, char **argv)
 		snprintf(p, sizeof(p), "%s/d%d", root, d);
 		mkdir(p, 0755);
 	}
-	if (!strcmp(kind, "tree"))
+	if (!strcmp(kind, "tree")) {
+		names_casefold_top();
 		return run_own(ops, cut, tree_op);
-	if (!strcmp(kind, "names"))
+	}
+	if (!strcmp(kind, "names")) {
+		names_casefold_top();
 		return run_own(ops, cut, names_op);
+	}
 	for (int op = 1; op <= ops; op++) {
 		int rc;
 		const char *rel;
