@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Fuzz target: the fast-commit replay (jbd2/fc_replay.c, fc_names.c,
- * fc_groups.c). The image's valid fast commits are replayed into the plan;
+ * fc_dirs.c, fc_inline.c, fc_bmap.c, fc_groups.c). The image's valid fast commits are replayed into the plan;
  * every block the replay made is read through the overlay, and the
  * replayed filesystem is opened and every inode a fast-commit tag names is
  * read, mapped and, for a directory, listed: what the replay wrote must be
  * readable by the library's own parsers without a crash. Seeds: fuzz/mkseeds.sh
  * (ext4fc: a fast-commit area with every tag kind, from the kinds the
- * kernel-made fixtures of tests/crash/fixtures hold). FUZZ_OPT_FIXCSUM also
+ * kernel-made fixtures of tests/crash/fixtures hold; ext4fcin: names in an
+ * inline-data directory until it grows into its xattr and then a block, a
+ * new inline directory, fc_inline.c; ext4fcb: block-mapped files and a
+ * directory unlinked and freed, fc_bmap.c; ext4fccf: mixed-case names in a
+ * casefolded directory). FUZZ_OPT_FIXCSUM also
  * recomputes the TAIL crcs, so mutated tags stay valid fast commits.
  */
 #include "fuzz.h"

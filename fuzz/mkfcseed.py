@@ -4,7 +4,16 @@ tag kinds of the kernel-made fixtures (tests/crash/fixtures/fc-*: LINK,
 UNLINK, INODE, CREAT, ADD_RANGE, DEL_RANGE, PAD, in several fast commits
 each ended by a TAIL with its crc32c) over the image's own inodes.
 
-usage: mkfcseed.py IMG TID"""
+With MODE "inline" (an inline_data filesystem): names created in, and
+removed from, the inline directory /empty until it grows into its
+"system.data" value and then into a block, and a new directory with inline
+data; with MODE "bmap" (no extent feature): block-mapped files unlinked to
+nothing, their data and indirect blocks freed.
+
+With MODE "casefold" (a casefold filesystem): mixed-case names in a
+casefolded directory, removed and linked by another case.
+
+usage: mkfcseed.py IMG TID [inline|bmap|casefold]"""
 import struct, sys
 
 def crc32c(crc, data):
@@ -15,6 +24,7 @@ def crc32c(crc, data):
     return crc
 
 img, tid = sys.argv[1], int(sys.argv[2])
+mode = sys.argv[3] if len(sys.argv) > 3 else ''
 f = open(img, 'r+b')
 data = bytearray(f.read())
 sb = data[1024:2048]
@@ -44,6 +54,17 @@ def extent0(ino):
 
 def bmap_journal(n):
     r = rec(8)
+    if not struct.unpack_from('<I', r, 0x20)[0] & 0x80000:
+        # a block map: 12 direct, then single and double indirect
+        ptr = lambda blk, k: struct.unpack_from('<I', data, blk * bs + 4 * k)[0]
+        per = bs // 4
+        if n < 12:
+            return struct.unpack_from('<I', r, 0x28 + 4 * n)[0]
+        n -= 12
+        if n < per:
+            return ptr(struct.unpack_from('<I', r, 0x28 + 48)[0], n)
+        n -= per
+        return ptr(ptr(struct.unpack_from('<I', r, 0x28 + 52)[0], n // per), n % per)
     depth = struct.unpack_from('<H', r, 0x28 + 6)[0]
     assert depth == 0, 'journal tree not in the inode'
     for k in range(struct.unpack_from('<H', r, 0x28 + 2)[0]):
@@ -75,10 +96,14 @@ def del_range(ino, lblk, n):
 # the image's inodes, by mkseeds.sh's tree (ls order of debugfs -d): found by name in the root
 def lookup(dirino, name):
     r = rec(dirino)
-    blk = extent0(dirino)
-    b = data[blk * bs:(blk + 1) * bs]
+    flags = struct.unpack_from('<I', r, 0x20)[0]
+    if flags & 0x10000000:      # inline data: the entries after the 4-byte parent in i_block
+        b, end = r[0x28 + 4:0x28 + 60], 56
+    else:
+        blk = extent0(dirino) if flags & 0x80000 else struct.unpack_from('<I', r, 0x28)[0]
+        b, end = data[blk * bs:(blk + 1) * bs], bs
     off = 0
-    while off + 8 <= bs:
+    while off + 8 <= end:
         ino, rl, nl = struct.unpack_from('<IHB', b, off)
         if rl < 8:
             break
@@ -107,6 +132,37 @@ commits = [
     [dentry(5, 2, small, b'alias'), add_range(big, 0, 1, newb + 12, True), del_range(big, 2, 0xfffffff0),
      inode_tag(big, rec(big), size=3 * bs)],
 ]
+if mode == 'inline':
+    empty = lookup(2, b'empty')
+    d2 = lookup(d1, b'd2')
+    news = list(range(40, 56))
+    names = [b'inline-name-%02d' % k for k in range(len(news))]
+    c1 = [inode_tag(news[0], rec(small), links=1), dentry(3, empty, news[0], names[0]),
+          dentry(5, empty, news[0], names[0])]
+    c2 = []
+    for ino, nm in zip(news[1:], names[1:]):
+        c2 += [inode_tag(ino, rec(small), links=1), dentry(3, empty, ino, nm)]
+    c3 = [inode_tag(56, rec(empty), links=2), dentry(3, d2, 56, b'newdir'),
+          dentry(5, empty, news[1], names[1]), dentry(4, empty, small, b'alias')]
+    # one block per fast commit: three names (INODE + CREAT) at most in 1 KiB
+    commits = [c1] + [c2[k:k + 6] for k in range(0, len(c2), 6)] + [c3]
+elif mode == 'casefold':
+    # /empty made casefolded (chattr +F; no checksums to fix): mixed-case names
+    # created, one removed and one linked by another case
+    empty = lookup(2, b'empty')
+    o = inode_off(empty)
+    struct.pack_into('<I', data, o + 0x20, struct.unpack_from('<I', data, o + 0x20)[0] | 0x40000000)
+    news = list(range(40, 49))
+    c = []
+    for k, ino in enumerate(news):
+        c.append([inode_tag(ino, rec(small), links=1), dentry(3, empty, ino, b'MiXeD-Case-%02d' % k)])
+    commits = [c[0] + c[1] + c[2], c[3] + c[4] + c[5], c[6] + c[7] + c[8],
+               [dentry(5, empty, news[0], b'mixed-case-00'), dentry(4, empty, small, b'ALIAS'),
+                dentry(4, empty, small, b'alias')]]
+elif mode == 'bmap':
+    commits = [[dentry(5, 2, big, b'big'), dentry(5, d1, hard, b'hard')],
+               [dentry(5, 2, small, b'small'), dentry(5, 2, lookup(2, b'empty'), b'empty'),
+                add_range(bottom, 0, 1, newb), del_range(bottom, 0, 1)]]
 js = bmap_journal(0) * bs
 maxlen = struct.unpack_from('>I', data, js + 16)[0]
 # the journal's fast-commit feature and area size, as the kernel sets them on mount

@@ -17,7 +17,10 @@
 #          1 MiB input limit), no journal, inline_data, an extent tree
 #          of depth 1 (a file of 8 separate extents), a 2-level directory
 #   ext4fc ext4 with fast_commit, 1 KiB blocks, needs_recovery, fast commits
-#          of every tag kind (fuzz/mkfcseed.py; with python3 only)
+#          of every tag kind (fuzz/mkfcseed.py; with python3 only);
+#          ext4fcin the same with inline_data (names in inline directories),
+#          ext4fcb without extents (block-mapped files freed), ext4fccf
+#          with casefold (mixed-case names in a casefolded directory)
 # and OUTDIR/seeds/<target>/<image>.o<N>: the image prefixed by the option
 # byte N (see fuzz/fuzz.h) for every harness.
 set -eu
@@ -110,6 +113,19 @@ if command -v python3 >/dev/null 2>&1; then
 	printf 'jo\njw -b %s %s\njc\n' "$b0" "$out/p2" > "$out/cmds.fc"
 	debugfs -w -f "$out/cmds.fc" "$img" > "$out/cmds.log" 2>&1 || true
 	python3 "$(dirname "$0")/mkfcseed.py" "$img" 2 && fc=ext4fc
+	# ext4fcin: inline-data directories; ext4fcb: block-mapped files freed
+	img=$out/base/ext4fcin.img
+	mkfs "$img" 2304 -t ext4 -b 1024 -I 256 -N 64 -O fast_commit,inline_data,^metadata_csum -J size=1
+	debugfs -w -f "$out/cmds.fc" "$img" > "$out/cmds.log" 2>&1 || true
+	python3 "$(dirname "$0")/mkfcseed.py" "$img" 2 inline && fc="$fc ext4fcin"
+	img=$out/base/ext4fcb.img
+	mkfs "$img" 2304 -t ext4 -b 1024 -N 64 -O fast_commit,^extent,^64bit,^metadata_csum -J size=1
+	debugfs -w -f "$out/cmds.fc" "$img" > "$out/cmds.log" 2>&1 || true
+	python3 "$(dirname "$0")/mkfcseed.py" "$img" 2 bmap && fc="$fc ext4fcb"
+	img=$out/base/ext4fccf.img
+	mkfs "$img" 2304 -t ext4 -b 1024 -N 64 -O fast_commit,casefold,^metadata_csum -J size=1
+	debugfs -w -f "$out/cmds.fc" "$img" > "$out/cmds.log" 2>&1 || true
+	python3 "$(dirname "$0")/mkfcseed.py" "$img" 2 casefold && fc="$fc ext4fccf"
 	rm -f "$out/cmds.fc"
 fi
 rm -rf "$tree" "$out/p1" "$out/p2" "$out/cmds" "$out/cmds.js" "$out/cmds.log"

@@ -67,7 +67,7 @@ void fcr_dir_csum(struct fcr *r, struct fcr_inode *dir, uint8_t *b)
 		put_le32(b + r->bs - 4, ext4_csum(r->fs, dir_seed(r, dir), b, r->bs - DIR_TAIL));
 }
 
-static void init_tail(struct fcr *r, uint8_t *b)
+void fcr_dir_init_tail(struct fcr *r, uint8_t *b)
 {
 	uint8_t *t = b + r->bs - DIR_TAIL;
 
@@ -130,7 +130,7 @@ static uint64_t inode_goal(const struct fcr *r, uint32_t ino)
  * allocated (the goal next to the extent before it, as ext4_ext_find_goal)
  * and zeroed; i_size grows by a block.
  */
-static int append(struct fcr *r, struct fcr_inode *dir, uint32_t *lblk, uint8_t **out)
+int fcr_dir_append(struct fcr *r, struct fcr_inode *dir, uint32_t *lblk, uint8_t **out)
 {
 	uint8_t *raw = fcr_raw(r, dir), *b;
 	struct fcr_ext e = { 0 };
@@ -139,6 +139,10 @@ static int append(struct fcr *r, struct fcr_inode *dir, uint32_t *lblk, uint8_t 
 
 	if (!raw)
 		return FSIMG_ECORRUPT;
+	if (!dir->has_tree)
+		return fcr_stop(r, FSIMG_EUNSUPP,
+				"directory %u is block-mapped and needs a new block (ext4_ind_map_blocks allocating)",
+				dir->ino);
 	size = get_size(raw);
 	if (size / r->bs >= 1u << 20)
 		return fcr_stop(r, FSIMG_ENOMEM, "directory %u: too many blocks", dir->ino);
@@ -177,13 +181,14 @@ static int append(struct fcr *r, struct fcr_inode *dir, uint32_t *lblk, uint8_t 
 	return 0;
 }
 
-/* ext4_insert_dentry at the entry at off (split when it is in use); 1, or < 0 when it has no room. */
-static int insert_at(struct fcr *r, struct fcr_inode *dir, uint8_t *b, size_t off, const struct fcr_name *op)
+/* ext4_insert_dentry at the entry at off of a size-byte buffer (split when in use); 1, or < 0: no room. */
+static int insert_dentry(struct fcr *r, struct fcr_inode *dir, uint8_t *b, size_t size, size_t off,
+			 const struct fcr_name *op)
 {
 	uint8_t *de = b + off;
 	uint16_t rl = get_le16(de + 4);
 
-	if (off + rl > r->bs || rl < (get_le32(de) ? rec_need(de[6]) : 0) + rec_need(op->nlen))
+	if (off + rl > size || rl < (get_le32(de) ? rec_need(de[6]) : 0) + rec_need(op->nlen))
 		return fcr_stop(r, FSIMG_ECORRUPT, "directory %u: no room for a name where it goes", dir->ino);
 	if (get_le32(de)) {
 		unsigned used = rec_need(de[6]);
@@ -196,8 +201,16 @@ static int insert_at(struct fcr *r, struct fcr_inode *dir, uint8_t *b, size_t of
 	de[6] = (uint8_t)op->nlen;
 	de[7] = op->ftype;
 	memcpy(de + 8, op->name, op->nlen);
-	fcr_dir_csum(r, dir, b);
 	return 1;
+}
+
+static int insert_at(struct fcr *r, struct fcr_inode *dir, uint8_t *b, size_t off, const struct fcr_name *op)
+{
+	int ret = insert_dentry(r, dir, b, r->bs, off, op);
+
+	if (ret == 1)
+		fcr_dir_csum(r, dir, b);
+	return ret;
 }
 
 int fcr_dir_bad_entry(struct fcr *r, struct fcr_inode *dir, size_t off, size_t end, const uint8_t *de)
@@ -210,10 +223,9 @@ int fcr_dir_bad_entry(struct fcr *r, struct fcr_inode *dir, size_t off, size_t e
 	return 0;
 }
 
-/* add_dirent_to_buf without a place: ext4_find_dest_de.  1 added, 2 the name is there, 0 no room. */
-int fcr_dir_add_to_block(struct fcr *r, struct fcr_inode *dir, uint8_t *b, const struct fcr_name *op)
+int fcr_dir_add_to_buf(struct fcr *r, struct fcr_inode *dir, uint8_t *b, size_t end, const struct fcr_name *op)
 {
-	size_t end = r->bs - csum_size(r), off = 0;
+	size_t off = 0;
 	unsigned need = rec_need(op->nlen);
 
 	while (off + need <= end) {
@@ -224,13 +236,27 @@ int fcr_dir_add_to_block(struct fcr *r, struct fcr_inode *dir, uint8_t *b, const
 		if (err)
 			return err;
 		rl = get_le16(de + 4);
-		if (get_le32(de) && de[6] == op->nlen && !memcmp(de + 8, op->name, op->nlen))
-			return 2; /* -EEXIST */
+		if (get_le32(de)) {
+			int eq = fcr_name_eq(r, op, de + 8, de[6]);
+
+			if (eq)
+				return eq < 0 ? eq : 2; /* -EEXIST */
+		}
 		if ((get_le32(de) ? rl - rec_need(de[6]) : rl) >= need)
-			return insert_at(r, dir, b, off, op);
+			return insert_dentry(r, dir, b, end, off, op);
 		off += rl;
 	}
 	return 0;
+}
+
+/* add_dirent_to_buf without a place: ext4_find_dest_de.  1 added, 2 the name is there, 0 no room. */
+int fcr_dir_add_to_block(struct fcr *r, struct fcr_inode *dir, uint8_t *b, const struct fcr_name *op)
+{
+	int ret = fcr_dir_add_to_buf(r, dir, b, r->bs - csum_size(r), op);
+
+	if (ret == 1)
+		fcr_dir_csum(r, dir, b);
+	return ret;
 }
 
 /* --------------------------------------------------------------- htree */
@@ -292,14 +318,63 @@ static void dx_insert(struct fcr *r, struct fcr_inode *dir, struct dx_frame *f, 
 	dx_csum(r, dir, f);
 }
 
-/* The name's hash as dx_probe computes it (the root's version, unsigned per the superblock). */
+bool fcr_dir_ci(struct fcr *r, struct fcr_inode *dir)
+{
+	const uint8_t *raw = fcr_raw(r, dir);
+
+	return raw && (r->fs->sb.feature_incompat & EXT4_FEATURE_INCOMPAT_CASEFOLD) &&
+	       (get_le32(raw + DI(i_flags)) & EXT4_CASEFOLD_FL);
+}
+
+static bool ascii(const uint8_t *n, unsigned len)
+{
+	for (unsigned k = 0; k < len; k++)
+		if (n[k] >= 0x80)
+			return false;
+	return true;
+}
+
+/* utf8 casefolding (utf8-12.1) of an ASCII name is its lower case */
+int fcr_name_eq(struct fcr *r, const struct fcr_name *op, const uint8_t *name, unsigned len)
+{
+	if (len == op->nlen && !memcmp(name, op->name, len))
+		return 1;
+	if (!op->ci)
+		return 0;
+	if (!ascii(name, len) || !ascii(op->name, op->nlen))
+		return fcr_stop(r, FSIMG_EUNSUPP, "a casefolded directory holds a name outside ASCII (utf8 casefolding)");
+	if (len != op->nlen)
+		return 0;
+	for (unsigned k = 0; k < len; k++) {
+		uint8_t a = name[k], b = op->name[k];
+
+		if ((a >= 'A' && a <= 'Z' ? a + 32 : a) != (b >= 'A' && b <= 'Z' ? b + 32 : b))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The name's hash as dx_probe computes it (the root's version, unsigned per
+ * the superblock); in a casefolded directory, of the casefolded name
+ * (ext4fs_dirhash: utf8_casefold first).
+ */
 static int name_hash(struct fcr *r, unsigned version, const struct fcr_name *op, uint32_t *hash)
 {
 	const struct fsimg_super *sb = &r->fs->sb;
+	char folded[EXT4_FC_NAME_LEN + 1];
 
 	if (version <= EXT4_HASH_TEA && (sb->flags & EXT2_FLAGS_UNSIGNED_HASH))
 		version += 3;
-	if (fsimg_dirhash(hash, NULL, (int)version, sb->hash_seed, (const char *)op->name, op->nlen) < 0)
+	if (op->ci) {
+		if (!ascii(op->name, op->nlen) || op->nlen > EXT4_FC_NAME_LEN)
+			return fcr_stop(r, FSIMG_EUNSUPP,
+					"a casefolded directory holds a name outside ASCII (utf8 casefolding)");
+		for (unsigned k = 0; k < op->nlen; k++)
+			folded[k] = (char)(op->name[k] >= 'A' && op->name[k] <= 'Z' ? op->name[k] + 32 : op->name[k]);
+	}
+	if (fsimg_dirhash(hash, NULL, (int)version, sb->hash_seed, op->ci ? folded : (const char *)op->name,
+			  op->nlen) < 0)
 		return fcr_stop(r, FSIMG_EUNSUPP, "a directory hash version %u", version);
 	return 0;
 }
@@ -406,7 +481,7 @@ static int do_split(struct fcr *r, struct fcr_inode *dir, uint8_t *b1, struct dx
 
 	if (!map)
 		return fcr_stop(r, FSIMG_ENOMEM, "out of memory");
-	err = append(r, dir, &nb, &b2);
+	err = fcr_dir_append(r, dir, &nb, &b2);
 	if (err < 0)
 		goto out;
 	/* dx_make_map walks forward and fills from the end: the map runs backwards */
@@ -419,7 +494,7 @@ static int do_split(struct fcr *r, struct fcr_inode *dir, uint8_t *b1, struct dx
 			goto out;
 		}
 		if (de[6] && get_le32(de)) {
-			struct fcr_name nm = { .name = de + 8, .nlen = de[6] };
+			struct fcr_name nm = { .name = de + 8, .nlen = de[6], .ci = fcr_dir_ci(r, dir) };
 			err = name_hash(r, version, &nm, &map[count].hash);
 			if (err < 0)
 				goto out;
@@ -482,8 +557,8 @@ static int do_split(struct fcr *r, struct fcr_inode *dir, uint8_t *b1, struct dx
 	put_le16(b1 + last1 + 4, (uint16_t)(end - last1));
 	put_le16(b2 + last2 + 4, (uint16_t)(end - last2));
 	if (csum_size(r)) {
-		init_tail(r, b1);
-		init_tail(r, b2);
+		fcr_dir_init_tail(r, b1);
+		fcr_dir_init_tail(r, b2);
 	}
 	fcr_dir_csum(r, dir, b1);
 	fcr_dir_csum(r, dir, b2);
@@ -524,7 +599,7 @@ static int dx_grow_index(struct fcr *r, struct fcr_inode *dir, struct dx_frame *
 	if (r->bs >= 65536)
 		return fcr_stop(r, FSIMG_EUNSUPP, "directory %u: an htree node in a 64 KiB block", dir->ino);
 	icount = dx_count(&fr[lv]);
-	err = append(r, dir, &nb, &n2.blk);
+	err = fcr_dir_append(r, dir, &nb, &n2.blk);
 	if (err < 0)
 		return err;
 	put_le16(n2.blk + 4, (uint16_t)r->bs); /* the fake entry over the whole block */
@@ -605,7 +680,7 @@ static int make_indexed(struct fcr *r, struct fcr_inode *dir, uint8_t *b0, const
 	if (get_le16(b0 + 4) != 12 || de_off >= r->bs - cs)
 		return fcr_stop(r, FSIMG_ECORRUPT, "directory %u: its first block has no \".\" and \"..\"", dir->ino);
 	len = r->bs - cs - de_off;
-	err = append(r, dir, &nb, &b2);
+	err = fcr_dir_append(r, dir, &nb, &b2);
 	if (err < 0)
 		return err;
 	raw = fcr_raw(r, dir);
@@ -624,7 +699,7 @@ static int make_indexed(struct fcr *r, struct fcr_inode *dir, uint8_t *b0, const
 	}
 	put_le16(b2 + last + 4, (uint16_t)(r->bs - cs - last));
 	if (cs)
-		init_tail(r, b2);
+		fcr_dir_init_tail(r, b2);
 	fcr_dir_csum(r, dir, b2);
 	put_le16(b0 + 12 + 4, (uint16_t)(r->bs - 12));
 	memset(b0 + 24, 0, 8);
@@ -671,13 +746,28 @@ int fcr_dir_add(struct fcr *r, struct fcr_inode *dir, const struct fcr_name *op)
 		if (blocks == 1 && (r->fs->sb.feature_compat & EXT4_FEATURE_COMPAT_DIR_INDEX))
 			return make_indexed(r, dir, b, op);
 	}
-	ret = append(r, dir, &lblk, &b);
+	ret = fcr_dir_append(r, dir, &lblk, &b);
 	if (ret < 0)
 		return ret;
 	put_le16(b + 4, (uint16_t)(r->bs - csum_size(r)));
 	if (csum_size(r))
-		init_tail(r, b);
+		fcr_dir_init_tail(r, b);
 	return insert_at(r, dir, b, 0, op);
+}
+
+void fcr_dir_dots(uint8_t *b, uint32_t ino, uint32_t parent, uint16_t dotdot_len, uint8_t ftype_dir)
+{
+	put_le32(b, ino);
+	put_le16(b + 4, 12);
+	b[6] = 1;
+	b[7] = ftype_dir;
+	b[8] = '.';
+	put_le32(b + 12, parent);
+	put_le16(b + 16, dotdot_len);
+	b[18] = 2;
+	b[19] = ftype_dir;
+	b[20] = '.';
+	b[21] = '.';
 }
 
 int fcr_init_new_dir(struct fcr *r, struct fcr_inode *in, uint32_t parent, uint8_t ftype_dir)
@@ -689,22 +779,12 @@ int fcr_init_new_dir(struct fcr *r, struct fcr_inode *in, uint32_t parent, uint8
 	if (!raw)
 		return FSIMG_ECORRUPT;
 	set_size(raw, 0);
-	err = append(r, in, &lblk, &b);
+	err = fcr_dir_append(r, in, &lblk, &b);
 	if (err < 0)
 		return err;
-	put_le32(b, in->ino);
-	put_le16(b + 4, 12);
-	b[6] = 1;
-	b[7] = ftype_dir;
-	b[8] = '.';
-	put_le32(b + 12, parent);
-	put_le16(b + 16, (uint16_t)(r->bs - csum_size(r) - 12));
-	b[18] = 2;
-	b[19] = ftype_dir;
-	b[20] = '.';
-	b[21] = '.';
+	fcr_dir_dots(b, in->ino, parent, (uint16_t)(r->bs - csum_size(r) - 12), ftype_dir);
 	if (csum_size(r))
-		init_tail(r, b);
+		fcr_dir_init_tail(r, b);
 	fcr_dir_csum(r, in, b);
 	raw = fcr_raw(r, in);
 	if (!raw)

@@ -17,9 +17,13 @@
  *    one link; a new directory first gets its block with "." and ".."
  *    (ext4_init_new_dir), 2 links, and its parent one more (the kernel
  *    leaves the new directory 1 link and the parent as it was: not copied).
- *  - Casefolded and encrypted directories are not changed by fsimg (their
- *    names hash by a casefold or a key fsimg does not have; the kernel logs
- *    no names in encrypted directories at all).
+ *  - Directories with inline data: fc_inline.c; block-mapped ones: fc_bmap.c
+ *    reads their map, and a name that needs a new block is not replayed.
+ *  - Casefolded directories: names are matched and hashed casefolded
+ *    (ext4_match, ext4fs_dirhash); fsimg folds ASCII only and does not
+ *    replay a name outside it.  Encrypted directories are not changed by
+ *    fsimg (names hash by a key it does not have; the kernel logs no names
+ *    in encrypted directories at all).
  */
 #include "config.h"
 
@@ -70,18 +74,20 @@ static int each_block(struct fcr *r, struct fcr_inode *dir,
 	return 0;
 }
 
-static int unlink_in(struct fcr *r, struct fcr_inode *dir, uint8_t *b, void *arg)
+int fcr_dir_del_in_buf(struct fcr *r, struct fcr_inode *dir, uint8_t *b, size_t end, struct fcr_name *op)
 {
-	struct fcr_name *op = arg;
-	size_t end = fcr_dir_has_tail(r, b) ? r->bs - DIR_TAIL : r->bs, off = 0, prev = SIZE_MAX;
+	size_t off = 0, prev = SIZE_MAX;
 
 	while (off + 8 <= end) {
 		uint8_t *de = b + off;
-		int err = fcr_dir_bad_entry(r, dir, off, end, de);
+		int err = fcr_dir_bad_entry(r, dir, off, end, de), eq;
 
 		if (err)
 			return err;
-		if (get_le32(de) && de[6] == op->nlen && !memcmp(de + 8, op->name, op->nlen)) {
+		eq = get_le32(de) ? fcr_name_eq(r, op, de + 8, de[6]) : 0;
+		if (eq < 0)
+			return eq;
+		if (eq) {
 			op->found_ino = get_le32(de);
 			if (op->found_ino != op->ino)
 				return 1; /* renamed over: the entry stays */
@@ -89,13 +95,22 @@ static int unlink_in(struct fcr *r, struct fcr_inode *dir, uint8_t *b, void *arg
 				put_le16(b + prev + 4, (uint16_t)(get_le16(b + prev + 4) + get_le16(de + 4)));
 			else
 				put_le32(de, 0);
-			fcr_dir_csum(r, dir, b);
 			return 1;
 		}
 		prev = off;
 		off += get_le16(de + 4);
 	}
 	return 0;
+}
+
+static int unlink_in(struct fcr *r, struct fcr_inode *dir, uint8_t *b, void *arg)
+{
+	struct fcr_name *op = arg;
+	int ret = fcr_dir_del_in_buf(r, dir, b, fcr_dir_has_tail(r, b) ? r->bs - DIR_TAIL : r->bs, op);
+
+	if (ret == 1 && op->found_ino == op->ino)
+		fcr_dir_csum(r, dir, b);
+	return ret;
 }
 
 static uint8_t file_type(const struct fcr *r, const uint8_t *raw)
@@ -119,19 +134,27 @@ static void add_links(uint8_t *raw, int d)
 	put_le16(raw + DI(i_links_count), (uint16_t)(n + d));
 }
 
-/* A directory the name tags can change: extent-mapped, not casefolded or encrypted (names hashed otherwise). */
+/*
+ * A directory the name tags can change: extent-mapped or with inline data (1),
+ * not casefolded or encrypted (names hashed otherwise).
+ */
 static int plain_dir(struct fcr *r, struct fcr_inode *dir, const uint8_t *raw)
 {
 	uint32_t fl = get_le32(raw + DI(i_flags));
 
 	if (!is_dir(raw))
 		return fcr_stop(r, FSIMG_ECORRUPT, "a name tag's parent, inode %u, is no directory", dir->ino);
-	if (fl & EXT4_INLINE_DATA_FL)
-		return fcr_stop(r, FSIMG_EUNSUPP,
-				"directory %u keeps its entries in the inode (inline data: ext4_try_add_inline_entry)",
-				dir->ino);
-	if (!dir->has_tree || (fl & (EXT4_CASEFOLD_FL | EXT4_ENCRYPT_FL)))
-		return fcr_stop(r, FSIMG_EUNSUPP, "directory %u is casefolded, encrypted or block-mapped", dir->ino);
+	if (fl & EXT4_ENCRYPT_FL)
+		return fcr_stop(r, FSIMG_EUNSUPP, "directory %u is encrypted", dir->ino);
+	if (fl & EXT4_INLINE_DATA_FL) {
+		if (!fcr_has_inline(r, raw))
+			return fcr_stop(r, FSIMG_EUNSUPP,
+					"directory %u has the inline-data flag but no \"system.data\" xattr "
+					"(Linux 6.1 would read its i_block as a block map)", dir->ino);
+		return 1;
+	}
+	if (!dir->has_tree && !dir->bmap_loaded)
+		return fcr_stop(r, FSIMG_EUNSUPP, "directory %u has neither an extent tree nor a block map", dir->ino);
 	return 0;
 }
 
@@ -143,7 +166,7 @@ static int do_unlink(struct fcr *r, struct fcr_inode *in, struct fcr_inode *dir,
 	ret = plain_dir(r, dir, fcr_raw(r, dir));
 	if (ret < 0)
 		return ret;
-	ret = each_block(r, dir, unlink_in, op);
+	ret = ret ? fcr_inline_unlink(r, dir, op) : each_block(r, dir, unlink_in, op);
 	if (ret < 0)
 		return ret;
 	if (!op->found_ino)
@@ -171,24 +194,33 @@ static int do_unlink(struct fcr *r, struct fcr_inode *in, struct fcr_inode *dir,
 static int do_link(struct fcr *r, struct fcr_inode *in, struct fcr_inode *dir, struct fcr_name *op, bool creat)
 {
 	uint8_t *raw = fcr_raw(r, in), *draw;
-	int ret;
+	int ret, inl;
 
 	if (!raw)
 		return FSIMG_ECORRUPT;
-	ret = plain_dir(r, dir, fcr_raw(r, dir));
-	if (ret < 0)
-		return ret;
+	inl = plain_dir(r, dir, fcr_raw(r, dir));
+	if (inl < 0)
+		return inl;
 	op->ftype = file_type(r, raw);
 	if (is_dir(raw)) {
 		if (!creat)
 			return fcr_stop(r, FSIMG_ECORRUPT, "LINK of directory %u", in->ino);
-		if (!in->has_tree)
-			return fcr_stop(r, FSIMG_EUNSUPP, "CREAT of directory %u without an extent tree", in->ino);
-		ret = fcr_init_new_dir(r, in, dir->ino, op->ftype);
+		/* ext4_init_new_dir: inline when the inode has inline data (ext4_try_create_inline_dir) */
+		ret = (get_le32(raw + DI(i_flags)) & EXT4_INLINE_DATA_FL) ? fcr_inline_new_dir(r, in, dir->ino) : 0;
+		if (ret < 0)
+			return ret;
+		if (!ret && !in->has_tree)
+			return fcr_stop(r, FSIMG_EUNSUPP,
+					"CREAT of directory %u without an extent tree or inline data "
+					"(Linux 6.1 would read its i_block as a block map)", in->ino);
+		if (!ret)
+			ret = fcr_init_new_dir(r, in, dir->ino, op->ftype);
 		if (ret < 0)
 			return ret;
 	}
-	ret = fcr_dir_add(r, dir, op);
+	ret = inl ? fcr_inline_add(r, dir, op) : 3;
+	if (ret == 3)
+		ret = fcr_dir_add(r, dir, op);
 	if (ret < 0)
 		return ret;
 	raw = fcr_raw(r, in);
@@ -233,6 +265,7 @@ int fcr_dentry(struct fcr *r, uint16_t tag, const uint8_t *v, uint32_t len)
 	}
 	if (!opens(draw))
 		return 0;
+	op.ci = fcr_dir_ci(r, dir);
 	if (tag == EXT4_FC_TAG_UNLINK)
 		return do_unlink(r, in, dir, &op);
 	return do_link(r, in, dir, &op, tag == EXT4_FC_TAG_CREAT);

@@ -10,15 +10,18 @@
  *  - ADD_RANGE maps [lblk, lblk + len) to the logged blocks (unwritten as
  *    logged), replacing any earlier mapping there; DEL_RANGE unmaps a range;
  *    both are skipped for an inode the kernel cannot open (ext4_iget: no
- *    mode or no links), and for a block-mapped file (the kernel's
- *    ext4_find_extent fails on it and the tag is skipped). INODE copies the
+ *    mode or no links); for a block-mapped file they are not replayed (the
+ *    kernel reads its block map as an extent tree). INODE copies the
  *    logged record over the inode's but for i_block, which the extent tree
  *    or block map keeps (ext4_fc_replay_inode), i_block too with inline
  *    data; a free inode's tree starts empty. CREAT, LINK and UNLINK:
  *    fc_names.c and fc_dirs.c. PAD, HEAD and TAIL do nothing here.
+ *  - A block-mapped file left without links is truncated and freed as the
+ *    kernel's eviction does, and a block-mapped directory's names are found
+ *    in the blocks its map names (fc_bmap.c).
  *  - Not replayed: ranges for an inode with inline data, a file changing
- *    between inline data, block map and extent tree, freeing a block-mapped
- *    file, bigalloc (cluster accounting), tags naming reserved inodes (the
+ *    between inline data, block map and extent tree, a new block for a
+ *    block-mapped directory, bigalloc (cluster accounting), tags naming reserved inodes (the
  *    kernel never logs them; its ext4_iget refuses them and records a
  *    filesystem error) and what fc_dirs.c leaves out. Then none of the fast
  *    commits is (fc_why says why), and the plan is the jbd2 replay alone:
@@ -76,7 +79,7 @@ static size_t blk_lower(const struct fcr *r, uint64_t blk)
 }
 
 /* fs block blk as the jbd2 replay and the tags so far leave it. */
-static int fcr_read(struct fcr *r, uint64_t blk, uint8_t *buf)
+int fcr_read_block(struct fcr *r, uint64_t blk, uint8_t *buf)
 {
 	size_t i = blk_lower(r, blk);
 	if (i < r->nb && r->b[i].blk == blk) {
@@ -126,7 +129,7 @@ uint8_t *fcr_get(struct fcr *r, uint64_t blk)
 		fcr_stop(r, FSIMG_ENOMEM, "out of memory");
 		return NULL;
 	}
-	if (fcr_read(r, blk, d) < 0) {
+	if (fcr_read_block(r, blk, d) < 0) {
 		free(d);
 		return NULL;
 	}
@@ -215,7 +218,7 @@ static int load_tree(struct fcr *r, struct fcr_inode *in, const uint8_t *h, size
 		buf = malloc(r->bs);
 		if (!buf)
 			return fcr_stop(r, FSIMG_ENOMEM, "out of memory");
-		err = fcr_read(r, child, buf);
+		err = fcr_read_block(r, child, buf);
 		if (err == 0)
 			err = load_tree(r, in, buf, r->bs, depth - 1, tcap);
 		free(buf);
@@ -285,8 +288,12 @@ struct fcr_inode *fcr_inode(struct fcr *r, uint32_t ino)
 	r->nin++;
 	in->was_used = get_le16(raw + DI(i_mode)) && get_le16(raw + DI(i_links_count));
 	in->was_dir = in->was_used && (get_le16(raw + DI(i_mode)) & 0xF000) == 0x4000;
-	/* a free inode's i_block is no tree: the kernel starts such an inode from an empty one */
-	in->has_tree = !in->was_used ||
+	/*
+	 * a free inode's i_block is no tree: the kernel starts such an inode from
+	 * an empty one, an extent tree where the filesystem has extents
+	 * (ext4_new_inode), else a block map
+	 */
+	in->has_tree = (!in->was_used && (sb->feature_incompat & EXT4_FEATURE_INCOMPAT_EXTENTS)) ||
 		       (get_le32(raw + DI(i_flags)) & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) == EXT4_EXTENTS_FL;
 	if (in->was_used && in->has_tree && get_le16(raw + DI(i_block) + 6) > EXT4_EXT_MAX_DEPTH) {
 		fcr_stop(r, FSIMG_ECORRUPT, "inode %u: an extent tree deeper than %u", ino, EXT4_EXT_MAX_DEPTH);
@@ -294,6 +301,9 @@ struct fcr_inode *fcr_inode(struct fcr *r, uint32_t ino)
 	}
 	if (in->was_used && in->has_tree &&
 	    load_tree(r, in, raw + DI(i_block), 60, get_le16(raw + DI(i_block) + 6), &tcap) < 0)
+		return NULL;
+	if (in->was_used && !in->has_tree && in->was_dir && !(get_le32(raw + DI(i_flags)) & EXT4_INLINE_DATA_FL) &&
+	    fcr_bmap_load(r, in, raw) < 0)
 		return NULL;
 	in->old = malloc((in->n ? in->n : 1) * sizeof(*in->old));
 	if (!in->old) {
@@ -329,7 +339,15 @@ static int range_inode(struct fcr *r, uint32_t ino, struct fcr_inode **out)
 
 		if (raw && (get_le32(raw + DI(i_flags)) & EXT4_INLINE_DATA_FL))
 			return fcr_stop(r, FSIMG_EUNSUPP, "inode %u: a range for an inode with inline data", ino);
-		return 0; /* block-mapped: the kernel's ext4_find_extent fails and the tag is skipped */
+		/*
+		 * Linux 6.1's range replay reads i_block as an extent tree
+		 * (ext4_find_extent checks no magic in the inode's root): on a
+		 * block map it writes extents over the block pointers or fails
+		 * (crash row: "lblock 4 mapped to illegal pblock 1", recovery failed)
+		 */
+		return fcr_stop(r, FSIMG_EUNSUPP,
+				"inode %u: a range for a block-mapped file (Linux 6.1's replay reads its block map as "
+				"an extent tree, and fails or corrupts it)", ino);
 	}
 	in->map_touched = true;
 	*out = in;
@@ -475,6 +493,16 @@ static int replay_inode(struct fcr *r, const uint8_t *v, uint32_t len)
 	return 0;
 }
 
+/* ext4_truncate's test: files, directories and symlinks with blocks (not fast symlinks) */
+static bool truncates(const uint8_t *raw)
+{
+	unsigned fmt = get_le16(raw + DI(i_mode)) & 0xF000;
+
+	if (fmt == 0xA000)
+		return get_le32(raw + DI(i_size_lo)) >= EXT4_MIN_INLINE_DATA_SIZE || get_le32(raw + DI(i_size_high));
+	return fmt == 0x8000 || fmt == 0x4000;
+}
+
 /* After the last tag: trees, i_blocks, checksums, bitmaps and counts. */
 static int finish(struct fcr *r)
 {
@@ -499,15 +527,20 @@ static int finish(struct fcr *r)
 		}
 		if (!in_use(r, in)) {
 			/* freed (the kernel's eviction): no blocks, an empty tree */
-			if (!in->has_tree && in->was_used && get_le32(raw + DI(i_blocks_lo)))
-				err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: freeing a file without an extent tree", in->ino);
+			if (!in->has_tree && in->was_used && !in->map_freed &&
+			    (get_le32(raw + DI(i_blocks_lo)) || get_le16(raw + DI(l_i_blocks_high)))) {
+				if (get_le32(raw + DI(i_flags)) & EXT4_INLINE_DATA_FL)
+					err = fcr_stop(r, FSIMG_ECORRUPT, "inode %u: inline data with blocks", in->ino);
+				else if (truncates(raw))
+					err = fcr_free_bmap(r, in, raw);
+			}
 			in->n = 0;
 			in->map_touched = in->has_tree;
 			if (in->evicted && !get_le32(raw + DI(i_dtime)))
 				put_le32(raw + DI(i_dtime), get_le32(raw + DI(i_ctime)) ? get_le32(raw + DI(i_ctime)) : 1);
 		}
 		if (!in->map_touched) {
-			used[i] = in->ntree; /* the tree stays as it is */
+			used[i] = in->map_freed ? 0 : in->ntree; /* the tree stays as it is, or went with the file */
 			continue;
 		}
 		fcr_coalesce(in);

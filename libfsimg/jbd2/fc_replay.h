@@ -44,6 +44,8 @@ struct fcr_inode {
 	bool has_tree;               /* extent-mapped (else the map is not touched) */
 	bool map_touched;            /* the tree is rewritten at the end */
 	bool evicted;                /* its last link went: freed as the kernel's iput does */
+	bool map_freed;              /* a block map freed (fc_bmap.c): old and tree list its blocks */
+	bool bmap_loaded;            /* a block-mapped directory's map read into ext, old and tree */
 };
 
 struct fcr_region {
@@ -84,6 +86,11 @@ static inline uint64_t gd_u64(const struct fcr *r, const uint8_t *d, size_t lo_o
 
 JBD2_HIDDEN int fcr_stop(struct fcr *r, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 JBD2_HIDDEN uint8_t *fcr_get(struct fcr *r, uint64_t blk);
+/* fs block blk as the jbd2 replay and the tags so far leave it, into buf */
+JBD2_HIDDEN int fcr_read_block(struct fcr *r, uint64_t blk, uint8_t *buf);
+/* fc_bmap.c: a block-mapped directory's map read (ext); a block-mapped file truncated to nothing */
+JBD2_HIDDEN int fcr_bmap_load(struct fcr *r, struct fcr_inode *in, const uint8_t *raw);
+JBD2_HIDDEN int fcr_free_bmap(struct fcr *r, struct fcr_inode *in, uint8_t *raw);
 JBD2_HIDDEN uint8_t *fcr_raw(struct fcr *r, struct fcr_inode *in);
 JBD2_HIDDEN struct fcr_inode *fcr_inode(struct fcr *r, uint32_t ino);
 JBD2_HIDDEN int fcr_punch(struct fcr *r, struct fcr_inode *in, uint64_t a, uint64_t b);
@@ -117,7 +124,13 @@ struct fcr_name {
 	uint32_t ino;
 	uint8_t ftype;
 	uint32_t found_ino;          /* UNLINK: the entry's inode */
+	bool ci;                     /* in a casefolded directory: matched and hashed casefolded (ASCII only) */
 };
+
+/* ext4_match: 1 the entry's name is op's, 0 not, < 0 stop (a casefold fsimg cannot do) */
+JBD2_HIDDEN int fcr_name_eq(struct fcr *r, const struct fcr_name *op, const uint8_t *name, unsigned len);
+/* the directory is casefolded (the kernel matches and hashes its names casefolded) */
+JBD2_HIDDEN bool fcr_dir_ci(struct fcr *r, struct fcr_inode *dir);
 
 /* fc_dirs.c: directory blocks as ext4_add_entry and ext4_init_new_dir leave them. */
 JBD2_HIDDEN bool fcr_dir_has_tail(const struct fcr *r, const uint8_t *b);
@@ -126,6 +139,25 @@ JBD2_HIDDEN void fcr_dir_csum(struct fcr *r, struct fcr_inode *dir, uint8_t *b);
 JBD2_HIDDEN int fcr_dir_bad_entry(struct fcr *r, struct fcr_inode *dir, size_t off, size_t end, const uint8_t *de);
 /* 1 added, 2 the name was there (-EEXIST), 0 no room in b, < 0 stop */
 JBD2_HIDDEN int fcr_dir_add_to_block(struct fcr *r, struct fcr_inode *dir, uint8_t *b, const struct fcr_name *op);
+/* ext4_find_dest_de + ext4_insert_dentry over entries in b[0, end), no checksum: 1, 2 (-EEXIST), 0 no room */
+JBD2_HIDDEN int fcr_dir_add_to_buf(struct fcr *r, struct fcr_inode *dir, uint8_t *b, size_t end,
+				   const struct fcr_name *op);
+/* ext4_generic_delete_entry of op's name in b[0, end): 1 found (op->found_ino set), 0 not, < 0 stop */
+JBD2_HIDDEN int fcr_dir_del_in_buf(struct fcr *r, struct fcr_inode *dir, uint8_t *b, size_t end, struct fcr_name *op);
+/* ext4_append: dir's next block, allocated, zeroed and mapped; i_size grows by a block */
+JBD2_HIDDEN int fcr_dir_append(struct fcr *r, struct fcr_inode *dir, uint32_t *lblk, uint8_t **out);
+JBD2_HIDDEN void fcr_dir_init_tail(struct fcr *r, uint8_t *b);
+/* ext4_init_dot_dotdot: "." (12 bytes) and ".." (dotdot_len bytes) at the start of b */
+JBD2_HIDDEN void fcr_dir_dots(uint8_t *b, uint32_t ino, uint32_t parent, uint16_t dotdot_len, uint8_t ftype_dir);
+/* fc_inline.c: directories with inline data (ext4_try_add_inline_entry, ext4_delete_inline_entry) */
+/* 1 the inode has inline data the kernel sees (INLINE_DATA_FL and a "system.data" xattr), 0 not */
+JBD2_HIDDEN bool fcr_has_inline(struct fcr *r, const uint8_t *raw);
+/* 1 added, 2 the name was there, 3 converted to a block (go on with fcr_dir_add), < 0 stop */
+JBD2_HIDDEN int fcr_inline_add(struct fcr *r, struct fcr_inode *dir, const struct fcr_name *op);
+/* 1 found (op->found_ino), 0 not, < 0 stop */
+JBD2_HIDDEN int fcr_inline_unlink(struct fcr *r, struct fcr_inode *dir, struct fcr_name *op);
+/* ext4_try_create_inline_dir: 1 made inline, 0 the inode has no inline data (a block is needed), < 0 stop */
+JBD2_HIDDEN int fcr_inline_new_dir(struct fcr *r, struct fcr_inode *in, uint32_t parent);
 /* ext4_add_entry: 1 added, 2 the name was there, < 0 stop */
 JBD2_HIDDEN int fcr_dir_add(struct fcr *r, struct fcr_inode *dir, const struct fcr_name *op);
 /* ext4_init_new_dir: the first block with "." and "..", i_size one block, 2 links */

@@ -201,7 +201,23 @@ def debugfs(img, cmds):
 
 
 EXLINE = re.compile(r"^\s*(\d+)/\s*(\d+)\s+\d+/\s*\d+\s+(\d+)\s*-\s*\d+\s+(\d+)\s*-\s*\d+\s+(\d+)")
+# debugfs stat's BLOCKS list for a block-mapped file: "(0-11):1000-1011, (IND):1012, (12):1013"
+BMRUN = re.compile(r"\((\d+)(?:-(\d+))?\):(\d+)(?:-\d+)?")
 LSL = re.compile(r"^\s*(\d+)\s+([0-7]+)\s+\((\d+)\)\s+(\d+)\s+(\d+)\s+(\d+)\s+\S+\s+\S+\s(.*)$")
+
+
+def bmap_runs(img, path):
+    """a block-mapped file's data runs from debugfs stat (debugfs ex prints none for it)"""
+    runs = []
+    out = debugfs(img, ["stat %s" % path]).get("stat %s" % path, [])
+    if not any(line.startswith("BLOCKS:") for line in out):
+        return runs
+    text = " ".join(out[[i for i, l in enumerate(out) if l.startswith("BLOCKS:")][0] + 1:])
+    for m in BMRUN.finditer(text):
+        l0 = int(m.group(1))
+        l1 = int(m.group(2)) if m.group(2) else l0
+        runs.append((l0, int(m.group(3)), l1 - l0 + 1, False))
+    return runs
 
 
 def debugfs_view(img, synced, tmp):
@@ -248,6 +264,8 @@ def debugfs_view(img, synced, tmp):
                 continue
             l0, p0, n = int(m.group(3)), int(m.group(4)), int(m.group(5))
             runs.append((l0, p0, n, "Uninit" in line))
+        if not runs and not any(EXLINE.match(line) for line in out.get("ex -l %s" % p, [])):
+            runs = bmap_runs(img, p)
         paths[p]["runs"] = coalesce(runs)
         f = "%s/f%d" % (tmp, i)
         try:
@@ -257,6 +275,9 @@ def debugfs_view(img, synced, tmp):
         except OSError as err:
             paths[p]["read_error"] = str(err)
             continue
+        # debugfs 1.47 dumps a file with inline data whole (i_block and the
+        # "system.data" value), not its first i_size bytes
+        data = data[:paths[p]["size"]]
         paths[p]["crc32"] = zlib.crc32(data) & 0xffffffff
         paths[p]["read"] = len(data)
         if p in synced:

@@ -47,7 +47,14 @@ Options:
                            every write fsync'd), tree (new nested directories,
                            each with a file fsync'd, bursts of names in one
                            directory, files of hundreds of one-block extents,
-                           between mixed ops); for XFS also intent
+                           between mixed ops), names (short names added
+                           to and removed from small directories, each
+                           change fsync'd through a file: with -O inline_data
+                           they stay in the inode, then its xattr space,
+                           then move to a block; new directories as in
+                           tree); with -O casefold, names and tree make the
+                           top directories casefolded (chattr +F) and their
+                           names mixed-case; for XFS also intent
                            (fragmented files cloned with FICLONE/FICLONERANGE,
                            overwritten, truncated, syncfs; after the cut op a
                            storm: syncfs in a loop while files are cloned and
@@ -109,7 +116,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync | tree | intent | unlinked) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree | names | intent | unlinked) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 case "$mopts" in *' '*) echo "run.sh: mount options cannot hold spaces" >&2; exit 16 ;; esac
 [ -n "$cut" ] || cut=$ops
 [ "$cut_time" = 0 ] || cut=0
