@@ -345,6 +345,7 @@ int cmd_fsck(int argc, char **argv)
 		if (status)
 			return status;
 	}
+	common.short_ok = true;
 	status = cli_open_cache(&img, &common, argv[first], FSCK_CACHE_CHUNKS);
 	if (status) {
 		baseline_free(ctx.baseline);
