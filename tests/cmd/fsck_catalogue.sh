@@ -8,6 +8,10 @@
 #   PR_1_COLLAPSE_DBLOCK    a hole in an extent-mapped directory (DIR_HOLE)
 #   PR_1_TREAT_AS_DIRECTORY a directory whose mode says fifo (extents, block map);
 #                           a block device with one link is believed
+#   PR_1_BBINODE_BAD_METABLOCK, PR_1_BADBLOCKS_IN_BADBLOCKS, PR_2_BB_INODE:
+#                           a bad block list (mke2fs -l) naming inode 1's own
+#                           indirect block, the inode table block holding
+#                           inode 1, the one holding inode 12
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/fsck_super.sh"
 fs_need mke2fs debugfs e2fsck truncate
@@ -27,6 +31,15 @@ mk() { # mk TYPE IMG: 4 MiB, 1 KiB blocks, from $src
 }
 # e2fsck_says IMG TEXT: e2fsck -fn (run by fs_e2fsck) printed TEXT
 e2fsck_says() { grep -q "$2" "$1.e2fsck"; }
+# damaged BASE NAME "DEBUGFS CMD" "E2FSCK TEXT" ID WHAT: a copy of BASE changed by
+# debugfs; both checkers find an error, e2fsck saying TEXT, fsimg reporting ID
+damaged() {
+	img=$tmp/$2.img
+	cp "$1" "$img" && fs_dbg "$img" "$3"
+	e=$(fs_e2fsck "$img"); f=$(fs_fsimg "$img")
+	[ "$e" = error ] && e2fsck_says "$img" "$4" && [ "$f" = error ] && fs_has "$img" "$5"
+	ok $? "$6: e2fsck -fn $e, fsimg fsck $f with $5"
+}
 
 clean=$tmp/clean.img
 mk ext4 "$clean"
@@ -51,24 +64,16 @@ ok $? "a short image losing a directory block: e2fsck -fn $e, fsimg fsck $f"
 ok $? "other commands still refuse a short image (exit 8, said so)"
 
 # PR_1_TOOBIG_DIR: the only extent of /e moved to logical block 2^21.
-img=$tmp/toobig.img
-cp "$clean" "$img" && fs_dbg "$img" "sif /e block[3] 2097152"
-e=$(fs_e2fsck "$img"); f=$(fs_fsimg "$img")
-[ "$e" = error ] && e2fsck_says "$img" "causes directory to be too big" &&
-	[ "$f" = error ] && fs_has "$img" INODE_DIR_TOOBIG
-ok $? "a directory block past 2^21: e2fsck -fn $e (TOOBIG_DIR), fsimg fsck $f with INODE_DIR_TOOBIG"
+damaged "$clean" toobig "sif /e block[3] 2097152" "causes directory to be too big" INODE_DIR_TOOBIG \
+	"a directory block past 2^21 (TOOBIG_DIR)"
 cp "$clean" "$img" && fs_dbg "$img" "sif /e block[3] 2097151"
 f=$(fs_fsimg "$img")
 ! fs_has "$img" INODE_DIR_TOOBIG && e=$(fs_e2fsck "$img") && ! e2fsck_says "$img" "too big"
 ok $? "the last block allowed (2^21 - 1): neither says too big"
 
 # PR_1_COLLAPSE_DBLOCK: block 1 of /d punched (extents): a hole e2fsck would close.
-img=$tmp/hole.img
-cp "$clean" "$img" && fs_dbg "$img" "punch /d 1 1"
-e=$(fs_e2fsck "$img"); f=$(fs_fsimg "$img")
-[ "$e" = error ] && e2fsck_says "$img" "block 2 should be at block 1" &&
-	[ "$f" = error ] && fs_has "$img" DIR_HOLE
-ok $? "a hole in an extent-mapped directory: e2fsck -fn $e (COLLAPSE_DBLOCK), fsimg fsck $f with DIR_HOLE"
+damaged "$clean" hole "punch /d 1 1" "block 2 should be at block 1" DIR_HOLE \
+	"a hole in an extent-mapped directory (COLLAPSE_DBLOCK)"
 
 # PR_1_TREAT_AS_DIRECTORY: /e's mode set to a fifo, with extents and with a block map.
 for t in ext4 ext2; do
@@ -85,4 +90,23 @@ mk ext2 "$img" && fs_dbg "$img" "sif /e mode 060755" "sif /e links_count 1"
 e=$(fs_e2fsck "$img"); f=$(fs_fsimg "$img")
 ! e2fsck_says "$img" "looks like it is really" && ! fs_has "$img" INODE_LOOKS_LIKE_DIR
 ok $? "a block device with one link: neither takes it for a directory (e2fsck -fn $e, fsimg fsck $f)"
+
+# The bad block list: 20 blocks (inode 1 needs an indirect block), clean first.
+seq 3000 3019 >"$tmp/bb.txt"
+bb=$tmp/bb.img
+mke2fs -q -F -t ext4 -b 1024 -l "$tmp/bb.txt" -d "$src" "$bb" 4M >/dev/null 2>&1 ||
+	{ echo "Bail out! mke2fs -l failed"; exit 99; }
+ind=$(debugfs -R "stat <1>" "$bb" 2>/dev/null | sed -n 's/.*(IND):\([0-9]*\).*/\1/p')
+itab=$(debugfs -R stats "$bb" 2>/dev/null | sed -n 's/^ Group  0:.*inode table at \([0-9]*\).*/\1/p')
+isz=$(debugfs -R stats "$bb" 2>/dev/null | sed -n 's/^Inode size:[ 	]*\([0-9]*\)$/\1/p')
+e=$(fs_e2fsck "$bb"); f=$(fs_fsimg "$bb")
+[ -n "$ind" ] && [ -n "$itab" ] && [ "$e" = clean ] && [ "$f" = clean ]
+ok $? "a bad block list of 20 blocks (indirect block $ind): e2fsck -fn $e, fsimg fsck $f"
+damaged "$bb" bbmeta "sif <1> block[0] $ind" "used as bad block inode indirect block" BADBLOCKS_META \
+	"the list names its own indirect block (BBINODE_BAD_METABLOCK)"
+damaged "$bb" bbself "sif <1> block[1] $itab" "bad block list inode is bad" BADBLOCKS_SELF \
+	"the list names inode 1's inode table block (BADBLOCKS_IN_BADBLOCKS)"
+damaged "$bb" bbino "sif <1> block[1] $((itab + 11 * isz / 1024))" \
+	"Entry 'd' in / (2) points to inode (12) located in a bad block" DIRENT_INODE_IN_BAD_BLOCK \
+	"the list names the inode table block of /d, inode 12 (BB_INODE)"
 done_testing

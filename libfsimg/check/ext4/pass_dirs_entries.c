@@ -111,6 +111,8 @@ void dirs_check_entry(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk, 
 		check_report(c, PR_DIRENT_UNUSED_INODE, &p);
 		return;
 	}
+	if (isbad(s, de->inode) && check_inode_in_bad_block(c, de->inode))
+		check_report(c, PR_DIRENT_INODE_IN_BAD_BLOCK, &p);
 
 	if (s->filetype) {
 		int want = entry_ftype(s, de->inode);

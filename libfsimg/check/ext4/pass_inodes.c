@@ -355,6 +355,19 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 	/* Unused and never used: nothing to check (the fast path of the scan). */
 	if (!reserved && links == 0 && mode == 0)
 		return;
+	/*
+	 * In a block the bad block list names: e2fsck does not read it, and
+	 * counts it in use (its entries are PR_2_BB_INODE, its links unchecked).
+	 */
+	if (e4(c)->bad && check_inode_in_bad_block(c, ino)) {
+		if (ino == EXT2_BAD_INO) {
+			p = pctx_inode(ino);
+			check_report(c, PR_BADBLOCKS_SELF, &p);
+		}
+		check_note_inode(c, ino, mode, links);
+		bit_set_shared(c->ino_bad, ino);
+		return;
+	}
 	if (ext4_inode_from_disk(&in, fs, ino, raw, isz) < 0)
 		return;
 	if (fs->metadata_csum && !(fs->flags & FSIMG_OPEN_NO_CSUM_VERIFY) &&
@@ -413,7 +426,8 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 		if (check_xattr_inode(c, &in, raw))
 			claim_xattr_block(p2, &in, &w);
 		walk_mapping(p2, &in, &w);
-		if (!w.failed)
+		/* e2fsck walks the bad block list for its blocks only, not its i_blocks */
+		if (!w.failed && ino != EXT2_BAD_INO)
 			inode_check_iblocks(p2, &in, &w);
 		return;
 	}
@@ -601,6 +615,7 @@ int check_pass_inodes(struct check_ctx *c)
 	check_quota_usage_start(c);
 	check_enc_start(c);
 	check_xattr_refs_start(c);
+	check_badblocks_load(c);
 	err = check_parallel(c, sb->group_count, &ops, &sh);
 	if (err == 0)
 		check_xattr_blocks(c, sh.ea_seen);
