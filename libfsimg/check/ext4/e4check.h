@@ -55,6 +55,9 @@ CHECK_HIDDEN void check_quota_inodes(struct check_ctx *c);         /* pass 1: pa
 CHECK_HIDDEN void check_quota_usage_start(struct check_ctx *c);
 CHECK_HIDDEN void check_quota_usage_add(struct check_ctx *c, const struct fsimg_inode *in,
 					uint64_t clusters);
+/* More space and inodes charged to in's ids (an xattr inode's value, pass_ea_inode.c). */
+CHECK_HIDDEN void check_quota_usage_charge(struct check_ctx *c, const struct fsimg_inode *in,
+					   uint64_t clusters, uint64_t inodes);
 CHECK_HIDDEN int check_pass_quota_usage(struct check_ctx *c);
 CHECK_HIDDEN void check_quota_usage_free(struct check_ctx *c);
 /* Field and flag rules against the features (pass_rules.c): pass 1's superblock, pass 2's inodes. */
