@@ -91,6 +91,18 @@ e=$(fs_e2fsck "$img"); f=$(fs_fsimg "$img")
 ! e2fsck_says "$img" "looks like it is really" && ! fs_has "$img" INODE_LOOKS_LIKE_DIR
 ok $? "a block device with one link: neither takes it for a directory (e2fsck -fn $e, fsimg fsck $f)"
 
+# meta_bg (issue 15's format rules): descriptors kept in the first, second and
+# last group of each meta group, no resize inode; a descriptor of group 5 (in
+# meta group 0) moved onto other metadata.
+mb=$tmp/metabg.img
+mke2fs -q -F -t ext4 -b 1024 -O meta_bg,^resize_inode -d "$src" "$mb" 64M >/dev/null 2>&1 ||
+	{ echo "Bail out! mke2fs meta_bg failed"; exit 99; }
+e=$(fs_e2fsck "$mb"); f=$(fs_fsimg "$mb")
+[ "$e" = clean ] && [ "$f" = clean ]
+ok $? "meta_bg, 8 groups: e2fsck -fn $e, fsimg fsck $f"
+damaged "$mb" metabg-bad "set_bg 5 block_bitmap 100" "Group descriptors look bad" GROUP_METADATA_OVERLAP \
+	"meta_bg: group 5's block bitmap moved onto group 0's metadata"
+
 # The bad block list: 20 blocks (inode 1 needs an indirect block), clean first.
 seq 3000 3019 >"$tmp/bb.txt"
 bb=$tmp/bb.img
