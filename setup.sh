@@ -17,7 +17,8 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
 	dosfstools xfsprogs btrfs-progs
 	python3 bash-completion debhelper lintian
 	zlib1g-dev libzstd-dev libvmdk-dev libvhdi-dev libewf-dev
-	qemu-utils ewf-tools gdisk fdisk"
+	qemu-utils ewf-tools gdisk fdisk
+	unicode-data"
 
 deps=yes
 build=yes

@@ -48,6 +48,7 @@ struct cli_common {
 	unsigned partition;      /* --partition N, 0: none (IMAGE@N also sets it in cli_open) */
 	uint64_t superblock;     /* -b: the superblock copy to read (0: the primary) */
 	uint32_t blocksize;      /* -B: its block size (0: any) */
+	bool short_ok;           /* fsck: an ext2/3/4 image shorter than its filesystem is opened (the check says so) */
 };
 
 /*

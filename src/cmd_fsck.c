@@ -319,6 +319,7 @@ int cmd_fsck(int argc, char **argv)
 	struct fsck_ctx ctx;
 	struct cli_image img;
 	struct fsimg_check_opts opts;
+	fsimg_journal *ext_journal = NULL;
 	struct fsimg_check_summary sum;
 	int first, status, err;
 
@@ -345,6 +346,7 @@ int cmd_fsck(int argc, char **argv)
 		if (status)
 			return status;
 	}
+	common.short_ok = true;
 	status = cli_open_cache(&img, &common, argv[first], FSCK_CACHE_CHUNKS);
 	if (status) {
 		baseline_free(ctx.baseline);
@@ -369,6 +371,10 @@ int cmd_fsck(int argc, char **argv)
 	if (img.replay) {
 		/* the journal as the crash left it: the fs we check has it reset */
 		opts.raw_journal = fsimg_recovery_journal(img.replay);
+	} else if (img.journal_io && fsimg_journal_open(&ext_journal, img.fs, img.journal_io) == 0) {
+		/* -j with nothing to replay: the external journal is checked as it is */
+		opts.raw_journal = ext_journal;
+		opts.flags |= FSIMG_CHECK_JOURNAL_AS_IS;
 	}
 	/* -C 0 asks for the bar wherever stderr goes (e2fsck's -C 0 likewise). */
 	ctx.tty = !common.json && (isatty(STDERR_FILENO) || ctx.progress_fd == 0);
@@ -394,6 +400,7 @@ int cmd_fsck(int argc, char **argv)
 
 	err = fsimg_check_run(&sum, img.fs, &opts);
 	bar_clear(&ctx);
+	fsimg_journal_close(ext_journal);
 
 	if (ctx.baseline) {
 		/* an aborted check did not look for everything: nothing is known gone */

@@ -184,6 +184,9 @@ FSIMG_HIDDEN uint32_t ext4_inode_csum_seed(const struct fsimg_fs *fs, fsimg_ino_
 FSIMG_HIDDEN int ext4_xattr_ibody_get(const struct fsimg_fs *fs, const uint8_t *raw, size_t len,
 				      unsigned name_index, const char *name,
 				      const uint8_t **value, size_t *value_len);
+/* The same in an xattr block of bs bytes (magic, h_blocks 1; values from the block's start). */
+FSIMG_HIDDEN int ext4_xattr_block_get(const uint8_t *blk, size_t bs, unsigned name_index, const char *name,
+				      const uint8_t **value, size_t *value_len);
 
 /* extent.c: checks one extent tree node (a block or i_block) the kernel's way. */
 struct ext4_node_info {
@@ -256,10 +259,19 @@ FSIMG_HIDDEN int ext4_dir_open_inode(struct fsimg_dir **out, struct fsimg_fs *fs
 
 /*
  * htree.c: is dir casefolded (EXT4_CASEFOLD_FL with the casefold feature)?
- * Its names are hashed, and looked up, by their utf8 casefold, which fsimg
- * does not compute: its hashes are unknown here.
+ * Its names are hashed, and looked up, by their utf8 casefold.
  */
 FSIMG_HIDDEN bool ext4_dir_casefolded(const struct fsimg_fs *fs, const struct fsimg_inode *dir);
+/*
+ * utf8.c: the utf8-12.1 casefold (NFD, ignorables removed, full case folding,
+ * canonical order) of name into out: its length, or -1 when name is not valid
+ * UTF-8 or the fold does not fit in cap bytes.
+ */
+FSIMG_HIDDEN int ext4_utf8_casefold(const uint8_t *name, size_t len, uint8_t *out, size_t cap);
+/* utf8.c: one code point at s[0..len): its length, 0 when not valid UTF-8 (overlong, surrogate, > U+10FFFF). */
+FSIMG_HIDDEN size_t ext4_utf8_decode(const uint8_t *s, size_t len, uint32_t *cp);
+/* Room for the casefold of any name (the kernel's and e2fsprogs' PATH_MAX). */
+#define EXT4_CASEFOLD_MAX 4096u
 
 /* htree.c: the dx root's info and a dx node's count/limit, as parsed. */
 struct ext4_dx_info {

@@ -5,8 +5,9 @@
  *
  * The hash follows the kernel's fs/ext4/hash.c (and e2fsprogs' dirhash.c):
  * the legacy hash, a cut-down MD4 and TEA in a Davies-Meyer construction,
- * each with the name's bytes taken as signed or unsigned chars. siphash
- * (encrypted casefolded directories) is not implemented.
+ * each with the name's bytes taken as signed or unsigned chars. SipHash
+ * (encrypted casefolded directories) is keyed by a key derived from the
+ * encryption master key: it cannot be computed here.
  *
  * The lookup is the kernel's dx_probe + ext4_dx_find_entry: descend from the
  * root by binary search on the hash, scan the leaf, and go on to the next
@@ -14,10 +15,9 @@
  * cannot be used (or that misses a name after something odd) falls back to
  * a linear scan, so that a damaged index never hides an entry.
  *
- * A casefolded directory hashes each name's utf8 casefold (NFD, then case
- * folding), which is not implemented: there the lookup is a linear scan,
- * and names compare as the kernel's generic_ci_match does as far as that can
- * be known without the utf8 tables (see casefold_match).
+ * A casefolded directory hashes each name's utf8 casefold (utf8.c): there
+ * the lookup is a linear scan, and names compare as the kernel's
+ * generic_ci_match does (see casefold_match).
  */
 #include "config.h"
 
@@ -580,51 +580,31 @@ bool ext4_dir_casefolded(const struct fsimg_fs *fs, const struct fsimg_inode *di
 	       (fs->sb.feature_incompat & EXT4_FEATURE_INCOMPAT_CASEFOLD);
 }
 
-enum { CF_DIFFERENT, CF_SAME, CF_UNKNOWN };
-
-static bool is_ascii(const uint8_t *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (s[i] & 0x80)
-			return false;
-	return true;
-}
-
 /*
  * Two names in a casefolded directory (generic_ci_match): the same bytes
- * match; otherwise they match when their utf8 casefolds are equal. For two
- * ASCII names that is ASCII case folding (NFD and case folding leave ASCII
- * ASCII and only map A-Z to a-z). Any other byte may fold into ASCII or
- * into another spelling (U+212A KELVIN SIGN folds to "k", U+00DF to "ss"):
- * the answer is unknown, never a guess.
+ * match; otherwise they match when both are valid UTF-8 and their utf8
+ * casefolds are equal (a name that is not UTF-8 matches only itself).
+ * The query's fold is computed once by the caller (qlen < 0: none).
  */
-static int casefold_match(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+static bool casefold_match(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+			   const uint8_t *qfold, int qlen)
 {
-	if (alen == blen && memcmp(a, b, alen) == 0)
-		return CF_SAME;
-	if (!is_ascii(a, alen) || !is_ascii(b, blen))
-		return CF_UNKNOWN;
-	if (alen != blen)
-		return CF_DIFFERENT;
-	for (size_t i = 0; i < alen; i++) {
-		uint8_t x = a[i], y = b[i];
+	uint8_t fold[EXT4_CASEFOLD_MAX];
+	int n;
 
-		if (x >= 'A' && x <= 'Z')
-			x = (uint8_t)(x - 'A' + 'a');
-		if (y >= 'A' && y <= 'Z')
-			y = (uint8_t)(y - 'A' + 'a');
-		if (x != y)
-			return CF_DIFFERENT;
-	}
-	return CF_SAME;
+	if (alen == blen && memcmp(a, b, alen) == 0)
+		return true;
+	if (qlen < 0)
+		return false;
+	n = ext4_utf8_casefold(a, alen, fold, sizeof(fold));
+	return n == qlen && memcmp(fold, qfold, (size_t)n) == 0;
 }
 
 /* ---------------------------------------------------------------- lookup */
 
 /*
  * A linear scan: 1 found, 0 missing, FSIMG_ECORRUPT when a damaged block
- * may have held it, FSIMG_EUNSUPP when only a casefold comparison this code
- * cannot make (casefold set) could have found it.
+ * may have held it. With casefold set, names compare by their casefold.
  */
 static int linear_find(struct fsimg_fs *fs, const struct fsimg_inode *dir, const char *name,
 		       size_t len, bool first_block_only, bool casefold, fsimg_ino_t *out)
@@ -632,8 +612,9 @@ static int linear_find(struct fsimg_fs *fs, const struct fsimg_inode *dir, const
 	struct fsimg_dirent ent;
 	struct fsimg_dir *d;
 	int err, corrupt = 0;
-	uint64_t unknown = 0;
 	char msg[sizeof(fs->errmsg)];
+	uint8_t qfold[EXT4_CASEFOLD_MAX];
+	int qlen = casefold ? ext4_utf8_casefold((const uint8_t *)name, len, qfold, sizeof(qfold)) : -1;
 
 	err = ext4_dir_open_inode(&d, fs, dir);
 	if (err < 0)
@@ -659,15 +640,12 @@ static int linear_find(struct fsimg_fs *fs, const struct fsimg_inode *dir, const
 		}
 		if (casefold) {
 			/* the kernel refuses a second name of the same casefold: the first decides */
-			int cf = casefold_match((const uint8_t *)ent.name, ent.name_len,
-						(const uint8_t *)name, len);
-
-			if (cf == CF_SAME) {
+			if (casefold_match((const uint8_t *)ent.name, ent.name_len, (const uint8_t *)name, len,
+					   qfold, qlen)) {
 				*out = ent.ino;
 				fsimg_dir_close(d);
 				return LOOKUP_FOUND;
 			}
-			unknown += cf == CF_UNKNOWN;
 		}
 	}
 	fsimg_dir_close(d);
@@ -677,10 +655,6 @@ static int linear_find(struct fsimg_fs *fs, const struct fsimg_inode *dir, const
 		memcpy(fs->errmsg, msg, sizeof(msg));
 		return corrupt;
 	}
-	if (unknown)
-		return fs_error(fs, FSIMG_EUNSUPP,
-				"directory inode %u is casefolded: whether '%.*s' names one of its %llu non-ASCII entries is not known (utf8 casefolding is not implemented)",
-				dir->ino, (int)len, name, (unsigned long long)unknown);
 	return LOOKUP_MISSING;
 }
 

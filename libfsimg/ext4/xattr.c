@@ -13,31 +13,15 @@
 
 #define XE(field) offsetof(struct ext4_dxattr_entry, field)
 
-int ext4_xattr_ibody_get(const struct fsimg_fs *fs, const uint8_t *raw, size_t len,
-			 unsigned name_index, const char *name,
-			 const uint8_t **value, size_t *value_len)
+/*
+ * The entries of an xattr area: from offset first of buf (len bytes) to four
+ * zero bytes; values are addressed from vbase, and lie before len.
+ */
+static int area_get(const uint8_t *buf, size_t len, size_t first, size_t vbase, unsigned name_index,
+		    const char *name, const uint8_t **value, size_t *value_len)
 {
-	struct cur c = cur_init(raw, len);
-	size_t name_len, start, first, off, area;
-	uint16_t extra;
-
-	(void)fs;
-	if (!raw || !name || !value || !value_len)
-		return FSIMG_EINVAL;
-	*value = NULL;
-	*value_len = 0;
-	name_len = strlen(name);
-	if (len <= EXT4_GOOD_OLD_INODE_SIZE)
-		return FSIMG_ENOENT;
-	extra = cur_le16(&c, offsetof(struct ext4_dinode, i_extra_isize));
-	/* The kernel refuses such an inode; to us it just has no in-inode EA area. */
-	if (extra > len - EXT4_GOOD_OLD_INODE_SIZE || (extra & 3))
-		return FSIMG_ENOENT;
-	start = EXT4_GOOD_OLD_INODE_SIZE + extra;
-	if (len - start < 4 || cur_le32(&c, start) != EXT4_XATTR_MAGIC)
-		return FSIMG_ENOENT;
-	first = start + 4;
-	area = len - first; /* values live in [first, len) */
+	struct cur c = cur_init(buf, len);
+	size_t name_len = strlen(name), off, area = len - vbase;
 
 	/* Each entry takes at least 16 bytes, so this loop ends within len / 16 steps. */
 	for (off = first;;) {
@@ -51,7 +35,7 @@ int ext4_xattr_ibody_get(const struct fsimg_fs *fs, const uint8_t *raw, size_t l
 		if (cur_le32(&c, off) == 0)
 			return FSIMG_ENOENT;
 		if (len - off < sizeof(struct ext4_dxattr_entry)) {
-			/* entry header past the inode */
+			/* entry header past the area */
 			goto corrupt;
 		}
 		e_name_len = cur_u8(&c, off + XE(e_name_len));
@@ -60,20 +44,20 @@ int ext4_xattr_ibody_get(const struct fsimg_fs *fs, const uint8_t *raw, size_t l
 		e_value_inum = cur_le32(&c, off + XE(e_value_inum));
 		e_value_size = cur_le32(&c, off + XE(e_value_size));
 		if (EXT4_XATTR_LEN(e_name_len) > len - off) {
-			/* entry name past the inode */
+			/* entry name past the area */
 			goto corrupt;
 		}
 		if (e_value_inum == 0 &&
 		    (e_value_offs > area || e_value_size > area - e_value_offs)) {
-			/* value past the inode */
+			/* value past the area */
 			goto corrupt;
 		}
 		if (e_name_index == name_index && e_name_len == name_len &&
-		    memcmp(raw + off + sizeof(struct ext4_dxattr_entry), name, name_len) == 0) {
+		    memcmp(buf + off + sizeof(struct ext4_dxattr_entry), name, name_len) == 0) {
 			/* ea_inode: the value lives in inode e_value_inum, not here. */
 			if (e_value_inum != 0)
 				return FSIMG_EUNSUPP;
-			*value = raw + first + e_value_offs;
+			*value = buf + vbase + e_value_offs;
 			*value_len = e_value_size;
 			return 0;
 		}
@@ -82,4 +66,44 @@ int ext4_xattr_ibody_get(const struct fsimg_fs *fs, const uint8_t *raw, size_t l
 
 corrupt:
 	return FSIMG_ECORRUPT;
+}
+
+int ext4_xattr_ibody_get(const struct fsimg_fs *fs, const uint8_t *raw, size_t len,
+			 unsigned name_index, const char *name,
+			 const uint8_t **value, size_t *value_len)
+{
+	struct cur c = cur_init(raw, len);
+	size_t start;
+	uint16_t extra;
+
+	(void)fs;
+	if (!raw || !name || !value || !value_len)
+		return FSIMG_EINVAL;
+	*value = NULL;
+	*value_len = 0;
+	if (len <= EXT4_GOOD_OLD_INODE_SIZE)
+		return FSIMG_ENOENT;
+	extra = cur_le16(&c, offsetof(struct ext4_dinode, i_extra_isize));
+	/* The kernel refuses such an inode; to us it just has no in-inode EA area. */
+	if (extra > len - EXT4_GOOD_OLD_INODE_SIZE || (extra & 3))
+		return FSIMG_ENOENT;
+	start = EXT4_GOOD_OLD_INODE_SIZE + extra;
+	if (len - start < 4 || cur_le32(&c, start) != EXT4_XATTR_MAGIC)
+		return FSIMG_ENOENT;
+	return area_get(raw, len, start + 4, start + 4, name_index, name, value, value_len);
+}
+
+int ext4_xattr_block_get(const uint8_t *blk, size_t bs, unsigned name_index, const char *name,
+			 const uint8_t **value, size_t *value_len)
+{
+	struct cur c = cur_init(blk, bs);
+
+	if (!blk || !name || !value || !value_len)
+		return FSIMG_EINVAL;
+	*value = NULL;
+	*value_len = 0;
+	if (bs < sizeof(struct ext4_dxattr_header) + 4 || cur_le32(&c, 0) != EXT4_XATTR_MAGIC ||
+	    cur_le32(&c, offsetof(struct ext4_dxattr_header, h_blocks)) != 1)
+		return FSIMG_ENOENT;
+	return area_get(blk, bs, sizeof(struct ext4_dxattr_header), 0, name_index, name, value, value_len);
 }

@@ -556,6 +556,10 @@ static int open_external(struct fsimg_journal **out, fsimg_fs *fs, fsimg_io *ext
 				     fsb->blocks_count, true, why, sizeof(why));
 	if (err < 0)
 		return fs_error(fs, err, "external %s", why);
+	/* e2fsck verifies the device's ext4 superblock too (PR_0_EXT_JOURNAL_SUPER_CSUM_INVALID) */
+	if (CUR_LE32(&c, 0, struct ext4_dsuper, s_feature_ro_compat) & EXT4_FEATURE_RO_COMPAT_METADATA_CSUM)
+		(*out)->sb.dev_csum_state = ext4_super_csum(raw) == CUR_LE32(&c, 0, struct ext4_dsuper, s_checksum)
+						    ? FSIMG_CSUM_OK : FSIMG_CSUM_BAD;
 	if (err == 0 && (*out)->sb.nr_users != 1) {
 		/*
 		 * The kernel refuses an external journal unless it has exactly one

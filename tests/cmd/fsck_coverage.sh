@@ -5,7 +5,7 @@
 # and --list-problems prints ID, code, severity, message (-v: structure and
 # explanation too).
 . "$top_srcdir/tests/lib/tap.sh"
-plan 7
+plan 8
 tsv=$top_srcdir/tests/conformance/e2fsck-coverage.tsv
 tmp=$(mktemp_dir) || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -59,4 +59,6 @@ fi
 n=$(awk -F'\t' '$4 == "missing"' "$tmp/rows" | wc -l)
 m=$(awk -F'\t' '$4 !~ /^(n\/a|missing|same as )/' "$tmp/rows" | wc -l)
 diag "$(wc -l <"$tmp/rows") codes: $m mapped to fsimg ids, $n missing"
+[ "$n" -eq 0 ]
+ok $? "no code is missing (issue 15)"
 done_testing

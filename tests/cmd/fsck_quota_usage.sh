@@ -91,4 +91,25 @@ fs_dbg "$tmp/m.img" "zap_block -f <3> -o 0 -l 4 -p 0 0"
 e=$(fs_e2fsck "$tmp/m.img") r=$(fs_fsimg "$tmp/m.img")
 [ "$e" = clean ] && [ "$r" = clean ]
 ok $? "a zeroed magic: e2fsck -fn $e, fsimg $r"
+
+# ea_inode: a value held in an xattr inode is charged to the inode naming it
+# (its size in clusters and one inode), in the body or in a shared xattr
+# block. debugfs ea_set adds the values and leaves the quota files as they
+# were: both checkers find the usage changed by exactly that; after e2fsck
+# -fy records it, both are clean.
+mkfs ea 16M -O quota,project,ea_inode -I 256
+head -c 5000 /dev/zero | tr '\0' v >"$tmp/val5k"
+head -c 9000 /dev/zero | tr '\0' w >"$tmp/val9k"
+printf 'sif / uid 1234\nsif / gid 4321\nea_set -f %s / user.big5k\n' "$tmp/val5k" >"$tmp/eacmds"
+debugfs -w -f "$tmp/eacmds" "$tmp/ea.img" >/dev/null 2>&1
+e2fsck -fy "$tmp/ea.img" >/dev/null 2>&1
+e=$(fs_e2fsck "$tmp/ea.img") r=$(fs_fsimg "$tmp/ea.img")
+[ "$e" = clean ] && [ "$r" = clean ]
+st=$?; [ $st = 0 ] || sed 's/^/# /' "$tmp/ea.img.out" | head -4
+ok $st "ea_inode, a value in an xattr inode, usage recorded: e2fsck -fn $e, fsimg $r"
+cp "$tmp/ea.img" "$tmp/ea2.img"
+debugfs -w -R "ea_set -f $tmp/val9k / user.big9k" "$tmp/ea2.img" >/dev/null 2>&1
+e=$(fs_e2fsck "$tmp/ea2.img") r=$(fs_fsimg "$tmp/ea2.img")
+[ "$e" = error ] && [ "$r" = error ] && same_numbers "$tmp/ea2.img" user
+ok $? "a second xattr inode value added: e2fsck -fn $e, fsimg $r, the same numbers"
 done_testing

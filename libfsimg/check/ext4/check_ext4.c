@@ -32,6 +32,7 @@ int check_ext4_run(struct check_ctx *c)
 	free(e.ino_orphan);
 	check_quota_usage_free(c);
 	check_enc_free(c);
+	check_badblocks_free(c);
 	idmap_free(e.xattr_refs);
 	c->be = NULL;
 	return err;

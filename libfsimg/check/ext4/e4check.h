@@ -25,6 +25,8 @@ struct e4check {
 	struct idmap *encpol;
 	/* pass 2: references to each xattr block (pass_xattr.c compares h_refcount) */
 	struct idmap *xattr_refs;
+	/* pass 2 → 5: the bad block list (pass_badblocks.c; NULL: empty) */
+	struct badblocks *bad;
 };
 
 static inline struct e4check *e4(const struct check_ctx *c)
@@ -53,6 +55,9 @@ CHECK_HIDDEN void check_quota_inodes(struct check_ctx *c);         /* pass 1: pa
 CHECK_HIDDEN void check_quota_usage_start(struct check_ctx *c);
 CHECK_HIDDEN void check_quota_usage_add(struct check_ctx *c, const struct fsimg_inode *in,
 					uint64_t clusters);
+/* More space and inodes charged to in's ids (an xattr inode's value, pass_ea_inode.c). */
+CHECK_HIDDEN void check_quota_usage_charge(struct check_ctx *c, const struct fsimg_inode *in,
+					   uint64_t clusters, uint64_t inodes);
 CHECK_HIDDEN int check_pass_quota_usage(struct check_ctx *c);
 CHECK_HIDDEN void check_quota_usage_free(struct check_ctx *c);
 /* Field and flag rules against the features (pass_rules.c): pass 1's superblock, pass 2's inodes. */
@@ -94,5 +99,14 @@ CHECK_HIDDEN bool check_xattr_inode(struct check_ctx *c, const struct fsimg_inod
 				    const uint8_t *raw);
 /* End of pass 2 (pass_xattr.c): every xattr block named by an inode, once, in block order. */
 CHECK_HIDDEN void check_xattr_blocks(struct check_ctx *c, const uint8_t *seen);
+
+/*
+ * The bad block list (pass_badblocks.c): loaded before pass 2's threads
+ * (reports an indirect block of inode 1 that the list names); is ino's
+ * inode table block on it; freed with the context.
+ */
+CHECK_HIDDEN void check_badblocks_load(struct check_ctx *c);
+CHECK_HIDDEN bool check_inode_in_bad_block(const struct check_ctx *c, fsimg_ino_t ino);
+CHECK_HIDDEN void check_badblocks_free(struct check_ctx *c);
 
 #endif /* FSIMG_CHECK_EXT4_E4CHECK_H */

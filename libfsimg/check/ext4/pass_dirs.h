@@ -53,6 +53,7 @@ struct dirs_state {
 	uint8_t *blk;               /* the block being checked, inside dirbuf */
 	uint8_t *dxbuf;             /* one dx block */
 	char name[FSIMG_NAME_MAX + 1];
+	uint8_t cfbuf[EXT4_CASEFOLD_MAX]; /* a name's casefold */
 };
 
 /* One directory being walked. */
@@ -62,6 +63,8 @@ struct dwalk {
 	uint32_t seed;               /* metadata_csum seed of the directory */
 	bool indexed;
 	int hash_version;            /* resolved (signed/unsigned), -1 when the index is not used */
+	bool casefold;               /* names hash by their utf8 casefold */
+	bool hash_in_dirent;         /* SipHash (encrypted and casefolded): each entry stores its hash */
 	uint64_t nent;               /* entries seen so far in block 0 (dot checks) */
 	/* htree, per logical block (only when the index is used) */
 	uint32_t *lo, *hi;           /* hash range the index gives a leaf */

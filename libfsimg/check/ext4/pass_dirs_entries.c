@@ -111,6 +111,8 @@ void dirs_check_entry(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk, 
 		check_report(c, PR_DIRENT_UNUSED_INODE, &p);
 		return;
 	}
+	if (isbad(s, de->inode) && check_inode_in_bad_block(c, de->inode))
+		check_report(c, PR_DIRENT_INODE_IN_BAD_BLOCK, &p);
 
 	if (s->filetype) {
 		int want = entry_ftype(s, de->inode);
@@ -159,12 +161,32 @@ static void check_leaf_hash(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t 
 			    const struct ext4_dirent *de)
 {
 	uint32_t hash;
+	const uint8_t *name = de->name;
+	int len = de->name_len;
 
 	if (d->hash_version < 0 || !d->lo || lblk == 0 || d->kind[lblk] == BLK_NONE)
 		return;
-	if (fsimg_dirhash(&hash, NULL, d->hash_version, s->sb->hash_seed, (const char *)de->name,
-			  de->name_len) < 0)
+	if (d->hash_in_dirent) {
+		/* ext4_dir_entry_hash after the name, 4-byte aligned from the entry's start */
+		size_t at = (EXT4_DIR_ENTRY_HEADER + de->name_len + 3u) & ~3u;
+
+		if (at + 8 > de->rec_len)
+			return;
+		name -= EXT4_DIR_ENTRY_HEADER;
+		hash = (uint32_t)name[at] | (uint32_t)name[at + 1] << 8 | (uint32_t)name[at + 2] << 16 |
+		       (uint32_t)name[at + 3] << 24;
+		goto judge;
+	}
+	if (d->casefold) {
+		/* the kernel hashes a name that is not valid UTF-8 as it is (ext4fs_dirhash) */
+		int n = ext4_utf8_casefold(de->name, de->name_len, s->cfbuf, EXT4_CASEFOLD_MAX);
+
+		if (n >= 0)
+			name = s->cfbuf, len = n;
+	}
+	if (fsimg_dirhash(&hash, NULL, d->hash_version, s->sb->hash_seed, (const char *)name, (size_t)len) < 0)
 		return;
+judge:
 	if ((hash < d->lo[lblk] || hash > d->hi[lblk]) && d->hash_reported != lblk + 1) {
 		struct fsimg_problem_ctx p = pctx_blk(d->inode.ino, lblk);
 

@@ -150,11 +150,19 @@ void dirs_dx_check(struct dirs_state *s, struct dwalk *d)
 		snprintf(why, sizeof(why), "limit %u, the block holds %zu", node.limit, max);
 		goto bad;
 	}
-	if (info.hash_version == EXT4_HASH_SIPHASH)
-		goto out; /* encrypted and casefolded: hash not computed here */
 	d->hash_version = info.hash_version;
-	if (s->sb->flags & EXT2_FLAGS_UNSIGNED_HASH)
+	/*
+	 * Encrypted and casefolded: SipHash keyed by the directory's key, which
+	 * only the master key gives; each entry stores its hash after the name,
+	 * and that is what e2fsck checks the leaf ranges with. No other
+	 * directory may say SipHash (DX_ROOT_CANNOT_SIPHASH): its names are
+	 * not checked.
+	 */
+	if (info.hash_version == EXT4_HASH_SIPHASH)
+		d->hash_in_dirent = (d->inode.flags & EXT4_ENCRYPT_FL) && ext4_dir_casefolded(s->fs, &d->inode);
+	else if (s->sb->flags & EXT2_FLAGS_UNSIGNED_HASH)
 		d->hash_version += EXT4_HASH_LEGACY_UNSIGNED;
+	d->casefold = ext4_dir_casefolded(s->fs, &d->inode) && !(d->inode.flags & EXT4_ENCRYPT_FL);
 	if (d->nblocks > s->sb->blocks_count)
 		goto unusable;
 	d->lo = calloc(d->nblocks, sizeof(*d->lo));
@@ -171,11 +179,7 @@ void dirs_dx_check(struct dirs_state *s, struct dwalk *d)
 		free(d->hi);
 		d->lo = d->hi = NULL;
 	}
-	/*
-	 * Casefolded: the kernel hashed each name's utf8 casefold, which is not
-	 * computed here. The index's structure holds; its names are not checked.
-	 */
-	if (ext4_dir_casefolded(s->fs, &d->inode))
+	if (info.hash_version == EXT4_HASH_SIPHASH && !d->hash_in_dirent)
 		d->hash_version = -1;
 	goto out;
 bad:

@@ -38,36 +38,6 @@ void dirs_dot_rules(struct dirs_state *s, struct dwalk *d, uint64_t idx, const s
 	}
 }
 
-/* The length of the UTF-8 sequence at p (at most n bytes), 0 when invalid. */
-static unsigned utf8_seq(const uint8_t *p, unsigned n)
-{
-	uint32_t cp;
-	unsigned len, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xC2 && p[0] <= 0xDF)
-		len = 2, cp = p[0] & 0x1F;
-	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
-		len = 3, cp = p[0] & 0x0F;
-	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3F);
-	}
-	/* overlong forms, surrogates, past U+10FFFF */
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
-}
-
 /* The directory's policy, when it is encrypted with a valid context (e2fsck's dir_encpolicy_id). */
 static bool dir_policy(struct dirs_state *s, struct dwalk *d, uint64_t *policy)
 {
@@ -87,9 +57,11 @@ bool dirs_name_rules(struct dirs_state *s, struct dwalk *d, const struct ext4_di
 	}
 	/* only under strict encoding: otherwise the kernel takes invalid names as bytes */
 	if ((s->sb->encoding_flags & EXT4_ENC_STRICT_MODE_FL) && ext4_dir_casefolded(s->fs, &d->inode)) {
+		uint32_t cp;
+
 		/* e2fsck's utf8_validate stops at a NUL */
 		for (unsigned i = 0, n; i < de->name_len && de->name[i]; i += n) {
-			n = utf8_seq(de->name + i, de->name_len - i);
+			n = (unsigned)ext4_utf8_decode(de->name + i, de->name_len - i, &cp);
 			if (n == 0) {
 				check_report(s->c, PR_DIRENT_BAD_UTF8, p);
 				break;

@@ -37,6 +37,8 @@ struct ea_scan {
 	struct blkref *blks;   /* xattr blocks, with the first inode naming each */
 	size_t nblks, capblks;
 	bool nomem;
+	/* quota charged for the area being walked (e2fsck's ea_quota): clusters, references */
+	uint64_t q_clusters, q_inodes;
 };
 
 static bool u32s_push(struct u32s *a, uint32_t x)
@@ -127,6 +129,14 @@ static void check_entry(struct ea_scan *s, const uint8_t *e, fsimg_ino_t owner, 
 	}
 	if (!(t.flags & EXT4_EA_INODE_FL))
 		check_report(c, PR_XATTR_EA_INODE_NO_FLAG, &p);
+	/*
+	 * e2fsck charges the value to the inode naming it (the kernel's
+	 * ext4_xattr_inode_alloc_quota): its size in clusters and one inode;
+	 * an old Lustre-style reference is charged no space.
+	 */
+	if (e_hash == h || e_hash == sh)
+		s->q_clusters += (size + (uint64_t)e4(c)->sb->cluster_size - 1) / e4(c)->sb->cluster_size;
+	s->q_inodes++;
 }
 
 /*
@@ -188,8 +198,11 @@ static void scan_inode(struct ea_scan *s, fsimg_ino_t ino, const uint8_t *raw, u
 	    isz - EXT4_GOOD_OLD_INODE_SIZE - extra < 4 ||
 	    rd32(raw + EXT4_GOOD_OLD_INODE_SIZE + extra) != EXT4_XATTR_MAGIC)
 		return;
+	s->q_clusters = s->q_inodes = 0;
 	walk_entries(s, raw + EXT4_GOOD_OLD_INODE_SIZE + extra, isz - EXT4_GOOD_OLD_INODE_SIZE - extra, 4,
 		     ino, in.generation);
+	if (s->q_inodes)
+		check_quota_usage_charge(c, &in, s->q_clusters, s->q_inodes);
 }
 
 /* Each xattr block once, as e2fsck counts its references once. */
@@ -210,8 +223,16 @@ static void scan_blocks(struct ea_scan *s)
 		if (fs_read_block(fs, s->blks[i].blk, b) < 0 || rd32(b) != EXT4_XATTR_MAGIC ||
 		    rd32(b + offsetof(struct ext4_dxattr_header, h_blocks)) != 1)
 			continue;
+		s->q_clusters = s->q_inodes = 0;
 		walk_entries(s, b, fs->block_size, sizeof(struct ext4_dxattr_header), s->blks[i].owner,
 			     s->blks[i].owner_gen);
+		/* every inode naming the block is charged its values, as e2fsck's ea_block_quota */
+		for (size_t k = i; s->q_inodes && k < s->nblks && s->blks[k].blk == s->blks[i].blk; k++) {
+			struct fsimg_inode owner;
+
+			if (fsimg_inode_read(&owner, fs, s->blks[k].owner) == 0)
+				check_quota_usage_charge(s->c, &owner, s->q_clusters, s->q_inodes);
+		}
 	}
 	free(b);
 }

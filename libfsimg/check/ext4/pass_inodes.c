@@ -31,7 +31,7 @@ bool p2_is_orphan(const struct pass2 *p2, fsimg_ino_t ino)
 	return p2->orphans && bit_test(p2->orphans, ino);
 }
 
-static const char *type_name(uint16_t mode)
+const char *p2_type_name(uint16_t mode)
 {
 	switch (mode & S_IFMT_) {
 	case S_IFDIR_:
@@ -206,7 +206,7 @@ static void walk_run(struct pass2 *p2, const struct fsimg_inode *in, const struc
 		if (fmt == S_IFDIR_) {
 			check_report(c, PR_EXTENT_UNWRITTEN_DIR, &p);
 		} else {
-			PCTX_SET(p, detail, FSIMG_PF_DETAIL, type_name(in->mode));
+			PCTX_SET(p, detail, FSIMG_PF_DETAIL, p2_type_name(in->mode));
 			check_report(c, PR_EXTENT_UNWRITTEN_NONREG, &p);
 		}
 	}
@@ -221,6 +221,45 @@ static void walk_run(struct pass2 *p2, const struct fsimg_inode *in, const struc
 	}
 	if ((c->opts.flags & FSIMG_CHECK_SCAN_DATA) && in->ino != EXT2_RESIZE_INO)
 		scan_unwritten(p2, run, w);
+}
+
+/*
+ * e2fsck's largest files (PR_1_TOOBIG_DIR, PR_1_TOOBIG_REG), once per inode:
+ * without large_dir a directory whose i_size_high is 0 ends by logical block
+ * 2^21 / (block size in KiB) (an extent may end there, a block map's block
+ * index may reach it); a block-mapped directory or regular file counts fewer
+ * than 2^31 / (block size in KiB) block pointers, its indirect blocks with
+ * its data (extent-mapped files are bounded by their extents instead).
+ * Runs from the iterator are checked at their first and last block.
+ */
+static void check_toobig(struct pass2 *p2, const struct fsimg_inode *in, const struct fsimg_run *run,
+			 struct walk *w)
+{
+	const struct fsimg_super *sb = e4(p2->c)->sb;
+	unsigned shift = p2->fs->log_block_size - 10;
+	uint16_t fmt = in->mode & S_IFMT_;
+	bool extents = (in->flags & EXT4_EXTENTS_FL) != 0;
+	uint64_t dir_max = UINT64_C(1) << (21 - shift), ptr_max = UINT64_C(1) << (31 - shift);
+	struct fsimg_problem_ctx p;
+
+	if (w->toobig || (fmt != S_IFDIR_ && fmt != S_IFREG_))
+		return;
+	if (!extents)
+		w->mapped += run->type == FSIMG_RUN_META ? 1 : run->len;
+	p = pctx_inode(in->ino);
+	if (fmt == S_IFDIR_ && run->type != FSIMG_RUN_META && !(in->size >> 32) &&
+	    !(sb->feature_incompat & EXT4_FEATURE_INCOMPAT_LARGEDIR) &&
+	    (extents ? run->lblk + run->len > dir_max : run->lblk + run->len - 1 > dir_max)) {
+		PCTX_SET(p, lblk, FSIMG_PF_LBLK, run->lblk + run->len - 1);
+		PCTX_SET(p, expected, FSIMG_PF_EXPECTED, dir_max);
+		check_report(p2->c, PR_INODE_DIR_TOOBIG, &p);
+		w->toobig = true;
+	} else if (!extents && w->mapped + 1 >= ptr_max) {
+		PCTX_SET(p, found, FSIMG_PF_FOUND, w->mapped);
+		PCTX_SET(p, expected, FSIMG_PF_EXPECTED, ptr_max - 1);
+		check_report(p2->c, fmt == S_IFDIR_ ? PR_INODE_DIR_TOOBIG : PR_INODE_REG_TOOBIG, &p);
+		w->toobig = true;
+	}
 }
 
 /* Walks the mapping of an inode in use, claiming its blocks. */
@@ -255,8 +294,11 @@ static void walk_mapping(struct pass2 *p2, const struct fsimg_inode *in, struct 
 	if (extents && !(in->flags & EXT4_INLINE_DATA_FL))
 		check_ext_max(p2, in, sizeof(in->i_block), (unsigned)(in->i_block[4] | in->i_block[5] << 8),
 			      "i_block");
-	while ((err = fsimg_map_next(m, &run)) > 0)
+	while ((err = fsimg_map_next(m, &run)) > 0) {
+		if (run.type == FSIMG_RUN_META || run.type == FSIMG_RUN_MAPPED || run.type == FSIMG_RUN_UNWRITTEN)
+			check_toobig(p2, in, &run, w);
 		walk_run(p2, in, &run, w);
+	}
 	if (err < 0) {
 		p = pctx_inode(in->ino);
 		PCTX_SET(p, detail, FSIMG_PF_DETAIL, fsimg_fs_errmsg(fs));
@@ -313,6 +355,19 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 	/* Unused and never used: nothing to check (the fast path of the scan). */
 	if (!reserved && links == 0 && mode == 0)
 		return;
+	/*
+	 * In a block the bad block list names: e2fsck does not read it, and
+	 * counts it in use (its entries are PR_2_BB_INODE, its links unchecked).
+	 */
+	if (e4(c)->bad && check_inode_in_bad_block(c, ino)) {
+		if (ino == EXT2_BAD_INO) {
+			p = pctx_inode(ino);
+			check_report(c, PR_BADBLOCKS_SELF, &p);
+		}
+		check_note_inode(c, ino, mode, links);
+		bit_set_shared(c->ino_bad, ino);
+		return;
+	}
 	if (ext4_inode_from_disk(&in, fs, ino, raw, isz) < 0)
 		return;
 	if (fs->metadata_csum && !(fs->flags & FSIMG_OPEN_NO_CSUM_VERIFY) &&
@@ -371,13 +426,15 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 		if (check_xattr_inode(c, &in, raw))
 			claim_xattr_block(p2, &in, &w);
 		walk_mapping(p2, &in, &w);
-		if (!w.failed)
+		/* e2fsck walks the bad block list for its blocks only, not its i_blocks */
+		if (!w.failed && ino != EXT2_BAD_INO)
 			inode_check_iblocks(p2, &in, &w);
 		return;
 	}
 
 	special = !inode_check_mode(p2, &in);
 	check_inode_fields(c, &in, raw);
+	inode_check_really_dir(p2, &in, raw);
 	if (special)
 		bit_set_shared(c->ino_bad, ino);
 	if (in.dtime && !p2_is_orphan(p2, ino)) {
@@ -558,6 +615,7 @@ int check_pass_inodes(struct check_ctx *c)
 	check_quota_usage_start(c);
 	check_enc_start(c);
 	check_xattr_refs_start(c);
+	check_badblocks_load(c);
 	err = check_parallel(c, sb->group_count, &ops, &sh);
 	if (err == 0)
 		check_xattr_blocks(c, sh.ea_seen);

@@ -56,6 +56,8 @@ struct walk {
 	fsimg_pblk_t nz_pblk;
 	bool reported_nonreg;
 	bool misaligned;         /* EXTENT_CLUSTER_MISALIGNED reported */
+	bool toobig;             /* INODE_DIR_TOOBIG or INODE_REG_TOOBIG reported */
+	uint64_t mapped;         /* block pointers met (block maps: data and indirect) */
 	bool failed;
 	fsimg_pblk_t block0;     /* physical block of logical block 0, 0 when unmapped */
 };
@@ -85,7 +87,11 @@ struct pass2 {
 /* Orphans are pending: not findings for dtime, links, blocks past EOF. */
 CHECK_HIDDEN bool p2_is_orphan(const struct pass2 *p2, fsimg_ino_t ino);
 
+/* "fifo", "socket", ...: a mode's file type in words. */
+CHECK_HIDDEN const char *p2_type_name(uint16_t mode);
+
 /* The field checks (pass_inodes_fields.c). */
+CHECK_HIDDEN void inode_check_really_dir(struct pass2 *p2, const struct fsimg_inode *in, const uint8_t *raw);
 CHECK_HIDDEN void inode_check_flags(struct pass2 *p2, const struct fsimg_inode *in, bool reserved);
 CHECK_HIDDEN void inode_check_extra_isize(struct pass2 *p2, const struct fsimg_inode *in, const uint8_t *raw);
 CHECK_HIDDEN bool inode_check_mode(struct pass2 *p2, const struct fsimg_inode *in);

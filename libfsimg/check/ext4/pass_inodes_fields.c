@@ -236,3 +236,115 @@ void inode_check_symlink(struct pass2 *p2, const struct fsimg_inode *in, const s
 	check_report(p2->c, PR_INODE_BAD_SYMLINK, &p);
 	bit_set_shared(p2->c->ino_bad, in->ino);
 }
+
+static uint32_t le32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* rec_len as ext2fs_get_rec_len decodes it */
+static uint32_t rec_len_at(const struct fsimg_fs *fs, const uint8_t *p)
+{
+	uint32_t len = (uint32_t)p[4] | (uint32_t)p[5] << 8;
+
+	if (fs->block_size < 65536)
+		return len;
+	if (len == 65535 || len == 0)
+		return fs->block_size;
+	return (len & 65532u) | ((len & 3u) << 16);
+}
+
+/*
+ * e2fsck's check_is_really_dir (PR_1_TREAT_AS_DIRECTORY): an inode in use
+ * whose mode is neither a directory, a regular file nor a symlink, but whose
+ * first block starts with "." naming the inode itself and "..": its mode was
+ * probably damaged. Its conditions, in its order: i_block[0] set; inline data
+ * whose size is a multiple of 4 and whose ".." and first entry name valid
+ * inodes; or logical block 0 of an extent tree; or a block map whose blocks
+ * are all inside the filesystem (a character or block device with one link
+ * and nothing past i_block[3] is believed); then the block, which verifies
+ * under metadata_csum, holds "." and ".." with sane rec_len.
+ */
+void inode_check_really_dir(struct pass2 *p2, const struct fsimg_inode *in, const uint8_t *raw)
+{
+	fsimg_fs *fs = p2->fs;
+	const struct fsimg_super *sb = e4(p2->c)->sb;
+	uint16_t fmt = in->mode & S_IFMT_;
+	uint32_t bs = fs->block_size, rl;
+	fsimg_pblk_t blk = 0;
+	bool not_device = false;
+	uint8_t *buf;
+	struct fsimg_problem_ctx p;
+
+	if (fmt == S_IFDIR_ || fmt == S_IFREG_ || fmt == S_IFLNK_ || le32_at(in->i_block) == 0)
+		return;
+	if ((in->flags & EXT4_INLINE_DATA_FL) && (sb->feature_incompat & EXT4_FEATURE_INCOMPAT_INLINE_DATA)) {
+		const uint8_t *value;
+		size_t value_len;
+		uint32_t dotdot = le32_at(in->i_block), de_ino = le32_at(in->i_block + 4);
+
+		if (ext4_xattr_ibody_get(fs, raw, sb->inode_size, EXT4_XATTR_INDEX_SYSTEM, "data", &value,
+					 &value_len) < 0 || ((sizeof(in->i_block) + value_len) & 3))
+			return;
+		if (dotdot >= sb->inodes_count || (dotdot < sb->first_ino && dotdot != FSIMG_ROOT_INO) ||
+		    de_ino >= sb->inodes_count || (de_ino < sb->first_ino && de_ino != 0) ||
+		    rec_len_at(fs, in->i_block + 4) > sizeof(in->i_block) - 4)
+			return;
+		goto isdir;
+	}
+	if ((in->flags & EXT4_EXTENTS_FL) && (sb->feature_incompat & EXT4_FEATURE_INCOMPAT_EXTENTS)) {
+		fsimg_map *m = NULL;
+		struct fsimg_run run;
+		/* the iterator maps nothing for a device, fifo or socket: walk it as a file */
+		struct fsimg_inode file = *in;
+
+		file.mode = (uint16_t)((in->mode & 07777) | S_IFREG_);
+		if (fsimg_map_open(&m, fs, &file, 0) < 0)
+			return;
+		if (fsimg_map_next(m, &run) > 0 && run.lblk == 0 &&
+		    (run.type == FSIMG_RUN_MAPPED || run.type == FSIMG_RUN_UNWRITTEN))
+			blk = run.pblk;
+		fsimg_map_close(m);
+		not_device = true;
+	} else {
+		for (unsigned i = 0; i < 15; i++) {
+			fsimg_pblk_t b = le32_at(in->i_block + 4 * i);
+
+			if (!b)
+				continue;
+			if (i >= 4)
+				not_device = true;
+			if (b < sb->first_data_block || b >= sb->blocks_count)
+				return;
+		}
+		blk = le32_at(in->i_block);
+	}
+	if ((fmt == S_IFCHR_ || fmt == S_IFBLK_) && in->links_count == 1 && !not_device)
+		return;
+	if (blk >= sb->blocks_count || !(buf = fs_block_alloc(fs)))
+		return;
+	if (fs_read_blocks(fs, blk, 1, buf) < 0 ||
+	    (fs->metadata_csum &&
+	     ext4_dirblock_csum_verify(fs, ext4_inode_csum_seed(fs, in->ino, in->generation), buf, bs) != 1))
+		goto out;
+	rl = rec_len_at(fs, buf);
+	if (buf[6] != 1 || buf[8] != '.' || le32_at(buf) != in->ino || rl < 12 || rl % 4 || rl >= bs - 12)
+		goto out;
+	if (rl + 12 > bs)
+		goto out;
+	{
+		const uint8_t *d = buf + rl;
+		uint32_t rl2 = rec_len_at(fs, d);
+
+		if (d[6] != 2 || d[8] != '.' || d[9] != '.' || rl2 < 12 || rl2 % 4)
+			goto out;
+	}
+	free(buf);
+isdir:
+	p = pctx_inode(in->ino);
+	PCTX_SET(p, detail, FSIMG_PF_DETAIL, p2_type_name(in->mode));
+	check_report(p2->c, PR_INODE_LOOKS_LIKE_DIR, &p);
+	return;
+out:
+	free(buf);
+}

@@ -229,6 +229,8 @@ int check_pass_journal(struct check_ctx *c)
 	}
 	js = fsimg_journal_super(j);
 	check_journal_super_rules(c, js);
+	if (js->external && js->dev_csum_state == FSIMG_CSUM_BAD)
+		check_report(c, PR_JOURNAL_DEV_SUPER_CSUM, NULL);
 	/* jbd2 v2: one user of an internal journal; shared external ones are unsupported */
 	if (js->version >= 2 && js->nr_users > 1) {
 		p = pctx_none();
@@ -241,7 +243,7 @@ int check_pass_journal(struct check_ctx *c)
 	 * A raw journal is given for an image whose recovery was replayed in
 	 * memory (needs_recovery was set): fs is the post-recovery view.
 	 */
-	replayed = c->opts.raw_journal != NULL;
+	replayed = c->opts.raw_journal != NULL && !(c->opts.flags & FSIMG_CHECK_JOURNAL_AS_IS);
 	/* needs_recovery and s_start must agree (e2fsck_check_ext3_journal) */
 	if (replayed) {
 		if (js->start == 0)

@@ -9,8 +9,9 @@
  * s_first_ino on, except the project quota file, the orphan file and xattr
  * inodes; space is the clusters the inode owns (data, mapping blocks, its
  * xattr block) times the cluster size, inodes one each. On ea_inode
- * filesystems e2fsck also charges each xattr inode's value to the inodes
- * naming it; that is not counted here, so such filesystems are not compared.
+ * filesystems each xattr inode's value is charged to the inodes naming it,
+ * its size in clusters and one inode (pass_ea_inode.c, after pass 2; an xattr
+ * block's values to every inode sharing it), as e2fsck does.
  *
  * The quota files are the kernel's v2 format (quotaio_v2.h, quotaio_tree.c
  * in e2fsprogs): a header (magic per type, version 0 or 1), an info block,
@@ -134,8 +135,7 @@ void check_quota_usage_start(struct check_ctx *c)
 	struct quota_usage *qu;
 	bool any = false;
 
-	if (e4(c)->quota || !(sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_QUOTA) ||
-	    (sb->feature_incompat & EXT4_FEATURE_INCOMPAT_EA_INODE))
+	if (e4(c)->quota || !(sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_QUOTA))
 		return;
 	qu = calloc(1, sizeof(*qu));
 	if (!qu)
@@ -157,6 +157,12 @@ void check_quota_usage_start(struct check_ctx *c)
 
 void check_quota_usage_add(struct check_ctx *c, const struct fsimg_inode *in, uint64_t clusters)
 {
+	check_quota_usage_charge(c, in, clusters, 1);
+}
+
+void check_quota_usage_charge(struct check_ctx *c, const struct fsimg_inode *in, uint64_t clusters,
+			      uint64_t inodes)
+{
 	struct quota_usage *qu = e4(c)->quota;
 	uint32_t ids[QT_NTYPES];
 
@@ -175,7 +181,7 @@ void check_quota_usage_add(struct check_ctx *c, const struct fsimg_inode *in, ui
 		if (!qu->qino[t] || !(q = qu_get(&qu->t[t], ids[t])))
 			continue;
 		q->space += clusters * qu->cluster_size;
-		q->inodes++;
+		q->inodes += inodes;
 	}
 	pthread_mutex_unlock(&qu->mu);
 }

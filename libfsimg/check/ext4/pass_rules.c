@@ -198,19 +198,12 @@ void check_enc_free(struct check_ctx *c)
 	e4(c)->encpol = NULL;
 }
 
-/*
- * Has the inode its encryption context (xattr index 9, "c")? 1 valid (its
- * policy noted), 2 corrupt, 0 none, -1 unknown (an xattr block, not read).
- */
-static int encryption_context(struct check_ctx *c, const struct fsimg_inode *in, const uint8_t *raw)
+/* The policy of a context value: 1 valid (noted), 2 corrupt. */
+static int context_policy(struct check_ctx *c, const struct fsimg_inode *in, const uint8_t *v, size_t len)
 {
-	const uint8_t *v;
-	size_t len, plen;
+	size_t plen;
 	uint64_t h = 0xcbf29ce484222325u;
 
-	if (ext4_xattr_ibody_get(c->fs, raw, e4(c)->sb->inode_size, EXT4_XATTR_INDEX_ENCRYPTION, "c", &v,
-				 &len) < 0)
-		return in->file_acl ? -1 : 0;
 	/* fscrypt_context_to_policy: version 0, or a known version of the wrong size, is corrupt */
 	if (len < 1 || v[0] == 0 || (v[0] == 1 && len != FSCRYPT_CONTEXT_V1_SIZE) ||
 	    (v[0] == 2 && len != FSCRYPT_CONTEXT_V2_SIZE))
@@ -224,6 +217,39 @@ static int encryption_context(struct check_ctx *c, const struct fsimg_inode *in,
 		h = (h ^ v[i]) * 0x100000001b3u;
 	enc_note(c, in->ino, h == POLICY_UNKNOWN ? h - 1 : h);
 	return 1;
+}
+
+/*
+ * Has the inode its encryption context (xattr index 9, "c"), in its body or
+ * in its xattr block? 1 valid (its policy noted), 2 corrupt, 0 none, -1
+ * unknown (the xattr block cannot be read).
+ */
+static int encryption_context(struct check_ctx *c, const struct fsimg_inode *in, const uint8_t *raw)
+{
+	const uint8_t *v;
+	size_t len;
+	uint8_t *blk = NULL;
+	int ret;
+
+	if (ext4_xattr_ibody_get(c->fs, raw, e4(c)->sb->inode_size, EXT4_XATTR_INDEX_ENCRYPTION, "c", &v,
+				 &len) < 0) {
+		if (!in->file_acl)
+			return 0;
+		if (!(blk = fs_block_alloc(c->fs)) || in->file_acl >= e4(c)->sb->blocks_count ||
+		    fs_read_block(c->fs, in->file_acl, blk) < 0) {
+			free(blk);
+			return -1;
+		}
+		ret = ext4_xattr_block_get(blk, c->fs->block_size, EXT4_XATTR_INDEX_ENCRYPTION, "c", &v, &len);
+		if (ret < 0) {
+			free(blk);
+			/* a malformed block is pass_xattr.c's finding: the context is not known */
+			return ret == FSIMG_ENOENT ? 0 : -1;
+		}
+	}
+	ret = context_policy(c, in, v, len);
+	free(blk);
+	return ret;
 }
 
 /*

@@ -138,6 +138,13 @@ void check_super_fields(struct check_ctx *c)
 	struct fsimg_problem_ctx p;
 	struct fsimg_inode in;
 
+	/* e2fsck's PR_0_FS_SIZE_WRONG: the device is shorter than the filesystem; -n reads on */
+	if (c->fs->io_blocks < sb->blocks_count) {
+		p = pctx_none();
+		PCTX_SET(p, found, FSIMG_PF_FOUND, c->fs->io_blocks);
+		PCTX_SET(p, expected, FSIMG_PF_EXPECTED, sb->blocks_count);
+		check_report(c, PR_SUPER_FS_SIZE_WRONG, &p);
+	}
 	/* ext2fs_open2 and the kernel want equality (the open takes fewer) */
 	if (sb->inodes_count != should_be) {
 		p = pctx_none();

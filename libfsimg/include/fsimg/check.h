@@ -88,6 +88,8 @@ typedef void (*fsimg_check_progress_fn)(void *ctx, int pass, const char *pass_na
 #define FSIMG_CHECK_SCAN_DATA 0x1u   /* read blocks under unwritten extents */
 /* The caller could not replay the journal of an image needing recovery: fs is the on-disk state. */
 #define FSIMG_CHECK_REPLAY_FAILED 0x2u
+/* raw_journal is a journal that needed no recovery (an external one given by the caller), not replayed */
+#define FSIMG_CHECK_JOURNAL_AS_IS 0x4u
 
 struct fsimg_check_opts {
 	unsigned flags;

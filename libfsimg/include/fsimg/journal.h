@@ -76,6 +76,8 @@ struct fsimg_journal_super {
 	int tag_bytes;               /* 8, 10, 12, 14 or 16 */
 	int csum_version;            /* 0 none, 1 (compat crc32), 2 or 3 */
 	int needs_recovery;          /* start != 0 */
+	/* external: the journal device's own ext4 superblock checksum (NONE without metadata_csum) */
+	enum fsimg_csum_state dev_csum_state;
 };
 
 /* A journal feature bit's name as e2fsprogs spells it ("journal_64bit"), or NULL. */
