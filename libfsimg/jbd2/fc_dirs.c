@@ -326,32 +326,26 @@ bool fcr_dir_ci(struct fcr *r, struct fcr_inode *dir)
 	       (get_le32(raw + DI(i_flags)) & EXT4_CASEFOLD_FL);
 }
 
-static bool ascii(const uint8_t *n, unsigned len)
-{
-	for (unsigned k = 0; k < len; k++)
-		if (n[k] >= 0x80)
-			return false;
-	return true;
-}
-
-/* utf8 casefolding (utf8-12.1) of an ASCII name is its lower case */
+/*
+ * ext4_match in a casefolded directory: equal utf8-12.1 casefolds; a name
+ * that is not valid UTF-8 matches byte for byte only (ext4_ci_compare
+ * without strict encoding).
+ */
 int fcr_name_eq(struct fcr *r, const struct fcr_name *op, const uint8_t *name, unsigned len)
 {
+	uint8_t a[EXT4_CASEFOLD_MAX], b[EXT4_CASEFOLD_MAX];
+	int na, nb;
+
+	(void)r;
 	if (len == op->nlen && !memcmp(name, op->name, len))
 		return 1;
 	if (!op->ci)
 		return 0;
-	if (!ascii(name, len) || !ascii(op->name, op->nlen))
-		return fcr_stop(r, FSIMG_EUNSUPP, "a casefolded directory holds a name outside ASCII (utf8 casefolding)");
-	if (len != op->nlen)
+	na = ext4_utf8_casefold(name, len, a, sizeof(a));
+	nb = ext4_utf8_casefold(op->name, op->nlen, b, sizeof(b));
+	if (na < 0 || nb < 0)
 		return 0;
-	for (unsigned k = 0; k < len; k++) {
-		uint8_t a = name[k], b = op->name[k];
-
-		if ((a >= 'A' && a <= 'Z' ? a + 32 : a) != (b >= 'A' && b <= 'Z' ? b + 32 : b))
-			return 0;
-	}
-	return 1;
+	return na == nb && !memcmp(a, b, (size_t)na);
 }
 
 /*
@@ -362,19 +356,22 @@ int fcr_name_eq(struct fcr *r, const struct fcr_name *op, const uint8_t *name, u
 static int name_hash(struct fcr *r, unsigned version, const struct fcr_name *op, uint32_t *hash)
 {
 	const struct fsimg_super *sb = &r->fs->sb;
-	char folded[EXT4_FC_NAME_LEN + 1];
+	uint8_t folded[EXT4_CASEFOLD_MAX];
+	const char *name = (const char *)op->name;
+	size_t nlen = op->nlen;
 
 	if (version <= EXT4_HASH_TEA && (sb->flags & EXT2_FLAGS_UNSIGNED_HASH))
 		version += 3;
 	if (op->ci) {
-		if (!ascii(op->name, op->nlen) || op->nlen > EXT4_FC_NAME_LEN)
-			return fcr_stop(r, FSIMG_EUNSUPP,
-					"a casefolded directory holds a name outside ASCII (utf8 casefolding)");
-		for (unsigned k = 0; k < op->nlen; k++)
-			folded[k] = (char)(op->name[k] >= 'A' && op->name[k] <= 'Z' ? op->name[k] + 32 : op->name[k]);
+		/* ext4fs_dirhash: a name that does not fold is hashed as it is */
+		int n = ext4_utf8_casefold(op->name, op->nlen, folded, sizeof(folded));
+
+		if (n >= 0) {
+			name = (const char *)folded;
+			nlen = (size_t)n;
+		}
 	}
-	if (fsimg_dirhash(hash, NULL, (int)version, sb->hash_seed, op->ci ? folded : (const char *)op->name,
-			  op->nlen) < 0)
+	if (fsimg_dirhash(hash, NULL, (int)version, sb->hash_seed, name, nlen) < 0)
 		return fcr_stop(r, FSIMG_EUNSUPP, "a directory hash version %u", version);
 	return 0;
 }

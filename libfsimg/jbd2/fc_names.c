@@ -20,8 +20,9 @@
  *  - Directories with inline data: fc_inline.c; block-mapped ones: fc_bmap.c
  *    reads their map, and a name that needs a new block is not replayed.
  *  - Casefolded directories: names are matched and hashed casefolded
- *    (ext4_match, ext4fs_dirhash); fsimg folds ASCII only and does not
- *    replay a name outside it.  Encrypted directories are not changed by
+ *    (ext4_match, ext4fs_dirhash) by their utf8-12.1 casefold
+ *    (ext4/utf8.c); a name that is not valid UTF-8 matches byte for byte
+ *    and hashes as it is, as without strict encoding.  Encrypted directories are not changed by
  *    fsimg (names hash by a key it does not have; the kernel logs no names
  *    in encrypted directories at all).
  */
