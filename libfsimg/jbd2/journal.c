@@ -234,7 +234,7 @@ static int super_from_disk(struct fsimg_journal *j)
 	}
 	sb->total_len = sb->maxlen;
 	if (sb->first == 0 || sb->first >= sb->total_len) {
-		why = "s_first outside the journal";
+		why = JBD2_WHY_FIRST;
 		goto corrupt;
 	}
 	if (sb->feature_incompat & ~JBD2_KNOWN_INCOMPAT_FEATURES)

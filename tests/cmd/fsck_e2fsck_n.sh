@@ -1,0 +1,61 @@
+#!/bin/sh
+# Conditions e2fsck -fn lets pass (exit 0) although it would touch them
+# when repairing, found by the differential runs of issue 15
+# (tests/conformance/unseen.sh, fuzz/differential.sh). Images by mke2fs -d
+# and debugfs -w (dd for a byte debugfs cannot set); e2fsck -fn is the oracle.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/fsck_super.sh"
+fs_need mke2fs debugfs e2fsck dd
+no_plan
+fs_tmp
+fs_small_src
+mk() { # mk NAME MKE2FS-OPTS...
+	_n=$1; shift
+	mke2fs -q -F -b 1024 "$@" -d "$src" "$tmp/$_n.img" 8M >/dev/null 2>&1 ||
+		{ echo "Bail out! mke2fs $* failed"; exit 99; }
+}
+# same IMG LABEL VERDICT ID...: fsimg and e2fsck -fn both say VERDICT and fsimg reports the IDs
+same() {
+	_img=$1 _label=$2 _want=$3; shift 3
+	_e=$(fs_e2fsck "$_img"); _f=$(fs_fsimg "$_img")
+	_st=0
+	[ "$_e" = "$_want" ] && [ "$_f" = "$_want" ] || _st=1
+	for _id in "$@"; do fs_has "$_img" "$_id" || _st=1; done
+	ok $_st "$_label: e2fsck -fn $_e, fsimg $_f (want $_want), reports $*"
+	[ $_st -eq 0 ] || { sed 's/^/#   fsimg: /' "$_img.out" | head -8; grep -v '^Pass' "$_img.e2fsck" | sed 's/^/#   e2fsck: /' | head -8; }
+}
+# poke IMG BYTE_OFFSET OCTAL: one byte
+poke() { printf "\\$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
+
+# A directory entry of type 0 ("unknown") under the filetype feature:
+# e2fsck fills the type in silently (PR_2_SET_FILETYPE, PR_NO_OK) and -n
+# exits 0; a wrong non-zero type is an error for both.
+mk ft -t ext4 -O ^metadata_csum,^has_journal
+root=$(debugfs -R 'bmap <2> 0' "$tmp/ft.img" 2>/dev/null)
+# the root's third entry (lost+found) starts at byte 24; its type at 24 + 7
+cp "$tmp/ft.img" "$tmp/ft0.img"; poke "$tmp/ft0.img" $((root * 1024 + 31)) 000
+same "$tmp/ft0.img" "filetype 0" clean DIRENT_FILETYPE_UNSET
+grep -q '^info: DIRENT_FILETYPE_UNSET: ' "$tmp/ft0.img.out"
+ok $? "filetype 0: an info"
+cp "$tmp/ft.img" "$tmp/ft1.img"; poke "$tmp/ft1.img" $((root * 1024 + 31)) 001
+same "$tmp/ft1.img" "filetype 1 for a directory" error DIRENT_FILETYPE
+
+# The journal superblock's s_first out of range (0, or past an s_maxlen that
+# shortened the journal): the kernel refuses the journal, e2fsck 1.47.0
+# never reads s_first (a warning); s_maxlen past the journal inode's size
+# is fatal to both (e2fsck: journal too short).
+mk jn -t ext3 -J size=1
+jsb=$(debugfs -R 'bmap <8> 0' "$tmp/jn.img" 2>/dev/null)
+same "$tmp/jn.img" "ext3 with a journal" clean
+cp "$tmp/jn.img" "$tmp/jfirst.img"
+printf '\000\000\000\000' | dd of="$tmp/jfirst.img" bs=1 seek=$((jsb * 1024 + 20)) conv=notrunc status=none
+same "$tmp/jfirst.img" "journal s_first 0" clean JOURNAL_FIRST_BAD
+cp "$tmp/jn.img" "$tmp/jmax0.img"
+printf '\000\000\000\000' | dd of="$tmp/jmax0.img" bs=1 seek=$((jsb * 1024 + 16)) conv=notrunc status=none
+same "$tmp/jmax0.img" "journal s_maxlen 0" clean JOURNAL_FIRST_BAD
+cp "$tmp/jn.img" "$tmp/jlong.img"
+printf '\000\001\000\000' | dd of="$tmp/jlong.img" bs=1 seek=$((jsb * 1024 + 16)) conv=notrunc status=none
+_e=$(fs_e2fsck "$tmp/jlong.img"); _f=$(fs_fsimg "$tmp/jlong.img")
+[ "$_e" = error ] && [ "$_f" = error ] && fs_has "$tmp/jlong.img" JOURNAL_BAD
+ok $? "journal s_maxlen past the journal: e2fsck -fn $_e, fsimg $_f, JOURNAL_BAD"
+done_testing
