@@ -40,6 +40,20 @@ ok $? "filetype 0: an info"
 cp "$tmp/ft.img" "$tmp/ft1.img"; poke "$tmp/ft1.img" $((root * 1024 + 31)) 001
 same "$tmp/ft1.img" "filetype 1 for a directory" error DIRENT_FILETYPE
 
+# An extent root of depth 1 with eh_entries 0 (a punched file's root
+# given back its depth): the kernel refuses the inode, e2fsck reads the
+# tree as empty and only offers to shorten it (exit 0 under -n): a warning.
+# A tree still holding blocks when emptied leaves them owned by no one: an
+# error for both. A file of 8 separate written blocks has a depth-1 tree
+# (mke2fs -d makes holes of zero blocks).
+awk 'BEGIN { for (i = 0; i < 16; i++) { c = (i % 2) ? "\0" : "x"; for (j = 0; j < 1024; j++) printf "%s", c } }' >"$src/frag"
+mk ex -t ext4
+cp "$tmp/ex.img" "$tmp/ex0.img"
+fs_dbg "$tmp/ex0.img" "punch /frag 0" "sif /frag block[1] 0x00010004"
+same "$tmp/ex0.img" "extent root of depth 1, no entries" clean EXTENT_ROOT_EMPTY_INDEX
+fs_dbg "$tmp/ex.img" "sif /frag block[0] 0x0000f30a"
+same "$tmp/ex.img" "extent root of depth 1 emptied, its blocks left" error EXTENT_ROOT_EMPTY_INDEX BLOCK_FREE_MARKED_USED
+
 # The journal superblock's s_first out of range (0, or past an s_maxlen that
 # shortened the journal): the kernel refuses the journal, e2fsck 1.47.0
 # never reads s_first (a warning); s_maxlen past the journal inode's size
