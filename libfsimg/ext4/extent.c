@@ -41,7 +41,7 @@ int ext4_ext_node_check(struct fsimg_fs *fs, const uint8_t *node, size_t len, in
 		msg = "invalid magic";
 		goto corrupt;
 	}
-	if (depth > EXT4_EXT_MAX_DEPTH) {
+	if (depth > EXT4_EXT_READ_DEPTH) {
 		msg = "too large eh_depth";
 		goto corrupt;
 	}
@@ -117,7 +117,7 @@ struct ext4_ext_walk {
 	uint32_t csum_seed;
 	bool verify_csum;
 	int sp;                                 /* stack top, -1 when done */
-	struct ext_level lv[EXT4_EXT_MAX_DEPTH + 1];
+	struct ext_level lv[EXT4_EXT_READ_DEPTH + 1];
 	uint8_t root[EXT4_N_BLOCKS * 4];
 	uint64_t next_lblk;                     /* end of the previous extent */
 	uint64_t nodes, node_limit;
@@ -147,12 +147,12 @@ int ext4_ext_walk_open(struct ext4_ext_walk **out, struct fsimg_fs *fs,
 	w = fs->ext_spare;
 	fs->ext_spare = NULL;
 	if (w) {
-		uint8_t *bufs[EXT4_EXT_MAX_DEPTH + 1];
+		uint8_t *bufs[EXT4_EXT_READ_DEPTH + 1];
 
-		for (int i = 0; i <= (int)EXT4_EXT_MAX_DEPTH; i++)
+		for (int i = 0; i <= (int)EXT4_EXT_READ_DEPTH; i++)
 			bufs[i] = w->lv[i].buf;
 		memset(w, 0, sizeof(*w));
-		for (int i = 1; i <= (int)EXT4_EXT_MAX_DEPTH; i++)
+		for (int i = 1; i <= (int)EXT4_EXT_READ_DEPTH; i++)
 			w->lv[i].buf = bufs[i];
 	} else {
 		w = malloc(sizeof(*w));
@@ -188,7 +188,7 @@ void ext4_ext_walk_free(struct ext4_ext_walk *w)
 
 	if (!w)
 		return;
-	for (i = 1; i <= (int)EXT4_EXT_MAX_DEPTH; i++)
+	for (i = 1; i <= (int)EXT4_EXT_READ_DEPTH; i++)
 		free(w->lv[i].buf);
 	free(w);
 }

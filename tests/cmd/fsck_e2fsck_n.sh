@@ -54,6 +54,18 @@ same "$tmp/ex0.img" "extent root of depth 1, no entries" clean EXTENT_ROOT_EMPTY
 fs_dbg "$tmp/ex.img" "sif /frag block[0] 0x0000f30a"
 same "$tmp/ex.img" "extent root of depth 1 emptied, its blocks left" error EXTENT_ROOT_EMPTY_INDEX BLOCK_FREE_MARKED_USED
 
+# An extent tree of depth 7 (debugfs split_node from the root, six
+# times): the kernel stops at 5 levels, e2fsck reads it and only offers to
+# make it shallower (exit 0 under -n): read, with a warning.
+mk deep -t ext4
+fs_dbg "$tmp/deep.img" "extent_open /frag" root split_node root split_node root split_node \
+	root split_node root split_node root split_node extent_close
+debugfs -R 'stat /frag' "$tmp/deep.img" 2>/dev/null | grep -q 'ETB6'
+ok $? "deep: debugfs made a tree of depth 7"
+same "$tmp/deep.img" "extent tree of depth 7" clean EXTENT_TREE_TOO_DEEP
+"$FSIMG" cat "$tmp/deep.img" /frag | cmp -s - "$src/frag"
+ok $? "deep: cat reads the file through all 7 levels"
+
 # The journal superblock's s_first out of range (0, or past an s_maxlen that
 # shortened the journal): the kernel refuses the journal, e2fsck 1.47.0
 # never reads s_first (a warning); s_maxlen past the journal inode's size

@@ -261,6 +261,13 @@ static void walk_mapping(struct pass2 *p2, const struct fsimg_inode *in, struct 
 			PCTX_SET(p, found, FSIMG_PF_FOUND, (unsigned)(in->i_block[6] | in->i_block[7] << 8));
 			check_report(c, PR_EXTENT_ROOT_EMPTY_INDEX, &p);
 		}
+		/* read as e2fsprogs reads it; the kernel stops at its depth limit */
+		if ((unsigned)(in->i_block[6] | in->i_block[7] << 8) > EXT4_EXT_MAX_DEPTH) {
+			p = pctx_inode(in->ino);
+			PCTX_SET(p, found, FSIMG_PF_FOUND, (unsigned)(in->i_block[6] | in->i_block[7] << 8));
+			PCTX_SET(p, expected, FSIMG_PF_EXPECTED, EXT4_EXT_MAX_DEPTH);
+			check_report(c, PR_EXTENT_TREE_TOO_DEEP, &p);
+		}
 	}
 	while ((err = fsimg_map_next(m, &run)) > 0)
 		walk_run(p2, in, &run, w);
