@@ -66,6 +66,23 @@ same "$tmp/deep.img" "extent tree of depth 7" clean EXTENT_TREE_TOO_DEEP
 "$FSIMG" cat "$tmp/deep.img" /frag | cmp -s - "$src/frag"
 ok $? "deep: cat reads the file through all 7 levels"
 
+# An encrypted directory whose context lives in its xattr block (128-byte
+# inodes have no room in the body), as e2fsprogs' f_short_encrypted_dirent:
+# e2fsck reads it there and judges the names. debugfs writes the context
+# as user.c (it knows no prefix for index 9); one byte makes it index 9
+# (the entry hash does not cover the index; no metadata_csum to refresh).
+mkdir -p "$src/e"
+echo hi >"$src/e/motd"
+printf '\001\001\004\000\052\330\331\310\054\330\360\336\037\164\255\073\163\047\306\346\375\067\247\242\361\010\346\052' >"$tmp/ctx"
+mk enc -t ext4 -I 128 -O encrypt,^metadata_csum,^has_journal
+fs_dbg "$tmp/enc.img" "ea_set -f $tmp/ctx e user.c" "sif e flags 0x80800"
+cp "$tmp/enc.img" "$tmp/enc_user.img"
+acl=$(debugfs -R 'stat e' "$tmp/enc.img" 2>/dev/null | sed -n 's/.*File ACL: \([0-9]*\).*/\1/p')
+poke "$tmp/enc.img" $((acl * 1024 + 33)) 011
+same "$tmp/enc.img" "encryption context in the xattr block, short name" error \
+	DIRENT_ENCRYPTED_NAME_SHORT DIRENT_UNENCRYPTED
+same "$tmp/enc_user.img" "encrypt flag, no context in the xattr block" error INODE_ENCRYPT_NO_CONTEXT
+
 # The journal superblock's s_first out of range (0, or past an s_maxlen that
 # shortened the journal): the kernel refuses the journal, e2fsck 1.47.0
 # never reads s_first (a warning); s_maxlen past the journal inode's size

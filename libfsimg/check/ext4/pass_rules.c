@@ -198,19 +198,12 @@ void check_enc_free(struct check_ctx *c)
 	e4(c)->encpol = NULL;
 }
 
-/*
- * Has the inode its encryption context (xattr index 9, "c")? 1 valid (its
- * policy noted), 2 corrupt, 0 none, -1 unknown (an xattr block, not read).
- */
-static int encryption_context(struct check_ctx *c, const struct fsimg_inode *in, const uint8_t *raw)
+/* An encryption context's value: 1 valid (its policy noted), 2 corrupt. */
+static int encryption_value(struct check_ctx *c, const struct fsimg_inode *in, const uint8_t *v, size_t len)
 {
-	const uint8_t *v;
-	size_t len, plen;
 	uint64_t h = 0xcbf29ce484222325u;
+	size_t plen;
 
-	if (ext4_xattr_ibody_get(c->fs, raw, e4(c)->sb->inode_size, EXT4_XATTR_INDEX_ENCRYPTION, "c", &v,
-				 &len) < 0)
-		return in->file_acl ? -1 : 0;
 	/* fscrypt_context_to_policy: version 0, or a known version of the wrong size, is corrupt */
 	if (len < 1 || v[0] == 0 || (v[0] == 1 && len != FSCRYPT_CONTEXT_V1_SIZE) ||
 	    (v[0] == 2 && len != FSCRYPT_CONTEXT_V2_SIZE))
@@ -224,6 +217,37 @@ static int encryption_context(struct check_ctx *c, const struct fsimg_inode *in,
 		h = (h ^ v[i]) * 0x100000001b3u;
 	enc_note(c, in->ino, h == POLICY_UNKNOWN ? h - 1 : h);
 	return 1;
+}
+
+/*
+ * Has the inode its encryption context (xattr index 9, "c", in the inode
+ * body or its xattr block, where e2fsck also looks)? 1 valid (its policy
+ * noted), 2 corrupt, 0 none, -1 unknown (an xattr block that cannot be read
+ * or is invalid).
+ */
+static int encryption_context(struct check_ctx *c, const struct fsimg_inode *in, const uint8_t *raw)
+{
+	const uint8_t *v;
+	size_t len;
+	uint8_t *blk;
+	int r;
+
+	if (ext4_xattr_ibody_get(c->fs, raw, e4(c)->sb->inode_size, EXT4_XATTR_INDEX_ENCRYPTION, "c", &v,
+				 &len) == 0)
+		return encryption_value(c, in, v, len);
+	if (!in->file_acl)
+		return 0;
+	if (in->file_acl >= e4(c)->sb->blocks_count || !(blk = malloc(c->fs->block_size)))
+		return -1;
+	if (fs_read_block(c->fs, in->file_acl, blk) < 0)
+		r = -1;
+	else if ((r = ext4_xattr_block_get(blk, c->fs->block_size, EXT4_XATTR_INDEX_ENCRYPTION, "c", &v,
+					    &len)) == 0)
+		r = encryption_value(c, in, v, len);
+	else
+		r = r == FSIMG_ENOENT ? 0 : -1;
+	free(blk);
+	return r;
 }
 
 /*
