@@ -96,6 +96,16 @@ same "$tmp/jfirst.img" "journal s_first 0" clean JOURNAL_FIRST_BAD
 cp "$tmp/jn.img" "$tmp/jmax0.img"
 printf '\000\000\000\000' | dd of="$tmp/jmax0.img" bs=1 seek=$((jsb * 1024 + 16)) conv=notrunc status=none
 same "$tmp/jmax0.img" "journal s_maxlen 0" clean JOURNAL_FIRST_BAD
+# with a checksummed journal superblock (debugfs jo -c) the stale checksum
+# is what both refuse, before s_first
+mk jc -t ext4 -J size=1
+fs_dbg "$tmp/jc.img" "jo -c" "jc"
+dumpe2fs "$tmp/jc.img" 2>/dev/null | grep -q 'Journal features:.*journal_checksum_v3'
+ok $? "jc: debugfs made a journal with checksum v3"
+jcsb=$(debugfs -R 'bmap <8> 0' "$tmp/jc.img" 2>/dev/null)
+same "$tmp/jc.img" "checksummed journal" clean
+printf '\000\000\000\000' | dd of="$tmp/jc.img" bs=1 seek=$((jcsb * 1024 + 20)) conv=notrunc status=none
+same "$tmp/jc.img" "checksummed journal, s_first 0, checksum stale" error JOURNAL_BAD
 cp "$tmp/jn.img" "$tmp/jlong.img"
 printf '\000\001\000\000' | dd of="$tmp/jlong.img" bs=1 seek=$((jsb * 1024 + 16)) conv=notrunc status=none
 _e=$(fs_e2fsck "$tmp/jlong.img"); _f=$(fs_fsimg "$tmp/jlong.img")
