@@ -83,6 +83,16 @@ same "$tmp/enc.img" "encryption context in the xattr block, short name" error \
 	DIRENT_ENCRYPTED_NAME_SHORT DIRENT_UNENCRYPTED
 same "$tmp/enc_user.img" "encrypt flag, no context in the xattr block" error INODE_ENCRYPT_NO_CONTEXT
 
+# The journal inode of a filesystem without a journal holding data: e2fsck
+# judges i_links_count, i_block[0] and i_blocks' low 32 bits only
+# (struct ext2_inode), so i_blocks_hi alone is clean.
+mk nj -t ext2
+cp "$tmp/nj.img" "$tmp/nj_hi.img"
+fs_dbg "$tmp/nj_hi.img" "sif <8> blocks_hi 7"
+same "$tmp/nj_hi.img" "inode 8 with only i_blocks_hi" clean
+fs_dbg "$tmp/nj.img" "sif <8> blocks 2"
+same "$tmp/nj.img" "inode 8 with i_blocks" error RESERVED_INODE_NOT_CLEAR
+
 # The journal superblock's s_first out of range (0, or past an s_maxlen that
 # shortened the journal): the kernel refuses the journal, e2fsck 1.47.0
 # never reads s_first (a warning); s_maxlen past the journal inode's size

@@ -149,7 +149,8 @@ static void reserved_not_clear(struct check_ctx *c, const struct fsimg_inode *in
 	const char *what = NULL;
 	char detail[96];
 
-	if (in->links_count == 0 && in->blocks_raw == 0 && get_le32(in->i_block) == 0)
+	/* e2fsck looks at struct ext2_inode's i_blocks: the low 32 bits only */
+	if (in->links_count == 0 && (uint32_t)in->blocks_raw == 0 && get_le32(in->i_block) == 0)
 		return;
 	if (ino == EXT2_JOURNAL_INO && sb->journal_inum != EXT2_JOURNAL_INO)
 		what = "journal inode";
