@@ -93,6 +93,15 @@ same "$tmp/nj_hi.img" "inode 8 with only i_blocks_hi" clean
 fs_dbg "$tmp/nj.img" "sif <8> blocks 2"
 same "$tmp/nj.img" "inode 8 with i_blocks" error RESERVED_INODE_NOT_CLEAR
 
+# The resize inode's i_size is past 4 GiB: e2fsck walks it like a file and
+# wants large_file for it (PR_2_FEATURE_LARGE_FILES), as for any regular
+# inode of 2 GiB or more.
+mk nolarge -t ext4 -b 4096 -O ^has_journal
+debugfs -R 'stat <7>' "$tmp/nolarge.img" 2>/dev/null | grep -q 'Size: [4-9][0-9]\{9\}'
+ok $? "nolarge: the resize inode is over 4 GiB"
+fs_dbg "$tmp/nolarge.img" "feature -large_file"
+same "$tmp/nolarge.img" "resize inode without large_file" error INODE_LARGE_NO_FEATURE
+
 # The journal superblock's s_first out of range (0, or past an s_maxlen that
 # shortened the journal): the kernel refuses the journal, e2fsck 1.47.0
 # never reads s_first (a warning); s_maxlen past the journal inode's size

@@ -316,9 +316,18 @@ void check_inode_rules(struct check_ctx *c, const struct fsimg_inode *in, const 
 			report_detail(c, PR_INODE_CASEFOLD_NO_FEATURE, ino, NULL);
 	}
 	if (reserved) {
-		if (ino < (sb->rev_level == EXT4_GOOD_OLD_REV ? EXT4_GOOD_OLD_FIRST_INO : sb->first_ino) ||
-		    ext4_sb_inode_role(sb, ino) != EXT4_SBINO_NONE)
+		bool low = ino < (sb->rev_level == EXT4_GOOD_OLD_REV ? EXT4_GOOD_OLD_FIRST_INO : sb->first_ino);
+
+		if (low || ext4_sb_inode_role(sb, ino) != EXT4_SBINO_NONE)
 			reserved_not_clear(c, in);
+		/*
+		 * e2fsck's check_blocks walks the reserved inodes too and counts a
+		 * regular one of 2 GiB or more (the resize inode's i_size is over
+		 * 4 GiB) as a large file (PR_2_FEATURE_LARGE_FILES).
+		 */
+		if (low && ino != 1 && fmt == S_IFREG_ && in->size >= UINT64_C(0x80000000) &&
+		    !(sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_LARGE_FILE))
+			report_detail(c, PR_INODE_LARGE_NO_FEATURE, ino, "large_file");
 		return;
 	}
 	if ((fl & EXT4_IMAGIC_FL) && !(sb->feature_compat & EXT4_FEATURE_COMPAT_IMAGIC_INODES))
