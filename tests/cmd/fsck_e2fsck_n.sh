@@ -51,6 +51,8 @@ mk ex -t ext4
 cp "$tmp/ex.img" "$tmp/ex0.img"
 fs_dbg "$tmp/ex0.img" "punch /frag 0" "sif /frag block[1] 0x00010004"
 same "$tmp/ex0.img" "extent root of depth 1, no entries" clean EXTENT_ROOT_EMPTY_INDEX
+fs_dbg "$tmp/ex0.img" "sif /frag block[1] 0xffff0004"
+same "$tmp/ex0.img" "extent root of depth 65535, no entries" clean EXTENT_ROOT_EMPTY_INDEX EXTENT_TREE_TOO_DEEP
 fs_dbg "$tmp/ex.img" "sif /frag block[0] 0x0000f30a"
 same "$tmp/ex.img" "extent root of depth 1 emptied, its blocks left" error EXTENT_ROOT_EMPTY_INDEX BLOCK_FREE_MARKED_USED
 
@@ -101,6 +103,16 @@ debugfs -R 'stat <7>' "$tmp/nolarge.img" 2>/dev/null | grep -q 'Size: [4-9][0-9]
 ok $? "nolarge: the resize inode is over 4 GiB"
 fs_dbg "$tmp/nolarge.img" "feature -large_file"
 same "$tmp/nolarge.img" "resize inode without large_file" error INODE_LARGE_NO_FEATURE
+
+# ext2 (no group checksums): every inode is read, but an entry naming an
+# inode of a group flagged INODE_UNINIT, or in its bg_itable_unused tail,
+# is an error to e2fsck's pass 2 (PR_2_INOREF_BG_INO_UNINIT, _IN_UNUSED).
+mk gu -t ext2
+cp "$tmp/gu.img" "$tmp/gu_unused.img"
+fs_dbg "$tmp/gu.img" "set_bg 0 flags 1"
+same "$tmp/gu.img" "ext2, group 0 flagged INODE_UNINIT" error DIRENT_UNUSED_INODE GROUP_UNINIT_NO_CSUM
+fs_dbg "$tmp/gu_unused.img" "set_bg 0 itable_unused 2040"
+same "$tmp/gu_unused.img" "ext2, group 0's last 2040 inodes marked unused" error DIRENT_UNUSED_INODE
 
 # The journal superblock's s_first out of range (0, or past an s_maxlen that
 # shortened the journal): the kernel refuses the journal, e2fsck 1.47.0

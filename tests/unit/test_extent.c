@@ -153,7 +153,9 @@ static void test_node_depth(void **state)
 	expect_bad(root, sizeof(root), 0); /* not the depth the parent implies */
 	put_hdr(root, 0, 4, 1);
 	expect_bad(root, sizeof(root), 1); /* an index node with no entries */
-	/* the root with none is an emptied tree (e2fsprogs reads it so) */
+	/* the root with none is an emptied tree (e2fsprogs reads it so), at any depth */
+	assert_int_equal(ext4_ext_node_check(NULL, root, sizeof(root), -1, NULL, NULL), 0);
+	put_hdr(root, 0, 4, 65535);
 	assert_int_equal(ext4_ext_node_check(NULL, root, sizeof(root), -1, NULL, NULL), 0);
 }
 
