@@ -11,6 +11,9 @@
 #   sh fuzz/differential.sh [--count N] [--seed S] [--bases "ext2 ext4i ext4j"]
 #                           [--fsimg PATH] [--mutate PATH] [--out FILE] [--keep DIR]
 #
+# Bases: any of fuzz/mkseeds.sh's (ext2 ext4i ext4j ext4js ext4fc, and the
+# differential-only ext4k ext3 ext4nj bigal mbg inl1k).
+#
 # Prints one line per disagreement (and per crash or timeout) with the
 # mutations that made it, then the counts:
 #   differential: N mutants: A agree (P%), F false errors, M missed, R refused (exit 8),
@@ -23,6 +26,7 @@ for t in mke2fs e2fsck debugfs timeout; do
 	command -v $t >/dev/null 2>&1 || PATH=$PATH:/sbin:/usr/sbin
 done
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/verdict.sh"
 top=${top_builddir:-$here/..}
 count=200 seed=1 bases="ext2 ext4i ext4j" out= keep=
 fsimg=${FSIMG:-$top/src/fsimg} mutate=$top/fuzz/mutate
@@ -63,21 +67,15 @@ while [ $i -lt "$count" ]; do
 	timeout 60 e2fsck -fn "$tmp/e.img" >"$tmp/e.out" 2>&1; e=$?
 	timeout -k 2 30 "$fsimg" fsck --no-replay --threads 1 "$tmp/m.img" >"$tmp/f.out" 2>&1; f=$?
 	n=$((n + 1))
-	if [ $e -ge 124 ]; then
-		v=oracle-failed; oracle=$((oracle + 1))
-	elif [ $f -ge 124 ] || grep -q 'Sanitizer\|runtime error:' "$tmp/f.out"; then
-		v=CRASH; crash=$((crash + 1))
-	else
-		truth=clean
-		[ $e -ne 0 ] && truth=corrupt
-		grep -q 'trying backup blocks' "$tmp/e.out" && truth=corrupt
-		case $truth:$f in
-		clean:0 | corrupt:4) v=agree; agree=$((agree + 1)) ;;
-		corrupt:8) v=refused; agree=$((agree + 1)); refused=$((refused + 1)) ;;
-		clean:*) v=FALSE-ERROR; false_err=$((false_err + 1)) ;;
-		*) v=MISSED; missed=$((missed + 1)) ;;
-		esac
-	fi
+	verdict $e "$tmp/e.out" $f "$tmp/f.out"
+	case $v in
+	agree) agree=$((agree + 1)) ;;
+	refused) agree=$((agree + 1)); refused=$((refused + 1)) ;;
+	FALSE-ERROR) false_err=$((false_err + 1)) ;;
+	MISSED) missed=$((missed + 1)) ;;
+	CRASH) crash=$((crash + 1)) ;;
+	*) oracle=$((oracle + 1)) ;;
+	esac
 	muts=$(tr '\n' ';' <"$tmp/mut" | tr '\t' ' ')
 	efirst=$(grep -v '^e2fsck 1\.\|^Pass \|^$\|^ext2fs_open2\|^\*\*\*\|files (' "$tmp/e.out" | head -1 | tr '\t' ' ')
 	fids=$(sed -n 's/^\(warning: \|info: \)\{0,1\}\([A-Z][A-Z0-9_]*\): .*/\2/p' "$tmp/f.out" | sort -u | tr '\n' ' ')

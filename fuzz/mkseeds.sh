@@ -21,6 +21,7 @@
 #          ext4fcin the same with inline_data (names in inline directories),
 #          ext4fcb without extents (block-mapped files freed), ext4fccf
 #          with casefold (mixed-case names in a casefolded directory)
+# and the differential campaign's further bases (see below),
 # and OUTDIR/seeds/<target>/<image>.o<N>: the image prefixed by the option
 # byte N (see fuzz/fuzz.h) for every harness.
 set -eu
@@ -128,6 +129,20 @@ if command -v python3 >/dev/null 2>&1; then
 	python3 "$(dirname "$0")/mkfcseed.py" "$img" 2 casefold && fc="$fc ext4fccf"
 	rm -f "$out/cmds.fc"
 fi
+# Bases only fuzz/differential.sh takes (no seeds are made of them): shapes
+# the three above do not have, so the campaign meets rules they never reach
+#   ext4k   ext4 defaults at 1 KiB blocks (journal, metadata_csum, flex_bg)
+#   ext3    ext3 (block maps and a journal, no extents)
+#   ext4nj  ext4, 4 KiB blocks, no journal, 64bit off, uninit_bg for csums
+#   bigal   ext4 with bigalloc (4 KiB blocks, 16 KiB clusters)
+#   mbg     ext4 with meta_bg instead of resize_inode, 1 KiB blocks
+#   inl1k   ext4 with inline_data at 1 KiB blocks, 256-byte inodes
+mkfs "$out/base/ext4k.img" 4096 -t ext4 -b 1024 -N 64 -J size=1
+mkfs "$out/base/ext3.img" 4096 -t ext3 -b 1024 -N 64 -J size=1
+mkfs "$out/base/ext4nj.img" 1024 -t ext4 -b 4096 -N 64 -O ^has_journal,^64bit,^metadata_csum,uninit_bg
+mkfs "$out/base/bigal.img" 4096 -t ext4 -b 4096 -C 16384 -N 64 -O bigalloc,^has_journal
+mkfs "$out/base/mbg.img" 2048 -t ext4 -b 1024 -N 64 -O meta_bg,^resize_inode,^has_journal
+mkfs "$out/base/inl1k.img" 1024 -t ext4 -b 1024 -I 256 -N 64 -O inline_data,^has_journal
 rm -rf "$tree" "$out/p1" "$out/p2" "$out/cmds" "$out/cmds.js" "$out/cmds.log"
 
 for t in open inode dir journal cat fsck fc; do

@@ -184,9 +184,9 @@ FSIMG_HIDDEN uint32_t ext4_inode_csum_seed(const struct fsimg_fs *fs, fsimg_ino_
 FSIMG_HIDDEN int ext4_xattr_ibody_get(const struct fsimg_fs *fs, const uint8_t *raw, size_t len,
 				      unsigned name_index, const char *name,
 				      const uint8_t **value, size_t *value_len);
-/* The same in an xattr block of bs bytes (magic, h_blocks 1; values from the block's start). */
-FSIMG_HIDDEN int ext4_xattr_block_get(const uint8_t *blk, size_t bs, unsigned name_index, const char *name,
-				      const uint8_t **value, size_t *value_len);
+/* xattr.c: a value in an xattr block of len bytes (FSIMG_ECORRUPT: no valid block). */
+FSIMG_HIDDEN int ext4_xattr_block_get(const uint8_t *blk, size_t len, unsigned name_index,
+				      const char *name, const uint8_t **value, size_t *value_len);
 
 /* extent.c: checks one extent tree node (a block or i_block) the kernel's way. */
 struct ext4_node_info {

@@ -41,7 +41,8 @@ int ext4_ext_node_check(struct fsimg_fs *fs, const uint8_t *node, size_t len, in
 		msg = "invalid magic";
 		goto corrupt;
 	}
-	if (depth > EXT4_EXT_MAX_DEPTH) {
+	/* an emptied root is read as empty at any depth (see below) */
+	if (depth > EXT4_EXT_READ_DEPTH && !(want_depth < 0 && entries == 0)) {
 		msg = "too large eh_depth";
 		goto corrupt;
 	}
@@ -67,7 +68,13 @@ int ext4_ext_node_check(struct fsimg_fs *fs, const uint8_t *node, size_t len, in
 		msg = "invalid eh_entries";
 		goto corrupt;
 	}
-	if (entries == 0 && depth > 0) {
+	/*
+	 * An index node below the root holds something. An emptied root of
+	 * depth > 0 (the kernel refuses it) is read as holding nothing, as
+	 * e2fsprogs reads it (e2fsck only offers to shorten the tree); the
+	 * checker warns.
+	 */
+	if (entries == 0 && depth > 0 && want_depth >= 0) {
 		msg = "eh_entries is 0 but eh_depth is > 0";
 		goto corrupt;
 	}
@@ -111,7 +118,7 @@ struct ext4_ext_walk {
 	uint32_t csum_seed;
 	bool verify_csum;
 	int sp;                                 /* stack top, -1 when done */
-	struct ext_level lv[EXT4_EXT_MAX_DEPTH + 1];
+	struct ext_level lv[EXT4_EXT_READ_DEPTH + 1];
 	uint8_t root[EXT4_N_BLOCKS * 4];
 	uint64_t next_lblk;                     /* end of the previous extent */
 	uint64_t nodes, node_limit;
@@ -141,12 +148,12 @@ int ext4_ext_walk_open(struct ext4_ext_walk **out, struct fsimg_fs *fs,
 	w = fs->ext_spare;
 	fs->ext_spare = NULL;
 	if (w) {
-		uint8_t *bufs[EXT4_EXT_MAX_DEPTH + 1];
+		uint8_t *bufs[EXT4_EXT_READ_DEPTH + 1];
 
-		for (int i = 0; i <= (int)EXT4_EXT_MAX_DEPTH; i++)
+		for (int i = 0; i <= (int)EXT4_EXT_READ_DEPTH; i++)
 			bufs[i] = w->lv[i].buf;
 		memset(w, 0, sizeof(*w));
-		for (int i = 1; i <= (int)EXT4_EXT_MAX_DEPTH; i++)
+		for (int i = 1; i <= (int)EXT4_EXT_READ_DEPTH; i++)
 			w->lv[i].buf = bufs[i];
 	} else {
 		w = malloc(sizeof(*w));
@@ -182,7 +189,7 @@ void ext4_ext_walk_free(struct ext4_ext_walk *w)
 
 	if (!w)
 		return;
-	for (i = 1; i <= (int)EXT4_EXT_MAX_DEPTH; i++)
+	for (i = 1; i <= (int)EXT4_EXT_READ_DEPTH; i++)
 		free(w->lv[i].buf);
 	free(w);
 }

@@ -341,6 +341,11 @@ _Static_assert(offsetof(struct ext4_dinode, i_extra_isize) == 0x80, "i_extra_isi
 /* Extent tree. */
 #define EXT4_EXT_MAGIC 0xF30Au
 #define EXT4_EXT_MAX_DEPTH 5u
+/*
+ * Trees deeper than the kernel's limit are still read, as e2fsprogs reads
+ * them (e2fsck only offers to make them shallower); the checker warns.
+ */
+#define EXT4_EXT_READ_DEPTH 16u
 #define EXT4_EXT_INIT_MAX_LEN 32768u     /* ee_len <= this: written */
 #define EXT4_EXT_UNWRITTEN_MAX_LEN 32767u
 

@@ -2,8 +2,10 @@
 /*
  * Extended attributes kept in the inode body, after i_extra_isize: a 4-byte
  * magic, then entries (struct ext4_dxattr_entry + name) up to four zero
- * bytes; values are addressed from the first entry. Every offset, size and
- * name length comes from the image and is bounded by the inode record.
+ * bytes; values are addressed from the first entry. In an xattr block the
+ * entries follow the 32-byte header and values are addressed from the
+ * block's start. Every offset, size and name length comes from the image
+ * and is bounded by the inode record or the block.
  */
 #include "config.h"
 
@@ -14,13 +16,15 @@
 #define XE(field) offsetof(struct ext4_dxattr_entry, field)
 
 /*
- * The entries of an xattr area: from offset first of buf (len bytes) to four
- * zero bytes; values are addressed from vbase, and lie before len.
+ * The entries of raw[first..len), values at raw[vbase + e_value_offs] within
+ * raw[vbase..len): the inode body (values from the first entry) and an xattr
+ * block (values from the block's start) differ only there.
  */
-static int area_get(const uint8_t *buf, size_t len, size_t first, size_t vbase, unsigned name_index,
-		    const char *name, const uint8_t **value, size_t *value_len)
+static int find_entry(const uint8_t *raw, size_t len, size_t first, size_t vbase,
+		      unsigned name_index, const char *name,
+		      const uint8_t **value, size_t *value_len)
 {
-	struct cur c = cur_init(buf, len);
+	struct cur c = cur_init(raw, len);
 	size_t name_len = strlen(name), off, area = len - vbase;
 
 	/* Each entry takes at least 16 bytes, so this loop ends within len / 16 steps. */
@@ -35,7 +39,7 @@ static int area_get(const uint8_t *buf, size_t len, size_t first, size_t vbase, 
 		if (cur_le32(&c, off) == 0)
 			return FSIMG_ENOENT;
 		if (len - off < sizeof(struct ext4_dxattr_entry)) {
-			/* entry header past the area */
+			/* entry header past the end */
 			goto corrupt;
 		}
 		e_name_len = cur_u8(&c, off + XE(e_name_len));
@@ -44,20 +48,20 @@ static int area_get(const uint8_t *buf, size_t len, size_t first, size_t vbase, 
 		e_value_inum = cur_le32(&c, off + XE(e_value_inum));
 		e_value_size = cur_le32(&c, off + XE(e_value_size));
 		if (EXT4_XATTR_LEN(e_name_len) > len - off) {
-			/* entry name past the area */
+			/* entry name past the end */
 			goto corrupt;
 		}
 		if (e_value_inum == 0 &&
 		    (e_value_offs > area || e_value_size > area - e_value_offs)) {
-			/* value past the area */
+			/* value past the end */
 			goto corrupt;
 		}
 		if (e_name_index == name_index && e_name_len == name_len &&
-		    memcmp(buf + off + sizeof(struct ext4_dxattr_entry), name, name_len) == 0) {
+		    memcmp(raw + off + sizeof(struct ext4_dxattr_entry), name, name_len) == 0) {
 			/* ea_inode: the value lives in inode e_value_inum, not here. */
 			if (e_value_inum != 0)
 				return FSIMG_EUNSUPP;
-			*value = buf + vbase + e_value_offs;
+			*value = raw + vbase + e_value_offs;
 			*value_len = e_value_size;
 			return 0;
 		}
@@ -90,20 +94,21 @@ int ext4_xattr_ibody_get(const struct fsimg_fs *fs, const uint8_t *raw, size_t l
 	start = EXT4_GOOD_OLD_INODE_SIZE + extra;
 	if (len - start < 4 || cur_le32(&c, start) != EXT4_XATTR_MAGIC)
 		return FSIMG_ENOENT;
-	return area_get(raw, len, start + 4, start + 4, name_index, name, value, value_len);
+	return find_entry(raw, len, start + 4, start + 4, name_index, name, value, value_len);
 }
 
-int ext4_xattr_block_get(const uint8_t *blk, size_t bs, unsigned name_index, const char *name,
+int ext4_xattr_block_get(const uint8_t *blk, size_t len, unsigned name_index, const char *name,
 			 const uint8_t **value, size_t *value_len)
 {
-	struct cur c = cur_init(blk, bs);
+	struct cur c = cur_init(blk, len);
 
 	if (!blk || !name || !value || !value_len)
 		return FSIMG_EINVAL;
 	*value = NULL;
 	*value_len = 0;
-	if (bs < sizeof(struct ext4_dxattr_header) + 4 || cur_le32(&c, 0) != EXT4_XATTR_MAGIC ||
+	/* a 32-byte header: magic, refcount, h_blocks (1), hash, checksum, reserved */
+	if (len < sizeof(struct ext4_dxattr_header) + 4 || cur_le32(&c, 0) != EXT4_XATTR_MAGIC ||
 	    cur_le32(&c, offsetof(struct ext4_dxattr_header, h_blocks)) != 1)
-		return FSIMG_ENOENT;
-	return area_get(blk, bs, sizeof(struct ext4_dxattr_header), 0, name_index, name, value, value_len);
+		return FSIMG_ECORRUPT;
+	return find_entry(blk, len, sizeof(struct ext4_dxattr_header), 0, name_index, name, value, value_len);
 }

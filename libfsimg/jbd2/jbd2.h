@@ -17,6 +17,13 @@
 
 #define JBD2_HIDDEN __attribute__((visibility("hidden")))
 
+/*
+ * Why a journal superblock is refused when only its s_first (after s_maxlen
+ * capped the length) is out of range: the kernel will not load such a
+ * journal, e2fsck 1.47.0 never looks at s_first. The checker tells it apart.
+ */
+#define JBD2_WHY_FIRST "s_first outside the journal"
+
 /* One run of the journal: journal blocks [jblk, jblk + len) at [pblk, pblk + len). */
 struct jbd2_run {
 	uint32_t jblk;

@@ -233,10 +233,6 @@ static int super_from_disk(struct fsimg_journal *j)
 		goto corrupt;
 	}
 	sb->total_len = sb->maxlen;
-	if (sb->first == 0 || sb->first >= sb->total_len) {
-		why = "s_first outside the journal";
-		goto corrupt;
-	}
 	if (sb->feature_incompat & ~JBD2_KNOWN_INCOMPAT_FEATURES)
 		return jbd2_error(j, FSIMG_EUNSUPP, "journal superblock: unknown incompat features 0x%x",
 				  sb->feature_incompat & ~JBD2_KNOWN_INCOMPAT_FEATURES);
@@ -269,6 +265,15 @@ static int super_from_disk(struct fsimg_journal *j)
 									: FSIMG_CSUM_BAD;
 	}
 	j->csum_seed = fsimg_crc32c(~0u, sb->uuid, sizeof(sb->uuid));
+	/*
+	 * Checked after the features and the checksum, which e2fsck judges
+	 * (it never reads s_first): a superblock failing its checksum is
+	 * refused for that.
+	 */
+	if (sb->first == 0 || sb->first >= sb->total_len) {
+		why = sb->csum_state == FSIMG_CSUM_BAD ? "checksum does not match" : JBD2_WHY_FIRST;
+		goto corrupt;
+	}
 
 	/* Kernel journal_tag_bytes(). */
 	if (sb->csum_version == 3) {

@@ -144,12 +144,19 @@ static void test_node_depth(void **state)
 	uint8_t root[60] = { 0 };
 
 	(void)state;
-	put_hdr(root, 1, 4, 6);
+	/* deeper than the kernel's 5 is read (as e2fsprogs does), up to 16 */
+	put_hdr(root, 1, 4, 7);
+	assert_int_equal(ext4_ext_node_check(NULL, root, sizeof(root), -1, NULL, NULL), 0);
+	put_hdr(root, 1, 4, 17);
 	expect_bad(root, sizeof(root), -1);
 	put_hdr(root, 1, 4, 1);
 	expect_bad(root, sizeof(root), 0); /* not the depth the parent implies */
 	put_hdr(root, 0, 4, 1);
 	expect_bad(root, sizeof(root), 1); /* an index node with no entries */
+	/* the root with none is an emptied tree (e2fsprogs reads it so), at any depth */
+	assert_int_equal(ext4_ext_node_check(NULL, root, sizeof(root), -1, NULL, NULL), 0);
+	put_hdr(root, 0, 4, 65535);
+	assert_int_equal(ext4_ext_node_check(NULL, root, sizeof(root), -1, NULL, NULL), 0);
 }
 
 static void test_node_truncated(void **state)

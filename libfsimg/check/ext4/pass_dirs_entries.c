@@ -29,6 +29,31 @@ static int entry_ftype(struct dirs_state *s, fsimg_ino_t ino)
 	return fsimg_inode_read(&in, s->fs, ino) == 0 ? fsimg_mode_to_ftype(in.mode) : -1;
 }
 
+/*
+ * Without group checksums every inode is read, but e2fsck's pass 2 still
+ * takes a group's INODE_UNINIT flag and bg_itable_unused as they are
+ * stored: an entry naming an inode there is an error (PR_2_INOREF_BG_INO_UNINIT,
+ * PR_2_INOREF_IN_UNUSED; e2fsck -n never clears them). With checksums
+ * those inodes are not read, so not in use.
+ */
+static bool in_unused_area(struct dirs_state *s, fsimg_ino_t ino)
+{
+	uint32_t ipg = s->sb->inodes_per_group, first_unused;
+	struct fsimg_group grp;
+	fsimg_group_t g;
+
+	if (s->fs->metadata_csum || s->fs->gdt_csum || ipg == 0 || ino == 0)
+		return false;
+	g = (ino - 1) / ipg;
+	if (fsimg_ext4_group_get(&grp, s->fs, g) < 0)
+		return false;
+	if (grp.flags & FSIMG_BG_INODE_UNINIT)
+		return true;
+	/* e2fsck's ext2_ino_t arithmetic */
+	first_unused = (uint32_t)(g * ipg + 1 + ipg - grp.itable_unused);
+	return grp.itable_unused && ino >= first_unused;
+}
+
 static const char *name_str(struct dirs_state *s, const uint8_t *name, unsigned len)
 {
 	unsigned i;
@@ -113,6 +138,9 @@ void dirs_check_entry(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk, 
 	}
 	if (isbad(s, de->inode) && check_inode_in_bad_block(c, de->inode))
 		check_report(c, PR_DIRENT_INODE_IN_BAD_BLOCK, &p);
+	/* e2fsck -n goes on with such an entry: it still counts as a link */
+	if (in_unused_area(s, de->inode))
+		check_report(c, PR_DIRENT_UNUSED_INODE, &p);
 
 	if (s->filetype) {
 		int want = entry_ftype(s, de->inode);
@@ -123,7 +151,8 @@ void dirs_check_entry(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk, 
 			PCTX_SET(q, detail, FSIMG_PF_DETAIL, nm);
 			PCTX_SET(q, found, FSIMG_PF_FOUND, de->file_type);
 			PCTX_SET(q, expected, FSIMG_PF_EXPECTED, (uint64_t)want);
-			check_report(c, PR_DIRENT_FILETYPE, &q);
+			/* type 0 is "unknown", not a wrong type: e2fsck -n lets it pass */
+			check_report(c, de->file_type ? PR_DIRENT_FILETYPE : PR_DIRENT_FILETYPE_UNSET, &q);
 		}
 	}
 

@@ -291,9 +291,23 @@ static void walk_mapping(struct pass2 *p2, const struct fsimg_inode *in, struct 
 		w->failed = true;
 		return;
 	}
-	if (extents && !(in->flags & EXT4_INLINE_DATA_FL))
+	if (extents && !(in->flags & EXT4_INLINE_DATA_FL)) {
 		check_ext_max(p2, in, sizeof(in->i_block), (unsigned)(in->i_block[4] | in->i_block[5] << 8),
 			      "i_block");
+		/* eh_entries 0, eh_depth > 0: read as empty (e2fsck: could be shorter) */
+		if (!(in->i_block[2] | in->i_block[3]) && (in->i_block[6] | in->i_block[7])) {
+			p = pctx_inode(in->ino);
+			PCTX_SET(p, found, FSIMG_PF_FOUND, (unsigned)(in->i_block[6] | in->i_block[7] << 8));
+			check_report(c, PR_EXTENT_ROOT_EMPTY_INDEX, &p);
+		}
+		/* read as e2fsprogs reads it; the kernel stops at its depth limit */
+		if ((unsigned)(in->i_block[6] | in->i_block[7] << 8) > EXT4_EXT_MAX_DEPTH) {
+			p = pctx_inode(in->ino);
+			PCTX_SET(p, found, FSIMG_PF_FOUND, (unsigned)(in->i_block[6] | in->i_block[7] << 8));
+			PCTX_SET(p, expected, FSIMG_PF_EXPECTED, EXT4_EXT_MAX_DEPTH);
+			check_report(c, PR_EXTENT_TREE_TOO_DEEP, &p);
+		}
+	}
 	while ((err = fsimg_map_next(m, &run)) > 0) {
 		if (run.type == FSIMG_RUN_META || run.type == FSIMG_RUN_MAPPED || run.type == FSIMG_RUN_UNWRITTEN)
 			check_toobig(p2, in, &run, w);

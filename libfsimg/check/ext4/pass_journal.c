@@ -220,7 +220,8 @@ int check_pass_journal(struct check_ctx *c)
 
 			p = pctx_inode(sb->journal_inum);
 			PCTX_SET(p, detail, FSIMG_PF_DETAIL, why[0] ? why : fsimg_strerror(err));
-			check_report(c, PR_JOURNAL_BAD, &p);
+			/* e2fsck loads such a journal: a warning (the kernel refuses it) */
+			check_report(c, strstr(why, JBD2_WHY_FIRST) ? PR_JOURNAL_FIRST_BAD : PR_JOURNAL_BAD, &p);
 			return 0;
 		}
 		j = own;

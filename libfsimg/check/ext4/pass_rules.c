@@ -149,7 +149,8 @@ static void reserved_not_clear(struct check_ctx *c, const struct fsimg_inode *in
 	const char *what = NULL;
 	char detail[96];
 
-	if (in->links_count == 0 && in->blocks_raw == 0 && get_le32(in->i_block) == 0)
+	/* e2fsck looks at struct ext2_inode's i_blocks: the low 32 bits only */
+	if (in->links_count == 0 && (uint32_t)in->blocks_raw == 0 && get_le32(in->i_block) == 0)
 		return;
 	if (ino == EXT2_JOURNAL_INO && sb->journal_inum != EXT2_JOURNAL_INO)
 		what = "journal inode";
@@ -198,11 +199,11 @@ void check_enc_free(struct check_ctx *c)
 	e4(c)->encpol = NULL;
 }
 
-/* The policy of a context value: 1 valid (noted), 2 corrupt. */
-static int context_policy(struct check_ctx *c, const struct fsimg_inode *in, const uint8_t *v, size_t len)
+/* An encryption context's value: 1 valid (its policy noted), 2 corrupt. */
+static int encryption_value(struct check_ctx *c, const struct fsimg_inode *in, const uint8_t *v, size_t len)
 {
-	size_t plen;
 	uint64_t h = 0xcbf29ce484222325u;
+	size_t plen;
 
 	/* fscrypt_context_to_policy: version 0, or a known version of the wrong size, is corrupt */
 	if (len < 1 || v[0] == 0 || (v[0] == 1 && len != FSCRYPT_CONTEXT_V1_SIZE) ||
@@ -220,36 +221,34 @@ static int context_policy(struct check_ctx *c, const struct fsimg_inode *in, con
 }
 
 /*
- * Has the inode its encryption context (xattr index 9, "c"), in its body or
- * in its xattr block? 1 valid (its policy noted), 2 corrupt, 0 none, -1
- * unknown (the xattr block cannot be read).
+ * Has the inode its encryption context (xattr index 9, "c", in the inode
+ * body or its xattr block, where e2fsck also looks)? 1 valid (its policy
+ * noted), 2 corrupt, 0 none, -1 unknown (an xattr block that cannot be read
+ * or is invalid).
  */
 static int encryption_context(struct check_ctx *c, const struct fsimg_inode *in, const uint8_t *raw)
 {
 	const uint8_t *v;
 	size_t len;
-	uint8_t *blk = NULL;
-	int ret;
+	uint8_t *blk;
+	int r;
 
 	if (ext4_xattr_ibody_get(c->fs, raw, e4(c)->sb->inode_size, EXT4_XATTR_INDEX_ENCRYPTION, "c", &v,
-				 &len) < 0) {
-		if (!in->file_acl)
-			return 0;
-		if (!(blk = fs_block_alloc(c->fs)) || in->file_acl >= e4(c)->sb->blocks_count ||
-		    fs_read_block(c->fs, in->file_acl, blk) < 0) {
-			free(blk);
-			return -1;
-		}
-		ret = ext4_xattr_block_get(blk, c->fs->block_size, EXT4_XATTR_INDEX_ENCRYPTION, "c", &v, &len);
-		if (ret < 0) {
-			free(blk);
-			/* a malformed block is pass_xattr.c's finding: the context is not known */
-			return ret == FSIMG_ENOENT ? 0 : -1;
-		}
-	}
-	ret = context_policy(c, in, v, len);
+				 &len) == 0)
+		return encryption_value(c, in, v, len);
+	if (!in->file_acl)
+		return 0;
+	if (in->file_acl >= e4(c)->sb->blocks_count || !(blk = malloc(c->fs->block_size)))
+		return -1;
+	if (fs_read_block(c->fs, in->file_acl, blk) < 0)
+		r = -1;
+	else if ((r = ext4_xattr_block_get(blk, c->fs->block_size, EXT4_XATTR_INDEX_ENCRYPTION, "c", &v,
+					    &len)) == 0)
+		r = encryption_value(c, in, v, len);
+	else
+		r = r == FSIMG_ENOENT ? 0 : -1;
 	free(blk);
-	return ret;
+	return r;
 }
 
 /*
@@ -317,9 +316,18 @@ void check_inode_rules(struct check_ctx *c, const struct fsimg_inode *in, const 
 			report_detail(c, PR_INODE_CASEFOLD_NO_FEATURE, ino, NULL);
 	}
 	if (reserved) {
-		if (ino < (sb->rev_level == EXT4_GOOD_OLD_REV ? EXT4_GOOD_OLD_FIRST_INO : sb->first_ino) ||
-		    ext4_sb_inode_role(sb, ino) != EXT4_SBINO_NONE)
+		bool low = ino < (sb->rev_level == EXT4_GOOD_OLD_REV ? EXT4_GOOD_OLD_FIRST_INO : sb->first_ino);
+
+		if (low || ext4_sb_inode_role(sb, ino) != EXT4_SBINO_NONE)
 			reserved_not_clear(c, in);
+		/*
+		 * e2fsck's check_blocks walks the reserved inodes too and counts a
+		 * regular one of 2 GiB or more (the resize inode's i_size is over
+		 * 4 GiB) as a large file (PR_2_FEATURE_LARGE_FILES).
+		 */
+		if (low && ino != 1 && fmt == S_IFREG_ && in->size >= UINT64_C(0x80000000) &&
+		    !(sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_LARGE_FILE))
+			report_detail(c, PR_INODE_LARGE_NO_FEATURE, ino, "large_file");
 		return;
 	}
 	if ((fl & EXT4_IMAGIC_FL) && !(sb->feature_compat & EXT4_FEATURE_COMPAT_IMAGIC_INODES))
