@@ -7,7 +7,7 @@
 #  - one damage per class by xfs_db -x (a stale CRC, header fields, btree
 #    records and pointers, counters, a block claimed twice, the rmapbt):
 #    xfs_repair -n exits 1 and fsck exits 4 naming the expected problem;
-#  - a fixed sample of fuzz/xfs_differential.sh: xfs_db fuzz of every field
+#  - a fixed sweep of fuzz/differential_xfs.sh: xfs_db fuzz of every field
 #    of the superblocks, AG headers and btree roots, verdicts compared,
 #    at least 95% agreement and no crash;
 #  - the checker's fuzz harness (fuzz/fuzz_fsck) on the XFS seeds of
@@ -118,9 +118,10 @@ damage rmap XFS_FINOBT_MISMATCH "finobt: a chunk's free mask" "agi 0" "addr free
 if [ -n "${XFS_FSCK_NO_FUZZ:-}" ]; then
 	skip "the differential sample (XFS_FSCK_NO_FUZZ set)"
 else
-	sh "$top_srcdir/fuzz/xfs_differential.sh" --sample 13 --bases "v5 rmap" > "$t/diff" 2>&1
+	TMPDIR=$t FSIMG=$FSIMG sh "$top_srcdir/fuzz/differential_xfs.sh" --sweep 13 --bases "v5-1k v5-rmap" \
+		--structs "sb sb1 agf1 agi1 agfl1 bnobt1 cntbt1 inobt finobt rmapbt1 refcountbt" > "$t/diff" 2>&1
 	st=$?
-	sed -n 's/^\(false_error\|missed\|crash\)/# &/p' "$t/diff" | head -20
+	sed -n 's/^\(FALSE-ERROR\|MISSED\|CRASH\)/# &/p' "$t/diff" | head -20
 	line=$(tail -1 "$t/diff")
 	pct=$(printf '%s\n' "$line" | sed -n 's/.*agree (\([0-9]*\)\..*/\1/p')
 	[ $st -eq 0 ] && [ -n "$pct" ] && [ "$pct" -ge 95 ]
