@@ -114,6 +114,20 @@ damage v5 XFS_BLOCK_FREE_USED "v5 bnobt: free space over the inobt root" "agf 0"
 damage rmap XFS_RMAP_MISMATCH "rmapbt: a record's owner" "agf 0" "addr rmaproot" "write -d recs[2].owner -- -7"
 damage rmap XFS_FINOBT_MISMATCH "finobt: a chunk's free mask" "agi 0" "addr free_root" "write -d recs[1].free 0xfffffffffff00000"
 
+# AGI allocation hints outside the AG's inode numbers: xfs_repair -n ignores
+# them (exit 0), the kernel's xfs_verify_agino would not accept them, so a
+# warning and exit 0
+for w in "newino 1" "dirino 100000000"; do
+	cp "$t/v5.img" "$t/d.img"
+	xfs_db -x -c "agi 1" -c "write -d $w" "$t/d.img" > /dev/null 2>&1
+	xfs_repair -n "$t/d.img" > "$t/rep" 2>&1
+	r=$?
+	"$FSIMG" fsck "$t/d.img" > "$t/out" 2>&1
+	s=$?
+	[ $r -eq 0 ] && [ $s -eq 0 ] && grep -q "^warning: XFS_AGI_HINT: AG 1 AGI: ${w% *} " "$t/out"
+	ok $? "v5 AGI 1: $w: xfs_repair -n exits $r, fsck exits $s warning XFS_AGI_HINT"
+done
+
 # --- a fixed sample of the differential campaign
 if [ -n "${XFS_FSCK_NO_FUZZ:-}" ]; then
 	skip "the differential sample (XFS_FSCK_NO_FUZZ set)"

@@ -508,6 +508,34 @@ static int walk_tree(struct check_ctx *c, struct xc_bt *bt, uint32_t agno, const
 	return err;
 }
 
+/*
+ * The AGI's allocation hints, null or an AG inode number the kernel's
+ * xfs_verify_agino accepts: from the first inode-aligned block past the AGFL
+ * to the last aligned block before the AG's end (xfs_agino_range).
+ */
+static void check_agi_hints(struct check_ctx *c, uint32_t agno, uint32_t aglen, uint32_t newino,
+			    uint32_t dirino)
+{
+	const struct xfs_sb *sb = xc(c)->sb;
+	uint32_t align = (sb->versionnum & XFS_SB_VERSION_ALIGNBIT) && sb->inoalignmt ? sb->inoalignmt : 1;
+	uint64_t agfl = ((uint64_t)3 * sb->sectsize) >> sb->blocklog;
+	uint64_t first = (agfl + 1 + align - 1) / align * align, end = (uint64_t)aglen / align * align;
+	const char *const names[] = { "newino", "dirino" };
+	uint32_t v[] = { newino, dirino };
+
+	for (unsigned i = 0; i < 2; i++) {
+		uint64_t agbno = v[i] >> sb->inopblog;
+
+		if (v[i] == NULLAGINO || (agbno >= first && agbno < end))
+			continue;
+		struct fsimg_problem_ctx p = pctx_group(agno);
+
+		PCTX_SET(p, found, FSIMG_PF_FOUND, v[i]);
+		PCTX_SET(p, detail, FSIMG_PF_DETAIL, names[i]);
+		check_report(c, PR_XFS_AGI_HINT, &p);
+	}
+}
+
 static int check_ag(struct check_ctx *c, uint32_t agno, uint8_t *hdr)
 {
 	struct xcheck *x = xc(c);
@@ -641,6 +669,7 @@ static int check_ag(struct check_ctx *c, uint32_t agno, uint8_t *hdr)
 			check_report(c, PR_XFS_AGI_UNLINKED, &p);
 		}
 	}
+	check_agi_hints(c, agno, a.aglen, AGI(newino), AGI(dirino));
 #undef AGF
 #undef AGI
 	x->cnt_icount += a.icount;
