@@ -128,6 +128,27 @@ uint64_t xc_claim_fsb(struct check_ctx *c, uint64_t fsb, uint32_t len, enum xc_o
 	return xc_claim(c, xfs_fsb_agno(x->x, fsb), xfs_fsb_agbno(x->x, fsb), len, owner, ino, shared);
 }
 
+int xc_log_open(xlog **out, struct check_ctx *c)
+{
+	struct xcheck *x = xc(c);
+
+	*out = NULL;
+	return xlog_open(out, x->x, x->sb->logstart ? NULL : c->opts.log_io);
+}
+
+bool xc_log_dirty(struct check_ctx *c)
+{
+	xlog *log = NULL;
+	bool dirty = false;
+
+	if (!xc(c)->sb->logstart && (!c->opts.log_io || (c->opts.flags & FSIMG_CHECK_LOG_REPLAYED)))
+		return false;
+	if (xc_log_open(&log, c) == 0 && xlog_find_tail(log) == 0)
+		dirty = !log->ends.clean && !log->ends.zeroed;
+	xlog_close(log);
+	return dirty;
+}
+
 int check_xfs_run(struct check_ctx *c)
 {
 	/* The inode, directory and connectivity passes go between ag and space. */
@@ -163,6 +184,9 @@ int check_xfs_run(struct check_ctx *c)
 		err = FSIMG_ENOMEM;
 	c->be = &x;
 	c->first_block = 0;
+	/* fsimg_fs_info cannot read an external log: the log pass's device can */
+	if (!x.sb->logstart && c->opts.log_io)
+		c->info.needs_recovery = xc_log_dirty(c);
 	for (size_t i = 0; err == 0 && i < sizeof(passes) / sizeof(passes[0]); i++)
 		err = passes[i](c);
 	free(x.owner);

@@ -14,6 +14,7 @@
 
 #include "check/check.h"
 #include "xfs/xfs.h"
+#include "xlog/xlog.h"
 
 /* Who owns a block (one byte a block in xcheck.owner; 0: nobody yet). */
 enum xc_owner {
@@ -117,6 +118,15 @@ static inline uint32_t xc_ag_blocks(const struct xcheck *x, uint32_t agno)
 uint64_t xc_claim(struct check_ctx *c, uint32_t agno, uint32_t agbno, uint32_t len,
 		  enum xc_owner owner, uint64_t ino, bool shared) __attribute__((visibility("hidden")));
 /* The same for an fsb range (an inode's extent: agno << agblklog | agbno). */
+/* Opens the log as recovery read it: internal, or the external opts.log_io. */
+int xc_log_open(xlog **out, struct check_ctx *c) XFS_HIDDEN;
+/*
+ * Is the log dirty for the mount after this check (what it finishes is
+ * pending)? An internal log recovery finished is reset in the checked
+ * state; an external one is not rewritten, so a complete replay counts as
+ * clean.
+ */
+bool xc_log_dirty(struct check_ctx *c) XFS_HIDDEN;
 uint64_t xc_claim_fsb(struct check_ctx *c, uint64_t fsb, uint32_t len, enum xc_owner owner,
 		      uint64_t ino, bool shared) __attribute__((visibility("hidden")));
 

@@ -88,6 +88,8 @@ typedef void (*fsimg_check_progress_fn)(void *ctx, int pass, const char *pass_na
 #define FSIMG_CHECK_SCAN_DATA 0x1u   /* read blocks under unwritten extents */
 /* The caller could not replay the journal of an image needing recovery: fs is the on-disk state. */
 #define FSIMG_CHECK_REPLAY_FAILED 0x2u
+/* XFS with log_io: fs is the state after its external log was replayed with nothing left pending. */
+#define FSIMG_CHECK_LOG_REPLAYED 0x4u
 
 struct fsimg_check_opts {
 	unsigned flags;
@@ -108,6 +110,11 @@ struct fsimg_check_opts {
 	 * more than one thread not always from the caller's thread.
 	 */
 	int threads;
+	/*
+	 * XFS: the external log device (-l LOGDEV), as given to recovery, so the
+	 * log pass reads the log the crash left there; NULL for an internal log.
+	 */
+	fsimg_io *log_io;
 };
 
 struct fsimg_check_summary {
