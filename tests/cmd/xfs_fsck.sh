@@ -10,6 +10,8 @@
 #  - a fixed sweep of fuzz/differential_xfs.sh: xfs_db fuzz of every field
 #    of the superblocks, AG headers and btree roots, verdicts compared,
 #    at least 95% agreement and no crash;
+#  - a multi-level rmapbt (xfsimg.sh v5-ml): high keys and the unwritten
+#    flag against the files' mappings;
 #  - the checker's fuzz harness (fuzz/fuzz_fsck) on the XFS seeds of
 #    fuzz/mkseeds_xfs.sh and FSIMG_XFS_FUZZ_N (default 600) mutants: exit 0,
 #    no sanitizer report, no hang.
@@ -113,6 +115,18 @@ damage v4 XFS_BLOCK_MULTI "v4 AGF 1: cntbt root is the bnobt root" "agf 1" "writ
 damage v5 XFS_BLOCK_FREE_USED "v5 bnobt: free space over the inobt root" "agf 0" "addr bnoroot" "write -d recs[1].startblock 3"
 damage rmap XFS_RMAP_MISMATCH "rmapbt: a record's owner" "agf 0" "addr rmaproot" "write -d recs[2].owner -- -7"
 damage rmap XFS_FINOBT_MISMATCH "finobt: a chunk's free mask" "agi 0" "addr free_root" "write -d recs[1].free 0xfffffffffff00000"
+
+# A multi-level rmapbt (tests/lib/xfsimg.sh v5-ml: 1 KiB blocks, 2000
+# one-block files): high keys lowered under what their subtree holds, at
+# the root (bounding a node's keys) and in a node (bounding a leaf's
+# records); an unwritten extent the reverse mapping calls written
+sh "$top_srcdir/tests/lib/xfsimg.sh" --small "$t" v5-ml > "$t/ml.log" 2>&1
+damage v5-ml XFS_BTREE_HIGH_KEY "rmapbt root: a high key below its child's keys" "agf 1" "addr rmaproot" \
+	"write -d keys[1].startblock_hi 0"
+damage v5-ml XFS_BTREE_HIGH_KEY "rmapbt node: a high key below its leaf's records" "agf 1" "addr rmaproot" \
+	"addr ptrs[1]" "write -d keys[2].startblock_hi 1"
+damage v5-ml XFS_RMAP_MISMATCH "v5-ml: /f/u unwritten, its reverse mapping written" "path /f/u" \
+	"write -d u3.bmx[0].extentflag 1"
 
 # AGI allocation hints outside the AG's inode numbers: xfs_repair -n ignores
 # them (exit 0), the kernel's xfs_verify_agino would not accept them, so a

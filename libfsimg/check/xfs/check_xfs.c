@@ -175,11 +175,16 @@ int check_xfs_run(struct check_ctx *c)
 	x.ino_chunk = calloc(1, (size_t)(c->max_ino / 8 + 1));
 	x.ino_free = calloc(1, (size_t)(c->max_ino / 8 + 1));
 	if (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT))
+	{
 		x.rmap_file = calloc(1, (size_t)(c->nblocks / 8 + 1));
+		x.rmap_unwritten = calloc(1, (size_t)(c->nblocks / 8 + 1));
+		x.file_unwritten = calloc(1, (size_t)(c->nblocks / 8 + 1));
+	}
 	if (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK))
 		x.shared = calloc(1, (size_t)(c->nblocks / 8 + 1));
 	if (!x.owner || !x.freesp || !x.ag_skip || !x.ino_chunk || !x.ino_free ||
-	    (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) && !x.rmap_file) ||
+	    (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) &&
+	     (!x.rmap_file || !x.rmap_unwritten || !x.file_unwritten)) ||
 	    (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK) && !x.shared))
 		err = FSIMG_ENOMEM;
 	c->be = &x;
@@ -195,6 +200,8 @@ int check_xfs_run(struct check_ctx *c)
 	free(x.ino_chunk);
 	free(x.ino_free);
 	free(x.rmap_file);
+	free(x.rmap_unwritten);
+	free(x.file_unwritten);
 	free(x.shared);
 	c->be = NULL;
 	return err;

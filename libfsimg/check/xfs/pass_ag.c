@@ -201,9 +201,9 @@ static void rec_cnt(struct xc_bt *bt, const uint8_t *rec, uint32_t bno)
 }
 
 static const struct xc_bt_type bt_bno = { "bnobt", 0x41425442u, 0x41423342u, XO_BNOBT, 8, 8, false,
-					  key_first8, cmp_be32, rec_bno };
+					  key_first8, cmp_be32, rec_bno, NULL };
 static const struct xc_bt_type bt_cnt = { "cntbt", 0x41425443u, 0x41423343u, XO_CNTBT, 8, 8, false,
-					  key_first8, cmp_cnt, rec_cnt };
+					  key_first8, cmp_cnt, rec_cnt, NULL };
 
 /* ------------------------------------------------------------ inode btrees */
 
@@ -374,9 +374,9 @@ static void rec_fino(struct xc_bt *bt, const uint8_t *rec, uint32_t bno)
 }
 
 static const struct xc_bt_type bt_ino = { "inobt", 0x49414254u, 0x49414233u, XO_INOBT, 16, 4, false,
-					  key_first4, cmp_be32, rec_ino };
+					  key_first4, cmp_be32, rec_ino, NULL };
 static const struct xc_bt_type bt_fino = { "finobt", 0x46494254u, 0x46494233u, XO_FINOBT, 16, 4,
-					   false, key_first4, cmp_be32, rec_fino };
+					   false, key_first4, cmp_be32, rec_fino, NULL };
 
 /* ------------------------------------------------------------ refcount */
 
@@ -417,7 +417,7 @@ static void rec_refc(struct xc_bt *bt, const uint8_t *rec, uint32_t bno)
 }
 
 static const struct xc_bt_type bt_refc = { "refcountbt", 0, 0x52334643u, XO_REFCBT, 12, 4, false,
-					   key_first4, cmp_be32, rec_refc };
+					   key_first4, cmp_be32, rec_refc, NULL };
 
 /* ------------------------------------------------------------ headers */
 

@@ -134,6 +134,13 @@ static bool rmap_no_file(const struct xcheck *x, uint64_t lin)
 {
 	return bit_test(x->rmap_file, lin) && !file_owner(x->owner[lin]);
 }
+/* xfs_repair's rmap comparison takes the unwritten flag in; a shared block's owners may differ */
+static bool rmap_unwritten_differs(const struct xcheck *x, uint64_t lin)
+{
+	return bit_test(x->rmap_file, lin) && x->owner[lin] == XO_DATA &&
+	       !(x->shared && bit_test(x->shared, lin)) &&
+	       bit_test(x->rmap_unwritten, lin) != bit_test(x->file_unwritten, lin);
+}
 
 int xc_pass_space(struct check_ctx *c)
 {
@@ -156,6 +163,8 @@ int xc_pass_space(struct check_ctx *c)
 				    file_no_rmap);
 			report_runs(c, PR_XFS_RMAP_MISMATCH, "a reverse mapping to an inode that does not own the blocks",
 				    rmap_no_file);
+			report_runs(c, PR_XFS_RMAP_MISMATCH, "written in the file, unwritten in the reverse mapping, or the other way",
+				    rmap_unwritten_differs);
 		}
 	}
 	check_progress(c, 6, "space and counters", 1, 1);

@@ -45,6 +45,8 @@ struct xcheck {
 	uint8_t *owner;              /* per linear block: the first claimer's enum xc_owner */
 	uint8_t *freesp;             /* per linear block: in the by-block free space btree */
 	uint8_t *rmap_file;          /* per linear block: an rmap record names an inode (rmapbt only) */
+	uint8_t *rmap_unwritten;     /* per linear block: its inode rmap record is unwritten (rmapbt only) */
+	uint8_t *file_unwritten;     /* per linear block: a file maps it unwritten (rmapbt only) */
 	uint8_t *shared;             /* per linear block: the refcount btree counts 2 or more owners (reflink only) */
 	uint8_t *ag_skip;            /* per AG: headers xfs_repair would reset, btrees not walked */
 	/*
