@@ -1,12 +1,13 @@
 #!/bin/sh
 # Differential campaign on XFS (issue 14), the way xfstests' fuzz tests
 # mutate: base images from tests/lib/xfsimg.sh (v5, v5 1 KiB, v5 rmapbt +
-# reflink, v4, v4 1 KiB: every directory form, attributes in every form,
-# symlinks, an unwritten extent), one field at a time fuzzed by
+# reflink, v4, v4 1 KiB, v5-ml with multi-level btrees: every directory
+# form, attributes in every form, symlinks, an unwritten extent), one field at a time fuzzed by
 # `xfs_db -x -c 'fuzz -d FIELD VERB'` (CRC recomputed) or `fuzz -c` (CRC
 # left stale), over the fields xfs_db prints for the superblocks, AG
-# headers, btree roots, inode cores, extent records, directory, attribute
-# and symlink blocks. Truth is xfs_repair -n: 0 clean; 1, or any other
+# headers, btree roots and (v5-ml: multi-level inobt and rmapbt) their
+# first children, inode cores, extent records, directory, attribute and
+# symlink blocks. Truth is xfs_repair -n: 0 clean; 1, or any other
 # exit (it "cannot proceed"), corrupt. fsimg fsck --no-replay agrees with
 # 0 on a clean mutant and with 4 (or 8, refusing the image) on a corrupt
 # one.
@@ -37,7 +38,7 @@ for t in mkfs.xfs xfs_db xfs_repair timeout; do
 done
 here=$(cd "$(dirname "$0")" && pwd)
 top=${top_builddir:-$here/..}
-count=200 seed=1 bases="v5 v5-1k v5-rmap v4 v4-1k" out= keep= structs= sweep=0 stale=0
+count=200 seed=1 bases="v5 v5-1k v5-rmap v4 v4-1k v5-ml" out= keep= structs= sweep=0 stale=0
 fsimg=${FSIMG:-$top/src/fsimg}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -82,9 +83,12 @@ cntbt	agf 0;addr cntroot
 bnobt1	agf 1;addr bnoroot
 cntbt1	agf 1;addr cntroot
 inobt	agi 0;addr root
+inobt1	agi 1;addr root
+inobt1_child	agi 1;addr root;addr ptrs[1]
 finobt	agi 0;addr free_root
 rmapbt	agf 0;addr rmaproot
 rmapbt1	agf 1;addr rmaproot
+rmapbt1_child	agf 1;addr rmaproot;addr ptrs[1]
 refcountbt	agf 0;addr refcntroot
 rootdir	sb 0;addr rootino
 inode	path /f/c
@@ -114,6 +118,8 @@ fi
 # an array, the first and the last entry)
 fields() {
 	f=$tmp/fields.$1.$2
+	# a btree root's child: only v5-ml's trees have levels
+	case $1:$2 in v5-ml:*) ;; *_child) : > "$f" ;; esac
 	if [ ! -f "$f" ]; then
 		set -- "$1" "$2" "$3"
 		img=$tmp/b/$1.img cmds=$3
