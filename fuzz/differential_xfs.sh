@@ -1,12 +1,13 @@
 #!/bin/sh
 # Differential campaign on XFS (issue 14), the way xfstests' fuzz tests
 # mutate: base images from tests/lib/xfsimg.sh (v5, v5 1 KiB, v5 rmapbt +
-# reflink, v4, v4 1 KiB: every directory form, attributes in every form,
-# symlinks, an unwritten extent), one field at a time fuzzed by
+# reflink, v4, v4 1 KiB, v5-ml with multi-level btrees: every directory
+# form, attributes in every form, symlinks, an unwritten extent), one field at a time fuzzed by
 # `xfs_db -x -c 'fuzz -d FIELD VERB'` (CRC recomputed) or `fuzz -c` (CRC
 # left stale), over the fields xfs_db prints for the superblocks, AG
-# headers, btree roots, inode cores, extent records, directory, attribute
-# and symlink blocks. Truth is xfs_repair -n: 0 clean; 1, or any other
+# headers, btree roots and (v5-ml: multi-level inobt and rmapbt) their
+# first children, inode cores, extent records, directory, attribute and
+# symlink blocks. Truth is xfs_repair -n: 0 clean; 1, or any other
 # exit (it "cannot proceed"), corrupt. fsimg fsck --no-replay agrees with
 # 0 on a clean mutant and with 4 (or 8, refusing the image) on a corrupt
 # one.
@@ -14,8 +15,15 @@
 #   sh fuzz/differential_xfs.sh [--count N] [--seed S] [--bases "v5 v4 ..."]
 #                               [--structs "inode dir_sf ..."] [--fsimg PATH]
 #                               [--out FILE] [--keep DIR]
+#                               [--sweep N] [--stale]
 #
 # --structs keeps the named structures of the list below (default: all).
+# By default --count mutants are drawn at random (structure, field, verb and
+# CRC left stale one time in four on v5) from the LCG seeded by --seed.
+# --sweep N walks instead every base x structure x field x verb in order and
+# takes every Nth (1: all; --count and --seed are then unused); btree blocks
+# and other arrays have every field of their first and last entry fuzzed;
+# --stale runs each swept case twice, CRC recomputed and left stale (v5).
 #
 # Prints one line per disagreement (and per crash, sanitizer report or
 # timeout) with the field and verb, then the agreement per structure and
@@ -30,7 +38,7 @@ for t in mkfs.xfs xfs_db xfs_repair timeout; do
 done
 here=$(cd "$(dirname "$0")" && pwd)
 top=${top_builddir:-$here/..}
-count=200 seed=1 bases="v5 v5-1k v5-rmap v4 v4-1k" out= keep= structs=
+count=200 seed=1 bases="v5 v5-1k v5-rmap v4 v4-1k v5-ml" out= keep= structs= sweep=0 stale=0
 fsimg=${FSIMG:-$top/src/fsimg}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -41,8 +49,13 @@ while [ $# -gt 0 ]; do
 	--fsimg) fsimg=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--keep) keep=$2; shift 2 ;;
-	*) echo "usage: differential_xfs.sh [--count N] [--seed S] [--bases LIST] [--structs LIST] [--fsimg PATH] [--out FILE] [--keep DIR]" >&2; exit 2 ;;
+	--sweep) sweep=$2; shift 2 ;;
+	--stale) stale=1; shift ;;
+	*) echo "usage: differential_xfs.sh [--count N] [--seed S] [--bases LIST] [--structs LIST] [--fsimg PATH] [--out FILE] [--keep DIR] [--sweep N] [--stale]" >&2; exit 2 ;;
 	esac
+done
+for t in mkfs.xfs xfs_db xfs_repair timeout; do
+	command -v $t >/dev/null 2>&1 || { echo "differential_xfs.sh: $t not installed" >&2; exit 77; }
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fsimg-xdiff.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
@@ -54,17 +67,28 @@ done
 
 # The structures: a name and the xfs_db commands that select one (paths are
 # xfsimg.sh's tree); a structure a base lacks (no field printed) is skipped.
+# AG headers and free-space btrees of AG 1 too: its headers are not next to
+# the primary superblock.
 cat > "$tmp/structs" <<'EOF'
 sb	sb 0
 sb1	sb 1
 agf	agf 0
 agi	agi 0
 agfl	agfl 0
+agf1	agf 1
+agi1	agi 1
+agfl1	agfl 1
 bnobt	agf 0;addr bnoroot
 cntbt	agf 0;addr cntroot
+bnobt1	agf 1;addr bnoroot
+cntbt1	agf 1;addr cntroot
 inobt	agi 0;addr root
+inobt1	agi 1;addr root
+inobt1_child	agi 1;addr root;addr ptrs[1]
 finobt	agi 0;addr free_root
 rmapbt	agf 0;addr rmaproot
+rmapbt1	agf 1;addr rmaproot
+rmapbt1_child	agf 1;addr rmaproot;addr ptrs[1]
 refcountbt	agf 0;addr refcntroot
 rootdir	sb 0;addr rootino
 inode	path /f/c
@@ -90,9 +114,12 @@ if [ -n "$structs" ]; then
 	mv "$tmp/structs.sel" "$tmp/structs"
 fi
 
-# fields BASE NAME CMDS: the fuzzable field names xfs_db prints there
+# fields BASE NAME CMDS: the fuzzable field names xfs_db prints there (of
+# an array, the first and the last entry)
 fields() {
 	f=$tmp/fields.$1.$2
+	# a btree root's child: only v5-ml's trees have levels
+	case $1:$2 in v5-ml:*) ;; *_child) : > "$f" ;; esac
 	if [ ! -f "$f" ]; then
 		set -- "$1" "$2" "$3"
 		img=$tmp/b/$1.img cmds=$3
@@ -104,15 +131,28 @@ fields() {
 		eval "xfs_db -r $args -c print '$img'" 2>/dev/null | awk '
 			/^[a-zA-Z0-9_.\[\]-]+ = / {
 				name = $1
+				first = ""; last = ""
+				if (match(name, /\[[0-9]+-[0-9]+\]/)) {
+					r = substr(name, RSTART + 1, RLENGTH - 2)
+					first = r; sub(/-.*/, "", first)
+					last = r; sub(/.*-/, "", last)
+				}
 				# arrays of records: name[a-b] = [f1,f2,...]
 				if ($3 ~ /^\[[a-z]/) {
 					n = split(substr($3, 2, length($3) - 2), fl, ",")
 					idx = name; sub(/.*\[/, "", idx); sub(/\].*/, "", idx); sub(/-.*/, "", idx)
 					base = name; sub(/\[.*/, "", base)
 					for (i = 1; i <= n; i++) print base "[" idx "]." fl[i]
+					if (last != "" && last != first)
+						for (i = 1; i <= n; i++) print base "[" last "]." fl[i]
 					next
 				}
-				sub(/\[([0-9]+)-[0-9]+\]/, "[\\1]", name)
+				if (first != "") {
+					pre = substr(name, 1, RSTART - 1); post = substr(name, RSTART + RLENGTH)
+					print pre "[" first "]" post
+					if (last != first) print pre "[" last "]" post
+					next
+				}
 				print name
 			}' | grep -v '^\(uuid\|meta_uuid\|.*\.uuid\|.*\.lsn\|lsn\)$' > "$f"
 	fi
@@ -126,29 +166,15 @@ nstructs=$(wc -l < "$tmp/structs")
 [ -n "$keep" ] && mkdir -p "$keep"
 : > "$tmp/verdicts"
 
-# rnd: the next pseudo-random number in r (an LCG, so a seed replays a run;
-# its high bits: the low ones of this LCG repeat with a short period)
-s_=$seed
-rnd() { s_=$(( (s_ * 1103515245 + 12345) % 2147483648 )); r=$((s_ / 65536)); }
-
 n=0 agree=0 false_err=0 missed=0 refused=0 crash=0 oracle=0
-i=0 tries=0
-set -- $bases
-nb=$#
-while [ $i -lt "$count" ] && [ $tries -lt $((count * 20)) ]; do
-	tries=$((tries + 1))
-	k=$((i % nb + 1))
-	eval "base=\${$k}"
-	rnd; line=$((r % nstructs + 1))
-	st=$(sed -n "${line}p" "$tmp/structs" | cut -f1)
-	cmds=$(sed -n "${line}p" "$tmp/structs" | cut -f2)
-	nf=$(fields "$base" "$st" "$cmds" | wc -l)
-	[ "$nf" -gt 0 ] || continue
-	rnd; field=$(fields "$base" "$st" "$cmds" | sed -n "$((r % nf + 1))p")
-	rnd; verb=$(echo $verbs | tr ' ' '\n' | sed -n "$((r % 8 + 1))p")
-	csum=fixed fl=-d
-	rnd
-	case $base in v4*) ;; *) [ $((r % 4)) -eq 0 ] && csum=stale fl=-c ;; esac
+
+# judge I BASE STRUCT CMDS FIELD VERB FLAG: fuzz one field of a copy of the
+# base, run both checkers, count and print the verdict; 1 when xfs_db
+# changed nothing (no mutant)
+judge() {
+	i_=$1 base=$2 st=$3 cmds=$4 field=$5 verb=$6 fl=$7
+	csum=fixed
+	[ "$fl" = -c ] && csum=stale
 	cp --sparse=always "$tmp/b/$base.img" "$tmp/m.img"
 	oifs=$IFS; IFS=';'; set -- $cmds; IFS=$oifs
 	args=
@@ -156,8 +182,7 @@ while [ $i -lt "$count" ] && [ $tries -lt $((count * 20)) ]; do
 	# xfs_db's own random verb draws from its own seed: the same run is
 	# replayed only as far as its "random" mutants go
 	eval "timeout 60 xfs_db -x $args -c 'fuzz $fl $field $verb' '$tmp/m.img'" >"$tmp/db.out" 2>&1
-	set -- $bases
-	cmp -s "$tmp/m.img" "$tmp/b/$base.img" && continue
+	cmp -s "$tmp/m.img" "$tmp/b/$base.img" && return 1
 	cp --sparse=always "$tmp/m.img" "$tmp/r.img"
 	timeout 120 xfs_repair -n "$tmp/r.img" >"$tmp/r.out" 2>&1; e=$?
 	timeout -k 2 60 "$fsimg" fsck --no-replay --threads 1 "$tmp/m.img" >"$tmp/f.out" 2>&1; f=$?
@@ -180,22 +205,68 @@ while [ $i -lt "$count" ] && [ $tries -lt $((count * 20)) ]; do
 	rfirst=$(grep -v '^Phase\|^ *- \|host filesystem\|sector size\|^No modify\|^\s*$\|agno = \|^ALERT\|Expect spurious' "$tmp/r.out" | head -1 | tr '\t' ' ')
 	fids=$(sed -n 's/^\(warning: \|info: \)\{0,1\}\([A-Z][A-Z0-9_]*\): .*/\2/p' "$tmp/f.out" | sort -u | tr '\n' ' ')
 	[ -z "$fids" ] && fids=$(grep '^fsimg: ' "$tmp/f.out" | head -1)
-	[ -n "$out" ] && printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$i" "$base" "$st" "$field" "$verb" \
+	[ -n "$out" ] && printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$i_" "$base" "$st" "$field" "$verb" \
 		"$csum" "$e" "$f" "$v" "$rfirst" "$fids" >>"$out"
 	case $v in
 	agree | refused) ;;
 	*)
-		echo "$v #$i $base $st: fuzz $fl $field $verb: xfs_repair -n $e, fsimg $f"
+		echo "$v #$i_ $base $st: fuzz $fl $field $verb: xfs_repair -n $e, fsimg $f"
 		echo "    xfs_repair: $rfirst"
 		echo "    fsimg: $fids"
-		[ -n "$keep" ] && cp --sparse=always "$tmp/m.img" "$keep/$v-$i-$base-$st.img"
+		[ -n "$keep" ] && cp --sparse=always "$tmp/m.img" "$keep/$v-$i_-$base-$st.img"
 		;;
 	esac
-	i=$((i + 1))
-done
+	return 0
+}
+
+if [ "$sweep" -gt 0 ]; then
+	# every base x structure x field x verb, every Nth of them
+	k=0 i=0
+	for base in $bases; do
+		while IFS='	' read -r st cmds <&3; do
+			for field in $(fields "$base" "$st" "$cmds"); do
+				for verb in $verbs; do
+					k=$((k + 1))
+					[ $((k % sweep)) -eq 0 ] || continue
+					for fl in -d $([ $stale = 1 ] && case $base in v4*) ;; *) echo -c ;; esac); do
+						judge $i "$base" "$st" "$cmds" "$field" "$verb" $fl && i=$((i + 1))
+					done
+				done
+			done
+		done 3< "$tmp/structs"
+	done
+	what="sweep 1/$sweep"
+	[ $stale = 1 ] && what="$what, CRC also stale"
+else
+	# rnd: the next pseudo-random number in r (an LCG, so a seed replays a
+	# run; its high bits: the low ones of this LCG repeat with a short period)
+	s_=$seed
+	rnd() { s_=$(( (s_ * 1103515245 + 12345) % 2147483648 )); r=$((s_ / 65536)); }
+	i=0 tries=0
+	set -- $bases
+	nb=$#
+	while [ $i -lt "$count" ] && [ $tries -lt $((count * 20)) ]; do
+		tries=$((tries + 1))
+		k=$((i % nb + 1))
+		set -- $bases
+		eval "base=\${$k}"
+		rnd; line=$((r % nstructs + 1))
+		st=$(sed -n "${line}p" "$tmp/structs" | cut -f1)
+		cmds=$(sed -n "${line}p" "$tmp/structs" | cut -f2)
+		nf=$(fields "$base" "$st" "$cmds" | wc -l)
+		[ "$nf" -gt 0 ] || continue
+		rnd; field=$(fields "$base" "$st" "$cmds" | sed -n "$((r % nf + 1))p")
+		rnd; verb=$(echo $verbs | tr ' ' '\n' | sed -n "$((r % 8 + 1))p")
+		fl=-d
+		rnd
+		case $base in v4*) ;; *) [ $((r % 4)) -eq 0 ] && fl=-c ;; esac
+		judge $i "$base" "$st" "$cmds" "$field" "$verb" $fl && i=$((i + 1))
+	done
+	what="seed $seed"
+fi
 echo "agreement per structure (agree+refused / mutants):"
 awk '{ n[$1]++; if ($2 == "agree" || $2 == "refused") a[$1]++ }
 	END { for (s in n) printf "  %-12s %4d/%-4d %5.1f%%\n", s, a[s], n[s], 100 * a[s] / n[s] }' "$tmp/verdicts" | sort
 pct=$(awk -v a=$agree -v n=$((n - oracle)) 'BEGIN { printf "%.1f", n ? 100 * a / n : 100 }')
-echo "differential_xfs: $n mutants (seed $seed; bases $bases): $agree agree ($pct%), $false_err false errors, $missed missed, $refused refused (exit 8), $crash crashes/timeouts, $oracle oracle failures"
+echo "differential_xfs: $n mutants ($what; bases $bases): $agree agree ($pct%), $false_err false errors, $missed missed, $refused refused (exit 8), $crash crashes/timeouts, $oracle oracle failures"
 [ $crash -eq 0 ]

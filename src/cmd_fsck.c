@@ -52,6 +52,7 @@ static const struct cli_opt fsck_opts[] = {
 	{ OPT_BASELINE, "baseline", "REPORT",
 	  "print only the problems new since REPORT (an earlier fsck --json) and those gone" },
 	{ OPT_LIST_PROBLEMS, "list-problems", NULL, "list every problem id and exit" },
+	{ 'l', "logdev", "LOGDEV", "the external log device (or file) of an XFS IMAGE (as -j)" },
 	{ 'y', NULL, NULL, "refused: fsimg never repairs (use e2fsck -y)" },
 	{ 'p', NULL, NULL, "refused: fsimg never repairs (use e2fsck -p)" },
 	{ 'a', NULL, NULL, "refused: fsimg never repairs (use e2fsck -p)" },
@@ -60,7 +61,7 @@ static const struct cli_opt fsck_opts[] = {
 
 static const struct cli_cmd fsck_cmd = {
 	"fsck", "[-n] [-f] [-v] [-q] [-C FD] [--threads N] [--json] [--scan-data] [--no-replay] "
-	"[-b SUPERBLOCK] [-B BLOCKSIZE] [--baseline REPORT] [-j EXTERNAL_JOURNAL] IMAGE",
+	"[-b SUPERBLOCK] [-B BLOCKSIZE] [--baseline REPORT] [-j EXTERNAL_JOURNAL] [-l LOGDEV] IMAGE",
 	"Check IMAGE read-only (after replaying its journal in memory); exit as fsck(8).",
 	fsck_opts, CLI_WANT_JSON | CLI_WANT_SB, 0, 1,
 };
@@ -72,6 +73,7 @@ struct fsck_ctx {
 	int progress_fd;         /* -C: -1 none, 0 the bar always, >0 lines to that descriptor */
 	int threads;
 	const char *baseline_path;  /* --baseline */
+	const char *logdev;         /* -l: an XFS external log, -j's file by its XFS name */
 	struct baseline *baseline;
 	uint64_t new_problems, new_errors, gone;
 	const struct cli_common *common;
@@ -105,6 +107,9 @@ static int fsck_opt(void *vctx, int id, const char *arg)
 		return 0;
 	case OPT_BASELINE:
 		ctx->baseline_path = arg;
+		return 0;
+	case 'l':
+		ctx->logdev = arg;
 		return 0;
 	case 'C':
 	case OPT_THREADS: {
@@ -329,6 +334,13 @@ int cmd_fsck(int argc, char **argv)
 	if (status >= 0)
 		return status;
 	ctx.common = &common;
+	if (ctx.logdev) {
+		if (common.journal && strcmp(common.journal, ctx.logdev)) {
+			cli_usage_error(&fsck_cmd, "-j and -l name the same external log: give one");
+			return CLI_EXIT_USAGE;
+		}
+		common.journal = ctx.logdev;
+	}
 	cli_stdout_init();
 	if (ctx.list) {
 		if (first < argc) {
@@ -376,6 +388,10 @@ int cmd_fsck(int argc, char **argv)
 		opts.raw_journal = ext_journal;
 		opts.flags |= FSIMG_CHECK_JOURNAL_AS_IS;
 	}
+	/* XFS: the log passes read an external log where recovery read it */
+	opts.log_io = img.journal_io;
+	if (img.replay && !img.replay_stats.pending)
+		opts.flags |= FSIMG_CHECK_LOG_REPLAYED;
 	/* -C 0 asks for the bar wherever stderr goes (e2fsck's -C 0 likewise). */
 	ctx.tty = !common.json && (isatty(STDERR_FILENO) || ctx.progress_fd == 0);
 	ctx.last_pass = 0;

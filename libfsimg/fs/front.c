@@ -403,7 +403,12 @@ int fsimg_fs_open_recovered(fsimg_fs **out, fsimg_recovery **rec, fsimg_io *base
 	err = fsimg_fs_open(&fs, base, fsflags, errbuf, errlen);
 	if (err < 0)
 		return err;
-	if ((flags & FSIMG_OPEN_NO_REPLAY) || fsimg_fs_info(&info, fs) < 0 || !info.needs_recovery ||
+	/*
+	 * An external log is not read by fsimg_fs_info (it has no device for
+	 * it): when one is given, its plan tells whether it needs recovery.
+	 */
+	if ((flags & FSIMG_OPEN_NO_REPLAY) || fsimg_fs_info(&info, fs) < 0 ||
+	    (!info.needs_recovery && !(external && !info.log_internal && info.log_blocks)) ||
 	    !fs->be->recovery_plan) {
 		*out = fs;
 		return 0;
@@ -412,6 +417,16 @@ int fsimg_fs_open_recovered(fsimg_fs **out, fsimg_recovery **rec, fsimg_io *base
 	if (err < 0) {
 		fsimg_fs_close(fs);
 		return err;
+	}
+	if (!info.needs_recovery) {
+		struct fsimg_recovery_stats st;
+
+		if (fsimg_recovery_stats(&st, r) == 0 && !st.transactions && !st.blocks && !st.pending &&
+		    !st.log_error) {
+			fsimg_recovery_free(r); /* a clean external log: nothing to replay */
+			*out = fs;
+			return 0;
+		}
 	}
 	r->raw_fs = fs;
 	err = apply_under_cache(&r->view, base, r);

@@ -59,66 +59,137 @@ int xfs_inode_fork(size_t *off, size_t *size, const xfs_fs *fs, const struct xfs
 	return 0;
 }
 
-/* The kernel's fork format rules by file type (xfs_dinode_verify_fork). */
-static const char *check_forks(const xfs_fs *fs, const struct xfs_inode *ip)
+/*
+ * The fork layout by file type, one rule at a time (libxfs
+ * xfs_dinode_verify_fork, xfs_repair process_dinode_int): the reader
+ * enforces them so its fork readers stay inside their bytes, the checker
+ * reports them with its own ids. strict adds what xfs_repair wants of an
+ * inode in use beyond the kernel's verifier: a btree fork only for extents
+ * that do not fit in the inode, extents format (not 0) without an
+ * attribute fork. *attr says which fork broke the rule.
+ */
+enum xfs_fork_rule xfs_inode_fork_rule(bool *attr, const xfs_fs *fs, const struct xfs_inode *ip,
+				       bool strict)
 {
-	size_t off, dsize, asize = 0;
+	size_t off, room, lit = fs->inode_size - fs->lit_off;
 	uint16_t type = ip->mode & S_IFMT;
+	uint64_t n;
+	uint8_t format;
 
-	if (ip->forkoff && ((size_t)ip->forkoff << 3) >= fs->inode_size - fs->lit_off)
-		return "attribute fork offset past the inode";
-	xfs_inode_fork(&off, &dsize, fs, ip, XFS_DATA_FORK);
+	*attr = false;
+	if (ip->forkoff && ((size_t)ip->forkoff << 3) >= lit)
+		return XFS_FORK_FORKOFF_PAST;
 	switch (type) {
 	case S_IFCHR:
 	case S_IFBLK:
 	case S_IFIFO:
 	case S_IFSOCK:
 		if (ip->format != XFS_DINODE_FMT_DEV)
-			return "special file whose data fork is not a device";
+			return XFS_FORK_SPECIAL_NOT_DEV;
 		break;
 	case S_IFREG:
 	case S_IFDIR:
 	case S_IFLNK:
-		if (ip->format == XFS_DINODE_FMT_LOCAL) {
-			if (type == S_IFREG)
-				return "regular file with a local data fork";
-			if (ip->size > dsize)
-				return "local data fork larger than its room";
-			if (ip->nextents)
-				return "local data fork with extents";
-		} else if (ip->format == XFS_DINODE_FMT_EXTENTS) {
-			if (ip->nextents > dsize / XFS_BMBT_REC_SIZE)
-				return "more extents than the data fork holds";
-		} else if (ip->format != XFS_DINODE_FMT_BTREE) {
-			return "unknown data fork format";
-		}
+		if (ip->format == XFS_DINODE_FMT_LOCAL && type == S_IFREG)
+			return XFS_FORK_REG_LOCAL;
 		break;
 	case 0:
-		break; /* a free inode */
+		if (!strict)
+			break; /* a free inode */
+		/* fall through */
 	default:
-		return "unknown file type";
+		return XFS_FORK_BAD_TYPE;
 	}
-	if (type == S_IFLNK && (ip->size == 0 || ip->size > XFS_SYMLINK_MAXLEN))
-		return "symlink length out of range";
-	if (!ip->forkoff) {
-		if (ip->anextents || (ip->aformat && ip->aformat != XFS_DINODE_FMT_EXTENTS))
-			return "attribute fork format without an attribute fork";
-		return NULL;
+	for (int f = XFS_DATA_FORK; f <= XFS_ATTR_FORK; f++) {
+		*attr = f == XFS_ATTR_FORK;
+		if (*attr && !ip->forkoff) {
+			if (ip->aformat != XFS_DINODE_FMT_EXTENTS && (strict || ip->aformat))
+				return XFS_FORK_NO_ATTR_FORK_FORMAT;
+			if (ip->anextents)
+				return XFS_FORK_NO_ATTR_FORK_EXTENTS;
+			break;
+		}
+		/* a special file's device number, a free inode's nothing */
+		if (!*attr && type != S_IFREG && type != S_IFDIR && type != S_IFLNK)
+			continue;
+		xfs_inode_fork(&off, &room, fs, ip, (enum xfs_fork)f);
+		format = *attr ? ip->aformat : ip->format;
+		n = *attr ? ip->anextents : ip->nextents;
+		switch (format) {
+		case XFS_DINODE_FMT_LOCAL:
+			if (n)
+				return XFS_FORK_LOCAL_EXTENTS;
+			break;
+		case XFS_DINODE_FMT_EXTENTS:
+			if (n > room / XFS_BMBT_REC_SIZE)
+				return XFS_FORK_TOO_MANY_EXTENTS;
+			break;
+		case XFS_DINODE_FMT_BTREE:
+			if (strict && n <= room / XFS_BMBT_REC_SIZE)
+				return XFS_FORK_BTREE_FITS;
+			break;
+		default:
+			return XFS_FORK_UNKNOWN_FORMAT;
+		}
 	}
-	xfs_inode_fork(&off, &asize, fs, ip, XFS_ATTR_FORK);
-	switch (ip->aformat) {
-	case XFS_DINODE_FMT_LOCAL:
-		if (ip->anextents)
-			return "local attribute fork with extents";
-		break;
-	case XFS_DINODE_FMT_EXTENTS:
-		if (ip->anextents > asize / XFS_BMBT_REC_SIZE)
-			return "more extents than the attribute fork holds";
-		break;
-	case XFS_DINODE_FMT_BTREE:
-		break;
-	default:
-		return "unknown attribute fork format";
+	*attr = false;
+	return XFS_FORK_OK;
+}
+
+/*
+ * Sizes the fork layout bounds: a symlink's target length, a local data
+ * fork's bytes within its room, 63 bits; strict adds xfs_repair's: no size
+ * on a special file, a directory's data below the leaf offset.
+ */
+enum xfs_size_rule xfs_inode_size_rule(size_t *room, const xfs_fs *fs, const struct xfs_inode *ip,
+				       bool strict)
+{
+	size_t off;
+
+	xfs_inode_fork(&off, room, fs, ip, XFS_DATA_FORK);
+	if (S_ISLNK(ip->mode) && (ip->size == 0 || ip->size > XFS_SYMLINK_MAXLEN))
+		return XFS_SIZE_SYMLINK;
+	if (ip->format == XFS_DINODE_FMT_LOCAL && ip->size > *room)
+		return XFS_SIZE_LOCAL_ROOM;
+	if (strict && ip->format == XFS_DINODE_FMT_DEV && ip->size)
+		return XFS_SIZE_SPECIAL;
+	if (ip->size > (uint64_t)INT64_MAX)
+		return XFS_SIZE_63BIT;
+	if (strict && S_ISDIR(ip->mode) && ip->size > XFS_DIR2_LEAF_OFFSET)
+		return XFS_SIZE_DIR;
+	return XFS_SIZE_OK;
+}
+
+/* The reader's words for a broken fork or size rule. */
+static const char *read_why(const xfs_fs *fs, const struct xfs_inode *ip)
+{
+	bool attr;
+	size_t room;
+
+	switch (xfs_inode_fork_rule(&attr, fs, ip, false)) {
+	case XFS_FORK_OK: break;
+	case XFS_FORK_FORKOFF_PAST: return "attribute fork offset past the inode";
+	case XFS_FORK_BAD_TYPE: return "unknown file type";
+	case XFS_FORK_SPECIAL_NOT_DEV: return "special file whose data fork is not a device";
+	case XFS_FORK_REG_LOCAL: return "regular file with a local data fork";
+	case XFS_FORK_LOCAL_EXTENTS:
+		return attr ? "local attribute fork with extents" : "local data fork with extents";
+	case XFS_FORK_TOO_MANY_EXTENTS:
+		return attr ? "more extents than the attribute fork holds"
+			    : "more extents than the data fork holds";
+	case XFS_FORK_BTREE_FITS: return "btree fork for extents that fit in the inode";
+	case XFS_FORK_UNKNOWN_FORMAT:
+		return attr ? "unknown attribute fork format" : "unknown data fork format";
+	case XFS_FORK_NO_ATTR_FORK_FORMAT:
+	case XFS_FORK_NO_ATTR_FORK_EXTENTS: return "attribute fork format without an attribute fork";
+	}
+	switch (xfs_inode_size_rule(&room, fs, ip, false)) {
+	case XFS_SIZE_OK: break;
+	case XFS_SIZE_SYMLINK: return "symlink length out of range";
+	case XFS_SIZE_LOCAL_ROOM: return "local data fork larger than its room";
+	case XFS_SIZE_63BIT: return "size above 2^63";
+	case XFS_SIZE_SPECIAL: return "special file with a size";
+	case XFS_SIZE_DIR: return "directory data past the leaf offset";
 	}
 	return NULL;
 }
@@ -302,11 +373,7 @@ static int inode_load(struct xfs_inode *out, xfs_fs *fs, uint64_t ino, uint8_t *
 #undef D64
 	if (!out->crc_ok)
 		xfs_finding(fs, FSIMG_ECSUM, "inode %llu: bad CRC", (unsigned long long)ino);
-	if (out->size > INT64_MAX) {
-		why = "size above 2^63";
-		goto corrupt;
-	}
-	why = check_forks(fs, out);
+	why = read_why(fs, out);
 	if (why)
 		goto corrupt;
 	return 0;

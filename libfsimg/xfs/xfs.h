@@ -216,6 +216,33 @@ void xfs_inode_cache_forget(xfs_fs *fs) XFS_HIDDEN;
 /* The fork's bytes inside the inode (literal area): offset into ip->raw and size; 0 or FSIMG_ENOENT (no attr fork). */
 int xfs_inode_fork(size_t *off, size_t *size, const xfs_fs *fs, const struct xfs_inode *ip,
 		   enum xfs_fork fork) XFS_HIDDEN;
+/* The fork layout and size rules by file type (xfs_dinode_verify_fork; strict:
+ * xfs_repair's too): the first rule broken, and whether in the attribute fork. */
+enum xfs_fork_rule {
+	XFS_FORK_OK,
+	XFS_FORK_FORKOFF_PAST,         /* di_forkoff past the literal area */
+	XFS_FORK_BAD_TYPE,             /* the mode's type is none XFS knows */
+	XFS_FORK_SPECIAL_NOT_DEV,      /* a special file's data fork not a device */
+	XFS_FORK_REG_LOCAL,            /* a regular file's data fork local */
+	XFS_FORK_LOCAL_EXTENTS,        /* a local fork with an extent count */
+	XFS_FORK_TOO_MANY_EXTENTS,     /* more extents than the fork's bytes hold */
+	XFS_FORK_BTREE_FITS,           /* strict: a btree for extents that fit */
+	XFS_FORK_UNKNOWN_FORMAT,
+	XFS_FORK_NO_ATTR_FORK_FORMAT,  /* no attr fork, aformat not extents (strict: not 0 either) */
+	XFS_FORK_NO_ATTR_FORK_EXTENTS, /* no attr fork, anextents set */
+};
+enum xfs_fork_rule xfs_inode_fork_rule(bool *attr, const xfs_fs *fs, const struct xfs_inode *ip,
+				       bool strict) XFS_HIDDEN;
+enum xfs_size_rule {
+	XFS_SIZE_OK,
+	XFS_SIZE_SYMLINK,    /* a symlink's length outside 1..XFS_SYMLINK_MAXLEN */
+	XFS_SIZE_LOCAL_ROOM, /* a local data fork larger than its room (*room) */
+	XFS_SIZE_SPECIAL,    /* strict: a special file with a size */
+	XFS_SIZE_63BIT,      /* above 2^63 */
+	XFS_SIZE_DIR,        /* strict: a directory's data past XFS_DIR2_LEAF_OFFSET */
+};
+enum xfs_size_rule xfs_inode_size_rule(size_t *room, const xfs_fs *fs, const struct xfs_inode *ip,
+				       bool strict) XFS_HIDDEN;
 /* A device node's major and minor (XFS's 14/18-bit sysv encoding). */
 void xfs_inode_rdev(uint32_t *major, uint32_t *minor, const xfs_fs *fs, const struct xfs_inode *ip) XFS_HIDDEN;
 /* d_type of the mode (XFS_DIR3_FT_*). */

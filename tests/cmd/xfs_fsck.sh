@@ -7,9 +7,11 @@
 #  - one damage per class by xfs_db -x (a stale CRC, header fields, btree
 #    records and pointers, counters, a block claimed twice, the rmapbt):
 #    xfs_repair -n exits 1 and fsck exits 4 naming the expected problem;
-#  - a fixed sample of fuzz/xfs_differential.sh: xfs_db fuzz of every field
+#  - a fixed sweep of fuzz/differential_xfs.sh: xfs_db fuzz of every field
 #    of the superblocks, AG headers and btree roots, verdicts compared,
 #    at least 95% agreement and no crash;
+#  - a multi-level rmapbt (xfsimg.sh v5-ml): high keys and the unwritten
+#    flag against the files' mappings;
 #  - the checker's fuzz harness (fuzz/fuzz_fsck) on the XFS seeds of
 #    fuzz/mkseeds_xfs.sh and FSIMG_XFS_FUZZ_N (default 600) mutants: exit 0,
 #    no sanitizer report, no hang.
@@ -114,13 +116,40 @@ damage v5 XFS_BLOCK_FREE_USED "v5 bnobt: free space over the inobt root" "agf 0"
 damage rmap XFS_RMAP_MISMATCH "rmapbt: a record's owner" "agf 0" "addr rmaproot" "write -d recs[2].owner -- -7"
 damage rmap XFS_FINOBT_MISMATCH "finobt: a chunk's free mask" "agi 0" "addr free_root" "write -d recs[1].free 0xfffffffffff00000"
 
+# A multi-level rmapbt (tests/lib/xfsimg.sh v5-ml: 1 KiB blocks, 2000
+# one-block files): high keys lowered under what their subtree holds, at
+# the root (bounding a node's keys) and in a node (bounding a leaf's
+# records); an unwritten extent the reverse mapping calls written
+sh "$top_srcdir/tests/lib/xfsimg.sh" --small "$t" v5-ml > "$t/ml.log" 2>&1
+damage v5-ml XFS_BTREE_HIGH_KEY "rmapbt root: a high key below its child's keys" "agf 1" "addr rmaproot" \
+	"write -d keys[1].startblock_hi 0"
+damage v5-ml XFS_BTREE_HIGH_KEY "rmapbt node: a high key below its leaf's records" "agf 1" "addr rmaproot" \
+	"addr ptrs[1]" "write -d keys[2].startblock_hi 1"
+damage v5-ml XFS_RMAP_MISMATCH "v5-ml: /f/u unwritten, its reverse mapping written" "path /f/u" \
+	"write -d u3.bmx[0].extentflag 1"
+
+# AGI allocation hints outside the AG's inode numbers: xfs_repair -n ignores
+# them (exit 0), the kernel's xfs_verify_agino would not accept them, so a
+# warning and exit 0
+for w in "newino 1" "dirino 100000000"; do
+	cp "$t/v5.img" "$t/d.img"
+	xfs_db -x -c "agi 1" -c "write -d $w" "$t/d.img" > /dev/null 2>&1
+	xfs_repair -n "$t/d.img" > "$t/rep" 2>&1
+	r=$?
+	"$FSIMG" fsck "$t/d.img" > "$t/out" 2>&1
+	s=$?
+	[ $r -eq 0 ] && [ $s -eq 0 ] && grep -q "^warning: XFS_AGI_HINT: AG 1 AGI: ${w% *} " "$t/out"
+	ok $? "v5 AGI 1: $w: xfs_repair -n exits $r, fsck exits $s warning XFS_AGI_HINT"
+done
+
 # --- a fixed sample of the differential campaign
 if [ -n "${XFS_FSCK_NO_FUZZ:-}" ]; then
 	skip "the differential sample (XFS_FSCK_NO_FUZZ set)"
 else
-	sh "$top_srcdir/fuzz/xfs_differential.sh" --sample 13 --bases "v5 rmap" > "$t/diff" 2>&1
+	TMPDIR=$t FSIMG=$FSIMG sh "$top_srcdir/fuzz/differential_xfs.sh" --sweep 13 --bases "v5-1k v5-rmap" \
+		--structs "sb sb1 agf1 agi1 agfl1 bnobt1 cntbt1 inobt finobt rmapbt1 refcountbt" > "$t/diff" 2>&1
 	st=$?
-	sed -n 's/^\(false_error\|missed\|crash\)/# &/p' "$t/diff" | head -20
+	sed -n 's/^\(FALSE-ERROR\|MISSED\|CRASH\)/# &/p' "$t/diff" | head -20
 	line=$(tail -1 "$t/diff")
 	pct=$(printf '%s\n' "$line" | sed -n 's/.*agree (\([0-9]*\)\..*/\1/p')
 	[ $st -eq 0 ] && [ -n "$pct" ] && [ "$pct" -ge 95 ]

@@ -8,7 +8,11 @@
 #
 # Variants (OUTDIR/VARIANT.img): v5 (4 KiB blocks, finobt, sparse inodes,
 # ftype), v5-1k (1 KiB blocks), v5-rmap (rmapbt, reflink), v4 (-m crc=0,
-# no ftype), v4-1k. Each image is 320 MiB, sparse (mkfs.xfs 6.1 refuses
+# no ftype), v4-1k, v5-ml (1 KiB blocks, rmapbt, reflink: multi-level
+# inobt and rmapbt from 5000 more names in /many and 2000 one-block files
+# in /small, so btree nodes exist to fuzz; mkfs.xfs -p writes every file in
+# one extent and frees nothing, so no bmbt or free-space btree grows past a
+# leaf). Each image is 320 MiB, sparse (mkfs.xfs 6.1 refuses
 # smaller ones without --unsupported; with --small, 32 MiB in two AGs with
 # --unsupported, for quick tests and fuzzing).
 #
@@ -39,6 +43,13 @@ if [ "${1:-}" = --small ]; then size=32m unsup="--unsupported -d agcount=2"; shi
 here=$(cd "$(dirname "$0")" && pwd)
 out=$1; shift
 mkdir -p "$out"
+
+# mkmany DIR: the names and one-block files of v5-ml
+mkmany() {
+	mkdir -p "$1/many" "$1/small"
+	(cd "$1/many" && seq 1 5000 | sed 's/^/m/' | xargs touch)
+	(cd "$1/small" && for i in $(seq 1 2000); do printf '%1000d\n' "$i" > "s$i"; done)
+}
 
 # mktree DIR NODE-NAMES REMOTE-SYMLINKS
 mktree() {
@@ -94,15 +105,17 @@ for variant in "$@"; do
 	v5-rmap) opts="-m crc=1,rmapbt=1,reflink=1" nodes=3000 remote=no nattr=300 ;;
 	v4) opts="-m crc=0 -n ftype=0" nodes=3000 remote=yes nattr=0 ;;
 	v4-1k) opts="-m crc=0 -b size=1024" nodes=1500 remote=yes nattr=0 ;;
+	v5-ml) opts="-b size=1024 -m crc=1,finobt=1,rmapbt=1,reflink=1 -i sparse=1" nodes=1500 remote=no nattr=100 ;;
 	*) echo "xfsimg.sh: unknown variant $variant" >&2; exit 16 ;;
 	esac
 	v=v5; case $variant in v4*) v=v4 ;; esac
 	tree=$out/.tree-$variant
 	mktree "$tree" "$nodes" "$remote"
+	[ "$variant" = v5-ml ] && mkmany "$tree"
 	sh "$here/xfsproto.sh" "$tree" > "$tree.proto"
 	img=$out/$variant.img
 	unw=yes
-	case $variant in *rmap*) unw=no ;; esac
+	case $variant in *rmap* | v5-ml) unw=no ;; esac
 	# xfs_db 6.1 sometimes crashes while adding attributes (not always on the
 	# same run): build the image again, three times at most
 	for try in 1 2 3; do

@@ -128,6 +128,27 @@ uint64_t xc_claim_fsb(struct check_ctx *c, uint64_t fsb, uint32_t len, enum xc_o
 	return xc_claim(c, xfs_fsb_agno(x->x, fsb), xfs_fsb_agbno(x->x, fsb), len, owner, ino, shared);
 }
 
+int xc_log_open(xlog **out, struct check_ctx *c)
+{
+	struct xcheck *x = xc(c);
+
+	*out = NULL;
+	return xlog_open(out, x->x, x->sb->logstart ? NULL : c->opts.log_io);
+}
+
+bool xc_log_dirty(struct check_ctx *c)
+{
+	xlog *log = NULL;
+	bool dirty = false;
+
+	if (!xc(c)->sb->logstart && (!c->opts.log_io || (c->opts.flags & FSIMG_CHECK_LOG_REPLAYED)))
+		return false;
+	if (xc_log_open(&log, c) == 0 && xlog_find_tail(log) == 0)
+		dirty = !log->ends.clean && !log->ends.zeroed;
+	xlog_close(log);
+	return dirty;
+}
+
 int check_xfs_run(struct check_ctx *c)
 {
 	/* The inode, directory and connectivity passes go between ag and space. */
@@ -154,15 +175,23 @@ int check_xfs_run(struct check_ctx *c)
 	x.ino_chunk = calloc(1, (size_t)(c->max_ino / 8 + 1));
 	x.ino_free = calloc(1, (size_t)(c->max_ino / 8 + 1));
 	if (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT))
+	{
 		x.rmap_file = calloc(1, (size_t)(c->nblocks / 8 + 1));
+		x.rmap_unwritten = calloc(1, (size_t)(c->nblocks / 8 + 1));
+		x.file_unwritten = calloc(1, (size_t)(c->nblocks / 8 + 1));
+	}
 	if (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK))
 		x.shared = calloc(1, (size_t)(c->nblocks / 8 + 1));
 	if (!x.owner || !x.freesp || !x.ag_skip || !x.ino_chunk || !x.ino_free ||
-	    (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) && !x.rmap_file) ||
+	    (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) &&
+	     (!x.rmap_file || !x.rmap_unwritten || !x.file_unwritten)) ||
 	    (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK) && !x.shared))
 		err = FSIMG_ENOMEM;
 	c->be = &x;
 	c->first_block = 0;
+	/* fsimg_fs_info cannot read an external log: the log pass's device can */
+	if (!x.sb->logstart && c->opts.log_io)
+		c->info.needs_recovery = xc_log_dirty(c);
 	for (size_t i = 0; err == 0 && i < sizeof(passes) / sizeof(passes[0]); i++)
 		err = passes[i](c);
 	free(x.owner);
@@ -171,6 +200,8 @@ int check_xfs_run(struct check_ctx *c)
 	free(x.ino_chunk);
 	free(x.ino_free);
 	free(x.rmap_file);
+	free(x.rmap_unwritten);
+	free(x.file_unwritten);
 	free(x.shared);
 	c->be = NULL;
 	return err;

@@ -201,9 +201,9 @@ static void rec_cnt(struct xc_bt *bt, const uint8_t *rec, uint32_t bno)
 }
 
 static const struct xc_bt_type bt_bno = { "bnobt", 0x41425442u, 0x41423342u, XO_BNOBT, 8, 8, false,
-					  key_first8, cmp_be32, rec_bno };
+					  key_first8, cmp_be32, rec_bno, NULL };
 static const struct xc_bt_type bt_cnt = { "cntbt", 0x41425443u, 0x41423343u, XO_CNTBT, 8, 8, false,
-					  key_first8, cmp_cnt, rec_cnt };
+					  key_first8, cmp_cnt, rec_cnt, NULL };
 
 /* ------------------------------------------------------------ inode btrees */
 
@@ -374,9 +374,9 @@ static void rec_fino(struct xc_bt *bt, const uint8_t *rec, uint32_t bno)
 }
 
 static const struct xc_bt_type bt_ino = { "inobt", 0x49414254u, 0x49414233u, XO_INOBT, 16, 4, false,
-					  key_first4, cmp_be32, rec_ino };
+					  key_first4, cmp_be32, rec_ino, NULL };
 static const struct xc_bt_type bt_fino = { "finobt", 0x46494254u, 0x46494233u, XO_FINOBT, 16, 4,
-					   false, key_first4, cmp_be32, rec_fino };
+					   false, key_first4, cmp_be32, rec_fino, NULL };
 
 /* ------------------------------------------------------------ refcount */
 
@@ -417,7 +417,7 @@ static void rec_refc(struct xc_bt *bt, const uint8_t *rec, uint32_t bno)
 }
 
 static const struct xc_bt_type bt_refc = { "refcountbt", 0, 0x52334643u, XO_REFCBT, 12, 4, false,
-					   key_first4, cmp_be32, rec_refc };
+					   key_first4, cmp_be32, rec_refc, NULL };
 
 /* ------------------------------------------------------------ headers */
 
@@ -506,6 +506,34 @@ static int walk_tree(struct check_ctx *c, struct xc_bt *bt, uint32_t agno, const
 
 	xc_bt_free(bt);
 	return err;
+}
+
+/*
+ * The AGI's allocation hints, null or an AG inode number the kernel's
+ * xfs_verify_agino accepts: from the first inode-aligned block past the AGFL
+ * to the last aligned block before the AG's end (xfs_agino_range).
+ */
+static void check_agi_hints(struct check_ctx *c, uint32_t agno, uint32_t aglen, uint32_t newino,
+			    uint32_t dirino)
+{
+	const struct xfs_sb *sb = xc(c)->sb;
+	uint32_t align = (sb->versionnum & XFS_SB_VERSION_ALIGNBIT) && sb->inoalignmt ? sb->inoalignmt : 1;
+	uint64_t agfl = ((uint64_t)3 * sb->sectsize) >> sb->blocklog;
+	uint64_t first = (agfl + 1 + align - 1) / align * align, end = (uint64_t)aglen / align * align;
+	const char *const names[] = { "newino", "dirino" };
+	uint32_t v[] = { newino, dirino };
+
+	for (unsigned i = 0; i < 2; i++) {
+		uint64_t agbno = v[i] >> sb->inopblog;
+
+		if (v[i] == NULLAGINO || (agbno >= first && agbno < end))
+			continue;
+		struct fsimg_problem_ctx p = pctx_group(agno);
+
+		PCTX_SET(p, found, FSIMG_PF_FOUND, v[i]);
+		PCTX_SET(p, detail, FSIMG_PF_DETAIL, names[i]);
+		check_report(c, PR_XFS_AGI_HINT, &p);
+	}
 }
 
 static int check_ag(struct check_ctx *c, uint32_t agno, uint8_t *hdr)
@@ -641,6 +669,7 @@ static int check_ag(struct check_ctx *c, uint32_t agno, uint8_t *hdr)
 			check_report(c, PR_XFS_AGI_UNLINKED, &p);
 		}
 	}
+	check_agi_hints(c, agno, a.aglen, AGI(newino), AGI(dirino));
 #undef AGF
 #undef AGI
 	x->cnt_icount += a.icount;

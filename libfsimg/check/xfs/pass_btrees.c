@@ -160,6 +160,14 @@ static void walk(struct xc_bt *bt, uint32_t bno, unsigned level, bool isroot)
 
 			if (i == 0)
 				t->rec_key(bt->first_key[0], rec);
+			if (t->overlapping && bt->has_bound[0]) {
+				uint8_t hk[XC_KEYMAX];
+
+				t->rec_high_key(hk, rec);
+				if (memcmp(hk, bt->high_bound[0], t->key_len) > 0)
+					bt_report(bt, PR_XFS_BTREE_HIGH_KEY, bno, i,
+						  ": record %u ends past its parent's high key", i);
+			}
 			t->rec(bt, rec, bno);
 		}
 		return;
@@ -176,6 +184,19 @@ static void walk(struct xc_bt *bt, uint32_t bno, unsigned level, bool isroot)
 
 		if (i > 0 && t->key_cmp(key - kstride, key) > 0)
 			bt_report(bt, PR_XFS_BTREE_KEY, bno, i, ": key %u is out of order", i);
+		/*
+		 * Overlapping trees (xfs_repair scan_rmapbt): a key's high half bounds
+		 * every record below it, and lies within its own parent's; keys
+		 * compare as their big-endian bytes (start block, owner, offset with
+		 * its fork and bmbt flags: rmap_diffkeys), not as key_cmp orders them.
+		 */
+		if (t->overlapping) {
+			if (bt->has_bound[level] && memcmp(key + t->key_len, bt->high_bound[level], t->key_len) > 0)
+				bt_report(bt, PR_XFS_BTREE_HIGH_KEY, bno, i,
+					  ": high key %u is past its parent's", i);
+			memcpy(bt->high_bound[level - 1], key + t->key_len, t->key_len);
+			bt->has_bound[level - 1] = true;
+		}
 		if (!xc_agbno_ok(x, bt->agno, child)) {
 			bt_report(bt, PR_XFS_BTREE_PTR, bno, child, NULL);
 			bt->bad = true;

@@ -74,13 +74,13 @@ static int one_trans(void *arg, const struct xlog_trans *t)
 
 int xc_pass_crashlog(struct check_ctx *c)
 {
-	struct xcheck *xcp = xc(c);
 	struct xlog_walk_stats st;
 	struct cl cl = { 0 };
 	char why[160];
 
 	memset(&st, 0, sizeof(st));
-	if (xlog_open(&cl.log, xcp->x, NULL) || xlog_find_tail(cl.log) || cl.log->ends.clean ||
+	/* an external log is read from the device given for recovery (-l/-j) */
+	if (xc_log_open(&cl.log, c) || xlog_find_tail(cl.log) || cl.log->ends.clean ||
 	    cl.log->ends.zeroed) {
 		/* an unreadable log is the log pass's finding; a clean one has nothing to say */
 		xlog_close(cl.log);

@@ -151,8 +151,15 @@ static void one_rec(struct fwalk *w, const uint8_t *raw)
 		return;
 	if (xfs_fsb_agbno(x, r.startblock) < ag_header_blocks(x))
 		rep(w, PR_XFS_BMAP_META, r.startoff, r.startblock, r.blockcount, 0, 0, NULL);
-	else
+	else {
 		claim(w, r.startblock, r.blockcount, w->meta ? XO_META : w->fork == XFS_ATTR_FORK ? XO_ATTR : XO_DATA);
+		if (r.unwritten && xc(w->xp->c)->file_unwritten) {
+			uint64_t b = xfs_fsb_to_linear(x, r.startblock);
+
+			for (uint32_t i = 0; i < r.blockcount && b + i < w->xp->c->nblocks; i++)
+				bit_set_shared(xc(w->xp->c)->file_unwritten, b + i);
+		}
+	}
 	if (w->diag)
 		diag_rec(w, &r);
 }

@@ -181,105 +181,61 @@ static void check_times(struct xp_ctx *xp, const struct xfs_inode *ip)
 			xp_report(xp, PR_XFS_INODE_TIMESTAMP, ip->ino, names[i], t[i]->nsec, 0);
 }
 
-/* The formats by file type (xfs_dinode_verify_fork, repair process_dinode_int). */
+/*
+ * The formats by file type: the reader's rules (xfs_inode_fork_rule), strict
+ * as xfs_repair's process_dinode_int, in the checker's words and ids.
+ */
 static bool check_formats(struct xp_ctx *xp, const struct xfs_inode *ip)
 {
-	xfs_fs *x = xp->x;
-	size_t lit = x->inode_size - x->lit_off, off, dsize, asize = 0;
-	uint16_t type = ip->mode & S_IFMT;
 	const char *why = NULL;
+	bool attr;
+	enum xfs_fork_rule rule = xfs_inode_fork_rule(&attr, xp->x, ip, true);
 
-	if (ip->forkoff && ((size_t)ip->forkoff << 3) >= lit) {
+	switch (rule) {
+	case XFS_FORK_OK: return true;
+	case XFS_FORK_FORKOFF_PAST:
 		xp_report(xp, PR_XFS_INODE_FORKOFF, ip->ino, "past the literal area", ip->forkoff, 0);
 		return false;
-	}
-	xfs_inode_fork(&off, &dsize, x, ip, XFS_DATA_FORK);
-	switch (type) {
-	case S_IFCHR:
-	case S_IFBLK:
-	case S_IFIFO:
-	case S_IFSOCK:
-		if (ip->format != XFS_DINODE_FMT_DEV)
-			why = "a special file's fork is a device";
-		break;
-	case S_IFREG:
-	case S_IFDIR:
-	case S_IFLNK:
-		if (ip->format == XFS_DINODE_FMT_LOCAL) {
-			if (type == S_IFREG)
-				why = "a regular file cannot be local";
-			else if (ip->nextents)
-				why = "a local fork holds no extents";
-		} else if (ip->format == XFS_DINODE_FMT_EXTENTS) {
-			if (ip->nextents > dsize / XFS_BMBT_REC_SIZE)
-				why = "more extents than the fork holds";
-		} else if (ip->format == XFS_DINODE_FMT_BTREE) {
-			if (ip->nextents <= dsize / XFS_BMBT_REC_SIZE)
-				why = "a btree for extents that fit in the inode";
-		} else {
-			why = "unknown format";
-		}
-		break;
-	default:
+	case XFS_FORK_BAD_TYPE:
 		xp_report(xp, PR_XFS_INODE_MODE, ip->ino, NULL, ip->mode, 0);
 		return false;
+	case XFS_FORK_SPECIAL_NOT_DEV: why = "a special file's fork is a device"; break;
+	case XFS_FORK_REG_LOCAL: why = "a regular file cannot be local"; break;
+	case XFS_FORK_LOCAL_EXTENTS: why = "a local fork holds no extents"; break;
+	case XFS_FORK_TOO_MANY_EXTENTS: why = "more extents than the fork holds"; break;
+	case XFS_FORK_BTREE_FITS: why = "a btree for extents that fit in the inode"; break;
+	case XFS_FORK_UNKNOWN_FORMAT: why = "unknown format"; break;
+	/* the kernel lets a fresh inode have 0 here; xfs_repair wants extents in one in use */
+	case XFS_FORK_NO_ATTR_FORK_FORMAT: why = "no attribute fork, but a format other than extents"; break;
+	case XFS_FORK_NO_ATTR_FORK_EXTENTS: why = "no attribute fork, but extents"; break;
 	}
-	if (why) {
-		xp_report(xp, PR_XFS_INODE_FORMAT, ip->ino, why, ip->format, 0);
-		return false;
-	}
-	if (!ip->forkoff) {
-		/* the kernel lets a fresh inode have 0 here; xfs_repair wants extents in one in use */
-		if (ip->aformat != XFS_DINODE_FMT_EXTENTS)
-			why = "no attribute fork, but a format other than extents";
-		else if (ip->anextents)
-			why = "no attribute fork, but extents";
-	} else {
-		xfs_inode_fork(&off, &asize, x, ip, XFS_ATTR_FORK);
-		switch (ip->aformat) {
-		case XFS_DINODE_FMT_LOCAL:
-			if (ip->anextents)
-				why = "a local fork holds no extents";
-			break;
-		case XFS_DINODE_FMT_EXTENTS:
-			if (ip->anextents > asize / XFS_BMBT_REC_SIZE)
-				why = "more extents than the fork holds";
-			break;
-		case XFS_DINODE_FMT_BTREE:
-			if (ip->anextents <= asize / XFS_BMBT_REC_SIZE)
-				why = "a btree for extents that fit in the inode";
-			break;
-		default:
-			why = "unknown format";
-		}
-	}
-	if (why) {
+	if (attr || rule == XFS_FORK_NO_ATTR_FORK_FORMAT || rule == XFS_FORK_NO_ATTR_FORK_EXTENTS)
 		xp_report(xp, PR_XFS_INODE_AFORMAT, ip->ino, why, ip->aformat, 0);
-		return false;
-	}
-	return true;
+	else
+		xp_report(xp, PR_XFS_INODE_FORMAT, ip->ino, why, ip->format, 0);
+	return false;
 }
 
-/* Sizes by type; a local fork's bytes must fit its room. */
+/* Sizes by type (xfs_inode_size_rule, strict), in the checker's words. */
 static void check_size(struct xp_ctx *xp, const struct xfs_inode *ip)
 {
-	size_t off, dsize;
+	size_t room;
 	char why[96];
 
-	xfs_inode_fork(&off, &dsize, xp->x, ip, XFS_DATA_FORK);
 	why[0] = 0;
-	if (S_ISLNK(ip->mode) && (ip->size == 0 || ip->size > XFS_SYMLINK_MAXLEN))
+	switch (xfs_inode_size_rule(&room, xp->x, ip, true)) {
+	case XFS_SIZE_OK: return;
+	case XFS_SIZE_SYMLINK:
 		snprintf(why, sizeof(why), "a symlink holds 1 to %u bytes", XFS_SYMLINK_MAXLEN);
-	else if (ip->format == XFS_DINODE_FMT_LOCAL && ip->size > dsize)
-		snprintf(why, sizeof(why), "more than the %zu bytes of its local fork", dsize);
-	else if (ip->format == XFS_DINODE_FMT_DEV && ip->size)
-		snprintf(why, sizeof(why), "a special file has no size");
-	else if (ip->size > (uint64_t)INT64_MAX)
-		snprintf(why, sizeof(why), "above 2^63");
-	else if (S_ISDIR(ip->mode) && ip->size > XFS_DIR2_LEAF_OFFSET)
-		snprintf(why, sizeof(why), "a directory's data ends below 32 GiB");
-	if (why[0])
-		xp_report(xp, PR_XFS_INODE_SIZE, ip->ino, why, ip->size, 0);
+		break;
+	case XFS_SIZE_LOCAL_ROOM:
+		snprintf(why, sizeof(why), "more than the %zu bytes of its local fork", room);
+		break;
+	case XFS_SIZE_SPECIAL: snprintf(why, sizeof(why), "a special file has no size"); break;
+	case XFS_SIZE_63BIT: snprintf(why, sizeof(why), "above 2^63"); break;
+	case XFS_SIZE_DIR: snprintf(why, sizeof(why), "a directory's data ends below 32 GiB"); break;
+	}
+	xp_report(xp, PR_XFS_INODE_SIZE, ip->ino, why, ip->size, 0);
 }
 
 static void check_in_use(struct xp_ctx *xp, struct xfs_inode *ip)

@@ -130,8 +130,25 @@ static void rec_rmap(struct xc_bt *bt, const uint8_t *rec, uint32_t bno)
 	s->m_off = raw;
 }
 
+/*
+ * A record's high key: its last block, and for an inode's file data its last
+ * file offset (xfs_rmapbt_init_high_key_from_rec).
+ */
+static void high_key_rmap(uint8_t *key, const uint8_t *rec)
+{
+	uint32_t len = get_be32(rec + 4);
+	uint64_t owner = get_be64(rec + 8), raw = get_be64(rec + 16);
+
+	key_rmap(key, rec);
+	if (len == 0)
+		return;
+	put_be32(key, get_be32(rec) + len - 1);
+	if (!non_inode(owner) && !(raw & OFF_BMBT))
+		put_be64(key + 12, (get_be64(key + 12) & ~OFF_MASK) | (((raw & OFF_MASK) + len - 1) & OFF_MASK));
+}
+
 static const struct xc_bt_type bt_rmap = { "rmapbt", 0, 0x524d4233u, XO_RMAPBT, 24, 20, true,
-					   key_rmap, cmp_rmap, rec_rmap };
+					   key_rmap, cmp_rmap, rec_rmap, high_key_rmap };
 
 /* Does a block the AG walk gave to `o` belong to this non-inode owner? */
 static bool owner_matches(uint64_t owner, uint8_t o)
@@ -189,6 +206,8 @@ static void cross_leaf(struct check_ctx *c, uint32_t agno, const uint8_t *blk, u
 				bad = true;
 			} else if (x->rmap_file) {
 				bit_set(x->rmap_file, lin + k);
+				if (get_be64(r + 16) & OFF_UNWRITTEN)
+					bit_set(x->rmap_unwritten, lin + k);
 			}
 			if (bad) {
 				snprintf(msg, sizeof(msg), "owner %lld, but block %u is %s",

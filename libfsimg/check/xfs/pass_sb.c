@@ -16,7 +16,6 @@
 #include "check/xfs/xcheck.h"
 #include "core/io.h"
 
-#define XLOG_MAX_RECORD_BSIZE (256u * 1024u)
 #define XFS_MAX_LOG_BLOCKS (1024u * 1024u)
 #define XFS_MAX_LOG_BYTES ((uint64_t)2 * 1024 * 1024 * 1024 - 512 * 1024 * 4)
 #define XFS_MIN_RTEXTSIZE (4u * 1024u)

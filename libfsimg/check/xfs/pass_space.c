@@ -45,9 +45,9 @@ static void lsn_check(struct check_ctx *c)
 	uint64_t start;
 	uint32_t blocks;
 
-	if (!x->x->v5 || x->max_lsn == 0 || !xfs_log_internal(x->x, &start, &blocks))
+	if (!x->x->v5 || x->max_lsn == 0 || (!xfs_log_internal(x->x, &start, &blocks) && !c->opts.log_io))
 		return;
-	if (xlog_open(&log, x->x, NULL) == 0 && xlog_find_tail(log) == 0) {
+	if (xc_log_open(&log, c) == 0 && xlog_find_tail(log) == 0) {
 		uint64_t head = (uint64_t)log->ends.head_cycle << 32 | log->ends.head_blk;
 
 		if ((int64_t)x->max_lsn > (int64_t)head) {
@@ -68,17 +68,13 @@ static void lsn_check(struct check_ctx *c)
  * headers (xfs_initialize_perag_data): a log still dirty here (not replayed,
  * or replayed with something pending) leaves them stale by design.
  */
-static bool counters_stale(const struct xcheck *x)
+static bool counters_stale(struct check_ctx *c)
 {
-	xlog *log = NULL;
-	bool dirty = false;
+	const struct xcheck *x = xc(c);
 
 	if (!x->x->v5 && !(x->sb->features2 & XFS_SB_VERSION2_LAZYSBCOUNTBIT))
 		return false;
-	if (xlog_open(&log, x->x, NULL) == 0 && xlog_find_tail(log) == 0)
-		dirty = !log->ends.clean && !log->ends.zeroed;
-	xlog_close(log);
-	return dirty;
+	return xc_log_dirty(c);
 }
 
 static void sb_count(struct check_ctx *c, const char *field, uint64_t found, uint64_t counted)
@@ -138,6 +134,13 @@ static bool rmap_no_file(const struct xcheck *x, uint64_t lin)
 {
 	return bit_test(x->rmap_file, lin) && !file_owner(x->owner[lin]);
 }
+/* xfs_repair's rmap comparison takes the unwritten flag in; a shared block's owners may differ */
+static bool rmap_unwritten_differs(const struct xcheck *x, uint64_t lin)
+{
+	return bit_test(x->rmap_file, lin) && x->owner[lin] == XO_DATA &&
+	       !(x->shared && bit_test(x->shared, lin)) &&
+	       bit_test(x->rmap_unwritten, lin) != bit_test(x->file_unwritten, lin);
+}
 
 int xc_pass_space(struct check_ctx *c)
 {
@@ -146,7 +149,7 @@ int xc_pass_space(struct check_ctx *c)
 	check_progress(c, 6, "space and counters", 0, 1);
 	/* an AG xfs_repair -n skipped leaves its counts unknown: the AG's problems were reported;
 	 * lazy counters under a dirty log are the next mount's to redo */
-	if (!x->ag_bad && !counters_stale(x)) {
+	if (!x->ag_bad && !counters_stale(c)) {
 		sb_count(c, "icount", x->sb->icount, x->cnt_icount);
 		sb_count(c, "ifree", x->sb->ifree, x->cnt_ifree);
 		sb_count(c, "fdblocks", x->sb->fdblocks, x->cnt_fdblocks);
@@ -160,6 +163,8 @@ int xc_pass_space(struct check_ctx *c)
 				    file_no_rmap);
 			report_runs(c, PR_XFS_RMAP_MISMATCH, "a reverse mapping to an inode that does not own the blocks",
 				    rmap_no_file);
+			report_runs(c, PR_XFS_RMAP_MISMATCH, "written in the file, unwritten in the reverse mapping, or the other way",
+				    rmap_unwritten_differs);
 		}
 	}
 	check_progress(c, 6, "space and counters", 1, 1);

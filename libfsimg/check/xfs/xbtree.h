@@ -28,6 +28,8 @@ struct xc_bt_type {
 	int (*key_cmp)(const uint8_t *a, const uint8_t *b);
 	/* one leaf record, in tree order */
 	void (*rec)(struct xc_bt *bt, const uint8_t *rec, uint32_t bno);
+	/* overlapping trees: the high key of a record (its last block, and offset) */
+	void (*rec_high_key)(uint8_t *key, const uint8_t *rec);
 };
 
 struct xc_bt {
@@ -39,6 +41,9 @@ struct xc_bt {
 	uint8_t *buf[XC_MAXLEVELS];
 	uint32_t prev[XC_MAXLEVELS], prev_right[XC_MAXLEVELS];
 	uint8_t first_key[XC_MAXLEVELS][XC_KEYMAX]; /* of the last block seen at a level */
+	/* overlapping trees: the high key the parent holds for the block being walked at a level */
+	uint8_t high_bound[XC_MAXLEVELS][XC_KEYMAX];
+	bool has_bound[XC_MAXLEVELS];
 	uint64_t blocks, nonroot_blocks;
 	bool bad;                        /* a block was skipped: counts are not the tree's */
 	void *arg;                       /* the tree's record state */

@@ -14,6 +14,7 @@
 
 #include "check/check.h"
 #include "xfs/xfs.h"
+#include "xlog/xlog.h"
 
 /* Who owns a block (one byte a block in xcheck.owner; 0: nobody yet). */
 enum xc_owner {
@@ -44,6 +45,8 @@ struct xcheck {
 	uint8_t *owner;              /* per linear block: the first claimer's enum xc_owner */
 	uint8_t *freesp;             /* per linear block: in the by-block free space btree */
 	uint8_t *rmap_file;          /* per linear block: an rmap record names an inode (rmapbt only) */
+	uint8_t *rmap_unwritten;     /* per linear block: its inode rmap record is unwritten (rmapbt only) */
+	uint8_t *file_unwritten;     /* per linear block: a file maps it unwritten (rmapbt only) */
 	uint8_t *shared;             /* per linear block: the refcount btree counts 2 or more owners (reflink only) */
 	uint8_t *ag_skip;            /* per AG: headers xfs_repair would reset, btrees not walked */
 	/*
@@ -117,6 +120,15 @@ static inline uint32_t xc_ag_blocks(const struct xcheck *x, uint32_t agno)
 uint64_t xc_claim(struct check_ctx *c, uint32_t agno, uint32_t agbno, uint32_t len,
 		  enum xc_owner owner, uint64_t ino, bool shared) __attribute__((visibility("hidden")));
 /* The same for an fsb range (an inode's extent: agno << agblklog | agbno). */
+/* Opens the log as recovery read it: internal, or the external opts.log_io. */
+int xc_log_open(xlog **out, struct check_ctx *c) XFS_HIDDEN;
+/*
+ * Is the log dirty for the mount after this check (what it finishes is
+ * pending)? An internal log recovery finished is reset in the checked
+ * state; an external one is not rewritten, so a complete replay counts as
+ * clean.
+ */
+bool xc_log_dirty(struct check_ctx *c) XFS_HIDDEN;
 uint64_t xc_claim_fsb(struct check_ctx *c, uint64_t fsb, uint32_t len, enum xc_owner owner,
 		      uint64_t ino, bool shared) __attribute__((visibility("hidden")));
 

@@ -90,6 +90,8 @@ typedef void (*fsimg_check_progress_fn)(void *ctx, int pass, const char *pass_na
 #define FSIMG_CHECK_REPLAY_FAILED 0x2u
 /* raw_journal is a journal that needed no recovery (an external one given by the caller), not replayed */
 #define FSIMG_CHECK_JOURNAL_AS_IS 0x4u
+/* XFS with log_io: fs is the state after its external log was replayed with nothing left pending. */
+#define FSIMG_CHECK_LOG_REPLAYED 0x8u
 
 struct fsimg_check_opts {
 	unsigned flags;
@@ -110,6 +112,11 @@ struct fsimg_check_opts {
 	 * more than one thread not always from the caller's thread.
 	 */
 	int threads;
+	/*
+	 * XFS: the external log device (-l LOGDEV), as given to recovery, so the
+	 * log pass reads the log the crash left there; NULL for an internal log.
+	 */
+	fsimg_io *log_io;
 };
 
 struct fsimg_check_summary {
