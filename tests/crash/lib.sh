@@ -56,7 +56,7 @@ fetch_kernel() {
 
 # build_workload: sets WORKLOAD (static binary, rebuilt when the source changes)
 build_workload() {
-	local src=("$CRASH_DIR/workload.c" "$CRASH_DIR/summary.c") sum
+	local src=("$CRASH_DIR/workload.c" "$CRASH_DIR"/wl_*.c "$CRASH_DIR/summary.c") sum
 	sum=$(cat "${src[@]}" "$CRASH_DIR/workload.h" "$CRASH_DIR/init" | md5sum | cut -c1-12)
 	WORKLOAD=$CACHE/workload-$sum
 	if [ ! -x "$WORKLOAD" ]; then
