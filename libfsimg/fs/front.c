@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -398,6 +399,7 @@ int fsimg_fs_open_recovered(fsimg_fs **out, fsimg_recovery **rec, fsimg_io *base
 	fsimg_recovery *r = NULL;
 	fsimg_fs *fs;
 	unsigned fsflags = flags & ~FSIMG_OPEN_NO_REPLAY;
+	bool ext_log;
 	int err;
 
 	if (!out || !rec || !base)
@@ -407,8 +409,17 @@ int fsimg_fs_open_recovered(fsimg_fs **out, fsimg_recovery **rec, fsimg_io *base
 	err = fsimg_fs_open(&fs, base, fsflags, errbuf, errlen);
 	if (err < 0)
 		return err;
-	if ((flags & FSIMG_OPEN_NO_REPLAY) || fsimg_fs_info(&info, fs) < 0 || !info.needs_recovery ||
-	    !fs->be->recovery_plan) {
+	if ((flags & FSIMG_OPEN_NO_REPLAY) || fsimg_fs_info(&info, fs) < 0 || !fs->be->recovery_plan) {
+		*out = fs;
+		return 0;
+	}
+	/*
+	 * An XFS log on a device of its own is known dirty only by reading it
+	 * (the superblock says nothing): given that device, plan, and keep the
+	 * plan when the log held transactions.
+	 */
+	ext_log = external && info.log_blocks && !info.log_internal;
+	if (!info.needs_recovery && !ext_log) {
 		*out = fs;
 		return 0;
 	}
@@ -416,6 +427,15 @@ int fsimg_fs_open_recovered(fsimg_fs **out, fsimg_recovery **rec, fsimg_io *base
 	if (err < 0) {
 		fsimg_fs_close(fs);
 		return err;
+	}
+	if (!info.needs_recovery) {
+		struct fsimg_recovery_stats st;
+
+		if (fsimg_recovery_stats(&st, r) == 0 && st.transactions == 0 && st.pending == 0) {
+			fsimg_recovery_free(r);
+			*out = fs;
+			return 0;
+		}
 	}
 	r->raw_fs = fs;
 	err = apply_under_cache(&r->view, base, r);

@@ -71,6 +71,14 @@ PY
 	listed=$1 kept=$2
 	[ "$applied" != x ] && [ "$listed" -eq $((applied + skipped + cancelled + kept)) ]
 	ok $? "$name: $listed listed = $applied applied + $skipped skipped + $cancelled cancelled + $kept not applied (intents, done items, cancel records, dquots)"
+	if [ -n "$lopt" ]; then
+		# an external log: read with -j (the superblock cannot say it is dirty), or a warning
+		# shellcheck disable=SC2086
+		n_with=$("$FSIMG" ls -R $lopt "$t/$name.img" 2>/dev/null | wc -l)
+		n_without=$("$FSIMG" ls -R "$t/$name.img" 2> "$t/$name.err" | wc -l)
+		[ "$n_with" -gt "$n_without" ] && grep -q 'log is on an external device, not given' "$t/$name.err"
+		ok $? "$name: ls -R -j LOG shows the log replayed ($n_with names), without -j the on-disk state ($n_without) with a warning"
+	fi
 	rm -f "$t/$name".*
 done
 rm -rf "$t"
