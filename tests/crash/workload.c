@@ -4,9 +4,11 @@
  *
  *   workload run DIR SEED OPS CUT KIND   seeded file operations under DIR;
  *        after op CUT (1-based; 0: never) it cuts the power with
- *        sysrq 'b'.  KIND intent and unlinked are for XFS: fragmented
+ *        sysrq 'b'.  KIND intent, unlinked and quota are for XFS: fragmented
  *        files cloned (FICLONE / FICLONERANGE) and truncated, syncfs; files
- *        unlinked while open and O_TMPFILE files, still open at the cut.
+ *        unlinked while open and O_TMPFILE files, still open at the cut;
+ *        quota (mount usrquota,grpquota,prjquota): owners and project ids
+ *        changed, limits set, enforcement off and on.
  *        After op CUT, intent goes on in a storm: a child process forces the
  *        log (syncfs) in a loop while this one keeps cloning, overwriting
  *        (copy on write) and truncating, until the child cuts the power a
@@ -268,7 +270,7 @@ int do_fsync(int op, const char *rel, int fd)
 
 const char *kind_name[K_NKINDS] = { "append", "overwrite", "fallocate", "keepsize", "punch",
 	"zero", "direct", "create", "rename", "link", "unlink", "truncate", "fsync", "pause",
-	"frag", "clone", "syncfs", "holdunlink", "tmpfile" };
+	"frag", "clone", "syncfs", "holdunlink", "tmpfile", "chown", "projid", "qlimit", "qenforce" };
 
 /* weights per workload kind, in enum order */
 static const unsigned weights_data[K_NKINDS] = { 6, 6, 2, 2, 3, 2, 3, 2, 0, 0, 0, 2, 3, 1 };
@@ -278,6 +280,10 @@ static const unsigned weights_intent[K_NKINDS] = { 2, 4, 1, 0, 2, 0, 1, 2, 0, 0,
 						   4, 6, 2, 0, 0 };
 static const unsigned weights_unlinked[K_NKINDS] = { 3, 2, 1, 1, 1, 0, 1, 4, 1, 1, 2, 2, 2, 0,
 						     1, 1, 2, 5, 3 };
+/* quota: the mixed workload's ops (no pauses) with owners, project ids,
+ * limits and enforcement changed */
+static const unsigned weights_quota[K_NKINDS] = { 4, 3, 1, 1, 1, 1, 1, 4, 2, 1, 2, 2, 2, 0,
+						  0, 0, 1, 0, 0, 5, 3, 2, 1 };
 
 static int fsync_after;   /* percent of data ops followed by an fsync */
 unsigned blksz = 4096;
@@ -346,6 +352,12 @@ int one_op(int op, enum kind k, int *rc, const char **relp)
 	case K_TMPFILE:
 		fd = xfs_op(op, k, slot, rel, size, rc, relp);
 		break;
+	case K_CHOWN:
+	case K_PROJID:
+	case K_QLIMIT:
+	case K_QENFORCE:
+		fd = quota_op(op, k, slot, rel, size, rc, relp);
+		break;
 	default:
 		break;
 	}
@@ -402,6 +414,8 @@ static int run(int argc, char **argv)
 		w = weights_intent, storm_at_cut = 1;
 	else if (!strcmp(kind, "unlinked"))
 		w = weights_unlinked;
+	else if (!strcmp(kind, "quota"))
+		w = weights_quota;
 	if (posix_memalign((void **)&buf, 4096, 16 * BIG * 8) != 0)
 		return 1;
 	record("start %llu %d %d %s", seed, ops, cut, kind);

@@ -5,6 +5,7 @@
  * a file of its own: wl_data.c (writes, fallocate, truncate, fsync),
  * wl_meta.c (create, rename, link, unlink, pause), wl_xfs.c (fragmented
  * files, clones, syncfs, unlinked-while-open, O_TMPFILE, the intent storm),
+ * wl_quota.c (owners, project ids, limits, enforcement),
  * wl_tree.c (the tree workload), summary.c (the kernel's view after
  * recovery).  A new family: add its kinds at the end of enum kind (with
  * weight 0 in the older workloads, so that a seed gives the same ops as
@@ -34,10 +35,11 @@
 #define MAXDIRS 40
 
 /* the kinds after K_PAUSE only have weight in the XFS workloads (intent,
- * unlinked): the older workloads draw the same numbers for a seed as before */
+ * unlinked, quota): the older workloads draw the same numbers for a seed as before */
 enum kind { K_APPEND, K_OVERWRITE, K_FALLOC, K_KEEPSIZE, K_PUNCH, K_ZERO, K_DIRECT,
 	    K_CREATE, K_RENAME, K_LINK, K_UNLINK, K_TRUNCATE, K_FSYNC, K_PAUSE,
-	    K_FRAG, K_CLONE, K_SYNCFS, K_HOLDUNLINK, K_TMPFILE, K_NKINDS };
+	    K_FRAG, K_CLONE, K_SYNCFS, K_HOLDUNLINK, K_TMPFILE,
+	    K_CHOWN, K_PROJID, K_QLIMIT, K_QENFORCE, K_NKINDS };
 extern const char *kind_name[K_NKINDS];
 
 /* the seeded generator (xorshift64*): the same sequence for a seed everywhere */
@@ -90,6 +92,8 @@ int meta_op(int op, enum kind k, int slot, const char *rel, off_t size, int *rc,
 	    const char **relp);
 int xfs_op(int op, enum kind k, int slot, const char *rel, off_t size, int *rc,
 	   const char **relp);
+int quota_op(int op, enum kind k, int slot, const char *rel, off_t size, int *rc,
+	     const char **relp);
 /* the intent workload after its cut op; never returns */
 void storm(int op) __attribute__((noreturn));
 /* the tree workload */
