@@ -246,6 +246,11 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 		/* A backend with no recovery yet (XFS's log): say that what is shown is stale. */
 		cli_error(img, "warning: the %s log needs recovery, which fsimg does not replay for %s "
 			  "yet; showing the on-disk state", img->info.type, img->info.type);
+	/* an XFS log on its own device: dirty or not is unknown without it */
+	if (img->info.log_blocks && !img->info.log_internal && !img->journal_io && !c->no_replay &&
+	    !c->superblock && !c->blocksize)
+		cli_error(img, "warning: the log is on an external device, not given (-j LOGDEV): "
+			  "showing the on-disk state, without what the log may hold");
 	if (fsimg_fs_primary_error(img->fs))
 		cli_error(img, "warning: the primary superblock is unusable (%s); reading through the "
 			  "backup at block %llu", fsimg_fs_primary_error(img->fs),

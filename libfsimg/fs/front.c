@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -394,6 +395,7 @@ int fsimg_fs_open_recovered(fsimg_fs **out, fsimg_recovery **rec, fsimg_io *base
 	fsimg_recovery *r = NULL;
 	fsimg_fs *fs;
 	unsigned fsflags = flags & ~FSIMG_OPEN_NO_REPLAY;
+	bool ext_log;
 	int err;
 
 	if (!out || !rec || !base)
@@ -403,13 +405,17 @@ int fsimg_fs_open_recovered(fsimg_fs **out, fsimg_recovery **rec, fsimg_io *base
 	err = fsimg_fs_open(&fs, base, fsflags, errbuf, errlen);
 	if (err < 0)
 		return err;
+	if ((flags & FSIMG_OPEN_NO_REPLAY) || fsimg_fs_info(&info, fs) < 0 || !fs->be->recovery_plan) {
+		*out = fs;
+		return 0;
+	}
 	/*
-	 * An external log is not read by fsimg_fs_info (it has no device for
-	 * it): when one is given, its plan tells whether it needs recovery.
+	 * An XFS log on a device of its own is known dirty only by reading it
+	 * (the superblock says nothing): given that device, plan, and keep the
+	 * plan when the log held transactions.
 	 */
-	if ((flags & FSIMG_OPEN_NO_REPLAY) || fsimg_fs_info(&info, fs) < 0 ||
-	    (!info.needs_recovery && !(external && !info.log_internal && info.log_blocks)) ||
-	    !fs->be->recovery_plan) {
+	ext_log = external && info.log_blocks && !info.log_internal;
+	if (!info.needs_recovery && !ext_log) {
 		*out = fs;
 		return 0;
 	}

@@ -197,7 +197,10 @@ int xlog_item_decode(struct xlog_item_info *o, xlog *log, const struct xlog_item
 			CORRUPT("dquot item: format region of %u bytes", r->len);
 		o->dq_id = xlog_r32(log, r->p + 4);
 		o->blkno = (int64_t)xlog_r64(log, r->p + 8);
-		o->bblen = xlog_r32(log, r->p + 16);
+		/* qlf_len counts filesystem blocks (always one: a dquot chunk's block) */
+		if (xlog_r32(log, r->p + 16) != 1)
+			CORRUPT("dquot item %u: a buffer of %u blocks", o->dq_id, xlog_r32(log, r->p + 16));
+		o->bblen = log->fs->blocksize / XLOG_BBSIZE;
 		o->boffset = (int32_t)xlog_r32(log, r->p + 20);
 		if (it->cnt < 2)
 			CORRUPT("dquot item %u: no dquot region", o->dq_id);

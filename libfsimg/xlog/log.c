@@ -66,6 +66,12 @@ int xlog_open(xlog **out, xfs_fs *fs, fsimg_io *logdev)
 		log->io = logdev;
 		log->geom.external = true;
 	}
+	/* xfs_validate_sb_common: a log sector of 512 bytes to 32 KiB (0: the v1 default) */
+	if (fs->sb.logsectlog && (fs->sb.logsectlog < 9 || fs->sb.logsectlog > 15)) {
+		unsigned lsl = fs->sb.logsectlog;
+		free(log);
+		return xfs_error(fs, FSIMG_ECORRUPT, "log sector size 2^%u (sb_logsectlog) is not 512 to 32768", lsl);
+	}
 	devsize = fsimg_io_size(log->io);
 	if (bytes < 2 * XLOG_BBSIZE || bytes / XLOG_BBSIZE > UINT32_MAX / 2 ||
 	    log->geom.dev_off + bytes > devsize) {

@@ -9,7 +9,8 @@
  * transaction's (xlog_recover_get_buf_lsn), then stamped with that LSN and
  * re-checksummed as the write verifiers do; inode buffers only in their
  * di_next_unlinked fields; inode items into their cluster buffer; icreate
- * initialising the chunk (xfs_ialloc_inode_init). Intents without their done
+ * initialising the chunk (xfs_ialloc_inode_init); dquot items and dquot
+ * buffers as a quota mount replays them (dquot.c). Intents without their done
  * item, inodes left on the AGI unlinked lists and CoW staging extents left
  * in the refcount btrees (cow.c) are listed as pending; the unlinked inodes
  * the kernel's mount would free are freed as it does when ifree.c can do it
@@ -22,6 +23,7 @@
 #include <string.h>
 
 #include "core/io.h"
+#include "xlog/dquot.h"
 #include "xlog/plan.h"
 
 #define OVL_HASH 4096u
@@ -49,6 +51,8 @@ struct ctx {
 	size_t ncancel, capcancel;
 	struct xlog_plan *plan;
 	int pass;
+	uint32_t quotaoffs; /* dquot types a quotaoff item turned off (pass 1) */
+	bool quota;         /* the mount to come replays dquots (pass 1) */
 };
 
 static struct sec *ovl_find(struct xlog_ovl *o, uint64_t daddr)
@@ -224,6 +228,8 @@ static uint64_t buf_lsn(const xlog *log, const uint8_t *b, uint32_t len)
 {
 	size_t lo, uo, co;
 
+	if (log->fs->v5 && len >= 2 && b[0] == 'D' && b[1] == 'Q')
+		return xlog_dquot_buf_lsn(log, b, len);
 	if (!log->fs->v5 || !lsn_layout(log, b, len, &lo, &uo, &co))
 		return UINT64_MAX;
 	if (memcmp(b + uo, meta_uuid(log), 16))
@@ -356,8 +362,9 @@ static int replay_buf(struct ctx *c, const struct xlog_item *it, const struct xl
 		c->plan->cancelled++;
 		return 0;
 	}
-	/* dquot buffers replay only on a quota mount; a plain mount drops them */
-	if (o->flags & XFS_BLF_DQUOT_BUFS)
+	/* dquot buffers replay only on a quota mount (and for types no quotaoff turned off) */
+	if ((o->flags & XFS_BLF_DQUOT_BUFS) &&
+	    (!c->quota || (c->quotaoffs & xlog_dquot_buf_types(o->flags))))
 		return 0;
 	b = malloc(len);
 	if (!b)
@@ -408,6 +415,38 @@ static int replay_inode(struct ctx *c, const struct xlog_item *it, const struct 
 	else if (!err) {
 		err = xlog_ovl_write(&c->ovl, log, b, (uint64_t)o->blkno, o->bblen);
 		c->plan->replayed++;
+	}
+	free(b);
+	return err;
+}
+
+/* xlog_recover_dquot_commit_pass2: on a quota mount only (dquot.c) */
+static int replay_dquot(struct ctx *c, const struct xlog_item *it, const struct xlog_item_info *o,
+			uint64_t lsn)
+{
+	xlog *log = c->log;
+	uint32_t bbs = o->bblen; /* one filesystem block (item.c) */
+	uint8_t *b;
+	int err, done;
+
+	if (!c->quota)
+		return 0;
+	if (o->blkno < 0)
+		return xlog_error(log, FSIMG_ECORRUPT, "dquot item %u: buffer at daddr %lld", o->dq_id,
+				  (long long)o->blkno);
+	/* (no cancel check: the kernel's dquot recovery makes none) */
+	b = malloc((size_t)bbs * XLOG_BBSIZE);
+	if (!b)
+		return FSIMG_ENOMEM;
+	err = xlog_ovl_read(&c->ovl, log, b, (uint64_t)o->blkno, bbs);
+	if (!err)
+		err = xlog_dquot_apply(log, it, o, b, bbs * XLOG_BBSIZE, lsn, c->quotaoffs, &done);
+	if (!err && done < 0)
+		c->plan->skipped_lsn++;
+	else if (!err && done > 0) {
+		err = xlog_ovl_write(&c->ovl, log, b, (uint64_t)o->blkno, bbs);
+		if (!err)
+			c->plan->replayed++;
 	}
 	free(b);
 	return err;
@@ -581,6 +620,12 @@ static int on_trans(void *vc, const struct xlog_trans *t)
 			if (o.type == XFS_LI_BUF && (o.flags & XFS_BLF_CANCEL) &&
 			    (err = cancel_add(c, o.blkno, o.bblen)))
 				return err;
+			if (o.type == XFS_LI_QUOTAOFF)
+				c->quotaoffs |= xlog_quotaoff_types(o.qflags);
+			/* dquots in the log: their writer accounted quotas, and so does a
+			 * mount with its options (the superblock's flags may be in the log) */
+			if (o.type == XFS_LI_DQUOT || (o.type == XFS_LI_BUF && (o.flags & XFS_BLF_DQUOT_BUFS)))
+				c->quota = true;
 		}
 		return 0;
 	}
@@ -605,7 +650,8 @@ static int on_trans(void *vc, const struct xlog_trans *t)
 				pending_done(c, o.type, o.id);
 				err = 0;
 				break;
-			default: /* dquots replay only on quota mounts; quotaoff only marks */
+			case XFS_LI_DQUOT: err = replay_dquot(c, it, &o, t->lsn); break;
+			default: /* quotaoff only marks (pass 1) */
 				err = 0;
 				break;
 			}
@@ -741,6 +787,7 @@ int xlog_plan_build(struct xlog_plan **out, xlog *log)
 	c.ovl.max_sec = (log->mem_max * 4 + (64u << 20)) / XLOG_BBSIZE;
 	if (!log->ends.clean && !log->ends.zeroed) {
 		c.pass = 1;
+		c.quota = xlog_quota_mount(log);
 		err = xlog_walk(log, on_trans, &c, NULL);
 		if (!err) {
 			c.pass = 2;

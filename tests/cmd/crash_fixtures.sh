@@ -39,6 +39,9 @@ for j in "$fix"/*.json; do
 	if [ "$fs" = xfs ]; then
 		command -v xfs_repair > /dev/null || { skip "$name: xfs_repair not installed"; continue; }
 		xz -dc "$fix/$name.img.xz" > "$d/$name.img" || { ok 1 "$name: decompress"; continue; }
+		# an external log: NAME.log beside NAME.img (compare.py gives it to fsimg with -j)
+		[ ! -f "$fix/$name.log.xz" ] || xz -dc "$fix/$name.log.xz" > "$d/$name.log" ||
+			{ ok 1 "$name: decompress its log"; continue; }
 		todo=
 		if "$FSIMG" info "$d/$name.img" 2>&1 | grep -q 'does not replay for xfs'; then
 			todo=" # TODO the XFS log replay (issue 13)"
@@ -67,7 +70,7 @@ for j in "$fix"/*.json; do
 		fi
 		[ "$(cksum < "$d/$name.img")" = "$sum" ]
 		ok $? "$name: the crashed image is unchanged"
-		rm -f "$d/$name.img" "$d/$name.out"
+		rm -f "$d/$name.img" "$d/$name.out" "$d/$name.log"
 		continue
 	elif [ "$fs" != ext4 ]; then
 		skip "$name: $fs: fsimg does not read $fs yet"

@@ -20,9 +20,9 @@ S=$top_srcdir/fuzz/seeds/xplan
 N=${FSIMG_XPLAN_FUZZ_N:-1500}
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
-plan 8
+plan 9
 sanitizer() { grep -Eq 'ERROR: (Address|Leak|Memory|Undefined)Sanitizer|runtime error:' "$1"; }
-for n in v5-4k-fsync v4-1k-mixed v5-rmap-reflink-meta xfs-fsync; do
+for n in v5-4k-fsync v4-1k-mixed v5-rmap-reflink-meta xfs-fsync xq-4k-quota; do
 	x=$top_srcdir/tests/xfs/xlog/$n.img.xz
 	[ -e "$x" ] || x=$top_srcdir/tests/crash/fixtures/$n.img.xz
 	xz -dc "$x" > "$t/img" || exit 1

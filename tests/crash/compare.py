@@ -48,7 +48,20 @@ TYPES = {0o040000: "dir", 0o100000: "file", 0o120000: "symlink", 0o020000: "chr"
 MAX_DIFFS = 40
 
 
+# the external log beside an image (run.sh --logdev): NAME.img -> NAME.log,
+# given to fsimg with -j, to xfs_logprint and xfs_repair with -l
+LOGDEV_OPT = {"xfs_logprint": "-l", "xfs_repair": "-l"}
+
+
 def run(cmd, **kw):
+    log = next((x[:-4] + ".log" for x in cmd if isinstance(x, str) and x.endswith(".img")
+                and os.path.exists(x[:-4] + ".log")), None)
+    if log:
+        tool = os.path.basename(cmd[0])
+        if tool in LOGDEV_OPT:
+            cmd = [cmd[0], LOGDEV_OPT[tool], log] + list(cmd[1:])
+        elif tool.startswith("fsimg") or tool == "lt-fsimg":
+            cmd = [cmd[0], cmd[1], "-j", log] + list(cmd[2:])
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
 
 

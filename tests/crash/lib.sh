@@ -56,7 +56,7 @@ fetch_kernel() {
 
 # build_workload: sets WORKLOAD (static binary, rebuilt when the source changes)
 build_workload() {
-	local src=("$CRASH_DIR/workload.c" "$CRASH_DIR/summary.c") sum
+	local src=("$CRASH_DIR/workload.c" "$CRASH_DIR"/wl_*.c "$CRASH_DIR/summary.c") sum
 	sum=$(cat "${src[@]}" "$CRASH_DIR/workload.h" "$CRASH_DIR/init" | md5sum | cut -c1-12)
 	WORKLOAD=$CACHE/workload-$sum
 	if [ ! -x "$WORKLOAD" ]; then
@@ -121,6 +121,7 @@ guest_setup() {
 # virtio, written in place) with ARGS on the kernel command line; the
 # console goes to PREFIX.console, the records to PREFIX.rec.  KILL_AFTER > 0:
 # kill qemu (power cut) KILL_AFTER seconds after the workload's start record.
+# BOOT_LOGDEV, when set, is a second virtio disk (/dev/vdb: an external log).
 # Returns qemu's status (137 when killed).
 boot() {
 	local img=$1 prefix=$2 tmo=$3 kill_after=$4
@@ -134,6 +135,7 @@ boot() {
 		-kernel "$VMLINUZ" -initrd "$INITRD" \
 		-append "console=ttyS0 loglevel=4 panic=-1 rdinit=/init $*" \
 		-drive "file=$img,format=raw,if=virtio,cache=unsafe" \
+		${BOOT_LOGDEV:+-drive "file=$BOOT_LOGDEV,format=raw,if=virtio,cache=unsafe"} \
 		-serial "file:$prefix.console" -serial "file:$prefix.rec" &
 	local pid=$! t=0 cutting=0
 	# qemu runs as $pid (nice execs it); poll: the power cut from outside,

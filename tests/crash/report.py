@@ -91,10 +91,13 @@ def xfs_log_cell(x):
 def log_cell(r):
     if (r or {}).get("log"):
         s = xfs_log_cell(r["log"])
+        n = sum(r["log"]["items"].values())
+        if "fsimg_list" in r:  # fsimg journal against xfs_logprint -t, type by type
+            s = s.replace("txn", "txn, %d items (fsimg journal: %s)" % (
+                n, r["list_differs"] or "the same"), 1)
         f = r.get("fsimg_log")
-        if f:
-            s = s.replace("txn", "txn (fsimg: %d txn, %d items; xfs_logprint: %d items)" % (
-                f["transactions"], f["items"], sum(r["log"]["items"].values())), 1)
+        if f:  # what the in-memory replay applied: no intents, done items, cancels, dquots
+            s += "; replay applied %d items" % f["items"]
         return s
     j = (r or {}).get("journal")
     if not j:
@@ -187,8 +190,12 @@ def main():
     print("were checked (no later op touched them); `e2fsck -fn`'s exit status on the kernel's")
     print("result and on fsimg's `replay -o` (0 clean, 4 errors left: informational); the result.\n")
     print("XFS rows (tests/crash/xfscmp.py): the log at the cut as `xfs_logprint -t` lists it")
-    print("(transactions; intent items; the intents whose done item is not in the log, which")
-    print("the kernel finishes after log replay; whether the log wraps); fsimg's in-memory view")
+    print("(transactions, items; intent items; the intents whose done item is not in the log,")
+    print("which the kernel finishes after log replay; whether the log wraps), `fsimg journal`")
+    print("against it type by type, and how many items fsimg's replay applied (buffers, inodes,")
+    print("icreates: intents and done items, cancel records, items skipped as older than the")
+    print("block on disk or cancelled, and dquots on a mount without quotas are not applied,")
+    print("so that count is lower by design: tests/cmd/xlog_counts.sh); fsimg's in-memory view")
     print("of the crashed image (ls, extents, cat, fsync'd bytes) against the kernel's; `fsimg")
     print("replay -o` against the kernel's image block by block outside the log (superblock")
     print("icount, ifree, fdblocks, frextents, log_incompat, crc and lsn masked), and")

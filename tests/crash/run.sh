@@ -38,6 +38,10 @@ Options:
   -O, --mkfs-opts OPTS     options for mke2fs / mkfs.xfs, e.g.
                            "-b 1024 -O ^metadata_csum" or "-O fast_commit"
   -s, --size SIZE          image size (default 64M for ext4, 320M for xfs)
+  -L, --logdev SIZE        XFS: an external log of SIZE (crashed.log beside
+                           crashed.img: mkfs.xfs -l logdev=, the guest's second
+                           virtio disk, mounted with logdev=/dev/vdb); fsimg is
+                           given it with -j, xfs_logprint and xfs_repair with -l
   -S, --seed N             workload seed (default 1)
   -n, --ops N              workload length in ops (default 120)
   -c, --cut N              power cut right after op N (default: the last op)
@@ -61,7 +65,9 @@ Options:
                            truncated, power cut 50-1550 ms in, so intents are
                            left without their done items) and unlinked
                            (files unlinked while open, O_TMPFILE files: open
-                           at the cut, on the AGI unlinked lists)
+                           at the cut, on the AGI unlinked lists) and quota
+                           (owners, project ids, limits, enforcement changed:
+                           mount with -o usrquota,grpquota,prjquota)
   -d, --dir DIR            keep everything in DIR (default: a temporary one,
                            removed unless --keep)
   -k, --keep               keep the images (crashed.img, kernel.img, replayed.img)
@@ -92,7 +98,7 @@ error, 16 usage.
 EOF
 }
 
-fs=ext4 mopts=defaults mkfs_opts= size= seed=1 ops=120 cut= cut_time=0 kind=mixed
+fs=ext4 mopts=defaults mkfs_opts= logdev_size= size= seed=1 ops=120 cut= cut_time=0 kind=mixed
 dir= keep=0 fsimg= tmo=600 setup_only=0
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -100,6 +106,7 @@ while [ $# -gt 0 ]; do
 	-o | --mount-opts) mopts=$2; shift ;;
 	-O | --mkfs-opts) mkfs_opts=$2; shift ;;
 	-s | --size) size=$2; shift ;;
+	-L | --logdev) logdev_size=$2; shift ;;
 	-S | --seed) seed=$2; shift ;;
 	-n | --ops) ops=$2; shift ;;
 	-c | --cut) cut=$2; shift ;;
@@ -116,7 +123,11 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync | tree | names | intent | unlinked) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree | names | intent | unlinked | quota) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+if [ -n "$logdev_size" ]; then
+	[ "$fs" = xfs ] || { echo "run.sh: --logdev is for XFS" >&2; exit 16; }
+	[ "$mopts" = defaults ] && mopts=logdev=/dev/vdb || mopts=$mopts,logdev=/dev/vdb
+fi
 case "$mopts" in *' '*) echo "run.sh: mount options cannot hold spaces" >&2; exit 16 ;; esac
 [ -n "$cut" ] || cut=$ops
 [ "$cut_time" = 0 ] || cut=0
@@ -140,7 +151,13 @@ mkdir -p "$dir" || die "cannot make $dir"
 guest_setup
 
 img=$dir/crashed.img
-rm -f "$img" "$dir/kernel.img" "$dir/replayed.img" "$dir/result.json"
+rm -f "$img" "$dir/kernel.img" "$dir/replayed.img" "$dir/result.json" "$dir/crashed.log" "$dir/kernel.log"
+BOOT_LOGDEV= log_opt=
+if [ -n "$logdev_size" ]; then
+	truncate -s "$logdev_size" "$dir/crashed.log"
+	log_opt="-l logdev=$dir/crashed.log"
+	BOOT_LOGDEV=$dir/crashed.log
+fi
 if [ "$fs" = ext4 ]; then
 	# shellcheck disable=SC2086
 	mke2fs -q -F -t ext4 $mkfs_opts "$img" "$size" > "$dir/mkfs.log" 2>&1 ||
@@ -149,7 +166,7 @@ if [ "$fs" = ext4 ]; then
 else
 	truncate -s "$size" "$img"
 	# shellcheck disable=SC2086
-	mkfs.xfs -q -f $mkfs_opts "$img" > "$dir/mkfs.log" 2>&1 ||
+	mkfs.xfs -q -f $mkfs_opts $log_opt "$img" > "$dir/mkfs.log" 2>&1 ||
 		die "mkfs.xfs $mkfs_opts failed: $(tail -3 "$dir/mkfs.log")"
 	bs=$(xfs_db -r -c 'sb 0' -c 'p blocksize' "$img" 2>/dev/null | sed -n 's/^blocksize = //p')
 fi
@@ -159,7 +176,7 @@ python3 - "$dir/meta.json" <<EOF
 import json, sys
 json.dump({"fs": "$fs", "mount_opts": "$mopts", "mkfs_opts": "$mkfs_opts", "size": "$size",
            "block_size": $bs, "seed": $seed, "ops": $ops, "cut": $cut, "cut_time": $cut_time,
-           "cut_how": "$how", "workload": "$kind", "keep": $keep,
+           "cut_how": "$how", "workload": "$kind", "keep": $keep, "logdev": "$logdev_size",
            "kernel": "$KVER"}, open(sys.argv[1], "w"), indent=1)
 EOF
 
@@ -174,6 +191,10 @@ grep -q '^@@ mount-failed' "$dir/crash.rec" && die "the guest could not mount: $
 grep -q '^@@ start' "$dir/crash.rec" || die "the workload never started (see $dir/crash.console)"
 
 cp --sparse=always "$img" "$dir/kernel.img"
+if [ -n "$BOOT_LOGDEV" ]; then
+	cp --sparse=always "$dir/crashed.log" "$dir/kernel.log"
+	BOOT_LOGDEV=$dir/kernel.log
+fi
 boot "$dir/kernel.img" "$dir/recover" "$tmo" 0 fsimg.mode=recover $args
 st=$?
 t2=$(date +%s)
@@ -187,5 +208,5 @@ r = json.load(open(sys.argv[1]))
 r["seconds"] = {"crash_boot": int(sys.argv[2]), "recover_boot": int(sys.argv[3])}
 json.dump(r, open(sys.argv[1], "w"), indent=1)
 EOF
-[ "$keep" = 1 ] || rm -f "$dir/kernel.img" "$dir/replayed.img" "$img"
+[ "$keep" = 1 ] || rm -f "$dir/kernel.img" "$dir/replayed.img" "$img" "$dir/crashed.log" "$dir/kernel.log"
 exit $rc

@@ -4,9 +4,11 @@
  *
  *   workload run DIR SEED OPS CUT KIND   seeded file operations under DIR;
  *        after op CUT (1-based; 0: never) it cuts the power with
- *        sysrq 'b'.  KIND intent and unlinked are for XFS: fragmented
+ *        sysrq 'b'.  KIND intent, unlinked and quota are for XFS: fragmented
  *        files cloned (FICLONE / FICLONERANGE) and truncated, syncfs; files
- *        unlinked while open and O_TMPFILE files, still open at the cut.
+ *        unlinked while open and O_TMPFILE files, still open at the cut;
+ *        quota (mount usrquota,grpquota,prjquota): owners and project ids
+ *        changed, limits set, enforcement off and on.
  *        After op CUT, intent goes on in a storm: a child process forces the
  *        log (syncfs) in a loop while this one keeps cloning, overwriting
  *        (copy on write) and truncating, until the child cuts the power a
@@ -34,10 +36,8 @@
  *   @@ end N                          ran out of ops (power cut follows)
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,24 +52,9 @@
 
 #include "workload.h"
 
-#ifndef FALLOC_FL_KEEP_SIZE
-#define FALLOC_FL_KEEP_SIZE 0x01
-#endif
-#ifndef FALLOC_FL_PUNCH_HOLE
-#define FALLOC_FL_PUNCH_HOLE 0x02
-#endif
-#ifndef FALLOC_FL_ZERO_RANGE
-#define FALLOC_FL_ZERO_RANGE 0x10
-#endif
-
-#define NDIRS 4
-#define MAXFILES 48
-#define MAXFILESIZE (768u * 1024u)
-#define BIG 4096
-
 static uint64_t rng_state;
 
-static uint64_t rnd(void)
+uint64_t rnd(void)
 {
 	/* xorshift64*: the same sequence for a seed on every machine */
 	rng_state ^= rng_state >> 12;
@@ -78,7 +63,7 @@ static uint64_t rnd(void)
 	return rng_state * 2685821657736338717ull;
 }
 
-static uint32_t below(uint32_t n)
+uint32_t below(uint32_t n)
 {
 	return n ? (uint32_t)(rnd() % n) : 0;
 }
@@ -131,8 +116,7 @@ int crc_fd(int fd, long long len, uint32_t *crc, long long *got)
 
 static FILE *rec;
 
-static void record(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void record(const char *fmt, ...)
+void record(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -144,13 +128,13 @@ static void record(const char *fmt, ...)
 }
 
 /* wait until the serial port has sent everything: the cut must not eat records */
-static void drain(void)
+void drain(void)
 {
 	fflush(rec);
 	tcdrain(fileno(rec));
 }
 
-static void power_cut(void)
+void power_cut(void)
 {
 	int fd;
 
@@ -171,11 +155,11 @@ static void power_cut(void)
 
 /* ---- the namespace the workload keeps ---- */
 
-static const char *root;
-static char files[MAXFILES][200]; /* relative paths; "" = free slot */
-static int nfiles;
+const char *root;
+char files[MAXFILES][200]; /* relative paths; "" = free slot */
+int nfiles;
 
-static int pick_file(void)
+int pick_file(void)
 {
 	if (nfiles == 0)
 		return -1;
@@ -186,7 +170,7 @@ static int pick_file(void)
 	return -1;
 }
 
-static int free_slot(void)
+int free_slot(void)
 {
 	for (int i = 0; i < MAXFILES; i++)
 		if (!files[i][0])
@@ -195,11 +179,10 @@ static int free_slot(void)
 }
 
 /* the tree workload's directories (relative paths); the others use d0..d3 only */
-#define MAXDIRS 40
-static char dirs[MAXDIRS][160];
-static int ndirs;
+char dirs[MAXDIRS][160];
+int ndirs;
 
-static void new_name(char *out, size_t n)
+void new_name(char *out, size_t n)
 {
 	static unsigned serial;
 	if (ndirs)
@@ -208,7 +191,7 @@ static void new_name(char *out, size_t n)
 		snprintf(out, n, "d%u/f%u", below(NDIRS), serial++);
 }
 
-static void abs_path(char *out, size_t n, const char *rel)
+void abs_path(char *out, size_t n, const char *rel)
 {
 	snprintf(out, n, "%s/%s", root, rel);
 }
@@ -224,9 +207,9 @@ static unsigned long long ino_of(const char *rel)
 /* set in the intent workload's storm: every op's records leave before it
  * starts, so that the power cut (from the other process) cannot hide an op
  * that changed a file */
-static int drain_each;
+int drain_each;
 
-static void touch(int op, const char *rel)
+void touch(int op, const char *rel)
 {
 	record("touch %d %llu %s", op, ino_of(rel), rel);
 	if (drain_each)
@@ -238,7 +221,7 @@ static void touch(int op, const char *rel)
 static int held[MAXHELD];
 static int nheld;
 
-static void hold(int op, int fd, const char *rel)
+void hold(int op, int fd, const char *rel)
 {
 	struct stat st;
 
@@ -251,9 +234,9 @@ static void hold(int op, int fd, const char *rel)
 	record("hold %d %llu %s", op, fstat(fd, &st) == 0 ? (unsigned long long)st.st_ino : 0ull, rel);
 }
 
-static unsigned char *buf;
+unsigned char *buf;
 
-static void fill(size_t len)
+void fill(size_t len)
 {
 	for (size_t i = 0; i < len; i += 8) {
 		uint64_t v = rnd();
@@ -261,7 +244,7 @@ static void fill(size_t len)
 	}
 }
 
-static int do_fsync(int op, const char *rel, int fd)
+int do_fsync(int op, const char *rel, int fd)
 {
 	struct stat st;
 	uint32_t crc;
@@ -287,14 +270,9 @@ static int do_fsync(int op, const char *rel, int fd)
 	return 0;
 }
 
-/* the kinds after K_PAUSE only have weight in the XFS workloads (intent,
- * unlinked): the older workloads draw the same numbers for a seed as before */
-enum kind { K_APPEND, K_OVERWRITE, K_FALLOC, K_KEEPSIZE, K_PUNCH, K_ZERO, K_DIRECT,
-	    K_CREATE, K_RENAME, K_LINK, K_UNLINK, K_TRUNCATE, K_FSYNC, K_PAUSE,
-	    K_FRAG, K_CLONE, K_SYNCFS, K_HOLDUNLINK, K_TMPFILE, K_NKINDS };
-static const char *kind_name[] = { "append", "overwrite", "fallocate", "keepsize", "punch",
+const char *kind_name[K_NKINDS] = { "append", "overwrite", "fallocate", "keepsize", "punch",
 	"zero", "direct", "create", "rename", "link", "unlink", "truncate", "fsync", "pause",
-	"frag", "clone", "syncfs", "holdunlink", "tmpfile" };
+	"frag", "clone", "syncfs", "holdunlink", "tmpfile", "chown", "projid", "qlimit", "qenforce" };
 
 /* weights per workload kind, in enum order */
 static const unsigned weights_data[K_NKINDS] = { 6, 6, 2, 2, 3, 2, 3, 2, 0, 0, 0, 2, 3, 1 };
@@ -304,14 +282,15 @@ static const unsigned weights_intent[K_NKINDS] = { 2, 4, 1, 0, 2, 0, 1, 2, 0, 0,
 						   4, 6, 2, 0, 0 };
 static const unsigned weights_unlinked[K_NKINDS] = { 3, 2, 1, 1, 1, 0, 1, 4, 1, 1, 2, 2, 2, 0,
 						     1, 1, 2, 5, 3 };
-/* the storm after the cut op of the intent workload */
-static const unsigned weights_storm[K_NKINDS] = { 1, 4, 0, 0, 2, 0, 0, 0, 0, 0, 1, 5, 0, 0,
-						  2, 5, 0, 0, 0 };
+/* quota: the mixed workload's ops (no pauses) with owners, project ids,
+ * limits and enforcement changed */
+static const unsigned weights_quota[K_NKINDS] = { 4, 3, 1, 1, 1, 1, 1, 4, 2, 1, 2, 2, 2, 0,
+						  0, 0, 1, 0, 0, 5, 3, 2, 1 };
 
 static int fsync_after;   /* percent of data ops followed by an fsync */
-static unsigned blksz = 4096;
+unsigned blksz = 4096;
 
-static enum kind pick_kind(const unsigned *w)
+enum kind pick_kind(const unsigned *w)
 {
 	unsigned total = 0;
 	for (int k = 0; k < K_NKINDS; k++)
@@ -325,7 +304,7 @@ static enum kind pick_kind(const unsigned *w)
 	return K_APPEND;
 }
 
-static off_t cur_size(const char *rel)
+off_t cur_size(const char *rel)
 {
 	char p[256];
 	struct stat st;
@@ -333,15 +312,12 @@ static off_t cur_size(const char *rel)
 	return stat(p, &st) == 0 ? st.st_size : 0;
 }
 
-/* one op; returns the fd of the file written (for an fsync after), or -1 */
-static int one_op(int op, enum kind k, int *rc, const char **relp)
+/* one op, by its family; returns the fd of the file written (for an fsync after), or -1 */
+int one_op(int op, enum kind k, int *rc, const char **relp)
 {
-	char p[256], q[256];
 	int slot = pick_file(), fd = -1;
 	const char *rel = slot >= 0 ? files[slot] : NULL;
 	off_t size = rel ? cur_size(rel) : 0;
-	off_t off;
-	size_t len;
 
 	*rc = 0;
 	*relp = rel;
@@ -355,314 +331,34 @@ static int one_op(int op, enum kind k, int *rc, const char **relp)
 	switch (k) {
 	case K_APPEND:
 	case K_OVERWRITE:
-		len = 1 + below(k == K_APPEND ? 3 * BIG * 8 : BIG * 8);
-		if (size + (off_t)len > MAXFILESIZE)
-			k = K_OVERWRITE;
-		off = k == K_APPEND ? size : (off_t)below((uint32_t)(size + BIG));
-		if (off + (off_t)len > MAXFILESIZE)
-			off = MAXFILESIZE - (off_t)len;
-		record("op %d %s %s %lld %zu", op, kind_name[k], rel, (long long)off, len);
-		touch(op, rel);
-		abs_path(p, sizeof(p), rel);
-		fd = open(p, O_RDWR);
-		fill(len);
-		if (fd < 0 || pwrite(fd, buf, len, off) != (ssize_t)len)
-			*rc = -1;
-		break;
 	case K_FALLOC:
 	case K_KEEPSIZE:
 	case K_PUNCH:
-	case K_ZERO: {
-		int mode = k == K_FALLOC ? 0 : k == K_KEEPSIZE ? FALLOC_FL_KEEP_SIZE
-			 : k == K_PUNCH ? FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE
-			 : FALLOC_FL_ZERO_RANGE | (below(2) ? FALLOC_FL_KEEP_SIZE : 0);
-		off = (off_t)below((uint32_t)(size + 4 * BIG));
-		if (below(2))
-			off &= ~(off_t)(blksz - 1);
-		len = 1 + below(16 * BIG);
-		if (off + (off_t)len > MAXFILESIZE)
-			off = MAXFILESIZE - (off_t)len;
-		record("op %d %s %s %lld %zu %d", op, kind_name[k], rel, (long long)off, len, mode);
-		touch(op, rel);
-		abs_path(p, sizeof(p), rel);
-		fd = open(p, O_RDWR);
-		if (fd < 0 || fallocate(fd, mode, off, (off_t)len) != 0)
-			*rc = -1;
-		break;
-	}
-	case K_DIRECT: {
-		len = (size_t)(1 + below(8)) * BIG;
-		off = (off_t)below((uint32_t)(size / BIG + 2)) * BIG;
-		if (off + (off_t)len > MAXFILESIZE)
-			off = 0;
-		record("op %d %s %s %lld %zu", op, kind_name[k], rel, (long long)off, len);
-		touch(op, rel);
-		abs_path(p, sizeof(p), rel);
-		fd = open(p, O_RDWR | O_DIRECT);
-		fill(len);
-		if (fd < 0 || pwrite(fd, buf, len, off) != (ssize_t)len)
-			*rc = -1;
-		break;
-	}
-	case K_CREATE:
-		slot = free_slot();
-		new_name(files[slot], sizeof(files[slot]));
-		rel = files[slot];
-		*relp = rel;
-		len = below(3) ? below(4 * BIG * 4) : 0;
-		record("op %d create %s %zu", op, rel, len);
-		touch(op, rel);
-		abs_path(p, sizeof(p), rel);
-		fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0600 + 044 * below(2));
-		if (fd < 0) {
-			*rc = -1;
-			files[slot][0] = 0;
-			*relp = NULL;
-			break;
-		}
-		nfiles++;
-		fill(len);
-		if (len && pwrite(fd, buf, len, 0) != (ssize_t)len)
-			*rc = -1;
-		break;
-	case K_RENAME: {
-		/* to a new name, or over another file */
-		int over = below(3) == 0 ? pick_file() : -1;
-		char to[200];
-		if (over == slot)
-			over = -1;
-		if (over >= 0)
-			snprintf(to, sizeof(to), "%s", files[over]);
-		else
-			new_name(to, sizeof(to));
-		record("op %d rename %s %s", op, rel, to);
-		touch(op, rel);
-		touch(op, to);
-		abs_path(p, sizeof(p), rel);
-		abs_path(q, sizeof(q), to);
-		if (rename(p, q) != 0) {
-			*rc = -1;
-			break;
-		}
-		if (over >= 0) {
-			files[over][0] = 0;
-			nfiles--;
-		}
-		snprintf(files[slot], sizeof(files[slot]), "%s", to);
-		*relp = files[slot];
-		break;
-	}
-	case K_LINK: {
-		int s = free_slot();
-		if (s < 0) {
-			k = K_PAUSE;
-			goto pause;
-		}
-		new_name(files[s], sizeof(files[s]));
-		record("op %d link %s %s", op, rel, files[s]);
-		touch(op, rel);
-		touch(op, files[s]);
-		abs_path(p, sizeof(p), rel);
-		abs_path(q, sizeof(q), files[s]);
-		if (link(p, q) != 0) {
-			*rc = -1;
-			files[s][0] = 0;
-		} else {
-			nfiles++;
-		}
-		break;
-	}
-	case K_UNLINK:
-		record("op %d unlink %s", op, rel);
-		touch(op, rel);
-		abs_path(p, sizeof(p), rel);
-		if (unlink(p) != 0)
-			*rc = -1;
-		files[slot][0] = 0;
-		nfiles--;
-		*relp = NULL;
-		break;
+	case K_ZERO:
+	case K_DIRECT:
 	case K_TRUNCATE:
-		off = below(3) ? (off_t)below((uint32_t)size + 1) : size + (off_t)below(8 * BIG);
-		record("op %d truncate %s %lld", op, rel, (long long)off);
-		touch(op, rel);
-		abs_path(p, sizeof(p), rel);
-		fd = open(p, O_RDWR);
-		if (fd < 0 || ftruncate(fd, off) != 0)
-			*rc = -1;
-		break;
 	case K_FSYNC:
-		record("op %d fsync %s", op, rel);
-		abs_path(p, sizeof(p), rel);
-		fd = open(p, O_RDWR);
-		if (fd < 0 || do_fsync(op, rel, fd) != 0)
-			*rc = -1;
-		close(fd);
-		fd = -1;
+		fd = data_op(op, k, slot, rel, size, rc, relp);
 		break;
-	case K_FRAG: {
-		/* a new file written one block in two, then the blocks between,
-		 * O_DIRECT: each block its own allocation, many extents */
-		unsigned nb = 8 + below(56), b;
-		slot = free_slot();
-		if (nb * blksz > MAXFILESIZE)
-			nb = MAXFILESIZE / blksz;
-		new_name(files[slot], sizeof(files[slot]));
-		rel = files[slot];
-		*relp = rel;
-		record("op %d frag %s %u", op, rel, nb);
-		touch(op, rel);
-		abs_path(p, sizeof(p), rel);
-		fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_DIRECT, 0644);
-		if (fd < 0) {
-			*rc = -1;
-			files[slot][0] = 0;
-			*relp = NULL;
-			break;
-		}
-		nfiles++;
-		for (int pass = 0; pass < 2 && !*rc; pass++)
-			for (b = (unsigned)pass; b < nb && !*rc; b += 2) {
-				fill(blksz);
-				if (pwrite(fd, buf, blksz, (off_t)b * blksz) != (ssize_t)blksz)
-					*rc = -1;
-			}
-		break;
-	}
-	case K_CLONE: {
-		/* FICLONERANGE of whole blocks into another file, or FICLONE of
-		 * all of REL into a new one (EOPNOTSUPP without reflink) */
-		int dst = below(2) ? pick_file() : -1, sfd;
-		if (dst == slot)
-			dst = -1;
-		if (dst >= 0 && size >= (off_t)blksz) {
-			struct file_clone_range r;
-			off_t dsize = cur_size(files[dst]);
-			memset(&r, 0, sizeof(r));
-			r.src_offset = (uint64_t)below((uint32_t)(size / blksz)) * blksz;
-			r.src_length = (uint64_t)(1 + below(16)) * blksz;
-			if (r.src_offset + r.src_length > (uint64_t)size)
-				r.src_length = ((uint64_t)size - r.src_offset) / blksz * blksz;
-			r.dest_offset = (uint64_t)below((uint32_t)(dsize / blksz + 2)) * blksz;
-			if (r.dest_offset + r.src_length > MAXFILESIZE)
-				r.dest_offset = 0;
-			record("op %d clonerange %s %s %llu %llu %llu", op, rel, files[dst],
-			       (unsigned long long)r.src_offset, (unsigned long long)r.src_length,
-			       (unsigned long long)r.dest_offset);
-			touch(op, files[dst]);
-			abs_path(p, sizeof(p), rel);
-			abs_path(q, sizeof(q), files[dst]);
-			*relp = files[dst];
-			sfd = open(p, O_RDONLY);
-			fd = open(q, O_RDWR);
-			r.src_fd = sfd;
-			if (sfd < 0 || fd < 0 || ioctl(fd, FICLONERANGE, &r) != 0)
-				*rc = -1;
-		} else {
-			int s = free_slot();
-			new_name(files[s], sizeof(files[s]));
-			record("op %d clone %s %s", op, rel, files[s]);
-			touch(op, files[s]);
-			abs_path(p, sizeof(p), rel);
-			abs_path(q, sizeof(q), files[s]);
-			sfd = open(p, O_RDONLY);
-			fd = open(q, O_RDWR | O_CREAT | O_EXCL, 0644);
-			if (fd < 0) {
-				files[s][0] = 0;
-				*relp = NULL;
-				*rc = -1;
-			} else {
-				nfiles++;
-				*relp = files[s];
-				if (sfd < 0 || ioctl(fd, FICLONE, sfd) != 0)
-					*rc = -1;
-			}
-		}
-		if (sfd >= 0) {
-			int e = errno;
-			close(sfd);
-			errno = e;
-		}
-		break;
-	}
-	case K_SYNCFS: {
-		int dfd = open(root, O_RDONLY | O_DIRECTORY);
-		record("op %d syncfs", op);
-		if (dfd < 0 || syncfs(dfd) != 0)
-			*rc = -1;
-		if (dfd >= 0)
-			close(dfd);
-		break;
-	}
-	case K_HOLDUNLINK: {
-		/* append, unlink, keep it open; its fsync puts the unlink in the log */
-		int hfd;
-		record("op %d holdunlink %s", op, rel);
-		touch(op, rel);
-		abs_path(p, sizeof(p), rel);
-		hfd = open(p, O_RDWR);
-		if (hfd < 0) {
-			*rc = -1;
-			break;
-		}
-		len = 1 + below(BIG * 8);
-		fill(len);
-		if (pwrite(hfd, buf, len, size) != (ssize_t)len || unlink(p) != 0) {
-			*rc = -1;
-			close(hfd);
-			break;
-		}
-		files[slot][0] = 0;
-		nfiles--;
-		*relp = NULL;
-		hold(op, hfd, rel);
-		if (fsync(hfd) != 0)
-			*rc = -1;
-		break;
-	}
-	case K_TMPFILE: {
-		/* O_TMPFILE with data, fsync'd: kept open, or linked in (a third) */
-		int s = below(3) == 0 ? free_slot() : -1;
-		char dir[16];
-		snprintf(dir, sizeof(dir), "d%u", below(NDIRS));
-		len = below(BIG * 8);
-		if (s >= 0) {
-			new_name(files[s], sizeof(files[s]));
-			snprintf(dir, sizeof(dir), "%.*s", (int)(strchr(files[s], '/') - files[s]), files[s]);
-		}
-		record("op %d tmpfile %s %zu %s", op, dir, len, s >= 0 ? files[s] : "-");
-		if (s >= 0)
-			touch(op, files[s]);
-		abs_path(p, sizeof(p), dir);
-		fd = open(p, O_TMPFILE | O_RDWR, 0600);
-		fill(len);
-		if (fd < 0 || (len && pwrite(fd, buf, len, 0) != (ssize_t)len) || fsync(fd) != 0) {
-			*rc = -1;
-			if (s >= 0)
-				files[s][0] = 0;
-			break;
-		}
-		if (s < 0) {
-			hold(op, fd, "-");
-			fd = -1;
-			break;
-		}
-		snprintf(q, sizeof(q), "/proc/self/fd/%d", fd);
-		abs_path(p, sizeof(p), files[s]);
-		if (linkat(AT_FDCWD, q, AT_FDCWD, p, AT_SYMLINK_FOLLOW) != 0) {
-			*rc = -1;
-			files[s][0] = 0;
-			break;
-		}
-		nfiles++;
-		*relp = files[s];
-		break;
-	}
+	case K_CREATE:
+	case K_RENAME:
+	case K_LINK:
+	case K_UNLINK:
 	case K_PAUSE:
-pause:
-		len = 100 + below(2000);
-		record("op %d pause %zu", op, len);
-		usleep((useconds_t)len * 1000);
+		fd = meta_op(op, k, slot, rel, size, rc, relp);
+		break;
+	case K_FRAG:
+	case K_CLONE:
+	case K_SYNCFS:
+	case K_HOLDUNLINK:
+	case K_TMPFILE:
+		fd = xfs_op(op, k, slot, rel, size, rc, relp);
+		break;
+	case K_CHOWN:
+	case K_PROJID:
+	case K_QLIMIT:
+	case K_QENFORCE:
+		fd = quota_op(op, k, slot, rel, size, rc, relp);
 		break;
 	default:
 		break;
@@ -672,47 +368,12 @@ pause:
 	return fd;
 }
 
-/* the intent workload after its cut op: a child forces the log in a loop and
- * cuts the power MS ms later, while this process keeps changing shared and
- * fragmented files; never returns */
-static void storm(int op)
-{
-	unsigned ms = 50 + below(1500);
-	int rfd = open(root, O_RDONLY | O_DIRECTORY);
-	pid_t pid;
-
-	record("storm %d %u", op, ms);
-	drain();
-	pid = fork();
-	if (pid == 0) {
-		struct timespec t0, t;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		for (;;) {
-			if (rfd >= 0)
-				syncfs(rfd);
-			clock_gettime(CLOCK_MONOTONIC, &t);
-			if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= (long)ms)
-				power_cut();
-		}
-	}
-	drain_each = 1;
-	for (int n = op + 1; pid > 0 && n < op + 100000; n++) {
-		int rc;
-		const char *rel;
-		errno = 0;
-		int fd = one_op(n, pick_kind(weights_storm), &rc, &rel);
-		record("rc %d %d", n, rc);
-		if (fd >= 0)
-			close(fd);
-	}
-	power_cut(); /* the child could not */
-}
 
 /* the intent workload: a storm of log forces after the cut op */
 static int storm_at_cut;
 
 /* after op N: its result, maybe an fsync of the file it wrote, the cut when N is the cut */
-static void op_done(int op, int cut, int fd, const char *rel, int rc)
+void op_done(int op, int cut, int fd, const char *rel, int rc)
 {
 	record("rc %d %d", op, rc);
 	if (fd >= 0 && rel && rc == 0 && (int)below(100) < fsync_after)
@@ -727,268 +388,6 @@ static void op_done(int op, int cut, int fd, const char *rel, int rc)
 	}
 }
 
-#ifndef FS_CASEFOLD_FL
-#define FS_CASEFOLD_FL 0x40000000
-#endif
-
-/* the directory rel is casefolded (chattr +F) */
-static int casefolded(const char *rel)
-{
-	char p[256];
-	int fd, fl = 0;
-
-	abs_path(p, sizeof(p), rel);
-	fd = open(p, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return 0;
-	if (ioctl(fd, FS_IOC_GETFLAGS, &fl) != 0)
-		fl = 0;
-	close(fd);
-	return (fl & FS_CASEFOLD_FL) != 0;
-}
-
-/* chattr +F on the empty top directories when the filesystem has casefold (mke2fs -O casefold) */
-static void names_casefold_top(void)
-{
-	char p[256];
-
-	for (int d = 0; d < NDIRS; d++) {
-		int fd, fl = 0;
-
-		snprintf(p, sizeof(p), "%s/d%d", root, d);
-		fd = open(p, O_RDONLY | O_DIRECTORY);
-		if (fd < 0)
-			continue;
-		if (ioctl(fd, FS_IOC_GETFLAGS, &fl) == 0) {
-			fl |= FS_CASEFOLD_FL;
-			if (ioctl(fd, FS_IOC_SETFLAGS, &fl) == 0)
-				record("casefold d%d", d);
-		}
-		close(fd);
-	}
-}
-
-/* ---- the tree workload: new directories (nested), many names in one
- * directory (it grows past a block, becomes hashed, splits leaves), files
- * fragmented into hundreds of extents (deeper extent trees), between the
- * mixed workload's file ops; each burst ends in an fsync ---- */
-
-/* a new directory and a first file in it, fsync'd (the kernel does a full commit for an fsync of a directory) */
-static int tree_mkdir(int op)
-{
-	char p[256], rel[160], frel[200];
-	int parent = (int)below((uint32_t)ndirs), fd, rc = 0;
-	size_t len = 1 + below(3 * BIG);
-	static unsigned serial;
-
-	if (ndirs >= MAXDIRS || strlen(dirs[parent]) > 120)
-		parent = 0;
-	snprintf(rel, sizeof(rel), "%s/s%u", dirs[parent], serial++);
-	record("op %d mkdir %s", op, rel);
-	touch(op, dirs[parent]);
-	abs_path(p, sizeof(p), rel);
-	if (mkdir(p, 0700 + 055 * below(2)) != 0)
-		return errno ? errno : -1;
-	if (ndirs < MAXDIRS)
-		snprintf(dirs[ndirs++], sizeof(dirs[0]), "%s", rel);
-	snprintf(frel, sizeof(frel), "%s/first", rel);
-	touch(op, frel);
-	abs_path(p, sizeof(p), frel);
-	fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
-	fill(len);
-	if (fd < 0 || pwrite(fd, buf, len, 0) != (ssize_t)len || do_fsync(op, frel, fd) != 0)
-		rc = errno ? errno : -1;
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
-
-/* many names in one directory (the first of the list half the time: it grows big) */
-static int tree_many(int op)
-{
-	char p[256], rel[200];
-	int d = below(2) ? 0 : (int)below((uint32_t)ndirs), n = 8 + (int)below(56), fd = -1, rc = 0;
-	static unsigned serial;
-
-	int ci = casefolded(dirs[d]); /* mixed case in a casefolded directory: its hashes fold them */
-
-	record("op %d many %s %d", op, dirs[d], n);
-	touch(op, dirs[d]);
-	for (int i = 0; i < n && !rc; i++) {
-		snprintf(rel, sizeof(rel), ci ? "%s/Name-With-Some-Length-%08X-%u" : "%s/name-with-some-length-%08x-%u",
-			 dirs[d], (unsigned)rnd(), serial++);
-		touch(op, rel);
-		abs_path(p, sizeof(p), rel);
-		if (fd >= 0)
-			close(fd);
-		fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
-		if (fd < 0)
-			rc = errno ? errno : -1;
-	}
-	if (fd >= 0) {
-		if (!rc && do_fsync(op, rel, fd) != 0)
-			rc = -1;
-		close(fd);
-	}
-	return rc;
-}
-
-/* a new file written one block in two: as many extents as blocks */
-static int tree_frag(int op)
-{
-	char p[256], rel[200];
-	int fd, rc = 0, n = 20 + (int)below(blksz == 1024 ? 420 : 1600);
-
-	new_name(rel, sizeof(rel));
-	record("op %d frag %s %d", op, rel, n);
-	touch(op, rel);
-	abs_path(p, sizeof(p), rel);
-	fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
-	if (fd < 0)
-		return errno ? errno : -1;
-	fill(blksz);
-	for (int i = 0; i < n && !rc; i++)
-		if (pwrite(fd, buf, blksz, (off_t)2 * i * blksz) != (ssize_t)blksz)
-			rc = errno ? errno : -1;
-	if (!rc && do_fsync(op, rel, fd) != 0)
-		rc = -1;
-	close(fd);
-	return rc;
-}
-
-/* the tree workload's op for a draw t of 0-9: 1 with *rc set, 0 for a mixed op */
-static int tree_op(int op, int t, int *rc)
-{
-	if (t <= 1)
-		*rc = tree_mkdir(op);
-	else if (t <= 3)
-		*rc = tree_many(op);
-	else if (t == 4)
-		*rc = tree_frag(op);
-	else
-		return 0;
-	return 1;
-}
-
-/* the tree-like workloads: own ops (own) between mixed ones */
-static int run_own(int ops, int cut, int (*own)(int op, int t, int *rc))
-{
-	const unsigned w[K_NKINDS] = { 3, 2, 1, 1, 1, 1, 0, 3, 2, 1, 2, 1, 2, 0 };
-
-	for (int d = 0; d < NDIRS; d++)
-		snprintf(dirs[ndirs++], sizeof(dirs[0]), "d%d", d);
-	for (int op = 1; op <= ops; op++) {
-		int rc = 0, fd = -1, t = (int)below(10);
-		const char *rel = NULL;
-
-		errno = 0;
-		if (!own(op, t, &rc))
-			fd = one_op(op, pick_kind(w), &rc, &rel);
-		op_done(op, cut, fd, rel, rc);
-	}
-	record("end %d", ops);
-	power_cut();
-	return 0;
-}
-
-/* ---- the names workload: short names added to and removed from small
- * directories (with inline_data they stay in the inode, then in its xattr
- * space, then move to a block), each change fsync'd through a file; new
- * directories as in tree ---- */
-#define MAXNAMES 512
-static char names[MAXNAMES][200];
-static int nnames;
-
-/* a short-named empty file in dirs[d] (longer, mixed-case names in a casefolded one), recorded; its fd or -1 */
-static int names_new(int op, int d, char *rel, size_t n)
-{
-	char p[256];
-	static unsigned serial;
-	int fd;
-
-	if (casefolded(dirs[d]))
-		snprintf(rel, n, "%s/Name-%s-%u", dirs[d], serial % 2 ? "UPPER" : "lower", serial);
-	else
-		snprintf(rel, n, "%s/n%u", dirs[d], serial);
-	serial++;
-	touch(op, rel);
-	abs_path(p, sizeof(p), rel);
-	fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
-	if (fd >= 0 && nnames < MAXNAMES)
-		snprintf(names[nnames++], sizeof(names[0]), "%s", rel);
-	return fd;
-}
-
-/* 1-5 new names in one directory (the newest half the time: it fills up), the last fsync'd */
-static int names_add(int op)
-{
-	char rel[200];
-	int d = below(2) ? ndirs - 1 : (int)below((uint32_t)ndirs), n = 1 + (int)below(5), fd = -1, rc = 0;
-
-	record("op %d names %s %d", op, dirs[d], n);
-	touch(op, dirs[d]);
-	for (int i = 0; i < n && !rc; i++) {
-		if (fd >= 0)
-			close(fd);
-		fd = names_new(op, d, rel, sizeof(rel));
-		if (fd < 0)
-			rc = errno ? errno : -1;
-	}
-	if (fd >= 0) {
-		if (!rc && do_fsync(op, rel, fd) != 0)
-			rc = -1;
-		close(fd);
-	}
-	return rc;
-}
-
-/* one of those names unlinked, then a new name in the same directory fsync'd */
-static int names_del(int op)
-{
-	char p[256], rel[200], dir[200], *slash;
-	int k, d, fd, rc = 0;
-
-	if (!nnames)
-		return names_add(op);
-	k = (int)below((uint32_t)nnames);
-	snprintf(dir, sizeof(dir), "%s", names[k]);
-	slash = strrchr(dir, '/');
-	if (slash)
-		*slash = 0;
-	for (d = 0; d < ndirs && strcmp(dirs[d], dir); d++)
-		;
-	if (d == ndirs)
-		d = 0;
-	record("op %d unname %s", op, names[k]);
-	touch(op, names[k]);
-	touch(op, dirs[d]);
-	abs_path(p, sizeof(p), names[k]);
-	if (unlink(p) != 0)
-		rc = errno ? errno : -1;
-	memmove(names[k], names[k + 1], (size_t)(nnames - k - 1) * sizeof(names[0]));
-	nnames--;
-	fd = names_new(op, d, rel, sizeof(rel));
-	if (fd < 0)
-		return rc ? rc : (errno ? errno : -1);
-	if (!rc && do_fsync(op, rel, fd) != 0)
-		rc = -1;
-	close(fd);
-	return rc;
-}
-
-/* the names workload's op for a draw t of 0-9: 1 with *rc set, 0 for a mixed op */
-static int names_op(int op, int t, int *rc)
-{
-	if (t <= 1)
-		*rc = tree_mkdir(op);
-	else if (t <= 5)
-		*rc = names_add(op);
-	else if (t <= 7)
-		*rc = names_del(op);
-	else
-		return 0;
-	return 1;
-}
 
 static int run(int argc, char **argv)
 {
@@ -1017,6 +416,8 @@ static int run(int argc, char **argv)
 		w = weights_intent, storm_at_cut = 1;
 	else if (!strcmp(kind, "unlinked"))
 		w = weights_unlinked;
+	else if (!strcmp(kind, "quota"))
+		w = weights_quota;
 	if (posix_memalign((void **)&buf, 4096, 16 * BIG * 8) != 0)
 		return 1;
 	record("start %llu %d %d %s", seed, ops, cut, kind);
@@ -1024,14 +425,10 @@ static int run(int argc, char **argv)
 		snprintf(p, sizeof(p), "%s/d%d", root, d);
 		mkdir(p, 0755);
 	}
-	if (!strcmp(kind, "tree")) {
-		names_casefold_top();
-		return run_own(ops, cut, tree_op);
-	}
-	if (!strcmp(kind, "names")) {
-		names_casefold_top();
-		return run_own(ops, cut, names_op);
-	}
+	if (!strcmp(kind, "tree"))
+		return run_tree(ops, cut);
+	if (!strcmp(kind, "names"))
+		return run_names(ops, cut);
 	for (int op = 1; op <= ops; op++) {
 		int rc;
 		const char *rel;

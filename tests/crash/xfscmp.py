@@ -22,6 +22,7 @@ xfs_logprint -t is the listing's oracle: transactions, items by type, and
 the intents whose done item is not in the log (pending at the cut).
 """
 import hashlib
+import json
 import os
 import re
 import struct
@@ -44,7 +45,7 @@ REFUSAL = re.compile(r"refusing to replay")
 # inode 135 (...)", "pending: 10 leftover copy-on-write staging extents (...)", or
 # any other kind it comes to name (its first words, after a count)
 PENDING = re.compile(r"pending: (?:\d+ )?([a-z]+(?: inode| staging| extent)?)\b", re.I)
-NO_XFS_REPLAY = re.compile(r"not xfs's log|jbd2 journal only|does not replay for xfs", re.I)
+NO_XFS_REPLAY = re.compile(r"not xfs's log|jbd2 journal only|does not replay for xfs|does not write an external", re.I)
 
 
 def pending_named(msg):
@@ -87,6 +88,8 @@ def geometry(img):
     agno = g["logstart"] >> g["agblklog"]
     agbno = g["logstart"] & ((1 << g["agblklog"]) - 1)
     g["log_first"] = agno * g["agblocks"] + agbno  # linear block
+    if g["logstart"] == 0:  # an external log: no block of the data device is the log's
+        g["log_first"] = g["logblocks"] = 0
     return g
 
 
@@ -204,9 +207,10 @@ def logprint(img):
         m = re.search(r"own: (\d+)", line)
         if m and cur_bui:
             owners.setdefault(cur_bui, []).append(int(m.group(1)))
-        m = re.match(r"^([A-Z]{3}):\s+cnt:", line)
+        # "BUF: cnt:", "INO: cnt:", ... and "DQ : cnt:", "QOFF: cnt:" (log_print_all.c)
+        m = re.match(r"^(DQ |[A-Z]{3,4}):\s+cnt:", line)
         if m:
-            last = m.group(1)
+            last = m.group(1).strip()
             j["items"][last] = j["items"].get(last, 0) + 1
             continue
         if line.startswith("TRANS:"):
@@ -243,6 +247,41 @@ def logprint(img):
     if r.returncode != 0:
         j["error"] = r.stderr.decode("utf-8", "replace")[-200:]
     return j
+
+
+# fsimg journal --json's item types as xfs_logprint -t names them
+LISTED = {"buf": "BUF", "inode": "INO", "icreate": "ICR", "dquot": "DQ", "quotaoff": "QOFF"}
+
+
+def listing(fsimg, img):
+    """fsimg journal --json: transactions and items by type (xfs_logprint's
+    names), to compare with logprint(); None when it fails"""
+    r = base.run([fsimg, "journal", "--json", img])
+    j = {"transactions": 0, "items": {}}
+    try:
+        for line in r.stdout.decode("utf-8", "replace").splitlines():
+            x = json.loads(line)
+            if x.get("record") == "transaction":
+                j["transactions"] += 1
+                for it in x["items"]:
+                    t = LISTED.get(it["type"], it["type"].upper())
+                    j["items"][t] = j["items"].get(t, 0) + 1
+    except ValueError:
+        return None
+    return j if r.returncode == 0 else None
+
+
+def listing_diff(lp, mine):
+    """'' when fsimg journal lists what xfs_logprint -t lists, else what differs"""
+    if mine is None:
+        return "fsimg journal failed"
+    d = ["transactions %d, xfs_logprint %d" % (mine["transactions"], lp["transactions"])] \
+        if mine["transactions"] != lp["transactions"] else []
+    for t in sorted(set(mine["items"]) | set(lp["items"])):
+        a, b = mine["items"].get(t, 0), lp["items"].get(t, 0)
+        if a != b:
+            d.append("%s %d, xfs_logprint %d" % (t, a, b))
+    return "; ".join(d)
 
 
 def repair_n(img):
@@ -294,8 +333,11 @@ def compare_xfs(res, d, fsimg, kernel, synced, keep):
     res["log"] = logprint(img)
     res["fsimg_says"] = fsimg_says(fsimg, img)
     m = re.search(r"(\d+) transactions?, (\d+) items?", " ".join(res["fsimg_says"]))
-    if m:  # fsimg's own count of what it replays, beside xfs_logprint's
+    if m:  # what fsimg's in-memory replay applied (not a count of the listing)
         res["fsimg_log"] = {"transactions": int(m.group(1)), "items": int(m.group(2))}
+    # the listing against xfs_logprint -t, type by type
+    res["fsimg_list"] = listing(fsimg, img)
+    res["list_differs"] = listing_diff(res["log"], res["fsimg_list"])
     diffs_v, by_bui = explained_by_bui(base.compare(kernel, base.fsimg_view(fsimg, img, synced), synced),
                                        kernel, res["log"]["pending_bui_owners"])
     g = geometry(kimg)

@@ -11,7 +11,9 @@ src == "logprint" && /^\tBUF: / { for (i = 1; i <= NF; i++) { if ($i ~ /^blkno:/
 src == "logprint" && /^\tINODE: / { for (i = 1; i <= NF; i++) { if ($i ~ /^ino:/) { split($i, kv, ":"); n = hex(kv[2]) } if ($i ~ /^flags:/) { split($i, kv, ":"); f = hex(kv[2]) } if ($i ~ /^dsize:/) { split($i, kv, ":"); sz = kv[2] } } print "I", n, f, sz }
 src == "logprint" && /^\tICR: / { ag = $3; ab = hex($5); ln = $7 }
 src == "logprint" && /^\t      cnt: / { print "C", ag, ab, ln, $2, $4, hex($6) }
-src == "logprint" && /^(EFI|EFD|RUI|RUD|CUI|CUD|BUI|BUD|DQUOT|QOFF|ATTRI|ATTRD): cnt:/ { nm = $1; sub(/:$/, "", nm); print tolower(nm) }
+src == "logprint" && /^(EFI|EFD|RUI|RUD|CUI|CUD|BUI|BUD|QOFF|ATTRI|ATTRD): cnt:/ { nm = $1; sub(/:$/, "", nm); print tolower(nm) }
+# log_print_all.c names a dquot item "DQ " (with its space)
+src == "logprint" && /^DQ : cnt:/ { print "dquot" }
 src == "xlogdump" && /^trans / { split($5, lsn, "/"); print "T", lsn[1], lsn[2], hex($3), $11 }
 src == "xlogdump" && $1 == "buf" { print "B", hex($3), $5, hex($7) }
 src == "xlogdump" && $1 == "inode" { print "I", hex($3), hex($5), $7 }

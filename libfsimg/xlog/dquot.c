@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Dquot replay (the kernel's xlog_recover_dquot_commit_pass2 and
+ * xlog_recover_do_dquot_buffer).  The kernel replays dquot items and dquot
+ * buffers only when the mount asked for quotas (m_qflags); offline, the
+ * mount to come is taken to be the one the superblock records: quotas
+ * accounted (sb_qflags' ACCT bits) mean a quota mount.  A quotaoff item
+ * (pass 1) stops the replay of its types, as l_quotaoffs_flag does.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "xlog/dquot.h"
+
+#define XFS_UQUOTA_ACCT 0x0001u
+#define XFS_PQUOTA_ACCT 0x0008u
+#define XFS_GQUOTA_ACCT 0x0040u
+#define XFS_DQTYPE_USER 0x01u
+#define XFS_DQTYPE_PROJ 0x02u
+#define XFS_DQTYPE_GROUP 0x04u
+#define XFS_DQTYPE_REC_MASK 0x07u
+#define XFS_DQUOT_MAGIC 0x4451u   /* "DQ" */
+#define XFS_DISK_DQUOT_SIZE 104u  /* struct xfs_disk_dquot */
+#define XFS_DQBLK_SIZE 136u       /* struct xfs_dqblk: the dquot, fill, crc, lsn, uuid */
+#define XFS_DQBLK_CRC 108u
+#define XFS_DQBLK_LSN 112u
+#define XFS_DQBLK_UUID 120u
+
+static uint32_t be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+bool xlog_quota_mount(const xlog *log)
+{
+	return (log->fs->sb.qflags & (XFS_UQUOTA_ACCT | XFS_PQUOTA_ACCT | XFS_GQUOTA_ACCT)) != 0;
+}
+
+uint32_t xlog_quotaoff_types(uint32_t qf_flags)
+{
+	return ((qf_flags & XFS_UQUOTA_ACCT) ? XFS_DQTYPE_USER : 0) |
+	       ((qf_flags & XFS_PQUOTA_ACCT) ? XFS_DQTYPE_PROJ : 0) |
+	       ((qf_flags & XFS_GQUOTA_ACCT) ? XFS_DQTYPE_GROUP : 0);
+}
+
+uint32_t xlog_dquot_buf_types(uint16_t blf_flags)
+{
+	return ((blf_flags & XFS_BLF_UDQUOT_BUF) ? XFS_DQTYPE_USER : 0) |
+	       ((blf_flags & XFS_BLF_PDQUOT_BUF) ? XFS_DQTYPE_PROJ : 0) |
+	       ((blf_flags & XFS_BLF_GDQUOT_BUF) ? XFS_DQTYPE_GROUP : 0);
+}
+
+uint64_t xlog_dquot_buf_lsn(const xlog *log, const uint8_t *b, uint32_t len)
+{
+	const uint8_t *uuid = (log->fs->sb.features_incompat & XFS_SB_FEAT_INCOMPAT_META_UUID)
+				      ? log->fs->sb.meta_uuid : log->fs->sb.uuid;
+
+	if (len < XFS_DQBLK_SIZE || (uint32_t)(b[0] << 8 | b[1]) != XFS_DQUOT_MAGIC ||
+	    memcmp(b + XFS_DQBLK_UUID, uuid, 16))
+		return UINT64_MAX;
+	return (uint64_t)be32(b + XFS_DQBLK_LSN) << 32 | be32(b + XFS_DQBLK_LSN + 4);
+}
+
+int xlog_dquot_apply(xlog *log, const struct xlog_item *it, const struct xlog_item_info *o,
+		     uint8_t *b, uint32_t len, uint64_t lsn, uint32_t quotaoffs, int *done)
+{
+	const struct xlog_region *r = &it->reg[1];
+	uint32_t type, n, room = log->fs->v5 ? XFS_DQBLK_SIZE : XFS_DISK_DQUOT_SIZE;
+	uint8_t *dq;
+
+	*done = 0;
+	if (it->cnt < 2 || r->len < XFS_DISK_DQUOT_SIZE)
+		return xlog_error(log, FSIMG_ECORRUPT, "dquot item %u: a dquot region of %u bytes",
+				  o->dq_id, it->cnt < 2 ? 0 : r->len);
+	type = r->p[3] & XFS_DQTYPE_REC_MASK;
+	if (quotaoffs & type)
+		return 0; /* its type was turned off later in the log */
+	/* xfs_dquot_verify, the parts recovery relies on: magic, version, id */
+	if ((uint32_t)(r->p[0] << 8 | r->p[1]) != XFS_DQUOT_MAGIC || r->p[2] != 1 || !type ||
+	    be32(r->p + 4) != o->dq_id)
+		return xlog_error(log, FSIMG_ECORRUPT, "dquot item %u: not a dquot (corrupt in the log)",
+				  o->dq_id);
+	if (o->boffset < 0 || (uint32_t)o->boffset > len || len - (uint32_t)o->boffset < room)
+		return xlog_error(log, FSIMG_ECORRUPT, "dquot item %u: offset %d outside its %u-byte buffer",
+				  o->dq_id, o->boffset, len);
+	dq = b + o->boffset;
+	if (log->fs->v5) {
+		uint64_t dlsn = (uint64_t)be32(dq + XFS_DQBLK_LSN) << 32 | be32(dq + XFS_DQBLK_LSN + 4);
+		if (dlsn && dlsn != UINT64_MAX && dlsn >= lsn) {
+			*done = -1; /* the dquot on disk is as new: left alone */
+			return 0;
+		}
+	}
+	n = r->len < room ? r->len : room;
+	memcpy(dq, r->p, n);
+	if (log->fs->v5) {
+		uint32_t crc;
+		memset(dq + XFS_DQBLK_CRC, 0, 4);
+		crc = ~fsimg_crc32c(~0u, dq, XFS_DQBLK_SIZE);
+		dq[XFS_DQBLK_CRC] = (uint8_t)crc, dq[XFS_DQBLK_CRC + 1] = (uint8_t)(crc >> 8);
+		dq[XFS_DQBLK_CRC + 2] = (uint8_t)(crc >> 16), dq[XFS_DQBLK_CRC + 3] = (uint8_t)(crc >> 24);
+	}
+	*done = 1;
+	return 0;
+}

@@ -1,0 +1,291 @@
+/*
+ * The crash workload's tree workload (run.sh -w tree).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "workload.h"
+
+#ifndef FS_CASEFOLD_FL
+#define FS_CASEFOLD_FL 0x40000000
+#endif
+
+/* the directory rel is casefolded (chattr +F) */
+static int casefolded(const char *rel)
+{
+	char p[256];
+	int fd, fl = 0;
+
+	abs_path(p, sizeof(p), rel);
+	fd = open(p, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return 0;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &fl) != 0)
+		fl = 0;
+	close(fd);
+	return (fl & FS_CASEFOLD_FL) != 0;
+}
+
+/* chattr +F on the empty top directories when the filesystem has casefold (mke2fs -O casefold) */
+static void names_casefold_top(void)
+{
+	char p[256];
+
+	for (int d = 0; d < NDIRS; d++) {
+		int fd, fl = 0;
+
+		snprintf(p, sizeof(p), "%s/d%d", root, d);
+		fd = open(p, O_RDONLY | O_DIRECTORY);
+		if (fd < 0)
+			continue;
+		if (ioctl(fd, FS_IOC_GETFLAGS, &fl) == 0) {
+			fl |= FS_CASEFOLD_FL;
+			if (ioctl(fd, FS_IOC_SETFLAGS, &fl) == 0)
+				record("casefold d%d", d);
+		}
+		close(fd);
+	}
+}
+
+/* ---- the tree workload: new directories (nested), many names in one
+ * directory (it grows past a block, becomes hashed, splits leaves), files
+ * fragmented into hundreds of extents (deeper extent trees), between the
+ * mixed workload's file ops; each burst ends in an fsync ---- */
+
+/* a new directory and a first file in it, fsync'd (the kernel does a full commit for an fsync of a directory) */
+static int tree_mkdir(int op)
+{
+	char p[256], rel[160], frel[200];
+	int parent = (int)below((uint32_t)ndirs), fd, rc = 0;
+	size_t len = 1 + below(3 * BIG);
+	static unsigned serial;
+
+	if (ndirs >= MAXDIRS || strlen(dirs[parent]) > 120)
+		parent = 0;
+	snprintf(rel, sizeof(rel), "%.120s/s%u", dirs[parent], serial++);
+	record("op %d mkdir %s", op, rel);
+	touch(op, dirs[parent]);
+	abs_path(p, sizeof(p), rel);
+	if (mkdir(p, 0700 + 055 * below(2)) != 0)
+		return errno ? errno : -1;
+	if (ndirs < MAXDIRS)
+		snprintf(dirs[ndirs++], sizeof(dirs[0]), "%s", rel);
+	snprintf(frel, sizeof(frel), "%s/first", rel);
+	touch(op, frel);
+	abs_path(p, sizeof(p), frel);
+	fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
+	fill(len);
+	if (fd < 0 || pwrite(fd, buf, len, 0) != (ssize_t)len || do_fsync(op, frel, fd) != 0)
+		rc = errno ? errno : -1;
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* many names in one directory (the first of the list half the time: it grows big) */
+static int tree_many(int op)
+{
+	char p[256], rel[200];
+	int d = below(2) ? 0 : (int)below((uint32_t)ndirs), n = 8 + (int)below(56), fd = -1, rc = 0;
+	static unsigned serial;
+
+	int ci = casefolded(dirs[d]); /* mixed case in a casefolded directory: its hashes fold them */
+
+	record("op %d many %s %d", op, dirs[d], n);
+	touch(op, dirs[d]);
+	for (int i = 0; i < n && !rc; i++) {
+		snprintf(rel, sizeof(rel), ci ? "%.159s/Name-With-Some-Length-%08X-%u" : "%.159s/name-with-some-length-%08x-%u",
+			 dirs[d], (unsigned)rnd(), serial++);
+		touch(op, rel);
+		abs_path(p, sizeof(p), rel);
+		if (fd >= 0)
+			close(fd);
+		fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
+		if (fd < 0)
+			rc = errno ? errno : -1;
+	}
+	if (fd >= 0) {
+		if (!rc && do_fsync(op, rel, fd) != 0)
+			rc = -1;
+		close(fd);
+	}
+	return rc;
+}
+
+/* a new file written one block in two: as many extents as blocks */
+static int tree_frag(int op)
+{
+	char p[256], rel[200];
+	int fd, rc = 0, n = 20 + (int)below(blksz == 1024 ? 420 : 1600);
+
+	new_name(rel, sizeof(rel));
+	record("op %d frag %s %d", op, rel, n);
+	touch(op, rel);
+	abs_path(p, sizeof(p), rel);
+	fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
+	if (fd < 0)
+		return errno ? errno : -1;
+	fill(blksz);
+	for (int i = 0; i < n && !rc; i++)
+		if (pwrite(fd, buf, blksz, (off_t)2 * i * blksz) != (ssize_t)blksz)
+			rc = errno ? errno : -1;
+	if (!rc && do_fsync(op, rel, fd) != 0)
+		rc = -1;
+	close(fd);
+	return rc;
+}
+
+/* the tree workload's op for a draw t of 0-9: 1 with *rc set, 0 for a mixed op */
+static int tree_op(int op, int t, int *rc)
+{
+	if (t <= 1)
+		*rc = tree_mkdir(op);
+	else if (t <= 3)
+		*rc = tree_many(op);
+	else if (t == 4)
+		*rc = tree_frag(op);
+	else
+		return 0;
+	return 1;
+}
+
+/* the tree-like workloads: own ops (own) between mixed ones */
+static int run_own(int ops, int cut, int (*own)(int op, int t, int *rc))
+{
+	const unsigned w[K_NKINDS] = { 3, 2, 1, 1, 1, 1, 0, 3, 2, 1, 2, 1, 2, 0 };
+
+	for (int d = 0; d < NDIRS; d++)
+		snprintf(dirs[ndirs++], sizeof(dirs[0]), "d%d", d);
+	for (int op = 1; op <= ops; op++) {
+		int rc = 0, fd = -1, t = (int)below(10);
+		const char *rel = NULL;
+
+		errno = 0;
+		if (!own(op, t, &rc))
+			fd = one_op(op, pick_kind(w), &rc, &rel);
+		op_done(op, cut, fd, rel, rc);
+	}
+	record("end %d", ops);
+	power_cut();
+	return 0;
+}
+
+/* ---- the names workload: short names added to and removed from small
+ * directories (with inline_data they stay in the inode, then in its xattr
+ * space, then move to a block), each change fsync'd through a file; new
+ * directories as in tree ---- */
+#define MAXNAMES 512
+static char names[MAXNAMES][200];
+static int nnames;
+
+/* a short-named empty file in dirs[d] (longer, mixed-case names in a casefolded one), recorded; its fd or -1 */
+static int names_new(int op, int d, char *rel, size_t n)
+{
+	char p[256];
+	static unsigned serial;
+	int fd;
+
+	if (casefolded(dirs[d]))
+		snprintf(rel, n, "%s/Name-%s-%u", dirs[d], serial % 2 ? "UPPER" : "lower", serial);
+	else
+		snprintf(rel, n, "%s/n%u", dirs[d], serial);
+	serial++;
+	touch(op, rel);
+	abs_path(p, sizeof(p), rel);
+	fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
+	if (fd >= 0 && nnames < MAXNAMES)
+		snprintf(names[nnames++], sizeof(names[0]), "%s", rel);
+	return fd;
+}
+
+/* 1-5 new names in one directory (the newest half the time: it fills up), the last fsync'd */
+static int names_add(int op)
+{
+	char rel[200];
+	int d = below(2) ? ndirs - 1 : (int)below((uint32_t)ndirs), n = 1 + (int)below(5), fd = -1, rc = 0;
+
+	record("op %d names %s %d", op, dirs[d], n);
+	touch(op, dirs[d]);
+	for (int i = 0; i < n && !rc; i++) {
+		if (fd >= 0)
+			close(fd);
+		fd = names_new(op, d, rel, sizeof(rel));
+		if (fd < 0)
+			rc = errno ? errno : -1;
+	}
+	if (fd >= 0) {
+		if (!rc && do_fsync(op, rel, fd) != 0)
+			rc = -1;
+		close(fd);
+	}
+	return rc;
+}
+
+/* one of those names unlinked, then a new name in the same directory fsync'd */
+static int names_del(int op)
+{
+	char p[256], rel[200], dir[200], *slash;
+	int k, d, fd, rc = 0;
+
+	if (!nnames)
+		return names_add(op);
+	k = (int)below((uint32_t)nnames);
+	snprintf(dir, sizeof(dir), "%s", names[k]);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	for (d = 0; d < ndirs && strcmp(dirs[d], dir); d++)
+		;
+	if (d == ndirs)
+		d = 0;
+	record("op %d unname %s", op, names[k]);
+	touch(op, names[k]);
+	touch(op, dirs[d]);
+	abs_path(p, sizeof(p), names[k]);
+	if (unlink(p) != 0)
+		rc = errno ? errno : -1;
+	memmove(names[k], names[k + 1], (size_t)(nnames - k - 1) * sizeof(names[0]));
+	nnames--;
+	fd = names_new(op, d, rel, sizeof(rel));
+	if (fd < 0)
+		return rc ? rc : (errno ? errno : -1);
+	if (!rc && do_fsync(op, rel, fd) != 0)
+		rc = -1;
+	close(fd);
+	return rc;
+}
+
+/* the names workload's op for a draw t of 0-9: 1 with *rc set, 0 for a mixed op */
+static int names_op(int op, int t, int *rc)
+{
+	if (t <= 1)
+		*rc = tree_mkdir(op);
+	else if (t <= 5)
+		*rc = names_add(op);
+	else if (t <= 7)
+		*rc = names_del(op);
+	else
+		return 0;
+	return 1;
+}
+
+int run_tree(int ops, int cut)
+{
+	names_casefold_top();
+	return run_own(ops, cut, tree_op);
+}
+
+int run_names(int ops, int cut)
+{
+	names_casefold_top();
+	return run_own(ops, cut, names_op);
+}
