@@ -32,8 +32,7 @@ so, fsimg, src, out = sys.argv[1:5]
 fill = float(sys.argv[5]) if len(sys.argv) > 5 else 0.95
 crc = xlogrec.Crc(so)
 
-log = json.loads(subprocess.run([fsimg, 'journal', '--json', src], check=True,
-                                stdout=subprocess.PIPE).stdout.decode().splitlines()[0])
+log = xlogrec.log_header(fsimg, src)
 if log.get('external') is not None or log['needs_recovery']:
     sys.exit('mkxfsdirty: needs a clean internal log')
 subprocess.run(['cp', '--sparse=always', src, out], check=True)
