@@ -12,7 +12,7 @@
 # recovery leaves inodes on the AGI unlinked lists (which the kernel frees
 # at mount and fsimg does not yet) is refused, naming them, with nothing
 # written; likewise leftover CoW staging extents, which fsck reports as
-# infos. OUT's quota inode fields are those the kernel's unmount writes
+# infos. A new OUT appears only when complete. OUT's quota inode fields are those the kernel's unmount writes
 # (xfs_db), and fsck names log recovery. The crashed images never change.
 . "$top_srcdir/tests/lib/tap.sh"
 need xz python3 xfs_db b2sum
@@ -23,7 +23,7 @@ D=$top_srcdir/tests/xfs/xlog
 [ -x "$DUMP" ] || skip_all "tests/xfs/xlogdump not built"
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
-plan 38
+plan 40
 
 geom() {
 	echo "$("$DUMP" "$1" ends 2>/dev/null | sed -n 's/^log internal daddr \([0-9]*\) length \([0-9]*\)$/\1 \2/p')" \
@@ -103,6 +103,18 @@ done
 	grep -q '^Replay plan for .*: 26 transactions, 143 items' "$t/plan" &&
 	grep -q 'superblock as mount and unmount leave it' "$t/plan" && grep -q 'the log made clean' "$t/plan"
 ok $? "$n: replay -n prints the plan: transactions, items, the superblock, the clean log"
+# -o into a new OUT copies into an unnamed file named OUT only once complete: a failed write
+# leaves no OUT (and no stray file); an existing OUT (-f) is written where it is, partly.
+rm -rf "$t/wf" && mkdir "$t/wf"
+FSIMG_TEST_FAIL_AFTER_WRITES=2 "$FSIMG_HOOKS" replay -o "$t/wf/out" "$t/$n.img" > /dev/null 2> "$t/err"
+r1=$?
+[ $r1 -eq 8 ] && [ -z "$(ls -A "$t/wf")" ] && grep -q 'wf/out: input/output error' "$t/err"
+ok $? "$n: replay -o whose writes fail after 2 blocks: exit 8 ($r1), no OUT left behind"
+: > "$t/wf/out"
+FSIMG_TEST_FAIL_AFTER_WRITES=2 "$FSIMG_HOOKS" replay -f -o "$t/wf/out" "$t/$n.img" > /dev/null 2>&1
+r1=$?
+"$FSIMG" replay -f -o "$t/wf/out" "$t/$n.img" > /dev/null 2>&1 && [ $r1 -eq 8 ] && cmp -s "$t/wf/out" "$t/$n.out"
+ok $? "$n: replay -f -o over an existing OUT: a failed write exits 8 ($r1), a re-run writes -o's bytes"
 
 # A log the kernel would refuse (a record's CRC fails): the on-disk state, said; replay writes nothing.
 cp --sparse=always "$t/$n.img" "$t/bad.img"
