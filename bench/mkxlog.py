@@ -13,7 +13,6 @@ new block in cycle 1, h_prev_block the record before it, h_tail_lsn the
 tail) and its CRC recomputed with libfsimg's crc32c (fsimg_crc32c through
 ctypes), so the listing tools find one long dirty log. Prints the log's
 blocks, the records and the copies written."""
-import json
 import os
 import struct
 import subprocess
@@ -26,8 +25,7 @@ so, fsimg, src, out = sys.argv[1:5]
 fill = float(sys.argv[5]) if len(sys.argv) > 5 else 0.98
 crc = xlogrec.Crc(so)
 
-log = json.loads(subprocess.run([fsimg, 'journal', '--json', src], check=True,
-                                stdout=subprocess.PIPE).stdout.decode().splitlines()[0])
+log = xlogrec.log_header(fsimg, src)
 if log.get('external') is not None or not log['needs_recovery'] or log['tail_block'] > log['head_block']:
     sys.exit('mkxlog: needs a dirty internal log whose live part does not wrap')
 subprocess.run(['cp', '--sparse=always', src, out], check=True)

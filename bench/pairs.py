@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Paired timing of two commands, for costs smaller than a machine's drift.
 
-    bench/pairs.py N 'COMMAND A' 'COMMAND B'
+    bench/pairs.py [--prepare 'SHELL COMMAND'] N 'COMMAND A' 'COMMAND B'
 
 Runs A and B alternately N times each (ABBA order, after two warm-up pairs),
 output discarded, and prints one JSON object: the medians of A and B (wall
@@ -9,6 +9,9 @@ and CPU, user + sys, in seconds), the median of the N differences A - B, and
 that difference as a percentage of B's median. On a shared VM the speed of
 one run swings by tens of per cent over a minute; a difference taken between
 neighbouring runs does not. The commands are split on blanks (no shell).
+--prepare runs a shell command before every run, untimed (as hyperfine's
+--prepare): removing what the last run wrote and syncing, for commands that
+write.
 """
 import json
 import os
@@ -18,7 +21,12 @@ import sys
 import time
 
 
+PREPARE = None
+
+
 def run(cmd):
+    if PREPARE:
+        subprocess.run(PREPARE, shell=True, check=True)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -29,8 +37,12 @@ def run(cmd):
 
 
 def main():
+    global PREPARE
+    if len(sys.argv) == 6 and sys.argv[1] == "--prepare":
+        PREPARE = sys.argv[2]
+        del sys.argv[1:3]
     if len(sys.argv) != 4:
-        sys.exit("usage: pairs.py N 'COMMAND A' 'COMMAND B'")
+        sys.exit("usage: pairs.py [--prepare 'SHELL COMMAND'] N 'COMMAND A' 'COMMAND B'")
     n = int(sys.argv[1])
     a, b = sys.argv[2].split(), sys.argv[3].split()
     for _ in range(2):

@@ -204,115 +204,47 @@ static size_t cand_run(const struct rp *r, size_t i, size_t max, bool no_super)
 
 /* ------------------------------------------------------------------ -o */
 
-/* A plain copy of [off, off + len) from sfd to ofd, for when copy_file_range cannot. */
-static int copy_plain(int sfd, int ofd, uint64_t off, uint64_t len, uint8_t *buf)
-{
-	while (len > 0) {
-		size_t n = len < IO_BATCH_BYTES ? (size_t)len : IO_BATCH_BYTES;
-		int err = io_pread_full(sfd, buf, n, off);
-
-		if (err == 0)
-			err = wimg_pwrite_full(ofd, buf, n, off);
-		if (err < 0)
-			return err;
-		off += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* [off, off + len) of sfd into ofd at the same offset: in the kernel when it can. */
-static int copy_range(int sfd, int ofd, uint64_t off, uint64_t len, uint8_t *buf, bool *cfr)
-{
-	while (len > 0 && *cfr) {
-		loff_t in = (loff_t)off, out = (loff_t)off;
-		ssize_t n = copy_file_range(sfd, &in, ofd, &out, len < (1u << 30) ? (size_t)len : (1u << 30), 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			/* EXDEV, ENOSYS, EINVAL, EOPNOTSUPP...: read and write instead. */
-			*cfr = false;
-			break;
-		}
-		off += (uint64_t)n;
-		len -= (uint64_t)n;
-	}
-	return len ? copy_plain(sfd, ofd, off, len, buf) : 0;
-}
-
-/*
- * The source's bytes into OUT: its data segments only (SEEK_DATA /
- * SEEK_HOLE) when OUT is a regular file, so holes stay holes; all of it
- * into a device.
- */
-static int copy_source(struct rp *r, int sfd, int ofd, bool sparse, uint8_t *buf)
-{
-	bool cfr = true;
-	uint64_t off = 0;
-	int err;
-
-	if (!sparse)
-		return copy_range(sfd, ofd, 0, r->size, buf, &cfr);
-	while (off < r->size) {
-		off_t d = lseek(sfd, (off_t)off, SEEK_DATA), h;
-
-		if (d < 0 && errno == ENXIO)
-			return 0; /* a hole to the end */
-		if (d < 0) /* no SEEK_DATA here: copy the rest as data */
-			return copy_range(sfd, ofd, off, r->size - off, buf, &cfr);
-		if ((uint64_t)d >= r->size)
-			return 0;
-		h = lseek(sfd, d, SEEK_HOLE);
-		if (h < 0 || (uint64_t)h > r->size)
-			h = (off_t)r->size;
-		err = copy_range(sfd, ofd, (uint64_t)d, (uint64_t)(h - d), buf, &cfr);
-		if (err < 0)
-			return err;
-		off = (uint64_t)h;
-	}
-	return 0;
-}
-
-/*
- * A container's or a partition's bytes into OUT, read through the source
- * (there is no file to copy): runs of zeros are left as holes in a regular
- * OUT, written into a device.
- */
-static int copy_io(struct rp *r, int ofd, bool sparse, uint8_t *buf)
-{
-	size_t chunk = io_batch_blocks(r->bs) * r->bs;
-
-	for (uint64_t off = 0; off < r->size; off += chunk) {
-		size_t n = r->size - off < chunk ? (size_t)(r->size - off) : chunk;
-		int err = fsimg_io_read(r->img.io, buf, n, off);
-
-		if (err < 0)
-			return -EIO;
-		if (sparse && buf[0] == 0 && !memcmp(buf, buf + 1, n - 1))
-			continue;
-		err = wimg_pwrite_blocks(ofd, buf, n / r->bs, r->bs, off);
-		if (err == 0 && n % r->bs)
-			err = wimg_pwrite_block(ofd, buf + n - n % r->bs, n % r->bs, off + n - n % r->bs);
-		if (err < 0)
-			return err;
-	}
-	return 0;
-}
-
 /*
  * -o: the source copied as it is, then every block that may change written
  * over it from the overlay, in runs. OUT is not fsynced: nothing depends on
  * its reaching the disk in an order, and a crash can only lose the copy,
  * never the source (like cp(1); sync(1) it if it must survive one).
  */
+/* Every candidate block, in runs, from the view over what ofd holds. */
+static int write_candidates(struct rp *r, int ofd, const char *out, uint8_t *buf)
+{
+	size_t batch = io_batch_blocks(r->bs);
+
+	for (size_t i = 0, k; i < r->ncand; i += k) {
+		uint64_t off = r->cand[i] * r->bs;
+		int err;
+
+		k = cand_run(r, i, batch, false);
+		err = fsimg_io_read(r->view, buf, k * r->bs, off);
+		if (err < 0) {
+			cli_error(&r->img, "reading block %llu: %s", (unsigned long long)r->cand[i],
+				  cli_errmsg(&r->img, err));
+			return CLI_EXIT_ERROR;
+		}
+		err = wimg_pwrite_blocks(ofd, buf, k, r->bs, off);
+		if (err < 0) {
+			cli_error(&r->img, "%s: %s", out, cli_strerror(-err));
+			return CLI_EXIT_ERROR;
+		}
+	}
+	return CLI_EXIT_OK;
+}
+
 int replay_write_copy(struct rp *r, const char *out, bool force)
 {
 	struct stat ist, ost;
 	uint8_t *buf = NULL;
-	size_t batch = io_batch_blocks(r->bs);
 	int ofd = -1, sfd = -1, status = CLI_EXIT_ERROR, err;
 	bool sparse;
+
+	/* the copy started before the plan (replay_copy_start) */
+	if (r->early)
+		return replay_copy_finish(r, out, write_candidates);
 	/* O_NONBLOCK: a FIFO as OUT is refused below, not waited on. */
 	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK | (force ? 0 : O_EXCL);
 
@@ -360,30 +292,14 @@ int replay_write_copy(struct rp *r, const char *out, bool force)
 		cli_error(&r->img, "out of memory");
 		goto out;
 	}
-	err = r->img.bare ? copy_source(r, sfd, ofd, sparse, buf) : copy_io(r, ofd, sparse, buf);
+	err = replay_copy(r, sfd, ofd, sparse, buf);
 	if (err < 0) {
 		cli_error(&r->img, "copying to %s: %s", out, cli_strerror(-err));
 		goto out;
 	}
 	if (sparse && ftruncate(ofd, (off_t)r->size) < 0)
 		goto fail_errno;
-	for (size_t i = 0, k; i < r->ncand; i += k) {
-		uint64_t off = r->cand[i] * r->bs;
-
-		k = cand_run(r, i, batch, false);
-		err = fsimg_io_read(r->view, buf, k * r->bs, off);
-		if (err < 0) {
-			cli_error(&r->img, "reading block %llu: %s", (unsigned long long)r->cand[i],
-				  cli_errmsg(&r->img, err));
-			goto out;
-		}
-		err = wimg_pwrite_blocks(ofd, buf, k, r->bs, off);
-		if (err < 0) {
-			cli_error(&r->img, "%s: %s", out, cli_strerror(-err));
-			goto out;
-		}
-	}
-	status = CLI_EXIT_OK;
+	status = write_candidates(r, ofd, out, buf);
 	goto out;
 fail_errno:
 	cli_error(&r->img, "%s: %s", out, cli_strerror(errno));
@@ -653,8 +569,11 @@ int cmd_replay(int argc, char **argv)
 		free(undo_default);
 		return cli_close(&r.img, CLI_EXIT_OK);
 	}
+	if (ctx.out && !ctx.dry_run)
+		replay_copy_start(&r, ctx.out);
 	status = cli_journal_open(&r.j, &r.img);
 	if (status) {
+		replay_copy_abort(&r);
 		free(undo_default);
 		return cli_close(&r.img, status);
 	}
@@ -712,6 +631,7 @@ int cmd_replay(int argc, char **argv)
 		status = replay_in_place(&r, ctx.undo);
 	}
 out:
+	replay_copy_abort(&r);
 	free(undo_default);
 	free(r.cand);
 	free(r.is_late);

@@ -33,6 +33,7 @@ struct rp {
 	size_t nlate;
 	uint64_t late_super[2];     /* jbd2's late: its journal superblock, its superblock */
 	uint64_t sb_block, jsb_block; /* jbd2: jsb_block UINT64_MAX when external */
+	struct replay_early *early; /* -o's copy, started before the plan (replay_copy.c) */
 };
 
 /* Marks the late blocks among the candidates (r->is_late): 0 or an exit status. */
@@ -41,6 +42,24 @@ int replay_mark_late(struct rp *r);
 int replay_write_copy(struct rp *r, const char *out, bool force);
 /* --in-place: the undo file, the candidates, fsync, the late blocks, fsync. */
 int replay_in_place(struct rp *r, const char *undo_path);
+/*
+ * replay_copy.c: the source's bytes into ofd (a bare image's data segments,
+ * holes kept when sparse; a container read through), 0 or -errno; buf is
+ * io_batch_alloc's.
+ */
+int replay_copy(struct rp *r, int sfd, int ofd, bool sparse, uint8_t *buf);
+/*
+ * -o into a new file: starts copying the source, in a thread, into an
+ * unnamed file in OUT's directory (r->early), before the plan is made;
+ * does nothing (the copy is made after the plan) for an OUT that exists,
+ * a container or a partition, or where that cannot be done. r->size set.
+ */
+void replay_copy_start(struct rp *r, const char *out);
+/* Stops and drops the early copy, if any: nothing is left behind. */
+void replay_copy_abort(struct rp *r);
+/* Waits for the early copy, has write_blocks write over it, names it OUT: an exit status. */
+int replay_copy_finish(struct rp *r, const char *out,
+		       int (*write_blocks)(struct rp *r, int ofd, const char *out, uint8_t *buf));
 /* XFS (replay_log.c): the whole command after cli_open; undo set for --in-place. */
 int replay_log(struct rp *r, const char *out, bool force, const char *undo, bool dry_run);
 

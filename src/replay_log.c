@@ -181,9 +181,13 @@ int replay_log(struct rp *r, const char *out, bool force, const char *undo, bool
 				   "the log device); IMAGE is untouched", r->img.info.type);
 		return CLI_EXIT_ERROR;
 	}
+	/* the copy needs no plan: it runs while the plan is made */
+	if (out && !dry_run && r->img.info.needs_recovery)
+		replay_copy_start(r, out);
 	/* planned before the clean test: an external log is only known to be one by opening it */
 	err = fsimg_recovery_plan(&rec, r->img.fs, NULL, 0);
 	if (err < 0) {
+		replay_copy_abort(r);
 		cli_error(&r->img, "%s", cli_errmsg(&r->img, err));
 		return CLI_EXIT_ERROR;
 	}
@@ -216,6 +220,7 @@ int replay_log(struct rp *r, const char *out, bool force, const char *undo, bool
 		status = replay_in_place(r, undo);
 	}
 out:
+	replay_copy_abort(r);
 	fsimg_io_close(r->view);
 	r->view = NULL;
 	free(r->cand);

@@ -26,19 +26,6 @@
 #include "xlog/dquot.h"
 #include "xlog/plan.h"
 
-#define OVL_HASH 4096u
-
-struct sec {
-	uint64_t daddr;
-	struct sec *next;
-	uint8_t data[XLOG_BBSIZE];
-};
-
-struct xlog_ovl {
-	struct sec *hash[OVL_HASH];
-	uint64_t nsec, max_sec;
-};
-
 struct cancel {
 	int64_t blkno;
 	uint32_t len, ref;
@@ -54,69 +41,6 @@ struct ctx {
 	uint32_t quotaoffs; /* dquot types a quotaoff item turned off (pass 1) */
 	bool quota;         /* the mount to come replays dquots (pass 1) */
 };
-
-static struct sec *ovl_find(struct xlog_ovl *o, uint64_t daddr)
-{
-	struct sec *s;
-
-	for (s = o->hash[daddr % OVL_HASH]; s; s = s->next)
-		if (s->daddr == daddr)
-			return s;
-	return NULL;
-}
-
-static int dev_range(xlog *log, uint64_t daddr, uint32_t bbs)
-{
-	uint64_t size = log->fs->io_size / XLOG_BBSIZE;
-
-	if (daddr > size || bbs > size - daddr)
-		return xlog_error(log, FSIMG_ECORRUPT, "log item names daddr %#llx+%u past the device",
-				  (unsigned long long)daddr, bbs);
-	return 0;
-}
-
-int xlog_ovl_read(struct xlog_ovl *o, xlog *log, uint8_t *buf, uint64_t daddr, uint32_t bbs)
-{
-	uint32_t i;
-	int err = dev_range(log, daddr, bbs);
-
-	if (err)
-		return err;
-	if (fsimg_io_read(log->fs->io, buf, (size_t)bbs * XLOG_BBSIZE, daddr * XLOG_BBSIZE))
-		return xlog_error(log, FSIMG_EIO, "cannot read daddr %#llx", (unsigned long long)daddr);
-	for (i = 0; i < bbs; i++) {
-		struct sec *s = ovl_find(o, daddr + i);
-		if (s)
-			memcpy(buf + (size_t)i * XLOG_BBSIZE, s->data, XLOG_BBSIZE);
-	}
-	return 0;
-}
-
-int xlog_ovl_write(struct xlog_ovl *o, xlog *log, const uint8_t *buf, uint64_t daddr, uint32_t bbs)
-{
-	uint32_t i;
-	int err = dev_range(log, daddr, bbs);
-
-	if (err)
-		return err;
-	for (i = 0; i < bbs; i++) {
-		struct sec *s = ovl_find(o, daddr + i);
-		if (!s) {
-			if (o->nsec >= o->max_sec)
-				return xlog_error(log, FSIMG_ENOMEM, "recovery writes more than %llu sectors",
-						  (unsigned long long)o->max_sec);
-			s = malloc(sizeof *s);
-			if (!s)
-				return FSIMG_ENOMEM;
-			s->daddr = daddr + i;
-			s->next = o->hash[s->daddr % OVL_HASH];
-			o->hash[s->daddr % OVL_HASH] = s;
-			o->nsec++;
-		}
-		memcpy(s->data, buf + (size_t)i * XLOG_BBSIZE, XLOG_BBSIZE);
-	}
-	return 0;
-}
 
 /* ------------------------------------------------------------ cancels */
 
@@ -392,6 +316,36 @@ out:
 	return err;
 }
 
+/*
+ * An inode item whose cluster recovery has written whole already: only the
+ * sectors holding the inode change, so only they are read and written
+ * again (a log that logs every inode of a cluster rewrites it once, not once
+ * per inode). What the plan writes is the same.
+ */
+static int replay_inode_sectors(struct ctx *c, const struct xlog_item *it, const struct xlog_item_info *o,
+				uint64_t lsn)
+{
+	uint32_t isz = c->log->fs->inode_size, first = (uint32_t)o->boffset / XLOG_BBSIZE, n;
+	uint8_t b[8 * XLOG_BBSIZE];
+	struct xlog_item_info w = *o;
+	bool skipped;
+	int err;
+
+	n = ((uint32_t)o->boffset + isz + XLOG_BBSIZE - 1) / XLOG_BBSIZE - first;
+	w.boffset = o->boffset - (int32_t)(first * XLOG_BBSIZE);
+	w.bblen = n;
+	err = xlog_ovl_read(&c->ovl, c->log, b, (uint64_t)o->blkno + first, n);
+	if (!err)
+		err = xlog_inode_replay(c->log, it, &w, b, lsn, &skipped);
+	if (!err && skipped)
+		c->plan->skipped_lsn++;
+	else if (!err) {
+		err = xlog_ovl_write(&c->ovl, c->log, b, (uint64_t)o->blkno + first, n);
+		c->plan->replayed++;
+	}
+	return err;
+}
+
 static int replay_inode(struct ctx *c, const struct xlog_item *it, const struct xlog_item_info *o,
 			uint64_t lsn)
 {
@@ -404,6 +358,10 @@ static int replay_inode(struct ctx *c, const struct xlog_item *it, const struct 
 		c->plan->cancelled++;
 		return 0;
 	}
+	/* the fast path only where the whole item's checks hold (else the error comes below) */
+	if ((uint64_t)o->boffset + c->log->fs->inode_size <= (uint64_t)o->bblen * XLOG_BBSIZE &&
+	    c->log->fs->inode_size <= 4 * XLOG_BBSIZE && xlog_ovl_has(&c->ovl, (uint64_t)o->blkno, o->bblen))
+		return replay_inode_sectors(c, it, o, lsn);
 	b = malloc((size_t)o->bblen * XLOG_BBSIZE);
 	if (!b)
 		return FSIMG_ENOMEM;
@@ -730,16 +688,13 @@ static int cmp_u64(const void *a, const void *b)
 static int collect(struct ctx *c)
 {
 	struct xlog_plan *p = c->plan;
-	uint64_t *d, n = 0, i, j;
-	struct sec *s;
+	uint64_t *d, n, i, j;
 	size_t cap = 0;
 
 	d = malloc((c->ovl.nsec ? c->ovl.nsec : 1) * sizeof *d);
 	if (!d)
 		return FSIMG_ENOMEM;
-	for (i = 0; i < OVL_HASH; i++)
-		for (s = c->ovl.hash[i]; s; s = s->next)
-			d[n++] = s->daddr;
+	n = xlog_ovl_daddrs(&c->ovl, d);
 	/* ascending daddrs, then runs of consecutive sectors */
 	qsort(d, n, sizeof *d, cmp_u64);
 	for (i = 0; i < n; i = j) {
@@ -766,7 +721,7 @@ static int collect(struct ctx *c)
 		}
 		p->nwrites++;
 		for (uint64_t k = i; k < j; k++)
-			memcpy(w->bytes + (k - i) * XLOG_BBSIZE, ovl_find(&c->ovl, d[k])->data, XLOG_BBSIZE);
+			memcpy(w->bytes + (k - i) * XLOG_BBSIZE, xlog_ovl_sector(&c->ovl, d[k]), XLOG_BBSIZE);
 	}
 	free(d);
 	return 0;
@@ -775,7 +730,6 @@ static int collect(struct ctx *c)
 int xlog_plan_build(struct xlog_plan **out, xlog *log)
 {
 	struct ctx c;
-	size_t i;
 	int err;
 
 	*out = NULL;
@@ -784,7 +738,7 @@ int xlog_plan_build(struct xlog_plan **out, xlog *log)
 	c.plan = calloc(1, sizeof *c.plan);
 	if (!c.plan)
 		return FSIMG_ENOMEM;
-	c.ovl.max_sec = (log->mem_max * 4 + (64u << 20)) / XLOG_BBSIZE;
+	xlog_ovl_init(&c.ovl, (log->mem_max * 4 + (64u << 20)) / XLOG_BBSIZE);
 	if (!log->ends.clean && !log->ends.zeroed) {
 		c.pass = 1;
 		c.quota = xlog_quota_mount(log);
@@ -804,12 +758,7 @@ int xlog_plan_build(struct xlog_plan **out, xlog *log)
 	} else {
 		err = 0;
 	}
-	for (i = 0; i < OVL_HASH; i++)
-		while (c.ovl.hash[i]) {
-			struct sec *s = c.ovl.hash[i];
-			c.ovl.hash[i] = s->next;
-			free(s);
-		}
+	xlog_ovl_free(&c.ovl);
 	free(c.cancels);
 	if (err) {
 		xlog_plan_free(c.plan);

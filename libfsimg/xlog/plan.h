@@ -42,13 +42,30 @@ void xlog_plan_free(struct xlog_plan *plan) XFS_HIDDEN;
 
 /* ---------------------------------------------------------------- internal */
 
-/* A sparse sector overlay of the data device: what recovery has written. */
-struct xlog_ovl;
+/* ovl.c: a sparse sector overlay of the data device: what recovery has written. */
+struct xlog_ovl_page;
+struct xlog_ovl_slab;
+struct xlog_ovl {
+	struct xlog_ovl_page **hash; /* nbuckets (a power of two) chains */
+	size_t nbuckets;
+	uint64_t npages;
+	uint64_t nsec, max_sec;      /* sectors written; at most max_sec in pages */
+	struct xlog_ovl_slab *slabs; /* where the pages live */
+};
+/* Empty, holding at most max_sec sectors. */
+void xlog_ovl_init(struct xlog_ovl *o, uint64_t max_sec) XFS_HIDDEN;
+void xlog_ovl_free(struct xlog_ovl *o) XFS_HIDDEN;
 /* Reads [daddr, daddr + bbs) as recovery sees it now (overlay over the device). */
 int xlog_ovl_read(struct xlog_ovl *o, xlog *log, uint8_t *buf, uint64_t daddr, uint32_t bbs)
 	XFS_HIDDEN;
 int xlog_ovl_write(struct xlog_ovl *o, xlog *log, const uint8_t *buf, uint64_t daddr, uint32_t bbs)
 	XFS_HIDDEN;
+/* Whether recovery has written every sector of [daddr, daddr + bbs). */
+bool xlog_ovl_has(const struct xlog_ovl *o, uint64_t daddr, uint32_t bbs) XFS_HIDDEN;
+/* The written sector daddr, or NULL when recovery has not written it. */
+const uint8_t *xlog_ovl_sector(const struct xlog_ovl *o, uint64_t daddr) XFS_HIDDEN;
+/* Every written sector's daddr into out (o->nsec of them, unordered); returns the count. */
+size_t xlog_ovl_daddrs(const struct xlog_ovl *o, uint64_t *out) XFS_HIDDEN;
 
 /* A new pending entry at the end of p's list (zeroed), or NULL when out of memory or past
  * log->mem_max (the reason then in log->errmsg). */

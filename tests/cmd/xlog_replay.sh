@@ -12,7 +12,7 @@
 # recovery leaves inodes on the AGI unlinked lists that fsimg cannot free as
 # the kernel's mount does is refused, naming them, with nothing written;
 # leftover CoW staging extents alone are freed as the kernel frees them,
-# and fsck reports them as infos where they stay pending. OUT's quota inode fields are those the kernel's unmount writes
+# and fsck reports them as infos where they stay pending. A new OUT appears only when complete. OUT's quota inode fields are those the kernel's unmount writes
 # (xfs_db), and fsck names log recovery. The crashed images never change.
 . "$top_srcdir/tests/lib/tap.sh"
 need xz python3 xfs_db b2sum
@@ -103,6 +103,18 @@ done
 	grep -q '^Replay plan for .*: 26 transactions, 143 items' "$t/plan" &&
 	grep -q 'superblock as mount and unmount leave it' "$t/plan" && grep -q 'the log made clean' "$t/plan"
 ok $? "$n: replay -n prints the plan: transactions, items, the superblock, the clean log"
+# -o into a new OUT copies into an unnamed file named OUT only once complete: a failed write
+# leaves no OUT (and no stray file); an existing OUT (-f) is written where it is, partly.
+rm -rf "$t/wf" && mkdir "$t/wf"
+FSIMG_TEST_FAIL_AFTER_WRITES=2 "$FSIMG_HOOKS" replay -o "$t/wf/out" "$t/$n.img" > /dev/null 2> "$t/err"
+r1=$?
+[ $r1 -eq 8 ] && [ -z "$(ls -A "$t/wf")" ] && grep -q 'wf/out: input/output error' "$t/err"
+ok $? "$n: replay -o whose writes fail after 2 blocks: exit 8 ($r1), no OUT left behind"
+: > "$t/wf/out"
+FSIMG_TEST_FAIL_AFTER_WRITES=2 "$FSIMG_HOOKS" replay -f -o "$t/wf/out" "$t/$n.img" > /dev/null 2>&1
+r1=$?
+"$FSIMG" replay -f -o "$t/wf/out" "$t/$n.img" > /dev/null 2>&1 && [ $r1 -eq 8 ] && cmp -s "$t/wf/out" "$t/$n.out"
+ok $? "$n: replay -f -o over an existing OUT: a failed write exits 8 ($r1), a re-run writes -o's bytes"
 
 # A log the kernel would refuse (a record's CRC fails): the on-disk state, said; replay writes nothing.
 cp --sparse=always "$t/$n.img" "$t/bad.img"

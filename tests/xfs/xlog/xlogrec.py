@@ -1,9 +1,11 @@
-"""XFS log records for the scripts that write logs (bench/mkxlog.py,
+"""XFS log records for the scripts that write logs (bench/mkxlog.py, bench/mkxfsdirty.py,
 tests/xfs/xlog/splitrec.py): the record CRC as the kernel's xlog_cksum
 computes it, through libfsimg's fsimg_crc32c (ctypes), and a record's
 geometry from its header."""
 import ctypes
+import json
 import struct
+import subprocess
 
 XLOG_MAGIC = 0xFEEDBABE
 
@@ -40,3 +42,9 @@ def geometry(hdr):
     h_size, = struct.unpack('>I', hdr[320:324])
     hblks = (h_size + 32767) // 32768 if version & 2 and h_size > 32768 else 1
     return hblks, h_len
+
+
+def log_header(fsimg, img):
+    """The first record of `fsimg journal --json IMG`: the log's place, ends and state."""
+    out = subprocess.run([fsimg, 'journal', '--json', img], check=True, stdout=subprocess.PIPE).stdout
+    return json.loads(out.decode().splitlines()[0])

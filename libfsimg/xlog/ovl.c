@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What log recovery has written so far, in memory: a sparse overlay of the
+ * data device in 512-byte sectors, read through by every later item as the
+ * kernel's buffer cache would be. A log that touches every inode cluster
+ * of a large filesystem writes hundreds of thousands of sectors, each read
+ * and written again for every inode item of its cluster. So sectors are
+ * kept in pages of eight (4 KiB, with a mask of those written), a cluster
+ * is a few lookups, not one per sector; the table grows with the pages
+ * (a lookup stays one or two probes); pages come from slabs; and a read
+ * goes to the device only for the sectors recovery has not written.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/io.h"
+#include "xlog/plan.h"
+
+#define OVL_MIN_BUCKETS 1024u
+#define OVL_SLAB 64u /* pages per slab */
+#define PAGE_SECS 8u
+#define PAGE_FULL 0xffu
+
+struct xlog_ovl_page {
+	uint64_t first;              /* daddr of its first sector, a multiple of PAGE_SECS */
+	struct xlog_ovl_page *next;
+	uint8_t mask;                /* the sectors written */
+	uint8_t data[PAGE_SECS * XLOG_BBSIZE];
+};
+
+struct xlog_ovl_slab {
+	struct xlog_ovl_slab *next;
+	size_t used;
+	struct xlog_ovl_page page[OVL_SLAB];
+};
+
+void xlog_ovl_init(struct xlog_ovl *o, uint64_t max_sec)
+{
+	memset(o, 0, sizeof *o);
+	o->max_sec = max_sec;
+}
+
+void xlog_ovl_free(struct xlog_ovl *o)
+{
+	while (o->slabs) {
+		struct xlog_ovl_slab *s = o->slabs;
+		o->slabs = s->next;
+		free(s);
+	}
+	free(o->hash);
+	o->hash = NULL;
+	o->nbuckets = o->npages = o->nsec = 0;
+}
+
+static size_t bucket(const struct xlog_ovl *o, uint64_t first)
+{
+	/* Fibonacci hashing: neighbouring pages land apart */
+	return (size_t)(((first / PAGE_SECS) * 0x9e3779b97f4a7c15ull) >> 32) & (o->nbuckets - 1);
+}
+
+static struct xlog_ovl_page *page_find(const struct xlog_ovl *o, uint64_t daddr)
+{
+	uint64_t first = daddr - daddr % PAGE_SECS;
+	struct xlog_ovl_page *p;
+
+	if (!o->nbuckets)
+		return NULL;
+	for (p = o->hash[bucket(o, first)]; p; p = p->next)
+		if (p->first == first)
+			return p;
+	return NULL;
+}
+
+/* Twice the buckets (at least OVL_MIN_BUCKETS), every page moved over. */
+static int grow(struct xlog_ovl *o)
+{
+	size_t n = o->nbuckets ? o->nbuckets * 2 : OVL_MIN_BUCKETS, old = o->nbuckets;
+	struct xlog_ovl_page **h = calloc(n, sizeof *h), **oh = o->hash;
+
+	if (!h)
+		return FSIMG_ENOMEM;
+	o->hash = h;
+	o->nbuckets = n;
+	for (size_t i = 0; i < old; i++)
+		while (oh[i]) {
+			struct xlog_ovl_page *p = oh[i];
+			size_t b = bucket(o, p->first);
+			oh[i] = p->next;
+			p->next = h[b];
+			h[b] = p;
+		}
+	free(oh);
+	return 0;
+}
+
+/* A new, empty page for daddr's; NULL when out of memory or past max_sec (said in log). */
+static struct xlog_ovl_page *page_add(struct xlog_ovl *o, xlog *log, uint64_t daddr)
+{
+	struct xlog_ovl_slab *sl = o->slabs;
+	struct xlog_ovl_page *p;
+	size_t b;
+
+	/* the bound is on memory: a page holds PAGE_SECS sectors, written or not */
+	if ((o->npages + 1) * PAGE_SECS > o->max_sec) {
+		xlog_error(log, FSIMG_ENOMEM, "recovery writes more than %llu sectors",
+			   (unsigned long long)o->max_sec);
+		return NULL;
+	}
+	if (o->npages >= o->nbuckets && grow(o))
+		return NULL;
+	if (!sl || sl->used == OVL_SLAB) {
+		sl = malloc(sizeof *sl);
+		if (!sl)
+			return NULL;
+		sl->used = 0;
+		sl->next = o->slabs;
+		o->slabs = sl;
+	}
+	p = &sl->page[sl->used++];
+	p->first = daddr - daddr % PAGE_SECS;
+	p->mask = 0;
+	b = bucket(o, p->first);
+	p->next = o->hash[b];
+	o->hash[b] = p;
+	o->npages++;
+	return p;
+}
+
+static int dev_range(xlog *log, uint64_t daddr, uint32_t bbs)
+{
+	uint64_t size = log->fs->io_size / XLOG_BBSIZE;
+
+	if (daddr > size || bbs > size - daddr)
+		return xlog_error(log, FSIMG_ECORRUPT, "log item names daddr %#llx+%u past the device",
+				  (unsigned long long)daddr, bbs);
+	return 0;
+}
+
+/* The sectors [i, i + n) of the page holding daddr's: n up to the page's end and the range's. */
+static uint32_t in_page(uint64_t daddr, uint32_t left)
+{
+	uint32_t n = PAGE_SECS - (uint32_t)(daddr % PAGE_SECS);
+
+	return n < left ? n : left;
+}
+
+static uint8_t bits(uint64_t daddr, uint32_t n)
+{
+	return (uint8_t)(((1u << n) - 1) << (daddr % PAGE_SECS));
+}
+
+int xlog_ovl_read(struct xlog_ovl *o, xlog *log, uint8_t *buf, uint64_t daddr, uint32_t bbs)
+{
+	uint32_t i = 0, dev = 0, ndev = 0;
+	int err = dev_range(log, daddr, bbs);
+
+	if (err)
+		return err;
+	/* the written sectors from the overlay; each run of the others in one device read */
+	while (i <= bbs) {
+		const struct xlog_ovl_page *p = i < bbs ? page_find(o, daddr + i) : NULL;
+		uint32_t n = i < bbs ? in_page(daddr + i, bbs - i) : 1;
+
+		for (uint32_t k = 0; k < n; k++) {
+			uint32_t slot = (uint32_t)((daddr + i + k) % PAGE_SECS);
+			bool have = p && (p->mask >> slot & 1);
+
+			if (!have && i + k < bbs) {
+				if (!ndev++)
+					dev = i + k;
+				continue;
+			}
+			if (ndev) {
+				if (fsimg_io_read(log->fs->io, buf + (size_t)dev * XLOG_BBSIZE,
+						  (size_t)ndev * XLOG_BBSIZE, (daddr + dev) * XLOG_BBSIZE))
+					return xlog_error(log, FSIMG_EIO, "cannot read daddr %#llx",
+							  (unsigned long long)(daddr + dev));
+				ndev = 0;
+			}
+			if (have)
+				memcpy(buf + (size_t)(i + k) * XLOG_BBSIZE, p->data + (size_t)slot * XLOG_BBSIZE,
+				       XLOG_BBSIZE);
+		}
+		i += n;
+	}
+	return 0;
+}
+
+int xlog_ovl_write(struct xlog_ovl *o, xlog *log, const uint8_t *buf, uint64_t daddr, uint32_t bbs)
+{
+	uint32_t i = 0, n;
+	int err = dev_range(log, daddr, bbs);
+
+	if (err)
+		return err;
+	for (; i < bbs; i += n) {
+		struct xlog_ovl_page *p = page_find(o, daddr + i);
+		uint8_t m;
+
+		n = in_page(daddr + i, bbs - i);
+		if (!p && !(p = page_add(o, log, daddr + i)))
+			return FSIMG_ENOMEM;
+		m = bits(daddr + i, n);
+		o->nsec += (uint64_t)__builtin_popcount((unsigned)(m & ~p->mask));
+		p->mask |= m;
+		memcpy(p->data + (size_t)((daddr + i) % PAGE_SECS) * XLOG_BBSIZE, buf + (size_t)i * XLOG_BBSIZE,
+		       (size_t)n * XLOG_BBSIZE);
+	}
+	return 0;
+}
+
+bool xlog_ovl_has(const struct xlog_ovl *o, uint64_t daddr, uint32_t bbs)
+{
+	uint32_t i, n;
+
+	for (i = 0; i < bbs; i += n) {
+		const struct xlog_ovl_page *p = page_find(o, daddr + i);
+		uint8_t m;
+
+		n = in_page(daddr + i, bbs - i);
+		m = bits(daddr + i, n);
+		if (!p || (p->mask & m) != m)
+			return false;
+	}
+	return true;
+}
+
+const uint8_t *xlog_ovl_sector(const struct xlog_ovl *o, uint64_t daddr)
+{
+	const struct xlog_ovl_page *p = page_find(o, daddr);
+	uint32_t slot = (uint32_t)(daddr % PAGE_SECS);
+
+	return p && (p->mask >> slot & 1) ? p->data + (size_t)slot * XLOG_BBSIZE : NULL;
+}
+
+size_t xlog_ovl_daddrs(const struct xlog_ovl *o, uint64_t *out)
+{
+	size_t n = 0;
+
+	for (const struct xlog_ovl_slab *sl = o->slabs; sl; sl = sl->next)
+		for (size_t i = 0; i < sl->used; i++)
+			for (uint32_t k = 0; k < PAGE_SECS; k++)
+				if (sl->page[i].mask >> k & 1)
+					out[n++] = sl->page[i].first + k;
+	return n;
+}
