@@ -23,7 +23,7 @@ D=$top_srcdir/tests/xfs/xlog
 [ -x "$DUMP" ] || skip_all "tests/xfs/xlogdump not built"
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
-plan 40
+plan 42
 
 geom() {
 	echo "$("$DUMP" "$1" ends 2>/dev/null | sed -n 's/^log internal daddr \([0-9]*\) length \([0-9]*\)$/\1 \2/p')" \
