@@ -1,4 +1,5 @@
-# Sourced by fuzz/differential.sh and tests/conformance/unseen.sh: one
+# Sourced by fuzz/differential.sh, tests/conformance/unseen.sh and
+# tests/cmd/fsck_e2fsck_n.sh: one
 # verdict from e2fsck -fn (the truth) and fsimg fsck on the same image.
 #   verdict E2FSCK_EXIT E2FSCK_OUTPUT FSIMG_EXIT FSIMG_OUTPUT
 # sets v: agree, refused (fsimg exit 8 on an image e2fsck calls corrupt:
@@ -20,5 +21,25 @@ verdict() {
 		clean:*) v=FALSE-ERROR ;;
 		*) v=MISSED ;;
 		esac
+	fi
+}
+
+# fy_judge EXIT OUTPUT: the corpus' corrupt rule on an e2fsck -fy run; prints
+# 4 (corrupt), 0 (clean) or the exit itself when it is no verdict (>= 124)
+fy_judge() {
+	if [ "$1" -ge 124 ]; then echo "$1"; return; fi
+	if [ $(($1 & 12)) -ne 0 ]; then echo 4; return; fi
+	if grep -v -E -e '^e2fsck [0-9]' -e '^Pass [0-9]' -e '^$' -e 'FILE SYSTEM WAS MODIFIED' \
+		-e '^[^ ]+: [0-9]+/[0-9]+ files \(' -e '^Exit status is' \
+		-e ': recovering journal$' -e '^Journal transaction [0-9]+ was corrupt, replay was aborted' \
+		-e '^Clearing orphaned inode' -e '^Truncating orphaned inode' \
+		-e '^Setting free (inodes|blocks) count to [0-9]+ \(was [0-9]+\)' \
+		-e 'could be (shorter|narrower)\.  Optimize\? yes' \
+		-e '^Adding dirhash hint to filesystem' -e '^Filesystem did not have a UUID; generating one' \
+		-e '^Backing up journal inode block information' -e '^Moving journal from /journal to hidden inode' \
+		"$2" | grep -q .; then
+		echo 4
+	else
+		echo 0
 	fi
 }

@@ -4,16 +4,27 @@
 #
 #   tests/conformance/unseen.sh E2FSPROGS [--corpus DIR] [--fsimg PATH]
 #                               [--only REGEX] [--timeout S] [--keep DIR]
+#                               [--truth expect|fy|fn]
 #
 # E2FSPROGS is an e2fsprogs source tree (a checkout holding tests/) or its
 # git directory (then HEAD is read with git show). Every tests/f_*, j_* and
 # m_* case with an image.gz is taken unless the corpus holds it, by name or
 # by the sha256 of the decompressed image (the manifest's image_sha256).
 # Each image is decompressed into a temporary file and judged by the
-# installed `e2fsck -fn` (the truth: exit 0 clean; 4, 8, 12 or "trying backup
-# blocks" corrupt) and by `fsimg fsck --no-replay` (e2fsck -n skips journal
-# recovery, so both judge the on-disk state). Nothing of upstream is written
-# into this tree.
+# installed e2fsck and by fsimg fsck. Two truths:
+#   --truth expect (default): the corpus' rule on upstream's recorded first
+#     run (tests/NAME/expect.1, its "Exit status is N"), as the corpus takes
+#     it when upstream's test is a plain e2fsck -fy run (no script); else fy.
+#   --truth fy: the corpus' `corrupt` rule (../shared/corpus/
+#     e2fsprogs/README.md), what the project is judged by: `e2fsck -fy` on a
+#     copy; corrupt when it exits with bit 4 or 8, or prints anything but
+#     boilerplate and the benign list (journal replay, orphan processing,
+#     "could be shorter/narrower. Optimize?", legacy housekeeping); fsimg
+#     fsck replays the journal first, as the rule treats replay as benign.
+#   --truth fn: `e2fsck -fn` (exit 0 clean; 4, 8, 12 or "trying backup
+#     blocks" corrupt) against `fsimg fsck --no-replay` (e2fsck -n skips
+#     journal recovery, so both judge the on-disk state).
+# Nothing of upstream is written into this tree.
 #
 # Prints one row per image (name, e2fsck exit, fsimg exit, verdict, e2fsck's
 # first problem, fsimg's ids), then every disagreement and the line
@@ -30,10 +41,10 @@ done
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../fuzz/verdict.sh"
 top=${top_builddir:-$(cd "$here/../.." && pwd)}
-usage() { sed -n '5,6p' "$0" | sed 's/^#  *//' >&2; exit 2; }
+usage() { sed -n '5,7p' "$0" | sed 's/^#  *//' >&2; exit 2; }
 [ $# -ge 1 ] || usage
 src=$1; shift
-corpus= fsimg=${FSIMG:-$top/src/fsimg} only= tmo=60 keep=
+corpus= fsimg=${FSIMG:-$top/src/fsimg} only= tmo=60 keep= truth=expect
 while [ $# -gt 0 ]; do
 	case $1 in
 	--corpus) corpus=$2; shift 2 ;;
@@ -41,6 +52,7 @@ while [ $# -gt 0 ]; do
 	--only) only=$2; shift 2 ;;
 	--timeout) tmo=$2; shift 2 ;;
 	--keep) keep=$2; shift 2 ;;
+	--truth) truth=$2; shift 2 ;;
 	*) usage ;;
 	esac
 done
@@ -87,6 +99,8 @@ else
 fi
 fsimg=$tmp/bin/fsimg
 [ -n "$keep" ] && mkdir -p "$keep"
+case $truth in expect | fy | fn) ;; *) usage ;; esac
+
 
 n=0 agree=0 refused=0 false_err=0 missed=0 crash=0 oracle=0 seen=0
 : >"$tmp/dis"
@@ -98,9 +112,27 @@ for p in $(list); do
 	h=$(sha256sum <"$tmp/img" | cut -d' ' -f1)
 	if grep -qxF "$h" "$tmp/hashes"; then seen=$((seen + 1)); continue; fi
 	cp --sparse=always "$tmp/img" "$tmp/e.img"
-	timeout -k 2 "$tmo" e2fsck -fn "$tmp/e.img" </dev/null >"$tmp/e.out" 2>&1; e=$?
+	src_truth=$truth
+	if [ $truth = expect ]; then
+		src_truth=fy
+		if ! get "tests/$name/script" >/dev/null 2>&1 && get "tests/$name/expect.1" >"$tmp/e.out" 2>/dev/null &&
+			e=$(sed -n 's/^Exit status is \([0-9]*\)$/\1/p' "$tmp/e.out" | head -1) && [ -n "$e" ]; then
+			src_truth=expect
+			e=$(fy_judge $e "$tmp/e.out")
+		fi
+	fi
+	if [ $src_truth = fy ]; then
+		timeout -k 2 "$tmo" e2fsck -fy "$tmp/e.img" </dev/null >"$tmp/e.out" 2>&1; e=$?
+		e=$(fy_judge $e "$tmp/e.out")
+	elif [ $src_truth = expect ]; then
+		:
+	else
+		timeout -k 2 "$tmo" e2fsck -fn "$tmp/e.img" </dev/null >"$tmp/e.out" 2>&1; e=$?
+	fi
 	chmod a-w "$tmp/img"
-	timeout -k 2 "$tmo" "$fsimg" fsck --no-replay "$tmp/img" </dev/null >"$tmp/f.out" 2>&1; f=$?
+	nr=--no-replay
+	[ $truth = fn ] || nr=
+	timeout -k 2 "$tmo" "$fsimg" fsck $nr "$tmp/img" </dev/null >"$tmp/f.out" 2>&1; f=$?
 	n=$((n + 1))
 	verdict $e "$tmp/e.out" $f "$tmp/f.out"
 	case $v in
@@ -127,5 +159,5 @@ done
 echo
 cat "$tmp/dis"
 pct=$(awk -v a=$agree -v n=$((n - oracle)) 'BEGIN { printf "%.1f", n ? 100 * a / n : 100 }')
-echo "unseen: $n images: $agree agree ($pct%), $refused of them refused (exit 8), $false_err false errors, $missed missed, $crash crashes/timeouts, $oracle oracle failures; $seen skipped as in the corpus"
+echo "unseen (truth: $truth): $n images: $agree agree ($pct%), $refused of them refused (exit 8), $false_err false errors, $missed missed, $crash crashes/timeouts, $oracle oracle failures; $seen skipped as in the corpus"
 [ $false_err -eq 0 ] && [ $crash -eq 0 ]
