@@ -101,8 +101,11 @@ static void group_fields(struct check_ctx *c, const struct fsimg_group *g, bool 
 		PCTX_SET(p, found, FSIMG_PF_FOUND, g->checksum);
 		check_report(c, PR_GROUP_DESC_CSUM, &p);
 	}
-	/* Uninit flags need descriptor checksums (e2fsck PR_0_GDT_UNINIT). */
-	if (!csum && uninit) {
+	/*
+	 * Uninit flags, and an unused inode table tail, need descriptor
+	 * checksums (e2fsck PR_0_GDT_UNINIT tests bg_itable_unused too).
+	 */
+	if (!csum && (uninit || g->itable_unused)) {
 		p = pctx_group(g->group);
 		PCTX_SET(p, found, FSIMG_PF_FOUND, uninit);
 		check_report(c, PR_GROUP_UNINIT_NO_CSUM, &p);
