@@ -119,7 +119,7 @@ static void say_replayed(struct cli_image *img)
 	const struct fsimg_recovery_stats *st = &img->replay_stats;
 
 	if (st->log_error) {
-		cli_error(img, "warning: the %s is corrupt (%s); nothing replayed, as the kernel would",
+		cli_error(img, "warning: the %s is corrupt (%s); nothing replayed (the kernel's recovery fails too)",
 			  st->log, fsimg_strerror(st->log_error));
 		return;
 	}

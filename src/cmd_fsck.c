@@ -372,7 +372,8 @@ int cmd_fsck(int argc, char **argv)
 
 	memset(&opts, 0, sizeof(opts));
 	opts.flags = ctx.scan_data ? FSIMG_CHECK_SCAN_DATA : 0;
-	if (img.replay_failed)
+	/* a journal that cannot be used, or whose recovery fails as the kernel's does */
+	if (img.replay_failed || (img.replay && img.replay_stats.log_error))
 		opts.flags |= FSIMG_CHECK_REPLAY_FAILED;
 	opts.report = report_cb;
 	opts.report_ctx = &ctx;

@@ -598,7 +598,7 @@ int cmd_replay(int argc, char **argv)
 		goto out;
 	}
 	if (pst.kernel_error)
-		cli_error(&r.img, "warning: the journal is corrupt (%s); nothing replayed, as the kernel would",
+		cli_error(&r.img, "warning: the journal is corrupt (%s); nothing replayed (the kernel's recovery fails too)",
 			  fsimg_strerror(pst.kernel_error));
 	/*
 	 * Valid fast commits (as the kernel's scan judges them) come after the

@@ -5,8 +5,9 @@
 # --no-replay it checks the on-disk state and exits 0.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/fsck_super.sh"
+. "$top_srcdir/fuzz/verdict.sh"
 fs_need mke2fs debugfs e2fsck dumpe2fs
-plan 12
+plan 14
 fs_tmp
 fs_img ext4 "$tmp/base.img"
 bb=$(dumpe2fs "$tmp/base.img" 2>/dev/null | awk '/^Group 0:/ { f = 1 } f && /Block bitmap at/ { print $4; exit }')
@@ -63,6 +64,20 @@ fs_dbg "$img" "jo -c" "jw -b 15000 $tmp/zeros" "jc" "jo" "jw -b 15001 -c $tmp/ze
 jb=$(debugfs -R "bmap <8> 5" "$img" 2>/dev/null)
 printf 'X' | dd of="$img" bs=1 seek=$((jb * 4096 + 100)) conv=notrunc 2>/dev/null
 fs_corrupt_fy "uncommitted journal data block checksum (a warning)" JOURNAL_CSUM "$img"
+# a revoke block whose r_count runs past the block: the kernel's recovery
+# fails (-EINVAL in PASS_REVOKE, the mount with it), e2fsck's too; fsck
+# checks the on-disk state and says the journal could not be replayed
+img=$tmp/rcount.img
+cp "$tmp/base.img" "$img"
+fs_dbg "$img" "jo" "jw -r 15000" "jc"
+jb=$(debugfs -R "bmap <8> 1" "$img" 2>/dev/null)
+dd if="$img" bs=1 skip=$((jb * 4096 + 4)) count=4 2>/dev/null | od -An -tx1 | grep -q '00 00 00 05'
+ok $? "rcount: journal block 1 is the revoke block"
+printf '\000\000\377\360' | dd of="$img" bs=1 seek=$((jb * 4096 + 12)) conv=notrunc 2>/dev/null
+cp "$img" "$img.fy"; e2fsck -fy "$img.fy" >"$img.e2fsck" 2>&1
+e=$(fy_judge $? "$img.e2fsck"); rm -f "$img.fy"
+[ "$e" = 4 ] && [ "$(fs_fsimg "$img")" = error ] && fs_has "$img" JOURNAL_NOT_REPLAYED
+ok $? "rcount: e2fsck -fy's recovery fails (corrupt), fsimg fsck exits 4 naming JOURNAL_NOT_REPLAYED"
 # --json carries the replay and the problems
 img=$tmp/key.img
 "$FSIMG" fsck --json "$img" >"$tmp/json" 2>/dev/null

@@ -154,7 +154,7 @@ static void log_findings(struct check_ctx *c, fsimg_journal *j, bool replayed)
 			check_report(c, PR_JOURNAL_UNCOMMITTED, &p);
 		}
 	}
-	if (replayed && committed) {
+	if (replayed && committed && !(c->opts.flags & FSIMG_CHECK_REPLAY_FAILED)) {
 		p = pctx_none();
 		PCTX_SET(p, length, FSIMG_PF_LENGTH, committed);
 		PCTX_SET(p, found, FSIMG_PF_FOUND, blocks);
@@ -225,9 +225,10 @@ int check_pass_journal(struct check_ctx *c)
 			return 0;
 		}
 		j = own;
-		if (c->opts.flags & FSIMG_CHECK_REPLAY_FAILED)
-			check_report(c, PR_JOURNAL_NOT_REPLAYED, NULL);
 	}
+	/* not replayed: unusable, or a log whose recovery fails (the kernel's mount fails too) */
+	if (c->opts.flags & FSIMG_CHECK_REPLAY_FAILED)
+		check_report(c, PR_JOURNAL_NOT_REPLAYED, NULL);
 	js = fsimg_journal_super(j);
 	check_journal_super_rules(c, js);
 	if (js->external && js->dev_csum_state == FSIMG_CSUM_BAD)
