@@ -10,6 +10,11 @@
 #
 #   sh fuzz/differential.sh [--count N] [--seed S] [--bases "ext2 ext4i ext4j"]
 #                           [--fsimg PATH] [--mutate PATH] [--out FILE] [--keep DIR]
+#                           [--truth fn|fy]
+#
+# --truth fy judges by the corpus' rule instead (what the project is judged
+# by; fuzz/verdict.sh fy_judge): `e2fsck -fy` on a copy, corrupt when it
+# repairs anything, against `fsimg fsck` with its journal replay.
 #
 # Bases: any of fuzz/mkseeds.sh's (ext2 ext4i ext4j ext4js ext4fc, and the
 # differential-only ext4k ext3 ext4nj bigal mbg inl1k).
@@ -28,7 +33,7 @@ done
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/verdict.sh"
 top=${top_builddir:-$here/..}
-count=200 seed=1 bases="ext2 ext4i ext4j" out= keep=
+count=200 seed=1 bases="ext2 ext4i ext4j" out= keep= truth=fn
 fsimg=${FSIMG:-$top/src/fsimg} mutate=$top/fuzz/mutate
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -39,9 +44,11 @@ while [ $# -gt 0 ]; do
 	--mutate) mutate=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--keep) keep=$2; shift 2 ;;
-	*) echo "usage: differential.sh [--count N] [--seed S] [--bases LIST] [--fsimg PATH] [--mutate PATH] [--out FILE] [--keep DIR]" >&2; exit 2 ;;
+	--truth) truth=$2; shift 2 ;;
+	*) echo "usage: differential.sh [--count N] [--seed S] [--bases LIST] [--fsimg PATH] [--mutate PATH] [--out FILE] [--keep DIR] [--truth fn|fy]" >&2; exit 2 ;;
 	esac
 done
+case $truth in fn | fy) ;; *) echo "differential.sh: --truth fn or fy" >&2; exit 2 ;; esac
 [ -x "$mutate" ] || { echo "differential.sh: $mutate not built (make fuzz/mutate)" >&2; exit 2; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fsimg-diff.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
@@ -64,8 +71,13 @@ while [ $i -lt "$count" ]; do
 		"$mutate" -c "$tmp/m.img" "$tmp/m2.img" >/dev/null 2>&1 && mv "$tmp/m2.img" "$tmp/m.img" && csum=fixed
 	fi
 	cp "$tmp/m.img" "$tmp/e.img"
-	timeout 60 e2fsck -fn "$tmp/e.img" >"$tmp/e.out" 2>&1; e=$?
-	timeout -k 2 30 "$fsimg" fsck --no-replay --threads 1 "$tmp/m.img" >"$tmp/f.out" 2>&1; f=$?
+	if [ $truth = fy ]; then
+		timeout 60 e2fsck -fy "$tmp/e.img" >"$tmp/e.out" 2>&1; e=$(fy_judge $? "$tmp/e.out")
+		timeout -k 2 30 "$fsimg" fsck --threads 1 "$tmp/m.img" >"$tmp/f.out" 2>&1; f=$?
+	else
+		timeout 60 e2fsck -fn "$tmp/e.img" >"$tmp/e.out" 2>&1; e=$?
+		timeout -k 2 30 "$fsimg" fsck --no-replay --threads 1 "$tmp/m.img" >"$tmp/f.out" 2>&1; f=$?
+	fi
 	n=$((n + 1))
 	verdict $e "$tmp/e.out" $f "$tmp/f.out"
 	case $v in
@@ -94,5 +106,5 @@ while [ $i -lt "$count" ]; do
 	i=$((i + 1))
 done
 pct=$(awk -v a=$agree -v n=$((n - oracle)) 'BEGIN { printf "%.1f", n ? 100 * a / n : 100 }')
-echo "differential: $n mutants (seed $seed; bases $bases): $agree agree ($pct%), $false_err false errors, $missed missed, $refused refused (exit 8), $crash crashes/timeouts, $oracle oracle failures"
+echo "differential ($truth): $n mutants (seed $seed; bases $bases): $agree agree ($pct%), $false_err false errors, $missed missed, $refused refused (exit 8), $crash crashes/timeouts, $oracle oracle failures"
 [ $crash -eq 0 ]

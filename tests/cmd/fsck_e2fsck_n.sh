@@ -5,7 +5,6 @@
 # and debugfs -w (dd for a byte debugfs cannot set); e2fsck -fn is the oracle.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/fsck_super.sh"
-. "$top_srcdir/fuzz/verdict.sh"
 fs_need mke2fs debugfs e2fsck dd
 no_plan
 fs_tmp
@@ -26,15 +25,11 @@ same() {
 	[ $_st -eq 0 ] || { sed 's/^/#   fsimg: /' "$_img.out" | head -8; grep -v '^Pass' "$_img.e2fsck" | sed 's/^/#   e2fsck: /' | head -8; }
 }
 # same_fy IMG LABEL VERDICT ID...: the same against e2fsck -fy on a copy,
-# judged by the corpus' rule (fuzz/verdict.sh fy_judge: anything printed but
-# boilerplate and the benign list is a repair), for conditions e2fsck -n
-# lets pass but -fy repairs
+# judged by the corpus' rule (fs_e2fsck_fy), for conditions e2fsck -n lets
+# pass but -fy repairs
 same_fy() {
 	_img=$1 _label=$2 _want=$3; shift 3
-	cp "$_img" "$_img.fy" && e2fsck -fy "$_img.fy" >"$_img.e2fsck" 2>&1
-	_e=$(fy_judge $? "$_img.e2fsck"); rm -f "$_img.fy"
-	case $_e in 0) _e=clean ;; 4) _e=error ;; esac
-	_f=$(fs_fsimg "$_img")
+	_e=$(fs_e2fsck_fy "$_img"); _f=$(fs_fsimg "$_img")
 	_st=0
 	[ "$_e" = "$_want" ] && [ "$_f" = "$_want" ] || _st=1
 	for _id in "$@"; do fs_has "$_img" "$_id" || _st=1; done

@@ -161,7 +161,8 @@ fs_corrupt "a journal superblock failing its checksum" JOURNAL_BAD "$img"
 
 # A v1 journal superblock (h_blocktype 3) over a v2 one's features and users.
 damage ext4 journal_v1 "zap_block -f <8> -o 7 -l 1 -p 3 0"
-warns "a v1 journal superblock with v2 fields" JOURNAL_V1_V2_FIELDS
+# (e2fsck -n lets it pass, -fy clears the fields: a repair)
+fs_corrupt_fy "a v1 journal superblock with v2 fields" JOURNAL_V1_V2_FIELDS "$img"
 
 # Multi-mount protection (pass_mmp.c): the block is the filesystem's; e2fsck
 # -n stops (exit 12) on a bad one, fsimg reports it and goes on.

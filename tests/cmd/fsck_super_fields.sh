@@ -52,7 +52,11 @@ damage noresize reserved_gdt SUPER_RESERVED_GDT_NO_RESIZE "Group descriptors loo
 damage base ro_compat_unknown SUPER_UNKNOWN_FEATURES "unsupported feature" "feature FEATURE_R7"
 damage noresize lazy_bg SUPER_UNKNOWN_FEATURES "unsupported feature" "feature lazy_bg"
 # without the feature e2fsck counts none of inode 7's blocks (and claims none)
-damage noresize resize_ino RESIZE_INODE_NOT_CLEAR "the resize inode is non-zero" "sif <7> block[5] 9000"
+# (e2fsck -n lets it pass, -fy clears it: the project's truth, a repair)
+img=$tmp/resize_ino.img
+cp "$tmp/noresize.img" "$img"
+fs_dbg "$img" "sif <7> block[5] 9000"
+fs_corrupt_fy "resize_ino" RESIZE_INODE_NOT_CLEAR "$img"
 damage noresize resize_ino_blocks INODE_BAD_IBLOCKS "Inode 7, i_blocks is 2, should be 0" \
 	"sif <7> block[0] 3" "sif <7> blocks 2"
 # journal fields e2fsck follows; s_desc_size without 64bit; inode fields kept zero; sizes

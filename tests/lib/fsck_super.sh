@@ -51,16 +51,17 @@ fs_has() {
 	grep -Eq "^((warning|info): )?$2: " "$1.out"
 }
 
+. "$top_srcdir/fuzz/verdict.sh"
 # fs_e2fsck_fy IMG: prints "error" when e2fsck -fy repairs a copy of IMG, else
-# "clean". Repairs are judged as the corpus' `corrupt` rule does: exit != 0,
-# or a fix printed (its exit status is reset when it restarts after fixing
-# group descriptors); "Optimize? yes" is not a repair.
+# "clean". Repairs are judged as the corpus' `corrupt` rule does
+# (fuzz/verdict.sh fy_judge): exit bit 4 or 8, or anything printed but
+# boilerplate and the benign list (its exit status is reset when it restarts
+# after fixing group descriptors; "could be shorter. Optimize?" is benign).
 fs_e2fsck_fy() {
 	cp "$1" "$1.fy" && e2fsck -fy "$1.fy" >"$1.e2fsck" 2>&1
-	_rc=$?
+	_rc=$(fy_judge $? "$1.e2fsck")
 	rm -f "$1.fy"
-	[ $_rc -eq 0 ] && ! grep -v 'Optimize? yes' "$1.e2fsck" | grep -Eq '\? yes$|(FIXED|CLEARED)\.$' &&
-		{ echo clean; return; }
+	[ "$_rc" = 0 ] && { echo clean; return; }
 	echo error
 }
 
