@@ -71,23 +71,14 @@ while [ $i -lt "$count" ]; do
 		"$mutate" -c "$tmp/m.img" "$tmp/m2.img" >/dev/null 2>&1 && mv "$tmp/m2.img" "$tmp/m.img" && csum=fixed
 	fi
 	cp "$tmp/m.img" "$tmp/e.img"
-	if [ $truth = fy ]; then
-		timeout 60 e2fsck -fy "$tmp/e.img" >"$tmp/e.out" 2>&1; e=$(fy_judge $? "$tmp/e.out")
-		timeout -k 2 30 "$fsimg" fsck --threads 1 "$tmp/m.img" >"$tmp/f.out" 2>&1; f=$?
-	else
-		timeout 60 e2fsck -fn "$tmp/e.img" >"$tmp/e.out" 2>&1; e=$?
-		timeout -k 2 30 "$fsimg" fsck --no-replay --threads 1 "$tmp/m.img" >"$tmp/f.out" 2>&1; f=$?
-	fi
+	e2fsck_truth $truth "$tmp/e.img" "$tmp/e.out" 60
+	# e2fsck -n skips recovery: the on-disk state against it; -fy replays
+	nr=--no-replay
+	[ $truth = fn ] || nr=
+	timeout -k 2 30 "$fsimg" fsck $nr --threads 1 "$tmp/m.img" >"$tmp/f.out" 2>&1; f=$?
 	n=$((n + 1))
 	verdict $e "$tmp/e.out" $f "$tmp/f.out"
-	case $v in
-	agree) agree=$((agree + 1)) ;;
-	refused) agree=$((agree + 1)); refused=$((refused + 1)) ;;
-	FALSE-ERROR) false_err=$((false_err + 1)) ;;
-	MISSED) missed=$((missed + 1)) ;;
-	CRASH) crash=$((crash + 1)) ;;
-	*) oracle=$((oracle + 1)) ;;
-	esac
+	tally
 	muts=$(tr '\n' ';' <"$tmp/mut" | tr '\t' ' ')
 	efirst=$(grep -v '^e2fsck 1\.\|^Pass \|^$\|^ext2fs_open2\|^\*\*\*\|files (' "$tmp/e.out" | head -1 | tr '\t' ' ')
 	fids=$(sed -n 's/^\(warning: \|info: \)\{0,1\}\([A-Z][A-Z0-9_]*\): .*/\2/p' "$tmp/f.out" | sort -u | tr '\n' ' ')

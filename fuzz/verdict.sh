@@ -43,3 +43,26 @@ fy_judge() {
 		echo 0
 	fi
 }
+
+# e2fsck_truth fn|fy IMG OUT SECONDS: e2fsck -fn (its exit) or -fy on IMG
+# (judged by fy_judge) into OUT; sets e to what verdict takes
+e2fsck_truth() {
+	if [ "$1" = fy ]; then
+		timeout -k 2 "$4" e2fsck -fy "$2" </dev/null >"$3" 2>&1; e=$(fy_judge $? "$3")
+	else
+		timeout -k 2 "$4" e2fsck -fn "$2" </dev/null >"$3" 2>&1; e=$?
+	fi
+}
+
+# tally: counts $v (from verdict) into agree (refusals too, and refused),
+# false_err, missed, crash or oracle
+tally() {
+	case $v in
+	agree) agree=$((agree + 1)) ;;
+	refused) agree=$((agree + 1)); refused=$((refused + 1)) ;;
+	FALSE-ERROR) false_err=$((false_err + 1)) ;;
+	MISSED) missed=$((missed + 1)) ;;
+	CRASH) crash=$((crash + 1)) ;;
+	*) oracle=$((oracle + 1)) ;;
+	esac
+}

@@ -121,28 +121,14 @@ for p in $(list); do
 			e=$(fy_judge $e "$tmp/e.out")
 		fi
 	fi
-	if [ $src_truth = fy ]; then
-		timeout -k 2 "$tmo" e2fsck -fy "$tmp/e.img" </dev/null >"$tmp/e.out" 2>&1; e=$?
-		e=$(fy_judge $e "$tmp/e.out")
-	elif [ $src_truth = expect ]; then
-		:
-	else
-		timeout -k 2 "$tmo" e2fsck -fn "$tmp/e.img" </dev/null >"$tmp/e.out" 2>&1; e=$?
-	fi
+	[ $src_truth = expect ] || e2fsck_truth $src_truth "$tmp/e.img" "$tmp/e.out" "$tmo"
 	chmod a-w "$tmp/img"
 	nr=--no-replay
 	[ $truth = fn ] || nr=
 	timeout -k 2 "$tmo" "$fsimg" fsck $nr "$tmp/img" </dev/null >"$tmp/f.out" 2>&1; f=$?
 	n=$((n + 1))
 	verdict $e "$tmp/e.out" $f "$tmp/f.out"
-	case $v in
-	agree) agree=$((agree + 1)) ;;
-	refused) agree=$((agree + 1)); refused=$((refused + 1)) ;;
-	FALSE-ERROR) false_err=$((false_err + 1)) ;;
-	MISSED) missed=$((missed + 1)) ;;
-	CRASH) crash=$((crash + 1)) ;;
-	*) oracle=$((oracle + 1)) ;;
-	esac
+	tally
 	efirst=$(grep -v '^e2fsck 1\.\|^Pass \|^$\|^ext2fs_open2\|^\*\*\*\|files (\|^Warning: skipping journal' "$tmp/e.out" | head -1 | cut -c1-90)
 	fids=$(sed -n 's/^\(warning: \|info: \)\{0,1\}\([A-Z][A-Z0-9_]*\): .*/\2/p' "$tmp/f.out" | sort -u | tr '\n' ' ')
 	[ -z "$fids" ] && fids=$(grep '^fsimg: ' "$tmp/f.out" | head -1 | cut -c1-90)
