@@ -14,28 +14,23 @@ mk() { # mk NAME MKE2FS-OPTS...
 	mke2fs -q -F -b 1024 "$@" -d "$src" "$tmp/$_n.img" 8M >/dev/null 2>&1 ||
 		{ echo "Bail out! mke2fs $* failed"; exit 99; }
 }
-# same IMG LABEL VERDICT ID...: fsimg and e2fsck -fn both say VERDICT and fsimg reports the IDs
-same() {
-	_img=$1 _label=$2 _want=$3; shift 3
-	_e=$(fs_e2fsck "$_img"); _f=$(fs_fsimg "$_img")
+# same_by ORACLE_FN ORACLE_NAME IMG LABEL VERDICT ID...: fsimg and the
+# oracle both say VERDICT and fsimg reports the IDs
+same_by() {
+	_fn=$1 _on=$2 _img=$3 _label=$4 _want=$5; shift 5
+	_e=$($_fn "$_img"); _f=$(fs_fsimg "$_img")
 	_st=0
 	[ "$_e" = "$_want" ] && [ "$_f" = "$_want" ] || _st=1
 	for _id in "$@"; do fs_has "$_img" "$_id" || _st=1; done
-	ok $_st "$_label: e2fsck -fn $_e, fsimg $_f (want $_want), reports $*"
+	ok $_st "$_label: $_on $_e, fsimg $_f (want $_want), reports $*"
 	[ $_st -eq 0 ] || { sed 's/^/#   fsimg: /' "$_img.out" | head -8; grep -v '^Pass' "$_img.e2fsck" | sed 's/^/#   e2fsck: /' | head -8; }
 }
-# same_fy IMG LABEL VERDICT ID...: the same against e2fsck -fy on a copy,
-# judged by the corpus' rule (fs_e2fsck_fy), for conditions e2fsck -n lets
-# pass but -fy repairs
-same_fy() {
-	_img=$1 _label=$2 _want=$3; shift 3
-	_e=$(fs_e2fsck_fy "$_img"); _f=$(fs_fsimg "$_img")
-	_st=0
-	[ "$_e" = "$_want" ] && [ "$_f" = "$_want" ] || _st=1
-	for _id in "$@"; do fs_has "$_img" "$_id" || _st=1; done
-	ok $_st "$_label: e2fsck -fy $_e, fsimg $_f (want $_want), reports $*"
-	[ $_st -eq 0 ] || { sed 's/^/#   fsimg: /' "$_img.out" | head -8; grep -v '^Pass' "$_img.e2fsck" | sed 's/^/#   e2fsck: /' | head -8; }
-}
+# same IMG LABEL VERDICT ID...: against e2fsck -fn
+same() { same_by fs_e2fsck "e2fsck -fn" "$@"; }
+# same_fy IMG LABEL VERDICT ID...: against e2fsck -fy on a copy, judged by
+# the corpus' rule (fs_e2fsck_fy), for conditions e2fsck -n lets pass but
+# -fy repairs
+same_fy() { same_by fs_e2fsck_fy "e2fsck -fy" "$@"; }
 # poke IMG BYTE_OFFSET OCTAL: one byte
 poke() { printf "\\$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
 
