@@ -56,6 +56,17 @@ static void names_casefold_top(void)
 	}
 }
 
+/* the burst's end: fsync fd (the last file written, rel) unless the burst failed, close it; rc */
+static int sync_last(int op, const char *rel, int fd, int rc)
+{
+	if (fd >= 0) {
+		if (!rc && do_fsync(op, rel, fd) != 0)
+			rc = -1;
+		close(fd);
+	}
+	return rc;
+}
+
 /* ---- the tree workload: new directories (nested), many names in one
  * directory (it grows past a block, becomes hashed, splits leaves), files
  * fragmented into hundreds of extents (deeper extent trees), between the
@@ -113,12 +124,7 @@ static int tree_many(int op)
 		if (fd < 0)
 			rc = errno ? errno : -1;
 	}
-	if (fd >= 0) {
-		if (!rc && do_fsync(op, rel, fd) != 0)
-			rc = -1;
-		close(fd);
-	}
-	return rc;
+	return sync_last(op, rel, fd, rc);
 }
 
 /* a new file written one block in two: as many extents as blocks */
@@ -138,10 +144,7 @@ static int tree_frag(int op)
 	for (int i = 0; i < n && !rc; i++)
 		if (pwrite(fd, buf, blksz, (off_t)2 * i * blksz) != (ssize_t)blksz)
 			rc = errno ? errno : -1;
-	if (!rc && do_fsync(op, rel, fd) != 0)
-		rc = -1;
-	close(fd);
-	return rc;
+	return sync_last(op, rel, fd, rc);
 }
 
 /* the tree workload's op for a draw t of 0-9: 1 with *rc set, 0 for a mixed op */
@@ -222,12 +225,7 @@ static int names_add(int op)
 		if (fd < 0)
 			rc = errno ? errno : -1;
 	}
-	if (fd >= 0) {
-		if (!rc && do_fsync(op, rel, fd) != 0)
-			rc = -1;
-		close(fd);
-	}
-	return rc;
+	return sync_last(op, rel, fd, rc);
 }
 
 /* one of those names unlinked, then a new name in the same directory fsync'd */
@@ -258,10 +256,7 @@ static int names_del(int op)
 	fd = names_new(op, d, rel, sizeof(rel));
 	if (fd < 0)
 		return rc ? rc : (errno ? errno : -1);
-	if (!rc && do_fsync(op, rel, fd) != 0)
-		rc = -1;
-	close(fd);
-	return rc;
+	return sync_last(op, rel, fd, rc);
 }
 
 /* the names workload's op for a draw t of 0-9: 1 with *rc set, 0 for a mixed op */
