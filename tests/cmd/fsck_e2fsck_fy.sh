@@ -68,4 +68,22 @@ fs_dbg "$tmp/flex.img" "ssv log_groups_per_flex 128"
 fs_corrupt "ext2, s_log_groups_per_flex 128" SUPER_FIELD_INVALID "$tmp/flex.img"
 "$FSIMG" ls "$tmp/flex.img" / | grep -q '^a$\|[[:space:]]a$'
 ok $? "flex: ls reads the filesystem"
+# A transaction logging a block of the journal itself: jbd2's replay
+# (e2fsck's, the kernel's) writes each copy as it reads it. Into free log
+# space (the journal's last block) it changes nothing: e2fsck -fy just
+# recovers. Into the transaction's own commit block, read after it, the
+# replay reads the copy instead and fails ("recovery pass 2 ended").
+fs_mk8 jself -t ext4 -J size=1
+head -c 1024 /dev/zero | tr '\000' 'j' >"$tmp/jblk"
+jlast=$(debugfs -R 'bmap <8> 1023' "$tmp/jself.img" 2>/dev/null)
+jcommit=$(debugfs -R 'bmap <8> 3' "$tmp/jself.img" 2>/dev/null)
+cp "$tmp/jself.img" "$tmp/jfree.img"
+fs_dbg "$tmp/jfree.img" "jo" "jw -b $jlast $tmp/jblk" "jc"
+_e=$(fs_e2fsck_fy "$tmp/jfree.img") _f=$(fs_fsimg "$tmp/jfree.img")
+[ "$_e" = clean ] && [ "$_f" = clean ] && ! fs_has "$tmp/jfree.img" JOURNAL_LOGS_ITSELF &&
+	grep -q ': recovering journal$' "$tmp/jfree.img.e2fsck"
+ok $? "a copy into free log space: e2fsck -fy $_e, fsimg $_f, not reported"
+cp "$tmp/jself.img" "$tmp/jlive.img"
+fs_dbg "$tmp/jlive.img" "jo" "jw -b $jcommit $tmp/jblk" "jc"
+fs_corrupt_fy "a copy over its own commit block" JOURNAL_LOGS_ITSELF "$tmp/jlive.img"
 done_testing
