@@ -86,4 +86,19 @@ ok $? "a copy into free log space: e2fsck -fy $_e, fsimg $_f, not reported"
 cp "$tmp/jself.img" "$tmp/jlive.img"
 fs_dbg "$tmp/jlive.img" "jo" "jw -b $jcommit $tmp/jblk" "jc"
 fs_corrupt_fy "a copy over its own commit block" JOURNAL_LOGS_ITSELF "$tmp/jlive.img"
+
+# A log to replay under a journal superblock whose s_first the kernel
+# refuses: e2fsck never reads s_first and recovers it from s_start (s_first
+# 0: clean for -fy, a warning); but with s_maxlen 1 its jread refuses log
+# block 1 ("corrupted journal superblock"): the recovery fails.
+jsb=$(debugfs -R 'bmap <8> 0' "$tmp/jself.img" 2>/dev/null)
+cp "$tmp/jself.img" "$tmp/jfirst0.img"
+fs_dbg "$tmp/jfirst0.img" "jo" "jw -b 1000 $tmp/jblk" "jc"
+cp "$tmp/jfirst0.img" "$tmp/jmax1.img"
+printf '\000\000\000\000' | dd of="$tmp/jfirst0.img" bs=1 seek=$((jsb * 1024 + 20)) conv=notrunc status=none
+_e=$(fs_e2fsck_fy "$tmp/jfirst0.img") _f=$(fs_fsimg "$tmp/jfirst0.img")
+[ "$_e" = clean ] && [ "$_f" = clean ] && fs_has "$tmp/jfirst0.img" JOURNAL_FIRST_BAD
+ok $? "a log under s_first 0: e2fsck -fy $_e, fsimg $_f, JOURNAL_FIRST_BAD"
+printf '\000\000\000\001' | dd of="$tmp/jmax1.img" bs=1 seek=$((jsb * 1024 + 16)) conv=notrunc status=none
+fs_corrupt_fy "a log at block 1 under s_maxlen 1" JOURNAL_NOT_REPLAYED "$tmp/jmax1.img"
 done_testing

@@ -237,6 +237,30 @@ void check_journal_inode_backup(struct check_ctx *c)
 	fsimg_map_close(m);
 }
 
+/*
+ * A journal whose s_first is refused (JOURNAL_FIRST_BAD) is still
+ * replayed by e2fsck, which never reads s_first, from s_start on; but
+ * its jread refuses a log block at or past s_maxlen ("corrupted journal
+ * superblock"), so a log starting there cannot be recovered.
+ */
+static bool log_past_maxlen(struct check_ctx *c, fsimg_ino_t jino)
+{
+	uint8_t raw[0x20];
+	fsimg_file *f = NULL;
+	int64_t n;
+	uint32_t start;
+
+	if (fsimg_file_open_ino(&f, c->fs, jino, 0) < 0)
+		return false;
+	n = fsimg_file_read(f, raw, sizeof(raw), 0);
+	fsimg_file_close(f);
+	if (n != (int64_t)sizeof(raw))
+		return false;
+	/* s_maxlen at 0x10, s_start at 0x1c (big-endian) */
+	start = get_be32(raw + 0x1C);
+	return start != 0 && start >= get_be32(raw + 0x10);
+}
+
 int check_pass_journal(struct check_ctx *c)
 {
 	const struct fsimg_super *sb = e4(c)->sb;
@@ -265,6 +289,9 @@ int check_pass_journal(struct check_ctx *c)
 			PCTX_SET(p, detail, FSIMG_PF_DETAIL, why[0] ? why : fsimg_strerror(err));
 			/* e2fsck loads such a journal: a warning (the kernel refuses it) */
 			check_report(c, strstr(why, JBD2_WHY_FIRST) ? PR_JOURNAL_FIRST_BAD : PR_JOURNAL_BAD, &p);
+			if ((c->opts.flags & FSIMG_CHECK_REPLAY_FAILED) && strstr(why, JBD2_WHY_FIRST) &&
+			    log_past_maxlen(c, sb->journal_inum))
+				check_report(c, PR_JOURNAL_NOT_REPLAYED, NULL);
 			return 0;
 		}
 		j = own;
