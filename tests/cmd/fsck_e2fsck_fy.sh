@@ -87,6 +87,18 @@ cp "$tmp/jself.img" "$tmp/jlive.img"
 fs_dbg "$tmp/jlive.img" "jo" "jw -b $jcommit $tmp/jblk" "jc"
 fs_corrupt_fy "a copy over its own commit block" JOURNAL_LOGS_ITSELF "$tmp/jlive.img"
 
+# An xattr block outside the filesystem: e2fsck's pass 1 marks the inode
+# bad and pass 2 asks when an entry names it, which none does for a
+# reserved inode (inode 3 here): clean for e2fsck; a file's is an error.
+fs_mk8 acl -t ext3
+cp "$tmp/acl.img" "$tmp/acl3.img"
+fs_dbg "$tmp/acl3.img" "sif <3> file_acl 15459914"
+_e=$(fs_e2fsck "$tmp/acl3.img") _f=$(fs_fsimg "$tmp/acl3.img")
+[ "$_e" = clean ] && [ "$_f" = clean ]
+ok $? "reserved inode 3 naming xattr block 15459914: e2fsck -fn $_e, fsimg $_f"
+fs_dbg "$tmp/acl.img" "sif /a file_acl 15459914"
+fs_corrupt "a file naming xattr block 15459914" INODE_BAD_XATTR_BLOCK "$tmp/acl.img"
+
 # A log to replay under a journal superblock whose s_first the kernel
 # refuses: e2fsck never reads s_first and recovers it from s_start (s_first
 # 0: clean for -fy, a warning); but with s_maxlen 1 its jread refuses log

@@ -323,8 +323,14 @@ static void walk_mapping(struct pass2 *p2, const struct fsimg_inode *in, struct 
 	fsimg_map_close(m);
 }
 
-/* Claims an inode's xattr block once: inodes may share one (h_refcount). */
-static void claim_xattr_block(struct pass2 *p2, const struct fsimg_inode *in, struct walk *w)
+/*
+ * Claims an inode's xattr block once: inodes may share one (h_refcount).
+ * One outside the filesystem only marks the inode bad in e2fsck's pass 1
+ * (check_ext_attr), which pass 2 acts on when an entry names the inode: never
+ * for a reserved one (no name), so it is not reported there.
+ */
+static void claim_xattr_block(struct pass2 *p2, const struct fsimg_inode *in, struct walk *w,
+			      bool reserved)
 {
 	struct check_ctx *c = p2->c;
 	fsimg_fs *fs = p2->fs;
@@ -333,9 +339,11 @@ static void claim_xattr_block(struct pass2 *p2, const struct fsimg_inode *in, st
 	if (!in->file_acl)
 		return;
 	if (!fs_pblk_ok(fs, in->file_acl)) {
-		p = pctx_inode(in->ino);
-		PCTX_SET(p, block, FSIMG_PF_BLOCK, in->file_acl);
-		check_report(c, PR_INODE_BAD_XATTR_BLOCK, &p);
+		if (!reserved) {
+			p = pctx_inode(in->ino);
+			PCTX_SET(p, block, FSIMG_PF_BLOCK, in->file_acl);
+			check_report(c, PR_INODE_BAD_XATTR_BLOCK, &p);
+		}
 		w->failed = true;
 		return;
 	}
@@ -402,7 +410,7 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 			memset(&w, 0, sizeof(w));
 			w.last_written = -1;
 			w.last_any = -1;
-			claim_xattr_block(p2, &in, &w);
+			claim_xattr_block(p2, &in, &w, false);
 			walk_mapping(p2, &in, &w);
 		}
 		return;
@@ -433,12 +441,12 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 		if (ino != EXT2_BAD_INO && (in.mode & S_IFMT_) != S_IFREG_ &&
 		    (in.mode & S_IFMT_) != S_IFDIR_ && (in.mode & S_IFMT_) != S_IFLNK_) {
 			if (check_xattr_inode(c, &in, raw))
-				claim_xattr_block(p2, &in, &w);
+				claim_xattr_block(p2, &in, &w, true);
 			inode_check_iblocks(p2, &in, &w);
 			return;
 		}
 		if (check_xattr_inode(c, &in, raw))
-			claim_xattr_block(p2, &in, &w);
+			claim_xattr_block(p2, &in, &w, true);
 		walk_mapping(p2, &in, &w);
 		/* e2fsck walks the bad block list for its blocks only, not its i_blocks */
 		if (!w.failed && ino != EXT2_BAD_INO)
@@ -471,7 +479,7 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 		}
 	}
 	if (check_xattr_inode(c, &in, raw))
-		claim_xattr_block(p2, &in, &w);
+		claim_xattr_block(p2, &in, &w, false);
 	walk_mapping(p2, &in, &w);
 	check_quota_usage_add(c, &in, w.units);
 	if (w.failed) {
