@@ -99,6 +99,20 @@ ok $? "reserved inode 3 naming xattr block 15459914: e2fsck -fn $_e, fsimg $_f"
 fs_dbg "$tmp/acl.img" "sif /a file_acl 15459914"
 fs_corrupt "a file naming xattr block 15459914" INODE_BAD_XATTR_BLOCK "$tmp/acl.img"
 
+# i_size of a reserved inode past what a block map addresses: e2fsck's
+# pass 1 runs check_blocks on inodes 5-10 (not on the reserved quota
+# inodes 3 and 4 of a filesystem without quota) and asks to fix the size.
+fs_mk8 rsz -t ext2
+for ino in 6 9 3; do
+	cp "$tmp/rsz.img" "$tmp/rsz$ino.img"
+	fs_dbg "$tmp/rsz$ino.img" "sif <$ino> size 0x10000000000"
+done
+fs_corrupt "inode 6 of 1 TiB" INODE_BAD_SIZE "$tmp/rsz6.img"
+fs_corrupt "inode 9 of 1 TiB" INODE_BAD_SIZE "$tmp/rsz9.img"
+_e=$(fs_e2fsck "$tmp/rsz3.img") _f=$(fs_fsimg "$tmp/rsz3.img")
+[ "$_e" = clean ] && [ "$_f" = clean ]
+ok $? "inode 3 of 1 TiB without quota: e2fsck -fn $_e, fsimg $_f"
+
 # A log to replay under a journal superblock whose s_first the kernel
 # refuses: e2fsck never reads s_first and recovers it from s_start (s_first
 # 0: clean for -fy, a warning); but with s_maxlen 1 its jread refuses log

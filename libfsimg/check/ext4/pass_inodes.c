@@ -359,6 +359,26 @@ static bool iblock_empty(const struct fsimg_inode *in)
 }
 
 /* One inode record of an initialised inode table. */
+/*
+ * The reserved inodes whose i_size e2fsck's pass 1 judges (it runs
+ * check_blocks on them): below s_first_ino but the bad blocks inode, the
+ * reserved quota inodes 3 and 4 unless the superblock names them with
+ * quota, and inode 8 unless it is the journal.
+ */
+static bool reserved_sized(const struct fsimg_super *sb, fsimg_ino_t ino)
+{
+	uint32_t first = sb->rev_level == EXT4_GOOD_OLD_REV ? EXT4_GOOD_OLD_FIRST_INO : sb->first_ino;
+
+	if (ino == EXT2_BAD_INO || ino == FSIMG_ROOT_INO || ino >= first)
+		return false;
+	if (ino == 3 || ino == 4)
+		return (sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_QUOTA) &&
+		       ext4_sb_inode_role(sb, ino) != EXT4_SBINO_NONE;
+	if (ino == 8)
+		return sb->journal_inum == 8;
+	return true;
+}
+
 static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 {
 	struct check_ctx *c = p2->c;
@@ -429,6 +449,9 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 	check_inode_rules(c, &in, raw, reserved);
 	if (reserved) {
 		check_reserved_mode(c, &in);
+		if (reserved_sized(e4(c)->sb, ino) && (in.mode & S_IFMT_) != S_IFLNK_ &&
+		    (in.mode & S_IFMT_) != S_IFDIR_)
+			inode_check_max_size(p2, &in);
 		/* Reserved inodes without content (mode 0, nothing mapped) are fine. */
 		if (in.mode == 0 && in.blocks == 0 && in.file_acl == 0 && iblock_empty(&in))
 			return;

@@ -96,6 +96,7 @@ CHECK_HIDDEN void inode_check_flags(struct pass2 *p2, const struct fsimg_inode *
 CHECK_HIDDEN void inode_check_extra_isize(struct pass2 *p2, const struct fsimg_inode *in, const uint8_t *raw);
 CHECK_HIDDEN bool inode_check_mode(struct pass2 *p2, const struct fsimg_inode *in);
 CHECK_HIDDEN void inode_check_size(struct pass2 *p2, const struct fsimg_inode *in, const struct walk *w);
+CHECK_HIDDEN bool inode_check_max_size(struct pass2 *p2, const struct fsimg_inode *in);
 CHECK_HIDDEN void inode_check_iblocks(struct pass2 *p2, const struct fsimg_inode *in, const struct walk *w);
 CHECK_HIDDEN void inode_check_data_state(struct pass2 *p2, const struct fsimg_inode *in, const struct walk *w);
 CHECK_HIDDEN void inode_check_symlink(struct pass2 *p2, const struct fsimg_inode *in, const struct walk *w);
