@@ -113,6 +113,16 @@ _e=$(fs_e2fsck "$tmp/rsz3.img") _f=$(fs_fsimg "$tmp/rsz3.img")
 [ "$_e" = clean ] && [ "$_f" = clean ]
 ok $? "inode 3 of 1 TiB without quota: e2fsck -fn $_e, fsimg $_f"
 
+# No /lost+found: e2fsck -n does not look, -fy's pass 3 creates it
+# ("/lost+found not found. Create? yes"); a file of that name likewise
+# ("/lost+found is not a directory").
+fs_mk8 lpf -t ext4
+cp "$tmp/lpf.img" "$tmp/lpf_file.img"
+fs_dbg "$tmp/lpf.img" "rmdir /lost+found"
+fs_corrupt_fy "no lost+found" NO_LOST_FOUND "$tmp/lpf.img"
+fs_dbg "$tmp/lpf_file.img" "rmdir /lost+found" "link /a /lost+found" "sif /a links_count 2"
+fs_corrupt_fy "lost+found a file" NO_LOST_FOUND "$tmp/lpf_file.img"
+
 # A log to replay under a journal superblock whose s_first the kernel
 # refuses: e2fsck never reads s_first and recovers it from s_start (s_first
 # 0: clean for -fy, a warning); but with s_maxlen 1 its jread refuses log
