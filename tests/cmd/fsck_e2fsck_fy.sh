@@ -113,6 +113,14 @@ _e=$(fs_e2fsck "$tmp/rsz3.img") _f=$(fs_fsimg "$tmp/rsz3.img")
 [ "$_e" = clean ] && [ "$_f" = clean ]
 ok $? "inode 3 of 1 TiB without quota: e2fsck -fn $_e, fsimg $_f"
 
+# An inline-data file keeps the block-mapped bound on i_size (e2fsck's
+# bad_size 4; only directories have the inline rule instead).
+fs_mk8 inl -t ext4 -O inline_data
+debugfs -R 'stat /a' "$tmp/inl.img" 2>/dev/null | grep -q 'Size of inline data'
+ok $? "inl: /a is an inline-data file"
+fs_dbg "$tmp/inl.img" "sif /a size 0x8000000000000000"
+fs_corrupt "an inline-data file of 2^63 bytes" INODE_BAD_SIZE "$tmp/inl.img"
+
 # No /lost+found: e2fsck -n does not look, -fy's pass 3 creates it
 # ("/lost+found not found. Create? yes"); a file of that name likewise
 # ("/lost+found is not a directory").

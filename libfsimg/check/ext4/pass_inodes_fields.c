@@ -117,8 +117,12 @@ void inode_check_size(struct pass2 *p2, const struct fsimg_inode *in, const stru
 	uint64_t bs = fs->block_size;
 	struct fsimg_problem_ctx p = pctx_inode(in->ino);
 
-	if (in->flags & EXT4_INLINE_DATA_FL)
+	/* inline data: e2fsck's bad_size 7 is for directories (pass_rules.c); files keep the bounds */
+	if (in->flags & EXT4_INLINE_DATA_FL) {
+		if (fmt != S_IFDIR_ && fmt != S_IFLNK_)
+			inode_check_max_size(p2, in);
 		return;
+	}
 	if (fmt == S_IFDIR_) {
 		uint64_t nblock = in->size / bs, want = (uint64_t)(w->last_any + 1);
 
