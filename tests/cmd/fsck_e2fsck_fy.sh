@@ -121,6 +121,18 @@ ok $? "inl: /a is an inline-data file"
 fs_dbg "$tmp/inl.img" "sif /a size 0x8000000000000000"
 fs_corrupt "an inline-data file of 2^63 bytes" INODE_BAD_SIZE "$tmp/inl.img"
 
+# An inode not in use whose dtime is below s_inodes_count: e2fsck's pass 1
+# takes it for a link of a corrupted orphan list (PR_1_LOW_DTIME, also
+# under -n), unless a superblock time is that low too (then it cannot tell).
+fs_mk8 lowdt -t ext2
+fs_dbg "$tmp/lowdt.img" "sif <20> dtime 5"
+cp "$tmp/lowdt.img" "$tmp/lowdt_epoch.img"
+fs_corrupt "free inode 20 with dtime 5" INODE_LOW_DTIME "$tmp/lowdt.img"
+fs_dbg "$tmp/lowdt_epoch.img" "ssv mkfs_time 100"
+_e=$(fs_e2fsck "$tmp/lowdt_epoch.img") _f=$(fs_fsimg "$tmp/lowdt_epoch.img")
+[ "$_e" = clean ] && [ "$_f" = clean ]
+ok $? "the same with s_mkfs_time 100: e2fsck -fn $_e, fsimg $_f"
+
 # No /lost+found: e2fsck -n does not look, -fy's pass 3 creates it
 # ("/lost+found not found. Create? yes"); a file of that name likewise
 # ("/lost+found is not a directory").

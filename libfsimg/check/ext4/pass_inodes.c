@@ -379,6 +379,27 @@ static bool reserved_sized(const struct fsimg_super *sb, fsimg_ino_t ino)
 	return true;
 }
 
+/*
+ * e2fsck's low_dtime_check: a dtime below s_inodes_count names the next
+ * orphan, unless the superblock's write, mount or mkfs time is that low
+ * (a clock at the epoch). Returns the bound, or 0 when not checked.
+ */
+static uint32_t low_dtime_bound(struct check_ctx *c)
+{
+	const uint8_t *raw = c->fs->raw_sb;
+	const uint32_t n = e4(c)->sb->inodes_count;
+	/* s_mtime, s_wtime, s_mkfs_time and their high bytes */
+	const size_t lo[3] = { 0x2C, 0x30, 0x108 }, hi[3] = { 0x275, 0x274, 0x276 };
+
+	for (int i = 0; i < 3; i++) {
+		uint64_t t = get_le32(raw + lo[i]) | (uint64_t)raw[hi[i]] << 32;
+
+		if (t && t < n)
+			return 0;
+	}
+	return n;
+}
+
 static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 {
 	struct check_ctx *c = p2->c;
@@ -394,7 +415,17 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 					      ext4_sb_inode_nameless(e4(c)->sb, ino);
 	bool special;
 
-	/* Unused and never used: nothing to check (the fast path of the scan). */
+	/* e2fsck's PR_1_LOW_DTIME, on every inode; an in-use one is INODE_DTIME_SET's */
+	if (links == 0 && p2->low_dtime) {
+		uint32_t dtime = get_le32(raw + 20);
+
+		if (dtime && dtime < p2->low_dtime && !p2_is_orphan(p2, ino)) {
+			p = pctx_inode(ino);
+			PCTX_SET(p, found, FSIMG_PF_FOUND, dtime);
+			check_report(c, PR_INODE_LOW_DTIME, &p);
+		}
+	}
+	/* Unused and never used: nothing more to check (the fast path of the scan). */
 	if (!reserved && links == 0 && mode == 0)
 		return;
 	/*
@@ -608,6 +639,7 @@ static int p2_init(struct check_ctx *tc, void *tls, void *arg)
 	p2->cluster_bits = sh->cluster_bits;
 	p2->ea_seen = sh->ea_seen;
 	p2->orphans = sh->orphans;
+	p2->low_dtime = sh->low_dtime;
 	p2->buflen = sh->buflen;
 	p2->buf = malloc(sh->buflen);
 	return p2->buf ? 0 : FSIMG_ENOMEM;
@@ -648,6 +680,7 @@ int check_pass_inodes(struct check_ctx *c)
 
 	memset(&sh, 0, sizeof(sh));
 	sh.first_ino = sb->rev_level == EXT4_GOOD_OLD_REV ? EXT4_GOOD_OLD_FIRST_INO : sb->first_ino;
+	sh.low_dtime = low_dtime_bound(c);
 	while ((1ull << sh.cluster_bits) * sb->block_size < sb->cluster_size && sh.cluster_bits < 32)
 		sh.cluster_bits++;
 	sh.buflen = ITABLE_CHUNK < fs->block_size ? fs->block_size : ITABLE_CHUNK;
