@@ -59,7 +59,7 @@ nb=$#
 [ -n "$out" ] && printf 'n\tseed\tbase\tcsum\te2fsck\tfsimg\tverdict\tmutations\te2fsck_first\tfsimg_ids\n' >"$out"
 [ -n "$keep" ] && mkdir -p "$keep"
 
-n=0 agree=0 false_err=0 missed=0 refused=0 crash=0 oracle=0
+n=0 agree=0 counts=0 false_err=0 missed=0 refused=0 crash=0 oracle=0
 i=0
 while [ $i -lt "$count" ]; do
 	k=$((i % nb + 1))
@@ -86,7 +86,7 @@ while [ $i -lt "$count" ]; do
 	[ -n "$out" ] && printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$i" "$s" "$base" "$csum" "$e" "$f" "$v" \
 		"$muts" "$efirst" "$fids" >>"$out"
 	case $v in
-	agree | refused) ;;
+	agree | agree-counts | refused) ;;
 	*)
 		echo "$v #$i seed $s $base ($csum checksums): e2fsck $e, fsimg $f; mutations: $muts"
 		echo "    e2fsck: $efirst"
@@ -97,5 +97,5 @@ while [ $i -lt "$count" ]; do
 	i=$((i + 1))
 done
 pct=$(awk -v a=$agree -v n=$((n - oracle)) 'BEGIN { printf "%.1f", n ? 100 * a / n : 100 }')
-echo "differential ($truth): $n mutants (seed $seed; bases $bases): $agree agree ($pct%), $false_err false errors, $missed missed, $refused refused (exit 8), $crash crashes/timeouts, $oracle oracle failures"
+echo "differential ($truth): $n mutants (seed $seed; bases $bases): $agree agree ($pct%; $counts by the summary counts rule), $false_err false errors, $missed missed, $refused refused (exit 8), $crash crashes/timeouts, $oracle oracle failures"
 [ $crash -eq 0 ]

@@ -2,8 +2,12 @@
 # tests/cmd/fsck_e2fsck_n.sh: one
 # verdict from e2fsck -fn (the truth) and fsimg fsck on the same image.
 #   verdict E2FSCK_EXIT E2FSCK_OUTPUT FSIMG_EXIT FSIMG_OUTPUT
-# sets v: agree, refused (fsimg exit 8 on an image e2fsck calls corrupt:
-# counted as agreeing), FALSE-ERROR, MISSED, CRASH or oracle-failed.
+# sets v: agree, agree-counts, refused (fsimg exit 8 on an image e2fsck
+# calls corrupt: counted as agreeing), FALSE-ERROR, MISSED, CRASH or
+# oracle-failed. agree-counts is the corpus' rule for `summary_counts_only`
+# images (tests/conformance/run.sh): e2fsck's only finding is the
+# superblock's free counts and fsimg warns of them (SUPER_FREE_*_WRONG: the
+# kernel does not keep them exact, and e2fsck -n exits 0 for them).
 # e2fsck -n: 0 clean; 4, 8, 12 or "trying backup blocks" corrupt; a timeout
 # (>= 124) or another status is no verdict.
 verdict() {
@@ -17,6 +21,10 @@ verdict() {
 		grep -q 'trying backup blocks' "$2" && _truth=corrupt
 		case $_truth:$3 in
 		clean:0 | corrupt:4) v=agree ;;
+		corrupt:0)
+			v=MISSED
+			counts_only "$2" && grep -q -E '^warning: SUPER_FREE_(BLOCKS|INODES)_WRONG: ' "$4" && v=agree-counts
+			;;
 		corrupt:8) v=refused ;;
 		clean:*) v=FALSE-ERROR ;;
 		*) v=MISSED ;;
@@ -24,12 +32,10 @@ verdict() {
 	fi
 }
 
-# fy_judge EXIT OUTPUT: the corpus' corrupt rule on an e2fsck -fy run; prints
-# 4 (corrupt), 0 (clean) or the exit itself when it is no verdict (>= 124)
-fy_judge() {
-	if [ "$1" -ge 124 ]; then echo "$1"; return; fi
-	if [ $(($1 & 12)) -ne 0 ]; then echo 4; return; fi
-	if grep -v -E -e '^e2fsck [0-9]' -e '^Pass [0-9]' -e '^$' -e 'FILE SYSTEM WAS MODIFIED' \
+# fy_unbenign OUTPUT: the lines of an e2fsck -fy run that are neither
+# boilerplate nor on the corpus' benign list (what makes an image corrupt)
+fy_unbenign() {
+	grep -v -E -e '^e2fsck [0-9]' -e '^Pass [0-9]' -e '^$' -e 'FILE SYSTEM WAS MODIFIED' \
 		-e '^[^ ]+: [0-9]+/[0-9]+ files \(' -e '^Exit status is' \
 		-e ': recovering journal$' -e '^Journal transaction [0-9]+ was corrupt, replay was aborted' \
 		-e '^Clearing orphaned inode' -e '^Truncating orphaned inode' \
@@ -37,11 +43,28 @@ fy_judge() {
 		-e 'could be (shorter|narrower)\.  Optimize\? yes' \
 		-e '^Adding dirhash hint to filesystem' -e '^Filesystem did not have a UUID; generating one' \
 		-e '^Backing up journal inode block information' -e '^Moving journal from /journal to hidden inode' \
-		"$2" | grep -q .; then
+		"$1"
+}
+
+# fy_judge EXIT OUTPUT: the corpus' corrupt rule on an e2fsck -fy run; prints
+# 4 (corrupt), 0 (clean) or the exit itself when it is no verdict (>= 124)
+fy_judge() {
+	if [ "$1" -ge 124 ]; then echo "$1"; return; fi
+	if [ $(($1 & 12)) -ne 0 ]; then echo 4; return; fi
+	if fy_unbenign "$2" | grep -q .; then
 		echo 4
 	else
 		echo 0
 	fi
+}
+
+# counts_only OUTPUT: e2fsck's only finding was the superblock's free
+# blocks or inodes count (pass 5's "Free blocks count wrong (N,
+# counted=M)."), the corpus' `summary_counts_only`
+counts_only() {
+	fy_unbenign "$1" | grep -q -E '^Free (blocks|inodes) count wrong \([0-9]+, counted=[0-9]+\)\.$' &&
+		! fy_unbenign "$1" | grep -v -q -E -e '^Free (blocks|inodes) count wrong \([0-9]+, counted=[0-9]+\)\.$' \
+			-e '^Fix\? (yes|no)$' -e '^[^ ]+: \*+ WARNING: Filesystem still has errors \*+$'
 }
 
 # e2fsck_truth fn|fy IMG OUT SECONDS: e2fsck -fn (its exit) or -fy on IMG
@@ -54,11 +77,12 @@ e2fsck_truth() {
 	fi
 }
 
-# tally: counts $v (from verdict) into agree (refusals too, and refused),
-# false_err, missed, crash or oracle
+# tally: counts $v (from verdict) into agree (refusals and summary counts
+# too, and refused, counts), false_err, missed, crash or oracle
 tally() {
 	case $v in
 	agree) agree=$((agree + 1)) ;;
+	agree-counts) agree=$((agree + 1)); counts=$((counts + 1)) ;;
 	refused) agree=$((agree + 1)); refused=$((refused + 1)) ;;
 	FALSE-ERROR) false_err=$((false_err + 1)) ;;
 	MISSED) missed=$((missed + 1)) ;;

@@ -104,6 +104,8 @@ JBD2_HIDDEN int jbd2_read(struct fsimg_journal *j, uint32_t jblk, void *buf);
 JBD2_HIDDEN int jbd2_read_log_block(struct fsimg_journal *j, uint32_t jblk, void *buf);
 /* Is fs block blk one of an internal journal's own blocks? (never for an external one) */
 JBD2_HIDDEN bool jbd2_in_journal(const struct fsimg_journal *j, uint64_t blk);
+/* The journal block an internal journal keeps at fs block blk, or -1 outside it. */
+JBD2_HIDDEN int64_t jbd2_jblk_at(const struct fsimg_journal *j, uint64_t blk);
 /* The io block of journal block jblk, or a negative error. */
 JBD2_HIDDEN int jbd2_bmap(const struct fsimg_journal *j, uint32_t jblk, uint64_t *pblk);
 /*

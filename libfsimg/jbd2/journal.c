@@ -115,12 +115,12 @@ static int cmp_run_pblk(const void *a, const void *b)
 	return x->pblk < y->pblk ? -1 : x->pblk > y->pblk;
 }
 
-bool jbd2_in_journal(const struct fsimg_journal *j, uint64_t blk)
+int64_t jbd2_jblk_at(const struct fsimg_journal *j, uint64_t blk)
 {
 	size_t lo = 0, hi = j->nruns;
 
 	if (!j->pruns)
-		return false;
+		return -1;
 	/* the last run starting at or before blk */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -129,7 +129,14 @@ bool jbd2_in_journal(const struct fsimg_journal *j, uint64_t blk)
 		else
 			hi = mid;
 	}
-	return lo > 0 && blk - j->pruns[lo - 1].pblk < j->pruns[lo - 1].len;
+	if (lo == 0 || blk - j->pruns[lo - 1].pblk >= j->pruns[lo - 1].len)
+		return -1;
+	return (int64_t)j->pruns[lo - 1].jblk + (int64_t)(blk - j->pruns[lo - 1].pblk);
+}
+
+bool jbd2_in_journal(const struct fsimg_journal *j, uint64_t blk)
+{
+	return jbd2_jblk_at(j, blk) >= 0;
 }
 
 int jbd2_read(struct fsimg_journal *j, uint32_t jblk, void *buf)

@@ -18,6 +18,6 @@ st=$?
 sed 's/^/# /' "$tmp/log"
 [ $st -eq 0 ] && grep -q ' 0 crashes/timeouts' "$tmp/log"
 ok $? "$N mutants: no crash or timeout of fsimg fsck"
-pct=$(sed -n 's/.* agree (\([0-9.]*\)%).*/\1/p' "$tmp/log")
+pct=$(sed -n 's/.* agree (\([0-9.]*\)%[;)].*/\1/p' "$tmp/log")
 [ -n "$pct" ] && awk -v p="$pct" -v f="$FLOOR" 'BEGIN { exit !(p >= f) }'
 ok $? "verdict agreement with e2fsck -fn ${pct:-?}% >= $FLOOR%"

@@ -9,11 +9,6 @@ fs_need mke2fs debugfs e2fsck dd
 no_plan
 fs_tmp
 fs_small_src
-mk() { # mk NAME MKE2FS-OPTS...
-	_n=$1; shift
-	mke2fs -q -F -b 1024 "$@" -d "$src" "$tmp/$_n.img" 8M >/dev/null 2>&1 ||
-		{ echo "Bail out! mke2fs $* failed"; exit 99; }
-}
 # same_by ORACLE_FN ORACLE_NAME IMG LABEL VERDICT ID...: fsimg and the
 # oracle both say VERDICT and fsimg reports the IDs
 same_by() {
@@ -31,19 +26,17 @@ same() { same_by fs_e2fsck "e2fsck -fn" "$@"; }
 # the corpus' rule (fs_e2fsck_fy), for conditions e2fsck -n lets pass but
 # -fy repairs
 same_fy() { same_by fs_e2fsck_fy "e2fsck -fy" "$@"; }
-# poke IMG BYTE_OFFSET OCTAL: one byte
-poke() { printf "\\$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
 
 # A directory entry of type 0 ("unknown") under the filetype feature:
 # e2fsck fills the type in silently (PR_2_SET_FILETYPE, PR_NO_OK) and -n
 # exits 0; a wrong non-zero type is an error for both.
-mk ft -t ext4 -O ^metadata_csum,^has_journal
+fs_mk8 ft -t ext4 -O ^metadata_csum,^has_journal
 root=$(debugfs -R 'bmap <2> 0' "$tmp/ft.img" 2>/dev/null)
 # the root's third entry (lost+found) starts at byte 24; its type at 24 + 7
-cp "$tmp/ft.img" "$tmp/ft0.img"; poke "$tmp/ft0.img" $((root * 1024 + 31)) 000
+cp "$tmp/ft.img" "$tmp/ft0.img"; fs_poke "$tmp/ft0.img" $((root * 1024 + 31)) 000
 # (-n exits 0; -fy prints "Setting filetype", a repair)
 same_fy "$tmp/ft0.img" "filetype 0" error DIRENT_FILETYPE_UNSET
-cp "$tmp/ft.img" "$tmp/ft1.img"; poke "$tmp/ft1.img" $((root * 1024 + 31)) 001
+cp "$tmp/ft.img" "$tmp/ft1.img"; fs_poke "$tmp/ft1.img" $((root * 1024 + 31)) 001
 same "$tmp/ft1.img" "filetype 1 for a directory" error DIRENT_FILETYPE
 
 # An extent root of depth 1 with eh_entries 0 (a punched file's root
@@ -53,7 +46,7 @@ same "$tmp/ft1.img" "filetype 1 for a directory" error DIRENT_FILETYPE
 # error for both. A file of 8 separate written blocks has a depth-1 tree
 # (mke2fs -d makes holes of zero blocks).
 awk 'BEGIN { for (i = 0; i < 16; i++) { c = (i % 2) ? "\0" : "x"; for (j = 0; j < 1024; j++) printf "%s", c } }' >"$src/frag"
-mk ex -t ext4
+fs_mk8 ex -t ext4
 cp "$tmp/ex.img" "$tmp/ex0.img"
 fs_dbg "$tmp/ex0.img" "punch /frag 0" "sif /frag block[1] 0x00010004"
 same "$tmp/ex0.img" "extent root of depth 1, no entries" clean EXTENT_ROOT_EMPTY_INDEX
@@ -65,7 +58,7 @@ same "$tmp/ex.img" "extent root of depth 1 emptied, its blocks left" error EXTEN
 # An extent tree of depth 7 (debugfs split_node from the root, six
 # times): the kernel stops at 5 levels, e2fsck reads it and only offers to
 # make it shallower (exit 0 under -n): read, with a warning.
-mk deep -t ext4
+fs_mk8 deep -t ext4
 fs_dbg "$tmp/deep.img" "extent_open /frag" root split_node root split_node root split_node \
 	root split_node root split_node root split_node extent_close
 debugfs -R 'stat /frag' "$tmp/deep.img" 2>/dev/null | grep -q 'ETB6'
@@ -83,11 +76,11 @@ ok $? "deep: cat reads the file through all 7 levels"
 mkdir -p "$src/e"
 echo hi >"$src/e/motd"
 printf '\001\001\004\000\052\330\331\310\054\330\360\336\037\164\255\073\163\047\306\346\375\067\247\242\361\010\346\052' >"$tmp/ctx"
-mk enc -t ext4 -I 128 -O encrypt,^metadata_csum,^has_journal
+fs_mk8 enc -t ext4 -I 128 -O encrypt,^metadata_csum,^has_journal
 fs_dbg "$tmp/enc.img" "ea_set -f $tmp/ctx e user.c" "sif e flags 0x80800"
 cp "$tmp/enc.img" "$tmp/enc_user.img"
 acl=$(debugfs -R 'stat e' "$tmp/enc.img" 2>/dev/null | sed -n 's/.*File ACL: \([0-9]*\).*/\1/p')
-poke "$tmp/enc.img" $((acl * 1024 + 33)) 011
+fs_poke "$tmp/enc.img" $((acl * 1024 + 33)) 011
 same "$tmp/enc.img" "encryption context in the xattr block, short name" error \
 	DIRENT_ENCRYPTED_NAME_SHORT DIRENT_UNENCRYPTED
 same "$tmp/enc_user.img" "encrypt flag, no context in the xattr block" error INODE_ENCRYPT_NO_CONTEXT
@@ -95,7 +88,7 @@ same "$tmp/enc_user.img" "encrypt flag, no context in the xattr block" error INO
 # The journal inode of a filesystem without a journal holding data: e2fsck
 # judges i_links_count, i_block[0] and i_blocks' low 32 bits only
 # (struct ext2_inode), so i_blocks_hi alone is clean.
-mk nj -t ext2
+fs_mk8 nj -t ext2
 cp "$tmp/nj.img" "$tmp/nj_hi.img"
 fs_dbg "$tmp/nj_hi.img" "sif <8> blocks_hi 7"
 same "$tmp/nj_hi.img" "inode 8 with only i_blocks_hi" clean
@@ -105,7 +98,7 @@ same "$tmp/nj.img" "inode 8 with i_blocks" error RESERVED_INODE_NOT_CLEAR
 # The resize inode's i_size is past 4 GiB: e2fsck walks it like a file and
 # wants large_file for it (PR_2_FEATURE_LARGE_FILES), as for any regular
 # inode of 2 GiB or more.
-mk nolarge -t ext4 -b 4096 -O ^has_journal
+fs_mk8 nolarge -t ext4 -b 4096 -O ^has_journal
 debugfs -R 'stat <7>' "$tmp/nolarge.img" 2>/dev/null | grep -q 'Size: [4-9][0-9]\{9\}'
 ok $? "nolarge: the resize inode is over 4 GiB"
 fs_dbg "$tmp/nolarge.img" "feature -large_file"
@@ -114,7 +107,7 @@ same "$tmp/nolarge.img" "resize inode without large_file" error INODE_LARGE_NO_F
 # ext2 (no group checksums): every inode is read, but an entry naming an
 # inode of a group flagged INODE_UNINIT, or in its bg_itable_unused tail,
 # is an error to e2fsck's pass 2 (PR_2_INOREF_BG_INO_UNINIT, _IN_UNUSED).
-mk gu -t ext2
+fs_mk8 gu -t ext2
 cp "$tmp/gu.img" "$tmp/gu_unused.img"
 fs_dbg "$tmp/gu.img" "set_bg 0 flags 1"
 same "$tmp/gu.img" "ext2, group 0 flagged INODE_UNINIT" error DIRENT_UNUSED_INODE GROUP_UNINIT_NO_CSUM
@@ -125,7 +118,7 @@ same "$tmp/gu_unused.img" "ext2, group 0's last 2040 inodes marked unused" error
 # shortened the journal): the kernel refuses the journal, e2fsck 1.47.0
 # never reads s_first (a warning); s_maxlen past the journal inode's size
 # is fatal to both (e2fsck: journal too short).
-mk jn -t ext3 -J size=1
+fs_mk8 jn -t ext3 -J size=1
 jsb=$(debugfs -R 'bmap <8> 0' "$tmp/jn.img" 2>/dev/null)
 same "$tmp/jn.img" "ext3 with a journal" clean
 cp "$tmp/jn.img" "$tmp/jfirst.img"
@@ -136,7 +129,7 @@ printf '\000\000\000\000' | dd of="$tmp/jmax0.img" bs=1 seek=$((jsb * 1024 + 16)
 same "$tmp/jmax0.img" "journal s_maxlen 0" clean JOURNAL_FIRST_BAD
 # with a checksummed journal superblock (debugfs jo -c) the stale checksum
 # is what both refuse, before s_first
-mk jc -t ext4 -J size=1
+fs_mk8 jc -t ext4 -J size=1
 fs_dbg "$tmp/jc.img" "jo -c" "jc"
 dumpe2fs "$tmp/jc.img" 2>/dev/null | grep -q 'Journal features:.*journal_checksum_v3'
 ok $? "jc: debugfs made a journal with checksum v3"

@@ -99,10 +99,20 @@ damage ext4 bad_inode_uid "sif <1> uid 5"
 fs_corrupt "the bad blocks inode with an owner" BAD_BLOCKS_INODE_INVALID "$img"
 damage nolargefile large "sif /b size 0x90000000"
 fs_corrupt "a 2.25 GiB file without large_file" INODE_LARGE_NO_FEATURE "$img"
+# An orphan list naming a reserved inode or one past s_inodes_count: e2fsck
+# -n does not release orphans and exits 0, -fy says "Illegal orphaned
+# inode" (a repair by the project's truth); with errors in s_state both it
+# and the kernel drop the list unread.
 damage ext4 orphan_head5 "ssv last_orphan 5"
-warns "s_last_orphan 5" ORPHAN_LIST_BAD_INODE
+fs_corrupt_fy "s_last_orphan 5" ORPHAN_LIST_BAD_INODE "$img"
 damage ext4 orphan_head_big "ssv last_orphan 999999"
-warns "s_last_orphan past s_inodes_count" ORPHAN_LIST_BAD_INODE
+fs_corrupt_fy "s_last_orphan past s_inodes_count" ORPHAN_LIST_BAD_INODE "$img"
+damage ext4 orphan_link3 "ssv last_orphan 12" "sif <12> dtime 3"
+fs_corrupt_fy "an orphan whose i_dtime names inode 3" ORPHAN_LIST_BAD_INODE "$img"
+damage ext4 orphan_head5_errors "ssv last_orphan 5" "ssv state 3"
+_e=$(fs_e2fsck_fy "$img") _r=$(fs_fsimg "$img")
+[ "$_e" = clean ] && [ "$_r" = clean ] && ! fs_has "$img" ORPHAN_LIST_BAD_INODE
+ok $? "s_last_orphan 5 on a filesystem with errors: e2fsck -fy $_e, fsimg $_r, not reported"
 
 # Inline directories: i_size against i_block + system.data, and the data's size.
 base inline 8M -t ext4 -O inline_data

@@ -39,11 +39,12 @@ img=$tmp/flag_only.img
 cp "$tmp/base.img" "$img"
 fs_dbg "$img" "feature needs_recovery"
 fs_corrupt "needs_recovery without a log" JOURNAL_RECOVERY_NO_DATA "$img"
-# a log that needs_recovery does not announce
+# a log that needs_recovery does not announce: e2fsck -n declines to run
+# it and exits 0, -fy runs it ("Run journal anyway? yes", a repair)
 img=$tmp/no_flag.img
 cp "$tmp/base.img" "$img"
 fs_dbg "$img" "jo" "jw -b 15000 $tmp/zeros" "jc" "feature -needs_recovery"
-fs_corrupt "a log without needs_recovery" JOURNAL_DATA_NO_RECOVERY "$img"
+fs_corrupt_fy "a log without needs_recovery" JOURNAL_DATA_NO_RECOVERY "$img"
 # a journal superblock destroyed
 img=$tmp/jbad.img
 cp "$tmp/base.img" "$img"

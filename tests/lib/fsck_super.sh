@@ -95,6 +95,17 @@ fs_problems_man() {
 # fs_small_src: $src, a small tree (/a, /b of 3000 lines, /d/c) for mke2fs -d;
 # sets E2FSPROGS_FAKE_TIME to E2FSCK_TIME, so that the times mke2fs and
 # debugfs write are no later than e2fsck's (else it asks to fix them).
+# fs_mk8 NAME MKE2FS-OPTS...: $tmp/NAME.img, 8 MiB at 1 KiB blocks, from
+# $src (fs_small_src)
+fs_mk8() {
+	_n=$1; shift
+	mke2fs -q -F -b 1024 "$@" -d "$src" "$tmp/$_n.img" 8M >/dev/null 2>&1 ||
+		{ echo "Bail out! mke2fs $* failed"; exit 99; }
+}
+
+# fs_poke IMG BYTE_OFFSET OCTAL: one byte
+fs_poke() { printf "\\$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
+
 fs_small_src() {
 	E2FSPROGS_FAKE_TIME=$E2FSCK_TIME; export E2FSPROGS_FAKE_TIME
 	src=$tmp/src

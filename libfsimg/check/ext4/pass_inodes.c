@@ -323,8 +323,14 @@ static void walk_mapping(struct pass2 *p2, const struct fsimg_inode *in, struct 
 	fsimg_map_close(m);
 }
 
-/* Claims an inode's xattr block once: inodes may share one (h_refcount). */
-static void claim_xattr_block(struct pass2 *p2, const struct fsimg_inode *in, struct walk *w)
+/*
+ * Claims an inode's xattr block once: inodes may share one (h_refcount).
+ * One outside the filesystem only marks the inode bad in e2fsck's pass 1
+ * (check_ext_attr), which pass 2 acts on when an entry names the inode: never
+ * for a reserved one (no name), so it is not reported there.
+ */
+static void claim_xattr_block(struct pass2 *p2, const struct fsimg_inode *in, struct walk *w,
+			      bool reserved)
 {
 	struct check_ctx *c = p2->c;
 	fsimg_fs *fs = p2->fs;
@@ -333,9 +339,11 @@ static void claim_xattr_block(struct pass2 *p2, const struct fsimg_inode *in, st
 	if (!in->file_acl)
 		return;
 	if (!fs_pblk_ok(fs, in->file_acl)) {
-		p = pctx_inode(in->ino);
-		PCTX_SET(p, block, FSIMG_PF_BLOCK, in->file_acl);
-		check_report(c, PR_INODE_BAD_XATTR_BLOCK, &p);
+		if (!reserved) {
+			p = pctx_inode(in->ino);
+			PCTX_SET(p, block, FSIMG_PF_BLOCK, in->file_acl);
+			check_report(c, PR_INODE_BAD_XATTR_BLOCK, &p);
+		}
 		w->failed = true;
 		return;
 	}
@@ -351,6 +359,47 @@ static bool iblock_empty(const struct fsimg_inode *in)
 }
 
 /* One inode record of an initialised inode table. */
+/*
+ * The reserved inodes whose i_size e2fsck's pass 1 judges (it runs
+ * check_blocks on them): below s_first_ino but the bad blocks inode, the
+ * reserved quota inodes 3 and 4 unless the superblock names them with
+ * quota, and inode 8 unless it is the journal.
+ */
+static bool reserved_sized(const struct fsimg_super *sb, fsimg_ino_t ino)
+{
+	uint32_t first = sb->rev_level == EXT4_GOOD_OLD_REV ? EXT4_GOOD_OLD_FIRST_INO : sb->first_ino;
+
+	if (ino == EXT2_BAD_INO || ino == FSIMG_ROOT_INO || ino >= first)
+		return false;
+	if (ino == 3 || ino == 4)
+		return (sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_QUOTA) &&
+		       ext4_sb_inode_role(sb, ino) != EXT4_SBINO_NONE;
+	if (ino == 8)
+		return sb->journal_inum == 8;
+	return true;
+}
+
+/*
+ * e2fsck's low_dtime_check: a dtime below s_inodes_count names the next
+ * orphan, unless the superblock's write, mount or mkfs time is that low
+ * (a clock at the epoch). Returns the bound, or 0 when not checked.
+ */
+static uint32_t low_dtime_bound(struct check_ctx *c)
+{
+	const uint8_t *raw = c->fs->raw_sb;
+	const uint32_t n = e4(c)->sb->inodes_count;
+	/* s_mtime, s_wtime, s_mkfs_time and their high bytes */
+	const size_t lo[3] = { 0x2C, 0x30, 0x108 }, hi[3] = { 0x275, 0x274, 0x276 };
+
+	for (int i = 0; i < 3; i++) {
+		uint64_t t = get_le32(raw + lo[i]) | (uint64_t)raw[hi[i]] << 32;
+
+		if (t && t < n)
+			return 0;
+	}
+	return n;
+}
+
 static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 {
 	struct check_ctx *c = p2->c;
@@ -366,7 +415,17 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 					      ext4_sb_inode_nameless(e4(c)->sb, ino);
 	bool special;
 
-	/* Unused and never used: nothing to check (the fast path of the scan). */
+	/* e2fsck's PR_1_LOW_DTIME, on every inode; an in-use one is INODE_DTIME_SET's */
+	if (links == 0 && p2->low_dtime) {
+		uint32_t dtime = get_le32(raw + 20);
+
+		if (dtime && dtime < p2->low_dtime && !p2_is_orphan(p2, ino)) {
+			p = pctx_inode(ino);
+			PCTX_SET(p, found, FSIMG_PF_FOUND, dtime);
+			check_report(c, PR_INODE_LOW_DTIME, &p);
+		}
+	}
+	/* Unused and never used: nothing more to check (the fast path of the scan). */
 	if (!reserved && links == 0 && mode == 0)
 		return;
 	/*
@@ -402,7 +461,7 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 			memset(&w, 0, sizeof(w));
 			w.last_written = -1;
 			w.last_any = -1;
-			claim_xattr_block(p2, &in, &w);
+			claim_xattr_block(p2, &in, &w, false);
 			walk_mapping(p2, &in, &w);
 		}
 		return;
@@ -421,6 +480,9 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 	check_inode_rules(c, &in, raw, reserved);
 	if (reserved) {
 		check_reserved_mode(c, &in);
+		if (reserved_sized(e4(c)->sb, ino) && (in.mode & S_IFMT_) != S_IFLNK_ &&
+		    (in.mode & S_IFMT_) != S_IFDIR_)
+			inode_check_max_size(p2, &in);
 		/* Reserved inodes without content (mode 0, nothing mapped) are fine. */
 		if (in.mode == 0 && in.blocks == 0 && in.file_acl == 0 && iblock_empty(&in))
 			return;
@@ -433,12 +495,12 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 		if (ino != EXT2_BAD_INO && (in.mode & S_IFMT_) != S_IFREG_ &&
 		    (in.mode & S_IFMT_) != S_IFDIR_ && (in.mode & S_IFMT_) != S_IFLNK_) {
 			if (check_xattr_inode(c, &in, raw))
-				claim_xattr_block(p2, &in, &w);
+				claim_xattr_block(p2, &in, &w, true);
 			inode_check_iblocks(p2, &in, &w);
 			return;
 		}
 		if (check_xattr_inode(c, &in, raw))
-			claim_xattr_block(p2, &in, &w);
+			claim_xattr_block(p2, &in, &w, true);
 		walk_mapping(p2, &in, &w);
 		/* e2fsck walks the bad block list for its blocks only, not its i_blocks */
 		if (!w.failed && ino != EXT2_BAD_INO)
@@ -471,7 +533,7 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 		}
 	}
 	if (check_xattr_inode(c, &in, raw))
-		claim_xattr_block(p2, &in, &w);
+		claim_xattr_block(p2, &in, &w, false);
 	walk_mapping(p2, &in, &w);
 	check_quota_usage_add(c, &in, w.units);
 	if (w.failed) {
@@ -577,6 +639,7 @@ static int p2_init(struct check_ctx *tc, void *tls, void *arg)
 	p2->cluster_bits = sh->cluster_bits;
 	p2->ea_seen = sh->ea_seen;
 	p2->orphans = sh->orphans;
+	p2->low_dtime = sh->low_dtime;
 	p2->buflen = sh->buflen;
 	p2->buf = malloc(sh->buflen);
 	return p2->buf ? 0 : FSIMG_ENOMEM;
@@ -617,6 +680,7 @@ int check_pass_inodes(struct check_ctx *c)
 
 	memset(&sh, 0, sizeof(sh));
 	sh.first_ino = sb->rev_level == EXT4_GOOD_OLD_REV ? EXT4_GOOD_OLD_FIRST_INO : sb->first_ino;
+	sh.low_dtime = low_dtime_bound(c);
 	while ((1ull << sh.cluster_bits) * sb->block_size < sb->cluster_size && sh.cluster_bits < 32)
 		sh.cluster_bits++;
 	sh.buflen = ITABLE_CHUNK < fs->block_size ? fs->block_size : ITABLE_CHUNK;

@@ -68,6 +68,7 @@ struct pass2_shared {
 	uint32_t cluster_bits;   /* log2(blocks per cluster) */
 	uint8_t *ea_seen;        /* xattr blocks claimed already (shared ones are legal) */
 	uint8_t *orphans;        /* orphans: the s_last_orphan chain, the orphan file (NULL: none) */
+	uint32_t low_dtime;      /* dtimes below it are orphan links (e2fsck's low_dtime_check); 0: off */
 	size_t buflen;
 };
 
@@ -79,6 +80,7 @@ struct pass2 {
 	uint32_t cluster_bits;
 	uint8_t *ea_seen;
 	const uint8_t *orphans;
+	uint32_t low_dtime;
 	uint8_t *scan_buf;       /* --scan-data */
 	uint8_t *buf;            /* inode table chunk */
 	size_t buflen;
@@ -96,6 +98,7 @@ CHECK_HIDDEN void inode_check_flags(struct pass2 *p2, const struct fsimg_inode *
 CHECK_HIDDEN void inode_check_extra_isize(struct pass2 *p2, const struct fsimg_inode *in, const uint8_t *raw);
 CHECK_HIDDEN bool inode_check_mode(struct pass2 *p2, const struct fsimg_inode *in);
 CHECK_HIDDEN void inode_check_size(struct pass2 *p2, const struct fsimg_inode *in, const struct walk *w);
+CHECK_HIDDEN bool inode_check_max_size(struct pass2 *p2, const struct fsimg_inode *in);
 CHECK_HIDDEN void inode_check_iblocks(struct pass2 *p2, const struct fsimg_inode *in, const struct walk *w);
 CHECK_HIDDEN void inode_check_data_state(struct pass2 *p2, const struct fsimg_inode *in, const struct walk *w);
 CHECK_HIDDEN void inode_check_symlink(struct pass2 *p2, const struct fsimg_inode *in, const struct walk *w);

@@ -80,6 +80,34 @@ bool inode_check_mode(struct pass2 *p2, const struct fsimg_inode *in)
 	}
 }
 
+/*
+ * i_size past what the mapping can address (e2fsck's bad_size 4 and 6):
+ * ext2_max_sizes for a block map (12 direct, then single, double, triple
+ * indirect), 2^32 blocks for an extent tree. True when reported.
+ */
+bool inode_check_max_size(struct pass2 *p2, const struct fsimg_inode *in)
+{
+	uint64_t bs = p2->fs->block_size, max;
+	struct fsimg_problem_ctx p = pctx_inode(in->ino);
+
+	if (!(in->flags & EXT4_EXTENTS_FL)) {
+		uint64_t apb = bs / 4;
+
+		max = (12 + apb + apb * apb + apb * apb * apb) * bs;
+	} else {
+		max = (1ull << (32 + p2->fs->log_block_size)) - 1;
+	}
+	if (in->size <= max)
+		return false;
+	PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
+	PCTX_SET(p, expected, FSIMG_PF_EXPECTED, max);
+	PCTX_SET(p, detail, FSIMG_PF_DETAIL,
+		 (in->flags & EXT4_EXTENTS_FL) ? "past the largest extent-mapped size"
+					       : "past the largest block-mapped size");
+	check_report(p2->c, PR_INODE_BAD_SIZE, &p);
+	return true;
+}
+
 /* Size against the mapping: e2fsck's bad_size rules, then the state of the tail. */
 void inode_check_size(struct pass2 *p2, const struct fsimg_inode *in, const struct walk *w)
 {
@@ -89,8 +117,12 @@ void inode_check_size(struct pass2 *p2, const struct fsimg_inode *in, const stru
 	uint64_t bs = fs->block_size;
 	struct fsimg_problem_ctx p = pctx_inode(in->ino);
 
-	if (in->flags & EXT4_INLINE_DATA_FL)
+	/* inline data: e2fsck's bad_size 7 is for directories (pass_rules.c); files keep the bounds */
+	if (in->flags & EXT4_INLINE_DATA_FL) {
+		if (fmt != S_IFDIR_ && fmt != S_IFLNK_)
+			inode_check_max_size(p2, in);
 		return;
+	}
 	if (fmt == S_IFDIR_) {
 		uint64_t nblock = in->size / bs, want = (uint64_t)(w->last_any + 1);
 
@@ -115,25 +147,8 @@ void inode_check_size(struct pass2 *p2, const struct fsimg_inode *in, const stru
 		check_report(c, PR_DATA_WRITTEN_PAST_EOF, &p);
 		return;
 	}
-	/* e2fsck's ext2_max_sizes: 12 direct, then single, double, triple indirect */
-	if (!(in->flags & EXT4_EXTENTS_FL)) {
-		uint64_t apb = bs / 4, max = (12 + apb + apb * apb + apb * apb * apb) * bs;
-
-		if (in->size > max) {
-			PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
-			PCTX_SET(p, expected, FSIMG_PF_EXPECTED, max);
-			PCTX_SET(p, detail, FSIMG_PF_DETAIL, "past the largest block-mapped size");
-			check_report(c, PR_INODE_BAD_SIZE, &p);
-			return;
-		}
-	}
-	if ((in->flags & EXT4_EXTENTS_FL) && in->size > (1ull << (32 + fs->log_block_size)) - 1) {
-		PCTX_SET(p, found, FSIMG_PF_FOUND, in->size);
-		PCTX_SET(p, expected, FSIMG_PF_EXPECTED, (1ull << (32 + fs->log_block_size)) - 1);
-		PCTX_SET(p, detail, FSIMG_PF_DETAIL, "past the largest extent-mapped size");
-		check_report(c, PR_INODE_BAD_SIZE, &p);
+	if (inode_check_max_size(p2, in))
 		return;
-	}
 	if (fmt != S_IFREG_)
 		return;
 	/*

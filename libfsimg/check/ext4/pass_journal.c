@@ -71,22 +71,57 @@ static void describe_blocks(struct check_ctx *c, fsimg_journal *j, size_t t, uin
 	}
 }
 
-/* A replayed transaction that logs blocks of the journal itself. */
-static void report_logs_itself(struct check_ctx *c, fsimg_journal *j, size_t t,
-			       const struct fsimg_jtrans *tr)
+/*
+ * Whether a logged copy read at log block cur and written over the
+ * journal's own block jt changes what a replay reads after it. jbd2's
+ * PASS_REPLAY (the kernel's and e2fsck's) writes each block as soon as it
+ * reads it, so a write into the log ahead of cur, up to the last commit
+ * replayed (log_end), or outside the log (the journal superblock, the
+ * fast-commit area) makes that replay read other bytes than the log as
+ * scanned (e2fsck: "recovery pass 2 ended at transaction N, expected M"),
+ * where fsimg replays every copy as logged. A write into free log space or
+ * into blocks already replayed changes nothing.
+ */
+static bool self_write_matters(const struct fsimg_journal_super *js, uint32_t cur, int64_t jt,
+			       uint32_t log_end)
 {
+	uint64_t len, d_jt, d_end;
+
+	if (jt < (int64_t)js->first || jt >= (int64_t)js->last || cur < js->first || cur >= js->last ||
+	    log_end < js->first || log_end >= js->last)
+		return true;
+	len = js->last - js->first;
+	d_jt = ((uint64_t)jt + len - cur) % len;
+	d_end = ((uint64_t)log_end + len - cur) % len;
+	return d_jt != 0 && d_jt <= d_end;
+}
+
+/*
+ * A replayed transaction that logs blocks of the journal itself where the
+ * order of the replay's writes matters (self_write_matters); the count is of
+ * all its blocks inside the journal.
+ */
+static void report_logs_itself(struct check_ctx *c, fsimg_journal *j, size_t t,
+			       const struct fsimg_jtrans *tr, uint32_t log_end)
+{
+	const struct fsimg_journal_super *js = fsimg_journal_super(j);
 	struct fsimg_problem_ctx p;
 	uint64_t n = 0, first = 0;
+	bool matters = false;
 
 	for (uint32_t i = 0; i < tr->nblocks; i++) {
 		struct fsimg_jblock jb;
 
 		if (fsimg_journal_trans_block(&jb, j, t, i) < 0)
 			break;
-		if (jb.in_journal && !n++)
+		if (!jb.in_journal)
+			continue;
+		if (!n++)
 			first = jb.fs_block;
+		matters = matters ||
+			  self_write_matters(js, jb.journal_block, jbd2_jblk_at(j, jb.fs_block), log_end);
 	}
-	if (!n)
+	if (!matters)
 		return;
 	p = pctx_none();
 	PCTX_SET(p, found, FSIMG_PF_FOUND, tr->sequence);
@@ -101,11 +136,19 @@ static void log_findings(struct check_ctx *c, fsimg_journal *j, bool replayed)
 	struct fsimg_problem_ctx p;
 	size_t n;
 	uint64_t committed = 0, blocks = 0;
+	uint32_t log_end = 0;
 	char detail[512];
 
 	if (fsimg_journal_scan(j) < 0 || fsimg_journal_scan_info(&si, j) < 0)
 		return;
 	n = fsimg_journal_trans_count(j);
+	/* the last block a replay reads: the last replayed commit */
+	for (size_t t = 0; t < n; t++) {
+		struct fsimg_jtrans tr;
+
+		if (fsimg_journal_trans(&tr, j, t) == 0 && tr.state == FSIMG_JTRANS_COMMITTED)
+			log_end = tr.commit_block;
+	}
 	for (size_t t = 0; t < n; t++) {
 		struct fsimg_jtrans tr;
 
@@ -144,7 +187,7 @@ static void log_findings(struct check_ctx *c, fsimg_journal *j, bool replayed)
 			check_report(c, PR_JOURNAL_CSUM, &p);
 		}
 		if (tr.state == FSIMG_JTRANS_COMMITTED)
-			report_logs_itself(c, j, t, &tr);
+			report_logs_itself(c, j, t, &tr, log_end);
 		if (tr.state == FSIMG_JTRANS_UNCOMMITTED) {
 			describe_blocks(c, j, t, tr.nblocks, detail, sizeof(detail));
 			p = pctx_none();
@@ -194,6 +237,30 @@ void check_journal_inode_backup(struct check_ctx *c)
 	fsimg_map_close(m);
 }
 
+/*
+ * A journal whose s_first is refused (JOURNAL_FIRST_BAD) is still
+ * replayed by e2fsck, which never reads s_first, from s_start on; but
+ * its jread refuses a log block at or past s_maxlen ("corrupted journal
+ * superblock"), so a log starting there cannot be recovered.
+ */
+static bool log_past_maxlen(struct check_ctx *c, fsimg_ino_t jino)
+{
+	uint8_t raw[0x20];
+	fsimg_file *f = NULL;
+	int64_t n;
+	uint32_t start;
+
+	if (fsimg_file_open_ino(&f, c->fs, jino, 0) < 0)
+		return false;
+	n = fsimg_file_read(f, raw, sizeof(raw), 0);
+	fsimg_file_close(f);
+	if (n != (int64_t)sizeof(raw))
+		return false;
+	/* s_maxlen at 0x10, s_start at 0x1c (big-endian) */
+	start = get_be32(raw + 0x1C);
+	return start != 0 && start >= get_be32(raw + 0x10);
+}
+
 int check_pass_journal(struct check_ctx *c)
 {
 	const struct fsimg_super *sb = e4(c)->sb;
@@ -222,6 +289,9 @@ int check_pass_journal(struct check_ctx *c)
 			PCTX_SET(p, detail, FSIMG_PF_DETAIL, why[0] ? why : fsimg_strerror(err));
 			/* e2fsck loads such a journal: a warning (the kernel refuses it) */
 			check_report(c, strstr(why, JBD2_WHY_FIRST) ? PR_JOURNAL_FIRST_BAD : PR_JOURNAL_BAD, &p);
+			if ((c->opts.flags & FSIMG_CHECK_REPLAY_FAILED) && strstr(why, JBD2_WHY_FIRST) &&
+			    log_past_maxlen(c, sb->journal_inum))
+				check_report(c, PR_JOURNAL_NOT_REPLAYED, NULL);
 			return 0;
 		}
 		j = own;

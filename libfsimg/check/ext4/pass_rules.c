@@ -385,8 +385,11 @@ void check_inode_rules(struct check_ctx *c, const struct fsimg_inode *in, const 
 
 /*
  * The kernel's ext4_orphan_get refuses an orphan below s_first_ino or past
- * s_inodes_count and stops the cleanup there; e2fsck reports it only when
- * releasing orphans (not with -n): a warning.
+ * s_inodes_count ("bad orphan inode", a filesystem error) and stops the
+ * cleanup there; e2fsck -fy's release_orphan_inodes reports it (-n does not
+ * release orphans): an error by the project's truth. With EXT4_ERROR_FS in
+ * s_state both drop the list without reading it (ext4_orphan_cleanup,
+ * release_orphan_inodes), so nothing is said then.
  */
 void check_orphan_link(struct check_ctx *c, fsimg_ino_t ino, bool head)
 {
@@ -394,7 +397,7 @@ void check_orphan_link(struct check_ctx *c, fsimg_ino_t ino, bool head)
 	uint32_t first = sb->rev_level == EXT4_GOOD_OLD_REV ? EXT4_GOOD_OLD_FIRST_INO : sb->first_ino;
 	struct fsimg_problem_ctx p;
 
-	if (ino >= first && ino <= sb->inodes_count)
+	if ((ino >= first && ino <= sb->inodes_count) || (sb->state & EXT4_ERROR_FS))
 		return;
 	p = pctx_none();
 	PCTX_SET(p, found, FSIMG_PF_FOUND, ino);

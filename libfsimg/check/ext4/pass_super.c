@@ -14,6 +14,23 @@
 #include <string.h>
 
 #include "check/ext4/e4check.h"
+#include "jbd2/jbd2.h"
+
+/*
+ * The primary superblock as stored, before an in-memory replay, fails its
+ * checksum: e2fsck's ext2fs_open and the kernel's mount both refuse it
+ * before they look at the journal (e2fsck falls back to a backup), so a
+ * replay that rewrites the block does not make it good.
+ */
+static bool raw_super_csum_bad(const struct check_ctx *c)
+{
+	const fsimg_journal *j = c->opts.raw_journal;
+	struct fsimg_fs_info info;
+
+	if (!j || (c->opts.flags & FSIMG_CHECK_JOURNAL_AS_IS) || !j->fs || j->fs == c->fs)
+		return false;
+	return fsimg_fs_info(&info, j->fs) == 0 && info.super_csum == FSIMG_CSUM_BAD;
+}
 
 static void super_counts(struct check_ctx *c)
 {
@@ -26,7 +43,7 @@ static void super_counts(struct check_ctx *c)
 		PCTX_SET(p, detail, FSIMG_PF_DETAIL, fsimg_fs_primary_error(c->fs));
 		check_report(c, PR_SUPER_PRIMARY_CORRUPT, &p);
 	}
-	if (sb->csum_state == FSIMG_CSUM_BAD)
+	if (sb->csum_state == FSIMG_CSUM_BAD || raw_super_csum_bad(c))
 		check_report(c, PR_SUPER_CSUM, NULL);
 	/* s_r_blocks_count: at most half the filesystem (e2fsck's bound). */
 	if (sb->r_blocks_count > sb->blocks_count / 2) {

@@ -129,6 +129,24 @@ static void desc_size(struct check_ctx *c)
 	check_report(c, PR_SUPER_FIELD_INVALID, &p);
 }
 
+/*
+ * s_log_groups_per_flex past 31: ext2fs_open2 refuses the superblock with
+ * or without flex_bg (the kernel reads it only with flex_bg); with flex_bg
+ * the open reads a backup instead (ext4/super.c).
+ */
+static void flex_size(struct check_ctx *c)
+{
+	const struct fsimg_super *sb = e4(c)->sb;
+	struct fsimg_problem_ctx p;
+
+	if (sb->log_groups_per_flex <= 31)
+		return;
+	p = pctx_none();
+	PCTX_SET(p, found, FSIMG_PF_FOUND, sb->log_groups_per_flex);
+	PCTX_SET(p, detail, FSIMG_PF_DETAIL, "s_log_groups_per_flex");
+	check_report(c, PR_SUPER_FIELD_INVALID, &p);
+}
+
 void check_super_fields(struct check_ctx *c)
 {
 	const struct fsimg_super *sb = e4(c)->sb;
@@ -155,6 +173,7 @@ void check_super_fields(struct check_ctx *c)
 	unknown_features(c);
 	journal_without_feature(c);
 	desc_size(c);
+	flex_size(c);
 	extra_isize_hint(c, sb->min_extra_isize, "s_min_extra_isize");
 	extra_isize_hint(c, sb->want_extra_isize, "s_want_extra_isize");
 	feature_needs(c, (incompat & EXT4_FEATURE_INCOMPAT_CSUM_SEED) &&
