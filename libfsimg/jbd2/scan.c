@@ -172,11 +172,18 @@ int fsimg_journal_scan(fsimg_journal *j)
 		j->info.end = FSIMG_JEND_CLEAN;
 		goto done;
 	}
-	if (j->sb.start < j->sb.first || j->sb.start >= j->sb.last) {
+	/*
+	 * do_one_pass reads from s_start whatever it is and wraps only at the
+	 * log's end (j_last back to j_first): a start below s_first (a block
+	 * between the journal superblock and the log's first) is read as it
+	 * stands, by the kernel and by e2fsck alike; past the log's end there is
+	 * nothing of the log to read.
+	 */
+	if (j->sb.start >= j->sb.last) {
 		j->info.end = FSIMG_JEND_ERROR;
 		j->info.kernel_error = FSIMG_ECORRUPT;
-		jbd2_error(j, FSIMG_ECORRUPT, "s_start %u outside the log [%u, %u)", j->sb.start,
-			   j->sb.first, j->sb.last);
+		jbd2_error(j, FSIMG_ECORRUPT, "s_start %u past the log's end %u", j->sb.start,
+			   j->sb.last);
 		goto done;
 	}
 	err = walk_log(j, &next_id, &have_end);

@@ -155,6 +155,14 @@ printf '\000\000\000\000' | dd of="$tmp/jfirst0.img" bs=1 seek=$((jsb * 1024 + 2
 _e=$(fs_e2fsck_fy "$tmp/jfirst0.img") _f=$(fs_fsimg "$tmp/jfirst0.img")
 [ "$_e" = clean ] && [ "$_f" = clean ] && fs_has "$tmp/jfirst0.img" JOURNAL_FIRST_BAD
 ok $? "a log under s_first 0: e2fsck -fy $_e, fsimg $_f, JOURNAL_FIRST_BAD"
+# s_first past s_start: do_one_pass reads from s_start whatever it is and
+# wraps only at the log's end, so the transaction at block 1 replays (the
+# campaign, seed 38: fsimg called the log corrupt).
+cp "$tmp/jmax1.img" "$tmp/jfirst2.img"
+printf '\000\000\000\002' | dd of="$tmp/jfirst2.img" bs=1 seek=$((jsb * 1024 + 20)) conv=notrunc status=none
+_e=$(fs_e2fsck_fy "$tmp/jfirst2.img") _f=$(fs_fsimg "$tmp/jfirst2.img")
+[ "$_e" = clean ] && [ "$_f" = clean ] && fs_has "$tmp/jfirst2.img" JOURNAL_REPLAYED
+ok $? "a log at block 1 under s_first 2: e2fsck -fy $_e, fsimg $_f, replayed"
 printf '\000\000\000\001' | dd of="$tmp/jmax1.img" bs=1 seek=$((jsb * 1024 + 16)) conv=notrunc status=none
 fs_corrupt_fy "a log at block 1 under s_maxlen 1" JOURNAL_NOT_REPLAYED "$tmp/jmax1.img"
 done_testing
