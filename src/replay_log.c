@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fsimg/xlog.h"
 #include "replay.h"
@@ -242,6 +243,26 @@ static int external_dirty(struct rp *r, bool *dirty)
 	return 0;
 }
 
+/* Is LOGOUT one -o may write, before OUT is: 0, or an exit status (said). */
+static int log_out_ok(struct rp *r, const struct replay_dest *d)
+{
+	struct stat a, b;
+
+	if (stat(d->log_out, &a) != 0)
+		return 0;
+	if ((stat(r->img.common->journal, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) ||
+	    (stat(r->img.path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) ||
+	    (stat(d->out, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)) {
+		cli_error(&r->img, "LOGOUT %s is LOGDEV, IMAGE or OUT; --in-place replays into LOGDEV", d->log_out);
+		return CLI_EXIT_USAGE;
+	}
+	if (!d->force) {
+		cli_error(&r->img, "%s exists; use -f to overwrite it", d->log_out);
+		return CLI_EXIT_ERROR;
+	}
+	return 0;
+}
+
 int replay_log(struct rp *r, const struct replay_dest *d)
 {
 	struct fsimg_recovery_stats st;
@@ -264,6 +285,8 @@ int replay_log(struct rp *r, const struct replay_dest *d)
 				   "that receives OUT's log made clean; IMAGE and LOGDEV are untouched");
 		return CLI_EXIT_USAGE;
 	}
+	if (ext && dirty && d->out && !d->dry_run && (status = log_out_ok(r, d)))
+		return status;
 	status = CLI_EXIT_ERROR;
 	/* the copy needs no plan: it runs while the plan is made */
 	if (d->out && !d->dry_run && dirty)

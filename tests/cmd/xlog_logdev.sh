@@ -17,7 +17,7 @@ LC_ALL=C; export LC_ALL
 fix=$top_srcdir/tests/crash/fixtures/xl-4k-logdev
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
-plan 20
+plan 21
 xz -dc "$fix.img.xz" > "$t/c.img" && xz -dc "$fix.log.xz" > "$t/c.log" || exit 1
 img=$t/c.img log=$t/c.log
 isum=$(b2sum < "$img") lsum=$(b2sum < "$log")
@@ -92,6 +92,13 @@ ok $? "xfs_db -l LOGOUT on OUT: the $(wc -l < "$t/want") inodes of the kernel's 
 	"$FSIMG" replay -l "$t/o.log" -o "$t/o2.img" "$t/o.img" 2>/dev/null | grep -q 'nothing to replay' &&
 	[ ! -e "$t/o2.img" ]
 ok $? "info -l LOGOUT OUT: clean, no recovery needed; replay: nothing to replay"
+touch "$t/x.log"
+"$FSIMG" replay -l "$log" -o "$t/x.img" --log-out "$t/x.log" "$img" > /dev/null 2>&1
+st1=$?
+"$FSIMG" replay -l "$log" -o "$t/x.img" --log-out "$log" -f "$img" > /dev/null 2>&1
+st2=$?
+[ $st1 -eq 8 ] && [ $st2 -eq 16 ] && [ ! -e "$t/x.img" ] && [ ! -s "$t/x.log" ]
+ok $? "replay -o: an existing LOGOUT without -f, or LOGOUT being LOGDEV, refused before OUT is written"
 [ "$(b2sum < "$img")" = "$isum" ] && [ "$(b2sum < "$log")" = "$lsum" ]
 ok $? "IMAGE and LOGDEV unchanged"
 
