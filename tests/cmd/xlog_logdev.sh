@@ -10,14 +10,17 @@
 # and xfs_db reads in OUT every inode the kernel's recovery left (modes and
 # sizes in the fixture's summary of the kernel's result; its blocks are
 # checked by tests/cmd/crash_fixtures.sh). --in-place writes the same bytes
-# to both devices, each with an undo file that fsimg undo applies.
+# to both devices, each with an undo file that fsimg undo applies; after a
+# write failure (src/fsimg-hooks) a re-run completes it, and the undo files
+# restore both devices.
 . "$top_srcdir/tests/lib/tap.sh"
 need xz python3 b2sum xfs_logprint xfs_repair xfs_db
 LC_ALL=C; export LC_ALL
+: "${FSIMG_HOOKS:?run through make check}"
 fix=$top_srcdir/tests/crash/fixtures/xl-4k-logdev
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
-plan 21
+plan 27
 xz -dc "$fix.img.xz" > "$t/c.img" && xz -dc "$fix.log.xz" > "$t/c.log" || exit 1
 img=$t/c.img log=$t/c.log
 isum=$(b2sum < "$img") lsum=$(b2sum < "$log")
@@ -120,3 +123,23 @@ cp --sparse=always "$img" "$t/p.img" && cp --sparse=always "$log" "$t/p.log"
 "$FSIMG" replay -l "$t/p.log" --in-place --undo "$t/u1" --log-undo "$t/u2" "$t/p.img" > /dev/null 2>&1 &&
 	[ -s "$t/u1" ] && [ -s "$t/u2" ] && [ ! -e "$t/p.log.fsimg-undo" ] && cmp -s "$t/p.log" "$t/o.log"
 ok $? "replay --in-place --undo U1 --log-undo U2: the undo files where named"
+# a write failure in the filesystem's blocks (48), in the log's stale blocks, between the two
+# sectors of its unmount record: a re-run completes both devices to -o's bytes, and the undo
+# files (newest first) restore both byte for byte
+for k in 10 100 4143; do
+	rm -f "$t"/p.* "$t"/u* "$t"/l*
+	cp --sparse=always "$img" "$t/p.img" && cp --sparse=always "$log" "$t/p.log"
+	FSIMG_TEST_FAIL_AFTER_WRITES=$k "$FSIMG_HOOKS" replay -l "$t/p.log" --in-place --undo "$t/u1" \
+		--log-undo "$t/l1" "$t/p.img" > /dev/null 2>&1
+	r1=$?
+	"$FSIMG" replay -l "$t/p.log" --in-place --undo "$t/u2" --log-undo "$t/l2" "$t/p.img" > /dev/null 2>&1 &&
+		[ $r1 -eq 8 ] && cmp -s "$t/p.img" "$t/o.img" && cmp -s "$t/p.log" "$t/o.log"
+	ok $? "replay -l --in-place, a write failure after $k writes: a re-run completes both devices"
+	for u in u2 l2 u1 l1; do
+		[ ! -e "$t/$u" ] && continue
+		case $u in u*) dev=$t/p.img ;; *) dev=$t/p.log ;; esac
+		"$FSIMG" undo "$t/$u" "$dev" > /dev/null 2>&1 || echo "undo $u failed"
+	done > "$t/undo.out"
+	[ ! -s "$t/undo.out" ] && [ "$(b2sum < "$t/p.img")" = "$isum" ] && [ "$(b2sum < "$t/p.log")" = "$lsum" ]
+	ok $? "replay -l --in-place, a write failure after $k writes: the undo files restore both devices"
+done
