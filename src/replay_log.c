@@ -263,6 +263,33 @@ static int log_out_ok(struct rp *r, const struct replay_dest *d)
 	return 0;
 }
 
+/*
+ * --in-place: the log device's undo file is one undo_create will make (it
+ * never overwrites one), checked before the filesystem is written: 0, or
+ * an exit status (said).
+ */
+static int log_undo_ok(struct rp *r, const struct replay_dest *d)
+{
+	char *def = d->log_undo ? NULL : replay_undo_default(&r->img, r->img.common->journal);
+	const char *path = d->log_undo ? d->log_undo : def;
+	struct stat st;
+	int status = 0;
+
+	if (!path)
+		return CLI_EXIT_ERROR;
+	if (strcmp(path, d->undo) == 0) {
+		cli_error(&r->img, "the log device's undo file is the filesystem's (%s): give another with "
+				   "--log-undo", path);
+		status = CLI_EXIT_USAGE;
+	} else if (lstat(path, &st) == 0) {
+		cli_error(&r->img, "%s exists; refusing to overwrite an undo file (give another with --log-undo)",
+			  path);
+		status = CLI_EXIT_ERROR;
+	}
+	free(def);
+	return status;
+}
+
 int replay_log(struct rp *r, const struct replay_dest *d)
 {
 	struct fsimg_recovery_stats st;
@@ -286,6 +313,8 @@ int replay_log(struct rp *r, const struct replay_dest *d)
 		return CLI_EXIT_USAGE;
 	}
 	if (ext && dirty && d->out && !d->dry_run && (status = log_out_ok(r, d)))
+		return status;
+	if (ext && dirty && d->undo && (status = log_undo_ok(r, d)))
 		return status;
 	status = CLI_EXIT_ERROR;
 	/* the copy needs no plan: it runs while the plan is made */
@@ -333,8 +362,7 @@ int replay_log(struct rp *r, const struct replay_dest *d)
 			status = replay_write_copy(&lr, d->log_out, d->force);
 			if (status)
 				fprintf(stderr, "fsimg: %s has the replayed filesystem, but its log was not written "
-						"clean to %s: mount it with LOGDEV's dirty log, or run again\n",
-					d->out, d->log_out);
+						"clean to %s: run the replay again (-f)\n", d->out, d->log_out);
 		}
 	} else {
 		status = replay_in_place(r, d->undo);

@@ -20,7 +20,7 @@ LC_ALL=C; export LC_ALL
 fix=$top_srcdir/tests/crash/fixtures/xl-4k-logdev
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
-plan 27
+plan 28
 xz -dc "$fix.img.xz" > "$t/c.img" && xz -dc "$fix.log.xz" > "$t/c.log" || exit 1
 img=$t/c.img log=$t/c.log
 isum=$(b2sum < "$img") lsum=$(b2sum < "$log")
@@ -123,6 +123,15 @@ cp --sparse=always "$img" "$t/p.img" && cp --sparse=always "$log" "$t/p.log"
 "$FSIMG" replay -l "$t/p.log" --in-place --undo "$t/u1" --log-undo "$t/u2" "$t/p.img" > /dev/null 2>&1 &&
 	[ -s "$t/u1" ] && [ -s "$t/u2" ] && [ ! -e "$t/p.log.fsimg-undo" ] && cmp -s "$t/p.log" "$t/o.log"
 ok $? "replay --in-place --undo U1 --log-undo U2: the undo files where named"
+rm -f "$t"/p.* "$t/u1" "$t/u2"
+cp --sparse=always "$img" "$t/p.img" && cp --sparse=always "$log" "$t/p.log" && : > "$t/p.log.fsimg-undo"
+"$FSIMG" replay -l "$t/p.log" --in-place "$t/p.img" > /dev/null 2>&1
+st1=$?
+"$FSIMG" replay -l "$t/p.log" --in-place --undo "$t/u1" --log-undo "$t/u1" "$t/p.img" > /dev/null 2>&1
+st2=$?
+[ $st1 -eq 8 ] && [ $st2 -eq 16 ] && [ ! -e "$t/p.img.fsimg-undo" ] && [ ! -e "$t/u1" ] &&
+	[ "$(b2sum < "$t/p.img")" = "$isum" ] && [ "$(b2sum < "$t/p.log")" = "$lsum" ]
+ok $? "replay -l --in-place: a log undo file that exists, or is the filesystem's, refused before anything is written"
 # a write failure in the filesystem's blocks (48), in the log's stale blocks, between the two
 # sectors of its unmount record: a re-run completes both devices to -o's bytes, and the undo
 # files (newest first) restore both byte for byte
