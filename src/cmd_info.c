@@ -13,7 +13,6 @@
 #include "cli.h"
 #include "cmds.h"
 #include "info.h"
-#include "fsimg/xlog.h"
 
 enum { OPT_GROUPS = CLI_OPT_LONG };
 
@@ -47,33 +46,6 @@ static int info_opt(void *vctx, int id, const char *arg)
 		return 0;
 	}
 	return CLI_EXIT_USAGE;
-}
-
-/*
- * An XFS log's ends as on disk (the filesystem opened again on the raw
- * source: the open one may be the recovered view, whose log is clean):
- * 1 when read, 0 when not (an external log not given: unknown; or a log
- * that cannot be read, said).
- */
-static int xfs_log_ends(struct cli_image *img, struct fsimg_xlog_info *li)
-{
-	fsimg_fs *raw = NULL;
-	fsimg_xlog *log = NULL;
-	char why[256] = "";
-	int err;
-
-	if (!img->info.log_internal && !img->journal_io)
-		return 0;
-	err = fsimg_fs_open(&raw, img->io, 0, why, sizeof why);
-	if (err == 0)
-		err = fsimg_xlog_open(&log, raw, img->journal_io, why, sizeof why);
-	if (err == 0)
-		fsimg_xlog_info(li, log);
-	else
-		cli_error(img, "warning: the log cannot be read: %s", why[0] ? why : fsimg_strerror(err));
-	fsimg_xlog_close(log);
-	fsimg_fs_close(raw);
-	return err == 0;
 }
 
 /* ------------------------------------------------------- neutral view */
@@ -114,15 +86,15 @@ static int info_neutral(struct cli_image *img, bool groups)
 	const struct fsimg_fs_info *fi = &img->info;
 	bool dirty = fi->needs_recovery || img->replay;
 	char uuid[37], key[32], key2[32], word[16];
-	struct fsimg_xlog_info li;
+	struct info_log_ends li;
 	/* the log's state: known when internal, or external and read (-l); else unknown */
 	bool xlog = fi->has_log && strcmp(fi->type, "xfs") == 0;
-	bool ends = xlog && xfs_log_ends(img, &li);
+	bool ends = xlog && info_xfs_log_ends(img, &li);
 	bool known = !fi->has_log || fi->log_internal || ends;
 	size_t i;
 
 	if (ends && !fi->log_internal)
-		dirty = !li.clean && !li.zeroed;
+		dirty = !li.clean;
 
 	info_uuid_str(uuid, fi->uuid);
 	if (img->common->json) {
