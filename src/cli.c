@@ -106,6 +106,18 @@ static void print_help(const struct cli_cmd *cmd)
 	       "Exit status: 0 success, 8 operational error, 16 usage error.\n");
 }
 
+int cli_take_logdev(struct cli_common *c, const struct cli_cmd *cmd, const char *logdev)
+{
+	if (!logdev)
+		return 0;
+	if (c->journal && strcmp(c->journal, logdev)) {
+		cli_usage_error(cmd, "-j and -l name the same external log: give one");
+		return CLI_EXIT_USAGE;
+	}
+	c->journal = logdev;
+	return 0;
+}
+
 void cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 {
 	va_list ap;

@@ -100,6 +100,11 @@ int cli_parse(struct cli_common *c, const struct cli_cmd *cmd, int argc, char **
 	      cli_opt_fn fn, void *ctx, int *first);
 void cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * -l LOGDEV (an XFS external log: -j's file by its XFS name) into
+ * c->journal: 0, or CLI_EXIT_USAGE (said) when -j names another file.
+ */
+int cli_take_logdev(struct cli_common *c, const struct cli_cmd *cmd, const char *logdev);
 
 /* An open image, with its notice counting. */
 struct cli_image {

@@ -334,13 +334,8 @@ int cmd_fsck(int argc, char **argv)
 	if (status >= 0)
 		return status;
 	ctx.common = &common;
-	if (ctx.logdev) {
-		if (common.journal && strcmp(common.journal, ctx.logdev)) {
-			cli_usage_error(&fsck_cmd, "-j and -l name the same external log: give one");
-			return CLI_EXIT_USAGE;
-		}
-		common.journal = ctx.logdev;
-	}
+	if (cli_take_logdev(&common, &fsck_cmd, ctx.logdev))
+		return CLI_EXIT_USAGE;
 	cli_stdout_init();
 	if (ctx.list) {
 		if (first < argc) {

@@ -18,32 +18,50 @@ enum { OPT_GROUPS = CLI_OPT_LONG };
 
 static const struct cli_opt info_opts[] = {
 	{ OPT_GROUPS, "groups", NULL, "also list every block group" },
+	{ 'l', "logdev", "LOGDEV", "the external log device (or file) of an XFS IMAGE (as -j)" },
 	{ 0, NULL, NULL, NULL },
 };
 
 static const struct cli_cmd info_cmd = {
-	"info", "[--groups] [--json] [-v] [-b SUPERBLOCK] [-B BLOCKSIZE] IMAGE",
+	"info", "[--groups] [--json] [-v] [-b SUPERBLOCK] [-B BLOCKSIZE] [-j EXTERNAL_JOURNAL | -l LOGDEV] IMAGE",
 	"Show the superblock of IMAGE (and its block groups), like dumpe2fs -h.",
 	info_opts, CLI_WANT_JSON | CLI_WANT_SB, 1, 1,
 };
 
 struct info_ctx {
 	bool groups;
+	const char *logdev;
 };
 
 static int info_opt(void *vctx, int id, const char *arg)
 {
 	struct info_ctx *ctx = vctx;
 
-	(void)arg;
 	if (id == OPT_GROUPS) {
 		ctx->groups = true;
+		return 0;
+	}
+	if (id == 'l') {
+		ctx->logdev = arg;
 		return 0;
 	}
 	return CLI_EXIT_USAGE;
 }
 
 /* ------------------------------------------------------- neutral view */
+
+/* "head"/"tail": {"cycle", "block"} of a log read, else null. */
+static void put_end(struct jw *w, const char *key, bool read, uint32_t cycle, uint32_t block)
+{
+	if (!read) {
+		jw_null(w, key);
+		return;
+	}
+	jw_obj_begin(w, key);
+	jw_u64(w, "cycle", cycle);
+	jw_u64(w, "block", block);
+	jw_obj_end(w);
+}
 
 void info_uuid_str(char out[37], const uint8_t u[16])
 {
@@ -68,7 +86,15 @@ static int info_neutral(struct cli_image *img, bool groups)
 	const struct fsimg_fs_info *fi = &img->info;
 	bool dirty = fi->needs_recovery || img->replay;
 	char uuid[37], key[32], key2[32], word[16];
+	struct info_log_ends li;
+	/* the log's state: known when internal, or external and read (-l); else unknown */
+	bool xlog = fi->has_log && strcmp(fi->type, "xfs") == 0;
+	bool ends = xlog && info_xfs_log_ends(img, &li);
+	bool known = !fi->has_log || fi->log_internal || ends;
 	size_t i;
+
+	if (ends && !fi->log_internal)
+		dirty = !li.clean;
 
 	info_uuid_str(uuid, fi->uuid);
 	if (img->common->json) {
@@ -97,7 +123,10 @@ static int info_neutral(struct cli_image *img, bool groups)
 		for (i = 0; i < fi->nfeatures; i++)
 			jw_str(&w, NULL, fi->features[i]);
 		jw_arr_end(&w);
-		jw_bool(&w, "needs_recovery", fi->needs_recovery || img->replay);
+		if (known)
+			jw_bool(&w, "needs_recovery", dirty);
+		else
+			jw_null(&w, "needs_recovery");
 		cli_json_replayed(&w, img);
 		jw_str(&w, "uuid", uuid);
 		jw_str(&w, "label", fi->label);
@@ -109,11 +138,15 @@ static int info_neutral(struct cli_image *img, bool groups)
 			else
 				jw_null(&w, "start");
 			jw_u64(&w, "blocks", fi->log_blocks);
-			/* an external log is not read: its state is not known */
-			if (fi->log_internal)
+			/* an external log not given is not read: its state is not known */
+			if (known)
 				jw_str(&w, "state", dirty ? "dirty" : "clean");
 			else
 				jw_null(&w, "state");
+			if (xlog) {
+				put_end(&w, "head", ends, ends ? li.head_cycle : 0, ends ? li.head_block : 0);
+				put_end(&w, "tail", ends, ends ? li.tail_cycle : 0, ends ? li.tail_block : 0);
+			}
 			jw_obj_end(&w);
 		}
 		jw_bool(&w, "realtime", fi->realtime);
@@ -148,11 +181,18 @@ static int info_neutral(struct cli_image *img, bool groups)
 			       (unsigned long long)fi->log_start,
 			       (unsigned long long)(fi->log_start + fi->log_blocks - (fi->log_blocks > 0)),
 			       (unsigned long long)fi->log_blocks, dirty ? "dirty" : "clean");
+		else if (fi->has_log && known)
+			printf("%-26sexternal (%llu blocks), %s\n", "Log:", (unsigned long long)fi->log_blocks,
+			       dirty ? "dirty" : "clean");
 		else if (fi->has_log)
-			printf("%-26sexternal (%llu blocks), not read\n", "Log:",
+			printf("%-26sexternal (%llu blocks), not read (give it with -l LOGDEV)\n", "Log:",
 			       (unsigned long long)fi->log_blocks);
+		if (ends) {
+			printf("%-26scycle %u, block %u\n", "Log head:", li.head_cycle, li.head_block);
+			printf("%-26scycle %u, block %u\n", "Log tail:", li.tail_cycle, li.tail_block);
+		}
 		printf("%-26s%s\n", "Realtime device:", fi->realtime ? "present, not read" : "none");
-		printf("%-26s%s\n", "Needs recovery:", dirty ? "yes" : "no");
+		printf("%-26s%s\n", "Needs recovery:", !known ? "unknown" : dirty ? "yes" : "no");
 	}
 	if (groups)
 		cli_error(img, "no group view for %s", fi->type);
@@ -162,13 +202,15 @@ static int info_neutral(struct cli_image *img, bool groups)
 int cmd_info(int argc, char **argv)
 {
 	struct cli_common common;
-	struct info_ctx ctx = { false };
+	struct info_ctx ctx = { false, NULL };
 	struct cli_image img;
 	int first, status;
 
 	status = cli_parse(&common, &info_cmd, argc, argv, info_opt, &ctx, &first);
 	if (status >= 0)
 		return status;
+	if (cli_take_logdev(&common, &info_cmd, ctx.logdev))
+		return CLI_EXIT_USAGE;
 	cli_stdout_init();
 	status = cli_disk_info(&common, argv[first]);
 	if (status >= 0)

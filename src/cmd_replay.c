@@ -30,19 +30,25 @@
 #include "core/io.h"
 #include "wimg.h"
 
-enum { OPT_IN_PLACE = CLI_OPT_LONG, OPT_UNDO, OPT_FORCE };
+enum { OPT_IN_PLACE = CLI_OPT_LONG, OPT_UNDO, OPT_FORCE, OPT_LOG_OUT, OPT_LOG_UNDO };
 
 static const struct cli_opt replay_opts[] = {
 	{ 'o', "output", "OUT", "write the replayed image to OUT (IMAGE is untouched)" },
 	{ 'n', "dry-run", NULL, "print the replay plan; write nothing" },
 	{ OPT_IN_PLACE, "in-place", NULL, "replay into IMAGE itself, after writing an undo file" },
 	{ OPT_UNDO, "undo", "FILE", "undo file for --in-place (default IMAGE.fsimg-undo)" },
-	{ 'f', "force", NULL, "overwrite an existing OUT" },
+	{ 'f', "force", NULL, "overwrite an existing OUT (and LOGOUT)" },
+	{ 'l', "logdev", "LOGDEV", "the external log device (or file) of an XFS IMAGE (as -j)" },
+	{ OPT_LOG_OUT, "log-out", "LOGOUT", "with -o and an external XFS log: write OUT's log, made clean, "
+					    "to LOGOUT (LOGDEV is untouched)" },
+	{ OPT_LOG_UNDO, "log-undo", "FILE", "with --in-place and an external XFS log: the log device's undo "
+					    "file (default LOGDEV.fsimg-undo)" },
 	{ 0, NULL, NULL, NULL },
 };
 
 static const struct cli_cmd replay_cmd = {
-	"replay", "[-j EXTERNAL_JOURNAL] (-o OUT [-f] | --in-place [--undo FILE] | -n) IMAGE",
+	"replay", "[-j EXTERNAL_JOURNAL | -l LOGDEV] (-o OUT [--log-out LOGOUT] [-f] | --in-place [--undo FILE] "
+	"[--log-undo FILE] | -n) IMAGE",
 	"Replay the journal of IMAGE as e2fsck -E journal_only would (XFS: its log, as the kernel's "
 	"mount and unmount would), into OUT or in place.",
 	replay_opts, CLI_RAW | CLI_PERMUTE, 1, 1,
@@ -51,6 +57,7 @@ static const struct cli_cmd replay_cmd = {
 struct replay_ctx {
 	const char *out;
 	const char *undo;
+	const char *logdev, *log_out, *log_undo;
 	bool dry_run, in_place, force;
 };
 
@@ -64,6 +71,9 @@ static int replay_opt(void *vctx, int id, const char *arg)
 	case OPT_IN_PLACE: ctx->in_place = true; return 0;
 	case OPT_UNDO: ctx->undo = arg; return 0;
 	case 'f': ctx->force = true; return 0;
+	case 'l': ctx->logdev = arg; return 0;
+	case OPT_LOG_OUT: ctx->log_out = arg; return 0;
+	case OPT_LOG_UNDO: ctx->log_undo = arg; return 0;
 	default: return CLI_EXIT_USAGE;
 	}
 }
@@ -383,7 +393,7 @@ int replay_in_place(struct rp *r, const char *undo_path)
 				   "a partition; write a bare copy with -o OUT");
 		return CLI_EXIT_ERROR;
 	}
-	if (r->img.journal_io) {
+	if (r->img.journal_io && r->j) {
 		cli_error(&r->img, "--in-place with an external journal is not supported yet "
 				   "(its superblock would need writing too); use -o OUT");
 		return CLI_EXIT_ERROR;
@@ -516,6 +526,18 @@ out:
 
 /* ---------------------------------------------------------------- main */
 
+char *replay_undo_default(struct cli_image *img, const char *path)
+{
+	size_t n = strlen(path) + sizeof(".fsimg-undo");
+	char *p = malloc(n);
+
+	if (!p)
+		cli_error(img, "out of memory");
+	else
+		snprintf(p, n, "%s.fsimg-undo", path);
+	return p;
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	struct cli_common common;
@@ -534,8 +556,19 @@ int cmd_replay(int argc, char **argv)
 						   : "say where: -o OUT, --in-place or -n");
 		return CLI_EXIT_USAGE;
 	}
-	if (ctx.undo && !ctx.in_place) {
-		cli_usage_error(&replay_cmd, "--undo goes with --in-place");
+	if ((ctx.undo || ctx.log_undo) && !ctx.in_place) {
+		cli_usage_error(&replay_cmd, ctx.undo ? "--undo goes with --in-place" : "--log-undo goes with --in-place");
+		return CLI_EXIT_USAGE;
+	}
+	if (ctx.log_out && !ctx.out) {
+		cli_usage_error(&replay_cmd, "--log-out goes with -o");
+		return CLI_EXIT_USAGE;
+	}
+	if (cli_take_logdev(&common, &replay_cmd, ctx.logdev))
+		return CLI_EXIT_USAGE;
+	if ((ctx.log_out || ctx.log_undo) && !common.journal) {
+		cli_usage_error(&replay_cmd, ctx.log_out ? "--log-out is for an external log: give it with -l LOGDEV"
+							 : "--log-undo is for an external log: give it with -l LOGDEV");
 		return CLI_EXIT_USAGE;
 	}
 	cli_stdout_init();
@@ -544,20 +577,25 @@ int cmd_replay(int argc, char **argv)
 	if (status)
 		return status;
 	if (ctx.in_place && !ctx.undo) {
-		size_t n = strlen(r.img.path) + sizeof(".fsimg-undo");
-		undo_default = malloc(n);
-		if (!undo_default) {
-			cli_error(&r.img, "out of memory");
+		undo_default = replay_undo_default(&r.img, r.img.path);
+		if (!undo_default)
 			return cli_close(&r.img, CLI_EXIT_ERROR);
-		}
-		snprintf(undo_default, n, "%s.fsimg-undo", r.img.path);
 		ctx.undo = undo_default;
 	}
 	if (!cli_sb(&r.img)) {
 		/* A log of items (XFS): through the neutral recovery interface. */
-		status = replay_log(&r, ctx.out, ctx.force, ctx.in_place ? ctx.undo : NULL, ctx.dry_run);
+		struct replay_dest d = { ctx.out, ctx.in_place ? ctx.undo : NULL, ctx.log_out, ctx.log_undo,
+					 ctx.force, ctx.dry_run };
+
+		status = replay_log(&r, &d);
 		free(undo_default);
 		return cli_close(&r.img, status);
+	}
+	if (ctx.log_out || ctx.log_undo) {
+		cli_error(&r.img, "--log-out and --log-undo are for an external XFS log; an external journal is "
+				  "written by neither");
+		free(undo_default);
+		return cli_close(&r.img, CLI_EXIT_USAGE);
 	}
 	r.bs = cli_sb(&r.img)->block_size;
 	memcpy(r.uuid, cli_sb(&r.img)->uuid, 16);

@@ -121,7 +121,7 @@ static int check_identity(struct cli_image *img, int fd, const struct undo_heade
 		return CLI_EXIT_ERROR;
 	}
 	if (wimg_read_identity(fd, &bs, uuid) < 0) {
-		cli_error(img, "no ext2/3/4 or XFS superblock; refusing to apply an undo file to it");
+		cli_error(img, "no ext2/3/4 or XFS superblock, nor an XFS log; refusing to apply an undo file to it");
 		return CLI_EXIT_ERROR;
 	}
 	if (bs != h->block_size) {

@@ -60,7 +60,15 @@ void replay_copy_abort(struct rp *r);
 /* Waits for the early copy, has write_blocks write over it, names it OUT: an exit status. */
 int replay_copy_finish(struct rp *r, const char *out,
 		       int (*write_blocks)(struct rp *r, int ofd, const char *out, uint8_t *buf));
-/* XFS (replay_log.c): the whole command after cli_open; undo set for --in-place. */
-int replay_log(struct rp *r, const char *out, bool force, const char *undo, bool dry_run);
+/* PATH.fsimg-undo, --undo's default (malloc'd), or NULL with the error said. */
+char *replay_undo_default(struct cli_image *img, const char *path);
+/* Where replay_log writes: undo set for --in-place; the log_ ones for an external XFS log. */
+struct replay_dest {
+	const char *out, *undo;
+	const char *log_out, *log_undo;
+	bool force, dry_run;
+};
+/* XFS (replay_log.c): the whole command after cli_open. */
+int replay_log(struct rp *r, const struct replay_dest *d);
 
 #endif /* FSIMG_REPLAY_H */

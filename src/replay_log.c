@@ -10,6 +10,12 @@
  * replays again (log replay is idempotent: v5 blocks already written carry
  * the LSN that makes it skip them).
  *
+ * An external log (-l LOGDEV) is made clean on its own device: with -o
+ * into a copy of it (--log-out LOGOUT, LOGDEV untouched), in place under an
+ * undo file of its own (--log-undo); the data device is written first, the
+ * log last, so that until the unmount record is on the log device a mount
+ * or a re-run replays the log again.
+ *
  * While recovery leaves something pending (intents without done items,
  * inodes on the AGI unlinked lists, leftover CoW staging extents), replay refuses and names them: the
  * log-replayed image with a clean log would lose what the kernel's mount
@@ -20,8 +26,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "fsimg/xlog.h"
 #include "replay.h"
+
+/* The log's basic block: the unit of its writes. */
+#define LOG_BB 512u
 
 struct touch {
 	uint64_t block;
@@ -50,8 +61,11 @@ static int cmp_touch_seq(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* The blocks of the write list: r->cand (sorted, unique) and r->late (in the order last written). */
-static int build_blocks(struct rp *r, const fsimg_recovery *rec)
+/*
+ * The blocks of the write list that go to device dev: r->cand (sorted,
+ * unique) and r->late (in the order last written).
+ */
+static int build_blocks(struct rp *r, const fsimg_recovery *rec, unsigned dev)
 {
 	size_t n = fsimg_recovery_write_count(rec), total = 0, nt = 0, k = 0;
 	uint64_t nblocks = r->size / r->bs;
@@ -59,7 +73,8 @@ static int build_blocks(struct rp *r, const fsimg_recovery *rec)
 	struct touch *t = NULL;
 
 	for (size_t i = 0; i < n; i++) {
-		if (fsimg_recovery_write(&w, rec, i) < 0 || w.len == 0 || w.off / r->bs >= nblocks)
+		if (fsimg_recovery_write(&w, rec, i) < 0 || w.len == 0 || w.off / r->bs >= nblocks ||
+		    w.device != dev)
 			continue;
 		total += (size_t)((w.off + w.len - 1) / r->bs - w.off / r->bs + 1);
 	}
@@ -73,7 +88,8 @@ static int build_blocks(struct rp *r, const fsimg_recovery *rec)
 	for (size_t i = 0; i < n; i++) {
 		uint64_t b, e;
 
-		if (fsimg_recovery_write(&w, rec, i) < 0 || w.len == 0 || w.off / r->bs >= nblocks)
+		if (fsimg_recovery_write(&w, rec, i) < 0 || w.len == 0 || w.off / r->bs >= nblocks ||
+		    w.device != dev)
 			continue;
 		e = (w.off + w.len - 1) / r->bs;
 		for (b = w.off / r->bs; b <= e && b < nblocks; b++) {
@@ -145,8 +161,9 @@ static void print_plan(struct rp *r, const fsimg_recovery *rec, const struct fsi
 	for (size_t i = 0; i < n && !cli_output_failed(); i++) {
 		if (fsimg_recovery_write(&w, rec, i) < 0)
 			break;
-		printf("  bytes %llu+%llu (daddr %llu): %s\n", (unsigned long long)w.off,
-		       (unsigned long long)w.len, (unsigned long long)(w.off / 512), kind_name(w.kind));
+		printf("  bytes %llu+%llu (daddr %llu%s): %s\n", (unsigned long long)w.off,
+		       (unsigned long long)w.len, (unsigned long long)(w.off / 512),
+		       w.device == FSIMG_RECOVERY_DEV_LOG ? " of the log device" : "", kind_name(w.kind));
 	}
 }
 
@@ -166,32 +183,151 @@ static int refuse_pending(struct rp *r, const fsimg_recovery *rec, const struct 
 	return CLI_EXIT_ERROR;
 }
 
-int replay_log(struct rp *r, const char *out, bool force, const char *undo, bool dry_run)
+/*
+ * An external log device as a source of its own for cmd_replay.c's
+ * writers: its path and io, 512-byte blocks, its view and the clean log's
+ * blocks (all late: the stale blocks, then the unmount record last).
+ */
+static int log_rp(struct rp *lr, const struct rp *r, const fsimg_recovery *rec)
+{
+	int err;
+
+	memset(lr, 0, sizeof(*lr));
+	lr->img = r->img;
+	lr->img.path = r->img.common->journal;
+	lr->img.io = r->img.journal_io;
+	lr->img.journal_io = NULL;
+	lr->img.bare = true;
+	lr->log = r->log;
+	lr->transactions = r->transactions;
+	memcpy(lr->uuid, r->uuid, 16);
+	lr->bs = LOG_BB;
+	lr->size = fsimg_io_size(lr->img.io);
+	err = fsimg_recovery_apply(&lr->view, lr->img.io, rec, FSIMG_RECOVERY_LOG_DEVICE);
+	if (err < 0) {
+		cli_error(&lr->img, "log recovery: %s", fsimg_strerror(err));
+		return CLI_EXIT_ERROR;
+	}
+	return build_blocks(lr, rec, FSIMG_RECOVERY_DEV_LOG);
+}
+
+static void rp_free_blocks(struct rp *r)
+{
+	fsimg_io_close(r->view);
+	r->view = NULL;
+	free(r->cand);
+	free(r->is_late);
+	free(r->late);
+	r->cand = r->late = NULL;
+	r->is_late = NULL;
+}
+
+/*
+ * Is the external log dirty? The superblock does not say (its log is
+ * elsewhere): read the log's ends, as the kernel's mount does.
+ */
+static int external_dirty(struct rp *r, bool *dirty)
+{
+	struct fsimg_xlog_info li;
+	fsimg_xlog *log = NULL;
+	char why[256] = "";
+	int err = fsimg_xlog_open(&log, r->img.fs, r->img.journal_io, why, sizeof why);
+
+	if (err < 0) {
+		cli_error(&r->img, "log: %s", why[0] ? why : fsimg_strerror(err));
+		return CLI_EXIT_ERROR;
+	}
+	fsimg_xlog_info(&li, log);
+	*dirty = !li.clean && !li.zeroed;
+	fsimg_xlog_close(log);
+	return 0;
+}
+
+/* Is LOGOUT one -o may write, before OUT is: 0, or an exit status (said). */
+static int log_out_ok(struct rp *r, const struct replay_dest *d)
+{
+	struct stat a, b;
+
+	if (stat(d->log_out, &a) != 0)
+		return 0;
+	if ((stat(r->img.common->journal, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) ||
+	    (stat(r->img.path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) ||
+	    (stat(d->out, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)) {
+		cli_error(&r->img, "LOGOUT %s is LOGDEV, IMAGE or OUT; --in-place replays into LOGDEV", d->log_out);
+		return CLI_EXIT_USAGE;
+	}
+	if (!d->force) {
+		cli_error(&r->img, "%s exists; use -f to overwrite it", d->log_out);
+		return CLI_EXIT_ERROR;
+	}
+	return 0;
+}
+
+/*
+ * --in-place: the log device's undo file is one undo_create will make (it
+ * never overwrites one), checked before the filesystem is written: 0, or
+ * an exit status (said).
+ */
+static int log_undo_ok(struct rp *r, const struct replay_dest *d)
+{
+	char *def = d->log_undo ? NULL : replay_undo_default(&r->img, r->img.common->journal);
+	const char *path = d->log_undo ? d->log_undo : def;
+	struct stat st;
+	int status = 0;
+
+	if (!path)
+		return CLI_EXIT_ERROR;
+	if (strcmp(path, d->undo) == 0) {
+		cli_error(&r->img, "the log device's undo file is the filesystem's (%s): give another with "
+				   "--log-undo", path);
+		status = CLI_EXIT_USAGE;
+	} else if (lstat(path, &st) == 0) {
+		cli_error(&r->img, "%s exists; refusing to overwrite an undo file (give another with --log-undo)",
+			  path);
+		status = CLI_EXIT_ERROR;
+	}
+	free(def);
+	return status;
+}
+
+int replay_log(struct rp *r, const struct replay_dest *d)
 {
 	struct fsimg_recovery_stats st;
 	fsimg_recovery *rec = NULL;
+	struct rp lr;
+	bool ext = r->img.journal_io != NULL, dirty = r->img.info.needs_recovery;
+	char *log_undo = NULL;
 	int err, status = CLI_EXIT_ERROR;
 
+	memset(&lr, 0, sizeof(lr));
 	r->bs = r->img.info.block_size;
 	r->size = fsimg_io_size(r->img.io);
 	r->log = "log";
 	memcpy(r->uuid, r->img.info.uuid, 16);
-	if (r->img.journal_io) {
-		cli_error(&r->img, "replay does not write an external %s log yet (its unmount record goes to "
-				   "the log device); IMAGE is untouched", r->img.info.type);
-		return CLI_EXIT_ERROR;
+	if (ext && (status = external_dirty(r, &dirty)))
+		return status;
+	if (ext && dirty && d->out && !d->dry_run && !d->log_out) {
+		/* OUT with LOGDEV's dirty log would be replayed again by a mount: its clean log goes apart */
+		cli_error(&r->img, "the log is on an external device: give --log-out LOGOUT, the file or device "
+				   "that receives OUT's log made clean; IMAGE and LOGDEV are untouched");
+		return CLI_EXIT_USAGE;
 	}
+	if (ext && dirty && d->out && !d->dry_run && (status = log_out_ok(r, d)))
+		return status;
+	if (ext && dirty && d->undo && (status = log_undo_ok(r, d)))
+		return status;
+	status = CLI_EXIT_ERROR;
 	/* the copy needs no plan: it runs while the plan is made */
-	if (out && !dry_run && r->img.info.needs_recovery)
-		replay_copy_start(r, out);
+	if (d->out && !d->dry_run && dirty)
+		replay_copy_start(r, d->out);
 	/* planned before the clean test: an external log is only known to be one by opening it */
-	err = fsimg_recovery_plan(&rec, r->img.fs, NULL, 0);
+	err = fsimg_recovery_plan(&rec, r->img.fs, r->img.journal_io, 0);
 	if (err < 0) {
 		replay_copy_abort(r);
 		cli_error(&r->img, "%s", cli_errmsg(&r->img, err));
 		return CLI_EXIT_ERROR;
 	}
-	if (!r->img.info.needs_recovery) {
+	if (!dirty) {
 		/* As the kernel: a clean log is left alone, and no copy is made. */
 		printf("%s: nothing to replay (the log is clean)\n", r->img.path);
 		fsimg_recovery_free(rec);
@@ -199,7 +335,7 @@ int replay_log(struct rp *r, const char *out, bool force, const char *undo, bool
 	}
 	fsimg_recovery_stats(&st, rec);
 	r->transactions = st.transactions;
-	if (st.pending && !dry_run) {
+	if (st.pending && !d->dry_run) {
 		status = refuse_pending(r, rec, &st);
 		goto out;
 	}
@@ -208,24 +344,48 @@ int replay_log(struct rp *r, const char *out, bool force, const char *undo, bool
 		cli_error(&r->img, "log recovery: %s", fsimg_strerror(err));
 		goto out;
 	}
-	status = build_blocks(r, rec);
+	status = build_blocks(r, rec, FSIMG_RECOVERY_DEV_FS);
+	if (status == 0 && ext && !st.pending)
+		status = log_rp(&lr, r, rec);
 	if (status)
 		goto out;
-	if (dry_run) {
+	if (d->dry_run) {
 		print_plan(r, rec, &st);
+		if (ext)
+			printf("  the log device %s: %llu sector%s written\n", lr.img.path,
+			       (unsigned long long)lr.ncand, lr.ncand == 1 ? "" : "s");
 		status = CLI_EXIT_OK;
-	} else if (out) {
-		status = replay_write_copy(r, out, force);
+	} else if (d->out) {
+		status = replay_write_copy(r, d->out, d->force);
+		/* the data device first: LOGOUT's clean log is what says it is complete */
+		if (status == 0 && ext) {
+			status = replay_write_copy(&lr, d->log_out, d->force);
+			if (status)
+				fprintf(stderr, "fsimg: %s has the replayed filesystem, but its log was not written "
+						"clean to %s: run the replay again (-f)\n", d->out, d->log_out);
+		}
 	} else {
-		status = replay_in_place(r, undo);
+		status = replay_in_place(r, d->undo);
+		/*
+		 * The log last, under its own undo file: until its unmount record
+		 * is written the log stays dirty, and a re-run (or the kernel)
+		 * replays it again over the blocks already written.
+		 */
+		if (status == 0 && ext) {
+			log_undo = d->log_undo ? NULL : replay_undo_default(&r->img, r->img.common->journal);
+			status = d->log_undo || log_undo ? replay_in_place(&lr, d->log_undo ? d->log_undo : log_undo)
+							 : CLI_EXIT_ERROR;
+			if (status)
+				fprintf(stderr, "fsimg: the log device was not made clean: the filesystem is replayed "
+						"but its log is still dirty; run the replay again (another --undo "
+						"file), or restore it with 'fsimg undo %s %s'\n", d->undo, r->img.path);
+		}
 	}
 out:
 	replay_copy_abort(r);
-	fsimg_io_close(r->view);
-	r->view = NULL;
-	free(r->cand);
-	free(r->is_late);
-	free(r->late);
+	rp_free_blocks(r);
+	rp_free_blocks(&lr);
+	free(log_undo);
 	fsimg_recovery_free(rec);
 	return status;
 }

@@ -466,6 +466,32 @@ void undo_close(struct undo_reader *r)
 	r->buf = NULL;
 }
 
+/*
+ * An external XFS log device (replay --in-place -l LOGDEV writes it in
+ * 512-byte sectors): the first record header among its first sectors (a
+ * record may run past the log's end into them; the cycle stamped over its
+ * data sectors is never the magic), its h_fs_uuid.
+ */
+#define XLOG_MAGIC 0xfeedbabeu
+#define XLOG_SCAN_SECTORS 1024u  /* more than the largest record, 256 KiB and its headers */
+#define XLOG_UUID_OFF 304        /* h_fs_uuid in xlog_rec_header */
+
+static int xlog_identity(int fd, uint32_t *block_size, uint8_t uuid[16])
+{
+	uint8_t sect[512];
+
+	for (uint32_t i = 0; i < XLOG_SCAN_SECTORS; i++) {
+		if (io_pread_full(fd, sect, sizeof(sect), (uint64_t)i * sizeof(sect)) < 0)
+			return -1;
+		if (get_be32(sect) == XLOG_MAGIC) {
+			*block_size = sizeof(sect);
+			memcpy(uuid, sect + XLOG_UUID_OFF, 16);
+			return 0;
+		}
+	}
+	return -1;
+}
+
 int wimg_read_identity(int fd, uint32_t *block_size, uint8_t uuid[16])
 {
 	uint8_t sb[1024];
@@ -480,9 +506,9 @@ int wimg_read_identity(int fd, uint32_t *block_size, uint8_t uuid[16])
 		return 0;
 	}
 	if (io_pread_full(fd, sb, sizeof(sb), 1024) < 0)
-		return -1;
+		return xlog_identity(fd, block_size, uuid);
 	if (sb[56] != 0x53 || sb[57] != 0xef)
-		return -1;
+		return xlog_identity(fd, block_size, uuid);
 	log = get_le32(sb + 24);
 	if (log > 6)
 		return -1;

@@ -334,6 +334,7 @@ int fsimg_recovery_write(struct fsimg_recovery_write *out, const fsimg_recovery 
 {
 	if (!out || !r)
 		return FSIMG_EINVAL;
+	memset(out, 0, sizeof(*out));
 	return r->ops->write(out, r, i);
 }
 
@@ -342,7 +343,7 @@ int fsimg_recovery_apply(fsimg_io **out, fsimg_io *base, const fsimg_recovery *r
 	if (!out || !base || !r)
 		return FSIMG_EINVAL;
 	*out = NULL;
-	if (flags & ~FSIMG_RECOVERY_BLOCKS_ONLY)
+	if (flags & ~(FSIMG_RECOVERY_BLOCKS_ONLY | FSIMG_RECOVERY_LOG_DEVICE))
 		return FSIMG_EINVAL;
 	return r->ops->apply(out, base, base, r, flags);
 }

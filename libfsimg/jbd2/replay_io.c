@@ -276,6 +276,8 @@ static int jrec_write(struct fsimg_recovery_write *out, const fsimg_recovery *r,
 static int jrec_apply(fsimg_io **out, fsimg_io *base, fsimg_io *fs_io, const fsimg_recovery *r,
 		      unsigned flags)
 {
+	if (flags & FSIMG_RECOVERY_LOG_DEVICE)
+		return FSIMG_ENOTSUP_OP; /* e2fsck's external journal superblock is not planned */
 	return jbd2_overlay_open(out, base, fs_io, jrec(r)->plan,
 				 (flags & FSIMG_RECOVERY_BLOCKS_ONLY) ? FSIMG_OVERLAY_BLOCKS_ONLY : 0);
 }

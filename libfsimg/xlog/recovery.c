@@ -16,6 +16,8 @@
  *    unmount record at the head (xlog_write_unmount_record through
  *    xlog_sync: cycle stamped in every sector, the stamped words packed
  *    into the header's cycle data, split at the log's end, CRC).
+ *    An external log's blocks are writes to its own device
+ *    (FSIMG_RECOVERY_DEV_LOG), and its own view (FSIMG_RECOVERY_LOG_DEVICE).
  * The kernel's log also holds the records its mount and unmount wrote
  * before the unmount record; what a reader of the log finds (clean, head
  * at the cycle and block after the record, no metadata LSN past it) is the
@@ -54,6 +56,7 @@ struct fin {
 	uint32_t len;
 	uint8_t *bytes;
 	enum fsimg_recovery_write_kind kind;
+	unsigned device;   /* FSIMG_RECOVERY_DEV_*: an external log's blocks go to its device */
 };
 
 struct xrec {
@@ -89,7 +92,7 @@ static int plan_read(const struct xlog_plan *p, fsimg_io *io, uint8_t *buf, uint
 }
 
 static int fin_add(struct xrec *xr, uint64_t off, uint32_t len, const uint8_t *bytes,
-		   enum fsimg_recovery_write_kind kind)
+		   enum fsimg_recovery_write_kind kind, unsigned device)
 {
 	struct fin *f;
 
@@ -105,6 +108,7 @@ static int fin_add(struct xrec *xr, uint64_t off, uint32_t len, const uint8_t *b
 	f->off = off;
 	f->len = len;
 	f->kind = kind;
+	f->device = device;
 	xr->nfin++;
 	return 0;
 }
@@ -219,7 +223,7 @@ static int super_finish(struct xrec *xr)
 		put_le32(raw + offsetof(struct xfs_dsb, sb_crc), 0);
 		put_le32(raw + offsetof(struct xfs_dsb, sb_crc), ~fsimg_crc32c(~0u, raw, ss));
 	}
-	err = fin_add(xr, 0, ss, raw, FSIMG_RECOVERY_SUPER);
+	err = fin_add(xr, 0, ss, raw, FSIMG_RECOVERY_SUPER, FSIMG_RECOVERY_DEV_FS);
 out:
 	free(raw);
 	free(ag);
@@ -228,17 +232,21 @@ out:
 
 /* --------------------------------------------------------------- the log */
 
-/* n log blocks from blk, the part past the log's end at its start: one or two writes. */
+/*
+ * n log blocks from blk, the part past the log's end at its start: one or
+ * two writes, on the log's device (the data device, or the external one).
+ */
 static int log_add(struct xrec *xr, uint32_t blk, uint32_t n, const uint8_t *bytes)
 {
 	const struct xlog_geom *g = &xr->log->geom;
+	unsigned dev = g->external ? FSIMG_RECOVERY_DEV_LOG : FSIMG_RECOVERY_DEV_FS;
 	uint32_t first = n < g->bbs - blk ? n : g->bbs - blk;
 	int err = fin_add(xr, g->dev_off + (uint64_t)blk * XLOG_BBSIZE, first * XLOG_BBSIZE, bytes,
-			  FSIMG_RECOVERY_LOG_CLEAN);
+			  FSIMG_RECOVERY_LOG_CLEAN, dev);
 
 	if (err == 0 && first < n)
 		err = fin_add(xr, g->dev_off, (n - first) * XLOG_BBSIZE,
-			      bytes + (size_t)first * XLOG_BBSIZE, FSIMG_RECOVERY_LOG_CLEAN);
+			      bytes + (size_t)first * XLOG_BBSIZE, FSIMG_RECOVERY_LOG_CLEAN, dev);
 	return err;
 }
 
@@ -468,15 +476,20 @@ static int xrec_apply(fsimg_io **out, fsimg_io *base, fsimg_io *fs_io, const fsi
 	const struct xrec *xr = xrec_of(r);
 	const struct xlog_plan *p = xr->plan;
 	size_t total = 0, n = 0, u = 0, nfin = (flags & FSIMG_RECOVERY_BLOCKS_ONLY) ? 0 : xr->nfin;
+	/* the external log device's view: its clean log alone */
+	unsigned dev = (flags & FSIMG_RECOVERY_LOG_DEVICE) ? FSIMG_RECOVERY_DEV_LOG : FSIMG_RECOVERY_DEV_FS;
+	size_t nwrites = dev == FSIMG_RECOVERY_DEV_FS ? p->nwrites : 0;
 	struct xsrc *xs;
 	int err;
 
 	(void)fs_io;
 	*out = NULL;
-	for (size_t i = 0; i < p->nwrites; i++)
+	if (dev == FSIMG_RECOVERY_DEV_LOG && !xr->log->geom.external)
+		return FSIMG_ENOTSUP_OP;
+	for (size_t i = 0; i < nwrites; i++)
 		total += p->writes[i].len / XLOG_BBSIZE;
 	for (size_t i = 0; i < nfin; i++)
-		total += xr->fin[i].len / XLOG_BBSIZE;
+		total += xr->fin[i].device == dev ? xr->fin[i].len / XLOG_BBSIZE : 0;
 	xs = calloc(1, sizeof(*xs));
 	if (xs)
 		xs->e = malloc((total ? total : 1) * sizeof(*xs->e));
@@ -484,10 +497,11 @@ static int xrec_apply(fsimg_io **out, fsimg_io *base, fsimg_io *fs_io, const fsi
 		free(xs);
 		return FSIMG_ENOMEM;
 	}
-	for (size_t i = 0; i < p->nwrites; i++)
+	for (size_t i = 0; i < nwrites; i++)
 		n = add_sects(xs->e, n, p->writes[i].off, p->writes[i].len, p->writes[i].bytes);
 	for (size_t i = 0; i < nfin; i++)
-		n = add_sects(xs->e, n, xr->fin[i].off, xr->fin[i].len, xr->fin[i].bytes);
+		if (xr->fin[i].device == dev)
+			n = add_sects(xs->e, n, xr->fin[i].off, xr->fin[i].len, xr->fin[i].bytes);
 	if (n > 1)
 		qsort(xs->e, n, sizeof(*xs->e), cmp_sect);
 	/* one entry per sector: the last source's */
@@ -551,6 +565,7 @@ static int xrec_write(struct fsimg_recovery_write *out, const fsimg_recovery *r,
 		out->off = f->off;
 		out->len = f->len;
 		out->kind = f->kind;
+		out->device = f->device;
 	}
 	return 0;
 }
@@ -618,7 +633,7 @@ int xlog_recovery_plan(fsimg_recovery **out, xfs_fs *x, fsimg_io *external, char
 	/* Complete: the kernel's mount and unmount leave the superblock and a clean log. */
 	if (err == 0 && xr->plan->npending == 0 && !xr->log->ends.clean && !xr->log->ends.zeroed) {
 		err = super_finish(xr);
-		if (err == 0 && !xr->log->geom.external)
+		if (err == 0)
 			err = log_finish(xr);
 	}
 	if (err < 0) {

@@ -39,7 +39,8 @@ for j in "$fix"/*.json; do
 	if [ "$fs" = xfs ]; then
 		command -v xfs_repair > /dev/null || { skip "$name: xfs_repair not installed"; continue; }
 		xz -dc "$fix/$name.img.xz" > "$d/$name.img" || { ok 1 "$name: decompress"; continue; }
-		# an external log: NAME.log beside NAME.img (compare.py gives it to fsimg with -j)
+		# an external log: NAME.log beside NAME.img (compare.py gives it to fsimg with -j,
+		# and replay -o NAME.out.img its clean log's file, NAME.out.log, with --log-out)
 		[ ! -f "$fix/$name.log.xz" ] || xz -dc "$fix/$name.log.xz" > "$d/$name.log" ||
 			{ ok 1 "$name: decompress its log"; continue; }
 		todo=
@@ -57,7 +58,7 @@ for j in "$fix"/*.json; do
 			# changed (outside the log), xfs_repair -n; or the refusal
 			# expected, naming the pending intents or unlinked inodes
 			check "$name: replay -o changes the kernel's blocks, or refuses as expected ($expect)" \
-				"$d/$name.r" --replay "$d/$name.out"
+				"$d/$name.r" --replay "$d/$name.out.img"
 		elif "$FSIMG" replay -o "$d/$name.out" "$d/$name.img" > "$d/$name.r" 2>&1; then
 			# no debugfs for XFS: OUT, whose log replay -o left clean, is read back by fsimg itself
 			mv "$d/$name.img" "$d/$name.crashed"
@@ -70,7 +71,7 @@ for j in "$fix"/*.json; do
 		fi
 		[ "$(cksum < "$d/$name.img")" = "$sum" ]
 		ok $? "$name: the crashed image is unchanged"
-		rm -f "$d/$name.img" "$d/$name.out" "$d/$name.log"
+		rm -f "$d/$name.img" "$d/$name.out" "$d/$name.log" "$d/$name.out.img" "$d/$name.out.log"
 		continue
 	elif [ "$fs" != ext4 ]; then
 		skip "$name: $fs: fsimg does not read $fs yet"

@@ -49,7 +49,8 @@ MAX_DIFFS = 40
 
 
 # the external log beside an image (run.sh --logdev): NAME.img -> NAME.log,
-# given to fsimg with -j, to xfs_logprint and xfs_repair with -l
+# given to fsimg with -j, to xfs_logprint and xfs_repair with -l; fsimg
+# replay -o OUT.img writes OUT's clean log to OUT.log (--log-out)
 LOGDEV_OPT = {"xfs_logprint": "-l", "xfs_repair": "-l"}
 
 
@@ -61,7 +62,11 @@ def run(cmd, **kw):
         if tool in LOGDEV_OPT:
             cmd = [cmd[0], LOGDEV_OPT[tool], log] + list(cmd[1:])
         elif tool.startswith("fsimg") or tool == "lt-fsimg":
-            cmd = [cmd[0], cmd[1], "-j", log] + list(cmd[2:])
+            extra = ["-j", log]
+            if cmd[1] == "replay" and "-o" in cmd:
+                out = cmd[cmd.index("-o") + 1]
+                extra += ["--log-out", (out[:-4] if out.endswith(".img") else out) + ".log"]
+            cmd = [cmd[0], cmd[1]] + extra + list(cmd[2:])
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
 
 

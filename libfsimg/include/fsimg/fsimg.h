@@ -429,10 +429,15 @@ enum fsimg_recovery_write_kind {
 	FSIMG_RECOVERY_LOG_CLEAN = 3   /* the log made clean (XFS: stale blocks cleared ahead of the head, an unmount record) */
 };
 
+/* Which device a write goes to. */
+#define FSIMG_RECOVERY_DEV_FS 0u       /* the filesystem's (the source it was opened on) */
+#define FSIMG_RECOVERY_DEV_LOG 1u      /* the external log device (XFS -l LOGDEV): its clean log */
+
 struct fsimg_recovery_write {
-	uint64_t off;                /* bytes, on the filesystem's device */
+	uint64_t off;                /* bytes, on the device named by device */
 	uint64_t len;
 	enum fsimg_recovery_write_kind kind;
+	unsigned device;             /* FSIMG_RECOVERY_DEV_* */
 };
 
 /*
@@ -450,9 +455,14 @@ FSIMG_API int fsimg_recovery_write(struct fsimg_recovery_write *out, const fsimg
 /*
  * The image after recovery, read-only, over base (the source the
  * filesystem was opened on); flags: FSIMG_RECOVERY_BLOCKS_ONLY leaves the
- * superblocks as they are. Closed with fsimg_io_close, before r is freed.
+ * superblocks as they are; FSIMG_RECOVERY_LOG_DEVICE gives instead the
+ * external log device after recovery (base: that device), its log made
+ * clean (the writes of device FSIMG_RECOVERY_DEV_LOG; FSIMG_ENOTSUP_OP for
+ * a journal whose recovery writes none). Closed with fsimg_io_close,
+ * before r is freed.
  */
 #define FSIMG_RECOVERY_BLOCKS_ONLY 0x1u
+#define FSIMG_RECOVERY_LOG_DEVICE 0x2u
 FSIMG_API int fsimg_recovery_apply(fsimg_io **out, fsimg_io *base, const fsimg_recovery *r,
 				   unsigned flags);
 FSIMG_API void fsimg_recovery_free(fsimg_recovery *r);
