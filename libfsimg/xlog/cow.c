@@ -205,8 +205,6 @@ int xlog_fin_cow(struct fin *f)
 			if (get_be32(r + 8) != 1)
 				return xlog_fin_refuse(f, "AG %u: CoW record %u+%u has refcount %u", ag, start, len,
 						       get_be32(r + 8));
-			if ((err = xlog_fin_ag_owner(f, ag, FIN_OWNER_COW)))
-				return err;
 			memmove(r, r + REFC_REC_LEN, (size_t)(n - i - 1) * REFC_REC_LEN);
 			put_be16(b + 6, (uint16_t)--n);
 			leaf->dirty = true;
@@ -214,5 +212,88 @@ int xlog_fin_cow(struct fin *f)
 				return err;
 		}
 	}
+	return 0;
+}
+
+/* The shared-domain records of the refcount btree under agbno (a block at level) that
+ * overlap or touch [bno, bno + len): *hit set on the first. 0, 1 (refused) or <0. */
+static int refc_near(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t level, uint32_t bno, uint32_t len,
+		     bool *hit)
+{
+	xfs_fs *fs = f->log->fs;
+	uint32_t bs = fs->blocksize, n, i;
+	uint64_t lo = bno ? bno - 1 : 0, hi = (uint64_t)bno + len; /* the records' starts that matter: < hi + 1 */
+	struct blk *blk;
+	uint8_t *b;
+	int err;
+
+	if (agbno == 0 || agbno >= fs->sb.agblocks)
+		return xlog_fin_refuse(f, "AG %u: refcount btree pointer %u out of the AG", ag, agbno);
+	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, agbno), bs / XLOG_BBSIZE, K_BTREE, &blk)))
+		return err;
+	b = blk->b;
+	n = get_be16(b + 6);
+	if (get_be32(b) != XFS_REFC_CRC_MAGIC || get_be16(b + 4) != level)
+		return xlog_fin_refuse(f, "AG %u: refcount btree block %u is not what its parent says", ag, agbno);
+	if (level == 0) {
+		if (n > (bs - SBLOCK_CRC_LEN) / REFC_REC_LEN)
+			return xlog_fin_refuse(f, "AG %u: refcount btree block %u overfull", ag, agbno);
+		for (i = 0; i < n && !*hit; i++) {
+			const uint8_t *r = b + SBLOCK_CRC_LEN + (size_t)i * REFC_REC_LEN;
+			uint32_t start = get_be32(r);
+			if (!(start & XFS_REFC_COWFLAG) && start <= hi && (uint64_t)start + get_be32(r + 4) >= bno)
+				*hit = true;
+		}
+		return 0;
+	}
+	{
+		uint32_t maxr = (bs - SBLOCK_CRC_LEN) / REFC_KEY_PTR_LEN;
+		const uint8_t *keys = b + SBLOCK_CRC_LEN, *ptrs = keys + (size_t)maxr * 4;
+
+		if (n == 0 || n > maxr)
+			return xlog_fin_refuse(f, "AG %u: refcount btree block %u overfull", ag, agbno);
+		for (i = 0; i < n && !*hit; i++) {
+			/* child i holds the records from keys[i] to below keys[i + 1]: one starting
+			 * before keys[i + 1] may reach into the range, none starting past hi */
+			if (i + 1 < n && get_be32(keys + 4 * (size_t)(i + 1)) <= lo)
+				continue;
+			if (get_be32(keys + 4 * (size_t)i) > hi)
+				break;
+			if ((err = refc_near(f, ag, get_be32(ptrs + 4 * (size_t)i), level - 1, bno, len, hit)))
+				return err;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A reflink inode's extent unmapped: xfs_bmap_del_extent_real queues a
+ * refcount decrease (xfs_refcount_decrease_extent) instead of the free; the
+ * decrease frees the parts no refcount record covers (refcount 1 is not
+ * recorded) and lowers, splits or merges the records of the shared parts.
+ * Done where it is only a free: no shared-domain record overlaps the extent
+ * or touches its ends (the merge looks at those). 0, or 1 (refused).
+ */
+int xlog_fin_refc_unshared(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len)
+{
+	xfs_fs *fs = f->log->fs;
+	uint32_t ss = fs->sb.sectsize, root, level;
+	struct blk *agf;
+	bool hit = false;
+	int err;
+
+	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + ss / XLOG_BBSIZE, ss / XLOG_BBSIZE, K_AGF, &agf)))
+		return err;
+	if (get_be32(agf->b + offsetof(struct xfs_agf, agf_magicnum)) != XFS_AGF_MAGIC)
+		return xlog_fin_refuse(f, "AG %u has no AGF", ag);
+	root = get_be32(agf->b + offsetof(struct xfs_agf, agf_refcount_root));
+	level = get_be32(agf->b + offsetof(struct xfs_agf, agf_refcount_level));
+	if (level == 0 || level > REFC_MAXLEVELS)
+		return xlog_fin_refuse(f, "AG %u: a refcount btree of %u levels", ag, level);
+	if ((err = refc_near(f, ag, root, level - 1, bno, len, &hit)))
+		return err;
+	if (hit)
+		return xlog_fin_refuse(f, "its blocks %u+%u in AG %u are shared (a refcount decrease, not done yet)",
+				       bno, len, ag);
 	return 0;
 }
