@@ -23,7 +23,7 @@ D=$top_srcdir/tests/xfs/xlog
 [ -x "$DUMP" ] || skip_all "tests/xfs/xlogdump not built"
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
-plan 42
+plan 44
 
 geom() {
 	echo "$("$DUMP" "$1" ends 2>/dev/null | sed -n 's/^log internal daddr \([0-9]*\) length \([0-9]*\)$/\1 \2/p')" \
@@ -217,6 +217,25 @@ cp --sparse=always "$t/u.img" "$t/u0.img"
 	"$FSIMG" replay --in-place "$t/u.img" > /dev/null 2>&1 && cmp -s "$t/u.img" "$t/u.out" &&
 	"$FSIMG" undo "$t/u.img.fsimg-undo" "$t/u.img" > /dev/null 2>&1 && cmp -s "$t/u.img" "$t/u0.img"
 ok $? "$n: replay --in-place frees the unlinked inodes as -o does; undo restores the image"
+# Several unlinked inodes in one AG (xh-4k-unlinked: three in AG 0 and AG 1, five in AG 2; one
+# with its data fork a btree, reflink inodes) and CoW leftovers beside them: freed in the order
+# recovery queues them (crash_fixtures.sh compares OUT with the kernel's blocks). Oracles here:
+# xfs_repair -n on OUT (exit 0, nothing said about the log), no AGI bucket left in use
+# (xfs_db), and xfs_db's free space summary of each AG (extents and blocks) as in the kernel's
+# recovery of the same image (Linux 6.1, crash row xfs-4k-unlinked-late).
+xz -dc "$top_srcdir/tests/crash/fixtures/xh-4k-unlinked.img.xz" > "$t/ul.img" || exit 1
+"$FSIMG" replay -o "$t/ul.out" "$t/ul.img" > /dev/null 2>&1 && clean_log "$t/ul.out" && repair_quiet "$t/ul.out" &&
+	[ "$(xfs_db -r -c 'agi 0' -c 'p unlinked' -c 'agi 1' -c 'p unlinked' -c 'agi 2' -c 'p unlinked' \
+		-c 'agi 3' -c 'p unlinked' "$t/ul.out" | grep -c '[0-9]:[0-9]')" -eq 0 ]
+ok $? "xh-4k-unlinked: replay -o frees 14 unlinked inodes (several per AG): log clean, xfs_repair -n exit 0, no bucket in use"
+fs=
+for a in 0 1 2 3; do
+	fs="$fs $(xfs_db -r -c "freesp -s -a $a" "$t/ul.out" | sed -n 's/^total free \(extents\|blocks\) //p' | tr '\n' ' ')"
+done
+fs=$(echo $fs)
+[ "$fs" = "6 20431 8 20443 6 4082 6 20466" ]
+ok $? "xh-4k-unlinked: free extents and blocks per AG as the kernel's recovery (xfs_db freesp: $fs)"
+rm -f "$t/ul.img" "$t/ul.out"
 # Bad input: AG 1's AGI made newer than the log (so recovery leaves it), its bucket naming the
 # unlinked inode and its inobt root pointing at an inode block, then at the finobt's root:
 # the finish meets a structure it does not expect and refuses, saying so; nothing written.
