@@ -50,9 +50,13 @@ int xlog_fin_free_extent(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t le
 
 /* cow.c: the CoW staging extents freed as xfs_reflink_recover_cow frees them. 0, 1 or <0. */
 int xlog_fin_cow(struct fin *f) XFS_HIDDEN;
-/* cow.c: 0 when a reflink inode's extent agbno+len of AG ag is shared with no file (no
- * refcount record overlaps or touches it), so that its refcount decrease only frees it;
- * else 1 (refused) or <0. */
-int xlog_fin_refc_unshared(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t len) XFS_HIDDEN;
+/* A free queued (xfs_free_extent_later): AG, block in the AG, length. */
+struct efree { uint32_t ag, agbno, len; };
+
+/* refc.c: the refcount decrease of a reflink inode's extent agbno+len in AG ag, as
+ * xfs_refcount_adjust does it; the frees it queues appended to out (*nout of max).
+ * 0, 1 (refused) or <0. */
+int xlog_fin_refc_decrease(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t len, struct efree *out,
+			   uint32_t *nout, uint32_t max) XFS_HIDDEN;
 
 #endif /* FSIMG_XLOG_FINISH_H */

@@ -44,10 +44,9 @@
  * logs it (a bump), and the next round's unmap logs it in a fresh
  * transaction (a bump); the end of xfs_itruncate_extents_flags logs it in
  * a fresh one (a bump); xfs_ifree's transaction one more. So 3 bumps
- * without extents, 2 * rounds + 2 with; 1 without a truncate. A reflink
- * inode's round has one transaction more (the refcount decreases finish
- * in one, the frees they queue in the next): 3 * rounds + 2; and one more
- * again where its btree leaf's free is a group of its own.
+ * without extents, 2 * rounds + 2 with; 1 without a truncate. In general
+ * each round's transactions count (truncate_extents): the unmap, a
+ * reflink inode's refcount decreases, one per intent of frees.
  * v4 inodes have no change counter: the single flush bumps di_flushiter.
  */
 #include "config.h"
@@ -69,6 +68,8 @@
 #define INOBT_MAXLEVELS 9u
 #define INODES_PER_CHUNK 64u
 #define ITRUNC_MAX_EXTENTS 2u /* XFS_ITRUNC_MAX_EXTENTS */
+#define EFI_MAX_EXTENTS 16u   /* XFS_EFI_MAX_FAST_EXTENTS: the frees one intent holds */
+#define ROUND_FREES_MAX 64u   /* frees queued by one round's refcount decreases */
 #define BMBT_REC_LEN 16u
 #define XFS_BMAP_MAGIC_ 0x424d4150u     /* BMAP */
 #define XFS_BMAP_CRC_MAGIC_ 0x424d4133u /* BMA3 */
@@ -336,9 +337,7 @@ static void bmbt_rec(const uint8_t *r, uint64_t *off, uint64_t *fsb, uint32_t *l
 	*len = (uint32_t)(l1 & 0x1fffff);
 }
 
-struct efree { uint32_t ag, agbno, len; };
-
-/* xfs_defer_finish of one group of frees: sorted by AG (list_sort, stable). */
+/* One group of frees (one EFI): xfs_defer_finish_one sorts it by AG (list_sort, stable). */
 static int free_group(struct fin *f, struct efree *ex, uint32_t k)
 {
 	int err;
@@ -355,63 +354,93 @@ static int free_group(struct fin *f, struct efree *ex, uint32_t k)
 	return 0;
 }
 
+/* Frees queued in one transaction: xfs_defer_add puts up to XFS_EFI_MAX_FAST_EXTENTS in
+ * an intent, each intent finished in a transaction of its own (*ntx counts them). */
+static int free_queue(struct fin *f, struct efree *q, uint32_t n, uint32_t *ntx)
+{
+	int err;
+
+	for (uint32_t s = 0; s < n; s += EFI_MAX_EXTENTS) {
+		if ((err = free_group(f, q + s, n - s < EFI_MAX_EXTENTS ? n - s : EFI_MAX_EXTENTS)))
+			return err;
+		(*ntx)++;
+	}
+	return 0;
+}
+
+static void efree_at(struct efree *e, uint64_t fsb, uint32_t aglog, uint32_t len)
+{
+	e->ag = (uint32_t)(fsb >> aglog);
+	e->agbno = (uint32_t)(fsb & ((1ull << aglog) - 1));
+	e->len = len;
+}
+
 /*
  * The data fork's n extents (records at recs) truncated. A fork in btree
  * form (leaf: its one leaf block, else UINT64_MAX) turns back into extents
  * form at the end of the first round that leaves at most maxext extents
  * (xfs_bmap_btree_to_extents), which queues the leaf's free after the
- * round's. On a reflink inode that free is a group of its own, after the
- * one the refcount decreases queue: one transaction more, returned in
- * *extra. 0, 1 (refused) or <0.
+ * round's. A reflink inode's round queues refcount decreases (one CUI,
+ * sorted by AG, finished in the next transaction); the frees they queue
+ * come in the transactions after it, then the leaf's (queued behind the
+ * CUI in the unmap's transaction). *ntx: the transactions, the unmaps'
+ * counted. 0, 1 (refused) or <0.
  */
 static int truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, uint64_t nblocks, bool reflink,
-			    uint64_t leaf, uint32_t maxext, uint32_t *extra)
+			    uint64_t leaf, uint32_t maxext, uint32_t *ntx)
 {
 	xfs_fs *fs = f->log->fs;
 	uint32_t aglog = fs->sb.agblklog, len;
 	uint64_t sum = 0, lastend = 0, off, fsb;
-	struct efree ex[ITRUNC_MAX_EXTENTS + 1];
+	struct efree ex[ITRUNC_MAX_EXTENTS + 1], q[ROUND_FREES_MAX];
 	int err;
 
-	*extra = 0;
+	*ntx = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		bmbt_rec(recs + (size_t)i * BMBT_REC_LEN, &off, &fsb, &len);
 		if (len == 0 || (i && off < lastend) || (fsb >> aglog) >= fs->sb.agcount)
 			return xlog_fin_refuse(f, "its extent %u is not what it should be", i);
 		lastend = off + len;
 		sum += len;
-		if (reflink && (err = xlog_fin_refc_unshared(f, (uint32_t)(fsb >> aglog),
-							     (uint32_t)(fsb & ((1ull << aglog) - 1)), len)))
-			return err;
 	}
 	if (sum + (leaf != UINT64_MAX) != nblocks)
 		return xlog_fin_refuse(f, "its extents and btree hold %llu blocks, its core says %llu",
 				       (unsigned long long)(sum + (leaf != UINT64_MAX)), (unsigned long long)nblocks);
 	for (uint32_t end = n; end > 0;) {
-		uint32_t k = 0;
+		uint32_t k = 0, nq = 0;
+		bool convert;
 		for (; k < ITRUNC_MAX_EXTENTS && end > 0; k++) {
 			bmbt_rec(recs + (size_t)--end * BMBT_REC_LEN, &off, &fsb, &len);
-			ex[k].ag = (uint32_t)(fsb >> aglog);
-			ex[k].agbno = (uint32_t)(fsb & ((1ull << aglog) - 1));
-			ex[k].len = len;
+			efree_at(&ex[k], fsb, aglog, len);
 		}
-		if (leaf != UINT64_MAX && end <= maxext && !reflink) {
-			ex[k].ag = (uint32_t)(leaf >> aglog);
-			ex[k].agbno = (uint32_t)(leaf & ((1ull << aglog) - 1));
-			ex[k++].len = 1;
-			leaf = UINT64_MAX;
-		}
-		if ((err = free_group(f, ex, k)))
-			return err;
-		if (leaf != UINT64_MAX && end <= maxext) {
-			ex[0].ag = (uint32_t)(leaf >> aglog);
-			ex[0].agbno = (uint32_t)(leaf & ((1ull << aglog) - 1));
-			ex[0].len = 1;
-			leaf = UINT64_MAX;
-			*extra = 1;
-			if ((err = free_group(f, ex, 1)))
+		convert = leaf != UINT64_MAX && end <= maxext;
+		(*ntx)++; /* the unmap */
+		if (!reflink) {
+			if (convert)
+				efree_at(&ex[k++], leaf, aglog, 1);
+			if ((err = free_queue(f, ex, k, ntx)))
 				return err;
+		} else {
+			if (k == 2 && ex[1].ag < ex[0].ag) { /* the CUI's items by AG */
+				struct efree t = ex[0];
+				ex[0] = ex[1];
+				ex[1] = t;
+			}
+			(*ntx)++; /* the refcount decreases */
+			for (uint32_t j = 0; j < k; j++)
+				if ((err = xlog_fin_refc_decrease(f, ex[j].ag, ex[j].agbno, ex[j].len, q, &nq,
+								  ROUND_FREES_MAX)))
+					return err;
+			if ((err = free_queue(f, q, nq, ntx)))
+				return err;
+			if (convert) {
+				efree_at(&ex[0], leaf, aglog, 1);
+				if ((err = free_queue(f, ex, 1, ntx)))
+					return err;
+			}
 		}
+		if (convert)
+			leaf = UINT64_MAX;
 	}
 	return 0;
 }
@@ -460,8 +489,8 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	struct blk *agi, *ib;
 	uint8_t *d, rec[INOBT_REC_LEN];
 	uint16_t mode;
-	uint32_t nexts, rounds;
-	uint32_t fork = isize - fs->lit_off, extra;
+	uint32_t nexts;
+	uint32_t fork = isize - fs->lit_off, ntx;
 	uint64_t leaf = UINT64_MAX;
 	const uint8_t *recs;
 	bool truncate, reflink;
@@ -507,9 +536,8 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 		return xlog_fin_refuse(f, "%u extents do not fit its fork", nexts);
 	}
 	if ((err = truncate_extents(f, recs, nexts, get_be64(d + DI_NBLOCKS), reflink, leaf, fork / BMBT_REC_LEN,
-				    &extra)))
+				    &ntx)))
 		return err;
-	rounds = (nexts + ITRUNC_MAX_EXTENTS - 1) / ITRUNC_MAX_EXTENTS;
 
 	/* xfs_difree: inobt, AGI free count, finobt */
 	if ((err = difree_inobt(f, ag, agi, agino, rec)))
@@ -533,7 +561,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	put_be32(d + DI_GEN, get_be32(d + DI_GEN) + 1);
 	put_be32(d + DI_NEXT_UNLINKED, NULLAGINO);
 	if (fs->v5) {
-		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + (!truncate ? 1 : rounds ? (reflink ? 3 : 2) * rounds + 2 + extra : 3));
+		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + (!truncate ? 1 : nexts ? ntx + 2 : 3));
 		put_be64(d + DI_FLAGS2, (fs->bigtime ? XFS_DIFLAG2_BIGTIME : 0) |
 					(fs->nrext64 ? XFS_DIFLAG2_NREXT64 : 0));
 		memset(d + DI_PAD2, 0, 12);
