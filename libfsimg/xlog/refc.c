@@ -49,10 +49,14 @@ static struct rc rget(const struct rleaf *l, uint32_t i)
 	return x;
 }
 
+/* (rset and rdelete ignore an index past the records: the records were checked, so the
+ * lookups that give it find what they look for) */
 static void rset(struct rleaf *l, uint32_t i, struct rc x)
 {
 	uint8_t *r = l->rec + (size_t)i * REFC_REC_LEN;
 
+	if (i >= l->n)
+		return;
 	put_be32(r, x.start);
 	put_be32(r + 4, x.len);
 	put_be32(r + 8, x.refc);
@@ -81,6 +85,8 @@ static uint32_t lookup_ge(const struct rleaf *l, uint32_t bno)
 
 static void rdelete(struct rleaf *l, uint32_t i)
 {
+	if (i >= l->n)
+		return;
 	memmove(l->rec + (size_t)i * REFC_REC_LEN, l->rec + (size_t)(i + 1) * REFC_REC_LEN,
 		(size_t)(l->n - i - 1) * REFC_REC_LEN);
 	l->n--;
