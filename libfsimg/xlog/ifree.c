@@ -27,9 +27,9 @@
  *
  * Only what is reproduced exactly is done: regular files with no
  * attribute fork, whose data fork is in extents form or a btree of one
- * leaf under the inode's root, whose chunk stays allocated; on a reflink
- * filesystem, extents no refcount record covers or touches (their refcount
- * decrease is a free); btree edits that stay within a leaf (an update, or
+ * leaf under the inode's root, whose chunk stays allocated; a reflink
+ * inode's extents through the refcount decrease (refc.c); btree edits
+ * that stay within a leaf (an update, or
  * an insert into a leaf with room, with the parents' keys logged as
  * xfs_btree_update_keys does). On anything else the entries stay pending,
  * one of them saying why, and nothing is written.
