@@ -20,7 +20,7 @@
  * space btrees and the AGFL record the order (the inobt and finobt edits,
  * counts and buckets come out the same in any order); this order matched
  * the kernel block for block on every crash row with several inodes in one
- * AG (xfs-v4-4k-unlinked, xfs-1k-smalllog-unlinked, xfs-4k-unlinked-late).
+ * AG (7 rows of tests/crash/RESULTS.md, xfs-v4-4k-unlinked among them).
  * Where the kernel batched otherwise, the free extents are the same sets
  * and only those btrees' shape differs (tests/crash/xfscmp.py's
  * "agrees-equivalent").
