@@ -50,6 +50,7 @@ int xlog_fin_free_extent(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t le
 
 /* cow.c: the CoW staging extents freed as xfs_reflink_recover_cow frees them. 0, 1 or <0. */
 int xlog_fin_cow(struct fin *f) XFS_HIDDEN;
+
 /* A free queued (xfs_free_extent_later): AG, block in the AG, length. */
 struct efree { uint32_t ag, agbno, len; };
 
