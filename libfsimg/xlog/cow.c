@@ -205,8 +205,6 @@ int xlog_fin_cow(struct fin *f)
 			if (get_be32(r + 8) != 1)
 				return xlog_fin_refuse(f, "AG %u: CoW record %u+%u has refcount %u", ag, start, len,
 						       get_be32(r + 8));
-			if ((err = xlog_fin_ag_owner(f, ag, FIN_OWNER_COW)))
-				return err;
 			memmove(r, r + REFC_REC_LEN, (size_t)(n - i - 1) * REFC_REC_LEN);
 			put_be16(b + 6, (uint16_t)--n);
 			leaf->dirty = true;

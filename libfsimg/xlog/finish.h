@@ -29,8 +29,6 @@ struct fin {
 	size_t nblk;
 	struct { size_t blk; uint32_t off; } ino[FIN_INODES_MAX]; /* freed inodes, for the stamps */
 	size_t nino;
-	struct { uint32_t ag; uint64_t ino; } agfree[FIN_INODES_MAX]; /* who frees blocks in an AG */
-	size_t nagfree;
 	char *why;          /* the pending entry being finished: its reason on refusal */
 	size_t whylen;
 	bool refused;
@@ -46,16 +44,20 @@ static inline uint64_t xlog_ag_daddr(const xfs_fs *fs, uint32_t ag, uint32_t agb
 	return ((uint64_t)ag * fs->sb.agblocks + agbno) * (fs->blocksize / XLOG_BBSIZE);
 }
 
-/* The unlinked inode ino (or CoW recovery: FIN_OWNER_COW) frees blocks in AG ag: refused
- * when another does too, their order being the kernel's background work's. 0 or 1. */
-#define FIN_OWNER_COW UINT64_MAX
-int xlog_fin_ag_owner(struct fin *f, uint32_t ag, uint64_t ino) XFS_HIDDEN;
-
 /* afree.c: xfs_free_extent of [agbno, agbno + len) in AG ag (xfs_free_ag_extent), the AGFL
  * left as it is (refused when xfs_alloc_fix_freelist would change it). 0, 1 or <0. */
 int xlog_fin_free_extent(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t len) XFS_HIDDEN;
 
 /* cow.c: the CoW staging extents freed as xfs_reflink_recover_cow frees them. 0, 1 or <0. */
 int xlog_fin_cow(struct fin *f) XFS_HIDDEN;
+
+/* A free queued (xfs_free_extent_later): AG, block in the AG, length. */
+struct efree { uint32_t ag, agbno, len; };
+
+/* refc.c: the refcount decrease of a reflink inode's extent agbno+len in AG ag, as
+ * xfs_refcount_adjust does it; the frees it queues appended to out (*nout of max).
+ * 0, 1 (refused) or <0. */
+int xlog_fin_refc_decrease(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t len, struct efree *out,
+			   uint32_t *nout, uint32_t max) XFS_HIDDEN;
 
 #endif /* FSIMG_XLOG_FINISH_H */

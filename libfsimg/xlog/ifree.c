@@ -11,12 +11,28 @@
  * writes every logged buffer and inode stamped with that checkpoint's start
  * LSN and re-checksummed.
  *
- * Only what is reproduced exactly is done here: regular files holding no
- * blocks and no attribute fork, whose chunk stays allocated, and btree
- * edits that stay within a leaf (an update, or an insert into a leaf with
- * room, with the parents' keys logged as xfs_btree_update_keys does). On
- * anything else the entries stay pending, one of them saying why, and
- * nothing is written.
+ * The order: each inode inactivated whole before the next, in the order
+ * recovery queued them (AG, bucket, chain). Linux 6.1 queues each on its
+ * CPU's inodegc list (the harness's VM has one CPU) and the worker runs one
+ * jiffy after the last queueing (mod_delayed_work_on, delay 1), taking the
+ * list last-in first-out (llist_del_all); which inodes share a batch is
+ * timing (each xfs_iget may wait for its cluster's read). Only the free
+ * space btrees and the AGFL record the order (the inobt and finobt edits,
+ * counts and buckets come out the same in any order); this order matched
+ * the kernel block for block on every crash row with several inodes in one
+ * AG (7 rows of tests/crash/RESULTS.md, xfs-v4-4k-unlinked among them).
+ * Where the kernel batched otherwise, the free extents are the same sets
+ * and only those btrees' shape differs (tests/crash/xfscmp.py's
+ * "agrees-equivalent").
+ *
+ * Only what is reproduced exactly is done: regular files with no
+ * attribute fork, whose data fork is in extents form or a btree of one
+ * leaf under the inode's root, whose chunk stays allocated; a reflink
+ * inode's extents through the refcount decrease (refc.c); btree edits
+ * that stay within a leaf (an update, or
+ * an insert into a leaf with room, with the parents' keys logged as
+ * xfs_btree_update_keys does). On anything else the entries stay pending,
+ * one of them saying why, and nothing is written.
  *
  * di_changecount: xfs_trans_log_inode bumps i_version once per
  * transaction that logs the inode (always, since every log here is
@@ -28,7 +44,9 @@
  * logs it (a bump), and the next round's unmap logs it in a fresh
  * transaction (a bump); the end of xfs_itruncate_extents_flags logs it in
  * a fresh one (a bump); xfs_ifree's transaction one more. So 3 bumps
- * without extents, 2 * rounds + 2 with; 1 without a truncate.
+ * without extents, 2 * rounds + 2 with; 1 without a truncate. In general
+ * each round's transactions count (truncate_extents): the unmap, a
+ * reflink inode's refcount decreases, one per intent of frees.
  * v4 inodes have no change counter: the single flush bumps di_flushiter.
  */
 #include "config.h"
@@ -50,7 +68,11 @@
 #define INOBT_MAXLEVELS 9u
 #define INODES_PER_CHUNK 64u
 #define ITRUNC_MAX_EXTENTS 2u /* XFS_ITRUNC_MAX_EXTENTS */
+#define EFI_MAX_EXTENTS 16u   /* XFS_EFI_MAX_FAST_EXTENTS: the frees one intent holds */
+#define ROUND_FREES_MAX 64u   /* frees queued by one round's refcount decreases */
 #define BMBT_REC_LEN 16u
+#define XFS_BMAP_MAGIC_ 0x424d4150u     /* BMAP */
+#define XFS_BMAP_CRC_MAGIC_ 0x424d4133u /* BMA3 */
 
 #define IFREE_BLKS 1024u   /* blocks held while finishing */
 #define DI_MAX_FLUSH 0xffffu
@@ -301,82 +323,159 @@ static int difree_finobt(struct fin *f, uint32_t ag, struct blk *agi, uint32_t a
 /*
  * xfs_itruncate_extents of a data fork in extents form: __xfs_bunmapi
  * unmaps up to XFS_ITRUNC_MAX_EXTENTS from the end per round, queueing
- * their frees; xfs_defer_finish then frees them sorted by AG (a stable
- * sort: in queue order within an AG).
+ * their frees (a reflink inode: their refcount decreases, which queue the
+ * frees when they finish); xfs_defer_finish then frees them sorted by AG
+ * (a stable sort: in queue order within an AG).
  */
-/*
- * The kernel queues the unlinked inodes for background inactivation
- * (xfs_inodegc), whose order this does not know: where two of them free
- * blocks in one AG, the order decides what a free space leaf keeps past its
- * record count. Refused (inobt and finobt edits, inserts and updates only,
- * come out the same in any order).
- */
-int xlog_fin_ag_owner(struct fin *f, uint32_t ag, uint64_t ino)
+/* One extent's record (struct xfs_bmbt_rec) read. */
+static void bmbt_rec(const uint8_t *r, uint64_t *off, uint64_t *fsb, uint32_t *len)
 {
-	for (size_t i = 0; i < f->nagfree; i++) {
-		uint64_t other = f->agfree[i].ino;
-		char who[48];
-		if (f->agfree[i].ag != ag || other == ino)
-			continue;
-		if (other == FIN_OWNER_COW)
-			snprintf(who, sizeof who, "CoW recovery");
-		else
-			snprintf(who, sizeof who, "inode %llu", (unsigned long long)other);
-		return xlog_fin_refuse(f, "%s also frees blocks in AG %u, in an order the kernel's "
-				       "background inactivation decides", who, ag);
-	}
-	if (f->nagfree == FIN_INODES_MAX)
-		return xlog_fin_refuse(f, "blocks freed in too many AGs");
-	f->agfree[f->nagfree].ag = ag;
-	f->agfree[f->nagfree].ino = ino;
-	f->nagfree++;
+	uint64_t l0 = get_be64(r), l1 = get_be64(r + 8);
+
+	*off = (l0 >> 9) & ((1ull << 54) - 1);
+	*fsb = ((l0 & 0x1ff) << 43) | (l1 >> 21);
+	*len = (uint32_t)(l1 & 0x1fffff);
+}
+
+/* One group of frees (one EFI): xfs_defer_finish_one sorts it by AG (list_sort, stable). */
+static int free_group(struct fin *f, struct efree *ex, uint32_t k)
+{
+	int err;
+
+	for (uint32_t i = 1; i < k; i++)
+		for (uint32_t j = i; j > 0 && ex[j].ag < ex[j - 1].ag; j--) {
+			struct efree t = ex[j];
+			ex[j] = ex[j - 1];
+			ex[j - 1] = t;
+		}
+	for (uint32_t j = 0; j < k; j++)
+		if ((err = xlog_fin_free_extent(f, ex[j].ag, ex[j].agbno, ex[j].len)))
+			return err;
 	return 0;
 }
 
-static int truncate_extents(struct fin *f, const uint8_t *d, uint32_t n, uint64_t nblocks, uint64_t ino)
+/* Frees queued in one transaction: xfs_defer_add puts up to XFS_EFI_MAX_FAST_EXTENTS in
+ * an intent, each intent finished in a transaction of its own (*ntx counts them). */
+static int free_queue(struct fin *f, struct efree *q, uint32_t n, uint32_t *ntx)
 {
-	xfs_fs *fs = f->log->fs;
-	uint32_t fork = fs->sb.inodesize - fs->lit_off, aglog = fs->sb.agblklog;
-	uint64_t sum = 0, lastend = 0;
-	struct { uint32_t ag, agbno, len; } ex[ITRUNC_MAX_EXTENTS];
 	int err;
 
-	if (n > fork / BMBT_REC_LEN)
-		return xlog_fin_refuse(f, "%u extents do not fit its fork", n);
+	for (uint32_t s = 0; s < n; s += EFI_MAX_EXTENTS) {
+		if ((err = free_group(f, q + s, n - s < EFI_MAX_EXTENTS ? n - s : EFI_MAX_EXTENTS)))
+			return err;
+		(*ntx)++;
+	}
+	return 0;
+}
+
+static void efree_at(struct efree *e, uint64_t fsb, uint32_t aglog, uint32_t len)
+{
+	e->ag = (uint32_t)(fsb >> aglog);
+	e->agbno = (uint32_t)(fsb & ((1ull << aglog) - 1));
+	e->len = len;
+}
+
+/*
+ * The data fork's n extents (records at recs) truncated. A fork in btree
+ * form (leaf: its one leaf block, else UINT64_MAX) turns back into extents
+ * form at the end of the first round that leaves at most maxext extents
+ * (xfs_bmap_btree_to_extents), which queues the leaf's free after the
+ * round's. A reflink inode's round queues refcount decreases (one CUI,
+ * sorted by AG, finished in the next transaction); the frees they queue
+ * come in the transactions after it, then the leaf's (queued behind the
+ * CUI in the unmap's transaction). *ntx: the transactions, the unmaps'
+ * counted. 0, 1 (refused) or <0.
+ */
+static int truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, uint64_t nblocks, bool reflink,
+			    uint64_t leaf, uint32_t maxext, uint32_t *ntx)
+{
+	xfs_fs *fs = f->log->fs;
+	uint32_t aglog = fs->sb.agblklog, len;
+	uint64_t sum = 0, lastend = 0, off, fsb;
+	struct efree ex[ITRUNC_MAX_EXTENTS + 1], q[ROUND_FREES_MAX];
+	int err;
+
+	*ntx = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		const uint8_t *r = d + fs->lit_off + (size_t)i * BMBT_REC_LEN;
-		uint64_t l0 = get_be64(r), l1 = get_be64(r + 8);
-		uint64_t off = (l0 >> 9) & ((1ull << 54) - 1), fsb = ((l0 & 0x1ff) << 43) | (l1 >> 21);
-		uint32_t len = (uint32_t)(l1 & 0x1fffff);
+		bmbt_rec(recs + (size_t)i * BMBT_REC_LEN, &off, &fsb, &len);
 		if (len == 0 || (i && off < lastend) || (fsb >> aglog) >= fs->sb.agcount)
 			return xlog_fin_refuse(f, "its extent %u is not what it should be", i);
 		lastend = off + len;
 		sum += len;
-		if ((err = xlog_fin_ag_owner(f, (uint32_t)(fsb >> aglog), ino)))
-			return err;
 	}
-	if (sum != nblocks)
-		return xlog_fin_refuse(f, "its extents hold %llu blocks, its core says %llu",
-				       (unsigned long long)sum, (unsigned long long)nblocks);
+	if (sum + (leaf != UINT64_MAX) != nblocks)
+		return xlog_fin_refuse(f, "its extents and btree hold %llu blocks, its core says %llu",
+				       (unsigned long long)(sum + (leaf != UINT64_MAX)), (unsigned long long)nblocks);
 	for (uint32_t end = n; end > 0;) {
-		uint32_t k = 0, j;
+		uint32_t k = 0, nq = 0;
+		bool convert;
 		for (; k < ITRUNC_MAX_EXTENTS && end > 0; k++) {
-			const uint8_t *r = d + fs->lit_off + (size_t)--end * BMBT_REC_LEN;
-			uint64_t fsb = ((get_be64(r) & 0x1ff) << 43) | (get_be64(r + 8) >> 21);
-			ex[k].ag = (uint32_t)(fsb >> aglog);
-			ex[k].agbno = (uint32_t)(fsb & ((1ull << aglog) - 1));
-			ex[k].len = (uint32_t)(get_be64(r + 8) & 0x1fffff);
+			bmbt_rec(recs + (size_t)--end * BMBT_REC_LEN, &off, &fsb, &len);
+			efree_at(&ex[k], fsb, aglog, len);
 		}
-		/* AG order, queue order within an AG */
-		if (k == 2 && ex[1].ag < ex[0].ag) {
-			__typeof__(ex[0]) t = ex[0];
-			ex[0] = ex[1];
-			ex[1] = t;
-		}
-		for (j = 0; j < k; j++)
-			if ((err = xlog_fin_free_extent(f, ex[j].ag, ex[j].agbno, ex[j].len)))
+		convert = leaf != UINT64_MAX && end <= maxext;
+		(*ntx)++; /* the unmap */
+		if (!reflink) {
+			if (convert)
+				efree_at(&ex[k++], leaf, aglog, 1);
+			if ((err = free_queue(f, ex, k, ntx)))
 				return err;
+		} else {
+			if (k == 2 && ex[1].ag < ex[0].ag) { /* the CUI's items by AG */
+				struct efree t = ex[0];
+				ex[0] = ex[1];
+				ex[1] = t;
+			}
+			(*ntx)++; /* the refcount decreases */
+			for (uint32_t j = 0; j < k; j++)
+				if ((err = xlog_fin_refc_decrease(f, ex[j].ag, ex[j].agbno, ex[j].len, q, &nq,
+								  ROUND_FREES_MAX)))
+					return err;
+			if ((err = free_queue(f, q, nq, ntx)))
+				return err;
+			if (convert) {
+				efree_at(&ex[0], leaf, aglog, 1);
+				if ((err = free_queue(f, ex, 1, ntx)))
+					return err;
+			}
+		}
+		if (convert)
+			leaf = UINT64_MAX;
 	}
+	return 0;
+}
+
+/*
+ * A data fork in btree form, as far as it is done: the root in the inode
+ * at level 1 over one leaf block holding every extent. *leaf and *recs
+ * are that block and its records. 0, 1 (refused) or <0.
+ */
+static int bmbt_leaf(struct fin *f, const uint8_t *d, uint64_t ino, uint32_t n, uint64_t *leaf,
+		     const uint8_t **recs)
+{
+	xfs_fs *fs = f->log->fs;
+	uint32_t fork = fs->sb.inodesize - fs->lit_off, bs = fs->blocksize, aglog = fs->sb.agblklog;
+	uint32_t hdr = fs->v5 ? 72u : 24u, maxr = (fork - 4) / 16, ag, agbno;
+	const uint8_t *root = d + fs->lit_off;
+	struct blk *b;
+	int err;
+
+	if (get_be16(root) != 1 || get_be16(root + 2) != 1)
+		return xlog_fin_refuse(f, "a data fork btree of %u levels and %u root records (not done yet)",
+				       get_be16(root), get_be16(root + 2));
+	*leaf = get_be64(root + 4 + 8 * (size_t)maxr);
+	ag = (uint32_t)(*leaf >> aglog);
+	agbno = (uint32_t)(*leaf & ((1ull << aglog) - 1));
+	if (ag >= fs->sb.agcount || agbno == 0 || agbno >= fs->sb.agblocks)
+		return xlog_fin_refuse(f, "its bmbt pointer %llu is out of the filesystem", (unsigned long long)*leaf);
+	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, agbno), bs / XLOG_BBSIZE, K_BTREE, &b)))
+		return err;
+	if (get_be32(b->b) != (fs->v5 ? XFS_BMAP_CRC_MAGIC_ : XFS_BMAP_MAGIC_) || get_be16(b->b + 4) != 0 ||
+	    get_be16(b->b + 6) != n || n > (bs - hdr) / BMBT_REC_LEN || get_be64(b->b + 8) != UINT64_MAX ||
+	    get_be64(b->b + 16) != UINT64_MAX || (fs->v5 && get_be64(b->b + 56) != ino))
+		return xlog_fin_refuse(f, "its bmbt leaf %llu is not its %u extents' only leaf",
+				       (unsigned long long)*leaf, n);
+	*recs = b->b + hdr;
 	return 0;
 }
 
@@ -390,8 +489,11 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	struct blk *agi, *ib;
 	uint8_t *d, rec[INOBT_REC_LEN];
 	uint16_t mode;
-	uint32_t nexts, rounds;
-	bool truncate;
+	uint32_t nexts;
+	uint32_t fork = isize - fs->lit_off, ntx;
+	uint64_t leaf = UINT64_MAX;
+	const uint8_t *recs;
+	bool truncate, reflink;
 	int err;
 
 	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + 2 * (ss / XLOG_BBSIZE), ss / XLOG_BBSIZE, K_AGI, &agi)))
@@ -403,6 +505,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, agbno), bs / XLOG_BBSIZE, K_INODES, &ib)))
 		return err;
 	d = ib->b + (size_t)slot * isize;
+	recs = d + fs->lit_off;
 	mode = get_be16(d + DI_MODE);
 	if (get_be16(d) != XFS_DINODE_MAGIC || d[DI_VERSION] != (fs->v5 ? 3 : 2))
 		return xlog_fin_refuse(f, "not a v%d inode", fs->v5 ? 3 : 2);
@@ -410,10 +513,12 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 		return xlog_fin_refuse(f, "freeing a file of mode %o is not done yet", (unsigned)mode);
 	if (get_be32(d + DI_NLINK) != 0)
 		return xlog_fin_refuse(f, "its link count is %llu", (unsigned long long)get_be32(d + DI_NLINK));
-	if (d[DI_FORMAT] != XFS_DINODE_FMT_EXTENTS || d[DI_FORKOFF] || get_be16(d + DI_ANEXTENTS))
+	if ((d[DI_FORMAT] != XFS_DINODE_FMT_EXTENTS && d[DI_FORMAT] != XFS_DINODE_FMT_BTREE) || d[DI_FORKOFF] ||
+	    get_be16(d + DI_ANEXTENTS))
 		return xlog_fin_refuse(f, "inactivating its forks is not done yet");
-	if (fs->v5 && (get_be64(d + DI_FLAGS2) & (XFS_DIFLAG2_NREXT64 | XFS_DIFLAG2_REFLINK)))
-		return xlog_fin_refuse(f, "freeing blocks of a reflink or nrext64 inode is not done yet");
+	if (fs->v5 && (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_NREXT64))
+		return xlog_fin_refuse(f, "freeing blocks of an nrext64 inode is not done yet");
+	reflink = fs->v5 && (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_REFLINK);
 	if (get_be16(d + DI_FLAGS) & XFS_DIFLAG_REALTIME)
 		return xlog_fin_refuse(f, "freeing realtime blocks is not done yet");
 	if (get_be32(d + DI_DMEVMASK) || get_be16(d + DI_DMSTATE))
@@ -424,9 +529,15 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 
 	/* xfs_inactive_truncate: the data fork's extents freed */
 	nexts = get_be32(d + DI_NEXTENTS);
-	if ((err = truncate_extents(f, d, nexts, get_be64(d + DI_NBLOCKS), ino)))
+	if (d[DI_FORMAT] == XFS_DINODE_FMT_BTREE) {
+		if ((err = bmbt_leaf(f, d, ino, nexts, &leaf, &recs)))
+			return err;
+	} else if (nexts > fork / BMBT_REC_LEN) {
+		return xlog_fin_refuse(f, "%u extents do not fit its fork", nexts);
+	}
+	if ((err = truncate_extents(f, recs, nexts, get_be64(d + DI_NBLOCKS), reflink, leaf, fork / BMBT_REC_LEN,
+				    &ntx)))
 		return err;
-	rounds = (nexts + ITRUNC_MAX_EXTENTS - 1) / ITRUNC_MAX_EXTENTS;
 
 	/* xfs_difree: inobt, AGI free count, finobt */
 	if ((err = difree_inobt(f, ag, agi, agino, rec)))
@@ -441,6 +552,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	/* xfs_inactive_truncate, xfs_ifree, as xfs_inode_to_disk writes the core at the flush */
 	truncate = get_be64(d + DI_SIZE) != 0 || nexts != 0;
 	put_be16(d + DI_MODE, 0);
+	d[DI_FORMAT] = XFS_DINODE_FMT_EXTENTS; /* the btree root's bytes stay: the flush copies no extent */
 	put_be64(d + DI_SIZE, 0);
 	put_be64(d + DI_NBLOCKS, 0);
 	put_be32(d + DI_NEXTENTS, 0);
@@ -449,7 +561,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	put_be32(d + DI_GEN, get_be32(d + DI_GEN) + 1);
 	put_be32(d + DI_NEXT_UNLINKED, NULLAGINO);
 	if (fs->v5) {
-		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + (!truncate ? 1 : rounds ? 2 * rounds + 2 : 3));
+		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + (!truncate ? 1 : nexts ? ntx + 2 : 3));
 		put_be64(d + DI_FLAGS2, (fs->bigtime ? XFS_DIFLAG2_BIGTIME : 0) |
 					(fs->nrext64 ? XFS_DIFLAG2_NREXT64 : 0));
 		memset(d + DI_PAD2, 0, 12);
@@ -519,21 +631,6 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 	}
 	if (p->npending == 0 || nunlinked > FIN_INODES_MAX)
 		return 0;
-	/*
-	 * The unlinked inodes go to background inactivation (xfs_inodegc): on
-	 * the crash matrix (xfs-4k-intent-early) Linux 6.1 wrote them and
-	 * xfs_reflink_recover_cow's work in one checkpoint, at the head. Both
-	 * finished together would have to free blocks in different AGs (their
-	 * order is the scheduler's: xlog_fin_ag_owner); no crash image yet shows
-	 * such a pair done exactly, so CoW leftovers beside unlinked inodes stay
-	 * pending.
-	 */
-	if (cow && nunlinked) {
-		size_t used = strlen(cow->what);
-		snprintf(cow->what + used, sizeof cow->what - used,
-			 ": beside unlinked inodes (not done yet)");
-		return 0;
-	}
 	memset(&f, 0, sizeof f);
 	f.log = log;
 	f.o = o;

@@ -51,5 +51,40 @@ ok $? "a block of the log changed: outside the comparison ($out)"
 out=$(blocks "$d/data.img" data)
 case "$out" in "1 block "*" (AG 1 block 100: data or unknown)") st=0 ;; *) st=1 ;; esac
 ok $st "a block of AG 1 changed: named ($out)"
+# The second class (agrees-equivalent): blocks that differ only in the free space btrees'
+# shape. The bnobt root of AG 1 with other bytes past its records and the AGF's btreeblks
+# changed: shape only (xfs_db freesp -d reads the same free extents); the AGF's freeblks
+# changed too: named; a free extent's length changed in the bnobt (xfs_db rewrites its crc):
+# the free extents differ; a block of free space poked: named, never shape.
+shape() {
+	python3 - "$top_srcdir/tests/crash" "$d/a.img" "$1" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import xfscmp
+print(xfscmp.shape_only(xfscmp.geometry(sys.argv[2]), sys.argv[2], sys.argv[3]) or "shape only")
+PY
+}
+root=$(xfs_db -r -c 'agf 1' -c 'p bnoroot' "$d/a.img" | sed 's/.* = //')
+bs=$(xfs_db -r -c 'sb 0' -c 'p blocksize' "$d/a.img" | sed 's/.* = //')
+agb=$(xfs_db -r -c 'sb 0' -c 'p agblocks' "$d/a.img" | sed 's/.* = //')
+cp --sparse=always "$d/a.img" "$d/shape.img"
+printf 'stale!!!' | dd of="$d/shape.img" bs=1 seek=$(( (agb + root + 1) * bs - 8 )) conv=notrunc 2> /dev/null
+xfs_db -x -c 'agf 1' -c 'write -d btreeblks 3' "$d/shape.img" > /dev/null 2>&1
+out=$(shape "$d/shape.img")
+[ "$out" = "shape only" ]
+ok $? "bnobt bytes past its records and the AGF's btreeblks: the free space btrees' shape only ($out)"
+cp --sparse=always "$d/shape.img" "$d/shape2.img"
+xfs_db -x -c 'agf 1' -c 'write -d freeblks 17' "$d/shape2.img" > /dev/null 2>&1
+out=$(shape "$d/shape2.img")
+[ "$out" = "AG 1 AGF (freeblks, btreeblks, crc)" ]
+ok $? "and the AGF's freeblks: named, not shape ($out)"
+cp --sparse=always "$d/a.img" "$d/rec.img"
+xfs_db -x -c 'agf 1' -c 'addr bnoroot' -c 'write -d recs[1].blockcount 7' "$d/rec.img" > /dev/null 2>&1
+out=$(shape "$d/rec.img")
+case "$out" in "free extents differ (xfs_db freesp -d: 1 only the kernel's, 1 only the replay's)") st=0 ;; *) st=1 ;; esac
+ok $st "a free extent's length changed in the bnobt: the free extents differ ($out)"
+out=$(shape "$d/data.img")
+case "$out" in "block "*" (AG 1 block 100: data or unknown)") st=0 ;; *) st=1 ;; esac
+ok $st "a block of free space changed: named, not shape ($out)"
 rm -rf "$d"
 done_testing

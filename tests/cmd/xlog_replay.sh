@@ -23,7 +23,7 @@ D=$top_srcdir/tests/xfs/xlog
 [ -x "$DUMP" ] || skip_all "tests/xfs/xlogdump not built"
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
-plan 42
+plan 46
 
 geom() {
 	echo "$("$DUMP" "$1" ends 2>/dev/null | sed -n 's/^log internal daddr \([0-9]*\) length \([0-9]*\)$/\1 \2/p')" \
@@ -218,6 +218,48 @@ cp --sparse=always "$t/u.img" "$t/u0.img"
 	"$FSIMG" replay --in-place "$t/u.img" > /dev/null 2>&1 && cmp -s "$t/u.img" "$t/u.out" &&
 	"$FSIMG" undo "$t/u.img.fsimg-undo" "$t/u.img" > /dev/null 2>&1 && cmp -s "$t/u.img" "$t/u0.img"
 ok $? "$n: replay --in-place frees the unlinked inodes as -o does; undo restores the image"
+# Several unlinked inodes in one AG (xh-4k-unlinked: three in AG 0 and AG 1, five in AG 2; one
+# with its data fork a btree, reflink inodes) and CoW leftovers beside them: freed in the order
+# recovery queues them (crash_fixtures.sh compares OUT with the kernel's blocks). Oracles here:
+# xfs_repair -n on OUT (exit 0, nothing said about the log), no AGI bucket left in use
+# (xfs_db), and xfs_db's free space summary of each AG (extents and blocks) as in the kernel's
+# recovery of the same image (Linux 6.1, crash row xfs-4k-unlinked-late).
+xz -dc "$top_srcdir/tests/crash/fixtures/xh-4k-unlinked.img.xz" > "$t/ul.img" || exit 1
+"$FSIMG" replay -o "$t/ul.out" "$t/ul.img" > /dev/null 2>&1 && clean_log "$t/ul.out" && repair_quiet "$t/ul.out" &&
+	[ "$(xfs_db -r -c 'agi 0' -c 'p unlinked' -c 'agi 1' -c 'p unlinked' -c 'agi 2' -c 'p unlinked' \
+		-c 'agi 3' -c 'p unlinked' "$t/ul.out" | grep -c '[0-9]:[0-9]')" -eq 0 ]
+ok $? "xh-4k-unlinked: replay -o frees 14 unlinked inodes (several per AG): log clean, xfs_repair -n exit 0, no bucket in use"
+fs=
+for a in 0 1 2 3; do
+	fs="$fs $(xfs_db -r -c "freesp -s -a $a" "$t/ul.out" | sed -n 's/^total free \(extents\|blocks\) //p' | tr '\n' ' ')"
+done
+fs=$(echo $fs)
+[ "$fs" = "6 20431 8 20443 6 4082 6 20466" ]
+ok $? "xh-4k-unlinked: free extents and blocks per AG as the kernel's recovery (xfs_db freesp: $fs)"
+rm -f "$t/ul.img" "$t/ul.out"
+# A reflink inode on the unlinked lists whose blocks are shared (xh-4k-intent-late): its
+# refcount decreases split, merge, lower and delete refcount records and free what no other
+# file holds, beside 7 CoW leftovers. Oracles: xfs_repair -n on OUT; the refcount records of
+# AGs 1 and 3 and the free space of each AG as xfs_db reads them in the kernel's recovery of
+# the same image (Linux 6.1, crash row xfs-4k-intent-late).
+xz -dc "$top_srcdir/tests/crash/fixtures/xh-4k-intent-late.img.xz" > "$t/rc.img" || exit 1
+"$FSIMG" replay -o "$t/rc.out" "$t/rc.img" > /dev/null 2>&1 && clean_log "$t/rc.out" && repair_quiet "$t/rc.out"
+ok $? "xh-4k-intent-late: replay -o frees a reflink inode with shared blocks: log clean, xfs_repair -n exit 0"
+refc() {
+	xfs_db -r -c "agf $2" -c 'addr refcntroot' -c 'p recs' "$1" |
+		sed -n 's/^[0-9]*:\[\([0-9]*\),\([0-9]*\),\([0-9]*\),\([0-9]*\)\].*/\1+\2x\3/p' | tr '\n' ' '
+}
+fs=
+for a in 0 1 2 3; do
+	fs="$fs $(xfs_db -r -c "freesp -s -a $a" "$t/rc.out" | sed -n 's/^total free \(extents\|blocks\) //p' | tr '\n' ' ')"
+done
+fs=$(echo $fs)
+[ "$(refc "$t/rc.out" 1)" = "34+1x2 36+1x2 38+1x2 40+1x2 42+1x2 44+1x2 46+7x2 54+1x2 56+51x2 " ] &&
+	[ "$(refc "$t/rc.out" 3)" = "10+1x5 11+5x3 24+7x3 32+1x2 33+1x3 35+1x3 37+1x3 38+1x2 39+1x3 40+1x2 \
+41+1x3 42+2x2 44+1x4 45+1x2 49+1x2 50+1x3 51+2x2 53+1x3 54+1x4 57+1x3 58+1x5 59+1x2 65+4x2 70+1x2 \
+82+3x3 88+1x3 95+1x2 98+6x2 122+3x2 " ] && [ "$fs" = "7 20408 5 20377 7 3979 15 20160" ]
+ok $? "xh-4k-intent-late: refcount records (AGs 1, 3) and free space per AG as the kernel's recovery ($fs)"
+rm -f "$t/rc.img" "$t/rc.out"
 # Bad input: AG 1's AGI made newer than the log (so recovery leaves it), its bucket naming the
 # unlinked inode and its inobt root pointing at an inode block, then at the finobt's root:
 # the finish meets a structure it does not expect and refuses, saying so; nothing written.

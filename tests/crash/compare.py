@@ -578,7 +578,7 @@ def main():
             print("  kernel:  " + x)
     if res.get("why") and res["result"] in ("refused", "not-replayed"):
         print("  fsimg:   " + res["why"])
-    return 0 if res["result"] in ("agrees", "refused", "kernel-only", "kernel-fails") else 1
+    return 0 if res["result"] in ("agrees", "agrees-equivalent", "refused", "kernel-only", "kernel-fails") else 1
 
 
 if __name__ == "__main__":

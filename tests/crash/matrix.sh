@@ -14,7 +14,8 @@
 # Exit status: 0 when every row ended as expected (ext4 rows agree, except
 # fast-commit rows whose log holds fast commits, which may differ; a row where
 # the kernel's own recovery fails, as fsimg's scan says it would, is
-# kernel-fails; XFS rows agree, or fsimg refused naming pending intents /
+# kernel-fails; XFS rows agree, agree-equivalent (only the free space
+# btrees' shape differs), or fsimg refused naming pending intents /
 # unlinked inodes), 1 otherwise.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,7 +29,7 @@ while [ $# -gt 0 ]; do
 	--fsimg) fsimg_opt=(--fsimg "$2"); shift ;;
 	--keep) keep=(-k) ;;
 	--recompare) recompare=1 ;;
-	-h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "matrix.sh: unknown option $1" >&2; exit 16 ;;
 	esac
 	shift

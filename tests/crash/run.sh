@@ -88,12 +88,13 @@ apt access for the kernel package (once; cached in
 ${XDG_CACHE_HOME:-~/.cache}/fsimg-crash or $FSIMG_CRASH_CACHE), e2fsprogs,
 xfsprogs for XFS, python3.
 The guest runs under nice; one VM at a time.
-Result: RUNDIR/result.json, and a line "agrees", "differs ...",
+Result: RUNDIR/result.json, and a line "agrees", "agrees-equivalent" (XFS:
+only the free space btrees' shape differs, the same free extents), "differs ...",
 "refused" (XFS: fsimg named pending intents / unlinked inodes), "not-replayed"
 (XFS: this fsimg does not replay the XFS log), "kernel-fails ..." (ext4: the
 kernel's own recovery fails to mount, as fsimg's journal scan says it would)
 or "error ...".
-Exit status: 0 agrees (or refused, kernel-fails), 1 differs (or not replayed), 8 harness
+Exit status: 0 agrees (or agrees-equivalent, refused, kernel-fails), 1 differs (or not replayed), 8 harness
 error, 16 usage.
 EOF
 }
