@@ -181,18 +181,35 @@ void cli_mode_string(char out[11], uint16_t mode)
 
 /* ------------------------------------------------------------- output */
 
+/*
+ * Two digits per division (a table of "00".."99"): a whole-filesystem
+ * extent dump formats a million numbers, and the divide is most of each.
+ */
 char *cli_fmt_u64(char *p, uint64_t v)
 {
+	static const char d2[201] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
 	size_t n = 1;
 	char *end;
 
 	for (uint64_t t = v; t >= 10; t /= 10)
 		n++;
 	end = p + n;
-	do {
-		*--end = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100) * 2;
+
+		v /= 100;
+		*--end = d2[r + 1];
+		*--end = d2[r];
+	}
+	if (v >= 10) {
+		*--end = d2[v * 2 + 1];
+		*--end = d2[v * 2];
+	} else {
+		*--end = (char)('0' + v);
+	}
 	return p + n;
 }
 
@@ -235,29 +252,115 @@ size_t cli_utf8_len(const unsigned char *s, size_t n)
 
 const char cli_hexd[] = "0123456789abcdef";
 
-void cli_put_text(FILE *f, const char *s, size_t len)
+/* How many bytes at p need no escape in a text line (cli_put_text's rule). */
+static size_t text_plain(const unsigned char *p, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, run = 0, k;
+	size_t i = 0, k;
 
 	while (i < len) {
 		unsigned c = p[i];
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
 			i++;
-			continue;
-		}
-		if (c >= 0x80 && (k = cli_utf8_len(p + i, len - i)) > 0) {
+		else if (c >= 0x80 && (k = cli_utf8_len(p + i, len - i)) > 0)
 			i += k;
-			continue;
-		}
-		fwrite_unlocked(p + run, 1, i - run, f);
-		if (c == '\\') {
-			fputs_unlocked("\\\\", f);
-		} else {
-			char e[4] = { '\\', 'x', cli_hexd[c >> 4], cli_hexd[c & 15] };
-			fwrite_unlocked(e, 1, 4, f);
-		}
-		run = ++i;
+		else
+			break;
 	}
-	fwrite_unlocked(p + run, 1, i - run, f);
+	return i;
+}
+
+/* The escape of byte c, which text_plain stopped at, into e; its length. */
+static size_t text_escape(char e[4], unsigned c)
+{
+	e[0] = '\\';
+	if (c == '\\') {
+		e[1] = '\\';
+		return 2;
+	}
+	e[1] = 'x';
+	e[2] = cli_hexd[c >> 4];
+	e[3] = cli_hexd[c & 15];
+	return 4;
+}
+
+void cli_put_text(FILE *f, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char e[4];
+
+	for (;;) {
+		size_t n = text_plain(p, len);
+
+		fwrite_unlocked(p, 1, n, f);
+		if (n == len)
+			return;
+		fwrite_unlocked(e, 1, text_escape(e, p[n]), f);
+		p += n + 1;
+		len -= n + 1;
+	}
+}
+
+void cli_out_init(struct cli_out *o, FILE *f)
+{
+	o->f = f;
+	o->n = 0;
+	o->tty = isatty(fileno(f)) != 0;
+}
+
+void cli_out_flush(struct cli_out *o)
+{
+	if (o->n)
+		fwrite_unlocked(o->b, 1, o->n, o->f);
+	o->n = 0;
+}
+
+void cli_out_put_slow(struct cli_out *o, const void *p, size_t n)
+{
+	cli_out_flush(o);
+	if (n > sizeof(o->b))
+		fwrite_unlocked(p, 1, n, o->f);
+	else if (n) {
+		memcpy(o->b, p, n);
+		o->n = n;
+	}
+}
+
+void cli_out_u64w(struct cli_out *o, uint64_t v, size_t w)
+{
+	char d[20];
+	size_t n = (size_t)(cli_fmt_u64(d, v) - d);
+
+	if (w > 32)
+		w = 32;
+	if (w > n) {
+		static const char sp[32] = "                                ";
+
+		cli_out_put(o, sp, w - n);
+	}
+	cli_out_put(o, d, n);
+}
+
+void cli_out_text(struct cli_out *o, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char e[4];
+
+	for (;;) {
+		size_t n = text_plain(p, len);
+
+		cli_out_put(o, p, n);
+		if (n == len)
+			return;
+		cli_out_put(o, e, text_escape(e, p[n]));
+		p += n + 1;
+		len -= n + 1;
+	}
+}
+
+void cli_out_record_end(struct cli_out *o)
+{
+	/* a terminal sees each record as it is made; a pipe or a file gets large writes */
+	if (o->tty || o->n > sizeof(o->b) / 2)
+		cli_out_flush(o);
 }

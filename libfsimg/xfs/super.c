@@ -335,13 +335,18 @@ bool xfs_ino_ok(const xfs_fs *fs, uint64_t ino)
 
 int xfs_read_fsb(xfs_fs *fs, void *buf, uint64_t fsb, uint32_t count)
 {
+	return xfs_read_fsb_io(fs, fs->io, buf, fsb, count);
+}
+
+int xfs_read_fsb_io(xfs_fs *fs, fsimg_io *io, void *buf, uint64_t fsb, uint32_t count)
+{
 	uint64_t off;
 
 	if (!xfs_fsb_range_ok(fs, fsb, count))
 		return xfs_error(fs, FSIMG_ECORRUPT, "block %llu+%u outside the filesystem",
 				 (unsigned long long)fsb, count);
 	off = xfs_fsb_to_linear(fs, fsb) << fs->sb.blocklog;
-	if (fsimg_io_read(fs->io, buf, (size_t)count << fs->sb.blocklog, off))
+	if (fsimg_io_read(io, buf, (size_t)count << fs->sb.blocklog, off))
 		return xfs_error(fs, FSIMG_EIO, "cannot read block %llu (linear %llu): image truncated?",
 				 (unsigned long long)fsb,
 				 (unsigned long long)xfs_fsb_to_linear(fs, fsb));
@@ -412,6 +417,13 @@ int xfs_fs_open(xfs_fs **out, fsimg_io *io)
 		return FSIMG_ENOMEM;
 	fs->io = io;
 	fs->io_size = fsimg_io_size(io);
+	{
+		size_t chunk;
+		unsigned nchunks;
+
+		if (!io_cache_geometry(io, &fs->io_once, &chunk, &nchunks))
+			fs->io_once = io;
+	}
 	err = sb_read_at(&fs->sb, &crc_ok, fs, 0);
 	if (err) {
 		*out = fs; /* the caller reads errmsg, then closes */

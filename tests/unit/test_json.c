@@ -3,6 +3,8 @@
  * The JSON writer (src/json.c): the json-c path and the direct path of the
  * extents dump write the same bytes, and what they write parses back (with
  * json-c's tokener) to the strings that went in, invalid UTF-8 included.
+ * The text helpers (cli_util.c): cli_fmt_u64 writes what printf's %llu
+ * does, and the buffered writer (cli_out) the same bytes as stdio's path.
  */
 #include "fixture.h"
 
@@ -155,11 +157,77 @@ static void test_parses_back(void **state)
 	free(a);
 }
 
+static void test_fmt_u64_as_printf(void **state)
+{
+	uint64_t v = 1;
+
+	(void)state;
+	for (int i = 0; i < 4000; i++) {
+		/* every power of ten and its neighbours, then a pseudo-random walk */
+		uint64_t vals[3] = { v - 1, v, v + 1 };
+
+		for (int k = 0; k < 3; k++) {
+			char want[32], got[24];
+			char *end = cli_fmt_u64(got, vals[k]);
+
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)vals[k]);
+			assert_int_equal((size_t)(end - got), strlen(want));
+			assert_memory_equal(got, want, strlen(want));
+		}
+		v = i < 19 ? v * 10 : v * 6364136223846793005ull + 1442695040888963407ull;
+	}
+}
+
+static void test_out_as_stdio(void **state)
+{
+	static struct cli_out o;
+	char *a = NULL, *b = NULL;
+	size_t alen, blen;
+	FILE *fa = open_memstream(&a, &alen), *fb = open_memstream(&b, &blen);
+	static char big[70000];
+
+	(void)state;
+	assert_non_null(fa);
+	assert_non_null(fb);
+	memset(big, 'x', sizeof(big));
+	cli_out_init(&o, fb);
+	for (int round = 0; round < 300; round++) {
+		for (size_t i = 0; i < NNAMES; i++) {
+			char num[32];
+
+			cli_put_text(fa, names[i], strlen(names[i]));
+			cli_out_text(&o, names[i], strlen(names[i]));
+			snprintf(num, sizeof(num), "%13llu|%llu\n", (unsigned long long)round * 977 * i,
+				 (unsigned long long)i);
+			fputs(num, fa);
+			cli_out_u64w(&o, (uint64_t)round * 977 * i, 13);
+			cli_out_str(&o, "|");
+			cli_out_u64(&o, i);
+			cli_out_str(&o, "\n");
+		}
+		if (round == 150) {
+			/* larger than the buffer: written through */
+			fwrite(big, 1, sizeof(big), fa);
+			cli_out_put(&o, big, sizeof(big));
+		}
+		cli_out_record_end(&o);
+	}
+	cli_out_flush(&o);
+	assert_int_equal(fclose(fa), 0);
+	assert_int_equal(fclose(fb), 0);
+	assert_int_equal(alen, blen);
+	assert_memory_equal(a, b, alen);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_paths_agree),
 		cmocka_unit_test(test_parses_back),
+		cmocka_unit_test(test_fmt_u64_as_printf),
+		cmocka_unit_test(test_out_as_stdio),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
