@@ -181,22 +181,27 @@ void cli_mode_string(char out[11], uint16_t mode)
 
 /* ------------------------------------------------------------- output */
 
+/* Decimal digits of v (1..20): comparisons, not a chain of divisions. */
+static unsigned u64_digits(uint64_t v)
+{
+	unsigned n = 1;
+
+	for (uint64_t p = 10; n < 20 && v >= p; p *= 10)
+		n++;
+	return n;
+}
+
 /*
- * Two digits per division (a table of "00".."99"): a whole-filesystem
- * extent dump formats a million numbers, and the divide is most of each.
+ * v's n digits ending at end, two per division (a table of "00".."99"): a
+ * whole-filesystem extent dump formats a million numbers.
  */
-char *cli_fmt_u64(char *p, uint64_t v)
+static void u64_put_digits(char *end, uint64_t v)
 {
 	static const char d2[201] =
 		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
 		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 		"8081828384858687888990919293949596979899";
-	size_t n = 1;
-	char *end;
 
-	for (uint64_t t = v; t >= 10; t /= 10)
-		n++;
-	end = p + n;
 	while (v >= 100) {
 		unsigned r = (unsigned)(v % 100) * 2;
 
@@ -210,6 +215,13 @@ char *cli_fmt_u64(char *p, uint64_t v)
 	} else {
 		*--end = (char)('0' + v);
 	}
+}
+
+char *cli_fmt_u64(char *p, uint64_t v)
+{
+	unsigned n = u64_digits(v);
+
+	u64_put_digits(p + n, v);
 	return p + n;
 }
 
@@ -328,17 +340,20 @@ void cli_out_put_slow(struct cli_out *o, const void *p, size_t n)
 
 void cli_out_u64w(struct cli_out *o, uint64_t v, size_t w)
 {
-	char d[20];
-	size_t n = (size_t)(cli_fmt_u64(d, v) - d);
+	unsigned n = u64_digits(v);
+	char *p;
 
 	if (w > 32)
 		w = 32;
-	if (w > n) {
-		static const char sp[32] = "                                ";
-
-		cli_out_put(o, sp, w - n);
-	}
-	cli_out_put(o, d, n);
+	if (sizeof(o->b) - o->n < 32 + 20)
+		cli_out_flush(o);
+	/* formatted in place: a copy of a few bytes through memcpy cost more than the digits */
+	p = o->b + o->n;
+	for (; w > n; w--)
+		*p++ = ' ';
+	p += n;
+	u64_put_digits(p, v);
+	o->n = (size_t)(p - o->b);
 }
 
 void cli_out_text(struct cli_out *o, const char *s, size_t len)

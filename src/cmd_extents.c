@@ -37,7 +37,7 @@ struct ext_ctx {
 	struct cli_path path;
 	struct cli_bitmap visited;
 	bool first_text;
-	struct cli_out *out;    /* text rows: stdout through a buffer of our own */
+	struct cli_out *out;    /* stdout through a buffer of our own */
 };
 
 static int ext_opt(void *vctx, int id, const char *arg)
@@ -456,7 +456,7 @@ static void run_all(struct ext_ctx *ctx)
 
 int cmd_extents(int argc, char **argv)
 {
-	static struct cli_out text_out;
+	static struct cli_out out;   /* text rows and JSON records */
 	struct cli_common common;
 	struct ext_ctx ctx;
 	int first, status, i;
@@ -472,12 +472,12 @@ int cmd_extents(int argc, char **argv)
 	ctx.common = &common;
 	ctx.first_text = true;
 	cli_stdout_init();
-	cli_out_init(&text_out, stdout);
-	ctx.out = &text_out;
+	cli_out_init(&out, stdout);
+	ctx.out = &out;
 	status = cli_open(&ctx.img, &common, argv[first]);
 	if (status)
 		return status;
-	jw_init_direct(&ctx.jw, stdout);
+	jw_init_direct(&ctx.jw, &out);
 	for (i = first + 1; i < argc && !cli_output_failed(); i++) {
 		struct fsimg_stat st;
 

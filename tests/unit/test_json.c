@@ -72,16 +72,19 @@ static void write_records(struct jw *w, bool stream)
 
 static char *render(bool direct, bool stream, size_t *len)
 {
+	static struct cli_out o;
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
 	struct jw w;
 
 	assert_non_null(f);
+	cli_out_init(&o, f);
 	if (direct)
-		jw_init_direct(&w, f);
+		jw_init_direct(&w, &o);
 	else
 		jw_init(&w, f);
 	write_records(&w, stream);
+	cli_out_flush(&o);
 	assert_int_equal(fclose(f), 0);
 	return buf;
 }
