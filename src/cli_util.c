@@ -181,14 +181,22 @@ void cli_mode_string(char out[11], uint16_t mode)
 
 /* ------------------------------------------------------------- output */
 
-/* Decimal digits of v (1..20): comparisons, not a chain of divisions. */
+/*
+ * Decimal digits of v (1..20) without a branch per digit: log10 from the
+ * bit length (1233 / 4096 ~ log10 2), then one comparison.
+ */
 static unsigned u64_digits(uint64_t v)
 {
-	unsigned n = 1;
+	static const uint64_t p10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+		10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+		100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull,
+	};
+	unsigned t = (unsigned)(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
 
-	for (uint64_t p = 10; n < 20 && v >= p; p *= 10)
-		n++;
-	return n;
+	/* v | 1: 0 has one digit; the powers past 1 are even, so nothing else moves */
+	return t + 1 - ((v | 1) < p10[t]);
 }
 
 /*
