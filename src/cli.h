@@ -244,7 +244,7 @@ static inline void cli_out_put(struct cli_out *o, const void *p, size_t n)
 	const char *s = p;
 	char *d;
 
-	if (n > sizeof(o->b) - o->n) {
+	if (n > sizeof(o->b) || n > sizeof(o->b) - o->n) {
 		cli_out_put_slow(o, p, n);
 		return;
 	}

@@ -275,11 +275,32 @@ const char cli_hexd[] = "0123456789abcdef";
 /* How many bytes at p need no escape in a text line (cli_put_text's rule). */
 static size_t text_plain(const unsigned char *p, size_t len)
 {
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
 	size_t i = 0, k;
 
 	while (i < len) {
-		unsigned c = p[i];
+		unsigned c;
 
+		/*
+		 * Eight bytes at a time while none is a control byte, DEL, '\\' or
+		 * past ASCII (the word tricks for "a byte below n" and "a zero byte"
+		 * are exact about whether one exists); the bytes one by one from
+		 * the first word that has one.
+		 */
+		while (len - i >= 8) {
+			uint64_t v, below_space, del, bslash;
+
+			memcpy(&v, p + i, sizeof(v));
+			below_space = (v - ones * 0x20) & ~v & highs;
+			del = ((v ^ ones * 0x7f) - ones) & ~(v ^ ones * 0x7f) & highs;
+			bslash = ((v ^ ones * '\\') - ones) & ~(v ^ ones * '\\') & highs;
+			if ((v & highs) | below_space | del | bslash)
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
+		c = p[i];
 		if (c >= 0x20 && c < 0x7f && c != '\\')
 			i++;
 		else if (c >= 0x80 && (k = cli_utf8_len(p + i, len - i)) > 0)

@@ -181,6 +181,67 @@ static void test_fmt_u64_as_printf(void **state)
 	}
 }
 
+/* cli_put_text's rule one byte at a time, as it was written before the word-wide scan. */
+static size_t text_reference(char *out, const unsigned char *p, size_t len)
+{
+	size_t i = 0, n = 0, k;
+
+	while (i < len) {
+		unsigned c = p[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			out[n++] = (char)c;
+			i++;
+		} else if (c >= 0x80 && (k = cli_utf8_len(p + i, len - i)) > 0) {
+			memcpy(out + n, p + i, k);
+			n += k;
+			i += k;
+		} else if (c == '\\') {
+			out[n++] = '\\';
+			out[n++] = '\\';
+			i++;
+		} else {
+			n += (size_t)sprintf(out + n, "\\x%02x", c);
+			i++;
+		}
+	}
+	return n;
+}
+
+static void test_text_escape_words(void **state)
+{
+	/* bytes at and around every edge of the rule, and pieces of UTF-8 */
+	static const unsigned char pool[] = { 'a', 'Z', '/', ' ', '~', 0x1f, 0x20, 0x7e, 0x7f, '\\',
+					      0x00, 0x0a, 0x80, 0xbf, 0xc3, 0xa9, 0xe2, 0x82, 0xac,
+					      0xf0, 0x9f, 0x98, 0x80, 0xff, 0x5b, 0x5d };
+	unsigned rnd = 7;
+
+	(void)state;
+	for (int t = 0; t < 20000; t++) {
+		unsigned char s[64];
+		char want[64 * 4 + 1], *got = NULL;
+		size_t len, wlen, glen;
+		FILE *f;
+
+		rnd = rnd * 1103515245u + 12345u;
+		len = (rnd >> 16) % 64;
+		for (size_t i = 0; i < len; i++) {
+			rnd = rnd * 1103515245u + 12345u;
+			/* mostly plain letters, so that whole plain words occur */
+			s[i] = (rnd >> 16) % 4 ? (unsigned char)('a' + (rnd >> 20) % 26)
+					       : pool[(rnd >> 18) % sizeof(pool)];
+		}
+		wlen = text_reference(want, s, len);
+		f = open_memstream(&got, &glen);
+		assert_non_null(f);
+		cli_put_text(f, (const char *)s, len);
+		assert_int_equal(fclose(f), 0);
+		assert_int_equal(glen, wlen);
+		assert_memory_equal(got, want, wlen);
+		free(got);
+	}
+}
+
 static void test_out_as_stdio(void **state)
 {
 	static struct cli_out o;
@@ -231,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_parses_back),
 		cmocka_unit_test(test_fmt_u64_as_printf),
 		cmocka_unit_test(test_out_as_stdio),
+		cmocka_unit_test(test_text_escape_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
