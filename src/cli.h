@@ -227,8 +227,9 @@ void cli_put_text(FILE *f, const char *s, size_t len);
  * An output buffer in front of stdio for a command's hot loop: appends are
  * a memcpy, stdio sees one call per ~32 KiB (a whole-filesystem dump made a
  * dozen stdio calls per line, a fifth of its time). Flush before anything
- * else writes to the same stream (and before an error line, to keep their
- * order); cli_out_record_end flushes at a record's end on a terminal.
+ * else writes to the same stream, and at the end. On a terminal
+ * cli_out_record_end hands each record on as it ends, so that records and
+ * error lines keep their order there as with stdio alone.
  */
 struct cli_out {
 	FILE *f;
