@@ -181,18 +181,55 @@ void cli_mode_string(char out[11], uint16_t mode)
 
 /* ------------------------------------------------------------- output */
 
+/*
+ * Decimal digits of v (1..20) without a branch per digit: log10 from the
+ * bit length (1233 / 4096 ~ log10 2), then one comparison.
+ */
+static unsigned u64_digits(uint64_t v)
+{
+	static const uint64_t p10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+		10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+		100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull,
+	};
+	unsigned t = (unsigned)(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
+
+	/* v | 1: 0 has one digit; the powers past 1 are even, so nothing else moves */
+	return t + 1 - ((v | 1) < p10[t]);
+}
+
+/*
+ * v's n digits ending at end, two per division (a table of "00".."99"): a
+ * whole-filesystem extent dump formats a million numbers.
+ */
+static void u64_put_digits(char *end, uint64_t v)
+{
+	static const char d2[201] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100) * 2;
+
+		v /= 100;
+		*--end = d2[r + 1];
+		*--end = d2[r];
+	}
+	if (v >= 10) {
+		*--end = d2[v * 2 + 1];
+		*--end = d2[v * 2];
+	} else {
+		*--end = (char)('0' + v);
+	}
+}
+
 char *cli_fmt_u64(char *p, uint64_t v)
 {
-	size_t n = 1;
-	char *end;
+	unsigned n = u64_digits(v);
 
-	for (uint64_t t = v; t >= 10; t /= 10)
-		n++;
-	end = p + n;
-	do {
-		*--end = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	u64_put_digits(p + n, v);
 	return p + n;
 }
 
@@ -235,29 +272,139 @@ size_t cli_utf8_len(const unsigned char *s, size_t n)
 
 const char cli_hexd[] = "0123456789abcdef";
 
+/* How many bytes at p need no escape in a text line (cli_put_text's rule). */
+static size_t text_plain(const unsigned char *p, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	size_t i = 0, k;
+
+	while (i < len) {
+		unsigned c;
+
+		/*
+		 * Eight bytes at a time while none is a control byte, DEL, '\\' or
+		 * past ASCII (the word tricks for "a byte below n" and "a zero byte"
+		 * are exact about whether one exists); the bytes one by one from
+		 * the first word that has one.
+		 */
+		while (len - i >= 8) {
+			uint64_t v, below_space, del, bslash;
+
+			memcpy(&v, p + i, sizeof(v));
+			below_space = (v - ones * 0x20) & ~v & highs;
+			del = ((v ^ ones * 0x7f) - ones) & ~(v ^ ones * 0x7f) & highs;
+			bslash = ((v ^ ones * '\\') - ones) & ~(v ^ ones * '\\') & highs;
+			if ((v & highs) | below_space | del | bslash)
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
+		c = p[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			i++;
+		else if (c >= 0x80 && (k = cli_utf8_len(p + i, len - i)) > 0)
+			i += k;
+		else
+			break;
+	}
+	return i;
+}
+
+/* The escape of byte c, which text_plain stopped at, into e; its length. */
+static size_t text_escape(char e[4], unsigned c)
+{
+	e[0] = '\\';
+	if (c == '\\') {
+		e[1] = '\\';
+		return 2;
+	}
+	e[1] = 'x';
+	e[2] = cli_hexd[c >> 4];
+	e[3] = cli_hexd[c & 15];
+	return 4;
+}
+
 void cli_put_text(FILE *f, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, run = 0, k;
+	char e[4];
 
-	while (i < len) {
-		unsigned c = p[i];
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
-			i++;
-			continue;
-		}
-		if (c >= 0x80 && (k = cli_utf8_len(p + i, len - i)) > 0) {
-			i += k;
-			continue;
-		}
-		fwrite_unlocked(p + run, 1, i - run, f);
-		if (c == '\\') {
-			fputs_unlocked("\\\\", f);
-		} else {
-			char e[4] = { '\\', 'x', cli_hexd[c >> 4], cli_hexd[c & 15] };
-			fwrite_unlocked(e, 1, 4, f);
-		}
-		run = ++i;
+	for (;;) {
+		size_t n = text_plain(p, len);
+
+		fwrite_unlocked(p, 1, n, f);
+		if (n == len)
+			return;
+		fwrite_unlocked(e, 1, text_escape(e, p[n]), f);
+		p += n + 1;
+		len -= n + 1;
 	}
-	fwrite_unlocked(p + run, 1, i - run, f);
+}
+
+void cli_out_init(struct cli_out *o, FILE *f)
+{
+	o->f = f;
+	o->n = 0;
+	o->tty = isatty(fileno(f)) != 0;
+}
+
+void cli_out_flush(struct cli_out *o)
+{
+	if (o->n)
+		fwrite_unlocked(o->b, 1, o->n, o->f);
+	o->n = 0;
+}
+
+void cli_out_put_slow(struct cli_out *o, const void *p, size_t n)
+{
+	cli_out_flush(o);
+	if (n > sizeof(o->b))
+		fwrite_unlocked(p, 1, n, o->f);
+	else if (n) {
+		memcpy(o->b, p, n);
+		o->n = n;
+	}
+}
+
+void cli_out_u64w(struct cli_out *o, uint64_t v, size_t w)
+{
+	unsigned n = u64_digits(v);
+	char *p;
+
+	if (w > 32)
+		w = 32;
+	if (sizeof(o->b) - o->n < 32 + 20)
+		cli_out_flush(o);
+	/* formatted in place: a copy of a few bytes through memcpy cost more than the digits */
+	p = o->b + o->n;
+	for (; w > n; w--)
+		*p++ = ' ';
+	p += n;
+	u64_put_digits(p, v);
+	o->n = (size_t)(p - o->b);
+}
+
+void cli_out_text(struct cli_out *o, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char e[4];
+
+	for (;;) {
+		size_t n = text_plain(p, len);
+
+		cli_out_put(o, p, n);
+		if (n == len)
+			return;
+		cli_out_put(o, e, text_escape(e, p[n]));
+		p += n + 1;
+		len -= n + 1;
+	}
+}
+
+void cli_out_record_end(struct cli_out *o)
+{
+	/* a terminal sees each record as it is made; a pipe or a file gets large writes */
+	if (o->tty || o->n > sizeof(o->b) / 2)
+		cli_out_flush(o);
 }

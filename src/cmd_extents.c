@@ -37,6 +37,7 @@ struct ext_ctx {
 	struct cli_path path;
 	struct cli_bitmap visited;
 	bool first_text;
+	struct cli_out *out;    /* stdout through a buffer of our own */
 };
 
 static int ext_opt(void *vctx, int id, const char *arg)
@@ -120,55 +121,20 @@ static const char *csum_word(enum fsimg_csum_state s)
 	return s == FSIMG_CSUM_OK ? "ok" : s == FSIMG_CSUM_BAD ? "bad" : "-";
 }
 
-/*
- * One text row, built in memory and written with one fwrite: a row is a
- * dozen fields, and stdio's per-call cost was a fifth of a whole-filesystem
- * dump. Fields are bounded (numbers, our own words, the backend's short
- * extra names), so a row fits; a longer one is cut, never overrun.
- */
-struct row {
-	char b[512];
-	size_t n;
-};
-
-static void row_str(struct row *r, const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len > sizeof(r->b) - r->n)
-		len = sizeof(r->b) - r->n;
-	memcpy(r->b + r->n, s, len);
-	r->n += len;
-}
-
 /* A string left-aligned in a field of width w (printf's %-ws). */
-static void row_pad(struct row *r, const char *s, size_t w)
+static void out_pad(struct cli_out *o, const char *s, size_t w)
 {
-	size_t start = r->n;
+	size_t n = strlen(s);
 
-	row_str(r, s);
-	while (r->n - start < w && r->n < sizeof(r->b))
-		r->b[r->n++] = ' ';
-}
-
-/* Right-aligned number in a field of width w (w <= 20 pads, wider is not needed). */
-static void row_num(struct row *r, uint64_t v, size_t w)
-{
-	char d[20];
-	size_t n = (size_t)(cli_fmt_u64(d, v) - d);
-
-	if (r->n + (w > n ? w : n) > sizeof(r->b))
-		return;
-	for (; w > n; w--)
-		r->b[r->n++] = ' ';
-	memcpy(r->b + r->n, d, n);
-	r->n += n;
+	cli_out_put(o, s, n);
+	for (; n < w; n++)
+		cli_out_put(o, " ", 1);
 }
 
 static void print_text(struct ext_ctx *ctx, const char *name, size_t name_len,
 		       const struct fsimg_stat *st)
 {
-	FILE *f = stdout;
+	struct cli_out *o = ctx->out;
 	struct fsimg_block_extra ex[FSIMG_BLOCK_EXTRA_MAX];
 	size_t i, ndata = 0;
 	int nex;
@@ -177,37 +143,35 @@ static void print_text(struct ext_ctx *ctx, const char *name, size_t name_len,
 		if (ctx->runs[i].type != FSIMG_RUN_META)
 			ndata++;
 	if (!ctx->first_text)
-		putc_unlocked('\n', f);
+		cli_out_put(o, "\n", 1);
 	ctx->first_text = false;
 	if (name) {
-		cli_put_text(f, name, name_len);
+		cli_out_text(o, name, name_len);
 	} else {
-		putc_unlocked('#', f);
-		cli_put_u64(f, st->ino);
+		cli_out_put(o, "#", 1);
+		cli_out_u64(o, st->ino);
 	}
-	fputs_unlocked(": inode ", f);
-	cli_put_u64(f, st->ino);
-	fputs_unlocked(", size ", f);
-	cli_put_u64(f, st->size);
-	fputs_unlocked(", ", f);
-	cli_put_u64(f, ndata);
-	fputs_unlocked(ndata == 1 ? " extent\n" : " extents\n", f);
+	cli_out_str(o, ": inode ");
+	cli_out_u64(o, st->ino);
+	cli_out_str(o, ", size ");
+	cli_out_u64(o, st->size);
+	cli_out_str(o, ", ");
+	cli_out_u64(o, ndata);
+	cli_out_str(o, ndata == 1 ? " extent\n" : " extents\n");
 	if (ctx->nruns == 0)
 		return;
-	fputs_unlocked("      LOGICAL     PHYSICAL     LENGTH  STATE      EOF\n", f);
+	cli_out_str(o, "      LOGICAL     PHYSICAL     LENGTH  STATE      EOF\n");
 	for (i = 0; i < ctx->nruns; i++) {
 		const struct fsimg_run *r = &ctx->runs[i];
 		const char *state;
 		bool eof = r->flags & FSIMG_RUN_BEYOND_EOF;
-		struct row row;
 
-		row.n = 0;
-		row_num(&row, r->lblk, 13);
+		cli_out_u64w(o, r->lblk, 13);
 		if (r->type == FSIMG_RUN_INLINE)
-			row_str(&row, "            -");
+			cli_out_str(o, "            -");
 		else
-			row_num(&row, r->pblk, 13);
-		row_num(&row, r->type == FSIMG_RUN_META ? 1 : r->len, 11);
+			cli_out_u64w(o, r->pblk, 13);
+		cli_out_u64w(o, r->type == FSIMG_RUN_META ? 1 : r->len, 11);
 		switch (r->type) {
 		case FSIMG_RUN_MAPPED: state = "written"; break;
 		case FSIMG_RUN_UNWRITTEN: state = "unwritten"; break;
@@ -215,40 +179,39 @@ static void print_text(struct ext_ctx *ctx, const char *name, size_t name_len,
 		case FSIMG_RUN_META: state = meta_name(r); break;
 		default: state = "hole"; break;
 		}
-		row_str(&row, "  ");
+		cli_out_str(o, "  ");
 		if (r->type == FSIMG_RUN_META) {
-			row_pad(&row, state, 9);
-			row_str(&row, "          level ");
+			out_pad(o, state, 9);
+			cli_out_str(o, "          level ");
 			if (r->level < 0)
-				row_str(&row, "-");
-			row_num(&row, r->level < 0 ? -(uint64_t)r->level : (uint64_t)r->level, 0);
+				cli_out_str(o, "-");
+			cli_out_u64(o, r->level < 0 ? -(uint64_t)r->level : (uint64_t)r->level);
 			if (r->flags & FSIMG_RUN_COUNTED) {
-				row_str(&row, ", entries ");
-				row_num(&row, r->entries, 0);
-				row_str(&row, "/");
-				row_num(&row, r->max, 0);
+				cli_out_str(o, ", entries ");
+				cli_out_u64(o, r->entries);
+				cli_out_str(o, "/");
+				cli_out_u64(o, r->max);
 			}
-			row_str(&row, ", csum ");
-			row_str(&row, csum_word(r->csum_state));
+			cli_out_str(o, ", csum ");
+			cli_out_str(o, csum_word(r->csum_state));
 		} else if (eof || r->fork != FSIMG_FORK_DATA) {
-			row_pad(&row, state, 9);
-			row_str(&row, eof ? "  beyond" : "  -");
+			out_pad(o, state, 9);
+			cli_out_str(o, eof ? "  beyond" : "  -");
 		} else {
-			row_str(&row, state);
+			cli_out_str(o, state);
 		}
 		if (r->fork != FSIMG_FORK_DATA) {
-			row_str(&row, "  fork ");
-			row_str(&row, fork_name(r->fork));
+			cli_out_str(o, "  fork ");
+			cli_out_str(o, fork_name(r->fork));
 		}
 		nex = run_extras(ctx, r, ex);
 		for (int k = 0; k < nex; k++) {
-			row_str(&row, "  ");
-			row_str(&row, ex[k].name);
-			row_str(&row, " ");
-			row_num(&row, ex[k].value, 0);
+			cli_out_str(o, "  ");
+			cli_out_str(o, ex[k].name);
+			cli_out_str(o, " ");
+			cli_out_u64(o, ex[k].value);
 		}
-		row_str(&row, "\n");
-		fwrite_unlocked(row.b, 1, row.n, f);
+		cli_out_put(o, "\n", 1);
 	}
 }
 
@@ -370,8 +333,10 @@ static void show(struct ext_ctx *ctx, const char *name, size_t name_len,
 		return;
 	if (ctx->common->json)
 		print_json(ctx, name, name_len, st);
-	else
+	else {
 		print_text(ctx, name, name_len, st);
+		cli_out_record_end(ctx->out);
+	}
 }
 
 static void walk(struct ext_ctx *ctx, fsimg_inum_t dir_ino, int depth)
@@ -491,6 +456,7 @@ static void run_all(struct ext_ctx *ctx)
 
 int cmd_extents(int argc, char **argv)
 {
+	static struct cli_out out;   /* text rows and JSON records */
 	struct cli_common common;
 	struct ext_ctx ctx;
 	int first, status, i;
@@ -506,10 +472,12 @@ int cmd_extents(int argc, char **argv)
 	ctx.common = &common;
 	ctx.first_text = true;
 	cli_stdout_init();
+	cli_out_init(&out, stdout);
+	ctx.out = &out;
 	status = cli_open(&ctx.img, &common, argv[first]);
 	if (status)
 		return status;
-	jw_init_direct(&ctx.jw, stdout);
+	jw_init_direct(&ctx.jw, &out);
 	for (i = first + 1; i < argc && !cli_output_failed(); i++) {
 		struct fsimg_stat st;
 
@@ -537,6 +505,7 @@ int cmd_extents(int argc, char **argv)
 	}
 	if (ctx.all)
 		run_all(&ctx);
+	cli_out_flush(ctx.out);
 	free(ctx.runs);
 	cli_path_free(&ctx.path);
 	return cli_close(&ctx.img, ctx.status);

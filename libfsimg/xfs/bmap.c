@@ -266,7 +266,8 @@ const struct xfs_irec *xfs_bmap_lookup(const struct xfs_bmap *bm, uint64_t lblk)
 	return NULL;
 }
 
-int xfs_bmap_read(xfs_fs *fs, const struct xfs_bmap *bm, void *buf, uint64_t lblk, uint32_t count)
+static int bmap_read(xfs_fs *fs, fsimg_io *io, const struct xfs_bmap *bm, void *buf, uint64_t lblk,
+		     uint32_t count)
 {
 	uint8_t *p = buf;
 
@@ -282,7 +283,7 @@ int xfs_bmap_read(xfs_fs *fs, const struct xfs_bmap *bm, void *buf, uint64_t lbl
 		n = r->blockcount - in;
 		if (n > count)
 			n = count;
-		ret = xfs_read_fsb(fs, p, r->startblock + in, (uint32_t)n);
+		ret = xfs_read_fsb_io(fs, io, p, r->startblock + in, (uint32_t)n);
 		if (ret)
 			return ret;
 		p += n << fs->sb.blocklog;
@@ -290,6 +291,17 @@ int xfs_bmap_read(xfs_fs *fs, const struct xfs_bmap *bm, void *buf, uint64_t lbl
 		count -= (uint32_t)n;
 	}
 	return 0;
+}
+
+int xfs_bmap_read(xfs_fs *fs, const struct xfs_bmap *bm, void *buf, uint64_t lblk, uint32_t count)
+{
+	return bmap_read(fs, fs->io, bm, buf, lblk, count);
+}
+
+int xfs_bmap_read_once(xfs_fs *fs, const struct xfs_bmap *bm, void *buf, uint64_t lblk,
+		       uint32_t count)
+{
+	return bmap_read(fs, fs->io_once, bm, buf, lblk, count);
 }
 
 /* ------------------------------------------------------------ iterator */

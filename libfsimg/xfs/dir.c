@@ -128,7 +128,7 @@ static int next_block(struct xfs_dir *d)
 			return 0;
 		d->next_lblk = l + fs->dir_fsbs;
 		d->cur_lblk = l;
-		ret = xfs_bmap_read(fs, &d->bm, d->blk, l, fs->dir_fsbs);
+		ret = xfs_bmap_read_once(fs, &d->bm, d->blk, l, fs->dir_fsbs);
 		if (ret == FSIMG_ECORRUPT) {
 			xfs_finding(fs, ret, "directory %llu: data block %llu: %s", ino,
 				    (unsigned long long)l, fs->errmsg);

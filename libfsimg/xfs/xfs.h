@@ -72,6 +72,10 @@ struct xfs_agi_info {
 
 typedef struct xfs_fs {
 	fsimg_io *io;
+	/* for blocks a walk reads once (directory data): the read cache's inner
+	 * source, or io itself when it is no cache; filling the cache with them
+	 * cost four times their bytes in copies and fresh pages */
+	fsimg_io *io_once;
 	uint64_t io_size;
 	struct xfs_sb sb;
 	bool v5, ftype, sparse_inodes, nrext64, bigtime;
@@ -156,6 +160,8 @@ bool xfs_fsb_range_ok(const xfs_fs *fs, uint64_t fsb, uint64_t len) XFS_HIDDEN;
 bool xfs_ino_ok(const xfs_fs *fs, uint64_t ino) XFS_HIDDEN;
 /* Reads count blocks at fsb (checked with xfs_fsb_range_ok). */
 int xfs_read_fsb(xfs_fs *fs, void *buf, uint64_t fsb, uint32_t count) XFS_HIDDEN;
+/* The same from io (fs->io or fs->io_once). */
+int xfs_read_fsb_io(xfs_fs *fs, fsimg_io *io, void *buf, uint64_t fsb, uint32_t count) XFS_HIDDEN;
 
 /* ------------------------------------------------------------ ag.c */
 
@@ -291,6 +297,9 @@ const struct xfs_irec *xfs_bmap_lookup(const struct xfs_bmap *bm, uint64_t lblk)
 /* Reads count logical blocks of a fork that must all be mapped (metadata: dir, attr, symlink). */
 int xfs_bmap_read(xfs_fs *fs, const struct xfs_bmap *bm, void *buf, uint64_t lblk, uint32_t count)
 	XFS_HIDDEN;
+/* The same past the read cache (fs->io_once), for blocks a walk meets once. */
+int xfs_bmap_read_once(xfs_fs *fs, const struct xfs_bmap *bm, void *buf, uint64_t lblk,
+		       uint32_t count) XFS_HIDDEN;
 
 /*
  * The mapping iterator, as the ext4 one: runs in logical order, one per

@@ -55,7 +55,7 @@ static struct tx tx_new(bool v5)
 	t.img = calloc(NBLOCKS, BS);
 	assert_non_null(t.img);
 	assert_int_equal(fsimg_io_open_mem(&t.io, t.img, (size_t)NBLOCKS * BS), 0);
-	fs->io = t.io;
+	fs->io = fs->io_once = t.io;
 	fs->io_size = (uint64_t)NBLOCKS * BS;
 	fs->sb.blocksize = fs->blocksize = BS;
 	fs->sb.blocklog = 10;
