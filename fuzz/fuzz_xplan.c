@@ -120,11 +120,17 @@ static void check_plan(const struct xlog_plan *plan, uint64_t devsize)
 {
 	for (size_t i = 0; i < plan->nwrites; i++) {
 		const struct xlog_write *w = &plan->writes[i];
-		if (!w->len || !w->bytes || w->off > devsize || w->len > devsize - w->off)
+		if (!w->len || w->len % 512 || w->off % 512 || w->off > devsize || w->len > devsize - w->off)
 			abort();
 		if (i && plan->writes[i - 1].off + plan->writes[i - 1].len > w->off)
 			abort();
-		fuzz_use(w->bytes, w->len);
+		/* every sector of the run has its bytes in the plan's overlay */
+		for (uint32_t k = 0; k < w->len / 512; k++) {
+			const uint8_t *s = xlog_ovl_sector(&plan->ovl, w->off / 512 + k);
+			if (!s)
+				abort();
+			fuzz_use(s, 512);
+		}
 	}
 	for (size_t i = 0; i < plan->npending; i++)
 		if (!memchr(plan->pending[i].what, '\0', sizeof plan->pending[i].what))

@@ -33,13 +33,15 @@ struct cancel {
 
 struct ctx {
 	xlog *log;
-	struct xlog_ovl ovl;
+	struct xlog_ovl *ovl; /* the plan's */
 	struct cancel *cancels;
 	size_t ncancel, capcancel;
 	struct xlog_plan *plan;
 	int pass;
 	uint32_t quotaoffs; /* dquot types a quotaoff item turned off (pass 1) */
 	bool quota;         /* the mount to come replays dquots (pass 1) */
+	struct xlog_item_info *info; /* the transaction's items decoded, once */
+	size_t capinfo;
 };
 
 /* ------------------------------------------------------------ cancels */
@@ -293,7 +295,7 @@ static int replay_buf(struct ctx *c, const struct xlog_item *it, const struct xl
 	b = malloc(len);
 	if (!b)
 		return FSIMG_ENOMEM;
-	if ((err = xlog_ovl_read(&c->ovl, log, b, (uint64_t)o->blkno, o->bblen)))
+	if ((err = xlog_ovl_read(c->ovl, log, b, (uint64_t)o->blkno, o->bblen)))
 		goto out;
 	blsn = buf_lsn(log, b, len);
 	if (blsn && blsn != UINT64_MAX && blsn >= lsn) {
@@ -308,7 +310,7 @@ static int replay_buf(struct ctx *c, const struct xlog_item *it, const struct xl
 			stamp(log, b, len, lsn);
 	}
 	if (!err)
-		err = xlog_ovl_write(&c->ovl, log, b, (uint64_t)o->blkno, o->bblen);
+		err = xlog_ovl_write(c->ovl, log, b, (uint64_t)o->blkno, o->bblen);
 	if (!err)
 		c->plan->replayed++;
 out:
@@ -334,13 +336,13 @@ static int replay_inode_sectors(struct ctx *c, const struct xlog_item *it, const
 	n = ((uint32_t)o->boffset + isz + XLOG_BBSIZE - 1) / XLOG_BBSIZE - first;
 	w.boffset = o->boffset - (int32_t)(first * XLOG_BBSIZE);
 	w.bblen = n;
-	err = xlog_ovl_read(&c->ovl, c->log, b, (uint64_t)o->blkno + first, n);
+	err = xlog_ovl_read(c->ovl, c->log, b, (uint64_t)o->blkno + first, n);
 	if (!err)
 		err = xlog_inode_replay(c->log, it, &w, b, lsn, &skipped);
 	if (!err && skipped)
 		c->plan->skipped_lsn++;
 	else if (!err) {
-		err = xlog_ovl_write(&c->ovl, c->log, b, (uint64_t)o->blkno + first, n);
+		err = xlog_ovl_write(c->ovl, c->log, b, (uint64_t)o->blkno + first, n);
 		c->plan->replayed++;
 	}
 	return err;
@@ -360,18 +362,18 @@ static int replay_inode(struct ctx *c, const struct xlog_item *it, const struct 
 	}
 	/* the fast path only where the whole item's checks hold (else the error comes below) */
 	if ((uint64_t)o->boffset + c->log->fs->inode_size <= (uint64_t)o->bblen * XLOG_BBSIZE &&
-	    c->log->fs->inode_size <= 4 * XLOG_BBSIZE && xlog_ovl_has(&c->ovl, (uint64_t)o->blkno, o->bblen))
+	    c->log->fs->inode_size <= 4 * XLOG_BBSIZE && xlog_ovl_has(c->ovl, (uint64_t)o->blkno, o->bblen))
 		return replay_inode_sectors(c, it, o, lsn);
 	b = malloc((size_t)o->bblen * XLOG_BBSIZE);
 	if (!b)
 		return FSIMG_ENOMEM;
-	err = xlog_ovl_read(&c->ovl, log, b, (uint64_t)o->blkno, o->bblen);
+	err = xlog_ovl_read(c->ovl, log, b, (uint64_t)o->blkno, o->bblen);
 	if (!err)
 		err = xlog_inode_replay(log, it, o, b, lsn, &skipped);
 	if (!err && skipped)
 		c->plan->skipped_lsn++;
 	else if (!err) {
-		err = xlog_ovl_write(&c->ovl, log, b, (uint64_t)o->blkno, o->bblen);
+		err = xlog_ovl_write(c->ovl, log, b, (uint64_t)o->blkno, o->bblen);
 		c->plan->replayed++;
 	}
 	free(b);
@@ -396,13 +398,13 @@ static int replay_dquot(struct ctx *c, const struct xlog_item *it, const struct 
 	b = malloc((size_t)bbs * XLOG_BBSIZE);
 	if (!b)
 		return FSIMG_ENOMEM;
-	err = xlog_ovl_read(&c->ovl, log, b, (uint64_t)o->blkno, bbs);
+	err = xlog_ovl_read(c->ovl, log, b, (uint64_t)o->blkno, bbs);
 	if (!err)
 		err = xlog_dquot_apply(log, it, o, b, bbs * XLOG_BBSIZE, lsn, c->quotaoffs, &done);
 	if (!err && done < 0)
 		c->plan->skipped_lsn++;
 	else if (!err && done > 0) {
-		err = xlog_ovl_write(&c->ovl, log, b, (uint64_t)o->blkno, bbs);
+		err = xlog_ovl_write(c->ovl, log, b, (uint64_t)o->blkno, bbs);
 		if (!err)
 			c->plan->replayed++;
 	}
@@ -467,7 +469,7 @@ static int replay_icreate(struct ctx *c, const struct xlog_item_info *o)
 			put_le32(d + 100, crc);
 		}
 	}
-	err = xlog_ovl_write(&c->ovl, log, b, daddr, o->length * (bs / XLOG_BBSIZE));
+	err = xlog_ovl_write(c->ovl, log, b, daddr, o->length * (bs / XLOG_BBSIZE));
 	if (!err)
 		c->plan->replayed++;
 	free(b);
@@ -561,28 +563,51 @@ static int order_of(const struct xlog_item_info *o)
 	return 1;
 }
 
+/* Each of t's items decoded into c->info (checked: the first bad item's error). */
+static int decode_all(struct ctx *c, const struct xlog_trans *t)
+{
+	size_t i;
+	int err;
+
+	if (t->nitems > c->capinfo) {
+		size_t cap = t->nitems < 64 ? 64 : t->nitems;
+		struct xlog_item_info *n;
+		/* as many as the transaction's items, each of which holds log bytes the walk
+		 * bounds by mem_max: a few times that at most */
+		if (cap > c->log->mem_max / sizeof *n * 8)
+			return xlog_error(c->log, FSIMG_ENOMEM, "transaction of %zu items", t->nitems);
+		n = realloc(c->info, cap * sizeof *n);
+		if (!n)
+			return FSIMG_ENOMEM;
+		c->info = n;
+		c->capinfo = cap;
+	}
+	for (i = 0; i < t->nitems; i++)
+		if ((err = xlog_item_decode(&c->info[i], c->log, &t->items[i])))
+			return err;
+	return 0;
+}
+
 static int on_trans(void *vc, const struct xlog_trans *t)
 {
 	struct ctx *c = vc;
-	xlog *log = c->log;
-	struct xlog_item_info o;
+	const struct xlog_item_info *o;
 	size_t i, j;
 	int err, cls;
 
-	for (i = 0; i < t->nitems; i++)
-		if ((err = xlog_item_decode(&o, log, &t->items[i])))
-			return err;
+	if ((err = decode_all(c, t)))
+		return err;
 	if (c->pass == 1) {
 		for (i = 0; i < t->nitems; i++) {
-			xlog_item_decode(&o, log, &t->items[i]);
-			if (o.type == XFS_LI_BUF && (o.flags & XFS_BLF_CANCEL) &&
-			    (err = cancel_add(c, o.blkno, o.bblen)))
+			o = &c->info[i];
+			if (o->type == XFS_LI_BUF && (o->flags & XFS_BLF_CANCEL) &&
+			    (err = cancel_add(c, o->blkno, o->bblen)))
 				return err;
-			if (o.type == XFS_LI_QUOTAOFF)
-				c->quotaoffs |= xlog_quotaoff_types(o.qflags);
+			if (o->type == XFS_LI_QUOTAOFF)
+				c->quotaoffs |= xlog_quotaoff_types(o->qflags);
 			/* dquots in the log: their writer accounted quotas, and so does a
 			 * mount with its options (the superblock's flags may be in the log) */
-			if (o.type == XFS_LI_DQUOT || (o.type == XFS_LI_BUF && (o.flags & XFS_BLF_DQUOT_BUFS)))
+			if (o->type == XFS_LI_DQUOT || (o->type == XFS_LI_BUF && (o->flags & XFS_BLF_DQUOT_BUFS)))
 				c->quota = true;
 		}
 		return 0;
@@ -590,25 +615,25 @@ static int on_trans(void *vc, const struct xlog_trans *t)
 	for (cls = 0; cls <= 4; cls++) {
 		for (j = 0; j < t->nitems; j++) {
 			/* inode buffers and cancels go on their lists at the head: reversed */
-			const struct xlog_item *it =
-				&t->items[cls == 2 || cls == 4 ? t->nitems - 1 - j : j];
-			xlog_item_decode(&o, log, it);
-			if (order_of(&o) != cls)
+			size_t k = cls == 2 || cls == 4 ? t->nitems - 1 - j : j;
+			const struct xlog_item *it = &t->items[k];
+			o = &c->info[k];
+			if (order_of(o) != cls)
 				continue;
-			switch (o.type) {
-			case XFS_LI_BUF: err = replay_buf(c, it, &o, t->lsn); break;
-			case XFS_LI_INODE: err = replay_inode(c, it, &o, t->lsn); break;
-			case XFS_LI_ICREATE: err = replay_icreate(c, &o); break;
+			switch (o->type) {
+			case XFS_LI_BUF: err = replay_buf(c, it, o, t->lsn); break;
+			case XFS_LI_INODE: err = replay_inode(c, it, o, t->lsn); break;
+			case XFS_LI_ICREATE: err = replay_icreate(c, o); break;
 			case XFS_LI_EFI: case XFS_LI_RUI: case XFS_LI_CUI: case XFS_LI_BUI:
 			case XFS_LI_ATTRI: case XFS_LI_XMI:
-				err = pending_add(c, it, &o, t->lsn);
+				err = pending_add(c, it, o, t->lsn);
 				break;
 			case XFS_LI_EFD: case XFS_LI_RUD: case XFS_LI_CUD: case XFS_LI_BUD:
 			case XFS_LI_ATTRD: case XFS_LI_XMD:
-				pending_done(c, o.type, o.id);
+				pending_done(c, o->type, o->id);
 				err = 0;
 				break;
-			case XFS_LI_DQUOT: err = replay_dquot(c, it, &o, t->lsn); break;
+			case XFS_LI_DQUOT: err = replay_dquot(c, it, o, t->lsn); break;
 			default: /* quotaoff only marks (pass 1) */
 				err = 0;
 				break;
@@ -631,7 +656,7 @@ static int next_unlinked(struct ctx *c, uint32_t ag, uint32_t agino, uint32_t *n
 	uint32_t agbno = agino >> fs->sb.inopblog, slot = agino & ((1u << fs->sb.inopblog) - 1);
 	uint64_t off = ((uint64_t)ag * fs->sb.agblocks + agbno) * fs->blocksize +
 		       (uint64_t)slot * fs->sb.inodesize + DI_NEXT_UNLINKED;
-	int err = xlog_ovl_read(&c->ovl, c->log, b, off / XLOG_BBSIZE, 1);
+	int err = xlog_ovl_read(c->ovl, c->log, b, off / XLOG_BBSIZE, 1);
 
 	if (err)
 		return err;
@@ -652,7 +677,7 @@ static int unlinked(struct ctx *c)
 
 	for (ag = 0; ag < fs->sb.agcount; ag++) {
 		uint64_t daddr = (uint64_t)ag * fs->sb.agblocks * (fs->blocksize / XLOG_BBSIZE) + 2 * ss;
-		if ((err = xlog_ovl_read(&c->ovl, log, b, daddr, 1)))
+		if ((err = xlog_ovl_read(c->ovl, log, b, daddr, 1)))
 			return err;
 		if (be32at(b, 0) != XFS_AGI_MAGIC)
 			continue;
@@ -685,16 +710,17 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The written sectors as runs of consecutive ones (their bytes stay in the overlay). */
 static int collect(struct ctx *c)
 {
 	struct xlog_plan *p = c->plan;
 	uint64_t *d, n, i, j;
 	size_t cap = 0;
 
-	d = malloc((c->ovl.nsec ? c->ovl.nsec : 1) * sizeof *d);
+	d = malloc((c->ovl->nsec ? c->ovl->nsec : 1) * sizeof *d);
 	if (!d)
 		return FSIMG_ENOMEM;
-	n = xlog_ovl_daddrs(&c->ovl, d);
+	n = xlog_ovl_daddrs(c->ovl, d);
 	/* ascending daddrs, then runs of consecutive sectors */
 	qsort(d, n, sizeof *d, cmp_u64);
 	for (i = 0; i < n; i = j) {
@@ -711,17 +737,9 @@ static int collect(struct ctx *c)
 			}
 			p->writes = q;
 		}
-		w = &p->writes[p->nwrites];
+		w = &p->writes[p->nwrites++];
 		w->off = d[i] * XLOG_BBSIZE;
 		w->len = (uint32_t)(j - i) * XLOG_BBSIZE;
-		w->bytes = malloc(w->len);
-		if (!w->bytes) {
-			free(d);
-			return FSIMG_ENOMEM;
-		}
-		p->nwrites++;
-		for (uint64_t k = i; k < j; k++)
-			memcpy(w->bytes + (k - i) * XLOG_BBSIZE, xlog_ovl_sector(&c->ovl, d[k]), XLOG_BBSIZE);
 	}
 	free(d);
 	return 0;
@@ -738,7 +756,8 @@ int xlog_plan_build(struct xlog_plan **out, xlog *log)
 	c.plan = calloc(1, sizeof *c.plan);
 	if (!c.plan)
 		return FSIMG_ENOMEM;
-	xlog_ovl_init(&c.ovl, (log->mem_max * 4 + (64u << 20)) / XLOG_BBSIZE);
+	c.ovl = &c.plan->ovl;
+	xlog_ovl_init(c.ovl, (log->mem_max * 4 + (64u << 20)) / XLOG_BBSIZE);
 	if (!log->ends.clean && !log->ends.zeroed) {
 		c.pass = 1;
 		c.quota = xlog_quota_mount(log);
@@ -750,16 +769,16 @@ int xlog_plan_build(struct xlog_plan **out, xlog *log)
 		if (!err)
 			err = unlinked(&c);
 		if (!err)
-			err = xlog_cow_leftovers(log, &c.ovl, c.plan);
+			err = xlog_cow_leftovers(log, c.ovl, c.plan);
 		if (!err)
-			err = xlog_mount_finish(log, &c.ovl, c.plan);
+			err = xlog_mount_finish(log, c.ovl, c.plan);
 		if (!err)
 			err = collect(&c);
 	} else {
 		err = 0;
 	}
-	xlog_ovl_free(&c.ovl);
 	free(c.cancels);
+	free(c.info);
 	if (err) {
 		xlog_plan_free(c.plan);
 		return err;
@@ -770,12 +789,9 @@ int xlog_plan_build(struct xlog_plan **out, xlog *log)
 
 void xlog_plan_free(struct xlog_plan *p)
 {
-	size_t i;
-
 	if (!p)
 		return;
-	for (i = 0; i < p->nwrites; i++)
-		free(p->writes[i].bytes);
+	xlog_ovl_free(&p->ovl);
 	free(p->writes);
 	free(p->pending);
 	free(p);

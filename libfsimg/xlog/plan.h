@@ -11,10 +11,20 @@
 
 #include "xlog/xlog.h"
 
+/* ovl.c: a sparse sector overlay of the data device: what recovery has written. */
+struct xlog_ovl_page;
+struct xlog_ovl_slab;
+struct xlog_ovl {
+	struct xlog_ovl_page **hash; /* nbuckets (a power of two) chains */
+	size_t nbuckets;
+	uint64_t npages;
+	uint64_t nsec, max_sec;      /* sectors written; at most max_sec in pages */
+	struct xlog_ovl_slab *slabs; /* where the pages live */
+};
+/* A run of consecutive sectors recovery writes; their bytes are in the plan's overlay. */
 struct xlog_write {
 	uint64_t off;     /* byte offset on the data device */
 	uint32_t len;
-	uint8_t *bytes;   /* len bytes, owned by the plan */
 };
 
 struct xlog_pending {
@@ -25,7 +35,8 @@ struct xlog_pending {
 };
 
 struct xlog_plan {
-	struct xlog_write *writes;  /* ascending offsets, not overlapping */
+	struct xlog_ovl ovl;        /* every sector recovery writes, with its bytes */
+	struct xlog_write *writes;  /* the same as runs: ascending offsets, not overlapping */
 	size_t nwrites;
 	struct xlog_pending *pending;
 	size_t npending, cappending;
@@ -42,16 +53,6 @@ void xlog_plan_free(struct xlog_plan *plan) XFS_HIDDEN;
 
 /* ---------------------------------------------------------------- internal */
 
-/* ovl.c: a sparse sector overlay of the data device: what recovery has written. */
-struct xlog_ovl_page;
-struct xlog_ovl_slab;
-struct xlog_ovl {
-	struct xlog_ovl_page **hash; /* nbuckets (a power of two) chains */
-	size_t nbuckets;
-	uint64_t npages;
-	uint64_t nsec, max_sec;      /* sectors written; at most max_sec in pages */
-	struct xlog_ovl_slab *slabs; /* where the pages live */
-};
 /* Empty, holding at most max_sec sectors. */
 void xlog_ovl_init(struct xlog_ovl *o, uint64_t max_sec) XFS_HIDDEN;
 void xlog_ovl_free(struct xlog_ovl *o) XFS_HIDDEN;

@@ -72,23 +72,79 @@ struct walk {
 	struct xlog_walk_stats *st;
 };
 
-static void item_free(xlog *log, struct xlog_item *it)
-{
-	uint32_t i;
+/*
+ * A transaction's regions and region tables come from its own chunks, not
+ * one malloc each (a full log holds hundreds of thousands of items): each
+ * chunk twice the last, up to CHUNK_MAX, or as large as one region needs,
+ * so what is allocated stays within twice what is logged.
+ */
+#define CHUNK_MIN 1024u
+#define CHUNK_MAX (256u << 10)
 
-	for (i = 0; i < it->cnt; i++) {
-		log->mem -= it->reg[i].len;
-		free(it->reg[i].p);
+struct xlog_chunk {
+	struct xlog_chunk *next;
+	size_t size, used;
+	_Alignas(max_align_t) uint8_t data[];
+};
+
+static size_t align_up(size_t n)
+{
+	return (n + _Alignof(max_align_t) - 1) & ~(size_t)(_Alignof(max_align_t) - 1);
+}
+
+static void *chunk_alloc(struct xlog_trans *t, size_t len)
+{
+	struct xlog_chunk *c = t->chunks;
+	size_t size;
+	void *p;
+
+	len = align_up(len ? len : 1);
+	if (!c || c->size - c->used < len) {
+		size = c ? (c->size < CHUNK_MAX / 2 ? c->size * 2 : CHUNK_MAX) : CHUNK_MIN;
+		if (size < len)
+			size = len;
+		c = malloc(sizeof *c + size);
+		if (!c)
+			return NULL;
+		c->size = size;
+		c->used = 0;
+		c->next = t->chunks;
+		t->chunks = c;
 	}
-	free(it->reg);
+	p = c->data + c->used;
+	c->used += len;
+	return p;
+}
+
+/* p (old bytes, the transaction's last allocation or not) grown to len: in place when it can. */
+static void *chunk_grow(struct xlog_trans *t, uint8_t *p, size_t old, size_t len)
+{
+	struct xlog_chunk *c = t->chunks;
+	uint8_t *n;
+
+	if (c && p >= c->data && p - c->data + align_up(old) == c->used && (size_t)(p - c->data) + align_up(len) <= c->size) {
+		c->used = (size_t)(p - c->data) + align_up(len);
+		return p;
+	}
+	n = chunk_alloc(t, len);
+	if (n)
+		memcpy(n, p, old);
+	return n;
 }
 
 static void trans_free(xlog *log, struct xlog_trans *t)
 {
 	size_t i;
+	uint32_t k;
 
 	for (i = 0; i < t->nitems; i++)
-		item_free(log, &t->items[i]);
+		for (k = 0; k < t->items[i].cnt; k++)
+			log->mem -= t->items[i].reg[k].len;
+	while (t->chunks) {
+		struct xlog_chunk *c = t->chunks;
+		t->chunks = c->next;
+		free(c);
+	}
 	free(t->items);
 	free(t);
 }
@@ -156,9 +212,10 @@ static int add_to_trans(xlog *log, struct xlog_trans *t, const uint8_t *dp, uint
 			return xlog_error(log, FSIMG_ECORRUPT,
 					  "transaction %08x: bad number of regions (%u) in item type %#x",
 					  t->tid, size, xlog_r16(log, dp));
-		it->reg = calloc(size, sizeof *it->reg);
+		it->reg = chunk_alloc(t, size * sizeof *it->reg);
 		if (!it->reg)
 			return FSIMG_ENOMEM;
+		memset(it->reg, 0, size * sizeof *it->reg);
 		it->total = size;
 	}
 	if (it->cnt >= it->total)
@@ -167,7 +224,7 @@ static int add_to_trans(xlog *log, struct xlog_trans *t, const uint8_t *dp, uint
 	if (log->mem + len > log->mem_max)
 		return xlog_error(log, FSIMG_ENOMEM, "transaction %08x: more logged than the log holds",
 				  t->tid);
-	p = malloc(len);
+	p = chunk_alloc(t, len);
 	if (!p)
 		return FSIMG_ENOMEM;
 	memcpy(p, dp, len);
@@ -201,7 +258,7 @@ static int add_to_cont_trans(xlog *log, struct xlog_trans *t, const uint8_t *dp,
 	if (log->mem + len > log->mem_max || (uint64_t)r->len + len > UINT32_MAX)
 		return xlog_error(log, FSIMG_ENOMEM, "transaction %08x: more logged than the log holds",
 				  t->tid);
-	p = realloc(r->p, (size_t)r->len + len);
+	p = chunk_grow(t, r->p, r->len, (size_t)r->len + len);
 	if (!p)
 		return FSIMG_ENOMEM;
 	memcpy(p + r->len, dp, len);
@@ -219,10 +276,8 @@ static int commit_trans(struct walk *w, struct xlog_trans *t, uint64_t rec_lsn)
 	int ret = 0;
 
 	/* an item whose regions did not all arrive is dropped, as the kernel's commit sees it */
-	if (t->nitems && t->items[t->nitems - 1].total == 0) {
-		t->nitems--;
-		free(t->items[t->nitems].reg);
-	}
+	if (t->nitems && t->items[t->nitems - 1].total == 0)
+		t->nitems--; /* (its region table, if any, goes with the transaction's chunks) */
 	for (i = 0; i < t->nitems; i++)
 		if (t->items[i].cnt != t->items[i].total)
 			return xlog_error(log, FSIMG_ECORRUPT,

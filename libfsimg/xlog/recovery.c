@@ -75,18 +75,16 @@ static const struct xrec *xrec_of(const fsimg_recovery *r)
 
 /* ----------------------------------------------------- reading the plan */
 
-/* [off, off + len) of the data device as the log replay leaves it. */
+/* [off, off + len) of the data device as the log replay leaves it (whole sectors). */
 static int plan_read(const struct xlog_plan *p, fsimg_io *io, uint8_t *buf, uint64_t off, uint32_t len)
 {
 	if (fsimg_io_read(io, buf, len, off) < 0)
 		return FSIMG_EIO;
-	for (size_t i = 0; i < p->nwrites; i++) {
-		const struct xlog_write *w = &p->writes[i];
-		uint64_t s = w->off > off ? w->off : off;
-		uint64_t e = w->off + w->len < off + len ? w->off + w->len : off + len;
+	for (uint32_t k = 0; k < len / XLOG_BBSIZE; k++) {
+		const uint8_t *s = xlog_ovl_sector(&p->ovl, off / XLOG_BBSIZE + k);
 
-		if (s < e)
-			memcpy(buf + (s - off), w->bytes + (s - w->off), (size_t)(e - s));
+		if (s)
+			memcpy(buf + (size_t)k * XLOG_BBSIZE, s, XLOG_BBSIZE);
 	}
 	return 0;
 }
@@ -459,6 +457,21 @@ static int cmp_sect(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* Sorted by daddr, one entry per sector: the last source's (the highest order). */
+static size_t sort_unique(struct sect *e, size_t n)
+{
+	size_t u = 0;
+
+	if (n > 1)
+		qsort(e, n, sizeof(*e), cmp_sect);
+	for (size_t i = 0; i < n; i++) {
+		if (u && e[u - 1].daddr == e[i].daddr)
+			u--;
+		e[u++] = e[i];
+	}
+	return u;
+}
+
 static size_t add_sects(struct sect *e, size_t n, uint64_t off, uint32_t len, const uint8_t *p)
 {
 	for (uint32_t k = 0; k < len / XLOG_BBSIZE; k++) {
@@ -475,10 +488,11 @@ static int xrec_apply(fsimg_io **out, fsimg_io *base, fsimg_io *fs_io, const fsi
 {
 	const struct xrec *xr = xrec_of(r);
 	const struct xlog_plan *p = xr->plan;
-	size_t total = 0, n = 0, u = 0, nfin = (flags & FSIMG_RECOVERY_BLOCKS_ONLY) ? 0 : xr->nfin;
+	size_t nw = 0, nf = 0, j = 0, u = 0, nfin = (flags & FSIMG_RECOVERY_BLOCKS_ONLY) ? 0 : xr->nfin;
 	/* the external log device's view: its clean log alone */
 	unsigned dev = (flags & FSIMG_RECOVERY_LOG_DEVICE) ? FSIMG_RECOVERY_DEV_LOG : FSIMG_RECOVERY_DEV_FS;
 	size_t nwrites = dev == FSIMG_RECOVERY_DEV_FS ? p->nwrites : 0;
+	struct sect *fe = NULL;
 	struct xsrc *xs;
 	int err;
 
@@ -486,30 +500,42 @@ static int xrec_apply(fsimg_io **out, fsimg_io *base, fsimg_io *fs_io, const fsi
 	*out = NULL;
 	if (dev == FSIMG_RECOVERY_DEV_LOG && !xr->log->geom.external)
 		return FSIMG_ENOTSUP_OP;
-	for (size_t i = 0; i < nwrites; i++)
-		total += p->writes[i].len / XLOG_BBSIZE;
-	for (size_t i = 0; i < nfin; i++)
-		total += xr->fin[i].device == dev ? xr->fin[i].len / XLOG_BBSIZE : 0;
+	for (size_t k = 0; k < nwrites; k++)
+		nw += p->writes[k].len / XLOG_BBSIZE;
+	for (size_t k = 0; k < nfin; k++)
+		nf += xr->fin[k].device == dev ? xr->fin[k].len / XLOG_BBSIZE : 0;
 	xs = calloc(1, sizeof(*xs));
 	if (xs)
-		xs->e = malloc((total ? total : 1) * sizeof(*xs->e));
-	if (!xs || !xs->e) {
+		xs->e = malloc((nw + nf ? nw + nf : 1) * sizeof(*xs->e));
+	fe = malloc((nf ? nf : 1) * sizeof(*fe));
+	if (!xs || !xs->e || !fe) {
+		if (xs)
+			free(xs->e);
 		free(xs);
+		free(fe);
 		return FSIMG_ENOMEM;
 	}
-	for (size_t i = 0; i < nwrites; i++)
-		n = add_sects(xs->e, n, p->writes[i].off, p->writes[i].len, p->writes[i].bytes);
-	for (size_t i = 0; i < nfin; i++)
-		if (xr->fin[i].device == dev)
-			n = add_sects(xs->e, n, xr->fin[i].off, xr->fin[i].len, xr->fin[i].bytes);
-	if (n > 1)
-		qsort(xs->e, n, sizeof(*xs->e), cmp_sect);
-	/* one entry per sector: the last source's */
-	for (size_t i = 0; i < n; i++) {
-		if (u && xs->e[u - 1].daddr == xs->e[i].daddr)
-			u--;
-		xs->e[u++] = xs->e[i];
+	/* the plan's sectors: ascending, each once; the few the mount and unmount add after them win */
+	nf = 0;
+	for (size_t k = 0; k < nfin; k++)
+		if (xr->fin[k].device == dev)
+			nf = add_sects(fe, nf, xr->fin[k].off, xr->fin[k].len, xr->fin[k].bytes);
+	nf = sort_unique(fe, nf);
+	for (size_t k = 0; k < nwrites; k++) {
+		const struct xlog_write *w = &p->writes[k];
+
+		for (uint64_t d = w->off / XLOG_BBSIZE; d < (w->off + w->len) / XLOG_BBSIZE; d++) {
+			while (j < nf && fe[j].daddr < d)
+				xs->e[u++] = fe[j++];
+			if (j < nf && fe[j].daddr == d)
+				xs->e[u++] = fe[j++];
+			else
+				xs->e[u++] = (struct sect){ d, xlog_ovl_sector(&p->ovl, d), 0 };
+		}
 	}
+	while (j < nf)
+		xs->e[u++] = fe[j++];
+	free(fe);
 	xs->s.bs = XLOG_BBSIZE;
 	xs->s.n = u;
 	xs->s.priv = xs;

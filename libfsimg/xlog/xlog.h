@@ -72,6 +72,7 @@ struct xlog_trans {
 	struct xlog_item *items;
 	size_t nitems, cap;
 	struct xlog_trans *next;  /* in-flight hash chain */
+	struct xlog_chunk *chunks; /* where its regions live (record.c), newest first */
 };
 
 /* Counts of one walk. */

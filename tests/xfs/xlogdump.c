@@ -174,9 +174,15 @@ int main(int argc, char **argv)
 		} else {
 			FILE *f = fopen(argv[3], "r+b");
 			for (i = 0; f && i < plan->nwrites; i++) {
-				if (fseeko(f, (off_t)plan->writes[i].off, SEEK_SET) ||
-				    fwrite(plan->writes[i].bytes, 1, plan->writes[i].len, f) !=
-					    plan->writes[i].len)
+				uint64_t d = plan->writes[i].off / XLOG_BBSIZE, k;
+
+				/* the run's sectors, from the plan's overlay */
+				if (fseeko(f, (off_t)plan->writes[i].off, SEEK_SET))
+					break;
+				for (k = 0; k < plan->writes[i].len / XLOG_BBSIZE; k++)
+					if (fwrite(xlog_ovl_sector(&plan->ovl, d + k), 1, XLOG_BBSIZE, f) != XLOG_BBSIZE)
+						break;
+				if (k < plan->writes[i].len / XLOG_BBSIZE)
 					break;
 			}
 			if (!f || i < plan->nwrites || fclose(f)) {
