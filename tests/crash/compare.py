@@ -199,6 +199,19 @@ def fsimg_view(fsimg, img, synced):
     return paths
 
 
+def oops(d):
+    """the kernel's oops in its recovery boot (lib.sh's boot stops it): where, or None"""
+    try:
+        con = open(os.path.join(d, "recover.console"), "rb").read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    m = re.search(r"(kernel BUG at \S+|Kernel panic[^\r\n]*)", con)
+    rip = re.search(r"RIP: 0010:(\S+)", con)
+    if not m and not rip:
+        return None
+    return "the kernel oopsed: %s%s" % (m.group(1) if m else "oops", " in " + rip.group(1) if rip else "")
+
+
 def debugfs(img, cmds):
     """run debugfs commands; {command: output}"""
     script = "\n".join(cmds) + "\n"
@@ -517,7 +530,7 @@ def main():
     if not recovered:
         res["result"] = "error"
         res["why"] = "the kernel's recovery did not finish (%s)" % (
-            "; ".join(records(recover_rec, "mount-failed")) or "see recover.console")
+            "; ".join(records(recover_rec, "mount-failed")) or oops(d) or "see recover.console")
         if meta["fs"] == "ext4" and records(recover_rec, "mount-failed"):
             # the kernel refused to mount: does fsimg's scan say it would?
             res["journal"] = journal_summary(a.fsimg, img)
