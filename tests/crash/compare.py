@@ -531,7 +531,16 @@ def main():
         res["result"] = "error"
         res["why"] = "the kernel's recovery did not finish (%s)" % (
             "; ".join(records(recover_rec, "mount-failed")) or oops(d) or "see recover.console")
-        if meta["fs"] == "ext4" and records(recover_rec, "mount-failed"):
+        if meta["fs"] == "ext4" and oops(d):
+            # the kernel's replay crashed: does fsimg decline that replay, saying why?
+            r = run([a.fsimg, "replay", "-n", img])
+            m = re.search(r"valid fast commits .* that fsimg does not replay: (.*)",
+                          r.stdout.decode("utf-8", "replace"))
+            if m:
+                res["result"] = "kernel-fails"
+                res["why"] = "the kernel's own recovery crashes (%s); fsimg declines its fast commits: %s" % (
+                    oops(d), m.group(1).strip())
+        elif meta["fs"] == "ext4" and records(recover_rec, "mount-failed"):
             # the kernel refused to mount: does fsimg's scan say it would?
             res["journal"] = journal_summary(a.fsimg, img)
             if res["journal"].get("recoverable") is False:
