@@ -246,6 +246,12 @@ def bmap_runs(img, path):
     return runs
 
 
+def debugfs_name(s):
+    """a name as debugfs ls prints it, bytes past ASCII as \\xNN, back to its text"""
+    b = re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]), s.encode("utf-8", "replace"))
+    return b.decode("utf-8", "replace")
+
+
 def debugfs_view(img, synced, tmp):
     """fsimg's written replay read back by debugfs: {path: entry}"""
     paths = {}
@@ -258,7 +264,7 @@ def debugfs_view(img, synced, tmp):
                 m = LSL.match(line)
                 if not m:
                     continue
-                name = m.group(7)
+                name = debugfs_name(m.group(7))
                 mode = int(m.group(2), 8)
                 e = {"inode": int(m.group(1)), "mode": mode, "links": int(m.group(3)),
                      "size": int(m.group(6)), "type": TYPES.get(mode & S_IFMT, "unknown")}
