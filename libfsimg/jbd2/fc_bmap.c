@@ -3,8 +3,9 @@
  * Block-mapped (non-extent) inodes in the fast-commit replay:
  *  - a directory's block map is read once (fcr_bmap_load) so the name tags
  *    find and change its entries in the blocks it has, as the kernel's
- *    ext4_bread through ext4_ind_map_blocks does; its map is never
- *    rewritten (fsimg does not give a block-mapped directory a new block);
+ *    ext4_bread through ext4_ind_map_blocks does; a name that needs a new
+ *    block gets it as ext4_ind_map_blocks allocates one (fcr_bmap_append),
+ *    in i_block or the single indirect block; past that it is not replayed;
  *  - a file, directory or symlink whose last link went is truncated to
  *    nothing as the kernel's eviction does (ext4_ind_truncate: every data
  *    block and every indirect block freed, i_block cleared, i_blocks 0)
@@ -135,4 +136,87 @@ int fcr_free_bmap(struct fcr *r, struct fcr_inode *in, uint8_t *raw)
 	put_le32(raw + DI(i_size_high), 0);
 	in->map_freed = true;
 	return 0;
+}
+
+/* dir's (i_block or indirect block) pointer k, read from p */
+static uint64_t near(const uint8_t *p, uint32_t k, uint64_t fallback)
+{
+	while (k--)
+		if (get_le32(p + 4 * k))
+			return get_le32(p + 4 * k);
+	return fallback;
+}
+
+static int add_blocks(struct fcr *r, struct fcr_inode *dir, unsigned n)
+{
+	uint8_t *raw = fcr_raw(r, dir);
+	uint64_t b;
+
+	if (!raw)
+		return FSIMG_ECORRUPT;
+	b = (uint64_t)get_le16(raw + DI(l_i_blocks_high)) << 32 | get_le32(raw + DI(i_blocks_lo));
+	b += (uint64_t)n * (get_le32(raw + DI(i_flags)) & EXT4_HUGE_FILE_FL ? 1 : r->bs / 512);
+	put_le32(raw + DI(i_blocks_lo), (uint32_t)b);
+	put_le16(raw + DI(l_i_blocks_high), (uint16_t)(b >> 32));
+	return 0;
+}
+
+int fcr_bmap_append(struct fcr *r, struct fcr_inode *dir, uint32_t lblk, uint64_t igoal, uint64_t *pblk)
+{
+	uint32_t per = r->bs / 4;
+	uint8_t *raw = fcr_raw(r, dir), *ind;
+	uint64_t ib, goal;
+	uint64_t *nt;
+	int err;
+
+	if (!raw)
+		return FSIMG_ECORRUPT;
+	if (!dir->bmap_loaded || lblk >= 12 + per)
+		return fcr_stop(r, FSIMG_EUNSUPP,
+				"directory %u is block-mapped and needs a new block past its single indirect block "
+				"(ext4_ind_map_blocks allocating a double-indirect branch)", dir->ino);
+	if (lblk < 12) {
+		/* ext4_find_goal: the nearest pointer before it in i_block, else the inode's group */
+		err = fcr_new_block(r, near(raw + DI(i_block), lblk, igoal), pblk);
+		raw = err ? NULL : fcr_raw(r, dir);
+		if (!err && !raw)
+			return FSIMG_ECORRUPT;
+		if (!err)
+			put_le32(raw + DI(i_block) + 4 * lblk, (uint32_t)*pblk);
+		return err ? err : add_blocks(r, dir, 1);
+	}
+	ib = get_le32(raw + DI(i_block) + 48);
+	if (!ib) {
+		/* ext4_alloc_branch: the indirect block first (goal as above), the data block after it */
+		nt = realloc(dir->tree, (dir->ntree + 1) * sizeof(*nt));
+		if (!nt)
+			return fcr_stop(r, FSIMG_ENOMEM, "out of memory");
+		dir->tree = nt;
+		err = fcr_new_block(r, near(raw + DI(i_block), 12, igoal), &ib);
+		if (err)
+			return err;
+		ind = fcr_get(r, ib);
+		raw = fcr_raw(r, dir);
+		if (!ind || !raw)
+			return FSIMG_ECORRUPT;
+		memset(ind, 0, r->bs);
+		put_le32(raw + DI(i_block) + 48, (uint32_t)ib);
+		dir->tree[dir->ntree++] = ib;
+		err = add_blocks(r, dir, 1);
+		if (err)
+			return err;
+	}
+	ind = fcr_get(r, ib);
+	if (!ind)
+		return FSIMG_ECORRUPT;
+	/* the nearest pointer before it in the indirect block, else the indirect block itself */
+	goal = near(ind, lblk - 12, ib);
+	err = fcr_new_block(r, goal, pblk);
+	ind = err ? NULL : fcr_get(r, ib);
+	if (err)
+		return err;
+	if (!ind)
+		return FSIMG_ECORRUPT;
+	put_le32(ind + 4 * (lblk - 12), (uint32_t)*pblk);
+	return add_blocks(r, dir, 1);
 }

@@ -139,10 +139,6 @@ int fcr_dir_append(struct fcr *r, struct fcr_inode *dir, uint32_t *lblk, uint8_t
 
 	if (!raw)
 		return FSIMG_ECORRUPT;
-	if (!dir->has_tree)
-		return fcr_stop(r, FSIMG_EUNSUPP,
-				"directory %u is block-mapped and needs a new block (ext4_ind_map_blocks allocating)",
-				dir->ino);
 	size = get_size(raw);
 	if (size / r->bs >= 1u << 20)
 		return fcr_stop(r, FSIMG_ENOMEM, "directory %u: too many blocks", dir->ino);
@@ -151,10 +147,10 @@ int fcr_dir_append(struct fcr *r, struct fcr_inode *dir, uint32_t *lblk, uint8_t
 		return fcr_stop(r, FSIMG_ECORRUPT, "directory %u: block %u past its size is already mapped",
 				dir->ino, *lblk);
 	goal = inode_goal(r, dir->ino);
-	for (size_t k = 0; k < dir->n; k++)
+	for (size_t k = 0; k < dir->n && dir->has_tree; k++)
 		if (dir->ext[k].lblk <= *lblk)
 			goal = dir->ext[k].pblk + (*lblk - dir->ext[k].lblk);
-	err = fcr_new_block(r, goal, &e.pblk);
+	err = dir->has_tree ? fcr_new_block(r, goal, &e.pblk) : fcr_bmap_append(r, dir, *lblk, goal, &e.pblk);
 	if (err < 0)
 		return err;
 	e.lblk = *lblk;
@@ -168,7 +164,7 @@ int fcr_dir_append(struct fcr *r, struct fcr_inode *dir, uint32_t *lblk, uint8_t
 		}
 		dir->ext[k] = dir->ext[k - 1];
 	}
-	dir->map_touched = true;
+	dir->map_touched = dir->has_tree; /* a block map is changed in place (fcr_bmap_append) */
 	b = fcr_get(r, e.pblk);
 	if (!b)
 		return FSIMG_ECORRUPT;

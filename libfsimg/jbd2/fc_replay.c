@@ -18,10 +18,12 @@
  *    fc_names.c and fc_dirs.c. PAD, HEAD and TAIL do nothing here.
  *  - A block-mapped file left without links is truncated and freed as the
  *    kernel's eviction does, and a block-mapped directory's names are found
- *    in the blocks its map names (fc_bmap.c).
+ *    in the blocks its map names, a new block mapped as ext4_ind_map_blocks
+ *    maps it (fc_bmap.c).
  *  - Not replayed: ranges for an inode with inline data, a file changing
  *    between inline data, block map and extent tree, a new block for a
- *    block-mapped directory, bigalloc (cluster accounting), tags naming reserved inodes (the
+ *    block-mapped directory past its single indirect block (those before
+ *    it: fc_bmap.c), bigalloc (cluster accounting), tags naming reserved inodes (the
  *    kernel never logs them; its ext4_iget refuses them and records a
  *    filesystem error) and what fc_dirs.c leaves out. Then none of the fast
  *    commits is (fc_why says why), and the plan is the jbd2 replay alone:

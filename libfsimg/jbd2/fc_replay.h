@@ -91,6 +91,9 @@ JBD2_HIDDEN int fcr_read_block(struct fcr *r, uint64_t blk, uint8_t *buf);
 /* fc_bmap.c: a block-mapped directory's map read (ext); a block-mapped file truncated to nothing */
 JBD2_HIDDEN int fcr_bmap_load(struct fcr *r, struct fcr_inode *in, const uint8_t *raw);
 JBD2_HIDDEN int fcr_free_bmap(struct fcr *r, struct fcr_inode *in, uint8_t *raw);
+/* ext4_ind_map_blocks giving block-mapped directory dir its new block lblk (direct or
+ * single indirect; igoal: ext4_inode_to_goal_block); the map and i_blocks updated */
+JBD2_HIDDEN int fcr_bmap_append(struct fcr *r, struct fcr_inode *dir, uint32_t lblk, uint64_t igoal, uint64_t *pblk);
 JBD2_HIDDEN uint8_t *fcr_raw(struct fcr *r, struct fcr_inode *in);
 JBD2_HIDDEN struct fcr_inode *fcr_inode(struct fcr *r, uint32_t ino);
 JBD2_HIDDEN int fcr_punch(struct fcr *r, struct fcr_inode *in, uint64_t a, uint64_t b);

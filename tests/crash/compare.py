@@ -204,6 +204,19 @@ def fsimg_view(fsimg, img, synced):
     return paths
 
 
+def oops(d):
+    """the kernel's oops in its recovery boot (lib.sh's boot stops it): where, or None"""
+    try:
+        con = open(os.path.join(d, "recover.console"), "rb").read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    m = re.search(r"(kernel BUG at \S+|Kernel panic[^\r\n]*)", con)
+    rip = re.search(r"RIP: 0010:(\S+)", con)
+    if not m and not rip:
+        return None
+    return "the kernel oopsed: %s%s" % (m.group(1) if m else "oops", " in " + rip.group(1) if rip else "")
+
+
 def debugfs(img, cmds):
     """run debugfs commands; {command: output}"""
     script = "\n".join(cmds) + "\n"
@@ -238,6 +251,12 @@ def bmap_runs(img, path):
     return runs
 
 
+def debugfs_name(s):
+    """a name as debugfs ls prints it, bytes past ASCII as \\xNN, back to its text"""
+    b = re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]), s.encode("utf-8", "replace"))
+    return b.decode("utf-8", "replace")
+
+
 def debugfs_view(img, synced, tmp):
     """fsimg's written replay read back by debugfs: {path: entry}"""
     paths = {}
@@ -250,7 +269,7 @@ def debugfs_view(img, synced, tmp):
                 m = LSL.match(line)
                 if not m:
                     continue
-                name = m.group(7)
+                name = debugfs_name(m.group(7))
                 mode = int(m.group(2), 8)
                 e = {"inode": int(m.group(1)), "mode": mode, "links": int(m.group(3)),
                      "size": int(m.group(6)), "type": TYPES.get(mode & S_IFMT, "unknown")}
@@ -522,8 +541,17 @@ def main():
     if not recovered:
         res["result"] = "error"
         res["why"] = "the kernel's recovery did not finish (%s)" % (
-            "; ".join(records(recover_rec, "mount-failed")) or "see recover.console")
-        if meta["fs"] == "ext4" and records(recover_rec, "mount-failed"):
+            "; ".join(records(recover_rec, "mount-failed")) or oops(d) or "see recover.console")
+        if meta["fs"] == "ext4" and oops(d):
+            # the kernel's replay crashed: does fsimg decline that replay, saying why?
+            r = run([a.fsimg, "replay", "-n", img])
+            m = re.search(r"valid fast commits .* that fsimg does not replay: (.*)",
+                          r.stdout.decode("utf-8", "replace"))
+            if m:
+                res["result"] = "kernel-fails"
+                res["why"] = "the kernel's own recovery crashes (%s); fsimg declines its fast commits: %s" % (
+                    oops(d), m.group(1).strip())
+        elif meta["fs"] == "ext4" and records(recover_rec, "mount-failed"):
             # the kernel refused to mount: does fsimg's scan say it would?
             res["journal"] = journal_summary(a.fsimg, img)
             if res["journal"].get("recoverable") is False:

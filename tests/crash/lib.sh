@@ -148,6 +148,13 @@ boot() {
 			kill -KILL "$pid" 2>/dev/null
 			break
 		fi
+		# a kernel oops (BUG, panic): the guest will not go on; stop now (125)
+		if [ $((t % 5)) = 4 ] && grep -q -e '---\[ end trace' -e 'Kernel panic' "$prefix.console"; then
+			note "the kernel oopsed: $(grep -m1 -o 'RIP: 0010:[^ ]*' "$prefix.console")"
+			kill -KILL "$pid" 2>/dev/null
+			{ wait "$pid"; } 2>/dev/null
+			return 125
+		fi
 		if [ "$t" -ge $((tmo * 5)) ]; then
 			note "qemu still running after ${tmo}s: killed"
 			kill -KILL "$pid" 2>/dev/null

@@ -58,7 +58,15 @@ Options:
                            then move to a block; new directories as in
                            tree); with -O casefold, names and tree make the
                            top directories casefolded (chattr +F) and their
-                           names mixed-case; for XFS also intent
+                           names mixed-case; names8 (names with names
+                           outside ASCII: 2-, 3- and 4-byte UTF-8; in a
+                           casefolded directory unlinked by another spelling
+                           that folds the same: case, NFD accents, the
+                           Angstrom sign, final sigma), dirs (names only,
+                           names8's and tree's bursts in the four top
+                           directories, no file data: directories grow
+                           by many blocks, on -O ^extent into their
+                           indirect block); for XFS also intent
                            (fragmented files cloned with FICLONE/FICLONERANGE,
                            overwritten, truncated, syncfs; after the cut op a
                            storm: syncfs in a loop while files are cloned and
@@ -124,7 +132,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync | tree | names | intent | unlinked | quota) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | intent | unlinked | quota) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 if [ -n "$logdev_size" ]; then
 	[ "$fs" = xfs ] || { echo "run.sh: --logdev is for XFS" >&2; exit 16; }
 	[ "$mopts" = defaults ] && mopts=logdev=/dev/vdb || mopts=$mopts,logdev=/dev/vdb
@@ -200,6 +208,7 @@ boot "$dir/kernel.img" "$dir/recover" "$tmo" 0 fsimg.mode=recover $args
 st=$?
 t2=$(date +%s)
 [ $st = 124 ] && die "the recovery boot timed out (see $dir/recover.console)"
+# 125: the kernel oopsed in its own recovery; compare.py says so
 
 python3 "$CRASH_DIR/compare.py" "$dir" --fsimg "$fsimg"
 rc=$?

@@ -188,7 +188,27 @@ static int run_own(int ops, int cut, int (*own)(int op, int t, int *rc))
  * directories as in tree ---- */
 #define MAXNAMES 512
 static char names[MAXNAMES][200];
+static char aliases[MAXNAMES][200]; /* how names_del spells each name in its unlink */
 static int nnames;
+
+/*
+ * names8: names outside ASCII (2-, 3- and 4-byte UTF-8: hashed with their
+ * high bytes, signed or unsigned as the superblock says) and, in a
+ * casefolded directory, unlinked by another spelling that folds the same:
+ * other case, decomposed accents (NFD), the Angstrom sign, final sigma.
+ */
+static int utf8_names;
+static const char *const utf8_name[][2] = {
+	{ "Stra\xc3\x9f" "e", "STRA\xc3\x9f" "E" },
+	{ "\xce\xa3\xce\xaf\xcf\x83\xcf\x85\xcf\x86\xce\xbf\xcf\x82",
+	  "\xce\xa3\xce\x8a\xce\xa3\xce\xa5\xce\xa6\xce\x9f\xce\xa3" },
+	{ "Caf\xc3\xa9", "cafe\xcc\x81" },
+	{ "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0",
+	  "\xd0\xbc\xd0\x9e\xd0\xa1\xd0\x9a\xd0\x92\xd0\x90" },
+	{ "\xe6\x97\xa5\xe6\x9c\xac", "\xe6\x97\xa5\xe6\x9c\xac" },
+	{ "\xc3\x85ngstr\xc3\xb6m", "\xe2\x84\xab" "NGSTRO\xcc\x88M" },
+	{ "\xf0\x9f\x98\x80x", "\xf0\x9f\x98\x80X" },
+};
 
 /* a short-named empty file in dirs[d] (longer, mixed-case names in a casefolded one), recorded; its fd or -1 */
 static int names_new(int op, int d, char *rel, size_t n)
@@ -197,16 +217,27 @@ static int names_new(int op, int d, char *rel, size_t n)
 	static unsigned serial;
 	int fd;
 
-	if (casefolded(dirs[d]))
+	int ci = casefolded(dirs[d]);
+	const char *const *u8 = utf8_name[serial % (sizeof(utf8_name) / sizeof(utf8_name[0]))];
+
+	if (utf8_names)
+		snprintf(rel, n, "%s/%s-%u", dirs[d], u8[0], serial);
+	else if (ci)
 		snprintf(rel, n, "%s/Name-%s-%u", dirs[d], serial % 2 ? "UPPER" : "lower", serial);
 	else
 		snprintf(rel, n, "%s/n%u", dirs[d], serial);
-	serial++;
 	touch(op, rel);
 	abs_path(p, sizeof(p), rel);
 	fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
-	if (fd >= 0 && nnames < MAXNAMES)
-		snprintf(names[nnames++], sizeof(names[0]), "%s", rel);
+	if (fd >= 0 && nnames < MAXNAMES) {
+		snprintf(names[nnames], sizeof(names[0]), "%s", rel);
+		if (utf8_names && ci)
+			snprintf(aliases[nnames], sizeof(aliases[0]), "%s/%s-%u", dirs[d], u8[1], serial);
+		else
+			snprintf(aliases[nnames], sizeof(aliases[0]), "%s", rel);
+		nnames++;
+	}
+	serial++;
 	return fd;
 }
 
@@ -248,10 +279,11 @@ static int names_del(int op)
 	record("op %d unname %s", op, names[k]);
 	touch(op, names[k]);
 	touch(op, dirs[d]);
-	abs_path(p, sizeof(p), names[k]);
+	abs_path(p, sizeof(p), aliases[k]);
 	if (unlink(p) != 0)
 		rc = errno ? errno : -1;
 	memmove(names[k], names[k + 1], (size_t)(nnames - k - 1) * sizeof(names[0]));
+	memmove(aliases[k], aliases[k + 1], (size_t)(nnames - k - 1) * sizeof(aliases[0]));
 	nnames--;
 	fd = names_new(op, d, rel, sizeof(rel));
 	if (fd < 0)
@@ -283,4 +315,37 @@ int run_names(int ops, int cut)
 {
 	names_casefold_top();
 	return run_own(ops, cut, names_op);
+}
+
+/* the names workload with names outside ASCII (names8) */
+int run_names8(int ops, int cut)
+{
+	utf8_names = 1;
+	return run_names(ops, cut);
+}
+
+/* the dirs workload's op: bursts of names, names added and removed; never a mixed op */
+static int dirs_op(int op, int t, int *rc)
+{
+	if (t <= 3)
+		*rc = tree_many(op);
+	else if (t <= 7)
+		*rc = names_add(op);
+	else
+		*rc = names_del(op);
+	return 1;
+}
+
+/*
+ * dirs: names only (names8's and tree's bursts) in the four top directories,
+ * no file data at all, so that directories grow by many blocks through fast
+ * commits; on a block-mapped filesystem that is a block map growing past
+ * i_block into its indirect block (Linux 6.1 cannot replay ranges of a
+ * block-mapped file, which any data write would log)
+ */
+int run_dirs(int ops, int cut)
+{
+	utf8_names = 1;
+	names_casefold_top();
+	return run_own(ops, cut, dirs_op);
 }

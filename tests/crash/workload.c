@@ -429,6 +429,10 @@ static int run(int argc, char **argv)
 		return run_tree(ops, cut);
 	if (!strcmp(kind, "names"))
 		return run_names(ops, cut);
+	if (!strcmp(kind, "names8"))
+		return run_names8(ops, cut);
+	if (!strcmp(kind, "dirs"))
+		return run_dirs(ops, cut);
 	for (int op = 1; op <= ops; op++) {
 		int rc;
 		const char *rel;
