@@ -369,6 +369,7 @@ static int one_inode(void *arg, uint64_t ino, bool isfree)
 		}
 	}
 	check_in_use(xp, &ip);
+	xq_account(xp, &ip);
 out:
 	xfs_inode_release(&ip);
 	return 0;
@@ -410,7 +411,7 @@ static int inodes_init(struct check_ctx *tc, void *tls, void *arg)
 		return ret;
 	}
 	xfs_fs_set_notice(t->x, notice_drop, NULL);
-	t->txp = (struct xp_ctx){ .c = tc, .x = t->x, .reflink = a->xp->reflink };
+	t->txp = (struct xp_ctx){ .c = tc, .x = t->x, .reflink = a->xp->reflink, .q = a->xp->q };
 	t->txp.buf = malloc(t->x->dirblksize > t->x->blocksize ? t->x->dirblksize : t->x->blocksize);
 	return t->txp.buf ? 0 : FSIMG_ENOMEM;
 }
