@@ -7,7 +7,7 @@
 # xfs_repair -n (exit 1) and for fsimg (exit 4, with the dquot problem).
 . "$top_srcdir/tests/lib/tap.sh"
 need xz xfs_db xfs_repair
-plan 10
+plan 12
 tmp=$(mktemp_dir) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 xz -dc "$top_srcdir/tests/crash/fixtures/xq-4k-quota.img.xz" >"$tmp/crash.img" || exit 99
@@ -53,3 +53,5 @@ mutant "default user dquot marked bigtime" XFS_DQUOT 'dquot -u 0' 'write -d disk
 mutant "group dquot of user type" XFS_DQUOT 'dquot -g 1000' 'write -d diskdq.type 0x81'
 mutant "a file's uid moved to an id without a dquot" XFS_DQUOT_MISSING 'path /d0/f5' 'write core.uid 4242'
 mutant "a file's project id moved" XFS_DQUOT_COUNT 'path /d0/f5' 'write core.projid_lo 7'
+mutant "the user quota file's link count 0" XFS_LINK_COUNT 'sb 0' 'addr uquotino' 'write -d core.nlinkv2 0'
+mutant "the user quota file with a size" XFS_INODE_SIZE 'sb 0' 'addr uquotino' 'write -d core.size 2147483648'

@@ -287,7 +287,8 @@ void xp_check_fork(struct xp_ctx *xp, const struct xfs_inode *ip, enum xfs_fork 
 		return;
 	w.may_share = xp->reflink && fork == XFS_DATA_FORK && S_ISREG(ip->mode);
 	w.meta = xp->n && xp->ino[xp->n - 1].ino == ip->ino && (xp->ino[xp->n - 1].flags & XP_META);
-	w.diag = fork == XFS_DATA_FORK && S_ISREG(ip->mode) && !(ip->flags & XFS_DIFLAG_REALTIME);
+	/* not a metadata file's: a quota file's size stays 0 by design */
+	w.diag = fork == XFS_DATA_FORK && S_ISREG(ip->mode) && !(ip->flags & XFS_DIFLAG_REALTIME) && !w.meta;
 	w.eof_blk = (ip->size + x->blocksize - 1) / x->blocksize;
 	if (format == XFS_DINODE_FMT_EXTENTS) {
 		if (n > size / XFS_BMBT_REC_SIZE)

@@ -365,6 +365,9 @@ static int one_inode(void *arg, uint64_t ino, bool isfree)
 			if (!S_ISREG(ip.mode)) {
 				xp_report(xp, PR_XFS_INODE_METADATA, ino, meta, ip.mode, 0);
 				xp->ino[xp->n - 1].flags |= XP_BAD;
+			} else if (strstr(meta, "quota") && ip.size) {
+				/* xfs_repair: the size of a quota inode is 0 */
+				xp_report(xp, PR_XFS_INODE_SIZE, ino, "a quota file's size is 0", ip.size, 0);
 			}
 		}
 	}
