@@ -7,23 +7,14 @@
 # xfs_repair -n (exit 1) and for fsimg (exit 4, with the dquot problem).
 . "$top_srcdir/tests/lib/tap.sh"
 need xz xfs_db xfs_repair
-plan 12
+plan 15
 tmp=$(mktemp_dir) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 xz -dc "$top_srcdir/tests/crash/fixtures/xq-4k-quota.img.xz" >"$tmp/crash.img" || exit 99
 "$FSIMG" replay -o "$tmp/q.img" "$tmp/crash.img" >/dev/null 2>&1 || exit 99
 rm -f "$tmp/crash.img"
 
-# verdict IMG: "xfs_repair-exit fsimg-exit" and the fsimg ids in $tmp/ids
-verdict() {
-	cp --sparse=always "$1" "$tmp/r.img"
-	xfs_repair -n "$tmp/r.img" >"$tmp/r.out" 2>&1
-	e=$?
-	"$FSIMG" fsck "$1" >"$tmp/f.out" 2>&1
-	f=$?
-	sed -n 's/^\([A-Z][A-Z0-9_]*\): .*/\1/p' "$tmp/f.out" | sort -u | tr '\n' ' ' >"$tmp/ids"
-	echo "$e $f"
-}
+. "$top_srcdir/tests/lib/xfsjudge.sh"
 
 v=$(verdict "$tmp/q.img")
 [ "$v" = "0 0" ]
@@ -55,3 +46,13 @@ mutant "a file's uid moved to an id without a dquot" XFS_DQUOT_MISSING 'path /d0
 mutant "a file's project id moved" XFS_DQUOT_COUNT 'path /d0/f5' 'write core.projid_lo 7'
 mutant "the user quota file's link count 0" XFS_LINK_COUNT 'sb 0' 'addr uquotino' 'write -d core.nlinkv2 0'
 mutant "the user quota file with a size" XFS_INODE_SIZE 'sb 0' 'addr uquotino' 'write -d core.size 2147483648'
+mutant "an unwritten extent in the user quota file" XFS_BMAP_UNWRITTEN 'sb 0' 'addr uquotino' 'write -d u3.bmx[0].extentflag 1'
+mutant "di_next_unlinked set on a file no unlinked list holds" XFS_INODE_NEXT_UNLINKED_SET 'path /d0/f5' 'write -d next_unlinked 64'
+
+# The AG number in a block number is 32 bits (XFS_FSB_TO_AGNO): bits above
+# it are ignored by the kernel and xfs_repair, the extent is the same
+cp --sparse=always "$tmp/q.img" "$tmp/m.img"
+xfs_db -x -c 'path /d0/f5' -c 'fuzz -d u3.bmx[0].startblock firstbit' "$tmp/m.img" >/dev/null 2>&1
+v=$(verdict "$tmp/m.img")
+[ "$v" = "0 0" ]
+ok $? "an extent's block number with bit 51 set: both clean ($v)"

@@ -144,7 +144,8 @@ static void one_rec(struct fwalk *w, const uint8_t *raw)
 	w->any = true;
 	if (r.startoff + r.blockcount > w->next_off)
 		w->next_off = r.startoff + r.blockcount;
-	if (r.unwritten && (w->fork != XFS_DATA_FORK || !S_ISREG(w->ip->mode)))
+	/* xfs_repair: unwritten extents in regular files' data alone, not in metadata files */
+	if (r.unwritten && (w->fork != XFS_DATA_FORK || !S_ISREG(w->ip->mode) || w->meta))
 		rep(w, PR_XFS_BMAP_UNWRITTEN, r.startoff, r.startblock, r.blockcount, 0, 0, NULL);
 	w->nblocks += r.blockcount;
 	if (rt)
@@ -153,6 +154,10 @@ static void one_rec(struct fwalk *w, const uint8_t *raw)
 		rep(w, PR_XFS_BMAP_META, r.startoff, r.startblock, r.blockcount, 0, 0, NULL);
 	else {
 		claim(w, r.startblock, r.blockcount, w->meta ? XO_META : w->fork == XFS_ATTR_FORK ? XO_ATTR : XO_DATA);
+		xc_rmap_fold(xc(xp->c), 1, xfs_fsb_agno(x, r.startblock), xfs_fsb_agbno(x, r.startblock),
+			     r.blockcount, w->ip->ino,
+			     (w->fork == XFS_ATTR_FORK ? XC_RMAP_ATTR : 0) | (r.unwritten ? XC_RMAP_UNWRITTEN : 0),
+			     r.startoff);
 		if (r.unwritten && xc(w->xp->c)->file_unwritten) {
 			uint64_t b = xfs_fsb_to_linear(x, r.startblock);
 
@@ -213,6 +218,8 @@ static void bmbt_block(struct fwalk *w, uint64_t fsb, unsigned level, uint64_t k
 	}
 	w->nblocks++;
 	claim(w, fsb, 1, XO_BMBT);
+	xc_rmap_fold(xc(xp->c), 1, xfs_fsb_agno(x, fsb), xfs_fsb_agbno(x, fsb), 1, w->ip->ino,
+		     XC_RMAP_BMBT | (w->fork == XFS_ATTR_FORK ? XC_RMAP_ATTR : 0), 0);
 	b = malloc(x->blocksize);
 	if (!b || xfs_read_fsb(x, b, fsb, 1)) {
 		free(b);

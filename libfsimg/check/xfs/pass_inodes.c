@@ -250,6 +250,8 @@ static void check_in_use(struct xp_ctx *xp, struct xfs_inode *ip)
 	    (ip->next_unlinked >= agino_max || (ip->next_unlinked >> x->sb.inopblog) == 0))
 		xp_report(xp, PR_XFS_INODE_NEXT_UNLINKED, ip->ino, "not an inode of its AG",
 			  ip->next_unlinked, 0);
+	else if (ip->next_unlinked != NULLAGINO && xp->n)
+		xp->ino[xp->n - 1].flags |= XP_NEXT_UNL;
 	if (!check_formats(xp, ip)) {
 		if (xp->n)
 			xp->ino[xp->n - 1].flags |= XP_BAD;

@@ -35,6 +35,7 @@ struct xp_ino {
 #define XP_UNLINKED 0x2u  /* on an AGI unlinked list */
 #define XP_NAMED2 0x4u    /* a directory named by a second directory */
 #define XP_META 0x8u      /* a metadata inode (quota, realtime): never named */
+#define XP_NEXT_UNL 0x10u /* di_next_unlinked is not NULLAGINO */
 
 struct xp_ctx {
 	struct check_ctx *c;
