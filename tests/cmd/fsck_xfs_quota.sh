@@ -7,7 +7,7 @@
 # xfs_repair -n (exit 1) and for fsimg (exit 4, with the dquot problem).
 . "$top_srcdir/tests/lib/tap.sh"
 need xz xfs_db xfs_repair
-plan 15
+plan 16
 tmp=$(mktemp_dir) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 xz -dc "$top_srcdir/tests/crash/fixtures/xq-4k-quota.img.xz" >"$tmp/crash.img" || exit 99
@@ -48,6 +48,7 @@ mutant "the user quota file's link count 0" XFS_LINK_COUNT 'sb 0' 'addr uquotino
 mutant "the user quota file with a size" XFS_INODE_SIZE 'sb 0' 'addr uquotino' 'write -d core.size 2147483648'
 mutant "an unwritten extent in the user quota file" XFS_BMAP_UNWRITTEN 'sb 0' 'addr uquotino' 'write -d u3.bmx[0].extentflag 1'
 mutant "di_next_unlinked set on a file no unlinked list holds" XFS_INODE_NEXT_UNLINKED_SET 'path /d0/f5' 'write -d next_unlinked 64'
+mutant "di_next_unlinked set on the user quota file" XFS_INODE_NEXT_UNLINKED_SET 'sb 0' 'addr uquotino' 'write -d next_unlinked 2016'
 
 # The AG number in a block number is 32 bits (XFS_FSB_TO_AGNO): bits above
 # it are ignored by the kernel and xfs_repair, the extent is the same

@@ -171,6 +171,9 @@ int xp_pass_links(struct xp_ctx *xp)
 	for (size_t i = 0; i < xp->n; i++) {
 		struct xp_ino *e = &xp->ino[i];
 
+		/* xfs_repair's phase 4 clears it on an inode no unlinked list holds */
+		if ((e->flags & (XP_NEXT_UNL | XP_UNLINKED)) == XP_NEXT_UNL)
+			lrep(xp, PR_XFS_INODE_NEXT_UNLINKED_SET, e->ino, 0, 0, NULL, 0);
 		/* xfs_repair counts one reference to each metadata file it marks reached (phase 6) */
 		if (e->flags & XP_META) {
 			if (e->nlink != 1 && !(e->flags & XP_BAD))
@@ -188,9 +191,6 @@ int xp_pass_links(struct xp_ctx *xp)
 				check_report(xp->c, PR_XFS_DIR_DOTDOT, &p);
 			}
 		}
-		/* xfs_repair's phase 4 clears it on an inode no unlinked list holds */
-		if ((e->flags & (XP_NEXT_UNL | XP_UNLINKED)) == XP_NEXT_UNL)
-			lrep(xp, PR_XFS_INODE_NEXT_UNLINKED_SET, e->ino, 0, 0, NULL, 0);
 		if (e->conn != C_CONNECTED && !(e->flags & XP_UNLINKED)) {
 			snprintf(why, sizeof(why), e->namer == XP_NONE ? " (no directory names it)"
 								      : " (its parent is not)");
