@@ -8,7 +8,7 @@
 # reverse-mapping record), fsimg naming XFS_RMAP_FILES.
 . "$top_srcdir/tests/lib/tap.sh"
 need mkfs.xfs xfs_db xfs_repair python3
-plan 7
+plan 8
 tmp=$(mktemp_dir) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 sh "$top_srcdir/tests/lib/xfsimg.sh" --small "$tmp" v5-rmap v5-bt >"$tmp/mk.log" 2>&1 || { cat "$tmp/mk.log"; exit 99; }
@@ -44,3 +44,11 @@ mutant "record $r2 names inode $o1 instead of $o2" "write recs[$r2].owner $o1"
 mutant "record $r1 at file offset 1" "write recs[$r1].offset 1"
 mutant "record $r1 of the attribute fork" "write recs[$r1].attrfork 1"
 mutant "record $r2 of a bmbt block" "write recs[$r2].bmbtblock 1"
+
+# xfs_repair checks the right sibling at the end of the bmbt's leaf level
+# only: on the last level-1 node it is silent (fsimg: a warning)
+cp --sparse=always "$tmp/v5-bt.img" "$tmp/m.img"
+xfs_db -x -c 'path /big' -c 'addr u3.bmbt.ptrs[2]' -c 'write -d rightsib 2016' "$tmp/m.img" >/dev/null 2>&1
+v=$(verdict "$tmp/m.img")
+[ "$v" = "0 0" ] && grep -q "XFS_BTREE_SIBLING:" "$tmp/f.out"
+ok $? "v5-bt: a right sibling at the end of the bmbt's node level: both clean, a warning ($v)"

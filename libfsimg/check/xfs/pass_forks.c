@@ -306,7 +306,7 @@ void xp_check_fork(struct xp_ctx *xp, const struct xfs_inode *ip, enum xfs_fork 
 		struct cur c = cur_init(ip->raw + off, size);
 		uint16_t level = cur_be16(&c, 0), numrecs = cur_be16(&c, 2);
 		size_t maxrecs = size >= 4 ? (size - 4) / 16 : 0;
-		char why[96];
+		char why[160];
 
 		if (level == 0 || level >= XFS_BMAP_MAX_LEVELS || numrecs == 0 || numrecs > maxrecs) {
 			snprintf(why, sizeof(why), "%s fork: bmbt root in the inode: level %u, %u records",
@@ -324,10 +324,21 @@ void xp_check_fork(struct xp_ctx *xp, const struct xfs_inode *ip, enum xfs_fork 
 			}
 			bmbt_block(&w, cur_be64(&c, 4 + maxrecs * 8 + (size_t)i * 8), level - 1u, k);
 		}
+		/* xfs_repair checks the end of the leaf level alone (process_btinode): above it, a warning */
 		for (unsigned l = 0; l < level && !w.stopped; l++)
-			if (w.last[l] && w.last_right[l] != NULLFSBLOCK)
+			if (w.last[l] && w.last_right[l] != NULLFSBLOCK && l == 0)
 				bad_block(&w, w.last[l] - 1, "right sibling %llu at the end of its level",
 					  (unsigned long long)w.last_right[l]);
+			else if (w.last[l] && w.last_right[l] != NULLFSBLOCK) {
+				struct fsimg_problem_ctx p = pctx_inode(ip->ino);
+
+				snprintf(why, sizeof(why), "inode %llu %s fork bmbt: right sibling %llu at the end of level %u",
+					 (unsigned long long)ip->ino, w.fname, (unsigned long long)w.last_right[l], l);
+				PCTX_SET(p, group, FSIMG_PF_GROUP, xfs_fsb_agno(x, w.last[l] - 1));
+				PCTX_SET(p, block, FSIMG_PF_BLOCK, xfs_fsb_agbno(x, w.last[l] - 1));
+				PCTX_SET(p, detail, FSIMG_PF_DETAIL, why);
+				check_report(xp->c, PR_XFS_BTREE_SIBLING, &p);
+			}
 		if (w.stopped) {
 			*nrecs = n;
 			*nblocks = ip->nblocks;
