@@ -2,7 +2,9 @@
 # Differential campaign on XFS (issue 14), the way xfstests' fuzz tests
 # mutate: base images from tests/lib/xfsimg.sh (v5, v5 1 KiB, v5 rmapbt +
 # reflink, v4, v4 1 KiB, v5-ml with multi-level btrees: every directory
-# form, attributes in every form, symlinks, an unwritten extent), one field at a time fuzzed by
+# form, attributes in every form, symlinks, an unwritten extent; not by
+# default: v5-bt, whose /big has a level-2 bmbt and whose free-space
+# btrees have levels, and xq, quota files from a crash fixture), one field at a time fuzzed by
 # `xfs_db -x -c 'fuzz -d FIELD VERB'` (CRC recomputed) or `fuzz -c` (CRC
 # left stale), over the fields xfs_db prints for the superblocks, AG
 # headers, btree roots and (v5-ml: multi-level inobt and rmapbt) their
@@ -60,7 +62,22 @@ done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fsimg-xdiff.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
-sh "$here/../tests/lib/xfsimg.sh" --small "$tmp/b" $bases >"$tmp/mk.log" 2>&1
+# xq: a quota-mounted v5 filesystem (user, group and project quotas, their
+# CHKD flags on) from the crash fixture xq-4k-quota, recovered by fsimg
+# replay -o (mkfs.xfs makes no quota files and a mount is not available)
+made=
+for b in $bases; do
+	case $b in
+	xq)
+		mkdir -p "$tmp/b"
+		xz -dc "$here/../tests/crash/fixtures/xq-4k-quota.img.xz" >"$tmp/xq.crash" &&
+			"$fsimg" replay -o "$tmp/b/xq.img" "$tmp/xq.crash" >>"$tmp/mk.log" 2>&1
+		rm -f "$tmp/xq.crash"
+		;;
+	*) made="$made $b" ;;
+	esac
+done
+[ -n "$made" ] && sh "$here/../tests/lib/xfsimg.sh" --small "$tmp/b" $made >>"$tmp/mk.log" 2>&1
 for b in $bases; do
 	[ -s "$tmp/b/$b.img" ] || { echo "differential_xfs.sh: xfsimg.sh made no $b" >&2; cat "$tmp/mk.log" >&2; exit 2; }
 done
@@ -89,6 +106,11 @@ finobt	agi 0;addr free_root
 rmapbt	agf 0;addr rmaproot
 rmapbt1	agf 1;addr rmaproot
 rmapbt1_child	agf 1;addr rmaproot;addr ptrs[1]
+bnobt_child	agf 0;addr bnoroot;addr ptrs[1]
+cntbt_child	agf 0;addr cntroot;addr ptrs[1]
+bmbt_root	path /big
+bmbt_node	path /big;addr u3.bmbt.ptrs[2]
+bmbt_leaf	path /big;addr u3.bmbt.ptrs[1];addr ptrs[1]
 refcountbt	agf 0;addr refcntroot
 rootdir	sb 0;addr rootino
 inode	path /f/c
@@ -106,6 +128,12 @@ attr_sf	path /f/a
 attr_leaf	path /f/b;ablock 0
 attr_node	path /f/c;ablock 0
 attr_rmt	path /f/d;ablock 1
+dquot_u	dquot -u 1001
+dquot_u0	dquot -u 0
+dquot_g	dquot -g 1000
+dquot_p	dquot -p 0
+xq_inode	path /d0/f5
+quotaino	sb 0;addr uquotino
 EOF
 if [ -n "$structs" ]; then
 	for st in $structs; do
@@ -119,7 +147,11 @@ fi
 fields() {
 	f=$tmp/fields.$1.$2
 	# a btree root's child: only v5-ml's trees have levels
-	case $1:$2 in v5-ml:*) ;; *_child) : > "$f" ;; esac
+	case $1:$2 in v5-ml:* | v5-bt:*) ;; *_child) : > "$f" ;; esac
+	# a file of many extents: v5-bt's alone
+	case $1:$2 in v5-bt:*) ;; *:bmbt_*) : > "$f" ;; esac
+	# the quota structures: xq's alone
+	case $1:$2 in xq:*) ;; *:dquot_* | *:xq_inode | *:quotaino) : > "$f" ;; esac
 	if [ ! -f "$f" ]; then
 		set -- "$1" "$2" "$3"
 		img=$tmp/b/$1.img cmds=$3

@@ -53,6 +53,25 @@
 #define XFS_SB_VERSION_BORGBIT 0x4000u
 #define XFS_SB_VERSION_MOREBITSBIT 0x8000u
 
+/* sb_qflags, and the dquot records of the quota files (xfs_format.h, xfs_quota.h) */
+#define XFS_UQUOTA_ACCT 0x0001u
+#define XFS_UQUOTA_CHKD 0x0004u
+#define XFS_PQUOTA_ACCT 0x0008u
+#define XFS_OQUOTA_CHKD 0x0020u   /* v4: the group or project file, by which is accounted */
+#define XFS_GQUOTA_ACCT 0x0040u
+#define XFS_GQUOTA_CHKD 0x0100u
+#define XFS_PQUOTA_CHKD 0x0400u
+#define XFS_DQTYPE_USER 0x01u
+#define XFS_DQTYPE_PROJ 0x02u
+#define XFS_DQTYPE_GROUP 0x04u
+#define XFS_DQTYPE_REC_MASK 0x07u
+#define XFS_DQTYPE_BIGTIME 0x80u
+#define XFS_DQUOT_MAGIC 0x4451u   /* "DQ" */
+#define XFS_DQUOT_VERSION 1u
+#define XFS_DQBLK_SIZE 136u       /* struct xfs_dqblk: the dquot, fill, crc, lsn, uuid */
+#define XFS_DQBLK_CRC 108u
+#define XFS_DQBLK_UUID 120u
+
 /* sb_features2 */
 #define XFS_SB_VERSION2_LAZYSBCOUNTBIT 0x00000002u
 #define XFS_SB_VERSION2_ATTR2BIT 0x00000008u

@@ -325,7 +325,8 @@ bool xfs_fsb_range_ok(const xfs_fs *fs, uint64_t fsb, uint64_t len)
 	uint64_t agbno = xfs_fsb_agbno(fs, fsb);
 	uint64_t aglen;
 
-	if (len == 0 || agno >= fs->sb.agcount || (fsb >> fs->sb.agblklog) >= fs->sb.agcount)
+	/* the AG number is 32 bits (XFS_FSB_TO_AGNO): the kernel and xfs_repair ignore bits above it */
+	if (len == 0 || agno >= fs->sb.agcount)
 		return false;
 	/* the last AG may be short */
 	aglen = agno + 1 == fs->sb.agcount ? fs->sb.dblocks - (uint64_t)agno * fs->sb.agblocks

@@ -12,7 +12,10 @@
 # inobt and rmapbt from 5000 more names in /many and 2000 one-block files
 # in /small, so btree nodes exist to fuzz; mkfs.xfs -p writes every file in
 # one extent and frees nothing, so no bmbt or free-space btree grows past a
-# leaf). Each image is 320 MiB, sparse (mkfs.xfs 6.1 refuses
+# leaf), v5-bt (v5-ml's options and tree plus /big, turned by xfsbt.py
+# into a sparse file of 3000 one-block extents under a level-2 bmbt, and
+# its other blocks freed, scattered, by xfs_repair: multi-level bnobt,
+# cntbt, rmapbt and inobt). Each image is 320 MiB, sparse (mkfs.xfs 6.1 refuses
 # smaller ones without --unsupported; with --small, 32 MiB in two AGs with
 # --unsupported, for quick tests and fuzzing).
 #
@@ -105,17 +108,19 @@ for variant in "$@"; do
 	v5-rmap) opts="-m crc=1,rmapbt=1,reflink=1" nodes=3000 remote=no nattr=300 ;;
 	v4) opts="-m crc=0 -n ftype=0" nodes=3000 remote=yes nattr=0 ;;
 	v4-1k) opts="-m crc=0 -b size=1024" nodes=1500 remote=yes nattr=0 ;;
-	v5-ml) opts="-b size=1024 -m crc=1,finobt=1,rmapbt=1,reflink=1 -i sparse=1" nodes=1500 remote=no nattr=100 ;;
+	v5-ml | v5-bt) opts="-b size=1024 -m crc=1,finobt=1,rmapbt=1,reflink=1 -i sparse=1" nodes=1500 remote=no nattr=100 ;;
 	*) echo "xfsimg.sh: unknown variant $variant" >&2; exit 16 ;;
 	esac
 	v=v5; case $variant in v4*) v=v4 ;; esac
 	tree=$out/.tree-$variant
 	mktree "$tree" "$nodes" "$remote"
-	[ "$variant" = v5-ml ] && mkmany "$tree"
+	case $variant in v5-ml | v5-bt) mkmany "$tree" ;; esac
+	# 6200 blocks of 1 KiB in one extent, for xfsbt.py
+	[ "$variant" = v5-bt ] && yes big_file_of_many_extents | head -c 6348800 > "$tree/big"
 	sh "$here/xfsproto.sh" "$tree" > "$tree.proto"
 	img=$out/$variant.img
 	unw=yes
-	case $variant in *rmap* | v5-ml) unw=no ;; esac
+	case $variant in *rmap* | v5-ml | v5-bt) unw=no ;; esac
 	# xfs_db 6.1 sometimes crashes while adding attributes (not always on the
 	# same run): build the image again, three times at most
 	for try in 1 2 3; do
@@ -124,5 +129,9 @@ for variant in "$@"; do
 		if attrs "$img" $v $nattr $unw 2>/dev/null; then break; fi
 		[ $try -lt 3 ] || { echo "xfsimg.sh: xfs_db failed on $variant" >&2; exit 1; }
 	done
+	if [ "$variant" = v5-bt ]; then
+		python3 "$here/xfsbt.py" "$img" "$(ino_of "$img" /big)"
+		xfs_repair "$img" > /dev/null 2>&1 || { echo "xfsimg.sh: xfs_repair failed on $variant" >&2; exit 1; }
+	fi
 	rm -rf "$tree" "$tree.proto"
 done

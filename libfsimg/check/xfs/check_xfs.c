@@ -120,6 +120,40 @@ uint64_t xc_claim(struct check_ctx *c, uint32_t agno, uint32_t agbno, uint32_t l
 	return again;
 }
 
+static uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64_C(0xc4ceb9fe1a85ec53);
+	return h ^ (h >> 33);
+}
+
+void xc_rmap_fold(struct xcheck *x, unsigned side, uint32_t agno, uint32_t agbno, uint32_t len,
+		  uint64_t owner, unsigned flags, uint64_t off)
+{
+	uint32_t aglen;
+	uint64_t sum = 0, oh;
+
+	if (!x->rmap_sum || agno >= x->sb->agcount)
+		return;
+	aglen = xc_ag_blocks(x, agno);
+	if (agbno >= aglen)
+		return;
+	if (len > aglen - agbno)
+		len = aglen - agbno;
+	oh = mix64(owner ^ UINT64_C(0x9e3779b97f4a7c15));
+	for (uint32_t k = 0; k < len; k++) {
+		unsigned fl = flags;
+
+		if ((fl & XC_RMAP_UNWRITTEN) && x->shared && bit_test(x->shared, xc_linear(x, agno, agbno + k)))
+			fl &= ~XC_RMAP_UNWRITTEN;
+		sum += mix64(oh ^ mix64((uint64_t)(agbno + k) << 3 | fl) ^
+			     ((fl & XC_RMAP_BMBT) ? 0 : mix64((off + k) ^ UINT64_C(0x2545f4914f6cdd1d))));
+	}
+	__atomic_fetch_add(&x->rmap_sum[2 * (size_t)agno + (side & 1)], sum, __ATOMIC_RELAXED);
+}
+
 uint64_t xc_claim_fsb(struct check_ctx *c, uint64_t fsb, uint32_t len, enum xc_owner owner,
 		      uint64_t ino, bool shared)
 {
@@ -180,11 +214,15 @@ int check_xfs_run(struct check_ctx *c)
 		x.rmap_unwritten = calloc(1, (size_t)(c->nblocks / 8 + 1));
 		x.file_unwritten = calloc(1, (size_t)(c->nblocks / 8 + 1));
 	}
+	if (x.rmap_file) {
+		x.rmap_sum = calloc(2 * (size_t)x.sb->agcount, sizeof(*x.rmap_sum));
+		x.rmap_sum_ok = calloc(x.sb->agcount, 1);
+	}
 	if (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK))
 		x.shared = calloc(1, (size_t)(c->nblocks / 8 + 1));
 	if (!x.owner || !x.freesp || !x.ag_skip || !x.ino_chunk || !x.ino_free ||
 	    (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) &&
-	     (!x.rmap_file || !x.rmap_unwritten || !x.file_unwritten)) ||
+	     (!x.rmap_file || !x.rmap_unwritten || !x.file_unwritten || !x.rmap_sum || !x.rmap_sum_ok)) ||
 	    (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK) && !x.shared))
 		err = FSIMG_ENOMEM;
 	c->be = &x;
@@ -202,6 +240,8 @@ int check_xfs_run(struct check_ctx *c)
 	free(x.rmap_file);
 	free(x.rmap_unwritten);
 	free(x.file_unwritten);
+	free(x.rmap_sum);
+	free(x.rmap_sum_ok);
 	free(x.shared);
 	c->be = NULL;
 	return err;

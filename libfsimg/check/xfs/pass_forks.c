@@ -144,7 +144,8 @@ static void one_rec(struct fwalk *w, const uint8_t *raw)
 	w->any = true;
 	if (r.startoff + r.blockcount > w->next_off)
 		w->next_off = r.startoff + r.blockcount;
-	if (r.unwritten && (w->fork != XFS_DATA_FORK || !S_ISREG(w->ip->mode)))
+	/* xfs_repair: unwritten extents in regular files' data alone, not in metadata files */
+	if (r.unwritten && (w->fork != XFS_DATA_FORK || !S_ISREG(w->ip->mode) || w->meta))
 		rep(w, PR_XFS_BMAP_UNWRITTEN, r.startoff, r.startblock, r.blockcount, 0, 0, NULL);
 	w->nblocks += r.blockcount;
 	if (rt)
@@ -153,6 +154,10 @@ static void one_rec(struct fwalk *w, const uint8_t *raw)
 		rep(w, PR_XFS_BMAP_META, r.startoff, r.startblock, r.blockcount, 0, 0, NULL);
 	else {
 		claim(w, r.startblock, r.blockcount, w->meta ? XO_META : w->fork == XFS_ATTR_FORK ? XO_ATTR : XO_DATA);
+		xc_rmap_fold(xc(xp->c), 1, xfs_fsb_agno(x, r.startblock), xfs_fsb_agbno(x, r.startblock),
+			     r.blockcount, w->ip->ino,
+			     (w->fork == XFS_ATTR_FORK ? XC_RMAP_ATTR : 0) | (r.unwritten ? XC_RMAP_UNWRITTEN : 0),
+			     r.startoff);
 		if (r.unwritten && xc(w->xp->c)->file_unwritten) {
 			uint64_t b = xfs_fsb_to_linear(x, r.startblock);
 
@@ -213,6 +218,8 @@ static void bmbt_block(struct fwalk *w, uint64_t fsb, unsigned level, uint64_t k
 	}
 	w->nblocks++;
 	claim(w, fsb, 1, XO_BMBT);
+	xc_rmap_fold(xc(xp->c), 1, xfs_fsb_agno(x, fsb), xfs_fsb_agbno(x, fsb), 1, w->ip->ino,
+		     XC_RMAP_BMBT | (w->fork == XFS_ATTR_FORK ? XC_RMAP_ATTR : 0), 0);
 	b = malloc(x->blocksize);
 	if (!b || xfs_read_fsb(x, b, fsb, 1)) {
 		free(b);
@@ -287,7 +294,8 @@ void xp_check_fork(struct xp_ctx *xp, const struct xfs_inode *ip, enum xfs_fork 
 		return;
 	w.may_share = xp->reflink && fork == XFS_DATA_FORK && S_ISREG(ip->mode);
 	w.meta = xp->n && xp->ino[xp->n - 1].ino == ip->ino && (xp->ino[xp->n - 1].flags & XP_META);
-	w.diag = fork == XFS_DATA_FORK && S_ISREG(ip->mode) && !(ip->flags & XFS_DIFLAG_REALTIME);
+	/* not a metadata file's: a quota file's size stays 0 by design */
+	w.diag = fork == XFS_DATA_FORK && S_ISREG(ip->mode) && !(ip->flags & XFS_DIFLAG_REALTIME) && !w.meta;
 	w.eof_blk = (ip->size + x->blocksize - 1) / x->blocksize;
 	if (format == XFS_DINODE_FMT_EXTENTS) {
 		if (n > size / XFS_BMBT_REC_SIZE)
@@ -298,7 +306,7 @@ void xp_check_fork(struct xp_ctx *xp, const struct xfs_inode *ip, enum xfs_fork 
 		struct cur c = cur_init(ip->raw + off, size);
 		uint16_t level = cur_be16(&c, 0), numrecs = cur_be16(&c, 2);
 		size_t maxrecs = size >= 4 ? (size - 4) / 16 : 0;
-		char why[96];
+		char why[160];
 
 		if (level == 0 || level >= XFS_BMAP_MAX_LEVELS || numrecs == 0 || numrecs > maxrecs) {
 			snprintf(why, sizeof(why), "%s fork: bmbt root in the inode: level %u, %u records",
@@ -316,10 +324,21 @@ void xp_check_fork(struct xp_ctx *xp, const struct xfs_inode *ip, enum xfs_fork 
 			}
 			bmbt_block(&w, cur_be64(&c, 4 + maxrecs * 8 + (size_t)i * 8), level - 1u, k);
 		}
+		/* xfs_repair checks the end of the leaf level alone (process_btinode): above it, a warning */
 		for (unsigned l = 0; l < level && !w.stopped; l++)
-			if (w.last[l] && w.last_right[l] != NULLFSBLOCK)
+			if (w.last[l] && w.last_right[l] != NULLFSBLOCK && l == 0)
 				bad_block(&w, w.last[l] - 1, "right sibling %llu at the end of its level",
 					  (unsigned long long)w.last_right[l]);
+			else if (w.last[l] && w.last_right[l] != NULLFSBLOCK) {
+				struct fsimg_problem_ctx p = pctx_inode(ip->ino);
+
+				snprintf(why, sizeof(why), "inode %llu %s fork bmbt: right sibling %llu at the end of level %u",
+					 (unsigned long long)ip->ino, w.fname, (unsigned long long)w.last_right[l], l);
+				PCTX_SET(p, group, FSIMG_PF_GROUP, xfs_fsb_agno(x, w.last[l] - 1));
+				PCTX_SET(p, block, FSIMG_PF_BLOCK, xfs_fsb_agbno(x, w.last[l] - 1));
+				PCTX_SET(p, detail, FSIMG_PF_DETAIL, why);
+				check_report(xp->c, PR_XFS_BTREE_SIBLING, &p);
+			}
 		if (w.stopped) {
 			*nrecs = n;
 			*nblocks = ip->nblocks;

@@ -250,6 +250,8 @@ static void check_in_use(struct xp_ctx *xp, struct xfs_inode *ip)
 	    (ip->next_unlinked >= agino_max || (ip->next_unlinked >> x->sb.inopblog) == 0))
 		xp_report(xp, PR_XFS_INODE_NEXT_UNLINKED, ip->ino, "not an inode of its AG",
 			  ip->next_unlinked, 0);
+	else if (ip->next_unlinked != NULLAGINO && xp->n)
+		xp->ino[xp->n - 1].flags |= XP_NEXT_UNL;
 	if (!check_formats(xp, ip)) {
 		if (xp->n)
 			xp->ino[xp->n - 1].flags |= XP_BAD;
@@ -365,10 +367,14 @@ static int one_inode(void *arg, uint64_t ino, bool isfree)
 			if (!S_ISREG(ip.mode)) {
 				xp_report(xp, PR_XFS_INODE_METADATA, ino, meta, ip.mode, 0);
 				xp->ino[xp->n - 1].flags |= XP_BAD;
+			} else if (strstr(meta, "quota") && ip.size) {
+				/* xfs_repair: the size of a quota inode is 0 */
+				xp_report(xp, PR_XFS_INODE_SIZE, ino, "a quota file's size is 0", ip.size, 0);
 			}
 		}
 	}
 	check_in_use(xp, &ip);
+	xq_account(xp, &ip);
 out:
 	xfs_inode_release(&ip);
 	return 0;
@@ -410,7 +416,7 @@ static int inodes_init(struct check_ctx *tc, void *tls, void *arg)
 		return ret;
 	}
 	xfs_fs_set_notice(t->x, notice_drop, NULL);
-	t->txp = (struct xp_ctx){ .c = tc, .x = t->x, .reflink = a->xp->reflink };
+	t->txp = (struct xp_ctx){ .c = tc, .x = t->x, .reflink = a->xp->reflink, .q = a->xp->q };
 	t->txp.buf = malloc(t->x->dirblksize > t->x->blocksize ? t->x->dirblksize : t->x->blocksize);
 	return t->txp.buf ? 0 : FSIMG_ENOMEM;
 }

@@ -118,6 +118,15 @@ static void connectivity(struct xp_ctx *xp, uint32_t root)
 	}
 }
 
+static void lrep_links(struct xp_ctx *xp, const struct xp_ino *e, uint32_t want)
+{
+	struct fsimg_problem_ctx p = pctx_inode(e->ino);
+
+	PCTX_SET(p, found, FSIMG_PF_FOUND, e->nlink);
+	PCTX_SET(p, expected, FSIMG_PF_EXPECTED, want);
+	check_report(xp->c, PR_XFS_LINK_COUNT, &p);
+}
+
 static void quota_inodes(struct xp_ctx *xp)
 {
 	static const char *const names[] = { "user", "group", "project" };
@@ -162,8 +171,15 @@ int xp_pass_links(struct xp_ctx *xp)
 	for (size_t i = 0; i < xp->n; i++) {
 		struct xp_ino *e = &xp->ino[i];
 
-		if (e->flags & XP_META)
+		/* xfs_repair's phase 4 clears it on an inode no unlinked list holds */
+		if ((e->flags & (XP_NEXT_UNL | XP_UNLINKED)) == XP_NEXT_UNL)
+			lrep(xp, PR_XFS_INODE_NEXT_UNLINKED_SET, e->ino, 0, 0, NULL, 0);
+		/* xfs_repair counts one reference to each metadata file it marks reached (phase 6) */
+		if (e->flags & XP_META) {
+			if (e->nlink != 1 && !(e->flags & XP_BAD))
+				lrep_links(xp, e, 1);
 			continue;
+		}
 		if (S_ISDIR(e->mode) && !(e->flags & XP_BAD) && e->dotdot != XP_NONE) {
 			uint32_t want = i == root ? root : e->namer;
 
@@ -180,13 +196,8 @@ int xp_pass_links(struct xp_ctx *xp)
 								      : " (its parent is not)");
 			lrep(xp, PR_XFS_INODE_DISCONNECTED, e->ino, 0, 0, why, 0);
 		}
-		if (e->nlink != e->refs && !(e->flags & XP_BAD)) {
-			struct fsimg_problem_ctx p = pctx_inode(e->ino);
-
-			PCTX_SET(p, found, FSIMG_PF_FOUND, e->nlink);
-			PCTX_SET(p, expected, FSIMG_PF_EXPECTED, e->refs);
-			check_report(xp->c, PR_XFS_LINK_COUNT, &p);
-		}
+		if (e->nlink != e->refs && !(e->flags & XP_BAD))
+			lrep_links(xp, e, e->refs);
 	}
 	return 0;
 }

@@ -193,6 +193,14 @@ static void cross_leaf(struct check_ctx *c, uint32_t agno, const uint8_t *blk, u
 
 		if (b >= aglen || len == 0 || len > aglen - b)
 			continue; /* reported by the walk */
+		if (!non_inode(owner)) {
+			uint64_t raw = get_be64(r + 16);
+
+			xc_rmap_fold(x, 0, agno, b, len, owner,
+				     ((raw & OFF_ATTR) ? XC_RMAP_ATTR : 0) | ((raw & OFF_BMBT) ? XC_RMAP_BMBT : 0) |
+					     ((raw & OFF_UNWRITTEN) ? XC_RMAP_UNWRITTEN : 0),
+				     raw & OFF_MASK);
+		}
 		lin = xc_linear(x, agno, b);
 		for (uint32_t k = 0; k < len && !bad; k++) {
 			uint8_t o = x->owner[lin + k];
@@ -243,9 +251,13 @@ int xc_rmap_walk(struct check_ctx *c, uint32_t agno, uint32_t root, uint32_t lev
 		if (!cov || !blk)
 			err = FSIMG_ENOMEM;
 	}
+	if (cov && blk && x->rmap_sum_ok)
+		x->rmap_sum_ok[agno] = 1;
 	for (size_t i = 0; cov && blk && i < s.nleaves; i++)
 		if (xfs_read_fsb(x->x, blk, xfs_agb_to_fsb(x->x, agno, s.leaves[i]), 1) == 0)
 			cross_leaf(c, agno, blk, cov);
+		else if (x->rmap_sum_ok)
+			x->rmap_sum_ok[agno] = 0;
 	/* every block of AG metadata covered by its owner's record */
 	for (uint32_t b = 0; cov && blk && b < aglen; b++) {
 		uint8_t o = x->owner[xc_linear(x, agno, b)];

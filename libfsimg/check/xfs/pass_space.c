@@ -142,6 +142,27 @@ static bool rmap_unwritten_differs(const struct xcheck *x, uint64_t lin)
 	       bit_test(x->rmap_unwritten, lin) != bit_test(x->file_unwritten, lin);
 }
 
+/*
+ * Per AG, the files' blocks as the reverse mappings name them (inode, fork,
+ * bmbt or file offset, unwritten) against the files' own mappings, as
+ * xfs_repair's phase 4 looks each mapping up (check_rmaps): the per-block
+ * sums of xc_rmap_fold differ when a record names another inode, fork or
+ * offset than the file does, even where the blocks agree.
+ */
+static void rmap_sums(struct check_ctx *c)
+{
+	struct xcheck *x = xc(c);
+
+	for (uint32_t agno = 0; agno < x->sb->agcount; agno++) {
+		if (!x->rmap_sum_ok[agno] || (x->ag_skip && bit_test(x->ag_skip, agno)) ||
+		    x->rmap_sum[2 * (size_t)agno] == x->rmap_sum[2 * (size_t)agno + 1])
+			continue;
+		struct fsimg_problem_ctx p = pctx_group(agno);
+
+		check_report(c, PR_XFS_RMAP_FILES, &p);
+	}
+}
+
 int xc_pass_space(struct check_ctx *c)
 {
 	struct xcheck *x = xc(c);
@@ -165,6 +186,7 @@ int xc_pass_space(struct check_ctx *c)
 				    rmap_no_file);
 			report_runs(c, PR_XFS_RMAP_MISMATCH, "written in the file, unwritten in the reverse mapping, or the other way",
 				    rmap_unwritten_differs);
+			rmap_sums(c);
 		}
 	}
 	check_progress(c, 6, "space and counters", 1, 1);

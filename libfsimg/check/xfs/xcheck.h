@@ -48,6 +48,15 @@ struct xcheck {
 	uint8_t *rmap_unwritten;     /* per linear block: its inode rmap record is unwritten (rmapbt only) */
 	uint8_t *file_unwritten;     /* per linear block: a file maps it unwritten (rmapbt only) */
 	uint8_t *shared;             /* per linear block: the refcount btree counts 2 or more owners (reflink only) */
+	/*
+	 * rmapbt only, per AG: sums of a hash of (block, inode, fork, bmbt,
+	 * file offset, unwritten) over every block an inode's reverse
+	 * mapping names ([2 * agno]) and every block a file maps
+	 * ([2 * agno + 1]): equal when the records name exactly the files'
+	 * mappings (xc_rmap_fold); rmap_sum_ok: the AG's rmap leaves were read.
+	 */
+	uint64_t *rmap_sum;
+	uint8_t *rmap_sum_ok;
 	uint8_t *ag_skip;            /* per AG: headers xfs_repair would reset, btrees not walked */
 	/*
 	 * Per inode number (below c->max_ino), from the inode btrees: the
@@ -119,6 +128,13 @@ static inline uint32_t xc_ag_blocks(const struct xcheck *x, uint32_t agno)
  */
 uint64_t xc_claim(struct check_ctx *c, uint32_t agno, uint32_t agbno, uint32_t len,
 		  enum xc_owner owner, uint64_t ino, bool shared) __attribute__((visibility("hidden")));
+/* Adds [agbno, agbno + len) of AG agno, mapped by inode owner at file offset off, to side 0
+ * (the reverse mappings) or 1 (the files) of xcheck.rmap_sum. Safe from threads. */
+#define XC_RMAP_ATTR 0x1u
+#define XC_RMAP_BMBT 0x2u       /* a bmbt block: no offset */
+#define XC_RMAP_UNWRITTEN 0x4u  /* not counted on a shared block */
+void xc_rmap_fold(struct xcheck *x, unsigned side, uint32_t agno, uint32_t agbno, uint32_t len,
+		  uint64_t owner, unsigned flags, uint64_t off) __attribute__((visibility("hidden")));
 /* The same for an fsb range (an inode's extent: agno << agblklog | agbno). */
 /* Opens the log as recovery read it: internal, or the external opts.log_io. */
 int xc_log_open(xlog **out, struct check_ctx *c) XFS_HIDDEN;

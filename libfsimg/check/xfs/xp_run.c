@@ -24,7 +24,9 @@ int xc_pass_files(struct check_ctx *c)
 	if (!xp.buf)
 		return FSIMG_ENOMEM;
 	check_progress(c, 3, "inodes", 0, 1);
-	ret = xp_pass_inodes(&xp);
+	ret = xq_setup(&xp);
+	if (!ret)
+		ret = xp_pass_inodes(&xp);
 	if (!ret) {
 		xcp->files_done = true;
 		check_progress(c, 5, "directories", 0, 1);
@@ -34,6 +36,9 @@ int xc_pass_files(struct check_ctx *c)
 		check_progress(c, 6, "links", 0, 1);
 		ret = xp_pass_links(&xp);
 	}
+	if (!ret)
+		ret = xq_verify(&xp);
+	xq_free(&xp);
 	free(xp.ino);
 	free(xp.buf);
 	return ret;

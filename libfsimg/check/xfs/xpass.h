@@ -35,6 +35,7 @@ struct xp_ino {
 #define XP_UNLINKED 0x2u  /* on an AGI unlinked list */
 #define XP_NAMED2 0x4u    /* a directory named by a second directory */
 #define XP_META 0x8u      /* a metadata inode (quota, realtime): never named */
+#define XP_NEXT_UNL 0x10u /* di_next_unlinked is not NULLAGINO */
 
 struct xp_ctx {
 	struct check_ctx *c;
@@ -43,6 +44,7 @@ struct xp_ctx {
 	size_t n, cap;
 	bool reflink;
 	uint8_t *buf;     /* one directory block (dirblksize) */
+	struct xq *q;     /* pass_quota.c's sums, shared by the threads; NULL without quota */
 };
 
 /* The index of ino in the table, or XP_NONE. */
@@ -68,6 +70,16 @@ XP_HIDDEN void xp_check_symlink(struct xp_ctx *xp, const struct xfs_inode *ip);
 XP_HIDDEN int xp_pass_dirs(struct xp_ctx *xp);
 /* pass_links.c: connectivity from the root, link counts, unlinked lists. */
 XP_HIDDEN int xp_pass_links(struct xp_ctx *xp);
+
+/*
+ * pass_quota.c: the quota files. xq_setup before the inode pass (NULL q
+ * without quota), xq_account per inode in use (from its threads), xq_verify
+ * after it: every dquot, and its counts against the sums.
+ */
+XP_HIDDEN int xq_setup(struct xp_ctx *xp);
+XP_HIDDEN void xq_account(struct xp_ctx *xp, const struct xfs_inode *ip);
+XP_HIDDEN int xq_verify(struct xp_ctx *xp);
+XP_HIDDEN void xq_free(struct xp_ctx *xp);
 
 /* The XFS name hash (xfs_da_hashname). */
 XP_HIDDEN uint32_t xp_da_hashname(const uint8_t *name, size_t len);
