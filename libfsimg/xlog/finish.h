@@ -10,6 +10,7 @@
 
 #include "xlog/plan.h"
 
+#define FIN_BLKS 1024u      /* blocks held while finishing (f->blk has room for them) */
 #define FIN_INODES_MAX 64u /* inodes finished in one checkpoint (its size is never near a CIL push) */
 
 enum kind { K_AGI, K_AGF, K_BTREE, K_INODES };
@@ -47,6 +48,10 @@ static inline uint64_t xlog_ag_daddr(const xfs_fs *fs, uint32_t ag, uint32_t agb
 /* afree.c: xfs_free_extent of [agbno, agbno + len) in AG ag (xfs_free_ag_extent), the AGFL
  * left as it is (refused when xfs_alloc_fix_freelist would change it). 0, 1 or <0. */
 int xlog_fin_free_extent(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t len) XFS_HIDDEN;
+
+/* ifree.c: the checkpoint's blocks written back through the overlay, stamped with lsn as the
+ * AIL push writes them (v5); log->fin_max_lsn set. 0 or <0. */
+int xlog_fin_writeback(struct fin *f, uint64_t lsn) XFS_HIDDEN;
 
 /* cow.c: the CoW staging extents freed as xfs_reflink_recover_cow frees them. 0, 1 or <0. */
 int xlog_fin_cow(struct fin *f) XFS_HIDDEN;

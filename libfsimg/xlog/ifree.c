@@ -74,7 +74,7 @@
 #define XFS_BMAP_MAGIC_ 0x424d4150u     /* BMAP */
 #define XFS_BMAP_CRC_MAGIC_ 0x424d4133u /* BMA3 */
 
-#define IFREE_BLKS 1024u   /* blocks held while finishing */
+#define IFREE_BLKS FIN_BLKS
 #define DI_MAX_FLUSH 0xffffu
 #define S_IFMT_ 0170000u
 #define S_IFREG_ 0100000u
@@ -583,7 +583,7 @@ static void set_crc(uint8_t *b, size_t len, size_t off)
 }
 
 /* The AIL push after the checkpoint: every logged buffer and inode written with its LSN. */
-static int writeback(struct fin *f, uint64_t lsn)
+int xlog_fin_writeback(struct fin *f, uint64_t lsn)
 {
 	xfs_fs *fs = f->log->fs;
 	int err;
@@ -610,6 +610,7 @@ static int writeback(struct fin *f, uint64_t lsn)
 		if ((err = xlog_ovl_write(f->o, f->log, b->b, b->daddr, b->bbs)))
 			return err;
 	}
+	f->log->fin_max_lsn = lsn;
 	return 0;
 }
 
@@ -658,7 +659,8 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 			err = 0;
 	}
 	if (!err && !f.refused)
-		err = writeback(&f, XLOG_LSN(log->ends.head_cycle, log->ends.head_blk));
+		err = xlog_fin_writeback(&f, log->fin_next_lsn ? log->fin_next_lsn :
+					 XLOG_LSN(log->ends.head_cycle, log->ends.head_blk));
 	if (!err && !f.refused)
 		p->npending = 0;
 	for (i = 0; i < f.nblk; i++)

@@ -513,6 +513,9 @@ static int pending_add(struct ctx *c, const struct xlog_item *it, const struct x
 	e->type = o->type;
 	e->id = o->id;
 	e->lsn = lsn;
+	e->nextents = o->nextents;
+	for (uint32_t i = 0; i < o->nextents && i < XLOG_PENDING_EXTS; i++)
+		xlog_item_extent(&e->ext[i], c->log, it, o, i);
 	n = snprintf(e->what, sizeof e->what, "%s %#llx", o->name, (unsigned long long)o->id);
 	if (o->type == XFS_LI_ATTRI || o->type == XFS_LI_XMI) {
 		snprintf(e->what + n, sizeof e->what - (size_t)n, " inode %llu",
@@ -545,7 +548,9 @@ static void pending_done(struct ctx *c, uint16_t done_type, uint64_t id)
 
 	for (i = 0; i < p->npending; i++)
 		if (xlog_item_done_of(p->pending[i].type) == done_type && p->pending[i].id == id) {
-			p->pending[i] = p->pending[--p->npending];
+			/* the rest keep their log order: the kernel finishes intents in it */
+			memmove(&p->pending[i], &p->pending[i + 1], (p->npending - i - 1) * sizeof *p->pending);
+			p->npending--;
 			return;
 		}
 }
@@ -768,6 +773,8 @@ int xlog_plan_build(struct xlog_plan **out, xlog *log)
 		}
 		if (!err)
 			err = unlinked(&c);
+		if (!err)
+			err = xlog_intents_finish(log, c.ovl, c.plan);
 		if (!err)
 			err = xlog_cow_leftovers(log, c.ovl, c.plan);
 		if (!err)

@@ -27,10 +27,14 @@ struct xlog_write {
 	uint32_t len;
 };
 
+#define XLOG_PENDING_EXTS 16u /* an intent's extents kept for its finish (intent.c) */
+
 struct xlog_pending {
 	uint16_t type;    /* XFS_LI_EFI, RUI, CUI, BUI, ATTRI, XMI */
 	uint64_t id;
 	uint64_t lsn;
+	uint32_t nextents;                    /* the intent's, all of them */
+	struct xlog_ext ext[XLOG_PENDING_EXTS]; /* the first XLOG_PENDING_EXTS */
 	char what[160];   /* "efi 0x... (2 extents: ...)" */
 };
 
@@ -78,6 +82,11 @@ struct xlog_pending *xlog_pending_new(xlog *log, struct xlog_plan *p) XFS_HIDDEN
 /* cow.c: the CoW staging extents left in the refcount btrees as recovery sees them
  * (xfs_refcount_recover_cow_leftovers frees them at mount), as one pending entry. */
 int xlog_cow_leftovers(xlog *log, struct xlog_ovl *o, struct xlog_plan *p) XFS_HIDDEN;
+
+/* intent.c: the intents left pending finished as xlog_recover_process_intents finishes them,
+ * in log order, in one checkpoint at the head; done only when every one is exact, else each
+ * stays pending (the first that could not be done saying why). 0 or <0. */
+int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p) XFS_HIDDEN;
 
 /* ifree.c: what the kernel's mount finishes after the log, done as it does it when that is
  * all that is pending and each step is exact: the inodes left on the AGI unlinked lists

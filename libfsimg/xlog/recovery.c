@@ -49,7 +49,7 @@
 #define XFS_NULLFSINO UINT64_MAX
 /* The tid libxfs gives the unmount records it writes (written by a tool, not a kernel). */
 #define UNMOUNT_TID 0xb0c0d0d0u
-#define FIN_MAX 6
+#define FIN_MAX 8
 
 struct fin {
 	uint64_t off;
@@ -63,7 +63,7 @@ struct xrec {
 	struct fsimg_recovery head; /* first: the front's */
 	xlog *log;
 	struct xlog_plan *plan;
-	struct fin fin[FIN_MAX];    /* superblock, stale log blocks, unmount record, in write order */
+	struct fin fin[FIN_MAX];    /* superblock, stale log blocks, filler, unmount record, in write order */
 	size_t nfin;
 	uint64_t blocks;            /* filesystem blocks the plan writes */
 };
@@ -268,17 +268,17 @@ static void stale_record(const xlog *log, uint8_t *b, uint32_t cycle, uint32_t b
 }
 
 /*
- * The unmount record at the head, as xlog_sync writes it: *out (the caller
- * frees it) holds *nblk blocks in log order from head_blk.
+ * The unmount record at block at of cycle, as xlog_sync writes it: *out
+ * (the caller frees it) holds *nblk blocks in log order from there.
  */
-static int unmount_record(const xlog *log, uint8_t **out, uint32_t *nblk)
+static int unmount_record(const xlog *log, uint32_t cycle, uint32_t at, uint32_t prev, uint8_t **out,
+			  uint32_t *nblk)
 {
-	const struct xlog_ends *e = &log->ends;
 	uint32_t h_size = log->geom.v2 ? log->h_size : XLOG_BIG_RECORD_BSIZE;
 	uint32_t hblks = log->geom.v2 && h_size > XLOG_HEADER_CYCLE_SIZE ?
 			 (h_size + XLOG_HEADER_CYCLE_SIZE - 1) / XLOG_HEADER_CYCLE_SIZE : 1;
 	uint32_t data = sizeof(struct xlog_dop_header) + 8; /* the op and xfs_unmount_log_format */
-	uint32_t hsize = hblks * XLOG_BBSIZE, round, count, h_len, ndata, cycle = e->head_cycle;
+	uint32_t hsize = hblks * XLOG_BBSIZE, round, count, h_len, ndata;
 	uint8_t *b, *d;
 
 	/* l_iclog_roundoff: the log stripe unit on v2, else a basic block */
@@ -297,9 +297,9 @@ static int unmount_record(const xlog *log, uint8_t **out, uint32_t *nblk)
 	put_be32(b + offsetof(struct xlog_drec_header, h_cycle), cycle);
 	put_be32(b + offsetof(struct xlog_drec_header, h_version), log->geom.v2 ? 2 : 1);
 	put_be32(b + offsetof(struct xlog_drec_header, h_len), h_len);
-	put_be64(b + offsetof(struct xlog_drec_header, h_lsn), XLOG_LSN(cycle, e->head_blk));
-	put_be64(b + offsetof(struct xlog_drec_header, h_tail_lsn), XLOG_LSN(cycle, e->head_blk));
-	put_be32(b + offsetof(struct xlog_drec_header, h_prev_block), e->last_rec_blk);
+	put_be64(b + offsetof(struct xlog_drec_header, h_lsn), XLOG_LSN(cycle, at));
+	put_be64(b + offsetof(struct xlog_drec_header, h_tail_lsn), XLOG_LSN(cycle, at));
+	put_be32(b + offsetof(struct xlog_drec_header, h_prev_block), prev);
 	put_be32(b + offsetof(struct xlog_drec_header, h_num_logops), 1);
 	put_be32(b + offsetof(struct xlog_drec_header, h_fmt), log_fmt(log));
 	memcpy(b + offsetof(struct xlog_drec_header, h_fs_uuid), log->fs->sb.uuid, 16);
@@ -327,8 +327,8 @@ static int unmount_record(const xlog *log, uint8_t **out, uint32_t *nblk)
 		put_be32(blk, cycle);
 	}
 	/* xlog_split_iclog: blocks past the log's end carry the next cycle */
-	if (e->head_blk + count / XLOG_BBSIZE > log->geom.bbs) {
-		for (uint32_t i = log->geom.bbs - e->head_blk; i < count / XLOG_BBSIZE; i++) {
+	if (at + count / XLOG_BBSIZE > log->geom.bbs) {
+		for (uint32_t i = log->geom.bbs - at; i < count / XLOG_BBSIZE; i++) {
 			uint8_t *blk = b + (size_t)i * XLOG_BBSIZE;
 			uint32_t c = get_be32(blk) + 1;
 
@@ -343,17 +343,33 @@ static int unmount_record(const xlog *log, uint8_t **out, uint32_t *nblk)
 	return 0;
 }
 
+/* An empty record (no ops), what fills the log up to the unmount record. */
+static void empty_record(const xlog *log, uint8_t *b, uint32_t cycle, uint32_t blk, uint32_t prev)
+{
+	stale_record(log, b, cycle, blk);
+	put_be32(b + offsetof(struct xlog_drec_header, h_prev_block), prev);
+	if (log->geom.v2)
+		put_be32(b + offsetof(struct xlog_drec_header, h_size), XLOG_HEADER_CYCLE_SIZE);
+	put_le32(b + offsetof(struct xlog_drec_header, h_crc), xlog_rec_cksum(b, b + XLOG_BBSIZE, 0));
+}
+
 /*
  * The log as the kernel leaves it clean: stale blocks ahead of the head
  * (from the crash's tail, as at mount), then the unmount record over the
- * first of them. 0, or <0 with the reason in log->errmsg.
+ * first of them. When the mount's own work after recovery was written in
+ * more than one checkpoint (intent.c), metadata carries the LSN of the last
+ * one, past the head: the unmount record goes there, empty records filling
+ * the blocks from the head (the checkpoints the kernel wrote there are not
+ * reproduced), so that no metadata LSN is ahead of the log. 0, or <0 with
+ * the reason in log->errmsg.
  */
 static int log_finish(struct xrec *xr)
 {
 	xlog *log = xr->log;
 	const struct xlog_ends *e = &log->ends;
-	uint32_t bbs = log->geom.bbs, urec = 0, dist, max, n;
-	uint8_t *rec = NULL, *stale;
+	uint32_t bbs = log->geom.bbs, urec = 0, dist, max, n, gap = 0, prev = e->last_rec_blk;
+	uint32_t ucycle = e->head_cycle, ublk = e->head_blk;
+	uint8_t *rec = NULL, *stale, *fill = NULL;
 	int err;
 
 	if (e->head_cycle == e->tail_cycle) {
@@ -367,35 +383,58 @@ static int log_finish(struct xrec *xr)
 					  e->head_cycle, e->head_blk, e->tail_cycle, e->tail_blk);
 		dist = e->tail_blk - e->head_blk;
 	}
-	err = unmount_record(log, &rec, &urec);
-	if (err == FSIMG_ERANGE || (err == 0 && urec > dist)) {
+	if (log->fin_max_lsn > XLOG_LSN(e->head_cycle, e->head_blk)) {
+		ucycle = XLOG_LSN_CYCLE(log->fin_max_lsn);
+		ublk = XLOG_LSN_BLOCK(log->fin_max_lsn);
+		gap = ucycle == e->head_cycle ? ublk - e->head_blk : ublk + (bbs - e->head_blk);
+		if (ublk >= bbs || ucycle > e->head_cycle + 1 || (ucycle != e->head_cycle && ublk >= e->head_blk) ||
+		    gap >= dist)
+			return xlog_error(log, FSIMG_ERANGE, "the mount's checkpoints end past the log's tail");
+		if (!(fill = malloc((size_t)gap * XLOG_BBSIZE)))
+			return FSIMG_ENOMEM;
+		for (uint32_t i = 0; i < gap; i++) {
+			uint32_t blk = (e->head_blk + i) % bbs;
+			empty_record(log, fill + (size_t)i * XLOG_BBSIZE, blk >= e->head_blk ? e->head_cycle : e->head_cycle + 1,
+				     blk, prev);
+			prev = blk;
+		}
+	}
+	err = unmount_record(log, ucycle, ublk, prev, &rec, &urec);
+	if (err == FSIMG_ERANGE || (err == 0 && gap + urec > dist)) {
 		free(rec);
+		free(fill);
 		return xlog_error(log, FSIMG_ERANGE, "no room for an unmount record at the head (%u free blocks)",
 				  dist);
 	}
-	if (err)
+	if (err) {
+		free(fill);
 		return err;
+	}
 	max = log->geom.v2 ? STALE_BBS_V2 : STALE_BBS_V1;
 	if (max > dist)
 		max = dist;
-	n = max > urec ? max - urec : 0;
+	n = max > gap + urec ? max - gap - urec : 0;
 	stale = malloc(n ? (size_t)n * XLOG_BBSIZE : 1);
 	if (!stale) {
 		free(rec);
+		free(fill);
 		return FSIMG_ENOMEM;
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t blk = (e->head_blk + urec + i) % bbs;
+		uint32_t blk = (e->head_blk + gap + urec + i) % bbs;
 		/* the kernel's window starts at the head: the previous cycle up to the log's end */
 		uint32_t cycle = blk >= e->head_blk ? e->head_cycle - 1 : e->head_cycle;
 
 		stale_record(log, stale + (size_t)i * XLOG_BBSIZE, cycle, blk);
 	}
-	err = n ? log_add(xr, (e->head_blk + urec) % bbs, n, stale) : 0;
+	err = n ? log_add(xr, (e->head_blk + gap + urec) % bbs, n, stale) : 0;
+	if (err == 0 && gap)
+		err = log_add(xr, e->head_blk, gap, fill);
 	if (err == 0)
-		err = log_add(xr, e->head_blk, urec, rec);
+		err = log_add(xr, ublk, urec, rec);
 	free(stale);
 	free(rec);
+	free(fill);
 	return err;
 }
 

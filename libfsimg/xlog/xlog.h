@@ -92,6 +92,9 @@ typedef struct xlog {
 	uint32_t hblks, h_size;   /* header sectors per record and iclog size (from the tail) */
 	uint64_t mem;             /* bytes held by in-flight transactions */
 	uint64_t mem_max;
+	/* the mount's checkpoints after recovery (intent.c, ifree.c): where the next one starts
+	 * (0: at the head) and the last LSN one stamped on metadata (0: none) */
+	uint64_t fin_next_lsn, fin_max_lsn;
 	char errmsg[256];
 } xlog;
 

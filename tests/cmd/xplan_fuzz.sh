@@ -20,9 +20,9 @@ S=$top_srcdir/fuzz/seeds/xplan
 N=${FSIMG_XPLAN_FUZZ_N:-1500}
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
-plan 9
+plan 10
 sanitizer() { grep -Eq 'ERROR: (Address|Leak|Memory|Undefined)Sanitizer|runtime error:' "$1"; }
-for n in v5-4k-fsync v4-1k-mixed v5-rmap-reflink-meta xfs-fsync xq-4k-quota; do
+for n in v5-4k-fsync v4-1k-mixed v5-rmap-reflink-meta xfs-fsync xq-4k-quota xi-1k-bui-cui; do
 	x=$top_srcdir/tests/xfs/xlog/$n.img.xz
 	[ -e "$x" ] || x=$top_srcdir/tests/crash/fixtures/$n.img.xz
 	xz -dc "$x" > "$t/img" || exit 1

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The intents recovery leaves without their done items, finished as the
+ * kernel's mount does after log replay (xlog_recover_process_intents, Linux
+ * 6.1): in log order, each in its own transaction that logs its done item
+ * (EFD, CUD, BUD) and does the intent's work (intent_refc.c, intent_bmap.c;
+ * an EFI's extents freed by afree.c); the work those transactions queue
+ * (extent frees from refcount decreases) is captured and finished after the
+ * last intent (xlog_finish_defer_ops), its own intent and done items
+ * cancelling each other in the checkpoint (whiteouts). Then
+ * xlog_recover_finish forces the log: everything is one checkpoint written
+ * at the head recovery left, and the AIL push writes every logged buffer
+ * and inode stamped with that checkpoint's LSN.
+ *
+ * What the mount does next (the unlinked inodes, the CoW leftovers: ifree.c,
+ * cow.c) goes into the next checkpoint, whose LSN is this one's plus the
+ * blocks it takes in the log: its record header and, rounded to the log's
+ * stripe unit, the start and transaction-header ops, every region of every
+ * logged item behind its op header (a buffer's format and each run of
+ * 128-byte chunks it dirtied; an inode's format, core and extents; the done
+ * items), and the commit op.
+ *
+ * Only v5 filesystems; RUIs (rmapbt), attribute and exchange intents are
+ * refused, and with them every intent stays pending.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cursor.h"
+#include "xfs/format.h"
+#include "xlog/intent.h"
+
+#define OPHDR 12u          /* struct xlog_op_header */
+#define TRANS_HDR 16u      /* struct xfs_trans_header */
+#define DONE_FMT 16u       /* CUD, BUD, RUD; an EFD's header */
+#define EFD_EXT 16u        /* struct xfs_extent_64 */
+#define INODE_FMT 56u      /* struct xfs_inode_log_format */
+#define BUF_FMT 20u        /* struct xfs_buf_log_format before its dirty map */
+#define CHUNK 128u         /* XFS_BLF_CHUNK */
+#define BMBT_REC 16u
+#define DI_NEXTENTS 76u
+/* stamps the AIL push writes, not logged: never a reason for a chunk */
+#define AGF_LSN 208u
+#define AGF_STAMPS 12u
+#define SB_LSN 24u
+#define SB_CRC 52u
+
+int xlog_intent_defer_free(struct fin *f, struct intent_defer *d, uint32_t ag, uint32_t agbno, uint32_t len)
+{
+	if (d->n == INTENT_DEFER_MAX)
+		return xlog_fin_refuse(f, "more than %u extent frees queued", INTENT_DEFER_MAX);
+	d->ext[d->n].ag = ag;
+	d->ext[d->n].agbno = agbno;
+	d->ext[d->n].len = len;
+	d->n++;
+	return 0;
+}
+
+static bool stamp_byte(enum kind kind, uint32_t i)
+{
+	if (kind == K_AGF)
+		return i >= AGF_LSN && i < AGF_LSN + AGF_STAMPS;
+	return (i >= SB_LSN && i < SB_LSN + 8) || (i >= SB_CRC && i < SB_CRC + 4);
+}
+
+/* A dirty buffer's bytes in the checkpoint: its format, then each run of changed chunks. */
+static int buf_bytes(struct fin *f, const struct blk *b, uint8_t *old, uint64_t *bytes)
+{
+	uint32_t len = b->bbs * XLOG_BBSIZE, nch = (len + CHUNK - 1) / CHUNK;
+	bool prev = false;
+	int err;
+
+	if ((err = xlog_ovl_read(f->o, f->log, old, b->daddr, b->bbs)))
+		return err;
+	*bytes += OPHDR + BUF_FMT + 4 * ((nch + 31) / 32);
+	for (uint32_t c = 0; c < nch; c++) {
+		bool dirty = false;
+		for (uint32_t i = c * CHUNK; i < (c + 1) * CHUNK && i < len && !dirty; i++)
+			dirty = old[i] != b->b[i] && !stamp_byte(b->kind, i);
+		if (dirty)
+			*bytes += (prev ? 0 : OPHDR) + CHUNK;
+		prev = dirty;
+	}
+	return 0;
+}
+
+/* The log blocks of the checkpoint the finish logs (done items: done bytes with their ops). */
+static int checkpoint_blocks(struct fin *f, uint64_t done, uint32_t *blocks)
+{
+	xlog *log = f->log;
+	xfs_fs *fs = log->fs;
+	uint32_t h_size = log->geom.v2 ? log->h_size : XLOG_BIG_RECORD_BSIZE;
+	uint32_t hblks = log->geom.v2 && h_size > XLOG_HEADER_CYCLE_SIZE ?
+			 (h_size + XLOG_HEADER_CYCLE_SIZE - 1) / XLOG_HEADER_CYCLE_SIZE : 1;
+	uint32_t round = log->geom.v2 && log->geom.sunit > 1 ? log->geom.sunit : XLOG_BBSIZE;
+	uint64_t bytes = OPHDR + OPHDR + TRANS_HDR + done + OPHDR;
+	uint8_t *old = malloc(fs->blocksize > fs->sb.sectsize ? fs->blocksize : fs->sb.sectsize);
+	int err = 0;
+
+	if (!old)
+		return FSIMG_ENOMEM;
+	for (size_t i = 0; i < f->nblk && !err; i++)
+		if (f->blk[i].dirty && f->blk[i].kind != K_INODES)
+			err = buf_bytes(f, &f->blk[i], old, &bytes);
+	free(old);
+	if (err)
+		return err;
+	for (size_t i = 0; i < f->nino; i++) {
+		uint32_t n = get_be32(f->blk[f->ino[i].blk].b + f->ino[i].off + DI_NEXTENTS);
+		bytes += OPHDR + INODE_FMT + OPHDR + fs->lit_off + (n ? OPHDR + (uint64_t)n * BMBT_REC : 0);
+	}
+	if (round % XLOG_BBSIZE || round > XLOG_MAX_RECORD_BSIZE)
+		round = XLOG_BBSIZE;
+	if (bytes > h_size)
+		return xlog_fin_refuse(f, "a checkpoint of %llu bytes, more than one log buffer (not done yet)",
+				       (unsigned long long)bytes);
+	*blocks = hblks + (uint32_t)((bytes + round - 1) / round * round / XLOG_BBSIZE);
+	return 0;
+}
+
+static bool is_intent(uint16_t t)
+{
+	return t == XFS_LI_EFI || t == XFS_LI_RUI || t == XFS_LI_CUI || t == XFS_LI_BUI || t == XFS_LI_ATTRI ||
+	       t == XFS_LI_XMI;
+}
+
+/* One intent's recovery transaction; adds its done item's bytes to *done. 0, 1 or <0. */
+static int finish_one(struct fin *f, const struct xlog_pending *e, struct intent_defer *d, uint64_t *done)
+{
+	xfs_fs *fs = f->log->fs;
+	int err = 0;
+
+	if (e->nextents == 0 || e->nextents > XLOG_PENDING_EXTS)
+		return xlog_fin_refuse(f, "%u extents (not done)", e->nextents);
+	switch (e->type) {
+	case XFS_LI_EFI:
+		*done += OPHDR + DONE_FMT + (uint64_t)e->nextents * EFD_EXT;
+		for (uint32_t i = 0; i < e->nextents && !err; i++) {
+			const struct xlog_ext *x = &e->ext[i];
+			uint32_t ag = (uint32_t)(x->startblock >> fs->sb.agblklog);
+			if (ag >= fs->sb.agcount || x->len > fs->sb.agblocks)
+				return xlog_fin_refuse(f, "extent fsb %llu+%llu out of the filesystem",
+						       (unsigned long long)x->startblock, (unsigned long long)x->len);
+			err = xlog_fin_free_extent(f, ag, (uint32_t)(x->startblock & ((1ull << fs->sb.agblklog) - 1)),
+						   (uint32_t)x->len);
+		}
+		return err;
+	case XFS_LI_CUI:
+		*done += OPHDR + DONE_FMT;
+		for (uint32_t i = 0; i < e->nextents && !err; i++)
+			err = xlog_intent_refcount(f, &e->ext[i], d);
+		return err;
+	case XFS_LI_BUI:
+		*done += OPHDR + DONE_FMT;
+		if (e->nextents != 1)
+			return xlog_fin_refuse(f, "a BUI of %u extents", e->nextents);
+		return xlog_intent_bmap(f, &e->ext[0]);
+	case XFS_LI_RUI:
+		return xlog_fin_refuse(f, "reverse-mapping updates are not done yet");
+	default:
+		return xlog_fin_refuse(f, "finishing this intent is not done yet");
+	}
+}
+
+int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
+{
+	xfs_fs *fs = log->fs;
+	struct intent_defer *d = NULL;
+	struct fin f;
+	uint64_t done = 0, lsn = XLOG_LSN(log->ends.head_cycle, log->ends.head_blk);
+	uint32_t blocks = 0;
+	size_t i, k, nintent = 0;
+	int err = 0;
+
+	for (i = 0; i < p->npending; i++)
+		nintent += is_intent(p->pending[i].type);
+	if (nintent == 0)
+		return 0;
+	memset(&f, 0, sizeof f);
+	f.log = log;
+	f.o = o;
+	f.why = p->pending[0].what;
+	f.whylen = sizeof p->pending[0].what;
+	if (!fs->v5) {
+		xlog_fin_refuse(&f, "finishing intents on a v4 filesystem is not done yet");
+		return 0;
+	}
+	if (!(f.blk = calloc(FIN_BLKS, sizeof *f.blk)) || !(d = calloc(1, sizeof *d))) {
+		free(f.blk);
+		return FSIMG_ENOMEM;
+	}
+	for (i = 0; i < p->npending && !err && !f.refused; i++) {
+		if (!is_intent(p->pending[i].type))
+			continue;
+		f.why = p->pending[i].what;
+		f.whylen = sizeof p->pending[i].what;
+		err = finish_one(&f, &p->pending[i], d, &done);
+	}
+	/* xlog_finish_defer_ops: the captured frees, in the order they were queued */
+	for (k = 0; k < d->n && !err && !f.refused; k++)
+		err = xlog_fin_free_extent(&f, d->ext[k].ag, d->ext[k].agbno, d->ext[k].len);
+	if (err > 0)
+		err = 0;
+	if (!err && !f.refused)
+		err = checkpoint_blocks(&f, done, &blocks);
+	if (err > 0)
+		err = 0;
+	if (!err && !f.refused)
+		err = xlog_fin_writeback(&f, lsn);
+	if (!err && !f.refused) {
+		uint32_t next = log->ends.head_blk + blocks, cycle = log->ends.head_cycle;
+		if (next >= log->geom.bbs) {
+			next -= log->geom.bbs;
+			cycle++;
+		}
+		log->fin_next_lsn = XLOG_LSN(cycle, next);
+		/* the rest (unlinked inodes, CoW leftovers) keep their order */
+		for (i = k = 0; i < p->npending; i++)
+			if (!is_intent(p->pending[i].type))
+				p->pending[k++] = p->pending[i];
+		p->npending = k;
+	}
+	for (i = 0; i < f.nblk; i++)
+		free(f.blk[i].b);
+	free(f.blk);
+	free(d);
+	return err;
+}

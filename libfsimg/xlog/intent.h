@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The intents recovery leaves pending, finished (intent.c): what each kind
+ * does to the blocks of one checkpoint (struct fin of finish.h), and the
+ * frees their deferred work queues for after every intent.
+ */
+#ifndef FSIMG_XLOG_INTENT_H
+#define FSIMG_XLOG_INTENT_H
+
+#include "xlog/finish.h"
+
+#define INTENT_DEFER_MAX 64u /* extent frees queued by the intents' work */
+
+struct intent_defer {
+	struct { uint32_t ag, agbno, len; } ext[INTENT_DEFER_MAX];
+	size_t n;
+};
+
+/* A free queued for xlog_finish_defer_ops (xfs_free_extent_later). 0 or 1. */
+int xlog_intent_defer_free(struct fin *f, struct intent_defer *d, uint32_t ag, uint32_t agbno, uint32_t len)
+	XFS_HIDDEN;
+/* intent_refc.c: one CUI extent (xfs_refcount_finish_one). 0, 1 (refused) or <0. */
+int xlog_intent_refcount(struct fin *f, const struct xlog_ext *x, struct intent_defer *d) XFS_HIDDEN;
+/* intent_bmap.c: one BUI extent (xfs_bmap_finish_one). 0, 1 (refused) or <0. */
+int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x) XFS_HIDDEN;
+
+#endif /* FSIMG_XLOG_INTENT_H */

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A BUI finished as xfs_bui_item_recover does: one extent mapped into (or
+ * unmapped from) an inode's fork by xfs_bmap_finish_one. A map is
+ * xfs_bmapi_remap: the extent goes into a hole of the fork
+ * (xfs_bmap_add_extent_hole_real, merged with a neighbour that continues it
+ * in file offset, disk block and state, up to the largest extent length),
+ * di_nblocks grows by its length, and the inode is logged with its core
+ * (xfs_trans_log_inode: the change counter bumped once in the transaction)
+ * and its extents. On an rmapbt filesystem the map also queues an rmap
+ * update: refused, as are unmaps, attribute forks, forks in btree form or
+ * that would become one, realtime files, nrext64 inodes and filesystems
+ * that account quotas (the dquots would change too).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "core/cursor.h"
+#include "xfs/format.h"
+#include "xlog/intent.h"
+
+#define BMAP_MAP 1u
+#define BMAP_UNMAP 2u
+#define BMBT_REC 16u
+#define MAXEXTLEN 0x1fffffu
+#define QUOTA_ACCT 0x0049u /* sb_qflags: user, project, group accounting */
+/* the dinode fields used (struct xfs_dinode) */
+#define DI_VERSION 4u
+#define DI_FORMAT 5u
+#define DI_NBLOCKS 64u
+#define DI_NEXTENTS 76u
+#define DI_FORKOFF 82u
+#define DI_FLAGS 90u
+#define DI_CHANGECOUNT 104u
+#define DI_FLAGS2 120u
+#define DI_INO 152u
+
+struct bext {
+	uint64_t off, fsb;
+	uint32_t len;
+	bool unwritten;
+};
+
+static void bext_get(struct bext *e, const uint8_t *r)
+{
+	uint64_t l0 = get_be64(r), l1 = get_be64(r + 8);
+
+	e->unwritten = l0 >> 63;
+	e->off = (l0 >> 9) & ((1ull << 54) - 1);
+	e->fsb = ((l0 & 0x1ff) << 43) | (l1 >> 21);
+	e->len = (uint32_t)(l1 & MAXEXTLEN);
+}
+
+static void bext_put(uint8_t *r, const struct bext *e)
+{
+	put_be64(r, ((uint64_t)e->unwritten << 63) | (e->off << 9) | (e->fsb >> 43));
+	put_be64(r + 8, (e->fsb << 21) | e->len);
+}
+
+/* a continues b's mapping: same state, contiguous in offset and block, within one extent */
+static bool contiguous(const struct bext *a, const struct bext *b)
+{
+	return a->unwritten == b->unwritten && a->off + a->len == b->off && a->fsb + a->len == b->fsb &&
+	       (uint64_t)a->len + b->len <= MAXEXTLEN;
+}
+
+int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x)
+{
+	xfs_fs *fs = f->log->fs;
+	uint32_t type = x->flags & 0xffu, bs = fs->blocksize, isize = fs->sb.inodesize;
+	uint64_t ino = x->owner, ilog = fs->sb.agblklog + fs->sb.inopblog;
+	uint32_t ag = (uint32_t)(ino >> ilog), agino = (uint32_t)(ino & ((1ull << ilog) - 1));
+	uint32_t agbno = agino >> fs->sb.inopblog, slot = agino & ((1u << fs->sb.inopblog) - 1);
+	uint32_t n, cap, at, k;
+	struct bext ex[2], nw;
+	bool left = false, right = false;
+	struct blk *ib;
+	uint8_t *d, *fork;
+	int err;
+
+	if (type == BMAP_UNMAP)
+		return xlog_fin_refuse(f, "unmapping is not done yet");
+	if (type != BMAP_MAP)
+		return xlog_fin_refuse(f, "bmap update type %u unknown", type);
+	if (x->flags & XFS_BMAP_EXTENT_ATTR_FORK)
+		return xlog_fin_refuse(f, "mapping into an attribute fork is not done yet");
+	if (fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT)
+		return xlog_fin_refuse(f, "the rmap update of a map on an rmapbt filesystem is not done yet");
+	if (fs->sb.qflags & QUOTA_ACCT)
+		return xlog_fin_refuse(f, "quota accounting is on: the dquots' update is not done yet");
+	if (ag >= fs->sb.agcount || agbno >= fs->sb.agblocks)
+		return xlog_fin_refuse(f, "inode %llu out of the filesystem", (unsigned long long)ino);
+	if (x->len == 0 || x->len > MAXEXTLEN || (x->startblock >> fs->sb.agblklog) >= fs->sb.agcount ||
+	    x->startoff >= (1ull << 54) - MAXEXTLEN)
+		return xlog_fin_refuse(f, "extent fsb %llu+%llu at offset %llu is not what it should be",
+				       (unsigned long long)x->startblock, (unsigned long long)x->len,
+				       (unsigned long long)x->startoff);
+	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, agbno), bs / XLOG_BBSIZE, K_INODES, &ib)))
+		return err;
+	d = ib->b + (size_t)slot * isize;
+	if (get_be16(d) != XFS_DINODE_MAGIC || d[DI_VERSION] != 3 || get_be64(d + DI_INO) != ino)
+		return xlog_fin_refuse(f, "inode %llu is not a v3 inode of that number", (unsigned long long)ino);
+	if (d[DI_FORMAT] != XFS_DINODE_FMT_EXTENTS)
+		return xlog_fin_refuse(f, "inode %llu: a data fork of format %u (not done yet)",
+				       (unsigned long long)ino, d[DI_FORMAT]);
+	if ((get_be16(d + DI_FLAGS) & XFS_DIFLAG_REALTIME) || (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_NREXT64))
+		return xlog_fin_refuse(f, "inode %llu: realtime or nrext64 (not done yet)", (unsigned long long)ino);
+
+	/* the data fork: its extents, bounded by the fork's room */
+	cap = (d[DI_FORKOFF] ? (uint32_t)d[DI_FORKOFF] * 8 : isize - fs->lit_off) / BMBT_REC;
+	n = get_be32(d + DI_NEXTENTS);
+	if (n > cap || fs->lit_off + (size_t)cap * BMBT_REC > isize)
+		return xlog_fin_refuse(f, "inode %llu: %u extents do not fit its fork", (unsigned long long)ino, n);
+	fork = d + fs->lit_off;
+	nw.off = x->startoff;
+	nw.fsb = x->startblock;
+	nw.len = (uint32_t)x->len;
+	nw.unwritten = (x->flags & XFS_BMAP_EXTENT_UNWRITTEN) != 0;
+	/* the hole it goes into: the extents before it end at or before it, the next starts after */
+	for (at = 0; at < n; at++) {
+		bext_get(&ex[1], fork + (size_t)at * BMBT_REC);
+		if (at && ex[1].off < ex[0].off + ex[0].len)
+			return xlog_fin_refuse(f, "inode %llu: its extents overlap", (unsigned long long)ino);
+		if (ex[1].len == 0)
+			return xlog_fin_refuse(f, "inode %llu: an extent of length 0", (unsigned long long)ino);
+		if (ex[1].off > nw.off)
+			break;
+		ex[0] = ex[1];
+	}
+	if (at && ex[0].off + ex[0].len > nw.off)
+		return xlog_fin_refuse(f, "inode %llu: offset %llu is mapped already", (unsigned long long)ino,
+				       (unsigned long long)nw.off);
+	if (at < n && nw.off + nw.len > ex[1].off)
+		return xlog_fin_refuse(f, "inode %llu: offset %llu+%u is not a hole", (unsigned long long)ino,
+				       (unsigned long long)nw.off, nw.len);
+	/* xfs_bmap_add_extent_hole_real's four cases */
+	left = at > 0 && contiguous(&ex[0], &nw);
+	right = at < n && contiguous(&nw, &ex[1]);
+	if (left && right && (uint64_t)ex[0].len + nw.len + ex[1].len > MAXEXTLEN)
+		right = false;
+	if (left && right) {
+		ex[0].len += nw.len + ex[1].len;
+		bext_put(fork + (size_t)(at - 1) * BMBT_REC, &ex[0]);
+		memmove(fork + (size_t)at * BMBT_REC, fork + (size_t)(at + 1) * BMBT_REC, (size_t)(n - at - 1) * BMBT_REC);
+		n--;
+	} else if (left) {
+		ex[0].len += nw.len;
+		bext_put(fork + (size_t)(at - 1) * BMBT_REC, &ex[0]);
+	} else if (right) {
+		ex[1].off = nw.off;
+		ex[1].fsb = nw.fsb;
+		ex[1].len += nw.len;
+		bext_put(fork + (size_t)at * BMBT_REC, &ex[1]);
+	} else {
+		if (n + 1 > cap)
+			return xlog_fin_refuse(f, "inode %llu: its fork would become a btree (not done yet)",
+					       (unsigned long long)ino);
+		memmove(fork + (size_t)(at + 1) * BMBT_REC, fork + (size_t)at * BMBT_REC, (size_t)(n - at) * BMBT_REC);
+		bext_put(fork + (size_t)at * BMBT_REC, &nw);
+		n++;
+	}
+	put_be32(d + DI_NEXTENTS, n);
+	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw.len);
+	put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + 1);
+	ib->dirty = true;
+	/* logged once per checkpoint: the writeback stamps it */
+	for (k = 0; k < f->nino; k++)
+		if (f->ino[k].blk == (size_t)(ib - f->blk) && f->ino[k].off == slot * isize)
+			return 0;
+	if (f->nino == FIN_INODES_MAX)
+		return xlog_fin_refuse(f, "more than %u inodes to log", FIN_INODES_MAX);
+	f->ino[f->nino].blk = (size_t)(ib - f->blk);
+	f->ino[f->nino].off = slot * isize;
+	f->nino++;
+	return 0;
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A CUI's extents finished as xfs_cui_item_recover does: each
+ * xfs_refcount_finish_one -> xfs_refcount_adjust in the extent's AG: the
+ * records at both ends split (xfs_refcount_split_extent), neighbours merged
+ * (xfs_refcount_merge_extents), then each record in the range adjusted and
+ * each gap (refcount 1, no record) given a record or, on a decrease to 0,
+ * freed by a deferred extent free (xfs_free_extent_later, finished after
+ * every intent: xlog_finish_defer_ops).
+ *
+ * Done where no split or merge can happen, which is exact without
+ * reproducing them: no record touches the range (a gap: an increase inserts
+ * a record of refcount 2, a decrease frees the blocks), or one record is the
+ * range exactly with nothing next to it (its refcount moves by one, a
+ * record reaching 1 deleted). The refcount btree must be a single leaf with
+ * room. CoW staging changes (ALLOC_COW, FREE_COW) are refused.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "core/cursor.h"
+#include "xfs/format.h"
+#include "xlog/intent.h"
+
+#define XFS_REFC_CRC_MAGIC 0x52334643u /* R3FC */
+#define XFS_REFC_COWFLAG (1u << 31)
+#define REFC_HDR 56u                   /* short-form btree block header, v5 */
+#define REFC_REC 12u
+#define MAXREFCOUNT 0xffffffffu
+#define NULLAGBLOCK 0xffffffffu
+/* pe_flags' type (xfs_refcount_intent_type) */
+#define REFC_INCREASE 1u
+#define REFC_DECREASE 2u
+#define REFC_ALLOC_COW 3u
+#define REFC_FREE_COW 4u
+
+static uint8_t *rec(struct blk *b, uint32_t i)
+{
+	return b->b + REFC_HDR + (size_t)i * REFC_REC;
+}
+
+int xlog_intent_refcount(struct fin *f, const struct xlog_ext *x, struct intent_defer *d)
+{
+	xfs_fs *fs = f->log->fs;
+	uint32_t type = x->flags & 0xffu, ss = fs->sb.sectsize, bs = fs->blocksize;
+	uint32_t ag = (uint32_t)(x->startblock >> fs->sb.agblklog);
+	uint32_t agbno = (uint32_t)(x->startblock & ((1ull << fs->sb.agblklog) - 1));
+	uint32_t len = (uint32_t)x->len, root, n, max, i, touch = 0, at = 0, first = UINT32_MAX;
+	struct blk *agf, *leaf;
+	int err;
+
+	if (type == REFC_ALLOC_COW || type == REFC_FREE_COW)
+		return xlog_fin_refuse(f, "a CoW staging refcount change is not done yet");
+	if (type != REFC_INCREASE && type != REFC_DECREASE)
+		return xlog_fin_refuse(f, "refcount update type %u unknown", type);
+	if (ag >= fs->sb.agcount || len == 0 || x->len > fs->sb.agblocks || agbno >= fs->sb.agblocks ||
+	    len > fs->sb.agblocks - agbno)
+		return xlog_fin_refuse(f, "extent fsb %llu+%llu out of its AG", (unsigned long long)x->startblock,
+				       (unsigned long long)x->len);
+	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + ss / XLOG_BBSIZE, ss / XLOG_BBSIZE, K_AGF, &agf)))
+		return err;
+	if (get_be32(agf->b + offsetof(struct xfs_agf, agf_magicnum)) != XFS_AGF_MAGIC)
+		return xlog_fin_refuse(f, "AG %u has no AGF", ag);
+	root = get_be32(agf->b + offsetof(struct xfs_agf, agf_refcount_root));
+	if (get_be32(agf->b + offsetof(struct xfs_agf, agf_refcount_level)) != 1)
+		return xlog_fin_refuse(f, "AG %u: a refcount btree of %u levels (not done yet)", ag,
+				       get_be32(agf->b + offsetof(struct xfs_agf, agf_refcount_level)));
+	if (root == 0 || root >= fs->sb.agblocks)
+		return xlog_fin_refuse(f, "AG %u: refcount btree root %u out of the AG", ag, root);
+	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, root), bs / XLOG_BBSIZE, K_BTREE, &leaf)))
+		return err;
+	n = get_be16(leaf->b + 6);
+	max = (bs - REFC_HDR) / REFC_REC;
+	if (get_be32(leaf->b) != XFS_REFC_CRC_MAGIC || get_be16(leaf->b + 4) != 0 || n > max ||
+	    get_be32(leaf->b + 8) != NULLAGBLOCK || get_be32(leaf->b + 12) != NULLAGBLOCK)
+		return xlog_fin_refuse(f, "AG %u: refcount btree block %u is not a root leaf", ag, root);
+
+	/* the shared-domain records (the CoW domain sorts after them) touching the range */
+	for (i = 0; i < n; i++) {
+		uint32_t s = get_be32(rec(leaf, i)), l = get_be32(rec(leaf, i) + 4);
+		if (s & XFS_REFC_COWFLAG)
+			break;
+		if (s <= agbno)
+			at = i + 1;
+		if ((uint64_t)s <= (uint64_t)agbno + len && (uint64_t)s + l >= agbno) {
+			touch++;
+			if (first == UINT32_MAX)
+				first = i;
+		}
+	}
+	if (touch == 0) {
+		if (type == REFC_DECREASE)
+			return xlog_intent_defer_free(f, d, ag, agbno, len);
+		/* xfs_refcount_adjust_extents: a gap becomes a record of refcount 2 (xfs_btree_insert) */
+		if (n >= max)
+			return xlog_fin_refuse(f, "AG %u: the refcount leaf would split (not done yet)", ag);
+		memmove(rec(leaf, at + 1), rec(leaf, at), (size_t)(n - at) * REFC_REC);
+		put_be32(rec(leaf, at), agbno);
+		put_be32(rec(leaf, at) + 4, len);
+		put_be32(rec(leaf, at) + 8, 2);
+		put_be16(leaf->b + 6, (uint16_t)(n + 1));
+		leaf->dirty = true;
+		return 0;
+	}
+	if (touch == 1 && get_be32(rec(leaf, first)) == agbno && get_be32(rec(leaf, first) + 4) == len) {
+		uint32_t rc = get_be32(rec(leaf, first) + 8);
+		if (rc < 2)
+			return xlog_fin_refuse(f, "AG %u: refcount record %u+%u has refcount %u", ag, agbno, len, rc);
+		if (type == REFC_INCREASE) {
+			if (rc != MAXREFCOUNT)
+				put_be32(rec(leaf, first) + 8, rc + 1);
+		} else if (rc == MAXREFCOUNT) {
+			/* a pinned record stays */
+		} else if (rc - 1 > 1) {
+			put_be32(rec(leaf, first) + 8, rc - 1);
+		} else {
+			/* xfs_btree_delete: the records after it shift down, the last slot keeps its bytes */
+			memmove(rec(leaf, first), rec(leaf, first + 1), (size_t)(n - first - 1) * REFC_REC);
+			put_be16(leaf->b + 6, (uint16_t)(n - 1));
+		}
+		leaf->dirty = true;
+		return 0;
+	}
+	return xlog_fin_refuse(f, "AG %u: refcount records at or next to %u+%u would split or merge (not done yet)",
+			       ag, agbno, len);
+}
