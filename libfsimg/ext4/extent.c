@@ -148,13 +148,16 @@ int ext4_ext_walk_open(struct ext4_ext_walk **out, struct fsimg_fs *fs,
 	w = fs->ext_spare;
 	fs->ext_spare = NULL;
 	if (w) {
-		uint8_t *bufs[EXT4_EXT_READ_DEPTH + 1];
-
-		for (int i = 0; i <= (int)EXT4_EXT_READ_DEPTH; i++)
-			bufs[i] = w->lv[i].buf;
-		memset(w, 0, sizeof(*w));
-		for (int i = 1; i <= (int)EXT4_EXT_READ_DEPTH; i++)
-			w->lv[i].buf = bufs[i];
+		/*
+		 * Only what this walk reads before it sets it: the levels below
+		 * the root keep their buffers, and push_child sets every other
+		 * field of a level it enters (clearing all 17 levels per inode
+		 * was a tenth of fsck's time).
+		 */
+		w->csum_seed = 0;
+		w->next_lblk = 0;
+		w->nodes = 0;
+		memset(&w->lv[0], 0, sizeof(w->lv[0]));
 	} else {
 		w = malloc(sizeof(*w));
 		if (!w)
