@@ -191,6 +191,7 @@ FSIMG_HIDDEN int ext4_xattr_block_get(const uint8_t *blk, size_t len, unsigned n
 /* extent.c: checks one extent tree node (a block or i_block) the kernel's way. */
 struct ext4_node_info {
 	uint16_t entries, max, depth;
+	bool depth_mismatch; /* below the root: eh_depth is not the level (depth is the level) */
 };
 FSIMG_HIDDEN int ext4_ext_node_check(struct fsimg_fs *fs, const uint8_t *node, size_t len,
 				     int want_depth, struct ext4_node_info *info, const char **why);

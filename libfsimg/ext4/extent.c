@@ -24,6 +24,7 @@ int ext4_ext_node_check(struct fsimg_fs *fs, const uint8_t *node, size_t len, in
 {
 	struct cur c = cur_init(node, len);
 	uint16_t magic, entries, max, depth;
+	bool mismatch = false;
 	size_t fit;
 	const char *msg;
 
@@ -41,13 +42,20 @@ int ext4_ext_node_check(struct fsimg_fs *fs, const uint8_t *node, size_t len, in
 		msg = "invalid magic";
 		goto corrupt;
 	}
+	/*
+	 * Below the root a node is read as the level it sits at, as libext2fs
+	 * descends (by the root's depth; it never compares a child's eh_depth):
+	 * a stored eh_depth that differs is reported (the kernel's
+	 * __ext4_ext_check refuses the node), not followed. The walk's depth
+	 * stays bounded by the root's.
+	 */
+	if (want_depth >= 0 && depth != (unsigned)want_depth) {
+		mismatch = true;
+		depth = (uint16_t)want_depth;
+	}
 	/* an emptied root is read as empty at any depth (see below) */
 	if (depth > EXT4_EXT_READ_DEPTH && !(want_depth < 0 && entries == 0)) {
 		msg = "too large eh_depth";
-		goto corrupt;
-	}
-	if (want_depth >= 0 && depth != (unsigned)want_depth) {
-		msg = "unexpected eh_depth";
 		goto corrupt;
 	}
 	if (max == 0) {
@@ -82,6 +90,7 @@ int ext4_ext_node_check(struct fsimg_fs *fs, const uint8_t *node, size_t len, in
 		info->entries = entries;
 		info->max = max;
 		info->depth = depth;
+		info->depth_mismatch = mismatch;
 	}
 	return 0;
 
@@ -300,6 +309,8 @@ static int push_child(struct ext4_ext_walk *w, struct ext_level *parent, uint32_
 	run->entries = info.entries;
 	run->max = info.max;
 	run->csum_state = node_csum(w, lv);
+	if (info.depth_mismatch)
+		run->flags |= FSIMG_RUN_DEPTH_MISMATCH;
 	return 0;
 }
 

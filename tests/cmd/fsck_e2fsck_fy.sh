@@ -165,4 +165,23 @@ _e=$(fs_e2fsck_fy "$tmp/jfirst2.img") _f=$(fs_fsimg "$tmp/jfirst2.img")
 ok $? "a log at block 1 under s_first 2: e2fsck -fy $_e, fsimg $_f, replayed"
 printf '\000\000\000\001' | dd of="$tmp/jmax1.img" bs=1 seek=$((jsb * 1024 + 16)) conv=notrunc status=none
 fs_corrupt_fy "a log at block 1 under s_maxlen 1" JOURNAL_NOT_REPLAYED "$tmp/jmax1.img"
+# An extent tree block below the root whose eh_depth is not its level
+# (campaign seed 43): the kernel's __ext4_ext_check refuses it, libext2fs
+# descends by the root's depth and never compares it, so e2fsck -fy repairs
+# nothing; fsimg reads it by its level and warns.
+mkdir -p "$tmp/dsrc"
+awk 'BEGIN { s = sprintf("%1024s", ""); gsub(/ /, "x", s); printf "%s", s }' >"$tmp/kblk"
+for i in 0 1 2 3 4 5 6 7 8 9 10 11; do
+	dd if="$tmp/kblk" of="$tmp/dsrc/sparse" bs=1024 seek=$((i * 8)) conv=notrunc status=none
+done
+mke2fs -q -F -b 1024 -t ext4 -O ^metadata_csum,^has_journal -d "$tmp/dsrc" "$tmp/depth.img" 8M >/dev/null 2>&1
+leaf=$(debugfs -R 'ex /sparse' "$tmp/depth.img" 2>/dev/null | awk '$1 == "0/" { print $8; exit }')
+[ -n "$leaf" ] && [ "$leaf" -gt 0 ]
+ok $? "depth: /sparse has an extent tree of depth 1 (leaf block $leaf, debugfs ex)"
+printf '\001' | dd of="$tmp/depth.img" bs=1 seek=$((leaf * 1024 + 6)) conv=notrunc status=none
+_e=$(fs_e2fsck_fy "$tmp/depth.img") _f=$(fs_fsimg "$tmp/depth.img")
+[ "$_e" = clean ] && [ "$_f" = clean ] && fs_has "$tmp/depth.img" EXTENT_DEPTH_MISMATCH
+ok $? "a leaf with eh_depth 1: e2fsck -fy $_e, fsimg $_f, EXTENT_DEPTH_MISMATCH"
+"$FSIMG" cat "$tmp/depth.img" /sparse | cmp -s - "$tmp/dsrc/sparse"
+ok $? "depth: cat reads the leaf by its level (the source's bytes)"
 done_testing

@@ -149,8 +149,19 @@ static void test_node_depth(void **state)
 	assert_int_equal(ext4_ext_node_check(NULL, root, sizeof(root), -1, NULL, NULL), 0);
 	put_hdr(root, 1, 4, 17);
 	expect_bad(root, sizeof(root), -1);
+	/* not the depth the parent implies: read by its level (libext2fs), the mismatch said */
 	put_hdr(root, 1, 4, 1);
-	expect_bad(root, sizeof(root), 0); /* not the depth the parent implies */
+	{
+		struct ext4_node_info info;
+
+		assert_int_equal(ext4_ext_node_check(NULL, root, sizeof(root), 0, &info, NULL), 0);
+		assert_true(info.depth_mismatch);
+		assert_int_equal(info.depth, 0);
+		put_hdr(root, 1, 4, 0);
+		assert_int_equal(ext4_ext_node_check(NULL, root, sizeof(root), 0, &info, NULL), 0);
+		assert_false(info.depth_mismatch);
+	}
+	put_hdr(root, 1, 4, 1);
 	put_hdr(root, 0, 4, 1);
 	expect_bad(root, sizeof(root), 1); /* an index node with no entries */
 	/* the root with none is an emptied tree (e2fsprogs reads it so), at any depth */

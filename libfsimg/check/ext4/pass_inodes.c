@@ -140,6 +140,13 @@ static void walk_run(struct pass2 *p2, const struct fsimg_inode *in, const struc
 			PCTX_SET(p, lblk, FSIMG_PF_LBLK, run->lblk);
 			check_report(c, PR_EXTENT_BLOCK_CSUM, &p);
 		}
+		if (run->flags & FSIMG_RUN_DEPTH_MISMATCH) {
+			p = pctx_inode(in->ino);
+			PCTX_SET(p, block, FSIMG_PF_BLOCK, run->pblk);
+			PCTX_SET(p, lblk, FSIMG_PF_LBLK, run->lblk);
+			PCTX_SET(p, expected, FSIMG_PF_EXPECTED, (uint64_t)run->level);
+			check_report(c, PR_EXTENT_DEPTH_MISMATCH, &p);
+		}
 		if (in->flags & EXT4_EXTENTS_FL) {
 			char node[32];
 

@@ -324,6 +324,7 @@ enum fsimg_run_type {
 #define FSIMG_RUN_LAST       0x2u /* the last data run of the file */
 #define FSIMG_RUN_COUNTED    0x4u /* META: entries and max are the node's */
 #define FSIMG_RUN_TARGET     0x8u /* INLINE: a symlink's target kept in the inode, not data */
+#define FSIMG_RUN_DEPTH_MISMATCH 0x10u /* META (ext4): the node's eh_depth is not its level; read by its level */
 
 /* The fork a run belongs to (XFS's; ext4 has a data fork and one xattr block). */
 enum fsimg_fork {
