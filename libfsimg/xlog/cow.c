@@ -22,8 +22,6 @@
 
 #define XFS_REFC_COWFLAG (1u << 31)
 #define XFS_REFC_CRC_MAGIC 0x52334643u /* R3FC */
-#define SBLOCK_CRC_LEN 56u             /* short-form btree block header, v5 */
-#define REFC_REC_LEN 12u
 #define REFC_KEY_PTR_LEN 8u             /* a 4-byte key and a 4-byte pointer */
 #define REFC_MAXLEVELS 9u
 #define COW_VISIT_MAX 65536u            /* btree blocks read in all AGs */
@@ -169,33 +167,17 @@ out:
 int xlog_fin_cow(struct fin *f)
 {
 	xfs_fs *fs = f->log->fs;
-	uint32_t bs = fs->blocksize, ss = fs->sb.sectsize;
 	int err;
 
 	for (uint32_t ag = 0; ag < fs->sb.agcount; ag++) {
-		struct blk *agf, *leaf;
-		uint32_t root, level, n, i;
+		struct blk *leaf;
+		uint32_t n, i;
 		uint8_t *b;
 
-		if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + ss / XLOG_BBSIZE, ss / XLOG_BBSIZE, K_AGF,
-					&agf)))
-			return err;
-		if (get_be32(agf->b + offsetof(struct xfs_agf, agf_magicnum)) != XFS_AGF_MAGIC)
-			return xlog_fin_refuse(f, "AG %u has no AGF", ag);
-		root = get_be32(agf->b + offsetof(struct xfs_agf, agf_refcount_root));
-		level = get_be32(agf->b + offsetof(struct xfs_agf, agf_refcount_level));
-		if (level != 1)
-			return xlog_fin_refuse(f, "AG %u: a refcount btree of %u levels (not done yet)", ag, level);
-		if (root == 0 || root >= fs->sb.agblocks)
-			return xlog_fin_refuse(f, "AG %u: refcount btree root %u out of the AG", ag, root);
-		if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, root), bs / XLOG_BBSIZE, K_BTREE, &leaf)))
+		if ((err = xlog_fin_refc_leaf(f, ag, &leaf)))
 			return err;
 		b = leaf->b;
 		n = get_be16(b + 6);
-		if (get_be32(b) != XFS_REFC_CRC_MAGIC || get_be16(b + 4) != 0 ||
-		    n > (bs - SBLOCK_CRC_LEN) / REFC_REC_LEN || get_be32(b + 8) != 0xffffffffu ||
-		    get_be32(b + 12) != 0xffffffffu)
-			return xlog_fin_refuse(f, "AG %u: refcount btree block %u is not a root leaf", ag, root);
 		/* the CoW domain sorts last: each deletion brings the next record to index i */
 		for (i = 0; i < n && !(get_be32(b + SBLOCK_CRC_LEN + (size_t)i * REFC_REC_LEN) & XFS_REFC_COWFLAG); i++)
 			;

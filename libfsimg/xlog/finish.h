@@ -53,6 +53,14 @@ int xlog_fin_free_extent(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t le
  * AIL push writes them (v5); log->fin_max_lsn set. 0 or <0. */
 int xlog_fin_writeback(struct fin *f, uint64_t lsn) XFS_HIDDEN;
 
+/* A v5 short-form btree block's header, and a refcount record (xfs_refcount_rec). */
+#define SBLOCK_CRC_LEN 56u
+#define REFC_REC_LEN 12u
+
+/* refc.c: AG ag's refcount btree as the one root leaf the finish edits (the AGF's root and
+ * level, the block's magic, level 0, no siblings, numrecs within the block). 0, 1 or <0. */
+int xlog_fin_refc_leaf(struct fin *f, uint32_t ag, struct blk **leaf) XFS_HIDDEN;
+
 /* cow.c: the CoW staging extents freed as xfs_reflink_recover_cow frees them. 0, 1 or <0. */
 int xlog_fin_cow(struct fin *f) XFS_HIDDEN;
 

@@ -25,8 +25,6 @@
 
 #define XFS_REFC_CRC_MAGIC 0x52334643u /* R3FC */
 #define XFS_REFC_COWFLAG (1u << 31)
-#define REFC_HDR 56u                   /* short-form btree block header, v5 */
-#define REFC_REC 12u
 #define MAXREFCOUNT 0xffffffffu
 #define NULLAGBLOCK 0xffffffffu
 /* pe_flags' type (xfs_refcount_intent_type) */
@@ -37,17 +35,17 @@
 
 static uint8_t *rec(struct blk *b, uint32_t i)
 {
-	return b->b + REFC_HDR + (size_t)i * REFC_REC;
+	return b->b + SBLOCK_CRC_LEN + (size_t)i * REFC_REC_LEN;
 }
 
 int xlog_intent_refcount(struct fin *f, const struct xlog_ext *x, struct intent_defer *d)
 {
 	xfs_fs *fs = f->log->fs;
-	uint32_t type = x->flags & 0xffu, ss = fs->sb.sectsize, bs = fs->blocksize;
+	uint32_t type = x->flags & 0xffu, bs = fs->blocksize;
 	uint32_t ag = (uint32_t)(x->startblock >> fs->sb.agblklog);
 	uint32_t agbno = (uint32_t)(x->startblock & ((1ull << fs->sb.agblklog) - 1));
-	uint32_t len = (uint32_t)x->len, root, n, max, i, touch = 0, at = 0, first = UINT32_MAX;
-	struct blk *agf, *leaf;
+	uint32_t len = (uint32_t)x->len, n, max, i, touch = 0, at = 0, first = UINT32_MAX;
+	struct blk *leaf;
 	int err;
 
 	if (type == REFC_ALLOC_COW || type == REFC_FREE_COW)
@@ -58,23 +56,10 @@ int xlog_intent_refcount(struct fin *f, const struct xlog_ext *x, struct intent_
 	    len > fs->sb.agblocks - agbno)
 		return xlog_fin_refuse(f, "extent fsb %llu+%llu out of its AG", (unsigned long long)x->startblock,
 				       (unsigned long long)x->len);
-	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + ss / XLOG_BBSIZE, ss / XLOG_BBSIZE, K_AGF, &agf)))
-		return err;
-	if (get_be32(agf->b + offsetof(struct xfs_agf, agf_magicnum)) != XFS_AGF_MAGIC)
-		return xlog_fin_refuse(f, "AG %u has no AGF", ag);
-	root = get_be32(agf->b + offsetof(struct xfs_agf, agf_refcount_root));
-	if (get_be32(agf->b + offsetof(struct xfs_agf, agf_refcount_level)) != 1)
-		return xlog_fin_refuse(f, "AG %u: a refcount btree of %u levels (not done yet)", ag,
-				       get_be32(agf->b + offsetof(struct xfs_agf, agf_refcount_level)));
-	if (root == 0 || root >= fs->sb.agblocks)
-		return xlog_fin_refuse(f, "AG %u: refcount btree root %u out of the AG", ag, root);
-	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, root), bs / XLOG_BBSIZE, K_BTREE, &leaf)))
+	if ((err = xlog_fin_refc_leaf(f, ag, &leaf)))
 		return err;
 	n = get_be16(leaf->b + 6);
-	max = (bs - REFC_HDR) / REFC_REC;
-	if (get_be32(leaf->b) != XFS_REFC_CRC_MAGIC || get_be16(leaf->b + 4) != 0 || n > max ||
-	    get_be32(leaf->b + 8) != NULLAGBLOCK || get_be32(leaf->b + 12) != NULLAGBLOCK)
-		return xlog_fin_refuse(f, "AG %u: refcount btree block %u is not a root leaf", ag, root);
+	max = (bs - SBLOCK_CRC_LEN) / REFC_REC_LEN;
 
 	/* the shared-domain records (the CoW domain sorts after them) touching the range */
 	for (i = 0; i < n; i++) {
@@ -95,7 +80,7 @@ int xlog_intent_refcount(struct fin *f, const struct xlog_ext *x, struct intent_
 		/* xfs_refcount_adjust_extents: a gap becomes a record of refcount 2 (xfs_btree_insert) */
 		if (n >= max)
 			return xlog_fin_refuse(f, "AG %u: the refcount leaf would split (not done yet)", ag);
-		memmove(rec(leaf, at + 1), rec(leaf, at), (size_t)(n - at) * REFC_REC);
+		memmove(rec(leaf, at + 1), rec(leaf, at), (size_t)(n - at) * REFC_REC_LEN);
 		put_be32(rec(leaf, at), agbno);
 		put_be32(rec(leaf, at) + 4, len);
 		put_be32(rec(leaf, at) + 8, 2);
@@ -116,7 +101,7 @@ int xlog_intent_refcount(struct fin *f, const struct xlog_ext *x, struct intent_
 			put_be32(rec(leaf, first) + 8, rc - 1);
 		} else {
 			/* xfs_btree_delete: the records after it shift down, the last slot keeps its bytes */
-			memmove(rec(leaf, first), rec(leaf, first + 1), (size_t)(n - first - 1) * REFC_REC);
+			memmove(rec(leaf, first), rec(leaf, first + 1), (size_t)(n - first - 1) * REFC_REC_LEN);
 			put_be16(leaf->b + 6, (uint16_t)(n - 1));
 		}
 		leaf->dirty = true;

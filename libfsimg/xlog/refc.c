@@ -27,8 +27,6 @@
 
 #define XFS_REFC_COWFLAG (1u << 31)
 #define XFS_REFC_CRC_MAGIC 0x52334643u /* R3FC */
-#define SBLOCK_CRC_LEN 56u
-#define REFC_REC_LEN 12u
 #define MAXREFCEXTLEN ((1u << 31) - 1)
 #define MAXREFCOUNT 0xffffffffu
 #define NULLAGBLOCK 0xffffffffu
@@ -236,18 +234,13 @@ static int merge(struct rleaf *l, uint32_t *agbno, uint32_t *aglen, bool *change
 	return 0;
 }
 
-int xlog_fin_refc_decrease(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t aglen, struct efree *out,
-			   uint32_t *nout, uint32_t max)
+int xlog_fin_refc_leaf(struct fin *f, uint32_t ag, struct blk **leaf)
 {
 	xfs_fs *fs = f->log->fs;
-	uint32_t ss = fs->sb.sectsize, bs = fs->blocksize, root, level, ops = 0;
-	struct blk *agf;
-	struct rleaf l;
-	bool c1, c2, c3;
+	uint32_t ss = fs->sb.sectsize, bs = fs->blocksize, root, level;
+	struct blk *agf, *b;
 	int err;
 
-	if (agbno == 0 || aglen == 0 || agbno >= fs->sb.agblocks || aglen > fs->sb.agblocks - agbno)
-		return xlog_fin_refuse(f, "extent %u+%u out of its AG", agbno, aglen);
 	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + ss / XLOG_BBSIZE, ss / XLOG_BBSIZE, K_AGF, &agf)))
 		return err;
 	if (get_be32(agf->b + offsetof(struct xfs_agf, agf_magicnum)) != XFS_AGF_MAGIC)
@@ -258,14 +251,32 @@ int xlog_fin_refc_decrease(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t 
 		return xlog_fin_refuse(f, "AG %u: a refcount btree of %u levels (not done yet)", ag, level);
 	if (root == 0 || root >= fs->sb.agblocks)
 		return xlog_fin_refuse(f, "AG %u: refcount btree root %u out of the AG", ag, root);
-	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, root), bs / XLOG_BBSIZE, K_BTREE, &l.b)))
+	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, root), bs / XLOG_BBSIZE, K_BTREE, &b)))
+		return err;
+	if (get_be32(b->b) != XFS_REFC_CRC_MAGIC || get_be16(b->b + 4) != 0 ||
+	    get_be16(b->b + 6) > (bs - SBLOCK_CRC_LEN) / REFC_REC_LEN ||
+	    get_be32(b->b + 8) != NULLAGBLOCK || get_be32(b->b + 12) != NULLAGBLOCK)
+		return xlog_fin_refuse(f, "AG %u: refcount btree block %u is not a root leaf", ag, root);
+	*leaf = b;
+	return 0;
+}
+
+int xlog_fin_refc_decrease(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t aglen, struct efree *out,
+			   uint32_t *nout, uint32_t max)
+{
+	xfs_fs *fs = f->log->fs;
+	uint32_t bs = fs->blocksize, ops = 0;
+	struct rleaf l;
+	bool c1, c2, c3;
+	int err;
+
+	if (agbno == 0 || aglen == 0 || agbno >= fs->sb.agblocks || aglen > fs->sb.agblocks - agbno)
+		return xlog_fin_refuse(f, "extent %u+%u out of its AG", agbno, aglen);
+	if ((err = xlog_fin_refc_leaf(f, ag, &l.b)))
 		return err;
 	l.rec = l.b->b + SBLOCK_CRC_LEN;
 	l.n = get_be16(l.b->b + 6);
 	l.max = (bs - SBLOCK_CRC_LEN) / REFC_REC_LEN;
-	if (get_be32(l.b->b) != XFS_REFC_CRC_MAGIC || get_be16(l.b->b + 4) != 0 || l.n > l.max ||
-	    get_be32(l.b->b + 8) != NULLAGBLOCK || get_be32(l.b->b + 12) != NULLAGBLOCK)
-		return xlog_fin_refuse(f, "AG %u: refcount btree block %u is not a root leaf", ag, root);
 	for (uint32_t i = 0; i + 1 < l.n; i++) {
 		struct rc a = rget(&l, i), b = rget(&l, i + 1);
 		if (a.len == 0 || (!(a.start & XFS_REFC_COWFLAG) && (a.refc < 2 || (uint64_t)a.start + a.len > b.start)))
