@@ -40,6 +40,8 @@ enum {
 #define CLI_PERMUTE 0x8u
 /* -b SUPERBLOCK and -B BLOCKSIZE (e2fsck's): read through a superblock copy. */
 #define CLI_WANT_SB 0x10u
+/* The command exits as fsck(8) does: 4 when errors are found (--help says so). */
+#define CLI_FSCK_EXIT 0x20u
 
 struct cli_common {
 	int verbose;
