@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "cli_jbd2.h"
+#include "core/cursor.h"
 #include "cmds.h"
 #include "journal_xfs.h"
 
@@ -489,11 +490,6 @@ static void end_json(struct jw *w, const struct fsimg_journal_scan_info *si, con
 	jw_record_end(w);
 }
 
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* The bytes of a tag's block after its 4-byte header. */
 static size_t fc_avail(fsimg_journal *j, const struct fsimg_fc_tag *t)
 {
@@ -517,23 +513,23 @@ static void fc_value(struct jw *w, const struct fsimg_fc_tag *t, const uint8_t *
 	memset(v, 0, n + 128);
 	if (n)
 		memcpy(v, val, n);
-	a = le32(v);
-	b = le32(v + 4);
-	c = le32(v + 8);
+	a = get_le32(v);
+	b = get_le32(v + 4);
+	c = get_le32(v + 8);
 
 	switch (t->tag) {
 	case 1: /* ADD_RANGE: ino, then an extent */
-		len16 = (uint16_t)(v[8] | v[9] << 8);
+		len16 = get_le16(v + 8);
 		c = len16 > 32768 ? len16 - 32768u : len16;
 		if (json) {
 			jw_u64(w, "inode", a);
 			jw_u64(w, "lblk", b);
 			jw_u64(w, "count", c);
-			jw_u64(w, "pblk", (uint64_t)(v[10] | v[11] << 8) << 32 | le32(v + 12));
+			jw_u64(w, "pblk", (uint64_t)get_le16(v + 10) << 32 | get_le32(v + 12));
 			jw_bool(w, "unwritten", len16 > 32768);
 		} else {
 			printf(" inode %u: file blocks %u+%u at %llu%s", a, b, c,
-			       (unsigned long long)((uint64_t)(v[10] | v[11] << 8) << 32 | le32(v + 12)),
+			       (unsigned long long)((uint64_t)get_le16(v + 10) << 32 | get_le32(v + 12)),
 			       len16 > 32768 ? ", unwritten" : "");
 		}
 		break;
@@ -561,13 +557,13 @@ static void fc_value(struct jw *w, const struct fsimg_fc_tag *t, const uint8_t *
 	case 6: /* INODE: ino, then the record: mode, size, links */
 		if (json) {
 			jw_u64(w, "inode", a);
-			jw_u64(w, "mode", (uint16_t)(v[4] | v[5] << 8));
-			jw_u64(w, "size", (uint64_t)le32(v + 4 + 0x6c) << 32 | le32(v + 4 + 4));
-			jw_u64(w, "links", (uint16_t)(v[4 + 26] | v[4 + 27] << 8));
+			jw_u64(w, "mode", get_le16(v + 4));
+			jw_u64(w, "size", (uint64_t)get_le32(v + 4 + 0x6c) << 32 | get_le32(v + 4 + 4));
+			jw_u64(w, "links", get_le16(v + 4 + 26));
 		} else {
-			printf(" %u: mode 0%o, size %llu, %u link%s", a, (unsigned)(v[4] | v[5] << 8),
-			       (unsigned long long)((uint64_t)le32(v + 4 + 0x6c) << 32 | le32(v + 4 + 4)),
-			       (unsigned)(v[4 + 26] | v[4 + 27] << 8), (v[4 + 26] | v[4 + 27] << 8) == 1 ? "" : "s");
+			printf(" %u: mode 0%o, size %llu, %u link%s", a, (unsigned)get_le16(v + 4),
+			       (unsigned long long)((uint64_t)get_le32(v + 4 + 0x6c) << 32 | get_le32(v + 4 + 4)),
+			       (unsigned)get_le16(v + 4 + 26), get_le16(v + 4 + 26) == 1 ? "" : "s");
 		}
 		break;
 	case 8: /* TAIL: tid */
