@@ -223,6 +223,8 @@ const char *cli_type_name(uint16_t mode);       /* "file", "dir", ... "unknown" 
 void cli_mode_string(char out[11], uint16_t mode); /* "drwxr-xr-x" */
 /* Maps a directory entry file_type (1..7) to S_IF* bits, 0 when unknown. */
 uint16_t cli_ftype_to_mode(uint8_t ftype);
+/* A UUID as "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx". */
+void cli_uuid_text(char out[37], const uint8_t u[16]);
 
 /* Output helpers (stdout is the only stream written in bulk). */
 void cli_put_u64(FILE *f, uint64_t v);

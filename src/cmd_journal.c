@@ -268,13 +268,6 @@ static void features_json(struct jw *w, const struct fsimg_journal_super *js)
 	jw_arr_end(w);
 }
 
-static void uuid_text(char out[37], const uint8_t u[16])
-{
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
-		 u[12], u[13], u[14], u[15]);
-}
-
 #define LINE(name) printf("%-26s", name)
 
 static void super_text(const struct cli_image *img, const struct fsimg_journal_super *js,
@@ -306,7 +299,7 @@ static void super_text(const struct cli_image *img, const struct fsimg_journal_s
 		printf("%d\n", js->errno_);
 	}
 	if (js->version >= 2) {
-		uuid_text(uuid, js->uuid);
+		cli_uuid_text(uuid, js->uuid);
 		LINE("Journal UUID:");
 		printf("%s\n", uuid);
 		LINE("Journal users:");
@@ -363,7 +356,7 @@ static void super_json(struct jw *w, const struct cli_image *img, const struct f
 	jw_u64(w, "sequence", js->sequence);
 	jw_u64(w, "start", js->start);
 	jw_i64(w, "errno", js->errno_);
-	uuid_text(uuid, js->uuid);
+	cli_uuid_text(uuid, js->uuid);
 	jw_str(w, "uuid", uuid);
 	jw_u64(w, "nr_users", js->nr_users);
 	jw_u64(w, "tag_bytes", (uint64_t)js->tag_bytes);
