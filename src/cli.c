@@ -282,32 +282,35 @@ static void put_err_text(const char *s)
 	cli_put_text(stderr, s, strlen(s));
 }
 
+void cli_vsay(const char *path, const char *file, const char *fmt, va_list ap)
+{
+	fputs("fsimg: ", stderr);
+	put_err_text(path);
+	fputs(": ", stderr);
+	if (file) {
+		put_err_text(file);
+		fputs(": ", stderr);
+	}
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void cli_error(const struct cli_image *img, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("fsimg: ", stderr);
-	put_err_text(img->path);
-	fputs(": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vsay(img->path, NULL, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void cli_file_error(const struct cli_image *img, const char *file, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("fsimg: ", stderr);
-	put_err_text(img->path);
-	fputs(": ", stderr);
-	put_err_text(file);
-	fputs(": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vsay(img->path, file, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 const char *cli_errmsg(const struct cli_image *img, int err)

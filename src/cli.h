@@ -11,6 +11,7 @@
 #ifndef FSIMG_CLI_H
 #define FSIMG_CLI_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -176,6 +177,9 @@ void cli_error(const struct cli_image *img, const char *fmt, ...)
 /* "fsimg: IMAGE: FILE: message"; FILE is escaped. */
 void cli_file_error(const struct cli_image *img, const char *file, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* "fsimg: PATH: FILE: message" (no FILE when NULL), both escaped: what the two above print. */
+void cli_vsay(const char *path, const char *file, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 /* strerror in the lowercase style of our other messages. */
 const char *cli_strerror(int errnum);
 /* The message for a library error: the handle's detail when it has one. */
