@@ -102,8 +102,14 @@ static void print_help(const struct cli_cmd *cmd)
 	printf("Usage: fsimg %s %s\n%s\n\nOptions:\n", cmd->name, cmd->synopsis, cmd->summary);
 	for (i = 0; i < n; i++)
 		print_opt(stdout, o[i]);
-	printf("\nFILE is a path from the root (\"/a/b\") or \"#N\" for inode N.\n"
-	       "Exit status: 0 success, 8 operational error, 16 usage error.\n");
+	putchar('\n');
+	if (strstr(cmd->synopsis, "FILE"))
+		printf("FILE is a path from the root (\"/a/b\") or \"#N\" for inode N.\n");
+	if (cmd->want & CLI_FSCK_EXIT)
+		printf("Exit status (as fsck(8)): 0 no errors found, 4 errors found (left uncorrected),\n"
+		       "8 operational error, 16 usage error.\n");
+	else
+		printf("Exit status: 0 success, 8 operational error, 16 usage error.\n");
 }
 
 int cli_take_logdev(struct cli_common *c, const struct cli_cmd *cmd, const char *logdev)
@@ -276,32 +282,35 @@ static void put_err_text(const char *s)
 	cli_put_text(stderr, s, strlen(s));
 }
 
+void cli_vsay(const char *path, const char *file, const char *fmt, va_list ap)
+{
+	fputs("fsimg: ", stderr);
+	put_err_text(path);
+	fputs(": ", stderr);
+	if (file) {
+		put_err_text(file);
+		fputs(": ", stderr);
+	}
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void cli_error(const struct cli_image *img, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("fsimg: ", stderr);
-	put_err_text(img->path);
-	fputs(": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vsay(img->path, NULL, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void cli_file_error(const struct cli_image *img, const char *file, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("fsimg: ", stderr);
-	put_err_text(img->path);
-	fputs(": ", stderr);
-	put_err_text(file);
-	fputs(": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vsay(img->path, file, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 const char *cli_errmsg(const struct cli_image *img, int err)

@@ -11,6 +11,7 @@
 #ifndef FSIMG_CLI_H
 #define FSIMG_CLI_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,8 @@ enum {
 #define CLI_PERMUTE 0x8u
 /* -b SUPERBLOCK and -B BLOCKSIZE (e2fsck's): read through a superblock copy. */
 #define CLI_WANT_SB 0x10u
+/* The command exits as fsck(8) does: 4 when errors are found (--help says so). */
+#define CLI_FSCK_EXIT 0x20u
 
 struct cli_common {
 	int verbose;
@@ -174,6 +177,9 @@ void cli_error(const struct cli_image *img, const char *fmt, ...)
 /* "fsimg: IMAGE: FILE: message"; FILE is escaped. */
 void cli_file_error(const struct cli_image *img, const char *file, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* "fsimg: PATH: FILE: message" (no FILE when NULL), both escaped: what the two above print. */
+void cli_vsay(const char *path, const char *file, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 /* strerror in the lowercase style of our other messages. */
 const char *cli_strerror(int errnum);
 /* The message for a library error: the handle's detail when it has one. */
@@ -221,6 +227,8 @@ const char *cli_type_name(uint16_t mode);       /* "file", "dir", ... "unknown" 
 void cli_mode_string(char out[11], uint16_t mode); /* "drwxr-xr-x" */
 /* Maps a directory entry file_type (1..7) to S_IF* bits, 0 when unknown. */
 uint16_t cli_ftype_to_mode(uint8_t ftype);
+/* A UUID as "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx". */
+void cli_uuid_text(char out[37], const uint8_t u[16]);
 
 /* Output helpers (stdout is the only stream written in bulk). */
 void cli_put_u64(FILE *f, uint64_t v);

@@ -179,6 +179,13 @@ void cli_mode_string(char out[11], uint16_t mode)
 	out[10] = '\0';
 }
 
+void cli_uuid_text(char out[37], const uint8_t u[16])
+{
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
+		 u[12], u[13], u[14], u[15]);
+}
+
 /* ------------------------------------------------------------- output */
 
 /*

@@ -63,7 +63,7 @@ static const struct cli_cmd fsck_cmd = {
 	"fsck", "[-n] [-f] [-v] [-q] [-C FD] [--threads N] [--json] [--scan-data] [--no-replay] "
 	"[-b SUPERBLOCK] [-B BLOCKSIZE] [--baseline REPORT] [-j EXTERNAL_JOURNAL] [-l LOGDEV] IMAGE",
 	"Check IMAGE read-only (after replaying its journal in memory); exit as fsck(8).",
-	fsck_opts, CLI_WANT_JSON | CLI_WANT_SB, 0, 1,
+	fsck_opts, CLI_WANT_JSON | CLI_WANT_SB | CLI_FSCK_EXIT, 0, 1,
 };
 
 struct fsck_ctx {

@@ -63,13 +63,6 @@ static void put_end(struct jw *w, const char *key, bool read, uint32_t cycle, ui
 	jw_obj_end(w);
 }
 
-void info_uuid_str(char out[37], const uint8_t u[16])
-{
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
-		 u[12], u[13], u[14], u[15]);
-}
-
 /* "AG" / "Group": the group's name as a word to start a line with. */
 static void group_word(char *out, size_t len, const char *name)
 {
@@ -96,7 +89,7 @@ static int info_neutral(struct cli_image *img, bool groups)
 	if (ends && !fi->log_internal)
 		dirty = !li.clean;
 
-	info_uuid_str(uuid, fi->uuid);
+	cli_uuid_text(uuid, fi->uuid);
 	if (img->common->json) {
 		struct jw w;
 

@@ -7,6 +7,9 @@
  * --json is JSON Lines: a "superblock" record, one "transaction" record per
  * transaction, a "fast_commit" record per fast-commit tag with -v, and a
  * last "end" record saying where and why the log ends.
+ *
+ * The fast-commit area is listed by journal_fc.c, an XFS log by
+ * journal_xfs.c.
  */
 #include "config.h"
 
@@ -17,6 +20,7 @@
 #include "cli.h"
 #include "cli_jbd2.h"
 #include "cmds.h"
+#include "journal_fc.h"
 #include "journal_xfs.h"
 
 static const struct cli_opt journal_opts[] = {
@@ -94,65 +98,6 @@ static const char *end_text(enum fsimg_jend e)
 	case FSIMG_JEND_ERROR: return "a corrupt block: the kernel would refuse to recover";
 	}
 	return "unknown";
-}
-
-static const char *fc_state_name(enum fsimg_fc_state s)
-{
-	switch (s) {
-	case FSIMG_FC_NONE: return "none";
-	case FSIMG_FC_EMPTY: return "empty";
-	case FSIMG_FC_STALE: return "stale";
-	case FSIMG_FC_VALID: return "valid";
-	case FSIMG_FC_NO_TAIL: return "no_tail";
-	case FSIMG_FC_BAD: return "bad";
-	}
-	return "unknown";
-}
-
-/*
- * Whether fsimg replays the valid fast commits: the plan says (NULL when it
- * does, else why not). why must outlive the plan: copied into buf.
- */
-static const char *fc_unreplayed(fsimg_journal *j, char *buf, size_t len)
-{
-	struct fsimg_plan_stats st;
-	fsimg_plan *p = NULL;
-	const char *why = "the recovery plan could not be made";
-
-	if (fsimg_plan_create(&p, j, 0) == 0 && fsimg_plan_stats(&st, p) == 0)
-		why = st.fc_replayed ? NULL : st.fc_why ? st.fc_why : "unknown";
-	if (why)
-		snprintf(buf, len, "%s", why);
-	fsimg_plan_free(p);
-	return why ? buf : NULL;
-}
-
-/* The fast-commit area's state as recovery's scan judges it, in words. */
-static void fc_state_text(const struct fsimg_journal_scan_info *si, const char *unreplayed)
-{
-	switch (si->fc_state) {
-	case FSIMG_FC_NONE:
-		printf("not scanned (the log is clean or cannot be recovered)\n");
-		break;
-	case FSIMG_FC_EMPTY:
-		printf("none (the area does not start with a HEAD tag)\n");
-		break;
-	case FSIMG_FC_STALE:
-		printf("stale (from before the last full commit; transaction %u expected)\n", si->fc_tid);
-		break;
-	case FSIMG_FC_VALID:
-		printf("%llu valid for transaction %u (%llu tags in %llu blocks): %s%s\n",
-		       (unsigned long long)si->fc_commits, si->fc_tid,
-		       (unsigned long long)si->fc_valid_tags, (unsigned long long)si->fc_valid_blocks,
-		       unreplayed ? "not replayed by fsimg: " : "replayed by fsimg", unreplayed ? unreplayed : "");
-		break;
-	case FSIMG_FC_NO_TAIL:
-		printf("none valid (a HEAD for transaction %u but no valid TAIL)\n", si->fc_tid);
-		break;
-	case FSIMG_FC_BAD:
-		printf("corrupt: the kernel would fail recovery\n");
-		break;
-	}
 }
 
 static const char *csum_word(enum fsimg_csum_state s)
@@ -267,13 +212,6 @@ static void features_json(struct jw *w, const struct fsimg_journal_super *js)
 	jw_arr_end(w);
 }
 
-static void uuid_text(char out[37], const uint8_t u[16])
-{
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
-		 u[12], u[13], u[14], u[15]);
-}
-
 #define LINE(name) printf("%-26s", name)
 
 static void super_text(const struct cli_image *img, const struct fsimg_journal_super *js,
@@ -305,7 +243,7 @@ static void super_text(const struct cli_image *img, const struct fsimg_journal_s
 		printf("%d\n", js->errno_);
 	}
 	if (js->version >= 2) {
-		uuid_text(uuid, js->uuid);
+		cli_uuid_text(uuid, js->uuid);
 		LINE("Journal UUID:");
 		printf("%s\n", uuid);
 		LINE("Journal users:");
@@ -328,7 +266,7 @@ static void super_text(const struct cli_image *img, const struct fsimg_journal_s
 		LINE("Fast-commit area:");
 		printf("blocks %u-%u (%u blocks)\n", js->fc_first, js->fc_last - 1, js->fc_last - js->fc_first);
 		LINE("Fast commits:");
-		fc_state_text(si, unreplayed);
+		journal_fc_state_text(si, unreplayed);
 	}
 	LINE("Needs recovery:");
 	printf("%s\n", js->needs_recovery ? "yes" : "no");
@@ -362,7 +300,7 @@ static void super_json(struct jw *w, const struct cli_image *img, const struct f
 	jw_u64(w, "sequence", js->sequence);
 	jw_u64(w, "start", js->start);
 	jw_i64(w, "errno", js->errno_);
-	uuid_text(uuid, js->uuid);
+	cli_uuid_text(uuid, js->uuid);
 	jw_str(w, "uuid", uuid);
 	jw_u64(w, "nr_users", js->nr_users);
 	jw_u64(w, "tag_bytes", (uint64_t)js->tag_bytes);
@@ -477,7 +415,7 @@ static void end_json(struct jw *w, const struct fsimg_journal_scan_info *si, con
 	jw_u64(w, "blocks_in_journal", si->blocks_in_journal);
 	jw_u64(w, "fast_commit_blocks_used", si->fc_blocks);
 	jw_u64(w, "fast_commit_tags", si->fc_tags);
-	jw_str(w, "fast_commit_state", fc_state_name(si->fc_state));
+	jw_str(w, "fast_commit_state", journal_fc_state_name(si->fc_state));
 	jw_u64(w, "fast_commit_tid", si->fc_tid);
 	jw_u64(w, "fast_commits_valid", si->fc_commits);
 	jw_bool(w, "fast_commits_replayed", si->fc_commits && !unreplayed);
@@ -487,153 +425,6 @@ static void end_json(struct jw *w, const struct fsimg_journal_scan_info *si, con
 	jw_u64(w, "fast_commit_valid_blocks", si->fc_valid_blocks);
 	jw_obj_end(w);
 	jw_record_end(w);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-/* The bytes of a tag's block after its 4-byte header. */
-static size_t fc_avail(fsimg_journal *j, const struct fsimg_fc_tag *t)
-{
-	uint32_t bs = fsimg_journal_super(j)->blocksize;
-
-	return (size_t)t->offset + 4 < bs ? bs - t->offset - 4 : 0;
-}
-
-/*
- * One tag's value in words (text) or fields (JSON), read from its block: at
- * most avail bytes are there; past them (a short tag at a block's end) the
- * fields read as zeros.
- */
-static void fc_value(struct jw *w, const struct fsimg_fc_tag *t, const uint8_t *val, size_t avail, bool json)
-{
-	static uint8_t v[65536 + 128];
-	size_t n = t->len < avail ? t->len : avail;
-	uint32_t a, b, c;
-	uint16_t len16;
-
-	memset(v, 0, n + 128);
-	if (n)
-		memcpy(v, val, n);
-	a = le32(v);
-	b = le32(v + 4);
-	c = le32(v + 8);
-
-	switch (t->tag) {
-	case 1: /* ADD_RANGE: ino, then an extent */
-		len16 = (uint16_t)(v[8] | v[9] << 8);
-		c = len16 > 32768 ? len16 - 32768u : len16;
-		if (json) {
-			jw_u64(w, "inode", a);
-			jw_u64(w, "lblk", b);
-			jw_u64(w, "count", c);
-			jw_u64(w, "pblk", (uint64_t)(v[10] | v[11] << 8) << 32 | le32(v + 12));
-			jw_bool(w, "unwritten", len16 > 32768);
-		} else {
-			printf(" inode %u: file blocks %u+%u at %llu%s", a, b, c,
-			       (unsigned long long)((uint64_t)(v[10] | v[11] << 8) << 32 | le32(v + 12)),
-			       len16 > 32768 ? ", unwritten" : "");
-		}
-		break;
-	case 2: /* DEL_RANGE */
-		if (json) {
-			jw_u64(w, "inode", a);
-			jw_u64(w, "lblk", b);
-			jw_u64(w, "count", c);
-		} else {
-			printf(" inode %u: file blocks %u+%u", a, b, c);
-		}
-		break;
-	case 3: case 4: case 5: /* CREAT, LINK, UNLINK: parent, ino, name */
-		if (json) {
-			jw_u64(w, "parent", a);
-			jw_u64(w, "inode", b);
-			jw_strn(w, "name", (const char *)v + 8, t->len - 8u);
-		} else {
-			printf(" inode %u as \"", b);
-			for (size_t k = 8; k < t->len; k++)
-				printf(v[k] >= 0x20 && v[k] < 0x7f && v[k] != '"' && v[k] != '\\' ? "%c" : "\\x%02x", v[k]);
-			printf("\" in directory %u", a);
-		}
-		break;
-	case 6: /* INODE: ino, then the record: mode, size, links */
-		if (json) {
-			jw_u64(w, "inode", a);
-			jw_u64(w, "mode", (uint16_t)(v[4] | v[5] << 8));
-			jw_u64(w, "size", (uint64_t)le32(v + 4 + 0x6c) << 32 | le32(v + 4 + 4));
-			jw_u64(w, "links", (uint16_t)(v[4 + 26] | v[4 + 27] << 8));
-		} else {
-			printf(" %u: mode 0%o, size %llu, %u link%s", a, (unsigned)(v[4] | v[5] << 8),
-			       (unsigned long long)((uint64_t)le32(v + 4 + 0x6c) << 32 | le32(v + 4 + 4)),
-			       (unsigned)(v[4 + 26] | v[4 + 27] << 8), (v[4 + 26] | v[4 + 27] << 8) == 1 ? "" : "s");
-		}
-		break;
-	case 8: /* TAIL: tid */
-	case 9: /* HEAD: features, tid */
-		if (json)
-			jw_u64(w, "tid", t->tag == 8 ? a : b);
-		else
-			printf(" transaction %u", t->tag == 8 ? a : b);
-		break;
-	}
-}
-
-/*
- * The fast-commit area's tags in log order, each with its value and the
- * fast commit it belongs to (1, 2, ...: the valid ones the kernel replays;
- * none after them: stale or past the last valid TAIL). All of them with -v,
- * the valid ones otherwise.
- */
-static void fc_list(struct jw *w, fsimg_journal *j, const struct fsimg_journal_scan_info *si, bool json,
-		    bool all)
-{
-	struct fsimg_fc_tag tag;
-	uint8_t *buf = malloc(fsimg_journal_super(j)->blocksize);
-	uint32_t have = UINT32_MAX;
-	uint64_t commit = 1;
-
-	if (!buf)
-		return;
-	for (size_t i = 0; fsimg_journal_fc_tag(&tag, j, i) > 0; i++) {
-		bool valid = si->fc_state == FSIMG_FC_VALID && i < si->fc_valid_tags;
-		bool readable = true;
-
-		if (!valid && !all)
-			break;
-		if (have != tag.journal_block) {
-			readable = fsimg_journal_read_block(j, buf, tag.journal_block) == 0;
-			have = readable ? tag.journal_block : UINT32_MAX;
-		}
-		if (json) {
-			jw_obj_begin(w, NULL);
-			jw_str(w, "record", "fast_commit");
-			jw_str(w, "tag", tag.name);
-			jw_u64(w, "tag_id", tag.tag);
-			jw_u64(w, "len", tag.len);
-			jw_u64(w, "journal_block", tag.journal_block);
-			jw_u64(w, "offset", tag.offset);
-			jw_u64(w, "fast_commit", valid ? commit : 0);
-			if (readable)
-				fc_value(w, &tag, buf + tag.offset + 4, fc_avail(j, &tag), true);
-			jw_obj_end(w);
-			jw_record_end(w);
-		} else {
-			if (valid)
-				printf("      fast commit %3llu: %s", (unsigned long long)commit, tag.name);
-			else
-				printf("      (not valid)     : %s", tag.name);
-			if (readable)
-				fc_value(w, &tag, buf + tag.offset + 4, fc_avail(j, &tag), false);
-			printf(" (journal block %u + %u)\n", tag.journal_block, tag.offset);
-		}
-		if (valid && tag.tag == 8)
-			commit++;
-		if (cli_output_failed())
-			break;
-	}
-	free(buf);
 }
 
 int cmd_journal(int argc, char **argv)
@@ -676,7 +467,7 @@ int cmd_journal(int argc, char **argv)
 	jw_init(&w, stdout);
 	n = fsimg_journal_trans_count(j);
 	if ((si.fc_state == FSIMG_FC_VALID || si.fc_state == FSIMG_FC_BAD) && si.fc_commits)
-		unreplayed = fc_unreplayed(j, why, sizeof(why));
+		unreplayed = journal_fc_unreplayed(j, why, sizeof(why));
 	if (common.json)
 		super_json(&w, &img, fsimg_journal_super(j), &si);
 	else
@@ -695,7 +486,7 @@ int cmd_journal(int argc, char **argv)
 	if (si.fc_tags && (common.verbose || si.fc_commits)) {
 		if (!common.json)
 			printf("\n  FAST-COMMIT TAGS%s\n", common.verbose ? " (the whole area)" : "");
-		fc_list(&w, j, &si, common.json, common.verbose);
+		journal_fc_list(&w, j, &si, common.json, common.verbose);
 	}
 	if (common.json)
 		end_json(&w, &si, unreplayed);

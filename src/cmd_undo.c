@@ -36,13 +36,6 @@ static const struct cli_cmd undo_cmd = {
 	undo_opts, CLI_NO_JOURNAL_OPTS | CLI_PERMUTE, 2, 2,
 };
 
-static void uuid_text(char out[37], const uint8_t u[16])
-{
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
-		 u[12], u[13], u[14], u[15]);
-}
-
 static int undo_opt(void *vctx, int id, const char *arg)
 {
 	bool *force = vctx;
@@ -130,8 +123,8 @@ static int check_identity(struct cli_image *img, int fd, const struct undo_heade
 		return CLI_EXIT_ERROR;
 	}
 	if (memcmp(uuid, h->uuid, 16) != 0) {
-		uuid_text(a, uuid);
-		uuid_text(b, h->uuid);
+		cli_uuid_text(a, uuid);
+		cli_uuid_text(b, h->uuid);
 		cli_error(img, "does not match the undo file: UUID %s, the undo file's is %s", a, b);
 		return CLI_EXIT_ERROR;
 	}

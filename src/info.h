@@ -8,9 +8,6 @@
 
 #include "cli.h"
 
-/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" */
-void info_uuid_str(char out[37], const uint8_t u[16]);
-
 /* dumpe2fs -h's words, and --groups; text or JSON by img->common->json. */
 int info_ext4(struct cli_image *img, bool groups);
 

@@ -162,7 +162,7 @@ static int print_text(struct cli_image *img, bool groups, const fsimg_group_t *b
 	cli_container_text(stdout, img->io);
 	line_str("Filesystem volume name:", sb->volume_name[0] ? sb->volume_name : "<none>");
 	line_str("Last mounted on:", sb->last_mounted[0] ? sb->last_mounted : "<not available>");
-	info_uuid_str(uuid, sb->uuid);
+	cli_uuid_text(uuid, sb->uuid);
 	line_str("Filesystem UUID:", uuid);
 	printf("%-26s0x%04X\n", "Filesystem magic number:", sb->magic);
 	printf("%-26s%u (%s)\n", "Filesystem revision #:", sb->rev_level,
@@ -234,7 +234,7 @@ static int print_text(struct cli_image *img, bool groups, const fsimg_group_t *b
 	if (sb->journal_inum)
 		line_u64("Journal inode:", sb->journal_inum);
 	if (!uuid_null(sb->journal_uuid)) {
-		info_uuid_str(uuid, sb->journal_uuid);
+		cli_uuid_text(uuid, sb->journal_uuid);
 		line_str("Journal UUID:", uuid);
 	}
 	if (sb->journal_dev)
@@ -248,7 +248,7 @@ static int print_text(struct cli_image *img, bool groups, const fsimg_group_t *b
 			seed[4 * i + 2] = (uint8_t)(sb->hash_seed[i] >> 16);
 			seed[4 * i + 3] = (uint8_t)(sb->hash_seed[i] >> 24);
 		}
-		info_uuid_str(uuid, seed);
+		cli_uuid_text(uuid, seed);
 		line_str("Directory Hash Seed:", uuid);
 	}
 	if (sb->last_orphan)
@@ -339,7 +339,7 @@ static int print_json(struct cli_image *img, bool groups, const fsimg_group_t *b
 	/* The on-disk fact: the replayed view itself no longer needs recovery. */
 	jw_bool(&w, "needs_recovery", sb->needs_recovery || img->replay);
 	cli_json_replayed(&w, img);
-	info_uuid_str(uuid, sb->uuid);
+	cli_uuid_text(uuid, sb->uuid);
 	jw_str(&w, "uuid", uuid);
 	jw_str(&w, "label", sb->volume_name);
 	jw_str(&w, "last_mounted", sb->last_mounted);
@@ -376,7 +376,7 @@ static int print_json(struct cli_image *img, bool groups, const fsimg_group_t *b
 		jw_obj_begin(&w, "journal");
 		snprintf(dev, sizeof(dev), "0x%04x", sb->journal_dev);
 		jw_str(&w, "device", dev);
-		info_uuid_str(uuid, sb->journal_uuid);
+		cli_uuid_text(uuid, sb->journal_uuid);
 		jw_str(&w, "uuid", uuid);
 		jw_obj_end(&w);
 	} else {

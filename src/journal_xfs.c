@@ -64,8 +64,7 @@ struct intent {
 
 struct xctx {
 	struct jw w;
-	char line[8192];   /* text: the current transaction's lines, not yet written */
-	size_t n;
+	struct cli_out o;  /* text: every line of it */
 	const struct cli_common *c;
 	struct intent *bucket[INTENT_BUCKETS];
 	uint64_t seq, pending;
@@ -147,75 +146,29 @@ static bool dirty_run(const struct fsimg_xlog_item *it, uint32_t *bit, uint32_t 
 
 /*
  * The text listing of a full log is hundreds of thousands of lines, and
- * printf was half of the run: a transaction's lines are built in the
- * context's buffer and written at once.
+ * printf was half of the run: every line goes through the command's
+ * cli_out buffer, which stdio sees in large pieces (one record, a
+ * transaction, at a time on a terminal).
  */
-static void lb_flush(struct xctx *x)
+
+/* v in hex with "0x" before it (printf's %#llx, but 0 is "0x0"). */
+static void out_x(struct cli_out *o, uint64_t v)
 {
-	if (x->n)
-		fwrite_unlocked(x->line, 1, x->n, stdout);
-	x->n = 0;
-}
-
-static void lb_mem(struct xctx *x, const char *s, size_t k)
-{
-	if (x->n + k > sizeof x->line)
-		lb_flush(x);
-	if (k > sizeof x->line) {
-		fwrite_unlocked(s, 1, k, stdout);
-		return;
-	}
-	memcpy(x->line + x->n, s, k);
-	x->n += k;
-}
-
-static void put_s(struct xctx *x, const char *s)
-{
-	lb_mem(x, s, strlen(s));
-}
-
-/* A string literal, its length known at compile time. */
-#define PUT_LIT(x, lit) lb_mem((x), "" lit, sizeof(lit) - 1)
-
-static void put_u(struct xctx *x, uint64_t v)
-{
-	static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-				    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-				    "8081828384858687888990919293949596979899";
-	char b[24];
-	int i = sizeof b;
-
-	while (v >= 100) {
-		unsigned r = (unsigned)(v % 100);
-		v /= 100;
-		b[--i] = pairs[2 * r + 1];
-		b[--i] = pairs[2 * r];
-	}
-	if (v >= 10) {
-		b[--i] = pairs[2 * v + 1];
-		b[--i] = pairs[2 * v];
-	} else {
-		b[--i] = (char)('0' + v);
-	}
-	lb_mem(x, b + i, sizeof b - (size_t)i);
-}
-
-static void put_x(struct xctx *x, uint64_t v)
-{
-	char b[24];
-	int i = sizeof b;
+	char b[18];
+	size_t i = sizeof b;
 
 	do {
-		b[--i] = "0123456789abcdef"[v & 15];
+		b[--i] = cli_hexd[v & 15];
 		v >>= 4;
 	} while (v);
 	b[--i] = 'x';
 	b[--i] = '0';
-	lb_mem(x, b + i, sizeof b - (size_t)i);
+	cli_out_put(o, b + i, sizeof b - i);
 }
 
-static void put_f(struct xctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put_f(struct xctx *x, const char *fmt, ...)
+/* The few lines whose fields printf lays out best (at most 255 bytes each). */
+static void out_f(struct cli_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out_f(struct cli_out *o, const char *fmt, ...)
 {
 	char b[256];
 	va_list ap;
@@ -225,25 +178,25 @@ static void put_f(struct xctx *x, const char *fmt, ...)
 	k = vsnprintf(b, sizeof b, fmt, ap);
 	va_end(ap);
 	if (k > 0)
-		lb_mem(x, b, (size_t)k < sizeof b ? (size_t)k : sizeof b - 1);
+		cli_out_put(o, b, (size_t)k < sizeof b ? (size_t)k : sizeof b - 1);
 }
 
-static void flags_text(struct xctx *x, uint32_t flags)
+static void flags_text(struct cli_out *o, uint32_t flags)
 {
-	PUT_LIT(x, " flags ");
-	put_x(x, flags);
-	PUT_LIT(x, " (");
-	put_s(x, blft_name(flags));
+	cli_out_str(o, " flags ");
+	out_x(o, flags);
+	cli_out_str(o, " (");
+	cli_out_str(o, blft_name(flags));
 	if (flags & FSIMG_XLOG_BUF_CANCEL)
-		PUT_LIT(x, ", cancel");
+		cli_out_str(o, ", cancel");
 	if (flags & FSIMG_XLOG_BUF_INODE)
-		PUT_LIT(x, ", inode buffer");
+		cli_out_str(o, ", inode buffer");
 	if (flags & (FSIMG_XLOG_BUF_UDQUOT | FSIMG_XLOG_BUF_PDQUOT | FSIMG_XLOG_BUF_GDQUOT))
-		PUT_LIT(x, ", dquot buffer");
-	PUT_LIT(x, ")");
+		cli_out_str(o, ", dquot buffer");
+	cli_out_str(o, ")");
 }
 
-static void inode_fields_text(struct xctx *x, uint32_t f)
+static void inode_fields_text(struct cli_out *o, uint32_t f)
 {
 	static const struct { uint32_t bit; const char *name; } names[] = {
 		{ 0x001, "core" }, { 0x002, "ddata" }, { 0x004, "dext" }, { 0x008, "dbroot" },
@@ -252,49 +205,49 @@ static void inode_fields_text(struct xctx *x, uint32_t f)
 	};
 	const char *sep = "";
 
-	PUT_LIT(x, " fields ");
-	put_x(x, f);
-	PUT_LIT(x, " (");
+	cli_out_str(o, " fields ");
+	out_x(o, f);
+	cli_out_str(o, " (");
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (f & names[i].bit) {
-			put_s(x, sep);
-			put_s(x, names[i].name);
+			cli_out_str(o, sep);
+			cli_out_str(o, names[i].name);
 			sep = " ";
 		}
-	PUT_LIT(x, ")");
+	cli_out_str(o, ")");
 }
 
-static void buffer_text(struct xctx *x, const struct fsimg_xlog_item *it, const char *what)
+static void buffer_text(struct cli_out *o, const struct fsimg_xlog_item *it, const char *what)
 {
 	if (what) {
-		PUT_LIT(x, " ");
-		put_s(x, what);
+		cli_out_str(o, " ");
+		cli_out_str(o, what);
 	}
-	PUT_LIT(x, " daddr ");
-	put_u(x, it->daddr);
-	PUT_LIT(x, " len ");
-	put_u(x, it->bblen);
-	PUT_LIT(x, " (fs block ");
-	put_u(x, it->fs_block);
+	cli_out_str(o, " daddr ");
+	cli_out_u64(o, it->daddr);
+	cli_out_str(o, " len ");
+	cli_out_u64(o, it->bblen);
+	cli_out_str(o, " (fs block ");
+	cli_out_u64(o, it->fs_block);
 	if (it->fs_block_offset) {
-		PUT_LIT(x, " + sector ");
-		put_u(x, it->fs_block_offset);
+		cli_out_str(o, " + sector ");
+		cli_out_u64(o, it->fs_block_offset);
 	}
-	PUT_LIT(x, ")");
+	cli_out_str(o, ")");
 }
 
-static int extents_text(struct xctx *x, const fsimg_xlog_trans *t, size_t i, const struct fsimg_xlog_item *it)
+static int extents_text(struct cli_out *o, const fsimg_xlog_trans *t, size_t i, const struct fsimg_xlog_item *it)
 {
 	for (uint32_t k = 0; k < it->nextents; k++) {
 		struct fsimg_xlog_extent e;
 		int err = fsimg_xlog_item_extent(&e, t, i, k);
 		if (err < 0)
 			return err;
-		put_f(x, "\n              fs block %" PRIu64 " +%" PRIu64, e.start_block, e.len);
+		out_f(o, "\n              fs block %" PRIu64 " +%" PRIu64, e.start_block, e.len);
 		if (it->type == FSIMG_XLOG_RUI || it->type == FSIMG_XLOG_BUI)
-			put_f(x, " owner %" PRIu64 " offset %" PRIu64 " flags %#x", e.owner, e.start_offset, e.flags);
+			out_f(o, " owner %" PRIu64 " offset %" PRIu64 " flags %#x", e.owner, e.start_offset, e.flags);
 		else if (it->type == FSIMG_XLOG_CUI)
-			put_f(x, " flags %#x", e.flags);
+			out_f(o, " flags %#x", e.flags);
 	}
 	return 0;
 }
@@ -302,73 +255,74 @@ static int extents_text(struct xctx *x, const fsimg_xlog_trans *t, size_t i, con
 static int item_text(struct xctx *x, const fsimg_xlog_trans *t, size_t i, const struct fsimg_xlog_item *it,
 		     const struct intent *done_of)
 {
+	struct cli_out *o = &x->o;
 	char lsn[32];
 
-	PUT_LIT(x, "    ");
-	put_s(x, it->name);
+	cli_out_str(o, "    ");
+	cli_out_str(o, it->name);
 	for (size_t n = strlen(it->name); n < 9; n++)
-		PUT_LIT(x, " ");
+		cli_out_str(o, " ");
 	switch (it->type) {
 	case FSIMG_XLOG_BUF:
-		buffer_text(x, it, NULL);
-		flags_text(x, it->flags);
-		PUT_LIT(x, ", ");
-		put_u(x, it->dirty_chunks);
-		put_s(x, it->dirty_chunks == 1 ? " dirty chunk" : " dirty chunks");
+		buffer_text(o, it, NULL);
+		flags_text(o, it->flags);
+		cli_out_str(o, ", ");
+		cli_out_u64(o, it->dirty_chunks);
+		cli_out_str(o, it->dirty_chunks == 1 ? " dirty chunk" : " dirty chunks");
 		if (x->c->verbose) {
 			uint32_t bit = 0, start, len;
-			PUT_LIT(x, ": bytes");
+			cli_out_str(o, ": bytes");
 			while (dirty_run(it, &bit, &start, &len))
-				put_f(x, " %u-%u", start, start + len - 1);
+				out_f(o, " %u-%u", start, start + len - 1);
 		}
 		break;
 	case FSIMG_XLOG_INODE:
-		PUT_LIT(x, " ino ");
-		put_u(x, it->ino);
-		inode_fields_text(x, it->fields);
-		PUT_LIT(x, " dsize ");
-		put_u(x, it->dsize);
-		PUT_LIT(x, " asize ");
-		put_u(x, it->asize);
-		PUT_LIT(x, ",");
-		buffer_text(x, it, "cluster");
+		cli_out_str(o, " ino ");
+		cli_out_u64(o, it->ino);
+		inode_fields_text(o, it->fields);
+		cli_out_str(o, " dsize ");
+		cli_out_u64(o, it->dsize);
+		cli_out_str(o, " asize ");
+		cli_out_u64(o, it->asize);
+		cli_out_str(o, ",");
+		buffer_text(o, it, "cluster");
 		break;
 	case FSIMG_XLOG_DQUOT:
-		put_f(x, " id %u,", it->dquot_id);
-		buffer_text(x, it, NULL);
+		out_f(o, " id %u,", it->dquot_id);
+		buffer_text(o, it, NULL);
 		break;
 	case FSIMG_XLOG_QUOTAOFF:
-		put_f(x, " flags %#x", it->qflags);
+		out_f(o, " flags %#x", it->qflags);
 		break;
 	case FSIMG_XLOG_ICREATE:
-		put_f(x, " ag %u agbno %u length %u", it->agno, it->agbno, it->length);
-		buffer_text(x, it, NULL);
-		put_f(x, ": %u inodes of %u bytes, gen %#x", it->count, it->isize, it->gen);
+		out_f(o, " ag %u agbno %u length %u", it->agno, it->agbno, it->length);
+		buffer_text(o, it, NULL);
+		out_f(o, ": %u inodes of %u bytes, gen %#x", it->count, it->isize, it->gen);
 		break;
 	case FSIMG_XLOG_ATTRI:
-		put_f(x, " id %#" PRIx64 " ino %" PRIu64 " op %#x name %u bytes value %u bytes", it->id, it->ino,
+		out_f(o, " id %#" PRIx64 " ino %" PRIu64 " op %#x name %u bytes value %u bytes", it->id, it->ino,
 		      it->op_flags, it->name_len, it->value_len);
 		break;
 	case FSIMG_XLOG_XMI:
-		put_f(x, " id %#" PRIx64 " ino %" PRIu64 " with ino %" PRIu64, it->id, it->ino, it->ino2);
+		out_f(o, " id %#" PRIx64 " ino %" PRIu64 " with ino %" PRIu64, it->id, it->ino, it->ino2);
 		break;
 	default:
-		put_f(x, " id %#" PRIx64, it->id);
+		out_f(o, " id %#" PRIx64, it->id);
 		if (it->nextents || it->type == FSIMG_XLOG_EFI || it->type == FSIMG_XLOG_EFD)
-			put_f(x, ", %u extent%s", it->nextents, it->nextents == 1 ? "" : "s");
+			out_f(o, ", %u extent%s", it->nextents, it->nextents == 1 ? "" : "s");
 		break;
 	}
 	if (intent_of_done(it->type)) {
 		if (done_of) {
 			lsn_text(lsn, sizeof lsn, done_of->lsn);
-			put_f(x, " (finishes the %s of transaction %#x at %s)", done_of->name, done_of->tid, lsn);
+			out_f(o, " (finishes the %s of transaction %#x at %s)", done_of->name, done_of->tid, lsn);
 		} else {
-			put_f(x, " (its %s is not in the live log)", intent_of_done(it->type));
+			out_f(o, " (its %s is not in the live log)", intent_of_done(it->type));
 		}
 	}
-	if (extents_text(x, t, i, it) < 0)
+	if (extents_text(o, t, i, it) < 0)
 		return FSIMG_ECORRUPT;
-	PUT_LIT(x, "\n");
+	cli_out_str(o, "\n");
 	return 0;
 }
 
@@ -465,6 +419,7 @@ static int item_json(struct jw *w, const fsimg_xlog_trans *t, size_t i, const st
 static int one_trans(void *ctx, const fsimg_xlog_trans *t)
 {
 	struct xctx *x = ctx;
+	struct cli_out *o = &x->o;
 	struct fsimg_xlog_trans_info ti;
 	char lsn[32], commit[32];
 	int err = fsimg_xlog_trans_info(&ti, t);
@@ -487,15 +442,15 @@ static int one_trans(void *ctx, const fsimg_xlog_trans *t)
 		jw_u64(&x->w, "th_num_items", ti.th_num_items);
 		jw_arr_begin(&x->w, "items");
 	} else {
-		PUT_LIT(x, "\ntransaction ");
-		put_x(x, ti.tid);
-		PUT_LIT(x, "  lsn ");
-		put_s(x, lsn);
-		PUT_LIT(x, "  commit ");
-		put_s(x, commit);
-		PUT_LIT(x, "  ");
-		put_u(x, ti.nitems);
-		put_s(x, ti.nitems == 1 ? " item\n" : " items\n");
+		cli_out_str(o, "\ntransaction ");
+		out_x(o, ti.tid);
+		cli_out_str(o, "  lsn ");
+		cli_out_str(o, lsn);
+		cli_out_str(o, "  commit ");
+		cli_out_str(o, commit);
+		cli_out_str(o, "  ");
+		cli_out_u64(o, ti.nitems);
+		cli_out_str(o, ti.nitems == 1 ? " item\n" : " items\n");
 	}
 	for (size_t i = 0; i < ti.nitems; i++) {
 		struct fsimg_xlog_item it;
@@ -517,14 +472,16 @@ static int one_trans(void *ctx, const fsimg_xlog_trans *t)
 		jw_arr_end(&x->w);
 		jw_obj_end(&x->w);
 		jw_record_end(&x->w);
+	} else {
+		cli_out_record_end(&x->o);
 	}
-	lb_flush(x);
 	return err;
 }
 
 static void header(struct xctx *x, const struct cli_image *img, const char *logdev,
 		   const struct fsimg_xlog_info *li)
 {
+	struct cli_out *o = &x->o;
 	char lsn[32];
 	uint64_t bytes = (uint64_t)li->basic_blocks * 512;
 
@@ -565,41 +522,45 @@ static void header(struct xctx *x, const struct cli_image *img, const char *logd
 		jw_record_end(w);
 		return;
 	}
-#define LINE(name) printf("%-22s", name)
+#define LINE(name) out_f(o, "%-22s", name)
 	LINE("Log location:");
-	if (li->external)
-		printf("external device %s, daddr %" PRIu64 "\n", logdev, li->daddr);
-	else
-		printf("internal, fs block %" PRIu64 " (daddr %" PRIu64 ")\n", li->fs_block, li->daddr);
+	if (li->external) {
+		cli_out_str(o, "external device ");
+		cli_out_str(o, logdev);   /* as given, of any length */
+		out_f(o, ", daddr %" PRIu64 "\n", li->daddr);
+	} else {
+		out_f(o, "internal, fs block %" PRIu64 " (daddr %" PRIu64 ")\n", li->fs_block, li->daddr);
+	}
 	LINE("Log size:");
-	printf("%u blocks of %u bytes (%u basic blocks, %" PRIu64 " bytes)\n", li->fs_blocks, li->block_size,
-	       li->basic_blocks, bytes);
+	out_f(o, "%u blocks of %u bytes (%u basic blocks, %" PRIu64 " bytes)\n", li->fs_blocks, li->block_size,
+	      li->basic_blocks, bytes);
 	LINE("Log format:");
-	printf("v%d, %s, sector %u bytes", li->version, li->crc ? "record CRCs checked (v5)" : "v4",
-	       li->sector_size);
+	out_f(o, "v%d, %s, sector %u bytes", li->version, li->crc ? "record CRCs checked (v5)" : "v4",
+	      li->sector_size);
 	if (li->stripe_unit > 1)
-		printf(", stripe unit %u bytes", li->stripe_unit);
-	putchar('\n');
+		out_f(o, ", stripe unit %u bytes", li->stripe_unit);
+	cli_out_str(o, "\n");
 	LINE("Log head:");
-	printf("cycle %u, block %u\n", li->head_cycle, li->head_block);
+	out_f(o, "cycle %u, block %u\n", li->head_cycle, li->head_block);
 	LINE("Log tail:");
-	printf("cycle %u, block %u\n", li->tail_cycle, li->tail_block);
+	out_f(o, "cycle %u, block %u\n", li->tail_cycle, li->tail_block);
 	if (!li->zeroed) {
 		LINE("Last record:");
-		printf("block %u (lsn %s)\n", li->last_record, lsn);
+		out_f(o, "block %u (lsn %s)\n", li->last_record, lsn);
 	}
 	LINE("Log state:");
 	if (li->zeroed)
-		printf("clean (never written)\n");
+		cli_out_str(o, "clean (never written)\n");
 	else if (li->clean)
-		printf("clean (an unmount record at the head)\n");
+		cli_out_str(o, "clean (an unmount record at the head)\n");
 	else
-		printf("dirty: needs recovery\n");
+		cli_out_str(o, "dirty: needs recovery\n");
 	if (li->torn) {
 		LINE("Torn write:");
-		printf("the head was at block %u; cut to %u at the first record whose CRC fails, as the kernel does\n",
-		       li->torn_block, li->head_block);
+		out_f(o, "the head was at block %u; cut to %u at the first record whose CRC fails, as the kernel does\n",
+		      li->torn_block, li->head_block);
 	}
+	cli_out_record_end(o);
 #undef LINE
 }
 
@@ -665,28 +626,30 @@ static void footer(struct xctx *x, const struct fsimg_xlog_stats *st, const char
 		jw_obj_end(w);
 		jw_record_end(w);
 	} else {
-		printf("\n%" PRIu64 " transaction%s, %" PRIu64 " items in %" PRIu64 " records (%" PRIu64
-		       " bytes)", st->transactions, st->transactions == 1 ? "" : "s", st->items, st->records,
-		       st->bytes);
+		struct cli_out *o = &x->o;
+		out_f(o, "\n%" PRIu64 " transaction%s, %" PRIu64 " items in %" PRIu64 " records (%" PRIu64
+		      " bytes)", st->transactions, st->transactions == 1 ? "" : "s", st->items, st->records,
+		      st->bytes);
 		if (st->records)
-			printf(", iclogs of %u bytes with %u header sector%s", st->iclog_size, st->header_sectors,
-			       st->header_sectors == 1 ? "" : "s");
-		printf("\n");
+			out_f(o, ", iclogs of %u bytes with %u header sector%s", st->iclog_size, st->header_sectors,
+			      st->header_sectors == 1 ? "" : "s");
+		cli_out_str(o, "\n");
 		if (st->incomplete)
-			printf("%" PRIu64 " transaction%s without a commit at the head (not recovered)\n",
-			       st->incomplete, st->incomplete == 1 ? "" : "s");
+			out_f(o, "%" PRIu64 " transaction%s without a commit at the head (not recovered)\n",
+			      st->incomplete, st->incomplete == 1 ? "" : "s");
 		if (st->crc_mismatch)
-			printf("%" PRIu64 " record%s whose CRC fails (tolerated on v4, as the kernel does)\n",
-			       st->crc_mismatch, st->crc_mismatch == 1 ? "" : "s");
+			out_f(o, "%" PRIu64 " record%s whose CRC fails (tolerated on v4, as the kernel does)\n",
+			      st->crc_mismatch, st->crc_mismatch == 1 ? "" : "s");
 		if (x->pending) {
-			printf("%" PRIu64 " intent%s without a done item (recovery finishes them):\n", x->pending,
-			       x->pending == 1 ? "" : "s");
+			out_f(o, "%" PRIu64 " intent%s without a done item (recovery finishes them):\n", x->pending,
+			      x->pending == 1 ? "" : "s");
 			for (size_t i = 0; pend && pend[i]; i++) {
 				lsn_text(lsn, sizeof lsn, pend[i]->lsn);
-				printf("    %s %#" PRIx64 " of transaction %#x at %s\n", pend[i]->name, pend[i]->id,
-				       pend[i]->tid, lsn);
+				out_f(o, "    %s %#" PRIx64 " of transaction %#x at %s\n", pend[i]->name, pend[i]->id,
+				      pend[i]->tid, lsn);
 			}
 		}
+		cli_out_flush(o);
 	}
 	free(pend);
 }
@@ -733,6 +696,7 @@ int journal_xfs(struct cli_image *img, const struct cli_common *c, const char *l
 	}
 	x->c = c;
 	jw_init(&x->w, stdout);
+	cli_out_init(&x->o, stdout);
 	fsimg_xlog_info(&li, log);
 	header(x, img, logdev, &li);
 	err = fsimg_xlog_walk(log, one_trans, x, &st);
@@ -745,8 +709,10 @@ int journal_xfs(struct cli_image *img, const struct cli_common *c, const char *l
 	if (error)
 		cli_error(img, "log: %s", error);
 out:
-	if (x)
+	if (x) {
+		cli_out_flush(&x->o);
 		intents_free(x);
+	}
 	free(x);
 	fsimg_xlog_close(log);
 	fsimg_io_close(lio);

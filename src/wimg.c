@@ -27,13 +27,9 @@ void wimg_say(const char *path, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("fsimg: ", stderr);
-	cli_put_text(stderr, path, strlen(path));
-	fputs(": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vsay(path, NULL, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* ---------------------------------------------------------- mount check */

@@ -164,19 +164,13 @@ static uint64_t mem_size(void *priv)
 	return ((struct mem_src *)priv)->len;
 }
 
-static int mem_fd(void *priv)
-{
-	(void)priv;
-	return -1;
-}
-
 static void mem_close(void *priv)
 {
 	free(priv);
 }
 
 /* A copy from a buffer nobody writes: mem_read is safe from several threads. */
-static const struct fsimg_io_ops mem_ops = { mem_read, mem_size, mem_fd, mem_close, mem_read };
+static const struct fsimg_io_ops mem_ops = { mem_read, mem_size, NULL, mem_close, mem_read };
 
 int fsimg_io_open_mem(fsimg_io **out, const void *buf, size_t len)
 {

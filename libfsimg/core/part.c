@@ -223,12 +223,6 @@ static uint64_t s_size(void *priv)
 	return ((struct slice *)priv)->size;
 }
 
-static int s_fd(void *priv)
-{
-	(void)priv;
-	return -1;
-}
-
 static void s_close(void *priv)
 {
 	struct slice *s = priv;
@@ -249,7 +243,7 @@ static int s_pread(void *priv, void *buf, size_t len, uint64_t off)
 	return fsimg_io_pread(s->inner, buf, len, s->start + off);
 }
 
-static const struct fsimg_io_ops slice_ops = { s_read, s_size, s_fd, s_close, s_pread };
+static const struct fsimg_io_ops slice_ops = { s_read, s_size, NULL, s_close, s_pread };
 
 int io_open_slice(fsimg_io **out, fsimg_io *inner, uint64_t start, uint64_t size, bool owned)
 {

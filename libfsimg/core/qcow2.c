@@ -351,12 +351,6 @@ static uint64_t q_size(void *priv)
 	return ((struct qcow2 *)priv)->size;
 }
 
-static int q_fd(void *priv)
-{
-	(void)priv;
-	return -1;
-}
-
 static void q_close(void *priv)
 {
 	struct qcow2 *q = priv;
@@ -374,7 +368,7 @@ static void q_close(void *priv)
 }
 
 /* Reads take the lock: they are safe from several threads, so they serve as pread too. */
-static const struct fsimg_io_ops qcow2_ops = { q_read, q_size, q_fd, q_close, q_read };
+static const struct fsimg_io_ops qcow2_ops = { q_read, q_size, NULL, q_close, q_read };
 
 /*
  * The internal snapshots' ids and names, for info: the active layer is

@@ -180,19 +180,13 @@ static uint64_t y_size(void *priv)
 	return ((struct yal *)priv)->size;
 }
 
-static int y_fd(void *priv)
-{
-	(void)priv;
-	return -1;
-}
-
 static void y_close(void *priv)
 {
 	yal_free(priv);
 }
 
 /* Reads take the lock: they are safe from several threads, so they serve as pread too. */
-static const struct fsimg_io_ops yal_ops = { y_read, y_size, y_fd, y_close, y_read };
+static const struct fsimg_io_ops yal_ops = { y_read, y_size, NULL, y_close, y_read };
 
 /*
  * A differencing disk names its parent by a path written on another

@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "core/cursor.h"
 #include "xlog/dquot.h"
 
 #define XFS_UQUOTA_ACCT 0x0001u
@@ -26,11 +27,6 @@
 #define XFS_DQBLK_CRC 108u
 #define XFS_DQBLK_LSN 112u
 #define XFS_DQBLK_UUID 120u
-
-static uint32_t be32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
 
 bool xlog_quota_mount(const xlog *log)
 {
@@ -56,10 +52,10 @@ uint64_t xlog_dquot_buf_lsn(const xlog *log, const uint8_t *b, uint32_t len)
 	const uint8_t *uuid = (log->fs->sb.features_incompat & XFS_SB_FEAT_INCOMPAT_META_UUID)
 				      ? log->fs->sb.meta_uuid : log->fs->sb.uuid;
 
-	if (len < XFS_DQBLK_SIZE || (uint32_t)(b[0] << 8 | b[1]) != XFS_DQUOT_MAGIC ||
+	if (len < XFS_DQBLK_SIZE || get_be16(b) != XFS_DQUOT_MAGIC ||
 	    memcmp(b + XFS_DQBLK_UUID, uuid, 16))
 		return UINT64_MAX;
-	return (uint64_t)be32(b + XFS_DQBLK_LSN) << 32 | be32(b + XFS_DQBLK_LSN + 4);
+	return get_be64(b + XFS_DQBLK_LSN);
 }
 
 int xlog_dquot_apply(xlog *log, const struct xlog_item *it, const struct xlog_item_info *o,
@@ -77,8 +73,8 @@ int xlog_dquot_apply(xlog *log, const struct xlog_item *it, const struct xlog_it
 	if (quotaoffs & type)
 		return 0; /* its type was turned off later in the log */
 	/* xfs_dquot_verify, the parts recovery relies on: magic, version, id */
-	if ((uint32_t)(r->p[0] << 8 | r->p[1]) != XFS_DQUOT_MAGIC || r->p[2] != 1 || !type ||
-	    be32(r->p + 4) != o->dq_id)
+	if (get_be16(r->p) != XFS_DQUOT_MAGIC || r->p[2] != 1 || !type ||
+	    get_be32(r->p + 4) != o->dq_id)
 		return xlog_error(log, FSIMG_ECORRUPT, "dquot item %u: not a dquot (corrupt in the log)",
 				  o->dq_id);
 	if (o->boffset < 0 || (uint32_t)o->boffset > len || len - (uint32_t)o->boffset < room)
@@ -86,7 +82,7 @@ int xlog_dquot_apply(xlog *log, const struct xlog_item *it, const struct xlog_it
 				  o->dq_id, o->boffset, len);
 	dq = b + o->boffset;
 	if (log->fs->v5) {
-		uint64_t dlsn = (uint64_t)be32(dq + XFS_DQBLK_LSN) << 32 | be32(dq + XFS_DQBLK_LSN + 4);
+		uint64_t dlsn = get_be64(dq + XFS_DQBLK_LSN);
 		if (dlsn && dlsn != UINT64_MAX && dlsn >= lsn) {
 			*done = -1; /* the dquot on disk is as new: left alone */
 			return 0;

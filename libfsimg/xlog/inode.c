@@ -93,7 +93,7 @@ static int bmbt_to_bmdr(xlog *log, const uint8_t *r, uint32_t rlen, uint8_t *d, 
 		return xlog_error(log, FSIMG_ECORRUPT, "btree root of %u bytes in an inode item", rlen);
 	rmax = (rlen - hdr) / 16;
 	dmax = (dlen - 4) / 16;
-	n = (uint32_t)(r[6] << 8 | r[7]); /* bb_numrecs, big-endian in core */
+	n = get_be16(r + 6); /* bb_numrecs, big-endian in core */
 	if (n > rmax || n > dmax)
 		return xlog_error(log, FSIMG_ECORRUPT, "btree root with %u records in %u bytes", n, dlen);
 	d[0] = r[4];

@@ -71,13 +71,9 @@ ok $? "a corrupt last record: refused, nothing written"
 # checksum at 8 over bytes 0..7 and the old contents, nothing at 12.
 to_v1() {
 	python3 - "$1" "$2" <<'EOF'
-import struct, sys
-def crc32c(crc, data):
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    return crc
+import os, struct, sys
+sys.path.insert(0, os.environ["top_srcdir"] + "/tests/lib")
+from crc32c import crc32c
 src = open(sys.argv[1], "rb").read()
 hdr = bytearray(src[:64])
 bs = struct.unpack_from("<I", hdr, 16)[0]

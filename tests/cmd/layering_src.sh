@@ -5,7 +5,7 @@
 # list below names those views; every other file under src/ must include
 # none, and a listed file that no longer does fails too (the list shrinks).
 . "$top_srcdir/tests/lib/tap.sh"
-views="baseline.h cli_jbd2.c cli_jbd2.h cmd_fsck.c cmd_journal.c cmd_replay.c info_ext4.c info_xfs.c journal_xfs.c replay_log.c browse/browse.h browse/view_groups.c"
+views="baseline.h cli_jbd2.c cli_jbd2.h cmd_fsck.c cmd_journal.c journal_fc.c journal_fc.h cmd_replay.c info_ext4.c info_xfs.c journal_xfs.c replay_log.c browse/browse.h browse/view_groups.c"
 src="$top_srcdir/src"
 pattern='^[[:space:]]*#[[:space:]]*include[[:space:]]*"(fsimg/(ext4|journal|check|xfs|xlog)\.h|cli_jbd2\.h)"'
 files=$(cd "$src" && ls *.c *.h browse/*.c browse/*.h 2>/dev/null)

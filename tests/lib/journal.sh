@@ -243,14 +243,10 @@ j_jsb_set() {
 # _j_fc_py enable|set|write IMG PBLK ARG: the three above, on block PBLK of IMG.
 _j_fc_py() {
 	python3 - "$@" <<'PYEOF'
-import sys, struct
+import os, struct, sys
 mode, path, pblk, arg = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-def crc32c(crc, data):
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    return crc
+sys.path.insert(0, os.environ["top_srcdir"] + "/tests/lib")
+from crc32c import crc32c
 with open(path, "r+b") as f:
     f.seek(1024)
     bs = 1024 << struct.unpack("<I", f.read(32)[24:28])[0]

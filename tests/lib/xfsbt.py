@@ -18,28 +18,13 @@ import struct
 import subprocess
 import sys
 
+from crc32c import crc32c_std
+
 PER_LEAF = 50
 NODES = 2
 NULLFSBLOCK = 0xFFFFFFFFFFFFFFFF
 
 
-def crc32c(data):
-    table = crc32c.table
-    if table is None:
-        table = []
-        for i in range(256):
-            c = i
-            for _ in range(8):
-                c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
-            table.append(c)
-        crc32c.table = table
-    c = 0xFFFFFFFF
-    for b in data:
-        c = table[(c ^ b) & 0xFF] ^ (c >> 8)
-    return c ^ 0xFFFFFFFF
-
-
-crc32c.table = None
 
 
 def db(img, *cmds, write=False):
@@ -101,7 +86,7 @@ def main():
             for i, (key, ptr) in enumerate(items):
                 struct.pack_into(">Q", b, 72 + 8 * i, key)
                 struct.pack_into(">Q", b, 72 + 8 * node_maxrecs + 8 * i, ptr)
-        struct.pack_into("<I", b, 64, crc32c(bytes(b)))
+        struct.pack_into("<I", b, 64, crc32c_std(bytes(b)))
         return bytes(b)
 
     def sib(lst, i):

@@ -70,7 +70,8 @@ struct fsimg_io_ops {
 	int (*read)(void *priv, void *buf, size_t len, uint64_t off);
 	uint64_t (*size)(void *priv);
 	/*
-	 * A file descriptor for probing (libblkid), or -1. Never a way to the
+	 * A file descriptor for probing (libblkid), or -1 (NULL: none, the
+	 * same as a function returning -1). Never a way to the
 	 * source's bytes: a source at an offset in its file (a partition, a
 	 * container) has other bytes there. Read through read or pread.
 	 */
