@@ -493,7 +493,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	uint32_t fork = isize - fs->lit_off, ntx;
 	uint64_t leaf = UINT64_MAX;
 	const uint8_t *recs;
-	bool truncate, reflink;
+	bool truncate, reflink, big;
 	int err;
 
 	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + 2 * (ss / XLOG_BBSIZE), ss / XLOG_BBSIZE, K_AGI, &agi)))
@@ -513,11 +513,13 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 		return xlog_fin_refuse(f, "freeing a file of mode %o is not done yet", (unsigned)mode);
 	if (get_be32(d + DI_NLINK) != 0)
 		return xlog_fin_refuse(f, "its link count is %llu", (unsigned long long)get_be32(d + DI_NLINK));
+	/* nrext64 (xfs_dinode's unions): the data fork's count is 64-bit at 24, the attr fork's 32-bit at 76 */
+	big = fs->v5 && (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_NREXT64);
 	if ((d[DI_FORMAT] != XFS_DINODE_FMT_EXTENTS && d[DI_FORMAT] != XFS_DINODE_FMT_BTREE) || d[DI_FORKOFF] ||
-	    get_be16(d + DI_ANEXTENTS))
+	    get_be16(d + DI_ANEXTENTS) || (big && get_be32(d + DI_NEXTENTS)))
 		return xlog_fin_refuse(f, "inactivating its forks is not done yet");
-	if (fs->v5 && (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_NREXT64))
-		return xlog_fin_refuse(f, "freeing blocks of an nrext64 inode is not done yet");
+	if (big && get_be64(d + DI_BIG_NEXTENTS) > UINT32_MAX)
+		return xlog_fin_refuse(f, "%llu extents", (unsigned long long)get_be64(d + DI_BIG_NEXTENTS));
 	reflink = fs->v5 && (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_REFLINK);
 	if (get_be16(d + DI_FLAGS) & XFS_DIFLAG_REALTIME)
 		return xlog_fin_refuse(f, "freeing realtime blocks is not done yet");
@@ -528,7 +530,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	*next = get_be32(d + DI_NEXT_UNLINKED);
 
 	/* xfs_inactive_truncate: the data fork's extents freed */
-	nexts = get_be32(d + DI_NEXTENTS);
+	nexts = big ? (uint32_t)get_be64(d + DI_BIG_NEXTENTS) : get_be32(d + DI_NEXTENTS);
 	if (d[DI_FORMAT] == XFS_DINODE_FMT_BTREE) {
 		if ((err = bmbt_leaf(f, d, ino, nexts, &leaf, &recs)))
 			return err;
@@ -556,6 +558,8 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	put_be64(d + DI_SIZE, 0);
 	put_be64(d + DI_NBLOCKS, 0);
 	put_be32(d + DI_NEXTENTS, 0);
+	if (big)
+		put_be64(d + DI_BIG_NEXTENTS, 0);
 	put_be16(d + DI_FLAGS, 0);
 	d[DI_AFORMAT] = XFS_DINODE_FMT_EXTENTS;
 	put_be32(d + DI_GEN, get_be32(d + DI_GEN) + 1);
