@@ -71,8 +71,9 @@ int xlog_fin_refc_leaf(struct fin *f, uint32_t ag, struct blk **leaf) XFS_HIDDEN
 /* cow.c: the CoW staging extents freed as xfs_reflink_recover_cow frees them. 0, 1 or <0. */
 int xlog_fin_cow(struct fin *f) XFS_HIDDEN;
 
-/* A free queued (xfs_free_extent_later): AG, block in the AG, length. */
-struct efree { uint32_t ag, agbno, len; };
+/* A free queued (xfs_free_extent_later): AG, block in the AG, length; the owner whose rmap
+ * record the free removes (XFS_RMAP_OWN_NULL: none) with the rmap flags. */
+struct efree { uint32_t ag, agbno, len, rflags; uint64_t owner; };
 
 /* refc.c: the refcount decrease of a reflink inode's extent agbno+len in AG ag, as
  * xfs_refcount_adjust does it; the frees it queues appended to out (*nout of max).
