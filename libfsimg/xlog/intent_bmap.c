@@ -173,6 +173,9 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 					 nw.off };
 		if ((err = xlog_intent_defer(f, dq, &w)))
 			return err;
+		/* the inode is held across the capture (xfs_defer_ops_capture): the roll before
+		 * the update is finished relogs it (xfs_defer_trans_roll), a change counter bump */
+		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + 1);
 	}
 	/* logged once per checkpoint: the writeback stamps it */
 	for (k = 0; k < f->nino; k++)
