@@ -11,8 +11,10 @@
  *
  * Done only where it is exact: both free space btrees a single leaf (the
  * root), inserts that fit it, and an AGFL already as long as
- * xfs_alloc_min_freelist wants (else the kernel refills or shrinks it). The
- * reverse-mapping btree is not edited: rmapbt filesystems are refused.
+ * xfs_alloc_min_freelist wants (else the kernel refills or shrinks it). On
+ * an rmapbt filesystem the extent's rmap record goes first (xfs_rmap_free,
+ * rmap.c) unless the free names no owner (XFS_RMAP_OWN_NULL: the unmap that
+ * queued it removed the record already).
  */
 #include "config.h"
 
@@ -20,7 +22,7 @@
 
 #include "core/cursor.h"
 #include "xfs/format.h"
-#include "xlog/finish.h"
+#include "xlog/rmap.h"
 
 #define XFS_ABTB_MAGIC 0x41425442u     /* ABTB */
 #define XFS_ABTB_CRC_MAGIC 0x41423342u /* AB3B */
@@ -33,6 +35,7 @@
 #define AGF_CNT_ROOT 20u
 #define AGF_BNO_LEVEL 28u
 #define AGF_CNT_LEVEL 32u
+#define AGF_RMAP_LEVEL 36u
 #define AGF_FLCOUNT 48u
 #define AGF_FREEBLKS 52u
 #define AGF_LONGEST 56u
@@ -124,29 +127,56 @@ static int cnt_delete(struct fin *f, struct leaf *c, uint8_t *agf, uint32_t bno,
 	return 0;
 }
 
-int xlog_fin_free_extent(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len)
+int xlog_fin_fix_freelist(struct fin *f, uint32_t ag, struct blk **out)
 {
 	xfs_fs *fs = f->log->fs;
-	uint32_t ss = fs->sb.sectsize, need, i, ltbno = 0, ltlen = 0, gtbno = 0, gtlen = 0, nbno, nlen;
+	uint32_t ss = fs->sb.sectsize, need;
+	struct blk *agfb;
+	uint8_t *agf;
+	int err;
+
+	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + ss / XLOG_BBSIZE, ss / XLOG_BBSIZE, K_AGF, &agfb)))
+		return err;
+	agf = agfb->b;
+	if (get_be32(agf) != XFS_AGF_MAGIC)
+		return xlog_fin_refuse(f, "AG %u has no AGF", ag);
+	/* xfs_alloc_min_freelist (6.1 stable, with "account extra freespace btree splits for
+	 * multiple allocations"): 2 * (levels + 1) - 2 for each free space btree and the
+	 * rmapbt (the caps at the maximum heights are never reached by a valid AGF) */
+	need = 2 * get_be32(agf + AGF_BNO_LEVEL) + 2 * get_be32(agf + AGF_CNT_LEVEL);
+	if (fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT)
+		need += 2 * get_be32(agf + AGF_RMAP_LEVEL);
+	if (get_be32(agf + AGF_FLCOUNT) != need)
+		return xlog_fin_refuse(f, "the AGFL of AG %u (%u blocks, %u wanted) would be refilled or shrunk (not done yet)",
+				       ag, get_be32(agf + AGF_FLCOUNT), need);
+	*out = agfb;
+	return 0;
+}
+
+int xlog_fin_free_extent(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len)
+{
+	return xlog_fin_free_owned(f, ag, bno, len, RMAP_OWN_NULL, 0, 0);
+}
+
+int xlog_fin_free_owned(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner, uint64_t off,
+			uint32_t flags)
+{
+	xfs_fs *fs = f->log->fs;
+	uint32_t i, ltbno = 0, ltlen = 0, gtbno = 0, gtlen = 0, nbno, nlen;
 	bool haveleft = false, haveright = false, eq;
 	struct leaf bnol, cntl;
 	struct blk *agfb;
 	uint8_t *agf;
 	int err;
 
-	if (fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT)
-		return xlog_fin_refuse(f, "freeing blocks on an rmapbt filesystem is not done yet");
 	if (len == 0 || bno >= fs->sb.agblocks || len > fs->sb.agblocks - bno)
 		return xlog_fin_refuse(f, "extent %u+%u out of its AG", bno, len);
-	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + ss / XLOG_BBSIZE, ss / XLOG_BBSIZE, K_AGF, &agfb)))
+	if ((err = xlog_fin_fix_freelist(f, ag, &agfb)))
 		return err;
 	agf = agfb->b;
-	if (get_be32(agf) != XFS_AGF_MAGIC)
-		return xlog_fin_refuse(f, "AG %u has no AGF", ag);
-	/* xfs_alloc_fix_freelist: min_freelist is each free space btree's levels + 1 */
-	need = get_be32(agf + AGF_BNO_LEVEL) + 1 + get_be32(agf + AGF_CNT_LEVEL) + 1;
-	if (get_be32(agf + AGF_FLCOUNT) != need)
-		return xlog_fin_refuse(f, "the AGFL of AG %u would be refilled or shrunk (not done yet)", ag);
+	if ((fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) &&
+	    (err = xlog_fin_rmap_free(f, ag, bno, len, owner, off, flags)))
+		return err;
 	if ((err = leaf_get(f, ag, get_be32(agf + AGF_BNO_ROOT), get_be32(agf + AGF_BNO_LEVEL),
 			    fs->v5 ? XFS_ABTB_CRC_MAGIC : XFS_ABTB_MAGIC, &bnol)) ||
 	    (err = leaf_get(f, ag, get_be32(agf + AGF_CNT_ROOT), get_be32(agf + AGF_CNT_LEVEL),

@@ -18,7 +18,7 @@
 
 #include "core/cursor.h"
 #include "xfs/format.h"
-#include "xlog/finish.h"
+#include "xlog/rmap.h"
 
 #define XFS_REFC_COWFLAG (1u << 31)
 #define XFS_REFC_CRC_MAGIC 0x52334643u /* R3FC */
@@ -161,8 +161,9 @@ out:
  * refcount btree (xfs_refcount_adjust_cow with ADJUST_COW_FREE: a staging
  * record of refcount 1 neither splits nor merges), then its blocks freed
  * (the deferred extent free, after the refcount item). Only refcount
- * btrees that are a single leaf are edited; rmapbt filesystems are refused
- * by the free.
+ * btrees that are a single leaf are edited. On an rmapbt filesystem the
+ * staging extent's rmap record (owner XFS_RMAP_OWN_COW) is removed first
+ * (xfs_refcount_free_cow_extent queues that update before the refcount's).
  */
 int xlog_fin_cow(struct fin *f)
 {
@@ -187,6 +188,10 @@ int xlog_fin_cow(struct fin *f)
 			if (get_be32(r + 8) != 1)
 				return xlog_fin_refuse(f, "AG %u: CoW record %u+%u has refcount %u", ag, start, len,
 						       get_be32(r + 8));
+			/* xfs_refcount_free_cow_extent: the rmap of the staging extent goes first */
+			if ((fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) &&
+			    (err = xlog_fin_rmap(f, RMAP_FREE, ag, start, len, RMAP_OWN_COW, 0, 0)))
+				return err;
 			memmove(r, r + REFC_REC_LEN, (size_t)(n - i - 1) * REFC_REC_LEN);
 			put_be16(b + 6, (uint16_t)--n);
 			leaf->dirty = true;

@@ -48,6 +48,13 @@ static inline uint64_t xlog_ag_daddr(const xfs_fs *fs, uint32_t ag, uint32_t agb
 /* afree.c: xfs_free_extent of [agbno, agbno + len) in AG ag (xfs_free_ag_extent), the AGFL
  * left as it is (refused when xfs_alloc_fix_freelist would change it). 0, 1 or <0. */
 int xlog_fin_free_extent(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t len) XFS_HIDDEN;
+/* The same for a free that names its owner (XFS_RMAP_OWN_*, or an inode with the file
+ * offset and rmap flags): on an rmapbt filesystem its record is removed first. */
+int xlog_fin_free_owned(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t len, uint64_t owner, uint64_t off,
+			uint32_t flags) XFS_HIDDEN;
+/* xfs_alloc_fix_freelist where it changes nothing (the AGFL as long as
+ * xfs_alloc_min_freelist wants), else refused; *agf the AGF. 0, 1 or <0. */
+int xlog_fin_fix_freelist(struct fin *f, uint32_t ag, struct blk **agf) XFS_HIDDEN;
 
 /* ifree.c: the checkpoint's blocks written back through the overlay, stamped with lsn as the
  * AIL push writes them (v5); log->fin_max_lsn set. 0 or <0. */
@@ -64,8 +71,9 @@ int xlog_fin_refc_leaf(struct fin *f, uint32_t ag, struct blk **leaf) XFS_HIDDEN
 /* cow.c: the CoW staging extents freed as xfs_reflink_recover_cow frees them. 0, 1 or <0. */
 int xlog_fin_cow(struct fin *f) XFS_HIDDEN;
 
-/* A free queued (xfs_free_extent_later): AG, block in the AG, length. */
-struct efree { uint32_t ag, agbno, len; };
+/* A free queued (xfs_free_extent_later): AG, block in the AG, length; the owner whose rmap
+ * record the free removes (XFS_RMAP_OWN_NULL: none) with the rmap flags. */
+struct efree { uint32_t ag, agbno, len, rflags; uint64_t owner; };
 
 /* refc.c: the refcount decrease of a reflink inode's extent agbno+len in AG ag, as
  * xfs_refcount_adjust does it; the frees it queues appended to out (*nout of max).

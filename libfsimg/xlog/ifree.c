@@ -58,7 +58,7 @@
 
 #include "core/cursor.h"
 #include "xfs/format.h"
-#include "xlog/finish.h"
+#include "xlog/rmap.h"
 
 #define NULLAGINO 0xffffffffu
 #define XFS_FIBT_MAGIC 0x46494254u     /* FIBT */
@@ -349,7 +349,7 @@ static int free_group(struct fin *f, struct efree *ex, uint32_t k)
 			ex[j - 1] = t;
 		}
 	for (uint32_t j = 0; j < k; j++)
-		if ((err = xlog_fin_free_extent(f, ex[j].ag, ex[j].agbno, ex[j].len)))
+		if ((err = xlog_fin_free_owned(f, ex[j].ag, ex[j].agbno, ex[j].len, ex[j].owner, 0, ex[j].rflags)))
 			return err;
 	return 0;
 }
@@ -373,6 +373,54 @@ static void efree_at(struct efree *e, uint64_t fsb, uint32_t aglog, uint32_t len
 	e->ag = (uint32_t)(fsb >> aglog);
 	e->agbno = (uint32_t)(fsb & ((1ull << aglog) - 1));
 	e->len = len;
+	e->owner = RMAP_OWN_NULL;
+	e->rflags = 0;
+}
+
+/*
+ * A round on an rmapbt filesystem: xfs_bmap_del_extent_real queues each
+ * extent's rmap unmap (UNMAP_SHARED for a reflink inode) before its free or
+ * refcount decrease, so the intents alternate and each is a transaction of
+ * its own; a refcount decrease's frees come right after it, and the btree
+ * leaf's free (owner the inode, a bmbt block) joins the last free intent or
+ * follows the last refcount one.
+ */
+static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, const bool *xunw, uint32_t k,
+		      bool reflink, uint64_t ino, uint64_t leaf, uint32_t *ntx)
+{
+	xfs_fs *fs = f->log->fs;
+	struct efree q[ROUND_FREES_MAX], g[2];
+	int err;
+
+	for (uint32_t j = 0; j < k; j++) {
+		uint32_t nq = 0, ng = 1;
+		(*ntx)++;
+		if ((err = xlog_fin_rmap(f, reflink ? RMAP_UNMAP_SHARED : RMAP_UNMAP, ex[j].ag, ex[j].agbno, ex[j].len,
+					 ino, xoff[j], xunw[j] ? RMAP_F_UNWRITTEN : 0)))
+			return err;
+		if (reflink) {
+			(*ntx)++;
+			if ((err = xlog_fin_refc_decrease(f, ex[j].ag, ex[j].agbno, ex[j].len, q, &nq, ROUND_FREES_MAX)) ||
+			    (err = free_queue(f, q, nq, ntx)))
+				return err;
+			continue;
+		}
+		g[0] = ex[j];
+		if (j + 1 == k && leaf != UINT64_MAX) {
+			efree_at(&g[ng++], leaf, fs->sb.agblklog, 1);
+			g[1].owner = ino;
+			g[1].rflags = RMAP_F_BMBT;
+		}
+		if ((err = free_queue(f, g, ng, ntx)))
+			return err;
+	}
+	if (reflink && leaf != UINT64_MAX) {
+		efree_at(&g[0], leaf, fs->sb.agblklog, 1);
+		g[0].owner = ino;
+		g[0].rflags = RMAP_F_BMBT;
+		return free_queue(f, g, 1, ntx);
+	}
+	return 0;
 }
 
 /*
@@ -387,8 +435,11 @@ static void efree_at(struct efree *e, uint64_t fsb, uint32_t aglog, uint32_t len
  * counted. 0, 1 (refused) or <0.
  */
 static int truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, uint64_t nblocks, bool reflink,
-			    uint64_t leaf, uint32_t maxext, uint32_t *ntx)
+			    uint64_t ino, uint64_t leaf, uint32_t maxext, uint32_t *ntx)
 {
+	bool rmap = (f->log->fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) != 0;
+	uint64_t xoff[ITRUNC_MAX_EXTENTS];
+	bool xunw[ITRUNC_MAX_EXTENTS];
 	xfs_fs *fs = f->log->fs;
 	uint32_t aglog = fs->sb.agblklog, len;
 	uint64_t sum = 0, lastend = 0, off, fsb;
@@ -412,10 +463,15 @@ static int truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, uint
 		for (; k < ITRUNC_MAX_EXTENTS && end > 0; k++) {
 			bmbt_rec(recs + (size_t)--end * BMBT_REC_LEN, &off, &fsb, &len);
 			efree_at(&ex[k], fsb, aglog, len);
+			xoff[k] = off;
+			xunw[k] = recs[(size_t)end * BMBT_REC_LEN] >> 7;
 		}
 		convert = leaf != UINT64_MAX && end <= maxext;
 		(*ntx)++; /* the unmap */
-		if (!reflink) {
+		if (rmap) {
+			if ((err = rmap_round(f, ex, xoff, xunw, k, reflink, ino, convert ? leaf : UINT64_MAX, ntx)))
+				return err;
+		} else if (!reflink) {
 			if (convert)
 				efree_at(&ex[k++], leaf, aglog, 1);
 			if ((err = free_queue(f, ex, k, ntx)))
@@ -537,7 +593,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	} else if (nexts > fork / BMBT_REC_LEN) {
 		return xlog_fin_refuse(f, "%u extents do not fit its fork", nexts);
 	}
-	if ((err = truncate_extents(f, recs, nexts, get_be64(d + DI_NBLOCKS), reflink, leaf, fork / BMBT_REC_LEN,
+	if ((err = truncate_extents(f, recs, nexts, get_be64(d + DI_NBLOCKS), reflink, ino, leaf, fork / BMBT_REC_LEN,
 				    &ntx)))
 		return err;
 

@@ -20,8 +20,10 @@
  * 128-byte chunks it dirtied; an inode's format, core and extents; the done
  * items), and the commit op.
  *
- * Only v5 filesystems; RUIs (rmapbt), attribute and exchange intents are
- * refused, and with them every intent stays pending.
+ * Only v5 filesystems; attribute and exchange intents are refused, and with
+ * them every intent stays pending. An RUI's extents are the rmap updates of
+ * rmap.c, in one transaction; a BUI's map queues its rmap update, finished
+ * with the captured work.
  */
 #include "config.h"
 
@@ -31,6 +33,7 @@
 #include "core/cursor.h"
 #include "xfs/format.h"
 #include "xlog/intent.h"
+#include "xlog/rmap.h"
 
 #define OPHDR 12u          /* struct xlog_op_header */
 #define TRANS_HDR 16u      /* struct xfs_trans_header */
@@ -47,15 +50,39 @@
 #define SB_LSN 24u
 #define SB_CRC 52u
 
-int xlog_intent_defer_free(struct fin *f, struct intent_defer *d, uint32_t ag, uint32_t agbno, uint32_t len)
+int xlog_intent_defer(struct fin *f, struct intent_defer *d, const struct intent_work *w)
 {
 	if (d->n == INTENT_DEFER_MAX)
-		return xlog_fin_refuse(f, "more than %u extent frees queued", INTENT_DEFER_MAX);
-	d->ext[d->n].ag = ag;
-	d->ext[d->n].agbno = agbno;
-	d->ext[d->n].len = len;
-	d->n++;
+		return xlog_fin_refuse(f, "more than %u deferred updates queued", INTENT_DEFER_MAX);
+	d->ext[d->n++] = *w;
 	return 0;
+}
+
+int xlog_intent_defer_free(struct fin *f, struct intent_defer *d, uint32_t ag, uint32_t agbno, uint32_t len)
+{
+	struct intent_work w = { ag, agbno, len, 0, 0, 0, 0 };
+
+	return xlog_intent_defer(f, d, &w);
+}
+
+int xlog_intent_rmap(struct fin *f, const struct xlog_ext *x)
+{
+	xfs_fs *fs = f->log->fs;
+	uint32_t type = x->flags & XFS_RMAP_EXTENT_TYPE_MASK;
+	uint32_t ag = (uint32_t)(x->startblock >> fs->sb.agblklog);
+
+	if (x->flags & XFS_RMAP_EXTENT_BMBT_BLOCK)
+		return xlog_fin_refuse(f, "an rmap update of a bmbt block (not done)");
+	if (type < RMAP_MAP || type > RMAP_FREE)
+		return xlog_fin_refuse(f, "rmap update type %u unknown", type);
+	if (ag >= fs->sb.agcount || x->len == 0 || x->len > fs->sb.agblocks)
+		return xlog_fin_refuse(f, "extent fsb %llu+%llu out of the filesystem",
+				       (unsigned long long)x->startblock, (unsigned long long)x->len);
+	/* xfs_rmap_ino_owner: the attribute fork flag only; the state from the unwritten flag */
+	return xlog_fin_rmap(f, (int)type, ag, (uint32_t)(x->startblock & ((1ull << fs->sb.agblklog) - 1)),
+			     (uint32_t)x->len, x->owner, x->startoff,
+			     ((x->flags & XFS_RMAP_EXTENT_ATTR_FORK) ? RMAP_F_ATTR : 0) |
+				     ((x->flags & XFS_RMAP_EXTENT_UNWRITTEN) ? RMAP_F_UNWRITTEN : 0));
 }
 
 static bool stamp_byte(enum kind kind, uint32_t i)
@@ -143,8 +170,9 @@ static int finish_one(struct fin *f, const struct xlog_pending *e, struct intent
 			if (ag >= fs->sb.agcount || x->len > fs->sb.agblocks)
 				return xlog_fin_refuse(f, "extent fsb %llu+%llu out of the filesystem",
 						       (unsigned long long)x->startblock, (unsigned long long)x->len);
-			err = xlog_fin_free_extent(f, ag, (uint32_t)(x->startblock & ((1ull << fs->sb.agblklog) - 1)),
-						   (uint32_t)x->len);
+			/* xfs_efi_item_recover: the owner unknown (any rmap record, or none) */
+			err = xlog_fin_free_owned(f, ag, (uint32_t)(x->startblock & ((1ull << fs->sb.agblklog) - 1)),
+						  (uint32_t)x->len, RMAP_OWN_UNKNOWN, 0, 0);
 		}
 		return err;
 	case XFS_LI_CUI:
@@ -156,9 +184,12 @@ static int finish_one(struct fin *f, const struct xlog_pending *e, struct intent
 		*done += OPHDR + DONE_FMT;
 		if (e->nextents != 1)
 			return xlog_fin_refuse(f, "a BUI of %u extents", e->nextents);
-		return xlog_intent_bmap(f, &e->ext[0]);
+		return xlog_intent_bmap(f, &e->ext[0], d);
 	case XFS_LI_RUI:
-		return xlog_fin_refuse(f, "reverse-mapping updates are not done yet");
+		*done += OPHDR + DONE_FMT;
+		for (uint32_t i = 0; i < e->nextents && !err; i++)
+			err = xlog_intent_rmap(f, &e->ext[i]);
+		return err;
 	default:
 		return xlog_fin_refuse(f, "finishing this intent is not done yet");
 	}
@@ -198,9 +229,12 @@ int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 		f.whylen = sizeof p->pending[i].what;
 		err = finish_one(&f, &p->pending[i], d, &done);
 	}
-	/* xlog_finish_defer_ops: the captured frees, in the order they were queued */
-	for (k = 0; k < d->n && !err && !f.refused; k++)
-		err = xlog_fin_free_extent(&f, d->ext[k].ag, d->ext[k].agbno, d->ext[k].len);
+	/* xlog_finish_defer_ops: the captured work, in the order it was queued */
+	for (k = 0; k < d->n && !err && !f.refused; k++) {
+		const struct intent_work *w = &d->ext[k];
+		err = w->rtype ? xlog_fin_rmap(&f, w->rtype, w->ag, w->agbno, w->len, w->owner, w->off, w->rflags)
+			       : xlog_fin_free_extent(&f, w->ag, w->agbno, w->len);
+	}
 	if (err > 0)
 		err = 0;
 	if (!err && !f.refused)

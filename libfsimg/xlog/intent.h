@@ -9,19 +9,30 @@
 
 #include "xlog/finish.h"
 
-#define INTENT_DEFER_MAX 64u /* extent frees queued by the intents' work */
+#define INTENT_DEFER_MAX 64u /* extent frees and rmap updates queued by the intents' work */
+
+/* Work an intent's recovery queues (rtype 0: a free; else an rmap update of that type). */
+struct intent_work {
+	uint32_t ag, agbno, len, rflags;
+	int rtype;
+	uint64_t owner, off;
+};
 
 struct intent_defer {
-	struct { uint32_t ag, agbno, len; } ext[INTENT_DEFER_MAX];
+	struct intent_work ext[INTENT_DEFER_MAX];
 	size_t n;
 };
 
 /* A free queued for xlog_finish_defer_ops (xfs_free_extent_later). 0 or 1. */
 int xlog_intent_defer_free(struct fin *f, struct intent_defer *d, uint32_t ag, uint32_t agbno, uint32_t len)
 	XFS_HIDDEN;
+/* Any work queued so (an rmap update: xfs_rmap_map_extent). 0 or 1. */
+int xlog_intent_defer(struct fin *f, struct intent_defer *d, const struct intent_work *w) XFS_HIDDEN;
+/* One RUI extent (xfs_rui_item_recover). 0, 1 (refused) or <0. */
+int xlog_intent_rmap(struct fin *f, const struct xlog_ext *x) XFS_HIDDEN;
 /* intent_refc.c: one CUI extent (xfs_refcount_finish_one). 0, 1 (refused) or <0. */
 int xlog_intent_refcount(struct fin *f, const struct xlog_ext *x, struct intent_defer *d) XFS_HIDDEN;
 /* intent_bmap.c: one BUI extent (xfs_bmap_finish_one). 0, 1 (refused) or <0. */
-int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x) XFS_HIDDEN;
+int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defer *dq) XFS_HIDDEN;
 
 #endif /* FSIMG_XLOG_INTENT_H */

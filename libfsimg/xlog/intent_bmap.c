@@ -7,8 +7,9 @@
  * in file offset, disk block and state, up to the largest extent length),
  * di_nblocks grows by its length, and the inode is logged with its core
  * (xfs_trans_log_inode: the change counter bumped once in the transaction)
- * and its extents. On an rmapbt filesystem the map also queues an rmap
- * update: refused, as are unmaps, attribute forks, forks in btree form or
+ * and its extents. On an rmapbt filesystem the map also queues its rmap
+ * update (xfs_rmap_map_extent), finished with the captured work. Refused:
+ * unmaps, attribute forks, forks in btree form or
  * that would become one, realtime files, nrext64 inodes and filesystems
  * that account quotas (the dquots would change too).
  */
@@ -19,6 +20,7 @@
 #include "core/cursor.h"
 #include "xfs/format.h"
 #include "xlog/intent.h"
+#include "xlog/rmap.h"
 
 #define BMAP_MAP 1u
 #define BMAP_UNMAP 2u
@@ -65,7 +67,7 @@ static bool contiguous(const struct bext *a, const struct bext *b)
 	       (uint64_t)a->len + b->len <= MAXEXTLEN;
 }
 
-int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x)
+int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defer *dq)
 {
 	xfs_fs *fs = f->log->fs;
 	uint32_t type = x->flags & 0xffu, bs = fs->blocksize, isize = fs->sb.inodesize;
@@ -85,8 +87,6 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x)
 		return xlog_fin_refuse(f, "bmap update type %u unknown", type);
 	if (x->flags & XFS_BMAP_EXTENT_ATTR_FORK)
 		return xlog_fin_refuse(f, "mapping into an attribute fork is not done yet");
-	if (fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT)
-		return xlog_fin_refuse(f, "the rmap update of a map on an rmapbt filesystem is not done yet");
 	if (fs->sb.qflags & QUOTA_ACCT)
 		return xlog_fin_refuse(f, "quota accounting is on: the dquots' update is not done yet");
 	if (ag >= fs->sb.agcount || agbno >= fs->sb.agblocks)
@@ -164,6 +164,19 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x)
 	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw.len);
 	put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + 1);
 	ib->dirty = true;
+	/* xfs_rmap_map_extent: the map's rmap update queued, MAP_SHARED for a reflink inode */
+	if (fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) {
+		struct intent_work w = { (uint32_t)(nw.fsb >> fs->sb.agblklog),
+					 (uint32_t)(nw.fsb & ((1ull << fs->sb.agblklog) - 1)), nw.len,
+					 nw.unwritten ? RMAP_F_UNWRITTEN : 0,
+					 (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_REFLINK) ? RMAP_MAP_SHARED : RMAP_MAP, ino,
+					 nw.off };
+		if ((err = xlog_intent_defer(f, dq, &w)))
+			return err;
+		/* the inode is held across the capture (xfs_defer_ops_capture): the roll before
+		 * the update is finished relogs it (xfs_defer_trans_roll), a change counter bump */
+		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + 1);
+	}
 	/* logged once per checkpoint: the writeback stamps it */
 	for (k = 0; k < f->nino; k++)
 		if (f->ino[k].blk == (size_t)(ib - f->blk) && f->ino[k].off == slot * isize)

@@ -135,6 +135,8 @@ static int queue_free(struct fin *f, struct efree *out, uint32_t *nout, uint32_t
 	out[*nout].ag = ag;
 	out[*nout].agbno = bno;
 	out[*nout].len = len;
+	out[*nout].owner = (uint64_t)-1; /* XFS_RMAP_OWN_NULL: the unmap removed the rmap */
+	out[*nout].rflags = 0;
 	(*nout)++;
 	return 0;
 }

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * One deferred reverse-mapping update, as xfs_rmap_finish_one does it
+ * (Linux 6.1, fs/xfs/libxfs/xfs_rmap.c): the AGFL checked as
+ * xfs_free_extent_fix_freelist would leave it, then by type:
+ *
+ * - map (xfs_rmap_map): the record merged into its left neighbour (the
+ *   last record at or below the key) and/or its right one (the next) when
+ *   they are contiguous in block and, for inode owners, file offset, with
+ *   the same owner and flags; else inserted where the lookup left the
+ *   cursor.
+ * - unmap (xfs_rmap_unmap): the record holding the range found at or below
+ *   its key, then deleted (exact), trimmed at either end, or split in two.
+ *   An unknown owner (EFI recovery) matches any record, and nothing at all.
+ * - the _shared variants, for data fork extents of reflink inodes: records
+ *   may overlap other owners', so the neighbours are looked for by owner
+ *   and offset (xfs_rmap_find_left_neighbor, xfs_rmap_lookup_le_range:
+ *   an exact lookup first, then the overlapping range query) and a key
+ *   changes by deleting and re-inserting the record.
+ *
+ * A mismatch the kernel would call corruption is refused, named; so are
+ * conversions (unwritten to written) and the btree shape changes rmap_bt.c
+ * refuses.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "core/cursor.h"
+#include "xfs/format.h"
+#include "xlog/rmap.h"
+
+#define RMAP_LEN_MAX 0xffffffffull
+
+static int corrupt(struct rcur *c, const char *what, uint32_t bno, uint32_t len)
+{
+	return xlog_fin_refuse(c->f, "AG %u: rmap of %u+%u: %s", c->ag, bno, len, what);
+}
+
+static bool mergeable(const struct rrec *r, uint64_t owner, uint32_t flags)
+{
+	return r->owner != RMAP_OWN_NULL && r->owner == owner &&
+	       (r->flags & (RMAP_F_UNWRITTEN | RMAP_F_ATTR | RMAP_F_BMBT)) ==
+		       (flags & (RMAP_F_UNWRITTEN | RMAP_F_ATTR | RMAP_F_BMBT));
+}
+
+/* xfs_rmap_insert, xfs_rmap_delete: by exact key */
+static int rinsert(struct rcur *c, const struct rrec *r)
+{
+	int stat, err;
+
+	if ((err = xlog_rmap_lookup(c, true, r->start, r->owner, r->off, &stat)))
+		return err;
+	if (stat)
+		return corrupt(c, "its record exists already", r->start, r->len);
+	return xlog_rmap_insert_here(c, r);
+}
+
+static int rdelete(struct rcur *c, const struct rrec *r)
+{
+	int stat, err;
+
+	if ((err = xlog_rmap_lookup(c, true, r->start, r->owner, r->off, &stat)))
+		return err;
+	if (!stat)
+		return corrupt(c, "no record to delete", r->start, r->len);
+	return xlog_rmap_delete_here(c);
+}
+
+static int lookup_le_get(struct rcur *c, uint32_t bno, uint64_t owner, uint64_t off, struct rrec *r, int *stat)
+{
+	int err;
+
+	if ((err = xlog_rmap_lookup(c, false, bno, owner, off, stat)) || !*stat)
+		return err;
+	return xlog_rmap_get(c, r, stat);
+}
+
+static int unmap(struct rcur *c, uint32_t bno, uint32_t len, uint64_t owner, uint64_t offset, uint32_t flags)
+{
+	bool ignore_off = RMAP_NON_INODE(owner) || (flags & RMAP_F_BMBT);
+	struct rrec lt, rt;
+	int stat, err;
+
+	if ((err = lookup_le_get(c, bno, owner, offset, &lt, &stat)))
+		return err;
+	if (!stat)
+		return corrupt(c, "no record at or before it", bno, len);
+	if (owner == RMAP_OWN_UNKNOWN && (uint64_t)lt.start + lt.len <= bno) {
+		if ((err = xlog_rmap_step(c, 1, &stat)))
+			return err;
+		if (!stat)
+			return 0;
+		if ((err = xlog_rmap_get(c, &rt, &stat)))
+			return err;
+		if (!stat)
+			return corrupt(c, "no record after the cursor", bno, len);
+		if (rt.start >= (uint64_t)bno + len)
+			return 0;
+	}
+	if (lt.start > bno || (uint64_t)lt.start + lt.len < (uint64_t)bno + len)
+		return corrupt(c, "no record covers it", bno, len);
+	/* xfs_rmap_free_check_owner */
+	if (owner != RMAP_OWN_UNKNOWN) {
+		if ((flags & RMAP_F_UNWRITTEN) != (lt.flags & RMAP_F_UNWRITTEN) || owner != lt.owner)
+			return corrupt(c, "its record has another owner or state", bno, len);
+		if (!RMAP_NON_INODE(owner) &&
+		    ((flags & RMAP_F_BMBT) ? !(lt.flags & RMAP_F_BMBT)
+					   : lt.off > offset || offset + len > lt.off + lt.len))
+			return corrupt(c, "its record has another file offset", bno, len);
+	}
+	if (lt.start == bno && lt.len == len)
+		return xlog_rmap_delete_here(c);
+	if (lt.start == bno) {
+		lt.start += len;
+		lt.len -= len;
+		if (!ignore_off)
+			lt.off += len;
+		return xlog_rmap_update(c, &lt);
+	}
+	if ((uint64_t)lt.start + lt.len == (uint64_t)bno + len) {
+		lt.len -= len;
+		return xlog_rmap_update(c, &lt);
+	}
+	{
+		uint32_t orig = lt.len;
+		struct rrec nr;
+		lt.len = bno - lt.start;
+		if ((err = xlog_rmap_update(c, &lt)) || (err = xlog_rmap_step(c, 1, &stat)))
+			return err;
+		nr.start = bno + len;
+		nr.len = orig - len - lt.len;
+		nr.owner = lt.owner;
+		nr.off = ignore_off ? 0 : offset + len;
+		nr.flags = flags;
+		return xlog_rmap_insert_here(c, &nr);
+	}
+}
+
+static int map(struct rcur *c, uint32_t bno, uint32_t len, uint64_t owner, uint64_t offset, uint32_t flags)
+{
+	bool ignore_off = RMAP_NON_INODE(owner) || (flags & RMAP_F_BMBT);
+	struct rrec lt, gt, nr;
+	int have_lt, have_gt, err;
+
+	if ((err = lookup_le_get(c, bno, owner, offset, &lt, &have_lt)))
+		return err;
+	if (have_lt && !mergeable(&lt, owner, flags))
+		have_lt = 0;
+	if (have_lt && (uint64_t)lt.start + lt.len > bno)
+		return corrupt(c, "its left neighbour overlaps it", bno, len);
+	if ((err = xlog_rmap_step(c, 1, &have_gt)))
+		return err;
+	if (have_gt) {
+		if ((err = xlog_rmap_get(c, &gt, &have_gt)))
+			return err;
+		if (!have_gt)
+			return corrupt(c, "no record after the cursor", bno, len);
+		if ((uint64_t)bno + len > gt.start)
+			return corrupt(c, "its right neighbour overlaps it", bno, len);
+		if (!mergeable(&gt, owner, flags))
+			have_gt = 0;
+	}
+	if (have_lt && (uint64_t)lt.start + lt.len == bno && (ignore_off || lt.off + lt.len == offset)) {
+		lt.len += len;
+		if (have_gt && (uint64_t)bno + len == gt.start && (ignore_off || offset + len == gt.off) &&
+		    (uint64_t)lt.len + len + gt.len <= RMAP_LEN_MAX) {
+			lt.len += gt.len;
+			if ((err = xlog_rmap_delete_here(c)))
+				return err;
+		}
+		if ((err = xlog_rmap_step(c, -1, &have_gt)))
+			return err;
+		return xlog_rmap_update(c, &lt);
+	}
+	if (have_gt && (uint64_t)bno + len == gt.start && (ignore_off || offset + len == gt.off)) {
+		gt.start = bno;
+		gt.len += len;
+		if (!ignore_off)
+			gt.off = offset;
+		return xlog_rmap_update(c, &gt);
+	}
+	nr.start = bno;
+	nr.len = len;
+	nr.owner = owner;
+	nr.off = offset;
+	nr.flags = flags;
+	return xlog_rmap_insert_here(c, &nr);
+}
+
+struct nb { uint64_t owner, off; bool left; };
+
+/* xfs_rmap_find_left_neighbor_helper (left) and xfs_rmap_lookup_le_range_helper */
+static bool nb_match(const struct rrec *r, const void *arg)
+{
+	const struct nb *q = arg;
+
+	if (r->owner != q->owner)
+		return false;
+	if (RMAP_NON_INODE(r->owner) || (r->flags & RMAP_F_BMBT))
+		return true;
+	if (q->left)
+		return r->off + r->len - 1 == q->off;
+	return r->off <= q->off && r->off + r->len > q->off;
+}
+
+/* An exact lookup at or below (bno, owner, offset) first, then the range query of qbno. */
+static int neighbour(struct rcur *c, uint32_t bno, uint32_t qbno, uint64_t owner, uint64_t offset,
+		     const struct nb *q, struct rrec *r, int *stat)
+{
+	int err;
+
+	if ((err = lookup_le_get(c, bno, owner, offset, r, stat)))
+		return err;
+	if (*stat && nb_match(r, q))
+		return 0;
+	return xlog_rmap_query_point(c, qbno, owner, q->off, nb_match, q, r, stat);
+}
+
+static int map_shared(struct rcur *c, uint32_t bno, uint32_t len, uint64_t owner, uint64_t offset, uint32_t flags)
+{
+	struct rrec lt, gt, nr;
+	int have_lt = 0, have_gt, stat, err;
+
+	/* xfs_rmap_find_left_neighbor */
+	if (bno > 0 && !(!RMAP_NON_INODE(owner) && !(flags & RMAP_F_BMBT) && offset == 0)) {
+		struct nb q = { owner, RMAP_NON_INODE(owner) || (flags & RMAP_F_BMBT) ? 0 : offset - 1, true };
+		if ((err = neighbour(c, bno, bno - 1, owner, offset, &q, &lt, &have_lt)))
+			return err;
+	}
+	if (have_lt && !mergeable(&lt, owner, flags))
+		have_lt = 0;
+	if ((err = xlog_rmap_lookup(c, true, bno + len, owner, offset + len, &have_gt)))
+		return err;
+	if (have_gt) {
+		if ((err = xlog_rmap_get(c, &gt, &have_gt)))
+			return err;
+		if (!have_gt)
+			return corrupt(c, "no record at the cursor", bno, len);
+		if (!mergeable(&gt, owner, flags))
+			have_gt = 0;
+	}
+	if (have_lt && (uint64_t)lt.start + lt.len == bno && lt.off + lt.len == offset) {
+		lt.len += len;
+		if (have_gt && (uint64_t)bno + len == gt.start && offset + len == gt.off) {
+			lt.len += gt.len;
+			if ((err = rdelete(c, &gt)))
+				return err;
+		}
+		if ((err = xlog_rmap_lookup(c, true, lt.start, lt.owner, lt.off, &stat)))
+			return err;
+		if (!stat)
+			return corrupt(c, "its left neighbour is gone", bno, len);
+		return xlog_rmap_update(c, &lt);
+	}
+	if (have_gt && (uint64_t)bno + len == gt.start && offset + len == gt.off) {
+		if ((err = rdelete(c, &gt)))
+			return err;
+		gt.start = bno;
+		gt.len += len;
+		gt.off = offset;
+		return rinsert(c, &gt);
+	}
+	nr.start = bno;
+	nr.len = len;
+	nr.owner = owner;
+	nr.off = offset;
+	nr.flags = flags;
+	return rinsert(c, &nr);
+}
+
+static int unmap_shared(struct rcur *c, uint32_t bno, uint32_t len, uint64_t owner, uint64_t offset,
+			uint32_t flags)
+{
+	struct nb q = { owner, RMAP_NON_INODE(owner) || (flags & RMAP_F_BMBT) ? 0 : offset, false };
+	struct rrec lt, nr;
+	int stat, err;
+
+	if ((err = neighbour(c, bno, bno, owner, offset, &q, &lt, &stat)))
+		return err;
+	if (!stat)
+		return corrupt(c, "no record of its owner holds it", bno, len);
+	if (lt.start > bno || (uint64_t)lt.start + lt.len < (uint64_t)bno + len || owner != lt.owner ||
+	    (flags & RMAP_F_UNWRITTEN) != (lt.flags & RMAP_F_UNWRITTEN) || lt.off > offset ||
+	    offset > lt.off + lt.len)
+		return corrupt(c, "its record does not cover it as it should", bno, len);
+	if (lt.start == bno && lt.len == len)
+		return rdelete(c, &lt);
+	if (lt.start == bno) {
+		if ((err = rdelete(c, &lt)))
+			return err;
+		lt.start += len;
+		lt.len -= len;
+		lt.off += len;
+		return rinsert(c, &lt);
+	}
+	if ((err = xlog_rmap_lookup(c, true, lt.start, lt.owner, lt.off, &stat)))
+		return err;
+	if (!stat)
+		return corrupt(c, "its record is gone", bno, len);
+	if ((uint64_t)lt.start + lt.len == (uint64_t)bno + len) {
+		lt.len -= len;
+		return xlog_rmap_update(c, &lt);
+	}
+	nr = lt;
+	lt.len = bno - lt.start;
+	if ((err = xlog_rmap_update(c, &lt)))
+		return err;
+	nr.start = bno + len;
+	nr.len = nr.len - len - lt.len;
+	nr.off = offset + len;
+	return rinsert(c, &nr);
+}
+
+int xlog_fin_rmap_free(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner, uint64_t off,
+		       uint32_t flags)
+{
+	struct rcur c;
+	int err;
+
+	if (owner == RMAP_OWN_NULL)
+		return 0;
+	if ((err = xlog_rmap_cur(f, ag, &c)))
+		return err;
+	return unmap(&c, bno, len, owner, off, flags);
+}
+
+int xlog_fin_rmap(struct fin *f, int type, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner, uint64_t off,
+		  uint32_t flags)
+{
+	xfs_fs *fs = f->log->fs;
+	struct blk *agf;
+	struct rcur c;
+	int err;
+
+	if (ag >= fs->sb.agcount || len == 0 || bno >= fs->sb.agblocks || len > fs->sb.agblocks - bno)
+		return xlog_fin_refuse(f, "rmap of AG %u extent %u+%u out of the AG", ag, bno, len);
+	if (!RMAP_NON_INODE(owner) && owner == 0)
+		return xlog_fin_refuse(f, "rmap of %u+%u for owner 0", bno, len);
+	if ((err = xlog_fin_fix_freelist(f, ag, &agf)) || (err = xlog_rmap_cur(f, ag, &c)))
+		return err;
+	switch (type) {
+	case RMAP_ALLOC:
+	case RMAP_MAP:
+		return map(&c, bno, len, owner, off, flags);
+	case RMAP_MAP_SHARED:
+		return map_shared(&c, bno, len, owner, off, flags);
+	case RMAP_FREE:
+	case RMAP_UNMAP:
+		return unmap(&c, bno, len, owner, off, flags);
+	case RMAP_UNMAP_SHARED:
+		return unmap_shared(&c, bno, len, owner, off, flags);
+	case RMAP_CONVERT:
+	case RMAP_CONVERT_SHARED:
+		return xlog_fin_refuse(f, "converting an rmap record's state is not done yet");
+	default:
+		return xlog_fin_refuse(f, "rmap update type %d unknown", type);
+	}
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The reverse-mapping btree as the mount's finish edits it (rmap_bt.c: the
+ * records and the overlapping btree's keys; rmap.c: xfs_rmap_map, _unmap
+ * and their _shared variants, as xfs_rmap_finish_one runs them).
+ */
+#ifndef FSIMG_XLOG_RMAP_H
+#define FSIMG_XLOG_RMAP_H
+
+#include "xlog/finish.h"
+
+/* Owners that are not inodes (XFS_RMAP_OWN_*), as 64-bit values. */
+#define RMAP_OWN_NULL ((uint64_t)-1)    /* no rmap update at all */
+#define RMAP_OWN_UNKNOWN ((uint64_t)-2) /* EFI recovery: any owner */
+#define RMAP_OWN_FS ((uint64_t)-3)
+#define RMAP_OWN_AG ((uint64_t)-5)
+#define RMAP_OWN_INODES ((uint64_t)-7)
+#define RMAP_OWN_COW ((uint64_t)-9)
+#define RMAP_OWN_MIN ((uint64_t)-10)
+#define RMAP_NON_INODE(o) ((uint64_t)(o) >= RMAP_OWN_MIN)
+
+/* A record's flags (XFS_RMAP_ATTR_FORK, _BMBT_BLOCK, _UNWRITTEN). */
+#define RMAP_F_ATTR 1u
+#define RMAP_F_BMBT 2u
+#define RMAP_F_UNWRITTEN 4u
+
+/* The update types: the RUI's (XFS_RMAP_EXTENT_*). */
+enum {
+	RMAP_MAP = 1,
+	RMAP_MAP_SHARED,
+	RMAP_UNMAP,
+	RMAP_UNMAP_SHARED,
+	RMAP_CONVERT,
+	RMAP_CONVERT_SHARED,
+	RMAP_ALLOC,
+	RMAP_FREE
+};
+
+/* A record (struct xfs_rmap_irec): off without the flags. */
+struct rrec {
+	uint32_t start, len;
+	uint64_t owner, off;
+	uint32_t flags;
+};
+
+/* An rmapbt cursor: the btree of one AG, a root leaf or a root node over leaves, and a
+ * position (leaf k, record i; i == -1 before the leaf's first). */
+struct rcur {
+	struct fin *f;
+	uint32_t ag, levels, lmax, nmax;
+	struct blk *root;
+	uint32_t k;
+	int32_t i;
+};
+
+/* rmap_bt.c */
+int xlog_rmap_cur(struct fin *f, uint32_t ag, struct rcur *c) XFS_HIDDEN;
+/* xfs_rmap_lookup_le / _eq of the key (start, owner, off): *stat 1 when found. 0, 1, <0. */
+int xlog_rmap_lookup(struct rcur *c, bool eq, uint32_t start, uint64_t owner, uint64_t off, int *stat)
+	XFS_HIDDEN;
+int xlog_rmap_get(struct rcur *c, struct rrec *r, int *stat) XFS_HIDDEN;
+int xlog_rmap_step(struct rcur *c, int dir, int *stat) XFS_HIDDEN; /* increment (1) or decrement (-1) */
+int xlog_rmap_update(struct rcur *c, const struct rrec *r) XFS_HIDDEN;
+int xlog_rmap_delete_here(struct rcur *c) XFS_HIDDEN;
+int xlog_rmap_insert_here(struct rcur *c, const struct rrec *r) XFS_HIDDEN;
+/* xfs_rmap_query_range with a point key: the first record (in key order) whose key range
+ * holds it and that match accepts. *stat 1 when one did. 0, 1, <0. */
+int xlog_rmap_query_point(struct rcur *c, uint32_t start, uint64_t owner, uint64_t off,
+			  bool (*match)(const struct rrec *, const void *), const void *arg, struct rrec *out,
+			  int *stat) XFS_HIDDEN;
+
+/* rmap.c: one deferred rmap update (xfs_rmap_finish_one) of [bno, bno + len) in AG ag for
+ * owner at file offset off with flags (RMAP_F_ATTR, RMAP_F_BMBT; RMAP_F_UNWRITTEN: the
+ * extent's state). 0, 1 (refused) or <0. */
+int xlog_fin_rmap(struct fin *f, int type, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner, uint64_t off,
+		  uint32_t flags) XFS_HIDDEN;
+/* The same inside a free (xfs_free_ag_extent -> xfs_rmap_free: an unmap), where the AGFL
+ * was fixed already. */
+int xlog_fin_rmap_free(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner, uint64_t off,
+		       uint32_t flags) XFS_HIDDEN;
+
+#endif /* FSIMG_XLOG_RMAP_H */

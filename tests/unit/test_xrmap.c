@@ -1,0 +1,375 @@
+/*
+ * The reverse-mapping btree edits of the XFS log's finish (libfsimg/xlog/
+ * rmap.c, rmap_bt.c) on a hand-built AG: the record rules of Linux 6.1's
+ * fs/xfs/libxfs/xfs_rmap.c (xfs_rmap_map and _unmap with their merges and
+ * splits, the _shared variants that find neighbours by owner and offset
+ * among overlapping records and move keys by delete + insert), the
+ * overlapping btree's node keys, the AGFL check, and the refusals (a full
+ * leaf, a leaf under a node falling below half, a record that is not
+ * there).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/cursor.h"
+#include "xfs/format.h"
+#include "xlog/rmap.h"
+
+#define BS 1024u
+#define NBLOCKS 64u
+#define AGF_DADDR 1u
+#define ROOT 5u
+#define LEAF_A 6u
+#define LEAF_B 7u
+#define REC 24u
+#define HDR 56u
+#define LMAX ((BS - HDR) / REC) /* 40 */
+#define NMAX ((BS - HDR) / 44u) /* 22 */
+#define INO 131ull
+#define INO2 140ull
+
+struct t {
+	xfs_fs fs;
+	xlog log;
+	struct xlog_ovl o;
+	struct fin f;
+	uint8_t *img;
+	fsimg_io *io;
+	char why[160];
+};
+
+static void put_rec(uint8_t *p, uint32_t start, uint32_t len, uint64_t owner, uint64_t off, uint32_t flags)
+{
+	put_be32(p, start);
+	put_be32(p + 4, len);
+	put_be64(p + 8, owner);
+	put_be64(p + 16, off | (flags & RMAP_F_ATTR ? 1ull << 63 : 0) | (flags & RMAP_F_BMBT ? 1ull << 62 : 0) |
+				 (flags & RMAP_F_UNWRITTEN ? 1ull << 61 : 0));
+}
+
+static void put_block(uint8_t *b, uint16_t level, uint16_t n)
+{
+	memset(b, 0, BS);
+	put_be32(b, 0x524d4233u);
+	put_be16(b + 4, level);
+	put_be16(b + 6, n);
+	put_be32(b + 8, 0xffffffffu);
+	put_be32(b + 12, 0xffffffffu);
+}
+
+/* An AG of 64 one-KiB blocks: the AGF (the free space btrees one level, the AGFL as long as
+ * 6.1 wants: 2 per btree), the rmapbt a root leaf at block 5 with the records given. */
+static struct t *t_new(uint32_t rmap_level, uint32_t flcount)
+{
+	struct t *t = calloc(1, sizeof *t);
+
+	assert_non_null(t);
+	t->img = calloc(NBLOCKS, BS);
+	assert_non_null(t->img);
+	assert_int_equal(fsimg_io_open_mem(&t->io, t->img, (size_t)NBLOCKS * BS), 0);
+	t->fs.io = t->fs.io_once = t->io;
+	t->fs.io_size = (uint64_t)NBLOCKS * BS;
+	t->fs.sb.blocksize = t->fs.blocksize = BS;
+	t->fs.sb.sectsize = 512;
+	t->fs.sb.agblocks = NBLOCKS;
+	t->fs.sb.agblklog = 6;
+	t->fs.sb.agcount = 1;
+	t->fs.sb.dblocks = NBLOCKS;
+	t->fs.sb.features_ro_compat = XFS_SB_FEAT_RO_COMPAT_RMAPBT | XFS_SB_FEAT_RO_COMPAT_REFLINK;
+	t->fs.v5 = true;
+	t->log.fs = &t->fs;
+	xlog_ovl_init(&t->o, 1024);
+	t->f.log = &t->log;
+	t->f.o = &t->o;
+	t->f.blk = calloc(FIN_BLKS, sizeof *t->f.blk);
+	assert_non_null(t->f.blk);
+	strcpy(t->why, "test");
+	t->f.why = t->why;
+	t->f.whylen = sizeof t->why;
+
+	uint8_t *agf = t->img + AGF_DADDR * 512;
+	put_be32(agf, XFS_AGF_MAGIC);
+	put_be32(agf + 24, ROOT);
+	put_be32(agf + 28, 1);
+	put_be32(agf + 32, 1);
+	put_be32(agf + 36, rmap_level);
+	put_be32(agf + 48, flcount);
+	put_block(t->img + ROOT * BS, (uint16_t)(rmap_level - 1), 0);
+	return t;
+}
+
+static void t_free(struct t *t)
+{
+	for (size_t i = 0; i < t->f.nblk; i++)
+		free(t->f.blk[i].b);
+	free(t->f.blk);
+	xlog_ovl_free(&t->o);
+	fsimg_io_close(t->io);
+	free(t->img);
+	free(t);
+}
+
+/* Records into block agbno of the image (before the finish reads it). */
+static void set_recs(struct t *t, uint32_t agbno, const struct rrec *r, uint16_t n)
+{
+	uint8_t *b = t->img + (size_t)agbno * BS;
+
+	put_be16(b + 6, n);
+	for (uint16_t i = 0; i < n; i++)
+		put_rec(b + HDR + (size_t)i * REC, r[i].start, r[i].len, r[i].owner, r[i].off, r[i].flags);
+}
+
+/* Block agbno as the finish leaves it. */
+static uint8_t *got(struct t *t, uint32_t agbno)
+{
+	struct blk *b;
+
+	assert_int_equal(xlog_fin_get(&t->f, (uint64_t)agbno * (BS / 512), BS / 512, K_BTREE, &b), 0);
+	return b->b;
+}
+
+static void expect_recs(struct t *t, uint32_t agbno, const struct rrec *r, uint16_t n)
+{
+	uint8_t *b = got(t, agbno), want[REC];
+
+	assert_int_equal(get_be16(b + 6), n);
+	for (uint16_t i = 0; i < n; i++) {
+		put_rec(want, r[i].start, r[i].len, r[i].owner, r[i].off, r[i].flags);
+		if (memcmp(b + HDR + (size_t)i * REC, want, REC)) {
+			fail_msg("record %u: %u+%u owner %lld off %llu, expected %u+%u owner %lld off %llu", i,
+				 get_be32(b + HDR + i * REC), get_be32(b + HDR + i * REC + 4),
+				 (long long)get_be64(b + HDR + i * REC + 8),
+				 (unsigned long long)get_be64(b + HDR + i * REC + 16), r[i].start, r[i].len,
+				 (long long)r[i].owner, (unsigned long long)r[i].off);
+		}
+	}
+}
+
+static const struct rrec FSREC = { 0, 4, RMAP_OWN_FS, 0, 0 };
+
+/* xfs_rmap_map: contiguous in block and offset, same owner: one record */
+static void test_map_merges_both(void **state)
+{
+	(void)state;
+	struct t *t = t_new(1, 6);
+	struct rrec in[] = { FSREC, { 10, 2, INO, 0, 0 }, { 15, 2, INO, 5, 0 } };
+	struct rrec out[] = { FSREC, { 10, 7, INO, 0, 0 } };
+
+	set_recs(t, ROOT, in, 3);
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 12, 3, INO, 2, 0), 0);
+	assert_false(t->f.refused);
+	expect_recs(t, ROOT, out, 2);
+	/* xfs_btree_delrec leaves the last slot's bytes */
+	assert_int_equal(get_be32(got(t, ROOT) + HDR + 2 * REC), 15);
+	t_free(t);
+}
+
+/* not contiguous in file offset, or another state: a record of its own */
+static void test_map_no_merge(void **state)
+{
+	(void)state;
+	struct t *t = t_new(1, 6);
+	struct rrec in[] = { FSREC, { 10, 2, INO, 0, 0 }, { 15, 2, INO, 9, 0 } };
+	struct rrec out[] = { FSREC, { 10, 2, INO, 0, 0 }, { 12, 3, INO, 2, RMAP_F_UNWRITTEN }, { 15, 2, INO, 9, 0 } };
+
+	set_recs(t, ROOT, in, 3);
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 12, 3, INO, 2, RMAP_F_UNWRITTEN), 0);
+	expect_recs(t, ROOT, out, 4);
+	t_free(t);
+}
+
+/* xfs_rmap_unmap in the middle: the record trimmed and the rest inserted after it */
+static void test_unmap_middle(void **state)
+{
+	(void)state;
+	struct t *t = t_new(1, 6);
+	struct rrec in[] = { FSREC, { 10, 10, INO, 100, 0 }, { 30, 1, RMAP_OWN_INODES, 0, 0 } };
+	struct rrec out[] = { FSREC, { 10, 3, INO, 100, 0 }, { 16, 4, INO, 106, 0 }, { 30, 1, RMAP_OWN_INODES, 0, 0 } };
+
+	set_recs(t, ROOT, in, 3);
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_UNMAP, 0, 13, 3, INO, 103, 0), 0);
+	expect_recs(t, ROOT, out, 4);
+	t_free(t);
+}
+
+/* a CoW staging extent's record (owner OWN_COW, offset ignored) removed whole; the
+ * wrong owner or a range no record covers is the kernel's corruption: refused */
+static void test_unmap_cow_and_refusals(void **state)
+{
+	(void)state;
+	struct t *t = t_new(1, 6);
+	struct rrec in[] = { FSREC, { 20, 5, RMAP_OWN_COW, 0, 0 }, { 25, 1, INO, 0, 0 } };
+	struct rrec out[] = { FSREC, { 25, 1, INO, 0, 0 } };
+
+	set_recs(t, ROOT, in, 3);
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_FREE, 0, 20, 5, RMAP_OWN_COW, 0, 0), 0);
+	expect_recs(t, ROOT, out, 2);
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_FREE, 0, 25, 1, RMAP_OWN_COW, 0, 0), 1);
+	assert_true(t->f.refused);
+	assert_non_null(strstr(t->why, "another owner"));
+	t_free(t);
+
+	t = t_new(1, 6);
+	set_recs(t, ROOT, in, 3);
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_FREE, 0, 40, 2, RMAP_OWN_COW, 0, 0), 1);
+	assert_non_null(strstr(t->why, "no record covers"));
+	t_free(t);
+}
+
+/* EFI recovery's unknown owner: a range without records is done; one inside a record
+ * of any owner is removed from it */
+static void test_unmap_unknown_owner(void **state)
+{
+	(void)state;
+	struct t *t = t_new(1, 6);
+	struct rrec in[] = { FSREC, { 20, 5, INO, 7, 0 } };
+	struct rrec out[] = { FSREC, { 20, 3, INO, 7, 0 } };
+
+	set_recs(t, ROOT, in, 2);
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_FREE, 0, 30, 2, RMAP_OWN_UNKNOWN, 0, 0), 0);
+	expect_recs(t, ROOT, in, 2);
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_FREE, 0, 23, 2, RMAP_OWN_UNKNOWN, 0, 0), 0);
+	expect_recs(t, ROOT, out, 2);
+	t_free(t);
+}
+
+/* xfs_rmap_map_shared: the left neighbour of the same owner found among another owner's
+ * overlapping records (the range query), extended in place */
+static void test_map_shared_left(void **state)
+{
+	(void)state;
+	struct t *t = t_new(1, 6);
+	struct rrec in[] = { FSREC, { 10, 4, INO, 0, 0 }, { 10, 4, INO2, 0, 0 }, { 12, 4, INO2 + 1, 0, 0 } };
+	struct rrec out[] = { FSREC, { 10, 6, INO, 0, 0 }, { 10, 4, INO2, 0, 0 }, { 12, 4, INO2 + 1, 0, 0 } };
+
+	set_recs(t, ROOT, in, 4);
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP_SHARED, 0, 14, 2, INO, 4, 0), 0);
+	expect_recs(t, ROOT, out, 4);
+	t_free(t);
+}
+
+/* merged into the right neighbour: its key moves, so it is deleted and inserted again,
+ * in key order among the other owners' records */
+static void test_map_shared_right(void **state)
+{
+	(void)state;
+	struct t *t = t_new(1, 6);
+	struct rrec in[] = { FSREC, { 8, 6, INO2, 0, 0 }, { 12, 3, INO, 2, 0 } };
+	struct rrec out[] = { FSREC, { 8, 6, INO2, 0, 0 }, { 10, 5, INO, 0, 0 } };
+
+	set_recs(t, ROOT, in, 3);
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP_SHARED, 0, 10, 2, INO, 0, 0), 0);
+	expect_recs(t, ROOT, out, 3);
+	t_free(t);
+}
+
+/* xfs_rmap_unmap_shared at the start: delete + insert at the new key */
+static void test_unmap_shared_left(void **state)
+{
+	(void)state;
+	struct t *t = t_new(1, 6);
+	struct rrec in[] = { FSREC, { 10, 6, INO, 30, 0 }, { 10, 6, INO2, 0, 0 }, { 12, 2, INO + 1, 0, 0 } };
+	struct rrec out[] = { FSREC, { 10, 6, INO2, 0, 0 }, { 12, 2, INO + 1, 0, 0 }, { 13, 3, INO, 33, 0 } };
+
+	set_recs(t, ROOT, in, 4);
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_UNMAP_SHARED, 0, 10, 3, INO, 30, 0), 0);
+	expect_recs(t, ROOT, out, 4);
+	t_free(t);
+}
+
+/* the AGFL: 2 * height per btree (the rmapbt's too), else refused */
+static void test_agfl_and_full_leaf(void **state)
+{
+	(void)state;
+	struct t *t = t_new(1, 5);
+	struct rrec in[LMAX];
+
+	set_recs(t, ROOT, &FSREC, 1);
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 10, 1, INO, 0, 0), 1);
+	assert_non_null(strstr(t->why, "AGFL"));
+	t_free(t);
+
+	t = t_new(1, 6);
+	in[0] = FSREC;
+	for (uint32_t i = 1; i < LMAX; i++)
+		in[i] = (struct rrec){ 4 + i, 1, INO + i, 0, 0 };
+	set_recs(t, ROOT, in, (uint16_t)LMAX);
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 60, 1, INO, 0, 0), 1);
+	assert_non_null(strstr(t->why, "shift or split"));
+	t_free(t);
+}
+
+/* a root node over two leaves: an insert at the end of the first leaf raises its high key
+ * (the node rewritten); a delete that leaves a leaf below half is refused */
+static void test_two_levels(void **state)
+{
+	(void)state;
+	struct t *t = t_new(2, 8);
+	struct rrec a[LMAX / 2 + 1], b[LMAX / 2];
+	uint8_t *root = t->img + ROOT * BS, *node;
+
+	a[0] = FSREC;
+	for (uint32_t i = 1; i < LMAX / 2 + 1; i++)
+		a[i] = (struct rrec){ 4 + i, 1, INO + i, 0, 0 };
+	for (uint32_t i = 0; i < LMAX / 2; i++)
+		b[i] = (struct rrec){ 40 + i, 1, INO + 100 + i, 0, 0 };
+	put_block(t->img + LEAF_A * BS, 0, 0);
+	put_block(t->img + LEAF_B * BS, 0, 0);
+	set_recs(t, LEAF_A, a, LMAX / 2 + 1);
+	set_recs(t, LEAF_B, b, LMAX / 2);
+	put_be16(root + 6, 2);
+	/* keys: low then high of each child; pointers after NMAX key pairs */
+	put_be32(root + HDR, 0);
+	put_be64(root + HDR + 4, RMAP_OWN_FS);
+	put_be32(root + HDR + 20, 4 + LMAX / 2);
+	put_be64(root + HDR + 24, INO + LMAX / 2);
+	put_be32(root + HDR + 40, 40);
+	put_be64(root + HDR + 44, INO + 100);
+	put_be32(root + HDR + 60, 40 + LMAX / 2 - 1);
+	put_be64(root + HDR + 64, INO + 100 + LMAX / 2 - 1);
+	put_be32(root + HDR + NMAX * 40, LEAF_A);
+	put_be32(root + HDR + NMAX * 40 + 4, LEAF_B);
+
+	/* 30 sorts after the first leaf's last record: xfs_rmap_map's increment moves the
+	 * cursor to the second leaf's first record and the insert goes there, its low key
+	 * rewritten in the node */
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 30, 2, INO2 + 500, 0, 0), 0);
+	assert_false(t->f.refused);
+	assert_int_equal(get_be16(got(t, LEAF_A) + 6), LMAX / 2 + 1);
+	assert_int_equal(get_be16(got(t, LEAF_B) + 6), LMAX / 2 + 1);
+	node = got(t, ROOT);
+	assert_int_equal(get_be32(node + HDR + 40), 30);
+	assert_int_equal(get_be64(node + HDR + 44), INO2 + 500);
+	assert_int_equal(get_be32(node + HDR + 20), 4 + LMAX / 2); /* the first leaf's high key stays */
+	/* deleted again: the low key back; one more delete would leave it below half */
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_UNMAP, 0, 30, 2, INO2 + 500, 0, 0), 0);
+	assert_int_equal(get_be32(node + HDR + 40), 40);
+	assert_int_equal(get_be64(node + HDR + 44), INO + 100);
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_UNMAP, 0, 40, 1, INO + 100, 0, 0), 1);
+	assert_non_null(strstr(t->why, "borrow or join"));
+	t_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_map_merges_both),
+		cmocka_unit_test(test_map_no_merge),
+		cmocka_unit_test(test_unmap_middle),
+		cmocka_unit_test(test_unmap_cow_and_refusals),
+		cmocka_unit_test(test_unmap_unknown_owner),
+		cmocka_unit_test(test_map_shared_left),
+		cmocka_unit_test(test_map_shared_right),
+		cmocka_unit_test(test_unmap_shared_left),
+		cmocka_unit_test(test_agfl_and_full_leaf),
+		cmocka_unit_test(test_two_levels),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
