@@ -31,6 +31,7 @@
 /* an idle reader is woken when this many chunks wait: a wake-up per chunk
  * cost the walk more in context switches than the reads it saved */
 #define IAHEAD_WAKE 4
+#define IAHEAD_AGMARKS 64          /* AGs whose read-ahead mark is kept (by agno % 64) */
 #define IAHEAD_CHUNKS_MAX (1u << 20) /* memory bound on the chunk list (8 MiB) */
 
 enum ia_state { IA_EMPTY, IA_QUEUED, IA_READING, IA_READY, IA_FAILED };
@@ -63,6 +64,9 @@ struct xfs_iahead {
 	unsigned queued;            /* slots IA_QUEUED */
 	uint64_t seq;
 	struct ia_slot slot[IAHEAD_SLOTS];
+	/* per AG (walk thread only): the chunk list index up to which chunks
+	 * were queued, so that each is queued once, not looked for again */
+	struct { uint64_t ag; size_t end; } mark[IAHEAD_AGMARKS];
 };
 
 /* The reader's side of one slot: the chunk read, its inodes' CRCs checked. */
@@ -288,8 +292,9 @@ static bool cached(const xfs_fs *fs, uint64_t first)
 void xfs_iahead_after(xfs_fs *fs, uint64_t first)
 {
 	struct xfs_iahead *ia = fs->iahead;
-	size_t lo = 0, hi = ia->nchunks;
+	size_t lo = 0, hi = ia->nchunks, from;
 	uint64_t ag = first / ia->agblocks;
+	unsigned mk = (unsigned)(ag % IAHEAD_AGMARKS);
 
 	/* the first chunk past first */
 	while (lo < hi) {
@@ -300,8 +305,16 @@ void xfs_iahead_after(xfs_fs *fs, uint64_t first)
 		else
 			hi = mid;
 	}
+	from = lo;
+	if (ia->mark[mk].ag == ag + 1 && ia->mark[mk].end > from &&
+	    ia->mark[mk].end <= lo + IAHEAD_DEPTH)
+		from = ia->mark[mk].end;
+	ia->mark[mk].ag = ag + 1;
+	ia->mark[mk].end = from;
+	if (from >= lo + IAHEAD_DEPTH)
+		return;
 	pthread_mutex_lock(&ia->mu);
-	for (size_t k = lo; k < ia->nchunks && k < lo + IAHEAD_DEPTH; k++) {
+	for (size_t k = from; k < ia->nchunks && k < lo + IAHEAD_DEPTH; k++) {
 		uint64_t c = ia->chunks[k];
 		struct ia_slot *s = NULL;
 		uint32_t run;
@@ -311,8 +324,10 @@ void xfs_iahead_after(xfs_fs *fs, uint64_t first)
 			break;
 		for (unsigned i = 0; i < IAHEAD_SLOTS && !have; i++)
 			have = ia->slot[i].state != IA_EMPTY && ia->slot[i].first == c;
-		if (have || cached(fs, c))
+		if (have || cached(fs, c)) {
+			ia->mark[mk].end = k + 1;
 			continue;
+		}
 		xfs_ichunk_span(fs, c, &c, &run);
 		if (((c + run) << ia->blocklog) > fs->io_size)
 			break;
@@ -336,6 +351,7 @@ void xfs_iahead_after(xfs_fs *fs, uint64_t first)
 		s->seq = ++ia->seq;
 		s->state = IA_QUEUED;
 		ia->queued++;
+		ia->mark[mk].end = k + 1;
 	}
 	if (ia->idle && ia->queued >= IAHEAD_WAKE)
 		pthread_cond_signal(&ia->work);

@@ -231,15 +231,6 @@ void xfs_ichunk_span(const xfs_fs *fs, uint64_t linear, uint64_t *first, uint32_
 	*run = n;
 }
 
-uint64_t xfs_ino_to_linear(const xfs_fs *fs, uint64_t ino)
-{
-	unsigned shift = fs->sb.agblklog + fs->sb.inopblog;
-	uint64_t agino = ino & ((1ULL << shift) - 1);
-
-	return xfs_fsb_to_linear(fs, xfs_agb_to_fsb(fs, (uint32_t)(ino >> shift),
-						    (uint32_t)(agino >> fs->sb.inopblog)));
-}
-
 /* What the read-ahead thread found of inode ino's CRC: 1 good, 0 bad, -1 not checked. */
 static int iblock_crc(const struct xfs_iblock_run *r, const xfs_fs *fs, uint64_t linear,
 		      uint64_t ino)

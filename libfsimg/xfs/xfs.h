@@ -226,7 +226,14 @@ void xfs_inode_release(struct xfs_inode *ip) XFS_HIDDEN;
 /* Drops the inode chunks kept by xfs_inode_read (the bytes under fs changed). */
 void xfs_inode_cache_forget(xfs_fs *fs) XFS_HIDDEN;
 /* The linear block holding inode ino (a valid number). */
-uint64_t xfs_ino_to_linear(const xfs_fs *fs, uint64_t ino) XFS_HIDDEN;
+static inline uint64_t xfs_ino_to_linear(const xfs_fs *fs, uint64_t ino)
+{
+	unsigned shift = fs->sb.agblklog + fs->sb.inopblog;
+	uint64_t agino = ino & ((1ULL << shift) - 1);
+
+	return xfs_fsb_to_linear(fs, xfs_agb_to_fsb(fs, (uint32_t)(ino >> shift),
+						    (uint32_t)(agino >> fs->sb.inopblog)));
+}
 /* The inode chunk around linear block linear: its first block and length in
  * blocks (aligned as chunks are, cut at the AG's end). */
 void xfs_ichunk_span(const xfs_fs *fs, uint64_t linear, uint64_t *first, uint32_t *run) XFS_HIDDEN;
