@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_pipe.h"
 #include "cmds.h"
 
 enum { OPT_ALL = CLI_OPT_LONG };
@@ -25,6 +26,33 @@ static const struct cli_cmd extents_cmd = {
 	extents_opts, CLI_WANT_JSON | CLI_WANT_SB, 1, -1,
 };
 
+/* A run with the backend's numbers for its first block (XFS: fsb, agno, agbno). */
+struct ext_run {
+	struct fsimg_run r;
+	int nex;
+	struct fsimg_block_extra ex[FSIMG_BLOCK_EXTRA_MAX];
+};
+
+/* One inode to show: what the walk found, what the writer formats. */
+struct ext_item {
+	const char *name;       /* NULL: by number only */
+	size_t name_len;
+	uint64_t ino, size;
+	const struct ext_run *runs;
+	size_t nruns;
+};
+
+/*
+ * An item in the pipe (--all on more than one CPU): this header, nruns
+ * struct ext_run, then the name's bytes. The walk makes them; the writer
+ * thread formats them, and owns out, jw and first_text while the pipe runs.
+ */
+struct ext_rec {
+	uint64_t ino, size;
+	uint32_t nruns;
+	uint32_t name_len;      /* UINT32_MAX: no name */
+};
+
 struct ext_ctx {
 	struct cli_image img;
 	const struct cli_common *common;
@@ -32,13 +60,25 @@ struct ext_ctx {
 	int status;
 	struct jw jw;
 	/* Runs of the current file; reused from file to file. */
-	struct fsimg_run *runs;
+	struct ext_run *runs;
 	size_t nruns, cap;
 	struct cli_path path;
 	struct cli_bitmap visited;
 	bool first_text;
 	struct cli_out *out;    /* stdout through a buffer of our own */
+	struct cli_pipe pipe;   /* pipe.threaded: items go to the writer thread */
 };
+
+/* Before an error line: every item before it written, as without the pipe. */
+static void sync_out(struct ext_ctx *ctx)
+{
+	cli_pipe_drain(&ctx->pipe);
+}
+
+static bool out_failed(struct ext_ctx *ctx)
+{
+	return ctx->pipe.threaded ? cli_pipe_failed(&ctx->pipe) : cli_output_failed();
+}
 
 static int ext_opt(void *vctx, int id, const char *arg)
 {
@@ -52,11 +92,23 @@ static int ext_opt(void *vctx, int id, const char *arg)
 	return CLI_EXIT_USAGE;
 }
 
+/* The backend's own numbers for the run's first block (XFS: fsb, agno, agbno). */
+static int run_extras(struct ext_ctx *ctx, const struct fsimg_run *r, struct fsimg_block_extra *ex)
+{
+	int n;
+
+	if (!ctx->img.info.block_extras || r->type == FSIMG_RUN_HOLE || r->type == FSIMG_RUN_INLINE)
+		return 0;
+	n = fsimg_block_extras(ex, FSIMG_BLOCK_EXTRA_MAX, ctx->img.fs, r->pblk);
+	return n < 0 ? 0 : n > FSIMG_BLOCK_EXTRA_MAX ? FSIMG_BLOCK_EXTRA_MAX : n;
+}
+
 /* Collects the runs of one fork of an inode; returns 0 or a library error. */
 static int collect_fork(struct ext_ctx *ctx, fsimg_inum_t ino, enum fsimg_fork fork)
 {
 	fsimg_map *map;
 	struct fsimg_run run;
+	struct ext_run *er;
 	int err;
 
 	err = fsimg_map_open_fork(&map, ctx->img.fs, ino, fork,
@@ -68,7 +120,7 @@ static int collect_fork(struct ext_ctx *ctx, fsimg_inum_t ino, enum fsimg_fork f
 			continue;
 		if (ctx->nruns == ctx->cap) {
 			size_t cap = ctx->cap ? ctx->cap * 2 : 64;
-			struct fsimg_run *nr = realloc(ctx->runs, cap * sizeof(*nr));
+			struct ext_run *nr = realloc(ctx->runs, cap * sizeof(*nr));
 			if (!nr) {
 				err = FSIMG_ENOMEM;
 				break;
@@ -76,7 +128,9 @@ static int collect_fork(struct ext_ctx *ctx, fsimg_inum_t ino, enum fsimg_fork f
 			ctx->runs = nr;
 			ctx->cap = cap;
 		}
-		ctx->runs[ctx->nruns++] = run;
+		er = &ctx->runs[ctx->nruns++];
+		er->r = run;
+		er->nex = run_extras(ctx, &run, er->ex);
 	}
 	fsimg_map_close(map);
 	return err < 0 ? err : 0;
@@ -93,17 +147,6 @@ static int collect(struct ext_ctx *ctx, fsimg_inum_t ino)
 		if (ctx->img.info.forks & (1u << forks[i]))
 			err = collect_fork(ctx, ino, forks[i]);
 	return err;
-}
-
-/* The backend's own numbers for the run's first block (XFS: fsb, agno, agbno). */
-static int run_extras(struct ext_ctx *ctx, const struct fsimg_run *r, struct fsimg_block_extra *ex)
-{
-	int n;
-
-	if (!ctx->img.info.block_extras || r->type == FSIMG_RUN_HOLE || r->type == FSIMG_RUN_INLINE)
-		return 0;
-	n = fsimg_block_extras(ex, FSIMG_BLOCK_EXTRA_MAX, ctx->img.fs, r->pblk);
-	return n < 0 ? 0 : n > FSIMG_BLOCK_EXTRA_MAX ? FSIMG_BLOCK_EXTRA_MAX : n;
 }
 
 static const char *meta_name(const struct fsimg_run *r)
@@ -131,38 +174,37 @@ static void out_pad(struct cli_out *o, const char *s, size_t w)
 		cli_out_put(o, " ", 1);
 }
 
-static void print_text(struct ext_ctx *ctx, const char *name, size_t name_len,
-		       const struct fsimg_stat *st)
+static void print_text(struct ext_ctx *ctx, const struct ext_item *it)
 {
 	struct cli_out *o = ctx->out;
-	struct fsimg_block_extra ex[FSIMG_BLOCK_EXTRA_MAX];
+	const char *name = it->name;
 	size_t i, ndata = 0;
-	int nex;
 
-	for (i = 0; i < ctx->nruns; i++)
-		if (ctx->runs[i].type != FSIMG_RUN_META)
+	for (i = 0; i < it->nruns; i++)
+		if (it->runs[i].r.type != FSIMG_RUN_META)
 			ndata++;
 	if (!ctx->first_text)
 		cli_out_put(o, "\n", 1);
 	ctx->first_text = false;
 	if (name) {
-		cli_out_text(o, name, name_len);
+		cli_out_text(o, name, it->name_len);
 	} else {
 		cli_out_put(o, "#", 1);
-		cli_out_u64(o, st->ino);
+		cli_out_u64(o, it->ino);
 	}
 	cli_out_str(o, ": inode ");
-	cli_out_u64(o, st->ino);
+	cli_out_u64(o, it->ino);
 	cli_out_str(o, ", size ");
-	cli_out_u64(o, st->size);
+	cli_out_u64(o, it->size);
 	cli_out_str(o, ", ");
 	cli_out_u64(o, ndata);
 	cli_out_str(o, ndata == 1 ? " extent\n" : " extents\n");
-	if (ctx->nruns == 0)
+	if (it->nruns == 0)
 		return;
 	cli_out_str(o, "      LOGICAL     PHYSICAL     LENGTH  STATE      EOF\n");
-	for (i = 0; i < ctx->nruns; i++) {
-		const struct fsimg_run *r = &ctx->runs[i];
+	for (i = 0; i < it->nruns; i++) {
+		const struct ext_run *er = &it->runs[i];
+		const struct fsimg_run *r = &er->r;
 		const char *state;
 		bool eof = r->flags & FSIMG_RUN_BEYOND_EOF;
 
@@ -204,38 +246,35 @@ static void print_text(struct ext_ctx *ctx, const char *name, size_t name_len,
 			cli_out_str(o, "  fork ");
 			cli_out_str(o, fork_name(r->fork));
 		}
-		nex = run_extras(ctx, r, ex);
-		for (int k = 0; k < nex; k++) {
+		for (int k = 0; k < er->nex; k++) {
 			cli_out_str(o, "  ");
-			cli_out_str(o, ex[k].name);
+			cli_out_str(o, er->ex[k].name);
 			cli_out_str(o, " ");
-			cli_out_u64(o, ex[k].value);
+			cli_out_u64(o, er->ex[k].value);
 		}
 		cli_out_put(o, "\n", 1);
 	}
 }
 
-static void print_json(struct ext_ctx *ctx, const char *path, size_t path_len,
-		       const struct fsimg_stat *st)
+static void print_json(struct ext_ctx *ctx, const struct ext_item *it)
 {
 	struct jw *w = &ctx->jw;
-	struct fsimg_block_extra ex[FSIMG_BLOCK_EXTRA_MAX];
 	bool is_inline = false;
 	size_t i;
-	int nex;
 
-	for (i = 0; i < ctx->nruns; i++)
-		if (ctx->runs[i].type == FSIMG_RUN_INLINE)
+	for (i = 0; i < it->nruns; i++)
+		if (it->runs[i].r.type == FSIMG_RUN_INLINE)
 			is_inline = true;
 	jw_obj_begin(w, NULL);
-	jw_u64(w, "inode", st->ino);
-	if (path)
-		jw_strn(w, "path", path, path_len);
-	jw_u64(w, "size", st->size);
+	jw_u64(w, "inode", it->ino);
+	if (it->name)
+		jw_strn(w, "path", it->name, it->name_len);
+	jw_u64(w, "size", it->size);
 	jw_bool(w, "inline", is_inline);
 	jw_arr_begin(w, "extents");
-	for (i = 0; i < ctx->nruns; i++) {
-		const struct fsimg_run *r = &ctx->runs[i];
+	for (i = 0; i < it->nruns; i++) {
+		const struct ext_run *er = &it->runs[i];
+		const struct fsimg_run *r = &er->r;
 
 		if (r->type != FSIMG_RUN_MAPPED && r->type != FSIMG_RUN_UNWRITTEN)
 			continue;
@@ -247,21 +286,21 @@ static void print_json(struct ext_ctx *ctx, const char *path, size_t path_len,
 		jw_bool(w, "beyond_eof", r->flags & FSIMG_RUN_BEYOND_EOF);
 		if (r->fork != FSIMG_FORK_DATA)
 			jw_str(w, "fork", fork_name(r->fork));
-		nex = run_extras(ctx, r, ex);
-		for (int k = 0; k < nex; k++)
-			jw_u64(w, ex[k].name, ex[k].value);
+		for (int k = 0; k < er->nex; k++)
+			jw_u64(w, er->ex[k].name, er->ex[k].value);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
 	if (is_inline) {
-		for (i = 0; i < ctx->nruns; i++)
-			if (ctx->runs[i].type == FSIMG_RUN_INLINE)
-				jw_u64(w, "inline_size", ctx->runs[i].len);
+		for (i = 0; i < it->nruns; i++)
+			if (it->runs[i].r.type == FSIMG_RUN_INLINE)
+				jw_u64(w, "inline_size", it->runs[i].r.len);
 	}
 	if (ctx->common->verbose) {
 		jw_arr_begin(w, "tree");
-		for (i = 0; i < ctx->nruns; i++) {
-			const struct fsimg_run *r = &ctx->runs[i];
+		for (i = 0; i < it->nruns; i++) {
+			const struct ext_run *er = &it->runs[i];
+			const struct fsimg_run *r = &er->r;
 
 			if (r->type != FSIMG_RUN_META)
 				continue;
@@ -283,15 +322,76 @@ static void print_json(struct ext_ctx *ctx, const char *path, size_t path_len,
 				jw_bool(w, "csum_ok", r->csum_state == FSIMG_CSUM_OK);
 			if (r->fork != FSIMG_FORK_DATA)
 				jw_str(w, "fork", fork_name(r->fork));
-			nex = run_extras(ctx, r, ex);
-			for (int k = 0; k < nex; k++)
-				jw_u64(w, ex[k].name, ex[k].value);
+			for (int k = 0; k < er->nex; k++)
+				jw_u64(w, er->ex[k].name, er->ex[k].value);
 			jw_obj_end(w);
 		}
 		jw_arr_end(w);
 	}
 	jw_obj_end(w);
 	jw_record_end(w);
+}
+
+static void print_item(struct ext_ctx *ctx, const struct ext_item *it)
+{
+	if (ctx->common->json) {
+		print_json(ctx, it);
+	} else {
+		print_text(ctx, it);
+		cli_out_record_end(ctx->out);
+	}
+}
+
+/* The writer thread: the items of one batch, formatted in order. */
+static void pipe_consume(void *vctx, const char *b, size_t len)
+{
+	struct ext_ctx *ctx = vctx;
+	size_t off = 0;
+
+	while (off < len) {
+		const struct ext_rec *rec = (const void *)(b + off);
+		struct ext_item it;
+		size_t n = sizeof(*rec) + rec->nruns * sizeof(struct ext_run);
+
+		it.ino = rec->ino;
+		it.size = rec->size;
+		it.runs = (const void *)(rec + 1);
+		it.nruns = rec->nruns;
+		it.name = rec->name_len == UINT32_MAX ? NULL : b + off + n;
+		it.name_len = rec->name_len == UINT32_MAX ? 0 : rec->name_len;
+		n += it.name_len;
+		off += (n + 7) & ~(size_t)7;
+		print_item(ctx, &it);
+	}
+}
+
+/*
+ * Hands the item to the writer thread. false: it is larger than a batch
+ * (a file of thousands of extents); the caller writes it after a drain.
+ */
+static bool pipe_item(struct ext_ctx *ctx, const struct ext_item *it)
+{
+	size_t runs = it->nruns * sizeof(struct ext_run);
+	size_t n = sizeof(struct ext_rec) + runs + it->name_len;
+	struct ext_rec *rec;
+	char *p;
+
+	if (it->nruns > UINT32_MAX || it->name_len >= UINT32_MAX ||
+	    !(rec = cli_pipe_reserve(&ctx->pipe, n))) {
+		sync_out(ctx);
+		return false;
+	}
+	rec->ino = it->ino;
+	rec->size = it->size;
+	rec->nruns = (uint32_t)it->nruns;
+	rec->name_len = it->name ? (uint32_t)it->name_len : UINT32_MAX;
+	p = (char *)(rec + 1);
+	if (runs)
+		memcpy(p, it->runs, runs);
+	if (it->name && it->name_len)
+		memcpy(p + runs, it->name, it->name_len);
+	cli_pipe_commit(&ctx->pipe, n);
+	return true;
 }
 
 /*
@@ -301,10 +401,11 @@ static void print_json(struct ext_ctx *ctx, const char *path, size_t path_len,
 static bool has_data(const struct ext_ctx *ctx)
 {
 	for (size_t i = 0; i < ctx->nruns; i++)
-		if (ctx->runs[i].type == FSIMG_RUN_INLINE && (ctx->runs[i].flags & FSIMG_RUN_TARGET))
+		if (ctx->runs[i].r.type == FSIMG_RUN_INLINE &&
+		    (ctx->runs[i].r.flags & FSIMG_RUN_TARGET))
 			return false;
 	for (size_t i = 0; i < ctx->nruns; i++)
-		if (ctx->runs[i].type != FSIMG_RUN_META)
+		if (ctx->runs[i].r.type != FSIMG_RUN_META)
 			return true;
 	return false;
 }
@@ -317,10 +418,12 @@ static void show(struct ext_ctx *ctx, const char *name, size_t name_len,
 		 const struct fsimg_stat *st)
 {
 	int err = collect(ctx, st->ino);
+	struct ext_item it;
 
 	if (err < 0) {
 		char num[24];
 
+		sync_out(ctx);
 		if (!name) {
 			snprintf(num, sizeof(num), "#%llu", (unsigned long long)st->ino);
 			name = num;
@@ -331,12 +434,15 @@ static void show(struct ext_ctx *ctx, const char *name, size_t name_len,
 	}
 	if (ctx->all && !has_data(ctx))
 		return;
-	if (ctx->common->json)
-		print_json(ctx, name, name_len, st);
-	else {
-		print_text(ctx, name, name_len, st);
-		cli_out_record_end(ctx->out);
-	}
+	it.name = name;
+	it.name_len = name_len;
+	it.ino = st->ino;
+	it.size = st->size;
+	it.runs = ctx->runs;
+	it.nruns = ctx->nruns;
+	if (ctx->pipe.threaded && pipe_item(ctx, &it))
+		return;
+	print_item(ctx, &it);
 }
 
 static void walk(struct ext_ctx *ctx, fsimg_inum_t dir_ino, int depth)
@@ -348,6 +454,7 @@ static void walk(struct ext_ctx *ctx, fsimg_inum_t dir_ino, int depth)
 	int err;
 
 	if (depth >= CLI_MAX_DEPTH) {
+		sync_out(ctx);
 		cli_file_error(&ctx->img, ctx->path.buf, "directories nested too deep (limit %d)",
 			       CLI_MAX_DEPTH);
 		ctx->status = CLI_EXIT_ERROR;
@@ -355,11 +462,12 @@ static void walk(struct ext_ctx *ctx, fsimg_inum_t dir_ino, int depth)
 	}
 	err = fsimg_readdir_open(&d, ctx->img.fs, dir_ino);
 	if (err < 0) {
+		sync_out(ctx);
 		cli_file_error(&ctx->img, ctx->path.buf, "%s", cli_errmsg(&ctx->img, err));
 		ctx->status = CLI_EXIT_ERROR;
 		return;
 	}
-	while (!cli_output_failed() && (err = fsimg_readdir_next(d, &ent)) > 0) {
+	while (!out_failed(ctx) && (err = fsimg_readdir_next(d, &ent)) > 0) {
 		if ((ent.name_len == 1 && ent.name[0] == '.') ||
 		    (ent.name_len == 2 && ent.name[0] == '.' && ent.name[1] == '.'))
 			continue;
@@ -371,6 +479,7 @@ static void walk(struct ext_ctx *ctx, fsimg_inum_t dir_ino, int depth)
 		}
 		err = fsimg_stat(&st, ctx->img.fs, ent.ino);
 		if (err < 0) {
+			sync_out(ctx);
 			cli_file_error(&ctx->img, ctx->path.buf, "inode %llu: %s",
 				       (unsigned long long)ent.ino, cli_errmsg(&ctx->img, err));
 			ctx->status = CLI_EXIT_ERROR;
@@ -382,6 +491,7 @@ static void walk(struct ext_ctx *ctx, fsimg_inum_t dir_ino, int depth)
 		cli_path_pop(&ctx->path, saved);
 	}
 	if (err < 0) {
+		sync_out(ctx);
 		cli_file_error(&ctx->img, ctx->path.buf, "%s",
 			       cli_errmsg(&ctx->img, err));
 		ctx->status = CLI_EXIT_ERROR;
@@ -399,13 +509,15 @@ static void sweep(struct ext_ctx *ctx)
 
 	r = fsimg_inodes_open(&it, ctx->img.fs);
 	if (r < 0) {
+		sync_out(ctx);
 		cli_error(&ctx->img, "%s", cli_errmsg(&ctx->img, r));
 		ctx->status = CLI_EXIT_ERROR;
 		return;
 	}
-	while (!cli_output_failed() && (r = fsimg_inodes_next(it, &ino)) != 0) {
+	while (!out_failed(ctx) && (r = fsimg_inodes_next(it, &ino)) != 0) {
 		if (r < 0) {
 			/* A part of the inode space could not be read; the rest can. */
+			sync_out(ctx);
 			cli_error(&ctx->img, "%s", cli_errmsg(&ctx->img, r));
 			ctx->status = CLI_EXIT_ERROR;
 			continue;
@@ -416,6 +528,7 @@ static void sweep(struct ext_ctx *ctx)
 		if (r < 0) {
 			char num[24];
 			snprintf(num, sizeof(num), "#%llu", (unsigned long long)ino);
+			sync_out(ctx);
 			cli_file_error(&ctx->img, num, "%s", cli_errmsg(&ctx->img, r));
 			ctx->status = CLI_EXIT_ERROR;
 			continue;
@@ -442,6 +555,14 @@ static void run_all(struct ext_ctx *ctx)
 		cli_bitmap_free(&ctx->visited);
 		return;
 	}
+	/*
+	 * The walk on this thread, the output formatted on another: on two CPUs
+	 * the dump takes the longer of the two, not their sum. A terminal is
+	 * written record by record, as it comes, on this thread; so is -v's
+	 * output, whose warnings the library sends to stderr as it reads.
+	 */
+	if (!ctx->out->tty && !ctx->common->verbose)
+		cli_pipe_start(&ctx->pipe, pipe_consume, ctx);
 	err = fsimg_stat(&root, ctx->img.fs, root_ino);
 	if (err < 0) {
 		cli_file_error(&ctx->img, "/", "%s", cli_errmsg(&ctx->img, err));
@@ -451,6 +572,7 @@ static void run_all(struct ext_ctx *ctx)
 		walk(ctx, root_ino, 0);
 	}
 	sweep(ctx);
+	cli_pipe_stop(&ctx->pipe);
 	cli_bitmap_free(&ctx->visited);
 }
 

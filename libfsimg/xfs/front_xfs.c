@@ -386,6 +386,8 @@ static int xfsb_readdir_open(fsimg_readdir **out, fsimg_fs *fs, fsimg_inum_t dir
 	if (!d)
 		return fs_error(fs, FSIMG_ENOMEM, "out of memory");
 	d->fs = fs;
+	/* a listing may be a tree walk: inode.c reads ahead once it is a long one */
+	priv_of(fs)->x->iahead_ok = true;
 	err = inode_own(&d->ip, fs, dir);
 	if (err < 0) {
 		free(d);

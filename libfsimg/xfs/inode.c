@@ -12,6 +12,10 @@
 
 #include "xfs/xfs.h"
 
+/* chunk reads before a tree walk starts reading ahead (iahead.c): a listing of a
+ * directory or two never starts the thread */
+#define IAHEAD_AFTER_MISSES 8
+
 static struct xfs_timestamp ts_from_disk(uint64_t raw, bool bigtime)
 {
 	struct xfs_timestamp t;
@@ -203,10 +207,46 @@ static const char *read_why(const xfs_fs *fs, const struct xfs_inode *ip)
  * goes). A run stops at the AG's end; one that cannot be read falls back to
  * the block. 0 and *out, or FSIMG_EIO / FSIMG_ENOMEM with fs->errmsg set.
  */
-static int iblock_get(const uint8_t **out, xfs_fs *fs, uint64_t linear, uint64_t ino)
+size_t xfs_ichunk_bytes(const xfs_fs *fs)
+{
+	uint32_t run = XFS_INODES_PER_CHUNK / fs->sb.inopblock;
+
+	return (size_t)(run ? run : 1) << fs->sb.blocklog;
+}
+
+void xfs_ichunk_span(const xfs_fs *fs, uint64_t linear, uint64_t *first, uint32_t *run)
+{
+	uint32_t n = XFS_INODES_PER_CHUNK / fs->sb.inopblock, agbno, start;
+
+	if (n == 0)
+		n = 1;
+	/* chunks start at multiples of their size in the AG (inode alignment) */
+	agbno = (uint32_t)(linear % fs->sb.agblocks);
+	start = agbno & ~(n - 1);
+	if ((n & (n - 1)) || agbno - start >= n)
+		start = agbno;
+	if (n > fs->sb.agblocks - start)
+		n = fs->sb.agblocks - start;
+	*first = linear - (agbno - start);
+	*run = n;
+}
+
+/* What the read-ahead thread found of inode ino's CRC: 1 good, 0 bad, -1 not checked. */
+static int iblock_crc(const struct xfs_iblock_run *r, const xfs_fs *fs, uint64_t linear,
+		      uint64_t ino)
+{
+	uint64_t i;
+
+	if (!r->crc_known)
+		return -1;
+	i = ((linear + 1 - r->linear) << fs->sb.inopblog) | (ino & (fs->sb.inopblock - 1u));
+	return i < 64 ? (int)(r->crc_ok >> i & 1) : -1;
+}
+
+static int iblock_get(const uint8_t **out, int *crc, xfs_fs *fs, uint64_t linear, uint64_t ino)
 {
 	struct xfs_iblock_run *slot = &fs->iblock[fs->iblock_last];
-	uint32_t run = XFS_INODES_PER_CHUNK / fs->sb.inopblock, agbno, start;
+	uint32_t run;
 	uint64_t first;
 
 	/* the run of the last inode first: the next one is most often in it */
@@ -217,25 +257,29 @@ static int iblock_get(const uint8_t **out, xfs_fs *fs, uint64_t linear, uint64_t
 			r->used = ++fs->iblock_tick;
 			fs->iblock_last = (unsigned)(r - fs->iblock);
 			*out = r->buf + ((size_t)(linear + 1 - r->linear) << fs->sb.blocklog);
+			*crc = iblock_crc(r, fs, linear, ino);
 			return 0;
 		}
 		if (r->used < slot->used)
 			slot = r;
 	}
-	if (run == 0)
-		run = 1;
-	if (!slot->buf && !(slot->buf = malloc((size_t)run << fs->sb.blocklog)))
-		return xfs_error(fs, FSIMG_ENOMEM, "out of memory");
-	/* chunks start at multiples of their size in the AG (inode alignment) */
-	agbno = (uint32_t)(linear % fs->sb.agblocks);
-	start = agbno & ~(run - 1);
-	if ((run & (run - 1)) || agbno - start >= run)
-		start = agbno;
-	if (run > fs->sb.agblocks - start)
-		run = fs->sb.agblocks - start;
-	first = linear - (agbno - start);
+	xfs_ichunk_span(fs, linear, &first, &run);
 	slot->linear = 0;
+	slot->crc_known = false;
 	fs->iblock_gen++; /* a run is replaced: views into the cache end */
+	if (fs->iahead_ok && !fs->iahead && ++fs->iblock_misses == IAHEAD_AFTER_MISSES)
+		xfs_iahead_start(fs);
+	if (fs->iahead && ((first + run) << fs->sb.blocklog) <= fs->io_size) {
+		bool got = xfs_iahead_take(fs, first, run, &slot->buf, &slot->crc_ok);
+
+		xfs_iahead_after(fs, first);
+		if (got) {
+			slot->crc_known = fs->v5;
+			goto have;
+		}
+	}
+	if (!slot->buf && !(slot->buf = malloc(xfs_ichunk_bytes(fs))))
+		return xfs_error(fs, FSIMG_ENOMEM, "out of memory");
 	if (((first + run) << fs->sb.blocklog) > fs->io_size ||
 	    fsimg_io_read(fs->io, slot->buf, (size_t)run << fs->sb.blocklog,
 			  first << fs->sb.blocklog)) {
@@ -246,16 +290,19 @@ static int iblock_get(const uint8_t **out, xfs_fs *fs, uint64_t linear, uint64_t
 					 "inode %llu: cannot read its block (linear %llu): image truncated?",
 					 (unsigned long long)ino, (unsigned long long)linear);
 	}
+have:
 	slot->linear = first + 1; /* 0: nothing cached */
 	slot->count = run;
 	slot->used = ++fs->iblock_tick;
 	fs->iblock_last = (unsigned)(slot - fs->iblock);
 	*out = slot->buf + ((size_t)(linear - first) << fs->sb.blocklog);
+	*crc = iblock_crc(slot, fs, linear, ino);
 	return 0;
 }
 
 void xfs_inode_cache_forget(xfs_fs *fs)
 {
+	xfs_iahead_stop(fs); /* what it read ahead is of the old bytes */
 	for (unsigned i = 0; i < XFS_IBLOCK_RUNS; i++)
 		fs->iblock[i].linear = 0;
 	fs->iblock_gen++;
@@ -291,6 +338,7 @@ static int inode_load(struct xfs_inode *out, xfs_fs *fs, uint64_t ino, uint8_t *
 	size_t off;
 	struct cur c;
 	const char *why;
+	int crc = -1;
 
 	memset(out, 0, sizeof(*out));
 	out->ino = ino;
@@ -298,13 +346,12 @@ static int inode_load(struct xfs_inode *out, xfs_fs *fs, uint64_t ino, uint8_t *
 		return xfs_error(fs, FSIMG_ERANGE, "inode %llu: not a valid inode number",
 				 (unsigned long long)ino);
 	agino = ino & ((1ULL << shift) - 1);
-	linear = xfs_fsb_to_linear(fs, xfs_agb_to_fsb(fs, (uint32_t)(ino >> shift),
-						     (uint32_t)(agino >> fs->sb.inopblog)));
+	linear = xfs_ino_to_linear(fs, ino);
 	off = (agino & (fs->sb.inopblock - 1u)) * (size_t)fs->inode_size;
 	out->raw = b;
 	{
 		const uint8_t *blk = NULL;
-		int err = iblock_get(&blk, fs, linear, ino);
+		int err = iblock_get(&blk, &crc, fs, linear, ino);
 
 		if (err)
 			return err;
@@ -344,7 +391,8 @@ static int inode_load(struct xfs_inode *out, xfs_fs *fs, uint64_t ino, uint8_t *
 	if (out->version == 3) {
 		out->flags2 = D64(flags2);
 		out->cowextsize = D32(cowextsize);
-		out->crc_ok = xfs_verify_cksum(b, fs->inode_size, offsetof(struct xfs_dinode, di_crc));
+		out->crc_ok = crc >= 0 ? crc == 1
+			: xfs_verify_cksum(b, fs->inode_size, offsetof(struct xfs_dinode, di_crc));
 	} else {
 		out->crc_ok = true;
 	}

@@ -472,6 +472,7 @@ void xfs_fs_close(xfs_fs *fs)
 {
 	if (!fs)
 		return;
+	xfs_iahead_stop(fs);
 	for (unsigned i = 0; i < XFS_IBLOCK_RUNS; i++)
 		free(fs->iblock[i].buf);
 	free(fs);

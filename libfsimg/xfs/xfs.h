@@ -92,10 +92,16 @@ typedef struct xfs_fs {
 		uint64_t linear;  /* its first linear block + 1; 0: nothing */
 		uint32_t count;   /* blocks in the run */
 		uint64_t used;    /* tick of the last use */
+		uint64_t crc_ok;  /* crc_known: bit i, inode i of the run has a good CRC */
+		bool crc_known;   /* checked by the read-ahead thread (iahead.c) */
 	} iblock[XFS_IBLOCK_RUNS]; /* the last inode chunks read (inode.c iblock_get) */
 	uint64_t iblock_tick;
 	unsigned iblock_last;     /* the run the last inode came from */
 	uint64_t iblock_gen;      /* moves on when a run is replaced or forgotten */
+	struct xfs_iahead *iahead; /* inode chunks read ahead on a thread, or NULL */
+	bool iahead_ok;           /* a tree walk is on: read ahead once it is long */
+	bool iahead_tried;
+	uint32_t iblock_misses;
 	char errmsg[256];
 } xfs_fs;
 
@@ -219,6 +225,37 @@ int xfs_inode_read_view(struct xfs_inode *out, xfs_fs *fs, uint64_t ino) XFS_HID
 void xfs_inode_release(struct xfs_inode *ip) XFS_HIDDEN;
 /* Drops the inode chunks kept by xfs_inode_read (the bytes under fs changed). */
 void xfs_inode_cache_forget(xfs_fs *fs) XFS_HIDDEN;
+/* The linear block holding inode ino (a valid number). */
+static inline uint64_t xfs_ino_to_linear(const xfs_fs *fs, uint64_t ino)
+{
+	unsigned shift = fs->sb.agblklog + fs->sb.inopblog;
+	uint64_t agino = ino & ((1ULL << shift) - 1);
+
+	return xfs_fsb_to_linear(fs, xfs_agb_to_fsb(fs, (uint32_t)(ino >> shift),
+						    (uint32_t)(agino >> fs->sb.inopblog)));
+}
+/* The inode chunk around linear block linear: its first block and length in
+ * blocks (aligned as chunks are, cut at the AG's end). */
+void xfs_ichunk_span(const xfs_fs *fs, uint64_t linear, uint64_t *first, uint32_t *run) XFS_HIDDEN;
+/* Bytes of a whole chunk's blocks: the size of the chunk cache's buffers. */
+size_t xfs_ichunk_bytes(const xfs_fs *fs) XFS_HIDDEN;
+
+/* ------------------------------------------------------------ iahead.c */
+
+/*
+ * Inode chunks read ahead on a second thread during a tree walk (the front
+ * sets iahead_ok when a directory is listed; inode.c starts it after a few
+ * chunk reads). Start does nothing on one CPU, without a thread-safe pread,
+ * or without memory; stop joins the thread (xfs_fs_close, a cache forget).
+ */
+void xfs_iahead_start(xfs_fs *fs) XFS_HIDDEN;
+void xfs_iahead_stop(xfs_fs *fs) XFS_HIDDEN;
+/* The chunk (first, run) if it was read ahead: swaps *buf with its buffer,
+ * its inodes' CRC results in *crc_ok; false: read it yourself. */
+bool xfs_iahead_take(xfs_fs *fs, uint64_t first, uint32_t run, uint8_t **buf,
+		     uint64_t *crc_ok) XFS_HIDDEN;
+/* The walk took chunk first: read the next few of its AG ahead. */
+void xfs_iahead_after(xfs_fs *fs, uint64_t first) XFS_HIDDEN;
 /* The fork's bytes inside the inode (literal area): offset into ip->raw and size; 0 or FSIMG_ENOENT (no attr fork). */
 int xfs_inode_fork(size_t *off, size_t *size, const xfs_fs *fs, const struct xfs_inode *ip,
 		   enum xfs_fork fork) XFS_HIDDEN;
