@@ -132,6 +132,12 @@ fs_dbg "$tmp/lowdt_epoch.img" "ssv mkfs_time 100"
 _e=$(fs_e2fsck "$tmp/lowdt_epoch.img") _f=$(fs_fsimg "$tmp/lowdt_epoch.img")
 [ "$_e" = clean ] && [ "$_f" = clean ]
 ok $? "the same with s_mkfs_time 100: e2fsck -fn $_e, fsimg $_f"
+# The same dtime on a reserved inode in use (the resize inode, links 1):
+# pass 1 looks at every inode's dtime, and a reserved one's in-use check
+# never does (differential seed 52, ext2 base).
+cp "$tmp/lowdt_epoch.img" "$tmp/lowdt_resize.img"
+fs_dbg "$tmp/lowdt_resize.img" "ssv mkfs_time 1700000000" "sif <20> dtime 0" "sif <7> dtime 5"
+fs_corrupt "the resize inode (in use) with dtime 5" INODE_LOW_DTIME "$tmp/lowdt_resize.img"
 
 # No /lost+found: e2fsck -n does not look, -fy's pass 3 creates it
 # ("/lost+found not found. Create? yes"); a file of that name likewise

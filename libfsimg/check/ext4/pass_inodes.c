@@ -422,8 +422,13 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 					      ext4_sb_inode_nameless(e4(c)->sb, ino);
 	bool special;
 
-	/* e2fsck's PR_1_LOW_DTIME, on every inode; an in-use one is INODE_DTIME_SET's */
-	if (links == 0 && p2->low_dtime) {
+	/*
+	 * e2fsck's PR_1_LOW_DTIME, on every inode; an in-use one is
+	 * INODE_DTIME_SET's, but for the reserved ones, whose dtime nothing
+	 * else looks at (pass 1 takes the low dtime of an in-use resize or
+	 * journal inode for an orphan link too)
+	 */
+	if ((links == 0 || reserved) && p2->low_dtime) {
 		uint32_t dtime = get_le32(raw + 20);
 
 		if (dtime && dtime < p2->low_dtime && !p2_is_orphan(p2, ino)) {
