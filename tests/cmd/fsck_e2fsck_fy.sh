@@ -121,6 +121,20 @@ ok $? "inl: /a is an inline-data file"
 fs_dbg "$tmp/inl.img" "sif /a size 0x8000000000000000"
 fs_corrupt "an inline-data file of 2^63 bytes" INODE_BAD_SIZE "$tmp/inl.img"
 
+# An inline symlink (ext2fs_symlink writes a target of 60 bytes or more so
+# under inline_data): i_block and the system.data value hold it, and its
+# i_size is exactly their sum (e2fsck_pass1_check_symlink; differential
+# seed 53 shortened the value by one on inl1k).
+fs_mk8 inls -t ext4 -O inline_data -I 256
+fs_dbg "$tmp/inls.img" "symlink /lnk $(printf '%0100d' 0)"
+debugfs -R 'ea_list /lnk' "$tmp/inls.img" 2>/dev/null | grep -q 'system.data (40)'
+ok $? "inls: /lnk is an inline symlink of 60 + 40 bytes"
+_e=$(fs_e2fsck "$tmp/inls.img") _f=$(fs_fsimg "$tmp/inls.img")
+[ "$_e" = clean ] && [ "$_f" = clean ]
+ok $? "inls: e2fsck -fn $_e, fsimg $_f"
+fs_dbg "$tmp/inls.img" "sif /lnk size 99"
+fs_corrupt "an inline symlink of i_size 99 (60 + 40 held)" INODE_BAD_SYMLINK "$tmp/inls.img"
+
 # An inode not in use whose dtime is below s_inodes_count: e2fsck's pass 1
 # takes it for a link of a corrupted orphan list (PR_1_LOW_DTIME, also
 # under -n), unless a superblock time is that low too (then it cannot tell).

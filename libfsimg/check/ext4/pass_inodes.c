@@ -542,6 +542,18 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 			p = pctx_inode(ino);
 			PCTX_SET(p, detail, FSIMG_PF_DETAIL, "no valid system.data attribute");
 			check_report(c, PR_INODE_BAD_INLINE, &p);
+		} else if ((in.mode & S_IFMT_) == S_IFLNK_ &&
+			   in.size != sizeof(in.i_block) + (uint64_t)value_len) {
+			/*
+			 * e2fsck_pass1_check_symlink: an inline target is all of
+			 * i_block and the system.data value, exactly i_size bytes
+			 * (ext2fs_inline_data_size); any other size is invalid.
+			 */
+			p = pctx_inode(ino);
+			PCTX_SET(p, detail, FSIMG_PF_DETAIL,
+				 "an inline target whose i_size is not 60 bytes plus its system.data value");
+			check_report(c, PR_INODE_BAD_SYMLINK, &p);
+			bit_set_shared(c->ino_bad, ino);
 		}
 	}
 	if (check_xattr_inode(c, &in, raw))
