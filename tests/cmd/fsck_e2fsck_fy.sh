@@ -135,6 +135,23 @@ ok $? "inls: e2fsck -fn $_e, fsimg $_f"
 fs_dbg "$tmp/inls.img" "sif /lnk size 99"
 fs_corrupt "an inline symlink of i_size 99 (60 + 40 held)" INODE_BAD_SYMLINK "$tmp/inls.img"
 
+# The system.data entry's name padded with NULs (e_name_len 8 for "data"):
+# libext2fs copies e_name_len bytes and compares them as a C string, so
+# e2fsck still finds the inline data (differential seed 54, inlx: a name
+# length of 255); the kernel's lookup would not, but e2fsck is the judge.
+fs_mk8 inlpad -t ext4 -O inline_data,^metadata_csum -I 256
+imap=$(debugfs -R 'imap /a' "$tmp/inlpad.img" 2>/dev/null)
+iblk=$(echo "$imap" | sed -n 's/.*located at block \([0-9]*\), offset \(0x[0-9a-f]*\).*/\1/p')
+ioff=$(echo "$imap" | sed -n 's/.*located at block \([0-9]*\), offset \(0x[0-9a-f]*\).*/\2/p')
+extra=$(debugfs -R 'stat /a' "$tmp/inlpad.img" 2>/dev/null | sed -n 's/^Size of extra inode fields: //p')
+# e_name_len of the first in-inode entry: after i_extra_isize and the magic
+fs_poke "$tmp/inlpad.img" $((iblk * 1024 + ioff + 128 + extra + 4)) 10
+debugfs -R 'ea_list /a' "$tmp/inlpad.img" 2>/dev/null | grep -q 'system.data'
+ok $? "inlpad: /a's system.data entry has e_name_len 8, debugfs still lists it"
+_e=$(fs_e2fsck "$tmp/inlpad.img") _f=$(fs_fsimg "$tmp/inlpad.img")
+[ "$_e" = clean ] && [ "$_f" = clean ]
+ok $? "inlpad: e2fsck -fn $_e, fsimg $_f"
+
 # An inode not in use whose dtime is below s_inodes_count: e2fsck's pass 1
 # takes it for a link of a corrupted orphan list (PR_1_LOW_DTIME, also
 # under -n), unless a superblock time is that low too (then it cannot tell).

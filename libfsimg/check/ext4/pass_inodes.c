@@ -537,8 +537,8 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 		const uint8_t *value;
 		size_t value_len;
 
-		if (ext4_xattr_ibody_get(fs, raw, isz, EXT4_XATTR_INDEX_SYSTEM, "data", &value,
-					 &value_len) < 0) {
+		if (ext4_xattr_ibody_get_e2fs(raw, isz, EXT4_XATTR_INDEX_SYSTEM, "data", &value,
+					      &value_len) < 0) {
 			p = pctx_inode(ino);
 			PCTX_SET(p, detail, FSIMG_PF_DETAIL, "no valid system.data attribute");
 			check_report(c, PR_INODE_BAD_INLINE, &p);

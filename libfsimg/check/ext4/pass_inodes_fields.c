@@ -298,8 +298,8 @@ void inode_check_really_dir(struct pass2 *p2, const struct fsimg_inode *in, cons
 		size_t value_len;
 		uint32_t dotdot = le32_at(in->i_block), de_ino = le32_at(in->i_block + 4);
 
-		if (ext4_xattr_ibody_get(fs, raw, sb->inode_size, EXT4_XATTR_INDEX_SYSTEM, "data", &value,
-					 &value_len) < 0 || ((sizeof(in->i_block) + value_len) & 3))
+		if (ext4_xattr_ibody_get_e2fs(raw, sb->inode_size, EXT4_XATTR_INDEX_SYSTEM, "data", &value,
+					      &value_len) < 0 || ((sizeof(in->i_block) + value_len) & 3))
 			return;
 		if (dotdot >= sb->inodes_count || (dotdot < sb->first_ino && dotdot != FSIMG_ROOT_INO) ||
 		    de_ino >= sb->inodes_count || (de_ino < sb->first_ino && de_ino != 0) ||
