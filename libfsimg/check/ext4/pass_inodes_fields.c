@@ -179,11 +179,13 @@ void inode_check_iblocks(struct pass2 *p2, const struct fsimg_inode *in, const s
 	if (in->blocks == want)
 		return;
 	/*
-	 * ea_inode: the blocks of the xattr inodes an inode references are
-	 * charged to its i_blocks (the kernel's quota charge). Not counted
-	 * here yet, so only a count below the blocks it maps is a finding.
+	 * ea_inode: the values in xattr inodes an inode references are charged
+	 * to its i_blocks too (the kernel's quota charge, e2fsck's ea_ibody_quota
+	 * and ea_block_quota), not to the EA inodes themselves.
 	 */
-	if ((sb->feature_incompat & EXT4_FEATURE_INCOMPAT_EA_INODE) && in->blocks > want)
+	if ((sb->feature_incompat & EXT4_FEATURE_INCOMPAT_EA_INODE) && !(in->flags & EXT4_EA_INODE_FL))
+		want += check_ea_inode_charge(p2->c, in) * (sb->cluster_size >> 9);
+	if (in->blocks == want)
 		return;
 	p = pctx_inode(in->ino);
 	PCTX_SET(p, found, FSIMG_PF_FOUND, in->blocks);
