@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "check/xfs/xpass.h"
+#include "core/array.h"
 
 #define ATTR_NS_MASK (XFS_ATTR_ROOT | XFS_ATTR_SECURE | XFS_ATTR_PARENT)
 #define RMT_HDR 56u
@@ -42,22 +43,15 @@ struct awalk {
 
 static void sib_add(struct awalk *w, uint32_t lblk, const uint8_t *b, uint16_t level)
 {
+	struct cur c = cur_init(b, 8);
+
 	if (lblk == 0)
 		return;
-	if (w->nsib == w->capsib) {
-		size_t cap = w->capsib ? w->capsib * 2 : 16;
-		struct asib *v = realloc(w->sib, cap * sizeof(*v));
-
-		if (!v) {
-			w->sib_off = true;
-			return;
-		}
-		w->sib = v;
-		w->capsib = cap;
+	if (!array_grow((void **)&w->sib, &w->capsib, w->nsib + 1, sizeof(*w->sib))) {
+		w->sib_off = true;
+		return;
 	}
-	w->sib[w->nsib++] = (struct asib){ lblk, (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3],
-					   (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7],
-					   level };
+	w->sib[w->nsib++] = (struct asib){ lblk, cur_be32(&c, 0), cur_be32(&c, 4), level };
 }
 
 
