@@ -252,8 +252,13 @@ static void attr_leaf(struct awalk *w, const uint8_t *b, uint64_t lblk)
 	if (used != usedbytes) {
 		snprintf(why, sizeof(why), "usedbytes %u, the entries use %u", usedbytes, used);
 		arep(w->xp, PR_XFS_ATTR_BLOCK, w->ip->ino, lblk, why);
-	} else if (firstused > first || firstused < hdr + (size_t)count * XFS_ATTR_LEAF_ENTRY_SIZE) {
-		/* firstused bounds the name area (xfs_attr3_leaf_verify), names may start above it */
+	} else if (firstused > first || firstused < hdr + (size_t)count * XFS_ATTR_LEAF_ENTRY_SIZE ||
+		   (cur_u8(&c, ch + 6) == 0 && firstused != first)) {
+		/*
+		 * firstused bounds the name area (xfs_attr3_leaf_verify); names
+		 * may start above it only when the block has holes
+		 * (process_leaf_attr_block: would reset first used value)
+		 */
 		snprintf(why, sizeof(why), "firstused %u, the entries end at %zu and the first name is at %u",
 			 firstused, hdr + (size_t)count * XFS_ATTR_LEAF_ENTRY_SIZE, first);
 		arep(w->xp, PR_XFS_ATTR_BLOCK, w->ip->ino, lblk, why);
