@@ -10,14 +10,19 @@
 #
 #   sh fuzz/differential.sh [--count N] [--seed S] [--bases "ext2 ext4i ext4j"]
 #                           [--fsimg PATH] [--mutate PATH] [--out FILE] [--keep DIR]
-#                           [--truth fn|fy]
+#                           [--truth fn|fy] [--extended]
+#
+# --extended draws fuzz/mutate -x's further kinds too (extent index entries,
+# htree roots and nodes, xattr headers and entries, descriptor checksums
+# and flags, orphan links); without it a seed's mutants are the same as
+# before those kinds existed.
 #
 # --truth fy judges by the corpus' rule instead (what the project is judged
 # by; fuzz/verdict.sh fy_judge): `e2fsck -fy` on a copy, corrupt when it
 # repairs anything, against `fsimg fsck` with its journal replay.
 #
 # Bases: any of fuzz/mkseeds.sh's (ext2 ext4i ext4j ext4js ext4fc, and the
-# differential-only ext4k ext3 ext4nj bigal mbg inl1k).
+# differential-only ext4k ext3 ext4nj bigal mbg inl1k m64f1k i128 feat inlx cf).
 #
 # Prints one line per disagreement (and per crash or timeout) with the
 # mutations that made it, then the counts:
@@ -33,7 +38,7 @@ done
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/verdict.sh"
 top=${top_builddir:-$here/..}
-count=200 seed=1 bases="ext2 ext4i ext4j" out= keep= truth=fn
+count=200 seed=1 bases="ext2 ext4i ext4j" out= keep= truth=fn xopt=
 fsimg=${FSIMG:-$top/src/fsimg} mutate=$top/fuzz/mutate
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -45,7 +50,8 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift 2 ;;
 	--keep) keep=$2; shift 2 ;;
 	--truth) truth=$2; shift 2 ;;
-	*) echo "usage: differential.sh [--count N] [--seed S] [--bases LIST] [--fsimg PATH] [--mutate PATH] [--out FILE] [--keep DIR] [--truth fn|fy]" >&2; exit 2 ;;
+	--extended) xopt=-x; shift ;;
+	*) echo "usage: differential.sh [--count N] [--seed S] [--bases LIST] [--fsimg PATH] [--mutate PATH] [--out FILE] [--keep DIR] [--truth fn|fy] [--extended]" >&2; exit 2 ;;
 	esac
 done
 case $truth in fn | fy) ;; *) echo "differential.sh: --truth fn or fy" >&2; exit 2 ;; esac
@@ -65,7 +71,7 @@ while [ $i -lt "$count" ]; do
 	k=$((i % nb + 1))
 	eval "base=\${$k}"
 	s=$((seed * 1000003 + i))
-	"$mutate" "$s" "$tmp/s/base/$base.img" "$tmp/m.img" >"$tmp/mut" 2>&1 || { i=$((i + 1)); continue; }
+	"$mutate" $xopt "$s" "$tmp/s/base/$base.img" "$tmp/m.img" >"$tmp/mut" 2>&1 || { i=$((i + 1)); continue; }
 	csum=stale
 	if [ $((i / nb % 2)) -eq 1 ]; then
 		"$mutate" -c "$tmp/m.img" "$tmp/m2.img" >/dev/null 2>&1 && mv "$tmp/m2.img" "$tmp/m.img" && csum=fixed

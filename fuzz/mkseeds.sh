@@ -27,7 +27,7 @@
 set -eu
 LC_ALL=C; export LC_ALL
 [ $# -eq 1 ] || { echo "usage: mkseeds.sh OUTDIR" >&2; exit 16; }
-for t in mke2fs debugfs; do
+for t in mke2fs debugfs e2fsck; do
 	command -v $t >/dev/null 2>&1 || PATH=$PATH:/sbin:/usr/sbin
 done
 out=$1
@@ -137,12 +137,51 @@ fi
 #   bigal   ext4 with bigalloc (4 KiB blocks, 16 KiB clusters)
 #   mbg     ext4 with meta_bg instead of resize_inode, 1 KiB blocks
 #   inl1k   ext4 with inline_data at 1 KiB blocks, 256-byte inodes
+#   m64f1k  64bit + meta_bg + flex_bg (4 groups a flex group), no
+#           resize_inode, 1 KiB blocks, a journal
+#   i128    ext4 with 128-byte inodes (no extra fields), no resize_inode
+#   feat    ext4, 1 KiB blocks: quota with project quota, ea_inode, large_dir,
+#           orphan_file, sparse_super2, stable_inodes, huge_file, no
+#           resize_inode; debugfs adds xattrs (in the inode, in a block, a
+#           value in an EA inode), the verity flag on a file and /htree,
+#           150 names indexed by e2fsck -D
+#   inlx    inline_data with xattrs beside system.data (a file and a directory)
+#   cf      casefold and encrypt, a casefolded directory of names
+# debugfs and mke2fs -d leave some counts stale (quota usage, the i_blocks
+# of an EA inode's owner): e2fsck -fy settles those bases before use.
 mkfs "$out/base/ext4k.img" 4096 -t ext4 -b 1024 -N 64 -J size=1
 mkfs "$out/base/ext3.img" 4096 -t ext3 -b 1024 -N 64 -J size=1
 mkfs "$out/base/ext4nj.img" 1024 -t ext4 -b 4096 -N 64 -O ^has_journal,^64bit,^metadata_csum,uninit_bg
 mkfs "$out/base/bigal.img" 4096 -t ext4 -b 4096 -C 16384 -N 64 -O bigalloc,^has_journal
 mkfs "$out/base/mbg.img" 2048 -t ext4 -b 1024 -N 64 -O meta_bg,^resize_inode,^has_journal
 mkfs "$out/base/inl1k.img" 1024 -t ext4 -b 1024 -I 256 -N 64 -O inline_data,^has_journal
+mkfs "$out/base/m64f1k.img" 4096 -t ext4 -b 1024 -N 64 -J size=1 -G 4 -O 64bit,meta_bg,^resize_inode
+mkfs "$out/base/i128.img" 2048 -t ext4 -b 1024 -I 128 -N 64 -O ^resize_inode,^has_journal
+mkfs "$out/base/feat.img" 4096 -t ext4 -b 1024 -I 256 -N 256 -J size=1 \
+	-O quota,project,ea_inode,large_dir,orphan_file,sparse_super2,stable_inodes,huge_file,^resize_inode
+mkfs "$out/base/inlx.img" 1024 -t ext4 -b 1024 -I 512 -N 64 -O inline_data,^has_journal
+mkfs "$out/base/cf.img" 2048 -t ext4 -b 4096 -N 64 -O casefold,encrypt,^has_journal
+text "$out/v200" 200 value
+text "$out/v3k" 3000 bigvalue
+cat > "$out/cmds" <<EOC
+ea_set /small user.small tiny
+ea_set -f $out/v200 /d1/name_with_some_length_1 user.inblock1
+ea_set -f $out/v200 /d1/name_with_some_length_1 user.inblock2
+ea_set -f $out/v200 /d1/name_with_some_length_1 user.inblock3
+ea_set -f $out/v3k /d1/name_with_some_length_2 user.big
+set_inode_field /d1/name_with_some_length_3 flags 0x180000
+mkdir /htree
+EOC
+seq 1 150 | awk '{ printf "mknod /htree/a_name_long_enough_to_fill_blocks_%d p\n", $1 }' >> "$out/cmds"
+debugfs -w -f "$out/cmds" "$out/base/feat.img" > "$out/cmds.log" 2>&1 || true
+printf 'ea_set /small user.a inline_neighbour\nea_set /d1 user.b a_directory_attr\n' > "$out/cmds"
+debugfs -w -f "$out/cmds" "$out/base/inlx.img" > "$out/cmds.log" 2>&1 || true
+printf 'mkdir /cfdir\nset_inode_field /cfdir flags 0x40080000\nmkdir /cfdir/Mixed\nmkdir /cfdir/lower\nwrite %s /cfdir/File\n' "$out/v200" > "$out/cmds"
+debugfs -w -f "$out/cmds" "$out/base/cf.img" > "$out/cmds.log" 2>&1 || true
+for b in feat inlx cf; do e2fsck -fy "$out/base/$b.img" > "$out/cmds.log" 2>&1 || true; done
+# and feat's /htree indexed (e2fsck -D), so the campaign meets a dx root
+e2fsck -fyD "$out/base/feat.img" > "$out/cmds.log" 2>&1 || true
+rm -f "$out/v200" "$out/v3k"
 rm -rf "$tree" "$out/p1" "$out/p2" "$out/cmds" "$out/cmds.js" "$out/cmds.log"
 
 for t in open inode dir journal cat fsck fc; do

@@ -10,6 +10,16 @@
  * header, superblock, tag and revoke count fields set to 0, 1, max, max+1
  * (of their width: wraps to 0), current+1, current*2, and a "lying" big value.
  * Extent headers (0xF30A) and jbd2 blocks (0xC03B3998) are found by scanning.
+ *
+ * With fuzz_mutate_extended set (mutate -x), four more kinds, drawn after
+ * the ten above so the classic sequences of a seed do not change: extent
+ * index entries of interior nodes (depth > 0), htree dx_root and dx_node
+ * fields (hash version, info length, levels, limit, count, the hash and
+ * block of an entry), xattr headers and entries (refcount, blocks, hash,
+ * checksum, name length and index, value offset, inode and size; in blocks
+ * and in inode bodies, found by their magic 0xEA020000), and group
+ * descriptor checksums, flags and unused counts, inode dtimes (orphan
+ * chain links) and the superblock's orphan head set to an inode number.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -85,14 +95,47 @@ static void special(size_t off, int w, int be, const char *what)
 /* Offsets of structures found by scanning. */
 static size_t ext_hdr[4096], n_ext;
 static size_t jbd[4096], n_jbd;
+static size_t ext_idx[1024], n_idx;	/* extent headers of depth > 0 */
+static size_t dx[1024], n_dx;		/* dx_root / dx_node count-limit fields */
+static size_t dx_info[1024], n_dx_info;	/* dx_root_info */
+static size_t xa[1024], n_xa;		/* xattr magic, in blocks and inodes */
+static uint8_t xa_block[1024];
+int fuzz_mutate_extended;
+
+/* A directory block that holds an htree root or node, by its fake dirents. */
+static void scan_dx(size_t o)
+{
+	if (o + bs > len || bs < 1024)
+		return;
+	/* dx_root: "." of rec_len 12, ".." spanning the rest, dx_root_info */
+	if (get(o + 4, 2, 0) == 12 && img[o + 6] == 1 && img[o + 8] == '.' &&
+	    get(o + 16, 2, 0) == bs - 12 && img[o + 18] == 2 && img[o + 20] == '.' &&
+	    img[o + 21] == '.' && get(o + 24, 4, 0) == 0 && img[o + 29] == 8 && n_dx < 1024) {
+		dx_info[n_dx_info++] = o + 24;
+		dx[n_dx++] = o + 32;
+	} else if (get(o, 4, 0) == 0 && get(o + 4, 2, 0) == bs && img[o + 6] == 0 &&
+		   get(o + 8, 2, 0) > 0 && get(o + 8, 2, 0) <= (bs - 8) / 8 &&
+		   get(o + 10, 2, 0) >= 1 && get(o + 10, 2, 0) <= get(o + 8, 2, 0) && n_dx < 1024) {
+		dx[n_dx++] = o + 8;	/* dx_node */
+	}
+}
 
 static void scan(void)
 {
 	for (size_t o = 0; o + 12 <= len; o += 4) {
-		if (img[o] == 0x0A && img[o + 1] == 0xF3 && n_ext < 4096)
+		if (img[o] == 0x0A && img[o + 1] == 0xF3 && n_ext < 4096) {
 			ext_hdr[n_ext++] = o;
+			if (get(o + 6, 2, 0) > 0 && get(o + 2, 2, 0) > 0 && n_idx < 1024)
+				ext_idx[n_idx++] = o;
+		}
 		if (o % 1024 == 0 && get(o, 4, 1) == 0xC03B3998u && n_jbd < 4096)
 			jbd[n_jbd++] = o;
+		if (get(o, 4, 0) == 0xEA020000u && n_xa < 1024) {
+			xa_block[n_xa] = o % bs == 0;
+			xa[n_xa++] = o;
+		}
+		if (o % bs == 0)
+			scan_dx(o);
 	}
 }
 
@@ -119,11 +162,108 @@ static const struct { uint8_t off, w; } jsb_fields[] = {
 	{ 0x24, 4 }, { 0x28, 4 }, { 0x40, 4 }, { 0x54, 4 }, { 0x50, 1 },
 };
 
+static void mutate_one(void);
+
+/* The extended kinds (fuzz_mutate_extended): 10..13. */
+static void mutate_ext(unsigned kind)
+{
+	size_t o;
+
+	switch (kind) {
+	case 10: /* an extent index entry or an interior header */
+		if (!n_idx)
+			{ mutate_one(); return; }
+		o = ext_idx[below(n_idx)];
+		if (below(4) == 0) {
+			special(o + 2 * (1 + below(3)), 2, 0, "extent index header");
+		} else {
+			size_t e = o + 12 + 12 * below(get(o + 2, 2, 0) < 4 ? get(o + 2, 2, 0) : 4);
+			static const uint8_t f[][2] = { { 0, 4 }, { 4, 4 }, { 8, 2 }, { 10, 2 } };
+			size_t i = below(4);
+
+			special(e + f[i][0], f[i][1], 0, "extent index entry");
+		}
+		break;
+	case 11: /* htree */
+		if (!n_dx)
+			{ mutate_one(); return; }
+		if (n_dx_info && below(3) == 0) {
+			o = dx_info[below(n_dx_info)];
+			special(o + 4 + below(4), 1, 0, "dx_root_info");
+			break;
+		}
+		o = dx[below(n_dx)];
+		switch (below(4)) {
+		case 0: special(o, 2, 0, "dx limit"); break;
+		case 1: special(o + 2, 2, 0, "dx count"); break;
+		case 2: special(o + 4, 4, 0, "dx entry 0 block"); break;
+		default: {
+			size_t n = get(o + 2, 2, 0), e = 1 + below(n > 1 && n < 64 ? n - 1 : 1);
+
+			special(o + 8 * e + 4 * below(2), 4, 0, "dx entry hash/block");
+		}
+		}
+		break;
+	case 12: { /* xattrs */
+		static const uint8_t hf[][2] = { { 4, 4 }, { 8, 4 }, { 12, 4 }, { 16, 4 } };
+		static const uint8_t ef[][2] = { { 0, 1 }, { 1, 1 }, { 2, 2 }, { 4, 4 }, { 8, 4 }, { 12, 4 } };
+		size_t i, ent;
+
+		if (!n_xa)
+			{ mutate_one(); return; }
+		i = below(n_xa);
+		o = xa[i];
+		ent = o + (xa_block[i] ? 32 : 4);
+		if (xa_block[i] && below(2)) {
+			size_t f = below(4);
+
+			special(o + hf[f][0], hf[f][1], 0, "xattr block header");
+		} else {
+			size_t f = below(6);
+
+			special(ent + ef[f][0], ef[f][1], 0, "xattr entry");
+		}
+		break;
+	}
+	default: { /* descriptor checksums and flags, orphan links */
+		size_t gdt = bs == 1024 ? 2048 : bs, g = below(4);
+		static const uint8_t gf[][2] = { { 0x12, 2 }, { 0x1C, 2 }, { 0x1E, 2 }, { 0x18, 2 }, { 0x1A, 2 } };
+		size_t ipg = get(1024 + 0x28, 4, 0), isz = get(1024 + 0x58, 2, 0);
+
+		switch (below(3)) {
+		case 0: {
+			size_t f = below(5);
+
+			special(gdt + 32 * g + gf[f][0], gf[f][1], 0, "group desc csum/flags");
+			break;
+		}
+		case 1: { /* an inode's dtime: the next link of the orphan chain */
+			uint64_t it = get(gdt + 8, 4, 0) * bs, ino = below(ipg < 64 ? ipg : 64);
+
+			if (isz < 128 || it + (ino + 1) * isz > len)
+				return;
+			put(it + ino * isz + 0x14, 4, 0, 1 + below(ipg < 64 ? ipg : 64));
+			say("inode %zu dtime (orphan link) @%zu\n", (size_t)ino + 1, (size_t)(it + ino * isz + 0x14));
+			break;
+		}
+		default: /* the orphan list head: an inode number */
+			put(1024 + 0xE8, 4, 0, 1 + below(ipg < 64 ? ipg : 64));
+			say("super last_orphan @%d\n", 1024 + 0xE8);
+		}
+	}
+	}
+}
+
 static void mutate_one(void)
 {
 	size_t meta = len < 65536 ? len : 65536;
+	unsigned kind = (unsigned)below(fuzz_mutate_extended ? 14 : 10);
 
-	switch (below(10)) {
+	if (kind >= 10) {
+		mutate_ext(kind);
+		return;
+	}
+	switch (kind) {
 	case 0: { /* bit flip, mostly in the first 64 KiB */
 		size_t o = below(4) ? below(meta) : below(len);
 		int b = (int)below(8);
@@ -216,7 +356,7 @@ unsigned fuzz_mutate(uint8_t *buf, size_t n, uint64_t seed, FILE *log)
 	len = n;
 	log_to = log;
 	bs = 1024;
-	n_ext = n_jbd = 0;
+	n_ext = n_jbd = n_idx = n_dx = n_dx_info = n_xa = 0;
 	rng = seed * 0x9E3779B97F4A7C15ull + 0x1234567;
 	for (int i = 0; i < 4; i++)
 		next();

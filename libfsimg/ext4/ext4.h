@@ -184,6 +184,12 @@ FSIMG_HIDDEN uint32_t ext4_inode_csum_seed(const struct fsimg_fs *fs, fsimg_ino_
 FSIMG_HIDDEN int ext4_xattr_ibody_get(const struct fsimg_fs *fs, const uint8_t *raw, size_t len,
 				      unsigned name_index, const char *name,
 				      const uint8_t **value, size_t *value_len);
+/*
+ * xattr.c: the same found as libext2fs (e2fsck) finds it: the entry's name
+ * compared as a C string, so NUL padding within e_name_len still matches.
+ */
+FSIMG_HIDDEN int ext4_xattr_ibody_get_e2fs(const uint8_t *raw, size_t len, unsigned name_index,
+					   const char *name, const uint8_t **value, size_t *value_len);
 /* xattr.c: a value in an xattr block of len bytes (FSIMG_ECORRUPT: no valid block). */
 FSIMG_HIDDEN int ext4_xattr_block_get(const uint8_t *blk, size_t len, unsigned name_index,
 				      const char *name, const uint8_t **value, size_t *value_len);

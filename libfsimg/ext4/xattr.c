@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "ext4/ext4.h"
@@ -18,10 +19,13 @@
 /*
  * The entries of raw[first..len), values at raw[vbase + e_value_offs] within
  * raw[vbase..len): the inode body (values from the first entry) and an xattr
- * block (values from the block's start) differ only there.
+ * block (values from the block's start) differ only there. A name matches
+ * as the kernel's lookup does (length and bytes), or with cstr as
+ * libext2fs's does: it copies the e_name_len bytes and compares them as a
+ * C string, so a name padded with NULs past its text matches too.
  */
 static int find_entry(const uint8_t *raw, size_t len, size_t first, size_t vbase,
-		      unsigned name_index, const char *name,
+		      unsigned name_index, const char *name, bool cstr,
 		      const uint8_t **value, size_t *value_len)
 {
 	struct cur c = cur_init(raw, len);
@@ -56,7 +60,9 @@ static int find_entry(const uint8_t *raw, size_t len, size_t first, size_t vbase
 			/* value past the end */
 			goto corrupt;
 		}
-		if (e_name_index == name_index && e_name_len == name_len &&
+		if (e_name_index == name_index &&
+		    (cstr ? strnlen((const char *)raw + off + sizeof(struct ext4_dxattr_entry), e_name_len)
+			  : e_name_len) == name_len &&
 		    memcmp(raw + off + sizeof(struct ext4_dxattr_entry), name, name_len) == 0) {
 			/* ea_inode: the value lives in inode e_value_inum, not here. */
 			if (e_value_inum != 0)
@@ -72,15 +78,13 @@ corrupt:
 	return FSIMG_ECORRUPT;
 }
 
-int ext4_xattr_ibody_get(const struct fsimg_fs *fs, const uint8_t *raw, size_t len,
-			 unsigned name_index, const char *name,
-			 const uint8_t **value, size_t *value_len)
+static int ibody_get(const uint8_t *raw, size_t len, unsigned name_index, const char *name,
+		     bool cstr, const uint8_t **value, size_t *value_len)
 {
 	struct cur c = cur_init(raw, len);
 	size_t start;
 	uint16_t extra;
 
-	(void)fs;
 	if (!raw || !name || !value || !value_len)
 		return FSIMG_EINVAL;
 	*value = NULL;
@@ -94,7 +98,21 @@ int ext4_xattr_ibody_get(const struct fsimg_fs *fs, const uint8_t *raw, size_t l
 	start = EXT4_GOOD_OLD_INODE_SIZE + extra;
 	if (len - start < 4 || cur_le32(&c, start) != EXT4_XATTR_MAGIC)
 		return FSIMG_ENOENT;
-	return find_entry(raw, len, start + 4, start + 4, name_index, name, value, value_len);
+	return find_entry(raw, len, start + 4, start + 4, name_index, name, cstr, value, value_len);
+}
+
+int ext4_xattr_ibody_get(const struct fsimg_fs *fs, const uint8_t *raw, size_t len,
+			 unsigned name_index, const char *name,
+			 const uint8_t **value, size_t *value_len)
+{
+	(void)fs;
+	return ibody_get(raw, len, name_index, name, false, value, value_len);
+}
+
+int ext4_xattr_ibody_get_e2fs(const uint8_t *raw, size_t len, unsigned name_index, const char *name,
+			      const uint8_t **value, size_t *value_len)
+{
+	return ibody_get(raw, len, name_index, name, true, value, value_len);
 }
 
 int ext4_xattr_block_get(const uint8_t *blk, size_t len, unsigned name_index, const char *name,
@@ -110,5 +128,6 @@ int ext4_xattr_block_get(const uint8_t *blk, size_t len, unsigned name_index, co
 	if (len < sizeof(struct ext4_dxattr_header) + 4 || cur_le32(&c, 0) != EXT4_XATTR_MAGIC ||
 	    cur_le32(&c, offsetof(struct ext4_dxattr_header, h_blocks)) != 1)
 		return FSIMG_ECORRUPT;
-	return find_entry(blk, len, sizeof(struct ext4_dxattr_header), 0, name_index, name, value, value_len);
+	return find_entry(blk, len, sizeof(struct ext4_dxattr_header), 0, name_index, name, false, value,
+			  value_len);
 }

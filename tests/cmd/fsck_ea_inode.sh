@@ -62,6 +62,13 @@ done
 # no directory holds
 ea dir_link "ln <13> x;sif <13> links_count 2" EA_INODE_DIR_LINK INODE_LINK_COUNT
 ea links2 "sif <13> links_count 2" INODE_LINK_COUNT
+# i_blocks is the file's blocks and the value's (8 sectors): one more block
+# than that is wrong too, in the body and through the xattr block
+# (differential seed 55, feat base: i_blocks 2^32 - 1 went unreported)
+ea iblocks_high "sif f blocks 10" INODE_BAD_IBLOCKS
+cp "$base2" "$img"
+ff_debugfs "$img" "sif f blocks 18"
+ff_case block_iblocks_high "$img" INODE_BAD_IBLOCKS
 # rules of e2fsprogs 1.47.1+ (849a9e6e) and 1.47.4 (e4c9d011)
 cp "$base" "$img"
 ff_debugfs "$img" "mkdir d;sif d flags 0x280000"

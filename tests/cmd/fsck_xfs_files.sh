@@ -38,7 +38,7 @@ case_() {
 	rm -f "$img"
 }
 
-plan 22
+plan 25
 for b in v5 v4; do
 	xfs_repair -n "$t/$b.img" >/dev/null 2>&1; r=$?
 	"$FSIMG" fsck --no-replay "$t/$b.img" >"$t/f.out" 2>&1; f=$?
@@ -69,6 +69,17 @@ case_ dup-name v5 1 4 XFS_DIR_DUP_NAME -c "inode $sf" -c 'write u3.sfdir3.list[1
 case_ dotdot v5 1 4 XFS_DIR_DOTDOT -c "inode $sf" -c "write u3.sfdir3.hdr.parent.i4 $leaf"
 case_ attr-hash v5 1 4 XFS_ATTR_BLOCK -c "inode $b" -c 'ablock 0' -c 'write -d entries[0].hashval 1'
 case_ attr-sf v5 1 4 XFS_ATTR_SHORTFORM -c "inode $a" -c 'write a.sfattr.hdr.totsize 200'
+# a node that leads to one leaf fewer than the leaves' forward chain holds,
+# and a leaf whose back pointer names another block: xfs_repair walks each
+# level by the sibling pointers (differential seed 9393, v5-1k: a node's
+# count one lower)
+cnt=$(xfs_db -r -c "inode $c" -c 'ablock 0' -c 'p hdr.count' "$I" | sed -n 's/.* = //p')
+case_ attr-node-count v5 1 4 XFS_ATTR_BLOCK -c "inode $c" -c 'ablock 0' -c "write -d hdr.count $((cnt - 1))"
+case_ attr-leaf-back v5 1 4 XFS_ATTR_BLOCK -c "inode $c" -c 'ablock 1' -c 'write -d hdr.info.hdr.back 7'
+# firstused below the first name of a leaf without holes (xfs_repair: would
+# reset first used value; differential sweep of attr_leaf, v5)
+fu=$(xfs_db -r -c "inode $b" -c 'ablock 0' -c 'p hdr.firstused' "$I" | sed -n 's/.* = //p')
+case_ attr-firstused v5 1 4 XFS_ATTR_BLOCK -c "inode $b" -c 'ablock 0' -c "write -d hdr.firstused $((fu - 128))"
 # blocks past the size: speculative preallocation a crash leaves; xfs_repair keeps them
 case_ past-eof v5 0 0 XFS_DATA_PREALLOC_PAST_EOF -c "inode $c" -c 'write core.size 100'
 I=$t/v4.img

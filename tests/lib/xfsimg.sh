@@ -15,7 +15,9 @@
 # leaf), v5-bt (v5-ml's options and tree plus /big, turned by xfsbt.py
 # into a sparse file of 3000 one-block extents under a level-2 bmbt, and
 # its other blocks freed, scattered, by xfs_repair: multi-level bnobt,
-# cntbt, rmapbt and inobt). Each image is 320 MiB, sparse (mkfs.xfs 6.1 refuses
+# cntbt, rmapbt and inobt), v5-ag (8 AGs, 1 KiB blocks, no finobt, no sparse inodes,
+# bigtime and inobtcount off, 512-byte inodes, 16 KiB directory blocks), v4-2k
+# (v4, 2 KiB blocks, 512-byte inodes, 8 KiB directory blocks). Each image is 320 MiB, sparse (mkfs.xfs 6.1 refuses
 # smaller ones without --unsupported; with --small, 32 MiB in two AGs with
 # --unsupported, for quick tests and fuzzing).
 #
@@ -40,8 +42,8 @@ LC_ALL=C; export LC_ALL
 for t in mkfs.xfs xfs_db; do
 	command -v $t >/dev/null 2>&1 || PATH=$PATH:/sbin:/usr/sbin
 done
-size=320m unsup=
-if [ "${1:-}" = --small ]; then size=32m unsup="--unsupported -d agcount=2"; shift; fi
+size=320m small=
+if [ "${1:-}" = --small ]; then size=32m small=1; shift; fi
 [ $# -ge 2 ] || { echo "usage: xfsimg.sh [--small] OUTDIR VARIANT..." >&2; exit 16; }
 here=$(cd "$(dirname "$0")" && pwd)
 out=$1; shift
@@ -109,8 +111,19 @@ for variant in "$@"; do
 	v4) opts="-m crc=0 -n ftype=0" nodes=3000 remote=yes nattr=0 ;;
 	v4-1k) opts="-m crc=0 -b size=1024" nodes=1500 remote=yes nattr=0 ;;
 	v5-ml | v5-bt) opts="-b size=1024 -m crc=1,finobt=1,rmapbt=1,reflink=1 -i sparse=1" nodes=1500 remote=no nattr=100 ;;
+	v5-ag) opts="-b size=1024 -m crc=1,finobt=0,bigtime=0,inobtcount=0 -i sparse=0,size=512 -n size=16384" nodes=1500 remote=no nattr=300 ;;
+	v4-2k) opts="-m crc=0 -b size=2048 -i size=512 -n size=8192" nodes=1500 remote=yes nattr=0 ;;
 	*) echo "xfsimg.sh: unknown variant $variant" >&2; exit 16 ;;
 	esac
+	# AGs: mkfs.xfs's default (4 at 320 MiB), 2 with --small; v5-ag 8, of
+	# 16 MiB (mkfs.xfs's least) with --small
+	agc= vsize=$size
+	[ -n "$small" ] && agc=2
+	[ "$variant" = v5-ag ] && agc=8
+	[ "$variant" = v5-ag ] && [ -n "$small" ] && vsize=128m
+	unsup=
+	[ -n "$agc" ] && unsup="-d agcount=$agc"
+	[ -n "$small" ] && unsup="--unsupported $unsup"
 	v=v5; case $variant in v4*) v=v4 ;; esac
 	tree=$out/.tree-$variant
 	mktree "$tree" "$nodes" "$remote"
@@ -124,7 +137,7 @@ for variant in "$@"; do
 	# xfs_db 6.1 sometimes crashes while adding attributes (not always on the
 	# same run): build the image again, three times at most
 	for try in 1 2 3; do
-		rm -f "$img"; truncate -s $size "$img"
+		rm -f "$img"; truncate -s $vsize "$img"
 		mkfs.xfs -q -f $unsup $opts -p "$tree.proto" "$img" 2>/dev/null
 		if attrs "$img" $v $nattr $unw 2>/dev/null; then break; fi
 		[ $try -lt 3 ] || { echo "xfsimg.sh: xfs_db failed on $variant" >&2; exit 1; }

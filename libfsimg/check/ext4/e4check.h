@@ -40,6 +40,8 @@ CHECK_HIDDEN int check_pass_inodes(struct check_ctx *c);  /* 2+3: inodes, extent
 CHECK_HIDDEN int check_pass_dups(struct check_ctx *c);    /* 4: blocks claimed twice, every owner */
 CHECK_HIDDEN int check_pass_dirs(struct check_ctx *c);    /* 5: directories, connectivity, links */
 CHECK_HIDDEN int check_pass_ea_inodes(struct check_ctx *c); /* 5b: ea_inode references and counts */
+/* The clusters e2fsck charges an inode's i_blocks for its xattr values held in EA inodes */
+CHECK_HIDDEN uint64_t check_ea_inode_charge(struct check_ctx *c, const struct fsimg_inode *in);
 /* An xattr entry's hash over its name and (value not NULL) its padded value words. */
 CHECK_HIDDEN uint32_t check_xattr_hash(const uint8_t *e, const uint8_t *value, bool is_signed);
 CHECK_HIDDEN int check_pass_bitmaps(struct check_ctx *c); /* 6: bitmaps and summary counts */

@@ -82,6 +82,15 @@ static uint32_t fold_value_hash(uint32_t h, uint32_t value_hash)
 	return (h << 16) ^ (h >> 16) ^ value_hash;
 }
 
+/* e's hash, folded with the value hash its EA inode t keeps in i_atime (either signedness) */
+static bool entry_hash_ok(const uint8_t *e, const struct fsimg_inode *t)
+{
+	uint32_t e_hash = rd32(e + offsetof(struct ext4_dxattr_entry, e_hash));
+
+	return e_hash == fold_value_hash(check_xattr_hash(e, NULL, false), t->atime) ||
+	       e_hash == fold_value_hash(check_xattr_hash(e, NULL, true), t->atime);
+}
+
 /* One entry e (name inside the area) that names value inode inum; owner: the inode with it. */
 static void check_entry(struct ea_scan *s, const uint8_t *e, fsimg_ino_t owner, uint32_t owner_gen)
 {
@@ -91,7 +100,7 @@ static void check_entry(struct ea_scan *s, const uint8_t *e, fsimg_ino_t owner, 
 	uint32_t inum = rd32(e + offsetof(struct ext4_dxattr_entry, e_value_inum));
 	uint32_t size = rd32(e + offsetof(struct ext4_dxattr_entry, e_value_size));
 	uint32_t e_hash = rd32(e + offsetof(struct ext4_dxattr_entry, e_hash));
-	uint32_t h, sh;
+	uint32_t h;
 
 	/* e2fsck counts every reference, sound or not (-n declines to delete it). */
 	if (!u32s_push(&s->refs, inum))
@@ -115,9 +124,8 @@ static void check_entry(struct ea_scan *s, const uint8_t *e, fsimg_ino_t owner, 
 		PCTX_SET(p, found, FSIMG_PF_FOUND, inum);
 	}
 	h = fold_value_hash(check_xattr_hash(e, NULL, false), t.atime);
-	sh = fold_value_hash(check_xattr_hash(e, NULL, true), t.atime);
 	/* An old Lustre-style reference: no hash, the EA inode names its parent in i_mtime. */
-	if (e_hash != h && e_hash != sh && !(t.mtime == owner && t.generation == owner_gen)) {
+	if (!entry_hash_ok(e, &t) && !(t.mtime == owner && t.generation == owner_gen)) {
 		if (!(t.flags & EXT4_EA_INODE_FL)) {
 			PCTX_SET(p, detail, FSIMG_PF_DETAIL, "the hash does not match and it lacks the EA_INODE flag");
 			check_report(c, PR_XATTR_EA_INODE_BAD, &p);
@@ -136,7 +144,7 @@ static void check_entry(struct ea_scan *s, const uint8_t *e, fsimg_ino_t owner, 
 	 * ext4_xattr_inode_alloc_quota): its size in clusters and one inode;
 	 * an old Lustre-style reference is charged no space.
 	 */
-	if (e_hash == h || e_hash == sh)
+	if (entry_hash_ok(e, &t))
 		s->q_clusters += (size + (uint64_t)e4(c)->sb->cluster_size - 1) / e4(c)->sb->cluster_size;
 	s->q_inodes++;
 }
@@ -313,6 +321,58 @@ static void check_refcounts(struct ea_scan *s)
 			check_report(c, PR_EA_INODE_REF_COUNT, &p);
 		}
 	}
+}
+
+/*
+ * The clusters of xattr values in EA inodes within an area (entries from
+ * first, up to four zero bytes): each entry whose hash holds is charged
+ * its value's size (e2fsck's check_large_ea_inode); one that does not is
+ * an old Lustre-style reference (none) or check_entry's finding.
+ */
+static uint64_t area_charge(struct check_ctx *c, const uint8_t *area, uint32_t size, uint32_t first)
+{
+	uint64_t clusters = 0;
+
+	for (uint32_t off = first; size - off >= sizeof(struct ext4_dxattr_entry) && rd32(area + off);) {
+		const uint8_t *e = area + off;
+		uint32_t len = EXT4_XATTR_LEN(e[offsetof(struct ext4_dxattr_entry, e_name_len)]);
+		uint32_t inum = rd32(e + offsetof(struct ext4_dxattr_entry, e_value_inum));
+		uint32_t vsize = rd32(e + offsetof(struct ext4_dxattr_entry, e_value_size));
+		struct fsimg_inode t;
+
+		if (len > size - off)
+			break;
+		if (inum >= e4(c)->sb->first_ino && inum <= e4(c)->sb->inodes_count &&
+		    fsimg_inode_read(&t, c->fs, inum) == 0 && entry_hash_ok(e, &t))
+			clusters += (vsize + (uint64_t)e4(c)->sb->cluster_size - 1) / e4(c)->sb->cluster_size;
+		off += len;
+	}
+	return clusters;
+}
+
+uint64_t check_ea_inode_charge(struct check_ctx *c, const struct fsimg_inode *in)
+{
+	uint32_t isz = e4(c)->sb->inode_size;
+	uint64_t clusters = 0;
+	uint8_t *raw = malloc(isz > c->fs->block_size ? isz : c->fs->block_size);
+	uint16_t extra;
+
+	if (!raw)
+		return 0;
+	if (isz > EXT4_GOOD_OLD_INODE_SIZE + 2 && ext4_inode_read_raw(c->fs, in->ino, raw, isz) == 0) {
+		extra = (uint16_t)(raw[EXT4_GOOD_OLD_INODE_SIZE] | raw[EXT4_GOOD_OLD_INODE_SIZE + 1] << 8);
+		if (extra <= isz - EXT4_GOOD_OLD_INODE_SIZE && !(extra & 3) &&
+		    isz - EXT4_GOOD_OLD_INODE_SIZE - extra >= 4 &&
+		    rd32(raw + EXT4_GOOD_OLD_INODE_SIZE + extra) == EXT4_XATTR_MAGIC)
+			clusters += area_charge(c, raw + EXT4_GOOD_OLD_INODE_SIZE + extra,
+						isz - EXT4_GOOD_OLD_INODE_SIZE - extra, 4);
+	}
+	if (in->file_acl && in->file_acl < e4(c)->sb->blocks_count &&
+	    fs_read_block(c->fs, in->file_acl, raw) == 0 && rd32(raw) == EXT4_XATTR_MAGIC &&
+	    rd32(raw + offsetof(struct ext4_dxattr_header, h_blocks)) == 1)
+		clusters += area_charge(c, raw, c->fs->block_size, sizeof(struct ext4_dxattr_header));
+	free(raw);
+	return clusters;
 }
 
 int check_pass_ea_inodes(struct check_ctx *c)

@@ -422,8 +422,13 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 					      ext4_sb_inode_nameless(e4(c)->sb, ino);
 	bool special;
 
-	/* e2fsck's PR_1_LOW_DTIME, on every inode; an in-use one is INODE_DTIME_SET's */
-	if (links == 0 && p2->low_dtime) {
+	/*
+	 * e2fsck's PR_1_LOW_DTIME, on every inode; an in-use one is
+	 * INODE_DTIME_SET's, but for the reserved ones, whose dtime nothing
+	 * else looks at (pass 1 takes the low dtime of an in-use resize or
+	 * journal inode for an orphan link too)
+	 */
+	if ((links == 0 || reserved) && p2->low_dtime) {
 		uint32_t dtime = get_le32(raw + 20);
 
 		if (dtime && dtime < p2->low_dtime && !p2_is_orphan(p2, ino)) {
@@ -532,11 +537,23 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 		const uint8_t *value;
 		size_t value_len;
 
-		if (ext4_xattr_ibody_get(fs, raw, isz, EXT4_XATTR_INDEX_SYSTEM, "data", &value,
-					 &value_len) < 0) {
+		if (ext4_xattr_ibody_get_e2fs(raw, isz, EXT4_XATTR_INDEX_SYSTEM, "data", &value,
+					      &value_len) < 0) {
 			p = pctx_inode(ino);
 			PCTX_SET(p, detail, FSIMG_PF_DETAIL, "no valid system.data attribute");
 			check_report(c, PR_INODE_BAD_INLINE, &p);
+		} else if ((in.mode & S_IFMT_) == S_IFLNK_ &&
+			   in.size != sizeof(in.i_block) + (uint64_t)value_len) {
+			/*
+			 * e2fsck_pass1_check_symlink: an inline target is all of
+			 * i_block and the system.data value, exactly i_size bytes
+			 * (ext2fs_inline_data_size); any other size is invalid.
+			 */
+			p = pctx_inode(ino);
+			PCTX_SET(p, detail, FSIMG_PF_DETAIL,
+				 "an inline target whose i_size is not 60 bytes plus its system.data value");
+			check_report(c, PR_INODE_BAD_SYMLINK, &p);
+			bit_set_shared(c->ino_bad, ino);
 		}
 	}
 	if (check_xattr_inode(c, &in, raw))

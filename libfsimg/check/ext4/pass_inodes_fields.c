@@ -179,11 +179,13 @@ void inode_check_iblocks(struct pass2 *p2, const struct fsimg_inode *in, const s
 	if (in->blocks == want)
 		return;
 	/*
-	 * ea_inode: the blocks of the xattr inodes an inode references are
-	 * charged to its i_blocks (the kernel's quota charge). Not counted
-	 * here yet, so only a count below the blocks it maps is a finding.
+	 * ea_inode: the values in xattr inodes an inode references are charged
+	 * to its i_blocks too (the kernel's quota charge, e2fsck's ea_ibody_quota
+	 * and ea_block_quota), not to the EA inodes themselves.
 	 */
-	if ((sb->feature_incompat & EXT4_FEATURE_INCOMPAT_EA_INODE) && in->blocks > want)
+	if ((sb->feature_incompat & EXT4_FEATURE_INCOMPAT_EA_INODE) && !(in->flags & EXT4_EA_INODE_FL))
+		want += check_ea_inode_charge(p2->c, in) * (sb->cluster_size >> 9);
+	if (in->blocks == want)
 		return;
 	p = pctx_inode(in->ino);
 	PCTX_SET(p, found, FSIMG_PF_FOUND, in->blocks);
@@ -298,8 +300,8 @@ void inode_check_really_dir(struct pass2 *p2, const struct fsimg_inode *in, cons
 		size_t value_len;
 		uint32_t dotdot = le32_at(in->i_block), de_ino = le32_at(in->i_block + 4);
 
-		if (ext4_xattr_ibody_get(fs, raw, sb->inode_size, EXT4_XATTR_INDEX_SYSTEM, "data", &value,
-					 &value_len) < 0 || ((sizeof(in->i_block) + value_len) & 3))
+		if (ext4_xattr_ibody_get_e2fs(raw, sb->inode_size, EXT4_XATTR_INDEX_SYSTEM, "data", &value,
+					      &value_len) < 0 || ((sizeof(in->i_block) + value_len) & 3))
 			return;
 		if (dotdot >= sb->inodes_count || (dotdot < sb->first_ino && dotdot != FSIMG_ROOT_INO) ||
 		    de_ino >= sb->inodes_count || (de_ino < sb->first_ino && de_ino != 0) ||

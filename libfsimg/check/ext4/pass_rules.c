@@ -233,8 +233,8 @@ static int encryption_context(struct check_ctx *c, const struct fsimg_inode *in,
 	uint8_t *blk;
 	int r;
 
-	if (ext4_xattr_ibody_get(c->fs, raw, e4(c)->sb->inode_size, EXT4_XATTR_INDEX_ENCRYPTION, "c", &v,
-				 &len) == 0)
+	if (ext4_xattr_ibody_get_e2fs(raw, e4(c)->sb->inode_size, EXT4_XATTR_INDEX_ENCRYPTION, "c", &v,
+				      &len) == 0)
 		return encryption_value(c, in, v, len);
 	if (!in->file_acl)
 		return 0;
@@ -264,8 +264,8 @@ static void inline_dir_size(struct check_ctx *c, const struct fsimg_inode *in, c
 	size_t len;
 	uint64_t sz;
 
-	if (ext4_xattr_ibody_get(c->fs, raw, e4(c)->sb->inode_size, EXT4_XATTR_INDEX_SYSTEM, "data", &v,
-				 &len) < 0)
+	if (ext4_xattr_ibody_get_e2fs(raw, e4(c)->sb->inode_size, EXT4_XATTR_INDEX_SYSTEM, "data", &v,
+				      &len) < 0)
 		return;
 	sz = 60 + (uint64_t)len;
 	if (sz != in->size) {

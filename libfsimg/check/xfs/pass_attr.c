@@ -17,10 +17,17 @@
 #include <sys/stat.h>
 
 #include "check/xfs/xpass.h"
+#include "core/array.h"
 
 #define ATTR_NS_MASK (XFS_ATTR_ROOT | XFS_ATTR_SECURE | XFS_ATTR_PARENT)
 #define RMT_HDR 56u
 #define XFS_ATTR_MAX_VISITS 65536u
+
+/* A block below the root of a dabtree, in the order the walk met it. */
+struct asib {
+	uint32_t lblk, forw, back;
+	uint16_t level;
+};
 
 struct awalk {
 	struct xp_ctx *xp;
@@ -29,7 +36,24 @@ struct awalk {
 	uint8_t *b;
 	unsigned visits;
 	bool stop;
+	struct asib *sib; /* blocks below the root, left to right */
+	size_t nsib, capsib;
+	bool sib_off; /* a block the walk could not place: no sibling check */
 };
+
+static void sib_add(struct awalk *w, uint32_t lblk, const uint8_t *b, uint16_t level)
+{
+	struct cur c = cur_init(b, 8);
+
+	if (lblk == 0)
+		return;
+	if (!array_grow((void **)&w->sib, &w->capsib, w->nsib + 1, sizeof(*w->sib))) {
+		w->sib_off = true;
+		return;
+	}
+	w->sib[w->nsib++] = (struct asib){ lblk, cur_be32(&c, 0), cur_be32(&c, 4), level };
+}
+
 
 static void arep(struct xp_ctx *xp, enum problem_id id, uint64_t ino, uint64_t lblk, const char *detail)
 {
@@ -228,8 +252,13 @@ static void attr_leaf(struct awalk *w, const uint8_t *b, uint64_t lblk)
 	if (used != usedbytes) {
 		snprintf(why, sizeof(why), "usedbytes %u, the entries use %u", usedbytes, used);
 		arep(w->xp, PR_XFS_ATTR_BLOCK, w->ip->ino, lblk, why);
-	} else if (firstused > first || firstused < hdr + (size_t)count * XFS_ATTR_LEAF_ENTRY_SIZE) {
-		/* firstused bounds the name area (xfs_attr3_leaf_verify), names may start above it */
+	} else if (firstused > first || firstused < hdr + (size_t)count * XFS_ATTR_LEAF_ENTRY_SIZE ||
+		   (cur_u8(&c, ch + 6) == 0 && firstused != first)) {
+		/*
+		 * firstused bounds the name area (xfs_attr3_leaf_verify); names
+		 * may start above it only when the block has holes
+		 * (process_leaf_attr_block: would reset first used value)
+		 */
 		snprintf(why, sizeof(why), "firstused %u, the entries end at %zu and the first name is at %u",
 			 firstused, hdr + (size_t)count * XFS_ATTR_LEAF_ENTRY_SIZE, first);
 		arep(w->xp, PR_XFS_ATTR_BLOCK, w->ip->ino, lblk, why);
@@ -258,6 +287,7 @@ static int64_t attr_block(struct awalk *w, uint64_t lblk, unsigned depth)
 		return -1;
 	if (xfs_bmap_read(x, &w->bm, b, lblk, 1)) {
 		arep(w->xp, PR_XFS_ATTR_BLOCK, w->ip->ino, lblk, "not mapped or unreadable");
+		w->sib_off = true;
 		goto out;
 	}
 	c = cur_init(b, bs);
@@ -284,6 +314,7 @@ static int64_t attr_block(struct awalk *w, uint64_t lblk, unsigned depth)
 		unsigned count = cur_be16(&c, ch);
 
 		attr_leaf(w, b, lblk);
+		sib_add(w, lblk, b, 0);
 		if (count && hdr + (size_t)count * XFS_ATTR_LEAF_ENTRY_SIZE <= bs)
 			last = cur_be32(&c, hdr + ((size_t)count - 1) * XFS_ATTR_LEAF_ENTRY_SIZE);
 	} else if (magic == (x->v5 ? XFS_DA3_NODE_MAGIC : XFS_DA_NODE_MAGIC)) {
@@ -293,13 +324,16 @@ static int64_t attr_block(struct awalk *w, uint64_t lblk, unsigned depth)
 		if (count == 0 || hdr + (size_t)count * 8 > bs || level == 0 || level > XFS_DA_NODE_MAXDEPTH) {
 			snprintf(why, sizeof(why), "node with %u entries at level %u", count, level);
 			arep(w->xp, PR_XFS_ATTR_BLOCK, w->ip->ino, lblk, why);
+			w->sib_off = true;
 			goto out;
 		}
+		sib_add(w, lblk, b, (uint16_t)level);
 		for (unsigned i = 0; i < count && !w->stop; i++) {
 			int64_t child_last;
 
 			if (i && cur_be32(&c, hdr + 8 * i) < cur_be32(&c, hdr + 8 * (i - 1))) {
 				arep(w->xp, PR_XFS_ATTR_BLOCK, w->ip->ino, lblk, "node entries out of hash order");
+				w->sib_off = true;
 				break;
 			}
 			child_last = attr_block(w, cur_be32(&c, hdr + 8 * i + 4), depth + 1);
@@ -308,6 +342,7 @@ static int64_t attr_block(struct awalk *w, uint64_t lblk, unsigned depth)
 				snprintf(why, sizeof(why), "node entry %u says hash %#x, its child's last is %#x", i,
 					 cur_be32(&c, hdr + 8 * i), (uint32_t)child_last);
 				arep(w->xp, PR_XFS_ATTR_BLOCK, w->ip->ino, lblk, why);
+				w->sib_off = true;
 				break;
 			}
 		}
@@ -315,10 +350,50 @@ static int64_t attr_block(struct awalk *w, uint64_t lblk, unsigned depth)
 	} else {
 		snprintf(why, sizeof(why), "magic %#x is neither a leaf's nor a node's", magic);
 		arep(w->xp, PR_XFS_ATTR_BLOCK, w->ip->ino, lblk, why);
+		w->sib_off = true;
 	}
 out:
 	free(b);
 	return last;
+}
+
+/*
+ * xfs_repair walks each level of a dabtree left to right by the forward
+ * pointers (process_leaf_attr_level, verify_da_path): every block's back
+ * pointer names the one before it, the first's is 0, and the last one the
+ * node entries lead to ends the chain (bad sibling back pointer, used/count
+ * inconsistency, bad forward block pointer).
+ */
+static void check_siblings(struct awalk *w)
+{
+	for (uint16_t level = 0; level <= XFS_DA_NODE_MAXDEPTH && !w->sib_off && !w->stop; level++) {
+		const struct asib *prev = NULL;
+
+		for (size_t i = 0; i < w->nsib; i++) {
+			const struct asib *e = &w->sib[i];
+
+			if (e->level != level)
+				continue;
+			if (e->back != (prev ? prev->lblk : 0) || (prev && prev->forw != e->lblk)) {
+				char why[128];
+
+				snprintf(why, sizeof(why),
+					 "level %u: sibling pointers (forward %u, back %u) do not follow the node entries",
+					 level, e->forw, e->back);
+				arep(w->xp, PR_XFS_ATTR_BLOCK, w->ip->ino, e->lblk, why);
+				return;
+			}
+			prev = e;
+		}
+		if (prev && prev->forw) {
+			char why[128];
+
+			snprintf(why, sizeof(why), "level %u: the last block the nodes lead to has forward pointer %u",
+				 level, prev->forw);
+			arep(w->xp, PR_XFS_ATTR_BLOCK, w->ip->ino, prev->lblk, why);
+			return;
+		}
+	}
 }
 
 void xp_check_attrs(struct xp_ctx *xp, const struct xfs_inode *ip)
@@ -335,6 +410,8 @@ void xp_check_attrs(struct xp_ctx *xp, const struct xfs_inode *ip)
 		return; /* the fork's walk said why */
 	if (w.bm.n)
 		attr_block(&w, 0, 0);
+	check_siblings(&w);
+	free(w.sib);
 	xfs_bmap_free(&w.bm);
 }
 

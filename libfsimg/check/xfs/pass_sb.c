@@ -161,6 +161,33 @@ static void report_field(struct check_ctx *c, uint32_t agno, const char *field, 
 	check_report(c, PR_XFS_SB_FIELD, &p);
 }
 
+/*
+ * libxfs's xfs_sb_good_version, which repair's verify_sb applies to every
+ * copy: no version or features2 bits it does not know (the shared bit and
+ * the parent bit are unknown to it; crc only on v5), v2 directories and
+ * unwritten extents, and on v5 the v4 bits v5 implies.
+ */
+static bool good_version(const struct xfs_sb *sb)
+{
+	const uint32_t ok = (V4_KNOWN & ~XFS_SB_VERSION_SHAREDBIT) | XFS_SB_VERSION_NUMBITS;
+	const uint32_t ok2 = XFS_SB_VERSION2_LAZYSBCOUNTBIT | XFS_SB_VERSION2_ATTR2BIT |
+			     XFS_SB_VERSION2_PROJID32BIT | XFS_SB_VERSION2_FTYPE;
+	const uint32_t v5_vers = XFS_SB_VERSION_NLINKBIT | XFS_SB_VERSION_ALIGNBIT | XFS_SB_VERSION_LOGV2BIT |
+				 XFS_SB_VERSION_EXTFLGBIT | XFS_SB_VERSION_DIRV2BIT |
+				 XFS_SB_VERSION_MOREBITSBIT;
+	const uint32_t v5_feat = XFS_SB_VERSION2_LAZYSBCOUNTBIT | XFS_SB_VERSION2_ATTR2BIT |
+				 XFS_SB_VERSION2_PROJID32BIT | XFS_SB_VERSION2_CRCBIT;
+
+	if (sb->versionnum & ~ok)
+		return false;
+	if (is_v5(sb))
+		return !(sb->features2 & ~(ok2 | XFS_SB_VERSION2_CRCBIT)) &&
+		       (sb->versionnum & v5_vers) == v5_vers && (sb->features2 & v5_feat) == v5_feat;
+	if (has_bit(sb, XFS_SB_VERSION_MOREBITSBIT) && (sb->features2 & ~ok2))
+		return false;
+	return has_bit(sb, XFS_SB_VERSION_DIRV2BIT) && has_bit(sb, XFS_SB_VERSION_EXTFLGBIT);
+}
+
 /* Features of the primary this checker does not know, or that contradict each other. */
 static void primary_features(struct check_ctx *c, const struct xfs_sb *sb)
 {
@@ -292,6 +319,8 @@ static bool check_secondary(struct check_ctx *c, uint8_t *buf, uint32_t agno)
 		bad = true;
 	}
 	why = sb_rules(&sb, false);
+	if (!why && !good_version(&sb))
+		why = "bad or unsupported version";
 	if (why) {
 		snprintf(msg, sizeof(msg), "not a valid superblock: %s", why);
 		report(c, PR_XFS_SB_SECONDARY, agno, msg);
@@ -315,17 +344,11 @@ static bool check_secondary(struct check_ctx *c, uint8_t *buf, uint32_t agno)
 		}
 	}
 	/*
-	 * The kernel turns on the attr, attr2 and quota bits in the primary
-	 * alone (xfs_sb_version_addattr, xfs_add_attr2, quota on at mount):
-	 * xfs_repair -n lets a secondary lack them.
+	 * Other version and features2 bits may differ from the primary's (the
+	 * kernel sets attr, attr2 and quota in the primary alone): repair's
+	 * compare_sb takes only the alignment bits from them (geometry_differs),
+	 * and what they say of the fields past them is sb_whack's.
 	 */
-	if ((sb.versionnum ^ p->versionnum) & ~(XFS_SB_VERSION_ATTRBIT | XFS_SB_VERSION_QUOTABIT) ||
-	    (sb.features2 ^ p->features2) & ~XFS_SB_VERSION2_ATTR2BIT) {
-		snprintf(msg, sizeof(msg), "version %#x, features2 %#x differ from the primary's", sb.versionnum,
-			 sb.features2);
-		report(c, PR_XFS_SB_SECONDARY, agno, msg);
-		bad = true;
-	}
 	return sb_whack(c, &sb, buf, p->sectsize, agno) || bad;
 }
 
