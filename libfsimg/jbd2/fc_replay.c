@@ -21,9 +21,8 @@
  *    in the blocks its map names, a new block mapped as ext4_ind_map_blocks
  *    maps it (fc_bmap.c).
  *  - Not replayed: ranges for an inode with inline data, a file changing
- *    between inline data, block map and extent tree, a new block for a
- *    block-mapped directory past its single indirect block (those before
- *    it: fc_bmap.c), tags naming reserved inodes (the
+ *    between inline data, block map and extent tree, bigalloc without
+ *    extents, tags naming reserved inodes (the
  *    kernel never logs them; its ext4_iget refuses them and records a
  *    filesystem error) and what fc_dirs.c leaves out. Then none of the fast
  *    commits is (fc_why says why), and the plan is the jbd2 replay alone:
