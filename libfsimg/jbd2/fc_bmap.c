@@ -5,7 +5,7 @@
  *    find and change its entries in the blocks it has, as the kernel's
  *    ext4_bread through ext4_ind_map_blocks does; a name that needs a new
  *    block gets it as ext4_ind_map_blocks allocates one (fcr_bmap_append),
- *    in i_block or the single indirect block; past that it is not replayed;
+ *    in i_block or through the single, double or triple indirect branch;
  *  - a file, directory or symlink whose last link went is truncated to
  *    nothing as the kernel's eviction does (ext4_ind_truncate: every data
  *    block and every indirect block freed, i_block cleared, i_blocks 0)
@@ -161,62 +161,94 @@ static int add_blocks(struct fcr *r, struct fcr_inode *dir, unsigned n)
 	return 0;
 }
 
+/* pointer k of block blk (0: the inode's i_block), writable; NULL with r->why set */
+static uint8_t *slot(struct fcr *r, struct fcr_inode *dir, uint64_t blk, uint32_t k)
+{
+	uint8_t *p = blk ? fcr_get(r, blk) : fcr_raw(r, dir);
+
+	return p ? p + (blk ? 0 : DI(i_block)) + 4 * (size_t)k : NULL;
+}
+
+/*
+ * ext4_ind_map_blocks allocating lblk: ext4_block_to_path's offsets, the
+ * branch followed while its pointers are there (ext4_get_branch), the goal
+ * from the slot where it stops (ext4_find_near: the nearest pointer before
+ * it in that block, else that indirect block, else the inode's group), then
+ * ext4_alloc_branch: the missing indirect blocks top down, each the goal of
+ * the next, the data block last; every block adds to i_blocks.
+ */
 int fcr_bmap_append(struct fcr *r, struct fcr_inode *dir, uint32_t lblk, uint64_t igoal, uint64_t *pblk)
 {
-	uint32_t per = r->bs / 4;
-	uint8_t *raw = fcr_raw(r, dir), *ind;
-	uint64_t ib, goal;
-	uint64_t *nt;
+	uint64_t per = r->bs / 4, l = lblk, parent = 0, goal, nb = 0;
+	uint32_t off[4];
+	unsigned depth, i;
+	uint8_t *p;
 	int err;
 
-	if (!raw)
-		return FSIMG_ECORRUPT;
-	if (!dir->bmap_loaded || lblk >= 12 + per)
-		return fcr_stop(r, FSIMG_EUNSUPP,
-				"directory %u is block-mapped and needs a new block past its single indirect block "
-				"(ext4_ind_map_blocks allocating a double-indirect branch)", dir->ino);
-	if (lblk < 12) {
-		/* ext4_find_goal: the nearest pointer before it in i_block, else the inode's group */
-		err = fcr_new_block(r, near(raw + DI(i_block), lblk, igoal), pblk);
-		raw = err ? NULL : fcr_raw(r, dir);
-		if (!err && !raw)
-			return FSIMG_ECORRUPT;
-		if (!err)
-			put_le32(raw + DI(i_block) + 4 * lblk, (uint32_t)*pblk);
-		return err ? err : add_blocks(r, dir, 1);
+	if (!dir->bmap_loaded)
+		return fcr_stop(r, FSIMG_EUNSUPP, "directory %u: its block map was not read", dir->ino);
+	if (l < 12) {
+		off[0] = (uint32_t)l;
+		depth = 1;
+	} else if ((l -= 12) < per) {
+		off[0] = 12, off[1] = (uint32_t)l;
+		depth = 2;
+	} else if ((l -= per) < per * per) {
+		off[0] = 13, off[1] = (uint32_t)(l / per), off[2] = (uint32_t)(l % per);
+		depth = 3;
+	} else if ((l -= per * per) < per * per * per) {
+		off[0] = 14, off[1] = (uint32_t)(l / (per * per)), off[2] = (uint32_t)(l / per % per);
+		off[3] = (uint32_t)(l % per);
+		depth = 4;
+	} else {
+		return fcr_stop(r, FSIMG_ECORRUPT, "directory %u: block %u is past a block map's reach", dir->ino, lblk);
 	}
-	ib = get_le32(raw + DI(i_block) + 48);
-	if (!ib) {
-		/* ext4_alloc_branch: the indirect block first (goal as above), the data block after it */
-		nt = realloc(dir->tree, (dir->ntree + 1) * sizeof(*nt));
-		if (!nt)
-			return fcr_stop(r, FSIMG_ENOMEM, "out of memory");
-		dir->tree = nt;
-		err = fcr_new_block(r, near(raw + DI(i_block), 12, igoal), &ib);
+	for (i = 0; i + 1 < depth; i++) {
+		uint64_t next;
+
+		p = slot(r, dir, parent, off[i]);
+		if (!p)
+			return FSIMG_ECORRUPT;
+		next = get_le32(p);
+		if (!next)
+			break;
+		if (!fs_pblk_ok(r->fs, next))
+			return fcr_stop(r, FSIMG_ECORRUPT, "directory %u: an indirect block %llu outside the filesystem",
+					dir->ino, (unsigned long long)next);
+		parent = next;
+	}
+	p = slot(r, dir, parent, 0);
+	if (!p)
+		return FSIMG_ECORRUPT;
+	goal = near(p, off[i], parent ? parent : igoal);
+	for (; i < depth; i++) {
+		uint64_t *nt;
+
+		err = fcr_new_block(r, goal, &nb);
 		if (err)
 			return err;
-		ind = fcr_get(r, ib);
-		raw = fcr_raw(r, dir);
-		if (!ind || !raw)
+		if (i + 1 < depth) {
+			/* an indirect block: zeroed, kept in the tree list so a later free finds it */
+			nt = realloc(dir->tree, (dir->ntree + 1) * sizeof(*nt));
+			if (!nt)
+				return fcr_stop(r, FSIMG_ENOMEM, "out of memory");
+			dir->tree = nt;
+			dir->tree[dir->ntree++] = nb;
+			p = fcr_get(r, nb);
+			if (!p)
+				return FSIMG_ECORRUPT;
+			memset(p, 0, r->bs);
+		}
+		p = slot(r, dir, parent, off[i]);
+		if (!p)
 			return FSIMG_ECORRUPT;
-		memset(ind, 0, r->bs);
-		put_le32(raw + DI(i_block) + 48, (uint32_t)ib);
-		dir->tree[dir->ntree++] = ib;
+		put_le32(p, (uint32_t)nb);
 		err = add_blocks(r, dir, 1);
 		if (err)
 			return err;
+		parent = nb;
+		goal = nb;
 	}
-	ind = fcr_get(r, ib);
-	if (!ind)
-		return FSIMG_ECORRUPT;
-	/* the nearest pointer before it in the indirect block, else the indirect block itself */
-	goal = near(ind, lblk - 12, ib);
-	err = fcr_new_block(r, goal, pblk);
-	ind = err ? NULL : fcr_get(r, ib);
-	if (err)
-		return err;
-	if (!ind)
-		return FSIMG_ECORRUPT;
-	put_le32(ind + 4 * (lblk - 12), (uint32_t)*pblk);
-	return add_blocks(r, dir, 1);
+	*pblk = nb;
+	return 0;
 }

@@ -112,29 +112,15 @@ static void set_size(uint8_t *raw, uint64_t v)
 	put_le32(raw + DI(i_size_high), (uint32_t)(v >> 32));
 }
 
-/* ext4_inode_to_goal_block with delayed allocation (the default): the first block of the inode's group. */
-static uint64_t inode_goal(const struct fcr *r, uint32_t ino)
-{
-	const struct fsimg_super *sb = &r->fs->sb;
-	uint64_t g = (ino - 1) / sb->inodes_per_group;
-	unsigned flex = (sb->feature_incompat & EXT4_FEATURE_INCOMPAT_FLEX_BG) && sb->log_groups_per_flex < 31 ?
-			1u << sb->log_groups_per_flex : 1;
-
-	if (flex >= 4)
-		g &= ~(uint64_t)(flex - 1); /* directories: no step to the next group */
-	return sb->first_data_block + g * sb->blocks_per_group;
-}
-
 /*
  * ext4_append: dir's next logical block (i_size / block size), newly
- * allocated (the goal next to the extent before it, as ext4_ext_find_goal)
- * and zeroed; i_size grows by a block.
+ * allocated (fcr_dir_new_block) and zeroed; i_size grows by a block.
  */
 int fcr_dir_append(struct fcr *r, struct fcr_inode *dir, uint32_t *lblk, uint8_t **out)
 {
 	uint8_t *raw = fcr_raw(r, dir), *b;
 	struct fcr_ext e = { 0 };
-	uint64_t size, goal;
+	uint64_t size;
 	int err;
 
 	if (!raw)
@@ -146,11 +132,7 @@ int fcr_dir_append(struct fcr *r, struct fcr_inode *dir, uint32_t *lblk, uint8_t
 	if (dir_pblk(dir, *lblk))
 		return fcr_stop(r, FSIMG_ECORRUPT, "directory %u: block %u past its size is already mapped",
 				dir->ino, *lblk);
-	goal = inode_goal(r, dir->ino);
-	for (size_t k = 0; k < dir->n && dir->has_tree; k++)
-		if (dir->ext[k].lblk <= *lblk)
-			goal = dir->ext[k].pblk + (*lblk - dir->ext[k].lblk);
-	err = dir->has_tree ? fcr_new_block(r, goal, &e.pblk) : fcr_bmap_append(r, dir, *lblk, goal, &e.pblk);
+	err = fcr_dir_new_block(r, dir, *lblk, &e.pblk);
 	if (err < 0)
 		return err;
 	e.lblk = *lblk;

@@ -21,9 +21,8 @@
  *    in the blocks its map names, a new block mapped as ext4_ind_map_blocks
  *    maps it (fc_bmap.c).
  *  - Not replayed: ranges for an inode with inline data, a file changing
- *    between inline data, block map and extent tree, a new block for a
- *    block-mapped directory past its single indirect block (those before
- *    it: fc_bmap.c), bigalloc (cluster accounting), tags naming reserved inodes (the
+ *    between inline data, block map and extent tree, bigalloc without
+ *    extents, tags naming reserved inodes (the
  *    kernel never logs them; its ext4_iget refuses them and records a
  *    filesystem error) and what fc_dirs.c leaves out. Then none of the fast
  *    commits is (fc_why says why), and the plan is the jbd2 replay alone:
@@ -38,6 +37,9 @@
  *    (fc_groups.c). The kernel frees and marks blocks as it goes and leaves
  *    i_blocks, link counts and free counts off (e2fsck -fn fails its
  *    result); the files' names, maps, sizes and modes are the same.
+ *    With bigalloc the bitmaps count clusters (a cluster is used while any
+ *    of its blocks is), i_blocks whole clusters, and a directory's new block
+ *    takes a cluster as ext4_ext_map_blocks does (fc_dirs.c).
  * Any tag whose value lies (an inode number outside the filesystem, a range
  * past 2^32 or outside the filesystem) stops the replay with that finding.
  */
@@ -318,14 +320,6 @@ struct fcr_inode *fcr_inode(struct fcr *r, uint32_t ino)
 	return in;
 }
 
-/* ext4_iget's test: an inode the kernel can open (mode and links). */
-static bool in_use(struct fcr *r, struct fcr_inode *in)
-{
-	const uint8_t *raw = fcr_raw(r, in);
-
-	return raw && get_le16(raw + DI(i_mode)) && get_le16(raw + DI(i_links_count));
-}
-
 /* in for ADD_RANGE / DEL_RANGE: NULL (no error) when the kernel skips the tag, an inode it cannot open. */
 static int range_inode(struct fcr *r, uint32_t ino, struct fcr_inode **out)
 {
@@ -334,7 +328,7 @@ static int range_inode(struct fcr *r, uint32_t ino, struct fcr_inode **out)
 	*out = NULL;
 	if (!in)
 		return FSIMG_ECORRUPT;
-	if (!in_use(r, in))
+	if (!fcr_in_use(r, in))
 		return 0;
 	if (!in->has_tree) {
 		const uint8_t *raw = fcr_raw(r, in);
@@ -495,125 +489,6 @@ static int replay_inode(struct fcr *r, const uint8_t *v, uint32_t len)
 	return 0;
 }
 
-/* ext4_truncate's test: files, directories and symlinks with blocks (not fast symlinks) */
-static bool truncates(const uint8_t *raw)
-{
-	unsigned fmt = get_le16(raw + DI(i_mode)) & 0xF000;
-
-	if (fmt == 0xA000)
-		return get_le32(raw + DI(i_size_lo)) >= EXT4_MIN_INLINE_DATA_SIZE || get_le32(raw + DI(i_size_high));
-	return fmt == 0x8000 || fmt == 0x4000;
-}
-
-/* After the last tag: trees, i_blocks, checksums, bitmaps and counts. */
-static int finish(struct fcr *r)
-{
-	size_t ng = r->fs->sb.group_count ? r->fs->sb.group_count : 1;
-	int64_t *delta = calloc(ng, sizeof(*delta));
-	bool *touched = calloc(ng, sizeof(*touched));
-	size_t *used = calloc(r->nin ? r->nin : 1, sizeof(*used));
-	int err = 0;
-
-	if (!delta || !used || !touched) {
-		err = fcr_stop(r, FSIMG_ENOMEM, "out of memory");
-		goto out;
-	}
-	/* The final maps, and the tree blocks each keeps. */
-	for (size_t i = 0; i < r->nin && !err; i++) {
-		struct fcr_inode *in = &r->in[i];
-		uint8_t *raw = fcr_raw(r, in);
-
-		if (!raw) {
-			err = FSIMG_ECORRUPT;
-			break;
-		}
-		if (!in_use(r, in)) {
-			/* freed (the kernel's eviction): no blocks, an empty tree */
-			if (!in->has_tree && in->was_used && !in->map_freed &&
-			    (get_le32(raw + DI(i_blocks_lo)) || get_le16(raw + DI(l_i_blocks_high)))) {
-				if (get_le32(raw + DI(i_flags)) & EXT4_INLINE_DATA_FL)
-					err = fcr_stop(r, FSIMG_ECORRUPT, "inode %u: inline data with blocks", in->ino);
-				else if (truncates(raw))
-					err = fcr_free_bmap(r, in, raw);
-			}
-			in->n = 0;
-			in->map_touched = in->has_tree;
-			if (in->evicted && !get_le32(raw + DI(i_dtime)))
-				put_le32(raw + DI(i_dtime), get_le32(raw + DI(i_ctime)) ? get_le32(raw + DI(i_ctime)) : 1);
-		}
-		if (!in->map_touched) {
-			used[i] = in->map_freed ? 0 : in->ntree; /* the tree stays as it is, or went with the file */
-			continue;
-		}
-		fcr_coalesce(in);
-		if (!err)
-			err = fcr_split_long(r, in);
-		used[i] = fcr_tree_blocks(r, in) < in->ntree ? fcr_tree_blocks(r, in) : in->ntree;
-	}
-	/* Free what the old maps held, then mark what the new ones hold. */
-	for (size_t i = 0; i < r->nin && !err; i++) {
-		const struct fcr_inode *in = &r->in[i];
-		for (size_t k = 0; k < in->nold && !err; k++)
-			err = fcr_mark(r, in->old[k].pblk, in->old[k].len, false, delta, touched);
-		for (size_t k = 0; k < in->ntree && !err; k++)
-			err = fcr_mark(r, in->tree[k], 1, false, delta, touched);
-	}
-	for (size_t i = 0; i < r->nin && !err; i++) {
-		const struct fcr_inode *in = &r->in[i];
-		for (size_t k = 0; k < in->n && !err; k++)
-			err = fcr_mark(r, in->ext[k].pblk, in->ext[k].len, true, delta, touched);
-		for (size_t k = 0; k < used[i] && !err; k++)
-			err = fcr_mark(r, in->tree[k], 1, true, delta, touched);
-	}
-	/* Trees that grew get new blocks, from what is free now. */
-	for (size_t i = 0; i < r->nin && !err; i++)
-		if (r->in[i].map_touched && fcr_tree_blocks(r, &r->in[i]) > r->in[i].ntree)
-			err = fcr_grow_tree(r, &r->in[i], fcr_tree_blocks(r, &r->in[i]), delta, touched);
-	for (size_t i = 0; i < r->nin && !err; i++) {
-		struct fcr_inode *in = &r->in[i];
-		uint8_t *raw = fcr_raw(r, in);
-		bool now = in_use(r, in);
-
-		if (!raw) {
-			err = FSIMG_ECORRUPT;
-			break;
-		}
-		if (in->map_touched) {
-			uint64_t blocks = 0;
-
-			err = fcr_write_tree(r, in, &used[i]);
-			for (size_t k = 0; k < in->n; k++)
-				blocks += in->ext[k].len;
-			blocks += used[i];
-			blocks *= get_le32(raw + DI(i_flags)) & EXT4_HUGE_FILE_FL ? 1 : r->bs / 512;
-			if (!err && blocks >> 48)
-				err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: i_blocks would not fit", in->ino);
-			put_le32(raw + DI(i_blocks_lo), (uint32_t)blocks);
-			put_le16(raw + DI(l_i_blocks_high), (uint16_t)(blocks >> 32));
-		}
-		if (!err && now != in->was_used)
-			err = fcr_mark_inode(r, in, now);
-		if (!err && now && in->was_used && in->was_dir != ((get_le16(raw + DI(i_mode)) & 0xF000) == 0x4000)) {
-			/* freed and used again as the other type: the groups' directory counts follow */
-			if (!in->evicted)
-				err = fcr_stop(r, FSIMG_EUNSUPP, "inode %u: its type changed between a file and a directory",
-					       in->ino);
-			if (!err)
-				err = fcr_mark_inode(r, in, false);
-			if (!err)
-				err = fcr_mark_inode(r, in, true);
-		}
-		ext4_inode_csum_set(r->fs, in->ino, raw, r->fs->sb.inode_size);
-	}
-	if (!err)
-		err = fcr_fix_groups(r, delta, touched);
-out:
-	free(delta);
-	free(touched);
-	free(used);
-	return err;
-}
-
 /* The kernel's scan pass records every ADD_RANGE's blocks (ext4_fc_record_regions): new blocks avoid them. */
 static int note_region(struct fcr *r, const uint8_t *v)
 {
@@ -760,8 +635,16 @@ void jbd2_fc_replay(struct fsimg_plan *p)
 		return;
 	}
 	if (r.fs->sb.feature_ro_compat & EXT4_FEATURE_RO_COMPAT_BIGALLOC) {
-		fcr_stop(&r, FSIMG_EUNSUPP, "bigalloc is not replayed by fsimg");
-		return;
+		const struct fsimg_super *sb = &r.fs->sb;
+
+		/* the superblock check bounds log_cluster_size; a cluster layout the kernel would mount */
+		r.cbits = sb->log_cluster_size - sb->log_block_size;
+		if (!(sb->feature_incompat & EXT4_FEATURE_INCOMPAT_EXTENTS) || sb->first_data_block ||
+		    r.cbits >= 24 || sb->clusters_per_group != sb->blocks_per_group >> r.cbits ||
+		    (uint64_t)sb->clusters_per_group << r.cbits != sb->blocks_per_group) {
+			fcr_stop(&r, FSIMG_EUNSUPP, "bigalloc without extents or with a cluster layout Linux refuses");
+			return;
+		}
 	}
 	if (p->stats.recovery_error || p->stats.kernel_error) {
 		fcr_stop(&r, FSIMG_EUNSUPP, "the jbd2 recovery failed");
@@ -779,7 +662,7 @@ void jbd2_fc_replay(struct fsimg_plan *p)
 	if (!err)
 		err = replay_tags(&r, false);
 	if (!err)
-		err = finish(&r);
+		err = fcr_finish(&r);
 	if (!err)
 		err = merge(&r);
 	if (!err) {

@@ -63,6 +63,7 @@ struct fcr {
 	struct fsimg_journal *j;
 	struct fsimg_fs *fs;
 	uint32_t bs;
+	unsigned cbits;              /* log2 of blocks per cluster (bigalloc), else 0 */
 	struct fcr_blk *b;           /* sorted by blk */
 	size_t nb, bcap;
 	struct fcr_inode *in;
@@ -95,6 +96,10 @@ JBD2_HIDDEN int fcr_free_bmap(struct fcr *r, struct fcr_inode *in, uint8_t *raw)
  * single indirect; igoal: ext4_inode_to_goal_block); the map and i_blocks updated */
 JBD2_HIDDEN int fcr_bmap_append(struct fcr *r, struct fcr_inode *dir, uint32_t lblk, uint64_t igoal, uint64_t *pblk);
 JBD2_HIDDEN uint8_t *fcr_raw(struct fcr *r, struct fcr_inode *in);
+/* ext4_iget's test: an inode the kernel can open (mode and links) */
+JBD2_HIDDEN bool fcr_in_use(struct fcr *r, struct fcr_inode *in);
+/* fc_finish.c: after the last tag, trees, i_blocks, checksums, bitmaps and counts */
+JBD2_HIDDEN int fcr_finish(struct fcr *r);
 JBD2_HIDDEN struct fcr_inode *fcr_inode(struct fcr *r, uint32_t ino);
 JBD2_HIDDEN int fcr_punch(struct fcr *r, struct fcr_inode *in, uint64_t a, uint64_t b);
 JBD2_HIDDEN int fcr_ext_push(struct fcr_ext **a, size_t *n, size_t *cap, struct fcr_ext e);
@@ -112,14 +117,18 @@ JBD2_HIDDEN uint8_t *fcr_gd(struct fcr *r, fsimg_group_t g);
 JBD2_HIDDEN int fcr_mark(struct fcr *r, uint64_t blk, uint64_t len, bool on, int64_t *delta, bool *touched);
 JBD2_HIDDEN int fcr_fix_groups(struct fcr *r, const int64_t *delta, const bool *touched);
 JBD2_HIDDEN int fcr_mark_inode(struct fcr *r, struct fcr_inode *in, bool on);
-/* A free block (the first at or after goal, wrapping), marked used. */
+/* A free block (the first at or after goal, wrapping; with bigalloc a free cluster's first), marked used. */
 JBD2_HIDDEN int fcr_alloc(struct fcr *r, uint64_t goal, uint64_t *out, int64_t *delta, bool *touched);
 /*
  * A new block for a directory, as ext4_mb_new_blocks_simple takes one in a
  * replay: the first free at or after goal, to the end of the filesystem, not
- * named by any ADD_RANGE of the log; the caller maps it (finish marks it).
+ * named by any ADD_RANGE of the log (with bigalloc: the first block of the
+ * first free cluster whose first block is not named); the caller maps it
+ * (finish marks it).
  */
 JBD2_HIDDEN int fcr_new_block(struct fcr *r, uint64_t goal, uint64_t *out);
+/* ext4_map_blocks giving directory dir its new block lblk in a replay (block map, extents, bigalloc) */
+JBD2_HIDDEN int fcr_dir_new_block(struct fcr *r, struct fcr_inode *dir, uint32_t lblk, uint64_t *pblk);
 /* A name a tag adds or removes. */
 struct fcr_name {
 	const uint8_t *name;

@@ -122,6 +122,8 @@ guest_setup() {
 # console goes to PREFIX.console, the records to PREFIX.rec.  KILL_AFTER > 0:
 # kill qemu (power cut) KILL_AFTER seconds after the workload's start record.
 # BOOT_LOGDEV, when set, is a second virtio disk (/dev/vdb: an external log).
+# FSIMG_CRASH_KARGS, when set, goes on the guest's command line too (e.g.
+# noapic: a loaded host's TCG guest can panic in its IO-APIC timer check).
 # Returns qemu's status (137 when killed).
 boot() {
 	local img=$1 prefix=$2 tmo=$3 kill_after=$4
@@ -133,7 +135,7 @@ boot() {
 		qemu-system-x86_64 -accel tcg -m 512 -smp 1 -no-reboot \
 		-display none -monitor none -nodefaults -pidfile "$prefix.pid" \
 		-kernel "$VMLINUZ" -initrd "$INITRD" \
-		-append "console=ttyS0 loglevel=4 panic=-1 rdinit=/init $*" \
+		-append "console=ttyS0 loglevel=4 panic=-1 rdinit=/init ${FSIMG_CRASH_KARGS:-} $*" \
 		-drive "file=$img,format=raw,if=virtio,cache=unsafe" \
 		${BOOT_LOGDEV:+-drive "file=$BOOT_LOGDEV,format=raw,if=virtio,cache=unsafe"} \
 		-serial "file:$prefix.console" -serial "file:$prefix.rec" &

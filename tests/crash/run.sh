@@ -66,7 +66,11 @@ Options:
                            names8's and tree's bursts in the four top
                            directories, no file data: directories grow
                            by many blocks, on -O ^extent into their
-                           indirect block); for XFS also intent
+                           indirect block), bigdir (bursts of 8-20 names
+                           of about 200 bytes into one directory, each
+                           burst's last file fsync'd: with -O ^extent and
+                           1 KiB blocks it grows into its double-indirect
+                           branch after about 110 ops); for XFS also intent
                            (fragmented files cloned with FICLONE/FICLONERANGE,
                            overwritten, truncated, syncfs; after the cut op a
                            storm: syncfs in a loop while files are cloned and
@@ -95,7 +99,9 @@ Needs: qemu-system-x86, busybox-static, kmod, cpio, a static libc (libc6-dev),
 apt access for the kernel package (once; cached in
 ${XDG_CACHE_HOME:-~/.cache}/fsimg-crash or $FSIMG_CRASH_CACHE), e2fsprogs,
 xfsprogs for XFS, python3.
-The guest runs under nice; one VM at a time.
+The guest runs under nice; one VM at a time.  FSIMG_CRASH_KARGS adds guest
+kernel arguments (e.g. noapic, when a loaded host's TCG guest panics with
+"IO-APIC + timer doesn't work").
 Result: RUNDIR/result.json, and a line "agrees", "agrees-equivalent" (XFS:
 only the free space btrees' shape differs, the same free extents), "differs ...",
 "refused" (XFS: fsimg named pending intents / unlinked inodes), "not-replayed"
@@ -132,7 +138,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | intent | unlinked | quota) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | unlinked | quota) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 if [ -n "$logdev_size" ]; then
 	[ "$fs" = xfs ] || { echo "run.sh: --logdev is for XFS" >&2; exit 16; }
 	[ "$mopts" = defaults ] && mopts=logdev=/dev/vdb || mopts=$mopts,logdev=/dev/vdb

@@ -102,20 +102,27 @@ static int tree_mkdir(int op)
 	return rc;
 }
 
-/* many names in one directory (the first of the list half the time: it grows big) */
-static int tree_many(int op)
+/*
+ * n new empty files in dirs[d], the last fsync'd: names of some length, or
+ * (lng) of about 200 bytes; mixed case in a casefolded directory (its
+ * hashes fold them)
+ */
+static int burst(int op, int d, int n, int lng)
 {
-	char p[256], rel[200];
-	int d = below(2) ? 0 : (int)below((uint32_t)ndirs), n = 8 + (int)below(56), fd = -1, rc = 0;
+	char p[300], rel[260];
+	int fd = -1, rc = 0, ci = casefolded(dirs[d]);
 	static unsigned serial;
-
-	int ci = casefolded(dirs[d]); /* mixed case in a casefolded directory: its hashes fold them */
 
 	record("op %d many %s %d", op, dirs[d], n);
 	touch(op, dirs[d]);
 	for (int i = 0; i < n && !rc; i++) {
-		snprintf(rel, sizeof(rel), ci ? "%.159s/Name-With-Some-Length-%08X-%u" : "%.159s/name-with-some-length-%08x-%u",
-			 dirs[d], (unsigned)rnd(), serial++);
+		if (lng)
+			snprintf(rel, sizeof(rel), "%.20s/%08x-%u-%0180u", dirs[d], (unsigned)rnd(), serial, serial);
+		else
+			snprintf(rel, sizeof(rel),
+				 ci ? "%.159s/Name-With-Some-Length-%08X-%u" : "%.159s/name-with-some-length-%08x-%u",
+				 dirs[d], (unsigned)rnd(), serial);
+		serial++;
 		touch(op, rel);
 		abs_path(p, sizeof(p), rel);
 		if (fd >= 0)
@@ -125,6 +132,14 @@ static int tree_many(int op)
 			rc = errno ? errno : -1;
 	}
 	return sync_last(op, rel, fd, rc);
+}
+
+/* many names in one directory (the first of the list half the time: it grows big) */
+static int tree_many(int op)
+{
+	int d = below(2) ? 0 : (int)below((uint32_t)ndirs);
+
+	return burst(op, d, 8 + (int)below(56), 0);
 }
 
 /* a new file written one block in two: as many extents as blocks */
@@ -348,4 +363,27 @@ int run_dirs(int ops, int cut)
 	utf8_names = 1;
 	names_casefold_top();
 	return run_own(ops, cut, dirs_op);
+}
+
+/*
+ * bigdir: bursts of 8-20 long names (about 200 bytes: three or four to a
+ * 1 KiB block) into d0 alone, each burst's last file fsync'd, and now and
+ * then a few short names added elsewhere (names_add), so that one
+ * directory grows by hundreds of blocks; on a block-mapped filesystem with
+ * 1 KiB blocks it passes i_block and the single indirect block (268
+ * blocks) into its double-indirect branch after about 110 ops (bursts small
+ * enough that a burst's fast commit fits the area of a 1 KiB journal)
+ */
+static int bigdir_op(int op, int t, int *rc)
+{
+	if (t <= 7)
+		*rc = burst(op, 0, 8 + (int)below(13), 1);
+	else
+		*rc = names_add(op);
+	return 1;
+}
+
+int run_bigdir(int ops, int cut)
+{
+	return run_own(ops, cut, bigdir_op);
 }

@@ -433,6 +433,8 @@ static int run(int argc, char **argv)
 		return run_names8(ops, cut);
 	if (!strcmp(kind, "dirs"))
 		return run_dirs(ops, cut);
+	if (!strcmp(kind, "bigdir"))
+		return run_bigdir(ops, cut);
 	for (int op = 1; op <= ops; op++) {
 		int rc;
 		const char *rel;

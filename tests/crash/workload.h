@@ -101,6 +101,7 @@ int run_tree(int ops, int cut);
 int run_names(int ops, int cut);
 int run_names8(int ops, int cut);
 int run_dirs(int ops, int cut);
+int run_bigdir(int ops, int cut);
 /* after op N: its record, maybe an fsync, the cut (and storm) when N is CUT */
 void op_done(int op, int cut, int fd, const char *rel, int rc);
 
