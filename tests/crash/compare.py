@@ -64,8 +64,11 @@ def replay_out(r, out, img):
 
 
 def run(cmd, **kw):
-    log = next((x[:-4] + ".log" for x in cmd if isinstance(x, str) and x.endswith(".img")
-                and os.path.exists(x[:-4] + ".log")), None)
+    # the output of replay -o is not the input: its .log, left by an earlier
+    # comparison (matrix.sh --recompare), is no log to read
+    skip = cmd.index("-o") + 1 if "-o" in cmd else -1
+    log = next((x[:-4] + ".log" for i, x in enumerate(cmd) if i != skip and isinstance(x, str)
+                and x.endswith(".img") and os.path.exists(x[:-4] + ".log")), None)
     if log:
         tool = os.path.basename(cmd[0])
         if tool in LOGDEV_OPT:
