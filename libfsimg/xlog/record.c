@@ -122,8 +122,11 @@ static void *chunk_grow(struct xlog_trans *t, uint8_t *p, size_t old, size_t len
 	struct xlog_chunk *c = t->chunks;
 	uint8_t *n;
 
-	if (c && p >= c->data && p - c->data + align_up(old) == c->used && (size_t)(p - c->data) + align_up(len) <= c->size) {
-		c->used = (size_t)(p - c->data) + align_up(len);
+	/* p is the chunk's last allocation when it ends where the chunk's used bytes do: an
+	 * equality test on one chunk's address (pointers into different objects are not ordered) */
+	if (c && c->used >= align_up(old) && p == c->data + (c->used - align_up(old)) &&
+	    c->used - align_up(old) + align_up(len) <= c->size) {
+		c->used = c->used - align_up(old) + align_up(len);
 		return p;
 	}
 	n = chunk_alloc(t, len);
