@@ -177,25 +177,22 @@ static int unlinked(struct ctx *c)
 	return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* The written sectors as runs of consecutive ones (their bytes stay in the overlay). */
 static int collect(struct ctx *c)
 {
 	struct xlog_plan *p = c->plan;
 	uint64_t *d, n, i, j;
-	size_t cap = 0;
+	size_t cap = 0, nd;
 
 	d = malloc((c->ovl->nsec ? c->ovl->nsec : 1) * sizeof *d);
 	if (!d)
 		return FSIMG_ENOMEM;
-	n = xlog_ovl_daddrs(c->ovl, d);
-	/* ascending daddrs, then runs of consecutive sectors */
-	qsort(d, n, sizeof *d, cmp_u64);
+	if (xlog_ovl_daddrs(c->ovl, d, &nd)) {
+		free(d);
+		return FSIMG_ENOMEM;
+	}
+	n = nd;
+	/* ascending daddrs: runs of consecutive sectors */
 	for (i = 0; i < n; i = j) {
 		struct xlog_write *w;
 		for (j = i + 1; j < n && d[j] == d[j - 1] + 1 && j - i < 8192; j++)
@@ -234,8 +231,10 @@ int xlog_plan_build(struct xlog_plan **out, xlog *log)
 	if (!log->ends.clean && !log->ends.zeroed) {
 		c.pass = 1;
 		c.quota = xlog_quota_mount(log);
-		err = xlog_walk(log, on_trans, &c, NULL);
-		if (!err) {
+		err = xlog_plan_par(&c);
+		if (err == XLOG_PAR_NONE && !(err = xlog_walk(log, on_trans, &c, NULL)))
+			err = XLOG_PAR_PASS1;
+		if (err == XLOG_PAR_PASS1) {
 			c.pass = 2;
 			err = xlog_walk(log, on_trans, &c, &c.plan->stats);
 		}

@@ -258,12 +258,22 @@ static int replay_inode_sectors(struct ctx *c, const struct xlog_item *it, const
 	uint32_t isz = c->log->fs->inode_size, first = (uint32_t)o->boffset / XLOG_BBSIZE, n;
 	uint8_t b[8 * XLOG_BBSIZE];
 	struct xlog_item_info w = *o;
+	uint8_t *in;
 	bool skipped;
 	int err;
 
 	n = ((uint32_t)o->boffset + isz + XLOG_BBSIZE - 1) / XLOG_BBSIZE - first;
 	w.boffset = o->boffset - (int32_t)(first * XLOG_BBSIZE);
 	w.bblen = n;
+	/* the sectors in one page of the overlay: changed there (nothing to copy in or out) */
+	if ((in = xlog_ovl_written(c->ovl, (uint64_t)o->blkno + first, n))) {
+		err = xlog_inode_replay(c->log, it, &w, in, lsn, &skipped);
+		if (!err && skipped)
+			c->plan->skipped_lsn++;
+		else if (!err)
+			c->plan->replayed++;
+		return err;
+	}
 	err = xlog_ovl_read(c->ovl, c->log, b, (uint64_t)o->blkno + first, n);
 	if (!err)
 		err = xlog_inode_replay(c->log, it, &w, b, lsn, &skipped);

@@ -57,4 +57,13 @@ int xlog_plan_decode(struct ctx *c, const struct xlog_trans *t, struct xlog_item
 int xlog_plan_apply(struct ctx *c, const struct xlog_trans *t, const struct xlog_item_info *info)
 	XFS_HIDDEN;
 
+/* plan_par.c: pass 1 on the walking thread, pass 2 guessed beside it on a second one.
+ * <0: pass 1's error (the plan left empty); XLOG_PAR_DONE: both passes done, plan->stats
+ * set; XLOG_PAR_PASS1: pass 1 done, the plan left empty for pass 2 (the guess failed);
+ * XLOG_PAR_NONE: nothing done (one CPU, no thread, a device without pread). */
+#define XLOG_PAR_DONE 0
+#define XLOG_PAR_PASS1 1
+#define XLOG_PAR_NONE 2
+int xlog_plan_par(struct ctx *c) XFS_HIDDEN;
+
 #endif /* FSIMG_XLOG_PLAN_INT_H */
