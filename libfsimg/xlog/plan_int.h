@@ -65,5 +65,7 @@ int xlog_plan_apply(struct ctx *c, const struct xlog_trans *t, const struct xlog
 #define XLOG_PAR_PASS1 1
 #define XLOG_PAR_NONE 2
 int xlog_plan_par(struct ctx *c) XFS_HIDDEN;
+/* The live log (in sectors) from which the plan uses a second thread (tests change it). */
+extern uint32_t xlog_plan_par_min_bbs XFS_HIDDEN;
 
 #endif /* FSIMG_XLOG_PLAN_INT_H */

@@ -29,6 +29,10 @@
 #include "xlog/plan_int.h"
 
 #define PAR_QUEUE_MAX (16u << 20) /* log bytes (and decoded items) waiting for the worker */
+/* A live log under this many sectors (2 MiB) is planned in a few milliseconds: no thread.
+ * (A variable for tests/xfs/xlogdump, which compares both ways on small logs; never changed
+ * while a plan is made.) */
+uint32_t xlog_plan_par_min_bbs = 4096u;
 
 struct job {
 	struct xlog_trans *t;
@@ -114,6 +118,13 @@ static int take(void *vp, struct xlog_trans *t)
 		goto fail;
 	if ((err = xlog_plan_decode(p->c, t, info)) || (err = xlog_plan_pass1(p->c, t, info)))
 		goto fail;
+	/* the guess failed: the worker stops here (pass 2 runs again after the walk) */
+	if (p->c->ncancel || p->c->quota != p->w.quota || p->c->quotaoffs) {
+		pthread_mutex_lock(&p->mu);
+		p->failed = true;
+		pthread_cond_signal(&p->room);
+		pthread_mutex_unlock(&p->mu);
+	}
 	j->t = t;
 	j->info = info;
 	j->bytes = trans_bytes(t);
@@ -162,9 +173,14 @@ int xlog_plan_par(struct ctx *c)
 	bool quota0 = c->quota, ok;
 	uint8_t probe;
 	int err;
+	const struct xlog_ends *e = &c->log->ends;
+	uint32_t live = e->head_blk >= e->tail_blk ? e->head_blk - e->tail_blk
+						   : c->log->geom.bbs - e->tail_blk + e->head_blk;
 
-	/* a second CPU to run on, and a device that reads without the handle's cache */
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || fsimg_io_pread(c->log->fs->io, &probe, 1, 0))
+	/* a log worth it, a second CPU to run on, and a device that reads without the handle's
+	 * cache */
+	if (live < xlog_plan_par_min_bbs || sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
+	    fsimg_io_pread(c->log->fs->io, &probe, 1, 0))
 		return XLOG_PAR_NONE;
 	if (!(p = calloc(1, sizeof *p)))
 		return XLOG_PAR_NONE;
