@@ -173,7 +173,7 @@ int xlog_ovl_read(struct xlog_ovl *o, xlog *log, uint8_t *buf, uint64_t daddr, u
 				continue;
 			}
 			if (ndev) {
-				if (fsimg_io_read(log->fs->io, buf + (size_t)dev * XLOG_BBSIZE,
+				if ((o->pread ? fsimg_io_pread : fsimg_io_read)(log->fs->io, buf + (size_t)dev * XLOG_BBSIZE,
 						  (size_t)ndev * XLOG_BBSIZE, (daddr + dev) * XLOG_BBSIZE))
 					return xlog_error(log, FSIMG_EIO, "cannot read daddr %#llx",
 							  (unsigned long long)(daddr + dev));
@@ -227,6 +227,17 @@ bool xlog_ovl_has(const struct xlog_ovl *o, uint64_t daddr, uint32_t bbs)
 	return true;
 }
 
+uint8_t *xlog_ovl_written(struct xlog_ovl *o, uint64_t daddr, uint32_t bbs)
+{
+	struct xlog_ovl_page *p;
+	uint8_t m;
+
+	if (!bbs || in_page(daddr, bbs) != bbs || !(p = page_find(o, daddr)))
+		return NULL;
+	m = bits(daddr, bbs);
+	return (p->mask & m) == m ? p->data + (size_t)(daddr % PAGE_SECS) * XLOG_BBSIZE : NULL;
+}
+
 const uint8_t *xlog_ovl_sector(const struct xlog_ovl *o, uint64_t daddr)
 {
 	const struct xlog_ovl_page *p = page_find(o, daddr);
@@ -235,14 +246,33 @@ const uint8_t *xlog_ovl_sector(const struct xlog_ovl *o, uint64_t daddr)
 	return p && (p->mask >> slot & 1) ? p->data + (size_t)slot * XLOG_BBSIZE : NULL;
 }
 
-size_t xlog_ovl_daddrs(const struct xlog_ovl *o, uint64_t *out)
+static int cmp_page(const void *a, const void *b)
 {
-	size_t n = 0;
+	uint64_t x = (*(const struct xlog_ovl_page *const *)a)->first;
+	uint64_t y = (*(const struct xlog_ovl_page *const *)b)->first;
 
+	return x < y ? -1 : x > y;
+}
+
+/* Sorting the pages (an eighth of the sectors, each page once) sorts their sectors. */
+int xlog_ovl_daddrs(const struct xlog_ovl *o, uint64_t *out, size_t *count)
+{
+	const struct xlog_ovl_page **pg = malloc((o->npages ? o->npages : 1) * sizeof *pg);
+	size_t n = 0, np = 0;
+
+	*count = 0;
+	if (!pg)
+		return FSIMG_ENOMEM;
 	for (const struct xlog_ovl_slab *sl = o->slabs; sl; sl = sl->next)
 		for (size_t i = 0; i < sl->used; i++)
-			for (uint32_t k = 0; k < PAGE_SECS; k++)
-				if (sl->page[i].mask >> k & 1)
-					out[n++] = sl->page[i].first + k;
-	return n;
+			pg[np++] = &sl->page[i];
+	if (np > 1)
+		qsort(pg, np, sizeof *pg, cmp_page);
+	for (size_t i = 0; i < np; i++)
+		for (uint32_t k = 0; k < PAGE_SECS; k++)
+			if (pg[i]->mask >> k & 1)
+				out[n++] = pg[i]->first + k;
+	free(pg);
+	*count = n;
+	return 0;
 }

@@ -20,6 +20,7 @@ struct xlog_ovl {
 	uint64_t npages;
 	uint64_t nsec, max_sec;      /* sectors written; at most max_sec in pages */
 	struct xlog_ovl_slab *slabs; /* where the pages live */
+	bool pread;                  /* device reads by fsimg_io_pread (safe beside other threads) */
 };
 /* A run of consecutive sectors recovery writes; their bytes are in the plan's overlay. */
 struct xlog_write {
@@ -67,10 +68,14 @@ int xlog_ovl_write(struct xlog_ovl *o, xlog *log, const uint8_t *buf, uint64_t d
 	XFS_HIDDEN;
 /* Whether recovery has written every sector of [daddr, daddr + bbs). */
 bool xlog_ovl_has(const struct xlog_ovl *o, uint64_t daddr, uint32_t bbs) XFS_HIDDEN;
+/* The bytes of [daddr, daddr + bbs) in place, to change as recovery writes them: only when
+ * recovery has written every one of those sectors and they lie in one page, else NULL. */
+uint8_t *xlog_ovl_written(struct xlog_ovl *o, uint64_t daddr, uint32_t bbs) XFS_HIDDEN;
 /* The written sector daddr, or NULL when recovery has not written it. */
 const uint8_t *xlog_ovl_sector(const struct xlog_ovl *o, uint64_t daddr) XFS_HIDDEN;
-/* Every written sector's daddr into out (o->nsec of them, unordered); returns the count. */
-size_t xlog_ovl_daddrs(const struct xlog_ovl *o, uint64_t *out) XFS_HIDDEN;
+/* Every written sector's daddr into out (o->nsec of them), ascending; *count of them. 0 or
+ * FSIMG_ENOMEM. */
+int xlog_ovl_daddrs(const struct xlog_ovl *o, uint64_t *out, size_t *count) XFS_HIDDEN;
 
 /* A new pending entry at the end of p's list (zeroed), or NULL when out of memory or past
  * log->mem_max (the reason then in log->errmsg). */

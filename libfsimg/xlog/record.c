@@ -68,6 +68,7 @@ struct walk {
 	xlog *log;
 	struct xlog_trans *hash[RHASH];
 	xlog_trans_fn fn;
+	xlog_trans_take_fn take; /* instead of fn: given each committed transaction */
 	void *ctx;
 	struct xlog_walk_stats *st;
 };
@@ -122,8 +123,11 @@ static void *chunk_grow(struct xlog_trans *t, uint8_t *p, size_t old, size_t len
 	struct xlog_chunk *c = t->chunks;
 	uint8_t *n;
 
-	if (c && p >= c->data && p - c->data + align_up(old) == c->used && (size_t)(p - c->data) + align_up(len) <= c->size) {
-		c->used = (size_t)(p - c->data) + align_up(len);
+	/* p is the chunk's last allocation when it ends where the chunk's used bytes do: an
+	 * equality test on one chunk's address (pointers into different objects are not ordered) */
+	if (c && c->used >= align_up(old) && p == c->data + (c->used - align_up(old)) &&
+	    c->used - align_up(old) + align_up(len) <= c->size) {
+		c->used = c->used - align_up(old) + align_up(len);
 		return p;
 	}
 	n = chunk_alloc(t, len);
@@ -132,14 +136,10 @@ static void *chunk_grow(struct xlog_trans *t, uint8_t *p, size_t old, size_t len
 	return n;
 }
 
-static void trans_free(xlog *log, struct xlog_trans *t)
+void xlog_trans_release(struct xlog_trans *t)
 {
-	size_t i;
-	uint32_t k;
-
-	for (i = 0; i < t->nitems; i++)
-		for (k = 0; k < t->items[i].cnt; k++)
-			log->mem -= t->items[i].reg[k].len;
+	if (!t)
+		return;
 	while (t->chunks) {
 		struct xlog_chunk *c = t->chunks;
 		t->chunks = c->next;
@@ -147,6 +147,23 @@ static void trans_free(xlog *log, struct xlog_trans *t)
 	}
 	free(t->items);
 	free(t);
+}
+
+/* t's logged bytes no longer counted against log->mem_max (freed, or given away). */
+static void trans_uncount(xlog *log, const struct xlog_trans *t)
+{
+	size_t i;
+	uint32_t k;
+
+	for (i = 0; i < t->nitems; i++)
+		for (k = 0; k < t->items[i].cnt; k++)
+			log->mem -= t->items[i].reg[k].len;
+}
+
+static void trans_free(xlog *log, struct xlog_trans *t)
+{
+	trans_uncount(log, t);
+	xlog_trans_release(t);
 }
 
 static void trans_unhash(struct walk *w, struct xlog_trans *t)
@@ -268,13 +285,15 @@ static int add_to_cont_trans(xlog *log, struct xlog_trans *t, const uint8_t *dp,
 	return 0;
 }
 
-static int commit_trans(struct walk *w, struct xlog_trans *t, uint64_t rec_lsn)
+/* *given: t now belongs to w->take (whatever the result). */
+static int commit_trans(struct walk *w, struct xlog_trans *t, uint64_t rec_lsn, bool *given)
 {
 	xlog *log = w->log;
 	struct cur c = cur_init(t->theader, sizeof t->theader);
 	size_t i;
 	int ret = 0;
 
+	*given = false;
 	/* an item whose regions did not all arrive is dropped, as the kernel's commit sees it */
 	if (t->nitems && t->items[t->nitems - 1].total == 0)
 		t->nitems--; /* (its region table, if any, goes with the transaction's chunks) */
@@ -290,8 +309,14 @@ static int commit_trans(struct walk *w, struct xlog_trans *t, uint64_t rec_lsn)
 		w->st->transactions++;
 		w->st->items += t->nitems;
 	}
-	if (w->fn)
+	if (w->take) {
+		/* the transaction is the callee's from here, whatever it returns */
+		trans_uncount(log, t);
+		*given = true;
+		ret = w->take(w->ctx, t);
+	} else if (w->fn) {
 		ret = w->fn(w->ctx, t);
+	}
 	return ret;
 }
 
@@ -302,7 +327,7 @@ static int process_op(struct walk *w, uint64_t rec_lsn, uint32_t tid, uint8_t cl
 	xlog *log = w->log;
 	struct xlog_trans *t;
 	int err = 0;
-	bool freeit = false;
+	bool freeit = false, given;
 
 	if (clientid != XFS_TRANSACTION && clientid != XFS_LOG)
 		return xlog_error(log, FSIMG_ECORRUPT, "op of transaction %08x: bad client id %#x", tid,
@@ -338,7 +363,10 @@ static int process_op(struct walk *w, uint64_t rec_lsn, uint32_t tid, uint8_t cl
 		err = add_to_cont_trans(log, t, dp, len);
 		break;
 	case XLOG_COMMIT_TRANS:
-		err = commit_trans(w, t, rec_lsn);
+		trans_unhash(w, t);
+		err = commit_trans(w, t, rec_lsn, &given);
+		if (given)
+			return err;
 		freeit = true;
 		break;
 	case XLOG_UNMOUNT_TRANS:
@@ -409,8 +437,8 @@ static int process_data(struct walk *w, const uint8_t *hdr, const uint8_t *dp, u
 	return 0;
 }
 
-int xlog_walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_only,
-		    uint32_t *first_bad, xlog_trans_fn fn, void *ctx, struct xlog_walk_stats *st)
+static int walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_only, uint32_t *first_bad,
+		      xlog_trans_fn fn, xlog_trans_take_fn take, void *ctx, struct xlog_walk_stats *st)
 {
 	struct walk w;
 	uint8_t first[XLOG_BBSIZE], *hdr = NULL, *data = NULL;
@@ -422,6 +450,7 @@ int xlog_walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_on
 	memset(&w, 0, sizeof w);
 	w.log = log;
 	w.fn = fn;
+	w.take = take;
 	w.ctx = ctx;
 	w.st = st;
 	if (first_bad)
@@ -529,9 +558,22 @@ out:
 	return err;
 }
 
+int xlog_walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_only,
+		    uint32_t *first_bad, xlog_trans_fn fn, void *ctx, struct xlog_walk_stats *st)
+{
+	return walk_range(log, start_blk, end_blk, crc_only, first_bad, fn, NULL, ctx, st);
+}
+
 int xlog_walk(xlog *log, xlog_trans_fn fn, void *ctx, struct xlog_walk_stats *st)
 {
 	if (log->ends.zeroed)
 		return 0;
-	return xlog_walk_range(log, log->ends.tail_blk, log->ends.head_blk, false, NULL, fn, ctx, st);
+	return walk_range(log, log->ends.tail_blk, log->ends.head_blk, false, NULL, fn, NULL, ctx, st);
+}
+
+int xlog_walk_take(xlog *log, xlog_trans_take_fn take, void *ctx, struct xlog_walk_stats *st)
+{
+	if (log->ends.zeroed)
+		return 0;
+	return walk_range(log, log->ends.tail_blk, log->ends.head_blk, false, NULL, NULL, take, ctx, st);
 }

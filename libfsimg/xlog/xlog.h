@@ -136,6 +136,11 @@ int xlog_walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_on
 	XFS_HIDDEN;
 /* The walk over the live log: tail to head (after xlog_find_tail). */
 int xlog_walk(xlog *log, xlog_trans_fn fn, void *ctx, struct xlog_walk_stats *st) XFS_HIDDEN;
+/* The same, each committed transaction given to take, which owns it from the call on
+ * (xlog_trans_release frees it; it no longer counts in log->mem). */
+typedef int (*xlog_trans_take_fn)(void *ctx, struct xlog_trans *t);
+int xlog_walk_take(xlog *log, xlog_trans_take_fn take, void *ctx, struct xlog_walk_stats *st) XFS_HIDDEN;
+void xlog_trans_release(struct xlog_trans *t) XFS_HIDDEN;
 
 /* ------------------------------------------------------------ item.c */
 

@@ -8,6 +8,9 @@
  *                                    and its items (what they touch)
  *   xlogdump IMAGE [LOGDEV] plan     the recovery plan: writes and pending work
  *   xlogdump IMAGE [LOGDEV] apply OUT  OUT (a copy of IMAGE) gets the plan's writes
+ *   xlogdump IMAGE [LOGDEV] plansum par|serial  the plan with a crc32c of its written bytes,
+ *                                    pass 2 beside pass 1 on a second thread whatever the
+ *                                    log's size (par) or never (serial)
  *
  * Exit 0, or 8 with one line on stderr.
  */
@@ -19,7 +22,7 @@
 #include <string.h>
 
 #include "xlog/xlog.h"
-#include "xlog/plan.h"
+#include "xlog/plan_int.h"
 
 static void print_ends(const xlog *log)
 {
@@ -111,7 +114,7 @@ int main(int argc, char **argv)
 	int err, rc = 8;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: xlogdump IMAGE [LOGDEV] ends|trans|plan|apply OUT\n");
+		fprintf(stderr, "usage: xlogdump IMAGE [LOGDEV] ends|trans|plan|apply OUT|plansum par|serial\n");
 		return 16;
 	}
 	cmd = argv[2];
@@ -120,7 +123,7 @@ int main(int argc, char **argv)
 		return 8;
 	}
 	if (argc > 3 && strcmp(argv[2], "ends") && strcmp(argv[2], "trans") && strcmp(argv[2], "plan") &&
-	    strcmp(argv[2], "apply")) {
+	    strcmp(argv[2], "apply") && strcmp(argv[2], "plansum")) {
 		if ((err = fsimg_io_open_file(&logio, argv[2]))) {
 			fprintf(stderr, "xlogdump: %s: %s\n", argv[2], fsimg_strerror(err));
 			goto out;
@@ -154,20 +157,40 @@ int main(int argc, char **argv)
 		printf("records %" PRIu64 " ops %" PRIu64 " transactions %" PRIu64 " items %" PRIu64
 		       " incomplete %" PRIu64 " crc-mismatch %" PRIu64 "\n",
 		       st.records, st.ops, st.transactions, st.items, st.incomplete, st.crc_mismatch);
-	} else if (!strcmp(cmd, "plan") || !strcmp(cmd, "apply")) {
+	} else if (!strcmp(cmd, "plan") || !strcmp(cmd, "apply") || !strcmp(cmd, "plansum")) {
 		struct xlog_plan *plan = NULL;
 		size_t i;
+		if (!strcmp(cmd, "plansum")) {
+			if (argc < 4 || (strcmp(argv[3], "par") && strcmp(argv[3], "serial"))) {
+				fprintf(stderr, "xlogdump: plansum needs par or serial\n");
+				goto out;
+			}
+			xlog_plan_par_min_bbs = strcmp(argv[3], "par") ? UINT32_MAX : 0;
+		}
 		if ((err = xlog_plan_build(&plan, log))) {
 			fprintf(stderr, "xlogdump: %s\n", log->errmsg);
 			goto out;
 		}
-		if (!strcmp(cmd, "plan")) {
+		if (!strcmp(cmd, "plansum")) {
+			uint32_t crc = ~0u;
+			for (i = 0; i < plan->nwrites; i++)
+				for (uint64_t d = plan->writes[i].off / XLOG_BBSIZE;
+				     d < (plan->writes[i].off + plan->writes[i].len) / XLOG_BBSIZE; d++)
+					crc = fsimg_crc32c(crc, xlog_ovl_sector(&plan->ovl, d), XLOG_BBSIZE);
+			printf("bytes crc32c %08x\n", ~crc);
+		}
+		if (!strcmp(cmd, "plan") || !strcmp(cmd, "plansum")) {
 			for (i = 0; i < plan->nwrites; i++)
 				printf("write %" PRIu64 " %u\n", plan->writes[i].off, plan->writes[i].len);
 			for (i = 0; i < plan->npending; i++)
 				printf("pending %s\n", plan->pending[i].what);
 			printf("skipped-lsn %" PRIu64 " cancelled %" PRIu64 " replayed %" PRIu64 "\n",
 			       plan->skipped_lsn, plan->cancelled, plan->replayed);
+			if (!strcmp(cmd, "plansum"))
+				printf("records %" PRIu64 " ops %" PRIu64 " transactions %" PRIu64
+				       " items %" PRIu64 " incomplete %" PRIu64 "\n",
+				       plan->stats.records, plan->stats.ops, plan->stats.transactions,
+				       plan->stats.items, plan->stats.incomplete);
 		} else if (argc < 4) {
 			fprintf(stderr, "xlogdump: apply needs OUT\n");
 			err = -1;

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Pass 2 beside pass 1, on a second thread, with one walk of the log. The
+ * kernel's pass 2 needs pass 1's whole result (the cancelled buffers of the
+ * whole log; whether dquots replay), so it cannot start before pass 1 ends.
+ * But in most logs pass 1 finds nothing that changes pass 2: no cancel
+ * records, no quota state other than the mount's. So pass 2 runs ahead, on
+ * that guess: the walk (read, CRC, ops, items reassembled and decoded) does
+ * pass 1 on each committed transaction and hands it to a worker thread that
+ * applies it as pass 2 would with no cancels and the mount's quota state.
+ * When pass 1 ends with any cancel record or another quota state, or the
+ * worker failed, its work is dropped and pass 2 runs again the ordinary way
+ * (plan.c): the plan is always the serial one, byte for byte.
+ *
+ * Sharing: the walking thread alone touches the log handle, the cancels and
+ * the quota state; the worker alone the plan (overlay, counters, pending
+ * list) and a copy of the log handle (its own error message), reading the
+ * device with fsimg_io_pread (past the handle's cache). Transactions pass
+ * through a queue under a mutex; at most PAR_QUEUE_MAX bytes wait in it.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xlog/dquot.h"
+#include "xlog/plan_int.h"
+
+#define PAR_QUEUE_MAX (16u << 20) /* log bytes (and decoded items) waiting for the worker */
+/* A live log under this many sectors (2 MiB) is planned in a few milliseconds: no thread.
+ * (A variable for tests/xfs/xlogdump, which compares both ways on small logs; never changed
+ * while a plan is made.) */
+uint32_t xlog_plan_par_min_bbs = 4096u;
+
+struct job {
+	struct xlog_trans *t;
+	struct xlog_item_info *info; /* t's items decoded */
+	size_t bytes;
+	struct job *next;
+};
+
+struct par {
+	struct ctx *c;   /* pass 1's (the walking thread's) */
+	struct ctx w;    /* the worker's: pass 2 with no cancels, the mount's quota state */
+	xlog wlog;       /* the worker's copy of the log handle */
+	pthread_mutex_t mu;
+	pthread_cond_t more, room;
+	struct job *head, *tail;
+	size_t queued;
+	bool closed;     /* the walk is over: no more jobs */
+	bool failed;     /* the worker stopped on an error: its work is dropped */
+};
+
+static void job_free(struct job *j)
+{
+	xlog_trans_release(j->t);
+	free(j->info);
+	free(j);
+}
+
+static void *worker(void *vp)
+{
+	struct par *p = vp;
+
+	for (;;) {
+		struct job *j;
+		bool skip;
+		pthread_mutex_lock(&p->mu);
+		while (!p->head && !p->closed)
+			pthread_cond_wait(&p->more, &p->mu);
+		j = p->head;
+		if (j) {
+			p->head = j->next;
+			if (!p->head)
+				p->tail = NULL;
+			p->queued -= j->bytes;
+			pthread_cond_signal(&p->room);
+		}
+		skip = p->failed;
+		pthread_mutex_unlock(&p->mu);
+		if (!j)
+			return NULL;
+		if (!skip && xlog_plan_apply(&p->w, j->t, j->info)) {
+			pthread_mutex_lock(&p->mu);
+			p->failed = true;
+			pthread_cond_signal(&p->room);
+			pthread_mutex_unlock(&p->mu);
+		}
+		job_free(j);
+	}
+}
+
+static size_t trans_bytes(const struct xlog_trans *t)
+{
+	size_t n = sizeof *t + t->nitems * (sizeof(struct xlog_item) + sizeof(struct xlog_item_info));
+
+	for (size_t i = 0; i < t->nitems; i++)
+		for (uint32_t k = 0; k < t->items[i].cnt; k++)
+			n += t->items[i].reg[k].len;
+	return n;
+}
+
+/* The walk's callback: pass 1 on t, then t to the worker (or freed when it has failed). */
+static int take(void *vp, struct xlog_trans *t)
+{
+	struct par *p = vp;
+	struct job *j = NULL;
+	struct xlog_item_info *info = NULL;
+	int err = FSIMG_ENOMEM;
+
+	if (!xlog_plan_info_fits(p->c->log, t->nitems)) {
+		err = xlog_error(p->c->log, FSIMG_ENOMEM, "transaction of %zu items", t->nitems);
+		goto fail;
+	}
+	if (!(info = malloc((t->nitems ? t->nitems : 1) * sizeof *info)) || !(j = malloc(sizeof *j)))
+		goto fail;
+	if ((err = xlog_plan_decode(p->c, t, info)) || (err = xlog_plan_pass1(p->c, t, info)))
+		goto fail;
+	/* the guess failed: the worker stops here (pass 2 runs again after the walk) */
+	if (p->c->ncancel || p->c->quota != p->w.quota || p->c->quotaoffs) {
+		pthread_mutex_lock(&p->mu);
+		p->failed = true;
+		pthread_cond_signal(&p->room);
+		pthread_mutex_unlock(&p->mu);
+	}
+	j->t = t;
+	j->info = info;
+	j->bytes = trans_bytes(t);
+	j->next = NULL;
+	pthread_mutex_lock(&p->mu);
+	while (p->queued && p->queued + j->bytes > PAR_QUEUE_MAX && !p->failed)
+		pthread_cond_wait(&p->room, &p->mu);
+	if (p->failed) {
+		pthread_mutex_unlock(&p->mu);
+		job_free(j);
+		return 0;
+	}
+	if (p->tail)
+		p->tail->next = j;
+	else
+		p->head = j;
+	p->tail = j;
+	p->queued += j->bytes;
+	pthread_cond_signal(&p->more);
+	pthread_mutex_unlock(&p->mu);
+	return 0;
+fail:
+	free(j);
+	free(info);
+	xlog_trans_release(t);
+	return err;
+}
+
+/* The plan back to empty, as before pass 2. */
+static void plan_reset(struct xlog_plan *pl)
+{
+	xlog_ovl_free(&pl->ovl);
+	xlog_ovl_init(&pl->ovl, pl->ovl.max_sec);
+	free(pl->pending);
+	pl->pending = NULL;
+	pl->npending = pl->cappending = 0;
+	pl->replayed = pl->skipped_lsn = pl->cancelled = 0;
+	memset(&pl->stats, 0, sizeof pl->stats);
+}
+
+int xlog_plan_par(struct ctx *c)
+{
+	struct par *p;
+	struct xlog_walk_stats st;
+	pthread_t th;
+	bool quota0 = c->quota, ok;
+	uint8_t probe;
+	int err;
+	const struct xlog_ends *e = &c->log->ends;
+	uint32_t live = e->head_blk >= e->tail_blk ? e->head_blk - e->tail_blk
+						   : c->log->geom.bbs - e->tail_blk + e->head_blk;
+
+	/* a log worth it, a second CPU to run on, and a device that reads without the handle's
+	 * cache */
+	if (live < xlog_plan_par_min_bbs || sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
+	    fsimg_io_pread(c->log->fs->io, &probe, 1, 0))
+		return XLOG_PAR_NONE;
+	if (!(p = calloc(1, sizeof *p)))
+		return XLOG_PAR_NONE;
+	p->c = c;
+	p->wlog = *c->log;
+	p->w.log = &p->wlog;
+	p->w.ovl = c->ovl;
+	p->w.plan = c->plan;
+	p->w.pass = 2;
+	p->w.quota = quota0;
+	c->ovl->pread = true;
+	memset(&st, 0, sizeof st);
+	if (pthread_mutex_init(&p->mu, NULL)) {
+		free(p);
+		c->ovl->pread = false;
+		return XLOG_PAR_NONE;
+	}
+	if (pthread_cond_init(&p->more, NULL)) {
+		pthread_mutex_destroy(&p->mu);
+		free(p);
+		c->ovl->pread = false;
+		return XLOG_PAR_NONE;
+	}
+	if (pthread_cond_init(&p->room, NULL)) {
+		pthread_cond_destroy(&p->more);
+		pthread_mutex_destroy(&p->mu);
+		free(p);
+		c->ovl->pread = false;
+		return XLOG_PAR_NONE;
+	}
+	if (pthread_create(&th, NULL, worker, p)) {
+		err = XLOG_PAR_NONE;
+		goto out;
+	}
+	err = xlog_walk_take(c->log, take, p, &st);
+	pthread_mutex_lock(&p->mu);
+	p->closed = true;
+	if (err)
+		p->failed = true; /* the worker drops what is left */
+	pthread_cond_signal(&p->more);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(th, NULL);
+	/* the worker's guess held: no cancels, the quota state it used, no error of its own */
+	ok = !err && !p->failed && !c->ncancel && c->quota == quota0 && !c->quotaoffs;
+	if (err) {
+		plan_reset(c->plan);
+	} else if (ok) {
+		c->plan->stats = st;
+		err = XLOG_PAR_DONE;
+	} else {
+		plan_reset(c->plan);
+		err = XLOG_PAR_PASS1;
+	}
+out:
+	c->ovl->pread = false;
+	pthread_cond_destroy(&p->room);
+	pthread_cond_destroy(&p->more);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+	return err;
+}
