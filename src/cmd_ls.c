@@ -57,6 +57,7 @@ struct ls_ctx {
 	int status;
 	bool first_dir;
 	struct jw jw;
+	struct cli_out *out;  /* --json: the direct writer's buffer */
 	struct cli_path path;
 	struct cli_bitmap visited;
 	struct ls_level *levels;
@@ -408,6 +409,7 @@ int cmd_ls(int argc, char **argv)
 	struct cli_common common;
 	struct ls_ctx ctx;
 	struct fsimg_stat st;
+	static struct cli_out out;   /* --json records */
 	const char *file;
 	int first, status;
 	size_t saved, i;
@@ -424,7 +426,15 @@ int cmd_ls(int argc, char **argv)
 	status = cli_open(&ctx.img, &common, argv[first]);
 	if (status)
 		return status;
-	jw_init(&ctx.jw, stdout);
+	/* --json through the direct writer: json-c's object per value was
+	 * four fifths of `ls -R --json` (the records are the same bytes). */
+	if (common.json) {
+		cli_out_init(&out, stdout);
+		ctx.out = &out;
+		jw_init_direct(&ctx.jw, &out);
+	} else {
+		jw_init(&ctx.jw, stdout);
+	}
 	/* A symlink's target is at most a block (ext4), 1 KiB (XFS). */
 	ctx.target_len = (ctx.img.info.block_size > 4096 ? ctx.img.info.block_size : 4096) + 1;
 	ctx.target = malloc(ctx.target_len);
@@ -475,6 +485,8 @@ out:
 	}
 	free(ctx.levels);
 	free(ctx.target);
+	if (ctx.out)
+		cli_out_flush(ctx.out);
 	cli_bitmap_free(&ctx.visited);
 	cli_path_free(&ctx.path);
 	return cli_close(&ctx.img, ctx.status);
