@@ -180,11 +180,7 @@ static int map(struct rcur *c, uint32_t bno, uint32_t len, uint64_t owner, uint6
 			gt.off = offset;
 		return xlog_rmap_update(c, &gt);
 	}
-	nr.start = bno;
-	nr.len = len;
-	nr.owner = owner;
-	nr.off = offset;
-	nr.flags = flags;
+	nr = (struct rrec){ .start = bno, .len = len, .owner = owner, .off = offset, .flags = flags };
 	return xlog_rmap_insert_here(c, &nr);
 }
 
@@ -261,11 +257,7 @@ static int map_shared(struct rcur *c, uint32_t bno, uint32_t len, uint64_t owner
 		gt.off = offset;
 		return rinsert(c, &gt);
 	}
-	nr.start = bno;
-	nr.len = len;
-	nr.owner = owner;
-	nr.off = offset;
-	nr.flags = flags;
+	nr = (struct rrec){ .start = bno, .len = len, .owner = owner, .off = offset, .flags = flags };
 	return rinsert(c, &nr);
 }
 
