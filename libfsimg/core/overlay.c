@@ -48,8 +48,8 @@ static size_t lower_bound(const struct overlay_src *s, uint64_t blk)
 	return lo;
 }
 
-/* Replaced blocks and base bytes, without patches. */
-static int read_blocks(struct overlay *o, uint8_t *buf, size_t len, uint64_t off)
+/* Replaced blocks and base bytes, without patches; base through its pread when par. */
+static int read_blocks(struct overlay *o, uint8_t *buf, size_t len, uint64_t off, bool par)
 {
 	const struct overlay_src *s = o->src;
 	uint32_t bs = s->bs;
@@ -83,7 +83,7 @@ static int read_blocks(struct overlay *o, uint8_t *buf, size_t len, uint64_t off
 			uint64_t next = i < s->n ? s->block(s->priv, i) : UINT64_MAX;
 			uint64_t stop = next < o->size / bs ? next * bs : UINT64_MAX;
 			n = stop - off < len ? (size_t)(stop - off) : len;
-			err = fsimg_io_read(o->base, buf, n, off);
+			err = (par ? fsimg_io_pread : fsimg_io_read)(o->base, buf, n, off);
 			if (err < 0)
 				return err;
 		}
@@ -103,19 +103,39 @@ static void apply_patch(const struct patch *pt, uint8_t *buf, size_t len, uint64
 		memcpy(buf + (a - off), pt->bytes + (a - pt->off), (size_t)(b - a));
 }
 
-static int overlay_read(void *priv, void *buf, size_t len, uint64_t off)
+static int read_patched(struct overlay *o, void *buf, size_t len, uint64_t off, bool par)
 {
-	struct overlay *o = priv;
 	int err;
 
 	if (off > o->size || len > o->size - off)
 		return FSIMG_EIO;
-	err = read_blocks(o, buf, len, off);
+	err = read_blocks(o, buf, len, off, par);
 	if (err < 0)
 		return err;
 	for (unsigned p = 0; p < o->npatch; p++)
 		apply_patch(&o->patch[p], buf, len, off);
 	return 0;
+}
+
+static int overlay_read(void *priv, void *buf, size_t len, uint64_t off)
+{
+	return read_patched(priv, buf, len, off, false);
+}
+
+/*
+ * With a source whose reads are thread-safe (an immutable plan) and a base
+ * with a pread, the overlay has one: nothing of its own changes on a read
+ * (the patches are fixed once the view is built).
+ */
+static int overlay_pread(void *priv, void *buf, size_t len, uint64_t off)
+{
+	struct overlay *o = priv;
+
+	if (!o->src->pread || fsimg_io_pread(o->base, NULL, 0, 0) != 0)
+		return FSIMG_ENOTSUP_OP;
+	if (len == 0)
+		return 0;
+	return read_patched(o, buf, len, off, true);
 }
 
 static uint64_t overlay_size(void *priv)
@@ -140,9 +160,8 @@ static void overlay_close(void *priv)
 	free(o);
 }
 
-/* No pread (yet): it reads base and its source through their read ops, which may be caches. */
 static const struct fsimg_io_ops overlay_ops = { overlay_read, overlay_size, overlay_fd, overlay_close,
-						 NULL };
+						 overlay_pread };
 
 int overlay_open(fsimg_io **out, fsimg_io *base, const struct overlay_src *src)
 {

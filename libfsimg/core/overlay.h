@@ -9,6 +9,7 @@
 #define FSIMG_CORE_OVERLAY_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "fsimg/fsimg.h"
@@ -33,6 +34,8 @@ struct overlay_src {
 		    size_t *count);
 	/* Called when the overlay is closed (may be NULL): frees what priv holds. */
 	void (*release)(void *priv);
+	/* read is safe from several threads at once: the overlay then has a pread when base has. */
+	bool pread;
 };
 
 /* The overlay over base; src must outlive it (its release, if any, runs at close). */

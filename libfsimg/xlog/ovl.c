@@ -8,33 +8,79 @@
  * kept in pages of eight (4 KiB, with a mask of those written), a cluster
  * is a few lookups, not one per sector; the table grows with the pages
  * (a lookup stays one or two probes); pages come from slabs; and a read
- * goes to the device only for the sectors recovery has not written.
+ * goes to the device only for the sectors recovery has not written. A
+ * cluster recovery meets for the first time is read from the device
+ * straight into new pages whose bytes lie one after the other, and changed
+ * there (xlog_ovl_claim): no buffer to copy in and out.
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/io.h"
 #include "xlog/plan.h"
 
 #define OVL_MIN_BUCKETS 1024u
-#define OVL_SLAB 64u /* pages per slab */
-#define PAGE_SECS 8u
+#define OVL_SLAB 64u /* pages per slab while the overlay is small */
+#define OVL_HUGE_AFTER 512u /* pages: from there on, slabs of OVL_HUGE bytes */
+#define OVL_HUGE (4u << 20)
+#define PAGE_SECS XLOG_OVL_PAGE_SECS
 #define PAGE_FULL 0xffu
 
 struct xlog_ovl_page {
 	uint64_t first;              /* daddr of its first sector, a multiple of PAGE_SECS */
 	struct xlog_ovl_page *next;
 	uint8_t mask;                /* the sectors written */
-	uint8_t data[PAGE_SECS * XLOG_BBSIZE];
+	uint8_t *data;               /* PAGE_SECS sectors, in its slab's data */
 };
 
+/* Pages taken one after the other from a slab have their data one after the other. */
 struct xlog_ovl_slab {
 	struct xlog_ovl_slab *next;
-	size_t used;
-	struct xlog_ovl_page page[OVL_SLAB];
+	size_t used, cap;
+	uint8_t *data;               /* cap pages' bytes */
+	bool huge;                   /* data apart, aligned */
+	struct xlog_ovl_page page[];
 };
+
+#define PAGE_BYTES ((size_t)PAGE_SECS * XLOG_BBSIZE)
+
+/*
+ * A new slab. A large overlay (a full log rewrites hundreds of MiB) gets its
+ * pages' data in aligned slabs of OVL_HUGE bytes the kernel may back with
+ * huge pages: a fault per 2 MiB, not per 4 KiB.
+ */
+static struct xlog_ovl_slab *slab_new(uint64_t npages)
+{
+	size_t cap = npages >= OVL_HUGE_AFTER ? OVL_HUGE / PAGE_BYTES : OVL_SLAB;
+	struct xlog_ovl_slab *sl;
+
+	if (cap == OVL_SLAB) {
+		sl = malloc(sizeof *sl + cap * (sizeof sl->page[0] + PAGE_BYTES));
+		if (!sl)
+			return NULL;
+		sl->data = (uint8_t *)&sl->page[cap];
+		sl->huge = false;
+	} else {
+		void *m = NULL;
+		if (!(sl = malloc(sizeof *sl + cap * sizeof sl->page[0])))
+			return NULL;
+		if (posix_memalign(&m, 2u << 20, OVL_HUGE) != 0) {
+			free(sl);
+			return NULL;
+		}
+#ifdef MADV_HUGEPAGE
+		(void)madvise(m, OVL_HUGE, MADV_HUGEPAGE);
+#endif
+		sl->data = m;
+		sl->huge = true;
+	}
+	sl->used = 0;
+	sl->cap = cap;
+	return sl;
+}
 
 void xlog_ovl_init(struct xlog_ovl *o, uint64_t max_sec)
 {
@@ -47,6 +93,8 @@ void xlog_ovl_free(struct xlog_ovl *o)
 	while (o->slabs) {
 		struct xlog_ovl_slab *s = o->slabs;
 		o->slabs = s->next;
+		if (s->huge)
+			free(s->data);
 		free(s);
 	}
 	free(o->hash);
@@ -95,37 +143,51 @@ static int grow(struct xlog_ovl *o)
 	return 0;
 }
 
-/* A new, empty page for daddr's; NULL when out of memory or past max_sec (said in log). */
-static struct xlog_ovl_page *page_add(struct xlog_ovl *o, xlog *log, uint64_t daddr)
+/* n new, empty pages from daddr's on, their data one after the other; NULL when out of
+ * memory or past max_sec (said in log). */
+static struct xlog_ovl_page *pages_add(struct xlog_ovl *o, xlog *log, uint64_t daddr, uint32_t n)
 {
 	struct xlog_ovl_slab *sl = o->slabs;
-	struct xlog_ovl_page *p;
-	size_t b;
+	struct xlog_ovl_page *first = NULL;
 
 	/* the bound is on memory: a page holds PAGE_SECS sectors, written or not */
-	if ((o->npages + 1) * PAGE_SECS > o->max_sec) {
+	if ((o->npages + n) * PAGE_SECS > o->max_sec) {
 		xlog_error(log, FSIMG_ENOMEM, "recovery writes more than %llu sectors",
 			   (unsigned long long)o->max_sec);
 		return NULL;
 	}
-	if (o->npages >= o->nbuckets && grow(o))
-		return NULL;
-	if (!sl || sl->used == OVL_SLAB) {
-		sl = malloc(sizeof *sl);
+	while (o->npages + n > o->nbuckets)
+		if (grow(o))
+			return NULL;
+	/* (n is at most OVL_SLAB: a new slab has room) */
+	if (!sl || sl->cap - sl->used < n) {
+		sl = slab_new(o->npages);
 		if (!sl)
 			return NULL;
-		sl->used = 0;
 		sl->next = o->slabs;
 		o->slabs = sl;
 	}
-	p = &sl->page[sl->used++];
-	p->first = daddr - daddr % PAGE_SECS;
-	p->mask = 0;
-	b = bucket(o, p->first);
-	p->next = o->hash[b];
-	o->hash[b] = p;
-	o->npages++;
-	return p;
+	for (uint32_t k = 0; k < n; k++) {
+		struct xlog_ovl_page *p = &sl->page[sl->used];
+		size_t b;
+
+		p->data = sl->data + sl->used * PAGE_BYTES;
+		sl->used++;
+		p->first = daddr - daddr % PAGE_SECS + (uint64_t)k * PAGE_SECS;
+		p->mask = 0;
+		b = bucket(o, p->first);
+		p->next = o->hash[b];
+		o->hash[b] = p;
+		o->npages++;
+		if (!first)
+			first = p;
+	}
+	return first;
+}
+
+static struct xlog_ovl_page *page_add(struct xlog_ovl *o, xlog *log, uint64_t daddr)
+{
+	return pages_add(o, log, daddr, 1);
 }
 
 static int dev_range(xlog *log, uint64_t daddr, uint32_t bbs)
@@ -211,6 +273,48 @@ int xlog_ovl_write(struct xlog_ovl *o, xlog *log, const uint8_t *buf, uint64_t d
 	return 0;
 }
 
+uint8_t *xlog_ovl_claim(struct xlog_ovl *o, xlog *log, uint64_t daddr, uint32_t bbs)
+{
+	uint32_t n = bbs / PAGE_SECS;
+	struct xlog_ovl_page *p;
+
+	if (!bbs || daddr % PAGE_SECS || bbs % PAGE_SECS || n > OVL_SLAB || dev_range(log, daddr, bbs))
+		return NULL;
+	for (uint32_t k = 0; k < n; k++)
+		if (page_find(o, daddr + (uint64_t)k * PAGE_SECS))
+			return NULL;
+	if (!(p = pages_add(o, log, daddr, n)))
+		return NULL;
+	if ((o->pread ? fsimg_io_pread : fsimg_io_read)(log->fs->io, p->data, (size_t)bbs * XLOG_BBSIZE,
+							daddr * XLOG_BBSIZE)) {
+		xlog_ovl_unclaim(o, daddr, bbs);
+		return NULL;
+	}
+	for (uint32_t k = 0; k < n; k++)
+		p[k].mask = PAGE_FULL;
+	o->nsec += bbs;
+	return p->data;
+}
+
+void xlog_ovl_unclaim(struct xlog_ovl *o, uint64_t daddr, uint32_t bbs)
+{
+	struct xlog_ovl_slab *sl = o->slabs;
+	uint32_t n = bbs / PAGE_SECS;
+
+	/* the last pages taken, each the head of its chain since */
+	for (uint32_t k = n; k-- > 0;) {
+		struct xlog_ovl_page *p = &sl->page[sl->used - 1];
+		size_t b = bucket(o, p->first);
+
+		if (p->first != daddr + (uint64_t)k * PAGE_SECS || o->hash[b] != p)
+			return; /* not what claim took: left as it is */
+		o->hash[b] = p->next;
+		o->nsec -= (uint64_t)__builtin_popcount(p->mask);
+		sl->used--;
+		o->npages--;
+	}
+}
+
 bool xlog_ovl_has(const struct xlog_ovl *o, uint64_t daddr, uint32_t bbs)
 {
 	uint32_t i, n;
@@ -236,6 +340,13 @@ uint8_t *xlog_ovl_written(struct xlog_ovl *o, uint64_t daddr, uint32_t bbs)
 		return NULL;
 	m = bits(daddr, bbs);
 	return (p->mask & m) == m ? p->data + (size_t)(daddr % PAGE_SECS) * XLOG_BBSIZE : NULL;
+}
+
+const uint8_t *xlog_ovl_page(const struct xlog_ovl *o, uint64_t daddr)
+{
+	const struct xlog_ovl_page *p = page_find(o, daddr);
+
+	return p ? p->data : NULL;
 }
 
 const uint8_t *xlog_ovl_sector(const struct xlog_ovl *o, uint64_t daddr)

@@ -66,11 +66,23 @@ int xlog_ovl_read(struct xlog_ovl *o, xlog *log, uint8_t *buf, uint64_t daddr, u
 	XFS_HIDDEN;
 int xlog_ovl_write(struct xlog_ovl *o, xlog *log, const uint8_t *buf, uint64_t daddr, uint32_t bbs)
 	XFS_HIDDEN;
+/*
+ * [daddr, daddr + bbs) read from the device straight into new overlay pages, all of them
+ * written, in one piece of memory to change in place: only when the range is whole pages
+ * (a few) and recovery has written none of them yet, else NULL (then read and write it).
+ * xlog_ovl_unclaim, right after, takes the pages back (nothing written after all).
+ */
+uint8_t *xlog_ovl_claim(struct xlog_ovl *o, xlog *log, uint64_t daddr, uint32_t bbs) XFS_HIDDEN;
+void xlog_ovl_unclaim(struct xlog_ovl *o, uint64_t daddr, uint32_t bbs) XFS_HIDDEN;
 /* Whether recovery has written every sector of [daddr, daddr + bbs). */
 bool xlog_ovl_has(const struct xlog_ovl *o, uint64_t daddr, uint32_t bbs) XFS_HIDDEN;
 /* The bytes of [daddr, daddr + bbs) in place, to change as recovery writes them: only when
  * recovery has written every one of those sectors and they lie in one page, else NULL. */
 uint8_t *xlog_ovl_written(struct xlog_ovl *o, uint64_t daddr, uint32_t bbs) XFS_HIDDEN;
+/* The bytes of the overlay page holding daddr: XLOG_OVL_PAGE_SECS sectors from the one
+ * at a multiple of it, for sectors the write list names (written); NULL when none is. */
+#define XLOG_OVL_PAGE_SECS 8u
+const uint8_t *xlog_ovl_page(const struct xlog_ovl *o, uint64_t daddr) XFS_HIDDEN;
 /* The written sector daddr, or NULL when recovery has not written it. */
 const uint8_t *xlog_ovl_sector(const struct xlog_ovl *o, uint64_t daddr) XFS_HIDDEN;
 /* Every written sector's daddr into out (o->nsec of them), ascending; *count of them. 0 or

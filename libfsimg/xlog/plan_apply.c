@@ -302,6 +302,17 @@ static int replay_inode(struct ctx *c, const struct xlog_item *it, const struct 
 	if ((uint64_t)o->boffset + c->log->fs->inode_size <= (uint64_t)o->bblen * XLOG_BBSIZE &&
 	    c->log->fs->inode_size <= 4 * XLOG_BBSIZE && xlog_ovl_has(c->ovl, (uint64_t)o->blkno, o->bblen))
 		return replay_inode_sectors(c, it, o, lsn);
+	/* a cluster recovery has not touched yet: read into the overlay's pages, changed there */
+	if ((b = xlog_ovl_claim(c->ovl, log, (uint64_t)o->blkno, o->bblen))) {
+		err = xlog_inode_replay(log, it, o, b, lsn, &skipped);
+		if (err || skipped)
+			xlog_ovl_unclaim(c->ovl, (uint64_t)o->blkno, o->bblen);
+		if (!err && skipped)
+			c->plan->skipped_lsn++;
+		else if (!err)
+			c->plan->replayed++;
+		return err;
+	}
 	b = malloc((size_t)o->bblen * XLOG_BBSIZE);
 	if (!b)
 		return FSIMG_ENOMEM;

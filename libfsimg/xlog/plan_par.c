@@ -29,6 +29,7 @@
 #include "xlog/plan_int.h"
 
 #define PAR_QUEUE_MAX (16u << 20) /* log bytes (and decoded items) waiting for the worker */
+#define PAR_SPARES 4u /* decoded-item arrays the worker hands back for the next transactions */
 /* A live log under this many sectors (2 MiB) is planned in a few milliseconds: no thread.
  * (A variable for tests/xfs/xlogdump, which compares both ways on small logs; never changed
  * while a plan is made.) */
@@ -37,6 +38,7 @@ uint32_t xlog_plan_par_min_bbs = 4096u;
 struct job {
 	struct xlog_trans *t;
 	struct xlog_item_info *info; /* t's items decoded */
+	size_t capinfo;
 	size_t bytes;
 	struct job *next;
 };
@@ -49,6 +51,10 @@ struct par {
 	pthread_cond_t more, room;
 	struct job *head, *tail;
 	size_t queued;
+	/* arrays of decoded items done with, for the walk to fill again: a full log's
+	 * transactions decode megabytes each, fresh pages (faults, zeroing) every time else */
+	struct xlog_item_info *spare[PAR_SPARES];
+	size_t capspare[PAR_SPARES], nspare;
 	bool closed;     /* the walk is over: no more jobs */
 	bool failed;     /* the worker stopped on an error: its work is dropped */
 };
@@ -88,8 +94,39 @@ static void *worker(void *vp)
 			pthread_cond_signal(&p->room);
 			pthread_mutex_unlock(&p->mu);
 		}
-		job_free(j);
+		xlog_trans_release(j->t);
+		pthread_mutex_lock(&p->mu);
+		if (p->nspare < PAR_SPARES) {
+			p->spare[p->nspare] = j->info;
+			p->capspare[p->nspare++] = j->capinfo;
+			j->info = NULL;
+		}
+		pthread_mutex_unlock(&p->mu);
+		free(j->info);
+		free(j);
 	}
+}
+
+/* An array for n decoded items: a spare one the worker handed back, else a new one. */
+static struct xlog_item_info *info_get(struct par *p, size_t n, size_t *cap)
+{
+	struct xlog_item_info *info = NULL;
+
+	if (!n)
+		n = 1;
+	pthread_mutex_lock(&p->mu);
+	for (size_t k = 0; k < p->nspare; k++)
+		if (p->capspare[k] >= n) {
+			info = p->spare[k];
+			*cap = p->capspare[k];
+			p->spare[k] = p->spare[--p->nspare];
+			p->capspare[k] = p->capspare[p->nspare];
+			break;
+		}
+	pthread_mutex_unlock(&p->mu);
+	if (!info && (info = malloc(n * sizeof *info)))
+		*cap = n;
+	return info;
 }
 
 static size_t trans_bytes(const struct xlog_trans *t)
@@ -108,13 +145,14 @@ static int take(void *vp, struct xlog_trans *t)
 	struct par *p = vp;
 	struct job *j = NULL;
 	struct xlog_item_info *info = NULL;
+	size_t capinfo = 0;
 	int err = FSIMG_ENOMEM;
 
 	if (!xlog_plan_info_fits(p->c->log, t->nitems)) {
 		err = xlog_error(p->c->log, FSIMG_ENOMEM, "transaction of %zu items", t->nitems);
 		goto fail;
 	}
-	if (!(info = malloc((t->nitems ? t->nitems : 1) * sizeof *info)) || !(j = malloc(sizeof *j)))
+	if (!(info = info_get(p, t->nitems, &capinfo)) || !(j = malloc(sizeof *j)))
 		goto fail;
 	if ((err = xlog_plan_decode(p->c, t, info)) || (err = xlog_plan_pass1(p->c, t, info)))
 		goto fail;
@@ -127,6 +165,7 @@ static int take(void *vp, struct xlog_trans *t)
 	}
 	j->t = t;
 	j->info = info;
+	j->capinfo = capinfo;
 	j->bytes = trans_bytes(t);
 	j->next = NULL;
 	pthread_mutex_lock(&p->mu);
@@ -236,6 +275,8 @@ int xlog_plan_par(struct ctx *c)
 	}
 out:
 	c->ovl->pread = false;
+	while (p->nspare)
+		free(p->spare[--p->nspare]);
 	pthread_cond_destroy(&p->room);
 	pthread_cond_destroy(&p->more);
 	pthread_mutex_destroy(&p->mu);

@@ -12,7 +12,8 @@
  *    read (zero inode numbers as NULLFSINO; v4's shared slot);
  *    the CRC redone;
  *  - the log made clean: the blocks ahead of the head stamped with the
- *    previous cycle as xlog_clear_stale_blocks does at mount, then one
+ *    previous cycle as xlog_clear_stale_blocks does at mount (up to 2 MiB
+ *    of bare record headers, made only when read: recovery_view.c), then one
  *    unmount record at the head (xlog_write_unmount_record through
  *    xlog_sync: cycle stamped in every sector, the stamped words packed
  *    into the header's cycle data, split at the log's end, CRC).
@@ -38,10 +39,7 @@
 #include "core/crc.h"
 #include "core/cursor.h"
 #include "core/io.h"
-#include "core/overlay.h"
-#include "fs/front.h"
-#include "xlog/plan.h"
-#include "xlog/recovery.h"
+#include "xlog/recovery_int.h"
 
 /* XLOG_TOTAL_REC_SHIFT: what a crashed kernel may have had in flight ahead of its head. */
 #define STALE_BBS_V2 (XLOG_MAX_ICLOGS * XLOG_MAX_RECORD_BSIZE / XLOG_BBSIZE)
@@ -49,29 +47,6 @@
 #define XFS_NULLFSINO UINT64_MAX
 /* The tid libxfs gives the unmount records it writes (written by a tool, not a kernel). */
 #define UNMOUNT_TID 0xb0c0d0d0u
-#define FIN_MAX 8
-
-struct fin {
-	uint64_t off;
-	uint32_t len;
-	uint8_t *bytes;
-	enum fsimg_recovery_write_kind kind;
-	unsigned device;   /* FSIMG_RECOVERY_DEV_*: an external log's blocks go to its device */
-};
-
-struct xrec {
-	struct fsimg_recovery head; /* first: the front's */
-	xlog *log;
-	struct xlog_plan *plan;
-	struct fin fin[FIN_MAX];    /* superblock, stale log blocks, filler, unmount record, in write order */
-	size_t nfin;
-	uint64_t blocks;            /* filesystem blocks the plan writes */
-};
-
-static const struct xrec *xrec_of(const fsimg_recovery *r)
-{
-	return (const struct xrec *)(const void *)r;
-}
 
 /* ----------------------------------------------------- reading the plan */
 
@@ -89,7 +64,8 @@ static int plan_read(const struct xlog_plan *p, fsimg_io *io, uint8_t *buf, uint
 	return 0;
 }
 
-static int fin_add(struct xrec *xr, uint64_t off, uint32_t len, const uint8_t *bytes,
+/* A write of len bytes at off: a copy of bytes, or with bytes NULL stale log blocks from lblk on. */
+static int fin_add(struct xrec *xr, uint64_t off, uint32_t len, const uint8_t *bytes, uint32_t lblk,
 		   enum fsimg_recovery_write_kind kind, unsigned device)
 {
 	struct fin *f;
@@ -99,10 +75,13 @@ static int fin_add(struct xrec *xr, uint64_t off, uint32_t len, const uint8_t *b
 	if (xr->nfin == FIN_MAX)
 		return FSIMG_ERANGE;
 	f = &xr->fin[xr->nfin];
-	f->bytes = malloc(len);
-	if (!f->bytes)
-		return FSIMG_ENOMEM;
-	memcpy(f->bytes, bytes, len);
+	f->bytes = NULL;
+	if (bytes) {
+		if (!(f->bytes = malloc(len)))
+			return FSIMG_ENOMEM;
+		memcpy(f->bytes, bytes, len);
+	}
+	f->lblk = lblk;
 	f->off = off;
 	f->len = len;
 	f->kind = kind;
@@ -221,7 +200,7 @@ static int super_finish(struct xrec *xr)
 		put_le32(raw + offsetof(struct xfs_dsb, sb_crc), 0);
 		put_le32(raw + offsetof(struct xfs_dsb, sb_crc), ~fsimg_crc32c(~0u, raw, ss));
 	}
-	err = fin_add(xr, 0, ss, raw, FSIMG_RECOVERY_SUPER, FSIMG_RECOVERY_DEV_FS);
+	err = fin_add(xr, 0, ss, raw, 0, FSIMG_RECOVERY_SUPER, FSIMG_RECOVERY_DEV_FS);
 out:
 	free(raw);
 	free(ag);
@@ -233,18 +212,20 @@ out:
 /*
  * n log blocks from blk, the part past the log's end at its start: one or
  * two writes, on the log's device (the data device, or the external one).
+ * bytes NULL: stale blocks, made when read.
  */
 static int log_add(struct xrec *xr, uint32_t blk, uint32_t n, const uint8_t *bytes)
 {
 	const struct xlog_geom *g = &xr->log->geom;
 	unsigned dev = g->external ? FSIMG_RECOVERY_DEV_LOG : FSIMG_RECOVERY_DEV_FS;
 	uint32_t first = n < g->bbs - blk ? n : g->bbs - blk;
-	int err = fin_add(xr, g->dev_off + (uint64_t)blk * XLOG_BBSIZE, first * XLOG_BBSIZE, bytes,
+	int err = fin_add(xr, g->dev_off + (uint64_t)blk * XLOG_BBSIZE, first * XLOG_BBSIZE, bytes, blk,
 			  FSIMG_RECOVERY_LOG_CLEAN, dev);
 
 	if (err == 0 && first < n)
 		err = fin_add(xr, g->dev_off, (n - first) * XLOG_BBSIZE,
-			      bytes + (size_t)first * XLOG_BBSIZE, FSIMG_RECOVERY_LOG_CLEAN, dev);
+			      bytes ? bytes + (size_t)first * XLOG_BBSIZE : NULL, 0, FSIMG_RECOVERY_LOG_CLEAN,
+			      dev);
 	return err;
 }
 
@@ -353,6 +334,14 @@ static void empty_record(const xlog *log, uint8_t *b, uint32_t cycle, uint32_t b
 	put_le32(b + offsetof(struct xlog_drec_header, h_crc), xlog_rec_cksum(b, b + XLOG_BBSIZE, 0));
 }
 
+void xrec_stale_sector(const struct xrec *xr, uint8_t *b, uint32_t blk)
+{
+	const struct xlog_ends *e = &xr->log->ends;
+
+	/* the kernel's window starts at the head: the previous cycle up to the log's end */
+	stale_record(xr->log, b, blk >= e->head_blk ? e->head_cycle - 1 : e->head_cycle, blk);
+}
+
 /*
  * The log as the kernel leaves it clean: stale blocks ahead of the head
  * (from the crash's tail, as at mount), then the unmount record over the
@@ -369,7 +358,7 @@ static int log_finish(struct xrec *xr)
 	const struct xlog_ends *e = &log->ends;
 	uint32_t bbs = log->geom.bbs, urec = 0, dist, max, n, gap = 0, prev = e->last_rec_blk;
 	uint32_t ucycle = e->head_cycle, ublk = e->head_blk;
-	uint8_t *rec = NULL, *stale, *fill = NULL;
+	uint8_t *rec = NULL, *fill = NULL;
 	int err;
 
 	if (e->head_cycle == e->tail_cycle) {
@@ -414,176 +403,13 @@ static int log_finish(struct xrec *xr)
 	if (max > dist)
 		max = dist;
 	n = max > gap + urec ? max - gap - urec : 0;
-	stale = malloc(n ? (size_t)n * XLOG_BBSIZE : 1);
-	if (!stale) {
-		free(rec);
-		free(fill);
-		return FSIMG_ENOMEM;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t blk = (e->head_blk + gap + urec + i) % bbs;
-		/* the kernel's window starts at the head: the previous cycle up to the log's end */
-		uint32_t cycle = blk >= e->head_blk ? e->head_cycle - 1 : e->head_cycle;
-
-		stale_record(log, stale + (size_t)i * XLOG_BBSIZE, cycle, blk);
-	}
-	err = n ? log_add(xr, (e->head_blk + gap + urec) % bbs, n, stale) : 0;
+	err = n ? log_add(xr, (e->head_blk + gap + urec) % bbs, n, NULL) : 0;
 	if (err == 0 && gap)
 		err = log_add(xr, e->head_blk, gap, fill);
 	if (err == 0)
 		err = log_add(xr, ublk, urec, rec);
-	free(stale);
 	free(rec);
 	free(fill);
-	return err;
-}
-
-/* ------------------------------------------------------------ the overlay */
-
-struct sect {
-	uint64_t daddr;
-	const uint8_t *p;
-	size_t order;      /* later sources win */
-};
-
-struct xsrc {
-	struct overlay_src s;
-	struct sect *e;
-};
-
-static uint64_t xsrc_block(void *priv, size_t i)
-{
-	return ((const struct xsrc *)priv)->e[i].daddr;
-}
-
-static int xsrc_read(void *priv, size_t i, size_t max, void *vbuf, size_t len, uint32_t in,
-		     size_t *count)
-{
-	const struct xsrc *xs = priv;
-	uint8_t *buf = vbuf;
-	size_t k = 0;
-
-	if (in || len < XLOG_BBSIZE) {
-		memcpy(buf, xs->e[i].p + in, len < XLOG_BBSIZE - in ? len : XLOG_BBSIZE - in);
-		*count = 1;
-		return 0;
-	}
-	if (max == 0)
-		max = 1;
-	while (k < max && i + k < xs->s.n && (size_t)(k + 1) * XLOG_BBSIZE <= len &&
-	       xs->e[i + k].daddr == xs->e[i].daddr + k) {
-		memcpy(buf + k * XLOG_BBSIZE, xs->e[i + k].p, XLOG_BBSIZE);
-		k++;
-	}
-	*count = k;
-	return 0;
-}
-
-static void xsrc_release(void *priv)
-{
-	struct xsrc *xs = priv;
-
-	free(xs->e);
-	free(xs);
-}
-
-static int cmp_sect(const void *a, const void *b)
-{
-	const struct sect *x = a, *y = b;
-
-	if (x->daddr != y->daddr)
-		return x->daddr < y->daddr ? -1 : 1;
-	return x->order < y->order ? -1 : x->order > y->order;
-}
-
-/* Sorted by daddr, one entry per sector: the last source's (the highest order). */
-static size_t sort_unique(struct sect *e, size_t n)
-{
-	size_t u = 0;
-
-	if (n > 1)
-		qsort(e, n, sizeof(*e), cmp_sect);
-	for (size_t i = 0; i < n; i++) {
-		if (u && e[u - 1].daddr == e[i].daddr)
-			u--;
-		e[u++] = e[i];
-	}
-	return u;
-}
-
-static size_t add_sects(struct sect *e, size_t n, uint64_t off, uint32_t len, const uint8_t *p)
-{
-	for (uint32_t k = 0; k < len / XLOG_BBSIZE; k++) {
-		e[n].daddr = off / XLOG_BBSIZE + k;
-		e[n].p = p + (size_t)k * XLOG_BBSIZE;
-		e[n].order = n;
-		n++;
-	}
-	return n;
-}
-
-static int xrec_apply(fsimg_io **out, fsimg_io *base, fsimg_io *fs_io, const fsimg_recovery *r,
-		      unsigned flags)
-{
-	const struct xrec *xr = xrec_of(r);
-	const struct xlog_plan *p = xr->plan;
-	size_t nw = 0, nf = 0, j = 0, u = 0, nfin = (flags & FSIMG_RECOVERY_BLOCKS_ONLY) ? 0 : xr->nfin;
-	/* the external log device's view: its clean log alone */
-	unsigned dev = (flags & FSIMG_RECOVERY_LOG_DEVICE) ? FSIMG_RECOVERY_DEV_LOG : FSIMG_RECOVERY_DEV_FS;
-	size_t nwrites = dev == FSIMG_RECOVERY_DEV_FS ? p->nwrites : 0;
-	struct sect *fe = NULL;
-	struct xsrc *xs;
-	int err;
-
-	(void)fs_io;
-	*out = NULL;
-	if (dev == FSIMG_RECOVERY_DEV_LOG && !xr->log->geom.external)
-		return FSIMG_ENOTSUP_OP;
-	for (size_t k = 0; k < nwrites; k++)
-		nw += p->writes[k].len / XLOG_BBSIZE;
-	for (size_t k = 0; k < nfin; k++)
-		nf += xr->fin[k].device == dev ? xr->fin[k].len / XLOG_BBSIZE : 0;
-	xs = calloc(1, sizeof(*xs));
-	if (xs)
-		xs->e = malloc((nw + nf ? nw + nf : 1) * sizeof(*xs->e));
-	fe = malloc((nf ? nf : 1) * sizeof(*fe));
-	if (!xs || !xs->e || !fe) {
-		if (xs)
-			free(xs->e);
-		free(xs);
-		free(fe);
-		return FSIMG_ENOMEM;
-	}
-	/* the plan's sectors: ascending, each once; the few the mount and unmount add after them win */
-	nf = 0;
-	for (size_t k = 0; k < nfin; k++)
-		if (xr->fin[k].device == dev)
-			nf = add_sects(fe, nf, xr->fin[k].off, xr->fin[k].len, xr->fin[k].bytes);
-	nf = sort_unique(fe, nf);
-	for (size_t k = 0; k < nwrites; k++) {
-		const struct xlog_write *w = &p->writes[k];
-
-		for (uint64_t d = w->off / XLOG_BBSIZE; d < (w->off + w->len) / XLOG_BBSIZE; d++) {
-			while (j < nf && fe[j].daddr < d)
-				xs->e[u++] = fe[j++];
-			if (j < nf && fe[j].daddr == d)
-				xs->e[u++] = fe[j++];
-			else
-				xs->e[u++] = (struct sect){ d, xlog_ovl_sector(&p->ovl, d), 0 };
-		}
-	}
-	while (j < nf)
-		xs->e[u++] = fe[j++];
-	free(fe);
-	xs->s.bs = XLOG_BBSIZE;
-	xs->s.n = u;
-	xs->s.priv = xs;
-	xs->s.block = xsrc_block;
-	xs->s.read = xsrc_read;
-	xs->s.release = xsrc_release;
-	err = overlay_open(out, base, &xs->s);
-	if (err < 0)
-		xsrc_release(xs);
 	return err;
 }
 
