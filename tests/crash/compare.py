@@ -195,8 +195,11 @@ def fsimg_view(fsimg, img, synced):
     ext = {}
     r = run([fsimg, "extents", "--all", "--json", img])
     for e in json_lines(r.stdout, "fsimg extents", errors):
+        # the data fork only, as the kernel's FIEMAP (without FIEMAP_FLAG_XATTR)
+        # lists it: XFS attr (and CoW) fork extents are marked "fork"
         ext[e.get("inode")] = coalesce([(x["logical"], x["physical"], x["length"], x["unwritten"])
-                                        for x in e.get("extents", [])])
+                                        for x in e.get("extents", [])
+                                        if x.get("fork", "data") == "data"])
     if r.returncode != 0:
         errors.append("fsimg extents exit %d: %s" % (r.returncode, r.stderr.decode()[-300:].strip()))
     if errors:

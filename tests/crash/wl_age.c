@@ -9,7 +9,8 @@
  * directory (a0: node / btree form), the rest into a1..a3.  Then a syncfs,
  * every other file unlinked (the free space in thousands of short extents:
  * free space, inode and rmap btrees of several leaves), a syncfs.  The ops
- * after it are the mixed workload's with fragmented files, clones,
+ * (agemany: most files small, up to 16000 of them, for free space, inode
+ * and rmap btrees of two or three levels) after it are the mixed workload's with fragmented files, clones,
  * unlinked-while-open files and the churn op among the aged files: unlink
  * one, unlink a run of them held open (whole inode chunks freed at the cut),
  * create one, set or remove an xattr.
@@ -28,13 +29,15 @@
 #include "workload.h"
 
 #define AGE_PCT 80
-#define AGE_MAX 12000 /* aged files at most */
+#define AGE_MAX 16000 /* aged files at most (age: 12000) */
 #define AGE_OPEN 6    /* files grown in turn */
 
 /* aged file i is "a<d>/g<i>"; alive[i] while it exists */
 static unsigned char alive[AGE_MAX];
 static unsigned char adir[AGE_MAX];
-static unsigned naged, serial = AGE_MAX;
+static unsigned naged, serial, age_max = 12000;
+/* agemany: one file in ten medium, 16-256 KiB: three to four times the files */
+static int many;
 
 static void aged_name(char *out, size_t n, unsigned i)
 {
@@ -73,7 +76,7 @@ static void grow_step(struct growing *g)
 	char p[256], rel[64];
 
 	if (g->fd < 0) {
-		if (naged >= AGE_MAX)
+		if (naged >= age_max)
 			return;
 		g->idx = naged++;
 		adir[g->idx] = (unsigned char)(below(3) ? 0 : 1 + below(3));
@@ -83,8 +86,8 @@ static void grow_step(struct growing *g)
 		if (g->fd < 0)
 			return;
 		alive[g->idx] = 1;
-		g->medium = below(10) < 3;
-		g->size = g->medium ? (off_t)(16 + below(496)) * 1024 : (off_t)(1 + below(12)) * 1024;
+		g->medium = below(10) < (many ? 1 : 3);
+		g->size = g->medium ? (off_t)(16 + below(many ? 240 : 496)) * 1024 : (off_t)(1 + below(12)) * 1024;
 		g->at = 0;
 		if (g->idx % 16 == 0)
 			add_xattrs(p, g->idx % 256 == 0 ? 100 : 1 + below(6));
@@ -113,19 +116,22 @@ static void grow_step(struct growing *g)
 	}
 }
 
-void age_fill(void)
+void age_fill(int agemany)
 {
 	struct growing g[AGE_OPEN];
 	char p[256], rel[64];
 	unsigned steps = 0;
 
+	if (agemany)
+		many = 1, age_max = AGE_MAX;
+	serial = age_max; /* the churn's new files: a0/n<serial> */
 	for (unsigned d = 0; d < 4; d++) {
 		snprintf(p, sizeof(p), "%s/a%u", root, d);
 		mkdir(p, 0755);
 	}
 	for (int i = 0; i < AGE_OPEN; i++)
 		g[i].fd = -1;
-	while (naged < AGE_MAX) {
+	while (naged < age_max) {
 		if (++steps % 32 == 0 && used_pct() >= AGE_PCT)
 			break;
 		grow_step(&g[below(AGE_OPEN)]);

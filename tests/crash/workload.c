@@ -429,9 +429,9 @@ static int run(int argc, char **argv)
 		w = weights_quota;
 	if (posix_memalign((void **)&buf, 4096, 16 * BIG * 8) != 0)
 		return 1;
-	if (!strcmp(kind, "age")) {
+	if (!strcmp(kind, "age") || !strcmp(kind, "agemany")) {
 		w = weights_age;
-		age_fill(); /* before the start record: a time cut counts from it */
+		age_fill(!strcmp(kind, "agemany")); /* before the start record: a time cut counts from it */
 	}
 	record("start %llu %d %d %s", seed, ops, cut, kind);
 	for (int d = 0; d < NDIRS; d++) {

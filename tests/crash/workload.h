@@ -99,7 +99,7 @@ int quota_op(int op, enum kind k, int slot, const char *rel, off_t size, int *rc
 void storm(int op) __attribute__((noreturn));
 /* the age workload (wl_age.c): fill and thin out before the start record;
  * K_CHURN's op among the aged files */
-void age_fill(void);
+void age_fill(int agemany);
 int age_op(int op, int *rc);
 /* the tree and names workloads (wl_tree.c) */
 int run_tree(int ops, int cut);
