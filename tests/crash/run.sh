@@ -89,7 +89,7 @@ Options:
                            files: unlinks, runs of them held open, creates,
                            xattrs); agemany (age with most files small:
                            up to 16000, free space, inode and rmap btrees
-                           of two or three levels)
+                           of two or three levels; no xattrs)
   -d, --dir DIR            keep everything in DIR (default: a temporary one,
                            removed unless --keep)
   -k, --keep               keep the images (crashed.img, kernel.img, replayed.img)
