@@ -217,7 +217,9 @@ def fsimg_view(fsimg, img, synced):
     files = sorted(p for p, e in paths.items() if e.get("type") == "file")
     rest = [p for p in files if p not in synced and p not in TOUCHED]
     room = max(CAT_MAX - (len(files) - len(rest)), 0)
-    skip = set(rest) - set(rest[::-(-len(rest) // room)] if room else [])
+    skip = set()
+    if len(rest) > room:  # every step-th of the untouched files read, room of them at most
+        skip = set(rest) - set(rest[::-(-len(rest) // room)] if room else [])
     for p in files:
         e = paths[p]
         e["runs"] = ext.get(e.get("inode"), [])
