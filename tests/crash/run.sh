@@ -79,7 +79,17 @@ Options:
                            (files unlinked while open, O_TMPFILE files: open
                            at the cut, on the AGI unlinked lists) and quota
                            (owners, project ids, limits, enforcement changed:
-                           mount with -o usrquota,grpquota,prjquota)
+                           mount with -o usrquota,grpquota,prjquota);
+                           age (any fs: before the start record the fs is
+                           filled to 80 % with small and medium files grown
+                           in turn, some with xattrs, most in one big
+                           directory, then every other one unlinked; then
+                           mixed ops with fragmented files, clones, files
+                           unlinked while open and churn among the aged
+                           files: unlinks, runs of them held open, creates,
+                           xattrs); agemany (age with most files small:
+                           up to 16000, free space, inode and rmap btrees
+                           of two or three levels; no xattrs)
   -d, --dir DIR            keep everything in DIR (default: a temporary one,
                            removed unless --keep)
   -k, --keep               keep the images (crashed.img, kernel.img, replayed.img)
@@ -138,7 +148,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | unlinked | quota) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | unlinked | quota | age | agemany) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 if [ -n "$logdev_size" ]; then
 	[ "$fs" = xfs ] || { echo "run.sh: --logdev is for XFS" >&2; exit 16; }
 	[ "$mopts" = defaults ] && mopts=logdev=/dev/vdb || mopts=$mopts,logdev=/dev/vdb

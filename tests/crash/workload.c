@@ -272,7 +272,7 @@ int do_fsync(int op, const char *rel, int fd)
 
 const char *kind_name[K_NKINDS] = { "append", "overwrite", "fallocate", "keepsize", "punch",
 	"zero", "direct", "create", "rename", "link", "unlink", "truncate", "fsync", "pause",
-	"frag", "clone", "syncfs", "holdunlink", "tmpfile", "chown", "projid", "qlimit", "qenforce" };
+	"frag", "clone", "syncfs", "holdunlink", "tmpfile", "chown", "projid", "qlimit", "qenforce", "churn" };
 
 /* weights per workload kind, in enum order */
 static const unsigned weights_data[K_NKINDS] = { 6, 6, 2, 2, 3, 2, 3, 2, 0, 0, 0, 2, 3, 1 };
@@ -286,6 +286,11 @@ static const unsigned weights_unlinked[K_NKINDS] = { 3, 2, 1, 1, 1, 0, 1, 4, 1, 
  * limits and enforcement changed */
 static const unsigned weights_quota[K_NKINDS] = { 4, 3, 1, 1, 1, 1, 1, 4, 2, 1, 2, 2, 2, 0,
 						  0, 0, 1, 0, 0, 5, 3, 2, 1 };
+
+/* age: after filling and thinning out, mixed ops with fragmented files,
+ * clones, unlinked-while-open files and churn among the aged files */
+static const unsigned weights_age[K_NKINDS] = { 3, 3, 2, 1, 2, 1, 1, 3, 2, 1, 2, 2, 2, 0,
+						2, 1, 1, 2, 1, 0, 0, 0, 0, 6 };
 
 static int fsync_after;   /* percent of data ops followed by an fsync */
 unsigned blksz = 4096;
@@ -360,6 +365,10 @@ int one_op(int op, enum kind k, int *rc, const char **relp)
 	case K_QENFORCE:
 		fd = quota_op(op, k, slot, rel, size, rc, relp);
 		break;
+	case K_CHURN:
+		*relp = NULL;
+		fd = age_op(op, rc);
+		break;
 	default:
 		break;
 	}
@@ -420,6 +429,10 @@ static int run(int argc, char **argv)
 		w = weights_quota;
 	if (posix_memalign((void **)&buf, 4096, 16 * BIG * 8) != 0)
 		return 1;
+	if (!strcmp(kind, "age") || !strcmp(kind, "agemany")) {
+		w = weights_age;
+		age_fill(!strcmp(kind, "agemany")); /* before the start record: a time cut counts from it */
+	}
 	record("start %llu %d %d %s", seed, ops, cut, kind);
 	for (int d = 0; d < NDIRS; d++) {
 		snprintf(p, sizeof(p), "%s/d%d", root, d);

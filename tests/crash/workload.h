@@ -5,7 +5,8 @@
  * a file of its own: wl_data.c (writes, fallocate, truncate, fsync),
  * wl_meta.c (create, rename, link, unlink, pause), wl_xfs.c (fragmented
  * files, clones, syncfs, unlinked-while-open, O_TMPFILE, the intent storm),
- * wl_quota.c (owners, project ids, limits, enforcement),
+ * wl_quota.c (owners, project ids, limits, enforcement), wl_age.c (an aged
+ * filesystem: filled, thinned out, churned),
  * wl_tree.c (the tree and names workloads), summary.c (the kernel's view after
  * recovery).  A new family: add its kinds at the end of enum kind (with
  * weight 0 in the older workloads, so that a seed gives the same ops as
@@ -39,7 +40,7 @@
 enum kind { K_APPEND, K_OVERWRITE, K_FALLOC, K_KEEPSIZE, K_PUNCH, K_ZERO, K_DIRECT,
 	    K_CREATE, K_RENAME, K_LINK, K_UNLINK, K_TRUNCATE, K_FSYNC, K_PAUSE,
 	    K_FRAG, K_CLONE, K_SYNCFS, K_HOLDUNLINK, K_TMPFILE,
-	    K_CHOWN, K_PROJID, K_QLIMIT, K_QENFORCE, K_NKINDS };
+	    K_CHOWN, K_PROJID, K_QLIMIT, K_QENFORCE, K_CHURN, K_NKINDS };
 extern const char *kind_name[K_NKINDS];
 
 /* the seeded generator (xorshift64*): the same sequence for a seed everywhere */
@@ -96,6 +97,10 @@ int quota_op(int op, enum kind k, int slot, const char *rel, off_t size, int *rc
 	     const char **relp);
 /* the intent workload after its cut op; never returns */
 void storm(int op) __attribute__((noreturn));
+/* the age workload (wl_age.c): fill and thin out before the start record;
+ * K_CHURN's op among the aged files */
+void age_fill(int agemany);
+int age_op(int op, int *rc);
 /* the tree and names workloads (wl_tree.c) */
 int run_tree(int ops, int cut);
 int run_names(int ops, int cut);
