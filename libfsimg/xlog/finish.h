@@ -13,7 +13,7 @@
 #define FIN_BLKS 1024u      /* blocks held while finishing (f->blk has room for them) */
 #define FIN_INODES_MAX 64u /* inodes finished in one checkpoint (its size is never near a CIL push) */
 
-enum kind { K_AGI, K_AGF, K_BTREE, K_INODES };
+enum kind { K_AGI, K_AGF, K_BTREE, K_INODES, K_AGFL };
 
 struct blk {
 	uint64_t daddr;
@@ -48,6 +48,11 @@ static inline uint64_t xlog_ag_daddr(const xfs_fs *fs, uint32_t ag, uint32_t agb
 /* afree.c: xfs_free_extent of [agbno, agbno + len) in AG ag (xfs_free_ag_extent), the AGFL
  * left as it is (refused when xfs_alloc_fix_freelist would change it). 0, 1 or <0. */
 int xlog_fin_free_extent(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t len) XFS_HIDDEN;
+/* afree.c: xfs_alloc_get_freelist (*bno the AGFL's first block, NULLAGBLOCK when it is empty)
+ * and xfs_alloc_put_freelist of AG ag whose AGF is agf; btreeblk: the AGF's btreeblks
+ * follows. 0, 1 or <0. */
+int xlog_fin_agfl_get(struct fin *f, uint32_t ag, struct blk *agf, bool btreeblk, uint32_t *bno) XFS_HIDDEN;
+int xlog_fin_agfl_put(struct fin *f, uint32_t ag, struct blk *agf, bool btreeblk, uint32_t bno) XFS_HIDDEN;
 /* The same for a free that names its owner (XFS_RMAP_OWN_*, or an inode with the file
  * offset and rmap flags): on an rmapbt filesystem its record is removed first. */
 int xlog_fin_free_owned(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t len, uint64_t owner, uint64_t off,
