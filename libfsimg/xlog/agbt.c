@@ -195,6 +195,18 @@ static void get_keys(const struct agbt_cur *c, struct blk *b, uint8_t *key)
 	memcpy(key + o->key_len, max, o->key_len);
 }
 
+int agbt_root(struct agbt_cur *c)
+{
+	return read_block(c, c->root, c->nlevels - 1, &c->bp[c->nlevels - 1]);
+}
+
+int agbt_descend(struct agbt_cur *c, uint32_t level)
+{
+	if (level == 0 || level >= c->nlevels)
+		return xlog_fin_refuse(c->f, "AG %u: a %s cursor off the tree", c->ag, c->ops->name);
+	return child(c, level, c->ptr[level], &c->bp[level - 1]);
+}
+
 static int bad_pos(struct agbt_cur *c, uint32_t lev)
 {
 	return corrupt(c, "is entered off its entries", blk_agbno(c, c->bp[lev]));

@@ -75,6 +75,11 @@ int agbt_insert(struct agbt_cur *c, const uint8_t *rec, int *stat) XFS_HIDDEN;
 /* xfs_btree_delete of the record under the cursor. *stat 1 when done. 0, 1 or <0. */
 int agbt_delete(struct agbt_cur *c, int *stat) XFS_HIDDEN;
 
+/* For walks of one's own (xfs_btree_query_range): the root read into the path (bp at the
+ * top level), and the child under the node entry ptr[level] read into bp[level - 1]. 0, 1, <0. */
+int agbt_root(struct agbt_cur *c) XFS_HIDDEN;
+int agbt_descend(struct agbt_cur *c, uint32_t level) XFS_HIDDEN;
+
 /* A block's entries: record i (1-based) of a leaf, key i and pointer i of a node. */
 uint8_t *agbt_rec(const struct agbt_cur *c, struct blk *b, uint32_t i) XFS_HIDDEN;
 uint8_t *agbt_key(const struct agbt_cur *c, struct blk *b, uint32_t i) XFS_HIDDEN;

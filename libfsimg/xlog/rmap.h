@@ -7,7 +7,7 @@
 #ifndef FSIMG_XLOG_RMAP_H
 #define FSIMG_XLOG_RMAP_H
 
-#include "xlog/finish.h"
+#include "xlog/agbt.h"
 
 /* Owners that are not inodes (XFS_RMAP_OWN_*), as 64-bit values. */
 #define RMAP_OWN_NULL ((uint64_t)-1)    /* no rmap update at all */
@@ -43,14 +43,12 @@ struct rrec {
 	uint32_t flags;
 };
 
-/* An rmapbt cursor: the btree of one AG, a root leaf or a root node over leaves, and a
- * position (leaf k, record i; i == -1 before the leaf's first). */
+/* An rmapbt cursor: the btree of one AG (agbt.h) and its AGF. */
 struct rcur {
 	struct fin *f;
-	uint32_t ag, levels, lmax, nmax;
-	struct blk *root;
-	uint32_t k;
-	int32_t i;
+	uint32_t ag;
+	struct blk *agf;
+	struct agbt_cur bt;
 };
 
 /* rmap_bt.c */
