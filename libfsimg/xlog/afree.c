@@ -11,8 +11,11 @@
  * xfs_allocbt_alloc_block / _free_block do (xfs_alloc_get_freelist /
  * _put_freelist, the AGF's btreeblks following).
  *
- * Refused where it is not done: an AGFL not as long as
- * xfs_alloc_min_freelist wants (the kernel refills or shrinks it). On an
+ * xfs_alloc_fix_freelist refills a short AGFL from the by-size tree as
+ * xfs_alloc_ag_vextent_size picks (an XFS_RMAP_OWN_AG record for the
+ * blocks); refused where it is not done: an AGFL to shrink (the kernel
+ * defers freeing its blocks), a refill that meets an extent freed in this
+ * finish (busy: the kernel's allocator trims or skips it). On an
  * rmapbt filesystem the extent's rmap record goes first (xfs_rmap_free,
  * rmap.c) unless the free names no owner (XFS_RMAP_OWN_NULL: the unmap that
  * queued it removed the record already).
@@ -208,6 +211,90 @@ static int cnt_delete(struct agbt_cur *c, uint32_t bno, uint32_t len)
 	return i == 1 ? 0 : xlog_fin_refuse(c->f, "the by-size record of %u+%u would not go", bno, len);
 }
 
+/* An extent freed earlier in this finish: busy (xfs_extent_busy), which the kernel's allocator
+ * trims or skips; any overlap with [bno, bno + len) in AG ag. */
+static bool busy(const struct fin *f, uint32_t ag, uint32_t bno, uint32_t len)
+{
+	if (f->nbusy > FIN_BUSY_MAX)
+		return true;
+	for (uint32_t i = 0; i < f->nbusy; i++)
+		if (f->busy[i].ag == ag && f->busy[i].bno < bno + len && bno < f->busy[i].bno + f->busy[i].len)
+			return true;
+	return false;
+}
+
+/*
+ * xfs_alloc_ag_vextent for the AGFL (XFS_ALLOCTYPE_THIS_AG: minlen 1, alignment 1, maxlen
+ * want, owner XFS_RMAP_OWN_AG): xfs_alloc_ag_vextent_size takes the first by-size record
+ * at least want long, else the largest (the tree's last) and as much of it as wanted,
+ * from its start; xfs_alloc_fixup_trees leaves the rest; the rmapbt records the blocks
+ * for the AG; the AGF's free count falls. *bno, *len: what it took.
+ */
+static int agfl_alloc(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t want, uint32_t *bno, uint32_t *len)
+{
+	xfs_fs *fs = f->log->fs;
+	uint8_t *agf = agfb->b, r[ALLOC_REC_LEN];
+	uint32_t fbno, flen;
+	struct agbt_cur cc, bc;
+	const uint8_t *p;
+	int i, err;
+
+	if ((err = agbt_init(&cc, f, &cnt_ops[fs->v5], agfb, ag, get_be32(agf + AGF_CNT_ROOT),
+			     get_be32(agf + AGF_CNT_LEVEL))) ||
+	    (err = agbt_init(&bc, f, &bno_ops[fs->v5], agfb, ag, get_be32(agf + AGF_BNO_ROOT),
+			     get_be32(agf + AGF_BNO_LEVEL))))
+		return err;
+	arec(r, 0, want);
+	if ((err = agbt_lookup(&cc, AGBT_LOOKUP_GE, r, &i)))
+		return err;
+	if (!i && (err = agbt_decrement(&cc, 0, &i)))
+		return err;
+	if (!i || !(p = agbt_get(&cc)))
+		return xlog_fin_refuse(f, "AG %u: no free extent to refill the AGFL from", ag);
+	fbno = get_be32(p);
+	flen = get_be32(p + 4);
+	if (flen == 0 || fbno >= fs->sb.agblocks || flen > fs->sb.agblocks - fbno)
+		return xlog_fin_refuse(f, "AG %u: free extent %u+%u out of the AG", ag, fbno, flen);
+	*bno = fbno;
+	*len = flen < want ? flen : want;
+	if (busy(f, ag, fbno, flen))
+		return xlog_fin_refuse(f, "AG %u: the AGFL refill meets an extent freed in this finish (busy; not done yet)",
+				       ag);
+	/* xfs_alloc_fixup_trees (the by-size cursor on the record) */
+	if ((err = agbt_lookup(&cc, AGBT_LOOKUP_EQ, p, &i)))
+		return err;
+	if (i != 1)
+		return xlog_fin_refuse(f, "AG %u: by-size record %u+%u is gone", ag, fbno, flen);
+	if ((err = agbt_delete(&cc, &i)))
+		return err;
+	if (flen > *len) {
+		arec(r, fbno + *len, flen - *len);
+		if ((err = agbt_lookup(&cc, AGBT_LOOKUP_EQ, r, &i)) || i != 0 || (err = agbt_insert(&cc, r, &i)) ||
+		    i != 1)
+			return err ? err : xlog_fin_refuse(f, "AG %u: the by-size tree would not take %u+%u", ag,
+							   fbno + *len, flen - *len);
+	}
+	arec(r, fbno, flen);
+	if ((err = agbt_lookup(&bc, AGBT_LOOKUP_EQ, r, &i)))
+		return err;
+	if (i != 1)
+		return xlog_fin_refuse(f, "AG %u: no by-block record for free extent %u+%u", ag, fbno, flen);
+	if (flen == *len) {
+		if ((err = agbt_delete(&bc, &i)))
+			return err;
+	} else {
+		arec(r, fbno + *len, flen - *len);
+		if ((err = agbt_update(&bc, r)))
+			return err;
+	}
+	if ((fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) &&
+	    (err = xlog_fin_rmap_alloc(f, ag, fbno, *len, RMAP_OWN_AG)))
+		return err;
+	put_be32(agf + AGF_FREEBLKS, get_be32(agf + AGF_FREEBLKS) - *len);
+	agfb->dirty = true;
+	return 0;
+}
+
 int xlog_fin_fix_freelist(struct fin *f, uint32_t ag, struct blk **out)
 {
 	xfs_fs *fs = f->log->fs;
@@ -227,9 +314,20 @@ int xlog_fin_fix_freelist(struct fin *f, uint32_t ag, struct blk **out)
 	need = 2 * get_be32(agf + AGF_BNO_LEVEL) + 2 * get_be32(agf + AGF_CNT_LEVEL);
 	if (fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT)
 		need += 2 * get_be32(agf + AGF_RMAP_LEVEL);
-	if (get_be32(agf + AGF_FLCOUNT) != need)
-		return xlog_fin_refuse(f, "the AGFL of AG %u (%u blocks, %u wanted) would be refilled or shrunk (not done yet)",
+	if (get_be32(agf + AGF_FLCOUNT) > need)
+		return xlog_fin_refuse(f, "the AGFL of AG %u (%u blocks, %u wanted) would be shrunk (not done yet)",
 				       ag, get_be32(agf + AGF_FLCOUNT), need);
+	/* the refill: extents from the by-size tree, each block put on the AGFL */
+	for (uint32_t round = 0; get_be32(agf + AGF_FLCOUNT) < need; round++) {
+		uint32_t bno, len;
+		if (round >= need)
+			return xlog_fin_refuse(f, "the AGFL of AG %u does not fill", ag);
+		if ((err = agfl_alloc(f, ag, agfb, need - get_be32(agf + AGF_FLCOUNT), &bno, &len)))
+			return err;
+		for (uint32_t b = bno; b < bno + len; b++)
+			if ((err = xlog_fin_agfl_put(f, ag, agfb, false, b)))
+				return err;
+	}
 	*out = agfb;
 	return 0;
 }
@@ -332,8 +430,12 @@ int xlog_fin_free_owned(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, 
 		return err;
 	if (i != 1)
 		return xlog_fin_refuse(f, "the by-size record %u+%u would not go in", nbno, nlen);
-	/* xfs_alloc_update_counters */
+	/* xfs_alloc_update_counters; the extent busy until the log has it */
 	put_be32(agf + AGF_FREEBLKS, get_be32(agf + AGF_FREEBLKS) + len);
+	if (f->nbusy < FIN_BUSY_MAX)
+		f->busy[f->nbusy] = (struct fin_busy){ ag, bno, len };
+	if (f->nbusy <= FIN_BUSY_MAX)
+		f->nbusy++;
 	agfb->dirty = true;
 	return 0;
 }

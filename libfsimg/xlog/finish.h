@@ -23,6 +23,9 @@ struct blk {
 	uint8_t *b;
 };
 
+#define FIN_BUSY_MAX 256u /* extents freed in one finish, remembered as busy */
+struct fin_busy { uint32_t ag, bno, len; };
+
 struct fin {
 	xlog *log;
 	struct xlog_ovl *o;
@@ -33,6 +36,8 @@ struct fin {
 	char *why;          /* the pending entry being finished: its reason on refusal */
 	size_t whylen;
 	bool refused;
+	struct fin_busy busy[FIN_BUSY_MAX]; /* the extents freed so far (nbusy past the max: too many) */
+	uint32_t nbusy;
 };
 
 /* A refusal: the reason goes after the pending entry's name; returns 1. */
@@ -57,8 +62,8 @@ int xlog_fin_agfl_put(struct fin *f, uint32_t ag, struct blk *agf, bool btreeblk
  * offset and rmap flags): on an rmapbt filesystem its record is removed first. */
 int xlog_fin_free_owned(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t len, uint64_t owner, uint64_t off,
 			uint32_t flags) XFS_HIDDEN;
-/* xfs_alloc_fix_freelist where it changes nothing (the AGFL as long as
- * xfs_alloc_min_freelist wants), else refused; *agf the AGF. 0, 1 or <0. */
+/* xfs_alloc_fix_freelist: a short AGFL refilled (blocks from the by-size tree, their rmap
+ * XFS_RMAP_OWN_AG), one too long refused; *agf the AGF. 0, 1 or <0. */
 int xlog_fin_fix_freelist(struct fin *f, uint32_t ag, struct blk **agf) XFS_HIDDEN;
 
 /* ifree.c: the checkpoint's blocks written back through the overlay, stamped with lsn as the

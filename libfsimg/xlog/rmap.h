@@ -72,6 +72,9 @@ int xlog_rmap_query_point(struct rcur *c, uint32_t start, uint64_t owner, uint64
  * extent's state). 0, 1 (refused) or <0. */
 int xlog_fin_rmap(struct fin *f, int type, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner, uint64_t off,
 		  uint32_t flags) XFS_HIDDEN;
+/* xfs_rmap_alloc inside xfs_alloc_ag_vextent (blocks for a non-inode owner such as
+ * XFS_RMAP_OWN_AG), where the AGFL is being fixed. */
+int xlog_fin_rmap_alloc(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner) XFS_HIDDEN;
 /* The same inside a free (xfs_free_ag_extent -> xfs_rmap_free: an unmap), where the AGFL
  * was fixed already. */
 int xlog_fin_rmap_free(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner, uint64_t off,

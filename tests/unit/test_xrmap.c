@@ -286,16 +286,57 @@ static void test_unmap_shared_left(void **state)
 	t_free(t);
 }
 
-/* the AGFL: 2 * height per btree (the rmapbt's too), else refused */
+/* the AGFL: 2 * height per btree (the rmapbt's too), refilled when short; a full leaf splits */
 static void test_agfl_and_full_leaf(void **state)
 {
 	(void)state;
 	struct t *t = t_new(1, 5);
 	struct rrec in[LMAX];
 
+	/* one block short: xfs_alloc_fix_freelist takes it from the by-size tree's first
+	 * extent long enough (its start), the AGFL gets it, the rmapbt an OWN_AG record */
+	uint8_t *agf0 = t->img + AGF_DADDR * 512, *agfl0 = t->img + 3 * 512;
+	put_be32(agfl0, 0x5841464cu);
+	for (uint32_t i = 0; i < 5; i++)
+		put_be32(agfl0 + 36 + 4 * i, 20 + i);
+	put_be32(agf0 + 16, 8);  /* bnobt root */
+	put_be32(agf0 + 20, 9);  /* cntbt root */
+	put_be32(agf0 + 44, 4);  /* fllast */
+	put_be32(agf0 + 52, 10); /* freeblks */
+	put_be32(agf0 + 56, 10); /* longest */
+	for (uint32_t b = 8; b <= 9; b++) {
+		uint8_t *blk = t->img + b * BS;
+		put_block(t->img, b, 0, 1);
+		put_be32(blk, b == 8 ? 0x41423342u : 0x41423343u);
+		put_be32(blk + HDR, 30);
+		put_be32(blk + HDR + 4, 10);
+	}
+	set_recs(t, ROOT, &FSREC, 1);
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 10, 1, INO, 0, 0), 0);
+	assert_false(t->f.refused);
+	struct blk *agf1, *agfl1;
+	assert_int_equal(xlog_fin_get(&t->f, AGF_DADDR, 1, K_AGF, &agf1), 0);
+	assert_int_equal(xlog_fin_get(&t->f, 3, 1, K_AGFL, &agfl1), 0);
+	assert_int_equal(get_be32(agf1->b + 44), 5);
+	assert_int_equal(get_be32(agf1->b + 48), 6);
+	assert_int_equal(get_be32(agf1->b + 52), 9);
+	assert_int_equal(get_be32(agf1->b + 56), 9);
+	assert_int_equal(get_be32(agf1->b + 60), 0); /* AGFL blocks are not btree blocks */
+	assert_int_equal(get_be32(agfl1->b + 36 + 4 * 5), 30);
+	assert_true(agfl1->dirty);
+	for (uint32_t b = 8; b <= 9; b++) {
+		assert_int_equal(get_be32(got(t, b) + HDR), 31);
+		assert_int_equal(get_be32(got(t, b) + HDR + 4), 9);
+	}
+	struct rrec want[] = { FSREC, { 10, 1, INO, 0, 0 }, { 30, 1, RMAP_OWN_AG, 0, 0 } };
+	expect_recs(t, ROOT, want, 3);
+	t_free(t);
+
+	/* no free space btree to take from (a root of 0): refused, named */
+	t = t_new(1, 5);
 	set_recs(t, ROOT, &FSREC, 1);
 	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 10, 1, INO, 0, 0), 1);
-	assert_non_null(strstr(t->why, "AGFL"));
+	assert_non_null(strstr(t->why, "cntbt root 0 out of the AG"));
 	t_free(t);
 
 	/* a full root leaf: xfs_btree_split into a block from the AGFL, a new root from the next */
