@@ -19,23 +19,8 @@
 
 #include "core/cursor.h"
 #include "xfs/format.h"
-#include "xlog/agbt.h"
+#include "xlog/agbt_int.h"
 
-#define BB_LEVEL 4u
-#define BB_NUMRECS 6u
-#define BB_LEFT 8u
-#define BB_RIGHT 12u
-#define BB_BLKNO 16u
-#define BB_UUID 32u
-#define BB_OWNER 48u
-
-static uint32_t kl(const struct agbt_cur *c) { return c->ops->key_len * (c->ops->overlapping ? 2u : 1u); }
-static uint32_t maxr(const struct agbt_cur *c, uint32_t level) { return c->maxrecs[level > 0]; }
-static uint32_t lvl(const struct blk *b) { return get_be16(b->b + BB_LEVEL); }
-static void set_numrecs(struct blk *b, uint32_t n) { put_be16(b->b + BB_NUMRECS, (uint16_t)n); }
-static uint32_t sib(const struct blk *b, bool right) { return get_be32(b->b + (right ? BB_RIGHT : BB_LEFT)); }
-static void set_sib(struct blk *b, bool right, uint32_t v) { put_be32(b->b + (right ? BB_RIGHT : BB_LEFT), v); }
-static void log_blk(struct blk *b) { b->dirty = true; }
 
 uint8_t *agbt_rec(const struct agbt_cur *c, struct blk *b, uint32_t i)
 {
@@ -52,20 +37,13 @@ uint8_t *agbt_ptr(const struct agbt_cur *c, struct blk *b, uint32_t i)
 	return b->b + c->hdr + (size_t)c->maxrecs[1] * kl(c) + (size_t)(i - 1) * 4u;
 }
 
-static uint32_t bpb(const struct agbt_cur *c) { return c->f->log->fs->blocksize / XLOG_BBSIZE; }
-
-static uint32_t blk_agbno(const struct agbt_cur *c, const struct blk *b)
-{
-	return (uint32_t)(b->daddr / bpb(c) - (uint64_t)c->ag * c->f->log->fs->sb.agblocks);
-}
-
-static int corrupt(struct agbt_cur *c, const char *what, uint32_t agbno)
+int agbt_corrupt(struct agbt_cur *c, const char *what, uint32_t agbno)
 {
 	return xlog_fin_refuse(c->f, "AG %u: %s block %u %s", c->ag, c->ops->name, agbno, what);
 }
 
 /* A block of the tree at level (xfs_btree_read_buf_block with the verifier's checks). */
-static int read_block(struct agbt_cur *c, uint32_t agbno, uint32_t level, struct blk **out)
+int agbt_read_block(struct agbt_cur *c, uint32_t agbno, uint32_t level, struct blk **out)
 {
 	xfs_fs *fs = c->f->log->fs;
 	struct blk *b;
@@ -73,19 +51,19 @@ static int read_block(struct agbt_cur *c, uint32_t agbno, uint32_t level, struct
 	int err;
 
 	if (agbno == 0 || agbno >= fs->sb.agblocks)
-		return corrupt(c, "is out of the AG", agbno);
+		return agbt_corrupt(c, "is out of the AG", agbno);
 	if ((err = xlog_fin_get(c->f, xlog_ag_daddr(fs, c->ag, agbno), bpb(c), K_BTREE, &b)))
 		return err;
 	n = agbt_numrecs(b);
 	l = sib(b, false);
 	r = sib(b, true);
 	if (get_be32(b->b) != c->ops->magic || lvl(b) != level || n > maxr(c, level))
-		return corrupt(c, "is not what its parent says", agbno);
+		return agbt_corrupt(c, "is not what its parent says", agbno);
 	if ((l != AGBT_NULL && (l == 0 || l >= fs->sb.agblocks || l == agbno)) ||
 	    (r != AGBT_NULL && (r == 0 || r >= fs->sb.agblocks || r == agbno || r == l)))
-		return corrupt(c, "has bad siblings", agbno);
+		return agbt_corrupt(c, "has bad siblings", agbno);
 	if (fs->v5 && (get_be64(b->b + BB_BLKNO) != b->daddr || get_be32(b->b + BB_OWNER) != c->ag))
-		return corrupt(c, "belongs elsewhere", agbno);
+		return agbt_corrupt(c, "belongs elsewhere", agbno);
 	*out = b;
 	return 0;
 }
@@ -101,7 +79,7 @@ static int new_block(struct agbt_cur *c, uint32_t agbno, uint32_t level, uint32_
 	int err;
 
 	if (agbno == 0 || agbno >= fs->sb.agblocks)
-		return corrupt(c, "(new) is out of the AG", agbno);
+		return agbt_corrupt(c, "(new) is out of the AG", agbno);
 	for (size_t i = 0; i < c->f->nblk; i++)
 		cached |= c->f->blk[i].daddr == daddr && c->f->blk[i].kind == K_BTREE;
 	if ((err = xlog_fin_get(c->f, daddr, bpb(c), K_BTREE, &b)))
@@ -125,7 +103,7 @@ static int new_block(struct agbt_cur *c, uint32_t agbno, uint32_t level, uint32_
 }
 
 /* xfs_btree_free_block: the allocator takes it back, the buffer is invalidated (never written). */
-static int free_block(struct agbt_cur *c, struct blk *b)
+int agbt_free_block(struct agbt_cur *c, struct blk *b)
 {
 	int err;
 
@@ -161,8 +139,8 @@ int agbt_init(struct agbt_cur *c, struct fin *f, const struct agbt_ops *ops, voi
 static int child(struct agbt_cur *c, uint32_t level, uint32_t ptr, struct blk **out)
 {
 	if (ptr < 1 || ptr > agbt_numrecs(c->bp[level]))
-		return corrupt(c, "is entered off its entries", blk_agbno(c, c->bp[level]));
-	return read_block(c, get_be32(agbt_ptr(c, c->bp[level], ptr)), level - 1, out);
+		return agbt_corrupt(c, "is entered off its entries", blk_agbno(c, c->bp[level]));
+	return agbt_read_block(c, get_be32(agbt_ptr(c, c->bp[level], ptr)), level - 1, out);
 }
 
 /* xfs_btree_get_leaf_keys / _get_node_keys: the block's low key, and high key when overlapping. */
@@ -197,7 +175,7 @@ static void get_keys(const struct agbt_cur *c, struct blk *b, uint8_t *key)
 
 int agbt_root(struct agbt_cur *c)
 {
-	return read_block(c, c->root, c->nlevels - 1, &c->bp[c->nlevels - 1]);
+	return agbt_read_block(c, c->root, c->nlevels - 1, &c->bp[c->nlevels - 1]);
 }
 
 int agbt_descend(struct agbt_cur *c, uint32_t level)
@@ -209,11 +187,11 @@ int agbt_descend(struct agbt_cur *c, uint32_t level)
 
 static int bad_pos(struct agbt_cur *c, uint32_t lev)
 {
-	return corrupt(c, "is entered off its entries", blk_agbno(c, c->bp[lev]));
+	return agbt_corrupt(c, "is entered off its entries", blk_agbno(c, c->bp[lev]));
 }
 
 /* __xfs_btree_updkeys (overlapping): the keys up the path while they differ (all when force). */
-static int updkeys(struct agbt_cur *c, uint32_t level, bool force)
+int agbt_updkeys(struct agbt_cur *c, uint32_t level, bool force)
 {
 	const struct agbt_ops *o = c->ops;
 	uint8_t key[AGBT_KEY_MAX];
@@ -240,13 +218,13 @@ static int updkeys(struct agbt_cur *c, uint32_t level, bool force)
 }
 
 /* xfs_btree_update_keys */
-static int update_keys(struct agbt_cur *c, uint32_t level)
+int agbt_update_keys(struct agbt_cur *c, uint32_t level)
 {
 	uint8_t key[AGBT_KEY_MAX];
 	uint32_t ptr = 1;
 
 	if (c->ops->overlapping)
-		return updkeys(c, level, false);
+		return agbt_updkeys(c, level, false);
 	get_keys(c, c->bp[level], key);
 	for (uint32_t lev = level + 1; ptr == 1 && lev < c->nlevels; lev++) {
 		ptr = c->ptr[lev];
@@ -256,13 +234,6 @@ static int update_keys(struct agbt_cur *c, uint32_t level)
 		log_blk(c->bp[lev]);
 	}
 	return 0;
-}
-
-static bool needs_key_update(const struct agbt_cur *c, uint32_t ptr) { return c->ops->overlapping || ptr == 1; }
-
-static bool is_lastrec(const struct agbt_cur *c, const struct blk *b, uint32_t level)
-{
-	return level == 0 && c->ops->update_lastrec && sib(b, true) == AGBT_NULL;
 }
 
 int agbt_lookup(struct agbt_cur *c, int dir, const uint8_t *rec, int *stat)
@@ -277,7 +248,7 @@ int agbt_lookup(struct agbt_cur *c, int dir, const uint8_t *rec, int *stat)
 	memcpy(c->rec, rec, o->rec_len);
 	o->key_from_rec(want, rec);
 	for (uint32_t level = c->nlevels; level-- > 0;) {
-		if ((err = read_block(c, agbno, level, &b)))
+		if ((err = agbt_read_block(c, agbno, level, &b)))
 			return err;
 		c->bp[level] = b;
 		if (diff == 0) {
@@ -286,7 +257,7 @@ int agbt_lookup(struct agbt_cur *c, int dir, const uint8_t *rec, int *stat)
 			int32_t low = 1, high = (int32_t)agbt_numrecs(b);
 			if (high == 0) {
 				if (level != 0 || c->nlevels != 1)
-					return corrupt(c, "is an empty node", agbno);
+					return agbt_corrupt(c, "is an empty node", agbno);
 				c->ptr[0] = dir != AGBT_LOOKUP_LE;
 				return 0;
 			}
@@ -320,7 +291,7 @@ int agbt_lookup(struct agbt_cur *c, int dir, const uint8_t *rec, int *stat)
 			if ((err = agbt_increment(c, 0, &i)))
 				return err;
 			if (i != 1)
-				return corrupt(c, "has a right sibling its parents lack", blk_agbno(c, b));
+				return agbt_corrupt(c, "has a right sibling its parents lack", blk_agbno(c, b));
 			*stat = 1;
 			return 0;
 		}
@@ -353,7 +324,7 @@ int agbt_increment(struct agbt_cur *c, uint32_t level, int *stat)
 		if (++c->ptr[lev] <= agbt_numrecs(c->bp[lev]))
 			break;
 	if (lev == c->nlevels)
-		return corrupt(c, "has a right sibling its parents lack", blk_agbno(c, c->bp[level]));
+		return agbt_corrupt(c, "has a right sibling its parents lack", blk_agbno(c, c->bp[level]));
 	for (; lev > level; lev--) {
 		struct blk *b;
 		if ((err = child(c, lev, c->ptr[lev], &b)))
@@ -383,7 +354,7 @@ int agbt_decrement(struct agbt_cur *c, uint32_t level, int *stat)
 		if (c->ptr[lev] > 0 && --c->ptr[lev] > 0)
 			break;
 	if (lev == c->nlevels)
-		return corrupt(c, "has a left sibling its parents lack", blk_agbno(c, c->bp[level]));
+		return agbt_corrupt(c, "has a left sibling its parents lack", blk_agbno(c, c->bp[level]));
 	for (; lev > level; lev--) {
 		struct blk *b;
 		if ((err = child(c, lev, c->ptr[lev], &b)))
@@ -416,12 +387,12 @@ int agbt_update(struct agbt_cur *c, const uint8_t *rec)
 	if (is_lastrec(c, b, 0))
 		c->ops->update_lastrec(c, b, rec, ptr, AGBT_LASTREC_UPDATE);
 	if (needs_key_update(c, ptr))
-		return update_keys(c, 0);
+		return agbt_update_keys(c, 0);
 	return 0;
 }
 
 /* Entries [from, from + n) of block b moved by delta slots (xfs_btree_shift_*). */
-static void shift(const struct agbt_cur *c, struct blk *b, uint32_t level, uint32_t from, uint32_t n, int delta)
+void agbt_shift(const struct agbt_cur *c, struct blk *b, uint32_t level, uint32_t from, uint32_t n, int delta)
 {
 	if (n == 0)
 		return;
@@ -434,7 +405,7 @@ static void shift(const struct agbt_cur *c, struct blk *b, uint32_t level, uint3
 }
 
 /* Entries [from, from + n) of src copied to slot to of dst. */
-static void copy(const struct agbt_cur *c, struct blk *dst, uint32_t to, struct blk *src, uint32_t from, uint32_t n,
+void agbt_copy(const struct agbt_cur *c, struct blk *dst, uint32_t to, struct blk *src, uint32_t from, uint32_t n,
 		 uint32_t level)
 {
 	if (n == 0)
@@ -450,11 +421,11 @@ static void copy(const struct agbt_cur *c, struct blk *dst, uint32_t to, struct 
 /* The sibling of the block at level on the cursor's path, read and checked. */
 static int read_sib(struct agbt_cur *c, uint32_t level, bool right, struct blk **out)
 {
-	return read_block(c, sib(c->bp[level], right), level, out);
+	return agbt_read_block(c, sib(c->bp[level], right), level, out);
 }
 
 /* xfs_btree_rshift: the block's last entry to the front of its right sibling. */
-static int rshift(struct agbt_cur *c, uint32_t level, int *stat)
+int agbt_rshift(struct agbt_cur *c, uint32_t level, int *stat)
 {
 	struct blk *left = c->bp[level], *right;
 	struct agbt_cur t;
@@ -469,8 +440,8 @@ static int rshift(struct agbt_cur *c, uint32_t level, int *stat)
 	rrecs = agbt_numrecs(right);
 	if (rrecs == maxr(c, level))
 		return 0;
-	shift(c, right, level, 1, rrecs, 1);
-	copy(c, right, 1, left, lrecs, 1, level);
+	agbt_shift(c, right, level, 1, rrecs, 1);
+	agbt_copy(c, right, 1, left, lrecs, 1, level);
 	set_numrecs(left, --lrecs);
 	set_numrecs(right, ++rrecs);
 	log_blk(left);
@@ -480,17 +451,17 @@ static int rshift(struct agbt_cur *c, uint32_t level, int *stat)
 	if ((err = agbt_increment(&t, level, &i)))
 		return err;
 	if (i != 1 || t.bp[level] != right)
-		return corrupt(c, "has a right sibling its parents lack", blk_agbno(c, left));
-	if (c->ops->overlapping && (err = update_keys(c, level)))
+		return agbt_corrupt(c, "has a right sibling its parents lack", blk_agbno(c, left));
+	if (c->ops->overlapping && (err = agbt_update_keys(c, level)))
 		return err;
-	if ((err = update_keys(&t, level)))
+	if ((err = agbt_update_keys(&t, level)))
 		return err;
 	*stat = 1;
 	return 0;
 }
 
 /* xfs_btree_lshift: the block's first entry to the end of its left sibling. */
-static int lshift(struct agbt_cur *c, uint32_t level, int *stat)
+int agbt_lshift(struct agbt_cur *c, uint32_t level, int *stat)
 {
 	struct blk *right = c->bp[level], *left;
 	uint32_t lrecs, rrecs;
@@ -506,13 +477,13 @@ static int lshift(struct agbt_cur *c, uint32_t level, int *stat)
 		return 0;
 	rrecs = agbt_numrecs(right);
 	if (rrecs == 0)
-		return corrupt(c, "is empty", blk_agbno(c, right));
+		return agbt_corrupt(c, "is empty", blk_agbno(c, right));
 	lrecs++;
 	rrecs--;
-	copy(c, left, lrecs, right, 1, 1, level);
+	agbt_copy(c, left, lrecs, right, 1, 1, level);
 	set_numrecs(left, lrecs);
 	set_numrecs(right, rrecs);
-	shift(c, right, level, 2, rrecs, -1);
+	agbt_shift(c, right, level, 2, rrecs, -1);
 	log_blk(left);
 	log_blk(right);
 	if (c->ops->overlapping) {
@@ -521,11 +492,11 @@ static int lshift(struct agbt_cur *c, uint32_t level, int *stat)
 		if ((err = agbt_decrement(&t, level, &i)))
 			return err;
 		if (i != 1 || t.bp[level] != left)
-			return corrupt(c, "has a left sibling its parents lack", blk_agbno(c, right));
-		if ((err = update_keys(&t, level)))
+			return agbt_corrupt(c, "has a left sibling its parents lack", blk_agbno(c, right));
+		if ((err = agbt_update_keys(&t, level)))
 			return err;
 	}
-	if ((err = update_keys(c, level)))
+	if ((err = agbt_update_keys(c, level)))
 		return err;
 	c->ptr[level]--;
 	*stat = 1;
@@ -562,7 +533,7 @@ static int split(struct agbt_cur *c, uint32_t level, uint32_t *nptr, uint8_t *ke
 	lrecs -= rrecs;
 	set_numrecs(left, lrecs);
 	set_numrecs(right, rrecs);
-	copy(c, right, 1, left, src, rrecs, level);
+	agbt_copy(c, right, 1, left, src, rrecs, level);
 	get_keys(c, right, key);
 	rrbno = sib(left, true);
 	set_sib(right, true, rrbno);
@@ -571,12 +542,12 @@ static int split(struct agbt_cur *c, uint32_t level, uint32_t *nptr, uint8_t *ke
 	log_blk(right);
 	log_blk(left);
 	if (rrbno != AGBT_NULL) {
-		if ((err = read_block(c, rrbno, level, &rr)))
+		if ((err = agbt_read_block(c, rrbno, level, &rr)))
 			return err;
 		set_sib(rr, false, rbno);
 		log_blk(rr);
 	}
-	if (c->ops->overlapping && (err = update_keys(c, level)))
+	if (c->ops->overlapping && (err = agbt_update_keys(c, level)))
 		return err;
 	if (c->ptr[level] > lrecs + 1) {
 		c->bp[level] = right;
@@ -635,9 +606,9 @@ static int make_unfull(struct agbt_cur *c, uint32_t level, uint32_t *optr, uint3
 {
 	int stat, err;
 
-	if ((err = rshift(c, level, &stat)) || stat)
+	if ((err = agbt_rshift(c, level, &stat)) || stat)
 		return err;
-	if ((err = lshift(c, level, &stat)))
+	if ((err = agbt_lshift(c, level, &stat)))
 		return err;
 	if (stat) {
 		*optr = *ptr = c->ptr[level];
@@ -684,7 +655,7 @@ static int insrec(struct agbt_cur *c, uint32_t level, uint32_t *nptr, const uint
 	numrecs = agbt_numrecs(b);
 	if (numrecs >= maxr(c, level) || ptr < 1 || ptr > numrecs + 1)
 		return bad_pos(c, level);
-	shift(c, b, level, ptr, numrecs - ptr + 1, 1);
+	agbt_shift(c, b, level, ptr, numrecs - ptr + 1, 1);
 	if (level > 0) {
 		memcpy(agbt_key(c, b, ptr), key, kl(c));
 		put_be32(agbt_ptr(c, b, ptr), *nptr);
@@ -695,7 +666,7 @@ static int insrec(struct agbt_cur *c, uint32_t level, uint32_t *nptr, const uint
 	log_blk(b);
 	if (b != old)
 		get_keys(c, b, lkey);
-	else if (needs_key_update(c, optr) && (err = update_keys(c, level)))
+	else if (needs_key_update(c, optr) && (err = agbt_update_keys(c, level)))
 		return err;
 	if (is_lastrec(c, b, level))
 		c->ops->update_lastrec(c, b, rec, ptr, AGBT_LASTREC_INSREC);
@@ -740,180 +711,3 @@ int agbt_insert(struct agbt_cur *c, const uint8_t *rec, int *stat)
 	return 0;
 }
 
-static int dec_cursor(struct agbt_cur *c, uint32_t level, int *stat)
-{
-	int i;
-
-	*stat = 1;
-	return level > 0 ? agbt_decrement(c, level, &i) : 0;
-}
-
-/* xfs_btree_kill_root: the root's one child becomes the root. */
-static int kill_root(struct agbt_cur *c, struct blk *b, uint32_t level)
-{
-	uint32_t nroot = get_be32(agbt_ptr(c, b, 1));
-	int err;
-
-	c->ops->set_root(c, nroot, -1);
-	c->root = nroot;
-	if ((err = free_block(c, b)))
-		return err;
-	c->bp[level] = NULL;
-	c->nlevels--;
-	return 0;
-}
-
-/* xfs_btree_delrec: the entry under the cursor at level removed; *stat 2 when the level
- * above has an entry to remove (a join). */
-static int delrec(struct agbt_cur *c, uint32_t level, int *stat)
-{
-	struct blk *b = c->bp[level], *left = NULL, *right = NULL;
-	uint32_t ptr = c->ptr[level], numrecs, minr = maxr(c, level) / 2, lrecs = 0, rrecs = 0;
-	uint32_t lptr, rptr, cptr = AGBT_NULL;
-	struct agbt_cur t;
-	int i, err;
-
-	*stat = 0;
-	if (ptr == 0)
-		return 0;
-	numrecs = agbt_numrecs(b);
-	if (ptr > numrecs)
-		return 0;
-	shift(c, b, level, ptr + 1, numrecs - ptr, -1);
-	set_numrecs(b, --numrecs);
-	log_blk(b);
-	if (is_lastrec(c, b, level))
-		c->ops->update_lastrec(c, b, NULL, ptr, AGBT_LASTREC_DELREC);
-	if (level == c->nlevels - 1) {
-		if (numrecs == 1 && level > 0) {
-			if ((err = kill_root(c, b, level)))
-				return err;
-		} else if (level > 0 && (err = dec_cursor(c, level, &i))) {
-			return err;
-		}
-		*stat = 1;
-		return 0;
-	}
-	if (needs_key_update(c, ptr) && (err = update_keys(c, level)))
-		return err;
-	if (numrecs >= minr)
-		return dec_cursor(c, level, stat);
-	rptr = sib(b, true);
-	lptr = sib(b, false);
-	if (rptr == AGBT_NULL && lptr == AGBT_NULL)
-		return corrupt(c, "has no siblings under a node", blk_agbno(c, b));
-	t = *c;
-	if (rptr != AGBT_NULL) {
-		/* borrow the right sibling's first entry when it can spare one */
-		t.ptr[level] = numrecs;
-		if (numrecs == 0)
-			return corrupt(c, "would be left empty", blk_agbno(c, b));
-		if ((err = agbt_increment(&t, level, &i)))
-			return err;
-		if (i != 1 || t.bp[level] == b || blk_agbno(c, t.bp[level]) != rptr)
-			return corrupt(c, "has a right sibling its parents lack", blk_agbno(c, b));
-		right = t.bp[level];
-		t.ptr[level] = agbt_numrecs(right);
-		cptr = sib(right, false);
-		if (agbt_numrecs(right) - 1 >= minr) {
-			if ((err = lshift(&t, level, &i)))
-				return err;
-			if (i)
-				return dec_cursor(c, level, stat);
-		}
-		rrecs = agbt_numrecs(right);
-		if (lptr != AGBT_NULL) {
-			t.ptr[level] = 1;
-			if ((err = agbt_decrement(&t, level, &i)))
-				return err;
-		}
-	}
-	if (lptr != AGBT_NULL) {
-		/* borrow the left sibling's last entry when it can spare one */
-		t.ptr[level] = 1;
-		if ((err = agbt_decrement(&t, level, &i)))
-			return err;
-		if (i != 1 || blk_agbno(c, t.bp[level]) != lptr)
-			return corrupt(c, "has a left sibling its parents lack", blk_agbno(c, b));
-		left = t.bp[level];
-		t.ptr[level] = 1;
-		cptr = sib(left, true);
-		if (agbt_numrecs(left) - 1 >= minr) {
-			if ((err = rshift(&t, level, &i)))
-				return err;
-			if (i) {
-				if (level == 0)
-					c->ptr[0]++;
-				*stat = 1;
-				return 0;
-			}
-		}
-		lrecs = agbt_numrecs(left);
-	}
-	if (cptr == AGBT_NULL)
-		return corrupt(c, "has siblings that do not point back", blk_agbno(c, b));
-	/* join: everything in "right" moves to the end of "left" and "right" is freed */
-	if (lptr != AGBT_NULL && lrecs + numrecs <= maxr(c, level)) {
-		rptr = cptr;
-		right = b;
-	} else if (rptr != AGBT_NULL && rrecs + numrecs <= maxr(c, level)) {
-		lptr = cptr;
-		left = b;
-	} else {
-		return dec_cursor(c, level, stat);
-	}
-	rrecs = agbt_numrecs(right);
-	lrecs = agbt_numrecs(left);
-	copy(c, left, lrecs + 1, right, 1, rrecs, level);
-	set_numrecs(left, lrecs + rrecs);
-	set_sib(left, true, sib(right, true));
-	log_blk(left);
-	if (sib(left, true) != AGBT_NULL) {
-		struct blk *rr;
-		if ((err = read_block(c, sib(left, true), level, &rr)))
-			return err;
-		set_sib(rr, false, lptr);
-		log_blk(rr);
-	}
-	if ((err = free_block(c, right)))
-		return err;
-	if (b != left) {
-		c->bp[level] = left;
-		c->ptr[level] += lrecs;
-	} else if (level + 1 < c->nlevels && (err = agbt_increment(c, level + 1, &i))) {
-		return err;
-	}
-	if (level > 0)
-		c->ptr[level]--;
-	*stat = 2;
-	return 0;
-}
-
-int agbt_delete(struct agbt_cur *c, int *stat)
-{
-	bool joined = false;
-	uint32_t level;
-	int i = 2, err;
-
-	for (level = 0; i == 2; level++) {
-		if (level >= c->nlevels)
-			return xlog_fin_refuse(c->f, "AG %u: a %s delete past the top", c->ag, c->ops->name);
-		if ((err = delrec(c, level, &i)))
-			return err;
-		if (i == 2)
-			joined = true;
-	}
-	if (joined && c->ops->overlapping && (err = updkeys(c, 0, true)))
-		return err;
-	if (i == 0) {
-		for (level = 1; level < c->nlevels; level++) {
-			if (c->ptr[level] == 0) {
-				if ((err = agbt_decrement(c, level, &i)))
-					return err;
-				break;
-			}
-		}
-	}
-	*stat = i;
-	return 0;
-}

@@ -79,7 +79,13 @@ Options:
                            (files unlinked while open, O_TMPFILE files: open
                            at the cut, on the AGI unlinked lists) and quota
                            (owners, project ids, limits, enforcement changed:
-                           mount with -o usrquota,grpquota,prjquota)
+                           mount with -o usrquota,grpquota,prjquota) and
+                           fragfree (appends and O_DIRECT writes to many
+                           files, each fsync'd so that their blocks
+                           interleave, then unlinks, truncates and punches:
+                           free space in many small extents, free space
+                           btrees of several levels; intent's storm after
+                           the cut op)
   -d, --dir DIR            keep everything in DIR (default: a temporary one,
                            removed unless --keep)
   -k, --keep               keep the images (crashed.img, kernel.img, replayed.img)
@@ -138,7 +144,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | unlinked | quota) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | unlinked | quota | fragfree) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 if [ -n "$logdev_size" ]; then
 	[ "$fs" = xfs ] || { echo "run.sh: --logdev is for XFS" >&2; exit 16; }
 	[ "$mopts" = defaults ] && mopts=logdev=/dev/vdb || mopts=$mopts,logdev=/dev/vdb

@@ -280,6 +280,11 @@ static const unsigned weights_meta[K_NKINDS] = { 2, 1, 0, 0, 0, 0, 0, 8, 6, 4, 5
 static const unsigned weights_mixed[K_NKINDS] = { 4, 4, 2, 2, 2, 2, 2, 4, 3, 2, 2, 2, 3, 1 };
 static const unsigned weights_intent[K_NKINDS] = { 2, 4, 1, 0, 2, 0, 1, 2, 0, 0, 2, 4, 2, 0,
 						   4, 6, 2, 0, 0 };
+/* fragfree: many files grown a little at a time, each write fsync'd (allocated at once, so
+ * the files' blocks interleave), then unlinked, truncated, punched: free space in many small
+ * extents; the intent storm at the cut leaves frees pending over it */
+static const unsigned weights_fragfree[K_NKINDS] = { 8, 1, 0, 0, 3, 0, 4, 2, 0, 0, 2, 2, 0, 0,
+						     1, 0, 1, 0, 0 };
 static const unsigned weights_unlinked[K_NKINDS] = { 3, 2, 1, 1, 1, 0, 1, 4, 1, 1, 2, 2, 2, 0,
 						     1, 1, 2, 5, 3 };
 /* quota: the mixed workload's ops (no pauses) with owners, project ids,
@@ -416,6 +421,8 @@ static int run(int argc, char **argv)
 		w = weights_intent, storm_at_cut = 1;
 	else if (!strcmp(kind, "unlinked"))
 		w = weights_unlinked;
+	else if (!strcmp(kind, "fragfree"))
+		w = weights_fragfree, storm_at_cut = 1, fsync_after = 100;
 	else if (!strcmp(kind, "quota"))
 		w = weights_quota;
 	if (posix_memalign((void **)&buf, 4096, 16 * BIG * 8) != 0)
