@@ -81,7 +81,7 @@ Options:
                            (owners, project ids, limits, enforcement changed:
                            mount with -o usrquota,grpquota,prjquota) and
                            fragfree (appends and O_DIRECT writes to many
-                           files, each fsync'd so that their blocks
+                           files, each one fsynced so that their blocks
                            interleave, then unlinks, truncates and punches:
                            free space in many small extents, free space
                            btrees of several levels; intent's storm after
