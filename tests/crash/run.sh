@@ -80,12 +80,12 @@ Options:
                            at the cut, on the AGI unlinked lists) and quota
                            (owners, project ids, limits, enforcement changed:
                            mount with -o usrquota,grpquota,prjquota) and
-                           fragfree (appends and O_DIRECT writes to many
-                           files, each one fsynced so that their blocks
-                           interleave, then unlinks, truncates and punches:
-                           free space in many small extents, free space
-                           btrees of several levels; intent's storm after
-                           the cut op)
+                           fragfree (interleave: two files written a block
+                           each in turn with O_DIRECT, one unlinked, so
+                           that free space is in hundreds of one-block
+                           extents; appends, punches, truncates, unlinks;
+                           free space btrees of several levels; intent's
+                           storm after the cut op)
   -d, --dir DIR            keep everything in DIR (default: a temporary one,
                            removed unless --keep)
   -k, --keep               keep the images (crashed.img, kernel.img, replayed.img)

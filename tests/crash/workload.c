@@ -272,7 +272,8 @@ int do_fsync(int op, const char *rel, int fd)
 
 const char *kind_name[K_NKINDS] = { "append", "overwrite", "fallocate", "keepsize", "punch",
 	"zero", "direct", "create", "rename", "link", "unlink", "truncate", "fsync", "pause",
-	"frag", "clone", "syncfs", "holdunlink", "tmpfile", "chown", "projid", "qlimit", "qenforce" };
+	"frag", "clone", "syncfs", "holdunlink", "tmpfile", "chown", "projid", "qlimit", "qenforce",
+	"interleave" };
 
 /* weights per workload kind, in enum order */
 static const unsigned weights_data[K_NKINDS] = { 6, 6, 2, 2, 3, 2, 3, 2, 0, 0, 0, 2, 3, 1 };
@@ -283,8 +284,8 @@ static const unsigned weights_intent[K_NKINDS] = { 2, 4, 1, 0, 2, 0, 1, 2, 0, 0,
 /* fragfree: many files grown a little at a time, each write fsync'd (allocated at once, so
  * the files' blocks interleave), then unlinked, truncated, punched: free space in many small
  * extents; the intent storm at the cut leaves frees pending over it */
-static const unsigned weights_fragfree[K_NKINDS] = { 8, 1, 0, 0, 3, 0, 4, 2, 0, 0, 2, 2, 0, 0,
-						     1, 0, 1, 0, 0 };
+static const unsigned weights_fragfree[K_NKINDS] = { 4, 1, 0, 0, 2, 0, 2, 1, 0, 0, 1, 2, 0, 0,
+						     1, 0, 1, 0, 0, 0, 0, 0, 0, 3 };
 static const unsigned weights_unlinked[K_NKINDS] = { 3, 2, 1, 1, 1, 0, 1, 4, 1, 1, 2, 2, 2, 0,
 						     1, 1, 2, 5, 3 };
 /* quota: the mixed workload's ops (no pauses) with owners, project ids,
@@ -331,7 +332,7 @@ int one_op(int op, enum kind k, int *rc, const char **relp)
 	if (k == K_CREATE && nfiles >= MAXFILES)
 		k = K_UNLINK;
 	/* (only the XFS workloads draw these) */
-	if ((k == K_FRAG || k == K_CLONE || k == K_TMPFILE) && nfiles >= MAXFILES)
+	if ((k == K_FRAG || k == K_CLONE || k == K_TMPFILE || k == K_INTERLEAVE) && nfiles >= MAXFILES)
 		k = K_UNLINK;
 	switch (k) {
 	case K_APPEND:
@@ -357,6 +358,7 @@ int one_op(int op, enum kind k, int *rc, const char **relp)
 	case K_SYNCFS:
 	case K_HOLDUNLINK:
 	case K_TMPFILE:
+	case K_INTERLEAVE:
 		fd = xfs_op(op, k, slot, rel, size, rc, relp);
 		break;
 	case K_CHOWN:
