@@ -83,7 +83,8 @@ Options:
                            fragfree (interleave: two files written a block
                            each in turn with O_DIRECT, one unlinked, so
                            that free space is in hundreds of one-block
-                           extents; appends, punches, truncates, unlinks;
+                           extents; appends, punches, truncates, unlinks,
+                           files unlinked while open;
                            free space btrees of several levels; intent's
                            storm after the cut op)
   -d, --dir DIR            keep everything in DIR (default: a temporary one,

@@ -281,11 +281,11 @@ static const unsigned weights_meta[K_NKINDS] = { 2, 1, 0, 0, 0, 0, 0, 8, 6, 4, 5
 static const unsigned weights_mixed[K_NKINDS] = { 4, 4, 2, 2, 2, 2, 2, 4, 3, 2, 2, 2, 3, 1 };
 static const unsigned weights_intent[K_NKINDS] = { 2, 4, 1, 0, 2, 0, 1, 2, 0, 0, 2, 4, 2, 0,
 						   4, 6, 2, 0, 0 };
-/* fragfree: many files grown a little at a time, each write fsync'd (allocated at once, so
- * the files' blocks interleave), then unlinked, truncated, punched: free space in many small
- * extents; the intent storm at the cut leaves frees pending over it */
+/* fragfree: free space in hundreds of one-block extents (interleave), files unlinked,
+ * truncated, punched, and unlinked while open (freed by the mount after recovery, their
+ * blocks between the holes); the intent storm at the cut leaves frees pending over it */
 static const unsigned weights_fragfree[K_NKINDS] = { 4, 1, 0, 0, 2, 0, 2, 1, 0, 0, 1, 2, 0, 0,
-						     1, 0, 1, 0, 0, 0, 0, 0, 0, 3 };
+						     1, 0, 1, 3, 0, 0, 0, 0, 0, 3 };
 static const unsigned weights_unlinked[K_NKINDS] = { 3, 2, 1, 1, 1, 0, 1, 4, 1, 1, 2, 2, 2, 0,
 						     1, 1, 2, 5, 3 };
 /* quota: the mixed workload's ops (no pauses) with owners, project ids,
