@@ -5,14 +5,18 @@
  * first, then xfs_free_ag_extent, which merges the extent with its free
  * neighbours in the by-block btree and replaces their by-size records, the
  * AGF's free block count and longest extent (xfs_allocbt_update_lastrec)
- * following. Records move in a leaf as xfs_btree_insrec / xfs_btree_delrec
- * move them (a deleted slot keeps its bytes past the record count), so the
- * leaf is the kernel's byte for byte.
+ * following. Both trees are edited through agbt.c, the kernel's generic
+ * btree code step for step (shifts to siblings, splits, new roots, joins,
+ * root kills), their blocks taken from and given back to the AGFL as
+ * xfs_allocbt_alloc_block / _free_block do (xfs_alloc_get_freelist /
+ * _put_freelist, the AGF's btreeblks following).
  *
- * Done only where it is exact: both free space btrees a single leaf (the
- * root), inserts that fit it, and an AGFL already as long as
- * xfs_alloc_min_freelist wants (else the kernel refills or shrinks it). On
- * an rmapbt filesystem the extent's rmap record goes first (xfs_rmap_free,
+ * xfs_alloc_fix_freelist refills a short AGFL from the by-size tree as
+ * xfs_alloc_ag_vextent_size picks (an XFS_RMAP_OWN_AG record for the
+ * blocks); refused where it is not done: an AGFL to shrink (the kernel
+ * defers freeing its blocks), a refill that meets an extent freed in this
+ * finish (busy: the kernel's allocator trims or skips it). On an
+ * rmapbt filesystem the extent's rmap record goes first (xfs_rmap_free,
  * rmap.c) unless the free names no owner (XFS_RMAP_OWN_NULL: the unmap that
  * queued it removed the record already).
  */
@@ -22,6 +26,7 @@
 
 #include "core/cursor.h"
 #include "xfs/format.h"
+#include "xlog/agbt.h"
 #include "xlog/rmap.h"
 
 #define XFS_ABTB_MAGIC 0x41425442u     /* ABTB */
@@ -29,7 +34,6 @@
 #define XFS_ABTC_MAGIC 0x41425443u     /* ABTC */
 #define XFS_ABTC_CRC_MAGIC 0x41423343u /* AB3C */
 #define NULLAGBLOCK 0xffffffffu
-#define ALLOC_REC_LEN 8u
 /* the AGF fields used (struct xfs_agf) */
 #define AGF_BNO_ROOT 16u
 #define AGF_CNT_ROOT 20u
@@ -39,91 +43,255 @@
 #define AGF_FLCOUNT 48u
 #define AGF_FREEBLKS 52u
 #define AGF_LONGEST 56u
+#define AGF_FLFIRST 40u
+#define AGF_FLLAST 44u
+#define AGF_BTREEBLKS 60u
+#define XFS_AGFL_MAGIC 0x5841464cu /* XAFL */
+#define ALLOC_REC_LEN 8u
 
-struct leaf {
-	struct blk *b;
-	uint8_t *rec;   /* the first record */
-	uint32_t n, max;
-};
-
-static int leaf_get(struct fin *f, uint32_t ag, uint32_t root, uint32_t levels, uint32_t magic,
-		    struct leaf *l)
+/* The AGFL's slots (xfs_agfl_size) and the block holding them, checked. */
+static int agfl_read(struct fin *f, uint32_t ag, struct blk *agf, uint8_t **slots, uint32_t *size, struct blk **out)
 {
 	xfs_fs *fs = f->log->fs;
-	uint32_t hdr = fs->v5 ? 56u : 16u, bs = fs->blocksize;
+	uint32_t ss = fs->sb.sectsize, hdr = fs->v5 ? XFS_AGFL_HDR_SIZE : 0;
+	struct blk *b;
 	int err;
 
-	if (levels != 1)
-		return xlog_fin_refuse(f, "a free space btree of %u levels (not done yet)", levels);
-	if (root == 0 || root >= fs->sb.agblocks)
-		return xlog_fin_refuse(f, "free space btree root %u out of the AG", root);
-	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, root), bs / XLOG_BBSIZE, K_BTREE, &l->b)))
+	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + 3 * (ss / XLOG_BBSIZE), ss / XLOG_BBSIZE, K_AGFL, &b)))
 		return err;
-	l->rec = l->b->b + hdr;
-	l->n = get_be16(l->b->b + 6);
-	l->max = (bs - hdr) / ALLOC_REC_LEN;
-	if (get_be32(l->b->b) != magic || get_be16(l->b->b + 4) != 0 || l->n > l->max ||
-	    get_be32(l->b->b + 8) != NULLAGBLOCK || get_be32(l->b->b + 12) != NULLAGBLOCK)
-		return xlog_fin_refuse(f, "free space btree block %u is not a root leaf", root);
+	if (fs->v5 && get_be32(b->b) != XFS_AGFL_MAGIC)
+		return xlog_fin_refuse(f, "AG %u has no AGFL", ag);
+	*size = (ss - hdr) / 4u;
+	*slots = b->b + hdr;
+	if (get_be32(agf->b + AGF_FLFIRST) >= *size || get_be32(agf->b + AGF_FLLAST) >= *size ||
+	    get_be32(agf->b + AGF_FLCOUNT) > *size)
+		return xlog_fin_refuse(f, "AG %u: the AGF's free list bounds are off the AGFL", ag);
+	*out = b;
 	return 0;
 }
 
-static uint32_t rec_bno(const struct leaf *l, uint32_t i) { return get_be32(l->rec + ALLOC_REC_LEN * i); }
-static uint32_t rec_len(const struct leaf *l, uint32_t i) { return get_be32(l->rec + ALLOC_REC_LEN * i + 4); }
-
-static void rec_set(struct leaf *l, uint32_t i, uint32_t bno, uint32_t len)
+int xlog_fin_agfl_get(struct fin *f, uint32_t ag, struct blk *agf, bool btreeblk, uint32_t *bno)
 {
-	put_be32(l->rec + ALLOC_REC_LEN * i, bno);
-	put_be32(l->rec + ALLOC_REC_LEN * i + 4, len);
-	l->b->dirty = true;
-}
+	uint32_t size, first;
+	struct blk *agfl;
+	uint8_t *slots;
+	int err;
 
-/* xfs_btree_delrec in a root leaf: the records after i shift down; the last slot keeps its bytes. */
-static void rec_delete(struct leaf *l, uint32_t i)
-{
-	memmove(l->rec + ALLOC_REC_LEN * i, l->rec + ALLOC_REC_LEN * (i + 1), (size_t)(l->n - i - 1) * ALLOC_REC_LEN);
-	l->n--;
-	put_be16(l->b->b + 6, (uint16_t)l->n);
-	l->b->dirty = true;
-}
-
-/* xfs_btree_insrec in a root leaf with room. */
-static int rec_insert(struct fin *f, struct leaf *l, uint32_t i, uint32_t bno, uint32_t len)
-{
-	if (l->n >= l->max)
-		return xlog_fin_refuse(f, "a free space btree leaf would split (not done yet)");
-	memmove(l->rec + ALLOC_REC_LEN * (i + 1), l->rec + ALLOC_REC_LEN * i, (size_t)(l->n - i) * ALLOC_REC_LEN);
-	l->n++;
-	put_be16(l->b->b + 6, (uint16_t)l->n);
-	rec_set(l, i, bno, len);
+	*bno = NULLAGBLOCK;
+	if (get_be32(agf->b + AGF_FLCOUNT) == 0)
+		return 0;
+	if ((err = agfl_read(f, ag, agf, &slots, &size, &agfl)))
+		return err;
+	first = get_be32(agf->b + AGF_FLFIRST);
+	*bno = get_be32(slots + 4u * first);
+	if (*bno == 0 || *bno >= f->log->fs->sb.agblocks)
+		return xlog_fin_refuse(f, "AG %u: AGFL block %u out of the AG", ag, *bno);
+	put_be32(agf->b + AGF_FLFIRST, first + 1 == size ? 0 : first + 1);
+	put_be32(agf->b + AGF_FLCOUNT, get_be32(agf->b + AGF_FLCOUNT) - 1);
+	if (btreeblk)
+		put_be32(agf->b + AGF_BTREEBLKS, get_be32(agf->b + AGF_BTREEBLKS) + 1);
+	agf->dirty = true;
 	return 0;
 }
 
-/* The by-size position of (len, bno): its index when eq, else where it would be inserted. */
-static uint32_t cnt_pos(const struct leaf *c, uint32_t bno, uint32_t len, bool *eq)
+int xlog_fin_agfl_put(struct fin *f, uint32_t ag, struct blk *agf, bool btreeblk, uint32_t bno)
 {
-	uint32_t i;
+	uint32_t size, last;
+	struct blk *agfl;
+	uint8_t *slots;
+	int err;
 
-	for (i = 0; i < c->n; i++) {
-		uint32_t rl = rec_len(c, i), rb = rec_bno(c, i);
-		if (rl > len || (rl == len && rb >= bno))
-			break;
+	if ((err = agfl_read(f, ag, agf, &slots, &size, &agfl)))
+		return err;
+	if (get_be32(agf->b + AGF_FLCOUNT) >= size)
+		return xlog_fin_refuse(f, "AG %u: the AGFL is full", ag);
+	last = get_be32(agf->b + AGF_FLLAST) + 1;
+	if (last == size)
+		last = 0;
+	put_be32(agf->b + AGF_FLLAST, last);
+	put_be32(agf->b + AGF_FLCOUNT, get_be32(agf->b + AGF_FLCOUNT) + 1);
+	if (btreeblk)
+		put_be32(agf->b + AGF_BTREEBLKS, get_be32(agf->b + AGF_BTREEBLKS) - 1);
+	put_be32(slots + 4u * last, bno);
+	agf->dirty = true;
+	agfl->dirty = true;
+	return 0;
+}
+
+/* The free space btrees' parts (xfs_alloc_btree.c); priv is the AGF's block. */
+static void a_key(uint8_t *key, const uint8_t *rec) { memcpy(key, rec, ALLOC_REC_LEN); }
+
+static int u32cmp(uint32_t a, uint32_t b) { return a < b ? -1 : a > b; }
+
+static int bno_cmp(const uint8_t *a, const uint8_t *b) { return u32cmp(get_be32(a), get_be32(b)); }
+
+static int cnt_cmp(const uint8_t *a, const uint8_t *b)
+{
+	int d = u32cmp(get_be32(a + 4), get_be32(b + 4));
+	return d ? d : u32cmp(get_be32(a), get_be32(b));
+}
+
+static int a_alloc(struct agbt_cur *c, uint32_t *agbno)
+{
+	return xlog_fin_agfl_get(c->f, c->ag, c->priv, true, agbno);
+}
+
+static int a_free(struct agbt_cur *c, uint32_t agbno)
+{
+	return xlog_fin_agfl_put(c->f, c->ag, c->priv, true, agbno);
+}
+
+static void set_root(struct agbt_cur *c, uint32_t root_off, uint32_t level_off, uint32_t root, int inc)
+{
+	struct blk *agf = c->priv;
+
+	put_be32(agf->b + root_off, root);
+	put_be32(agf->b + level_off, get_be32(agf->b + level_off) + (uint32_t)inc);
+	agf->dirty = true;
+}
+
+static void bno_root(struct agbt_cur *c, uint32_t root, int inc) { set_root(c, AGF_BNO_ROOT, AGF_BNO_LEVEL, root, inc); }
+static void cnt_root(struct agbt_cur *c, uint32_t root, int inc) { set_root(c, AGF_CNT_ROOT, AGF_CNT_LEVEL, root, inc); }
+
+/* xfs_allocbt_update_lastrec: the AGF's longest free extent follows the by-size tree's last record. */
+static void cnt_lastrec(struct agbt_cur *c, struct blk *leaf, const uint8_t *rec, uint32_t ptr, int reason)
+{
+	struct blk *agf = c->priv;
+	uint32_t n = agbt_numrecs(leaf), len;
+
+	if (reason == AGBT_LASTREC_UPDATE) {
+		if (ptr != n)
+			return;
+		len = get_be32(rec + 4);
+	} else if (reason == AGBT_LASTREC_INSREC) {
+		if (get_be32(rec + 4) <= get_be32(agf->b + AGF_LONGEST))
+			return;
+		len = get_be32(rec + 4);
+	} else {
+		if (ptr <= n)
+			return;
+		len = n ? get_be32(agbt_rec(c, leaf, n) + 4) : 0;
 	}
-	*eq = i < c->n && rec_len(c, i) == len && rec_bno(c, i) == bno;
-	return i;
+	put_be32(agf->b + AGF_LONGEST, len);
+	agf->dirty = true;
 }
 
-/* A by-size record deleted, with xfs_allocbt_update_lastrec's LASTREC_DELREC. */
-static int cnt_delete(struct fin *f, struct leaf *c, uint8_t *agf, uint32_t bno, uint32_t len)
-{
-	bool eq;
-	uint32_t i = cnt_pos(c, bno, len, &eq);
+static const struct agbt_ops bno_ops[2] = {
+	{ "bnobt", XFS_ABTB_MAGIC, ALLOC_REC_LEN, ALLOC_REC_LEN, false, a_key, NULL, bno_cmp, a_alloc, a_free,
+	  bno_root, NULL },
+	{ "bnobt", XFS_ABTB_CRC_MAGIC, ALLOC_REC_LEN, ALLOC_REC_LEN, false, a_key, NULL, bno_cmp, a_alloc, a_free,
+	  bno_root, NULL },
+};
+static const struct agbt_ops cnt_ops[2] = {
+	{ "cntbt", XFS_ABTC_MAGIC, ALLOC_REC_LEN, ALLOC_REC_LEN, false, a_key, NULL, cnt_cmp, a_alloc, a_free,
+	  cnt_root, cnt_lastrec },
+	{ "cntbt", XFS_ABTC_CRC_MAGIC, ALLOC_REC_LEN, ALLOC_REC_LEN, false, a_key, NULL, cnt_cmp, a_alloc, a_free,
+	  cnt_root, cnt_lastrec },
+};
 
-	if (!eq)
-		return xlog_fin_refuse(f, "no by-size record for free extent %u+%u", bno, len);
-	rec_delete(c, i);
-	if (i + 1 > c->n)
-		put_be32(agf + AGF_LONGEST, c->n ? rec_len(c, c->n - 1) : 0);
+static void arec(uint8_t *r, uint32_t bno, uint32_t len)
+{
+	put_be32(r, bno);
+	put_be32(r + 4, len);
+}
+
+/* xfs_alloc_lookup_eq on the by-size tree, then xfs_btree_delete of what it found. */
+static int cnt_delete(struct agbt_cur *c, uint32_t bno, uint32_t len)
+{
+	uint8_t r[ALLOC_REC_LEN];
+	int i, err;
+
+	arec(r, bno, len);
+	if ((err = agbt_lookup(c, AGBT_LOOKUP_EQ, r, &i)))
+		return err;
+	if (i != 1)
+		return xlog_fin_refuse(c->f, "no by-size record for free extent %u+%u", bno, len);
+	if ((err = agbt_delete(c, &i)))
+		return err;
+	return i == 1 ? 0 : xlog_fin_refuse(c->f, "the by-size record of %u+%u would not go", bno, len);
+}
+
+/* An extent freed earlier in this finish: busy (xfs_extent_busy), which the kernel's allocator
+ * trims or skips; any overlap with [bno, bno + len) in AG ag. */
+static bool busy(const struct fin *f, uint32_t ag, uint32_t bno, uint32_t len)
+{
+	if (f->nbusy > FIN_BUSY_MAX)
+		return true;
+	for (uint32_t i = 0; i < f->nbusy; i++)
+		if (f->busy[i].ag == ag && f->busy[i].bno < bno + len && bno < f->busy[i].bno + f->busy[i].len)
+			return true;
+	return false;
+}
+
+/*
+ * xfs_alloc_ag_vextent for the AGFL (XFS_ALLOCTYPE_THIS_AG: minlen 1, alignment 1, maxlen
+ * want, owner XFS_RMAP_OWN_AG): xfs_alloc_ag_vextent_size takes the first by-size record
+ * at least want long, else the largest (the tree's last) and as much of it as wanted,
+ * from its start; xfs_alloc_fixup_trees leaves the rest; the rmapbt records the blocks
+ * for the AG; the AGF's free count falls. *bno, *len: what it took.
+ */
+static int agfl_alloc(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t want, uint32_t *bno, uint32_t *len)
+{
+	xfs_fs *fs = f->log->fs;
+	uint8_t *agf = agfb->b, r[ALLOC_REC_LEN];
+	uint32_t fbno, flen;
+	struct agbt_cur cc, bc;
+	const uint8_t *p;
+	int i, err;
+
+	if ((err = agbt_init(&cc, f, &cnt_ops[fs->v5], agfb, ag, get_be32(agf + AGF_CNT_ROOT),
+			     get_be32(agf + AGF_CNT_LEVEL))) ||
+	    (err = agbt_init(&bc, f, &bno_ops[fs->v5], agfb, ag, get_be32(agf + AGF_BNO_ROOT),
+			     get_be32(agf + AGF_BNO_LEVEL))))
+		return err;
+	arec(r, 0, want);
+	if ((err = agbt_lookup(&cc, AGBT_LOOKUP_GE, r, &i)))
+		return err;
+	if (!i && (err = agbt_decrement(&cc, 0, &i)))
+		return err;
+	if (!i || !(p = agbt_get(&cc)))
+		return xlog_fin_refuse(f, "AG %u: no free extent to refill the AGFL from", ag);
+	fbno = get_be32(p);
+	flen = get_be32(p + 4);
+	if (flen == 0 || fbno >= fs->sb.agblocks || flen > fs->sb.agblocks - fbno)
+		return xlog_fin_refuse(f, "AG %u: free extent %u+%u out of the AG", ag, fbno, flen);
+	*bno = fbno;
+	*len = flen < want ? flen : want;
+	if (busy(f, ag, fbno, flen))
+		return xlog_fin_refuse(f, "AG %u: the AGFL refill meets an extent freed in this finish (busy; not done yet)",
+				       ag);
+	/* xfs_alloc_fixup_trees (the by-size cursor on the record) */
+	if ((err = agbt_lookup(&cc, AGBT_LOOKUP_EQ, p, &i)))
+		return err;
+	if (i != 1)
+		return xlog_fin_refuse(f, "AG %u: by-size record %u+%u is gone", ag, fbno, flen);
+	if ((err = agbt_delete(&cc, &i)))
+		return err;
+	if (flen > *len) {
+		arec(r, fbno + *len, flen - *len);
+		if ((err = agbt_lookup(&cc, AGBT_LOOKUP_EQ, r, &i)) || i != 0 || (err = agbt_insert(&cc, r, &i)) ||
+		    i != 1)
+			return err ? err : xlog_fin_refuse(f, "AG %u: the by-size tree would not take %u+%u", ag,
+							   fbno + *len, flen - *len);
+	}
+	arec(r, fbno, flen);
+	if ((err = agbt_lookup(&bc, AGBT_LOOKUP_EQ, r, &i)))
+		return err;
+	if (i != 1)
+		return xlog_fin_refuse(f, "AG %u: no by-block record for free extent %u+%u", ag, fbno, flen);
+	if (flen == *len) {
+		if ((err = agbt_delete(&bc, &i)))
+			return err;
+	} else {
+		arec(r, fbno + *len, flen - *len);
+		if ((err = agbt_update(&bc, r)))
+			return err;
+	}
+	if ((fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) &&
+	    (err = xlog_fin_rmap_alloc(f, ag, fbno, *len, RMAP_OWN_AG)))
+		return err;
+	put_be32(agf + AGF_FREEBLKS, get_be32(agf + AGF_FREEBLKS) - *len);
+	agfb->dirty = true;
 	return 0;
 }
 
@@ -146,9 +314,20 @@ int xlog_fin_fix_freelist(struct fin *f, uint32_t ag, struct blk **out)
 	need = 2 * get_be32(agf + AGF_BNO_LEVEL) + 2 * get_be32(agf + AGF_CNT_LEVEL);
 	if (fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT)
 		need += 2 * get_be32(agf + AGF_RMAP_LEVEL);
-	if (get_be32(agf + AGF_FLCOUNT) != need)
-		return xlog_fin_refuse(f, "the AGFL of AG %u (%u blocks, %u wanted) would be refilled or shrunk (not done yet)",
+	if (get_be32(agf + AGF_FLCOUNT) > need)
+		return xlog_fin_refuse(f, "the AGFL of AG %u (%u blocks, %u wanted) would be shrunk (not done yet)",
 				       ag, get_be32(agf + AGF_FLCOUNT), need);
+	/* the refill: extents from the by-size tree, each block put on the AGFL */
+	for (uint32_t round = 0; get_be32(agf + AGF_FLCOUNT) < need; round++) {
+		uint32_t bno, len;
+		if (round >= need)
+			return xlog_fin_refuse(f, "the AGFL of AG %u does not fill", ag);
+		if ((err = agfl_alloc(f, ag, agfb, need - get_be32(agf + AGF_FLCOUNT), &bno, &len)))
+			return err;
+		for (uint32_t b = bno; b < bno + len; b++)
+			if ((err = xlog_fin_agfl_put(f, ag, agfb, false, b)))
+				return err;
+	}
 	*out = agfb;
 	return 0;
 }
@@ -162,12 +341,13 @@ int xlog_fin_free_owned(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, 
 			uint32_t flags)
 {
 	xfs_fs *fs = f->log->fs;
-	uint32_t i, ltbno = 0, ltlen = 0, gtbno = 0, gtlen = 0, nbno, nlen;
-	bool haveleft = false, haveright = false, eq;
-	struct leaf bnol, cntl;
+	uint32_t ltbno = 0, ltlen = 0, gtbno = 0, gtlen = 0, nbno, nlen;
+	uint8_t r[ALLOC_REC_LEN];
+	const uint8_t *p;
+	int haveleft, haveright, i, err;
+	struct agbt_cur bc, cc;
 	struct blk *agfb;
 	uint8_t *agf;
-	int err;
 
 	if (len == 0 || bno >= fs->sb.agblocks || len > fs->sb.agblocks - bno)
 		return xlog_fin_refuse(f, "extent %u+%u out of its AG", bno, len);
@@ -177,62 +357,85 @@ int xlog_fin_free_owned(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, 
 	if ((fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) &&
 	    (err = xlog_fin_rmap_free(f, ag, bno, len, owner, off, flags)))
 		return err;
-	if ((err = leaf_get(f, ag, get_be32(agf + AGF_BNO_ROOT), get_be32(agf + AGF_BNO_LEVEL),
-			    fs->v5 ? XFS_ABTB_CRC_MAGIC : XFS_ABTB_MAGIC, &bnol)) ||
-	    (err = leaf_get(f, ag, get_be32(agf + AGF_CNT_ROOT), get_be32(agf + AGF_CNT_LEVEL),
-			    fs->v5 ? XFS_ABTC_CRC_MAGIC : XFS_ABTC_MAGIC, &cntl)))
-		return err;
 
 	/* xfs_free_ag_extent: the neighbours by block number */
-	for (i = 0; i < bnol.n && rec_bno(&bnol, i) <= bno; i++)
-		;
-	if (i > 0) {
-		ltbno = rec_bno(&bnol, i - 1);
-		ltlen = rec_len(&bnol, i - 1);
-		if ((uint64_t)ltbno + ltlen > bno)
-			return xlog_fin_refuse(f, "extent %u+%u is free already", bno, len);
-		haveleft = ltbno + ltlen == bno;
-	}
-	if (i < bnol.n) {
-		gtbno = rec_bno(&bnol, i);
-		gtlen = rec_len(&bnol, i);
-		if (gtbno < bno + len)
-			return xlog_fin_refuse(f, "extent %u+%u is free already", bno, len);
-		haveright = gtbno == bno + len;
-	}
-	if (haveleft && (err = cnt_delete(f, &cntl, agf, ltbno, ltlen)))
+	if ((err = agbt_init(&bc, f, &bno_ops[fs->v5], agfb, ag, get_be32(agf + AGF_BNO_ROOT),
+			     get_be32(agf + AGF_BNO_LEVEL))))
 		return err;
-	if (haveright && (err = cnt_delete(f, &cntl, agf, gtbno, gtlen)))
+	arec(r, bno, len);
+	if ((err = agbt_lookup(&bc, AGBT_LOOKUP_LE, r, &haveleft)))
+		return err;
+	if (haveleft) {
+		if (!(p = agbt_get(&bc)))
+			return xlog_fin_refuse(f, "the by-block lookup of %u found no record", bno);
+		ltbno = get_be32(p);
+		ltlen = get_be32(p + 4);
+		if ((uint64_t)ltbno + ltlen < bno)
+			haveleft = 0;
+		else if ((uint64_t)ltbno + ltlen > bno)
+			return xlog_fin_refuse(f, "extent %u+%u is free already", bno, len);
+	}
+	if ((err = agbt_increment(&bc, 0, &haveright)))
+		return err;
+	if (haveright) {
+		if (!(p = agbt_get(&bc)))
+			return xlog_fin_refuse(f, "the by-block step past %u found no record", bno);
+		gtbno = get_be32(p);
+		gtlen = get_be32(p + 4);
+		if ((uint64_t)bno + len < gtbno)
+			haveright = 0;
+		else if ((uint64_t)bno + len > gtbno)
+			return xlog_fin_refuse(f, "extent %u+%u is free already", bno, len);
+	}
+	if ((err = agbt_init(&cc, f, &cnt_ops[fs->v5], agfb, ag, get_be32(agf + AGF_CNT_ROOT),
+			     get_be32(agf + AGF_CNT_LEVEL))))
+		return err;
+	if (haveleft && (err = cnt_delete(&cc, ltbno, ltlen)))
+		return err;
+	if (haveright && (err = cnt_delete(&cc, gtbno, gtlen)))
 		return err;
 	if (haveleft && haveright) {
-		rec_delete(&bnol, i);
+		/* the right record goes, the left one grows over both */
+		if ((err = agbt_delete(&bc, &i)))
+			return err;
+		if (i != 1 || (err = agbt_decrement(&bc, 0, &i)))
+			return i != 1 ? xlog_fin_refuse(f, "the by-block record %u would not go", gtbno) : err;
 		nbno = ltbno;
 		nlen = ltlen + len + gtlen;
-		rec_set(&bnol, i - 1, nbno, nlen);
 	} else if (haveleft) {
+		if ((err = agbt_decrement(&bc, 0, &i)))
+			return err;
 		nbno = ltbno;
 		nlen = ltlen + len;
-		rec_set(&bnol, i - 1, nbno, nlen);
 	} else if (haveright) {
 		nbno = bno;
 		nlen = len + gtlen;
-		rec_set(&bnol, i, nbno, nlen);
 	} else {
 		nbno = bno;
 		nlen = len;
-		if ((err = rec_insert(f, &bnol, i, nbno, nlen)))
-			return err;
 	}
-	/* the by-size record of the result, with LASTREC_INSREC */
-	i = cnt_pos(&cntl, nbno, nlen, &eq);
-	if (eq)
-		return xlog_fin_refuse(f, "a by-size record for %u+%u exists already", nbno, nlen);
-	if ((err = rec_insert(f, &cntl, i, nbno, nlen)))
+	arec(r, nbno, nlen);
+	if (haveleft || haveright)
+		err = agbt_update(&bc, r);
+	else if (!(err = agbt_insert(&bc, r, &i)) && i != 1)
+		err = xlog_fin_refuse(f, "the by-block record %u+%u would not go in", nbno, nlen);
+	if (err)
 		return err;
-	if (nlen > get_be32(agf + AGF_LONGEST))
-		put_be32(agf + AGF_LONGEST, nlen);
-	/* xfs_alloc_update_counters */
+	/* the by-size record of the result */
+	if ((err = agbt_lookup(&cc, AGBT_LOOKUP_EQ, r, &i)))
+		return err;
+	if (i != 0)
+		return xlog_fin_refuse(f, "a by-size record for %u+%u exists already", nbno, nlen);
+	if ((err = agbt_insert(&cc, r, &i)))
+		return err;
+	if (i != 1)
+		return xlog_fin_refuse(f, "the by-size record %u+%u would not go in", nbno, nlen);
+	/* xfs_alloc_update_counters; the extent busy until the log has it */
 	put_be32(agf + AGF_FREEBLKS, get_be32(agf + AGF_FREEBLKS) + len);
+	if (f->nbusy < FIN_BUSY_MAX)
+		f->busy[f->nbusy] = (struct fin_busy){ ag, bno, len };
+	if (f->nbusy <= FIN_BUSY_MAX)
+		f->nbusy++;
 	agfb->dirty = true;
 	return 0;
 }

@@ -13,7 +13,7 @@
 #define FIN_BLKS 1024u      /* blocks held while finishing (f->blk has room for them) */
 #define FIN_INODES_MAX 64u /* inodes finished in one checkpoint (its size is never near a CIL push) */
 
-enum kind { K_AGI, K_AGF, K_BTREE, K_INODES };
+enum kind { K_AGI, K_AGF, K_BTREE, K_INODES, K_AGFL };
 
 struct blk {
 	uint64_t daddr;
@@ -22,6 +22,9 @@ struct blk {
 	bool dirty;
 	uint8_t *b;
 };
+
+#define FIN_BUSY_MAX 256u /* extents freed in one finish, remembered as busy */
+struct fin_busy { uint32_t ag, bno, len; };
 
 struct fin {
 	xlog *log;
@@ -33,6 +36,8 @@ struct fin {
 	char *why;          /* the pending entry being finished: its reason on refusal */
 	size_t whylen;
 	bool refused;
+	struct fin_busy busy[FIN_BUSY_MAX]; /* the extents freed so far (nbusy past the max: too many) */
+	uint32_t nbusy;
 };
 
 /* A refusal: the reason goes after the pending entry's name; returns 1. */
@@ -48,12 +53,17 @@ static inline uint64_t xlog_ag_daddr(const xfs_fs *fs, uint32_t ag, uint32_t agb
 /* afree.c: xfs_free_extent of [agbno, agbno + len) in AG ag (xfs_free_ag_extent), the AGFL
  * left as it is (refused when xfs_alloc_fix_freelist would change it). 0, 1 or <0. */
 int xlog_fin_free_extent(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t len) XFS_HIDDEN;
+/* afree.c: xfs_alloc_get_freelist (*bno the AGFL's first block, NULLAGBLOCK when it is empty)
+ * and xfs_alloc_put_freelist of AG ag whose AGF is agf; btreeblk: the AGF's btreeblks
+ * follows. 0, 1 or <0. */
+int xlog_fin_agfl_get(struct fin *f, uint32_t ag, struct blk *agf, bool btreeblk, uint32_t *bno) XFS_HIDDEN;
+int xlog_fin_agfl_put(struct fin *f, uint32_t ag, struct blk *agf, bool btreeblk, uint32_t bno) XFS_HIDDEN;
 /* The same for a free that names its owner (XFS_RMAP_OWN_*, or an inode with the file
  * offset and rmap flags): on an rmapbt filesystem its record is removed first. */
 int xlog_fin_free_owned(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t len, uint64_t owner, uint64_t off,
 			uint32_t flags) XFS_HIDDEN;
-/* xfs_alloc_fix_freelist where it changes nothing (the AGFL as long as
- * xfs_alloc_min_freelist wants), else refused; *agf the AGF. 0, 1 or <0. */
+/* xfs_alloc_fix_freelist: a short AGFL refilled (blocks from the by-size tree, their rmap
+ * XFS_RMAP_OWN_AG), one too long refused; *agf the AGF. 0, 1 or <0. */
 int xlog_fin_fix_freelist(struct fin *f, uint32_t ag, struct blk **agf) XFS_HIDDEN;
 
 /* ifree.c: the checkpoint's blocks written back through the overlay, stamped with lsn as the

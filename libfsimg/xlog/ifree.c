@@ -115,6 +115,7 @@
 #define AGI_LSN 320u
 #define AGI_FREE_ROOT 328u
 #define AGI_FREE_LEVEL 332u
+#define AGFL_LSN 24u
 /* the short-form btree block header */
 #define SB_LSN 24u
 #define SB_CRC 52u
@@ -663,6 +664,9 @@ int xlog_fin_writeback(struct fin *f, uint64_t lsn)
 		} else if (fs->v5 && b->kind == K_AGI) {
 			put_be64(b->b + AGI_LSN, lsn);
 			set_crc(b->b, (size_t)b->bbs * XLOG_BBSIZE, AGI_CRC);
+		} else if (fs->v5 && b->kind == K_AGFL) {
+			put_be64(b->b + AGFL_LSN, lsn);
+			set_crc(b->b, (size_t)b->bbs * XLOG_BBSIZE, XFS_AGFL_CRC_OFF);
 		} else if (fs->v5 && b->kind == K_BTREE) {
 			put_be64(b->b + SB_LSN, lsn);
 			set_crc(b->b, (size_t)b->bbs * XLOG_BBSIZE, SB_CRC);

@@ -7,7 +7,7 @@
 #ifndef FSIMG_XLOG_RMAP_H
 #define FSIMG_XLOG_RMAP_H
 
-#include "xlog/finish.h"
+#include "xlog/agbt.h"
 
 /* Owners that are not inodes (XFS_RMAP_OWN_*), as 64-bit values. */
 #define RMAP_OWN_NULL ((uint64_t)-1)    /* no rmap update at all */
@@ -43,14 +43,12 @@ struct rrec {
 	uint32_t flags;
 };
 
-/* An rmapbt cursor: the btree of one AG, a root leaf or a root node over leaves, and a
- * position (leaf k, record i; i == -1 before the leaf's first). */
+/* An rmapbt cursor: the btree of one AG (agbt.h) and its AGF. */
 struct rcur {
 	struct fin *f;
-	uint32_t ag, levels, lmax, nmax;
-	struct blk *root;
-	uint32_t k;
-	int32_t i;
+	uint32_t ag;
+	struct blk *agf;
+	struct agbt_cur bt;
 };
 
 /* rmap_bt.c */
@@ -74,6 +72,9 @@ int xlog_rmap_query_point(struct rcur *c, uint32_t start, uint64_t owner, uint64
  * extent's state). 0, 1 (refused) or <0. */
 int xlog_fin_rmap(struct fin *f, int type, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner, uint64_t off,
 		  uint32_t flags) XFS_HIDDEN;
+/* xfs_rmap_alloc inside xfs_alloc_ag_vextent (blocks for a non-inode owner such as
+ * XFS_RMAP_OWN_AG), where the AGFL is being fixed. */
+int xlog_fin_rmap_alloc(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner) XFS_HIDDEN;
 /* The same inside a free (xfs_free_ag_extent -> xfs_rmap_free: an unmap), where the AGFL
  * was fixed already. */
 int xlog_fin_rmap_free(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner, uint64_t off,

@@ -89,7 +89,13 @@ Options:
                            files: unlinks, runs of them held open, creates,
                            xattrs); agemany (age with most files small:
                            up to 16000, free space, inode and rmap btrees
-                           of two or three levels; no xattrs)
+                           of two or three levels; no xattrs) and
+                           fragfree (interleave: two files written a block
+                           each in turn with O_DIRECT, one unlinked, so
+                           that free space is in hundreds of one-block
+                           extents; appends, punches, truncates, unlinks,
+                           files unlinked while open; free space btrees of several levels; intent's
+                           storm after the cut op)
   -d, --dir DIR            keep everything in DIR (default: a temporary one,
                            removed unless --keep)
   -k, --keep               keep the images (crashed.img, kernel.img, replayed.img)
@@ -148,7 +154,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | unlinked | quota | age | agemany) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | unlinked | quota | age | agemany | fragfree) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 if [ -n "$logdev_size" ]; then
 	[ "$fs" = xfs ] || { echo "run.sh: --logdev is for XFS" >&2; exit 16; }
 	[ "$mopts" = defaults ] && mopts=logdev=/dev/vdb || mopts=$mopts,logdev=/dev/vdb

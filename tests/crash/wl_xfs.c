@@ -60,6 +60,47 @@ int xfs_op(int op, enum kind k, int slot, const char *rel, off_t size, int *rc,
 			}
 		break;
 	}
+	case K_INTERLEAVE: {
+		/* a new file and a scratch one written a block each in turn,
+		 * O_DIRECT (each block allocated at once, near its file's
+		 * last: the two files' blocks alternate on disk), then the
+		 * scratch one unlinked: free space in hundreds of one-block
+		 * extents between the new file's blocks */
+		unsigned nb = 150 + below(150), b;
+		int fd2;
+		slot = free_slot();
+		if (nb * blksz > MAXFILESIZE)
+			nb = MAXFILESIZE / blksz;
+		new_name(files[slot], sizeof(files[slot]));
+		rel = files[slot];
+		*relp = rel;
+		record("op %d interleave %s %u", op, rel, nb);
+		touch(op, rel);
+		abs_path(p, sizeof(p), rel);
+		abs_path(q, sizeof(q), rel);
+		q[strlen(q) - 1] = 'x'; /* fN -> fx: a name no other op makes */
+		fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_DIRECT, 0644);
+		fd2 = fd < 0 ? -1 : open(q, O_RDWR | O_CREAT | O_EXCL | O_DIRECT, 0644);
+		if (fd < 0 || fd2 < 0) {
+			if (fd >= 0)
+				close(fd);
+			fd = -1;
+			*rc = -1;
+			files[slot][0] = 0;
+			*relp = NULL;
+			break;
+		}
+		nfiles++;
+		for (b = 0; b < nb && !*rc; b++) {
+			fill(blksz);
+			if (pwrite(fd, buf, blksz, (off_t)b * blksz) != (ssize_t)blksz ||
+			    pwrite(fd2, buf, blksz, (off_t)b * blksz) != (ssize_t)blksz)
+				*rc = -1;
+		}
+		close(fd2);
+		unlink(q);
+		break;
+	}
 	case K_CLONE: {
 		/* FICLONERANGE of whole blocks into another file, or FICLONE of
 		 * all of REL into a new one (EOPNOTSUPP without reflink) */

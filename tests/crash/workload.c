@@ -272,7 +272,8 @@ int do_fsync(int op, const char *rel, int fd)
 
 const char *kind_name[K_NKINDS] = { "append", "overwrite", "fallocate", "keepsize", "punch",
 	"zero", "direct", "create", "rename", "link", "unlink", "truncate", "fsync", "pause",
-	"frag", "clone", "syncfs", "holdunlink", "tmpfile", "chown", "projid", "qlimit", "qenforce", "churn" };
+	"frag", "clone", "syncfs", "holdunlink", "tmpfile", "chown", "projid", "qlimit", "qenforce", "churn",
+	"interleave" };
 
 /* weights per workload kind, in enum order */
 static const unsigned weights_data[K_NKINDS] = { 6, 6, 2, 2, 3, 2, 3, 2, 0, 0, 0, 2, 3, 1 };
@@ -280,6 +281,11 @@ static const unsigned weights_meta[K_NKINDS] = { 2, 1, 0, 0, 0, 0, 0, 8, 6, 4, 5
 static const unsigned weights_mixed[K_NKINDS] = { 4, 4, 2, 2, 2, 2, 2, 4, 3, 2, 2, 2, 3, 1 };
 static const unsigned weights_intent[K_NKINDS] = { 2, 4, 1, 0, 2, 0, 1, 2, 0, 0, 2, 4, 2, 0,
 						   4, 6, 2, 0, 0 };
+/* fragfree: free space in hundreds of one-block extents (interleave), files unlinked,
+ * truncated, punched, and unlinked while open (freed by the mount after recovery, their
+ * blocks between the holes); the intent storm at the cut leaves frees pending over it */
+static const unsigned weights_fragfree[K_NKINDS] = { 4, 1, 0, 0, 2, 0, 2, 1, 0, 0, 1, 2, 0, 0,
+						     1, 0, 1, 3, 0, 0, 0, 0, 0, 0, 3 };
 static const unsigned weights_unlinked[K_NKINDS] = { 3, 2, 1, 1, 1, 0, 1, 4, 1, 1, 2, 2, 2, 0,
 						     1, 1, 2, 5, 3 };
 /* quota: the mixed workload's ops (no pauses) with owners, project ids,
@@ -331,7 +337,7 @@ int one_op(int op, enum kind k, int *rc, const char **relp)
 	if (k == K_CREATE && nfiles >= MAXFILES)
 		k = K_UNLINK;
 	/* (only the XFS workloads draw these) */
-	if ((k == K_FRAG || k == K_CLONE || k == K_TMPFILE) && nfiles >= MAXFILES)
+	if ((k == K_FRAG || k == K_CLONE || k == K_TMPFILE || k == K_INTERLEAVE) && nfiles >= MAXFILES)
 		k = K_UNLINK;
 	switch (k) {
 	case K_APPEND:
@@ -357,6 +363,7 @@ int one_op(int op, enum kind k, int *rc, const char **relp)
 	case K_SYNCFS:
 	case K_HOLDUNLINK:
 	case K_TMPFILE:
+	case K_INTERLEAVE:
 		fd = xfs_op(op, k, slot, rel, size, rc, relp);
 		break;
 	case K_CHOWN:
@@ -425,6 +432,8 @@ static int run(int argc, char **argv)
 		w = weights_intent, storm_at_cut = 1;
 	else if (!strcmp(kind, "unlinked"))
 		w = weights_unlinked;
+	else if (!strcmp(kind, "fragfree"))
+		w = weights_fragfree, storm_at_cut = 1, fsync_after = 100;
 	else if (!strcmp(kind, "quota"))
 		w = weights_quota;
 	if (posix_memalign((void **)&buf, 4096, 16 * BIG * 8) != 0)

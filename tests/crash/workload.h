@@ -40,7 +40,7 @@
 enum kind { K_APPEND, K_OVERWRITE, K_FALLOC, K_KEEPSIZE, K_PUNCH, K_ZERO, K_DIRECT,
 	    K_CREATE, K_RENAME, K_LINK, K_UNLINK, K_TRUNCATE, K_FSYNC, K_PAUSE,
 	    K_FRAG, K_CLONE, K_SYNCFS, K_HOLDUNLINK, K_TMPFILE,
-	    K_CHOWN, K_PROJID, K_QLIMIT, K_QENFORCE, K_CHURN, K_NKINDS };
+	    K_CHOWN, K_PROJID, K_QLIMIT, K_QENFORCE, K_CHURN, K_INTERLEAVE, K_NKINDS };
 extern const char *kind_name[K_NKINDS];
 
 /* the seeded generator (xorshift64*): the same sequence for a seed everywhere */

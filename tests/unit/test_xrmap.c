@@ -53,14 +53,17 @@ static void put_rec(uint8_t *p, uint32_t start, uint32_t len, uint64_t owner, ui
 				 (flags & RMAP_F_UNWRITTEN ? 1ull << 61 : 0));
 }
 
-static void put_block(uint8_t *b, uint16_t level, uint16_t n)
+static void put_block(uint8_t *img, uint32_t agbno, uint16_t level, uint16_t n)
 {
+	uint8_t *b = img + (size_t)agbno * BS;
+
 	memset(b, 0, BS);
 	put_be32(b, 0x524d4233u);
 	put_be16(b + 4, level);
 	put_be16(b + 6, n);
 	put_be32(b + 8, 0xffffffffu);
 	put_be32(b + 12, 0xffffffffu);
+	put_be64(b + 16, (uint64_t)agbno * (BS / 512)); /* the v5 header's daddr, as the verifier wants */
 }
 
 /* An AG of 64 one-KiB blocks: the AGF (the free space btrees one level, the AGFL as long as
@@ -100,7 +103,7 @@ static struct t *t_new(uint32_t rmap_level, uint32_t flcount)
 	put_be32(agf + 32, 1);
 	put_be32(agf + 36, rmap_level);
 	put_be32(agf + 48, flcount);
-	put_block(t->img + ROOT * BS, (uint16_t)(rmap_level - 1), 0);
+	put_block(t->img, ROOT, (uint16_t)(rmap_level - 1), 0);
 	return t;
 }
 
@@ -283,30 +286,95 @@ static void test_unmap_shared_left(void **state)
 	t_free(t);
 }
 
-/* the AGFL: 2 * height per btree (the rmapbt's too), else refused */
+/* the AGFL: 2 * height per btree (the rmapbt's too), refilled when short; a full leaf splits */
 static void test_agfl_and_full_leaf(void **state)
 {
 	(void)state;
 	struct t *t = t_new(1, 5);
 	struct rrec in[LMAX];
 
+	/* one block short: xfs_alloc_fix_freelist takes it from the by-size tree's first
+	 * extent long enough (its start), the AGFL gets it, the rmapbt an OWN_AG record */
+	uint8_t *agf0 = t->img + AGF_DADDR * 512, *agfl0 = t->img + 3 * 512;
+	put_be32(agfl0, 0x5841464cu);
+	for (uint32_t i = 0; i < 5; i++)
+		put_be32(agfl0 + 36 + 4 * i, 20 + i);
+	put_be32(agf0 + 16, 8);  /* bnobt root */
+	put_be32(agf0 + 20, 9);  /* cntbt root */
+	put_be32(agf0 + 44, 4);  /* fllast */
+	put_be32(agf0 + 52, 10); /* freeblks */
+	put_be32(agf0 + 56, 10); /* longest */
+	for (uint32_t b = 8; b <= 9; b++) {
+		uint8_t *blk = t->img + b * BS;
+		put_block(t->img, b, 0, 1);
+		put_be32(blk, b == 8 ? 0x41423342u : 0x41423343u);
+		put_be32(blk + HDR, 30);
+		put_be32(blk + HDR + 4, 10);
+	}
 	set_recs(t, ROOT, &FSREC, 1);
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 10, 1, INO, 0, 0), 1);
-	assert_non_null(strstr(t->why, "AGFL"));
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 10, 1, INO, 0, 0), 0);
+	assert_false(t->f.refused);
+	struct blk *agf1, *agfl1;
+	assert_int_equal(xlog_fin_get(&t->f, AGF_DADDR, 1, K_AGF, &agf1), 0);
+	assert_int_equal(xlog_fin_get(&t->f, 3, 1, K_AGFL, &agfl1), 0);
+	assert_int_equal(get_be32(agf1->b + 44), 5);
+	assert_int_equal(get_be32(agf1->b + 48), 6);
+	assert_int_equal(get_be32(agf1->b + 52), 9);
+	assert_int_equal(get_be32(agf1->b + 56), 9);
+	assert_int_equal(get_be32(agf1->b + 60), 0); /* AGFL blocks are not btree blocks */
+	assert_int_equal(get_be32(agfl1->b + 36 + 4 * 5), 30);
+	assert_true(agfl1->dirty);
+	for (uint32_t b = 8; b <= 9; b++) {
+		assert_int_equal(get_be32(got(t, b) + HDR), 31);
+		assert_int_equal(get_be32(got(t, b) + HDR + 4), 9);
+	}
+	struct rrec want[] = { FSREC, { 10, 1, INO, 0, 0 }, { 30, 1, RMAP_OWN_AG, 0, 0 } };
+	expect_recs(t, ROOT, want, 3);
 	t_free(t);
 
+	/* no free space btree to take from (a root of 0): refused, named */
+	t = t_new(1, 5);
+	set_recs(t, ROOT, &FSREC, 1);
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 10, 1, INO, 0, 0), 1);
+	assert_non_null(strstr(t->why, "cntbt root 0 out of the AG"));
+	t_free(t);
+
+	/* a full root leaf: xfs_btree_split into a block from the AGFL, a new root from the next */
 	t = t_new(1, 6);
+	uint8_t *agf = t->img + AGF_DADDR * 512, *agfl = t->img + 3 * 512;
+	put_be32(agfl, 0x5841464cu);
+	for (uint32_t i = 0; i < 6; i++)
+		put_be32(agfl + 36 + 4 * i, 20 + i);
+	put_be32(agf + 44, 5); /* fllast */
 	in[0] = FSREC;
 	for (uint32_t i = 1; i < LMAX; i++)
 		in[i] = (struct rrec){ 4 + i, 1, INO + i, 0, 0 };
 	set_recs(t, ROOT, in, (uint16_t)LMAX);
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 60, 1, INO, 0, 0), 1);
-	assert_non_null(strstr(t->why, "shift or split"));
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 60, 1, INO, 0, 0), 0);
+	assert_false(t->f.refused);
+	struct blk *agfb;
+	assert_int_equal(xlog_fin_get(&t->f, AGF_DADDR, 1, K_AGF, &agfb), 0);
+	assert_int_equal(get_be32(agfb->b + 24), 21);       /* the new root */
+	assert_int_equal(get_be32(agfb->b + 36), 2);        /* two levels */
+	assert_int_equal(get_be32(agfb->b + 40), 2);        /* flfirst past the two taken */
+	assert_int_equal(get_be32(agfb->b + 48), 4);        /* flcount */
+	assert_int_equal(get_be32(agfb->b + 60), 2);        /* btreeblks */
+	assert_int_equal(get_be32(agfb->b + 80), 2);        /* rmap_blocks */
+	assert_int_equal(get_be16(got(t, ROOT) + 6), LMAX / 2);
+	assert_int_equal(get_be32(got(t, ROOT) + 12), 20);  /* its right sibling, the new leaf */
+	assert_int_equal(get_be16(got(t, 20) + 6), LMAX / 2 + 1);
+	assert_int_equal(get_be32(got(t, 20) + 8), ROOT);
+	assert_int_equal(get_be16(got(t, 21) + 4), 1);
+	assert_int_equal(get_be16(got(t, 21) + 6), 2);
+	assert_int_equal(get_be32(got(t, 21) + HDR + NMAX * 40), ROOT);
+	assert_int_equal(get_be32(got(t, 21) + HDR + NMAX * 40 + 4), 20);
+	assert_int_equal(get_be32(got(t, 21) + HDR + 40), 4 + LMAX / 2); /* the new leaf's low key */
+	assert_int_equal(get_be32(got(t, 20) + HDR + 20 * REC), 60);     /* the record inserted last */
 	t_free(t);
 }
 
 /* a root node over two leaves: an insert at the end of the first leaf raises its high key
- * (the node rewritten); a delete that leaves a leaf below half is refused */
+ * (the node rewritten); a delete that leaves a leaf below half borrows from its sibling */
 static void test_two_levels(void **state)
 {
 	(void)state;
@@ -319,10 +387,12 @@ static void test_two_levels(void **state)
 		a[i] = (struct rrec){ 4 + i, 1, INO + i, 0, 0 };
 	for (uint32_t i = 0; i < LMAX / 2; i++)
 		b[i] = (struct rrec){ 40 + i, 1, INO + 100 + i, 0, 0 };
-	put_block(t->img + LEAF_A * BS, 0, 0);
-	put_block(t->img + LEAF_B * BS, 0, 0);
+	put_block(t->img, LEAF_A, 0, 0);
+	put_block(t->img, LEAF_B, 0, 0);
 	set_recs(t, LEAF_A, a, LMAX / 2 + 1);
 	set_recs(t, LEAF_B, b, LMAX / 2);
+	put_be32(t->img + LEAF_A * BS + 12, LEAF_B);
+	put_be32(t->img + LEAF_B * BS + 8, LEAF_A);
 	put_be16(root + 6, 2);
 	/* keys: low then high of each child; pointers after NMAX key pairs */
 	put_be32(root + HDR, 0);
@@ -351,8 +421,16 @@ static void test_two_levels(void **state)
 	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_UNMAP, 0, 30, 2, INO2 + 500, 0, 0), 0);
 	assert_int_equal(get_be32(node + HDR + 40), 40);
 	assert_int_equal(get_be64(node + HDR + 44), INO + 100);
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_UNMAP, 0, 40, 1, INO + 100, 0, 0), 1);
-	assert_non_null(strstr(t->why, "borrow or join"));
+	/* the second leaf below half: xfs_btree_delrec takes the first leaf's last record
+	 * (xfs_btree_rshift), the node's keys for both following */
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_UNMAP, 0, 40, 1, INO + 100, 0, 0), 0);
+	assert_false(t->f.refused);
+	assert_int_equal(get_be16(got(t, LEAF_A) + 6), LMAX / 2);
+	assert_int_equal(get_be16(got(t, LEAF_B) + 6), LMAX / 2);
+	assert_int_equal(get_be32(got(t, LEAF_B) + HDR), 4 + LMAX / 2);
+	assert_int_equal(get_be32(node + HDR + 40), 4 + LMAX / 2);
+	assert_int_equal(get_be64(node + HDR + 44), INO + LMAX / 2);
+	assert_int_equal(get_be32(node + HDR + 20), 4 + LMAX / 2 - 1); /* the first leaf's high key falls */
 	t_free(t);
 }
 
