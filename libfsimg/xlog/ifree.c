@@ -148,6 +148,29 @@ int xlog_fin_get(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, st
 }
 
 
+/*
+ * xfs_ifree_cluster: the freed chunk's inode cluster buffers are marked
+ * stale in the transaction, with every in-memory inode of the chunk, so the
+ * AIL push after the checkpoint writes none of them: the chunk's blocks keep
+ * what log recovery left, and the inodes this finish freed there earlier
+ * are not written either.
+ */
+static void ichunk_stale(struct fin *f, uint32_t ag, uint32_t sagbno)
+{
+	xfs_fs *fs = f->log->fs;
+	uint64_t lo = xlog_ag_daddr(fs, ag, sagbno);
+	uint64_t hi = lo + (uint64_t)(INODES_PER_CHUNK / fs->sb.inopblock) * (fs->blocksize / XLOG_BBSIZE);
+	size_t k = 0;
+
+	for (size_t i = 0; i < f->nblk; i++)
+		if (f->blk[i].kind == K_INODES && f->blk[i].daddr >= lo && f->blk[i].daddr < hi)
+			f->blk[i].dirty = false;
+	for (size_t i = 0; i < f->nino; i++)
+		if (f->blk[f->ino[i].blk].dirty)
+			f->ino[k++] = f->ino[i];
+	f->nino = k;
+}
+
 /* One inode, the head of its bucket's chain: xfs_inactive then xfs_ifree. */
 static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino, uint32_t *next)
 {
@@ -162,7 +185,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	uint32_t fork = isize - fs->lit_off, ntx;
 	uint64_t leaf = UINT64_MAX;
 	const uint8_t *recs;
-	bool truncate, reflink, big;
+	bool truncate, reflink, big, deleted;
 	int err;
 
 	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + 2 * (ss / XLOG_BBSIZE), ss / XLOG_BBSIZE, K_AGI, &agi)))
@@ -210,11 +233,11 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 					     fork / BMBT_REC_LEN, &ntx)))
 		return err;
 
-	/* xfs_difree: inobt, AGI free count, finobt */
-	if ((err = xlog_fin_difree_inobt(f, ag, agi, agino, rec)))
+	/* xfs_difree: inobt, AGI counts, finobt */
+	if ((err = xlog_fin_difree_inobt(f, ag, agi, agino, rec, &deleted)))
 		return err;
 	if (fs->v5 && (fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_FINOBT) &&
-	    (err = xlog_fin_difree_finobt(f, ag, agi, agino, rec)))
+	    (err = xlog_fin_difree_finobt(f, ag, agi, agino, rec, deleted)))
 		return err;
 	/* xfs_iunlink_remove of the bucket's head */
 	put_be32(agi->b + AGI_UNLINKED + 4 * bucket, *next);
@@ -246,6 +269,12 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	f->ino[f->nino].blk = (size_t)(ib - f->blk);
 	f->ino[f->nino].off = slot * isize;
 	f->nino++;
+	if (!deleted)
+		return 0;
+	/* xfs_ifree_cluster, then the transaction's deferred frees: the chunk's blocks */
+	if ((err = xlog_fin_ichunk_free(f, ag, rec, &ntx)))
+		return err;
+	ichunk_stale(f, ag, get_be32(rec) >> fs->sb.inopblog);
 	return 0;
 }
 

@@ -57,7 +57,7 @@ static int free_group(struct fin *f, struct efree *ex, uint32_t k)
 
 /* Frees queued in one transaction: xfs_defer_add puts up to XFS_EFI_MAX_FAST_EXTENTS in
  * an intent, each intent finished in a transaction of its own (*ntx counts them). */
-static int free_queue(struct fin *f, struct efree *q, uint32_t n, uint32_t *ntx)
+int xlog_fin_free_queue(struct fin *f, struct efree *q, uint32_t n, uint32_t *ntx)
 {
 	int err;
 
@@ -102,7 +102,7 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 		if (reflink) {
 			(*ntx)++;
 			if ((err = xlog_fin_refc_decrease(f, ex[j].ag, ex[j].agbno, ex[j].len, q, &nq, ROUND_FREES_MAX)) ||
-			    (err = free_queue(f, q, nq, ntx)))
+			    (err = xlog_fin_free_queue(f, q, nq, ntx)))
 				return err;
 			continue;
 		}
@@ -112,14 +112,14 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 			g[1].owner = ino;
 			g[1].rflags = RMAP_F_BMBT;
 		}
-		if ((err = free_queue(f, g, ng, ntx)))
+		if ((err = xlog_fin_free_queue(f, g, ng, ntx)))
 			return err;
 	}
 	if (reflink && leaf != UINT64_MAX) {
 		efree_at(&g[0], leaf, fs->sb.agblklog, 1);
 		g[0].owner = ino;
 		g[0].rflags = RMAP_F_BMBT;
-		return free_queue(f, g, 1, ntx);
+		return xlog_fin_free_queue(f, g, 1, ntx);
 	}
 	return 0;
 }
@@ -175,7 +175,7 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 		} else if (!reflink) {
 			if (convert)
 				efree_at(&ex[k++], leaf, aglog, 1);
-			if ((err = free_queue(f, ex, k, ntx)))
+			if ((err = xlog_fin_free_queue(f, ex, k, ntx)))
 				return err;
 		} else {
 			if (k == 2 && ex[1].ag < ex[0].ag) { /* the CUI's items by AG */
@@ -188,11 +188,11 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 				if ((err = xlog_fin_refc_decrease(f, ex[j].ag, ex[j].agbno, ex[j].len, q, &nq,
 								  ROUND_FREES_MAX)))
 					return err;
-			if ((err = free_queue(f, q, nq, ntx)))
+			if ((err = xlog_fin_free_queue(f, q, nq, ntx)))
 				return err;
 			if (convert) {
 				efree_at(&ex[0], leaf, aglog, 1);
-				if ((err = free_queue(f, ex, 1, ntx)))
+				if ((err = xlog_fin_free_queue(f, ex, 1, ntx)))
 					return err;
 			}
 		}
