@@ -230,3 +230,73 @@ void storm(int op)
 	}
 	power_cut(); /* the child could not */
 }
+
+/*
+ * The ichunk workload: OPS - 1 files created in d0 (a third empty, the rest
+ * with 1-3 blocks of data), each op one file, the last op a syncfs; then
+ * every file whose inode lies outside d0's inode chunk is unlinked and held
+ * open (up to ICHUNK_HELD), the others stay linked, and a syncfs puts the
+ * unlinks in the log before the power cut.  After the kernel's log recovery
+ * those inode chunks hold only unlinked inodes: freeing the last inode of
+ * each frees its chunk (xfs_difree_inobt, xfs_ifree_cluster).
+ */
+#define ICHUNK_HELD 64
+int run_ichunk(int ops, int cut)
+{
+	int nheld_fd = 0, op, rc;
+	unsigned long long dchunk;
+	char p[256], rel[64];
+	struct stat st;
+
+	(void)cut;
+	abs_path(p, sizeof(p), "d0");
+	if (stat(p, &st) != 0)
+		return 1;
+	dchunk = (unsigned long long)st.st_ino >> 6;
+	for (op = 1; op < ops; op++) {
+		int fd;
+		size_t len = below(3) == 0 ? 0 : (1 + below(3)) * (size_t)blksz;
+		snprintf(rel, sizeof(rel), "d0/c%d", op);
+		record("op %d create %s", op, rel);
+		abs_path(p, sizeof(p), rel);
+		fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
+		rc = fd < 0 ? -1 : 0;
+		if (fd >= 0 && len) {
+			fill(len);
+			if (pwrite(fd, buf, len, 0) != (ssize_t)len)
+				rc = -1;
+		}
+		touch(op, rel);
+		if (fd >= 0)
+			close(fd);
+		record("rc %d %d", op, rc);
+	}
+	record("op %d syncfs", op);
+	rc = 0;
+	{
+		int dfd = open(root, O_RDONLY | O_DIRECTORY);
+		if (dfd < 0 || syncfs(dfd) != 0)
+			rc = -1;
+		for (int i = 1; i < ops && dfd >= 0; i++) {
+			int fd;
+			snprintf(rel, sizeof(rel), "d0/c%d", i);
+			abs_path(p, sizeof(p), rel);
+			if (nheld_fd == ICHUNK_HELD || (fd = open(p, O_RDWR)) < 0)
+				continue;
+			if (fstat(fd, &st) != 0 || (unsigned long long)st.st_ino >> 6 == dchunk || unlink(p) != 0) {
+				close(fd);
+				continue;
+			}
+			nheld_fd++; /* fd stays open to the cut */
+			record("hold %d %llu %s", op, (unsigned long long)st.st_ino, rel);
+		}
+		if (dfd >= 0 && syncfs(dfd) != 0)
+			rc = -1;
+		if (dfd >= 0)
+			close(dfd);
+	}
+	record("rc %d %d", op, rc);
+	record("cut %d", op);
+	power_cut();
+	return 0;
+}

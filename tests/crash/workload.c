@@ -435,6 +435,8 @@ static int run(int argc, char **argv)
 		return run_dirs(ops, cut);
 	if (!strcmp(kind, "bigdir"))
 		return run_bigdir(ops, cut);
+	if (!strcmp(kind, "ichunk"))
+		return run_ichunk(ops, cut);
 	for (int op = 1; op <= ops; op++) {
 		int rc;
 		const char *rel;
