@@ -26,13 +26,17 @@
  * "agrees-equivalent").
  *
  * Only what is reproduced exactly is done: regular files with no
- * attribute fork, whose data fork is in extents form or a btree of one
- * leaf under the inode's root, whose chunk stays allocated; a reflink
- * inode's extents through the refcount decrease (refc.c); btree edits
- * that stay within a leaf (an update, or
- * an insert into a leaf with room, with the parents' keys logged as
- * xfs_btree_update_keys does). On anything else the entries stay pending,
- * one of them saying why, and nothing is written.
+ * attribute fork, one in local form or an empty one in extents form
+ * (xfs_attr_inactive: the fork removed
+ * in a transaction of its own after the truncate, nothing freed), whose
+ * data fork is in extents form or a btree of one leaf under the inode's
+ * root; a reflink inode's extents through the refcount decrease (refc.c);
+ * inode btree edits within a leaf at any depth (ifree_ibt.c: an update, an
+ * insert into a leaf with room, a removal that leaves the leaf at least half
+ * full, the parents' keys logged as xfs_btree_update_keys does), and the
+ * chunk freed with its last inode (xfs_ifree_cluster: its inode buffers
+ * stale, so the chunk's inode blocks are not written). On anything else the
+ * entries stay pending, one of them saying why, and nothing is written.
  *
  * di_changecount: xfs_trans_log_inode bumps i_version once per
  * transaction that logs the inode (always, since every log here is
@@ -43,7 +47,8 @@
  * into the free's transaction finds it logged already, the roll out of it
  * logs it (a bump), and the next round's unmap logs it in a fresh
  * transaction (a bump); the end of xfs_itruncate_extents_flags logs it in
- * a fresh one (a bump); xfs_ifree's transaction one more. So 3 bumps
+ * a fresh one (a bump); an attribute fork's removal one; xfs_ifree's
+ * transaction one more. So, before the attribute fork's, 3 bumps
  * without extents, 2 * rounds + 2 with; 1 without a truncate. In general
  * each round's transactions count (xlog_fin_truncate_extents): the unmap, a
  * reflink inode's refcount decreases, one per intent of frees.
@@ -65,6 +70,8 @@
 #define DI_MAX_FLUSH 0xffffu
 #define S_IFMT_ 0170000u
 #define S_IFREG_ 0100000u
+#define S_IFDIR_ 0040000u
+#define S_IFLNK_ 0120000u
 
 /* the dinode fields used (struct xfs_dinode) */
 #define DI_MODE 2u
@@ -77,7 +84,6 @@
 #define DI_NBLOCKS 64u
 #define DI_NEXTENTS 76u
 #define DI_ANEXTENTS 80u
-#define DI_FORKOFF 82u
 #define DI_AFORMAT 83u
 #define DI_DMEVMASK 84u
 #define DI_DMSTATE 88u
@@ -185,7 +191,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	uint32_t fork = isize - fs->lit_off, ntx;
 	uint64_t leaf = UINT64_MAX;
 	const uint8_t *recs;
-	bool truncate, reflink, big, deleted;
+	bool truncate, reflink, big, deleted, attr, local;
 	int err;
 
 	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + 2 * (ss / XLOG_BBSIZE), ss / XLOG_BBSIZE, K_AGI, &agi)))
@@ -201,15 +207,29 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	mode = get_be16(d + DI_MODE);
 	if (get_be16(d) != XFS_DINODE_MAGIC || d[DI_VERSION] != (fs->v5 ? 3 : 2))
 		return xlog_fin_refuse(f, "not a v%d inode", fs->v5 ? 3 : 2);
-	if ((mode & S_IFMT_) != S_IFREG_)
-		return xlog_fin_refuse(f, "freeing a file of mode %o is not done yet", (unsigned)mode);
+	/* a directory (emptied by rmdir) or symlink: its data fork local, nothing freed (xfs_inactive
+	 * truncates regular files only, xfs_inactive_symlink returns at once for a local one) */
+	local = (mode & S_IFMT_) == S_IFDIR_ || (mode & S_IFMT_) == S_IFLNK_;
+	if ((mode & S_IFMT_) != S_IFREG_ && !(local && d[DI_FORMAT] == XFS_DINODE_FMT_LOCAL))
+		return xlog_fin_refuse(f, "freeing a file of mode %o in data fork format %u is not done yet",
+				       (unsigned)mode, d[DI_FORMAT]);
 	if (get_be32(d + DI_NLINK) != 0)
 		return xlog_fin_refuse(f, "its link count is %llu", (unsigned long long)get_be32(d + DI_NLINK));
 	/* nrext64 (xfs_dinode's unions): the data fork's count is 64-bit at 24, the attr fork's 32-bit at 76 */
 	big = fs->v5 && (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_NREXT64);
-	if ((d[DI_FORMAT] != XFS_DINODE_FMT_EXTENTS && d[DI_FORMAT] != XFS_DINODE_FMT_BTREE) || d[DI_FORKOFF] ||
+	if ((d[DI_FORMAT] != XFS_DINODE_FMT_EXTENTS && d[DI_FORMAT] != XFS_DINODE_FMT_BTREE && !local) ||
 	    get_be16(d + DI_ANEXTENTS) || (big && get_be32(d + DI_NEXTENTS)))
 		return xlog_fin_refuse(f, "inactivating its forks is not done yet");
+	/* an attribute fork in local form, or empty in extents form (6.1 gives new inodes one when
+	 * the filesystem has the attr feature and an LSM is built in): xfs_attr_inactive removes
+	 * the fork, nothing to free (the extent count is 0, checked above) */
+	attr = d[DI_FORKOFF] != 0;
+	if (attr && d[DI_AFORMAT] != XFS_DINODE_FMT_LOCAL && d[DI_AFORMAT] != XFS_DINODE_FMT_EXTENTS)
+		return xlog_fin_refuse(f, "inactivating its attribute fork of format %u is not done yet", d[DI_AFORMAT]);
+	if (attr && d[DI_FORKOFF] * 8u >= fork)
+		return xlog_fin_refuse(f, "its fork offset %u is past its literal area", d[DI_FORKOFF]);
+	if (attr)
+		fork = d[DI_FORKOFF] * 8u; /* XFS_DFORK_DSIZE: the data fork's room */
 	if (big && get_be64(d + DI_BIG_NEXTENTS) > UINT32_MAX)
 		return xlog_fin_refuse(f, "%llu extents", (unsigned long long)get_be64(d + DI_BIG_NEXTENTS));
 	reflink = fs->v5 && (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_REFLINK);
@@ -223,14 +243,19 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 
 	/* xfs_inactive_truncate: the data fork's extents freed */
 	nexts = big ? (uint32_t)get_be64(d + DI_BIG_NEXTENTS) : get_be32(d + DI_NEXTENTS);
-	if (d[DI_FORMAT] == XFS_DINODE_FMT_BTREE) {
+	if (local && (nexts || get_be64(d + DI_NBLOCKS)))
+		return xlog_fin_refuse(f, "its local data fork says %u extents, %llu blocks", nexts,
+				       (unsigned long long)get_be64(d + DI_NBLOCKS));
+	if (local) {
+		ntx = 0;
+	} else if (d[DI_FORMAT] == XFS_DINODE_FMT_BTREE) {
 		if ((err = xlog_fin_bmbt_leaf(f, d, ino, nexts, &leaf, &recs)))
 			return err;
 	} else if (nexts > fork / BMBT_REC_LEN) {
 		return xlog_fin_refuse(f, "%u extents do not fit its fork", nexts);
 	}
-	if ((err = xlog_fin_truncate_extents(f, recs, nexts, get_be64(d + DI_NBLOCKS), reflink, ino, leaf,
-					     fork / BMBT_REC_LEN, &ntx)))
+	if (!local && (err = xlog_fin_truncate_extents(f, recs, nexts, get_be64(d + DI_NBLOCKS), reflink, ino, leaf,
+						       fork / BMBT_REC_LEN, &ntx)))
 		return err;
 
 	/* xfs_difree: inobt, AGI counts, finobt */
@@ -244,20 +269,22 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	agi->dirty = true;
 
 	/* xfs_inactive_truncate, xfs_ifree, as xfs_inode_to_disk writes the core at the flush */
-	truncate = get_be64(d + DI_SIZE) != 0 || nexts != 0;
+	truncate = !local && (get_be64(d + DI_SIZE) != 0 || nexts != 0);
 	put_be16(d + DI_MODE, 0);
 	d[DI_FORMAT] = XFS_DINODE_FMT_EXTENTS; /* the btree root's bytes stay: the flush copies no extent */
-	put_be64(d + DI_SIZE, 0);
+	if (!local) /* xfs_ifree leaves the size: a local fork's bytes stay, the flush copies none */
+		put_be64(d + DI_SIZE, 0);
 	put_be64(d + DI_NBLOCKS, 0);
 	put_be32(d + DI_NEXTENTS, 0);
 	if (big)
 		put_be64(d + DI_BIG_NEXTENTS, 0);
 	put_be16(d + DI_FLAGS, 0);
+	d[DI_FORKOFF] = 0; /* the attribute fork's bytes stay: the flush copies no attribute fork */
 	d[DI_AFORMAT] = XFS_DINODE_FMT_EXTENTS;
 	put_be32(d + DI_GEN, get_be32(d + DI_GEN) + 1);
 	put_be32(d + DI_NEXT_UNLINKED, NULLAGINO);
 	if (fs->v5) {
-		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + (!truncate ? 1 : nexts ? ntx + 2 : 3));
+		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + (!truncate ? 1 : nexts ? ntx + 2 : 3) + attr);
 		put_be64(d + DI_FLAGS2, (fs->bigtime ? XFS_DIFLAG2_BIGTIME : 0) |
 					(fs->nrext64 ? XFS_DIFLAG2_NREXT64 : 0));
 		memset(d + DI_PAD2, 0, 12);

@@ -211,13 +211,14 @@ int xlog_fin_bmbt_leaf(struct fin *f, const uint8_t *d, uint64_t ino, uint32_t n
 		     const uint8_t **recs)
 {
 	xfs_fs *fs = f->log->fs;
-	uint32_t fork = fs->sb.inodesize - fs->lit_off, bs = fs->blocksize, aglog = fs->sb.agblklog;
+	uint32_t fork = d[DI_FORKOFF] ? d[DI_FORKOFF] * 8u : fs->sb.inodesize - fs->lit_off; /* XFS_DFORK_DSIZE */
+	uint32_t bs = fs->blocksize, aglog = fs->sb.agblklog;
 	uint32_t hdr = fs->v5 ? 72u : 24u, maxr = (fork - 4) / 16, ag, agbno;
 	const uint8_t *root = d + fs->lit_off;
 	struct blk *b;
 	int err;
 
-	if (get_be16(root) != 1 || get_be16(root + 2) != 1)
+	if (get_be16(root) != 1 || get_be16(root + 2) != 1 || maxr == 0)
 		return xlog_fin_refuse(f, "a data fork btree of %u levels and %u root records (not done yet)",
 				       get_be16(root), get_be16(root + 2));
 	*leaf = get_be64(root + 4 + 8 * (size_t)maxr);
