@@ -95,7 +95,12 @@ Options:
                            that free space is in hundreds of one-block
                            extents; appends, punches, truncates, unlinks,
                            files unlinked while open; free space btrees of several levels; intent's
-                           storm after the cut op)
+                           storm after the cut op) and
+                           ichunk (N-1 files created in d0, then those
+                           outside d0's inode chunk unlinked and held open,
+                           syncfs, power cut: the kernel's mount frees those
+                           inode chunks whole; ichunkx: half the files
+                           also with a small xattr, a local attribute fork)
   -d, --dir DIR            keep everything in DIR (default: a temporary one,
                            removed unless --keep)
   -k, --keep               keep the images (crashed.img, kernel.img, replayed.img)
@@ -154,7 +159,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | unlinked | quota | age | agemany | fragfree) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 if [ -n "$logdev_size" ]; then
 	[ "$fs" = xfs ] || { echo "run.sh: --logdev is for XFS" >&2; exit 16; }
 	[ "$mopts" = defaults ] && mopts=logdev=/dev/vdb || mopts=$mopts,logdev=/dev/vdb

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -270,4 +271,98 @@ void storm(int op)
 			close(fd);
 	}
 	power_cut(); /* the child could not */
+}
+
+/*
+ * The ichunk workload: OPS - 1 files created in d0 (a third empty, the rest
+ * with 1-3 blocks of data), each op one file, the last op a syncfs; then
+ * every file whose inode lies outside d0's inode chunk is unlinked and held
+ * open (up to ICHUNK_HELD), the others stay linked, and a syncfs puts the
+ * unlinks in the log before the power cut.  After the kernel's log recovery
+ * those inode chunks hold only unlinked inodes: freeing the last inode of
+ * each frees its chunk (xfs_difree_inobt, xfs_ifree_cluster).  ichunkx
+ * (xattrs set): half the files also get a small xattr, an attribute fork in
+ * local form that xfs_attr_inactive removes before the inode is freed, and
+ * one op in ten makes an empty directory, one a short symlink (local data
+ * forks: xfs_inactive frees nothing), held through O_PATH descriptors; one
+ * file in ten stays linked, so the chunks stay and the freed inodes' cores
+ * are written (checked block for block).
+ */
+#define ICHUNK_HELD 64
+int run_ichunk(int ops, int cut, int xattrs)
+{
+	int nheld_fd = 0, op, rc;
+	unsigned long long dchunk;
+	char p[256], rel[64];
+	struct stat st;
+
+	(void)cut;
+	abs_path(p, sizeof(p), "d0");
+	if (stat(p, &st) != 0)
+		return 1;
+	dchunk = (unsigned long long)st.st_ino >> 6;
+	for (op = 1; op < ops; op++) {
+		int fd;
+		size_t len = below(3) == 0 ? 0 : (1 + below(3)) * (size_t)blksz;
+		snprintf(rel, sizeof(rel), "d0/c%d", op);
+		abs_path(p, sizeof(p), rel);
+		/* ichunkx: one op in ten an empty directory, one a short symlink (local data forks) */
+		if (xattrs && (op % 10 == 3 || op % 10 == 7)) {
+			record("op %d %s %s", op, op % 10 == 3 ? "mkdir" : "symlink", rel);
+			rc = op % 10 == 3 ? mkdir(p, 0755) : symlink("ichunk-target", p);
+			touch(op, rel);
+			record("rc %d %d", op, rc);
+			continue;
+		}
+		record("op %d create %s", op, rel);
+		fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
+		rc = fd < 0 ? -1 : 0;
+		if (fd >= 0 && len) {
+			fill(len);
+			if (pwrite(fd, buf, len, 0) != (ssize_t)len)
+				rc = -1;
+		}
+		/* ichunkx: half the files get a small xattr (an attribute fork in local form) */
+		if (fd >= 0 && xattrs && below(2) == 0) {
+			fill(16);
+			if (fsetxattr(fd, "user.ichunk", buf, 8 + below(9), 0) != 0)
+				rc = -1;
+		}
+		touch(op, rel);
+		if (fd >= 0)
+			close(fd);
+		record("rc %d %d", op, rc);
+	}
+	record("op %d syncfs", op);
+	rc = 0;
+	{
+		int dfd = open(root, O_RDONLY | O_DIRECTORY);
+		if (dfd < 0 || syncfs(dfd) != 0)
+			rc = -1;
+		for (int i = 1; i < ops && dfd >= 0; i++) {
+			int fd;
+			snprintf(rel, sizeof(rel), "d0/c%d", i);
+			abs_path(p, sizeof(p), rel);
+			/* ichunkx holds directories and symlinks too (O_PATH keeps the inode) and leaves
+			 * one file in ten linked, so that the chunks stay and the freed inodes are written */
+			if (nheld_fd == ICHUNK_HELD || (xattrs && i % 10 == 9) ||
+			    (fd = open(p, xattrs ? O_PATH | O_NOFOLLOW : O_RDWR)) < 0)
+				continue;
+			if (fstat(fd, &st) != 0 || (unsigned long long)st.st_ino >> 6 == dchunk ||
+			    unlinkat(AT_FDCWD, p, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) != 0) {
+				close(fd);
+				continue;
+			}
+			nheld_fd++; /* fd stays open to the cut */
+			record("hold %d %llu %s", op, (unsigned long long)st.st_ino, rel);
+		}
+		if (dfd >= 0 && syncfs(dfd) != 0)
+			rc = -1;
+		if (dfd >= 0)
+			close(dfd);
+	}
+	record("rc %d %d", op, rc);
+	record("cut %d", op);
+	power_cut();
+	return 0;
 }

@@ -457,6 +457,8 @@ static int run(int argc, char **argv)
 		return run_dirs(ops, cut);
 	if (!strcmp(kind, "bigdir"))
 		return run_bigdir(ops, cut);
+	if (!strcmp(kind, "ichunk") || !strcmp(kind, "ichunkx"))
+		return run_ichunk(ops, cut, kind[6] == 'x');
 	for (int op = 1; op <= ops; op++) {
 		int rc;
 		const char *rel;

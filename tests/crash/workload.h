@@ -107,6 +107,9 @@ int run_names(int ops, int cut);
 int run_names8(int ops, int cut);
 int run_dirs(int ops, int cut);
 int run_bigdir(int ops, int cut);
+/* wl_xfs.c: files created (xattrs: half with a small xattr), then those outside d0's
+ * inode chunk unlinked and held open */
+int run_ichunk(int ops, int cut, int xattrs);
 /* after op N: its record, maybe an fsync, the cut (and storm) when N is CUT */
 void op_done(int op, int cut, int fd, const char *rel, int rc);
 

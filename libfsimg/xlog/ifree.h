@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Freeing the inodes left on the AGI unlinked lists (ifree.c), in parts:
+ * the inode btrees' edits (ifree_ibt.c) and the data fork's truncate
+ * (ifree_fork.c).
+ */
+#ifndef FSIMG_XLOG_IFREE_H
+#define FSIMG_XLOG_IFREE_H
+
+#include "xlog/rmap.h"
+
+#define INOBT_REC_LEN 16u
+#define INODES_PER_CHUNK 64u
+#define BMBT_REC_LEN 16u
+#define DI_FORKOFF 82u /* struct xfs_dinode's di_forkoff */
+
+/* the AGI fields used (struct xfs_agi) */
+#define AGI_COUNT 16u
+#define AGI_ROOT 20u
+#define AGI_LEVEL 24u
+#define AGI_FREECOUNT 28u
+#define AGI_UNLINKED 40u
+#define AGI_CRC 312u
+#define AGI_LSN 320u
+#define AGI_FREE_ROOT 328u
+#define AGI_FREE_LEVEL 332u
+
+/* ifree_ibt.c: xfs_difree_inobt, the inobt record of agino set free and the AGI's counts;
+ * rec gets the record after; *deleted: the chunk is now free and its record removed (the
+ * caller frees the chunk). 0, 1 (refused) or <0. */
+int xlog_fin_difree_inobt(struct fin *f, uint32_t ag, struct blk *agi, uint32_t agino,
+			  uint8_t rec[INOBT_REC_LEN], bool *deleted) XFS_HIDDEN;
+/* xfs_difree_finobt: the finobt record updated (removed when deleted), or inserted when
+ * its chunk had no free inode. 0, 1 (refused) or <0. */
+int xlog_fin_difree_finobt(struct fin *f, uint32_t ag, struct blk *agi, uint32_t agino,
+			   const uint8_t rec[INOBT_REC_LEN], bool deleted) XFS_HIDDEN;
+/* xfs_difree_inode_chunk: the freed chunk's blocks (inobt record rec) freed as the ifree
+ * transaction's deferred frees finish them; *ntx counts the transactions. 0, 1 or <0. */
+int xlog_fin_ichunk_free(struct fin *f, uint32_t ag, const uint8_t rec[INOBT_REC_LEN], uint32_t *ntx) XFS_HIDDEN;
+
+/* ifree_fork.c: the data fork's n extents (records at recs) truncated as
+ * xfs_itruncate_extents does; leaf its one bmbt leaf (else UINT64_MAX), maxext the extents
+ * its fork holds; *ntx the transactions. 0, 1 (refused) or <0. */
+int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, uint64_t nblocks, bool reflink,
+			      uint64_t ino, uint64_t leaf, uint32_t maxext, uint32_t *ntx) XFS_HIDDEN;
+/* Frees queued in one transaction (n of them at q), finished as xfs_defer_finish does:
+ * up to XFS_EFI_MAX_FAST_EXTENTS an intent, each intent's sorted by AG; *ntx counts the
+ * intents' transactions. 0, 1 (refused) or <0. */
+int xlog_fin_free_queue(struct fin *f, struct efree *q, uint32_t n, uint32_t *ntx) XFS_HIDDEN;
+/* A data fork in btree form: its root (in inode d) over one leaf holding its n extents;
+ * *leaf and *recs that block and its records. 0, 1 (refused) or <0. */
+int xlog_fin_bmbt_leaf(struct fin *f, const uint8_t *d, uint64_t ino, uint32_t n, uint64_t *leaf,
+		       const uint8_t **recs) XFS_HIDDEN;
+
+#endif /* FSIMG_XLOG_IFREE_H */

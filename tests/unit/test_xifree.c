@@ -1,0 +1,317 @@
+/*
+ * The inode btree edits of the XFS log's finish when the mount frees an
+ * unlinked inode (libfsimg/xlog/ifree_ibt.c) on a hand-built AG, against
+ * Linux 6.1's fs/xfs/libxfs/xfs_ialloc.c and xfs_btree.c: the last inode of
+ * a sparse chunk freed in a two-level inobt (xfs_difree_inobt: the AGI's
+ * count and free count drop by the chunk's inodes, the record removed with
+ * xfs_btree_delrec's moves, the slot past the last keeping its bytes, the
+ * node's key following a leaf's new first record), the finobt record
+ * removed (its slot keeping the record as it was before the free), the
+ * chunk's blocks freed by the runs of its holemask (xfs_difree_inode_chunk,
+ * into the free space btrees); a removal that would leave a leaf under its
+ * minimum refused (a join); an inode that is not its chunk's last only
+ * updating the record (32-bit free count without sparse inodes).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/cursor.h"
+#include "xfs/format.h"
+#include "xlog/ifree.h"
+
+#define BS 1024u
+#define NBLOCKS 4096u
+#define HDR 56u
+#define AGI_DADDR 2u
+#define BNO_ROOT 4u
+#define CNT_ROOT 5u
+#define INO_ROOT 6u
+#define LEAF_A 7u
+#define LEAF_B 8u
+#define FINO_ROOT 9u
+#define AGI_COUNT0 1000u
+#define AGI_FREE0 500u
+#define FREEBLKS0 100u
+
+struct t {
+	xfs_fs fs;
+	xlog log;
+	struct xlog_ovl o;
+	struct fin f;
+	uint8_t *img;
+	fsimg_io *io;
+	char why[200];
+};
+
+static uint8_t *blk(struct t *t, uint32_t agbno) { return t->img + (size_t)agbno * BS; }
+
+static void put_block(uint8_t *b, uint32_t magic, uint16_t level, uint16_t n)
+{
+	memset(b, 0, BS);
+	put_be32(b, magic);
+	put_be16(b + 4, level);
+	put_be16(b + 6, n);
+	put_be32(b + 8, 0xffffffffu);
+	put_be32(b + 12, 0xffffffffu);
+}
+
+/* An inobt record of the chunk at startino: sparse layout (holemask, count, freecount byte)
+ * or the 32-bit free count. */
+static void put_irec(uint8_t *r, bool sparse, uint32_t startino, uint16_t hole, uint8_t count, uint32_t freecount,
+		     uint64_t free)
+{
+	put_be32(r, startino);
+	if (sparse) {
+		put_be16(r + 4, hole);
+		r[6] = count;
+		r[7] = (uint8_t)freecount;
+	} else {
+		put_be32(r + 4, freecount);
+	}
+	put_be64(r + 8, free);
+}
+
+/* An AG of 4096 one-KiB blocks, 512-byte inodes (two a block, a chunk 32 blocks), v5 with
+ * sparse inodes: the AGF with one-leaf free space btrees holding 3000+100 and the AGFL as
+ * 6.1 wants it; the AGI's inobt a node at 6 over leaves 7 (chunks 1..35, startino 64k,
+ * full) and 8 (chunks 36..36+nb-1, full but the first); the finobt one leaf at 9. */
+static struct t *t_new(bool sparse, uint32_t nb, uint16_t hole0, uint8_t count0, uint32_t free0, uint64_t mask0)
+{
+	struct t *t = calloc(1, sizeof *t);
+	uint8_t *agf, *agi;
+
+	assert_non_null(t);
+	t->img = calloc(NBLOCKS, BS);
+	assert_non_null(t->img);
+	assert_int_equal(fsimg_io_open_mem(&t->io, t->img, (size_t)NBLOCKS * BS), 0);
+	t->fs.io = t->fs.io_once = t->io;
+	t->fs.io_size = (uint64_t)NBLOCKS * BS;
+	t->fs.sb.blocksize = t->fs.blocksize = BS;
+	t->fs.sb.sectsize = 512;
+	t->fs.sb.agblocks = NBLOCKS;
+	t->fs.sb.agblklog = 12;
+	t->fs.sb.agcount = 1;
+	t->fs.sb.dblocks = NBLOCKS;
+	t->fs.sb.inodesize = 512;
+	t->fs.sb.inopblock = 2;
+	t->fs.sb.inopblog = 1;
+	t->fs.sb.features_ro_compat = XFS_SB_FEAT_RO_COMPAT_FINOBT;
+	t->fs.sparse_inodes = sparse;
+	t->fs.v5 = true;
+	t->log.fs = &t->fs;
+	xlog_ovl_init(&t->o, 1024);
+	t->f.log = &t->log;
+	t->f.o = &t->o;
+	t->f.blk = calloc(FIN_BLKS, sizeof *t->f.blk);
+	assert_non_null(t->f.blk);
+	strcpy(t->why, "test");
+	t->f.why = t->why;
+	t->f.whylen = sizeof t->why;
+
+	agf = t->img + 512;
+	put_be32(agf, XFS_AGF_MAGIC);
+	put_be32(agf + 16, BNO_ROOT);
+	put_be32(agf + 20, CNT_ROOT);
+	put_be32(agf + 28, 1);
+	put_be32(agf + 32, 1);
+	put_be32(agf + 48, 4);
+	put_be32(agf + 52, FREEBLKS0);
+	put_be32(agf + 56, 100);
+	put_block(blk(t, BNO_ROOT), 0x41423342u, 0, 1);
+	put_be32(blk(t, BNO_ROOT) + HDR, 3000);
+	put_be32(blk(t, BNO_ROOT) + HDR + 4, 100);
+	put_block(blk(t, CNT_ROOT), 0x41423343u, 0, 1);
+	put_be32(blk(t, CNT_ROOT) + HDR, 3000);
+	put_be32(blk(t, CNT_ROOT) + HDR + 4, 100);
+
+	agi = t->img + AGI_DADDR * 512;
+	put_be32(agi, XFS_AGI_MAGIC);
+	put_be32(agi + AGI_COUNT, AGI_COUNT0);
+	put_be32(agi + AGI_ROOT, INO_ROOT);
+	put_be32(agi + AGI_LEVEL, 2);
+	put_be32(agi + AGI_FREECOUNT, AGI_FREE0);
+	put_be32(agi + AGI_FREE_ROOT, FINO_ROOT);
+	put_be32(agi + AGI_FREE_LEVEL, 1);
+
+	put_block(blk(t, INO_ROOT), XFS_IBT_CRC_MAGIC, 1, 2);
+	put_be32(blk(t, INO_ROOT) + HDR, 64);
+	put_be32(blk(t, INO_ROOT) + HDR + 4, 64u * 36);
+	put_be32(blk(t, INO_ROOT) + HDR + (BS - HDR) / 8 * 4, LEAF_A);
+	put_be32(blk(t, INO_ROOT) + HDR + (BS - HDR) / 8 * 4 + 4, LEAF_B);
+	put_block(blk(t, LEAF_A), XFS_IBT_CRC_MAGIC, 0, 35);
+	for (uint32_t k = 1; k <= 35; k++)
+		put_irec(blk(t, LEAF_A) + HDR + 16 * (k - 1), sparse, 64 * k, 0, 64, 0, 0);
+	put_block(blk(t, LEAF_B), XFS_IBT_CRC_MAGIC, 0, (uint16_t)nb);
+	put_irec(blk(t, LEAF_B) + HDR, sparse, 64 * 36, hole0, count0, free0, mask0);
+	for (uint32_t k = 37; k < 36 + nb; k++)
+		put_irec(blk(t, LEAF_B) + HDR + 16 * (k - 36), sparse, 64 * k, 0, 64, 0, 0);
+	/* the finobt: chunk 2 (one inode free) and chunk 36 */
+	put_block(blk(t, FINO_ROOT), 0x46494233u, 0, 2);
+	put_irec(blk(t, FINO_ROOT) + HDR, sparse, 128, 0, 64, 1, 1);
+	put_irec(blk(t, FINO_ROOT) + HDR + 16, sparse, 64 * 36, hole0, count0, free0, mask0);
+	return t;
+}
+
+static void t_free(struct t *t)
+{
+	for (size_t i = 0; i < t->f.nblk; i++)
+		free(t->f.blk[i].b);
+	free(t->f.blk);
+	xlog_ovl_free(&t->o);
+	fsimg_io_close(t->io);
+	free(t->img);
+	free(t);
+}
+
+/* Block agbno (or the AGI's or AGF's sector) as the finish leaves it; the AGI, read
+ * first, is t->f.blk[0]. */
+static uint8_t *got(struct t *t, uint32_t agbno, enum kind kind)
+{
+	struct blk *b;
+
+	if (kind == K_AGI || kind == K_AGF)
+		assert_int_equal(xlog_fin_get(&t->f, kind == K_AGI ? AGI_DADDR : 1, 1, kind, &b), 0);
+	else
+		assert_int_equal(xlog_fin_get(&t->f, (uint64_t)agbno * (BS / 512), BS / 512, kind, &b), 0);
+	return b->b;
+}
+
+static void expect_ext(const uint8_t *b, uint32_t i, uint32_t bno, uint32_t len)
+{
+	assert_int_equal(get_be32(b + HDR + 8 * i), bno);
+	assert_int_equal(get_be32(b + HDR + 8 * i + 4), len);
+}
+
+/* The last inode (agino 64*36 + 17) of a sparse chunk of 32 inodes in two runs (holemask
+ * 0x0f0f: inodes 16-31 and 48-63) freed: the chunk goes from both btrees and its two runs
+ * of 8 blocks are freed. */
+static void test_sparse_chunk_freed(void **state)
+{
+	const uint32_t start = 64 * 36, agino = start + 17;
+	struct t *t = t_new(true, 35, 0x0f0f, 32, 31, ~(1ull << 17));
+	uint8_t rec[INOBT_REC_LEN], before[INOBT_REC_LEN], last[INOBT_REC_LEN], *agi, *b;
+	uint32_t ntx = 0;
+	bool deleted = false;
+
+	(void)state;
+	memcpy(before, blk(t, FINO_ROOT) + HDR + 16, INOBT_REC_LEN);
+	memcpy(last, blk(t, LEAF_B) + HDR + 16 * 34, INOBT_REC_LEN);
+	agi = got(t, 0, K_AGI);
+	assert_int_equal(xlog_fin_difree_inobt(&t->f, 0, &t->f.blk[0], agino, rec, &deleted), 0);
+	assert_true(deleted);
+	assert_int_equal(get_be32(rec), start);
+	assert_int_equal(rec[7], 32);
+	assert_true(get_be64(rec + 8) == UINT64_MAX);
+	assert_int_equal(get_be32(agi + AGI_COUNT), AGI_COUNT0 - 32);
+	assert_int_equal(get_be32(agi + AGI_FREECOUNT), AGI_FREE0 - 31);
+	/* the leaf: 34 records from chunk 37, its last slot still chunk 70's; the node's key */
+	b = got(t, LEAF_B, K_BTREE);
+	assert_int_equal(get_be16(b + 6), 34);
+	assert_int_equal(get_be32(b + HDR), 64u * 37);
+	assert_memory_equal(b + HDR + 16 * 34, last, INOBT_REC_LEN);
+	assert_int_equal(get_be32(got(t, INO_ROOT, K_BTREE) + HDR + 4), 64u * 37);
+
+	assert_int_equal(xlog_fin_difree_finobt(&t->f, 0, &t->f.blk[0], agino, rec, true), 0);
+	b = got(t, FINO_ROOT, K_BTREE);
+	assert_int_equal(get_be16(b + 6), 1);
+	assert_int_equal(get_be32(b + HDR), 128);
+	assert_memory_equal(b + HDR + 16, before, INOBT_REC_LEN); /* as it was before the free */
+
+	assert_int_equal(xlog_fin_ichunk_free(&t->f, 0, rec, &ntx), 0);
+	assert_int_equal(ntx, 1);
+	/* chunk at agbno 1152: runs at 1152 + 8 and 1152 + 24, 8 blocks each */
+	b = got(t, BNO_ROOT, K_BTREE);
+	assert_int_equal(get_be16(b + 6), 3);
+	expect_ext(b, 0, 1160, 8);
+	expect_ext(b, 1, 1176, 8);
+	expect_ext(b, 2, 3000, 100);
+	b = got(t, CNT_ROOT, K_BTREE);
+	assert_int_equal(get_be16(b + 6), 3);
+	expect_ext(b, 0, 1160, 8);
+	expect_ext(b, 1, 1176, 8);
+	expect_ext(b, 2, 3000, 100);
+	assert_int_equal(get_be32(t->img + 512 + 52), FREEBLKS0); /* the image untouched */
+	assert_int_equal(get_be32(got(t, 0, K_AGF) + 52), FREEBLKS0 + 16);
+	assert_false(t->f.refused);
+	t_free(t);
+}
+
+/* A full chunk (no holes) freed: one extent of 32 blocks. */
+static void test_full_chunk_freed(void **state)
+{
+	const uint32_t start = 64 * 36;
+	struct t *t = t_new(false, 35, 0, 0, 63, ~(1ull << 63));
+	uint8_t rec[INOBT_REC_LEN], *b;
+	uint32_t ntx = 0;
+	bool deleted = false;
+
+	(void)state;
+	got(t, 0, K_AGI);
+	assert_int_equal(xlog_fin_difree_inobt(&t->f, 0, &t->f.blk[0], start + 63, rec, &deleted), 0);
+	assert_true(deleted);
+	assert_int_equal(get_be32(rec + 4), 64);
+	assert_int_equal(get_be32(got(t, 0, K_AGI) + AGI_COUNT), AGI_COUNT0 - 64);
+	assert_int_equal(get_be32(got(t, 0, K_AGI) + AGI_FREECOUNT), AGI_FREE0 - 63);
+	assert_int_equal(xlog_fin_ichunk_free(&t->f, 0, rec, &ntx), 0);
+	b = got(t, BNO_ROOT, K_BTREE);
+	assert_int_equal(get_be16(b + 6), 2);
+	expect_ext(b, 0, 1152, 32);
+	t_free(t);
+}
+
+/* Removing the record would leave leaf 8 under its minimum (30 of 60): a join, refused. */
+static void test_join_refused(void **state)
+{
+	struct t *t = t_new(true, 30, 0, 64, 63, ~1ull);
+	uint8_t rec[INOBT_REC_LEN];
+	bool deleted = false;
+
+	(void)state;
+	got(t, 0, K_AGI);
+	assert_int_equal(xlog_fin_difree_inobt(&t->f, 0, &t->f.blk[0], 64 * 36, rec, &deleted), 1);
+	assert_true(t->f.refused);
+	assert_non_null(strstr(t->why, "a join: not done yet"));
+	t_free(t);
+}
+
+/* Not the chunk's last inode: the record updated in place (32-bit free count), the
+ * AGI's free count up by one, the finobt's record the same. */
+static void test_update_only(void **state)
+{
+	const uint32_t start = 64 * 36;
+	struct t *t = t_new(false, 35, 0, 0, 2, 3);
+	uint8_t rec[INOBT_REC_LEN], *b;
+	bool deleted = true;
+
+	(void)state;
+	got(t, 0, K_AGI);
+	assert_int_equal(xlog_fin_difree_inobt(&t->f, 0, &t->f.blk[0], start + 5, rec, &deleted), 0);
+	assert_false(deleted);
+	b = got(t, LEAF_B, K_BTREE);
+	assert_int_equal(get_be16(b + 6), 35);
+	assert_int_equal(get_be32(b + HDR + 4), 3);
+	assert_true(get_be64(b + HDR + 8) == 0x23);
+	assert_int_equal(get_be32(got(t, 0, K_AGI) + AGI_FREECOUNT), AGI_FREE0 + 1);
+	assert_int_equal(get_be32(got(t, 0, K_AGI) + AGI_COUNT), AGI_COUNT0);
+	assert_int_equal(xlog_fin_difree_finobt(&t->f, 0, &t->f.blk[0], start + 5, rec, false), 0);
+	assert_memory_equal(got(t, FINO_ROOT, K_BTREE) + HDR + 16, rec, INOBT_REC_LEN);
+	t_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sparse_chunk_freed),
+		cmocka_unit_test(test_full_chunk_freed),
+		cmocka_unit_test(test_join_refused),
+		cmocka_unit_test(test_update_only),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
