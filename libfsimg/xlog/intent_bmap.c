@@ -10,8 +10,9 @@
  * and its extents. On an rmapbt filesystem the map also queues its rmap
  * update (xfs_rmap_map_extent), finished with the captured work. Refused:
  * unmaps, attribute forks, forks in btree form or
- * that would become one, realtime files, nrext64 inodes and filesystems
- * that account quotas (the dquots would change too).
+ * that would become one, realtime files and filesystems that account
+ * quotas (the dquots would change too). On an NREXT64 inode (large extent
+ * counters) the count is di_big_nextents.
  */
 #include "config.h"
 
@@ -31,7 +32,6 @@
 #define DI_VERSION 4u
 #define DI_FORMAT 5u
 #define DI_NBLOCKS 64u
-#define DI_NEXTENTS 76u
 #define DI_FORKOFF 82u
 #define DI_FLAGS 90u
 #define DI_CHANGECOUNT 104u
@@ -104,13 +104,16 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 	if (d[DI_FORMAT] != XFS_DINODE_FMT_EXTENTS)
 		return xlog_fin_refuse(f, "inode %llu: a data fork of format %u (not done yet)",
 				       (unsigned long long)ino, d[DI_FORMAT]);
-	if ((get_be16(d + DI_FLAGS) & XFS_DIFLAG_REALTIME) || (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_NREXT64))
-		return xlog_fin_refuse(f, "inode %llu: realtime or nrext64 (not done yet)", (unsigned long long)ino);
+	if (get_be16(d + DI_FLAGS) & XFS_DIFLAG_REALTIME)
+		return xlog_fin_refuse(f, "inode %llu: a realtime file (not done yet)", (unsigned long long)ino);
 
 	/* the data fork: its extents, bounded by the fork's room */
 	cap = (d[DI_FORKOFF] ? (uint32_t)d[DI_FORKOFF] * 8 : isize - fs->lit_off) / BMBT_REC;
-	n = get_be32(d + DI_NEXTENTS);
-	if (n > cap || fs->lit_off + (size_t)cap * BMBT_REC > isize)
+	if (xlog_di_nextents(d) > cap)
+		return xlog_fin_refuse(f, "inode %llu: %llu extents do not fit its fork", (unsigned long long)ino,
+				       (unsigned long long)xlog_di_nextents(d));
+	n = (uint32_t)xlog_di_nextents(d);
+	if ( fs->lit_off + (size_t)cap * BMBT_REC > isize)
 		return xlog_fin_refuse(f, "inode %llu: %u extents do not fit its fork", (unsigned long long)ino, n);
 	fork = d + fs->lit_off;
 	nw.off = x->startoff;
@@ -160,7 +163,7 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 		bext_put(fork + (size_t)at * BMBT_REC, &nw);
 		n++;
 	}
-	put_be32(d + DI_NEXTENTS, n);
+	xlog_di_set_nextents(d, n);
 	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw.len);
 	put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + 1);
 	ib->dirty = true;
