@@ -220,8 +220,10 @@ static int finish_one(struct fin *f, const struct xlog_pending *e, struct intent
 		return err;
 	case XFS_LI_BUI:
 		*done += OPHDR + DONE_FMT;
+		/* xfs_bui_validate: one mapping per BUI, else the kernel's mount fails (corruption) */
 		if (e->nextents != 1)
-			return xlog_fin_refuse(f, "a BUI of %u extents", e->nextents);
+			return xlog_fin_refuse(f, "a BUI of %u extents, which the kernel's recovery rejects as corrupt",
+					       e->nextents);
 		return xlog_intent_bmap(f, &e->ext[0], d);
 	case XFS_LI_RUI:
 		*done += OPHDR + DONE_FMT;

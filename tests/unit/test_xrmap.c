@@ -4,7 +4,8 @@
  * fs/xfs/libxfs/xfs_rmap.c (xfs_rmap_map and _unmap with their merges and
  * splits, xfs_rmap_convert and _convert_shared with their merge cases, the _shared variants that find neighbours by owner and offset
  * among overlapping records and move keys by delete + insert), the
- * overlapping btree's node keys, the AGFL check, and the refusals (a full
+ * overlapping btree's node keys, the AGFL check, a CUI's CoW staging
+ * refcount changes (intent_refc.c), and the refusals (a full
  * leaf, a leaf under a node falling below half, a record that is not
  * there).
  */
@@ -19,6 +20,7 @@
 
 #include "core/cursor.h"
 #include "xfs/format.h"
+#include "xlog/intent.h"
 #include "xlog/rmap.h"
 
 #define BS 1024u
@@ -468,6 +470,73 @@ static void test_convert_refusals(void **state)
 	t_free(t);
 }
 
+/* A refcount root leaf at block 8 (the AGF's root, level 1) with records {start, len, refcount}. */
+#define REFC_ROOT 8u
+static void set_refc(struct t *t, const uint32_t (*r)[3], uint16_t n)
+{
+	uint8_t *agf = t->img + AGF_DADDR * 512, *b = t->img + (size_t)REFC_ROOT * BS;
+
+	put_be32(agf + offsetof(struct xfs_agf, agf_refcount_root), REFC_ROOT);
+	put_be32(agf + offsetof(struct xfs_agf, agf_refcount_level), 1);
+	put_block(b, 0, n);
+	put_be32(b, 0x52334643u);
+	for (uint16_t i = 0; i < n; i++) {
+		put_be32(b + HDR + i * 12u, r[i][0]);
+		put_be32(b + HDR + i * 12u + 4, r[i][1]);
+		put_be32(b + HDR + i * 12u + 8, r[i][2]);
+	}
+}
+
+static void expect_refc(struct t *t, const uint32_t (*r)[3], uint16_t n)
+{
+	uint8_t *b = got(t, REFC_ROOT);
+
+	assert_int_equal(get_be16(b + 6), n);
+	for (uint16_t i = 0; i < n; i++) {
+		assert_int_equal(get_be32(b + HDR + i * 12u), r[i][0]);
+		assert_int_equal(get_be32(b + HDR + i * 12u + 4), r[i][1]);
+		assert_int_equal(get_be32(b + HDR + i * 12u + 8), r[i][2]);
+	}
+}
+
+/* A CUI's CoW staging changes (xfs_refcount_adjust_cow, Linux 6.1): ALLOC_COW (3) inserts
+ * {agbno | 1 << 31, len, 1} after the shared records and before higher staging ones;
+ * FREE_COW (4) deletes the record that is the range, a staging record next to it left;
+ * an alloc next to a staging record (the kernel merges them) and a free of a range no
+ * record is exactly are refused */
+static void test_refc_cow(void **state)
+{
+	(void)state;
+	const uint32_t C = 1u << 31;
+	const uint32_t in[][3] = { { 20, 4, 2 }, { C | 10, 2, 1 }, { C | 30, 5, 1 } };
+	const uint32_t alloc[][3] = { { 20, 4, 2 }, { C | 10, 2, 1 }, { C | 14, 3, 1 }, { C | 30, 5, 1 } };
+	const uint32_t freed[][3] = { { 20, 4, 2 }, { C | 14, 3, 1 }, { C | 30, 5, 1 } };
+	struct xlog_ext x = { .startblock = 14, .len = 3, .flags = 3 };
+	struct intent_defer *d = calloc(1, sizeof *d);
+	struct t *t = t_new(1, 6);
+
+	assert_non_null(d);
+	set_refc(t, in, 3);
+	assert_int_equal(xlog_intent_refcount(&t->f, &x, d), 0);
+	expect_refc(t, alloc, 4);
+	x = (struct xlog_ext){ .startblock = 10, .len = 2, .flags = 4 };
+	assert_int_equal(xlog_intent_refcount(&t->f, &x, d), 0);
+	expect_refc(t, freed, 3);
+	assert_false(t->f.refused);
+	assert_int_equal(d->n, 0);
+	x = (struct xlog_ext){ .startblock = 17, .len = 2, .flags = 3 };
+	assert_int_equal(xlog_intent_refcount(&t->f, &x, d), 1);
+	assert_non_null(strstr(t->why, "split or merge"));
+	t_free(t);
+
+	t = t_new(1, 6);
+	set_refc(t, in, 3);
+	x = (struct xlog_ext){ .startblock = 30, .len = 4, .flags = 4 };
+	assert_int_equal(xlog_intent_refcount(&t->f, &x, d), 1);
+	t_free(t);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +553,7 @@ int main(void)
 		cmocka_unit_test(test_convert_cases),
 		cmocka_unit_test(test_convert_shared_cases),
 		cmocka_unit_test(test_convert_refusals),
+		cmocka_unit_test(test_refc_cow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
