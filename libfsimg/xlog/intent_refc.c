@@ -45,6 +45,17 @@ static uint8_t *rec(struct blk *b, uint32_t i)
 	return b->b + SBLOCK_CRC_LEN + (size_t)i * REFC_REC_LEN;
 }
 
+/* xfs_btree_insert of {start, len, refc} at record at of the leaf's n (room checked). */
+static void leaf_insert(struct blk *leaf, uint32_t n, uint32_t at, uint32_t start, uint32_t len, uint32_t refc)
+{
+	memmove(rec(leaf, at + 1), rec(leaf, at), (size_t)(n - at) * REFC_REC_LEN);
+	put_be32(rec(leaf, at), start);
+	put_be32(rec(leaf, at) + 4, len);
+	put_be32(rec(leaf, at) + 8, refc);
+	put_be16(leaf->b + 6, (uint16_t)(n + 1));
+	leaf->dirty = true;
+}
+
 /* xfs_refcount_adjust_cow of [agbno, agbno + len) (alloc: ALLOC_COW, else FREE_COW) on the root leaf. */
 static int cow_adjust(struct fin *f, struct blk *leaf, uint32_t max, uint32_t ag, bool alloc, uint32_t agbno,
 		      uint32_t len)
@@ -72,11 +83,8 @@ static int cow_adjust(struct fin *f, struct blk *leaf, uint32_t max, uint32_t ag
 		/* xfs_btree_insert of {key, len, 1} */
 		if (n >= max)
 			return xlog_fin_refuse(f, "AG %u: the refcount leaf would split (not done yet)", ag);
-		memmove(rec(leaf, at + 1), rec(leaf, at), (size_t)(n - at) * REFC_REC_LEN);
-		put_be32(rec(leaf, at), key);
-		put_be32(rec(leaf, at) + 4, len);
-		put_be32(rec(leaf, at) + 8, 1);
-		put_be16(leaf->b + 6, (uint16_t)(n + 1));
+		leaf_insert(leaf, n, at, key, len, 1);
+		return 0;
 	} else {
 		if (hit == UINT32_MAX)
 			return xlog_fin_refuse(f, "AG %u: no CoW staging record is %u+%u", ag, agbno, len);
@@ -130,12 +138,7 @@ int xlog_intent_refcount(struct fin *f, const struct xlog_ext *x, struct intent_
 		/* xfs_refcount_adjust_extents: a gap becomes a record of refcount 2 (xfs_btree_insert) */
 		if (n >= max)
 			return xlog_fin_refuse(f, "AG %u: the refcount leaf would split (not done yet)", ag);
-		memmove(rec(leaf, at + 1), rec(leaf, at), (size_t)(n - at) * REFC_REC_LEN);
-		put_be32(rec(leaf, at), agbno);
-		put_be32(rec(leaf, at) + 4, len);
-		put_be32(rec(leaf, at) + 8, 2);
-		put_be16(leaf->b + 6, (uint16_t)(n + 1));
-		leaf->dirty = true;
+		leaf_insert(leaf, n, at, agbno, len, 2);
 		return 0;
 	}
 	if (touch == 1 && get_be32(rec(leaf, first)) == agbno && get_be32(rec(leaf, first) + 4) == len) {
