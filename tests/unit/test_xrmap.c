@@ -5,7 +5,7 @@
  * splits, xfs_rmap_convert and _convert_shared with their merge cases, the _shared variants that find neighbours by owner and offset
  * among overlapping records and move keys by delete + insert), the
  * overlapping btree's node keys, the AGFL check, a CUI's CoW staging
- * refcount changes (intent_refc.c), and the refusals (a full
+ * refcount changes (intent_refc.c), a BUI's unmap (intent_bmap.c), and the refusals (a full
  * leaf, a leaf under a node falling below half, a record that is not
  * there).
  */
@@ -537,6 +537,72 @@ static void test_refc_cow(void **state)
 	free(d);
 }
 
+static void put_bext(uint8_t *r, uint64_t off, uint64_t fsb, uint32_t len)
+{
+	put_be64(r, (off << 9) | (fsb >> 43));
+	put_be64(r + 8, (fsb << 21) | len);
+}
+
+/* A BUI's unmap (__xfs_bunmapi with XFS_BMAPI_REMAP, xfs_bmap_del_extent_real): the middle of
+ * a reflink inode's only extent goes, the extent split in two, di_nblocks down by its
+ * length, the change counter bumped for the transaction and for the roll before the
+ * queued rmap update (UNMAP_SHARED of the fork's blocks at its offset); nothing freed. An
+ * unmap of a hole is refused. */
+static void test_bui_unmap(void **state)
+{
+	(void)state;
+	const uint32_t IB = 9, ISZ = 512;
+	const uint64_t ino = (uint64_t)IB << 1; /* agino: agbno << inopblog, slot 0 */
+	struct xlog_ext x = { .startblock = 23, .len = 2, .owner = ino, .startoff = 3, .flags = 2 };
+	struct intent_defer *d = calloc(1, sizeof *d);
+	struct t *t = t_new(1, 6);
+	uint8_t *di = t->img + (size_t)IB * BS, *got_di;
+	struct bext { uint64_t off, fsb; uint32_t len; } want[2] = { { 0, 20, 3 }, { 5, 25, 5 } };
+
+	assert_non_null(d);
+	t->fs.sb.inodesize = ISZ;
+	t->fs.sb.inopblog = 1;
+	t->fs.lit_off = 176;
+	put_be16(di, XFS_DINODE_MAGIC);
+	di[4] = 3;
+	di[5] = 2;
+	put_be64(di + 64, 10);
+	put_be32(di + 76, 1);
+	put_be64(di + 104, 7);
+	put_be64(di + 120, XFS_DIFLAG2_REFLINK);
+	put_be64(di + 152, ino);
+	put_bext(di + 176, 0, 20, 10);
+
+	if (xlog_intent_bmap(&t->f, &x, d) != 0)
+		fail_msg("refused: %s", t->why);
+	{
+		struct blk *b;
+		assert_int_equal(xlog_fin_get(&t->f, (uint64_t)IB * (BS / 512), BS / 512, K_INODES, &b), 0);
+		got_di = b->b;
+	}
+	assert_int_equal(get_be32(got_di + 76), 2);
+	assert_int_equal(get_be64(got_di + 64), 8);
+	assert_int_equal(get_be64(got_di + 104), 9);
+	for (int i = 0; i < 2; i++) {
+		uint8_t r[16];
+		put_bext(r, want[i].off, want[i].fsb, want[i].len);
+		assert_memory_equal(got_di + 176 + i * 16, r, 16);
+	}
+	assert_int_equal(d->n, 1);
+	assert_int_equal(d->ext[0].rtype, RMAP_UNMAP_SHARED);
+	assert_int_equal(d->ext[0].agbno, 23);
+	assert_int_equal(d->ext[0].len, 2);
+	assert_int_equal(d->ext[0].owner, ino);
+	assert_int_equal(d->ext[0].off, 3);
+	assert_int_equal(t->f.nino, 1);
+
+	x.startoff = 30;
+	assert_int_equal(xlog_intent_bmap(&t->f, &x, d), 1);
+	assert_non_null(strstr(t->why, "a hole"));
+	t_free(t);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -554,6 +620,7 @@ int main(void)
 		cmocka_unit_test(test_convert_shared_cases),
 		cmocka_unit_test(test_convert_refusals),
 		cmocka_unit_test(test_refc_cow),
+		cmocka_unit_test(test_bui_unmap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
