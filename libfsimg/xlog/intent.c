@@ -14,11 +14,12 @@
  *
  * What the mount does next (the unlinked inodes, the CoW leftovers: ifree.c,
  * cow.c) goes into the next checkpoint, whose LSN is this one's plus the
- * blocks it takes in the log: its record header and, rounded to the log's
- * stripe unit, the start and transaction-header ops, every region of every
- * logged item behind its op header (a buffer's format and each run of
- * 128-byte chunks it dirtied; an inode's format, core and extents; the done
- * items), and the commit op.
+ * blocks it takes in the log: the start and transaction-header ops, every
+ * region of every logged item behind its op header (a buffer's format and
+ * each run of 128-byte chunks it dirtied; an inode's format, core and
+ * extents; the done items), and the commit op, in as many log buffers as
+ * they fill, each written as its record header and contents rounded up to
+ * the log's stripe unit (span_blocks).
  *
  * Only v5 filesystems; attribute and exchange intents are refused, and with
  * them every intent stays pending. An RUI's extents are the rmap updates of
@@ -43,7 +44,6 @@
 #define BUF_FMT 20u        /* struct xfs_buf_log_format before its dirty map */
 #define CHUNK 128u         /* XFS_BLF_CHUNK */
 #define BMBT_REC 16u
-#define DI_NEXTENTS 76u
 /* stamps the AIL push writes, not logged: never a reason for a chunk */
 #define AGF_LSN 208u
 #define AGF_STAMPS 12u
@@ -71,14 +71,15 @@ int xlog_intent_rmap(struct fin *f, const struct xlog_ext *x)
 	uint32_t type = x->flags & XFS_RMAP_EXTENT_TYPE_MASK;
 	uint32_t ag = (uint32_t)(x->startblock >> fs->sb.agblklog);
 
-	if (x->flags & XFS_RMAP_EXTENT_BMBT_BLOCK)
-		return xlog_fin_refuse(f, "an rmap update of a bmbt block (not done)");
 	if (type < RMAP_MAP || type > RMAP_FREE)
 		return xlog_fin_refuse(f, "rmap update type %u unknown", type);
 	if (ag >= fs->sb.agcount || x->len == 0 || x->len > fs->sb.agblocks)
 		return xlog_fin_refuse(f, "extent fsb %llu+%llu out of the filesystem",
 				       (unsigned long long)x->startblock, (unsigned long long)x->len);
-	/* xfs_rmap_ino_owner: the attribute fork flag only; the state from the unwritten flag */
+	/* xfs_rui_item_recover, xfs_rmap_ino_owner: the owner, offset and fork as logged, the
+	 * state from the unwritten flag; Linux 6.1 passes no bmbt flag on (XFS_RMAP_EXTENT_BMBT_BLOCK
+	 * is valid in an RUI but ignored: 6.1 logs none, its bmbt blocks' rmaps change in the
+	 * allocating transaction and their frees are EFIs) */
 	return xlog_fin_rmap(f, (int)type, ag, (uint32_t)(x->startblock & ((1ull << fs->sb.agblklog) - 1)),
 			     (uint32_t)x->len, x->owner, x->startoff,
 			     ((x->flags & XFS_RMAP_EXTENT_ATTR_FORK) ? RMAP_F_ATTR : 0) |
@@ -113,6 +114,34 @@ static int buf_bytes(struct fin *f, const struct blk *b, uint8_t *old, uint64_t 
 	return 0;
 }
 
+/*
+ * The log blocks a checkpoint of content bytes (its chain of regions, each behind its op
+ * header) and its commit record take, written from a fresh log buffer (xlog_write, Linux
+ * 6.1): a buffer holds ic bytes after its hsize-byte header; the chain fills each buffer
+ * it does not fit in, a region crossing into the next buffer goes on behind a continuation
+ * op header there, and one that would start with an op header's room or less left starts
+ * in the next; the commit record, written on its own, goes into a new buffer when fewer
+ * than two op headers' room is left (xlog_state_get_iclog_space). Every buffer is written
+ * as its header and contents rounded up to the log's stripe unit (xlog_calc_iclog_size).
+ * extra: the bytes each crossing costs (0 to OPHDR, by where the regions fall).
+ */
+static uint64_t span_blocks(uint64_t content, uint64_t ic, uint32_t hsize, uint32_t round, uint32_t extra)
+{
+	uint64_t n = 1, off = content;
+
+	while (off > ic) {
+		off = off - ic + extra;
+		n++;
+	}
+	if (ic - off < 2 * OPHDR) {
+		n++;
+		off = 0;
+	}
+	off += OPHDR;
+	return ((n - 1) * ((hsize + ic + round - 1) / round * round) + (hsize + off + round - 1) / round * round) /
+	       XLOG_BBSIZE;
+}
+
 /* The log blocks of the checkpoint the finish logs (done items: done bytes with their ops). */
 static int checkpoint_blocks(struct fin *f, uint64_t done, uint32_t *blocks)
 {
@@ -122,7 +151,7 @@ static int checkpoint_blocks(struct fin *f, uint64_t done, uint32_t *blocks)
 	uint32_t hblks = log->geom.v2 && h_size > XLOG_HEADER_CYCLE_SIZE ?
 			 (h_size + XLOG_HEADER_CYCLE_SIZE - 1) / XLOG_HEADER_CYCLE_SIZE : 1;
 	uint32_t round = log->geom.v2 && log->geom.sunit > 1 ? log->geom.sunit : XLOG_BBSIZE;
-	uint64_t bytes = OPHDR + OPHDR + TRANS_HDR + done + OPHDR;
+	uint64_t bytes = OPHDR + OPHDR + TRANS_HDR + done, ic, lo, hi;
 	uint8_t *old = malloc(fs->blocksize > fs->sb.sectsize ? fs->blocksize : fs->sb.sectsize);
 	int err = 0;
 
@@ -135,15 +164,24 @@ static int checkpoint_blocks(struct fin *f, uint64_t done, uint32_t *blocks)
 	if (err)
 		return err;
 	for (size_t i = 0; i < f->nino; i++) {
-		uint32_t n = get_be32(f->blk[f->ino[i].blk].b + f->ino[i].off + DI_NEXTENTS);
-		bytes += OPHDR + INODE_FMT + OPHDR + fs->lit_off + (n ? OPHDR + (uint64_t)n * BMBT_REC : 0);
+		uint64_t n = xlog_di_nextents(f->blk[f->ino[i].blk].b + f->ino[i].off);
+		bytes += OPHDR + INODE_FMT + OPHDR + fs->lit_off + (n ? OPHDR + n * BMBT_REC : 0);
 	}
 	if (round % XLOG_BBSIZE || round > XLOG_MAX_RECORD_BSIZE)
 		round = XLOG_BBSIZE;
-	if (bytes > h_size)
-		return xlog_fin_refuse(f, "a checkpoint of %llu bytes, more than one log buffer (not done yet)",
-				       (unsigned long long)bytes);
-	*blocks = hblks + (uint32_t)((bytes + round - 1) / round * round / XLOG_BBSIZE);
+	ic = h_size > hblks * XLOG_BBSIZE ? h_size - hblks * XLOG_BBSIZE : 0;
+	if (ic < 1024)
+		return xlog_fin_refuse(f, "log buffers of %u bytes", h_size);
+	lo = span_blocks(bytes, ic, hblks * XLOG_BBSIZE, round, 0);
+	hi = span_blocks(bytes, ic, hblks * XLOG_BBSIZE, round, OPHDR);
+	/* the regions' order in the checkpoint is not modelled: where they cross buffers must
+	 * not matter */
+	if (lo != hi)
+		return xlog_fin_refuse(f, "a checkpoint of %llu bytes over log buffers of %u: its length depends on "
+				       "where its regions cross them (not done)", (unsigned long long)bytes, h_size);
+	if (lo >= log->geom.bbs)
+		return xlog_fin_refuse(f, "a checkpoint of %llu blocks, more than the log", (unsigned long long)lo);
+	*blocks = (uint32_t)lo;
 	return 0;
 }
 
@@ -182,8 +220,10 @@ static int finish_one(struct fin *f, const struct xlog_pending *e, struct intent
 		return err;
 	case XFS_LI_BUI:
 		*done += OPHDR + DONE_FMT;
+		/* xfs_bui_validate: one mapping per BUI, else the kernel's mount fails (corruption) */
 		if (e->nextents != 1)
-			return xlog_fin_refuse(f, "a BUI of %u extents", e->nextents);
+			return xlog_fin_refuse(f, "a BUI of %u extents, which the kernel's recovery rejects as corrupt",
+					       e->nextents);
 		return xlog_intent_bmap(f, &e->ext[0], d);
 	case XFS_LI_RUI:
 		*done += OPHDR + DONE_FMT;

@@ -7,6 +7,8 @@
 #ifndef FSIMG_XLOG_INTENT_H
 #define FSIMG_XLOG_INTENT_H
 
+#include "core/cursor.h"
+#include "xfs/format.h"
 #include "xlog/finish.h"
 
 #define INTENT_DEFER_MAX 64u /* extent frees and rmap updates queued by the intents' work */
@@ -22,6 +24,21 @@ struct intent_defer {
 	struct intent_work ext[INTENT_DEFER_MAX];
 	size_t n;
 };
+
+/* A v3 inode's data fork extent count: di_big_nextents (at 24) on an NREXT64 inode, where
+ * di_nextents' place holds the attribute fork's count; else di_nextents (at 76). */
+static inline uint64_t xlog_di_nextents(const uint8_t *d)
+{
+	return (get_be64(d + 120) & XFS_DIFLAG2_NREXT64) ? get_be64(d + 24) : get_be32(d + 76);
+}
+
+static inline void xlog_di_set_nextents(uint8_t *d, uint32_t n)
+{
+	if (get_be64(d + 120) & XFS_DIFLAG2_NREXT64)
+		put_be64(d + 24, n);
+	else
+		put_be32(d + 76, n);
+}
 
 /* A free queued for xlog_finish_defer_ops (xfs_free_extent_later). 0 or 1. */
 int xlog_intent_defer_free(struct fin *f, struct intent_defer *d, uint32_t ag, uint32_t agbno, uint32_t len)

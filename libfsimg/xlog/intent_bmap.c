@@ -8,10 +8,12 @@
  * di_nblocks grows by its length, and the inode is logged with its core
  * (xfs_trans_log_inode: the change counter bumped once in the transaction)
  * and its extents. On an rmapbt filesystem the map also queues its rmap
- * update (xfs_rmap_map_extent), finished with the captured work. Refused:
- * unmaps, attribute forks, forks in btree form or
- * that would become one, realtime files, nrext64 inodes and filesystems
- * that account quotas (the dquots would change too).
+ * update (xfs_rmap_map_extent), finished with the captured work. An unmap
+ * (the remap's other half) takes the range out of the extent holding it
+ * (unmap below). Refused: attribute forks, forks in btree form or
+ * that would become one, realtime files and filesystems that account
+ * quotas (the dquots would change too). On an NREXT64 inode (large extent
+ * counters) the count is di_big_nextents.
  */
 #include "config.h"
 
@@ -31,7 +33,6 @@
 #define DI_VERSION 4u
 #define DI_FORMAT 5u
 #define DI_NBLOCKS 64u
-#define DI_NEXTENTS 76u
 #define DI_FORKOFF 82u
 #define DI_FLAGS 90u
 #define DI_CHANGECOUNT 104u
@@ -67,6 +68,96 @@ static bool contiguous(const struct bext *a, const struct bext *b)
 	       (uint64_t)a->len + b->len <= MAXEXTLEN;
 }
 
+/*
+ * After the fork changed: the change counter bumped once (xfs_trans_log_inode), the extent's
+ * rmap update queued on an rmapbt filesystem (xfs_rmap_map_extent or _unmap_extent, the
+ * _SHARED type for a reflink inode), and the inode logged.
+ */
+static int inode_done(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino, struct intent_defer *dq,
+		      const struct bext *e, bool map)
+{
+	xfs_fs *fs = f->log->fs;
+	bool reflink = (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_REFLINK) != 0;
+	size_t k;
+	int err;
+
+	put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + 1);
+	ib->dirty = true;
+	if (fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) {
+		struct intent_work w = { (uint32_t)(e->fsb >> fs->sb.agblklog),
+					 (uint32_t)(e->fsb & ((1ull << fs->sb.agblklog) - 1)), e->len,
+					 e->unwritten ? RMAP_F_UNWRITTEN : 0,
+					 map ? (reflink ? RMAP_MAP_SHARED : RMAP_MAP) : (reflink ? RMAP_UNMAP_SHARED : RMAP_UNMAP),
+					 ino, e->off };
+		if ((err = xlog_intent_defer(f, dq, &w)))
+			return err;
+		/* the inode is held across the capture (xfs_defer_ops_capture): the roll before
+		 * the update is finished relogs it (xfs_defer_trans_roll), a change counter bump */
+		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + 1);
+	}
+	/* logged once per checkpoint: the writeback stamps it */
+	for (k = 0; k < f->nino; k++)
+		if (f->ino[k].blk == (size_t)(ib - f->blk) && f->ino[k].off == ioff)
+			return 0;
+	if (f->nino == FIN_INODES_MAX)
+		return xlog_fin_refuse(f, "more than %u inodes to log", FIN_INODES_MAX);
+	f->ino[f->nino].blk = (size_t)(ib - f->blk);
+	f->ino[f->nino].off = ioff;
+	f->nino++;
+	return 0;
+}
+
+/*
+ * xfs_bmap_finish_one's unmap: __xfs_bunmapi(XFS_BMAPI_REMAP) of the range, which one
+ * extent of the fork (at, e) holds; xfs_bmap_del_extent_real removes it whole, trims
+ * either end or splits the extent in two, di_nblocks drops by its length; the blocks are
+ * not freed (the remap moves them), the rmap record goes. A hole, a range over more than
+ * one extent, or a split into a fork that would become a btree is refused.
+ */
+static int unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino, struct intent_defer *dq,
+		 uint8_t *fork, uint32_t n, uint32_t cap, uint32_t at, struct bext e, const struct bext *want)
+{
+	struct bext del = *want, rest;
+	uint64_t end = e.off + e.len, dend = want->off + want->len;
+
+	if (at == 0 || e.off + e.len <= want->off)
+		return xlog_fin_refuse(f, "inode %llu: unmapping offset %llu, a hole (not done)", (unsigned long long)ino,
+				       (unsigned long long)want->off);
+	if (dend > end)
+		return xlog_fin_refuse(f, "inode %llu: unmapping %llu+%u over more than one extent (not done)",
+				       (unsigned long long)ino, (unsigned long long)want->off, want->len);
+	if (get_be64(d + DI_NBLOCKS) < want->len)
+		return xlog_fin_refuse(f, "inode %llu: %llu blocks, %u unmapped", (unsigned long long)ino,
+				       (unsigned long long)get_be64(d + DI_NBLOCKS), want->len);
+	/* the fork's blocks and state, whatever the BUI names */
+	del.fsb = e.fsb + (want->off - e.off);
+	del.unwritten = e.unwritten;
+	at--;
+	if (e.off == want->off && end == dend) {
+		memmove(fork + (size_t)at * BMBT_REC, fork + (size_t)(at + 1) * BMBT_REC, (size_t)(n - at - 1) * BMBT_REC);
+		n--;
+	} else if (e.off == want->off) {
+		e.off = dend, e.fsb = del.fsb + del.len, e.len -= del.len;
+		bext_put(fork + (size_t)at * BMBT_REC, &e);
+	} else if (end == dend) {
+		e.len -= del.len;
+		bext_put(fork + (size_t)at * BMBT_REC, &e);
+	} else {
+		if (n + 1 > cap)
+			return xlog_fin_refuse(f, "inode %llu: its fork would become a btree (not done yet)",
+					       (unsigned long long)ino);
+		rest = (struct bext){ dend, del.fsb + del.len, (uint32_t)(end - dend), e.unwritten };
+		e.len = (uint32_t)(want->off - e.off);
+		bext_put(fork + (size_t)at * BMBT_REC, &e);
+		memmove(fork + (size_t)(at + 2) * BMBT_REC, fork + (size_t)(at + 1) * BMBT_REC, (size_t)(n - at - 1) * BMBT_REC);
+		bext_put(fork + (size_t)(at + 1) * BMBT_REC, &rest);
+		n++;
+	}
+	xlog_di_set_nextents(d, n);
+	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) - del.len);
+	return inode_done(f, ib, d, ioff, ino, dq, &del, false);
+}
+
 int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defer *dq)
 {
 	xfs_fs *fs = f->log->fs;
@@ -74,16 +165,14 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 	uint64_t ino = x->owner, ilog = fs->sb.agblklog + fs->sb.inopblog;
 	uint32_t ag = (uint32_t)(ino >> ilog), agino = (uint32_t)(ino & ((1ull << ilog) - 1));
 	uint32_t agbno = agino >> fs->sb.inopblog, slot = agino & ((1u << fs->sb.inopblog) - 1);
-	uint32_t n, cap, at, k;
+	uint32_t n, cap, at;
 	struct bext ex[2], nw;
 	bool left = false, right = false;
 	struct blk *ib;
 	uint8_t *d, *fork;
 	int err;
 
-	if (type == BMAP_UNMAP)
-		return xlog_fin_refuse(f, "unmapping is not done yet");
-	if (type != BMAP_MAP)
+	if (type != BMAP_MAP && type != BMAP_UNMAP)
 		return xlog_fin_refuse(f, "bmap update type %u unknown", type);
 	if (x->flags & XFS_BMAP_EXTENT_ATTR_FORK)
 		return xlog_fin_refuse(f, "mapping into an attribute fork is not done yet");
@@ -104,13 +193,16 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 	if (d[DI_FORMAT] != XFS_DINODE_FMT_EXTENTS)
 		return xlog_fin_refuse(f, "inode %llu: a data fork of format %u (not done yet)",
 				       (unsigned long long)ino, d[DI_FORMAT]);
-	if ((get_be16(d + DI_FLAGS) & XFS_DIFLAG_REALTIME) || (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_NREXT64))
-		return xlog_fin_refuse(f, "inode %llu: realtime or nrext64 (not done yet)", (unsigned long long)ino);
+	if (get_be16(d + DI_FLAGS) & XFS_DIFLAG_REALTIME)
+		return xlog_fin_refuse(f, "inode %llu: a realtime file (not done yet)", (unsigned long long)ino);
 
 	/* the data fork: its extents, bounded by the fork's room */
 	cap = (d[DI_FORKOFF] ? (uint32_t)d[DI_FORKOFF] * 8 : isize - fs->lit_off) / BMBT_REC;
-	n = get_be32(d + DI_NEXTENTS);
-	if (n > cap || fs->lit_off + (size_t)cap * BMBT_REC > isize)
+	if (xlog_di_nextents(d) > cap)
+		return xlog_fin_refuse(f, "inode %llu: %llu extents do not fit its fork", (unsigned long long)ino,
+				       (unsigned long long)xlog_di_nextents(d));
+	n = (uint32_t)xlog_di_nextents(d);
+	if ( fs->lit_off + (size_t)cap * BMBT_REC > isize)
 		return xlog_fin_refuse(f, "inode %llu: %u extents do not fit its fork", (unsigned long long)ino, n);
 	fork = d + fs->lit_off;
 	nw.off = x->startoff;
@@ -128,6 +220,8 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 			break;
 		ex[0] = ex[1];
 	}
+	if (type == BMAP_UNMAP)
+		return unmap(f, ib, d, slot * isize, ino, dq, fork, n, cap, at, ex[0], &nw);
 	if (at && ex[0].off + ex[0].len > nw.off)
 		return xlog_fin_refuse(f, "inode %llu: offset %llu is mapped already", (unsigned long long)ino,
 				       (unsigned long long)nw.off);
@@ -160,31 +254,7 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 		bext_put(fork + (size_t)at * BMBT_REC, &nw);
 		n++;
 	}
-	put_be32(d + DI_NEXTENTS, n);
+	xlog_di_set_nextents(d, n);
 	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw.len);
-	put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + 1);
-	ib->dirty = true;
-	/* xfs_rmap_map_extent: the map's rmap update queued, MAP_SHARED for a reflink inode */
-	if (fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) {
-		struct intent_work w = { (uint32_t)(nw.fsb >> fs->sb.agblklog),
-					 (uint32_t)(nw.fsb & ((1ull << fs->sb.agblklog) - 1)), nw.len,
-					 nw.unwritten ? RMAP_F_UNWRITTEN : 0,
-					 (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_REFLINK) ? RMAP_MAP_SHARED : RMAP_MAP, ino,
-					 nw.off };
-		if ((err = xlog_intent_defer(f, dq, &w)))
-			return err;
-		/* the inode is held across the capture (xfs_defer_ops_capture): the roll before
-		 * the update is finished relogs it (xfs_defer_trans_roll), a change counter bump */
-		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + 1);
-	}
-	/* logged once per checkpoint: the writeback stamps it */
-	for (k = 0; k < f->nino; k++)
-		if (f->ino[k].blk == (size_t)(ib - f->blk) && f->ino[k].off == slot * isize)
-			return 0;
-	if (f->nino == FIN_INODES_MAX)
-		return xlog_fin_refuse(f, "more than %u inodes to log", FIN_INODES_MAX);
-	f->ino[f->nino].blk = (size_t)(ib - f->blk);
-	f->ino[f->nino].off = slot * isize;
-	f->nino++;
-	return 0;
+	return inode_done(f, ib, d, slot * isize, ino, dq, &nw, true);
 }

@@ -13,7 +13,13 @@
  * a record of refcount 2, a decrease frees the blocks), or one record is the
  * range exactly with nothing next to it (its refcount moves by one, a
  * record reaching 1 deleted). The refcount btree must be a single leaf with
- * room. CoW staging changes (ALLOC_COW, FREE_COW) are refused.
+ * room.
+ *
+ * CoW staging changes (xfs_refcount_adjust_cow, in the CoW domain: start
+ * blocks with bit 31 set, sorting after the shared ones): ALLOC_COW gives a
+ * range no staging record holds a record of refcount 1, FREE_COW deletes the
+ * record that is the range exactly with refcount 1. Refused where the kernel
+ * would split a record or merge the new one with a staging record next to it.
  */
 #include "config.h"
 
@@ -32,10 +38,62 @@
 #define REFC_DECREASE 2u
 #define REFC_ALLOC_COW 3u
 #define REFC_FREE_COW 4u
+#define MAXREFCEXTLEN ((1u << 31) - 1)
 
 static uint8_t *rec(struct blk *b, uint32_t i)
 {
 	return b->b + SBLOCK_CRC_LEN + (size_t)i * REFC_REC_LEN;
+}
+
+/* xfs_btree_insert of {start, len, refc} at record at of the leaf's n (room checked). */
+static void leaf_insert(struct blk *leaf, uint32_t n, uint32_t at, uint32_t start, uint32_t len, uint32_t refc)
+{
+	memmove(rec(leaf, at + 1), rec(leaf, at), (size_t)(n - at) * REFC_REC_LEN);
+	put_be32(rec(leaf, at), start);
+	put_be32(rec(leaf, at) + 4, len);
+	put_be32(rec(leaf, at) + 8, refc);
+	put_be16(leaf->b + 6, (uint16_t)(n + 1));
+	leaf->dirty = true;
+}
+
+/* xfs_refcount_adjust_cow of [agbno, agbno + len) (alloc: ALLOC_COW, else FREE_COW) on the root leaf. */
+static int cow_adjust(struct fin *f, struct blk *leaf, uint32_t max, uint32_t ag, bool alloc, uint32_t agbno,
+		      uint32_t len)
+{
+	uint32_t n = get_be16(leaf->b + 6), key = agbno | XFS_REFC_COWFLAG, at = 0, hit = UINT32_MAX, i;
+	uint64_t end = (uint64_t)key + len;
+
+	if (len > MAXREFCEXTLEN)
+		return xlog_fin_refuse(f, "AG %u: a CoW staging extent of %u blocks", ag, len);
+	for (i = 0; i < n; i++) {
+		uint32_t s = get_be32(rec(leaf, i)), l = get_be32(rec(leaf, i) + 4);
+		if (s < key)
+			at = i + 1;
+		if (!(s & XFS_REFC_COWFLAG) || (uint64_t)s > end || (uint64_t)s + l < key)
+			continue;
+		/* a staging record next to the range: an alloc would merge with it, a free leaves it */
+		if (!alloc && ((uint64_t)s == end || (uint64_t)s + l == key))
+			continue;
+		if (alloc || hit != UINT32_MAX || s != key || l != len || get_be32(rec(leaf, i) + 8) != 1)
+			return xlog_fin_refuse(f, "AG %u: CoW staging records at or next to %u+%u would split or merge, "
+					       "or do not hold it (not done)", ag, agbno, len);
+		hit = i;
+	}
+	if (alloc) {
+		/* xfs_btree_insert of {key, len, 1} */
+		if (n >= max)
+			return xlog_fin_refuse(f, "AG %u: the refcount leaf would split (not done yet)", ag);
+		leaf_insert(leaf, n, at, key, len, 1);
+		return 0;
+	} else {
+		if (hit == UINT32_MAX)
+			return xlog_fin_refuse(f, "AG %u: no CoW staging record is %u+%u", ag, agbno, len);
+		/* xfs_btree_delete: the records after it shift down, the last slot keeps its bytes */
+		memmove(rec(leaf, hit), rec(leaf, hit + 1), (size_t)(n - hit - 1) * REFC_REC_LEN);
+		put_be16(leaf->b + 6, (uint16_t)(n - 1));
+	}
+	leaf->dirty = true;
+	return 0;
 }
 
 int xlog_intent_refcount(struct fin *f, const struct xlog_ext *x, struct intent_defer *d)
@@ -48,9 +106,7 @@ int xlog_intent_refcount(struct fin *f, const struct xlog_ext *x, struct intent_
 	struct blk *leaf;
 	int err;
 
-	if (type == REFC_ALLOC_COW || type == REFC_FREE_COW)
-		return xlog_fin_refuse(f, "a CoW staging refcount change is not done yet");
-	if (type != REFC_INCREASE && type != REFC_DECREASE)
+	if (type < REFC_INCREASE || type > REFC_FREE_COW)
 		return xlog_fin_refuse(f, "refcount update type %u unknown", type);
 	if (ag >= fs->sb.agcount || len == 0 || x->len > fs->sb.agblocks || agbno >= fs->sb.agblocks ||
 	    len > fs->sb.agblocks - agbno)
@@ -60,6 +116,8 @@ int xlog_intent_refcount(struct fin *f, const struct xlog_ext *x, struct intent_
 		return err;
 	n = get_be16(leaf->b + 6);
 	max = (bs - SBLOCK_CRC_LEN) / REFC_REC_LEN;
+	if (type == REFC_ALLOC_COW || type == REFC_FREE_COW)
+		return cow_adjust(f, leaf, max, ag, type == REFC_ALLOC_COW, agbno, len);
 
 	/* the shared-domain records (the CoW domain sorts after them) touching the range */
 	for (i = 0; i < n; i++) {
@@ -80,12 +138,7 @@ int xlog_intent_refcount(struct fin *f, const struct xlog_ext *x, struct intent_
 		/* xfs_refcount_adjust_extents: a gap becomes a record of refcount 2 (xfs_btree_insert) */
 		if (n >= max)
 			return xlog_fin_refuse(f, "AG %u: the refcount leaf would split (not done yet)", ag);
-		memmove(rec(leaf, at + 1), rec(leaf, at), (size_t)(n - at) * REFC_REC_LEN);
-		put_be32(rec(leaf, at), agbno);
-		put_be32(rec(leaf, at) + 4, len);
-		put_be32(rec(leaf, at) + 8, 2);
-		put_be16(leaf->b + 6, (uint16_t)(n + 1));
-		leaf->dirty = true;
+		leaf_insert(leaf, n, at, agbno, len, 2);
 		return 0;
 	}
 	if (touch == 1 && get_be32(rec(leaf, first)) == agbno && get_be32(rec(leaf, first) + 4) == len) {

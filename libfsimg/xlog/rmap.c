@@ -18,9 +18,12 @@
  *   an exact lookup first, then the overlapping range query) and a key
  *   changes by deleting and re-inserting the record.
  *
- * A mismatch the kernel would call corruption is refused, named; so are
- * conversions (unwritten to written) and the btree shape changes rmap_bt.c
- * refuses.
+ * - convert (xfs_rmap_convert, _shared): an extent's state flipped
+ *   (unwritten to written or back), its record changed, trimmed or split,
+ *   and merged with the neighbours that continue it in the new state.
+ *
+ * A mismatch the kernel would call corruption is refused, named; so are the
+ * btree shape changes rmap_bt.c refuses.
  */
 #include "config.h"
 
@@ -42,6 +45,11 @@ static bool mergeable(const struct rrec *r, uint64_t owner, uint32_t flags)
 	return r->owner != RMAP_OWN_NULL && r->owner == owner &&
 	       (r->flags & (RMAP_F_UNWRITTEN | RMAP_F_ATTR | RMAP_F_BMBT)) ==
 		       (flags & (RMAP_F_UNWRITTEN | RMAP_F_ATTR | RMAP_F_BMBT));
+}
+
+static struct rrec rec_of(uint32_t bno, uint32_t len, uint64_t owner, uint64_t offset, uint32_t flags)
+{
+	return (struct rrec){ .start = bno, .len = len, .owner = owner, .off = offset, .flags = flags };
 }
 
 /* xfs_rmap_insert, xfs_rmap_delete: by exact key */
@@ -180,7 +188,7 @@ static int map(struct rcur *c, uint32_t bno, uint32_t len, uint64_t owner, uint6
 			gt.off = offset;
 		return xlog_rmap_update(c, &gt);
 	}
-	nr = (struct rrec){ .start = bno, .len = len, .owner = owner, .off = offset, .flags = flags };
+	nr = rec_of(bno, len, owner, offset, flags);
 	return xlog_rmap_insert_here(c, &nr);
 }
 
@@ -257,7 +265,7 @@ static int map_shared(struct rcur *c, uint32_t bno, uint32_t len, uint64_t owner
 		gt.off = offset;
 		return rinsert(c, &gt);
 	}
-	nr = (struct rrec){ .start = bno, .len = len, .owner = owner, .off = offset, .flags = flags };
+	nr = rec_of(bno, len, owner, offset, flags);
 	return rinsert(c, &nr);
 }
 
@@ -302,6 +310,267 @@ static int unmap_shared(struct rcur *c, uint32_t bno, uint32_t len, uint64_t own
 	nr.len = nr.len - len - lt.len;
 	nr.off = offset + len;
 	return rinsert(c, &nr);
+}
+
+/* xfs_rmap_convert's state bits */
+#define LF 1u /* RMAP_LEFT_FILLING: the range starts its record */
+#define RF 2u /* RMAP_RIGHT_FILLING: it ends it */
+#define LC 4u /* RMAP_LEFT_CONTIG: the left neighbour continues it in the new state */
+#define RC 8u /* RMAP_RIGHT_CONTIG */
+
+/* The record that holds the range in the old state, as the convert's lookup found it (stat),
+ * and whether the range starts it (LF) and ends it (RF), into *st. */
+static int prev_found(struct rcur *c, int stat, const struct rrec *p, uint32_t bno, uint32_t len, uint64_t owner,
+		      uint64_t offset, uint32_t oldext, uint32_t *st)
+{
+	if (!stat)
+		return corrupt(c, "no record of its owner holds it", bno, len);
+	*st = (p->off == offset ? LF : 0) | (p->off + p->len == offset + len ? RF : 0);
+	if (p->owner != owner || (p->flags & (RMAP_F_UNWRITTEN | RMAP_F_ATTR | RMAP_F_BMBT)) != oldext ||
+	    p->off > offset || p->off + p->len < offset + len || p->start > bno ||
+	    bno - p->start != offset - p->off)
+		return corrupt(c, "its record does not hold it in the old state", bno, len);
+	return 0;
+}
+
+/* The record p without its first len blocks. */
+static struct rrec conv_rest(const struct rrec *p, uint32_t len)
+{
+	return (struct rrec){ .start = p->start + len, .len = p->len - len, .owner = p->owner, .off = p->off + len,
+			      .flags = p->flags };
+}
+
+/* The cursor on the record whose key is r's (xfs_rmap_lookup_eq that must find it). */
+static int seek(struct rcur *c, const struct rrec *r)
+{
+	int stat, err;
+
+	if ((err = xlog_rmap_lookup(c, true, r->start, r->owner, r->off, &stat)))
+		return err;
+	return stat ? 0 : corrupt(c, "a record it changes is gone", r->start, r->len);
+}
+
+/* xfs_rmap_convert's "check that left + prev + right is not too long" and its impossible cases */
+static int conv_state(struct rcur *c, uint32_t st, const struct rrec *l, const struct rrec *r, uint32_t bno,
+		      uint32_t len, uint32_t *out)
+{
+	if (st == (LF | LC | RF | RC) && (uint64_t)l->len + len + r->len > RMAP_LEN_MAX)
+		st &= ~RC;
+	if ((st & LC && !(st & LF)) || (st & RC && !(st & RF)))
+		return corrupt(c, "a neighbour continues a record it only splits", bno, len);
+	*out = st;
+	return 0;
+}
+
+/*
+ * xfs_rmap_convert: [bno, bno + len) at offset of owner's data fork from oldext (RMAP_F_UNWRITTEN
+ * or 0) to the other state. Its record, found at or below the key, is changed in place,
+ * trimmed, split in two or three, or merged into the neighbours beside it in the btree (the
+ * records before and after it) that continue it in the new state.
+ */
+static int convert(struct rcur *c, uint32_t bno, uint32_t len, uint64_t owner, uint64_t offset, uint32_t oldext)
+{
+	uint32_t newext = oldext ^ RMAP_F_UNWRITTEN, st = 0;
+	uint64_t endoff = offset + len;
+	struct rrec l = { 0 }, r = { 0 }, p, nr;
+	int stat, err;
+
+	if ((err = lookup_le_get(c, bno, owner, offset, &p, &stat)) ||
+	    (err = prev_found(c, stat, &p, bno, len, owner, offset, oldext, &st)))
+		return err;
+	if ((err = xlog_rmap_step(c, -1, &stat)))
+		return err;
+	if (stat) {
+		if ((err = xlog_rmap_get(c, &l, &stat)))
+			return err;
+		if (!stat || (uint64_t)l.start + l.len > bno)
+			return corrupt(c, "its left neighbour overlaps it", bno, len);
+		if ((uint64_t)l.start + l.len == bno && l.off + l.len == offset && mergeable(&l, owner, newext))
+			st |= LC;
+	}
+	if ((err = xlog_rmap_step(c, 1, &stat)))
+		return err;
+	if (!stat)
+		return corrupt(c, "its record is gone", bno, len);
+	if ((err = xlog_rmap_step(c, 1, &stat)))
+		return err;
+	if (stat) {
+		if ((err = xlog_rmap_get(c, &r, &stat)))
+			return err;
+		if (!stat || (uint64_t)bno + len > r.start)
+			return corrupt(c, "its right neighbour overlaps it", bno, len);
+		if ((uint64_t)bno + len == r.start && endoff == r.off && mergeable(&r, owner, newext))
+			st |= RC;
+	}
+	if ((err = conv_state(c, st, &l, &r, bno, len, &st)))
+		return err;
+	/* the cursor back on the record */
+	if ((err = xlog_rmap_lookup(c, false, bno, owner, offset, &stat)))
+		return err;
+	if (!stat)
+		return corrupt(c, "its record is gone", bno, len);
+	switch (st) {
+	case LF | LC | RF | RC: /* all of it: the left neighbour takes it and the right one */
+		if ((err = xlog_rmap_step(c, 1, &stat)) || (err = xlog_rmap_delete_here(c)) ||
+		    (err = xlog_rmap_step(c, -1, &stat)) || (err = xlog_rmap_delete_here(c)) ||
+		    (err = xlog_rmap_step(c, -1, &stat)))
+			return err;
+		l.len += p.len + r.len;
+		return xlog_rmap_update(c, &l);
+	case LF | LC | RF:
+		if ((err = xlog_rmap_delete_here(c)) || (err = xlog_rmap_step(c, -1, &stat)))
+			return err;
+		l.len += p.len;
+		return xlog_rmap_update(c, &l);
+	case LF | RF | RC:
+		if ((err = xlog_rmap_step(c, 1, &stat)) || (err = xlog_rmap_delete_here(c)) ||
+		    (err = xlog_rmap_step(c, -1, &stat)))
+			return err;
+		p.len = len + r.len;
+		p.flags = newext;
+		return xlog_rmap_update(c, &p);
+	case LF | RF:
+		p.flags = newext;
+		return xlog_rmap_update(c, &p);
+	case LF | LC: /* its start joins the left neighbour */
+		nr = conv_rest(&p, len);
+		if ((err = xlog_rmap_update(c, &nr)) || (err = xlog_rmap_step(c, -1, &stat)))
+			return err;
+		l.len += len;
+		return xlog_rmap_update(c, &l);
+	case LF:
+		nr = conv_rest(&p, len);
+		if ((err = xlog_rmap_update(c, &nr)))
+			return err;
+		nr = rec_of(bno, len, owner, offset, newext);
+		return xlog_rmap_insert_here(c, &nr);
+	case RF | RC: /* its end joins the right neighbour */
+		p.len -= len;
+		if ((err = xlog_rmap_update(c, &p)) || (err = xlog_rmap_step(c, 1, &stat)))
+			return err;
+		r.off = offset, r.start = bno, r.len += len;
+		return xlog_rmap_update(c, &r);
+	case RF:
+		p.len -= len;
+		if ((err = xlog_rmap_update(c, &p)))
+			return err;
+		nr = rec_of(bno, len, owner, offset, newext);
+		return rinsert(c, &nr);
+	default: /* the middle: one record becomes three */
+		nr = conv_rest(&p, (uint32_t)(endoff - p.off));
+		if ((err = xlog_rmap_update(c, &nr)))
+			return err;
+		p.len = (uint32_t)(offset - p.off);
+		if ((err = xlog_rmap_insert_here(c, &p)))
+			return err;
+		nr = rec_of(bno, len, owner, offset, newext);
+		return rinsert(c, &nr);
+	}
+}
+
+/*
+ * xfs_rmap_convert_shared: the same where records of other owners may overlap (reflink). Its
+ * record is found by owner and offset (xfs_rmap_lookup_le_range), the left neighbour as
+ * map_shared finds it and the right one by exact key; every key change is a delete and an
+ * insert.
+ */
+static int convert_shared(struct rcur *c, uint32_t bno, uint32_t len, uint64_t owner, uint64_t offset,
+			  uint32_t oldext)
+{
+	uint32_t newext = oldext ^ RMAP_F_UNWRITTEN, st = 0;
+	uint64_t endoff = offset + len;
+	struct nb q = { owner, offset, false };
+	struct rrec l = { 0 }, r = { 0 }, p, nr;
+	int stat, err;
+
+	if ((err = neighbour(c, bno, bno, owner, offset, &q, &p, &stat)) ||
+	    (err = prev_found(c, stat, &p, bno, len, owner, offset, oldext, &st)))
+		return err;
+	/* xfs_rmap_find_left_neighbor */
+	if (bno > 0 && offset > 0) {
+		q = (struct nb){ owner, offset - 1, true };
+		if ((err = neighbour(c, bno, bno - 1, owner, offset, &q, &l, &stat)))
+			return err;
+		if (stat && (uint64_t)l.start + l.len > bno)
+			return corrupt(c, "its left neighbour overlaps it", bno, len);
+		if (stat && mergeable(&l, owner, newext)) {
+			if ((uint64_t)l.start + l.len != bno)
+				return corrupt(c, "its left neighbour in the file is not next to it", bno, len);
+			st |= LC;
+		}
+	}
+	if ((err = xlog_rmap_lookup(c, true, bno + len, owner, endoff, &stat)))
+		return err;
+	if (stat) {
+		if ((err = xlog_rmap_get(c, &r, &stat)))
+			return err;
+		if (!stat)
+			return corrupt(c, "no record at the cursor", bno, len);
+		if (mergeable(&r, owner, newext))
+			st |= RC;
+	}
+	if ((err = conv_state(c, st, &l, &r, bno, len, &st)))
+		return err;
+	switch (st) {
+	case LF | LC | RF | RC:
+		if ((err = rdelete(c, &r)) || (err = rdelete(c, &p)) || (err = seek(c, &l)))
+			return err;
+		l.len += p.len + r.len;
+		return xlog_rmap_update(c, &l);
+	case LF | LC | RF:
+		if ((err = rdelete(c, &p)) || (err = seek(c, &l)))
+			return err;
+		l.len += p.len;
+		return xlog_rmap_update(c, &l);
+	case LF | RF | RC:
+		if ((err = rdelete(c, &r)) || (err = seek(c, &p)))
+			return err;
+		p.len += r.len;
+		p.flags = r.flags;
+		return xlog_rmap_update(c, &p);
+	case LF | RF:
+		if ((err = seek(c, &p)))
+			return err;
+		p.flags = newext;
+		return xlog_rmap_update(c, &p);
+	case LF | LC:
+		nr = conv_rest(&p, len);
+		if ((err = rdelete(c, &p)) || (err = rinsert(c, &nr)) || (err = seek(c, &l)))
+			return err;
+		l.len += len;
+		return xlog_rmap_update(c, &l);
+	case LF:
+		nr = conv_rest(&p, len);
+		if ((err = rdelete(c, &p)) || (err = rinsert(c, &nr)))
+			return err;
+		nr = rec_of(bno, len, owner, offset, newext);
+		return rinsert(c, &nr);
+	case RF | RC:
+		if ((err = seek(c, &p)))
+			return err;
+		p.len = (uint32_t)(offset - p.off);
+		if ((err = xlog_rmap_update(c, &p)) || (err = rdelete(c, &r)))
+			return err;
+		r.off = offset, r.start = bno, r.len += len;
+		return rinsert(c, &r);
+	case RF:
+		if ((err = seek(c, &p)))
+			return err;
+		p.len -= len;
+		if ((err = xlog_rmap_update(c, &p)))
+			return err;
+		nr = rec_of(bno, len, owner, offset, newext);
+		return rinsert(c, &nr);
+	default:
+		nr = conv_rest(&p, (uint32_t)(endoff - p.off));
+		if ((err = rinsert(c, &nr)) || (err = seek(c, &p)))
+			return err;
+		p.len = (uint32_t)(offset - p.off);
+		if ((err = xlog_rmap_update(c, &p)))
+			return err;
+		nr = rec_of(bno, len, owner, offset, newext);
+		return rinsert(c, &nr);
+	}
 }
 
 int xlog_fin_rmap_free(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner, uint64_t off,
@@ -354,7 +623,11 @@ int xlog_fin_rmap(struct fin *f, int type, uint32_t ag, uint32_t bno, uint32_t l
 		return unmap_shared(&c, bno, len, owner, off, flags);
 	case RMAP_CONVERT:
 	case RMAP_CONVERT_SHARED:
-		return xlog_fin_refuse(f, "converting an rmap record's state is not done yet");
+		/* xfs_rmap_finish_one: the update names the new state; data fork extents only */
+		if (RMAP_NON_INODE(owner) || (flags & (RMAP_F_ATTR | RMAP_F_BMBT)))
+			return xlog_fin_refuse(f, "converting the rmap of %u+%u, not a data fork extent", bno, len);
+		return (type == RMAP_CONVERT ? convert : convert_shared)(&c, bno, len, owner, off,
+								       (flags & RMAP_F_UNWRITTEN) ^ RMAP_F_UNWRITTEN);
 	default:
 		return xlog_fin_refuse(f, "rmap update type %d unknown", type);
 	}

@@ -75,7 +75,9 @@ Options:
                            overwritten, truncated, syncfs; after the cut op a
                            storm: syncfs in a loop while files are cloned and
                            truncated, power cut 50-1550 ms in, so intents are
-                           left without their done items) and unlinked
+                           left without their done items), convert (intent
+                           with preallocations written into: unwritten
+                           extents converted, RUI converts on rmapbt) and unlinked
                            (files unlinked while open, O_TMPFILE files: open
                            at the cut, on the AGI unlinked lists) and quota
                            (owners, project ids, limits, enforcement changed:
@@ -159,7 +161,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 if [ -n "$logdev_size" ]; then
 	[ "$fs" = xfs ] || { echo "run.sh: --logdev is for XFS" >&2; exit 16; }
 	[ "$mopts" = defaults ] && mopts=logdev=/dev/vdb || mopts=$mopts,logdev=/dev/vdb

@@ -22,6 +22,13 @@
 /* the storm after the cut op of the intent workload */
 static const unsigned weights_storm[K_NKINDS] = { 1, 4, 0, 0, 2, 0, 0, 0, 0, 0, 1, 5, 0, 0,
 						  2, 5, 0, 0, 0 };
+/* the convert workload's storm: preallocations (unwritten extents), then
+ * buffered and O_DIRECT writes into their middles, whose conversion to
+ * written splits the extent (a BUI-less bmap change with an RUI convert on
+ * rmapbt), between fragmented files and clones */
+static const unsigned weights_storm_convert[K_NKINDS] = { 1, 5, 3, 3, 1, 0, 5, 0, 0, 0, 0, 1, 0, 0,
+							  1, 1, 0, 0, 0 };
+int storm_convert;
 
 /* frag, clone, syncfs, holdunlink, tmpfile */
 int xfs_op(int op, enum kind k, int slot, const char *rel, off_t size, int *rc,
@@ -265,7 +272,7 @@ void storm(int op)
 		int rc;
 		const char *rel;
 		errno = 0;
-		int fd = one_op(n, pick_kind(weights_storm), &rc, &rel);
+		int fd = one_op(n, pick_kind(storm_convert ? weights_storm_convert : weights_storm), &rc, &rel);
 		record("rc %d %d", n, rc);
 		if (fd >= 0)
 			close(fd);

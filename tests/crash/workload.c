@@ -13,7 +13,8 @@
  *        log (syncfs) in a loop while this one keeps cloning, overwriting
  *        (copy on write) and truncating, until the child cuts the power a
  *        seeded 50-1550 ms later, so that intents (EFI, RUI, CUI, BUI) are
- *        in the log without their done items.  Every op, every path it touches and every fsync that
+ *        in the log without their done items.  KIND convert is intent with
+ *        preallocations written into (unwritten extents converted).  Every op, every path it touches and every fsync that
  *        succeeded is written as a record line to stdout (the harness points
  *        it at a second serial port and drains it before the cut).
  *   workload drain TTY                   wait until TTY has sent its output.
@@ -286,6 +287,9 @@ static const unsigned weights_intent[K_NKINDS] = { 2, 4, 1, 0, 2, 0, 1, 2, 0, 0,
  * blocks between the holes); the intent storm at the cut leaves frees pending over it */
 static const unsigned weights_fragfree[K_NKINDS] = { 4, 1, 0, 0, 2, 0, 2, 1, 0, 0, 1, 2, 0, 0,
 						     1, 0, 1, 3, 0, 0, 0, 0, 0, 0, 3 };
+/* convert: unwritten extents written into, between intent ops (its storm: wl_xfs.c) */
+static const unsigned weights_convert[K_NKINDS] = { 2, 4, 3, 3, 1, 1, 4, 2, 0, 0, 1, 2, 2, 0,
+						    3, 3, 1, 0, 0 };
 static const unsigned weights_unlinked[K_NKINDS] = { 3, 2, 1, 1, 1, 0, 1, 4, 1, 1, 2, 2, 2, 0,
 						     1, 1, 2, 5, 3 };
 /* quota: the mixed workload's ops (no pauses) with owners, project ids,
@@ -430,6 +434,8 @@ static int run(int argc, char **argv)
 		fsync_after = 100;
 	else if (!strcmp(kind, "intent"))
 		w = weights_intent, storm_at_cut = 1;
+	else if (!strcmp(kind, "convert"))
+		w = weights_convert, storm_at_cut = storm_convert = 1;
 	else if (!strcmp(kind, "unlinked"))
 		w = weights_unlinked;
 	else if (!strcmp(kind, "fragfree"))

@@ -96,6 +96,8 @@ int xfs_op(int op, enum kind k, int slot, const char *rel, off_t size, int *rc,
 int quota_op(int op, enum kind k, int slot, const char *rel, off_t size, int *rc,
 	     const char **relp);
 /* the intent workload after its cut op; never returns */
+/* the storm's op weights: the intent workload's, or convert's (storm_convert) */
+extern int storm_convert;
 void storm(int op) __attribute__((noreturn));
 /* the age workload (wl_age.c): fill and thin out before the start record;
  * K_CHURN's op among the aged files */

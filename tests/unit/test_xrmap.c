@@ -2,9 +2,10 @@
  * The reverse-mapping btree edits of the XFS log's finish (libfsimg/xlog/
  * rmap.c, rmap_bt.c) on a hand-built AG: the record rules of Linux 6.1's
  * fs/xfs/libxfs/xfs_rmap.c (xfs_rmap_map and _unmap with their merges and
- * splits, the _shared variants that find neighbours by owner and offset
+ * splits, xfs_rmap_convert and _convert_shared with their merge cases, the _shared variants that find neighbours by owner and offset
  * among overlapping records and move keys by delete + insert), the
- * overlapping btree's node keys, the AGFL check, and the refusals (a full
+ * overlapping btree's node keys, the AGFL check, a CUI's CoW staging
+ * refcount changes (intent_refc.c), a BUI's unmap (intent_bmap.c), and the refusals (a full
  * leaf, a leaf under a node falling below half, a record that is not
  * there).
  */
@@ -19,6 +20,7 @@
 
 #include "core/cursor.h"
 #include "xfs/format.h"
+#include "xlog/intent.h"
 #include "xlog/rmap.h"
 
 #define BS 1024u
@@ -434,6 +436,251 @@ static void test_two_levels(void **state)
 	t_free(t);
 }
 
+#define U RMAP_F_UNWRITTEN
+
+/* One conversion on a root leaf of the records in; the leaf after it is out. */
+static void conv(int type, const struct rrec *in, uint16_t nin, uint32_t bno, uint32_t len, uint64_t off,
+		 uint32_t newstate, const struct rrec *out, uint16_t nout)
+{
+	struct t *t = t_new(1, 6);
+
+	set_recs(t, ROOT, in, nin);
+	assert_int_equal(xlog_fin_rmap(&t->f, type, 0, bno, len, INO, off, newstate), 0);
+	assert_false(t->f.refused);
+	expect_recs(t, ROOT, out, nout);
+	t_free(t);
+}
+
+/*
+ * xfs_rmap_convert's cases, the records derived by hand from its code: the RUI names the
+ * new state (unwritten to written: 0); the record holding the range is found at or below
+ * its key, its neighbours are the records before and after it in the btree.
+ */
+static void test_convert_cases(void **state)
+{
+	(void)state;
+	/* 0: the middle of an unwritten record: split in three */
+	struct rrec m_in[] = { FSREC, { 10, 10, INO, 100, U } };
+	struct rrec m_out[] = { FSREC, { 10, 3, INO, 100, U }, { 13, 3, INO, 103, 0 }, { 16, 4, INO, 106, U } };
+	conv(RMAP_CONVERT, m_in, 2, 13, 3, 103, 0, m_out, 4);
+	/* LF|RF: all of it, no neighbour continues it: the state changes in place */
+	struct rrec w_in[] = { FSREC, { 10, 4, INO, 0, U }, { 14, 2, INO2, 0, 0 } };
+	struct rrec w_out[] = { FSREC, { 10, 4, INO, 0, 0 }, { 14, 2, INO2, 0, 0 } };
+	conv(RMAP_CONVERT, w_in, 3, 10, 4, 0, 0, w_out, 3);
+	/* LF|LC|RF|RC: all of it, both neighbours continue it: one record of the three */
+	struct rrec a_in[] = { FSREC, { 8, 2, INO, 0, 0 }, { 10, 3, INO, 2, U }, { 13, 4, INO, 5, 0 },
+			       { 20, 1, RMAP_OWN_INODES, 0, 0 } };
+	struct rrec a_out[] = { FSREC, { 8, 9, INO, 0, 0 }, { 20, 1, RMAP_OWN_INODES, 0, 0 } };
+	conv(RMAP_CONVERT, a_in, 5, 10, 3, 2, 0, a_out, 3);
+	/* LF|LC: its start joins the left neighbour */
+	struct rrec l_in[] = { FSREC, { 8, 2, INO, 0, 0 }, { 10, 5, INO, 2, U } };
+	struct rrec l_out[] = { FSREC, { 8, 4, INO, 0, 0 }, { 12, 3, INO, 4, U } };
+	conv(RMAP_CONVERT, l_in, 3, 10, 2, 2, 0, l_out, 3);
+	/* RF|RC: its end joins the right neighbour */
+	struct rrec r_in[] = { FSREC, { 10, 5, INO, 0, U }, { 15, 3, INO, 5, 0 } };
+	struct rrec r_out[] = { FSREC, { 10, 3, INO, 0, U }, { 13, 5, INO, 3, 0 } };
+	conv(RMAP_CONVERT, r_in, 3, 13, 2, 3, 0, r_out, 3);
+	/* LF: the left neighbour is another owner's: a record of its own before the rest */
+	struct rrec lf_in[] = { FSREC, { 8, 2, INO2, 0, 0 }, { 10, 5, INO, 2, U } };
+	struct rrec lf_out[] = { FSREC, { 8, 2, INO2, 0, 0 }, { 10, 2, INO, 2, 0 }, { 12, 3, INO, 4, U } };
+	conv(RMAP_CONVERT, lf_in, 3, 10, 2, 2, 0, lf_out, 4);
+	/* RF: the right neighbour is not next in file offset: a record of its own after it */
+	struct rrec rf_in[] = { FSREC, { 10, 5, INO, 0, U }, { 15, 3, INO, 9, 0 } };
+	struct rrec rf_out[] = { FSREC, { 10, 3, INO, 0, U }, { 13, 2, INO, 3, 0 }, { 15, 3, INO, 9, 0 } };
+	conv(RMAP_CONVERT, rf_in, 3, 13, 2, 3, 0, rf_out, 4);
+	/* LF|LC|RF, written to unwritten: the left neighbour (unwritten) takes all of it */
+	struct rrec u_in[] = { FSREC, { 8, 2, INO, 0, U }, { 10, 3, INO, 2, 0 }, { 13, 1, INO2, 0, 0 } };
+	struct rrec u_out[] = { FSREC, { 8, 5, INO, 0, U }, { 13, 1, INO2, 0, 0 } };
+	conv(RMAP_CONVERT, u_in, 4, 10, 3, 2, U, u_out, 3);
+	/* LF|RF|RC: the right neighbour takes all of it, the record keeps its key */
+	struct rrec rr_in[] = { FSREC, { 10, 3, INO, 2, U }, { 13, 2, INO, 5, 0 } };
+	struct rrec rr_out[] = { FSREC, { 10, 5, INO, 2, 0 } };
+	conv(RMAP_CONVERT, rr_in, 3, 10, 3, 2, 0, rr_out, 2);
+}
+
+/* xfs_rmap_convert_shared: among another owner's overlapping records, keys move by delete
+ * and insert, the left neighbour found by owner and offset (the range query) */
+static void test_convert_shared_cases(void **state)
+{
+	(void)state;
+	/* 0: the right part inserted in key order after the other owner's record */
+	struct rrec m_in[] = { FSREC, { 10, 10, INO, 100, U }, { 12, 4, INO2, 0, 0 } };
+	struct rrec m_out[] = { FSREC, { 10, 3, INO, 100, U }, { 12, 4, INO2, 0, 0 }, { 13, 3, INO, 103, 0 },
+				{ 16, 4, INO, 106, U } };
+	conv(RMAP_CONVERT_SHARED, m_in, 3, 13, 3, 103, 0, m_out, 5);
+	/* RF|RC: the right neighbour deleted and inserted again at the range's start */
+	struct rrec r_in[] = { FSREC, { 10, 5, INO, 0, U }, { 12, 6, INO2, 0, 0 }, { 15, 3, INO, 5, 0 } };
+	struct rrec r_out[] = { FSREC, { 10, 3, INO, 0, U }, { 12, 6, INO2, 0, 0 }, { 13, 5, INO, 3, 0 } };
+	conv(RMAP_CONVERT_SHARED, r_in, 4, 13, 2, 3, 0, r_out, 4);
+	/* LF|LC|RF|RC: the left neighbour, behind another owner's record in key order, takes
+	 * the record and the right neighbour */
+	struct rrec a_in[] = { FSREC, { 8, 2, INO, 0, 0 }, { 9, 4, INO2, 0, 0 }, { 10, 3, INO, 2, U },
+			       { 13, 4, INO, 5, 0 } };
+	struct rrec a_out[] = { FSREC, { 8, 9, INO, 0, 0 }, { 9, 4, INO2, 0, 0 } };
+	conv(RMAP_CONVERT_SHARED, a_in, 5, 10, 3, 2, 0, a_out, 3);
+	/* LF: the rest re-inserted at its new key, then the converted start */
+	struct rrec l_in[] = { FSREC, { 10, 5, INO, 2, U }, { 11, 2, INO2, 0, 0 } };
+	struct rrec l_out[] = { FSREC, { 10, 2, INO, 2, 0 }, { 11, 2, INO2, 0, 0 }, { 12, 3, INO, 4, U } };
+	conv(RMAP_CONVERT_SHARED, l_in, 3, 10, 2, 2, 0, l_out, 4);
+}
+
+/* the record in the wrong state, or no record of the owner: the kernel's corruption,
+ * refused with nothing changed; a non-data-fork convert is refused */
+static void test_convert_refusals(void **state)
+{
+	(void)state;
+	struct rrec in[] = { FSREC, { 10, 4, INO, 0, 0 } };
+	struct t *t = t_new(1, 6);
+
+	set_recs(t, ROOT, in, 2);
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_CONVERT, 0, 10, 2, INO, 0, 0), 1);
+	assert_non_null(strstr(t->why, "old state"));
+	t_free(t);
+	t = t_new(1, 6);
+	set_recs(t, ROOT, in, 2);
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_CONVERT_SHARED, 0, 10, 2, INO2, 0, U), 1);
+	assert_non_null(strstr(t->why, "no record of its owner"));
+	t_free(t);
+	t = t_new(1, 6);
+	set_recs(t, ROOT, in, 2);
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_CONVERT, 0, 10, 2, INO, 0, RMAP_F_ATTR | U), 1);
+	assert_non_null(strstr(t->why, "not a data fork extent"));
+	t_free(t);
+}
+
+/* A refcount root leaf at block 8 (the AGF's root, level 1) with records {start, len, refcount}. */
+#define REFC_ROOT 8u
+static void set_refc(struct t *t, const uint32_t (*r)[3], uint16_t n)
+{
+	uint8_t *agf = t->img + AGF_DADDR * 512, *b = t->img + (size_t)REFC_ROOT * BS;
+
+	put_be32(agf + offsetof(struct xfs_agf, agf_refcount_root), REFC_ROOT);
+	put_be32(agf + offsetof(struct xfs_agf, agf_refcount_level), 1);
+	put_block(b, 0, n);
+	put_be32(b, 0x52334643u);
+	for (uint16_t i = 0; i < n; i++) {
+		put_be32(b + HDR + i * 12u, r[i][0]);
+		put_be32(b + HDR + i * 12u + 4, r[i][1]);
+		put_be32(b + HDR + i * 12u + 8, r[i][2]);
+	}
+}
+
+static void expect_refc(struct t *t, const uint32_t (*r)[3], uint16_t n)
+{
+	uint8_t *b = got(t, REFC_ROOT);
+
+	assert_int_equal(get_be16(b + 6), n);
+	for (uint16_t i = 0; i < n; i++) {
+		assert_int_equal(get_be32(b + HDR + i * 12u), r[i][0]);
+		assert_int_equal(get_be32(b + HDR + i * 12u + 4), r[i][1]);
+		assert_int_equal(get_be32(b + HDR + i * 12u + 8), r[i][2]);
+	}
+}
+
+/* A CUI's CoW staging changes (xfs_refcount_adjust_cow, Linux 6.1): ALLOC_COW (3) inserts
+ * {agbno | 1 << 31, len, 1} after the shared records and before higher staging ones;
+ * FREE_COW (4) deletes the record that is the range, a staging record next to it left;
+ * an alloc next to a staging record (the kernel merges them) and a free of a range no
+ * record is exactly are refused */
+static void test_refc_cow(void **state)
+{
+	(void)state;
+	const uint32_t C = 1u << 31;
+	const uint32_t in[][3] = { { 20, 4, 2 }, { C | 10, 2, 1 }, { C | 30, 5, 1 } };
+	const uint32_t alloc[][3] = { { 20, 4, 2 }, { C | 10, 2, 1 }, { C | 14, 3, 1 }, { C | 30, 5, 1 } };
+	const uint32_t freed[][3] = { { 20, 4, 2 }, { C | 14, 3, 1 }, { C | 30, 5, 1 } };
+	struct xlog_ext x = { .startblock = 14, .len = 3, .flags = 3 };
+	struct intent_defer *d = calloc(1, sizeof *d);
+	struct t *t = t_new(1, 6);
+
+	assert_non_null(d);
+	set_refc(t, in, 3);
+	assert_int_equal(xlog_intent_refcount(&t->f, &x, d), 0);
+	expect_refc(t, alloc, 4);
+	x = (struct xlog_ext){ .startblock = 10, .len = 2, .flags = 4 };
+	assert_int_equal(xlog_intent_refcount(&t->f, &x, d), 0);
+	expect_refc(t, freed, 3);
+	assert_false(t->f.refused);
+	assert_int_equal(d->n, 0);
+	x = (struct xlog_ext){ .startblock = 17, .len = 2, .flags = 3 };
+	assert_int_equal(xlog_intent_refcount(&t->f, &x, d), 1);
+	assert_non_null(strstr(t->why, "split or merge"));
+	t_free(t);
+
+	t = t_new(1, 6);
+	set_refc(t, in, 3);
+	x = (struct xlog_ext){ .startblock = 30, .len = 4, .flags = 4 };
+	assert_int_equal(xlog_intent_refcount(&t->f, &x, d), 1);
+	t_free(t);
+	free(d);
+}
+
+static void put_bext(uint8_t *r, uint64_t off, uint64_t fsb, uint32_t len)
+{
+	put_be64(r, (off << 9) | (fsb >> 43));
+	put_be64(r + 8, (fsb << 21) | len);
+}
+
+/* A BUI's unmap (__xfs_bunmapi with XFS_BMAPI_REMAP, xfs_bmap_del_extent_real): the middle of
+ * a reflink inode's only extent goes, the extent split in two, di_nblocks down by its
+ * length, the change counter bumped for the transaction and for the roll before the
+ * queued rmap update (UNMAP_SHARED of the fork's blocks at its offset); nothing freed. An
+ * unmap of a hole is refused. */
+static void test_bui_unmap(void **state)
+{
+	(void)state;
+	const uint32_t IB = 9, ISZ = 512;
+	const uint64_t ino = (uint64_t)IB << 1; /* agino: agbno << inopblog, slot 0 */
+	struct xlog_ext x = { .startblock = 23, .len = 2, .owner = ino, .startoff = 3, .flags = 2 };
+	struct intent_defer *d = calloc(1, sizeof *d);
+	struct t *t = t_new(1, 6);
+	uint8_t *di = t->img + (size_t)IB * BS, *got_di;
+	struct bext { uint64_t off, fsb; uint32_t len; } want[2] = { { 0, 20, 3 }, { 5, 25, 5 } };
+
+	assert_non_null(d);
+	t->fs.sb.inodesize = ISZ;
+	t->fs.sb.inopblog = 1;
+	t->fs.lit_off = 176;
+	put_be16(di, XFS_DINODE_MAGIC);
+	di[4] = 3;
+	di[5] = 2;
+	put_be64(di + 64, 10);
+	put_be32(di + 76, 1);
+	put_be64(di + 104, 7);
+	put_be64(di + 120, XFS_DIFLAG2_REFLINK);
+	put_be64(di + 152, ino);
+	put_bext(di + 176, 0, 20, 10);
+
+	if (xlog_intent_bmap(&t->f, &x, d) != 0)
+		fail_msg("refused: %s", t->why);
+	{
+		struct blk *b;
+		assert_int_equal(xlog_fin_get(&t->f, (uint64_t)IB * (BS / 512), BS / 512, K_INODES, &b), 0);
+		got_di = b->b;
+	}
+	assert_int_equal(get_be32(got_di + 76), 2);
+	assert_int_equal(get_be64(got_di + 64), 8);
+	assert_int_equal(get_be64(got_di + 104), 9);
+	for (int i = 0; i < 2; i++) {
+		uint8_t r[16];
+		put_bext(r, want[i].off, want[i].fsb, want[i].len);
+		assert_memory_equal(got_di + 176 + i * 16, r, 16);
+	}
+	assert_int_equal(d->n, 1);
+	assert_int_equal(d->ext[0].rtype, RMAP_UNMAP_SHARED);
+	assert_int_equal(d->ext[0].agbno, 23);
+	assert_int_equal(d->ext[0].len, 2);
+	assert_int_equal(d->ext[0].owner, ino);
+	assert_int_equal(d->ext[0].off, 3);
+	assert_int_equal(t->f.nino, 1);
+
+	x.startoff = 30;
+	assert_int_equal(xlog_intent_bmap(&t->f, &x, d), 1);
+	assert_non_null(strstr(t->why, "a hole"));
+	t_free(t);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +694,11 @@ int main(void)
 		cmocka_unit_test(test_unmap_shared_left),
 		cmocka_unit_test(test_agfl_and_full_leaf),
 		cmocka_unit_test(test_two_levels),
+		cmocka_unit_test(test_convert_cases),
+		cmocka_unit_test(test_convert_shared_cases),
+		cmocka_unit_test(test_convert_refusals),
+		cmocka_unit_test(test_refc_cow),
+		cmocka_unit_test(test_bui_unmap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
