@@ -14,14 +14,10 @@ With MODE "casefold" (a casefold filesystem): mixed-case names in a
 casefolded directory, removed and linked by another case.
 
 usage: mkfcseed.py IMG TID [inline|bmap|casefold]"""
-import struct, sys
+import os, struct, sys
 
-def crc32c(crc, data):
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    return crc
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'lib'))
+from crc32c import crc32c  # noqa: E402 (tests/lib, found from this script's place)
 
 img, tid = sys.argv[1], int(sys.argv[2])
 mode = sys.argv[3] if len(sys.argv) > 3 else ''

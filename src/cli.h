@@ -221,6 +221,14 @@ void cli_path_free(struct cli_path *p);
 
 /* Bound on directory depth for recursive walks. */
 #define CLI_MAX_DEPTH 4096
+struct cli_pipe;
+/*
+ * Whether a recursive walk is at depth CLI_MAX_DEPTH, too deep to go into the
+ * directory at path: then says so (after draining pipe, when not NULL, so a
+ * threaded dump interleaves it with its output as a one-thread one does) and
+ * returns true.
+ */
+bool cli_too_deep(const struct cli_image *img, struct cli_pipe *pipe, const char *path, size_t depth);
 
 /* File types and modes. */
 const char *cli_type_name(uint16_t mode);       /* "file", "dir", ... "unknown" */

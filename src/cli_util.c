@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_pipe.h"
 
 /* ------------------------------------------------------------- bitmap */
 
@@ -414,4 +415,14 @@ void cli_out_record_end(struct cli_out *o)
 	/* a terminal sees each record as it is made; a pipe or a file gets large writes */
 	if (o->tty || o->n > sizeof(o->b) / 2)
 		cli_out_flush(o);
+}
+
+bool cli_too_deep(const struct cli_image *img, struct cli_pipe *pipe, const char *path, size_t depth)
+{
+	if (depth < CLI_MAX_DEPTH)
+		return false;
+	if (pipe)
+		cli_pipe_drain(pipe);
+	cli_file_error(img, path, "directories nested too deep (limit %d)", CLI_MAX_DEPTH);
+	return true;
 }

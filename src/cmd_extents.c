@@ -445,7 +445,7 @@ static void show(struct ext_ctx *ctx, const char *name, size_t name_len,
 	print_item(ctx, &it);
 }
 
-static void walk(struct ext_ctx *ctx, fsimg_inum_t dir_ino, int depth)
+static void walk(struct ext_ctx *ctx, fsimg_inum_t dir_ino, size_t depth)
 {
 	struct fsimg_entry ent;
 	struct fsimg_stat st;
@@ -453,10 +453,7 @@ static void walk(struct ext_ctx *ctx, fsimg_inum_t dir_ino, int depth)
 	size_t saved;
 	int err;
 
-	if (depth >= CLI_MAX_DEPTH) {
-		sync_out(ctx);
-		cli_file_error(&ctx->img, ctx->path.buf, "directories nested too deep (limit %d)",
-			       CLI_MAX_DEPTH);
+	if (cli_too_deep(&ctx->img, &ctx->pipe, ctx->path.buf, depth)) {
 		ctx->status = CLI_EXIT_ERROR;
 		return;
 	}

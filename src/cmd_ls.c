@@ -301,9 +301,7 @@ static void list_dir(struct ls_ctx *ctx, fsimg_inum_t dir_ino, size_t depth)
 	size_t i, n;
 	int err;
 
-	if (depth >= CLI_MAX_DEPTH) {
-		cli_file_error(&ctx->img, ctx->path.buf, "directories nested too deep (limit %d)",
-			       CLI_MAX_DEPTH);
+	if (cli_too_deep(&ctx->img, NULL, ctx->path.buf, depth)) {
 		ctx->status = CLI_EXIT_ERROR;
 		return;
 	}

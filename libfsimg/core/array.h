@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Growing arrays filled one element at a time. */
+/* Growing arrays filled one element at a time, and searching sorted ones. */
 #ifndef FSIMG_CORE_ARRAY_H
 #define FSIMG_CORE_ARRAY_H
 
@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /*
  * Makes *arr, of *cap elements of sz bytes, hold at least need elements,
@@ -54,5 +55,48 @@ static inline void array_reserve(void **arr, size_t *cap, size_t want, size_t sz
 	*arr = p;
 	*cap = want;
 }
+
+/*
+ * The first of n elements of sz bytes at base, sorted by an unsigned key of
+ * key_sz (1, 2, 4 or 8) host-order bytes at key_off in each, whose key is
+ * >= key; n when there is none. base may be NULL when n is 0.
+ */
+static inline size_t array_lower_bound(const void *base, size_t n, size_t sz, size_t key_off,
+				       size_t key_sz, uint64_t key)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const uint8_t *p = (const uint8_t *)base + mid * sz + key_off;
+		uint64_t k;
+
+		if (key_sz == 8) {
+			memcpy(&k, p, 8);
+		} else if (key_sz == 4) {
+			uint32_t k32;
+
+			memcpy(&k32, p, 4);
+			k = k32;
+		} else if (key_sz == 2) {
+			uint16_t k16;
+
+			memcpy(&k16, p, 2);
+			k = k16;
+		} else {
+			k = *p;
+		}
+		if (k < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* array_lower_bound over arr[0..n), sorted by the unsigned integer member field. */
+#define ARRAY_LOWER_BOUND(arr, n, field, key)                                              \
+	array_lower_bound((arr), (n), sizeof(*(arr)), offsetof(__typeof__(*(arr)), field), \
+			  sizeof((arr)->field), (key))
 
 #endif /* FSIMG_CORE_ARRAY_H */

@@ -50,6 +50,7 @@
 #include <string.h>
 #include <stdio.h>
 
+#include "core/array.h"
 #include "core/cursor.h"
 #include "core/io.h"
 #include "ext4/ext4.h"
@@ -70,16 +71,7 @@ int fcr_stop(struct fcr *r, int err, const char *fmt, ...)
 
 static size_t blk_lower(const struct fcr *r, uint64_t blk)
 {
-	size_t lo = 0, hi = r->nb;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (r->b[mid].blk < blk)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return ARRAY_LOWER_BOUND(r->b, r->nb, blk, blk);
 }
 
 /* fs block blk as the jbd2 replay and the tags so far leave it. */

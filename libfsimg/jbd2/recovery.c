@@ -71,6 +71,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/cursor.h"
 #include "ext4/format.h"
 #include "jbd2/jbd2.h"
@@ -254,16 +255,7 @@ out:
 
 size_t jbd2_plan_lower_bound(const struct fsimg_plan *p, uint64_t blk)
 {
-	size_t lo = 0, hi = p->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (p->e[mid].fs_block < blk)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return ARRAY_LOWER_BOUND(p->e, p->n, fs_block, blk);
 }
 
 /* Index of fs block blk in p->e, or p->n. */

@@ -169,9 +169,6 @@ void xfs_iahead_start(xfs_fs *fs)
 	struct xfs_iahead *ia;
 	struct ia_build b = { 0 };
 	cpu_set_t set;
-	fsimg_notice_fn notice = fs->notice;
-	uint64_t findings = fs->findings;
-	char errmsg[sizeof(fs->errmsg)];
 
 	if (fs->iahead_tried)
 		return;
@@ -194,14 +191,11 @@ void xfs_iahead_start(xfs_fs *fs)
 	 * The inobt walk is the list's source; what it meets (a bad block, a
 	 * CRC) is the walk's own business later, so it says nothing here.
 	 */
-	memcpy(errmsg, fs->errmsg, sizeof(errmsg));
-	fs->notice = NULL;
 	b.fs = fs;
 	b.ia = ia;
+	xfs_quiet_begin(fs);
 	xfs_inode_walk(fs, ia_add, &b);
-	fs->notice = notice;
-	fs->findings = findings;
-	memcpy(fs->errmsg, errmsg, sizeof(errmsg));
+	xfs_quiet_end(fs);
 	if (ia->nchunks < 2 || pthread_mutex_init(&ia->mu, NULL) != 0) {
 		ia_free(ia);
 		return;

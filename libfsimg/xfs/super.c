@@ -18,6 +18,8 @@ int xfs_error(xfs_fs *fs, int err, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (fs->quiet)
+		return err;
 	va_start(ap, fmt);
 	errbuf_vfail(fs->errmsg, sizeof(fs->errmsg), err, fmt, ap);
 	va_end(ap);
@@ -28,6 +30,8 @@ void xfs_finding(xfs_fs *fs, int err, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (fs->quiet)
+		return;
 	fs->findings++;
 	va_start(ap, fmt);
 	notice_vsend(fs->notice, fs->notice_ctx, err, fmt, ap);

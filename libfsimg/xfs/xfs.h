@@ -87,6 +87,12 @@ typedef struct xfs_fs {
 	fsimg_notice_fn notice;
 	void *notice_ctx;
 	uint64_t findings;    /* checksum and structure findings met while reading on */
+	/*
+	 * > 0 while a walk of the handle's own (xfs_quiet_begin/end) reads what
+	 * a caller's walk meets again later: xfs_error and xfs_finding then keep
+	 * errmsg, findings and the notice callback as they were.
+	 */
+	unsigned quiet;
 	struct xfs_iblock_run {
 		uint8_t *buf;
 		uint64_t linear;  /* its first linear block + 1; 0: nothing */
@@ -141,6 +147,9 @@ int xfs_error(xfs_fs *fs, int err, const char *fmt, ...) XFS_HIDDEN
 /* A finding: counted, sent to the notice callback; reading goes on. */
 void xfs_finding(xfs_fs *fs, int err, const char *fmt, ...) XFS_HIDDEN
 	__attribute__((format(printf, 3, 4)));
+/* Starts and ends a quiet stretch (fs->quiet); they nest. */
+static inline void xfs_quiet_begin(xfs_fs *fs) { fs->quiet++; }
+static inline void xfs_quiet_end(xfs_fs *fs) { fs->quiet--; }
 
 /* ------------------------------------------------------------ addresses */
 

@@ -10,14 +10,10 @@ usage: fc_pad.py IMAGE RUN... -- TAG... [--lie FIELD=VALUE]
    the journal's fs blocks are given as LOGICAL:PHYSICAL:LENGTH runs.
    --lie changes the first ADD_RANGE (pblk, len, ino) or INODE (ino) to
    VALUE, crc kept valid: a fast commit that lies, for the bad-input tests."""
-import struct, sys
+import os, struct, sys
 
-def crc32c(crc, data):
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    return crc
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from crc32c import crc32c  # noqa: E402 (tests/lib, found from this script's place)
 
 NAMES = {'ADD_RANGE': 1, 'DEL_RANGE': 2, 'CREAT': 3, 'LINK': 4, 'UNLINK': 5, 'INODE': 6}
 

@@ -4,6 +4,7 @@
  */
 #include "fixture.h"
 
+#include "core/array.h"
 #include "core/cursor.h"
 
 static const uint8_t bytes[8] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08 };
@@ -146,6 +147,27 @@ static void test_stores(void **state)
 	assert_int_equal(cur_le16(&c, 0), 0xbeef);
 }
 
+/* The sorted-array search every lookup table shares: keys of 4 and 8 bytes, not first in the element. */
+static void test_array_lower_bound(void **state)
+{
+	struct e32 { uint16_t pad; uint32_t key; } a[] = { { 0, 2 }, { 0, 4 }, { 0, 4 }, { 0, 9 } };
+	struct e64 { uint32_t pad; uint64_t key; } b[] = { { 0, 1 }, { 0, UINT64_C(1) << 40 } };
+	struct e64 *none = NULL;
+
+	(void)state;
+	assert_int_equal(ARRAY_LOWER_BOUND(a, 4, key, 0), 0);
+	assert_int_equal(ARRAY_LOWER_BOUND(a, 4, key, 2), 0);
+	assert_int_equal(ARRAY_LOWER_BOUND(a, 4, key, 3), 1);
+	assert_int_equal(ARRAY_LOWER_BOUND(a, 4, key, 4), 1);  /* the first of equal keys */
+	assert_int_equal(ARRAY_LOWER_BOUND(a, 4, key, 5), 3);
+	assert_int_equal(ARRAY_LOWER_BOUND(a, 4, key, 10), 4);
+	/* a 64-bit key is compared whole: a 32-bit key never matches a larger one */
+	assert_int_equal(ARRAY_LOWER_BOUND(a, 4, key, UINT64_C(1) << 32 | 2), 4);
+	assert_int_equal(ARRAY_LOWER_BOUND(b, 2, key, 2), 1);
+	assert_int_equal(ARRAY_LOWER_BOUND(b, 2, key, (UINT64_C(1) << 40) + 1), 2);
+	assert_int_equal(ARRAY_LOWER_BOUND(none, 0, key, 7), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +179,7 @@ int main(void)
 		cmocka_unit_test(test_empty_buffer),
 		cmocka_unit_test(test_bytes_and_macros),
 		cmocka_unit_test(test_stores),
+		cmocka_unit_test(test_array_lower_bound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

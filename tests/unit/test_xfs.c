@@ -253,6 +253,18 @@ static void test_has_feature(void **state)
 
 /* ---------------------------------------------------------- inodes */
 
+/* A v3 regular file's inode (one link, no extents) numbered ino at d, its CRC set. */
+static void put_file_inode(uint8_t *d, uint64_t ino)
+{
+	put_be16(d, XFS_DINODE_MAGIC);
+	put_be16(d + 2, 0100644);
+	d[4] = 3;
+	d[5] = XFS_DINODE_FMT_EXTENTS;
+	put_be32(d + 16, 1);
+	put_be64(d + offsetof(struct xfs_dinode, di_ino), ino);
+	set_cksum(d, 512, offsetof(struct xfs_dinode, di_crc));
+}
+
 static void test_inode_crc(void **state)
 {
 	struct tx t = tx_new(true);
@@ -263,13 +275,7 @@ static void test_inode_crc(void **state)
 
 	(void)state;
 	xfs_fs_set_notice(t.fs, count_notice, &notices);
-	put_be16(d, XFS_DINODE_MAGIC);
-	put_be16(d + 2, 0100644);
-	d[4] = 3;
-	d[5] = XFS_DINODE_FMT_EXTENTS;
-	put_be32(d + 16, 1);
-	put_be64(d + offsetof(struct xfs_dinode, di_ino), 40);
-	set_cksum(d, 512, offsetof(struct xfs_dinode, di_crc));
+	put_file_inode(d, 40);
 	assert_int_equal(xfs_inode_read(&ip, t.fs, 40), 0);
 	assert_true(ip.crc_ok);
 	assert_int_equal(ip.nlink, 1);
@@ -298,6 +304,48 @@ static void test_inode_crc(void **state)
 
 	assert_int_equal(xfs_inode_read(&ip, t.fs, 1), FSIMG_ERANGE); /* in the AG headers' block */
 	xfs_inode_release(&ip);
+	tx_free(&t);
+}
+
+/*
+ * A quiet stretch (the read-ahead's own inobt walk, iahead.c) leaves the
+ * findings, the notices and errmsg as they were; they nest, and reading
+ * after them reports again.
+ */
+static void test_quiet(void **state)
+{
+	struct tx t = tx_new(true);
+	struct xfs_inode ip;
+	int notices = 0;
+	uint8_t *d = blk(&t, 20);
+
+	(void)state;
+	xfs_fs_set_notice(t.fs, count_notice, &notices);
+	put_file_inode(d, 40);
+	d[200] ^= 0x40; /* a bad CRC: a finding */
+	tx_dirty(&t);
+	xfs_error(t.fs, FSIMG_EIO, "before");
+
+	xfs_quiet_begin(t.fs);
+	xfs_quiet_begin(t.fs);
+	assert_int_equal(xfs_inode_read(&ip, t.fs, 40), 0);
+	xfs_inode_release(&ip);
+	xfs_quiet_end(t.fs);
+	assert_int_equal(xfs_inode_read(&ip, t.fs, 1), FSIMG_ERANGE); /* an error, still quiet */
+	xfs_inode_release(&ip);
+	xfs_quiet_end(t.fs);
+	assert_int_equal(t.fs->findings, 0);
+	assert_int_equal(notices, 0);
+	assert_non_null(strstr(t.fs->errmsg, "before"));
+
+	tx_dirty(&t);
+	assert_int_equal(xfs_inode_read(&ip, t.fs, 40), 0);
+	xfs_inode_release(&ip);
+	assert_int_equal(t.fs->findings, 1);
+	assert_int_equal(notices, 1);
+	assert_int_equal(xfs_inode_read(&ip, t.fs, 1), FSIMG_ERANGE);
+	xfs_inode_release(&ip);
+	assert_null(strstr(t.fs->errmsg, "before"));
 	tx_free(&t);
 }
 
@@ -712,6 +760,7 @@ int main(void)
 		cmocka_unit_test(test_fs_open),
 		cmocka_unit_test(test_has_feature),
 		cmocka_unit_test(test_inode_crc),
+		cmocka_unit_test(test_quiet),
 		cmocka_unit_test(test_bmbt_decode),
 		cmocka_unit_test(test_bmbt_loop),
 		cmocka_unit_test(test_bmbt_fanout),

@@ -29,21 +29,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "check/ext4/e4check.h"
 #include "check/ext4/pass_dirs.h"
 
 struct dinfo *dirs_find(struct dirs_state *s, fsimg_ino_t ino)
 {
-	size_t lo = 0, hi = s->ndirs;
+	size_t lo = ARRAY_LOWER_BOUND(s->dirs, s->ndirs, ino, ino);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->dirs[mid].ino < ino)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo < s->ndirs && s->dirs[lo].ino == ino ? &s->dirs[lo] : NULL;
 }
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "check/ext4/e4check.h"
 
 #define OWNERS_MAX (1u << 18)
@@ -122,17 +123,7 @@ static int cmp_ino(const void *a, const void *b)
 /* The first entry of block blk in by_blk (sorted), or n. */
 static size_t find_blk(const struct dups *d, fsimg_pblk_t blk)
 {
-	size_t lo = 0, hi = d->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (d->by_blk[mid].blk < blk)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return ARRAY_LOWER_BOUND(d->by_blk, d->n, blk, blk);
 }
 
 /* A small set of owner names for one report. */

@@ -28,24 +28,6 @@ struct ext {
 	uint32_t start, len;
 };
 
-/* The first of n sorted elements (each starting with its uint32_t key) whose key is >= key. */
-static size_t lower_bound(const void *base, size_t n, size_t size, uint32_t key)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		uint32_t k;
-
-		memcpy(&k, (const uint8_t *)base + mid * size, sizeof(k));
-		if (k < key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /* What one AG's walk counts and keeps for the cross-checks. */
 struct ag {
 	uint32_t agno, aglen;
@@ -183,7 +165,7 @@ static void rec_cnt(struct xc_bt *bt, const uint8_t *rec, uint32_t bno)
 		xc_bt_rec_bad(bt, bno, "extent %u+%u is out of order (shorter than the one before)", b, len);
 	else
 		a->cnt_lastlen = len;
-	lo = lower_bound(a->bno, a->nbno, sizeof(*a->bno), b);
+	lo = ARRAY_LOWER_BOUND(a->bno, a->nbno, start, b);
 	if (lo < a->nbno && a->bno[lo].start == b && a->bno[lo].len == len && a->cnt_seen &&
 	    !a->cnt_seen[lo]) {
 		a->cnt_seen[lo] = 1;
@@ -352,7 +334,7 @@ static void rec_fino(struct xc_bt *bt, const uint8_t *rec, uint32_t bno)
 	chunk_counts(bt, bno, ino, holemask, free, count, freecount, ia->sparse);
 	if ((free & ~sparse_mask(holemask)) == 0)
 		xc_bt_rec_bad(bt, bno, "chunk at AG inode %u has no free inode", ino);
-	lo = lower_bound(ia->ch, ia->nch, sizeof(*ia->ch), ino);
+	lo = ARRAY_LOWER_BOUND(ia->ch, ia->nch, startino, ino);
 	struct fsimg_problem_ctx p = pctx_group(bt->agno);
 
 	PCTX_SET(p, found, FSIMG_PF_FOUND, ino);

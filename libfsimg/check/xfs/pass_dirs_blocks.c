@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/array.h"
 #include "check/xfs/xdir.h"
 
 enum form { F_BLOCK, F_LEAF, F_NODE };
@@ -407,16 +408,8 @@ static void add_sib(struct xd_dir *d, const uint8_t *b, uint64_t lblk, uint16_t 
 
 static const struct xd_sib *find_sib(const struct xd_dir *d, uint32_t lblk)
 {
-	size_t lo = 0, hi = d->nsib;
+	size_t lo = ARRAY_LOWER_BOUND(d->sib, d->nsib, lblk, lblk);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (d->sib[mid].lblk < lblk)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo < d->nsib && d->sib[lo].lblk == lblk ? &d->sib[lo] : NULL;
 }
 

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/array.h"
 #include "check/xfs/xpass.h"
 #include "fs/front.h"
 
@@ -46,16 +47,8 @@ static int table_add(struct xp_ctx *xp, const struct xfs_inode *ip)
 
 uint32_t xp_find(const struct xp_ctx *xp, uint64_t ino)
 {
-	size_t lo = 0, hi = xp->n;
+	size_t lo = ARRAY_LOWER_BOUND(xp->ino, xp->n, ino, ino);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (xp->ino[mid].ino < ino)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo < xp->n && xp->ino[lo].ino == ino ? (uint32_t)lo : XP_NONE;
 }
 
