@@ -95,6 +95,10 @@ agfl	agfl 0
 agf1	agf 1
 agi1	agi 1
 agfl1	agfl 1
+sb15	sb 15
+agf15	agf 15
+agi15	agi 15
+agfl15	agfl 15
 bnobt	agf 0;addr bnoroot
 cntbt	agf 0;addr cntroot
 bnobt1	agf 1;addr bnoroot
