@@ -86,7 +86,7 @@ ino_of() { xfs_db -r -c "path $2" -c inode "$1" | sed -n 's/.* is //p'; }
 # on node-form attributes of v4 filesystems: those have none;
 # it also crashes now and then elsewhere: the caller retries)
 attrs() {
-	img=$1 v=$2 nattr=$3 unwritten=$4
+	img=$1 v=$2 nattr=$3 unwritten=$4 nrv=${5:-0}
 	a=$(ino_of "$img" /f/a) b=$(ino_of "$img" /f/b) c=$(ino_of "$img" /f/c)
 	d=$(ino_of "$img" /f/d) u=$(ino_of "$img" /f/u)
 	# xfs_db 6.1's attr_set crashes on attr2-off filesystems: v4-a1 has no attributes
@@ -98,9 +98,9 @@ attrs() {
 	set --
 	i=1; while [ $i -le "$nattr" ]; do set -- "$@" -c "attr_set -u node_attribute_name_$i -v 80"; i=$((i + 1)); done
 	if [ "$nattr" -gt 0 ]; then xfs_db -x -c "inode $c" "$@" "$img" > /dev/null || return 1; fi
-	if [ "${5:-0}" -gt 0 ]; then
+	if [ "$nrv" -gt 0 ]; then
 		set --
-		i=1; while [ $i -le "$5" ]; do set -- "$@" -c "attr_set -u remote_value_$i -v 5000"; i=$((i + 1)); done
+		i=1; while [ $i -le "$nrv" ]; do set -- "$@" -c "attr_set -u remote_value_$i -v 5000"; i=$((i + 1)); done
 		xfs_db -x -c "inode $c" "$@" "$img" > /dev/null || return 1
 	fi
 	xfs_db -x -c "inode $d" -c 'attr_set -u remote -v 9000' "$img" > /dev/null || return 1
@@ -156,8 +156,8 @@ for variant in "$@"; do
 	for try in 1 2 3; do
 		rm -f "$img"; truncate -s $vsize "$img"
 		mkfs.xfs -q -f $unsup $opts -p "$tree.proto" "$img" 2>/dev/null
-		nrv=0; [ "$variant" = v5-rv ] && nrv=40
-		if attrs "$img" $v $nattr $unw $nrv 2>/dev/null; then break; fi
+		rv=0; [ "$variant" = v5-rv ] && rv=40
+		if attrs "$img" $v $nattr $unw $rv 2>/dev/null; then break; fi
 		[ $try -lt 3 ] || { echo "xfsimg.sh: xfs_db failed on $variant" >&2; exit 1; }
 	done
 	if [ "$variant" = v5-bt ]; then
