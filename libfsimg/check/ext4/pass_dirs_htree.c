@@ -149,6 +149,19 @@ static bool dx_walk(struct dirs_state *s, struct dwalk *d, fsimg_file *f, uint8_
 	return ok;
 }
 
+static void dx_free(struct dwalk *d)
+{
+	free(d->lo);
+	free(d->hi);
+	free(d->amin);
+	free(d->amax);
+	free(d->pairs);
+	free(d->kind);
+	d->lo = d->hi = d->amin = d->amax = d->pairs = NULL;
+	d->kind = NULL;
+	d->npairs = 0;
+}
+
 void dirs_dx_finish(struct dirs_state *s, struct dwalk *d)
 {
 	for (unsigned i = 0; d->amin && d->hash_version >= 0 && i < d->npairs; i++) {
@@ -163,15 +176,7 @@ void dirs_dx_finish(struct dirs_state *s, struct dwalk *d)
 			check_report(s->c, PR_DX_NODE_OVERLAP, &p);
 		}
 	}
-	free(d->lo);
-	free(d->hi);
-	free(d->amin);
-	free(d->amax);
-	free(d->pairs);
-	free(d->kind);
-	d->lo = d->hi = d->amin = d->amax = d->pairs = NULL;
-	d->kind = NULL;
-	d->npairs = 0;
+	dx_free(d);
 }
 
 void dirs_dx_check(struct dirs_state *s, struct dwalk *d)
@@ -248,15 +253,7 @@ bad:
 	}
 unusable:
 	d->hash_version = -1;
-	free(d->lo);
-	free(d->hi);
-	free(d->amin);
-	free(d->amax);
-	free(d->pairs);
-	free(d->kind);
-	d->lo = d->hi = d->amin = d->amax = d->pairs = NULL;
-	d->npairs = 0;
-	d->kind = NULL;
+	dx_free(d);
 out:
 	fsimg_file_close(f);
 }
