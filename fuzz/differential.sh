@@ -10,19 +10,24 @@
 #
 #   sh fuzz/differential.sh [--count N] [--seed S] [--bases "ext2 ext4i ext4j"]
 #                           [--fsimg PATH] [--mutate PATH] [--out FILE] [--keep DIR]
-#                           [--truth fn|fy] [--extended]
+#                           [--truth fn|fy] [--extended | --extended2]
 #
 # --extended draws fuzz/mutate -x's further kinds too (extent index entries,
 # htree roots and nodes, xattr headers and entries, descriptor checksums
 # and flags, orphan links); without it a seed's mutants are the same as
-# before those kinds existed.
+# before those kinds existed. --extended2 (mutate -X) draws the second
+# round's kinds as well: neighbouring extent leaf records swapped, a block
+# claimed by two extents, a directory entry's inode number moved (mostly to
+# a free inode), and counts off by one (descriptor free counts and used
+# dirs, links_count, i_blocks, extent and dx entry counts).
 #
 # --truth fy judges by the corpus' rule instead (what the project is judged
 # by; fuzz/verdict.sh fy_judge): `e2fsck -fy` on a copy, corrupt when it
 # repairs anything, against `fsimg fsck` with its journal replay.
 #
 # Bases: any of fuzz/mkseeds.sh's (ext2 ext4i ext4j ext4js ext4fc, and the
-# differential-only ext4k ext3 ext4nj bigal mbg inl1k m64f1k i128 feat inlx cf).
+# differential-only ext4k ext3 ext4nj bigal mbg inl1k m64f1k i128 feat inlx
+# cf deep grow shrink growm big64 orph).
 #
 # Prints one line per disagreement (and per crash or timeout) with the
 # mutations that made it, then the counts:
@@ -51,7 +56,8 @@ while [ $# -gt 0 ]; do
 	--keep) keep=$2; shift 2 ;;
 	--truth) truth=$2; shift 2 ;;
 	--extended) xopt=-x; shift ;;
-	*) echo "usage: differential.sh [--count N] [--seed S] [--bases LIST] [--fsimg PATH] [--mutate PATH] [--out FILE] [--keep DIR] [--truth fn|fy] [--extended]" >&2; exit 2 ;;
+	--extended2) xopt=-X; shift ;;
+	*) echo "usage: differential.sh [--count N] [--seed S] [--bases LIST] [--fsimg PATH] [--mutate PATH] [--out FILE] [--keep DIR] [--truth fn|fy] [--extended | --extended2]" >&2; exit 2 ;;
 	esac
 done
 case $truth in fn | fy) ;; *) echo "differential.sh: --truth fn or fy" >&2; exit 2 ;; esac

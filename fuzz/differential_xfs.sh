@@ -17,7 +17,7 @@
 #   sh fuzz/differential_xfs.sh [--count N] [--seed S] [--bases "v5 v4 ..."]
 #                               [--structs "inode dir_sf ..."] [--fsimg PATH]
 #                               [--out FILE] [--keep DIR]
-#                               [--sweep N] [--stale]
+#                               [--sweep N] [--stale] [--swaps]
 #
 # --structs keeps the named structures of the list below (default: all).
 # By default --count mutants are drawn at random (structure, field, verb and
@@ -26,6 +26,12 @@
 # takes every Nth (1: all; --count and --seed are then unused); btree blocks
 # and other arrays have every field of their first and last entry fuzzed;
 # --stale runs each swept case twice, CRC recomputed and left stale (v5).
+# --swaps adds a ninth verb to the random draw, "swap": the first and the
+# last entry of the array the drawn field belongs to (btree records and
+# keys, extent records, directory and attribute entries) exchanged whole,
+# every field written with `write -d` (or -c); a field outside an array of
+# two or more entries is drawn again. Without it a seed's mutants are
+# the same as before the verb existed.
 #
 # Prints one line per disagreement (and per crash, sanitizer report or
 # timeout) with the field and verb, then the agreement per structure and
@@ -40,7 +46,7 @@ for t in mkfs.xfs xfs_db xfs_repair timeout; do
 done
 here=$(cd "$(dirname "$0")" && pwd)
 top=${top_builddir:-$here/..}
-count=200 seed=1 bases="v5 v5-1k v5-rmap v4 v4-1k v5-ml" out= keep= structs= sweep=0 stale=0
+count=200 seed=1 bases="v5 v5-1k v5-rmap v4 v4-1k v5-ml" out= keep= structs= sweep=0 stale=0 swaps=0
 fsimg=${FSIMG:-$top/src/fsimg}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -53,7 +59,8 @@ while [ $# -gt 0 ]; do
 	--keep) keep=$2; shift 2 ;;
 	--sweep) sweep=$2; shift 2 ;;
 	--stale) stale=1; shift ;;
-	*) echo "usage: differential_xfs.sh [--count N] [--seed S] [--bases LIST] [--structs LIST] [--fsimg PATH] [--out FILE] [--keep DIR] [--sweep N] [--stale]" >&2; exit 2 ;;
+	--swaps) swaps=1; shift ;;
+	*) echo "usage: differential_xfs.sh [--count N] [--seed S] [--bases LIST] [--structs LIST] [--fsimg PATH] [--out FILE] [--keep DIR] [--sweep N] [--stale] [--swaps]" >&2; exit 2 ;;
 	esac
 done
 for t in mkfs.xfs xfs_db xfs_repair timeout; do
@@ -95,6 +102,10 @@ agfl	agfl 0
 agf1	agf 1
 agi1	agi 1
 agfl1	agfl 1
+sb15	sb 15
+agf15	agf 15
+agi15	agi 15
+agfl15	agfl 15
 bnobt	agf 0;addr bnoroot
 cntbt	agf 0;addr cntroot
 bnobt1	agf 1;addr bnoroot
@@ -200,6 +211,24 @@ nstructs=$(wc -l < "$tmp/structs")
 
 n=0 agree=0 false_err=0 missed=0 refused=0 crash=0 oracle=0
 
+# swap_cmds BASE STRUCT ARRAY:FIRST:LAST FLAG: the xfs_db -c arguments that
+# exchange two entries of ARRAY field by field (values read from the base;
+# "write -d -- F V" takes negative owners too); nothing when they are equal
+swap_cmds() {
+	a_=${3%%:*} r_=${3#*:}; i1_=${r_%%:*} i2_=${r_#*:} st_=$2 fl_=$4
+	cmds_=$(grep "^$2	" "$tmp/structs" | cut -f2)
+	oifs=$IFS; IFS=';'; set -f; set -- $cmds_; IFS=$oifs; set +f
+	rargs=
+	for c in "$@"; do rargs="$rargs -c '$c'"; done
+	img_=$tmp/b/$base.img
+	for f_ in $(fields "$base" "$st_" "$cmds_" | sed -n "s/^$a_\[$i1_\]\(.*\)/\1/p"); do
+		v1=$(eval "xfs_db -r $rargs -c 'print $a_[$i1_]$f_' '$img_'" 2>/dev/null | sed -n 's/^[^=]* = //p' | cut -d' ' -f1)
+		v2=$(eval "xfs_db -r $rargs -c 'print $a_[$i2_]$f_' '$img_'" 2>/dev/null | sed -n 's/^[^=]* = //p' | cut -d' ' -f1)
+		[ -n "$v1" ] && [ -n "$v2" ] && [ "$v1" != "$v2" ] || continue
+		printf " -c 'write %s -- %s %s' -c 'write %s -- %s %s'" "$fl_" "$a_[$i1_]$f_" "$v2" "$fl_" "$a_[$i2_]$f_" "$v1"
+	done
+}
+
 # judge I BASE STRUCT CMDS FIELD VERB FLAG: fuzz one field of a copy of the
 # base, run both checkers, count and print the verdict; 1 when xfs_db
 # changed nothing (no mutant)
@@ -213,7 +242,13 @@ judge() {
 	for c in "$@"; do args="$args -c '$c'"; done
 	# xfs_db's own random verb draws from its own seed: the same run is
 	# replayed only as far as its "random" mutants go
-	eval "timeout 60 xfs_db -x $args -c 'fuzz $fl $field $verb' '$tmp/m.img'" >"$tmp/db.out" 2>&1
+	if [ "$verb" = swap ]; then
+		swap_cmds "$base" "$st" "$field" "$fl" >"$tmp/swap.cmds"
+		[ -s "$tmp/swap.cmds" ] || return 1
+		eval "timeout 60 xfs_db -x $args $(cat "$tmp/swap.cmds") '$tmp/m.img'" >"$tmp/db.out" 2>&1
+	else
+		eval "timeout 60 xfs_db -x $args -c 'fuzz $fl $field $verb' '$tmp/m.img'" >"$tmp/db.out" 2>&1
+	fi
 	cmp -s "$tmp/m.img" "$tmp/b/$base.img" && return 1
 	cp --sparse=always "$tmp/m.img" "$tmp/r.img"
 	timeout 120 xfs_repair -n "$tmp/r.img" >"$tmp/r.out" 2>&1; e=$?
@@ -289,6 +324,18 @@ else
 		[ "$nf" -gt 0 ] || continue
 		rnd; field=$(fields "$base" "$st" "$cmds" | sed -n "$((r % nf + 1))p")
 		rnd; verb=$(echo $verbs | tr ' ' '\n' | sed -n "$((r % 8 + 1))p")
+		if [ $swaps = 1 ]; then
+			# one draw in nine a swap of the field's array's first and last entries
+			rnd
+			if [ $((r % 9)) -eq 0 ]; then
+				arr=$(echo "$field" | sed -n 's/^\([a-zA-Z0-9_.]*\)\[\([0-9]*\)\].*/\1 \2/p')
+				[ -n "$arr" ] || continue
+				set -- $arr
+				last=$(fields "$base" "$st" "$cmds" | sed -n "s/^$1\[\([0-9]*\)\].*/\1/p" | sort -n | tail -1)
+				[ -n "$last" ] && [ "$last" != "$2" ] || continue
+				verb=swap field=$1:$2:$last
+			fi
+		fi
 		fl=-d
 		rnd
 		case $base in v4*) ;; *) [ $((r % 4)) -eq 0 ] && fl=-c ;; esac

@@ -533,7 +533,10 @@ void fuzz_fix_checksums(uint8_t *img, size_t len)
 	if (f.bpg != 0 && blocks > fdb && !(in & IN_META_BG)) {
 		uint64_t groups = ((blocks - fdb) + f.bpg - 1) / f.bpg;
 
-		f.gdt = (uint64_t)(fdb + 1) * f.bs;
+		/* the descriptors follow the superblock's block: with 1 KiB
+		 * blocks and first_data_block 0 (bigalloc) that is block 1, as
+		 * ext2fs_descriptor_block_loc2 has it */
+		f.gdt = (uint64_t)((fdb == 0 && f.bs == 1024 ? 1 : fdb) + 1) * f.bs;
 		/* only those whose descriptors are in the buffer matter */
 		f.groups = groups > len / f.dsz ? (uint32_t)(len / f.dsz) : (uint32_t)groups;
 	}

@@ -52,7 +52,7 @@ void fuzz_fix_checksums(uint8_t *img, size_t len);
  * each to log unless it is NULL; returns how many. Not thread-safe. */
 #include <stdio.h>
 unsigned fuzz_mutate(uint8_t *img, size_t len, uint64_t seed, FILE *log);
-/* 1: fuzz_mutate also draws the extended kinds (mutator.c) */
+/* 1: fuzz_mutate also draws the extended kinds; 2: the second round's too (mutator.c) */
 extern int fuzz_mutate_extended;
 
 struct fuzz_input {

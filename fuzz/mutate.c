@@ -3,10 +3,11 @@
  * A deterministic, structure-aware image mutator for the CI smoke test
  * (tests/cmd/fuzz_smoke.sh).
  *
- *   mutate [-x] SEED BASE OUT
+ *   mutate [-x|-X] SEED BASE OUT
  *                            writes OUT: BASE with 1..4 mutations chosen by
  *                            SEED; prints one line per mutation; -x draws
- *                            the extended kinds too (mutator.c)
+ *                            the extended kinds too, -X those and the
+ *                            second round's (mutator.c)
  *   mutate -s OFF:WIDTH:VALUE[:be] [-s ...] [-c] BASE OUT
  *                            crafted edits: set WIDTH (1, 2, 4, 8) bytes at
  *                            byte offset OFF (little-endian unless :be);
@@ -102,13 +103,13 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && (strcmp(argv[1], "-s") == 0 || strcmp(argv[1], "-c") == 0))
 		return crafted(argc, argv);
-	if (argc == 5 && strcmp(argv[1], "-x") == 0) {
-		fuzz_mutate_extended = 1;
+	if (argc == 5 && (strcmp(argv[1], "-x") == 0 || strcmp(argv[1], "-X") == 0)) {
+		fuzz_mutate_extended = argv[1][1] == 'X' ? 2 : 1;
 		argc--;
 		argv++;
 	}
 	if (argc != 4) {
-		fprintf(stderr, "usage: mutate [-x] SEED BASE OUT\n");
+		fprintf(stderr, "usage: mutate [-x|-X] SEED BASE OUT\n");
 		return 16;
 	}
 	if (load(argv[2]) < 0)

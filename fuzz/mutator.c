@@ -20,6 +20,14 @@
  * and in inode bodies, found by their magic 0xEA020000), and group
  * descriptor checksums, flags and unused counts, inode dtimes (orphan
  * chain links) and the superblock's orphan head set to an inode number.
+ *
+ * With fuzz_mutate_extended 2 (mutate -X), four more (14..17), drawn
+ * after those: two neighbouring records of an extent leaf swapped, one
+ * extent's physical start copied into another file's extent (a block
+ * claimed twice), a directory entry's inode number moved (cur+1, cur-1,
+ * a number past the used ones: mostly a free inode), and a count off by
+ * one (a descriptor's free blocks/inodes or used dirs, an inode's links
+ * or i_blocks, an extent header's or a dx node's entry count).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -100,6 +108,7 @@ static size_t dx[1024], n_dx;		/* dx_root / dx_node count-limit fields */
 static size_t dx_info[1024], n_dx_info;	/* dx_root_info */
 static size_t xa[1024], n_xa;		/* xattr magic, in blocks and inodes */
 static uint8_t xa_block[1024];
+static size_t dirent[1024], n_dirent;	/* a directory block's third entry */
 int fuzz_mutate_extended;
 
 /* A directory block that holds an htree root or node, by its fake dirents. */
@@ -120,6 +129,19 @@ static void scan_dx(size_t o)
 	}
 }
 
+/* A linear directory block: "." (rec_len 12), ".." (rec_len 12), then
+ * an entry with an inode number. */
+static void scan_dirent(size_t o)
+{
+	if (o + 36 > len || n_dirent >= 1024)
+		return;
+	if (get(o, 4, 0) != 0 && get(o + 4, 2, 0) == 12 && img[o + 6] == 1 && img[o + 8] == '.' &&
+	    get(o + 12, 4, 0) != 0 && get(o + 16, 2, 0) == 12 && img[o + 18] == 2 &&
+	    img[o + 20] == '.' && img[o + 21] == '.' && get(o + 24, 4, 0) != 0 &&
+	    get(o + 28, 2, 0) >= 12)
+		dirent[n_dirent++] = o + 24;
+}
+
 static void scan(void)
 {
 	for (size_t o = 0; o + 12 <= len; o += 4) {
@@ -134,8 +156,10 @@ static void scan(void)
 			xa_block[n_xa] = o % bs == 0;
 			xa[n_xa++] = o;
 		}
-		if (o % bs == 0)
+		if (o % bs == 0) {
 			scan_dx(o);
+			scan_dirent(o);
+		}
 	}
 }
 
@@ -163,6 +187,111 @@ static const struct { uint8_t off, w; } jsb_fields[] = {
 };
 
 static void mutate_one(void);
+
+/* Kinds 14..17 (fuzz_mutate_extended 2). */
+static void mutate_ext2(unsigned kind)
+{
+	size_t h, h2, n;
+
+	switch (kind) {
+	case 14: /* swap two neighbouring records of an extent leaf */
+		for (int tries = 0; tries < 8 && n_ext; tries++) {
+			h = ext_hdr[below(n_ext)];
+			n = get(h + 2, 2, 0);
+			if (get(h + 6, 2, 0) != 0 || n < 2 || n > 340 || h + 12 + 12 * n > len)
+				continue;
+			size_t e = h + 12 + 12 * below(n - 1);
+			uint8_t t[12];
+
+			memcpy(t, img + e, 12);
+			memcpy(img + e, img + e + 12, 12);
+			memcpy(img + e + 12, t, 12);
+			say("extent records swapped @%zu\n", e);
+			return;
+		}
+		mutate_one();
+		return;
+	case 15: /* one extent's start copied into another's: a block claimed twice */
+		for (int tries = 0; tries < 8 && n_ext > 1; tries++) {
+			h = ext_hdr[below(n_ext)];
+			h2 = ext_hdr[below(n_ext)];
+			if (h == h2 || get(h + 2, 2, 0) == 0 || get(h2 + 2, 2, 0) == 0 ||
+			    h + 24 > len || h2 + 24 > len)
+				continue;
+			if (get(h + 6, 2, 0) == 0 && get(h2 + 6, 2, 0) == 0) {
+				memcpy(img + h2 + 12 + 6, img + h + 12 + 6, 6); /* ee_start_hi, ee_start_lo */
+				say("extent start copied @%zu -> @%zu\n", h + 18, h2 + 18);
+			} else if (get(h + 6, 2, 0) != 0 && get(h2 + 6, 2, 0) != 0) {
+				memcpy(img + h2 + 12 + 4, img + h + 12 + 4, 6); /* ei_leaf_lo, ei_leaf_hi */
+				say("extent index leaf copied @%zu -> @%zu\n", h + 16, h2 + 16);
+			} else {
+				continue;
+			}
+			return;
+		}
+		mutate_one();
+		return;
+	case 16: { /* a directory entry's inode number moved */
+		uint64_t cur, v, ipg = get(1024 + 0x28, 4, 0);
+		const char *how;
+
+		if (!n_dirent)
+			{ mutate_one(); return; }
+		h = dirent[below(n_dirent)];
+		cur = get(h, 4, 0);
+		switch (below(3)) {
+		case 0: v = cur + 1; how = "cur+1"; break;
+		case 1: v = cur - 1; how = "cur-1"; break;
+		default: v = ipg > 2 ? ipg - below(ipg / 2 + 1) : cur + 7; how = "high in group 0"; break;
+		}
+		put(h, 4, 0, v & 0xFFFFFFFFu);
+		say("dirent inode @%zu: %s\n", h, how);
+		return;
+	}
+	default: { /* a count off by one */
+		size_t gdt = bs == 1024 ? 2048 : bs, o = 0;
+		int w = 2;
+		const char *what = "";
+
+		switch (below(4)) {
+		case 0: {
+			static const uint8_t gf[] = { 0x0C, 0x0E, 0x10 };
+
+			o = gdt + 32 * below(4) + gf[below(3)];
+			what = "group desc count";
+			break;
+		}
+		case 1:
+			if (!n_ext || ext_hdr[0] < 0x28)
+				{ mutate_one(); return; }
+			h = ext_hdr[below(n_ext)];
+			if (h < 0x28 || get(h - 0x28, 2, 0) == 0) /* an inode's i_block, i_mode set */
+				{ mutate_one(); return; }
+			if (below(2)) {
+				o = h - 0x28 + 0x1A; what = "inode links_count";
+			} else {
+				o = h - 0x28 + 0x1C; w = 4; what = "inode i_blocks";
+			}
+			break;
+		case 2:
+			if (!n_ext)
+				{ mutate_one(); return; }
+			o = ext_hdr[below(n_ext)] + 2; what = "extent header entries";
+			break;
+		default:
+			if (!n_dx)
+				{ mutate_one(); return; }
+			o = dx[below(n_dx)] + 2; what = "dx count";
+		}
+		if (o + (size_t)w > len)
+			return;
+		uint64_t cur = get(o, w, 0), d = below(2);
+
+		put(o, w, 0, d ? cur + 1 : cur - 1);
+		say("%s @%zu (%d bytes): %s\n", what, o, w, d ? "cur+1" : "cur-1");
+	}
+	}
+}
 
 /* The extended kinds (fuzz_mutate_extended): 10..13. */
 static void mutate_ext(unsigned kind)
@@ -257,8 +386,12 @@ static void mutate_ext(unsigned kind)
 static void mutate_one(void)
 {
 	size_t meta = len < 65536 ? len : 65536;
-	unsigned kind = (unsigned)below(fuzz_mutate_extended ? 14 : 10);
+	unsigned kind = (unsigned)below(fuzz_mutate_extended > 1 ? 18 : fuzz_mutate_extended ? 14 : 10);
 
+	if (kind >= 14) {
+		mutate_ext2(kind);
+		return;
+	}
 	if (kind >= 10) {
 		mutate_ext(kind);
 		return;
@@ -356,7 +489,7 @@ unsigned fuzz_mutate(uint8_t *buf, size_t n, uint64_t seed, FILE *log)
 	len = n;
 	log_to = log;
 	bs = 1024;
-	n_ext = n_jbd = n_idx = n_dx = n_dx_info = n_xa = 0;
+	n_ext = n_jbd = n_idx = n_dx = n_dx_info = n_xa = n_dirent = 0;
 	rng = seed * 0x9E3779B97F4A7C15ull + 0x1234567;
 	for (int i = 0; i < 4; i++)
 		next();

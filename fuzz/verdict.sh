@@ -33,17 +33,24 @@ verdict() {
 }
 
 # fy_unbenign OUTPUT: the lines of an e2fsck -fy run that are neither
-# boilerplate nor on the corpus' benign list (what makes an image corrupt)
+# boilerplate nor on the corpus' benign list (what makes an image corrupt).
+# After orphans were released, e2fsck 1.47.0 and 1.47.1 report the orphan
+# file's block they have just emptied as "not clean" (cleared after pass 5,
+# not while processing it; e2fsprogs db87cf4c, 1.47.2, removed the spurious
+# report): with a release in the same run that report is benign too.
 fy_unbenign() {
-	grep -v -E -e '^e2fsck [0-9]' -e '^Pass [0-9]' -e '^$' -e 'FILE SYSTEM WAS MODIFIED' \
+	if grep -q -E '^(Clearing|Truncating) orphaned inode' "$1"; then
+		sed '/^Orphan file (inode [0-9]*) block [0-9]* is not clean\.$/{N;/\nClear? yes$/d;}' "$1"
+	else
+		cat "$1"
+	fi | grep -v -E -e '^e2fsck [0-9]' -e '^Pass [0-9]' -e '^$' -e 'FILE SYSTEM WAS MODIFIED' \
 		-e '^[^ ]+: [0-9]+/[0-9]+ files \(' -e '^Exit status is' \
 		-e ': recovering journal$' -e '^Journal transaction [0-9]+ was corrupt, replay was aborted' \
 		-e '^Clearing orphaned inode' -e '^Truncating orphaned inode' \
 		-e '^Setting free (inodes|blocks) count to [0-9]+ \(was [0-9]+\)' \
 		-e 'could be (shorter|narrower)\.  Optimize\? yes' \
 		-e '^Adding dirhash hint to filesystem' -e '^Filesystem did not have a UUID; generating one' \
-		-e '^Backing up journal inode block information' -e '^Moving journal from /journal to hidden inode' \
-		"$1"
+		-e '^Backing up journal inode block information' -e '^Moving journal from /journal to hidden inode'
 }
 
 # fy_judge EXIT OUTPUT: the corpus' corrupt rule on an e2fsck -fy run; prints

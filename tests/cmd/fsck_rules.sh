@@ -152,15 +152,25 @@ bstart=$(debugfs -R "ex /b" "$tmp/big.img" 2>/dev/null | awk 'NR == 2 { print $8
 damage big misaligned "sif /b block[5] $((bstart + 1))"
 fs_corrupt "bigalloc: logical block 0 at offset 1 of its cluster" EXTENT_CLUSTER_MISALIGNED "$img"
 
-# The resize inode's layout (a warning: e2fsck -n tells and exits 0).
+# The resize inode's layout: e2fsck -n tells and exits 0, -fy recreates
+# the inode ("Resize inode not valid.  Recreate? yes"), a repair: an error
+# by the corpus' rule (camp2's campaign on a resized base: a double
+# indirect entry moved to another reserved GDT block, or an indirect entry
+# naming another group's backup, without changing i_blocks).
 base resize 64M -t ext4 -b 1024
 dind=$(debugfs -R "stat <7>" "$tmp/resize.img" 2>/dev/null | sed -n 's/.*(DIND):\([0-9]*\).*/\1/p')
 damage resize resize_nolink "sif <7> links_count 0"
-warns "a resize inode without a link" RESIZE_INODE_INVALID
+fs_corrupt_fy "a resize inode without a link" RESIZE_INODE_INVALID "$img"
 damage resize resize_dind "zap_block -o 8 -l 4 -p 0 $dind"
 fs_corrupt "a double indirect block not naming the reserved GDT" INODE_BAD_IBLOCKS "$img"
-grep -q "^warning: RESIZE_INODE_INVALID: .*does not name a reserved GDT block" "$img.out"
+grep -q "^RESIZE_INODE_INVALID: .*does not name a reserved GDT block" "$img.out"
 ok $? "RESIZE_INODE_INVALID names the broken link"
+# dind[1] made dind[2] (two entries name one reserved GDT block; i_blocks unchanged)
+d2=$(od -An -tu4 -j $((dind * 1024 + 8)) -N4 "$tmp/resize.img" | tr -d ' ')
+damage resize resize_moved
+printf "\\$(printf %o $((d2 & 255)))\\$(printf %o $((d2 >> 8 & 255)))\\$(printf %o $((d2 >> 16 & 255)))\\$(printf %o $((d2 >> 24)))" |
+	dd of="$img" bs=1 seek=$((dind * 1024 + 4)) conv=notrunc 2>/dev/null
+fs_corrupt_fy "a double indirect entry naming the next reserved GDT block" RESIZE_INODE_INVALID "$img"
 
 # A csum v3 journal superblock whose s_sequence changed under its checksum.
 damage ext4 journal_v3 "jo -c" "jc"

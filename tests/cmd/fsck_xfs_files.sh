@@ -38,7 +38,7 @@ case_() {
 	rm -f "$img"
 }
 
-plan 25
+plan 26
 for b in v5 v4; do
 	xfs_repair -n "$t/$b.img" >/dev/null 2>&1; r=$?
 	"$FSIMG" fsck --no-replay "$t/$b.img" >"$t/f.out" 2>&1; f=$?
@@ -80,6 +80,10 @@ case_ attr-leaf-back v5 1 4 XFS_ATTR_BLOCK -c "inode $c" -c 'ablock 1' -c 'write
 # reset first used value; differential sweep of attr_leaf, v5)
 fu=$(xfs_db -r -c "inode $b" -c 'ablock 0' -c 'p hdr.firstused' "$I" | sed -n 's/.* = //p')
 case_ attr-firstused v5 1 4 XFS_ATTR_BLOCK -c "inode $b" -c 'ablock 0' -c "write -d hdr.firstused $((fu - 128))"
+# a remote value block claiming one byte more than the block holds after
+# its header (xfs_attr3_rmt_verify; differential XFS campaign, v5-rv)
+d=$(ino_of "$I" /f/d)
+case_ attr-rmt-bytes v5 1 4 XFS_ATTR_REMOTE -c "inode $d" -c 'ablock 1' -c 'write -d hdr.bytes 4041'
 # blocks past the size: speculative preallocation a crash leaves; xfs_repair keeps them
 case_ past-eof v5 0 0 XFS_DATA_PREALLOC_PAST_EOF -c "inode $c" -c 'write core.size 100'
 I=$t/v4.img

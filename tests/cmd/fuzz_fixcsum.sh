@@ -47,11 +47,16 @@ restored() {
 	done
 }
 
-for b in ext4j ext2 ext4i; do
+# big64: bigalloc at 1 KiB blocks has first_data_block 0, and its
+# descriptors are still in block 2, after the superblock's block 1 (once
+# written over the superblock's log_cluster_size)
+for b in ext4j ext2 ext4i big64; do
 	"$mutate" -c "$base/$b.img" "$tmp/same.img"
 	cmp -s "$base/$b.img" "$tmp/same.img"
 	ok $? "$b: a correct image is left as it is"
 done
+
+restored "big64 group descriptor" "$base/big64.img" $((2048 + 0x1E)) 2
 
 # ext4j: 1 KiB blocks, 64-byte descriptors, csum v3 journal
 img=$base/ext4j.img

@@ -17,7 +17,10 @@
 # its other blocks freed, scattered, by xfs_repair: multi-level bnobt,
 # cntbt, rmapbt and inobt), v5-ag (8 AGs, 1 KiB blocks, no finobt, no sparse inodes,
 # bigtime and inobtcount off, 512-byte inodes, 16 KiB directory blocks), v4-2k
-# (v4, 2 KiB blocks, 512-byte inodes, 8 KiB directory blocks). Each image is 320 MiB, sparse (mkfs.xfs 6.1 refuses
+# (v4, 2 KiB blocks, 512-byte inodes, 8 KiB directory blocks), v4-a1 (v4
+# with attr2 off: attr=1, fixed fork offsets), v5-agm (16 AGs of 16 MiB
+# even with --small), v5-rv (v5 with /f/c's node-form attribute fork
+# also holding 40 remote values of 5000 bytes). Each image is 320 MiB, sparse (mkfs.xfs 6.1 refuses
 # smaller ones without --unsupported; with --small, 32 MiB in two AGs with
 # --unsupported, for quick tests and fuzzing).
 #
@@ -83,9 +86,11 @@ ino_of() { xfs_db -r -c "path $2" -c inode "$1" | sed -n 's/.* is //p'; }
 # on node-form attributes of v4 filesystems: those have none;
 # it also crashes now and then elsewhere: the caller retries)
 attrs() {
-	img=$1 v=$2 nattr=$3 unwritten=$4
+	img=$1 v=$2 nattr=$3 unwritten=$4 nrv=${5:-0}
 	a=$(ino_of "$img" /f/a) b=$(ino_of "$img" /f/b) c=$(ino_of "$img" /f/c)
 	d=$(ino_of "$img" /f/d) u=$(ino_of "$img" /f/u)
+	# xfs_db 6.1's attr_set crashes on attr2-off filesystems: v4-a1 has no attributes
+	[ "$variant" = v4-a1 ] && { unw_only "$img" "$u" "$unwritten"; return; }
 	xfs_db -x -c "inode $a" -c 'attr_set -u sf1 -v 8' -c 'attr_set -u sf2 -v 16' "$img" > /dev/null || return 1
 	set --
 	i=1; while [ $i -le 30 ]; do set -- "$@" -c "attr_set -u leaf_attribute_$i -v 60"; i=$((i + 1)); done
@@ -93,14 +98,22 @@ attrs() {
 	set --
 	i=1; while [ $i -le "$nattr" ]; do set -- "$@" -c "attr_set -u node_attribute_name_$i -v 80"; i=$((i + 1)); done
 	if [ "$nattr" -gt 0 ]; then xfs_db -x -c "inode $c" "$@" "$img" > /dev/null || return 1; fi
+	if [ "$nrv" -gt 0 ]; then
+		set --
+		i=1; while [ $i -le "$nrv" ]; do set -- "$@" -c "attr_set -u remote_value_$i -v 5000"; i=$((i + 1)); done
+		xfs_db -x -c "inode $c" "$@" "$img" > /dev/null || return 1
+	fi
 	xfs_db -x -c "inode $d" -c 'attr_set -u remote -v 9000' "$img" > /dev/null || return 1
+	unw_only "$img" "$u" "$unwritten"
+}
+
+# unw_only IMG INODE yes|no: /f/u's first extent made unwritten (not with
+# rmapbt: the reverse mapping would keep the extent written)
+unw_only() {
+	[ "$3" = yes ] || return 0
 	bmx=u3.bmx
 	[ "$v" = v4 ] && bmx=u.bmx
-	# not with rmapbt: the reverse mapping would keep the extent written
-	if [ "$unwritten" = yes ]; then
-		xfs_db -x -c "inode $u" -c "write $bmx[0].extentflag 1" "$img" > /dev/null || return 1
-	fi
-	return 0
+	xfs_db -x -c "inode $2" -c "write $bmx[0].extentflag 1" "$1" > /dev/null
 }
 
 for variant in "$@"; do
@@ -113,6 +126,9 @@ for variant in "$@"; do
 	v5-ml | v5-bt) opts="-b size=1024 -m crc=1,finobt=1,rmapbt=1,reflink=1 -i sparse=1" nodes=1500 remote=no nattr=100 ;;
 	v5-ag) opts="-b size=1024 -m crc=1,finobt=0,bigtime=0,inobtcount=0 -i sparse=0,size=512 -n size=16384" nodes=1500 remote=no nattr=300 ;;
 	v4-2k) opts="-m crc=0 -b size=2048 -i size=512 -n size=8192" nodes=1500 remote=yes nattr=0 ;;
+	v4-a1) opts="-m crc=0 -i attr=1" nodes=1500 remote=yes nattr=0 ;;
+	v5-agm) opts="-m crc=1,finobt=1 -i sparse=1" nodes=1500 remote=no nattr=100 ;;
+	v5-rv) opts="-m crc=1,finobt=1 -i sparse=1 -n ftype=1" nodes=1500 remote=no nattr=100 ;;
 	*) echo "xfsimg.sh: unknown variant $variant" >&2; exit 16 ;;
 	esac
 	# AGs: mkfs.xfs's default (4 at 320 MiB), 2 with --small; v5-ag 8, of
@@ -121,6 +137,7 @@ for variant in "$@"; do
 	[ -n "$small" ] && agc=2
 	[ "$variant" = v5-ag ] && agc=8
 	[ "$variant" = v5-ag ] && [ -n "$small" ] && vsize=128m
+	[ "$variant" = v5-agm ] && agc=16 vsize=256m
 	unsup=
 	[ -n "$agc" ] && unsup="-d agcount=$agc"
 	[ -n "$small" ] && unsup="--unsupported $unsup"
@@ -139,7 +156,8 @@ for variant in "$@"; do
 	for try in 1 2 3; do
 		rm -f "$img"; truncate -s $vsize "$img"
 		mkfs.xfs -q -f $unsup $opts -p "$tree.proto" "$img" 2>/dev/null
-		if attrs "$img" $v $nattr $unw 2>/dev/null; then break; fi
+		rv=0; [ "$variant" = v5-rv ] && rv=40
+		if attrs "$img" $v $nattr $unw $rv 2>/dev/null; then break; fi
 		[ $try -lt 3 ] || { echo "xfsimg.sh: xfs_db failed on $variant" >&2; exit 1; }
 	done
 	if [ "$variant" = v5-bt ]; then

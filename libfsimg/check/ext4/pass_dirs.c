@@ -160,8 +160,10 @@ static void check_block_dir(struct dirs_state *s, struct dwalk *d)
 	if (d->indexed)
 		dirs_dx_check(s, d);
 
-	if (fsimg_map_open(&map, s->fs, &d->inode, 0) < 0)
+	if (fsimg_map_open(&map, s->fs, &d->inode, 0) < 0) {
+		dirs_dx_finish(s, d); /* no leaves read: frees only */
 		return; /* pass 2 reports broken mappings */
+	}
 	while ((err = fsimg_map_next(map, &run)) == 1) {
 		/* i_size against the blocks (past it, or short of it) is pass 2's. */
 		if (run.lblk >= d->nblocks)
@@ -207,9 +209,7 @@ static void check_block_dir(struct dirs_state *s, struct dwalk *d)
 		PCTX_SET(p, detail, FSIMG_PF_DETAIL, "no entries");
 		check_report(s->c, d->nent == 0 ? PR_DIR_NO_DOT : PR_DIR_NO_DOTDOT, &p);
 	}
-	free(d->lo);
-	free(d->hi);
-	free(d->kind);
+	dirs_dx_finish(s, d);
 }
 
 /* Inline directories: the parent's number, then two regions of entries (i_block, system.data). */

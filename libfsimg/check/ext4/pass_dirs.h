@@ -68,6 +68,9 @@ struct dwalk {
 	uint64_t nent;               /* entries seen so far in block 0 (dot checks) */
 	/* htree, per logical block (only when the index is used) */
 	uint32_t *lo, *hi;           /* hash range the index gives a leaf */
+	uint32_t *amin, *amax;       /* the hashes a leaf's names have (UINT32_MAX, 0: none yet) */
+	uint32_t *pairs;             /* (rightmost leaf, next sibling node's leftmost leaf) */
+	unsigned npairs;
 	uint8_t *kind;               /* 0 unreferenced, 1 leaf, 2 leaf twice, 3 dx node */
 	fsimg_lblk_t hash_reported;  /* one DX_LEAF_HASH per leaf (+1, 0 none) */
 };
@@ -116,6 +119,8 @@ CHECK_HIDDEN void dirs_walk_entries(struct dirs_state *s, struct dwalk *d, fsimg
 
 /* Parses and walks the index of d from its root; sets d->hash_version, -1 when unusable. */
 CHECK_HIDDEN void dirs_dx_check(struct dirs_state *s, struct dwalk *d);
+/* After the leaves: sibling nodes' names do not overlap; frees the index's arrays. */
+CHECK_HIDDEN void dirs_dx_finish(struct dirs_state *s, struct dwalk *d);
 
 /* Whether dir reaches the root through the names (e2fsck pass 3); marks the path. */
 CHECK_HIDDEN void dirs_check_connected(struct dirs_state *s, fsimg_ino_t dir);

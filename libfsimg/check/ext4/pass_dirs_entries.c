@@ -216,6 +216,10 @@ static void check_leaf_hash(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t 
 	if (fsimg_dirhash(&hash, NULL, d->hash_version, s->sb->hash_seed, (const char *)name, (size_t)len) < 0)
 		return;
 judge:
+	if (d->amin && hash < d->amin[lblk])
+		d->amin[lblk] = hash;
+	if (d->amax && hash > d->amax[lblk])
+		d->amax[lblk] = hash;
 	if ((hash < d->lo[lblk] || hash > d->hi[lblk]) && d->hash_reported != lblk + 1) {
 		struct fsimg_problem_ctx p = pctx_blk(d->inode.ino, lblk);
 

@@ -2,8 +2,16 @@
 /*
  * Pass 5, htree indexes (e2fsck pass 2 parse_int_node and pass 2's dx_dir
  * checks): the root and node blocks, their limits, counts and checksums,
- * hashes in order and within the parent's range, and each leaf referenced
- * once, as the kernel and e2fsck read an indexed directory.
+ * hashes in order, each leaf referenced once, and the leaves' names within
+ * the ranges e2fsck gives them.
+ *
+ * e2fsck's ranges (pass2.c, update_parents): a node's entries are only
+ * checked for order, not against the range its parent gives it; a leaf's
+ * names lie within [its entry's hash, the next entry's hash]; the first
+ * leaf of a node starts at the node's own entry hash in its parent; the
+ * last leaf of a node has no bound from the parent, but its names must not
+ * pass the first name of the next sibling node's leftmost leaf (e2fsck
+ * sets the node's max to that leaf's least hash: PR_2_HTREE_MAX_HASH).
  */
 #include "config.h"
 
@@ -45,20 +53,20 @@ static void dx_csum(struct dirs_state *s, struct dwalk *d, uint32_t lblk, const 
  */
 static bool dx_walk(struct dirs_state *s, struct dwalk *d, fsimg_file *f, uint8_t *blk,
 		    const struct ext4_dx_node *node, uint32_t lblk, unsigned level, unsigned levels,
-		    uint32_t lo, uint32_t hi)
+		    uint32_t lo, uint32_t hi, uint32_t *first, uint32_t *last)
 {
 	struct ext4_dx_node child;
 	char why[160];
-	uint32_t h, b, prev = lo, nh, nb;
+	uint32_t h, b, prev = 0, nh, nb, cfirst, clast, plast = UINT32_MAX;
 	bool ok = true;
 	unsigned i;
 	uint8_t *cblk;
 
+	*first = *last = UINT32_MAX;
 	for (i = 0; i < node->count; i++) {
 		ext4_dx_entry(blk, s->bs, node, i, &h, &b);
-		if (i == 0)
-			h = lo;
-		if (h < prev || h > hi) {
+		/* parse_int_node: entry 0's hash is 0, the others in order (bit 0 aside) */
+		if (i > 0 && (h & ~1u) < prev) {
 			struct fsimg_problem_ctx p = pctx_blk(d->inode.ino, lblk);
 
 			PCTX_SET(p, length, FSIMG_PF_LENGTH, i);
@@ -67,7 +75,10 @@ static bool dx_walk(struct dirs_state *s, struct dwalk *d, fsimg_file *f, uint8_
 			check_report(s->c, PR_DX_HASH_ORDER, &p);
 			ok = false;
 		}
-		prev = h;
+		if (i > 0)
+			prev = h & ~1u;
+		if (i == 0)
+			h = lo;
 		if (i + 1 < node->count)
 			ext4_dx_entry(blk, s->bs, node, i + 1, &nh, &nb);
 		else
@@ -95,6 +106,9 @@ static bool dx_walk(struct dirs_state *s, struct dwalk *d, fsimg_file *f, uint8_
 			d->kind[b] = BLK_LEAF;
 			d->lo[b] = h & ~1u;
 			d->hi[b] = (i + 1 < node->count) ? (nh & ~1u) : hi;
+			if (*first == UINT32_MAX)
+				*first = b;
+			*last = b;
 			continue;
 		}
 		/* An interior node: read it, parse it, descend. */
@@ -118,11 +132,51 @@ static bool dx_walk(struct dirs_state *s, struct dwalk *d, fsimg_file *f, uint8_
 			continue;
 		}
 		dx_csum(s, d, b, cblk, &child);
-		if (!dx_walk(s, d, f, cblk, &child, b, level + 1, levels, h & ~1u,
-			     (i + 1 < node->count) ? nh : hi))
+		/* no upper bound from here: the next sibling's leftmost leaf gives it (below) */
+		if (!dx_walk(s, d, f, cblk, &child, b, level + 1, levels, h & ~1u, 0xFFFFFFFFu, &cfirst,
+			     &clast))
 			ok = false;
+		if (plast != UINT32_MAX && cfirst != UINT32_MAX && d->npairs < d->nblocks) {
+			d->pairs[2 * d->npairs] = plast;
+			d->pairs[2 * d->npairs + 1] = cfirst;
+			d->npairs++;
+		}
+		if (*first == UINT32_MAX)
+			*first = cfirst;
+		if (clast != UINT32_MAX)
+			*last = plast = clast;
 	}
 	return ok;
+}
+
+static void dx_free(struct dwalk *d)
+{
+	free(d->lo);
+	free(d->hi);
+	free(d->amin);
+	free(d->amax);
+	free(d->pairs);
+	free(d->kind);
+	d->lo = d->hi = d->amin = d->amax = d->pairs = NULL;
+	d->kind = NULL;
+	d->npairs = 0;
+}
+
+void dirs_dx_finish(struct dirs_state *s, struct dwalk *d)
+{
+	for (unsigned i = 0; d->amin && d->hash_version >= 0 && i < d->npairs; i++) {
+		uint32_t l = d->pairs[2 * i], r = d->pairs[2 * i + 1];
+
+		/* an empty leaf has no names: its bounds say nothing (e2fsck: ~0 and 0) */
+		if (d->amax[l] > d->amin[r] && d->amin[r] != UINT32_MAX) {
+			struct fsimg_problem_ctx p = pctx_blk(d->inode.ino, l);
+
+			PCTX_SET(p, found, FSIMG_PF_FOUND, d->amax[l]);
+			PCTX_SET(p, expected, FSIMG_PF_EXPECTED, d->amin[r]);
+			check_report(s->c, PR_DX_NODE_OVERLAP, &p);
+		}
+	}
+	dx_free(d);
 }
 
 void dirs_dx_check(struct dirs_state *s, struct dwalk *d)
@@ -131,6 +185,7 @@ void dirs_dx_check(struct dirs_state *s, struct dwalk *d)
 	struct ext4_dx_node node;
 	fsimg_file *f = NULL;
 	char why[160];
+	uint32_t first, last;
 	size_t max;
 	uint8_t *root = s->dxbuf + (size_t)EXT4_HTREE_LEVEL * s->bs;
 
@@ -167,17 +222,24 @@ void dirs_dx_check(struct dirs_state *s, struct dwalk *d)
 		goto unusable;
 	d->lo = calloc(d->nblocks, sizeof(*d->lo));
 	d->hi = calloc(d->nblocks, sizeof(*d->hi));
+	d->amin = malloc(d->nblocks * sizeof(*d->amin));
+	d->amax = calloc(d->nblocks, sizeof(*d->amax));
+	d->pairs = malloc(d->nblocks * 2 * sizeof(*d->pairs));
+	d->npairs = 0;
 	d->kind = calloc(d->nblocks, 1);
-	if (!d->lo || !d->hi || !d->kind)
+	if (!d->lo || !d->hi || !d->amin || !d->amax || !d->pairs || !d->kind)
 		goto unusable;
+	memset(d->amin, 0xFF, d->nblocks * sizeof(*d->amin));
 	d->kind[0] = BLK_NODE;
 	dx_csum(s, d, 0, root, &node);
-	if (!dx_walk(s, d, f, root, &node, 0, 0, info.indirect_levels, 0, 0xFFFFFFFFu)) {
+	if (!dx_walk(s, d, f, root, &node, 0, 0, info.indirect_levels, 0, 0xFFFFFFFFu, &first, &last)) {
 		/* Leaf ranges and references are not trusted; the nodes found stay marked. */
 		d->hash_version = -1;
 		free(d->lo);
 		free(d->hi);
-		d->lo = d->hi = NULL;
+		free(d->amin);
+		free(d->amax);
+		d->lo = d->hi = d->amin = d->amax = NULL;
 	}
 	if (info.hash_version == EXT4_HASH_SIPHASH && !d->hash_in_dirent)
 		d->hash_version = -1;
@@ -191,11 +253,7 @@ bad:
 	}
 unusable:
 	d->hash_version = -1;
-	free(d->lo);
-	free(d->hi);
-	free(d->kind);
-	d->lo = d->hi = NULL;
-	d->kind = NULL;
+	dx_free(d);
 out:
 	fsimg_file_close(f);
 }

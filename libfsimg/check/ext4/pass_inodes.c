@@ -487,7 +487,7 @@ static void check_inode(struct pass2 *p2, fsimg_ino_t ino, const uint8_t *raw)
 	w.last_any = -1;
 	w.eof_lblk = (in.size >> fs->log_block_size) + ((in.size & (fs->block_size - 1)) != 0);
 
-	inode_check_extra_isize(p2, &in, raw);
+	inode_check_extra_isize(p2, &in, raw, reserved);
 	inode_check_flags(p2, &in, reserved);
 	check_inode_rules(c, &in, raw, reserved);
 	if (reserved) {

@@ -95,7 +95,8 @@ CHECK_HIDDEN const char *p2_type_name(uint16_t mode);
 /* The field checks (pass_inodes_fields.c). */
 CHECK_HIDDEN void inode_check_really_dir(struct pass2 *p2, const struct fsimg_inode *in, const uint8_t *raw);
 CHECK_HIDDEN void inode_check_flags(struct pass2 *p2, const struct fsimg_inode *in, bool reserved);
-CHECK_HIDDEN void inode_check_extra_isize(struct pass2 *p2, const struct fsimg_inode *in, const uint8_t *raw);
+CHECK_HIDDEN void inode_check_extra_isize(struct pass2 *p2, const struct fsimg_inode *in, const uint8_t *raw,
+					  bool reserved);
 CHECK_HIDDEN bool inode_check_mode(struct pass2 *p2, const struct fsimg_inode *in);
 CHECK_HIDDEN void inode_check_size(struct pass2 *p2, const struct fsimg_inode *in, const struct walk *w);
 CHECK_HIDDEN bool inode_check_max_size(struct pass2 *p2, const struct fsimg_inode *in);

@@ -33,8 +33,13 @@ void inode_check_flags(struct pass2 *p2, const struct fsimg_inode *in, bool rese
 	}
 }
 
-/* i_extra_isize as stored: 4-aligned, at least 4, inside the record (e2fsck's bounds). */
-void inode_check_extra_isize(struct pass2 *p2, const struct fsimg_inode *in, const uint8_t *raw)
+/*
+ * i_extra_isize as stored: 4-aligned, at least 4, inside the record (e2fsck's
+ * bounds). e2fsck's pass 1 reaches check_inode_extra_space only on the
+ * inodes it does not handle apart: reserved ones (the root aside), the
+ * superblock's quota inodes and the orphan file are only warned of.
+ */
+void inode_check_extra_isize(struct pass2 *p2, const struct fsimg_inode *in, const uint8_t *raw, bool reserved)
 {
 	uint16_t isz = e4(p2->c)->sb->inode_size, extra, max;
 	struct fsimg_problem_ctx p;
@@ -48,7 +53,7 @@ void inode_check_extra_isize(struct pass2 *p2, const struct fsimg_inode *in, con
 	p = pctx_inode(in->ino);
 	PCTX_SET(p, found, FSIMG_PF_FOUND, extra);
 	PCTX_SET(p, expected, FSIMG_PF_EXPECTED, max);
-	check_report(p2->c, PR_INODE_EXTRA_ISIZE, &p);
+	check_report(p2->c, reserved ? PR_INODE_EXTRA_ISIZE_SPECIAL : PR_INODE_EXTRA_ISIZE, &p);
 }
 
 /* Is the mode a file type, and can a special file carry its flags? */

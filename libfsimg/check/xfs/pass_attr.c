@@ -83,9 +83,10 @@ static bool rmt_header(struct xp_ctx *xp, const struct xfs_inode *ip, const stru
 	else if (memcmp(b + 16, (x->sb.features_incompat & XFS_SB_FEAT_INCOMPAT_META_UUID) ? x->sb.meta_uuid
 											   : x->sb.uuid, 16))
 		*why = "another filesystem's UUID";
-	/* xfs_attr3_rmt_verify: a value's piece within 64 KiB (summed in 32 bits, as the
-	 * kernel does), some owner */
-	else if (attr && ((uint32_t)(cur_be32(&c, 4) + cur_be32(&c, 8)) > XFS_XATTR_SIZE_MAX ||
+	/* xfs_attr3_rmt_verify: a piece no longer than the block after its header, within
+	 * 64 KiB (summed in 32 bits, as the kernel does), some owner */
+	else if (attr && (cur_be32(&c, 8) > x->blocksize - RMT_HDR ||
+			  (uint32_t)(cur_be32(&c, 4) + cur_be32(&c, 8)) > XFS_XATTR_SIZE_MAX ||
 			  cur_be64(&c, 32) == 0))
 		*why = "offset, length or owner out of range";
 	/* xfs_symlink_verify: the target's piece and this inode */
