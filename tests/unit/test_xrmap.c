@@ -436,6 +436,57 @@ static void test_two_levels(void **state)
 	t_free(t);
 }
 
+/* Linux 6.1's node keys keep the record's unwritten bit (xfs_rmapbt_init_key_from_rec and
+ * _init_high_key_from_rec copy the whole offset field; a later kernel strips it): a CoW
+ * staging record freed from the front of the second leaf (xfs_reflink_recover_cow at mount)
+ * rewrites that leaf's keys in the node, the low key now from an unwritten record and the
+ * high key from the last, unwritten, one, both with bit 61 as the kernel logs them. */
+static void test_node_keys_keep_unwritten(void **state)
+{
+	(void)state;
+	struct t *t = t_new(2, 8);
+	struct rrec a[LMAX / 2 + 1], b[LMAX / 2 + 1];
+	uint8_t *root = t->img + ROOT * BS, *node;
+	const uint64_t unw = 1ull << 61;
+
+	a[0] = FSREC;
+	for (uint32_t i = 1; i < LMAX / 2 + 1; i++)
+		a[i] = (struct rrec){ 4 + i, 1, INO + i, 0, 0 };
+	b[0] = (struct rrec){ 40, 1, RMAP_OWN_COW, 0, 0 };
+	for (uint32_t i = 1; i < LMAX / 2; i++)
+		b[i] = (struct rrec){ 40 + i, 1, INO + 100 + i, 3, i == 1 ? RMAP_F_UNWRITTEN : 0 };
+	b[LMAX / 2] = (struct rrec){ 40 + LMAX / 2, 2, INO + 300, 7, RMAP_F_UNWRITTEN };
+	put_block(t->img, LEAF_A, 0, 0);
+	put_block(t->img, LEAF_B, 0, 0);
+	set_recs(t, LEAF_A, a, LMAX / 2 + 1);
+	set_recs(t, LEAF_B, b, LMAX / 2 + 1);
+	put_be32(t->img + LEAF_A * BS + 12, LEAF_B);
+	put_be32(t->img + LEAF_B * BS + 8, LEAF_A);
+	put_be16(root + 6, 2);
+	put_be32(root + HDR, 0);
+	put_be64(root + HDR + 4, RMAP_OWN_FS);
+	put_be32(root + HDR + 20, 4 + LMAX / 2);
+	put_be64(root + HDR + 24, INO + LMAX / 2);
+	put_be32(root + HDR + 40, 40);
+	put_be64(root + HDR + 44, RMAP_OWN_COW);
+	put_be32(root + HDR + 60, 41 + LMAX / 2);
+	put_be64(root + HDR + 64, INO + 300);
+	put_be64(root + HDR + 72, 8 | unw);
+	put_be32(root + HDR + NMAX * 40, LEAF_A);
+	put_be32(root + HDR + NMAX * 40 + 4, LEAF_B);
+
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_FREE, 0, 40, 1, RMAP_OWN_COW, 0, 0), 0);
+	assert_false(t->f.refused);
+	node = got(t, ROOT);
+	assert_int_equal(get_be32(node + HDR + 40), 41);
+	assert_int_equal(get_be64(node + HDR + 44), INO + 101);
+	assert_int_equal(get_be64(node + HDR + 52), 3 | unw);
+	assert_int_equal(get_be32(node + HDR + 60), 41 + LMAX / 2);
+	assert_int_equal(get_be64(node + HDR + 64), INO + 300);
+	assert_int_equal(get_be64(node + HDR + 72), 8 | unw);
+	t_free(t);
+}
+
 #define U RMAP_F_UNWRITTEN
 
 /* One conversion on a root leaf of the records in; the leaf after it is out. */
@@ -556,7 +607,7 @@ static void set_refc(struct t *t, const uint32_t (*r)[3], uint16_t n)
 
 	put_be32(agf + offsetof(struct xfs_agf, agf_refcount_root), REFC_ROOT);
 	put_be32(agf + offsetof(struct xfs_agf, agf_refcount_level), 1);
-	put_block(b, 0, n);
+	put_block(t->img, REFC_ROOT, 0, n);
 	put_be32(b, 0x52334643u);
 	for (uint16_t i = 0; i < n; i++) {
 		put_be32(b + HDR + i * 12u, r[i][0]);
@@ -694,6 +745,7 @@ int main(void)
 		cmocka_unit_test(test_unmap_shared_left),
 		cmocka_unit_test(test_agfl_and_full_leaf),
 		cmocka_unit_test(test_two_levels),
+		cmocka_unit_test(test_node_keys_keep_unwritten),
 		cmocka_unit_test(test_convert_cases),
 		cmocka_unit_test(test_convert_shared_cases),
 		cmocka_unit_test(test_convert_refusals),
