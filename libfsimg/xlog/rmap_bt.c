@@ -31,24 +31,30 @@
 
 #define AGF_RMAP_BLOCKS 80u
 
-/* xfs_rmapbt_init_key_from_rec and _init_high_key_from_rec (struct xfs_rmap_key: start,
- * owner, offset with the attr and bmbt bits) */
+/*
+ * xfs_rmapbt_init_key_from_rec and _init_high_key_from_rec (struct xfs_rmap_key: start,
+ * owner, offset) as Linux 6.1 has them: the key's offset is the record's whole offset
+ * field, its flags included; the high key adds len - 1 to the offset's number and keeps
+ * every flag. The unwritten bit stays in 6.1's keys (the running kernel logs rmapbt nodes
+ * whose keys carry it); only a later kernel (ondisk_rec_offset_to_key) strips it, and the
+ * key comparisons (r_cmp) ignore the flags either way.
+ */
 static void r_key(uint8_t *key, const uint8_t *rec)
 {
 	put_be32(key, get_be32(rec));
 	put_be64(key + 4, get_be64(rec + 8));
-	put_be64(key + 12, get_be64(rec + 16) & ~OFF_UNWRITTEN);
+	put_be64(key + 12, get_be64(rec + 16));
 }
 
 static void r_high(uint8_t *key, const uint8_t *rec)
 {
 	uint32_t adj = get_be32(rec + 4) - 1;
-	uint64_t owner = get_be64(rec + 8), off = get_be64(rec + 16) & ~OFF_UNWRITTEN;
+	uint64_t owner = get_be64(rec + 8), off = get_be64(rec + 16);
 
 	put_be32(key, get_be32(rec) + adj);
 	put_be64(key + 4, owner);
 	if (!RMAP_NON_INODE(owner) && !(off & OFF_BMBT))
-		off = (((off & OFF_MASK) + adj) & OFF_MASK) | (off & ~OFF_MASK);
+		off = ((off & OFF_MASK) + adj) | (off & ~OFF_MASK);
 	put_be64(key + 12, off);
 }
 

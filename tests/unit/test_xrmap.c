@@ -375,24 +375,23 @@ static void test_agfl_and_full_leaf(void **state)
 	t_free(t);
 }
 
-/* a root node over two leaves: an insert at the end of the first leaf raises its high key
- * (the node rewritten); a delete that leaves a leaf below half borrows from its sibling */
-static void test_two_levels(void **state)
+/* A root node over two leaves: the first FSREC and LMAX / 2 one-block records, the second
+ * the nb records b (in key order, rising start blocks), the node's keys written by hand:
+ * each leaf's first record's key, and its last record's last block and offset with the
+ * offset field's flags (6.1's high key). */
+static void two_leaves(struct t *t, const struct rrec *b, uint16_t nb)
 {
-	(void)state;
-	struct t *t = t_new(2, 8);
-	struct rrec a[LMAX / 2 + 1], b[LMAX / 2];
-	uint8_t *root = t->img + ROOT * BS, *node;
+	struct rrec a[LMAX / 2 + 1];
+	const struct rrec *z = &b[nb - 1];
+	uint8_t *root = t->img + ROOT * BS, rec[REC];
 
 	a[0] = FSREC;
 	for (uint32_t i = 1; i < LMAX / 2 + 1; i++)
 		a[i] = (struct rrec){ 4 + i, 1, INO + i, 0, 0 };
-	for (uint32_t i = 0; i < LMAX / 2; i++)
-		b[i] = (struct rrec){ 40 + i, 1, INO + 100 + i, 0, 0 };
 	put_block(t->img, LEAF_A, 0, 0);
 	put_block(t->img, LEAF_B, 0, 0);
 	set_recs(t, LEAF_A, a, LMAX / 2 + 1);
-	set_recs(t, LEAF_B, b, LMAX / 2);
+	set_recs(t, LEAF_B, b, nb);
 	put_be32(t->img + LEAF_A * BS + 12, LEAF_B);
 	put_be32(t->img + LEAF_B * BS + 8, LEAF_A);
 	put_be16(root + 6, 2);
@@ -401,12 +400,28 @@ static void test_two_levels(void **state)
 	put_be64(root + HDR + 4, RMAP_OWN_FS);
 	put_be32(root + HDR + 20, 4 + LMAX / 2);
 	put_be64(root + HDR + 24, INO + LMAX / 2);
-	put_be32(root + HDR + 40, 40);
-	put_be64(root + HDR + 44, INO + 100);
-	put_be32(root + HDR + 60, 40 + LMAX / 2 - 1);
-	put_be64(root + HDR + 64, INO + 100 + LMAX / 2 - 1);
+	put_rec(rec, b[0].start, b[0].len, b[0].owner, b[0].off, b[0].flags);
+	memcpy(root + HDR + 40, rec, 4);
+	memcpy(root + HDR + 44, rec + 8, 16);
+	put_rec(rec, z->start + z->len - 1, 1, z->owner, z->off + z->len - 1, z->flags);
+	memcpy(root + HDR + 60, rec, 4);
+	memcpy(root + HDR + 64, rec + 8, 16);
 	put_be32(root + HDR + NMAX * 40, LEAF_A);
 	put_be32(root + HDR + NMAX * 40 + 4, LEAF_B);
+}
+
+/* a root node over two leaves: an insert at the end of the first leaf raises its high key
+ * (the node rewritten); a delete that leaves a leaf below half borrows from its sibling */
+static void test_two_levels(void **state)
+{
+	(void)state;
+	struct t *t = t_new(2, 8);
+	struct rrec b[LMAX / 2];
+	uint8_t *node;
+
+	for (uint32_t i = 0; i < LMAX / 2; i++)
+		b[i] = (struct rrec){ 40 + i, 1, INO + 100 + i, 0, 0 };
+	two_leaves(t, b, LMAX / 2);
 
 	/* 30 sorts after the first leaf's last record: xfs_rmap_map's increment moves the
 	 * cursor to the second leaf's first record and the insert goes there, its low key
@@ -433,6 +448,38 @@ static void test_two_levels(void **state)
 	assert_int_equal(get_be32(node + HDR + 40), 4 + LMAX / 2);
 	assert_int_equal(get_be64(node + HDR + 44), INO + LMAX / 2);
 	assert_int_equal(get_be32(node + HDR + 20), 4 + LMAX / 2 - 1); /* the first leaf's high key falls */
+	t_free(t);
+}
+
+/* Linux 6.1's node keys keep the record's unwritten bit (xfs_rmapbt_init_key_from_rec and
+ * _init_high_key_from_rec copy the whole offset field; a later kernel strips it): a CoW
+ * staging record freed from the front of the second leaf (xfs_reflink_recover_cow at mount)
+ * rewrites that leaf's keys in the node, the low key now from an unwritten record and the
+ * high key from the last, unwritten, one, both with bit 61 as the kernel logs them. */
+static void test_node_keys_keep_unwritten(void **state)
+{
+	(void)state;
+	struct t *t = t_new(2, 8);
+	struct rrec b[LMAX / 2 + 1];
+	uint8_t *node;
+	const uint64_t unw = 1ull << 61;
+
+	b[0] = (struct rrec){ 40, 1, RMAP_OWN_COW, 0, 0 };
+	for (uint32_t i = 1; i < LMAX / 2; i++)
+		b[i] = (struct rrec){ 40 + i, 1, INO + 100 + i, 3, i == 1 ? RMAP_F_UNWRITTEN : 0 };
+	b[LMAX / 2] = (struct rrec){ 40 + LMAX / 2, 2, INO + 300, 7, RMAP_F_UNWRITTEN };
+	two_leaves(t, b, LMAX / 2 + 1);
+	assert_int_equal(get_be64(t->img + ROOT * BS + HDR + 72), 8 | unw);
+
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_FREE, 0, 40, 1, RMAP_OWN_COW, 0, 0), 0);
+	assert_false(t->f.refused);
+	node = got(t, ROOT);
+	assert_int_equal(get_be32(node + HDR + 40), 41);
+	assert_int_equal(get_be64(node + HDR + 44), INO + 101);
+	assert_int_equal(get_be64(node + HDR + 52), 3 | unw);
+	assert_int_equal(get_be32(node + HDR + 60), 41 + LMAX / 2);
+	assert_int_equal(get_be64(node + HDR + 64), INO + 300);
+	assert_int_equal(get_be64(node + HDR + 72), 8 | unw);
 	t_free(t);
 }
 
@@ -694,6 +741,7 @@ int main(void)
 		cmocka_unit_test(test_unmap_shared_left),
 		cmocka_unit_test(test_agfl_and_full_leaf),
 		cmocka_unit_test(test_two_levels),
+		cmocka_unit_test(test_node_keys_keep_unwritten),
 		cmocka_unit_test(test_convert_cases),
 		cmocka_unit_test(test_convert_shared_cases),
 		cmocka_unit_test(test_convert_refusals),
