@@ -141,17 +141,14 @@ static int a_free(struct agbt_cur *c, uint32_t agbno)
 	return xlog_fin_agfl_put(c->f, c->ag, c->priv, true, agbno);
 }
 
-static void set_root(struct agbt_cur *c, uint32_t root_off, uint32_t level_off, uint32_t root, int inc)
+static void bno_root(struct agbt_cur *c, uint32_t root, int inc)
 {
-	struct blk *agf = c->priv;
-
-	put_be32(agf->b + root_off, root);
-	put_be32(agf->b + level_off, get_be32(agf->b + level_off) + (uint32_t)inc);
-	agf->dirty = true;
+	agbt_root_at(c, AGF_BNO_ROOT, AGF_BNO_LEVEL, root, inc);
 }
-
-static void bno_root(struct agbt_cur *c, uint32_t root, int inc) { set_root(c, AGF_BNO_ROOT, AGF_BNO_LEVEL, root, inc); }
-static void cnt_root(struct agbt_cur *c, uint32_t root, int inc) { set_root(c, AGF_CNT_ROOT, AGF_CNT_LEVEL, root, inc); }
+static void cnt_root(struct agbt_cur *c, uint32_t root, int inc)
+{
+	agbt_root_at(c, AGF_CNT_ROOT, AGF_CNT_LEVEL, root, inc);
+}
 
 /* xfs_allocbt_update_lastrec: the AGF's longest free extent follows the by-size tree's last record. */
 static void cnt_lastrec(struct agbt_cur *c, struct blk *leaf, const uint8_t *rec, uint32_t ptr, int reason)

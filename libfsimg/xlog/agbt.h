@@ -86,4 +86,15 @@ uint8_t *agbt_key(const struct agbt_cur *c, struct blk *b, uint32_t i) XFS_HIDDE
 uint8_t *agbt_ptr(const struct agbt_cur *c, struct blk *b, uint32_t i) XFS_HIDDEN;
 static inline uint32_t agbt_numrecs(const struct blk *b) { return get_be16(b->b + 6); }
 
+/* A set_root for a tree whose root and height are 32-bit fields at root_off and level_off
+ * of the holder's block (the AGF or AGI), which priv is. */
+static inline void agbt_root_at(struct agbt_cur *c, uint32_t root_off, uint32_t level_off, uint32_t root, int inc)
+{
+	struct blk *h = c->priv;
+
+	put_be32(h->b + root_off, root);
+	put_be32(h->b + level_off, get_be32(h->b + level_off) + (uint32_t)inc);
+	h->dirty = true;
+}
+
 #endif /* FSIMG_XLOG_AGBT_H */

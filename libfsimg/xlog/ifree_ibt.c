@@ -1,17 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The inode btrees (inobt, finobt) as xfs_difree edits them when the mount
- * frees an unlinked inode: a lookup down any number of levels, the record
- * updated in its leaf, a finobt record inserted into a leaf with room, the
- * parents' keys logged as xfs_btree_update_keys does. When the inode was
- * its chunk's last (ir_free all ones; the default mount, not ikeep; at most
- * 64 inodes a block) the chunk goes (xfs_difree_inobt): the AGI's count
- * and free count drop by the chunk's inodes, both btrees' records are
- * removed (xfs_btree_delrec: the records after it moved down, the last
- * slot's bytes left, the parents' keys updated when it was a leaf's first;
- * a leaf left under its minimum would be joined with a sibling, which is
- * refused), and the chunk's blocks are queued to be freed, a sparse chunk's
- * by the runs of its holemask (xfs_difree_inode_chunk).
+ * frees an unlinked inode, through agbt.c (the kernel's generic btree
+ * code): the inobt record holding the inode looked up and updated, the
+ * finobt record updated or inserted (shifting records to a sibling when
+ * its leaf is full). When the inode was its chunk's last (ir_free all
+ * ones; the default mount, not ikeep; at most 64 inodes a block) the chunk
+ * goes (xfs_difree_inobt): the AGI's count and free count drop by the
+ * chunk's inodes, both btrees' records are deleted (borrowing from or
+ * joining with a sibling, killing the root), and the chunk's blocks are
+ * queued to be freed, a sparse chunk's by the runs of its holemask
+ * (xfs_difree_inode_chunk).
+ *
+ * The trees' parts (xfs_ialloc_btree.c): 16-byte records keyed by their
+ * startino, the root in the AGI, a block given back freed at once
+ * (xfs_inobt_free_block: xfs_free_extent with XFS_RMAP_OWN_INOBT; the
+ * finobt's from its per-AG reservation, which changes no on-disk byte
+ * beyond the AGF's), the AGI's iblocks and fblocks following with
+ * inobtcount. A new block comes from the AG's free space near its
+ * neighbour (xfs_alloc_vextent_near_bno, not the AGFL): not done, so a
+ * split or a new root is refused.
  */
 #include "config.h"
 
@@ -22,103 +30,99 @@
 
 #include "core/cursor.h"
 #include "xfs/format.h"
+#include "xlog/agbt.h"
 #include "xlog/ifree.h"
 
 #define XFS_FIBT_MAGIC 0x46494254u     /* FIBT */
 #define XFS_FIBT_CRC_MAGIC 0x46494233u /* FIB3 */
-#define INOBT_KEY_PTR_LEN 8u
-#define INOBT_MAXLEVELS 9u
+#define RMAP_OWN_INOBT ((uint64_t)-6)  /* XFS_RMAP_OWN_INOBT */
+#define AGI_IBLOCKS 336u
+#define AGI_FBLOCKS 340u
+#define INOBT_KEY_LEN 4u
 #define HOLEMASK_BITS 16u
 #define INODES_PER_HOLEMASK_BIT (INODES_PER_CHUNK / HOLEMASK_BITS)
 
-struct path {
-	struct blk *b[INOBT_MAXLEVELS];
-	uint32_t idx[INOBT_MAXLEVELS]; /* 0-based index in the block at each level */
-	uint32_t levels;
+/* xfs_inobt_init_key_from_rec, xfs_inobt_diff_two_keys */
+static void i_key(uint8_t *key, const uint8_t *rec) { memcpy(key, rec, INOBT_KEY_LEN); }
+
+static int i_cmp(const uint8_t *a, const uint8_t *b)
+{
+	uint32_t x = get_be32(a), y = get_be32(b);
+	return x < y ? -1 : x > y;
+}
+
+/* xfs_inobt_mod_blockcount: the AGI's iblocks or fblocks with inobtcount */
+static void i_count(struct agbt_cur *c, int inc)
+{
+	struct blk *agi = c->priv;
+	uint32_t off = c->ops->magic == XFS_FIBT_CRC_MAGIC || c->ops->magic == XFS_FIBT_MAGIC ? AGI_FBLOCKS
+											     : AGI_IBLOCKS;
+
+	if (!(c->f->log->fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_INOBTCNT))
+		return;
+	put_be32(agi->b + off, get_be32(agi->b + off) + (uint32_t)inc);
+	agi->dirty = true;
+}
+
+/* __xfs_inobt_alloc_block: xfs_alloc_vextent_near_bno, an allocation from the AG's free
+ * space trees that is not done here */
+static int i_alloc(struct agbt_cur *c, uint32_t *agbno)
+{
+	*agbno = AGBT_NULL;
+	return xlog_fin_refuse(c->f, "AG %u: a new %s block (an allocation near a block: not done yet)", c->ag,
+			       c->ops->name);
+}
+
+/* __xfs_inobt_free_block: the count first, then xfs_free_extent of the block at once */
+static int i_free(struct agbt_cur *c, uint32_t agbno)
+{
+	i_count(c, -1);
+	return xlog_fin_free_owned(c->f, c->ag, agbno, 1, RMAP_OWN_INOBT, 0, 0);
+}
+
+/* xfs_inobt_set_root, xfs_finobt_set_root */
+static void ino_root(struct agbt_cur *c, uint32_t root, int inc) { agbt_root_at(c, AGI_ROOT, AGI_LEVEL, root, inc); }
+static void fino_root(struct agbt_cur *c, uint32_t root, int inc)
+{
+	agbt_root_at(c, AGI_FREE_ROOT, AGI_FREE_LEVEL, root, inc);
+}
+
+static const struct agbt_ops ino_ops[2] = {
+	{ "inobt", XFS_IBT_MAGIC, INOBT_REC_LEN, INOBT_KEY_LEN, false, i_key, NULL, i_cmp, i_alloc, i_free, ino_root,
+	  NULL },
+	{ "inobt", XFS_IBT_CRC_MAGIC, INOBT_REC_LEN, INOBT_KEY_LEN, false, i_key, NULL, i_cmp, i_alloc, i_free,
+	  ino_root, NULL },
+};
+static const struct agbt_ops fino_ops[2] = {
+	{ "finobt", XFS_FIBT_MAGIC, INOBT_REC_LEN, INOBT_KEY_LEN, false, i_key, NULL, i_cmp, i_alloc, i_free,
+	  fino_root, NULL },
+	{ "finobt", XFS_FIBT_CRC_MAGIC, INOBT_REC_LEN, INOBT_KEY_LEN, false, i_key, NULL, i_cmp, i_alloc, i_free,
+	  fino_root, NULL },
 };
 
-
-/*
- * xfs_btree_lookup down an inode btree (inobt or finobt) to the leaf record
- * of startino (eq) or holding agino (le): path->idx[0] is the record found
- * or, when *found is false, where startino would be inserted.
- */
-static int ibt_lookup(struct fin *f, uint32_t ag, uint32_t root, uint32_t levels, uint32_t magic,
-		      uint32_t agino, bool eq, struct path *p, bool *found)
+/* xfs_inobt_lookup of startino (dir as xfs_lookup_t), the record found into *r. 0, 1, <0. */
+static int ibt_lookup(struct agbt_cur *c, uint32_t startino, int dir, const uint8_t **r, int *stat)
 {
-	xfs_fs *fs = f->log->fs;
-	uint32_t bs = fs->blocksize, hdr = fs->v5 ? 56u : 16u, agbno = root;
+	uint8_t key[INOBT_REC_LEN] = { 0 };
 	int err;
 
-	*found = false;
-	if (levels == 0 || levels > INOBT_MAXLEVELS)
-		return xlog_fin_refuse(f, "inode btree of %llu levels", (unsigned long long)levels);
-	p->levels = levels;
-	for (uint32_t l = levels; l-- > 0;) {
-		struct blk *b;
-		uint32_t n, i, max = (bs - hdr) / (l ? INOBT_KEY_PTR_LEN : INOBT_REC_LEN);
-		if (agbno == 0 || agbno >= fs->sb.agblocks)
-			return xlog_fin_refuse(f, "inode btree pointer %llu out of the AG", (unsigned long long)agbno);
-		if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, agbno), bs / XLOG_BBSIZE, K_BTREE, &b)))
-			return err;
-		n = get_be16(b->b + 6);
-		if (get_be32(b->b) != magic || get_be16(b->b + 4) != l || n > max || (l && n == 0))
-			return xlog_fin_refuse(f, "inode btree block %llu is not what its parent says", (unsigned long long)agbno);
-		p->b[l] = b;
-		if (l) {
-			/* the last key <= agino, or the first (xfs_btree_lookup) */
-			for (i = 0; i + 1 < n && get_be32(b->b + hdr + 4 * (i + 1)) <= agino; i++)
-				;
-			p->idx[l] = i;
-			agbno = get_be32(b->b + hdr + 4 * max + 4 * i);
-			continue;
-		}
-		for (i = 0; i < n && get_be32(b->b + hdr + INOBT_REC_LEN * i) <= agino; i++)
-			;
-		/* i: the first record past agino */
-		if (eq) {
-			*found = i > 0 && get_be32(b->b + hdr + INOBT_REC_LEN * (i - 1)) == agino;
-			p->idx[0] = *found ? i - 1 : i;
-		} else {
-			*found = i > 0 && agino - get_be32(b->b + hdr + INOBT_REC_LEN * (i - 1)) < INODES_PER_CHUNK;
-			p->idx[0] = i ? i - 1 : 0;
-		}
-	}
+	put_be32(key, startino);
+	*r = NULL;
+	if ((err = agbt_lookup(c, dir, key, stat)) || !*stat)
+		return err;
+	if (!(*r = agbt_get(c)))
+		return xlog_fin_refuse(c->f, "AG %u: the %s lookup of %u found no record", c->ag, c->ops->name, startino);
 	return 0;
 }
 
-/* xfs_btree_update_keys after a change at the first record of the leaf: the parents'
- * keys are copied and logged up the path while the change is at a block's start. */
-static void ibt_update_keys(struct fin *f, struct path *p)
+/* xfs_btree_delete of the record under the cursor. 0, 1 or <0. */
+static int ibt_delete(struct agbt_cur *c)
 {
-	uint32_t hdr = f->log->fs->v5 ? 56u : 16u;
-	uint32_t key = get_be32(p->b[0]->b + hdr);
+	int stat, err;
 
-	for (uint32_t l = 1; l < p->levels; l++) {
-		put_be32(p->b[l]->b + hdr + 4 * p->idx[l], key);
-		p->b[l]->dirty = true;
-		if (p->idx[l] != 0)
-			break;
-	}
-}
-
-/* xfs_btree_delrec of the leaf record at the path: 0, 1 (refused: a join) */
-static int ibt_delete(struct fin *f, struct path *p)
-{
-	xfs_fs *fs = f->log->fs;
-	uint32_t hdr = fs->v5 ? 56u : 16u, i = p->idx[0];
-	uint8_t *b = p->b[0]->b, *r = b + hdr + INOBT_REC_LEN * i;
-	uint32_t n = get_be16(b + 6), minrecs = (fs->blocksize - hdr) / INOBT_REC_LEN / 2;
-
-	if (p->levels > 1 && n - 1 < minrecs)
-		return xlog_fin_refuse(f, "removing an inode btree record leaves its leaf under %u records (a join: not done yet)",
-				       minrecs);
-	memmove(r, r + INOBT_REC_LEN, (size_t)(n - 1 - i) * INOBT_REC_LEN);
-	put_be16(b + 6, (uint16_t)(n - 1));
-	p->b[0]->dirty = true;
-	if (i == 0 && n > 1)
-		ibt_update_keys(f, p);
-	return 0;
+	if ((err = agbt_delete(c, &stat)))
+		return err;
+	return stat == 1 ? 0 : xlog_fin_refuse(c->f, "AG %u: a %s delete off the records", c->ag, c->ops->name);
 }
 
 /* The record r with inode off of its chunk set free (ir_free, ir_freecount: a byte after
@@ -139,22 +143,19 @@ int xlog_fin_difree_inobt(struct fin *f, uint32_t ag, struct blk *agi, uint32_t 
 			  bool *deleted)
 {
 	xfs_fs *fs = f->log->fs;
-	uint32_t hdr = fs->v5 ? 56u : 16u, off;
-	struct path p;
-	bool found;
-	uint8_t *r;
-	uint64_t freemask;
-	int err;
+	struct agbt_cur c;
+	const uint8_t *r;
+	uint32_t off;
+	int stat, err;
 
-	if ((err = ibt_lookup(f, ag, get_be32(agi->b + AGI_ROOT), get_be32(agi->b + AGI_LEVEL),
-			      fs->v5 ? XFS_IBT_CRC_MAGIC : XFS_IBT_MAGIC, agino, false, &p, &found)))
+	if ((err = agbt_init(&c, f, &ino_ops[fs->v5], agi, ag, get_be32(agi->b + AGI_ROOT),
+			     get_be32(agi->b + AGI_LEVEL))) ||
+	    (err = ibt_lookup(&c, agino, AGBT_LOOKUP_LE, &r, &stat)))
 		return err;
-	if (!found)
+	if (!stat || agino - get_be32(r) >= INODES_PER_CHUNK)
 		return xlog_fin_refuse(f, "no inobt record holds agino %llu", (unsigned long long)agino);
-	r = p.b[0]->b + hdr + INOBT_REC_LEN * p.idx[0];
 	off = agino - get_be32(r);
-	freemask = get_be64(r + 8);
-	if (freemask & (1ull << off))
+	if (get_be64(r + 8) & (1ull << off))
 		return xlog_fin_refuse(f, "the inobt says agino %llu is free already", (unsigned long long)agino);
 	rec_free(rec, r, off, fs->sparse_inodes);
 	agi->dirty = true;
@@ -166,12 +167,10 @@ int xlog_fin_difree_inobt(struct fin *f, uint32_t ag, struct blk *agi, uint32_t 
 					       (unsigned long long)agino);
 		put_be32(agi->b + AGI_COUNT, get_be32(agi->b + AGI_COUNT) - ilen);
 		put_be32(agi->b + AGI_FREECOUNT, get_be32(agi->b + AGI_FREECOUNT) - (ilen - 1));
-		return ibt_delete(f, &p);
+		return ibt_delete(&c);
 	}
-	memcpy(r, rec, INOBT_REC_LEN);
-	p.b[0]->dirty = true;
-	if (p.idx[0] == 0)
-		ibt_update_keys(f, &p);
+	if ((err = agbt_update(&c, rec)))
+		return err;
 	put_be32(agi->b + AGI_FREECOUNT, get_be32(agi->b + AGI_FREECOUNT) + 1);
 	return 0;
 }
@@ -181,41 +180,31 @@ int xlog_fin_difree_finobt(struct fin *f, uint32_t ag, struct blk *agi, uint32_t
 			   bool deleted)
 {
 	xfs_fs *fs = f->log->fs;
-	uint32_t hdr = 56u, bs = fs->blocksize, start = get_be32(rec), n;
-	struct path p;
-	bool found;
-	uint8_t *r;
-	int err;
+	uint32_t start = get_be32(rec);
+	uint8_t nr[INOBT_REC_LEN];
+	struct agbt_cur c;
+	const uint8_t *r;
+	int stat, err;
 
-	if ((err = ibt_lookup(f, ag, get_be32(agi->b + AGI_FREE_ROOT), get_be32(agi->b + AGI_FREE_LEVEL),
-			      XFS_FIBT_CRC_MAGIC, start, true, &p, &found)))
+	if ((err = agbt_init(&c, f, &fino_ops[fs->v5], agi, ag, get_be32(agi->b + AGI_FREE_ROOT),
+			     get_be32(agi->b + AGI_FREE_LEVEL))) ||
+	    (err = ibt_lookup(&c, start, AGBT_LOOKUP_EQ, &r, &stat)))
 		return err;
-	r = p.b[0]->b + hdr + INOBT_REC_LEN * p.idx[0];
-	if (found) {
-		uint32_t off = agino - start;
-		uint8_t nr[INOBT_REC_LEN];
-		if (get_be64(r + 8) & (1ull << off))
-			return xlog_fin_refuse(f, "the finobt says agino %llu is free already", (unsigned long long)agino);
-		rec_free(nr, r, off, fs->sparse_inodes);
-		if (memcmp(nr, rec, INOBT_REC_LEN))
-			return xlog_fin_refuse(f, "the finobt and inobt records of agino %llu disagree", (unsigned long long)agino);
-		if (deleted)
-			return ibt_delete(f, &p);
-		memcpy(r, nr, INOBT_REC_LEN);
-	} else {
-		n = get_be16(p.b[0]->b + 6);
+	if (!stat) {
+		/* xfs_inobt_insert_rec of the inobt's record */
 		if ((fs->sparse_inodes ? rec[7] : get_be32(rec + 4)) != 1)
 			return xlog_fin_refuse(f, "the finobt lacks the record of agino %llu", (unsigned long long)agino);
-		if (n >= (bs - hdr) / INOBT_REC_LEN)
-			return xlog_fin_refuse(f, "inserting into the finobt splits a leaf (not done yet)");
-		memmove(r + INOBT_REC_LEN, r, (size_t)(n - p.idx[0]) * INOBT_REC_LEN);
-		memcpy(r, rec, INOBT_REC_LEN);
-		put_be16(p.b[0]->b + 6, (uint16_t)(n + 1));
+		if ((err = agbt_insert(&c, rec, &stat)))
+			return err;
+		return stat == 1 ? 0 : xlog_fin_refuse(f, "AG %u: the finobt record of agino %llu would not go in", ag,
+						       (unsigned long long)agino);
 	}
-	p.b[0]->dirty = true;
-	if (p.idx[0] == 0)
-		ibt_update_keys(f, &p);
-	return 0;
+	if (get_be64(r + 8) & (1ull << (agino - start)))
+		return xlog_fin_refuse(f, "the finobt says agino %llu is free already", (unsigned long long)agino);
+	rec_free(nr, r, agino - start, fs->sparse_inodes);
+	if (memcmp(nr, rec, INOBT_REC_LEN))
+		return xlog_fin_refuse(f, "the finobt and inobt records of agino %llu disagree", (unsigned long long)agino);
+	return deleted ? ibt_delete(&c) : agbt_update(&c, nr);
 }
 
 /* xfs_difree_inode_chunk: the blocks of the chunk whose inobt record is rec queued to be

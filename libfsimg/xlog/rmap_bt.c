@@ -96,11 +96,7 @@ static int r_free(struct agbt_cur *c, uint32_t agbno)
 
 static void r_root(struct agbt_cur *c, uint32_t root, int inc)
 {
-	struct blk *agf = c->priv;
-
-	put_be32(agf->b + AGF_RMAP_ROOT, root);
-	put_be32(agf->b + AGF_RMAP_LEVEL, get_be32(agf->b + AGF_RMAP_LEVEL) + (uint32_t)inc);
-	agf->dirty = true;
+	agbt_root_at(c, AGF_RMAP_ROOT, AGF_RMAP_LEVEL, root, inc);
 }
 
 static const struct agbt_ops rmap_ops = { "rmapbt", XFS_RMAP_CRC_MAGIC, RMAP_REC_LEN, RMAP_KEY_LEN, true,

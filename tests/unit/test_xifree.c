@@ -1,15 +1,19 @@
 /*
  * The inode btree edits of the XFS log's finish when the mount frees an
- * unlinked inode (libfsimg/xlog/ifree_ibt.c) on a hand-built AG, against
- * Linux 6.1's fs/xfs/libxfs/xfs_ialloc.c and xfs_btree.c: the last inode of
- * a sparse chunk freed in a two-level inobt (xfs_difree_inobt: the AGI's
- * count and free count drop by the chunk's inodes, the record removed with
+ * unlinked inode (libfsimg/xlog/ifree_ibt.c, through agbt.c) on a
+ * hand-built AG, against Linux 6.1's fs/xfs/libxfs/xfs_ialloc.c,
+ * xfs_ialloc_btree.c and xfs_btree.c: the last inode of a sparse chunk
+ * freed in a two-level inobt (xfs_difree_inobt: the AGI's count and free
+ * count drop by the chunk's inodes, the record removed with
  * xfs_btree_delrec's moves, the slot past the last keeping its bytes, the
  * node's key following a leaf's new first record), the finobt record
  * removed (its slot keeping the record as it was before the free), the
  * chunk's blocks freed by the runs of its holemask (xfs_difree_inode_chunk,
- * into the free space btrees); a removal that would leave a leaf under its
- * minimum refused (a join); an inode that is not its chunk's last only
+ * into the free space btrees); a removal that joins two leaves and kills
+ * the root (the blocks freed at once, xfs_inobt_free_block), one that
+ * borrows from a sibling, each leaf checked record by record against the
+ * sorted chunks; a finobt insert that would split (a block from the AG's
+ * free space: not done) refused; an inode that is not its chunk's last only
  * updating the record (32-bit free count without sparse inodes).
  */
 #include <setjmp.h>
@@ -81,7 +85,8 @@ static void put_irec(uint8_t *r, bool sparse, uint32_t startino, uint16_t hole, 
  * sparse inodes: the AGF with one-leaf free space btrees holding 3000+100 and the AGFL as
  * 6.1 wants it; the AGI's inobt a node at 6 over leaves 7 (chunks 1..35, startino 64k,
  * full) and 8 (chunks 36..36+nb-1, full but the first); the finobt one leaf at 9. */
-static struct t *t_new(bool sparse, uint32_t nb, uint16_t hole0, uint8_t count0, uint32_t free0, uint64_t mask0)
+static struct t *t_new(bool sparse, uint32_t na, uint32_t nb, uint16_t hole0, uint8_t count0, uint32_t free0,
+		       uint64_t mask0)
 {
 	struct t *t = calloc(1, sizeof *t);
 	uint8_t *agf, *agi;
@@ -144,10 +149,12 @@ static struct t *t_new(bool sparse, uint32_t nb, uint16_t hole0, uint8_t count0,
 	put_be32(blk(t, INO_ROOT) + HDR + 4, 64u * 36);
 	put_be32(blk(t, INO_ROOT) + HDR + (BS - HDR) / 8 * 4, LEAF_A);
 	put_be32(blk(t, INO_ROOT) + HDR + (BS - HDR) / 8 * 4 + 4, LEAF_B);
-	put_block(blk(t, LEAF_A), XFS_IBT_CRC_MAGIC, 0, 35);
-	for (uint32_t k = 1; k <= 35; k++)
+	put_block(blk(t, LEAF_A), XFS_IBT_CRC_MAGIC, 0, (uint16_t)na);
+	put_be32(blk(t, LEAF_A) + 12, LEAF_B);
+	for (uint32_t k = 1; k <= na; k++)
 		put_irec(blk(t, LEAF_A) + HDR + 16 * (k - 1), sparse, 64 * k, 0, 64, 0, 0);
 	put_block(blk(t, LEAF_B), XFS_IBT_CRC_MAGIC, 0, (uint16_t)nb);
+	put_be32(blk(t, LEAF_B) + 8, LEAF_A);
 	put_irec(blk(t, LEAF_B) + HDR, sparse, 64 * 36, hole0, count0, free0, mask0);
 	for (uint32_t k = 37; k < 36 + nb; k++)
 		put_irec(blk(t, LEAF_B) + HDR + 16 * (k - 36), sparse, 64 * k, 0, 64, 0, 0);
@@ -155,6 +162,10 @@ static struct t *t_new(bool sparse, uint32_t nb, uint16_t hole0, uint8_t count0,
 	put_block(blk(t, FINO_ROOT), 0x46494233u, 0, 2);
 	put_irec(blk(t, FINO_ROOT) + HDR, sparse, 128, 0, 64, 1, 1);
 	put_irec(blk(t, FINO_ROOT) + HDR + 16, sparse, 64 * 36, hole0, count0, free0, mask0);
+	/* the v5 headers' own block numbers (the owner is AG 0) */
+	for (uint32_t a = BNO_ROOT; a < NBLOCKS; a++)
+		if (get_be32(blk(t, a)))
+			put_be64(blk(t, a) + 16, (uint64_t)a * (BS / 512));
 	return t;
 }
 
@@ -194,7 +205,7 @@ static void expect_ext(const uint8_t *b, uint32_t i, uint32_t bno, uint32_t len)
 static void test_sparse_chunk_freed(void **state)
 {
 	const uint32_t start = 64 * 36, agino = start + 17;
-	struct t *t = t_new(true, 35, 0x0f0f, 32, 31, ~(1ull << 17));
+	struct t *t = t_new(true, 35, 35, 0x0f0f, 32, 31, ~(1ull << 17));
 	uint8_t rec[INOBT_REC_LEN], before[INOBT_REC_LEN], last[INOBT_REC_LEN], *agi, *b;
 	uint32_t ntx = 0;
 	bool deleted = false;
@@ -246,7 +257,7 @@ static void test_sparse_chunk_freed(void **state)
 static void test_full_chunk_freed(void **state)
 {
 	const uint32_t start = 64 * 36;
-	struct t *t = t_new(false, 35, 0, 0, 63, ~(1ull << 63));
+	struct t *t = t_new(false, 35, 35, 0, 0, 63, ~(1ull << 63));
 	uint8_t rec[INOBT_REC_LEN], *b;
 	uint32_t ntx = 0;
 	bool deleted = false;
@@ -265,18 +276,119 @@ static void test_full_chunk_freed(void **state)
 	t_free(t);
 }
 
-/* Removing the record would leave leaf 8 under its minimum (30 of 60): a join, refused. */
-static void test_join_refused(void **state)
+/* The inobt's records, every leaf from the leftmost at the tree's level 0 through the
+ * right siblings, against want (startinos, in order) and the fixture's full records. */
+static void expect_inobt(struct t *t, bool sparse, uint32_t leaf, const uint32_t *want, uint32_t n)
 {
-	struct t *t = t_new(true, 30, 0, 64, 63, ~1ull);
-	uint8_t rec[INOBT_REC_LEN];
+	uint32_t i = 0;
+
+	for (uint32_t hops = 0; leaf != 0xffffffffu; hops++) {
+		const uint8_t *b = got(t, leaf, K_BTREE);
+		assert_true(hops < 8);
+		assert_int_equal(get_be32(b), XFS_IBT_CRC_MAGIC);
+		assert_int_equal(get_be16(b + 4), 0);
+		for (uint32_t k = 0; k < get_be16(b + 6); k++, i++) {
+			uint8_t r[INOBT_REC_LEN] = { 0 };
+			assert_true(i < n);
+			put_irec(r, sparse, want[i], 0, 64, 0, 0);
+			assert_memory_equal(b + HDR + 16 * k, r, INOBT_REC_LEN);
+		}
+		leaf = get_be32(b + 12);
+	}
+	assert_int_equal(i, n);
+}
+
+/* Removing chunk 36's record leaves leaf 8 (the rightmost) under its minimum (29 of 60)
+ * and leaf 7 has only its minimum (30) to give: xfs_btree_delrec joins 8 into 7 (59
+ * records), frees 8, and the root left with one child is killed (xfs_btree_kill_root):
+ * the AGI's root is 7 at level 1, blocks 6 and 8 freed at once into the free space
+ * btrees (xfs_inobt_free_block -> xfs_free_extent), before the chunk's own blocks. */
+static void test_join(void **state)
+{
+	struct t *t = t_new(true, 30, 30, 0, 64, 63, ~1ull);
+	uint32_t want[59], n = 0, ntx = 0;
+	uint8_t rec[INOBT_REC_LEN], *agi, *b;
 	bool deleted = false;
 
 	(void)state;
+	for (uint32_t k = 1; k <= 65; k++)
+		if (k <= 30 || k >= 37)
+			want[n++] = 64 * k;
+	agi = got(t, 0, K_AGI);
+	assert_int_equal(xlog_fin_difree_inobt(&t->f, 0, &t->f.blk[0], 64 * 36, rec, &deleted), 0);
+	assert_true(deleted);
+	assert_int_equal(get_be32(agi + AGI_ROOT), LEAF_A);
+	assert_int_equal(get_be32(agi + AGI_LEVEL), 1);
+	expect_inobt(t, true, LEAF_A, want, n);
+	b = got(t, LEAF_A, K_BTREE);
+	assert_int_equal(get_be32(b + 8), 0xffffffffu);
+	b = got(t, BNO_ROOT, K_BTREE);
+	assert_int_equal(get_be16(b + 6), 3);
+	expect_ext(b, 0, INO_ROOT, 1);
+	expect_ext(b, 1, LEAF_B, 1);
+	expect_ext(b, 2, 3000, 100);
+	b = got(t, CNT_ROOT, K_BTREE);
+	expect_ext(b, 0, INO_ROOT, 1);
+	expect_ext(b, 1, LEAF_B, 1);
+	expect_ext(b, 2, 3000, 100);
+	assert_int_equal(get_be32(got(t, 0, K_AGF) + 52), FREEBLKS0 + 2);
+	/* the freed blocks are not written; the finobt record goes, then the chunk */
+	for (size_t i = 0; i < t->f.nblk; i++)
+		if (t->f.blk[i].daddr == INO_ROOT * 2u || t->f.blk[i].daddr == LEAF_B * 2u)
+			assert_false(t->f.blk[i].dirty);
+	assert_int_equal(xlog_fin_difree_finobt(&t->f, 0, &t->f.blk[0], 64 * 36, rec, true), 0);
+	assert_int_equal(get_be16(got(t, FINO_ROOT, K_BTREE) + 6), 1);
+	assert_int_equal(xlog_fin_ichunk_free(&t->f, 0, rec, &ntx), 0);
+	assert_int_equal(get_be32(got(t, 0, K_AGF) + 52), FREEBLKS0 + 2 + 32);
+	assert_false(t->f.refused);
+	t_free(t);
+}
+
+/* The same removal with 35 records in leaf 7: one borrowed from it (xfs_btree_rshift of
+ * its last, chunk 35, into leaf 8), the node's key for 8 following; no block freed. */
+static void test_borrow(void **state)
+{
+	struct t *t = t_new(true, 35, 30, 0, 64, 63, ~1ull);
+	uint32_t want[64], n = 0;
+	uint8_t rec[INOBT_REC_LEN], *agi;
+	bool deleted = false;
+
+	(void)state;
+	for (uint32_t k = 1; k <= 65; k++)
+		if (k != 36)
+			want[n++] = 64 * k;
+	agi = got(t, 0, K_AGI);
+	assert_int_equal(xlog_fin_difree_inobt(&t->f, 0, &t->f.blk[0], 64 * 36, rec, &deleted), 0);
+	assert_int_equal(get_be32(agi + AGI_ROOT), INO_ROOT);
+	assert_int_equal(get_be32(agi + AGI_LEVEL), 2);
+	expect_inobt(t, true, LEAF_A, want, n);
+	assert_int_equal(get_be16(got(t, LEAF_A, K_BTREE) + 6), 34);
+	assert_int_equal(get_be16(got(t, LEAF_B, K_BTREE) + 6), 30);
+	assert_int_equal(get_be32(got(t, INO_ROOT, K_BTREE) + HDR + 4), 64u * 35);
+	assert_int_equal(get_be32(got(t, 0, K_AGF) + 52), FREEBLKS0);
+	assert_false(t->f.refused);
+	t_free(t);
+}
+
+/* A finobt insert into its full root leaf (60 records): xfs_btree_split wants a block,
+ * which xfs_finobt_alloc_block takes from the AG's free space near its neighbour
+ * (xfs_alloc_vextent_near_bno), not the AGFL: not done, refused. */
+static void test_finobt_split_refused(void **state)
+{
+	struct t *t = t_new(false, 35, 35, 0, 0, 0, 0);
+	uint8_t rec[INOBT_REC_LEN], *b = blk(t, FINO_ROOT);
+	bool deleted = true;
+
+	(void)state;
+	put_be16(b + 6, 60);
+	for (uint32_t k = 0; k < 60; k++)
+		put_irec(b + HDR + 16 * k, false, 64 * (100 + k), 0, 0, 1, 1);
 	got(t, 0, K_AGI);
-	assert_int_equal(xlog_fin_difree_inobt(&t->f, 0, &t->f.blk[0], 64 * 36, rec, &deleted), 1);
+	assert_int_equal(xlog_fin_difree_inobt(&t->f, 0, &t->f.blk[0], 64 * 36 + 5, rec, &deleted), 0);
+	assert_false(deleted);
+	assert_int_equal(xlog_fin_difree_finobt(&t->f, 0, &t->f.blk[0], 64 * 36 + 5, rec, false), 1);
 	assert_true(t->f.refused);
-	assert_non_null(strstr(t->why, "a join: not done yet"));
+	assert_non_null(strstr(t->why, "finobt block (an allocation near a block: not done yet)"));
 	t_free(t);
 }
 
@@ -285,7 +397,7 @@ static void test_join_refused(void **state)
 static void test_update_only(void **state)
 {
 	const uint32_t start = 64 * 36;
-	struct t *t = t_new(false, 35, 0, 0, 2, 3);
+	struct t *t = t_new(false, 35, 35, 0, 0, 2, 3);
 	uint8_t rec[INOBT_REC_LEN], *b;
 	bool deleted = true;
 
@@ -309,7 +421,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sparse_chunk_freed),
 		cmocka_unit_test(test_full_chunk_freed),
-		cmocka_unit_test(test_join_refused),
+		cmocka_unit_test(test_join),
+		cmocka_unit_test(test_borrow),
+		cmocka_unit_test(test_finobt_split_refused),
 		cmocka_unit_test(test_update_only),
 	};
 
