@@ -190,8 +190,9 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	uint16_t mode;
 	uint32_t nexts;
 	uint32_t fork = isize - fs->lit_off, ntx;
-	uint64_t leaf = UINT64_MAX;
+	struct bmbt t, *tp = NULL;
 	const uint8_t *recs;
+	uint8_t *own = NULL;
 	bool truncate, reflink, big, deleted, attr, local;
 	int err;
 
@@ -250,14 +251,20 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	if (local) {
 		ntx = 0;
 	} else if (d[DI_FORMAT] == XFS_DINODE_FMT_BTREE) {
-		if ((err = xlog_fin_bmbt_leaf(f, d, ino, nexts, &leaf, &recs)))
+		if ((err = xlog_fin_bmbt_read(f, d, fork, ino, nexts, &t, &own)))
 			return err;
+		recs = own;
+		tp = &t;
 	} else if (nexts > fork / BMBT_REC_LEN) {
 		return xlog_fin_refuse(f, "%u extents do not fit its fork", nexts);
 	}
-	if (!local && (err = xlog_fin_truncate_extents(f, recs, nexts, get_be64(d + DI_NBLOCKS), reflink, ino, leaf,
-						       fork / BMBT_REC_LEN, &ntx)))
-		return err;
+	if (!local) {
+		err = xlog_fin_truncate_extents(f, recs, nexts, get_be64(d + DI_NBLOCKS), reflink, ino, tp,
+						fork / BMBT_REC_LEN, &ntx);
+		free(own);
+		if (err)
+			return err;
+	}
 
 	/* xfs_difree: inobt, AGI counts, finobt */
 	if ((err = xlog_fin_difree_inobt(f, ag, agi, agino, rec, &deleted)))
