@@ -265,8 +265,8 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 
 /*
  * A data fork in btree form, as far as it is done: the root in the inode
- * at level 1 over leaves linked left to right, each owned by the inode
- * (v5), their records (n in all) copied out in order.
+ * at level 1 over leaves linked left to right, each at its own address and
+ * owned by the inode (v5), their records (n in all) copied out in order.
  */
 int xlog_fin_bmbt_read(struct fin *f, const uint8_t *d, uint32_t fork, uint64_t ino, uint32_t n,
 		       struct bmbt *t, uint8_t **recs)
@@ -304,7 +304,8 @@ int xlog_fin_bmbt_read(struct fin *f, const uint8_t *d, uint32_t fork, uint64_t 
 		c = get_be16(b->b + 6);
 		if (get_be32(b->b) != (fs->v5 ? XFS_BMAP_CRC_MAGIC_ : XFS_BMAP_MAGIC_) || get_be16(b->b + 4) != 0 ||
 		    c == 0 || c > t->maxrecs || c > n - got || get_be64(b->b + 8) != prev ||
-		    (i + 1 == nr) != (get_be64(b->b + 16) == UINT64_MAX) || (fs->v5 && get_be64(b->b + 56) != ino)) {
+		    (i + 1 == nr) != (get_be64(b->b + 16) == UINT64_MAX) ||
+		    (fs->v5 && (get_be64(b->b + 24) != b->daddr || get_be64(b->b + 56) != ino))) {
 			free(out);
 			return xlog_fin_refuse(f, "its bmbt leaf %llu (%u of %u) is not what it should be",
 					       (unsigned long long)p, i + 1, nr);
