@@ -343,6 +343,9 @@ int xlog_fin_writeback(struct fin *f, uint64_t lsn)
 		} else if (fs->v5 && b->kind == K_AGFL) {
 			put_be64(b->b + AGFL_LSN, lsn);
 			set_crc(b->b, (size_t)b->bbs * XLOG_BBSIZE, XFS_AGFL_CRC_OFF);
+		} else if (fs->v5 && b->kind == K_BMBT) {
+			put_be64(b->b + LB_LSN, lsn);
+			set_crc(b->b, (size_t)b->bbs * XLOG_BBSIZE, LB_CRC);
 		} else if (fs->v5 && b->kind == K_BTREE) {
 			put_be64(b->b + SB_LSN, lsn);
 			set_crc(b->b, (size_t)b->bbs * XLOG_BBSIZE, SB_CRC);

@@ -297,7 +297,7 @@ int xlog_fin_bmbt_read(struct fin *f, const uint8_t *d, uint32_t fork, uint64_t 
 			free(out);
 			return xlog_fin_refuse(f, "its bmbt pointer %llu is out of the filesystem", (unsigned long long)p);
 		}
-		if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, agbno), bs / XLOG_BBSIZE, K_BTREE, &b))) {
+		if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, agbno), bs / XLOG_BBSIZE, K_BMBT, &b))) {
 			free(out);
 			return err;
 		}
