@@ -29,8 +29,9 @@
  * attribute fork, one in local form or an empty one in extents form
  * (xfs_attr_inactive: the fork removed
  * in a transaction of its own after the truncate, nothing freed), whose
- * data fork is in extents form or a btree of one leaf under the inode's
- * root; a reflink inode's extents through the refcount decrease (refc.c);
+ * data fork is in extents form or a btree of any number of leaves under a
+ * root at level 1 in the inode (ifree_fork.c: its joins as the truncate
+ * deletes from the end); a reflink inode's extents through the refcount decrease (refc.c);
  * inode btree edits within a leaf at any depth (ifree_ibt.c: an update, an
  * insert into a leaf with room, a removal that leaves the leaf at least half
  * full, the parents' keys logged as xfs_btree_update_keys does), and the

@@ -193,9 +193,10 @@ static int bmbt_leaf(struct fin *f, uint64_t fsb, uint64_t ino, struct blk **b)
  * updates a record (a right merge at the leaf's first record also the
  * root's key, xfs_btree_update_keys), a merge of both deletes the right
  * record (leaving the leaf at least half full or the root's only leaf:
- * no rebalance), a new extent is inserted into a leaf with room. A
- * neighbour in another leaf that the extent continues, a full leaf (a
- * shift or split), a rebalance, a fork that would go back to extents form
+ * no rebalance), a new extent is inserted into a leaf with room; an
+ * extent that the next leaf's first continues goes into that record (its
+ * key in the root follows). An extent joining two leaves' extents, a full
+ * leaf (a shift or split), a rebalance, a fork that would go back to extents form
  * and a deeper tree are refused, named.
  */
 static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino, struct intent_defer *dq,
@@ -207,8 +208,8 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 	uint32_t maxrecs = (fs->blocksize - hdr) / BMBT_REC;
 	uint64_t nexts = xlog_di_nextents(d);
 	struct bext l = { 0 }, r = { 0 }, e;
-	bool left, right, haver;
-	struct blk *b, *nb;
+	bool left, right, haver, nextleaf = false;
+	struct blk *b, *nb = NULL;
 	int err;
 
 	if (get_be16(root) != 1 || nr == 0 || nr > maxr || fs->lit_off + 4 + 16 * (size_t)maxr > fs->sb.inodesize)
@@ -241,8 +242,9 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 		if (nw->off + nw->len > r.off)
 			return xlog_fin_refuse(f, "inode %llu: offset %llu+%u is not a hole", (unsigned long long)ino,
 					       (unsigned long long)nw->off, nw->len);
-		if (contiguous(nw, &r))
-			return xlog_fin_refuse(f, "inode %llu: the extent continues the next bmbt leaf's first (not done yet)",
+		nextleaf = contiguous(nw, &r);
+		if (nextleaf && at && contiguous(&l, nw))
+			return xlog_fin_refuse(f, "inode %llu: the extent joins two bmbt leaves' extents (not done yet)",
 					       (unsigned long long)ino);
 	}
 	if (at && l.off + l.len > nw->off)
@@ -253,6 +255,16 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 				       (unsigned long long)nw->off, nw->len);
 	left = at > 0 && contiguous(&l, nw);
 	right = haver && contiguous(nw, &r);
+	if (nextleaf && !left) { /* the next leaf's first record takes it: its root key follows */
+		r.off = nw->off;
+		r.fsb = nw->fsb;
+		r.len += nw->len;
+		bext_put(nb->b + hdr, &r);
+		put_be64(root + 4 + 8 * (size_t)(i + 1), nw->off);
+		nb->dirty = true;
+		put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw->len);
+		return inode_done(f, ib, d, ioff, ino, dq, nw, true);
+	}
 	if (left && right && (uint64_t)l.len + nw->len + r.len > MAXEXTLEN)
 		right = false;
 	if (left && right) {

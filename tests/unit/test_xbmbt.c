@@ -8,7 +8,10 @@
  * (the leaf freed); a lone leaf stays. On a hand-built AG: a bmbt of three
  * leaves read by walking the root's pointers, truncated, every extent and
  * leaf freed once, one unmap and one free intent a round; a broken sibling
- * link and a two-level root refused.
+ * link and a two-level root refused. A BUI's map into such a fork
+ * (xfs_bmapi_remap, xfs_bmap_add_extent_hole_real): inserted into its
+ * leaf, merged with its left neighbour, taken by the next leaf's first
+ * record (the root's key following it), a full leaf refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +25,7 @@
 #include "core/cursor.h"
 #include "xfs/format.h"
 #include "xlog/ifree.h"
+#include "xlog/intent.h"
 
 #define BS 1024u
 #define NBLOCKS 4096u
@@ -30,7 +34,7 @@
 #define BNO_ROOT 4u
 #define CNT_ROOT 5u
 #define LEAF0 50u    /* the bmbt leaves: 50, 52, 54 */
-#define INO 4242u
+#define INO 18u      /* agbno 9, slot 0 (test_bui_map puts it there) */
 #define ISIZE 512u
 #define LIT 176u     /* a v3 inode's literal area */
 #define FREEBLKS0 100u
@@ -237,12 +241,95 @@ static void test_refused(void **state)
 	t_free(t);
 }
 
+/* The inode (agbno IB, slot 0) holding t->ino's root, in btree form, v3, counts as given. */
+#define IB 9u
+static uint8_t *put_inode(struct t *t, uint32_t nexts, uint64_t nblocks)
+{
+	uint8_t *d = blk(t, IB);
+
+	memcpy(d, t->ino, ISIZE);
+	put_be16(d, XFS_DINODE_MAGIC);
+	d[4] = 3;
+	d[5] = XFS_DINODE_FMT_BTREE;
+	put_be64(d + 64, nblocks);
+	put_be32(d + 76, nexts);
+	put_be64(d + 104, 7);
+	put_be64(d + 152, (uint64_t)IB << 1);
+	return d;
+}
+
+static uint8_t *got(struct t *t, uint32_t agbno, enum kind kind)
+{
+	struct blk *b;
+
+	assert_int_equal(xlog_fin_get(&t->f, (uint64_t)agbno * (BS / 512), BS / 512, kind, &b), 0);
+	return b->b;
+}
+
+static void bui_map(struct t *t, uint64_t off, uint64_t fsb, uint32_t len, int want)
+{
+	struct xlog_ext x = { .startblock = fsb, .len = len, .owner = (uint64_t)IB << 1, .startoff = off, .flags = 1 };
+	struct intent_defer dq;
+
+	memset(&dq, 0, sizeof dq);
+	if (xlog_intent_bmap(&t->f, &x, &dq) != want)
+		fail_msg("bui %llu+%u: %s", (unsigned long long)off, len, t->why);
+}
+
+/* Leaves of 40 and 30 extents, the second's offsets moved up by 10 (key 50, offsets 50-79):
+ * 80+1 at block 300 goes at the second leaf's end (the root's last key at or before it; 31
+ * records); 81+1 at 301 merges with it; 45+5 at 175 (ending where the second leaf's first,
+ * 50 at 180, starts) is taken by that record and the root's key becomes 45. Each map adds
+ * its blocks and bumps the change counter once. Leaves of 59 (full) and 30: an extent
+ * past the end goes into the second; a mapped offset is refused. */
+static void test_bui_map(void **state)
+{
+	const uint32_t cnt[2] = { 40, 30 };
+	struct t *t = t_new(cnt, 2);
+	uint8_t *d, *l1, r[16];
+	uint64_t maxr = (ISIZE - LIT - 4) / 16;
+
+	(void)state;
+	for (uint32_t k = 0; k < 30; k++) {
+		put_bmbt_rec(blk(t, LEAF0 + 2) + LHDR + 16 * k, 40 + k);
+		put_be64(blk(t, LEAF0 + 2) + LHDR + 16 * k, (uint64_t)(50 + k) << 9);
+	}
+	put_be64(t->ino + LIT + 4 + 8, 50);
+	put_inode(t, 70, 72);
+	bui_map(t, 80, 300, 1, 0);
+	bui_map(t, 81, 301, 1, 0);
+	bui_map(t, 45, 175, 5, 0);
+	d = got(t, IB, K_INODES);
+	assert_int_equal(get_be32(d + 76), 71);
+	assert_int_equal(get_be64(d + 64), 72 + 7);
+	assert_int_equal(get_be64(d + 104), 10);
+	assert_int_equal(get_be64(d + LIT + 4 + 8), 45);
+	assert_int_equal(get_be64(d + LIT + 4 + 8 * maxr + 8), LEAF0 + 2);
+	l1 = got(t, LEAF0 + 2, K_BMBT);
+	assert_int_equal(get_be16(l1 + 6), 31);
+	put_be64(r, 45ull << 9);
+	put_be64(r + 8, 175ull << 21 | 6);
+	assert_memory_equal(l1 + LHDR, r, 16);
+	put_be64(r, 80ull << 9);
+	put_be64(r + 8, 300ull << 21 | 2);
+	assert_memory_equal(l1 + LHDR + 16 * 30, r, 16);
+	assert_int_equal(get_be16(got(t, LEAF0, K_BMBT) + 6), 40);
+	t_free(t);
+
+	t = t_new((const uint32_t[]){ 59, 30 }, 2);
+	put_inode(t, 89, 91);
+	bui_map(t, 200, 900, 1, 0);
+	bui_map(t, 30, 900, 1, 1);
+	t_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_delete_order),
 		cmocka_unit_test(test_truncate_three_leaves),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_bui_map),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
