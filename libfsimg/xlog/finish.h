@@ -13,7 +13,7 @@
 #define FIN_BLKS 1024u      /* blocks held while finishing (f->blk has room for them) */
 #define FIN_INODES_MAX 64u /* inodes finished in one checkpoint (its size is never near a CIL push) */
 
-enum kind { K_AGI, K_AGF, K_BTREE, K_INODES, K_AGFL };
+enum kind { K_AGI, K_AGF, K_BTREE, K_INODES, K_AGFL, K_BMBT /* a long-form (bmbt) block */ };
 
 struct blk {
 	uint64_t daddr;
@@ -72,6 +72,9 @@ int xlog_fin_writeback(struct fin *f, uint64_t lsn) XFS_HIDDEN;
 
 /* A v5 short-form btree block's header, and a refcount record (xfs_refcount_rec). */
 #define SBLOCK_CRC_LEN 56u
+/* A v5 long-form btree block (a bmbt block): its LSN and CRC (XFS_BTREE_LBLOCK_CRC_OFF). */
+#define LB_LSN 32u
+#define LB_CRC 64u
 #define REFC_REC_LEN 12u
 
 /* refc.c: AG ag's refcount btree as the one root leaf the finish edits (the AGF's root and

@@ -29,8 +29,9 @@
  * attribute fork, one in local form or an empty one in extents form
  * (xfs_attr_inactive: the fork removed
  * in a transaction of its own after the truncate, nothing freed), whose
- * data fork is in extents form or a btree of one leaf under the inode's
- * root; a reflink inode's extents through the refcount decrease (refc.c);
+ * data fork is in extents form or a btree of any number of leaves under a
+ * root at level 1 in the inode (ifree_fork.c: its joins as the truncate
+ * deletes from the end); a reflink inode's extents through the refcount decrease (refc.c);
  * inode btree edits within a leaf at any depth (ifree_ibt.c: an update, an
  * insert into a leaf with room, a removal that leaves the leaf at least half
  * full, the parents' keys logged as xfs_btree_update_keys does), and the
@@ -190,8 +191,9 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	uint16_t mode;
 	uint32_t nexts;
 	uint32_t fork = isize - fs->lit_off, ntx;
-	uint64_t leaf = UINT64_MAX;
+	struct bmbt t, *tp = NULL;
 	const uint8_t *recs;
+	uint8_t *own = NULL;
 	bool truncate, reflink, big, deleted, attr, local;
 	int err;
 
@@ -250,14 +252,20 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	if (local) {
 		ntx = 0;
 	} else if (d[DI_FORMAT] == XFS_DINODE_FMT_BTREE) {
-		if ((err = xlog_fin_bmbt_leaf(f, d, ino, nexts, &leaf, &recs)))
+		if ((err = xlog_fin_bmbt_read(f, d, fork, ino, nexts, &t, &own)))
 			return err;
+		recs = own;
+		tp = &t;
 	} else if (nexts > fork / BMBT_REC_LEN) {
 		return xlog_fin_refuse(f, "%u extents do not fit its fork", nexts);
 	}
-	if (!local && (err = xlog_fin_truncate_extents(f, recs, nexts, get_be64(d + DI_NBLOCKS), reflink, ino, leaf,
-						       fork / BMBT_REC_LEN, &ntx)))
-		return err;
+	if (!local) {
+		err = xlog_fin_truncate_extents(f, recs, nexts, get_be64(d + DI_NBLOCKS), reflink, ino, tp,
+						fork / BMBT_REC_LEN, &ntx);
+		free(own);
+		if (err)
+			return err;
+	}
 
 	/* xfs_difree: inobt, AGI counts, finobt */
 	if ((err = xlog_fin_difree_inobt(f, ag, agi, agino, rec, &deleted)))
@@ -336,6 +344,9 @@ int xlog_fin_writeback(struct fin *f, uint64_t lsn)
 		} else if (fs->v5 && b->kind == K_AGFL) {
 			put_be64(b->b + AGFL_LSN, lsn);
 			set_crc(b->b, (size_t)b->bbs * XLOG_BBSIZE, XFS_AGFL_CRC_OFF);
+		} else if (fs->v5 && b->kind == K_BMBT) {
+			put_be64(b->b + LB_LSN, lsn);
+			set_crc(b->b, (size_t)b->bbs * XLOG_BBSIZE, LB_CRC);
 		} else if (fs->v5 && b->kind == K_BTREE) {
 			put_be64(b->b + SB_LSN, lsn);
 			set_crc(b->b, (size_t)b->bbs * XLOG_BBSIZE, SB_CRC);

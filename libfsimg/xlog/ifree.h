@@ -38,18 +38,31 @@ int xlog_fin_difree_finobt(struct fin *f, uint32_t ag, struct blk *agi, uint32_t
  * transaction's deferred frees finish them; *ntx counts the transactions. 0, 1 or <0. */
 int xlog_fin_ichunk_free(struct fin *f, uint32_t ag, const uint8_t rec[INOBT_REC_LEN], uint32_t *ntx) XFS_HIDDEN;
 
+/* A data fork's bmbt as the truncate sees it: the root in the inode at level 1 over nleaf
+ * leaves (left to right), each leaf's block and record count, a leaf's min and max. */
+#define BMBT_LEAVES_MAX 128u /* more than an inode root's pointers (a 2 KiB inode's: 127) */
+struct bmbt {
+	uint32_t nleaf, minrecs, maxrecs;
+	uint64_t leaf[BMBT_LEAVES_MAX];
+	uint32_t cnt[BMBT_LEAVES_MAX];
+};
+
+/* ifree_fork.c: xfs_btree_delete of the bmbt's last record (t may be NULL or empty); the
+ * leaf a join frees, else UINT64_MAX. */
+uint64_t xlog_fin_bmbt_delete(struct bmbt *t) XFS_HIDDEN;
 /* ifree_fork.c: the data fork's n extents (records at recs) truncated as
- * xfs_itruncate_extents does; leaf its one bmbt leaf (else UINT64_MAX), maxext the extents
- * its fork holds; *ntx the transactions. 0, 1 (refused) or <0. */
+ * xfs_itruncate_extents does; t its bmbt (NULL in extents form), maxext the extents its
+ * fork holds; *ntx the transactions. 0, 1 (refused) or <0. */
 int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, uint64_t nblocks, bool reflink,
-			      uint64_t ino, uint64_t leaf, uint32_t maxext, uint32_t *ntx) XFS_HIDDEN;
+			      uint64_t ino, struct bmbt *t, uint32_t maxext, uint32_t *ntx) XFS_HIDDEN;
 /* Frees queued in one transaction (n of them at q), finished as xfs_defer_finish does:
  * up to XFS_EFI_MAX_FAST_EXTENTS an intent, each intent's sorted by AG; *ntx counts the
  * intents' transactions. 0, 1 (refused) or <0. */
 int xlog_fin_free_queue(struct fin *f, struct efree *q, uint32_t n, uint32_t *ntx) XFS_HIDDEN;
-/* A data fork in btree form: its root (in inode d) over one leaf holding its n extents;
- * *leaf and *recs that block and its records. 0, 1 (refused) or <0. */
-int xlog_fin_bmbt_leaf(struct fin *f, const uint8_t *d, uint64_t ino, uint32_t n, uint64_t *leaf,
-		       const uint8_t **recs) XFS_HIDDEN;
+/* A data fork in btree form (the root in inode d, fork bytes its room): its leaves read
+ * into *t, their n records copied into *recs (malloc'd, the caller frees it). 0, 1
+ * (refused) or <0. */
+int xlog_fin_bmbt_read(struct fin *f, const uint8_t *d, uint32_t fork, uint64_t ino, uint32_t n,
+		       struct bmbt *t, uint8_t **recs) XFS_HIDDEN;
 
 #endif /* FSIMG_XLOG_IFREE_H */

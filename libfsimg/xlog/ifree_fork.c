@@ -79,22 +79,72 @@ static void efree_at(struct efree *e, uint64_t fsb, uint32_t aglog, uint32_t len
 }
 
 /*
- * A round on an rmapbt filesystem: xfs_bmap_del_extent_real queues each
- * extent's rmap unmap (UNMAP_SHARED for a reflink inode) before its free or
- * refcount decrease, so the intents alternate and each is a transaction of
- * its own; a refcount decrease's frees come right after it, and the btree
- * leaf's free (owner the inode, a bmbt block) joins the last free intent or
- * follows the last refcount one.
+ * xfs_btree_delete of the last record of the rightmost leaf (the truncate
+ * deletes from the end), as xfs_btree_delrec balances a two-level bmbt:
+ * a leaf left under its minimum takes its left sibling's last record when
+ * that one has more than the minimum (xfs_btree_rshift), else joins it
+ * (the records move left, the leaf is freed, its root entry removed). A
+ * leaf with no sibling stays (xfs_btree_kill_iroot does nothing at level
+ * one). Returns the freed leaf's block, or UINT64_MAX.
  */
-static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, const bool *xunw, uint32_t k,
-		      bool reflink, uint64_t ino, uint64_t leaf, uint32_t *ntx)
+uint64_t xlog_fin_bmbt_delete(struct bmbt *t)
 {
-	xfs_fs *fs = f->log->fs;
-	struct efree q[ROUND_FREES_MAX], g[2];
+	uint32_t r;
+
+	if (!t || t->nleaf == 0)
+		return UINT64_MAX;
+	r = t->nleaf - 1;
+	t->cnt[r]--;
+	if (t->cnt[r] >= t->minrecs || r == 0)
+		return UINT64_MAX;
+	if (t->cnt[r - 1] - 1 >= t->minrecs) {
+		t->cnt[r - 1]--;
+		t->cnt[r]++;
+		return UINT64_MAX;
+	}
+	if (t->cnt[r - 1] + t->cnt[r] > t->maxrecs)
+		return UINT64_MAX; /* "we can't fix the imbalance" */
+	t->cnt[r - 1] += t->cnt[r];
+	t->nleaf--;
+	return t->leaf[r];
+}
+
+static void efree_bmbt(struct efree *e, uint64_t fsb, uint32_t aglog, uint64_t ino, bool owned)
+{
+	efree_at(e, fsb, aglog, 1);
+	if (owned) {
+		e->owner = ino;
+		e->rflags = RMAP_F_BMBT;
+	}
+}
+
+/*
+ * A round on an rmapbt filesystem: xfs_bmap_del_extent_real deletes the
+ * extent's bmbt record (a leaf a join frees is queued then), then queues
+ * its rmap unmap (UNMAP_SHARED for a reflink inode) before its free or
+ * refcount decrease. xfs_defer_add appends to the last intent when it is
+ * of the same type, so the intents alternate and each is a transaction of
+ * its own: a joined leaf's free goes into the previous extent's free
+ * intent (an intent of its own for the round's first); a refcount
+ * decrease's frees come right after it; the btree leaf's free at the
+ * conversion to extents form joins the last free intent or follows the
+ * last refcount one. join[j]: the leaf extent j's delete freed, or
+ * UINT64_MAX; a reflink round has none (refused before).
+ */
+static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, const bool *xunw,
+		      const uint64_t *join, uint32_t k, bool reflink, uint64_t ino, uint64_t leaf, uint32_t *ntx)
+{
+	uint32_t aglog = f->log->fs->sb.agblklog;
+	struct efree q[ROUND_FREES_MAX], g[3];
 	int err;
 
 	for (uint32_t j = 0; j < k; j++) {
 		uint32_t nq = 0, ng = 1;
+		if (j == 0 && join[0] != UINT64_MAX) {
+			efree_bmbt(&g[0], join[0], aglog, ino, true);
+			if ((err = xlog_fin_free_queue(f, g, 1, ntx)))
+				return err;
+		}
 		(*ntx)++;
 		if ((err = xlog_fin_rmap(f, reflink ? RMAP_UNMAP_SHARED : RMAP_UNMAP, ex[j].ag, ex[j].agbno, ex[j].len,
 					 ino, xoff[j], xunw[j] ? RMAP_F_UNWRITTEN : 0)))
@@ -107,18 +157,15 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 			continue;
 		}
 		g[0] = ex[j];
-		if (j + 1 == k && leaf != UINT64_MAX) {
-			efree_at(&g[ng++], leaf, fs->sb.agblklog, 1);
-			g[1].owner = ino;
-			g[1].rflags = RMAP_F_BMBT;
-		}
+		if (j + 1 < k && join[j + 1] != UINT64_MAX)
+			efree_bmbt(&g[ng++], join[j + 1], aglog, ino, true);
+		if (j + 1 == k && leaf != UINT64_MAX)
+			efree_bmbt(&g[ng++], leaf, aglog, ino, true);
 		if ((err = xlog_fin_free_queue(f, g, ng, ntx)))
 			return err;
 	}
 	if (reflink && leaf != UINT64_MAX) {
-		efree_at(&g[0], leaf, fs->sb.agblklog, 1);
-		g[0].owner = ino;
-		g[0].rflags = RMAP_F_BMBT;
+		efree_bmbt(&g[0], leaf, aglog, ino, true);
 		return xlog_fin_free_queue(f, g, 1, ntx);
 	}
 	return 0;
@@ -126,25 +173,27 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 
 /*
  * The data fork's n extents (records at recs) truncated. A fork in btree
- * form (leaf: its one leaf block, else UINT64_MAX) turns back into extents
- * form at the end of the first round that leaves at most maxext extents
- * (xfs_bmap_btree_to_extents), which queues the leaf's free after the
- * round's. A reflink inode's round queues refcount decreases (one CUI,
+ * form (t its leaves, else NULL) loses a leaf whenever a record's delete
+ * joins the rightmost leaf to its left sibling (xlog_fin_bmbt_delete: the leaf's
+ * free queued before the extent's own), and turns back into extents form
+ * at the end of the first round that leaves at most maxext extents
+ * (xfs_bmap_btree_to_extents, its one remaining leaf freed after the
+ * round's). A reflink inode's round queues refcount decreases (one CUI,
  * sorted by AG, finished in the next transaction); the frees they queue
  * come in the transactions after it, then the leaf's (queued behind the
  * CUI in the unmap's transaction). *ntx: the transactions, the unmaps'
  * counted. 0, 1 (refused) or <0.
  */
 int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, uint64_t nblocks, bool reflink,
-			    uint64_t ino, uint64_t leaf, uint32_t maxext, uint32_t *ntx)
+			      uint64_t ino, struct bmbt *t, uint32_t maxext, uint32_t *ntx)
 {
 	bool rmap = (f->log->fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) != 0;
-	uint64_t xoff[ITRUNC_MAX_EXTENTS];
+	uint64_t xoff[ITRUNC_MAX_EXTENTS], join[ITRUNC_MAX_EXTENTS];
 	bool xunw[ITRUNC_MAX_EXTENTS];
 	xfs_fs *fs = f->log->fs;
-	uint32_t aglog = fs->sb.agblklog, len;
+	uint32_t aglog = fs->sb.agblklog, len, nleaf = t ? t->nleaf : 0;
 	uint64_t sum = 0, lastend = 0, off, fsb;
-	struct efree ex[ITRUNC_MAX_EXTENTS + 1], q[ROUND_FREES_MAX];
+	struct efree ex[ITRUNC_MAX_EXTENTS + 1], q[ROUND_FREES_MAX], g[2 * ITRUNC_MAX_EXTENTS + 1];
 	int err;
 
 	*ntx = 0;
@@ -155,33 +204,47 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 		lastend = off + len;
 		sum += len;
 	}
-	if (sum + (leaf != UINT64_MAX) != nblocks)
+	if (sum + nleaf != nblocks)
 		return xlog_fin_refuse(f, "its extents and btree hold %llu blocks, its core says %llu",
-				       (unsigned long long)(sum + (leaf != UINT64_MAX)), (unsigned long long)nblocks);
+				       (unsigned long long)(sum + nleaf), (unsigned long long)nblocks);
+	if (reflink && nleaf > 1)
+		return xlog_fin_refuse(f, "a reflink inode's data fork btree of %u leaves (not done yet)", nleaf);
 	for (uint32_t end = n; end > 0;) {
-		uint32_t k = 0, nq = 0;
-		bool convert;
+		uint32_t k = 0, nq = 0, ng = 0;
+		uint64_t leaf = UINT64_MAX;
 		for (; k < ITRUNC_MAX_EXTENTS && end > 0; k++) {
 			bmbt_rec(recs + (size_t)--end * BMBT_REC_LEN, &off, &fsb, &len);
 			efree_at(&ex[k], fsb, aglog, len);
 			xoff[k] = off;
 			xunw[k] = recs[(size_t)end * BMBT_REC_LEN] >> 7;
+			join[k] = xlog_fin_bmbt_delete(t);
 		}
-		convert = leaf != UINT64_MAX && end <= maxext;
+		if (t && t->nleaf && end <= maxext) { /* xfs_bmap_btree_to_extents */
+			if (t->nleaf != 1)
+				return xlog_fin_refuse(f, "its %u extents fit the inode but its bmbt keeps %u leaves",
+						       end, t->nleaf);
+			leaf = t->leaf[0];
+			t->nleaf = 0;
+		}
 		(*ntx)++; /* the unmap */
 		if (rmap) {
-			if ((err = rmap_round(f, ex, xoff, xunw, k, reflink, ino, convert ? leaf : UINT64_MAX, ntx)))
+			if ((err = rmap_round(f, ex, xoff, xunw, join, k, reflink, ino, leaf, ntx)))
 				return err;
 		} else if (!reflink) {
-			if (convert)
-				efree_at(&ex[k++], leaf, aglog, 1);
-			if ((err = xlog_fin_free_queue(f, ex, k, ntx)))
+			for (uint32_t j = 0; j < k; j++) {
+				if (join[j] != UINT64_MAX)
+					efree_at(&g[ng++], join[j], aglog, 1);
+				g[ng++] = ex[j];
+			}
+			if (leaf != UINT64_MAX)
+				efree_at(&g[ng++], leaf, aglog, 1);
+			if ((err = xlog_fin_free_queue(f, g, ng, ntx)))
 				return err;
 		} else {
 			if (k == 2 && ex[1].ag < ex[0].ag) { /* the CUI's items by AG */
-				struct efree t = ex[0];
+				struct efree x = ex[0];
 				ex[0] = ex[1];
-				ex[1] = t;
+				ex[1] = x;
 			}
 			(*ntx)++; /* the refcount decreases */
 			for (uint32_t j = 0; j < k; j++)
@@ -190,49 +253,78 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 					return err;
 			if ((err = xlog_fin_free_queue(f, q, nq, ntx)))
 				return err;
-			if (convert) {
+			if (leaf != UINT64_MAX) {
 				efree_at(&ex[0], leaf, aglog, 1);
 				if ((err = xlog_fin_free_queue(f, ex, 1, ntx)))
 					return err;
 			}
 		}
-		if (convert)
-			leaf = UINT64_MAX;
 	}
 	return 0;
 }
 
 /*
  * A data fork in btree form, as far as it is done: the root in the inode
- * at level 1 over one leaf block holding every extent. *leaf and *recs
- * are that block and its records. 0, 1 (refused) or <0.
+ * at level 1 over leaves linked left to right, each at its own address and
+ * owned by the inode (v5), their records (n in all) copied out in order.
  */
-int xlog_fin_bmbt_leaf(struct fin *f, const uint8_t *d, uint64_t ino, uint32_t n, uint64_t *leaf,
-		     const uint8_t **recs)
+int xlog_fin_bmbt_read(struct fin *f, const uint8_t *d, uint32_t fork, uint64_t ino, uint32_t n,
+		       struct bmbt *t, uint8_t **recs)
 {
 	xfs_fs *fs = f->log->fs;
-	uint32_t fork = d[DI_FORKOFF] ? d[DI_FORKOFF] * 8u : fs->sb.inodesize - fs->lit_off; /* XFS_DFORK_DSIZE */
 	uint32_t bs = fs->blocksize, aglog = fs->sb.agblklog;
-	uint32_t hdr = fs->v5 ? 72u : 24u, maxr = (fork - 4) / 16, ag, agbno;
+	uint32_t hdr = fs->v5 ? 72u : 24u, maxr = fork >= 4 ? (fork - 4) / 16 : 0, nr, got = 0;
 	const uint8_t *root = d + fs->lit_off;
+	uint8_t *out;
 	struct blk *b;
 	int err;
 
-	if (get_be16(root) != 1 || get_be16(root + 2) != 1 || maxr == 0)
+	*recs = NULL;
+	nr = get_be16(root + 2);
+	if (get_be16(root) != 1 || nr == 0 || nr > maxr || nr > BMBT_LEAVES_MAX)
 		return xlog_fin_refuse(f, "a data fork btree of %u levels and %u root records (not done yet)",
-				       get_be16(root), get_be16(root + 2));
-	*leaf = get_be64(root + 4 + 8 * (size_t)maxr);
-	ag = (uint32_t)(*leaf >> aglog);
-	agbno = (uint32_t)(*leaf & ((1ull << aglog) - 1));
-	if (ag >= fs->sb.agcount || agbno == 0 || agbno >= fs->sb.agblocks)
-		return xlog_fin_refuse(f, "its bmbt pointer %llu is out of the filesystem", (unsigned long long)*leaf);
-	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, agbno), bs / XLOG_BBSIZE, K_BTREE, &b)))
-		return err;
-	if (get_be32(b->b) != (fs->v5 ? XFS_BMAP_CRC_MAGIC_ : XFS_BMAP_MAGIC_) || get_be16(b->b + 4) != 0 ||
-	    get_be16(b->b + 6) != n || n > (bs - hdr) / BMBT_REC_LEN || get_be64(b->b + 8) != UINT64_MAX ||
-	    get_be64(b->b + 16) != UINT64_MAX || (fs->v5 && get_be64(b->b + 56) != ino))
-		return xlog_fin_refuse(f, "its bmbt leaf %llu is not its %u extents' only leaf",
-				       (unsigned long long)*leaf, n);
-	*recs = b->b + hdr;
+				       get_be16(root), nr);
+	t->maxrecs = (bs - hdr) / BMBT_REC_LEN;
+	t->minrecs = t->maxrecs / 2;
+	if (n > nr * t->maxrecs)
+		return xlog_fin_refuse(f, "%u extents do not fit its %u bmbt leaves", n, nr);
+	if (!(out = malloc((size_t)n * BMBT_REC_LEN + 1)))
+		return FSIMG_ENOMEM;
+	for (uint32_t i = 0; i < nr; i++) {
+		uint64_t p = get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)i), prev = i ? t->leaf[i - 1] : UINT64_MAX;
+		uint32_t ag = (uint32_t)(p >> aglog), agbno = (uint32_t)(p & ((1ull << aglog) - 1)), c;
+		if (ag >= fs->sb.agcount || agbno == 0 || agbno >= fs->sb.agblocks) {
+			free(out);
+			return xlog_fin_refuse(f, "its bmbt pointer %llu is out of the filesystem", (unsigned long long)p);
+		}
+		if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, agbno), bs / XLOG_BBSIZE, K_BMBT, &b))) {
+			free(out);
+			return err;
+		}
+		c = get_be16(b->b + 6);
+		if (get_be32(b->b) != (fs->v5 ? XFS_BMAP_CRC_MAGIC_ : XFS_BMAP_MAGIC_) || get_be16(b->b + 4) != 0 ||
+		    c == 0 || c > t->maxrecs || c > n - got || get_be64(b->b + 8) != prev ||
+		    (i + 1 == nr) != (get_be64(b->b + 16) == UINT64_MAX) ||
+		    (fs->v5 && (get_be64(b->b + 24) != b->daddr || get_be64(b->b + 56) != ino))) {
+			free(out);
+			return xlog_fin_refuse(f, "its bmbt leaf %llu (%u of %u) is not what it should be",
+					       (unsigned long long)p, i + 1, nr);
+		}
+		if (i + 1 < nr && get_be64(b->b + 16) != get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)(i + 1))) {
+			free(out);
+			return xlog_fin_refuse(f, "its bmbt leaf %llu's right sibling is not the next leaf",
+					       (unsigned long long)p);
+		}
+		memcpy(out + (size_t)got * BMBT_REC_LEN, b->b + hdr, (size_t)c * BMBT_REC_LEN);
+		got += c;
+		t->leaf[i] = p;
+		t->cnt[i] = c;
+	}
+	if (got != n) {
+		free(out);
+		return xlog_fin_refuse(f, "its bmbt leaves hold %u extents, its core says %u", got, n);
+	}
+	t->nleaf = nr;
+	*recs = out;
 	return 0;
 }

@@ -90,6 +90,8 @@ static bool stamp_byte(enum kind kind, uint32_t i)
 {
 	if (kind == K_AGF)
 		return i >= AGF_LSN && i < AGF_LSN + AGF_STAMPS;
+	if (kind == K_BMBT)
+		return (i >= LB_LSN && i < LB_LSN + 8) || (i >= LB_CRC && i < LB_CRC + 4);
 	return (i >= SB_LSN && i < SB_LSN + 8) || (i >= SB_CRC && i < SB_CRC + 4);
 }
 

@@ -10,8 +10,9 @@
  * and its extents. On an rmapbt filesystem the map also queues its rmap
  * update (xfs_rmap_map_extent), finished with the captured work. An unmap
  * (the remap's other half) takes the range out of the extent holding it
- * (unmap below). Refused: attribute forks, forks in btree form or
- * that would become one, realtime files and filesystems that account
+ * (unmap below). A map into a fork in btree form edits a leaf (btree_map).
+ * Refused: attribute forks, unmaps from forks in btree form, forks that
+ * would become one, realtime files and filesystems that account
  * quotas (the dquots would change too). On an NREXT64 inode (large extent
  * counters) the count is di_big_nextents.
  */
@@ -28,6 +29,9 @@
 #define BMAP_UNMAP 2u
 #define BMBT_REC 16u
 #define MAXEXTLEN 0x1fffffu
+#define BMAP_MAGIC 0x424d4150u     /* BMAP */
+#define BMAP_CRC_MAGIC 0x424d4133u /* BMA3 */
+#define LB_HDR(fs) ((fs)->v5 ? 72u : 24u) /* the long-form btree block header */
 #define QUOTA_ACCT 0x0049u /* sb_qflags: user, project, group accounting */
 /* the dinode fields used (struct xfs_dinode) */
 #define DI_VERSION 4u
@@ -158,6 +162,149 @@ static int unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint6
 	return inode_done(f, ib, d, ioff, ino, dq, &del, false);
 }
 
+/* One bmbt leaf under the inode's root: magic, level 0, its count within the block and
+ * at least one, its address and owner (v5). */
+static int bmbt_leaf(struct fin *f, uint64_t fsb, uint64_t ino, struct blk **b)
+{
+	xfs_fs *fs = f->log->fs;
+	uint32_t aglog = fs->sb.agblklog, ag = (uint32_t)(fsb >> aglog), agbno = (uint32_t)(fsb & ((1ull << aglog) - 1));
+	uint32_t n;
+	int err;
+
+	if (ag >= fs->sb.agcount || agbno == 0 || agbno >= fs->sb.agblocks)
+		return xlog_fin_refuse(f, "inode %llu: its bmbt pointer %llu is out of the filesystem",
+				       (unsigned long long)ino, (unsigned long long)fsb);
+	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, agbno), fs->blocksize / XLOG_BBSIZE, K_BMBT, b)))
+		return err;
+	n = get_be16((*b)->b + 6);
+	if (get_be32((*b)->b) != (fs->v5 ? BMAP_CRC_MAGIC : BMAP_MAGIC) || get_be16((*b)->b + 4) != 0 || n == 0 ||
+	    n > (fs->blocksize - LB_HDR(fs)) / BMBT_REC ||
+	    (fs->v5 && (get_be64((*b)->b + 24) != (*b)->daddr || get_be64((*b)->b + 56) != ino)))
+		return xlog_fin_refuse(f, "inode %llu: its bmbt leaf %llu is not what it should be",
+				       (unsigned long long)ino, (unsigned long long)fsb);
+	return 0;
+}
+
+/*
+ * xfs_bmapi_remap into a data fork in btree form (a root in the inode at
+ * level 1 over leaves): xfs_bmbt_lookup_eq goes down the root's last key
+ * at or before the offset (else its first) to a leaf, and
+ * xfs_bmap_add_extent_hole_real's four cases edit that leaf: a merge
+ * updates a record (a right merge at the leaf's first record also the
+ * root's key, xfs_btree_update_keys), a merge of both deletes the right
+ * record (leaving the leaf at least half full or the root's only leaf:
+ * no rebalance), a new extent is inserted into a leaf with room; an
+ * extent that the next leaf's first continues goes into that record (its
+ * key in the root follows). An extent joining two leaves' extents, a full
+ * leaf (a shift or split), a rebalance, a fork that would go back to extents form
+ * and a deeper tree are refused, named.
+ */
+static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino, struct intent_defer *dq,
+		     uint32_t forksz, const struct bext *nw)
+{
+	xfs_fs *fs = f->log->fs;
+	uint8_t *root = d + fs->lit_off, *recs;
+	uint32_t maxr = forksz >= 4 ? (forksz - 4) / 16 : 0, nr = get_be16(root + 2), i, n, at, hdr = LB_HDR(fs);
+	uint32_t maxrecs = (fs->blocksize - hdr) / BMBT_REC;
+	uint64_t nexts = xlog_di_nextents(d);
+	struct bext l = { 0 }, r = { 0 }, e;
+	bool left, right, haver, nextleaf = false;
+	struct blk *b, *nb = NULL;
+	int err;
+
+	if (get_be16(root) != 1 || nr == 0 || nr > maxr || fs->lit_off + 4 + 16 * (size_t)maxr > fs->sb.inodesize)
+		return xlog_fin_refuse(f, "inode %llu: a data fork btree of %u levels and %u root records (not done yet)",
+				       (unsigned long long)ino, get_be16(root), nr);
+	for (i = 0; i + 1 < nr && get_be64(root + 4 + 8 * (size_t)(i + 1)) <= nw->off; i++)
+		;
+	if ((err = bmbt_leaf(f, get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)i), ino, &b)))
+		return err;
+	n = get_be16(b->b + 6);
+	recs = b->b + hdr;
+	for (at = 0; at < n; at++) {
+		bext_get(&e, recs + (size_t)at * BMBT_REC);
+		if (e.len == 0 || (at && e.off < l.off + l.len))
+			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf's extents are not in order", (unsigned long long)ino);
+		if (e.off > nw->off)
+			break;
+		l = e;
+	}
+	if (at == 0 && i > 0)
+		return xlog_fin_refuse(f, "inode %llu: offset %llu before its bmbt leaf's key", (unsigned long long)ino,
+				       (unsigned long long)nw->off);
+	haver = at < n;
+	if (haver) {
+		r = e;
+	} else if (i + 1 < nr) { /* the next leaf's first extent */
+		if ((err = bmbt_leaf(f, get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)(i + 1)), ino, &nb)))
+			return err;
+		bext_get(&r, nb->b + hdr);
+		if (nw->off + nw->len > r.off)
+			return xlog_fin_refuse(f, "inode %llu: offset %llu+%u is not a hole", (unsigned long long)ino,
+					       (unsigned long long)nw->off, nw->len);
+		nextleaf = contiguous(nw, &r);
+		if (nextleaf && at && contiguous(&l, nw))
+			return xlog_fin_refuse(f, "inode %llu: the extent joins two bmbt leaves' extents (not done yet)",
+					       (unsigned long long)ino);
+	}
+	if (at && l.off + l.len > nw->off)
+		return xlog_fin_refuse(f, "inode %llu: offset %llu is mapped already", (unsigned long long)ino,
+				       (unsigned long long)nw->off);
+	if (haver && nw->off + nw->len > r.off)
+		return xlog_fin_refuse(f, "inode %llu: offset %llu+%u is not a hole", (unsigned long long)ino,
+				       (unsigned long long)nw->off, nw->len);
+	left = at > 0 && contiguous(&l, nw);
+	right = haver && contiguous(nw, &r);
+	if (nextleaf && !left) { /* the next leaf's first record takes it: its root key follows */
+		r.off = nw->off;
+		r.fsb = nw->fsb;
+		r.len += nw->len;
+		bext_put(nb->b + hdr, &r);
+		put_be64(root + 4 + 8 * (size_t)(i + 1), nw->off);
+		nb->dirty = true;
+		put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw->len);
+		return inode_done(f, ib, d, ioff, ino, dq, nw, true);
+	}
+	if (left && right && (uint64_t)l.len + nw->len + r.len > MAXEXTLEN)
+		right = false;
+	if (left && right) {
+		if (nr > 1 && n - 1 < maxrecs / 2)
+			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf would need a rebalance (not done yet)",
+					       (unsigned long long)ino);
+		if (nexts - 1 <= forksz / BMBT_REC)
+			return xlog_fin_refuse(f, "inode %llu: its fork would go back to extents form (not done yet)",
+					       (unsigned long long)ino);
+		l.len += nw->len + r.len;
+		bext_put(recs + (size_t)(at - 1) * BMBT_REC, &l);
+		memmove(recs + (size_t)at * BMBT_REC, recs + (size_t)(at + 1) * BMBT_REC, (size_t)(n - at - 1) * BMBT_REC);
+		n--;
+		nexts--;
+	} else if (left) {
+		l.len += nw->len;
+		bext_put(recs + (size_t)(at - 1) * BMBT_REC, &l);
+	} else if (right) {
+		r.off = nw->off;
+		r.fsb = nw->fsb;
+		r.len += nw->len;
+		bext_put(recs + (size_t)at * BMBT_REC, &r);
+	} else {
+		if (n == maxrecs)
+			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf is full (a shift or split, not done yet)",
+					       (unsigned long long)ino);
+		memmove(recs + (size_t)(at + 1) * BMBT_REC, recs + (size_t)at * BMBT_REC, (size_t)(n - at) * BMBT_REC);
+		bext_put(recs + (size_t)at * BMBT_REC, nw);
+		n++;
+		nexts++;
+	}
+	if (at == 0 && !left) /* the leaf's first record changed its offset */
+		put_be64(root + 4 + 8 * (size_t)i, nw->off);
+	put_be16(b->b + 6, (uint16_t)n);
+	b->dirty = true;
+	xlog_di_set_nextents(d, nexts);
+	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw->len);
+	return inode_done(f, ib, d, ioff, ino, dq, nw, true);
+}
+
 int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defer *dq)
 {
 	xfs_fs *fs = f->log->fs;
@@ -190,11 +337,17 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 	d = ib->b + (size_t)slot * isize;
 	if (get_be16(d) != XFS_DINODE_MAGIC || d[DI_VERSION] != 3 || get_be64(d + DI_INO) != ino)
 		return xlog_fin_refuse(f, "inode %llu is not a v3 inode of that number", (unsigned long long)ino);
-	if (d[DI_FORMAT] != XFS_DINODE_FMT_EXTENTS)
-		return xlog_fin_refuse(f, "inode %llu: a data fork of format %u (not done yet)",
-				       (unsigned long long)ino, d[DI_FORMAT]);
+	if (d[DI_FORMAT] != XFS_DINODE_FMT_EXTENTS && (d[DI_FORMAT] != XFS_DINODE_FMT_BTREE || type != BMAP_MAP))
+		return xlog_fin_refuse(f, "inode %llu: %s a data fork of format %u (not done yet)", (unsigned long long)ino,
+				       type == BMAP_MAP ? "mapping into" : "unmapping from", d[DI_FORMAT]);
 	if (get_be16(d + DI_FLAGS) & XFS_DIFLAG_REALTIME)
 		return xlog_fin_refuse(f, "inode %llu: a realtime file (not done yet)", (unsigned long long)ino);
+	if (d[DI_FORMAT] == XFS_DINODE_FMT_BTREE) {
+		nw = (struct bext){ x->startoff, x->startblock, (uint32_t)x->len,
+				    (x->flags & XFS_BMAP_EXTENT_UNWRITTEN) != 0 };
+		return btree_map(f, ib, d, slot * isize, ino, dq,
+				 d[DI_FORKOFF] ? (uint32_t)d[DI_FORKOFF] * 8 : isize - fs->lit_off, &nw);
+	}
 
 	/* the data fork: its extents, bounded by the fork's room */
 	cap = (d[DI_FORKOFF] ? (uint32_t)d[DI_FORKOFF] * 8 : isize - fs->lit_off) / BMBT_REC;

@@ -1,0 +1,336 @@
+/*
+ * The truncate of an unlinked inode's data fork in btree form in the XFS
+ * log's finish (libfsimg/xlog/ifree_fork.c), against Linux 6.1's
+ * fs/xfs/libxfs/xfs_btree.c (xfs_btree_delrec) and xfs_bmap.c
+ * (__xfs_bunmapi, xfs_bmap_btree_to_extents): deleting from the end of the
+ * rightmost leaf, a leaf under its minimum takes its left sibling's last
+ * record while that one has more than the minimum and joins it otherwise
+ * (the leaf freed); a lone leaf stays. On a hand-built AG: a bmbt of three
+ * leaves read by walking the root's pointers, truncated, every extent and
+ * leaf freed once, one unmap and one free intent a round; a broken sibling
+ * link and a two-level root refused. A BUI's map into such a fork
+ * (xfs_bmapi_remap, xfs_bmap_add_extent_hole_real): inserted into its
+ * leaf, merged with its left neighbour, taken by the next leaf's first
+ * record (the root's key following it), a full leaf refused.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/cursor.h"
+#include "xfs/format.h"
+#include "xlog/ifree.h"
+#include "xlog/intent.h"
+
+#define BS 1024u
+#define NBLOCKS 4096u
+#define HDR 56u      /* short-form v5 btree header */
+#define LHDR 72u     /* long-form v5 btree header (the bmbt's) */
+#define BNO_ROOT 4u
+#define CNT_ROOT 5u
+#define LEAF0 50u    /* the bmbt leaves: 50, 52, 54 */
+#define INO 18u      /* agbno 9, slot 0 (test_bui_map puts it there) */
+#define ISIZE 512u
+#define LIT 176u     /* a v3 inode's literal area */
+#define FREEBLKS0 100u
+
+struct t {
+	xfs_fs fs;
+	xlog log;
+	struct xlog_ovl o;
+	struct fin f;
+	uint8_t *img;
+	fsimg_io *io;
+	char why[200];
+	uint8_t ino[ISIZE];
+};
+
+static uint8_t *blk(struct t *t, uint32_t agbno) { return t->img + (size_t)agbno * BS; }
+
+static void put_sblock(struct t *t, uint32_t agbno, uint32_t magic, uint16_t n)
+{
+	uint8_t *b = blk(t, agbno);
+
+	memset(b, 0, BS);
+	put_be64(b + 16, (uint64_t)agbno * (BS / 512)); /* the v5 header's daddr (its owner: AG 0) */
+	put_be32(b, magic);
+	put_be16(b + 6, n);
+	put_be32(b + 8, 0xffffffffu);
+	put_be32(b + 12, 0xffffffffu);
+}
+
+/* One-block extent i at file offset i, block 100 + 2i (none adjacent to another). */
+static void put_bmbt_rec(uint8_t *r, uint32_t i)
+{
+	uint64_t fsb = 100 + 2 * i;
+
+	put_be64(r, (uint64_t)i << 9 | fsb >> 43);
+	put_be64(r + 8, fsb << 21 | 1);
+}
+
+/* An AG of 4096 one-KiB blocks, v5 without rmapbt: one-leaf free space btrees holding
+ * 3000+100, the AGFL full for them; an inode whose data fork is a bmbt root at level 1
+ * over leaves of cnt[0..n) records (all the extents in order). */
+static struct t *t_new(const uint32_t *cnt, uint32_t n)
+{
+	struct t *t = calloc(1, sizeof *t);
+	uint32_t maxr = (ISIZE - LIT - 4) / 16, e = 0;
+	uint8_t *agf, *root;
+
+	assert_non_null(t);
+	t->img = calloc(NBLOCKS, BS);
+	assert_non_null(t->img);
+	assert_int_equal(fsimg_io_open_mem(&t->io, t->img, (size_t)NBLOCKS * BS), 0);
+	t->fs.io = t->fs.io_once = t->io;
+	t->fs.io_size = (uint64_t)NBLOCKS * BS;
+	t->fs.sb.blocksize = t->fs.blocksize = BS;
+	t->fs.sb.sectsize = 512;
+	t->fs.sb.agblocks = NBLOCKS;
+	t->fs.sb.agblklog = 12;
+	t->fs.sb.agcount = 1;
+	t->fs.sb.dblocks = NBLOCKS;
+	t->fs.sb.inodesize = ISIZE;
+	t->fs.sb.inopblock = 2;
+	t->fs.sb.inopblog = 1;
+	t->fs.lit_off = LIT;
+	t->fs.v5 = true;
+	t->log.fs = &t->fs;
+	xlog_ovl_init(&t->o, 1024);
+	t->f.log = &t->log;
+	t->f.o = &t->o;
+	t->f.blk = calloc(FIN_BLKS, sizeof *t->f.blk);
+	assert_non_null(t->f.blk);
+	strcpy(t->why, "test");
+	t->f.why = t->why;
+	t->f.whylen = sizeof t->why;
+
+	agf = t->img + 512;
+	put_be32(agf, XFS_AGF_MAGIC);
+	put_be32(agf + 16, BNO_ROOT);
+	put_be32(agf + 20, CNT_ROOT);
+	put_be32(agf + 28, 1);
+	put_be32(agf + 32, 1);
+	put_be32(agf + 48, 4);
+	put_be32(agf + 52, FREEBLKS0);
+	put_be32(agf + 56, 100);
+	put_sblock(t, BNO_ROOT, 0x41423342u, 1);
+	put_be32(blk(t, BNO_ROOT) + HDR, 3000);
+	put_be32(blk(t, BNO_ROOT) + HDR + 4, 100);
+	put_sblock(t, CNT_ROOT, 0x41423343u, 1);
+	put_be32(blk(t, CNT_ROOT) + HDR, 3000);
+	put_be32(blk(t, CNT_ROOT) + HDR + 4, 100);
+
+	root = t->ino + LIT;
+	put_be16(root, 1);
+	put_be16(root + 2, (uint16_t)n);
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t *b = blk(t, LEAF0 + 2 * i);
+		memset(b, 0, BS);
+		put_be32(b, 0x424d4133u);
+		put_be16(b + 6, (uint16_t)cnt[i]);
+		put_be64(b + 8, i ? LEAF0 + 2 * (i - 1) : UINT64_MAX);
+		put_be64(b + 16, i + 1 < n ? LEAF0 + 2 * (i + 1) : UINT64_MAX);
+		put_be64(b + 24, (uint64_t)(LEAF0 + 2 * i) * (BS / 512));
+		put_be64(b + 56, INO);
+		put_be64(root + 4 + 8 * i, e);
+		put_be64(root + 4 + 8 * maxr + 8 * i, LEAF0 + 2 * i);
+		for (uint32_t k = 0; k < cnt[i]; k++, e++)
+			put_bmbt_rec(b + LHDR + 16 * k, e);
+	}
+	return t;
+}
+
+static void t_free(struct t *t)
+{
+	for (size_t i = 0; i < t->f.nblk; i++)
+		free(t->f.blk[i].b);
+	free(t->f.blk);
+	xlog_ovl_free(&t->o);
+	fsimg_io_close(t->io);
+	free(t->img);
+	free(t);
+}
+
+/* Leaves of 59 (full), 31 and 30 records (one-KiB v5: 59 a leaf, 29 the minimum), the
+ * last record deleted 120 times: the third leaf takes one record from the second at the
+ * 2nd and 3rd deletes and joins it at the 4th (the second left at 29); the second then
+ * takes from the first until it is down to 29 and joins it at the 63rd; the first, alone,
+ * stays to the end. */
+static void test_delete_order(void **state)
+{
+	struct bmbt b = { .nleaf = 3, .minrecs = 29, .maxrecs = 59, .leaf = { 10, 20, 30 }, .cnt = { 59, 31, 30 } };
+	uint32_t freed_at[3] = { 0, 0, 0 }, nfreed = 0;
+
+	(void)state;
+	for (uint32_t i = 1; i <= 120; i++) {
+		uint64_t l = xlog_fin_bmbt_delete(&b);
+		if (l != UINT64_MAX) {
+			assert_true(nfreed < 3);
+			freed_at[nfreed++] = i;
+			assert_int_equal(l, nfreed == 1 ? 30 : 20);
+		}
+		if (i == 3) {
+			assert_int_equal(b.cnt[1], 29);
+			assert_int_equal(b.cnt[2], 29);
+		}
+	}
+	assert_int_equal(nfreed, 2);
+	assert_int_equal(freed_at[0], 4);
+	assert_int_equal(freed_at[1], 63);
+	assert_int_equal(b.nleaf, 1);
+	assert_int_equal(b.cnt[0], 0);
+	assert_int_equal(xlog_fin_bmbt_delete(NULL), UINT64_MAX);
+}
+
+/* Three leaves (40, 30, 30 one-block extents) read and truncated: 50 rounds of two
+ * extents, each one unmap and one free intent (the joined leaves and, at 20 extents left,
+ * the last leaf in the round's intent); every extent and leaf lands in the free space. */
+static void test_truncate_three_leaves(void **state)
+{
+	const uint32_t cnt[3] = { 40, 30, 30 };
+	struct t *t = t_new(cnt, 3);
+	struct bmbt b;
+	uint8_t *recs = NULL;
+	uint32_t ntx = 0;
+	struct blk *agf, *bno;
+
+	(void)state;
+	assert_int_equal(xlog_fin_bmbt_read(&t->f, t->ino, ISIZE - LIT, INO, 100, &b, &recs), 0);
+	assert_int_equal(b.nleaf, 3);
+	assert_int_equal(b.cnt[1], 30);
+	if (xlog_fin_truncate_extents(&t->f, recs, 100, 103, false, INO, &b, (ISIZE - LIT) / 16, &ntx))
+		fail_msg("refused: %s", t->why);
+	free(recs);
+	assert_int_equal(ntx, 100);
+	assert_int_equal(xlog_fin_get(&t->f, 1, 1, K_AGF, &agf), 0);
+	assert_int_equal(get_be32(agf->b + 52), FREEBLKS0 + 103);
+	assert_int_equal(xlog_fin_get(&t->f, (uint64_t)BNO_ROOT * (BS / 512), BS / 512, K_BTREE, &bno), 0);
+	assert_int_equal(get_be16(bno->b + 6), 104);
+	for (uint32_t i = 0; i < 3; i++) {
+		assert_int_equal(get_be32(bno->b + HDR + 8 * i), LEAF0 + 2 * i);
+		assert_int_equal(get_be32(bno->b + HDR + 8 * i + 4), 1);
+	}
+	assert_int_equal(get_be32(bno->b + HDR + 8 * 3), 100);
+	t_free(t);
+}
+
+/* A leaf whose right sibling is not the root's next pointer, and a root at level 2. */
+static void test_refused(void **state)
+{
+	const uint32_t cnt[2] = { 40, 30 };
+	struct t *t = t_new(cnt, 2);
+	struct bmbt b;
+	uint8_t *recs = NULL;
+
+	(void)state;
+	put_be64(blk(t, LEAF0) + 16, 77);
+	assert_int_equal(xlog_fin_bmbt_read(&t->f, t->ino, ISIZE - LIT, INO, 70, &b, &recs), 1);
+	assert_null(recs);
+	assert_non_null(strstr(t->why, "right sibling"));
+	t_free(t);
+
+	t = t_new(cnt, 2);
+	put_be16(t->ino + LIT, 2);
+	assert_int_equal(xlog_fin_bmbt_read(&t->f, t->ino, ISIZE - LIT, INO, 70, &b, &recs), 1);
+	assert_non_null(strstr(t->why, "2 levels"));
+	t_free(t);
+}
+
+/* The inode (agbno IB, slot 0) holding t->ino's root, in btree form, v3, counts as given. */
+#define IB 9u
+static uint8_t *put_inode(struct t *t, uint32_t nexts, uint64_t nblocks)
+{
+	uint8_t *d = blk(t, IB);
+
+	memcpy(d, t->ino, ISIZE);
+	put_be16(d, XFS_DINODE_MAGIC);
+	d[4] = 3;
+	d[5] = XFS_DINODE_FMT_BTREE;
+	put_be64(d + 64, nblocks);
+	put_be32(d + 76, nexts);
+	put_be64(d + 104, 7);
+	put_be64(d + 152, (uint64_t)IB << 1);
+	return d;
+}
+
+static uint8_t *got(struct t *t, uint32_t agbno, enum kind kind)
+{
+	struct blk *b;
+
+	assert_int_equal(xlog_fin_get(&t->f, (uint64_t)agbno * (BS / 512), BS / 512, kind, &b), 0);
+	return b->b;
+}
+
+static void bui_map(struct t *t, uint64_t off, uint64_t fsb, uint32_t len, int want)
+{
+	struct xlog_ext x = { .startblock = fsb, .len = len, .owner = (uint64_t)IB << 1, .startoff = off, .flags = 1 };
+	struct intent_defer dq;
+
+	memset(&dq, 0, sizeof dq);
+	if (xlog_intent_bmap(&t->f, &x, &dq) != want)
+		fail_msg("bui %llu+%u: %s", (unsigned long long)off, len, t->why);
+}
+
+/* Leaves of 40 and 30 extents, the second's offsets moved up by 10 (key 50, offsets 50-79):
+ * 80+1 at block 300 goes at the second leaf's end (the root's last key at or before it; 31
+ * records); 81+1 at 301 merges with it; 45+5 at 175 (ending where the second leaf's first,
+ * 50 at 180, starts) is taken by that record and the root's key becomes 45. Each map adds
+ * its blocks and bumps the change counter once. Leaves of 59 (full) and 30: an extent
+ * past the end goes into the second; a mapped offset is refused. */
+static void test_bui_map(void **state)
+{
+	const uint32_t cnt[2] = { 40, 30 };
+	struct t *t = t_new(cnt, 2);
+	uint8_t *d, *l1, r[16];
+	uint64_t maxr = (ISIZE - LIT - 4) / 16;
+
+	(void)state;
+	for (uint32_t k = 0; k < 30; k++) {
+		put_bmbt_rec(blk(t, LEAF0 + 2) + LHDR + 16 * k, 40 + k);
+		put_be64(blk(t, LEAF0 + 2) + LHDR + 16 * k, (uint64_t)(50 + k) << 9);
+	}
+	put_be64(t->ino + LIT + 4 + 8, 50);
+	put_inode(t, 70, 72);
+	bui_map(t, 80, 300, 1, 0);
+	bui_map(t, 81, 301, 1, 0);
+	bui_map(t, 45, 175, 5, 0);
+	d = got(t, IB, K_INODES);
+	assert_int_equal(get_be32(d + 76), 71);
+	assert_int_equal(get_be64(d + 64), 72 + 7);
+	assert_int_equal(get_be64(d + 104), 10);
+	assert_int_equal(get_be64(d + LIT + 4 + 8), 45);
+	assert_int_equal(get_be64(d + LIT + 4 + 8 * maxr + 8), LEAF0 + 2);
+	l1 = got(t, LEAF0 + 2, K_BMBT);
+	assert_int_equal(get_be16(l1 + 6), 31);
+	put_be64(r, 45ull << 9);
+	put_be64(r + 8, 175ull << 21 | 6);
+	assert_memory_equal(l1 + LHDR, r, 16);
+	put_be64(r, 80ull << 9);
+	put_be64(r + 8, 300ull << 21 | 2);
+	assert_memory_equal(l1 + LHDR + 16 * 30, r, 16);
+	assert_int_equal(get_be16(got(t, LEAF0, K_BMBT) + 6), 40);
+	t_free(t);
+
+	t = t_new((const uint32_t[]){ 59, 30 }, 2);
+	put_inode(t, 89, 91);
+	bui_map(t, 200, 900, 1, 0);
+	bui_map(t, 30, 900, 1, 1);
+	t_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_delete_order),
+		cmocka_unit_test(test_truncate_three_leaves),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_bui_map),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
