@@ -314,6 +314,7 @@ static void test_agfl_and_full_leaf(void **state)
 		put_be32(blk + HDR + 4, 10);
 	}
 	set_recs(t, ROOT, &FSREC, 1);
+	t->f.agfl_refill = true; /* the refill as read from 6.1; replay refuses it (afree.c) */
 	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 10, 1, INO, 0, 0), 0);
 	assert_false(t->f.refused);
 	struct blk *agf1, *agfl1;
@@ -334,8 +335,16 @@ static void test_agfl_and_full_leaf(void **state)
 	expect_recs(t, ROOT, want, 3);
 	t_free(t);
 
+	/* a short AGFL without the refill switched on (replay's default): refused, named */
+	t = t_new(1, 5);
+	set_recs(t, ROOT, &FSREC, 1);
+	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 10, 1, INO, 0, 0), 1);
+	assert_non_null(strstr(t->why, "(5 blocks, 6 wanted) would be refilled"));
+	t_free(t);
+
 	/* no free space btree to take from (a root of 0): refused, named */
 	t = t_new(1, 5);
+	t->f.agfl_refill = true;
 	set_recs(t, ROOT, &FSREC, 1);
 	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 10, 1, INO, 0, 0), 1);
 	assert_non_null(strstr(t->why, "cntbt root 0 out of the AG"));
