@@ -556,7 +556,7 @@ static void set_refc(struct t *t, const uint32_t (*r)[3], uint16_t n)
 
 	put_be32(agf + offsetof(struct xfs_agf, agf_refcount_root), REFC_ROOT);
 	put_be32(agf + offsetof(struct xfs_agf, agf_refcount_level), 1);
-	put_block(b, 0, n);
+	put_block(t->img, REFC_ROOT, 0, n);
 	put_be32(b, 0x52334643u);
 	for (uint16_t i = 0; i < n; i++) {
 		put_be32(b + HDR + i * 12u, r[i][0]);
