@@ -73,7 +73,8 @@ def run(cmd, **kw):
         tool = os.path.basename(cmd[0])
         if tool in LOGDEV_OPT:
             cmd = [cmd[0], LOGDEV_OPT[tool], log] + list(cmd[1:])
-        elif tool.startswith("fsimg") or tool == "lt-fsimg":
+        # any fsimg binary: src/fsimg, lt-fsimg, a copy such as /tmp/NAME-fsimg
+        elif "fsimg" in tool:
             extra = ["-j", log]
             if cmd[1] == "replay" and "-o" in cmd:
                 out = cmd[cmd.index("-o") + 1]
