@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "core/cursor.h"
+#include "xfin_fixture.h"
 #include "xfs/format.h"
 #include "xlog/agbt.h"
 
@@ -28,13 +29,7 @@
 #define MAXN 6000u
 
 struct t {
-	xfs_fs fs;
-	xlog log;
-	struct xlog_ovl o;
-	struct fin f;
-	uint8_t *img;
-	fsimg_io *io;
-	char why[200];
+	struct xfin x;
 	uint32_t root, levels;
 	uint32_t freel[NBLOCKS], nfree; /* the allocator: a stack of free blocks */
 	bool used[NBLOCKS];
@@ -92,29 +87,10 @@ static struct t *t_new(uint32_t bs, bool v5)
 
 	assert_non_null(t);
 	t->bs = bs;
-	t->img = calloc(NBLOCKS, bs);
-	assert_non_null(t->img);
-	assert_int_equal(fsimg_io_open_mem(&t->io, t->img, (size_t)NBLOCKS * bs), 0);
-	t->fs.io = t->fs.io_once = t->io;
-	t->fs.io_size = (uint64_t)NBLOCKS * bs;
-	t->fs.sb.blocksize = t->fs.blocksize = bs;
-	t->fs.sb.sectsize = 512;
-	t->fs.sb.agblocks = NBLOCKS;
-	t->fs.sb.agcount = 1;
-	t->fs.sb.dblocks = NBLOCKS;
-	memset(t->fs.sb.uuid, 0xab, 16);
-	t->fs.v5 = v5;
-	t->log.fs = &t->fs;
-	xlog_ovl_init(&t->o, 1024);
-	t->f.log = &t->log;
-	t->f.o = &t->o;
-	t->f.blk = calloc(FIN_BLKS, sizeof *t->f.blk);
-	assert_non_null(t->f.blk);
-	strcpy(t->why, "test");
-	t->f.why = t->why;
-	t->f.whylen = sizeof t->why;
+	xfin_open(&t->x, NBLOCKS, bs, 0, v5);
+	memset(t->x.fs.sb.uuid, 0xab, 16);
 	/* the root: an empty leaf at FIRST */
-	uint8_t *b = t->img + (size_t)FIRST * bs;
+	uint8_t *b = t->x.img + (size_t)FIRST * bs;
 	put_be32(b, 0x54455354u);
 	put_be32(b + 8, AGBT_NULL);
 	put_be32(b + 12, AGBT_NULL);
@@ -132,12 +108,7 @@ static struct t *t_new(uint32_t bs, bool v5)
 
 static void t_free(struct t *t)
 {
-	for (size_t i = 0; i < t->f.nblk; i++)
-		free(t->f.blk[i].b);
-	free(t->f.blk);
-	xlog_ovl_free(&t->o);
-	fsimg_io_close(t->io);
-	free(t->img);
+	xfin_close(&t->x);
 	free(t);
 }
 
@@ -147,7 +118,7 @@ static uint8_t *blk(struct t *t, uint32_t agbno)
 	struct blk *b;
 
 	assert_true(agbno >= FIRST && agbno < NBLOCKS);
-	assert_int_equal(xlog_fin_get(&t->f, (uint64_t)agbno * (t->bs / 512), t->bs / 512, K_BTREE, &b), 0);
+	assert_int_equal(xlog_fin_get(&t->x.f, (uint64_t)agbno * (t->bs / 512), t->bs / 512, K_BTREE, &b), 0);
 	return b->b;
 }
 
@@ -176,7 +147,7 @@ static void walk(struct walk *w, uint32_t agbno, uint32_t level, uint32_t *lo, u
 	if (w->prev[level] != AGBT_NULL)
 		assert_int_equal(get_be32(blk(t, w->prev[level]) + 12), agbno);
 	w->prev[level] = agbno;
-	if (t->fs.v5) {
+	if (t->x.fs.v5) {
 		assert_int_equal(get_be64(b + 16), (uint64_t)agbno * (t->bs / 512));
 		assert_int_equal(get_be32(b + 48), 0);
 	}
@@ -215,10 +186,10 @@ static void check(struct t *t, const struct agbt_ops *ops)
 	uint32_t lo, hi, owned = 0;
 
 	assert_non_null(w);
-	assert_false(t->f.refused);
+	assert_false(t->x.f.refused);
 	w->t = t;
 	w->ops = ops;
-	w->hdr = t->fs.v5 ? 56 : 16;
+	w->hdr = t->x.fs.v5 ? 56 : 16;
 	w->lmax = (t->bs - w->hdr) / 8;
 	w->nmax = (t->bs - w->hdr) / ((ops->overlapping ? 8 : 4) + 4);
 	for (uint32_t l = 0; l < AGBT_MAXLEVELS; l++)
@@ -276,7 +247,7 @@ static void step(struct t *t, const struct agbt_ops *ops, uint64_t *seed, bool i
 		put_be32(r, t->recs[i][0]);
 		put_be32(r + 4, t->recs[i][1]);
 	}
-	assert_int_equal(agbt_init(&c, &t->f, ops, t, 0, t->root, t->levels), 0);
+	assert_int_equal(agbt_init(&c, &t->x.f, ops, t, 0, t->root, t->levels), 0);
 	assert_int_equal(agbt_lookup(&c, AGBT_LOOKUP_EQ, r, &stat), 0);
 	assert_int_equal(stat, !ins);
 	i = find(t, get_be32(r), &eq);
@@ -348,26 +319,26 @@ static void test_refusals(void **state)
 	uint64_t seed = 7;
 	int stat;
 
-	assert_int_equal(agbt_init(&c, &t->f, &plain_ops, t, 0, t->root, 2), 0);
+	assert_int_equal(agbt_init(&c, &t->x.f, &plain_ops, t, 0, t->root, 2), 0);
 	put_be32(r, 5);
 	put_be32(r + 4, 1);
 	assert_int_equal(agbt_lookup(&c, AGBT_LOOKUP_EQ, r, &stat), 1);
-	assert_non_null(strstr(t->why, "is not what its parent says"));
+	assert_non_null(strstr(t->x.why, "is not what its parent says"));
 	t_free(t);
 
 	t = t_new(512, false);
-	assert_int_equal(agbt_init(&c, &t->f, &plain_ops, t, 0, NBLOCKS + 5, 1), 1);
+	assert_int_equal(agbt_init(&c, &t->x.f, &plain_ops, t, 0, NBLOCKS + 5, 1), 1);
 	t_free(t);
 
 	t = t_new(512, false);
 	t->nfree = 0; /* nothing to split into */
 	for (uint32_t k = 0; k < (512 - 16) / 8; k++)
 		step(t, &plain_ops, &seed, true);
-	assert_int_equal(agbt_init(&c, &t->f, &plain_ops, t, 0, t->root, t->levels), 0);
+	assert_int_equal(agbt_init(&c, &t->x.f, &plain_ops, t, 0, t->root, t->levels), 0);
 	put_be32(r, 1000001);
 	assert_int_equal(agbt_lookup(&c, AGBT_LOOKUP_EQ, r, &stat), 0);
 	assert_int_equal(agbt_insert(&c, r, &stat), 1);
-	assert_non_null(strstr(t->why, "no free block"));
+	assert_non_null(strstr(t->x.why, "no free block"));
 	t_free(t);
 }
 

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "core/cursor.h"
+#include "xfin_fixture.h"
 #include "xfs/format.h"
 #include "xlog/ifree.h"
 #include "xlog/intent.h"
@@ -40,17 +41,11 @@
 #define FREEBLKS0 100u
 
 struct t {
-	xfs_fs fs;
-	xlog log;
-	struct xlog_ovl o;
-	struct fin f;
-	uint8_t *img;
-	fsimg_io *io;
-	char why[200];
+	struct xfin x;
 	uint8_t ino[ISIZE];
 };
 
-static uint8_t *blk(struct t *t, uint32_t agbno) { return t->img + (size_t)agbno * BS; }
+static uint8_t *blk(struct t *t, uint32_t agbno) { return t->x.img + (size_t)agbno * BS; }
 
 static void put_sblock(struct t *t, uint32_t agbno, uint32_t magic, uint16_t n)
 {
@@ -83,33 +78,13 @@ static struct t *t_new(const uint32_t *cnt, uint32_t n)
 	uint8_t *agf, *root;
 
 	assert_non_null(t);
-	t->img = calloc(NBLOCKS, BS);
-	assert_non_null(t->img);
-	assert_int_equal(fsimg_io_open_mem(&t->io, t->img, (size_t)NBLOCKS * BS), 0);
-	t->fs.io = t->fs.io_once = t->io;
-	t->fs.io_size = (uint64_t)NBLOCKS * BS;
-	t->fs.sb.blocksize = t->fs.blocksize = BS;
-	t->fs.sb.sectsize = 512;
-	t->fs.sb.agblocks = NBLOCKS;
-	t->fs.sb.agblklog = 12;
-	t->fs.sb.agcount = 1;
-	t->fs.sb.dblocks = NBLOCKS;
-	t->fs.sb.inodesize = ISIZE;
-	t->fs.sb.inopblock = 2;
-	t->fs.sb.inopblog = 1;
-	t->fs.lit_off = LIT;
-	t->fs.v5 = true;
-	t->log.fs = &t->fs;
-	xlog_ovl_init(&t->o, 1024);
-	t->f.log = &t->log;
-	t->f.o = &t->o;
-	t->f.blk = calloc(FIN_BLKS, sizeof *t->f.blk);
-	assert_non_null(t->f.blk);
-	strcpy(t->why, "test");
-	t->f.why = t->why;
-	t->f.whylen = sizeof t->why;
+	xfin_open(&t->x, NBLOCKS, BS, 12, true);
+	t->x.fs.sb.inodesize = ISIZE;
+	t->x.fs.sb.inopblock = 2;
+	t->x.fs.sb.inopblog = 1;
+	t->x.fs.lit_off = LIT;
 
-	agf = t->img + 512;
+	agf = t->x.img + 512;
 	put_be32(agf, XFS_AGF_MAGIC);
 	put_be32(agf + 16, BNO_ROOT);
 	put_be32(agf + 20, CNT_ROOT);
@@ -147,12 +122,7 @@ static struct t *t_new(const uint32_t *cnt, uint32_t n)
 
 static void t_free(struct t *t)
 {
-	for (size_t i = 0; i < t->f.nblk; i++)
-		free(t->f.blk[i].b);
-	free(t->f.blk);
-	xlog_ovl_free(&t->o);
-	fsimg_io_close(t->io);
-	free(t->img);
+	xfin_close(&t->x);
 	free(t);
 }
 
@@ -200,16 +170,16 @@ static void test_truncate_three_leaves(void **state)
 	struct blk *agf, *bno;
 
 	(void)state;
-	assert_int_equal(xlog_fin_bmbt_read(&t->f, t->ino, ISIZE - LIT, INO, 100, &b, &recs), 0);
+	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino, ISIZE - LIT, INO, 100, &b, &recs), 0);
 	assert_int_equal(b.nleaf, 3);
 	assert_int_equal(b.cnt[1], 30);
-	if (xlog_fin_truncate_extents(&t->f, recs, 100, 103, false, INO, &b, (ISIZE - LIT) / 16, &ntx))
-		fail_msg("refused: %s", t->why);
+	if (xlog_fin_truncate_extents(&t->x.f, recs, 100, 103, false, INO, &b, (ISIZE - LIT) / 16, &ntx))
+		fail_msg("refused: %s", t->x.why);
 	free(recs);
 	assert_int_equal(ntx, 100);
-	assert_int_equal(xlog_fin_get(&t->f, 1, 1, K_AGF, &agf), 0);
+	assert_int_equal(xlog_fin_get(&t->x.f, 1, 1, K_AGF, &agf), 0);
 	assert_int_equal(get_be32(agf->b + 52), FREEBLKS0 + 103);
-	assert_int_equal(xlog_fin_get(&t->f, (uint64_t)BNO_ROOT * (BS / 512), BS / 512, K_BTREE, &bno), 0);
+	assert_int_equal(xlog_fin_get(&t->x.f, (uint64_t)BNO_ROOT * (BS / 512), BS / 512, K_BTREE, &bno), 0);
 	assert_int_equal(get_be16(bno->b + 6), 104);
 	for (uint32_t i = 0; i < 3; i++) {
 		assert_int_equal(get_be32(bno->b + HDR + 8 * i), LEAF0 + 2 * i);
@@ -229,15 +199,15 @@ static void test_refused(void **state)
 
 	(void)state;
 	put_be64(blk(t, LEAF0) + 16, 77);
-	assert_int_equal(xlog_fin_bmbt_read(&t->f, t->ino, ISIZE - LIT, INO, 70, &b, &recs), 1);
+	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino, ISIZE - LIT, INO, 70, &b, &recs), 1);
 	assert_null(recs);
-	assert_non_null(strstr(t->why, "right sibling"));
+	assert_non_null(strstr(t->x.why, "right sibling"));
 	t_free(t);
 
 	t = t_new(cnt, 2);
 	put_be16(t->ino + LIT, 2);
-	assert_int_equal(xlog_fin_bmbt_read(&t->f, t->ino, ISIZE - LIT, INO, 70, &b, &recs), 1);
-	assert_non_null(strstr(t->why, "2 levels"));
+	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino, ISIZE - LIT, INO, 70, &b, &recs), 1);
+	assert_non_null(strstr(t->x.why, "2 levels"));
 	t_free(t);
 }
 
@@ -262,7 +232,7 @@ static uint8_t *got(struct t *t, uint32_t agbno, enum kind kind)
 {
 	struct blk *b;
 
-	assert_int_equal(xlog_fin_get(&t->f, (uint64_t)agbno * (BS / 512), BS / 512, kind, &b), 0);
+	assert_int_equal(xlog_fin_get(&t->x.f, (uint64_t)agbno * (BS / 512), BS / 512, kind, &b), 0);
 	return b->b;
 }
 
@@ -272,8 +242,8 @@ static void bui_map(struct t *t, uint64_t off, uint64_t fsb, uint32_t len, int w
 	struct intent_defer dq;
 
 	memset(&dq, 0, sizeof dq);
-	if (xlog_intent_bmap(&t->f, &x, &dq) != want)
-		fail_msg("bui %llu+%u: %s", (unsigned long long)off, len, t->why);
+	if (xlog_intent_bmap(&t->x.f, &x, &dq) != want)
+		fail_msg("bui %llu+%u: %s", (unsigned long long)off, len, t->x.why);
 }
 
 /* Leaves of 40 and 30 extents, the second's offsets moved up by 10 (key 50, offsets 50-79):

@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "core/cursor.h"
+#include "xfin_fixture.h"
 #include "xfs/format.h"
 #include "xlog/ifree.h"
 
@@ -44,16 +45,10 @@
 #define FREEBLKS0 100u
 
 struct t {
-	xfs_fs fs;
-	xlog log;
-	struct xlog_ovl o;
-	struct fin f;
-	uint8_t *img;
-	fsimg_io *io;
-	char why[200];
+	struct xfin x;
 };
 
-static uint8_t *blk(struct t *t, uint32_t agbno) { return t->img + (size_t)agbno * BS; }
+static uint8_t *blk(struct t *t, uint32_t agbno) { return t->x.img + (size_t)agbno * BS; }
 
 static void put_block(uint8_t *b, uint32_t magic, uint16_t level, uint16_t n)
 {
@@ -92,34 +87,14 @@ static struct t *t_new(bool sparse, uint32_t na, uint32_t nb, uint16_t hole0, ui
 	uint8_t *agf, *agi;
 
 	assert_non_null(t);
-	t->img = calloc(NBLOCKS, BS);
-	assert_non_null(t->img);
-	assert_int_equal(fsimg_io_open_mem(&t->io, t->img, (size_t)NBLOCKS * BS), 0);
-	t->fs.io = t->fs.io_once = t->io;
-	t->fs.io_size = (uint64_t)NBLOCKS * BS;
-	t->fs.sb.blocksize = t->fs.blocksize = BS;
-	t->fs.sb.sectsize = 512;
-	t->fs.sb.agblocks = NBLOCKS;
-	t->fs.sb.agblklog = 12;
-	t->fs.sb.agcount = 1;
-	t->fs.sb.dblocks = NBLOCKS;
-	t->fs.sb.inodesize = 512;
-	t->fs.sb.inopblock = 2;
-	t->fs.sb.inopblog = 1;
-	t->fs.sb.features_ro_compat = XFS_SB_FEAT_RO_COMPAT_FINOBT;
-	t->fs.sparse_inodes = sparse;
-	t->fs.v5 = true;
-	t->log.fs = &t->fs;
-	xlog_ovl_init(&t->o, 1024);
-	t->f.log = &t->log;
-	t->f.o = &t->o;
-	t->f.blk = calloc(FIN_BLKS, sizeof *t->f.blk);
-	assert_non_null(t->f.blk);
-	strcpy(t->why, "test");
-	t->f.why = t->why;
-	t->f.whylen = sizeof t->why;
+	xfin_open(&t->x, NBLOCKS, BS, 12, true);
+	t->x.fs.sb.inodesize = 512;
+	t->x.fs.sb.inopblock = 2;
+	t->x.fs.sb.inopblog = 1;
+	t->x.fs.sb.features_ro_compat = XFS_SB_FEAT_RO_COMPAT_FINOBT;
+	t->x.fs.sparse_inodes = sparse;
 
-	agf = t->img + 512;
+	agf = t->x.img + 512;
 	put_be32(agf, XFS_AGF_MAGIC);
 	put_be32(agf + 16, BNO_ROOT);
 	put_be32(agf + 20, CNT_ROOT);
@@ -135,7 +110,7 @@ static struct t *t_new(bool sparse, uint32_t na, uint32_t nb, uint16_t hole0, ui
 	put_be32(blk(t, CNT_ROOT) + HDR, 3000);
 	put_be32(blk(t, CNT_ROOT) + HDR + 4, 100);
 
-	agi = t->img + AGI_DADDR * 512;
+	agi = t->x.img + AGI_DADDR * 512;
 	put_be32(agi, XFS_AGI_MAGIC);
 	put_be32(agi + AGI_COUNT, AGI_COUNT0);
 	put_be32(agi + AGI_ROOT, INO_ROOT);
@@ -171,25 +146,20 @@ static struct t *t_new(bool sparse, uint32_t na, uint32_t nb, uint16_t hole0, ui
 
 static void t_free(struct t *t)
 {
-	for (size_t i = 0; i < t->f.nblk; i++)
-		free(t->f.blk[i].b);
-	free(t->f.blk);
-	xlog_ovl_free(&t->o);
-	fsimg_io_close(t->io);
-	free(t->img);
+	xfin_close(&t->x);
 	free(t);
 }
 
 /* Block agbno (or the AGI's or AGF's sector) as the finish leaves it; the AGI, read
- * first, is t->f.blk[0]. */
+ * first, is t->x.f.blk[0]. */
 static uint8_t *got(struct t *t, uint32_t agbno, enum kind kind)
 {
 	struct blk *b;
 
 	if (kind == K_AGI || kind == K_AGF)
-		assert_int_equal(xlog_fin_get(&t->f, kind == K_AGI ? AGI_DADDR : 1, 1, kind, &b), 0);
+		assert_int_equal(xlog_fin_get(&t->x.f, kind == K_AGI ? AGI_DADDR : 1, 1, kind, &b), 0);
 	else
-		assert_int_equal(xlog_fin_get(&t->f, (uint64_t)agbno * (BS / 512), BS / 512, kind, &b), 0);
+		assert_int_equal(xlog_fin_get(&t->x.f, (uint64_t)agbno * (BS / 512), BS / 512, kind, &b), 0);
 	return b->b;
 }
 
@@ -214,7 +184,7 @@ static void test_sparse_chunk_freed(void **state)
 	memcpy(before, blk(t, FINO_ROOT) + HDR + 16, INOBT_REC_LEN);
 	memcpy(last, blk(t, LEAF_B) + HDR + 16 * 34, INOBT_REC_LEN);
 	agi = got(t, 0, K_AGI);
-	assert_int_equal(xlog_fin_difree_inobt(&t->f, 0, &t->f.blk[0], agino, rec, &deleted), 0);
+	assert_int_equal(xlog_fin_difree_inobt(&t->x.f, 0, &t->x.f.blk[0], agino, rec, &deleted), 0);
 	assert_true(deleted);
 	assert_int_equal(get_be32(rec), start);
 	assert_int_equal(rec[7], 32);
@@ -228,13 +198,13 @@ static void test_sparse_chunk_freed(void **state)
 	assert_memory_equal(b + HDR + 16 * 34, last, INOBT_REC_LEN);
 	assert_int_equal(get_be32(got(t, INO_ROOT, K_BTREE) + HDR + 4), 64u * 37);
 
-	assert_int_equal(xlog_fin_difree_finobt(&t->f, 0, &t->f.blk[0], agino, rec, true), 0);
+	assert_int_equal(xlog_fin_difree_finobt(&t->x.f, 0, &t->x.f.blk[0], agino, rec, true), 0);
 	b = got(t, FINO_ROOT, K_BTREE);
 	assert_int_equal(get_be16(b + 6), 1);
 	assert_int_equal(get_be32(b + HDR), 128);
 	assert_memory_equal(b + HDR + 16, before, INOBT_REC_LEN); /* as it was before the free */
 
-	assert_int_equal(xlog_fin_ichunk_free(&t->f, 0, rec, &ntx), 0);
+	assert_int_equal(xlog_fin_ichunk_free(&t->x.f, 0, rec, &ntx), 0);
 	assert_int_equal(ntx, 1);
 	/* chunk at agbno 1152: runs at 1152 + 8 and 1152 + 24, 8 blocks each */
 	b = got(t, BNO_ROOT, K_BTREE);
@@ -247,9 +217,9 @@ static void test_sparse_chunk_freed(void **state)
 	expect_ext(b, 0, 1160, 8);
 	expect_ext(b, 1, 1176, 8);
 	expect_ext(b, 2, 3000, 100);
-	assert_int_equal(get_be32(t->img + 512 + 52), FREEBLKS0); /* the image untouched */
+	assert_int_equal(get_be32(t->x.img + 512 + 52), FREEBLKS0); /* the image untouched */
 	assert_int_equal(get_be32(got(t, 0, K_AGF) + 52), FREEBLKS0 + 16);
-	assert_false(t->f.refused);
+	assert_false(t->x.f.refused);
 	t_free(t);
 }
 
@@ -264,12 +234,12 @@ static void test_full_chunk_freed(void **state)
 
 	(void)state;
 	got(t, 0, K_AGI);
-	assert_int_equal(xlog_fin_difree_inobt(&t->f, 0, &t->f.blk[0], start + 63, rec, &deleted), 0);
+	assert_int_equal(xlog_fin_difree_inobt(&t->x.f, 0, &t->x.f.blk[0], start + 63, rec, &deleted), 0);
 	assert_true(deleted);
 	assert_int_equal(get_be32(rec + 4), 64);
 	assert_int_equal(get_be32(got(t, 0, K_AGI) + AGI_COUNT), AGI_COUNT0 - 64);
 	assert_int_equal(get_be32(got(t, 0, K_AGI) + AGI_FREECOUNT), AGI_FREE0 - 63);
-	assert_int_equal(xlog_fin_ichunk_free(&t->f, 0, rec, &ntx), 0);
+	assert_int_equal(xlog_fin_ichunk_free(&t->x.f, 0, rec, &ntx), 0);
 	b = got(t, BNO_ROOT, K_BTREE);
 	assert_int_equal(get_be16(b + 6), 2);
 	expect_ext(b, 0, 1152, 32);
@@ -315,7 +285,7 @@ static void test_join(void **state)
 		if (k <= 30 || k >= 37)
 			want[n++] = 64 * k;
 	agi = got(t, 0, K_AGI);
-	assert_int_equal(xlog_fin_difree_inobt(&t->f, 0, &t->f.blk[0], 64 * 36, rec, &deleted), 0);
+	assert_int_equal(xlog_fin_difree_inobt(&t->x.f, 0, &t->x.f.blk[0], 64 * 36, rec, &deleted), 0);
 	assert_true(deleted);
 	assert_int_equal(get_be32(agi + AGI_ROOT), LEAF_A);
 	assert_int_equal(get_be32(agi + AGI_LEVEL), 1);
@@ -333,14 +303,14 @@ static void test_join(void **state)
 	expect_ext(b, 2, 3000, 100);
 	assert_int_equal(get_be32(got(t, 0, K_AGF) + 52), FREEBLKS0 + 2);
 	/* the freed blocks are not written; the finobt record goes, then the chunk */
-	for (size_t i = 0; i < t->f.nblk; i++)
-		if (t->f.blk[i].daddr == INO_ROOT * 2u || t->f.blk[i].daddr == LEAF_B * 2u)
-			assert_false(t->f.blk[i].dirty);
-	assert_int_equal(xlog_fin_difree_finobt(&t->f, 0, &t->f.blk[0], 64 * 36, rec, true), 0);
+	for (size_t i = 0; i < t->x.f.nblk; i++)
+		if (t->x.f.blk[i].daddr == INO_ROOT * 2u || t->x.f.blk[i].daddr == LEAF_B * 2u)
+			assert_false(t->x.f.blk[i].dirty);
+	assert_int_equal(xlog_fin_difree_finobt(&t->x.f, 0, &t->x.f.blk[0], 64 * 36, rec, true), 0);
 	assert_int_equal(get_be16(got(t, FINO_ROOT, K_BTREE) + 6), 1);
-	assert_int_equal(xlog_fin_ichunk_free(&t->f, 0, rec, &ntx), 0);
+	assert_int_equal(xlog_fin_ichunk_free(&t->x.f, 0, rec, &ntx), 0);
 	assert_int_equal(get_be32(got(t, 0, K_AGF) + 52), FREEBLKS0 + 2 + 32);
-	assert_false(t->f.refused);
+	assert_false(t->x.f.refused);
 	t_free(t);
 }
 
@@ -358,7 +328,7 @@ static void test_borrow(void **state)
 		if (k != 36)
 			want[n++] = 64 * k;
 	agi = got(t, 0, K_AGI);
-	assert_int_equal(xlog_fin_difree_inobt(&t->f, 0, &t->f.blk[0], 64 * 36, rec, &deleted), 0);
+	assert_int_equal(xlog_fin_difree_inobt(&t->x.f, 0, &t->x.f.blk[0], 64 * 36, rec, &deleted), 0);
 	assert_int_equal(get_be32(agi + AGI_ROOT), INO_ROOT);
 	assert_int_equal(get_be32(agi + AGI_LEVEL), 2);
 	expect_inobt(t, true, LEAF_A, want, n);
@@ -366,7 +336,7 @@ static void test_borrow(void **state)
 	assert_int_equal(get_be16(got(t, LEAF_B, K_BTREE) + 6), 30);
 	assert_int_equal(get_be32(got(t, INO_ROOT, K_BTREE) + HDR + 4), 64u * 35);
 	assert_int_equal(get_be32(got(t, 0, K_AGF) + 52), FREEBLKS0);
-	assert_false(t->f.refused);
+	assert_false(t->x.f.refused);
 	t_free(t);
 }
 
@@ -384,11 +354,11 @@ static void test_finobt_split_refused(void **state)
 	for (uint32_t k = 0; k < 60; k++)
 		put_irec(b + HDR + 16 * k, false, 64 * (100 + k), 0, 0, 1, 1);
 	got(t, 0, K_AGI);
-	assert_int_equal(xlog_fin_difree_inobt(&t->f, 0, &t->f.blk[0], 64 * 36 + 5, rec, &deleted), 0);
+	assert_int_equal(xlog_fin_difree_inobt(&t->x.f, 0, &t->x.f.blk[0], 64 * 36 + 5, rec, &deleted), 0);
 	assert_false(deleted);
-	assert_int_equal(xlog_fin_difree_finobt(&t->f, 0, &t->f.blk[0], 64 * 36 + 5, rec, false), 1);
-	assert_true(t->f.refused);
-	assert_non_null(strstr(t->why, "finobt block (an allocation near a block: not done yet)"));
+	assert_int_equal(xlog_fin_difree_finobt(&t->x.f, 0, &t->x.f.blk[0], 64 * 36 + 5, rec, false), 1);
+	assert_true(t->x.f.refused);
+	assert_non_null(strstr(t->x.why, "finobt block (an allocation near a block: not done yet)"));
 	t_free(t);
 }
 
@@ -403,7 +373,7 @@ static void test_update_only(void **state)
 
 	(void)state;
 	got(t, 0, K_AGI);
-	assert_int_equal(xlog_fin_difree_inobt(&t->f, 0, &t->f.blk[0], start + 5, rec, &deleted), 0);
+	assert_int_equal(xlog_fin_difree_inobt(&t->x.f, 0, &t->x.f.blk[0], start + 5, rec, &deleted), 0);
 	assert_false(deleted);
 	b = got(t, LEAF_B, K_BTREE);
 	assert_int_equal(get_be16(b + 6), 35);
@@ -411,7 +381,7 @@ static void test_update_only(void **state)
 	assert_true(get_be64(b + HDR + 8) == 0x23);
 	assert_int_equal(get_be32(got(t, 0, K_AGI) + AGI_FREECOUNT), AGI_FREE0 + 1);
 	assert_int_equal(get_be32(got(t, 0, K_AGI) + AGI_COUNT), AGI_COUNT0);
-	assert_int_equal(xlog_fin_difree_finobt(&t->f, 0, &t->f.blk[0], start + 5, rec, false), 0);
+	assert_int_equal(xlog_fin_difree_finobt(&t->x.f, 0, &t->x.f.blk[0], start + 5, rec, false), 0);
 	assert_memory_equal(got(t, FINO_ROOT, K_BTREE) + HDR + 16, rec, INOBT_REC_LEN);
 	t_free(t);
 }

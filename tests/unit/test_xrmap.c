@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "core/cursor.h"
+#include "xfin_fixture.h"
 #include "xfs/format.h"
 #include "xlog/intent.h"
 #include "xlog/rmap.h"
@@ -37,13 +38,7 @@
 #define INO2 140ull
 
 struct t {
-	xfs_fs fs;
-	xlog log;
-	struct xlog_ovl o;
-	struct fin f;
-	uint8_t *img;
-	fsimg_io *io;
-	char why[160];
+	struct xfin x;
 };
 
 static void put_rec(uint8_t *p, uint32_t start, uint32_t len, uint64_t owner, uint64_t off, uint32_t flags)
@@ -75,55 +70,30 @@ static struct t *t_new(uint32_t rmap_level, uint32_t flcount)
 	struct t *t = calloc(1, sizeof *t);
 
 	assert_non_null(t);
-	t->img = calloc(NBLOCKS, BS);
-	assert_non_null(t->img);
-	assert_int_equal(fsimg_io_open_mem(&t->io, t->img, (size_t)NBLOCKS * BS), 0);
-	t->fs.io = t->fs.io_once = t->io;
-	t->fs.io_size = (uint64_t)NBLOCKS * BS;
-	t->fs.sb.blocksize = t->fs.blocksize = BS;
-	t->fs.sb.sectsize = 512;
-	t->fs.sb.agblocks = NBLOCKS;
-	t->fs.sb.agblklog = 6;
-	t->fs.sb.agcount = 1;
-	t->fs.sb.dblocks = NBLOCKS;
-	t->fs.sb.features_ro_compat = XFS_SB_FEAT_RO_COMPAT_RMAPBT | XFS_SB_FEAT_RO_COMPAT_REFLINK;
-	t->fs.v5 = true;
-	t->log.fs = &t->fs;
-	xlog_ovl_init(&t->o, 1024);
-	t->f.log = &t->log;
-	t->f.o = &t->o;
-	t->f.blk = calloc(FIN_BLKS, sizeof *t->f.blk);
-	assert_non_null(t->f.blk);
-	strcpy(t->why, "test");
-	t->f.why = t->why;
-	t->f.whylen = sizeof t->why;
+	xfin_open(&t->x, NBLOCKS, BS, 6, true);
+	t->x.fs.sb.features_ro_compat = XFS_SB_FEAT_RO_COMPAT_RMAPBT | XFS_SB_FEAT_RO_COMPAT_REFLINK;
 
-	uint8_t *agf = t->img + AGF_DADDR * 512;
+	uint8_t *agf = t->x.img + AGF_DADDR * 512;
 	put_be32(agf, XFS_AGF_MAGIC);
 	put_be32(agf + 24, ROOT);
 	put_be32(agf + 28, 1);
 	put_be32(agf + 32, 1);
 	put_be32(agf + 36, rmap_level);
 	put_be32(agf + 48, flcount);
-	put_block(t->img, ROOT, (uint16_t)(rmap_level - 1), 0);
+	put_block(t->x.img, ROOT, (uint16_t)(rmap_level - 1), 0);
 	return t;
 }
 
 static void t_free(struct t *t)
 {
-	for (size_t i = 0; i < t->f.nblk; i++)
-		free(t->f.blk[i].b);
-	free(t->f.blk);
-	xlog_ovl_free(&t->o);
-	fsimg_io_close(t->io);
-	free(t->img);
+	xfin_close(&t->x);
 	free(t);
 }
 
 /* Records into block agbno of the image (before the finish reads it). */
 static void set_recs(struct t *t, uint32_t agbno, const struct rrec *r, uint16_t n)
 {
-	uint8_t *b = t->img + (size_t)agbno * BS;
+	uint8_t *b = t->x.img + (size_t)agbno * BS;
 
 	put_be16(b + 6, n);
 	for (uint16_t i = 0; i < n; i++)
@@ -135,7 +105,7 @@ static uint8_t *got(struct t *t, uint32_t agbno)
 {
 	struct blk *b;
 
-	assert_int_equal(xlog_fin_get(&t->f, (uint64_t)agbno * (BS / 512), BS / 512, K_BTREE, &b), 0);
+	assert_int_equal(xlog_fin_get(&t->x.f, (uint64_t)agbno * (BS / 512), BS / 512, K_BTREE, &b), 0);
 	return b->b;
 }
 
@@ -167,8 +137,8 @@ static void test_map_merges_both(void **state)
 	struct rrec out[] = { FSREC, { 10, 7, INO, 0, 0 } };
 
 	set_recs(t, ROOT, in, 3);
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 12, 3, INO, 2, 0), 0);
-	assert_false(t->f.refused);
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_MAP, 0, 12, 3, INO, 2, 0), 0);
+	assert_false(t->x.f.refused);
 	expect_recs(t, ROOT, out, 2);
 	/* xfs_btree_delrec leaves the last slot's bytes */
 	assert_int_equal(get_be32(got(t, ROOT) + HDR + 2 * REC), 15);
@@ -184,7 +154,7 @@ static void test_map_no_merge(void **state)
 	struct rrec out[] = { FSREC, { 10, 2, INO, 0, 0 }, { 12, 3, INO, 2, RMAP_F_UNWRITTEN }, { 15, 2, INO, 9, 0 } };
 
 	set_recs(t, ROOT, in, 3);
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 12, 3, INO, 2, RMAP_F_UNWRITTEN), 0);
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_MAP, 0, 12, 3, INO, 2, RMAP_F_UNWRITTEN), 0);
 	expect_recs(t, ROOT, out, 4);
 	t_free(t);
 }
@@ -198,7 +168,7 @@ static void test_unmap_middle(void **state)
 	struct rrec out[] = { FSREC, { 10, 3, INO, 100, 0 }, { 16, 4, INO, 106, 0 }, { 30, 1, RMAP_OWN_INODES, 0, 0 } };
 
 	set_recs(t, ROOT, in, 3);
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_UNMAP, 0, 13, 3, INO, 103, 0), 0);
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_UNMAP, 0, 13, 3, INO, 103, 0), 0);
 	expect_recs(t, ROOT, out, 4);
 	t_free(t);
 }
@@ -213,17 +183,17 @@ static void test_unmap_cow_and_refusals(void **state)
 	struct rrec out[] = { FSREC, { 25, 1, INO, 0, 0 } };
 
 	set_recs(t, ROOT, in, 3);
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_FREE, 0, 20, 5, RMAP_OWN_COW, 0, 0), 0);
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_FREE, 0, 20, 5, RMAP_OWN_COW, 0, 0), 0);
 	expect_recs(t, ROOT, out, 2);
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_FREE, 0, 25, 1, RMAP_OWN_COW, 0, 0), 1);
-	assert_true(t->f.refused);
-	assert_non_null(strstr(t->why, "another owner"));
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_FREE, 0, 25, 1, RMAP_OWN_COW, 0, 0), 1);
+	assert_true(t->x.f.refused);
+	assert_non_null(strstr(t->x.why, "another owner"));
 	t_free(t);
 
 	t = t_new(1, 6);
 	set_recs(t, ROOT, in, 3);
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_FREE, 0, 40, 2, RMAP_OWN_COW, 0, 0), 1);
-	assert_non_null(strstr(t->why, "no record covers"));
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_FREE, 0, 40, 2, RMAP_OWN_COW, 0, 0), 1);
+	assert_non_null(strstr(t->x.why, "no record covers"));
 	t_free(t);
 }
 
@@ -237,9 +207,9 @@ static void test_unmap_unknown_owner(void **state)
 	struct rrec out[] = { FSREC, { 20, 3, INO, 7, 0 } };
 
 	set_recs(t, ROOT, in, 2);
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_FREE, 0, 30, 2, RMAP_OWN_UNKNOWN, 0, 0), 0);
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_FREE, 0, 30, 2, RMAP_OWN_UNKNOWN, 0, 0), 0);
 	expect_recs(t, ROOT, in, 2);
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_FREE, 0, 23, 2, RMAP_OWN_UNKNOWN, 0, 0), 0);
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_FREE, 0, 23, 2, RMAP_OWN_UNKNOWN, 0, 0), 0);
 	expect_recs(t, ROOT, out, 2);
 	t_free(t);
 }
@@ -254,7 +224,7 @@ static void test_map_shared_left(void **state)
 	struct rrec out[] = { FSREC, { 10, 6, INO, 0, 0 }, { 10, 4, INO2, 0, 0 }, { 12, 4, INO2 + 1, 0, 0 } };
 
 	set_recs(t, ROOT, in, 4);
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP_SHARED, 0, 14, 2, INO, 4, 0), 0);
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_MAP_SHARED, 0, 14, 2, INO, 4, 0), 0);
 	expect_recs(t, ROOT, out, 4);
 	t_free(t);
 }
@@ -269,7 +239,7 @@ static void test_map_shared_right(void **state)
 	struct rrec out[] = { FSREC, { 8, 6, INO2, 0, 0 }, { 10, 5, INO, 0, 0 } };
 
 	set_recs(t, ROOT, in, 3);
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP_SHARED, 0, 10, 2, INO, 0, 0), 0);
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_MAP_SHARED, 0, 10, 2, INO, 0, 0), 0);
 	expect_recs(t, ROOT, out, 3);
 	t_free(t);
 }
@@ -283,7 +253,7 @@ static void test_unmap_shared_left(void **state)
 	struct rrec out[] = { FSREC, { 10, 6, INO2, 0, 0 }, { 12, 2, INO + 1, 0, 0 }, { 13, 3, INO, 33, 0 } };
 
 	set_recs(t, ROOT, in, 4);
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_UNMAP_SHARED, 0, 10, 3, INO, 30, 0), 0);
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_UNMAP_SHARED, 0, 10, 3, INO, 30, 0), 0);
 	expect_recs(t, ROOT, out, 4);
 	t_free(t);
 }
@@ -297,7 +267,7 @@ static void test_agfl_and_full_leaf(void **state)
 
 	/* one block short: xfs_alloc_fix_freelist takes it from the by-size tree's first
 	 * extent long enough (its start), the AGFL gets it, the rmapbt an OWN_AG record */
-	uint8_t *agf0 = t->img + AGF_DADDR * 512, *agfl0 = t->img + 3 * 512;
+	uint8_t *agf0 = t->x.img + AGF_DADDR * 512, *agfl0 = t->x.img + 3 * 512;
 	put_be32(agfl0, 0x5841464cu);
 	for (uint32_t i = 0; i < 5; i++)
 		put_be32(agfl0 + 36 + 4 * i, 20 + i);
@@ -307,19 +277,19 @@ static void test_agfl_and_full_leaf(void **state)
 	put_be32(agf0 + 52, 10); /* freeblks */
 	put_be32(agf0 + 56, 10); /* longest */
 	for (uint32_t b = 8; b <= 9; b++) {
-		uint8_t *blk = t->img + b * BS;
-		put_block(t->img, b, 0, 1);
+		uint8_t *blk = t->x.img + b * BS;
+		put_block(t->x.img, b, 0, 1);
 		put_be32(blk, b == 8 ? 0x41423342u : 0x41423343u);
 		put_be32(blk + HDR, 30);
 		put_be32(blk + HDR + 4, 10);
 	}
 	set_recs(t, ROOT, &FSREC, 1);
-	t->f.agfl_refill = true; /* the refill as read from 6.1; replay refuses it (afree.c) */
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 10, 1, INO, 0, 0), 0);
-	assert_false(t->f.refused);
+	t->x.f.agfl_refill = true; /* the refill as read from 6.1; replay refuses it (afree.c) */
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_MAP, 0, 10, 1, INO, 0, 0), 0);
+	assert_false(t->x.f.refused);
 	struct blk *agf1, *agfl1;
-	assert_int_equal(xlog_fin_get(&t->f, AGF_DADDR, 1, K_AGF, &agf1), 0);
-	assert_int_equal(xlog_fin_get(&t->f, 3, 1, K_AGFL, &agfl1), 0);
+	assert_int_equal(xlog_fin_get(&t->x.f, AGF_DADDR, 1, K_AGF, &agf1), 0);
+	assert_int_equal(xlog_fin_get(&t->x.f, 3, 1, K_AGFL, &agfl1), 0);
 	assert_int_equal(get_be32(agf1->b + 44), 5);
 	assert_int_equal(get_be32(agf1->b + 48), 6);
 	assert_int_equal(get_be32(agf1->b + 52), 9);
@@ -338,21 +308,21 @@ static void test_agfl_and_full_leaf(void **state)
 	/* a short AGFL without the refill switched on (replay's default): refused, named */
 	t = t_new(1, 5);
 	set_recs(t, ROOT, &FSREC, 1);
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 10, 1, INO, 0, 0), 1);
-	assert_non_null(strstr(t->why, "(5 blocks, 6 wanted) would be refilled"));
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_MAP, 0, 10, 1, INO, 0, 0), 1);
+	assert_non_null(strstr(t->x.why, "(5 blocks, 6 wanted) would be refilled"));
 	t_free(t);
 
 	/* no free space btree to take from (a root of 0): refused, named */
 	t = t_new(1, 5);
-	t->f.agfl_refill = true;
+	t->x.f.agfl_refill = true;
 	set_recs(t, ROOT, &FSREC, 1);
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 10, 1, INO, 0, 0), 1);
-	assert_non_null(strstr(t->why, "cntbt root 0 out of the AG"));
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_MAP, 0, 10, 1, INO, 0, 0), 1);
+	assert_non_null(strstr(t->x.why, "cntbt root 0 out of the AG"));
 	t_free(t);
 
 	/* a full root leaf: xfs_btree_split into a block from the AGFL, a new root from the next */
 	t = t_new(1, 6);
-	uint8_t *agf = t->img + AGF_DADDR * 512, *agfl = t->img + 3 * 512;
+	uint8_t *agf = t->x.img + AGF_DADDR * 512, *agfl = t->x.img + 3 * 512;
 	put_be32(agfl, 0x5841464cu);
 	for (uint32_t i = 0; i < 6; i++)
 		put_be32(agfl + 36 + 4 * i, 20 + i);
@@ -361,10 +331,10 @@ static void test_agfl_and_full_leaf(void **state)
 	for (uint32_t i = 1; i < LMAX; i++)
 		in[i] = (struct rrec){ 4 + i, 1, INO + i, 0, 0 };
 	set_recs(t, ROOT, in, (uint16_t)LMAX);
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 60, 1, INO, 0, 0), 0);
-	assert_false(t->f.refused);
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_MAP, 0, 60, 1, INO, 0, 0), 0);
+	assert_false(t->x.f.refused);
 	struct blk *agfb;
-	assert_int_equal(xlog_fin_get(&t->f, AGF_DADDR, 1, K_AGF, &agfb), 0);
+	assert_int_equal(xlog_fin_get(&t->x.f, AGF_DADDR, 1, K_AGF, &agfb), 0);
 	assert_int_equal(get_be32(agfb->b + 24), 21);       /* the new root */
 	assert_int_equal(get_be32(agfb->b + 36), 2);        /* two levels */
 	assert_int_equal(get_be32(agfb->b + 40), 2);        /* flfirst past the two taken */
@@ -392,17 +362,17 @@ static void two_leaves(struct t *t, const struct rrec *b, uint16_t nb)
 {
 	struct rrec a[LMAX / 2 + 1];
 	const struct rrec *z = &b[nb - 1];
-	uint8_t *root = t->img + ROOT * BS, rec[REC];
+	uint8_t *root = t->x.img + ROOT * BS, rec[REC];
 
 	a[0] = FSREC;
 	for (uint32_t i = 1; i < LMAX / 2 + 1; i++)
 		a[i] = (struct rrec){ 4 + i, 1, INO + i, 0, 0 };
-	put_block(t->img, LEAF_A, 0, 0);
-	put_block(t->img, LEAF_B, 0, 0);
+	put_block(t->x.img, LEAF_A, 0, 0);
+	put_block(t->x.img, LEAF_B, 0, 0);
 	set_recs(t, LEAF_A, a, LMAX / 2 + 1);
 	set_recs(t, LEAF_B, b, nb);
-	put_be32(t->img + LEAF_A * BS + 12, LEAF_B);
-	put_be32(t->img + LEAF_B * BS + 8, LEAF_A);
+	put_be32(t->x.img + LEAF_A * BS + 12, LEAF_B);
+	put_be32(t->x.img + LEAF_B * BS + 8, LEAF_A);
 	put_be16(root + 6, 2);
 	/* keys: low then high of each child; pointers after NMAX key pairs */
 	put_be32(root + HDR, 0);
@@ -435,8 +405,8 @@ static void test_two_levels(void **state)
 	/* 30 sorts after the first leaf's last record: xfs_rmap_map's increment moves the
 	 * cursor to the second leaf's first record and the insert goes there, its low key
 	 * rewritten in the node */
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_MAP, 0, 30, 2, INO2 + 500, 0, 0), 0);
-	assert_false(t->f.refused);
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_MAP, 0, 30, 2, INO2 + 500, 0, 0), 0);
+	assert_false(t->x.f.refused);
 	assert_int_equal(get_be16(got(t, LEAF_A) + 6), LMAX / 2 + 1);
 	assert_int_equal(get_be16(got(t, LEAF_B) + 6), LMAX / 2 + 1);
 	node = got(t, ROOT);
@@ -444,13 +414,13 @@ static void test_two_levels(void **state)
 	assert_int_equal(get_be64(node + HDR + 44), INO2 + 500);
 	assert_int_equal(get_be32(node + HDR + 20), 4 + LMAX / 2); /* the first leaf's high key stays */
 	/* deleted again: the low key back; one more delete would leave it below half */
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_UNMAP, 0, 30, 2, INO2 + 500, 0, 0), 0);
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_UNMAP, 0, 30, 2, INO2 + 500, 0, 0), 0);
 	assert_int_equal(get_be32(node + HDR + 40), 40);
 	assert_int_equal(get_be64(node + HDR + 44), INO + 100);
 	/* the second leaf below half: xfs_btree_delrec takes the first leaf's last record
 	 * (xfs_btree_rshift), the node's keys for both following */
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_UNMAP, 0, 40, 1, INO + 100, 0, 0), 0);
-	assert_false(t->f.refused);
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_UNMAP, 0, 40, 1, INO + 100, 0, 0), 0);
+	assert_false(t->x.f.refused);
 	assert_int_equal(get_be16(got(t, LEAF_A) + 6), LMAX / 2);
 	assert_int_equal(get_be16(got(t, LEAF_B) + 6), LMAX / 2);
 	assert_int_equal(get_be32(got(t, LEAF_B) + HDR), 4 + LMAX / 2);
@@ -478,10 +448,10 @@ static void test_node_keys_keep_unwritten(void **state)
 		b[i] = (struct rrec){ 40 + i, 1, INO + 100 + i, 3, i == 1 ? RMAP_F_UNWRITTEN : 0 };
 	b[LMAX / 2] = (struct rrec){ 40 + LMAX / 2, 2, INO + 300, 7, RMAP_F_UNWRITTEN };
 	two_leaves(t, b, LMAX / 2 + 1);
-	assert_int_equal(get_be64(t->img + ROOT * BS + HDR + 72), 8 | unw);
+	assert_int_equal(get_be64(t->x.img + ROOT * BS + HDR + 72), 8 | unw);
 
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_FREE, 0, 40, 1, RMAP_OWN_COW, 0, 0), 0);
-	assert_false(t->f.refused);
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_FREE, 0, 40, 1, RMAP_OWN_COW, 0, 0), 0);
+	assert_false(t->x.f.refused);
 	node = got(t, ROOT);
 	assert_int_equal(get_be32(node + HDR + 40), 41);
 	assert_int_equal(get_be64(node + HDR + 44), INO + 101);
@@ -501,8 +471,8 @@ static void conv(int type, const struct rrec *in, uint16_t nin, uint32_t bno, ui
 	struct t *t = t_new(1, 6);
 
 	set_recs(t, ROOT, in, nin);
-	assert_int_equal(xlog_fin_rmap(&t->f, type, 0, bno, len, INO, off, newstate), 0);
-	assert_false(t->f.refused);
+	assert_int_equal(xlog_fin_rmap(&t->x.f, type, 0, bno, len, INO, off, newstate), 0);
+	assert_false(t->x.f.refused);
 	expect_recs(t, ROOT, out, nout);
 	t_free(t);
 }
@@ -589,18 +559,18 @@ static void test_convert_refusals(void **state)
 	struct t *t = t_new(1, 6);
 
 	set_recs(t, ROOT, in, 2);
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_CONVERT, 0, 10, 2, INO, 0, 0), 1);
-	assert_non_null(strstr(t->why, "old state"));
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_CONVERT, 0, 10, 2, INO, 0, 0), 1);
+	assert_non_null(strstr(t->x.why, "old state"));
 	t_free(t);
 	t = t_new(1, 6);
 	set_recs(t, ROOT, in, 2);
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_CONVERT_SHARED, 0, 10, 2, INO2, 0, U), 1);
-	assert_non_null(strstr(t->why, "no record of its owner"));
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_CONVERT_SHARED, 0, 10, 2, INO2, 0, U), 1);
+	assert_non_null(strstr(t->x.why, "no record of its owner"));
 	t_free(t);
 	t = t_new(1, 6);
 	set_recs(t, ROOT, in, 2);
-	assert_int_equal(xlog_fin_rmap(&t->f, RMAP_CONVERT, 0, 10, 2, INO, 0, RMAP_F_ATTR | U), 1);
-	assert_non_null(strstr(t->why, "not a data fork extent"));
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_CONVERT, 0, 10, 2, INO, 0, RMAP_F_ATTR | U), 1);
+	assert_non_null(strstr(t->x.why, "not a data fork extent"));
 	t_free(t);
 }
 
@@ -608,11 +578,11 @@ static void test_convert_refusals(void **state)
 #define REFC_ROOT 8u
 static void set_refc(struct t *t, const uint32_t (*r)[3], uint16_t n)
 {
-	uint8_t *agf = t->img + AGF_DADDR * 512, *b = t->img + (size_t)REFC_ROOT * BS;
+	uint8_t *agf = t->x.img + AGF_DADDR * 512, *b = t->x.img + (size_t)REFC_ROOT * BS;
 
 	put_be32(agf + offsetof(struct xfs_agf, agf_refcount_root), REFC_ROOT);
 	put_be32(agf + offsetof(struct xfs_agf, agf_refcount_level), 1);
-	put_block(t->img, REFC_ROOT, 0, n);
+	put_block(t->x.img, REFC_ROOT, 0, n);
 	put_be32(b, 0x52334643u);
 	for (uint16_t i = 0; i < n; i++) {
 		put_be32(b + HDR + i * 12u, r[i][0]);
@@ -651,22 +621,22 @@ static void test_refc_cow(void **state)
 
 	assert_non_null(d);
 	set_refc(t, in, 3);
-	assert_int_equal(xlog_intent_refcount(&t->f, &x, d), 0);
+	assert_int_equal(xlog_intent_refcount(&t->x.f, &x, d), 0);
 	expect_refc(t, alloc, 4);
 	x = (struct xlog_ext){ .startblock = 10, .len = 2, .flags = 4 };
-	assert_int_equal(xlog_intent_refcount(&t->f, &x, d), 0);
+	assert_int_equal(xlog_intent_refcount(&t->x.f, &x, d), 0);
 	expect_refc(t, freed, 3);
-	assert_false(t->f.refused);
+	assert_false(t->x.f.refused);
 	assert_int_equal(d->n, 0);
 	x = (struct xlog_ext){ .startblock = 17, .len = 2, .flags = 3 };
-	assert_int_equal(xlog_intent_refcount(&t->f, &x, d), 1);
-	assert_non_null(strstr(t->why, "split or merge"));
+	assert_int_equal(xlog_intent_refcount(&t->x.f, &x, d), 1);
+	assert_non_null(strstr(t->x.why, "split or merge"));
 	t_free(t);
 
 	t = t_new(1, 6);
 	set_refc(t, in, 3);
 	x = (struct xlog_ext){ .startblock = 30, .len = 4, .flags = 4 };
-	assert_int_equal(xlog_intent_refcount(&t->f, &x, d), 1);
+	assert_int_equal(xlog_intent_refcount(&t->x.f, &x, d), 1);
 	t_free(t);
 	free(d);
 }
@@ -690,13 +660,13 @@ static void test_bui_unmap(void **state)
 	struct xlog_ext x = { .startblock = 23, .len = 2, .owner = ino, .startoff = 3, .flags = 2 };
 	struct intent_defer *d = calloc(1, sizeof *d);
 	struct t *t = t_new(1, 6);
-	uint8_t *di = t->img + (size_t)IB * BS, *got_di;
+	uint8_t *di = t->x.img + (size_t)IB * BS, *got_di;
 	struct bext { uint64_t off, fsb; uint32_t len; } want[2] = { { 0, 20, 3 }, { 5, 25, 5 } };
 
 	assert_non_null(d);
-	t->fs.sb.inodesize = ISZ;
-	t->fs.sb.inopblog = 1;
-	t->fs.lit_off = 176;
+	t->x.fs.sb.inodesize = ISZ;
+	t->x.fs.sb.inopblog = 1;
+	t->x.fs.lit_off = 176;
 	put_be16(di, XFS_DINODE_MAGIC);
 	di[4] = 3;
 	di[5] = 2;
@@ -707,11 +677,11 @@ static void test_bui_unmap(void **state)
 	put_be64(di + 152, ino);
 	put_bext(di + 176, 0, 20, 10);
 
-	if (xlog_intent_bmap(&t->f, &x, d) != 0)
-		fail_msg("refused: %s", t->why);
+	if (xlog_intent_bmap(&t->x.f, &x, d) != 0)
+		fail_msg("refused: %s", t->x.why);
 	{
 		struct blk *b;
-		assert_int_equal(xlog_fin_get(&t->f, (uint64_t)IB * (BS / 512), BS / 512, K_INODES, &b), 0);
+		assert_int_equal(xlog_fin_get(&t->x.f, (uint64_t)IB * (BS / 512), BS / 512, K_INODES, &b), 0);
 		got_di = b->b;
 	}
 	assert_int_equal(get_be32(got_di + 76), 2);
@@ -728,11 +698,11 @@ static void test_bui_unmap(void **state)
 	assert_int_equal(d->ext[0].len, 2);
 	assert_int_equal(d->ext[0].owner, ino);
 	assert_int_equal(d->ext[0].off, 3);
-	assert_int_equal(t->f.nino, 1);
+	assert_int_equal(t->x.f.nino, 1);
 
 	x.startoff = 30;
-	assert_int_equal(xlog_intent_bmap(&t->f, &x, d), 1);
-	assert_non_null(strstr(t->why, "a hole"));
+	assert_int_equal(xlog_intent_bmap(&t->x.f, &x, d), 1);
+	assert_non_null(strstr(t->x.why, "a hole"));
 	t_free(t);
 	free(d);
 }
