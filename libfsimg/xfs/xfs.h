@@ -234,6 +234,23 @@ int xfs_inode_read_view(struct xfs_inode *out, xfs_fs *fs, uint64_t ino) XFS_HID
 void xfs_inode_release(struct xfs_inode *ip) XFS_HIDDEN;
 /* Drops the inode chunks kept by xfs_inode_read (the bytes under fs changed). */
 void xfs_inode_cache_forget(xfs_fs *fs) XFS_HIDDEN;
+/* xfs_rmapbt_diff_two_keys: two rmapbt keys (startblock, owner, offset) in order, the
+ * offset's flag bits (attr fork, bmbt, unwritten) ignored. <0, 0, >0. */
+static inline int xfs_rmap_key_cmp(const uint8_t *a, const uint8_t *b)
+{
+	const uint64_t off_mask = (UINT64_C(1) << 54) - 1;
+	uint64_t x, y;
+
+	if (get_be32(a) != get_be32(b))
+		return get_be32(a) < get_be32(b) ? -1 : 1;
+	x = get_be64(a + 4);
+	y = get_be64(b + 4);
+	if (x != y)
+		return x < y ? -1 : 1;
+	x = get_be64(a + 12) & off_mask;
+	y = get_be64(b + 12) & off_mask;
+	return x < y ? -1 : x > y;
+}
 /* The linear block holding inode ino (a valid number). */
 static inline uint64_t xfs_ino_to_linear(const xfs_fs *fs, uint64_t ino)
 {

@@ -37,7 +37,7 @@
  * field, its flags included; the high key adds len - 1 to the offset's number and keeps
  * every flag. The unwritten bit stays in 6.1's keys (the running kernel logs rmapbt nodes
  * whose keys carry it); only a later kernel (ondisk_rec_offset_to_key) strips it, and the
- * key comparisons (r_cmp) ignore the flags either way.
+ * key comparisons (xfs_rmap_key_cmp) ignore the flags either way.
  */
 static void r_key(uint8_t *key, const uint8_t *rec)
 {
@@ -58,21 +58,6 @@ static void r_high(uint8_t *key, const uint8_t *rec)
 	put_be64(key + 12, off);
 }
 
-/* xfs_rmapbt_diff_two_keys: start, owner, offset without its flags */
-static int r_cmp(const uint8_t *a, const uint8_t *b)
-{
-	uint64_t x, y;
-
-	if (get_be32(a) != get_be32(b))
-		return get_be32(a) < get_be32(b) ? -1 : 1;
-	x = get_be64(a + 4);
-	y = get_be64(b + 4);
-	if (x != y)
-		return x < y ? -1 : 1;
-	x = get_be64(a + 12) & OFF_MASK;
-	y = get_be64(b + 12) & OFF_MASK;
-	return x < y ? -1 : x > y;
-}
 
 /* xfs_rmapbt_alloc_block / _free_block: the AGFL, the AGF's rmap_blocks following */
 static int r_alloc(struct agbt_cur *c, uint32_t *agbno)
@@ -100,7 +85,7 @@ static void r_root(struct agbt_cur *c, uint32_t root, int inc)
 }
 
 static const struct agbt_ops rmap_ops = { "rmapbt", XFS_RMAP_CRC_MAGIC, RMAP_REC_LEN, RMAP_KEY_LEN, true,
-					  r_key, r_high, r_cmp, r_alloc, r_free, r_root, NULL };
+					  r_key, r_high, xfs_rmap_key_cmp, r_alloc, r_free, r_root, NULL };
 
 static void rec_read(const uint8_t *p, struct rrec *r)
 {
@@ -233,9 +218,9 @@ pop_up:
 			struct rrec r;
 			r_key(lo, p);
 			r_high(hi, p);
-			if (r_cmp(qk, lo) < 0)
+			if (xfs_rmap_key_cmp(qk, lo) < 0)
 				goto pop_up;
-			if (r_cmp(hi, qk) >= 0) {
+			if (xfs_rmap_key_cmp(hi, qk) >= 0) {
 				rec_read(p, &r);
 				if (r.len && match(&r, arg)) {
 					*out = r;
@@ -248,9 +233,9 @@ pop_up:
 		}
 		{
 			const uint8_t *k = agbt_key(bt, b, bt->ptr[level]);
-			if (r_cmp(qk, k) < 0)
+			if (xfs_rmap_key_cmp(qk, k) < 0)
 				goto pop_up;
-			if (r_cmp(k + RMAP_KEY_LEN, qk) >= 0) {
+			if (xfs_rmap_key_cmp(k + RMAP_KEY_LEN, qk) >= 0) {
 				if ((err = agbt_descend(bt, level)))
 					return err;
 				level--;

@@ -60,22 +60,6 @@ static void key_rmap(uint8_t *key, const uint8_t *rec)
 	key[12] &= (uint8_t)~(OFF_UNWRITTEN >> 56);
 }
 
-static int cmp_rmap(const uint8_t *a, const uint8_t *b)
-{
-	uint32_t x = get_be32(a), y = get_be32(b);
-	uint64_t p, q;
-
-	if (x != y)
-		return x < y ? -1 : 1;
-	p = get_be64(a + 4);
-	q = get_be64(b + 4);
-	if (p != q)
-		return p < q ? -1 : 1;
-	p = get_be64(a + 12) & OFF_MASK;
-	q = get_be64(b + 12) & OFF_MASK;
-	return p < q ? -1 : p > q;
-}
-
 static void rec_rmap(struct xc_bt *bt, const uint8_t *rec, uint32_t bno)
 {
 	struct rmap_state *s = bt->arg;
@@ -148,7 +132,7 @@ static void high_key_rmap(uint8_t *key, const uint8_t *rec)
 }
 
 static const struct xc_bt_type bt_rmap = { "rmapbt", 0, 0x524d4233u, XO_RMAPBT, 24, 20, true,
-					   key_rmap, cmp_rmap, rec_rmap, high_key_rmap };
+					   key_rmap, xfs_rmap_key_cmp, rec_rmap, high_key_rmap };
 
 /* Does a block the AG walk gave to `o` belong to this non-inode owner? */
 static bool owner_matches(uint64_t owner, uint8_t o)
