@@ -251,6 +251,54 @@ static inline int xfs_rmap_key_cmp(const uint8_t *a, const uint8_t *b)
 	y = get_be64(b + 12) & off_mask;
 	return x < y ? -1 : x > y;
 }
+/* xfs_btree_compute_maxlevels: the most levels a short-form btree whose leaves and nodes
+ * hold at least leafmin and nodemin records needs for `records`, at most cap (also what
+ * degenerate minimums give). */
+static inline unsigned xfs_btree_maxlevels(uint32_t leafmin, uint32_t nodemin, uint64_t records, unsigned cap)
+{
+	uint64_t blocks;
+	unsigned level = 1;
+
+	if (leafmin < 2 || nodemin < 2)
+		return cap;
+	blocks = (records + leafmin - 1) / leafmin;
+	while (blocks > 1 && level < cap) {
+		blocks = (blocks + nodemin - 1) / nodemin;
+		level++;
+	}
+	return level;
+}
+/* The bytes of a short-form btree block past its header (v4 or v5). */
+static inline uint32_t xfs_sblock_space(const xfs_fs *fs)
+{
+	return fs->sb.blocksize - (fs->v5 ? XFS_BTREE_SBLOCK_CRC_LEN : XFS_BTREE_SBLOCK_LEN);
+}
+/* m_alloc_maxlevels (xfs_alloc_compute_maxlevels): the free-space btrees' most levels. */
+static inline unsigned xfs_alloc_maxlevels(const xfs_fs *fs)
+{
+	uint32_t avail = xfs_sblock_space(fs);
+
+	return xfs_btree_maxlevels(avail / 8 / 2, avail / 12 / 2, ((uint64_t)fs->sb.agblocks + 1) / 2, 9);
+}
+/* m_rmap_maxlevels (xfs_rmapbt_compute_maxlevels): one record per AG block without reflink;
+ * with it, the height of a tree filling the AG (xfs_btree_space_to_height). */
+static inline unsigned xfs_rmap_maxlevels(const xfs_fs *fs)
+{
+	uint32_t avail = xfs_sblock_space(fs), leafmin = avail / 24 / 2, nodemin = avail / 44 / 2;
+	uint64_t node_blocks = nodemin, left = fs->sb.agblocks ? fs->sb.agblocks - 1u : 0;
+	unsigned height = 1;
+
+	if (!(fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK))
+		return xfs_btree_maxlevels(leafmin, nodemin, fs->sb.agblocks, 9);
+	if (nodemin < 2)
+		return 9;
+	while (node_blocks < left && height < 9) {
+		left -= node_blocks;
+		node_blocks *= nodemin;
+		height++;
+	}
+	return height;
+}
 /* The linear block holding inode ino (a valid number). */
 static inline uint64_t xfs_ino_to_linear(const xfs_fs *fs, uint64_t ino)
 {

@@ -292,10 +292,18 @@ static int agfl_alloc(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t wan
 	return 0;
 }
 
+/* One tree's share of xfs_alloc_min_freelist: 2 * new height - 2, the new height capped. */
+static uint32_t split_reserve(uint32_t levels, uint32_t maxlevels)
+{
+	uint32_t h = levels + 1 < maxlevels ? levels + 1 : maxlevels;
+
+	return h ? 2 * h - 2 : 0;
+}
+
 int xlog_fin_fix_freelist(struct fin *f, uint32_t ag, struct blk **out)
 {
 	xfs_fs *fs = f->log->fs;
-	uint32_t ss = fs->sb.sectsize, need;
+	uint32_t ss = fs->sb.sectsize, need, amax;
 	struct blk *agfb;
 	uint8_t *agf;
 	int err;
@@ -307,20 +315,17 @@ int xlog_fin_fix_freelist(struct fin *f, uint32_t ag, struct blk **out)
 		return xlog_fin_refuse(f, "AG %u has no AGF", ag);
 	/* xfs_alloc_min_freelist (6.1 stable, with "account extra freespace btree splits for
 	 * multiple allocations"): 2 * (levels + 1) - 2 for each free space btree and the
-	 * rmapbt (the caps at the maximum heights are never reached by a valid AGF) */
-	need = 2 * get_be32(agf + AGF_BNO_LEVEL) + 2 * get_be32(agf + AGF_CNT_LEVEL);
+	 * rmapbt, the levels + 1 capped at the tree's most levels for the AG's size
+	 * (m_alloc_maxlevels, m_rmap_maxlevels). The cap matters: a small AG's two-level
+	 * free space trees are at their most levels and want 2 blocks each, not 4 (kernel
+	 * crash rows xv-4k-ag16-2g-age-time and two others free into such AGs and leave
+	 * their 4-block AGFL as it is). */
+	amax = xfs_alloc_maxlevels(fs);
+	need = split_reserve(get_be32(agf + AGF_BNO_LEVEL), amax) + split_reserve(get_be32(agf + AGF_CNT_LEVEL), amax);
 	if (fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT)
-		need += 2 * get_be32(agf + AGF_RMAP_LEVEL);
+		need += split_reserve(get_be32(agf + AGF_RMAP_LEVEL), xfs_rmap_maxlevels(fs));
 	if (get_be32(agf + AGF_FLCOUNT) > need)
 		return xlog_fin_refuse(f, "the AGFL of AG %u (%u blocks, %u wanted) would be shrunk (not done yet)",
-				       ag, get_be32(agf + AGF_FLCOUNT), need);
-	/* The refill below follows xfs_alloc_fix_freelist as read, but three kernel crash rows
-	 * (tests/crash/RESULTS.md, branch xrows: xv-4k-ag16-2g-age-time,
-	 * xv-4k-rmap-ag8-lb64k-age-time, xv-4k-rmap-lb256k-agemany) free extents into AGs whose
-	 * AGFL is this short and the kernel leaves it as it is: until that is understood, a
-	 * short AGFL is refused rather than refilled as the kernel does not. */
-	if (get_be32(agf + AGF_FLCOUNT) < need && !f->agfl_refill)
-		return xlog_fin_refuse(f, "the AGFL of AG %u (%u blocks, %u wanted) would be refilled (not done: the kernel's rows disagree)",
 				       ag, get_be32(agf + AGF_FLCOUNT), need);
 	/* the refill: extents from the by-size tree, each block put on the AGFL */
 	for (uint32_t round = 0; get_be32(agf + AGF_FLCOUNT) < need; round++) {

@@ -36,7 +36,6 @@ struct fin {
 	char *why;          /* the pending entry being finished: its reason on refusal */
 	size_t whylen;
 	bool refused;
-	bool agfl_refill;   /* refill a short AGFL (off: refused; kernel rows disagree, see afree.c) */
 	struct fin_busy busy[FIN_BUSY_MAX]; /* the extents freed so far (nbusy past the max: too many) */
 	uint32_t nbusy;
 };

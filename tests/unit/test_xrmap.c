@@ -72,6 +72,10 @@ static struct t *t_new(uint32_t rmap_level, uint32_t flcount)
 	assert_non_null(t);
 	xfin_open(&t->x, NBLOCKS, BS, 6, true);
 	t->x.fs.sb.features_ro_compat = XFS_SB_FEAT_RO_COMPAT_RMAPBT | XFS_SB_FEAT_RO_COMPAT_REFLINK;
+	/* an AG as big as a real one says it is, so that no tree here is at its most levels
+	 * (xfs_alloc_min_freelist caps each tree's levels + 1 there); the blocks used stay
+	 * within the image's first NBLOCKS */
+	t->x.fs.sb.agblocks = 1u << 20;
 
 	uint8_t *agf = t->x.img + AGF_DADDR * 512;
 	put_be32(agf, XFS_AGF_MAGIC);
@@ -258,6 +262,42 @@ static void test_unmap_shared_left(void **state)
 	t_free(t);
 }
 
+/* xfs_alloc_min_freelist caps each tree's levels + 1 at the most levels a tree of the AG's
+ * size can have: in an AG of 4096 1 KiB blocks the free space trees have at most 2 levels,
+ * so two-level ones want 2 AGFL blocks each (not 4) and a 6-block AGFL is left as it is
+ * (Linux 6.1 crash rows free into such AGs without refilling) */
+static void test_agfl_capped_levels(void **state)
+{
+	(void)state;
+	struct t *t = t_new(1, 6);
+	uint8_t *agf = t->x.img + AGF_DADDR * 512;
+	struct rrec in[] = { FSREC };
+	struct rrec out[] = { FSREC, { 10, 1, INO, 0, 0 } };
+
+	t->x.fs.sb.agblocks = 4096;
+	put_be32(agf + 28, 2); /* bnobt levels */
+	put_be32(agf + 32, 2); /* cntbt levels */
+	set_recs(t, ROOT, in, 1);
+	assert_int_equal(xfs_alloc_maxlevels(&t->x.fs), 2);
+	assert_int_equal(xfs_rmap_maxlevels(&t->x.fs), 4);
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_MAP, 0, 10, 1, INO, 0, 0), 0);
+	assert_false(t->x.f.refused);
+	struct blk *agf1;
+	assert_int_equal(xlog_fin_get(&t->x.f, AGF_DADDR, 1, K_AGF, &agf1), 0);
+	assert_int_equal(get_be32(agf1->b + 48), 6);
+	expect_recs(t, ROOT, out, 2);
+	/* a 7-block AGFL is one too long for these trees */
+	t_free(t);
+	t = t_new(1, 7);
+	t->x.fs.sb.agblocks = 4096;
+	put_be32(t->x.img + AGF_DADDR * 512 + 28, 2);
+	put_be32(t->x.img + AGF_DADDR * 512 + 32, 2);
+	set_recs(t, ROOT, in, 1);
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_MAP, 0, 10, 1, INO, 0, 0), 1);
+	assert_non_null(strstr(t->x.why, "(7 blocks, 6 wanted) would be shrunk"));
+	t_free(t);
+}
+
 /* the AGFL: 2 * height per btree (the rmapbt's too), refilled when short; a full leaf splits */
 static void test_agfl_and_full_leaf(void **state)
 {
@@ -284,7 +324,6 @@ static void test_agfl_and_full_leaf(void **state)
 		put_be32(blk + HDR + 4, 10);
 	}
 	set_recs(t, ROOT, &FSREC, 1);
-	t->x.f.agfl_refill = true; /* the refill as read from 6.1; replay refuses it (afree.c) */
 	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_MAP, 0, 10, 1, INO, 0, 0), 0);
 	assert_false(t->x.f.refused);
 	struct blk *agf1, *agfl1;
@@ -305,16 +344,8 @@ static void test_agfl_and_full_leaf(void **state)
 	expect_recs(t, ROOT, want, 3);
 	t_free(t);
 
-	/* a short AGFL without the refill switched on (replay's default): refused, named */
-	t = t_new(1, 5);
-	set_recs(t, ROOT, &FSREC, 1);
-	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_MAP, 0, 10, 1, INO, 0, 0), 1);
-	assert_non_null(strstr(t->x.why, "(5 blocks, 6 wanted) would be refilled"));
-	t_free(t);
-
 	/* no free space btree to take from (a root of 0): refused, named */
 	t = t_new(1, 5);
-	t->x.f.agfl_refill = true;
 	set_recs(t, ROOT, &FSREC, 1);
 	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_MAP, 0, 10, 1, INO, 0, 0), 1);
 	assert_non_null(strstr(t->x.why, "cntbt root 0 out of the AG"));
@@ -726,6 +757,7 @@ int main(void)
 		cmocka_unit_test(test_convert_refusals),
 		cmocka_unit_test(test_refc_cow),
 		cmocka_unit_test(test_bui_unmap),
+		cmocka_unit_test(test_agfl_capped_levels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

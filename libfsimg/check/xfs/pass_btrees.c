@@ -211,21 +211,6 @@ static void walk(struct xc_bt *bt, uint32_t bno, unsigned level, bool isroot)
 	}
 }
 
-static unsigned compute_maxlevels(unsigned leafmin, unsigned nodemin, uint64_t records)
-{
-	uint64_t blocks;
-	unsigned level = 1;
-
-	if (leafmin < 2 || nodemin < 2)
-		return XC_MAXLEVELS;
-	blocks = (records + leafmin - 1) / leafmin;
-	while (blocks > 1 && level < XC_MAXLEVELS) {
-		blocks = (blocks + nodemin - 1) / nodemin;
-		level++;
-	}
-	return level;
-}
-
 int xc_bt_walk(struct xc_bt *bt, struct check_ctx *c, uint32_t agno, const struct xc_bt_type *t,
 	       uint32_t root, uint32_t levels, void *arg)
 {
@@ -254,7 +239,7 @@ int xc_bt_walk(struct xc_bt *bt, struct check_ctx *c, uint32_t agno, const struc
 			      : (uint64_t)bt->aglen + 1;
 	if (t->overlapping)
 		max_records *= 2048; /* shared extents: many owners per block */
-	if (levels == 0 || levels > compute_maxlevels(bt->minrecs[0], bt->minrecs[1], max_records)) {
+	if (levels == 0 || levels > xfs_btree_maxlevels(bt->minrecs[0], bt->minrecs[1], max_records, XC_MAXLEVELS)) {
 		bt_report(bt, PR_XFS_BTREE_BLOCK, root, levels, ": the header's %u levels are not possible",
 			  levels);
 		bt->bad = true;

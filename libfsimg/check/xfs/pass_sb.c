@@ -352,32 +352,14 @@ static bool check_secondary(struct check_ctx *c, uint8_t *buf, uint32_t agno)
 	return sb_whack(c, &sb, buf, p->sectsize, agno) || bad;
 }
 
-/* The most levels a btree of these minimum records per block needs for `records` (xfs_btree_compute_maxlevels). */
-static unsigned maxlevels(uint32_t leafmin, uint32_t nodemin, uint64_t records)
-{
-	uint64_t blocks;
-	unsigned level = 1;
-
-	if (leafmin == 0 || nodemin < 2)
-		return 1;
-	blocks = (records + leafmin - 1) / leafmin;
-	while (blocks > 1 && level < 9) {
-		blocks = (blocks + nodemin - 1) / nodemin;
-		level++;
-	}
-	return level;
-}
-
 /* xfs_alloc_min_freelist before any AG exists (each tree at one level), as xfsprogs 6.1 counts it. */
 static unsigned min_freelist(const struct xcheck *x, bool rmap)
 {
-	const struct xfs_sb *sb = x->sb;
-	uint32_t avail = sb->blocksize - (x->x->v5 ? XFS_BTREE_SBLOCK_CRC_LEN : XFS_BTREE_SBLOCK_LEN);
-	unsigned alloc = maxlevels(avail / 8 / 2, avail / 12 / 2, ((uint64_t)sb->agblocks + 1) / 2);
+	unsigned alloc = xfs_alloc_maxlevels(x->x);
 	unsigned n = 2 * (alloc < 2 ? alloc : 2);
 
 	if (rmap) {
-		unsigned r = maxlevels(avail / 24 / 2, avail / 44 / 2, sb->agblocks);
+		unsigned r = xfs_rmap_maxlevels(x->x);
 
 		n += r < 2 ? r : 2;
 	}
