@@ -36,7 +36,7 @@ struct xlog_pending {
 	uint64_t lsn;
 	uint32_t nextents;                    /* the intent's, all of them */
 	struct xlog_ext ext[XLOG_PENDING_EXTS]; /* the first XLOG_PENDING_EXTS */
-	char what[160];   /* "efi 0x... (2 extents: ...)" */
+	char what[256];   /* "efi 0x... (2 extents: ...)", or an unlinked inode and why it stays pending */
 };
 
 struct xlog_plan {
