@@ -11,11 +11,16 @@
  * xfs_allocbt_alloc_block / _free_block do (xfs_alloc_get_freelist /
  * _put_freelist, the AGF's btreeblks following).
  *
- * xfs_alloc_fix_freelist refills a short AGFL from the by-size tree as
- * xfs_alloc_ag_vextent_size picks (an XFS_RMAP_OWN_AG record for the
- * blocks); refused where it is not done: an AGFL to shrink (the kernel
- * defers freeing its blocks), a refill that meets an extent freed in this
- * finish (busy: the kernel's allocator trims or skips it). On an
+ * xfs_alloc_fix_freelist shrinks an AGFL longer than it wants: its first
+ * blocks come off and their frees are deferred (xfs_defer_agfl_block, on
+ * f->agflq), finished by the caller when the deferred op that queued them
+ * ends (xfs_free_agfl_block: xfs_free_ag_extent as XFS_RMAP_OINFO_AG, no
+ * freelist fix, not busy). It refills a short AGFL from the by-size tree as
+ * xfs_alloc_ag_vextent_size picks, the extents freed in this finish (busy)
+ * trimmed off each candidate (xfs_extent_busy_trim), an XFS_RMAP_OWN_AG
+ * record for the blocks. A busy block met again (a btree's block from the
+ * AGFL, an AGFL block freed) is refused: the kernel forces the log there.
+ * On an
  * rmapbt filesystem the extent's rmap record goes first (xfs_rmap_free,
  * rmap.c) unless the free names no owner (XFS_RMAP_OWN_NULL: the unmap that
  * queued it removed the record already).
@@ -224,31 +229,37 @@ void xlog_fin_busy_insert(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len
 		f->nbusy++;
 }
 
+/* The busy extent holding block bno of AG ag, or NULL (too many remembered: refused). */
+static const struct fin_busy *busy_at(struct fin *f, uint32_t ag, uint32_t bno, bool *refuse)
+{
+	*refuse = f->nbusy > FIN_BUSY_MAX;
+	for (uint32_t i = 0; !*refuse && i < f->nbusy; i++)
+		if (f->busy[i].ag == ag && bno >= f->busy[i].bno && bno - f->busy[i].bno < f->busy[i].len)
+			return &f->busy[i];
+	return NULL;
+}
+
 /*
- * xfs_extent_busy_reuse of block bno, which the AGFL gives a btree (xfs_allocbt_alloc_block,
- * xfs_rmapbt_alloc_block): the block leaves its busy extent (xfs_extent_busy_update_extent);
- * one in the middle of a longer busy extent makes the kernel force the log, not done here.
+ * A block freed earlier in this finish met again as a buffer: a btree block the AGFL gives
+ * back to a btree (xfs_allocbt_alloc_block, xfs_rmapbt_alloc_block: xfs_extent_busy_reuse,
+ * then the block's buffer got), or an AGFL block freed (xfs_free_agfl_block gets its buffer
+ * to invalidate it). The block's buffer is stale and pinned in the log since its free, and
+ * xfs_buf_lock forces the log on such a buffer: a checkpoint in the middle of the finish,
+ * whose completion clears the busy extents at a time of its own (kernel rows
+ * xa-v4-1k-fragfree, xa-1k-ag2-fragfree: the refill after it takes a block freed before).
+ * Not done: refused. 0 or 1.
  */
 int xlog_fin_busy_reuse(struct fin *f, uint32_t ag, uint32_t bno)
 {
-	if (f->nbusy > FIN_BUSY_MAX)
+	bool refuse;
+	const struct fin_busy *b = busy_at(f, ag, bno, &refuse);
+
+	if (refuse)
 		return xlog_fin_refuse(f, "more than %u busy extents", FIN_BUSY_MAX);
-	for (uint32_t i = 0; i < f->nbusy; i++) {
-		struct fin_busy *b = &f->busy[i];
-		if (b->ag != ag || bno < b->bno || bno - b->bno >= b->len)
-			continue;
-		if (b->len == 1)
-			*b = f->busy[--f->nbusy];
-		else if (b->bno == bno) {
-			b->bno++;
-			b->len--;
-		} else if (b->bno + b->len - 1 == bno)
-			b->len--;
-		else
-			return xlog_fin_refuse(f, "AG %u: block %u reused from the middle of busy extent %u+%u (the "
-						  "kernel forces the log; not done)", ag, bno, b->bno, b->len);
-		return 0;
-	}
+	if (b)
+		return xlog_fin_refuse(f, "AG %u: block %u, freed earlier in this finish, is met again (its stale "
+					  "buffer makes the kernel force the log: more than one checkpoint, not done)",
+				       ag, bno);
 	return 0;
 }
 
@@ -685,6 +696,8 @@ int xlog_fin_agfl_free_range(struct fin *f, uint32_t from, uint32_t to)
 			break;
 		if (get_be32(agfb->b) != XFS_AGF_MAGIC)
 			return xlog_fin_refuse(f, "AG %u has no AGF", ag);
+		if ((err = xlog_fin_busy_reuse(f, ag, f->agflq[k].bno)))
+			break;
 		err = free_ag_extent(f, ag, agfb, f->agflq[k].bno, 1, RMAP_OWN_AG, 0, 0);
 	}
 	if (err)

@@ -23,7 +23,7 @@ struct blk {
 	uint8_t *b;
 };
 
-#define FIN_BUSY_MAX 4096u /* extents freed in one finish, remembered as busy */
+#define FIN_BUSY_MAX 2048u /* extents freed in one finish, remembered as busy */
 struct fin_busy { uint32_t ag, bno, len; };
 #define FIN_AGFLQ_MAX 64u /* AGFL blocks whose frees a shrink deferred, not yet freed */
 struct fin_agflq { uint32_t ag, bno; };
@@ -86,8 +86,9 @@ static inline int xlog_fin_agfl_frees(struct fin *f, uint32_t mark, uint32_t *nt
 		*ntx += (f->nagflq - mark + 15) / 16;
 	return xlog_fin_agfl_free_range(f, mark, f->nagflq);
 }
-/* afree.c: the busy extent list (xfs_extent_busy_insert, and _reuse of one block the AGFL
- * gives a btree: refused where the kernel would force the log). _reuse: 0 or 1. */
+/* afree.c: the busy extent list: xfs_extent_busy_insert; _reuse of block bno (a btree's
+ * from the AGFL, an AGFL block freed) refused when it is busy (its stale buffer, pinned,
+ * makes the kernel force the log mid-finish). _reuse: 0 or 1. */
 void xlog_fin_busy_insert(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len) XFS_HIDDEN;
 int xlog_fin_busy_reuse(struct fin *f, uint32_t ag, uint32_t bno) XFS_HIDDEN;
 
