@@ -11,11 +11,16 @@
  * xfs_allocbt_alloc_block / _free_block do (xfs_alloc_get_freelist /
  * _put_freelist, the AGF's btreeblks following).
  *
- * xfs_alloc_fix_freelist refills a short AGFL from the by-size tree as
- * xfs_alloc_ag_vextent_size picks (an XFS_RMAP_OWN_AG record for the
- * blocks); refused where it is not done: an AGFL to shrink (the kernel
- * defers freeing its blocks), a refill that meets an extent freed in this
- * finish (busy: the kernel's allocator trims or skips it). On an
+ * xfs_alloc_fix_freelist shrinks an AGFL longer than it wants: its first
+ * blocks come off and their frees are deferred (xfs_defer_agfl_block, on
+ * f->agflq), finished by the caller when the deferred op that queued them
+ * ends (xfs_free_agfl_block: xfs_free_ag_extent as XFS_RMAP_OINFO_AG, no
+ * freelist fix, not busy). It refills a short AGFL from the by-size tree as
+ * xfs_alloc_ag_vextent_size picks, the extents freed in this finish (busy)
+ * trimmed off each candidate (xfs_extent_busy_trim), an XFS_RMAP_OWN_AG
+ * record for the blocks. A busy block met again (a btree's block from the
+ * AGFL, an AGFL block freed) is refused: the kernel forces the log there.
+ * On an
  * rmapbt filesystem the extent's rmap record goes first (xfs_rmap_free,
  * rmap.c) unless the free names no owner (XFS_RMAP_OWN_NULL: the unmap that
  * queued it removed the record already).
@@ -131,14 +136,22 @@ static int cnt_cmp(const uint8_t *a, const uint8_t *b)
 	return d ? d : u32cmp(get_be32(a), get_be32(b));
 }
 
+/* xfs_allocbt_alloc_block / _free_block: the AGFL; a block taken is no longer busy, one
+ * given back is busy */
 static int a_alloc(struct agbt_cur *c, uint32_t *agbno)
 {
-	return xlog_fin_agfl_get(c->f, c->ag, c->priv, true, agbno);
+	int err = xlog_fin_agfl_get(c->f, c->ag, c->priv, true, agbno);
+
+	return err || *agbno == NULLAGBLOCK ? err : xlog_fin_busy_reuse(c->f, c->ag, *agbno);
 }
 
 static int a_free(struct agbt_cur *c, uint32_t agbno)
 {
-	return xlog_fin_agfl_put(c->f, c->ag, c->priv, true, agbno);
+	int err = xlog_fin_agfl_put(c->f, c->ag, c->priv, true, agbno);
+
+	if (!err)
+		xlog_fin_busy_insert(c->f, c->ag, agbno, 1);
+	return err;
 }
 
 static void bno_root(struct agbt_cur *c, uint32_t root, int inc)
@@ -208,32 +221,212 @@ static int cnt_delete(struct agbt_cur *c, uint32_t bno, uint32_t len)
 	return i == 1 ? 0 : xlog_fin_refuse(c->f, "the by-size record of %u+%u would not go", bno, len);
 }
 
-/* An extent freed earlier in this finish: busy (xfs_extent_busy), which the kernel's allocator
- * trims or skips; any overlap with [bno, bno + len) in AG ag. */
-static bool busy(const struct fin *f, uint32_t ag, uint32_t bno, uint32_t len)
+void xlog_fin_busy_insert(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len)
 {
-	if (f->nbusy > FIN_BUSY_MAX)
-		return true;
-	for (uint32_t i = 0; i < f->nbusy; i++)
-		if (f->busy[i].ag == ag && f->busy[i].bno < bno + len && bno < f->busy[i].bno + f->busy[i].len)
-			return true;
-	return false;
+	if (f->nbusy < FIN_BUSY_MAX)
+		f->busy[f->nbusy] = (struct fin_busy){ ag, bno, len };
+	if (f->nbusy <= FIN_BUSY_MAX)
+		f->nbusy++;
+}
+
+/* The busy extent holding block bno of AG ag, or NULL (too many remembered: refused). */
+static const struct fin_busy *busy_at(struct fin *f, uint32_t ag, uint32_t bno, bool *refuse)
+{
+	*refuse = f->nbusy > FIN_BUSY_MAX;
+	for (uint32_t i = 0; !*refuse && i < f->nbusy; i++)
+		if (f->busy[i].ag == ag && bno >= f->busy[i].bno && bno - f->busy[i].bno < f->busy[i].len)
+			return &f->busy[i];
+	return NULL;
 }
 
 /*
- * xfs_alloc_ag_vextent for the AGFL (XFS_ALLOCTYPE_THIS_AG: minlen 1, alignment 1, maxlen
- * want, owner XFS_RMAP_OWN_AG): xfs_alloc_ag_vextent_size takes the first by-size record
- * at least want long, else the largest (the tree's last) and as much of it as wanted,
- * from its start; xfs_alloc_fixup_trees leaves the rest; the rmapbt records the blocks
- * for the AG; the AGF's free count falls. *bno, *len: what it took.
+ * A block freed earlier in this finish met again as a buffer: a btree block the AGFL gives
+ * back to a btree (xfs_allocbt_alloc_block, xfs_rmapbt_alloc_block: xfs_extent_busy_reuse,
+ * then the block's buffer got), or an AGFL block freed (xfs_free_agfl_block gets its buffer
+ * to invalidate it). The block's buffer is stale and pinned in the log since its free, and
+ * xfs_buf_lock forces the log on such a buffer: a checkpoint in the middle of the finish,
+ * whose completion clears the busy extents at a time of its own (kernel rows
+ * xa-v4-1k-fragfree, xa-1k-ag2-fragfree: the refill after it takes a block freed before).
+ * Not done: refused. 0 or 1.
+ */
+int xlog_fin_busy_reuse(struct fin *f, uint32_t ag, uint32_t bno)
+{
+	bool refuse;
+	const struct fin_busy *b = busy_at(f, ag, bno, &refuse);
+
+	if (refuse)
+		return xlog_fin_refuse(f, "more than %u busy extents", FIN_BUSY_MAX);
+	if (b)
+		return xlog_fin_refuse(f, "AG %u: block %u, freed earlier in this finish, is met again (its stale "
+					  "buffer makes the kernel force the log: more than one checkpoint, not done)",
+				       ag, bno);
+	return 0;
+}
+
+/*
+ * xfs_extent_busy_trim with minlen 1 (the AGFL's refill): the busy parts cut off the free
+ * extent *bno+*len; a busy extent inside it keeps the left part when that is maxlen long, the
+ * right one when it is 4 * maxlen long, else the left one when it is not empty (an empty
+ * result: nothing usable). true when it trimmed. The kernel meets the busy extents in its
+ * rbtree's order, which matters only where two of them overlap one free extent and one lies
+ * inside it: refused there (*refuse).
+ */
+static bool busy_trim(const struct fin *f, uint32_t ag, uint32_t maxlen, uint32_t *bno, uint32_t *len, bool *refuse)
+{
+	uint32_t fbno = *bno, fend = *bno + *len, over = 0;
+	bool inside = false;
+
+	*refuse = f->nbusy > FIN_BUSY_MAX;
+	if (*refuse)
+		return true;
+	for (uint32_t i = 0; i < f->nbusy; i++)
+		if (f->busy[i].ag == ag && f->busy[i].bno < fend && fbno < f->busy[i].bno + f->busy[i].len) {
+			over++;
+			inside |= f->busy[i].bno > fbno && f->busy[i].bno + f->busy[i].len < fend;
+		}
+	if (over > 1 && inside) {
+		*refuse = true;
+		return true;
+	}
+	for (bool again = over > 0; again && fbno < fend;) {
+		again = false;
+		for (uint32_t i = 0; i < f->nbusy && fbno < fend; i++) {
+			uint32_t bb = f->busy[i].bno, be = bb + f->busy[i].len;
+			if (f->busy[i].ag != ag || fend <= bb || fbno >= be)
+				continue;
+			again = true;
+			if (bb <= fbno) {
+				if (fend <= be)
+					fend = fbno; /* all of it busy */
+				else
+					fbno = be;
+			} else if (be >= fend)
+				fend = bb;
+			else if (bb - fbno >= maxlen)
+				fend = bb;
+			else if (fend - be >= 4ull * maxlen)
+				fbno = be;
+			else
+				fend = bb; /* bb - fbno >= 1: bb > fbno */
+		}
+	}
+	if (fbno >= fend) { /* the kernel's failure: length 0 */
+		*len = 0;
+		return true;
+	}
+	if (fbno == *bno && fend - fbno == *len)
+		return false;
+	*bno = fbno;
+	*len = fend - fbno;
+	return true;
+}
+
+/* One by-size record read and checked against the AG. */
+static int cnt_rec(struct fin *f, struct agbt_cur *cc, uint32_t *fbno, uint32_t *flen)
+{
+	const uint8_t *p = agbt_get(cc);
+
+	if (!p)
+		return xlog_fin_refuse(f, "AG %u: the by-size cursor is off its records", cc->ag);
+	*fbno = get_be32(p);
+	*flen = get_be32(p + 4);
+	if (*flen == 0 || *fbno >= f->log->fs->sb.agblocks || *flen > f->log->fs->sb.agblocks - *fbno)
+		return xlog_fin_refuse(f, "AG %u: free extent %u+%u out of the AG", cc->ag, *fbno, *flen);
+	return 0;
+}
+
+/* A free extent's usable part for the refill (xfs_alloc_compute_aligned, alignment 1). */
+static int usable(struct fin *f, uint32_t ag, uint32_t maxlen, uint32_t fbno, uint32_t flen, uint32_t *rbno,
+		  uint32_t *rlen, bool *busy)
+{
+	bool refuse;
+
+	*rbno = fbno;
+	*rlen = flen;
+	*busy = busy_trim(f, ag, maxlen, rbno, rlen, &refuse);
+	if (refuse)
+		return xlog_fin_refuse(f, "AG %u: free extent %u+%u meets busy extents in an order not modelled", ag,
+				       fbno, flen);
+	return 0;
+}
+
+/* xfs_alloc_fixup_trees: free extent fbno+flen (the by-size cursor on it) loses rbno+rlen. */
+static int fixup_trees(struct fin *f, struct agbt_cur *cc, struct agbt_cur *bc, uint32_t fbno, uint32_t flen,
+		       uint32_t rbno, uint32_t rlen)
+{
+	uint32_t n1 = NULLAGBLOCK, l1 = 0, n2 = NULLAGBLOCK, l2 = 0;
+	uint8_t r[ALLOC_REC_LEN];
+	int i, err;
+
+	if (rbno == fbno && rlen == flen)
+		;
+	else if (rbno == fbno) {
+		n1 = rbno + rlen;
+		l1 = flen - rlen;
+	} else if (rbno + rlen == fbno + flen) {
+		n1 = fbno;
+		l1 = flen - rlen;
+	} else {
+		n1 = fbno;
+		l1 = rbno - fbno;
+		n2 = rbno + rlen;
+		l2 = fbno + flen - n2;
+	}
+	arec(r, fbno, flen);
+	if ((err = agbt_lookup(bc, AGBT_LOOKUP_EQ, r, &i)))
+		return err;
+	if (i != 1)
+		return xlog_fin_refuse(f, "AG %u: no by-block record for free extent %u+%u", cc->ag, fbno, flen);
+	if ((err = agbt_delete(cc, &i)))
+		return err;
+	if (i != 1)
+		return xlog_fin_refuse(f, "AG %u: by-size record %u+%u would not go", cc->ag, fbno, flen);
+	for (int k = 0; k < 2; k++) {
+		if ((k ? n2 : n1) == NULLAGBLOCK)
+			continue;
+		arec(r, k ? n2 : n1, k ? l2 : l1);
+		if ((err = agbt_lookup(cc, AGBT_LOOKUP_EQ, r, &i)) || i != 0 || (err = agbt_insert(cc, r, &i)) ||
+		    i != 1)
+			return err ? err : xlog_fin_refuse(f, "AG %u: the by-size tree would not take %u+%u", cc->ag,
+							   get_be32(r), get_be32(r + 4));
+	}
+	if (n1 == NULLAGBLOCK) {
+		if ((err = agbt_delete(bc, &i)))
+			return err;
+		if (i != 1)
+			return xlog_fin_refuse(f, "AG %u: by-block record %u would not go", cc->ag, fbno);
+	} else {
+		arec(r, n1, l1);
+		if ((err = agbt_update(bc, r)))
+			return err;
+	}
+	if (n2 != NULLAGBLOCK) {
+		arec(r, n2, l2);
+		if ((err = agbt_lookup(bc, AGBT_LOOKUP_EQ, r, &i)) || i != 0 || (err = agbt_insert(bc, r, &i)) ||
+		    i != 1)
+			return err ? err : xlog_fin_refuse(f, "AG %u: the by-block tree would not take %u+%u", cc->ag,
+							   n2, l2);
+	}
+	return 0;
+}
+
+/*
+ * xfs_alloc_ag_vextent_size for the AGFL (minlen 1, alignment 1, maxlen want, owner
+ * XFS_RMAP_OWN_AG), each free extent's busy parts trimmed off (xfs_alloc_compute_aligned):
+ * the first by-size record at least want long whose usable part is want long, else (none
+ * that long) the largest, and from there leftwards the record with the longest usable
+ * part while records are at least that long; the usable part from its start. Where only
+ * busy extents are left the kernel forces the log and waits (refused here).
+ * xfs_alloc_fixup_trees leaves the rest; the rmapbt records the blocks for the AG; the
+ * AGF's free count falls. *bno, *len: what it took.
  */
 static int agfl_alloc(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t want, uint32_t *bno, uint32_t *len)
 {
 	xfs_fs *fs = f->log->fs;
 	uint8_t *agf = agfb->b, r[ALLOC_REC_LEN];
-	uint32_t fbno, flen;
+	uint32_t fbno, flen, rbno, rlen;
 	struct agbt_cur cc, bc;
-	const uint8_t *p;
+	bool busy;
 	int i, err;
 
 	if ((err = agbt_init(&cc, f, &cnt_ops[fs->v5], agfb, ag, get_be32(agf + AGF_CNT_ROOT),
@@ -244,50 +437,71 @@ static int agfl_alloc(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t wan
 	arec(r, 0, want);
 	if ((err = agbt_lookup(&cc, AGBT_LOOKUP_GE, r, &i)))
 		return err;
-	if (!i && (err = agbt_decrement(&cc, 0, &i)))
-		return err;
-	if (!i || !(p = agbt_get(&cc)))
-		return xlog_fin_refuse(f, "AG %u: no free extent to refill the AGFL from", ag);
-	fbno = get_be32(p);
-	flen = get_be32(p + 4);
-	if (flen == 0 || fbno >= fs->sb.agblocks || flen > fs->sb.agblocks - fbno)
-		return xlog_fin_refuse(f, "AG %u: free extent %u+%u out of the AG", ag, fbno, flen);
-	*bno = fbno;
-	*len = flen < want ? flen : want;
-	if (busy(f, ag, fbno, flen))
-		return xlog_fin_refuse(f, "AG %u: the AGFL refill meets an extent freed in this finish (busy; not done yet)",
-				       ag);
-	/* xfs_alloc_fixup_trees (the by-size cursor on the record) */
-	if ((err = agbt_lookup(&cc, AGBT_LOOKUP_EQ, p, &i)))
-		return err;
-	if (i != 1)
-		return xlog_fin_refuse(f, "AG %u: by-size record %u+%u is gone", ag, fbno, flen);
-	if ((err = agbt_delete(&cc, &i)))
-		return err;
-	if (flen > *len) {
-		arec(r, fbno + *len, flen - *len);
-		if ((err = agbt_lookup(&cc, AGBT_LOOKUP_EQ, r, &i)) || i != 0 || (err = agbt_insert(&cc, r, &i)) ||
-		    i != 1)
-			return err ? err : xlog_fin_refuse(f, "AG %u: the by-size tree would not take %u+%u", ag,
-							   fbno + *len, flen - *len);
-	}
-	arec(r, fbno, flen);
-	if ((err = agbt_lookup(&bc, AGBT_LOOKUP_EQ, r, &i)))
-		return err;
-	if (i != 1)
-		return xlog_fin_refuse(f, "AG %u: no by-block record for free extent %u+%u", ag, fbno, flen);
-	if (flen == *len) {
-		if ((err = agbt_delete(&bc, &i)))
+	if (!i) {
+		/* xfs_alloc_ag_vextent_small: the tree's last record */
+		if ((err = agbt_decrement(&cc, 0, &i)))
+			return err;
+		if (!i)
+			return xlog_fin_refuse(f, "AG %u: no free extent to refill the AGFL from", ag);
+		if ((err = cnt_rec(f, &cc, &fbno, &flen)) || (err = usable(f, ag, want, fbno, flen, &rbno, &rlen, &busy)))
 			return err;
 	} else {
-		arec(r, fbno + *len, flen - *len);
-		if ((err = agbt_update(&bc, r)))
-			return err;
+		for (;;) {
+			if ((err = cnt_rec(f, &cc, &fbno, &flen)) ||
+			    (err = usable(f, ag, want, fbno, flen, &rbno, &rlen, &busy)))
+				return err;
+			if (rlen >= want)
+				break;
+			if ((err = agbt_increment(&cc, 0, &i)))
+				return err;
+			if (!i)
+				return xlog_fin_refuse(f, "AG %u: the AGFL refill finds only busy extents (the kernel "
+							  "forces the log; not done)", ag);
+		}
 	}
-	if ((fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) &&
-	    (err = xlog_fin_rmap_alloc(f, ag, fbno, *len, RMAP_OWN_AG)))
+	if (rlen > want)
+		rlen = want;
+	if (rlen < want) {
+		uint32_t bfbno = fbno, bflen = flen, brbno = rbno, brlen = rlen;
+		for (;;) {
+			if ((err = agbt_decrement(&cc, 0, &i)))
+				return err;
+			if (!i)
+				break;
+			if ((err = cnt_rec(f, &cc, &fbno, &flen)))
+				return err;
+			if (flen < brlen)
+				break;
+			if ((err = usable(f, ag, want, fbno, flen, &rbno, &rlen, &busy)))
+				return err;
+			if (rlen > want)
+				rlen = want;
+			if (rlen > brlen) {
+				bfbno = fbno, bflen = flen, brbno = rbno, brlen = rlen;
+				if (rlen == want)
+					break;
+			}
+		}
+		arec(r, bfbno, bflen);
+		if ((err = agbt_lookup(&cc, AGBT_LOOKUP_EQ, r, &i)))
+			return err;
+		if (i != 1)
+			return xlog_fin_refuse(f, "AG %u: by-size record %u+%u is gone", ag, bfbno, bflen);
+		fbno = bfbno, flen = bflen, rbno = brbno, rlen = brlen;
+	}
+	if (rlen == 0)
+		return xlog_fin_refuse(f, busy ? "AG %u: the AGFL refill finds only busy extents (the kernel forces the "
+						 "log; not done)"
+					       : "AG %u: no free extent to refill the AGFL from",
+				       ag);
+	if ((err = fixup_trees(f, &cc, &bc, fbno, flen, rbno, rlen)))
 		return err;
-	put_be32(agf + AGF_FREEBLKS, get_be32(agf + AGF_FREEBLKS) - *len);
+	*bno = rbno;
+	*len = rlen;
+	if ((fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) &&
+	    (err = xlog_fin_rmap_alloc(f, ag, rbno, rlen, RMAP_OWN_AG)))
+		return err;
+	put_be32(agf + AGF_FREEBLKS, get_be32(agf + AGF_FREEBLKS) - rlen);
 	agfb->dirty = true;
 	return 0;
 }
@@ -324,9 +538,15 @@ int xlog_fin_fix_freelist(struct fin *f, uint32_t ag, struct blk **out)
 	need = split_reserve(get_be32(agf + AGF_BNO_LEVEL), amax) + split_reserve(get_be32(agf + AGF_CNT_LEVEL), amax);
 	if (fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT)
 		need += split_reserve(get_be32(agf + AGF_RMAP_LEVEL), xfs_rmap_maxlevels(fs));
-	if (get_be32(agf + AGF_FLCOUNT) > need)
-		return xlog_fin_refuse(f, "the AGFL of AG %u (%u blocks, %u wanted) would be shrunk (not done yet)",
-				       ag, get_be32(agf + AGF_FLCOUNT), need);
+	/* the shrink: the AGFL's first blocks taken off, their frees deferred (xfs_defer_agfl_block) */
+	while (get_be32(agf + AGF_FLCOUNT) > need) {
+		uint32_t bno;
+		if (f->nagflq == FIN_AGFLQ_MAX)
+			return xlog_fin_refuse(f, "more than %u AGFL blocks to free", FIN_AGFLQ_MAX);
+		if ((err = xlog_fin_agfl_get(f, ag, agfb, false, &bno)))
+			return err;
+		f->agflq[f->nagflq++] = (struct fin_agflq){ ag, bno };
+	}
 	/* the refill: extents from the by-size tree, each block put on the AGFL */
 	for (uint32_t round = 0; get_be32(agf + AGF_FLCOUNT) < need; round++) {
 		uint32_t bno, len;
@@ -347,23 +567,18 @@ int xlog_fin_free_extent(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len)
 	return xlog_fin_free_owned(f, ag, bno, len, RMAP_OWN_NULL, 0, 0);
 }
 
-int xlog_fin_free_owned(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner, uint64_t off,
-			uint32_t flags)
+/* xfs_free_ag_extent: the rmap record removed, the extent merged into the free space trees,
+ * the AGF's free count following. 0, 1 or <0. */
+static int free_ag_extent(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t bno, uint32_t len, uint64_t owner,
+			  uint64_t off, uint32_t flags)
 {
 	xfs_fs *fs = f->log->fs;
 	uint32_t ltbno = 0, ltlen = 0, gtbno = 0, gtlen = 0, nbno, nlen;
-	uint8_t r[ALLOC_REC_LEN];
+	uint8_t r[ALLOC_REC_LEN], *agf = agfb->b;
 	const uint8_t *p;
 	int haveleft, haveright, i, err;
 	struct agbt_cur bc, cc;
-	struct blk *agfb;
-	uint8_t *agf;
 
-	if (len == 0 || bno >= fs->sb.agblocks || len > fs->sb.agblocks - bno)
-		return xlog_fin_refuse(f, "extent %u+%u out of its AG", bno, len);
-	if ((err = xlog_fin_fix_freelist(f, ag, &agfb)))
-		return err;
-	agf = agfb->b;
 	if ((fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) &&
 	    (err = xlog_fin_rmap_free(f, ag, bno, len, owner, off, flags)))
 		return err;
@@ -440,12 +655,54 @@ int xlog_fin_free_owned(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, 
 		return err;
 	if (i != 1)
 		return xlog_fin_refuse(f, "the by-size record %u+%u would not go in", nbno, nlen);
-	/* xfs_alloc_update_counters; the extent busy until the log has it */
+	/* xfs_alloc_update_counters */
 	put_be32(agf + AGF_FREEBLKS, get_be32(agf + AGF_FREEBLKS) + len);
-	if (f->nbusy < FIN_BUSY_MAX)
-		f->busy[f->nbusy] = (struct fin_busy){ ag, bno, len };
-	if (f->nbusy <= FIN_BUSY_MAX)
-		f->nbusy++;
 	agfb->dirty = true;
+	return 0;
+}
+
+/* __xfs_free_extent: the AGFL fixed first, the extent busy until the log has it */
+int xlog_fin_free_owned(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner, uint64_t off,
+			uint32_t flags)
+{
+	xfs_fs *fs = f->log->fs;
+	struct blk *agfb;
+	int err;
+
+	if (len == 0 || bno >= fs->sb.agblocks || len > fs->sb.agblocks - bno)
+		return xlog_fin_refuse(f, "extent %u+%u out of its AG", bno, len);
+	if ((err = xlog_fin_fix_freelist(f, ag, &agfb)) ||
+	    (err = free_ag_extent(f, ag, agfb, bno, len, owner, off, flags)))
+		return err;
+	xlog_fin_busy_insert(f, ag, bno, len);
+	return 0;
+}
+
+/* xfs_agfl_free_finish_item -> xfs_free_agfl_block: the AGF read (no fix_freelist), the block
+ * freed as XFS_RMAP_OINFO_AG with XFS_AG_RESV_AGFL (not busy), its buffer invalidated. */
+int xlog_fin_agfl_free_range(struct fin *f, uint32_t from, uint32_t to)
+{
+	xfs_fs *fs = f->log->fs;
+	uint32_t ss = fs->sb.sectsize;
+	int err = 0;
+
+	if (from > to || to > f->nagflq)
+		return xlog_fin_refuse(f, "AGFL frees %u..%u of %u queued", from, to, f->nagflq);
+	for (uint32_t k = from; k < to && !err; k++) {
+		uint32_t ag = f->agflq[k].ag;
+		struct blk *agfb;
+		if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + ss / XLOG_BBSIZE, ss / XLOG_BBSIZE, K_AGF,
+					&agfb)))
+			break;
+		if (get_be32(agfb->b) != XFS_AGF_MAGIC)
+			return xlog_fin_refuse(f, "AG %u has no AGF", ag);
+		if ((err = xlog_fin_busy_reuse(f, ag, f->agflq[k].bno)))
+			break;
+		err = free_ag_extent(f, ag, agfb, f->agflq[k].bno, 1, RMAP_OWN_AG, 0, 0);
+	}
+	if (err)
+		return err;
+	memmove(f->agflq + from, f->agflq + to, (f->nagflq - to) * sizeof *f->agflq);
+	f->nagflq -= to - from;
 	return 0;
 }

@@ -190,12 +190,14 @@ int xlog_fin_cow(struct fin *f)
 						       get_be32(r + 8));
 			/* xfs_refcount_free_cow_extent: the rmap of the staging extent goes first */
 			if ((fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) &&
-			    (err = xlog_fin_rmap(f, RMAP_FREE, ag, start, len, RMAP_OWN_COW, 0, 0)))
+			    ((err = xlog_fin_rmap(f, RMAP_FREE, ag, start, len, RMAP_OWN_COW, 0, 0)) ||
+			     (err = xlog_fin_agfl_frees(f, 0, NULL))))
 				return err;
 			memmove(r, r + REFC_REC_LEN, (size_t)(n - i - 1) * REFC_REC_LEN);
 			put_be16(b + 6, (uint16_t)--n);
 			leaf->dirty = true;
-			if ((err = xlog_fin_free_extent(f, ag, start, len)))
+			/* the free's deferred AGFL frees finish its transaction chain */
+			if ((err = xlog_fin_free_extent(f, ag, start, len)) || (err = xlog_fin_agfl_frees(f, 0, NULL)))
 				return err;
 		}
 	}

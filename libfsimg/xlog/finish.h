@@ -23,8 +23,10 @@ struct blk {
 	uint8_t *b;
 };
 
-#define FIN_BUSY_MAX 256u /* extents freed in one finish, remembered as busy */
+#define FIN_BUSY_MAX 2048u /* extents freed in one finish, remembered as busy */
 struct fin_busy { uint32_t ag, bno, len; };
+#define FIN_AGFLQ_MAX 64u /* AGFL blocks whose frees a shrink deferred, not yet freed */
+struct fin_agflq { uint32_t ag, bno; };
 
 struct fin {
 	xlog *log;
@@ -38,6 +40,8 @@ struct fin {
 	bool refused;
 	struct fin_busy busy[FIN_BUSY_MAX]; /* the extents freed so far (nbusy past the max: too many) */
 	uint32_t nbusy;
+	struct fin_agflq agflq[FIN_AGFLQ_MAX]; /* xfs_defer_agfl_block's queue, in queue order */
+	uint32_t nagflq;
 };
 
 /* A refusal: the reason goes after the pending entry's name; returns 1. */
@@ -62,9 +66,31 @@ int xlog_fin_agfl_put(struct fin *f, uint32_t ag, struct blk *agf, bool btreeblk
  * offset and rmap flags): on an rmapbt filesystem its record is removed first. */
 int xlog_fin_free_owned(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t len, uint64_t owner, uint64_t off,
 			uint32_t flags) XFS_HIDDEN;
-/* xfs_alloc_fix_freelist: a short AGFL refilled (blocks from the by-size tree, their rmap
- * XFS_RMAP_OWN_AG), one too long refused; *agf the AGF. 0, 1 or <0. */
+/* xfs_alloc_fix_freelist: an AGFL too long shrunk (its first blocks taken off, their frees
+ * queued on f->agflq as xfs_defer_agfl_block defers them), a short one refilled (blocks
+ * from the by-size tree, busy extents trimmed off, their rmap XFS_RMAP_OWN_AG); *agf the
+ * AGF. 0, 1 or <0. */
 int xlog_fin_fix_freelist(struct fin *f, uint32_t ag, struct blk **agf) XFS_HIDDEN;
+/* afree.c: the deferred AGFL frees queued at [from, to) of f->agflq finished in queue order
+ * (xfs_agfl_free_finish_item: xfs_free_ag_extent of the one block with XFS_RMAP_OINFO_AG,
+ * no fix_freelist, not busy) and taken off the queue. 0, 1 or <0. */
+int xlog_fin_agfl_free_range(struct fin *f, uint32_t from, uint32_t to) XFS_HIDDEN;
+/* Every AGFL free queued since mark (f->nagflq then): the work a finished deferred item
+ * queued runs before the items queued after it (xfs_defer_finish_noroll), up to
+ * XFS_EFI_MAX_FAST_EXTENTS in each transaction of the chain (*ntx counts them when set). */
+static inline int xlog_fin_agfl_frees(struct fin *f, uint32_t mark, uint32_t *ntx)
+{
+	if (mark >= f->nagflq)
+		return 0;
+	if (ntx)
+		*ntx += (f->nagflq - mark + 15) / 16;
+	return xlog_fin_agfl_free_range(f, mark, f->nagflq);
+}
+/* afree.c: the busy extent list: xfs_extent_busy_insert; _reuse of block bno (a btree's
+ * from the AGFL, an AGFL block freed) refused when it is busy (its stale buffer, pinned,
+ * makes the kernel force the log mid-finish). _reuse: 0 or 1. */
+void xlog_fin_busy_insert(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len) XFS_HIDDEN;
+int xlog_fin_busy_reuse(struct fin *f, uint32_t ag, uint32_t bno) XFS_HIDDEN;
 
 /* ifree.c: the checkpoint's blocks written back through the overlay, stamped with lsn as the
  * AIL push writes them (v5); log->fin_max_lsn set. 0 or <0. */

@@ -190,7 +190,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	uint8_t *d, rec[INOBT_REC_LEN];
 	uint16_t mode;
 	uint32_t nexts;
-	uint32_t fork = isize - fs->lit_off, ntx;
+	uint32_t fork = isize - fs->lit_off, ntx, q0, q1;
 	struct bmbt t, *tp = NULL;
 	const uint8_t *recs;
 	uint8_t *own = NULL;
@@ -267,9 +267,12 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 			return err;
 	}
 
-	/* xfs_difree: inobt, AGI counts, finobt */
+	/* xfs_difree: inobt, AGI counts, finobt (the AGFL frees their block frees defer: q0..q1
+	 * from the inobt's, then the finobt's after the chunk's free is queued) */
+	q0 = f->nagflq;
 	if ((err = xlog_fin_difree_inobt(f, ag, agi, agino, rec, &deleted)))
 		return err;
+	q1 = f->nagflq;
 	if (fs->v5 && (fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_FINOBT) &&
 	    (err = xlog_fin_difree_finobt(f, ag, agi, agino, rec, deleted)))
 		return err;
@@ -306,12 +309,13 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	f->ino[f->nino].off = slot * isize;
 	f->nino++;
 	if (!deleted)
-		return 0;
-	/* xfs_ifree_cluster, then the transaction's deferred frees: the chunk's blocks */
-	if ((err = xlog_fin_ichunk_free(f, ag, rec, &ntx)))
+		return xlog_fin_agfl_frees(f, q0, NULL);
+	/* xfs_ifree_cluster, then the transaction's deferred work in queue order: the inobt's
+	 * AGFL frees, the chunk's blocks, the finobt's AGFL frees */
+	if ((err = xlog_fin_agfl_free_range(f, q0, q1)) || (err = xlog_fin_ichunk_free(f, ag, rec, &ntx)))
 		return err;
 	ichunk_stale(f, ag, get_be32(rec) >> fs->sb.inopblog);
-	return 0;
+	return xlog_fin_agfl_frees(f, q0, NULL);
 }
 
 static void set_crc(uint8_t *b, size_t len, size_t off)
@@ -325,6 +329,9 @@ int xlog_fin_writeback(struct fin *f, uint64_t lsn)
 {
 	xfs_fs *fs = f->log->fs;
 	int err;
+
+	if (f->nagflq)
+		return xlog_fin_refuse(f, "%u deferred AGFL frees left unfinished", f->nagflq);
 
 	for (size_t i = 0; fs->v5 && i < f->nino; i++) {
 		uint8_t *d = f->blk[f->ino[i].blk].b + f->ino[i].off;

@@ -62,9 +62,13 @@ int xlog_fin_free_queue(struct fin *f, struct efree *q, uint32_t n, uint32_t *nt
 	int err;
 
 	for (uint32_t s = 0; s < n; s += EFI_MAX_EXTENTS) {
+		uint32_t mark = f->nagflq;
 		if ((err = free_group(f, q + s, n - s < EFI_MAX_EXTENTS ? n - s : EFI_MAX_EXTENTS)))
 			return err;
 		(*ntx)++;
+		/* the AGFL frees its shrinks deferred, before the next intent */
+		if ((err = xlog_fin_agfl_frees(f, mark, ntx)))
+			return err;
 	}
 	return 0;
 }
@@ -139,15 +143,17 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 	int err;
 
 	for (uint32_t j = 0; j < k; j++) {
-		uint32_t nq = 0, ng = 1;
+		uint32_t nq = 0, ng = 1, mark;
 		if (j == 0 && join[0] != UINT64_MAX) {
 			efree_bmbt(&g[0], join[0], aglog, ino, true);
 			if ((err = xlog_fin_free_queue(f, g, 1, ntx)))
 				return err;
 		}
 		(*ntx)++;
+		mark = f->nagflq;
 		if ((err = xlog_fin_rmap(f, reflink ? RMAP_UNMAP_SHARED : RMAP_UNMAP, ex[j].ag, ex[j].agbno, ex[j].len,
-					 ino, xoff[j], xunw[j] ? RMAP_F_UNWRITTEN : 0)))
+					 ino, xoff[j], xunw[j] ? RMAP_F_UNWRITTEN : 0)) ||
+		    (err = xlog_fin_agfl_frees(f, mark, ntx)))
 			return err;
 		if (reflink) {
 			(*ntx)++;

@@ -237,13 +237,50 @@ static int finish_one(struct fin *f, const struct xlog_pending *e, struct intent
 	}
 }
 
+static int work_kind(const struct intent_work *w)
+{
+	return w->rtype > 0 ? 1 : w->rtype;
+}
+
+/*
+ * Captured work item k of d finished. Consecutive items of one kind (frees, rmap updates,
+ * AGFL frees) share a deferred op of up to XFS_EFI_MAX_FAST_EXTENTS (XFS_RUI_MAX_FAST_EXTENTS)
+ * items, finished in one transaction; the AGFL frees its items' freelist fixes deferred
+ * run when it ends, before the next (xfs_defer_finish_noroll puts new work first). *mark:
+ * the AGFL queue at the op's start; *run: its items so far.
+ */
+static int finish_captured(struct fin *f, const struct intent_defer *d, size_t k, uint32_t *mark, uint32_t *run)
+{
+	const struct intent_work *w = &d->ext[k];
+	int err;
+
+	if (*run == 0)
+		*mark = f->nagflq;
+	(*run)++;
+	if (w->rtype == INTENT_AGFL_FREE) {
+		if (f->nagflq == FIN_AGFLQ_MAX)
+			return xlog_fin_refuse(f, "more than %u AGFL blocks to free", FIN_AGFLQ_MAX);
+		f->agflq[f->nagflq++] = (struct fin_agflq){ w->ag, w->agbno };
+		err = xlog_fin_agfl_free_range(f, f->nagflq - 1, f->nagflq);
+	} else if (w->rtype)
+		err = xlog_fin_rmap(f, w->rtype, w->ag, w->agbno, w->len, w->owner, w->off, w->rflags);
+	else
+		err = xlog_fin_free_extent(f, w->ag, w->agbno, w->len);
+	if (err)
+		return err;
+	if (k + 1 < d->n && *run < 16 && work_kind(&d->ext[k + 1]) == work_kind(w))
+		return 0;
+	*run = 0;
+	return xlog_fin_agfl_frees(f, *mark, NULL);
+}
+
 int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 {
 	xfs_fs *fs = log->fs;
 	struct intent_defer *d = NULL;
 	struct fin f;
 	uint64_t done = 0, lsn = XLOG_LSN(log->ends.head_cycle, log->ends.head_blk);
-	uint32_t blocks = 0;
+	uint32_t blocks = 0, mark = 0, run = 0;
 	size_t i, k, nintent = 0;
 	int err = 0;
 
@@ -270,13 +307,16 @@ int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 		f.why = p->pending[i].what;
 		f.whylen = sizeof p->pending[i].what;
 		err = finish_one(&f, &p->pending[i], d, &done);
+		/* the AGFL frees its transaction deferred are captured after its other work */
+		for (k = 0; k < f.nagflq && !err && !f.refused; k++)
+			err = xlog_intent_defer(&f, d, &(struct intent_work){ .ag = f.agflq[k].ag,
+									       .agbno = f.agflq[k].bno, .len = 1,
+									       .rtype = INTENT_AGFL_FREE });
+		f.nagflq = 0;
 	}
 	/* xlog_finish_defer_ops: the captured work, in the order it was queued */
-	for (k = 0; k < d->n && !err && !f.refused; k++) {
-		const struct intent_work *w = &d->ext[k];
-		err = w->rtype ? xlog_fin_rmap(&f, w->rtype, w->ag, w->agbno, w->len, w->owner, w->off, w->rflags)
-			       : xlog_fin_free_extent(&f, w->ag, w->agbno, w->len);
-	}
+	for (k = 0; k < d->n && !err && !f.refused; k++)
+		err = finish_captured(&f, d, k, &mark, &run);
 	if (err > 0)
 		err = 0;
 	if (!err && !f.refused)

@@ -13,7 +13,9 @@
 
 #define INTENT_DEFER_MAX 64u /* extent frees and rmap updates queued by the intents' work */
 
-/* Work an intent's recovery queues (rtype 0: a free; else an rmap update of that type). */
+/* Work an intent's recovery queues (rtype 0: a free; INTENT_AGFL_FREE: a deferred AGFL
+ * free of block agbno; else an rmap update of that type). */
+#define INTENT_AGFL_FREE (-1)
 struct intent_work {
 	uint32_t ag, agbno, len, rflags;
 	int rtype;

@@ -59,7 +59,8 @@ static void r_high(uint8_t *key, const uint8_t *rec)
 }
 
 
-/* xfs_rmapbt_alloc_block / _free_block: the AGFL, the AGF's rmap_blocks following */
+/* xfs_rmapbt_alloc_block / _free_block: the AGFL, the AGF's rmap_blocks following; the
+ * block taken is no longer busy (xfs_extent_busy_reuse) */
 static int r_alloc(struct agbt_cur *c, uint32_t *agbno)
 {
 	struct blk *agf = c->priv;
@@ -68,15 +69,19 @@ static int r_alloc(struct agbt_cur *c, uint32_t *agbno)
 	if ((err = xlog_fin_agfl_get(c->f, c->ag, agf, true, agbno)) || *agbno == AGBT_NULL)
 		return err;
 	put_be32(agf->b + AGF_RMAP_BLOCKS, get_be32(agf->b + AGF_RMAP_BLOCKS) + 1);
-	return 0;
+	return xlog_fin_busy_reuse(c->f, c->ag, *agbno);
 }
 
+/* the block given back is busy (xfs_extent_busy_insert, XFS_EXTENT_BUSY_SKIP_DISCARD) */
 static int r_free(struct agbt_cur *c, uint32_t agbno)
 {
 	struct blk *agf = c->priv;
+	int err;
 
 	put_be32(agf->b + AGF_RMAP_BLOCKS, get_be32(agf->b + AGF_RMAP_BLOCKS) - 1);
-	return xlog_fin_agfl_put(c->f, c->ag, agf, true, agbno);
+	if (!(err = xlog_fin_agfl_put(c->f, c->ag, agf, true, agbno)))
+		xlog_fin_busy_insert(c->f, c->ag, agbno, 1);
+	return err;
 }
 
 static void r_root(struct agbt_cur *c, uint32_t root, int inc)

@@ -1,5 +1,5 @@
 /* The finish's state (libfsimg/xlog/finish.h) over a one-AG XFS image in memory, for the
- * unit tests of the edits made after log replay (test_agbt, test_xrmap, test_xifree,
+ * unit tests of the edits made after log replay (test_agbt, test_xrmap, test_xifree, test_xagfl,
  * test_xbmbt). The caller writes the AG's headers and btree blocks into x->img and sets
  * what else of the superblock its edits read. */
 #ifndef FSIMG_TEST_XFIN_FIXTURE_H

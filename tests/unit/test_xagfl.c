@@ -1,0 +1,231 @@
+/*
+ * The AGFL after log replay (libfsimg/xlog/afree.c) on a synthetic v4 AG of
+ * 1000 1 KiB blocks, no mkfs: one-leaf free space btrees (levels 1, so Linux
+ * 6.1's xfs_alloc_min_freelist wants 2 blocks for each: 4), the AGFL as the
+ * test sets it. Checked against what xfs_alloc_fix_freelist does by the
+ * kernel's code: a shrink takes the AGFL's first blocks off and defers their
+ * frees (xfs_defer_agfl_block), which free the blocks into the btrees
+ * without marking them busy (xfs_agfl_free_finish_item); a refill trims the
+ * extents freed earlier (busy) off its candidates (xfs_extent_busy_trim:
+ * the start cut, a busy part inside kept out by taking its left side when
+ * that is long enough) and takes the rest from the found extent's start.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/cursor.h"
+#include "xfin_fixture.h"
+#include "xfs/format.h"
+
+#define NBLOCKS 1000u
+#define BS 1024u
+#define BNO_ROOT 4u
+#define CNT_ROOT 5u
+/* struct xfs_agf */
+#define AGF_BNO_ROOT 16u
+#define AGF_CNT_ROOT 20u
+#define AGF_BNO_LEVEL 28u
+#define AGF_CNT_LEVEL 32u
+#define AGF_FLFIRST 40u
+#define AGF_FLLAST 44u
+#define AGF_FLCOUNT 48u
+#define AGF_FREEBLKS 52u
+#define AGF_LONGEST 56u
+
+struct ext { uint32_t bno, len; };
+
+static int by_size(const void *a, const void *b)
+{
+	const struct ext *x = a, *y = b;
+
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->bno < y->bno ? -1 : x->bno > y->bno;
+}
+
+static void leaf(struct xfin *x, uint32_t agbno, uint32_t magic, const struct ext *e, uint32_t n)
+{
+	uint8_t *b = x->img + (size_t)agbno * BS;
+
+	put_be32(b, magic);
+	put_be16(b + 6, (uint16_t)n);
+	put_be32(b + 8, 0xffffffffu);
+	put_be32(b + 12, 0xffffffffu);
+	for (uint32_t i = 0; i < n; i++) {
+		put_be32(b + 16 + 8 * i, e[i].bno);
+		put_be32(b + 20 + 8 * i, e[i].len);
+	}
+}
+
+/* The AG: free extents e (n of them, by block), the AGFL holding fl (nfl blocks from slot 0). */
+static void ag_open(struct xfin *x, const struct ext *e, uint32_t n, const uint32_t *fl, uint32_t nfl)
+{
+	struct ext s[16];
+	uint8_t *agf, *agfl;
+	uint32_t nfree = 0, longest = 0;
+
+	xfin_open(x, NBLOCKS, BS, 10, false);
+	agf = x->img + 512;
+	agfl = x->img + 3 * 512;
+	put_be32(agf, XFS_AGF_MAGIC);
+	put_be32(agf + 4, 1);
+	put_be32(agf + 12, NBLOCKS);
+	put_be32(agf + AGF_BNO_ROOT, BNO_ROOT);
+	put_be32(agf + AGF_CNT_ROOT, CNT_ROOT);
+	put_be32(agf + AGF_BNO_LEVEL, 1);
+	put_be32(agf + AGF_CNT_LEVEL, 1);
+	put_be32(agf + AGF_FLFIRST, 0);
+	put_be32(agf + AGF_FLLAST, nfl ? nfl - 1 : 127);
+	put_be32(agf + AGF_FLCOUNT, nfl);
+	for (uint32_t i = 0; i < nfl; i++)
+		put_be32(agfl + 4 * i, fl[i]);
+	memcpy(s, e, n * sizeof *e);
+	qsort(s, n, sizeof *s, by_size);
+	for (uint32_t i = 0; i < n; i++) {
+		nfree += e[i].len;
+		longest = e[i].len > longest ? e[i].len : longest;
+	}
+	put_be32(agf + AGF_FREEBLKS, nfree);
+	put_be32(agf + AGF_LONGEST, longest);
+	leaf(x, BNO_ROOT, 0x41425442u, e, n);
+	leaf(x, CNT_ROOT, 0x41425443u, s, n);
+}
+
+static uint8_t *get(struct xfin *x, uint64_t daddr, uint32_t bbs, enum kind k)
+{
+	struct blk *b;
+
+	assert_int_equal(xlog_fin_get(&x->f, daddr, bbs, k, &b), 0);
+	return b->b;
+}
+
+/* The leaf at agbno as the finish leaves it equals e (n records). */
+static void leaf_is(struct xfin *x, uint32_t agbno, const struct ext *e, uint32_t n)
+{
+	const uint8_t *b = get(x, (uint64_t)agbno * (BS / 512), BS / 512, K_BTREE);
+
+	assert_int_equal(get_be16(b + 6), n);
+	for (uint32_t i = 0; i < n; i++) {
+		assert_int_equal(get_be32(b + 16 + 8 * i), e[i].bno);
+		assert_int_equal(get_be32(b + 20 + 8 * i), e[i].len);
+	}
+}
+
+/* Six AGFL blocks, four wanted: a free shrinks it by its first two (10, 11), deferred; their
+ * frees put 10+2 into the trees and leave only the freed extent busy. */
+static void shrink(void **state)
+{
+	(void)state;
+	static const struct ext e[] = { { 100, 5 }, { 300, 20 } };
+	static const uint32_t fl[] = { 10, 11, 12, 13, 14, 15 };
+	struct xfin x;
+	uint8_t *agf;
+
+	memset(&x, 0, sizeof x);
+	ag_open(&x, e, 2, fl, 6);
+	assert_int_equal(xlog_fin_free_extent(&x.f, 0, 200, 1), 0);
+	assert_false(x.f.refused);
+	agf = get(&x, 1, 1, K_AGF);
+	assert_int_equal(get_be32(agf + AGF_FLCOUNT), 4);
+	assert_int_equal(get_be32(agf + AGF_FLFIRST), 2);
+	assert_int_equal(x.f.nagflq, 2);
+	assert_int_equal(x.f.agflq[0].bno, 10);
+	assert_int_equal(x.f.agflq[1].bno, 11);
+	assert_int_equal(get_be32(agf + AGF_FREEBLKS), 26);
+	/* the deferred AGFL frees, as the deferred op that queued them ends */
+	assert_int_equal(xlog_fin_agfl_frees(&x.f, 0, NULL), 0);
+	assert_false(x.f.refused);
+	assert_int_equal(x.f.nagflq, 0);
+	assert_int_equal(get_be32(agf + AGF_FLCOUNT), 4);
+	assert_int_equal(get_be32(agf + AGF_FREEBLKS), 28);
+	leaf_is(&x, BNO_ROOT, (const struct ext[]){ { 10, 2 }, { 100, 5 }, { 200, 1 }, { 300, 20 } }, 4);
+	leaf_is(&x, CNT_ROOT, (const struct ext[]){ { 200, 1 }, { 10, 2 }, { 100, 5 }, { 300, 20 } }, 4);
+	assert_int_equal(x.f.nbusy, 1);
+	assert_int_equal(x.f.busy[0].bno, 200);
+	xfin_close(&x);
+}
+
+/* AGFL blocks 10 and 11 (two short of the four wanted), free extents e, busy extent bb+bl:
+ * the refill of 2 puts want0 and want0 + 1 on the AGFL and leaves free extents left (by
+ * block number). */
+static void refill(const struct ext *e, uint32_t n, uint32_t bb, uint32_t bl, uint32_t want0, const struct ext *left,
+		   uint32_t nleft)
+{
+	static const uint32_t fl[] = { 10, 11 };
+	struct ext s[16];
+	struct xfin x;
+	struct blk *agfb;
+	const uint8_t *agfl;
+	uint32_t nfree = 0;
+
+	memset(&x, 0, sizeof x);
+	ag_open(&x, e, n, fl, 2);
+	xlog_fin_busy_insert(&x.f, 0, bb, bl);
+	assert_int_equal(xlog_fin_fix_freelist(&x.f, 0, &agfb), 0);
+	assert_false(x.f.refused);
+	assert_int_equal(get_be32(agfb->b + AGF_FLCOUNT), 4);
+	agfl = get(&x, 3, 1, K_AGFL);
+	assert_int_equal(get_be32(agfl + 8), want0);
+	assert_int_equal(get_be32(agfl + 12), want0 + 1);
+	leaf_is(&x, BNO_ROOT, left, nleft);
+	memcpy(s, left, nleft * sizeof *s);
+	qsort(s, nleft, sizeof *s, by_size);
+	leaf_is(&x, CNT_ROOT, s, nleft);
+	for (uint32_t i = 0; i < nleft; i++)
+		nfree += left[i].len;
+	assert_int_equal(get_be32(agfb->b + AGF_FREEBLKS), nfree);
+	assert_int_equal(get_be32(agfb->b + AGF_LONGEST), s[nleft - 1].len);
+	xfin_close(&x);
+}
+
+/* The first extent long enough by size, 30+5, has a busy start (30+3 freed earlier): 33+2
+ * is taken, 30+3 stays free. */
+static void refill_trims_busy_start(void **state)
+{
+	(void)state;
+	refill((const struct ext[]){ { 20, 1 }, { 30, 5 }, { 50, 8 } }, 3, 30, 3, 33,
+	       (const struct ext[]){ { 20, 1 }, { 30, 3 }, { 50, 8 } }, 3);
+}
+
+/* A busy 53+2 inside 50+8: the left side, 3 blocks, is long enough for the 2 wanted
+ * (xfs_extent_busy_trim keeps it); 50+2 is taken and 52+6 stays free. */
+static void refill_trims_busy_middle(void **state)
+{
+	(void)state;
+	refill((const struct ext[]){ { 50, 8 } }, 1, 53, 2, 50, (const struct ext[]){ { 52, 6 } }, 1);
+}
+
+/* A block freed earlier met again (an AGFL block freed by a btree, now freed off the AGFL):
+ * the kernel forces the log there; refused. */
+static void busy_block_met_again_refused(void **state)
+{
+	(void)state;
+	static const struct ext e[] = { { 100, 5 } };
+	static const uint32_t fl[] = { 10, 11, 12, 13, 14 };
+	struct xfin x;
+
+	memset(&x, 0, sizeof x);
+	ag_open(&x, e, 1, fl, 5);
+	xlog_fin_busy_insert(&x.f, 0, 10, 1);
+	assert_int_equal(xlog_fin_free_extent(&x.f, 0, 200, 1), 0);
+	assert_int_equal(x.f.nagflq, 1);
+	assert_int_equal(xlog_fin_agfl_frees(&x.f, 0, NULL), 1);
+	assert_true(x.f.refused);
+	xfin_close(&x);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(shrink),
+		cmocka_unit_test(refill_trims_busy_start),
+		cmocka_unit_test(refill_trims_busy_middle),
+		cmocka_unit_test(busy_block_met_again_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
