@@ -4,7 +4,10 @@
 # reflink, v4, v4 1 KiB, v5-ml with multi-level btrees: every directory
 # form, attributes in every form, symlinks, an unwritten extent; not by
 # default: v5-bt, whose /big has a level-2 bmbt and whose free-space
-# btrees have levels, and xq, quota files from a crash fixture), one field at a time fuzzed by
+# btrees have levels, v5-rc, reflinked files under a multi-level
+# refcountbt and a 3-level rmapbt, v5-n8k, 8 KiB directory blocks, the
+# other variants of tests/lib/xfsimg.sh, and xq, quota files from a crash
+# fixture), one field at a time fuzzed by
 # `xfs_db -x -c 'fuzz -d FIELD VERB'` (CRC recomputed) or `fuzz -c` (CRC
 # left stale), over the fields xfs_db prints for the superblocks, AG
 # headers, btree roots and (v5-ml: multi-level inobt and rmapbt) their
@@ -17,7 +20,7 @@
 #   sh fuzz/differential_xfs.sh [--count N] [--seed S] [--bases "v5 v4 ..."]
 #                               [--structs "inode dir_sf ..."] [--fsimg PATH]
 #                               [--out FILE] [--keep DIR]
-#                               [--sweep N] [--stale] [--swaps]
+#                               [--sweep N] [--stale] [--swaps] [--cross]
 #
 # --structs keeps the named structures of the list below (default: all).
 # By default --count mutants are drawn at random (structure, field, verb and
@@ -32,6 +35,11 @@
 # every field written with `write -d` (or -c); a field outside an array of
 # two or more entries is drawn again. Without it a seed's mutants are
 # the same as before the verb existed.
+# --cross adds, one draw in nine (after --swaps' draw), a mutation across
+# structures: "xswap", the first data extents of two files exchanged
+# (start block and length: blocks swapped between files), or "freeino", a
+# directory entry (shortform, block, leaf or node form) pointed at a free
+# inode of AG 0 (the highest free one of its last inobt record).
 #
 # Prints one line per disagreement (and per crash, sanitizer report or
 # timeout) with the field and verb, then the agreement per structure and
@@ -46,7 +54,7 @@ for t in mkfs.xfs xfs_db xfs_repair timeout; do
 done
 here=$(cd "$(dirname "$0")" && pwd)
 top=${top_builddir:-$here/..}
-count=200 seed=1 bases="v5 v5-1k v5-rmap v4 v4-1k v5-ml" out= keep= structs= sweep=0 stale=0 swaps=0
+count=200 seed=1 bases="v5 v5-1k v5-rmap v4 v4-1k v5-ml" out= keep= structs= sweep=0 stale=0 swaps=0 cross=0
 fsimg=${FSIMG:-$top/src/fsimg}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -60,7 +68,8 @@ while [ $# -gt 0 ]; do
 	--sweep) sweep=$2; shift 2 ;;
 	--stale) stale=1; shift ;;
 	--swaps) swaps=1; shift ;;
-	*) echo "usage: differential_xfs.sh [--count N] [--seed S] [--bases LIST] [--structs LIST] [--fsimg PATH] [--out FILE] [--keep DIR] [--sweep N] [--stale] [--swaps]" >&2; exit 2 ;;
+	--cross) cross=1; shift ;;
+	*) echo "usage: differential_xfs.sh [--count N] [--seed S] [--bases LIST] [--structs LIST] [--fsimg PATH] [--out FILE] [--keep DIR] [--sweep N] [--stale] [--swaps] [--cross]" >&2; exit 2 ;;
 	esac
 done
 for t in mkfs.xfs xfs_db xfs_repair timeout; do
@@ -117,6 +126,11 @@ finobt	agi 0;addr free_root
 rmapbt	agf 0;addr rmaproot
 rmapbt1	agf 1;addr rmaproot
 rmapbt1_child	agf 1;addr rmaproot;addr ptrs[1]
+rmapbt1_gchild	agf 1;addr rmaproot;addr ptrs[1];addr ptrs[1]
+refcountbt1	agf 1;addr refcntroot
+refcountbt1_child	agf 1;addr refcntroot;addr ptrs[1]
+bnobt1_child	agf 1;addr bnoroot;addr ptrs[1]
+cntbt1_child	agf 1;addr cntroot;addr ptrs[1]
 bnobt_child	agf 0;addr bnoroot;addr ptrs[1]
 cntbt_child	agf 0;addr cntroot;addr ptrs[1]
 bmbt_root	path /big
@@ -131,6 +145,7 @@ dir_block	path /blk;dblock 0
 dir_leaf	path /leaf;dblock 0
 dir_leafblk	path /leaf;dblock 8388608
 dir_node	path /node;dblock 0
+dir_nodeino	path /node
 dir_nodeblk	path /node;dblock 8388608
 dir_free	path /node;dblock 16777216
 symlink	path /l/long_local
@@ -158,7 +173,7 @@ fi
 fields() {
 	f=$tmp/fields.$1.$2
 	# a btree root's child: only v5-ml's trees have levels
-	case $1:$2 in v5-ml:* | v5-bt:*) ;; *_child) : > "$f" ;; esac
+	case $1:$2 in v5-ml:* | v5-bt:* | v5-rc:*) ;; *_child | *_gchild) : > "$f" ;; esac
 	# a file of many extents: v5-bt's alone
 	case $1:$2 in v5-bt:*) ;; *:bmbt_*) : > "$f" ;; esac
 	# the quota structures: xq's alone
@@ -229,6 +244,59 @@ swap_cmds() {
 	done
 }
 
+# bmx_of BASE: the name of an inode's extent list there
+bmx_of() { case $1 in v4*) echo u.bmx ;; *) echo u3.bmx ;; esac; }
+
+# xswap_cmds BASE PATH1 PATH2: the xfs_db -c arguments that exchange the
+# first data extents (start block and length) of two files in extent form
+xswap_cmds() {
+	bx=$(bmx_of "$1") img_=$tmp/b/$1.img
+	e1=$(xfs_db -r -c "path $2" -c "print core.format $bx[0]" "$img_" 2>/dev/null)
+	e2=$(xfs_db -r -c "path $3" -c "print core.format $bx[0]" "$img_" 2>/dev/null)
+	case $e1 in *"2 (extents)"*) ;; *) return 0 ;; esac
+	case $e2 in *"2 (extents)"*) ;; *) return 0 ;; esac
+	r1=$(echo "$e1" | sed -n 's/^0:\[[0-9]*,\([0-9]*\),\([0-9]*\),.*/\1 \2/p')
+	r2=$(echo "$e2" | sed -n 's/^0:\[[0-9]*,\([0-9]*\),\([0-9]*\),.*/\1 \2/p')
+	[ -n "$r1" ] && [ -n "$r2" ] || return 0
+	set -- "$2" "$3" $r1 $r2
+	printf " -c 'path %s' -c 'write -d -- $bx[0].startblock %s' -c 'write -d -- $bx[0].blockcount %s'" "$1" "$5" "$6" "$2" "$3" "$4"
+}
+
+# free_ino BASE: the highest free inode of AG 0's last inobt record (its
+# last leaf reached through the last pointers), not in a sparse hole
+free_ino() {
+	img_=$tmp/b/$1.img p_="-c 'agi 0' -c 'addr root'"
+	d_=0
+	while [ $d_ -lt 4 ]; do
+		lv=$(eval "xfs_db -r $p_ -c 'print level numrecs'" "'$img_'" 2>/dev/null)
+		l_=$(echo "$lv" | sed -n 's/^level = //p') nr=$(echo "$lv" | sed -n 's/^numrecs = //p')
+		[ -n "$l_" ] && [ -n "$nr" ] || return 0
+		[ "$l_" -eq 0 ] && break
+		p_="$p_ -c 'addr ptrs[$nr]'" d_=$((d_ + 1))
+	done
+	eval "xfs_db -r $p_ -c 'print recs[$nr]'" "'$img_'" 2>/dev/null | awk '
+		function hex(h,   i, x) {
+			x = 0; sub(/^0x/, "", h)
+			for (i = 1; i <= length(h); i++) x = x * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+			return x
+		}
+		/^[0-9]+:\[/ {
+			n = split($0, v, /[][,:]+/)
+			# [startino,holemask,count,freecount,free] or [startino,freecount,free];
+			# free in hex digits, digit j (from the right) inodes 4j..4j+3, as
+			# holemask bit j
+			start = v[2]; hole = (n >= 7) ? v[3] : 0; f = v[n - 1]; sub(/^0x/, "", f)
+			if (hole ~ /^0x/) hole = hex(hole)
+			while (length(f) < 16) f = "0" f
+			for (j = 15; j >= 0; j--) {
+				if (int(hole / 2 ^ j) % 2 == 1) continue
+				d = hex(substr(f, 16 - j, 1))
+				for (b = 3; b >= 0; b--)
+					if (int(d / 2 ^ b) % 2 == 1) { print start + 4 * j + b; exit }
+			}
+		}'
+}
+
 # judge I BASE STRUCT CMDS FIELD VERB FLAG: fuzz one field of a copy of the
 # base, run both checkers, count and print the verdict; 1 when xfs_db
 # changed nothing (no mutant)
@@ -246,6 +314,14 @@ judge() {
 		swap_cmds "$base" "$st" "$field" "$fl" >"$tmp/swap.cmds"
 		[ -s "$tmp/swap.cmds" ] || return 1
 		eval "timeout 60 xfs_db -x $args $(cat "$tmp/swap.cmds") '$tmp/m.img'" >"$tmp/db.out" 2>&1
+	elif [ "$verb" = xswap ]; then
+		xswap_cmds "$base" ${field%% *} ${field#* } >"$tmp/swap.cmds"
+		[ -s "$tmp/swap.cmds" ] || return 1
+		eval "timeout 60 xfs_db -x $(cat "$tmp/swap.cmds") '$tmp/m.img'" >"$tmp/db.out" 2>&1
+	elif [ "$verb" = freeino ]; then
+		fi_=$(free_ino "$base")
+		[ -n "$fi_" ] || return 1
+		eval "timeout 60 xfs_db -x $args -c 'write -d -- $field $fi_' '$tmp/m.img'" >"$tmp/db.out" 2>&1
 	else
 		eval "timeout 60 xfs_db -x $args -c 'fuzz $fl $field $verb' '$tmp/m.img'" >"$tmp/db.out" 2>&1
 	fi
@@ -334,6 +410,30 @@ else
 				last=$(fields "$base" "$st" "$cmds" | sed -n "s/^$1\[\([0-9]*\)\].*/\1/p" | sort -n | tail -1)
 				[ -n "$last" ] && [ "$last" != "$2" ] || continue
 				verb=swap field=$1:$2:$last
+			fi
+		fi
+		if [ $cross = 1 ]; then
+			# one draw in nine a mutation across structures
+			rnd
+			if [ $((r % 9)) -eq 0 ]; then
+				rnd
+				if [ $((r % 2)) -eq 0 ]; then
+					set -- /f/a /f/b /f/c /f/d /f/u /l/remote /small/s1 /small/s2000 /many
+					rnd; k=$((r % 9 + 1)); eval "p1=\${$k}"
+					rnd; k=$((r % 9 + 1)); eval "p2=\${$k}"
+					[ "$p1" != "$p2" ] || continue
+					st=xfile verb=xswap field="$p1 $p2" cmds=
+				else
+					set -- dir_sf dir_block dir_leaf dir_node
+					rnd; k=$((r % 4 + 1)); eval "st=\${$k}"
+					cmds=$(grep "^$st	" "$tmp/structs" | cut -f2)
+					[ -n "$cmds" ] || continue
+					fields "$base" "$st" "$cmds" | grep 'inumber' > "$tmp/inum"
+					nf=$(wc -l < "$tmp/inum")
+					[ "$nf" -gt 0 ] || continue
+					rnd; field=$(sed -n "$((r % nf + 1))p" "$tmp/inum")
+					verb=freeino
+				fi
 			fi
 		fi
 		fl=-d

@@ -20,7 +20,12 @@
 # (v4, 2 KiB blocks, 512-byte inodes, 8 KiB directory blocks), v4-a1 (v4
 # with attr2 off: attr=1, fixed fork offsets), v5-agm (16 AGs of 16 MiB
 # even with --small), v5-rv (v5 with /f/c's node-form attribute fork
-# also holding 40 remote values of 5000 bytes). Each image is 320 MiB, sparse (mkfs.xfs 6.1 refuses
+# also holding 40 remote values of 5000 bytes), v5-rc (v5-ml's options with
+# nrext64: half of /small reflinked by xfsrc.py to the block before it,
+# then xfs_repair: a multi-level refcountbt, a 3-level rmapbt and
+# fragmented free space), v5-n8k (4 KiB blocks, 8 KiB directory blocks,
+# nrext64, bigtime, inobtcount: /node of 6000 names in node form).
+# Each image is 320 MiB, sparse (mkfs.xfs 6.1 refuses
 # smaller ones without --unsupported; with --small, 32 MiB in two AGs with
 # --unsupported, for quick tests and fuzzing).
 #
@@ -128,6 +133,8 @@ for variant in "$@"; do
 	v4-2k) opts="-m crc=0 -b size=2048 -i size=512 -n size=8192" nodes=1500 remote=yes nattr=0 ;;
 	v4-a1) opts="-m crc=0 -i attr=1" nodes=1500 remote=yes nattr=0 ;;
 	v5-agm) opts="-m crc=1,finobt=1 -i sparse=1" nodes=1500 remote=no nattr=100 ;;
+	v5-rc) opts="-b size=1024 -m crc=1,finobt=1,rmapbt=1,reflink=1 -i sparse=1,nrext64=1" nodes=1500 remote=no nattr=100 ;;
+	v5-n8k) opts="-m crc=1,finobt=1,bigtime=1,inobtcount=1 -i sparse=1,nrext64=1 -n size=8192" nodes=6000 remote=no nattr=300 ;;
 	v5-rv) opts="-m crc=1,finobt=1 -i sparse=1 -n ftype=1" nodes=1500 remote=no nattr=100 ;;
 	*) echo "xfsimg.sh: unknown variant $variant" >&2; exit 16 ;;
 	esac
@@ -144,13 +151,13 @@ for variant in "$@"; do
 	v=v5; case $variant in v4*) v=v4 ;; esac
 	tree=$out/.tree-$variant
 	mktree "$tree" "$nodes" "$remote"
-	case $variant in v5-ml | v5-bt) mkmany "$tree" ;; esac
+	case $variant in v5-ml | v5-bt | v5-rc) mkmany "$tree" ;; esac
 	# 6200 blocks of 1 KiB in one extent, for xfsbt.py
 	[ "$variant" = v5-bt ] && yes big_file_of_many_extents | head -c 6348800 > "$tree/big"
 	sh "$here/xfsproto.sh" "$tree" > "$tree.proto"
 	img=$out/$variant.img
 	unw=yes
-	case $variant in *rmap* | v5-ml | v5-bt) unw=no ;; esac
+	case $variant in *rmap* | v5-ml | v5-bt | v5-rc) unw=no ;; esac
 	# xfs_db 6.1 sometimes crashes while adding attributes (not always on the
 	# same run): build the image again, three times at most
 	for try in 1 2 3; do
@@ -162,6 +169,10 @@ for variant in "$@"; do
 	done
 	if [ "$variant" = v5-bt ]; then
 		python3 "$here/xfsbt.py" "$img" "$(ino_of "$img" /big)"
+		xfs_repair "$img" > /dev/null 2>&1 || { echo "xfsimg.sh: xfs_repair failed on $variant" >&2; exit 1; }
+	fi
+	if [ "$variant" = v5-rc ]; then
+		python3 "$here/xfsrc.py" "$img" 2000
 		xfs_repair "$img" > /dev/null 2>&1 || { echo "xfsimg.sh: xfs_repair failed on $variant" >&2; exit 1; }
 	fi
 	rm -rf "$tree" "$tree.proto"

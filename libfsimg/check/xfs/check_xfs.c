@@ -65,6 +65,15 @@ uint64_t xc_claim(struct check_ctx *c, uint32_t agno, uint32_t agbno, uint32_t l
 		return 0;
 	start = xc_linear(x, agno, agbno);
 	check_claim(c, start, len);
+	if (owner == XO_DATA && x->refc_seen)
+		for (uint32_t i = 0; i < len; i++) {
+			uint8_t v = __atomic_load_n(&x->refc_seen[start + i], __ATOMIC_RELAXED);
+
+			while (v < UINT8_MAX && !__atomic_compare_exchange_n(&x->refc_seen[start + i], &v,
+									      (uint8_t)(v + 1), false,
+									      __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+				;
+		}
 	for (uint32_t i = 0; i <= len; i++) {
 		uint8_t prev = XO_NONE;
 
@@ -143,14 +152,11 @@ void xc_rmap_fold(struct xcheck *x, unsigned side, uint32_t agno, uint32_t agbno
 	if (len > aglen - agbno)
 		len = aglen - agbno;
 	oh = mix64(owner ^ UINT64_C(0x9e3779b97f4a7c15));
-	for (uint32_t k = 0; k < len; k++) {
-		unsigned fl = flags;
-
-		if ((fl & XC_RMAP_UNWRITTEN) && x->shared && bit_test(x->shared, xc_linear(x, agno, agbno + k)))
-			fl &= ~XC_RMAP_UNWRITTEN;
-		sum += mix64(oh ^ mix64((uint64_t)(agbno + k) << 3 | fl) ^
-			     ((fl & XC_RMAP_BMBT) ? 0 : mix64((off + k) ^ UINT64_C(0x2545f4914f6cdd1d))));
-	}
+	/* the unwritten flag too, on a shared block as well: each owner's record has its own
+	 * (xfs_repair's rmap_is_good compares every flag) */
+	for (uint32_t k = 0; k < len; k++)
+		sum += mix64(oh ^ mix64((uint64_t)(agbno + k) << 3 | flags) ^
+			     ((flags & XC_RMAP_BMBT) ? 0 : mix64((off + k) ^ UINT64_C(0x2545f4914f6cdd1d))));
 	__atomic_fetch_add(&x->rmap_sum[2 * (size_t)agno + (side & 1)], sum, __ATOMIC_RELAXED);
 }
 
@@ -218,12 +224,16 @@ int check_xfs_run(struct check_ctx *c)
 		x.rmap_sum = calloc(2 * (size_t)x.sb->agcount, sizeof(*x.rmap_sum));
 		x.rmap_sum_ok = calloc(x.sb->agcount, 1);
 	}
-	if (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK))
+	if (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK)) {
 		x.shared = calloc(1, (size_t)(c->nblocks / 8 + 1));
+		x.refc_seen = calloc(1, (size_t)c->nblocks);
+		x.refc = calloc(x.sb->agcount, sizeof(*x.refc));
+	}
 	if (!x.owner || !x.freesp || !x.ag_skip || !x.ino_chunk || !x.ino_free ||
 	    (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) &&
 	     (!x.rmap_file || !x.rmap_unwritten || !x.file_unwritten || !x.rmap_sum || !x.rmap_sum_ok)) ||
-	    (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK) && !x.shared))
+	    (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK) &&
+	     (!x.shared || !x.refc_seen || !x.refc)))
 		err = FSIMG_ENOMEM;
 	c->be = &x;
 	c->first_block = 0;
@@ -243,6 +253,10 @@ int check_xfs_run(struct check_ctx *c)
 	free(x.rmap_sum);
 	free(x.rmap_sum_ok);
 	free(x.shared);
+	free(x.refc_seen);
+	for (uint32_t i = 0; x.refc && i < x.sb->agcount; i++)
+		free(x.refc[i].v);
+	free(x.refc);
 	c->be = NULL;
 	return err;
 }

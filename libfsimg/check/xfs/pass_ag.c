@@ -42,6 +42,7 @@ struct ag {
 	uint64_t icount, ifree, fino_free;
 	uint32_t refc_next;
 	bool refc_any;
+	bool refc_bad;               /* a refcount record was bad: xfs_repair's refcbt_suspect */
 };
 
 static void agreport(struct check_ctx *c, enum problem_id id, uint32_t agno, const char *fmt, ...)
@@ -183,9 +184,9 @@ static void rec_cnt(struct xc_bt *bt, const uint8_t *rec, uint32_t bno)
 }
 
 static const struct xc_bt_type bt_bno = { "bnobt", 0x41425442u, 0x41423342u, XO_BNOBT, 8, 8, false,
-					  key_first8, cmp_be32, rec_bno, NULL };
+					  key_first8, cmp_be32, rec_bno, NULL, false };
 static const struct xc_bt_type bt_cnt = { "cntbt", 0x41425443u, 0x41423343u, XO_CNTBT, 8, 8, false,
-					  key_first8, cmp_cnt, rec_cnt, NULL };
+					  key_first8, cmp_cnt, rec_cnt, NULL, false };
 
 /* ------------------------------------------------------------ inode btrees */
 
@@ -356,9 +357,9 @@ static void rec_fino(struct xc_bt *bt, const uint8_t *rec, uint32_t bno)
 }
 
 static const struct xc_bt_type bt_ino = { "inobt", 0x49414254u, 0x49414233u, XO_INOBT, 16, 4, false,
-					  key_first4, cmp_be32, rec_ino, NULL };
+					  key_first4, cmp_be32, rec_ino, NULL, false };
 static const struct xc_bt_type bt_fino = { "finobt", 0x46494254u, 0x46494233u, XO_FINOBT, 16, 4,
-					   false, key_first4, cmp_be32, rec_fino, NULL };
+					   false, key_first4, cmp_be32, rec_fino, NULL, false };
 
 /* ------------------------------------------------------------ refcount */
 
@@ -368,12 +369,16 @@ static void rec_refc(struct xc_bt *bt, const uint8_t *rec, uint32_t bno)
 	uint32_t b = get_be32(rec), len = get_be32(rec + 4), nr = get_be32(rec + 8);
 	uint32_t agb = b & ~XFS_REFC_COWFLAG;
 
+	if (((b & XFS_REFC_COWFLAG) && nr != 1) || (nr == 1 && !(b & XFS_REFC_COWFLAG)))
+		a->refc_bad = true;
 	if ((b & XFS_REFC_COWFLAG) && nr != 1)
 		xc_bt_rec_bad(bt, bno, "CoW staging extent at %u has refcount %u", agb, nr);
 	if (nr == 1 && !(b & XFS_REFC_COWFLAG))
 		xc_bt_rec_bad(bt, bno, "extent at %u has refcount 1 outside the CoW domain", agb);
-	if (!ext_ok(bt, bno, agb, len))
+	if (!ext_ok(bt, bno, agb, len)) {
+		a->refc_bad = true;
 		return;
+	}
 	if (nr == 1 && (b & XFS_REFC_COWFLAG)) {
 		struct fsimg_problem_ctx p = pctx_group(a->agno);
 
@@ -383,6 +388,7 @@ static void rec_refc(struct xc_bt *bt, const uint8_t *rec, uint32_t bno)
 		check_report(bt->c, PR_XFS_COW_LEFTOVER, &p);
 		xc_claim(bt->c, a->agno, agb, len, XO_COW, 0, false);
 	} else if (nr < 2) {
+		a->refc_bad = true;
 		xc_bt_rec_bad(bt, bno, "extent at %u has refcount %u", agb, nr);
 		return;
 	} else if (bt->x->shared) {
@@ -390,16 +396,20 @@ static void rec_refc(struct xc_bt *bt, const uint8_t *rec, uint32_t bno)
 
 		for (uint32_t i = 0; i < len; i++)
 			bit_set(bt->x->shared, lin + i);
+		if (!xc_refc_add(bt->x, a->agno, agb, len, nr))
+			a->refc_bad = true;
 	}
-	if (a->refc_any && b < a->refc_next)
+	if (a->refc_any && b < a->refc_next) {
+		a->refc_bad = true;
 		xc_bt_rec_bad(bt, bno, "extent %u+%u is out of order or overlaps the one before", agb,
 			      len);
+	}
 	a->refc_next = b + len;
 	a->refc_any = true;
 }
 
 static const struct xc_bt_type bt_refc = { "refcountbt", 0, 0x52334643u, XO_REFCBT, 12, 4, false,
-					   key_first4, cmp_be32, rec_refc, NULL };
+					   key_first4, cmp_be32, rec_refc, NULL, true };
 
 /* ------------------------------------------------------------ headers */
 
@@ -583,6 +593,8 @@ static int check_ag(struct check_ctx *c, uint32_t agno, uint8_t *hdr)
 		}
 	if (!err && (sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK) && x->x->v5) {
 		err = walk_tree(c, &bt, agno, &bt_refc, AGF(refcount_root), AGF(refcount_level), &a);
+		if (err || bt.bad || a.refc_bad)
+			__atomic_store_n(&x->refc_suspect, true, __ATOMIC_RELAXED);
 		if (!bt.bad && AGF(refcount_blocks) != bt.blocks)
 			count_report(c, PR_XFS_AGF_COUNT, agno, "refcount_blocks", AGF(refcount_blocks),
 				     bt.blocks);

@@ -192,6 +192,8 @@ int xc_pass_space(struct check_ctx *c)
 				    rmap_unwritten_differs);
 			rmap_sums(c);
 		}
+		if (x->refc_seen)
+			xc_refc_compare(c);
 	}
 	check_progress(c, 6, "space and counters", 1, 1);
 	return 0;

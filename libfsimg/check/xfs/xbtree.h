@@ -30,6 +30,8 @@ struct xc_bt_type {
 	void (*rec)(struct xc_bt *bt, const uint8_t *rec, uint32_t bno);
 	/* overlapping trees: the high key of a record (its last block, and offset) */
 	void (*rec_high_key)(uint8_t *key, const uint8_t *rec);
+	/* xfs_repair -n searches the tree by key: keys that misdirect a search are errors */
+	bool looked_up;
 };
 
 struct xc_bt {

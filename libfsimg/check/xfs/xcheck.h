@@ -49,6 +49,15 @@ struct xcheck {
 	uint8_t *file_unwritten;     /* per linear block: a file maps it unwritten (rmapbt only) */
 	uint8_t *shared;             /* per linear block: the refcount btree counts 2 or more owners (reflink only) */
 	/*
+	 * Reflink only: per linear block, the files' data fork mappings of it
+	 * (xc_claim, saturating at 255); per AG, the refcount btree's shared
+	 * records (the AG pass); refc_suspect: some AG's refcount btree had a
+	 * bad record or block, so the counts are not compared (pass_refc.c).
+	 */
+	uint8_t *refc_seen;
+	struct xc_refc_list *refc;
+	bool refc_suspect;
+	/*
 	 * rmapbt only, per AG: sums of a hash of (block, inode, fork, bmbt,
 	 * file offset, unwritten) over every block an inode's reverse
 	 * mapping names ([2 * agno]) and every block a file maps
@@ -132,7 +141,7 @@ uint64_t xc_claim(struct check_ctx *c, uint32_t agno, uint32_t agbno, uint32_t l
  * (the reverse mappings) or 1 (the files) of xcheck.rmap_sum. Safe from threads. */
 #define XC_RMAP_ATTR 0x1u
 #define XC_RMAP_BMBT 0x2u       /* a bmbt block: no offset */
-#define XC_RMAP_UNWRITTEN 0x4u  /* not counted on a shared block */
+#define XC_RMAP_UNWRITTEN 0x4u
 void xc_rmap_fold(struct xcheck *x, unsigned side, uint32_t agno, uint32_t agbno, uint32_t len,
 		  uint64_t owner, unsigned flags, uint64_t off) __attribute__((visibility("hidden")));
 /* The same for an fsb range (an inode's extent: agno << agblklog | agbno). */
@@ -147,6 +156,23 @@ int xc_log_open(xlog **out, struct check_ctx *c) XFS_HIDDEN;
 bool xc_log_dirty(struct check_ctx *c) XFS_HIDDEN;
 uint64_t xc_claim_fsb(struct check_ctx *c, uint64_t fsb, uint32_t len, enum xc_owner owner,
 		      uint64_t ino, bool shared) __attribute__((visibility("hidden")));
+
+/* A refcount btree record of the shared domain: blocks [start, start + len) of an AG mapped nr times. */
+struct xc_refc {
+	uint32_t start, len, nr;
+};
+struct xc_refc_list {
+	struct xc_refc *v;
+	size_t n, cap;
+};
+/* Keeps a shared record of AG agno's refcount btree (the AG pass; one thread per AG); false when out of memory. */
+XFS_HIDDEN bool xc_refc_add(struct xcheck *x, uint32_t agno, uint32_t start, uint32_t len, uint32_t nr);
+/*
+ * Compares the refcount btrees' shared records with the files' data fork
+ * mappings counted per block, as xfs_repair's phase 4 check_refcounts does
+ * (the space pass, once every file block is claimed).
+ */
+XFS_HIDDEN void xc_refc_compare(struct check_ctx *c);
 
 /* The passes, in order (check_xfs.c runs them). Each returns 0, or <0 when the check cannot go on. */
 #define XC_HIDDEN __attribute__((visibility("hidden")))
