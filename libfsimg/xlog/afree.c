@@ -208,18 +208,6 @@ static int cnt_delete(struct agbt_cur *c, uint32_t bno, uint32_t len)
 	return i == 1 ? 0 : xlog_fin_refuse(c->f, "the by-size record of %u+%u would not go", bno, len);
 }
 
-/* An extent freed earlier in this finish: busy (xfs_extent_busy), which the kernel's allocator
- * trims or skips; any overlap with [bno, bno + len) in AG ag. */
-static bool busy(const struct fin *f, uint32_t ag, uint32_t bno, uint32_t len)
-{
-	if (f->nbusy > FIN_BUSY_MAX)
-		return true;
-	for (uint32_t i = 0; i < f->nbusy; i++)
-		if (f->busy[i].ag == ag && f->busy[i].bno < bno + len && bno < f->busy[i].bno + f->busy[i].len)
-			return true;
-	return false;
-}
-
 /*
  * xfs_alloc_ag_vextent for the AGFL (XFS_ALLOCTYPE_THIS_AG: minlen 1, alignment 1, maxlen
  * want, owner XFS_RMAP_OWN_AG): xfs_alloc_ag_vextent_size takes the first by-size record
@@ -254,7 +242,7 @@ static int agfl_alloc(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t wan
 		return xlog_fin_refuse(f, "AG %u: free extent %u+%u out of the AG", ag, fbno, flen);
 	*bno = fbno;
 	*len = flen < want ? flen : want;
-	if (busy(f, ag, fbno, flen))
+	if (xlog_fin_busy(f, ag, fbno, flen))
 		return xlog_fin_refuse(f, "AG %u: the AGFL refill meets an extent freed in this finish (busy; not done yet)",
 				       ag);
 	/* xfs_alloc_fixup_trees (the by-size cursor on the record) */
@@ -448,4 +436,13 @@ int xlog_fin_free_owned(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, 
 		f->nbusy++;
 	agfb->dirty = true;
 	return 0;
+}
+
+int xlog_fin_allocbt_cur(struct fin *f, uint32_t ag, struct blk *agfb, bool cnt, struct agbt_cur *c)
+{
+	const uint8_t *agf = agfb->b;
+	bool v5 = f->log->fs->v5;
+
+	return cnt ? agbt_init(c, f, &cnt_ops[v5], agfb, ag, get_be32(agf + AGF_CNT_ROOT), get_be32(agf + AGF_CNT_LEVEL))
+		   : agbt_init(c, f, &bno_ops[v5], agfb, ag, get_be32(agf + AGF_BNO_ROOT), get_be32(agf + AGF_BNO_LEVEL));
 }

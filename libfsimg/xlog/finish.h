@@ -40,6 +40,18 @@ struct fin {
 	uint32_t nbusy;
 };
 
+/* An extent freed earlier in this finish (busy: xfs_extent_busy, which the kernel's allocator
+ * trims or skips while the log lacks the free) overlapping [bno, bno + len) in AG ag. */
+static inline bool xlog_fin_busy(const struct fin *f, uint32_t ag, uint32_t bno, uint32_t len)
+{
+	if (f->nbusy > FIN_BUSY_MAX)
+		return true;
+	for (uint32_t i = 0; i < f->nbusy; i++)
+		if (f->busy[i].ag == ag && f->busy[i].bno < bno + len && bno < f->busy[i].bno + f->busy[i].len)
+			return true;
+	return false;
+}
+
 /* A refusal: the reason goes after the pending entry's name; returns 1. */
 int xlog_fin_refuse(struct fin *f, const char *fmt, ...) XFS_HIDDEN __attribute__((format(printf, 2, 3)));
 /* The block at daddr as the finish leaves it so far: 0, 1 (refused) or <0. */
@@ -65,6 +77,17 @@ int xlog_fin_free_owned(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t len
 /* xfs_alloc_fix_freelist: a short AGFL refilled (blocks from the by-size tree, their rmap
  * XFS_RMAP_OWN_AG), one too long refused; *agf the AGF. 0, 1 or <0. */
 int xlog_fin_fix_freelist(struct fin *f, uint32_t ag, struct blk **agf) XFS_HIDDEN;
+
+/* anear.c: xfs_alloc_vextent of one block (minlen = maxlen = 1, alignment 1) near agbno in
+ * AG ag, XFS_ALLOCTYPE_NEAR_BNO as 6.1 does it for a new inobt, finobt or refcountbt block:
+ * xfs_alloc_fix_freelist, xfs_alloc_ag_vextent_near, the block's rmap record for owner
+ * (XFS_RMAP_OWN_INOBT, XFS_RMAP_OWN_REFC), the AGF's free count. *bno the block.
+ * 0, 1 (refused: busy extents met, no free extent, a nearly full AG) or <0. */
+int xlog_fin_alloc_near(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t owner, uint32_t *bno) XFS_HIDDEN;
+/* anear.c: xfs_alloc_compute_diff for alignment 1 and metadata: the block of the free extent
+ * freebno+freelen nearest wantbno for wantlen blocks into *newbno, and its distance. */
+uint32_t xlog_alloc_compute_diff(uint32_t wantbno, uint32_t wantlen, uint32_t freebno, uint32_t freelen,
+				 uint32_t *newbno) XFS_HIDDEN;
 
 /* ifree.c: the checkpoint's blocks written back through the overlay, stamped with lsn as the
  * AIL push writes them (v5); log->fin_max_lsn set. 0 or <0. */
