@@ -40,7 +40,6 @@
 #include "xlog/rmap.h"
 
 #define NULLAGBLOCK 0xffffffffu
-#define AGF_FLCOUNT 48u
 #define AGF_FREEBLKS 52u
 #define ALLOC_REC_LEN 8u
 #define BB_RIGHTSIB 12u
@@ -359,8 +358,10 @@ int xlog_fin_alloc_near(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t own
 		return xlog_fin_refuse(f, "a new block in AG %u, out of the filesystem", ag);
 	if ((err = xlog_fin_fix_freelist(f, ag, &agf)))
 		return err;
+	/* xfs_alloc_space_available: with the AGFL at its minimum (refilled above: the free
+	 * count fell by what the AGFL gained), the free blocks less the reservations */
 	freeblks = get_be32(agf->b + AGF_FREEBLKS);
-	if ((uint64_t)freeblks < (uint64_t)resv_bound(fs) + get_be32(agf->b + AGF_FLCOUNT) + 1)
+	if ((uint64_t)freeblks < (uint64_t)resv_bound(fs) + 1)
 		return xlog_fin_refuse(f, "AG %u: a new block with %u blocks free (the per-AG reservations decide; "
 				       "not done yet)", ag, freeblks);
 	memset(&n, 0, sizeof n);
