@@ -41,6 +41,8 @@
 
 #define NULLAGBLOCK 0xffffffffu
 #define AGF_FREEBLKS 52u
+#define AGF_REFCOUNT_BLOCKS 84u
+#define RMAP_OWN_REFC ((uint64_t)-8) /* XFS_RMAP_OWN_REFC */
 #define ALLOC_REC_LEN 8u
 #define BB_RIGHTSIB 12u
 
@@ -397,5 +399,31 @@ int xlog_fin_alloc_near(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t own
 	put_be32(agf->b + AGF_FREEBLKS, get_be32(agf->b + AGF_FREEBLKS) - n.len);
 	agf->dirty = true;
 	*out = n.bno;
+	return 0;
+}
+
+/* xfs_refc_block: the refcount btree's first block (after the AGFL's sector, the two free
+ * space btree roots, the inobt's, the finobt's and the rmapbt's when there are). */
+static uint32_t refc_block(const xfs_fs *fs)
+{
+	uint32_t b = 3 * fs->sb.sectsize / fs->blocksize + 4; /* XFS_IBT_BLOCK + 1 */
+
+	if (fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_FINOBT)
+		b++;
+	if (fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT)
+		b++;
+	return b;
+}
+
+int xlog_fin_refcbt_alloc(struct fin *f, uint32_t ag, struct blk *agf, uint32_t *bno)
+{
+	int err;
+
+	if (!f->log->fs->blocksize)
+		return xlog_fin_refuse(f, "no block size");
+	if ((err = xlog_fin_alloc_near(f, ag, refc_block(f->log->fs), RMAP_OWN_REFC, bno)))
+		return err;
+	put_be32(agf->b + AGF_REFCOUNT_BLOCKS, get_be32(agf->b + AGF_REFCOUNT_BLOCKS) + 1);
+	agf->dirty = true;
 	return 0;
 }

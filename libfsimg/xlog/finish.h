@@ -84,6 +84,12 @@ int xlog_fin_fix_freelist(struct fin *f, uint32_t ag, struct blk **agf) XFS_HIDD
  * (XFS_RMAP_OWN_INOBT, XFS_RMAP_OWN_REFC), the AGF's free count. *bno the block.
  * 0, 1 (refused: busy extents met, no free extent, a nearly full AG) or <0. */
 int xlog_fin_alloc_near(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t owner, uint32_t *bno) XFS_HIDDEN;
+/* anear.c: xfs_refcountbt_alloc_block for engineer xcow's refc.c: one block near
+ * xfs_refc_block (not near the block split: 6.1 asks near the tree's first block),
+ * XFS_RMAP_OWN_REFC, then the AGF's refcount_blocks (agf: AG ag's AGF, which
+ * xlog_fin_alloc_near fixes the AGFL through). Not yet checked against a kernel row.
+ * 0, 1 or <0. */
+int xlog_fin_refcbt_alloc(struct fin *f, uint32_t ag, struct blk *agf, uint32_t *bno) XFS_HIDDEN;
 /* anear.c: xfs_alloc_compute_diff for alignment 1 and metadata: the block of the free extent
  * freebno+freelen nearest wantbno for wantlen blocks into *newbno, and its distance. */
 uint32_t xlog_alloc_compute_diff(uint32_t wantbno, uint32_t wantlen, uint32_t freebno, uint32_t freelen,

@@ -6,7 +6,10 @@
  * finobt record; with 1 KiB blocks a finobt leaf holds 60, so the inserts
  * split it and grow a new root, each new block allocated near the old one
  * (xfs_inobt_alloc_block: xfs_alloc_ag_vextent_near).  The files are empty,
- * so the frees leave no busy extents behind them.
+ * so the frees leave no busy extents behind them.  ifinobtx (more): past the
+ * held chunks, one file of every other chunk is unlinked for good before
+ * the holds, so the finobt has two levels of runtime-split leaves at the cut
+ * and the mount's inserts split a leaf under a node.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -19,7 +22,7 @@
 #include "workload.h"
 
 #define IFIN_HELD 64
-int run_ifinobt(int ops, int cut)
+int run_ifinobt(int ops, int cut, int more)
 {
 	unsigned long long dchunk, held[IFIN_HELD];
 	int nheld = 0, op, rc;
@@ -48,6 +51,14 @@ int run_ifinobt(int ops, int cut)
 	{
 		int dfd = open(root, O_RDONLY | O_DIRECTORY);
 		if (dfd < 0 || syncfs(dfd) != 0)
+			rc = -1;
+		/* ifinobtx: from the chunk IFIN_HELD + 2 on, one file of each unlinked for good */
+		for (int i = 64 * (IFIN_HELD + 2); more && i < ops && dfd >= 0; i += 64) {
+			snprintf(rel, sizeof(rel), "d0/c%d", i);
+			abs_path(p, sizeof(p), rel);
+			record("unlink %d %s %d", op, rel, unlink(p));
+		}
+		if (more && dfd >= 0 && syncfs(dfd) != 0)
 			rc = -1;
 		for (int i = 1; i < ops && dfd >= 0 && nheld < IFIN_HELD; i++) {
 			unsigned long long ch;

@@ -16,6 +16,7 @@
  *    right takes an extent as near (the tie goes right) and stops at a
  *    farther one; a record taken whole leaves both trees;
  *  - a walk that meets an extent freed in this finish (busy) refused;
+ *  - a refcountbt block asked near xfs_refc_block;
  *  - xfs_alloc_compute_diff's three cases.
  */
 #include <setjmp.h>
@@ -255,6 +256,27 @@ static void test_busy_refused(void **state)
 	xfin_close(&x);
 }
 
+/* xfs_refcountbt_alloc_block: near xfs_refc_block (1 KiB blocks, 512-byte sectors,
+ * finobt: block 6), not near the block split; 4+2 lies before it (its last block, 5, is 1
+ * away), 7+3 after it (7, also 1 away): by-size order visits 4+2 first, 7+3 replaces it
+ * (5000+3000 keeps the AG above the bound over the per-AG reservations). */
+static void test_refcbt(void **state)
+{
+	const struct ext e[] = { { 4, 2 }, { 7, 3 }, { 900, 1 }, { 5000, 3000 } };
+	struct xfin x;
+	struct blk *agfb;
+	uint32_t bno;
+
+	(void)state;
+	t_open(&x, e, 4, false);
+	x.fs.sb.features_ro_compat = XFS_SB_FEAT_RO_COMPAT_FINOBT | XFS_SB_FEAT_RO_COMPAT_REFLINK;
+	assert_int_equal(xlog_fin_get(&x.f, 1, 1, K_AGF, &agfb), 0);
+	assert_int_equal(xlog_fin_refcbt_alloc(&x.f, 0, agfb, &bno), 0);
+	assert_int_equal(bno, 7);
+	assert_int_equal(get_be32(agfb->b + 84), 1);
+	xfin_close(&x);
+}
+
 /* xfs_alloc_compute_diff, alignment 1, metadata */
 static void test_compute_diff(void **state)
 {
@@ -276,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_lastblock_tie),
 		cmocka_unit_test(test_locality),
 		cmocka_unit_test(test_busy_refused),
+		cmocka_unit_test(test_refcbt),
 		cmocka_unit_test(test_compute_diff),
 	};
 
