@@ -350,9 +350,8 @@ static int usable(struct fin *f, uint32_t ag, uint32_t maxlen, uint32_t fbno, ui
 	return 0;
 }
 
-/* xfs_alloc_fixup_trees: free extent fbno+flen (the by-size cursor on it) loses rbno+rlen. */
-static int fixup_trees(struct fin *f, struct agbt_cur *cc, struct agbt_cur *bc, uint32_t fbno, uint32_t flen,
-		       uint32_t rbno, uint32_t rlen)
+int xlog_fin_alloc_fixup(struct fin *f, struct agbt_cur *cc, struct agbt_cur *bc, uint32_t fbno, uint32_t flen,
+			 uint32_t rbno, uint32_t rlen)
 {
 	uint32_t n1 = NULLAGBLOCK, l1 = 0, n2 = NULLAGBLOCK, l2 = 0;
 	uint8_t r[ALLOC_REC_LEN];
@@ -494,7 +493,7 @@ static int agfl_alloc(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t wan
 						 "log; not done)"
 					       : "AG %u: no free extent to refill the AGFL from",
 				       ag);
-	if ((err = fixup_trees(f, &cc, &bc, fbno, flen, rbno, rlen)))
+	if ((err = xlog_fin_alloc_fixup(f, &cc, &bc, fbno, flen, rbno, rlen)))
 		return err;
 	*bno = rbno;
 	*len = rlen;
@@ -705,4 +704,13 @@ int xlog_fin_agfl_free_range(struct fin *f, uint32_t from, uint32_t to)
 	memmove(f->agflq + from, f->agflq + to, (f->nagflq - to) * sizeof *f->agflq);
 	f->nagflq -= to - from;
 	return 0;
+}
+
+int xlog_fin_allocbt_cur(struct fin *f, uint32_t ag, struct blk *agfb, bool cnt, struct agbt_cur *c)
+{
+	const uint8_t *agf = agfb->b;
+	bool v5 = f->log->fs->v5;
+
+	return cnt ? agbt_init(c, f, &cnt_ops[v5], agfb, ag, get_be32(agf + AGF_CNT_ROOT), get_be32(agf + AGF_CNT_LEVEL))
+		   : agbt_init(c, f, &bno_ops[v5], agfb, ag, get_be32(agf + AGF_BNO_ROOT), get_be32(agf + AGF_BNO_LEVEL));
 }

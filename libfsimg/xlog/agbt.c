@@ -503,10 +503,11 @@ int agbt_lshift(struct agbt_cur *c, uint32_t level, int *stat)
 	return 0;
 }
 
-static int alloc_block(struct agbt_cur *c, uint32_t *agbno)
+static int alloc_block(struct agbt_cur *c, uint32_t start, uint32_t *agbno)
 {
 	int err;
 
+	c->start = start;
 	if ((err = c->ops->alloc_block(c, agbno)))
 		return err;
 	if (*agbno == AGBT_NULL)
@@ -523,7 +524,7 @@ static int split(struct agbt_cur *c, uint32_t level, uint32_t *nptr, uint8_t *ke
 	uint32_t lbno = blk_agbno(c, left), rbno, rrbno, lrecs, rrecs, src;
 	int err;
 
-	if ((err = alloc_block(c, &rbno)) || (err = new_block(c, rbno, level, 0, &right)))
+	if ((err = alloc_block(c, lbno, &rbno)) || (err = new_block(c, rbno, level, 0, &right)))
 		return err;
 	lrecs = agbt_numrecs(left);
 	rrecs = lrecs / 2;
@@ -572,7 +573,7 @@ static int new_root(struct agbt_cur *c)
 	if (c->nlevels + 1 >= AGBT_MAXLEVELS)
 		return xlog_fin_refuse(c->f, "AG %u: the %s would grow past %u levels", c->ag, c->ops->name,
 				       AGBT_MAXLEVELS - 1);
-	if ((err = alloc_block(c, &nbno)) || (err = new_block(c, nbno, c->nlevels, 2, &nb)))
+	if ((err = alloc_block(c, c->root, &nbno)) || (err = new_block(c, nbno, c->nlevels, 2, &nb)))
 		return err;
 	c->ops->set_root(c, nbno, 1);
 	c->root = nbno;

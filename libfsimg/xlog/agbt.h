@@ -38,7 +38,8 @@ struct agbt_ops {
 	void (*key_from_rec)(uint8_t *key, const uint8_t *rec);
 	void (*high_key_from_rec)(uint8_t *key, const uint8_t *rec); /* overlapping only */
 	int (*cmp)(const uint8_t *a, const uint8_t *b);               /* two keys */
-	/* a block for the tree: *agbno, AGBT_NULL when none. 0, 1 or <0 */
+	/* a block for the tree: *agbno, AGBT_NULL when none (c->start: the block it is wanted
+	 * near, as xfs_btree_split and _new_root pass it). 0, 1 or <0 */
 	int (*alloc_block)(struct agbt_cur *c, uint32_t *agbno);
 	/* a block the tree gives back (its buffer is invalidated by agbt). 0, 1 or <0 */
 	int (*free_block)(struct agbt_cur *c, uint32_t agbno);
@@ -57,6 +58,7 @@ struct agbt_cur {
 	struct blk *bp[AGBT_MAXLEVELS];
 	uint32_t ptr[AGBT_MAXLEVELS];
 	uint8_t rec[AGBT_REC_MAX];         /* bc_rec: what a lookup looked for, an insert inserts */
+	uint32_t start;                    /* alloc_block's hint: the block split, the old root */
 };
 
 /* A cursor on the tree of AG ag rooted at root with levels levels (bounded here). 0 or 1. */
@@ -96,5 +98,9 @@ static inline void agbt_root_at(struct agbt_cur *c, uint32_t root_off, uint32_t 
 	put_be32(h->b + level_off, get_be32(h->b + level_off) + (uint32_t)inc);
 	h->dirty = true;
 }
+
+/* afree.c: a cursor on AG ag's by-size (cnt) or by-block free space btree whose AGF is agf
+ * (the AGFL feeding its blocks, the longest extent following). 0 or 1. */
+int xlog_fin_allocbt_cur(struct fin *f, uint32_t ag, struct blk *agf, bool cnt, struct agbt_cur *c) XFS_HIDDEN;
 
 #endif /* FSIMG_XLOG_AGBT_H */

@@ -44,6 +44,18 @@ struct fin {
 	uint32_t nagflq;
 };
 
+/* An extent freed earlier in this finish (busy: xfs_extent_busy, which the kernel's allocator
+ * trims or skips while the log lacks the free) overlapping [bno, bno + len) in AG ag. */
+static inline bool xlog_fin_busy(const struct fin *f, uint32_t ag, uint32_t bno, uint32_t len)
+{
+	if (f->nbusy > FIN_BUSY_MAX)
+		return true;
+	for (uint32_t i = 0; i < f->nbusy; i++)
+		if (f->busy[i].ag == ag && f->busy[i].bno < bno + len && bno < f->busy[i].bno + f->busy[i].len)
+			return true;
+	return false;
+}
+
 /* A refusal: the reason goes after the pending entry's name; returns 1. */
 int xlog_fin_refuse(struct fin *f, const char *fmt, ...) XFS_HIDDEN __attribute__((format(printf, 2, 3)));
 /* The block at daddr as the finish leaves it so far: 0, 1 (refused) or <0. */
@@ -71,6 +83,12 @@ int xlog_fin_free_owned(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t len
  * from the by-size tree, busy extents trimmed off, their rmap XFS_RMAP_OWN_AG); *agf the
  * AGF. 0, 1 or <0. */
 int xlog_fin_fix_freelist(struct fin *f, uint32_t ag, struct blk **agf) XFS_HIDDEN;
+struct agbt_cur;
+/* afree.c: xfs_alloc_fixup_trees: the free extent fbno+flen, on which the by-size cursor cc
+ * stands, loses rbno+rlen (inside it) in both trees (bc: a by-block cursor of the same AG,
+ * looked up here): the record shortened, split in two or removed. 0, 1 or <0. */
+int xlog_fin_alloc_fixup(struct fin *f, struct agbt_cur *cc, struct agbt_cur *bc, uint32_t fbno, uint32_t flen,
+			 uint32_t rbno, uint32_t rlen) XFS_HIDDEN;
 /* afree.c: the deferred AGFL frees queued at [from, to) of f->agflq finished in queue order
  * (xfs_agfl_free_finish_item: xfs_free_ag_extent of the one block with XFS_RMAP_OINFO_AG,
  * no fix_freelist, not busy) and taken off the queue. 0, 1 or <0. */
@@ -91,6 +109,23 @@ static inline int xlog_fin_agfl_frees(struct fin *f, uint32_t mark, uint32_t *nt
  * makes the kernel force the log mid-finish). _reuse: 0 or 1. */
 void xlog_fin_busy_insert(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len) XFS_HIDDEN;
 int xlog_fin_busy_reuse(struct fin *f, uint32_t ag, uint32_t bno) XFS_HIDDEN;
+
+/* anear.c: xfs_alloc_vextent of one block (minlen = maxlen = 1, alignment 1) near agbno in
+ * AG ag, XFS_ALLOCTYPE_NEAR_BNO as 6.1 does it for a new inobt, finobt or refcountbt block:
+ * xfs_alloc_fix_freelist, xfs_alloc_ag_vextent_near, the block's rmap record for owner
+ * (XFS_RMAP_OWN_INOBT, XFS_RMAP_OWN_REFC), the AGF's free count. *bno the block.
+ * 0, 1 (refused: busy extents met, no free extent, a nearly full AG) or <0. */
+int xlog_fin_alloc_near(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t owner, uint32_t *bno) XFS_HIDDEN;
+/* anear.c: xfs_refcountbt_alloc_block for engineer xcow's refc.c: one block near
+ * xfs_refc_block (not near the block split: 6.1 asks near the tree's first block),
+ * XFS_RMAP_OWN_REFC, then the AGF's refcount_blocks (agf: AG ag's AGF, which
+ * xlog_fin_alloc_near fixes the AGFL through). Not yet checked against a kernel row.
+ * 0, 1 or <0. */
+int xlog_fin_refcbt_alloc(struct fin *f, uint32_t ag, struct blk *agf, uint32_t *bno) XFS_HIDDEN;
+/* anear.c: xfs_alloc_compute_diff for alignment 1 and metadata: the block of the free extent
+ * freebno+freelen nearest wantbno for wantlen blocks into *newbno, and its distance. */
+uint32_t xlog_alloc_compute_diff(uint32_t wantbno, uint32_t wantlen, uint32_t freebno, uint32_t freelen,
+				 uint32_t *newbno) XFS_HIDDEN;
 
 /* ifree.c: the checkpoint's blocks written back through the overlay, stamped with lsn as the
  * AIL push writes them (v5); log->fin_max_lsn set. 0 or <0. */

@@ -17,9 +17,9 @@
  * (xfs_inobt_free_block: xfs_free_extent with XFS_RMAP_OWN_INOBT; the
  * finobt's from its per-AG reservation, which changes no on-disk byte
  * beyond the AGF's), the AGI's iblocks and fblocks following with
- * inobtcount. A new block comes from the AG's free space near its
- * neighbour (xfs_alloc_vextent_near_bno, not the AGFL): not done, so a
- * split or a new root is refused.
+ * inobtcount. A new block (a split, a new root) comes from the AG's free
+ * space near the block split (anear.c: xfs_alloc_ag_vextent_near), not
+ * the AGFL.
  */
 #include "config.h"
 
@@ -64,13 +64,18 @@ static void i_count(struct agbt_cur *c, int inc)
 	agi->dirty = true;
 }
 
-/* __xfs_inobt_alloc_block: xfs_alloc_vextent_near_bno, an allocation from the AG's free
- * space trees that is not done here */
+/* __xfs_inobt_alloc_block: one block near the block split (or the old root) from the AG's
+ * free space (xfs_alloc_vextent, XFS_ALLOCTYPE_NEAR_BNO, owner XFS_RMAP_OWN_INOBT; the
+ * finobt's from its per-AG reservation, which changes no on-disk byte beyond the AGF's),
+ * then the count */
 static int i_alloc(struct agbt_cur *c, uint32_t *agbno)
 {
-	*agbno = AGBT_NULL;
-	return xlog_fin_refuse(c->f, "AG %u: a new %s block (an allocation near a block: not done yet)", c->ag,
-			       c->ops->name);
+	int err;
+
+	if ((err = xlog_fin_alloc_near(c->f, c->ag, c->start, RMAP_OWN_INOBT, agbno)))
+		return err;
+	i_count(c, 1);
+	return 0;
 }
 
 /* __xfs_inobt_free_block: the count first, then xfs_free_extent of the block at once */

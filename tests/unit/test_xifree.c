@@ -12,8 +12,8 @@
  * into the free space btrees); a removal that joins two leaves and kills
  * the root (the blocks freed at once, xfs_inobt_free_block), one that
  * borrows from a sibling, each leaf checked record by record against the
- * sorted chunks; a finobt insert that would split (a block from the AG's
- * free space: not done) refused; an inode that is not its chunk's last only
+ * sorted chunks; a finobt insert that splits its root leaf (two blocks
+ * from the AG's free space near it, xfs_alloc_ag_vextent_near); an inode that is not its chunk's last only
  * updating the record (32-bit free count without sparse inodes).
  */
 #include <setjmp.h>
@@ -341,24 +341,42 @@ static void test_borrow(void **state)
 }
 
 /* A finobt insert into its full root leaf (60 records): xfs_btree_split wants a block,
- * which xfs_finobt_alloc_block takes from the AG's free space near its neighbour
- * (xfs_alloc_vextent_near_bno), not the AGFL: not done, refused. */
-static void test_finobt_split_refused(void **state)
+ * which xfs_finobt_alloc_block takes from the AG's free space near the leaf
+ * (xfs_alloc_ag_vextent_near: the one free extent 3000+100 lies past it, so its first
+ * block, 3000), then xfs_btree_new_root one near the old root (3001); the free space
+ * btrees keep 3002+98, the AGF's free count and longest extent follow. */
+static void test_finobt_split(void **state)
 {
 	struct t *t = t_new(false, 35, 35, 0, 0, 0, 0);
-	uint8_t rec[INOBT_REC_LEN], *b = blk(t, FINO_ROOT);
+	uint8_t rec[INOBT_REC_LEN], *b = blk(t, FINO_ROOT), *agi, *agf;
 	bool deleted = true;
 
 	(void)state;
 	put_be16(b + 6, 60);
 	for (uint32_t k = 0; k < 60; k++)
 		put_irec(b + HDR + 16 * k, false, 64 * (100 + k), 0, 0, 1, 1);
-	got(t, 0, K_AGI);
+	agi = got(t, 0, K_AGI);
 	assert_int_equal(xlog_fin_difree_inobt(&t->x.f, 0, &t->x.f.blk[0], 64 * 36 + 5, rec, &deleted), 0);
 	assert_false(deleted);
-	assert_int_equal(xlog_fin_difree_finobt(&t->x.f, 0, &t->x.f.blk[0], 64 * 36 + 5, rec, false), 1);
-	assert_true(t->x.f.refused);
-	assert_non_null(strstr(t->x.why, "finobt block (an allocation near a block: not done yet)"));
+	assert_int_equal(xlog_fin_difree_finobt(&t->x.f, 0, &t->x.f.blk[0], 64 * 36 + 5, rec, false), 0);
+	assert_false(t->x.f.refused);
+	assert_int_equal(get_be32(agi + AGI_FREE_ROOT), 3001);
+	assert_int_equal(get_be32(agi + AGI_FREE_LEVEL), 2);
+	b = got(t, 3001, K_BTREE);
+	assert_int_equal(get_be16(b + 4), 1);
+	assert_int_equal(get_be16(b + 6), 2);
+	assert_int_equal(get_be32(b + HDR + (BS - HDR) / 8 * 4), FINO_ROOT);
+	assert_int_equal(get_be32(b + HDR + (BS - HDR) / 8 * 4 + 4), 3000);
+	assert_int_equal(get_be32(b + HDR), 64 * 36);
+	assert_int_equal(get_be32(b + HDR + 4), 64 * 130);
+	assert_int_equal(get_be16(got(t, FINO_ROOT, K_BTREE) + 6), 31);
+	assert_int_equal(get_be32(got(t, FINO_ROOT, K_BTREE) + 12), 3000);
+	assert_int_equal(get_be16(got(t, 3000, K_BTREE) + 6), 30);
+	expect_ext(got(t, BNO_ROOT, K_BTREE), 0, 3002, 98);
+	expect_ext(got(t, CNT_ROOT, K_BTREE), 0, 3002, 98);
+	agf = got(t, 0, K_AGF);
+	assert_int_equal(get_be32(agf + 52), FREEBLKS0 - 2);
+	assert_int_equal(get_be32(agf + 56), 98);
 	t_free(t);
 }
 
@@ -393,7 +411,7 @@ int main(void)
 		cmocka_unit_test(test_full_chunk_freed),
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_borrow),
-		cmocka_unit_test(test_finobt_split_refused),
+		cmocka_unit_test(test_finobt_split),
 		cmocka_unit_test(test_update_only),
 	};
 
