@@ -194,6 +194,22 @@ damage mmp mmp_magic "zap_block -o 0 -l 1 -p 1 $mmp_blk"
 fs_corrupt "an MMP block without its magic" MMP_BAD "$img"
 damage mmp mmp_csum "zap_block -o 100 -l 1 -p 1 $mmp_blk"
 fs_corrupt "an MMP block with a stale checksum" MMP_BAD "$img"
+# the sequence (e2fsck_check_mmp): an fsck's, or one above EXT4_MMP_SEQ_MAX,
+# makes e2fsck stop (exit 8). Written by dd without metadata_csum (debugfs
+# -w puts EXT4_MMP_SEQ_CLEAN back when it closes); one in use is no error.
+nb=$(dumpe2fs -h "$tmp/mmp_nocsum.img" 2>/dev/null | sed -n 's/^MMP block number: *//p')
+bs=$(dumpe2fs -h "$tmp/mmp_nocsum.img" 2>/dev/null | sed -n 's/^Block size: *//p')
+mmp_seq() { # mmp_seq NAME BYTES (the little-endian sequence, octal escapes)
+	img=$tmp/$1.img
+	cp "$tmp/mmp_nocsum.img" "$img"
+	printf "$2" | dd of="$img" bs=1 seek=$((nb * bs + 4)) conv=notrunc 2>/dev/null
+}
+mmp_seq mmp_seq_fsck '\120\115\115\342'
+fs_corrupt "an MMP block of a running fsck" MMP_SEQ_BUSY "$img"
+mmp_seq mmp_seq_unknown '\121\115\115\342'
+fs_corrupt "an MMP block with an unknown sequence" MMP_SEQ_BUSY "$img"
+mmp_seq mmp_seq_max '\117\115\115\342'
+same_clean "an MMP block last written by a mount (sequence EXT4_MMP_SEQ_MAX)"
 damage mmp mmp_range "ssv mmp_block 9999999"
 fs_corrupt "s_mmp_block past the end" MMP_BLOCK_INVALID "$img"
 
