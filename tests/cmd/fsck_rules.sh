@@ -224,9 +224,10 @@ damage orph orphan_size "sif <12> size 1000"
 fs_corrupt "an orphan file of 1000 bytes" ORPHAN_FILE_BAD "$img"
 # Entries naming reserved inodes (without metadata_csum: written by dd).
 # The kernel skips them; e2fsck -fy releases each as an orphan: the journal
-# inode (links 1) truncated to its size, nothing changed; a free reserved
-# inode (5: links 0) cleared, which pass 5 repairs; one past s_inodes_count
-# cannot be read.
+# inode (links 1, extents) truncated to its size, nothing changed; the
+# resize inode (block-mapped) loses its all-zero reserved GDT blocks; a free
+# reserved inode (5: links 0) cleared, which pass 5 repairs; one past
+# s_inodes_count cannot be read.
 base orph_nocsum 8M -t ext4 -O orphan_file,^metadata_csum
 ob=$(debugfs -R "bmap <12> 0" "$tmp/orph_nocsum.img" 2>/dev/null)
 orph_entry() { # orph_entry NAME BYTES: the first entry of the orphan file, orphan_present
@@ -239,6 +240,8 @@ orph_entry orph_journal '\010\000\000\000'
 _e=$(fs_e2fsck_fy "$img") _r=$(fs_fsimg "$img")
 [ "$_e" = clean ] && [ "$_r" = clean ] && fs_has "$img" ORPHAN_FILE_RESERVED
 ok $? "an orphan file entry naming the journal inode: ORPHAN_FILE_RESERVED; e2fsck -fy $_e, fsimg $_r"
+orph_entry orph_resize '\007\000\000\000'
+fs_corrupt_fy "an orphan file entry naming the resize inode (block-mapped: e2fsck frees its zero indirect blocks)" ORPHAN_FILE_BAD "$img"
 orph_entry orph_free_reserved '\005\000\000\000'
 fs_corrupt_fy "an orphan file entry naming free reserved inode 5" ORPHAN_FILE_BAD "$img"
 orph_entry orph_past_end '\377\377\000\000'

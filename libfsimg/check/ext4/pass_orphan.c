@@ -69,6 +69,34 @@ static bool block_csum_ok(const struct orphan_scan *o, fsimg_pblk_t pblk, const 
 	return crc == CUR_LE32(&cur, tail, struct ext4_dorphan_block_tail, ob_checksum);
 }
 
+/*
+ * Whether e2fsck's release of reserved inode INO as an orphan with links
+ * (release_inode_blocks, truncating) leaves it as it is: no xattr block
+ * (whose reference it drops), extent-mapped (a block-mapped file's
+ * all-zero indirect blocks are freed, the resize inode's among them) and
+ * no block at or past the one that holds i_size's end.
+ */
+static bool reserved_truncate_noop(fsimg_fs *fs, const struct fsimg_inode *in)
+{
+	uint64_t keep = (in->size + fs->block_size - 1) / fs->block_size;
+	fsimg_map *m = NULL;
+	struct fsimg_run run;
+	bool noop = true;
+
+	if (in->file_acl || !(in->flags & EXT4_EXTENTS_FL))
+		return false;
+	if (fsimg_map_open(&m, fs, in, 0) < 0)
+		return false;
+	while (fsimg_map_next(m, &run) > 0)
+		if ((run.type == FSIMG_RUN_MAPPED || run.type == FSIMG_RUN_UNWRITTEN) &&
+		    run.lblk + run.len > keep) {
+			noop = false;
+			break;
+		}
+	fsimg_map_close(m);
+	return noop;
+}
+
 /* One block of the file: its tail, then its entries. */
 static void scan_block(struct orphan_scan *o, fsimg_lblk_t lblk, fsimg_pblk_t pblk, uint8_t *blk)
 {
@@ -100,7 +128,8 @@ static void scan_block(struct orphan_scan *o, fsimg_lblk_t lblk, fsimg_pblk_t pb
 		 * e2fsck's process_orphan_file_block releases every entry
 		 * without a range check: a reserved inode in use (links_count
 		 * > 0) is truncated to its size like any orphan, no repair
-		 * when nothing lies past it; a free one is cleared (its bitmap
+		 * when that changes nothing (reserved_truncate_noop); a free
+		 * one is cleared (its bitmap
 		 * bit dropped: pass 5 repairs that), a number past
 		 * s_inodes_count cannot be read.
 		 */
@@ -108,7 +137,7 @@ static void scan_block(struct orphan_scan *o, fsimg_lblk_t lblk, fsimg_pblk_t pb
 			struct fsimg_inode rin;
 
 			if (ino < sb->first_ino && fsimg_inode_read(&rin, fs, ino) == 0 &&
-			    rin.links_count > 0) {
+			    rin.links_count > 0 && reserved_truncate_noop(fs, &rin)) {
 				if (o->reserved_entries++ == 0)
 					o->first_reserved_entry = ino;
 			} else if (o->bad_entries++ == 0) {
