@@ -183,6 +183,11 @@ fs_corrupt "a journal superblock failing its checksum" JOURNAL_BAD "$img"
 damage ext4 journal_v1 "zap_block -f <8> -o 7 -l 1 -p 3 0"
 # (e2fsck -n lets it pass, -fy clears the fields: a repair)
 fs_corrupt_fy "a v1 journal superblock with v2 fields" JOURNAL_V1_V2_FIELDS "$img"
+# s_maxlen 1 (s_first outside: the journal cannot be opened) and s_nr_users 2:
+# e2fsck_journal_load judges the users first and clears the v2 fields
+damage ext4 journal_maxlen_users "zap_block -f <8> -o 16 -l 3 -p 0 0" "zap_block -f <8> -o 19 -l 1 -p 1 0" \
+	"zap_block -f <8> -o 67 -l 1 -p 2 0"
+fs_corrupt_fy "a journal of s_maxlen 1 naming 2 users" JOURNAL_NR_USERS "$img"
 
 # Multi-mount protection (pass_mmp.c): the block is the filesystem's; e2fsck
 # -n stops (exit 12) on a bad one, fsimg reports it and goes on.
