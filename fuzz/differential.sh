@@ -31,7 +31,7 @@
 #
 # Bases: any of fuzz/mkseeds.sh's (ext2 ext4i ext4j ext4js ext4fc, and the
 # differential-only ext4k ext3 ext4nj bigal mbg inl1k m64f1k i128 feat inlx
-# cf deep grow shrink growm big64 orph).
+# cf deep grow shrink growm big64 orph mmp quo orpm big1k).
 #
 # Prints one line per disagreement (and per crash or timeout) with the
 # mutations that made it, then the counts:
