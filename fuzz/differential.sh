@@ -23,11 +23,15 @@
 #
 # --truth fy judges by the corpus' rule instead (what the project is judged
 # by; fuzz/verdict.sh fy_judge): `e2fsck -fy` on a copy, corrupt when it
-# repairs anything, against `fsimg fsck` with its journal replay.
+# repairs anything, against `fsimg fsck` with its journal replay. The
+# fast-commit bases (ext4fc*) are refused there: e2fsck's fast-commit
+# replay is not the kernel's (an unlink tag leaves i_links_count as it was,
+# and ext2fs_calculate_summary_stats sets bg_itable_unused without
+# GDT_CSUM), so -fy repairs their unmutated bases; judge them by -fn.
 #
 # Bases: any of fuzz/mkseeds.sh's (ext2 ext4i ext4j ext4js ext4fc, and the
 # differential-only ext4k ext3 ext4nj bigal mbg inl1k m64f1k i128 feat inlx
-# cf deep grow shrink growm big64 orph).
+# cf deep grow shrink growm big64 orph mmp quo orpm big1k).
 #
 # Prints one line per disagreement (and per crash or timeout) with the
 # mutations that made it, then the counts:
@@ -61,6 +65,11 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case $truth in fn | fy) ;; *) echo "differential.sh: --truth fn or fy" >&2; exit 2 ;; esac
+if [ $truth = fy ]; then
+	for b in $bases; do
+		case $b in ext4fc*) echo "differential.sh: $b: e2fsck -fy replays fast commits unlike the kernel; use --truth fn" >&2; exit 2 ;; esac
+	done
+fi
 [ -x "$mutate" ] || { echo "differential.sh: $mutate not built (make fuzz/mutate)" >&2; exit 2; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fsimg-diff.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT

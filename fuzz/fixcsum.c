@@ -45,6 +45,8 @@ static void putbe32(uint8_t *p, uint32_t v) { putbe16(p, v >> 16); putbe16(p + 2
 #define IN_64BIT 0x0080u
 #define IN_META_BG 0x0010u
 #define IN_CSUM_SEED 0x2000u
+#define IN_MMP 0x0100u
+#define MMP_MAGIC 0x004D4D50u
 #define I_INDEX_FL 0x1000u
 #define I_EXTENTS_FL 0x80000u
 #define I_INLINE_DATA_FL 0x10000000u
@@ -489,6 +491,18 @@ static void fix_group(struct fx *f, uint32_t g, const uint8_t *sb, uint32_t ro)
 	}
 }
 
+/* The multi-mount protection block (s_mmp_block): a struct of 1024 bytes at
+ * the block's start whatever the block size, mmp_checksum its last field,
+ * over the bytes before it from the filesystem's seed (ext4_mmp_csum,
+ * ext2fs_mmp_csum_set); only a block carrying the MMP magic. */
+static void fix_mmp(struct fx *f, uint64_t b)
+{
+	uint8_t *m = blk(f, b);
+
+	if (m && le32(m) == MMP_MAGIC)
+		put32(m + 1020, fsimg_crc32c(f->seed, m, 1020));
+}
+
 void fuzz_fix_checksums(uint8_t *img, size_t len)
 {
 	const uint8_t *sb = img + SB_OFF;
@@ -559,6 +573,8 @@ void fuzz_fix_checksums(uint8_t *img, size_t len)
 	f.records = (long)(len / 128 * 2 + 64);
 	for (uint32_t g = 0; g < f.groups; g++)
 		fix_group(&f, g, sb, ro);
+	if ((in & IN_MMP) && f.csum)
+		fix_mmp(&f, le32(sb + 0x168) | (uint64_t)le32(sb + 0x16C) << 32);
 	if (ro & RO_METADATA_CSUM)
 		put32(img + SB_OFF + 0x3FC, fsimg_crc32c(~0u, sb, 0x3FC));
 }

@@ -27,7 +27,7 @@
 set -eu
 LC_ALL=C; export LC_ALL
 [ $# -eq 1 ] || { echo "usage: mkseeds.sh OUTDIR" >&2; exit 16; }
-for t in mke2fs debugfs e2fsck resize2fs dumpe2fs; do
+for t in mke2fs debugfs e2fsck resize2fs dumpe2fs tune2fs; do
 	command -v $t >/dev/null 2>&1 || PATH=$PATH:/sbin:/usr/sbin
 done
 out=$1
@@ -236,6 +236,47 @@ debugfs -w -f "$out/cmds" "$img" > "$out/cmds.log" 2>&1 || true
 # the inode number, little-endian, as the orphan file block's first entry
 printf "\\$(printf %o $((ino & 255)))\\$(printf %o $((ino >> 8 & 255)))\\000\\000" |
 	dd of="$img" bs=1 seek=$((ob * 1024)) conv=notrunc status=none
+# Bases of the third round (camp3e), shapes no base above has:
+#   mmp     ext4, 1 KiB, multi-mount protection (the MMP block, clean: its
+#           sequence EXT4_MMP_SEQ_CLEAN; nodename and time set by debugfs)
+#   quo     user, group and project quota with usage: files owned by three
+#           uids, two gids and two project ids (e2fsck -fy writes the usage)
+#   orpm    orphan_file without metadata_csum, entries in blocks 0, 5 and 31
+#           of its 32: two unlinked inodes and one with links whose blocks
+#           past i_size are released (a truncate in progress)
+#   big1k   bigalloc at 1 KiB blocks with 4 KiB clusters, a journal
+mkfs "$out/base/mmp.img" 4096 -t ext4 -b 1024 -N 64 -O ^has_journal
+tune2fs -O mmp -E mmp_update_interval=5 "$out/base/mmp.img" > "$out/cmds.log" 2>&1 || true
+printf 'set_mmp_value nodename fsimg
+set_mmp_value time 1700000000
+set_mmp_value bdevname img
+' > "$out/cmds"
+debugfs -w -f "$out/cmds" "$out/base/mmp.img" > "$out/cmds.log" 2>&1 || true
+tree=$small
+mkfs "$out/base/quo.img" 4096 -t ext4 -b 1024 -I 256 -N 128 -J size=1 -O quota,project
+{
+	for i in 1 2 3 4 5 6 7 8 9 10; do echo "sif /d/f$i uid $((1000 + i % 3))"; done
+	for i in 11 12 13 14 15 16; do echo "sif /d/f$i gid $((100 + i % 2))"; done
+	for i in 17 18 19 20 21 22 23 24; do echo "sif /d/f$i projid $((7 + i % 2))"; done
+	echo "sif /d uid 1001"
+} > "$out/cmds"
+debugfs -w -f "$out/cmds" "$out/base/quo.img" > "$out/cmds.log" 2>&1 || true
+e2fsck -fy "$out/base/quo.img" > "$out/cmds.log" 2>&1 || true
+img=$out/base/orpm.img
+mkfs "$img" 4096 -t ext4 -b 1024 -N 256 -O orphan_file,^metadata_csum -J size=1
+oi=$(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Orphan file inode: *//p')
+ino() { debugfs -R "stat $1" "$img" 2>/dev/null | sed -n 's/^Inode: \([0-9]*\).*/\1/p'; }
+i_f5=$(ino /d/f5) i_f6=$(ino /d/f6) i_f30=$(ino /d/f30)
+printf 'unlink /d/f5\nsif <%s> links_count 0\nunlink /d/f6\nsif <%s> links_count 0\nsif /d/f30 size 100\nfeature orphan_present\n' \
+	"$i_f5" "$i_f6" > "$out/cmds"
+debugfs -w -f "$out/cmds" "$img" > "$out/cmds.log" 2>&1 || true
+for e in "0 $i_f5" "5 $i_f6" "31 $i_f30"; do
+	set -- $e
+	ob=$(debugfs -R "bmap <$oi> $1" "$img" 2>/dev/null)
+	printf "\\$(printf %o $(($2 & 255)))\\$(printf %o $(($2 >> 8 & 255)))\\000\\000" |
+		dd of="$img" bs=1 seek=$((ob * 1024 + 4 * $1)) conv=notrunc status=none
+done
+mkfs "$out/base/big1k.img" 8192 -t ext4 -b 1024 -C 4096 -N 128 -O bigalloc -J size=1
 rm -rf "$deep" "$small"
 rm -f "$out/v200" "$out/v3k"
 rm -rf "$tree" "$out/p1" "$out/p2" "$out/cmds" "$out/cmds.js" "$out/cmds.log"

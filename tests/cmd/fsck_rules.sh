@@ -183,6 +183,11 @@ fs_corrupt "a journal superblock failing its checksum" JOURNAL_BAD "$img"
 damage ext4 journal_v1 "zap_block -f <8> -o 7 -l 1 -p 3 0"
 # (e2fsck -n lets it pass, -fy clears the fields: a repair)
 fs_corrupt_fy "a v1 journal superblock with v2 fields" JOURNAL_V1_V2_FIELDS "$img"
+# s_maxlen 1 (s_first outside: the journal cannot be opened) and s_nr_users 2:
+# e2fsck_journal_load judges the users first and clears the v2 fields
+damage ext4 journal_maxlen_users "zap_block -f <8> -o 16 -l 3 -p 0 0" "zap_block -f <8> -o 19 -l 1 -p 1 0" \
+	"zap_block -f <8> -o 67 -l 1 -p 2 0"
+fs_corrupt_fy "a journal of s_maxlen 1 naming 2 users" JOURNAL_NR_USERS "$img"
 
 # Multi-mount protection (pass_mmp.c): the block is the filesystem's; e2fsck
 # -n stops (exit 12) on a bad one, fsimg reports it and goes on.
@@ -194,6 +199,22 @@ damage mmp mmp_magic "zap_block -o 0 -l 1 -p 1 $mmp_blk"
 fs_corrupt "an MMP block without its magic" MMP_BAD "$img"
 damage mmp mmp_csum "zap_block -o 100 -l 1 -p 1 $mmp_blk"
 fs_corrupt "an MMP block with a stale checksum" MMP_BAD "$img"
+# the sequence (e2fsck_check_mmp): an fsck's, or one above EXT4_MMP_SEQ_MAX,
+# makes e2fsck stop (exit 8). Written by dd without metadata_csum (debugfs
+# -w puts EXT4_MMP_SEQ_CLEAN back when it closes); one in use is no error.
+nb=$(dumpe2fs -h "$tmp/mmp_nocsum.img" 2>/dev/null | sed -n 's/^MMP block number: *//p')
+bs=$(dumpe2fs -h "$tmp/mmp_nocsum.img" 2>/dev/null | sed -n 's/^Block size: *//p')
+mmp_seq() { # mmp_seq NAME BYTES (the little-endian sequence, octal escapes)
+	img=$tmp/$1.img
+	cp "$tmp/mmp_nocsum.img" "$img"
+	printf "$2" | dd of="$img" bs=1 seek=$((nb * bs + 4)) conv=notrunc 2>/dev/null
+}
+mmp_seq mmp_seq_fsck '\120\115\115\342'
+fs_corrupt "an MMP block of a running fsck" MMP_SEQ_BUSY "$img"
+mmp_seq mmp_seq_unknown '\121\115\115\342'
+fs_corrupt "an MMP block with an unknown sequence" MMP_SEQ_BUSY "$img"
+mmp_seq mmp_seq_max '\117\115\115\342'
+same_clean "an MMP block last written by a mount (sequence EXT4_MMP_SEQ_MAX)"
 damage mmp mmp_range "ssv mmp_block 9999999"
 fs_corrupt "s_mmp_block past the end" MMP_BLOCK_INVALID "$img"
 
@@ -206,4 +227,28 @@ damage orph orphan_nojournal "feature ^has_journal"
 fs_corrupt "the orphan file without a journal" ORPHAN_FILE_BAD "$img"
 damage orph orphan_size "sif <12> size 1000"
 fs_corrupt "an orphan file of 1000 bytes" ORPHAN_FILE_BAD "$img"
+# Entries naming reserved inodes (without metadata_csum: written by dd).
+# The kernel skips them; e2fsck -fy releases each as an orphan: the journal
+# inode (links 1, extents) truncated to its size, nothing changed; the
+# resize inode (block-mapped) loses its all-zero reserved GDT blocks; a free
+# reserved inode (5: links 0) cleared, which pass 5 repairs; one past
+# s_inodes_count cannot be read.
+base orph_nocsum 8M -t ext4 -O orphan_file,^metadata_csum
+ob=$(debugfs -R "bmap <12> 0" "$tmp/orph_nocsum.img" 2>/dev/null)
+orph_entry() { # orph_entry NAME BYTES: the first entry of the orphan file, orphan_present
+	img=$tmp/$1.img
+	cp "$tmp/orph_nocsum.img" "$img"
+	printf "$2" | dd of="$img" bs=1 seek=$((ob * 1024)) conv=notrunc 2>/dev/null
+	fs_dbg "$img" "feature orphan_present"
+}
+orph_entry orph_journal '\010\000\000\000'
+_e=$(fs_e2fsck_fy "$img") _r=$(fs_fsimg "$img")
+[ "$_e" = clean ] && [ "$_r" = clean ] && fs_has "$img" ORPHAN_FILE_RESERVED
+ok $? "an orphan file entry naming the journal inode: ORPHAN_FILE_RESERVED; e2fsck -fy $_e, fsimg $_r"
+orph_entry orph_resize '\007\000\000\000'
+fs_corrupt_fy "an orphan file entry naming the resize inode (block-mapped: e2fsck frees its zero indirect blocks)" ORPHAN_FILE_BAD "$img"
+orph_entry orph_free_reserved '\005\000\000\000'
+fs_corrupt_fy "an orphan file entry naming free reserved inode 5" ORPHAN_FILE_BAD "$img"
+orph_entry orph_past_end '\377\377\000\000'
+fs_corrupt_fy "an orphan file entry past s_inodes_count" ORPHAN_FILE_BAD "$img"
 done_testing

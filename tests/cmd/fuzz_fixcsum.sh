@@ -58,6 +58,13 @@ done
 
 restored "big64 group descriptor" "$base/big64.img" $((2048 + 0x1E)) 2
 
+# mmp: the MMP block's checksum (written by debugfs set_mmp_value)
+"$mutate" -c "$base/mmp.img" "$tmp/same.img"
+cmp -s "$base/mmp.img" "$tmp/same.img"
+ok $? "mmp: a correct image is left as it is"
+o=$(dumpe2fs -h "$base/mmp.img" 2>/dev/null | sed -n 's/^MMP block number: *//p')
+restored "mmp MMP block" "$base/mmp.img" $((o * 1024 + 1020)) 4
+
 # ext4j: 1 KiB blocks, 64-byte descriptors, csum v3 journal
 img=$base/ext4j.img
 bs=1024 gdt=2048

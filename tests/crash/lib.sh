@@ -7,8 +7,9 @@
 
 CRASH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${FSIMG_CRASH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fsimg-crash}
-# the modules the guest loads (their dependencies come along)
-GUEST_MODULES="virtio_pci virtio_blk crc32c_generic libcrc32c crc16 ext4 jbd2 xfs"
+# the modules the guest loads (their dependencies come along; quota_v2 for
+# ext4's quota feature: its hidden quota files are QFMT_VFS_V1)
+GUEST_MODULES="virtio_pci virtio_blk crc32c_generic libcrc32c crc16 ext4 jbd2 xfs quota_v2"
 
 die() {
 	echo "crash: $*" >&2
@@ -77,7 +78,8 @@ build_initramfs() {
 		die "$bb is not static (apt-get install busybox-static)"
 	command -v depmod > /dev/null || [ -x /sbin/depmod ] || die "depmod not found (apt-get install kmod)"
 	command -v cpio > /dev/null || die "cpio not found (apt-get install cpio)"
-	INITRD=$CACHE/initrd-$KVER-$WORKLOAD_SUM.cpio.gz
+	# the module list is part of the name: a list changed builds anew
+	INITRD=$CACHE/initrd-$KVER-$WORKLOAD_SUM-$(echo "$GUEST_MODULES" | cksum | cut -d" " -f1).cpio.gz
 	[ -f "$INITRD" ] && return 0
 	local st=$CACHE/initrd.staging m f
 	PATH=$PATH:/sbin:/usr/sbin

@@ -237,28 +237,42 @@ void check_journal_inode_backup(struct check_ctx *c)
 	fsimg_map_close(m);
 }
 
+/* The journal superblock's first 0x44 bytes as the journal inode holds them. */
+static bool raw_jsb(struct check_ctx *c, fsimg_ino_t jino, uint8_t raw[0x44])
+{
+	fsimg_file *f = NULL;
+	int64_t n;
+
+	if (fsimg_file_open_ino(&f, c->fs, jino, 0) < 0)
+		return false;
+	n = fsimg_file_read(f, raw, 0x44, 0);
+	fsimg_file_close(f);
+	return n == 0x44;
+}
+
 /*
  * A journal whose s_first is refused (JOURNAL_FIRST_BAD) is still
  * replayed by e2fsck, which never reads s_first, from s_start on; but
  * its jread refuses a log block at or past s_maxlen ("corrupted journal
  * superblock"), so a log starting there cannot be recovered.
  */
-static bool log_past_maxlen(struct check_ctx *c, fsimg_ino_t jino)
+static bool log_past_maxlen(const uint8_t raw[0x44])
 {
-	uint8_t raw[0x20];
-	fsimg_file *f = NULL;
-	int64_t n;
-	uint32_t start;
-
-	if (fsimg_file_open_ino(&f, c->fs, jino, 0) < 0)
-		return false;
-	n = fsimg_file_read(f, raw, sizeof(raw), 0);
-	fsimg_file_close(f);
-	if (n != (int64_t)sizeof(raw))
-		return false;
 	/* s_maxlen at 0x10, s_start at 0x1c (big-endian) */
-	start = get_be32(raw + 0x1C);
+	uint32_t start = get_be32(raw + 0x1C);
+
 	return start != 0 && start >= get_be32(raw + 0x10);
+}
+
+/* jbd2 v2: one user of an internal journal; shared external ones are unsupported */
+static void check_nr_users(struct check_ctx *c, uint32_t nr_users)
+{
+	struct fsimg_problem_ctx p = pctx_none();
+
+	PCTX_SET(p, found, FSIMG_PF_FOUND, nr_users);
+	PCTX_SET(p, detail, FSIMG_PF_DETAIL,
+		 e4(c)->sb->journal_inum ? "an internal journal has one" : "a shared external journal is unsupported");
+	check_report(c, PR_JOURNAL_NR_USERS, &p);
 }
 
 int check_pass_journal(struct check_ctx *c)
@@ -267,6 +281,7 @@ int check_pass_journal(struct check_ctx *c)
 	fsimg_journal *own = NULL, *j = c->opts.raw_journal;
 	const struct fsimg_journal_super *js;
 	struct fsimg_problem_ctx p;
+	uint8_t raw[0x44];
 	bool replayed;
 	int err;
 
@@ -289,9 +304,16 @@ int check_pass_journal(struct check_ctx *c)
 			PCTX_SET(p, detail, FSIMG_PF_DETAIL, why[0] ? why : fsimg_strerror(err));
 			/* e2fsck loads such a journal: a warning (the kernel refuses it) */
 			check_report(c, strstr(why, JBD2_WHY_FIRST) ? PR_JOURNAL_FIRST_BAD : PR_JOURNAL_BAD, &p);
-			if ((c->opts.flags & FSIMG_CHECK_REPLAY_FAILED) && strstr(why, JBD2_WHY_FIRST) &&
-			    log_past_maxlen(c, sb->journal_inum))
-				check_report(c, PR_JOURNAL_NOT_REPLAYED, NULL);
+			if (strstr(why, JBD2_WHY_FIRST) && raw_jsb(c, sb->journal_inum, raw)) {
+				if ((c->opts.flags & FSIMG_CHECK_REPLAY_FAILED) && log_past_maxlen(raw))
+					check_report(c, PR_JOURNAL_NOT_REPLAYED, NULL);
+				/*
+				 * and e2fsck_journal_load judges s_nr_users
+				 * (v2, h_blocktype 4) before s_maxlen and s_first
+				 */
+				if (get_be32(raw + 4) == 4 && get_be32(raw + 0x40) > 1)
+					check_nr_users(c, get_be32(raw + 0x40));
+			}
 			return 0;
 		}
 		j = own;
@@ -303,14 +325,8 @@ int check_pass_journal(struct check_ctx *c)
 	check_journal_super_rules(c, js);
 	if (js->external && js->dev_csum_state == FSIMG_CSUM_BAD)
 		check_report(c, PR_JOURNAL_DEV_SUPER_CSUM, NULL);
-	/* jbd2 v2: one user of an internal journal; shared external ones are unsupported */
-	if (js->version >= 2 && js->nr_users > 1) {
-		p = pctx_none();
-		PCTX_SET(p, found, FSIMG_PF_FOUND, js->nr_users);
-		PCTX_SET(p, detail, FSIMG_PF_DETAIL,
-			 sb->journal_inum ? "an internal journal has one" : "a shared external journal is unsupported");
-		check_report(c, PR_JOURNAL_NR_USERS, &p);
-	}
+	if (js->version >= 2 && js->nr_users > 1)
+		check_nr_users(c, js->nr_users);
 	/*
 	 * A raw journal is given for an image whose recovery was replayed in
 	 * memory (needs_recovery was set): fs is the post-recovery view.

@@ -6,7 +6,13 @@
  * is claimed here; its magic and (metadata_csum) its checksum, crc32c from
  * the filesystem's seed over the struct up to mmp_checksum, are judged as
  * ext2fs_mmp_read does: the magic first, then the checksum. e2fsck -n
- * stops on any of them (the kernel refuses to mount).
+ * stops on any of them (the kernel refuses to mount). Then the sequence, as
+ * e2fsck_check_mmp judges it: EXT4_MMP_SEQ_FSCK (a check running, or one
+ * that died) or a value above EXT4_MMP_SEQ_MAX other than
+ * EXT4_MMP_SEQ_CLEAN makes e2fsck stop (exit 8, "tune2fs -f -E clear_mmp"
+ * to go on), -n or not; the kernel refuses the first (ext4_multi_mount_protect).
+ * Any sequence up to EXT4_MMP_SEQ_MAX is a filesystem that was in use
+ * (e2fsck and the kernel wait and see it unchanged): not an error.
  */
 #include "config.h"
 
@@ -18,6 +24,9 @@
 
 #define EXT4_MMP_MAGIC 0x004D4D50u
 #define MMP_CHECKSUM_OFF 1020u /* offsetof(struct mmp_struct, mmp_checksum) */
+#define EXT4_MMP_SEQ_CLEAN 0xFF4D4D50u
+#define EXT4_MMP_SEQ_FSCK 0xE24D4D50u
+#define EXT4_MMP_SEQ_MAX 0xE24D4D4Fu
 
 void check_mmp(struct check_ctx *c)
 {
@@ -52,6 +61,12 @@ void check_mmp(struct check_ctx *c)
 		PCTX_SET(p, found, FSIMG_PF_FOUND, get_le32(blk + MMP_CHECKSUM_OFF));
 		PCTX_SET(p, detail, FSIMG_PF_DETAIL, "checksum does not match");
 		check_report(c, PR_MMP_BAD, &p);
+	} else if (get_le32(blk + 4) != EXT4_MMP_SEQ_CLEAN && get_le32(blk + 4) > EXT4_MMP_SEQ_MAX) {
+		PCTX_SET(p, found, FSIMG_PF_FOUND, get_le32(blk + 4));
+		PCTX_SET(p, detail, FSIMG_PF_DETAIL,
+			 get_le32(blk + 4) == EXT4_MMP_SEQ_FSCK ? "an fsck is running (or died)"
+								 : "an unknown operation");
+		check_report(c, PR_MMP_SEQ_BUSY, &p);
 	}
 	free(blk);
 }

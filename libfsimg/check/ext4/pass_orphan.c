@@ -34,6 +34,8 @@ struct orphan_scan {
 	char first_bad[96];          /* the first of them, and why */
 	uint64_t bad_entries;        /* numbers outside s_first_ino..s_inodes_count */
 	uint32_t first_bad_entry;
+	uint64_t reserved_entries;   /* reserved inodes in use (links_count > 0) */
+	uint32_t first_reserved_entry;
 };
 
 static void report_bad(struct check_ctx *c, fsimg_ino_t ino, const char *detail)
@@ -67,6 +69,34 @@ static bool block_csum_ok(const struct orphan_scan *o, fsimg_pblk_t pblk, const 
 	return crc == CUR_LE32(&cur, tail, struct ext4_dorphan_block_tail, ob_checksum);
 }
 
+/*
+ * Whether e2fsck's release of reserved inode INO as an orphan with links
+ * (release_inode_blocks, truncating) leaves it as it is: no xattr block
+ * (whose reference it drops), extent-mapped (a block-mapped file's
+ * all-zero indirect blocks are freed, the resize inode's among them) and
+ * no block at or past the one that holds i_size's end.
+ */
+static bool reserved_truncate_noop(fsimg_fs *fs, const struct fsimg_inode *in)
+{
+	uint64_t keep = (in->size + fs->block_size - 1) / fs->block_size;
+	fsimg_map *m = NULL;
+	struct fsimg_run run;
+	bool noop = true;
+
+	if (in->file_acl || !(in->flags & EXT4_EXTENTS_FL))
+		return false;
+	if (fsimg_map_open(&m, fs, in, 0) < 0)
+		return false;
+	while (fsimg_map_next(m, &run) > 0)
+		if ((run.type == FSIMG_RUN_MAPPED || run.type == FSIMG_RUN_UNWRITTEN) &&
+		    run.lblk + run.len > keep) {
+			noop = false;
+			break;
+		}
+	fsimg_map_close(m);
+	return noop;
+}
+
 /* One block of the file: its tail, then its entries. */
 static void scan_block(struct orphan_scan *o, fsimg_lblk_t lblk, fsimg_pblk_t pblk, uint8_t *blk)
 {
@@ -92,10 +122,27 @@ static void scan_block(struct orphan_scan *o, fsimg_lblk_t lblk, fsimg_pblk_t pb
 
 		if (ino == 0)
 			continue;
-		/* ext4_orphan_get: an orphan is an ordinary inode */
+		/*
+		 * ext4_orphan_get: an orphan is an ordinary inode; the kernel
+		 * skips any other entry ("bad orphan inode") and mounts.
+		 * e2fsck's process_orphan_file_block releases every entry
+		 * without a range check: a reserved inode in use (links_count
+		 * > 0) is truncated to its size like any orphan, no repair
+		 * when that changes nothing (reserved_truncate_noop); a free
+		 * one is cleared (its bitmap
+		 * bit dropped: pass 5 repairs that), a number past
+		 * s_inodes_count cannot be read.
+		 */
 		if (ino < sb->first_ino || ino > sb->inodes_count) {
-			if (o->bad_entries++ == 0)
+			struct fsimg_inode rin;
+
+			if (ino < sb->first_ino && fsimg_inode_read(&rin, fs, ino) == 0 &&
+			    rin.links_count > 0 && reserved_truncate_noop(fs, &rin)) {
+				if (o->reserved_entries++ == 0)
+					o->first_reserved_entry = ino;
+			} else if (o->bad_entries++ == 0) {
 				o->first_bad_entry = ino;
+			}
 			continue;
 		}
 		o->entries++;
@@ -204,11 +251,20 @@ void check_orphan_file(struct check_ctx *c, uint8_t **orphans)
 			 (unsigned long long)o.bad_entries, o.first_bad_entry);
 		report_bad(c, ino, detail);
 	}
-	if (o.entries) {
+	if (o.reserved_entries) {
 		struct fsimg_problem_ctx p = pctx_inode(ino);
 
-		PCTX_SET(p, found, FSIMG_PF_FOUND, o.entries);
-		check_report(c, PR_ORPHAN_FILE_ENTRIES, &p);
+		PCTX_SET(p, found, FSIMG_PF_FOUND, o.first_reserved_entry);
+		PCTX_SET(p, length, FSIMG_PF_LENGTH, o.reserved_entries);
+		check_report(c, PR_ORPHAN_FILE_RESERVED, &p);
+	}
+	if (o.entries || o.reserved_entries) {
+		if (o.entries) {
+			struct fsimg_problem_ctx p = pctx_inode(ino);
+
+			PCTX_SET(p, found, FSIMG_PF_FOUND, o.entries);
+			check_report(c, PR_ORPHAN_FILE_ENTRIES, &p);
+		}
 		/*
 		 * The kernel sets orphan_present while the file may hold entries;
 		 * without it e2fsck neither releases them nor accepts the blocks.
