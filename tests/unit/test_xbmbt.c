@@ -170,10 +170,10 @@ static void test_truncate_three_leaves(void **state)
 	struct blk *agf, *bno;
 
 	(void)state;
-	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino, ISIZE - LIT, INO, 100, &b, &recs), 0);
+	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 100, &b, &recs), 0);
 	assert_int_equal(b.nleaf, 3);
 	assert_int_equal(b.cnt[1], 30);
-	if (xlog_fin_truncate_extents(&t->x.f, recs, 100, 103, false, INO, &b, (ISIZE - LIT) / 16, &ntx))
+	if (xlog_fin_truncate_extents(&t->x.f, recs, 100, 103, false, INO, &b, (ISIZE - LIT) / 16, 0, &ntx))
 		fail_msg("refused: %s", t->x.why);
 	free(recs);
 	assert_int_equal(ntx, 100);
@@ -199,14 +199,14 @@ static void test_refused(void **state)
 
 	(void)state;
 	put_be64(blk(t, LEAF0) + 16, 77);
-	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino, ISIZE - LIT, INO, 70, &b, &recs), 1);
+	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 70, &b, &recs), 1);
 	assert_null(recs);
 	assert_non_null(strstr(t->x.why, "right sibling"));
 	t_free(t);
 
 	t = t_new(cnt, 2);
 	put_be16(t->ino + LIT, 2);
-	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino, ISIZE - LIT, INO, 70, &b, &recs), 1);
+	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 70, &b, &recs), 1);
 	assert_non_null(strstr(t->x.why, "2 levels"));
 	t_free(t);
 }
