@@ -102,7 +102,12 @@ Options:
                            outside d0's inode chunk unlinked and held open,
                            syncfs, power cut: the kernel's mount frees those
                            inode chunks whole; ichunkx: half the files
-                           also with a small xattr, a local attribute fork)
+                           also with a small xattr, a local attribute fork),
+                           attr (N-1 files in d0 with xattrs that leave the
+                           inode: a value of several KiB, many names under
+                           a node block, two files' values interleaved so
+                           the attribute fork turns into a btree; then
+                           unlinked and held open, syncfs, power cut)
   -d, --dir DIR            keep everything in DIR (default: a temporary one,
                            removed unless --keep)
   -k, --keep               keep the images (crashed.img, kernel.img, replayed.img)
@@ -161,7 +166,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx | attr) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 if [ -n "$logdev_size" ]; then
 	[ "$fs" = xfs ] || { echo "run.sh: --logdev is for XFS" >&2; exit 16; }
 	[ "$mopts" = defaults ] && mopts=logdev=/dev/vdb || mopts=$mopts,logdev=/dev/vdb

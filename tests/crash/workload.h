@@ -112,6 +112,8 @@ int run_bigdir(int ops, int cut);
 /* wl_xfs.c: files created (xattrs: half with a small xattr), then those outside d0's
  * inode chunk unlinked and held open */
 int run_ichunk(int ops, int cut, int xattrs);
+/* wl_attr.c: files with attribute forks that have blocks, unlinked and held open */
+int run_attr(int ops, int cut);
 /* after op N: its record, maybe an fsync, the cut (and storm) when N is CUT */
 void op_done(int op, int cut, int fd, const char *rel, int rc);
 
