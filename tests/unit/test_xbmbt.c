@@ -380,6 +380,22 @@ static void test_attr_leaf_remote(void **state)
 	t_free(t);
 }
 
+/* The fork x: a node at 300 over three leaves at 302-304, the second with a remote value
+ * of vlen bytes at attribute block 4. */
+static void put_node3(struct t *t, const uint32_t (*x)[3], uint32_t vlen)
+{
+	uint8_t *n;
+
+	put_afork(t, x, 3);
+	n = put_da(t, 300, XFS_DA3_NODE_MAGIC, 3);
+	put_be16(n + 58, 1);
+	for (uint32_t i = 0; i < 3; i++) {
+		put_be32(n + 64 + 8 * i + 4, 1 + i);
+		put_da(t, 302 + i, XFS_ATTR3_LEAF_MAGIC, 0);
+	}
+	put_leaf_entry(put_da(t, 303, XFS_ATTR3_LEAF_MAGIC, 1), 0, false, 4, vlen);
+}
+
 /* A node (attribute block 0 at 300) over three leaves (blocks 1-3 at 302-304): four rolls;
  * the remote value of 1000 bytes at attribute block 4 needs two blocks and has one: the
  * second is a hole, which the kernel's xfs_attr3_rmt_stale fails on, so it is refused. */
@@ -389,17 +405,9 @@ static void test_attr_node(void **state)
 	struct t *t = t_new(NULL, 0);
 	struct afork a;
 	uint32_t ntx = 0;
-	uint8_t *n;
 
 	(void)state;
-	put_afork(t, x, 3);
-	n = put_da(t, 300, XFS_DA3_NODE_MAGIC, 3);
-	put_be16(n + 58, 1);
-	for (uint32_t i = 0; i < 3; i++) {
-		put_be32(n + 64 + 8 * i + 4, 1 + i);
-		put_da(t, 302 + i, XFS_ATTR3_LEAF_MAGIC, 0);
-	}
-	put_leaf_entry(put_da(t, 303, XFS_ATTR3_LEAF_MAGIC, 1), 0, false, 4, 900);
+	put_node3(t, x, 900);
 	if (xlog_fin_attr_read(&t->x.f, t->ino, INO, &a))
 		fail_msg("refused: %s", t->x.why);
 	assert_int_equal(a.rolls, 4);
@@ -411,13 +419,7 @@ static void test_attr_node(void **state)
 	t_free(t);
 
 	t = t_new(NULL, 0);
-	put_afork(t, x, 3);
-	n = put_da(t, 300, XFS_DA3_NODE_MAGIC, 3);
-	for (uint32_t i = 0; i < 3; i++) {
-		put_be32(n + 64 + 8 * i + 4, 1 + i);
-		put_da(t, 302 + i, XFS_ATTR3_LEAF_MAGIC, 0);
-	}
-	put_leaf_entry(put_da(t, 303, XFS_ATTR3_LEAF_MAGIC, 1), 0, false, 4, 1000);
+	put_node3(t, x, 1000);
 	assert_int_equal(xlog_fin_attr_read(&t->x.f, t->ino, INO, &a), 1);
 	assert_non_null(strstr(t->x.why, "hole"));
 	t_free(t);
