@@ -28,7 +28,9 @@
  * Only what is reproduced exactly is done: regular files with no
  * attribute fork, one in local form or an empty one in extents form
  * (xfs_attr_inactive: the fork removed
- * in a transaction of its own after the truncate, nothing freed), whose
+ * in a transaction of its own after the truncate, nothing freed) or one
+ * with blocks (ifree_attr.c: its tree walked, its blocks freed after the
+ * data fork's), whose
  * data fork is in extents form or a btree of any number of leaves under a
  * root at level 1 in the inode (ifree_fork.c: its joins as the truncate
  * deletes from the end); a reflink inode's extents through the refcount decrease (refc.c);
@@ -48,7 +50,9 @@
  * into the free's transaction finds it logged already, the roll out of it
  * logs it (a bump), and the next round's unmap logs it in a fresh
  * transaction (a bump); the end of xfs_itruncate_extents_flags logs it in
- * a fresh one (a bump); an attribute fork's removal one; xfs_ifree's
+ * a fresh one (a bump); an attribute fork's removal one (with blocks:
+ * one per block of its tree, the truncate's, and the last one);
+ * xfs_ifree's
  * transaction one more. So, before the attribute fork's, 3 bumps
  * without extents, 2 * rounds + 2 with; 1 without a truncate. In general
  * each round's transactions count (xlog_fin_truncate_extents): the unmap, a
