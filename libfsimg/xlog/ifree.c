@@ -28,7 +28,9 @@
  * Only what is reproduced exactly is done: regular files with no
  * attribute fork, one in local form or an empty one in extents form
  * (xfs_attr_inactive: the fork removed
- * in a transaction of its own after the truncate, nothing freed), whose
+ * in a transaction of its own after the truncate, nothing freed) or one
+ * with blocks (ifree_attr.c: its tree walked, its blocks freed after the
+ * data fork's), whose
  * data fork is in extents form or a btree of any number of leaves under a
  * root at level 1 in the inode (ifree_fork.c: its joins as the truncate
  * deletes from the end); a reflink inode's extents through the refcount decrease (refc.c);
@@ -48,7 +50,9 @@
  * into the free's transaction finds it logged already, the roll out of it
  * logs it (a bump), and the next round's unmap logs it in a fresh
  * transaction (a bump); the end of xfs_itruncate_extents_flags logs it in
- * a fresh one (a bump); an attribute fork's removal one; xfs_ifree's
+ * a fresh one (a bump); an attribute fork's removal one (with blocks:
+ * one per block of its tree, the truncate's, and the last one);
+ * xfs_ifree's
  * transaction one more. So, before the attribute fork's, 3 bumps
  * without extents, 2 * rounds + 2 with; 1 without a truncate. In general
  * each round's transactions count (xlog_fin_truncate_extents): the unmap, a
@@ -190,8 +194,10 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	uint8_t *d, rec[INOBT_REC_LEN];
 	uint16_t mode;
 	uint32_t nexts;
-	uint32_t fork = isize - fs->lit_off, ntx, q0, q1;
+	uint32_t fork = isize - fs->lit_off, ntx, q0, q1, antx;
+	uint64_t nblocks;
 	struct bmbt t, *tp = NULL;
+	struct afork a;
 	const uint8_t *recs;
 	uint8_t *own = NULL;
 	bool truncate, reflink, big, deleted, attr, local;
@@ -220,14 +226,16 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 		return xlog_fin_refuse(f, "its link count is %llu", (unsigned long long)get_be32(d + DI_NLINK));
 	/* nrext64 (xfs_dinode's unions): the data fork's count is 64-bit at 24, the attr fork's 32-bit at 76 */
 	big = fs->v5 && (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_NREXT64);
-	if ((d[DI_FORMAT] != XFS_DINODE_FMT_EXTENTS && d[DI_FORMAT] != XFS_DINODE_FMT_BTREE && !local) ||
-	    get_be16(d + DI_ANEXTENTS) || (big && get_be32(d + DI_NEXTENTS)))
-		return xlog_fin_refuse(f, "inactivating its forks is not done yet");
-	/* an attribute fork in local form, or empty in extents form (6.1 gives new inodes one when
-	 * the filesystem has the attr feature and an LSM is built in): xfs_attr_inactive removes
-	 * the fork, nothing to free (the extent count is 0, checked above) */
+	if (d[DI_FORMAT] != XFS_DINODE_FMT_EXTENTS && d[DI_FORMAT] != XFS_DINODE_FMT_BTREE && !local)
+		return xlog_fin_refuse(f, "inactivating its data fork of format %u is not done yet", d[DI_FORMAT]);
+	/* an attribute fork in local form, or in extents or btree form (6.1 gives new inodes an
+	 * empty one when the filesystem has the attr feature and an LSM is built in):
+	 * xfs_attr_inactive frees its blocks (ifree_attr.c) and removes the fork */
 	attr = d[DI_FORKOFF] != 0;
-	if (attr && d[DI_AFORMAT] != XFS_DINODE_FMT_LOCAL && d[DI_AFORMAT] != XFS_DINODE_FMT_EXTENTS)
+	if (!attr && (get_be16(d + DI_ANEXTENTS) || (big && get_be32(d + DI_NEXTENTS))))
+		return xlog_fin_refuse(f, "it has attribute extents and no attribute fork");
+	if (attr && d[DI_AFORMAT] != XFS_DINODE_FMT_LOCAL && d[DI_AFORMAT] != XFS_DINODE_FMT_EXTENTS &&
+	    d[DI_AFORMAT] != XFS_DINODE_FMT_BTREE)
 		return xlog_fin_refuse(f, "inactivating its attribute fork of format %u is not done yet", d[DI_AFORMAT]);
 	if (attr && d[DI_FORKOFF] * 8u >= fork)
 		return xlog_fin_refuse(f, "its fork offset %u is past its literal area", d[DI_FORKOFF]);
@@ -244,28 +252,42 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 		return xlog_fin_refuse(f, "the inode says it is %llu", (unsigned long long)get_be64(d + DI_INO));
 	*next = get_be32(d + DI_NEXT_UNLINKED);
 
+	/* the attribute fork's blocks (freed after the data fork's), its tree walked first */
+	memset(&a, 0, sizeof a);
+	if (attr && d[DI_AFORMAT] != XFS_DINODE_FMT_LOCAL && (err = xlog_fin_attr_read(f, d, ino, &a)))
+		return err;
+	nblocks = get_be64(d + DI_NBLOCKS);
+	if (a.blocks > nblocks) {
+		free(a.own);
+		return xlog_fin_refuse(f, "its attribute fork holds %llu blocks, its core says %llu",
+				       (unsigned long long)a.blocks, (unsigned long long)nblocks);
+	}
+	nblocks -= a.blocks;
+
 	/* xfs_inactive_truncate: the data fork's extents freed */
 	nexts = big ? (uint32_t)get_be64(d + DI_BIG_NEXTENTS) : get_be32(d + DI_NEXTENTS);
-	if (local && (nexts || get_be64(d + DI_NBLOCKS)))
-		return xlog_fin_refuse(f, "its local data fork says %u extents, %llu blocks", nexts,
-				       (unsigned long long)get_be64(d + DI_NBLOCKS));
-	if (local) {
+	if (local && (nexts || nblocks))
+		err = xlog_fin_refuse(f, "its local data fork says %u extents, %llu blocks", nexts,
+				      (unsigned long long)nblocks);
+	else if (local)
 		ntx = 0;
-	} else if (d[DI_FORMAT] == XFS_DINODE_FMT_BTREE) {
-		if ((err = xlog_fin_bmbt_read(f, d, fork, ino, nexts, &t, &own)))
-			return err;
+	else if (d[DI_FORMAT] == XFS_DINODE_FMT_BTREE && !(err = xlog_fin_bmbt_read(f, d + fs->lit_off, fork, ino,
+										   nexts, &t, &own))) {
 		recs = own;
 		tp = &t;
-	} else if (nexts > fork / BMBT_REC_LEN) {
-		return xlog_fin_refuse(f, "%u extents do not fit its fork", nexts);
-	}
-	if (!local) {
-		err = xlog_fin_truncate_extents(f, recs, nexts, get_be64(d + DI_NBLOCKS), reflink, ino, tp,
-						fork / BMBT_REC_LEN, &ntx);
+	} else if (d[DI_FORMAT] != XFS_DINODE_FMT_BTREE && nexts > fork / BMBT_REC_LEN)
+		err = xlog_fin_refuse(f, "%u extents do not fit its fork", nexts);
+	if (!local && !err) {
+		err = xlog_fin_truncate_extents(f, recs, nexts, nblocks, reflink, ino, tp, fork / BMBT_REC_LEN, 0,
+						&ntx);
 		free(own);
-		if (err)
-			return err;
 	}
+	/* xfs_attr_inactive: the attribute fork's blocks freed (one transaction without) */
+	if (err || (err = xlog_fin_attr_inactive(f, &a, ino, &antx))) {
+		free(a.own);
+		return err;
+	}
+	antx = !attr ? 0 : a.n ? a.rolls + antx + 1 : 1;
 
 	/* xfs_difree: inobt, AGI counts, finobt (the AGFL frees their block frees defer: q0..q1
 	 * from the inobt's, then the finobt's after the chunk's free is queued) */
@@ -288,6 +310,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 		put_be64(d + DI_SIZE, 0);
 	put_be64(d + DI_NBLOCKS, 0);
 	put_be32(d + DI_NEXTENTS, 0);
+	put_be16(d + DI_ANEXTENTS, 0);
 	if (big)
 		put_be64(d + DI_BIG_NEXTENTS, 0);
 	put_be16(d + DI_FLAGS, 0);
@@ -296,7 +319,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	put_be32(d + DI_GEN, get_be32(d + DI_GEN) + 1);
 	put_be32(d + DI_NEXT_UNLINKED, NULLAGINO);
 	if (fs->v5) {
-		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + (!truncate ? 1 : nexts ? ntx + 2 : 3) + attr);
+		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + (!truncate ? 1 : nexts ? ntx + 2 : 3) + antx);
 		put_be64(d + DI_FLAGS2, (fs->bigtime ? XFS_DIFLAG2_BIGTIME : 0) |
 					(fs->nrext64 ? XFS_DIFLAG2_NREXT64 : 0));
 		memset(d + DI_PAD2, 0, 12);

@@ -50,19 +50,42 @@ struct bmbt {
 /* ifree_fork.c: xfs_btree_delete of the bmbt's last record (t may be NULL or empty); the
  * leaf a join frees, else UINT64_MAX. */
 uint64_t xlog_fin_bmbt_delete(struct bmbt *t) XFS_HIDDEN;
-/* ifree_fork.c: the data fork's n extents (records at recs) truncated as
- * xfs_itruncate_extents does; t its bmbt (NULL in extents form), maxext the extents its
- * fork holds; *ntx the transactions. 0, 1 (refused) or <0. */
+/* ifree_fork.c: one extent record (struct xfs_bmbt_rec): file offset, block, length. */
+void xlog_fin_bmbt_rec(const uint8_t *r, uint64_t *off, uint64_t *fsb, uint32_t *len) XFS_HIDDEN;
+/* ifree_fork.c: a fork's n extents (records at recs) truncated as xfs_itruncate_extents
+ * does; t its bmbt (NULL in extents form), maxext the extents its fork holds, af the
+ * fork's rmap flag (RMAP_F_ATTR for the attribute fork, else 0); *ntx the transactions.
+ * 0, 1 (refused) or <0. */
 int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, uint64_t nblocks, bool reflink,
-			      uint64_t ino, struct bmbt *t, uint32_t maxext, uint32_t *ntx) XFS_HIDDEN;
+			      uint64_t ino, struct bmbt *t, uint32_t maxext, uint32_t af, uint32_t *ntx) XFS_HIDDEN;
 /* Frees queued in one transaction (n of them at q), finished as xfs_defer_finish does:
  * up to XFS_EFI_MAX_FAST_EXTENTS an intent, each intent's sorted by AG; *ntx counts the
  * intents' transactions. 0, 1 (refused) or <0. */
 int xlog_fin_free_queue(struct fin *f, struct efree *q, uint32_t n, uint32_t *ntx) XFS_HIDDEN;
-/* A data fork in btree form (the root in inode d, fork bytes its room): its leaves read
- * into *t, their n records copied into *recs (malloc'd, the caller frees it). 0, 1
+/* A fork in btree form (its root at root in the inode, fork bytes its room): its leaves
+ * read into *t, their n records copied into *recs (malloc'd, the caller frees it). 0, 1
  * (refused) or <0. */
-int xlog_fin_bmbt_read(struct fin *f, const uint8_t *d, uint32_t fork, uint64_t ino, uint32_t n,
+int xlog_fin_bmbt_read(struct fin *f, const uint8_t *root, uint32_t fork, uint64_t ino, uint32_t n,
 		       struct bmbt *t, uint8_t **recs) XFS_HIDDEN;
+
+/* An attribute fork with blocks as xfs_attr_inactive sees it: its n extents (records at
+ * recs: in the inode, or own when read from its bmbt t), the blocks they and the bmbt
+ * leaves hold, the extents the fork holds in extents form, and the transactions
+ * xfs_attr3_root_inactive rolls (one per block of the attribute tree). */
+struct afork {
+	uint32_t n, maxext, rolls;
+	uint64_t blocks;
+	const uint8_t *recs;
+	uint8_t *own;
+	bool btree;
+	struct bmbt t;
+};
+/* ifree_attr.c: inode d's attribute fork read and its tree walked (nothing changed); a->n
+ * is 0 when it has no extents. On 0, a->own is the caller's until xlog_fin_attr_inactive.
+ * 0, 1 (refused) or <0. */
+int xlog_fin_attr_read(struct fin *f, const uint8_t *d, uint64_t ino, struct afork *a) XFS_HIDDEN;
+/* ifree_attr.c: the fork's blocks freed (xfs_itruncate_extents of XFS_ATTR_FORK), a->own
+ * freed; *ntx the truncate's transactions. 0, 1 (refused) or <0. */
+int xlog_fin_attr_inactive(struct fin *f, struct afork *a, uint64_t ino, uint32_t *ntx) XFS_HIDDEN;
 
 #endif /* FSIMG_XLOG_IFREE_H */

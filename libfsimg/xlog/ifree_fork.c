@@ -29,7 +29,7 @@
  * (a stable sort: in queue order within an AG).
  */
 /* One extent's record (struct xfs_bmbt_rec) read. */
-static void bmbt_rec(const uint8_t *r, uint64_t *off, uint64_t *fsb, uint32_t *len)
+void xlog_fin_bmbt_rec(const uint8_t *r, uint64_t *off, uint64_t *fsb, uint32_t *len)
 {
 	uint64_t l0 = get_be64(r), l1 = get_be64(r + 8);
 
@@ -113,12 +113,13 @@ uint64_t xlog_fin_bmbt_delete(struct bmbt *t)
 	return t->leaf[r];
 }
 
-static void efree_bmbt(struct efree *e, uint64_t fsb, uint32_t aglog, uint64_t ino, bool owned)
+/* A bmbt block's free; owned: its rmap record (the fork's flag af with XFS_RMAP_BMBT_BLOCK) removed first. */
+static void efree_bmbt(struct efree *e, uint64_t fsb, uint32_t aglog, uint64_t ino, bool owned, uint32_t af)
 {
 	efree_at(e, fsb, aglog, 1);
 	if (owned) {
 		e->owner = ino;
-		e->rflags = RMAP_F_BMBT;
+		e->rflags = RMAP_F_BMBT | af;
 	}
 }
 
@@ -136,7 +137,8 @@ static void efree_bmbt(struct efree *e, uint64_t fsb, uint32_t aglog, uint64_t i
  * UINT64_MAX; a reflink round has none (refused before).
  */
 static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, const bool *xunw,
-		      const uint64_t *join, uint32_t k, bool reflink, uint64_t ino, uint64_t leaf, uint32_t *ntx)
+		      const uint64_t *join, uint32_t k, bool reflink, uint64_t ino, uint64_t leaf, uint32_t af,
+		      uint32_t *ntx)
 {
 	uint32_t aglog = f->log->fs->sb.agblklog;
 	struct efree q[ROUND_FREES_MAX], g[3];
@@ -145,14 +147,14 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 	for (uint32_t j = 0; j < k; j++) {
 		uint32_t nq = 0, ng = 1, mark;
 		if (j == 0 && join[0] != UINT64_MAX) {
-			efree_bmbt(&g[0], join[0], aglog, ino, true);
+			efree_bmbt(&g[0], join[0], aglog, ino, true, af);
 			if ((err = xlog_fin_free_queue(f, g, 1, ntx)))
 				return err;
 		}
 		(*ntx)++;
 		mark = f->nagflq;
 		if ((err = xlog_fin_rmap(f, reflink ? RMAP_UNMAP_SHARED : RMAP_UNMAP, ex[j].ag, ex[j].agbno, ex[j].len,
-					 ino, xoff[j], xunw[j] ? RMAP_F_UNWRITTEN : 0)) ||
+					 ino, xoff[j], (xunw[j] ? RMAP_F_UNWRITTEN : 0) | af)) ||
 		    (err = xlog_fin_agfl_frees(f, mark, ntx)))
 			return err;
 		if (reflink) {
@@ -164,14 +166,14 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 		}
 		g[0] = ex[j];
 		if (j + 1 < k && join[j + 1] != UINT64_MAX)
-			efree_bmbt(&g[ng++], join[j + 1], aglog, ino, true);
+			efree_bmbt(&g[ng++], join[j + 1], aglog, ino, true, af);
 		if (j + 1 == k && leaf != UINT64_MAX)
-			efree_bmbt(&g[ng++], leaf, aglog, ino, true);
+			efree_bmbt(&g[ng++], leaf, aglog, ino, true, af);
 		if ((err = xlog_fin_free_queue(f, g, ng, ntx)))
 			return err;
 	}
 	if (reflink && leaf != UINT64_MAX) {
-		efree_bmbt(&g[0], leaf, aglog, ino, true);
+		efree_bmbt(&g[0], leaf, aglog, ino, true, af);
 		return xlog_fin_free_queue(f, g, 1, ntx);
 	}
 	return 0;
@@ -191,7 +193,7 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
  * counted. 0, 1 (refused) or <0.
  */
 int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, uint64_t nblocks, bool reflink,
-			      uint64_t ino, struct bmbt *t, uint32_t maxext, uint32_t *ntx)
+			      uint64_t ino, struct bmbt *t, uint32_t maxext, uint32_t af, uint32_t *ntx)
 {
 	bool rmap = (f->log->fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) != 0;
 	uint64_t xoff[ITRUNC_MAX_EXTENTS], join[ITRUNC_MAX_EXTENTS];
@@ -204,7 +206,7 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 
 	*ntx = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		bmbt_rec(recs + (size_t)i * BMBT_REC_LEN, &off, &fsb, &len);
+		xlog_fin_bmbt_rec(recs + (size_t)i * BMBT_REC_LEN, &off, &fsb, &len);
 		if (len == 0 || (i && off < lastend) || (fsb >> aglog) >= fs->sb.agcount)
 			return xlog_fin_refuse(f, "its extent %u is not what it should be", i);
 		lastend = off + len;
@@ -219,7 +221,7 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 		uint32_t k = 0, nq = 0, ng = 0;
 		uint64_t leaf = UINT64_MAX;
 		for (; k < ITRUNC_MAX_EXTENTS && end > 0; k++) {
-			bmbt_rec(recs + (size_t)--end * BMBT_REC_LEN, &off, &fsb, &len);
+			xlog_fin_bmbt_rec(recs + (size_t)--end * BMBT_REC_LEN, &off, &fsb, &len);
 			efree_at(&ex[k], fsb, aglog, len);
 			xoff[k] = off;
 			xunw[k] = recs[(size_t)end * BMBT_REC_LEN] >> 7;
@@ -234,7 +236,7 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 		}
 		(*ntx)++; /* the unmap */
 		if (rmap) {
-			if ((err = rmap_round(f, ex, xoff, xunw, join, k, reflink, ino, leaf, ntx)))
+			if ((err = rmap_round(f, ex, xoff, xunw, join, k, reflink, ino, leaf, af, ntx)))
 				return err;
 		} else if (!reflink) {
 			for (uint32_t j = 0; j < k; j++) {
@@ -274,13 +276,12 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
  * at level 1 over leaves linked left to right, each at its own address and
  * owned by the inode (v5), their records (n in all) copied out in order.
  */
-int xlog_fin_bmbt_read(struct fin *f, const uint8_t *d, uint32_t fork, uint64_t ino, uint32_t n,
+int xlog_fin_bmbt_read(struct fin *f, const uint8_t *root, uint32_t fork, uint64_t ino, uint32_t n,
 		       struct bmbt *t, uint8_t **recs)
 {
 	xfs_fs *fs = f->log->fs;
 	uint32_t bs = fs->blocksize, aglog = fs->sb.agblklog;
 	uint32_t hdr = fs->v5 ? 72u : 24u, maxr = fork >= 4 ? (fork - 4) / 16 : 0, nr, got = 0;
-	const uint8_t *root = d + fs->lit_off;
 	uint8_t *out;
 	struct blk *b;
 	int err;
@@ -288,7 +289,7 @@ int xlog_fin_bmbt_read(struct fin *f, const uint8_t *d, uint32_t fork, uint64_t 
 	*recs = NULL;
 	nr = get_be16(root + 2);
 	if (get_be16(root) != 1 || nr == 0 || nr > maxr || nr > BMBT_LEAVES_MAX)
-		return xlog_fin_refuse(f, "a data fork btree of %u levels and %u root records (not done yet)",
+		return xlog_fin_refuse(f, "a fork btree of %u levels and %u root records (not done yet)",
 				       get_be16(root), nr);
 	t->maxrecs = (bs - hdr) / BMBT_REC_LEN;
 	t->minrecs = t->maxrecs / 2;

@@ -467,6 +467,8 @@ static int run(int argc, char **argv)
 		return run_ichunk(ops, cut, kind[6] == 'x');
 	if (!strcmp(kind, "ifinobt") || !strcmp(kind, "ifinobtx"))
 		return run_ifinobt(ops, cut, kind[7] == 'x');
+	if (!strcmp(kind, "attr"))
+		return run_attr(ops, cut);
 	for (int op = 1; op <= ops; op++) {
 		int rc;
 		const char *rel;

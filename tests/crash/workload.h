@@ -114,6 +114,8 @@ int run_bigdir(int ops, int cut);
 int run_ichunk(int ops, int cut, int xattrs);
 /* wl_ifin.c: empty files created, then one from each inode chunk unlinked and held open */
 int run_ifinobt(int ops, int cut, int more);
+/* wl_attr.c: files with attribute forks that have blocks, unlinked and held open */
+int run_attr(int ops, int cut);
 /* after op N: its record, maybe an fsync, the cut (and storm) when N is CUT */
 void op_done(int op, int cut, int fd, const char *rel, int rc);
 
