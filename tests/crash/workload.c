@@ -465,6 +465,8 @@ static int run(int argc, char **argv)
 		return run_bigdir(ops, cut);
 	if (!strcmp(kind, "ichunk") || !strcmp(kind, "ichunkx"))
 		return run_ichunk(ops, cut, kind[6] == 'x');
+	if (!strcmp(kind, "cow") || !strcmp(kind, "cowcut"))
+		return run_cow(ops, cut, kind[3] == 'c');
 	for (int op = 1; op <= ops; op++) {
 		int rc;
 		const char *rel;
