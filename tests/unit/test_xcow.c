@@ -12,6 +12,11 @@
  * the level down by one, the node freed and merged with the freed leaf).
  * Every staging extent is freed into the by-block and by-size trees, the
  * shared records stay. A staging record whose refcount is not 1 is refused.
+ * CUIs of the CoW domain in the same tree (xfs_refcount_adjust_cow): a
+ * FREE_COW deletes its record (the join and root kill as above, no extent
+ * freed: the CUI only changes the tree), an ALLOC_COW with no staging
+ * record next to it inserts {agbno, len, 1} into the right leaf; one that
+ * would merge with its neighbour is refused (not done).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +30,7 @@
 #include "core/cursor.h"
 #include "xfin_fixture.h"
 #include "xfs/format.h"
+#include "xlog/intent.h"
 
 #define BS 1024u
 #define NBLOCKS 4096u
@@ -185,11 +191,66 @@ static void test_refcount_not_one_refused(void **state)
 	t_free(x);
 }
 
+/* A CUI extent of AG 0: type (3 ALLOC_COW, 4 FREE_COW), agbno, len. */
+static int cui(struct xfin *x, uint32_t type, uint32_t agbno, uint32_t len)
+{
+	struct xlog_ext e = { agbno, len, 0, 0, type };
+	struct intent_defer d;
+
+	memset(&d, 0, sizeof d);
+	int err = xlog_intent_refcount(&x->f, &e, &d);
+	assert_int_equal(d.n, 0);
+	return err;
+}
+
+static void test_cui_free_cow_joins(void **state)
+{
+	struct xfin *x = t_new(1);
+	uint8_t *agf, *b;
+
+	(void)state;
+	assert_int_equal(cui(x, 4, 1000, 1), 0);
+	assert_false(x->f.refused);
+	agf = got(x, 0, K_AGF);
+	assert_int_equal(get_be32(agf + AGF_REFC_ROOT), LEAF_A);
+	assert_int_equal(get_be32(agf + AGF_REFC_LEVEL), 1);
+	assert_int_equal(get_be32(agf + AGF_REFC_BLOCKS), 1);
+	assert_int_equal(get_be32(agf + 52), FREEBLKS0 + 2); /* the two tree blocks only */
+	b = got(x, LEAF_A, K_BTREE);
+	assert_int_equal(get_be16(b + 6), 2 * NREC - 1);
+	assert_int_equal(get_be32(b + HDR + 12 * NREC), COWFLAG | 1002);
+	assert_int_equal(get_be32(b + HDR + 12 * (2 * NREC - 2)), COWFLAG | (1000 + 2 * (NREC - 1)));
+	t_free(x);
+}
+
+static void test_cui_alloc_cow(void **state)
+{
+	struct xfin *x = t_new(1);
+	uint8_t *b;
+
+	(void)state;
+	assert_int_equal(cui(x, 3, 2000, 5), 0);
+	assert_false(x->f.refused);
+	b = got(x, LEAF_B, K_BTREE);
+	assert_int_equal(get_be16(b + 6), NREC + 1);
+	assert_int_equal(get_be32(b + HDR + 12 * NREC), COWFLAG | 2000);
+	assert_int_equal(get_be32(b + HDR + 12 * NREC + 4), 5);
+	assert_int_equal(get_be32(b + HDR + 12 * NREC + 8), 1);
+	assert_int_equal(get_be32(got(x, 0, K_AGF) + AGF_REFC_LEVEL), 2);
+	/* next to staging record 1002+1: the kernel merges them (not done) */
+	assert_int_equal(cui(x, 3, 1003, 1), 1);
+	assert_true(x->f.refused);
+	assert_non_null(strstr(x->why, "would split or merge"));
+	t_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_join_and_root_kill),
 		cmocka_unit_test(test_refcount_not_one_refused),
+		cmocka_unit_test(test_cui_free_cow_joins),
+		cmocka_unit_test(test_cui_alloc_cow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
