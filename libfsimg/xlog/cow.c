@@ -18,10 +18,9 @@
 
 #include "core/cursor.h"
 #include "xfs/format.h"
+#include "xlog/refc.h"
 #include "xlog/rmap.h"
 
-#define XFS_REFC_COWFLAG (1u << 31)
-#define XFS_REFC_CRC_MAGIC 0x52334643u /* R3FC */
 #define REFC_KEY_PTR_LEN 8u             /* a 4-byte key and a 4-byte pointer */
 #define REFC_MAXLEVELS 9u
 #define COW_VISIT_MAX 65536u            /* btree blocks read in all AGs */
@@ -155,51 +154,81 @@ out:
 }
 
 /*
- * xfs_reflink_recover_cow at mount, where it is exact: per AG, the CoW
- * records gathered in key order, then one transaction each
- * (xfs_refcount_recover_cow_leftovers): the record deleted from the
- * refcount btree (xfs_refcount_adjust_cow with ADJUST_COW_FREE: a staging
- * record of refcount 1 neither splits nor merges), then its blocks freed
- * (the deferred extent free, after the refcount item). Only refcount
- * btrees that are a single leaf are edited. On an rmapbt filesystem the
- * staging extent's rmap record (owner XFS_RMAP_OWN_COW) is removed first
- * (xfs_refcount_free_cow_extent queues that update before the refcount's).
+ * xfs_reflink_recover_cow at mount: per AG, the CoW-domain records gathered
+ * in key order (xfs_btree_query_range from XFS_REFC_COWFLAG), then one
+ * transaction each (xfs_refcount_recover_cow_leftovers), whose deferred
+ * items finish in the order they were queued: the staging extent's rmap
+ * record (owner XFS_RMAP_OWN_COW) removed on an rmapbt filesystem
+ * (xfs_refcount_free_cow_extent queues it before the refcount update),
+ * the record deleted from the refcount btree (xfs_refcount_adjust_cow with
+ * ADJUST_COW_FREE: a staging record of refcount 1 neither splits nor
+ * merges; lookup_ge, then xfs_btree_delete, which may borrow from or join
+ * a sibling and kill the root, a freed block given back at once), then its
+ * blocks freed (the deferred extent free, XFS_RMAP_OWN_NULL).
  */
+#define COW_FIN_MAX 16384u /* leftovers finished in one AG */
+
 int xlog_fin_cow(struct fin *f)
 {
 	xfs_fs *fs = f->log->fs;
-	int err;
+	uint32_t (*left)[2] = NULL;
+	int err = 0;
 
-	for (uint32_t ag = 0; ag < fs->sb.agcount; ag++) {
-		struct blk *leaf;
-		uint32_t n, i;
-		uint8_t *b;
+	if (!(left = malloc(COW_FIN_MAX * sizeof *left)))
+		return FSIMG_ENOMEM;
+	for (uint32_t ag = 0; ag < fs->sb.agcount && !err; ag++) {
+		struct agbt_cur c;
+		const uint8_t *r;
+		uint32_t n = 0;
+		int stat;
 
-		if ((err = xlog_fin_refc_leaf(f, ag, &leaf)))
-			return err;
-		b = leaf->b;
-		n = get_be16(b + 6);
-		/* the CoW domain sorts last: each deletion brings the next record to index i */
-		for (i = 0; i < n && !(get_be32(b + SBLOCK_CRC_LEN + (size_t)i * REFC_REC_LEN) & XFS_REFC_COWFLAG); i++)
-			;
-		while (i < n) {
-			uint8_t *r = b + SBLOCK_CRC_LEN + (size_t)i * REFC_REC_LEN;
-			uint32_t start = get_be32(r) & ~XFS_REFC_COWFLAG, len = get_be32(r + 4);
-			if (get_be32(r + 8) != 1)
-				return xlog_fin_refuse(f, "AG %u: CoW record %u+%u has refcount %u", ag, start, len,
-						       get_be32(r + 8));
+		if ((err = xlog_refc_cur(f, ag, &c)) || (err = xlog_refc_lookup(&c, AGBT_LOOKUP_GE, XFS_REFC_COWFLAG, &r, &stat)))
+			break;
+		for (; stat && r; r = agbt_get(&c)) {
+			uint32_t start = get_be32(r), len = get_be32(r + 4);
+			if (!(start & XFS_REFC_COWFLAG))
+				break;
+			if (get_be32(r + 8) != 1 || len == 0 || (start & ~XFS_REFC_COWFLAG) >= fs->sb.agblocks ||
+			    len > fs->sb.agblocks - (start & ~XFS_REFC_COWFLAG)) {
+				err = xlog_fin_refuse(f, "AG %u: CoW record %u+%u has refcount %u", ag,
+						      start & ~XFS_REFC_COWFLAG, len, get_be32(r + 8));
+				break;
+			}
+			if (n == COW_FIN_MAX) {
+				err = xlog_fin_refuse(f, "AG %u: more than %u CoW staging extents", ag, COW_FIN_MAX);
+				break;
+			}
+			left[n][0] = start & ~XFS_REFC_COWFLAG;
+			left[n++][1] = len;
+			if ((err = agbt_increment(&c, 0, &stat)))
+				break;
+		}
+		for (uint32_t i = 0; i < n && !err; i++) {
+			uint32_t start = left[i][0], len = left[i][1];
 			/* xfs_refcount_free_cow_extent: the rmap of the staging extent goes first */
 			if ((fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) &&
 			    ((err = xlog_fin_rmap(f, RMAP_FREE, ag, start, len, RMAP_OWN_COW, 0, 0)) ||
 			     (err = xlog_fin_agfl_frees(f, 0, NULL))))
-				return err;
-			memmove(r, r + REFC_REC_LEN, (size_t)(n - i - 1) * REFC_REC_LEN);
-			put_be16(b + 6, (uint16_t)--n);
-			leaf->dirty = true;
+				break;
+			/* xfs_refcount_adjust_cow_extents: lookup_ge, the record checked, deleted */
+			if ((err = xlog_refc_cur(f, ag, &c)) ||
+			    (err = xlog_refc_lookup(&c, AGBT_LOOKUP_GE, start | XFS_REFC_COWFLAG, &r, &stat)))
+				break;
+			if (!stat || get_be32(r) != (start | XFS_REFC_COWFLAG) || get_be32(r + 4) != len) {
+				err = xlog_fin_refuse(f, "AG %u: CoW record %u+%u is gone", ag, start, len);
+				break;
+			}
+			if ((err = agbt_delete(&c, &stat)))
+				break;
+			if (stat != 1) {
+				err = xlog_fin_refuse(f, "AG %u: CoW record %u+%u would not go", ag, start, len);
+				break;
+			}
 			/* the free's deferred AGFL frees finish its transaction chain */
-			if ((err = xlog_fin_free_extent(f, ag, start, len)) || (err = xlog_fin_agfl_frees(f, 0, NULL)))
-				return err;
+			if (!(err = xlog_fin_free_extent(f, ag, start, len)))
+				err = xlog_fin_agfl_frees(f, 0, NULL);
 		}
 	}
-	return 0;
+	free(left);
+	return err;
 }

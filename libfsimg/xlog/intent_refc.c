@@ -16,10 +16,14 @@
  * room.
  *
  * CoW staging changes (xfs_refcount_adjust_cow, in the CoW domain: start
- * blocks with bit 31 set, sorting after the shared ones): ALLOC_COW gives a
- * range no staging record holds a record of refcount 1, FREE_COW deletes the
- * record that is the range exactly with refcount 1. Refused where the kernel
- * would split a record or merge the new one with a staging record next to it.
+ * blocks with bit 31 set, sorting after the shared ones), in a refcount
+ * btree of any height through agbt.c: ALLOC_COW gives a range no staging
+ * record holds a record of refcount 1 (shifting to a sibling where the leaf
+ * is full; a split, which needs a new block from a NEAR allocation, is
+ * refused), FREE_COW deletes the record that is the range exactly with
+ * refcount 1 (borrowing, joining, killing the root). Refused where the
+ * kernel would split a record or merge the new one with a staging record
+ * next to it.
  */
 #include "config.h"
 
@@ -28,9 +32,8 @@
 #include "core/cursor.h"
 #include "xfs/format.h"
 #include "xlog/intent.h"
+#include "xlog/refc.h"
 
-#define XFS_REFC_CRC_MAGIC 0x52334643u /* R3FC */
-#define XFS_REFC_COWFLAG (1u << 31)
 #define MAXREFCOUNT 0xffffffffu
 #define NULLAGBLOCK 0xffffffffu
 /* pe_flags' type (xfs_refcount_intent_type) */
@@ -56,44 +59,52 @@ static void leaf_insert(struct blk *leaf, uint32_t n, uint32_t at, uint32_t star
 	leaf->dirty = true;
 }
 
-/* xfs_refcount_adjust_cow of [agbno, agbno + len) (alloc: ALLOC_COW, else FREE_COW) on the root leaf. */
-static int cow_adjust(struct fin *f, struct blk *leaf, uint32_t max, uint32_t ag, bool alloc, uint32_t agbno,
-		      uint32_t len)
+/* xfs_refcount_adjust_cow of [agbno, agbno + len) (alloc: ALLOC_COW, else FREE_COW) in a refcount
+ * btree of any height (agbt). The ends split and the neighbours merged first
+ * (xfs_refcount_split_extent, xfs_refcount_merge_extents): refused where either would
+ * change a record, which the lookups tell: the last staging record starting at or before the
+ * range and the first starting at or after it. Then xfs_refcount_adjust_cow_extents:
+ * lookup_ge, an insert of {agbno, len, 1} or the delete of the record that is the range. */
+static int cow_adjust(struct fin *f, uint32_t ag, bool alloc, uint32_t agbno, uint32_t len)
 {
-	uint32_t n = get_be16(leaf->b + 6), key = agbno | XFS_REFC_COWFLAG, at = 0, hit = UINT32_MAX, i;
+	uint32_t key = agbno | XFS_REFC_COWFLAG;
 	uint64_t end = (uint64_t)key + len;
+	struct agbt_cur c;
+	const uint8_t *r;
+	uint8_t nrec[REFC_REC_LEN];
+	int stat, err;
 
 	if (len > MAXREFCEXTLEN)
 		return xlog_fin_refuse(f, "AG %u: a CoW staging extent of %u blocks", ag, len);
-	for (i = 0; i < n; i++) {
-		uint32_t s = get_be32(rec(leaf, i)), l = get_be32(rec(leaf, i) + 4);
-		if (s < key)
-			at = i + 1;
-		if (!(s & XFS_REFC_COWFLAG) || (uint64_t)s > end || (uint64_t)s + l < key)
-			continue;
-		/* a staging record next to the range: an alloc would merge with it, a free leaves it */
-		if (!alloc && ((uint64_t)s == end || (uint64_t)s + l == key))
-			continue;
-		if (alloc || hit != UINT32_MAX || s != key || l != len || get_be32(rec(leaf, i) + 8) != 1)
-			return xlog_fin_refuse(f, "AG %u: CoW staging records at or next to %u+%u would split or merge, "
-					       "or do not hold it (not done)", ag, agbno, len);
-		hit = i;
+	if ((err = xlog_refc_cur(f, ag, &c)) || (err = xlog_refc_lookup(&c, AGBT_LOOKUP_LE, key, &r, &stat)))
+		return err;
+	if (stat && (get_be32(r) & XFS_REFC_COWFLAG)) {
+		uint64_t s = get_be32(r), e = s + get_be32(r + 4);
+		/* alloc: a record reaching the range overlaps or merges; free: one crossing agbno splits */
+		if (alloc ? e >= key : s < key && e > key)
+			return xlog_fin_refuse(f, "AG %u: CoW staging records at or next to %u+%u would split or merge "
+					       "(not done)", ag, agbno, len);
 	}
+	if ((err = xlog_refc_lookup(&c, AGBT_LOOKUP_GE, key, &r, &stat)))
+		return err;
 	if (alloc) {
-		/* xfs_btree_insert of {key, len, 1} */
-		if (n >= max)
-			return xlog_fin_refuse(f, "AG %u: the refcount leaf would split (not done yet)", ag);
-		leaf_insert(leaf, n, at, key, len, 1);
-		return 0;
-	} else {
-		if (hit == UINT32_MAX)
-			return xlog_fin_refuse(f, "AG %u: no CoW staging record is %u+%u", ag, agbno, len);
-		/* xfs_btree_delete: the records after it shift down, the last slot keeps its bytes */
-		memmove(rec(leaf, hit), rec(leaf, hit + 1), (size_t)(n - hit - 1) * REFC_REC_LEN);
-		put_be16(leaf->b + 6, (uint16_t)(n - 1));
+		int ok;
+		if (stat && get_be32(r) <= end)
+			return xlog_fin_refuse(f, "AG %u: CoW staging records at or next to %u+%u would split or merge "
+					       "(not done)", ag, agbno, len);
+		put_be32(nrec, key);
+		put_be32(nrec + 4, len);
+		put_be32(nrec + 8, 1);
+		if ((err = agbt_insert(&c, nrec, &ok)))
+			return err;
+		return ok == 1 ? 0 : xlog_fin_refuse(f, "AG %u: the CoW record %u+%u would not go in", ag, agbno, len);
 	}
-	leaf->dirty = true;
-	return 0;
+	if (!stat || get_be32(r) != key || get_be32(r + 4) != len || get_be32(r + 8) != 1)
+		return xlog_fin_refuse(f, "AG %u: no CoW staging record is %u+%u (its ends would split, or it is "
+				       "not there)", ag, agbno, len);
+	if ((err = agbt_delete(&c, &stat)))
+		return err;
+	return stat == 1 ? 0 : xlog_fin_refuse(f, "AG %u: the CoW record %u+%u would not go", ag, agbno, len);
 }
 
 int xlog_intent_refcount(struct fin *f, const struct xlog_ext *x, struct intent_defer *d)
@@ -112,12 +123,12 @@ int xlog_intent_refcount(struct fin *f, const struct xlog_ext *x, struct intent_
 	    len > fs->sb.agblocks - agbno)
 		return xlog_fin_refuse(f, "extent fsb %llu+%llu out of its AG", (unsigned long long)x->startblock,
 				       (unsigned long long)x->len);
+	if (type == REFC_ALLOC_COW || type == REFC_FREE_COW)
+		return cow_adjust(f, ag, type == REFC_ALLOC_COW, agbno, len);
 	if ((err = xlog_fin_refc_leaf(f, ag, &leaf)))
 		return err;
 	n = get_be16(leaf->b + 6);
 	max = (bs - SBLOCK_CRC_LEN) / REFC_REC_LEN;
-	if (type == REFC_ALLOC_COW || type == REFC_FREE_COW)
-		return cow_adjust(f, leaf, max, ag, type == REFC_ALLOC_COW, agbno, len);
 
 	/* the shared-domain records (the CoW domain sorts after them) touching the range */
 	for (i = 0; i < n; i++) {

@@ -247,7 +247,7 @@ int xfs_op(int op, enum kind k, int slot, const char *rel, off_t size, int *rc,
 /* the intent workload after its cut op: a child forces the log in a loop and
  * cuts the power MS ms later, while this process keeps changing shared and
  * fragmented files; never returns */
-void storm(int op)
+pid_t storm_cutter(int op)
 {
 	unsigned ms = 50 + below(1500);
 	int rfd = open(root, O_RDONLY | O_DIRECTORY);
@@ -268,6 +268,13 @@ void storm(int op)
 		}
 	}
 	drain_each = 1;
+	return pid;
+}
+
+void storm(int op)
+{
+	pid_t pid = storm_cutter(op);
+
 	for (int n = op + 1; pid > 0 && n < op + 100000; n++) {
 		int rc;
 		const char *rel;

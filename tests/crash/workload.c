@@ -469,6 +469,8 @@ static int run(int argc, char **argv)
 		return run_ifinobt(ops, cut, kind[7] == 'x');
 	if (!strcmp(kind, "attr"))
 		return run_attr(ops, cut);
+	if (!strcmp(kind, "cow") || !strcmp(kind, "cowcut"))
+		return run_cow(ops, cut, kind[3] == 'c');
 	for (int op = 1; op <= ops; op++) {
 		int rc;
 		const char *rel;

@@ -99,6 +99,9 @@ int quota_op(int op, enum kind k, int slot, const char *rel, off_t size, int *rc
 /* the storm's op weights: the intent workload's, or convert's (storm_convert) */
 extern int storm_convert;
 void storm(int op) __attribute__((noreturn));
+/* the storm's cutter: records the storm, forks a child that syncfs's in a loop and cuts the
+ * power 50-1500 ms later; returns the child's pid (<= 0: none) with drain_each set */
+pid_t storm_cutter(int op);
 /* the age workload (wl_age.c): fill and thin out before the start record;
  * K_CHURN's op among the aged files */
 void age_fill(int agemany);
@@ -116,6 +119,8 @@ int run_ichunk(int ops, int cut, int xattrs);
 int run_ifinobt(int ops, int cut, int more);
 /* wl_attr.c: files with attribute forks that have blocks, unlinked and held open */
 int run_attr(int ops, int cut);
+/* wl_cow.c: files cloned and half overwritten (CoW staging extents at the cut); storm_last: cowcut */
+int run_cow(int ops, int cut, int storm_last);
 /* after op N: its record, maybe an fsync, the cut (and storm) when N is CUT */
 void op_done(int op, int cut, int fd, const char *rel, int rc);
 
