@@ -118,5 +118,18 @@ ok $? "user accounting differs: named, options or not ($out)"
 out=$(qcmp "$d/q60f.img" "$d/q60d.img" logbufs=7)
 [ "$out" = "1 AG 0 superblock (qflags)" ]
 ok $? "no quota option: nothing masked ($out)"
+# xfs_repair -n's lines about the log: its timed progress report of a long
+# phase is not one; what it says of a dirty log is
+out=$(python3 - "$top_srcdir/tests/crash" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import xfscmp
+print(len(xfscmp.repair_log_lines("Phase 2 - using internal log\n        - zero log...\n"
+      "        - 20:05:28: zeroing log - 16384 of 16384 blocks done\n")),
+      len(xfscmp.repair_log_lines("ALERT: The filesystem has valuable metadata changes in a log which is being\n")))
+PY
+)
+[ "$out" = "0 1" ]
+ok $? "xfs_repair -n: a progress report of zeroing the log is not a word about the log; an ALERT is ($out)"
 rm -rf "$d"
 done_testing

@@ -436,9 +436,23 @@ def repair_n(img):
     """xfs_repair -n: (exit status, does it speak of the log?)"""
     r = base.run(["xfs_repair", "-n", img])
     text = (r.stdout + r.stderr).decode("utf-8", "replace")
-    # "Phase 2 - using internal log" and "- zero log..." are said of every image
+    return {"exit": r.returncode, "log_lines": repair_log_lines(text)[:3], "found": repair_found(text)}
+
+
+def repair_log_lines(text):
+    """the lines of xfs_repair -n's output that speak of the log"""
+    # "Phase 2 - using internal log" and "- zero log..." are said of every image;
+    # "- 20:05:28: zeroing log - 16384 of 16384 blocks done" is a progress
+    # report, timed (xfs_repair reports a phase that runs long: a big log on a
+    # loaded machine), and said of the kernel's image as well
     log = [x.strip() for x in text.splitlines() if re.search(r"\blog\b", x, re.I)
-           and not re.search(r"using (internal|external) log|zero log", x)]
+           and not re.search(r"using (internal|external) log|zero log", x)
+           and not re.match(r"\s*- \d+:\d\d:\d\d: .* done$", x)]
+    return log
+
+
+def repair_found(text):
+    """what xfs_repair -n found: its lines, numbers as N, counted"""
     # what it found, without its progress and the host-geometry notes
     quiet = re.compile(r"^\s|^Phase|^No modify|^Cannot get host|^Repair may fail|^the image and"
                        r"|^\s*$|^\s*- ")
@@ -447,8 +461,7 @@ def repair_n(img):
         if not quiet.search(x):
             k = re.sub(r"\d+", "N", x.strip())
             found[k] = found.get(k, 0) + 1
-    return {"exit": r.returncode, "log_lines": log[:3],
-            "found": ["%s (x%d)" % kv if kv[1] > 1 else kv[0] for kv in list(found.items())[:4]]}
+    return ["%s (x%d)" % kv if kv[1] > 1 else kv[0] for kv in list(found.items())[:4]]
 
 
 def fsimg_says(fsimg, img):
