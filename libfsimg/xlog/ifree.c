@@ -388,12 +388,33 @@ int xlog_fin_writeback(struct fin *f, uint64_t lsn)
 	return 0;
 }
 
+/*
+ * Quota accounting on in the superblock as log replay leaves it (the log may
+ * hold the superblock that turned it on): the mount that recovers runs
+ * xfs_qm_mount_quotas before xfs_log_mount_finish (xfs_qm_newmount, when no
+ * quotacheck is needed; else the quotacheck after it rewrites every dquot),
+ * so freeing an unlinked inode changes its dquots (xfs_inactive_ifree:
+ * xfs_trans_mod_dquot_byino ICOUNT -1; the truncate's xfs_bmap_del_extent_real
+ * BCOUNT), which is not done yet. 1 when on, 0 when off, <0 on a read error.
+ */
+static int quota_accounted(xlog *log, struct xlog_ovl *o)
+{
+	uint8_t sb[XLOG_BBSIZE];
+	int err = xlog_ovl_read(o, log, sb, 0, 1);
+
+	if (err)
+		return err;
+	return (get_be16(sb + offsetof(struct xfs_dsb, sb_qflags)) &
+		(XFS_UQUOTA_ACCT | XFS_GQUOTA_ACCT | XFS_PQUOTA_ACCT)) != 0;
+}
+
 int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 {
 	xfs_fs *fs = log->fs;
 	struct xlog_pending *cow = NULL;
 	struct fin f;
 	size_t i, nunlinked = 0;
+	bool quota_checked = false;
 	int err = 0;
 
 	for (i = 0; i < p->npending; i++) {
@@ -421,6 +442,15 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 			continue;
 		f.why = p->pending[i].what;
 		f.whylen = sizeof p->pending[i].what;
+		if (!quota_checked) {
+			quota_checked = true;
+			if ((err = quota_accounted(log, o)) > 0) {
+				xlog_fin_refuse(&f, "quota accounting is on: the dquots' update is not done yet");
+				err = 0;
+			}
+			if (err || f.refused)
+				break;
+		}
 		err = ifree_one(&f, ag, bucket, agino, &next);
 		if (err > 0)
 			err = 0;

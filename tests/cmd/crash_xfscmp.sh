@@ -2,7 +2,8 @@
 # The crash harness's XFS block comparison (tests/crash/xfscmp.py) against
 # images changed by xfs_db and xfs_admin: the superblock fields mount and
 # unmount rewrite are masked, any other superblock field, an AGF field, a
-# block elsewhere are named, and the log's blocks (mkfs.xfs puts the log in
+# block elsewhere are named (the quota enforcement bits a quota mount's
+# options set excepted), and the log's blocks (mkfs.xfs puts the log in
 # the middle AG) are outside the comparison.
 . "$top_srcdir/tests/lib/tap.sh"
 need mkfs.xfs xfs_db xfs_admin python3
@@ -86,5 +87,49 @@ ok $st "a free extent's length changed in the bnobt: the free extents differ ($o
 out=$(shape "$d/data.img")
 case "$out" in "block "*" (AG 1 block 100: data or unknown)") st=0 ;; *) st=1 ;; esac
 ok $st "a block of free space changed: named, not shape ($out)"
+# sb_qflags on a quota mount: the enforcement bits the mount options set are
+# masked when the kernel's image (K) has them as the options say; the
+# accounting bits, or enforcement the options do not explain, are named.
+# (0x60d: user and project accounting and checked, project enforcement;
+# 0x60f: user enforcement too, as usrquota sets it.)
+qcmp() {
+	python3 - "$top_srcdir/tests/crash" "$1" "$2" "$3" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import xfscmp
+g = xfscmp.with_qmask(xfscmp.geometry(sys.argv[2]), sys.argv[4], sys.argv[2])
+n, named = xfscmp.block_diffs(g, sys.argv[2], sys.argv[3])
+print("%d %s" % (n, "; ".join(named)))
+PY
+}
+for q in 60f 60d 60c; do
+	cp --sparse=always "$d/a.img" "$d/q$q.img"
+	xfs_db -x -c 'sb 0' -c "write -d qflags 0x$q" "$d/q$q.img" > /dev/null 2>&1
+done
+out=$(qcmp "$d/q60f.img" "$d/q60d.img" usrquota,prjquota,logbufs=7)
+[ "$out" = "0 " ]
+ok $? "user enforcement off in the log, usrquota set it on at mount: masked ($out)"
+out=$(qcmp "$d/q60f.img" "$d/q60d.img" uqnoenforce,prjquota)
+[ "$out" = "1 AG 0 superblock (qflags)" ]
+ok $? "enforcement on in the kernel's image, uqnoenforce does not explain it: named ($out)"
+out=$(qcmp "$d/q60f.img" "$d/q60c.img" usrquota,prjquota)
+[ "$out" = "1 AG 0 superblock (qflags)" ]
+ok $? "user accounting differs: named, options or not ($out)"
+out=$(qcmp "$d/q60f.img" "$d/q60d.img" logbufs=7)
+[ "$out" = "1 AG 0 superblock (qflags)" ]
+ok $? "no quota option: nothing masked ($out)"
+# xfs_repair -n's lines about the log: its timed progress report of a long
+# phase is not one; what it says of a dirty log is
+out=$(python3 - "$top_srcdir/tests/crash" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import xfscmp
+print(len(xfscmp.repair_log_lines("Phase 2 - using internal log\n        - zero log...\n"
+      "        - 20:05:28: zeroing log - 16384 of 16384 blocks done\n")),
+      len(xfscmp.repair_log_lines("ALERT: The filesystem has valuable metadata changes in a log which is being\n")))
+PY
+)
+[ "$out" = "0 1" ]
+ok $? "xfs_repair -n: a progress report of zeroing the log is not a word about the log; an ALERT is ($out)"
 rm -rf "$d"
 done_testing

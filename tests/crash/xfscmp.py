@@ -9,7 +9,9 @@ ro,norecovery mount: recover.rec) is the truth.  Compared with it:
            by block, outside the log (its blocks are the kernel's unmount
            record and fsimg's own); in the primary superblock the fields
            mount and unmount rewrite are masked: icount, ifree, fdblocks,
-           frextents, features_log_incompat, crc, lsn.  No other field or
+           frextents, features_log_incompat, crc, lsn; on a quota mount the
+           qflags enforcement bits its options set (quota_enfd_mask), when
+           the kernel's are what the options say.  No other field or
            block is masked (no AGF/AGI field was found that mount alone
            changes).  Then xfs_repair -n on both: the same exit status, and
            nothing said about the log of replayed.img;
@@ -142,11 +144,67 @@ def fields_differ(name, a, b):
     return out
 
 
-def masked_sb(sector):
+# sb_qflags: what a quota mount's options alone decide.  xfs_fs_parse_param
+# (xfs_super.c) sets accounting and enforcement per type from usrquota/uquota/
+# quota, grpquota/gquota, prjquota/pquota, and accounting without enforcement
+# from the *noenforce options; xfs_qm_mount_quotas then writes m_qflags &
+# XFS_MOUNT_QUOTA_ALL over sb_qflags (and xfs_sync_sb when they differ).  So
+# enforcement turned off or on by quotactl (Q_XQUOTAOFF/ON of enforcement,
+# which logs the superblock only) is undone by the next mount's options: an
+# image cannot tell them.  Only those ENFD bits are masked, and only when the
+# kernel's image has exactly what the options say.
+QFLAGS_OFF = 176
+UQUOTA_ENFD, OQUOTA_ENFD, GQUOTA_ENFD, PQUOTA_ENFD = 0x2, 0x10, 0x80, 0x200
+QUOTA_OPTS = {"usrquota": ("u", True), "uquota": ("u", True), "quota": ("u", True),
+              "uqnoenforce": ("u", False), "qnoenforce": ("u", False),
+              "grpquota": ("g", True), "gquota": ("g", True), "gqnoenforce": ("g", False),
+              "prjquota": ("p", True), "pquota": ("p", True), "pqnoenforce": ("p", False)}
+
+
+def quota_enfd_mask(mount_opts, version, kernel_sb):
+    """the sb_qflags enforcement bits the mount options decide, when the
+    kernel's superblock (kernel_sb) has them as the options say; else 0"""
+    want, types = {}, set()
+    for o in (mount_opts or "").split(","):
+        if o in QUOTA_OPTS:
+            t, enfd = QUOTA_OPTS[o]
+            types.add(t)
+            want[t] = want.get(t, False) or enfd
+        elif o == "noquota":
+            want, types = {}, set()
+    # v5 keeps group and project enforcement apart; v4 has one OQUOTA_ENFD
+    # bit for both (xfs_sb_quota_to_disk)
+    bit = {"u": UQUOTA_ENFD, "g": GQUOTA_ENFD, "p": PQUOTA_ENFD} if version == 5 else \
+        {"u": UQUOTA_ENFD, "g": OQUOTA_ENFD, "p": OQUOTA_ENFD}
+    mask = expect = 0
+    for t in types:
+        mask |= bit[t]
+        if want[t]:
+            expect |= bit[t]
+    if len(kernel_sb) < QFLAGS_OFF + 2:
+        return 0
+    q = struct.unpack_from(">H", kernel_sb, QFLAGS_OFF)[0]
+    return mask if q & mask == expect else 0
+
+
+def masked_sb(sector, qmask=0):
     b = bytearray(sector)
     for _, off, n in SB_MASK:
         b[off:off + n] = bytes(n)
+    if qmask and len(b) >= QFLAGS_OFF + 2:
+        struct.pack_into(">H", b, QFLAGS_OFF, struct.unpack_from(">H", b, QFLAGS_OFF)[0] & ~qmask & 0xffff)
     return bytes(b)
+
+
+def with_qmask(g, mount_opts, kimg):
+    """g with "qmask" (quota_enfd_mask of the kernel's primary superblock) when
+    the options mount quotas"""
+    if g is not None:
+        with open(kimg, "rb") as f:
+            q = quota_enfd_mask(mount_opts, g["version"], f.read(512))
+        if q:
+            g["qmask"] = q
+    return g
 
 
 def block_name(g, blk, data):
@@ -163,7 +221,7 @@ def header_diffs(g, blk, a, b):
     for i in range(0, len(a), ss):
         sa, sb = a[i:i + ss], b[i:i + ss]
         if blk == 0 and i == 0:
-            sa, sb = masked_sb(sa), masked_sb(sb)
+            sa, sb = masked_sb(sa, g.get("qmask", 0)), masked_sb(sb, g.get("qmask", 0))
         if sa != sb:
             name = MAGICS.get(a[i:i + 4]) or MAGICS.get(b[i:i + 4]) or "sector %d" % (i // ss)
             out.append("AG %d %s (%s)" % (agno, name, ", ".join(fields_differ(name, sa, sb))))
@@ -264,7 +322,7 @@ def shape_only(g, kernel_img, other_img):
                 sect = (agbno * bs + i) // ss
                 sx, sy = x[i:i + ss], y[i:i + ss]
                 if b == 0 and i == 0:
-                    sx, sy = masked_sb(sx), masked_sb(sy)
+                    sx, sy = masked_sb(sx, g.get("qmask", 0)), masked_sb(sy, g.get("qmask", 0))
                 if sx == sy or sect == 3:  # the AGFL sector
                     continue
                 name = MAGICS.get(sx[:4]) or MAGICS.get(sy[:4]) or "sector %d" % sect
@@ -378,9 +436,23 @@ def repair_n(img):
     """xfs_repair -n: (exit status, does it speak of the log?)"""
     r = base.run(["xfs_repair", "-n", img])
     text = (r.stdout + r.stderr).decode("utf-8", "replace")
-    # "Phase 2 - using internal log" and "- zero log..." are said of every image
+    return {"exit": r.returncode, "log_lines": repair_log_lines(text)[:3], "found": repair_found(text)}
+
+
+def repair_log_lines(text):
+    """the lines of xfs_repair -n's output that speak of the log"""
+    # "Phase 2 - using internal log" and "- zero log..." are said of every image;
+    # "- 20:05:28: zeroing log - 16384 of 16384 blocks done" is a progress
+    # report, timed (xfs_repair reports a phase that runs long: a big log on a
+    # loaded machine), and said of the kernel's image as well
     log = [x.strip() for x in text.splitlines() if re.search(r"\blog\b", x, re.I)
-           and not re.search(r"using (internal|external) log|zero log", x)]
+           and not re.search(r"using (internal|external) log|zero log", x)
+           and not re.match(r"\s*- \d+:\d\d:\d\d: .* done$", x)]
+    return log
+
+
+def repair_found(text):
+    """what xfs_repair -n found: its lines, numbers as N, counted"""
     # what it found, without its progress and the host-geometry notes
     quiet = re.compile(r"^\s|^Phase|^No modify|^Cannot get host|^Repair may fail|^the image and"
                        r"|^\s*$|^\s*- ")
@@ -389,8 +461,7 @@ def repair_n(img):
         if not quiet.search(x):
             k = re.sub(r"\d+", "N", x.strip())
             found[k] = found.get(k, 0) + 1
-    return {"exit": r.returncode, "log_lines": log[:3],
-            "found": ["%s (x%d)" % kv if kv[1] > 1 else kv[0] for kv in list(found.items())[:4]]}
+    return ["%s (x%d)" % kv if kv[1] > 1 else kv[0] for kv in list(found.items())[:4]]
 
 
 def fsimg_says(fsimg, img):
@@ -430,7 +501,9 @@ def compare_xfs(res, d, fsimg, kernel, synced, keep):
     res["list_differs"] = listing_diff(res["log"], res["fsimg_list"])
     diffs_v, by_bui = explained_by_bui(base.compare(kernel, base.fsimg_view(fsimg, img, synced), synced),
                                        kernel, res["log"]["pending_bui_owners"])
-    g = geometry(kimg)
+    g = with_qmask(geometry(kimg), res.get("meta", {}).get("mount_opts"), kimg)
+    if g is not None and g.get("qmask"):
+        res["qflags_masked"] = "0x%x (enforcement the mount options set)" % g["qmask"]
     out = os.path.join(d, "replayed.img")
     if os.path.exists(out):
         os.unlink(out)
@@ -506,7 +579,7 @@ def compare_xfs(res, d, fsimg, kernel, synced, keep):
 
 def block_hash(g, blk, data):
     if blk == 0:
-        data = masked_sb(data[:g["sectsize"]]) + data[g["sectsize"]:]
+        data = masked_sb(data[:g["sectsize"]], g.get("qmask", 0)) + data[g["sectsize"]:]
     return hashlib.sha256(data).hexdigest()[:32]
 
 
@@ -524,7 +597,8 @@ def fixture_part(d):
     """what a fixture keeps of an XFS run: the geometry, the log's listing, the
     blocks the kernel's recovery changed, xfs_repair -n on its image"""
     img, kimg = os.path.join(d, "crashed.img"), os.path.join(d, "kernel.img")
-    g = geometry(kimg)
+    with open(os.path.join(d, "meta.json")) as f:
+        g = with_qmask(geometry(kimg), json.load(f).get("mount_opts"), kimg)
     if g is None:
         return {}
     return {"log": logprint(img), "geometry": g,
