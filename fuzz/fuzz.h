@@ -14,7 +14,8 @@
  *   bit 2  FUZZ_OPT_EXTRA     harness-specific (journal: FSIMG_PLAN_IGNORE_CSUM;
  *                             cat: FSIMG_READ_RAW; fsck: FSIMG_CHECK_SCAN_DATA;
  *                             inode: walk inodes from the end)
- *   bit 3  FUZZ_OPT_NOREPLAY  cat/fsck: FSIMG_OPEN_NO_REPLAY
+ *   bit 3  FUZZ_OPT_NOREPLAY  cat/fsck: FSIMG_OPEN_NO_REPLAY; xfin: the v5
+ *                             metadata CRCs of the data device recomputed
  *
  * Inputs are bounded to FUZZ_MAX_INPUT bytes (larger ones are ignored), and
  * every walk has a fixed bound so one input runs in milliseconds.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Build one fuzz harness for a fuzzing engine and run a campaign.
 #
-#   sh fuzz/run.sh TARGET SECONDS [JOBS]      TARGET: open inode dir journal cat fsck image xfs fc xlog xplan
+#   sh fuzz/run.sh TARGET SECONDS [JOBS]      TARGET: open inode dir journal cat fsck image xfs fc xlog xplan xfin
 #   sh fuzz/run.sh --build TARGET             build only
 #
 # ENGINE=libfuzzer (default: clang -fsanitize=fuzzer,address,undefined) or
@@ -25,7 +25,7 @@ build_only=no
 if [ "${1:-}" = --build ]; then build_only=yes; shift; fi
 [ $# -ge 1 ] || { echo "usage: run.sh [--build] TARGET [SECONDS [JOBS]]" >&2; exit 16; }
 target=$1 secs=${2:-300} jobs=${3:-1}
-case $target in open|inode|dir|journal|cat|fsck|image|xfs|fc|xlog|xplan) ;; *) echo "run.sh: unknown target $target" >&2; exit 16 ;; esac
+case $target in open|inode|dir|journal|cat|fsck|image|xfs|fc|xlog|xplan|xfin) ;; *) echo "run.sh: unknown target $target" >&2; exit 16 ;; esac
 [ -f "$root/config.h" ] || { echo "run.sh: configure the tree first (no config.h)" >&2; exit 8; }
 
 work=${FUZZ_OUT:-$here/build}
@@ -56,8 +56,8 @@ esac
 echo "built $bin"
 [ $build_only = no ] || exit 0
 
-# seeds (xlog and xplan have only the committed ones, cut from the crash fixtures)
-if [ ! -d "$work/seeds/seeds/$target" ] && [ "$target" != xlog ] && [ "$target" != xplan ]; then
+# seeds (xlog, xplan and xfin have only the committed ones, cut from the crash fixtures)
+if [ ! -d "$work/seeds/seeds/$target" ] && [ "$target" != xlog ] && [ "$target" != xplan ] && [ "$target" != xfin ]; then
 	if [ "$target" = xfs ]; then
 		sh "$here/mkseeds_xfs.sh" "$work/seeds" > /dev/null
 	else

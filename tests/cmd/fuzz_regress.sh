@@ -7,8 +7,8 @@
 . "$top_srcdir/tests/lib/tap.sh"
 LC_ALL=C; export LC_ALL
 need mke2fs debugfs
-targets="open inode dir journal cat fsck image xlog xplan fc"
-plan 10
+targets="open inode dir journal cat fsck image xlog xplan xfin fc"
+plan 11
 tmp=$(mktemp_dir) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 gen=

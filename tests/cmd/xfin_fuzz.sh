@@ -1,0 +1,52 @@
+#!/bin/sh
+# The XFS finish's fuzz harness (fuzz/fuzz_xfin) in make check. Its seeds
+# (fuzz/seeds/xfin, cut by fuzz/mkseeds_xplan.py --meta: the log and every
+# metadata block of the image) must plan exactly as their whole crash images
+# do (tests/xfs/xlogdump IMAGE plan), the finish after replay included, and
+# the finish must write btree blocks there (so the harness checks what the
+# editors leave); the committed seeds must be what the script cuts today.
+# Then FSIMG_XFIN_FUZZ_N (default 1500) inputs mutated from them in one
+# process, twice with two mutator seeds (option byte i mod 16: bit 3 has the
+# v5 metadata CRCs recomputed so mutated blocks reach the editors): exit 0,
+# no sanitizer report, no hang, every plan and every btree block the finish
+# wrote well formed (the harness aborts otherwise).
+. "$top_srcdir/tests/lib/tap.sh"
+LC_ALL=C; export LC_ALL
+need xz python3 timeout
+H=$top_builddir/fuzz/fuzz_xfin
+DUMP=$top_builddir/tests/xfs/xlogdump
+S=$top_srcdir/fuzz/seeds/xfin
+[ -x "$H" ] && [ -x "$DUMP" ] || skip_all "fuzz/fuzz_xfin or tests/xfs/xlogdump not built"
+N=${FSIMG_XFIN_FUZZ_N:-1500}
+t=$(mktemp_dir) || exit 1
+trap 'rm -rf "$t"' EXIT
+plan 7
+sanitizer() { grep -Eq 'ERROR: (Address|Leak|Memory|Undefined)Sanitizer|runtime error:' "$1"; }
+for n in xf-4k-ichunkx xh-4k-unlinked xi-1k-bui-cui v5-rmap-reflink-meta; do
+	x=$top_srcdir/tests/xfs/xlog/$n.img.xz
+	[ -e "$x" ] || x=$top_srcdir/tests/crash/fixtures/$n.img.xz
+	xz -dc "$x" > "$t/img" || exit 1
+	"$DUMP" "$t/img" plan > "$t/want" 2>&1
+	FUZZ_XPLAN_PRINT=1 "$H" "$S/$n" 2> "$t/err" | grep -v ' inputs$' > "$t/got"
+	FUZZ_XFIN_PRINT=1 "$H" "$S/$n" 2>> "$t/err" | grep '^finished' > "$t/fin"
+	python3 "$top_srcdir/fuzz/mkseeds_xplan.py" --meta "$FSIMG" "$t/img" "$t/seed"
+	cmp -s "$t/got" "$t/want" && ! sanitizer "$t/err" && cmp -s "$t/seed" "$S/$n" &&
+		grep -Eq '^finished yes, [1-9][0-9]* btree blocks' "$t/fin"
+	ok $? "$n: the seed plans as its whole image ($(grep -c '^write' "$t/want") writes) and is what mkseeds_xplan.py --meta cuts; $(cat "$t/fin")"
+done
+for seed in 3 7; do
+	timeout -k 5 900 "$H" -m $seed "$N" "$S"/* > "$t/out" 2>&1
+	st=$?
+	[ $st -eq 0 ] && ! sanitizer "$t/out"
+	ok $? "$N mutated inputs through fuzz_xfin (seed $seed): status $st, $(tail -1 "$t/out")"
+	[ $st -eq 0 ] || tail -5 "$t/out" | sed 's/^/#   /'
+done
+# The past crashes (fuzz/regress/xfin) and the seeds, with their CRCs recomputed (bit 3).
+for f in "$S"/*; do
+	{ printf '\010'; tail -c +2 "$f"; } > "$t/x-$(basename "$f")"
+done
+timeout -k 5 120 "$H" "$t"/x-* $(ls -d "$top_srcdir/fuzz/regress/xfin" 2>/dev/null) > "$t/out" 2>&1
+st=$?
+[ $st -eq 0 ] && ! sanitizer "$t/out"
+ok $? "the seeds with bit 3 and the kept crashes replayed: status $st, $(tail -1 "$t/out")"
+done_testing
