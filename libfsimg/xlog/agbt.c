@@ -82,7 +82,7 @@ static int new_block(struct agbt_cur *c, uint32_t agbno, uint32_t level, uint32_
 		return agbt_corrupt(c, "(new) is out of the AG", agbno);
 	for (size_t i = 0; i < c->f->nblk; i++)
 		cached |= c->f->blk[i].daddr == daddr && c->f->blk[i].kind == K_BTREE;
-	if ((err = xlog_fin_get(c->f, daddr, bpb(c), K_BTREE, &b)))
+	if ((err = xlog_fin_get_new(c->f, daddr, bpb(c), K_BTREE, &b)))
 		return err;
 	if (!cached)
 		memset(b->b, 0, (size_t)b->bbs * XLOG_BBSIZE);

@@ -58,8 +58,12 @@ static inline bool xlog_fin_busy(const struct fin *f, uint32_t ag, uint32_t bno,
 
 /* A refusal: the reason goes after the pending entry's name; returns 1. */
 int xlog_fin_refuse(struct fin *f, const char *fmt, ...) XFS_HIDDEN __attribute__((format(printf, 2, 3)));
-/* The block at daddr as the finish leaves it so far: 0, 1 (refused) or <0. */
+/* The block at daddr as the finish leaves it so far: 0, 1 (refused) or <0. Read first, a v5
+ * block (but an inode cluster) is refused unless its checksum is right, as the kernel's read
+ * verifiers fail the mount there; the finish would write it back with a good one. */
 int xlog_fin_get(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, struct blk **out) XFS_HIDDEN;
+/* The same for a block about to be made anew (xfs_trans_get_buf: no read, no verifier). */
+int xlog_fin_get_new(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, struct blk **out) XFS_HIDDEN;
 
 static inline uint64_t xlog_ag_daddr(const xfs_fs *fs, uint32_t ag, uint32_t agbno)
 {

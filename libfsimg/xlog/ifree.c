@@ -126,7 +126,26 @@ int xlog_fin_refuse(struct fin *f, const char *fmt, ...)
 }
 
 /* The block at daddr as this finish leaves it so far (read through the overlay once). */
-int xlog_fin_get(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, struct blk **out)
+/* Where a v5 block of this kind keeps its crc32c (inode clusters: each inode its own). */
+static size_t fin_crc_off(enum kind kind)
+{
+	switch (kind) {
+	case K_AGF: return offsetof(struct xfs_agf, agf_crc);
+	case K_AGI: return offsetof(struct xfs_agi, agi_crc);
+	case K_AGFL: return XFS_AGFL_CRC_OFF;
+	case K_BMBT: return XFS_BTREE_LBLOCK_CRC_OFF;
+	default: return XFS_BTREE_SBLOCK_CRC_OFF;
+	}
+}
+
+static const char *fin_kind_name(enum kind kind)
+{
+	static const char *const names[] = { "AGI", "AGF", "btree block", "inode cluster", "AGFL", "bmbt block" };
+
+	return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "block";
+}
+
+static int fin_get(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, bool verify, struct blk **out)
 {
 	struct blk *b;
 	int err;
@@ -156,7 +175,22 @@ int xlog_fin_get(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, st
 	b->kind = kind;
 	f->nblk++;
 	*out = b;
+	/* the kernel reads each through its verifier: a v5 block whose crc32c is wrong fails
+	 * the mount (-EFSBADCRC); written back by the finish it would carry a good one */
+	if (verify && f->log->fs->v5 && kind != K_INODES && !xfs_verify_cksum(b->b, (size_t)bbs * XLOG_BBSIZE, fin_crc_off(kind)))
+		return xlog_fin_refuse(f, "daddr %llu (%s) fails its checksum", (unsigned long long)daddr,
+				       fin_kind_name(kind));
 	return 0;
+}
+
+int xlog_fin_get(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, struct blk **out)
+{
+	return fin_get(f, daddr, bbs, kind, true, out);
+}
+
+int xlog_fin_get_new(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, struct blk **out)
+{
+	return fin_get(f, daddr, bbs, kind, false, out);
 }
 
 
