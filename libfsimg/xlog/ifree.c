@@ -250,6 +250,10 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	mode = get_be16(d + DI_MODE);
 	if (get_be16(d) != XFS_DINODE_MAGIC || d[DI_VERSION] != (fs->v5 ? 3 : 2))
 		return xlog_fin_refuse(f, "not a v%d inode", fs->v5 ? 3 : 2);
+	/* xfs_iget's xfs_dinode_verify: a v3 inode's checksum (read as recovery left it: the
+	 * finish changes an inode only when it frees it, after this) */
+	if (fs->v5 && !xfs_verify_cksum(d, isize, offsetof(struct xfs_dinode, di_crc)))
+		return xlog_fin_refuse(f, "the inode fails its checksum");
 	/* a directory (emptied by rmdir) or symlink: its data fork local, nothing freed (xfs_inactive
 	 * truncates regular files only, xfs_inactive_symlink returns at once for a local one) */
 	local = (mode & S_IFMT_) == S_IFDIR_ || (mode & S_IFMT_) == S_IFLNK_;

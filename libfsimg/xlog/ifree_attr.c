@@ -86,6 +86,9 @@ static int da_read(struct awalk *w, uint32_t dablk, uint8_t *b)
 	node = get_be16(b + DA_MAGIC) == (fs->v5 ? XFS_DA3_NODE_MAGIC : XFS_DA_NODE_MAGIC);
 	if ((!leaf && !node) || (fs->v5 && (get_be64(b + DA3_BLKNO) != daddr || get_be64(b + DA3_OWNER) != w->ino)))
 		return xlog_fin_refuse(w->f, "its attribute block %u is not a leaf or node of it", dablk);
+	/* the read verifier's checksum (xfs_attr3_leaf_read_verify, xfs_da3_node_read_verify) */
+	if (fs->v5 && !xfs_verify_cksum(b, fs->blocksize, XFS_DA3_CRC_OFF))
+		return xlog_fin_refuse(w->f, "its attribute block %u fails its checksum", dablk);
 	return 0;
 }
 

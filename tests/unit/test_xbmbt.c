@@ -352,6 +352,26 @@ static uint32_t agf_free(struct t *t)
 	return get_be32(agf->b + 52);
 }
 
+/* The same leaf with a checksum that does not match it: the kernel's read verifier
+ * (xfs_attr3_leaf_read_verify) fails the block, and the finish refuses, naming it. */
+static void test_attr_bad_crc(void **state)
+{
+	const uint32_t x[2][3] = { { 0, 200, 1 }, { 1, 202, 3 } };
+	struct t *t = t_new(NULL, 0);
+	struct afork a;
+	uint8_t *l;
+
+	(void)state;
+	put_afork(t, x, 2);
+	l = put_da(t, 200, XFS_ATTR3_LEAF_MAGIC, 2);
+	put_leaf_entry(l, 0, true, 0, 0);
+	put_leaf_entry(l, 1, false, 1, 2500);
+	put_le32(l + XFS_DA3_CRC_OFF, 0xdeadbeefu);
+	assert_int_equal(xlog_fin_attr_read(&t->x.f, t->ino, INO, &a), 1);
+	assert_non_null(strstr(t->x.why, "its attribute block 0 fails its checksum"));
+	t_free(t);
+}
+
 /* One leaf (attribute block 0 at 200) with a local value and a remote one of 2500 bytes
  * (three blocks of 968 value bytes at attribute blocks 1-3, agbno 202-204): one roll, then
  * one round of the two extents (an unmap, a free intent); the four blocks freed. */
@@ -488,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_bui_map),
 		cmocka_unit_test(test_attr_leaf_remote),
+		cmocka_unit_test(test_attr_bad_crc),
 		cmocka_unit_test(test_attr_node),
 		cmocka_unit_test(test_attr_btree),
 	};

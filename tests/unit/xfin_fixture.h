@@ -38,13 +38,16 @@ static inline size_t xfin_crc_off(const uint8_t *b)
 	for (size_t i = 0; i < sizeof m / sizeof *m; i++)
 		if (!memcmp(b, m[i].magic, 4))
 			return m[i].off;
+	/* attribute leaves and nodes: a 16-bit magic in their xfs_da3_blkinfo */
+	if (get_be16(b + 8) == XFS_ATTR3_LEAF_MAGIC || get_be16(b + 8) == XFS_DA3_NODE_MAGIC)
+		return XFS_DA3_CRC_OFF;
 	return 0;
 }
 
 /* The image's bytes as the finish reads them. A test writes its v5 blocks without checksums;
- * the read gives each metadata block read whole the one the kernel's write verifier would
- * have stamped (the finish refuses a block whose checksum is wrong, as the kernel's read
- * verifiers do). */
+ * the read gives each metadata block read whole whose checksum field is 0 the one the
+ * kernel's write verifier would have stamped (the finish refuses a block whose checksum is
+ * wrong, as the kernel's read verifiers do: a test wanting that writes another value). */
 static int xfin_read(void *priv, void *buf, size_t len, uint64_t off)
 {
 	struct xfin *x = priv;
@@ -53,10 +56,9 @@ static int xfin_read(void *priv, void *buf, size_t len, uint64_t off)
 	if (off > x->size || len > x->size - off)
 		return FSIMG_EIO;
 	memcpy(buf, x->img + off, len);
-	if (x->fs.v5 && len >= 512 && (crc_off = xfin_crc_off(buf)) && crc_off + 4 <= len) {
-		memset((uint8_t *)buf + crc_off, 0, 4);
+	if (x->fs.v5 && len >= 512 && (crc_off = xfin_crc_off(buf)) && crc_off + 4 <= len &&
+	    !get_le32((uint8_t *)buf + crc_off))
 		put_le32((uint8_t *)buf + crc_off, ~fsimg_crc32c(~0u, buf, len));
-	}
 	return 0;
 }
 
