@@ -352,42 +352,29 @@ static uint32_t agf_free(struct t *t)
 	return get_be32(agf->b + 52);
 }
 
-/* The same leaf with a checksum that does not match it: the kernel's read verifier
- * (xfs_attr3_leaf_read_verify) fails the block, and the finish refuses, naming it. */
-static void test_attr_bad_crc(void **state)
-{
-	const uint32_t x[2][3] = { { 0, 200, 1 }, { 1, 202, 3 } };
-	struct t *t = t_new(NULL, 0);
-	struct afork a;
-	uint8_t *l;
-
-	(void)state;
-	put_afork(t, x, 2);
-	l = put_da(t, 200, XFS_ATTR3_LEAF_MAGIC, 2);
-	put_leaf_entry(l, 0, true, 0, 0);
-	put_leaf_entry(l, 1, false, 1, 2500);
-	put_le32(l + XFS_DA3_CRC_OFF, 0xdeadbeefu);
-	assert_int_equal(xlog_fin_attr_read(&t->x.f, t->ino, INO, &a), 1);
-	assert_non_null(strstr(t->x.why, "its attribute block 0 fails its checksum"));
-	t_free(t);
-}
-
 /* One leaf (attribute block 0 at 200) with a local value and a remote one of 2500 bytes
  * (three blocks of 968 value bytes at attribute blocks 1-3, agbno 202-204): one roll, then
  * one round of the two extents (an unmap, a free intent); the four blocks freed. */
-static void test_attr_leaf_remote(void **state)
+static uint8_t *put_leaf_remote(struct t *t)
 {
 	const uint32_t x[2][3] = { { 0, 200, 1 }, { 1, 202, 3 } };
-	struct t *t = t_new(NULL, 0);
-	struct afork a;
-	uint32_t ntx = 0;
 	uint8_t *l;
 
-	(void)state;
 	put_afork(t, x, 2);
 	l = put_da(t, 200, XFS_ATTR3_LEAF_MAGIC, 2);
 	put_leaf_entry(l, 0, true, 0, 0);
 	put_leaf_entry(l, 1, false, 1, 2500);
+	return l;
+}
+
+static void test_attr_leaf_remote(void **state)
+{
+	struct t *t = t_new(NULL, 0);
+	struct afork a;
+	uint32_t ntx = 0;
+
+	(void)state;
+	put_leaf_remote(t);
 	if (xlog_fin_attr_read(&t->x.f, t->ino, INO, &a))
 		fail_msg("refused: %s", t->x.why);
 	assert_int_equal(a.n, 2);
@@ -397,6 +384,20 @@ static void test_attr_leaf_remote(void **state)
 	assert_int_equal(xlog_fin_attr_inactive(&t->x.f, &a, INO, &ntx), 0);
 	assert_int_equal(ntx, 2);
 	assert_int_equal(agf_free(t), FREEBLKS0 + 4);
+	t_free(t);
+}
+
+/* The same leaf with a checksum that does not match it: the kernel's read verifier
+ * (xfs_attr3_leaf_read_verify) fails the block, and the finish refuses, naming it. */
+static void test_attr_bad_crc(void **state)
+{
+	struct t *t = t_new(NULL, 0);
+	struct afork a;
+
+	(void)state;
+	put_le32(put_leaf_remote(t) + XFS_DA3_CRC_OFF, 0xdeadbeefu);
+	assert_int_equal(xlog_fin_attr_read(&t->x.f, t->ino, INO, &a), 1);
+	assert_non_null(strstr(t->x.why, "its attribute block 0 fails its checksum"));
 	t_free(t);
 }
 
