@@ -516,16 +516,14 @@ static uint32_t split_reserve(uint32_t levels, uint32_t maxlevels)
 int xlog_fin_fix_freelist(struct fin *f, uint32_t ag, struct blk **out)
 {
 	xfs_fs *fs = f->log->fs;
-	uint32_t ss = fs->sb.sectsize, need, amax;
+	uint32_t need, amax;
 	struct blk *agfb;
 	uint8_t *agf;
 	int err;
 
-	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + ss / XLOG_BBSIZE, ss / XLOG_BBSIZE, K_AGF, &agfb)))
+	if ((err = xlog_fin_agf(f, ag, &agfb)))
 		return err;
 	agf = agfb->b;
-	if (get_be32(agf) != XFS_AGF_MAGIC)
-		return xlog_fin_refuse(f, "AG %u has no AGF", ag);
 	/* xfs_alloc_min_freelist (6.1 stable, with "account extra freespace btree splits for
 	 * multiple allocations"): 2 * (levels + 1) - 2 for each free space btree and the
 	 * rmapbt, the levels + 1 capped at the tree's most levels for the AG's size
@@ -681,8 +679,6 @@ int xlog_fin_free_owned(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, 
  * freed as XFS_RMAP_OINFO_AG with XFS_AG_RESV_AGFL (not busy), its buffer invalidated. */
 int xlog_fin_agfl_free_range(struct fin *f, uint32_t from, uint32_t to)
 {
-	xfs_fs *fs = f->log->fs;
-	uint32_t ss = fs->sb.sectsize;
 	int err = 0;
 
 	if (from > to || to > f->nagflq)
@@ -690,11 +686,8 @@ int xlog_fin_agfl_free_range(struct fin *f, uint32_t from, uint32_t to)
 	for (uint32_t k = from; k < to && !err; k++) {
 		uint32_t ag = f->agflq[k].ag;
 		struct blk *agfb;
-		if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + ss / XLOG_BBSIZE, ss / XLOG_BBSIZE, K_AGF,
-					&agfb)))
+		if ((err = xlog_fin_agf(f, ag, &agfb)))
 			break;
-		if (get_be32(agfb->b) != XFS_AGF_MAGIC)
-			return xlog_fin_refuse(f, "AG %u has no AGF", ag);
 		if ((err = xlog_fin_busy_reuse(f, ag, f->agflq[k].bno)))
 			break;
 		err = free_ag_extent(f, ag, agfb, f->agflq[k].bno, 1, RMAP_OWN_AG, 0, 0);

@@ -64,6 +64,8 @@ int xlog_fin_refuse(struct fin *f, const char *fmt, ...) XFS_HIDDEN __attribute_
 int xlog_fin_get(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, struct blk **out) XFS_HIDDEN;
 /* The same for a block about to be made anew (xfs_trans_get_buf: no read, no verifier). */
 int xlog_fin_get_new(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, struct blk **out) XFS_HIDDEN;
+/* AG ag's AGF through xlog_fin_get, refused when it is not one. 0, 1 or <0. */
+int xlog_fin_agf(struct fin *f, uint32_t ag, struct blk **out) XFS_HIDDEN;
 
 static inline uint64_t xlog_ag_daddr(const xfs_fs *fs, uint32_t ag, uint32_t agbno)
 {

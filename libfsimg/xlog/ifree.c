@@ -193,6 +193,16 @@ int xlog_fin_get_new(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind
 	return fin_get(f, daddr, bbs, kind, false, out);
 }
 
+int xlog_fin_agf(struct fin *f, uint32_t ag, struct blk **out)
+{
+	uint32_t ss = f->log->fs->sb.sectsize;
+	int err;
+
+	if ((err = xlog_fin_get(f, xlog_ag_daddr(f->log->fs, ag, 0) + ss / XLOG_BBSIZE, ss / XLOG_BBSIZE, K_AGF, out)))
+		return err;
+	return get_be32((*out)->b) == XFS_AGF_MAGIC ? 0 : xlog_fin_refuse(f, "AG %u has no AGF", ag);
+}
+
 
 /*
  * xfs_ifree_cluster: the freed chunk's inode cluster buffers are marked

@@ -239,14 +239,12 @@ static int merge(struct rleaf *l, uint32_t *agbno, uint32_t *aglen, bool *change
 int xlog_fin_refc_leaf(struct fin *f, uint32_t ag, struct blk **leaf)
 {
 	xfs_fs *fs = f->log->fs;
-	uint32_t ss = fs->sb.sectsize, bs = fs->blocksize, root, level;
+	uint32_t bs = fs->blocksize, root, level;
 	struct blk *agf, *b;
 	int err;
 
-	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + ss / XLOG_BBSIZE, ss / XLOG_BBSIZE, K_AGF, &agf)))
+	if ((err = xlog_fin_agf(f, ag, &agf)))
 		return err;
-	if (get_be32(agf->b + offsetof(struct xfs_agf, agf_magicnum)) != XFS_AGF_MAGIC)
-		return xlog_fin_refuse(f, "AG %u has no AGF", ag);
 	root = get_be32(agf->b + offsetof(struct xfs_agf, agf_refcount_root));
 	level = get_be32(agf->b + offsetof(struct xfs_agf, agf_refcount_level));
 	if (level != 1)

@@ -61,17 +61,14 @@ static const struct agbt_ops refc_ops = { "refcountbt", XFS_REFC_CRC_MAGIC, REFC
 int xlog_refc_cur(struct fin *f, uint32_t ag, struct agbt_cur *c)
 {
 	xfs_fs *fs = f->log->fs;
-	uint32_t ss = fs->sb.sectsize;
 	struct blk *agf;
 	int err;
 
 	memset(c, 0, sizeof *c);
 	if (!fs->v5)
 		return xlog_fin_refuse(f, "AG %u: a refcount btree without CRC headers", ag);
-	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + ss / XLOG_BBSIZE, ss / XLOG_BBSIZE, K_AGF, &agf)))
+	if ((err = xlog_fin_agf(f, ag, &agf)))
 		return err;
-	if (get_be32(agf->b) != XFS_AGF_MAGIC)
-		return xlog_fin_refuse(f, "AG %u has no AGF", ag);
 	return agbt_init(c, f, &refc_ops, agf, ag, get_be32(agf->b + AGF_REFC_ROOT), get_be32(agf->b + AGF_REFC_LEVEL));
 }
 

@@ -116,7 +116,6 @@ static void rec_write(uint8_t *p, const struct rrec *r)
 int xlog_rmap_cur(struct fin *f, uint32_t ag, struct rcur *c)
 {
 	xfs_fs *fs = f->log->fs;
-	uint32_t ss = fs->sb.sectsize;
 	struct blk *agf;
 	int err;
 
@@ -125,10 +124,8 @@ int xlog_rmap_cur(struct fin *f, uint32_t ag, struct rcur *c)
 	c->ag = ag;
 	if (!fs->v5)
 		return xlog_fin_refuse(f, "AG %u: an rmapbt without CRC headers", ag);
-	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + ss / XLOG_BBSIZE, ss / XLOG_BBSIZE, K_AGF, &agf)))
+	if ((err = xlog_fin_agf(f, ag, &agf)))
 		return err;
-	if (get_be32(agf->b) != XFS_AGF_MAGIC)
-		return xlog_fin_refuse(f, "AG %u has no AGF", ag);
 	c->agf = agf;
 	return agbt_init(&c->bt, f, &rmap_ops, agf, ag, get_be32(agf->b + AGF_RMAP_ROOT),
 			 get_be32(agf->b + AGF_RMAP_LEVEL));
