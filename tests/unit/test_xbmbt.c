@@ -78,7 +78,7 @@ static struct t *t_new(const uint32_t *cnt, uint32_t n)
 {
 	struct t *t = calloc(1, sizeof *t);
 	uint32_t maxr = (ISIZE - LIT - 4) / 16, e = 0;
-	uint8_t *agf, *root;
+	uint8_t *root;
 
 	assert_non_null(t);
 	xfin_open(&t->x, NBLOCKS, BS, 12, true);
@@ -87,15 +87,7 @@ static struct t *t_new(const uint32_t *cnt, uint32_t n)
 	t->x.fs.sb.inopblog = 1;
 	t->x.fs.lit_off = LIT;
 
-	agf = t->x.img + 512;
-	put_be32(agf, XFS_AGF_MAGIC);
-	put_be32(agf + 16, BNO_ROOT);
-	put_be32(agf + 20, CNT_ROOT);
-	put_be32(agf + 28, 1);
-	put_be32(agf + 32, 1);
-	put_be32(agf + 48, 4);
-	put_be32(agf + 52, FREEBLKS0);
-	put_be32(agf + 56, 100);
+	xfin_put_agf(&t->x, BNO_ROOT, CNT_ROOT, FREEBLKS0, 100);
 	put_sblock(t, BNO_ROOT, 0x41423342u, 1);
 	put_be32(blk(t, BNO_ROOT) + HDR, 3000);
 	put_be32(blk(t, BNO_ROOT) + HDR + 4, 100);

@@ -77,15 +77,7 @@ static struct xfin *t_new(uint32_t cow_refc)
 	assert_non_null(x);
 	xfin_open(x, NBLOCKS, BS, 12, true);
 	x->fs.sb.features_ro_compat = XFS_SB_FEAT_RO_COMPAT_REFLINK;
-	agf = x->img + 512;
-	put_be32(agf, XFS_AGF_MAGIC);
-	put_be32(agf + 16, BNO_ROOT);
-	put_be32(agf + 20, CNT_ROOT);
-	put_be32(agf + 28, 1);
-	put_be32(agf + 32, 1);
-	put_be32(agf + 48, 4);
-	put_be32(agf + 52, FREEBLKS0);
-	put_be32(agf + 56, 100);
+	agf = xfin_put_agf(x, BNO_ROOT, CNT_ROOT, FREEBLKS0, 100);
 	put_be32(agf + AGF_REFC_ROOT, NODE);
 	put_be32(agf + AGF_REFC_LEVEL, 2);
 	put_be32(agf + AGF_REFC_BLOCKS, 3);

@@ -84,7 +84,7 @@ static struct t *t_new(bool sparse, uint32_t na, uint32_t nb, uint16_t hole0, ui
 		       uint64_t mask0)
 {
 	struct t *t = calloc(1, sizeof *t);
-	uint8_t *agf, *agi;
+	uint8_t *agi;
 
 	assert_non_null(t);
 	xfin_open(&t->x, NBLOCKS, BS, 12, true);
@@ -94,15 +94,7 @@ static struct t *t_new(bool sparse, uint32_t na, uint32_t nb, uint16_t hole0, ui
 	t->x.fs.sb.features_ro_compat = XFS_SB_FEAT_RO_COMPAT_FINOBT;
 	t->x.fs.sparse_inodes = sparse;
 
-	agf = t->x.img + 512;
-	put_be32(agf, XFS_AGF_MAGIC);
-	put_be32(agf + 16, BNO_ROOT);
-	put_be32(agf + 20, CNT_ROOT);
-	put_be32(agf + 28, 1);
-	put_be32(agf + 32, 1);
-	put_be32(agf + 48, 4);
-	put_be32(agf + 52, FREEBLKS0);
-	put_be32(agf + 56, 100);
+	xfin_put_agf(&t->x, BNO_ROOT, CNT_ROOT, FREEBLKS0, 100);
 	put_block(blk(t, BNO_ROOT), 0x41423342u, 0, 1);
 	put_be32(blk(t, BNO_ROOT) + HDR, 3000);
 	put_be32(blk(t, BNO_ROOT) + HDR + 4, 100);

@@ -96,6 +96,24 @@ static inline void xfin_open(struct xfin *x, uint32_t nblocks, uint32_t bs, uint
 	x->f.whylen = sizeof x->why;
 }
 
+/* AG 0's AGF (the second sector): free space btrees of one level at bno_root and cnt_root,
+ * 4 blocks on the AGFL, freeblks free and longest the longest extent. */
+static inline uint8_t *xfin_put_agf(struct xfin *x, uint32_t bno_root, uint32_t cnt_root, uint32_t freeblks,
+				    uint32_t longest)
+{
+	uint8_t *agf = x->img + 512;
+
+	put_be32(agf, XFS_AGF_MAGIC);
+	put_be32(agf + 16, bno_root);
+	put_be32(agf + 20, cnt_root);
+	put_be32(agf + 28, 1);
+	put_be32(agf + 32, 1);
+	put_be32(agf + 48, 4);
+	put_be32(agf + 52, freeblks);
+	put_be32(agf + 56, longest);
+	return agf;
+}
+
 static inline void xfin_close(struct xfin *x)
 {
 	for (size_t i = 0; i < x->f.nblk; i++)
