@@ -142,12 +142,6 @@ int run_cow(int ops, int cut, int storm_last)
 	record("op %d syncfs", op);
 	{
 		int dfd = open(root, O_RDONLY | O_DIRECTORY);
-		rc = dfd >= 0 && syncfs(dfd) == 0 ? 0 : -1;
-		if (dfd >= 0)
-			close(dfd);
+		return syncfs_cut(op, dfd, dfd >= 0 ? 0 : -1);
 	}
-	record("rc %d %d", op, rc);
-	record("cut %d", op);
-	power_cut();
-	return 0;
 }

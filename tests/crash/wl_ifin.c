@@ -78,13 +78,6 @@ int run_ifinobt(int ops, int cut, int more)
 			held[nheld++] = ch; /* fd stays open to the cut */
 			record("hold %d %llu %s", op, (unsigned long long)st.st_ino, rel);
 		}
-		if (dfd >= 0 && syncfs(dfd) != 0)
-			rc = -1;
-		if (dfd >= 0)
-			close(dfd);
+		return syncfs_cut(op, dfd, rc);
 	}
-	record("rc %d %d", op, rc);
-	record("cut %d", op);
-	power_cut();
-	return 0;
 }

@@ -158,6 +158,21 @@ void power_cut(void)
 
 const char *root;
 char files[MAXFILES][200]; /* relative paths; "" = free slot */
+/* The end of a workload that syncs and then cuts: syncfs through dfd (an open directory
+ * of the filesystem, or -1: rc says the open failed), dfd closed, the result and the cut
+ * recorded, the power cut. */
+int syncfs_cut(int op, int dfd, int rc)
+{
+	if (dfd >= 0 && syncfs(dfd) != 0)
+		rc = -1;
+	if (dfd >= 0)
+		close(dfd);
+	record("rc %d %d", op, rc);
+	record("cut %d", op);
+	power_cut();
+	return 0;
+}
+
 int nfiles;
 
 int pick_file(void)

@@ -121,6 +121,8 @@ int run_ifinobt(int ops, int cut, int more);
 int run_attr(int ops, int cut);
 /* wl_cow.c: files cloned and half overwritten (CoW staging extents at the cut); storm_last: cowcut */
 int run_cow(int ops, int cut, int storm_last);
+/* syncfs through dfd (closed after; -1: rc is the open's failure), the result, the cut */
+int syncfs_cut(int op, int dfd, int rc);
 /* after op N: its record, maybe an fsync, the cut (and storm) when N is CUT */
 void op_done(int op, int cut, int fd, const char *rel, int rc);
 
