@@ -312,8 +312,14 @@ static int finish_refc(struct fin *f, struct intent_defer *d, size_t *k)
 		return FSIMG_ENOMEM;
 	while (j < end && !err && !f->refused) {
 		struct intent_work *w = &d->ext[j];
+		uint32_t agflq = f->nagflq;
 		if ((err = xlog_refc_work(f, w->ag, w->rflags, &w->agbno, &w->len, &tx, q)))
 			break;
+		/* a refcount btree split's freelist fix deferring AGFL frees among the op's frees */
+		if (f->nagflq != agflq) {
+			err = xlog_fin_refuse(f, "a requeued refcount update shrinks the AGFL (not done)");
+			break;
+		}
 		if (w->len == 0) {
 			j++;
 			continue;
