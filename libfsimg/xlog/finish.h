@@ -122,11 +122,10 @@ int xlog_fin_busy_reuse(struct fin *f, uint32_t ag, uint32_t bno) XFS_HIDDEN;
  * (XFS_RMAP_OWN_INOBT, XFS_RMAP_OWN_REFC), the AGF's free count. *bno the block.
  * 0, 1 (refused: busy extents met, no free extent, a nearly full AG) or <0. */
 int xlog_fin_alloc_near(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t owner, uint32_t *bno) XFS_HIDDEN;
-/* anear.c: xfs_refcountbt_alloc_block for engineer xcow's refc.c: one block near
- * xfs_refc_block (not near the block split: 6.1 asks near the tree's first block),
- * XFS_RMAP_OWN_REFC, then the AGF's refcount_blocks (agf: AG ag's AGF, which
- * xlog_fin_alloc_near fixes the AGFL through). Not yet checked against a kernel row.
- * 0, 1 or <0. */
+/* anear.c: xfs_refcountbt_alloc_block (refc_bt.c's): one block near xfs_refc_block (not
+ * near the block split: 6.1 asks near the tree's first block), XFS_RMAP_OWN_REFC, then the
+ * AGF's refcount_blocks (agf: AG ag's AGF, which xlog_fin_alloc_near fixes the AGFL
+ * through). 0, 1 or <0. */
 int xlog_fin_refcbt_alloc(struct fin *f, uint32_t ag, struct blk *agf, uint32_t *bno) XFS_HIDDEN;
 /* anear.c: xfs_alloc_compute_diff for alignment 1 and metadata: the block of the free extent
  * freebno+freelen nearest wantbno for wantlen blocks into *newbno, and its distance. */
@@ -144,10 +143,6 @@ int xlog_fin_writeback(struct fin *f, uint64_t lsn) XFS_HIDDEN;
 #define LB_CRC 64u
 #define REFC_REC_LEN 12u
 
-/* refc.c: AG ag's refcount btree as the one root leaf the finish edits (the AGF's root and
- * level, the block's magic, level 0, no siblings, numrecs within the block). 0, 1 or <0. */
-int xlog_fin_refc_leaf(struct fin *f, uint32_t ag, struct blk **leaf) XFS_HIDDEN;
-
 /* cow.c: the CoW staging extents freed as xfs_reflink_recover_cow frees them. 0, 1 or <0. */
 int xlog_fin_cow(struct fin *f) XFS_HIDDEN;
 
@@ -156,7 +151,8 @@ int xlog_fin_cow(struct fin *f) XFS_HIDDEN;
 struct efree { uint32_t ag, agbno, len, rflags; uint64_t owner; };
 
 /* refc.c: the refcount decrease of a reflink inode's extent agbno+len in AG ag, as
- * xfs_refcount_adjust does it; the frees it queues appended to out (*nout of max).
+ * xfs_refcount_adjust does it (a refcount btree of any height); the frees it queues appended
+ * to out (*nout of max); refused when it would leave work for another transaction.
  * 0, 1 (refused) or <0. */
 int xlog_fin_refc_decrease(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t len, struct efree *out,
 			   uint32_t *nout, uint32_t max) XFS_HIDDEN;

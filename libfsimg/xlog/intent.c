@@ -60,7 +60,7 @@ int xlog_intent_defer(struct fin *f, struct intent_defer *d, const struct intent
 
 int xlog_intent_defer_free(struct fin *f, struct intent_defer *d, uint32_t ag, uint32_t agbno, uint32_t len)
 {
-	struct intent_work w = { ag, agbno, len, 0, 0, 0, 0 };
+	struct intent_work w = { .ag = ag, .agbno = agbno, .len = len };
 
 	return xlog_intent_defer(f, d, &w);
 }
@@ -215,11 +215,13 @@ static int finish_one(struct fin *f, const struct xlog_pending *e, struct intent
 						  (uint32_t)x->len, RMAP_OWN_UNKNOWN, 0, 0);
 		}
 		return err;
-	case XFS_LI_CUI:
+	case XFS_LI_CUI: {
+		struct refc_tx tx = { 0, 0, false };
 		*done += OPHDR + DONE_FMT;
 		for (uint32_t i = 0; i < e->nextents && !err; i++)
-			err = xlog_intent_refcount(f, &e->ext[i], d);
+			err = xlog_intent_refcount(f, &e->ext[i], d, &tx);
 		return err;
+	}
 	case XFS_LI_BUI:
 		*done += OPHDR + DONE_FMT;
 		/* xfs_bui_validate: one mapping per BUI, else the kernel's mount fails (corruption) */
@@ -274,6 +276,68 @@ static int finish_captured(struct fin *f, const struct intent_defer *d, size_t k
 	return xlog_fin_agfl_frees(f, *mark, NULL);
 }
 
+/* Captured frees (and the AGFL frees they defer) finished in order, as one transaction's list. */
+static int finish_list(struct fin *f, const struct intent_defer *q)
+{
+	uint32_t mark = 0, run = 0;
+	int err = 0;
+
+	for (size_t k = 0; k < q->n && !err && !f->refused; k++)
+		err = finish_captured(f, q, k, &mark, &run);
+	return err;
+}
+
+#define REFC_OP_ITEMS 16u  /* XFS_CUI_MAX_FAST_EXTENTS: a deferred refcount op's items */
+#define REFC_ROLLS_MAX 4096u
+
+/*
+ * A deferred refcount op (xfs_defer_finish_one): the requeued refcount updates at *k, up
+ * to 16 of one transaction, finished with one cursor, whose counters carry from item to
+ * item. The frees they queue go to the head of the pending list: finished when the op
+ * ends, or first when an item leaves work over (-EAGAIN: the transaction rolls), after
+ * which the op goes on from that item's rest with a fresh cursor. *k moves past the op.
+ */
+static int finish_refc(struct fin *f, struct intent_defer *d, size_t *k)
+{
+	struct refc_tx tx = { 0, 0, false };
+	struct intent_defer *q;
+	size_t end = *k, j = *k;
+	uint32_t rolls = 0;
+	int err = 0;
+
+	while (end < d->n && end - *k < REFC_OP_ITEMS && d->ext[end].rtype == INTENT_REFC && d->tx[end] == d->tx[*k])
+		end++;
+	*k = end;
+	if (!(q = calloc(1, sizeof *q)))
+		return FSIMG_ENOMEM;
+	while (j < end && !err && !f->refused) {
+		struct intent_work *w = &d->ext[j];
+		uint32_t agflq = f->nagflq;
+		if ((err = xlog_refc_work(f, w->ag, w->rflags, &w->agbno, &w->len, &tx, q)))
+			break;
+		/* a refcount btree split's freelist fix deferring AGFL frees among the op's frees */
+		if (f->nagflq != agflq) {
+			err = xlog_fin_refuse(f, "a requeued refcount update shrinks the AGFL (not done)");
+			break;
+		}
+		if (w->len == 0) {
+			j++;
+			continue;
+		}
+		if (++rolls > REFC_ROLLS_MAX) {
+			err = xlog_fin_refuse(f, "a refcount update rolled its transaction %u times", REFC_ROLLS_MAX);
+			break;
+		}
+		err = finish_list(f, q);
+		q->n = 0;
+		tx = (struct refc_tx){ 0, 0, false };
+	}
+	if (!err && !f->refused)
+		err = finish_list(f, q);
+	free(q);
+	return err;
+}
+
 int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 {
 	xfs_fs *fs = log->fs;
@@ -304,6 +368,7 @@ int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 	for (i = 0; i < p->npending && !err && !f.refused; i++) {
 		if (!is_intent(p->pending[i].type))
 			continue;
+		size_t n0 = d->n;
 		f.why = p->pending[i].what;
 		f.whylen = sizeof p->pending[i].what;
 		err = finish_one(&f, &p->pending[i], d, &done);
@@ -313,10 +378,17 @@ int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 									       .agbno = f.agflq[k].bno, .len = 1,
 									       .rtype = INTENT_AGFL_FREE });
 		f.nagflq = 0;
+		for (k = n0; k < d->n; k++)
+			d->tx[k] = (uint32_t)i;
 	}
 	/* xlog_finish_defer_ops: the captured work, in the order it was queued */
-	for (k = 0; k < d->n && !err && !f.refused; k++)
-		err = finish_captured(&f, d, k, &mark, &run);
+	for (k = 0; k < d->n && !err && !f.refused;) {
+		if (d->ext[k].rtype == INTENT_REFC) {
+			err = finish_refc(&f, d, &k);
+			continue;
+		}
+		err = finish_captured(&f, d, k++, &mark, &run);
+	}
 	if (err > 0)
 		err = 0;
 	if (!err && !f.refused)

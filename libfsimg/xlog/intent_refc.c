@@ -8,19 +8,19 @@
  * freed by a deferred extent free (xfs_free_extent_later, finished after
  * every intent: xlog_finish_defer_ops).
  *
- * Done where no split or merge can happen, which is exact without
- * reproducing them: no record touches the range (a gap: an increase inserts
- * a record of refcount 2, a decrease frees the blocks), or one record is the
- * range exactly with nothing next to it (its refcount moves by one, a
- * record reaching 1 deleted). The refcount btree must be a single leaf with
- * room.
+ * The shared domain is refc.c's xfs_refcount_adjust (any height, splits,
+ * merges, a refcount btree split allocating near its first block). When
+ * the transaction's log reservation runs out (xfs_refcount_still_have_space)
+ * the rest of the extent is requeued as new deferred work, and so is every
+ * later extent of the CUI, whole (xfs_cui_item_recover's requeue_only);
+ * intent.c finishes that work after the intents, a leftover there again
+ * rolling the transaction: the frees queued so far first.
  *
  * CoW staging changes (xfs_refcount_adjust_cow, in the CoW domain: start
  * blocks with bit 31 set, sorting after the shared ones), in a refcount
  * btree of any height through agbt.c: ALLOC_COW gives a range no staging
  * record holds a record of refcount 1 (shifting to a sibling where the leaf
- * is full; a split, which needs a new block from a NEAR allocation, is
- * refused), FREE_COW deletes the record that is the range exactly with
+ * is full, or splitting it), FREE_COW deletes the record that is the range exactly with
  * refcount 1 (borrowing, joining, killing the root). Refused where the
  * kernel would split a record or merge the new one with a staging record
  * next to it.
@@ -34,8 +34,6 @@
 #include "xlog/intent.h"
 #include "xlog/refc.h"
 
-#define MAXREFCOUNT 0xffffffffu
-#define NULLAGBLOCK 0xffffffffu
 /* pe_flags' type (xfs_refcount_intent_type) */
 #define REFC_INCREASE 1u
 #define REFC_DECREASE 2u
@@ -43,21 +41,7 @@
 #define REFC_FREE_COW 4u
 #define MAXREFCEXTLEN ((1u << 31) - 1)
 
-static uint8_t *rec(struct blk *b, uint32_t i)
-{
-	return b->b + SBLOCK_CRC_LEN + (size_t)i * REFC_REC_LEN;
-}
-
-/* xfs_btree_insert of {start, len, refc} at record at of the leaf's n (room checked). */
-static void leaf_insert(struct blk *leaf, uint32_t n, uint32_t at, uint32_t start, uint32_t len, uint32_t refc)
-{
-	memmove(rec(leaf, at + 1), rec(leaf, at), (size_t)(n - at) * REFC_REC_LEN);
-	put_be32(rec(leaf, at), start);
-	put_be32(rec(leaf, at) + 4, len);
-	put_be32(rec(leaf, at) + 8, refc);
-	put_be16(leaf->b + 6, (uint16_t)(n + 1));
-	leaf->dirty = true;
-}
+struct intent_defer_sink { struct fin *f; struct intent_defer *d; };
 
 /* xfs_refcount_adjust_cow of [agbno, agbno + len) (alloc: ALLOC_COW, else FREE_COW) in a refcount
  * btree of any height (agbt). The ends split and the neighbours merged first
@@ -107,14 +91,32 @@ static int cow_adjust(struct fin *f, uint32_t ag, bool alloc, uint32_t agbno, ui
 	return stat == 1 ? 0 : xlog_fin_refuse(f, "AG %u: the CoW record %u+%u would not go", ag, agbno, len);
 }
 
-int xlog_intent_refcount(struct fin *f, const struct xlog_ext *x, struct intent_defer *d)
+/* xfs_free_extent_later into the intent's captured work */
+static int defer_free(void *arg, uint32_t ag, uint32_t agbno, uint32_t len)
+{
+	struct intent_defer_sink *k = arg;
+
+	return xlog_intent_defer_free(k->f, k->d, ag, agbno, len);
+}
+
+int xlog_refc_work(struct fin *f, uint32_t ag, uint32_t type, uint32_t *agbno, uint32_t *len, struct refc_tx *tx,
+		   struct intent_defer *d)
+{
+	struct intent_defer_sink k = { f, d };
+	struct refc_sink q = { defer_free, &k };
+
+	if (type != REFC_INCREASE && type != REFC_DECREASE)
+		return xlog_fin_refuse(f, "a requeued refcount update of type %u", type);
+	return xlog_refc_adjust(f, ag, type == REFC_INCREASE ? 1 : -1, agbno, len, tx, &q);
+}
+
+int xlog_intent_refcount(struct fin *f, const struct xlog_ext *x, struct intent_defer *d, struct refc_tx *tx)
 {
 	xfs_fs *fs = f->log->fs;
-	uint32_t type = x->flags & 0xffu, bs = fs->blocksize;
+	uint32_t type = x->flags & 0xffu;
 	uint32_t ag = (uint32_t)(x->startblock >> fs->sb.agblklog);
 	uint32_t agbno = (uint32_t)(x->startblock & ((1ull << fs->sb.agblklog) - 1));
-	uint32_t len = (uint32_t)x->len, n, max, i, touch = 0, at = 0, first = UINT32_MAX;
-	struct blk *leaf;
+	uint32_t len = (uint32_t)x->len;
 	int err;
 
 	if (type < REFC_INCREASE || type > REFC_FREE_COW)
@@ -123,54 +125,20 @@ int xlog_intent_refcount(struct fin *f, const struct xlog_ext *x, struct intent_
 	    len > fs->sb.agblocks - agbno)
 		return xlog_fin_refuse(f, "extent fsb %llu+%llu out of its AG", (unsigned long long)x->startblock,
 				       (unsigned long long)x->len);
+	if (tx->requeue) {
+		/* after a leftover, xfs_cui_item_recover requeues the rest whole; a CoW one would queue its
+		 * rmap update again too (xfs_refcount_alloc_cow_extent) */
+		if (type == REFC_ALLOC_COW || type == REFC_FREE_COW)
+			return xlog_fin_refuse(f, "a CoW refcount update requeued after a leftover (not done)");
+		return xlog_intent_defer(f, d, &(struct intent_work){ .ag = ag, .agbno = agbno, .len = len,
+								       .rflags = type, .rtype = INTENT_REFC });
+	}
 	if (type == REFC_ALLOC_COW || type == REFC_FREE_COW)
 		return cow_adjust(f, ag, type == REFC_ALLOC_COW, agbno, len);
-	if ((err = xlog_fin_refc_leaf(f, ag, &leaf)))
+	if ((err = xlog_refc_work(f, ag, type, &agbno, &len, tx, d)) || len == 0)
 		return err;
-	n = get_be16(leaf->b + 6);
-	max = (bs - SBLOCK_CRC_LEN) / REFC_REC_LEN;
-
-	/* the shared-domain records (the CoW domain sorts after them) touching the range */
-	for (i = 0; i < n; i++) {
-		uint32_t s = get_be32(rec(leaf, i)), l = get_be32(rec(leaf, i) + 4);
-		if (s & XFS_REFC_COWFLAG)
-			break;
-		if (s <= agbno)
-			at = i + 1;
-		if ((uint64_t)s <= (uint64_t)agbno + len && (uint64_t)s + l >= agbno) {
-			touch++;
-			if (first == UINT32_MAX)
-				first = i;
-		}
-	}
-	if (touch == 0) {
-		if (type == REFC_DECREASE)
-			return xlog_intent_defer_free(f, d, ag, agbno, len);
-		/* xfs_refcount_adjust_extents: a gap becomes a record of refcount 2 (xfs_btree_insert) */
-		if (n >= max)
-			return xlog_fin_refuse(f, "AG %u: the refcount leaf would split (not done yet)", ag);
-		leaf_insert(leaf, n, at, agbno, len, 2);
-		return 0;
-	}
-	if (touch == 1 && get_be32(rec(leaf, first)) == agbno && get_be32(rec(leaf, first) + 4) == len) {
-		uint32_t rc = get_be32(rec(leaf, first) + 8);
-		if (rc < 2)
-			return xlog_fin_refuse(f, "AG %u: refcount record %u+%u has refcount %u", ag, agbno, len, rc);
-		if (type == REFC_INCREASE) {
-			if (rc != MAXREFCOUNT)
-				put_be32(rec(leaf, first) + 8, rc + 1);
-		} else if (rc == MAXREFCOUNT) {
-			/* a pinned record stays */
-		} else if (rc - 1 > 1) {
-			put_be32(rec(leaf, first) + 8, rc - 1);
-		} else {
-			/* xfs_btree_delete: the records after it shift down, the last slot keeps its bytes */
-			memmove(rec(leaf, first), rec(leaf, first + 1), (size_t)(n - first - 1) * REFC_REC_LEN);
-			put_be16(leaf->b + 6, (uint16_t)(n - 1));
-		}
-		leaf->dirty = true;
-		return 0;
-	}
-	return xlog_fin_refuse(f, "AG %u: refcount records at or next to %u+%u would split or merge (not done yet)",
-			       ag, agbno, len);
+	/* out of log reservation: the rest requeued (xfs_refcount_increase_extent / _decrease_extent) */
+	tx->requeue = true;
+	return xlog_intent_defer(f, d, &(struct intent_work){ .ag = ag, .agbno = agbno, .len = len, .rflags = type,
+							       .rtype = INTENT_REFC });
 }

@@ -1,20 +1,33 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A reflink inode's extent unmapped: xfs_bmap_del_extent_real queues a
- * refcount decrease (a CUI item) instead of the free. Finishing it
- * (xfs_refcount_finish_one -> xfs_refcount_adjust, Linux 6.1) splits the
- * records that cross either end of the range (xfs_refcount_split_extent),
- * merges the range's ends with their neighbours where the adjusted counts
- * would be equal (xfs_refcount_merge_extents: center, left, right), then
- * walks the rest (xfs_refcount_adjust_extents): a hole (refcount 1, not
- * recorded) is freed, a record of 2 is deleted (1 is not recorded), a
- * higher one is lowered. The frees are queued (xfs_free_extent_later) and
- * come back to the caller in that order.
+ * A shared extent's refcount raised or lowered by one, as Linux 6.1's
+ * xfs_refcount_adjust does it (fs/xfs/libxfs/xfs_refcount.c), on a refcount
+ * btree of any height through agbt.c (refc_bt.c):
  *
- * Done where it is exact: the refcount btree a single leaf (the root) that
- * keeps room for what is inserted; the records move as xfs_btree_insrec and
- * xfs_btree_delrec move them (a deleted slot keeps its bytes past the
- * count). Anything else is refused, naming it.
+ *  - xfs_refcount_split_extent at both ends: a shared record crossing the
+ *    range's start or end becomes two (the right part updated in place, the
+ *    left inserted before it);
+ *  - xfs_refcount_merge_extents: the shared records just left of the range
+ *    (left, and cleft: the record at its start or the refcount-1 gap
+ *    there) and just right (cright, right), merged where the adjusted count
+ *    equals the shoulder's (xfs_refc_merge_refcount: a record at
+ *    MAXREFCOUNT stays there) and the result is below MAXREFCEXTLEN:
+ *    center (one record for the range), else left, else right;
+ *  - xfs_refcount_adjust_extents over what is left: a gap (refcount 1, no
+ *    record) becomes a record of 2 on an increase, or is freed on a
+ *    decrease (xfs_free_extent_later: no owner, XFS_AG_RESV_NONE); a
+ *    record moves by one, reaching 1 is deleted, at MAXREFCOUNT stays;
+ *  - between steps xfs_refcount_still_have_space: with operations done in
+ *    this transaction, the worst-case cost of its shape changes (full splits
+ *    of the free space and rmap btrees each, plus the refcount btree's
+ *    height, in blocks) and 32 bytes an operation must stay below the
+ *    transaction's log reservation (tr_itruncate, which CUI recovery and
+ *    the captured work use); else the rest is left over (new_agbno,
+ *    new_aglen) for the caller to requeue.
+ *
+ * A record that xfs_refcount_get_rec would reject (zero or too long,
+ * shared with a count below 2, CoW with a count not 1, out of the AG) and
+ * any step the kernel checks as corruption is refused, naming it.
  */
 #include "config.h"
 
@@ -23,304 +36,487 @@
 
 #include "core/cursor.h"
 #include "xfs/format.h"
-#include "xlog/finish.h"
+#include "xlog/refc.h"
 
-#define XFS_REFC_COWFLAG (1u << 31)
-#define XFS_REFC_CRC_MAGIC 0x52334643u /* R3FC */
 #define MAXREFCEXTLEN ((1u << 31) - 1)
 #define MAXREFCOUNT 0xffffffffu
 #define NULLAGBLOCK 0xffffffffu
-#define REFC_OPS_MAX 64u /* far below what an itruncate reservation holds */
+#define REFC_ITEM_OVERHEAD 32u /* XFS_REFCOUNT_ITEM_OVERHEAD */
 
-struct rleaf {
-	struct blk *b;
-	uint8_t *rec;
-	uint32_t n, max;
-};
+/* xfs_refcount_irec with its domain */
+struct rirec { uint32_t start, len, refc; bool cow; };
 
-struct rc { uint32_t start, len, refc; };
+static uint32_t rnext(const struct rirec *r) { return r->start + r->len; }
 
-static struct rc rget(const struct rleaf *l, uint32_t i)
+/* xfs_refcount_get_rec: *stat 0 off the records. 0 or 1 (a bad record). */
+static int get_rec(struct agbt_cur *c, struct rirec *r, int *stat)
 {
-	const uint8_t *r = l->rec + (size_t)i * REFC_REC_LEN;
-	struct rc x = { get_be32(r), get_be32(r + 4), get_be32(r + 8) };
-	return x;
-}
+	const uint8_t *p = agbt_get(c);
+	uint32_t agblocks = c->f->log->fs->sb.agblocks, s;
 
-/* (rset and rdelete ignore an index past the records: the records were checked, so the
- * lookups that give it find what they look for) */
-static void rset(struct rleaf *l, uint32_t i, struct rc x)
-{
-	uint8_t *r = l->rec + (size_t)i * REFC_REC_LEN;
-
-	if (i >= l->n)
-		return;
-	put_be32(r, x.start);
-	put_be32(r + 4, x.len);
-	put_be32(r + 8, x.refc);
-	l->b->dirty = true;
-}
-
-/* xfs_refcount_lookup_le: the last record starting at or before bno, else -1 */
-static int64_t lookup_le(const struct rleaf *l, uint32_t bno)
-{
-	int64_t i = -1;
-
-	while (i + 1 < l->n && get_be32(l->rec + (size_t)(i + 1) * REFC_REC_LEN) <= bno)
-		i++;
-	return i;
-}
-
-/* xfs_refcount_lookup_ge: the first record starting at or after bno (n: none) */
-static uint32_t lookup_ge(const struct rleaf *l, uint32_t bno)
-{
-	uint32_t i = 0;
-
-	while (i < l->n && get_be32(l->rec + (size_t)i * REFC_REC_LEN) < bno)
-		i++;
-	return i;
-}
-
-static void rdelete(struct rleaf *l, uint32_t i)
-{
-	if (i >= l->n)
-		return;
-	memmove(l->rec + (size_t)i * REFC_REC_LEN, l->rec + (size_t)(i + 1) * REFC_REC_LEN,
-		(size_t)(l->n - i - 1) * REFC_REC_LEN);
-	l->n--;
-	put_be16(l->b->b + 6, (uint16_t)l->n);
-	l->b->dirty = true;
-}
-
-static int rinsert(struct fin *f, struct rleaf *l, struct rc x)
-{
-	uint32_t i = lookup_ge(l, x.start);
-
-	if (l->n >= l->max)
-		return xlog_fin_refuse(f, "a refcount btree leaf would split (not done yet)");
-	memmove(l->rec + (size_t)(i + 1) * REFC_REC_LEN, l->rec + (size_t)i * REFC_REC_LEN,
-		(size_t)(l->n - i) * REFC_REC_LEN);
-	l->n++;
-	put_be16(l->b->b + 6, (uint16_t)l->n);
-	rset(l, i, x);
+	*stat = 0;
+	if (!p)
+		return 0;
+	s = get_be32(p);
+	r->len = get_be32(p + 4);
+	r->refc = get_be32(p + 8);
+	r->cow = (s & XFS_REFC_COWFLAG) != 0;
+	r->start = s & ~XFS_REFC_COWFLAG;
+	if (r->len == 0 || r->len > MAXREFCEXTLEN || (r->cow ? r->refc != 1 : r->refc < 2) || r->start == 0 ||
+	    r->start >= agblocks || r->len > agblocks - r->start)
+		return xlog_fin_refuse(c->f, "AG %u: refcount record %u+%u (refcount %u%s) is not valid", c->ag,
+				       r->start, r->len, r->refc, r->cow ? ", CoW" : "");
+	*stat = 1;
 	return 0;
 }
 
-/* xfs_refcount_split_extent: a record crossing bno becomes two. *changed when it did. */
-static int split_at(struct fin *f, struct rleaf *l, uint32_t bno, bool *changed)
+/* get_rec where the kernel's XFS_IS_CORRUPT wants a record */
+static int must_get(struct agbt_cur *c, struct rirec *r)
 {
-	int64_t i = lookup_le(l, bno);
-	struct rc x, right;
+	int stat, err;
+
+	if ((err = get_rec(c, r, &stat)))
+		return err;
+	return stat ? 0 : xlog_fin_refuse(c->f, "AG %u: a refcount record the adjustment expects is not there", c->ag);
+}
+
+static int lookup(struct agbt_cur *c, int dir, bool cow, uint32_t bno, int *stat)
+{
+	const uint8_t *r;
+
+	return xlog_refc_lookup(c, dir, bno | (cow ? XFS_REFC_COWFLAG : 0), &r, stat);
+}
+
+/* a lookup the kernel checks found something */
+static int must_lookup(struct agbt_cur *c, int dir, bool cow, uint32_t bno)
+{
+	int stat, err;
+
+	if ((err = lookup(c, dir, cow, bno, &stat)))
+		return err;
+	return stat ? 0 : xlog_fin_refuse(c->f, "AG %u: no refcount record at %u where the adjustment expects one",
+					  c->ag, bno);
+}
+
+static void enc(uint8_t *rec, const struct rirec *r)
+{
+	put_be32(rec, r->start | (r->cow ? XFS_REFC_COWFLAG : 0));
+	put_be32(rec + 4, r->len);
+	put_be32(rec + 8, r->refc);
+}
+
+static int update(struct agbt_cur *c, const struct rirec *r)
+{
+	uint8_t rec[REFC_REC_LEN];
+
+	enc(rec, r);
+	return agbt_update(c, rec);
+}
+
+static int insert(struct agbt_cur *c, const struct rirec *r)
+{
+	uint8_t rec[REFC_REC_LEN];
+	int stat, err;
+
+	enc(rec, r);
+	if ((err = agbt_insert(c, rec, &stat)))
+		return err;
+	return stat == 1 ? 0 : xlog_fin_refuse(c->f, "AG %u: refcount record %u+%u would not go in", c->ag, r->start,
+					       r->len);
+}
+
+/* xfs_refcount_delete: the record under the cursor, then the cursor back where it was */
+static int delete(struct agbt_cur *c)
+{
+	struct rirec r;
+	int stat, err;
+
+	if ((err = must_get(c, &r)) || (err = agbt_delete(c, &stat)))
+		return err;
+	if (stat != 1)
+		return xlog_fin_refuse(c->f, "AG %u: refcount record %u+%u would not go", c->ag, r.start, r.len);
+	return lookup(c, AGBT_LOOKUP_GE, r.cow, r.start, &stat);
+}
+
+/* xfs_refcount_split_extent (shared domain) */
+static int split_extent(struct agbt_cur *c, uint32_t agbno, bool *changed)
+{
+	struct rirec r, t;
+	int stat, err;
 
 	*changed = false;
-	if (i < 0)
-		return 0;
-	x = rget(l, (uint32_t)i);
-	if (x.start == bno || (uint64_t)x.start + x.len <= bno)
+	if ((err = lookup(c, AGBT_LOOKUP_LE, false, agbno, &stat)) || !stat)
+		return err;
+	if ((err = must_get(c, &r)))
+		return err;
+	if (r.cow || r.start == agbno || rnext(&r) <= agbno)
 		return 0;
 	*changed = true;
-	right = x;
-	right.start = bno;
-	right.len -= bno - x.start;
-	rset(l, (uint32_t)i, right);
-	x.len = bno - x.start;
-	return rinsert(f, l, x);
+	t = r;
+	t.start = agbno;
+	t.len -= agbno - r.start;
+	if ((err = update(c, &t)))
+		return err;
+	t = r;
+	t.len = agbno - r.start;
+	return insert(c, &t);
 }
 
-static int queue_free(struct fin *f, struct efree *out, uint32_t *nout, uint32_t max, uint32_t ag,
-		      uint32_t bno, uint32_t len)
+static const struct rirec NOREC = { NULLAGBLOCK, 0, 0, false };
+
+static bool valid(const struct rirec *r) { return r->start != NULLAGBLOCK; }
+
+/* xfs_refcount_find_left_extents */
+static int find_left(struct agbt_cur *c, struct rirec *left, struct rirec *cleft, uint32_t agbno, uint32_t aglen)
 {
-	if (*nout >= max)
-		return xlog_fin_refuse(f, "more than %u frees from one round's refcount decreases", max);
-	out[*nout].ag = ag;
-	out[*nout].agbno = bno;
-	out[*nout].len = len;
-	out[*nout].owner = (uint64_t)-1; /* XFS_RMAP_OWN_NULL: the unmap removed the rmap */
-	out[*nout].rflags = 0;
-	(*nout)++;
+	struct rirec t;
+	int stat, err;
+
+	*left = *cleft = NOREC;
+	if ((err = lookup(c, AGBT_LOOKUP_LE, false, agbno - 1, &stat)) || !stat)
+		return err;
+	if ((err = must_get(c, &t)))
+		return err;
+	if (t.cow || rnext(&t) != agbno)
+		return 0;
+	*left = t;
+	if ((err = agbt_increment(c, 0, &stat)))
+		return err;
+	if (stat) {
+		if ((err = must_get(c, &t)))
+			return err;
+		if (!t.cow) {
+			if (t.start == agbno) {
+				*cleft = t;
+			} else {
+				*cleft = (struct rirec){ agbno, t.start - agbno < aglen ? t.start - agbno : aglen, 1,
+							 false };
+			}
+			return 0;
+		}
+	}
+	*cleft = (struct rirec){ agbno, aglen, 1, false };
 	return 0;
 }
 
-/* xfs_refcount_merge_extents with adjust -1 (shared domain); *changed when it merged */
-static int merge(struct rleaf *l, uint32_t *agbno, uint32_t *aglen, bool *changed)
+/* xfs_refcount_find_right_extents */
+static int find_right(struct agbt_cur *c, struct rirec *right, struct rirec *cright, uint32_t agbno,
+		      uint32_t aglen)
 {
-	struct rc left = { NULLAGBLOCK, 0, 0 }, cleft = { NULLAGBLOCK, 0, 0 };
-	struct rc right = { NULLAGBLOCK, 0, 0 }, cright = { NULLAGBLOCK, 0, 0 };
-	uint32_t bno = *agbno, len = *aglen, end = bno + len;
-	int64_t i;
-	uint32_t j;
+	struct rirec t;
+	int stat, err;
+
+	*right = *cright = NOREC;
+	if ((err = lookup(c, AGBT_LOOKUP_GE, false, agbno + aglen, &stat)) || !stat)
+		return err;
+	if ((err = must_get(c, &t)))
+		return err;
+	if (t.cow || t.start != agbno + aglen)
+		return 0;
+	*right = t;
+	if ((err = agbt_decrement(c, 0, &stat)))
+		return err;
+	if (stat) {
+		if ((err = must_get(c, &t)))
+			return err;
+		if (!t.cow) {
+			if (rnext(&t) == agbno + aglen) {
+				*cright = t;
+			} else {
+				cright->start = rnext(&t) > agbno ? rnext(&t) : agbno;
+				cright->len = right->start - cright->start;
+				cright->refc = 1;
+				cright->cow = false;
+			}
+			return 0;
+		}
+	}
+	*cright = (struct rirec){ agbno, aglen, 1, false };
+	return 0;
+}
+
+/* xfs_refc_merge_refcount */
+static uint32_t merged(const struct rirec *r, int adj)
+{
+	return r->refc == MAXREFCOUNT ? MAXREFCOUNT : r->refc + (uint32_t)adj;
+}
+
+/* xfs_refcount_merge_extents (shared domain): *changed when a merge happened */
+static int merge_extents(struct agbt_cur *c, uint32_t *agbno, uint32_t *aglen, int adj, bool *changed)
+{
+	struct rirec left, cleft, cright, right;
+	uint64_t ulen;
 	bool cequal;
+	int err;
 
 	*changed = false;
-	/* xfs_refcount_find_left_extents */
-	i = lookup_le(l, bno - 1);
-	if (i >= 0) {
-		struct rc t = rget(l, (uint32_t)i);
-		if ((uint64_t)t.start + t.len == bno && t.refc >= 2) {
-			left = t;
-			if ((uint32_t)i + 1 < l->n) {
-				t = rget(l, (uint32_t)i + 1);
-				if (t.start == bno) {
-					cleft = t;
-				} else {
-					cleft.start = bno;
-					cleft.len = t.start - bno < len ? t.start - bno : len;
-					cleft.refc = 1;
-				}
-			} else {
-				cleft = (struct rc){ bno, len, 1 };
-			}
-		}
-	}
-	/* xfs_refcount_find_right_extents */
-	j = lookup_ge(l, end);
-	if (j < l->n) {
-		struct rc t = rget(l, j);
-		if (t.start == end && t.refc >= 2) {
-			right = t;
-			if (j > 0) {
-				t = rget(l, j - 1);
-				if ((uint64_t)t.start + t.len == end) {
-					cright = t;
-				} else {
-					cright.start = t.start + t.len > bno ? t.start + t.len : bno;
-					cright.len = right.start - cright.start;
-					cright.refc = 1;
-				}
-			} else {
-				cright = (struct rc){ bno, len, 1 };
-			}
-		}
-	}
-	if (left.start == NULLAGBLOCK && right.start == NULLAGBLOCK)
+	if ((err = find_left(c, &left, &cleft, *agbno, *aglen)) ||
+	    (err = find_right(c, &right, &cright, *agbno, *aglen)))
+		return err;
+	if (!valid(&left) && !valid(&right))
 		return 0;
 	cequal = cleft.start == cright.start && cleft.len == cright.len;
-	/* center: left, cleft and right become left */
-	if (cequal && left.start != NULLAGBLOCK && right.start != NULLAGBLOCK &&
-	    left.refc == cleft.refc - 1 && right.refc == cleft.refc - 1 &&
-	    (uint64_t)left.len + cleft.len + right.len < MAXREFCEXTLEN) {
+
+	/* xfs_refc_want_merge_center, xfs_refcount_merge_center_extents */
+	ulen = (uint64_t)left.len + cleft.len + right.len;
+	if (valid(&left) && valid(&right) && valid(&cleft) && valid(&cright) && cequal &&
+	    left.refc == merged(&cleft, adj) && right.refc == merged(&cleft, adj) && ulen < MAXREFCEXTLEN) {
 		*changed = true;
-		j = lookup_ge(l, cleft.start);
-		rdelete(l, j);
-		if (cleft.refc > 1)
-			rdelete(l, j);
-		left.len += cleft.len + right.len;
-		rset(l, (uint32_t)lookup_le(l, left.start), left);
+		if ((err = must_lookup(c, AGBT_LOOKUP_GE, false, cleft.start)) || (err = delete(c)))
+			return err;
+		if (cleft.refc > 1 && (err = delete(c)))
+			return err;
+		if ((err = must_lookup(c, AGBT_LOOKUP_LE, false, left.start)))
+			return err;
+		left.len = (uint32_t)ulen;
+		if ((err = update(c, &left)))
+			return err;
 		*aglen = 0;
 		return 0;
 	}
-	/* left and cleft */
-	if (left.start != NULLAGBLOCK && left.refc == cleft.refc - 1 &&
+	/* xfs_refc_want_merge_left, xfs_refcount_merge_left_extent */
+	if (valid(&left) && valid(&cleft) && left.refc == merged(&cleft, adj) &&
 	    (uint64_t)left.len + cleft.len < MAXREFCEXTLEN) {
 		*changed = true;
-		if (cleft.refc > 1)
-			rdelete(l, (uint32_t)lookup_le(l, cleft.start));
+		if (cleft.refc > 1 &&
+		    ((err = must_lookup(c, AGBT_LOOKUP_LE, false, cleft.start)) || (err = delete(c))))
+			return err;
+		if ((err = must_lookup(c, AGBT_LOOKUP_LE, false, left.start)))
+			return err;
 		left.len += cleft.len;
-		rset(l, (uint32_t)lookup_le(l, left.start), left);
+		if ((err = update(c, &left)))
+			return err;
 		*agbno += cleft.len;
 		*aglen -= cleft.len;
 		if (cequal)
 			return 0;
 	}
-	/* cright and right */
-	if (right.start != NULLAGBLOCK && right.refc == cright.refc - 1 &&
+	/* xfs_refc_want_merge_right, xfs_refcount_merge_right_extent */
+	if (valid(&right) && valid(&cright) && right.refc == merged(&cright, adj) &&
 	    (uint64_t)right.len + cright.len < MAXREFCEXTLEN) {
 		*changed = true;
-		if (cright.refc > 1)
-			rdelete(l, (uint32_t)lookup_le(l, cright.start));
+		if (cright.refc > 1 &&
+		    ((err = must_lookup(c, AGBT_LOOKUP_LE, false, cright.start)) || (err = delete(c))))
+			return err;
+		if ((err = must_lookup(c, AGBT_LOOKUP_LE, false, right.start)))
+			return err;
 		right.start -= cright.len;
 		right.len += cright.len;
-		rset(l, (uint32_t)lookup_le(l, right.start + cright.len), right);
+		if ((err = update(c, &right)))
+			return err;
 		*aglen -= cright.len;
 	}
 	return 0;
 }
 
-int xlog_fin_refc_leaf(struct fin *f, uint32_t ag, struct blk **leaf)
+/* xfs_btree_compute_maxlevels */
+static uint32_t maxlevels(uint32_t mnr0, uint32_t mnr1, uint64_t records)
+{
+	uint64_t b = (records + mnr0 - 1) / mnr0;
+	uint32_t h = 1;
+
+	while (b > 1 && h < 64) {
+		b = (b + mnr1 - 1) / mnr1;
+		h++;
+	}
+	return h;
+}
+
+/* xfs_btree_space_to_height */
+static uint32_t space_to_height(uint32_t mnr1, uint64_t leaf_blocks)
+{
+	uint64_t node = mnr1, left = leaf_blocks - 1;
+	uint32_t h = 1;
+
+	if (leaf_blocks < 1)
+		return 0;
+	while (node < left && h < 64) {
+		left -= node;
+		node *= mnr1;
+		h++;
+	}
+	return h;
+}
+
+/* The heights the reservations use (m_alloc_maxlevels, m_rmap_maxlevels, m_refc_maxlevels) of a
+ * v5 filesystem, from the short-form block's room and each tree's record and key sizes. */
+static void tree_levels(const xfs_fs *fs, uint32_t *al, uint32_t *rl, uint32_t *cl)
+{
+	uint32_t room = fs->blocksize - SBLOCK_CRC_LEN, ag = fs->sb.agblocks;
+
+	*al = maxlevels(room / 8 / 2, room / 12 / 2, (ag + 1ull) / 2);
+	*rl = 0;
+	if (fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT)
+		*rl = (fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK) ? space_to_height(room / 44 / 2, ag)
+										 : maxlevels(room / 24 / 2, room / 44 / 2, ag);
+	*cl = maxlevels(room / 12 / 2, room / 8 / 2, ag);
+}
+
+/* xfs_allocfree_block_count */
+static uint64_t allocfree(uint32_t al, uint32_t rl, uint64_t ops)
+{
+	return ops * 2 * (2ull * al - 1) + (rl ? ops * (2ull * rl - 1) : 0);
+}
+
+uint32_t xlog_refc_logres(const xfs_fs *fs)
+{
+	uint32_t bs = fs->blocksize, sect = fs->sb.sectsize, al, rl, cl, bml = 1, buf = 128; /* a buffer's log overhead */
+	uint32_t room = bs - 72u;                 /* a long-form (bmbt) block's */
+	uint64_t maxleaf = (fs->sb.features_incompat & XFS_SB_FEAT_INCOMPAT_NREXT64) ? (1ull << 48) - 1 : (1ull << 31) - 1;
+	uint64_t b, t1, t2, t4 = 0, m;
+
+	if (bs < 512 || room / 16 / 2 < 2)
+		return 0;
+	tree_levels(fs, &al, &rl, &cl);
+	/* xfs_bmap_compute_maxlevels (data fork): a root of 3 records in the inode */
+	for (b = (maxleaf + room / 16 / 2 - 1) / (room / 16 / 2); b > 1 && bml < 64; bml++)
+		b = b <= 3 ? 1 : (b + room / 16 / 2 - 1) / (room / 16 / 2);
+	/* xfs_calc_itruncate_reservation: the inode and its bmbt, the frees, the refcount updates */
+	t1 = 4 * 12 + 56 + fs->sb.inodesize + 2 * 72 + (uint64_t)(bml + 1) * (bs + buf);
+	t2 = 9ull * (sect + buf) + allocfree(al, rl, 4) * (bs + buf);
+	if (fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK)
+		t4 = 2ull * (sect + buf) + 2ull * (2 * cl - 1) * (bs + buf);
+	m = t1 > t2 ? t1 : t2;
+	m = m > t4 ? m : t4;
+	m += 6 * (24 + 104); /* XFS_DQUOT_LOGRES */
+	return m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
+}
+
+/* xfs_refcount_still_have_space */
+static bool have_space(const struct fin *f, const struct refc_tx *tx)
+{
+	const xfs_fs *fs = f->log->fs;
+	uint32_t al, rl, cl;
+	uint64_t overhead, res = xlog_refc_logres(fs);
+
+	if (tx->nr_ops == 0)
+		return true;
+	tree_levels(fs, &al, &rl, &cl);
+	overhead = (allocfree(al, rl, tx->shape_changes) + cl) * fs->blocksize;
+	if (overhead > res)
+		return false;
+	return res - overhead > (uint64_t)tx->nr_ops * REFC_ITEM_OVERHEAD;
+}
+
+/* xfs_refcount_adjust_extents */
+static int adjust_extents(struct agbt_cur *c, uint32_t *agbno, uint32_t *aglen, int adj, struct refc_tx *tx,
+			  const struct refc_sink *q)
+{
+	uint32_t agblocks = c->f->log->fs->sb.agblocks;
+	struct rirec e, t;
+	int stat, err;
+
+	if (*aglen == 0)
+		return 0;
+	if ((err = lookup(c, AGBT_LOOKUP_GE, false, *agbno, &stat)))
+		return err;
+	while (*aglen > 0 && have_space(c->f, tx)) {
+		if ((err = get_rec(c, &e, &stat)))
+			return err;
+		if (!stat || e.cow)
+			e = (struct rirec){ agblocks, 0, 0, false };
+		if (e.start != *agbno) {
+			/* a gap: refcount 1, covered (increase) or freed (decrease) */
+			if (e.start < *agbno)
+				return xlog_fin_refuse(c->f, "AG %u: refcount record %u+%u crosses %u after the split",
+						       c->ag, e.start, e.len, *agbno);
+			t = (struct rirec){ *agbno, e.start - *agbno < *aglen ? e.start - *agbno : *aglen,
+					    (uint32_t)(1 + adj), false };
+			tx->nr_ops++;
+			if (t.refc) {
+				if ((err = insert(c, &t)))
+					return err;
+			} else if ((err = q->free(q->arg, c->ag, t.start, t.len))) {
+				return err;
+			}
+			*agbno += t.len;
+			*aglen -= t.len;
+			if (*aglen == 0 || !have_space(c->f, tx))
+				break;
+			if ((err = lookup(c, AGBT_LOOKUP_GE, false, *agbno, &stat)))
+				return err;
+		}
+		if (e.len == 0 || e.len > *aglen)
+			return xlog_fin_refuse(c->f, "AG %u: refcount record %u+%u runs past the adjusted range's end %u",
+					       c->ag, e.start, e.len, *agbno + *aglen);
+		if (e.refc != MAXREFCOUNT) {
+			e.refc += (uint32_t)adj;
+			tx->nr_ops++;
+			if (e.refc > 1) {
+				if ((err = update(c, &e)))
+					return err;
+			} else if (e.refc == 1) {
+				if ((err = delete(c)))
+					return err;
+				*agbno += e.len;
+				*aglen -= e.len;
+				continue;
+			} else if ((err = q->free(q->arg, c->ag, e.start, e.len))) {
+				return err;
+			}
+		}
+		if ((err = agbt_increment(c, 0, &stat)))
+			return err;
+		*agbno += e.len;
+		*aglen -= e.len;
+	}
+	return 0;
+}
+
+int xlog_refc_adjust(struct fin *f, uint32_t ag, int adj, uint32_t *agbno, uint32_t *aglen, struct refc_tx *tx,
+		     const struct refc_sink *q)
 {
 	xfs_fs *fs = f->log->fs;
-	uint32_t bs = fs->blocksize, root, level;
-	struct blk *agf, *b;
+	struct agbt_cur c;
+	bool changed;
+	uint32_t shapes = 0;
 	int err;
 
-	if ((err = xlog_fin_agf(f, ag, &agf)))
+	if (*agbno == 0 || *aglen == 0 || *agbno >= fs->sb.agblocks || *aglen > fs->sb.agblocks - *agbno)
+		return xlog_fin_refuse(f, "AG %u: refcount update of %u+%u out of the AG", ag, *agbno, *aglen);
+	if ((err = xlog_refc_cur(f, ag, &c)))
 		return err;
-	root = get_be32(agf->b + offsetof(struct xfs_agf, agf_refcount_root));
-	level = get_be32(agf->b + offsetof(struct xfs_agf, agf_refcount_level));
-	if (level != 1)
-		return xlog_fin_refuse(f, "AG %u: a refcount btree of %u levels (not done yet)", ag, level);
-	if (root == 0 || root >= fs->sb.agblocks)
-		return xlog_fin_refuse(f, "AG %u: refcount btree root %u out of the AG", ag, root);
-	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, root), bs / XLOG_BBSIZE, K_BTREE, &b)))
+	if ((err = split_extent(&c, *agbno, &changed)))
 		return err;
-	if (get_be32(b->b) != XFS_REFC_CRC_MAGIC || get_be16(b->b + 4) != 0 ||
-	    get_be16(b->b + 6) > (bs - SBLOCK_CRC_LEN) / REFC_REC_LEN ||
-	    get_be32(b->b + 8) != NULLAGBLOCK || get_be32(b->b + 12) != NULLAGBLOCK)
-		return xlog_fin_refuse(f, "AG %u: refcount btree block %u is not a root leaf", ag, root);
-	*leaf = b;
+	shapes += changed;
+	if ((err = split_extent(&c, *agbno + *aglen, &changed)))
+		return err;
+	shapes += changed;
+	if ((err = merge_extents(&c, agbno, aglen, adj, &changed)))
+		return err;
+	shapes += changed;
+	if (shapes)
+		tx->shape_changes++;
+	return adjust_extents(&c, agbno, aglen, adj, tx, q);
+}
+
+/* The frees of xlog_fin_refc_decrease appended to its array */
+struct efree_out { struct fin *f; struct efree *out; uint32_t *nout, max; };
+
+static int efree_put(void *arg, uint32_t ag, uint32_t bno, uint32_t len)
+{
+	struct efree_out *o = arg;
+
+	if (*o->nout >= o->max)
+		return xlog_fin_refuse(o->f, "more than %u frees from one round's refcount decreases", o->max);
+	/* xfs_free_extent_later with no owner: XFS_RMAP_OWN_NULL, the unmap removed the rmap */
+	o->out[*o->nout] = (struct efree){ ag, bno, len, 0, (uint64_t)-1 };
+	(*o->nout)++;
 	return 0;
 }
 
 int xlog_fin_refc_decrease(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t aglen, struct efree *out,
 			   uint32_t *nout, uint32_t max)
 {
-	xfs_fs *fs = f->log->fs;
-	uint32_t bs = fs->blocksize, ops = 0;
-	struct rleaf l;
-	bool c1, c2, c3;
+	struct efree_out o = { f, out, nout, max };
+	struct refc_sink q = { efree_put, &o };
+	struct refc_tx tx = { 0, 0, false };
 	int err;
 
-	if (agbno == 0 || aglen == 0 || agbno >= fs->sb.agblocks || aglen > fs->sb.agblocks - agbno)
-		return xlog_fin_refuse(f, "extent %u+%u out of its AG", agbno, aglen);
-	if ((err = xlog_fin_refc_leaf(f, ag, &l.b)))
+	if ((err = xlog_refc_adjust(f, ag, -1, &agbno, &aglen, &tx, &q)))
 		return err;
-	l.rec = l.b->b + SBLOCK_CRC_LEN;
-	l.n = get_be16(l.b->b + 6);
-	l.max = (bs - SBLOCK_CRC_LEN) / REFC_REC_LEN;
-	for (uint32_t i = 0; i + 1 < l.n; i++) {
-		struct rc a = rget(&l, i), b = rget(&l, i + 1);
-		if (a.len == 0 || (!(a.start & XFS_REFC_COWFLAG) && (a.refc < 2 || (uint64_t)a.start + a.len > b.start)))
-			return xlog_fin_refuse(f, "AG %u: refcount record %u is not what it should be", ag, i);
-	}
-
-	/* xfs_refcount_adjust: the ends split, then merged */
-	if ((err = split_at(f, &l, agbno, &c1)) || (err = split_at(f, &l, agbno + aglen, &c2)))
-		return err;
-	merge(&l, &agbno, &aglen, &c3);
-
-	/* xfs_refcount_adjust_extents */
-	for (uint32_t i = lookup_ge(&l, agbno); aglen > 0;) {
-		struct rc x = i < l.n ? rget(&l, i) : (struct rc){ fs->sb.agblocks, 0, 0 };
-		if (x.start != agbno) {
-			/* a hole: refcount 1, freed */
-			uint32_t hl = x.start - agbno < aglen ? x.start - agbno : aglen;
-			if ((err = queue_free(f, out, nout, max, ag, agbno, hl)))
-				return err;
-			ops++;
-			agbno += hl;
-			aglen -= hl;
-			if (aglen == 0)
-				break;
-			i = lookup_ge(&l, agbno);
-			x = i < l.n ? rget(&l, i) : (struct rc){ fs->sb.agblocks, 0, 0 };
-		}
-		if (x.len == 0 || x.len > aglen || x.start != agbno)
-			return xlog_fin_refuse(f, "AG %u: the refcount records do not cover %u+%u as the "
-					       "adjustment expects", ag, agbno, aglen);
-		ops++;
-		if (x.refc == MAXREFCOUNT) {
-			i++;
-		} else if (x.refc > 2) {
-			x.refc--;
-			rset(&l, i, x);
-			i++;
-		} else {
-			rdelete(&l, i);
-		}
-		agbno += x.len;
-		aglen -= x.len;
-	}
-	if (ops > REFC_OPS_MAX)
-		return xlog_fin_refuse(f, "a refcount decrease of %u operations (it may span transactions)", ops);
+	if (aglen)
+		return xlog_fin_refuse(f, "AG %u: a refcount decrease left %u+%u over for another transaction "
+				       "(not done here)", ag, agbno, aglen);
 	return 0;
 }

@@ -17,4 +17,23 @@ int xlog_refc_cur(struct fin *f, uint32_t ag, struct agbt_cur *c) XFS_HIDDEN;
  * or *stat 0 and *r NULL when none. 0, 1 or <0. */
 int xlog_refc_lookup(struct agbt_cur *c, int dir, uint32_t start, const uint8_t **r, int *stat) XFS_HIDDEN;
 
+/* A transaction's refcount cursor counters (bc_ag.refc: operations done, refcount btree shape
+ * changes), which xfs_refcount_finish_one carries from one extent to the next; requeue: a
+ * leftover was requeued, the CUI's later extents are requeued whole (xfs_cui_item_recover). */
+struct refc_tx { uint32_t nr_ops, shape_changes; bool requeue; };
+
+/* Where an adjustment's frees go (xfs_free_extent_later, no owner): 0 or 1. */
+struct refc_sink {
+	int (*free)(void *arg, uint32_t ag, uint32_t agbno, uint32_t len);
+	void *arg;
+};
+
+/* refc.c: xfs_refcount_adjust of the shared extent *agbno+*aglen of AG ag by adj (+1, -1), the
+ * counters in tx; on return *agbno+*aglen is what is left over (aglen 0: all done). 0, 1 or <0. */
+int xlog_refc_adjust(struct fin *f, uint32_t ag, int adj, uint32_t *agbno, uint32_t *aglen, struct refc_tx *tx,
+		     const struct refc_sink *q) XFS_HIDDEN;
+/* refc.c: tr_itruncate's log reservation (xfs_calc_itruncate_reservation, Linux 6.1) of a v5
+ * filesystem, which bounds a refcount update's transaction. */
+uint32_t xlog_refc_logres(const xfs_fs *fs) XFS_HIDDEN;
+
 #endif /* FSIMG_XLOG_REFC_H */

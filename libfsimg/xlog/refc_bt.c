@@ -9,7 +9,7 @@
  * reservation, which changes no on-disk byte beyond the AGF's and the free
  * space trees'). A new block is an allocation near the refcount btree's
  * first block (xfs_refcountbt_alloc_block: a NEAR allocation from the free
- * space trees, not the AGFL), not done yet: a split is refused.
+ * space trees, not the AGFL: anear.c's xlog_fin_refcbt_alloc).
  */
 #include "config.h"
 
@@ -35,10 +35,11 @@ static int c_cmp(const uint8_t *a, const uint8_t *b)
 	return x < y ? -1 : x > y;
 }
 
+/* xfs_refcountbt_alloc_block: near the tree's first block whatever the split (anear.c) */
 static int c_alloc(struct agbt_cur *c, uint32_t *agbno)
 {
 	*agbno = AGBT_NULL;
-	return xlog_fin_refuse(c->f, "AG %u: a new refcountbt block (an allocation near a block: not done yet)", c->ag);
+	return xlog_fin_refcbt_alloc(c->f, c->ag, c->priv, agbno);
 }
 
 static int c_free(struct agbt_cur *c, uint32_t agbno)

@@ -112,16 +112,7 @@ static void t_free(struct xfin *x)
 	free(x);
 }
 
-static uint8_t *got(struct xfin *x, uint32_t agbno, enum kind kind)
-{
-	struct blk *b;
-
-	if (kind == K_AGF)
-		assert_int_equal(xlog_fin_get(&x->f, 1, 1, kind, &b), 0);
-	else
-		assert_int_equal(xlog_fin_get(&x->f, (uint64_t)agbno * (BS / 512), BS / 512, kind, &b), 0);
-	return b->b;
-}
+static uint8_t *got(struct xfin *x, uint32_t agbno, enum kind kind) { return xfin_got(x, agbno, kind); }
 
 static void expect_ext(const uint8_t *b, uint32_t i, uint32_t bno, uint32_t len)
 {
@@ -188,9 +179,10 @@ static int cui(struct xfin *x, uint32_t type, uint32_t agbno, uint32_t len)
 {
 	struct xlog_ext e = { agbno, len, 0, 0, type };
 	struct intent_defer d;
+	struct refc_tx tx = { 0, 0, false };
 
 	memset(&d, 0, sizeof d);
-	int err = xlog_intent_refcount(&x->f, &e, &d);
+	int err = xlog_intent_refcount(&x->f, &e, &d, &tx);
 	assert_int_equal(d.n, 0);
 	return err;
 }

@@ -52,12 +52,7 @@ static uint8_t *blk(struct t *t, uint32_t agbno) { return t->x.img + (size_t)agb
 
 static void put_block(uint8_t *b, uint32_t magic, uint16_t level, uint16_t n)
 {
-	memset(b, 0, BS);
-	put_be32(b, magic);
-	put_be16(b + 4, level);
-	put_be16(b + 6, n);
-	put_be32(b + 8, 0xffffffffu);
-	put_be32(b + 12, 0xffffffffu);
+	xfin_put_sblock(b, BS, magic, level, n);
 }
 
 /* An inobt record of the chunk at startino: sparse layout (holemask, count, freecount byte)

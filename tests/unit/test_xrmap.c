@@ -659,22 +659,22 @@ static void test_refc_cow(void **state)
 
 	assert_non_null(d);
 	set_refc(t, in, 3);
-	assert_int_equal(xlog_intent_refcount(&t->x.f, &x, d), 0);
+	assert_int_equal(xlog_intent_refcount(&t->x.f, &x, d, &(struct refc_tx){ 0, 0, false }), 0);
 	expect_refc(t, alloc, 4);
 	x = (struct xlog_ext){ .startblock = 10, .len = 2, .flags = 4 };
-	assert_int_equal(xlog_intent_refcount(&t->x.f, &x, d), 0);
+	assert_int_equal(xlog_intent_refcount(&t->x.f, &x, d, &(struct refc_tx){ 0, 0, false }), 0);
 	expect_refc(t, freed, 3);
 	assert_false(t->x.f.refused);
 	assert_int_equal(d->n, 0);
 	x = (struct xlog_ext){ .startblock = 17, .len = 2, .flags = 3 };
-	assert_int_equal(xlog_intent_refcount(&t->x.f, &x, d), 1);
+	assert_int_equal(xlog_intent_refcount(&t->x.f, &x, d, &(struct refc_tx){ 0, 0, false }), 1);
 	assert_non_null(strstr(t->x.why, "split or merge"));
 	t_free(t);
 
 	t = t_new(1, 6);
 	set_refc(t, in, 3);
 	x = (struct xlog_ext){ .startblock = 30, .len = 4, .flags = 4 };
-	assert_int_equal(xlog_intent_refcount(&t->x.f, &x, d), 1);
+	assert_int_equal(xlog_intent_refcount(&t->x.f, &x, d, &(struct refc_tx){ 0, 0, false }), 1);
 	t_free(t);
 	free(d);
 }

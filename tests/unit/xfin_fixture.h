@@ -114,6 +114,30 @@ static inline uint8_t *xfin_put_agf(struct xfin *x, uint32_t bno_root, uint32_t 
 	return agf;
 }
 
+/* A block as the finish leaves it so far: AG 0's block agbno, or the AGF (kind K_AGF). */
+static inline uint8_t *xfin_got(struct xfin *x, uint32_t agbno, enum kind kind)
+{
+	uint32_t bbs = x->fs.blocksize / 512;
+	struct blk *b;
+
+	if (kind == K_AGF)
+		assert_int_equal(xlog_fin_get(&x->f, 1, 1, kind, &b), 0);
+	else
+		assert_int_equal(xlog_fin_get(&x->f, (uint64_t)agbno * bbs, bbs, kind, &b), 0);
+	return b->b;
+}
+
+/* A short-form btree block's header: magic, level, n entries, no siblings. */
+static inline void xfin_put_sblock(uint8_t *b, uint32_t bs, uint32_t magic, uint16_t level, uint16_t n)
+{
+	memset(b, 0, bs);
+	put_be32(b, magic);
+	put_be16(b + 4, level);
+	put_be16(b + 6, n);
+	put_be32(b + 8, 0xffffffffu);
+	put_be32(b + 12, 0xffffffffu);
+}
+
 static inline void xfin_close(struct xfin *x)
 {
 	for (size_t i = 0; i < x->f.nblk; i++)
