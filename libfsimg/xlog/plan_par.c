@@ -124,8 +124,9 @@ static struct xlog_item_info *info_get(struct par *p, size_t n, size_t *cap)
 			break;
 		}
 	pthread_mutex_unlock(&p->mu);
-	if (!info && (info = malloc(n * sizeof *info)))
-		*cap = n;
+	/* a quarter more than asked: the next transactions, a little larger, fit it again */
+	if (!info && (info = malloc((n + n / 4) * sizeof *info)))
+		*cap = n + n / 4;
 	return info;
 }
 

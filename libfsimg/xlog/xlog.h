@@ -73,6 +73,7 @@ struct xlog_trans {
 	size_t nitems, cap;
 	struct xlog_trans *next;  /* in-flight hash chain */
 	struct xlog_chunk *chunks; /* where its regions live (record.c), newest first */
+	struct xlog_chunk_pool *pool; /* its walk's spare chunks (record.c), or NULL */
 };
 
 /* Counts of one walk. */
