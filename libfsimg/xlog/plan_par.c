@@ -28,7 +28,8 @@
 #include "xlog/dquot.h"
 #include "xlog/plan_int.h"
 
-#define PAR_QUEUE_MAX (16u << 20) /* log bytes (and decoded items) waiting for the worker */
+#define PAR_QUEUE_MAX (4u << 20) /* log bytes (and decoded items) waiting for the worker: two of
+				   * a large log's checkpoints; more only holds more fresh memory */
 #define PAR_SPARES 4u /* decoded-item arrays the worker hands back for the next transactions */
 /* A live log under this many sectors (2 MiB) is planned in a few milliseconds: no thread.
  * (A variable for tests/xfs/xlogdump, which compares both ways on small logs; never changed
