@@ -33,26 +33,59 @@ bench_emit() {
 	echo "bench: results recorded in $res"
 }
 
+# bench_args HELP_LINES "USAGE" "OPTIONS" "$@": the option parsing every
+# bench script shares. OPTIONS names the ones the script takes, of --fsimg
+# PATH, --runs N, --pairs N, --blocks N, --big IMAGE, --no-results and
+# --profile; they set $fsimg, $runs, $pairs, $nblocks, $big, $write_results=0
+# and $profile=1 (defaults are the script's, set before the call). One
+# operand goes to $img when OPTIONS has IMAGE. --help prints lines
+# 2..HELP_LINES of the calling script; anything else prints "usage: USAGE"
+# and exits 2.
+bench_args() {
+	_help=$1 _usage=$2 _opts=" $3 "
+	shift 3
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-h|--help) sed -n "2,${_help}p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+		--fsimg|--runs|--pairs|--blocks|--big)
+			case $_opts in *" $1 "*) ;; *) bench_usage "$_usage" ;; esac
+			[ $# -ge 2 ] || bench_usage "$_usage"
+			case $1 in
+			--fsimg) fsimg=$2 ;;
+			--runs) runs=$2 ;;
+			--pairs) pairs=$2 ;;
+			--blocks) nblocks=$2 ;;
+			--big) big=$2 ;;
+			esac
+			shift 2 ;;
+		--no-results|--profile)
+			case $_opts in *" $1 "*) ;; *) bench_usage "$_usage" ;; esac
+			case $1 in --no-results) write_results=0 ;; *) profile=1 ;; esac
+			shift ;;
+		-*) bench_usage "$_usage" ;;
+		*)
+			case $_opts in *" IMAGE "*) ;; *) bench_usage "$_usage" ;; esac
+			img=$1; shift ;;
+		esac
+	done
+}
+
+bench_usage() {
+	echo "usage: $1" >&2
+	exit 2
+}
+
 # bench_image_args HELP_LINES "$@": the options fsck.sh and containers.sh
 # share ([--fsimg PATH] [--runs N] [--no-results] IMAGE), into $fsimg,
 # $runs (default 7, at least 5), $write_results and $img; --help prints
 # lines 2..HELP_LINES of the calling script. Exits on a usage error.
 bench_image_args() {
-	_help=$1; shift
+	_u="bench/$(basename "$0") [--fsimg PATH] [--runs N] [--no-results] IMAGE"
 	runs=7
 	write_results=1
 	img=
-	while [ $# -gt 0 ]; do
-		case $1 in
-		--fsimg) fsimg=$2; shift 2 ;;
-		--runs) runs=$2; shift 2 ;;
-		--no-results) write_results=0; shift ;;
-		-h|--help) sed -n "2,${_help}p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-		-*) echo "bench: unknown option $1" >&2; exit 2 ;;
-		*) img=$1; shift ;;
-		esac
-	done
-	[ -n "$img" ] || { echo "usage: bench/$(basename "$0") [--fsimg PATH] [--runs N] [--no-results] IMAGE" >&2; exit 2; }
+	bench_args "$1" "$_u" "--fsimg --runs --no-results IMAGE" "${@:2}"
+	[ -n "$img" ] || bench_usage "$_u"
 	[ -r "$img" ] || { echo "bench: cannot read $img" >&2; exit 1; }
 	[ "$runs" -ge 5 ] 2>/dev/null || { echo "bench: --runs must be at least 5" >&2; exit 2; }
 }

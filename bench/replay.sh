@@ -31,18 +31,8 @@ pairs=30
 nblocks=12000
 write_results=1
 big=
-while [ $# -gt 0 ]; do
-	case $1 in
-	--fsimg) fsimg=$2; shift 2 ;;
-	--runs) runs=$2; shift 2 ;;
-	--pairs) pairs=$2; shift 2 ;;
-	--blocks) nblocks=$2; shift 2 ;;
-	--big) big=$2; shift 2 ;;
-	--no-results) write_results=0; shift ;;
-	-h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) echo "bench: unknown option $1" >&2; exit 2 ;;
-	esac
-done
+bench_args 20 "bench/replay.sh [--fsimg PATH] [--runs N] [--pairs N] [--blocks N] [--big IMAGE] [--no-results]" \
+	"--fsimg --runs --pairs --blocks --big --no-results" "$@"
 for t in hyperfine debugfs mke2fs e2fsck jq python3; do
 	command -v "$t" >/dev/null || { echo "bench: $t not found (apt-get install hyperfine e2fsprogs jq)" >&2; exit 1; }
 done

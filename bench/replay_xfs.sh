@@ -32,16 +32,8 @@ fsimg=${FSIMG:-$top/src/fsimg}
 pairs=7
 write_results=1
 img=
-while [ $# -gt 0 ]; do
-	case $1 in
-	--fsimg) fsimg=$2; shift 2 ;;
-	--pairs) pairs=$2; shift 2 ;;
-	--no-results) write_results=0; shift ;;
-	-h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	-*) echo "usage: bench/replay_xfs.sh [--fsimg PATH] [--pairs N] [--no-results] [IMAGE]" >&2; exit 2 ;;
-	*) img=$1; shift ;;
-	esac
-done
+bench_args 24 "bench/replay_xfs.sh [--fsimg PATH] [--pairs N] [--no-results] [IMAGE]" \
+	"--fsimg --pairs --no-results IMAGE" "$@"
 [ "$pairs" -ge 5 ] 2>/dev/null || { echo "bench: --pairs must be at least 5" >&2; exit 2; }
 bench_fsimg "$fsimg"
 for t in xfs_repair python3 jq sha256sum; do

@@ -21,17 +21,8 @@ runs=5
 write_results=1
 profile=0
 img=
-while [ $# -gt 0 ]; do
-	case $1 in
-	--fsimg) fsimg=$2; shift 2 ;;
-	--runs) runs=$2; shift 2 ;;
-	--no-results) write_results=0; shift ;;
-	--profile) profile=1; shift ;;
-	-h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	-*) echo "bench: unknown option $1" >&2; exit 2 ;;
-	*) img=$1; shift ;;
-	esac
-done
+bench_args 13 "bench/run.sh [--fsimg PATH] [--runs N] [--no-results] [--profile] [IMAGE]" \
+	"--fsimg --runs --no-results --profile IMAGE" "$@"
 
 for t in hyperfine debugfs jq cc /usr/bin/time; do
 	command -v "$t" >/dev/null || { echo "bench: $t not found (apt-get install hyperfine e2fsprogs jq gcc time)" >&2; exit 1; }

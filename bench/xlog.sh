@@ -27,15 +27,7 @@ top=$(cd "$here/.." && pwd)
 fsimg=${FSIMG:-$top/src/fsimg}
 pairs=20
 write_results=1
-while [ $# -gt 0 ]; do
-	case $1 in
-	--fsimg) fsimg=$2; shift 2 ;;
-	--pairs) pairs=$2; shift 2 ;;
-	--no-results) write_results=0; shift ;;
-	-h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) echo "usage: bench/xlog.sh [--fsimg PATH] [--pairs N] [--no-results]" >&2; exit 2 ;;
-	esac
-done
+bench_args 20 "bench/xlog.sh [--fsimg PATH] [--pairs N] [--no-results]" "--fsimg --pairs --no-results" "$@"
 bench_fsimg "$fsimg"
 for t in xfs_logprint xz python3 jq; do
 	command -v $t >/dev/null 2>&1 || { echo "bench: $t is needed" >&2; exit 1; }

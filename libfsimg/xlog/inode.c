@@ -19,69 +19,93 @@ static void put16(uint8_t *d, uint16_t v)
 	d[1] = (uint8_t)v;
 }
 
-static void put64(uint8_t *d, uint64_t v)
-{
-	put_be32(d, (uint32_t)(v >> 32));
-	put_be32(d + 4, (uint32_t)v);
-}
 
-/* A field of the logged core (host order) stored big-endian at the same offset. */
-static void sw(const xlog *log, uint8_t *d, const uint8_t *s, size_t off, unsigned size)
-{
-	switch (size) {
-	case 1: d[off] = s[off]; break;
-	case 2: put16(d + off, xlog_r16(log, s + off)); break;
-	case 4: put_be32(d + off, xlog_r32(log, s + off)); break;
-	default: put64(d + off, xlog_r64(log, s + off)); break;
-	}
-}
-
+/*
+ * The logged core's fields (host order of the log's writer) stored big-endian at the same
+ * offsets, field by field and with the byte order fixed per call (le is a constant in each
+ * of the two inlined copies below): every inode item goes through here.
+ */
+#define R16(o) (le ? get_le16(s + (o)) : get_be16(s + (o)))
+#define R32(o) (le ? get_le32(s + (o)) : get_be32(s + (o)))
+#define R64(o) (le ? get_le64(s + (o)) : get_be64(s + (o)))
+#define SW16(o) put_be16(d + (o), R16(o))
+#define SW32(o) put_be32(d + (o), R32(o))
+#define SW64(o) put_be64(d + (o), R64(o))
 /* xfs_log_dinode_to_disk_ts: bigtime is one 64-bit count, else two 32-bit halves. */
-static void ts(const xlog *log, uint8_t *d, const uint8_t *s, size_t off, bool bigtime)
+#define TS(o)                          \
+	do {                           \
+		if (bigtime) {         \
+			SW64(o);       \
+		} else {               \
+			SW32(o);       \
+			SW32((o) + 4); \
+		}                      \
+	} while (0)
+
+static inline __attribute__((always_inline)) void dinode_to_disk(uint8_t *d, const uint8_t *s,
+								  uint64_t lsn, bool le)
 {
-	if (bigtime) {
-		sw(log, d, s, off, 8);
+	uint8_t version = s[4];
+	uint64_t flags2 = version >= 3 ? R64(120) : 0;
+	bool bigtime = flags2 & XFS_DIFLAG2_BIGTIME;
+
+	SW16(0);                /* magic */
+	SW16(2);                /* mode */
+	d[4] = s[4];            /* version */
+	d[5] = s[5];            /* format */
+	d[6] = d[7] = 0;        /* di_onlink */
+	SW32(8);                /* uid */
+	SW32(12);               /* gid */
+	SW32(16);               /* nlink */
+	SW16(20);               /* projid_lo */
+	SW16(22);               /* projid_hi */
+	TS(32);                 /* atime */
+	TS(40);                 /* mtime */
+	TS(48);                 /* ctime */
+	SW64(56);               /* size */
+	SW64(64);               /* nblocks */
+	SW32(72);               /* extsize */
+	SW32(76);               /* nextents */
+	SW16(80);               /* anextents */
+	d[82] = s[82];          /* forkoff */
+	d[83] = s[83];          /* aformat */
+	SW32(84);               /* dmevmask */
+	SW16(88);               /* dmstate */
+	SW16(90);               /* flags */
+	SW32(92);               /* gen */
+	if (version >= 3) {
+		if (flags2 & XFS_DIFLAG2_NREXT64)
+			SW64(24);       /* big nextents */
+		else
+			memset(d + 24, 0, 8);
+		SW64(104);      /* changecount */
+		put_be64(d + 112, lsn);
+		SW64(120);      /* flags2 */
+		SW32(128);      /* cowextsize */
+		memset(d + 132, 0, 12);
+		TS(144);        /* crtime */
+		SW64(152);      /* ino */
+		memcpy(d + 160, s + 160, 16); /* uuid */
 	} else {
-		sw(log, d, s, off, 4);
-		sw(log, d, s, off + 4, 4);
+		memset(d + 24, 0, 6);
+		SW16(30);       /* flushiter */
 	}
 }
+
+#undef TS
+#undef SW64
+#undef SW32
+#undef SW16
+#undef R64
+#undef R32
+#undef R16
 
 static void log_dinode_to_disk(const xlog *log, uint8_t *d, const uint8_t *s, uint64_t lsn)
 {
-	static const struct { uint8_t off, size; } f[] = {
-		{ 0, 2 }, { 2, 2 }, { 4, 1 }, { 5, 1 }, { 8, 4 }, { 12, 4 }, { 16, 4 }, { 20, 2 },
-		{ 22, 2 }, { 56, 8 }, { 64, 8 }, { 72, 4 }, { 76, 4 }, { 80, 2 }, { 82, 1 },
-		{ 83, 1 }, { 84, 4 }, { 88, 2 }, { 90, 2 }, { 92, 4 },
-	};
-	uint8_t version = s[4];
-	uint64_t flags2 = version >= 3 ? xlog_r64(log, s + 120) : 0;
-	bool bigtime = flags2 & XFS_DIFLAG2_BIGTIME;
-	size_t i;
-
-	for (i = 0; i < sizeof f / sizeof f[0]; i++)
-		sw(log, d, s, f[i].off, f[i].size);
-	d[6] = d[7] = 0; /* di_onlink */
-	ts(log, d, s, 32, bigtime);
-	ts(log, d, s, 40, bigtime);
-	ts(log, d, s, 48, bigtime);
-	if (version >= 3) {
-		if (flags2 & XFS_DIFLAG2_NREXT64)
-			sw(log, d, s, 24, 8);
-		else
-			memset(d + 24, 0, 8);
-		sw(log, d, s, 104, 8);
-		put64(d + 112, lsn);
-		sw(log, d, s, 120, 8);
-		sw(log, d, s, 128, 4);
-		memset(d + 132, 0, 12);
-		ts(log, d, s, 144, bigtime);
-		sw(log, d, s, 152, 8);
-		memcpy(d + 160, s + 160, 16);
-	} else {
-		memset(d + 24, 0, 6);
-		sw(log, d, s, 30, 2);
-	}
+	if (log->le)
+		dinode_to_disk(d, s, lsn, true);
+	else
+		dinode_to_disk(d, s, lsn, false);
 }
 
 /* xfs_bmbt_to_bmdr: the in-core root block (a long btree block) to the fork's bmdr. */

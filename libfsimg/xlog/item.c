@@ -11,24 +11,6 @@
 
 #include "xlog/xlog.h"
 
-uint16_t xlog_r16(const xlog *log, const uint8_t *p)
-{
-	return log->le ? (uint16_t)(p[0] | p[1] << 8) : (uint16_t)(p[0] << 8 | p[1]);
-}
-
-uint32_t xlog_r32(const xlog *log, const uint8_t *p)
-{
-	return log->le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-				 (uint32_t)p[3] << 24
-		       : (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-uint64_t xlog_r64(const xlog *log, const uint8_t *p)
-{
-	uint64_t a = xlog_r32(log, p), b = xlog_r32(log, p + 4);
-	return log->le ? b << 32 | a : a << 32 | b;
-}
-
 static const struct {
 	uint16_t type;
 	const char *name, *li;

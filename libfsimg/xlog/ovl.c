@@ -100,6 +100,7 @@ void xlog_ovl_free(struct xlog_ovl *o)
 	free(o->hash);
 	o->hash = NULL;
 	o->nbuckets = o->npages = o->nsec = 0;
+	o->full_bbs = 0;
 }
 
 static size_t bucket(const struct xlog_ovl *o, uint64_t first)
@@ -301,6 +302,7 @@ void xlog_ovl_unclaim(struct xlog_ovl *o, uint64_t daddr, uint32_t bbs)
 	struct xlog_ovl_slab *sl = o->slabs;
 	uint32_t n = bbs / PAGE_SECS;
 
+	o->full_bbs = 0; /* (its pages may be the ones taken back) */
 	/* the last pages taken, each the head of its chain since */
 	for (uint32_t k = n; k-- > 0;) {
 		struct xlog_ovl_page *p = &sl->page[sl->used - 1];
@@ -315,18 +317,29 @@ void xlog_ovl_unclaim(struct xlog_ovl *o, uint64_t daddr, uint32_t bbs)
 	}
 }
 
-bool xlog_ovl_has(const struct xlog_ovl *o, uint64_t daddr, uint32_t bbs)
+bool xlog_ovl_full(struct xlog_ovl *o, uint64_t daddr, uint32_t bbs)
 {
-	uint32_t i, n;
+	struct xlog_ovl_page *pg[XLOG_OVL_FULL_PAGES];
+	uint32_t i, n, np = 0;
 
+	if (o->full_bbs && daddr == o->full_daddr && bbs == o->full_bbs)
+		return true;
 	for (i = 0; i < bbs; i += n) {
-		const struct xlog_ovl_page *p = page_find(o, daddr + i);
+		struct xlog_ovl_page *p = page_find(o, daddr + i);
 		uint8_t m;
 
 		n = in_page(daddr + i, bbs - i);
 		m = bits(daddr + i, n);
 		if (!p || (p->mask & m) != m)
 			return false;
+		if (np < XLOG_OVL_FULL_PAGES)
+			pg[np] = p;
+		np++;
+	}
+	if (bbs && np <= XLOG_OVL_FULL_PAGES) {
+		memcpy(o->full_pg, pg, np * sizeof pg[0]);
+		o->full_daddr = daddr;
+		o->full_bbs = bbs;
 	}
 	return true;
 }
@@ -336,7 +349,15 @@ uint8_t *xlog_ovl_written(struct xlog_ovl *o, uint64_t daddr, uint32_t bbs)
 	struct xlog_ovl_page *p;
 	uint8_t m;
 
-	if (!bbs || in_page(daddr, bbs) != bbs || !(p = page_find(o, daddr)))
+	if (!bbs || in_page(daddr, bbs) != bbs)
+		return NULL;
+	if (o->full_bbs && bbs <= o->full_bbs && daddr >= o->full_daddr &&
+	    daddr - o->full_daddr <= o->full_bbs - bbs) {
+		/* in the range xlog_ovl_full found whole: its page, every sector written */
+		p = o->full_pg[(daddr - (o->full_daddr - o->full_daddr % PAGE_SECS)) / PAGE_SECS];
+		return p->data + (size_t)(daddr % PAGE_SECS) * XLOG_BBSIZE;
+	}
+	if (!(p = page_find(o, daddr)))
 		return NULL;
 	m = bits(daddr, bbs);
 	return (p->mask & m) == m ? p->data + (size_t)(daddr % PAGE_SECS) * XLOG_BBSIZE : NULL;

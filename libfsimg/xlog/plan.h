@@ -14,6 +14,7 @@
 /* ovl.c: a sparse sector overlay of the data device: what recovery has written. */
 struct xlog_ovl_page;
 struct xlog_ovl_slab;
+#define XLOG_OVL_FULL_PAGES 8u
 struct xlog_ovl {
 	struct xlog_ovl_page **hash; /* nbuckets (a power of two) chains */
 	size_t nbuckets;
@@ -21,6 +22,11 @@ struct xlog_ovl {
 	uint64_t nsec, max_sec;      /* sectors written; at most max_sec in pages */
 	struct xlog_ovl_slab *slabs; /* where the pages live */
 	bool pread;                  /* device reads by fsimg_io_pread (safe beside other threads) */
+	/* the last range xlog_ovl_full found written whole, and its pages: the inode items of
+	 * one cluster come one after the other (full_bbs 0: none) */
+	uint64_t full_daddr;
+	uint32_t full_bbs;
+	struct xlog_ovl_page *full_pg[XLOG_OVL_FULL_PAGES];
 };
 /* A run of consecutive sectors recovery writes; their bytes are in the plan's overlay. */
 struct xlog_write {
@@ -74,8 +80,9 @@ int xlog_ovl_write(struct xlog_ovl *o, xlog *log, const uint8_t *buf, uint64_t d
  */
 uint8_t *xlog_ovl_claim(struct xlog_ovl *o, xlog *log, uint64_t daddr, uint32_t bbs) XFS_HIDDEN;
 void xlog_ovl_unclaim(struct xlog_ovl *o, uint64_t daddr, uint32_t bbs) XFS_HIDDEN;
-/* Whether recovery has written every sector of [daddr, daddr + bbs). */
-bool xlog_ovl_has(const struct xlog_ovl *o, uint64_t daddr, uint32_t bbs) XFS_HIDDEN;
+/* Whether recovery has written every sector of [daddr, daddr + bbs), remembering the last
+ * range found whole (with its pages, for xlog_ovl_written on its sectors). */
+bool xlog_ovl_full(struct xlog_ovl *o, uint64_t daddr, uint32_t bbs) XFS_HIDDEN;
 /* The bytes of [daddr, daddr + bbs) in place, to change as recovery writes them: only when
  * recovery has written every one of those sectors and they lie in one page, else NULL. */
 uint8_t *xlog_ovl_written(struct xlog_ovl *o, uint64_t daddr, uint32_t bbs) XFS_HIDDEN;

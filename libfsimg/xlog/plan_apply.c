@@ -300,7 +300,7 @@ static int replay_inode(struct ctx *c, const struct xlog_item *it, const struct 
 	}
 	/* the fast path only where the whole item's checks hold (else the error comes below) */
 	if ((uint64_t)o->boffset + c->log->fs->inode_size <= (uint64_t)o->bblen * XLOG_BBSIZE &&
-	    c->log->fs->inode_size <= 4 * XLOG_BBSIZE && xlog_ovl_has(c->ovl, (uint64_t)o->blkno, o->bblen))
+	    c->log->fs->inode_size <= 4 * XLOG_BBSIZE && xlog_ovl_full(c->ovl, (uint64_t)o->blkno, o->bblen))
 		return replay_inode_sectors(c, it, o, lsn);
 	/* a cluster recovery has not touched yet: read into the overlay's pages, changed there */
 	if ((b = xlog_ovl_claim(c->ovl, log, (uint64_t)o->blkno, o->bblen))) {
@@ -521,8 +521,14 @@ int xlog_plan_apply(struct ctx *c, const struct xlog_trans *t, const struct xlog
 {
 	size_t j;
 	int err, cls;
+	unsigned present = 0;
 
+	/* the classes t has: one pass over its items each, not five */
+	for (j = 0; j < t->nitems; j++)
+		present |= 1u << order_of(&info[j]);
 	for (cls = 0; cls <= 4; cls++) {
+		if (!(present >> cls & 1))
+			continue;
 		for (j = 0; j < t->nitems; j++) {
 			/* inode buffers and cancels go on their lists at the head: reversed */
 			size_t k = cls == 2 || cls == 4 ? t->nitems - 1 - j : j;

@@ -28,7 +28,8 @@
 #include "xlog/dquot.h"
 #include "xlog/plan_int.h"
 
-#define PAR_QUEUE_MAX (16u << 20) /* log bytes (and decoded items) waiting for the worker */
+#define PAR_QUEUE_MAX (4u << 20) /* log bytes (and decoded items) waiting for the worker: two of
+				   * a large log's checkpoints; more only holds more fresh memory */
 #define PAR_SPARES 4u /* decoded-item arrays the worker hands back for the next transactions */
 /* A live log under this many sectors (2 MiB) is planned in a few milliseconds: no thread.
  * (A variable for tests/xfs/xlogdump, which compares both ways on small logs; never changed
@@ -124,8 +125,9 @@ static struct xlog_item_info *info_get(struct par *p, size_t n, size_t *cap)
 			break;
 		}
 	pthread_mutex_unlock(&p->mu);
-	if (!info && (info = malloc(n * sizeof *info)))
-		*cap = n;
+	/* a quarter more than asked: the next transactions, a little larger, fit it again */
+	if (!info && (info = malloc((n + n / 4) * sizeof *info)))
+		*cap = n + n / 4;
 	return info;
 }
 

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +72,7 @@ struct walk {
 	xlog_trans_take_fn take; /* instead of fn: given each committed transaction */
 	void *ctx;
 	struct xlog_walk_stats *st;
+	struct xlog_chunk_pool *pool;
 };
 
 /*
@@ -88,6 +90,92 @@ struct xlog_chunk {
 	_Alignas(max_align_t) uint8_t data[];
 };
 
+/*
+ * The walk's full-size chunks come back to it when a transaction is released (on
+ * whichever thread: plan_par.c's worker releases them), up to POOL_MAX of them: a full
+ * log's transactions would otherwise take fresh memory from the system for every
+ * checkpoint (a page fault per 4 KiB of log). The pool lives while the walk or any of
+ * its transactions does.
+ */
+#define POOL_MAX 64u /* 16 MiB of spare chunks */
+
+struct xlog_chunk_pool {
+	pthread_mutex_t mu;
+	unsigned refs;      /* the walk and each of its transactions */
+	unsigned nfree;
+	struct xlog_chunk *free;
+};
+
+static struct xlog_chunk_pool *pool_new(void)
+{
+	struct xlog_chunk_pool *p = calloc(1, sizeof *p);
+
+	if (p && pthread_mutex_init(&p->mu, NULL)) {
+		free(p);
+		return NULL;
+	}
+	if (p)
+		p->refs = 1;
+	return p;
+}
+
+static void pool_get(struct xlog_chunk_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->refs++;
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* c (a chunk list, may be NULL) given back to p, and one reference dropped. */
+static void pool_put(struct xlog_chunk_pool *p, struct xlog_chunk *c)
+{
+	struct xlog_chunk *drop = NULL;
+	bool last;
+
+	pthread_mutex_lock(&p->mu);
+	while (c) {
+		struct xlog_chunk *n = c->next;
+		if (c->size == CHUNK_MAX && p->nfree < POOL_MAX) {
+			c->next = p->free;
+			p->free = c;
+			p->nfree++;
+		} else {
+			c->next = drop;
+			drop = c;
+		}
+		c = n;
+	}
+	last = --p->refs == 0;
+	pthread_mutex_unlock(&p->mu);
+	while (drop) {
+		c = drop;
+		drop = c->next;
+		free(c);
+	}
+	if (last) {
+		while (p->free) {
+			c = p->free;
+			p->free = c->next;
+			free(c);
+		}
+		pthread_mutex_destroy(&p->mu);
+		free(p);
+	}
+}
+
+static struct xlog_chunk *pool_take(struct xlog_chunk_pool *p)
+{
+	struct xlog_chunk *c;
+
+	pthread_mutex_lock(&p->mu);
+	if ((c = p->free)) {
+		p->free = c->next;
+		p->nfree--;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return c;
+}
+
 static size_t align_up(size_t n)
 {
 	return (n + _Alignof(max_align_t) - 1) & ~(size_t)(_Alignof(max_align_t) - 1);
@@ -104,8 +192,8 @@ static void *chunk_alloc(struct xlog_trans *t, size_t len)
 		size = c ? (c->size < CHUNK_MAX / 2 ? c->size * 2 : CHUNK_MAX) : CHUNK_MIN;
 		if (size < len)
 			size = len;
-		c = malloc(sizeof *c + size);
-		if (!c)
+		c = size == CHUNK_MAX && t->pool ? pool_take(t->pool) : NULL;
+		if (!c && !(c = malloc(sizeof *c + size)))
 			return NULL;
 		c->size = size;
 		c->used = 0;
@@ -140,11 +228,14 @@ void xlog_trans_release(struct xlog_trans *t)
 {
 	if (!t)
 		return;
-	while (t->chunks) {
-		struct xlog_chunk *c = t->chunks;
-		t->chunks = c->next;
-		free(c);
-	}
+	if (t->pool)
+		pool_put(t->pool, t->chunks);
+	else
+		while (t->chunks) {
+			struct xlog_chunk *c = t->chunks;
+			t->chunks = c->next;
+			free(c);
+		}
 	free(t->items);
 	free(t);
 }
@@ -347,6 +438,8 @@ static int process_op(struct walk *w, uint64_t rec_lsn, uint32_t tid, uint8_t cl
 			return FSIMG_ENOMEM;
 		t->tid = tid;
 		t->lsn = rec_lsn;
+		if ((t->pool = w->pool))
+			pool_get(t->pool);
 		t->next = w->hash[tid % RHASH];
 		w->hash[tid % RHASH] = t;
 		return 0;
@@ -487,6 +580,7 @@ static int walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_
 	log->h_size = h_size;
 	hdr = malloc((size_t)hblks * XLOG_BBSIZE);
 	data = malloc(h_size + XLOG_BBSIZE);
+	w.pool = crc_only ? NULL : pool_new(); /* (none: each chunk its own malloc) */
 	err = FSIMG_ENOMEM;
 	if (!hdr || !data)
 		goto out;
@@ -553,6 +647,8 @@ out:
 			trans_free(log, t);
 		}
 	}
+	if (w.pool)
+		pool_put(w.pool, NULL);
 	free(hdr);
 	free(data);
 	return err;

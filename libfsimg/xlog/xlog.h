@@ -73,6 +73,7 @@ struct xlog_trans {
 	size_t nitems, cap;
 	struct xlog_trans *next;  /* in-flight hash chain */
 	struct xlog_chunk *chunks; /* where its regions live (record.c), newest first */
+	struct xlog_chunk_pool *pool; /* its walk's spare chunks (record.c), or NULL */
 };
 
 /* Counts of one walk. */
@@ -144,10 +145,20 @@ void xlog_trans_release(struct xlog_trans *t) XFS_HIDDEN;
 
 /* ------------------------------------------------------------ item.c */
 
-/* Host-order reads of item bytes in the log's item byte order. */
-uint16_t xlog_r16(const xlog *log, const uint8_t *p) XFS_HIDDEN;
-uint32_t xlog_r32(const xlog *log, const uint8_t *p) XFS_HIDDEN;
-uint64_t xlog_r64(const xlog *log, const uint8_t *p) XFS_HIDDEN;
+/* Host-order reads of item bytes in the log's item byte order (inline: the inode replay
+ * converts a few dozen fields of every logged inode). */
+static inline uint16_t xlog_r16(const xlog *log, const uint8_t *p)
+{
+	return log->le ? get_le16(p) : get_be16(p);
+}
+static inline uint32_t xlog_r32(const xlog *log, const uint8_t *p)
+{
+	return log->le ? get_le32(p) : get_be32(p);
+}
+static inline uint64_t xlog_r64(const xlog *log, const uint8_t *p)
+{
+	return log->le ? get_le64(p) : get_be64(p);
+}
 
 /* One extent named by an intent or done item. */
 struct xlog_ext {
