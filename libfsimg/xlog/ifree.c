@@ -113,7 +113,7 @@
 int xlog_fin_refuse(struct fin *f, const char *fmt, ...)
 {
 	size_t used = strlen(f->why);
-	char r[96];
+	char r[160];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -340,6 +340,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	/* xfs_difree: inobt, AGI counts, finobt (the AGFL frees their block frees defer: q0..q1
 	 * from the inobt's, then the finobt's after the chunk's free is queued) */
 	q0 = f->nagflq;
+	xlog_fin_tx(f); /* xfs_inactive_ifree's transaction */
 	if ((err = xlog_fin_difree_inobt(f, ag, agi, agino, rec, &deleted)))
 		return err;
 	q1 = f->nagflq;
@@ -383,7 +384,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 		return xlog_fin_agfl_frees(f, q0, NULL);
 	/* xfs_ifree_cluster, then the transaction's deferred work in queue order: the inobt's
 	 * AGFL frees, the chunk's blocks, the finobt's AGFL frees */
-	if ((err = xlog_fin_agfl_free_range(f, q0, q1)) || (err = xlog_fin_ichunk_free(f, ag, rec, &ntx)))
+	if ((err = xlog_fin_agfl_frees_to(f, q0, q1, NULL)) || (err = xlog_fin_ichunk_free(f, ag, rec, &ntx)))
 		return err;
 	ichunk_stale(f, ag, get_be32(rec) >> fs->sb.inopblog);
 	return xlog_fin_agfl_frees(f, q0, NULL);

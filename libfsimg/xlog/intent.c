@@ -254,8 +254,10 @@ static int finish_captured(struct fin *f, const struct intent_defer *d, size_t k
 	const struct intent_work *w = &d->ext[k];
 	int err;
 
-	if (*run == 0)
+	if (*run == 0) {
 		*mark = f->nagflq;
+		xlog_fin_tx(f); /* the deferred op's transaction */
+	}
 	(*run)++;
 	if (w->rtype == INTENT_AGFL_FREE) {
 		if (f->nagflq == FIN_AGFLQ_MAX)
@@ -306,6 +308,7 @@ int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 			continue;
 		f.why = p->pending[i].what;
 		f.whylen = sizeof p->pending[i].what;
+		xlog_fin_tx(&f); /* each intent's own transaction */
 		err = finish_one(&f, &p->pending[i], d, &done);
 		/* the AGFL frees its transaction deferred are captured after its other work */
 		for (k = 0; k < f.nagflq && !err && !f.refused; k++)
