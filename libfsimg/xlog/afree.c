@@ -455,11 +455,30 @@ int xlog_fin_alloc_fixup(struct fin *f, struct agbt_cur *cc, struct agbt_cur *bc
  * the first by-size record at least want long whose usable part is want long, else (none
  * that long) the largest, and from there leftwards the record with the longest usable
  * part while records are at least that long; the usable part from its start. Where only
- * busy extents are left the kernel forces the log and waits (refused here).
+ * busy extents are left the kernel forces the log, waits and searches again (busy_flush).
  * xfs_alloc_fixup_trees leaves the rest; the rmapbt records the blocks for the AG; the
  * AGF's free count falls. *bno, *len: what it took.
  */
-static int agfl_alloc(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t want, uint32_t *bno, uint32_t *len)
+#define AGFL_RESTART 2 /* only busy extents: forced, search again */
+
+/* xfs_extent_busy_flush: a log force (XFS_LOG_SYNC) and a wait until a busy extent of the AG
+ * clears; only the committed transactions' can (the running one's would be waited on for
+ * ever: refused). AGFL_RESTART or 1. */
+static int busy_flush(struct fin *f, uint32_t ag)
+{
+	char why[64];
+
+	for (uint32_t i = 0; i < f->nbusy && f->nbusy <= FIN_BUSY_MAX; i++)
+		if (f->busy[i].ag == ag && f->busy[i].tx != f->tx) {
+			snprintf(why, sizeof why, "AG %u: the AGFL refill finds only busy extents", ag);
+			return xlog_fin_force(f, why) ? 1 : AGFL_RESTART;
+		}
+	return xlog_fin_refuse(f, "AG %u: the AGFL refill finds only extents busy in the running transaction "
+				  "(the kernel waits on them)", ag);
+}
+
+static int agfl_alloc_once(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t want, uint32_t *bno,
+			   uint32_t *len)
 {
 	xfs_fs *fs = f->log->fs;
 	uint8_t *agf = agfb->b, r[ALLOC_REC_LEN];
@@ -494,8 +513,7 @@ static int agfl_alloc(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t wan
 			if ((err = agbt_increment(&cc, 0, &i)))
 				return err;
 			if (!i)
-				return xlog_fin_refuse(f, "AG %u: the AGFL refill finds only busy extents (the kernel "
-							  "forces the log; not done)", ag);
+				return busy_flush(f, ag);
 		}
 	}
 	if (rlen > want)
@@ -529,10 +547,7 @@ static int agfl_alloc(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t wan
 		fbno = bfbno, flen = bflen, rbno = brbno, rlen = brlen;
 	}
 	if (rlen == 0)
-		return xlog_fin_refuse(f, busy ? "AG %u: the AGFL refill finds only busy extents (the kernel forces the "
-						 "log; not done)"
-					       : "AG %u: no free extent to refill the AGFL from",
-				       ag);
+		return busy ? busy_flush(f, ag) : xlog_fin_refuse(f, "AG %u: no free extent to refill the AGFL from", ag);
 	if ((err = xlog_fin_alloc_fixup(f, &cc, &bc, fbno, flen, rbno, rlen)))
 		return err;
 	*bno = rbno;
@@ -543,6 +558,16 @@ static int agfl_alloc(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t wan
 	put_be32(agf + AGF_FREEBLKS, get_be32(agf + AGF_FREEBLKS) - rlen);
 	agfb->dirty = true;
 	return 0;
+}
+
+/* The search again after a force (xfs_alloc_ag_vextent_size's restart). */
+static int agfl_alloc(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t want, uint32_t *bno, uint32_t *len)
+{
+	int err = AGFL_RESTART;
+
+	for (int t = 0; t < 2 && err == AGFL_RESTART; t++)
+		err = agfl_alloc_once(f, ag, agfb, want, bno, len);
+	return err == AGFL_RESTART ? xlog_fin_refuse(f, "AG %u: the AGFL refill forced the log twice", ag) : err;
 }
 
 /* One tree's share of xfs_alloc_min_freelist: 2 * new height - 2, the new height capped. */

@@ -276,6 +276,36 @@ static void reuse_in_running_tx_no_force(void **state)
 	xfin_close(&x);
 }
 
+/* The refill finds only busy extents (50+2, the only free extent, freed earlier): 6.1's
+ * xfs_extent_busy_flush forces the log and waits for a busy extent of the AG to clear, then
+ * searches again. Freed in a committed transaction, 50+2 clears and is taken; freed in the
+ * running one, it never would (refused). */
+static void refill_busy_flush(void **state)
+{
+	(void)state;
+	static const uint32_t fl[] = { 10, 11 };
+
+	for (int running = 0; running < 2; running++) {
+		struct xfin x;
+		struct blk *agfb;
+
+		memset(&x, 0, sizeof x);
+		ag_open(&x, (const struct ext[]){ { 50, 2 } }, 1, fl, 2);
+		xlog_fin_busy_insert(&x.f, 0, 50, 2);
+		if (!running)
+			xlog_fin_tx(&x.f);
+		assert_int_equal(xlog_fin_fix_freelist(&x.f, 0, &agfb), running);
+		assert_int_equal(x.f.refused, running);
+		if (!running) {
+			const uint8_t *agfl = get(&x, 3, 1, K_AGFL);
+			assert_int_equal(x.f.nforce, 1);
+			assert_int_equal(get_be32(agfl + 8), 50);
+			assert_int_equal(get_be32(agfl + 12), 51);
+		}
+		xfin_close(&x);
+	}
+}
+
 /* On a v5 filesystem the force is refused (the stamps after its checkpoint are not done). */
 static void force_v5_refused(void **state)
 {
@@ -301,6 +331,7 @@ int main(void)
 		cmocka_unit_test(busy_block_met_again_forces),
 		cmocka_unit_test(force_keeps_running_busy),
 		cmocka_unit_test(reuse_in_running_tx_no_force),
+		cmocka_unit_test(refill_busy_flush),
 		cmocka_unit_test(force_v5_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
