@@ -20,6 +20,7 @@ struct blk {
 	uint32_t bbs;
 	enum kind kind;
 	bool dirty;
+	bool stale;  /* its buffer invalidated (a btree block freed, an inode chunk freed): never written */
 	uint8_t *b;
 };
 
@@ -45,6 +46,8 @@ struct fin {
 	struct fin_agflq agflq[FIN_AGFLQ_MAX]; /* xfs_defer_agfl_block's queue, in queue order */
 	uint32_t nagflq;
 	uint32_t tx;        /* the running transaction: every one before it is committed to the CIL */
+	const struct xlog_fin_prev *prev; /* blocks an earlier finish wrote, as they were before it */
+	size_t nprev;
 	uint32_t nforce;    /* log forces (checkpoints) in the middle of this finish */
 };
 

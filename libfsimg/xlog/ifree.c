@@ -219,8 +219,10 @@ static void ichunk_stale(struct fin *f, uint32_t ag, uint32_t sagbno)
 	size_t k = 0;
 
 	for (size_t i = 0; i < f->nblk; i++)
-		if (f->blk[i].kind == K_INODES && f->blk[i].daddr >= lo && f->blk[i].daddr < hi)
+		if (f->blk[i].kind == K_INODES && f->blk[i].daddr >= lo && f->blk[i].daddr < hi) {
 			f->blk[i].dirty = false;
+			f->blk[i].stale = true;
+		}
 	for (size_t i = 0; i < f->nino; i++)
 		if (f->blk[f->ino[i].blk].dirty)
 			f->ino[k++] = f->ino[i];
@@ -412,6 +414,14 @@ int xlog_fin_writeback(struct fin *f, uint64_t lsn)
 	}
 	for (size_t i = 0; i < f->nblk; i++) {
 		struct blk *b = &f->blk[i];
+		if (b->stale && !b->dirty) {
+			/* the older checkpoint's version of it is not written either */
+			for (size_t k = 0; k < f->nprev; k++)
+				if (f->prev[k].daddr == b->daddr && f->prev[k].bbs == b->bbs &&
+				    (err = xlog_ovl_write(f->o, f->log, f->prev[k].b, b->daddr, b->bbs)))
+					return err;
+			continue;
+		}
 		if (!b->dirty)
 			continue;
 		if (fs->v5 && b->kind == K_AGF) {
@@ -479,6 +489,8 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 	memset(&f, 0, sizeof f);
 	f.log = log;
 	f.o = o;
+	f.prev = p->fin_prev;
+	f.nprev = p->nfin_prev;
 	if (!(f.blk = calloc(IFREE_BLKS, sizeof *f.blk)))
 		return FSIMG_ENOMEM;
 	/* the pending entries are in xlog_recover_process_iunlinks' order: AG, bucket, chain */

@@ -306,6 +306,32 @@ static void refill_busy_flush(void **state)
 	}
 }
 
+/* A btree block the intents' checkpoint wrote (its bytes before it kept in prev) and the
+ * unlinked inodes' finish freed (stale, not dirty): its buffer is never written, nor the
+ * older checkpoint's version: the block goes back to what it was before both. */
+static void stale_block_reverts(void **state)
+{
+	(void)state;
+	uint8_t before[BS], now[BS];
+	struct xlog_fin_prev prev = { 40 * (BS / 512), BS / 512, before };
+	struct xfin x;
+	struct blk *b;
+
+	memset(&x, 0, sizeof x);
+	xfin_open(&x, NBLOCKS, BS, 10, false);
+	memset(before, 0x5a, sizeof before);
+	memset(now, 0xa5, sizeof now);
+	assert_int_equal(xlog_ovl_write(&x.o, &x.log, now, prev.daddr, prev.bbs), 0);
+	assert_int_equal(xlog_fin_get(&x.f, prev.daddr, prev.bbs, K_BTREE, &b), 0);
+	b->stale = true;
+	x.f.prev = &prev;
+	x.f.nprev = 1;
+	assert_int_equal(xlog_fin_writeback(&x.f, 1), 0);
+	assert_int_equal(xlog_ovl_read(&x.o, &x.log, now, prev.daddr, prev.bbs), 0);
+	assert_memory_equal(now, before, BS);
+	xfin_close(&x);
+}
+
 /* On a v5 filesystem the force is refused (the stamps after its checkpoint are not done). */
 static void force_v5_refused(void **state)
 {
@@ -333,6 +359,7 @@ int main(void)
 		cmocka_unit_test(reuse_in_running_tx_no_force),
 		cmocka_unit_test(refill_busy_flush),
 		cmocka_unit_test(force_v5_refused),
+		cmocka_unit_test(stale_block_reverts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
