@@ -18,15 +18,20 @@
  * freelist fix, not busy). It refills a short AGFL from the by-size tree as
  * xfs_alloc_ag_vextent_size picks, the extents freed in this finish (busy)
  * trimmed off each candidate (xfs_extent_busy_trim), an XFS_RMAP_OWN_AG
- * record for the blocks. A busy block met again (a btree's block from the
- * AGFL, an AGFL block freed) is refused: the kernel forces the log there.
- * On an
+ * record for the blocks. Busy extents carry the finish's transaction that
+ * freed them (f->tx, bumped where the finish's transactions commit). A busy
+ * block met again (a btree's block from the AGFL, an AGFL block freed)
+ * freed in a committed transaction forces the log there (its stale buffer
+ * is pinned): the busy extents of every committed transaction clear, the
+ * running one's stay (xlog_fin_force; refused on v5, whose later stamps
+ * would need the checkpoint's length in the log). On an
  * rmapbt filesystem the extent's rmap record goes first (xfs_rmap_free,
  * rmap.c) unless the free names no owner (XFS_RMAP_OWN_NULL: the unmap that
  * queued it removed the record already).
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/cursor.h"
@@ -136,13 +141,13 @@ static int cnt_cmp(const uint8_t *a, const uint8_t *b)
 	return d ? d : u32cmp(get_be32(a), get_be32(b));
 }
 
-/* xfs_allocbt_alloc_block / _free_block: the AGFL; a block taken is no longer busy, one
- * given back is busy */
+/* xfs_allocbt_alloc_block / _free_block: the AGFL; a block taken is no longer busy (or
+ * forces the log), one given back is busy */
 static int a_alloc(struct agbt_cur *c, uint32_t *agbno)
 {
 	int err = xlog_fin_agfl_get(c->f, c->ag, c->priv, true, agbno);
 
-	return err || *agbno == NULLAGBLOCK ? err : xlog_fin_busy_reuse(c->f, c->ag, *agbno);
+	return err || *agbno == NULLAGBLOCK ? err : xlog_fin_busy_reuse(c->f, c->ag, *agbno, true);
 }
 
 static int a_free(struct agbt_cur *c, uint32_t agbno)
@@ -224,13 +229,13 @@ static int cnt_delete(struct agbt_cur *c, uint32_t bno, uint32_t len)
 void xlog_fin_busy_insert(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len)
 {
 	if (f->nbusy < FIN_BUSY_MAX)
-		f->busy[f->nbusy] = (struct fin_busy){ ag, bno, len };
+		f->busy[f->nbusy] = (struct fin_busy){ ag, bno, len, f->tx };
 	if (f->nbusy <= FIN_BUSY_MAX)
 		f->nbusy++;
 }
 
 /* The busy extent holding block bno of AG ag, or NULL (too many remembered: refused). */
-static const struct fin_busy *busy_at(struct fin *f, uint32_t ag, uint32_t bno, bool *refuse)
+static struct fin_busy *busy_at(struct fin *f, uint32_t ag, uint32_t bno, bool *refuse)
 {
 	*refuse = f->nbusy > FIN_BUSY_MAX;
 	for (uint32_t i = 0; !*refuse && i < f->nbusy; i++)
@@ -239,27 +244,62 @@ static const struct fin_busy *busy_at(struct fin *f, uint32_t ag, uint32_t bno, 
 	return NULL;
 }
 
+/* The busy list without entry i (order kept: the trims meet them in it). */
+static void busy_drop(struct fin *f, uint32_t i)
+{
+	memmove(f->busy + i, f->busy + i + 1, (f->nbusy - i - 1) * sizeof *f->busy);
+	f->nbusy--;
+}
+
+int xlog_fin_force(struct fin *f, const char *why)
+{
+	uint32_t k = 0;
+
+	if (f->log->fs->v5)
+		return xlog_fin_refuse(f, "%s forces the log (v5: the LSN stamps after its checkpoint, not done)",
+				       why);
+	if (f->nbusy > FIN_BUSY_MAX)
+		return xlog_fin_refuse(f, "more than %u busy extents", FIN_BUSY_MAX);
+	for (uint32_t i = 0; i < f->nbusy; i++)
+		if (f->busy[i].tx == f->tx)
+			f->busy[k++] = f->busy[i];
+	f->nbusy = k;
+	f->nforce++;
+	return 0;
+}
+
 /*
  * A block freed earlier in this finish met again as a buffer: a btree block the AGFL gives
  * back to a btree (xfs_allocbt_alloc_block, xfs_rmapbt_alloc_block: xfs_extent_busy_reuse,
  * then the block's buffer got), or an AGFL block freed (xfs_free_agfl_block gets its buffer
- * to invalidate it). The block's buffer is stale and pinned in the log since its free, and
- * xfs_buf_lock forces the log on such a buffer: a checkpoint in the middle of the finish,
- * whose completion clears the busy extents at a time of its own (kernel rows
- * xa-v4-1k-fragfree, xa-1k-ag2-fragfree: the refill after it takes a block freed before).
- * Not done: refused. 0 or 1.
+ * to invalidate it). Freed in the running transaction, its buffer is the transaction's
+ * (xfs_trans_buf_item_match: no lock taken); freed in a committed one, the buffer is stale
+ * and pinned in the CIL, and xfs_buf_lock forces the log (xfs_log_force, async) and waits
+ * for the lock, which the checkpoint's completion gives back (xfs_buf_item_unpin) just
+ * before it clears the checkpoint's busy extents: every committed transaction's.
+ * Metadata reuse takes the one-block busy extent off the list (xfs_extent_busy_update_extent:
+ * no force for a block at a busy extent's edge; an AGFL block's busy extent is one block).
  */
-int xlog_fin_busy_reuse(struct fin *f, uint32_t ag, uint32_t bno)
+int xlog_fin_busy_reuse(struct fin *f, uint32_t ag, uint32_t bno, bool alloc)
 {
 	bool refuse;
-	const struct fin_busy *b = busy_at(f, ag, bno, &refuse);
+	struct fin_busy *b = busy_at(f, ag, bno, &refuse);
 
 	if (refuse)
 		return xlog_fin_refuse(f, "more than %u busy extents", FIN_BUSY_MAX);
-	if (b)
-		return xlog_fin_refuse(f, "AG %u: block %u, freed earlier in this finish, is met again (its stale "
-					  "buffer makes the kernel force the log: more than one checkpoint, not done)",
-				       ag, bno);
+	if (!b)
+		return 0;
+	if (b->tx != f->tx) {
+		char why[64];
+		snprintf(why, sizeof why, "AG %u: block %u, freed earlier in this finish,", ag, bno);
+		return xlog_fin_force(f, why);
+	}
+	if (alloc) {
+		if (b->len != 1)
+			return xlog_fin_refuse(f, "AG %u: block %u, inside an extent freed in this transaction, is "
+						  "taken back (the kernel forces the log; not done)", ag, bno);
+		busy_drop(f, (uint32_t)(b - f->busy));
+	}
 	return 0;
 }
 
@@ -415,11 +455,30 @@ int xlog_fin_alloc_fixup(struct fin *f, struct agbt_cur *cc, struct agbt_cur *bc
  * the first by-size record at least want long whose usable part is want long, else (none
  * that long) the largest, and from there leftwards the record with the longest usable
  * part while records are at least that long; the usable part from its start. Where only
- * busy extents are left the kernel forces the log and waits (refused here).
+ * busy extents are left the kernel forces the log, waits and searches again (busy_flush).
  * xfs_alloc_fixup_trees leaves the rest; the rmapbt records the blocks for the AG; the
  * AGF's free count falls. *bno, *len: what it took.
  */
-static int agfl_alloc(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t want, uint32_t *bno, uint32_t *len)
+#define AGFL_RESTART 2 /* only busy extents: forced, search again */
+
+/* xfs_extent_busy_flush: a log force (XFS_LOG_SYNC) and a wait until a busy extent of the AG
+ * clears; only the committed transactions' can (the running one's would be waited on for
+ * ever: refused). AGFL_RESTART or 1. */
+static int busy_flush(struct fin *f, uint32_t ag)
+{
+	char why[64];
+
+	for (uint32_t i = 0; i < f->nbusy && f->nbusy <= FIN_BUSY_MAX; i++)
+		if (f->busy[i].ag == ag && f->busy[i].tx != f->tx) {
+			snprintf(why, sizeof why, "AG %u: the AGFL refill finds only busy extents", ag);
+			return xlog_fin_force(f, why) ? 1 : AGFL_RESTART;
+		}
+	return xlog_fin_refuse(f, "AG %u: the AGFL refill finds only extents busy in the running transaction "
+				  "(the kernel waits on them)", ag);
+}
+
+static int agfl_alloc_once(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t want, uint32_t *bno,
+			   uint32_t *len)
 {
 	xfs_fs *fs = f->log->fs;
 	uint8_t *agf = agfb->b, r[ALLOC_REC_LEN];
@@ -454,8 +513,7 @@ static int agfl_alloc(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t wan
 			if ((err = agbt_increment(&cc, 0, &i)))
 				return err;
 			if (!i)
-				return xlog_fin_refuse(f, "AG %u: the AGFL refill finds only busy extents (the kernel "
-							  "forces the log; not done)", ag);
+				return busy_flush(f, ag);
 		}
 	}
 	if (rlen > want)
@@ -489,10 +547,7 @@ static int agfl_alloc(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t wan
 		fbno = bfbno, flen = bflen, rbno = brbno, rlen = brlen;
 	}
 	if (rlen == 0)
-		return xlog_fin_refuse(f, busy ? "AG %u: the AGFL refill finds only busy extents (the kernel forces the "
-						 "log; not done)"
-					       : "AG %u: no free extent to refill the AGFL from",
-				       ag);
+		return busy ? busy_flush(f, ag) : xlog_fin_refuse(f, "AG %u: no free extent to refill the AGFL from", ag);
 	if ((err = xlog_fin_alloc_fixup(f, &cc, &bc, fbno, flen, rbno, rlen)))
 		return err;
 	*bno = rbno;
@@ -503,6 +558,16 @@ static int agfl_alloc(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t wan
 	put_be32(agf + AGF_FREEBLKS, get_be32(agf + AGF_FREEBLKS) - rlen);
 	agfb->dirty = true;
 	return 0;
+}
+
+/* The search again after a force (xfs_alloc_ag_vextent_size's restart). */
+static int agfl_alloc(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t want, uint32_t *bno, uint32_t *len)
+{
+	int err = AGFL_RESTART;
+
+	for (int t = 0; t < 2 && err == AGFL_RESTART; t++)
+		err = agfl_alloc_once(f, ag, agfb, want, bno, len);
+	return err == AGFL_RESTART ? xlog_fin_refuse(f, "AG %u: the AGFL refill forced the log twice", ag) : err;
 }
 
 /* One tree's share of xfs_alloc_min_freelist: 2 * new height - 2, the new height capped. */
@@ -688,9 +753,10 @@ int xlog_fin_agfl_free_range(struct fin *f, uint32_t from, uint32_t to)
 		struct blk *agfb;
 		if ((err = xlog_fin_agf(f, ag, &agfb)))
 			break;
-		if ((err = xlog_fin_busy_reuse(f, ag, f->agflq[k].bno)))
+		/* the free first, then the buffer got to be invalidated */
+		if ((err = free_ag_extent(f, ag, agfb, f->agflq[k].bno, 1, RMAP_OWN_AG, 0, 0)))
 			break;
-		err = free_ag_extent(f, ag, agfb, f->agflq[k].bno, 1, RMAP_OWN_AG, 0, 0);
+		err = xlog_fin_busy_reuse(f, ag, f->agflq[k].bno, false);
 	}
 	if (err)
 		return err;

@@ -110,6 +110,7 @@ int agbt_free_block(struct agbt_cur *c, struct blk *b)
 	if ((err = c->ops->free_block(c, blk_agbno(c, b))))
 		return err;
 	b->dirty = false;
+	b->stale = true;
 	return 0;
 }
 

@@ -206,11 +206,13 @@ int xlog_fin_cow(struct fin *f)
 		for (uint32_t i = 0; i < n && !err; i++) {
 			uint32_t start = left[i][0], len = left[i][1];
 			/* xfs_refcount_free_cow_extent: the rmap of the staging extent goes first */
+			xlog_fin_tx(f);
 			if ((fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) &&
 			    ((err = xlog_fin_rmap(f, RMAP_FREE, ag, start, len, RMAP_OWN_COW, 0, 0)) ||
 			     (err = xlog_fin_agfl_frees(f, 0, NULL))))
 				break;
 			/* xfs_refcount_adjust_cow_extents: lookup_ge, the record checked, deleted */
+			xlog_fin_tx(f);
 			if ((err = xlog_refc_cur(f, ag, &c)) ||
 			    (err = xlog_refc_lookup(&c, AGBT_LOOKUP_GE, start | XFS_REFC_COWFLAG, &r, &stat)))
 				break;
@@ -225,6 +227,7 @@ int xlog_fin_cow(struct fin *f)
 				break;
 			}
 			/* the free's deferred AGFL frees finish its transaction chain */
+			xlog_fin_tx(f);
 			if (!(err = xlog_fin_free_extent(f, ag, start, len)))
 				err = xlog_fin_agfl_frees(f, 0, NULL);
 		}

@@ -20,11 +20,14 @@ struct blk {
 	uint32_t bbs;
 	enum kind kind;
 	bool dirty;
+	bool stale;  /* its buffer invalidated (a btree block freed, an inode chunk freed): never written */
 	uint8_t *b;
 };
 
 #define FIN_BUSY_MAX 2048u /* extents freed in one finish, remembered as busy */
-struct fin_busy { uint32_t ag, bno, len; };
+/* tx: the finish's transaction that freed it (its busy extent clears with the checkpoint
+ * that holds that transaction) */
+struct fin_busy { uint32_t ag, bno, len, tx; };
 #define FIN_AGFLQ_MAX 64u /* AGFL blocks whose frees a shrink deferred, not yet freed */
 struct fin_agflq { uint32_t ag, bno; };
 
@@ -42,7 +45,18 @@ struct fin {
 	uint32_t nbusy;
 	struct fin_agflq agflq[FIN_AGFLQ_MAX]; /* xfs_defer_agfl_block's queue, in queue order */
 	uint32_t nagflq;
+	uint32_t tx;        /* the running transaction: every one before it is committed to the CIL */
+	const struct xlog_fin_prev *prev; /* blocks an earlier finish wrote, as they were before it */
+	size_t nprev;
+	uint32_t nforce;    /* log forces (checkpoints) in the middle of this finish */
 };
+
+/* The running transaction committed (a roll, the next deferred op's or a new one's start):
+ * its busy extents go with it to the CIL, where a log force checkpoints them. */
+static inline void xlog_fin_tx(struct fin *f)
+{
+	f->tx++;
+}
 
 /* An extent freed earlier in this finish (busy: xfs_extent_busy, which the kernel's allocator
  * trims or skips while the log lacks the free) overlapping [bno, bno + len) in AG ag. */
@@ -99,22 +113,42 @@ int xlog_fin_alloc_fixup(struct fin *f, struct agbt_cur *cc, struct agbt_cur *bc
  * (xfs_agfl_free_finish_item: xfs_free_ag_extent of the one block with XFS_RMAP_OINFO_AG,
  * no fix_freelist, not busy) and taken off the queue. 0, 1 or <0. */
 int xlog_fin_agfl_free_range(struct fin *f, uint32_t from, uint32_t to) XFS_HIDDEN;
-/* Every AGFL free queued since mark (f->nagflq then): the work a finished deferred item
- * queued runs before the items queued after it (xfs_defer_finish_noroll), up to
+/* The AGFL frees queued at [mark, end): the work a finished deferred item queued runs
+ * before the items queued after it (xfs_defer_finish_noroll), up to
  * XFS_EFI_MAX_FAST_EXTENTS in each transaction of the chain (*ntx counts them when set). */
+static inline int xlog_fin_agfl_frees_to(struct fin *f, uint32_t mark, uint32_t end, uint32_t *ntx)
+{
+	int err = 0;
+
+	while (mark < end && !err) {
+		uint32_t n = end - mark < 16 ? end - mark : 16;
+		if (ntx)
+			(*ntx)++;
+		xlog_fin_tx(f); /* each transaction of the chain */
+		err = xlog_fin_agfl_free_range(f, mark, mark + n);
+		end -= n;
+	}
+	return err;
+}
+/* Every AGFL free queued since mark (f->nagflq then). */
 static inline int xlog_fin_agfl_frees(struct fin *f, uint32_t mark, uint32_t *ntx)
 {
-	if (mark >= f->nagflq)
-		return 0;
-	if (ntx)
-		*ntx += (f->nagflq - mark + 15) / 16;
-	return xlog_fin_agfl_free_range(f, mark, f->nagflq);
+	return xlog_fin_agfl_frees_to(f, mark, f->nagflq, ntx);
 }
-/* afree.c: the busy extent list: xfs_extent_busy_insert; _reuse of block bno (a btree's
- * from the AGFL, an AGFL block freed) refused when it is busy (its stale buffer, pinned,
- * makes the kernel force the log mid-finish). _reuse: 0 or 1. */
+/* afree.c: the busy extent list: xfs_extent_busy_insert (in the running transaction);
+ * _reuse of block bno met again as a buffer (alloc: a btree's from the AGFL, which takes it
+ * off the busy list, xfs_extent_busy_reuse; else an AGFL block freed): freed in a committed
+ * transaction, its stale buffer is pinned and the kernel forces the log there
+ * (xlog_fin_force). _reuse: 0 or 1 (refused: too many busy extents). */
 void xlog_fin_busy_insert(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len) XFS_HIDDEN;
-int xlog_fin_busy_reuse(struct fin *f, uint32_t ag, uint32_t bno) XFS_HIDDEN;
+int xlog_fin_busy_reuse(struct fin *f, uint32_t ag, uint32_t bno, bool alloc) XFS_HIDDEN;
+/* afree.c: a log force in the middle of the finish (xfs_log_force): the committed
+ * transactions checkpointed, their busy extents cleared when it completes
+ * (xlog_cil_committed -> xfs_extent_busy_clear); the running transaction's stay. On a v5
+ * filesystem refused: the blocks logged after it carry the next checkpoint's LSN, which
+ * follows from this checkpoint's length in the log, not modelled. why: what forced it.
+ * 0 or 1. */
+int xlog_fin_force(struct fin *f, const char *why) XFS_HIDDEN;
 
 /* anear.c: xfs_alloc_vextent of one block (minlen = maxlen = 1, alignment 1) near agbno in
  * AG ag, XFS_ALLOCTYPE_NEAR_BNO as 6.1 does it for a new inobt, finobt or refcountbt block:

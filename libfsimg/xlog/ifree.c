@@ -113,7 +113,7 @@
 int xlog_fin_refuse(struct fin *f, const char *fmt, ...)
 {
 	size_t used = strlen(f->why);
-	char r[96];
+	char r[160];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -219,8 +219,10 @@ static void ichunk_stale(struct fin *f, uint32_t ag, uint32_t sagbno)
 	size_t k = 0;
 
 	for (size_t i = 0; i < f->nblk; i++)
-		if (f->blk[i].kind == K_INODES && f->blk[i].daddr >= lo && f->blk[i].daddr < hi)
+		if (f->blk[i].kind == K_INODES && f->blk[i].daddr >= lo && f->blk[i].daddr < hi) {
 			f->blk[i].dirty = false;
+			f->blk[i].stale = true;
+		}
 	for (size_t i = 0; i < f->nino; i++)
 		if (f->blk[f->ino[i].blk].dirty)
 			f->ino[k++] = f->ino[i];
@@ -340,6 +342,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	/* xfs_difree: inobt, AGI counts, finobt (the AGFL frees their block frees defer: q0..q1
 	 * from the inobt's, then the finobt's after the chunk's free is queued) */
 	q0 = f->nagflq;
+	xlog_fin_tx(f); /* xfs_inactive_ifree's transaction */
 	if ((err = xlog_fin_difree_inobt(f, ag, agi, agino, rec, &deleted)))
 		return err;
 	q1 = f->nagflq;
@@ -383,7 +386,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 		return xlog_fin_agfl_frees(f, q0, NULL);
 	/* xfs_ifree_cluster, then the transaction's deferred work in queue order: the inobt's
 	 * AGFL frees, the chunk's blocks, the finobt's AGFL frees */
-	if ((err = xlog_fin_agfl_free_range(f, q0, q1)) || (err = xlog_fin_ichunk_free(f, ag, rec, &ntx)))
+	if ((err = xlog_fin_agfl_frees_to(f, q0, q1, NULL)) || (err = xlog_fin_ichunk_free(f, ag, rec, &ntx)))
 		return err;
 	ichunk_stale(f, ag, get_be32(rec) >> fs->sb.inopblog);
 	return xlog_fin_agfl_frees(f, q0, NULL);
@@ -411,6 +414,14 @@ int xlog_fin_writeback(struct fin *f, uint64_t lsn)
 	}
 	for (size_t i = 0; i < f->nblk; i++) {
 		struct blk *b = &f->blk[i];
+		if (b->stale && !b->dirty) {
+			/* the older checkpoint's version of it is not written either */
+			for (size_t k = 0; k < f->nprev; k++)
+				if (f->prev[k].daddr == b->daddr && f->prev[k].bbs == b->bbs &&
+				    (err = xlog_ovl_write(f->o, f->log, f->prev[k].b, b->daddr, b->bbs)))
+					return err;
+			continue;
+		}
 		if (!b->dirty)
 			continue;
 		if (fs->v5 && b->kind == K_AGF) {
@@ -478,6 +489,8 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 	memset(&f, 0, sizeof f);
 	f.log = log;
 	f.o = o;
+	f.prev = p->fin_prev;
+	f.nprev = p->nfin_prev;
 	if (!(f.blk = calloc(IFREE_BLKS, sizeof *f.blk)))
 		return FSIMG_ENOMEM;
 	/* the pending entries are in xlog_recover_process_iunlinks' order: AG, bucket, chain */

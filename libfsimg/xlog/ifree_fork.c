@@ -63,6 +63,7 @@ int xlog_fin_free_queue(struct fin *f, struct efree *q, uint32_t n, uint32_t *nt
 
 	for (uint32_t s = 0; s < n; s += EFI_MAX_EXTENTS) {
 		uint32_t mark = f->nagflq;
+		xlog_fin_tx(f);
 		if ((err = free_group(f, q + s, n - s < EFI_MAX_EXTENTS ? n - s : EFI_MAX_EXTENTS)))
 			return err;
 		(*ntx)++;
@@ -152,6 +153,7 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 				return err;
 		}
 		(*ntx)++;
+		xlog_fin_tx(f);
 		mark = f->nagflq;
 		if ((err = xlog_fin_rmap(f, reflink ? RMAP_UNMAP_SHARED : RMAP_UNMAP, ex[j].ag, ex[j].agbno, ex[j].len,
 					 ino, xoff[j], (xunw[j] ? RMAP_F_UNWRITTEN : 0) | af)) ||
@@ -159,6 +161,7 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 			return err;
 		if (reflink) {
 			(*ntx)++;
+			xlog_fin_tx(f);
 			if ((err = xlog_fin_refc_decrease(f, ex[j].ag, ex[j].agbno, ex[j].len, q, &nq, ROUND_FREES_MAX)) ||
 			    (err = xlog_fin_free_queue(f, q, nq, ntx)))
 				return err;
@@ -235,6 +238,7 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 			t->nleaf = 0;
 		}
 		(*ntx)++; /* the unmap */
+		xlog_fin_tx(f);
 		if (rmap) {
 			if ((err = rmap_round(f, ex, xoff, xunw, join, k, reflink, ino, leaf, af, ntx)))
 				return err;
@@ -255,6 +259,7 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 				ex[1] = x;
 			}
 			(*ntx)++; /* the refcount decreases */
+			xlog_fin_tx(f);
 			for (uint32_t j = 0; j < k; j++)
 				if ((err = xlog_fin_refc_decrease(f, ex[j].ag, ex[j].agbno, ex[j].len, q, &nq,
 								  ROUND_FREES_MAX)))

@@ -187,6 +187,33 @@ static int checkpoint_blocks(struct fin *f, uint64_t done, uint32_t *blocks)
 	return 0;
 }
 
+/* Each block the checkpoint writes, as it was before (p->fin_prev), for a later finish
+ * that invalidates it. */
+static int keep_prev(struct fin *f, struct xlog_plan *p)
+{
+	size_t n = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < f->nblk; i++)
+		n += f->blk[i].dirty;
+	if (n == 0)
+		return 0;
+	if (!(p->fin_prev = calloc(n, sizeof *p->fin_prev)))
+		return FSIMG_ENOMEM;
+	for (size_t i = 0; i < f->nblk && !err; i++) {
+		struct xlog_fin_prev *v = &p->fin_prev[p->nfin_prev];
+		if (!f->blk[i].dirty)
+			continue;
+		if (!(v->b = malloc((size_t)f->blk[i].bbs * XLOG_BBSIZE)))
+			return FSIMG_ENOMEM;
+		v->daddr = f->blk[i].daddr;
+		v->bbs = f->blk[i].bbs;
+		p->nfin_prev++;
+		err = xlog_ovl_read(f->o, f->log, v->b, v->daddr, v->bbs);
+	}
+	return err;
+}
+
 static bool is_intent(uint16_t t)
 {
 	return t == XFS_LI_EFI || t == XFS_LI_RUI || t == XFS_LI_CUI || t == XFS_LI_BUI || t == XFS_LI_ATTRI ||
@@ -256,8 +283,10 @@ static int finish_captured(struct fin *f, const struct intent_defer *d, size_t k
 	const struct intent_work *w = &d->ext[k];
 	int err;
 
-	if (*run == 0)
+	if (*run == 0) {
 		*mark = f->nagflq;
+		xlog_fin_tx(f); /* the deferred op's transaction */
+	}
 	(*run)++;
 	if (w->rtype == INTENT_AGFL_FREE) {
 		if (f->nagflq == FIN_AGFLQ_MAX)
@@ -371,6 +400,7 @@ int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 		size_t n0 = d->n;
 		f.why = p->pending[i].what;
 		f.whylen = sizeof p->pending[i].what;
+		xlog_fin_tx(&f); /* each intent's own transaction */
 		err = finish_one(&f, &p->pending[i], d, &done);
 		/* the AGFL frees its transaction deferred are captured after its other work */
 		for (k = 0; k < f.nagflq && !err && !f.refused; k++)
@@ -395,6 +425,8 @@ int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 		err = checkpoint_blocks(&f, done, &blocks);
 	if (err > 0)
 		err = 0;
+	if (!err && !f.refused)
+		err = keep_prev(&f, p);
 	if (!err && !f.refused)
 		err = xlog_fin_writeback(&f, lsn);
 	if (!err && !f.refused) {

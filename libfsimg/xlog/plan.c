@@ -268,5 +268,8 @@ void xlog_plan_free(struct xlog_plan *p)
 	xlog_ovl_free(&p->ovl);
 	free(p->writes);
 	free(p->pending);
+	for (size_t i = 0; i < p->nfin_prev; i++)
+		free(p->fin_prev[i].b);
+	free(p->fin_prev);
 	free(p);
 }

@@ -45,6 +45,15 @@ struct xlog_pending {
 	char what[256];   /* "efi 0x... (2 extents: ...)", or an unlinked inode and why it stays pending */
 };
 
+/* A block an earlier finish of the mount (the intents') wrote through the overlay, as it
+ * was before: a later finish that invalidates its buffer (a btree block freed, an inode
+ * chunk freed) leaves it so, as the kernel never writes a stale buffer. */
+struct xlog_fin_prev {
+	uint64_t daddr;
+	uint32_t bbs;
+	uint8_t *b;
+};
+
 struct xlog_plan {
 	struct xlog_ovl ovl;        /* every sector recovery writes, with its bytes */
 	struct xlog_write *writes;  /* the same as runs: ascending offsets, not overlapping */
@@ -55,6 +64,8 @@ struct xlog_plan {
 	uint64_t skipped_lsn;  /* buffers and inodes already newer on disk */
 	uint64_t cancelled;    /* buffer/inode items skipped as cancelled */
 	struct xlog_walk_stats stats;
+	struct xlog_fin_prev *fin_prev; /* the intents' finish's blocks before it */
+	size_t nfin_prev;
 };
 
 /* Builds the plan of a dirty log (after xlog_find_tail); a clean log gives

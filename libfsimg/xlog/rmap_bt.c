@@ -69,7 +69,7 @@ static int r_alloc(struct agbt_cur *c, uint32_t *agbno)
 	if ((err = xlog_fin_agfl_get(c->f, c->ag, agf, true, agbno)) || *agbno == AGBT_NULL)
 		return err;
 	put_be32(agf->b + AGF_RMAP_BLOCKS, get_be32(agf->b + AGF_RMAP_BLOCKS) + 1);
-	return xlog_fin_busy_reuse(c->f, c->ag, *agbno);
+	return xlog_fin_busy_reuse(c->f, c->ag, *agbno, true);
 }
 
 /* the block given back is busy (xfs_extent_busy_insert, XFS_EXTENT_BUSY_SKIP_DISCARD) */

@@ -200,9 +200,11 @@ static void refill_trims_busy_middle(void **state)
 	refill((const struct ext[]){ { 50, 8 } }, 1, 53, 2, 50, (const struct ext[]){ { 52, 6 } }, 1);
 }
 
-/* A block freed earlier met again (an AGFL block freed by a btree, now freed off the AGFL):
- * the kernel forces the log there; refused. */
-static void busy_block_met_again_refused(void **state)
+/* A block freed earlier met again (an AGFL block a btree freed in a committed transaction,
+ * now freed off the AGFL): its stale buffer is pinned, xfs_buf_lock forces the log, and the
+ * checkpoint's completion clears the busy extents of every committed transaction: the
+ * finish goes on, 10 and the extent 200 freed with it no longer busy. */
+static void busy_block_met_again_forces(void **state)
 {
 	(void)state;
 	static const struct ext e[] = { { 100, 5 } };
@@ -214,8 +216,135 @@ static void busy_block_met_again_refused(void **state)
 	xlog_fin_busy_insert(&x.f, 0, 10, 1);
 	assert_int_equal(xlog_fin_free_extent(&x.f, 0, 200, 1), 0);
 	assert_int_equal(x.f.nagflq, 1);
-	assert_int_equal(xlog_fin_agfl_frees(&x.f, 0, NULL), 1);
+	assert_int_equal(xlog_fin_agfl_frees(&x.f, 0, NULL), 0);
+	assert_false(x.f.refused);
+	assert_int_equal(x.f.nforce, 1);
+	assert_int_equal(x.f.nbusy, 0);
+	leaf_is(&x, BNO_ROOT, (const struct ext[]){ { 10, 1 }, { 100, 5 }, { 200, 1 } }, 3);
+	xfin_close(&x);
+}
+
+/* The AGFL two short (10, 11 on it), free extents 50+2 and 70+8, 70+8 freed in a committed
+ * transaction and 50+2 in the running one; the running transaction meets block 40 again
+ * (a btree block it freed to the AGFL in the committed one): the force clears 70+8 and
+ * 40, 50+2 stays busy (the running transaction's t_busy), so the refill takes 70 and 71. */
+static void force_keeps_running_busy(void **state)
+{
+	(void)state;
+	static const uint32_t fl[] = { 10, 11 };
+	struct xfin x;
+	struct blk *agfb;
+	const uint8_t *agfl;
+
+	memset(&x, 0, sizeof x);
+	ag_open(&x, (const struct ext[]){ { 50, 2 }, { 70, 8 } }, 2, fl, 2);
+	xlog_fin_busy_insert(&x.f, 0, 70, 8);
+	xlog_fin_busy_insert(&x.f, 0, 40, 1);
+	xlog_fin_tx(&x.f);
+	xlog_fin_busy_insert(&x.f, 0, 50, 2);
+	assert_int_equal(xlog_fin_busy_reuse(&x.f, 0, 40, false), 0);
+	assert_false(x.f.refused);
+	assert_int_equal(x.f.nforce, 1);
+	assert_int_equal(x.f.nbusy, 1);
+	assert_int_equal(x.f.busy[0].bno, 50);
+	assert_int_equal(xlog_fin_fix_freelist(&x.f, 0, &agfb), 0);
+	assert_false(x.f.refused);
+	agfl = get(&x, 3, 1, K_AGFL);
+	assert_int_equal(get_be32(agfl + 8), 70);
+	assert_int_equal(get_be32(agfl + 12), 71);
+	leaf_is(&x, BNO_ROOT, (const struct ext[]){ { 50, 2 }, { 72, 6 } }, 2);
+	xfin_close(&x);
+}
+
+/* A btree block taken back from the AGFL in the transaction that freed it to the AGFL: the
+ * buffer is the transaction's own (no lock, no force); the block leaves the busy list
+ * (xfs_extent_busy_reuse), the others stay. */
+static void reuse_in_running_tx_no_force(void **state)
+{
+	(void)state;
+	struct xfin x;
+
+	memset(&x, 0, sizeof x);
+	ag_open(&x, (const struct ext[]){ { 100, 5 } }, 1, NULL, 0);
+	xlog_fin_busy_insert(&x.f, 0, 70, 8);
+	xlog_fin_busy_insert(&x.f, 0, 40, 1);
+	assert_int_equal(xlog_fin_busy_reuse(&x.f, 0, 40, true), 0);
+	assert_false(x.f.refused);
+	assert_int_equal(x.f.nforce, 0);
+	assert_int_equal(x.f.nbusy, 1);
+	assert_int_equal(x.f.busy[0].bno, 70);
+	xfin_close(&x);
+}
+
+/* The refill finds only busy extents (50+2, the only free extent, freed earlier): 6.1's
+ * xfs_extent_busy_flush forces the log and waits for a busy extent of the AG to clear, then
+ * searches again. Freed in a committed transaction, 50+2 clears and is taken; freed in the
+ * running one, it never would (refused). */
+static void refill_busy_flush(void **state)
+{
+	(void)state;
+	static const uint32_t fl[] = { 10, 11 };
+
+	for (int running = 0; running < 2; running++) {
+		struct xfin x;
+		struct blk *agfb;
+
+		memset(&x, 0, sizeof x);
+		ag_open(&x, (const struct ext[]){ { 50, 2 } }, 1, fl, 2);
+		xlog_fin_busy_insert(&x.f, 0, 50, 2);
+		if (!running)
+			xlog_fin_tx(&x.f);
+		assert_int_equal(xlog_fin_fix_freelist(&x.f, 0, &agfb), running);
+		assert_int_equal(x.f.refused, running);
+		if (!running) {
+			const uint8_t *agfl = get(&x, 3, 1, K_AGFL);
+			assert_int_equal(x.f.nforce, 1);
+			assert_int_equal(get_be32(agfl + 8), 50);
+			assert_int_equal(get_be32(agfl + 12), 51);
+		}
+		xfin_close(&x);
+	}
+}
+
+/* A btree block the intents' checkpoint wrote (its bytes before it kept in prev) and the
+ * unlinked inodes' finish freed (stale, not dirty): its buffer is never written, nor the
+ * older checkpoint's version: the block goes back to what it was before both. */
+static void stale_block_reverts(void **state)
+{
+	(void)state;
+	uint8_t before[BS], now[BS];
+	struct xlog_fin_prev prev = { 40 * (BS / 512), BS / 512, before };
+	struct xfin x;
+	struct blk *b;
+
+	memset(&x, 0, sizeof x);
+	xfin_open(&x, NBLOCKS, BS, 10, false);
+	memset(before, 0x5a, sizeof before);
+	memset(now, 0xa5, sizeof now);
+	assert_int_equal(xlog_ovl_write(&x.o, &x.log, now, prev.daddr, prev.bbs), 0);
+	assert_int_equal(xlog_fin_get(&x.f, prev.daddr, prev.bbs, K_BTREE, &b), 0);
+	b->stale = true;
+	x.f.prev = &prev;
+	x.f.nprev = 1;
+	assert_int_equal(xlog_fin_writeback(&x.f, 1), 0);
+	assert_int_equal(xlog_ovl_read(&x.o, &x.log, now, prev.daddr, prev.bbs), 0);
+	assert_memory_equal(now, before, BS);
+	xfin_close(&x);
+}
+
+/* On a v5 filesystem the force is refused (the stamps after its checkpoint are not done). */
+static void force_v5_refused(void **state)
+{
+	(void)state;
+	struct xfin x;
+
+	memset(&x, 0, sizeof x);
+	xfin_open(&x, NBLOCKS, BS, 10, true);
+	xlog_fin_busy_insert(&x.f, 0, 40, 1);
+	xlog_fin_tx(&x.f);
+	assert_int_equal(xlog_fin_busy_reuse(&x.f, 0, 40, true), 1);
 	assert_true(x.f.refused);
+	assert_non_null(strstr(x.why, "forces the log"));
 	xfin_close(&x);
 }
 
@@ -225,7 +354,12 @@ int main(void)
 		cmocka_unit_test(shrink),
 		cmocka_unit_test(refill_trims_busy_start),
 		cmocka_unit_test(refill_trims_busy_middle),
-		cmocka_unit_test(busy_block_met_again_refused),
+		cmocka_unit_test(busy_block_met_again_forces),
+		cmocka_unit_test(force_keeps_running_busy),
+		cmocka_unit_test(reuse_in_running_tx_no_force),
+		cmocka_unit_test(refill_busy_flush),
+		cmocka_unit_test(force_v5_refused),
+		cmocka_unit_test(stale_block_reverts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

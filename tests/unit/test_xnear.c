@@ -248,7 +248,7 @@ static void test_busy_refused(void **state)
 	for (uint32_t k = 0; k < 150; k++)
 		e[k] = (struct ext){ 1000 + 10 * k, 1 };
 	t_open(&x, e, 150, true);
-	x.f.busy[0] = (struct fin_busy){ 0, 1210, 1 };
+	x.f.busy[0] = (struct fin_busy){ 0, 1210, 1, 0 };
 	x.f.nbusy = 1;
 	assert_int_equal(xlog_fin_alloc_near(&x.f, 0, 1205, (uint64_t)-6, &bno), 1);
 	assert_true(x.f.refused);
