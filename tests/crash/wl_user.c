@@ -293,12 +293,12 @@ static long long room(void)
 
 	if (statvfs(root, &v) != 0)
 		return 0;
-	/* keep half of the filesystem free, and at most 1 GiB written in all:
-	 * the images are sparse, the host keeps three of them per row */
+	/* keep half of the filesystem free, and at most 384 MiB in use: the
+	 * images are sparse, the host keeps two or three of them per row */
 	long long total = (long long)v.f_blocks * (long long)v.f_frsize;
 	long long avail = (long long)v.f_bavail * (long long)v.f_frsize;
-	long long r = avail - total / 2;
-	return r < (1ll << 30) - (total - avail) ? r : (1ll << 30) - (total - avail);
+	long long r = avail - total / 2, cap = (384ll << 20) - (total - avail);
+	return r < cap ? r : cap;
 }
 
 static int seq_write(int op, int k, long long off, long long len, int direct, int sync)
