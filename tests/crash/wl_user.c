@@ -293,11 +293,11 @@ static long long room(void)
 
 	if (statvfs(root, &v) != 0)
 		return 0;
-	/* keep half of the filesystem free, and at most 384 MiB in use: the
+	/* keep half of the filesystem free, and at most 192 MiB in use: the
 	 * images are sparse, the host keeps two or three of them per row */
 	long long total = (long long)v.f_blocks * (long long)v.f_frsize;
 	long long avail = (long long)v.f_bavail * (long long)v.f_frsize;
-	long long r = avail - total / 2, cap = (384ll << 20) - (total - avail);
+	long long r = avail - total / 2, cap = (192ll << 20) - (total - avail);
 	return r < cap ? r : cap;
 }
 
