@@ -290,14 +290,17 @@ static int nbig;
 static long long room(void)
 {
 	struct statvfs v;
+	long long inuse = 0;
 
 	if (statvfs(root, &v) != 0)
 		return 0;
-	/* keep half of the filesystem free, and at most 192 MiB in use: the
-	 * images are sparse, the host keeps two or three of them per row */
+	for (int k = 0; k < nbig; k++)
+		inuse += bigsize[k];
+	/* keep half of the filesystem free, and the big files at most 192 MiB
+	 * in all: the images are sparse, the host keeps two or three per row */
 	long long total = (long long)v.f_blocks * (long long)v.f_frsize;
 	long long avail = (long long)v.f_bavail * (long long)v.f_frsize;
-	long long r = avail - total / 2, cap = (192ll << 20) - (total - avail);
+	long long r = avail - total / 2, cap = (192ll << 20) - inuse;
 	return r < cap ? r : cap;
 }
 
