@@ -374,7 +374,8 @@ static int replay_icreate(struct ctx *c, const struct xlog_item_info *o)
 	int err = 0, cancelled = 0;
 
 	if (o->agno >= fs->sb.agcount || o->length == 0 || o->agbno >= fs->sb.agblocks ||
-	    o->length > fs->sb.agblocks - o->agbno || o->isize != isz || o->count != per_chunk ||
+	    o->length > fs->sb.agblocks - o->agbno || o->isize != isz ||
+	    (o->count >> fs->sb.inopblog) != o->length || /* a sparse chunk logs its own count */
 	    (o->length != chunk_blocks &&
 	     !(fs->sparse_inodes && fs->sb.spino_align && o->length == fs->sb.spino_align)))
 		return xlog_error(log, FSIMG_ECORRUPT,

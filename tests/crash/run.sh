@@ -117,7 +117,16 @@ Options:
                            cow (files cloned, every other block of one
                            overwritten and fsync'd: CoW staging extents
                            left at the cut) and cowcut (cow, then the cut
-                           while clones are overwritten)
+                           while clones are overwritten);
+                           editor (files saved as editors do: written to a
+                           temporary name, fsync'd, renamed over the file,
+                           the directory fsync'd; or renamed unsynced, with
+                           a NAME~ backup, or rewritten in place), untar
+                           (trees of small files and symlinks unpacked,
+                           plainly, the dpkg way or then syncfs'd; trees
+                           removed whole) and seq (large files written in
+                           512 KiB chunks, appended, truncated, unlinked;
+                           for a cut by time mid-write)
   -d, --dir DIR            keep everything in DIR (default: a temporary one,
                            removed unless --keep)
   -k, --keep               keep the images (crashed.img, kernel.img, replayed.img)
@@ -176,7 +185,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx | ifinobt | ifinobtx | attr | cow | cowcut) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx | ifinobt | ifinobtx | attr | cow | cowcut | editor | untar | seq) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 if [ -n "$logdev_size" ]; then
 	[ "$fs" = xfs ] || { echo "run.sh: --logdev is for XFS" >&2; exit 16; }
 	[ "$mopts" = defaults ] && mopts=logdev=/dev/vdb || mopts=$mopts,logdev=/dev/vdb

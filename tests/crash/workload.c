@@ -486,6 +486,12 @@ static int run(int argc, char **argv)
 		return run_attr(ops, cut);
 	if (!strcmp(kind, "cow") || !strcmp(kind, "cowcut"))
 		return run_cow(ops, cut, kind[3] == 'c');
+	if (!strcmp(kind, "editor"))
+		return run_editor(ops, cut);
+	if (!strcmp(kind, "untar"))
+		return run_untar(ops, cut);
+	if (!strcmp(kind, "seq"))
+		return run_seq(ops, cut);
 	for (int op = 1; op <= ops; op++) {
 		int rc;
 		const char *rel;

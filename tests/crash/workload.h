@@ -130,3 +130,7 @@ void op_done(int op, int cut, int fd, const char *rel, int rc);
 int summarise(const char *path, const char *rel, int depth);
 
 #endif
+/* wl_user.c: editor-style saves, trees unpacked and removed, large sequential writes */
+int run_editor(int ops, int cut);
+int run_untar(int ops, int cut);
+int run_seq(int ops, int cut);
