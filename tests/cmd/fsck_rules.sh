@@ -56,6 +56,14 @@ damage ext4 size "mknod pipe p" "sif pipe mode 010644" "sif pipe size 10"
 fs_corrupt "a fifo of size 10" INODE_SPECIAL_SIZE "$img"
 damage ext4 immutable "mknod pipe p" "sif pipe mode 010644" "sif pipe flags 0x10"
 warns "an immutable fifo" INODE_SPECIAL_IMMUTABLE
+# e2fsck's check_blocks runs on reserved inodes below s_first_ino too: handle_htree
+# asks of INDEX_FL whatever their mode (the resize inode, a free reserved inode)
+damage ext4 index_resize "sif <7> flags 0x1000"
+fs_corrupt "INDEX_FL on the resize inode" INODE_INDEX_NONDIR "$img"
+damage ext4 index_reserved5 "sif <5> flags 0x1000"
+fs_corrupt "INDEX_FL on free reserved inode 5" INODE_INDEX_NONDIR "$img"
+damage ext4 index_badblocks "sif <1> flags 0x1000"
+same_clean "INDEX_FL on the bad blocks inode (no check_blocks)"
 damage ext4 imagic "sif /a flags 0x82000"
 fs_corrupt "imagic without imagic_inodes" INODE_IMAGIC "$img"
 damage ext4 cf_file "sif /a flags 0x40080000"
