@@ -64,6 +64,10 @@ damage ext4 index_reserved5 "sif <5> flags 0x1000"
 fs_corrupt "INDEX_FL on free reserved inode 5" INODE_INDEX_NONDIR "$img"
 damage ext4 index_badblocks "sif <1> flags 0x1000"
 same_clean "INDEX_FL on the bad blocks inode (no check_blocks)"
+# e2fsck's pass 2 holds every entry, '.' and '..' too, against the quota and
+# orphan file fields whatever the features: one naming the root makes them bad
+damage ext4 orphan_inum_root "ssv orphan_file_inum 2"
+fs_corrupt "s_orphan_file_inum naming the root without orphan_file" DIRENT_BAD_INODE "$img"
 damage ext4 imagic "sif /a flags 0x82000"
 fs_corrupt "imagic without imagic_inodes" INODE_IMAGIC "$img"
 damage ext4 cf_file "sif /a flags 0x40080000"
