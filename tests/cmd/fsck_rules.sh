@@ -64,6 +64,14 @@ damage ext4 index_reserved5 "sif <5> flags 0x1000"
 fs_corrupt "INDEX_FL on free reserved inode 5" INODE_INDEX_NONDIR "$img"
 damage ext4 index_badblocks "sif <1> flags 0x1000"
 same_clean "INDEX_FL on the bad blocks inode (no check_blocks)"
+# a reserved inode's xattr block outside the filesystem: e2fsck marks the inode
+# bad (judged where a directory names it: never) and holds i_blocks against
+# its blocks still (debugfs' blocks_hi 0xffffffff sets file_acl_high too)
+oi=$(dumpe2fs -h "$tmp/orph.img" 2>/dev/null | sed -n 's/^Orphan file inode: *//p')
+damage orph acl_hi_iblocks "sif <$oi> blocks_hi 0xffffffff"
+fs_corrupt "the orphan file's i_blocks_hi and file_acl_high set" INODE_BAD_IBLOCKS "$img"
+damage orph acl_hi "sif <$oi> file_acl_hi 1"
+same_clean "the orphan file's file_acl_high alone"
 # e2fsck's pass 2 holds every entry, '.' and '..' too, against the quota and
 # orphan file fields whatever the features: one naming the root makes them bad
 damage ext4 orphan_inum_root "ssv orphan_file_inum 2"
