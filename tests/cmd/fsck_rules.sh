@@ -72,6 +72,10 @@ damage orph acl_hi_iblocks "sif <$oi> blocks_hi 0xffffffff"
 fs_corrupt "the orphan file's i_blocks_hi and file_acl_high set" INODE_BAD_IBLOCKS "$img"
 damage orph acl_hi "sif <$oi> file_acl_hi 1"
 same_clean "the orphan file's file_acl_high alone"
+# without 64bit, i_file_acl_high is judged in pass 2 where a directory names
+# the inode: the resize inode's is left alone
+damage ext2 acl_hi_resize "sif <7> file_acl_hi 0xffff"
+same_clean "the resize inode's file_acl_high without 64bit"
 # e2fsck's pass 2 holds every entry, '.' and '..' too, against the quota and
 # orphan file fields whatever the features: one naming the root makes them bad
 damage ext4 orphan_inum_root "ssv orphan_file_inum 2"
