@@ -10,7 +10,8 @@
  * is still found depends on which keys each search compares: so every
  * record of such a tree is searched for here the way libxfs searches,
  * reading the nodes as they are, and the ones not found are
- * XFS_BTREE_KEY_LOOKUP (xfs_repair: "Missing ... record"). Only trees the
+ * XFS_BTREE_KEY_LOOKUP (xfs_repair: "Missing ... record"; the refcount
+ * btree's CoW staging records are never looked up). Only trees the
  * walk read whole (no bad block) and whose keys were odd come here; the
  * reads are bounded by the tree's size.
  */
@@ -195,6 +196,9 @@ static void each_record(struct lk *l, uint32_t root, uint32_t bno, unsigned leve
 		uint8_t q[XC_KEYMAX];
 		bool found;
 
+		/* check_refcounts looks up the shared runs the files make: never a CoW staging record */
+		if (t->owner == XO_REFCBT && (get_be32(leaf_rec(l, b, i)) & XFS_REFC_COWFLAG))
+			continue;
 		t->rec_key(q, leaf_rec(l, b, i));
 		found = lookup_le(l, root, q);
 		if (!found && t->overlapping &&

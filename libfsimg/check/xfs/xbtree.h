@@ -13,6 +13,8 @@
 #define XC_MAXLEVELS 9u
 #define XC_NULLAGBLOCK 0xffffffffu
 #define XC_KEYMAX 40u
+/* a refcount record's start block: the CoW staging domain's bit */
+#define XFS_REFC_COWFLAG (1u << 31)
 
 struct xc_bt;
 
