@@ -194,7 +194,12 @@ static uint32_t inode_csum(const struct fsimg_fs *fs, fsimg_ino_t ino, const uin
 	uint32_t crc;
 	size_t off;
 
-	*has_hi = DI_FITS(inode_extra_isize(raw, len), i_checksum_hi);
+	/*
+	 * i_checksum_hi is in where the raw i_extra_isize reaches past it, a usable
+	 * value or not (e2fsprogs' ext2fs_inode_csum; the kernel refuses an inode
+	 * whose i_extra_isize is not usable before it checks the sum)
+	 */
+	*has_hi = len >= DI(i_checksum_hi) + 2 && DI_FITS(cur_le16(&c, DI(i_extra_isize)), i_checksum_hi);
 	crc = ext4_inode_csum_seed(fs, ino, cur_le32(&c, DI(i_generation)));
 	crc = ext4_csum(fs, crc, raw, DI(l_i_checksum_lo));
 	crc = ext4_csum(fs, crc, zero, sizeof(zero));

@@ -392,15 +392,19 @@ fail:
 }
 
 /*
- * Does the inode's mapping put every journal block, [0, i_size / block
- * size), in a block of the filesystem? e2fsck_get_journal walks the block
- * map (holes and blocks outside the filesystem stop the walk) and takes the
- * backup when the walk falls short of i_size; an extent tree that cannot be
- * read falls short at once.
+ * Does the inode's mapping put every journal block in a block of the
+ * filesystem? e2fsck_get_journal walks the block map (holes and blocks
+ * outside the filesystem stop the walk) and takes the backup when the walk
+ * falls short of i_size; an extent tree that cannot be read falls short at
+ * once. It compares the bytes walked with i_size cast to int: a size of 2
+ * GiB or more counts by its low 32 bits, negative ones never fall short
+ * (the kernel's jbd2 bounds the journal by s_maxlen then and mounts it).
  */
 static bool journal_map_covers(fsimg_fs *fs, const struct fsimg_inode *in)
 {
-	uint64_t total = in->size / fsimg_ext4_super(fs)->block_size, next = 0;
+	uint32_t bs = fsimg_ext4_super(fs)->block_size;
+	int32_t isize = (int32_t)(uint32_t)in->size;
+	uint64_t total = isize <= 0 ? 0 : ((uint64_t)isize + bs - 1) / bs, next = 0;
 	struct fsimg_run run;
 	fsimg_map *map;
 	int err;

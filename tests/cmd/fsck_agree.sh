@@ -72,6 +72,16 @@ fs_corrupt "journal superblock with 5 users" JOURNAL_NR_USERS "$img"
 # the journal inode cleared: its superblock backup still maps the journal
 cp_img ext3 jinode; fs_dbg "$img" "clri <8>"
 fs_corrupt "journal inode cleared" JOURNAL_INODE_BACKUP "$img"
+# i_size past the 4 MiB mapped: e2fsck_get_journal compares the bytes walked
+# with i_size cast to int, so 2 GiB (negative) passes and the kernel bounds
+# the journal by s_maxlen; 16 MiB falls short: the backup, and -fy then
+# repairs inode 8's i_blocks
+cp_img ext3 jsize2g; fs_dbg "$img" "sif <8> size 0x80000000"
+_e=$(fs_e2fsck_fy "$img") _r=$(fs_fsimg "$img")
+[ "$_e" = clean ] && [ "$_r" = clean ]
+ok $? "journal inode of 2 GiB over 4 MiB mapped: e2fsck -fy $_e, fsimg $_r"
+cp_img ext3 jsize16m; fs_dbg "$img" "sif <8> size 0x1000000"
+fs_corrupt_fy "journal inode of 16 MiB over 4 MiB mapped" JOURNAL_INODE_BACKUP "$img"
 
 # needs recovery from an external journal that is not this filesystem's
 img=$tmp/ext.img jdev=$tmp/jdev

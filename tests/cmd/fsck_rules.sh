@@ -56,6 +56,30 @@ damage ext4 size "mknod pipe p" "sif pipe mode 010644" "sif pipe size 10"
 fs_corrupt "a fifo of size 10" INODE_SPECIAL_SIZE "$img"
 damage ext4 immutable "mknod pipe p" "sif pipe mode 010644" "sif pipe flags 0x10"
 warns "an immutable fifo" INODE_SPECIAL_IMMUTABLE
+# e2fsck's check_blocks runs on reserved inodes below s_first_ino too: handle_htree
+# asks of INDEX_FL whatever their mode (the resize inode, a free reserved inode)
+damage ext4 index_resize "sif <7> flags 0x1000"
+fs_corrupt "INDEX_FL on the resize inode" INODE_INDEX_NONDIR "$img"
+damage ext4 index_reserved5 "sif <5> flags 0x1000"
+fs_corrupt "INDEX_FL on free reserved inode 5" INODE_INDEX_NONDIR "$img"
+damage ext4 index_badblocks "sif <1> flags 0x1000"
+same_clean "INDEX_FL on the bad blocks inode (no check_blocks)"
+# a reserved inode's xattr block outside the filesystem: e2fsck marks the inode
+# bad (judged where a directory names it: never) and holds i_blocks against
+# its blocks still (debugfs' blocks_hi 0xffffffff sets file_acl_high too)
+oi=$(dumpe2fs -h "$tmp/orph.img" 2>/dev/null | sed -n 's/^Orphan file inode: *//p')
+damage orph acl_hi_iblocks "sif <$oi> blocks_hi 0xffffffff"
+fs_corrupt "the orphan file's i_blocks_hi and file_acl_high set" INODE_BAD_IBLOCKS "$img"
+damage orph acl_hi "sif <$oi> file_acl_hi 1"
+same_clean "the orphan file's file_acl_high alone"
+# without 64bit, i_file_acl_high is judged in pass 2 where a directory names
+# the inode: the resize inode's is left alone
+damage ext2 acl_hi_resize "sif <7> file_acl_hi 0xffff"
+same_clean "the resize inode's file_acl_high without 64bit"
+# e2fsck's pass 2 holds every entry, '.' and '..' too, against the quota and
+# orphan file fields whatever the features: one naming the root makes them bad
+damage ext4 orphan_inum_root "ssv orphan_file_inum 2"
+fs_corrupt "s_orphan_file_inum naming the root without orphan_file" DIRENT_BAD_INODE "$img"
 damage ext4 imagic "sif /a flags 0x82000"
 fs_corrupt "imagic without imagic_inodes" INODE_IMAGIC "$img"
 damage ext4 cf_file "sif /a flags 0x40080000"

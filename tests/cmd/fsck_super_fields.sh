@@ -49,6 +49,11 @@ done
 damage nocsum csum_seed SUPER_FEATURE_CONFLICT "metadata_csum_seed is not necessary" "feature metadata_csum_seed"
 damage noresize reserved_gdt SUPER_RESERVED_GDT_NO_RESIZE "Group descriptors look bad\|reserved_gdt_blocks" \
 	"ssv reserved_gdt_blocks 3"
+# where nothing else lies in the reserved blocks (meta_bg from group 0) e2fsck -n
+# lets it pass, -fy zeroes it: the project's truth, a repair
+mke2fs -q -F -t ext4 -b 1024 -O meta_bg,^resize_inode "$tmp/mbg.img" 8M >/dev/null 2>&1 || { echo "Bail out! mke2fs meta_bg"; exit 99; }
+fs_dbg "$tmp/mbg.img" "ssv reserved_gdt_blocks 1"
+fs_corrupt_fy "reserved_gdt alone (meta_bg)" SUPER_RESERVED_GDT_NO_RESIZE "$tmp/mbg.img"
 damage base ro_compat_unknown SUPER_UNKNOWN_FEATURES "unsupported feature" "feature FEATURE_R7"
 damage noresize lazy_bg SUPER_UNKNOWN_FEATURES "unsupported feature" "feature lazy_bg"
 # without the feature e2fsck counts none of inode 7's blocks (and claims none)

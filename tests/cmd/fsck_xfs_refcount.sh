@@ -10,10 +10,18 @@
 # XFS_REFCOUNT_MISMATCH or XFS_BTREE_KEY_LOOKUP; a key below its child's
 # first record (lookups still find every record) or a first key past every
 # record (never compared) -- clean for both, a warning; and a shared block's reverse mapping made unwritten for one of
-# its two owners -- corrupt for both (XFS_RMAP_FILES).
+# its two owners -- corrupt for both (XFS_RMAP_FILES). The rmapbt's root keys
+# too: xfs_repair looks each reverse mapping up (lookup_le) and, reflink on,
+# queries the range where that fails (every child whose low key is at or
+# before the record, the scan of a node ending at a low key past it): a
+# second key past its child's first record or a first key past every
+# record hides records from both searches (corrupt for both,
+# XFS_BTREE_KEY_LOOKUP); a second key below its child's first record
+# misdirects lookup_le only, and the range query finds them (clean for
+# both, a warning).
 . "$top_srcdir/tests/lib/tap.sh"
 need mkfs.xfs xfs_db xfs_repair python3
-plan 7
+plan 10
 tmp=$(mktemp_dir) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 for t in mkfs.xfs xfs_db xfs_repair; do
@@ -41,16 +49,18 @@ v=$(verdict "$tmp/base.img")
 ok $? "200 shared blocks, a refcount btree of two levels in AG $ag: both clean ($v)"
 
 # mutant NAME EXPECT ID XFS_DB-COMMAND...: on AG $ag's refcount btree root
+# ($root: rmaproot for the rmapbt's)
+root=refcntroot
 mutant() {
 	name=$1 want=$2 id=$3; shift 3
 	cp --sparse=always "$tmp/base.img" "$tmp/m.img"
-	set -- -c "agf $ag" -c 'addr refcntroot' "$@"
+	set -- -c "agf $ag" -c "addr $root" "$@"
 	xfs_db -x "$@" "$tmp/m.img" >/dev/null 2>&1
 	v=$(verdict "$tmp/m.img")
 	[ "$v" = "$want" ] && cat "$tmp/ids" "$tmp/f.out" | grep -q -- "$id"
 	st=$?
 	[ $st -eq 0 ] || { diag "xfs_repair: $(grep -i 'refer\|reverse' "$tmp/r.out" | head -2)"; sed 's/^/# /' "$tmp/f.out"; }
-	ok $st "$name: xfs_repair -n and fsimg $want, $id ($v)"
+	ok $st "$root: $name: xfs_repair -n and fsimg $want, $id ($v)"
 }
 
 b1=$(xfs_db -r -c "agf $ag" -c 'addr refcntroot' -c 'addr ptrs[2]' -c 'print recs[1].startblock' "$tmp/base.img" | sed 's/.* = //')
@@ -64,6 +74,15 @@ mutant "the root's second key one below its child's first record" "0 0" "warning
 	-c "write keys[2].startblock $((b1 - 1))"
 mutant "the root's first key past every record (a search never compares it)" "0 0" "warning: XFS_BTREE_KEY:" \
 	-c "write keys[1].startblock $((b1 + 5000))"
+
+root=rmaproot
+r1=$(xfs_db -r -c "agf $ag" -c 'addr rmaproot' -c 'addr ptrs[2]' -c 'print recs[1].startblock' "$tmp/base.img" | sed 's/.* = //')
+mutant "the second key one block past its child's first record" "1 4" "XFS_BTREE_KEY_LOOKUP " \
+	-c "write keys[2].startblock $((r1 + 1))"
+mutant "the second key one block below its child's first record" "0 0" "warning: XFS_BTREE_KEY:" \
+	-c "write keys[2].startblock $((r1 - 1))"
+mutant "the first key past every record" "1 4" "XFS_BTREE_KEY_LOOKUP " \
+	-c "write keys[1].startblock 30000"
 
 # the reverse mapping of a shared block, for the second of its two owners, made unwritten
 set -- $(xfs_db -r -c 'path /small/s2' -c inode -c 'print u3.bmx' "$tmp/base.img" |

@@ -65,6 +65,21 @@ static const char *name_str(struct dirs_state *s, const uint8_t *name, unsigned 
 	return s->name;
 }
 
+/*
+ * e2fsck's check_dir_block holds every entry, '.' and '..' too, against the
+ * superblock's quota and orphan file fields whatever their features, the
+ * root included (PR_2_BAD_INO): a field naming the root makes every entry
+ * naming it bad. (ext4_sb_inode_nameless leaves the numbers below
+ * s_first_ino to their own rules.)
+ */
+static bool root_nameless(const struct fsimg_super *sb)
+{
+	for (int r = EXT4_SBINO_NONE + 1; r < EXT4_SBINO__COUNT; r++)
+		if (r != EXT4_SBINO_JOURNAL && ext4_sb_inode(sb, (enum ext4_sb_inode)r) == FSIMG_ROOT_INO)
+			return true;
+	return false;
+}
+
 void dirs_check_entry(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk, uint64_t idx,
 			const struct ext4_dirent *de)
 {
@@ -80,6 +95,8 @@ void dirs_check_entry(struct dirs_state *s, struct dwalk *d, fsimg_lblk_t lblk, 
 	PCTX_SET(p, found, FSIMG_PF_FOUND, de->inode);
 	PCTX_SET(p, detail, FSIMG_PF_DETAIL, nm);
 	dirs_dot_rules(s, d, idx, de);
+	if (de->inode == FSIMG_ROOT_INO && root_nameless(s->sb))
+		check_report(c, PR_DIRENT_BAD_INODE, &p);
 
 	/*
 	 * "." first and ".." second in block 0 (e2fsck check_dot, check_dotdot):

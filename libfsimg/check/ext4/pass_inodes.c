@@ -346,12 +346,18 @@ static void claim_xattr_block(struct pass2 *p2, const struct fsimg_inode *in, st
 	if (!in->file_acl)
 		return;
 	if (!fs_pblk_ok(fs, in->file_acl)) {
+		/*
+		 * e2fsck's check_ext_attr marks the inode bad (pass 2 judges it
+		 * where a directory names it, never a reserved one) and
+		 * check_blocks goes on to hold i_blocks against the blocks
+		 * without it.
+		 */
 		if (!reserved) {
 			p = pctx_inode(in->ino);
 			PCTX_SET(p, block, FSIMG_PF_BLOCK, in->file_acl);
 			check_report(c, PR_INODE_BAD_XATTR_BLOCK, &p);
+			w->failed = true;
 		}
-		w->failed = true;
 		return;
 	}
 	w->units++; /* one cluster, whatever the cluster size */

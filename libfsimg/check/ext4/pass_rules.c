@@ -290,6 +290,26 @@ static bool iblock_is_extent_root(const uint8_t *ib)
 	return get_le16(ib) == EXT4_EXT_MAGIC && entries <= max && max <= fit && max + 2u >= fit;
 }
 
+/*
+ * The reserved inodes e2fsck's pass 1 hands to check_blocks, by its branch
+ * order: not the bad blocks inode; the journal inode where s_journal_inum
+ * names it; inodes 3 and 4 where the quota feature's superblock names them;
+ * the orphan file with its feature; every other one below s_first_ino.
+ */
+static bool reserved_blocks_checked(const struct fsimg_super *sb, fsimg_ino_t ino, bool low)
+{
+	if (ino == 1)
+		return false;
+	if (ino == EXT2_JOURNAL_INO)
+		return sb->journal_inum == EXT2_JOURNAL_INO;
+	if (ino == EXT4_USR_QUOTA_INO || ino == EXT4_GRP_QUOTA_INO)
+		return (sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_QUOTA) &&
+		       ext4_sb_inode_role(sb, ino) != EXT4_SBINO_NONE;
+	if (sb->orphan_file_inum && ino == sb->orphan_file_inum)
+		return (sb->feature_compat & EXT4_FEATURE_COMPAT_ORPHAN_FILE) != 0;
+	return low;
+}
+
 void check_inode_rules(struct check_ctx *c, const struct fsimg_inode *in, const uint8_t *raw,
 		       bool reserved)
 {
@@ -328,6 +348,9 @@ void check_inode_rules(struct check_ctx *c, const struct fsimg_inode *in, const 
 		if (low && ino != 1 && fmt == S_IFREG_ && in->size >= UINT64_C(0x80000000) &&
 		    !(sb->feature_ro_compat & EXT4_FEATURE_RO_COMPAT_LARGE_FILE))
 			report_detail(c, PR_INODE_LARGE_NO_FEATURE, ino, "large_file");
+		/* check_blocks' handle_htree asks of INDEX_FL whatever the reserved inode's mode */
+		if ((fl & EXT4_INDEX_FL) && fmt != S_IFDIR_ && reserved_blocks_checked(sb, ino, low))
+			report_detail(c, PR_INODE_INDEX_NONDIR, ino, NULL);
 		return;
 	}
 	if ((fl & EXT4_IMAGIC_FL) && !(sb->feature_compat & EXT4_FEATURE_COMPAT_IMAGIC_INODES))

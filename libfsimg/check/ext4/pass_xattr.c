@@ -295,7 +295,15 @@ bool check_xattr_inode(struct check_ctx *c, const struct fsimg_inode *in, const 
 	size_t hi_off = offsetof(struct ext4_dinode, l_i_file_acl_high);
 	uint16_t acl_hi = (uint16_t)(raw[hi_off] | raw[hi_off + 1] << 8);
 
-	if (!(sb->feature_incompat & EXT4_FEATURE_INCOMPAT_64BIT) && acl_hi &&
+	uint32_t first = sb->rev_level == EXT4_GOOD_OLD_REV ? EXT4_GOOD_OLD_FIRST_INO : sb->first_ino;
+	/*
+	 * e2fsck's pass 1 marks such an inode bad and pass 2 judges it where a
+	 * directory entry names it: never a reserved inode or the superblock's
+	 * quota and orphan file inodes (pass 1 does not even mark those).
+	 */
+	bool named = in->ino == FSIMG_ROOT_INO || (in->ino >= first && !ext4_sb_inode_nameless(sb, in->ino));
+
+	if (!(sb->feature_incompat & EXT4_FEATURE_INCOMPAT_64BIT) && acl_hi && named &&
 	    sb->creator_os != EXT4_OS_HURD) {
 		p = pctx_inode(in->ino);
 		PCTX_SET(p, found, FSIMG_PF_FOUND, acl_hi);

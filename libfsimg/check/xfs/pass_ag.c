@@ -21,7 +21,6 @@
 #include "core/io.h"
 
 #define NULLAGINO 0xffffffffu
-#define XFS_REFC_COWFLAG (1u << 31)
 #define MAXREFCOUNT 0xffffffffu
 
 struct ext {

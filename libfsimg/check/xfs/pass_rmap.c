@@ -132,7 +132,7 @@ static void high_key_rmap(uint8_t *key, const uint8_t *rec)
 }
 
 static const struct xc_bt_type bt_rmap = { "rmapbt", 0, 0x524d4233u, XO_RMAPBT, 24, 20, true,
-					   key_rmap, xfs_rmap_key_cmp, rec_rmap, high_key_rmap, false };
+					   key_rmap, xfs_rmap_key_cmp, rec_rmap, high_key_rmap, true };
 
 /* Does a block the AG walk gave to `o` belong to this non-inode owner? */
 static bool owner_matches(uint64_t owner, uint8_t o)

@@ -13,6 +13,8 @@
 #define XC_MAXLEVELS 9u
 #define XC_NULLAGBLOCK 0xffffffffu
 #define XC_KEYMAX 40u
+/* a refcount record's start block: the CoW staging domain's bit */
+#define XFS_REFC_COWFLAG (1u << 31)
 
 struct xc_bt;
 
@@ -48,6 +50,7 @@ struct xc_bt {
 	bool has_bound[XC_MAXLEVELS];
 	uint64_t blocks, nonroot_blocks;
 	bool bad;                        /* a block was skipped: counts are not the tree's */
+	bool key_odd;                    /* a node key out of order or not its child's first */
 	void *arg;                       /* the tree's record state */
 };
 
@@ -55,6 +58,18 @@ struct xc_bt {
 int xc_bt_walk(struct xc_bt *bt, struct check_ctx *c, uint32_t agno, const struct xc_bt_type *t,
 	       uint32_t root, uint32_t levels, void *arg) __attribute__((visibility("hidden")));
 void xc_bt_free(struct xc_bt *bt) __attribute__((visibility("hidden")));
+/* One problem of the tree's: id, the block, found, then ": detail" after the tree's name. */
+void xc_bt_report(struct xc_bt *bt, enum problem_id id, uint32_t bno, uint64_t found, const char *fmt, ...)
+	__attribute__((visibility("hidden"), format(printf, 5, 6)));
+/* The short-form btree block header's length (v5: with its CRC fields). */
+unsigned xc_bt_hdr_len(const struct xcheck *x) __attribute__((visibility("hidden")));
+/*
+ * pass_btlookup.c: every record of a tree whose node keys are odd looked up
+ * as xfs_repair -n does (xfs_btree_lookup LE, and on reflink filesystems the
+ * rmapbt's range query after it); records it cannot find are
+ * XFS_BTREE_KEY_LOOKUP.
+ */
+void xc_bt_lookups(struct xc_bt *bt, uint32_t root, unsigned levels) __attribute__((visibility("hidden")));
 /* A record's problem: AG, the tree's name, the block, the text. */
 void xc_bt_rec_bad(struct xc_bt *bt, uint32_t bno, const char *fmt, ...)
 	__attribute__((visibility("hidden"), format(printf, 3, 4)));
