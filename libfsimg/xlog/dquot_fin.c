@@ -45,7 +45,6 @@
 #include "xfs/format.h"
 #include "xlog/ifree.h"
 
-#define XFS_GQUOTA_ACCT_ 0x0040u
 #define NULLFSINO_ UINT64_MAX
 /* struct xfs_disk_dquot's fields */
 #define DQ_TYPE 3u
@@ -105,7 +104,7 @@ static int quota_init(struct fin *f)
 		return err;
 	qf = get_be16(sb + offsetof(struct xfs_dsb, sb_qflags));
 	q->state = 1;
-	if (!(qf & (XFS_UQUOTA_ACCT | XFS_GQUOTA_ACCT_ | XFS_PQUOTA_ACCT)))
+	if (!(qf & (XFS_UQUOTA_ACCT | XFS_GQUOTA_ACCT | XFS_PQUOTA_ACCT)))
 		return 0;
 	if (get_be64(sb + offsetof(struct xfs_dsb, sb_rextents)))
 		return xlog_fin_refuse(f, "quota accounting on a realtime filesystem (the mount turns it off)");
@@ -114,18 +113,18 @@ static int quota_init(struct fin *f)
 	p = fs->v5 ? get_be64(sb + offsetof(struct xfs_dsb, sb_pquotino)) : NULLFSINO_;
 	/* XFS_QM_NEED_QUOTACHECK: v4 keeps the group or project file's flag in OQUOTA_CHKD */
 	if (((qf & XFS_UQUOTA_ACCT) && !(qf & XFS_UQUOTA_CHKD)) ||
-	    ((qf & XFS_GQUOTA_ACCT_) && !(qf & (fs->v5 ? XFS_GQUOTA_CHKD : XFS_OQUOTA_CHKD))) ||
+	    ((qf & XFS_GQUOTA_ACCT) && !(qf & (fs->v5 ? XFS_GQUOTA_CHKD : XFS_OQUOTA_CHKD))) ||
 	    ((qf & XFS_PQUOTA_ACCT) && !(qf & (fs->v5 ? XFS_PQUOTA_CHKD : XFS_OQUOTA_CHKD))))
 		return xlog_fin_refuse(f, "quota accounting is on and not checked (qflags 0x%x): a quotacheck "
 				       "recomputes every dquot at mount, not done yet", qf);
-	if (!fs->v5 && (qf & XFS_GQUOTA_ACCT_) && (qf & XFS_PQUOTA_ACCT))
+	if (!fs->v5 && (qf & XFS_GQUOTA_ACCT) && (qf & XFS_PQUOTA_ACCT))
 		return xlog_fin_refuse(f, "group and project quotas both on a v4 filesystem");
 	if (!fs->v5 && (qf & XFS_PQUOTA_ACCT)) /* one file for the group or project quotas */
 		p = g, g = NULLFSINO_;
 	q->qino[0] = u;
 	q->qino[1] = g;
 	q->qino[2] = p;
-	q->types = ((qf & XFS_UQUOTA_ACCT) ? XFS_DQTYPE_USER : 0) | ((qf & XFS_GQUOTA_ACCT_) ? XFS_DQTYPE_GROUP : 0) |
+	q->types = ((qf & XFS_UQUOTA_ACCT) ? XFS_DQTYPE_USER : 0) | ((qf & XFS_GQUOTA_ACCT) ? XFS_DQTYPE_GROUP : 0) |
 		   ((qf & XFS_PQUOTA_ACCT) ? XFS_DQTYPE_PROJ : 0);
 	for (uint8_t t = XFS_DQTYPE_USER; t <= XFS_DQTYPE_GROUP; t <<= 1) {
 		uint64_t ino = q->qino[type_slot(t)];
@@ -216,6 +215,7 @@ static int dquot_get(struct fin *f, uint8_t type, uint32_t id, bool must, struct
 	xfs_fs *fs = f->log->fs;
 	struct fin_quota *q = &f->q;
 	uint32_t per = fs->blocksize / XFS_DQBLK_SIZE, bbs = fs->blocksize / XLOG_BBSIZE, first;
+	size_t nblk;
 	uint64_t fsb;
 	struct blk *b;
 	int err;
@@ -233,12 +233,13 @@ static int dquot_get(struct fin *f, uint8_t type, uint32_t id, bool must, struct
 	if (fsb == UINT64_MAX)
 		return !must ? 0 : xlog_fin_refuse(f, "%s dquot %u is not on disk yet (xfs_qm_dqread would "
 						   "allocate it): not done yet", type_name(type), id);
+	nblk = f->nblk;
 	if ((err = xlog_fin_get_new(f, xlog_ag_daddr(fs, xfs_fsb_agno(fs, fsb), xfs_fsb_agbno(fs, fsb)), bbs, K_DQUOT,
 				    &b)))
 		return err;
-	/* xfs_dquot_buf_verify: the ids rise from the block's first one; each of the type wanted */
+	/* xfs_dquot_buf_verify when it is read: the ids rise from the block's first one */
 	first = get_be32(b->b + DQ_ID);
-	for (uint32_t i = 0; i < per; i++) {
+	for (uint32_t i = 0; f->nblk > nblk && i < per; i++) {
 		const uint8_t *dq = b->b + (size_t)i * XFS_DQBLK_SIZE;
 		if (!dqblk_ok(fs, dq, first + i))
 			return xlog_fin_refuse(f, "the %s quota block %llu fails its verifier at dquot %u",
