@@ -46,27 +46,6 @@
 #include "xlog/ifree.h"
 
 #define NULLFSINO_ UINT64_MAX
-/* struct xfs_disk_dquot's fields */
-#define DQ_TYPE 3u
-#define DQ_ID 4u
-#define DQ_BLK_HARD 8u
-#define DQ_BLK_SOFT 16u
-#define DQ_INO_HARD 24u
-#define DQ_INO_SOFT 32u
-#define DQ_BCOUNT 40u
-#define DQ_ICOUNT 48u
-#define DQ_ITIMER 56u
-#define DQ_BTIMER 60u
-#define DQ_IWARNS 64u
-#define DQ_BWARNS 66u
-#define DQ_PAD0 68u
-#define DQ_RTB_HARD 72u
-#define DQ_RTB_SOFT 80u
-#define DQ_RTBCOUNT 88u
-#define DQ_RTBTIMER 96u
-#define DQ_RTBWARNS 100u
-#define DQ_PAD 102u
-#define DQBLK_LSN 112u
 /* the dinode's owners */
 #define DI_UID 8u
 #define DI_GID 12u
@@ -139,7 +118,7 @@ static int quota_init(struct fin *f)
 /* xfs_dqblk_verify of the dquot at dq, which must be id (and the crc32c on v5). */
 static bool dqblk_ok(const xfs_fs *fs, const uint8_t *dq, uint32_t id)
 {
-	uint8_t t = dq[DQ_TYPE], rec = t & XFS_DQTYPE_REC_MASK;
+	uint8_t t = dq[XFS_DQ_TYPE], rec = t & XFS_DQTYPE_REC_MASK;
 	const uint8_t *uuid = (fs->sb.features_incompat & XFS_SB_FEAT_INCOMPAT_META_UUID) ? fs->sb.meta_uuid
 											   : fs->sb.uuid;
 
@@ -151,7 +130,7 @@ static bool dqblk_ok(const xfs_fs *fs, const uint8_t *dq, uint32_t id)
 		return false;
 	if ((t & XFS_DQTYPE_BIGTIME) && (!fs->bigtime || id == 0))
 		return false;
-	return get_be32(dq + DQ_ID) == id;
+	return get_be32(dq + XFS_DQ_ID) == id;
 }
 
 /* The file block fblk of quota inode ino: *fsb, UINT64_MAX for a hole. 0, 1 or <0. */
@@ -238,14 +217,14 @@ static int dquot_get(struct fin *f, uint8_t type, uint32_t id, bool must, struct
 				    &b)))
 		return err;
 	/* xfs_dquot_buf_verify when it is read: the ids rise from the block's first one */
-	first = get_be32(b->b + DQ_ID);
+	first = get_be32(b->b + XFS_DQ_ID);
 	for (uint32_t i = 0; f->nblk > nblk && i < per; i++) {
 		const uint8_t *dq = b->b + (size_t)i * XFS_DQBLK_SIZE;
 		if (!dqblk_ok(fs, dq, first + i))
 			return xlog_fin_refuse(f, "the %s quota block %llu fails its verifier at dquot %u",
 					       type_name(type), (unsigned long long)fsb, i);
 	}
-	if (first != id - id % per || (b->b[(size_t)(id % per) * XFS_DQBLK_SIZE + DQ_TYPE] & XFS_DQTYPE_REC_MASK) != type)
+	if (first != id - id % per || (b->b[(size_t)(id % per) * XFS_DQBLK_SIZE + XFS_DQ_TYPE] & XFS_DQTYPE_REC_MASK) != type)
 		return xlog_fin_refuse(f, "the %s quota block %llu does not hold %s dquot %u", type_name(type),
 				       (unsigned long long)fsb, type_name(type), id);
 	*out = &q->dq[q->ndq++];
@@ -318,8 +297,8 @@ static int res_timer(struct fin *f, const struct fin_dquot *dq, uint8_t *dqp, ui
 
 int xlog_fin_dquot_flush(struct fin *f, uint64_t lsn)
 {
-	static const uint32_t lim[6] = { DQ_BLK_HARD, DQ_BLK_SOFT, DQ_INO_HARD, DQ_INO_SOFT, DQ_RTB_HARD, DQ_RTB_SOFT };
-	static const uint32_t timers[3] = { DQ_BTIMER, DQ_ITIMER, DQ_RTBTIMER };
+	static const uint32_t lim[6] = { XFS_DQ_BLK_HARD, XFS_DQ_BLK_SOFT, XFS_DQ_INO_HARD, XFS_DQ_INO_SOFT, XFS_DQ_RTB_HARD, XFS_DQ_RTB_SOFT };
+	static const uint32_t timers[3] = { XFS_DQ_BTIMER, XFS_DQ_ITIMER, XFS_DQ_RTBTIMER };
 	xfs_fs *fs = f->log->fs;
 	struct fin_quota *q = &f->q;
 	int err;
@@ -330,8 +309,8 @@ int xlog_fin_dquot_flush(struct fin *f, uint64_t lsn)
 		uint8_t *p = b->b + dq->off;
 		if (!dq->logged)
 			continue;
-		if ((err = count_add(f, dq, p + DQ_BCOUNT, dq->bdelta, "block")) ||
-		    (err = count_add(f, dq, p + DQ_ICOUNT, dq->idelta, "inode")))
+		if ((err = count_add(f, dq, p + XFS_DQ_BCOUNT, dq->bdelta, "block")) ||
+		    (err = count_add(f, dq, p + XFS_DQ_ICOUNT, dq->idelta, "inode")))
 			return err;
 		if (dq->id) {
 			struct fin_dquot *def = NULL;
@@ -347,14 +326,14 @@ int xlog_fin_dquot_flush(struct fin *f, uint64_t lsn)
 				if (def)
 					put_be64(p + lim[k], get_be64(f->blk[def->blk].b + def->off + lim[k]));
 			}
-			if ((err = res_timer(f, dq, p, DQ_BCOUNT, DQ_BLK_SOFT, DQ_BLK_HARD, DQ_BTIMER, "block")) ||
-			    (err = res_timer(f, dq, p, DQ_ICOUNT, DQ_INO_SOFT, DQ_INO_HARD, DQ_ITIMER, "inode")) ||
-			    (err = res_timer(f, dq, p, DQ_RTBCOUNT, DQ_RTB_SOFT, DQ_RTB_HARD, DQ_RTBTIMER,
+			if ((err = res_timer(f, dq, p, XFS_DQ_BCOUNT, XFS_DQ_BLK_SOFT, XFS_DQ_BLK_HARD, XFS_DQ_BTIMER, "block")) ||
+			    (err = res_timer(f, dq, p, XFS_DQ_ICOUNT, XFS_DQ_INO_SOFT, XFS_DQ_INO_HARD, XFS_DQ_ITIMER, "inode")) ||
+			    (err = res_timer(f, dq, p, XFS_DQ_RTBCOUNT, XFS_DQ_RTB_SOFT, XFS_DQ_RTB_HARD, XFS_DQ_RTBTIMER,
 					     "realtime block")))
 				return err;
 			/* xfs_trans_log_dquot: bigtime timers from now on (xfs_dq_unix_to_bigtime) */
-			if (fs->bigtime && !(p[DQ_TYPE] & XFS_DQTYPE_BIGTIME)) {
-				p[DQ_TYPE] |= XFS_DQTYPE_BIGTIME;
+			if (fs->bigtime && !(p[XFS_DQ_TYPE] & XFS_DQTYPE_BIGTIME)) {
+				p[XFS_DQ_TYPE] |= XFS_DQTYPE_BIGTIME;
 				for (int k = 0; k < 3; k++) {
 					uint64_t t = get_be32(p + timers[k]);
 					if (t)
@@ -363,13 +342,13 @@ int xlog_fin_dquot_flush(struct fin *f, uint64_t lsn)
 			}
 		}
 		/* xfs_dquot_to_disk: no warning counters, pads zero */
-		put_be16(p + DQ_IWARNS, 0);
-		put_be16(p + DQ_BWARNS, 0);
-		put_be16(p + DQ_RTBWARNS, 0);
-		put_be32(p + DQ_PAD0, 0);
-		put_be16(p + DQ_PAD, 0);
+		put_be16(p + XFS_DQ_IWARNS, 0);
+		put_be16(p + XFS_DQ_BWARNS, 0);
+		put_be16(p + XFS_DQ_RTBWARNS, 0);
+		put_be32(p + XFS_DQ_PAD0, 0);
+		put_be16(p + XFS_DQ_PAD, 0);
 		if (fs->v5) {
-			put_be64(p + DQBLK_LSN, lsn);
+			put_be64(p + XFS_DQBLK_LSN, lsn);
 			put_le32(p + XFS_DQBLK_CRC, 0);
 			put_le32(p + XFS_DQBLK_CRC, ~fsimg_crc32c(~0u, p, XFS_DQBLK_SIZE));
 		}

@@ -36,18 +36,6 @@
 #define UQ_BLK 20u                /* the user quota file's block 0 (ids 0-6) */
 #define GQ_BLK 22u                /* the group quota file's block 0 */
 #define LSN 0x0000000500000040ull
-/* struct xfs_disk_dquot */
-#define DQ_BLK_HARD 8u
-#define DQ_BLK_SOFT 16u
-#define DQ_INO_HARD 24u
-#define DQ_INO_SOFT 32u
-#define DQ_BCOUNT 40u
-#define DQ_ICOUNT 48u
-#define DQ_ITIMER 56u
-#define DQ_BTIMER 60u
-#define DQ_IWARNS 64u
-#define DQ_BWARNS 66u
-#define DQ_LSN 112u
 
 static const uint8_t uuid[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 
@@ -168,17 +156,17 @@ static void test_counts_timers(void **state)
 
 	(void)state;
 	u[3] |= XFS_DQTYPE_BIGTIME;
-	put_be64(u + DQ_BCOUNT, 100);
-	put_be64(u + DQ_ICOUNT, 5);
-	put_be64(u + DQ_BLK_SOFT, 90);
-	put_be64(u + DQ_INO_SOFT, 10);
-	put_be32(u + DQ_BTIMER, 12345);
-	put_be16(u + DQ_BWARNS, 2);
-	set64(u, DQ_INO_HARD, 20);
-	put_be64(g + DQ_BCOUNT, 40);
-	put_be64(g + DQ_ICOUNT, 10);
-	put_be64(g + DQ_INO_SOFT, 2);
-	set32(g, DQ_ITIMER, 1000);
+	put_be64(u + XFS_DQ_BCOUNT, 100);
+	put_be64(u + XFS_DQ_ICOUNT, 5);
+	put_be64(u + XFS_DQ_BLK_SOFT, 90);
+	put_be64(u + XFS_DQ_INO_SOFT, 10);
+	put_be32(u + XFS_DQ_BTIMER, 12345);
+	put_be16(u + XFS_DQ_BWARNS, 2);
+	set64(u, XFS_DQ_INO_HARD, 20);
+	put_be64(g + XFS_DQ_BCOUNT, 40);
+	put_be64(g + XFS_DQ_ICOUNT, 10);
+	put_be64(g + XFS_DQ_INO_SOFT, 2);
+	set32(g, XFS_DQ_ITIMER, 1000);
 	memcpy(before, dquot(x, UQ_BLK, 4), sizeof before);
 	owner(ino, 3, 5);
 	assert_int_equal(xlog_fin_dquot_mod(&x->f, ino, 99, -20, -1, true), 0);
@@ -186,20 +174,20 @@ static void test_counts_timers(void **state)
 	assert_false(x->f.refused);
 
 	d = got(x, UQ_BLK, 3);
-	assert_int_equal(get_be64(d + DQ_BCOUNT), 80);
-	assert_int_equal(get_be64(d + DQ_ICOUNT), 4);
-	assert_int_equal(get_be32(d + DQ_BTIMER), 0);
-	assert_int_equal(get_be16(d + DQ_BWARNS), 0);
-	assert_int_equal(get_be64(d + DQ_BLK_SOFT), 90);
-	assert_int_equal(get_be64(d + DQ_LSN), LSN);
+	assert_int_equal(get_be64(d + XFS_DQ_BCOUNT), 80);
+	assert_int_equal(get_be64(d + XFS_DQ_ICOUNT), 4);
+	assert_int_equal(get_be32(d + XFS_DQ_BTIMER), 0);
+	assert_int_equal(get_be16(d + XFS_DQ_BWARNS), 0);
+	assert_int_equal(get_be64(d + XFS_DQ_BLK_SOFT), 90);
+	assert_int_equal(get_be64(d + XFS_DQBLK_LSN), LSN);
 	assert_true(xfs_verify_cksum(d, XFS_DQBLK_SIZE, XFS_DQBLK_CRC));
 	assert_memory_equal(got(x, UQ_BLK, 4), before, sizeof before);
 
 	d = got(x, GQ_BLK, 5);
-	assert_int_equal(get_be64(d + DQ_BCOUNT), 20);
-	assert_int_equal(get_be64(d + DQ_ICOUNT), 9);
+	assert_int_equal(get_be64(d + XFS_DQ_BCOUNT), 20);
+	assert_int_equal(get_be64(d + XFS_DQ_ICOUNT), 9);
 	assert_int_equal(d[3], XFS_DQTYPE_GROUP | XFS_DQTYPE_BIGTIME);
-	assert_int_equal(get_be32(d + DQ_ITIMER), (1000 + 3) >> 2);
+	assert_int_equal(get_be32(d + XFS_DQ_ITIMER), (1000 + 3) >> 2);
 	assert_true(xfs_verify_cksum(d, XFS_DQBLK_SIZE, XFS_DQBLK_CRC));
 	assert_true(x->f.blk[x->f.q.dq[0].blk].dirty);
 	x_free(x);
@@ -214,14 +202,14 @@ static void test_default_limits(void **state)
 	const uint8_t *d;
 
 	(void)state;
-	put_be64(z + DQ_BLK_SOFT, 50);
-	put_be64(z + DQ_INO_HARD, 7);
-	put_be64(z + DQ_BCOUNT, 500);
-	put_be32(z + DQ_BTIMER, 604800); /* id 0's: the grace period */
-	set64(z, DQ_ICOUNT, 30);
-	put_be64(u + DQ_BCOUNT, 60);
-	put_be64(u + DQ_ICOUNT, 3);
-	set32(u, DQ_BTIMER, 400);
+	put_be64(z + XFS_DQ_BLK_SOFT, 50);
+	put_be64(z + XFS_DQ_INO_HARD, 7);
+	put_be64(z + XFS_DQ_BCOUNT, 500);
+	put_be32(z + XFS_DQ_BTIMER, 604800); /* id 0's: the grace period */
+	set64(z, XFS_DQ_ICOUNT, 30);
+	put_be64(u + XFS_DQ_BCOUNT, 60);
+	put_be64(u + XFS_DQ_ICOUNT, 3);
+	set32(u, XFS_DQ_BTIMER, 400);
 	owner(ino, 4, 0);
 	assert_int_equal(xlog_fin_dquot_mod(&x->f, ino, 99, -5, -1, true), 0);
 	owner(ino, 0, 0);
@@ -229,17 +217,17 @@ static void test_default_limits(void **state)
 	assert_int_equal(xlog_fin_dquot_flush(&x->f, LSN), 0);
 	assert_false(x->f.refused);
 	d = got(x, UQ_BLK, 4);
-	assert_int_equal(get_be64(d + DQ_BCOUNT), 55);
-	assert_int_equal(get_be64(d + DQ_BLK_SOFT), 50);
-	assert_int_equal(get_be64(d + DQ_INO_HARD), 7);
-	assert_int_equal(get_be64(d + DQ_BLK_HARD), 0);
-	assert_int_equal(get_be32(d + DQ_BTIMER), 400); /* still over 50: kept */
+	assert_int_equal(get_be64(d + XFS_DQ_BCOUNT), 55);
+	assert_int_equal(get_be64(d + XFS_DQ_BLK_SOFT), 50);
+	assert_int_equal(get_be64(d + XFS_DQ_INO_HARD), 7);
+	assert_int_equal(get_be64(d + XFS_DQ_BLK_HARD), 0);
+	assert_int_equal(get_be32(d + XFS_DQ_BTIMER), 400); /* still over 50: kept */
 	assert_int_equal(d[3], XFS_DQTYPE_USER);        /* no bigtime filesystem */
 	d = got(x, UQ_BLK, 0);
-	assert_int_equal(get_be64(d + DQ_BCOUNT), 490);
-	assert_int_equal(get_be64(d + DQ_ICOUNT), 29);
-	assert_int_equal(get_be32(d + DQ_BTIMER), 604800);
-	assert_int_equal(get_be64(d + DQ_BLK_SOFT), 50);
+	assert_int_equal(get_be64(d + XFS_DQ_BCOUNT), 490);
+	assert_int_equal(get_be64(d + XFS_DQ_ICOUNT), 29);
+	assert_int_equal(get_be32(d + XFS_DQ_BTIMER), 604800);
+	assert_int_equal(get_be64(d + XFS_DQ_BLK_SOFT), 50);
 	x_free(x);
 }
 
@@ -289,22 +277,22 @@ static void test_refusals(void **state)
 	/* still over the inode hard limit with no timer */
 	x = x_new(XFS_UQUOTA_ACCT | XFS_UQUOTA_CHKD, true);
 	u = dquot(x, UQ_BLK, 2);
-	put_be64(u + DQ_ICOUNT, 9);
-	set64(u, DQ_INO_HARD, 4);
+	put_be64(u + XFS_DQ_ICOUNT, 9);
+	set64(u, XFS_DQ_INO_HARD, 4);
 	owner(ino, 2, 0);
 	assert_int_equal(xlog_fin_dquot_mod(&x->f, ino, 99, 0, -1, true), 0);
 	expect_refused(x, xlog_fin_dquot_flush(&x->f, LSN), "over its inode limit with no timer");
 	x_free(x);
 	/* a block count below zero */
 	x = x_new(XFS_UQUOTA_ACCT | XFS_UQUOTA_CHKD, true);
-	set64(dquot(x, UQ_BLK, 1), DQ_BCOUNT, 3);
+	set64(dquot(x, UQ_BLK, 1), XFS_DQ_BCOUNT, 3);
 	owner(ino, 1, 0);
 	assert_int_equal(xlog_fin_dquot_mod(&x->f, ino, 99, -4, -1, true), 0);
 	expect_refused(x, xlog_fin_dquot_flush(&x->f, LSN), "below zero");
 	x_free(x);
 	/* a dquot block whose crc32c is wrong (another dquot of it) */
 	x = x_new(XFS_UQUOTA_ACCT | XFS_UQUOTA_CHKD, true);
-	put_be64(dquot(x, UQ_BLK, 6) + DQ_BCOUNT, 1);
+	put_be64(dquot(x, UQ_BLK, 6) + XFS_DQ_BCOUNT, 1);
 	owner(ino, 1, 0);
 	expect_refused(x, xlog_fin_dquot_mod(&x->f, ino, 99, -1, -1, true), "fails its verifier at dquot 6");
 	x_free(x);
