@@ -154,6 +154,9 @@ static int quota_map(struct fin *f, uint8_t type, uint64_t ino, uint32_t id, uin
 									offsetof(struct xfs_dinode, di_crc))))
 		return xlog_fin_refuse(f, "the %s quota inode %llu is not a good inode", type_name(type),
 				       (unsigned long long)ino);
+	if (d[DI_FORKOFF] * 8u > fork)
+		return xlog_fin_refuse(f, "the %s quota inode's fork offset %u is past its literal area",
+				       type_name(type), d[DI_FORKOFF]);
 	if (d[DI_FORKOFF])
 		fork = d[DI_FORKOFF] * 8u;
 	n = (fs->v5 && (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_NREXT64)) ? get_be64(d + DI_BIG_NEXTENTS)
