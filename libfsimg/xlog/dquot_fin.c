@@ -356,6 +356,9 @@ int xlog_fin_dquot_flush(struct fin *f, uint64_t lsn)
 			put_le32(p + XFS_DQBLK_CRC, ~fsimg_crc32c(~0u, p, XFS_DQBLK_SIZE));
 		}
 		b->dirty = true;
+		/* applied: a later checkpoint's flush starts from what is in the block now */
+		dq->bdelta = dq->idelta = 0;
+		dq->logged = false;
 	}
 	return 0;
 }

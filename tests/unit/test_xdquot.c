@@ -13,7 +13,8 @@
  * limits and timers left; and the refusals: a dquot whose block is a hole
  * (xfs_qm_dqread would allocate it), a quotacheck to come, a limit still
  * crossed with no timer (the kernel starts one at the wall clock), a count
- * below zero, a dquot block whose checksum is wrong.
+ * below zero, a dquot block whose checksum is wrong.  A second flush (a
+ * later checkpoint) applies nothing again.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -190,6 +191,10 @@ static void test_counts_timers(void **state)
 	assert_int_equal(get_be32(d + XFS_DQ_ITIMER), (1000 + 3) >> 2);
 	assert_true(xfs_verify_cksum(d, XFS_DQBLK_SIZE, XFS_DQBLK_CRC));
 	assert_true(x->f.blk[x->f.q.dq[0].blk].dirty);
+	/* a second checkpoint's flush applies nothing twice */
+	assert_int_equal(xlog_fin_dquot_flush(&x->f, LSN + 8), 0);
+	assert_int_equal(get_be64(got(x, UQ_BLK, 3) + XFS_DQ_BCOUNT), 80);
+	assert_int_equal(get_be64(got(x, UQ_BLK, 3) + XFS_DQBLK_LSN), LSN);
 	x_free(x);
 }
 
