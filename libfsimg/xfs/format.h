@@ -71,6 +71,27 @@
 #define XFS_DQBLK_SIZE 136u       /* struct xfs_dqblk: the dquot, fill, crc, lsn, uuid */
 #define XFS_DQBLK_CRC 108u
 #define XFS_DQBLK_UUID 120u
+#define XFS_DQBLK_LSN 112u
+/* struct xfs_disk_dquot's fields (offsets) */
+#define XFS_DQ_TYPE 3u
+#define XFS_DQ_ID 4u
+#define XFS_DQ_BLK_HARD 8u
+#define XFS_DQ_BLK_SOFT 16u
+#define XFS_DQ_INO_HARD 24u
+#define XFS_DQ_INO_SOFT 32u
+#define XFS_DQ_BCOUNT 40u
+#define XFS_DQ_ICOUNT 48u
+#define XFS_DQ_ITIMER 56u
+#define XFS_DQ_BTIMER 60u
+#define XFS_DQ_IWARNS 64u
+#define XFS_DQ_BWARNS 66u
+#define XFS_DQ_PAD0 68u
+#define XFS_DQ_RTB_HARD 72u
+#define XFS_DQ_RTB_SOFT 80u
+#define XFS_DQ_RTBCOUNT 88u
+#define XFS_DQ_RTBTIMER 96u
+#define XFS_DQ_RTBWARNS 100u
+#define XFS_DQ_PAD 102u
 
 /* sb_features2 */
 #define XFS_SB_VERSION2_LAZYSBCOUNTBIT 0x00000002u

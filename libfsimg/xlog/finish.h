@@ -13,7 +13,8 @@
 #define FIN_BLKS 1024u      /* blocks held while finishing (f->blk has room for them) */
 #define FIN_INODES_MAX 64u /* inodes finished in one checkpoint (its size is never near a CIL push) */
 
-enum kind { K_AGI, K_AGF, K_BTREE, K_INODES, K_AGFL, K_BMBT /* a long-form (bmbt) block */ };
+enum kind { K_AGI, K_AGF, K_BTREE, K_INODES, K_AGFL, K_BMBT /* a long-form (bmbt) block */,
+	    K_DQUOT /* a quota file's block of dquots (dquot_fin.c) */ };
 
 struct blk {
 	uint64_t daddr;
@@ -30,6 +31,24 @@ struct blk {
 struct fin_busy { uint32_t ag, bno, len, tx; };
 #define FIN_AGFLQ_MAX 64u /* AGFL blocks whose frees a shrink deferred, not yet freed */
 struct fin_agflq { uint32_t ag, bno; };
+
+/* The dquots the finish changes (dquot_fin.c), with quota accounting on. */
+#define FIN_DQUOTS_MAX (3u * FIN_INODES_MAX)
+struct fin_dquot {
+	uint8_t type;       /* XFS_DQTYPE_USER, _GROUP or _PROJ */
+	uint32_t id;
+	size_t blk;         /* its block in f->blk (K_DQUOT) */
+	uint32_t off;       /* its struct xfs_dqblk's offset there */
+	int64_t bdelta, idelta; /* xfs_trans_mod_dquot's BCOUNT and ICOUNT, summed */
+	bool logged;        /* changed by a transaction (xfs_trans_log_dquot) */
+};
+struct fin_quota {
+	int state;          /* 0 not read yet, 1 no quota accounting, 2 accounting on */
+	uint8_t types;      /* the dquot types accounted */
+	uint64_t qino[3];   /* the user, group and project quota inodes */
+	uint32_t ndq;
+	struct fin_dquot dq[FIN_DQUOTS_MAX];
+};
 
 struct fin {
 	xlog *log;
@@ -49,6 +68,7 @@ struct fin {
 	const struct xlog_fin_prev *prev; /* blocks an earlier finish wrote, as they were before it */
 	size_t nprev;
 	uint32_t nforce;    /* log forces (checkpoints) in the middle of this finish */
+	struct fin_quota q;
 };
 
 /* The running transaction committed (a roll, the next deferred op's or a new one's start):
@@ -169,6 +189,17 @@ uint32_t xlog_alloc_compute_diff(uint32_t wantbno, uint32_t wantlen, uint32_t fr
 /* ifree.c: the checkpoint's blocks written back through the overlay, stamped with lsn as the
  * AIL push writes them (v5); log->fin_max_lsn set. 0 or <0. */
 int xlog_fin_writeback(struct fin *f, uint64_t lsn) XFS_HIDDEN;
+
+/* dquot_fin.c: xfs_qm_dqattach of inode d (number ino) when quota accounting is on, and
+ * xfs_trans_mod_dquot_byino of its dquots by blocks (BCOUNT) and inodes (ICOUNT); log:
+ * the dquots are logged (a delta of 0 logs them too). 0, 1 (refused: a dquot not on disk,
+ * a quotacheck to come, ...) or <0. */
+int xlog_fin_dquot_mod(struct fin *f, const uint8_t *d, uint64_t ino, int64_t blocks, int64_t inodes,
+		       bool log) XFS_HIDDEN;
+/* dquot_fin.c: the logged dquots as the transactions left them (xfs_trans_apply_dquot_deltas:
+ * counts, default limits, timers) written into their blocks as xfs_qm_dqflush writes them,
+ * stamped with lsn (v5). 0, 1 or <0. */
+int xlog_fin_dquot_flush(struct fin *f, uint64_t lsn) XFS_HIDDEN;
 
 /* A v5 short-form btree block's header, and a refcount record (xfs_refcount_rec). */
 #define SBLOCK_CRC_LEN 56u

@@ -140,7 +140,8 @@ static size_t fin_crc_off(enum kind kind)
 
 static const char *fin_kind_name(enum kind kind)
 {
-	static const char *const names[] = { "AGI", "AGF", "btree block", "inode cluster", "AGFL", "bmbt block" };
+	static const char *const names[] = { "AGI", "AGF", "btree block", "inode cluster", "AGFL", "bmbt block",
+						    "dquot block" };
 
 	return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "block";
 }
@@ -301,6 +302,12 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	if (fs->v5 && get_be64(d + DI_INO) != ino)
 		return xlog_fin_refuse(f, "the inode says it is %llu", (unsigned long long)get_be64(d + DI_INO));
 	*next = get_be32(d + DI_NEXT_UNLINKED);
+	/* xfs_qm_dqattach, then its dquots charged: every block it holds (the truncate's and the
+	 * attribute fork's, bmbt blocks too) and the inode (dquot_fin.c) */
+	if (get_be64(d + DI_NBLOCKS) > INT64_MAX)
+		return xlog_fin_refuse(f, "it holds %llu blocks", (unsigned long long)get_be64(d + DI_NBLOCKS));
+	if ((err = xlog_fin_dquot_mod(f, d, ino, -(int64_t)get_be64(d + DI_NBLOCKS), -1, true)))
+		return err;
 
 	/* the attribute fork's blocks (freed after the data fork's), its tree walked first */
 	memset(&a, 0, sizeof a);
@@ -406,6 +413,8 @@ int xlog_fin_writeback(struct fin *f, uint64_t lsn)
 
 	if (f->nagflq)
 		return xlog_fin_refuse(f, "%u deferred AGFL frees left unfinished", f->nagflq);
+	if ((err = xlog_fin_dquot_flush(f, lsn)))
+		return err;
 
 	for (size_t i = 0; fs->v5 && i < f->nino; i++) {
 		uint8_t *d = f->blk[f->ino[i].blk].b + f->ino[i].off;
@@ -447,33 +456,12 @@ int xlog_fin_writeback(struct fin *f, uint64_t lsn)
 	return 0;
 }
 
-/*
- * Quota accounting on in the superblock as log replay leaves it (the log may
- * hold the superblock that turned it on): the mount that recovers runs
- * xfs_qm_mount_quotas before xfs_log_mount_finish (xfs_qm_newmount, when no
- * quotacheck is needed; else the quotacheck after it rewrites every dquot),
- * so freeing an unlinked inode changes its dquots (xfs_inactive_ifree:
- * xfs_trans_mod_dquot_byino ICOUNT -1; the truncate's xfs_bmap_del_extent_real
- * BCOUNT), which is not done yet. 1 when on, 0 when off, <0 on a read error.
- */
-static int quota_accounted(xlog *log, struct xlog_ovl *o)
-{
-	uint8_t sb[XLOG_BBSIZE];
-	int err = xlog_ovl_read(o, log, sb, 0, 1);
-
-	if (err)
-		return err;
-	return (get_be16(sb + offsetof(struct xfs_dsb, sb_qflags)) &
-		(XFS_UQUOTA_ACCT | XFS_GQUOTA_ACCT | XFS_PQUOTA_ACCT)) != 0;
-}
-
 int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 {
 	xfs_fs *fs = log->fs;
 	struct xlog_pending *cow = NULL;
 	struct fin f;
 	size_t i, nunlinked = 0;
-	bool quota_checked = false;
 	int err = 0;
 
 	for (i = 0; i < p->npending; i++) {
@@ -503,15 +491,6 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 			continue;
 		f.why = p->pending[i].what;
 		f.whylen = sizeof p->pending[i].what;
-		if (!quota_checked) {
-			quota_checked = true;
-			if ((err = quota_accounted(log, o)) > 0) {
-				xlog_fin_refuse(&f, "quota accounting is on: the dquots' update is not done yet");
-				err = 0;
-			}
-			if (err || f.refused)
-				break;
-		}
 		err = ifree_one(&f, ag, bucket, agino, &next);
 		if (err > 0)
 			err = 0;

@@ -12,8 +12,9 @@
  * (the remap's other half) takes the range out of the extent holding it
  * (unmap below). A map into a fork in btree form edits a leaf (btree_map).
  * Refused: attribute forks, unmaps from forks in btree form, forks that
- * would become one, realtime files and filesystems that account
- * quotas (the dquots would change too). On an NREXT64 inode (large extent
+ * would become one (those would charge the dquots a bmbt block), realtime
+ * files. With quota accounting on, the inode's dquots are attached
+ * (dquot_fin.c) and nothing charged. On an NREXT64 inode (large extent
  * counters) the count is di_big_nextents.
  */
 #include "config.h"
@@ -32,7 +33,6 @@
 #define BMAP_MAGIC 0x424d4150u     /* BMAP */
 #define BMAP_CRC_MAGIC 0x424d4133u /* BMA3 */
 #define LB_HDR(fs) ((fs)->v5 ? 72u : 24u) /* the long-form btree block header */
-#define QUOTA_ACCT 0x0049u /* sb_qflags: user, project, group accounting */
 /* the dinode fields used (struct xfs_dinode) */
 #define DI_VERSION 4u
 #define DI_FORMAT 5u
@@ -323,8 +323,6 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 		return xlog_fin_refuse(f, "bmap update type %u unknown", type);
 	if (x->flags & XFS_BMAP_EXTENT_ATTR_FORK)
 		return xlog_fin_refuse(f, "mapping into an attribute fork is not done yet");
-	if (fs->sb.qflags & QUOTA_ACCT)
-		return xlog_fin_refuse(f, "quota accounting is on: the dquots' update is not done yet");
 	if (ag >= fs->sb.agcount || agbno >= fs->sb.agblocks)
 		return xlog_fin_refuse(f, "inode %llu out of the filesystem", (unsigned long long)ino);
 	if (x->len == 0 || x->len > MAXEXTLEN || (x->startblock >> fs->sb.agblklog) >= fs->sb.agcount ||
@@ -342,6 +340,10 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 				       type == BMAP_MAP ? "mapping into" : "unmapping from", d[DI_FORMAT]);
 	if (get_be16(d + DI_FLAGS) & XFS_DIFLAG_REALTIME)
 		return xlog_fin_refuse(f, "inode %llu: a realtime file (not done yet)", (unsigned long long)ino);
+	/* xlog_recover_iget's xfs_qm_dqattach (a dquot not on disk fails it); the remap and the
+	 * XFS_BMAPI_REMAP unmap charge no dquot (the reflink's own transaction did) */
+	if ((err = xlog_fin_dquot_mod(f, d, ino, 0, 0, false)))
+		return err;
 	if (d[DI_FORMAT] == XFS_DINODE_FMT_BTREE) {
 		nw = (struct bext){ x->startoff, x->startblock, (uint32_t)x->len,
 				    (x->flags & XFS_BMAP_EXTENT_UNWRITTEN) != 0 };

@@ -117,7 +117,11 @@ Options:
                            cow (files cloned, every other block of one
                            overwritten and fsync'd: CoW staging extents
                            left at the cut) and cowcut (cow, then the cut
-                           while clones are overwritten);
+                           while clones are overwritten), qunlinked
+                           (XFS mounted with quotas: soft limits set for
+                           user ids 1000-1003, project ids 1-4 and the
+                           groups' defaults, then unlinked's ops with
+                           owners and project ids changed);
                            editor (files saved as editors do: written to a
                            temporary name, fsync'd, renamed over the file,
                            the directory fsync'd; or renamed unsynced, with
@@ -185,7 +189,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx | ifinobt | ifinobtx | attr | cow | cowcut | editor | untar | seq) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx | ifinobt | ifinobtx | attr | cow | cowcut | editor | untar | seq | qunlinked) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 if [ -n "$logdev_size" ]; then
 	[ "$fs" = xfs ] || { echo "run.sh: --logdev is for XFS" >&2; exit 16; }
 	[ "$mopts" = defaults ] && mopts=logdev=/dev/vdb || mopts=$mopts,logdev=/dev/vdb

@@ -107,3 +107,34 @@ int quota_op(int op, enum kind k, int slot, const char *rel, off_t size, int *rc
 	}
 	return fd;
 }
+
+/*
+ * qunlinked's setup, before its start record: soft limits small enough that
+ * the workload's files cross them (the kernel starts a grace timer), no hard
+ * limits (nothing fails): user ids 1000-1003 and project ids 1-4 their own,
+ * the groups the id 0 dquot's defaults (xfs_qm_adjust_dqlimits copies them
+ * into a group dquot the next time a transaction changes it).  The files
+ * unlinked while open at the cut are freed by the recovery mount, which
+ * lowers their dquots' counts: timers end when a count drops under.
+ */
+void quota_soft_limits(void)
+{
+	struct fs_disk_quota d;
+
+	memset(&d, 0, sizeof(d));
+	d.d_version = FS_DQUOT_VERSION;
+	d.d_fieldmask = FS_DQ_BSOFT | FS_DQ_ISOFT;
+	for (unsigned id = 1000; id < 1004; id++) {
+		d.d_blk_softlimit = 128; /* 64 KiB in 512-byte units */
+		d.d_ino_softlimit = 2;
+		fs_quotactl(Q_XSETQLIM, USRQUOTA, id, &d);
+	}
+	for (unsigned id = 1; id < 5; id++) {
+		d.d_blk_softlimit = 192;
+		d.d_ino_softlimit = 2;
+		fs_quotactl(Q_XSETQLIM, PRJQUOTA, id, &d);
+	}
+	d.d_blk_softlimit = 256;
+	d.d_ino_softlimit = 3;
+	fs_quotactl(Q_XSETQLIM, GRPQUOTA, 0, &d);
+}

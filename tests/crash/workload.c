@@ -312,6 +312,11 @@ static const unsigned weights_unlinked[K_NKINDS] = { 3, 2, 1, 1, 1, 0, 1, 4, 1, 
 static const unsigned weights_quota[K_NKINDS] = { 4, 3, 1, 1, 1, 1, 1, 4, 2, 1, 2, 2, 2, 0,
 						  0, 0, 1, 0, 0, 5, 3, 2, 1 };
 
+/* qunlinked: quota's owners and project ids over the unlinked workload's files held open
+ * (no limit or enforcement changes: quota_soft_limits sets soft limits first) */
+static const unsigned weights_qunlinked[K_NKINDS] = { 4, 2, 1, 1, 1, 0, 1, 4, 1, 1, 2, 2, 2, 0,
+						      1, 0, 1, 5, 3, 5, 3, 0, 0 };
+
 /* age: after filling and thinning out, mixed ops with fragmented files,
  * clones, unlinked-while-open files and churn among the aged files */
 static const unsigned weights_age[K_NKINDS] = { 3, 3, 2, 1, 2, 1, 1, 3, 2, 1, 2, 2, 2, 0,
@@ -457,12 +462,16 @@ static int run(int argc, char **argv)
 		w = weights_fragfree, storm_at_cut = 1, fsync_after = 100;
 	else if (!strcmp(kind, "quota"))
 		w = weights_quota;
+	else if (!strcmp(kind, "qunlinked"))
+		w = weights_qunlinked;
 	if (posix_memalign((void **)&buf, 4096, 16 * BIG * 8) != 0)
 		return 1;
 	if (!strcmp(kind, "age") || !strcmp(kind, "agemany")) {
 		w = weights_age;
 		age_fill(!strcmp(kind, "agemany")); /* before the start record: a time cut counts from it */
 	}
+	if (!strcmp(kind, "qunlinked"))
+		quota_soft_limits(); /* before the start record: its records are not ops */
 	record("start %llu %d %d %s", seed, ops, cut, kind);
 	for (int d = 0; d < NDIRS; d++) {
 		snprintf(p, sizeof(p), "%s/d%d", root, d);

@@ -129,6 +129,9 @@ void op_done(int op, int cut, int fd, const char *rel, int rc);
 /* one JSON line per path under PATH (shown as REL), recursing to depth 64 */
 int summarise(const char *path, const char *rel, int depth);
 
+/* wl_quota.c: qunlinked's soft limits, set before its start record */
+void quota_soft_limits(void);
+
 #endif
 /* wl_user.c: editor-style saves, trees unpacked and removed, large sequential writes */
 int run_editor(int ops, int cut);
