@@ -9,7 +9,8 @@
  *    xfs_initialize_perag_data does at a mount that found the log dirty;
  *    log_incompat cleared (xfs_clear_incompat_log_features); the quota
  *    fields as xfs_sb_quota_to_disk writes what xfs_sb_quota_from_disk
- *    read (zero inode numbers as NULLFSINO; v4's shared slot);
+ *    read (zero inode numbers as NULLFSINO; v4's shared slot), when
+ *    xfs_log_sb runs at all (lazy counters, or a mount that logged);
  *    the CRC redone;
  *  - the log made clean: the blocks ahead of the head stamped with the
  *    previous cycle as xlog_clear_stale_blocks does at mount (up to 2 MiB
@@ -194,7 +195,11 @@ static int super_finish(struct xrec *xr)
 		put_be64(raw + offsetof(struct xfs_dsb, sb_ifree), ifree);
 		put_be64(raw + offsetof(struct xfs_dsb, sb_fdblocks), fdblocks);
 	}
-	quota_finish(raw, ss, x->v5);
+	/* xfs_log_sb runs at unmount when the mount logged anything (xfs_log_cover: the log needs
+	 * covering) or the counters are lazy; else (v4 without lazy counters, nothing finished
+	 * after recovery) the superblock keeps its quota fields as they are on disk */
+	if (lazy || xr->log->fin_max_lsn)
+		quota_finish(raw, ss, x->v5);
 	if (x->v5) {
 		put_be32(raw + offsetof(struct xfs_dsb, sb_features_log_incompat), 0);
 		put_le32(raw + offsetof(struct xfs_dsb, sb_crc), 0);
