@@ -5,7 +5,8 @@
  * an overlay source of 512-byte sectors, its figures, its write list, and
  * what the kernel's mount and clean unmount add once recovery is complete:
  *  - the superblock as xfs_log_sb writes it at unmount: with lazy counters
- *    icount, ifree and fdblocks summed from the AG headers as
+ *    (or without, when the mount's finish changed them) icount, ifree and
+ *    fdblocks summed from the AG headers as
  *    xfs_initialize_perag_data does at a mount that found the log dirty;
  *    log_incompat cleared (xfs_clear_incompat_log_features); the quota
  *    fields as xfs_sb_quota_to_disk writes what xfs_sb_quota_from_disk
@@ -159,7 +160,9 @@ static int super_finish(struct xrec *xr)
 	uint64_t icount = 0, ifree = 0, fdblocks = 0;
 	bool lazy = x->v5 || ((sb->versionnum & XFS_SB_VERSION_MOREBITSBIT) &&
 			      (sb->features2 & XFS_SB_VERSION2_LAZYSBCOUNTBIT));
-	bool sums = lazy;
+	/* without lazy counters the mount's finish changes them in the superblock buffer with each
+	 * transaction (xfs_trans_apply_sb_deltas): exact counts, the AG headers' sums */
+	bool sums = lazy || xr->log->fin_max_lsn;
 	uint8_t *raw = malloc(ss), *ag = malloc(agss);
 	int err = FSIMG_ENOMEM;
 
