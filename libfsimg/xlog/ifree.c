@@ -77,6 +77,10 @@
 #define S_IFREG_ 0100000u
 #define S_IFDIR_ 0040000u
 #define S_IFLNK_ 0120000u
+#define S_IFCHR_ 0020000u
+#define S_IFBLK_ 0060000u
+#define S_IFIFO_ 0010000u
+#define S_IFSOCK_ 0140000u
 
 /* the dinode fields used (struct xfs_dinode) */
 #define DI_MODE 2u
@@ -239,7 +243,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	uint64_t ino = ((uint64_t)ag << (fs->sb.agblklog + fs->sb.inopblog)) | agino;
 	struct blk *agi, *ib;
 	uint8_t *d, rec[INOBT_REC_LEN];
-	uint16_t mode;
+	uint16_t mode, fmt;
 	uint32_t nexts;
 	uint32_t fork = isize - fs->lit_off, ntx, q0, q1, antx;
 	uint64_t nblocks;
@@ -247,7 +251,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	struct afork a;
 	const uint8_t *recs;
 	uint8_t *own = NULL;
-	bool truncate, reflink, big, deleted, attr, local;
+	bool truncate, reflink, big, deleted, attr, local, dev;
 	int err;
 
 	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + 2 * (ss / XLOG_BBSIZE), ss / XLOG_BBSIZE, K_AGI, &agi)))
@@ -267,10 +271,14 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	 * finish changes an inode only when it frees it, after this) */
 	if (fs->v5 && !xfs_verify_cksum(d, isize, offsetof(struct xfs_dinode, di_crc)))
 		return xlog_fin_refuse(f, "the inode fails its checksum");
-	/* a directory (emptied by rmdir) or symlink: its data fork local, nothing freed (xfs_inactive
-	 * truncates regular files only, xfs_inactive_symlink returns at once for a local one) */
-	local = (mode & S_IFMT_) == S_IFDIR_ || (mode & S_IFMT_) == S_IFLNK_;
-	if ((mode & S_IFMT_) != S_IFREG_ && !(local && d[DI_FORMAT] == XFS_DINODE_FMT_LOCAL))
+	/* a directory (emptied by rmdir) or symlink with its data fork local, or a FIFO, device or
+	 * socket (XFS_DINODE_FMT_DEV: di_rdev): nothing freed (xfs_inactive truncates regular files
+	 * only, xfs_inactive_symlink returns at once for a local one) */
+	fmt = mode & S_IFMT_;
+	dev = (fmt == S_IFCHR_ || fmt == S_IFBLK_ || fmt == S_IFIFO_ || fmt == S_IFSOCK_) &&
+	      d[DI_FORMAT] == XFS_DINODE_FMT_DEV;
+	local = ((fmt == S_IFDIR_ || fmt == S_IFLNK_) && d[DI_FORMAT] == XFS_DINODE_FMT_LOCAL) || dev;
+	if (fmt != S_IFREG_ && !local)
 		return xlog_fin_refuse(f, "freeing a file of mode %o in data fork format %u is not done yet",
 				       (unsigned)mode, d[DI_FORMAT]);
 	if (get_be32(d + DI_NLINK) != 0)
@@ -364,7 +372,9 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	truncate = !local && (get_be64(d + DI_SIZE) != 0 || nexts != 0);
 	put_be16(d + DI_MODE, 0);
 	d[DI_FORMAT] = XFS_DINODE_FMT_EXTENTS; /* the btree root's bytes stay: the flush copies no extent */
-	if (!local) /* xfs_ifree leaves the size: a local fork's bytes stay, the flush copies none */
+	/* xfs_ifree leaves the size: a local fork's bytes stay, the flush copies none (as it
+	 * copies no di_rdev); a special file's in-core size is 0 (xfs_iformat_data_fork) */
+	if (!local || dev)
 		put_be64(d + DI_SIZE, 0);
 	put_be64(d + DI_NBLOCKS, 0);
 	put_be32(d + DI_NEXTENTS, 0);

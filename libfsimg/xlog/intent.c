@@ -21,8 +21,12 @@
  * they fill, each written as its record header and contents rounded up to
  * the log's stripe unit (span_blocks).
  *
- * Only v5 filesystems; attribute and exchange intents are refused, and with
- * them every intent stays pending. An RUI's extents are the rmap updates of
+ * v4 filesystems too (no rmapbt or reflink there: only EFIs, in the 32- or
+ * 64-bit extent format item.c tells apart by the item's size): nothing is
+ * stamped (no LSNs, no CRCs), the AGFL has no header, the btree blocks the
+ * short header, the logged inode core xfs_log_dinode_size's 96 bytes.
+ * Attribute and exchange intents are refused, and with them every intent
+ * stays pending. An RUI's extents are the rmap updates of
  * rmap.c, in one transaction; a BUI's map queues its rmap update, finished
  * with the captured work.
  */
@@ -41,6 +45,7 @@
 #define DONE_FMT 16u       /* CUD, BUD, RUD; an EFD's header */
 #define EFD_EXT 16u        /* struct xfs_extent_64 */
 #define INODE_FMT 56u      /* struct xfs_inode_log_format */
+#define V4_LOG_DINODE 96u  /* xfs_log_dinode_size without v3 inodes: up to di_next_unlinked */
 #define BUF_FMT 20u        /* struct xfs_buf_log_format before its dirty map */
 #define CHUNK 128u         /* XFS_BLF_CHUNK */
 #define BMBT_REC 16u
@@ -86,8 +91,10 @@ int xlog_intent_rmap(struct fin *f, const struct xlog_ext *x)
 				     ((x->flags & XFS_RMAP_EXTENT_UNWRITTEN) ? RMAP_F_UNWRITTEN : 0));
 }
 
-static bool stamp_byte(enum kind kind, uint32_t i)
+static bool stamp_byte(bool v5, enum kind kind, uint32_t i)
 {
+	if (!v5)
+		return false; /* a v4 block has no LSN or CRC: every byte is the block's */
 	if (kind == K_AGF)
 		return i >= AGF_LSN && i < AGF_LSN + AGF_STAMPS;
 	if (kind == K_BMBT)
@@ -108,7 +115,7 @@ static int buf_bytes(struct fin *f, const struct blk *b, uint8_t *old, uint64_t 
 	for (uint32_t c = 0; c < nch; c++) {
 		bool dirty = false;
 		for (uint32_t i = c * CHUNK; i < (c + 1) * CHUNK && i < len && !dirty; i++)
-			dirty = old[i] != b->b[i] && !stamp_byte(b->kind, i);
+			dirty = old[i] != b->b[i] && !stamp_byte(f->log->fs->v5, b->kind, i);
 		if (dirty)
 			*bytes += (prev ? 0 : OPHDR) + CHUNK;
 		prev = dirty;
@@ -167,7 +174,8 @@ static int checkpoint_blocks(struct fin *f, uint64_t done, uint32_t *blocks)
 		return err;
 	for (size_t i = 0; i < f->nino; i++) {
 		uint64_t n = xlog_di_nextents(f->blk[f->ino[i].blk].b + f->ino[i].off);
-		bytes += OPHDR + INODE_FMT + OPHDR + fs->lit_off + (n ? OPHDR + n * BMBT_REC : 0);
+		bytes += OPHDR + INODE_FMT + OPHDR + (fs->v5 ? fs->lit_off : V4_LOG_DINODE) +
+			 (n ? OPHDR + n * BMBT_REC : 0);
 	}
 	if (round % XLOG_BBSIZE || round > XLOG_MAX_RECORD_BSIZE)
 		round = XLOG_BBSIZE;
@@ -177,8 +185,9 @@ static int checkpoint_blocks(struct fin *f, uint64_t done, uint32_t *blocks)
 	lo = span_blocks(bytes, ic, hblks * XLOG_BBSIZE, round, 0);
 	hi = span_blocks(bytes, ic, hblks * XLOG_BBSIZE, round, OPHDR);
 	/* the regions' order in the checkpoint is not modelled: where they cross buffers must
-	 * not matter */
-	if (lo != hi)
+	 * not matter on v5, whose metadata carries the next checkpoint's LSN (v4 stamps
+	 * nothing: the length only moves the unmount record, inside the log) */
+	if (lo != hi && fs->v5)
 		return xlog_fin_refuse(f, "a checkpoint of %llu bytes over log buffers of %u: its length depends on "
 				       "where its regions cross them (not done)", (unsigned long long)bytes, h_size);
 	if (lo >= log->geom.bbs)
@@ -369,7 +378,6 @@ static int finish_refc(struct fin *f, struct intent_defer *d, size_t *k)
 
 int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 {
-	xfs_fs *fs = log->fs;
 	struct intent_defer *d = NULL;
 	struct fin f;
 	uint64_t done = 0, lsn = XLOG_LSN(log->ends.head_cycle, log->ends.head_blk);
@@ -386,10 +394,6 @@ int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 	f.o = o;
 	f.why = p->pending[0].what;
 	f.whylen = sizeof p->pending[0].what;
-	if (!fs->v5) {
-		xlog_fin_refuse(&f, "finishing intents on a v4 filesystem is not done yet");
-		return 0;
-	}
 	if (!(f.blk = calloc(FIN_BLKS, sizeof *f.blk)) || !(d = calloc(1, sizeof *d))) {
 		free(f.blk);
 		return FSIMG_ENOMEM;

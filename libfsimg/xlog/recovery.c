@@ -5,11 +5,13 @@
  * an overlay source of 512-byte sectors, its figures, its write list, and
  * what the kernel's mount and clean unmount add once recovery is complete:
  *  - the superblock as xfs_log_sb writes it at unmount: with lazy counters
- *    icount, ifree and fdblocks summed from the AG headers as
+ *    (or without, when the mount's finish changed them) icount, ifree and
+ *    fdblocks summed from the AG headers as
  *    xfs_initialize_perag_data does at a mount that found the log dirty;
  *    log_incompat cleared (xfs_clear_incompat_log_features); the quota
  *    fields as xfs_sb_quota_to_disk writes what xfs_sb_quota_from_disk
- *    read (zero inode numbers as NULLFSINO; v4's shared slot);
+ *    read (zero inode numbers as NULLFSINO; v4's shared slot), when
+ *    xfs_log_sb runs at all (lazy counters, or a mount that logged);
  *    the CRC redone;
  *  - the log made clean: the blocks ahead of the head stamped with the
  *    previous cycle as xlog_clear_stale_blocks does at mount (up to 2 MiB
@@ -158,7 +160,9 @@ static int super_finish(struct xrec *xr)
 	uint64_t icount = 0, ifree = 0, fdblocks = 0;
 	bool lazy = x->v5 || ((sb->versionnum & XFS_SB_VERSION_MOREBITSBIT) &&
 			      (sb->features2 & XFS_SB_VERSION2_LAZYSBCOUNTBIT));
-	bool sums = lazy;
+	/* without lazy counters the mount's finish changes them in the superblock buffer with each
+	 * transaction (xfs_trans_apply_sb_deltas): exact counts, the AG headers' sums */
+	bool sums = lazy || xr->log->fin_max_lsn;
 	uint8_t *raw = malloc(ss), *ag = malloc(agss);
 	int err = FSIMG_ENOMEM;
 
@@ -194,7 +198,11 @@ static int super_finish(struct xrec *xr)
 		put_be64(raw + offsetof(struct xfs_dsb, sb_ifree), ifree);
 		put_be64(raw + offsetof(struct xfs_dsb, sb_fdblocks), fdblocks);
 	}
-	quota_finish(raw, ss, x->v5);
+	/* xfs_log_sb runs at unmount when the mount logged anything (xfs_log_cover: the log needs
+	 * covering) or the counters are lazy; else (v4 without lazy counters, nothing finished
+	 * after recovery) the superblock keeps its quota fields as they are on disk */
+	if (lazy || xr->log->fin_max_lsn)
+		quota_finish(raw, ss, x->v5);
 	if (x->v5) {
 		put_be32(raw + offsetof(struct xfs_dsb, sb_features_log_incompat), 0);
 		put_le32(raw + offsetof(struct xfs_dsb, sb_crc), 0);

@@ -249,7 +249,12 @@ int xfs_op(int op, enum kind k, int slot, const char *rel, off_t size, int *rc,
  * fragmented files; never returns */
 pid_t storm_cutter(int op)
 {
-	unsigned ms = 50 + below(1500);
+	return storm_cutter_ms(op, 50 + below(1500));
+}
+
+/* the same with the cut MS ms after the storm's start */
+pid_t storm_cutter_ms(int op, unsigned ms)
+{
 	int rfd = open(root, O_RDONLY | O_DIRECTORY);
 	pid_t pid;
 

@@ -289,7 +289,7 @@ int do_fsync(int op, const char *rel, int fd)
 const char *kind_name[K_NKINDS] = { "append", "overwrite", "fallocate", "keepsize", "punch",
 	"zero", "direct", "create", "rename", "link", "unlink", "truncate", "fsync", "pause",
 	"frag", "clone", "syncfs", "holdunlink", "tmpfile", "chown", "projid", "qlimit", "qenforce", "churn",
-	"interleave" };
+	"interleave", "holdspecial" };
 
 /* weights per workload kind, in enum order */
 static const unsigned weights_data[K_NKINDS] = { 6, 6, 2, 2, 3, 2, 3, 2, 0, 0, 0, 2, 3, 1 };
@@ -321,6 +321,14 @@ static const unsigned weights_qunlinked[K_NKINDS] = { 4, 2, 1, 1, 1, 0, 1, 4, 1,
  * clones, unlinked-while-open files and churn among the aged files */
 static const unsigned weights_age[K_NKINDS] = { 3, 3, 2, 1, 2, 1, 1, 3, 2, 1, 2, 2, 2, 0,
 						2, 1, 1, 2, 1, 0, 0, 0, 0, 6 };
+
+/* unlinkedsp: unlinked's ops with special files, short symlinks and empty directories
+ * held open and unlinked (wl_xv4.c); efitrunc: interleaved files only, then its storm */
+static const unsigned weights_unlinkedsp[K_NKINDS] = { 3, 2, 1, 1, 1, 0, 1, 4, 1, 1, 2, 2, 2, 0,
+						       1, 1, 2, 3, 2, 0, 0, 0, 0, 0, 0, 6 };
+static const unsigned weights_efitrunc[K_NKINDS] = { 1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+						     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8 };
+static int efitrunc;
 
 static int fsync_after;   /* percent of data ops followed by an fsync */
 unsigned blksz = 4096;
@@ -390,6 +398,10 @@ int one_op(int op, enum kind k, int *rc, const char **relp)
 	case K_INTERLEAVE:
 		fd = xfs_op(op, k, slot, rel, size, rc, relp);
 		break;
+	case K_HOLDSPECIAL:
+		*relp = NULL;
+		fd = special_op(op, rc);
+		break;
 	case K_CHOWN:
 	case K_PROJID:
 	case K_QLIMIT:
@@ -422,6 +434,8 @@ void op_done(int op, int cut, int fd, const char *rel, int rc)
 		close(fd);
 	if (op == cut) {
 		record("cut %d", op);
+		if (efitrunc)
+			efitrunc_storm(op);
 		if (storm_at_cut)
 			storm(op);
 		power_cut();
@@ -464,6 +478,10 @@ static int run(int argc, char **argv)
 		w = weights_quota;
 	else if (!strcmp(kind, "qunlinked"))
 		w = weights_qunlinked;
+	else if (!strcmp(kind, "unlinkedsp"))
+		w = weights_unlinkedsp;
+	else if (!strcmp(kind, "efitrunc"))
+		w = weights_efitrunc, efitrunc = 1, fsync_after = 0;
 	if (posix_memalign((void **)&buf, 4096, 16 * BIG * 8) != 0)
 		return 1;
 	if (!strcmp(kind, "age") || !strcmp(kind, "agemany")) {

@@ -40,7 +40,7 @@
 enum kind { K_APPEND, K_OVERWRITE, K_FALLOC, K_KEEPSIZE, K_PUNCH, K_ZERO, K_DIRECT,
 	    K_CREATE, K_RENAME, K_LINK, K_UNLINK, K_TRUNCATE, K_FSYNC, K_PAUSE,
 	    K_FRAG, K_CLONE, K_SYNCFS, K_HOLDUNLINK, K_TMPFILE,
-	    K_CHOWN, K_PROJID, K_QLIMIT, K_QENFORCE, K_CHURN, K_INTERLEAVE, K_NKINDS };
+	    K_CHOWN, K_PROJID, K_QLIMIT, K_QENFORCE, K_CHURN, K_INTERLEAVE, K_HOLDSPECIAL, K_NKINDS };
 extern const char *kind_name[K_NKINDS];
 
 /* the seeded generator (xorshift64*): the same sequence for a seed everywhere */
@@ -102,6 +102,7 @@ void storm(int op) __attribute__((noreturn));
 /* the storm's cutter: records the storm, forks a child that syncfs's in a loop and cuts the
  * power 50-1500 ms later; returns the child's pid (<= 0: none) with drain_each set */
 pid_t storm_cutter(int op);
+pid_t storm_cutter_ms(int op, unsigned ms);
 /* the age workload (wl_age.c): fill and thin out before the start record;
  * K_CHURN's op among the aged files */
 void age_fill(int agemany);
@@ -121,6 +122,10 @@ int run_ifinobt(int ops, int cut, int more);
 int run_attr(int ops, int cut);
 /* wl_cow.c: files cloned and half overwritten (CoW staging extents at the cut); storm_last: cowcut */
 int run_cow(int ops, int cut, int storm_last);
+/* wl_xv4.c: a special file, short symlink or empty directory held open and unlinked;
+ * the efitrunc workload's storm (never returns) */
+int special_op(int op, int *rc);
+void efitrunc_storm(int op) __attribute__((noreturn));
 /* syncfs through dfd (closed after; -1: rc is the open's failure), the result, the cut */
 int syncfs_cut(int op, int dfd, int rc);
 /* after op N: its record, maybe an fsync, the cut (and storm) when N is CUT */

@@ -21,6 +21,7 @@
 #include "core/cursor.h"
 #include "xfin_fixture.h"
 #include "xfs/format.h"
+#include "xlog/format.h"
 
 #define NBLOCKS 1000u
 #define BS 1024u
@@ -348,6 +349,52 @@ static void force_v5_refused(void **state)
 	xfin_close(&x);
 }
 
+/* A v4 filesystem's pending EFI (no rmapbt, no headers with LSN or CRC): the mount finishes it
+ * as on v5 (xfs_efi_item_recover: the extent freed into the trees with its AGFL as it wants
+ * it, the EFD logged); before xv4 fsimg refused every intent on v4 and left it pending. */
+static void v4_efi_finished(void **state)
+{
+	(void)state;
+	static const struct ext e[] = { { 100, 5 }, { 300, 20 } };
+	static const uint32_t fl[] = { 10, 11, 12, 13 };
+	struct xlog_pending pend;
+	struct xlog_plan p;
+	struct xfin x;
+	uint8_t agf[512], b[BS];
+
+	memset(&x, 0, sizeof x);
+	ag_open(&x, e, 2, fl, 4);
+	x.log.geom.bbs = 2048;
+	x.log.geom.v2 = true;
+	x.log.h_size = 32768;
+	x.log.ends.head_cycle = 1;
+	x.log.ends.head_blk = 100;
+	memset(&pend, 0, sizeof pend);
+	pend.type = XFS_LI_EFI;
+	pend.nextents = 1;
+	pend.ext[0].startblock = 105;
+	pend.ext[0].len = 3;
+	memset(&p, 0, sizeof p);
+	p.pending = &pend;
+	p.npending = p.cappending = 1;
+	assert_int_equal(xlog_intents_finish(&x.log, &x.o, &p), 0);
+	assert_int_equal(p.npending, 0);
+	/* the blocks as the finish wrote them back through the overlay */
+	assert_int_equal(xlog_ovl_read(&x.o, &x.log, agf, 1, 1), 0);
+	assert_int_equal(get_be32(agf + AGF_FREEBLKS), 28);
+	assert_int_equal(get_be32(agf + AGF_LONGEST), 20);
+	assert_int_equal(get_be32(agf + AGF_FLCOUNT), 4);
+	assert_int_equal(xlog_ovl_read(&x.o, &x.log, b, (uint64_t)BNO_ROOT * (BS / 512), BS / 512), 0);
+	assert_int_equal(get_be16(b + 6), 2);
+	assert_int_equal(get_be32(b + 16), 100);
+	assert_int_equal(get_be32(b + 20), 8);
+	assert_int_equal(xlog_ovl_read(&x.o, &x.log, b, (uint64_t)CNT_ROOT * (BS / 512), BS / 512), 0);
+	assert_int_equal(get_be32(b + 16), 100);
+	assert_int_equal(get_be32(b + 20), 8);
+	assert_int_equal(get_be32(b + 24), 300);
+	xfin_close(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +407,7 @@ int main(void)
 		cmocka_unit_test(refill_busy_flush),
 		cmocka_unit_test(force_v5_refused),
 		cmocka_unit_test(stale_block_reverts),
+		cmocka_unit_test(v4_efi_finished),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
