@@ -13,11 +13,13 @@
  * (unmap below). A map into a fork in btree form edits a leaf (btree_map).
  * Refused: attribute forks, unmaps from forks in btree form, forks that
  * would become one, realtime files and filesystems that account
- * quotas (the dquots would change too). On an NREXT64 inode (large extent
- * counters) the count is di_big_nextents.
+ * quotas (the dquots would change too), and an inode failing its checksum
+ * (xfs_iget's xfs_dinode_verify fails the kernel's mount there). On an NREXT64
+ * inode (large extent counters) the count is di_big_nextents.
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "core/cursor.h"
@@ -72,6 +74,15 @@ static bool contiguous(const struct bext *a, const struct bext *b)
 	       (uint64_t)a->len + b->len <= MAXEXTLEN;
 }
 
+/* The inode at ioff of block ib logged already in this checkpoint. */
+static bool logged(const struct fin *f, const struct blk *ib, uint32_t ioff)
+{
+	for (size_t k = 0; k < f->nino; k++)
+		if (f->ino[k].blk == (size_t)(ib - f->blk) && f->ino[k].off == ioff)
+			return true;
+	return false;
+}
+
 /*
  * After the fork changed: the change counter bumped once (xfs_trans_log_inode), the extent's
  * rmap update queued on an rmapbt filesystem (xfs_rmap_map_extent or _unmap_extent, the
@@ -82,7 +93,6 @@ static int inode_done(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, 
 {
 	xfs_fs *fs = f->log->fs;
 	bool reflink = (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_REFLINK) != 0;
-	size_t k;
 	int err;
 
 	put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + 1);
@@ -100,9 +110,8 @@ static int inode_done(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, 
 		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + 1);
 	}
 	/* logged once per checkpoint: the writeback stamps it */
-	for (k = 0; k < f->nino; k++)
-		if (f->ino[k].blk == (size_t)(ib - f->blk) && f->ino[k].off == ioff)
-			return 0;
+	if (logged(f, ib, ioff))
+		return 0;
 	if (f->nino == FIN_INODES_MAX)
 		return xlog_fin_refuse(f, "more than %u inodes to log", FIN_INODES_MAX);
 	f->ino[f->nino].blk = (size_t)(ib - f->blk);
@@ -337,6 +346,10 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 	d = ib->b + (size_t)slot * isize;
 	if (get_be16(d) != XFS_DINODE_MAGIC || d[DI_VERSION] != 3 || get_be64(d + DI_INO) != ino)
 		return xlog_fin_refuse(f, "inode %llu is not a v3 inode of that number", (unsigned long long)ino);
+	/* xfs_iget's xfs_dinode_verify: its checksum, when this finish has not logged it yet (the
+	 * kernel then reads it from disk; an inode logged here stays in its cache) */
+	if (!logged(f, ib, slot * isize) && !xfs_verify_cksum(d, isize, offsetof(struct xfs_dinode, di_crc)))
+		return xlog_fin_refuse(f, "inode %llu fails its checksum", (unsigned long long)ino);
 	if (d[DI_FORMAT] != XFS_DINODE_FMT_EXTENTS && (d[DI_FORMAT] != XFS_DINODE_FMT_BTREE || type != BMAP_MAP))
 		return xlog_fin_refuse(f, "inode %llu: %s a data fork of format %u (not done yet)", (unsigned long long)ino,
 				       type == BMAP_MAP ? "mapping into" : "unmapping from", d[DI_FORMAT]);

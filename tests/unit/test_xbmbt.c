@@ -11,7 +11,8 @@
  * link and a two-level root refused. A BUI's map into such a fork
  * (xfs_bmapi_remap, xfs_bmap_add_extent_hole_real): inserted into its
  * leaf, merged with its left neighbour, taken by the next leaf's first
- * record (the root's key following it), a full leaf refused. An unlinked
+ * record (the root's key following it), a full leaf refused; an inode
+ * failing its checksum refused. An unlinked
  * inode's attribute fork with blocks (xfs_attr_inactive): a leaf with a
  * remote value, a node over leaves, a fork in btree form, and what the
  * kernel fails on refused.
@@ -288,6 +289,30 @@ static void test_bui_map(void **state)
 	t_free(t);
 }
 
+/* xfs_iget's xfs_dinode_verify: a BUI's inode failing its checksum is refused (the kernel's
+ * mount fails there), nothing changed; once a BUI of this finish logged it (the kernel's
+ * copy cached, its checksum stamped at writeback) a second is done. */
+static void test_bui_bad_crc(void **state)
+{
+	struct t *t = t_new((const uint32_t[]){ 40, 30 }, 2);
+	uint8_t *d;
+
+	(void)state;
+	d = put_inode(t, 70, 72);
+	put_le32(d + 100, 1); /* not its checksum (0: the fixture's read stamps the right one) */
+	bui_map(t, 200, 900, 1, 1);
+	assert_non_null(strstr(t->x.why, "checksum"));
+	assert_int_equal(get_be16(got(t, LEAF0 + 2, K_BMBT) + 6), 30);
+	t_free(t);
+
+	t = t_new((const uint32_t[]){ 40, 30 }, 2);
+	put_inode(t, 70, 72);
+	bui_map(t, 200, 900, 1, 0);
+	bui_map(t, 202, 902, 1, 0);
+	assert_int_equal(get_be16(got(t, LEAF0 + 2, K_BMBT) + 6), 32);
+	t_free(t);
+}
+
 /*
  * An attribute fork with blocks (libfsimg/xlog/ifree_attr.c, against 6.1's
  * xfs_attr_inactive.c): the tree walked from attribute block 0, one
@@ -500,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_truncate_three_leaves),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_bui_map),
+		cmocka_unit_test(test_bui_bad_crc),
 		cmocka_unit_test(test_attr_leaf_remote),
 		cmocka_unit_test(test_attr_bad_crc),
 		cmocka_unit_test(test_attr_node),
