@@ -312,6 +312,12 @@ static const unsigned weights_unlinked[K_NKINDS] = { 3, 2, 1, 1, 1, 0, 1, 4, 1, 
 static const unsigned weights_quota[K_NKINDS] = { 4, 3, 1, 1, 1, 1, 1, 4, 2, 1, 2, 2, 2, 0,
 						  0, 0, 1, 0, 0, 5, 3, 2, 1 };
 
+/* remapfrag: hundreds-of-extent files (interleave: bmbt forks of several leaves) and
+ * short ones (frag), with ranges of whole blocks cloned into them (each remap an unmap
+ * and a map BUI of one extent); the intent storm at the cut leaves BUIs pending */
+static const unsigned weights_remapfrag[K_NKINDS] = { 1, 2, 0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 1, 0,
+						      1, 8, 0, 0, 0, 0, 0, 0, 0, 0, 3 };
+
 /* age: after filling and thinning out, mixed ops with fragmented files,
  * clones, unlinked-while-open files and churn among the aged files */
 static const unsigned weights_age[K_NKINDS] = { 3, 3, 2, 1, 2, 1, 1, 3, 2, 1, 2, 2, 2, 0,
@@ -457,6 +463,8 @@ static int run(int argc, char **argv)
 		w = weights_fragfree, storm_at_cut = 1, fsync_after = 100;
 	else if (!strcmp(kind, "quota"))
 		w = weights_quota;
+	else if (!strcmp(kind, "remapfrag"))
+		w = weights_remapfrag, storm_at_cut = 1;
 	if (posix_memalign((void **)&buf, 4096, 16 * BIG * 8) != 0)
 		return 1;
 	if (!strcmp(kind, "age") || !strcmp(kind, "agemany")) {
