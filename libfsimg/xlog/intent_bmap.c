@@ -11,10 +11,11 @@
  * update (xfs_rmap_map_extent), finished with the captured work. An unmap
  * (the remap's other half) takes the range out of the extent holding it
  * (unmap below). A map into a fork in btree form edits a leaf (btree_map).
- * Refused: attribute forks, unmaps from forks in btree form, forks that
- * would become one, realtime files and filesystems that account
- * quotas (the dquots would change too), and an inode failing its checksum
- * (xfs_iget's xfs_dinode_verify fails the kernel's mount there). On an NREXT64
+ * An unmap from a fork in btree form edits its leaf (btree_unmap).
+ * Refused: attribute forks, forks that would become a btree, realtime
+ * files and filesystems that account quotas (the dquots would change too),
+ * and an inode failing its checksum (xfs_iget's xfs_dinode_verify fails the
+ * kernel's mount there). On an NREXT64
  * inode (large extent counters) the count is di_big_nextents.
  */
 #include "config.h"
@@ -194,6 +195,112 @@ static int bmbt_leaf(struct fin *f, uint64_t fsb, uint64_t ino, struct blk **b)
 	return 0;
 }
 
+/* The inode's data fork root (level 1 over leaves: else refused, named) and the leaf whose
+ * key is the last at or before off (else the first, xfs_bmbt_lookup's descent): its
+ * index *ri in the root. 0, 1 or <0. */
+static int root_leaf(struct fin *f, uint8_t *d, uint64_t ino, uint32_t forksz, uint64_t off, uint32_t *ri,
+		     struct blk **b)
+{
+	xfs_fs *fs = f->log->fs;
+	const uint8_t *root = d + fs->lit_off;
+	uint32_t maxr = forksz >= 4 ? (forksz - 4) / 16 : 0, nr = get_be16(root + 2), i;
+
+	if (get_be16(root) != 1 || nr == 0 || nr > maxr || fs->lit_off + 4 + 16 * (size_t)maxr > fs->sb.inodesize)
+		return xlog_fin_refuse(f, "inode %llu: a data fork btree of %u levels and %u root records (not done yet)",
+				       (unsigned long long)ino, get_be16(root), nr);
+	for (i = 0; i + 1 < nr && get_be64(root + 4 + 8 * (size_t)(i + 1)) <= off; i++)
+		;
+	*ri = i;
+	return bmbt_leaf(f, get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)i), ino, b);
+}
+
+/*
+ * __xfs_bunmapi(XFS_BMAPI_REMAP) of a range that one extent of a data fork in btree form
+ * (the root at level 1 over leaves) holds: xfs_bmap_del_extent_real with a cursor on the
+ * leaf. The whole extent goes (xfs_btree_delete: a leaf left under its minimum beside
+ * others would be rebalanced, a fork whose extents then fit the inode would go back to
+ * extents form: both refused), its front is trimmed (xfs_bmbt_update: the leaf's first
+ * record also moves the root's key, xfs_btree_update_keys, as a delete of it does), its
+ * end, or it is split in two (the second half inserted after it: a full leaf would shift
+ * or split, refused). A hole or a range past the extent is refused as in extents form.
+ */
+static int btree_unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino, struct intent_defer *dq,
+		       uint32_t forksz, const struct bext *want)
+{
+	xfs_fs *fs = f->log->fs;
+	uint8_t *root = d + fs->lit_off, *recs;
+	uint32_t nr = get_be16(root + 2), i, n, at, k, hdr = LB_HDR(fs), maxrecs = (fs->blocksize - hdr) / BMBT_REC;
+	uint64_t nexts = xlog_di_nextents(d), dend = want->off + want->len;
+	struct bext e = { 0 }, p = { 0 }, del = *want, rest;
+	struct blk *b;
+	int err;
+
+	if ((err = root_leaf(f, d, ino, forksz, want->off, &i, &b)))
+		return err;
+	n = get_be16(b->b + 6);
+	recs = b->b + hdr;
+	for (at = 0; at < n; at++) {
+		bext_get(&e, recs + (size_t)at * BMBT_REC);
+		if (e.len == 0 || (at && e.off < p.off + p.len))
+			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf's extents are not in order", (unsigned long long)ino);
+		if (e.off > want->off)
+			break;
+		p = e;
+	}
+	if (at == 0 || p.off + p.len <= want->off)
+		return xlog_fin_refuse(f, "inode %llu: unmapping offset %llu, a hole (not done)", (unsigned long long)ino,
+				       (unsigned long long)want->off);
+	if (dend > p.off + p.len)
+		return xlog_fin_refuse(f, "inode %llu: unmapping %llu+%u over more than one extent (not done)",
+				       (unsigned long long)ino, (unsigned long long)want->off, want->len);
+	if (get_be64(d + DI_NBLOCKS) < want->len)
+		return xlog_fin_refuse(f, "inode %llu: %llu blocks, %u unmapped", (unsigned long long)ino,
+				       (unsigned long long)get_be64(d + DI_NBLOCKS), want->len);
+	e = p;
+	k = at - 1;
+	del.fsb = e.fsb + (want->off - e.off);
+	del.unwritten = e.unwritten;
+	if (e.off == want->off && e.off + e.len == dend) {
+		if (nr > 1 && n - 1 < maxrecs / 2)
+			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf would need a rebalance (not done yet)",
+					       (unsigned long long)ino);
+		if (nexts - 1 <= forksz / BMBT_REC)
+			return xlog_fin_refuse(f, "inode %llu: its fork would go back to extents form (not done yet)",
+					       (unsigned long long)ino);
+		memmove(recs + (size_t)k * BMBT_REC, recs + (size_t)(k + 1) * BMBT_REC, (size_t)(n - k - 1) * BMBT_REC);
+		n--;
+		nexts--;
+		if (k == 0) { /* n > 0 here: a lone leaf of one record would have gone back to extents */
+			bext_get(&e, recs);
+			put_be64(root + 4 + 8 * (size_t)i, e.off);
+		}
+	} else if (e.off == want->off) {
+		e.off = dend, e.fsb = del.fsb + del.len, e.len -= del.len;
+		bext_put(recs + (size_t)k * BMBT_REC, &e);
+		if (k == 0)
+			put_be64(root + 4 + 8 * (size_t)i, e.off);
+	} else if (e.off + e.len == dend) {
+		e.len -= del.len;
+		bext_put(recs + (size_t)k * BMBT_REC, &e);
+	} else {
+		if (n == maxrecs)
+			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf is full (a shift or split, not done yet)",
+					       (unsigned long long)ino);
+		rest = (struct bext){ dend, del.fsb + del.len, (uint32_t)(e.off + e.len - dend), e.unwritten };
+		e.len = (uint32_t)(want->off - e.off);
+		bext_put(recs + (size_t)k * BMBT_REC, &e);
+		memmove(recs + (size_t)(k + 2) * BMBT_REC, recs + (size_t)(k + 1) * BMBT_REC, (size_t)(n - k - 1) * BMBT_REC);
+		bext_put(recs + (size_t)(k + 1) * BMBT_REC, &rest);
+		n++;
+		nexts++;
+	}
+	put_be16(b->b + 6, (uint16_t)n);
+	b->dirty = true;
+	xlog_di_set_nextents(d, (uint32_t)nexts);
+	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) - del.len);
+	return inode_done(f, ib, d, ioff, ino, dq, &del, false);
+}
+
 /*
  * xfs_bmapi_remap into a data fork in btree form (a root in the inode at
  * level 1 over leaves): xfs_bmbt_lookup_eq goes down the root's last key
@@ -221,12 +328,7 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 	struct blk *b, *nb = NULL;
 	int err;
 
-	if (get_be16(root) != 1 || nr == 0 || nr > maxr || fs->lit_off + 4 + 16 * (size_t)maxr > fs->sb.inodesize)
-		return xlog_fin_refuse(f, "inode %llu: a data fork btree of %u levels and %u root records (not done yet)",
-				       (unsigned long long)ino, get_be16(root), nr);
-	for (i = 0; i + 1 < nr && get_be64(root + 4 + 8 * (size_t)(i + 1)) <= nw->off; i++)
-		;
-	if ((err = bmbt_leaf(f, get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)i), ino, &b)))
+	if ((err = root_leaf(f, d, ino, forksz, nw->off, &i, &b)))
 		return err;
 	n = get_be16(b->b + 6);
 	recs = b->b + hdr;
@@ -350,7 +452,7 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 	 * kernel then reads it from disk; an inode logged here stays in its cache) */
 	if (!logged(f, ib, slot * isize) && !xfs_verify_cksum(d, isize, offsetof(struct xfs_dinode, di_crc)))
 		return xlog_fin_refuse(f, "inode %llu fails its checksum", (unsigned long long)ino);
-	if (d[DI_FORMAT] != XFS_DINODE_FMT_EXTENTS && (d[DI_FORMAT] != XFS_DINODE_FMT_BTREE || type != BMAP_MAP))
+	if (d[DI_FORMAT] != XFS_DINODE_FMT_EXTENTS && d[DI_FORMAT] != XFS_DINODE_FMT_BTREE)
 		return xlog_fin_refuse(f, "inode %llu: %s a data fork of format %u (not done yet)", (unsigned long long)ino,
 				       type == BMAP_MAP ? "mapping into" : "unmapping from", d[DI_FORMAT]);
 	if (get_be16(d + DI_FLAGS) & XFS_DIFLAG_REALTIME)
@@ -358,8 +460,10 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 	if (d[DI_FORMAT] == XFS_DINODE_FMT_BTREE) {
 		nw = (struct bext){ x->startoff, x->startblock, (uint32_t)x->len,
 				    (x->flags & XFS_BMAP_EXTENT_UNWRITTEN) != 0 };
-		return btree_map(f, ib, d, slot * isize, ino, dq,
-				 d[DI_FORKOFF] ? (uint32_t)d[DI_FORKOFF] * 8 : isize - fs->lit_off, &nw);
+		cap = d[DI_FORKOFF] ? (uint32_t)d[DI_FORKOFF] * 8 : isize - fs->lit_off;
+		if (type == BMAP_UNMAP)
+			return btree_unmap(f, ib, d, slot * isize, ino, dq, cap, &nw);
+		return btree_map(f, ib, d, slot * isize, ino, dq, cap, &nw);
 	}
 
 	/* the data fork: its extents, bounded by the fork's room */

@@ -12,7 +12,10 @@
  * (xfs_bmapi_remap, xfs_bmap_add_extent_hole_real): inserted into its
  * leaf, merged with its left neighbour, taken by the next leaf's first
  * record (the root's key following it), a full leaf refused; an inode
- * failing its checksum refused. An unlinked
+ * failing its checksum refused. A BUI's unmap from such a fork
+ * (xfs_bmap_del_extent_real): a whole extent deleted, trimmed at either
+ * end, split in two; a split in a full leaf, a rebalance, a return to
+ * extents form refused. An unlinked
  * inode's attribute fork with blocks (xfs_attr_inactive): a leaf with a
  * remote value, a node over leaves, a fork in btree form, and what the
  * kernel fails on refused.
@@ -232,14 +235,38 @@ static uint8_t *got(struct t *t, uint32_t agbno, enum kind kind)
 	return b->b;
 }
 
-static void bui_map(struct t *t, uint64_t off, uint64_t fsb, uint32_t len, int want)
+/* A BUI of type 1 (map) or 2 (unmap) on the inode at IB. */
+static void bui(struct t *t, uint32_t type, uint64_t off, uint64_t fsb, uint32_t len, int want)
 {
-	struct xlog_ext x = { .startblock = fsb, .len = len, .owner = (uint64_t)IB << 1, .startoff = off, .flags = 1 };
+	struct xlog_ext x = { .startblock = fsb, .len = len, .owner = (uint64_t)IB << 1, .startoff = off, .flags = type };
 	struct intent_defer dq;
 
 	memset(&dq, 0, sizeof dq);
 	if (xlog_intent_bmap(&t->x.f, &x, &dq) != want)
-		fail_msg("bui %llu+%u: %s", (unsigned long long)off, len, t->x.why);
+		fail_msg("bui %u %llu+%u: %s", type, (unsigned long long)off, len, t->x.why);
+}
+
+static void bui_map(struct t *t, uint64_t off, uint64_t fsb, uint32_t len, int want)
+{
+	bui(t, 1, off, fsb, len, want);
+}
+
+/* Record k of the leaf at agbno set to off+len at fsb. */
+static void set_rec(struct t *t, uint32_t agbno, uint32_t k, uint64_t off, uint64_t fsb, uint32_t len)
+{
+	uint8_t *r = blk(t, agbno) + LHDR + 16 * k;
+
+	put_be64(r, off << 9 | fsb >> 43);
+	put_be64(r + 8, fsb << 21 | len);
+}
+
+static void want_rec(struct t *t, uint32_t agbno, uint32_t k, uint64_t off, uint64_t fsb, uint32_t len)
+{
+	uint8_t r[16];
+
+	put_be64(r, off << 9 | fsb >> 43);
+	put_be64(r + 8, fsb << 21 | len);
+	assert_memory_equal(got(t, agbno, K_BMBT) + LHDR + 16 * k, r, 16);
 }
 
 /* Leaves of 40 and 30 extents, the second's offsets moved up by 10 (key 50, offsets 50-79):
@@ -286,6 +313,81 @@ static void test_bui_map(void **state)
 	put_inode(t, 89, 91);
 	bui_map(t, 200, 900, 1, 0);
 	bui_map(t, 30, 900, 1, 1);
+	t_free(t);
+}
+
+/*
+ * A BUI's unmap from a fork in btree form (__xfs_bunmapi, XFS_BMAPI_REMAP;
+ * xfs_bmap_del_extent_real with a cursor). Leaves of 40 and 30 extents, the
+ * second's last 69+10 at 238: 40+1, the second leaf's first, deleted (29
+ * left, its minimum: no rebalance; the root's key becomes 41's); 78+1 trims
+ * the last extent's end, 69+1 its front, 72+2 splits it (70+2 at 239, 74+4
+ * at 243 inserted after it). Each takes its blocks off di_nblocks and bumps
+ * the change counter once. Refused: the middle of an extent in a full leaf
+ * (a split), a leaf at its minimum losing a record beside another (a
+ * rebalance), a hole, a range over two extents, a lone leaf whose extents
+ * would then fit the inode (back to extents form).
+ */
+static void test_bui_unmap(void **state)
+{
+	uint64_t maxr = (ISIZE - LIT - 4) / 16;
+	struct t *t = t_new((const uint32_t[]){ 40, 30 }, 2);
+	uint8_t *d;
+
+	(void)state;
+	set_rec(t, LEAF0 + 2, 29, 69, 238, 10);
+	put_inode(t, 70, 82);
+	bui(t, 2, 40, 180, 1, 0);
+	bui(t, 2, 78, 0, 1, 0);
+	bui(t, 2, 69, 0, 1, 0);
+	bui(t, 2, 72, 0, 2, 0);
+	d = got(t, IB, K_INODES);
+	assert_int_equal(get_be32(d + 76), 70);
+	assert_int_equal(get_be64(d + 64), 82 - 5);
+	assert_int_equal(get_be64(d + 104), 11);
+	assert_int_equal(get_be64(d + LIT + 4 + 8), 41);
+	assert_int_equal(get_be64(d + LIT + 4 + 8 * maxr + 8), LEAF0 + 2);
+	assert_int_equal(get_be16(got(t, LEAF0 + 2, K_BMBT) + 6), 30);
+	want_rec(t, LEAF0 + 2, 0, 41, 182, 1);
+	want_rec(t, LEAF0 + 2, 27, 68, 236, 1);
+	want_rec(t, LEAF0 + 2, 28, 70, 239, 2);
+	want_rec(t, LEAF0 + 2, 29, 74, 243, 4);
+	assert_int_equal(get_be16(got(t, LEAF0, K_BMBT) + 6), 40);
+	t_free(t);
+
+	/* a full first leaf: its last extent 58+5 (the second leaf's from 69) split */
+	t = t_new((const uint32_t[]){ 59, 30 }, 2);
+	for (uint32_t k = 0; k < 30; k++)
+		set_rec(t, LEAF0 + 2, k, 69 + k, 300 + 2 * k, 1);
+	put_be64(t->ino + LIT + 4 + 8, 69);
+	set_rec(t, LEAF0, 58, 58, 216, 5);
+	put_inode(t, 89, 95);
+	bui(t, 2, 60, 0, 1, 1);
+	assert_non_null(strstr(t->x.why, "full"));
+	t_free(t);
+
+	t = t_new((const uint32_t[]){ 40, 29 }, 2);
+	put_inode(t, 69, 71);
+	bui(t, 2, 45, 0, 1, 1);
+	assert_non_null(strstr(t->x.why, "rebalance"));
+	t_free(t);
+
+	t = t_new((const uint32_t[]){ 40, 30 }, 2);
+	for (uint32_t k = 0; k < 30; k++)
+		set_rec(t, LEAF0 + 2, k, 50 + k, 300 + 2 * k, 1);
+	put_be64(t->ino + LIT + 4 + 8, 50);
+	put_inode(t, 70, 72);
+	bui(t, 2, 45, 0, 1, 1);
+	assert_non_null(strstr(t->x.why, "a hole"));
+	bui(t, 2, 10, 0, 2, 1);
+	assert_non_null(strstr(t->x.why, "more than one extent"));
+	t_free(t);
+
+	t = t_new((const uint32_t[]){ 22 }, 1);
+	put_inode(t, 22, 23);
+	bui(t, 2, 3, 0, 1, 1);
+	assert_non_null(strstr(t->x.why, "extents form"));
+	assert_int_equal(get_be16(got(t, LEAF0, K_BMBT) + 6), 22);
 	t_free(t);
 }
 
@@ -526,6 +628,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_bui_map),
 		cmocka_unit_test(test_bui_bad_crc),
+		cmocka_unit_test(test_bui_unmap),
 		cmocka_unit_test(test_attr_leaf_remote),
 		cmocka_unit_test(test_attr_bad_crc),
 		cmocka_unit_test(test_attr_node),
