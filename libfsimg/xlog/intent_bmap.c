@@ -197,13 +197,15 @@ static int bmbt_leaf(struct fin *f, uint64_t fsb, uint64_t ino, struct blk **b)
 
 /* The inode's data fork root (level 1 over leaves: else refused, named) and the leaf whose
  * key is the last at or before off (else the first, xfs_bmbt_lookup's descent): its
- * index *ri in the root. 0, 1 or <0. */
+ * index *ri in the root; in the leaf (its extents checked in order) *at the first record
+ * past off (*next, when there is one), *prev the one before it. 0, 1 or <0. */
 static int root_leaf(struct fin *f, uint8_t *d, uint64_t ino, uint32_t forksz, uint64_t off, uint32_t *ri,
-		     struct blk **b)
+		     struct blk **b, uint32_t *at, struct bext *prev, struct bext *next)
 {
 	xfs_fs *fs = f->log->fs;
 	const uint8_t *root = d + fs->lit_off;
-	uint32_t maxr = forksz >= 4 ? (forksz - 4) / 16 : 0, nr = get_be16(root + 2), i;
+	uint32_t maxr = forksz >= 4 ? (forksz - 4) / 16 : 0, nr = get_be16(root + 2), i, n, k;
+	int err;
 
 	if (get_be16(root) != 1 || nr == 0 || nr > maxr || fs->lit_off + 4 + 16 * (size_t)maxr > fs->sb.inodesize)
 		return xlog_fin_refuse(f, "inode %llu: a data fork btree of %u levels and %u root records (not done yet)",
@@ -211,7 +213,20 @@ static int root_leaf(struct fin *f, uint8_t *d, uint64_t ino, uint32_t forksz, u
 	for (i = 0; i + 1 < nr && get_be64(root + 4 + 8 * (size_t)(i + 1)) <= off; i++)
 		;
 	*ri = i;
-	return bmbt_leaf(f, get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)i), ino, b);
+	if ((err = bmbt_leaf(f, get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)i), ino, b)))
+		return err;
+	n = get_be16((*b)->b + 6);
+	*prev = *next = (struct bext){ 0 };
+	for (k = 0; k < n; k++) {
+		bext_get(next, (*b)->b + LB_HDR(fs) + (size_t)k * BMBT_REC);
+		if (next->len == 0 || (k && next->off < prev->off + prev->len))
+			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf's extents are not in order", (unsigned long long)ino);
+		if (next->off > off)
+			break;
+		*prev = *next;
+	}
+	*at = k;
+	return 0;
 }
 
 /*
@@ -235,18 +250,10 @@ static int btree_unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff,
 	struct blk *b;
 	int err;
 
-	if ((err = root_leaf(f, d, ino, forksz, want->off, &i, &b)))
+	if ((err = root_leaf(f, d, ino, forksz, want->off, &i, &b, &at, &p, &e)))
 		return err;
 	n = get_be16(b->b + 6);
 	recs = b->b + hdr;
-	for (at = 0; at < n; at++) {
-		bext_get(&e, recs + (size_t)at * BMBT_REC);
-		if (e.len == 0 || (at && e.off < p.off + p.len))
-			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf's extents are not in order", (unsigned long long)ino);
-		if (e.off > want->off)
-			break;
-		p = e;
-	}
 	if (at == 0 || p.off + p.len <= want->off)
 		return xlog_fin_refuse(f, "inode %llu: unmapping offset %llu, a hole (not done)", (unsigned long long)ino,
 				       (unsigned long long)want->off);
@@ -328,18 +335,10 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 	struct blk *b, *nb = NULL;
 	int err;
 
-	if ((err = root_leaf(f, d, ino, forksz, nw->off, &i, &b)))
+	if ((err = root_leaf(f, d, ino, forksz, nw->off, &i, &b, &at, &l, &e)))
 		return err;
 	n = get_be16(b->b + 6);
 	recs = b->b + hdr;
-	for (at = 0; at < n; at++) {
-		bext_get(&e, recs + (size_t)at * BMBT_REC);
-		if (e.len == 0 || (at && e.off < l.off + l.len))
-			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf's extents are not in order", (unsigned long long)ino);
-		if (e.off > nw->off)
-			break;
-		l = e;
-	}
 	if (at == 0 && i > 0)
 		return xlog_fin_refuse(f, "inode %llu: offset %llu before its bmbt leaf's key", (unsigned long long)ino,
 				       (unsigned long long)nw->off);
