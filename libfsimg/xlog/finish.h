@@ -33,7 +33,9 @@ struct fin {
 	struct xlog_ovl *o;
 	struct blk *blk;
 	size_t nblk;
-	struct { size_t blk; uint32_t off; } ino[FIN_INODES_MAX]; /* freed inodes, for the stamps */
+	/* inodes logged (freed, or their forks changed), for the stamps; broot: a data fork in
+	 * btree form whose root was logged too (XFS_ILOG_DBROOT) */
+	struct { size_t blk; uint32_t off; bool broot; } ino[FIN_INODES_MAX];
 	size_t nino;
 	char *why;          /* the pending entry being finished: its reason on refusal */
 	size_t whylen;

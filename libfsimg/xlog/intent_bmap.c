@@ -75,25 +75,36 @@ static bool contiguous(const struct bext *a, const struct bext *b)
 	       (uint64_t)a->len + b->len <= MAXEXTLEN;
 }
 
-/* The inode at ioff of block ib logged already in this checkpoint. */
+/* The inode at ioff of block ib: its place in f->ino when this checkpoint logged it already,
+ * else f->nino. */
+static size_t ino_slot(const struct fin *f, const struct blk *ib, uint32_t ioff)
+{
+	size_t k;
+
+	for (k = 0; k < f->nino; k++)
+		if (f->ino[k].blk == (size_t)(ib - f->blk) && f->ino[k].off == ioff)
+			break;
+	return k;
+}
+
 static bool logged(const struct fin *f, const struct blk *ib, uint32_t ioff)
 {
-	for (size_t k = 0; k < f->nino; k++)
-		if (f->ino[k].blk == (size_t)(ib - f->blk) && f->ino[k].off == ioff)
-			return true;
-	return false;
+	return ino_slot(f, ib, ioff) < f->nino;
 }
 
 /*
  * After the fork changed: the change counter bumped once (xfs_trans_log_inode), the extent's
  * rmap update queued on an rmapbt filesystem (xfs_rmap_map_extent or _unmap_extent, the
- * _SHARED type for a reflink inode), and the inode logged.
+ * _SHARED type for a reflink inode), and the inode logged; broot: its btree root with it
+ * (XFS_ILOG_DBROOT: a leaf's first record changed, xfs_btree_update_keys logs the root's key
+ * whatever its value, or the fork became a btree).
  */
-static int inode_done(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino, struct intent_defer *dq,
-		      const struct bext *e, bool map)
+static int inode_done_root(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino,
+			   struct intent_defer *dq, const struct bext *e, bool map, bool broot)
 {
 	xfs_fs *fs = f->log->fs;
 	bool reflink = (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_REFLINK) != 0;
+	size_t k;
 	int err;
 
 	put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + 1);
@@ -111,14 +122,23 @@ static int inode_done(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, 
 		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + 1);
 	}
 	/* logged once per checkpoint: the writeback stamps it */
-	if (logged(f, ib, ioff))
-		return 0;
-	if (f->nino == FIN_INODES_MAX)
-		return xlog_fin_refuse(f, "more than %u inodes to log", FIN_INODES_MAX);
-	f->ino[f->nino].blk = (size_t)(ib - f->blk);
-	f->ino[f->nino].off = ioff;
-	f->nino++;
+	k = ino_slot(f, ib, ioff);
+	if (k == f->nino) {
+		if (f->nino == FIN_INODES_MAX)
+			return xlog_fin_refuse(f, "more than %u inodes to log", FIN_INODES_MAX);
+		f->ino[k].blk = (size_t)(ib - f->blk);
+		f->ino[k].off = ioff;
+		f->ino[k].broot = false;
+		f->nino++;
+	}
+	f->ino[k].broot |= broot;
 	return 0;
+}
+
+static int inode_done(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino, struct intent_defer *dq,
+		      const struct bext *e, bool map)
+{
+	return inode_done_root(f, ib, d, ioff, ino, dq, e, map, false);
 }
 
 /*
@@ -305,7 +325,7 @@ static int btree_unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff,
 	b->dirty = true;
 	xlog_di_set_nextents(d, (uint32_t)nexts);
 	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) - del.len);
-	return inode_done(f, ib, d, ioff, ino, dq, &del, false);
+	return inode_done_root(f, ib, d, ioff, ino, dq, &del, false, k == 0);
 }
 
 /*
@@ -373,7 +393,7 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 		put_be64(root + 4 + 8 * (size_t)(i + 1), nw->off);
 		nb->dirty = true;
 		put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw->len);
-		return inode_done(f, ib, d, ioff, ino, dq, nw, true);
+		return inode_done_root(f, ib, d, ioff, ino, dq, nw, true, true);
 	}
 	if (left && right && (uint64_t)l.len + nw->len + r.len > MAXEXTLEN)
 		right = false;
@@ -412,7 +432,8 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 	b->dirty = true;
 	xlog_di_set_nextents(d, nexts);
 	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw->len);
-	return inode_done(f, ib, d, ioff, ino, dq, nw, true);
+	/* the record updated (the left one when it merges) or inserted is the leaf's first */
+	return inode_done_root(f, ib, d, ioff, ino, dq, nw, true, left ? at == 1 : at == 0);
 }
 
 int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defer *dq)

@@ -291,7 +291,9 @@ static void test_bui_map(void **state)
 	put_inode(t, 70, 72);
 	bui_map(t, 80, 300, 1, 0);
 	bui_map(t, 81, 301, 1, 0);
+	assert_false(t->x.f.ino[0].broot); /* the root not logged: no leaf's first record changed */
 	bui_map(t, 45, 175, 5, 0);
+	assert_true(t->x.f.ino[0].broot);
 	d = got(t, IB, K_INODES);
 	assert_int_equal(get_be32(d + 76), 71);
 	assert_int_equal(get_be64(d + 64), 72 + 7);
@@ -353,6 +355,19 @@ static void test_bui_unmap(void **state)
 	want_rec(t, LEAF0 + 2, 28, 70, 239, 2);
 	want_rec(t, LEAF0 + 2, 29, 74, 243, 4);
 	assert_int_equal(get_be16(got(t, LEAF0, K_BMBT) + 6), 40);
+	t_free(t);
+
+	/* the root logged with the inode (XFS_ILOG_DBROOT, its bytes in the checkpoint) only
+	 * once a leaf's first record changed */
+	t = t_new((const uint32_t[]){ 40, 30 }, 2);
+	set_rec(t, LEAF0 + 2, 29, 69, 238, 10);
+	put_inode(t, 70, 82);
+	bui(t, 2, 78, 0, 1, 0);
+	assert_int_equal(t->x.f.nino, 1);
+	assert_false(t->x.f.ino[0].broot);
+	bui(t, 2, 40, 0, 1, 0);
+	assert_int_equal(t->x.f.nino, 1);
+	assert_true(t->x.f.ino[0].broot);
 	t_free(t);
 
 	/* a full first leaf: its last extent 58+5 (the second leaf's from 69) split */
