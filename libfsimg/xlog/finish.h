@@ -124,6 +124,10 @@ int xlog_fin_busy_reuse(struct fin *f, uint32_t ag, uint32_t bno) XFS_HIDDEN;
  * (XFS_RMAP_OWN_INOBT, XFS_RMAP_OWN_REFC), the AGF's free count. *bno the block.
  * 0, 1 (refused: busy extents met, no free extent, a nearly full AG) or <0. */
 int xlog_fin_alloc_near(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t owner, uint32_t *bno) XFS_HIDDEN;
+/* The same for an inode's bmbt block: owner the inode, rflags its rmap flags (RMAP_F_BMBT,
+ * RMAP_F_ATTR of rmap.h). */
+int xlog_fin_alloc_near_flags(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t owner, uint32_t rflags,
+			      uint32_t *bno) XFS_HIDDEN;
 /* anear.c: xfs_refcountbt_alloc_block for engineer xcow's refc.c: one block near
  * xfs_refc_block (not near the block split: 6.1 asks near the tree's first block),
  * XFS_RMAP_OWN_REFC, then the AGF's refcount_blocks (agf: AG ag's AGF, which

@@ -11,8 +11,11 @@
  * update (xfs_rmap_map_extent), finished with the captured work. An unmap
  * (the remap's other half) takes the range out of the extent holding it
  * (unmap below). A map into a fork in btree form edits a leaf (btree_map).
- * An unmap from a fork in btree form edits its leaf (btree_unmap).
- * Refused: attribute forks, forks that would become a btree, realtime
+ * An unmap from a fork in btree form edits its leaf (btree_unmap). A map
+ * into an extents-form fork without room for one more extent turns it into
+ * a btree of one leaf (to_btree).
+ * Refused: attribute forks, unmaps that would split an extent of a full
+ * extents-form fork (it would become a btree), realtime
  * files and filesystems that account quotas (the dquots would change too),
  * and an inode failing its checksum (xfs_iget's xfs_dinode_verify fails the
  * kernel's mount there). On an NREXT64
@@ -21,6 +24,7 @@
 #include "config.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/cursor.h"
@@ -32,6 +36,7 @@
 #define BMAP_UNMAP 2u
 #define BMBT_REC 16u
 #define MAXEXTLEN 0x1fffffu
+#define BMBT_MAX_FORK 2048u /* more than the largest inode's literal area (XFS_DINODE_MAX_SIZE) */
 #define BMAP_MAGIC 0x424d4150u     /* BMAP */
 #define BMAP_CRC_MAGIC 0x424d4133u /* BMA3 */
 #define LB_HDR(fs) ((fs)->v5 ? 72u : 24u) /* the long-form btree block header */
@@ -139,6 +144,67 @@ static int inode_done(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, 
 		      const struct bext *e, bool map)
 {
 	return inode_done_root(f, ib, d, ioff, ino, dq, e, map, false);
+}
+
+/*
+ * xfs_bmap_extents_to_btree (6.1) once the fork holds one extent more than its room: one
+ * block allocated (xfs_alloc_vextent, XFS_ALLOCTYPE_START_BNO at the inode's block, the
+ * transaction having no first block yet: near it in the inode's AG, XFS_AG_RESV_NONE, no
+ * minleft), its rmap record the inode's bmbt block's (xfs_rmap_ino_bmbt_owner), di_nblocks
+ * up by one; the block made a leaf (xfs_btree_init_block_int: level 0, no siblings, its
+ * address and owner) of every extent (recs, n of them); the root in the inode at level 1
+ * with one key (the first extent's offset) and pointer. On disk (xfs_iflush_fork,
+ * xfs_bmbt_to_bmdr) those go over the fork's bytes as the inode's buffer has them, which
+ * this finish has not written: the rest of the fork is the inode's as recovery left it.
+ * The inode's root is logged (XFS_ILOG_DBROOT). A refused allocation refuses (anear.c).
+ */
+static int to_btree(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino, uint32_t forksz,
+		    const uint8_t *recs, uint32_t n)
+{
+	xfs_fs *fs = f->log->fs;
+	uint8_t *fork = d + fs->lit_off, *old;
+	uint32_t hdr = LB_HDR(fs), maxr = forksz >= 4 ? (forksz - 4) / 16 : 0, bno;
+	uint64_t ilog = fs->sb.agblklog + fs->sb.inopblog;
+	uint32_t ag = (uint32_t)(ino >> ilog), agbno = (uint32_t)((ino & ((1ull << ilog) - 1)) >> fs->sb.inopblog);
+	struct bext first;
+	struct blk *b;
+	int err;
+
+	if (maxr == 0 || n == 0 || hdr + (size_t)n * BMBT_REC > fs->blocksize || fs->lit_off + (size_t)forksz > fs->sb.inodesize)
+		return xlog_fin_refuse(f, "inode %llu: %u extents do not fit a bmbt leaf", (unsigned long long)ino, n);
+	if ((err = xlog_fin_alloc_near_flags(f, ag, agbno, ino, RMAP_F_BMBT, &bno)))
+		return err;
+	if ((err = xlog_fin_get_new(f, xlog_ag_daddr(fs, ag, bno), fs->blocksize / XLOG_BBSIZE, K_BMBT, &b)))
+		return err;
+	memset(b->b, 0, fs->blocksize);
+	put_be32(b->b, fs->v5 ? BMAP_CRC_MAGIC : BMAP_MAGIC);
+	put_be16(b->b + 6, (uint16_t)n);
+	put_be64(b->b + 8, UINT64_MAX);
+	put_be64(b->b + 16, UINT64_MAX);
+	if (fs->v5) {
+		put_be64(b->b + 24, b->daddr);
+		memcpy(b->b + 40, (fs->sb.features_incompat & XFS_SB_FEAT_INCOMPAT_META_UUID) ? fs->sb.meta_uuid : fs->sb.uuid,
+		       16);
+		put_be64(b->b + 56, ino);
+	}
+	memcpy(b->b + hdr, recs, (size_t)n * BMBT_REC);
+	b->dirty = true;
+	/* the fork's bytes as the inode's buffer holds them, then the root over them */
+	if (!(old = malloc((size_t)ib->bbs * XLOG_BBSIZE)))
+		return FSIMG_ENOMEM;
+	if ((err = xlog_ovl_read(f->o, f->log, old, ib->daddr, ib->bbs)) == 0)
+		memcpy(fork, old + ioff + fs->lit_off, forksz);
+	free(old);
+	if (err)
+		return err;
+	bext_get(&first, recs);
+	put_be16(fork, 1);
+	put_be16(fork + 2, 1);
+	put_be64(fork + 4, first.off);
+	put_be64(fork + 4 + 8 * (size_t)maxr, ((uint64_t)ag << fs->sb.agblklog) | bno);
+	d[DI_FORMAT] = XFS_DINODE_FMT_BTREE;
+	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + 1);
+	return 0;
 }
 
 /*
@@ -443,7 +509,7 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 	uint64_t ino = x->owner, ilog = fs->sb.agblklog + fs->sb.inopblog;
 	uint32_t ag = (uint32_t)(ino >> ilog), agino = (uint32_t)(ino & ((1ull << ilog) - 1));
 	uint32_t agbno = agino >> fs->sb.inopblog, slot = agino & ((1u << fs->sb.inopblog) - 1);
-	uint32_t n, cap, at;
+	uint32_t n, cap, at, forksz;
 	struct bext ex[2], nw;
 	bool left = false, right = false;
 	struct blk *ib;
@@ -487,7 +553,10 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 	}
 
 	/* the data fork: its extents, bounded by the fork's room */
-	cap = (d[DI_FORKOFF] ? (uint32_t)d[DI_FORKOFF] * 8 : isize - fs->lit_off) / BMBT_REC;
+	forksz = d[DI_FORKOFF] ? (uint32_t)d[DI_FORKOFF] * 8 : isize - fs->lit_off;
+	cap = forksz / BMBT_REC;
+	if (forksz > BMBT_MAX_FORK)
+		return xlog_fin_refuse(f, "inode %llu: a data fork of %u bytes", (unsigned long long)ino, forksz);
 	if (xlog_di_nextents(d) > cap)
 		return xlog_fin_refuse(f, "inode %llu: %llu extents do not fit its fork", (unsigned long long)ino,
 				       (unsigned long long)xlog_di_nextents(d));
@@ -536,10 +605,19 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 		ex[1].fsb = nw.fsb;
 		ex[1].len += nw.len;
 		bext_put(fork + (size_t)at * BMBT_REC, &ex[1]);
+	} else if (n + 1 > cap) { /* the extents in order into a new leaf */
+		uint8_t recs[(BMBT_MAX_FORK / BMBT_REC + 1) * BMBT_REC];
+		if (n + 1 > sizeof recs / BMBT_REC)
+			return xlog_fin_refuse(f, "inode %llu: %u extents in its fork", (unsigned long long)ino, n);
+		memcpy(recs, fork, (size_t)at * BMBT_REC);
+		bext_put(recs + (size_t)at * BMBT_REC, &nw);
+		memcpy(recs + (size_t)(at + 1) * BMBT_REC, fork + (size_t)at * BMBT_REC, (size_t)(n - at) * BMBT_REC);
+		if ((err = to_btree(f, ib, d, slot * isize, ino, forksz, recs, n + 1)))
+			return err;
+		xlog_di_set_nextents(d, n + 1);
+		put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw.len);
+		return inode_done_root(f, ib, d, slot * isize, ino, dq, &nw, true, true);
 	} else {
-		if (n + 1 > cap)
-			return xlog_fin_refuse(f, "inode %llu: its fork would become a btree (not done yet)",
-					       (unsigned long long)ino);
 		memmove(fork + (size_t)(at + 1) * BMBT_REC, fork + (size_t)at * BMBT_REC, (size_t)(n - at) * BMBT_REC);
 		bext_put(fork + (size_t)at * BMBT_REC, &nw);
 		n++;

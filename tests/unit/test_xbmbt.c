@@ -15,7 +15,8 @@
  * failing its checksum refused. A BUI's unmap from such a fork
  * (xfs_bmap_del_extent_real): a whole extent deleted, trimmed at either
  * end, split in two; a split in a full leaf, a rebalance, a return to
- * extents form refused. An unlinked
+ * extents form refused. A map into a full extents-form fork: the fork
+ * turned into a btree of one leaf in a block allocated near the inode. An unlinked
  * inode's attribute fork with blocks (xfs_attr_inactive): a leaf with a
  * remote value, a node over leaves, a fork in btree form, and what the
  * kernel fails on refused.
@@ -635,6 +636,57 @@ static void test_attr_btree(void **state)
 	t_free(t);
 }
 
+/*
+ * A BUI's map into an extents-form fork with no room for one more extent
+ * (xfs_bmap_extents_to_btree, 6.1): 21 one-block extents fill the 336 bytes
+ * of the fork; 30+1 at 500 makes the 22nd. One block allocated near the
+ * inode's (block 9: the free extent 3000+100 gives 3000, the by-block record
+ * becoming 3001+99, the AGF's free count down by one) becomes a leaf of all
+ * 22 extents (level 0, no siblings, its address and owner); the root in the
+ * inode at level 1 holds key 0 and pointer 3000, the rest of the fork's
+ * bytes left as they were; di_nblocks up by the extent and the block, the
+ * root logged with the inode.
+ */
+static void test_bui_to_btree(void **state)
+{
+	struct t *t = t_new(NULL, 0);
+	uint64_t maxr = (ISIZE - LIT - 4) / 16;
+	uint8_t *d, *l, orig[ISIZE];
+
+	(void)state;
+	for (uint32_t k = 0; k < 21; k++)
+		put_bmbt_rec(t->ino + LIT + 16 * k, k);
+	d = put_inode(t, 21, 21);
+	d[5] = XFS_DINODE_FMT_EXTENTS;
+	memcpy(orig, d, ISIZE);
+	bui_map(t, 30, 500, 1, 0);
+	d = got(t, IB, K_INODES);
+	assert_int_equal(d[5], XFS_DINODE_FMT_BTREE);
+	assert_int_equal(get_be32(d + 76), 22);
+	assert_int_equal(get_be64(d + 64), 23);
+	assert_int_equal(get_be64(d + 104), 8);
+	assert_int_equal(get_be16(d + LIT), 1);
+	assert_int_equal(get_be16(d + LIT + 2), 1);
+	assert_int_equal(get_be64(d + LIT + 4), 0);
+	assert_int_equal(get_be64(d + LIT + 4 + 8 * maxr), 3000);
+	assert_memory_equal(d + LIT + 16, orig + LIT + 16, 16);
+	assert_true(t->x.f.ino[0].broot);
+	l = got(t, 3000, K_BMBT);
+	assert_int_equal(get_be32(l), 0x424d4133u);
+	assert_int_equal(get_be16(l + 4), 0);
+	assert_int_equal(get_be16(l + 6), 22);
+	assert_int_equal(get_be64(l + 8), UINT64_MAX);
+	assert_int_equal(get_be64(l + 16), UINT64_MAX);
+	assert_int_equal(get_be64(l + 24), 3000 * (BS / 512));
+	assert_int_equal(get_be64(l + 56), INO);
+	assert_memory_equal(l + LHDR, orig + LIT, 21 * 16);
+	want_rec(t, 3000, 21, 30, 500, 1);
+	assert_int_equal(agf_free(t), FREEBLKS0 - 1);
+	assert_int_equal(get_be32(got(t, BNO_ROOT, K_BTREE) + HDR), 3001);
+	assert_int_equal(get_be32(got(t, BNO_ROOT, K_BTREE) + HDR + 4), 99);
+	t_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -644,6 +696,7 @@ int main(void)
 		cmocka_unit_test(test_bui_map),
 		cmocka_unit_test(test_bui_bad_crc),
 		cmocka_unit_test(test_bui_unmap),
+		cmocka_unit_test(test_bui_to_btree),
 		cmocka_unit_test(test_attr_leaf_remote),
 		cmocka_unit_test(test_attr_bad_crc),
 		cmocka_unit_test(test_attr_node),
