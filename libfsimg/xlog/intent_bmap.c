@@ -13,13 +13,12 @@
  * (unmap below). A map into a fork in btree form edits a leaf (btree_map).
  * An unmap from a fork in btree form edits its leaf (btree_unmap). A map
  * into an extents-form fork without room for one more extent turns it into
- * a btree of one leaf (to_btree).
- * Refused: attribute forks, unmaps that would split an extent of a full
- * extents-form fork (it would become a btree), realtime
- * files and filesystems that account quotas (the dquots would change too),
- * and an inode failing its checksum (xfs_iget's xfs_dinode_verify fails the
- * kernel's mount there). On an NREXT64
- * inode (large extent counters) the count is di_big_nextents.
+ * a btree of one leaf (to_btree),
+ * an unmap splitting an extent of such a fork too.
+ * Refused: attribute forks, realtime files and filesystems that account
+ * quotas (the dquots would change too), and an inode failing its checksum
+ * (xfs_iget's xfs_dinode_verify fails the kernel's mount there). On an
+ * NREXT64 inode (large extent counters) the count is di_big_nextents.
  */
 #include "config.h"
 
@@ -211,11 +210,11 @@ static int to_btree(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, ui
  * xfs_bmap_finish_one's unmap: __xfs_bunmapi(XFS_BMAPI_REMAP) of the range, which one
  * extent of the fork (at, e) holds; xfs_bmap_del_extent_real removes it whole, trims
  * either end or splits the extent in two, di_nblocks drops by its length; the blocks are
- * not freed (the remap moves them), the rmap record goes. A hole, a range over more than
- * one extent, or a split into a fork that would become a btree is refused.
+ * not freed (the remap moves them), the rmap record goes; a split in a full fork turns it
+ * into a btree (to_btree). A hole or a range over more than one extent is refused.
  */
 static int unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino, struct intent_defer *dq,
-		 uint8_t *fork, uint32_t n, uint32_t cap, uint32_t at, struct bext e, const struct bext *want)
+		 uint8_t *fork, uint32_t n, uint32_t forksz, uint32_t at, struct bext e, const struct bext *want)
 {
 	struct bext del = *want, rest;
 	uint64_t end = e.off + e.len, dend = want->off + want->len;
@@ -242,10 +241,21 @@ static int unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint6
 	} else if (end == dend) {
 		e.len -= del.len;
 		bext_put(fork + (size_t)at * BMBT_REC, &e);
+	} else if (n + 1 > forksz / BMBT_REC) { /* the extents in order into a new leaf (__xfs_bunmapi) */
+		uint8_t recs[(BMBT_MAX_FORK / BMBT_REC + 1) * BMBT_REC];
+		int err;
+		rest = (struct bext){ dend, del.fsb + del.len, (uint32_t)(end - dend), e.unwritten };
+		e.len = (uint32_t)(want->off - e.off);
+		memcpy(recs, fork, (size_t)at * BMBT_REC);
+		bext_put(recs + (size_t)at * BMBT_REC, &e);
+		bext_put(recs + (size_t)(at + 1) * BMBT_REC, &rest);
+		memcpy(recs + (size_t)(at + 2) * BMBT_REC, fork + (size_t)(at + 1) * BMBT_REC, (size_t)(n - at - 1) * BMBT_REC);
+		if ((err = to_btree(f, ib, d, ioff, ino, forksz, recs, n + 1)))
+			return err;
+		xlog_di_set_nextents(d, n + 1);
+		put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) - del.len);
+		return inode_done_root(f, ib, d, ioff, ino, dq, &del, false, true);
 	} else {
-		if (n + 1 > cap)
-			return xlog_fin_refuse(f, "inode %llu: its fork would become a btree (not done yet)",
-					       (unsigned long long)ino);
 		rest = (struct bext){ dend, del.fsb + del.len, (uint32_t)(end - dend), e.unwritten };
 		e.len = (uint32_t)(want->off - e.off);
 		bext_put(fork + (size_t)at * BMBT_REC, &e);
@@ -580,7 +590,7 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 		ex[0] = ex[1];
 	}
 	if (type == BMAP_UNMAP)
-		return unmap(f, ib, d, slot * isize, ino, dq, fork, n, cap, at, ex[0], &nw);
+		return unmap(f, ib, d, slot * isize, ino, dq, fork, n, forksz, at, ex[0], &nw);
 	if (at && ex[0].off + ex[0].len > nw.off)
 		return xlog_fin_refuse(f, "inode %llu: offset %llu is mapped already", (unsigned long long)ino,
 				       (unsigned long long)nw.off);

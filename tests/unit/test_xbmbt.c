@@ -645,7 +645,8 @@ static void test_attr_btree(void **state)
  * 22 extents (level 0, no siblings, its address and owner); the root in the
  * inode at level 1 holds key 0 and pointer 3000, the rest of the fork's
  * bytes left as they were; di_nblocks up by the extent and the block, the
- * root logged with the inode.
+ * root logged with the inode. An unmap splitting an extent of a full fork
+ * converts it the same way.
  */
 static void test_bui_to_btree(void **state)
 {
@@ -684,6 +685,26 @@ static void test_bui_to_btree(void **state)
 	assert_int_equal(agf_free(t), FREEBLKS0 - 1);
 	assert_int_equal(get_be32(got(t, BNO_ROOT, K_BTREE) + HDR), 3001);
 	assert_int_equal(get_be32(got(t, BNO_ROOT, K_BTREE) + HDR + 4), 99);
+	t_free(t);
+
+	/* an unmap splitting the last of 21 extents, 20+10 at 140 (__xfs_bunmapi converts too) */
+	t = t_new(NULL, 0);
+	for (uint32_t k = 0; k < 20; k++)
+		put_bmbt_rec(t->ino + LIT + 16 * k, k);
+	put_be64(t->ino + LIT + 16 * 20, 20ull << 9);
+	put_be64(t->ino + LIT + 16 * 20 + 8, 140ull << 21 | 10);
+	d = put_inode(t, 21, 30);
+	d[5] = XFS_DINODE_FMT_EXTENTS;
+	bui(t, 2, 24, 144, 2, 0);
+	d = got(t, IB, K_INODES);
+	assert_int_equal(d[5], XFS_DINODE_FMT_BTREE);
+	assert_int_equal(get_be32(d + 76), 22);
+	assert_int_equal(get_be64(d + 64), 30 - 2 + 1);
+	assert_int_equal(get_be64(d + LIT + 4 + 8 * maxr), 3000);
+	assert_int_equal(get_be16(got(t, 3000, K_BMBT) + 6), 22);
+	want_rec(t, 3000, 19, 19, 138, 1);
+	want_rec(t, 3000, 20, 20, 140, 4);
+	want_rec(t, 3000, 21, 26, 146, 4);
 	t_free(t);
 }
 
