@@ -145,6 +145,22 @@ static int inode_done(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, 
 	return inode_done_root(f, ib, d, ioff, ino, dq, e, map, false);
 }
 
+/* A new bmbt leaf (xfs_btree_init_block_int): level 0, no records, no siblings; on v5 its
+ * address, the filesystem's uuid and its owner. */
+static void leaf_init(const xfs_fs *fs, struct blk *b, uint64_t ino)
+{
+	memset(b->b, 0, fs->blocksize);
+	put_be32(b->b, fs->v5 ? BMAP_CRC_MAGIC : BMAP_MAGIC);
+	put_be64(b->b + 8, UINT64_MAX);
+	put_be64(b->b + 16, UINT64_MAX);
+	if (fs->v5) {
+		put_be64(b->b + 24, b->daddr);
+		memcpy(b->b + 40, (fs->sb.features_incompat & XFS_SB_FEAT_INCOMPAT_META_UUID) ? fs->sb.meta_uuid : fs->sb.uuid,
+		       16);
+		put_be64(b->b + 56, ino);
+	}
+}
+
 /*
  * xfs_bmap_extents_to_btree (6.1) once the fork holds one extent more than its room: one
  * block allocated (xfs_alloc_vextent, XFS_ALLOCTYPE_START_BNO at the inode's block, the
@@ -175,17 +191,8 @@ static int to_btree(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, ui
 		return err;
 	if ((err = xlog_fin_get_new(f, xlog_ag_daddr(fs, ag, bno), fs->blocksize / XLOG_BBSIZE, K_BMBT, &b)))
 		return err;
-	memset(b->b, 0, fs->blocksize);
-	put_be32(b->b, fs->v5 ? BMAP_CRC_MAGIC : BMAP_MAGIC);
+	leaf_init(fs, b, ino);
 	put_be16(b->b + 6, (uint16_t)n);
-	put_be64(b->b + 8, UINT64_MAX);
-	put_be64(b->b + 16, UINT64_MAX);
-	if (fs->v5) {
-		put_be64(b->b + 24, b->daddr);
-		memcpy(b->b + 40, (fs->sb.features_incompat & XFS_SB_FEAT_INCOMPAT_META_UUID) ? fs->sb.meta_uuid : fs->sb.uuid,
-		       16);
-		put_be64(b->b + 56, ino);
-	}
 	memcpy(b->b + hdr, recs, (size_t)n * BMBT_REC);
 	b->dirty = true;
 	/* the fork's bytes as the inode's buffer holds them, then the root over them */
@@ -404,6 +411,135 @@ static int btree_unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff,
 	return inode_done_root(f, ib, d, ioff, ino, dq, &del, false, k == 0);
 }
 
+/* One record in at index k of a leaf of n records (room for one more). */
+static void leaf_put(uint8_t *recs, uint32_t n, uint32_t k, const struct bext *e)
+{
+	memmove(recs + (size_t)(k + 1) * BMBT_REC, recs + (size_t)k * BMBT_REC, (size_t)(n - k) * BMBT_REC);
+	bext_put(recs + (size_t)k * BMBT_REC, e);
+}
+
+/* A leaf's first record's offset, the key its root entry k holds (xfs_btree_update_keys). */
+static void root_key(uint8_t *root, uint32_t k, const uint8_t *leaf, uint32_t hdr)
+{
+	struct bext e;
+
+	bext_get(&e, leaf + hdr);
+	put_be64(root + 4 + 8 * (size_t)k, e.off);
+}
+
+/*
+ * xfs_btree_insrec of nw at index at of the full leaf b (entry i of a level-1 root of nr
+ * entries over maxr) by xfs_btree_make_block_unfull: first xfs_btree_rshift (a right
+ * sibling with room takes the leaf's last record, unless the insert goes at or past it;
+ * the sibling's root key follows), then xfs_btree_lshift (a left sibling with room takes
+ * the first record, unless the insert goes at the front; the cursor slides left one), then
+ * __xfs_btree_split: a block from xfs_bmbt_alloc_block (the transaction has no first
+ * block: XFS_ALLOCTYPE_START_BNO at the leaf, near it in its AG; its rmap the inode's bmbt
+ * block's; di_nblocks up by one) takes the leaf's upper half (the odd record to the right
+ * when the insert goes in the lower half), the sibling links (and the old right
+ * sibling's left link) follow, the record goes left unless the cursor lies past the
+ * left's end + 1, and the new block's key and pointer go into the root after the leaf's
+ * (xfs_iroot_realloc: a root with no room would need a new level, refused). A front
+ * insert moves the leaf's key. The root is logged in every case. 0, 1 or <0.
+ */
+static int leaf_unfull(struct fin *f, uint8_t *d, uint64_t ino, uint32_t forksz, uint32_t i, struct blk *b,
+		       uint32_t at, const struct bext *nw)
+{
+	xfs_fs *fs = f->log->fs;
+	uint8_t *root = d + fs->lit_off;
+	uint32_t maxr = (forksz - 4) / 16, nr = get_be16(root + 2), hdr = LB_HDR(fs);
+	uint32_t lrecs = (fs->blocksize - hdr) / BMBT_REC, ptr = at + 1, rrecs, sn, bno;
+	uint64_t self = get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)i), sib, rfsb;
+	struct blk *s, *r;
+	struct bext e;
+	int err;
+
+	sib = get_be64(b->b + 16);
+	if (sib != UINT64_MAX && ptr < lrecs) { /* xfs_btree_rshift */
+		if (i + 1 >= nr || get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)(i + 1)) != sib)
+			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf's right sibling is not the root's next",
+					       (unsigned long long)ino);
+		if ((err = bmbt_leaf(f, sib, ino, &s)))
+			return err;
+		if ((sn = get_be16(s->b + 6)) < lrecs) {
+			bext_get(&e, b->b + hdr + (size_t)(lrecs - 1) * BMBT_REC);
+			leaf_put(s->b + hdr, sn, 0, &e);
+			put_be16(s->b + 6, (uint16_t)(sn + 1));
+			root_key(root, i + 1, s->b, hdr);
+			leaf_put(b->b + hdr, lrecs - 1, at, nw);
+			s->dirty = b->dirty = true;
+			if (at == 0)
+				root_key(root, i, b->b, hdr);
+			return 0;
+		}
+	}
+	sib = get_be64(b->b + 8);
+	if (sib != UINT64_MAX && ptr > 1) { /* xfs_btree_lshift */
+		if (i == 0 || get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)(i - 1)) != sib)
+			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf's left sibling is not the root's previous",
+					       (unsigned long long)ino);
+		if ((err = bmbt_leaf(f, sib, ino, &s)))
+			return err;
+		if ((sn = get_be16(s->b + 6)) < lrecs) {
+			memcpy(s->b + hdr + (size_t)sn * BMBT_REC, b->b + hdr, BMBT_REC);
+			put_be16(s->b + 6, (uint16_t)(sn + 1));
+			memmove(b->b + hdr, b->b + hdr + BMBT_REC, (size_t)(lrecs - 1) * BMBT_REC);
+			leaf_put(b->b + hdr, lrecs - 1, at - 1, nw);
+			root_key(root, i, b->b, hdr);
+			s->dirty = b->dirty = true;
+			return 0;
+		}
+	}
+	/* __xfs_btree_split */
+	if (nr >= maxr)
+		return xlog_fin_refuse(f, "inode %llu: its bmbt root is full (a new level, not done yet)",
+				       (unsigned long long)ino);
+	if ((self >> fs->sb.agblklog) >= fs->sb.agcount)
+		return xlog_fin_refuse(f, "inode %llu: its bmbt pointer %llu is out of the filesystem",
+				       (unsigned long long)ino, (unsigned long long)self);
+	if ((err = xlog_fin_alloc_near_flags(f, (uint32_t)(self >> fs->sb.agblklog),
+					     (uint32_t)(self & ((1ull << fs->sb.agblklog) - 1)), ino, RMAP_F_BMBT, &bno)))
+		return err;
+	rfsb = (self >> fs->sb.agblklog << fs->sb.agblklog) | bno;
+	if ((err = xlog_fin_get_new(f, xlog_ag_daddr(fs, (uint32_t)(self >> fs->sb.agblklog), bno),
+				    fs->blocksize / XLOG_BBSIZE, K_BMBT, &r)))
+		return err;
+	leaf_init(fs, r, ino);
+	rrecs = lrecs / 2;
+	if ((lrecs & 1) && ptr <= rrecs + 1)
+		rrecs++;
+	memcpy(r->b + hdr, b->b + hdr + (size_t)(lrecs - rrecs) * BMBT_REC, (size_t)rrecs * BMBT_REC);
+	lrecs -= rrecs;
+	sib = get_be64(b->b + 16);
+	put_be64(r->b + 16, sib);
+	put_be64(r->b + 8, self);
+	put_be64(b->b + 16, rfsb);
+	if (sib != UINT64_MAX) {
+		if ((err = bmbt_leaf(f, sib, ino, &s)))
+			return err;
+		put_be64(s->b + 8, rfsb);
+		s->dirty = true;
+	}
+	if (ptr > lrecs + 1)
+		leaf_put(r->b + hdr, rrecs++, ptr - lrecs - 1, nw);
+	else
+		leaf_put(b->b + hdr, lrecs++, at, nw);
+	put_be16(b->b + 6, (uint16_t)lrecs);
+	put_be16(r->b + 6, (uint16_t)rrecs);
+	r->dirty = b->dirty = true;
+	if (at == 0)
+		root_key(root, i, b->b, hdr);
+	/* the new block's key and pointer after the leaf's in the root */
+	memmove(root + 4 + 8 * (size_t)(i + 2), root + 4 + 8 * (size_t)(i + 1), 8 * (size_t)(nr - i - 1));
+	memmove(root + 4 + 8 * (size_t)maxr + 8 * (size_t)(i + 2), root + 4 + 8 * (size_t)maxr + 8 * (size_t)(i + 1),
+		8 * (size_t)(nr - i - 1));
+	root_key(root, i + 1, r->b, hdr);
+	put_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)(i + 1), rfsb);
+	put_be16(root + 2, (uint16_t)(nr + 1));
+	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + 1);
+	return 0;
+}
+
 /*
  * xfs_bmapi_remap into a data fork in btree form (a root in the inode at
  * level 1 over leaves): xfs_bmbt_lookup_eq goes down the root's last key
@@ -493,10 +629,13 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 		r.fsb = nw->fsb;
 		r.len += nw->len;
 		bext_put(recs + (size_t)at * BMBT_REC, &r);
+	} else if (n == maxrecs) { /* a shift or a split */
+		if ((err = leaf_unfull(f, d, ino, forksz, i, b, at, nw)))
+			return err;
+		xlog_di_set_nextents(d, nexts + 1);
+		put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw->len);
+		return inode_done_root(f, ib, d, ioff, ino, dq, nw, true, true);
 	} else {
-		if (n == maxrecs)
-			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf is full (a shift or split, not done yet)",
-					       (unsigned long long)ino);
 		memmove(recs + (size_t)(at + 1) * BMBT_REC, recs + (size_t)at * BMBT_REC, (size_t)(n - at) * BMBT_REC);
 		bext_put(recs + (size_t)at * BMBT_REC, nw);
 		n++;

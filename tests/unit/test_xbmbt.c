@@ -708,6 +708,111 @@ static void test_bui_to_btree(void **state)
 	t_free(t);
 }
 
+/* Leaves of cnt[0..n) records whose extent g (in order over the leaves) is 2g+1 at 1000 + 4g:
+ * a hole after each; the root's keys follow. */
+static struct t *t_spread(const uint32_t *cnt, uint32_t n)
+{
+	struct t *t = t_new(cnt, n);
+
+	for (uint32_t j = 0, g = 0; j < n; j++) {
+		put_be64(t->ino + LIT + 4 + 8 * j, 2 * g);
+		for (uint32_t k = 0; k < cnt[j]; k++, g++)
+			set_rec(t, LEAF0 + 2 * j, k, 2 * g, 1000 + 4 * g, 1);
+	}
+	return t;
+}
+
+/*
+ * A BUI's map into a full bmbt leaf (xfs_btree_make_block_unfull): the right
+ * sibling with room takes the leaf's last record (its root key following);
+ * else the left sibling with room takes its first; else the leaf splits
+ * (the upper half, the odd record right when the insert goes in the lower
+ * half, into a block allocated near the leaf: the free extent 3000+100 gives
+ * 3000), the new block's key and pointer inserted in the root after the
+ * leaf's, the old right sibling's left link following; a root with no room
+ * for another entry refused (a new level).
+ */
+static void test_bui_split(void **state)
+{
+	uint64_t maxr = (ISIZE - LIT - 4) / 16;
+	uint32_t cnt20[20];
+	struct t *t;
+	uint8_t *d, *l;
+
+	(void)state;
+	t = t_spread((const uint32_t[]){ 59, 30 }, 2); /* rshift */
+	put_inode(t, 89, 89);
+	bui_map(t, 21, 900, 1, 0);
+	assert_int_equal(get_be16(got(t, LEAF0, K_BMBT) + 6), 59);
+	assert_int_equal(get_be16(got(t, LEAF0 + 2, K_BMBT) + 6), 31);
+	want_rec(t, LEAF0, 11, 21, 900, 1);
+	want_rec(t, LEAF0, 58, 114, 1000 + 4 * 57, 1);
+	want_rec(t, LEAF0 + 2, 0, 116, 1000 + 4 * 58, 1);
+	d = got(t, IB, K_INODES);
+	assert_int_equal(get_be64(d + LIT + 4 + 8), 116);
+	assert_int_equal(get_be64(d + 64), 90);
+	assert_true(t->x.f.ino[0].broot);
+	t_free(t);
+
+	t = t_spread((const uint32_t[]){ 30, 59 }, 2); /* lshift */
+	put_inode(t, 89, 89);
+	bui_map(t, 71, 900, 1, 0);
+	assert_int_equal(get_be16(got(t, LEAF0, K_BMBT) + 6), 31);
+	assert_int_equal(get_be16(got(t, LEAF0 + 2, K_BMBT) + 6), 59);
+	want_rec(t, LEAF0, 30, 60, 1000 + 4 * 30, 1);
+	want_rec(t, LEAF0 + 2, 4, 70, 1000 + 4 * 35, 1);
+	want_rec(t, LEAF0 + 2, 5, 71, 900, 1);
+	assert_int_equal(get_be64(got(t, IB, K_INODES) + LIT + 4 + 8), 62);
+	t_free(t);
+
+	t = t_spread((const uint32_t[]){ 59 }, 1); /* a split, the record left */
+	put_inode(t, 59, 60);
+	bui_map(t, 1, 900, 1, 0);
+	l = got(t, LEAF0, K_BMBT);
+	assert_int_equal(get_be16(l + 6), 30);
+	assert_int_equal(get_be64(l + 16), 3000);
+	want_rec(t, LEAF0, 1, 1, 900, 1);
+	l = got(t, 3000, K_BMBT);
+	assert_int_equal(get_be16(l + 6), 30);
+	assert_int_equal(get_be64(l + 8), LEAF0);
+	assert_int_equal(get_be64(l + 16), UINT64_MAX);
+	assert_int_equal(get_be64(l + 56), INO);
+	want_rec(t, 3000, 0, 58, 1000 + 4 * 29, 1);
+	d = got(t, IB, K_INODES);
+	assert_int_equal(get_be16(d + LIT + 2), 2);
+	assert_int_equal(get_be64(d + LIT + 4 + 8), 58);
+	assert_int_equal(get_be64(d + LIT + 4 + 8 * maxr + 8), 3000);
+	assert_int_equal(get_be64(d + 64), 62);
+	assert_int_equal(get_be32(d + 76), 60);
+	assert_int_equal(agf_free(t), FREEBLKS0 - 1);
+	t_free(t);
+
+	t = t_spread((const uint32_t[]){ 59, 59 }, 2); /* a split, the record right */
+	put_inode(t, 118, 120);
+	bui_map(t, 81, 900, 1, 0);
+	assert_int_equal(get_be16(got(t, LEAF0, K_BMBT) + 6), 30);
+	l = got(t, 3000, K_BMBT);
+	assert_int_equal(get_be16(l + 6), 30);
+	assert_int_equal(get_be64(l + 16), LEAF0 + 2);
+	want_rec(t, 3000, 11, 81, 900, 1);
+	assert_int_equal(get_be64(got(t, LEAF0 + 2, K_BMBT) + 8), 3000);
+	d = got(t, IB, K_INODES);
+	assert_int_equal(get_be16(d + LIT + 2), 3);
+	assert_int_equal(get_be64(d + LIT + 4 + 8), 60);
+	assert_int_equal(get_be64(d + LIT + 4 + 16), 118);
+	assert_int_equal(get_be64(d + LIT + 4 + 8 * maxr + 8), 3000);
+	assert_int_equal(get_be64(d + LIT + 4 + 8 * maxr + 16), LEAF0 + 2);
+	t_free(t);
+
+	for (uint32_t j = 0; j < 20; j++)
+		cnt20[j] = 59;
+	t = t_spread(cnt20, 20); /* no room in the root */
+	put_inode(t, 20 * 59, 20 * 59 + 20);
+	bui_map(t, 2 * 19 * 59 + 21, 900, 1, 1);
+	assert_non_null(strstr(t->x.why, "new level"));
+	t_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -718,6 +823,7 @@ int main(void)
 		cmocka_unit_test(test_bui_bad_crc),
 		cmocka_unit_test(test_bui_unmap),
 		cmocka_unit_test(test_bui_to_btree),
+		cmocka_unit_test(test_bui_split),
 		cmocka_unit_test(test_attr_leaf_remote),
 		cmocka_unit_test(test_attr_bad_crc),
 		cmocka_unit_test(test_attr_node),
