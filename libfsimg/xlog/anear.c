@@ -298,6 +298,12 @@ static uint32_t resv_bound(const xfs_fs *fs)
 
 int xlog_fin_alloc_near(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t owner, uint32_t *out)
 {
+	return xlog_fin_alloc_near_flags(f, ag, agbno, owner, 0, out);
+}
+
+int xlog_fin_alloc_near_flags(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t owner, uint32_t rflags,
+			      uint32_t *out)
+{
 	xfs_fs *fs = f->log->fs;
 	struct near n;
 	struct blk *agf;
@@ -343,7 +349,7 @@ int xlog_fin_alloc_near(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t own
 	if ((err = fixup_trees(&n, n.rec_bno, n.rec_len, n.bno, n.len)))
 		return err;
 	if ((fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) &&
-	    (err = xlog_fin_rmap_alloc(f, ag, n.bno, n.len, owner)))
+	    (err = xlog_fin_rmap_alloc_flags(f, ag, n.bno, n.len, owner, rflags)))
 		return err;
 	put_be32(agf->b + AGF_FREEBLKS, get_be32(agf->b + AGF_FREEBLKS) - n.len);
 	agf->dirty = true;

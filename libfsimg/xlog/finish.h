@@ -55,7 +55,9 @@ struct fin {
 	struct xlog_ovl *o;
 	struct blk *blk;
 	size_t nblk;
-	struct { size_t blk; uint32_t off; } ino[FIN_INODES_MAX]; /* freed inodes, for the stamps */
+	/* inodes logged (freed, or their forks changed), for the stamps; broot: a data fork in
+	 * btree form whose root was logged too (XFS_ILOG_DBROOT) */
+	struct { size_t blk; uint32_t off; bool broot; } ino[FIN_INODES_MAX];
 	size_t nino;
 	char *why;          /* the pending entry being finished: its reason on refusal */
 	size_t whylen;
@@ -176,6 +178,10 @@ int xlog_fin_force(struct fin *f, const char *why) XFS_HIDDEN;
  * (XFS_RMAP_OWN_INOBT, XFS_RMAP_OWN_REFC), the AGF's free count. *bno the block.
  * 0, 1 (refused: busy extents met, no free extent, a nearly full AG) or <0. */
 int xlog_fin_alloc_near(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t owner, uint32_t *bno) XFS_HIDDEN;
+/* The same for an inode's bmbt block: owner the inode, rflags its rmap flags (RMAP_F_BMBT,
+ * RMAP_F_ATTR of rmap.h). */
+int xlog_fin_alloc_near_flags(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t owner, uint32_t rflags,
+			      uint32_t *bno) XFS_HIDDEN;
 /* anear.c: xfs_refcountbt_alloc_block (refc_bt.c's): one block near xfs_refc_block (not
  * near the block split: 6.1 asks near the tree's first block), XFS_RMAP_OWN_REFC, then the
  * AGF's refcount_blocks (agf: AG ag's AGF, which xlog_fin_alloc_near fixes the AGFL

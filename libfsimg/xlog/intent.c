@@ -172,10 +172,17 @@ static int checkpoint_blocks(struct fin *f, uint64_t done, uint32_t *blocks)
 	free(old);
 	if (err)
 		return err;
+	/* an inode: its format, core, and data fork (xfs_inode_item_format_data_fork): the
+	 * extents in extents form, the incore root (header and nr keys and pointers) in btree
+	 * form when it was logged */
 	for (size_t i = 0; i < f->nino; i++) {
-		uint64_t n = xlog_di_nextents(f->blk[f->ino[i].blk].b + f->ino[i].off);
-		bytes += OPHDR + INODE_FMT + OPHDR + (fs->v5 ? fs->lit_off : V4_LOG_DINODE) +
-			 (n ? OPHDR + n * BMBT_REC : 0);
+		const uint8_t *d = f->blk[f->ino[i].blk].b + f->ino[i].off;
+		uint64_t n = xlog_di_nextents(d);
+		bytes += OPHDR + INODE_FMT + OPHDR + (fs->v5 ? fs->lit_off : V4_LOG_DINODE);
+		if (d[5] == XFS_DINODE_FMT_BTREE)
+			bytes += f->ino[i].broot ? OPHDR + (fs->v5 ? 72u : 24u) + 16u * get_be16(d + fs->lit_off + 2) : 0;
+		else
+			bytes += n ? OPHDR + n * BMBT_REC : 0;
 	}
 	if (round % XLOG_BBSIZE || round > XLOG_MAX_RECORD_BSIZE)
 		round = XLOG_BBSIZE;

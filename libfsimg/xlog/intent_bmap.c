@@ -11,14 +11,21 @@
  * update (xfs_rmap_map_extent), finished with the captured work. An unmap
  * (the remap's other half) takes the range out of the extent holding it
  * (unmap below). A map into a fork in btree form edits a leaf (btree_map).
- * Refused: attribute forks, unmaps from forks in btree form, forks that
- * would become one (those would charge the dquots a bmbt block), realtime
- * files. With quota accounting on, the inode's dquots are attached
- * (dquot_fin.c) and nothing charged. On an NREXT64 inode (large extent
- * counters) the count is di_big_nextents.
+ * An unmap from a fork in btree form edits its leaf (btree_unmap). A map
+ * into an extents-form fork without room for one more extent turns it into
+ * a btree of one leaf (to_btree),
+ * an unmap splitting an extent of such a fork too.
+ * Refused: attribute forks, realtime files, and an inode failing its
+ * checksum (xfs_iget's xfs_dinode_verify fails the kernel's mount there).
+ * With quota accounting on, the inode's dquots are attached (dquot_fin.c)
+ * and nothing charged (6.1 charges the remap's own transaction, not the
+ * deferred map: xfs_bmap_del_extent_real). On an NREXT64 inode (large
+ * extent counters) the count is di_big_nextents.
  */
 #include "config.h"
 
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/cursor.h"
@@ -30,6 +37,7 @@
 #define BMAP_UNMAP 2u
 #define BMBT_REC 16u
 #define MAXEXTLEN 0x1fffffu
+#define BMBT_MAX_FORK 2048u /* more than the largest inode's literal area (XFS_DINODE_MAX_SIZE) */
 #define BMAP_MAGIC 0x424d4150u     /* BMAP */
 #define BMAP_CRC_MAGIC 0x424d4133u /* BMA3 */
 #define LB_HDR(fs) ((fs)->v5 ? 72u : 24u) /* the long-form btree block header */
@@ -72,13 +80,32 @@ static bool contiguous(const struct bext *a, const struct bext *b)
 	       (uint64_t)a->len + b->len <= MAXEXTLEN;
 }
 
+/* The inode at ioff of block ib: its place in f->ino when this checkpoint logged it already,
+ * else f->nino. */
+static size_t ino_slot(const struct fin *f, const struct blk *ib, uint32_t ioff)
+{
+	size_t k;
+
+	for (k = 0; k < f->nino; k++)
+		if (f->ino[k].blk == (size_t)(ib - f->blk) && f->ino[k].off == ioff)
+			break;
+	return k;
+}
+
+static bool logged(const struct fin *f, const struct blk *ib, uint32_t ioff)
+{
+	return ino_slot(f, ib, ioff) < f->nino;
+}
+
 /*
  * After the fork changed: the change counter bumped once (xfs_trans_log_inode), the extent's
  * rmap update queued on an rmapbt filesystem (xfs_rmap_map_extent or _unmap_extent, the
- * _SHARED type for a reflink inode), and the inode logged.
+ * _SHARED type for a reflink inode), and the inode logged; broot: its btree root with it
+ * (XFS_ILOG_DBROOT: a leaf's first record changed, xfs_btree_update_keys logs the root's key
+ * whatever its value, or the fork became a btree).
  */
-static int inode_done(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino, struct intent_defer *dq,
-		      const struct bext *e, bool map)
+static int inode_done_root(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino,
+			   struct intent_defer *dq, const struct bext *e, bool map, bool broot)
 {
 	xfs_fs *fs = f->log->fs;
 	bool reflink = (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_REFLINK) != 0;
@@ -100,14 +127,90 @@ static int inode_done(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, 
 		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + 1);
 	}
 	/* logged once per checkpoint: the writeback stamps it */
-	for (k = 0; k < f->nino; k++)
-		if (f->ino[k].blk == (size_t)(ib - f->blk) && f->ino[k].off == ioff)
-			return 0;
-	if (f->nino == FIN_INODES_MAX)
-		return xlog_fin_refuse(f, "more than %u inodes to log", FIN_INODES_MAX);
-	f->ino[f->nino].blk = (size_t)(ib - f->blk);
-	f->ino[f->nino].off = ioff;
-	f->nino++;
+	k = ino_slot(f, ib, ioff);
+	if (k == f->nino) {
+		if (f->nino == FIN_INODES_MAX)
+			return xlog_fin_refuse(f, "more than %u inodes to log", FIN_INODES_MAX);
+		f->ino[k].blk = (size_t)(ib - f->blk);
+		f->ino[k].off = ioff;
+		f->ino[k].broot = false;
+		f->nino++;
+	}
+	f->ino[k].broot |= broot;
+	return 0;
+}
+
+static int inode_done(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino, struct intent_defer *dq,
+		      const struct bext *e, bool map)
+{
+	return inode_done_root(f, ib, d, ioff, ino, dq, e, map, false);
+}
+
+/* A new bmbt leaf (xfs_btree_init_block_int): level 0, no records, no siblings; on v5 its
+ * address, the filesystem's uuid and its owner. */
+static void leaf_init(const xfs_fs *fs, struct blk *b, uint64_t ino)
+{
+	memset(b->b, 0, fs->blocksize);
+	put_be32(b->b, fs->v5 ? BMAP_CRC_MAGIC : BMAP_MAGIC);
+	put_be64(b->b + 8, UINT64_MAX);
+	put_be64(b->b + 16, UINT64_MAX);
+	if (fs->v5) {
+		put_be64(b->b + 24, b->daddr);
+		memcpy(b->b + 40, (fs->sb.features_incompat & XFS_SB_FEAT_INCOMPAT_META_UUID) ? fs->sb.meta_uuid : fs->sb.uuid,
+		       16);
+		put_be64(b->b + 56, ino);
+	}
+}
+
+/*
+ * xfs_bmap_extents_to_btree (6.1) once the fork holds one extent more than its room: one
+ * block allocated (xfs_alloc_vextent, XFS_ALLOCTYPE_START_BNO at the inode's block, the
+ * transaction having no first block yet: near it in the inode's AG, XFS_AG_RESV_NONE, no
+ * minleft), its rmap record the inode's bmbt block's (xfs_rmap_ino_bmbt_owner), di_nblocks
+ * up by one; the block made a leaf (xfs_btree_init_block_int: level 0, no siblings, its
+ * address and owner) of every extent (recs, n of them); the root in the inode at level 1
+ * with one key (the first extent's offset) and pointer. On disk (xfs_iflush_fork,
+ * xfs_bmbt_to_bmdr) those go over the fork's bytes as the inode's buffer has them, which
+ * this finish has not written: the rest of the fork is the inode's as recovery left it.
+ * The inode's root is logged (XFS_ILOG_DBROOT). A refused allocation refuses (anear.c).
+ */
+static int to_btree(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino, uint32_t forksz,
+		    const uint8_t *recs, uint32_t n)
+{
+	xfs_fs *fs = f->log->fs;
+	uint8_t *fork = d + fs->lit_off, *old;
+	uint32_t hdr = LB_HDR(fs), maxr = forksz >= 4 ? (forksz - 4) / 16 : 0, bno;
+	uint64_t ilog = fs->sb.agblklog + fs->sb.inopblog;
+	uint32_t ag = (uint32_t)(ino >> ilog), agbno = (uint32_t)((ino & ((1ull << ilog) - 1)) >> fs->sb.inopblog);
+	struct bext first;
+	struct blk *b;
+	int err;
+
+	if (maxr == 0 || n == 0 || hdr + (size_t)n * BMBT_REC > fs->blocksize || fs->lit_off + (size_t)forksz > fs->sb.inodesize)
+		return xlog_fin_refuse(f, "inode %llu: %u extents do not fit a bmbt leaf", (unsigned long long)ino, n);
+	if ((err = xlog_fin_alloc_near_flags(f, ag, agbno, ino, RMAP_F_BMBT, &bno)))
+		return err;
+	if ((err = xlog_fin_get_new(f, xlog_ag_daddr(fs, ag, bno), fs->blocksize / XLOG_BBSIZE, K_BMBT, &b)))
+		return err;
+	leaf_init(fs, b, ino);
+	put_be16(b->b + 6, (uint16_t)n);
+	memcpy(b->b + hdr, recs, (size_t)n * BMBT_REC);
+	b->dirty = true;
+	/* the fork's bytes as the inode's buffer holds them, then the root over them */
+	if (!(old = malloc((size_t)ib->bbs * XLOG_BBSIZE)))
+		return FSIMG_ENOMEM;
+	if ((err = xlog_ovl_read(f->o, f->log, old, ib->daddr, ib->bbs)) == 0)
+		memcpy(fork, old + ioff + fs->lit_off, forksz);
+	free(old);
+	if (err)
+		return err;
+	bext_get(&first, recs);
+	put_be16(fork, 1);
+	put_be16(fork + 2, 1);
+	put_be64(fork + 4, first.off);
+	put_be64(fork + 4 + 8 * (size_t)maxr, ((uint64_t)ag << fs->sb.agblklog) | bno);
+	d[DI_FORMAT] = XFS_DINODE_FMT_BTREE;
+	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + 1);
 	return 0;
 }
 
@@ -115,11 +218,11 @@ static int inode_done(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, 
  * xfs_bmap_finish_one's unmap: __xfs_bunmapi(XFS_BMAPI_REMAP) of the range, which one
  * extent of the fork (at, e) holds; xfs_bmap_del_extent_real removes it whole, trims
  * either end or splits the extent in two, di_nblocks drops by its length; the blocks are
- * not freed (the remap moves them), the rmap record goes. A hole, a range over more than
- * one extent, or a split into a fork that would become a btree is refused.
+ * not freed (the remap moves them), the rmap record goes; a split in a full fork turns it
+ * into a btree (to_btree). A hole or a range over more than one extent is refused.
  */
 static int unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino, struct intent_defer *dq,
-		 uint8_t *fork, uint32_t n, uint32_t cap, uint32_t at, struct bext e, const struct bext *want)
+		 uint8_t *fork, uint32_t n, uint32_t forksz, uint32_t at, struct bext e, const struct bext *want)
 {
 	struct bext del = *want, rest;
 	uint64_t end = e.off + e.len, dend = want->off + want->len;
@@ -146,10 +249,21 @@ static int unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint6
 	} else if (end == dend) {
 		e.len -= del.len;
 		bext_put(fork + (size_t)at * BMBT_REC, &e);
+	} else if (n + 1 > forksz / BMBT_REC) { /* the extents in order into a new leaf (__xfs_bunmapi) */
+		uint8_t recs[(BMBT_MAX_FORK / BMBT_REC + 1) * BMBT_REC];
+		int err;
+		rest = (struct bext){ dend, del.fsb + del.len, (uint32_t)(end - dend), e.unwritten };
+		e.len = (uint32_t)(want->off - e.off);
+		memcpy(recs, fork, (size_t)at * BMBT_REC);
+		bext_put(recs + (size_t)at * BMBT_REC, &e);
+		bext_put(recs + (size_t)(at + 1) * BMBT_REC, &rest);
+		memcpy(recs + (size_t)(at + 2) * BMBT_REC, fork + (size_t)(at + 1) * BMBT_REC, (size_t)(n - at - 1) * BMBT_REC);
+		if ((err = to_btree(f, ib, d, ioff, ino, forksz, recs, n + 1)))
+			return err;
+		xlog_di_set_nextents(d, n + 1);
+		put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) - del.len);
+		return inode_done_root(f, ib, d, ioff, ino, dq, &del, false, true);
 	} else {
-		if (n + 1 > cap)
-			return xlog_fin_refuse(f, "inode %llu: its fork would become a btree (not done yet)",
-					       (unsigned long long)ino);
 		rest = (struct bext){ dend, del.fsb + del.len, (uint32_t)(end - dend), e.unwritten };
 		e.len = (uint32_t)(want->off - e.off);
 		bext_put(fork + (size_t)at * BMBT_REC, &e);
@@ -185,6 +299,248 @@ static int bmbt_leaf(struct fin *f, uint64_t fsb, uint64_t ino, struct blk **b)
 	return 0;
 }
 
+/* The inode's data fork root (level 1 over leaves: else refused, named) and the leaf whose
+ * key is the last at or before off (else the first, xfs_bmbt_lookup's descent): its
+ * index *ri in the root; in the leaf (its extents checked in order) *at the first record
+ * past off (*next, when there is one), *prev the one before it. 0, 1 or <0. */
+static int root_leaf(struct fin *f, uint8_t *d, uint64_t ino, uint32_t forksz, uint64_t off, uint32_t *ri,
+		     struct blk **b, uint32_t *at, struct bext *prev, struct bext *next)
+{
+	xfs_fs *fs = f->log->fs;
+	const uint8_t *root = d + fs->lit_off;
+	uint32_t maxr = forksz >= 4 ? (forksz - 4) / 16 : 0, nr = get_be16(root + 2), i, n, k;
+	int err;
+
+	if (get_be16(root) != 1 || nr == 0 || nr > maxr || fs->lit_off + 4 + 16 * (size_t)maxr > fs->sb.inodesize)
+		return xlog_fin_refuse(f, "inode %llu: a data fork btree of %u levels and %u root records (not done yet)",
+				       (unsigned long long)ino, get_be16(root), nr);
+	for (i = 0; i + 1 < nr && get_be64(root + 4 + 8 * (size_t)(i + 1)) <= off; i++)
+		;
+	*ri = i;
+	if ((err = bmbt_leaf(f, get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)i), ino, b)))
+		return err;
+	n = get_be16((*b)->b + 6);
+	*prev = *next = (struct bext){ 0 };
+	for (k = 0; k < n; k++) {
+		bext_get(next, (*b)->b + LB_HDR(fs) + (size_t)k * BMBT_REC);
+		if (next->len == 0 || (k && next->off < prev->off + prev->len))
+			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf's extents are not in order", (unsigned long long)ino);
+		if (next->off > off)
+			break;
+		*prev = *next;
+	}
+	*at = k;
+	return 0;
+}
+
+/*
+ * __xfs_bunmapi(XFS_BMAPI_REMAP) of a range that one extent of a data fork in btree form
+ * (the root at level 1 over leaves) holds: xfs_bmap_del_extent_real with a cursor on the
+ * leaf. The whole extent goes (xfs_btree_delete: a leaf left under its minimum beside
+ * others would be rebalanced, a fork whose extents then fit the inode would go back to
+ * extents form: both refused), its front is trimmed (xfs_bmbt_update: the leaf's first
+ * record also moves the root's key, xfs_btree_update_keys, as a delete of it does), its
+ * end, or it is split in two (the second half inserted after it: a full leaf would shift
+ * or split, refused). A hole or a range past the extent is refused as in extents form.
+ */
+static int btree_unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino, struct intent_defer *dq,
+		       uint32_t forksz, const struct bext *want)
+{
+	xfs_fs *fs = f->log->fs;
+	uint8_t *root = d + fs->lit_off, *recs;
+	uint32_t nr = get_be16(root + 2), i, n, at, k, hdr = LB_HDR(fs), maxrecs = (fs->blocksize - hdr) / BMBT_REC;
+	uint64_t nexts = xlog_di_nextents(d), dend = want->off + want->len;
+	struct bext e = { 0 }, p = { 0 }, del = *want, rest;
+	struct blk *b;
+	int err;
+
+	if ((err = root_leaf(f, d, ino, forksz, want->off, &i, &b, &at, &p, &e)))
+		return err;
+	n = get_be16(b->b + 6);
+	recs = b->b + hdr;
+	if (at == 0 || p.off + p.len <= want->off)
+		return xlog_fin_refuse(f, "inode %llu: unmapping offset %llu, a hole (not done)", (unsigned long long)ino,
+				       (unsigned long long)want->off);
+	if (dend > p.off + p.len)
+		return xlog_fin_refuse(f, "inode %llu: unmapping %llu+%u over more than one extent (not done)",
+				       (unsigned long long)ino, (unsigned long long)want->off, want->len);
+	if (get_be64(d + DI_NBLOCKS) < want->len)
+		return xlog_fin_refuse(f, "inode %llu: %llu blocks, %u unmapped", (unsigned long long)ino,
+				       (unsigned long long)get_be64(d + DI_NBLOCKS), want->len);
+	e = p;
+	k = at - 1;
+	del.fsb = e.fsb + (want->off - e.off);
+	del.unwritten = e.unwritten;
+	if (e.off == want->off && e.off + e.len == dend) {
+		if (nr > 1 && n - 1 < maxrecs / 2)
+			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf would need a rebalance (not done yet)",
+					       (unsigned long long)ino);
+		if (nexts - 1 <= forksz / BMBT_REC)
+			return xlog_fin_refuse(f, "inode %llu: its fork would go back to extents form (not done yet)",
+					       (unsigned long long)ino);
+		memmove(recs + (size_t)k * BMBT_REC, recs + (size_t)(k + 1) * BMBT_REC, (size_t)(n - k - 1) * BMBT_REC);
+		n--;
+		nexts--;
+		if (k == 0) { /* n > 0 here: a lone leaf of one record would have gone back to extents */
+			bext_get(&e, recs);
+			put_be64(root + 4 + 8 * (size_t)i, e.off);
+		}
+	} else if (e.off == want->off) {
+		e.off = dend, e.fsb = del.fsb + del.len, e.len -= del.len;
+		bext_put(recs + (size_t)k * BMBT_REC, &e);
+		if (k == 0)
+			put_be64(root + 4 + 8 * (size_t)i, e.off);
+	} else if (e.off + e.len == dend) {
+		e.len -= del.len;
+		bext_put(recs + (size_t)k * BMBT_REC, &e);
+	} else {
+		if (n == maxrecs)
+			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf is full (a shift or split, not done yet)",
+					       (unsigned long long)ino);
+		rest = (struct bext){ dend, del.fsb + del.len, (uint32_t)(e.off + e.len - dend), e.unwritten };
+		e.len = (uint32_t)(want->off - e.off);
+		bext_put(recs + (size_t)k * BMBT_REC, &e);
+		memmove(recs + (size_t)(k + 2) * BMBT_REC, recs + (size_t)(k + 1) * BMBT_REC, (size_t)(n - k - 1) * BMBT_REC);
+		bext_put(recs + (size_t)(k + 1) * BMBT_REC, &rest);
+		n++;
+		nexts++;
+	}
+	put_be16(b->b + 6, (uint16_t)n);
+	b->dirty = true;
+	xlog_di_set_nextents(d, (uint32_t)nexts);
+	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) - del.len);
+	return inode_done_root(f, ib, d, ioff, ino, dq, &del, false, k == 0);
+}
+
+/* One record in at index k of a leaf of n records (room for one more). */
+static void leaf_put(uint8_t *recs, uint32_t n, uint32_t k, const struct bext *e)
+{
+	memmove(recs + (size_t)(k + 1) * BMBT_REC, recs + (size_t)k * BMBT_REC, (size_t)(n - k) * BMBT_REC);
+	bext_put(recs + (size_t)k * BMBT_REC, e);
+}
+
+/* A leaf's first record's offset, the key its root entry k holds (xfs_btree_update_keys). */
+static void root_key(uint8_t *root, uint32_t k, const uint8_t *leaf, uint32_t hdr)
+{
+	struct bext e;
+
+	bext_get(&e, leaf + hdr);
+	put_be64(root + 4 + 8 * (size_t)k, e.off);
+}
+
+/*
+ * xfs_btree_insrec of nw at index at of the full leaf b (entry i of a level-1 root of nr
+ * entries over maxr) by xfs_btree_make_block_unfull: first xfs_btree_rshift (a right
+ * sibling with room takes the leaf's last record, unless the insert goes at or past it;
+ * the sibling's root key follows), then xfs_btree_lshift (a left sibling with room takes
+ * the first record, unless the insert goes at the front; the cursor slides left one), then
+ * __xfs_btree_split: a block from xfs_bmbt_alloc_block (the transaction has no first
+ * block: XFS_ALLOCTYPE_START_BNO at the leaf, near it in its AG; its rmap the inode's bmbt
+ * block's; di_nblocks up by one) takes the leaf's upper half (the odd record to the right
+ * when the insert goes in the lower half), the sibling links (and the old right
+ * sibling's left link) follow, the record goes left unless the cursor lies past the
+ * left's end + 1, and the new block's key and pointer go into the root after the leaf's
+ * (xfs_iroot_realloc: a root with no room would need a new level, refused). A front
+ * insert moves the leaf's key. The root is logged in every case. 0, 1 or <0.
+ */
+static int leaf_unfull(struct fin *f, uint8_t *d, uint64_t ino, uint32_t forksz, uint32_t i, struct blk *b,
+		       uint32_t at, const struct bext *nw)
+{
+	xfs_fs *fs = f->log->fs;
+	uint8_t *root = d + fs->lit_off;
+	uint32_t maxr = (forksz - 4) / 16, nr = get_be16(root + 2), hdr = LB_HDR(fs);
+	uint32_t lrecs = (fs->blocksize - hdr) / BMBT_REC, ptr = at + 1, rrecs, sn, bno;
+	uint64_t self = get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)i), sib, rfsb;
+	struct blk *s, *r;
+	struct bext e;
+	int err;
+
+	sib = get_be64(b->b + 16);
+	if (sib != UINT64_MAX && ptr < lrecs) { /* xfs_btree_rshift */
+		if (i + 1 >= nr || get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)(i + 1)) != sib)
+			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf's right sibling is not the root's next",
+					       (unsigned long long)ino);
+		if ((err = bmbt_leaf(f, sib, ino, &s)))
+			return err;
+		if ((sn = get_be16(s->b + 6)) < lrecs) {
+			bext_get(&e, b->b + hdr + (size_t)(lrecs - 1) * BMBT_REC);
+			leaf_put(s->b + hdr, sn, 0, &e);
+			put_be16(s->b + 6, (uint16_t)(sn + 1));
+			root_key(root, i + 1, s->b, hdr);
+			leaf_put(b->b + hdr, lrecs - 1, at, nw);
+			s->dirty = b->dirty = true;
+			if (at == 0)
+				root_key(root, i, b->b, hdr);
+			return 0;
+		}
+	}
+	sib = get_be64(b->b + 8);
+	if (sib != UINT64_MAX && ptr > 1) { /* xfs_btree_lshift */
+		if (i == 0 || get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)(i - 1)) != sib)
+			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf's left sibling is not the root's previous",
+					       (unsigned long long)ino);
+		if ((err = bmbt_leaf(f, sib, ino, &s)))
+			return err;
+		if ((sn = get_be16(s->b + 6)) < lrecs) {
+			memcpy(s->b + hdr + (size_t)sn * BMBT_REC, b->b + hdr, BMBT_REC);
+			put_be16(s->b + 6, (uint16_t)(sn + 1));
+			memmove(b->b + hdr, b->b + hdr + BMBT_REC, (size_t)(lrecs - 1) * BMBT_REC);
+			leaf_put(b->b + hdr, lrecs - 1, at - 1, nw);
+			root_key(root, i, b->b, hdr);
+			s->dirty = b->dirty = true;
+			return 0;
+		}
+	}
+	/* __xfs_btree_split */
+	if (nr >= maxr)
+		return xlog_fin_refuse(f, "inode %llu: its bmbt root is full (a new level, not done yet)",
+				       (unsigned long long)ino);
+	if ((self >> fs->sb.agblklog) >= fs->sb.agcount)
+		return xlog_fin_refuse(f, "inode %llu: its bmbt pointer %llu is out of the filesystem",
+				       (unsigned long long)ino, (unsigned long long)self);
+	if ((err = xlog_fin_alloc_near_flags(f, (uint32_t)(self >> fs->sb.agblklog),
+					     (uint32_t)(self & ((1ull << fs->sb.agblklog) - 1)), ino, RMAP_F_BMBT, &bno)))
+		return err;
+	rfsb = (self >> fs->sb.agblklog << fs->sb.agblklog) | bno;
+	if ((err = xlog_fin_get_new(f, xlog_ag_daddr(fs, (uint32_t)(self >> fs->sb.agblklog), bno),
+				    fs->blocksize / XLOG_BBSIZE, K_BMBT, &r)))
+		return err;
+	leaf_init(fs, r, ino);
+	rrecs = lrecs / 2;
+	if ((lrecs & 1) && ptr <= rrecs + 1)
+		rrecs++;
+	memcpy(r->b + hdr, b->b + hdr + (size_t)(lrecs - rrecs) * BMBT_REC, (size_t)rrecs * BMBT_REC);
+	lrecs -= rrecs;
+	sib = get_be64(b->b + 16);
+	put_be64(r->b + 16, sib);
+	put_be64(r->b + 8, self);
+	put_be64(b->b + 16, rfsb);
+	if (sib != UINT64_MAX) {
+		if ((err = bmbt_leaf(f, sib, ino, &s)))
+			return err;
+		put_be64(s->b + 8, rfsb);
+		s->dirty = true;
+	}
+	if (ptr > lrecs + 1)
+		leaf_put(r->b + hdr, rrecs++, ptr - lrecs - 1, nw);
+	else
+		leaf_put(b->b + hdr, lrecs++, at, nw);
+	put_be16(b->b + 6, (uint16_t)lrecs);
+	put_be16(r->b + 6, (uint16_t)rrecs);
+	r->dirty = b->dirty = true;
+	if (at == 0)
+		root_key(root, i, b->b, hdr);
+	/* the new block's key and pointer after the leaf's in the root */
+	memmove(root + 4 + 8 * (size_t)(i + 2), root + 4 + 8 * (size_t)(i + 1), 8 * (size_t)(nr - i - 1));
+	memmove(root + 4 + 8 * (size_t)maxr + 8 * (size_t)(i + 2), root + 4 + 8 * (size_t)maxr + 8 * (size_t)(i + 1),
+		8 * (size_t)(nr - i - 1));
+	root_key(root, i + 1, r->b, hdr);
+	put_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)(i + 1), rfsb);
+	put_be16(root + 2, (uint16_t)(nr + 1));
+	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + 1);
+	return 0;
+}
+
 /*
  * xfs_bmapi_remap into a data fork in btree form (a root in the inode at
  * level 1 over leaves): xfs_bmbt_lookup_eq goes down the root's last key
@@ -212,23 +568,10 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 	struct blk *b, *nb = NULL;
 	int err;
 
-	if (get_be16(root) != 1 || nr == 0 || nr > maxr || fs->lit_off + 4 + 16 * (size_t)maxr > fs->sb.inodesize)
-		return xlog_fin_refuse(f, "inode %llu: a data fork btree of %u levels and %u root records (not done yet)",
-				       (unsigned long long)ino, get_be16(root), nr);
-	for (i = 0; i + 1 < nr && get_be64(root + 4 + 8 * (size_t)(i + 1)) <= nw->off; i++)
-		;
-	if ((err = bmbt_leaf(f, get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)i), ino, &b)))
+	if ((err = root_leaf(f, d, ino, forksz, nw->off, &i, &b, &at, &l, &e)))
 		return err;
 	n = get_be16(b->b + 6);
 	recs = b->b + hdr;
-	for (at = 0; at < n; at++) {
-		bext_get(&e, recs + (size_t)at * BMBT_REC);
-		if (e.len == 0 || (at && e.off < l.off + l.len))
-			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf's extents are not in order", (unsigned long long)ino);
-		if (e.off > nw->off)
-			break;
-		l = e;
-	}
 	if (at == 0 && i > 0)
 		return xlog_fin_refuse(f, "inode %llu: offset %llu before its bmbt leaf's key", (unsigned long long)ino,
 				       (unsigned long long)nw->off);
@@ -263,7 +606,7 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 		put_be64(root + 4 + 8 * (size_t)(i + 1), nw->off);
 		nb->dirty = true;
 		put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw->len);
-		return inode_done(f, ib, d, ioff, ino, dq, nw, true);
+		return inode_done_root(f, ib, d, ioff, ino, dq, nw, true, true);
 	}
 	if (left && right && (uint64_t)l.len + nw->len + r.len > MAXEXTLEN)
 		right = false;
@@ -287,10 +630,13 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 		r.fsb = nw->fsb;
 		r.len += nw->len;
 		bext_put(recs + (size_t)at * BMBT_REC, &r);
+	} else if (n == maxrecs) { /* a shift or a split */
+		if ((err = leaf_unfull(f, d, ino, forksz, i, b, at, nw)))
+			return err;
+		xlog_di_set_nextents(d, nexts + 1);
+		put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw->len);
+		return inode_done_root(f, ib, d, ioff, ino, dq, nw, true, true);
 	} else {
-		if (n == maxrecs)
-			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf is full (a shift or split, not done yet)",
-					       (unsigned long long)ino);
 		memmove(recs + (size_t)(at + 1) * BMBT_REC, recs + (size_t)at * BMBT_REC, (size_t)(n - at) * BMBT_REC);
 		bext_put(recs + (size_t)at * BMBT_REC, nw);
 		n++;
@@ -302,7 +648,8 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 	b->dirty = true;
 	xlog_di_set_nextents(d, nexts);
 	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw->len);
-	return inode_done(f, ib, d, ioff, ino, dq, nw, true);
+	/* the record updated (the left one when it merges) or inserted is the leaf's first */
+	return inode_done_root(f, ib, d, ioff, ino, dq, nw, true, left ? at == 1 : at == 0);
 }
 
 int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defer *dq)
@@ -312,7 +659,7 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 	uint64_t ino = x->owner, ilog = fs->sb.agblklog + fs->sb.inopblog;
 	uint32_t ag = (uint32_t)(ino >> ilog), agino = (uint32_t)(ino & ((1ull << ilog) - 1));
 	uint32_t agbno = agino >> fs->sb.inopblog, slot = agino & ((1u << fs->sb.inopblog) - 1);
-	uint32_t n, cap, at;
+	uint32_t n, cap, at, forksz;
 	struct bext ex[2], nw;
 	bool left = false, right = false;
 	struct blk *ib;
@@ -335,7 +682,11 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 	d = ib->b + (size_t)slot * isize;
 	if (get_be16(d) != XFS_DINODE_MAGIC || d[DI_VERSION] != 3 || get_be64(d + DI_INO) != ino)
 		return xlog_fin_refuse(f, "inode %llu is not a v3 inode of that number", (unsigned long long)ino);
-	if (d[DI_FORMAT] != XFS_DINODE_FMT_EXTENTS && (d[DI_FORMAT] != XFS_DINODE_FMT_BTREE || type != BMAP_MAP))
+	/* xfs_iget's xfs_dinode_verify: its checksum, when this finish has not logged it yet (the
+	 * kernel then reads it from disk; an inode logged here stays in its cache) */
+	if (!logged(f, ib, slot * isize) && !xfs_verify_cksum(d, isize, offsetof(struct xfs_dinode, di_crc)))
+		return xlog_fin_refuse(f, "inode %llu fails its checksum", (unsigned long long)ino);
+	if (d[DI_FORMAT] != XFS_DINODE_FMT_EXTENTS && d[DI_FORMAT] != XFS_DINODE_FMT_BTREE)
 		return xlog_fin_refuse(f, "inode %llu: %s a data fork of format %u (not done yet)", (unsigned long long)ino,
 				       type == BMAP_MAP ? "mapping into" : "unmapping from", d[DI_FORMAT]);
 	if (get_be16(d + DI_FLAGS) & XFS_DIFLAG_REALTIME)
@@ -347,12 +698,17 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 	if (d[DI_FORMAT] == XFS_DINODE_FMT_BTREE) {
 		nw = (struct bext){ x->startoff, x->startblock, (uint32_t)x->len,
 				    (x->flags & XFS_BMAP_EXTENT_UNWRITTEN) != 0 };
-		return btree_map(f, ib, d, slot * isize, ino, dq,
-				 d[DI_FORKOFF] ? (uint32_t)d[DI_FORKOFF] * 8 : isize - fs->lit_off, &nw);
+		cap = d[DI_FORKOFF] ? (uint32_t)d[DI_FORKOFF] * 8 : isize - fs->lit_off;
+		if (type == BMAP_UNMAP)
+			return btree_unmap(f, ib, d, slot * isize, ino, dq, cap, &nw);
+		return btree_map(f, ib, d, slot * isize, ino, dq, cap, &nw);
 	}
 
 	/* the data fork: its extents, bounded by the fork's room */
-	cap = (d[DI_FORKOFF] ? (uint32_t)d[DI_FORKOFF] * 8 : isize - fs->lit_off) / BMBT_REC;
+	forksz = d[DI_FORKOFF] ? (uint32_t)d[DI_FORKOFF] * 8 : isize - fs->lit_off;
+	cap = forksz / BMBT_REC;
+	if (forksz > BMBT_MAX_FORK)
+		return xlog_fin_refuse(f, "inode %llu: a data fork of %u bytes", (unsigned long long)ino, forksz);
 	if (xlog_di_nextents(d) > cap)
 		return xlog_fin_refuse(f, "inode %llu: %llu extents do not fit its fork", (unsigned long long)ino,
 				       (unsigned long long)xlog_di_nextents(d));
@@ -376,7 +732,7 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 		ex[0] = ex[1];
 	}
 	if (type == BMAP_UNMAP)
-		return unmap(f, ib, d, slot * isize, ino, dq, fork, n, cap, at, ex[0], &nw);
+		return unmap(f, ib, d, slot * isize, ino, dq, fork, n, forksz, at, ex[0], &nw);
 	if (at && ex[0].off + ex[0].len > nw.off)
 		return xlog_fin_refuse(f, "inode %llu: offset %llu is mapped already", (unsigned long long)ino,
 				       (unsigned long long)nw.off);
@@ -401,10 +757,19 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 		ex[1].fsb = nw.fsb;
 		ex[1].len += nw.len;
 		bext_put(fork + (size_t)at * BMBT_REC, &ex[1]);
+	} else if (n + 1 > cap) { /* the extents in order into a new leaf */
+		uint8_t recs[(BMBT_MAX_FORK / BMBT_REC + 1) * BMBT_REC];
+		if (n + 1 > sizeof recs / BMBT_REC)
+			return xlog_fin_refuse(f, "inode %llu: %u extents in its fork", (unsigned long long)ino, n);
+		memcpy(recs, fork, (size_t)at * BMBT_REC);
+		bext_put(recs + (size_t)at * BMBT_REC, &nw);
+		memcpy(recs + (size_t)(at + 1) * BMBT_REC, fork + (size_t)at * BMBT_REC, (size_t)(n - at) * BMBT_REC);
+		if ((err = to_btree(f, ib, d, slot * isize, ino, forksz, recs, n + 1)))
+			return err;
+		xlog_di_set_nextents(d, n + 1);
+		put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw.len);
+		return inode_done_root(f, ib, d, slot * isize, ino, dq, &nw, true, true);
 	} else {
-		if (n + 1 > cap)
-			return xlog_fin_refuse(f, "inode %llu: its fork would become a btree (not done yet)",
-					       (unsigned long long)ino);
 		memmove(fork + (size_t)(at + 1) * BMBT_REC, fork + (size_t)at * BMBT_REC, (size_t)(n - at) * BMBT_REC);
 		bext_put(fork + (size_t)at * BMBT_REC, &nw);
 		n++;

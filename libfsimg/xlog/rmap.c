@@ -586,14 +586,19 @@ int xlog_fin_rmap_free(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, u
 	return unmap(&c, bno, len, owner, off, flags);
 }
 
-int xlog_fin_rmap_alloc(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner)
+int xlog_fin_rmap_alloc_flags(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner, uint32_t flags)
 {
 	struct rcur c;
 	int err;
 
 	if ((err = xlog_rmap_cur(f, ag, &c)))
 		return err;
-	return map(&c, bno, len, owner, 0, 0);
+	return map(&c, bno, len, owner, 0, flags);
+}
+
+int xlog_fin_rmap_alloc(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner)
+{
+	return xlog_fin_rmap_alloc_flags(f, ag, bno, len, owner, 0);
 }
 
 int xlog_fin_rmap(struct fin *f, int type, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner, uint64_t off,

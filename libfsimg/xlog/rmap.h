@@ -75,6 +75,10 @@ int xlog_fin_rmap(struct fin *f, int type, uint32_t ag, uint32_t bno, uint32_t l
 /* xfs_rmap_alloc inside xfs_alloc_ag_vextent (blocks for a non-inode owner such as
  * XFS_RMAP_OWN_AG), where the AGFL is being fixed. */
 int xlog_fin_rmap_alloc(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner) XFS_HIDDEN;
+/* The same for an inode's bmbt block (owner the inode, offset 0, flags RMAP_F_BMBT and
+ * RMAP_F_ATTR for the attribute fork's: xfs_rmap_ino_bmbt_owner). */
+int xlog_fin_rmap_alloc_flags(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner,
+			      uint32_t flags) XFS_HIDDEN;
 /* The same inside a free (xfs_free_ag_extent -> xfs_rmap_free: an unmap), where the AGFL
  * was fixed already. */
 int xlog_fin_rmap_free(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner, uint64_t off,

@@ -316,6 +316,11 @@ static const unsigned weights_quota[K_NKINDS] = { 4, 3, 1, 1, 1, 1, 1, 4, 2, 1, 
  * (no limit or enforcement changes: quota_soft_limits sets soft limits first) */
 static const unsigned weights_qunlinked[K_NKINDS] = { 4, 2, 1, 1, 1, 0, 1, 4, 1, 1, 2, 2, 2, 0,
 						      1, 0, 1, 5, 3, 5, 3, 0, 0 };
+/* remapfrag: hundreds-of-extent files (interleave: bmbt forks of several leaves) and
+ * short ones (frag), with ranges of whole blocks cloned into them (each remap an unmap
+ * and a map BUI of one extent); the intent storm at the cut leaves BUIs pending */
+static const unsigned weights_remapfrag[K_NKINDS] = { 1, 2, 0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 1, 0,
+						      1, 8, 0, 0, 0, 0, 0, 0, 0, 0, 3 };
 
 /* age: after filling and thinning out, mixed ops with fragmented files,
  * clones, unlinked-while-open files and churn among the aged files */
@@ -482,6 +487,8 @@ static int run(int argc, char **argv)
 		w = weights_unlinkedsp;
 	else if (!strcmp(kind, "efitrunc"))
 		w = weights_efitrunc, efitrunc = 1, fsync_after = 0;
+	else if (!strcmp(kind, "remapfrag"))
+		w = weights_remapfrag, storm_at_cut = 1;
 	if (posix_memalign((void **)&buf, 4096, 16 * BIG * 8) != 0)
 		return 1;
 	if (!strcmp(kind, "age") || !strcmp(kind, "agemany")) {

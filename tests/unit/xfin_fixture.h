@@ -45,9 +45,10 @@ static inline size_t xfin_crc_off(const uint8_t *b)
 }
 
 /* The image's bytes as the finish reads them. A test writes its v5 blocks without checksums;
- * the read gives each metadata block read whole whose checksum field is 0 the one the
- * kernel's write verifier would have stamped (the finish refuses a block whose checksum is
- * wrong, as the kernel's read verifiers do: a test wanting that writes another value). */
+ * the read gives each metadata block read whole whose checksum field is 0, and each v3
+ * inode of an inode cluster read whose di_crc is 0, the one the kernel's write verifier
+ * would have stamped (the finish refuses a block or inode whose checksum is wrong, as the
+ * kernel's read verifiers do: a test wanting that writes another value). */
 static int xfin_read(void *priv, void *buf, size_t len, uint64_t off)
 {
 	struct xfin *x = priv;
@@ -59,6 +60,12 @@ static int xfin_read(void *priv, void *buf, size_t len, uint64_t off)
 	if (x->fs.v5 && len >= 512 && (crc_off = xfin_crc_off(buf)) && crc_off + 4 <= len &&
 	    !get_le32((uint8_t *)buf + crc_off))
 		put_le32((uint8_t *)buf + crc_off, ~fsimg_crc32c(~0u, buf, len));
+	/* an inode cluster: each v3 inode's (di_crc at 100) */
+	for (size_t i = 0, is = x->fs.sb.inodesize; x->fs.v5 && is >= 512 && i + is <= len; i += is) {
+		uint8_t *d = (uint8_t *)buf + i;
+		if (get_be16(d) == XFS_DINODE_MAGIC && d[4] == 3 && !get_le32(d + 100))
+			put_le32(d + 100, ~fsimg_crc32c(~0u, d, is));
+	}
 	return 0;
 }
 
