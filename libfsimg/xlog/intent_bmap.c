@@ -162,6 +162,17 @@ static void leaf_init(const xfs_fs *fs, struct blk *b, uint64_t ino)
 	}
 }
 
+/* xfs_bmbt_alloc_block / xfs_bmap_extents_to_btree's new block near agbno of AG ag for inode
+ * ino's bmbt. Both charge the inode's dquots a block (XFS_TRANS_DQ_BCOUNT +1, which can cross a
+ * soft limit and start a timer from the wall clock): with quota accounting on, refused. */
+static int bmbt_alloc(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t ino, uint32_t *bno)
+{
+	if (f->q.state == 2)
+		return xlog_fin_refuse(f, "inode %llu: a new bmbt block would be charged to its dquots "
+				       "(quota accounting is on; not done yet)", (unsigned long long)ino);
+	return xlog_fin_alloc_near_flags(f, ag, agbno, ino, RMAP_F_BMBT, bno);
+}
+
 /*
  * xfs_bmap_extents_to_btree (6.1) once the fork holds one extent more than its room: one
  * block allocated (xfs_alloc_vextent, XFS_ALLOCTYPE_START_BNO at the inode's block, the
@@ -188,7 +199,7 @@ static int to_btree(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, ui
 
 	if (maxr == 0 || n == 0 || hdr + (size_t)n * BMBT_REC > fs->blocksize || fs->lit_off + (size_t)forksz > fs->sb.inodesize)
 		return xlog_fin_refuse(f, "inode %llu: %u extents do not fit a bmbt leaf", (unsigned long long)ino, n);
-	if ((err = xlog_fin_alloc_near_flags(f, ag, agbno, ino, RMAP_F_BMBT, &bno)))
+	if ((err = bmbt_alloc(f, ag, agbno, ino, &bno)))
 		return err;
 	if ((err = xlog_fin_get_new(f, xlog_ag_daddr(fs, ag, bno), fs->blocksize / XLOG_BBSIZE, K_BMBT, &b)))
 		return err;
@@ -498,8 +509,8 @@ static int leaf_unfull(struct fin *f, uint8_t *d, uint64_t ino, uint32_t forksz,
 	if ((self >> fs->sb.agblklog) >= fs->sb.agcount)
 		return xlog_fin_refuse(f, "inode %llu: its bmbt pointer %llu is out of the filesystem",
 				       (unsigned long long)ino, (unsigned long long)self);
-	if ((err = xlog_fin_alloc_near_flags(f, (uint32_t)(self >> fs->sb.agblklog),
-					     (uint32_t)(self & ((1ull << fs->sb.agblklog) - 1)), ino, RMAP_F_BMBT, &bno)))
+	if ((err = bmbt_alloc(f, (uint32_t)(self >> fs->sb.agblklog), (uint32_t)(self & ((1ull << fs->sb.agblklog) - 1)),
+			      ino, &bno)))
 		return err;
 	rfsb = (self >> fs->sb.agblklog << fs->sb.agblklog) | bno;
 	if ((err = xlog_fin_get_new(f, xlog_ag_daddr(fs, (uint32_t)(self >> fs->sb.agblklog), bno),

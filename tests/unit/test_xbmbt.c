@@ -636,6 +636,27 @@ static void test_attr_btree(void **state)
 	t_free(t);
 }
 
+/* With quota accounting on, the conversion's new bmbt block would be charged to the inode's
+ * dquots (xfs_bmap_extents_to_btree: XFS_TRANS_DQ_BCOUNT +1, a soft limit crossed starting a
+ * timer from the wall clock): refused, nothing allocated. */
+static void test_bui_to_btree_quota(void **state)
+{
+	struct t *t = t_new(NULL, 0);
+	uint8_t *d;
+
+	(void)state;
+	for (uint32_t k = 0; k < 21; k++)
+		put_bmbt_rec(t->ino + LIT + 16 * k, k);
+	d = put_inode(t, 21, 21);
+	d[5] = XFS_DINODE_FMT_EXTENTS;
+	t->x.f.q.state = 2; /* accounting on, no type to attach */
+	bui_map(t, 30, 500, 1, 1);
+	assert_true(t->x.f.refused);
+	assert_non_null(strstr(t->x.why, "charged to its dquots"));
+	assert_int_equal(agf_free(t), FREEBLKS0);
+	t_free(t);
+}
+
 /*
  * A BUI's map into an extents-form fork with no room for one more extent
  * (xfs_bmap_extents_to_btree, 6.1): 21 one-block extents fill the 336 bytes
@@ -823,6 +844,7 @@ int main(void)
 		cmocka_unit_test(test_bui_bad_crc),
 		cmocka_unit_test(test_bui_unmap),
 		cmocka_unit_test(test_bui_to_btree),
+		cmocka_unit_test(test_bui_to_btree_quota),
 		cmocka_unit_test(test_bui_split),
 		cmocka_unit_test(test_attr_leaf_remote),
 		cmocka_unit_test(test_attr_bad_crc),
