@@ -348,6 +348,7 @@ static int finish_refc(struct fin *f, struct intent_defer *d, size_t *k)
 	struct intent_defer *q;
 	size_t end = *k, j = *k;
 	uint32_t rolls = 0;
+	bool fresh = true;
 	int err = 0;
 
 	while (end < d->n && end - *k < REFC_OP_ITEMS && d->ext[end].rtype == INTENT_REFC && d->tx[end] == d->tx[*k])
@@ -358,6 +359,9 @@ static int finish_refc(struct fin *f, struct intent_defer *d, size_t *k)
 	while (j < end && !err && !f->refused) {
 		struct intent_work *w = &d->ext[j];
 		uint32_t agflq = f->nagflq;
+		if (fresh) /* the op's transaction, and each after a roll: a log force checkpoints the rest */
+			xlog_fin_tx(f);
+		fresh = false;
 		if ((err = xlog_refc_work(f, w->ag, w->rflags, &w->agbno, &w->len, &tx, q)))
 			break;
 		/* a refcount btree split's freelist fix deferring AGFL frees among the op's frees */
@@ -376,6 +380,7 @@ static int finish_refc(struct fin *f, struct intent_defer *d, size_t *k)
 		err = finish_list(f, q);
 		q->n = 0;
 		tx = (struct refc_tx){ 0, 0, false };
+		fresh = true;
 	}
 	if (!err && !f->refused)
 		err = finish_list(f, q);
