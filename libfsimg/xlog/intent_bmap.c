@@ -344,6 +344,21 @@ static int root_leaf(struct fin *f, uint8_t *d, uint64_t ino, uint32_t forksz, u
 	return 0;
 }
 
+/* A leaf of n records losing one, under a root of nr: below half full (xfs_btree_dec_cursor's
+ * rebalance with a sibling) or few enough extents for the fork to go back to extents form
+ * (xfs_bmap_btree_to_extents), neither done yet: refused (1). */
+static int leaf_loses_refused(struct fin *f, uint64_t ino, uint32_t nr, uint32_t n, uint32_t maxrecs, uint64_t nexts,
+			      uint32_t forksz)
+{
+	if (nr > 1 && n - 1 < maxrecs / 2)
+		return xlog_fin_refuse(f, "inode %llu: its bmbt leaf would need a rebalance (not done yet)",
+				       (unsigned long long)ino);
+	if (nexts - 1 <= forksz / BMBT_REC)
+		return xlog_fin_refuse(f, "inode %llu: its fork would go back to extents form (not done yet)",
+				       (unsigned long long)ino);
+	return 0;
+}
+
 /*
  * __xfs_bunmapi(XFS_BMAPI_REMAP) of a range that one extent of a data fork in btree form
  * (the root at level 1 over leaves) holds: xfs_bmap_del_extent_real with a cursor on the
@@ -383,12 +398,8 @@ static int btree_unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff,
 	del.fsb = e.fsb + (want->off - e.off);
 	del.unwritten = e.unwritten;
 	if (e.off == want->off && e.off + e.len == dend) {
-		if (nr > 1 && n - 1 < maxrecs / 2)
-			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf would need a rebalance (not done yet)",
-					       (unsigned long long)ino);
-		if (nexts - 1 <= forksz / BMBT_REC)
-			return xlog_fin_refuse(f, "inode %llu: its fork would go back to extents form (not done yet)",
-					       (unsigned long long)ino);
+		if (leaf_loses_refused(f, ino, nr, n, maxrecs, nexts, forksz))
+			return 1;
 		memmove(recs + (size_t)k * BMBT_REC, recs + (size_t)(k + 1) * BMBT_REC, (size_t)(n - k - 1) * BMBT_REC);
 		n--;
 		nexts--;
@@ -622,12 +633,8 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 	if (left && right && (uint64_t)l.len + nw->len + r.len > MAXEXTLEN)
 		right = false;
 	if (left && right) {
-		if (nr > 1 && n - 1 < maxrecs / 2)
-			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf would need a rebalance (not done yet)",
-					       (unsigned long long)ino);
-		if (nexts - 1 <= forksz / BMBT_REC)
-			return xlog_fin_refuse(f, "inode %llu: its fork would go back to extents form (not done yet)",
-					       (unsigned long long)ino);
+		if (leaf_loses_refused(f, ino, nr, n, maxrecs, nexts, forksz))
+			return 1;
 		l.len += nw->len + r.len;
 		bext_put(recs + (size_t)(at - 1) * BMBT_REC, &l);
 		memmove(recs + (size_t)at * BMBT_REC, recs + (size_t)(at + 1) * BMBT_REC, (size_t)(n - at - 1) * BMBT_REC);
