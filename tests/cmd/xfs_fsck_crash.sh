@@ -75,8 +75,9 @@ damage() {
 	ext= fork=u3.bmx
 	[ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["geometry"]["version"])' "$fix/$1.json")" = 4 ] && fork=u.bmx
 	for i in $(cat "$d/$1.cand"); do
-		n=$(xfs_db -r -c "inode $i" -c "print core.nextents" "$d/$1.img" | sed 's/.* = //')
-		[ "${n:-0}" -ge 1 ] && { ext=$i; break; }
+		# an extents-form fork (a bmbt-form one has no $fork to write)
+		fn=$(xfs_db -r -c "inode $i" -c "print core.format core.nextents" "$d/$1.img" | sed 's/.* = \([0-9]*\).*/\1/' | tr '\n' ' ')
+		[ "${fn%% *}" = 2 ] && [ "$(echo "$fn" | cut -d' ' -f2)" -ge 1 ] 2> /dev/null && { ext=$i; break; }
 	done
 	set -- "$1" "$ino:write core.nlinkv2 9:XFS_LINK_COUNT" "$ino:write core.mode 0170644:XFS_INODE_MODE"
 	[ -n "$ext" ] && set -- "$@" "$ext:write $fork[0].startblock 2:XFS_BLOCK_MULTI"

@@ -241,7 +241,7 @@ static void test_inode_csum(void **state)
 	store_csum(raw, csum ^ 0x10000, true); /* the high half counts */
 	assert_false(ext4_inode_csum_ok(&fs, 12, raw, sizeof(raw)));
 
-	/* extra_isize 0 (or unusable): i_checksum_hi is inode data, 16 bits compare. */
+	/* extra_isize 0: i_checksum_hi is inode data, 16 bits compare. */
 	mk_inode(raw, sizeof(raw), 0);
 	csum = ref_inode_csum(fs.csum_seed, 12, raw, sizeof(raw), false);
 	store_csum(raw, csum, false);
@@ -249,10 +249,15 @@ static void test_inode_csum(void **state)
 	raw[DI(i_checksum_hi)] ^= 1;
 	assert_false(ext4_inode_csum_ok(&fs, 12, raw, sizeof(raw)));
 
+	/* extra_isize 6, unusable (not a multiple of 4) but reaching past i_checksum_hi: the high
+	 * half is summed and compared, as e2fsprogs' ext2fs_inode_csum_verify does (the kernel
+	 * refuses the inode for its i_extra_isize before it looks at the sum) */
 	mk_inode(raw, sizeof(raw), 6);
-	csum = ref_inode_csum(fs.csum_seed, 12, raw, sizeof(raw), false);
-	store_csum(raw, csum, false);
+	csum = ref_inode_csum(fs.csum_seed, 12, raw, sizeof(raw), true);
+	store_csum(raw, csum, true);
 	assert_true(ext4_inode_csum_ok(&fs, 12, raw, sizeof(raw)));
+	store_csum(raw, csum ^ 0x10000, true);
+	assert_false(ext4_inode_csum_ok(&fs, 12, raw, sizeof(raw)));
 
 	/* 128-byte records: low 16 bits. */
 	mk_inode(raw, 128, 0);
