@@ -392,6 +392,10 @@ static void v4_efi_finished(void **state)
 	assert_int_equal(get_be32(b + 16), 100);
 	assert_int_equal(get_be32(b + 20), 8);
 	assert_int_equal(get_be32(b + 24), 300);
+	/* the blocks the finish wrote, as they were before it (xlog_plan_free's part of a plan) */
+	for (size_t i = 0; i < p.nfin_prev; i++)
+		free(p.fin_prev[i].b);
+	free(p.fin_prev);
 	xfin_close(&x);
 }
 
