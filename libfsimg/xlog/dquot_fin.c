@@ -44,6 +44,7 @@
 #include "core/cursor.h"
 #include "xfs/format.h"
 #include "xlog/ifree.h"
+#include "xlog/intent.h"
 
 #define NULLFSINO_ UINT64_MAX
 /* the dinode's owners */
@@ -52,9 +53,6 @@
 #define DI_PROJID_LO 20u
 #define DI_PROJID_HI 22u
 #define DI_FORMAT 5u
-#define DI_NEXTENTS 76u
-#define DI_BIG_NEXTENTS 24u
-#define DI_FLAGS2 120u
 
 static const char *type_name(uint8_t type)
 {
@@ -159,8 +157,7 @@ static int quota_map(struct fin *f, uint8_t type, uint64_t ino, uint32_t id, uin
 				       type_name(type), d[DI_FORKOFF]);
 	if (d[DI_FORKOFF])
 		fork = d[DI_FORKOFF] * 8u;
-	n = (fs->v5 && (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_NREXT64)) ? get_be64(d + DI_BIG_NEXTENTS)
-									: get_be32(d + DI_NEXTENTS);
+	n = xlog_di_nextents(d);
 	recs = d + fs->lit_off;
 	if (d[DI_FORMAT] == XFS_DINODE_FMT_BTREE) {
 		if (n > UINT32_MAX)

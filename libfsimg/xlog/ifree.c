@@ -69,6 +69,7 @@
 #include "core/cursor.h"
 #include "xfs/format.h"
 #include "xlog/ifree.h"
+#include "xlog/intent.h"
 
 #define NULLAGINO 0xffffffffu
 #define IFREE_BLKS FIN_BLKS
@@ -284,7 +285,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	if (get_be32(d + DI_NLINK) != 0)
 		return xlog_fin_refuse(f, "its link count is %llu", (unsigned long long)get_be32(d + DI_NLINK));
 	/* nrext64 (xfs_dinode's unions): the data fork's count is 64-bit at 24, the attr fork's 32-bit at 76 */
-	big = fs->v5 && (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_NREXT64);
+	big = xlog_di_nrext64(d);
 	if (d[DI_FORMAT] != XFS_DINODE_FMT_EXTENTS && d[DI_FORMAT] != XFS_DINODE_FMT_BTREE && !local)
 		return xlog_fin_refuse(f, "inactivating its data fork of format %u is not done yet", d[DI_FORMAT]);
 	/* an attribute fork in local form, or in extents or btree form (6.1 gives new inodes an

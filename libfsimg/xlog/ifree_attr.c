@@ -31,6 +31,7 @@
 #include "core/cursor.h"
 #include "xfs/format.h"
 #include "xlog/ifree.h"
+#include "xlog/intent.h"
 
 #define DI_NEXTENTS_ 76u  /* di_nextents; with nrext64, di_big_anextents */
 #define DI_ANEXTENTS_ 80u /* di_anextents (16-bit) */
@@ -159,7 +160,7 @@ int xlog_fin_attr_read(struct fin *f, const uint8_t *d, uint64_t ino, struct afo
 	xfs_fs *fs = f->log->fs;
 	uint32_t fo = d[DI_FORKOFF] * 8u, asize = fs->sb.inodesize - fs->lit_off - fo, len;
 	const uint8_t *root = d + fs->lit_off + fo;
-	bool big = fs->v5 && (get_be64(d + 120) & XFS_DIFLAG2_NREXT64);
+	bool big = xlog_di_nrext64(d);
 	uint64_t off, fsb;
 	struct awalk w = { f, a, ino, 0 };
 	int err;
