@@ -48,11 +48,6 @@
 
 #define NULLFSINO_ UINT64_MAX
 /* the dinode's owners */
-#define DI_UID 8u
-#define DI_GID 12u
-#define DI_PROJID_LO 20u
-#define DI_PROJID_HI 22u
-#define DI_FORMAT 5u
 
 static const char *type_name(uint8_t type)
 {

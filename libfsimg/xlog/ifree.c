@@ -73,7 +73,6 @@
 
 #define NULLAGINO 0xffffffffu
 #define IFREE_BLKS FIN_BLKS
-#define DI_MAX_FLUSH 0xffffu
 #define S_IFMT_ 0170000u
 #define S_IFREG_ 0100000u
 #define S_IFDIR_ 0040000u
@@ -83,29 +82,6 @@
 #define S_IFIFO_ 0010000u
 #define S_IFSOCK_ 0140000u
 
-/* the dinode fields used (struct xfs_dinode) */
-#define DI_MODE 2u
-#define DI_VERSION 4u
-#define DI_FORMAT 5u
-#define DI_NLINK 16u
-#define DI_BIG_NEXTENTS 24u
-#define DI_FLUSHITER 30u
-#define DI_SIZE 56u
-#define DI_NBLOCKS 64u
-#define DI_NEXTENTS 76u
-#define DI_ANEXTENTS 80u
-#define DI_AFORMAT 83u
-#define DI_DMEVMASK 84u
-#define DI_DMSTATE 88u
-#define DI_FLAGS 90u
-#define DI_GEN 92u
-#define DI_NEXT_UNLINKED 96u
-#define DI_CRC 100u
-#define DI_CHANGECOUNT 104u
-#define DI_LSN 112u
-#define DI_FLAGS2 120u
-#define DI_PAD2 132u
-#define DI_INO 152u
 /* the AGF's stamps */
 #define AGF_LSN 208u
 #define AGF_CRC 216u

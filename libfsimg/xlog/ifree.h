@@ -7,12 +7,12 @@
 #ifndef FSIMG_XLOG_IFREE_H
 #define FSIMG_XLOG_IFREE_H
 
+#include "xlog/dinode.h"
 #include "xlog/rmap.h"
 
 #define INOBT_REC_LEN 16u
 #define INODES_PER_CHUNK 64u
 #define BMBT_REC_LEN 16u
-#define DI_FORKOFF 82u /* struct xfs_dinode's di_forkoff */
 
 /* the AGI fields used (struct xfs_agi) */
 #define AGI_COUNT 16u

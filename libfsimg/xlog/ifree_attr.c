@@ -33,9 +33,6 @@
 #include "xlog/ifree.h"
 #include "xlog/intent.h"
 
-#define DI_NEXTENTS_ 76u  /* di_nextents; with nrext64, di_big_anextents */
-#define DI_ANEXTENTS_ 80u /* di_anextents (16-bit) */
-#define DI_AFORMAT_ 83u
 #define DA_MAGIC 8u       /* xfs_da_blkinfo's magic */
 #define DA3_BLKNO 16u     /* xfs_da3_blkinfo's blkno and owner */
 #define DA3_OWNER 48u
@@ -166,22 +163,22 @@ int xlog_fin_attr_read(struct fin *f, const uint8_t *d, uint64_t ino, struct afo
 	int err;
 
 	memset(a, 0, sizeof *a);
-	a->n = big ? get_be32(d + DI_NEXTENTS_) : get_be16(d + DI_ANEXTENTS_);
+	a->n = big ? get_be32(d + DI_NEXTENTS) : get_be16(d + DI_ANEXTENTS);
 	a->maxext = asize / BMBT_REC_LEN;
 	if (a->n == 0)
 		return 0;
-	if (d[DI_AFORMAT_] == XFS_DINODE_FMT_BTREE) {
+	if (d[DI_AFORMAT] == XFS_DINODE_FMT_BTREE) {
 		if ((err = xlog_fin_bmbt_read(f, root, asize, ino, a->n, &a->t, &a->own)))
 			return err;
 		a->recs = a->own;
 		a->btree = true;
 		a->blocks = a->t.nleaf;
-	} else if (d[DI_AFORMAT_] == XFS_DINODE_FMT_EXTENTS) {
+	} else if (d[DI_AFORMAT] == XFS_DINODE_FMT_EXTENTS) {
 		if (a->n > a->maxext)
 			return xlog_fin_refuse(f, "%u attribute extents do not fit its fork", a->n);
 		a->recs = root;
 	} else {
-		return xlog_fin_refuse(f, "its attribute fork of format %u has %u extents", d[DI_AFORMAT_], a->n);
+		return xlog_fin_refuse(f, "its attribute fork of format %u has %u extents", d[DI_AFORMAT], a->n);
 	}
 	for (uint32_t i = 0; i < a->n; i++) {
 		xlog_fin_bmbt_rec(a->recs + (size_t)i * BMBT_REC_LEN, &off, &fsb, &len);

@@ -11,6 +11,7 @@
 
 #include "core/cursor.h"
 #include "xfs/format.h"
+#include "xlog/dinode.h"
 #include "xlog/finish.h"
 #include "xlog/refc.h"
 
@@ -34,28 +35,6 @@ struct intent_defer {
 	uint32_t tx[INTENT_DEFER_MAX];
 	size_t n;
 };
-
-/* xfs_dinode_has_large_extent_counts: a v3 inode (di_version at 4) with NREXT64 in di_flags2
- * (at 120; a v1/v2 inode has its literal area there). */
-static inline bool xlog_di_nrext64(const uint8_t *d)
-{
-	return d[4] >= 3 && (get_be64(d + 120) & XFS_DIFLAG2_NREXT64);
-}
-
-/* An inode's data fork extent count: di_big_nextents (at 24) on an NREXT64 inode, where
- * di_nextents' place holds the attribute fork's count; else di_nextents (at 76). */
-static inline uint64_t xlog_di_nextents(const uint8_t *d)
-{
-	return xlog_di_nrext64(d) ? get_be64(d + 24) : get_be32(d + 76);
-}
-
-static inline void xlog_di_set_nextents(uint8_t *d, uint32_t n)
-{
-	if (xlog_di_nrext64(d))
-		put_be64(d + 24, n);
-	else
-		put_be32(d + 76, n);
-}
 
 /* A free queued for xlog_finish_defer_ops (xfs_free_extent_later). 0 or 1. */
 int xlog_intent_defer_free(struct fin *f, struct intent_defer *d, uint32_t ag, uint32_t agbno, uint32_t len)

@@ -41,15 +41,6 @@
 #define BMAP_MAGIC 0x424d4150u     /* BMAP */
 #define BMAP_CRC_MAGIC 0x424d4133u /* BMA3 */
 #define LB_HDR(fs) ((fs)->v5 ? 72u : 24u) /* the long-form btree block header */
-/* the dinode fields used (struct xfs_dinode) */
-#define DI_VERSION 4u
-#define DI_FORMAT 5u
-#define DI_NBLOCKS 64u
-#define DI_FORKOFF 82u
-#define DI_FLAGS 90u
-#define DI_CHANGECOUNT 104u
-#define DI_FLAGS2 120u
-#define DI_INO 152u
 
 struct bext {
 	uint64_t off, fsb;

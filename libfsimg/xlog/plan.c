@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "core/io.h"
+#include "xlog/dinode.h"
 #include "xlog/dquot.h"
 #include "xlog/plan_int.h"
 /* ------------------------------------------------------------ cancels */
@@ -119,7 +120,6 @@ static int on_trans(void *vc, const struct xlog_trans *t)
 }
 
 #define UNLINKED_MAX 65536u /* inodes named on all unlinked lists */
-#define DI_NEXT_UNLINKED 96u /* di_next_unlinked in a dinode (v1 to v3) */
 
 /* The di_next_unlinked of inode agino of AG ag as recovery leaves it. */
 static int next_unlinked(struct ctx *c, uint32_t ag, uint32_t agino, uint32_t *next)
