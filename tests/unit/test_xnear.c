@@ -271,6 +271,33 @@ static void test_busy_trimmed_candidate(void **state)
 	xfin_close(&x);
 }
 
+/* Two-leaf trees (the locality search): 100+1 free, and 4980, 4982, ..., 5020 (one block
+ * each) busy since transaction 0. For a target of 5000 the by-block walks step through busy
+ * records while the by-size iteration runs out of sizes after two rounds; having met busy
+ * extents 6.1 does not walk back from the by-size tree's end (which would reach 100) but
+ * forces the log (v4) and searches again: 5000. */
+static void test_busy_no_walk_back(void **state)
+{
+	struct ext e[22];
+	struct xfin x;
+	uint32_t bno;
+
+	(void)state;
+	e[0] = (struct ext){ 100, 1 };
+	for (uint32_t k = 0; k < 21; k++)
+		e[k + 1] = (struct ext){ 4980 + 2 * k, 1 };
+	v4 = true;
+	t_open(&x, e, 22, true);
+	v4 = false;
+	busy_set(&x, e + 1, 21, 0);
+	x.f.tx = 1;
+	assert_int_equal(xlog_fin_alloc_near(&x.f, 0, 5000, (uint64_t)-6, &bno), 0);
+	assert_false(x.f.refused);
+	assert_int_equal(bno, 5000);
+	assert_int_equal(x.f.nforce, 1);
+	xfin_close(&x);
+}
+
 /* The free extents e, all busy since transaction tx, the finish in transaction 1. */
 static void all_busy(struct xfin *x, const struct ext *e, uint32_t n, bool v4fs, uint32_t tx)
 {
@@ -427,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_busy_skipped),
 		cmocka_unit_test(test_busy_trimmed_candidate),
 		cmocka_unit_test(test_busy_flush),
+		cmocka_unit_test(test_busy_no_walk_back),
 		cmocka_unit_test(test_trim_cases),
 		cmocka_unit_test(test_trim_rbtree_order),
 		cmocka_unit_test(test_refcbt),
