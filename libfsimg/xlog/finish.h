@@ -191,8 +191,8 @@ int xlog_fin_alloc_near_flags(struct fin *f, uint32_t ag, uint32_t agbno, uint64
 			      uint32_t *bno) XFS_HIDDEN;
 /* anear.c: xfs_extent_busy_trim of 6.1: the busy extents of AG ag cut out of the free extent
  * *bno+*len as the kernel's walk down their rbtree meets them, for an allocation of minlen to
- * maxlen blocks; *len 0 when nothing usable is left; *busy when it trimmed. 0 or 1 (refused:
- * the rbtree's shape, which decides the order, unknown after a busy extent left it). */
+ * maxlen blocks; *len 0 when nothing usable is left; *busy when it trimmed. 0, 1 (refused:
+ * the rbtree's shape, which decides the order, unknown after a busy extent left it) or <0. */
 int xlog_fin_busy_trim(struct fin *f, uint32_t ag, uint32_t minlen, uint32_t maxlen, uint32_t *bno, uint32_t *len,
 		       bool *busy) XFS_HIDDEN;
 /* anear.c: xfs_refcountbt_alloc_block (refc_bt.c's): one block near xfs_refc_block (not
