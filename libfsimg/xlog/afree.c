@@ -249,6 +249,7 @@ static void busy_drop(struct fin *f, uint32_t i)
 {
 	memmove(f->busy + i, f->busy + i + 1, (f->nbusy - i - 1) * sizeof *f->busy);
 	f->nbusy--;
+	f->busy_erased = true;
 }
 
 int xlog_fin_force(struct fin *f, const char *why)
@@ -263,6 +264,7 @@ int xlog_fin_force(struct fin *f, const char *why)
 	for (uint32_t i = 0; i < f->nbusy; i++)
 		if (f->busy[i].tx == f->tx)
 			f->busy[k++] = f->busy[i];
+	f->busy_erased |= k < f->nbusy;
 	f->nbusy = k;
 	f->nforce++;
 	return 0;
@@ -303,64 +305,6 @@ int xlog_fin_busy_reuse(struct fin *f, uint32_t ag, uint32_t bno, bool alloc)
 	return 0;
 }
 
-/*
- * xfs_extent_busy_trim with minlen 1 (the AGFL's refill): the busy parts cut off the free
- * extent *bno+*len; a busy extent inside it keeps the left part when that is maxlen long, the
- * right one when it is 4 * maxlen long, else the left one when it is not empty (an empty
- * result: nothing usable). true when it trimmed. The kernel meets the busy extents in its
- * rbtree's order, which matters only where two of them overlap one free extent and one lies
- * inside it: refused there (*refuse).
- */
-static bool busy_trim(const struct fin *f, uint32_t ag, uint32_t maxlen, uint32_t *bno, uint32_t *len, bool *refuse)
-{
-	uint32_t fbno = *bno, fend = *bno + *len, over = 0;
-	bool inside = false;
-
-	*refuse = f->nbusy > FIN_BUSY_MAX;
-	if (*refuse)
-		return true;
-	for (uint32_t i = 0; i < f->nbusy; i++)
-		if (f->busy[i].ag == ag && f->busy[i].bno < fend && fbno < f->busy[i].bno + f->busy[i].len) {
-			over++;
-			inside |= f->busy[i].bno > fbno && f->busy[i].bno + f->busy[i].len < fend;
-		}
-	if (over > 1 && inside) {
-		*refuse = true;
-		return true;
-	}
-	for (bool again = over > 0; again && fbno < fend;) {
-		again = false;
-		for (uint32_t i = 0; i < f->nbusy && fbno < fend; i++) {
-			uint32_t bb = f->busy[i].bno, be = bb + f->busy[i].len;
-			if (f->busy[i].ag != ag || fend <= bb || fbno >= be)
-				continue;
-			again = true;
-			if (bb <= fbno) {
-				if (fend <= be)
-					fend = fbno; /* all of it busy */
-				else
-					fbno = be;
-			} else if (be >= fend)
-				fend = bb;
-			else if (bb - fbno >= maxlen)
-				fend = bb;
-			else if (fend - be >= 4ull * maxlen)
-				fbno = be;
-			else
-				fend = bb; /* bb - fbno >= 1: bb > fbno */
-		}
-	}
-	if (fbno >= fend) { /* the kernel's failure: length 0 */
-		*len = 0;
-		return true;
-	}
-	if (fbno == *bno && fend - fbno == *len)
-		return false;
-	*bno = fbno;
-	*len = fend - fbno;
-	return true;
-}
-
 /* One by-size record read and checked against the AG. */
 static int cnt_rec(struct fin *f, struct agbt_cur *cc, uint32_t *fbno, uint32_t *flen)
 {
@@ -375,19 +319,14 @@ static int cnt_rec(struct fin *f, struct agbt_cur *cc, uint32_t *fbno, uint32_t 
 	return 0;
 }
 
-/* A free extent's usable part for the refill (xfs_alloc_compute_aligned, alignment 1). */
+/* A free extent's usable part for the refill (xfs_alloc_compute_aligned, alignment 1, minlen
+ * 1: xfs_extent_busy_trim, anear.c's). */
 static int usable(struct fin *f, uint32_t ag, uint32_t maxlen, uint32_t fbno, uint32_t flen, uint32_t *rbno,
 		  uint32_t *rlen, bool *busy)
 {
-	bool refuse;
-
 	*rbno = fbno;
 	*rlen = flen;
-	*busy = busy_trim(f, ag, maxlen, rbno, rlen, &refuse);
-	if (refuse)
-		return xlog_fin_refuse(f, "AG %u: free extent %u+%u meets busy extents in an order not modelled", ag,
-				       fbno, flen);
-	return 0;
+	return xlog_fin_busy_trim(f, ag, 1, maxlen, rbno, rlen, busy);
 }
 
 int xlog_fin_alloc_fixup(struct fin *f, struct agbt_cur *cc, struct agbt_cur *bc, uint32_t fbno, uint32_t flen,
@@ -455,26 +394,24 @@ int xlog_fin_alloc_fixup(struct fin *f, struct agbt_cur *cc, struct agbt_cur *bc
  * the first by-size record at least want long whose usable part is want long, else (none
  * that long) the largest, and from there leftwards the record with the longest usable
  * part while records are at least that long; the usable part from its start. Where only
- * busy extents are left the kernel forces the log, waits and searches again (busy_flush).
+ * busy extents are left the kernel forces the log, waits and searches again
+ * (xlog_fin_busy_flush).
  * xfs_alloc_fixup_trees leaves the rest; the rmapbt records the blocks for the AG; the
  * AGF's free count falls. *bno, *len: what it took.
  */
 #define AGFL_RESTART 2 /* only busy extents: forced, search again */
 
-/* xfs_extent_busy_flush: a log force (XFS_LOG_SYNC) and a wait until a busy extent of the AG
- * clears; only the committed transactions' can (the running one's would be waited on for
- * ever: refused). AGFL_RESTART or 1. */
-static int busy_flush(struct fin *f, uint32_t ag)
+int xlog_fin_busy_flush(struct fin *f, uint32_t ag, const char *what)
 {
-	char why[64];
+	char why[96];
 
 	for (uint32_t i = 0; i < f->nbusy && f->nbusy <= FIN_BUSY_MAX; i++)
 		if (f->busy[i].ag == ag && f->busy[i].tx != f->tx) {
-			snprintf(why, sizeof why, "AG %u: the AGFL refill finds only busy extents", ag);
-			return xlog_fin_force(f, why) ? 1 : AGFL_RESTART;
+			snprintf(why, sizeof why, "AG %u: %s finds only busy extents", ag, what);
+			return xlog_fin_force(f, why);
 		}
-	return xlog_fin_refuse(f, "AG %u: the AGFL refill finds only extents busy in the running transaction "
-				  "(the kernel waits on them)", ag);
+	return xlog_fin_refuse(f, "AG %u: %s finds only extents busy in the running transaction "
+				  "(the kernel waits on them)", ag, what);
 }
 
 static int agfl_alloc_once(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t want, uint32_t *bno,
@@ -513,7 +450,7 @@ static int agfl_alloc_once(struct fin *f, uint32_t ag, struct blk *agfb, uint32_
 			if ((err = agbt_increment(&cc, 0, &i)))
 				return err;
 			if (!i)
-				return busy_flush(f, ag);
+				return xlog_fin_busy_flush(f, ag, "the AGFL refill") ? 1 : AGFL_RESTART;
 		}
 	}
 	if (rlen > want)
@@ -547,7 +484,8 @@ static int agfl_alloc_once(struct fin *f, uint32_t ag, struct blk *agfb, uint32_
 		fbno = bfbno, flen = bflen, rbno = brbno, rlen = brlen;
 	}
 	if (rlen == 0)
-		return busy ? busy_flush(f, ag) : xlog_fin_refuse(f, "AG %u: no free extent to refill the AGFL from", ag);
+		return busy ? (xlog_fin_busy_flush(f, ag, "the AGFL refill") ? 1 : AGFL_RESTART)
+			    : xlog_fin_refuse(f, "AG %u: no free extent to refill the AGFL from", ag);
 	if ((err = xlog_fin_alloc_fixup(f, &cc, &bc, fbno, flen, rbno, rlen)))
 		return err;
 	*bno = rbno;

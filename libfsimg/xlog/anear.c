@@ -23,15 +23,20 @@
  *    record shortened, split in two or removed), its rmap record added
  *    (xfs_rmap_alloc) and the AGF's free count lowered.
  *
+ * A candidate's busy parts (extents freed in this finish whose free the
+ * log does not have yet) are cut off it as xfs_alloc_compute_aligned does
+ * (xfs_extent_busy_trim, below: the kernel walks its rbtree of them, whose
+ * shape is rebuilt from the inserts); when nothing usable is left and a
+ * candidate was busy, the search forces the log and starts again
+ * (xfs_extent_busy_flush, xlog_fin_busy_flush: v4 only, refused on v5).
  * Where the kernel's choice depends on what this sketch does not model, it
- * is refused: a record that overlaps an extent freed in this finish (busy:
- * the kernel trims it or not depending on whether the log has it yet), no
- * free extent in the trees (the AGFL's block taken instead), and an AG
- * whose free space is below a bound over 6.1's per-AG reservations
- * (xfs_alloc_space_available decides there).
+ * is refused: no free extent in the trees (the AGFL's block taken
+ * instead), and an AG whose free space is below a bound over 6.1's per-AG
+ * reservations (xfs_alloc_space_available decides there).
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/cursor.h"
@@ -53,6 +58,7 @@ struct near {
 	struct agbt_cur cnt, bnolt, bnogt;
 	bool act[3]; /* cnt, bnolt, bnogt: bc_ag.abt.active */
 	uint32_t cur_len, rec_bno, rec_len, bno, len, diff;
+	bool busy; /* a candidate was trimmed (acur->busy) */
 };
 
 static bool *active(struct near *n, struct agbt_cur *c)
@@ -109,10 +115,167 @@ uint32_t xlog_alloc_compute_diff(uint32_t wantbno, uint32_t wantlen, uint32_t fr
 	return *newbno >= wantbno ? *newbno - wantbno : wantbno - *newbno;
 }
 
+/* The busy extents of one AG as the kernel's rbtree holds them (pag->pagb_tree, ordered by
+ * bno): node k (1-based, 0 none) is f->busy[at[k]]. */
+struct busy_rb {
+	uint16_t at[FIN_BUSY_MAX + 1], l[FIN_BUSY_MAX + 1], r[FIN_BUSY_MAX + 1], p[FIN_BUSY_MAX + 1];
+	bool red[FIN_BUSY_MAX + 1];
+	uint16_t root;
+};
+
+/* A rotation at x (lib/rbtree.c's __rb_rotate_set_parents); left: x's right child rises. */
+static void rb_rotate(struct busy_rb *t, uint16_t x, bool left)
+{
+	uint16_t *in = left ? t->l : t->r, *out = left ? t->r : t->l, y = out[x];
+
+	out[x] = in[y];
+	if (in[y])
+		t->p[in[y]] = x;
+	t->p[y] = t->p[x];
+	if (!t->p[x])
+		t->root = y;
+	else if (t->l[t->p[x]] == x)
+		t->l[t->p[x]] = y;
+	else
+		t->r[t->p[x]] = y;
+	in[y] = x;
+	t->p[x] = y;
+}
+
+/* xfs_extent_busy_insert_list's rb_link_node and rb_insert_color (lib/rbtree.c __rb_insert:
+ * a red uncle recolours and moves up; a black one rotates, first at the parent when the
+ * node is an inner child) of node z. false when its bno is in the tree already (the
+ * kernel's ASSERT; the finish never inserts such). */
+static bool rb_insert(struct busy_rb *t, const struct fin *f, uint16_t z)
+{
+	uint16_t x = t->root, y = 0;
+	uint32_t bno = f->busy[t->at[z]].bno;
+
+	while (x) {
+		y = x;
+		if (bno == f->busy[t->at[x]].bno)
+			return false;
+		x = bno < f->busy[t->at[x]].bno ? t->l[x] : t->r[x];
+	}
+	t->p[z] = y;
+	t->l[z] = t->r[z] = 0;
+	t->red[z] = true;
+	if (!y)
+		t->root = z;
+	else if (bno < f->busy[t->at[y]].bno)
+		t->l[y] = z;
+	else
+		t->r[y] = z;
+	while (t->p[z] && t->red[t->p[z]]) {
+		uint16_t par = t->p[z], g = t->p[par];
+		bool pleft = t->l[g] == par;
+		uint16_t u = pleft ? t->r[g] : t->l[g];
+		if (u && t->red[u]) {
+			t->red[par] = t->red[u] = false;
+			t->red[g] = true;
+			z = g;
+			continue;
+		}
+		if (z == (pleft ? t->r[par] : t->l[par])) {
+			z = par;
+			rb_rotate(t, z, pleft);
+			par = t->p[z];
+		}
+		t->red[par] = false;
+		t->red[g] = true;
+		rb_rotate(t, g, !pleft);
+	}
+	t->red[t->root] = false;
+	return true;
+}
+
+int xlog_fin_busy_trim(struct fin *f, uint32_t ag, uint32_t minlen, uint32_t maxlen, uint32_t *bno, uint32_t *len,
+		       bool *busy)
+{
+	uint32_t fbno = *bno, flen = *len, over = 0, one = 0;
+	struct busy_rb *t = NULL;
+	uint16_t k;
+
+	*busy = false;
+	if (f->nbusy > FIN_BUSY_MAX)
+		return xlog_fin_refuse(f, "more than %u busy extents", FIN_BUSY_MAX);
+	for (uint32_t i = 0; i < f->nbusy; i++)
+		if (f->busy[i].ag == ag && f->busy[i].bno < fbno + flen && fbno < f->busy[i].bno + f->busy[i].len) {
+			over++;
+			one = i;
+		}
+	if (!over)
+		return 0;
+	/* Which busy extent the walk meets first decides where two of them overlap the
+	 * candidate: the rbtree their inserts built (a one-node walk for one alone). */
+	if (over > 1) {
+		if (f->busy_erased)
+			return xlog_fin_refuse(f, "AG %u: free extent %u+%u meets %u busy extents, whose rbtree a reuse "
+					       "or force reshaped (not modelled)", ag, fbno, flen, over);
+		if (!(t = calloc(1, sizeof *t)))
+			return FSIMG_ENOMEM;
+		for (uint32_t i = 0, m = 0; i < f->nbusy; i++) {
+			if (f->busy[i].ag != ag)
+				continue;
+			t->at[++m] = (uint16_t)i;
+			if (!rb_insert(t, f, (uint16_t)m)) {
+				free(t);
+				return xlog_fin_refuse(f, "AG %u: two busy extents at block %u", ag, f->busy[i].bno);
+			}
+		}
+		k = t->root;
+	} else
+		k = 1;
+	/* the walk down: each busy extent met that overlaps cuts the candidate, which then lies
+	 * to one side of it */
+	while (k && flen >= minlen) {
+		const struct fin_busy *b = &f->busy[t ? t->at[k] : one];
+		uint32_t fend = fbno + flen, bbno = b->bno, bend = b->bno + b->len;
+		if (fend <= bbno) {
+			k = t ? t->l[k] : 0;
+			continue;
+		} else if (fbno >= bend) {
+			k = t ? t->r[k] : 0;
+			continue;
+		}
+		if (bbno <= fbno) {
+			if (fend <= bend)
+				goto fail; /* all of it busy */
+			fbno = bend;
+		} else if (bend >= fend) {
+			fend = bbno;
+		} else {
+			/* busy in its middle: the left part when it holds maxlen, the right one
+			 * when it holds 4 * maxlen (xfs_extlen_t arithmetic), else the left one
+			 * when it holds minlen */
+			if (bbno - fbno >= maxlen)
+				fend = bbno;
+			else if (fend - bend >= (uint32_t)(maxlen * 4))
+				fbno = bend;
+			else if (bbno - fbno >= minlen)
+				fend = bbno;
+			else
+				goto fail;
+		}
+		flen = fend - fbno;
+	}
+	goto out;
+fail:
+	flen = 0; /* the kernel's failure: every caller checks minlen */
+out:
+	free(t);
+	if (fbno != *bno || flen != *len) {
+		*bno = fbno;
+		*len = flen;
+		*busy = true;
+	}
+	return 0;
+}
+
 /* xfs_alloc_cur_check of the record under c: *new 1 when it became the candidate. 0, 1, <0. */
 static int cur_check(struct near *n, struct agbt_cur *c, int *new)
 {
-	bool isbno = c != &n->cnt, deactivate = false;
+	bool isbno = c != &n->cnt, deactivate = false, busy;
 	uint32_t bno, len, bnew, diff, alen;
 	int err;
 
@@ -123,10 +286,10 @@ static int cur_check(struct near *n, struct agbt_cur *c, int *new)
 		deactivate = !isbno;
 		goto out;
 	}
-	/* xfs_alloc_compute_aligned: busy extents trimmed (refused here), min_agbno shift */
-	if (xlog_fin_busy(n->f, n->ag, bno, len))
-		return xlog_fin_refuse(n->f, "AG %u: a new block near %u meets an extent freed in this finish "
-				       "(busy; not done yet)", n->ag, n->agbno);
+	/* xfs_alloc_compute_aligned: busy extents trimmed, the min_agbno shift */
+	if ((err = xlog_fin_busy_trim(n->f, n->ag, n->minlen, n->maxlen, &bno, &len, &busy)))
+		return err;
+	n->busy |= busy;
 	if (bno < n->min_agbno && bno + len > n->min_agbno) {
 		len -= n->min_agbno - bno;
 		bno = n->min_agbno;
@@ -135,6 +298,8 @@ static int cur_check(struct near *n, struct agbt_cur *c, int *new)
 		deactivate = isbno;
 		goto out;
 	}
+	if (len < n->minlen)
+		goto out;
 	alen = len < n->maxlen ? len : n->maxlen; /* xfs_alloc_fix_len: prod 1 leaves it */
 	if (alen < n->len)
 		goto out;
@@ -245,8 +410,9 @@ static int locality(struct near *n)
 		if (!n->act[0])
 			break;
 	}
-	/* nothing near (busy extents were refused): the by-size tree from its end */
-	if (!n->act[0] && !n->len) {
+	/* nothing near and nothing busy met: the by-size tree from its end (with busy
+	 * extents met the caller forces the log and searches again instead) */
+	if (!n->act[0] && !n->len && !n->busy) {
 		if ((err = agbt_decrement(&n->cnt, 0, &i)))
 			return err;
 		if (i) {
@@ -321,31 +487,43 @@ int xlog_fin_alloc_near_flags(struct fin *f, uint32_t ag, uint32_t agbno, uint64
 	if ((uint64_t)freeblks < (uint64_t)resv_bound(fs) + 1)
 		return xlog_fin_refuse(f, "AG %u: a new block with %u blocks free (the per-AG reservations decide; "
 				       "not done yet)", ag, freeblks);
-	memset(&n, 0, sizeof n);
-	n.f = f;
-	n.ag = ag;
-	n.minlen = n.maxlen = 1;
-	n.max_agbno = fs->sb.agblocks - 1;
-	n.agbno = agbno > n.max_agbno ? n.max_agbno : agbno;
-	if ((err = xlog_fin_allocbt_cur(f, ag, agf, true, &n.cnt)) ||
-	    (err = xlog_fin_allocbt_cur(f, ag, agf, false, &n.bnolt)) ||
-	    (err = xlog_fin_allocbt_cur(f, ag, agf, false, &n.bnogt)))
-		return err;
-	/* xfs_alloc_cur_setup */
-	n.cur_len = n.maxlen;
-	n.diff = UINT32_MAX;
-	if ((err = lookup(&n, &n.cnt, AGBT_LOOKUP_GE, 0, n.maxlen, &i)))
-		return err;
-	if (i != 1)
-		return xlog_fin_refuse(f, "AG %u: a new block with no free extent in the trees (from the AGFL: "
-				       "not done yet)", ag);
-	/* the first algorithm when the lookup landed in the by-size tree's last leaf */
-	if (get_be32(n.cnt.bp[0]->b + BB_RIGHTSIB) == AGBT_NULL && (err = lastblock(&n)))
-		return err;
-	if (!n.len && (err = locality(&n)))
-		return err;
-	if (!n.len)
-		return xlog_fin_refuse(f, "AG %u: no free block near %u", ag, agbno);
+	/* xfs_alloc_ag_vextent_near: a search that met only busy extents forces the log and
+	 * starts again (a second such search has nothing committed left to wait for: refused
+	 * by xlog_fin_busy_flush) */
+	for (int pass = 0;; pass++) {
+		memset(&n, 0, sizeof n);
+		n.f = f;
+		n.ag = ag;
+		n.minlen = n.maxlen = 1;
+		n.max_agbno = fs->sb.agblocks - 1;
+		n.agbno = agbno > n.max_agbno ? n.max_agbno : agbno;
+		if ((err = xlog_fin_allocbt_cur(f, ag, agf, true, &n.cnt)) ||
+		    (err = xlog_fin_allocbt_cur(f, ag, agf, false, &n.bnolt)) ||
+		    (err = xlog_fin_allocbt_cur(f, ag, agf, false, &n.bnogt)))
+			return err;
+		/* xfs_alloc_cur_setup */
+		n.cur_len = n.maxlen;
+		n.diff = UINT32_MAX;
+		if ((err = lookup(&n, &n.cnt, AGBT_LOOKUP_GE, 0, n.maxlen, &i)))
+			return err;
+		if (i != 1)
+			return xlog_fin_refuse(f, "AG %u: a new block with no free extent in the trees (from the "
+					       "AGFL: not done yet)", ag);
+		/* the first algorithm when the lookup landed in the by-size tree's last leaf */
+		if (get_be32(n.cnt.bp[0]->b + BB_RIGHTSIB) == AGBT_NULL && (err = lastblock(&n)))
+			return err;
+		if (!n.len && (err = locality(&n)))
+			return err;
+		if (n.len)
+			break;
+		if (!n.busy)
+			return xlog_fin_refuse(f, "AG %u: no free block near %u", ag, agbno);
+		if (pass > 0)
+			return xlog_fin_refuse(f, "AG %u: a new block near %u finds only busy extents after a log "
+					       "force", ag, agbno);
+		if ((err = xlog_fin_busy_flush(f, ag, "a new block's near search")))
+			return err;
+	}
 	if ((err = fixup_trees(&n, n.rec_bno, n.rec_len, n.bno, n.len)))
 		return err;
 	if ((fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) &&

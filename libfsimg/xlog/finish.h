@@ -64,6 +64,8 @@ struct fin {
 	bool refused;
 	struct fin_busy busy[FIN_BUSY_MAX]; /* the extents freed so far (nbusy past the max: too many) */
 	uint32_t nbusy;
+	bool busy_erased;   /* one left the list (reused, or cleared by a force): the kernel's rbtree
+			     * of them is then no longer the one their inserts build (anear.c) */
 	struct fin_agflq agflq[FIN_AGFLQ_MAX]; /* xfs_defer_agfl_block's queue, in queue order */
 	uint32_t nagflq;
 	uint32_t tx;        /* the running transaction: every one before it is committed to the CIL */
@@ -171,6 +173,11 @@ int xlog_fin_busy_reuse(struct fin *f, uint32_t ag, uint32_t bno, bool alloc) XF
  * follows from this checkpoint's length in the log, not modelled. why: what forced it.
  * 0 or 1. */
 int xlog_fin_force(struct fin *f, const char *why) XFS_HIDDEN;
+/* afree.c: xfs_extent_busy_flush of AG ag, where what (the AGFL refill, a near allocation)
+ * found only busy extents: the log forced (xlog_fin_force), after which 6.1 waits until a
+ * busy extent of the AG clears; only a committed transaction's can (the running one's would
+ * be waited on for ever: refused). 0 (search again) or 1. */
+int xlog_fin_busy_flush(struct fin *f, uint32_t ag, const char *what) XFS_HIDDEN;
 
 /* anear.c: xfs_alloc_vextent of one block (minlen = maxlen = 1, alignment 1) near agbno in
  * AG ag, XFS_ALLOCTYPE_NEAR_BNO as 6.1 does it for a new inobt, finobt or refcountbt block:
@@ -182,6 +189,12 @@ int xlog_fin_alloc_near(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t own
  * RMAP_F_ATTR of rmap.h). */
 int xlog_fin_alloc_near_flags(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t owner, uint32_t rflags,
 			      uint32_t *bno) XFS_HIDDEN;
+/* anear.c: xfs_extent_busy_trim of 6.1: the busy extents of AG ag cut out of the free extent
+ * *bno+*len as the kernel's walk down their rbtree meets them, for an allocation of minlen to
+ * maxlen blocks; *len 0 when nothing usable is left; *busy when it trimmed. 0, 1 (refused:
+ * the rbtree's shape, which decides the order, unknown after a busy extent left it) or <0. */
+int xlog_fin_busy_trim(struct fin *f, uint32_t ag, uint32_t minlen, uint32_t maxlen, uint32_t *bno, uint32_t *len,
+		       bool *busy) XFS_HIDDEN;
 /* anear.c: xfs_refcountbt_alloc_block (refc_bt.c's): one block near xfs_refc_block (not
  * near the block split: 6.1 asks near the tree's first block), XFS_RMAP_OWN_REFC, then the
  * AGF's refcount_blocks (agf: AG ag's AGF, which xlog_fin_alloc_near fixes the AGFL

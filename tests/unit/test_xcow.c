@@ -28,7 +28,7 @@
 #include <cmocka.h>
 
 #include "core/cursor.h"
-#include "xfin_fixture.h"
+#include "xfin_util.h"
 #include "xfs/format.h"
 #include "xlog/intent.h"
 
@@ -46,8 +46,6 @@
 #define AGF_REFC_BLOCKS offsetof(struct xfs_agf, agf_refcount_blocks)
 #define AGF_REFC_ROOT offsetof(struct xfs_agf, agf_refcount_root)
 #define AGF_REFC_LEVEL offsetof(struct xfs_agf, agf_refcount_level)
-
-static uint8_t *blk(struct xfin *x, uint32_t agbno) { return x->img + (size_t)agbno * BS; }
 
 static void put_block(uint8_t *b, uint32_t magic, uint16_t level, uint16_t n, uint32_t left, uint32_t right)
 {
@@ -71,48 +69,38 @@ static void put_rc(uint8_t *leaf, uint32_t i, uint32_t start, uint32_t len, uint
  * 200+2k, refcount 2) and leaf 10 (staging 1000+2k, refcount cow_refc). */
 static struct xfin *t_new(uint32_t cow_refc)
 {
-	struct xfin *x = calloc(1, sizeof *x);
+	struct xfin *x = xfin_new(NBLOCKS, BS, 12, true);
 	uint8_t *agf, *n;
 
-	assert_non_null(x);
-	xfin_open(x, NBLOCKS, BS, 12, true);
 	x->fs.sb.features_ro_compat = XFS_SB_FEAT_RO_COMPAT_REFLINK;
 	agf = xfin_put_agf(x, BNO_ROOT, CNT_ROOT, FREEBLKS0, 100);
 	put_be32(agf + AGF_REFC_ROOT, NODE);
 	put_be32(agf + AGF_REFC_LEVEL, 2);
 	put_be32(agf + AGF_REFC_BLOCKS, 3);
-	put_block(blk(x, BNO_ROOT), 0x41423342u, 0, 1, 0xffffffffu, 0xffffffffu);
-	put_be32(blk(x, BNO_ROOT) + HDR, 3000);
-	put_be32(blk(x, BNO_ROOT) + HDR + 4, 100);
-	put_block(blk(x, CNT_ROOT), 0x41423343u, 0, 1, 0xffffffffu, 0xffffffffu);
-	put_be32(blk(x, CNT_ROOT) + HDR, 3000);
-	put_be32(blk(x, CNT_ROOT) + HDR + 4, 100);
+	put_block(xfin_blk(x, BNO_ROOT), 0x41423342u, 0, 1, 0xffffffffu, 0xffffffffu);
+	put_be32(xfin_blk(x, BNO_ROOT) + HDR, 3000);
+	put_be32(xfin_blk(x, BNO_ROOT) + HDR + 4, 100);
+	put_block(xfin_blk(x, CNT_ROOT), 0x41423343u, 0, 1, 0xffffffffu, 0xffffffffu);
+	put_be32(xfin_blk(x, CNT_ROOT) + HDR, 3000);
+	put_be32(xfin_blk(x, CNT_ROOT) + HDR + 4, 100);
 
-	n = blk(x, NODE);
+	n = xfin_blk(x, NODE);
 	put_block(n, 0x52334643u, 1, 2, 0xffffffffu, 0xffffffffu);
 	put_be32(n + HDR, 200);
 	put_be32(n + HDR + 4, COWFLAG | 1000);
 	put_be32(n + HDR + (BS - HDR) / 8 * 4, LEAF_A);
 	put_be32(n + HDR + (BS - HDR) / 8 * 4 + 4, LEAF_B);
-	put_block(blk(x, LEAF_A), 0x52334643u, 0, NREC, 0xffffffffu, LEAF_B);
-	put_block(blk(x, LEAF_B), 0x52334643u, 0, NREC, LEAF_A, 0xffffffffu);
+	put_block(xfin_blk(x, LEAF_A), 0x52334643u, 0, NREC, 0xffffffffu, LEAF_B);
+	put_block(xfin_blk(x, LEAF_B), 0x52334643u, 0, NREC, LEAF_A, 0xffffffffu);
 	for (uint32_t k = 0; k < NREC; k++) {
-		put_rc(blk(x, LEAF_A), k, 200 + 2 * k, 1, 2);
-		put_rc(blk(x, LEAF_B), k, COWFLAG | (1000 + 2 * k), 1, k == 7 ? cow_refc : 1);
+		put_rc(xfin_blk(x, LEAF_A), k, 200 + 2 * k, 1, 2);
+		put_rc(xfin_blk(x, LEAF_B), k, COWFLAG | (1000 + 2 * k), 1, k == 7 ? cow_refc : 1);
 	}
 	for (uint32_t a = BNO_ROOT; a < NBLOCKS; a++)
-		if (get_be32(blk(x, a)))
-			put_be64(blk(x, a) + 16, (uint64_t)a * (BS / 512));
+		if (get_be32(xfin_blk(x, a)))
+			put_be64(xfin_blk(x, a) + 16, (uint64_t)a * (BS / 512));
 	return x;
 }
-
-static void t_free(struct xfin *x)
-{
-	xfin_close(x);
-	free(x);
-}
-
-static uint8_t *got(struct xfin *x, uint32_t agbno, enum kind kind) { return xfin_got(x, agbno, kind); }
 
 static void expect_ext(const uint8_t *b, uint32_t i, uint32_t bno, uint32_t len)
 {
@@ -128,14 +116,14 @@ static void test_join_and_root_kill(void **state)
 	(void)state;
 	assert_int_equal(xlog_fin_cow(&x->f), 0);
 	assert_false(x->f.refused);
-	agf = got(x, 0, K_AGF);
+	agf = xfin_got(x, 0, K_AGF);
 	assert_int_equal(get_be32(agf + AGF_REFC_ROOT), LEAF_A);
 	assert_int_equal(get_be32(agf + AGF_REFC_LEVEL), 1);
 	assert_int_equal(get_be32(agf + AGF_REFC_BLOCKS), 1);
 	assert_int_equal(get_be32(agf + 52), FREEBLKS0 + NREC + 2);
 	assert_int_equal(get_be32(x->img + 512 + 52), FREEBLKS0); /* the image untouched */
 	/* the root leaf: the shared records, no sibling */
-	b = got(x, LEAF_A, K_BTREE);
+	b = xfin_got(x, LEAF_A, K_BTREE);
 	assert_int_equal(get_be16(b + 4), 0);
 	assert_int_equal(get_be16(b + 6), NREC);
 	assert_int_equal(get_be32(b + 12), 0xffffffffu);
@@ -144,20 +132,20 @@ static void test_join_and_root_kill(void **state)
 		assert_int_equal(get_be32(b + HDR + 12 * k + 8), 2);
 	}
 	/* by block: the node and the right leaf merged (9+2), the staging extents, 3000+100 */
-	b = got(x, BNO_ROOT, K_BTREE);
+	b = xfin_got(x, BNO_ROOT, K_BTREE);
 	assert_int_equal(get_be16(b + 6), NREC + 2);
 	expect_ext(b, 0, NODE, 2);
 	for (uint32_t k = 0; k < NREC; k++)
 		expect_ext(b, 1 + k, 1000 + 2 * k, 1);
 	expect_ext(b, NREC + 1, 3000, 100);
 	/* by size: the one-block extents by block, then 9+2, then 3000+100 */
-	b = got(x, CNT_ROOT, K_BTREE);
+	b = xfin_got(x, CNT_ROOT, K_BTREE);
 	assert_int_equal(get_be16(b + 6), NREC + 2);
 	for (uint32_t k = 0; k < NREC; k++)
 		expect_ext(b, k, 1000 + 2 * k, 1);
 	expect_ext(b, NREC, NODE, 2);
 	expect_ext(b, NREC + 1, 3000, 100);
-	t_free(x);
+	xfin_free(x);
 }
 
 static void test_refcount_not_one_refused(void **state)
@@ -169,9 +157,9 @@ static void test_refcount_not_one_refused(void **state)
 	assert_true(x->f.refused);
 	assert_non_null(strstr(x->why, "refcount 2"));
 	/* refused while gathering: nothing was changed */
-	assert_int_equal(get_be32(got(x, 0, K_AGF) + 52), FREEBLKS0);
-	assert_int_equal(get_be16(got(x, LEAF_B, K_BTREE) + 6), NREC);
-	t_free(x);
+	assert_int_equal(get_be32(xfin_got(x, 0, K_AGF) + 52), FREEBLKS0);
+	assert_int_equal(get_be16(xfin_got(x, LEAF_B, K_BTREE) + 6), NREC);
+	xfin_free(x);
 }
 
 /* A CUI extent of AG 0: type (3 ALLOC_COW, 4 FREE_COW), agbno, len. */
@@ -195,16 +183,16 @@ static void test_cui_free_cow_joins(void **state)
 	(void)state;
 	assert_int_equal(cui(x, 4, 1000, 1), 0);
 	assert_false(x->f.refused);
-	agf = got(x, 0, K_AGF);
+	agf = xfin_got(x, 0, K_AGF);
 	assert_int_equal(get_be32(agf + AGF_REFC_ROOT), LEAF_A);
 	assert_int_equal(get_be32(agf + AGF_REFC_LEVEL), 1);
 	assert_int_equal(get_be32(agf + AGF_REFC_BLOCKS), 1);
 	assert_int_equal(get_be32(agf + 52), FREEBLKS0 + 2); /* the two tree blocks only */
-	b = got(x, LEAF_A, K_BTREE);
+	b = xfin_got(x, LEAF_A, K_BTREE);
 	assert_int_equal(get_be16(b + 6), 2 * NREC - 1);
 	assert_int_equal(get_be32(b + HDR + 12 * NREC), COWFLAG | 1002);
 	assert_int_equal(get_be32(b + HDR + 12 * (2 * NREC - 2)), COWFLAG | (1000 + 2 * (NREC - 1)));
-	t_free(x);
+	xfin_free(x);
 }
 
 static void test_cui_alloc_cow(void **state)
@@ -215,17 +203,17 @@ static void test_cui_alloc_cow(void **state)
 	(void)state;
 	assert_int_equal(cui(x, 3, 2000, 5), 0);
 	assert_false(x->f.refused);
-	b = got(x, LEAF_B, K_BTREE);
+	b = xfin_got(x, LEAF_B, K_BTREE);
 	assert_int_equal(get_be16(b + 6), NREC + 1);
 	assert_int_equal(get_be32(b + HDR + 12 * NREC), COWFLAG | 2000);
 	assert_int_equal(get_be32(b + HDR + 12 * NREC + 4), 5);
 	assert_int_equal(get_be32(b + HDR + 12 * NREC + 8), 1);
-	assert_int_equal(get_be32(got(x, 0, K_AGF) + AGF_REFC_LEVEL), 2);
+	assert_int_equal(get_be32(xfin_got(x, 0, K_AGF) + AGF_REFC_LEVEL), 2);
 	/* next to staging record 1002+1: the kernel merges them (not done) */
 	assert_int_equal(cui(x, 3, 1003, 1), 1);
 	assert_true(x->f.refused);
 	assert_non_null(strstr(x->why, "would split or merge"));
-	t_free(x);
+	xfin_free(x);
 }
 
 int main(void)

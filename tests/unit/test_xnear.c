@@ -15,7 +15,10 @@
  *    by-block record left of the target is a hit, then the walk to the
  *    right takes an extent as near (the tie goes right) and stops at a
  *    farther one; a record taken whole leaves both trees;
- *  - a walk that meets an extent freed in this finish (busy) refused;
+ *  - busy extents (freed in this finish): a candidate trimmed as
+ *    xfs_extent_busy_trim does (its nine cases, the rbtree's order where two
+ *    meet one free extent), a search that finds only busy extents forcing
+ *    the log and starting again (xfs_extent_busy_flush: v4; v5 refused);
  *  - a refcountbt block asked near xfs_refc_block;
  *  - xfs_alloc_compute_diff's three cases.
  */
@@ -29,27 +32,27 @@
 #include <cmocka.h>
 
 #include "core/cursor.h"
-#include "xfin_fixture.h"
+#include "xfin_util.h"
 #include "xfs/format.h"
 #include "xfs/xfs.h"
 
 #define BS 1024u
 #define NBLOCKS 8192u
-#define HDR 56u
+#define HDR (v4 ? 16u : 56u) /* a short-form btree block's header, v4 or v5 */
 #define BNO_ROOT 4u
 #define CNT_ROOT 5u
 #define BNO_LEAF 10u /* and 11 */
 #define CNT_LEAF 12u /* and 13 */
 #define NODE_PTRS (HDR + (BS - HDR) / 12 * 8)
 
-struct ext { uint32_t bno, len; };
+static bool v4; /* the next t_open's filesystem is v4 */
 
-static uint8_t *blk(struct xfin *x, uint32_t agbno) { return x->img + (size_t)agbno * BS; }
+struct ext { uint32_t bno, len; };
 
 static void put_block(struct xfin *x, uint32_t agbno, uint32_t magic, uint16_t level, uint16_t n, uint32_t l,
 		      uint32_t r)
 {
-	uint8_t *b = blk(x, agbno);
+	uint8_t *b = xfin_blk(x, agbno);
 
 	memset(b, 0, BS);
 	put_be32(b, magic);
@@ -57,7 +60,8 @@ static void put_block(struct xfin *x, uint32_t agbno, uint32_t magic, uint16_t l
 	put_be16(b + 6, n);
 	put_be32(b + 8, l);
 	put_be32(b + 12, r);
-	put_be64(b + 16, (uint64_t)agbno * (BS / 512));
+	if (!v4)
+		put_be64(b + 16, (uint64_t)agbno * (BS / 512));
 }
 
 static int cnt_order(const void *a, const void *b)
@@ -80,18 +84,18 @@ static void put_tree(struct xfin *x, uint32_t magic, uint32_t root, uint32_t lea
 		put_block(x, at, magic, 0, (uint16_t)cnt, two && k ? leaf : 0xffffffffu,
 			  two && !k ? leaf + 1 : 0xffffffffu);
 		for (uint32_t i = 0; i < cnt; i++) {
-			put_be32(blk(x, at) + HDR + 8 * i, e[from + i].bno);
-			put_be32(blk(x, at) + HDR + 8 * i + 4, e[from + i].len);
+			put_be32(xfin_blk(x, at) + HDR + 8 * i, e[from + i].bno);
+			put_be32(xfin_blk(x, at) + HDR + 8 * i + 4, e[from + i].len);
 		}
 	}
 	if (two) {
 		put_block(x, root, magic, 1, 2, 0xffffffffu, 0xffffffffu);
-		put_be32(blk(x, root) + HDR, e[0].bno);
-		put_be32(blk(x, root) + HDR + 4, e[0].len);
-		put_be32(blk(x, root) + HDR + 8, e[half].bno);
-		put_be32(blk(x, root) + HDR + 12, e[half].len);
-		put_be32(blk(x, root) + NODE_PTRS, leaf);
-		put_be32(blk(x, root) + NODE_PTRS + 4, leaf + 1);
+		put_be32(xfin_blk(x, root) + HDR, e[0].bno);
+		put_be32(xfin_blk(x, root) + HDR + 4, e[0].len);
+		put_be32(xfin_blk(x, root) + HDR + 8, e[half].bno);
+		put_be32(xfin_blk(x, root) + HDR + 12, e[half].len);
+		put_be32(xfin_blk(x, root) + NODE_PTRS, leaf);
+		put_be32(xfin_blk(x, root) + NODE_PTRS + 4, leaf + 1);
 	}
 }
 
@@ -110,15 +114,15 @@ static void t_open(struct xfin *x, const struct ext *e, uint32_t n, bool two)
 
 	assert_non_null(c);
 	memset(x, 0, sizeof *x);
-	xfin_open(x, NBLOCKS, BS, 13, true);
+	xfin_open(x, NBLOCKS, BS, 13, !v4);
 	memcpy(c, e, n * sizeof *c);
 	qsort(c, n, sizeof *c, cnt_order);
 	for (uint32_t i = 0; i < n; i++) {
 		nfree += e[i].len;
 		longest = e[i].len > longest ? e[i].len : longest;
 	}
-	put_tree(x, 0x41423342u, BNO_ROOT, BNO_LEAF, e, n, two);
-	put_tree(x, 0x41423343u, CNT_ROOT, CNT_LEAF, c, n, two);
+	put_tree(x, v4 ? 0x41425442u : 0x41423342u, BNO_ROOT, BNO_LEAF, e, n, two);
+	put_tree(x, v4 ? 0x41425443u : 0x41423343u, CNT_ROOT, CNT_LEAF, c, n, two);
 	free(c);
 	agf = x->img + 512;
 	put_be32(agf, XFS_AGF_MAGIC);
@@ -132,25 +136,9 @@ static void t_open(struct xfin *x, const struct ext *e, uint32_t n, bool two)
 	put_be32(agf + 56, longest);
 }
 
-static uint8_t *got(struct xfin *x, uint32_t agbno)
-{
-	struct blk *b;
-
-	assert_int_equal(xlog_fin_get(&x->f, (uint64_t)agbno * (BS / 512), BS / 512, K_BTREE, &b), 0);
-	return b->b;
-}
-
-static uint8_t *agf(struct xfin *x)
-{
-	struct blk *b;
-
-	assert_int_equal(xlog_fin_get(&x->f, 1, 1, K_AGF, &b), 0);
-	return b->b;
-}
-
 static void expect_recs(struct xfin *x, uint32_t agbno, const struct ext *want, uint32_t n)
 {
-	uint8_t *b = got(x, agbno);
+	uint8_t *b = xfin_got(x, agbno, K_BTREE);
 
 	assert_int_equal(get_be16(b + 6), n);
 	for (uint32_t i = 0; i < n; i++) {
@@ -175,8 +163,8 @@ static void test_lastblock_nearest(void **state)
 	assert_int_equal(got_bno, 501);
 	expect_recs(&x, BNO_ROOT, bno, 3);
 	expect_recs(&x, CNT_ROOT, cnt, 3);
-	assert_int_equal(get_be32(agf(&x) + 52), 7);
-	assert_int_equal(get_be32(agf(&x) + 56), 5);
+	assert_int_equal(get_be32(xfin_got(&x, 0, K_AGF) + 52), 7);
+	assert_int_equal(get_be32(xfin_got(&x, 0, K_AGF) + 56), 5);
 	xfin_close(&x);
 }
 
@@ -220,14 +208,14 @@ static void test_locality(void **state)
 	t_open(&x, e, 150, true);
 	assert_int_equal(xlog_fin_alloc_near(&x.f, 0, 1205, (uint64_t)-6, &bno), 0);
 	assert_int_equal(bno, 1210);
-	l = got(&x, BNO_LEAF);
+	l = xfin_got(&x, BNO_LEAF, K_BTREE);
 	assert_int_equal(get_be16(l + 6), 74);
 	assert_int_equal(get_be32(l + HDR + 8 * 20), 1200);
 	assert_int_equal(get_be32(l + HDR + 8 * 21), 1220);
-	l = got(&x, CNT_LEAF);
+	l = xfin_got(&x, CNT_LEAF, K_BTREE);
 	assert_int_equal(get_be16(l + 6), 74);
 	assert_int_equal(get_be32(l + HDR + 8 * 21), 1220);
-	assert_int_equal(get_be32(agf(&x) + 52), 149);
+	assert_int_equal(get_be32(xfin_got(&x, 0, K_AGF) + 52), 149);
 	assert_int_equal(xlog_fin_alloc_near(&x.f, 0, 1203, (uint64_t)-6, &bno), 0);
 	assert_int_equal(bno, 1200);
 	/* below every extent: no left record, the first to the right */
@@ -237,8 +225,18 @@ static void test_locality(void **state)
 	xfin_close(&x);
 }
 
-/* The walk right of 1205 meets 1210, freed in this finish (busy): refused. */
-static void test_busy_refused(void **state)
+/* The busy list: b[0..n), freed in transaction tx */
+static void busy_set(struct xfin *x, const struct ext *b, uint32_t n, uint32_t tx)
+{
+	for (uint32_t i = 0; i < n; i++)
+		x->f.busy[i] = (struct fin_busy){ 0, b[i].bno, b[i].len, tx };
+	x->f.nbusy = n;
+}
+
+/* The walk right of 1205 meets 1210, freed in this finish (busy): xfs_alloc_cur_check trims
+ * it to nothing and goes on (no candidate, the cursor stays active); 1220 is farther than
+ * the left hit 1200, which is taken. Before busy extents were trimmed, refused. */
+static void test_busy_skipped(void **state)
 {
 	struct ext e[150];
 	struct xfin x;
@@ -248,11 +246,167 @@ static void test_busy_refused(void **state)
 	for (uint32_t k = 0; k < 150; k++)
 		e[k] = (struct ext){ 1000 + 10 * k, 1 };
 	t_open(&x, e, 150, true);
-	x.f.busy[0] = (struct fin_busy){ 0, 1210, 1, 0 };
-	x.f.nbusy = 1;
-	assert_int_equal(xlog_fin_alloc_near(&x.f, 0, 1205, (uint64_t)-6, &bno), 1);
+	busy_set(&x, &(struct ext){ 1210, 1 }, 1, 0);
+	assert_int_equal(xlog_fin_alloc_near(&x.f, 0, 1208, (uint64_t)-6, &bno), 0);
+	assert_false(x.f.refused);
+	assert_int_equal(bno, 1200);
+	xfin_close(&x);
+}
+
+/* One leaf, 100+10 busy in its blocks 100..104 (the start): the usable part 105+5; for a
+ * target of 102 its first block, 105 (the record 100+10 split: 100+5 and 106+4). */
+static void test_busy_trimmed_candidate(void **state)
+{
+	const struct ext e[] = { { 100, 10 }, { 900, 1 } };
+	const struct ext bno[] = { { 100, 5 }, { 106, 4 }, { 900, 1 } };
+	struct xfin x;
+	uint32_t got_bno;
+
+	(void)state;
+	t_open(&x, e, 2, false);
+	busy_set(&x, &(struct ext){ 100, 5 }, 1, 0);
+	assert_int_equal(xlog_fin_alloc_near(&x.f, 0, 102, (uint64_t)-6, &got_bno), 0);
+	assert_int_equal(got_bno, 105);
+	expect_recs(&x, BNO_ROOT, bno, 3);
+	xfin_close(&x);
+}
+
+/* Two-leaf trees (the locality search): 100+1 free, and 4980, 4982, ..., 5020 (one block
+ * each) busy since transaction 0. For a target of 5000 the by-block walks step through busy
+ * records while the by-size iteration runs out of sizes after two rounds; having met busy
+ * extents 6.1 does not walk back from the by-size tree's end (which would reach 100) but
+ * forces the log (v4) and searches again: 5000. */
+static void test_busy_no_walk_back(void **state)
+{
+	struct ext e[22];
+	struct xfin x;
+	uint32_t bno;
+
+	(void)state;
+	e[0] = (struct ext){ 100, 1 };
+	for (uint32_t k = 0; k < 21; k++)
+		e[k + 1] = (struct ext){ 4980 + 2 * k, 1 };
+	v4 = true;
+	t_open(&x, e, 22, true);
+	v4 = false;
+	busy_set(&x, e + 1, 21, 0);
+	x.f.tx = 1;
+	assert_int_equal(xlog_fin_alloc_near(&x.f, 0, 5000, (uint64_t)-6, &bno), 0);
+	assert_false(x.f.refused);
+	assert_int_equal(bno, 5000);
+	assert_int_equal(x.f.nforce, 1);
+	xfin_close(&x);
+}
+
+/* The free extents e, all busy since transaction tx, the finish in transaction 1. */
+static void all_busy(struct xfin *x, const struct ext *e, uint32_t n, bool v4fs, uint32_t tx)
+{
+	v4 = v4fs;
+	t_open(x, e, n, false);
+	v4 = false;
+	busy_set(x, e, n, tx);
+	x->f.tx = 1;
+}
+
+/* Every free extent busy (freed in transaction 0; the finish now runs transaction 1). v4:
+ * the log forced (xfs_extent_busy_flush), the busy extents cleared, the search again takes
+ * 500; v5: the force refused for the LSN; busy in the running transaction: refused (6.1
+ * waits on them for ever). Without the flush: no candidate, and (busy seen) no walk back
+ * from the by-size tree's end. */
+static void test_busy_flush(void **state)
+{
+	const struct ext e[] = { { 100, 2 }, { 500, 1 } };
+	struct xfin x;
+	uint32_t bno;
+
+	(void)state;
+	all_busy(&x, e, 2, true, 0);
+	assert_int_equal(xlog_fin_alloc_near(&x.f, 0, 450, (uint64_t)-6, &bno), 0);
+	assert_false(x.f.refused);
+	assert_int_equal(bno, 500);
+	assert_int_equal(x.f.nforce, 1);
+	assert_int_equal(x.f.nbusy, 0);
+	xfin_close(&x);
+
+	all_busy(&x, e, 2, false, 0);
+	assert_int_equal(xlog_fin_alloc_near(&x.f, 0, 450, (uint64_t)-6, &bno), 1);
+	assert_non_null(strstr(x.why, "forces the log"));
+	xfin_close(&x);
+
+	all_busy(&x, e, 2, true, 1);
+	assert_int_equal(xlog_fin_alloc_near(&x.f, 0, 450, (uint64_t)-6, &bno), 1);
+	assert_non_null(strstr(x.why, "running transaction"));
+	assert_int_equal(x.f.nforce, 0);
+	xfin_close(&x);
+}
+
+static void expect_trim(struct xfin *x, uint32_t minlen, uint32_t maxlen, uint32_t bno, uint32_t len, uint32_t wbno,
+			uint32_t wlen, bool wbusy)
+{
+	bool busy;
+
+	assert_int_equal(xlog_fin_busy_trim(&x->f, 0, minlen, maxlen, &bno, &len, &busy), 0);
+	assert_int_equal(len, wlen);
+	if (wlen)
+		assert_int_equal(bno, wbno);
+	assert_int_equal(busy, wbusy);
+}
+
+/* xfs_extent_busy_trim's cases against one busy extent 100+10 */
+static void test_trim_cases(void **state)
+{
+	const struct ext b[] = { { 100, 10 } };
+	struct xfin x;
+
+	(void)state;
+	t_open(&x, b, 1, false);
+	busy_set(&x, b, 1, 0);
+	expect_trim(&x, 1, 1, 50, 20, 50, 20, false);    /* apart */
+	expect_trim(&x, 1, 1, 102, 5, 0, 0, true);       /* inside it: nothing */
+	expect_trim(&x, 1, 1, 100, 10, 0, 0, true);      /* the same extent */
+	expect_trim(&x, 1, 1, 105, 20, 110, 15, true);   /* over its end: the right part */
+	expect_trim(&x, 1, 1, 90, 15, 90, 10, true);     /* over its start: the left part */
+	expect_trim(&x, 1, 1, 90, 20, 90, 10, true);     /* to its end: the left part */
+	/* in the middle: the left part when it holds maxlen */
+	expect_trim(&x, 1, 10, 90, 40, 90, 10, true);
+	/* else the right one when it holds 4 * maxlen */
+	expect_trim(&x, 1, 11, 90, 64, 110, 44, true);
+	/* else the left one when it holds minlen */
+	expect_trim(&x, 5, 11, 90, 60, 90, 10, true);
+	/* else nothing */
+	expect_trim(&x, 11, 11, 90, 60, 0, 0, true);
+	/* a free extent shorter than minlen is not walked at all */
+	expect_trim(&x, 30, 30, 90, 20, 90, 20, false);
+	xfin_close(&x);
+}
+
+/* Busy extents meet a free extent in the order of the kernel's rbtree walk from its root,
+ * which the inserts' order shapes. 0+10 and 10+10 over the free 0+100: inserted in that
+ * order 0+10 is the root: the start cut (10), then 10+10 (20): 20+80; inserted the other
+ * way 10+10 is the root: the left part 0+10, then 0+10 covers it: nothing. With 30+10
+ * inserted third the rebalance (a left rotation) makes 10+10 the root: nothing again,
+ * where a plain binary tree would give 20+10. */
+static void test_trim_rbtree_order(void **state)
+{
+	const struct ext ab[] = { { 0, 10 }, { 10, 10 } }, ba[] = { { 10, 10 }, { 0, 10 } };
+	const struct ext abc[] = { { 0, 10 }, { 10, 10 }, { 30, 10 } };
+	const struct ext e[] = { { 0, 100 } };
+	struct xfin x;
+	uint32_t bno = 0, len = 100;
+	bool busy;
+
+	(void)state;
+	t_open(&x, e, 1, false);
+	busy_set(&x, ab, 2, 0);
+	expect_trim(&x, 1, 1, 0, 100, 20, 80, true);
+	busy_set(&x, ba, 2, 0);
+	expect_trim(&x, 1, 1, 0, 100, 0, 0, true);
+	busy_set(&x, abc, 3, 0);
+	expect_trim(&x, 1, 1, 0, 100, 0, 0, true);
+	/* after a busy extent left the tree its shape is unknown: refused where it matters */
+	x.f.busy_erased = true;
+	assert_int_equal(xlog_fin_busy_trim(&x.f, 0, 1, 1, &bno, &len, &busy), 1);
 	assert_true(x.f.refused);
-	assert_non_null(strstr(x.why, "busy"));
 	xfin_close(&x);
 }
 
@@ -297,7 +451,12 @@ int main(void)
 		cmocka_unit_test(test_lastblock_nearest),
 		cmocka_unit_test(test_lastblock_tie),
 		cmocka_unit_test(test_locality),
-		cmocka_unit_test(test_busy_refused),
+		cmocka_unit_test(test_busy_skipped),
+		cmocka_unit_test(test_busy_trimmed_candidate),
+		cmocka_unit_test(test_busy_flush),
+		cmocka_unit_test(test_busy_no_walk_back),
+		cmocka_unit_test(test_trim_cases),
+		cmocka_unit_test(test_trim_rbtree_order),
 		cmocka_unit_test(test_refcbt),
 		cmocka_unit_test(test_compute_diff),
 	};

@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "core/cursor.h"
-#include "xfin_fixture.h"
+#include "xfin_util.h"
 #include "xfs/format.h"
 #include "xlog/intent.h"
 
@@ -37,8 +37,6 @@
 
 struct rc { uint32_t start, len, refc; };
 
-static uint8_t *blk(struct xfin *x, uint32_t agbno) { return x->img + (size_t)agbno * BS; }
-
 static void put_block(uint8_t *b, uint32_t magic, uint16_t level, uint16_t n)
 {
 	xfin_put_sblock(b, BS, magic, level, n);
@@ -48,47 +46,37 @@ static void put_block(uint8_t *b, uint32_t magic, uint16_t level, uint16_t n)
  * 3000+1000, the refcount btree the root leaf 8 holding recs[0..n). */
 static struct xfin *t_new(const struct rc *recs, uint32_t n)
 {
-	struct xfin *x = calloc(1, sizeof *x);
+	struct xfin *x = xfin_new(NBLOCKS, BS, 12, true);
 	uint8_t *agf;
 
-	assert_non_null(x);
-	xfin_open(x, NBLOCKS, BS, 12, true);
 	x->fs.sb.features_ro_compat = XFS_SB_FEAT_RO_COMPAT_REFLINK;
 	x->fs.sb.inodesize = 512;
 	agf = xfin_put_agf(x, BNO_ROOT, CNT_ROOT, FREE0, FREE0);
 	put_be32(agf + AGF_REFC_ROOT, LEAF);
 	put_be32(agf + AGF_REFC_LEVEL, 1);
 	put_be32(agf + AGF_REFC_BLOCKS, 1);
-	put_block(blk(x, BNO_ROOT), 0x41423342u, 0, 1);
-	put_be32(blk(x, BNO_ROOT) + HDR, 3000);
-	put_be32(blk(x, BNO_ROOT) + HDR + 4, FREE0);
-	put_block(blk(x, CNT_ROOT), 0x41423343u, 0, 1);
-	put_be32(blk(x, CNT_ROOT) + HDR, 3000);
-	put_be32(blk(x, CNT_ROOT) + HDR + 4, FREE0);
-	put_block(blk(x, LEAF), 0x52334643u, 0, (uint16_t)n);
+	put_block(xfin_blk(x, BNO_ROOT), 0x41423342u, 0, 1);
+	put_be32(xfin_blk(x, BNO_ROOT) + HDR, 3000);
+	put_be32(xfin_blk(x, BNO_ROOT) + HDR + 4, FREE0);
+	put_block(xfin_blk(x, CNT_ROOT), 0x41423343u, 0, 1);
+	put_be32(xfin_blk(x, CNT_ROOT) + HDR, 3000);
+	put_be32(xfin_blk(x, CNT_ROOT) + HDR + 4, FREE0);
+	put_block(xfin_blk(x, LEAF), 0x52334643u, 0, (uint16_t)n);
 	for (uint32_t k = 0; k < n; k++) {
-		put_be32(blk(x, LEAF) + HDR + 12 * k, recs[k].start);
-		put_be32(blk(x, LEAF) + HDR + 12 * k + 4, recs[k].len);
-		put_be32(blk(x, LEAF) + HDR + 12 * k + 8, recs[k].refc);
+		put_be32(xfin_blk(x, LEAF) + HDR + 12 * k, recs[k].start);
+		put_be32(xfin_blk(x, LEAF) + HDR + 12 * k + 4, recs[k].len);
+		put_be32(xfin_blk(x, LEAF) + HDR + 12 * k + 8, recs[k].refc);
 	}
 	for (uint32_t a = BNO_ROOT; a <= LEAF; a++)
-		if (get_be32(blk(x, a)))
-			put_be64(blk(x, a) + 16, (uint64_t)a * (BS / 512));
+		if (get_be32(xfin_blk(x, a)))
+			put_be64(xfin_blk(x, a) + 16, (uint64_t)a * (BS / 512));
 	return x;
 }
-
-static void t_free(struct xfin *x)
-{
-	xfin_close(x);
-	free(x);
-}
-
-static uint8_t *got(struct xfin *x, uint32_t agbno, enum kind kind) { return xfin_got(x, agbno, kind); }
 
 /* the leaf at agbno holds exactly want[0..n) */
 static void expect_leaf(struct xfin *x, uint32_t agbno, const struct rc *want, uint32_t n)
 {
-	const uint8_t *b = got(x, agbno, K_BTREE);
+	const uint8_t *b = xfin_got(x, agbno, K_BTREE);
 
 	assert_int_equal(get_be16(b + 6), n);
 	for (uint32_t k = 0; k < n; k++) {
@@ -125,7 +113,7 @@ static void test_split_both_ends(void **state)
 	assert_false(x->f.refused);
 	assert_int_equal(d.n, 0);
 	expect_leaf(x, LEAF, out, 3);
-	t_free(x);
+	xfin_free(x);
 }
 
 static void test_merge_center(void **state)
@@ -138,7 +126,7 @@ static void test_merge_center(void **state)
 	assert_int_equal(cui1(x, 1, 110, 5, &d), 0);
 	assert_false(x->f.refused);
 	expect_leaf(x, LEAF, out, 1);
-	t_free(x);
+	xfin_free(x);
 }
 
 /* a gap between two records of 2 raised to 2: the center merge with a synthesized center */
@@ -152,7 +140,7 @@ static void test_merge_gap_center(void **state)
 	assert_int_equal(cui1(x, 1, 110, 10, &d), 0);
 	assert_false(x->f.refused);
 	expect_leaf(x, LEAF, out, 1);
-	t_free(x);
+	xfin_free(x);
 }
 
 /* a decrease whose record falls to its left neighbour's count: the left merge */
@@ -168,7 +156,7 @@ static void test_merge_left(void **state)
 	assert_false(x->f.refused);
 	assert_int_equal(d.n, 0);
 	expect_leaf(x, LEAF, out, 2);
-	t_free(x);
+	xfin_free(x);
 }
 
 /* the right merge after a split at the range's start: 104..110 raised from 3 to 4 joins the
@@ -183,7 +171,7 @@ static void test_merge_right(void **state)
 	assert_int_equal(cui1(x, 1, 104, 6, &d), 0);
 	assert_false(x->f.refused);
 	expect_leaf(x, LEAF, out, 2);
-	t_free(x);
+	xfin_free(x);
 }
 
 /* a decrease over a gap, a record of 2 and a gap: both gaps freed in order, the record deleted */
@@ -203,7 +191,7 @@ static void test_decrease_frees_gaps(void **state)
 	assert_int_equal(d.ext[0].rtype, 0);
 	assert_int_equal(d.ext[1].agbno, 110);
 	assert_int_equal(d.ext[1].len, 5);
-	t_free(x);
+	xfin_free(x);
 }
 
 /* a full leaf (80 records) given one more: the leaf splits and a root is made over the two,
@@ -221,23 +209,23 @@ static void test_leaf_split(void **state)
 	x = t_new(in, 80);
 	assert_int_equal(cui1(x, 1, 1000, 4, &d), 0);
 	assert_false(x->f.refused);
-	agf = got(x, 0, K_AGF);
+	agf = xfin_got(x, 0, K_AGF);
 	assert_int_equal(get_be32(agf + AGF_REFC_LEVEL), 2);
 	assert_int_equal(get_be32(agf + AGF_REFC_BLOCKS), 3);
 	assert_int_equal(get_be32(agf + AGF_REFC_ROOT), 3001);
 	assert_int_equal(get_be32(agf + 52), FREE0 - 2);
 	/* the by-block tree's record shortened by the two blocks */
-	assert_int_equal(get_be32(got(x, BNO_ROOT, K_BTREE) + HDR), 3002);
-	assert_int_equal(get_be32(got(x, BNO_ROOT, K_BTREE) + HDR + 4), FREE0 - 2);
-	root = got(x, 3001, K_BTREE);
+	assert_int_equal(get_be32(xfin_got(x, BNO_ROOT, K_BTREE) + HDR), 3002);
+	assert_int_equal(get_be32(xfin_got(x, BNO_ROOT, K_BTREE) + HDR + 4), FREE0 - 2);
+	root = xfin_got(x, 3001, K_BTREE);
 	assert_int_equal(get_be16(root + 4), 1);
 	assert_int_equal(get_be16(root + 6), 2);
 	assert_int_equal(get_be32(root + HDR), 200);
 	assert_int_equal(get_be32(root + HDR + 4), 280);
 	assert_int_equal(get_be32(root + HDR + (BS - HDR) / 8 * 4), LEAF);
 	assert_int_equal(get_be32(root + HDR + (BS - HDR) / 8 * 4 + 4), 3000);
-	assert_int_equal(get_be16(got(x, LEAF, K_BTREE) + 6), 40);
-	assert_int_equal(get_be32(got(x, LEAF, K_BTREE) + 12), 3000);
+	assert_int_equal(get_be16(xfin_got(x, LEAF, K_BTREE) + 6), 40);
+	assert_int_equal(get_be32(xfin_got(x, LEAF, K_BTREE) + 12), 3000);
 	{
 		struct rc want[41];
 		for (uint32_t k = 0; k < 40; k++)
@@ -245,7 +233,7 @@ static void test_leaf_split(void **state)
 		want[40] = (struct rc){ 1000, 4, 2 };
 		expect_leaf(x, 3000, want, 41);
 	}
-	t_free(x);
+	xfin_free(x);
 }
 
 /* Past the log reservation (xfs_refcount_still_have_space: tr_itruncate of this geometry
@@ -287,7 +275,7 @@ static void test_roll_requeues(void **state)
 		assert_int_equal(len, 0);
 		expect_leaf(x, LEAF, out2, 5);
 	}
-	t_free(x);
+	xfin_free(x);
 }
 
 /* tr_itruncate's logres as xfs_db -c logres (xfsprogs 6.1) prints it for mkfs.xfs's images */
