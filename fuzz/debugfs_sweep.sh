@@ -9,12 +9,13 @@
 # fy_judge, the project's truth) against fsimg fsck; fuzz/verdict.sh's
 # verdicts.
 #
-#   sh fuzz/debugfs_sweep.sh [--seed S] [--count N] [--fsimg PATH] [--out FILE]
+#   sh fuzz/debugfs_sweep.sh [--seed S] [--count N] [--fsimg PATH] [--out FILE] [--keep DIR]
 #
 # Prints one line per case where either truth disagrees and a summary;
 # --out gets every case (base, command, fn: e2fsck/fsimg:verdict,
-# fy: e2fsck/fsimg:verdict, e2fsck's first line, fsimg's ids). A command
-# debugfs refuses is "skip", one that changes no byte "same".
+# fy: e2fsck/fsimg:verdict, e2fsck's first line, fsimg's ids); --keep DIR
+# the image of each case either truth disagrees on. A command debugfs
+# refuses is "skip", one that changes no byte "same".
 set -u
 LC_ALL=C; export LC_ALL
 for t in e2fsck debugfs python3 timeout; do
@@ -23,15 +24,13 @@ done
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/verdict.sh"
 top=${top_builddir:-$here/..}
-seed=100 count=200 out= fsimg=${FSIMG:-$top/src/fsimg}
+seed=100 count=200 out= keep= fsimg=${FSIMG:-$top/src/fsimg}
+. "$here/campaign.sh"
+camp_usage="usage: debugfs_sweep.sh [--seed S] [--count N] [--fsimg PATH] [--out FILE] [--keep DIR]"
 while [ $# -gt 0 ]; do
-	case $1 in
-	--seed) seed=$2; shift 2 ;;
-	--count) count=$2; shift 2 ;;
-	--fsimg) fsimg=$2; shift 2 ;;
-	--out) out=$2; shift 2 ;;
-	*) echo "usage: debugfs_sweep.sh [--seed S] [--count N] [--fsimg PATH] [--out FILE]" >&2; exit 2 ;;
-	esac
+	camp_opt "$@" && { shift $camp_n; continue; }
+	echo "$camp_usage" >&2
+	exit 2
 done
 t=$(mktemp -d "${TMPDIR:-/tmp}/fsimg-dsweep.XXXXXX") || exit 2
 trap 'rm -rf "$t"' EXIT
@@ -87,6 +86,7 @@ for b, c in out:
     print('%s\t%s' % (b, c))
 PY
 [ -n "$out" ] && : >"$out"
+[ -n "$keep" ] && mkdir -p "$keep"
 n=0 fn_dis=0 fy_dis=0 crash=0
 while IFS='	' read -r b cmd; do
 	cp "$t/s/base/$b.img" "$t/m.img"
@@ -113,7 +113,12 @@ while IFS='	' read -r b cmd; do
 	fi=$(sed -n 's/^\(warning: \|info: \)\{0,1\}\([A-Z][A-Z0-9_]*\): .*/\2/p' "$t/fy" | sort -u | tr '\n' ' ')
 	line=$(printf '%s\t%s\tfn:%s/%s:%s\tfy:%s/%s:%s\t%s\t%s' "$b" "$cmd" "$en" "$fn" "$vn" "$ey" "$fy" "$vy" "$ef" "$fi")
 	[ -n "$out" ] && printf '%s\n' "$line" >>"$out"
-	case $vn:$vy in *[A-Z]-* | *MISSED* | *CRASH*) printf '%s\n' "$line" ;; esac
+	case $vn:$vy in
+	*[A-Z]-* | *MISSED* | *CRASH*)
+		printf '%s\n' "$line"
+		[ -n "$keep" ] && cp "$t/m.img" "$keep/$((n - 1))-$b.img"
+		;;
+	esac
 done <"$t/list"
 echo "debugfs_sweep: $n cases (seed $seed): $fy_dis disagree by -fy (the project's truth), $fn_dis by -fn, $crash crashes/timeouts"
 [ $crash -eq 0 ]
