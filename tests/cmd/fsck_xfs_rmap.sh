@@ -10,9 +10,11 @@
 # record lie over XR_E_FREE blocks, and phase 4's rmaps_verify_btree asks
 # only that each observed mapping be covered): an inode's record on
 # v5-rmap, and an inode-chunk record of a new filesystem without reflink.
+# With reflink a record grown over the next file's blocks passes too
+# (process_rmap_rec: inodes may share XR_E_INUSE1 blocks).
 . "$top_srcdir/tests/lib/tap.sh"
 need mkfs.xfs xfs_db xfs_repair python3
-plan 11
+plan 12
 tmp=$(mktemp_dir) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 sh "$top_srcdir/tests/lib/xfsimg.sh" --small "$tmp" v5-rmap v5-bt >"$tmp/mk.log" 2>&1 || { cat "$tmp/mk.log"; exit 99; }
@@ -88,3 +90,12 @@ set -- $(xfs_db -r -c 'agf 0' -c 'addr rmaproot' -c 'print recs' "$tmp/nr.img" |
 	sed -n 's/^\([0-9]*\):\[[0-9]*,\([0-9]*\),-7,.*/\1 \2/p') x x
 xfs_db -x -c 'agf 0' -c 'addr rmaproot' -c "write recs[$1].blockcount $(($2 + 2))" "$tmp/nr.img" >/dev/null 2>&1
 both_clean "$tmp/nr.img" "rmapbt without reflink: the inode chunk's record grown over free space"
+# a data record grown by one block over the next record's (another file's) block
+xfs_db -r -c 'agf 0' -c 'addr rmaproot' -c 'print recs' "$tmp/v5-rmap.img" |
+	sed -n 's/^\([0-9]*\):\[\([0-9]*\),\([0-9]*\),\([0-9]*\),.*/\1 \2 \3 \4/p' |
+	awk 'p != "" && $2 == pend && $4 != po { print p, pn; exit } $4 >= 0 { p = $1; pn = $3; pend = $2 + $3; po = $4 }' >"$tmp/adj"
+set -- $(cat "$tmp/adj") x x
+[ "$1" != x ] || { echo "Bail out! no two adjacent data records of two files in v5-rmap's rmapbt root"; exit 1; }
+cp --sparse=always "$tmp/v5-rmap.img" "$tmp/m.img"
+xfs_db -x -c 'agf 0' -c 'addr rmaproot' -c "write recs[$1].blockcount $(($2 + 1))" "$tmp/m.img" >/dev/null 2>&1
+both_clean "$tmp/m.img" "v5-rmap (reflink): record $1 grown over the next file's first block"
