@@ -9,12 +9,18 @@
 # fy_judge, the project's truth) against fsimg fsck; fuzz/verdict.sh's
 # verdicts.
 #
-#   sh fuzz/debugfs_sweep.sh [--seed S] [--count N] [--fsimg PATH] [--out FILE]
+#   sh fuzz/debugfs_sweep.sh [--seed S] [--count N] [--bases LIST] [--fsimg PATH]
+#                            [--out FILE] [--keep DIR]
+#
+# --bases: the 17 bases with chosen inodes (the default; a seed draws the
+# same list as before the option existed) or any of them and camp5's
+# e3i128 nbmbg e2hf enci nob64j.
 #
 # Prints one line per case where either truth disagrees and a summary;
 # --out gets every case (base, command, fn: e2fsck/fsimg:verdict,
-# fy: e2fsck/fsimg:verdict, e2fsck's first line, fsimg's ids). A command
-# debugfs refuses is "skip", one that changes no byte "same".
+# fy: e2fsck/fsimg:verdict, e2fsck's first line, fsimg's ids); --keep DIR
+# the image of each case either truth disagrees on. A command debugfs
+# refuses is "skip", one that changes no byte "same".
 set -u
 LC_ALL=C; export LC_ALL
 for t in e2fsck debugfs python3 timeout; do
@@ -23,31 +29,39 @@ done
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/verdict.sh"
 top=${top_builddir:-$here/..}
-seed=100 count=200 out= fsimg=${FSIMG:-$top/src/fsimg}
+seed=100 count=200 out= keep= fsimg=${FSIMG:-$top/src/fsimg}
+bases="bigal inl1k inlx mbg grow cf ext2 ext3 quo orpm mmp big1k deep big64 m64f1k feat shrink"
+. "$here/campaign.sh"
+camp_usage="usage: debugfs_sweep.sh [--seed S] [--count N] [--bases LIST] [--fsimg PATH] [--out FILE] [--keep DIR]"
 while [ $# -gt 0 ]; do
+	camp_opt "$@" && { shift $camp_n; continue; }
 	case $1 in
-	--seed) seed=$2; shift 2 ;;
-	--count) count=$2; shift 2 ;;
-	--fsimg) fsimg=$2; shift 2 ;;
-	--out) out=$2; shift 2 ;;
-	*) echo "usage: debugfs_sweep.sh [--seed S] [--count N] [--fsimg PATH] [--out FILE]" >&2; exit 2 ;;
+	--bases) bases=$2; shift 2 ;;
+	*) echo "$camp_usage" >&2; exit 2 ;;
 	esac
 done
 t=$(mktemp -d "${TMPDIR:-/tmp}/fsimg-dsweep.XXXXXX") || exit 2
 trap 'rm -rf "$t"' EXIT
 trap 'exit 1' INT TERM
 sh "$here/mkseeds.sh" "$t/s" >"$t/mkseeds.log" 2>&1 || { echo "debugfs_sweep.sh: mkseeds.sh failed" >&2; exit 2; }
-python3 - "$seed" "$count" >"$t/list" <<'PY'
+python3 - "$seed" "$count" "$bases" >"$t/list" <<'PY' || exit 2
 import random, sys
 random.seed(int(sys.argv[1]))
 n = int(sys.argv[2])
-bases = {
+inodes = {
  'bigal': [2, 12, 13, 17, 11], 'inl1k': [2, 12, 13, 17, 31], 'inlx': [2, 12, 13, 17, 31],
  'mbg': [2, 12, 13, 7], 'grow': [2, 12, 7], 'cf': [2, 12, 37, 17], 'ext2': [2, 12, 13, 17, 35],
  'ext3': [2, 12, 13, 17, 8, 7], 'quo': [2, 13, 3, 4], 'orpm': [2, 13, 12], 'mmp': [2, 12],
  'big1k': [2, 12, 8], 'deep': [2, 14, 715, 716, 12, 8], 'big64': [2, 12],
  'm64f1k': [2, 12, 13, 17], 'feat': [2, 12, 13, 17], 'shrink': [2, 12, 7],
+ 'e3i128': [2, 12, 13, 8, 7], 'nbmbg': [2, 12, 13, 11], 'e2hf': [2, 12, 13, 7],
+ 'enci': [2, 12, 13, 11], 'nob64j': [2, 12, 13, 8, 7],
 }
+bases = {}
+for b in sys.argv[3].split():
+    if b not in inodes:
+        sys.exit('debugfs_sweep.sh: no inode list for base %s' % b)
+    bases[b] = inodes[b]
 ifields = ("mode uid size size_hi dtime gid links_count blocks blocks_hi flags version translator "
            "block[0] block[1] block[2] block[3] block[4] block[5] block[6] block[7] block[11] "
            "block[IND] block[DIND] block[TIND] generation file_acl file_acl_hi faddr frag fsize "
@@ -87,6 +101,7 @@ for b, c in out:
     print('%s\t%s' % (b, c))
 PY
 [ -n "$out" ] && : >"$out"
+[ -n "$keep" ] && mkdir -p "$keep"
 n=0 fn_dis=0 fy_dis=0 crash=0
 while IFS='	' read -r b cmd; do
 	cp "$t/s/base/$b.img" "$t/m.img"
@@ -113,7 +128,12 @@ while IFS='	' read -r b cmd; do
 	fi=$(sed -n 's/^\(warning: \|info: \)\{0,1\}\([A-Z][A-Z0-9_]*\): .*/\2/p' "$t/fy" | sort -u | tr '\n' ' ')
 	line=$(printf '%s\t%s\tfn:%s/%s:%s\tfy:%s/%s:%s\t%s\t%s' "$b" "$cmd" "$en" "$fn" "$vn" "$ey" "$fy" "$vy" "$ef" "$fi")
 	[ -n "$out" ] && printf '%s\n' "$line" >>"$out"
-	case $vn:$vy in *[A-Z]-* | *MISSED* | *CRASH*) printf '%s\n' "$line" ;; esac
+	case $vn:$vy in
+	*[A-Z]-* | *MISSED* | *CRASH*)
+		printf '%s\n' "$line"
+		[ -n "$keep" ] && cp "$t/m.img" "$keep/$((n - 1))-$b.img"
+		;;
+	esac
 done <"$t/list"
 echo "debugfs_sweep: $n cases (seed $seed): $fy_dis disagree by -fy (the project's truth), $fn_dis by -fn, $crash crashes/timeouts"
 [ $crash -eq 0 ]

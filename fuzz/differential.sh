@@ -31,7 +31,8 @@
 #
 # Bases: any of fuzz/mkseeds.sh's (ext2 ext4i ext4j ext4js ext4fc, and the
 # differential-only ext4k ext3 ext4nj bigal mbg inl1k m64f1k i128 feat inlx
-# cf deep grow shrink growm big64 orph mmp quo orpm big1k).
+# cf deep grow shrink growm big64 orph mmp quo orpm big1k, and camp5's e3i128
+# nbmbg e2hf enci nob64j).
 #
 # Prints one line per disagreement (and per crash or timeout) with the
 # mutations that made it, then the counts:
@@ -49,19 +50,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=${top_builddir:-$here/..}
 count=200 seed=1 bases="ext2 ext4i ext4j" out= keep= truth=fn xopt=
 fsimg=${FSIMG:-$top/src/fsimg} mutate=$top/fuzz/mutate
+. "$here/campaign.sh"
+camp_usage="usage: differential.sh [--count N] [--seed S] [--bases LIST] [--fsimg PATH] [--mutate PATH] [--out FILE] [--keep DIR] [--truth fn|fy] [--extended | --extended2]"
 while [ $# -gt 0 ]; do
+	camp_opt "$@" && { shift $camp_n; continue; }
 	case $1 in
-	--count) count=$2; shift 2 ;;
-	--seed) seed=$2; shift 2 ;;
 	--bases) bases=$2; shift 2 ;;
-	--fsimg) fsimg=$2; shift 2 ;;
 	--mutate) mutate=$2; shift 2 ;;
-	--out) out=$2; shift 2 ;;
-	--keep) keep=$2; shift 2 ;;
 	--truth) truth=$2; shift 2 ;;
 	--extended) xopt=-x; shift ;;
 	--extended2) xopt=-X; shift ;;
-	*) echo "usage: differential.sh [--count N] [--seed S] [--bases LIST] [--fsimg PATH] [--mutate PATH] [--out FILE] [--keep DIR] [--truth fn|fy] [--extended | --extended2]" >&2; exit 2 ;;
+	*) echo "$camp_usage" >&2; exit 2 ;;
 	esac
 done
 case $truth in fn | fy) ;; *) echo "differential.sh: --truth fn or fy" >&2; exit 2 ;; esac

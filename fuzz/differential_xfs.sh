@@ -56,20 +56,18 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=${top_builddir:-$here/..}
 count=200 seed=1 bases="v5 v5-1k v5-rmap v4 v4-1k v5-ml" out= keep= structs= sweep=0 stale=0 swaps=0 cross=0
 fsimg=${FSIMG:-$top/src/fsimg}
+. "$here/campaign.sh"
+camp_usage="usage: differential_xfs.sh [--count N] [--seed S] [--bases LIST] [--structs LIST] [--fsimg PATH] [--out FILE] [--keep DIR] [--sweep N] [--stale] [--swaps] [--cross]"
 while [ $# -gt 0 ]; do
+	camp_opt "$@" && { shift $camp_n; continue; }
 	case $1 in
-	--count) count=$2; shift 2 ;;
-	--seed) seed=$2; shift 2 ;;
 	--bases) bases=$2; shift 2 ;;
 	--structs) structs=$2; shift 2 ;;
-	--fsimg) fsimg=$2; shift 2 ;;
-	--out) out=$2; shift 2 ;;
-	--keep) keep=$2; shift 2 ;;
 	--sweep) sweep=$2; shift 2 ;;
 	--stale) stale=1; shift ;;
 	--swaps) swaps=1; shift ;;
 	--cross) cross=1; shift ;;
-	*) echo "usage: differential_xfs.sh [--count N] [--seed S] [--bases LIST] [--structs LIST] [--fsimg PATH] [--out FILE] [--keep DIR] [--sweep N] [--stale] [--swaps] [--cross]" >&2; exit 2 ;;
+	*) echo "$camp_usage" >&2; exit 2 ;;
 	esac
 done
 for t in mkfs.xfs xfs_db xfs_repair timeout; do

@@ -277,6 +277,33 @@ for e in "0 $i_f5" "5 $i_f6" "31 $i_f30"; do
 		dd of="$img" bs=1 seek=$((ob * 1024 + 4 * $1)) conv=notrunc status=none
 done
 mkfs "$out/base/big1k.img" 8192 -t ext4 -b 1024 -C 4096 -N 128 -O bigalloc -J size=1
+# Bases of the fifth round (camp5), feature mixes no base above has; each
+# over a tree of 30 files, a 300-name directory (indexed by e2fsck -D where
+# dir_index is on), a symlink and a 5 GiB sparse file:
+#   e3i128  ext3, 4 KiB blocks, 128-byte inodes (no extra fields, no
+#           checksums), block maps and a journal
+#   nbmbg   bigalloc (4 KiB clusters of 1 KiB blocks) without 64bit, with
+#           meta_bg instead of resize_inode, no journal
+#   e2hf    ext2, 2 KiB blocks, huge_file and large_file, no dir_index
+#   enci    encrypt and inline_data, 1 KiB blocks, uninit_bg checksums
+#           instead of metadata_csum, no journal
+#   nob64j  ext4 without 64bit, flex_bg or extents (block maps), huge_file,
+#           4 KiB blocks, a journal
+c5=$out/tree-c5
+rm -rf "$c5"
+mkdir -p "$c5/d" "$c5/e"
+for i in $(seq 1 30); do seq 1 $((i * 40)) > "$c5/d/f$i"; done
+(cd "$c5/e" && seq 1 300 | awk '{ printf "name_%040d\n", $1 }' | xargs touch)
+ln -s f1 "$c5/d/l"
+truncate -s 5G "$c5/sparse"
+tree=$c5
+mkfs "$out/base/e3i128.img" 8192 -t ext3 -b 4096 -I 128 -N 512
+mkfs "$out/base/nbmbg.img" 16384 -t ext4 -b 1024 -C 4096 -N 512 -O bigalloc,^64bit,meta_bg,^resize_inode,^has_journal
+mkfs "$out/base/e2hf.img" 8192 -t ext2 -b 2048 -N 512 -O huge_file,large_file,^dir_index
+mkfs "$out/base/enci.img" 4096 -t ext4 -b 1024 -I 256 -N 512 -O encrypt,inline_data,^metadata_csum,uninit_bg,^has_journal
+mkfs "$out/base/nob64j.img" 16384 -t ext4 -b 4096 -N 512 -O ^64bit,^flex_bg,^extent,huge_file -J size=4
+for b in e3i128 nbmbg e2hf enci nob64j; do e2fsck -fyD "$out/base/$b.img" > "$out/cmds.log" 2>&1 || true; done
+rm -rf "$c5"
 rm -rf "$deep" "$small"
 rm -f "$out/v200" "$out/v3k"
 rm -rf "$tree" "$out/p1" "$out/p2" "$out/cmds" "$out/cmds.js" "$out/cmds.log"

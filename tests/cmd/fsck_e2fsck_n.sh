@@ -142,4 +142,14 @@ printf '\000\001\000\000' | dd of="$tmp/jlong.img" bs=1 seek=$((jsb * 1024 + 16)
 _e=$(fs_e2fsck "$tmp/jlong.img"); _f=$(fs_fsimg "$tmp/jlong.img")
 [ "$_e" = error ] && [ "$_f" = error ] && fs_has "$tmp/jlong.img" JOURNAL_BAD
 ok $? "journal s_maxlen past the journal: e2fsck -fn $_e, fsimg $_f, JOURNAL_BAD"
+
+# s_flags' test_fs bit (camp5, debugfs sweep seed 201 on e2hf): e2fsck -n
+# leaves it; -fy clears it wherever ext4 is available (check_super_block,
+# PR_0_CLEAR_TESTFS_FLAG); the unsigned-hash bit beside it is no finding
+fs_mk8 tf -t ext2
+cp "$tmp/tf.img" "$tmp/tf2.img"
+fs_dbg "$tmp/tf.img" "ssv flags 6"
+fs_dbg "$tmp/tf2.img" "ssv flags 2"
+same_fy "$tmp/tf.img" "s_flags test_fs and unsigned hash" error SUPER_TEST_FS_FLAG
+same_fy "$tmp/tf2.img" "s_flags unsigned hash alone" clean
 done_testing

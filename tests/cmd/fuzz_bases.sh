@@ -16,7 +16,7 @@ trap 'rm -rf "$tmp"' EXIT
 . "$top_srcdir/fuzz/verdict.sh"
 sh "$top_srcdir/fuzz/mkseeds.sh" "$tmp/gen" > "$tmp/mkseeds.log" 2>&1 ||
 	{ echo "Bail out! mkseeds.sh: $(tail -1 "$tmp/mkseeds.log")"; exit 1; }
-bases="ext2 ext4i ext4j ext4k ext3 ext4nj bigal mbg inl1k m64f1k i128 feat inlx cf deep grow shrink growm big64 orph mmp quo orpm big1k"
+bases="ext2 ext4i ext4j ext4k ext3 ext4nj bigal mbg inl1k m64f1k i128 feat inlx cf deep grow shrink growm big64 orph mmp quo orpm big1k e3i128 nbmbg e2hf enci nob64j"
 plan $(($(echo $bases | wc -w) * 2 + 3))
 for b in $bases; do
 	if [ ! -f "$tmp/gen/base/$b.img" ]; then

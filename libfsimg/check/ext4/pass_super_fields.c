@@ -170,6 +170,12 @@ void check_super_fields(struct check_ctx *c)
 		PCTX_SET(p, expected, FSIMG_PF_EXPECTED, should_be);
 		check_report(c, PR_SUPER_INODES_COUNT, &p);
 	}
+	/* e2fsck's check_super_block clears it when ext4 is there (every host fsimg is judged on) */
+	if (sb->flags & EXT2_FLAGS_TEST_FILESYS) {
+		p = pctx_none();
+		PCTX_SET(p, found, FSIMG_PF_FOUND, sb->flags);
+		check_report(c, PR_SUPER_TEST_FS_FLAG, &p);
+	}
 	unknown_features(c);
 	journal_without_feature(c);
 	desc_size(c);

@@ -151,6 +151,11 @@ void xc_rmap_fold(struct xcheck *x, unsigned side, uint32_t agno, uint32_t agbno
 		return;
 	if (len > aglen - agbno)
 		len = aglen - agbno;
+	if (side == 1 && x->rmap_recs && x->rmap_recs[agno].ready) {
+		if (!xc_rmap_covered(x, agno, agbno, len, owner, flags, off))
+			__atomic_fetch_add(&x->rmap_missing[agno], 1, __ATOMIC_RELAXED);
+		return;
+	}
 	oh = mix64(owner ^ UINT64_C(0x9e3779b97f4a7c15));
 	/* the unwritten flag too, on a shared block as well: each owner's record has its own
 	 * (xfs_repair's rmap_is_good compares every flag) */
@@ -228,12 +233,16 @@ int check_xfs_run(struct check_ctx *c)
 		x.shared = calloc(1, (size_t)(c->nblocks / 8 + 1));
 		x.refc_seen = calloc(1, (size_t)c->nblocks);
 		x.refc = calloc(x.sb->agcount, sizeof(*x.refc));
+		if (x.rmap_file) {
+			x.rmap_recs = calloc(x.sb->agcount, sizeof(*x.rmap_recs));
+			x.rmap_missing = calloc(x.sb->agcount, sizeof(*x.rmap_missing));
+		}
 	}
 	if (!x.owner || !x.freesp || !x.ag_skip || !x.ino_chunk || !x.ino_free ||
 	    (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) &&
 	     (!x.rmap_file || !x.rmap_unwritten || !x.file_unwritten || !x.rmap_sum || !x.rmap_sum_ok)) ||
 	    (x.x->v5 && (x.sb->features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK) &&
-	     (!x.shared || !x.refc_seen || !x.refc)))
+	     (!x.shared || !x.refc_seen || !x.refc || (x.rmap_file && (!x.rmap_recs || !x.rmap_missing)))))
 		err = FSIMG_ENOMEM;
 	c->be = &x;
 	c->first_block = 0;
@@ -257,6 +266,7 @@ int check_xfs_run(struct check_ctx *c)
 	for (uint32_t i = 0; x.refc && i < x.sb->agcount; i++)
 		free(x.refc[i].v);
 	free(x.refc);
+	xc_rmap_recs_free(&x);
 	c->be = NULL;
 	return err;
 }

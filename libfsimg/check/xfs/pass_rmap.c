@@ -159,8 +159,98 @@ static void mismatch(struct check_ctx *c, uint32_t agno, uint32_t b, uint32_t le
 	check_report(c, PR_XFS_RMAP_MISMATCH, &p);
 }
 
+/*
+ * Free space under a record is no mismatch: xfs_repair's scan_ag reads the
+ * AGFL and the free-space btrees before the rmapbt (scan_freelist, then
+ * validate_agf), and process_rmap_rec lets any owner's record lie over
+ * XR_E_FREE1/XR_E_FREE blocks ("may be on the AGFL; if not, they'll be
+ * caught later"): later is phase 5's rebuild, which -n never runs, and
+ * phase 4's rmaps_verify_btree only asks that each mapping the inodes and
+ * AG metadata make be covered by a record (rmap_is_good), not that a record
+ * cover nothing more. So a record grown over free space, or one wholly in
+ * it, passes xfs_repair -n; fsimg follows. Such blocks stay out of the
+ * file sums and rmap_file, where the covered part of the record is held
+ * against the files' mappings block by block.
+ */
+static bool free_under_rmap(const struct xcheck *x, uint64_t lin)
+{
+	return (x->owner[lin] == XO_NONE && bit_test(x->freesp, lin)) || x->owner[lin] == XO_AGFL;
+}
+
+/* Sorts by owner, then fork and bmbt flags, then start block. */
+static int rrec_cmp(const void *a, const void *b)
+{
+	const struct xc_rrec *p = a, *q = b;
+	uint64_t fp = p->off & (OFF_ATTR | OFF_BMBT), fq = q->off & (OFF_ATTR | OFF_BMBT);
+
+	if (p->owner != q->owner)
+		return p->owner < q->owner ? -1 : 1;
+	if (fp != fq)
+		return fp < fq ? -1 : 1;
+	return (p->start > q->start) - (p->start < q->start);
+}
+
+/* Keeps an inode's record for the lookups (reflink only); false when memory ran out. */
+static bool rrec_add(struct xc_rrecs *r, uint32_t b, uint32_t len, uint64_t owner, uint64_t raw)
+{
+	if (!array_grow((void **)&r->v, &r->cap, r->n + 1, sizeof(*r->v)))
+		return false;
+	r->v[r->n++] = (struct xc_rrec){ owner, raw, b, len };
+	return true;
+}
+
+/*
+ * xfs_repair's rmap_is_good: a record of the same owner and flags (fork,
+ * bmbt, unwritten) that starts at or before the mapping and ends at or after
+ * it, in blocks and, for file data, in file offsets. Records of one owner
+ * and fork may overlap only where a file maps a block twice: a few before
+ * the search's place are tried.
+ */
+bool xc_rmap_covered(const struct xcheck *x, uint32_t agno, uint32_t agbno, uint32_t len,
+		     uint64_t owner, unsigned flags, uint64_t off)
+{
+	const struct xc_rrecs *r = &x->rmap_recs[agno];
+	uint64_t want = ((flags & XC_RMAP_ATTR) ? OFF_ATTR : 0) | ((flags & XC_RMAP_BMBT) ? OFF_BMBT : 0);
+	bool unwritten = (flags & XC_RMAP_UNWRITTEN) != 0;
+	struct xc_rrec key = { owner, want, agbno, 0 };
+	size_t lo = 0, hi = r->n;
+
+	while (lo < hi) { /* the first record after key */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (rrec_cmp(&r->v[mid], &key) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo, tries = 0; i > 0 && tries < 16; i--, tries++) {
+		const struct xc_rrec *e = &r->v[i - 1];
+
+		if (e->owner != owner || (e->off & (OFF_ATTR | OFF_BMBT)) != want)
+			break;
+		if (((e->off & OFF_UNWRITTEN) != 0) != unwritten ||
+		    (uint64_t)e->start + e->len < (uint64_t)agbno + len)
+			continue;
+		if (!(flags & XC_RMAP_BMBT) &&
+		    ((e->off & OFF_MASK) > off || (e->off & OFF_MASK) + e->len < off + len))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+void xc_rmap_recs_free(struct xcheck *x)
+{
+	for (uint32_t i = 0; x->rmap_recs && i < x->sb->agcount; i++)
+		free(x->rmap_recs[i].v);
+	free(x->rmap_recs);
+	free(x->rmap_missing);
+	x->rmap_recs = NULL;
+	x->rmap_missing = NULL;
+}
+
 /* One leaf's records against the owners the walk found. */
-static void cross_leaf(struct check_ctx *c, uint32_t agno, const uint8_t *blk, uint8_t *cov)
+static void cross_leaf(struct check_ctx *c, uint32_t agno, const uint8_t *blk, uint8_t *cov, bool *keep)
 {
 	struct xcheck *x = xc(c);
 	unsigned n = get_be16(blk + 6), max = (x->sb->blocksize - XFS_BTREE_SBLOCK_CRC_LEN) / 24;
@@ -172,39 +262,48 @@ static void cross_leaf(struct check_ctx *c, uint32_t agno, const uint8_t *blk, u
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *r = blk + XFS_BTREE_SBLOCK_CRC_LEN + (size_t)i * 24;
 		uint32_t b = get_be32(r), len = get_be32(r + 4);
-		uint64_t owner = get_be64(r + 8), lin;
+		uint64_t owner = get_be64(r + 8), raw = get_be64(r + 16), lin;
+		unsigned fl = ((raw & OFF_ATTR) ? XC_RMAP_ATTR : 0) | ((raw & OFF_BMBT) ? XC_RMAP_BMBT : 0) |
+			      ((raw & OFF_UNWRITTEN) ? XC_RMAP_UNWRITTEN : 0);
+		uint32_t run = 0; /* the covered blocks not yet folded, ending at k */
 		bool bad = false;
 
 		if (b >= aglen || len == 0 || len > aglen - b)
 			continue; /* reported by the walk */
-		if (!non_inode(owner)) {
-			uint64_t raw = get_be64(r + 16);
-
-			xc_rmap_fold(x, 0, agno, b, len, owner,
-				     ((raw & OFF_ATTR) ? XC_RMAP_ATTR : 0) | ((raw & OFF_BMBT) ? XC_RMAP_BMBT : 0) |
-					     ((raw & OFF_UNWRITTEN) ? XC_RMAP_UNWRITTEN : 0),
-				     raw & OFF_MASK);
-		}
+		if (*keep && !non_inode(owner) && !rrec_add(&x->rmap_recs[agno], b, len, owner, raw))
+			*keep = false;
 		lin = xc_linear(x, agno, b);
-		for (uint32_t k = 0; k < len && !bad; k++) {
-			uint8_t o = x->owner[lin + k];
+		for (uint32_t k = 0; k <= len; k++) {
+			uint8_t o;
 
+			if (k < len && non_inode(owner) && owner_matches(owner, x->owner[lin + k])) {
+				bit_set(cov, b + k);
+				continue;
+			}
+			if (k == len || free_under_rmap(x, lin + k)) {
+				if (run && !non_inode(owner))
+					xc_rmap_fold(x, 0, agno, b + k - run, run, owner, fl,
+						     (raw & OFF_MASK) + k - run);
+				run = 0;
+				continue;
+			}
+			run++;
+			if (bad)
+				continue; /* one report a record */
+			o = x->owner[lin + k];
 			if (non_inode(owner)) {
-				if (owner_matches(owner, o))
-					bit_set(cov, b + k);
-				else if (owner != OWN_NULL && owner != OWN_UNKNOWN)
+				if (owner != OWN_NULL && owner != OWN_UNKNOWN)
 					bad = true;
-			} else if (o != XO_NONE || bit_test(x->freesp, lin + k)) {
+			} else if (o != XO_NONE) {
 				bad = true;
 			} else if (x->rmap_file) {
 				bit_set(x->rmap_file, lin + k);
-				if (get_be64(r + 16) & OFF_UNWRITTEN)
+				if (raw & OFF_UNWRITTEN)
 					bit_set(x->rmap_unwritten, lin + k);
 			}
 			if (bad) {
-				snprintf(msg, sizeof(msg), "owner %lld, but block %u is %s",
-					 (long long)owner, b + k,
-					 o == XO_NONE ? "free space" : xc_owner_name((enum xc_owner)o));
+				snprintf(msg, sizeof(msg), "owner %lld, but block %u is %s", (long long)owner, b + k,
+					 xc_owner_name((enum xc_owner)o));
 				mismatch(c, agno, b, len, msg);
 			}
 		}
@@ -219,6 +318,7 @@ int xc_rmap_walk(struct check_ctx *c, uint32_t agno, uint32_t root, uint32_t lev
 	struct xc_bt bt;
 	uint32_t aglen = xc_ag_blocks(x, agno);
 	uint8_t *cov = NULL, *blk = NULL;
+	bool keep = x->rmap_recs != NULL;
 	int err;
 
 	memset(&s, 0, sizeof(s));
@@ -239,9 +339,15 @@ int xc_rmap_walk(struct check_ctx *c, uint32_t agno, uint32_t root, uint32_t lev
 		x->rmap_sum_ok[agno] = 1;
 	for (size_t i = 0; cov && blk && i < s.nleaves; i++)
 		if (xfs_read_fsb(x->x, blk, xfs_agb_to_fsb(x->x, agno, s.leaves[i]), 1) == 0)
-			cross_leaf(c, agno, blk, cov);
+			cross_leaf(c, agno, blk, cov, &keep);
 		else if (x->rmap_sum_ok)
 			x->rmap_sum_ok[agno] = 0;
+	/* with reflink the file mappings are looked up in the records (xc_rmap_covered);
+	 * without the records (memory) the sums serve */
+	if (keep && cov && blk) {
+		qsort(x->rmap_recs[agno].v, x->rmap_recs[agno].n, sizeof(struct xc_rrec), rrec_cmp);
+		x->rmap_recs[agno].ready = true;
+	}
 	/* every block of AG metadata covered by its owner's record */
 	for (uint32_t b = 0; cov && blk && b < aglen; b++) {
 		uint8_t o = x->owner[xc_linear(x, agno, b)];

@@ -151,15 +151,21 @@ static bool rmap_unwritten_differs(const struct xcheck *x, uint64_t lin)
  * bmbt or file offset, unwritten) against the files' own mappings, as
  * xfs_repair's phase 4 looks each mapping up (check_rmaps): the per-block
  * sums of xc_rmap_fold differ when a record names another inode, fork or
- * offset than the file does, even where the blocks agree.
+ * offset than the file does, even where the blocks agree. With reflink,
+ * where phase 2's process_rmap_rec lets inodes' records share blocks
+ * (XR_E_INUSE1), a record may cover more than its file maps: each mapping
+ * is looked up instead (xc_rmap_covered), and only one no record covers
+ * counts.
  */
 static void rmap_sums(struct check_ctx *c)
 {
 	struct xcheck *x = xc(c);
 
 	for (uint32_t agno = 0; agno < x->sb->agcount; agno++) {
-		if (!x->rmap_sum_ok[agno] || (x->ag_skip && bit_test(x->ag_skip, agno)) ||
-		    x->rmap_sum[2 * (size_t)agno] == x->rmap_sum[2 * (size_t)agno + 1])
+		if (!x->rmap_sum_ok[agno] || (x->ag_skip && bit_test(x->ag_skip, agno)))
+			continue;
+		if (x->rmap_recs && x->rmap_recs[agno].ready ? x->rmap_missing[agno] == 0
+							     : x->rmap_sum[2 * (size_t)agno] == x->rmap_sum[2 * (size_t)agno + 1])
 			continue;
 		struct fsimg_problem_ctx p = pctx_group(agno);
 

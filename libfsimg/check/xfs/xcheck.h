@@ -66,6 +66,14 @@ struct xcheck {
 	 */
 	uint64_t *rmap_sum;
 	uint8_t *rmap_sum_ok;
+	/*
+	 * rmapbt with reflink, per AG: the records naming an inode, sorted by
+	 * owner, fork and start block once the AG's leaves were read (ready);
+	 * each file mapping is looked up there instead of summed, and
+	 * rmap_missing counts those no record covers (pass_rmap.c).
+	 */
+	struct xc_rrecs *rmap_recs;
+	uint64_t *rmap_missing;
 	uint8_t *ag_skip;            /* per AG: headers xfs_repair would reset, btrees not walked */
 	/*
 	 * Per inode number (below c->max_ino), from the inode btrees: the
@@ -144,6 +152,20 @@ uint64_t xc_claim(struct check_ctx *c, uint32_t agno, uint32_t agbno, uint32_t l
 #define XC_RMAP_UNWRITTEN 0x4u
 void xc_rmap_fold(struct xcheck *x, unsigned side, uint32_t agno, uint32_t agbno, uint32_t len,
 		  uint64_t owner, unsigned flags, uint64_t off) __attribute__((visibility("hidden")));
+/* One inode's reverse mapping record as the rmapbt holds it (off: with its flag bits). */
+struct xc_rrec {
+	uint64_t owner, off;
+	uint32_t start, len;
+};
+struct xc_rrecs {
+	struct xc_rrec *v;
+	size_t n, cap;
+	bool ready;
+};
+/* Does a record of AG agno's rmapbt cover this file mapping (rmap_is_good)? Safe from threads. */
+bool xc_rmap_covered(const struct xcheck *x, uint32_t agno, uint32_t agbno, uint32_t len,
+		     uint64_t owner, unsigned flags, uint64_t off) __attribute__((visibility("hidden")));
+void xc_rmap_recs_free(struct xcheck *x) __attribute__((visibility("hidden")));
 /* The same for an fsb range (an inode's extent: agno << agblklog | agbno). */
 /* Opens the log as recovery read it: internal, or the external opts.log_io. */
 int xc_log_open(xlog **out, struct check_ctx *c) XFS_HIDDEN;
