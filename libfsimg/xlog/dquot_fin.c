@@ -52,6 +52,7 @@
 
 #include "core/cursor.h"
 #include "xfs/format.h"
+#include "xlog/dquot.h"
 #include "xlog/ifree.h"
 #include "xlog/intent.h"
 
@@ -418,6 +419,17 @@ int xlog_fin_dquot_ino(struct fin *f, uint64_t ino, int64_t blocks)
 		if (a->dq[k] != UINT16_MAX && (err = dq_mod(f, &q->dq[a->dq[k]], FIN_DQ_BCOUNT, blocks)))
 			return err;
 	return 0;
+}
+
+uint64_t xlog_fin_dquot_log_bytes(const struct fin *f)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < f->q.ndq; i++)
+		n += f->q.dq[i].logged || f->q.dq[i].pending;
+	/* xfs_qm_dquot_logitem_format: a struct xfs_dq_logformat (24 bytes) and a struct
+	 * xfs_disk_dquot, each behind a 12-byte struct xlog_op_header */
+	return n * (12u + 24u + 12u + XFS_DISK_DQUOT_SIZE);
 }
 
 int xlog_fin_dquot_flush(struct fin *f, uint64_t lsn)

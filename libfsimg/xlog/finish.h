@@ -220,6 +220,9 @@ int xlog_fin_dquot_mod(struct fin *f, const uint8_t *d, uint64_t ino, int64_t bl
  * allocated (xfs_bmbt_alloc_block, xfs_bmap_extents_to_btree), -1 for one freed
  * (xfs_bmbt_free_block). Nothing without quota accounting. 0, 1 or <0. */
 int xlog_fin_dquot_ino(struct fin *f, uint64_t ino, int64_t blocks) XFS_HIDDEN;
+/* dquot_fin.c: the bytes of the dquot items the checkpoint logs (xfs_qm_dquot_logitem_size:
+ * every dquot a transaction of the finish changed), their op headers included. */
+uint64_t xlog_fin_dquot_log_bytes(const struct fin *f) XFS_HIDDEN;
 /* dquot_fin.c: every transaction's deltas committed (xfs_trans_apply_dquot_deltas: counts,
  * default limits, timers; refused where a timer started at the wall clock is left running)
  * and the logged dquots written into their blocks as xfs_qm_dqflush writes them, stamped

@@ -18,7 +18,8 @@
  * committed on their own (xfs_trans_apply_dquot_deltas at each commit): a
  * bmbt block charged to an attached inode (+1, xfs_bmbt_alloc_block) or
  * freed (-1), a timer cleared by one transaction and restarted by the next
- * (refused), one started and cleared again (its time never shows).
+ * (refused), one started and cleared again (its time never shows); the
+ * dquot items' bytes in the checkpoint.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -250,6 +251,7 @@ static void test_attach_only(void **state)
 	memcpy(before, blk(x, UQ_BLK), BS);
 	owner(ino, 2, 0);
 	assert_int_equal(xlog_fin_dquot_mod(&x->f, ino, 99, 0, 0, false), 0);
+	assert_int_equal(xlog_fin_dquot_log_bytes(&x->f), 0);
 	assert_int_equal(xlog_fin_dquot_flush(&x->f, LSN), 0);
 	assert_false(x->f.refused);
 	assert_memory_equal(got(x, UQ_BLK, 0), before, BS);
@@ -353,6 +355,9 @@ static void test_bmbt_charge(void **state)
 	x->f.tx++;
 	assert_int_equal(xlog_fin_dquot_ino(&x->f, 99, 1), 0);
 	assert_int_equal(xlog_fin_dquot_ino(&x->f, QINO_BLK << 1, 1), 0);
+	/* two dquot items in the checkpoint: each a 24-byte format and a 104-byte dquot, each
+	 * behind a 12-byte op header (xfs_qm_dquot_logitem_format) */
+	assert_int_equal(xlog_fin_dquot_log_bytes(&x->f), 2 * (12 + 24 + 12 + 104));
 	flush_done(x);
 	d = got(x, UQ_BLK, 3);
 	assert_int_equal(get_be64(d + XFS_DQ_BCOUNT), 11);
