@@ -254,9 +254,9 @@ static const struct {
 /* A count plus its delta, refused below zero (and past the 64-bit counter). */
 static int count_add(struct fin *f, const struct fin_dquot *dq, uint8_t *p, int64_t delta, const char *what)
 {
-	uint64_t c = get_be64(p);
+	uint64_t c = get_be64(p), down = 0 - (uint64_t)delta; /* -delta, INT64_MIN too */
 
-	if (delta < 0 && c < (uint64_t)-delta)
+	if (delta < 0 && c < down)
 		return xlog_fin_refuse(f, "%s dquot %u: its %s count %llu would go below zero", type_name(dq->type),
 				       dq->id, what, (unsigned long long)c);
 	if (delta > 0 && c > UINT64_MAX - (uint64_t)delta)
