@@ -22,7 +22,6 @@
 #define XFS_DQTYPE_GROUP 0x04u
 #define XFS_DQTYPE_REC_MASK 0x07u
 #define XFS_DQUOT_MAGIC 0x4451u   /* "DQ" */
-#define XFS_DISK_DQUOT_SIZE 104u  /* struct xfs_disk_dquot */
 #define XFS_DQBLK_SIZE 136u       /* struct xfs_dqblk: the dquot, fill, crc, lsn, uuid */
 #define XFS_DQBLK_CRC 108u
 #define XFS_DQBLK_LSN 112u

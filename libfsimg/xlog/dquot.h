@@ -5,6 +5,8 @@
 
 #include "xlog/xlog.h"
 
+#define XFS_DISK_DQUOT_SIZE 104u /* struct xfs_disk_dquot, as a dquot item logs it */
+
 /* Does the mount to come replay dquots?  The superblock's accounted quotas say. */
 bool xlog_quota_mount(const xlog *log) XFS_HIDDEN;
 /* The dquot types (XFS_DQTYPE_*) a quotaoff item's flags turn off. */

@@ -11,23 +11,32 @@
  * fails the attach, so that is refused); freeing an unlinked inode charges
  * them (xfs_trans_mod_dquot_byino): ICOUNT -1 in xfs_inactive_ifree, BCOUNT
  * -1 per block the truncate and the attribute fork's removal free
- * (xfs_bmap_del_extent_real, xfs_bmbt_free_block), di_nblocks in all. A
- * BUI's map or unmap (xfs_bmapi_remap, __xfs_bunmapi with XFS_BMAPI_REMAP)
- * charges nothing: the reflink that queued it charged its transaction.
+ * (xfs_bmap_del_extent_real, xfs_bmbt_free_block), di_nblocks in all,
+ * charged at once: they only lower counts, and a count going down can only
+ * leave a limit, so their sum commits to what the kernel's transactions one
+ * by one leave. A BUI's map or unmap (xfs_bmapi_remap, __xfs_bunmapi with
+ * XFS_BMAPI_REMAP) charges nothing: the reflink that queued it charged its
+ * transaction. A new bmbt block it needs (xfs_bmbt_alloc_block,
+ * xfs_bmap_extents_to_btree) charges BCOUNT +1 in the BUI's transaction, a
+ * freed one -1 (xfs_bmbt_free_block; no BUI the finish does frees one yet).
  *
- * Each transaction's commit applies its deltas (xfs_trans_apply_dquot_deltas)
- * and, on a dquot other than id 0, fills zero limits from the id 0 dquot's
- * (xfs_qm_adjust_dqlimits) and adjusts the timers (xfs_qm_adjust_res_timer:
- * over a limit with no timer, one starts at the wall clock; under every
- * limit, it is cleared). The finish only lowers counts, so being over a
- * limit can only end: applying the sums once gives what the transactions
- * one by one give, and a dquot still over a limit without a timer (the
- * kernel would start one at a time fsimg cannot know) is refused. The
- * dquots are logged in the finish's checkpoint (xfs_trans_log_dquot, which
- * also moves a dquot other than id 0 to bigtime timers on a bigtime
- * filesystem) and the AIL push writes each into its block (xfs_qm_dqflush:
- * xfs_dquot_to_disk, warning counters and pads zero; on v5 the checkpoint's
- * LSN and the dquot's crc32c).
+ * Each dquot keeps its running transaction's deltas (the kernel's xfs_dqtrx:
+ * BCOUNT, ICOUNT, RTBCOUNT); they are committed before a later
+ * transaction's change to the same dquot or at the flush, which is when
+ * xfs_trans_apply_dquot_deltas would have applied them for all that the
+ * dquot shows: the counts move, and on a dquot other than id 0 zero limits
+ * take the id 0 dquot's (xfs_qm_adjust_dqlimits) and the timers are adjusted
+ * (xfs_qm_adjust_dqtimers, xfs_qm_adjust_res_timer: over a limit with no
+ * timer, one starts at the wall clock; under every limit, it is cleared).
+ * A timer the commit would start from the wall clock is marked; a later
+ * commit under every limit clears it as the kernel does (the time then no
+ * longer shows), and one still running at the flush is refused, named: it
+ * holds a time fsimg cannot know. 6.1 keeps no warning counters
+ * (xfs_dquot_to_disk writes them zero). The commit logs the dquot
+ * (xfs_trans_log_dquot, which also moves a dquot other than id 0 to bigtime
+ * timers on a bigtime filesystem) and the AIL push writes each into its
+ * block (xfs_qm_dqflush: xfs_dquot_to_disk, warning counters and pads zero;
+ * on v5 the checkpoint's LSN and the dquot's crc32c).
  *
  * Refused, named: a quotacheck to come (an accounted type's CHKD flag clear:
  * the kernel then recomputes every dquot after the finish), a realtime
@@ -43,6 +52,7 @@
 
 #include "core/cursor.h"
 #include "xfs/format.h"
+#include "xlog/dquot.h"
 #include "xlog/ifree.h"
 #include "xlog/intent.h"
 
@@ -231,9 +241,137 @@ static int dquot_get(struct fin *f, uint8_t type, uint32_t id, bool must, struct
 	return 0;
 }
 
+/* The resources' counters, limits and timers in a dquot (struct xfs_disk_dquot). */
+static const struct {
+	uint32_t count, soft, hard, timer;
+	const char *what;
+} res_off[FIN_DQ_NRES] = {
+	[FIN_DQ_BCOUNT] = { XFS_DQ_BCOUNT, XFS_DQ_BLK_SOFT, XFS_DQ_BLK_HARD, XFS_DQ_BTIMER, "block" },
+	[FIN_DQ_ICOUNT] = { XFS_DQ_ICOUNT, XFS_DQ_INO_SOFT, XFS_DQ_INO_HARD, XFS_DQ_ITIMER, "inode" },
+	[FIN_DQ_RTBCOUNT] = { XFS_DQ_RTBCOUNT, XFS_DQ_RTB_SOFT, XFS_DQ_RTB_HARD, XFS_DQ_RTBTIMER, "realtime block" },
+};
+
+/* A count plus its delta, refused below zero (and past the 64-bit counter). */
+static int count_add(struct fin *f, const struct fin_dquot *dq, uint8_t *p, int64_t delta, const char *what)
+{
+	uint64_t c = get_be64(p), down = 0 - (uint64_t)delta; /* -delta, INT64_MIN too */
+
+	if (delta < 0 && c < down)
+		return xlog_fin_refuse(f, "%s dquot %u: its %s count %llu would go below zero", type_name(dq->type),
+				       dq->id, what, (unsigned long long)c);
+	if (delta > 0 && c > UINT64_MAX - (uint64_t)delta)
+		return xlog_fin_refuse(f, "%s dquot %u: its %s count %llu would wrap", type_name(dq->type), dq->id,
+				       what, (unsigned long long)c);
+	put_be64(p, c + (uint64_t)delta);
+	return 0;
+}
+
+/*
+ * xfs_qm_adjust_res_timer of resource r (its limits already filled in): over a limit with no
+ * timer, xfs_dquot_set_timeout(now + grace) starts one, which fsimg cannot know: a nonzero
+ * stand-in, marked in dq->wall; under every limit the timer is cleared, and so is the mark.
+ */
+static void res_timer(struct fin_dquot *dq, uint8_t *p, int r)
+{
+	uint64_t c = get_be64(p + res_off[r].count), s = get_be64(p + res_off[r].soft);
+	uint64_t h = get_be64(p + res_off[r].hard);
+
+	if ((s && c > s) || (h && c > h)) {
+		if (get_be32(p + res_off[r].timer) == 0) {
+			put_be32(p + res_off[r].timer, 1);
+			dq->wall |= (uint8_t)(1u << r);
+		}
+	} else {
+		put_be32(p + res_off[r].timer, 0);
+		dq->wall &= (uint8_t)~(1u << r);
+	}
+}
+
+/*
+ * xfs_trans_apply_dquot_deltas for one dquot of a committed transaction: its counts moved,
+ * then (not id 0) xfs_qm_adjust_dqlimits and xfs_qm_adjust_dqtimers, then
+ * xfs_trans_log_dquot. The transaction's other dquots do not matter to this one: the
+ * default limits are the id 0 dquot's limits, which no count change moves.
+ */
+static int dq_commit(struct fin *f, struct fin_dquot *dq)
+{
+	static const uint32_t lim[6] = { XFS_DQ_BLK_HARD, XFS_DQ_BLK_SOFT, XFS_DQ_INO_HARD, XFS_DQ_INO_SOFT,
+					 XFS_DQ_RTB_HARD, XFS_DQ_RTB_SOFT };
+	xfs_fs *fs = f->log->fs;
+	uint8_t *p;
+	int err;
+
+	if (!dq->pending)
+		return 0;
+	dq->pending = false;
+	p = f->blk[dq->blk].b + dq->off;
+	for (int r = 0; r < FIN_DQ_NRES; r++)
+		if ((err = count_add(f, dq, p + res_off[r].count, dq->delta[r], res_off[r].what)))
+			return err;
+	memset(dq->delta, 0, sizeof dq->delta);
+	if (dq->id) {
+		struct fin_dquot *def = NULL;
+		bool looked = false;
+		/* zero limits take the id 0 dquot's (xfs_qm_set_defquota read them at mount; none
+		 * when it is not on disk) */
+		for (int k = 0; k < 6; k++) {
+			if (get_be64(p + lim[k]))
+				continue;
+			if (!looked && (err = dquot_get(f, dq->type, 0, false, &def)))
+				return err;
+			looked = true;
+			if (def)
+				put_be64(p + lim[k], get_be64(f->blk[def->blk].b + def->off + lim[k]));
+		}
+		for (int r = 0; r < FIN_DQ_NRES; r++)
+			res_timer(dq, p, r);
+		/* xfs_trans_log_dquot: bigtime timers from now on (xfs_dq_unix_to_bigtime) */
+		if (fs->bigtime && !(p[XFS_DQ_TYPE] & XFS_DQTYPE_BIGTIME)) {
+			p[XFS_DQ_TYPE] |= XFS_DQTYPE_BIGTIME;
+			for (int r = 0; r < FIN_DQ_NRES; r++) {
+				uint64_t t = get_be32(p + res_off[r].timer);
+				if (t)
+					put_be32(p + res_off[r].timer, (uint32_t)((t + 3) >> 2));
+			}
+		}
+	}
+	dq->logged = true;
+	return 0;
+}
+
+/* xfs_trans_mod_dquot of dq's resource r by delta in the running transaction: a change in
+ * an earlier, committed transaction is applied first. Zero changes nothing (the kernel
+ * returns before taking a dqtrx). */
+static int dq_mod(struct fin *f, struct fin_dquot *dq, int r, int64_t delta)
+{
+	int err;
+
+	if (delta == 0)
+		return 0;
+	if (dq->pending && dq->tx != f->tx && (err = dq_commit(f, dq)))
+		return err;
+	if ((delta > 0 && dq->delta[r] > INT64_MAX - delta) || (delta < 0 && dq->delta[r] < INT64_MIN - delta))
+		return xlog_fin_refuse(f, "%s dquot %u: a %s delta out of range", type_name(dq->type), dq->id,
+				       res_off[r].what);
+	dq->delta[r] += delta;
+	dq->tx = f->tx;
+	dq->pending = true;
+	return 0;
+}
+
+/* The attachment of inode ino (xfs_qm_dqattach keeps the dquots in the incore inode). */
+static struct fin_dqattach *attached(struct fin_quota *q, uint64_t ino)
+{
+	for (uint32_t i = 0; i < q->natt; i++)
+		if (q->att[i].ino == ino)
+			return &q->att[i];
+	return NULL;
+}
+
 int xlog_fin_dquot_mod(struct fin *f, const uint8_t *d, uint64_t ino, int64_t blocks, int64_t inodes, bool log)
 {
 	struct fin_quota *q = &f->q;
+	struct fin_dqattach *a;
 	uint32_t ids[3];
 	int err;
 
@@ -244,98 +382,78 @@ int xlog_fin_dquot_mod(struct fin *f, const uint8_t *d, uint64_t ino, int64_t bl
 	/* xfs_is_quota_inode: the quota files charge nobody */
 	if (ino == q->qino[0] || ino == q->qino[1] || ino == q->qino[2])
 		return 0;
+	if (!(a = attached(q, ino))) {
+		if (q->natt == FIN_INODES_MAX)
+			return xlog_fin_refuse(f, "more than %u inodes with dquots attached", FIN_INODES_MAX);
+		a = &q->att[q->natt++];
+		a->ino = ino;
+	}
 	ids[0] = get_be32(d + DI_UID);
 	ids[1] = get_be32(d + DI_GID);
 	ids[2] = (uint32_t)get_be16(d + DI_PROJID_HI) << 16 | get_be16(d + DI_PROJID_LO);
 	for (uint8_t t = XFS_DQTYPE_USER; t <= XFS_DQTYPE_GROUP; t <<= 1) {
 		struct fin_dquot *dq;
+		a->dq[type_slot(t)] = UINT16_MAX;
 		if (!(q->types & t))
 			continue;
 		if ((err = dquot_get(f, t, ids[type_slot(t)], true, &dq)))
 			return err;
-		if (log) {
-			dq->bdelta += blocks;
-			dq->idelta += inodes;
-			dq->logged = true;
-		}
+		a->dq[type_slot(t)] = (uint16_t)(dq - q->dq);
+		if (log && ((err = dq_mod(f, dq, FIN_DQ_BCOUNT, blocks)) || (err = dq_mod(f, dq, FIN_DQ_ICOUNT, inodes))))
+			return err;
 	}
 	return 0;
 }
 
-/* A count plus its delta, refused below zero. */
-static int count_add(struct fin *f, const struct fin_dquot *dq, uint8_t *p, int64_t delta, const char *what)
+int xlog_fin_dquot_ino(struct fin *f, uint64_t ino, int64_t blocks)
 {
-	uint64_t c = get_be64(p);
+	struct fin_quota *q = &f->q;
+	struct fin_dqattach *a;
+	int err;
 
-	if (delta < 0 && c < (uint64_t)-delta)
-		return xlog_fin_refuse(f, "%s dquot %u: its %s count %llu would go below zero", type_name(dq->type),
-				       dq->id, what, (unsigned long long)c);
-	put_be64(p, c + (uint64_t)delta);
+	if (q->state != 2 || ino == q->qino[0] || ino == q->qino[1] || ino == q->qino[2])
+		return 0;
+	if (!(a = attached(q, ino)))
+		return xlog_fin_refuse(f, "inode %llu: charged with no dquots attached", (unsigned long long)ino);
+	for (int k = 0; k < 3; k++)
+		if (a->dq[k] != UINT16_MAX && (err = dq_mod(f, &q->dq[a->dq[k]], FIN_DQ_BCOUNT, blocks)))
+			return err;
 	return 0;
 }
 
-/* xfs_qm_adjust_res_timer (its limits already filled in): 0, or 1 when a timer would start. */
-static int res_timer(struct fin *f, const struct fin_dquot *dq, uint8_t *dqp, uint32_t count, uint32_t soft,
-		     uint32_t hard, uint32_t timer, const char *what)
+uint64_t xlog_fin_dquot_log_bytes(const struct fin *f)
 {
-	uint64_t c = get_be64(dqp + count), s = get_be64(dqp + soft), h = get_be64(dqp + hard);
+	uint64_t n = 0;
 
-	if ((s && c > s) || (h && c > h)) {
-		if (get_be32(dqp + timer) == 0)
-			return xlog_fin_refuse(f, "%s dquot %u is over its %s limit with no timer (the kernel starts "
-					       "one at the wall clock)", type_name(dq->type), dq->id, what);
-	} else {
-		put_be32(dqp + timer, 0);
-	}
-	return 0;
+	for (uint32_t i = 0; i < f->q.ndq; i++)
+		n += f->q.dq[i].logged || f->q.dq[i].pending;
+	/* xfs_qm_dquot_logitem_format: a struct xfs_dq_logformat (24 bytes) and a struct
+	 * xfs_disk_dquot, each behind a 12-byte struct xlog_op_header */
+	return n * (12u + 24u + 12u + XFS_DISK_DQUOT_SIZE);
 }
 
 int xlog_fin_dquot_flush(struct fin *f, uint64_t lsn)
 {
-	static const uint32_t lim[6] = { XFS_DQ_BLK_HARD, XFS_DQ_BLK_SOFT, XFS_DQ_INO_HARD, XFS_DQ_INO_SOFT, XFS_DQ_RTB_HARD, XFS_DQ_RTB_SOFT };
-	static const uint32_t timers[3] = { XFS_DQ_BTIMER, XFS_DQ_ITIMER, XFS_DQ_RTBTIMER };
 	xfs_fs *fs = f->log->fs;
 	struct fin_quota *q = &f->q;
 	int err;
 
 	for (uint32_t i = 0; i < q->ndq; i++) {
 		struct fin_dquot *dq = &q->dq[i];
-		struct blk *b = &f->blk[dq->blk];
-		uint8_t *p = b->b + dq->off;
+		struct blk *b;
+		uint8_t *p;
+		/* every transaction is committed by the checkpoint the AIL push follows */
+		if ((err = dq_commit(f, dq)))
+			return err;
 		if (!dq->logged)
 			continue;
-		if ((err = count_add(f, dq, p + XFS_DQ_BCOUNT, dq->bdelta, "block")) ||
-		    (err = count_add(f, dq, p + XFS_DQ_ICOUNT, dq->idelta, "inode")))
-			return err;
-		if (dq->id) {
-			struct fin_dquot *def = NULL;
-			bool looked = false;
-			/* xfs_qm_adjust_dqlimits: zero limits take the id 0 dquot's (xfs_qm_set_defquota
-			 * read them at mount; none when it is not on disk) */
-			for (int k = 0; k < 6; k++) {
-				if (get_be64(p + lim[k]))
-					continue;
-				if (!looked && (err = dquot_get(f, dq->type, 0, false, &def)))
-					return err;
-				looked = true;
-				if (def)
-					put_be64(p + lim[k], get_be64(f->blk[def->blk].b + def->off + lim[k]));
-			}
-			if ((err = res_timer(f, dq, p, XFS_DQ_BCOUNT, XFS_DQ_BLK_SOFT, XFS_DQ_BLK_HARD, XFS_DQ_BTIMER, "block")) ||
-			    (err = res_timer(f, dq, p, XFS_DQ_ICOUNT, XFS_DQ_INO_SOFT, XFS_DQ_INO_HARD, XFS_DQ_ITIMER, "inode")) ||
-			    (err = res_timer(f, dq, p, XFS_DQ_RTBCOUNT, XFS_DQ_RTB_SOFT, XFS_DQ_RTB_HARD, XFS_DQ_RTBTIMER,
-					     "realtime block")))
-				return err;
-			/* xfs_trans_log_dquot: bigtime timers from now on (xfs_dq_unix_to_bigtime) */
-			if (fs->bigtime && !(p[XFS_DQ_TYPE] & XFS_DQTYPE_BIGTIME)) {
-				p[XFS_DQ_TYPE] |= XFS_DQTYPE_BIGTIME;
-				for (int k = 0; k < 3; k++) {
-					uint64_t t = get_be32(p + timers[k]);
-					if (t)
-						put_be32(p + timers[k], (uint32_t)((t + 3) >> 2));
-				}
-			}
-		}
+		for (int r = 0; r < FIN_DQ_NRES; r++)
+			if (dq->wall & (1u << r))
+				return xlog_fin_refuse(f, "%s dquot %u is over its %s limit with no timer (the kernel "
+						       "starts one at the wall clock)", type_name(dq->type), dq->id,
+						       res_off[r].what);
+		b = &f->blk[dq->blk];
+		p = b->b + dq->off;
 		/* xfs_dquot_to_disk: no warning counters, pads zero */
 		put_be16(p + XFS_DQ_IWARNS, 0);
 		put_be16(p + XFS_DQ_BWARNS, 0);
@@ -348,8 +466,7 @@ int xlog_fin_dquot_flush(struct fin *f, uint64_t lsn)
 			put_le32(p + XFS_DQBLK_CRC, ~fsimg_crc32c(~0u, p, XFS_DQBLK_SIZE));
 		}
 		b->dirty = true;
-		/* applied: a later checkpoint's flush starts from what is in the block now */
-		dq->bdelta = dq->idelta = 0;
+		/* written: a later checkpoint's flush starts from what is in the block now */
 		dq->logged = false;
 	}
 	return 0;

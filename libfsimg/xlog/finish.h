@@ -34,13 +34,24 @@ struct fin_agflq { uint32_t ag, bno; };
 
 /* The dquots the finish changes (dquot_fin.c), with quota accounting on. */
 #define FIN_DQUOTS_MAX (3u * FIN_INODES_MAX)
+enum { FIN_DQ_BCOUNT, FIN_DQ_ICOUNT, FIN_DQ_RTBCOUNT, FIN_DQ_NRES }; /* the dquot's resources */
 struct fin_dquot {
 	uint8_t type;       /* XFS_DQTYPE_USER, _GROUP or _PROJ */
 	uint32_t id;
 	size_t blk;         /* its block in f->blk (K_DQUOT) */
 	uint32_t off;       /* its struct xfs_dqblk's offset there */
-	int64_t bdelta, idelta; /* xfs_trans_mod_dquot's BCOUNT and ICOUNT, summed */
-	bool logged;        /* changed by a transaction (xfs_trans_log_dquot) */
+	/* the xfs_dqtrx of transaction tx, not committed yet (pending): qt_bcount_delta,
+	 * qt_icount_delta, qt_rtbcount_delta */
+	int64_t delta[FIN_DQ_NRES];
+	uint32_t tx;
+	bool pending;
+	bool logged;        /* changed by a committed transaction since the last flush */
+	uint8_t wall;       /* resources (1 << FIN_DQ_*) whose timer a commit started at the wall clock */
+};
+/* An inode's attached dquots (xfs_qm_dqattach): indices into dq, UINT16_MAX for none. */
+struct fin_dqattach {
+	uint64_t ino;
+	uint16_t dq[3];
 };
 struct fin_quota {
 	int state;          /* 0 not read yet, 1 no quota accounting, 2 accounting on */
@@ -48,6 +59,8 @@ struct fin_quota {
 	uint64_t qino[3];   /* the user, group and project quota inodes */
 	uint32_t ndq;
 	struct fin_dquot dq[FIN_DQUOTS_MAX];
+	uint32_t natt;
+	struct fin_dqattach att[FIN_INODES_MAX];
 };
 
 struct fin {
@@ -210,14 +223,23 @@ uint32_t xlog_alloc_compute_diff(uint32_t wantbno, uint32_t wantlen, uint32_t fr
 int xlog_fin_writeback(struct fin *f, uint64_t lsn) XFS_HIDDEN;
 
 /* dquot_fin.c: xfs_qm_dqattach of inode d (number ino) when quota accounting is on, and
- * xfs_trans_mod_dquot_byino of its dquots by blocks (BCOUNT) and inodes (ICOUNT); log:
- * the dquots are logged (a delta of 0 logs them too). 0, 1 (refused: a dquot not on disk,
- * a quotacheck to come, ...) or <0. */
+ * (log) xfs_trans_mod_dquot_byino of its dquots in the running transaction (f->tx) by blocks
+ * (BCOUNT) and inodes (ICOUNT). 0, 1 (refused: a dquot not on disk, a quotacheck to come,
+ * ...) or <0. */
 int xlog_fin_dquot_mod(struct fin *f, const uint8_t *d, uint64_t ino, int64_t blocks, int64_t inodes,
 		       bool log) XFS_HIDDEN;
-/* dquot_fin.c: the logged dquots as the transactions left them (xfs_trans_apply_dquot_deltas:
- * counts, default limits, timers) written into their blocks as xfs_qm_dqflush writes them,
- * stamped with lsn (v5). 0, 1 or <0. */
+/* dquot_fin.c: xfs_trans_mod_dquot_byino(XFS_TRANS_DQ_BCOUNT, blocks) of inode ino, whose
+ * dquots xlog_fin_dquot_mod attached, in the running transaction: +1 for a bmbt block
+ * allocated (xfs_bmbt_alloc_block, xfs_bmap_extents_to_btree), -1 for one freed
+ * (xfs_bmbt_free_block). Nothing without quota accounting. 0, 1 or <0. */
+int xlog_fin_dquot_ino(struct fin *f, uint64_t ino, int64_t blocks) XFS_HIDDEN;
+/* dquot_fin.c: the bytes of the dquot items the checkpoint logs (xfs_qm_dquot_logitem_size:
+ * every dquot a transaction of the finish changed), their op headers included. */
+uint64_t xlog_fin_dquot_log_bytes(const struct fin *f) XFS_HIDDEN;
+/* dquot_fin.c: every transaction's deltas committed (xfs_trans_apply_dquot_deltas: counts,
+ * default limits, timers; refused where a timer started at the wall clock is left running)
+ * and the logged dquots written into their blocks as xfs_qm_dqflush writes them, stamped
+ * with lsn (v5). 0, 1 or <0. */
 int xlog_fin_dquot_flush(struct fin *f, uint64_t lsn) XFS_HIDDEN;
 
 /* A v5 short-form btree block's header, and a refcount record (xfs_refcount_rec). */

@@ -34,6 +34,9 @@
  * data fork is in extents form or a btree of any number of leaves under a
  * root at level 1 in the inode (ifree_fork.c: its joins as the truncate
  * deletes from the end); a reflink inode's extents through the refcount decrease (refc.c);
+ * remote symlinks (xfs_inactive_symlink_rmt: the size zeroed, the 1 or 2 extents of
+ * the target unmapped and freed as a truncate's one round, in one transaction whose
+ * commit finishes the frees; the blocks' buffers invalidated, never written);
  * inode btree edits within a leaf at any depth (ifree_ibt.c: an update, an
  * insert into a leaf with room, a removal that leaves the leaf at least half
  * full, the parents' keys logged as xfs_btree_update_keys does), and the
@@ -211,6 +214,40 @@ static void ichunk_stale(struct fin *f, uint32_t ag, uint32_t sagbno)
 	f->nino = k;
 }
 
+#define XFS_SYMLINK_MAXLEN 1024u
+#define XFS_SYMLINK_HDR 56u /* struct xfs_dsymlink_hdr, on v5 at the start of each block */
+
+/*
+ * xfs_inactive_symlink of a remote symlink (its target in blocks): the target's length
+ * di_size must be 1 to XFS_SYMLINK_MAXLEN (else -EFSCORRUPTED, the mount's inactivation
+ * fails); xfs_inactive_symlink_rmt maps the blocks xfs_symlink_blocks gives (the target
+ * over blocks of the block size less the v5 header) with xfs_bmapi_read and unmaps them
+ * in one xfs_bunmapi (1 or 2 extents: XFS_SYMLINK_MAPS). Taken only when the fork is what
+ * xfs_symlink writes: written extents from offset 0, end to end over exactly those blocks.
+ */
+static int symlink_rmt_check(struct fin *f, const uint8_t *d, const uint8_t *recs, uint32_t nexts)
+{
+	xfs_fs *fs = f->log->fs;
+	uint64_t size = get_be64(d + DI_SIZE), next = 0, off, fsb;
+	uint32_t room = fs->blocksize - (fs->v5 ? XFS_SYMLINK_HDR : 0), len;
+
+	if (size == 0 || size > XFS_SYMLINK_MAXLEN)
+		return xlog_fin_refuse(f, "a symlink of %llu bytes (xfs_inactive_symlink: corrupt)",
+				       (unsigned long long)size);
+	if (nexts == 0 || nexts > 2)
+		return xlog_fin_refuse(f, "a remote symlink in %u extents", nexts);
+	for (uint32_t i = 0; i < nexts; i++) {
+		xlog_fin_bmbt_rec(recs + (size_t)i * BMBT_REC_LEN, &off, &fsb, &len);
+		if (off != next || (recs[(size_t)i * BMBT_REC_LEN] >> 7))
+			return xlog_fin_refuse(f, "a remote symlink whose extent %u is not what xfs_symlink writes", i);
+		next = off + len;
+	}
+	if (next != (size + room - 1) / room)
+		return xlog_fin_refuse(f, "a remote symlink of %llu bytes mapping %llu blocks", (unsigned long long)size,
+				       (unsigned long long)next);
+	return 0;
+}
+
 /* One inode, the head of its bucket's chain: xfs_inactive then xfs_ifree. */
 static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino, uint32_t *next)
 {
@@ -228,7 +265,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	struct afork a;
 	const uint8_t *recs;
 	uint8_t *own = NULL;
-	bool truncate, reflink, big, deleted, attr, local, dev;
+	bool truncate, reflink, big, deleted, attr, local, dev, symlink;
 	int err;
 
 	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, 0) + 2 * (ss / XLOG_BBSIZE), ss / XLOG_BBSIZE, K_AGI, &agi)))
@@ -255,7 +292,8 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	dev = (fmt == S_IFCHR_ || fmt == S_IFBLK_ || fmt == S_IFIFO_ || fmt == S_IFSOCK_) &&
 	      d[DI_FORMAT] == XFS_DINODE_FMT_DEV;
 	local = ((fmt == S_IFDIR_ || fmt == S_IFLNK_) && d[DI_FORMAT] == XFS_DINODE_FMT_LOCAL) || dev;
-	if (fmt != S_IFREG_ && !local)
+	symlink = fmt == S_IFLNK_ && d[DI_FORMAT] == XFS_DINODE_FMT_EXTENTS; /* a remote symlink */
+	if (fmt != S_IFREG_ && !local && !symlink)
 		return xlog_fin_refuse(f, "freeing a file of mode %o in data fork format %u is not done yet",
 				       (unsigned)mode, d[DI_FORMAT]);
 	if (get_be32(d + DI_NLINK) != 0)
@@ -319,6 +357,8 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 		tp = &t;
 	} else if (d[DI_FORMAT] != XFS_DINODE_FMT_BTREE && nexts > fork / BMBT_REC_LEN)
 		err = xlog_fin_refuse(f, "%u extents do not fit its fork", nexts);
+	else if (symlink)
+		err = symlink_rmt_check(f, d, recs, nexts);
 	if (!local && !err) {
 		err = xlog_fin_truncate_extents(f, recs, nexts, nblocks, reflink, ino, tp, fork / BMBT_REC_LEN, 0,
 						&ntx);
@@ -364,7 +404,10 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	put_be32(d + DI_GEN, get_be32(d + DI_GEN) + 1);
 	put_be32(d + DI_NEXT_UNLINKED, NULLAGINO);
 	if (fs->v5) {
-		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + (!truncate ? 1 : nexts ? ntx + 2 : 3) + antx);
+		/* a remote symlink's one transaction (xfs_inactive_symlink_rmt) commits its deferred
+		 * frees with xfs_trans_commit: no roll after the last, no final log in a fresh one */
+		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) +
+						     (symlink ? ntx : !truncate ? 1 : nexts ? ntx + 2 : 3) + antx);
 		put_be64(d + DI_FLAGS2, (fs->bigtime ? XFS_DIFLAG2_BIGTIME : 0) |
 					(fs->nrext64 ? XFS_DIFLAG2_NREXT64 : 0));
 		memset(d + DI_PAD2, 0, 12);

@@ -169,6 +169,7 @@ static int checkpoint_blocks(struct fin *f, uint64_t done, uint32_t *blocks)
 	for (size_t i = 0; i < f->nblk && !err; i++)
 		if (f->blk[i].dirty && f->blk[i].kind != K_INODES)
 			err = buf_bytes(f, &f->blk[i], old, &bytes);
+	bytes += xlog_fin_dquot_log_bytes(f); /* dquot items (a BUI's bmbt block charged) */
 	free(old);
 	if (err)
 		return err;

@@ -154,14 +154,13 @@ static void leaf_init(const xfs_fs *fs, struct blk *b, uint64_t ino)
 }
 
 /* xfs_bmbt_alloc_block / xfs_bmap_extents_to_btree's new block near agbno of AG ag for inode
- * ino's bmbt. Both charge the inode's dquots a block (XFS_TRANS_DQ_BCOUNT +1, which can cross a
- * soft limit and start a timer from the wall clock): with quota accounting on, refused. */
+ * ino's bmbt. Both then charge the inode's dquots a block (XFS_TRANS_DQ_BCOUNT +1; dquot_fin.c
+ * refuses a timer it would start from the wall clock). */
 static int bmbt_alloc(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t ino, uint32_t *bno)
 {
-	if (f->q.state == 2)
-		return xlog_fin_refuse(f, "inode %llu: a new bmbt block would be charged to its dquots "
-				       "(quota accounting is on; not done yet)", (unsigned long long)ino);
-	return xlog_fin_alloc_near_flags(f, ag, agbno, ino, RMAP_F_BMBT, bno);
+	int err = xlog_fin_alloc_near_flags(f, ag, agbno, ino, RMAP_F_BMBT, bno);
+
+	return err ? err : xlog_fin_dquot_ino(f, ino, 1);
 }
 
 /*

@@ -45,8 +45,9 @@ static bool lsn_layout(const xlog *log, const uint8_t *b, uint32_t len, size_t *
 	case XFS_AGFL_MAGIC:
 		*lsn = 24, *uuid = 8, *crc = 32;
 		break;
-	case XFS_SYMLINK_MAGIC:
-		*lsn = 32, *uuid = 40, *crc = 12;
+	case XFS_SYMLINK_MAGIC: /* struct xfs_dsymlink_hdr: sl_owner and sl_blkno before sl_lsn */
+		*lsn = offsetof(struct xfs_dsymlink_hdr, sl_lsn), *uuid = offsetof(struct xfs_dsymlink_hdr, sl_uuid);
+		*crc = offsetof(struct xfs_dsymlink_hdr, sl_crc);
 		break;
 	case XFS_DIR3_BLOCK_MAGIC: case XFS_DIR3_DATA_MAGIC: case 0x58444633u: /* XDF3 */
 		*lsn = 16, *uuid = 24, *crc = 4;

@@ -6,7 +6,10 @@
  * symlink (opened O_PATH | O_NOFOLLOW) or an empty directory made, held
  * open and unlinked, then syncfs puts the unlink in the log: inodes on the
  * AGI unlinked lists whose data fork is XFS_DINODE_FMT_DEV or local, which
- * the kernel's mount frees with nothing to truncate (xfs_inactive).
+ * the kernel's mount frees with nothing to truncate (xfs_inactive).  In
+ * the unlinkedsym workload every one is a symlink, its target 100-1024
+ * bytes: past the inode's literal area a remote symlink (its target in one
+ * or two blocks, freed by xfs_inactive_symlink_rmt at the mount).
  *
  * The efitrunc workload: OPS ops that make files of hundreds of one-block
  * extents (interleave), then a storm: a child forces the log (syncfs) in a
@@ -29,11 +32,13 @@
 
 #include "workload.h"
 
+int long_symlinks;
+
 int special_op(int op, int *rc)
 {
 	static const char *what[] = { "fifo", "chr", "sock", "symlink", "dir" };
-	unsigned w = below(5);
-	char rel[200], p[256];
+	unsigned w = long_symlinks ? 3 : below(5), tlen = long_symlinks ? 100 + below(925) : 0;
+	char rel[200], p[256], target[1025] = "../t";
 	int fd = -1, rfd, done;
 
 	new_name(rel, sizeof(rel));
@@ -64,7 +69,12 @@ int special_op(int op, int *rc)
 		break;
 	}
 	case 3:
-		if (symlink("../t", p) == 0)
+		/* a long target: "../" then names of 15 letters between slashes (XFS_SYMLINK_MAXLEN 1024) */
+		for (unsigned i = 0; i < tlen; i++)
+			target[i] = i < 3 ? "../"[i] : (i - 3) % 16 == 15 && i + 1 < tlen ? '/' : (char)('a' + (i + op) % 26);
+		if (tlen)
+			target[tlen] = '\0';
+		if (symlink(target, p) == 0)
 			fd = open(p, O_PATH | O_NOFOLLOW);
 		break;
 	default:

@@ -485,6 +485,8 @@ static int run(int argc, char **argv)
 		w = weights_qunlinked;
 	else if (!strcmp(kind, "unlinkedsp"))
 		w = weights_unlinkedsp;
+	else if (!strcmp(kind, "unlinkedsym"))
+		w = weights_unlinkedsp, long_symlinks = 1;
 	else if (!strcmp(kind, "efitrunc"))
 		w = weights_efitrunc, efitrunc = 1, fsync_after = 0;
 	else if (!strcmp(kind, "remapfrag"))

@@ -125,6 +125,9 @@ int run_cow(int ops, int cut, int storm_last);
 /* wl_xv4.c: a special file, short symlink or empty directory held open and unlinked;
  * the efitrunc workload's storm (never returns) */
 int special_op(int op, int *rc);
+/* unlinkedsym: special_op makes symlinks only, most with targets too long for the inode
+ * (remote symlinks: xfs_inactive_symlink_rmt frees their blocks) */
+extern int long_symlinks;
 void efitrunc_storm(int op) __attribute__((noreturn));
 /* syncfs through dfd (closed after; -1: rc is the open's failure), the result, the cut */
 int syncfs_cut(int op, int dfd, int rc);

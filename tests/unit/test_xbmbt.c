@@ -636,12 +636,14 @@ static void test_attr_btree(void **state)
 	t_free(t);
 }
 
-/* With quota accounting on, the conversion's new bmbt block would be charged to the inode's
- * dquots (xfs_bmap_extents_to_btree: XFS_TRANS_DQ_BCOUNT +1, a soft limit crossed starting a
- * timer from the wall clock): refused, nothing allocated. */
+/* With quota accounting on, the conversion's new bmbt block is charged to the inode's dquots
+ * (xfs_bmap_extents_to_btree: XFS_TRANS_DQ_BCOUNT +1 in the BUI's transaction): its user
+ * dquot (taken as read, in a block of its own) holds +1 blocks, nothing else, to commit. */
 static void test_bui_to_btree_quota(void **state)
 {
 	struct t *t = t_new(NULL, 0);
+	struct fin_quota *q = &t->x.f.q;
+	struct blk *b;
 	uint8_t *d;
 
 	(void)state;
@@ -649,11 +651,16 @@ static void test_bui_to_btree_quota(void **state)
 		put_bmbt_rec(t->ino + LIT + 16 * k, k);
 	d = put_inode(t, 21, 21);
 	d[5] = XFS_DINODE_FMT_EXTENTS;
-	t->x.f.q.state = 2; /* accounting on, no type to attach */
-	bui_map(t, 30, 500, 1, 1);
-	assert_true(t->x.f.refused);
-	assert_non_null(strstr(t->x.why, "charged to its dquots"));
-	assert_int_equal(agf_free(t), FREEBLKS0);
+	q->state = 2;
+	q->types = XFS_DQTYPE_USER;
+	assert_int_equal(xlog_fin_get_new(&t->x.f, 70 * (BS / 512), BS / 512, K_DQUOT, &b), 0);
+	q->dq[0] = (struct fin_dquot){ .type = XFS_DQTYPE_USER, .id = get_be32(d + 8), .blk = (size_t)(b - t->x.f.blk) };
+	q->ndq = 1;
+	bui_map(t, 30, 500, 1, 0);
+	assert_int_equal(agf_free(t), FREEBLKS0 - 1);
+	assert_true(q->dq[0].pending);
+	assert_int_equal(q->dq[0].delta[FIN_DQ_BCOUNT], 1);
+	assert_int_equal(q->dq[0].delta[FIN_DQ_ICOUNT], 0);
 	t_free(t);
 }
 

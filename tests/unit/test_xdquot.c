@@ -14,7 +14,12 @@
  * (xfs_qm_dqread would allocate it), a quotacheck to come, a limit still
  * crossed with no timer (the kernel starts one at the wall clock), a count
  * below zero, a dquot block whose checksum is wrong.  A second flush (a
- * later checkpoint) applies nothing again.
+ * later checkpoint) applies nothing again.  Each transaction's deltas are
+ * committed on their own (xfs_trans_apply_dquot_deltas at each commit): a
+ * bmbt block charged to an attached inode (+1, xfs_bmbt_alloc_block) or
+ * freed (-1), a timer cleared by one transaction and restarted by the next
+ * (refused), one started and cleared again (its time never shows); the
+ * dquot items' bytes in the checkpoint.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -246,6 +251,7 @@ static void test_attach_only(void **state)
 	memcpy(before, blk(x, UQ_BLK), BS);
 	owner(ino, 2, 0);
 	assert_int_equal(xlog_fin_dquot_mod(&x->f, ino, 99, 0, 0, false), 0);
+	assert_int_equal(xlog_fin_dquot_log_bytes(&x->f), 0);
 	assert_int_equal(xlog_fin_dquot_flush(&x->f, LSN), 0);
 	assert_false(x->f.refused);
 	assert_memory_equal(got(x, UQ_BLK, 0), before, BS);
@@ -303,6 +309,146 @@ static void test_refusals(void **state)
 	x_free(x);
 }
 
+/* The flush of every transaction's deltas, done. */
+static void flush_done(struct xfin *x)
+{
+	assert_int_equal(xlog_fin_dquot_flush(&x->f, LSN), 0);
+	assert_false(x->f.refused);
+}
+
+/* User dquot 3 at 12 blocks, over its soft limit of 10 since the timer 5000 (bigtime), 2 inodes. */
+static void over_with_timer(struct xfin *x)
+{
+	uint8_t *u = dquot(x, UQ_BLK, 3);
+
+	u[3] |= XFS_DQTYPE_BIGTIME;
+	put_be64(u + XFS_DQ_BCOUNT, 12);
+	put_be64(u + XFS_DQ_ICOUNT, 2);
+	put_be64(u + XFS_DQ_BLK_SOFT, 10);
+	set32(u, XFS_DQ_BTIMER, 5000);
+}
+
+/* Inode 99 (uid 3, gid 5) attached without a charge, as a BUI's xlog_recover_iget does. */
+static void attach(struct xfin *x, uint8_t *ino)
+{
+	owner(ino, 3, 5);
+	assert_int_equal(xlog_fin_dquot_mod(&x->f, ino, 99, 0, 0, false), 0);
+}
+
+/* A BUI's new bmbt block (+1, xfs_bmbt_alloc_block) charged to the attached inode's user and
+ * group dquots, a later transaction's freed one (-1, xfs_bmbt_free_block) and another +1:
+ * the counts follow (+1 in all), nothing over a limit, both logged and stamped. An inode
+ * never attached is refused; the quota inodes charge nobody. */
+static void test_bmbt_charge(void **state)
+{
+	struct xfin *x = x_new(XFS_UQUOTA_ACCT | XFS_UQUOTA_CHKD | XFS_GQUOTA_ACCT | XFS_GQUOTA_CHKD, true);
+	uint8_t ino[ISIZE];
+	const uint8_t *d;
+
+	(void)state;
+	set64(dquot(x, UQ_BLK, 3), XFS_DQ_BCOUNT, 10);
+	set64(dquot(x, GQ_BLK, 5), XFS_DQ_BCOUNT, 20);
+	attach(x, ino);
+	assert_int_equal(xlog_fin_dquot_ino(&x->f, 99, 1), 0);
+	x->f.tx++;
+	assert_int_equal(xlog_fin_dquot_ino(&x->f, 99, -1), 0);
+	x->f.tx++;
+	assert_int_equal(xlog_fin_dquot_ino(&x->f, 99, 1), 0);
+	assert_int_equal(xlog_fin_dquot_ino(&x->f, QINO_BLK << 1, 1), 0);
+	/* two dquot items in the checkpoint: each a 24-byte format and a 104-byte dquot, each
+	 * behind a 12-byte op header (xfs_qm_dquot_logitem_format) */
+	assert_int_equal(xlog_fin_dquot_log_bytes(&x->f), 2 * (12 + 24 + 12 + 104));
+	flush_done(x);
+	d = got(x, UQ_BLK, 3);
+	assert_int_equal(get_be64(d + XFS_DQ_BCOUNT), 11);
+	assert_int_equal(get_be64(d + XFS_DQ_ICOUNT), 0);
+	assert_int_equal(get_be32(d + XFS_DQ_BTIMER), 0);
+	assert_int_equal(get_be64(d + XFS_DQBLK_LSN), LSN);
+	assert_true(xfs_verify_cksum(d, XFS_DQBLK_SIZE, XFS_DQBLK_CRC));
+	assert_int_equal(get_be64(got(x, GQ_BLK, 5) + XFS_DQ_BCOUNT), 21);
+	assert_int_equal(get_be64(got(x, UQ_BLK, 0) + XFS_DQ_BCOUNT), 0); /* the quota inode's */
+	expect_refused(x, xlog_fin_dquot_ino(&x->f, 98, 1), "no dquots attached");
+	x_free(x);
+
+	/* without quota accounting a charge is nothing */
+	x = x_new(0, true);
+	owner(ino, 3, 5);
+	assert_int_equal(xlog_fin_dquot_mod(&x->f, ino, 99, 0, 0, false), 0);
+	assert_int_equal(xlog_fin_dquot_ino(&x->f, 99, 1), 0);
+	flush_done(x);
+	x_free(x);
+}
+
+/* Transaction by transaction (xfs_trans_apply_dquot_deltas at each commit): a user dquot
+ * over its soft block limit with a timer; a freed inode takes it under (the timer cleared),
+ * then the next transaction's bmbt block takes it over again: the kernel starts a new timer
+ * at the wall clock, refused (summed, the two would have kept the old timer). */
+static void test_timer_restarted(void **state)
+{
+	struct xfin *x = x_new(XFS_UQUOTA_ACCT | XFS_UQUOTA_CHKD, true);
+	uint8_t ino[ISIZE];
+
+	(void)state;
+	over_with_timer(x);
+	owner(ino, 3, 0);
+	assert_int_equal(xlog_fin_dquot_mod(&x->f, ino, 99, -3, -1, true), 0);
+	x->f.tx++;
+	attach(x, ino);
+	assert_int_equal(xlog_fin_dquot_ino(&x->f, 99, 1), 0);
+	x->f.tx++;
+	assert_int_equal(xlog_fin_dquot_ino(&x->f, 99, 1), 0);
+	expect_refused(x, xlog_fin_dquot_flush(&x->f, LSN), "user dquot 3 is over its block limit with no timer");
+	x_free(x);
+
+	/* the same two in one transaction: one commit, still over, the old timer kept */
+	x = x_new(XFS_UQUOTA_ACCT | XFS_UQUOTA_CHKD, true);
+	over_with_timer(x);
+	owner(ino, 3, 0);
+	assert_int_equal(xlog_fin_dquot_mod(&x->f, ino, 99, -3, -1, true), 0);
+	assert_int_equal(xlog_fin_dquot_ino(&x->f, 99, 2), 0);
+	flush_done(x);
+	assert_int_equal(get_be64(got(x, UQ_BLK, 3) + XFS_DQ_BCOUNT), 11);
+	assert_int_equal(get_be32(got(x, UQ_BLK, 3) + XFS_DQ_BTIMER), 5000);
+	x_free(x);
+}
+
+/* A bmbt block takes a dquot (its limits the id 0 dquot's defaults) over its soft limit with
+ * no timer: the kernel starts one at the wall clock; a later transaction's freed inode takes
+ * it under again and clears it, so no time shows: done, the timer zero, the count down by
+ * the inode's 4 blocks and the bmbt block, the dquot moved to bigtime. The same block with
+ * nothing after it is refused, naming the dquot and the limit. */
+static void test_timer_started_cleared(void **state)
+{
+	struct xfin *x = x_new(XFS_UQUOTA_ACCT | XFS_UQUOTA_CHKD, true);
+	uint8_t *u = dquot(x, UQ_BLK, 3), ino[ISIZE];
+	const uint8_t *d;
+
+	(void)state;
+	set64(dquot(x, UQ_BLK, 0), XFS_DQ_BLK_SOFT, 10);
+	put_be64(u + XFS_DQ_BCOUNT, 10);
+	set64(u, XFS_DQ_ICOUNT, 2);
+	attach(x, ino);
+	assert_int_equal(xlog_fin_dquot_ino(&x->f, 99, 1), 0);
+	x->f.tx++;
+	assert_int_equal(xlog_fin_dquot_mod(&x->f, ino, 99, -4, -1, true), 0);
+	flush_done(x);
+	d = got(x, UQ_BLK, 3);
+	assert_int_equal(get_be64(d + XFS_DQ_BCOUNT), 7);
+	assert_int_equal(get_be64(d + XFS_DQ_ICOUNT), 1);
+	assert_int_equal(get_be64(d + XFS_DQ_BLK_SOFT), 10);
+	assert_int_equal(get_be32(d + XFS_DQ_BTIMER), 0);
+	assert_int_equal(d[3], XFS_DQTYPE_USER | XFS_DQTYPE_BIGTIME);
+	x_free(x);
+
+	x = x_new(XFS_UQUOTA_ACCT | XFS_UQUOTA_CHKD, true);
+	set64(dquot(x, UQ_BLK, 0), XFS_DQ_BLK_SOFT, 10);
+	set64(dquot(x, UQ_BLK, 3), XFS_DQ_BCOUNT, 10);
+	attach(x, ino);
+	assert_int_equal(xlog_fin_dquot_ino(&x->f, 99, 1), 0);
+	expect_refused(x, xlog_fin_dquot_flush(&x->f, LSN), "user dquot 3 is over its block limit with no timer");
+	x_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +456,9 @@ int main(void)
 		cmocka_unit_test(test_default_limits),
 		cmocka_unit_test(test_attach_only),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_bmbt_charge),
+		cmocka_unit_test(test_timer_restarted),
+		cmocka_unit_test(test_timer_started_cleared),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
