@@ -23,8 +23,9 @@
  * block met again (a btree's block from the AGFL, an AGFL block freed)
  * freed in a committed transaction forces the log there (its stale buffer
  * is pinned): the busy extents of every committed transaction clear, the
- * running one's stay (xlog_fin_force; refused on v5, whose later stamps
- * would need the checkpoint's length in the log). On an
+ * running one's stay (xlog_fin_force: the checkpoint placed by force.c,
+ * the later stamps carry the next one's LSN; on v5 refused where its length
+ * is not modelled). On an
  * rmapbt filesystem the extent's rmap record goes first (xfs_rmap_free,
  * rmap.c) unless the free names no owner (XFS_RMAP_OWN_NULL: the unmap that
  * queued it removed the record already).
@@ -253,13 +254,25 @@ static void busy_drop(struct fin *f, uint32_t i)
 
 int xlog_fin_force(struct fin *f, const char *why)
 {
+	uint64_t next;
 	uint32_t k = 0;
+	int err;
 
-	if (f->log->fs->v5)
-		return xlog_fin_refuse(f, "%s forces the log (v5: the LSN stamps after its checkpoint, not done)",
-				       why);
 	if (f->nbusy > FIN_BUSY_MAX)
 		return xlog_fin_refuse(f, "more than %u busy extents", FIN_BUSY_MAX);
+	/* v5 stamps the checkpoint's LSN on what it logged and the next one's on what comes
+	 * after, which needs its length (v4 stamps nothing: placed where it is modelled) */
+	if (f->log->fs->v5 && !f->cp_sized)
+		return xlog_fin_refuse(f, "%s forces the log (v5: the forced checkpoint's length, with %s, is not "
+					  "modelled)", why, f->cp_unsized ? f->cp_unsized :
+					  "the unlinked inodes' truncates, intents and unlinked-list buffers");
+	if (f->log->fs->v5 && f->q.state == 2)
+		return xlog_fin_refuse(f, "%s forces the log (v5: the dquots' stamps around it not done)", why);
+	if (f->cp_sized) {
+		if ((err = xlog_fin_cp_close(f, &next)))
+			return err;
+		f->cp_lsn = next;
+	}
 	for (uint32_t i = 0; i < f->nbusy; i++)
 		if (f->busy[i].tx == f->tx)
 			f->busy[k++] = f->busy[i];
@@ -471,7 +484,8 @@ static int busy_flush(struct fin *f, uint32_t ag)
 	for (uint32_t i = 0; i < f->nbusy && f->nbusy <= FIN_BUSY_MAX; i++)
 		if (f->busy[i].ag == ag && f->busy[i].tx != f->tx) {
 			snprintf(why, sizeof why, "AG %u: the AGFL refill finds only busy extents", ag);
-			return xlog_fin_force(f, why) ? 1 : AGFL_RESTART;
+			int err = xlog_fin_force(f, why);
+			return err ? err : AGFL_RESTART;
 		}
 	return xlog_fin_refuse(f, "AG %u: the AGFL refill finds only extents busy in the running transaction "
 				  "(the kernel waits on them)", ag);
