@@ -771,6 +771,7 @@ int xlog_fin_agfl_free_range(struct fin *f, uint32_t from, uint32_t to)
 		if ((err = free_ag_extent(f, ag, agfb, f->agflq[k].bno, 1, RMAP_OWN_AG, 0, 0)))
 			break;
 		err = xlog_fin_busy_reuse(f, ag, f->agflq[k].bno, false);
+		xlog_fin_cp_agfl_free(f, ag, f->agflq[k].bno);
 	}
 	if (err)
 		return err;

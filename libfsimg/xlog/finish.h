@@ -208,6 +208,11 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next) XFS_HIDDEN;
  * (lsn when none was placed). */
 uint64_t xlog_fin_blk_lsn(const struct fin *f, const struct blk *b, uint64_t lsn) XFS_HIDDEN;
 uint64_t xlog_fin_ino_lsn(const struct fin *f, size_t i, uint64_t lsn) XFS_HIDDEN;
+/* The log items of an AGFL block's deferred free (xfs_agfl_free_finish_item) in the running
+ * transaction's share of the checkpoint: its one-extent EFI and EFD, which 6.1 logs both
+ * (a kernel checkpoint of the unlinked inodes' finish holds them, no whiteout), and the
+ * invalidated buffer's format unless the finish holds the block stale already. */
+void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno) XFS_HIDDEN;
 /* The commit copies freed. */
 void xlog_fin_cp_free(struct fin *f) XFS_HIDDEN;
 

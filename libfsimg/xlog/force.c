@@ -245,6 +245,20 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 	return 0;
 }
 
+#define EFX_1 32u /* an EFI or EFD of one extent: its 16-byte header and a struct xfs_extent_64 */
+
+void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno)
+{
+	uint64_t daddr = xlog_ag_daddr(f->log->fs, ag, agbno);
+	uint32_t nch = f->log->fs->blocksize / CHUNK;
+
+	f->tx_done += 2 * (OPHDR + EFX_1);
+	for (size_t i = 0; i < f->nblk; i++)
+		if (f->blk[i].daddr == daddr && f->blk[i].stale)
+			return;
+	f->tx_done += OPHDR + BUF_FMT + 4 * ((nch + 31) / 32);
+}
+
 uint64_t xlog_fin_blk_lsn(const struct fin *f, const struct blk *b, uint64_t lsn)
 {
 	if (b->cp == FIN_CP_WRITTEN)
