@@ -73,7 +73,8 @@ static uint64_t switch_iclog(const xlog *log, const struct xlog_cp_geom *g, uint
 
 	if (sunit_bb > 1)
 		blk = (blk + sunit_bb - 1) / sunit_bb * sunit_bb;
-	if (blk >= log->geom.bbs) {
+	/* (a log shorter than an iclog wraps more than once: refused by the caller) */
+	while (log->geom.bbs && blk >= log->geom.bbs) {
 		blk -= log->geom.bbs;
 		if (++cycle == XLOG_HEADER_MAGIC_NUM)
 			cycle++;
@@ -211,6 +212,7 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 	xlog *log = f->log;
 	struct xlog_cp_geom g;
 	uint64_t bytes, lo, hi;
+	uint32_t wraps;
 	int err;
 
 	if (!f->cp_lsn)
@@ -227,7 +229,10 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 	if (lo != hi && log->fs->v5)
 		return xlog_fin_refuse(f, "a checkpoint of %llu bytes over log buffers of %u: its length depends on "
 				       "where its regions cross them (not done)", (unsigned long long)bytes, g.h_size);
-	if (lsn_dist(f->cp_lsn, lo, log->geom.bbs) >= log->geom.bbs)
+	wraps = XLOG_LSN_CYCLE(lo) - XLOG_LSN_CYCLE(f->cp_lsn);
+	if (wraps == 2 && XLOG_LSN_CYCLE(f->cp_lsn) + 1 == XLOG_HEADER_MAGIC_NUM)
+		wraps = 1;
+	if (wraps > 1 || lsn_dist(f->cp_lsn, lo, log->geom.bbs) >= log->geom.bbs)
 		return xlog_fin_refuse(f, "a checkpoint of %llu bytes, more than the log", (unsigned long long)bytes);
 	/* xlog_cil_committed: what it logged goes to the AIL at its start LSN */
 	for (size_t i = 0; i < f->nblk; i++)

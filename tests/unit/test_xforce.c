@@ -171,6 +171,31 @@ static void force_stamps(void **state)
 	xfin_close(&x);
 }
 
+/* A checkpoint longer than the log (a damaged log's geometry: 40 sectors) is refused. */
+static void longer_than_log(void **state)
+{
+	(void)state;
+	struct xfin x;
+	struct blk *b;
+	uint64_t next;
+
+	memset(&x, 0, sizeof x);
+	xfin_open(&x, NBLOCKS, BS, 10, true);
+	log_geom(&x.log, 40, 0, &(struct xlog_cp_geom){ 0 });
+	x.log.ends.head_cycle = 1;
+	x.log.ends.head_blk = 30;
+	for (uint32_t k = 0; k < 40; k++) {
+		put_test_block(&x, 100 + k);
+		assert_int_equal(xlog_fin_get(&x.f, (100 + k) * 2, 2, K_BTREE, &b), 0);
+		memset(b->b + 128, 0xff, BS - 128);
+		b->dirty = true;
+	}
+	xlog_fin_commit(&x.f);
+	assert_int_equal(xlog_fin_cp_close(&x.f, &next), 1);
+	assert_non_null(strstr(x.why, "more than the log"));
+	xfin_close(&x);
+}
+
 /* The same force where the finish's transactions are not sized (the unlinked inodes'): v5
  * refuses, naming what is not modelled; v4 goes on (no stamps). */
 static void force_unsized(void **state)
@@ -195,6 +220,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(one_iclog),     cmocka_unit_test(two_iclogs),   cmocka_unit_test(wraps),
 		cmocka_unit_test(stripe_unit),   cmocka_unit_test(force_stamps), cmocka_unit_test(force_unsized),
+		cmocka_unit_test(longer_than_log),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
