@@ -23,8 +23,9 @@
  * block met again (a btree's block from the AGFL, an AGFL block freed)
  * freed in a committed transaction forces the log there (its stale buffer
  * is pinned): the busy extents of every committed transaction clear, the
- * running one's stay (xlog_fin_force; refused on v5, whose later stamps
- * would need the checkpoint's length in the log). On an
+ * running one's stay (xlog_fin_force: the checkpoint placed by force.c,
+ * the later stamps carry the next one's LSN; on v5 refused where its length
+ * is not modelled). On an
  * rmapbt filesystem the extent's rmap record goes first (xfs_rmap_free,
  * rmap.c) unless the free names no owner (XFS_RMAP_OWN_NULL: the unmap that
  * queued it removed the record already).
@@ -254,13 +255,25 @@ static void busy_drop(struct fin *f, uint32_t i)
 
 int xlog_fin_force(struct fin *f, const char *why)
 {
+	uint64_t next;
 	uint32_t k = 0;
+	int err;
 
-	if (f->log->fs->v5)
-		return xlog_fin_refuse(f, "%s forces the log (v5: the LSN stamps after its checkpoint, not done)",
-				       why);
 	if (f->nbusy > FIN_BUSY_MAX)
 		return xlog_fin_refuse(f, "more than %u busy extents", FIN_BUSY_MAX);
+	/* v5 stamps the checkpoint's LSN on what it logged and the next one's on what comes
+	 * after, which needs its length (v4 stamps nothing: placed where it is modelled) */
+	if (f->log->fs->v5 && !f->cp_sized)
+		return xlog_fin_refuse(f, "%s forces the log (v5: the forced checkpoint's length, with %s, is not "
+					  "modelled)", why, f->cp_unsized ? f->cp_unsized :
+					  "the unlinked inodes' truncates, intents and unlinked-list buffers");
+	if (f->log->fs->v5 && f->q.state == 2)
+		return xlog_fin_refuse(f, "%s forces the log (v5: the dquots' stamps around it not done)", why);
+	if (f->cp_sized) {
+		if ((err = xlog_fin_cp_close(f, &next)))
+			return err;
+		f->cp_lsn = next;
+	}
 	for (uint32_t i = 0; i < f->nbusy; i++)
 		if (f->busy[i].tx == f->tx)
 			f->busy[k++] = f->busy[i];
@@ -450,7 +463,7 @@ static int agfl_alloc_once(struct fin *f, uint32_t ag, struct blk *agfb, uint32_
 			if ((err = agbt_increment(&cc, 0, &i)))
 				return err;
 			if (!i)
-				return xlog_fin_busy_flush(f, ag, "the AGFL refill") ? 1 : AGFL_RESTART;
+				return (err = xlog_fin_busy_flush(f, ag, "the AGFL refill")) ? err : AGFL_RESTART;
 		}
 	}
 	if (rlen > want)
@@ -484,7 +497,7 @@ static int agfl_alloc_once(struct fin *f, uint32_t ag, struct blk *agfb, uint32_
 		fbno = bfbno, flen = bflen, rbno = brbno, rlen = brlen;
 	}
 	if (rlen == 0)
-		return busy ? (xlog_fin_busy_flush(f, ag, "the AGFL refill") ? 1 : AGFL_RESTART)
+		return busy ? ((err = xlog_fin_busy_flush(f, ag, "the AGFL refill")) ? err : AGFL_RESTART)
 			    : xlog_fin_refuse(f, "AG %u: no free extent to refill the AGFL from", ag);
 	if ((err = xlog_fin_alloc_fixup(f, &cc, &bc, fbno, flen, rbno, rlen)))
 		return err;
@@ -695,6 +708,7 @@ int xlog_fin_agfl_free_range(struct fin *f, uint32_t from, uint32_t to)
 		if ((err = free_ag_extent(f, ag, agfb, f->agflq[k].bno, 1, RMAP_OWN_AG, 0, 0)))
 			break;
 		err = xlog_fin_busy_reuse(f, ag, f->agflq[k].bno, false);
+		xlog_fin_cp_agfl_free(f, ag, f->agflq[k].bno);
 	}
 	if (err)
 		return err;

@@ -23,7 +23,14 @@ struct blk {
 	bool dirty;
 	bool stale;  /* its buffer invalidated (a btree block freed, an inode chunk freed): never written */
 	uint8_t *b;
+	/* the checkpoints (force.c): its bytes at the last commit, the checkpoint that logged it
+	 * last (FIN_CP_*) and, written, that one's start LSN */
+	uint8_t *snap;
+	uint8_t cp;
+	bool was_stale;
+	uint64_t lsn;
 };
+enum { FIN_CP_NONE, FIN_CP_RUNNING /* logged since the last force */, FIN_CP_WRITTEN /* by a force */ };
 
 #define FIN_BUSY_MAX 2048u /* extents freed in one finish, remembered as busy */
 /* tx: the finish's transaction that freed it (its busy extent clears with the checkpoint
@@ -70,7 +77,7 @@ struct fin {
 	size_t nblk;
 	/* inodes logged (freed, or their forks changed), for the stamps; broot: a data fork in
 	 * btree form whose root was logged too (XFS_ILOG_DBROOT) */
-	struct { size_t blk; uint32_t off; bool broot; } ino[FIN_INODES_MAX];
+	struct { size_t blk; uint32_t off; bool broot; uint8_t cp; uint64_t lsn; } ino[FIN_INODES_MAX];
 	size_t nino;
 	char *why;          /* the pending entry being finished: its reason on refusal */
 	size_t whylen;
@@ -85,13 +92,24 @@ struct fin {
 	const struct xlog_fin_prev *prev; /* blocks an earlier finish wrote, as they were before it */
 	size_t nprev;
 	uint32_t nforce;    /* log forces (checkpoints) in the middle of this finish */
+	/* force.c: the running checkpoint's start LSN (0: not placed yet), the done items' bytes
+	 * of its committed transactions and of the running one; cp_sized: its transactions log
+	 * only what force.c sizes (buffers, inodes, done items), else a v5 force is refused */
+	uint64_t cp_lsn, cp_done, tx_done;
+	bool cp_sized, cp_lost;
+	const char *cp_unsized; /* what the unsized transactions log (NULL: the unlinked inodes') */
 	struct fin_quota q;
 };
+
+/* force.c: the running transaction committed: the blocks and inodes whose bytes it changed
+ * (or staled) are the running checkpoint's, its done items too. */
+void xlog_fin_commit(struct fin *f) XFS_HIDDEN;
 
 /* The running transaction committed (a roll, the next deferred op's or a new one's start):
  * its busy extents go with it to the CIL, where a log force checkpoints them. */
 static inline void xlog_fin_tx(struct fin *f)
 {
+	xlog_fin_commit(f);
 	f->tx++;
 }
 
@@ -180,17 +198,43 @@ static inline int xlog_fin_agfl_frees(struct fin *f, uint32_t mark, uint32_t *nt
 void xlog_fin_busy_insert(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len) XFS_HIDDEN;
 int xlog_fin_busy_reuse(struct fin *f, uint32_t ag, uint32_t bno, bool alloc) XFS_HIDDEN;
 /* afree.c: a log force in the middle of the finish (xfs_log_force): the committed
- * transactions checkpointed, their busy extents cleared when it completes
- * (xlog_cil_committed -> xfs_extent_busy_clear); the running transaction's stay. On a v5
- * filesystem refused: the blocks logged after it carry the next checkpoint's LSN, which
- * follows from this checkpoint's length in the log, not modelled. why: what forced it.
- * 0 or 1. */
+ * transactions checkpointed (xlog_fin_cp_close), their busy extents cleared when it
+ * completes (xlog_cil_committed -> xfs_extent_busy_clear); the running transaction's stay.
+ * The blocks logged after it carry the next checkpoint's LSN. On v5 refused where the
+ * checkpoint's length is not modelled (f->cp_sized false, quota accounting on). why: what
+ * forced it. 0, 1 or <0. */
 int xlog_fin_force(struct fin *f, const char *why) XFS_HIDDEN;
 /* afree.c: xfs_extent_busy_flush of AG ag, where what (the AGFL refill, a near allocation)
  * found only busy extents: the log forced (xlog_fin_force), after which 6.1 waits until a
  * busy extent of the AG clears; only a committed transaction's can (the running one's would
  * be waited on for ever: refused). 0 (search again) or 1. */
 int xlog_fin_busy_flush(struct fin *f, uint32_t ag, const char *what) XFS_HIDDEN;
+
+/* force.c: the log geometry a checkpoint is written with (xlog_alloc_log): the iclog size,
+ * its header's basic blocks, the data bytes after the header, l_iclog_roundoff. */
+struct xlog_cp_geom { uint32_t h_size, hblks, ic, round; };
+/* false: iclogs too small to model (under 1 KiB of data) */
+bool xlog_cp_geom(const xlog *log, struct xlog_cp_geom *g) XFS_HIDDEN;
+/* The LSN where the next checkpoint starts after one of content bytes (its ops and
+ * regions) started at LSN start in a fresh iclog, its commit record written and its last
+ * iclog switched out by a force; extra: the bytes each iclog crossing costs (0 to 12). */
+uint64_t xlog_cp_end(const xlog *log, const struct xlog_cp_geom *g, uint64_t start, uint64_t content,
+		     uint32_t extra) XFS_HIDDEN;
+/* The running checkpoint written (a force, or the finish's end): *next where the next one
+ * starts; what it logged is stamped with its start LSN (f->cp_lsn, placed first if it is
+ * not). 0, 1 (refused: its length not exact on v5, longer than the log) or <0. */
+int xlog_fin_cp_close(struct fin *f, uint64_t *next) XFS_HIDDEN;
+/* The LSN the AIL push stamps on block b (inode i): its checkpoint's, or the running one's
+ * (lsn when none was placed). */
+uint64_t xlog_fin_blk_lsn(const struct fin *f, const struct blk *b, uint64_t lsn) XFS_HIDDEN;
+uint64_t xlog_fin_ino_lsn(const struct fin *f, size_t i, uint64_t lsn) XFS_HIDDEN;
+/* The log items of an AGFL block's deferred free (xfs_agfl_free_finish_item) in the running
+ * transaction's share of the checkpoint: its one-extent EFI and EFD, which 6.1 logs both
+ * (a kernel checkpoint of the unlinked inodes' finish holds them, no whiteout), and the
+ * invalidated buffer's format unless the finish holds the block stale already. */
+void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno) XFS_HIDDEN;
+/* The commit copies freed. */
+void xlog_fin_cp_free(struct fin *f) XFS_HIDDEN;
 
 /* anear.c: xfs_alloc_vextent of one block (minlen = maxlen = 1, alignment 1) near agbno in
  * AG ag, XFS_ALLOCTYPE_NEAR_BNO as 6.1 does it for a new inobt, finobt or refcountbt block:

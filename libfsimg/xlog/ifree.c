@@ -436,8 +436,9 @@ static void set_crc(uint8_t *b, size_t len, size_t off)
 }
 
 /* The AIL push after the checkpoint: every logged buffer and inode written with its LSN. */
-int xlog_fin_writeback(struct fin *f, uint64_t lsn)
+int xlog_fin_writeback(struct fin *f, uint64_t lsn0)
 {
+	uint64_t lsn = f->cp_lsn ? f->cp_lsn : lsn0; /* the last checkpoint's (force.c) */
 	xfs_fs *fs = f->log->fs;
 	int err;
 
@@ -448,7 +449,7 @@ int xlog_fin_writeback(struct fin *f, uint64_t lsn)
 
 	for (size_t i = 0; fs->v5 && i < f->nino; i++) {
 		uint8_t *d = f->blk[f->ino[i].blk].b + f->ino[i].off;
-		put_be64(d + DI_LSN, lsn);
+		put_be64(d + DI_LSN, xlog_fin_ino_lsn(f, i, lsn));
 		set_crc(d, fs->sb.inodesize, DI_CRC);
 	}
 	for (size_t i = 0; i < f->nblk; i++) {
@@ -463,20 +464,21 @@ int xlog_fin_writeback(struct fin *f, uint64_t lsn)
 		}
 		if (!b->dirty)
 			continue;
+		uint64_t bl = xlog_fin_blk_lsn(f, b, lsn);
 		if (fs->v5 && b->kind == K_AGF) {
-			put_be64(b->b + AGF_LSN, lsn);
+			put_be64(b->b + AGF_LSN, bl);
 			set_crc(b->b, (size_t)b->bbs * XLOG_BBSIZE, AGF_CRC);
 		} else if (fs->v5 && b->kind == K_AGI) {
-			put_be64(b->b + AGI_LSN, lsn);
+			put_be64(b->b + AGI_LSN, bl);
 			set_crc(b->b, (size_t)b->bbs * XLOG_BBSIZE, AGI_CRC);
 		} else if (fs->v5 && b->kind == K_AGFL) {
-			put_be64(b->b + AGFL_LSN, lsn);
+			put_be64(b->b + AGFL_LSN, bl);
 			set_crc(b->b, (size_t)b->bbs * XLOG_BBSIZE, XFS_AGFL_CRC_OFF);
 		} else if (fs->v5 && b->kind == K_BMBT) {
-			put_be64(b->b + LB_LSN, lsn);
+			put_be64(b->b + LB_LSN, bl);
 			set_crc(b->b, (size_t)b->bbs * XLOG_BBSIZE, LB_CRC);
 		} else if (fs->v5 && b->kind == K_BTREE) {
-			put_be64(b->b + SB_LSN, lsn);
+			put_be64(b->b + SB_LSN, bl);
 			set_crc(b->b, (size_t)b->bbs * XLOG_BBSIZE, SB_CRC);
 		}
 		if ((err = xlog_ovl_write(f->o, f->log, b->b, b->daddr, b->bbs)))
@@ -537,6 +539,7 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 					 XLOG_LSN(log->ends.head_cycle, log->ends.head_blk));
 	if (!err && !f.refused)
 		p->npending = 0;
+	xlog_fin_cp_free(&f);
 	for (i = 0; i < f.nblk; i++)
 		free(f.blk[i].b);
 	free(f.blk);

@@ -19,7 +19,9 @@
  * each run of 128-byte chunks it dirtied; an inode's format, core and
  * extents; the done items), and the commit op, in as many log buffers as
  * they fill, each written as its record header and contents rounded up to
- * the log's stripe unit (span_blocks).
+ * the log's stripe unit (force.c). A force in the middle (afree.c: a busy
+ * block met again) writes the transactions committed before it as a
+ * checkpoint of its own; what is logged after carries the next one's LSN.
  *
  * v4 filesystems too (no rmapbt or reflink there: only EFIs, in the 32- or
  * 64-bit extent format item.c tells apart by the item's size): nothing is
@@ -41,19 +43,8 @@
 #include "xlog/rmap.h"
 
 #define OPHDR 12u          /* struct xlog_op_header */
-#define TRANS_HDR 16u      /* struct xfs_trans_header */
 #define DONE_FMT 16u       /* CUD, BUD, RUD; an EFD's header */
 #define EFD_EXT 16u        /* struct xfs_extent_64 */
-#define INODE_FMT 56u      /* struct xfs_inode_log_format */
-#define V4_LOG_DINODE 96u  /* xfs_log_dinode_size without v3 inodes: up to di_next_unlinked */
-#define BUF_FMT 20u        /* struct xfs_buf_log_format before its dirty map */
-#define CHUNK 128u         /* XFS_BLF_CHUNK */
-#define BMBT_REC 16u
-/* stamps the AIL push writes, not logged: never a reason for a chunk */
-#define AGF_LSN 208u
-#define AGF_STAMPS 12u
-#define SB_LSN 24u
-#define SB_CRC 52u
 
 int xlog_intent_defer(struct fin *f, struct intent_defer *d, const struct intent_work *w)
 {
@@ -91,119 +82,6 @@ int xlog_intent_rmap(struct fin *f, const struct xlog_ext *x)
 				     ((x->flags & XFS_RMAP_EXTENT_UNWRITTEN) ? RMAP_F_UNWRITTEN : 0));
 }
 
-static bool stamp_byte(bool v5, enum kind kind, uint32_t i)
-{
-	if (!v5)
-		return false; /* a v4 block has no LSN or CRC: every byte is the block's */
-	if (kind == K_AGF)
-		return i >= AGF_LSN && i < AGF_LSN + AGF_STAMPS;
-	if (kind == K_BMBT)
-		return (i >= LB_LSN && i < LB_LSN + 8) || (i >= LB_CRC && i < LB_CRC + 4);
-	return (i >= SB_LSN && i < SB_LSN + 8) || (i >= SB_CRC && i < SB_CRC + 4);
-}
-
-/* A dirty buffer's bytes in the checkpoint: its format, then each run of changed chunks. */
-static int buf_bytes(struct fin *f, const struct blk *b, uint8_t *old, uint64_t *bytes)
-{
-	uint32_t len = b->bbs * XLOG_BBSIZE, nch = (len + CHUNK - 1) / CHUNK;
-	bool prev = false;
-	int err;
-
-	if ((err = xlog_ovl_read(f->o, f->log, old, b->daddr, b->bbs)))
-		return err;
-	*bytes += OPHDR + BUF_FMT + 4 * ((nch + 31) / 32);
-	for (uint32_t c = 0; c < nch; c++) {
-		bool dirty = false;
-		for (uint32_t i = c * CHUNK; i < (c + 1) * CHUNK && i < len && !dirty; i++)
-			dirty = old[i] != b->b[i] && !stamp_byte(f->log->fs->v5, b->kind, i);
-		if (dirty)
-			*bytes += (prev ? 0 : OPHDR) + CHUNK;
-		prev = dirty;
-	}
-	return 0;
-}
-
-/*
- * The log blocks a checkpoint of content bytes (its chain of regions, each behind its op
- * header) and its commit record take, written from a fresh log buffer (xlog_write, Linux
- * 6.1): a buffer holds ic bytes after its hsize-byte header; the chain fills each buffer
- * it does not fit in, a region crossing into the next buffer goes on behind a continuation
- * op header there, and one that would start with an op header's room or less left starts
- * in the next; the commit record, written on its own, goes into a new buffer when fewer
- * than two op headers' room is left (xlog_state_get_iclog_space). Every buffer is written
- * as its header and contents rounded up to the log's stripe unit (xlog_calc_iclog_size).
- * extra: the bytes each crossing costs (0 to OPHDR, by where the regions fall).
- */
-static uint64_t span_blocks(uint64_t content, uint64_t ic, uint32_t hsize, uint32_t round, uint32_t extra)
-{
-	uint64_t n = 1, off = content;
-
-	while (off > ic) {
-		off = off - ic + extra;
-		n++;
-	}
-	if (ic - off < 2 * OPHDR) {
-		n++;
-		off = 0;
-	}
-	off += OPHDR;
-	return ((n - 1) * ((hsize + ic + round - 1) / round * round) + (hsize + off + round - 1) / round * round) /
-	       XLOG_BBSIZE;
-}
-
-/* The log blocks of the checkpoint the finish logs (done items: done bytes with their ops). */
-static int checkpoint_blocks(struct fin *f, uint64_t done, uint32_t *blocks)
-{
-	xlog *log = f->log;
-	xfs_fs *fs = log->fs;
-	uint32_t h_size = log->geom.v2 ? log->h_size : XLOG_BIG_RECORD_BSIZE;
-	uint32_t hblks = log->geom.v2 && h_size > XLOG_HEADER_CYCLE_SIZE ?
-			 (h_size + XLOG_HEADER_CYCLE_SIZE - 1) / XLOG_HEADER_CYCLE_SIZE : 1;
-	uint32_t round = log->geom.v2 && log->geom.sunit > 1 ? log->geom.sunit : XLOG_BBSIZE;
-	uint64_t bytes = OPHDR + OPHDR + TRANS_HDR + done, ic, lo, hi;
-	uint8_t *old = malloc(fs->blocksize > fs->sb.sectsize ? fs->blocksize : fs->sb.sectsize);
-	int err = 0;
-
-	if (!old)
-		return FSIMG_ENOMEM;
-	for (size_t i = 0; i < f->nblk && !err; i++)
-		if (f->blk[i].dirty && f->blk[i].kind != K_INODES)
-			err = buf_bytes(f, &f->blk[i], old, &bytes);
-	bytes += xlog_fin_dquot_log_bytes(f); /* dquot items (a BUI's bmbt block charged) */
-	free(old);
-	if (err)
-		return err;
-	/* an inode: its format, core, and data fork (xfs_inode_item_format_data_fork): the
-	 * extents in extents form, the incore root (header and nr keys and pointers) in btree
-	 * form when it was logged */
-	for (size_t i = 0; i < f->nino; i++) {
-		const uint8_t *d = f->blk[f->ino[i].blk].b + f->ino[i].off;
-		uint64_t n = xlog_di_nextents(d);
-		bytes += OPHDR + INODE_FMT + OPHDR + (fs->v5 ? fs->lit_off : V4_LOG_DINODE);
-		if (d[5] == XFS_DINODE_FMT_BTREE)
-			bytes += f->ino[i].broot ? OPHDR + (fs->v5 ? 72u : 24u) + 16u * get_be16(d + fs->lit_off + 2) : 0;
-		else
-			bytes += n ? OPHDR + n * BMBT_REC : 0;
-	}
-	if (round % XLOG_BBSIZE || round > XLOG_MAX_RECORD_BSIZE)
-		round = XLOG_BBSIZE;
-	ic = h_size > hblks * XLOG_BBSIZE ? h_size - hblks * XLOG_BBSIZE : 0;
-	if (ic < 1024)
-		return xlog_fin_refuse(f, "log buffers of %u bytes", h_size);
-	lo = span_blocks(bytes, ic, hblks * XLOG_BBSIZE, round, 0);
-	hi = span_blocks(bytes, ic, hblks * XLOG_BBSIZE, round, OPHDR);
-	/* the regions' order in the checkpoint is not modelled: where they cross buffers must
-	 * not matter on v5, whose metadata carries the next checkpoint's LSN (v4 stamps
-	 * nothing: the length only moves the unmount record, inside the log) */
-	if (lo != hi && fs->v5)
-		return xlog_fin_refuse(f, "a checkpoint of %llu bytes over log buffers of %u: its length depends on "
-				       "where its regions cross them (not done)", (unsigned long long)bytes, h_size);
-	if (lo >= log->geom.bbs)
-		return xlog_fin_refuse(f, "a checkpoint of %llu blocks, more than the log", (unsigned long long)lo);
-	*blocks = (uint32_t)lo;
-	return 0;
-}
-
 /* Each block the checkpoint writes, as it was before (p->fin_prev), for a later finish
  * that invalidates it. */
 static int keep_prev(struct fin *f, struct xlog_plan *p)
@@ -237,8 +115,8 @@ static bool is_intent(uint16_t t)
 	       t == XFS_LI_XMI;
 }
 
-/* One intent's recovery transaction; adds its done item's bytes to *done. 0, 1 or <0. */
-static int finish_one(struct fin *f, const struct xlog_pending *e, struct intent_defer *d, uint64_t *done)
+/* One intent's recovery transaction, its done item's bytes in f->tx_done. 0, 1 or <0. */
+static int finish_one(struct fin *f, const struct xlog_pending *e, struct intent_defer *d)
 {
 	xfs_fs *fs = f->log->fs;
 	int err = 0;
@@ -247,7 +125,7 @@ static int finish_one(struct fin *f, const struct xlog_pending *e, struct intent
 		return xlog_fin_refuse(f, "%u extents (not done)", e->nextents);
 	switch (e->type) {
 	case XFS_LI_EFI:
-		*done += OPHDR + DONE_FMT + (uint64_t)e->nextents * EFD_EXT;
+		f->tx_done += OPHDR + DONE_FMT + (uint64_t)e->nextents * EFD_EXT;
 		for (uint32_t i = 0; i < e->nextents && !err; i++) {
 			const struct xlog_ext *x = &e->ext[i];
 			uint32_t ag = (uint32_t)(x->startblock >> fs->sb.agblklog);
@@ -261,20 +139,20 @@ static int finish_one(struct fin *f, const struct xlog_pending *e, struct intent
 		return err;
 	case XFS_LI_CUI: {
 		struct refc_tx tx = { 0, 0, false };
-		*done += OPHDR + DONE_FMT;
+		f->tx_done += OPHDR + DONE_FMT;
 		for (uint32_t i = 0; i < e->nextents && !err; i++)
 			err = xlog_intent_refcount(f, &e->ext[i], d, &tx);
 		return err;
 	}
 	case XFS_LI_BUI:
-		*done += OPHDR + DONE_FMT;
+		f->tx_done += OPHDR + DONE_FMT;
 		/* xfs_bui_validate: one mapping per BUI, else the kernel's mount fails (corruption) */
 		if (e->nextents != 1)
 			return xlog_fin_refuse(f, "a BUI of %u extents, which the kernel's recovery rejects as corrupt",
 					       e->nextents);
 		return xlog_intent_bmap(f, &e->ext[0], d);
 	case XFS_LI_RUI:
-		*done += OPHDR + DONE_FMT;
+		f->tx_done += OPHDR + DONE_FMT;
 		for (uint32_t i = 0; i < e->nextents && !err; i++)
 			err = xlog_intent_rmap(f, &e->ext[i]);
 		return err;
@@ -393,8 +271,8 @@ int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 {
 	struct intent_defer *d = NULL;
 	struct fin f;
-	uint64_t done = 0, lsn = XLOG_LSN(log->ends.head_cycle, log->ends.head_blk);
-	uint32_t blocks = 0, mark = 0, run = 0;
+	uint64_t next = 0;
+	uint32_t mark = 0, run = 0;
 	size_t i, k, nintent = 0;
 	int err = 0;
 
@@ -407,6 +285,7 @@ int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 	f.o = o;
 	f.why = p->pending[0].what;
 	f.whylen = sizeof p->pending[0].what;
+	f.cp_sized = true; /* the recovered intents' transactions: done items, buffers, inodes */
 	if (!(f.blk = calloc(FIN_BLKS, sizeof *f.blk)) || !(d = calloc(1, sizeof *d))) {
 		free(f.blk);
 		return FSIMG_ENOMEM;
@@ -418,7 +297,7 @@ int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 		f.why = p->pending[i].what;
 		f.whylen = sizeof p->pending[i].what;
 		xlog_fin_tx(&f); /* each intent's own transaction */
-		err = finish_one(&f, &p->pending[i], d, &done);
+		err = finish_one(&f, &p->pending[i], d);
 		/* the AGFL frees its transaction deferred are captured after its other work */
 		for (k = 0; k < f.nagflq && !err && !f.refused; k++)
 			err = xlog_intent_defer(&f, d, &(struct intent_work){ .ag = f.agflq[k].ag,
@@ -428,7 +307,10 @@ int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 		for (k = n0; k < d->n; k++)
 			d->tx[k] = (uint32_t)i;
 	}
-	/* xlog_finish_defer_ops: the captured work, in the order it was queued */
+	/* xlog_finish_defer_ops: the captured work, in the order it was queued; a force among it
+	 * would checkpoint intents it logged without their done items */
+	f.cp_sized = false;
+	f.cp_unsized = "the captured work's intents";
 	for (k = 0; k < d->n && !err && !f.refused;) {
 		if (d->ext[k].rtype == INTENT_REFC) {
 			err = finish_refc(&f, d, &k);
@@ -438,27 +320,27 @@ int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 	}
 	if (err > 0)
 		err = 0;
-	if (!err && !f.refused)
-		err = checkpoint_blocks(&f, done, &blocks);
+	/* xlog_recover_finish's force: the last transaction committed, the checkpoint written
+	 * (its captured intents and done items cancel each other there: whiteouts) */
+	if (!err && !f.refused) {
+		xlog_fin_commit(&f);
+		err = xlog_fin_cp_close(&f, &next);
+	}
 	if (err > 0)
 		err = 0;
 	if (!err && !f.refused)
 		err = keep_prev(&f, p);
 	if (!err && !f.refused)
-		err = xlog_fin_writeback(&f, lsn);
+		err = xlog_fin_writeback(&f, f.cp_lsn);
 	if (!err && !f.refused) {
-		uint32_t next = log->ends.head_blk + blocks, cycle = log->ends.head_cycle;
-		if (next >= log->geom.bbs) {
-			next -= log->geom.bbs;
-			cycle++;
-		}
-		log->fin_next_lsn = XLOG_LSN(cycle, next);
+		log->fin_next_lsn = next;
 		/* the rest (unlinked inodes, CoW leftovers) keep their order */
 		for (i = k = 0; i < p->npending; i++)
 			if (!is_intent(p->pending[i].type))
 				p->pending[k++] = p->pending[i];
 		p->npending = k;
 	}
+	xlog_fin_cp_free(&f);
 	for (i = 0; i < f.nblk; i++)
 		free(f.blk[i].b);
 	free(f.blk);

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The mount's finish as checkpoints in the log (Linux 6.1): its transactions
+ * go to the CIL, and each log force writes the CIL as one checkpoint
+ * (xlog_cil_push_work) from a fresh log buffer (iclog), which the force then
+ * switches out (xlog_state_switch_iclogs): the next checkpoint starts in the
+ * next iclog, at the log block past this one's last record, rounded up to
+ * the log stripe unit. The AIL push that follows writes each logged buffer
+ * and inode stamped with the start LSN of the last checkpoint that logged it
+ * (xfs_trans_committed_bulk: ctx->start_lsn).
+ *
+ * A checkpoint's length is modelled from what it holds: the start and
+ * transaction-header ops, every region of every logged item behind its op
+ * header (a buffer's format and each run of 128-byte chunks dirtied since it
+ * was last written back, xfs_buf_item_format; a stale buffer's format only;
+ * an inode's format, core and data fork; the done items), and the commit op
+ * (xlog_cil_write_commit_record), in as many iclogs as they fill. Where the
+ * regions fall across iclogs is not modelled (the CIL's item order): a
+ * crossing costs 0 to 12 bytes (a region continued behind a new op header,
+ * or one started afresh when an op header's room or less is left,
+ * xlog_write_partial), and on v5 a checkpoint whose length depends on it
+ * is refused.
+ *
+ * Which checkpoint logged what is found at each commit (xlog_fin_commit):
+ * the blocks and inodes whose bytes changed in the transaction, compared
+ * with their copy from the previous commit.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cursor.h"
+#include "xfs/format.h"
+#include "xlog/dinode.h"
+#include "xlog/finish.h"
+
+#define OPHDR 12u          /* struct xlog_op_header */
+#define TRANS_HDR 16u      /* struct xfs_trans_header */
+#define INODE_FMT 56u      /* struct xfs_inode_log_format */
+#define V4_LOG_DINODE 96u  /* xfs_log_dinode_size without v3 inodes: up to di_next_unlinked */
+#define BUF_FMT 20u        /* struct xfs_buf_log_format before its dirty map */
+#define CHUNK 128u         /* XFS_BLF_CHUNK */
+#define BMBT_REC 16u
+/* stamps the AIL push writes, not logged: never a reason for a chunk */
+#define AGF_LSN 208u
+#define AGF_STAMPS 12u
+#define SB_LSN 24u
+#define SB_CRC 52u
+
+bool xlog_cp_geom(const xlog *log, struct xlog_cp_geom *g)
+{
+	g->h_size = log->geom.v2 ? log->h_size : XLOG_BIG_RECORD_BSIZE;
+	g->hblks = log->geom.v2 && g->h_size > XLOG_HEADER_CYCLE_SIZE ?
+			   (g->h_size + XLOG_HEADER_CYCLE_SIZE - 1) / XLOG_HEADER_CYCLE_SIZE : 1;
+	/* l_iclog_roundoff: the log stripe unit of a v2 log, else a basic block */
+	g->round = log->geom.v2 && log->geom.sunit > 1 ? log->geom.sunit : XLOG_BBSIZE;
+	if (g->round % XLOG_BBSIZE || g->round > XLOG_MAX_RECORD_BSIZE)
+		g->round = XLOG_BBSIZE;
+	g->ic = g->h_size > g->hblks * XLOG_BBSIZE ? g->h_size - g->hblks * XLOG_BBSIZE : 0;
+	/* iclog data sizes are whole basic blocks (xlog_alloc_log: l_iclog_size - l_iclog_hsize) */
+	return g->ic >= 1024 && g->ic % XLOG_BBSIZE == 0;
+}
+
+/* xlog_state_switch_iclogs: the write position past an iclog of used data bytes, rounded up
+ * to the stripe unit (absolute: roundup(l_curr_block, sunit_bb)); past the log's end it
+ * wraps and the cycle goes on, skipping XLOG_HEADER_MAGIC_NUM. */
+static uint64_t switch_iclog(const xlog *log, const struct xlog_cp_geom *g, uint64_t lsn, uint64_t used)
+{
+	uint32_t cycle = XLOG_LSN_CYCLE(lsn);
+	uint64_t blk = (uint64_t)XLOG_LSN_BLOCK(lsn) + g->hblks + (used + XLOG_BBSIZE - 1) / XLOG_BBSIZE;
+	uint32_t sunit_bb = g->round / XLOG_BBSIZE;
+
+	if (sunit_bb > 1)
+		blk = (blk + sunit_bb - 1) / sunit_bb * sunit_bb;
+	/* (a log shorter than an iclog wraps more than once: refused by the caller) */
+	while (log->geom.bbs && blk >= log->geom.bbs) {
+		blk -= log->geom.bbs;
+		if (++cycle == XLOG_HEADER_MAGIC_NUM)
+			cycle++;
+	}
+	return XLOG_LSN(cycle, blk);
+}
+
+uint64_t xlog_cp_end(const xlog *log, const struct xlog_cp_geom *g, uint64_t start, uint64_t content, uint32_t extra)
+{
+	uint64_t lsn = start, off = content;
+
+	/* xlog_state_get_iclog_space: an iclog the chain does not fit in is switched out whole
+	 * (eventual size ic_size); the chain goes on in the next, behind a continuation op
+	 * header or a region started afresh (extra) */
+	while (off > g->ic) {
+		lsn = switch_iclog(log, g, lsn, g->ic);
+		off = off - g->ic + extra;
+	}
+	/* the commit record: a new iclog when fewer than two op headers' room is left */
+	if (g->ic - off < 2 * OPHDR) {
+		lsn = switch_iclog(log, g, lsn, g->ic);
+		off = 0;
+	}
+	/* the force switches the commit record's iclog out (xfs_log_force, xlog_cil_push_work
+	 * with push_commit_stable): the next checkpoint starts past it */
+	return switch_iclog(log, g, lsn, off + OPHDR);
+}
+
+/* The blocks from a to b (LSNs of the same or the next cycle) in a log of bbs blocks. */
+static uint64_t lsn_dist(uint64_t a, uint64_t b, uint32_t bbs)
+{
+	uint64_t d = (uint64_t)XLOG_LSN_BLOCK(b) - XLOG_LSN_BLOCK(a);
+
+	return XLOG_LSN_CYCLE(b) == XLOG_LSN_CYCLE(a) ? d : d + bbs;
+}
+
+static bool stamp_byte(bool v5, enum kind kind, uint32_t i)
+{
+	if (!v5)
+		return false; /* a v4 block has no LSN or CRC: every byte is the block's */
+	if (kind == K_AGF)
+		return i >= AGF_LSN && i < AGF_LSN + AGF_STAMPS;
+	if (kind == K_BMBT)
+		return (i >= LB_LSN && i < LB_LSN + 8) || (i >= LB_CRC && i < LB_CRC + 4);
+	return (i >= SB_LSN && i < SB_LSN + 8) || (i >= SB_CRC && i < SB_CRC + 4);
+}
+
+/* A buffer's bytes in a checkpoint (xfs_buf_item_size): its format and dirty map; unless
+ * it is stale (the format alone, XFS_BLF_CANCEL), each run of chunks of now (its bytes as
+ * the transactions committed them) that differ from old, as the finish found them. */
+static void buf_bytes(const struct blk *b, bool v5, const uint8_t *old, const uint8_t *now, uint64_t *bytes)
+{
+	uint32_t len = b->bbs * XLOG_BBSIZE, nch = (len + CHUNK - 1) / CHUNK;
+	bool prev = false;
+
+	*bytes += OPHDR + BUF_FMT + 4 * ((nch + 31) / 32);
+	if (b->stale)
+		return;
+	for (uint32_t c = 0; c < nch; c++) {
+		bool dirty = false;
+		for (uint32_t i = c * CHUNK; i < (c + 1) * CHUNK && i < len && !dirty; i++)
+			dirty = old[i] != now[i] && !stamp_byte(v5, b->kind, i);
+		if (dirty)
+			*bytes += (prev ? 0 : OPHDR) + CHUNK;
+		prev = dirty;
+	}
+}
+
+/* An inode's bytes (xfs_inode_item_size): its format, core, and data fork
+ * (xfs_inode_item_format_data_fork): the extents in extents form, the incore root (header
+ * and nr keys and pointers) in btree form when it was logged. d: the inode as committed. */
+static uint64_t inode_bytes(const xfs_fs *fs, const uint8_t *d, bool broot)
+{
+	uint64_t n = xlog_di_nextents(d), bytes = OPHDR + INODE_FMT + OPHDR + (fs->v5 ? fs->lit_off : V4_LOG_DINODE);
+
+	if (d[5] == XFS_DINODE_FMT_BTREE)
+		return bytes + (broot ? OPHDR + (fs->v5 ? 72u : 24u) + 16u * get_be16(d + fs->lit_off + 2) : 0);
+	return bytes + (n ? OPHDR + n * BMBT_REC : 0);
+}
+
+/* The running checkpoint's content bytes: what the committed transactions logged since the
+ * last force. */
+static int cp_bytes(struct fin *f, uint64_t *bytes)
+{
+	xfs_fs *fs = f->log->fs;
+	uint8_t *old = malloc(fs->blocksize > fs->sb.sectsize ? fs->blocksize : fs->sb.sectsize);
+	int err = 0;
+
+	if (!old)
+		return FSIMG_ENOMEM;
+	*bytes = OPHDR + OPHDR + TRANS_HDR + f->cp_done;
+	for (size_t i = 0; i < f->nblk && !err; i++) {
+		const struct blk *b = &f->blk[i];
+		if (b->cp != FIN_CP_RUNNING || (b->kind == K_INODES && !b->stale))
+			continue;
+		if (!(err = xlog_ovl_read(f->o, f->log, old, b->daddr, b->bbs)))
+			buf_bytes(b, fs->v5, old, b->snap, bytes);
+	}
+	free(old);
+	/* dquot items (a BUI's bmbt block charged); a v5 force with quota on is refused, so
+	 * they go into one checkpoint there */
+	*bytes += xlog_fin_dquot_log_bytes(f);
+	for (size_t i = 0; i < f->nino && !err; i++)
+		if (f->ino[i].cp == FIN_CP_RUNNING)
+			*bytes += inode_bytes(fs, f->blk[f->ino[i].blk].snap + f->ino[i].off, f->ino[i].broot);
+	return err;
+}
+
+void xlog_fin_commit(struct fin *f)
+{
+	uint32_t isize = f->log->fs->sb.inodesize;
+
+	f->cp_done += f->tx_done;
+	f->tx_done = 0;
+	for (size_t i = 0; i < f->nino; i++) {
+		const struct blk *b = &f->blk[f->ino[i].blk];
+		if (!b->snap || memcmp(b->snap + f->ino[i].off, b->b + f->ino[i].off, isize))
+			f->ino[i].cp = FIN_CP_RUNNING;
+	}
+	for (size_t i = 0; i < f->nblk; i++) {
+		struct blk *b = &f->blk[i];
+		size_t len = (size_t)b->bbs * XLOG_BBSIZE;
+		bool logged = b->stale ? !b->was_stale : b->snap ? memcmp(b->snap, b->b, len) != 0 : b->dirty;
+		if (!logged)
+			continue;
+		b->cp = FIN_CP_RUNNING;
+		b->was_stale = b->stale;
+		if (!b->snap && !(b->snap = malloc(len))) {
+			f->cp_lost = true;
+			continue;
+		}
+		memcpy(b->snap, b->b, len);
+	}
+}
+
+int xlog_fin_cp_close(struct fin *f, uint64_t *next)
+{
+	xlog *log = f->log;
+	struct xlog_cp_geom g;
+	uint64_t bytes, lo, hi;
+	uint32_t wraps;
+	int err;
+
+	if (!f->cp_lsn)
+		f->cp_lsn = log->fin_next_lsn ? log->fin_next_lsn : XLOG_LSN(log->ends.head_cycle, log->ends.head_blk);
+	if (f->cp_lost)
+		return FSIMG_ENOMEM;
+	if ((err = cp_bytes(f, &bytes)))
+		return err;
+	if (!xlog_cp_geom(log, &g))
+		return xlog_fin_refuse(f, "log buffers of %u bytes", g.h_size);
+	lo = xlog_cp_end(log, &g, f->cp_lsn, bytes, 0);
+	hi = xlog_cp_end(log, &g, f->cp_lsn, bytes, OPHDR);
+	/* v4 stamps nothing: the length only moves the unmount record, inside the log */
+	if (lo != hi && log->fs->v5)
+		return xlog_fin_refuse(f, "a checkpoint of %llu bytes over log buffers of %u: its length depends on "
+				       "where its regions cross them (not done)", (unsigned long long)bytes, g.h_size);
+	wraps = XLOG_LSN_CYCLE(lo) - XLOG_LSN_CYCLE(f->cp_lsn);
+	if (wraps == 2 && XLOG_LSN_CYCLE(f->cp_lsn) + 1 == XLOG_HEADER_MAGIC_NUM)
+		wraps = 1;
+	if (wraps > 1 || lsn_dist(f->cp_lsn, lo, log->geom.bbs) >= log->geom.bbs)
+		return xlog_fin_refuse(f, "a checkpoint of %llu bytes, more than the log", (unsigned long long)bytes);
+	/* xlog_cil_committed: what it logged goes to the AIL at its start LSN */
+	for (size_t i = 0; i < f->nblk; i++)
+		if (f->blk[i].cp == FIN_CP_RUNNING) {
+			f->blk[i].cp = FIN_CP_WRITTEN;
+			f->blk[i].lsn = f->cp_lsn;
+		}
+	for (size_t i = 0; i < f->nino; i++)
+		if (f->ino[i].cp == FIN_CP_RUNNING) {
+			f->ino[i].cp = FIN_CP_WRITTEN;
+			f->ino[i].lsn = f->cp_lsn;
+		}
+	f->cp_done = 0;
+	*next = lo;
+	return 0;
+}
+
+#define EFX_1 32u /* an EFI or EFD of one extent: its 16-byte header and a struct xfs_extent_64 */
+
+void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno)
+{
+	uint64_t daddr = xlog_ag_daddr(f->log->fs, ag, agbno);
+	uint32_t nch = f->log->fs->blocksize / CHUNK;
+
+	f->tx_done += 2 * (OPHDR + EFX_1);
+	for (size_t i = 0; i < f->nblk; i++)
+		if (f->blk[i].daddr == daddr && f->blk[i].stale)
+			return;
+	f->tx_done += OPHDR + BUF_FMT + 4 * ((nch + 31) / 32);
+}
+
+uint64_t xlog_fin_blk_lsn(const struct fin *f, const struct blk *b, uint64_t lsn)
+{
+	if (b->cp == FIN_CP_WRITTEN)
+		return b->lsn;
+	return f->cp_lsn ? f->cp_lsn : lsn;
+}
+
+uint64_t xlog_fin_ino_lsn(const struct fin *f, size_t i, uint64_t lsn)
+{
+	if (f->ino[i].cp == FIN_CP_WRITTEN)
+		return f->ino[i].lsn;
+	return f->cp_lsn ? f->cp_lsn : lsn;
+}
+
+void xlog_fin_cp_free(struct fin *f)
+{
+	for (size_t i = 0; i < f->nblk; i++) {
+		free(f->blk[i].snap);
+		f->blk[i].snap = NULL;
+	}
+}
