@@ -3,9 +3,8 @@
  * The data fork's bmbt as the XFS finish edits it (bmbt.c): its extent
  * records (struct xfs_bmbt_rec), its blocks read and made
  * (xfs_btree_init_block_int), and the block operations of 6.1's
- * libxfs/xfs_btree.c that a BUI's map or unmap needs (the lookup down the
- * inode's root, xfs_btree_make_block_unfull's shifts and split). The
- * BUI dispatch is intent_bmap.c's.
+ * libxfs/xfs_btree.c that a BUI's map or unmap needs, on a cursor over a
+ * tree of any height. The BUI dispatch is intent_bmap.c's.
  */
 #ifndef FSIMG_XLOG_BMBT_H
 #define FSIMG_XLOG_BMBT_H
@@ -53,20 +52,35 @@ static inline bool bext_contig(const struct bext *a, const struct bext *b)
 
 /* A new bmbt leaf at b for inode ino. */
 void xlog_bmbt_leaf_init(const xfs_fs *fs, struct blk *b, uint64_t ino) XFS_HIDDEN;
-/* The bmbt leaf at fsb of inode ino, checked. 0, 1 (refused) or <0. */
-int xlog_bmbt_leaf(struct fin *f, uint64_t fsb, uint64_t ino, struct blk **b) XFS_HIDDEN;
-/* The leaf of the data fork root at d + lit_off (forksz bytes) holding off: its root entry
- * *ri, its first record past off *at, *prev and *next around it. 0, 1 or <0. */
-int xlog_bmbt_root_leaf(struct fin *f, uint8_t *d, uint64_t ino, uint32_t forksz, uint64_t off, uint32_t *ri,
-			struct blk **b, uint32_t *at, struct bext *prev, struct bext *next) XFS_HIDDEN;
-/* e inserted at index k of the n records at recs (room for one more). */
-void xlog_bmbt_leaf_put(uint8_t *recs, uint32_t n, uint32_t k, const struct bext *e) XFS_HIDDEN;
-/* The root's key k set from the leaf's first record. */
-void xlog_bmbt_root_key(uint8_t *root, uint32_t k, const uint8_t *leaf, uint32_t hdr) XFS_HIDDEN;
-/* nw inserted at index at of the full leaf b, the root's entry i: a shift or a split.
- * 0, 1 or <0. */
-int xlog_bmbt_leaf_unfull(struct fin *f, uint8_t *d, uint64_t ino, uint32_t forksz, uint32_t i, struct blk *b,
-			  uint32_t at, const struct bext *nw) XFS_HIDDEN;
+/* A cursor on an inode's data fork bmbt (xfs_btree_cur): its levels (the root in the inode
+ * at nlev - 1), the block and entry index at each level below it; broot: the root
+ * changed (XFS_ILOG_DBROOT); firstblock: the transaction's first block allocated
+ * (t_firstblock), UINT64_MAX before it. */
+#define BMBT_MAXLEVELS 9u /* xfs_bmbt_maxlevels_ondisk */
+struct bcur {
+	struct fin *f;
+	uint8_t *d;
+	uint64_t ino, firstblock;
+	uint32_t hdr, maxr, maxrecs, nlev;
+	struct blk *b[BMBT_MAXLEVELS];
+	uint32_t ptr[BMBT_MAXLEVELS];
+	bool broot;
+};
+
+/* The cursor on inode d's (number ino) data fork root of forksz bytes, checked. 0, 1 or <0. */
+int xlog_bcur_init(struct bcur *c, struct fin *f, uint8_t *d, uint64_t ino, uint32_t forksz) XFS_HIDDEN;
+/* Level l's entry count, and its entry i (a record at level 0, else a key). */
+uint32_t xlog_bcur_nrecs(const struct bcur *c, uint32_t l) XFS_HIDDEN;
+uint8_t *xlog_bcur_rec(const struct bcur *c, uint32_t l, uint32_t i) XFS_HIDDEN;
+/* Down to the leaf holding off: ptr[0] the first record past off, *prev the one before it
+ * and *next that one (zeros where none). 0, 1 or <0. */
+int xlog_bcur_lookup(struct bcur *c, uint64_t off, struct bext *prev, struct bext *next) XFS_HIDDEN;
+/* Level l's first key into the levels above (xfs_btree_update_keys). */
+void xlog_bcur_update_keys(struct bcur *c, uint32_t l) XFS_HIDDEN;
+/* The cursor moved to the next block of level l (*none: there is none). 0, 1 or <0. */
+int xlog_bcur_next_block(struct bcur *c, uint32_t l, bool *none) XFS_HIDDEN;
+/* e inserted at the leaf entry ptr[0] (xfs_btree_insert); the path is spent. 0, 1 or <0. */
+int xlog_bcur_insert(struct bcur *c, const struct bext *e) XFS_HIDDEN;
 /* intent_bmap.c: a new bmbt block near agbno of AG ag for inode ino (xfs_bmbt_alloc_block),
  * its dquot charge with it. 0, 1 or <0. */
 int xlog_bmbt_alloc(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t ino, uint32_t *bno) XFS_HIDDEN;

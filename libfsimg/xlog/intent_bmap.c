@@ -232,13 +232,16 @@ static int unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint6
 }
 
 
-/* A leaf of n records losing one, under a root of nr: below half full (xfs_btree_dec_cursor's
- * rebalance with a sibling) or few enough extents for the fork to go back to extents form
- * (xfs_bmap_btree_to_extents), neither done yet: refused (1). */
-static int leaf_loses_refused(struct fin *f, uint64_t ino, uint32_t nr, uint32_t n, uint32_t maxrecs, uint64_t nexts,
-			      uint32_t forksz)
+/* The cursor's leaf losing one record of nexts in a fork of forksz bytes: below half full
+ * beside siblings (xfs_btree_delrec's rebalance or join) or few enough extents for the
+ * fork to go back to extents form (xfs_bmap_btree_to_extents), neither done yet: refused
+ * (1). A lone leaf under a root at level 1 stays under its minimum (xfs_btree_kill_iroot
+ * does nothing at that level). */
+static int leaf_loses_refused(struct fin *f, const struct bcur *c, uint64_t ino, uint64_t nexts, uint32_t forksz)
 {
-	if (nr > 1 && n - 1 < maxrecs / 2)
+	bool lone = c->nlev == 2 && xlog_bcur_nrecs(c, 1) == 1;
+
+	if (!lone && xlog_bcur_nrecs(c, 0) - 1 < c->maxrecs / 2)
 		return xlog_fin_refuse(f, "inode %llu: its bmbt leaf would need a rebalance (not done yet)",
 				       (unsigned long long)ino);
 	if (nexts - 1 <= forksz / BMBT_REC)
@@ -247,32 +250,56 @@ static int leaf_loses_refused(struct fin *f, uint64_t ino, uint32_t nr, uint32_t
 	return 0;
 }
 
+/* Record k of the cursor's leaf set to e; its keys up the path when it is the first
+ * (xfs_bmbt_update: xfs_btree_update_keys whatever the value). */
+static void leaf_update(struct bcur *c, uint32_t k, const struct bext *e)
+{
+	bext_put(xlog_bcur_rec(c, 0, k), e);
+	c->b[0]->dirty = true;
+	c->ptr[0] = k;
+	if (k == 0)
+		xlog_bcur_update_keys(c, 0);
+}
+
+/* Record k of the cursor's leaf of n deleted (xfs_btree_delrec without a rebalance). */
+static void leaf_delete(struct bcur *c, uint32_t k, uint32_t n)
+{
+	uint8_t *b = c->b[0]->b;
+
+	memmove(xlog_bcur_rec(c, 0, k), xlog_bcur_rec(c, 0, k + 1), (size_t)(n - k - 1) * BMBT_REC);
+	put_be16(b + 6, (uint16_t)(n - 1));
+	c->b[0]->dirty = true;
+	c->ptr[0] = k;
+	if (k == 0)
+		xlog_bcur_update_keys(c, 0);
+}
+
 /*
  * __xfs_bunmapi(XFS_BMAPI_REMAP) of a range that one extent of a data fork in btree form
- * (the root at level 1 over leaves) holds: xfs_bmap_del_extent_real with a cursor on the
- * leaf. The whole extent goes (xfs_btree_delete: a leaf left under its minimum beside
+ * holds: xfs_bmap_del_extent_real with a cursor on its leaf (bmbt.c's, a tree of any
+ * height). The whole extent goes (xfs_btree_delete: a leaf left under its minimum beside
  * others would be rebalanced, a fork whose extents then fit the inode would go back to
- * extents form: both refused), its front is trimmed (xfs_bmbt_update: the leaf's first
- * record also moves the root's key, xfs_btree_update_keys, as a delete of it does), its
- * end, or it is split in two (the second half inserted after it: a full leaf would shift
- * or split, refused). A hole or a range past the extent is refused as in extents form.
+ * extents form: both refused), its front is trimmed or its end (xfs_bmbt_update: the
+ * leaf's first record moves the keys above, xfs_btree_update_keys), or it is split in two:
+ * the first half updated, the cursor stepped on (xfs_btree_increment: the next record,
+ * or the next leaf's first when the extent was its leaf's last) and the second half
+ * inserted there (xfs_btree_insert: shifts, splits, a new level). A hole or a range past
+ * the extent is refused as in extents form.
  */
 static int btree_unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino, struct intent_defer *dq,
 		       uint32_t forksz, const struct bext *want)
 {
-	xfs_fs *fs = f->log->fs;
-	uint8_t *root = d + fs->lit_off, *recs;
-	uint32_t nr = get_be16(root + 2), i, n, at, k, hdr = LB_HDR(fs), maxrecs = (fs->blocksize - hdr) / BMBT_REC;
 	uint64_t nexts = xlog_di_nextents(d), dend = want->off + want->len;
 	struct bext e = { 0 }, p = { 0 }, del = *want, rest;
-	struct blk *b;
+	struct bcur c;
+	uint32_t n, k;
+	bool none;
 	int err;
 
-	if ((err = xlog_bmbt_root_leaf(f, d, ino, forksz, want->off, &i, &b, &at, &p, &e)))
+	if ((err = xlog_bcur_init(&c, f, d, ino, forksz)) || (err = xlog_bcur_lookup(&c, want->off, &p, &e)))
 		return err;
-	n = get_be16(b->b + 6);
-	recs = b->b + hdr;
-	if (at == 0 || p.off + p.len <= want->off)
+	n = xlog_bcur_nrecs(&c, 0);
+	if (c.ptr[0] == 0 || p.off + p.len <= want->off)
 		return xlog_fin_refuse(f, "inode %llu: unmapping offset %llu, a hole (not done)", (unsigned long long)ino,
 				       (unsigned long long)want->off);
 	if (dend > p.off + p.len)
@@ -282,152 +309,120 @@ static int btree_unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff,
 		return xlog_fin_refuse(f, "inode %llu: %llu blocks, %u unmapped", (unsigned long long)ino,
 				       (unsigned long long)get_be64(d + DI_NBLOCKS), want->len);
 	e = p;
-	k = at - 1;
+	k = c.ptr[0] - 1;
 	del.fsb = e.fsb + (want->off - e.off);
 	del.unwritten = e.unwritten;
 	if (e.off == want->off && e.off + e.len == dend) {
-		if (leaf_loses_refused(f, ino, nr, n, maxrecs, nexts, forksz))
+		if (leaf_loses_refused(f, &c, ino, nexts, forksz))
 			return 1;
-		memmove(recs + (size_t)k * BMBT_REC, recs + (size_t)(k + 1) * BMBT_REC, (size_t)(n - k - 1) * BMBT_REC);
-		n--;
+		leaf_delete(&c, k, n);
 		nexts--;
-		if (k == 0) { /* n > 0 here: a lone leaf of one record would have gone back to extents */
-			bext_get(&e, recs);
-			put_be64(root + 4 + 8 * (size_t)i, e.off);
-		}
 	} else if (e.off == want->off) {
 		e.off = dend, e.fsb = del.fsb + del.len, e.len -= del.len;
-		bext_put(recs + (size_t)k * BMBT_REC, &e);
-		if (k == 0)
-			put_be64(root + 4 + 8 * (size_t)i, e.off);
+		leaf_update(&c, k, &e);
 	} else if (e.off + e.len == dend) {
 		e.len -= del.len;
-		bext_put(recs + (size_t)k * BMBT_REC, &e);
+		leaf_update(&c, k, &e);
 	} else {
-		if (n == maxrecs)
-			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf is full (a shift or split, not done yet)",
-					       (unsigned long long)ino);
 		rest = (struct bext){ dend, del.fsb + del.len, (uint32_t)(e.off + e.len - dend), e.unwritten };
 		e.len = (uint32_t)(want->off - e.off);
-		bext_put(recs + (size_t)k * BMBT_REC, &e);
-		memmove(recs + (size_t)(k + 2) * BMBT_REC, recs + (size_t)(k + 1) * BMBT_REC, (size_t)(n - k - 1) * BMBT_REC);
-		bext_put(recs + (size_t)(k + 1) * BMBT_REC, &rest);
-		n++;
+		leaf_update(&c, k, &e);
+		c.ptr[0] = k + 1;
+		if (k + 1 == n && (err = xlog_bcur_next_block(&c, 0, &none)))
+			return err;
+		if ((err = xlog_bcur_insert(&c, &rest)))
+			return err;
 		nexts++;
 	}
-	put_be16(b->b + 6, (uint16_t)n);
-	b->dirty = true;
-	xlog_di_set_nextents(d, (uint32_t)nexts);
+	xlog_di_set_nextents(d, nexts);
 	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) - del.len);
-	return inode_done_root(f, ib, d, ioff, ino, dq, &del, false, k == 0);
+	return inode_done_root(f, ib, d, ioff, ino, dq, &del, false, c.broot);
 }
 
-
 /*
- * xfs_bmapi_remap into a data fork in btree form (a root in the inode at
- * level 1 over leaves): xfs_bmbt_lookup_eq goes down the root's last key
- * at or before the offset (else its first) to a leaf, and
- * xfs_bmap_add_extent_hole_real's four cases edit that leaf: a merge
- * updates a record (a right merge at the leaf's first record also the
- * root's key, xfs_btree_update_keys), a merge of both deletes the right
- * record (leaving the leaf at least half full or the root's only leaf:
- * no rebalance), a new extent is inserted into a leaf with room; an
- * extent that the next leaf's first continues goes into that record (its
- * key in the root follows). An extent joining two leaves' extents, a full
- * leaf (a shift or split), a rebalance, a fork that would go back to extents form
- * and a deeper tree are refused, named.
+ * xfs_bmapi_remap into a data fork in btree form (a root in the inode over
+ * a tree of any height, bmbt.c's cursor): xfs_bmbt_lookup_eq goes down the
+ * last key at or before the offset at each level (else the first) to a
+ * leaf, and xfs_bmap_add_extent_hole_real's four cases edit it: a merge
+ * updates a record (at a leaf's front the keys above follow,
+ * xfs_btree_update_keys), a merge of both deletes the right record
+ * (refused where the leaf would need a rebalance or the fork would go back
+ * to extents form), an extent that the next leaf's first continues goes
+ * into that record (its keys follow up its own path), and a new extent is
+ * inserted (xfs_btree_insert: a full leaf shifts or splits, a full block
+ * above likewise, a full root in the inode grows a level). An extent
+ * joining two leaves' extents is refused, named.
  */
 static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino, struct intent_defer *dq,
 		     uint32_t forksz, const struct bext *nw)
 {
-	xfs_fs *fs = f->log->fs;
-	uint8_t *root = d + fs->lit_off, *recs;
-	uint32_t maxr = forksz >= 4 ? (forksz - 4) / 16 : 0, nr = get_be16(root + 2), i, n, at, hdr = LB_HDR(fs);
-	uint32_t maxrecs = (fs->blocksize - hdr) / BMBT_REC;
 	uint64_t nexts = xlog_di_nextents(d);
-	struct bext l = { 0 }, r = { 0 }, e;
-	bool left, right, haver, nextleaf = false;
-	struct blk *b, *nb = NULL;
+	struct bext l = { 0 }, r = { 0 };
+	bool left, right, hasr, nextleaf = false, none, leftmost = true;
+	struct bcur c, t;
+	uint32_t n, at;
 	int err;
 
-	if ((err = xlog_bmbt_root_leaf(f, d, ino, forksz, nw->off, &i, &b, &at, &l, &e)))
+	if ((err = xlog_bcur_init(&c, f, d, ino, forksz)) || (err = xlog_bcur_lookup(&c, nw->off, &l, &r)))
 		return err;
-	n = get_be16(b->b + 6);
-	recs = b->b + hdr;
-	if (at == 0 && i > 0)
+	n = xlog_bcur_nrecs(&c, 0);
+	at = c.ptr[0];
+	for (uint32_t k = 1; k < c.nlev; k++)
+		leftmost &= c.ptr[k] == 0;
+	if (at == 0 && !leftmost)
 		return xlog_fin_refuse(f, "inode %llu: offset %llu before its bmbt leaf's key", (unsigned long long)ino,
 				       (unsigned long long)nw->off);
-	haver = at < n;
-	if (haver) {
-		r = e;
-	} else if (i + 1 < nr) { /* the next leaf's first extent */
-		if ((err = xlog_bmbt_leaf(f, get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)(i + 1)), ino, &nb)))
+	hasr = at < n;
+	if (!hasr) { /* the next leaf's first extent */
+		t = c;
+		if ((err = xlog_bcur_next_block(&t, 0, &none)))
 			return err;
-		bext_get(&r, nb->b + hdr);
-		if (nw->off + nw->len > r.off)
-			return xlog_fin_refuse(f, "inode %llu: offset %llu+%u is not a hole", (unsigned long long)ino,
-					       (unsigned long long)nw->off, nw->len);
-		nextleaf = bext_contig(nw, &r);
-		if (nextleaf && at && bext_contig(&l, nw))
-			return xlog_fin_refuse(f, "inode %llu: the extent joins two bmbt leaves' extents (not done yet)",
-					       (unsigned long long)ino);
+		if (!none) {
+			bext_get(&r, xlog_bcur_rec(&t, 0, 0));
+			hasr = nextleaf = true;
+		}
 	}
 	if (at && l.off + l.len > nw->off)
 		return xlog_fin_refuse(f, "inode %llu: offset %llu is mapped already", (unsigned long long)ino,
 				       (unsigned long long)nw->off);
-	if (haver && nw->off + nw->len > r.off)
+	if (hasr && nw->off + nw->len > r.off)
 		return xlog_fin_refuse(f, "inode %llu: offset %llu+%u is not a hole", (unsigned long long)ino,
 				       (unsigned long long)nw->off, nw->len);
 	left = at > 0 && bext_contig(&l, nw);
-	right = haver && bext_contig(nw, &r);
-	if (nextleaf && !left) { /* the next leaf's first record takes it: its root key follows */
-		r.off = nw->off;
-		r.fsb = nw->fsb;
-		r.len += nw->len;
-		bext_put(nb->b + hdr, &r);
-		put_be64(root + 4 + 8 * (size_t)(i + 1), nw->off);
-		nb->dirty = true;
-		put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw->len);
-		return inode_done_root(f, ib, d, ioff, ino, dq, nw, true, true);
-	}
+	right = hasr && bext_contig(nw, &r);
 	if (left && right && (uint64_t)l.len + nw->len + r.len > MAXEXTLEN)
 		right = false;
-	if (left && right) {
-		if (leaf_loses_refused(f, ino, nr, n, maxrecs, nexts, forksz))
+	if (left && right && nextleaf)
+		return xlog_fin_refuse(f, "inode %llu: the extent joins two bmbt leaves' extents (not done yet)",
+				       (unsigned long long)ino);
+	if (left && right) { /* the right record deleted, the left one updated */
+		if (leaf_loses_refused(f, &c, ino, nexts, forksz))
 			return 1;
+		leaf_delete(&c, at, n);
 		l.len += nw->len + r.len;
-		bext_put(recs + (size_t)(at - 1) * BMBT_REC, &l);
-		memmove(recs + (size_t)at * BMBT_REC, recs + (size_t)(at + 1) * BMBT_REC, (size_t)(n - at - 1) * BMBT_REC);
-		n--;
+		leaf_update(&c, at - 1, &l);
 		nexts--;
 	} else if (left) {
 		l.len += nw->len;
-		bext_put(recs + (size_t)(at - 1) * BMBT_REC, &l);
+		leaf_update(&c, at - 1, &l);
 	} else if (right) {
 		r.off = nw->off;
 		r.fsb = nw->fsb;
 		r.len += nw->len;
-		bext_put(recs + (size_t)at * BMBT_REC, &r);
-	} else if (n == maxrecs) { /* a shift or a split */
-		if ((err = xlog_bmbt_leaf_unfull(f, d, ino, forksz, i, b, at, nw)))
-			return err;
-		xlog_di_set_nextents(d, nexts + 1);
-		put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw->len);
-		return inode_done_root(f, ib, d, ioff, ino, dq, nw, true, true);
+		if (nextleaf) {
+			leaf_update(&t, 0, &r);
+			c.broot |= t.broot;
+		} else {
+			leaf_update(&c, at, &r);
+		}
 	} else {
-		memmove(recs + (size_t)(at + 1) * BMBT_REC, recs + (size_t)at * BMBT_REC, (size_t)(n - at) * BMBT_REC);
-		bext_put(recs + (size_t)at * BMBT_REC, nw);
-		n++;
+		if ((err = xlog_bcur_insert(&c, nw)))
+			return err;
 		nexts++;
 	}
-	if (at == 0 && !left) /* the leaf's first record changed its offset */
-		put_be64(root + 4 + 8 * (size_t)i, nw->off);
-	put_be16(b->b + 6, (uint16_t)n);
-	b->dirty = true;
 	xlog_di_set_nextents(d, nexts);
 	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw->len);
-	/* the record updated (the left one when it merges) or inserted is the leaf's first */
-	return inode_done_root(f, ib, d, ioff, ino, dq, nw, true, left ? at == 1 : at == 0);
+	return inode_done_root(f, ib, d, ioff, ino, dq, nw, true, c.broot);
 }
 
 /* bmbt_alloc for the block operations of bmbt.c (their splits). */
