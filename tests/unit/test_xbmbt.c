@@ -100,10 +100,98 @@ static void test_refused(void **state)
 	assert_non_null(strstr(t->x.why, "right sibling"));
 	t_free(t);
 
-	t = t_new(cnt, 2);
+	t = t_new(cnt, 2); /* its pointers at leaves, not blocks of level 1 */
 	put_be16(t->ino + LIT, 2);
 	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 70, &b, &recs), 1);
-	assert_non_null(strstr(t->x.why, "2 levels"));
+	assert_non_null(strstr(t->x.why, "(level 1) is not what it should be"));
+	t_free(t);
+
+	t = t_new(cnt, 2);
+	put_be16(t->ino + LIT, 3);
+	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 70, &b, &recs), 1);
+	assert_non_null(strstr(t->x.why, "3 levels"));
+	t_free(t);
+}
+
+/* 14 leaves of per records (t_new's) under a root at level 2 over two blocks of level 1:
+ * 30 over the first 12 leaves, 32 over the last 2. */
+static struct t *t_two_levels(uint32_t per)
+{
+	uint32_t cnt[14], maxr = (ISIZE - LIT - 4) / 16, mx = (BS - LHDR) / 16;
+	uint8_t *root;
+	struct t *t;
+
+	for (uint32_t i = 0; i < 14; i++)
+		cnt[i] = per;
+	t = t_new(cnt, 14);
+	root = t->ino + LIT;
+	for (uint32_t j = 0; j < 2; j++) {
+		uint32_t first = j ? 12 : 0, n = j ? 2 : 12, nb = 30 + 2 * j;
+		uint8_t *b = blk(t, nb);
+		memset(b, 0, BS);
+		put_be32(b, 0x424d4133u);
+		put_be16(b + 4, 1);
+		put_be16(b + 6, (uint16_t)n);
+		put_be64(b + 8, j ? 30 : UINT64_MAX);
+		put_be64(b + 16, j ? UINT64_MAX : 32);
+		put_be64(b + 24, (uint64_t)nb * (BS / 512));
+		put_be64(b + 56, INO);
+		for (uint32_t k = 0; k < n; k++) {
+			put_be64(b + LHDR + 8 * k, per * (first + k));
+			put_be64(b + LHDR + 8 * (mx + k), LEAF0 + 2 * (first + k));
+		}
+		put_be64(root + 4 + 8 * j, per * first);
+		put_be64(root + 4 + 8 * maxr + 8 * j, nb);
+	}
+	put_be16(root, 2);
+	put_be16(root + 2, 2);
+	return t;
+}
+
+/*
+ * The truncate of a fork whose root is at level 2 (xfs_btree_delrec level by level): the
+ * last leaf takes a record from its left sibling (under the other level-1 block) at the
+ * 2nd delete and joins it at the 3rd; its level-1 block, left with one entry, joins the
+ * first (13 entries), and the root, left with one entry whose block's 13 fit its 20, takes
+ * them in (xfs_btree_kill_iroot): the leaf, the second block and the first freed in that
+ * order. Truncated whole (leaves of 6, so that the free space btree's one leaf holds
+ * the frees): 42 rounds of an unmap and a free intent, every extent and bmbt block freed
+ * once.
+ */
+static void test_truncate_two_levels(void **state)
+{
+	struct t *t = t_two_levels(30);
+	struct bmbt b;
+	uint8_t *recs = NULL;
+	uint32_t ntx = 0;
+
+	(void)state;
+	if (xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 420, &b, &recs))
+		fail_msg("refused: %s", t->x.why);
+	assert_int_equal(b.nnode, 2);
+	assert_int_equal(b.nleaf, 14);
+	assert_int_equal(b.ncnt[0], 12);
+	assert_int_equal(b.leaf[12], LEAF0 + 24);
+	assert_int_equal(xlog_fin_bmbt_delete(&b), UINT64_MAX);
+	assert_int_equal(xlog_fin_bmbt_delete(&b), UINT64_MAX);
+	assert_int_equal(b.cnt[12], 29);
+	assert_int_equal(xlog_fin_bmbt_delete(&b), LEAF0 + 26);
+	assert_int_equal(b.nfreed, 3);
+	assert_int_equal(b.freed[1], 32);
+	assert_int_equal(b.freed[2], 30);
+	assert_int_equal(b.nnode, 0);
+	assert_int_equal(b.nleaf, 13);
+	assert_int_equal(b.cnt[12], 57);
+	free(recs);
+	t_free(t);
+
+	t = t_two_levels(6);
+	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 84, &b, &recs), 0);
+	if (xlog_fin_truncate_extents(&t->x.f, recs, 84, 100, false, INO, &b, (ISIZE - LIT) / 16, 0, &ntx))
+		fail_msg("refused: %s", t->x.why);
+	free(recs);
+	assert_int_equal(ntx, 84);
+	assert_int_equal(agf_free(t), FREEBLKS0 + 100);
 	t_free(t);
 }
 
@@ -583,6 +671,7 @@ int main(void)
 		cmocka_unit_test(test_delete_order),
 		cmocka_unit_test(test_truncate_three_leaves),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_truncate_two_levels),
 		cmocka_unit_test(test_bui_map),
 		cmocka_unit_test(test_bui_bad_crc),
 		cmocka_unit_test(test_bui_unmap),
