@@ -195,26 +195,32 @@ void xlog_bcur_update_keys(struct bcur *c, uint32_t l)
 	}
 }
 
-/* xfs_btree_increment at level l past its block's last entry: the next block of that
- * level and the path to it (a level above stepped on, down its first entries); *none
- * when there is no next block (the cursor left as it was). 0, 1 or <0. */
-int xlog_bcur_next_block(struct bcur *c, uint32_t l, bool *none)
+/* xfs_btree_increment (dir 1) at level l past its block's last entry, or
+ * xfs_btree_decrement (dir -1) before its first: the next or previous block of that level
+ * and the path to it (a level above stepped on, down its first or last entries); *none
+ * when there is none (the cursor left as it was). 0, 1 or <0. */
+static int bcur_step_block(struct bcur *c, uint32_t l, int dir, bool *none)
 {
 	uint32_t k = l + 1;
 	int err;
 
-	while (k < c->nlev && c->ptr[k] + 1 >= xlog_bcur_nrecs(c, k))
+	while (k < c->nlev && (dir > 0 ? c->ptr[k] + 1 >= xlog_bcur_nrecs(c, k) : c->ptr[k] == 0))
 		k++;
 	*none = k == c->nlev;
 	if (*none)
 		return 0;
-	c->ptr[k]++;
+	c->ptr[k] += dir > 0 ? 1 : UINT32_MAX;
 	for (; k > l; k--) {
 		if ((err = bcur_down(c, k)))
 			return err;
-		c->ptr[k - 1] = 0;
+		c->ptr[k - 1] = dir > 0 ? 0 : xlog_bcur_nrecs(c, k - 1) - 1;
 	}
 	return 0;
+}
+
+int xlog_bcur_next_block(struct bcur *c, uint32_t l, bool *none)
+{
+	return bcur_step_block(c, l, 1, none);
 }
 
 /* n entries of level l (records, or keys with their pointers) moved from index s of block
@@ -469,5 +475,41 @@ int xlog_bcur_insert(struct bcur *c, const struct bext *e)
 	c->broot |= cur.broot;
 	c->firstblock = cur.firstblock;
 	c->nlev = cur.nlev;
+	return 0;
+}
+
+/*
+ * xfs_btree_delrec's rebalance of level l's block of the cursor, left under its minimum
+ * by a delete (not the root's): the right sibling gives its first entry when it has more
+ * than the minimum (xfs_btree_lshift on a cursor at its last entry; its keys follow),
+ * else the left sibling its last (xfs_btree_rshift on a cursor at its first; this block's
+ * keys follow). With check, nothing is changed: *done says whether one would be. A join
+ * is left to the caller (*done false). 0, 1 or <0.
+ */
+int xlog_bcur_rebalance(struct bcur *c, uint32_t l, bool check, bool *done)
+{
+	uint32_t min = c->maxrecs / 2;
+	struct bcur t;
+	bool none;
+	int err;
+
+	*done = false;
+	for (int dir = 1; dir >= -1 && !*done; dir -= 2) {
+		if (get_be64(c->b[l]->b + (dir > 0 ? 16 : 8)) == UINT64_MAX)
+			continue;
+		t = *c;
+		if ((err = bcur_step_block(&t, l, dir, &none)))
+			return err;
+		if (none || xlog_bcur_nrecs(&t, l) - 1 < min)
+			continue;
+		if (check) {
+			*done = true;
+			return 0;
+		}
+		t.ptr[l] = dir > 0 ? xlog_bcur_nrecs(&t, l) - 1 : 0;
+		if ((err = dir > 0 ? bcur_lshift(&t, l, done) : bcur_rshift(&t, l, done)))
+			return err;
+		c->broot |= t.broot;
+	}
 	return 0;
 }

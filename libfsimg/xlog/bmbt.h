@@ -79,6 +79,9 @@ int xlog_bcur_lookup(struct bcur *c, uint64_t off, struct bext *prev, struct bex
 void xlog_bcur_update_keys(struct bcur *c, uint32_t l) XFS_HIDDEN;
 /* The cursor moved to the next block of level l (*none: there is none). 0, 1 or <0. */
 int xlog_bcur_next_block(struct bcur *c, uint32_t l, bool *none) XFS_HIDDEN;
+/* Level l's block, under its minimum, given an entry by a sibling (check: only whether one
+ * would be); *done. 0, 1 or <0. */
+int xlog_bcur_rebalance(struct bcur *c, uint32_t l, bool check, bool *done) XFS_HIDDEN;
 /* e inserted at the leaf entry ptr[0] (xfs_btree_insert); the path is spent. 0, 1 or <0. */
 int xlog_bcur_insert(struct bcur *c, const struct bext *e) XFS_HIDDEN;
 /* intent_bmap.c: a new bmbt block near agbno of AG ag for inode ino (xfs_bmbt_alloc_block),

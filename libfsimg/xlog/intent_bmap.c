@@ -232,20 +232,27 @@ static int unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint6
 }
 
 
-/* The cursor's leaf losing one record of nexts in a fork of forksz bytes: below half full
- * beside siblings (xfs_btree_delrec's rebalance or join) or few enough extents for the
- * fork to go back to extents form (xfs_bmap_btree_to_extents), neither done yet: refused
- * (1). A lone leaf under a root at level 1 stays under its minimum (xfs_btree_kill_iroot
- * does nothing at that level). */
-static int leaf_loses_refused(struct fin *f, const struct bcur *c, uint64_t ino, uint64_t nexts, uint32_t forksz)
+/* The cursor's leaf losing one record of nexts in a fork of forksz bytes: few enough
+ * extents for the fork to go back to extents form (xfs_bmap_btree_to_extents) is refused,
+ * as is a leaf below half full beside siblings that neither can give it an entry (a join
+ * in xfs_btree_delrec), both not done yet; *rebal: a sibling gives one (xlog_bcur_rebalance
+ * after the delete). A lone leaf under a root at level 1 stays under its minimum
+ * (xfs_btree_kill_iroot does nothing at that level). 0, 1 or <0. */
+static int leaf_loses(struct fin *f, struct bcur *c, uint64_t ino, uint64_t nexts, uint32_t forksz, bool *rebal)
 {
 	bool lone = c->nlev == 2 && xlog_bcur_nrecs(c, 1) == 1;
+	int err;
 
-	if (!lone && xlog_bcur_nrecs(c, 0) - 1 < c->maxrecs / 2)
-		return xlog_fin_refuse(f, "inode %llu: its bmbt leaf would need a rebalance (not done yet)",
-				       (unsigned long long)ino);
+	*rebal = false;
 	if (nexts - 1 <= forksz / BMBT_REC)
 		return xlog_fin_refuse(f, "inode %llu: its fork would go back to extents form (not done yet)",
+				       (unsigned long long)ino);
+	if (lone || xlog_bcur_nrecs(c, 0) - 1 >= c->maxrecs / 2)
+		return 0;
+	if ((err = xlog_bcur_rebalance(c, 0, true, rebal)))
+		return err;
+	if (!*rebal)
+		return xlog_fin_refuse(f, "inode %llu: its bmbt leaf would join a sibling (a rebalance, not done yet)",
 				       (unsigned long long)ino);
 	return 0;
 }
@@ -278,8 +285,8 @@ static void leaf_delete(struct bcur *c, uint32_t k, uint32_t n)
  * __xfs_bunmapi(XFS_BMAPI_REMAP) of a range that one extent of a data fork in btree form
  * holds: xfs_bmap_del_extent_real with a cursor on its leaf (bmbt.c's, a tree of any
  * height). The whole extent goes (xfs_btree_delete: a leaf left under its minimum beside
- * others would be rebalanced, a fork whose extents then fit the inode would go back to
- * extents form: both refused), its front is trimmed or its end (xfs_bmbt_update: the
+ * others takes an entry from a sibling, xfs_btree_delrec; a join, and a fork whose extents
+ * then fit the inode going back to extents form, are refused), its front is trimmed or its end (xfs_bmbt_update: the
  * leaf's first record moves the keys above, xfs_btree_update_keys), or it is split in two:
  * the first half updated, the cursor stepped on (xfs_btree_increment: the next record,
  * or the next leaf's first when the extent was its leaf's last) and the second half
@@ -293,7 +300,7 @@ static int btree_unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff,
 	struct bext e = { 0 }, p = { 0 }, del = *want, rest;
 	struct bcur c;
 	uint32_t n, k;
-	bool none;
+	bool none, rebal;
 	int err;
 
 	if ((err = xlog_bcur_init(&c, f, d, ino, forksz)) || (err = xlog_bcur_lookup(&c, want->off, &p, &e)))
@@ -313,9 +320,11 @@ static int btree_unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff,
 	del.fsb = e.fsb + (want->off - e.off);
 	del.unwritten = e.unwritten;
 	if (e.off == want->off && e.off + e.len == dend) {
-		if (leaf_loses_refused(f, &c, ino, nexts, forksz))
-			return 1;
+		if ((err = leaf_loses(f, &c, ino, nexts, forksz, &rebal)))
+			return err;
 		leaf_delete(&c, k, n);
+		if (rebal && (err = xlog_bcur_rebalance(&c, 0, false, &rebal)))
+			return err;
 		nexts--;
 	} else if (e.off == want->off) {
 		e.off = dend, e.fsb = del.fsb + del.len, e.len -= del.len;
@@ -346,8 +355,8 @@ static int btree_unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff,
  * leaf, and xfs_bmap_add_extent_hole_real's four cases edit it: a merge
  * updates a record (at a leaf's front the keys above follow,
  * xfs_btree_update_keys), a merge of both deletes the right record
- * (refused where the leaf would need a rebalance or the fork would go back
- * to extents form), an extent that the next leaf's first continues goes
+ * (rebalanced as an unmap's delete; a join or the fork going back to
+ * extents form refused), an extent that the next leaf's first continues goes
  * into that record (its keys follow up its own path), and a new extent is
  * inserted (xfs_btree_insert: a full leaf shifts or splits, a full block
  * above likewise, a full root in the inode grows a level). An extent
@@ -358,7 +367,7 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 {
 	uint64_t nexts = xlog_di_nextents(d);
 	struct bext l = { 0 }, r = { 0 };
-	bool left, right, hasr, nextleaf = false, none, leftmost = true;
+	bool left, right, hasr, nextleaf = false, none, leftmost = true, rebal;
 	struct bcur c, t;
 	uint32_t n, at;
 	int err;
@@ -395,12 +404,14 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 	if (left && right && nextleaf)
 		return xlog_fin_refuse(f, "inode %llu: the extent joins two bmbt leaves' extents (not done yet)",
 				       (unsigned long long)ino);
-	if (left && right) { /* the right record deleted, the left one updated */
-		if (leaf_loses_refused(f, &c, ino, nexts, forksz))
-			return 1;
-		leaf_delete(&c, at, n);
+	if (left && right) { /* the left record updated, the right one deleted (in either order) */
+		if ((err = leaf_loses(f, &c, ino, nexts, forksz, &rebal)))
+			return err;
 		l.len += nw->len + r.len;
 		leaf_update(&c, at - 1, &l);
+		leaf_delete(&c, at, n);
+		if (rebal && (err = xlog_bcur_rebalance(&c, 0, false, &rebal)))
+			return err;
 		nexts--;
 	} else if (left) {
 		l.len += nw->len;

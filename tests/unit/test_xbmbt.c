@@ -355,10 +355,38 @@ static void test_bui_unmap(void **state)
 		t_free(t);
 	}
 
+	/* the second leaf left under its minimum (28 of 29): no right sibling, the left one
+	 * of 40 gives its last record (xfs_btree_delrec's xfs_btree_rshift), the second leaf's
+	 * key following it in the root */
 	t = t_new((const uint32_t[]){ 40, 29 }, 2);
 	put_inode(t, 69, 71);
+	bui(t, 2, 45, 0, 1, 0);
+	assert_int_equal(get_be16(got(t, LEAF0, K_BMBT) + 6), 39);
+	assert_int_equal(get_be16(got(t, LEAF0 + 2, K_BMBT) + 6), 29);
+	want_rec(t, LEAF0 + 2, 0, 39, 178, 1);
+	want_rec(t, LEAF0 + 2, 6, 46, 192, 1);
+	d = got(t, IB, K_INODES);
+	assert_int_equal(get_be64(d + LIT + 4 + 8), 39);
+	assert_int_equal(get_be32(d + 76), 68);
+	t_free(t);
+
+	/* the left sibling at its minimum too: a join, refused, nothing changed */
+	t = t_new((const uint32_t[]){ 29, 29 }, 2);
+	put_inode(t, 58, 60);
 	bui(t, 2, 45, 0, 1, 1);
-	assert_non_null(strstr(t->x.why, "rebalance"));
+	assert_non_null(strstr(t->x.why, "join"));
+	assert_int_equal(get_be16(got(t, LEAF0 + 2, K_BMBT) + 6), 29);
+	t_free(t);
+
+	/* a right sibling with more than the minimum gives its first record first
+	 * (xfs_btree_lshift on a cursor there): the first leaf, of 29, unmapped at 5 */
+	t = t_new((const uint32_t[]){ 29, 40 }, 2);
+	put_inode(t, 69, 71);
+	bui(t, 2, 5, 0, 1, 0);
+	assert_int_equal(get_be16(got(t, LEAF0, K_BMBT) + 6), 29);
+	assert_int_equal(get_be16(got(t, LEAF0 + 2, K_BMBT) + 6), 39);
+	want_rec(t, LEAF0, 28, 29, 158, 1);
+	assert_int_equal(get_be64(got(t, IB, K_INODES) + LIT + 4 + 8), 30);
 	t_free(t);
 
 	t = t_new((const uint32_t[]){ 40, 30 }, 2);
