@@ -232,21 +232,17 @@ static int unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint6
 }
 
 
-/* The cursor's leaf losing one record of nexts in a fork of forksz bytes: few enough
- * extents for the fork to go back to extents form (xfs_bmap_btree_to_extents) is refused,
- * as is a leaf below half full beside siblings that neither can give it an entry (a join
- * in xfs_btree_delrec), both not done yet; *rebal: a sibling gives one (xlog_bcur_rebalance
- * after the delete). A lone leaf under a root at level 1 stays under its minimum
- * (xfs_btree_kill_iroot does nothing at that level). 0, 1 or <0. */
-static int leaf_loses(struct fin *f, struct bcur *c, uint64_t ino, uint64_t nexts, uint32_t forksz, bool *rebal)
+/* The cursor's leaf losing one record: below half full beside siblings that neither can
+ * give it an entry (a join in xfs_btree_delrec, not done yet) is refused; *rebal: a
+ * sibling gives one (xlog_bcur_rebalance after the delete). A lone leaf under a root at
+ * level 1 stays under its minimum (xfs_btree_kill_iroot does nothing at that level).
+ * 0, 1 or <0. */
+static int leaf_loses(struct fin *f, struct bcur *c, uint64_t ino, bool *rebal)
 {
 	bool lone = c->nlev == 2 && xlog_bcur_nrecs(c, 1) == 1;
 	int err;
 
 	*rebal = false;
-	if (nexts - 1 <= forksz / BMBT_REC)
-		return xlog_fin_refuse(f, "inode %llu: its fork would go back to extents form (not done yet)",
-				       (unsigned long long)ino);
 	if (lone || xlog_bcur_nrecs(c, 0) - 1 >= c->maxrecs / 2)
 		return 0;
 	if ((err = xlog_bcur_rebalance(c, 0, true, rebal)))
@@ -254,6 +250,48 @@ static int leaf_loses(struct fin *f, struct bcur *c, uint64_t ino, uint64_t next
 	if (!*rebal)
 		return xlog_fin_refuse(f, "inode %llu: its bmbt leaf would join a sibling (a rebalance, not done yet)",
 				       (unsigned long long)ino);
+	return 0;
+}
+
+/* Whether nexts extents go back to extents form (xfs_bmap_wants_extents: no more than the
+ * fork holds), and if so that the bmbt is one leaf under a root at level 1 (the kernel
+ * asserts it; else refused). 0 (*to set), 1 or <0. */
+static int wants_extents(struct fin *f, const struct bcur *c, uint64_t ino, uint64_t nexts, uint32_t forksz, bool *to)
+{
+	*to = nexts <= forksz / BMBT_REC;
+	if (*to && (c->nlev != 2 || xlog_bcur_nrecs(c, 1) != 1))
+		return xlog_fin_refuse(f, "inode %llu: %llu extents fit its fork but its bmbt has %u levels and %u "
+				       "root records (not done)", (unsigned long long)ino, (unsigned long long)nexts,
+				       c->nlev - 1, xlog_bcur_nrecs(c, c->nlev - 1));
+	return 0;
+}
+
+/*
+ * xfs_bmap_btree_to_extents (6.1, from __xfs_bunmapi and xfs_bmapi_remap) once the fork's
+ * extents fit it: the lone leaf's records copied into the fork (xfs_iextents_copy at the
+ * flush: the rest of the fork's bytes stay as they were), the leaf's buffer invalidated
+ * (xfs_trans_binval: never written), its free queued with its rmap owner into *w
+ * (xfs_free_extent_later, after the extent's own rmap update), di_nblocks and the dquots'
+ * block count down by one (XFS_TRANS_DQ_BCOUNT -1).
+ */
+static int to_extents(struct fin *f, struct bcur *c, uint8_t *d, uint64_t ino, struct intent_work *w)
+{
+	xfs_fs *fs = f->log->fs;
+	uint32_t aglog = fs->sb.agblklog, n = xlog_bcur_nrecs(c, 0);
+	uint64_t fsb = get_be64(d + fs->lit_off + 4 + 8 * (size_t)c->maxr);
+	int err;
+
+	if ((fsb >> aglog) >= fs->sb.agcount)
+		return xlog_fin_refuse(f, "inode %llu: its bmbt pointer %llu is out of the filesystem",
+				       (unsigned long long)ino, (unsigned long long)fsb);
+	if ((err = xlog_fin_dquot_mod(f, d, ino, -1, 0, true)))
+		return err;
+	memmove(d + fs->lit_off, xlog_bcur_rec(c, 0, 0), (size_t)n * BMBT_REC);
+	d[DI_FORMAT] = XFS_DINODE_FMT_EXTENTS;
+	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) - 1);
+	c->b[0]->stale = true;
+	*w = (struct intent_work){ .ag = (uint32_t)(fsb >> aglog), .agbno = (uint32_t)(fsb & ((1ull << aglog) - 1)),
+				   .len = 1, .rflags = RMAP_F_BMBT, .owner = ino };
 	return 0;
 }
 
@@ -285,8 +323,8 @@ static void leaf_delete(struct bcur *c, uint32_t k, uint32_t n)
  * __xfs_bunmapi(XFS_BMAPI_REMAP) of a range that one extent of a data fork in btree form
  * holds: xfs_bmap_del_extent_real with a cursor on its leaf (bmbt.c's, a tree of any
  * height). The whole extent goes (xfs_btree_delete: a leaf left under its minimum beside
- * others takes an entry from a sibling, xfs_btree_delrec; a join, and a fork whose extents
- * then fit the inode going back to extents form, are refused), its front is trimmed or its end (xfs_bmbt_update: the
+ * others takes an entry from a sibling, xfs_btree_delrec, a join refused; a fork whose
+ * extents then fit the inode goes back to extents form, to_extents), its front is trimmed or its end (xfs_bmbt_update: the
  * leaf's first record moves the keys above, xfs_btree_update_keys), or it is split in two:
  * the first half updated, the cursor stepped on (xfs_btree_increment: the next record,
  * or the next leaf's first when the extent was its leaf's last) and the second half
@@ -298,9 +336,10 @@ static int btree_unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff,
 {
 	uint64_t nexts = xlog_di_nextents(d), dend = want->off + want->len;
 	struct bext e = { 0 }, p = { 0 }, del = *want, rest;
+	struct intent_work fw;
 	struct bcur c;
 	uint32_t n, k;
-	bool none, rebal;
+	bool none, rebal, toext = false;
 	int err;
 
 	if ((err = xlog_bcur_init(&c, f, d, ino, forksz)) || (err = xlog_bcur_lookup(&c, want->off, &p, &e)))
@@ -320,12 +359,14 @@ static int btree_unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff,
 	del.fsb = e.fsb + (want->off - e.off);
 	del.unwritten = e.unwritten;
 	if (e.off == want->off && e.off + e.len == dend) {
-		if ((err = leaf_loses(f, &c, ino, nexts, forksz, &rebal)))
+		if ((err = leaf_loses(f, &c, ino, &rebal)) || (err = wants_extents(f, &c, ino, nexts - 1, forksz, &toext)))
 			return err;
 		leaf_delete(&c, k, n);
 		if (rebal && (err = xlog_bcur_rebalance(&c, 0, false, &rebal)))
 			return err;
 		nexts--;
+		if (toext && (err = to_extents(f, &c, d, ino, &fw)))
+			return err;
 	} else if (e.off == want->off) {
 		e.off = dend, e.fsb = del.fsb + del.len, e.len -= del.len;
 		leaf_update(&c, k, &e);
@@ -345,7 +386,9 @@ static int btree_unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff,
 	}
 	xlog_di_set_nextents(d, nexts);
 	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) - del.len);
-	return inode_done_root(f, ib, d, ioff, ino, dq, &del, false, c.broot);
+	if ((err = inode_done_root(f, ib, d, ioff, ino, dq, &del, false, c.broot && !toext)))
+		return err;
+	return toext ? xlog_intent_defer(f, dq, &fw) : 0;
 }
 
 /*
@@ -355,8 +398,8 @@ static int btree_unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff,
  * leaf, and xfs_bmap_add_extent_hole_real's four cases edit it: a merge
  * updates a record (at a leaf's front the keys above follow,
  * xfs_btree_update_keys), a merge of both deletes the right record
- * (rebalanced as an unmap's delete; a join or the fork going back to
- * extents form refused), an extent that the next leaf's first continues goes
+ * (rebalanced as an unmap's delete, a join refused; the fork back in
+ * extents form when its extents fit it), an extent that the next leaf's first continues goes
  * into that record (its keys follow up its own path), and a new extent is
  * inserted (xfs_btree_insert: a full leaf shifts or splits, a full block
  * above likewise, a full root in the inode grows a level). An extent
@@ -367,7 +410,8 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 {
 	uint64_t nexts = xlog_di_nextents(d);
 	struct bext l = { 0 }, r = { 0 };
-	bool left, right, hasr, nextleaf = false, none, leftmost = true, rebal;
+	bool left, right, hasr, nextleaf = false, none, leftmost = true, rebal, toext = false;
+	struct intent_work fw;
 	struct bcur c, t;
 	uint32_t n, at;
 	int err;
@@ -405,7 +449,7 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 		return xlog_fin_refuse(f, "inode %llu: the extent joins two bmbt leaves' extents (not done yet)",
 				       (unsigned long long)ino);
 	if (left && right) { /* the left record updated, the right one deleted (in either order) */
-		if ((err = leaf_loses(f, &c, ino, nexts, forksz, &rebal)))
+		if ((err = leaf_loses(f, &c, ino, &rebal)) || (err = wants_extents(f, &c, ino, nexts - 1, forksz, &toext)))
 			return err;
 		l.len += nw->len + r.len;
 		leaf_update(&c, at - 1, &l);
@@ -413,6 +457,8 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 		if (rebal && (err = xlog_bcur_rebalance(&c, 0, false, &rebal)))
 			return err;
 		nexts--;
+		if (toext && (err = to_extents(f, &c, d, ino, &fw)))
+			return err;
 	} else if (left) {
 		l.len += nw->len;
 		leaf_update(&c, at - 1, &l);
@@ -433,7 +479,9 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 	}
 	xlog_di_set_nextents(d, nexts);
 	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw->len);
-	return inode_done_root(f, ib, d, ioff, ino, dq, nw, true, c.broot);
+	if ((err = inode_done_root(f, ib, d, ioff, ino, dq, nw, true, c.broot && !toext)))
+		return err;
+	return toext ? xlog_intent_defer(f, dq, &fw) : 0;
 }
 
 /* bmbt_alloc for the block operations of bmbt.c (their splits). */

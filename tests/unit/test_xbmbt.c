@@ -290,6 +290,8 @@ static void test_bui_map(void **state)
  * rebalance), a hole, a range over two extents, a lone leaf whose extents
  * would then fit the inode (back to extents form).
  */
+static void test_bui_to_extents(void);
+
 static void test_bui_unmap(void **state)
 {
 	uint64_t maxr = (ISIZE - LIT - 4) / 16;
@@ -400,11 +402,53 @@ static void test_bui_unmap(void **state)
 	assert_non_null(strstr(t->x.why, "more than one extent"));
 	t_free(t);
 
-	t = t_new((const uint32_t[]){ 22 }, 1);
+	test_bui_to_extents();
+}
+
+/*
+ * A lone leaf of 22 extents losing one: 21 fit the fork (336 bytes), so the fork goes back
+ * to extents form (xfs_bmap_btree_to_extents): the leaf's records in the fork, its buffer
+ * invalidated (never written), its free queued with the inode as its bmbt owner after the
+ * unmap's work, di_nblocks down by the extent and the block. Two leaves with as few
+ * extents are refused (their leaves would join first).
+ */
+static void test_bui_to_extents(void)
+{
+	struct xlog_ext x = { .startblock = 0, .len = 1, .owner = (uint64_t)IB << 1, .startoff = 3, .flags = 2 };
+	struct intent_defer dq;
+	struct t *t = t_new((const uint32_t[]){ 22 }, 1);
+	struct blk *l;
+	uint8_t *d, r[16];
+
 	put_inode(t, 22, 23);
+	memset(&dq, 0, sizeof dq);
+	if (xlog_intent_bmap(&t->x.f, &x, &dq))
+		fail_msg("refused: %s", t->x.why);
+	d = got(t, IB, K_INODES);
+	assert_int_equal(d[5], XFS_DINODE_FMT_EXTENTS);
+	assert_int_equal(get_be32(d + 76), 21);
+	assert_int_equal(get_be64(d + 64), 21);
+	put_bmbt_rec(r, 2);
+	assert_memory_equal(d + LIT + 16 * 2, r, 16);
+	put_bmbt_rec(r, 4);
+	assert_memory_equal(d + LIT + 16 * 3, r, 16);
+	put_bmbt_rec(r, 21);
+	assert_memory_equal(d + LIT + 16 * 20, r, 16);
+	assert_int_equal(xlog_fin_get(&t->x.f, (uint64_t)LEAF0 * (BS / 512), BS / 512, K_BMBT, &l), 0);
+	assert_true(l->stale);
+	assert_int_equal(dq.n, 1);
+	assert_int_equal(dq.ext[0].rtype, 0);
+	assert_int_equal(dq.ext[0].agbno, LEAF0);
+	assert_int_equal(dq.ext[0].len, 1);
+	assert_int_equal(dq.ext[0].owner, INO);
+	assert_int_equal(dq.ext[0].rflags, RMAP_F_BMBT);
+	t_free(t);
+
+	t = t_new((const uint32_t[]){ 11, 11 }, 2);
+	put_inode(t, 22, 24);
 	bui(t, 2, 3, 0, 1, 1);
-	assert_non_null(strstr(t->x.why, "extents form"));
-	assert_int_equal(get_be16(got(t, LEAF0, K_BMBT) + 6), 22);
+	assert_non_null(strstr(t->x.why, "join"));
+	assert_int_equal(get_be16(got(t, LEAF0, K_BMBT) + 6), 11);
 	t_free(t);
 }
 
