@@ -38,17 +38,26 @@ int xlog_fin_difree_finobt(struct fin *f, uint32_t ag, struct blk *agi, uint32_t
  * transaction's deferred frees finish them; *ntx counts the transactions. 0, 1 or <0. */
 int xlog_fin_ichunk_free(struct fin *f, uint32_t ag, const uint8_t rec[INOBT_REC_LEN], uint32_t *ntx) XFS_HIDDEN;
 
-/* A data fork's bmbt as the truncate sees it: the root in the inode at level 1 over nleaf
- * leaves (left to right), each leaf's block and record count, a leaf's min and max. */
-#define BMBT_LEAVES_MAX 128u /* more than an inode root's pointers (a 2 KiB inode's: 127) */
+/* A data fork's bmbt as the truncate sees it: the root in the inode over nleaf leaves
+ * (left to right), each leaf's block and record count, a block's min and max; with the
+ * root at level 2, the nnode blocks of level 1 between (each over ncnt[] of the leaves in
+ * order), rootmax the root's room; nnode 0: the root at level 1. freed[]: the blocks the
+ * last delete freed (nfreed), in the order xfs_btree_delrec frees them. */
+#define BMBT_LEAVES_MAX 1280u /* leaves read, more refused (a root at level 2 over 20 blocks of 1 KiB: 1180) */
+#define BMBT_NODES_MAX 128u   /* more than an inode root's pointers (a 2 KiB inode's: 127) */
 struct bmbt {
 	uint32_t nleaf, minrecs, maxrecs;
 	uint64_t leaf[BMBT_LEAVES_MAX];
 	uint32_t cnt[BMBT_LEAVES_MAX];
+	uint32_t nnode, rootmax;
+	uint64_t node[BMBT_NODES_MAX];
+	uint32_t ncnt[BMBT_NODES_MAX];
+	uint64_t freed[3];
+	uint32_t nfreed;
 };
 
 /* ifree_fork.c: xfs_btree_delete of the bmbt's last record (t may be NULL or empty); the
- * leaf a join frees, else UINT64_MAX. */
+ * first block it frees (all in t->freed), else UINT64_MAX. */
 uint64_t xlog_fin_bmbt_delete(struct bmbt *t) XFS_HIDDEN;
 /* ifree_fork.c: one extent record (struct xfs_bmbt_rec): file offset, block, length. */
 void xlog_fin_bmbt_rec(const uint8_t *r, uint64_t *off, uint64_t *fsb, uint32_t *len) XFS_HIDDEN;
@@ -62,9 +71,9 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
  * up to XFS_EFI_MAX_FAST_EXTENTS an intent, each intent's sorted by AG; *ntx counts the
  * intents' transactions. 0, 1 (refused) or <0. */
 int xlog_fin_free_queue(struct fin *f, struct efree *q, uint32_t n, uint32_t *ntx) XFS_HIDDEN;
-/* A fork in btree form (its root at root in the inode, fork bytes its room): its leaves
- * read into *t, their n records copied into *recs (malloc'd, the caller frees it). 0, 1
- * (refused) or <0. */
+/* A fork in btree form (its root at root in the inode at level 1 or 2, fork bytes its
+ * room): its blocks read into *t, their n records copied into *recs (malloc'd, the
+ * caller frees it). 0, 1 (refused) or <0. */
 int xlog_fin_bmbt_read(struct fin *f, const uint8_t *root, uint32_t fork, uint64_t ino, uint32_t n,
 		       struct bmbt *t, uint8_t **recs) XFS_HIDDEN;
 

@@ -172,7 +172,7 @@ int xlog_fin_attr_read(struct fin *f, const uint8_t *d, uint64_t ino, struct afo
 			return err;
 		a->recs = a->own;
 		a->btree = true;
-		a->blocks = a->t.nleaf;
+		a->blocks = a->t.nleaf + a->t.nnode;
 	} else if (d[DI_AFORMAT] == XFS_DINODE_FMT_EXTENTS) {
 		if (a->n > a->maxext)
 			return xlog_fin_refuse(f, "%u attribute extents do not fit its fork", a->n);

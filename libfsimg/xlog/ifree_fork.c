@@ -84,35 +84,66 @@ static void efree_at(struct efree *e, uint64_t fsb, uint32_t aglog, uint32_t len
 }
 
 /*
- * xfs_btree_delete of the last record of the rightmost leaf (the truncate
- * deletes from the end), as xfs_btree_delrec balances a two-level bmbt:
- * a leaf left under its minimum takes its left sibling's last record when
- * that one has more than the minimum (xfs_btree_rshift), else joins it
- * (the records move left, the leaf is freed, its root entry removed). A
- * leaf with no sibling stays (xfs_btree_kill_iroot does nothing at level
- * one). Returns the freed leaf's block, or UINT64_MAX.
+ * xfs_btree_delrec of the last entry of the rightmost block of a level (n blocks whose
+ * entries cnt[] are, min and max each): a block left under its minimum takes its left
+ * sibling's last entry when that one has more than the minimum (xfs_btree_rshift), else
+ * joins it (the entries move left, the block is freed into *freed: 1 returned, its entry
+ * in the level above to delete). A block with no sibling stays.
+ */
+static int delrec(uint32_t *n, uint32_t *cnt, const uint64_t *blk, uint32_t min, uint32_t max, uint64_t *freed)
+{
+	uint32_t r = *n - 1;
+
+	cnt[r]--;
+	if (cnt[r] >= min || r == 0)
+		return 0;
+	if (cnt[r - 1] - 1 >= min) {
+		cnt[r - 1]--;
+		cnt[r]++;
+		return 0;
+	}
+	if (cnt[r - 1] + cnt[r] > max)
+		return 0; /* "we can't fix the imbalance" */
+	cnt[r - 1] += cnt[r];
+	(*n)--;
+	*freed = blk[r];
+	return 1;
+}
+
+/*
+ * xfs_btree_delete of the last record of the rightmost leaf (the truncate deletes from
+ * the end), as xfs_btree_delrec balances the bmbt level by level: a leaf's join deletes
+ * its entry from the level above (the root's, or the rightmost level-1 block's, which may
+ * in turn take from or join its left sibling). A root at level 2 left with one entry
+ * whose block's entries fit it takes them and the block is freed (xfs_btree_kill_iroot;
+ * at level 1 it does nothing). Returns the first block freed (all in t->freed), or
+ * UINT64_MAX.
  */
 uint64_t xlog_fin_bmbt_delete(struct bmbt *t)
 {
-	uint32_t r;
-
 	if (!t || t->nleaf == 0)
 		return UINT64_MAX;
-	r = t->nleaf - 1;
-	t->cnt[r]--;
-	if (t->cnt[r] >= t->minrecs || r == 0)
-		return UINT64_MAX;
-	if (t->cnt[r - 1] - 1 >= t->minrecs) {
-		t->cnt[r - 1]--;
-		t->cnt[r]++;
-		return UINT64_MAX;
+	t->nfreed = 0;
+	if (delrec(&t->nleaf, t->cnt, t->leaf, t->minrecs, t->maxrecs, &t->freed[0]))
+		t->nfreed = 1;
+	if (t->nfreed && t->nnode) {
+		bool joined = delrec(&t->nnode, t->ncnt, t->node, t->minrecs, t->maxrecs, &t->freed[1]) != 0;
+		t->nfreed += joined;
+		/* kill_iroot from the root's delrec after a join, or from the lone level-1
+		 * block's under its minimum */
+		if (t->nnode == 1 && t->ncnt[0] <= t->rootmax && (joined || t->ncnt[0] < t->minrecs)) {
+			t->freed[t->nfreed++] = t->node[0];
+			t->nnode = 0;
+		}
 	}
-	if (t->cnt[r - 1] + t->cnt[r] > t->maxrecs)
-		return UINT64_MAX; /* "we can't fix the imbalance" */
-	t->cnt[r - 1] += t->cnt[r];
-	t->nleaf--;
-	return t->leaf[r];
+	return t->nfreed ? t->freed[0] : UINT64_MAX;
 }
+
+/* The bmbt blocks one record's delete freed, in order. */
+struct joined {
+	uint64_t b[3];
+	uint32_t n;
+};
 
 /* A bmbt block's free; owned: its rmap record (the fork's flag af with XFS_RMAP_BMBT_BLOCK) removed first. */
 static void efree_bmbt(struct efree *e, uint64_t fsb, uint32_t aglog, uint64_t ino, bool owned, uint32_t af)
@@ -134,22 +165,24 @@ static void efree_bmbt(struct efree *e, uint64_t fsb, uint32_t aglog, uint64_t i
  * intent (an intent of its own for the round's first); a refcount
  * decrease's frees come right after it; the btree leaf's free at the
  * conversion to extents form joins the last free intent or follows the
- * last refcount one. join[j]: the leaf extent j's delete freed, or
- * UINT64_MAX; a reflink round has none (refused before).
+ * last refcount one. join[j]: the bmbt blocks extent j's delete freed
+ * (a leaf, the level-1 block it emptied, the one the root took in), in
+ * that order; a reflink round has none (refused before).
  */
 static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, const bool *xunw,
-		      const uint64_t *join, uint32_t k, bool reflink, uint64_t ino, uint64_t leaf, uint32_t af,
+		      const struct joined *join, uint32_t k, bool reflink, uint64_t ino, uint64_t leaf, uint32_t af,
 		      uint32_t *ntx)
 {
 	uint32_t aglog = f->log->fs->sb.agblklog;
-	struct efree q[ROUND_FREES_MAX], g[3];
+	struct efree q[ROUND_FREES_MAX], g[5];
 	int err;
 
 	for (uint32_t j = 0; j < k; j++) {
 		uint32_t nq = 0, ng = 1, mark;
-		if (j == 0 && join[0] != UINT64_MAX) {
-			efree_bmbt(&g[0], join[0], aglog, ino, true, af);
-			if ((err = xlog_fin_free_queue(f, g, 1, ntx)))
+		if (j == 0 && join[0].n) {
+			for (uint32_t i = 0; i < join[0].n; i++)
+				efree_bmbt(&g[i], join[0].b[i], aglog, ino, true, af);
+			if ((err = xlog_fin_free_queue(f, g, join[0].n, ntx)))
 				return err;
 		}
 		(*ntx)++;
@@ -168,8 +201,8 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 			continue;
 		}
 		g[0] = ex[j];
-		if (j + 1 < k && join[j + 1] != UINT64_MAX)
-			efree_bmbt(&g[ng++], join[j + 1], aglog, ino, true, af);
+		for (uint32_t i = 0; j + 1 < k && i < join[j + 1].n; i++)
+			efree_bmbt(&g[ng++], join[j + 1].b[i], aglog, ino, true, af);
 		if (j + 1 == k && leaf != UINT64_MAX)
 			efree_bmbt(&g[ng++], leaf, aglog, ino, true, af);
 		if ((err = xlog_fin_free_queue(f, g, ng, ntx)))
@@ -199,12 +232,13 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 			      uint64_t ino, struct bmbt *t, uint32_t maxext, uint32_t af, uint32_t *ntx)
 {
 	bool rmap = (f->log->fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) != 0;
-	uint64_t xoff[ITRUNC_MAX_EXTENTS], join[ITRUNC_MAX_EXTENTS];
+	uint64_t xoff[ITRUNC_MAX_EXTENTS];
+	struct joined join[ITRUNC_MAX_EXTENTS];
 	bool xunw[ITRUNC_MAX_EXTENTS];
 	xfs_fs *fs = f->log->fs;
-	uint32_t aglog = fs->sb.agblklog, len, nleaf = t ? t->nleaf : 0;
+	uint32_t aglog = fs->sb.agblklog, len, nleaf = t ? t->nleaf + t->nnode : 0;
 	uint64_t sum = 0, lastend = 0, off, fsb;
-	struct efree ex[ITRUNC_MAX_EXTENTS + 1], q[ROUND_FREES_MAX], g[2 * ITRUNC_MAX_EXTENTS + 1];
+	struct efree ex[ITRUNC_MAX_EXTENTS + 1], q[ROUND_FREES_MAX], g[4 * ITRUNC_MAX_EXTENTS + 1];
 	int err;
 
 	*ntx = 0;
@@ -219,7 +253,7 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 		return xlog_fin_refuse(f, "its extents and btree hold %llu blocks, its core says %llu",
 				       (unsigned long long)(sum + nleaf), (unsigned long long)nblocks);
 	if (reflink && nleaf > 1)
-		return xlog_fin_refuse(f, "a reflink inode's data fork btree of %u leaves (not done yet)", nleaf);
+		return xlog_fin_refuse(f, "a reflink inode's data fork btree of %u blocks (not done yet)", nleaf);
 	for (uint32_t end = n; end > 0;) {
 		uint32_t k = 0, nq = 0, ng = 0;
 		uint64_t leaf = UINT64_MAX;
@@ -228,10 +262,14 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 			efree_at(&ex[k], fsb, aglog, len);
 			xoff[k] = off;
 			xunw[k] = recs[(size_t)end * BMBT_REC_LEN] >> 7;
-			join[k] = xlog_fin_bmbt_delete(t);
+			join[k].n = 0;
+			if (xlog_fin_bmbt_delete(t) != UINT64_MAX) {
+				join[k].n = t->nfreed;
+				memcpy(join[k].b, t->freed, sizeof join[k].b);
+			}
 		}
 		if (t && t->nleaf && end <= maxext) { /* xfs_bmap_btree_to_extents */
-			if (t->nleaf != 1)
+			if (t->nleaf != 1 || t->nnode)
 				return xlog_fin_refuse(f, "its %u extents fit the inode but its bmbt keeps %u leaves",
 						       end, t->nleaf);
 			leaf = t->leaf[0];
@@ -244,8 +282,8 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 				return err;
 		} else if (!reflink) {
 			for (uint32_t j = 0; j < k; j++) {
-				if (join[j] != UINT64_MAX)
-					efree_at(&g[ng++], join[j], aglog, 1);
+				for (uint32_t i = 0; i < join[j].n; i++)
+					efree_at(&g[ng++], join[j].b[i], aglog, 1);
 				g[ng++] = ex[j];
 			}
 			if (leaf != UINT64_MAX)
@@ -276,67 +314,102 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 	return 0;
 }
 
+/* The bmbt block at p of level lvl, checked as the walk reaches it: its magic, level and
+ * count (at least one, at most maxrecs), its siblings the blocks beside it in its level
+ * (left, right; UINT64_MAX at an end), its address and owner (v5). 0, 1 or <0. */
+static int bmbt_block(struct fin *f, uint64_t ino, uint64_t p, uint32_t lvl, uint64_t left, uint64_t right,
+		      uint32_t maxrecs, struct blk **b)
+{
+	xfs_fs *fs = f->log->fs;
+	uint32_t aglog = fs->sb.agblklog, ag = (uint32_t)(p >> aglog), agbno = (uint32_t)(p & ((1ull << aglog) - 1)), c;
+	int err;
+
+	if (ag >= fs->sb.agcount || agbno == 0 || agbno >= fs->sb.agblocks)
+		return xlog_fin_refuse(f, "its bmbt pointer %llu is out of the filesystem", (unsigned long long)p);
+	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, agbno), fs->blocksize / XLOG_BBSIZE, K_BMBT, b)))
+		return err;
+	c = get_be16((*b)->b + 6);
+	if (get_be32((*b)->b) != (fs->v5 ? XFS_BMAP_CRC_MAGIC_ : XFS_BMAP_MAGIC_) || get_be16((*b)->b + 4) != lvl ||
+	    c == 0 || c > maxrecs || get_be64((*b)->b + 8) != left ||
+	    (fs->v5 && (get_be64((*b)->b + 24) != (*b)->daddr || get_be64((*b)->b + 56) != ino)))
+		return xlog_fin_refuse(f, "its bmbt block %llu (level %u) is not what it should be", (unsigned long long)p,
+				       lvl);
+	if (get_be64((*b)->b + 16) != right)
+		return xlog_fin_refuse(f, "its bmbt block %llu's right sibling is not the next block",
+				       (unsigned long long)p);
+	return 0;
+}
+
 /*
- * A data fork in btree form, as far as it is done: the root in the inode
- * at level 1 over leaves linked left to right, each at its own address and
- * owned by the inode (v5), their records (n in all) copied out in order.
+ * A data fork in btree form: the root in the inode at level 1 over leaves,
+ * or at level 2 over blocks of level 1 over leaves (deeper refused),
+ * each level's blocks linked left to right in the order of their parents'
+ * pointers, each at its own address and owned by the inode (v5); the
+ * leaves' records (n in all) copied out in order.
  */
 int xlog_fin_bmbt_read(struct fin *f, const uint8_t *root, uint32_t fork, uint64_t ino, uint32_t n,
 		       struct bmbt *t, uint8_t **recs)
 {
 	xfs_fs *fs = f->log->fs;
-	uint32_t bs = fs->blocksize, aglog = fs->sb.agblklog;
-	uint32_t hdr = fs->v5 ? 72u : 24u, maxr = fork >= 4 ? (fork - 4) / 16 : 0, nr, got = 0;
+	uint32_t hdr = fs->v5 ? 72u : 24u, maxr = fork >= 4 ? (fork - 4) / 16 : 0, nr, lvl, got = 0;
+	const uint8_t *rptr;
 	uint8_t *out;
 	struct blk *b;
-	int err;
+	int err = 0;
 
 	*recs = NULL;
+	lvl = get_be16(root);
 	nr = get_be16(root + 2);
-	if (get_be16(root) != 1 || nr == 0 || nr > maxr || nr > BMBT_LEAVES_MAX)
-		return xlog_fin_refuse(f, "a fork btree of %u levels and %u root records (not done yet)",
-				       get_be16(root), nr);
-	t->maxrecs = (bs - hdr) / BMBT_REC_LEN;
+	if (lvl == 0 || lvl > 2 || nr == 0 || nr > maxr || nr > BMBT_NODES_MAX)
+		return xlog_fin_refuse(f, "a fork btree of %u levels and %u root records (not done yet)", lvl, nr);
+	t->maxrecs = (fs->blocksize - hdr) / BMBT_REC_LEN;
 	t->minrecs = t->maxrecs / 2;
-	if (n > nr * t->maxrecs)
-		return xlog_fin_refuse(f, "%u extents do not fit its %u bmbt leaves", n, nr);
+	t->rootmax = maxr;
+	t->nleaf = t->nnode = t->nfreed = 0;
+	rptr = root + 4 + 8 * (size_t)maxr;
+	if (lvl == 2) { /* the level-1 blocks, their pointers the leaves */
+		t->nnode = nr;
+		for (uint32_t i = 0; i < nr; i++)
+			t->node[i] = get_be64(rptr + 8 * (size_t)i);
+		for (uint32_t i = 0; i < nr; i++) {
+			if ((err = bmbt_block(f, ino, t->node[i], 1, i ? t->node[i - 1] : UINT64_MAX,
+					      i + 1 < nr ? t->node[i + 1] : UINT64_MAX, t->maxrecs, &b)))
+				return err;
+			t->ncnt[i] = get_be16(b->b + 6);
+			if (t->nleaf + t->ncnt[i] > BMBT_LEAVES_MAX)
+				return xlog_fin_refuse(f, "a fork btree of more than %u leaves (not done)", BMBT_LEAVES_MAX);
+			for (uint32_t k = 0; k < t->ncnt[i]; k++)
+				t->leaf[t->nleaf++] = get_be64(b->b + hdr + 8 * (size_t)(t->maxrecs + k));
+		}
+	} else {
+		for (uint32_t i = 0; i < nr; i++)
+			t->leaf[t->nleaf++] = get_be64(rptr + 8 * (size_t)i);
+	}
+	if (n > (uint64_t)t->nleaf * t->maxrecs)
+		return xlog_fin_refuse(f, "%u extents do not fit its %u bmbt leaves", n, t->nleaf);
 	if (!(out = malloc((size_t)n * BMBT_REC_LEN + 1)))
 		return FSIMG_ENOMEM;
-	for (uint32_t i = 0; i < nr; i++) {
-		uint64_t p = get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)i), prev = i ? t->leaf[i - 1] : UINT64_MAX;
-		uint32_t ag = (uint32_t)(p >> aglog), agbno = (uint32_t)(p & ((1ull << aglog) - 1)), c;
-		if (ag >= fs->sb.agcount || agbno == 0 || agbno >= fs->sb.agblocks) {
-			free(out);
-			return xlog_fin_refuse(f, "its bmbt pointer %llu is out of the filesystem", (unsigned long long)p);
-		}
-		if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, agbno), bs / XLOG_BBSIZE, K_BMBT, &b))) {
-			free(out);
-			return err;
-		}
+	for (uint32_t i = 0; i < t->nleaf && !err; i++) {
+		uint32_t c;
+		if ((err = bmbt_block(f, ino, t->leaf[i], 0, i ? t->leaf[i - 1] : UINT64_MAX,
+				      i + 1 < t->nleaf ? t->leaf[i + 1] : UINT64_MAX, t->maxrecs, &b)))
+			break;
 		c = get_be16(b->b + 6);
-		if (get_be32(b->b) != (fs->v5 ? XFS_BMAP_CRC_MAGIC_ : XFS_BMAP_MAGIC_) || get_be16(b->b + 4) != 0 ||
-		    c == 0 || c > t->maxrecs || c > n - got || get_be64(b->b + 8) != prev ||
-		    (i + 1 == nr) != (get_be64(b->b + 16) == UINT64_MAX) ||
-		    (fs->v5 && (get_be64(b->b + 24) != b->daddr || get_be64(b->b + 56) != ino))) {
-			free(out);
-			return xlog_fin_refuse(f, "its bmbt leaf %llu (%u of %u) is not what it should be",
-					       (unsigned long long)p, i + 1, nr);
-		}
-		if (i + 1 < nr && get_be64(b->b + 16) != get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)(i + 1))) {
-			free(out);
-			return xlog_fin_refuse(f, "its bmbt leaf %llu's right sibling is not the next leaf",
-					       (unsigned long long)p);
+		if (c > n - got) {
+			err = xlog_fin_refuse(f, "its bmbt leaves hold more extents than its core's %u", n);
+			break;
 		}
 		memcpy(out + (size_t)got * BMBT_REC_LEN, b->b + hdr, (size_t)c * BMBT_REC_LEN);
 		got += c;
-		t->leaf[i] = p;
 		t->cnt[i] = c;
 	}
-	if (got != n) {
+	if (!err && got != n)
+		err = xlog_fin_refuse(f, "its bmbt leaves hold %u extents, its core says %u", got, n);
+	if (err) {
 		free(out);
-		return xlog_fin_refuse(f, "its bmbt leaves hold %u extents, its core says %u", got, n);
+		t->nleaf = t->nnode = 0;
+		return err;
 	}
-	t->nleaf = nr;
 	*recs = out;
 	return 0;
 }

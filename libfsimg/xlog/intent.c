@@ -190,6 +190,8 @@ static int finish_captured(struct fin *f, const struct intent_defer *d, size_t k
 		err = xlog_fin_agfl_free_range(f, f->nagflq - 1, f->nagflq);
 	} else if (w->rtype)
 		err = xlog_fin_rmap(f, w->rtype, w->ag, w->agbno, w->len, w->owner, w->off, w->rflags);
+	else if (w->owner) /* a bmbt block's (xfs_free_extent_later with its rmap owner) */
+		err = xlog_fin_free_owned(f, w->ag, w->agbno, w->len, w->owner, 0, w->rflags);
 	else
 		err = xlog_fin_free_extent(f, w->ag, w->agbno, w->len);
 	if (err)

@@ -14,7 +14,8 @@
  * An unmap from a fork in btree form edits its leaf (btree_unmap). A map
  * into an extents-form fork without room for one more extent turns it into
  * a btree of one leaf (to_btree),
- * an unmap splitting an extent of such a fork too.
+ * an unmap splitting an extent of such a fork too. The bmbt's blocks are
+ * read, made and split by bmbt.c.
  * Refused: attribute forks, realtime files, and an inode failing its
  * checksum (xfs_iget's xfs_dinode_verify fails the kernel's mount there).
  * With quota accounting on, the inode's dquots are attached (dquot_fin.c)
@@ -30,46 +31,13 @@
 
 #include "core/cursor.h"
 #include "xfs/format.h"
+#include "xlog/bmbt.h"
 #include "xlog/intent.h"
 #include "xlog/rmap.h"
 
 #define BMAP_MAP 1u
 #define BMAP_UNMAP 2u
-#define BMBT_REC 16u
-#define MAXEXTLEN 0x1fffffu
 #define BMBT_MAX_FORK 2048u /* more than the largest inode's literal area (XFS_DINODE_MAX_SIZE) */
-#define BMAP_MAGIC 0x424d4150u     /* BMAP */
-#define BMAP_CRC_MAGIC 0x424d4133u /* BMA3 */
-#define LB_HDR(fs) ((fs)->v5 ? 72u : 24u) /* the long-form btree block header */
-
-struct bext {
-	uint64_t off, fsb;
-	uint32_t len;
-	bool unwritten;
-};
-
-static void bext_get(struct bext *e, const uint8_t *r)
-{
-	uint64_t l0 = get_be64(r), l1 = get_be64(r + 8);
-
-	e->unwritten = l0 >> 63;
-	e->off = (l0 >> 9) & ((1ull << 54) - 1);
-	e->fsb = ((l0 & 0x1ff) << 43) | (l1 >> 21);
-	e->len = (uint32_t)(l1 & MAXEXTLEN);
-}
-
-static void bext_put(uint8_t *r, const struct bext *e)
-{
-	put_be64(r, ((uint64_t)e->unwritten << 63) | (e->off << 9) | (e->fsb >> 43));
-	put_be64(r + 8, (e->fsb << 21) | e->len);
-}
-
-/* a continues b's mapping: same state, contiguous in offset and block, within one extent */
-static bool contiguous(const struct bext *a, const struct bext *b)
-{
-	return a->unwritten == b->unwritten && a->off + a->len == b->off && a->fsb + a->len == b->fsb &&
-	       (uint64_t)a->len + b->len <= MAXEXTLEN;
-}
 
 /* The inode at ioff of block ib: its place in f->ino when this checkpoint logged it already,
  * else f->nino. */
@@ -137,21 +105,6 @@ static int inode_done(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, 
 	return inode_done_root(f, ib, d, ioff, ino, dq, e, map, false);
 }
 
-/* A new bmbt leaf (xfs_btree_init_block_int): level 0, no records, no siblings; on v5 its
- * address, the filesystem's uuid and its owner. */
-static void leaf_init(const xfs_fs *fs, struct blk *b, uint64_t ino)
-{
-	memset(b->b, 0, fs->blocksize);
-	put_be32(b->b, fs->v5 ? BMAP_CRC_MAGIC : BMAP_MAGIC);
-	put_be64(b->b + 8, UINT64_MAX);
-	put_be64(b->b + 16, UINT64_MAX);
-	if (fs->v5) {
-		put_be64(b->b + 24, b->daddr);
-		memcpy(b->b + 40, (fs->sb.features_incompat & XFS_SB_FEAT_INCOMPAT_META_UUID) ? fs->sb.meta_uuid : fs->sb.uuid,
-		       16);
-		put_be64(b->b + 56, ino);
-	}
-}
 
 /* xfs_bmbt_alloc_block / xfs_bmap_extents_to_btree's new block near agbno of AG ag for inode
  * ino's bmbt. Both then charge the inode's dquots a block (XFS_TRANS_DQ_BCOUNT +1; dquot_fin.c
@@ -193,7 +146,7 @@ static int to_btree(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, ui
 		return err;
 	if ((err = xlog_fin_get_new(f, xlog_ag_daddr(fs, ag, bno), fs->blocksize / XLOG_BBSIZE, K_BMBT, &b)))
 		return err;
-	leaf_init(fs, b, ino);
+	xlog_bmbt_leaf_init(fs, b, ino);
 	put_be16(b->b + 6, (uint16_t)n);
 	memcpy(b->b + hdr, recs, (size_t)n * BMBT_REC);
 	b->dirty = true;
@@ -277,104 +230,121 @@ static int unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint6
 	return inode_done(f, ib, d, ioff, ino, dq, &del, false);
 }
 
-/* One bmbt leaf under the inode's root: magic, level 0, its count within the block and
- * at least one, its address and owner (v5). */
-static int bmbt_leaf(struct fin *f, uint64_t fsb, uint64_t ino, struct blk **b)
+
+/* The cursor's leaf losing one record: below half full beside siblings that neither can
+ * give it an entry (a join in xfs_btree_delrec, not done yet) is refused; *rebal: a
+ * sibling gives one (xlog_bcur_rebalance after the delete). A lone leaf under a root at
+ * level 1 stays under its minimum (xfs_btree_kill_iroot does nothing at that level).
+ * 0, 1 or <0. */
+static int leaf_loses(struct fin *f, struct bcur *c, uint64_t ino, bool *rebal)
 {
-	xfs_fs *fs = f->log->fs;
-	uint32_t aglog = fs->sb.agblklog, ag = (uint32_t)(fsb >> aglog), agbno = (uint32_t)(fsb & ((1ull << aglog) - 1));
-	uint32_t n;
+	bool lone = c->nlev == 2 && xlog_bcur_nrecs(c, 1) == 1;
 	int err;
 
-	if (ag >= fs->sb.agcount || agbno == 0 || agbno >= fs->sb.agblocks)
-		return xlog_fin_refuse(f, "inode %llu: its bmbt pointer %llu is out of the filesystem",
-				       (unsigned long long)ino, (unsigned long long)fsb);
-	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, agbno), fs->blocksize / XLOG_BBSIZE, K_BMBT, b)))
+	*rebal = false;
+	if (lone || xlog_bcur_nrecs(c, 0) - 1 >= c->maxrecs / 2)
+		return 0;
+	if ((err = xlog_bcur_rebalance(c, 0, true, rebal)))
 		return err;
-	n = get_be16((*b)->b + 6);
-	if (get_be32((*b)->b) != (fs->v5 ? BMAP_CRC_MAGIC : BMAP_MAGIC) || get_be16((*b)->b + 4) != 0 || n == 0 ||
-	    n > (fs->blocksize - LB_HDR(fs)) / BMBT_REC ||
-	    (fs->v5 && (get_be64((*b)->b + 24) != (*b)->daddr || get_be64((*b)->b + 56) != ino)))
-		return xlog_fin_refuse(f, "inode %llu: its bmbt leaf %llu is not what it should be",
-				       (unsigned long long)ino, (unsigned long long)fsb);
+	if (!*rebal)
+		return xlog_fin_refuse(f, "inode %llu: its bmbt leaf would join a sibling (a rebalance, not done yet)",
+				       (unsigned long long)ino);
 	return 0;
 }
 
-/* The inode's data fork root (level 1 over leaves: else refused, named) and the leaf whose
- * key is the last at or before off (else the first, xfs_bmbt_lookup's descent): its
- * index *ri in the root; in the leaf (its extents checked in order) *at the first record
- * past off (*next, when there is one), *prev the one before it. 0, 1 or <0. */
-static int root_leaf(struct fin *f, uint8_t *d, uint64_t ino, uint32_t forksz, uint64_t off, uint32_t *ri,
-		     struct blk **b, uint32_t *at, struct bext *prev, struct bext *next)
+/* Whether nexts extents go back to extents form (xfs_bmap_wants_extents: no more than the
+ * fork holds), and if so that the bmbt is one leaf under a root at level 1 (the kernel
+ * asserts it; else refused). 0 (*to set), 1 or <0. */
+static int wants_extents(struct fin *f, const struct bcur *c, uint64_t ino, uint64_t nexts, uint32_t forksz, bool *to)
 {
-	xfs_fs *fs = f->log->fs;
-	const uint8_t *root = d + fs->lit_off;
-	uint32_t maxr = forksz >= 4 ? (forksz - 4) / 16 : 0, nr = get_be16(root + 2), i, n, k;
-	int err;
-
-	if (get_be16(root) != 1 || nr == 0 || nr > maxr || fs->lit_off + 4 + 16 * (size_t)maxr > fs->sb.inodesize)
-		return xlog_fin_refuse(f, "inode %llu: a data fork btree of %u levels and %u root records (not done yet)",
-				       (unsigned long long)ino, get_be16(root), nr);
-	for (i = 0; i + 1 < nr && get_be64(root + 4 + 8 * (size_t)(i + 1)) <= off; i++)
-		;
-	*ri = i;
-	if ((err = bmbt_leaf(f, get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)i), ino, b)))
-		return err;
-	n = get_be16((*b)->b + 6);
-	*prev = *next = (struct bext){ 0 };
-	for (k = 0; k < n; k++) {
-		bext_get(next, (*b)->b + LB_HDR(fs) + (size_t)k * BMBT_REC);
-		if (next->len == 0 || (k && next->off < prev->off + prev->len))
-			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf's extents are not in order", (unsigned long long)ino);
-		if (next->off > off)
-			break;
-		*prev = *next;
-	}
-	*at = k;
-	return 0;
-}
-
-/* A leaf of n records losing one, under a root of nr: below half full (xfs_btree_dec_cursor's
- * rebalance with a sibling) or few enough extents for the fork to go back to extents form
- * (xfs_bmap_btree_to_extents), neither done yet: refused (1). */
-static int leaf_loses_refused(struct fin *f, uint64_t ino, uint32_t nr, uint32_t n, uint32_t maxrecs, uint64_t nexts,
-			      uint32_t forksz)
-{
-	if (nr > 1 && n - 1 < maxrecs / 2)
-		return xlog_fin_refuse(f, "inode %llu: its bmbt leaf would need a rebalance (not done yet)",
-				       (unsigned long long)ino);
-	if (nexts - 1 <= forksz / BMBT_REC)
-		return xlog_fin_refuse(f, "inode %llu: its fork would go back to extents form (not done yet)",
-				       (unsigned long long)ino);
+	*to = nexts <= forksz / BMBT_REC;
+	if (*to && (c->nlev != 2 || xlog_bcur_nrecs(c, 1) != 1))
+		return xlog_fin_refuse(f, "inode %llu: %llu extents fit its fork but its bmbt has %u levels and %u "
+				       "root records (not done)", (unsigned long long)ino, (unsigned long long)nexts,
+				       c->nlev - 1, xlog_bcur_nrecs(c, c->nlev - 1));
 	return 0;
 }
 
 /*
+ * xfs_bmap_btree_to_extents (6.1, from __xfs_bunmapi and xfs_bmapi_remap) once the fork's
+ * extents fit it: the lone leaf's records copied into the fork (xfs_iextents_copy at the
+ * flush: the rest of the fork's bytes stay as they were), the leaf's buffer invalidated
+ * (xfs_trans_binval: never written), its free queued with its rmap owner into *w
+ * (xfs_free_extent_later, after the extent's own rmap update), di_nblocks and the dquots'
+ * block count down by one (XFS_TRANS_DQ_BCOUNT -1).
+ */
+static int to_extents(struct fin *f, struct bcur *c, uint8_t *d, uint64_t ino, struct intent_work *w)
+{
+	xfs_fs *fs = f->log->fs;
+	uint32_t aglog = fs->sb.agblklog, n = xlog_bcur_nrecs(c, 0);
+	uint64_t fsb = get_be64(d + fs->lit_off + 4 + 8 * (size_t)c->maxr);
+	int err;
+
+	if ((fsb >> aglog) >= fs->sb.agcount)
+		return xlog_fin_refuse(f, "inode %llu: its bmbt pointer %llu is out of the filesystem",
+				       (unsigned long long)ino, (unsigned long long)fsb);
+	if ((err = xlog_fin_dquot_ino(f, ino, -1)))
+		return err;
+	memmove(d + fs->lit_off, xlog_bcur_rec(c, 0, 0), (size_t)n * BMBT_REC);
+	d[DI_FORMAT] = XFS_DINODE_FMT_EXTENTS;
+	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) - 1);
+	c->b[0]->stale = true;
+	*w = (struct intent_work){ .ag = (uint32_t)(fsb >> aglog), .agbno = (uint32_t)(fsb & ((1ull << aglog) - 1)),
+				   .len = 1, .rflags = RMAP_F_BMBT, .owner = ino };
+	return 0;
+}
+
+/* Record k of the cursor's leaf set to e; its keys up the path when it is the first
+ * (xfs_bmbt_update: xfs_btree_update_keys whatever the value). */
+static void leaf_update(struct bcur *c, uint32_t k, const struct bext *e)
+{
+	bext_put(xlog_bcur_rec(c, 0, k), e);
+	c->b[0]->dirty = true;
+	c->ptr[0] = k;
+	if (k == 0)
+		xlog_bcur_update_keys(c, 0);
+}
+
+/* Record k of the cursor's leaf of n deleted (xfs_btree_delrec without a rebalance). */
+static void leaf_delete(struct bcur *c, uint32_t k, uint32_t n)
+{
+	uint8_t *b = c->b[0]->b;
+
+	memmove(xlog_bcur_rec(c, 0, k), xlog_bcur_rec(c, 0, k + 1), (size_t)(n - k - 1) * BMBT_REC);
+	put_be16(b + 6, (uint16_t)(n - 1));
+	c->b[0]->dirty = true;
+	c->ptr[0] = k;
+	if (k == 0)
+		xlog_bcur_update_keys(c, 0);
+}
+
+/*
  * __xfs_bunmapi(XFS_BMAPI_REMAP) of a range that one extent of a data fork in btree form
- * (the root at level 1 over leaves) holds: xfs_bmap_del_extent_real with a cursor on the
- * leaf. The whole extent goes (xfs_btree_delete: a leaf left under its minimum beside
- * others would be rebalanced, a fork whose extents then fit the inode would go back to
- * extents form: both refused), its front is trimmed (xfs_bmbt_update: the leaf's first
- * record also moves the root's key, xfs_btree_update_keys, as a delete of it does), its
- * end, or it is split in two (the second half inserted after it: a full leaf would shift
- * or split, refused). A hole or a range past the extent is refused as in extents form.
+ * holds: xfs_bmap_del_extent_real with a cursor on its leaf (bmbt.c's, a tree of any
+ * height). The whole extent goes (xfs_btree_delete: a leaf left under its minimum beside
+ * others takes an entry from a sibling, xfs_btree_delrec, a join refused; a fork whose
+ * extents then fit the inode goes back to extents form, to_extents), its front is trimmed or its end (xfs_bmbt_update: the
+ * leaf's first record moves the keys above, xfs_btree_update_keys), or it is split in two:
+ * the first half updated, the cursor stepped on (xfs_btree_increment: the next record,
+ * or the next leaf's first when the extent was its leaf's last) and the second half
+ * inserted there (xfs_btree_insert: shifts, splits, a new level). A hole or a range past
+ * the extent is refused as in extents form.
  */
 static int btree_unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino, struct intent_defer *dq,
 		       uint32_t forksz, const struct bext *want)
 {
-	xfs_fs *fs = f->log->fs;
-	uint8_t *root = d + fs->lit_off, *recs;
-	uint32_t nr = get_be16(root + 2), i, n, at, k, hdr = LB_HDR(fs), maxrecs = (fs->blocksize - hdr) / BMBT_REC;
 	uint64_t nexts = xlog_di_nextents(d), dend = want->off + want->len;
 	struct bext e = { 0 }, p = { 0 }, del = *want, rest;
-	struct blk *b;
+	struct intent_work fw;
+	struct bcur c;
+	uint32_t n, k;
+	bool none, rebal, toext = false;
 	int err;
 
-	if ((err = root_leaf(f, d, ino, forksz, want->off, &i, &b, &at, &p, &e)))
+	if ((err = xlog_bcur_init(&c, f, d, ino, forksz)) || (err = xlog_bcur_lookup(&c, want->off, &p, &e)))
 		return err;
-	n = get_be16(b->b + 6);
-	recs = b->b + hdr;
-	if (at == 0 || p.off + p.len <= want->off)
+	n = xlog_bcur_nrecs(&c, 0);
+	if (c.ptr[0] == 0 || p.off + p.len <= want->off)
 		return xlog_fin_refuse(f, "inode %llu: unmapping offset %llu, a hole (not done)", (unsigned long long)ino,
 				       (unsigned long long)want->off);
 	if (dend > p.off + p.len)
@@ -384,280 +354,139 @@ static int btree_unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff,
 		return xlog_fin_refuse(f, "inode %llu: %llu blocks, %u unmapped", (unsigned long long)ino,
 				       (unsigned long long)get_be64(d + DI_NBLOCKS), want->len);
 	e = p;
-	k = at - 1;
+	k = c.ptr[0] - 1;
 	del.fsb = e.fsb + (want->off - e.off);
 	del.unwritten = e.unwritten;
 	if (e.off == want->off && e.off + e.len == dend) {
-		if (leaf_loses_refused(f, ino, nr, n, maxrecs, nexts, forksz))
-			return 1;
-		memmove(recs + (size_t)k * BMBT_REC, recs + (size_t)(k + 1) * BMBT_REC, (size_t)(n - k - 1) * BMBT_REC);
-		n--;
+		if ((err = leaf_loses(f, &c, ino, &rebal)) || (err = wants_extents(f, &c, ino, nexts - 1, forksz, &toext)))
+			return err;
+		leaf_delete(&c, k, n);
+		if (rebal && (err = xlog_bcur_rebalance(&c, 0, false, &rebal)))
+			return err;
 		nexts--;
-		if (k == 0) { /* n > 0 here: a lone leaf of one record would have gone back to extents */
-			bext_get(&e, recs);
-			put_be64(root + 4 + 8 * (size_t)i, e.off);
-		}
+		if (toext && (err = to_extents(f, &c, d, ino, &fw)))
+			return err;
 	} else if (e.off == want->off) {
 		e.off = dend, e.fsb = del.fsb + del.len, e.len -= del.len;
-		bext_put(recs + (size_t)k * BMBT_REC, &e);
-		if (k == 0)
-			put_be64(root + 4 + 8 * (size_t)i, e.off);
+		leaf_update(&c, k, &e);
 	} else if (e.off + e.len == dend) {
 		e.len -= del.len;
-		bext_put(recs + (size_t)k * BMBT_REC, &e);
+		leaf_update(&c, k, &e);
 	} else {
-		if (n == maxrecs)
-			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf is full (a shift or split, not done yet)",
-					       (unsigned long long)ino);
 		rest = (struct bext){ dend, del.fsb + del.len, (uint32_t)(e.off + e.len - dend), e.unwritten };
 		e.len = (uint32_t)(want->off - e.off);
-		bext_put(recs + (size_t)k * BMBT_REC, &e);
-		memmove(recs + (size_t)(k + 2) * BMBT_REC, recs + (size_t)(k + 1) * BMBT_REC, (size_t)(n - k - 1) * BMBT_REC);
-		bext_put(recs + (size_t)(k + 1) * BMBT_REC, &rest);
-		n++;
+		leaf_update(&c, k, &e);
+		c.ptr[0] = k + 1;
+		if (k + 1 == n && (err = xlog_bcur_next_block(&c, 0, &none)))
+			return err;
+		if ((err = xlog_bcur_insert(&c, &rest)))
+			return err;
 		nexts++;
 	}
-	put_be16(b->b + 6, (uint16_t)n);
-	b->dirty = true;
-	xlog_di_set_nextents(d, (uint32_t)nexts);
+	xlog_di_set_nextents(d, nexts);
 	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) - del.len);
-	return inode_done_root(f, ib, d, ioff, ino, dq, &del, false, k == 0);
-}
-
-/* One record in at index k of a leaf of n records (room for one more). */
-static void leaf_put(uint8_t *recs, uint32_t n, uint32_t k, const struct bext *e)
-{
-	memmove(recs + (size_t)(k + 1) * BMBT_REC, recs + (size_t)k * BMBT_REC, (size_t)(n - k) * BMBT_REC);
-	bext_put(recs + (size_t)k * BMBT_REC, e);
-}
-
-/* A leaf's first record's offset, the key its root entry k holds (xfs_btree_update_keys). */
-static void root_key(uint8_t *root, uint32_t k, const uint8_t *leaf, uint32_t hdr)
-{
-	struct bext e;
-
-	bext_get(&e, leaf + hdr);
-	put_be64(root + 4 + 8 * (size_t)k, e.off);
+	if ((err = inode_done_root(f, ib, d, ioff, ino, dq, &del, false, c.broot && !toext)))
+		return err;
+	return toext ? xlog_intent_defer(f, dq, &fw) : 0;
 }
 
 /*
- * xfs_btree_insrec of nw at index at of the full leaf b (entry i of a level-1 root of nr
- * entries over maxr) by xfs_btree_make_block_unfull: first xfs_btree_rshift (a right
- * sibling with room takes the leaf's last record, unless the insert goes at or past it;
- * the sibling's root key follows), then xfs_btree_lshift (a left sibling with room takes
- * the first record, unless the insert goes at the front; the cursor slides left one), then
- * __xfs_btree_split: a block from xfs_bmbt_alloc_block (the transaction has no first
- * block: XFS_ALLOCTYPE_START_BNO at the leaf, near it in its AG; its rmap the inode's bmbt
- * block's; di_nblocks up by one) takes the leaf's upper half (the odd record to the right
- * when the insert goes in the lower half), the sibling links (and the old right
- * sibling's left link) follow, the record goes left unless the cursor lies past the
- * left's end + 1, and the new block's key and pointer go into the root after the leaf's
- * (xfs_iroot_realloc: a root with no room would need a new level, refused). A front
- * insert moves the leaf's key. The root is logged in every case. 0, 1 or <0.
- */
-static int leaf_unfull(struct fin *f, uint8_t *d, uint64_t ino, uint32_t forksz, uint32_t i, struct blk *b,
-		       uint32_t at, const struct bext *nw)
-{
-	xfs_fs *fs = f->log->fs;
-	uint8_t *root = d + fs->lit_off;
-	uint32_t maxr = (forksz - 4) / 16, nr = get_be16(root + 2), hdr = LB_HDR(fs);
-	uint32_t lrecs = (fs->blocksize - hdr) / BMBT_REC, ptr = at + 1, rrecs, sn, bno;
-	uint64_t self = get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)i), sib, rfsb;
-	struct blk *s, *r;
-	struct bext e;
-	int err;
-
-	sib = get_be64(b->b + 16);
-	if (sib != UINT64_MAX && ptr < lrecs) { /* xfs_btree_rshift */
-		if (i + 1 >= nr || get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)(i + 1)) != sib)
-			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf's right sibling is not the root's next",
-					       (unsigned long long)ino);
-		if ((err = bmbt_leaf(f, sib, ino, &s)))
-			return err;
-		if ((sn = get_be16(s->b + 6)) < lrecs) {
-			bext_get(&e, b->b + hdr + (size_t)(lrecs - 1) * BMBT_REC);
-			leaf_put(s->b + hdr, sn, 0, &e);
-			put_be16(s->b + 6, (uint16_t)(sn + 1));
-			root_key(root, i + 1, s->b, hdr);
-			leaf_put(b->b + hdr, lrecs - 1, at, nw);
-			s->dirty = b->dirty = true;
-			if (at == 0)
-				root_key(root, i, b->b, hdr);
-			return 0;
-		}
-	}
-	sib = get_be64(b->b + 8);
-	if (sib != UINT64_MAX && ptr > 1) { /* xfs_btree_lshift */
-		if (i == 0 || get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)(i - 1)) != sib)
-			return xlog_fin_refuse(f, "inode %llu: its bmbt leaf's left sibling is not the root's previous",
-					       (unsigned long long)ino);
-		if ((err = bmbt_leaf(f, sib, ino, &s)))
-			return err;
-		if ((sn = get_be16(s->b + 6)) < lrecs) {
-			memcpy(s->b + hdr + (size_t)sn * BMBT_REC, b->b + hdr, BMBT_REC);
-			put_be16(s->b + 6, (uint16_t)(sn + 1));
-			memmove(b->b + hdr, b->b + hdr + BMBT_REC, (size_t)(lrecs - 1) * BMBT_REC);
-			leaf_put(b->b + hdr, lrecs - 1, at - 1, nw);
-			root_key(root, i, b->b, hdr);
-			s->dirty = b->dirty = true;
-			return 0;
-		}
-	}
-	/* __xfs_btree_split */
-	if (nr >= maxr)
-		return xlog_fin_refuse(f, "inode %llu: its bmbt root is full (a new level, not done yet)",
-				       (unsigned long long)ino);
-	if ((self >> fs->sb.agblklog) >= fs->sb.agcount)
-		return xlog_fin_refuse(f, "inode %llu: its bmbt pointer %llu is out of the filesystem",
-				       (unsigned long long)ino, (unsigned long long)self);
-	if ((err = bmbt_alloc(f, (uint32_t)(self >> fs->sb.agblklog), (uint32_t)(self & ((1ull << fs->sb.agblklog) - 1)),
-			      ino, &bno)))
-		return err;
-	rfsb = (self >> fs->sb.agblklog << fs->sb.agblklog) | bno;
-	if ((err = xlog_fin_get_new(f, xlog_ag_daddr(fs, (uint32_t)(self >> fs->sb.agblklog), bno),
-				    fs->blocksize / XLOG_BBSIZE, K_BMBT, &r)))
-		return err;
-	leaf_init(fs, r, ino);
-	rrecs = lrecs / 2;
-	if ((lrecs & 1) && ptr <= rrecs + 1)
-		rrecs++;
-	memcpy(r->b + hdr, b->b + hdr + (size_t)(lrecs - rrecs) * BMBT_REC, (size_t)rrecs * BMBT_REC);
-	lrecs -= rrecs;
-	sib = get_be64(b->b + 16);
-	put_be64(r->b + 16, sib);
-	put_be64(r->b + 8, self);
-	put_be64(b->b + 16, rfsb);
-	if (sib != UINT64_MAX) {
-		if ((err = bmbt_leaf(f, sib, ino, &s)))
-			return err;
-		put_be64(s->b + 8, rfsb);
-		s->dirty = true;
-	}
-	if (ptr > lrecs + 1)
-		leaf_put(r->b + hdr, rrecs++, ptr - lrecs - 1, nw);
-	else
-		leaf_put(b->b + hdr, lrecs++, at, nw);
-	put_be16(b->b + 6, (uint16_t)lrecs);
-	put_be16(r->b + 6, (uint16_t)rrecs);
-	r->dirty = b->dirty = true;
-	if (at == 0)
-		root_key(root, i, b->b, hdr);
-	/* the new block's key and pointer after the leaf's in the root */
-	memmove(root + 4 + 8 * (size_t)(i + 2), root + 4 + 8 * (size_t)(i + 1), 8 * (size_t)(nr - i - 1));
-	memmove(root + 4 + 8 * (size_t)maxr + 8 * (size_t)(i + 2), root + 4 + 8 * (size_t)maxr + 8 * (size_t)(i + 1),
-		8 * (size_t)(nr - i - 1));
-	root_key(root, i + 1, r->b, hdr);
-	put_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)(i + 1), rfsb);
-	put_be16(root + 2, (uint16_t)(nr + 1));
-	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + 1);
-	return 0;
-}
-
-/*
- * xfs_bmapi_remap into a data fork in btree form (a root in the inode at
- * level 1 over leaves): xfs_bmbt_lookup_eq goes down the root's last key
- * at or before the offset (else its first) to a leaf, and
- * xfs_bmap_add_extent_hole_real's four cases edit that leaf: a merge
- * updates a record (a right merge at the leaf's first record also the
- * root's key, xfs_btree_update_keys), a merge of both deletes the right
- * record (leaving the leaf at least half full or the root's only leaf:
- * no rebalance), a new extent is inserted into a leaf with room; an
- * extent that the next leaf's first continues goes into that record (its
- * key in the root follows). An extent joining two leaves' extents, a full
- * leaf (a shift or split), a rebalance, a fork that would go back to extents form
- * and a deeper tree are refused, named.
+ * xfs_bmapi_remap into a data fork in btree form (a root in the inode over
+ * a tree of any height, bmbt.c's cursor): xfs_bmbt_lookup_eq goes down the
+ * last key at or before the offset at each level (else the first) to a
+ * leaf, and xfs_bmap_add_extent_hole_real's four cases edit it: a merge
+ * updates a record (at a leaf's front the keys above follow,
+ * xfs_btree_update_keys), a merge of both deletes the right record
+ * (rebalanced as an unmap's delete, a join refused; the fork back in
+ * extents form when its extents fit it), an extent that the next leaf's first continues goes
+ * into that record (its keys follow up its own path), and a new extent is
+ * inserted (xfs_btree_insert: a full leaf shifts or splits, a full block
+ * above likewise, a full root in the inode grows a level). An extent
+ * joining two leaves' extents is refused, named.
  */
 static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino, struct intent_defer *dq,
 		     uint32_t forksz, const struct bext *nw)
 {
-	xfs_fs *fs = f->log->fs;
-	uint8_t *root = d + fs->lit_off, *recs;
-	uint32_t maxr = forksz >= 4 ? (forksz - 4) / 16 : 0, nr = get_be16(root + 2), i, n, at, hdr = LB_HDR(fs);
-	uint32_t maxrecs = (fs->blocksize - hdr) / BMBT_REC;
 	uint64_t nexts = xlog_di_nextents(d);
-	struct bext l = { 0 }, r = { 0 }, e;
-	bool left, right, haver, nextleaf = false;
-	struct blk *b, *nb = NULL;
+	struct bext l = { 0 }, r = { 0 };
+	bool left, right, hasr, nextleaf = false, none, leftmost = true, rebal, toext = false;
+	struct intent_work fw;
+	struct bcur c, t;
+	uint32_t n, at;
 	int err;
 
-	if ((err = root_leaf(f, d, ino, forksz, nw->off, &i, &b, &at, &l, &e)))
+	if ((err = xlog_bcur_init(&c, f, d, ino, forksz)) || (err = xlog_bcur_lookup(&c, nw->off, &l, &r)))
 		return err;
-	n = get_be16(b->b + 6);
-	recs = b->b + hdr;
-	if (at == 0 && i > 0)
+	n = xlog_bcur_nrecs(&c, 0);
+	at = c.ptr[0];
+	for (uint32_t k = 1; k < c.nlev; k++)
+		leftmost &= c.ptr[k] == 0;
+	if (at == 0 && !leftmost)
 		return xlog_fin_refuse(f, "inode %llu: offset %llu before its bmbt leaf's key", (unsigned long long)ino,
 				       (unsigned long long)nw->off);
-	haver = at < n;
-	if (haver) {
-		r = e;
-	} else if (i + 1 < nr) { /* the next leaf's first extent */
-		if ((err = bmbt_leaf(f, get_be64(root + 4 + 8 * (size_t)maxr + 8 * (size_t)(i + 1)), ino, &nb)))
+	hasr = at < n;
+	if (!hasr) { /* the next leaf's first extent */
+		t = c;
+		if ((err = xlog_bcur_next_block(&t, 0, &none)))
 			return err;
-		bext_get(&r, nb->b + hdr);
-		if (nw->off + nw->len > r.off)
-			return xlog_fin_refuse(f, "inode %llu: offset %llu+%u is not a hole", (unsigned long long)ino,
-					       (unsigned long long)nw->off, nw->len);
-		nextleaf = contiguous(nw, &r);
-		if (nextleaf && at && contiguous(&l, nw))
-			return xlog_fin_refuse(f, "inode %llu: the extent joins two bmbt leaves' extents (not done yet)",
-					       (unsigned long long)ino);
+		if (!none) {
+			bext_get(&r, xlog_bcur_rec(&t, 0, 0));
+			hasr = nextleaf = true;
+		}
 	}
 	if (at && l.off + l.len > nw->off)
 		return xlog_fin_refuse(f, "inode %llu: offset %llu is mapped already", (unsigned long long)ino,
 				       (unsigned long long)nw->off);
-	if (haver && nw->off + nw->len > r.off)
+	if (hasr && nw->off + nw->len > r.off)
 		return xlog_fin_refuse(f, "inode %llu: offset %llu+%u is not a hole", (unsigned long long)ino,
 				       (unsigned long long)nw->off, nw->len);
-	left = at > 0 && contiguous(&l, nw);
-	right = haver && contiguous(nw, &r);
-	if (nextleaf && !left) { /* the next leaf's first record takes it: its root key follows */
-		r.off = nw->off;
-		r.fsb = nw->fsb;
-		r.len += nw->len;
-		bext_put(nb->b + hdr, &r);
-		put_be64(root + 4 + 8 * (size_t)(i + 1), nw->off);
-		nb->dirty = true;
-		put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw->len);
-		return inode_done_root(f, ib, d, ioff, ino, dq, nw, true, true);
-	}
+	left = at > 0 && bext_contig(&l, nw);
+	right = hasr && bext_contig(nw, &r);
 	if (left && right && (uint64_t)l.len + nw->len + r.len > MAXEXTLEN)
 		right = false;
-	if (left && right) {
-		if (leaf_loses_refused(f, ino, nr, n, maxrecs, nexts, forksz))
-			return 1;
+	if (left && right && nextleaf)
+		return xlog_fin_refuse(f, "inode %llu: the extent joins two bmbt leaves' extents (not done yet)",
+				       (unsigned long long)ino);
+	if (left && right) { /* the left record updated, the right one deleted (in either order) */
+		if ((err = leaf_loses(f, &c, ino, &rebal)) || (err = wants_extents(f, &c, ino, nexts - 1, forksz, &toext)))
+			return err;
 		l.len += nw->len + r.len;
-		bext_put(recs + (size_t)(at - 1) * BMBT_REC, &l);
-		memmove(recs + (size_t)at * BMBT_REC, recs + (size_t)(at + 1) * BMBT_REC, (size_t)(n - at - 1) * BMBT_REC);
-		n--;
+		leaf_update(&c, at - 1, &l);
+		leaf_delete(&c, at, n);
+		if (rebal && (err = xlog_bcur_rebalance(&c, 0, false, &rebal)))
+			return err;
 		nexts--;
+		if (toext && (err = to_extents(f, &c, d, ino, &fw)))
+			return err;
 	} else if (left) {
 		l.len += nw->len;
-		bext_put(recs + (size_t)(at - 1) * BMBT_REC, &l);
+		leaf_update(&c, at - 1, &l);
 	} else if (right) {
 		r.off = nw->off;
 		r.fsb = nw->fsb;
 		r.len += nw->len;
-		bext_put(recs + (size_t)at * BMBT_REC, &r);
-	} else if (n == maxrecs) { /* a shift or a split */
-		if ((err = leaf_unfull(f, d, ino, forksz, i, b, at, nw)))
-			return err;
-		xlog_di_set_nextents(d, nexts + 1);
-		put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw->len);
-		return inode_done_root(f, ib, d, ioff, ino, dq, nw, true, true);
+		if (nextleaf) {
+			leaf_update(&t, 0, &r);
+			c.broot |= t.broot;
+		} else {
+			leaf_update(&c, at, &r);
+		}
 	} else {
-		memmove(recs + (size_t)(at + 1) * BMBT_REC, recs + (size_t)at * BMBT_REC, (size_t)(n - at) * BMBT_REC);
-		bext_put(recs + (size_t)at * BMBT_REC, nw);
-		n++;
+		if ((err = xlog_bcur_insert(&c, nw)))
+			return err;
 		nexts++;
 	}
-	if (at == 0 && !left) /* the leaf's first record changed its offset */
-		put_be64(root + 4 + 8 * (size_t)i, nw->off);
-	put_be16(b->b + 6, (uint16_t)n);
-	b->dirty = true;
 	xlog_di_set_nextents(d, nexts);
 	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw->len);
-	/* the record updated (the left one when it merges) or inserted is the leaf's first */
-	return inode_done_root(f, ib, d, ioff, ino, dq, nw, true, left ? at == 1 : at == 0);
+	if ((err = inode_done_root(f, ib, d, ioff, ino, dq, nw, true, c.broot && !toext)))
+		return err;
+	return toext ? xlog_intent_defer(f, dq, &fw) : 0;
+}
+
+/* bmbt_alloc for the block operations of bmbt.c (their splits). */
+int xlog_bmbt_alloc(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t ino, uint32_t *bno)
+{
+	return bmbt_alloc(f, ag, agbno, ino, bno);
 }
 
 int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defer *dq)
@@ -748,8 +577,8 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 		return xlog_fin_refuse(f, "inode %llu: offset %llu+%u is not a hole", (unsigned long long)ino,
 				       (unsigned long long)nw.off, nw.len);
 	/* xfs_bmap_add_extent_hole_real's four cases */
-	left = at > 0 && contiguous(&ex[0], &nw);
-	right = at < n && contiguous(&nw, &ex[1]);
+	left = at > 0 && bext_contig(&ex[0], &nw);
+	right = at < n && bext_contig(&nw, &ex[1]);
 	if (left && right && (uint64_t)ex[0].len + nw.len + ex[1].len > MAXEXTLEN)
 		right = false;
 	if (left && right) {

@@ -143,7 +143,9 @@ Options:
                            without their EFDs, on v4 too) and remapfrag
                            (files of hundreds of one-block extents, ranges
                            cloned into them and into new files: BUIs on
-                           bmbt forks; intent's storm after the cut op)
+                           bmbt forks; intent's storm after the cut op);
+                           remapdeep: remapfrag with 1300-1499 blocks a
+                           file (1 KiB blocks: forks two levels deep)
   -d, --dir DIR            keep everything in DIR (default: a temporary one,
                            removed unless --keep)
   -k, --keep               keep the images (crashed.img, kernel.img, replayed.img)
@@ -202,7 +204,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx | ifinobt | ifinobtx | attr | cow | cowcut | editor | untar | seq | qunlinked | unlinkedsp | unlinkedsym | efitrunc | remapfrag) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx | ifinobt | ifinobtx | attr | cow | cowcut | editor | untar | seq | qunlinked | unlinkedsp | unlinkedsym | efitrunc | remapfrag | remapdeep) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 if [ -n "$logdev_size" ]; then
 	[ "$fs" = xfs ] || { echo "run.sh: --logdev is for XFS" >&2; exit 16; }
 	[ "$mopts" = defaults ] && mopts=logdev=/dev/vdb || mopts=$mopts,logdev=/dev/vdb

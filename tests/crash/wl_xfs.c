@@ -31,6 +31,11 @@ static const unsigned weights_storm_convert[K_NKINDS] = { 1, 5, 3, 3, 1, 0, 5, 0
 int storm_convert;
 
 /* frag, clone, syncfs, holdunlink, tmpfile */
+/* K_INTERLEAVE's least blocks: 150, or 1300 for remapdeep (one-block extents enough for a
+ * data fork bmbt two levels under its root on 1 KiB blocks: more than 20 full leaves of 59
+ * records; files up to 1.5 MiB) */
+unsigned interleave_min = 150;
+
 int xfs_op(int op, enum kind k, int slot, const char *rel, off_t size, int *rc,
 	   const char **relp)
 {
@@ -74,11 +79,11 @@ int xfs_op(int op, enum kind k, int slot, const char *rel, off_t size, int *rc,
 		 * last: the two files' blocks alternate on disk), then the
 		 * scratch one unlinked: free space in hundreds of one-block
 		 * extents between the new file's blocks */
-		unsigned nb = 150 + below(150), b;
+		unsigned deep = interleave_min > 150, nb = interleave_min + below(deep ? 200 : 150), b;
 		int fd2;
 		slot = free_slot();
-		if (nb * blksz > MAXFILESIZE)
-			nb = MAXFILESIZE / blksz;
+		if (nb * blksz > (deep ? 2 : 1) * MAXFILESIZE)
+			nb = (deep ? 2 : 1) * MAXFILESIZE / blksz;
 		new_name(files[slot], sizeof(files[slot]));
 		rel = files[slot];
 		*relp = rel;

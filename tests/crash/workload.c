@@ -491,6 +491,8 @@ static int run(int argc, char **argv)
 		w = weights_efitrunc, efitrunc = 1, fsync_after = 0;
 	else if (!strcmp(kind, "remapfrag"))
 		w = weights_remapfrag, storm_at_cut = 1;
+	else if (!strcmp(kind, "remapdeep")) /* remapfrag with bmbt forks two levels under the root */
+		w = weights_remapfrag, storm_at_cut = 1, interleave_min = 1300;
 	if (posix_memalign((void **)&buf, 4096, 16 * BIG * 8) != 0)
 		return 1;
 	if (!strcmp(kind, "age") || !strcmp(kind, "agemany")) {

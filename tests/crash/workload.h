@@ -98,6 +98,7 @@ int quota_op(int op, enum kind k, int slot, const char *rel, off_t size, int *rc
 /* the intent workload after its cut op; never returns */
 /* the storm's op weights: the intent workload's, or convert's (storm_convert) */
 extern int storm_convert;
+extern unsigned interleave_min; /* wl_xfs.c: K_INTERLEAVE's least blocks */
 void storm(int op) __attribute__((noreturn));
 /* the storm's cutter: records the storm, forks a child that syncfs's in a loop and cuts the
  * power 50-1500 ms later; returns the child's pid (<= 0: none) with drain_each set */

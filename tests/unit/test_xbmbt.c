@@ -16,115 +16,11 @@
  * (xfs_bmap_del_extent_real): a whole extent deleted, trimmed at either
  * end, split in two; a split in a full leaf, a rebalance, a return to
  * extents form refused. A map into a full extents-form fork: the fork
- * turned into a btree of one leaf in a block allocated near the inode. An unlinked
- * inode's attribute fork with blocks (xfs_attr_inactive): a leaf with a
- * remote value, a node over leaves, a fork in btree form, and what the
- * kernel fails on refused.
+ * turned into a btree of one leaf in a block allocated near the inode.
+ * The fixture is xbmbt_fixture.h's; the attribute fork's tests are in
+ * test_xbmbt_attr.c.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
-#include "core/cursor.h"
-#include "xfin_fixture.h"
-#include "xfs/format.h"
-#include "xlog/ifree.h"
-#include "xlog/intent.h"
-
-#define BS 1024u
-#define NBLOCKS 4096u
-#define HDR 56u      /* short-form v5 btree header */
-#define LHDR 72u     /* long-form v5 btree header (the bmbt's) */
-#define BNO_ROOT 4u
-#define CNT_ROOT 5u
-#define LEAF0 50u    /* the bmbt leaves: 50, 52, 54 */
-#define INO 18u      /* agbno 9, slot 0 (test_bui_map puts it there) */
-#define ISIZE 512u
-#define LIT 176u     /* a v3 inode's literal area */
-#define FREEBLKS0 100u
-
-struct t {
-	struct xfin x;
-	uint8_t ino[ISIZE];
-};
-
-static uint8_t *blk(struct t *t, uint32_t agbno) { return t->x.img + (size_t)agbno * BS; }
-
-static void put_sblock(struct t *t, uint32_t agbno, uint32_t magic, uint16_t n)
-{
-	uint8_t *b = blk(t, agbno);
-
-	memset(b, 0, BS);
-	put_be64(b + 16, (uint64_t)agbno * (BS / 512)); /* the v5 header's daddr (its owner: AG 0) */
-	put_be32(b, magic);
-	put_be16(b + 6, n);
-	put_be32(b + 8, 0xffffffffu);
-	put_be32(b + 12, 0xffffffffu);
-}
-
-/* One-block extent i at file offset i, block 100 + 2i (none adjacent to another). */
-static void put_bmbt_rec(uint8_t *r, uint32_t i)
-{
-	uint64_t fsb = 100 + 2 * i;
-
-	put_be64(r, (uint64_t)i << 9 | fsb >> 43);
-	put_be64(r + 8, fsb << 21 | 1);
-}
-
-/* An AG of 4096 one-KiB blocks, v5 without rmapbt: one-leaf free space btrees holding
- * 3000+100, the AGFL full for them; an inode whose data fork is a bmbt root at level 1
- * over leaves of cnt[0..n) records (all the extents in order). */
-static struct t *t_new(const uint32_t *cnt, uint32_t n)
-{
-	struct t *t = calloc(1, sizeof *t);
-	uint32_t maxr = (ISIZE - LIT - 4) / 16, e = 0;
-	uint8_t *root;
-
-	assert_non_null(t);
-	xfin_open(&t->x, NBLOCKS, BS, 12, true);
-	t->x.fs.sb.inodesize = ISIZE;
-	t->x.fs.sb.inopblock = 2;
-	t->x.fs.sb.inopblog = 1;
-	t->x.fs.lit_off = LIT;
-
-	xfin_put_agf(&t->x, BNO_ROOT, CNT_ROOT, FREEBLKS0, 100);
-	put_sblock(t, BNO_ROOT, 0x41423342u, 1);
-	put_be32(blk(t, BNO_ROOT) + HDR, 3000);
-	put_be32(blk(t, BNO_ROOT) + HDR + 4, 100);
-	put_sblock(t, CNT_ROOT, 0x41423343u, 1);
-	put_be32(blk(t, CNT_ROOT) + HDR, 3000);
-	put_be32(blk(t, CNT_ROOT) + HDR + 4, 100);
-
-	root = t->ino + LIT;
-	put_be16(root, 1);
-	put_be16(root + 2, (uint16_t)n);
-	for (uint32_t i = 0; i < n; i++) {
-		uint8_t *b = blk(t, LEAF0 + 2 * i);
-		memset(b, 0, BS);
-		put_be32(b, 0x424d4133u);
-		put_be16(b + 6, (uint16_t)cnt[i]);
-		put_be64(b + 8, i ? LEAF0 + 2 * (i - 1) : UINT64_MAX);
-		put_be64(b + 16, i + 1 < n ? LEAF0 + 2 * (i + 1) : UINT64_MAX);
-		put_be64(b + 24, (uint64_t)(LEAF0 + 2 * i) * (BS / 512));
-		put_be64(b + 56, INO);
-		put_be64(root + 4 + 8 * i, e);
-		put_be64(root + 4 + 8 * maxr + 8 * i, LEAF0 + 2 * i);
-		for (uint32_t k = 0; k < cnt[i]; k++, e++)
-			put_bmbt_rec(b + LHDR + 16 * k, e);
-	}
-	return t;
-}
-
-static void t_free(struct t *t)
-{
-	xfin_close(&t->x);
-	free(t);
-}
+#include "xbmbt_fixture.h"
 
 /* Leaves of 59 (full), 31 and 30 records (one-KiB v5: 59 a leaf, 29 the minimum), the
  * last record deleted 120 times: the third leaf takes one record from the second at the
@@ -204,36 +100,99 @@ static void test_refused(void **state)
 	assert_non_null(strstr(t->x.why, "right sibling"));
 	t_free(t);
 
-	t = t_new(cnt, 2);
+	t = t_new(cnt, 2); /* its pointers at leaves, not blocks of level 1 */
 	put_be16(t->ino + LIT, 2);
 	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 70, &b, &recs), 1);
-	assert_non_null(strstr(t->x.why, "2 levels"));
+	assert_non_null(strstr(t->x.why, "(level 1) is not what it should be"));
+	t_free(t);
+
+	t = t_new(cnt, 2);
+	put_be16(t->ino + LIT, 3);
+	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 70, &b, &recs), 1);
+	assert_non_null(strstr(t->x.why, "3 levels"));
 	t_free(t);
 }
 
-/* The inode (agbno IB, slot 0) holding t->ino's root, in btree form, v3, counts as given. */
-#define IB 9u
-static uint8_t *put_inode(struct t *t, uint32_t nexts, uint64_t nblocks)
+/* 14 leaves of per records (t_new's) under a root at level 2 over two blocks of level 1:
+ * 30 over the first 12 leaves, 32 over the last 2. */
+static struct t *t_two_levels(uint32_t per)
 {
-	uint8_t *d = blk(t, IB);
+	uint32_t cnt[14], maxr = (ISIZE - LIT - 4) / 16, mx = (BS - LHDR) / 16;
+	uint8_t *root;
+	struct t *t;
 
-	memcpy(d, t->ino, ISIZE);
-	put_be16(d, XFS_DINODE_MAGIC);
-	d[4] = 3;
-	d[5] = XFS_DINODE_FMT_BTREE;
-	put_be64(d + 64, nblocks);
-	put_be32(d + 76, nexts);
-	put_be64(d + 104, 7);
-	put_be64(d + 152, (uint64_t)IB << 1);
-	return d;
+	for (uint32_t i = 0; i < 14; i++)
+		cnt[i] = per;
+	t = t_new(cnt, 14);
+	root = t->ino + LIT;
+	for (uint32_t j = 0; j < 2; j++) {
+		uint32_t first = j ? 12 : 0, n = j ? 2 : 12, nb = 30 + 2 * j;
+		uint8_t *b = blk(t, nb);
+		memset(b, 0, BS);
+		put_be32(b, 0x424d4133u);
+		put_be16(b + 4, 1);
+		put_be16(b + 6, (uint16_t)n);
+		put_be64(b + 8, j ? 30 : UINT64_MAX);
+		put_be64(b + 16, j ? UINT64_MAX : 32);
+		put_be64(b + 24, (uint64_t)nb * (BS / 512));
+		put_be64(b + 56, INO);
+		for (uint32_t k = 0; k < n; k++) {
+			put_be64(b + LHDR + 8 * k, per * (first + k));
+			put_be64(b + LHDR + 8 * (mx + k), LEAF0 + 2 * (first + k));
+		}
+		put_be64(root + 4 + 8 * j, per * first);
+		put_be64(root + 4 + 8 * maxr + 8 * j, nb);
+	}
+	put_be16(root, 2);
+	put_be16(root + 2, 2);
+	return t;
 }
 
-static uint8_t *got(struct t *t, uint32_t agbno, enum kind kind)
+/*
+ * The truncate of a fork whose root is at level 2 (xfs_btree_delrec level by level): the
+ * last leaf takes a record from its left sibling (under the other level-1 block) at the
+ * 2nd delete and joins it at the 3rd; its level-1 block, left with one entry, joins the
+ * first (13 entries), and the root, left with one entry whose block's 13 fit its 20, takes
+ * them in (xfs_btree_kill_iroot): the leaf, the second block and the first freed in that
+ * order. Truncated whole (leaves of 6, so that the free space btree's one leaf holds
+ * the frees): 42 rounds of an unmap and a free intent, every extent and bmbt block freed
+ * once.
+ */
+static void test_truncate_two_levels(void **state)
 {
-	struct blk *b;
+	struct t *t = t_two_levels(30);
+	struct bmbt b;
+	uint8_t *recs = NULL;
+	uint32_t ntx = 0;
 
-	assert_int_equal(xlog_fin_get(&t->x.f, (uint64_t)agbno * (BS / 512), BS / 512, kind, &b), 0);
-	return b->b;
+	(void)state;
+	if (xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 420, &b, &recs))
+		fail_msg("refused: %s", t->x.why);
+	assert_int_equal(b.nnode, 2);
+	assert_int_equal(b.nleaf, 14);
+	assert_int_equal(b.ncnt[0], 12);
+	assert_int_equal(b.leaf[12], LEAF0 + 24);
+	assert_int_equal(xlog_fin_bmbt_delete(&b), UINT64_MAX);
+	assert_int_equal(xlog_fin_bmbt_delete(&b), UINT64_MAX);
+	assert_int_equal(b.cnt[12], 29);
+	assert_int_equal(xlog_fin_bmbt_delete(&b), LEAF0 + 26);
+	assert_int_equal(b.nfreed, 3);
+	assert_int_equal(b.freed[1], 32);
+	assert_int_equal(b.freed[2], 30);
+	assert_int_equal(b.nnode, 0);
+	assert_int_equal(b.nleaf, 13);
+	assert_int_equal(b.cnt[12], 57);
+	free(recs);
+	t_free(t);
+
+	t = t_two_levels(6);
+	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 84, &b, &recs), 0);
+	if (xlog_fin_truncate_extents(&t->x.f, recs, 84, 100, false, INO, &b, (ISIZE - LIT) / 16, 0, &ntx))
+		fail_msg("refused: %s", t->x.why);
+	free(recs);
+	assert_int_equal(ntx, 84);
+	assert_int_equal(agf_free(t), FREEBLKS0 + 100);
+	t_free(t);
 }
 
 /* A BUI of type 1 (map) or 2 (unmap) on the inode at IB. */
@@ -331,6 +290,8 @@ static void test_bui_map(void **state)
  * rebalance), a hole, a range over two extents, a lone leaf whose extents
  * would then fit the inode (back to extents form).
  */
+static void test_bui_to_extents(void);
+
 static void test_bui_unmap(void **state)
 {
 	uint64_t maxr = (ISIZE - LIT - 4) / 16;
@@ -371,21 +332,63 @@ static void test_bui_unmap(void **state)
 	assert_true(t->x.f.ino[0].broot);
 	t_free(t);
 
-	/* a full first leaf: its last extent 58+5 (the second leaf's from 69) split */
-	t = t_new((const uint32_t[]){ 59, 30 }, 2);
-	for (uint32_t k = 0; k < 30; k++)
-		set_rec(t, LEAF0 + 2, k, 69 + k, 300 + 2 * k, 1);
-	put_be64(t->ino + LIT + 4 + 8, 69);
-	set_rec(t, LEAF0, 58, 58, 216, 5);
-	put_inode(t, 89, 95);
-	bui(t, 2, 60, 0, 1, 1);
-	assert_non_null(strstr(t->x.why, "full"));
-	t_free(t);
+	/* a leaf's last extent split (xfs_bmap_del_extent_real: update, xfs_btree_increment,
+	 * insert): the cursor steps into the next leaf, whose front takes the second half and
+	 * whose key follows; the first leaf full or not */
+	for (uint32_t full = 0; full < 2; full++) {
+		uint32_t n0 = full ? 59 : 40;
+		t = t_new((const uint32_t[]){ n0, 30 }, 2);
+		for (uint32_t k = 0; k < 30; k++)
+			set_rec(t, LEAF0 + 2, k, 69 + k, 300 + 2 * k, 1);
+		put_be64(t->ino + LIT + 4 + 8, 69);
+		set_rec(t, LEAF0, n0 - 1, 58, 216, 5);
+		put_inode(t, n0 + 30, n0 + 30 + 6);
+		bui(t, 2, 60, 0, 1, 0);
+		assert_int_equal(get_be16(got(t, LEAF0, K_BMBT) + 6), n0);
+		want_rec(t, LEAF0, n0 - 1, 58, 216, 2);
+		assert_int_equal(get_be16(got(t, LEAF0 + 2, K_BMBT) + 6), 31);
+		want_rec(t, LEAF0 + 2, 0, 61, 219, 2);
+		want_rec(t, LEAF0 + 2, 1, 69, 300, 1);
+		d = got(t, IB, K_INODES);
+		assert_int_equal(get_be64(d + LIT + 4 + 8), 61);
+		assert_int_equal(get_be32(d + 76), n0 + 31);
+		assert_int_equal(get_be64(d + 64), n0 + 30 + 5);
+		assert_true(t->x.f.ino[0].broot);
+		t_free(t);
+	}
 
+	/* the second leaf left under its minimum (28 of 29): no right sibling, the left one
+	 * of 40 gives its last record (xfs_btree_delrec's xfs_btree_rshift), the second leaf's
+	 * key following it in the root */
 	t = t_new((const uint32_t[]){ 40, 29 }, 2);
 	put_inode(t, 69, 71);
+	bui(t, 2, 45, 0, 1, 0);
+	assert_int_equal(get_be16(got(t, LEAF0, K_BMBT) + 6), 39);
+	assert_int_equal(get_be16(got(t, LEAF0 + 2, K_BMBT) + 6), 29);
+	want_rec(t, LEAF0 + 2, 0, 39, 178, 1);
+	want_rec(t, LEAF0 + 2, 6, 46, 192, 1);
+	d = got(t, IB, K_INODES);
+	assert_int_equal(get_be64(d + LIT + 4 + 8), 39);
+	assert_int_equal(get_be32(d + 76), 68);
+	t_free(t);
+
+	/* the left sibling at its minimum too: a join, refused, nothing changed */
+	t = t_new((const uint32_t[]){ 29, 29 }, 2);
+	put_inode(t, 58, 60);
 	bui(t, 2, 45, 0, 1, 1);
-	assert_non_null(strstr(t->x.why, "rebalance"));
+	assert_non_null(strstr(t->x.why, "join"));
+	assert_int_equal(get_be16(got(t, LEAF0 + 2, K_BMBT) + 6), 29);
+	t_free(t);
+
+	/* a right sibling with more than the minimum gives its first record first
+	 * (xfs_btree_lshift on a cursor there): the first leaf, of 29, unmapped at 5 */
+	t = t_new((const uint32_t[]){ 29, 40 }, 2);
+	put_inode(t, 69, 71);
+	bui(t, 2, 5, 0, 1, 0);
+	assert_int_equal(get_be16(got(t, LEAF0, K_BMBT) + 6), 29);
+	assert_int_equal(get_be16(got(t, LEAF0 + 2, K_BMBT) + 6), 39);
+	want_rec(t, LEAF0, 28, 29, 158, 1);
+	assert_int_equal(get_be64(got(t, IB, K_INODES) + LIT + 4 + 8), 30);
 	t_free(t);
 
 	t = t_new((const uint32_t[]){ 40, 30 }, 2);
@@ -399,11 +402,53 @@ static void test_bui_unmap(void **state)
 	assert_non_null(strstr(t->x.why, "more than one extent"));
 	t_free(t);
 
-	t = t_new((const uint32_t[]){ 22 }, 1);
+	test_bui_to_extents();
+}
+
+/*
+ * A lone leaf of 22 extents losing one: 21 fit the fork (336 bytes), so the fork goes back
+ * to extents form (xfs_bmap_btree_to_extents): the leaf's records in the fork, its buffer
+ * invalidated (never written), its free queued with the inode as its bmbt owner after the
+ * unmap's work, di_nblocks down by the extent and the block. Two leaves with as few
+ * extents are refused (their leaves would join first).
+ */
+static void test_bui_to_extents(void)
+{
+	struct xlog_ext x = { .startblock = 0, .len = 1, .owner = (uint64_t)IB << 1, .startoff = 3, .flags = 2 };
+	struct intent_defer dq;
+	struct t *t = t_new((const uint32_t[]){ 22 }, 1);
+	struct blk *l;
+	uint8_t *d, r[16];
+
 	put_inode(t, 22, 23);
+	memset(&dq, 0, sizeof dq);
+	if (xlog_intent_bmap(&t->x.f, &x, &dq))
+		fail_msg("refused: %s", t->x.why);
+	d = got(t, IB, K_INODES);
+	assert_int_equal(d[5], XFS_DINODE_FMT_EXTENTS);
+	assert_int_equal(get_be32(d + 76), 21);
+	assert_int_equal(get_be64(d + 64), 21);
+	put_bmbt_rec(r, 2);
+	assert_memory_equal(d + LIT + 16 * 2, r, 16);
+	put_bmbt_rec(r, 4);
+	assert_memory_equal(d + LIT + 16 * 3, r, 16);
+	put_bmbt_rec(r, 21);
+	assert_memory_equal(d + LIT + 16 * 20, r, 16);
+	assert_int_equal(xlog_fin_get(&t->x.f, (uint64_t)LEAF0 * (BS / 512), BS / 512, K_BMBT, &l), 0);
+	assert_true(l->stale);
+	assert_int_equal(dq.n, 1);
+	assert_int_equal(dq.ext[0].rtype, 0);
+	assert_int_equal(dq.ext[0].agbno, LEAF0);
+	assert_int_equal(dq.ext[0].len, 1);
+	assert_int_equal(dq.ext[0].owner, INO);
+	assert_int_equal(dq.ext[0].rflags, RMAP_F_BMBT);
+	t_free(t);
+
+	t = t_new((const uint32_t[]){ 11, 11 }, 2);
+	put_inode(t, 22, 24);
 	bui(t, 2, 3, 0, 1, 1);
-	assert_non_null(strstr(t->x.why, "extents form"));
-	assert_int_equal(get_be16(got(t, LEAF0, K_BMBT) + 6), 22);
+	assert_non_null(strstr(t->x.why, "join"));
+	assert_int_equal(get_be16(got(t, LEAF0, K_BMBT) + 6), 11);
 	t_free(t);
 }
 
@@ -428,211 +473,6 @@ static void test_bui_bad_crc(void **state)
 	bui_map(t, 200, 900, 1, 0);
 	bui_map(t, 202, 902, 1, 0);
 	assert_int_equal(get_be16(got(t, LEAF0 + 2, K_BMBT) + 6), 32);
-	t_free(t);
-}
-
-/*
- * An attribute fork with blocks (libfsimg/xlog/ifree_attr.c, against 6.1's
- * xfs_attr_inactive.c): the tree walked from attribute block 0, one
- * transaction a block; the fork's extents (value blocks among them) then
- * truncated as the data fork's. The inode's attribute fork begins at
- * forkoff 15 (120 bytes of data fork): 216 bytes, 13 extents.
- */
-#define AFO 15u
-#define AF (LIT + AFO * 8)
-
-/* An attribute fork in extents form of n records (offset, block, length) at t->ino. */
-static void put_afork(struct t *t, const uint32_t (*x)[3], uint32_t n)
-{
-	t->ino[82] = AFO;
-	t->ino[83] = XFS_DINODE_FMT_EXTENTS;
-	put_be16(t->ino + 80, (uint16_t)n);
-	for (uint32_t i = 0; i < n; i++) {
-		put_be64(t->ino + AF + 16 * i, (uint64_t)x[i][0] << 9 | (uint64_t)x[i][1] >> 43);
-		put_be64(t->ino + AF + 16 * i + 8, (uint64_t)x[i][1] << 21 | x[i][2]);
-	}
-}
-
-/* A v5 attribute leaf (magic) or node block at agbno with count entries, owned by INO. */
-static uint8_t *put_da(struct t *t, uint32_t agbno, uint16_t magic, uint16_t count)
-{
-	uint8_t *b = blk(t, agbno);
-
-	memset(b, 0, BS);
-	put_be16(b + 8, magic);
-	put_be64(b + 16, (uint64_t)agbno * (BS / 512));
-	put_be64(b + 48, INO);
-	put_be16(b + 56, count);
-	return b;
-}
-
-/* A leaf entry i: local (a name and value in the block), or remote (value at vblk, vlen bytes). */
-static void put_leaf_entry(uint8_t *b, uint32_t i, bool local, uint32_t vblk, uint32_t vlen)
-{
-	uint32_t nameidx = 900 - 16 * i;
-
-	put_be16(b + 80 + 8 * i + 4, (uint16_t)nameidx);
-	b[80 + 8 * i + 6] = local ? 1 : 0;
-	if (!local) {
-		put_be32(b + nameidx, vblk);
-		put_be32(b + nameidx + 4, vlen);
-	}
-}
-
-static uint32_t agf_free(struct t *t)
-{
-	struct blk *agf;
-
-	assert_int_equal(xlog_fin_get(&t->x.f, 1, 1, K_AGF, &agf), 0);
-	return get_be32(agf->b + 52);
-}
-
-/* One leaf (attribute block 0 at 200) with a local value and a remote one of 2500 bytes
- * (three blocks of 968 value bytes at attribute blocks 1-3, agbno 202-204): one roll, then
- * one round of the two extents (an unmap, a free intent); the four blocks freed. */
-static uint8_t *put_leaf_remote(struct t *t)
-{
-	const uint32_t x[2][3] = { { 0, 200, 1 }, { 1, 202, 3 } };
-	uint8_t *l;
-
-	put_afork(t, x, 2);
-	l = put_da(t, 200, XFS_ATTR3_LEAF_MAGIC, 2);
-	put_leaf_entry(l, 0, true, 0, 0);
-	put_leaf_entry(l, 1, false, 1, 2500);
-	return l;
-}
-
-static void test_attr_leaf_remote(void **state)
-{
-	struct t *t = t_new(NULL, 0);
-	struct afork a;
-	uint32_t ntx = 0;
-
-	(void)state;
-	put_leaf_remote(t);
-	if (xlog_fin_attr_read(&t->x.f, t->ino, INO, &a))
-		fail_msg("refused: %s", t->x.why);
-	assert_int_equal(a.n, 2);
-	assert_int_equal(a.blocks, 4);
-	assert_int_equal(a.rolls, 1);
-	assert_false(a.btree);
-	assert_int_equal(xlog_fin_attr_inactive(&t->x.f, &a, INO, &ntx), 0);
-	assert_int_equal(ntx, 2);
-	assert_int_equal(agf_free(t), FREEBLKS0 + 4);
-	t_free(t);
-}
-
-/* The same leaf with a checksum that does not match it: the kernel's read verifier
- * (xfs_attr3_leaf_read_verify) fails the block, and the finish refuses, naming it. */
-static void test_attr_bad_crc(void **state)
-{
-	struct t *t = t_new(NULL, 0);
-	struct afork a;
-
-	(void)state;
-	put_le32(put_leaf_remote(t) + XFS_DA3_CRC_OFF, 0xdeadbeefu);
-	assert_int_equal(xlog_fin_attr_read(&t->x.f, t->ino, INO, &a), 1);
-	assert_non_null(strstr(t->x.why, "its attribute block 0 fails its checksum"));
-	t_free(t);
-}
-
-/* The fork x: a node at 300 over three leaves at 302-304, the second with a remote value
- * of vlen bytes at attribute block 4. */
-static void put_node3(struct t *t, const uint32_t (*x)[3], uint32_t vlen)
-{
-	uint8_t *n;
-
-	put_afork(t, x, 3);
-	n = put_da(t, 300, XFS_DA3_NODE_MAGIC, 3);
-	put_be16(n + 58, 1);
-	for (uint32_t i = 0; i < 3; i++) {
-		put_be32(n + 64 + 8 * i + 4, 1 + i);
-		put_da(t, 302 + i, XFS_ATTR3_LEAF_MAGIC, 0);
-	}
-	put_leaf_entry(put_da(t, 303, XFS_ATTR3_LEAF_MAGIC, 1), 0, false, 4, vlen);
-}
-
-/* A node (attribute block 0 at 300) over three leaves (blocks 1-3 at 302-304): four rolls;
- * the remote value of 1000 bytes at attribute block 4 needs two blocks and has one: the
- * second is a hole, which the kernel's xfs_attr3_rmt_stale fails on, so it is refused. */
-static void test_attr_node(void **state)
-{
-	const uint32_t x[3][3] = { { 0, 300, 1 }, { 1, 302, 3 }, { 4, 310, 1 } };
-	struct t *t = t_new(NULL, 0);
-	struct afork a;
-	uint32_t ntx = 0;
-
-	(void)state;
-	put_node3(t, x, 900);
-	if (xlog_fin_attr_read(&t->x.f, t->ino, INO, &a))
-		fail_msg("refused: %s", t->x.why);
-	assert_int_equal(a.rolls, 4);
-	assert_int_equal(a.blocks, 5);
-	/* three extents: a round of the last two, then one of the first */
-	assert_int_equal(xlog_fin_attr_inactive(&t->x.f, &a, INO, &ntx), 0);
-	assert_int_equal(ntx, 4);
-	assert_int_equal(agf_free(t), FREEBLKS0 + 5);
-	t_free(t);
-
-	t = t_new(NULL, 0);
-	put_node3(t, x, 1000);
-	assert_int_equal(xlog_fin_attr_read(&t->x.f, t->ino, INO, &a), 1);
-	assert_non_null(strstr(t->x.why, "hole"));
-	t_free(t);
-
-	/* a child that is neither leaf nor node, and a node that points at itself */
-	t = t_new(NULL, 0);
-	put_afork(t, x, 3);
-	put_be32(put_da(t, 300, XFS_DA3_NODE_MAGIC, 1) + 64 + 4, 2);
-	put_da(t, 303, XFS_DA3_NODE_MAGIC, 0);
-	put_be16(blk(t, 303) + 8, 0x1234);
-	assert_int_equal(xlog_fin_attr_read(&t->x.f, t->ino, INO, &a), 1);
-	assert_non_null(strstr(t->x.why, "not a leaf or node"));
-	t_free(t);
-	t = t_new(NULL, 0);
-	put_afork(t, x, 3);
-	put_be32(put_da(t, 300, XFS_DA3_NODE_MAGIC, 1) + 64 + 4, 0);
-	assert_int_equal(xlog_fin_attr_read(&t->x.f, t->ino, INO, &a), 1);
-	t_free(t);
-}
-
-/* An attribute fork in btree form: a root at level 1 over one leaf (block 60) of 20
- * one-block extents (100, 102, ...; attribute block 0 an empty leaf): one roll; ten
- * rounds, the leaf freed when 12 extents are left (13 fit the fork); 21 blocks freed. */
-static void test_attr_btree(void **state)
-{
-	struct t *t = t_new(NULL, 0);
-	uint32_t maxr = ((ISIZE - AF) - 4) / 16, ntx = 0;
-	uint8_t *l = blk(t, 60);
-	struct afork a;
-
-	(void)state;
-	t->ino[82] = AFO;
-	t->ino[83] = XFS_DINODE_FMT_BTREE;
-	put_be16(t->ino + 80, 20);
-	put_be16(t->ino + AF, 1);
-	put_be16(t->ino + AF + 2, 1);
-	put_be64(t->ino + AF + 4 + 8 * maxr, 60);
-	memset(l, 0, BS);
-	put_be32(l, 0x424d4133u);
-	put_be16(l + 6, 20);
-	put_be64(l + 8, UINT64_MAX);
-	put_be64(l + 16, UINT64_MAX);
-	put_be64(l + 24, 60 * (BS / 512));
-	put_be64(l + 56, INO);
-	for (uint32_t k = 0; k < 20; k++)
-		put_bmbt_rec(l + LHDR + 16 * k, k);
-	put_da(t, 100, XFS_ATTR3_LEAF_MAGIC, 0);
-	if (xlog_fin_attr_read(&t->x.f, t->ino, INO, &a))
-		fail_msg("refused: %s", t->x.why);
-	assert_true(a.btree);
-	assert_int_equal(a.blocks, 21);
-	assert_int_equal(a.rolls, 1);
-	assert_int_equal(a.maxext, 13);
-	if (xlog_fin_attr_inactive(&t->x.f, &a, INO, &ntx))
-		fail_msg("refused: %s", t->x.why);
-	assert_int_equal(ntx, 20);
-	assert_int_equal(agf_free(t), FREEBLKS0 + 21);
 	t_free(t);
 }
 
@@ -760,6 +600,8 @@ static struct t *t_spread(const uint32_t *cnt, uint32_t n)
  * leaf's, the old right sibling's left link following; a root with no room
  * for another entry refused (a new level).
  */
+static void test_new_level(struct t *t);
+
 static void test_bui_split(void **state)
 {
 	uint64_t maxr = (ISIZE - LIT - 4) / 16;
@@ -834,11 +676,72 @@ static void test_bui_split(void **state)
 
 	for (uint32_t j = 0; j < 20; j++)
 		cnt20[j] = 59;
-	t = t_spread(cnt20, 20); /* no room in the root */
+	t = t_spread(cnt20, 20); /* no room in the root: a new level */
 	put_inode(t, 20 * 59, 20 * 59 + 20);
-	bui_map(t, 2 * 19 * 59 + 21, 900, 1, 1);
-	assert_non_null(strstr(t->x.why, "new level"));
+	bui_map(t, 2 * 19 * 59 + 21, 900, 1, 0);
+	test_new_level(t);
 	t_free(t);
+}
+
+/*
+ * The root full when the last leaf (19 of 20 full ones) splits: xfs_btree_new_iroot copies
+ * the root's 20 entries into a block of level 1 allocated near the transaction's first
+ * block (the split's 3000: 3001), the root goes to level 2 with that block its one entry,
+ * and the split's key and pointer go into the block after the leaf's. Then, three levels
+ * deep: a map into the full first leaf splits it (rshift and lshift impossible) into 3002,
+ * whose entry goes into the level-1 block; an unmap of the first record of the new leaf
+ * 3000 moves its key in the level-1 block, not in the root (not logged, XFS_ILOG_DBROOT
+ * unset: xfs_btree_update_keys stops where the entry is not its block's first).
+ */
+static void test_new_level(struct t *t)
+{
+	uint8_t *d = got(t, IB, K_INODES), *n, *l;
+	uint64_t maxr = (ISIZE - LIT - 4) / 16, mx = (BS - LHDR) / 16;
+
+	assert_int_equal(get_be16(d + LIT), 2);
+	assert_int_equal(get_be16(d + LIT + 2), 1);
+	assert_int_equal(get_be64(d + LIT + 4), 0);
+	assert_int_equal(get_be64(d + LIT + 4 + 8 * maxr), 3001);
+	assert_int_equal(get_be64(d + 64), 20 * 59 + 20 + 1 + 2);
+	assert_int_equal(get_be32(d + 76), 20 * 59 + 1);
+	assert_int_equal(agf_free(t), FREEBLKS0 - 2);
+	n = got(t, 3001, K_BMBT);
+	assert_int_equal(get_be16(n + 4), 1);
+	assert_int_equal(get_be16(n + 6), 21);
+	assert_int_equal(get_be64(n + 8), UINT64_MAX);
+	assert_int_equal(get_be64(n + 16), UINT64_MAX);
+	assert_int_equal(get_be64(n + 56), INO);
+	for (uint32_t j = 0; j < 20; j++) {
+		assert_int_equal(get_be64(n + LHDR + 8 * j), 2 * 59 * j);
+		assert_int_equal(get_be64(n + LHDR + 8 * (mx + j)), LEAF0 + 2 * j);
+	}
+	assert_int_equal(get_be64(n + LHDR + 8 * 20), 2 * (19 * 59 + 29));
+	assert_int_equal(get_be64(n + LHDR + 8 * (mx + 20)), 3000);
+	l = got(t, 3000, K_BMBT);
+	assert_int_equal(get_be16(l + 4), 0);
+	assert_int_equal(get_be16(l + 6), 30);
+	assert_int_equal(get_be64(l + 8), LEAF0 + 38);
+	assert_int_equal(get_be16(got(t, LEAF0 + 38, K_BMBT) + 6), 30);
+	want_rec(t, LEAF0 + 38, 11, 2 * 19 * 59 + 21, 900, 1);
+
+	t->x.f.ino[0].broot = false;
+	bui_map(t, 1, 901, 1, 0);
+	n = got(t, 3001, K_BMBT);
+	assert_int_equal(get_be16(n + 6), 22);
+	assert_int_equal(get_be64(n + LHDR + 8 * (mx + 1)), 3002);
+	assert_int_equal(get_be64(n + LHDR + 8), 58);
+	assert_int_equal(get_be64(n + LHDR + 8 * (mx + 2)), LEAF0 + 2);
+	assert_int_equal(get_be16(got(t, LEAF0, K_BMBT) + 6), 30);
+	want_rec(t, LEAF0, 1, 1, 901, 1);
+	assert_int_equal(get_be16(got(t, 3002, K_BMBT) + 6), 30);
+	assert_int_equal(get_be16(got(t, IB, K_INODES) + LIT + 2), 1);
+	assert_false(t->x.f.ino[0].broot);
+
+	bui(t, 2, 2 * (19 * 59 + 29), 0, 1, 0);
+	l = got(t, 3000, K_BMBT);
+	assert_int_equal(get_be16(l + 6), 29);
+	assert_int_equal(get_be64(got(t, 3001, K_BMBT) + LHDR + 8 * 21), 2 * (19 * 59 + 30));
+	assert_false(t->x.f.ino[0].broot);
 }
 
 int main(void)
@@ -847,16 +750,13 @@ int main(void)
 		cmocka_unit_test(test_delete_order),
 		cmocka_unit_test(test_truncate_three_leaves),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_truncate_two_levels),
 		cmocka_unit_test(test_bui_map),
 		cmocka_unit_test(test_bui_bad_crc),
 		cmocka_unit_test(test_bui_unmap),
 		cmocka_unit_test(test_bui_to_btree),
 		cmocka_unit_test(test_bui_to_btree_quota),
 		cmocka_unit_test(test_bui_split),
-		cmocka_unit_test(test_attr_leaf_remote),
-		cmocka_unit_test(test_attr_bad_crc),
-		cmocka_unit_test(test_attr_node),
-		cmocka_unit_test(test_attr_btree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
