@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/io.h"
 #include "xlog/xlog.h"
 
 #define RHASH 64u
+#define WALK_WIN (1u << 20) /* log bytes a walk reads at once */
 
 uint32_t xlog_rec_hblks(const xlog *log, const uint8_t *rhead)
 {
@@ -530,11 +532,63 @@ static int process_data(struct walk *w, const uint8_t *hdr, const uint8_t *dp, u
 	return 0;
 }
 
+/*
+ * The walk's window on the log: blocks read ahead, a megabyte at a time,
+ * past the filesystem's read cache. A walk reads each block once, in
+ * order: through the cache every byte was copied twice and filled the
+ * cache's chunks (16 MiB of fresh memory on a full log) with what no one
+ * reads again. Records are used in place (their cycle words put back there).
+ */
+struct win {
+	fsimg_io *io;
+	uint8_t *b;
+	uint32_t blk, n, cap; /* blocks [blk, blk + n) held, cap at most */
+};
+
+static void win_init(struct win *wn, xlog *log, uint32_t dist)
+{
+	size_t chunk;
+	unsigned nchunks;
+
+	memset(wn, 0, sizeof *wn);
+	if (!io_cache_geometry(log->io, &wn->io, &chunk, &nchunks))
+		wn->io = log->io;
+	wn->cap = dist < WALK_WIN / XLOG_BBSIZE ? dist : WALK_WIN / XLOG_BBSIZE;
+	wn->b = malloc((size_t)wn->cap * XLOG_BBSIZE);
+	if (!wn->b)
+		wn->cap = 0;
+}
+
+/*
+ * n blocks from blk (left: the blocks of the walk from blk on) in place, or
+ * NULL when they run past the log's end, do not fit, or the read failed:
+ * the caller then reads them with xlog_bread (which says what failed).
+ */
+static uint8_t *win_get(struct win *wn, const xlog *log, uint32_t blk, uint32_t n, uint32_t left)
+{
+	uint32_t m = wn->cap;
+
+	if (wn->n && blk >= wn->blk && n <= wn->n && blk - wn->blk <= wn->n - n)
+		return wn->b + (size_t)(blk - wn->blk) * XLOG_BBSIZE;
+	if (m > log->geom.bbs - blk)
+		m = log->geom.bbs - blk;
+	if (m > left)
+		m = left;
+	wn->n = 0;
+	if (n > m || fsimg_io_read(wn->io, wn->b, (size_t)m * XLOG_BBSIZE,
+				   log->geom.dev_off + (uint64_t)blk * XLOG_BBSIZE))
+		return NULL;
+	wn->blk = blk;
+	wn->n = m;
+	return wn->b;
+}
+
 static int walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_only, uint32_t *first_bad,
 		      xlog_trans_fn fn, xlog_trans_take_fn take, void *ctx, struct xlog_walk_stats *st)
 {
 	struct walk w;
-	uint8_t first[XLOG_BBSIZE], *hdr = NULL, *data = NULL;
+	uint8_t first[XLOG_BBSIZE], *hdr = NULL, *data = NULL, *dp;
+	struct win wn = { 0 };
 	uint32_t bbs = log->geom.bbs, hblks, h_size, blk, dist, pos = 0, rblk = start_blk;
 	struct cur c;
 	int err;
@@ -581,6 +635,7 @@ static int walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_
 	hdr = malloc((size_t)hblks * XLOG_BBSIZE);
 	data = malloc(h_size + XLOG_BBSIZE);
 	w.pool = crc_only ? NULL : pool_new(); /* (none: each chunk its own malloc) */
+	win_init(&wn, log, dist);
 	err = FSIMG_ENOMEM;
 	if (!hdr || !data)
 		goto out;
@@ -592,7 +647,9 @@ static int walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_
 			err = xlog_error(log, FSIMG_ECORRUPT, "log record header at %u runs past the head", blk);
 			goto out;
 		}
-		if ((err = xlog_bread(log, hdr, blk, hblks)))
+		if ((dp = win_get(&wn, log, blk, hblks, dist - pos)))
+			memcpy(hdr, dp, (size_t)hblks * XLOG_BBSIZE);
+		else if ((err = xlog_bread(log, hdr, blk, hblks)))
 			goto out;
 		if ((err = xlog_rec_valid(log, hdr, blk, h_size)))
 			goto out;
@@ -604,14 +661,15 @@ static int walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_
 					 "log record at %u: %u data blocks run past the head", blk, bblks);
 			goto out;
 		}
-		if ((err = xlog_bread(log, data, (blk + hblks) % bbs, bblks)))
+		dp = win_get(&wn, log, (blk + hblks) % bbs, bblks, dist - pos - hblks);
+		if (!dp && (err = xlog_bread(log, dp = data, (blk + hblks) % bbs, bblks)))
 			goto out;
 		if (st) {
 			st->records++;
 			st->bytes += h_len;
 		}
 		old_crc = cur_le32(&c, offsetof(struct xlog_drec_header, h_crc));
-		if (xlog_rec_cksum(hdr, data, h_len) != old_crc) {
+		if (xlog_rec_cksum(hdr, dp, h_len) != old_crc) {
 			if (crc_only && old_crc) {
 				err = xlog_error(log, FSIMG_ECSUM, "log record at block %u: bad CRC", blk);
 				goto out;
@@ -627,8 +685,8 @@ static int walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_
 			}
 		}
 		if (!crc_only) {
-			unpack(hdr, data, h_len, hblks);
-			if ((err = process_data(&w, hdr, data, h_len, blk)))
+			unpack(hdr, dp, h_len, hblks);
+			if ((err = process_data(&w, hdr, dp, h_len, blk)))
 				goto out;
 		}
 		pos += hblks + bblks;
@@ -651,6 +709,7 @@ out:
 		pool_put(w.pool, NULL);
 	free(hdr);
 	free(data);
+	free(wn.b);
 	return err;
 }
 

@@ -18,7 +18,6 @@
 struct sect {
 	uint64_t daddr;
 	const uint8_t *p;  /* NULL: a stale log block, log block lblk */
-	uint32_t order;    /* later sources win */
 	uint32_t lblk;
 };
 
@@ -85,38 +84,48 @@ static void xsrc_release(void *priv)
 	free(xs);
 }
 
-static int cmp_sect(const void *a, const void *b)
+/*
+ * The sectors the mount and unmount write on dev, ascending, each once with
+ * the last fin's bytes that writes it (fins are in write order). They are
+ * up to FIN_MAX ranges, but a clean log's stale blocks are thousands of
+ * sectors: the ranges are cut at every fin's ends, and each piece is
+ * written out from the last fin covering it, with no sort of the sectors.
+ */
+static size_t fin_sects(struct sect *e, const struct xrec *xr, size_t nfin, unsigned dev)
 {
-	const struct sect *x = a, *y = b;
+	uint64_t cut[2 * FIN_MAX], t;
+	size_t nc = 0, n = 0;
 
-	if (x->daddr != y->daddr)
-		return x->daddr < y->daddr ? -1 : 1;
-	return x->order < y->order ? -1 : x->order > y->order;
-}
+	for (size_t k = 0; k < nfin; k++)
+		if (xr->fin[k].device == dev) {
+			cut[nc++] = xr->fin[k].off / XLOG_BBSIZE;
+			cut[nc++] = xr->fin[k].off / XLOG_BBSIZE + xr->fin[k].len / XLOG_BBSIZE;
+		}
+	for (size_t i = 1; i < nc; i++)
+		for (size_t j = i; j > 0 && cut[j - 1] > cut[j]; j--)
+			t = cut[j], cut[j] = cut[j - 1], cut[j - 1] = t;
+	for (size_t i = 0; i + 1 < nc; i++) {
+		const struct fin *f = NULL;
 
-/* Sorted by daddr, one entry per sector: the last source's (the highest order). */
-static size_t sort_unique(struct sect *e, size_t n)
-{
-	size_t u = 0;
+		if (cut[i] == cut[i + 1])
+			continue;
+		/* [cut[i], cut[i + 1]) has no fin's end inside: one fin (the last) for all of it */
+		for (size_t k = nfin; k-- > 0;) {
+			uint64_t s = xr->fin[k].off / XLOG_BBSIZE;
 
-	if (n > 1)
-		qsort(e, n, sizeof(*e), cmp_sect);
-	for (size_t i = 0; i < n; i++) {
-		if (u && e[u - 1].daddr == e[i].daddr)
-			u--;
-		e[u++] = e[i];
-	}
-	return u;
-}
+			if (xr->fin[k].device == dev && s <= cut[i] && cut[i] < s + xr->fin[k].len / XLOG_BBSIZE) {
+				f = &xr->fin[k];
+				break;
+			}
+		}
+		for (uint64_t d = cut[i]; f && d < cut[i + 1]; d++) {
+			uint64_t k = d - f->off / XLOG_BBSIZE;
 
-static size_t add_sects(struct sect *e, size_t n, const struct fin *f)
-{
-	for (uint32_t k = 0; k < f->len / XLOG_BBSIZE; k++) {
-		e[n].daddr = f->off / XLOG_BBSIZE + k;
-		e[n].p = f->bytes ? f->bytes + (size_t)k * XLOG_BBSIZE : NULL;
-		e[n].order = (uint32_t)n;
-		e[n].lblk = f->lblk + k;
-		n++;
+			e[n].daddr = d;
+			e[n].p = f->bytes ? f->bytes + (size_t)k * XLOG_BBSIZE : NULL;
+			e[n].lblk = f->lblk + (uint32_t)k;
+			n++;
+		}
 	}
 	return n;
 }
@@ -154,11 +163,7 @@ int xrec_apply(fsimg_io **out, fsimg_io *base, fsimg_io *fs_io, const fsimg_reco
 		return FSIMG_ENOMEM;
 	}
 	/* the plan's sectors: ascending, each once; the few the mount and unmount add after them win */
-	nf = 0;
-	for (size_t k = 0; k < nfin; k++)
-		if (xr->fin[k].device == dev)
-			nf = add_sects(fe, nf, &xr->fin[k]);
-	nf = sort_unique(fe, nf);
+	nf = fin_sects(fe, xr, nfin, dev);
 	for (size_t k = 0; k < nwrites; k++) {
 		const struct xlog_write *w = &p->writes[k];
 
@@ -173,7 +178,7 @@ int xrec_apply(fsimg_io **out, fsimg_io *base, fsimg_io *fs_io, const fsimg_reco
 			if (j < nf && fe[j].daddr == d)
 				xs->e[u++] = fe[j++];
 			else
-				xs->e[u++] = (struct sect){ d, pg + (d % XLOG_OVL_PAGE_SECS) * XLOG_BBSIZE, 0, 0 };
+				xs->e[u++] = (struct sect){ d, pg + (d % XLOG_OVL_PAGE_SECS) * XLOG_BBSIZE, 0 };
 		}
 	}
 	while (j < nf)
