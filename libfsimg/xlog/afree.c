@@ -33,6 +33,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/cursor.h"
@@ -229,6 +230,16 @@ static int cnt_delete(struct agbt_cur *c, uint32_t bno, uint32_t len)
 
 void xlog_fin_busy_insert(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len)
 {
+	if (f->nbusy == f->busy_cap && f->nbusy < FIN_BUSY_MAX) {
+		uint32_t cap = f->busy_cap ? 2 * f->busy_cap : 256;
+		struct fin_busy *b = realloc(f->busy, (cap < FIN_BUSY_MAX ? cap : FIN_BUSY_MAX) * sizeof *b);
+		if (!b) {
+			f->nbusy = FIN_BUSY_MAX + 1; /* refused as too many */
+			return;
+		}
+		f->busy = b;
+		f->busy_cap = cap < FIN_BUSY_MAX ? cap : FIN_BUSY_MAX;
+	}
 	if (f->nbusy < FIN_BUSY_MAX)
 		f->busy[f->nbusy] = (struct fin_busy){ ag, bno, len, f->tx };
 	if (f->nbusy <= FIN_BUSY_MAX)

@@ -32,7 +32,9 @@ struct blk {
 };
 enum { FIN_CP_NONE, FIN_CP_RUNNING /* logged since the last force */, FIN_CP_WRITTEN /* by a force */ };
 
-#define FIN_BUSY_MAX 2048u /* extents freed in one finish, remembered as busy */
+/* extents freed in one finish, remembered as busy (a list grown as they come; anear.c's
+ * rbtree numbers them in 16 bits) */
+#define FIN_BUSY_MAX 32768u
 /* tx: the finish's transaction that freed it (its busy extent clears with the checkpoint
  * that holds that transaction) */
 struct fin_busy { uint32_t ag, bno, len, tx; };
@@ -82,7 +84,8 @@ struct fin {
 	char *why;          /* the pending entry being finished: its reason on refusal */
 	size_t whylen;
 	bool refused;
-	struct fin_busy busy[FIN_BUSY_MAX]; /* the extents freed so far (nbusy past the max: too many) */
+	struct fin_busy *busy; /* the extents freed so far (nbusy past the max: too many, or no memory) */
+	uint32_t busy_cap;     /* busy's room */
 	uint32_t nbusy;
 	bool busy_erased;   /* one left the list (reused, or cleared by a force): the kernel's rbtree
 			     * of them is then no longer the one their inserts build (anear.c) */
@@ -235,6 +238,8 @@ uint64_t xlog_fin_ino_lsn(const struct fin *f, size_t i, uint64_t lsn) XFS_HIDDE
 void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno) XFS_HIDDEN;
 /* The commit copies freed. */
 void xlog_fin_cp_free(struct fin *f) XFS_HIDDEN;
+/* ifree.c: everything a finish holds (checkpoint copies, blocks, busy list) let go. */
+void xlog_fin_release(struct fin *f) XFS_HIDDEN;
 
 /* anear.c: xfs_alloc_vextent of one block (minlen = maxlen = 1, alignment 1) near agbno in
  * AG ag, XFS_ALLOCTYPE_NEAR_BNO as 6.1 does it for a new inobt, finobt or refcountbt block:

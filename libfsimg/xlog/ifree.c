@@ -539,9 +539,18 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 					 XLOG_LSN(log->ends.head_cycle, log->ends.head_blk));
 	if (!err && !f.refused)
 		p->npending = 0;
-	xlog_fin_cp_free(&f);
-	for (i = 0; i < f.nblk; i++)
-		free(f.blk[i].b);
-	free(f.blk);
+	xlog_fin_release(&f);
 	return err;
+}
+
+void xlog_fin_release(struct fin *f)
+{
+	xlog_fin_cp_free(f);
+	for (size_t i = 0; i < f->nblk; i++)
+		free(f->blk[i].b);
+	free(f->blk);
+	free(f->busy);
+	f->blk = NULL;
+	f->busy = NULL;
+	f->nblk = f->nbusy = f->busy_cap = 0;
 }

@@ -342,10 +342,7 @@ int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 				p->pending[k++] = p->pending[i];
 		p->npending = k;
 	}
-	xlog_fin_cp_free(&f);
-	for (i = 0; i < f.nblk; i++)
-		free(f.blk[i].b);
-	free(f.blk);
+	xlog_fin_release(&f);
 	free(d);
 	return err;
 }

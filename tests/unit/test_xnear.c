@@ -228,9 +228,13 @@ static void test_locality(void **state)
 /* The busy list: b[0..n), freed in transaction tx */
 static void busy_set(struct xfin *x, const struct ext *b, uint32_t n, uint32_t tx)
 {
+	uint32_t now = x->f.tx;
+
+	x->f.nbusy = 0;
+	x->f.tx = tx;
 	for (uint32_t i = 0; i < n; i++)
-		x->f.busy[i] = (struct fin_busy){ 0, b[i].bno, b[i].len, tx };
-	x->f.nbusy = n;
+		xlog_fin_busy_insert(&x->f, 0, b[i].bno, b[i].len);
+	x->f.tx = now;
 }
 
 /* The walk right of 1205 meets 1210, freed in this finish (busy): xfs_alloc_cur_check trims
@@ -380,6 +384,25 @@ static void test_trim_cases(void **state)
 	xfin_close(&x);
 }
 
+/* A finish that frees thousands of extents (16 unlinked files of 2633 one-block extents, as
+ * a kernel row left them) keeps every one busy: the list grows past the 2048 it once held,
+ * where the finish refused as "more than 2048 busy extents". */
+static void test_busy_many(void **state)
+{
+	const struct ext b[] = { { 100, 10 } };
+	struct xfin x;
+
+	(void)state;
+	t_open(&x, b, 1, false);
+	for (uint32_t i = 0; i < 3000; i++)
+		xlog_fin_busy_insert(&x.f, 0, 1000 + 2 * i, 1);
+	assert_int_equal(x.f.nbusy, 3000);
+	expect_trim(&x, 1, 1, 1000 + 2 * 2999, 1, 0, 0, true); /* the last one is still busy */
+	expect_trim(&x, 1, 1, 1001, 1, 1001, 1, false);       /* between two: free */
+	assert_false(x.f.refused);
+	xfin_close(&x);
+}
+
 /* Busy extents meet a free extent in the order of the kernel's rbtree walk from its root,
  * which the inserts' order shapes. 0+10 and 10+10 over the free 0+100: inserted in that
  * order 0+10 is the root: the start cut (10), then 10+10 (20): 20+80; inserted the other
@@ -456,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_busy_flush),
 		cmocka_unit_test(test_busy_no_walk_back),
 		cmocka_unit_test(test_trim_cases),
+		cmocka_unit_test(test_busy_many),
 		cmocka_unit_test(test_trim_rbtree_order),
 		cmocka_unit_test(test_refcbt),
 		cmocka_unit_test(test_compute_diff),

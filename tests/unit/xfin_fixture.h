@@ -147,10 +147,7 @@ static inline void xfin_put_sblock(uint8_t *b, uint32_t bs, uint32_t magic, uint
 
 static inline void xfin_close(struct xfin *x)
 {
-	xlog_fin_cp_free(&x->f);
-	for (size_t i = 0; i < x->f.nblk; i++)
-		free(x->f.blk[i].b);
-	free(x->f.blk);
+	xlog_fin_release(&x->f);
 	xlog_ovl_free(&x->o);
 	fsimg_io_close(x->io);
 	free(x->img);
