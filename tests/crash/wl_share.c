@@ -19,22 +19,26 @@
  *    (xfs_bmap_extents_to_btree);
  *  - a syncfs.
  * The storm (SHARE_WORKERS processes, storm_cutter's syncfs loop beside
- * them, the power cut 50-1550 ms in) clones single blocks from the middle
- * of a stripe into a hole of a sparse file (a CUI increase that splits the
- * record at both ends into a full leaf: a refcount btree split; a map BUI
- * that inserts into a full bmbt leaf: a bmbt split; into a 21-extent file:
- * the fork turned into a btree), a stripe's gap block elsewhere (the
- * increase merges the record with both neighbours), a whole stripe of a
- * mirror replaced by another base's blocks (an unmap BUI, a CUI decrease
- * that splits or merges what earlier clones left) and random ranges of a
- * base appended to a sink file.  Each worker keeps to its own leaves so
- * that the first insert into each, the one that splits it, is spread over
- * the storm.
+ * them, the power cut 30-300 ms in, while each worker still has leaves of
+ * its own that are full) clones a stripe's middle block (a CUI increase
+ * that splits the record at both ends: two records more in a full leaf, a
+ * refcount btree split) into a hole of a 21-extent file (a map BUI that
+ * turns the fork into a btree) or into a hole in a full bmbt leaf of a
+ * sparse file (a bmbt split), each worker into its own leaves in turn
+ * (every other leaf first: a full leaf next to one with room shifts into it
+ * rather than split), so that the first insert into each, the one that
+ * splits it, is what the cut interrupts.  One op in four, and every op once the worker's full leaves
+ * are used up, is another shape: a stripe's gap block cloned elsewhere
+ * (the increase merges the record with both neighbours), a mirror's stripe
+ * replaced by another base's blocks (an unmap BUI, a CUI decrease that
+ * splits or merges what earlier clones left), a random range of a base
+ * appended to a sink file.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -44,11 +48,10 @@
 #include "workload.h"
 
 #define SHARE_BASES 4u
-#define SHARE_SPARSE 4u
+#define SHARE_SPARSE 8u
 #define SHARE_S21 8u
-#define SHARE_WORKERS 3u
+#define SHARE_WORKERS 4u
 #define S21_EXTENTS 21u
-#define MAXREGIONS 256u
 
 static unsigned nstripe, nsparse;
 static unsigned leaf_refc, leaf_bmbt;
@@ -136,18 +139,18 @@ static int setup(int *opp)
 	for (b = 0; b < SHARE_BASES; b++, op++) {
 		base_name(rel, sizeof(rel), b);
 		record("op %d create %s %u", op, rel, nstripe * 4);
-		rc = write_base(op, rel, nstripe * 4);
 		touch(op, rel);
+		rc = write_base(op, rel, nstripe * 4);
 		record("rc %d %d", op, rc);
 	}
 	for (b = 0; b < SHARE_BASES; b++, op++) {
 		base_name(src, sizeof(src), b);
 		mirror_name(rel, sizeof(rel), b);
 		record("op %d stripes %s %s %u", op, src, rel, nstripe);
+		touch(op, rel);
 		rc = 0;
 		for (k = 0; k < nstripe && !rc; k++)
 			rc = clone_blocks(src, rel, 4 * k, 3, 4 * k);
-		touch(op, rel);
 		record("rc %d %d", op, rc);
 	}
 	for (j = 0; j < SHARE_SPARSE + SHARE_S21; j++, op++) {
@@ -157,100 +160,120 @@ static int setup(int *opp)
 		else
 			s21_name(rel, sizeof(rel), j - SHARE_SPARSE);
 		record("op %d sparse %s %u", op, rel, nb);
-		rc = write_sparse(rel, nb);
 		touch(op, rel);
+		rc = write_sparse(rel, nb);
 		record("rc %d %d", op, rc);
 	}
 	*opp = op;
 	return 0;
 }
 
-/* a worker's view: which of its leaves have had their first insert */
+/* a worker's view: its next leaves not split yet (refcount: stripe regions, bmbt: sparse files'
+ * leaves, a 21-extent file) and its sink's end */
 struct share_worker {
-	unsigned w;
-	unsigned char refc_hit[MAXREGIONS];
-	unsigned char bmbt_hit[SHARE_SPARSE][MAXREGIONS];
-	unsigned char s21_done[SHARE_S21];
-	unsigned sink_off;
+	unsigned w, refc_next, bmbt_next, s21_next, sink_off;
+	bool used_up; /* no full leaf of its own left, either tree */
 };
 
-/* a stripe in a refcount leaf of worker W's not split yet (any stripe when none is left) */
-static unsigned pick_stripe(struct share_worker *s)
+/* the Q-th of N leaves in the order a worker takes them: the even ones first, then the odd,
+ * so that a leaf is split while its neighbours are still full (else it shifts into them) */
+static unsigned spread(unsigned q, unsigned n)
 {
-	unsigned total = SHARE_BASES * nstripe, regions = total / leaf_refc;
+	unsigned half = (n + 1) / 2;
 
-	for (unsigned tries = 0; regions > 1 && tries < 32; tries++) {
-		unsigned r = below(regions);
-		if (r % SHARE_WORKERS != s->w || s->refc_hit[r % MAXREGIONS])
-			continue;
-		s->refc_hit[r % MAXREGIONS] = 1;
-		return r * leaf_refc + below(leaf_refc);
-	}
-	return below(total);
+	return q < half ? 2 * q : 2 * (q - half) + 1;
 }
 
-/* a hole (odd offset) of a sparse file in one of its full leaves not split yet; *J the file */
-static unsigned pick_hole(struct share_worker *s, unsigned *j)
+/* a stripe of worker W's next full refcount leaf (any stripe when none is left): every leaf but
+ * the last held leaf_refc records in stripe order after the setup; the last full one, whose
+ * right sibling has room, left out */
+static unsigned fresh_stripe(struct share_worker *s, bool *fresh)
 {
-	unsigned regions = nsparse / leaf_bmbt; /* the last, partial leaf left out */
+	unsigned total = SHARE_BASES * nstripe, regions = total / leaf_refc - 1;
+	unsigned q = s->w + SHARE_WORKERS * s->refc_next;
 
-	for (unsigned tries = 0; tries < 32; tries++) {
-		unsigned f = below(SHARE_SPARSE), r = below(regions);
-		if (f % SHARE_WORKERS != s->w || s->bmbt_hit[f][r % MAXREGIONS])
-			continue;
-		s->bmbt_hit[f][r % MAXREGIONS] = 1;
-		*j = f;
-		return 2 * (r * leaf_bmbt + below(leaf_bmbt)) + 1;
+	*fresh = regions > 1 && q < regions;
+	if (!*fresh)
+		return below(total);
+	s->refc_next++;
+	return spread(q, regions) * leaf_refc + leaf_refc / 4 + below(leaf_refc / 2);
+}
+
+/* a hole (odd offset) in worker W's next full bmbt leaf of a sparse file (*J), or any hole;
+ * the last full leaf left out as above */
+static unsigned fresh_hole(struct share_worker *s, unsigned *j, bool *fresh)
+{
+	unsigned regions = nsparse / leaf_bmbt - 1;
+	unsigned p = s->w + SHARE_WORKERS * s->bmbt_next, r = spread(p / SHARE_SPARSE, regions);
+
+	*fresh = p < regions * SHARE_SPARSE;
+	if (!*fresh) {
+		*j = below(SHARE_SPARSE);
+		return 2 * below(nsparse - 1) + 1;
 	}
-	*j = below(SHARE_SPARSE);
-	return 2 * below(nsparse - 1) + 1;
+	s->bmbt_next++;
+	*j = p % SHARE_SPARSE;
+	return 2 * (r * leaf_bmbt + leaf_bmbt / 4 + below(leaf_bmbt / 2)) + 1;
 }
 
 static int share_op(struct share_worker *s, int n)
 {
 	char src[64], dst[64];
-	unsigned g = pick_stripe(s), b = g / nstripe, k = g % nstripe, r = below(100), soff, len = 1, doff, j;
+	unsigned j = s->w + SHARE_WORKERS * s->s21_next, g, b, k, soff, len = 1, doff;
+	bool fresh_refc, fresh_bmbt = false;
 	int rc;
 
-	base_name(src, sizeof(src), b);
-	soff = 4 * k + below(3); /* within the stripe's record: split at one end or both */
-	if (r < 15) {
-		/* into a 21-extent file: its fork becomes a btree */
-		for (j = 0; j < SHARE_S21 && (j % SHARE_WORKERS != s->w || s->s21_done[j]); j++)
-			;
-		if (j == SHARE_S21)
-			j = below(SHARE_S21);
-		s->s21_done[j] = 1;
-		s21_name(dst, sizeof(dst), j);
-		doff = 2 * below(S21_EXTENTS - 1) + 1;
-	} else if (r < 55) {
-		/* into a hole of a sparse file's full leaf */
-		doff = pick_hole(s, &j);
-		sparse_name(dst, sizeof(dst), j);
-	} else if (r < 70) {
-		/* a stripe's gap block (and maybe on into the next stripe): merges */
-		soff = 4 * k + 3;
-		len = 1 + (k + 1 < nstripe ? below(4) : 0);
-		sink_name(dst, sizeof(dst), s->w);
-		doff = s->sink_off;
-	} else if (r < 85) {
-		/* a mirror's stripe replaced by another base's blocks: unmap, decrease */
-		unsigned m = below(SHARE_BASES), mk = below(nstripe);
-		mirror_name(dst, sizeof(dst), m);
-		doff = 4 * mk;
-		len = 3;
-		soff = 4 * k;
-		if (m == b)
-			base_name(src, sizeof(src), (b + 1) % SHARE_BASES);
+	if (s->used_up || below(4) == 0) {
+		/* once its full leaves are split (and one op in four before): the other shapes */
+		unsigned r = below(100);
+		g = below(SHARE_BASES * nstripe);
+		b = g / nstripe;
+		k = g % nstripe;
+		base_name(src, sizeof(src), b);
+		if (r < 35) {
+			/* a stripe's gap block, maybe on into the next stripe: the increase merges */
+			soff = 4 * k + 3;
+			len = 1 + (k + 1 < nstripe ? below(4) : 0);
+			sink_name(dst, sizeof(dst), s->w);
+			doff = s->sink_off;
+		} else if (r < 70) {
+			/* a mirror's stripe replaced by another base's blocks: an unmap, a decrease
+			 * of what earlier clones split or merged */
+			unsigned m = below(SHARE_BASES);
+			mirror_name(dst, sizeof(dst), m);
+			doff = 4 * below(nstripe);
+			len = 3;
+			soff = 4 * k + below(2);
+			if (m == b)
+				base_name(src, sizeof(src), (b + 1) % SHARE_BASES);
+		} else {
+			/* a random range of a base appended to the sink */
+			soff = below(4 * nstripe - 8);
+			len = 1 + below(8);
+			sink_name(dst, sizeof(dst), s->w);
+			doff = s->sink_off;
+		}
+		if (strstr(dst, "sink"))
+			s->sink_off = doff + len + below(2); /* a hole between, now and then */
 	} else {
-		/* a random range of a base appended to the sink */
-		soff = below(4 * nstripe - 8);
-		len = 1 + below(8);
-		sink_name(dst, sizeof(dst), s->w);
-		doff = s->sink_off;
+		/* a stripe's middle block (the record split at both ends: two records more in
+		 * its leaf) into a hole: a 21-extent file's, else one in a sparse file's full leaf */
+		g = fresh_stripe(s, &fresh_refc);
+		b = g / nstripe;
+		k = g % nstripe;
+		base_name(src, sizeof(src), b);
+		soff = 4 * k + 1;
+		if (j < SHARE_S21 && below(2)) {
+			s->s21_next++;
+			s21_name(dst, sizeof(dst), j);
+			doff = 2 * below(S21_EXTENTS - 1) + 1;
+			fresh_bmbt = true;
+		} else {
+			doff = fresh_hole(s, &j, &fresh_bmbt);
+			sparse_name(dst, sizeof(dst), j);
+		}
+		s->used_up = !fresh_refc && !fresh_bmbt;
 	}
-	if (strstr(dst, "sink"))
-		s->sink_off = doff + len + below(2); /* a hole between, now and then */
 	record("op %d clonerange %s %s %llu %llu %llu", n, src, dst, (unsigned long long)soff * blksz,
 	       (unsigned long long)len * blksz, (unsigned long long)doff * blksz);
 	touch(n, dst);
@@ -281,7 +304,7 @@ int run_share(int ops, int cut)
 		close(dfd);
 	record("rc %d %d", op, rc);
 	record("cut %d", op);
-	pid = storm_cutter(op);
+	pid = storm_cutter_ms(op, 30 + below(270));
 	memset(&s, 0, sizeof(s));
 	/* the workers: the parent is worker 0; each its own random sequence and op numbers */
 	for (unsigned w = 1; pid > 0 && w < SHARE_WORKERS; w++) {
