@@ -11,7 +11,7 @@
  *    OPS records made in ascending order, so every refcount btree leaf but
  *    the last is full (xfs_btree_make_block_unfull: a leaf that fills shifts
  *    into its left sibling until that one is full, then splits);
- *  - SHARE_SPARSE sparse files (d1-d3) of 5.5 bmbt leaves' worth of
+ *  - SHARE_SPARSE sparse files (d1-d3) of 10.5 bmbt leaves' worth (5.5 at 4 KiB) of
  *    one-block extents at even offsets, written O_DIRECT one at a time:
  *    a data fork in btree form, its leaves full the same way;
  *  - SHARE_S21 sparse files of 21 one-block extents: a v5 inode of 512
@@ -25,7 +25,7 @@
  * refcount btree split) into a hole of a 21-extent file (a map BUI that
  * turns the fork into a btree) or into a hole in a full bmbt leaf of a
  * sparse file (a bmbt split), each worker into its own leaves in turn
- * (every other leaf first: a full leaf next to one with room shifts into it
+ * (every other leaf: a full leaf next to one with room shifts into it
  * rather than split), so that the first insert into each, the one that
  * splits it, is what the cut interrupts.  One op in four, and every op once the worker's full leaves
  * are used up, is another shape: a stripe's gap block cloned elsewhere
@@ -175,38 +175,31 @@ struct share_worker {
 	bool used_up; /* no full leaf of its own left, either tree */
 };
 
-/* the Q-th of N leaves in the order a worker takes them: the even ones first, then the odd,
- * so that a leaf is split while its neighbours are still full (else it shifts into them) */
-static unsigned spread(unsigned q, unsigned n)
-{
-	unsigned half = (n + 1) / 2;
-
-	return q < half ? 2 * q : 2 * (q - half) + 1;
-}
-
-/* a stripe of worker W's next full refcount leaf (any stripe when none is left): every leaf but
- * the last held leaf_refc records in stripe order after the setup; the last full one, whose
- * right sibling has room, left out */
+/* a stripe in worker W's next full refcount leaf (any stripe when none is left): every leaf but
+ * the last held leaf_refc records in stripe order after the setup.  Every other leaf only, so
+ * that the leaf is split while both neighbours are still full (xfs_btree_make_block_unfull
+ * shifts a record into a sibling with room rather than split); the last full one, whose right
+ * sibling has room, left out. */
 static unsigned fresh_stripe(struct share_worker *s, bool *fresh)
 {
 	unsigned total = SHARE_BASES * nstripe, regions = total / leaf_refc - 1;
 	unsigned q = s->w + SHARE_WORKERS * s->refc_next;
 
-	*fresh = regions > 1 && q < regions;
+	*fresh = 2 * q < regions;
 	if (!*fresh)
 		return below(total);
 	s->refc_next++;
-	return spread(q, regions) * leaf_refc + leaf_refc / 4 + below(leaf_refc / 2);
+	return 2 * q * leaf_refc + leaf_refc / 4 + below(leaf_refc / 2);
 }
 
 /* a hole (odd offset) in worker W's next full bmbt leaf of a sparse file (*J), or any hole;
- * the last full leaf left out as above */
+ * every other leaf and the last full one left out as above */
 static unsigned fresh_hole(struct share_worker *s, unsigned *j, bool *fresh)
 {
 	unsigned regions = nsparse / leaf_bmbt - 1;
-	unsigned p = s->w + SHARE_WORKERS * s->bmbt_next, r = spread(p / SHARE_SPARSE, regions);
+	unsigned p = s->w + SHARE_WORKERS * s->bmbt_next, r = 2 * (p / SHARE_SPARSE);
 
-	*fresh = p < regions * SHARE_SPARSE;
+	*fresh = r < regions;
 	if (!*fresh) {
 		*j = below(SHARE_SPARSE);
 		return 2 * below(nsparse - 1) + 1;
@@ -294,7 +287,8 @@ int run_share(int ops, int cut)
 	nstripe = (ops > 0 ? (unsigned)ops : 1000u) / SHARE_BASES;
 	if (nstripe < 8)
 		nstripe = 8;
-	nsparse = 5 * leaf_bmbt + leaf_bmbt / 2;
+	/* 10.5 bmbt leaves (5.5 at 4 KiB blocks: 251 records a leaf, the writes add up) */
+	nsparse = (blksz <= 1024 ? 10 : 5) * leaf_bmbt + leaf_bmbt / 2;
 	setup(&op);
 	record("op %d syncfs", op);
 	dfd = open(root, O_RDONLY | O_DIRECTORY);
