@@ -147,12 +147,13 @@ Options:
                            of every four of base files into mirrors, sparse
                            files of one-block extents (full bmbt leaves; 21
                            extents: a full extents fork), syncfs; then
-                           four processes clone stripes' middle blocks
-                           into the holes, gap blocks elsewhere, replace
-                           mirrors' stripes while syncfs loops, power cut
-                           30-300 ms in: CUIs that split and merge refcount
-                           records and split refcount btree leaves, map BUIs
-                           that split bmbt leaves or make a fork a btree)
+                           four processes (nice 10) clone stripes' middle
+                           blocks into the holes, gap blocks elsewhere,
+                           replace mirrors' stripes while syncfs loops,
+                           power cut 50-500 ms in: CUIs that split and
+                           merge refcount records and split refcount btree
+                           leaves, map BUIs that split bmbt leaves or make
+                           a fork a btree)
   -d, --dir DIR            keep everything in DIR (default: a temporary one,
                            removed unless --keep)
   -k, --keep               keep the images (crashed.img, kernel.img, replayed.img)
