@@ -145,7 +145,19 @@ Options:
                            cloned into them and into new files: BUIs on
                            bmbt forks; intent's storm after the cut op);
                            remapdeep: remapfrag with 1300-1499 blocks a
-                           file (1 KiB blocks: forks two levels deep)
+                           file (1 KiB blocks: forks two levels deep);
+                           share (XFS with reflink: OPS refcount records
+                           made in ascending order by cloning three blocks
+                           of every four of base files into mirrors, sparse
+                           files of one-block extents (full bmbt leaves; 21
+                           extents: a full extents fork), syncfs; then
+                           four processes (nice 10) clone stripes' middle
+                           blocks into the holes, gap blocks elsewhere,
+                           replace mirrors' stripes while syncfs loops,
+                           power cut 50-500 ms in: CUIs that split and
+                           merge refcount records and split refcount btree
+                           leaves, map BUIs that split bmbt leaves or make
+                           a fork a btree)
   -d, --dir DIR            keep everything in DIR (default: a temporary one,
                            removed unless --keep)
   -k, --keep               keep the images (crashed.img, kernel.img, replayed.img)
@@ -204,7 +216,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx | ifinobt | ifinobtx | attr | cow | cowcut | editor | untar | seq | qunlinked | unlinkedsp | unlinkedsym | efitrunc | remapfrag | remapdeep) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx | ifinobt | ifinobtx | attr | cow | cowcut | editor | untar | seq | qunlinked | unlinkedsp | unlinkedsym | efitrunc | remapfrag | remapdeep | share) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 if [ -n "$logdev_size" ]; then
 	[ "$fs" = xfs ] || { echo "run.sh: --logdev is for XFS" >&2; exit 16; }
 	[ "$mopts" = defaults ] && mopts=logdev=/dev/vdb || mopts=$mopts,logdev=/dev/vdb

@@ -64,6 +64,14 @@ uint64_t rnd(void)
 	return rng_state * 2685821657736338717ull;
 }
 
+/* a forked worker's own sequence (wl_share.c): the state mixed with W, never 0 */
+void rnd_reseed(uint64_t w)
+{
+	rng_state ^= w * 0xD1B54A32D192ED03ull;
+	if (!rng_state)
+		rng_state = 1;
+}
+
 uint32_t below(uint32_t n)
 {
 	return n ? (uint32_t)(rnd() % n) : 0;
@@ -530,6 +538,8 @@ static int run(int argc, char **argv)
 		return run_untar(ops, cut);
 	if (!strcmp(kind, "seq"))
 		return run_seq(ops, cut);
+	if (!strcmp(kind, "share"))
+		return run_share(ops, cut);
 	for (int op = 1; op <= ops; op++) {
 		int rc;
 		const char *rel;

@@ -6,7 +6,8 @@
  * wl_meta.c (create, rename, link, unlink, pause), wl_xfs.c (fragmented
  * files, clones, syncfs, unlinked-while-open, O_TMPFILE, the intent storm),
  * wl_quota.c (owners, project ids, limits, enforcement), wl_age.c (an aged
- * filesystem: filled, thinned out, churned),
+ * filesystem: filled, thinned out, churned), wl_share.c (striped shares,
+ * the storm of clones that split refcount and bmbt leaves),
  * wl_tree.c (the tree and names workloads), summary.c (the kernel's view after
  * recovery).  A new family: add its kinds at the end of enum kind (with
  * weight 0 in the older workloads, so that a seed gives the same ops as
@@ -46,6 +47,7 @@ extern const char *kind_name[K_NKINDS];
 /* the seeded generator (xorshift64*): the same sequence for a seed everywhere */
 uint64_t rnd(void);
 uint32_t below(uint32_t n);
+void rnd_reseed(uint64_t w);
 
 /* crc32 (zlib's) of the first LEN bytes of FD (LEN < 0: all of it); -1 on error */
 int crc_fd(int fd, long long len, uint32_t *crc, long long *got);
@@ -123,6 +125,9 @@ int run_ifinobt(int ops, int cut, int more);
 int run_attr(int ops, int cut);
 /* wl_cow.c: files cloned and half overwritten (CoW staging extents at the cut); storm_last: cowcut */
 int run_cow(int ops, int cut, int storm_last);
+/* wl_share.c: striped shares, sparse files, then a storm of clones that split refcount and bmbt
+ * leaves and turn extents forks into btrees (OPS: the refcount records made) */
+int run_share(int ops, int cut);
 /* wl_xv4.c: a special file, short symlink or empty directory held open and unlinked;
  * the efitrunc workload's storm (never returns) */
 int special_op(int op, int *rc);
