@@ -45,9 +45,11 @@ struct intent_defer_sink { struct fin *f; struct intent_defer *d; };
 
 /* xfs_refcount_adjust_cow of [agbno, agbno + len) (alloc: ALLOC_COW, else FREE_COW) in a refcount
  * btree of any height (agbt). The ends split and the neighbours merged first
- * (xfs_refcount_split_extent, xfs_refcount_merge_extents): refused where either would
- * change a record, which the lookups tell: the last staging record starting at or before the
- * range and the first starting at or after it. Then xfs_refcount_adjust_cow_extents:
+ * (xfs_refcount_split_extent, xfs_refcount_merge_extents). A free splits the staging records
+ * crossing its ends as the kernel does; its merges cannot happen (every staging record has
+ * refcount 1, and a merge wants its neighbour at the adjusted count, 0). An alloc is refused
+ * where either would change a record, which the lookups tell: the last staging record
+ * starting at or before the range and the first starting at or after it. Then xfs_refcount_adjust_cow_extents:
  * lookup_ge, an insert of {agbno, len, 1} or the delete of the record that is the range. */
 static int cow_adjust(struct fin *f, uint32_t ag, bool alloc, uint32_t agbno, uint32_t len)
 {
@@ -60,7 +62,13 @@ static int cow_adjust(struct fin *f, uint32_t ag, bool alloc, uint32_t agbno, ui
 
 	if (len > MAXREFCEXTLEN)
 		return xlog_fin_refuse(f, "AG %u: a CoW staging extent of %u blocks", ag, len);
-	if ((err = xlog_refc_cur(f, ag, &c)) || (err = xlog_refc_lookup(&c, AGBT_LOOKUP_LE, key, &r, &stat)))
+	if ((err = xlog_refc_cur(f, ag, &c)))
+		return err;
+	/* a free: the staging records crossing its ends split first (a CoW write that ended
+	 * inside a larger staging extent gives back only its part) */
+	if (!alloc && (err = xlog_refc_cow_split(&c, agbno, len)))
+		return err;
+	if ((err = xlog_refc_lookup(&c, AGBT_LOOKUP_LE, key, &r, &stat)))
 		return err;
 	if (stat && (get_be32(r) & XFS_REFC_COWFLAG)) {
 		uint64_t s = get_be32(r), e = s + get_be32(r + 4);

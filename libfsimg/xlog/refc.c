@@ -138,18 +138,19 @@ static int delete(struct agbt_cur *c)
 	return lookup(c, AGBT_LOOKUP_GE, r.cow, r.start, &stat);
 }
 
-/* xfs_refcount_split_extent (shared domain) */
-static int split_extent(struct agbt_cur *c, uint32_t agbno, bool *changed)
+/* xfs_refcount_split_extent: the record of the domain (cow: the CoW staging one) crossing
+ * agbno split there */
+static int split_extent(struct agbt_cur *c, bool cow, uint32_t agbno, bool *changed)
 {
 	struct rirec r, t;
 	int stat, err;
 
 	*changed = false;
-	if ((err = lookup(c, AGBT_LOOKUP_LE, false, agbno, &stat)) || !stat)
+	if ((err = lookup(c, AGBT_LOOKUP_LE, cow, agbno, &stat)) || !stat)
 		return err;
 	if ((err = must_get(c, &r)))
 		return err;
-	if (r.cow || r.start == agbno || rnext(&r) <= agbno)
+	if (r.cow != cow || r.start == agbno || rnext(&r) <= agbno)
 		return 0;
 	*changed = true;
 	t = r;
@@ -160,6 +161,14 @@ static int split_extent(struct agbt_cur *c, uint32_t agbno, bool *changed)
 	t = r;
 	t.len = agbno - r.start;
 	return insert(c, &t);
+}
+
+int xlog_refc_cow_split(struct agbt_cur *c, uint32_t agbno, uint32_t len)
+{
+	bool changed;
+	int err = split_extent(c, true, agbno, &changed);
+
+	return err ? err : split_extent(c, true, agbno + len, &changed);
 }
 
 static const struct rirec NOREC = { NULLAGBLOCK, 0, 0, false };
@@ -476,10 +485,10 @@ int xlog_refc_adjust(struct fin *f, uint32_t ag, int adj, uint32_t *agbno, uint3
 		return xlog_fin_refuse(f, "AG %u: refcount update of %u+%u out of the AG", ag, *agbno, *aglen);
 	if ((err = xlog_refc_cur(f, ag, &c)))
 		return err;
-	if ((err = split_extent(&c, *agbno, &changed)))
+	if ((err = split_extent(&c, false, *agbno, &changed)))
 		return err;
 	shapes += changed;
-	if ((err = split_extent(&c, *agbno + *aglen, &changed)))
+	if ((err = split_extent(&c, false, *agbno + *aglen, &changed)))
 		return err;
 	shapes += changed;
 	if ((err = merge_extents(&c, agbno, aglen, adj, &changed)))

@@ -30,6 +30,10 @@ struct refc_sink {
 
 /* refc.c: xfs_refcount_adjust of the shared extent *agbno+*aglen of AG ag by adj (+1, -1), the
  * counters in tx; on return *agbno+*aglen is what is left over (aglen 0: all done). 0, 1 or <0. */
+/* xfs_refcount_adjust_cow's first step: the CoW staging records crossing either end of
+ * [agbno, agbno + len) split there (xfs_refcount_split_extent, CoW domain). 0, 1 or <0. */
+int xlog_refc_cow_split(struct agbt_cur *c, uint32_t agbno, uint32_t len) XFS_HIDDEN;
+
 int xlog_refc_adjust(struct fin *f, uint32_t ag, int adj, uint32_t *agbno, uint32_t *aglen, struct refc_tx *tx,
 		     const struct refc_sink *q) XFS_HIDDEN;
 /* refc.c: tr_itruncate's log reservation (xfs_calc_itruncate_reservation, Linux 6.1) of a v5

@@ -14,7 +14,7 @@
  * shared records stay. A staging record whose refcount is not 1 is refused.
  * CUIs of the CoW domain in the same tree (xfs_refcount_adjust_cow): a
  * FREE_COW deletes its record (the join and root kill as above, no extent
- * freed: the CUI only changes the tree), an ALLOC_COW with no staging
+ * freed: the CUI only changes the tree), splitting a longer one at its ends first; an ALLOC_COW with no staging
  * record next to it inserts {agbno, len, 1} into the right leaf; one that
  * would merge with its neighbour is refused (not done).
  */
@@ -195,6 +195,30 @@ static void test_cui_free_cow_joins(void **state)
 	xfin_free(x);
 }
 
+/* A FREE_COW inside a longer staging record (xfs_refcount_adjust_cow: a CoW write that ended
+ * in the middle of its staging extent, as row xi-1k-rmap-convert left one): the record is
+ * split at both ends of the range (xfs_refcount_split_extent, CoW domain), then the middle
+ * deleted. The last staging record, 1078+1, made 1078+5: freeing 1080+1 leaves 1078+2 and
+ * 1081+2. Before the split was done, refused. */
+static void test_cui_free_cow_splits(void **state)
+{
+	struct xfin *x = t_new(1);
+	uint8_t *b = xfin_blk(x, LEAF_B);
+
+	(void)state;
+	put_rc(b, NREC - 1, COWFLAG | 1078, 5, 1);
+	assert_int_equal(cui(x, 4, 1080, 1), 0);
+	assert_false(x->f.refused);
+	b = xfin_got(x, LEAF_B, K_BTREE);
+	assert_int_equal(get_be16(b + 6), NREC + 1);
+	assert_int_equal(get_be32(b + HDR + 12 * (NREC - 1)), COWFLAG | 1078);
+	assert_int_equal(get_be32(b + HDR + 12 * (NREC - 1) + 4), 2);
+	assert_int_equal(get_be32(b + HDR + 12 * NREC), COWFLAG | 1081);
+	assert_int_equal(get_be32(b + HDR + 12 * NREC + 4), 2);
+	assert_int_equal(get_be32(b + HDR + 12 * NREC + 8), 1);
+	xfin_free(x);
+}
+
 static void test_cui_alloc_cow(void **state)
 {
 	struct xfin *x = t_new(1);
@@ -223,6 +247,7 @@ int main(void)
 		cmocka_unit_test(test_refcount_not_one_refused),
 		cmocka_unit_test(test_cui_free_cow_joins),
 		cmocka_unit_test(test_cui_alloc_cow),
+		cmocka_unit_test(test_cui_free_cow_splits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
