@@ -43,7 +43,8 @@ grep -v '^#' "$here/matrix.txt" | grep -v '^ *$' | while read -r name rest; do
 		[ -f "$d/crashed.img" ] && [ -f "$d/kernel.img" ] || continue
 		printf '%s: ' "$name"
 		python3 "$here/compare.py" "$d" --fsimg "${fsimg_opt[1]:-$here/../../src/fsimg}" > "$d/compare.log" 2>&1
-		echo "$(head -1 "$d/compare.log") [exit $?]"
+		rc=$?
+		echo "$(head -1 "$d/compare.log") [exit $rc]"
 		continue
 	fi
 	if [ "$resume" = 1 ] && [ -f "$d/result.json" ]; then
@@ -62,4 +63,4 @@ done
 echo "matrix: $(( $(date +%s) - start ))s"
 python3 "$here/report.py" --previous "$report" "$here/matrix.txt" "$out" > "$report.tmp" && mv "$report.tmp" "$report"
 echo "matrix: report in $report"
-python3 "$here/report.py" --check "$here/matrix.txt" "$out"
+python3 "$here/report.py" --check --only "$only" "$here/matrix.txt" "$out"

@@ -5,9 +5,10 @@ report.py MATRIX.txt OUTDIR          the Markdown table on stdout
 report.py --previous REPORT MATRIX.txt OUTDIR
                                      the same; a row without a result in OUTDIR
                                      keeps its line from REPORT
-report.py --check MATRIX.txt OUTDIR  exit 1 unless every row ended as expected
+report.py --check [--only REGEX] MATRIX.txt OUTDIR  exit 1 unless every row (matching REGEX) ended as expected
 """
 import json
+import re
 import os
 import shlex
 import sys
@@ -151,6 +152,11 @@ def previous_rows(report):
 
 
 def main():
+    only = None
+    if "--only" in sys.argv:  # --check over the rows a matrix.sh --only REGEX ran
+        i = sys.argv.index("--only")
+        only = re.compile(sys.argv[i + 1])
+        del sys.argv[i:i + 2]
     check = sys.argv[1] == "--check"
     keep = {}
     if sys.argv[1] == "--previous":
@@ -158,6 +164,8 @@ def main():
     matrix, outdir = sys.argv[-2], sys.argv[-1]
     table, bad, counts = [], 0, {}
     for name, rest in rows(matrix):
+        if check and only and not only.search(name):
+            continue
         r = load(outdir, name)
         if r is None and name in keep and not check:
             table.append(keep[name])
