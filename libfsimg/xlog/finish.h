@@ -116,18 +116,6 @@ static inline void xlog_fin_tx(struct fin *f)
 	f->tx++;
 }
 
-/* An extent freed earlier in this finish (busy: xfs_extent_busy, which the kernel's allocator
- * trims or skips while the log lacks the free) overlapping [bno, bno + len) in AG ag. */
-static inline bool xlog_fin_busy(const struct fin *f, uint32_t ag, uint32_t bno, uint32_t len)
-{
-	if (f->nbusy > FIN_BUSY_MAX)
-		return true;
-	for (uint32_t i = 0; i < f->nbusy; i++)
-		if (f->busy[i].ag == ag && f->busy[i].bno < bno + len && bno < f->busy[i].bno + f->busy[i].len)
-			return true;
-	return false;
-}
-
 /* A refusal: the reason goes after the pending entry's name; returns 1. */
 int xlog_fin_refuse(struct fin *f, const char *fmt, ...) XFS_HIDDEN __attribute__((format(printf, 2, 3)));
 /* The block at daddr as the finish leaves it so far: 0, 1 (refused) or <0. Read first, a v5
