@@ -345,7 +345,8 @@ int xc_rmap_walk(struct check_ctx *c, uint32_t agno, uint32_t root, uint32_t lev
 	/* with reflink the file mappings are looked up in the records (xc_rmap_covered);
 	 * without the records (memory) the sums serve */
 	if (keep && cov && blk) {
-		qsort(x->rmap_recs[agno].v, x->rmap_recs[agno].n, sizeof(struct xc_rrec), rrec_cmp);
+		if (x->rmap_recs[agno].n) /* none kept: v is NULL, which qsort must not get */
+			qsort(x->rmap_recs[agno].v, x->rmap_recs[agno].n, sizeof(struct xc_rrec), rrec_cmp);
 		x->rmap_recs[agno].ready = true;
 	}
 	/* every block of AG metadata covered by its owner's record */
