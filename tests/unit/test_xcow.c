@@ -28,7 +28,7 @@
 #include <cmocka.h>
 
 #include "core/cursor.h"
-#include "xfin_util.h"
+#include "xfin_fixture.h"
 #include "xfs/format.h"
 #include "xlog/intent.h"
 

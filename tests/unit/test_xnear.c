@@ -32,7 +32,7 @@
 #include <cmocka.h>
 
 #include "core/cursor.h"
-#include "xfin_util.h"
+#include "xfin_fixture.h"
 #include "xfs/format.h"
 #include "xfs/xfs.h"
 
