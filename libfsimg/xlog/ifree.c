@@ -248,8 +248,10 @@ static int symlink_rmt_check(struct fin *f, const uint8_t *d, const uint8_t *rec
 	return 0;
 }
 
-/* One inode, the head of its bucket's chain: xfs_inactive then xfs_ifree. */
-static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino, uint32_t *next)
+/* One inode, the head of its bucket's chain: xfs_inactive then xfs_ifree; t and a the
+ * room its data and attribute forks' bmbts are read into (ifree_one's). */
+static int ifree_inode(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino, uint32_t *next, struct bmbt *t,
+		       struct afork *a)
 {
 	xfs_fs *fs = f->log->fs;
 	uint32_t bs = fs->blocksize, ss = fs->sb.sectsize, isize = fs->sb.inodesize;
@@ -261,8 +263,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	uint32_t nexts;
 	uint32_t fork = isize - fs->lit_off, ntx, q0, q1, antx;
 	uint64_t nblocks;
-	struct bmbt t, *tp = NULL;
-	struct afork a;
+	struct bmbt *tp = NULL;
 	const uint8_t *recs;
 	uint8_t *own = NULL;
 	bool truncate, reflink, big, deleted, attr, local, dev, symlink;
@@ -333,16 +334,16 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 		return err;
 
 	/* the attribute fork's blocks (freed after the data fork's), its tree walked first */
-	memset(&a, 0, sizeof a);
-	if (attr && d[DI_AFORMAT] != XFS_DINODE_FMT_LOCAL && (err = xlog_fin_attr_read(f, d, ino, &a)))
+	memset(a, 0, sizeof *a);
+	if (attr && d[DI_AFORMAT] != XFS_DINODE_FMT_LOCAL && (err = xlog_fin_attr_read(f, d, ino, a)))
 		return err;
 	nblocks = get_be64(d + DI_NBLOCKS);
-	if (a.blocks > nblocks) {
-		free(a.own);
+	if (a->blocks > nblocks) {
+		free(a->own);
 		return xlog_fin_refuse(f, "its attribute fork holds %llu blocks, its core says %llu",
-				       (unsigned long long)a.blocks, (unsigned long long)nblocks);
+				       (unsigned long long)a->blocks, (unsigned long long)nblocks);
 	}
-	nblocks -= a.blocks;
+	nblocks -= a->blocks;
 
 	/* xfs_inactive_truncate: the data fork's extents freed */
 	nexts = big ? (uint32_t)get_be64(d + DI_BIG_NEXTENTS) : get_be32(d + DI_NEXTENTS);
@@ -352,9 +353,9 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	else if (local)
 		ntx = 0;
 	else if (d[DI_FORMAT] == XFS_DINODE_FMT_BTREE && !(err = xlog_fin_bmbt_read(f, d + fs->lit_off, fork, ino,
-										   nexts, &t, &own))) {
+										   nexts, t, &own))) {
 		recs = own;
-		tp = &t;
+		tp = t;
 	} else if (d[DI_FORMAT] != XFS_DINODE_FMT_BTREE && nexts > fork / BMBT_REC_LEN)
 		err = xlog_fin_refuse(f, "%u extents do not fit its fork", nexts);
 	else if (symlink)
@@ -365,11 +366,11 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 		free(own);
 	}
 	/* xfs_attr_inactive: the attribute fork's blocks freed (one transaction without) */
-	if (err || (err = xlog_fin_attr_inactive(f, &a, ino, &antx))) {
-		free(a.own);
+	if (err || (err = xlog_fin_attr_inactive(f, a, ino, &antx))) {
+		free(a->own);
 		return err;
 	}
-	antx = !attr ? 0 : a.n ? a.rolls + antx + 1 : 1;
+	antx = !attr ? 0 : a->n ? a->rolls + antx + 1 : 1;
 
 	/* xfs_difree: inobt, AGI counts, finobt (the AGFL frees their block frees defer: q0..q1
 	 * from the inobt's, then the finobt's after the chunk's free is queued) */
@@ -427,6 +428,21 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 		return err;
 	ichunk_stale(f, ag, get_be32(rec) >> fs->sb.inopblog);
 	return xlog_fin_agfl_frees(f, q0, NULL);
+}
+
+/* One inode freed, the room for its forks' bmbts (two struct bmbt, too large for the
+ * stack) allocated here and released when it is done. */
+static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino, uint32_t *next)
+{
+	struct bmbt *t = malloc(sizeof *t);
+	struct afork *a = malloc(sizeof *a);
+	int err = FSIMG_ENOMEM;
+
+	if (t && a)
+		err = ifree_inode(f, ag, bucket, agino, next, t, a);
+	free(t);
+	free(a);
+	return err;
 }
 
 static void set_crc(uint8_t *b, size_t len, size_t off)
