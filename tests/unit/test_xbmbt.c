@@ -44,6 +44,14 @@ static void test_delete_order(void **state)
 			assert_int_equal(b.cnt[1], 29);
 			assert_int_equal(b.cnt[2], 29);
 		}
+		/* how the delete first logs the inode: a borrow's key update in the root
+		 * (XFS_ILOG_DBROOT), a join's block free (XFS_ILOG_CORE), else nothing */
+		if (i == 2 || i == 3 || (i >= 33 && i <= 62))
+			assert_int_equal(b.ilog, BMBT_ILOG_ROOT);
+		else if (i == 4 || i == 63)
+			assert_int_equal(b.ilog, BMBT_ILOG_CORE);
+		else
+			assert_int_equal(b.ilog, BMBT_ILOG_NONE);
 	}
 	assert_int_equal(nfreed, 2);
 	assert_int_equal(freed_at[0], 4);
@@ -55,7 +63,11 @@ static void test_delete_order(void **state)
 
 /* Three leaves (40, 30, 30 one-block extents) read and truncated: 50 rounds of two
  * extents, each one unmap and one free intent (the joined leaves and, at 20 extents left,
- * the last leaf in the round's intent); every extent and leaf lands in the free space. */
+ * the last leaf in the round's intent); every extent and leaf lands in the free space.
+ * The third leaf takes one record from the second at the 2nd delete (round 1, whose
+ * unmap shares the size's transaction), joins it at the 3rd (round 2: the core logged
+ * first), takes from the first at the 32nd to 42nd deletes (rounds 16 to 21: the root
+ * logged first, the change counter not bumped) and joins it at the 43rd. */
 static void test_truncate_three_leaves(void **state)
 {
 	const uint32_t cnt[3] = { 40, 30, 30 };
@@ -73,6 +85,7 @@ static void test_truncate_three_leaves(void **state)
 		fail_msg("refused: %s", t->x.why);
 	free(recs);
 	assert_int_equal(ntx, 100);
+	assert_int_equal(b.nobump, 6);
 	assert_int_equal(xlog_fin_get(&t->x.f, 1, 1, K_AGF, &agf), 0);
 	assert_int_equal(get_be32(agf->b + 52), FREEBLKS0 + 103);
 	assert_int_equal(xlog_fin_get(&t->x.f, (uint64_t)BNO_ROOT * (BS / 512), BS / 512, K_BTREE, &bno), 0);
@@ -82,6 +95,38 @@ static void test_truncate_three_leaves(void **state)
 		assert_int_equal(get_be32(bno->b + HDR + 8 * i + 4), 1);
 	}
 	assert_int_equal(get_be32(bno->b + HDR + 8 * 3), 100);
+	t_free(t);
+}
+
+/*
+ * The three leaves of test_truncate_three_leaves in a reflink inode (the refcount btree an
+ * empty leaf: no extent shared, each decrease frees its extent): each round an unmap, its
+ * refcount decreases in one CUI and their frees in one EFI; a joined leaf's free is an EFI
+ * of its own before the CUI (xfs_btree_delete queues it before
+ * xfs_refcount_decrease_extent), in rounds 2 and 22; the last leaf's free at the
+ * conversion follows the round's decreases' frees (round 40). 50 * 3 + 2 + 1 transactions,
+ * every extent and leaf freed.
+ */
+static void test_truncate_reflink(void **state)
+{
+	const uint32_t cnt[3] = { 40, 30, 30 };
+	struct t *t = t_new(cnt, 3);
+	uint8_t *recs = NULL, *agf = t->x.img + 512;
+	struct bmbt b;
+	uint32_t ntx = 0;
+
+	(void)state;
+	t->x.fs.sb.features_ro_compat |= XFS_SB_FEAT_RO_COMPAT_REFLINK;
+	put_be32(agf + offsetof(struct xfs_agf, agf_refcount_root), 40);
+	put_be32(agf + offsetof(struct xfs_agf, agf_refcount_level), 1);
+	put_be32(agf + offsetof(struct xfs_agf, agf_refcount_blocks), 1);
+	put_sblock(t, 40, 0x52334643u, 0);
+	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 100, &b, &recs), 0);
+	if (xlog_fin_truncate_extents(&t->x.f, recs, 100, 103, true, INO, &b, (ISIZE - LIT) / 16, 0, &ntx))
+		fail_msg("refused: %s", t->x.why);
+	free(recs);
+	assert_int_equal(ntx, 153);
+	assert_int_equal(agf_free(t), FREEBLKS0 + 103);
 	t_free(t);
 }
 
@@ -751,6 +796,7 @@ int main(void)
 		cmocka_unit_test(test_truncate_three_leaves),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_truncate_two_levels),
+		cmocka_unit_test(test_truncate_reflink),
 		cmocka_unit_test(test_bui_map),
 		cmocka_unit_test(test_bui_bad_crc),
 		cmocka_unit_test(test_bui_unmap),
