@@ -363,9 +363,16 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 		/* xfs_trans_log_inode bumps the change counter at the transaction's first log of
 		 * the inode only when it logs the core: an unmap whose first log is the root's
 		 * (xfs_btree_log_keys: XFS_ILOG_DBROOT alone) does not bump it. The first
-		 * round's unmap shares the transaction of the size's log (xfs_inactive_truncate). */
-		if (ilog == BMBT_ILOG_ROOT && end + k < n)
+		 * round's unmap shares the transaction of the size's log (xfs_inactive_truncate).
+		 * A reflink inode's count came out short of the kernel's by about one a join
+		 * (xb-1k-remapdeep-d: 11 and 18 over 13 and 24 joins) for a reason not found
+		 * yet: such a truncate is refused rather than written inexact. */
+		if (ilog == BMBT_ILOG_ROOT && end + k < n) {
+			if (reflink)
+				return xlog_fin_refuse(f, "a reflink inode's bmbt leaf takes a record from its sibling "
+						       "(its change counter not reproduced yet)");
 			t->nobump++;
+		}
 		if (t && t->nleaf && end <= maxext) { /* xfs_bmap_btree_to_extents */
 			if (t->nleaf != 1 || t->nnode)
 				return xlog_fin_refuse(f, "its %u extents fit the inode but its bmbt keeps %u leaves",

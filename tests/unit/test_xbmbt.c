@@ -99,34 +99,53 @@ static void test_truncate_three_leaves(void **state)
 }
 
 /*
- * The three leaves of test_truncate_three_leaves in a reflink inode (the refcount btree an
- * empty leaf: no extent shared, each decrease frees its extent): each round an unmap, its
- * refcount decreases in one CUI and their frees in one EFI; a joined leaf's free is an EFI
- * of its own before the CUI (xfs_btree_delete queues it before
- * xfs_refcount_decrease_extent), in rounds 2 and 22; the last leaf's free at the
- * conversion follows the round's decreases' frees (round 40). 50 * 3 + 2 + 1 transactions,
- * every extent and leaf freed.
+ * Leaves of 29 and 30 extents in a reflink inode (the refcount btree an empty leaf: no
+ * extent shared, each decrease frees its extent): each round an unmap, its refcount
+ * decreases in one CUI and their frees in one EFI. The second delete joins the leaves:
+ * the joined leaf's free is queued before that extent's decrease (xfs_btree_delete, then
+ * xfs_refcount_decrease_extent), so round 1's decreases are two CUIs with the join's EFI
+ * between, each CUI's frees finished right after it (1 + 5 transactions); the last
+ * leaf's free at the conversion (round 19) follows that round's frees. 30 * 3 + 3 + 1
+ * transactions, every extent and both leaves freed. With leaves of 40, 30 and 30 the third
+ * takes records from the first (rounds 16 to 21): refused, the change counter of such a
+ * reflink truncate not being the kernel's yet.
  */
-static void test_truncate_reflink(void **state)
+/* t_new's tree in a reflink inode whose AG's refcount btree is an empty leaf at 40. */
+static struct t *t_reflink(const uint32_t *cnt, uint32_t n)
 {
-	const uint32_t cnt[3] = { 40, 30, 30 };
-	struct t *t = t_new(cnt, 3);
-	uint8_t *recs = NULL, *agf = t->x.img + 512;
-	struct bmbt b;
-	uint32_t ntx = 0;
+	struct t *t = t_new(cnt, n);
+	uint8_t *agf = t->x.img + 512;
 
-	(void)state;
 	t->x.fs.sb.features_ro_compat |= XFS_SB_FEAT_RO_COMPAT_REFLINK;
 	put_be32(agf + offsetof(struct xfs_agf, agf_refcount_root), 40);
 	put_be32(agf + offsetof(struct xfs_agf, agf_refcount_level), 1);
 	put_be32(agf + offsetof(struct xfs_agf, agf_refcount_blocks), 1);
 	put_sblock(t, 40, 0x52334643u, 0);
-	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 100, &b, &recs), 0);
-	if (xlog_fin_truncate_extents(&t->x.f, recs, 100, 103, true, INO, &b, (ISIZE - LIT) / 16, 0, &ntx))
+	return t;
+}
+
+static void test_truncate_reflink(void **state)
+{
+	struct t *t = t_reflink((const uint32_t[]){ 29, 30 }, 2);
+	uint8_t *recs = NULL;
+	struct bmbt b;
+	uint32_t ntx = 0;
+
+	(void)state;
+	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 59, &b, &recs), 0);
+	if (xlog_fin_truncate_extents(&t->x.f, recs, 59, 61, true, INO, &b, (ISIZE - LIT) / 16, 0, &ntx))
 		fail_msg("refused: %s", t->x.why);
 	free(recs);
-	assert_int_equal(ntx, 153);
-	assert_int_equal(agf_free(t), FREEBLKS0 + 103);
+	assert_int_equal(ntx, 94);
+	assert_int_equal(agf_free(t), FREEBLKS0 + 61);
+	t_free(t);
+
+	t = t_reflink((const uint32_t[]){ 40, 30, 30 }, 3);
+	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 100, &b, &recs), 0);
+	assert_int_equal(xlog_fin_truncate_extents(&t->x.f, recs, 100, 103, true, INO, &b, (ISIZE - LIT) / 16, 0, &ntx),
+			 1);
+	assert_non_null(strstr(t->x.why, "takes a record from its sibling"));
+	free(recs);
 	t_free(t);
 }
 
