@@ -313,10 +313,12 @@ static int refc_round(struct fin *f, struct efree *ex, const struct joined *join
  * at the end of the first round that leaves at most maxext extents
  * (xfs_bmap_btree_to_extents, its one remaining leaf freed after the
  * round's). A reflink inode's round queues refcount decreases (one CUI,
- * sorted by AG, finished in the next transaction); the frees they queue
+ * sorted by AG, finished in the next transaction, unless a joined leaf's
+ * free comes between: refc_round, cui_finish); the frees they queue
  * come in the transactions after it, then the leaf's (queued behind the
  * CUI in the unmap's transaction). *ntx: the transactions, the unmaps'
- * counted. 0, 1 (refused) or <0.
+ * counted; t->nobump: the unmaps after the first whose first log of the
+ * inode is the root's (no change counter bump). 0, 1 (refused) or <0.
  */
 int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, uint64_t nblocks, bool reflink,
 			      uint64_t ino, struct bmbt *t, uint32_t maxext, uint32_t af, uint32_t *ntx)
