@@ -66,6 +66,14 @@ static uint8_t *bcur_root(const struct bcur *c)
 	return c->d + c->f->log->fs->lit_off;
 }
 
+/* The root in the inode changed (logged with XFS_ILOG_DBROOT). */
+static void bcur_root_logged(struct bcur *c)
+{
+	c->broot = true;
+	if (c->first == BCUR_LOG_NONE)
+		c->first = BCUR_LOG_ROOT;
+}
+
 /* Level l's block header (the root's bmdr header is its first four bytes). */
 uint32_t xlog_bcur_nrecs(const struct bcur *c, uint32_t l)
 {
@@ -76,7 +84,7 @@ static void bcur_set_nrecs(struct bcur *c, uint32_t l, uint32_t n)
 {
 	if (l + 1 == c->nlev) {
 		put_be16(bcur_root(c) + 2, (uint16_t)n);
-		c->broot = true;
+		bcur_root_logged(c);
 	} else {
 		put_be16(c->b[l]->b + 6, (uint16_t)n);
 		c->b[l]->dirty = true;
@@ -187,7 +195,7 @@ void xlog_bcur_update_keys(struct bcur *c, uint32_t l)
 	for (l++; l < c->nlev; l++) {
 		put_be64(xlog_bcur_rec(c, l, c->ptr[l]), key);
 		if (l + 1 == c->nlev)
-			c->broot = true;
+			bcur_root_logged(c);
 		else
 			c->b[l]->dirty = true;
 		if (c->ptr[l] != 0)
@@ -260,6 +268,8 @@ static int bcur_alloc(struct bcur *c, uint64_t fsb, uint32_t l, uint64_t *nfsb, 
 	*nfsb = (near >> aglog << aglog) | bno;
 	if (c->firstblock == UINT64_MAX)
 		c->firstblock = *nfsb;
+	if (c->first == BCUR_LOG_NONE)
+		c->first = BCUR_LOG_CORE;
 	if ((err = xlog_fin_get_new(c->f, xlog_ag_daddr(fs, (uint32_t)(near >> aglog), bno), fs->blocksize / XLOG_BBSIZE,
 				    K_BMBT, nb)))
 		return err;
@@ -299,7 +309,7 @@ static int bcur_rshift(struct bcur *c, uint32_t l, bool *done)
 	bcur_set_nrecs(c, l, lrecs - 1);
 	bcur_set_nrecs(&t, l, rrecs + 1);
 	xlog_bcur_update_keys(&t, l);
-	c->broot |= t.broot;
+	xlog_bcur_merge(c, &t);
 	*done = true;
 	return 0;
 }
@@ -403,7 +413,7 @@ static int bcur_new_iroot(struct bcur *c)
 	c->nlev++;
 	c->b[l] = nb;
 	c->ptr[l + 1] = 0;
-	c->broot = true;
+	bcur_root_logged(c);
 	return 0;
 }
 
@@ -466,13 +476,13 @@ int xlog_bcur_insert(struct bcur *c, const struct bext *e)
 			xlog_bcur_update_keys(&cur, l);
 		if (!split)
 			break;
-		n.broot |= cur.broot;
+		xlog_bcur_merge(&n, &cur);
 		n.firstblock = cur.firstblock;
 		cur = n;
 		key = nkey;
 		fsb = nfsb;
 	}
-	c->broot |= cur.broot;
+	xlog_bcur_merge(c, &cur);
 	c->firstblock = cur.firstblock;
 	c->nlev = cur.nlev;
 	return 0;
@@ -509,7 +519,7 @@ int xlog_bcur_rebalance(struct bcur *c, uint32_t l, bool check, bool *done)
 		t.ptr[l] = dir > 0 ? xlog_bcur_nrecs(&t, l) - 1 : 0;
 		if ((err = dir > 0 ? bcur_lshift(&t, l, done) : bcur_rshift(&t, l, done)))
 			return err;
-		c->broot |= t.broot;
+		xlog_bcur_merge(c, &t);
 	}
 	return 0;
 }

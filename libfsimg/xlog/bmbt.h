@@ -54,8 +54,12 @@ static inline bool bext_contig(const struct bext *a, const struct bext *b)
 void xlog_bmbt_leaf_init(const xfs_fs *fs, struct blk *b, uint64_t ino) XFS_HIDDEN;
 /* A cursor on an inode's data fork bmbt (xfs_btree_cur): its levels (the root in the inode
  * at nlev - 1), the block and entry index at each level below it; broot: the root
- * changed (XFS_ILOG_DBROOT); firstblock: the transaction's first block allocated
- * (t_firstblock), UINT64_MAX before it. */
+ * changed (XFS_ILOG_DBROOT); first: how the cursor's work first logged the inode
+ * (BCUR_LOG_*); firstblock: the transaction's first block allocated (t_firstblock),
+ * UINT64_MAX before it. */
+#define BCUR_LOG_NONE 0u
+#define BCUR_LOG_CORE 1u /* a block allocated or freed: xfs_bmbt_alloc_block logs XFS_ILOG_CORE */
+#define BCUR_LOG_ROOT 2u /* the root in the inode changed: XFS_ILOG_DBROOT alone */
 #define BMBT_MAXLEVELS 9u /* xfs_bmbt_maxlevels_ondisk */
 struct bcur {
 	struct fin *f;
@@ -65,7 +69,16 @@ struct bcur {
 	struct blk *b[BMBT_MAXLEVELS];
 	uint32_t ptr[BMBT_MAXLEVELS];
 	bool broot;
+	uint8_t first;
 };
+
+/* What a copy of the cursor (a sibling's path) logged, taken back into c. */
+static inline void xlog_bcur_merge(struct bcur *c, const struct bcur *t)
+{
+	c->broot |= t->broot;
+	if (c->first == BCUR_LOG_NONE)
+		c->first = t->first;
+}
 
 /* The cursor on inode d's (number ino) data fork root of forksz bytes, checked. 0, 1 or <0. */
 int xlog_bcur_init(struct bcur *c, struct fin *f, uint8_t *d, uint64_t ino, uint32_t forksz) XFS_HIDDEN;

@@ -147,9 +147,10 @@ static int quota_map(struct fin *f, uint8_t type, uint64_t ino, uint32_t id, uin
 	struct blk *ib;
 	const uint8_t *d, *recs;
 	uint8_t *own = NULL;
-	struct bmbt t;
+	struct bmbt *t;
 	int err;
 
+	*fsb = UINT64_MAX;
 	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, agbno), fs->blocksize / XLOG_BBSIZE, K_INODES, &ib)))
 		return err;
 	d = ib->b + (size_t)slot * fs->sb.inodesize;
@@ -168,14 +169,18 @@ static int quota_map(struct fin *f, uint8_t type, uint64_t ino, uint32_t id, uin
 		if (n > UINT32_MAX)
 			return xlog_fin_refuse(f, "the %s quota inode has %llu extents", type_name(type),
 					       (unsigned long long)n);
-		if ((err = xlog_fin_bmbt_read(f, recs, fork, ino, (uint32_t)n, &t, &own)))
+		/* its bmbt's room (a struct bmbt, too large for the stack) only while it is read */
+		if (!(t = malloc(sizeof *t)))
+			return FSIMG_ENOMEM;
+		err = xlog_fin_bmbt_read(f, recs, fork, ino, (uint32_t)n, t, &own);
+		free(t);
+		if (err)
 			return err;
 		recs = own;
 	} else if (d[DI_FORMAT] != XFS_DINODE_FMT_EXTENTS || n > fork / BMBT_REC_LEN) {
 		return xlog_fin_refuse(f, "the %s quota inode's data fork (format %u, %llu extents) is not read",
 				       type_name(type), d[DI_FORMAT], (unsigned long long)n);
 	}
-	*fsb = UINT64_MAX;
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t off, b;
 		uint32_t len;

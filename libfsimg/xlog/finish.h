@@ -293,11 +293,13 @@ int xlog_fin_cow(struct fin *f) XFS_HIDDEN;
  * record the free removes (XFS_RMAP_OWN_NULL: none) with the rmap flags. */
 struct efree { uint32_t ag, agbno, len, rflags; uint64_t owner; };
 
-/* refc.c: the refcount decrease of a reflink inode's extent agbno+len in AG ag, as
- * xfs_refcount_adjust does it (a refcount btree of any height); the frees it queues appended
- * to out (*nout of max); refused when it would leave work for another transaction.
+/* refc.c: the refcount decrease of a reflink inode's extent *agbno+*len in AG ag, as
+ * xfs_refcount_adjust does it (a refcount btree of any height) in a transaction whose
+ * refcount work so far is *tx; the frees it queues appended to out (*nout of max); what it
+ * leaves for another transaction (xfs_refcount_still_have_space) in *agbno+*len.
  * 0, 1 (refused) or <0. */
-int xlog_fin_refc_decrease(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t len, struct efree *out,
-			   uint32_t *nout, uint32_t max) XFS_HIDDEN;
+struct refc_tx;
+int xlog_fin_refc_decrease(struct fin *f, uint32_t ag, uint32_t *agbno, uint32_t *len, struct refc_tx *tx,
+			   struct efree *out, uint32_t *nout, uint32_t max) XFS_HIDDEN;
 
 #endif /* FSIMG_XLOG_FINISH_H */

@@ -33,7 +33,9 @@
  * data fork's), whose
  * data fork is in extents form or a btree of any number of leaves under a
  * root at level 1 in the inode (ifree_fork.c: its joins as the truncate
- * deletes from the end); a reflink inode's extents through the refcount decrease (refc.c);
+ * deletes from the end; a reflink inode's too, but for a leaf that takes a record from its
+ * sibling: its change counter is not the kernel's yet); a reflink inode's extents through
+ * the refcount decrease (refc.c);
  * remote symlinks (xfs_inactive_symlink_rmt: the size zeroed, the 1 or 2 extents of
  * the target unmapped and freed as a truncate's one round, in one transaction whose
  * commit finishes the frees; the blocks' buffers invalidated, never written);
@@ -59,7 +61,12 @@
  * transaction one more. So, before the attribute fork's, 3 bumps
  * without extents, 2 * rounds + 2 with; 1 without a truncate. In general
  * each round's transactions count (xlog_fin_truncate_extents): the unmap, a
- * reflink inode's refcount decreases, one per intent of frees.
+ * reflink inode's refcount decreases, one per intent of frees; but the
+ * bump comes only with the transaction's first log of the inode, and only
+ * when that one logs the core: a later round's unmap whose bmbt delete
+ * first logs the root in the inode alone (a leaf taking a record from its
+ * left sibling updates its key there: XFS_ILOG_DBROOT) bumps nothing
+ * (bmbt nobump: xb-1k-rmap-remapdeep-b, 31 of 76 rounds).
  * v4 inodes have no change counter: the single flush bumps di_flushiter.
  */
 #include "config.h"
@@ -248,8 +255,10 @@ static int symlink_rmt_check(struct fin *f, const uint8_t *d, const uint8_t *rec
 	return 0;
 }
 
-/* One inode, the head of its bucket's chain: xfs_inactive then xfs_ifree. */
-static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino, uint32_t *next)
+/* One inode, the head of its bucket's chain: xfs_inactive then xfs_ifree; t and a the
+ * room its data and attribute forks' bmbts are read into (ifree_one's). */
+static int ifree_inode(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino, uint32_t *next, struct bmbt *t,
+		       struct afork *a)
 {
 	xfs_fs *fs = f->log->fs;
 	uint32_t bs = fs->blocksize, ss = fs->sb.sectsize, isize = fs->sb.inodesize;
@@ -261,8 +270,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	uint32_t nexts;
 	uint32_t fork = isize - fs->lit_off, ntx, q0, q1, antx;
 	uint64_t nblocks;
-	struct bmbt t, *tp = NULL;
-	struct afork a;
+	struct bmbt *tp = NULL;
 	const uint8_t *recs;
 	uint8_t *own = NULL;
 	bool truncate, reflink, big, deleted, attr, local, dev, symlink;
@@ -333,16 +341,16 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 		return err;
 
 	/* the attribute fork's blocks (freed after the data fork's), its tree walked first */
-	memset(&a, 0, sizeof a);
-	if (attr && d[DI_AFORMAT] != XFS_DINODE_FMT_LOCAL && (err = xlog_fin_attr_read(f, d, ino, &a)))
+	memset(a, 0, sizeof *a);
+	if (attr && d[DI_AFORMAT] != XFS_DINODE_FMT_LOCAL && (err = xlog_fin_attr_read(f, d, ino, a)))
 		return err;
 	nblocks = get_be64(d + DI_NBLOCKS);
-	if (a.blocks > nblocks) {
-		free(a.own);
+	if (a->blocks > nblocks) {
+		free(a->own);
 		return xlog_fin_refuse(f, "its attribute fork holds %llu blocks, its core says %llu",
-				       (unsigned long long)a.blocks, (unsigned long long)nblocks);
+				       (unsigned long long)a->blocks, (unsigned long long)nblocks);
 	}
-	nblocks -= a.blocks;
+	nblocks -= a->blocks;
 
 	/* xfs_inactive_truncate: the data fork's extents freed */
 	nexts = big ? (uint32_t)get_be64(d + DI_BIG_NEXTENTS) : get_be32(d + DI_NEXTENTS);
@@ -352,9 +360,9 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 	else if (local)
 		ntx = 0;
 	else if (d[DI_FORMAT] == XFS_DINODE_FMT_BTREE && !(err = xlog_fin_bmbt_read(f, d + fs->lit_off, fork, ino,
-										   nexts, &t, &own))) {
+										   nexts, t, &own))) {
 		recs = own;
-		tp = &t;
+		tp = t;
 	} else if (d[DI_FORMAT] != XFS_DINODE_FMT_BTREE && nexts > fork / BMBT_REC_LEN)
 		err = xlog_fin_refuse(f, "%u extents do not fit its fork", nexts);
 	else if (symlink)
@@ -365,11 +373,11 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 		free(own);
 	}
 	/* xfs_attr_inactive: the attribute fork's blocks freed (one transaction without) */
-	if (err || (err = xlog_fin_attr_inactive(f, &a, ino, &antx))) {
-		free(a.own);
+	if (err || (err = xlog_fin_attr_inactive(f, a, ino, &antx))) {
+		free(a->own);
 		return err;
 	}
-	antx = !attr ? 0 : a.n ? a.rolls + antx + 1 : 1;
+	antx = !attr ? 0 : a->n ? a->rolls + antx + 1 : 1;
 
 	/* xfs_difree: inobt, AGI counts, finobt (the AGFL frees their block frees defer: q0..q1
 	 * from the inobt's, then the finobt's after the chunk's free is queued) */
@@ -407,7 +415,8 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 		/* a remote symlink's one transaction (xfs_inactive_symlink_rmt) commits its deferred
 		 * frees with xfs_trans_commit: no roll after the last, no final log in a fresh one */
 		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) +
-						     (symlink ? ntx : !truncate ? 1 : nexts ? ntx + 2 : 3) + antx);
+						     (symlink ? ntx : !truncate ? 1 : nexts ? ntx + 2 - (tp ? tp->nobump : 0) : 3) +
+						     antx);
 		put_be64(d + DI_FLAGS2, (fs->bigtime ? XFS_DIFLAG2_BIGTIME : 0) |
 					(fs->nrext64 ? XFS_DIFLAG2_NREXT64 : 0));
 		memset(d + DI_PAD2, 0, 12);
@@ -427,6 +436,21 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 		return err;
 	ichunk_stale(f, ag, get_be32(rec) >> fs->sb.inopblog);
 	return xlog_fin_agfl_frees(f, q0, NULL);
+}
+
+/* One inode freed, the room for its forks' bmbts (two struct bmbt, too large for the
+ * stack) allocated here and released when it is done. */
+static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino, uint32_t *next)
+{
+	struct bmbt *t = malloc(sizeof *t);
+	struct afork *a = malloc(sizeof *a);
+	int err = FSIMG_ENOMEM;
+
+	if (t && a)
+		err = ifree_inode(f, ag, bucket, agino, next, t, a);
+	free(t);
+	free(a);
+	return err;
 }
 
 static void set_crc(uint8_t *b, size_t len, size_t off)

@@ -54,7 +54,12 @@ struct bmbt {
 	uint32_t ncnt[BMBT_NODES_MAX];
 	uint64_t freed[3];
 	uint32_t nfreed;
+	uint8_t ilog;     /* how the last delete first logged the inode (BMBT_ILOG_*) */
+	uint32_t nobump;  /* the truncate's unmaps after its first whose first log was ROOT */
 };
+#define BMBT_ILOG_NONE 0u /* not at all (the unmap logs the core at its end) */
+#define BMBT_ILOG_CORE 1u /* the core first: a joined block's free (xfs_bmbt_free_block) */
+#define BMBT_ILOG_ROOT 2u /* the root in the inode first (XFS_ILOG_DBROOT: a key updated) */
 
 /* ifree_fork.c: xfs_btree_delete of the bmbt's last record (t may be NULL or empty); the
  * first block it frees (all in t->freed), else UINT64_MAX. */

@@ -14,10 +14,12 @@
 #include "core/cursor.h"
 #include "xfs/format.h"
 #include "xlog/ifree.h"
+#include "xlog/refc.h"
 
 #define ITRUNC_MAX_EXTENTS 2u /* XFS_ITRUNC_MAX_EXTENTS */
 #define EFI_MAX_EXTENTS 16u   /* XFS_EFI_MAX_FAST_EXTENTS: the frees one intent holds */
 #define ROUND_FREES_MAX 64u   /* frees queued by one round's refcount decreases */
+#define CUI_ROLLS_MAX 64u     /* transactions one CUI's decreases may take, more refused */
 #define XFS_BMAP_MAGIC_ 0x424d4150u     /* BMAP */
 #define XFS_BMAP_CRC_MAGIC_ 0x424d4133u /* BMA3 */
 
@@ -83,12 +85,16 @@ static void efree_at(struct efree *e, uint64_t fsb, uint32_t aglog, uint32_t len
 	e->rflags = 0;
 }
 
+#define DELREC_JOINED 1
+#define DELREC_BORROWED 2
+
 /*
  * xfs_btree_delrec of the last entry of the rightmost block of a level (n blocks whose
  * entries cnt[] are, min and max each): a block left under its minimum takes its left
- * sibling's last entry when that one has more than the minimum (xfs_btree_rshift), else
- * joins it (the entries move left, the block is freed into *freed: 1 returned, its entry
- * in the level above to delete). A block with no sibling stays.
+ * sibling's last entry when that one has more than the minimum (xfs_btree_rshift, which
+ * updates the block's key in its parent: DELREC_BORROWED), else joins it (the entries
+ * move left, the block is freed into *freed: DELREC_JOINED, its entry in the level above
+ * to delete). A block with no sibling stays (0).
  */
 static int delrec(uint32_t *n, uint32_t *cnt, const uint64_t *blk, uint32_t min, uint32_t max, uint64_t *freed)
 {
@@ -100,14 +106,14 @@ static int delrec(uint32_t *n, uint32_t *cnt, const uint64_t *blk, uint32_t min,
 	if (cnt[r - 1] - 1 >= min) {
 		cnt[r - 1]--;
 		cnt[r]++;
-		return 0;
+		return DELREC_BORROWED;
 	}
 	if (cnt[r - 1] + cnt[r] > max)
 		return 0; /* "we can't fix the imbalance" */
 	cnt[r - 1] += cnt[r];
 	(*n)--;
 	*freed = blk[r];
-	return 1;
+	return DELREC_JOINED;
 }
 
 /*
@@ -121,13 +127,24 @@ static int delrec(uint32_t *n, uint32_t *cnt, const uint64_t *blk, uint32_t min,
  */
 uint64_t xlog_fin_bmbt_delete(struct bmbt *t)
 {
+	int leaf;
+
 	if (!t || t->nleaf == 0)
 		return UINT64_MAX;
 	t->nfreed = 0;
-	if (delrec(&t->nleaf, t->cnt, t->leaf, t->minrecs, t->maxrecs, &t->freed[0]))
+	t->ilog = BMBT_ILOG_NONE;
+	leaf = delrec(&t->nleaf, t->cnt, t->leaf, t->minrecs, t->maxrecs, &t->freed[0]);
+	if (leaf == DELREC_JOINED) {
 		t->nfreed = 1;
+		t->ilog = BMBT_ILOG_CORE;
+	}
+	/* the rshift's key update (xfs_btree_update_keys) logs the leaf's parent, and goes on
+	 * up only from a block's first entry: it reaches the root in the inode when that is
+	 * the parent, or when the leaf is the first child of the rightmost level-1 block */
+	if (leaf == DELREC_BORROWED && (t->nnode == 0 || t->ncnt[t->nnode - 1] == 1))
+		t->ilog = BMBT_ILOG_ROOT;
 	if (t->nfreed && t->nnode) {
-		bool joined = delrec(&t->nnode, t->ncnt, t->node, t->minrecs, t->maxrecs, &t->freed[1]) != 0;
+		bool joined = delrec(&t->nnode, t->ncnt, t->node, t->minrecs, t->maxrecs, &t->freed[1]) == DELREC_JOINED;
 		t->nfreed += joined;
 		/* kill_iroot from the root's delrec after a join, or from the lone level-1
 		 * block's under its minimum */
@@ -137,6 +154,46 @@ uint64_t xlog_fin_bmbt_delete(struct bmbt *t)
 		}
 	}
 	return t->nfreed ? t->freed[0] : UINT64_MAX;
+}
+
+/*
+ * One CUI's refcount decreases (ex[0..n), in the CUI's order) finished as
+ * xfs_defer_finish_one does it, in a transaction of their own: the items share the
+ * refcount cursor's work so far (xfs_refcount_finish_one carries nr_ops and
+ * shape_changes from item to item), and an item that runs out of the reservation
+ * (xfs_refcount_still_have_space) is requeued with what it left (-EAGAIN, a new CUI
+ * logged): xfs_defer_finish_noroll then finishes the frees queued so far first (new
+ * work goes to the head of the pending list) and goes on in a new transaction. The frees
+ * the last transaction queued are finished after it. *ntx counts the transactions.
+ */
+static int cui_finish(struct fin *f, const struct efree *ex, uint32_t n, uint32_t *ntx)
+{
+	struct efree q[ROUND_FREES_MAX];
+	struct refc_tx tx = { 0, 0, false };
+	uint32_t nq = 0, rolls = 0;
+	int err;
+
+	(*ntx)++;
+	xlog_fin_tx(f);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t agbno = ex[i].agbno, len = ex[i].len;
+		for (;;) {
+			if ((err = xlog_fin_refc_decrease(f, ex[i].ag, &agbno, &len, &tx, q, &nq, ROUND_FREES_MAX)))
+				return err;
+			if (len == 0)
+				break;
+			if (++rolls > CUI_ROLLS_MAX)
+				return xlog_fin_refuse(f, "a refcount decrease rolled its transaction %u times",
+						       CUI_ROLLS_MAX);
+			if ((err = xlog_fin_free_queue(f, q, nq, ntx)))
+				return err;
+			nq = 0;
+			tx = (struct refc_tx){ 0, 0, false };
+			(*ntx)++;
+			xlog_fin_tx(f);
+		}
+	}
+	return xlog_fin_free_queue(f, q, nq, ntx);
 }
 
 /* The bmbt blocks one record's delete freed, in order. */
@@ -167,22 +224,25 @@ static void efree_bmbt(struct efree *e, uint64_t fsb, uint32_t aglog, uint64_t i
  * conversion to extents form joins the last free intent or follows the
  * last refcount one. join[j]: the bmbt blocks extent j's delete freed
  * (a leaf, the level-1 block it emptied, the one the root took in), in
- * that order; a reflink round has none (refused before).
+ * that order; a reflink round's are an intent of their own before the
+ * extent's rmap unmap (the last queued is its refcount decrease).
  */
 static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, const bool *xunw,
 		      const struct joined *join, uint32_t k, bool reflink, uint64_t ino, uint64_t leaf, uint32_t af,
 		      uint32_t *ntx)
 {
 	uint32_t aglog = f->log->fs->sb.agblklog;
-	struct efree q[ROUND_FREES_MAX], g[5];
+	struct efree g[5];
 	int err;
 
 	for (uint32_t j = 0; j < k; j++) {
-		uint32_t nq = 0, ng = 1, mark;
-		if (j == 0 && join[0].n) {
-			for (uint32_t i = 0; i < join[0].n; i++)
-				efree_bmbt(&g[i], join[0].b[i], aglog, ino, true, af);
-			if ((err = xlog_fin_free_queue(f, g, join[0].n, ntx)))
+		uint32_t ng = 1, mark;
+		/* a joined leaf's free opens an intent of its own when the last queued is not
+		 * one of frees: the round's first, or any after a refcount decrease */
+		if ((j == 0 || reflink) && join[j].n) {
+			for (uint32_t i = 0; i < join[j].n; i++)
+				efree_bmbt(&g[i], join[j].b[i], aglog, ino, true, af);
+			if ((err = xlog_fin_free_queue(f, g, join[j].n, ntx)))
 				return err;
 		}
 		(*ntx)++;
@@ -193,10 +253,7 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 		    (err = xlog_fin_agfl_frees(f, mark, ntx)))
 			return err;
 		if (reflink) {
-			(*ntx)++;
-			xlog_fin_tx(f);
-			if ((err = xlog_fin_refc_decrease(f, ex[j].ag, ex[j].agbno, ex[j].len, q, &nq, ROUND_FREES_MAX)) ||
-			    (err = xlog_fin_free_queue(f, q, nq, ntx)))
+			if ((err = cui_finish(f, &ex[j], 1, ntx)))
 				return err;
 			continue;
 		}
@@ -216,6 +273,39 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 }
 
 /*
+ * A reflink inode's round without the rmapbt: each extent's refcount decrease is queued
+ * after the frees of the bmbt blocks its record's delete freed (xfs_bmbt_free_block in
+ * xfs_btree_delete, then xfs_refcount_decrease_extent in xfs_bmap_del_extent_real), so
+ * decreases share a CUI unless a join's frees come between; each intent is finished in
+ * a transaction of its own, a CUI's items sorted by AG (xfs_refcount_update_diff_items)
+ * and the frees its decreases queue finished right after it.
+ */
+static int refc_round(struct fin *f, struct efree *ex, const struct joined *join, uint32_t k, uint32_t *ntx)
+{
+	uint32_t aglog = f->log->fs->sb.agblklog;
+	struct efree g[3];
+	int err;
+
+	for (uint32_t j = 0, m; j < k; j = m) {
+		if (join[j].n) {
+			for (uint32_t i = 0; i < join[j].n; i++)
+				efree_at(&g[i], join[j].b[i], aglog, 1);
+			if ((err = xlog_fin_free_queue(f, g, join[j].n, ntx)))
+				return err;
+		}
+		for (m = j + 1; m < k && !join[m].n; m++)
+			for (uint32_t i = m; i > j && ex[i].ag < ex[i - 1].ag; i--) {
+				struct efree x = ex[i];
+				ex[i] = ex[i - 1];
+				ex[i - 1] = x;
+			}
+		if ((err = cui_finish(f, ex + j, m - j, ntx)))
+			return err;
+	}
+	return 0;
+}
+
+/*
  * The data fork's n extents (records at recs) truncated. A fork in btree
  * form (t its leaves, else NULL) loses a leaf whenever a record's delete
  * joins the rightmost leaf to its left sibling (xlog_fin_bmbt_delete: the leaf's
@@ -223,10 +313,12 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
  * at the end of the first round that leaves at most maxext extents
  * (xfs_bmap_btree_to_extents, its one remaining leaf freed after the
  * round's). A reflink inode's round queues refcount decreases (one CUI,
- * sorted by AG, finished in the next transaction); the frees they queue
+ * sorted by AG, finished in the next transaction, unless a joined leaf's
+ * free comes between: refc_round, cui_finish); the frees they queue
  * come in the transactions after it, then the leaf's (queued behind the
  * CUI in the unmap's transaction). *ntx: the transactions, the unmaps'
- * counted. 0, 1 (refused) or <0.
+ * counted; t->nobump: the unmaps after the first whose first log of the
+ * inode is the root's (no change counter bump). 0, 1 (refused) or <0.
  */
 int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, uint64_t nblocks, bool reflink,
 			      uint64_t ino, struct bmbt *t, uint32_t maxext, uint32_t af, uint32_t *ntx)
@@ -238,7 +330,7 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 	xfs_fs *fs = f->log->fs;
 	uint32_t aglog = fs->sb.agblklog, len, nleaf = t ? t->nleaf + t->nnode : 0;
 	uint64_t sum = 0, lastend = 0, off, fsb;
-	struct efree ex[ITRUNC_MAX_EXTENTS + 1], q[ROUND_FREES_MAX], g[4 * ITRUNC_MAX_EXTENTS + 1];
+	struct efree ex[ITRUNC_MAX_EXTENTS + 1], g[4 * ITRUNC_MAX_EXTENTS + 1];
 	int err;
 
 	*ntx = 0;
@@ -252,10 +344,10 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 	if (sum + nleaf != nblocks)
 		return xlog_fin_refuse(f, "its extents and btree hold %llu blocks, its core says %llu",
 				       (unsigned long long)(sum + nleaf), (unsigned long long)nblocks);
-	if (reflink && nleaf > 1)
-		return xlog_fin_refuse(f, "a reflink inode's data fork btree of %u blocks (not done yet)", nleaf);
+	if (t)
+		t->nobump = 0;
 	for (uint32_t end = n; end > 0;) {
-		uint32_t k = 0, nq = 0, ng = 0;
+		uint32_t k = 0, ng = 0, ilog = BMBT_ILOG_NONE;
 		uint64_t leaf = UINT64_MAX;
 		for (; k < ITRUNC_MAX_EXTENTS && end > 0; k++) {
 			xlog_fin_bmbt_rec(recs + (size_t)--end * BMBT_REC_LEN, &off, &fsb, &len);
@@ -267,6 +359,21 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 				join[k].n = t->nfreed;
 				memcpy(join[k].b, t->freed, sizeof join[k].b);
 			}
+			if (t && ilog == BMBT_ILOG_NONE)
+				ilog = t->ilog;
+		}
+		/* xfs_trans_log_inode bumps the change counter at the transaction's first log of
+		 * the inode only when it logs the core: an unmap whose first log is the root's
+		 * (xfs_btree_log_keys: XFS_ILOG_DBROOT alone) does not bump it. The first
+		 * round's unmap shares the transaction of the size's log (xfs_inactive_truncate).
+		 * A reflink inode's count came out short of the kernel's by about one a join
+		 * (xb-1k-remapdeep-d: 11 and 18 over 13 and 24 joins) for a reason not found
+		 * yet: such a truncate is refused rather than written inexact. */
+		if (ilog == BMBT_ILOG_ROOT && end + k < n) {
+			if (reflink)
+				return xlog_fin_refuse(f, "a reflink inode's bmbt leaf takes a record from its sibling "
+						       "(its change counter not reproduced yet)");
+			t->nobump++;
 		}
 		if (t && t->nleaf && end <= maxext) { /* xfs_bmap_btree_to_extents */
 			if (t->nleaf != 1 || t->nnode)
@@ -291,18 +398,7 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 			if ((err = xlog_fin_free_queue(f, g, ng, ntx)))
 				return err;
 		} else {
-			if (k == 2 && ex[1].ag < ex[0].ag) { /* the CUI's items by AG */
-				struct efree x = ex[0];
-				ex[0] = ex[1];
-				ex[1] = x;
-			}
-			(*ntx)++; /* the refcount decreases */
-			xlog_fin_tx(f);
-			for (uint32_t j = 0; j < k; j++)
-				if ((err = xlog_fin_refc_decrease(f, ex[j].ag, ex[j].agbno, ex[j].len, q, &nq,
-								  ROUND_FREES_MAX)))
-					return err;
-			if ((err = xlog_fin_free_queue(f, q, nq, ntx)))
+			if ((err = refc_round(f, ex, join, k, ntx)))
 				return err;
 			if (leaf != UINT64_MAX) {
 				efree_at(&ex[0], leaf, aglog, 1);

@@ -57,21 +57,25 @@ static bool logged(const struct fin *f, const struct blk *ib, uint32_t ioff)
 }
 
 /*
- * After the fork changed: the change counter bumped once (xfs_trans_log_inode), the extent's
+ * After the fork changed: the change counter bumped once (xfs_trans_log_inode) unless the
+ * transaction's first log of the inode was its btree root's alone (bump false: an unmap's
+ * key update or rebalance in the root, XFS_ILOG_DBROOT; i_version goes up only at the
+ * transaction's first log, and only when that one is XFS_ILOG_CORE), the extent's
  * rmap update queued on an rmapbt filesystem (xfs_rmap_map_extent or _unmap_extent, the
  * _SHARED type for a reflink inode), and the inode logged; broot: its btree root with it
  * (XFS_ILOG_DBROOT: a leaf's first record changed, xfs_btree_update_keys logs the root's key
  * whatever its value, or the fork became a btree).
  */
 static int inode_done_root(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino,
-			   struct intent_defer *dq, const struct bext *e, bool map, bool broot)
+			   struct intent_defer *dq, const struct bext *e, bool map, bool broot, bool bump)
 {
 	xfs_fs *fs = f->log->fs;
 	bool reflink = (get_be64(d + DI_FLAGS2) & XFS_DIFLAG2_REFLINK) != 0;
 	size_t k;
 	int err;
 
-	put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + 1);
+	if (bump)
+		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + 1);
 	ib->dirty = true;
 	if (fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) {
 		struct intent_work w = { (uint32_t)(e->fsb >> fs->sb.agblklog),
@@ -102,7 +106,7 @@ static int inode_done_root(struct fin *f, struct blk *ib, uint8_t *d, uint32_t i
 static int inode_done(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint64_t ino, struct intent_defer *dq,
 		      const struct bext *e, bool map)
 {
-	return inode_done_root(f, ib, d, ioff, ino, dq, e, map, false);
+	return inode_done_root(f, ib, d, ioff, ino, dq, e, map, false, true);
 }
 
 
@@ -216,7 +220,7 @@ static int unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, uint6
 			return err;
 		xlog_di_set_nextents(d, n + 1);
 		put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) - del.len);
-		return inode_done_root(f, ib, d, ioff, ino, dq, &del, false, true);
+		return inode_done_root(f, ib, d, ioff, ino, dq, &del, false, true, true);
 	} else {
 		rest = (struct bext){ dend, del.fsb + del.len, (uint32_t)(end - dend), e.unwritten };
 		e.len = (uint32_t)(want->off - e.off);
@@ -385,7 +389,7 @@ static int btree_unmap(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff,
 	}
 	xlog_di_set_nextents(d, nexts);
 	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) - del.len);
-	if ((err = inode_done_root(f, ib, d, ioff, ino, dq, &del, false, c.broot && !toext)))
+	if ((err = inode_done_root(f, ib, d, ioff, ino, dq, &del, false, c.broot && !toext, c.first != BCUR_LOG_ROOT)))
 		return err;
 	return toext ? xlog_intent_defer(f, dq, &fw) : 0;
 }
@@ -467,7 +471,7 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 		r.len += nw->len;
 		if (nextleaf) {
 			leaf_update(&t, 0, &r);
-			c.broot |= t.broot;
+			xlog_bcur_merge(&c, &t);
 		} else {
 			leaf_update(&c, at, &r);
 		}
@@ -478,7 +482,8 @@ static int btree_map(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, u
 	}
 	xlog_di_set_nextents(d, nexts);
 	put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw->len);
-	if ((err = inode_done_root(f, ib, d, ioff, ino, dq, nw, true, c.broot && !toext)))
+	/* xfs_bmapi_remap logs the core before it edits the btree */
+	if ((err = inode_done_root(f, ib, d, ioff, ino, dq, nw, true, c.broot && !toext, true)))
 		return err;
 	return toext ? xlog_intent_defer(f, dq, &fw) : 0;
 }
@@ -605,7 +610,7 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 			return err;
 		xlog_di_set_nextents(d, n + 1);
 		put_be64(d + DI_NBLOCKS, get_be64(d + DI_NBLOCKS) + nw.len);
-		return inode_done_root(f, ib, d, slot * isize, ino, dq, &nw, true, true);
+		return inode_done_root(f, ib, d, slot * isize, ino, dq, &nw, true, true, true);
 	} else {
 		memmove(fork + (size_t)(at + 1) * BMBT_REC, fork + (size_t)at * BMBT_REC, (size_t)(n - at) * BMBT_REC);
 		bext_put(fork + (size_t)at * BMBT_REC, &nw);

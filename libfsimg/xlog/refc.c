@@ -514,18 +514,11 @@ static int efree_put(void *arg, uint32_t ag, uint32_t bno, uint32_t len)
 	return 0;
 }
 
-int xlog_fin_refc_decrease(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t aglen, struct efree *out,
-			   uint32_t *nout, uint32_t max)
+int xlog_fin_refc_decrease(struct fin *f, uint32_t ag, uint32_t *agbno, uint32_t *aglen, struct refc_tx *tx,
+			   struct efree *out, uint32_t *nout, uint32_t max)
 {
 	struct efree_out o = { f, out, nout, max };
 	struct refc_sink q = { efree_put, &o };
-	struct refc_tx tx = { 0, 0, false };
-	int err;
 
-	if ((err = xlog_refc_adjust(f, ag, -1, &agbno, &aglen, &tx, &q)))
-		return err;
-	if (aglen)
-		return xlog_fin_refuse(f, "AG %u: a refcount decrease left %u+%u over for another transaction "
-				       "(not done here)", ag, agbno, aglen);
-	return 0;
+	return xlog_refc_adjust(f, ag, -1, agbno, aglen, tx, &q);
 }
