@@ -12,7 +12,10 @@
  * A checkpoint's length is modelled from what it holds: the start and
  * transaction-header ops, every region of every logged item behind its op
  * header (a buffer's format and each run of 128-byte chunks dirtied since it
- * was last written back, xfs_buf_item_format; a stale buffer's format only;
+ * was last written back, xfs_buf_item_format: the ranges the transactions
+ * logged, xfs_trans_log_buf, whether or not their bytes changed, and the
+ * chunks whose bytes changed where the finish logs no range yet (a btree
+ * block made anew counts its logged ranges alone); a stale buffer's format only;
  * an inode's format, core and data fork; the done items), and the commit op
  * (xlog_cil_write_commit_record), in as many iclogs as they fill. Where the
  * regions fall across iclogs is not modelled (the CIL's item order): a
@@ -22,8 +25,9 @@
  * is refused.
  *
  * Which checkpoint logged what is found at each commit (xlog_fin_commit):
- * the blocks and inodes whose bytes changed in the transaction, compared
- * with their copy from the previous commit.
+ * the blocks the transaction logged a range of (xlog_fin_log_range), staled
+ * or changed, and the inodes whose bytes changed, compared with their copy
+ * from the previous commit.
  */
 #include "config.h"
 
@@ -122,9 +126,32 @@ static bool stamp_byte(bool v5, enum kind kind, uint32_t i)
 	return (i >= SB_LSN && i < SB_LSN + 8) || (i >= SB_CRC && i < SB_CRC + 4);
 }
 
+void xlog_fin_log_range(struct fin *f, struct blk *b, uint32_t first, uint32_t last)
+{
+	uint32_t len = b->bbs * XLOG_BBSIZE;
+
+	(void)f;
+	if (first > last || first >= len)
+		return;
+	if (last >= len)
+		last = len - 1;
+	/* xfs_buf_item_log_segment: every chunk the range touches */
+	for (uint32_t c = first / CHUNK; c <= last / CHUNK && c < 32 * FIN_LMAP_WORDS; c++)
+		b->lmap[c / 32] |= 1u << (c % 32);
+	b->tx_logged = true;
+}
+
+static bool lmap_bit(const struct blk *b, uint32_t c)
+{
+	return c < 32 * FIN_LMAP_WORDS && (b->lmap[c / 32] >> (c % 32) & 1);
+}
+
 /* A buffer's bytes in a checkpoint (xfs_buf_item_size): its format and dirty map; unless
- * it is stale (the format alone, XFS_BLF_CANCEL), each run of chunks of now (its bytes as
- * the transactions committed them) that differ from old, as the finish found them. */
+ * it is stale (the format alone, XFS_BLF_CANCEL), each run of dirty chunks
+ * (xfs_buf_item_size_segment: one region per run, behind its op header). A chunk is dirty
+ * that a transaction logged (b->lmap), or whose bytes in now (as the transactions
+ * committed them) differ from old, as the finish found them (the blocks changed where no
+ * range is logged yet). */
 static void buf_bytes(const struct blk *b, bool v5, const uint8_t *old, const uint8_t *now, uint64_t *bytes)
 {
 	uint32_t len = b->bbs * XLOG_BBSIZE, nch = (len + CHUNK - 1) / CHUNK;
@@ -134,8 +161,8 @@ static void buf_bytes(const struct blk *b, bool v5, const uint8_t *old, const ui
 	if (b->stale)
 		return;
 	for (uint32_t c = 0; c < nch; c++) {
-		bool dirty = false;
-		for (uint32_t i = c * CHUNK; i < (c + 1) * CHUNK && i < len && !dirty; i++)
+		bool dirty = lmap_bit(b, c);
+		for (uint32_t i = c * CHUNK; i < (c + 1) * CHUNK && i < len && !dirty && !b->ranged; i++)
 			dirty = old[i] != now[i] && !stamp_byte(v5, b->kind, i);
 		if (dirty)
 			*bytes += (prev ? 0 : OPHDR) + CHUNK;
@@ -197,7 +224,12 @@ void xlog_fin_commit(struct fin *f)
 	for (size_t i = 0; i < f->nblk; i++) {
 		struct blk *b = &f->blk[i];
 		size_t len = (size_t)b->bbs * XLOG_BBSIZE;
-		bool logged = b->stale ? !b->was_stale : b->snap ? memcmp(b->snap, b->b, len) != 0 : b->dirty;
+		bool logged = b->stale ? !b->was_stale
+				       : b->tx_logged || (b->snap ? memcmp(b->snap, b->b, len) != 0 : b->dirty);
+		b->tx_logged = false;
+		/* xfs_trans_binval: an invalidated buffer's dirty map is cleared */
+		if (b->stale)
+			memset(b->lmap, 0, sizeof b->lmap);
 		if (!logged)
 			continue;
 		b->cp = FIN_CP_RUNNING;
