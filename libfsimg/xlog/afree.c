@@ -281,7 +281,9 @@ int xlog_fin_force(struct fin *f, const char *why)
 	if (f->log->fs->v5 && !f->cp_sized)
 		return xlog_fin_refuse(f, "%s forces the log (v5: the forced checkpoint's length, with %s, is not "
 					  "modelled)", why, f->cp_unsized ? f->cp_unsized :
-					  "the unlinked inodes' truncates, intents and unlinked-list buffers");
+					  "the unlinked inodes' truncates: the stale buffers of the bmbt "
+					  "blocks they free, the truncating inode's extents, the AGFL frees' "
+					  "intents per shrink");
 	if (f->log->fs->v5 && f->q.state == 2)
 		return xlog_fin_refuse(f, "%s forces the log (v5: the dquots' stamps around it not done)", why);
 	if (f->cp_sized) {

@@ -39,9 +39,6 @@ struct blk {
 	 * (xfs_trans_binval); tx_logged: logged in the running transaction */
 	uint32_t lmap[FIN_LMAP_WORDS];
 	bool tx_logged;
-	/* a btree block made anew (xfs_trans_get_buf, no read): what the disk held there is
-	 * nothing to its log item, which holds only the ranges logged */
-	bool ranged;
 };
 enum { FIN_CP_NONE, FIN_CP_RUNNING /* logged since the last force */, FIN_CP_WRITTEN /* by a force */ };
 

@@ -175,11 +175,7 @@ int xlog_fin_get(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, st
 
 int xlog_fin_get_new(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, struct blk **out)
 {
-	int err = fin_get(f, daddr, bbs, kind, false, out);
-
-	if (!err && (kind == K_BTREE || kind == K_BMBT))
-		(*out)->ranged = true;
-	return err;
+	return fin_get(f, daddr, bbs, kind, false, out);
 }
 
 int xlog_fin_agf(struct fin *f, uint32_t ag, struct blk **out)

@@ -120,9 +120,9 @@ static uint64_t written_lsn(struct xfin *x, uint32_t agbno)
 }
 
 /*
- * A v5 finish whose transactions force sizes: block 20 logged (one 128-byte chunk) in a
- * committed transaction, then a force in the running one, which logs block 30 (and block
- * 40, in the running transaction before the force). The forced checkpoint: start and
+ * A v5 finish whose transactions force sizes: block 20 logged (one 128-byte chunk,
+ * xlog_fin_log_range) in a committed transaction, then a force in the running one, which
+ * logs block 30 (and block 40, in the running transaction before the force). The forced checkpoint: start and
  * transaction-header ops (40 bytes), block 20's format and dirty map (36) and its chunk
  * behind an op header (140): 216 bytes, with the commit op 228, one sector after the
  * header: the next checkpoint starts at 100 + 2. Block 20 carries (1, 100), 30 and 40
@@ -147,10 +147,12 @@ static void force_stamps(void **state)
 	assert_int_equal(xlog_fin_get(&x.f, 20 * 2, 2, K_BTREE, &b), 0);
 	b->b[200] = 1;
 	b->dirty = true;
+	xlog_fin_log_at(&x.f, b, b->b + 200, 1);
 	xlog_fin_tx(&x.f);
 	assert_int_equal(xlog_fin_get(&x.f, 40 * 2, 2, K_BTREE, &b), 0);
 	b->b[300] = 1;
 	b->dirty = true;
+	xlog_fin_log_at(&x.f, b, b->b + 300, 1);
 	xlog_fin_busy_insert(&x.f, 0, 500, 1);
 	x.f.busy[0].tx = x.f.tx - 1;
 	assert_int_equal(xlog_fin_busy_reuse(&x.f, 0, 500, false), 0);
@@ -160,6 +162,7 @@ static void force_stamps(void **state)
 	assert_int_equal(xlog_fin_get(&x.f, 30 * 2, 2, K_BTREE, &b), 0);
 	b->b[400] = 1;
 	b->dirty = true;
+	xlog_fin_log_at(&x.f, b, b->b + 400, 1);
 	xlog_fin_commit(&x.f);
 	/* the last checkpoint: blocks 30 and 40, 40 + 2 * (36 + 140) + 12 = 404 bytes */
 	assert_int_equal(xlog_fin_cp_close(&x.f, &next), 0);
@@ -189,6 +192,7 @@ static void longer_than_log(void **state)
 		assert_int_equal(xlog_fin_get(&x.f, (100 + k) * 2, 2, K_BTREE, &b), 0);
 		memset(b->b + 128, 0xff, BS - 128);
 		b->dirty = true;
+		xlog_fin_log_range(&x.f, b, 128, BS - 1);
 	}
 	xlog_fin_commit(&x.f);
 	assert_int_equal(xlog_fin_cp_close(&x.f, &next), 1);
