@@ -103,6 +103,7 @@ int xlog_fin_agfl_get(struct fin *f, uint32_t ag, struct blk *agf, bool btreeblk
 	if (btreeblk)
 		put_be32(agf->b + AGF_BTREEBLKS, get_be32(agf->b + AGF_BTREEBLKS) + 1);
 	agf->dirty = true;
+	xlog_fin_log_range(f, agf, AGF_FLFIRST, AGF_BTREEBLKS + 3); /* xfs_alloc_log_agf */
 	return 0;
 }
 
@@ -127,6 +128,8 @@ int xlog_fin_agfl_put(struct fin *f, uint32_t ag, struct blk *agf, bool btreeblk
 	put_be32(slots + 4u * last, bno);
 	agf->dirty = true;
 	agfl->dirty = true;
+	xlog_fin_log_range(f, agf, AGF_FLLAST, AGF_BTREEBLKS + 3);
+	xlog_fin_log_at(f, agfl, slots + 4u * last, 4);
 	return 0;
 }
 
@@ -191,6 +194,7 @@ static void cnt_lastrec(struct agbt_cur *c, struct blk *leaf, const uint8_t *rec
 	}
 	put_be32(agf->b + AGF_LONGEST, len);
 	agf->dirty = true;
+	xlog_fin_log_range(c->f, agf, AGF_LONGEST, AGF_LONGEST + 3);
 }
 
 static const struct agbt_ops bno_ops[2] = {
@@ -277,7 +281,9 @@ int xlog_fin_force(struct fin *f, const char *why)
 	if (f->log->fs->v5 && !f->cp_sized)
 		return xlog_fin_refuse(f, "%s forces the log (v5: the forced checkpoint's length, with %s, is not "
 					  "modelled)", why, f->cp_unsized ? f->cp_unsized :
-					  "the unlinked inodes' truncates, intents and unlinked-list buffers");
+					  "the unlinked inodes' truncates: the stale buffers of the bmbt "
+					  "blocks they free, the truncating inode's extents, the AGFL frees' "
+					  "intents per shrink");
 	if (f->log->fs->v5 && f->q.state == 2)
 		return xlog_fin_refuse(f, "%s forces the log (v5: the dquots' stamps around it not done)", why);
 	if (f->cp_sized) {
@@ -519,6 +525,7 @@ static int agfl_alloc_once(struct fin *f, uint32_t ag, struct blk *agfb, uint32_
 		return err;
 	put_be32(agf + AGF_FREEBLKS, get_be32(agf + AGF_FREEBLKS) - rlen);
 	agfb->dirty = true;
+	xlog_fin_log_range(f, agfb, AGF_FREEBLKS, AGF_FREEBLKS + 3);
 	return 0;
 }
 
@@ -682,6 +689,7 @@ static int free_ag_extent(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t
 	/* xfs_alloc_update_counters */
 	put_be32(agf + AGF_FREEBLKS, get_be32(agf + AGF_FREEBLKS) + len);
 	agfb->dirty = true;
+	xlog_fin_log_range(f, agfb, AGF_FREEBLKS, AGF_FREEBLKS + 3);
 	return 0;
 }
 

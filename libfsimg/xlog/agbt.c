@@ -98,6 +98,7 @@ static int new_block(struct agbt_cur *c, uint32_t agbno, uint32_t level, uint32_
 												 : fs->sb.uuid, 16);
 		put_be32(b->b + BB_OWNER, c->ag);
 	}
+	log_hdr(c, b); /* split and new_root log XFS_BB_ALL_BITS */
 	*out = b;
 	return 0;
 }
@@ -211,6 +212,7 @@ int agbt_updkeys(struct agbt_cur *c, uint32_t level, bool force)
 			break;
 		memcpy(nk, key, kl(c));
 		log_blk(b);
+		log_keys(c, b, ptr);
 		if (lev + 1 >= c->nlevels)
 			break;
 		get_keys(c, b, key);
@@ -233,6 +235,7 @@ int agbt_update_keys(struct agbt_cur *c, uint32_t level)
 			return bad_pos(c, lev);
 		memcpy(agbt_key(c, c->bp[lev], ptr), key, kl(c));
 		log_blk(c->bp[lev]);
+		log_keys(c, c->bp[lev], ptr);
 	}
 	return 0;
 }
@@ -385,6 +388,7 @@ int agbt_update(struct agbt_cur *c, const uint8_t *rec)
 		return xlog_fin_refuse(c->f, "AG %u: a %s update off the records", c->ag, c->ops->name);
 	memcpy(agbt_rec(c, b, ptr), rec, c->ops->rec_len);
 	log_blk(b);
+	log_ents(c, b, 0, ptr, ptr);
 	if (is_lastrec(c, b, 0))
 		c->ops->update_lastrec(c, b, rec, ptr, AGBT_LASTREC_UPDATE);
 	if (needs_key_update(c, ptr))
@@ -447,6 +451,9 @@ int agbt_rshift(struct agbt_cur *c, uint32_t level, int *stat)
 	set_numrecs(right, ++rrecs);
 	log_blk(left);
 	log_blk(right);
+	log_ents(c, right, level, 1, rrecs);
+	log_hdr(c, left);
+	log_hdr(c, right);
 	t = *c;
 	t.ptr[level] = lrecs;
 	if ((err = agbt_increment(&t, level, &i)))
@@ -487,6 +494,10 @@ int agbt_lshift(struct agbt_cur *c, uint32_t level, int *stat)
 	agbt_shift(c, right, level, 2, rrecs, -1);
 	log_blk(left);
 	log_blk(right);
+	log_ents(c, left, level, lrecs, lrecs);
+	log_ents(c, right, level, 1, rrecs);
+	log_hdr(c, left);
+	log_hdr(c, right);
 	if (c->ops->overlapping) {
 		struct agbt_cur t = *c;
 		t.ptr[level] = 1;
@@ -543,11 +554,14 @@ static int split(struct agbt_cur *c, uint32_t level, uint32_t *nptr, uint8_t *ke
 	set_sib(left, true, rbno);
 	log_blk(right);
 	log_blk(left);
+	log_ents(c, right, level, 1, rrecs);
+	log_hdr(c, left);
 	if (rrbno != AGBT_NULL) {
 		if ((err = agbt_read_block(c, rrbno, level, &rr)))
 			return err;
 		set_sib(rr, false, rbno);
 		log_blk(rr);
+		log_hdr(c, rr);
 	}
 	if (c->ops->overlapping && (err = agbt_update_keys(c, level)))
 		return err;
@@ -596,6 +610,7 @@ static int new_root(struct agbt_cur *c)
 	get_keys(c, right, agbt_key(c, nb, 2));
 	put_be32(agbt_ptr(c, nb, 1), lbno);
 	put_be32(agbt_ptr(c, nb, 2), rbno);
+	log_ents(c, nb, c->nlevels, 1, 2);
 	c->bp[c->nlevels] = nb;
 	c->ptr[c->nlevels] = nptr;
 	c->nlevels++;
@@ -666,6 +681,8 @@ static int insrec(struct agbt_cur *c, uint32_t level, uint32_t *nptr, const uint
 	}
 	set_numrecs(b, ++numrecs);
 	log_blk(b);
+	log_ents(c, b, level, ptr, numrecs);
+	log_hdr(c, b);
 	if (b != old)
 		get_keys(c, b, lkey);
 	else if (needs_key_update(c, optr) && (err = agbt_update_keys(c, level)))

@@ -97,6 +97,7 @@ static inline void agbt_root_at(struct agbt_cur *c, uint32_t root_off, uint32_t 
 	put_be32(h->b + root_off, root);
 	put_be32(h->b + level_off, get_be32(h->b + level_off) + (uint32_t)inc);
 	h->dirty = true;
+	xlog_fin_log_range(c->f, h, root_off, level_off + 3);
 }
 
 /* afree.c: a cursor on AG ag's by-size (cnt) or by-block free space btree whose AGF is agf

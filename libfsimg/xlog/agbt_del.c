@@ -57,6 +57,8 @@ static int delrec(struct agbt_cur *c, uint32_t level, int *stat)
 	agbt_shift(c, b, level, ptr + 1, numrecs - ptr, -1);
 	set_numrecs(b, --numrecs);
 	log_blk(b);
+	log_ents(c, b, level, ptr, numrecs);
+	log_hdr(c, b);
 	if (is_lastrec(c, b, level))
 		c->ops->update_lastrec(c, b, NULL, ptr, AGBT_LASTREC_DELREC);
 	if (level == c->nlevels - 1) {
@@ -143,12 +145,15 @@ static int delrec(struct agbt_cur *c, uint32_t level, int *stat)
 	set_numrecs(left, lrecs + rrecs);
 	set_sib(left, true, sib(right, true));
 	log_blk(left);
+	log_ents(c, left, level, lrecs + 1, lrecs + rrecs);
+	log_hdr(c, left);
 	if (sib(left, true) != AGBT_NULL) {
 		struct blk *rr;
 		if ((err = agbt_read_block(c, sib(left, true), level, &rr)))
 			return err;
 		set_sib(rr, false, lptr);
 		log_blk(rr);
+		log_hdr(c, rr);
 	}
 	if ((err = agbt_free_block(c, right)))
 		return err;

@@ -24,6 +24,25 @@ static inline void set_numrecs(struct blk *b, uint32_t n) { put_be16(b->b + BB_N
 static inline uint32_t sib(const struct blk *b, bool right) { return get_be32(b->b + (right ? BB_RIGHT : BB_LEFT)); }
 static inline void set_sib(struct blk *b, bool right, uint32_t v) { put_be32(b->b + (right ? BB_RIGHT : BB_LEFT), v); }
 static inline void log_blk(struct blk *b) { b->dirty = true; }
+/* xfs_btree_log_block (any of the header's fields: the first chunk), and
+ * xfs_btree_log_recs or xfs_btree_log_keys with _log_ptrs of entries first to last
+ * (1-based) of block b at level; xfs_btree_log_keys alone */
+static inline void log_hdr(const struct agbt_cur *c, struct blk *b) { xlog_fin_log_range(c->f, b, 0, c->hdr - 1); }
+static inline void log_ents(const struct agbt_cur *c, struct blk *b, uint32_t level, uint32_t first, uint32_t last)
+{
+	if (first < 1 || last < first)
+		return;
+	if (level == 0) {
+		xlog_fin_log_at(c->f, b, agbt_rec(c, b, first), (size_t)(last - first + 1) * c->ops->rec_len);
+		return;
+	}
+	xlog_fin_log_at(c->f, b, agbt_key(c, b, first), (size_t)(last - first + 1) * kl(c));
+	xlog_fin_log_at(c->f, b, agbt_ptr(c, b, first), (size_t)(last - first + 1) * 4u);
+}
+static inline void log_keys(const struct agbt_cur *c, struct blk *b, uint32_t ptr)
+{
+	xlog_fin_log_at(c->f, b, agbt_key(c, b, ptr), kl(c));
+}
 
 static inline uint32_t bpb(const struct agbt_cur *c) { return c->f->log->fs->blocksize / XLOG_BBSIZE; }
 

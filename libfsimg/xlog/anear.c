@@ -531,6 +531,7 @@ int xlog_fin_alloc_near_flags(struct fin *f, uint32_t ag, uint32_t agbno, uint64
 		return err;
 	put_be32(agf->b + AGF_FREEBLKS, get_be32(agf->b + AGF_FREEBLKS) - n.len);
 	agf->dirty = true;
+	xlog_fin_log_range(f, agf, AGF_FREEBLKS, AGF_FREEBLKS + 3);
 	*out = n.bno;
 	return 0;
 }
@@ -558,5 +559,6 @@ int xlog_fin_refcbt_alloc(struct fin *f, uint32_t ag, struct blk *agf, uint32_t 
 		return err;
 	put_be32(agf->b + AGF_REFCOUNT_BLOCKS, get_be32(agf->b + AGF_REFCOUNT_BLOCKS) + 1);
 	agf->dirty = true;
+	xlog_fin_log_range(f, agf, AGF_REFCOUNT_BLOCKS, AGF_REFCOUNT_BLOCKS + 3);
 	return 0;
 }

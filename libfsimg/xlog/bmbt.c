@@ -88,6 +88,7 @@ static void bcur_set_nrecs(struct bcur *c, uint32_t l, uint32_t n)
 	} else {
 		put_be16(c->b[l]->b + 6, (uint16_t)n);
 		c->b[l]->dirty = true;
+		xlog_fin_log_range(c->f, c->b[l], 0, c->hdr - 1); /* xfs_btree_log_block */
 	}
 }
 
@@ -198,6 +199,7 @@ void xlog_bcur_update_keys(struct bcur *c, uint32_t l)
 			bcur_root_logged(c);
 		else
 			c->b[l]->dirty = true;
+		xlog_fin_log_at(c->f, c->b[l], xlog_bcur_rec(c, l, c->ptr[l]), l + 1 < c->nlev ? 8 : 0);
 		if (c->ptr[l] != 0)
 			break;
 	}
@@ -276,6 +278,7 @@ static int bcur_alloc(struct bcur *c, uint64_t fsb, uint32_t l, uint64_t *nfsb, 
 	xlog_bmbt_leaf_init(fs, *nb, c->ino);
 	put_be16((*nb)->b + 4, (uint16_t)l);
 	(*nb)->dirty = true;
+	xlog_fin_log_range(c->f, *nb, 0, c->hdr - 1); /* its callers log XFS_BB_ALL_BITS */
 	put_be64(c->d + DI_NBLOCKS, get_be64(c->d + DI_NBLOCKS) + 1);
 	return 0;
 }
@@ -308,6 +311,7 @@ static int bcur_rshift(struct bcur *c, uint32_t l, bool *done)
 	bcur_move(c, l, c->b[l]->b, lrecs - 1, t.b[l]->b, 0, 1);
 	bcur_set_nrecs(c, l, lrecs - 1);
 	bcur_set_nrecs(&t, l, rrecs + 1);
+	xlog_fin_log_lents(c->f, t.b[l], c->hdr, c->maxrecs, 0, rrecs);
 	xlog_bcur_update_keys(&t, l);
 	xlog_bcur_merge(c, &t);
 	*done = true;
@@ -334,6 +338,9 @@ static int bcur_lshift(struct bcur *c, uint32_t l, bool *done)
 	bcur_move(c, l, c->b[l]->b, 1, c->b[l]->b, 0, rrecs - 1);
 	put_be16(lb->b + 6, (uint16_t)(lrecs + 1));
 	lb->dirty = true;
+	xlog_fin_log_range(c->f, lb, 0, c->hdr - 1);
+	xlog_fin_log_lents(c->f, lb, c->hdr, c->maxrecs, lrecs, lrecs);
+	xlog_fin_log_lents(c->f, c->b[l], c->hdr, c->maxrecs, 0, (int64_t)rrecs - 2);
 	bcur_set_nrecs(c, l, rrecs - 1);
 	xlog_bcur_update_keys(c, l);
 	c->ptr[l]--;
@@ -362,6 +369,7 @@ static int bcur_split(struct bcur *c, uint32_t l, uint64_t *key, uint64_t *fsb, 
 	if ((lrecs & 1) && c->ptr[l] + 1 <= rrecs + 1)
 		rrecs++;
 	bcur_move(c, l, c->b[l]->b, lrecs - rrecs, r->b, 0, rrecs);
+	xlog_fin_log_lents(c->f, r, c->hdr, c->maxrecs, 0, (int64_t)rrecs - 1);
 	lrecs -= rrecs;
 	put_be16(r->b + 6, (uint16_t)rrecs);
 	bcur_set_nrecs(c, l, lrecs);
@@ -374,6 +382,7 @@ static int bcur_split(struct bcur *c, uint32_t l, uint64_t *key, uint64_t *fsb, 
 			return err;
 		put_be64(s->b + 8, *fsb);
 		s->dirty = true;
+		xlog_fin_log_range(c->f, s, 8, 15);
 	}
 	*key = l ? get_be64(r->b + c->hdr) : (get_be64(r->b + c->hdr) >> 9) & ((1ull << 54) - 1);
 	if (c->ptr[l] + 1 > lrecs + 1) {
@@ -407,6 +416,7 @@ static int bcur_new_iroot(struct bcur *c)
 	put_be16(nb->b + 6, (uint16_t)nr);
 	memcpy(nb->b + c->hdr, root + 4, 8 * (size_t)nr);
 	memcpy(nb->b + c->hdr + 8 * (size_t)c->maxrecs, bcur_ptr(c, l, 0), 8 * (size_t)nr);
+	xlog_fin_log_lents(c->f, nb, c->hdr, c->maxrecs, 0, (int64_t)nr - 1);
 	put_be64(bcur_ptr(c, l, 0), fsb);
 	put_be16(root, (uint16_t)(l + 1));
 	put_be16(root + 2, 1);
@@ -435,6 +445,8 @@ static void bcur_put(struct bcur *c, uint32_t l, uint32_t idx, uint32_t n, const
 		put_be64(bcur_ptr(c, l, idx), fsb);
 	}
 	bcur_set_nrecs(c, l, n + 1);
+	if (l + 1 < c->nlev)
+		xlog_fin_log_lents(c->f, c->b[l], c->hdr, c->maxrecs, idx, n); /* xfs_btree_insrec */
 }
 
 /*

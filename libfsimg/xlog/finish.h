@@ -8,10 +8,14 @@
 #ifndef FSIMG_XLOG_FINISH_H
 #define FSIMG_XLOG_FINISH_H
 
+#include "core/cursor.h"
 #include "xlog/plan.h"
 
 #define FIN_BLKS 1024u      /* blocks held while finishing (f->blk has room for them) */
 #define FIN_INODES_MAX 64u /* inodes finished in one checkpoint (its size is never near a CIL push) */
+
+/* the dirty bitmap's words for the largest block (64 KiB: 512 chunks of 128 bytes) */
+#define FIN_LMAP_WORDS 16u
 
 enum kind { K_AGI, K_AGF, K_BTREE, K_INODES, K_AGFL, K_BMBT /* a long-form (bmbt) block */,
 	    K_DQUOT /* a quota file's block of dquots (dquot_fin.c) */ };
@@ -29,6 +33,12 @@ struct blk {
 	uint8_t cp;
 	bool was_stale;
 	uint64_t lsn;
+	/* the ranges the transactions logged (xfs_trans_log_buf), as the buffer log item's
+	 * dirty bitmap holds them: a bit per 128-byte chunk (XFS_BLF_CHUNK), kept until the
+	 * AIL writes the buffer back (after the finish here), cleared by an invalidation
+	 * (xfs_trans_binval); tx_logged: logged in the running transaction */
+	uint32_t lmap[FIN_LMAP_WORDS];
+	bool tx_logged;
 };
 enum { FIN_CP_NONE, FIN_CP_RUNNING /* logged since the last force */, FIN_CP_WRITTEN /* by a force */ };
 
@@ -104,9 +114,38 @@ struct fin {
 	struct fin_quota q;
 };
 
-/* force.c: the running transaction committed: the blocks and inodes whose bytes it changed
- * (or staled) are the running checkpoint's, its done items too. */
+/* force.c: the running transaction committed: the blocks it logged (xlog_fin_log_range),
+ * changed or staled and the inodes whose bytes it changed are the running checkpoint's,
+ * its done items too. */
 void xlog_fin_commit(struct fin *f) XFS_HIDDEN;
+
+/* force.c: xfs_trans_log_buf(tp, bp, first, last) of block b in the running transaction:
+ * the chunks of bytes first to last (inclusive, bounded by the block) logged, whatever
+ * their bytes now hold (a range whose change nets to nothing is logged all the same). */
+void xlog_fin_log_range(struct fin *f, struct blk *b, uint32_t first, uint32_t last) XFS_HIDDEN;
+/* The same for the len bytes at p inside block b (nothing for len 0). */
+static inline void xlog_fin_log_at(struct fin *f, struct blk *b, const uint8_t *p, size_t len)
+{
+	if (len)
+		xlog_fin_log_range(f, b, (uint32_t)(p - b->b), (uint32_t)(p - b->b + len - 1));
+}
+/* A long-form (bmbt) block's entries first to last (0-based, inclusive) logged: a leaf's
+ * records (xfs_btree_log_recs), a node's keys and pointers (xfs_btree_log_keys and
+ * _log_ptrs); hdr the header's length, maxrecs a node's entries. */
+static inline void xlog_fin_log_lents(struct fin *f, struct blk *b, uint32_t hdr, uint32_t maxrecs, int64_t first,
+				      int64_t last)
+{
+	uint32_t a = (uint32_t)first, z = (uint32_t)last;
+
+	if (first < 0 || last < first || last >= UINT16_MAX)
+		return;
+	if (get_be16(b->b + 4) == 0) {
+		xlog_fin_log_range(f, b, hdr + 16u * a, hdr + 16u * z + 15u);
+		return;
+	}
+	xlog_fin_log_range(f, b, hdr + 8u * a, hdr + 8u * z + 7u);
+	xlog_fin_log_range(f, b, hdr + 8u * (maxrecs + a), hdr + 8u * (maxrecs + z) + 7u);
+}
 
 /* The running transaction committed (a roll, the next deferred op's or a new one's start):
  * its busy extents go with it to the CIL, where a log force checkpoints them. */

@@ -12,8 +12,11 @@
  * A checkpoint's length is modelled from what it holds: the start and
  * transaction-header ops, every region of every logged item behind its op
  * header (a buffer's format and each run of 128-byte chunks dirtied since it
- * was last written back, xfs_buf_item_format; a stale buffer's format only;
- * an inode's format, core and data fork; the done items), and the commit op
+ * was last written back, xfs_buf_item_format: the ranges the transactions
+ * logged, xfs_trans_log_buf, whether or not their bytes changed, each
+ * block-changing site of the finish logging what 6.1's logs there; a stale
+ * buffer's format only; an inode's format, core and data fork; the done
+ * items), and the commit op
  * (xlog_cil_write_commit_record), in as many iclogs as they fill. Where the
  * regions fall across iclogs is not modelled (the CIL's item order): a
  * crossing costs 0 to 12 bytes (a region continued behind a new op header,
@@ -22,8 +25,9 @@
  * is refused.
  *
  * Which checkpoint logged what is found at each commit (xlog_fin_commit):
- * the blocks and inodes whose bytes changed in the transaction, compared
- * with their copy from the previous commit.
+ * the blocks the transaction logged a range of (xlog_fin_log_range) or
+ * staled, and the inodes whose bytes changed, compared with their copy from
+ * the previous commit (only inode clusters are copied).
  */
 #include "config.h"
 
@@ -42,12 +46,6 @@
 #define BUF_FMT 20u        /* struct xfs_buf_log_format before its dirty map */
 #define CHUNK 128u         /* XFS_BLF_CHUNK */
 #define BMBT_REC 16u
-/* stamps the AIL push writes, not logged: never a reason for a chunk */
-#define AGF_LSN 208u
-#define AGF_STAMPS 12u
-#define SB_LSN 24u
-#define SB_CRC 52u
-
 bool xlog_cp_geom(const xlog *log, struct xlog_cp_geom *g)
 {
 	g->h_size = log->geom.v2 ? log->h_size : XLOG_BIG_RECORD_BSIZE;
@@ -111,32 +109,39 @@ static uint64_t lsn_dist(uint64_t a, uint64_t b, uint32_t bbs)
 	return XLOG_LSN_CYCLE(b) == XLOG_LSN_CYCLE(a) ? d : d + bbs;
 }
 
-static bool stamp_byte(bool v5, enum kind kind, uint32_t i)
+void xlog_fin_log_range(struct fin *f, struct blk *b, uint32_t first, uint32_t last)
 {
-	if (!v5)
-		return false; /* a v4 block has no LSN or CRC: every byte is the block's */
-	if (kind == K_AGF)
-		return i >= AGF_LSN && i < AGF_LSN + AGF_STAMPS;
-	if (kind == K_BMBT)
-		return (i >= LB_LSN && i < LB_LSN + 8) || (i >= LB_CRC && i < LB_CRC + 4);
-	return (i >= SB_LSN && i < SB_LSN + 8) || (i >= SB_CRC && i < SB_CRC + 4);
+	uint32_t len = b->bbs * XLOG_BBSIZE;
+
+	(void)f;
+	if (first > last || first >= len)
+		return;
+	if (last >= len)
+		last = len - 1;
+	/* xfs_buf_item_log_segment: every chunk the range touches */
+	for (uint32_t c = first / CHUNK; c <= last / CHUNK && c < 32 * FIN_LMAP_WORDS; c++)
+		b->lmap[c / 32] |= 1u << (c % 32);
+	b->tx_logged = true;
+}
+
+static bool lmap_bit(const struct blk *b, uint32_t c)
+{
+	return c < 32 * FIN_LMAP_WORDS && (b->lmap[c / 32] >> (c % 32) & 1);
 }
 
 /* A buffer's bytes in a checkpoint (xfs_buf_item_size): its format and dirty map; unless
- * it is stale (the format alone, XFS_BLF_CANCEL), each run of chunks of now (its bytes as
- * the transactions committed them) that differ from old, as the finish found them. */
-static void buf_bytes(const struct blk *b, bool v5, const uint8_t *old, const uint8_t *now, uint64_t *bytes)
+ * it is stale (the format alone, XFS_BLF_CANCEL), each run of logged chunks behind its op
+ * header (xfs_buf_item_size_segment: one region per run). */
+static void buf_bytes(const struct blk *b, uint64_t *bytes)
 {
-	uint32_t len = b->bbs * XLOG_BBSIZE, nch = (len + CHUNK - 1) / CHUNK;
+	uint32_t nch = (b->bbs * XLOG_BBSIZE + CHUNK - 1) / CHUNK;
 	bool prev = false;
 
 	*bytes += OPHDR + BUF_FMT + 4 * ((nch + 31) / 32);
 	if (b->stale)
 		return;
 	for (uint32_t c = 0; c < nch; c++) {
-		bool dirty = false;
-		for (uint32_t i = c * CHUNK; i < (c + 1) * CHUNK && i < len && !dirty; i++)
-			dirty = old[i] != now[i] && !stamp_byte(v5, b->kind, i);
+		bool dirty = lmap_bit(b, c);
 		if (dirty)
 			*bytes += (prev ? 0 : OPHDR) + CHUNK;
 		prev = dirty;
@@ -157,30 +162,22 @@ static uint64_t inode_bytes(const xfs_fs *fs, const uint8_t *d, bool broot)
 
 /* The running checkpoint's content bytes: what the committed transactions logged since the
  * last force. */
-static int cp_bytes(struct fin *f, uint64_t *bytes)
+static uint64_t cp_bytes(const struct fin *f)
 {
 	xfs_fs *fs = f->log->fs;
-	uint8_t *old = malloc(fs->blocksize > fs->sb.sectsize ? fs->blocksize : fs->sb.sectsize);
-	int err = 0;
+	uint64_t bytes = OPHDR + OPHDR + TRANS_HDR + f->cp_done;
 
-	if (!old)
-		return FSIMG_ENOMEM;
-	*bytes = OPHDR + OPHDR + TRANS_HDR + f->cp_done;
-	for (size_t i = 0; i < f->nblk && !err; i++) {
-		const struct blk *b = &f->blk[i];
-		if (b->cp != FIN_CP_RUNNING || (b->kind == K_INODES && !b->stale))
-			continue;
-		if (!(err = xlog_ovl_read(f->o, f->log, old, b->daddr, b->bbs)))
-			buf_bytes(b, fs->v5, old, b->snap, bytes);
-	}
-	free(old);
+	/* an inode cluster's inodes are logged as inode items; the buffer only when stale */
+	for (size_t i = 0; i < f->nblk; i++)
+		if (f->blk[i].cp == FIN_CP_RUNNING && (f->blk[i].kind != K_INODES || f->blk[i].stale))
+			buf_bytes(&f->blk[i], &bytes);
 	/* dquot items (a BUI's bmbt block charged); a v5 force with quota on is refused, so
 	 * they go into one checkpoint there */
-	*bytes += xlog_fin_dquot_log_bytes(f);
-	for (size_t i = 0; i < f->nino && !err; i++)
+	bytes += xlog_fin_dquot_log_bytes(f);
+	for (size_t i = 0; i < f->nino; i++)
 		if (f->ino[i].cp == FIN_CP_RUNNING)
-			*bytes += inode_bytes(fs, f->blk[f->ino[i].blk].snap + f->ino[i].off, f->ino[i].broot);
-	return err;
+			bytes += inode_bytes(fs, f->blk[f->ino[i].blk].snap + f->ino[i].off, f->ino[i].broot);
+	return bytes;
 }
 
 void xlog_fin_commit(struct fin *f)
@@ -197,11 +194,21 @@ void xlog_fin_commit(struct fin *f)
 	for (size_t i = 0; i < f->nblk; i++) {
 		struct blk *b = &f->blk[i];
 		size_t len = (size_t)b->bbs * XLOG_BBSIZE;
-		bool logged = b->stale ? !b->was_stale : b->snap ? memcmp(b->snap, b->b, len) != 0 : b->dirty;
+		bool inodes = b->kind == K_INODES && !b->stale;
+		/* what the transaction logged (xfs_trans_log_buf) or staled (xfs_trans_binval); an
+		 * inode cluster's changes are its inodes' (their copy kept to find them) */
+		bool logged = b->stale ? !b->was_stale
+				       : inodes ? (b->snap ? memcmp(b->snap, b->b, len) != 0 : b->dirty) : b->tx_logged;
+		b->tx_logged = false;
+		/* xfs_trans_binval: an invalidated buffer's dirty map is cleared */
+		if (b->stale)
+			memset(b->lmap, 0, sizeof b->lmap);
 		if (!logged)
 			continue;
 		b->cp = FIN_CP_RUNNING;
 		b->was_stale = b->stale;
+		if (!inodes)
+			continue;
 		if (!b->snap && !(b->snap = malloc(len))) {
 			f->cp_lost = true;
 			continue;
@@ -216,14 +223,12 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 	struct xlog_cp_geom g;
 	uint64_t bytes, lo, hi;
 	uint32_t wraps;
-	int err;
 
 	if (!f->cp_lsn)
 		f->cp_lsn = log->fin_next_lsn ? log->fin_next_lsn : XLOG_LSN(log->ends.head_cycle, log->ends.head_blk);
 	if (f->cp_lost)
 		return FSIMG_ENOMEM;
-	if ((err = cp_bytes(f, &bytes)))
-		return err;
+	bytes = cp_bytes(f);
 	if (!xlog_cp_geom(log, &g))
 		return xlog_fin_refuse(f, "log buffers of %u bytes", g.h_size);
 	lo = xlog_cp_end(log, &g, f->cp_lsn, bytes, 0);

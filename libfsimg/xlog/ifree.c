@@ -392,6 +392,7 @@ static int ifree_inode(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agi
 	/* xfs_iunlink_remove of the bucket's head */
 	put_be32(agi->b + AGI_UNLINKED + 4 * bucket, *next);
 	agi->dirty = true;
+	xlog_fin_log_at(f, agi, agi->b + AGI_UNLINKED + 4 * bucket, 4); /* xfs_iunlink_update_bucket */
 
 	/* xfs_inactive_truncate, xfs_ifree, as xfs_inode_to_disk writes the core at the flush */
 	truncate = !local && (get_be64(d + DI_SIZE) != 0 || nexts != 0);

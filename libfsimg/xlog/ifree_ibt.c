@@ -62,6 +62,7 @@ static void i_count(struct agbt_cur *c, int inc)
 		return;
 	put_be32(agi->b + off, get_be32(agi->b + off) + (uint32_t)inc);
 	agi->dirty = true;
+	xlog_fin_log_range(c->f, agi, off, off + 3);
 }
 
 /* __xfs_inobt_alloc_block: one block near the block split (or the old root) from the AG's
@@ -164,6 +165,7 @@ int xlog_fin_difree_inobt(struct fin *f, uint32_t ag, struct blk *agi, uint32_t 
 		return xlog_fin_refuse(f, "the inobt says agino %llu is free already", (unsigned long long)agino);
 	rec_free(rec, r, off, fs->sparse_inodes);
 	agi->dirty = true;
+	xlog_fin_log_range(f, agi, AGI_COUNT, AGI_FREECOUNT + 3); /* xfs_difree_inobt's xfs_ialloc_log_agi */
 	*deleted = get_be64(rec + 8) == UINT64_MAX && fs->sb.inopblock <= INODES_PER_CHUNK;
 	if (*deleted) {
 		uint32_t ilen = fs->sparse_inodes ? rec[7] : get_be32(rec + 4);

@@ -154,6 +154,7 @@ static int to_btree(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, ui
 	put_be16(b->b + 6, (uint16_t)n);
 	memcpy(b->b + hdr, recs, (size_t)n * BMBT_REC);
 	b->dirty = true;
+	xlog_fin_log_range(f, b, 0, hdr + (uint32_t)n * BMBT_REC - 1); /* XFS_BB_ALL_BITS, records 1 to n */
 	/* the fork's bytes as the inode's buffer holds them, then the root over them */
 	if (!(old = malloc((size_t)ib->bbs * XLOG_BBSIZE)))
 		return FSIMG_ENOMEM;
@@ -304,6 +305,7 @@ static void leaf_update(struct bcur *c, uint32_t k, const struct bext *e)
 {
 	bext_put(xlog_bcur_rec(c, 0, k), e);
 	c->b[0]->dirty = true;
+	xlog_fin_log_lents(c->f, c->b[0], c->hdr, c->maxrecs, k, k);
 	c->ptr[0] = k;
 	if (k == 0)
 		xlog_bcur_update_keys(c, 0);
@@ -317,6 +319,8 @@ static void leaf_delete(struct bcur *c, uint32_t k, uint32_t n)
 	memmove(xlog_bcur_rec(c, 0, k), xlog_bcur_rec(c, 0, k + 1), (size_t)(n - k - 1) * BMBT_REC);
 	put_be16(b + 6, (uint16_t)(n - 1));
 	c->b[0]->dirty = true;
+	xlog_fin_log_range(c->f, c->b[0], 0, c->hdr - 1);
+	xlog_fin_log_lents(c->f, c->b[0], c->hdr, c->maxrecs, k, (int64_t)n - 2);
 	c->ptr[0] = k;
 	if (k == 0)
 		xlog_bcur_update_keys(c, 0);

@@ -48,6 +48,7 @@ static int c_free(struct agbt_cur *c, uint32_t agbno)
 
 	put_be32(agf->b + AGF_REFC_BLOCKS, get_be32(agf->b + AGF_REFC_BLOCKS) - 1);
 	agf->dirty = true;
+	xlog_fin_log_range(c->f, agf, AGF_REFC_BLOCKS, AGF_REFC_BLOCKS + 3);
 	return xlog_fin_free_owned(c->f, c->ag, agbno, 1, RMAP_OWN_REFC, 0, 0);
 }
 

@@ -69,6 +69,7 @@ static int r_alloc(struct agbt_cur *c, uint32_t *agbno)
 	if ((err = xlog_fin_agfl_get(c->f, c->ag, agf, true, agbno)) || *agbno == AGBT_NULL)
 		return err;
 	put_be32(agf->b + AGF_RMAP_BLOCKS, get_be32(agf->b + AGF_RMAP_BLOCKS) + 1);
+	xlog_fin_log_range(c->f, agf, AGF_RMAP_BLOCKS, AGF_RMAP_BLOCKS + 3);
 	return xlog_fin_busy_reuse(c->f, c->ag, *agbno, true);
 }
 
@@ -79,6 +80,7 @@ static int r_free(struct agbt_cur *c, uint32_t agbno)
 	int err;
 
 	put_be32(agf->b + AGF_RMAP_BLOCKS, get_be32(agf->b + AGF_RMAP_BLOCKS) - 1);
+	xlog_fin_log_range(c->f, agf, AGF_RMAP_BLOCKS, AGF_RMAP_BLOCKS + 3);
 	if (!(err = xlog_fin_agfl_put(c->f, c->ag, agf, true, agbno)))
 		xlog_fin_busy_insert(c->f, c->ag, agbno, 1);
 	return err;

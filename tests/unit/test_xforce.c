@@ -120,9 +120,9 @@ static uint64_t written_lsn(struct xfin *x, uint32_t agbno)
 }
 
 /*
- * A v5 finish whose transactions force sizes: block 20 logged (one 128-byte chunk) in a
- * committed transaction, then a force in the running one, which logs block 30 (and block
- * 40, in the running transaction before the force). The forced checkpoint: start and
+ * A v5 finish whose transactions force sizes: block 20 logged (one 128-byte chunk,
+ * xlog_fin_log_range) in a committed transaction, then a force in the running one, which
+ * logs block 30 (and block 40, in the running transaction before the force). The forced checkpoint: start and
  * transaction-header ops (40 bytes), block 20's format and dirty map (36) and its chunk
  * behind an op header (140): 216 bytes, with the commit op 228, one sector after the
  * header: the next checkpoint starts at 100 + 2. Block 20 carries (1, 100), 30 and 40
@@ -147,10 +147,12 @@ static void force_stamps(void **state)
 	assert_int_equal(xlog_fin_get(&x.f, 20 * 2, 2, K_BTREE, &b), 0);
 	b->b[200] = 1;
 	b->dirty = true;
+	xlog_fin_log_at(&x.f, b, b->b + 200, 1);
 	xlog_fin_tx(&x.f);
 	assert_int_equal(xlog_fin_get(&x.f, 40 * 2, 2, K_BTREE, &b), 0);
 	b->b[300] = 1;
 	b->dirty = true;
+	xlog_fin_log_at(&x.f, b, b->b + 300, 1);
 	xlog_fin_busy_insert(&x.f, 0, 500, 1);
 	x.f.busy[0].tx = x.f.tx - 1;
 	assert_int_equal(xlog_fin_busy_reuse(&x.f, 0, 500, false), 0);
@@ -160,6 +162,7 @@ static void force_stamps(void **state)
 	assert_int_equal(xlog_fin_get(&x.f, 30 * 2, 2, K_BTREE, &b), 0);
 	b->b[400] = 1;
 	b->dirty = true;
+	xlog_fin_log_at(&x.f, b, b->b + 400, 1);
 	xlog_fin_commit(&x.f);
 	/* the last checkpoint: blocks 30 and 40, 40 + 2 * (36 + 140) + 12 = 404 bytes */
 	assert_int_equal(xlog_fin_cp_close(&x.f, &next), 0);
@@ -189,6 +192,7 @@ static void longer_than_log(void **state)
 		assert_int_equal(xlog_fin_get(&x.f, (100 + k) * 2, 2, K_BTREE, &b), 0);
 		memset(b->b + 128, 0xff, BS - 128);
 		b->dirty = true;
+		xlog_fin_log_range(&x.f, b, 128, BS - 1);
 	}
 	xlog_fin_commit(&x.f);
 	assert_int_equal(xlog_fin_cp_close(&x.f, &next), 1);
@@ -215,12 +219,115 @@ static void force_unsized(void **state)
 	}
 }
 
+/* A v5 finish at (1, 100) whose one checkpoint is closed; the next one's LSN. */
+static uint64_t close_next(struct xfin *x)
+{
+	uint64_t next;
+
+	xlog_fin_commit(&x->f);
+	assert_int_equal(xlog_fin_cp_close(&x->f, &next), 0);
+	return next;
+}
+
+static void open_sized(struct xfin *x)
+{
+	memset(x, 0, sizeof *x);
+	xfin_open(x, NBLOCKS, BS, 10, true);
+	log_geom(&x->log, 20000, 0, &(struct xlog_cp_geom){ 0 });
+	x->log.ends.head_cycle = 1;
+	x->log.ends.head_blk = 100;
+	x->f.cp_sized = true;
+}
+
+/*
+ * A leaf (a bmbt leaf's layout: 72-byte header) whose records were logged (xfs_btree_log_recs of records 1 to 20: bytes 72
+ * to 391, chunks 0 to 3) by a shift and an insert whose changes net to nothing: the kernel
+ * logs the range all the same. The checkpoint: 40 bytes of ops, the buffer's format (36)
+ * and one region of four chunks (12 + 512): 600, with the commit op 612, two sectors: the
+ * next starts at (1, 103). Sized from the changed bytes it held nothing (1, 102).
+ */
+static void logged_range_nets_to_nothing(void **state)
+{
+	(void)state;
+	struct xfin x;
+	struct blk *b;
+
+	open_sized(&x);
+	put_test_block(&x, 20);
+	assert_int_equal(xlog_fin_get(&x.f, 20 * 2, 2, K_BTREE, &b), 0);
+	b->b[6] ^= 1; /* numrecs lowered by the shift ... */
+	b->b[6] ^= 1; /* ... raised by the insert */
+	xlog_fin_log_lents(&x.f, b, 72, 0, 0, 19);
+	assert_int_equal(close_next(&x), XLOG_LSN(1, 103));
+	/* written back with the checkpoint's LSN: it is the checkpoint's */
+	assert_int_equal(xlog_fin_writeback(&x.f, XLOG_LSN(1, 100)), 0);
+	xfin_close(&x);
+}
+
+/* Two runs of chunks (0 and 3 to 4, xfs_btree_log_block and a range of records): two
+ * regions, each behind its op header (xfs_buf_item_format): 40 + 36 + 140 + 268 = 484,
+ * 496 with the commit op: one sector (1, 102); one more chunk (2) joins them into one
+ * region of five (12 + 640: 728 + 12, two sectors): (1, 103). */
+static void logged_runs_are_regions(void **state)
+{
+	(void)state;
+	for (int join = 0; join < 2; join++) {
+		struct xfin x;
+		struct blk *b;
+		open_sized(&x);
+		put_test_block(&x, 20);
+		assert_int_equal(xlog_fin_get(&x.f, 20 * 2, 2, K_BTREE, &b), 0);
+		xlog_fin_log_range(&x.f, b, 6, 7);
+		xlog_fin_log_range(&x.f, b, 3 * 128 + 100, 4 * 128 + 5);
+		if (join)
+			xlog_fin_log_at(&x.f, b, b->b + 2 * 128, 1);
+		assert_int_equal(close_next(&x), XLOG_LSN(1, join ? 103 : 102));
+		xfin_close(&x);
+	}
+}
+
+/* A btree block made anew over old bytes (xfs_trans_get_buf): only its logged ranges
+ * count (its header, chunk 0: 40 + 36 + 140 + 12, one sector), not every chunk whose
+ * bytes differ from the disk's (40 + 36 + 12 + 1024 + 12: three sectors). A stale buffer
+ * counts its format alone, whatever it logged before (xfs_trans_binval clears the map). */
+static void new_block_and_stale(void **state)
+{
+	(void)state;
+	struct xfin x;
+	struct blk *b;
+
+	open_sized(&x);
+	put_test_block(&x, 20);
+	memset(x.img + 20 * BS + 128, 0xa5, BS - 128); /* what a freed block held */
+	assert_int_equal(xlog_fin_get_new(&x.f, 20 * 2, 2, K_BTREE, &b), 0);
+	memset(b->b, 0, BS);
+	memcpy(b->b, "TEST", 4);
+	xlog_fin_log_range(&x.f, b, 0, 55);
+	assert_int_equal(close_next(&x), XLOG_LSN(1, 102));
+	xfin_close(&x);
+
+	open_sized(&x);
+	put_test_block(&x, 20);
+	assert_int_equal(xlog_fin_get(&x.f, 20 * 2, 2, K_BTREE, &b), 0);
+	memset(b->b + 128, 0x5a, BS - 128);
+	xlog_fin_log_range(&x.f, b, 0, BS - 1);
+	xlog_fin_tx(&x.f);
+	b->stale = true;
+	b->dirty = false;
+	/* 40 + 36 + 12: (1, 102) */
+	assert_int_equal(close_next(&x), XLOG_LSN(1, 102));
+	xfin_close(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(one_iclog),     cmocka_unit_test(two_iclogs),   cmocka_unit_test(wraps),
 		cmocka_unit_test(stripe_unit),   cmocka_unit_test(force_stamps), cmocka_unit_test(force_unsized),
 		cmocka_unit_test(longer_than_log),
+		cmocka_unit_test(logged_range_nets_to_nothing),
+		cmocka_unit_test(logged_runs_are_regions),
+		cmocka_unit_test(new_block_and_stale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
