@@ -20,7 +20,7 @@ S=$top_srcdir/fuzz/seeds/xfin
 N=${FSIMG_XFIN_FUZZ_N:-1500}
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
-plan 7
+plan 8
 sanitizer() { grep -Eq 'ERROR: (Address|Leak|Memory|Undefined)Sanitizer|runtime error:' "$1"; }
 for n in xf-4k-ichunkx xh-4k-unlinked xi-1k-bui-cui v5-rmap-reflink-meta; do
 	x=$top_srcdir/tests/xfs/xlog/$n.img.xz
@@ -49,4 +49,16 @@ timeout -k 5 120 "$H" "$t"/x-* $(ls -d "$top_srcdir/fuzz/regress/xfin" 2>/dev/nu
 st=$?
 [ $st -eq 0 ] && ! sanitizer "$t/out"
 ok $? "the seeds with bit 3 and the kept crashes replayed: status $st, $(tail -1 "$t/out")"
+# What the kept inputs must leave: where the finish must refuse rather than guess, a
+# pending line with the reason.
+R=$top_srcdir/fuzz/regress/xfin
+while IFS='|' read -r n want; do
+	FUZZ_XPLAN_PRINT=1 "$H" "$R/$n" > "$t/out" 2>&1
+	grep -q "^pending .*$want" "$t/out" || { echo "$n: no pending line with '$want'"; tail -3 "$t/out"; }
+done > "$t/bad" <<'EOF'
+bnobt-neighbour-out-of-ag|AG 1: free extent 60479+32 out of the AG
+EOF
+[ ! -s "$t/bad" ]
+ok $? "the kept inputs refuse with their reasons (fuzz/regress/xfin)"
+sed 's/^/#   /' "$t/bad"
 done_testing
