@@ -42,11 +42,17 @@ for f in "$S"/min-*; do
 done
 [ -z "$fin" ] && ! sanitizer "$t/err"
 ok $? "the minimised kernel-row seeds reach the finish${fin:+ (not:$fin)}"
+# -m puts its own option byte before each base: the seeds' bases are the seeds after theirs
+# (with it, every input was shifted by a byte and none reached the planner). At least one in
+# ten mutated inputs must get through to the finish.
+mkdir "$t/base"
+for f in "$S"/*; do tail -c +2 "$f" > "$t/base/${f##*/}"; done
 for seed in 3 7; do
-	timeout -k 5 900 "$H" -m $seed "$N" "$S"/* > "$t/out" 2>&1
+	FUZZ_XFIN_PRINT=1 timeout -k 5 900 "$H" -m $seed "$N" "$t/base"/* > "$t/out" 2>&1
 	st=$?
-	[ $st -eq 0 ] && ! sanitizer "$t/out"
-	ok $? "$N mutated inputs through fuzz_xfin (seed $seed): status $st, $(tail -1 "$t/out")"
+	fin=$(grep -c '^finished yes' "$t/out")
+	[ $st -eq 0 ] && ! sanitizer "$t/out" && [ "$fin" -ge $((N / 10)) ]
+	ok $? "$N mutated inputs through fuzz_xfin (seed $seed): status $st, $fin finished, $(tail -1 "$t/out")"
 	[ $st -eq 0 ] || tail -5 "$t/out" | sed 's/^/#   /'
 done
 # The past crashes (fuzz/regress/xfin) and the seeds, with their CRCs recomputed (bit 3).
