@@ -169,8 +169,14 @@ static void check_block(const struct bt *t, const uint8_t *b, uint64_t daddr, co
 		if (t->lng ? !fsb_ok(be64(p + 8 * i), g) : (!be32(p + 4 * i) || be32(p + 4 * i) >= g->agblocks))
 			FAIL("a child pointer outside the AG", daddr);
 	}
-	if (order && !block_ordered(t, b, g))
+	if (order && !block_ordered(t, b, g)) {
+		if (getenv("FUZZ_XFIN_PRINT")) /* the block, to see which of its keys */
+			for (uint32_t i = 0; i < g->bs; i += 16)
+				fprintf(stderr, "%04x: %02x%02x%02x%02x %02x%02x%02x%02x %02x%02x%02x%02x %02x%02x%02x%02x\n", i,
+					b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6], b[i + 7], b[i + 8],
+					b[i + 9], b[i + 10], b[i + 11], b[i + 12], b[i + 13], b[i + 14], b[i + 15]);
 		FAIL("keys out of order", daddr);
+	}
 	fuzz_use(b, g->bs);
 }
 
@@ -226,6 +232,87 @@ static void fix(struct xrun *r)
 	}
 }
 
+/* The btree blocks the log brings: its buffer items replayed in commit order over the
+ * device's copy of each block (xlog_recover_do_reg_buffer: region k fills the k-th run of
+ * dirty 128-byte chunks), cancelled ones and LSN order aside. A tree one of them leaves
+ * unordered came in unordered as much as one the device holds unordered. */
+#define XFIN_MAX_LOGGED 4096u
+
+struct logged {
+	struct xrun *r;
+	struct geo g;
+	uint64_t daddr[XFIN_MAX_LOGGED];
+	uint8_t *b[XFIN_MAX_LOGGED];
+	size_t n;
+};
+
+static uint8_t *logged_block(struct logged *c, uint64_t daddr)
+{
+	uint8_t *b;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (c->daddr[i] == daddr)
+			return c->b[i];
+	if (c->n == XFIN_MAX_LOGGED || !(b = malloc(c->g.bs)))
+		return NULL;
+	if (vread(&c->r->dev, b, c->g.bs, daddr * 512)) {
+		free(b);
+		return NULL;
+	}
+	c->daddr[c->n] = daddr;
+	return c->b[c->n++] = b;
+}
+
+static bool chunk_dirty(const struct xlog_item_info *o, uint32_t bit)
+{
+	return bit < o->map_size * 32 && (o->map[bit / 32] >> bit % 32 & 1);
+}
+
+static int logged_trans(void *ctx, const struct xlog_trans *t)
+{
+	struct logged *c = ctx;
+
+	for (size_t i = 0; i < t->nitems; i++) {
+		const struct xlog_item *it = &t->items[i];
+		uint32_t reg = 1, chunks = c->g.bs / XFS_BLF_CHUNK;
+		struct xlog_item_info o;
+		const struct bt *bt;
+		uint8_t *b;
+		if (xlog_item_decode(&o, c->r->log, it) || o.type != XFS_LI_BUF || o.blkno < 0 ||
+		    o.bblen != c->g.bpb || (o.flags & XFS_BLF_CANCEL) || !(b = logged_block(c, (uint64_t)o.blkno)))
+			continue;
+		for (uint32_t bit = 0; bit < chunks && reg < it->cnt;) {
+			uint32_t n = 0;
+			while (bit + n < chunks && chunk_dirty(&o, bit + n))
+				n++;
+			if (n) {
+				memcpy(b + bit * XFS_BLF_CHUNK, it->reg[reg].p,
+				       it->reg[reg].len < n * XFS_BLF_CHUNK ? it->reg[reg].len : n * XFS_BLF_CHUNK);
+				reg++;
+			}
+			bit += n ? n : 1;
+		}
+		if ((bt = bt_of(b, &c->g)) && !block_ordered(bt, b, &c->g))
+			disorder[bt - bts] = true;
+	}
+	return 0;
+}
+
+static void logged_disorder(struct xrun *r)
+{
+	struct logged *c = calloc(1, sizeof *c);
+
+	if (!c)
+		return;
+	c->r = r;
+	geo_of(&c->g, r->in.img);
+	if (geo_sane(&c->g))
+		(void)xlog_walk(r->log, logged_trans, c, NULL);
+	for (size_t i = 0; i < c->n; i++)
+		free(c->b[i]);
+	free(c);
+}
+
 /* Every btree block among the plan's writes that the finish stamped (v5). */
 static unsigned check_fin_blocks(const struct xrun *r, const struct xlog_plan *plan)
 {
@@ -264,7 +351,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct xrun r;
 	struct xlog_plan *plan = NULL;
 
-	if (!xrun_open(&r, data, size, fix) && !xlog_plan_build(&plan, r.log)) {
+	if (!xrun_open(&r, data, size, fix) && (logged_disorder(&r), !xlog_plan_build(&plan, r.log))) {
 		check_plan(plan, r.dev.size);
 		unsigned n = check_fin_blocks(&r, plan);
 		if (getenv("FUZZ_XFIN_PRINT"))

@@ -27,6 +27,7 @@ struct vdev {
 	const uint8_t *sb;
 	struct vext *ext;
 	size_t n;
+	bool trace; /* FUZZ_XVDEV_READS: every read to stderr (fuzz/mkseeds_xfin_min.py) */
 };
 
 static inline void copy_in(uint8_t *buf, size_t len, uint64_t off, uint64_t xoff, const uint8_t *p, uint64_t xlen)
@@ -44,6 +45,8 @@ static inline int vread(void *priv, void *buf, size_t len, uint64_t off)
 
 	if (off > d->size || len > d->size - off)
 		return FSIMG_EIO;
+	if (d->trace)
+		fprintf(stderr, "vread %llu %zu\n", (unsigned long long)off, len);
 	memset(buf, 0, len);
 	for (size_t i = 0; i < d->n; i++)
 		copy_in(buf, len, off, d->ext[i].off, d->ext[i].p, d->ext[i].len);
@@ -173,6 +176,7 @@ static inline int xrun_open(struct xrun *r, const uint8_t *data, size_t size, vo
 	if (r->dev.size < 512)
 		return -1;
 	r->dev.sb = r->in.img;
+	r->dev.trace = getenv("FUZZ_XVDEV_READS") != NULL;
 	r->dev.ext = calloc(XPLAN_MAX_EXTENTS, sizeof *r->dev.ext);
 	if (!r->dev.ext)
 		return -1;

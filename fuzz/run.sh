@@ -10,7 +10,8 @@
 # configured: config.h) into fuzz/build/ENGINE/, seeds from fuzz/mkseeds.sh
 # (fuzz/mkseeds_xfs.sh for xfs; generated into fuzz/build/seeds) plus fuzz/seeds/TARGET and
 # fuzz/regress/TARGET, dictionary fuzz/dict/ext4.dict (+ jbd2.dict for
-# journal, cat, fsck). Corpus kept in fuzz/build/corpus/TARGET; crashes, hangs
+# journal, cat, fsck; xlog.dict alone for xlog, xplan, xfin). Corpus kept
+# in fuzz/build/corpus/TARGET; crashes, hangs
 # and the log go to fuzz/findings/TARGET-ENGINE-DATE/. Both dirs are
 # gitignored. Prints a one-line summary for fuzz/RESULTS.md at the end.
 # FUZZ_OUT=DIR puts the build, the corpus and the findings under DIR instead
@@ -73,6 +74,7 @@ done
 dict=$here/dict/ext4.dict
 case $target in journal|cat|fsck)
 	cat "$here/dict/ext4.dict" "$here/dict/jbd2.dict" > "$bdir/$target.dict"; dict=$bdir/$target.dict ;;
+xlog|xplan|xfin) dict=$here/dict/xlog.dict ;;
 esac
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out=$here/findings/$target-$engine-$stamp

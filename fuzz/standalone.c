@@ -13,7 +13,10 @@
  *                                       (so the CI smoke test can push
  *                                       thousands of mutated images through
  *                                       every harness in seconds). With
- *                                       FUZZ_VERBOSE, each input's mutations.
+ *                                       FUZZ_VERBOSE, each input's mutations;
+ *                                       FUZZ_SAVE=N writes input N (option
+ *                                       byte first) to ./fuzz-input before it
+ *                                       runs, to keep what failed.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -119,6 +122,7 @@ static int run_mutated(int argc, char **argv)
 	size_t *blen, max = 0;
 	uint8_t *in;
 	int status = 0;
+	const char *save = getenv("FUZZ_SAVE"); /* input number N written to ./fuzz-input */
 
 	if (argc < 5) {
 		fprintf(stderr, "usage: %s -m SEED COUNT BASE...\n", argv[0]);
@@ -149,6 +153,11 @@ static int run_mutated(int argc, char **argv)
 		(void)fuzz_mutate(in + 1, blen[b], seed * 1000003 + i, verbose ? stdout : NULL);
 		if (verbose)
 			fflush(stdout);
+		if (save && strtoull(save, NULL, 0) == i) {
+			FILE *f = fopen("fuzz-input", "wb");
+			if (!f || fwrite(in, 1, blen[b] + 1, f) != blen[b] + 1 || fclose(f))
+				status = 2;
+		}
 		LLVMFuzzerTestOneInput(in, blen[b] + 1);
 		count++;
 	}

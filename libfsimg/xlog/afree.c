@@ -606,7 +606,6 @@ static int free_ag_extent(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t
 	xfs_fs *fs = f->log->fs;
 	uint32_t ltbno = 0, ltlen = 0, gtbno = 0, gtlen = 0, nbno, nlen;
 	uint8_t r[ALLOC_REC_LEN], *agf = agfb->b;
-	const uint8_t *p;
 	int haveleft, haveright, i, err;
 	struct agbt_cur bc, cc;
 
@@ -622,10 +621,11 @@ static int free_ag_extent(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t
 	if ((err = agbt_lookup(&bc, AGBT_LOOKUP_LE, r, &haveleft)))
 		return err;
 	if (haveleft) {
-		if (!(p = agbt_get(&bc)))
+		/* xfs_alloc_get_rec: the record checked against the AG (xfs_alloc_check_irec) */
+		if (!agbt_get(&bc))
 			return xlog_fin_refuse(f, "the by-block lookup of %u found no record", bno);
-		ltbno = get_be32(p);
-		ltlen = get_be32(p + 4);
+		if ((err = cnt_rec(f, &bc, &ltbno, &ltlen)))
+			return err;
 		if ((uint64_t)ltbno + ltlen < bno)
 			haveleft = 0;
 		else if ((uint64_t)ltbno + ltlen > bno)
@@ -634,10 +634,10 @@ static int free_ag_extent(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t
 	if ((err = agbt_increment(&bc, 0, &haveright)))
 		return err;
 	if (haveright) {
-		if (!(p = agbt_get(&bc)))
+		if (!agbt_get(&bc))
 			return xlog_fin_refuse(f, "the by-block step past %u found no record", bno);
-		gtbno = get_be32(p);
-		gtlen = get_be32(p + 4);
+		if ((err = cnt_rec(f, &bc, &gtbno, &gtlen)))
+			return err;
 		if ((uint64_t)bno + len < gtbno)
 			haveright = 0;
 		else if ((uint64_t)bno + len > gtbno)

@@ -106,6 +106,30 @@ static const struct agbt_ops fino_ops[2] = {
 	  fino_root, NULL },
 };
 
+/* xfs_inobt_get_rec's checks of a record (6.1's xfs_inobt_check_irec): its chunk inside the
+ * AG, the count of inodes and the free count in bounds, the free count that of the free
+ * mask's allocated inodes (xfs_inobt_irec_to_allocmask: a holemask bit is four inodes). */
+static bool irec_ok(const xfs_fs *fs, const uint8_t *r)
+{
+	uint32_t count = INODES_PER_CHUNK, freecount, n = 0;
+	uint64_t free = get_be64(r + 8);
+
+	if (fs->sparse_inodes) {
+		uint16_t hole = get_be16(r + 4);
+		count = r[6];
+		freecount = r[7];
+		for (uint32_t i = 0; i < HOLEMASK_BITS; i++)
+			if (hole & (1u << i))
+				free &= ~(0xfull << (i * INODES_PER_HOLEMASK_BIT));
+	} else {
+		freecount = get_be32(r + 4);
+	}
+	for (; free; free &= free - 1)
+		n++;
+	return (get_be32(r) >> fs->sb.inopblog) < fs->sb.agblocks && count >= INODES_PER_HOLEMASK_BIT &&
+	       count <= INODES_PER_CHUNK && freecount <= INODES_PER_CHUNK && n == freecount;
+}
+
 /* xfs_inobt_lookup of startino (dir as xfs_lookup_t), the record found into *r. 0, 1, <0. */
 static int ibt_lookup(struct agbt_cur *c, uint32_t startino, int dir, const uint8_t **r, int *stat)
 {
@@ -118,6 +142,9 @@ static int ibt_lookup(struct agbt_cur *c, uint32_t startino, int dir, const uint
 		return err;
 	if (!(*r = agbt_get(c)))
 		return xlog_fin_refuse(c->f, "AG %u: the %s lookup of %u found no record", c->ag, c->ops->name, startino);
+	if (!irec_ok(c->f->log->fs, *r))
+		return xlog_fin_refuse(c->f, "AG %u: %s record of agino %u is not valid", c->ag, c->ops->name,
+				       get_be32(*r));
 	return 0;
 }
 

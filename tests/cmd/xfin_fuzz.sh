@@ -20,7 +20,7 @@ S=$top_srcdir/fuzz/seeds/xfin
 N=${FSIMG_XFIN_FUZZ_N:-1500}
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
-plan 7
+plan 9
 sanitizer() { grep -Eq 'ERROR: (Address|Leak|Memory|Undefined)Sanitizer|runtime error:' "$1"; }
 for n in xf-4k-ichunkx xh-4k-unlinked xi-1k-bui-cui v5-rmap-reflink-meta; do
 	x=$top_srcdir/tests/xfs/xlog/$n.img.xz
@@ -34,11 +34,25 @@ for n in xf-4k-ichunkx xh-4k-unlinked xi-1k-bui-cui v5-rmap-reflink-meta; do
 		grep -Eq '^finished yes, [1-9][0-9]* btree blocks' "$t/fin"
 	ok $? "$n: the seed plans as its whole image ($(grep -c '^write' "$t/want") writes) and is what mkseeds_xplan.py --meta cuts; $(cat "$t/fin")"
 done
+# The kernel crash rows' seeds (min-*: cut by mkseeds_xplan.py --meta, then shrunk to what
+# the harness reads by mkseeds_xfin_min.py) must still reach the finish.
+fin=
+for f in "$S"/min-*; do
+	FUZZ_XFIN_PRINT=1 "$H" "$f" 2>> "$t/err" | grep -q '^finished yes' || fin="$fin ${f##*/}"
+done
+[ -z "$fin" ] && ! sanitizer "$t/err"
+ok $? "the minimised kernel-row seeds reach the finish${fin:+ (not:$fin)}"
+# -m puts its own option byte before each base: the seeds' bases are the seeds after theirs
+# (with it, every input was shifted by a byte and none reached the planner). At least one in
+# ten mutated inputs must get through to the finish.
+mkdir "$t/base"
+for f in "$S"/*; do tail -c +2 "$f" > "$t/base/${f##*/}"; done
 for seed in 3 7; do
-	timeout -k 5 900 "$H" -m $seed "$N" "$S"/* > "$t/out" 2>&1
+	FUZZ_XFIN_PRINT=1 timeout -k 5 900 "$H" -m $seed "$N" "$t/base"/* > "$t/out" 2>&1
 	st=$?
-	[ $st -eq 0 ] && ! sanitizer "$t/out"
-	ok $? "$N mutated inputs through fuzz_xfin (seed $seed): status $st, $(tail -1 "$t/out")"
+	fin=$(grep -c '^finished yes' "$t/out")
+	[ $st -eq 0 ] && ! sanitizer "$t/out" && [ "$fin" -ge $((N / 10)) ]
+	ok $? "$N mutated inputs through fuzz_xfin (seed $seed): status $st, $fin finished, $(tail -1 "$t/out")"
 	[ $st -eq 0 ] || tail -5 "$t/out" | sed 's/^/#   /'
 done
 # The past crashes (fuzz/regress/xfin) and the seeds, with their CRCs recomputed (bit 3).
@@ -49,4 +63,16 @@ timeout -k 5 120 "$H" "$t"/x-* $(ls -d "$top_srcdir/fuzz/regress/xfin" 2>/dev/nu
 st=$?
 [ $st -eq 0 ] && ! sanitizer "$t/out"
 ok $? "the seeds with bit 3 and the kept crashes replayed: status $st, $(tail -1 "$t/out")"
+# What the kept inputs must leave: where the finish must refuse rather than guess, a
+# pending line with the reason.
+R=$top_srcdir/fuzz/regress/xfin
+while IFS='|' read -r n want; do
+	FUZZ_XPLAN_PRINT=1 "$H" "$R/$n" > "$t/out" 2>&1
+	grep -q "^pending .*$want" "$t/out" || { echo "$n: no pending line with '$want'"; tail -3 "$t/out"; }
+done > "$t/bad" <<'EOF'
+bnobt-neighbour-out-of-ag|AG 1: free extent 60479+32 out of the AG
+EOF
+[ ! -s "$t/bad" ]
+ok $? "the kept inputs refuse with their reasons (fuzz/regress/xfin)"
+sed 's/^/#   /' "$t/bad"
 done_testing

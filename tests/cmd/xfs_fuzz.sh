@@ -46,7 +46,9 @@ timeout -k 5 300 "$HF" "$t/seeds/xfs" > "$t/out" 2>&1
 st=$?
 [ $st -eq 0 ] && ! sanitizer "$t/out"
 ok $? "seeds replayed through fuzz_fsck (the XFS checker): status $st, $(tail -1 "$t/out")"
-timeout -k 5 900 "$HF" -m 3 "$N" "$t/seeds/xfs/xfs5.o0" "$t/seeds/xfs/xfs4.o0" > "$t/out" 2>&1
+# -m puts its own option byte before each base: the bases are the images (the .o0 seeds,
+# option byte included, were every input shifted by a byte: no XFS superblock)
+timeout -k 5 900 "$HF" -m 3 "$N" "$t/base/xfs5.img" "$t/base/xfs4.img" > "$t/out" 2>&1
 st=$?
 [ $st -eq 0 ] && ! sanitizer "$t/out"
 ok $? "$N mutated inputs through fuzz_fsck: status $st, $(tail -1 "$t/out")"

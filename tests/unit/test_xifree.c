@@ -233,6 +233,23 @@ static void test_full_chunk_freed(void **state)
 	t_free(t);
 }
 
+/* A record whose free count is not its free mask's (63 against 62 bits) is the kernel's
+ * corruption (xfs_inobt_get_rec), not a chunk to update (fuzz_xfin's question) */
+static void test_bad_record_refused(void **state)
+{
+	const uint32_t start = 64 * 36;
+	struct t *t = t_new(false, 35, 35, 0, 0, 63, ~(3ull << 62));
+	uint8_t rec[INOBT_REC_LEN];
+	bool deleted = false;
+
+	(void)state;
+	got(t, 0, K_AGI);
+	assert_int_equal(xlog_fin_difree_inobt(&t->x.f, 0, &t->x.f.blk[0], start + 63, rec, &deleted), 1);
+	assert_true(t->x.f.refused);
+	assert_non_null(strstr(t->x.why, "inobt record of agino 2304 is not valid"));
+	t_free(t);
+}
+
 /* The inobt's records, every leaf from the leftmost at the tree's level 0 through the
  * right siblings, against want (startinos, in order) and the fixture's full records. */
 static void expect_inobt(struct t *t, bool sparse, uint32_t leaf, const uint32_t *want, uint32_t n)
@@ -396,6 +413,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sparse_chunk_freed),
 		cmocka_unit_test(test_full_chunk_freed),
+		cmocka_unit_test(test_bad_record_refused),
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_borrow),
 		cmocka_unit_test(test_finobt_split),

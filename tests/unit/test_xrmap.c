@@ -163,6 +163,23 @@ static void test_map_no_merge(void **state)
 	t_free(t);
 }
 
+/* xfs_rmap_get_rec checks each neighbour it reads (xfs_rmap_check_irec): a right
+ * neighbour running past the AG's end is the kernel's corruption, not a record to merge
+ * with (fuzz_xfin's question) */
+static void test_map_neighbour_out_of_ag(void **state)
+{
+	(void)state;
+	struct t *t = t_new(1, 6);
+	struct rrec in[] = { FSREC, { 10, 2, INO, 0, 0 }, { 15, 2, INO, 5, 0 } };
+
+	in[2].len = t->x.fs.sb.agblocks - 15 + 1;
+	set_recs(t, ROOT, in, 3);
+	assert_int_equal(xlog_fin_rmap(&t->x.f, RMAP_MAP, 0, 12, 3, INO, 2, 0), 1);
+	assert_true(t->x.f.refused);
+	assert_non_null(strstr(t->x.why, "out of the AG"));
+	t_free(t);
+}
+
 /* xfs_rmap_unmap in the middle: the record trimmed and the rest inserted after it */
 static void test_unmap_middle(void **state)
 {
@@ -754,6 +771,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_map_merges_both),
 		cmocka_unit_test(test_map_no_merge),
+		cmocka_unit_test(test_map_neighbour_out_of_ag),
 		cmocka_unit_test(test_unmap_middle),
 		cmocka_unit_test(test_unmap_cow_and_refusals),
 		cmocka_unit_test(test_unmap_unknown_owner),
