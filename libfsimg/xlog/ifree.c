@@ -234,6 +234,7 @@ static int symlink_rmt_check(struct fin *f, const uint8_t *d, const uint8_t *rec
 	if (size == 0 || size > XFS_SYMLINK_MAXLEN)
 		return xlog_fin_refuse(f, "a symlink of %llu bytes (xfs_inactive_symlink: corrupt)",
 				       (unsigned long long)size);
+	XFIN_COUNT(f, XFC_IFREE_SYMLINK_RMT);
 	if (nexts == 0 || nexts > 2)
 		return xlog_fin_refuse(f, "a remote symlink in %u extents", nexts);
 	for (uint32_t i = 0; i < nexts; i++) {
@@ -387,6 +388,7 @@ static int ifree_one(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agino
 
 	/* xfs_inactive_truncate, xfs_ifree, as xfs_inode_to_disk writes the core at the flush */
 	truncate = !local && (get_be64(d + DI_SIZE) != 0 || nexts != 0);
+	XFIN_COUNT(f, XFC_IFREE);
 	put_be16(d + DI_MODE, 0);
 	d[DI_FORMAT] = XFS_DINODE_FMT_EXTENTS; /* the btree root's bytes stay: the flush copies no extent */
 	/* xfs_ifree leaves the size: a local fork's bytes stay, the flush copies none (as it

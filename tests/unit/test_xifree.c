@@ -14,7 +14,8 @@
  * borrows from a sibling, each leaf checked record by record against the
  * sorted chunks; a finobt insert that splits its root leaf (two blocks
  * from the AG's free space near it, xfs_alloc_ag_vextent_near); an inode that is not its chunk's last only
- * updating the record (32-bit free count without sparse inodes).
+ * updating the record (32-bit free count without sparse inodes). Each counts the paths it
+ * took (trace.h: the join, kill, shift, split and new root of the tree it edited).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -298,6 +299,11 @@ static void test_join(void **state)
 	assert_int_equal(xlog_fin_ichunk_free(&t->x.f, 0, rec, &ntx), 0);
 	assert_int_equal(get_be32(got(t, 0, K_AGF) + 52), FREEBLKS0 + 2 + 32);
 	assert_false(t->x.f.refused);
+	/* the paths counted (trace.h): the inobt's join and root kill, no shift; the chunk */
+	assert_int_equal(t->x.log.fin_count.n[XFC_INOBT_JOIN], 1);
+	assert_int_equal(t->x.log.fin_count.n[XFC_INOBT_KILL_ROOT], 1);
+	assert_int_equal(t->x.log.fin_count.n[XFC_INOBT_LSHIFT] + t->x.log.fin_count.n[XFC_INOBT_RSHIFT], 0);
+	assert_int_equal(t->x.log.fin_count.n[XFC_IFREE_CHUNK], 1);
 	t_free(t);
 }
 
@@ -324,6 +330,8 @@ static void test_borrow(void **state)
 	assert_int_equal(get_be32(got(t, INO_ROOT, K_BTREE) + HDR + 4), 64u * 35);
 	assert_int_equal(get_be32(got(t, 0, K_AGF) + 52), FREEBLKS0);
 	assert_false(t->x.f.refused);
+	assert_int_equal(t->x.log.fin_count.n[XFC_INOBT_RSHIFT], 1);
+	assert_int_equal(t->x.log.fin_count.n[XFC_INOBT_JOIN], 0);
 	t_free(t);
 }
 
@@ -364,6 +372,11 @@ static void test_finobt_split(void **state)
 	agf = got(t, 0, K_AGF);
 	assert_int_equal(get_be32(agf + 52), FREEBLKS0 - 2);
 	assert_int_equal(get_be32(agf + 56), 98);
+	/* counted as the finobt's (not the inobt's) split and new root, each block allocated near */
+	assert_int_equal(t->x.log.fin_count.n[XFC_FINOBT_SPLIT], 1);
+	assert_int_equal(t->x.log.fin_count.n[XFC_FINOBT_NEW_ROOT], 1);
+	assert_int_equal(t->x.log.fin_count.n[XFC_INOBT_SPLIT], 0);
+	assert_int_equal(t->x.log.fin_count.n[XFC_ALLOC_NEAR], 2);
 	t_free(t);
 }
 
