@@ -271,6 +271,7 @@ int xlog_fin_force(struct fin *f, const char *why)
 	uint32_t k = 0;
 	int err;
 
+	XFIN_COUNT(f, XFC_LOG_FORCE); /* reached, done or refused below */
 	if (f->nbusy > FIN_BUSY_MAX)
 		return xlog_fin_refuse(f, "more than %u busy extents", FIN_BUSY_MAX);
 	/* v5 stamps the checkpoint's LSN on what it logged and the next one's on what comes
@@ -291,7 +292,6 @@ int xlog_fin_force(struct fin *f, const char *why)
 			f->busy[k++] = f->busy[i];
 	f->busy_erased |= k < f->nbusy;
 	f->nbusy = k;
-	XFIN_COUNT(f, XFC_LOG_FORCE);
 	f->nforce++;
 	return 0;
 }
@@ -432,9 +432,9 @@ int xlog_fin_busy_flush(struct fin *f, uint32_t ag, const char *what)
 {
 	char why[96];
 
+	XFIN_COUNT(f, XFC_BUSY_FLUSH);
 	for (uint32_t i = 0; i < f->nbusy && f->nbusy <= FIN_BUSY_MAX; i++)
 		if (f->busy[i].ag == ag && f->busy[i].tx != f->tx) {
-			XFIN_COUNT(f, XFC_BUSY_FLUSH);
 			snprintf(why, sizeof why, "AG %u: %s finds only busy extents", ag, what);
 			return xlog_fin_force(f, why);
 		}
