@@ -303,6 +303,7 @@ void cli_json_replayed(struct jw *w, const struct cli_image *img)
 	if (st->by_items) {
 		/* a log of items (XFS): what its replay did, and what it leaves pending */
 		const char *what;
+		uint64_t n;
 
 		jw_u64(w, "items", st->items);
 		jw_u64(w, "skipped_lsn", st->skipped_lsn);
@@ -311,6 +312,15 @@ void cli_json_replayed(struct jw *w, const struct cli_image *img)
 		for (size_t i = 0; i < st->pending; i++)
 			if ((what = fsimg_recovery_pending(img->replay, i)))
 				jw_str(w, NULL, what);
+		jw_arr_end(w);
+		/* the kernel paths the mount's work after the log took, as fsimg models them */
+		jw_arr_begin(w, "finish_paths");
+		for (size_t i = 0; (what = fsimg_recovery_path(img->replay, i, &n)); i++) {
+			jw_obj_begin(w, NULL);
+			jw_str(w, "path", what);
+			jw_u64(w, "count", n);
+			jw_obj_end(w);
+		}
 		jw_arr_end(w);
 	}
 	jw_obj_end(w);

@@ -47,10 +47,11 @@ static const struct cli_opt replay_opts[] = {
 };
 
 static const struct cli_cmd replay_cmd = {
-	"replay", "[-j EXTERNAL_JOURNAL | -l LOGDEV] (-o OUT [--log-out LOGOUT] [-f] | --in-place [--undo FILE] "
+	"replay", "[-v] [-j EXTERNAL_JOURNAL | -l LOGDEV] (-o OUT [--log-out LOGOUT] [-f] | --in-place [--undo FILE] "
 	"[--log-undo FILE] | -n) IMAGE",
 	"Replay the journal of IMAGE as e2fsck -E journal_only would (XFS: its log, as the kernel's "
-	"mount and unmount would), into OUT or in place.",
+	"mount and unmount would), into OUT or in place. With -v (XFS): also the kernel paths that the "
+	"mount's work after the log (intents finished, unlinked inodes freed) took, as fsimg models them.",
 	replay_opts, CLI_RAW | CLI_PERMUTE, 1, 1,
 };
 

@@ -167,6 +167,17 @@ static void print_plan(struct rp *r, const fsimg_recovery *rec, const struct fsi
 	}
 }
 
+/* -v: the kernel paths the mount's work after the log took (intents finished, unlinked inodes
+ * freed), as fsimg models them, with how often; a refused finish's up to its refusal. */
+static void print_paths(const fsimg_recovery *rec)
+{
+	const char *name;
+	uint64_t n;
+
+	for (size_t i = 0; (name = fsimg_recovery_path(rec, i, &n)); i++)
+		printf("finish path %s: %llu\n", name, (unsigned long long)n);
+}
+
 /* Refuses, naming what is pending: the kernel's mount would finish it, a clean copy would lose it. */
 static int refuse_pending(struct rp *r, const fsimg_recovery *rec, const struct fsimg_recovery_stats *st)
 {
@@ -335,6 +346,8 @@ int replay_log(struct rp *r, const struct replay_dest *d)
 	}
 	fsimg_recovery_stats(&st, rec);
 	r->transactions = st.transactions;
+	if (r->img.common->verbose)
+		print_paths(rec);
 	if (st.pending && !d->dry_run) {
 		status = refuse_pending(r, rec, &st);
 		goto out;

@@ -353,6 +353,16 @@ const char *fsimg_recovery_pending(const fsimg_recovery *r, size_t i)
 	return r && r->ops->pending ? r->ops->pending(r, i) : NULL;
 }
 
+const char *fsimg_recovery_path(const fsimg_recovery *r, size_t i, uint64_t *count)
+{
+	uint64_t n = 0;
+	const char *name = r && r->ops->path ? r->ops->path(r, i, &n) : NULL;
+
+	if (count)
+		*count = name ? n : 0;
+	return name;
+}
+
 void fsimg_recovery_free(fsimg_recovery *r)
 {
 	fsimg_fs *raw;

@@ -93,6 +93,8 @@ struct fsimg_recovery_ops {
 	void (*free)(fsimg_recovery *r);
 	/* May be NULL: nothing is ever left pending. */
 	const char *(*pending)(const fsimg_recovery *r, size_t i);
+	/* May be NULL: no modelled paths to count. */
+	const char *(*path)(const fsimg_recovery *r, size_t i, uint64_t *count);
 };
 
 struct fsimg_recovery {

@@ -234,6 +234,7 @@ static int cnt_delete(struct agbt_cur *c, uint32_t bno, uint32_t len)
 
 void xlog_fin_busy_insert(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len)
 {
+	XFIN_COUNT(f, XFC_BUSY_INSERT);
 	if (f->nbusy == f->busy_cap && f->nbusy < FIN_BUSY_MAX) {
 		uint32_t cap = f->busy_cap ? 2 * f->busy_cap : 256;
 		struct fin_busy *b = realloc(f->busy, (cap < FIN_BUSY_MAX ? cap : FIN_BUSY_MAX) * sizeof *b);
@@ -274,6 +275,7 @@ int xlog_fin_force(struct fin *f, const char *why)
 	uint32_t k = 0;
 	int err;
 
+	XFIN_COUNT(f, XFC_LOG_FORCE); /* reached, done or refused below */
 	if (f->nbusy > FIN_BUSY_MAX)
 		return xlog_fin_refuse(f, "more than %u busy extents", FIN_BUSY_MAX);
 	/* v5 stamps the checkpoint's LSN on what it logged and the next one's on what comes
@@ -330,6 +332,7 @@ int xlog_fin_busy_reuse(struct fin *f, uint32_t ag, uint32_t bno, bool alloc)
 		if (b->len != 1)
 			return xlog_fin_refuse(f, "AG %u: block %u, inside an extent freed in this transaction, is "
 						  "taken back (the kernel forces the log; not done)", ag, bno);
+		XFIN_COUNT(f, XFC_BUSY_REUSE);
 		busy_drop(f, (uint32_t)(b - f->busy));
 	}
 	return 0;
@@ -435,6 +438,7 @@ int xlog_fin_busy_flush(struct fin *f, uint32_t ag, const char *what)
 {
 	char why[96];
 
+	XFIN_COUNT(f, XFC_BUSY_FLUSH);
 	for (uint32_t i = 0; i < f->nbusy && f->nbusy <= FIN_BUSY_MAX; i++)
 		if (f->busy[i].ag == ag && f->busy[i].tx != f->tx) {
 			snprintf(why, sizeof why, "AG %u: %s finds only busy extents", ag, what);
@@ -576,6 +580,7 @@ int xlog_fin_fix_freelist(struct fin *f, uint32_t ag, struct blk **out)
 			return xlog_fin_refuse(f, "more than %u AGFL blocks to free", FIN_AGFLQ_MAX);
 		if ((err = xlog_fin_agfl_get(f, ag, agfb, false, &bno)))
 			return err;
+		XFIN_COUNT(f, XFC_AGFL_SHRINK);
 		f->agflq[f->nagflq++] = (struct fin_agflq){ ag, bno };
 	}
 	/* the refill: extents from the by-size tree, each block put on the AGFL */
@@ -583,6 +588,7 @@ int xlog_fin_fix_freelist(struct fin *f, uint32_t ag, struct blk **out)
 		uint32_t bno, len;
 		if (round >= need)
 			return xlog_fin_refuse(f, "the AGFL of AG %u does not fill", ag);
+		XFIN_COUNT(f, XFC_AGFL_REFILL);
 		if ((err = agfl_alloc(f, ag, agfb, need - get_be32(agf + AGF_FLCOUNT), &bno, &len)))
 			return err;
 		for (uint32_t b = bno; b < bno + len; b++)
@@ -614,6 +620,7 @@ static int free_ag_extent(struct fin *f, uint32_t ag, struct blk *agfb, uint32_t
 		return err;
 
 	/* xfs_free_ag_extent: the neighbours by block number */
+	XFIN_COUNT(f, XFC_FREE_AG_EXTENT);
 	if ((err = agbt_init(&bc, f, &bno_ops[fs->v5], agfb, ag, get_be32(agf + AGF_BNO_ROOT),
 			     get_be32(agf + AGF_BNO_LEVEL))))
 		return err;
@@ -723,6 +730,7 @@ int xlog_fin_agfl_free_range(struct fin *f, uint32_t from, uint32_t to)
 		struct blk *agfb;
 		if ((err = xlog_fin_agf(f, ag, &agfb)))
 			break;
+		XFIN_COUNT(f, XFC_AGFL_FREE);
 		/* the free first, then the buffer got to be invalidated */
 		if ((err = free_ag_extent(f, ag, agfb, f->agflq[k].bno, 1, RMAP_OWN_AG, 0, 0)))
 			break;

@@ -464,6 +464,7 @@ int agbt_rshift(struct agbt_cur *c, uint32_t level, int *stat)
 		return err;
 	if ((err = agbt_update_keys(&t, level)))
 		return err;
+	XFIN_COUNT(c->f, xlog_trace_agbt(c->ops->name, XFC_OP_RSHIFT));
 	*stat = 1;
 	return 0;
 }
@@ -511,6 +512,7 @@ int agbt_lshift(struct agbt_cur *c, uint32_t level, int *stat)
 	if ((err = agbt_update_keys(c, level)))
 		return err;
 	c->ptr[level]--;
+	XFIN_COUNT(c->f, xlog_trace_agbt(c->ops->name, XFC_OP_LSHIFT));
 	*stat = 1;
 	return 0;
 }
@@ -536,6 +538,7 @@ static int split(struct agbt_cur *c, uint32_t level, uint32_t *nptr, uint8_t *ke
 	uint32_t lbno = blk_agbno(c, left), rbno, rrbno, lrecs, rrecs, src;
 	int err;
 
+	XFIN_COUNT(c->f, xlog_trace_agbt(c->ops->name, XFC_OP_SPLIT));
 	if ((err = alloc_block(c, lbno, &rbno)) || (err = new_block(c, rbno, level, 0, &right)))
 		return err;
 	lrecs = agbt_numrecs(left);
@@ -588,6 +591,7 @@ static int new_root(struct agbt_cur *c)
 	if (c->nlevels + 1 >= AGBT_MAXLEVELS)
 		return xlog_fin_refuse(c->f, "AG %u: the %s would grow past %u levels", c->ag, c->ops->name,
 				       AGBT_MAXLEVELS - 1);
+	XFIN_COUNT(c->f, xlog_trace_agbt(c->ops->name, XFC_OP_NEW_ROOT));
 	if ((err = alloc_block(c, c->root, &nbno)) || (err = new_block(c, nbno, c->nlevels, 2, &nb)))
 		return err;
 	c->ops->set_root(c, nbno, 1);

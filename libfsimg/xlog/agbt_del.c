@@ -29,6 +29,7 @@ static int kill_root(struct agbt_cur *c, struct blk *b, uint32_t level)
 	uint32_t nroot = get_be32(agbt_ptr(c, b, 1));
 	int err;
 
+	XFIN_COUNT(c->f, xlog_trace_agbt(c->ops->name, XFC_OP_KILL_ROOT));
 	c->ops->set_root(c, nroot, -1);
 	c->root = nroot;
 	if ((err = agbt_free_block(c, b)))
@@ -155,6 +156,7 @@ static int delrec(struct agbt_cur *c, uint32_t level, int *stat)
 		log_blk(rr);
 		log_hdr(c, rr);
 	}
+	XFIN_COUNT(c->f, xlog_trace_agbt(c->ops->name, XFC_OP_JOIN));
 	if ((err = agbt_free_block(c, right)))
 		return err;
 	if (b != left) {

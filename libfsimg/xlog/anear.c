@@ -267,6 +267,7 @@ out:
 	if (fbno != *bno || flen != *len) {
 		*bno = fbno;
 		*len = flen;
+		XFIN_COUNT(f, XFC_BUSY_TRIM);
 		*busy = true;
 	}
 	return 0;
@@ -487,6 +488,7 @@ int xlog_fin_alloc_near_flags(struct fin *f, uint32_t ag, uint32_t agbno, uint64
 	if ((uint64_t)freeblks < (uint64_t)resv_bound(fs) + 1)
 		return xlog_fin_refuse(f, "AG %u: a new block with %u blocks free (the per-AG reservations decide; "
 				       "not done yet)", ag, freeblks);
+	XFIN_COUNT(f, XFC_ALLOC_NEAR);
 	/* xfs_alloc_ag_vextent_near: a search that met only busy extents forces the log and
 	 * starts again (a second such search has nothing committed left to wait for: refused
 	 * by xlog_fin_busy_flush) */

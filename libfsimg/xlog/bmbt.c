@@ -314,6 +314,7 @@ static int bcur_rshift(struct bcur *c, uint32_t l, bool *done)
 	xlog_fin_log_lents(c->f, t.b[l], c->hdr, c->maxrecs, 0, rrecs);
 	xlog_bcur_update_keys(&t, l);
 	xlog_bcur_merge(c, &t);
+	XFIN_COUNT(c->f, XFC_BMBT_RSHIFT);
 	*done = true;
 	return 0;
 }
@@ -344,6 +345,7 @@ static int bcur_lshift(struct bcur *c, uint32_t l, bool *done)
 	bcur_set_nrecs(c, l, rrecs - 1);
 	xlog_bcur_update_keys(c, l);
 	c->ptr[l]--;
+	XFIN_COUNT(c->f, XFC_BMBT_LSHIFT);
 	*done = true;
 	return 0;
 }
@@ -363,6 +365,7 @@ static int bcur_split(struct bcur *c, uint32_t l, uint64_t *key, uint64_t *fsb, 
 	struct blk *r, *s;
 	int err;
 
+	XFIN_COUNT(c->f, XFC_BMBT_SPLIT);
 	if ((err = bcur_alloc(c, self, l, fsb, &r)))
 		return err;
 	rrecs = lrecs / 2;
@@ -411,6 +414,7 @@ static int bcur_new_iroot(struct bcur *c)
 
 	if (c->nlev + 1 > BMBT_MAXLEVELS || nr > c->maxrecs)
 		return xlog_fin_refuse(c->f, "inode %llu: a bmbt of %u levels", (unsigned long long)c->ino, c->nlev + 1);
+	XFIN_COUNT(c->f, XFC_BMBT_NEW_IROOT);
 	if ((err = bcur_alloc(c, get_be64(bcur_ptr(c, l, 0)), l, &fsb, &nb)))
 		return err;
 	put_be16(nb->b + 6, (uint16_t)nr);

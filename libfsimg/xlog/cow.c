@@ -206,6 +206,7 @@ int xlog_fin_cow(struct fin *f)
 		for (uint32_t i = 0; i < n && !err; i++) {
 			uint32_t start = left[i][0], len = left[i][1];
 			/* xfs_refcount_free_cow_extent: the rmap of the staging extent goes first */
+			XFIN_COUNT(f, XFC_COW_RECOVER);
 			xlog_fin_tx(f);
 			if ((fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) &&
 			    ((err = xlog_fin_rmap(f, RMAP_FREE, ag, start, len, RMAP_OWN_COW, 0, 0)) ||

@@ -358,6 +358,7 @@ static int dq_mod(struct fin *f, struct fin_dquot *dq, int r, int64_t delta)
 	if ((delta > 0 && dq->delta[r] > INT64_MAX - delta) || (delta < 0 && dq->delta[r] < INT64_MIN - delta))
 		return xlog_fin_refuse(f, "%s dquot %u: a %s delta out of range", type_name(dq->type), dq->id,
 				       res_off[r].what);
+	XFIN_COUNT(f, XFC_DQUOT_MOD);
 	dq->delta[r] += delta;
 	dq->tx = f->tx;
 	dq->pending = true;
@@ -457,6 +458,7 @@ int xlog_fin_dquot_flush(struct fin *f, uint64_t lsn)
 				return xlog_fin_refuse(f, "%s dquot %u is over its %s limit with no timer (the kernel "
 						       "starts one at the wall clock)", type_name(dq->type), dq->id,
 						       res_off[r].what);
+		XFIN_COUNT(f, XFC_DQUOT_FLUSH);
 		b = &f->blk[dq->blk];
 		p = b->b + dq->off;
 		/* xfs_dquot_to_disk: no warning counters, pads zero */

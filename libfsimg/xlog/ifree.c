@@ -225,11 +225,27 @@ static void ichunk_stale(struct fin *f, uint32_t ag, uint32_t sagbno)
 #define XFS_SYMLINK_HDR 56u /* struct xfs_dsymlink_hdr, on v5 at the start of each block */
 
 /*
- * xfs_inactive_symlink of a remote symlink (its target in blocks): the target's length
- * di_size must be 1 to XFS_SYMLINK_MAXLEN (else -EFSCORRUPTED, the mount's inactivation
- * fails); xfs_inactive_symlink_rmt maps the blocks xfs_symlink_blocks gives (the target
- * over blocks of the block size less the v5 header) with xfs_bmapi_read and unmaps them
- * in one xfs_bunmapi (1 or 2 extents: XFS_SYMLINK_MAPS). Taken only when the fork is what
+ * xfs_inactive_symlink: the target's length di_size must be 1 to XFS_SYMLINK_MAXLEN, checked
+ * before the fork's format is looked at (a local symlink's too), else -EFSCORRUPTED: 6.1's
+ * inactivation stops there and the inode stays allocated on its unlinked list (a size of 0
+ * may fail xfs_dinode_verify earlier still, when xfs_iget reads it: the bucket is dropped).
+ * Either way not what a free models. 0 or 1.
+ */
+static int symlink_len_check(struct fin *f, const uint8_t *d, bool local)
+{
+	uint64_t size = get_be64(d + DI_SIZE);
+
+	if (size == 0 || size > XFS_SYMLINK_MAXLEN)
+		return xlog_fin_refuse(f, "a %s symlink of %llu bytes (xfs_inactive_symlink: corrupt)",
+				       local ? "local" : "remote", (unsigned long long)size);
+	return 0;
+}
+
+/*
+ * xfs_inactive_symlink of a remote symlink (its target in blocks, its length checked):
+ * xfs_inactive_symlink_rmt maps the blocks xfs_symlink_blocks gives (the target over
+ * blocks of the block size less the v5 header) with xfs_bmapi_read and unmaps them in one
+ * xfs_bunmapi (1 or 2 extents: XFS_SYMLINK_MAPS). Taken only when the fork is what
  * xfs_symlink writes: written extents from offset 0, end to end over exactly those blocks.
  */
 static int symlink_rmt_check(struct fin *f, const uint8_t *d, const uint8_t *recs, uint32_t nexts)
@@ -238,9 +254,7 @@ static int symlink_rmt_check(struct fin *f, const uint8_t *d, const uint8_t *rec
 	uint64_t size = get_be64(d + DI_SIZE), next = 0, off, fsb;
 	uint32_t room = fs->blocksize - (fs->v5 ? XFS_SYMLINK_HDR : 0), len;
 
-	if (size == 0 || size > XFS_SYMLINK_MAXLEN)
-		return xlog_fin_refuse(f, "a symlink of %llu bytes (xfs_inactive_symlink: corrupt)",
-				       (unsigned long long)size);
+	XFIN_COUNT(f, XFC_IFREE_SYMLINK_RMT);
 	if (nexts == 0 || nexts > 2)
 		return xlog_fin_refuse(f, "a remote symlink in %u extents", nexts);
 	for (uint32_t i = 0; i < nexts; i++) {
@@ -339,6 +353,8 @@ static int ifree_inode(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agi
 		return xlog_fin_refuse(f, "it holds %llu blocks", (unsigned long long)get_be64(d + DI_NBLOCKS));
 	if ((err = xlog_fin_dquot_mod(f, d, ino, -(int64_t)get_be64(d + DI_NBLOCKS), -1, true)))
 		return err;
+	if (fmt == S_IFLNK_ && (err = symlink_len_check(f, d, local)))
+		return err;
 
 	/* the attribute fork's blocks (freed after the data fork's), its tree walked first */
 	memset(a, 0, sizeof *a);
@@ -396,6 +412,7 @@ static int ifree_inode(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agi
 
 	/* xfs_inactive_truncate, xfs_ifree, as xfs_inode_to_disk writes the core at the flush */
 	truncate = !local && (get_be64(d + DI_SIZE) != 0 || nexts != 0);
+	XFIN_COUNT(f, XFC_IFREE);
 	put_be16(d + DI_MODE, 0);
 	d[DI_FORMAT] = XFS_DINODE_FMT_EXTENTS; /* the btree root's bytes stay: the flush copies no extent */
 	/* xfs_ifree leaves the size: a local fork's bytes stay, the flush copies none (as it

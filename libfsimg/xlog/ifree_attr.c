@@ -201,6 +201,7 @@ int xlog_fin_attr_inactive(struct fin *f, struct afork *a, uint64_t ino, uint32_
 	*ntx = 0;
 	if (a->n == 0)
 		return 0;
+	XFIN_COUNT(f, XFC_IFREE_ATTR);
 	/* xfs_bmap_del_extent_real: no refcount decrease in the attribute fork, its rmap
 	 * unmaps never the shared kind (xfs_rmap_unmap_extent) */
 	err = xlog_fin_truncate_extents(f, a->recs, a->n, a->blocks, false, ino, a->btree ? &a->t : NULL, a->maxext,

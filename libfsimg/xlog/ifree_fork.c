@@ -334,6 +334,7 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 	int err;
 
 	*ntx = 0;
+	XFIN_COUNT(f, n > 0 ? XFC_IFREE_TRUNCATE : XFC_NR); /* an empty fork: no extents to truncate */
 	for (uint32_t i = 0; i < n; i++) {
 		xlog_fin_bmbt_rec(recs + (size_t)i * BMBT_REC_LEN, &off, &fsb, &len);
 		if (len == 0 || (i && off < lastend) || (fsb >> aglog) >= fs->sb.agcount)
@@ -357,6 +358,7 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 			join[k].n = 0;
 			if (xlog_fin_bmbt_delete(t) != UINT64_MAX) {
 				join[k].n = t->nfreed;
+				XFIN_COUNT(f, XFC_BMBT_JOIN);
 				memcpy(join[k].b, t->freed, sizeof join[k].b);
 			}
 			if (t && ilog == BMBT_ILOG_NONE)
@@ -380,6 +382,7 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 				return xlog_fin_refuse(f, "its %u extents fit the inode but its bmbt keeps %u leaves",
 						       end, t->nleaf);
 			leaf = t->leaf[0];
+			XFIN_COUNT(f, XFC_BMBT_BTREE_TO_EXTENTS);
 			t->nleaf = 0;
 		}
 		(*ntx)++; /* the unmap */

@@ -252,6 +252,7 @@ int xlog_fin_ichunk_free(struct fin *f, uint32_t ag, const uint8_t rec[INOBT_REC
 
 	if (ipb == 0 || ipb > INODES_PER_CHUNK || sagbno + INODES_PER_CHUNK / ipb > fs->sb.agblocks)
 		return xlog_fin_refuse(f, "its inode chunk at agino %llu is out of the AG", (unsigned long long)get_be32(rec));
+	XFIN_COUNT(f, XFC_IFREE_CHUNK);
 	for (uint32_t s = 0; s < HOLEMASK_BITS;) {
 		uint32_t e = s;
 		if (hole & (1u << s)) {

@@ -125,6 +125,7 @@ static int finish_one(struct fin *f, const struct xlog_pending *e, struct intent
 		return xlog_fin_refuse(f, "%u extents (not done)", e->nextents);
 	switch (e->type) {
 	case XFS_LI_EFI:
+		XFIN_COUNT(f, XFC_EFI);
 		f->tx_done += OPHDR + DONE_FMT + (uint64_t)e->nextents * EFD_EXT;
 		for (uint32_t i = 0; i < e->nextents && !err; i++) {
 			const struct xlog_ext *x = &e->ext[i];
@@ -139,12 +140,14 @@ static int finish_one(struct fin *f, const struct xlog_pending *e, struct intent
 		return err;
 	case XFS_LI_CUI: {
 		struct refc_tx tx = { 0, 0, false };
+		XFIN_COUNT(f, XFC_CUI);
 		f->tx_done += OPHDR + DONE_FMT;
 		for (uint32_t i = 0; i < e->nextents && !err; i++)
 			err = xlog_intent_refcount(f, &e->ext[i], d, &tx);
 		return err;
 	}
 	case XFS_LI_BUI:
+		XFIN_COUNT(f, XFC_BUI);
 		f->tx_done += OPHDR + DONE_FMT;
 		/* xfs_bui_validate: one mapping per BUI, else the kernel's mount fails (corruption) */
 		if (e->nextents != 1)
@@ -152,6 +155,7 @@ static int finish_one(struct fin *f, const struct xlog_pending *e, struct intent
 					       e->nextents);
 		return xlog_intent_bmap(f, &e->ext[0], d);
 	case XFS_LI_RUI:
+		XFIN_COUNT(f, XFC_RUI);
 		f->tx_done += OPHDR + DONE_FMT;
 		for (uint32_t i = 0; i < e->nextents && !err; i++)
 			err = xlog_intent_rmap(f, &e->ext[i]);
@@ -254,6 +258,7 @@ static int finish_refc(struct fin *f, struct intent_defer *d, size_t *k)
 			j++;
 			continue;
 		}
+		XFIN_COUNT(f, XFC_CUI_ROLL);
 		if (++rolls > REFC_ROLLS_MAX) {
 			err = xlog_fin_refuse(f, "a refcount update rolled its transaction %u times", REFC_ROLLS_MAX);
 			break;

@@ -146,6 +146,7 @@ static int to_btree(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, ui
 
 	if (maxr == 0 || n == 0 || hdr + (size_t)n * BMBT_REC > fs->blocksize || fs->lit_off + (size_t)forksz > fs->sb.inodesize)
 		return xlog_fin_refuse(f, "inode %llu: %u extents do not fit a bmbt leaf", (unsigned long long)ino, n);
+	XFIN_COUNT(f, XFC_BMBT_EXTENTS_TO_BTREE);
 	if ((err = bmbt_alloc(f, ag, agbno, ino, &bno)))
 		return err;
 	if ((err = xlog_fin_get_new(f, xlog_ag_daddr(fs, ag, bno), fs->blocksize / XLOG_BBSIZE, K_BMBT, &b)))
@@ -288,6 +289,7 @@ static int to_extents(struct fin *f, struct bcur *c, uint8_t *d, uint64_t ino, s
 	if ((fsb >> aglog) >= fs->sb.agcount)
 		return xlog_fin_refuse(f, "inode %llu: its bmbt pointer %llu is out of the filesystem",
 				       (unsigned long long)ino, (unsigned long long)fsb);
+	XFIN_COUNT(f, XFC_BMBT_BTREE_TO_EXTENTS);
 	if ((err = xlog_fin_dquot_ino(f, ino, -1)))
 		return err;
 	memmove(d + fs->lit_off, xlog_bcur_rec(c, 0, 0), (size_t)n * BMBT_REC);
@@ -514,6 +516,7 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 
 	if (type != BMAP_MAP && type != BMAP_UNMAP)
 		return xlog_fin_refuse(f, "bmap update type %u unknown", type);
+	XFIN_COUNT(f, type == BMAP_MAP ? XFC_BMAP_MAP : XFC_BMAP_UNMAP);
 	if (x->flags & XFS_BMAP_EXTENT_ATTR_FORK)
 		return xlog_fin_refuse(f, "mapping into an attribute fork is not done yet");
 	if (ag >= fs->sb.agcount || agbno >= fs->sb.agblocks)

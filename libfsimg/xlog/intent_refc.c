@@ -60,6 +60,7 @@ static int cow_adjust(struct fin *f, uint32_t ag, bool alloc, uint32_t agbno, ui
 	uint8_t nrec[REFC_REC_LEN];
 	int stat, err;
 
+	XFIN_COUNT(f, XFC_REFC_COW);
 	if (len > MAXREFCEXTLEN)
 		return xlog_fin_refuse(f, "AG %u: a CoW staging extent of %u blocks", ag, len);
 	if ((err = xlog_refc_cur(f, ag, &c)))
@@ -147,6 +148,7 @@ int xlog_intent_refcount(struct fin *f, const struct xlog_ext *x, struct intent_
 		return err;
 	/* out of log reservation: the rest requeued (xfs_refcount_increase_extent / _decrease_extent) */
 	tx->requeue = true;
+	XFIN_COUNT(f, XFC_CUI_REQUEUE);
 	return xlog_intent_defer(f, d, &(struct intent_work){ .ag = ag, .agbno = agbno, .len = len, .rflags = type,
 							       .rtype = INTENT_REFC });
 }

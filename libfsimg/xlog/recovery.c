@@ -476,6 +476,11 @@ static const char *xrec_pending(const fsimg_recovery *r, size_t i)
 	return i < p->npending ? p->pending[i].what : NULL;
 }
 
+static const char *xrec_path(const fsimg_recovery *r, size_t i, uint64_t *count)
+{
+	return xlog_trace_taken(&xrec_of(r)->log->fin_count, i, count);
+}
+
 static void xrec_free(fsimg_recovery *r)
 {
 	struct xrec *xr = (struct xrec *)(void *)r;
@@ -488,7 +493,7 @@ static void xrec_free(fsimg_recovery *r)
 }
 
 static const struct fsimg_recovery_ops xrec_ops = {
-	xrec_stats, xrec_write_count, xrec_write, xrec_apply, xrec_free, xrec_pending,
+	xrec_stats, xrec_write_count, xrec_write, xrec_apply, xrec_free, xrec_pending, xrec_path,
 };
 
 /* Filesystem blocks the plan's writes touch (they are in ascending order). */

@@ -153,6 +153,7 @@ static int split_extent(struct agbt_cur *c, bool cow, uint32_t agbno, bool *chan
 	if (r.cow != cow || r.start == agbno || rnext(&r) <= agbno)
 		return 0;
 	*changed = true;
+	XFIN_COUNT(c->f, XFC_REFC_SPLIT_EXTENT);
 	t = r;
 	t.start = agbno;
 	t.len -= agbno - r.start;
@@ -271,6 +272,7 @@ static int merge_extents(struct agbt_cur *c, uint32_t *agbno, uint32_t *aglen, i
 	if (valid(&left) && valid(&right) && valid(&cleft) && valid(&cright) && cequal &&
 	    left.refc == merged(&cleft, adj) && right.refc == merged(&cleft, adj) && ulen < MAXREFCEXTLEN) {
 		*changed = true;
+		XFIN_COUNT(c->f, XFC_REFC_CENTER_MERGE);
 		if ((err = must_lookup(c, AGBT_LOOKUP_GE, false, cleft.start)) || (err = delete(c)))
 			return err;
 		if (cleft.refc > 1 && (err = delete(c)))
@@ -287,6 +289,7 @@ static int merge_extents(struct agbt_cur *c, uint32_t *agbno, uint32_t *aglen, i
 	if (valid(&left) && valid(&cleft) && left.refc == merged(&cleft, adj) &&
 	    (uint64_t)left.len + cleft.len < MAXREFCEXTLEN) {
 		*changed = true;
+		XFIN_COUNT(c->f, XFC_REFC_LEFT_MERGE);
 		if (cleft.refc > 1 &&
 		    ((err = must_lookup(c, AGBT_LOOKUP_LE, false, cleft.start)) || (err = delete(c))))
 			return err;
@@ -304,6 +307,7 @@ static int merge_extents(struct agbt_cur *c, uint32_t *agbno, uint32_t *aglen, i
 	if (valid(&right) && valid(&cright) && right.refc == merged(&cright, adj) &&
 	    (uint64_t)right.len + cright.len < MAXREFCEXTLEN) {
 		*changed = true;
+		XFIN_COUNT(c->f, XFC_REFC_RIGHT_MERGE);
 		if (cright.refc > 1 &&
 		    ((err = must_lookup(c, AGBT_LOOKUP_LE, false, cright.start)) || (err = delete(c))))
 			return err;

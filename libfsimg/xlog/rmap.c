@@ -90,6 +90,7 @@ static int unmap(struct rcur *c, uint32_t bno, uint32_t len, uint64_t owner, uin
 	struct rrec lt, rt;
 	int stat, err;
 
+	XFIN_COUNT(c->f, XFC_RMAP_UNMAP);
 	if ((err = lookup_le_get(c, bno, owner, offset, &lt, &stat)))
 		return err;
 	if (!stat)
@@ -151,6 +152,7 @@ static int map(struct rcur *c, uint32_t bno, uint32_t len, uint64_t owner, uint6
 	struct rrec lt, gt, nr;
 	int have_lt, have_gt, err;
 
+	XFIN_COUNT(c->f, XFC_RMAP_MAP);
 	if ((err = lookup_le_get(c, bno, owner, offset, &lt, &have_lt)))
 		return err;
 	if (have_lt && !mergeable(&lt, owner, flags))
@@ -226,6 +228,7 @@ static int map_shared(struct rcur *c, uint32_t bno, uint32_t len, uint64_t owner
 	struct rrec lt, gt, nr;
 	int have_lt = 0, have_gt, stat, err;
 
+	XFIN_COUNT(c->f, XFC_RMAP_MAP_SHARED);
 	/* xfs_rmap_find_left_neighbor */
 	if (bno > 0 && !(!RMAP_NON_INODE(owner) && !(flags & RMAP_F_BMBT) && offset == 0)) {
 		struct nb q = { owner, RMAP_NON_INODE(owner) || (flags & RMAP_F_BMBT) ? 0 : offset - 1, true };
@@ -276,6 +279,7 @@ static int unmap_shared(struct rcur *c, uint32_t bno, uint32_t len, uint64_t own
 	struct rrec lt, nr;
 	int stat, err;
 
+	XFIN_COUNT(c->f, XFC_RMAP_UNMAP_SHARED);
 	if ((err = neighbour(c, bno, bno, owner, offset, &q, &lt, &stat)))
 		return err;
 	if (!stat)
@@ -375,6 +379,7 @@ static int convert(struct rcur *c, uint32_t bno, uint32_t len, uint64_t owner, u
 	struct rrec l = { 0 }, r = { 0 }, p, nr;
 	int stat, err;
 
+	XFIN_COUNT(c->f, XFC_RMAP_CONVERT);
 	if ((err = lookup_le_get(c, bno, owner, offset, &p, &stat)) ||
 	    (err = prev_found(c, stat, &p, bno, len, owner, offset, oldext, &st)))
 		return err;
@@ -483,6 +488,7 @@ static int convert_shared(struct rcur *c, uint32_t bno, uint32_t len, uint64_t o
 	struct rrec l = { 0 }, r = { 0 }, p, nr;
 	int stat, err;
 
+	XFIN_COUNT(c->f, XFC_RMAP_CONVERT_SHARED);
 	if ((err = neighbour(c, bno, bno, owner, offset, &q, &p, &stat)) ||
 	    (err = prev_found(c, stat, &p, bno, len, owner, offset, oldext, &st)))
 		return err;

@@ -20,6 +20,7 @@
 
 #include "xfs/xfs.h"
 #include "xlog/format.h"
+#include "xlog/trace.h"
 
 #define XLOG_LSN(cycle, blk) (((uint64_t)(cycle) << 32) | (uint32_t)(blk))
 #define XLOG_LSN_CYCLE(lsn) ((uint32_t)((lsn) >> 32))
@@ -96,6 +97,7 @@ typedef struct xlog {
 	/* the mount's checkpoints after recovery (intent.c, ifree.c): where the next one starts
 	 * (0: at the head) and the last LSN one stamped on metadata (0: none) */
 	uint64_t fin_next_lsn, fin_max_lsn;
+	struct xfin_trace fin_count; /* the finish paths they took (trace.h) */
 	char errmsg[256];
 } xlog;
 

@@ -105,6 +105,9 @@ def log_cell(r):
         f = r.get("fsimg_log")
         if f:  # what the in-memory replay applied: no intents, done items, cancels, dquots
             s += "; replay applied %d items" % f["items"]
+        p = (r.get("replay") or {}).get("finish_paths")
+        if p:  # the kernel paths the finish after the log took (replay -v)
+            s += "; finish took " + ", ".join("%s %d" % kv for kv in p.items())
         return s
     j = (r or {}).get("journal")
     if not j:

@@ -507,9 +507,12 @@ def compare_xfs(res, d, fsimg, kernel, synced, keep):
     out = os.path.join(d, "replayed.img")
     if os.path.exists(out):
         os.unlink(out)
-    r = base.run([fsimg, "replay", "-f", "-o", out, img])
+    r = base.run([fsimg, "replay", "-v", "-f", "-o", out, img])
     msg = r.stderr.decode("utf-8", "replace").strip()
     replay = {"exit": r.returncode}
+    # -v: the kernel paths the finish after the log took (fsimg-replay(1)), a refused one's too
+    replay["finish_paths"] = {m.group(1): int(m.group(2)) for m in re.finditer(
+        r"^finish path (\S+): (\d+)$", r.stdout.decode("utf-8", "replace"), re.M)}
     diffs_r = []
     if r.returncode != 0:
         replay["message"] = msg[-400:]

@@ -297,6 +297,9 @@ static void refill_busy_flush(void **state)
 			xlog_fin_tx(&x.f);
 		assert_int_equal(xlog_fin_fix_freelist(&x.f, 0, &agfb), running);
 		assert_int_equal(x.f.refused, running);
+		/* counted (trace.h): the busy flush, its force; refused while running, the flush only */
+		assert_int_equal(x.log.fin_count.n[XFC_BUSY_FLUSH], 1);
+		assert_int_equal(x.log.fin_count.n[XFC_LOG_FORCE], !running);
 		if (!running) {
 			const uint8_t *agfl = get(&x, 3, 1, K_AGFL);
 			assert_int_equal(x.f.nforce, 1);
@@ -346,6 +349,9 @@ static void force_v5_refused(void **state)
 	assert_int_equal(xlog_fin_busy_reuse(&x.f, 0, 40, true), 1);
 	assert_true(x.f.refused);
 	assert_non_null(strstr(x.why, "forces the log"));
+	/* the force is counted as reached though refused: a row's paths say where it stopped */
+	assert_int_equal(x.log.fin_count.n[XFC_LOG_FORCE], 1);
+	assert_int_equal(x.log.fin_count.n[XFC_BUSY_REUSE], 0);
 	xfin_close(&x);
 }
 

@@ -14,7 +14,8 @@
  * borrows from a sibling, each leaf checked record by record against the
  * sorted chunks; a finobt insert that splits its root leaf (two blocks
  * from the AG's free space near it, xfs_alloc_ag_vextent_near); an inode that is not its chunk's last only
- * updating the record (32-bit free count without sparse inodes).
+ * updating the record (32-bit free count without sparse inodes). Each counts the paths it
+ * took (trace.h: the join, kill, shift, split and new root of the tree it edited).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,7 +29,9 @@
 #include "core/cursor.h"
 #include "xfin_fixture.h"
 #include "xfs/format.h"
+#include "xlog/dinode.h"
 #include "xlog/ifree.h"
+#include "xlog/plan.h"
 
 #define BS 1024u
 #define NBLOCKS 4096u
@@ -315,6 +318,11 @@ static void test_join(void **state)
 	assert_int_equal(xlog_fin_ichunk_free(&t->x.f, 0, rec, &ntx), 0);
 	assert_int_equal(get_be32(got(t, 0, K_AGF) + 52), FREEBLKS0 + 2 + 32);
 	assert_false(t->x.f.refused);
+	/* the paths counted (trace.h): the inobt's join and root kill, no shift; the chunk */
+	assert_int_equal(t->x.log.fin_count.n[XFC_INOBT_JOIN], 1);
+	assert_int_equal(t->x.log.fin_count.n[XFC_INOBT_KILL_ROOT], 1);
+	assert_int_equal(t->x.log.fin_count.n[XFC_INOBT_LSHIFT] + t->x.log.fin_count.n[XFC_INOBT_RSHIFT], 0);
+	assert_int_equal(t->x.log.fin_count.n[XFC_IFREE_CHUNK], 1);
 	t_free(t);
 }
 
@@ -341,6 +349,8 @@ static void test_borrow(void **state)
 	assert_int_equal(get_be32(got(t, INO_ROOT, K_BTREE) + HDR + 4), 64u * 35);
 	assert_int_equal(get_be32(got(t, 0, K_AGF) + 52), FREEBLKS0);
 	assert_false(t->x.f.refused);
+	assert_int_equal(t->x.log.fin_count.n[XFC_INOBT_RSHIFT], 1);
+	assert_int_equal(t->x.log.fin_count.n[XFC_INOBT_JOIN], 0);
 	t_free(t);
 }
 
@@ -381,6 +391,11 @@ static void test_finobt_split(void **state)
 	agf = got(t, 0, K_AGF);
 	assert_int_equal(get_be32(agf + 52), FREEBLKS0 - 2);
 	assert_int_equal(get_be32(agf + 56), 98);
+	/* counted as the finobt's (not the inobt's) split and new root, each block allocated near */
+	assert_int_equal(t->x.log.fin_count.n[XFC_FINOBT_SPLIT], 1);
+	assert_int_equal(t->x.log.fin_count.n[XFC_FINOBT_NEW_ROOT], 1);
+	assert_int_equal(t->x.log.fin_count.n[XFC_INOBT_SPLIT], 0);
+	assert_int_equal(t->x.log.fin_count.n[XFC_ALLOC_NEAR], 2);
 	t_free(t);
 }
 
@@ -408,6 +423,63 @@ static void test_update_only(void **state)
 	t_free(t);
 }
 
+/* An unlinked inode, agino 64*36+5 (its chunk's sixth: not the last freed), as the head of
+ * its AGI bucket: a v3 symlink with its target local (in the inode), size bytes long; the
+ * mount's finish of it (xlog_mount_finish), its one pending entry returned. */
+static struct xlog_pending *local_symlink_finish(struct t *t, uint64_t size, struct xlog_plan *p)
+{
+	const uint32_t agino = 64 * 36 + 5;
+	struct xlog_pending *e = calloc(1, sizeof *e);
+	uint8_t *d = blk(t, agino >> 1) + 512 * (agino & 1);
+
+	assert_non_null(e);
+	t->x.fs.lit_off = 176;
+	put_be32(t->x.img + AGI_DADDR * 512 + AGI_UNLINKED + 4 * (agino % 64), agino);
+	put_be16(d + DI_MODE, 0120777);
+	put_be16(d, XFS_DINODE_MAGIC);
+	d[DI_VERSION] = 3;
+	d[DI_FORMAT] = XFS_DINODE_FMT_LOCAL;
+	put_be64(d + DI_SIZE, size);
+	put_be64(d + DI_INO, agino);
+	put_be32(d + DI_NEXT_UNLINKED, 0xffffffffu);
+	memcpy(d + 176, "target", 6);
+	e->type = XFS_LI_IUNLINK;
+	e->id = agino;
+	strcpy(e->what, "unlinked inode 2309");
+	memset(p, 0, sizeof *p);
+	p->pending = e;
+	p->npending = p->cappending = 1;
+	assert_int_equal(xlog_mount_finish(&t->x.log, &t->x.o, p), 0);
+	return e;
+}
+
+/* xfs_inactive_symlink checks the target's length before the fork's format: a local
+ * symlink of 0 bytes on the unlinked list is corrupt to 6.1 (-EFSCORRUPTED, the inode left
+ * allocated), never freed as the other local ones are; the finish refuses it, saying so.
+ * One of 6 bytes passes that check. */
+static void test_local_symlink_size0_refused(void **state)
+{
+	struct t *t = t_new(false, 35, 35, 0, 0, 2, 3);
+	struct xlog_plan p;
+	struct xlog_pending *e;
+
+	(void)state;
+	e = local_symlink_finish(t, 0, &p);
+	assert_int_equal(p.npending, 1);
+	assert_non_null(strstr(e->what, "a local symlink of 0 bytes (xfs_inactive_symlink: corrupt)"));
+	free(e);
+	t_free(t);
+
+	t = t_new(false, 35, 35, 0, 0, 2, 3);
+	e = local_symlink_finish(t, 6, &p);
+	assert_int_equal(p.npending, 0); /* freed */
+	free(e);
+	for (size_t i = 0; i < p.nfin_prev; i++)
+		free(p.fin_prev[i].b);
+	free(p.fin_prev);
+	t_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_borrow),
 		cmocka_unit_test(test_finobt_split),
 		cmocka_unit_test(test_update_only),
+		cmocka_unit_test(test_local_symlink_size0_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

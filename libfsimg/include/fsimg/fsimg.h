@@ -477,6 +477,16 @@ FSIMG_API void fsimg_recovery_free(fsimg_recovery *r);
  * write list is empty: a replay would lose them.
  */
 FSIMG_API const char *fsimg_recovery_pending(const fsimg_recovery *r, size_t i);
+/*
+ * Which of the kernel paths that fsimg models for the mount's work after the
+ * log (XFS: the recovered intents finished, the unlinked inodes freed) the
+ * recovery took: the i-th path taken, by name ("bmbt.split",
+ * "refcbt.center_merge", "busy.trim", "log.force"; fsimg-replay(1) lists
+ * them), how many times into *count; NULL past the end (always, for a
+ * journal: ext3/4 recovery has no such work). A finish that was refused
+ * counts what it went through before its refusal.
+ */
+FSIMG_API const char *fsimg_recovery_path(const fsimg_recovery *r, size_t i, uint64_t *count);
 
 /*
  * Opens the filesystem on base; when it needs recovery and

@@ -1,0 +1,84 @@
+#!/bin/sh
+# The finish paths a replay took (libfsimg/xlog/trace.h): on images a real
+# Linux 6.1 crashed (tests/crash/fixtures), `fsimg replay -v -n` names the
+# kernel paths the mount's work after the log must take there, as the
+# fixture's own case says (its matrix row, its "why"): the finobt split
+# and new root of xn-1k-finobt-split's 64 unlinked inodes, the refcount
+# btree's joins and the busy trim of xr-1k-cowcut-busy's CoW leftovers,
+# xt-1k-attr's attribute forks and its bmbt leaves given back to extents
+# form, xqd-4k-unlinkedsym's remote symlinks; without -v the output has
+# none of it; info --json holds the same in "replayed"."finish_paths",
+# as fsimg-info(1)'s schema says; every name printed is in fsimg-replay(1).
+. "$top_srcdir/tests/lib/tap.sh"
+need xz python3
+plan 15
+fix=$top_srcdir/tests/crash/fixtures
+d=$(mktemp_dir)
+trap 'rm -rf "$d"' EXIT
+
+# paths NAME: fsimg replay -v -n of the fixture into $d/NAME.paths ("path count" lines)
+paths() {
+	[ -f "$d/$1.img" ] || xz -dc "$fix/$1.img.xz" > "$d/$1.img" || return 1
+	"$FSIMG" replay -v -n "$d/$1.img" > "$d/$1.out" 2> "$d/$1.err" || return 1
+	sed -n 's/^finish path \([a-z_.]*\): \([0-9]*\)$/\1 \2/p' "$d/$1.out" > "$d/$1.paths"
+}
+# count NAME PATH: how often the fixture's replay took PATH (0 when not)
+count() {
+	awk -v p="$2" '$1 == p { n = $2 } END { print n + 0 }' "$d/$1.paths"
+}
+# at_least NAME PATH N
+at_least() {
+	_n=$(count "$1" "$2")
+	[ "$_n" -ge "$3" ]
+	ok $? "$1: $2 taken $_n time(s) (at least $3)"
+}
+
+paths xn-1k-finobt-split || echo "# replay -v -n failed: $(head -3 "$d/xn-1k-finobt-split.err")"
+at_least xn-1k-finobt-split finobt.split 1
+at_least xn-1k-finobt-split finobt.new_root 1
+# the split's and the new root's blocks, each from xfs_alloc_ag_vextent_near
+[ "$(count xn-1k-finobt-split alloc.vextent_near)" -eq 2 ]
+ok $? "xn-1k-finobt-split: alloc.vextent_near twice ($(count xn-1k-finobt-split alloc.vextent_near))"
+[ "$(count xn-1k-finobt-split ifree.inode)" -eq 64 ]
+ok $? "xn-1k-finobt-split: ifree.inode for its 64 unlinked inodes ($(count xn-1k-finobt-split ifree.inode))"
+
+paths xr-1k-cowcut-busy || echo "# replay -v -n failed: $(head -3 "$d/xr-1k-cowcut-busy.err")"
+at_least xr-1k-cowcut-busy cow.recover 1
+at_least xr-1k-cowcut-busy refcbt.join 1
+at_least xr-1k-cowcut-busy refcbt.kill_root 1
+at_least xr-1k-cowcut-busy busy.trim 1
+
+paths xt-1k-attr || echo "# replay -v -n failed: $(head -3 "$d/xt-1k-attr.err")"
+at_least xt-1k-attr ifree.attr_inactive 16
+at_least xt-1k-attr bmbt.btree_to_extents 1
+
+paths xqd-4k-unlinkedsym || echo "# replay -v -n failed: $(head -3 "$d/xqd-4k-unlinkedsym.err")"
+at_least xqd-4k-unlinkedsym ifree.symlink_rmt 1
+
+# the plain output stays as it was: no paths without -v
+"$FSIMG" replay -n "$d/xn-1k-finobt-split.img" > "$d/plain.out" 2>&1
+! grep -q "finish path" "$d/plain.out"
+ok $? "replay -n without -v names no finish path"
+
+# every name printed is documented
+cat "$d"/*.paths | while read -r p n; do
+	grep -q "$(echo "${p#*.}" | sed 's/\./\\./g')" "$top_srcdir/man/fsimg-replay.1" &&
+		grep -q "${p%%.*}" "$top_srcdir/man/fsimg-replay.1" || echo "$p"
+done > "$d/undoc"
+[ ! -s "$d/undoc" ]
+ok $? "fsimg-replay(1) names every path printed$( [ -s "$d/undoc" ] && echo ": not $(head -3 "$d/undoc" | tr '\n' ' ')")"
+
+# info --json: the same counters, in the schema fsimg-info(1) documents
+"$FSIMG" info --json "$d/xn-1k-finobt-split.img" > "$d/info.json" 2> /dev/null
+python3 - "$d/info.json" "$d/xn-1k-finobt-split.paths" > "$d/json.diff" <<'PY'
+import json, sys
+got = {x["path"]: x["count"] for x in json.load(open(sys.argv[1]))["replayed"]["finish_paths"]}
+want = dict((l.split()[0], int(l.split()[1])) for l in open(sys.argv[2]))
+if got != want:
+    print("info --json %s, replay -v %s" % (got, want))
+PY
+[ ! -s "$d/json.diff" ] && grep -q finobt.split "$d/info.json"
+ok $? "info --json: replayed.finish_paths as replay -v lists them $(cat "$d/json.diff")"
+python3 "$top_srcdir/tests/lib/manschema.py" "$top_srcdir/man/fsimg-info.1" info "$d/info.json" 2> "$d/why"
+ok $? "info --json matches fsimg-info(1)'s schema $(head -1 "$d/why")"
+done_testing
