@@ -232,47 +232,9 @@ static int cnt_delete(struct agbt_cur *c, uint32_t bno, uint32_t len)
 	return i == 1 ? 0 : xlog_fin_refuse(c->f, "the by-size record of %u+%u would not go", bno, len);
 }
 
-void xlog_fin_busy_insert(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len)
-{
-	XFIN_COUNT(f, XFC_BUSY_INSERT);
-	if (f->nbusy == f->busy_cap && f->nbusy < FIN_BUSY_MAX) {
-		uint32_t cap = f->busy_cap ? 2 * f->busy_cap : 256;
-		struct fin_busy *b = realloc(f->busy, (cap < FIN_BUSY_MAX ? cap : FIN_BUSY_MAX) * sizeof *b);
-		if (!b) {
-			f->nbusy = FIN_BUSY_MAX + 1; /* refused as too many */
-			return;
-		}
-		f->busy = b;
-		f->busy_cap = cap < FIN_BUSY_MAX ? cap : FIN_BUSY_MAX;
-	}
-	if (f->nbusy < FIN_BUSY_MAX)
-		f->busy[f->nbusy] = (struct fin_busy){ ag, bno, len, f->tx };
-	if (f->nbusy <= FIN_BUSY_MAX)
-		f->nbusy++;
-}
-
-/* The busy extent holding block bno of AG ag, or NULL (too many remembered: refused). */
-static struct fin_busy *busy_at(struct fin *f, uint32_t ag, uint32_t bno, bool *refuse)
-{
-	*refuse = f->nbusy > FIN_BUSY_MAX;
-	for (uint32_t i = 0; !*refuse && i < f->nbusy; i++)
-		if (f->busy[i].ag == ag && bno >= f->busy[i].bno && bno - f->busy[i].bno < f->busy[i].len)
-			return &f->busy[i];
-	return NULL;
-}
-
-/* The busy list without entry i (order kept: the trims meet them in it). */
-static void busy_drop(struct fin *f, uint32_t i)
-{
-	memmove(f->busy + i, f->busy + i + 1, (f->nbusy - i - 1) * sizeof *f->busy);
-	f->nbusy--;
-	f->busy_erased = true;
-}
-
 int xlog_fin_force(struct fin *f, const char *why)
 {
 	uint64_t next;
-	uint32_t k = 0;
 	int err;
 
 	XFIN_COUNT(f, XFC_LOG_FORCE); /* reached, done or refused below */
@@ -293,48 +255,9 @@ int xlog_fin_force(struct fin *f, const char *why)
 			return err;
 		f->cp_lsn = next;
 	}
-	for (uint32_t i = 0; i < f->nbusy; i++)
-		if (f->busy[i].tx == f->tx)
-			f->busy[k++] = f->busy[i];
-	f->busy_erased |= k < f->nbusy;
-	f->nbusy = k;
+	if ((err = xlog_fin_busy_clear(f)))
+		return err;
 	f->nforce++;
-	return 0;
-}
-
-/*
- * A block freed earlier in this finish met again as a buffer: a btree block the AGFL gives
- * back to a btree (xfs_allocbt_alloc_block, xfs_rmapbt_alloc_block: xfs_extent_busy_reuse,
- * then the block's buffer got), or an AGFL block freed (xfs_free_agfl_block gets its buffer
- * to invalidate it). Freed in the running transaction, its buffer is the transaction's
- * (xfs_trans_buf_item_match: no lock taken); freed in a committed one, the buffer is stale
- * and pinned in the CIL, and xfs_buf_lock forces the log (xfs_log_force, async) and waits
- * for the lock, which the checkpoint's completion gives back (xfs_buf_item_unpin) just
- * before it clears the checkpoint's busy extents: every committed transaction's.
- * Metadata reuse takes the one-block busy extent off the list (xfs_extent_busy_update_extent:
- * no force for a block at a busy extent's edge; an AGFL block's busy extent is one block).
- */
-int xlog_fin_busy_reuse(struct fin *f, uint32_t ag, uint32_t bno, bool alloc)
-{
-	bool refuse;
-	struct fin_busy *b = busy_at(f, ag, bno, &refuse);
-
-	if (refuse)
-		return xlog_fin_refuse(f, "more than %u busy extents", FIN_BUSY_MAX);
-	if (!b)
-		return 0;
-	if (b->tx != f->tx) {
-		char why[64];
-		snprintf(why, sizeof why, "AG %u: block %u, freed earlier in this finish,", ag, bno);
-		return xlog_fin_force(f, why);
-	}
-	if (alloc) {
-		if (b->len != 1)
-			return xlog_fin_refuse(f, "AG %u: block %u, inside an extent freed in this transaction, is "
-						  "taken back (the kernel forces the log; not done)", ag, bno);
-		XFIN_COUNT(f, XFC_BUSY_REUSE);
-		busy_drop(f, (uint32_t)(b - f->busy));
-	}
 	return 0;
 }
 

@@ -42,12 +42,17 @@ struct blk {
 };
 enum { FIN_CP_NONE, FIN_CP_RUNNING /* logged since the last force */, FIN_CP_WRITTEN /* by a force */ };
 
-/* extents freed in one finish, remembered as busy (a list grown as they come; anear.c's
- * rbtree numbers them in 16 bits) */
+/* extents freed in one finish, remembered as busy (a list grown as they come) */
 #define FIN_BUSY_MAX 32768u
-/* tx: the finish's transaction that freed it (its busy extent clears with the checkpoint
- * that holds that transaction) */
-struct fin_busy { uint32_t ag, bno, len, tx; };
+/* struct xfs_extent_busy: tx, the finish's transaction that freed it (its busy extent clears
+ * with the checkpoint that holds that transaction); len 0 once out of the tree (reused);
+ * its node in its AG's rbtree (busy.c): children and parent as 1 + their index in f->busy,
+ * 0 none, and the colour */
+struct fin_busy {
+	uint32_t ag, bno, len, tx;
+	uint32_t rb_child[2], rb_parent;
+	bool rb_red;
+};
 #define FIN_AGFLQ_MAX 64u /* AGFL blocks whose frees a shrink deferred, not yet freed */
 struct fin_agflq { uint32_t ag, bno; };
 
@@ -97,8 +102,8 @@ struct fin {
 	struct fin_busy *busy; /* the extents freed so far (nbusy past the max: too many, or no memory) */
 	uint32_t busy_cap;     /* busy's room */
 	uint32_t nbusy;
-	bool busy_erased;   /* one left the list (reused, or cleared by a force): the kernel's rbtree
-			     * of them is then no longer the one their inserts build (anear.c) */
+	uint32_t busy_root; /* the root of one AG's rbtree of them, as last found (busy.c) */
+	bool busy_twice;    /* two started at one block (refused: the kernel's insert spins) */
 	struct fin_agflq agflq[FIN_AGFLQ_MAX]; /* xfs_defer_agfl_block's queue, in queue order */
 	uint32_t nagflq;
 	uint32_t tx;        /* the running transaction: every one before it is committed to the CIL */
@@ -220,13 +225,17 @@ static inline int xlog_fin_agfl_frees(struct fin *f, uint32_t mark, uint32_t *nt
 {
 	return xlog_fin_agfl_frees_to(f, mark, f->nagflq, ntx);
 }
-/* afree.c: the busy extent list: xfs_extent_busy_insert (in the running transaction);
- * _reuse of block bno met again as a buffer (alloc: a btree's from the AGFL, which takes it
- * off the busy list, xfs_extent_busy_reuse; else an AGFL block freed): freed in a committed
- * transaction, its stale buffer is pinned and the kernel forces the log there
- * (xlog_fin_force). _reuse: 0 or 1 (refused: too many busy extents). */
+/* busy.c: the busy extents, in a list and in each AG's rbtree as 6.1 keeps them:
+ * xfs_extent_busy_insert (in the running transaction); _reuse of block bno met again as a
+ * buffer (alloc: a btree's from the AGFL, which takes it out of the busy extent,
+ * xfs_extent_busy_reuse; else an AGFL block freed): freed in a committed transaction, its
+ * stale buffer is pinned and the kernel forces the log there (xlog_fin_force); _clear: the
+ * committed transactions' cleared at a force's checkpoint completion (xlog_cil_committed:
+ * xfs_extent_busy_sort, xfs_extent_busy_clear), the running one's kept. _reuse, _clear: 0,
+ * 1 (refused: too many busy extents, two at one block) or <0. */
 void xlog_fin_busy_insert(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len) XFS_HIDDEN;
 int xlog_fin_busy_reuse(struct fin *f, uint32_t ag, uint32_t bno, bool alloc) XFS_HIDDEN;
+int xlog_fin_busy_clear(struct fin *f) XFS_HIDDEN;
 /* afree.c: a log force in the middle of the finish (xfs_log_force): the committed
  * transactions checkpointed (xlog_fin_cp_close), their busy extents cleared when it
  * completes (xlog_cil_committed -> xfs_extent_busy_clear); the running transaction's stay.
@@ -278,10 +287,10 @@ int xlog_fin_alloc_near(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t own
  * RMAP_F_ATTR of rmap.h). */
 int xlog_fin_alloc_near_flags(struct fin *f, uint32_t ag, uint32_t agbno, uint64_t owner, uint32_t rflags,
 			      uint32_t *bno) XFS_HIDDEN;
-/* anear.c: xfs_extent_busy_trim of 6.1: the busy extents of AG ag cut out of the free extent
+/* busy.c: xfs_extent_busy_trim of 6.1: the busy extents of AG ag cut out of the free extent
  * *bno+*len as the kernel's walk down their rbtree meets them, for an allocation of minlen to
  * maxlen blocks; *len 0 when nothing usable is left; *busy when it trimmed. 0, 1 (refused:
- * the rbtree's shape, which decides the order, unknown after a busy extent left it) or <0. */
+ * too many busy extents, two at one block) or <0. */
 int xlog_fin_busy_trim(struct fin *f, uint32_t ag, uint32_t minlen, uint32_t maxlen, uint32_t *bno, uint32_t *len,
 		       bool *busy) XFS_HIDDEN;
 /* anear.c: xfs_refcountbt_alloc_block (refc_bt.c's): one block near xfs_refc_block (not
