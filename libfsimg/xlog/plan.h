@@ -14,8 +14,6 @@
 /* ovl.c: a sparse sector overlay of the data device: what recovery has written. */
 struct xlog_ovl_page;
 struct xlog_ovl_slab;
-struct xlog_ovl_lazy;
-struct xlog_ovl_chunk;
 #define XLOG_OVL_FULL_PAGES 8u
 struct xlog_ovl {
 	struct xlog_ovl_page **hash; /* nbuckets (a power of two) chains */
@@ -29,14 +27,6 @@ struct xlog_ovl {
 	uint64_t full_daddr;
 	uint32_t full_bbs;
 	struct xlog_ovl_page *full_pg[XLOG_OVL_FULL_PAGES];
-	/* lazy inode clusters (xlog_ovl_inode): their items' copies, at most lazy_max bytes */
-	struct xlog_ovl_chunk *chunks;
-	uint64_t lazy_bytes, lazy_max;
-	uint64_t nlazy;              /* clusters held lazily now */
-	struct xlog_ovl_lazy *lazies;
-	uint8_t *base;               /* the device's bytes of the last cluster read to start one */
-	uint64_t base_daddr;
-	uint32_t base_bbs;           /* 0: none */
 };
 /* A run of consecutive sectors recovery writes; their bytes are in the plan's overlay. */
 struct xlog_write {
@@ -107,36 +97,12 @@ bool xlog_ovl_full(struct xlog_ovl *o, uint64_t daddr, uint32_t bbs) XFS_HIDDEN;
 /* The bytes of [daddr, daddr + bbs) in place, to change as recovery writes them: only when
  * recovery has written every one of those sectors and they lie in one page, else NULL. */
 uint8_t *xlog_ovl_written(struct xlog_ovl *o, uint64_t daddr, uint32_t bbs) XFS_HIDDEN;
-/*
- * An inode item on an inode cluster (whole overlay pages) recovery has not written yet, or
- * on one it holds lazily: decided now (skipped, or the error) by xlog_inode_replay on a
- * copy of the fields of the inode it reads as they stand, and kept (its regions copied) to
- * be applied to the device's bytes only when the cluster is read. *done false: not for the lazy path (a
- * cluster written another way, an item too large, past lazy_max): apply it at once. Any
- * other access to a lazy cluster through the functions above makes it first.
- */
-int xlog_ovl_inode(struct xlog_ovl *o, xlog *log, const struct xlog_item *it,
-		   const struct xlog_item_info *info, uint64_t lsn, bool *done, bool *skipped) XFS_HIDDEN;
 /* The bytes of the overlay page holding daddr: XLOG_OVL_PAGE_SECS sectors from the one
- * at a multiple of it, for sectors the write list names (written); NULL when none is, or
- * when the page is a lazy cluster's (*lazy then names it, for xlog_ovl_lazy_read). */
+ * at a multiple of it, for sectors the write list names (written); NULL when none is. */
 #define XLOG_OVL_PAGE_SECS 8u
-const uint8_t *xlog_ovl_page(const struct xlog_ovl *o, uint64_t daddr,
-			     const struct xlog_ovl_lazy **lazy) XFS_HIDDEN;
-/* The written sector daddr in place, or NULL when recovery has not written it: for tests
- * and fuzzers on one thread only (a lazy cluster is made for it: the overlay changes). */
+const uint8_t *xlog_ovl_page(const struct xlog_ovl *o, uint64_t daddr) XFS_HIDDEN;
+/* The written sector daddr, or NULL when recovery has not written it. */
 const uint8_t *xlog_ovl_sector(const struct xlog_ovl *o, uint64_t daddr) XFS_HIDDEN;
-/* A lazy cluster's sectors: its first daddr and count. */
-uint64_t xlog_ovl_lazy_daddr(const struct xlog_ovl_lazy *lz) XFS_HIDDEN;
-uint32_t xlog_ovl_lazy_bbs(const struct xlog_ovl_lazy *lz) XFS_HIDDEN;
-/* The lazy cluster as recovery leaves it, made into buf (its bbs sectors) from dev's bytes
- * (fsimg_io_pread when dev has one): safe from several threads once the plan is made. */
-int xlog_ovl_lazy_read(const struct xlog_ovl_lazy *lz, fsimg_io *dev, uint8_t *buf) XFS_HIDDEN;
-/* The written sectors of [daddr, daddr + bbs) into buf (the others left as they are),
- * lazy clusters made from dev's bytes; safe from several threads once the plan is made.
- * 0 or <0. */
-int xlog_ovl_get(const struct xlog_ovl *o, fsimg_io *dev, uint8_t *buf, uint64_t daddr, uint32_t bbs)
-	XFS_HIDDEN;
 /* Every written sector's daddr into out (o->nsec of them), ascending; *count of them. 0 or
  * FSIMG_ENOMEM. */
 int xlog_ovl_daddrs(const struct xlog_ovl *o, uint64_t *out, size_t *count) XFS_HIDDEN;

@@ -292,21 +292,11 @@ static int replay_inode(struct ctx *c, const struct xlog_item *it, const struct 
 {
 	xlog *log = c->log;
 	uint8_t *b;
-	bool skipped, lazy;
+	bool skipped;
 	int err;
 
 	if (xlog_cancel_find(c, o->blkno, o->bblen)) {
 		c->plan->cancelled++;
-		return 0;
-	}
-	/* a cluster recovery has not written, or holds lazily: decided now, applied when read */
-	if ((err = xlog_ovl_inode(c->ovl, log, it, o, lsn, &lazy, &skipped)))
-		return err;
-	if (lazy) {
-		if (skipped)
-			c->plan->skipped_lsn++;
-		else
-			c->plan->replayed++;
 		return 0;
 	}
 	/* the fast path only where the whole item's checks hold (else the error comes below) */

@@ -17,15 +17,13 @@
 
 struct sect {
 	uint64_t daddr;
-	const uint8_t *p;  /* NULL: a stale log block, log block lblk, or a lazy cluster's */
+	const uint8_t *p;  /* NULL: a stale log block, log block lblk */
 	uint32_t lblk;
-	const struct xlog_ovl_lazy *lz; /* a lazy cluster's sector: made when read */
 };
 
 struct xsrc {
 	struct overlay_src s;
 	const struct xrec *xr;
-	fsimg_io *dev;     /* the data device the lazy clusters are made from */
 	struct sect *e;
 };
 
@@ -43,42 +41,6 @@ static uint64_t xsrc_block(void *priv, size_t i)
 	return ((const struct xsrc *)priv)->e[i].daddr;
 }
 
-/*
- * Sectors of a lazy cluster from entry i on, as many as lie next to each
- * other in it: the cluster made from the device's bytes and its inode items,
- * straight into buf when the read is the whole cluster (an inode read-ahead's).
- */
-static int lazy_sects(const struct xsrc *xs, size_t i, size_t max, uint8_t *buf, size_t len, uint32_t in,
-		      size_t *count)
-{
-	const struct xlog_ovl_lazy *lz = xs->e[i].lz;
-	uint32_t bbs = xlog_ovl_lazy_bbs(lz), at = (uint32_t)(xs->e[i].daddr - xlog_ovl_lazy_daddr(lz));
-	size_t k = 1;
-	uint8_t *tmp;
-	int err;
-
-	if (!in && len >= XLOG_BBSIZE) {
-		while (k < max && i + k < xs->s.n && (k + 1) * XLOG_BBSIZE <= len && xs->e[i + k].lz == lz &&
-		       xs->e[i + k].daddr == xs->e[i].daddr + k)
-			k++;
-		if (at == 0 && k == bbs) {
-			*count = k;
-			return xlog_ovl_lazy_read(lz, xs->dev, buf);
-		}
-	}
-	if (!(tmp = malloc((size_t)bbs * XLOG_BBSIZE)))
-		return FSIMG_ENOMEM;
-	if (!(err = xlog_ovl_lazy_read(lz, xs->dev, tmp))) {
-		if (in || len < XLOG_BBSIZE)
-			memcpy(buf, tmp + (size_t)at * XLOG_BBSIZE + in, len < XLOG_BBSIZE - in ? len : XLOG_BBSIZE - in);
-		else
-			memcpy(buf, tmp + (size_t)at * XLOG_BBSIZE, k * XLOG_BBSIZE);
-	}
-	free(tmp);
-	*count = k;
-	return err;
-}
-
 static int xsrc_read(void *priv, size_t i, size_t max, void *vbuf, size_t len, uint32_t in,
 		     size_t *count)
 {
@@ -86,17 +48,15 @@ static int xsrc_read(void *priv, size_t i, size_t max, void *vbuf, size_t len, u
 	uint8_t *buf = vbuf, tmp[XLOG_BBSIZE];
 	size_t k = 0;
 
-	if (max == 0)
-		max = 1;
-	if (xs->e[i].lz)
-		return lazy_sects(xs, i, max, buf, len, in, count);
 	if (in || len < XLOG_BBSIZE) {
 		memcpy(buf, sect_bytes(xs, i, tmp) + in, len < XLOG_BBSIZE - in ? len : XLOG_BBSIZE - in);
 		*count = 1;
 		return 0;
 	}
+	if (max == 0)
+		max = 1;
 	while (k < max && i + k < xs->s.n && (size_t)(k + 1) * XLOG_BBSIZE <= len &&
-	       xs->e[i + k].daddr == xs->e[i].daddr + k && !xs->e[i + k].lz) {
+	       xs->e[i + k].daddr == xs->e[i].daddr + k) {
 		const struct sect *e = &xs->e[i + k];
 		size_t r = 1;
 
@@ -107,7 +67,7 @@ static int xsrc_read(void *priv, size_t i, size_t max, void *vbuf, size_t len, u
 		}
 		/* sectors next to each other in memory too (an overlay page's): one copy */
 		while (k + r < max && i + k + r < xs->s.n && (k + r + 1) * XLOG_BBSIZE <= len &&
-		       e[r].daddr == e->daddr + r && e[r].p == e->p + r * XLOG_BBSIZE && !e[r].lz)
+		       e[r].daddr == e->daddr + r && e[r].p == e->p + r * XLOG_BBSIZE)
 			r++;
 		memcpy(buf + k * XLOG_BBSIZE, e->p, r * XLOG_BBSIZE);
 		k += r;
@@ -164,7 +124,6 @@ static size_t fin_sects(struct sect *e, const struct xrec *xr, size_t nfin, unsi
 			e[n].daddr = d;
 			e[n].p = f->bytes ? f->bytes + (size_t)k * XLOG_BBSIZE : NULL;
 			e[n].lblk = f->lblk + (uint32_t)k;
-			e[n].lz = NULL;
 			n++;
 		}
 	}
@@ -208,37 +167,31 @@ int xrec_apply(fsimg_io **out, fsimg_io *base, fsimg_io *fs_io, const fsimg_reco
 	for (size_t k = 0; k < nwrites; k++) {
 		const struct xlog_write *w = &p->writes[k];
 
-		const struct xlog_ovl_lazy *lz = NULL;
 		const uint8_t *pg = NULL;
-		bool looked = false;
 
 		for (uint64_t d = w->off / XLOG_BBSIZE; d < (w->off + w->len) / XLOG_BBSIZE; d++) {
 			/* one lookup a page of the overlay, not one a sector */
-			if (!looked || d % XLOG_OVL_PAGE_SECS == 0)
-				pg = xlog_ovl_page(&p->ovl, d, &lz);
-			looked = true;
+			if (!pg || d % XLOG_OVL_PAGE_SECS == 0)
+				pg = xlog_ovl_page(&p->ovl, d);
 			while (j < nf && fe[j].daddr < d)
 				xs->e[u++] = fe[j++];
 			if (j < nf && fe[j].daddr == d)
 				xs->e[u++] = fe[j++];
 			else
-				xs->e[u++] = (struct sect){ d, pg ? pg + (d % XLOG_OVL_PAGE_SECS) * XLOG_BBSIZE : NULL, 0, lz };
+				xs->e[u++] = (struct sect){ d, pg + (d % XLOG_OVL_PAGE_SECS) * XLOG_BBSIZE, 0 };
 		}
 	}
 	while (j < nf)
 		xs->e[u++] = fe[j++];
 	free(fe);
 	xs->xr = xr;
-	xs->dev = base;
 	xs->s.bs = XLOG_BBSIZE;
 	xs->s.n = u;
 	xs->s.priv = xs;
 	xs->s.block = xsrc_block;
 	xs->s.read = xsrc_read;
 	xs->s.release = xsrc_release;
-	/* immutable sectors; stale log blocks made from fixed figures; lazy clusters made from
-	 * the device by its pread (when it has none, the overlay has none either) */
-	xs->s.pread = true;
+	xs->s.pread = true; /* immutable sectors; stale log blocks made from fixed figures */
 	err = overlay_open(out, base, &xs->s);
 	if (err < 0)
 		xsrc_release(xs);

@@ -5,7 +5,6 @@
  * forgotten when xlog_ovl_unclaim takes pages back or the overlay is freed.
  * And the view (recovery_view.c): where the writes the mount and unmount add
  * after the plan's overlap, the last one's bytes win, sector by sector.
- * And the lazy inode clusters: decided when their items come, applied when read.
  */
 #include "tests/unit/xfin_fixture.h"
 /* recovery_int.h's struct fin (a write the mount adds) is not finish.h's: renamed here */
@@ -19,7 +18,6 @@ static void test_full_claimed(void **state)
 	uint8_t *b;
 
 	(void)state;
-	memset(&x, 0, sizeof x); /* (xfin_open sets only what it needs) */
 	xfin_open(&x, 16, 4096, 4, true);
 	x.img[16 * 512 + 3 * 512] = 0xab; /* sector 19, read into the claimed pages */
 	b = xlog_ovl_claim(&x.o, &x.log, 16, 16);
@@ -45,7 +43,6 @@ static void test_full_partial(void **state)
 	uint8_t *w;
 
 	(void)state;
-	memset(&x, 0, sizeof x); /* (xfin_open sets only what it needs) */
 	xfin_open(&x, 16, 4096, 4, true);
 	memset(s, 0x5a, sizeof s);
 	/* sectors 32..39 (one page) and 41 only */
@@ -121,143 +118,12 @@ static void test_view_fins_overlap(void **state)
 	free(xr);
 }
 
-
-/* An inode item of a v5 log (little-endian): its format region and a log dinode of version
- * 3 with no forks logged. */
-struct ino_item {
-	uint8_t fmt[56], core[176];
-	struct xlog_region reg[2];
-	struct xlog_item it;
-	struct xlog_item_info info;
-};
-
-static void ino_item(struct ino_item *t, uint64_t daddr, uint32_t bbs, int32_t boffset, uint32_t gen)
-{
-	memset(t, 0, sizeof *t);
-	t->core[0] = 0x4e, t->core[1] = 0x49; /* IN, little-endian */
-	t->core[4] = 3;
-	memcpy(t->core + 92, &gen, 4);
-	t->reg[0] = (struct xlog_region){ t->fmt, sizeof t->fmt };
-	t->reg[1] = (struct xlog_region){ t->core, sizeof t->core };
-	t->it = (struct xlog_item){ 2, 2, t->reg };
-	t->info.type = XFS_LI_INODE;
-	t->info.name = "inode";
-	t->info.nregions = 2;
-	t->info.blkno = (int64_t)daddr;
-	t->info.bblen = bbs;
-	t->info.boffset = boffset;
-	t->info.ino = 100;
-}
-
-/*
- * An inode item on a cluster recovery has not written is decided at once
- * and applied only when the cluster is read: its pages are written (for
- * the write list) with no bytes; a later item on the same inode is decided
- * on the inode as the earlier one left it (its LSN: skipped when older); the
- * cluster read (xlog_ovl_lazy_read, or made by xlog_ovl_written) is the
- * device's bytes with the applied items, as xlog_inode_replay makes them.
- */
-static void test_lazy_inode(void **state)
-{
-	struct xfin *x;
-	struct ino_item a, b, c;
-	const struct xlog_ovl_lazy *lz;
-	uint8_t want[16 * 512], got[16 * 512];
-	const uint8_t *w;
-	bool done, skipped;
-
-	(void)state;
-	x = xfin_new(16, 4096, 4, true);
-	x->fs.inode_size = 512;
-	x->fs.lit_off = 176;
-	x->log.le = true;
-	x->log.mem_max = 1u << 20;
-	/* a cluster of 16 sectors at 32: inodes of version 3, di_lsn 0 */
-	for (unsigned i = 0; i < 16; i++) {
-		x->img[(32 + i) * 512] = 'I', x->img[(32 + i) * 512 + 1] = 'N';
-		x->img[(32 + i) * 512 + 4] = 3;
-		x->img[(32 + i) * 512 + 300] = (uint8_t)i; /* past the core: left as it is */
-	}
-	memcpy(want, x->img + 32 * 512, sizeof want);
-	ino_item(&a, 32, 16, 2 * 512, 7);
-	assert_int_equal(xlog_inode_replay(&x->log, &a.it, &a.info, want, 100, &skipped), 0);
-	assert_false(skipped);
-
-	assert_int_equal(xlog_ovl_inode(&x->o, &x->log, &a.it, &a.info, 100, &done, &skipped), 0);
-	assert_true(done);
-	assert_false(skipped);
-	assert_null(xlog_ovl_page(&x->o, 32, &lz));
-	assert_non_null(lz);
-	assert_int_equal(x->o.nsec, 16);
-	/* the same inode again, from an older checkpoint: its di_lsn is 100 now */
-	ino_item(&b, 32, 16, 2 * 512, 9);
-	assert_int_equal(xlog_ovl_inode(&x->o, &x->log, &b.it, &b.info, 50, &done, &skipped), 0);
-	assert_true(done);
-	assert_true(skipped);
-	/* another inode of the cluster: the device's di_lsn 0 */
-	ino_item(&c, 32, 16, 5 * 512, 11);
-	assert_int_equal(xlog_ovl_inode(&x->o, &x->log, &c.it, &c.info, 50, &done, &skipped), 0);
-	assert_true(done);
-	assert_false(skipped);
-	assert_int_equal(xlog_inode_replay(&x->log, &c.it, &c.info, want, 50, &skipped), 0);
-	assert_int_equal(x->o.nsec, 16);
-
-	assert_int_equal(xlog_ovl_lazy_read(lz, x->io, got), 0);
-	assert_memory_equal(got, want, sizeof want);
-	assert_int_equal(get_be64(got + 2 * 512 + 112), 100);
-	assert_int_equal(got[9 * 512 + 300], 9);
-	memset(got, 0, sizeof got);
-	assert_int_equal(xlog_ovl_get(&x->o, x->io, got, 30, 4), 0);
-	assert_memory_equal(got + 2 * 512, want, 2 * 512);
-	assert_int_equal(got[0], 0);
-	/* any other use of its sectors makes the cluster first */
-	w = xlog_ovl_written(&x->o, 34, 1);
-	assert_non_null(w);
-	assert_memory_equal(w, want + 2 * 512, 512);
-	assert_non_null(xlog_ovl_page(&x->o, 32, &lz));
-	assert_null(lz);
-	xfin_free(x);
-}
-
-/* Past the items' memory bound, or on a cluster recovery wrote another way, an inode item
- * is not taken: it is applied at once as before. */
-static void test_lazy_declined(void **state)
-{
-	struct xfin *x;
-	struct ino_item a;
-	const struct xlog_ovl_lazy *lz;
-	uint8_t s[8 * 512];
-	bool done, skipped;
-
-	(void)state;
-	x = xfin_new(16, 4096, 4, true);
-	x->fs.inode_size = 512;
-	x->fs.lit_off = 176;
-	x->log.le = true;
-	x->log.mem_max = 1u << 20;
-	x->img[32 * 512] = 'I', x->img[32 * 512 + 1] = 'N', x->img[32 * 512 + 4] = 3;
-	ino_item(&a, 32, 16, 0, 7);
-	x->o.lazy_max = 100;
-	assert_int_equal(xlog_ovl_inode(&x->o, &x->log, &a.it, &a.info, 100, &done, &skipped), 0);
-	assert_false(done);
-	x->o.lazy_max = 1u << 20;
-	memset(s, 0, sizeof s);
-	assert_int_equal(xlog_ovl_write(&x->o, &x->log, s, 40, 1), 0);
-	assert_int_equal(xlog_ovl_inode(&x->o, &x->log, &a.it, &a.info, 100, &done, &skipped), 0);
-	assert_false(done);
-	assert_null(xlog_ovl_page(&x->o, 32, &lz));
-	assert_null(lz);
-	xfin_free(x);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_claimed),
 		cmocka_unit_test(test_full_partial),
 		cmocka_unit_test(test_view_fins_overlap),
-		cmocka_unit_test(test_lazy_inode),
-		cmocka_unit_test(test_lazy_declined),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
