@@ -18,6 +18,7 @@ static void test_full_claimed(void **state)
 	uint8_t *b;
 
 	(void)state;
+	memset(&x, 0, sizeof x); /* (xfin_open sets only what it needs) */
 	xfin_open(&x, 16, 4096, 4, true);
 	x.img[16 * 512 + 3 * 512] = 0xab; /* sector 19, read into the claimed pages */
 	b = xlog_ovl_claim(&x.o, &x.log, 16, 16);
@@ -43,6 +44,7 @@ static void test_full_partial(void **state)
 	uint8_t *w;
 
 	(void)state;
+	memset(&x, 0, sizeof x); /* (xfin_open sets only what it needs) */
 	xfin_open(&x, 16, 4096, 4, true);
 	memset(s, 0x5a, sizeof s);
 	/* sectors 32..39 (one page) and 41 only */
