@@ -104,7 +104,7 @@
 int xlog_fin_refuse(struct fin *f, const char *fmt, ...)
 {
 	size_t used = strlen(f->why);
-	char r[160];
+	char r[320];
 	va_list ap;
 
 	va_start(ap, fmt);

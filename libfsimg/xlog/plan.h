@@ -42,7 +42,7 @@ struct xlog_pending {
 	uint64_t lsn;
 	uint32_t nextents;                    /* the intent's, all of them */
 	struct xlog_ext ext[XLOG_PENDING_EXTS]; /* the first XLOG_PENDING_EXTS */
-	char what[256];   /* "efi 0x... (2 extents: ...)", or an unlinked inode and why it stays pending */
+	char what[512];   /* "efi 0x... (2 extents: ...)", or an unlinked inode and why it stays pending */
 };
 
 /* A block an earlier finish of the mount (the intents') wrote through the overlay, as it
