@@ -33,6 +33,17 @@
  * replaced by another base's blocks (an unmap BUI, a CUI decrease that
  * splits or merges what earlier clones left), a random range of a base
  * appended to a sink file.
+ *
+ * sharemerge (branch xrows7): the bases and mirrors only, then the storm's
+ * workers clone each its own stripes' gap blocks into the mirror at the
+ * same offset, in an order spread over the file: the gap block's refcount
+ * record {4k+3, 1, 2} joins {4k, 3, 2} and {4k+4, 3, 2}
+ * (xfs_refcount_merge_center_extents), the mirror's new mapping joins the
+ * stripe's extents on both sides (xfs_bmap_add_extent_hole_real's
+ * LEFT_CONTIG | RIGHT_CONTIG: a bmbt record deleted) and so does its rmap
+ * record (xfs_rmap_map_shared).  A mirror holds OPS / SHARE_BASES extents:
+ * with 1 KiB blocks past 20 full bmbt leaves (about 1200) its fork is two
+ * levels under the inode's root.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -55,6 +66,7 @@
 
 static unsigned nstripe, nsparse;
 static unsigned leaf_refc, leaf_bmbt;
+static bool merge_only; /* sharemerge */
 
 static void base_name(char *out, size_t n, unsigned b) { snprintf(out, n, "d0/base%u", b); }
 static void mirror_name(char *out, size_t n, unsigned b) { snprintf(out, n, "d0/mirror%u", b); }
@@ -153,7 +165,7 @@ static int setup(int *opp)
 			rc = clone_blocks(src, rel, 4 * k, 3, 4 * k);
 		record("rc %d %d", op, rc);
 	}
-	for (j = 0; j < SHARE_SPARSE + SHARE_S21; j++, op++) {
+	for (j = 0; !merge_only && j < SHARE_SPARSE + SHARE_S21; j++, op++) {
 		unsigned nb = j < SHARE_SPARSE ? nsparse : S21_EXTENTS;
 		if (j < SHARE_SPARSE)
 			sparse_name(rel, sizeof(rel), j);
@@ -207,6 +219,27 @@ static unsigned fresh_hole(struct share_worker *s, unsigned *j, bool *fresh)
 	s->bmbt_next++;
 	*j = p % SHARE_SPARSE;
 	return 2 * (r * leaf_bmbt + leaf_bmbt / 4 + below(leaf_bmbt / 2)) + 1;
+}
+
+/* sharemerge: worker W's I-th stripe (its own, a step of 7919 through them: far apart in the
+ * file) has its gap block cloned into the mirror at the same offset */
+static int merge_op(struct share_worker *s, int n, unsigned i)
+{
+	unsigned per = SHARE_BASES * nstripe / SHARE_WORKERS, g, b, k;
+	char src[64], dst[64];
+	int rc;
+
+	g = s->w + SHARE_WORKERS * (unsigned)(((unsigned long long)i * 7919u + s->w * 131u) % per);
+	b = g / nstripe;
+	k = g % nstripe;
+	base_name(src, sizeof(src), b);
+	mirror_name(dst, sizeof(dst), b);
+	record("op %d clonerange %s %s %llu %llu %llu", n, src, dst, (unsigned long long)(4 * k + 3) * blksz,
+	       (unsigned long long)blksz, (unsigned long long)(4 * k + 3) * blksz);
+	touch(n, dst);
+	rc = clone_blocks(src, dst, 4 * k + 3, 1, 4 * k + 3);
+	record("rc %d %d", n, rc);
+	return rc;
 }
 
 static int share_op(struct share_worker *s, int n)
@@ -275,13 +308,14 @@ static int share_op(struct share_worker *s, int n)
 	return rc;
 }
 
-int run_share(int ops, int cut)
+int run_share(int ops, int cut, int merge)
 {
 	int op = 1, dfd, rc = 0;
 	pid_t pid;
 	struct share_worker s;
 
 	(void)cut;
+	merge_only = merge != 0;
 	leaf_refc = (blksz - 56) / 12; /* xfs_refcountbt_maxrecs (short-form CRC block, 12-byte records) */
 	leaf_bmbt = (blksz - 72) / 16; /* xfs_bmbt_maxrecs (long-form CRC block, 16-byte records) */
 	nstripe = (ops > 0 ? (unsigned)ops : 1000u) / SHARE_BASES;
@@ -313,8 +347,13 @@ int run_share(int ops, int cut)
 	 * holds) is what leaves the chain's intents without their done items */
 	if (nice(10) == -1)
 		record("nice %d failed %d", (int)s.w, errno);
-	for (int i = 0; pid > 0 && i < 100000; i++)
-		share_op(&s, op + 1 + (int)s.w + (int)SHARE_WORKERS * i);
+	for (int i = 0; pid > 0 && i < 100000; i++) {
+		int n = op + 1 + (int)s.w + (int)SHARE_WORKERS * i;
+		if (merge_only)
+			merge_op(&s, n, (unsigned)i);
+		else
+			share_op(&s, n);
+	}
 	power_cut(); /* the child could not */
 	return 0;
 }
