@@ -44,6 +44,12 @@
  * record (xfs_rmap_map_shared).  A mirror holds OPS / SHARE_BASES extents:
  * with 1 KiB blocks past 20 full bmbt leaves (about 1200) its fork is two
  * levels under the inode's root.
+ *
+ * sharegrow (branch xrows7): share with SHARE_S21_GROW 21-extent files, and
+ * every storm op that has one left clones a stripe's middle block into the
+ * worker's next one: each map BUI left pending turns a fork into a btree in
+ * the finish (xfs_bmap_extents_to_btree: a new bmbt block, charged to the
+ * inode's dquots on a quota filesystem, XFS_TRANS_DQ_BCOUNT +1).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -61,12 +67,15 @@
 #define SHARE_BASES 4u
 #define SHARE_SPARSE 8u
 #define SHARE_S21 8u
+#define SHARE_S21_GROW 96u
 #define SHARE_WORKERS 4u
 #define S21_EXTENTS 21u
 
 static unsigned nstripe, nsparse;
 static unsigned leaf_refc, leaf_bmbt;
 static bool merge_only; /* sharemerge */
+static bool grow; /* sharegrow */
+static unsigned ns21 = SHARE_S21;
 
 static void base_name(char *out, size_t n, unsigned b) { snprintf(out, n, "d0/base%u", b); }
 static void mirror_name(char *out, size_t n, unsigned b) { snprintf(out, n, "d0/mirror%u", b); }
@@ -165,7 +174,7 @@ static int setup(int *opp)
 			rc = clone_blocks(src, rel, 4 * k, 3, 4 * k);
 		record("rc %d %d", op, rc);
 	}
-	for (j = 0; !merge_only && j < SHARE_SPARSE + SHARE_S21; j++, op++) {
+	for (j = 0; !merge_only && j < SHARE_SPARSE + ns21; j++, op++) {
 		unsigned nb = j < SHARE_SPARSE ? nsparse : S21_EXTENTS;
 		if (j < SHARE_SPARSE)
 			sparse_name(rel, sizeof(rel), j);
@@ -249,7 +258,7 @@ static int share_op(struct share_worker *s, int n)
 	bool fresh_refc, fresh_bmbt = false;
 	int rc;
 
-	if (s->used_up || below(4) == 0) {
+	if (s->used_up || (!grow && below(4) == 0)) {
 		/* once its full leaves are split (and one op in four before): the other shapes */
 		unsigned r = below(100);
 		g = below(SHARE_BASES * nstripe);
@@ -289,7 +298,7 @@ static int share_op(struct share_worker *s, int n)
 		k = g % nstripe;
 		base_name(src, sizeof(src), b);
 		soff = 4 * k + 1;
-		if (j < SHARE_S21 && below(2)) {
+		if (j < ns21 && (grow || below(2))) {
 			s->s21_next++;
 			s21_name(dst, sizeof(dst), j);
 			doff = 2 * below(S21_EXTENTS - 1) + 1;
@@ -308,7 +317,7 @@ static int share_op(struct share_worker *s, int n)
 	return rc;
 }
 
-int run_share(int ops, int cut, int merge)
+int run_share(int ops, int cut, int merge, int grows21)
 {
 	int op = 1, dfd, rc = 0;
 	pid_t pid;
@@ -316,6 +325,8 @@ int run_share(int ops, int cut, int merge)
 
 	(void)cut;
 	merge_only = merge != 0;
+	grow = grows21 != 0;
+	ns21 = grow ? SHARE_S21_GROW : SHARE_S21;
 	leaf_refc = (blksz - 56) / 12; /* xfs_refcountbt_maxrecs (short-form CRC block, 12-byte records) */
 	leaf_bmbt = (blksz - 72) / 16; /* xfs_bmbt_maxrecs (long-form CRC block, 16-byte records) */
 	nstripe = (ops > 0 ? (unsigned)ops : 1000u) / SHARE_BASES;

@@ -538,8 +538,8 @@ static int run(int argc, char **argv)
 		return run_untar(ops, cut);
 	if (!strcmp(kind, "seq"))
 		return run_seq(ops, cut);
-	if (!strcmp(kind, "share") || !strcmp(kind, "sharemerge"))
-		return run_share(ops, cut, kind[5] == 'm');
+	if (!strcmp(kind, "share") || !strcmp(kind, "sharemerge") || !strcmp(kind, "sharegrow"))
+		return run_share(ops, cut, kind[5] == 'm', kind[5] == 'g');
 	for (int op = 1; op <= ops; op++) {
 		int rc;
 		const char *rel;
