@@ -108,7 +108,10 @@ Options:
                            the mount's frees insert finobt records, splitting
                            its leaf with 1 KiB blocks; ifinobtx: one file
                            of each later chunk unlinked for good first, a
-                           two-level finobt at the cut),
+                           two-level finobt at the cut; ifinobtd: each
+                           file with a block of data, fsync'd: the mount's
+                           truncates leave busy extents where the finobt
+                           split's near allocation looks first),
                            attr (N-1 files in d0 with xattrs that leave the
                            inode: a value of several KiB, many names under
                            a node block, two files' values interleaved so
@@ -157,7 +160,16 @@ Options:
                            power cut 50-500 ms in: CUIs that split and
                            merge refcount records and split refcount btree
                            leaves, map BUIs that split bmbt leaves or make
-                           a fork a btree)
+                           a fork a btree); sharemerge (share's bases and
+                           mirrors only, then the workers clone stripes'
+                           gap blocks into the mirrors at the same offset:
+                           center merges of refcount, bmbt and rmap
+                           records; with 1 KiB blocks and OPS over 5000 the
+                           mirrors' forks are two levels under the root);
+                           sharegrow (share with 96 files of 21 extents,
+                           the storm's clones into them first: map BUIs
+                           that make a fork a btree, a bmbt block charged
+                           to the dquots when mounted with quotas)
   -d, --dir DIR            keep everything in DIR (default: a temporary one,
                            removed unless --keep)
   -k, --keep               keep the images (crashed.img, kernel.img, replayed.img)
@@ -216,7 +228,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx | ifinobt | ifinobtx | attr | cow | cowcut | editor | untar | seq | qunlinked | unlinkedsp | unlinkedsym | efitrunc | remapfrag | remapdeep | share) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx | ifinobt | ifinobtx | ifinobtd | attr | cow | cowcut | editor | untar | seq | qunlinked | unlinkedsp | unlinkedsym | efitrunc | remapfrag | remapdeep | share | sharemerge | sharegrow) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 if [ -n "$logdev_size" ]; then
 	[ "$fs" = xfs ] || { echo "run.sh: --logdev is for XFS" >&2; exit 16; }
 	[ "$mopts" = defaults ] && mopts=logdev=/dev/vdb || mopts=$mopts,logdev=/dev/vdb

@@ -10,6 +10,16 @@
  * held chunks, one file of every other chunk is unlinked for good before
  * the holds, so the finobt has two levels of runtime-split leaves at the cut
  * and the mount's inserts split a leaf under a node.
+ *
+ * ifinobtd (branch xrows7): each file gets one block of data, fsync'd as it
+ * is made, so that the data lies beside its inode chunk and the first
+ * files' blocks fill the free space between the AG's btree roots and the
+ * first chunk.  The mount's xfs_inactive truncates each held file (its
+ * block freed: a busy extent, xfs_extent_busy_insert) before
+ * xfs_inactive_ifree inserts its finobt record, so the near allocation of
+ * the split's new block (xfs_inobt_alloc_block near the old leaf, at the
+ * AG's start) meets those busy blocks first (xfs_extent_busy_trim in
+ * xfs_alloc_compute_aligned).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -42,6 +52,11 @@ int run_ifinobt(int ops, int cut, int more)
 		fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
 		rc = fd < 0 ? -1 : 0;
 		touch(op, rel);
+		if (fd >= 0 && more == 2) {
+			fill(blksz);
+			if (pwrite(fd, buf, blksz, 0) != (ssize_t)blksz || do_fsync(op, rel, fd) != 0)
+				rc = -1;
+		}
 		if (fd >= 0)
 			close(fd);
 		record("rc %d %d", op, rc);
@@ -53,12 +68,12 @@ int run_ifinobt(int ops, int cut, int more)
 		if (dfd < 0 || syncfs(dfd) != 0)
 			rc = -1;
 		/* ifinobtx: from the chunk IFIN_HELD + 2 on, one file of each unlinked for good */
-		for (int i = 64 * (IFIN_HELD + 2); more && i < ops && dfd >= 0; i += 64) {
+		for (int i = 64 * (IFIN_HELD + 2); more == 1 && i < ops && dfd >= 0; i += 64) {
 			snprintf(rel, sizeof(rel), "d0/c%d", i);
 			abs_path(p, sizeof(p), rel);
 			record("unlink %d %s %d", op, rel, unlink(p));
 		}
-		if (more && dfd >= 0 && syncfs(dfd) != 0)
+		if (more == 1 && dfd >= 0 && syncfs(dfd) != 0)
 			rc = -1;
 		for (int i = 1; i < ops && dfd >= 0 && nheld < IFIN_HELD; i++) {
 			unsigned long long ch;
@@ -71,6 +86,11 @@ int run_ifinobt(int ops, int cut, int more)
 			ch = fstat(fd, &st) == 0 ? (unsigned long long)st.st_ino >> 6 : dchunk;
 			for (int k = 0; k < nheld; k++)
 				seen |= held[k] == ch;
+			/* ifinobtd's files were fsync'd: the unlink named to compare.py (an op's touch) */
+			if (!(ch == dchunk || seen) && more == 2) {
+				record("op %d unlink %s", op, rel);
+				touch(op, rel);
+			}
 			if (ch == dchunk || seen || unlink(p) != 0) {
 				close(fd);
 				continue;

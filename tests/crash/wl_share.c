@@ -33,6 +33,23 @@
  * replaced by another base's blocks (an unmap BUI, a CUI decrease that
  * splits or merges what earlier clones left), a random range of a base
  * appended to a sink file.
+ *
+ * sharemerge (branch xrows7): the bases and mirrors only, then the storm's
+ * workers clone each its own stripes' gap blocks into the mirror at the
+ * same offset, in an order spread over the file: the gap block's refcount
+ * record {4k+3, 1, 2} joins {4k, 3, 2} and {4k+4, 3, 2}
+ * (xfs_refcount_merge_center_extents), the mirror's new mapping joins the
+ * stripe's extents on both sides (xfs_bmap_add_extent_hole_real's
+ * LEFT_CONTIG | RIGHT_CONTIG: a bmbt record deleted) and so does its rmap
+ * record (xfs_rmap_map_shared).  A mirror holds OPS / SHARE_BASES extents:
+ * with 1 KiB blocks past 20 full bmbt leaves (about 1200) its fork is two
+ * levels under the inode's root.
+ *
+ * sharegrow (branch xrows7): share with SHARE_S21_GROW 21-extent files, and
+ * every storm op that has one left clones a stripe's middle block into the
+ * worker's next one: each map BUI left pending turns a fork into a btree in
+ * the finish (xfs_bmap_extents_to_btree: a new bmbt block, charged to the
+ * inode's dquots on a quota filesystem, XFS_TRANS_DQ_BCOUNT +1).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -50,11 +67,15 @@
 #define SHARE_BASES 4u
 #define SHARE_SPARSE 8u
 #define SHARE_S21 8u
+#define SHARE_S21_GROW 96u
 #define SHARE_WORKERS 4u
 #define S21_EXTENTS 21u
 
 static unsigned nstripe, nsparse;
 static unsigned leaf_refc, leaf_bmbt;
+static bool merge_only; /* sharemerge */
+static bool grow; /* sharegrow */
+static unsigned ns21 = SHARE_S21;
 
 static void base_name(char *out, size_t n, unsigned b) { snprintf(out, n, "d0/base%u", b); }
 static void mirror_name(char *out, size_t n, unsigned b) { snprintf(out, n, "d0/mirror%u", b); }
@@ -153,7 +174,7 @@ static int setup(int *opp)
 			rc = clone_blocks(src, rel, 4 * k, 3, 4 * k);
 		record("rc %d %d", op, rc);
 	}
-	for (j = 0; j < SHARE_SPARSE + SHARE_S21; j++, op++) {
+	for (j = 0; !merge_only && j < SHARE_SPARSE + ns21; j++, op++) {
 		unsigned nb = j < SHARE_SPARSE ? nsparse : S21_EXTENTS;
 		if (j < SHARE_SPARSE)
 			sparse_name(rel, sizeof(rel), j);
@@ -209,6 +230,27 @@ static unsigned fresh_hole(struct share_worker *s, unsigned *j, bool *fresh)
 	return 2 * (r * leaf_bmbt + leaf_bmbt / 4 + below(leaf_bmbt / 2)) + 1;
 }
 
+/* sharemerge: worker W's I-th stripe (its own, a step of 7919 through them: far apart in the
+ * file) has its gap block cloned into the mirror at the same offset */
+static int merge_op(struct share_worker *s, int n, unsigned i)
+{
+	unsigned per = SHARE_BASES * nstripe / SHARE_WORKERS, g, b, k;
+	char src[64], dst[64];
+	int rc;
+
+	g = s->w + SHARE_WORKERS * (unsigned)(((unsigned long long)i * 7919u + s->w * 131u) % per);
+	b = g / nstripe;
+	k = g % nstripe;
+	base_name(src, sizeof(src), b);
+	mirror_name(dst, sizeof(dst), b);
+	record("op %d clonerange %s %s %llu %llu %llu", n, src, dst, (unsigned long long)(4 * k + 3) * blksz,
+	       (unsigned long long)blksz, (unsigned long long)(4 * k + 3) * blksz);
+	touch(n, dst);
+	rc = clone_blocks(src, dst, 4 * k + 3, 1, 4 * k + 3);
+	record("rc %d %d", n, rc);
+	return rc;
+}
+
 static int share_op(struct share_worker *s, int n)
 {
 	char src[64], dst[64];
@@ -216,7 +258,7 @@ static int share_op(struct share_worker *s, int n)
 	bool fresh_refc, fresh_bmbt = false;
 	int rc;
 
-	if (s->used_up || below(4) == 0) {
+	if (s->used_up || (!grow && below(4) == 0)) {
 		/* once its full leaves are split (and one op in four before): the other shapes */
 		unsigned r = below(100);
 		g = below(SHARE_BASES * nstripe);
@@ -256,7 +298,7 @@ static int share_op(struct share_worker *s, int n)
 		k = g % nstripe;
 		base_name(src, sizeof(src), b);
 		soff = 4 * k + 1;
-		if (j < SHARE_S21 && below(2)) {
+		if (j < ns21 && (grow || below(2))) {
 			s->s21_next++;
 			s21_name(dst, sizeof(dst), j);
 			doff = 2 * below(S21_EXTENTS - 1) + 1;
@@ -275,13 +317,16 @@ static int share_op(struct share_worker *s, int n)
 	return rc;
 }
 
-int run_share(int ops, int cut)
+int run_share(int ops, int cut, int merge, int grows21)
 {
 	int op = 1, dfd, rc = 0;
 	pid_t pid;
 	struct share_worker s;
 
 	(void)cut;
+	merge_only = merge != 0;
+	grow = grows21 != 0;
+	ns21 = grow ? SHARE_S21_GROW : SHARE_S21;
 	leaf_refc = (blksz - 56) / 12; /* xfs_refcountbt_maxrecs (short-form CRC block, 12-byte records) */
 	leaf_bmbt = (blksz - 72) / 16; /* xfs_bmbt_maxrecs (long-form CRC block, 16-byte records) */
 	nstripe = (ops > 0 ? (unsigned)ops : 1000u) / SHARE_BASES;
@@ -313,8 +358,13 @@ int run_share(int ops, int cut)
 	 * holds) is what leaves the chain's intents without their done items */
 	if (nice(10) == -1)
 		record("nice %d failed %d", (int)s.w, errno);
-	for (int i = 0; pid > 0 && i < 100000; i++)
-		share_op(&s, op + 1 + (int)s.w + (int)SHARE_WORKERS * i);
+	for (int i = 0; pid > 0 && i < 100000; i++) {
+		int n = op + 1 + (int)s.w + (int)SHARE_WORKERS * i;
+		if (merge_only)
+			merge_op(&s, n, (unsigned)i);
+		else
+			share_op(&s, n);
+	}
 	power_cut(); /* the child could not */
 	return 0;
 }

@@ -526,8 +526,8 @@ static int run(int argc, char **argv)
 		return run_bigdir(ops, cut);
 	if (!strcmp(kind, "ichunk") || !strcmp(kind, "ichunkx"))
 		return run_ichunk(ops, cut, kind[6] == 'x');
-	if (!strcmp(kind, "ifinobt") || !strcmp(kind, "ifinobtx"))
-		return run_ifinobt(ops, cut, kind[7] == 'x');
+	if (!strcmp(kind, "ifinobt") || !strcmp(kind, "ifinobtx") || !strcmp(kind, "ifinobtd"))
+		return run_ifinobt(ops, cut, kind[7] == 'x' ? 1 : kind[7] == 'd' ? 2 : 0);
 	if (!strcmp(kind, "attr"))
 		return run_attr(ops, cut);
 	if (!strcmp(kind, "cow") || !strcmp(kind, "cowcut"))
@@ -538,8 +538,8 @@ static int run(int argc, char **argv)
 		return run_untar(ops, cut);
 	if (!strcmp(kind, "seq"))
 		return run_seq(ops, cut);
-	if (!strcmp(kind, "share"))
-		return run_share(ops, cut);
+	if (!strcmp(kind, "share") || !strcmp(kind, "sharemerge") || !strcmp(kind, "sharegrow"))
+		return run_share(ops, cut, kind[5] == 'm', kind[5] == 'g');
 	for (int op = 1; op <= ops; op++) {
 		int rc;
 		const char *rel;

@@ -119,15 +119,18 @@ int run_bigdir(int ops, int cut);
 /* wl_xfs.c: files created (xattrs: half with a small xattr), then those outside d0's
  * inode chunk unlinked and held open */
 int run_ichunk(int ops, int cut, int xattrs);
-/* wl_ifin.c: empty files created, then one from each inode chunk unlinked and held open */
+/* wl_ifin.c: empty files created (MORE 2: a block of data each), then one from each inode chunk
+ * unlinked and held open (MORE 1: others unlinked for good first) */
 int run_ifinobt(int ops, int cut, int more);
 /* wl_attr.c: files with attribute forks that have blocks, unlinked and held open */
 int run_attr(int ops, int cut);
 /* wl_cow.c: files cloned and half overwritten (CoW staging extents at the cut); storm_last: cowcut */
 int run_cow(int ops, int cut, int storm_last);
 /* wl_share.c: striped shares, sparse files, then a storm of clones that split refcount and bmbt
- * leaves and turn extents forks into btrees (OPS: the refcount records made) */
-int run_share(int ops, int cut);
+ * leaves and turn extents forks into btrees (OPS: the refcount records made); merge: sharemerge
+ * (gap blocks cloned into the mirrors: center merges in all three trees); grow: sharegrow (the
+ * storm's clones into many 21-extent files: forks made btrees) */
+int run_share(int ops, int cut, int merge, int grow);
 /* wl_xv4.c: a special file, short symlink or empty directory held open and unlinked;
  * the efitrunc workload's storm (never returns) */
 int special_op(int op, int *rc);
