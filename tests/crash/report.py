@@ -5,7 +5,8 @@ report.py MATRIX.txt OUTDIR          the Markdown table on stdout
 report.py --previous REPORT MATRIX.txt OUTDIR
                                      the same; a row without a result in OUTDIR
                                      keeps its line from REPORT
-report.py --check [--only REGEX] MATRIX.txt OUTDIR  exit 1 unless every row (matching REGEX) ended as expected
+report.py --check [--only REGEX] [--kept] MATRIX.txt OUTDIR  exit 1 unless every row (matching REGEX; with
+                                  --kept, kept in OUTDIR) ended as expected
 """
 import json
 import re
@@ -160,6 +161,9 @@ def main():
         i = sys.argv.index("--only")
         only = re.compile(sys.argv[i + 1])
         del sys.argv[i:i + 2]
+    kept_only = "--kept" in sys.argv  # --check over the rows kept in OUTDIR (a --recompare)
+    if kept_only:
+        sys.argv.remove("--kept")
     check = sys.argv[1] == "--check"
     keep = {}
     if sys.argv[1] == "--previous":
@@ -168,6 +172,8 @@ def main():
     table, bad, counts = [], 0, {}
     for name, rest in rows(matrix):
         if check and only and not only.search(name):
+            continue
+        if check and kept_only and not os.path.isdir(os.path.join(outdir, name)):
             continue
         r = load(outdir, name)
         if r is None and name in keep and not check:
