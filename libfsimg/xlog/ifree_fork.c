@@ -350,6 +350,10 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 	for (uint32_t end = n; end > 0;) {
 		uint32_t k = 0, ng = 0, ilog = BMBT_ILOG_NONE;
 		uint64_t leaf = UINT64_MAX;
+		/* only XFS_ITRUNC_MAX_EXTENTS ends a round in 6.1: the check that ended it at an
+		 * extent in a lower AG than the one before (prev_agno, "xfs: fix multi-AG deadlock
+		 * in xfs_bunmapi", 4.11) left __xfs_bunmapi in 5.13 ("xfs: bunmapi has unnecessary
+		 * AG lock ordering issues": every free is deferred, no AGF is locked there) */
 		for (; k < ITRUNC_MAX_EXTENTS && end > 0; k++) {
 			xlog_fin_bmbt_rec(recs + (size_t)--end * BMBT_REC_LEN, &off, &fsb, &len);
 			efree_at(&ex[k], fsb, aglog, len);
