@@ -376,8 +376,11 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 		 * (xfs_inactive_truncate); the attribute fork's (af) begins a transaction of its
 		 * own, which xfs_attr3_root_inactive's last xfs_trans_roll_inode left unlogged.
 		 * A reflink inode's count came out short of the kernel's by about one a join
-		 * (xb-1k-remapdeep-d: 11 and 18 over 13 and 24 joins) for a reason not found
-		 * yet: such a truncate is refused rather than written inexact. */
+		 * (xb-1k-remapdeep-d: 11 and 18 over 13 and 24 joins, 196 and 294 such
+		 * unmaps, every CUI but 8 freeing nothing, no CUI requeue) for a reason not
+		 * found yet; no count of one kind of round gives both (rounds with a join:
+		 * 13 and 24; borrow runs after rounds without: 12 and 19): such a truncate
+		 * is refused rather than written inexact. */
 		if (ilog == BMBT_ILOG_ROOT && (end + k < n || af)) {
 			if (reflink)
 				return xlog_fin_refuse(f, "a reflink inode's bmbt leaf takes a record from its sibling "
