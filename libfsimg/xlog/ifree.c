@@ -393,7 +393,8 @@ static int ifree_inode(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agi
 		free(a->own);
 		return err;
 	}
-	antx = !attr ? 0 : a->n ? a->rolls + antx + 1 : 1;
+	/* less its truncate's unmaps that logged the attribute fork's root first (ABROOT) */
+	antx = !attr ? 0 : a->n ? a->rolls + antx + 1 - (a->btree ? a->t.nobump : 0) : 1;
 
 	/* xfs_difree: inobt, AGI counts, finobt (the AGFL frees their block frees defer: q0..q1
 	 * from the inobt's, then the finobt's after the chunk's free is queued) */

@@ -55,7 +55,7 @@ struct bmbt {
 	uint64_t freed[3];
 	uint32_t nfreed;
 	uint8_t ilog;     /* how the last delete first logged the inode (BMBT_ILOG_*) */
-	uint32_t nobump;  /* the truncate's unmaps after its first whose first log was ROOT */
+	uint32_t nobump;  /* the truncate's unmaps whose first log was ROOT (not the data fork's first) */
 };
 #define BMBT_ILOG_NONE 0u /* not at all (the unmap logs the core at its end) */
 #define BMBT_ILOG_CORE 1u /* the core first: a joined block's free (xfs_bmbt_free_block) */

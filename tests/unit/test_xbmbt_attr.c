@@ -203,6 +203,33 @@ static void test_attr_btree(void **state)
 	t_free(t);
 }
 
+/*
+ * test_truncate_three_leaves' tree (leaves of 40, 30, 30) as an attribute fork's: the same
+ * 50 rounds, but the first round's borrow (the third leaf takes a record from the second at
+ * the 2nd delete) counts too. Its unmap logs the root (XFS_ILOG_ABROOT) first in a
+ * transaction of its own: xfs_attr_inactive truncates after xfs_attr3_root_inactive's last
+ * xfs_trans_roll_inode, which logged the inode in the transaction before. The data fork's
+ * first unmap follows the size's log in its transaction (6 there, 7 here).
+ */
+static void test_attr_btree_borrow_first(void **state)
+{
+	const uint32_t cnt[3] = { 40, 30, 30 };
+	struct t *t = t_new(cnt, 3);
+	uint8_t *recs = NULL;
+	uint32_t ntx = 0;
+	struct bmbt b;
+
+	(void)state;
+	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 100, &b, &recs), 0);
+	if (xlog_fin_truncate_extents(&t->x.f, recs, 100, 103, false, INO, &b, (ISIZE - LIT) / 16, RMAP_F_ATTR, &ntx))
+		fail_msg("refused: %s", t->x.why);
+	free(recs);
+	assert_int_equal(ntx, 100);
+	assert_int_equal(b.nobump, 7);
+	assert_int_equal(agf_free(t), FREEBLKS0 + 103);
+	t_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_attr_bad_crc),
 		cmocka_unit_test(test_attr_node),
 		cmocka_unit_test(test_attr_btree),
+		cmocka_unit_test(test_attr_btree_borrow_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
