@@ -71,6 +71,7 @@ while IFS='|' read -r n want; do
 	grep -q "^pending .*$want" "$t/out" || { echo "$n: no pending line with '$want'"; tail -3 "$t/out"; }
 done > "$t/bad" <<'EOF'
 bnobt-neighbour-out-of-ag|AG 1: free extent 60479+32 out of the AG
+bmbt-sibling-out-of-fs|inode 262213: its bmbt block 131151 has a bad left sibling 18446744071545356287
 EOF
 [ ! -s "$t/bad" ]
 ok $? "the kept inputs refuse with their reasons (fuzz/regress/xfin)"
