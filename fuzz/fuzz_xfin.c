@@ -19,9 +19,11 @@
  * stamped with the finish's LSNs) is well formed: level and record count in
  * bounds, siblings and child pointers inside the AG (or the filesystem),
  * its own address in its header, keys ordered (unless a block of its tree
- * came in unordered: the finish edits what it finds). With FUZZ_XFIN_PRINT
- * set, one line per input says whether the finish wrote, how many btree
- * blocks it wrote and how many entries it left pending.
+ * came in unordered, within itself or against a sibling: the finish edits
+ * what it finds, as the kernel's, whose non-DEBUG btree code checks no order).
+ * With FUZZ_XFIN_PRINT set, one line per input says whether the finish wrote,
+ * how many btree blocks it wrote, how many entries it left pending and which
+ * trees came in unordered.
  */
 #include "fuzz_xvdev.h"
 
@@ -87,6 +89,12 @@ static const struct bt *bt_of(const uint8_t *b, const struct geo *g)
 static size_t hdr_len(const struct bt *t)
 {
 	return t->lng ? (t->v5 ? 72 : 24) : (t->v5 ? 56 : 16);
+}
+
+/* A v5 block's LSN (bb_lsn). */
+static uint64_t lsn_of(const struct bt *t, const uint8_t *b)
+{
+	return be64(b + (t->lng ? 32 : 24));
 }
 
 /* A long-form (fsblock) pointer inside the filesystem. */
@@ -234,8 +242,12 @@ static void fix(struct xrun *r)
 
 /* The btree blocks the log brings: its buffer items replayed in commit order over the
  * device's copy of each block (xlog_recover_do_reg_buffer: region k fills the k-th run of
- * dirty 128-byte chunks), cancelled ones and LSN order aside. A tree one of them leaves
- * unordered came in unordered as much as one the device holds unordered. */
+ * dirty 128-byte chunks), cancelled ones aside; on v5 an item is skipped where the block
+ * is as new as its transaction, and a replayed block stamped with the transaction's LSN
+ * (xlog_recover_get_buf_lsn, then the write verifier), so a log whose record header LSN
+ * was raised leaves blocks of different ages, as the kernel's replay does. A tree one of
+ * them leaves unordered, within a block or against a sibling, came in unordered as much
+ * as one the device holds unordered. */
 #define XFIN_MAX_LOGGED 4096u
 
 struct logged {
@@ -281,6 +293,9 @@ static int logged_trans(void *ctx, const struct xlog_trans *t)
 		if (xlog_item_decode(&o, c->r->log, it) || o.type != XFS_LI_BUF || o.blkno < 0 ||
 		    o.bblen != c->g.bpb || (o.flags & XFS_BLF_CANCEL) || !(b = logged_block(c, (uint64_t)o.blkno)))
 			continue;
+		if (c->g.v5 && (bt = bt_of(b, &c->g)) && lsn_of(bt, b) && lsn_of(bt, b) != UINT64_MAX &&
+		    lsn_of(bt, b) >= t->lsn)
+			continue;
 		for (uint32_t bit = 0; bit < chunks && reg < it->cnt;) {
 			uint32_t n = 0;
 			while (bit + n < chunks && chunk_dirty(&o, bit + n))
@@ -292,10 +307,74 @@ static int logged_trans(void *ctx, const struct xlog_trans *t)
 			}
 			bit += n ? n : 1;
 		}
-		if ((bt = bt_of(b, &c->g)) && !block_ordered(bt, b, &c->g))
-			disorder[bt - bts] = true;
+		if ((bt = bt_of(b, &c->g)) && c->g.v5)
+			put_be64(b + (bt->lng ? 32 : 24), t->lsn);
 	}
 	return 0;
+}
+
+/* A sibling's daddr: long-form pointers are filesystem blocks, short-form ones blocks
+ * of the AG the block lies in. */
+static bool sib_daddr(const struct bt *t, const uint8_t *b, uint64_t daddr, bool right, const struct geo *g,
+		      uint64_t *out)
+{
+	uint64_t ag, agbno;
+
+	if (t->lng) {
+		uint64_t v = be64(b + 8 + 8 * right);
+		if (v == UINT64_MAX || !fsb_ok(v, g) || g->agblklog >= 64)
+			return false;
+		ag = v >> g->agblklog;
+		agbno = v & ((1ull << g->agblklog) - 1);
+	} else {
+		uint32_t v = be32(b + 8 + 4 * right);
+		if (v == NULLAGBLOCK || v >= g->agblocks)
+			return false;
+		ag = daddr / g->bpb / g->agblocks;
+		agbno = v;
+	}
+	*out = (ag * g->agblocks + agbno) * g->bpb;
+	return true;
+}
+
+/* The last entry of left against the first of right, its right sibling of the same
+ * tree and level: the order across blocks that no one block shows. */
+static bool siblings_ordered(const struct bt *t, const uint8_t *left, const uint8_t *right, const struct geo *g)
+{
+	uint32_t level = (uint32_t)left[4] << 8 | left[5], n = (uint32_t)left[6] << 8 | left[7];
+	uint32_t m = (uint32_t)right[6] << 8 | right[7];
+	size_t len = level ? t->keylen : t->reclen, hl = hdr_len(t);
+	uint8_t pair[2 * 40];
+
+	if (be32(right) != t->magic || ((uint32_t)right[4] << 8 | right[5]) != level || !n || !m ||
+	    (uint64_t)n * len > g->bs - hl || len > 40)
+		return true;
+	memcpy(pair, left + hl + (size_t)(n - 1) * len, len);
+	memcpy(pair + len, right + hl, len);
+	return order_of(t, pair + len, len, !level) < (t->ord == O_RMAP);
+}
+
+/* Each logged btree block against both its siblings (as the log left them, else as the
+ * device holds them) where the two point at each other: a block the tree freed keeps its
+ * old siblings, and the log's copy of it is no part of the tree the finish reads. */
+static void logged_siblings(struct logged *c)
+{
+	size_t n = c->n; /* the siblings read below are not checked themselves */
+
+	for (size_t i = 0; i < n; i++) {
+		const struct bt *t = bt_of(c->b[i], &c->g);
+		uint64_t d, back;
+		uint8_t *sb;
+		if (!t)
+			continue;
+		if (!block_ordered(t, c->b[i], &c->g))
+			disorder[t - bts] = true;
+		for (int right = 0; right < 2; right++)
+			if (sib_daddr(t, c->b[i], c->daddr[i], right, &c->g, &d) && (sb = logged_block(c, d)) &&
+			    sib_daddr(t, sb, d, !right, &c->g, &back) && back == c->daddr[i] &&
+			    !siblings_ordered(t, right ? c->b[i] : sb, right ? sb : c->b[i], &c->g))
+				disorder[t - bts] = true;
+	}
 }
 
 static void logged_disorder(struct xrun *r)
@@ -306,8 +385,10 @@ static void logged_disorder(struct xrun *r)
 		return;
 	c->r = r;
 	geo_of(&c->g, r->in.img);
-	if (geo_sane(&c->g))
+	if (geo_sane(&c->g)) {
 		(void)xlog_walk(r->log, logged_trans, c, NULL);
+		logged_siblings(c);
+	}
 	for (size_t i = 0; i < c->n; i++)
 		free(c->b[i]);
 	free(c);
@@ -335,7 +416,7 @@ static unsigned check_fin_blocks(const struct xrun *r, const struct xlog_plan *p
 				memcpy(b + k * 512, xlog_ovl_sector(&plan->ovl, s + k), 512);
 			if (!(t = bt_of(b, &g)))
 				continue;
-			lsn = be64(b + (t->lng ? 32 : 24));
+			lsn = lsn_of(t, b);
 			if (lsn >= lo && lsn <= hi) {
 				check_block(t, b, s, &g, !disorder[t - bts]);
 				checked++;
@@ -354,9 +435,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!xrun_open(&r, data, size, fix) && (logged_disorder(&r), !xlog_plan_build(&plan, r.log))) {
 		check_plan(plan, r.dev.size);
 		unsigned n = check_fin_blocks(&r, plan);
-		if (getenv("FUZZ_XFIN_PRINT"))
-			printf("finished %s, %u btree blocks written, %zu left pending\n",
+		if (getenv("FUZZ_XFIN_PRINT")) {
+			printf("finished %s, %u btree blocks written, %zu left pending",
 			       r.log->fin_max_lsn ? "yes" : "no", n, plan->npending);
+			const char *sep = ", came in unordered:"; /* the trees whose order goes unchecked */
+			for (size_t i = 0; i < NBT; i++)
+				if (disorder[i]) {
+					printf("%s %c%c%c%c", sep, bts[i].magic >> 24, bts[i].magic >> 16 & 0xff,
+					       bts[i].magic >> 8 & 0xff, bts[i].magic & 0xff);
+					sep = "";
+				}
+			printf("\n");
+		}
 		xlog_plan_free(plan);
 	}
 	xrun_close(&r);

@@ -113,7 +113,9 @@ static uint8_t *bcur_ptr(const struct bcur *c, uint32_t l, uint32_t i)
 }
 
 /* The block at fsb as level l of the inode's bmbt: magic, level, a count within the block
- * and at least one, its address and owner (v5). */
+ * and at least one, its address and owner (v5), and each sibling null or a block of the
+ * filesystem other than itself (xfs_btree_check_lblock_siblings: the read verifier fails
+ * the mount there, and a log that gave the block such a sibling fails the replay's write). */
 static int bcur_read(struct bcur *c, uint32_t l, uint64_t fsb, struct blk **b)
 {
 	struct fin *f = c->f;
@@ -132,6 +134,14 @@ static int bcur_read(struct bcur *c, uint32_t l, uint64_t fsb, struct blk **b)
 	    n > c->maxrecs || (fs->v5 && (get_be64((*b)->b + 24) != (*b)->daddr || get_be64((*b)->b + 56) != c->ino)))
 		return xlog_fin_refuse(f, "inode %llu: its bmbt block %llu (level %u) is not what it should be",
 				       (unsigned long long)c->ino, (unsigned long long)fsb, l);
+	for (int s = 0; s < 2; s++) {
+		uint64_t sib = get_be64((*b)->b + 8 + 8 * s), sbno = sib & ((1ull << aglog) - 1);
+		if (sib != UINT64_MAX && (sib == fsb || (sib >> aglog) >= fs->sb.agcount || sbno == 0 ||
+					  sbno >= fs->sb.agblocks))
+			return xlog_fin_refuse(f, "inode %llu: its bmbt block %llu has a bad %s sibling %llu",
+					       (unsigned long long)c->ino, (unsigned long long)fsb,
+					       s ? "right" : "left", (unsigned long long)sib);
+	}
 	return 0;
 }
 

@@ -175,6 +175,7 @@ static void test_refused(void **state)
 	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 70, &b, &recs), 1);
 	assert_non_null(strstr(t->x.why, "3 levels"));
 	t_free(t);
+
 }
 
 /* 14 leaves of per records (t_new's) under a root at level 2 over two blocks of level 1:
@@ -340,6 +341,18 @@ static void test_bui_map(void **state)
 	bui_map(t, 200, 900, 1, 0);
 	bui_map(t, 30, 900, 1, 1);
 	t_free(t);
+
+	/* a leaf's sibling out of the filesystem, or the leaf itself: refused as the read
+	 * verifier would (xfs_btree_check_lblock_siblings; camp7's fuzz_xfin input
+	 * bmbt-sibling-out-of-fs, a left sibling the log raised) */
+	for (int k = 0; k < 2; k++) {
+		t = t_new(cnt, 2);
+		put_inode(t, 70, 72);
+		put_be64(blk(t, LEAF0 + 2) + 8 + 8 * k, k ? LEAF0 + 2 : 0xffffffff7f00ffffull);
+		bui_map(t, 80, 300, 1, 1);
+		assert_non_null(strstr(t->x.why, k ? "bad right sibling 52" : "bad left sibling 18446744071545356287"));
+		t_free(t);
+	}
 }
 
 /*
