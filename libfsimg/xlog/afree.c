@@ -234,7 +234,7 @@ static int cnt_delete(struct agbt_cur *c, uint32_t bno, uint32_t len)
 
 int xlog_fin_force(struct fin *f, const char *why)
 {
-	uint64_t next;
+	uint64_t next, bm;
 	int err;
 
 	XFIN_COUNT(f, XFC_LOG_FORCE); /* reached, done or refused below */
@@ -244,10 +244,19 @@ int xlog_fin_force(struct fin *f, const char *why)
 	 * after, which needs its length (v4 stamps nothing: placed where it is modelled) */
 	if (f->log->fs->v5 && !f->cp_sized)
 		return xlog_fin_refuse(f, "%s forces the log (v5: the forced checkpoint's length, with %s, is not "
-					  "modelled)", why, f->cp_unsized ? f->cp_unsized :
-					  "the unlinked inodes' truncates: the stale buffers of the bmbt "
-					  "blocks they free, the truncating inode's extents, the AGFL frees' "
-					  "intents per shrink");
+					  "modelled)", why, f->cp_unsized ? f->cp_unsized : "what its transactions log");
+	/* an intent committed before the force whose done item comes after it (the kernel logs
+	 * it alone in the checkpoint; the finish sizes intents whose done items share theirs) */
+	if (f->log->fs->v5 && f->tx_intent)
+		return xlog_fin_refuse(f, "%s forces the log (v5: in the middle of %s, whose intent the forced "
+					  "checkpoint holds alone: not modelled)", why, f->tx_intent);
+	if (f->log->fs->v5 && f->cp_trunc && (f->cp_trunc_unsized || f->cp_trunc_btree))
+		return xlog_fin_refuse(f, "%s forces the log (v5: the forced checkpoint's length, with %s, is not "
+					  "modelled)", why, f->cp_trunc_unsized ? f->cp_trunc_unsized :
+					  "the truncating inode's fork in btree form");
+	if (f->log->fs->v5 && (bm = xlog_fin_cp_bmbt_unsized(f)) != UINT64_MAX)
+		return xlog_fin_refuse(f, "%s forces the log (v5: the forced checkpoint holds the truncate's "
+					  "changes to bmbt block %llu, not modelled)", why, (unsigned long long)bm);
 	if (f->log->fs->v5 && f->q.state == 2)
 		return xlog_fin_refuse(f, "%s forces the log (v5: the dquots' stamps around it not done)", why);
 	if (f->cp_sized) {
@@ -643,6 +652,17 @@ int xlog_fin_free_owned(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, 
 /* xfs_agfl_free_finish_item -> xfs_free_agfl_block: the AGF read (no fix_freelist), the block
  * freed as XFS_RMAP_OINFO_AG with XFS_AG_RESV_AGFL (not busy), its buffer invalidated. */
 int xlog_fin_agfl_free_range(struct fin *f, uint32_t from, uint32_t to)
+{
+	int err;
+
+	/* the intent and done item of this transaction's frees, logged both in it */
+	xlog_fin_cp_efx(f, to > from ? to - from : 0);
+	err = xlog_fin_agfl_free_blocks(f, from, to);
+	xlog_fin_cp_efx(f, to > from ? to - from : 0);
+	return err;
+}
+
+int xlog_fin_agfl_free_blocks(struct fin *f, uint32_t from, uint32_t to)
 {
 	int err = 0;
 

@@ -116,6 +116,26 @@ struct fin {
 	uint64_t cp_lsn, cp_done, tx_done;
 	bool cp_sized, cp_lost;
 	const char *cp_unsized; /* what the unsized transactions log (NULL: the unlinked inodes') */
+	/* the inode being truncated (force.c, xlog_fin_cp_trunc): its slot (trunc_blk, trunc_off);
+	 * logged by the running transaction (tx_trunc) and by the running checkpoint (cp_trunc),
+	 * as the last commit that logged it formatted it (xlog_cil_insert_format_items): its data
+	 * fork's extents (*_n) or in btree form (*_btree, not sized); *_unsized: an attribute
+	 * fork or a symlink's logged (not sized), for the rest of the checkpoint */
+	size_t trunc_blk;
+	uint32_t trunc_off, tx_trunc_n, cp_trunc_n;
+	bool tx_trunc, cp_trunc, tx_trunc_btree, cp_trunc_btree;
+	const char *tx_trunc_unsized, *cp_trunc_unsized;
+	/* bmbt blocks a truncate's rounds changed in the running checkpoint without freeing them
+	 * (the rightmost leaf and level-1 block and their left siblings): the kernel logs them,
+	 * the finish does not hold their changes; a v5 force refused while one is not stale
+	 * (cp_bmbt_over: more than FIN_CP_BMBT_MAX) */
+#define FIN_CP_BMBT_MAX 32u
+	uint64_t cp_bmbt[FIN_CP_BMBT_MAX];
+	uint32_t ncp_bmbt;
+	bool cp_bmbt_over;
+	/* the running transaction finishes an intent a committed one logged (a truncate's free,
+	 * rmap or refcount intent): its done item not sized, a v5 force there is refused */
+	const char *tx_intent;
 	struct fin_quota q;
 };
 
@@ -201,8 +221,15 @@ int xlog_fin_alloc_fixup(struct fin *f, struct agbt_cur *cc, struct agbt_cur *bc
 			 uint32_t rbno, uint32_t rlen) XFS_HIDDEN;
 /* afree.c: the deferred AGFL frees queued at [from, to) of f->agflq finished in queue order
  * (xfs_agfl_free_finish_item: xfs_free_ag_extent of the one block with XFS_RMAP_OINFO_AG,
- * no fix_freelist, not busy) and taken off the queue. 0, 1 or <0. */
+ * no fix_freelist, not busy) and taken off the queue, their EFI and EFD logged in the
+ * running transaction. 0, 1 or <0. */
 int xlog_fin_agfl_free_range(struct fin *f, uint32_t from, uint32_t to) XFS_HIDDEN;
+/* force.c: an EFI or EFD of n extents (xfs_efi_log_format, xfs_efd_log_format: a 16-byte
+ * header and a struct xfs_extent_64 each) in the running transaction's share of the
+ * checkpoint, behind its op header. */
+void xlog_fin_cp_efx(struct fin *f, uint32_t n) XFS_HIDDEN;
+/* afree.c: xlog_fin_agfl_free_range without the intents' bytes (the caller logs them). */
+int xlog_fin_agfl_free_blocks(struct fin *f, uint32_t from, uint32_t to) XFS_HIDDEN;
 /* The AGFL frees queued at [mark, end): the work a finished deferred item queued runs
  * before the items queued after it (xfs_defer_finish_noroll), up to
  * XFS_EFI_MAX_FAST_EXTENTS in each transaction of the chain (*ntx counts them when set). */
@@ -214,8 +241,12 @@ static inline int xlog_fin_agfl_frees_to(struct fin *f, uint32_t mark, uint32_t 
 		uint32_t n = end - mark < 16 ? end - mark : 16;
 		if (ntx)
 			(*ntx)++;
+		/* xfs_defer_create_intent: one EFI for the transaction's deferred AGFL frees, logged
+		 * by the transaction that deferred them; its EFD by the one that frees them */
+		xlog_fin_cp_efx(f, n);
 		xlog_fin_tx(f); /* each transaction of the chain */
-		err = xlog_fin_agfl_free_range(f, mark, mark + n);
+		err = xlog_fin_agfl_free_blocks(f, mark, mark + n);
+		xlog_fin_cp_efx(f, n);
 		end -= n;
 	}
 	return err;
@@ -267,11 +298,25 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next) XFS_HIDDEN;
  * (lsn when none was placed). */
 uint64_t xlog_fin_blk_lsn(const struct fin *f, const struct blk *b, uint64_t lsn) XFS_HIDDEN;
 uint64_t xlog_fin_ino_lsn(const struct fin *f, size_t i, uint64_t lsn) XFS_HIDDEN;
-/* The log items of an AGFL block's deferred free (xfs_agfl_free_finish_item) in the running
- * transaction's share of the checkpoint: its one-extent EFI and EFD, which 6.1 logs both
- * (a kernel checkpoint of the unlinked inodes' finish holds them, no whiteout), and the
- * invalidated buffer's format unless the finish holds the block stale already. */
+/* An AGFL block's deferred free (xfs_agfl_free_finish_item) in the running transaction's
+ * share of the checkpoint: the invalidated buffer's format unless the finish holds the
+ * block stale already (its EFI and EFD, which 6.1 logs both, no whiteout, are the
+ * caller's: xlog_fin_cp_efx). */
 void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno) XFS_HIDDEN;
+/* The inode being truncated logged by the running transaction (xfs_bunmapi, the end of
+ * xfs_itruncate_extents_flags: XFS_ILOG_CORE with XFS_ILOG_DEXT), its data fork in extents
+ * form with n extents, or in btree form (not sized); unsized (non-NULL): with an attribute
+ * fork or a symlink's blocks (not sized): a v5 force of its checkpoint refused naming it. */
+void xlog_fin_cp_trunc(struct fin *f, const char *unsized, bool btree, uint32_t n) XFS_HIDDEN;
+/* A bmbt block freed by the running transaction (xfs_bmbt_free_block, xfs_bmap_btree_to_extents:
+ * xfs_trans_binval): its buffer stale, logged as a cancelled buffer. 0, 1 or <0. */
+int xlog_fin_bmbt_stale(struct fin *f, uint64_t fsb) XFS_HIDDEN;
+/* A bmbt block a truncate's round changed and kept (its changes not modelled): noted for
+ * the running checkpoint (f->cp_bmbt). */
+void xlog_fin_cp_bmbt_changed(struct fin *f, uint64_t fsb) XFS_HIDDEN;
+/* The first such block still held unfreed: its daddr, or UINT64_MAX (none); 0 when more
+ * were noted than kept. */
+uint64_t xlog_fin_cp_bmbt_unsized(const struct fin *f) XFS_HIDDEN;
 /* The commit copies freed. */
 void xlog_fin_cp_free(struct fin *f) XFS_HIDDEN;
 /* ifree.c: everything a finish holds (checkpoint copies, blocks, busy list) let go. */

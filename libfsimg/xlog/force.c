@@ -160,6 +160,19 @@ static uint64_t inode_bytes(const xfs_fs *fs, const uint8_t *d, bool broot)
 	return bytes + (n ? OPHDR + n * BMBT_REC : 0);
 }
 
+/* The inode being truncated is in the running checkpoint as the truncate logged it: not when
+ * its cluster is stale (its inode items go with it, as the freed inodes' do) or its free
+ * is logged there too (f->ino). */
+static bool trunc_logged(const struct fin *f)
+{
+	if (!f->cp_trunc || f->trunc_blk >= f->nblk || f->blk[f->trunc_blk].stale)
+		return false;
+	for (size_t i = 0; i < f->nino; i++)
+		if (f->ino[i].blk == f->trunc_blk && f->ino[i].off == f->trunc_off && f->ino[i].cp == FIN_CP_RUNNING)
+			return false;
+	return true;
+}
+
 /* The running checkpoint's content bytes: what the committed transactions logged since the
  * last force. */
 static uint64_t cp_bytes(const struct fin *f)
@@ -177,6 +190,9 @@ static uint64_t cp_bytes(const struct fin *f)
 	for (size_t i = 0; i < f->nino; i++)
 		if (f->ino[i].cp == FIN_CP_RUNNING)
 			bytes += inode_bytes(fs, f->blk[f->ino[i].blk].snap + f->ino[i].off, f->ino[i].broot);
+	if (trunc_logged(f))
+		bytes += OPHDR + INODE_FMT + OPHDR + (fs->v5 ? fs->lit_off : V4_LOG_DINODE) +
+			 (f->cp_trunc_n ? OPHDR + (uint64_t)f->cp_trunc_n * BMBT_REC : 0);
 	return bytes;
 }
 
@@ -186,6 +202,16 @@ void xlog_fin_commit(struct fin *f)
 
 	f->cp_done += f->tx_done;
 	f->tx_done = 0;
+	if (f->tx_trunc) {
+		f->cp_trunc = true;
+		f->cp_trunc_btree = f->tx_trunc_btree;
+		f->cp_trunc_n = f->tx_trunc_n;
+	}
+	if (f->tx_trunc_unsized)
+		f->cp_trunc_unsized = f->tx_trunc_unsized;
+	f->tx_trunc = false;
+	f->tx_trunc_unsized = NULL;
+	f->tx_intent = NULL;
 	for (size_t i = 0; i < f->nino; i++) {
 		const struct blk *b = &f->blk[f->ino[i].blk];
 		if (!b->snap || memcmp(b->snap + f->ino[i].off, b->b + f->ino[i].off, isize))
@@ -254,18 +280,82 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 			f->ino[i].lsn = f->cp_lsn;
 		}
 	f->cp_done = 0;
+	f->cp_trunc = false;
+	f->cp_trunc_unsized = NULL;
+	f->ncp_bmbt = 0;
+	f->cp_bmbt_over = false;
 	*next = lo;
 	return 0;
 }
 
-#define EFX_1 32u /* an EFI or EFD of one extent: its 16-byte header and a struct xfs_extent_64 */
+#define EFX_HDR 16u /* struct xfs_efi_log_format (xfs_efd_log_format) before its extents */
+#define EFX_EXT 16u /* struct xfs_extent_64 */
+
+void xlog_fin_cp_efx(struct fin *f, uint32_t n)
+{
+	if (n)
+		f->tx_done += OPHDR + EFX_HDR + (uint64_t)n * EFX_EXT;
+}
+
+void xlog_fin_cp_trunc(struct fin *f, const char *unsized, bool btree, uint32_t n)
+{
+	f->tx_trunc = true;
+	f->tx_trunc_btree = btree;
+	f->tx_trunc_n = n;
+	if (unsized)
+		f->tx_trunc_unsized = unsized;
+}
+
+int xlog_fin_bmbt_stale(struct fin *f, uint64_t fsb)
+{
+	xfs_fs *fs = f->log->fs;
+	uint32_t aglog = fs->sb.agblklog;
+	struct blk *b;
+	int err;
+
+	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, (uint32_t)(fsb >> aglog), (uint32_t)(fsb & ((1ull << aglog) - 1))),
+				fs->blocksize / XLOG_BBSIZE, K_BMBT, &b)))
+		return err;
+	b->dirty = false;
+	b->stale = true;
+	return 0;
+}
+
+void xlog_fin_cp_bmbt_changed(struct fin *f, uint64_t fsb)
+{
+	for (uint32_t i = 0; i < f->ncp_bmbt; i++)
+		if (f->cp_bmbt[i] == fsb)
+			return;
+	if (f->ncp_bmbt == FIN_CP_BMBT_MAX)
+		f->cp_bmbt_over = true;
+	else
+		f->cp_bmbt[f->ncp_bmbt++] = fsb;
+}
+
+uint64_t xlog_fin_cp_bmbt_unsized(const struct fin *f)
+{
+	xfs_fs *fs = f->log->fs;
+	uint32_t aglog = fs->sb.agblklog;
+
+	if (f->cp_bmbt_over)
+		return 0;
+	for (uint32_t i = 0; i < f->ncp_bmbt; i++) {
+		uint64_t daddr = xlog_ag_daddr(fs, (uint32_t)(f->cp_bmbt[i] >> aglog),
+					       (uint32_t)(f->cp_bmbt[i] & ((1ull << aglog) - 1)));
+		bool stale = false;
+		for (size_t k = 0; k < f->nblk && !stale; k++)
+			stale = f->blk[k].daddr == daddr && f->blk[k].stale;
+		if (!stale)
+			return daddr;
+	}
+	return UINT64_MAX;
+}
 
 void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno)
 {
 	uint64_t daddr = xlog_ag_daddr(f->log->fs, ag, agbno);
 	uint32_t nch = f->log->fs->blocksize / CHUNK;
 
-	f->tx_done += 2 * (OPHDR + EFX_1);
 	for (size_t i = 0; i < f->nblk; i++)
 		if (f->blk[i].daddr == daddr && f->blk[i].stale)
 			return;

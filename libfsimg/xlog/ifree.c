@@ -384,6 +384,14 @@ static int ifree_inode(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agi
 	else if (symlink)
 		err = symlink_rmt_check(f, d, recs, nexts);
 	if (!local && !err) {
+		/* the truncate logs the inode in its transactions (force.c sizes it in extents
+		 * form; a remote symlink's one transaction, xfs_inactive_symlink_rmt, is not) */
+		f->trunc_blk = (size_t)(ib - f->blk);
+		f->trunc_off = slot * isize;
+		f->cp_trunc = false;
+		f->cp_trunc_unsized = NULL;
+		if (symlink)
+			xlog_fin_cp_trunc(f, "a remote symlink's inactivation", false, 0);
 		err = xlog_fin_truncate_extents(f, recs, nexts, nblocks, reflink, ino, tp, fork / BMBT_REC_LEN, 0,
 						&ntx);
 		free(own);
@@ -395,6 +403,10 @@ static int ifree_inode(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agi
 	}
 	/* less its truncate's unmaps that logged the attribute fork's root first (ABROOT) */
 	antx = !attr ? 0 : a->n ? a->rolls + antx + 1 - (a->btree ? a->t.nobump : 0) : 1;
+	/* the end of xfs_itruncate_extents_flags logs the core once more; xfs_attr_inactive's
+	 * last transaction logs the inode without its attribute fork (not sized) */
+	if (!local)
+		xlog_fin_cp_trunc(f, attr ? "an attribute fork's inactivation" : NULL, false, 0);
 
 	/* xfs_difree: inobt, AGI counts, finobt (the AGFL frees their block frees defer: q0..q1
 	 * from the inobt's, then the finobt's after the chunk's free is queued) */
@@ -552,6 +564,12 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 	memset(&f, 0, sizeof f);
 	f.log = log;
 	f.o = o;
+	/* the unlinked inodes' transactions log what force.c sizes: buffers (stale ones as
+	 * cancelled), inodes, the truncating inode, the AGFL frees' intents. With the rmapbt
+	 * a kernel row's forced checkpoint (xw-2k-rmap-fragfree) held less of a by-size and an
+	 * rmapbt leaf than the finish logs, and a bmbt leaf it does not hold: not modelled */
+	f.cp_sized = !(fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT);
+	f.cp_unsized = "an rmapbt filesystem's unlinked inodes: their free space and rmapbt leaves' logged ranges";
 	f.prev = p->fin_prev;
 	f.nprev = p->nfin_prev;
 	if (!(f.blk = calloc(IFREE_BLKS, sizeof *f.blk)))
@@ -571,6 +589,8 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 			err = 0;
 	}
 	if (cow && !err && !f.refused) {
+		f.cp_sized = false;
+		f.cp_unsized = "the CoW staging extents' frees";
 		f.why = cow->what;
 		f.whylen = sizeof cow->what;
 		err = xlog_fin_cow(&f);

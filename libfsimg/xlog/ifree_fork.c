@@ -66,6 +66,7 @@ int xlog_fin_free_queue(struct fin *f, struct efree *q, uint32_t n, uint32_t *nt
 	for (uint32_t s = 0; s < n; s += EFI_MAX_EXTENTS) {
 		uint32_t mark = f->nagflq;
 		xlog_fin_tx(f);
+		f->tx_intent = "an extent free intent";
 		if ((err = free_group(f, q + s, n - s < EFI_MAX_EXTENTS ? n - s : EFI_MAX_EXTENTS)))
 			return err;
 		(*ntx)++;
@@ -175,6 +176,7 @@ static int cui_finish(struct fin *f, const struct efree *ex, uint32_t n, uint32_
 
 	(*ntx)++;
 	xlog_fin_tx(f);
+	f->tx_intent = "a refcount intent";
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t agbno = ex[i].agbno, len = ex[i].len;
 		for (;;) {
@@ -191,6 +193,7 @@ static int cui_finish(struct fin *f, const struct efree *ex, uint32_t n, uint32_
 			tx = (struct refc_tx){ 0, 0, false };
 			(*ntx)++;
 			xlog_fin_tx(f);
+			f->tx_intent = "a refcount intent";
 		}
 	}
 	return xlog_fin_free_queue(f, q, nq, ntx);
@@ -247,6 +250,7 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 		}
 		(*ntx)++;
 		xlog_fin_tx(f);
+		f->tx_intent = "an rmap intent";
 		mark = f->nagflq;
 		if ((err = xlog_fin_rmap(f, reflink ? RMAP_UNMAP_SHARED : RMAP_UNMAP, ex[j].ag, ex[j].agbno, ex[j].len,
 					 ino, xoff[j], (xunw[j] ? RMAP_F_UNWRITTEN : 0) | af)) ||
@@ -302,6 +306,34 @@ static int refc_round(struct fin *f, struct efree *ex, const struct joined *join
 		if ((err = cui_finish(f, ex + j, m - j, ntx)))
 			return err;
 	}
+	return 0;
+}
+
+/*
+ * What a round's unmap logs besides the blocks it changes: the bmbt blocks its deletes freed,
+ * invalidated (xfs_bmbt_free_block, xfs_bmap_btree_to_extents: xfs_trans_binval), and the
+ * inode (xfs_bunmapi: XFS_ILOG_CORE with the fork's extents, or its root in btree form).
+ */
+static int round_log(struct fin *f, const struct joined *join, uint32_t k, uint64_t leaf, const struct bmbt *t,
+		     uint32_t af, uint32_t end)
+{
+	int err;
+
+	for (uint32_t j = 0; j < k; j++)
+		for (uint32_t i = 0; i < join[j].n; i++)
+			if ((err = xlog_fin_bmbt_stale(f, join[j].b[i])))
+				return err;
+	if (leaf != UINT64_MAX && (err = xlog_fin_bmbt_stale(f, leaf)))
+		return err;
+	/* the blocks a delete changed and kept: the last leaf (and level-1 block) and the left
+	 * sibling a borrow took from */
+	for (uint32_t i = 0; t && i < 2; i++) {
+		if (t->nleaf > i)
+			xlog_fin_cp_bmbt_changed(f, t->leaf[t->nleaf - 1 - i]);
+		if (t->nnode > i)
+			xlog_fin_cp_bmbt_changed(f, t->node[t->nnode - 1 - i]);
+	}
+	xlog_fin_cp_trunc(f, af ? "an attribute fork's truncate" : NULL, t && t->nleaf, end);
 	return 0;
 }
 
@@ -397,6 +429,8 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 		}
 		(*ntx)++; /* the unmap */
 		xlog_fin_tx(f);
+		if ((err = round_log(f, join, k, leaf, t, af, end)))
+			return err;
 		if (rmap) {
 			if ((err = rmap_round(f, ex, xoff, xunw, join, k, reflink, ino, leaf, af, ntx)))
 				return err;

@@ -139,8 +139,14 @@ static void shrink(void **state)
 	assert_int_equal(x.f.agflq[1].bno, 11);
 	assert_int_equal(get_be32(agf + AGF_FREEBLKS), 26);
 	/* the deferred AGFL frees, as the deferred op that queued them ends */
+	assert_int_equal(x.f.cp_done + x.f.tx_done, 0);
 	assert_int_equal(xlog_fin_agfl_frees(&x.f, 0, NULL), 0);
 	assert_false(x.f.refused);
+	/* one EFI of both blocks in the transaction that shrank the AGFL (12 + 16 + 2 * 16),
+	 * its EFD in the next with the two cancelled buffers (12 + 20 + 4 each): one intent
+	 * per transaction's deferred AGFL frees (xfs_defer_create_intent), not one per block */
+	assert_int_equal(x.f.cp_done, 60);
+	assert_int_equal(x.f.tx_done, 60 + 2 * 36);
 	assert_int_equal(x.f.nagflq, 0);
 	assert_int_equal(get_be32(agf + AGF_FLCOUNT), 4);
 	assert_int_equal(get_be32(agf + AGF_FREEBLKS), 28);

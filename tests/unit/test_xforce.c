@@ -214,7 +214,7 @@ static void force_unsized(void **state)
 		assert_int_equal(xlog_fin_busy_reuse(&x.f, 0, 40, true), v5);
 		assert_int_equal(x.f.refused, v5);
 		if (v5)
-			assert_non_null(strstr(x.why, "unlinked inodes' truncates"));
+			assert_non_null(strstr(x.why, "forces the log (v5: the forced checkpoint's length"));
 		xfin_close(&x);
 	}
 }
@@ -319,6 +319,119 @@ static void new_block_and_stale(void **state)
 	xfin_close(&x);
 }
 
+/* A v5 sized finish (open_sized) holding block 20 as a block of kind k. */
+static struct blk *sized_block(struct xfin *x, enum kind k)
+{
+	struct blk *b;
+
+	open_sized(x);
+	put_test_block(x, 20);
+	if (k == K_BMBT)
+		memcpy(x->img + 20 * BS, "BMA3", 4);
+	assert_int_equal(xlog_fin_get(&x->f, 20 * 2, 2, k, &b), 0);
+	return b;
+}
+
+/*
+ * The inode a truncate logs (xfs_bunmapi: XFS_ILOG_CORE | XFS_ILOG_DEXT) is in its
+ * checkpoint with its extents as the last commit left them: 40 bytes of ops, its format
+ * and core behind their op headers (12 + 56 + 12 + 176), 19 extents behind theirs
+ * (12 + 304): 612, with the commit op 624, two sectors: (1, 103); not counted (the model
+ * logged an inode only when freeing it) 52 bytes, (1, 102). Once its free is in the same
+ * checkpoint it counts once, as the freed inode.
+ */
+static void truncating_inode(void **state)
+{
+	(void)state;
+	struct xfin x;
+	struct blk *b;
+
+	b = sized_block(&x, K_INODES);
+	x.fs.lit_off = 176;
+	x.f.trunc_blk = (size_t)(b - x.f.blk);
+	x.f.trunc_off = 512;
+	xlog_fin_cp_trunc(&x.f, NULL, false, 30);
+	xlog_fin_tx(&x.f);
+	xlog_fin_cp_trunc(&x.f, NULL, false, 19); /* the next round: 19 left */
+	assert_int_equal(close_next(&x), XLOG_LSN(1, 103));
+	/* closed: the next checkpoint holds it only when a truncate logs it again */
+	assert_false(x.f.cp_trunc);
+	xfin_close(&x);
+}
+
+/* A force where the truncating inode's fork was in btree form at its last log (its root
+ * logged or not, not sized), or in the middle of a truncate's intent (its EFI committed
+ * alone in the checkpoint): refused on v5, naming it; after the fork's return to extents
+ * form, the force goes on. */
+static void trunc_force_refusals(void **state)
+{
+	(void)state;
+	for (int c = 0; c < 3; c++) {
+		struct xfin x;
+		struct blk *b;
+		b = sized_block(&x, K_INODES);
+		x.f.trunc_blk = (size_t)(b - x.f.blk);
+		xlog_fin_cp_trunc(&x.f, NULL, true, 0);
+		if (c == 2) {
+			xlog_fin_tx(&x.f);
+			xlog_fin_cp_trunc(&x.f, NULL, false, 3); /* xfs_bmap_btree_to_extents */
+		}
+		xlog_fin_busy_insert(&x.f, 0, 40, 1);
+		xlog_fin_tx(&x.f);
+		if (c == 1)
+			x.f.tx_intent = "an extent free intent";
+		assert_int_equal(xlog_fin_busy_reuse(&x.f, 0, 40, true), c < 2);
+		assert_int_equal(x.f.refused, c < 2);
+		if (c < 2)
+			assert_non_null(strstr(x.why, c ? "in the middle of an extent free intent" : "in btree form"));
+		xfin_close(&x);
+	}
+}
+
+/* A bmbt block a truncate frees (xfs_bmbt_free_block: xfs_trans_binval) is in the
+ * checkpoint as a cancelled buffer, its format alone (40 + 36 + 12: one sector, (1, 102)),
+ * whatever was logged of it before; and never written. */
+static void bmbt_freed_stale(void **state)
+{
+	(void)state;
+	struct xfin x;
+	struct blk *b;
+
+	b = sized_block(&x, K_BMBT);
+	xlog_fin_log_range(&x.f, b, 0, BS - 1);
+	xlog_fin_tx(&x.f);
+	assert_int_equal(xlog_fin_bmbt_stale(&x.f, 20), 0);
+	assert_true(b->stale);
+	assert_int_equal(close_next(&x), XLOG_LSN(1, 102));
+	xfin_close(&x);
+}
+
+/* A bmbt block a round changed and kept (its changes the finish does not hold): a v5
+ * force of its checkpoint is refused naming it; freed (stale) by a later round of the same
+ * checkpoint, the force goes on. */
+static void bmbt_changed_refused(void **state)
+{
+	(void)state;
+	for (int freed = 0; freed < 2; freed++) {
+		struct xfin x;
+		struct blk *b;
+		b = sized_block(&x, K_BMBT);
+		xlog_fin_cp_bmbt_changed(&x.f, 20);
+		xlog_fin_cp_bmbt_changed(&x.f, 20);
+		assert_int_equal(x.f.ncp_bmbt, 1);
+		if (freed)
+			assert_int_equal(xlog_fin_bmbt_stale(&x.f, 20), 0);
+		xlog_fin_busy_insert(&x.f, 0, 40, 1);
+		xlog_fin_tx(&x.f);
+		assert_int_equal(xlog_fin_busy_reuse(&x.f, 0, 40, true), !freed);
+		if (!freed)
+			assert_non_null(strstr(x.why, "changes to bmbt block 40"));
+		else
+			assert_int_equal(x.f.ncp_bmbt, 0);
+		xfin_close(&x);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +441,10 @@ int main(void)
 		cmocka_unit_test(logged_range_nets_to_nothing),
 		cmocka_unit_test(logged_runs_are_regions),
 		cmocka_unit_test(new_block_and_stale),
+		cmocka_unit_test(truncating_inode),
+		cmocka_unit_test(trunc_force_refusals),
+		cmocka_unit_test(bmbt_freed_stale),
+		cmocka_unit_test(bmbt_changed_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
