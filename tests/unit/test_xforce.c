@@ -414,8 +414,7 @@ static void bmbt_changed_refused(void **state)
 	(void)state;
 	for (int freed = 0; freed < 2; freed++) {
 		struct xfin x;
-		struct blk *b;
-		b = sized_block(&x, K_BMBT);
+		(void)sized_block(&x, K_BMBT);
 		xlog_fin_cp_bmbt_changed(&x.f, 20);
 		xlog_fin_cp_bmbt_changed(&x.f, 20);
 		assert_int_equal(x.f.ncp_bmbt, 1);
