@@ -239,6 +239,19 @@ static void open_sized(struct xfin *x)
 	x->f.cp_sized = true;
 }
 
+/* A v5 sized finish (open_sized) holding block 20 as a block of kind k. */
+static struct blk *sized_block(struct xfin *x, enum kind k)
+{
+	struct blk *b;
+
+	open_sized(x);
+	put_test_block(x, 20);
+	if (k == K_BMBT)
+		memcpy(x->img + 20 * BS, "BMA3", 4);
+	assert_int_equal(xlog_fin_get(&x->f, 20 * 2, 2, k, &b), 0);
+	return b;
+}
+
 /*
  * A leaf (a bmbt leaf's layout: 72-byte header) whose records were logged (xfs_btree_log_recs of records 1 to 20: bytes 72
  * to 391, chunks 0 to 3) by a shift and an insert whose changes net to nothing: the kernel
@@ -252,9 +265,7 @@ static void logged_range_nets_to_nothing(void **state)
 	struct xfin x;
 	struct blk *b;
 
-	open_sized(&x);
-	put_test_block(&x, 20);
-	assert_int_equal(xlog_fin_get(&x.f, 20 * 2, 2, K_BTREE, &b), 0);
+	b = sized_block(&x, K_BTREE);
 	b->b[6] ^= 1; /* numrecs lowered by the shift ... */
 	b->b[6] ^= 1; /* ... raised by the insert */
 	xlog_fin_log_lents(&x.f, b, 72, 0, 0, 19);
@@ -274,9 +285,7 @@ static void logged_runs_are_regions(void **state)
 	for (int join = 0; join < 2; join++) {
 		struct xfin x;
 		struct blk *b;
-		open_sized(&x);
-		put_test_block(&x, 20);
-		assert_int_equal(xlog_fin_get(&x.f, 20 * 2, 2, K_BTREE, &b), 0);
+		b = sized_block(&x, K_BTREE);
 		xlog_fin_log_range(&x.f, b, 6, 7);
 		xlog_fin_log_range(&x.f, b, 3 * 128 + 100, 4 * 128 + 5);
 		if (join)
@@ -306,9 +315,7 @@ static void new_block_and_stale(void **state)
 	assert_int_equal(close_next(&x), XLOG_LSN(1, 102));
 	xfin_close(&x);
 
-	open_sized(&x);
-	put_test_block(&x, 20);
-	assert_int_equal(xlog_fin_get(&x.f, 20 * 2, 2, K_BTREE, &b), 0);
+	b = sized_block(&x, K_BTREE);
 	memset(b->b + 128, 0x5a, BS - 128);
 	xlog_fin_log_range(&x.f, b, 0, BS - 1);
 	xlog_fin_tx(&x.f);
@@ -317,19 +324,6 @@ static void new_block_and_stale(void **state)
 	/* 40 + 36 + 12: (1, 102) */
 	assert_int_equal(close_next(&x), XLOG_LSN(1, 102));
 	xfin_close(&x);
-}
-
-/* A v5 sized finish (open_sized) holding block 20 as a block of kind k. */
-static struct blk *sized_block(struct xfin *x, enum kind k)
-{
-	struct blk *b;
-
-	open_sized(x);
-	put_test_block(x, 20);
-	if (k == K_BMBT)
-		memcpy(x->img + 20 * BS, "BMA3", 4);
-	assert_int_equal(xlog_fin_get(&x->f, 20 * 2, 2, k, &b), 0);
-	return b;
 }
 
 /*
