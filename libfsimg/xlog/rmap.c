@@ -655,7 +655,10 @@ int xlog_fin_rmap(struct fin *f, int type, uint32_t ag, uint32_t bno, uint32_t l
  * the forced checkpoint and the done item in a later one (kernel row
  * g2x-1k-rmap-nrext64-fragfree: the second extent's RUI and its EFI, with the joined bmbt
  * leaf, queued behind the first extent's free whose AGFL shrink forced: 108 bytes there,
- * the EFD first in the next checkpoint; xw-2k-rmap-fragfree: a 1-extent EFI so). The AGFL
+ * the EFD first in the next checkpoint; xw-2k-rmap-fragfree: a 1-extent EFI so, and on
+ * another run of that row, whose finish forces once and frees all 16 inodes, every block
+ * the finish writes agrees with the kernel's only with these bytes: without, 51 differ,
+ * stamped with a checkpoint LSN short of the kernel's). The AGFL
  * frees' EFIs and EFDs are logged both (xfs_agfl_free_finish_item marks no
  * XFS_TRANS_HAS_INTENT_DONE: force.c's). An intent whose own finishing transaction forces
  * is refused (f->tx_intent); a reflink round's are not queued here.
