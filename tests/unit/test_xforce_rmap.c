@@ -67,6 +67,19 @@ static uint64_t close_next(struct xfin *x)
 	return next;
 }
 
+/* A sized finish whose running transaction, having logged block 20's three chunks, logs a
+ * round's RUI (12 + 16 + 32) and 2-extent EFI (12 + 16 + 32), commits, and the next one
+ * finishes the RUI (its RUD: the pair left out of the checkpoint). */
+static void round_rui_done(struct xfin *x)
+{
+	open_sized(x);
+	log_block(x, 20);
+	assert_int_equal(xlog_fin_dfp_queue(&x->f, true, 1), 0);
+	assert_int_equal(xlog_fin_dfp_queue(&x->f, false, 2), 0);
+	xlog_fin_tx(&x->f);
+	xlog_fin_dfp_done(&x->f);
+}
+
 /*
  * The unmap's transaction logs an RUI (12 + 16 + 32) and a 2-extent EFI (12 + 16 + 32);
  * the next finishes the RUI (its RUD: both left out) and forces: the EFI is written alone,
@@ -79,12 +92,7 @@ static void intent_alone(void **state)
 	(void)state;
 	struct xfin x;
 
-	open_sized(&x);
-	log_block(&x, 20);
-	assert_int_equal(xlog_fin_dfp_queue(&x.f, true, 1), 0);
-	assert_int_equal(xlog_fin_dfp_queue(&x.f, false, 2), 0);
-	xlog_fin_tx(&x.f);
-	xlog_fin_dfp_done(&x.f);
+	round_rui_done(&x);
 	assert_int_equal(close_next(&x), XLOG_LSN(1, 103));
 	xlog_fin_tx(&x.f);
 	xlog_fin_dfp_done(&x.f);
@@ -100,12 +108,7 @@ static void intents_whited_out(void **state)
 	(void)state;
 	struct xfin x;
 
-	open_sized(&x);
-	log_block(&x, 20);
-	assert_int_equal(xlog_fin_dfp_queue(&x.f, true, 1), 0);
-	assert_int_equal(xlog_fin_dfp_queue(&x.f, false, 2), 0);
-	xlog_fin_tx(&x.f);
-	xlog_fin_dfp_done(&x.f);
+	round_rui_done(&x);
 	xlog_fin_tx(&x.f);
 	xlog_fin_dfp_done(&x.f);
 	assert_int_equal(close_next(&x), XLOG_LSN(1, 102));
