@@ -137,6 +137,12 @@ struct fin {
 	 * rmap or refcount intent): its done item not sized, a v5 force there is refused */
 	const char *tx_intent;
 	struct fin_quota q;
+	/* rmap.c: the intents a truncate's round logged in its unmap and not finished yet, in
+	 * queue order (xlog_fin_dfp_queue): their bytes, the transaction that logged them, and
+	 * whether a force wrote them in a checkpoint without their done items (alone) */
+#define FIN_DFP_MAX 8u
+	struct fin_dfp { uint32_t ibytes, dbytes, tx; bool alone; } dfp[FIN_DFP_MAX];
+	uint32_t ndfp;
 };
 
 /* force.c: the running transaction committed: the blocks it logged (xlog_fin_log_range),

@@ -38,6 +38,7 @@
 #include "xfs/format.h"
 #include "xlog/dinode.h"
 #include "xlog/finish.h"
+#include "xlog/rmap.h"
 
 #define OPHDR 12u          /* struct xlog_op_header */
 #define TRANS_HDR 16u      /* struct xfs_trans_header */
@@ -254,7 +255,7 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 		f->cp_lsn = log->fin_next_lsn ? log->fin_next_lsn : XLOG_LSN(log->ends.head_cycle, log->ends.head_blk);
 	if (f->cp_lost)
 		return FSIMG_ENOMEM;
-	bytes = cp_bytes(f);
+	bytes = cp_bytes(f) + xlog_fin_dfp_alone(f); /* (rmap.c: a truncate round's intents) */
 	if (!xlog_cp_geom(log, &g))
 		return xlog_fin_refuse(f, "log buffers of %u bytes", g.h_size);
 	lo = xlog_cp_end(log, &g, f->cp_lsn, bytes, 0);

@@ -565,11 +565,10 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 	f.log = log;
 	f.o = o;
 	/* the unlinked inodes' transactions log what force.c sizes: buffers (stale ones as
-	 * cancelled), inodes, the truncating inode, the AGFL frees' intents. With the rmapbt
-	 * a kernel row's forced checkpoint (xw-2k-rmap-fragfree) held less of a by-size and an
-	 * rmapbt leaf than the finish logs, and a bmbt leaf it does not hold: not modelled */
-	f.cp_sized = !(fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT);
-	f.cp_unsized = "an rmapbt filesystem's unlinked inodes: their free space and rmapbt leaves' logged ranges";
+	 * cancelled), inodes, the truncating inode, the AGFL frees' intents, a truncate round's
+	 * intents a force parts from their done items (rmap.c); on an rmapbt filesystem too,
+	 * but in a truncate of a fork in btree form (afree.c, xlog_fin_force) */
+	f.cp_sized = true;
 	f.prev = p->fin_prev;
 	f.nprev = p->nfin_prev;
 	if (!(f.blk = calloc(IFREE_BLKS, sizeof *f.blk)))

@@ -238,6 +238,13 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 	struct efree g[5];
 	int err;
 
+	/* the intents the unmap logs, finished in this order (rmap.c: xlog_fin_dfp_queue); a
+	 * reflink round's are not sized */
+	for (uint32_t j = 0; j < k && !reflink; j++)
+		if ((j == 0 && join[0].n && (err = xlog_fin_dfp_queue(f, false, join[0].n))) ||
+		    (err = xlog_fin_dfp_queue(f, true, 1)) ||
+		    (err = xlog_fin_dfp_queue(f, false, 1 + (j + 1 < k ? join[j + 1].n : leaf != UINT64_MAX))))
+			return err;
 	for (uint32_t j = 0; j < k; j++) {
 		uint32_t ng = 1, mark;
 		/* a joined leaf's free opens an intent of its own when the last queued is not
@@ -245,12 +252,14 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 		if ((j == 0 || reflink) && join[j].n) {
 			for (uint32_t i = 0; i < join[j].n; i++)
 				efree_bmbt(&g[i], join[j].b[i], aglog, ino, true, af);
+			xlog_fin_dfp_done(f);
 			if ((err = xlog_fin_free_queue(f, g, join[j].n, ntx)))
 				return err;
 		}
 		(*ntx)++;
 		xlog_fin_tx(f);
 		f->tx_intent = "an rmap intent";
+		xlog_fin_dfp_done(f);
 		mark = f->nagflq;
 		if ((err = xlog_fin_rmap(f, reflink ? RMAP_UNMAP_SHARED : RMAP_UNMAP, ex[j].ag, ex[j].agbno, ex[j].len,
 					 ino, xoff[j], (xunw[j] ? RMAP_F_UNWRITTEN : 0) | af)) ||
@@ -266,6 +275,7 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 			efree_bmbt(&g[ng++], join[j + 1].b[i], aglog, ino, true, af);
 		if (j + 1 == k && leaf != UINT64_MAX)
 			efree_bmbt(&g[ng++], leaf, aglog, ino, true, af);
+		xlog_fin_dfp_done(f);
 		if ((err = xlog_fin_free_queue(f, g, ng, ntx)))
 			return err;
 	}

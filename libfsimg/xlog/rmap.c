@@ -643,3 +643,64 @@ int xlog_fin_rmap(struct fin *f, int type, uint32_t ag, uint32_t bno, uint32_t l
 		return xlog_fin_refuse(f, "rmap update type %d unknown", type);
 	}
 }
+
+/*
+ * The intents of a truncate's round on an rmapbt filesystem: its unmap's transaction
+ * queues each extent's rmap unmap and free (xfs_bmap_del_extent_real), a deferred op each
+ * as the types alternate, and logs their intents when it rolls (xfs_defer_create_intents);
+ * the transactions after finish them one by one, each logging its done item. An intent
+ * and its done item committed to the same checkpoint are both left out of it (6.1's
+ * xlog_cil_process_intents: the done item dropped, the intent a whiteout, as
+ * xlog_item_in_current_chkpt finds it there). A force between them writes the intent in
+ * the forced checkpoint and the done item in a later one (kernel row
+ * g2x-1k-rmap-nrext64-fragfree: the second extent's RUI and its EFI, with the joined bmbt
+ * leaf, queued behind the first extent's free whose AGFL shrink forced: 108 bytes there,
+ * the EFD first in the next checkpoint; xw-2k-rmap-fragfree: a 1-extent EFI so, and on
+ * another run of that row, whose finish forces once and frees all 16 inodes, every block
+ * the finish writes agrees with the kernel's only with these bytes: without, 51 differ,
+ * stamped with a checkpoint LSN short of the kernel's). The AGFL
+ * frees' EFIs and EFDs are logged both (xfs_agfl_free_finish_item marks no
+ * XFS_TRANS_HAS_INTENT_DONE: force.c's). An intent whose own finishing transaction forces
+ * is refused (f->tx_intent); a reflink round's are not queued here.
+ */
+#define DFP_OPHDR 12u
+#define DFP_FMT 16u   /* xfs_{efi,efd,rui}_log_format before the extents; xfs_rud_log_format */
+#define RUI_EXT 32u   /* struct xfs_map_extent */
+#define EFX_EXT 16u   /* struct xfs_extent_64 */
+
+int xlog_fin_dfp_queue(struct fin *f, bool rui, uint32_t n)
+{
+	struct fin_dfp *d;
+
+	if (f->ndfp == FIN_DFP_MAX)
+		return xlog_fin_refuse(f, "more than %u intents of a truncate's round pending", FIN_DFP_MAX);
+	d = &f->dfp[f->ndfp++];
+	d->ibytes = DFP_OPHDR + DFP_FMT + n * (rui ? RUI_EXT : EFX_EXT);
+	d->dbytes = DFP_OPHDR + DFP_FMT + (rui ? 0 : n * EFX_EXT);
+	d->tx = f->tx;
+	d->alone = false;
+	return 0;
+}
+
+void xlog_fin_dfp_done(struct fin *f)
+{
+	if (!f->ndfp)
+		return;
+	/* the done item of an intent a checkpoint held alone is logged */
+	if (f->dfp[0].alone)
+		f->tx_done += f->dfp[0].dbytes;
+	memmove(f->dfp, f->dfp + 1, --f->ndfp * sizeof *f->dfp);
+}
+
+uint64_t xlog_fin_dfp_alone(struct fin *f)
+{
+	uint64_t bytes = 0;
+
+	/* logged by a committed transaction (the running one's go to the next checkpoint) */
+	for (uint32_t i = 0; i < f->ndfp; i++)
+		if (!f->dfp[i].alone && f->dfp[i].tx != f->tx) {
+			bytes += f->dfp[i].ibytes;
+			f->dfp[i].alone = true;
+		}
+	return bytes;
+}

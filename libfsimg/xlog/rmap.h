@@ -84,4 +84,15 @@ int xlog_fin_rmap_alloc_flags(struct fin *f, uint32_t ag, uint32_t bno, uint32_t
 int xlog_fin_rmap_free(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, uint64_t owner, uint64_t off,
 		       uint32_t flags) XFS_HIDDEN;
 
+/* rmap.c: an intent the running transaction logs for deferred work (a truncate round's
+ * rmap unmap and frees: xfs_defer_create_intents) of n extents, the intent (an RUI: rui,
+ * else an EFI) and its done item sized; finished in queue order, each in the transaction
+ * that logs its done item (xlog_fin_dfp_done). 0 or 1 (refused: more than FIN_DFP_MAX). */
+int xlog_fin_dfp_queue(struct fin *f, bool rui, uint32_t n) XFS_HIDDEN;
+void xlog_fin_dfp_done(struct fin *f) XFS_HIDDEN;
+/* A force writing the running checkpoint: the bytes of the intents its committed
+ * transactions logged whose done items it does not hold (they go in it alone, their done
+ * items into a later one), marked so. */
+uint64_t xlog_fin_dfp_alone(struct fin *f) XFS_HIDDEN;
+
 #endif /* FSIMG_XLOG_RMAP_H */

@@ -1,0 +1,181 @@
+/*
+ * The intents of a truncate's round on an rmapbt filesystem in the mount's
+ * finish's forced checkpoints (libfsimg/xlog/rmap.c, xlog_fin_dfp_*): the
+ * unmap's transaction logs an RUI and an EFI for each extent, the
+ * transactions after finish them in turn. Linux 6.1 leaves an intent and
+ * its done item out of a checkpoint that holds both
+ * (xlog_cil_process_intents); a force between them writes the intent alone
+ * and its done item into the next checkpoint (kernel row
+ * g2x-1k-rmap-nrext64-fragfree: an RUI and a 2-extent EFI queued behind the
+ * free whose AGFL shrink forced, their done items first in the next one).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/cursor.h"
+#include "xfin_fixture.h"
+#include "xfs/format.h"
+#include "xlog/format.h"
+#include "xlog/rmap.h"
+
+#define NBLOCKS 1000u
+#define BS 1024u
+
+/* A v5 finish whose checkpoints are sized, its log at (1, 100) with 32 KiB iclogs. */
+static void open_sized(struct xfin *x)
+{
+	struct xlog_cp_geom g;
+
+	memset(x, 0, sizeof *x);
+	xfin_open(x, NBLOCKS, BS, 10, true);
+	x->log.geom.v2 = true;
+	x->log.geom.bbs = 20000;
+	x->log.h_size = 32768;
+	x->log.hblks = 1;
+	assert_true(xlog_cp_geom(&x->log, &g));
+	x->log.ends.head_cycle = 1;
+	x->log.ends.head_blk = 100;
+	x->f.cp_sized = true;
+}
+
+/* Three chunks of a btree block logged by the running transaction: with the checkpoint's
+ * 40 bytes of ops, 40 + 36 + 12 + 384 = 472, 484 with the commit op: one sector short of
+ * 512 by 28 bytes, which any intent (60 for one extent) passes. */
+static void log_block(struct xfin *x, uint32_t agbno)
+{
+	struct blk *b;
+
+	memset(x->img + (size_t)agbno * BS, 0, BS);
+	memcpy(x->img + (size_t)agbno * BS, "TEST", 4);
+	assert_int_equal(xlog_fin_get(&x->f, agbno * 2, 2, K_BTREE, &b), 0);
+	b->dirty = true;
+	xlog_fin_log_range(&x->f, b, 0, 3 * 128 - 1);
+}
+
+static uint64_t close_next(struct xfin *x)
+{
+	uint64_t next;
+
+	xlog_fin_commit(&x->f);
+	assert_int_equal(xlog_fin_cp_close(&x->f, &next), 0);
+	x->f.cp_lsn = next;
+	return next;
+}
+
+/* A sized finish whose running transaction, having logged block 20's three chunks, logs a
+ * round's RUI (12 + 16 + 32) and 2-extent EFI (12 + 16 + 32), commits, and the next one
+ * finishes the RUI (its RUD: the pair left out of the checkpoint). */
+static void round_rui_done(struct xfin *x)
+{
+	open_sized(x);
+	log_block(x, 20);
+	assert_int_equal(xlog_fin_dfp_queue(&x->f, true, 1), 0);
+	assert_int_equal(xlog_fin_dfp_queue(&x->f, false, 2), 0);
+	xlog_fin_tx(&x->f);
+	xlog_fin_dfp_done(&x->f);
+}
+
+/*
+ * The unmap's transaction logs an RUI (12 + 16 + 32) and a 2-extent EFI (12 + 16 + 32);
+ * the next finishes the RUI (its RUD: both left out) and forces: the EFI is written alone,
+ * 532 bytes, two sectors: the next checkpoint at (1, 103) (one sector, (1, 102), without
+ * it). The EFI's done item is logged in the next checkpoint (12 + 16 + 32), with another
+ * block's three chunks 532 bytes again: (1, 106) ((1, 105) without it).
+ */
+static void intent_alone(void **state)
+{
+	(void)state;
+	struct xfin x;
+
+	round_rui_done(&x);
+	assert_int_equal(close_next(&x), XLOG_LSN(1, 103));
+	xlog_fin_tx(&x.f);
+	xlog_fin_dfp_done(&x.f);
+	assert_int_equal(x.f.ndfp, 0);
+	log_block(&x, 30);
+	assert_int_equal(close_next(&x), XLOG_LSN(1, 106));
+	xfin_close(&x);
+}
+
+/* Both finished before the force: neither intent nor done item is written (one sector). */
+static void intents_whited_out(void **state)
+{
+	(void)state;
+	struct xfin x;
+
+	round_rui_done(&x);
+	xlog_fin_tx(&x.f);
+	xlog_fin_dfp_done(&x.f);
+	assert_int_equal(close_next(&x), XLOG_LSN(1, 102));
+	xfin_close(&x);
+}
+
+/* Intents the running transaction logged are not in the forced checkpoint (it holds the
+ * committed transactions only): they and their done items go into the next one together. */
+static void running_tx_intents(void **state)
+{
+	(void)state;
+	struct xfin x;
+
+	open_sized(&x);
+	log_block(&x, 20);
+	xlog_fin_tx(&x.f);
+	assert_int_equal(xlog_fin_dfp_queue(&x.f, true, 1), 0);
+	assert_int_equal(close_next(&x), XLOG_LSN(1, 102));
+	xlog_fin_tx(&x.f);
+	xlog_fin_dfp_done(&x.f);
+	log_block(&x, 30);
+	assert_int_equal(close_next(&x), XLOG_LSN(1, 104));
+	xfin_close(&x);
+}
+
+/* More intents pending than a round queues: refused, named. */
+static void too_many_refused(void **state)
+{
+	(void)state;
+	struct xfin x;
+
+	open_sized(&x);
+	for (uint32_t i = 0; i < FIN_DFP_MAX; i++)
+		assert_int_equal(xlog_fin_dfp_queue(&x.f, false, 1), 0);
+	assert_int_equal(xlog_fin_dfp_queue(&x.f, false, 1), 1);
+	assert_true(x.f.refused);
+	assert_non_null(strstr(x.why, "intents of a truncate's round pending"));
+	xfin_close(&x);
+}
+
+/* A force in an rmapbt filesystem's truncate of a fork in btree form (its inode logged so in
+ * the running checkpoint) is refused for where its AGFL shrinks come, whatever becomes of
+ * the fork's own sizing; without the rmapbt it is refused for that sizing only. */
+static void btree_truncate_refused(void **state)
+{
+	(void)state;
+	for (int rmap = 0; rmap < 2; rmap++) {
+		struct xfin x;
+		open_sized(&x);
+		if (rmap)
+			x.fs.sb.features_ro_compat |= XFS_SB_FEAT_RO_COMPAT_RMAPBT;
+		xlog_fin_cp_trunc(&x.f, NULL, true, 0);
+		xlog_fin_tx(&x.f);
+		assert_int_equal(xlog_fin_force(&x.f, "a test"), 1);
+		assert_true((strstr(x.why, "AGFL shrinks come") != NULL) == rmap);
+		xfin_close(&x);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(intent_alone),
+		cmocka_unit_test(intents_whited_out),
+		cmocka_unit_test(running_tx_intents),
+		cmocka_unit_test(too_many_refused),
+		cmocka_unit_test(btree_truncate_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
