@@ -190,9 +190,14 @@ static uint64_t cp_bytes(const struct fin *f)
 	for (size_t i = 0; i < f->nino; i++)
 		if (f->ino[i].cp == FIN_CP_RUNNING)
 			bytes += inode_bytes(fs, f->blk[f->ino[i].blk].snap + f->ino[i].off, f->ino[i].broot);
+	/* its data fork: the extents (XFS_ILOG_DEXT), or in btree form the incore root when
+	 * XFS_ILOG_DBROOT was logged (if_broot_bytes: the header and a key and pointer a
+	 * record), else nothing */
 	if (trunc_logged(f))
 		bytes += OPHDR + INODE_FMT + OPHDR + (fs->v5 ? fs->lit_off : V4_LOG_DINODE) +
-			 (f->cp_trunc_n ? OPHDR + (uint64_t)f->cp_trunc_n * BMBT_REC : 0);
+			 (!f->cp_trunc_n || (f->cp_trunc_btree && !f->cp_trunc_broot) ? 0
+			  : f->cp_trunc_btree ? OPHDR + (fs->v5 ? 72u : 24u) + (uint64_t)f->cp_trunc_n * BMBT_REC
+					     : OPHDR + (uint64_t)f->cp_trunc_n * BMBT_REC);
 	return bytes;
 }
 
@@ -205,6 +210,7 @@ void xlog_fin_commit(struct fin *f)
 	if (f->tx_trunc) {
 		f->cp_trunc = true;
 		f->cp_trunc_btree = f->tx_trunc_btree;
+		f->cp_trunc_broot = f->trunc_broot;
 		f->cp_trunc_n = f->tx_trunc_n;
 	}
 	if (f->tx_trunc_unsized)
@@ -282,8 +288,6 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 	f->cp_done = 0;
 	f->cp_trunc = false;
 	f->cp_trunc_unsized = NULL;
-	f->ncp_bmbt = 0;
-	f->cp_bmbt_over = false;
 	*next = lo;
 	return 0;
 }
@@ -306,49 +310,41 @@ void xlog_fin_cp_trunc(struct fin *f, const char *unsized, bool btree, uint32_t 
 		f->tx_trunc_unsized = unsized;
 }
 
-int xlog_fin_bmbt_stale(struct fin *f, uint64_t fsb)
+void xlog_fin_cp_trunc_broot(struct fin *f)
+{
+	f->trunc_broot = true;
+}
+
+static int bmbt_get(struct fin *f, uint64_t fsb, struct blk **b)
 {
 	xfs_fs *fs = f->log->fs;
 	uint32_t aglog = fs->sb.agblklog;
+
+	return xlog_fin_get(f, xlog_ag_daddr(fs, (uint32_t)(fsb >> aglog), (uint32_t)(fsb & ((1ull << aglog) - 1))),
+			    fs->blocksize / XLOG_BBSIZE, K_BMBT, b);
+}
+
+int xlog_fin_bmbt_stale(struct fin *f, uint64_t fsb)
+{
 	struct blk *b;
 	int err;
 
-	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, (uint32_t)(fsb >> aglog), (uint32_t)(fsb & ((1ull << aglog) - 1))),
-				fs->blocksize / XLOG_BBSIZE, K_BMBT, &b)))
+	if ((err = bmbt_get(f, fsb, &b)))
 		return err;
 	b->dirty = false;
 	b->stale = true;
 	return 0;
 }
 
-void xlog_fin_cp_bmbt_changed(struct fin *f, uint64_t fsb)
+int xlog_fin_bmbt_logged(struct fin *f, uint64_t fsb, uint32_t first, uint32_t last)
 {
-	for (uint32_t i = 0; i < f->ncp_bmbt; i++)
-		if (f->cp_bmbt[i] == fsb)
-			return;
-	if (f->ncp_bmbt == FIN_CP_BMBT_MAX)
-		f->cp_bmbt_over = true;
-	else
-		f->cp_bmbt[f->ncp_bmbt++] = fsb;
-}
+	struct blk *b;
+	int err;
 
-uint64_t xlog_fin_cp_bmbt_unsized(const struct fin *f)
-{
-	xfs_fs *fs = f->log->fs;
-	uint32_t aglog = fs->sb.agblklog;
-
-	if (f->cp_bmbt_over)
-		return 0;
-	for (uint32_t i = 0; i < f->ncp_bmbt; i++) {
-		uint64_t daddr = xlog_ag_daddr(fs, (uint32_t)(f->cp_bmbt[i] >> aglog),
-					       (uint32_t)(f->cp_bmbt[i] & ((1ull << aglog) - 1)));
-		bool stale = false;
-		for (size_t k = 0; k < f->nblk && !stale; k++)
-			stale = f->blk[k].daddr == daddr && f->blk[k].stale;
-		if (!stale)
-			return daddr;
-	}
-	return UINT64_MAX;
+	if ((err = bmbt_get(f, fsb, &b)))
+		return err;
+	xlog_fin_log_range(f, b, first, last);
+	return 0;
 }
 
 void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno)
