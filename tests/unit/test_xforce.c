@@ -252,6 +252,32 @@ static struct blk *sized_block(struct xfin *x, enum kind k)
 	return b;
 }
 
+/* A block a force wrote, logged again by the finish's last transaction (the CoW leftovers'
+ * last free: no commit follows it in the finish): xfs_trans_commit puts it in the running
+ * checkpoint, and the AIL writes it with that one's LSN, not the forced one's (the AGF
+ * of g2x-1k-ag3-fragfree). */
+static void last_tx_after_force(void **state)
+{
+	(void)state;
+	struct xfin x;
+	struct blk *b;
+
+	b = sized_block(&x, K_BTREE);
+	b->b[200] = 1;
+	b->dirty = true;
+	xlog_fin_log_at(&x.f, b, b->b + 200, 1);
+	xlog_fin_tx(&x.f);
+	xlog_fin_busy_insert(&x.f, 0, 500, 1);
+	x.f.busy[0].tx = x.f.tx - 1;
+	assert_int_equal(xlog_fin_busy_reuse(&x.f, 0, 500, false), 0);
+	assert_int_equal(x.f.cp_lsn, XLOG_LSN(1, 102));
+	b->b[300] = 1;
+	xlog_fin_log_at(&x.f, b, b->b + 300, 1);
+	assert_int_equal(xlog_fin_writeback(&x.f, XLOG_LSN(1, 100)), 0);
+	assert_int_equal(written_lsn(&x, 20), XLOG_LSN(1, 102));
+	xfin_close(&x);
+}
+
 /*
  * A leaf (a bmbt leaf's layout: 72-byte header) whose records were logged (xfs_btree_log_recs of records 1 to 20: bytes 72
  * to 391, chunks 0 to 3) by a shift and an insert whose changes net to nothing: the kernel
@@ -438,6 +464,7 @@ int main(void)
 		cmocka_unit_test(truncating_inode),
 		cmocka_unit_test(trunc_force_refusals),
 		cmocka_unit_test(truncating_inode_btree),
+		cmocka_unit_test(last_tx_after_force),
 		cmocka_unit_test(bmbt_freed_stale),
 	};
 
