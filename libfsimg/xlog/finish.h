@@ -294,8 +294,8 @@ uint64_t xlog_fin_blk_lsn(const struct fin *f, const struct blk *b, uint64_t lsn
 uint64_t xlog_fin_ino_lsn(const struct fin *f, size_t i, uint64_t lsn) XFS_HIDDEN;
 /* An AGFL block's deferred free (xfs_agfl_free_finish_item) in the running transaction's
  * share of the checkpoint: the invalidated buffer's format unless the finish holds the
- * block stale already (its EFI and EFD, which 6.1 logs both, no whiteout, are the
- * caller's: xlog_fin_cp_efx). */
+ * block stale already (then the held buffer, logged again when a force wrote it); its EFI
+ * and EFD, which 6.1 logs both, no whiteout, are the caller's: xlog_fin_cp_efx. */
 void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno) XFS_HIDDEN;
 /* The inode being truncated logged by the running transaction (xfs_bunmapi, the end of
  * xfs_itruncate_extents_flags: XFS_ILOG_CORE with XFS_ILOG_DEXT), its data fork in extents

@@ -124,6 +124,13 @@ void xlog_fin_log_range(struct fin *f, struct blk *b, uint32_t first, uint32_t l
 	b->tx_logged = true;
 }
 
+/* A buffer invalidated and not taken back since: a freed btree block the AGFL gave back to
+ * a btree is logged anew (xfs_trans_dirty_buf clears XFS_BLI_STALE and XFS_BLF_CANCEL). */
+static bool cancelled(const struct blk *b)
+{
+	return b->stale && !b->dirty;
+}
+
 static bool lmap_bit(const struct blk *b, uint32_t c)
 {
 	return c < 32 * FIN_LMAP_WORDS && (b->lmap[c / 32] >> (c % 32) & 1);
@@ -138,7 +145,7 @@ static void buf_bytes(const struct blk *b, uint64_t *bytes)
 	bool prev = false;
 
 	*bytes += OPHDR + BUF_FMT + 4 * ((nch + 31) / 32);
-	if (b->stale)
+	if (cancelled(b))
 		return;
 	for (uint32_t c = 0; c < nch; c++) {
 		bool dirty = lmap_bit(b, c);
@@ -182,7 +189,7 @@ static uint64_t cp_bytes(const struct fin *f)
 
 	/* an inode cluster's inodes are logged as inode items; the buffer only when stale */
 	for (size_t i = 0; i < f->nblk; i++)
-		if (f->blk[i].cp == FIN_CP_RUNNING && (f->blk[i].kind != K_INODES || f->blk[i].stale))
+		if (f->blk[i].cp == FIN_CP_RUNNING && (f->blk[i].kind != K_INODES || cancelled(&f->blk[i])))
 			buf_bytes(&f->blk[i], &bytes);
 	/* dquot items (a BUI's bmbt block charged); a v5 force with quota on is refused, so
 	 * they go into one checkpoint there */
@@ -226,19 +233,20 @@ void xlog_fin_commit(struct fin *f)
 	for (size_t i = 0; i < f->nblk; i++) {
 		struct blk *b = &f->blk[i];
 		size_t len = (size_t)b->bbs * XLOG_BBSIZE;
-		bool inodes = b->kind == K_INODES && !b->stale;
-		/* what the transaction logged (xfs_trans_log_buf) or staled (xfs_trans_binval); an
-		 * inode cluster's changes are its inodes' (their copy kept to find them) */
-		bool logged = b->stale ? !b->was_stale
-				       : inodes ? (b->snap ? memcmp(b->snap, b->b, len) != 0 : b->dirty) : b->tx_logged;
+		bool stale = cancelled(b), inodes = b->kind == K_INODES && !stale;
+		/* what the transaction logged (xfs_trans_log_buf) or staled (xfs_trans_binval, again
+		 * after a force: xlog_fin_cp_agfl_free); an inode cluster's changes are its inodes'
+		 * (their copy kept to find them) */
+		bool logged = stale ? !b->was_stale || b->tx_logged
+				    : inodes ? (b->snap ? memcmp(b->snap, b->b, len) != 0 : b->dirty) : b->tx_logged;
 		b->tx_logged = false;
 		/* xfs_trans_binval: an invalidated buffer's dirty map is cleared */
-		if (b->stale)
+		if (stale)
 			memset(b->lmap, 0, sizeof b->lmap);
 		if (!logged)
 			continue;
 		b->cp = FIN_CP_RUNNING;
-		b->was_stale = b->stale;
+		b->was_stale = stale;
 		if (!inodes)
 			continue;
 		if (!b->snap && !(b->snap = malloc(len))) {
@@ -352,9 +360,14 @@ void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno)
 	uint64_t daddr = xlog_ag_daddr(f->log->fs, ag, agbno);
 	uint32_t nch = f->log->fs->blocksize / CHUNK;
 
+	/* held invalidated already: xfs_trans_binval returns at once while the buffer's item is
+	 * stale in the CIL; a force's checkpoint released that item, and a new one is logged
+	 * invalidated by the running transaction */
 	for (size_t i = 0; i < f->nblk; i++)
-		if (f->blk[i].daddr == daddr && f->blk[i].stale)
+		if (f->blk[i].daddr == daddr && cancelled(&f->blk[i])) {
+			f->blk[i].tx_logged |= f->blk[i].cp == FIN_CP_WRITTEN;
 			return;
+		}
 	f->tx_done += OPHDR + BUF_FMT + 4 * ((nch + 31) / 32);
 }
 

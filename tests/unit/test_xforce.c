@@ -278,6 +278,55 @@ static void last_tx_after_force(void **state)
 	xfin_close(&x);
 }
 
+/* Block 20 freed (stale) by a committed transaction, then the log forced (its checkpoint:
+ * 40 + 36 + 12 bytes, one sector: the next starts at (1, 102)). */
+static struct blk *stale_then_forced(struct xfin *x)
+{
+	struct blk *b = sized_block(x, K_BTREE);
+
+	b->stale = true;
+	xlog_fin_tx(&x->f);
+	xlog_fin_busy_insert(&x->f, 0, 500, 1);
+	x->f.busy[0].tx = x->f.tx - 1;
+	assert_int_equal(xlog_fin_busy_reuse(&x->f, 0, 500, false), 0);
+	assert_int_equal(x->f.cp_lsn, XLOG_LSN(1, 102));
+	return b;
+}
+
+/* The freed block taken back by a btree after the force (a split's new block from the
+ * AGFL, logged whole): a live buffer again, in the next checkpoint with its 1024 bytes
+ * (40 + 36 + 12 + 1024 + 12: three sectors, (1, 106)) and stamped with its LSN, where a
+ * cancelled buffer's 36 bytes would end it at (1, 104), the block keeping (1, 100). */
+static void stale_reused_after_force(void **state)
+{
+	(void)state;
+	struct xfin x;
+	struct blk *b = stale_then_forced(&x);
+
+	b->dirty = true;
+	xlog_fin_log_range(&x.f, b, 0, BS - 1);
+	assert_int_equal(close_next(&x), XLOG_LSN(1, 106));
+	assert_int_equal(xlog_fin_writeback(&x.f, XLOG_LSN(1, 100)), 0);
+	assert_int_equal(written_lsn(&x, 20), XLOG_LSN(1, 102));
+	xfin_close(&x);
+}
+
+/* The freed block is an AGFL block whose deferred free comes after the force (the block
+ * that forced it, as in xz-1k-ag2-sparse-fragfree): its new buffer item is invalidated in
+ * the next checkpoint, 36 bytes (with an EFI of 26 extents, 444: 532 with the commit op,
+ * two sectors, (1, 105)); without it, one sector (1, 104). */
+static void agfl_free_after_force(void **state)
+{
+	(void)state;
+	struct xfin x;
+
+	(void)stale_then_forced(&x);
+	xlog_fin_cp_efx(&x.f, 26);
+	xlog_fin_cp_agfl_free(&x.f, 0, 20);
+	assert_int_equal(close_next(&x), XLOG_LSN(1, 105));
+	xfin_close(&x);
+}
+
 /*
  * A leaf (a bmbt leaf's layout: 72-byte header) whose records were logged (xfs_btree_log_recs of records 1 to 20: bytes 72
  * to 391, chunks 0 to 3) by a shift and an insert whose changes net to nothing: the kernel
@@ -465,6 +514,8 @@ int main(void)
 		cmocka_unit_test(trunc_force_refusals),
 		cmocka_unit_test(truncating_inode_btree),
 		cmocka_unit_test(last_tx_after_force),
+		cmocka_unit_test(stale_reused_after_force),
+		cmocka_unit_test(agfl_free_after_force),
 		cmocka_unit_test(bmbt_freed_stale),
 	};
 
