@@ -234,7 +234,7 @@ static int cnt_delete(struct agbt_cur *c, uint32_t bno, uint32_t len)
 
 int xlog_fin_force(struct fin *f, const char *why)
 {
-	uint64_t next, bm;
+	uint64_t next;
 	int err;
 
 	XFIN_COUNT(f, XFC_LOG_FORCE); /* reached, done or refused below */
@@ -262,13 +262,9 @@ int xlog_fin_force(struct fin *f, const char *why)
 		return xlog_fin_refuse(f, "%s forces the log (v5: in an rmapbt filesystem's truncate of a fork in btree "
 					  "form, where its AGFL shrinks come is not the kernel's: one deferred op "
 					  "later there)", why);
-	if (f->log->fs->v5 && f->cp_trunc && (f->cp_trunc_unsized || f->cp_trunc_btree))
+	if (f->log->fs->v5 && f->cp_trunc && f->cp_trunc_unsized)
 		return xlog_fin_refuse(f, "%s forces the log (v5: the forced checkpoint's length, with %s, is not "
-					  "modelled)", why, f->cp_trunc_unsized ? f->cp_trunc_unsized :
-					  "the truncating inode's fork in btree form");
-	if (f->log->fs->v5 && (bm = xlog_fin_cp_bmbt_unsized(f)) != UINT64_MAX)
-		return xlog_fin_refuse(f, "%s forces the log (v5: the forced checkpoint holds the truncate's "
-					  "changes to bmbt block %llu, not modelled)", why, (unsigned long long)bm);
+					  "modelled)", why, f->cp_trunc_unsized);
 	if (f->log->fs->v5 && f->q.state == 2)
 		return xlog_fin_refuse(f, "%s forces the log (v5: the dquots' stamps around it not done)", why);
 	if (f->cp_sized) {

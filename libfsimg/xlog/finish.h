@@ -119,20 +119,14 @@ struct fin {
 	/* the inode being truncated (force.c, xlog_fin_cp_trunc): its slot (trunc_blk, trunc_off);
 	 * logged by the running transaction (tx_trunc) and by the running checkpoint (cp_trunc),
 	 * as the last commit that logged it formatted it (xlog_cil_insert_format_items): its data
-	 * fork's extents (*_n) or in btree form (*_btree, not sized); *_unsized: an attribute
-	 * fork or a symlink's logged (not sized), for the rest of the checkpoint */
+	 * fork's extents, or in btree form (*_btree) the records of its root (*_n), which is
+	 * formatted once trunc_broot is set (XFS_ILOG_DBROOT logged since the truncate began:
+	 * ili_fields keeps it until the inode is flushed, after the finish); *_unsized: an
+	 * attribute fork, a symlink or a bmbt delete not sized, for the rest of the checkpoint */
 	size_t trunc_blk;
 	uint32_t trunc_off, tx_trunc_n, cp_trunc_n;
-	bool tx_trunc, cp_trunc, tx_trunc_btree, cp_trunc_btree;
+	bool tx_trunc, cp_trunc, tx_trunc_btree, cp_trunc_btree, trunc_broot, cp_trunc_broot;
 	const char *tx_trunc_unsized, *cp_trunc_unsized;
-	/* bmbt blocks a truncate's rounds changed in the running checkpoint without freeing them
-	 * (the rightmost leaf and level-1 block and their left siblings): the kernel logs them,
-	 * the finish does not hold their changes; a v5 force refused while one is not stale
-	 * (cp_bmbt_over: more than FIN_CP_BMBT_MAX) */
-#define FIN_CP_BMBT_MAX 32u
-	uint64_t cp_bmbt[FIN_CP_BMBT_MAX];
-	uint32_t ncp_bmbt;
-	bool cp_bmbt_over;
 	/* the running transaction finishes an intent a committed one logged (a truncate's free,
 	 * rmap or refcount intent): its done item not sized, a v5 force there is refused */
 	const char *tx_intent;
@@ -306,23 +300,29 @@ uint64_t xlog_fin_blk_lsn(const struct fin *f, const struct blk *b, uint64_t lsn
 uint64_t xlog_fin_ino_lsn(const struct fin *f, size_t i, uint64_t lsn) XFS_HIDDEN;
 /* An AGFL block's deferred free (xfs_agfl_free_finish_item) in the running transaction's
  * share of the checkpoint: the invalidated buffer's format unless the finish holds the
- * block stale already (its EFI and EFD, which 6.1 logs both, no whiteout, are the
- * caller's: xlog_fin_cp_efx). */
+ * block stale already (then the held buffer, logged again when a force wrote it); its EFI
+ * and EFD, which 6.1 logs both, no whiteout, are the caller's: xlog_fin_cp_efx. */
 void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno) XFS_HIDDEN;
 /* The inode being truncated logged by the running transaction (xfs_bunmapi, the end of
  * xfs_itruncate_extents_flags: XFS_ILOG_CORE with XFS_ILOG_DEXT), its data fork in extents
- * form with n extents, or in btree form (not sized); unsized (non-NULL): with an attribute
- * fork or a symlink's blocks (not sized): a v5 force of its checkpoint refused naming it. */
+ * form with n extents, or in btree form with n records in its root (formatted when
+ * f->trunc_broot, xlog_fin_cp_trunc_broot); unsized (non-NULL): with an attribute fork, a
+ * symlink's blocks or a bmbt change not sized: a v5 force of its checkpoint refused naming
+ * it. */
 void xlog_fin_cp_trunc(struct fin *f, const char *unsized, bool btree, uint32_t n) XFS_HIDDEN;
+/* The truncating inode's root in btree form logged by the running transaction
+ * (xfs_btree_log_keys, _log_ptrs, _log_block at the root level, xfs_btree_kill_iroot:
+ * XFS_ILOG_DBROOT), which stays in its ili_fields: its later formats in btree form hold
+ * the root (xfs_inode_item_format_data_fork). */
+void xlog_fin_cp_trunc_broot(struct fin *f) XFS_HIDDEN;
 /* A bmbt block freed by the running transaction (xfs_bmbt_free_block, xfs_bmap_btree_to_extents:
  * xfs_trans_binval): its buffer stale, logged as a cancelled buffer. 0, 1 or <0. */
 int xlog_fin_bmbt_stale(struct fin *f, uint64_t fsb) XFS_HIDDEN;
-/* A bmbt block a truncate's round changed and kept (its changes not modelled): noted for
- * the running checkpoint (f->cp_bmbt). */
-void xlog_fin_cp_bmbt_changed(struct fin *f, uint64_t fsb) XFS_HIDDEN;
-/* The first such block still held unfreed: its daddr, or UINT64_MAX (none); 0 when more
- * were noted than kept. */
-uint64_t xlog_fin_cp_bmbt_unsized(const struct fin *f) XFS_HIDDEN;
+/* bytes first to last of bmbt block fsb logged by the running transaction
+ * (xfs_trans_log_buf from xfs_btree_log_recs, _log_keys, _log_ptrs, _log_block), the block
+ * held as the walk read it (the finish does not change a bmbt block: each is freed by the
+ * end of the truncate, never written). 0, 1 or <0. */
+int xlog_fin_bmbt_logged(struct fin *f, uint64_t fsb, uint32_t first, uint32_t last) XFS_HIDDEN;
 /* The commit copies freed. */
 void xlog_fin_cp_free(struct fin *f) XFS_HIDDEN;
 /* ifree.c: everything a finish holds (checkpoint copies, blocks, busy list) let go. */

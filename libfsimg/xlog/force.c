@@ -125,6 +125,13 @@ void xlog_fin_log_range(struct fin *f, struct blk *b, uint32_t first, uint32_t l
 	b->tx_logged = true;
 }
 
+/* A buffer invalidated and not taken back since: a freed btree block the AGFL gave back to
+ * a btree is logged anew (xfs_trans_dirty_buf clears XFS_BLI_STALE and XFS_BLF_CANCEL). */
+static bool cancelled(const struct blk *b)
+{
+	return b->stale && !b->dirty;
+}
+
 static bool lmap_bit(const struct blk *b, uint32_t c)
 {
 	return c < 32 * FIN_LMAP_WORDS && (b->lmap[c / 32] >> (c % 32) & 1);
@@ -139,7 +146,7 @@ static void buf_bytes(const struct blk *b, uint64_t *bytes)
 	bool prev = false;
 
 	*bytes += OPHDR + BUF_FMT + 4 * ((nch + 31) / 32);
-	if (b->stale)
+	if (cancelled(b))
 		return;
 	for (uint32_t c = 0; c < nch; c++) {
 		bool dirty = lmap_bit(b, c);
@@ -183,7 +190,7 @@ static uint64_t cp_bytes(const struct fin *f)
 
 	/* an inode cluster's inodes are logged as inode items; the buffer only when stale */
 	for (size_t i = 0; i < f->nblk; i++)
-		if (f->blk[i].cp == FIN_CP_RUNNING && (f->blk[i].kind != K_INODES || f->blk[i].stale))
+		if (f->blk[i].cp == FIN_CP_RUNNING && (f->blk[i].kind != K_INODES || cancelled(&f->blk[i])))
 			buf_bytes(&f->blk[i], &bytes);
 	/* dquot items (a BUI's bmbt block charged); a v5 force with quota on is refused, so
 	 * they go into one checkpoint there */
@@ -191,9 +198,14 @@ static uint64_t cp_bytes(const struct fin *f)
 	for (size_t i = 0; i < f->nino; i++)
 		if (f->ino[i].cp == FIN_CP_RUNNING)
 			bytes += inode_bytes(fs, f->blk[f->ino[i].blk].snap + f->ino[i].off, f->ino[i].broot);
+	/* its data fork: the extents (XFS_ILOG_DEXT), or in btree form the incore root when
+	 * XFS_ILOG_DBROOT was logged (if_broot_bytes: the header and a key and pointer a
+	 * record), else nothing */
 	if (trunc_logged(f))
 		bytes += OPHDR + INODE_FMT + OPHDR + (fs->v5 ? fs->lit_off : V4_LOG_DINODE) +
-			 (f->cp_trunc_n ? OPHDR + (uint64_t)f->cp_trunc_n * BMBT_REC : 0);
+			 (!f->cp_trunc_n || (f->cp_trunc_btree && !f->cp_trunc_broot) ? 0
+			  : f->cp_trunc_btree ? OPHDR + (fs->v5 ? 72u : 24u) + (uint64_t)f->cp_trunc_n * BMBT_REC
+					     : OPHDR + (uint64_t)f->cp_trunc_n * BMBT_REC);
 	return bytes;
 }
 
@@ -206,6 +218,7 @@ void xlog_fin_commit(struct fin *f)
 	if (f->tx_trunc) {
 		f->cp_trunc = true;
 		f->cp_trunc_btree = f->tx_trunc_btree;
+		f->cp_trunc_broot = f->trunc_broot;
 		f->cp_trunc_n = f->tx_trunc_n;
 	}
 	if (f->tx_trunc_unsized)
@@ -221,19 +234,20 @@ void xlog_fin_commit(struct fin *f)
 	for (size_t i = 0; i < f->nblk; i++) {
 		struct blk *b = &f->blk[i];
 		size_t len = (size_t)b->bbs * XLOG_BBSIZE;
-		bool inodes = b->kind == K_INODES && !b->stale;
-		/* what the transaction logged (xfs_trans_log_buf) or staled (xfs_trans_binval); an
-		 * inode cluster's changes are its inodes' (their copy kept to find them) */
-		bool logged = b->stale ? !b->was_stale
-				       : inodes ? (b->snap ? memcmp(b->snap, b->b, len) != 0 : b->dirty) : b->tx_logged;
+		bool stale = cancelled(b), inodes = b->kind == K_INODES && !stale;
+		/* what the transaction logged (xfs_trans_log_buf) or staled (xfs_trans_binval, again
+		 * after a force: xlog_fin_cp_agfl_free); an inode cluster's changes are its inodes'
+		 * (their copy kept to find them) */
+		bool logged = stale ? !b->was_stale || b->tx_logged
+				    : inodes ? (b->snap ? memcmp(b->snap, b->b, len) != 0 : b->dirty) : b->tx_logged;
 		b->tx_logged = false;
 		/* xfs_trans_binval: an invalidated buffer's dirty map is cleared */
-		if (b->stale)
+		if (stale)
 			memset(b->lmap, 0, sizeof b->lmap);
 		if (!logged)
 			continue;
 		b->cp = FIN_CP_RUNNING;
-		b->was_stale = b->stale;
+		b->was_stale = stale;
 		if (!inodes)
 			continue;
 		if (!b->snap && !(b->snap = malloc(len))) {
@@ -283,8 +297,6 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 	f->cp_done = 0;
 	f->cp_trunc = false;
 	f->cp_trunc_unsized = NULL;
-	f->ncp_bmbt = 0;
-	f->cp_bmbt_over = false;
 	*next = lo;
 	return 0;
 }
@@ -307,49 +319,41 @@ void xlog_fin_cp_trunc(struct fin *f, const char *unsized, bool btree, uint32_t 
 		f->tx_trunc_unsized = unsized;
 }
 
-int xlog_fin_bmbt_stale(struct fin *f, uint64_t fsb)
+void xlog_fin_cp_trunc_broot(struct fin *f)
+{
+	f->trunc_broot = true;
+}
+
+static int bmbt_get(struct fin *f, uint64_t fsb, struct blk **b)
 {
 	xfs_fs *fs = f->log->fs;
 	uint32_t aglog = fs->sb.agblklog;
+
+	return xlog_fin_get(f, xlog_ag_daddr(fs, (uint32_t)(fsb >> aglog), (uint32_t)(fsb & ((1ull << aglog) - 1))),
+			    fs->blocksize / XLOG_BBSIZE, K_BMBT, b);
+}
+
+int xlog_fin_bmbt_stale(struct fin *f, uint64_t fsb)
+{
 	struct blk *b;
 	int err;
 
-	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, (uint32_t)(fsb >> aglog), (uint32_t)(fsb & ((1ull << aglog) - 1))),
-				fs->blocksize / XLOG_BBSIZE, K_BMBT, &b)))
+	if ((err = bmbt_get(f, fsb, &b)))
 		return err;
 	b->dirty = false;
 	b->stale = true;
 	return 0;
 }
 
-void xlog_fin_cp_bmbt_changed(struct fin *f, uint64_t fsb)
+int xlog_fin_bmbt_logged(struct fin *f, uint64_t fsb, uint32_t first, uint32_t last)
 {
-	for (uint32_t i = 0; i < f->ncp_bmbt; i++)
-		if (f->cp_bmbt[i] == fsb)
-			return;
-	if (f->ncp_bmbt == FIN_CP_BMBT_MAX)
-		f->cp_bmbt_over = true;
-	else
-		f->cp_bmbt[f->ncp_bmbt++] = fsb;
-}
+	struct blk *b;
+	int err;
 
-uint64_t xlog_fin_cp_bmbt_unsized(const struct fin *f)
-{
-	xfs_fs *fs = f->log->fs;
-	uint32_t aglog = fs->sb.agblklog;
-
-	if (f->cp_bmbt_over)
-		return 0;
-	for (uint32_t i = 0; i < f->ncp_bmbt; i++) {
-		uint64_t daddr = xlog_ag_daddr(fs, (uint32_t)(f->cp_bmbt[i] >> aglog),
-					       (uint32_t)(f->cp_bmbt[i] & ((1ull << aglog) - 1)));
-		bool stale = false;
-		for (size_t k = 0; k < f->nblk && !stale; k++)
-			stale = f->blk[k].daddr == daddr && f->blk[k].stale;
-		if (!stale)
-			return daddr;
-	}
-	return UINT64_MAX;
+	if ((err = bmbt_get(f, fsb, &b)))
+		return err;
+	xlog_fin_log_range(f, b, first, last);
+	return 0;
 }
 
 void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno)
@@ -357,9 +361,14 @@ void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno)
 	uint64_t daddr = xlog_ag_daddr(f->log->fs, ag, agbno);
 	uint32_t nch = f->log->fs->blocksize / CHUNK;
 
+	/* held invalidated already: xfs_trans_binval returns at once while the buffer's item is
+	 * stale in the CIL; a force's checkpoint released that item, and a new one is logged
+	 * invalidated by the running transaction */
 	for (size_t i = 0; i < f->nblk; i++)
-		if (f->blk[i].daddr == daddr && f->blk[i].stale)
+		if (f->blk[i].daddr == daddr && cancelled(&f->blk[i])) {
+			f->blk[i].tx_logged |= f->blk[i].cp == FIN_CP_WRITTEN;
 			return;
+		}
 	f->tx_done += OPHDR + BUF_FMT + 4 * ((nch + 31) / 32);
 }
 

@@ -499,6 +499,9 @@ int xlog_fin_writeback(struct fin *f, uint64_t lsn0)
 
 	if (f->nagflq)
 		return xlog_fin_refuse(f, "%u deferred AGFL frees left unfinished", f->nagflq);
+	/* the last transaction committed (xfs_trans_commit): what it logged is the running
+	 * checkpoint's, also a block or inode an earlier force wrote */
+	xlog_fin_commit(f);
 	if ((err = xlog_fin_dquot_flush(f, lsn)))
 		return err;
 

@@ -158,6 +158,129 @@ uint64_t xlog_fin_bmbt_delete(struct bmbt *t)
 }
 
 /*
+ * What one round's deletes logged of the bmbt blocks they kept, replayed in the unmap's
+ * transaction by round_log: byte ranges of blocks (xfs_trans_log_buf), and whether the root
+ * in the inode was logged (XFS_ILOG_DBROOT); unsized: a delete whose logging is not modelled.
+ */
+#define BMLOG_MAX 24u
+struct bmlog {
+	struct { uint64_t fsb; uint32_t first, last; } ev[BMLOG_MAX];
+	uint32_t n;
+	bool broot;
+	const char *unsized;
+};
+
+static void bmlog_add(struct bmlog *lg, uint64_t fsb, uint32_t first, uint32_t last)
+{
+	if (lg->n == BMLOG_MAX) {
+		lg->unsized = "more bmbt changes in one unmap than kept";
+		return;
+	}
+	lg->ev[lg->n].fsb = fsb;
+	lg->ev[lg->n].first = first;
+	lg->ev[lg->n++].last = last;
+}
+
+/* Entries a to z (0-based) of a leaf's records (xfs_btree_log_recs) or a node's keys
+ * (xfs_btree_log_keys) and, with ptrs, its pointers (xfs_btree_log_ptrs, after the
+ * block's maxrecs keys); hdr the block's header. */
+static void bmlog_ents(struct bmlog *lg, const struct bmbt *t, uint32_t hdr, uint64_t fsb, bool leaf, bool ptrs,
+		       uint32_t a, uint32_t z)
+{
+	if (leaf) {
+		bmlog_add(lg, fsb, hdr + BMBT_REC_LEN * a, hdr + BMBT_REC_LEN * z + BMBT_REC_LEN - 1);
+		return;
+	}
+	bmlog_add(lg, fsb, hdr + 8 * a, hdr + 8 * z + 7);
+	if (ptrs)
+		bmlog_add(lg, fsb, hdr + 8 * (t->maxrecs + a), hdr + 8 * (t->maxrecs + z) + 7);
+}
+
+#define BB_NUMRECS 6u, 7u   /* xfs_btree_log_block(XFS_BB_NUMRECS): bb_numrecs */
+#define BB_NUMRECS_RIGHT 6u, 23u /* XFS_BB_NUMRECS | XFS_BB_RIGHTSIB: through bb_rightsib */
+
+/*
+ * xlog_fin_bmbt_delete with what Linux 6.1 logs doing it (xfs_btree_delrec of the rightmost
+ * leaf's last record: the cursor is at the last entry of every level, so nothing shifts),
+ * found from the tree before and after: the leaf's count; a borrow (xfs_btree_rshift: the
+ * leaf's records from the first, both counts, then xfs_btree_update_keys: the leaf's key in
+ * its parent, on up to the root while it is a first entry); a join (the records appended to
+ * the left sibling, its count and right sibling; the parent's delrec: a level-1 block's
+ * count, its own borrow (keys and pointers) or join, or the root's, which
+ * xfs_btree_kill_iroot may then take in). A block emptied is not modelled (its parent keys
+ * would follow its first record's removal: xfs_btree_needs_key_update).
+ */
+static uint64_t delete_logged(struct bmbt *t, uint32_t hdr, struct bmlog *lg)
+{
+	uint32_t nl, nn, r, cl, cll = 0, cn = 0, cnl = 0;
+	uint64_t leaf, lleft = UINT64_MAX, node = UINT64_MAX, nleft = UINT64_MAX, freed;
+
+	if (!t || t->nleaf == 0)
+		return xlog_fin_bmbt_delete(t);
+	nl = t->nleaf;
+	nn = t->nnode;
+	r = nl - 1;
+	leaf = t->leaf[r];
+	cl = t->cnt[r];
+	if (r) {
+		lleft = t->leaf[r - 1];
+		cll = t->cnt[r - 1];
+	}
+	if (nn) {
+		node = t->node[nn - 1];
+		cn = t->ncnt[nn - 1];
+	}
+	if (nn > 1) {
+		nleft = t->node[nn - 2];
+		cnl = t->ncnt[nn - 2];
+	}
+	freed = xlog_fin_bmbt_delete(t);
+	bmlog_add(lg, leaf, BB_NUMRECS);
+	if (cl < 2) {
+		lg->unsized = "a bmbt leaf emptied";
+		return freed;
+	}
+	if (t->nleaf == nl) {
+		if (r && t->cnt[r] == cl && t->cnt[r - 1] == cll - 1) { /* the borrow */
+			bmlog_ents(lg, t, hdr, leaf, true, false, 0, cl - 1);
+			bmlog_add(lg, lleft, BB_NUMRECS);
+			if (nn)
+				bmlog_ents(lg, t, hdr, node, false, false, cn - 1, cn - 1);
+			lg->broot |= nn == 0 || cn == 1;
+		}
+		return freed;
+	}
+	/* joined: the leaf's cl - 1 records after the left sibling's cll */
+	bmlog_ents(lg, t, hdr, lleft, true, false, cll, cll + cl - 2);
+	bmlog_add(lg, lleft, BB_NUMRECS_RIGHT);
+	if (nn == 0) { /* the root's entry removed */
+		lg->broot = true;
+		return freed;
+	}
+	bmlog_add(lg, node, BB_NUMRECS);
+	if (cn < 2) {
+		lg->unsized = "a bmbt level-1 block emptied";
+		return freed;
+	}
+	if (nn == 1) { /* under its minimum: the root takes it in when it fits */
+		lg->broot |= t->nnode == 0;
+		return freed;
+	}
+	if (t->nnode == nn) {
+		if (t->ncnt[nn - 1] == cn && t->ncnt[nn - 2] == cnl - 1) { /* the borrow */
+			bmlog_ents(lg, t, hdr, node, false, true, 0, cn - 1);
+			bmlog_add(lg, nleft, BB_NUMRECS);
+			lg->broot = true;
+		}
+		return freed;
+	}
+	bmlog_ents(lg, t, hdr, nleft, false, true, cnl, cnl + cn - 2);
+	bmlog_add(lg, nleft, BB_NUMRECS_RIGHT);
+	lg->broot = true;
+	return freed;
+}
+
+/*
  * One CUI's refcount decreases (ex[0..n), in the CUI's order) finished as
  * xfs_defer_finish_one does it, in a transaction of their own: the items share the
  * refcount cursor's work so far (xfs_refcount_finish_one carries nr_ops and
@@ -325,25 +448,26 @@ static int refc_round(struct fin *f, struct efree *ex, const struct joined *join
  * inode (xfs_bunmapi: XFS_ILOG_CORE with the fork's extents, or its root in btree form).
  */
 static int round_log(struct fin *f, const struct joined *join, uint32_t k, uint64_t leaf, const struct bmbt *t,
-		     uint32_t af, uint32_t end)
+		     const struct bmlog *lg, uint32_t af, uint32_t end)
 {
 	int err;
 
+	/* the blocks the deletes changed (a block a later delete of the round freed is in
+	 * the checkpoint as a cancelled buffer all the same) */
+	for (uint32_t i = 0; i < lg->n; i++)
+		if ((err = xlog_fin_bmbt_logged(f, lg->ev[i].fsb, lg->ev[i].first, lg->ev[i].last)))
+			return err;
 	for (uint32_t j = 0; j < k; j++)
 		for (uint32_t i = 0; i < join[j].n; i++)
 			if ((err = xlog_fin_bmbt_stale(f, join[j].b[i])))
 				return err;
 	if (leaf != UINT64_MAX && (err = xlog_fin_bmbt_stale(f, leaf)))
 		return err;
-	/* the blocks a delete changed and kept: the last leaf (and level-1 block) and the left
-	 * sibling a borrow took from */
-	for (uint32_t i = 0; t && i < 2; i++) {
-		if (t->nleaf > i)
-			xlog_fin_cp_bmbt_changed(f, t->leaf[t->nleaf - 1 - i]);
-		if (t->nnode > i)
-			xlog_fin_cp_bmbt_changed(f, t->node[t->nnode - 1 - i]);
-	}
-	xlog_fin_cp_trunc(f, af ? "an attribute fork's truncate" : NULL, t && t->nleaf, end);
+	if (lg->broot)
+		xlog_fin_cp_trunc_broot(f);
+	/* in btree form, the root's records: the level-1 blocks', else the leaves' */
+	xlog_fin_cp_trunc(f, af ? "an attribute fork's truncate" : lg->unsized, t && t->nleaf,
+			  t && t->nleaf ? (t->nnode ? t->nnode : t->nleaf) : end);
 	return 0;
 }
 
@@ -390,9 +514,12 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 				       (unsigned long long)(sum + nleaf), (unsigned long long)nblocks);
 	if (t)
 		t->nobump = 0;
+	if (!af) /* the inode's logged fields start empty: it was read by this mount */
+		f->trunc_broot = false;
 	for (uint32_t end = n; end > 0;) {
 		uint32_t k = 0, ng = 0, ilog = BMBT_ILOG_NONE;
 		uint64_t leaf = UINT64_MAX;
+		struct bmlog lg = { .n = 0 };
 		/* only XFS_ITRUNC_MAX_EXTENTS ends a round in 6.1: the check that ended it at an
 		 * extent in a lower AG than the one before (prev_agno, "xfs: fix multi-AG deadlock
 		 * in xfs_bunmapi", 4.11) left __xfs_bunmapi in 5.13 ("xfs: bunmapi has unnecessary
@@ -403,7 +530,7 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 			xoff[k] = off;
 			xunw[k] = recs[(size_t)end * BMBT_REC_LEN] >> 7;
 			join[k].n = 0;
-			if (xlog_fin_bmbt_delete(t) != UINT64_MAX) {
+			if (delete_logged(t, fs->v5 ? 72u : 24u, &lg) != UINT64_MAX) {
 				join[k].n = t->nfreed;
 				XFIN_COUNT(f, XFC_BMBT_JOIN);
 				memcpy(join[k].b, t->freed, sizeof join[k].b);
@@ -439,7 +566,7 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 		}
 		(*ntx)++; /* the unmap */
 		xlog_fin_tx(f);
-		if ((err = round_log(f, join, k, leaf, t, af, end)))
+		if ((err = round_log(f, join, k, leaf, t, &lg, af, end)))
 			return err;
 		if (rmap) {
 			if ((err = rmap_round(f, ex, xoff, xunw, join, k, reflink, ino, leaf, af, ntx)))

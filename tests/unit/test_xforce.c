@@ -252,6 +252,81 @@ static struct blk *sized_block(struct xfin *x, enum kind k)
 	return b;
 }
 
+/* A block a force wrote, logged again by the finish's last transaction (the CoW leftovers'
+ * last free: no commit follows it in the finish): xfs_trans_commit puts it in the running
+ * checkpoint, and the AIL writes it with that one's LSN, not the forced one's (the AGF
+ * of g2x-1k-ag3-fragfree). */
+static void last_tx_after_force(void **state)
+{
+	(void)state;
+	struct xfin x;
+	struct blk *b;
+
+	b = sized_block(&x, K_BTREE);
+	b->b[200] = 1;
+	b->dirty = true;
+	xlog_fin_log_at(&x.f, b, b->b + 200, 1);
+	xlog_fin_tx(&x.f);
+	xlog_fin_busy_insert(&x.f, 0, 500, 1);
+	x.f.busy[0].tx = x.f.tx - 1;
+	assert_int_equal(xlog_fin_busy_reuse(&x.f, 0, 500, false), 0);
+	assert_int_equal(x.f.cp_lsn, XLOG_LSN(1, 102));
+	b->b[300] = 1;
+	xlog_fin_log_at(&x.f, b, b->b + 300, 1);
+	assert_int_equal(xlog_fin_writeback(&x.f, XLOG_LSN(1, 100)), 0);
+	assert_int_equal(written_lsn(&x, 20), XLOG_LSN(1, 102));
+	xfin_close(&x);
+}
+
+/* Block 20 freed (stale) by a committed transaction, then the log forced (its checkpoint:
+ * 40 + 36 + 12 bytes, one sector: the next starts at (1, 102)). */
+static struct blk *stale_then_forced(struct xfin *x)
+{
+	struct blk *b = sized_block(x, K_BTREE);
+
+	b->stale = true;
+	xlog_fin_tx(&x->f);
+	xlog_fin_busy_insert(&x->f, 0, 500, 1);
+	x->f.busy[0].tx = x->f.tx - 1;
+	assert_int_equal(xlog_fin_busy_reuse(&x->f, 0, 500, false), 0);
+	assert_int_equal(x->f.cp_lsn, XLOG_LSN(1, 102));
+	return b;
+}
+
+/* The freed block taken back by a btree after the force (a split's new block from the
+ * AGFL, logged whole): a live buffer again, in the next checkpoint with its 1024 bytes
+ * (40 + 36 + 12 + 1024 + 12: three sectors, (1, 106)) and stamped with its LSN, where a
+ * cancelled buffer's 36 bytes would end it at (1, 104), the block keeping (1, 100). */
+static void stale_reused_after_force(void **state)
+{
+	(void)state;
+	struct xfin x;
+	struct blk *b = stale_then_forced(&x);
+
+	b->dirty = true;
+	xlog_fin_log_range(&x.f, b, 0, BS - 1);
+	assert_int_equal(close_next(&x), XLOG_LSN(1, 106));
+	assert_int_equal(xlog_fin_writeback(&x.f, XLOG_LSN(1, 100)), 0);
+	assert_int_equal(written_lsn(&x, 20), XLOG_LSN(1, 102));
+	xfin_close(&x);
+}
+
+/* The freed block is an AGFL block whose deferred free comes after the force (the block
+ * that forced it, as in xz-1k-ag2-sparse-fragfree): its new buffer item is invalidated in
+ * the next checkpoint, 36 bytes (with an EFI of 26 extents, 444: 532 with the commit op,
+ * two sectors, (1, 105)); without it, one sector (1, 104). */
+static void agfl_free_after_force(void **state)
+{
+	(void)state;
+	struct xfin x;
+
+	(void)stale_then_forced(&x);
+	xlog_fin_cp_efx(&x.f, 26);
+	xlog_fin_cp_agfl_free(&x.f, 0, 20);
+	assert_int_equal(close_next(&x), XLOG_LSN(1, 105));
+	xfin_close(&x);
+}
+
 /*
  * A leaf (a bmbt leaf's layout: 72-byte header) whose records were logged (xfs_btree_log_recs of records 1 to 20: bytes 72
  * to 391, chunks 0 to 3) by a shift and an insert whose changes net to nothing: the kernel
@@ -334,16 +409,22 @@ static void new_block_and_stale(void **state)
  * logged an inode only when freeing it) 52 bytes, (1, 102). Once its free is in the same
  * checkpoint it counts once, as the freed inode.
  */
+/* The truncating inode: slot 1 of test block 20's cluster, a v3 inode's literal area. */
+static void open_trunc(struct xfin *x)
+{
+	struct blk *b = sized_block(x, K_INODES);
+
+	x->fs.lit_off = 176;
+	x->f.trunc_blk = (size_t)(b - x->f.blk);
+	x->f.trunc_off = 512;
+}
+
 static void truncating_inode(void **state)
 {
 	(void)state;
 	struct xfin x;
-	struct blk *b;
 
-	b = sized_block(&x, K_INODES);
-	x.fs.lit_off = 176;
-	x.f.trunc_blk = (size_t)(b - x.f.blk);
-	x.f.trunc_off = 512;
+	open_trunc(&x);
 	xlog_fin_cp_trunc(&x.f, NULL, false, 30);
 	xlog_fin_tx(&x.f);
 	xlog_fin_cp_trunc(&x.f, NULL, false, 19); /* the next round: 19 left */
@@ -353,23 +434,17 @@ static void truncating_inode(void **state)
 	xfin_close(&x);
 }
 
-/* A force where the truncating inode's fork was in btree form at its last log (its root
- * logged or not, not sized), or in the middle of a truncate's intent (its EFI committed
- * alone in the checkpoint): refused on v5, naming it; after the fork's return to extents
- * form, the force goes on. */
+/* A force where the truncating inode's checkpoint holds what is not sized (a bmbt leaf
+ * emptied: xfs_btree_delrec's key updates above it), or in the middle of a truncate's
+ * intent (its EFI committed alone in the checkpoint): refused on v5, naming it; with its
+ * fork in btree form and sized, the force goes on. */
 static void trunc_force_refusals(void **state)
 {
 	(void)state;
 	for (int c = 0; c < 3; c++) {
 		struct xfin x;
-		struct blk *b;
-		b = sized_block(&x, K_INODES);
-		x.f.trunc_blk = (size_t)(b - x.f.blk);
-		xlog_fin_cp_trunc(&x.f, NULL, true, 0);
-		if (c == 2) {
-			xlog_fin_tx(&x.f);
-			xlog_fin_cp_trunc(&x.f, NULL, false, 3); /* xfs_bmap_btree_to_extents */
-		}
+		open_trunc(&x);
+		xlog_fin_cp_trunc(&x.f, c == 0 ? "a bmbt leaf emptied" : NULL, true, 2);
 		xlog_fin_busy_insert(&x.f, 0, 40, 1);
 		xlog_fin_tx(&x.f);
 		if (c == 1)
@@ -377,7 +452,33 @@ static void trunc_force_refusals(void **state)
 		assert_int_equal(xlog_fin_busy_reuse(&x.f, 0, 40, true), c < 2);
 		assert_int_equal(x.f.refused, c < 2);
 		if (c < 2)
-			assert_non_null(strstr(x.why, c ? "in the middle of an extent free intent" : "in btree form"));
+			assert_non_null(strstr(x.why, c ? "in the middle of an extent free intent" : "a bmbt leaf emptied"));
+		xfin_close(&x);
+	}
+}
+
+/*
+ * The truncating inode with its data fork in btree form (20 records in its root): its
+ * format and core alone (12 + 56 + 12 + 176, 40 bytes of ops: 296, with the commit op
+ * 308, one sector: (1, 102)) until a delete logs the root (XFS_ILOG_DBROOT); from then on
+ * every format of it holds the incore root, its header and 20 keys and pointers behind
+ * their op header (12 + 72 + 320: 712 with the commit op, two sectors: (1, 103)), the next
+ * round's too, which logs only the core (ili_fields keeps DBROOT).
+ */
+static void truncating_inode_btree(void **state)
+{
+	(void)state;
+	for (int c = 0; c < 3; c++) {
+		struct xfin x;
+		open_trunc(&x);
+		if (c)
+			xlog_fin_cp_trunc_broot(&x.f);
+		xlog_fin_cp_trunc(&x.f, NULL, true, 20);
+		if (c == 2) {
+			xlog_fin_tx(&x.f);
+			xlog_fin_cp_trunc(&x.f, NULL, true, 20);
+		}
+		assert_int_equal(close_next(&x), XLOG_LSN(1, c ? 103 : 102));
 		xfin_close(&x);
 	}
 }
@@ -400,31 +501,6 @@ static void bmbt_freed_stale(void **state)
 	xfin_close(&x);
 }
 
-/* A bmbt block a round changed and kept (its changes the finish does not hold): a v5
- * force of its checkpoint is refused naming it; freed (stale) by a later round of the same
- * checkpoint, the force goes on. */
-static void bmbt_changed_refused(void **state)
-{
-	(void)state;
-	for (int freed = 0; freed < 2; freed++) {
-		struct xfin x;
-		(void)sized_block(&x, K_BMBT);
-		xlog_fin_cp_bmbt_changed(&x.f, 20);
-		xlog_fin_cp_bmbt_changed(&x.f, 20);
-		assert_int_equal(x.f.ncp_bmbt, 1);
-		if (freed)
-			assert_int_equal(xlog_fin_bmbt_stale(&x.f, 20), 0);
-		xlog_fin_busy_insert(&x.f, 0, 40, 1);
-		xlog_fin_tx(&x.f);
-		assert_int_equal(xlog_fin_busy_reuse(&x.f, 0, 40, true), !freed);
-		if (!freed)
-			assert_non_null(strstr(x.why, "changes to bmbt block 40"));
-		else
-			assert_int_equal(x.f.ncp_bmbt, 0);
-		xfin_close(&x);
-	}
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,8 +512,11 @@ int main(void)
 		cmocka_unit_test(new_block_and_stale),
 		cmocka_unit_test(truncating_inode),
 		cmocka_unit_test(trunc_force_refusals),
+		cmocka_unit_test(truncating_inode_btree),
+		cmocka_unit_test(last_tx_after_force),
+		cmocka_unit_test(stale_reused_after_force),
+		cmocka_unit_test(agfl_free_after_force),
 		cmocka_unit_test(bmbt_freed_stale),
-		cmocka_unit_test(bmbt_changed_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

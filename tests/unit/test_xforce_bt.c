@@ -1,0 +1,107 @@
+/*
+ * What a truncate of a data fork in btree form logs of the bmbt blocks it keeps, for the
+ * length of a forced checkpoint (libfsimg/xlog/ifree_fork.c's delete_logged and
+ * round_log, force.c), against Linux 6.1's xfs_btree_delrec, _rshift and _update_keys
+ * (fs/xfs/libxfs/xfs_btree.c): the rightmost leaf's count (xfs_btree_log_block), a
+ * borrow's records of that leaf from its first and the left sibling's count, the key in
+ * the root (XFS_ILOG_DBROOT); a join's records appended to the left sibling with its count
+ * and right sibling, the root's entry removed. The round's free is made to fail (its
+ * extent inside free space) so that the blocks are seen as the round left them: the
+ * truncate frees every leaf by its end, and a freed buffer's logged ranges go.
+ */
+#include "xbmbt_fixture.h"
+
+/* The chunks (128 bytes) logged of bmbt block agbno, as a bit string. */
+static void lmap_str(struct t *t, uint32_t agbno, char *s)
+{
+	struct blk *b;
+
+	assert_int_equal(xlog_fin_get(&t->x.f, (uint64_t)agbno * (BS / 512), BS / 512, K_BMBT, &b), 0);
+	for (uint32_t c = 0; c < BS / 128; c++)
+		s[c] = b->lmap[0] >> c & 1 ? '1' : '0';
+	s[BS / 128] = 0;
+	if (b->stale)
+		strcpy(s, "stale");
+}
+
+/*
+ * Leaves of 40, 30 and 30 records (59 a leaf, 29 the minimum). Round 1 deletes extents 99
+ * and 98: the third leaf at 29, then 28, takes the second's last record (xfs_btree_rshift):
+ * its records 1 to 29 (bytes 72 to 535: chunks 0 to 4) and count, the second's count
+ * (chunk 0), the third's key in the root: the inode's root logged (three records). Round 2
+ * deletes 97 and 96: the third at 28 joins the second (29, at its minimum): 28 records
+ * after its 29 (bytes 536 to 983: chunks 4 to 7), its count and right sibling (chunk 0),
+ * the third freed, the root's entry removed (two records).
+ */
+static void delete_ranges(void **state)
+{
+	(void)state;
+	for (uint32_t round = 1; round <= 2; round++) {
+		const uint32_t cnt[3] = { 40, 30, 30 };
+		struct t *t = t_new(cnt, 3);
+		struct bmbt b;
+		uint8_t *recs = NULL, *r;
+		uint32_t ntx = 0;
+		char s[16];
+
+		assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 100, &b, &recs), 0);
+		/* the round's first extent inside the free extent 3000+100: its free refused */
+		r = recs + 16 * (size_t)(101 - 2 * round);
+		put_be64(r, (uint64_t)(101 - 2 * round) << 9);
+		put_be64(r + 8, (uint64_t)3050 << 21 | 1);
+		assert_int_equal(xlog_fin_truncate_extents(&t->x.f, recs, 100, 103, false, INO, &b, (ISIZE - LIT) / 16, 0,
+							   &ntx),
+				 1);
+		free(recs);
+		lmap_str(t, LEAF0, s);
+		assert_string_equal(s, "00000000");
+		lmap_str(t, LEAF0 + 2, s);
+		assert_string_equal(s, round == 1 ? "10000000" : "10001111");
+		lmap_str(t, LEAF0 + 4, s);
+		assert_string_equal(s, round == 1 ? "11111000" : "stale");
+		/* the free's intent committed the unmap: the inode as it formatted it */
+		assert_true(t->x.f.cp_trunc);
+		assert_true(t->x.f.cp_trunc_btree);
+		assert_true(t->x.f.cp_trunc_broot);
+		assert_int_equal(t->x.f.cp_trunc_n, 4 - round);
+		assert_null(t->x.f.cp_trunc_unsized);
+		t_free(t);
+	}
+}
+
+/* A round whose deletes leave the leaf above its minimum logs its count alone, and not the
+ * root: leaves of 40 and 59, round 1 (59 to 57). */
+static void delete_count_only(void **state)
+{
+	const uint32_t cnt[2] = { 40, 59 };
+	struct t *t = t_new(cnt, 2);
+	struct bmbt b;
+	uint8_t *recs = NULL, *r;
+	uint32_t ntx = 0;
+	char s[16];
+
+	(void)state;
+	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 99, &b, &recs), 0);
+	r = recs + 16 * 98;
+	put_be64(r, (uint64_t)98 << 9);
+	put_be64(r + 8, (uint64_t)3050 << 21 | 1);
+	assert_int_equal(xlog_fin_truncate_extents(&t->x.f, recs, 99, 101, false, INO, &b, (ISIZE - LIT) / 16, 0, &ntx), 1);
+	free(recs);
+	lmap_str(t, LEAF0 + 2, s);
+	assert_string_equal(s, "10000000");
+	lmap_str(t, LEAF0, s);
+	assert_string_equal(s, "00000000");
+	assert_true(t->x.f.cp_trunc_btree);
+	assert_false(t->x.f.cp_trunc_broot);
+	t_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(delete_ranges),
+		cmocka_unit_test(delete_count_only),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
