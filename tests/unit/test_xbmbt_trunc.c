@@ -100,10 +100,9 @@ static void test_truncate_three_leaves(void **state)
  * leaf's free at the conversion (round 19) follows that round's frees. 30 * 3 + 3 + 1
  * transactions, every extent and both leaves freed.
  */
-/* t_new's tree in a reflink inode whose AG's refcount btree is an empty leaf at 40. */
-static struct t *t_reflink(const uint32_t *cnt, uint32_t n)
+/* t's tree in a reflink inode whose AG's refcount btree is an empty leaf at 40. */
+static struct t *reflink_on(struct t *t)
 {
-	struct t *t = t_new(cnt, n);
 	uint8_t *agf = t->x.img + 512;
 
 	t->x.fs.sb.features_ro_compat |= XFS_SB_FEAT_RO_COMPAT_REFLINK;
@@ -112,6 +111,11 @@ static struct t *t_reflink(const uint32_t *cnt, uint32_t n)
 	put_be32(agf + offsetof(struct xfs_agf, agf_refcount_blocks), 1);
 	put_sblock(t, 40, 0x52334643u, 0);
 	return t;
+}
+
+static struct t *t_reflink(const uint32_t *cnt, uint32_t n)
+{
+	return reflink_on(t_new(cnt, n));
 }
 
 static void test_truncate_reflink(void **state)
@@ -206,8 +210,8 @@ static void test_refused(void **state)
 }
 
 /* 14 leaves of per records (t_new's) under a root at level 2 over two blocks of level 1:
- * 30 over the first 12 leaves, 32 over the last 2. */
-static struct t *t_two_levels(uint32_t per)
+ * 30 over the first 14 - last leaves, 32 over the last ones. */
+static struct t *t_two_levels(uint32_t per, uint32_t last)
 {
 	uint32_t cnt[14], maxr = (ISIZE - LIT - 4) / 16, mx = (BS - LHDR) / 16;
 	uint8_t *root;
@@ -218,7 +222,7 @@ static struct t *t_two_levels(uint32_t per)
 	t = t_new(cnt, 14);
 	root = t->ino + LIT;
 	for (uint32_t j = 0; j < 2; j++) {
-		uint32_t first = j ? 12 : 0, n = j ? 2 : 12, nb = 30 + 2 * j;
+		uint32_t first = j ? 14 - last : 0, n = j ? last : 14 - last, nb = 30 + 2 * j;
 		uint8_t *b = blk(t, nb);
 		memset(b, 0, BS);
 		put_be32(b, 0x424d4133u);
@@ -252,7 +256,7 @@ static struct t *t_two_levels(uint32_t per)
  */
 static void test_truncate_two_levels(void **state)
 {
-	struct t *t = t_two_levels(30);
+	struct t *t = t_two_levels(30, 2);
 	struct bmbt b;
 	uint8_t *recs = NULL;
 	uint32_t ntx = 0;
@@ -277,7 +281,7 @@ static void test_truncate_two_levels(void **state)
 	free(recs);
 	t_free(t);
 
-	t = t_two_levels(6);
+	t = t_two_levels(6, 2);
 	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 84, &b, &recs), 0);
 	if (xlog_fin_truncate_extents(&t->x.f, recs, 84, 100, false, INO, &b, (ISIZE - LIT) / 16, 0, &ntx))
 		fail_msg("refused: %s", t->x.why);
@@ -286,6 +290,27 @@ static void test_truncate_two_levels(void **state)
 	assert_int_equal(agf_free(t), FREEBLKS0 + 100);
 	t_free(t);
 }
+
+/* A reflink inode's borrow run under a root at level 2, not measured: 14 leaves of 31, the
+ * last alone under the second level-1 block, which takes a record from the 13th at round 2
+ * (its key up to the root in the inode): refused. */
+static void test_truncate_reflink_two_levels(void **state)
+{
+	struct t *t = reflink_on(t_two_levels(31, 1));
+	struct bmbt b;
+	uint8_t *recs = NULL;
+	uint32_t ntx = 0;
+
+	(void)state;
+	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 434, &b, &recs), 0);
+	assert_int_equal(b.ncnt[1], 1);
+	assert_int_equal(xlog_fin_truncate_extents(&t->x.f, recs, 434, 450, true, INO, &b, (ISIZE - LIT) / 16, 0, &ntx),
+			 1);
+	assert_non_null(strstr(t->x.why, "under a root at level 2"));
+	free(recs);
+	t_free(t);
+}
+
 
 int main(void)
 {
@@ -296,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_truncate_two_levels),
 		cmocka_unit_test(test_truncate_reflink),
 		cmocka_unit_test(test_truncate_reflink_borrow),
+		cmocka_unit_test(test_truncate_reflink_two_levels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
