@@ -98,14 +98,11 @@ static void test_truncate_three_leaves(void **state)
  * xfs_refcount_decrease_extent), so round 1's decreases are two CUIs with the join's EFI
  * between, each CUI's frees finished right after it (1 + 5 transactions); the last
  * leaf's free at the conversion (round 19) follows that round's frees. 30 * 3 + 3 + 1
- * transactions, every extent and both leaves freed. With leaves of 40, 30 and 30 the third
- * takes records from the first (rounds 16 to 21): refused, the change counter of such a
- * reflink truncate not being the kernel's yet.
+ * transactions, every extent and both leaves freed.
  */
-/* t_new's tree in a reflink inode whose AG's refcount btree is an empty leaf at 40. */
-static struct t *t_reflink(const uint32_t *cnt, uint32_t n)
+/* t's tree in a reflink inode whose AG's refcount btree is an empty leaf at 40. */
+static struct t *reflink_on(struct t *t)
 {
-	struct t *t = t_new(cnt, n);
 	uint8_t *agf = t->x.img + 512;
 
 	t->x.fs.sb.features_ro_compat |= XFS_SB_FEAT_RO_COMPAT_REFLINK;
@@ -114,6 +111,11 @@ static struct t *t_reflink(const uint32_t *cnt, uint32_t n)
 	put_be32(agf + offsetof(struct xfs_agf, agf_refcount_blocks), 1);
 	put_sblock(t, 40, 0x52334643u, 0);
 	return t;
+}
+
+static struct t *t_reflink(const uint32_t *cnt, uint32_t n)
+{
+	return reflink_on(t_new(cnt, n));
 }
 
 static void test_truncate_reflink(void **state)
@@ -131,14 +133,51 @@ static void test_truncate_reflink(void **state)
 	assert_int_equal(ntx, 94);
 	assert_int_equal(agf_free(t), FREEBLKS0 + 61);
 	t_free(t);
+}
 
-	t = t_reflink((const uint32_t[]){ 40, 30, 30 }, 3);
-	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 100, &b, &recs), 0);
-	assert_int_equal(xlog_fin_truncate_extents(&t->x.f, recs, 100, 103, true, INO, &b, (ISIZE - LIT) / 16, 0, &ntx),
-			 1);
-	assert_non_null(strstr(t->x.why, "takes a record from its sibling"));
+/* The nobump count of a truncate of leaves cnt[0..n) (m extents in all) in an inode with or
+ * without reflink (every extent and leaf freed); -1 refused, for the reason why. */
+static int reflink_nobump(const uint32_t *cnt, uint32_t n, uint32_t m, bool reflink, const char *why)
+{
+	struct t *t = reflink ? t_reflink(cnt, n) : t_new(cnt, n);
+	uint8_t *recs = NULL;
+	struct bmbt b;
+	uint32_t ntx = 0;
+	int r;
+
+	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, m, &b, &recs), 0);
+	r = xlog_fin_truncate_extents(&t->x.f, recs, m, m + n, reflink, INO, &b, (ISIZE - LIT) / 16, 0, &ntx);
 	free(recs);
+	if (r == 0)
+		assert_int_equal(agf_free(t), FREEBLKS0 + m + n);
+	else if (!why || !strstr(t->x.why, why))
+		fail_msg("refused: %s", t->x.why);
 	t_free(t);
+	return r ? -1 : (int)b.nobump;
+}
+
+/*
+ * A reflink inode's borrow runs (ifree_fork.c's reflink_borrow): its change counter is one
+ * higher than another inode's for each run but one. Leaves of 40, 30 and 30: one run, the
+ * third leaf taking from the first (rounds 16 to 21), nobump as without reflink (6). Leaves
+ * of 40, 40 and 31: the third takes from the second (rounds 2 to 7, joining at the 14th
+ * delete) and, down to its minimum again at the 42nd, from the first (rounds 22 to 27, the
+ * leftmost leaf): 12 unmaps that log the root first, one of them bumping in a reflink
+ * inode. Leaves of 29, 40 and 31: one run, from the second leaf; the first joins without
+ * one (the 43rd delete), so which run bumps is not known: refused. Leaves of 40, 30 and 31:
+ * round 2 both takes from the second leaf and joins it, a shape not measured: refused.
+ */
+static void test_truncate_reflink_borrow(void **state)
+{
+	(void)state;
+	assert_int_equal(reflink_nobump((const uint32_t[]){ 40, 30, 30 }, 3, 100, false, NULL), 6);
+	assert_int_equal(reflink_nobump((const uint32_t[]){ 40, 30, 30 }, 3, 100, true, NULL), 6);
+	assert_int_equal(reflink_nobump((const uint32_t[]){ 40, 40, 31 }, 3, 111, false, NULL), 12);
+	assert_int_equal(reflink_nobump((const uint32_t[]){ 40, 40, 31 }, 3, 111, true, NULL), 11);
+	assert_int_equal(reflink_nobump((const uint32_t[]){ 29, 40, 31 }, 3, 100, false, NULL), 6);
+	assert_int_equal(reflink_nobump((const uint32_t[]){ 29, 40, 31 }, 3, 100, true, "none from the leftmost leaf"),
+			 -1);
+	assert_int_equal(reflink_nobump((const uint32_t[]){ 40, 30, 31 }, 3, 101, true, "in a round that joins"), -1);
 }
 
 /* A leaf whose right sibling is not the root's next pointer, and a root at level 2. */
@@ -171,8 +210,8 @@ static void test_refused(void **state)
 }
 
 /* 14 leaves of per records (t_new's) under a root at level 2 over two blocks of level 1:
- * 30 over the first 12 leaves, 32 over the last 2. */
-static struct t *t_two_levels(uint32_t per)
+ * 30 over the first 14 - last leaves, 32 over the last ones. */
+static struct t *t_two_levels(uint32_t per, uint32_t last)
 {
 	uint32_t cnt[14], maxr = (ISIZE - LIT - 4) / 16, mx = (BS - LHDR) / 16;
 	uint8_t *root;
@@ -183,7 +222,7 @@ static struct t *t_two_levels(uint32_t per)
 	t = t_new(cnt, 14);
 	root = t->ino + LIT;
 	for (uint32_t j = 0; j < 2; j++) {
-		uint32_t first = j ? 12 : 0, n = j ? 2 : 12, nb = 30 + 2 * j;
+		uint32_t first = j ? 14 - last : 0, n = j ? last : 14 - last, nb = 30 + 2 * j;
 		uint8_t *b = blk(t, nb);
 		memset(b, 0, BS);
 		put_be32(b, 0x424d4133u);
@@ -217,7 +256,7 @@ static struct t *t_two_levels(uint32_t per)
  */
 static void test_truncate_two_levels(void **state)
 {
-	struct t *t = t_two_levels(30);
+	struct t *t = t_two_levels(30, 2);
 	struct bmbt b;
 	uint8_t *recs = NULL;
 	uint32_t ntx = 0;
@@ -242,7 +281,7 @@ static void test_truncate_two_levels(void **state)
 	free(recs);
 	t_free(t);
 
-	t = t_two_levels(6);
+	t = t_two_levels(6, 2);
 	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 84, &b, &recs), 0);
 	if (xlog_fin_truncate_extents(&t->x.f, recs, 84, 100, false, INO, &b, (ISIZE - LIT) / 16, 0, &ntx))
 		fail_msg("refused: %s", t->x.why);
@@ -252,6 +291,27 @@ static void test_truncate_two_levels(void **state)
 	t_free(t);
 }
 
+/* A reflink inode's borrow run under a root at level 2, not measured: 14 leaves of 31, the
+ * last alone under the second level-1 block, which takes a record from the 13th at round 2
+ * (its key up to the root in the inode): refused. */
+static void test_truncate_reflink_two_levels(void **state)
+{
+	struct t *t = reflink_on(t_two_levels(31, 1));
+	struct bmbt b;
+	uint8_t *recs = NULL;
+	uint32_t ntx = 0;
+
+	(void)state;
+	assert_int_equal(xlog_fin_bmbt_read(&t->x.f, t->ino + LIT, ISIZE - LIT, INO, 434, &b, &recs), 0);
+	assert_int_equal(b.ncnt[1], 1);
+	assert_int_equal(xlog_fin_truncate_extents(&t->x.f, recs, 434, 450, true, INO, &b, (ISIZE - LIT) / 16, 0, &ntx),
+			 1);
+	assert_non_null(strstr(t->x.why, "under a root at level 2"));
+	free(recs);
+	t_free(t);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +320,8 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_truncate_two_levels),
 		cmocka_unit_test(test_truncate_reflink),
+		cmocka_unit_test(test_truncate_reflink_borrow),
+		cmocka_unit_test(test_truncate_reflink_two_levels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
