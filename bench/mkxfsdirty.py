@@ -2,7 +2,7 @@
 """Gives a clean XFS image a full dirty log of its own inodes and directory
 blocks, for bench/replay_xfs.sh:
 
-    mkxfsdirty.py LIBFSIMG_SO FSIMG IN OUT [FILL]
+    mkxfsdirty.py LIBFSIMG_SO FSIMG IN OUT [FILL [INODES [CKPT_BYTES]]]
 
 OUT gets a sparse copy of IN (a v5 image with a clean internal log, such as
 bench/mkimage.sh 200k OUT xfs makes) whose log, from the block after the
@@ -18,6 +18,13 @@ directory's inode, and the AGF and AGI of every AG in every checkpoint.
 Recovery therefore leaves the filesystem as it was, but for the LSNs and
 CRCs it stamps: every inode cluster and directory block goes through the
 overlay, as after a crash of a kernel that had touched every file (chmod -R).
+
+INODES (default: no limit) stops after that many inode items and CKPT_BYTES
+(default 2 MiB, the size at which a 64 MiB log's CIL is pushed) sizes the
+checkpoints: a few thousand inodes in checkpoints of a few KiB is a log as
+a crash mid-workload leaves it (a kernel pushes the CIL on every fsync and
+every wsync transaction; the tail follows the AIL, so the log holds the
+last few thousand changes), not the worst case of a full log.
 Prints the items, checkpoints and records written."""
 import json
 import os
@@ -30,6 +37,8 @@ import xlogrec  # noqa: E402
 
 so, fsimg, src, out = sys.argv[1:5]
 fill = float(sys.argv[5]) if len(sys.argv) > 5 else 0.95
+max_inodes = int(sys.argv[6]) if len(sys.argv) > 6 else None
+CKPT_BYTES = int(sys.argv[7]) if len(sys.argv) > 7 else 2 << 20
 crc = xlogrec.Crc(so)
 
 log = xlogrec.log_header(fsimg, src)
@@ -240,7 +249,6 @@ for ag in range(agcount):
     ag_headers.append(buf_item(d + sectsize // BB, sectsize // BB, 5))       # AGF
     ag_headers.append(buf_item(d + 2 * sectsize // BB, sectsize // BB, 7))   # AGI
 
-CKPT_BYTES = 2 << 20
 tid = 0x6d780001
 n_inode = n_buf = n_ckpt = 0
 pending, pending_bytes, full = [], 0, False
@@ -248,6 +256,9 @@ seen = set()
 for ino in inodes:
     if ino in seen:
         continue
+    if max_inodes is not None and n_inode >= max_inodes:
+        full = None  # stopped at INODES
+        break
     seen.add(ino)
     item, dirblocks = inode_item(ino)
     if item is None:
@@ -286,4 +297,4 @@ f.write(bytes(BB))
 f.close()
 print('log of %d blocks: %d checkpoints in %d records to block %d; %d inode items, %d buffer items%s' %
       (bbs, n_ckpt, state['records'], state['blk'], n_inode, n_buf,
-       '' if full else ' (every inode; the log is not full)'))
+       {True: '', None: ' (INODES reached)', False: ' (every inode; the log is not full)'}[full]))

@@ -215,6 +215,13 @@ static int collect(struct ctx *c)
 	return 0;
 }
 
+bool xlog_plan_dev_pread(const xlog *log)
+{
+	uint8_t probe;
+
+	return fsimg_io_pread(log->fs->io, &probe, 1, 0) == 0;
+}
+
 int xlog_plan_build(struct xlog_plan **out, xlog *log)
 {
 	struct ctx c;
@@ -235,8 +242,15 @@ int xlog_plan_build(struct xlog_plan **out, xlog *log)
 		if (err == XLOG_PAR_NONE && !(err = xlog_walk(log, on_trans, &c, NULL)))
 			err = XLOG_PAR_PASS1;
 		if (err == XLOG_PAR_PASS1) {
+			/* the clusters and blocks pass 2 reads past the handle's cache, as the
+			 * parallel plan does: each read once and then kept in the overlay, and a
+			 * recovered filesystem reads through a cache of its own over the view
+			 * (fsimg_fs_open_recovered), so a copy in this cache would only be fresh
+			 * memory (faults) and a second memcpy */
 			c.pass = 2;
+			c.ovl->pread = xlog_plan_dev_pread(log);
 			err = xlog_walk(log, on_trans, &c, &c.plan->stats);
+			c.ovl->pread = false;
 		}
 		if (!err)
 			err = unlinked(&c);

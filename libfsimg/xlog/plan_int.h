@@ -65,6 +65,9 @@ int xlog_plan_apply(struct ctx *c, const struct xlog_trans *t, const struct xlog
 #define XLOG_PAR_PASS1 1
 #define XLOG_PAR_NONE 2
 int xlog_plan_par(struct ctx *c) XFS_HIDDEN;
+/* plan.c: whether the data device reads by fsimg_io_pread (past the handle's cache, safe
+ * beside other threads). */
+bool xlog_plan_dev_pread(const xlog *log) XFS_HIDDEN;
 /* The live log (in sectors) from which the plan uses a second thread (tests change it). */
 extern uint32_t xlog_plan_par_min_bbs XFS_HIDDEN;
 

@@ -212,7 +212,6 @@ int xlog_plan_par(struct ctx *c)
 	struct xlog_walk_stats st;
 	pthread_t th;
 	bool quota0 = c->quota, ok;
-	uint8_t probe;
 	int err;
 	const struct xlog_ends *e = &c->log->ends;
 	uint32_t live = e->head_blk >= e->tail_blk ? e->head_blk - e->tail_blk
@@ -221,7 +220,7 @@ int xlog_plan_par(struct ctx *c)
 	/* a log worth it, a second CPU to run on, and a device that reads without the handle's
 	 * cache */
 	if (live < xlog_plan_par_min_bbs || sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
-	    fsimg_io_pread(c->log->fs->io, &probe, 1, 0))
+	    !xlog_plan_dev_pread(c->log))
 		return XLOG_PAR_NONE;
 	if (!(p = calloc(1, sizeof *p)))
 		return XLOG_PAR_NONE;
