@@ -39,6 +39,12 @@ st=$?
 	[ ! -e "$t/out.img" ]
 ok $? "replay -v -o: the refusal with its reason first on stderr (stdout: finish paths only), exit 4 ($st)"
 
+"$FSIMG" replay --in-place "$t/r.img" > "$t/o" 2> "$t/e"
+st=$?
+[ $st -eq 4 ] && head -1 "$t/e" | grep -q "refusing to replay, nothing written.*fsimg cannot finish $who: $why\$" &&
+	[ ! -e "$t/r.img.fsimg-undo" ] && [ "$(sha256sum < "$t/r.img")" = "$sum0" ]
+ok $? "replay --in-place: the same refusal, exit 4 ($st), IMAGE unchanged, no undo file"
+
 "$FSIMG" replay -n "$t/r.img" > "$t/o" 2> "$t/e"
 st=$?
 [ $st -eq 4 ] && [ "$(tail -1 "$t/o")" = "Refused: replay would write nothing: 2 things left pending for the kernel's mount; fsimg cannot finish $who: $why" ]
