@@ -103,10 +103,14 @@ static void print_help(const struct cli_cmd *cmd)
 	for (i = 0; i < n; i++)
 		print_opt(stdout, o[i]);
 	putchar('\n');
-	if (strstr(cmd->synopsis, "FILE"))
+	/* FILE the positional argument (replay's --undo FILE is not one) */
+	if (strstr(cmd->synopsis, "IMAGE FILE") || strstr(cmd->synopsis, "IMAGE [FILE"))
 		printf("FILE is a path from the root (\"/a/b\") or \"#N\" for inode N.\n");
 	if (cmd->want & CLI_FSCK_EXIT)
 		printf("Exit status (as fsck(8)): 0 no errors found, 4 errors found (left uncorrected),\n"
+		       "8 operational error, 16 usage error.\n");
+	else if (cmd->want & CLI_REFUSED_EXIT)
+		printf("Exit status (as fsck(8)): 0 success, 4 refused (left undone, nothing written),\n"
 		       "8 operational error, 16 usage error.\n");
 	else
 		printf("Exit status: 0 success, 8 operational error, 16 usage error.\n");

@@ -24,6 +24,7 @@
 /* Exit status, after fsck(8). */
 enum {
 	CLI_EXIT_OK = 0,
+	CLI_EXIT_REFUSED = 4, /* replay: recovery left undone, nothing written (fsck's "errors left uncorrected") */
 	CLI_EXIT_ERROR = 8,   /* operational error */
 	CLI_EXIT_USAGE = 16   /* usage or syntax error */
 };
@@ -43,6 +44,8 @@ enum {
 #define CLI_WANT_SB 0x10u
 /* The command exits as fsck(8) does: 4 when errors are found (--help says so). */
 #define CLI_FSCK_EXIT 0x20u
+/* The command exits 4 when it refuses, writing nothing (replay; --help says so). */
+#define CLI_REFUSED_EXIT 0x40u
 
 struct cli_common {
 	int verbose;
@@ -165,6 +168,19 @@ void cli_container_json(struct jw *w, const fsimg_io *io);
 /* info --json: "replayed": {...} when the overlay is in use, else null. */
 struct jw;
 void cli_json_replayed(struct jw *w, const struct cli_image *img);
+/*
+ * What a log of items' recovery leaves pending (npending of it), in one
+ * clause for replay's refusal and the view's warning: how many, and the
+ * item whose finish fsimg refused with the reason
+ * (fsimg_recovery_pending_why), else the first. Into buf.
+ */
+void cli_pending_text(char *buf, size_t len, const fsimg_recovery *rec, uint64_t npending);
+/*
+ * "refusal": why fsimg replay writes nothing (null when nothing is pending):
+ * {"pending": N, "item": the refused item's name (else the first's),
+ * "index": its place in "pending", "why": the reason, or null}.
+ */
+void cli_json_refusal(struct jw *w, const fsimg_recovery *rec, uint64_t npending);
 /*
  * Flushes stdout, prints the checksum summary, closes the image and folds
  * output errors into the exit status.

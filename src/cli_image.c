@@ -88,6 +88,34 @@ static void close_all(struct cli_image *img)
 /* The most pending things named one per line; the rest counted. */
 #define PENDING_LINES 16
 
+/* The pending item the finish refused, with its reason; npending when none carries one. */
+static size_t pending_refused(const fsimg_recovery *rec, uint64_t npending, const char **why)
+{
+	for (size_t i = 0; i < npending; i++)
+		if ((*why = fsimg_recovery_pending_why(rec, i)))
+			return i;
+	*why = NULL;
+	return (size_t)npending;
+}
+
+void cli_pending_text(char *buf, size_t len, const fsimg_recovery *rec, uint64_t npending)
+{
+	const char *why, *what;
+	size_t i = pending_refused(rec, npending, &why);
+	int n = snprintf(buf, len, "%llu thing%s left pending for the kernel's mount; ",
+			 (unsigned long long)npending, npending == 1 ? "" : "s");
+
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (why && (what = fsimg_recovery_pending(rec, i)) && why >= what + 2)
+		snprintf(buf + n, len - (size_t)n, "fsimg cannot finish %.*s: %s", (int)(why - what - 2), what,
+			 why);
+	else
+		snprintf(buf + n, len - (size_t)n, "fsimg does not finish %s (the first: %s)",
+			 npending == 1 ? "it" : "them",
+			 (what = fsimg_recovery_pending(rec, 0)) ? what : "?");
+}
+
 /*
  * A log of items (XFS): the line, then what the kernel's mount would
  * finish after the log replay and fsimg does not: the view stops there.
@@ -96,6 +124,7 @@ static void say_replayed_items(struct cli_image *img)
 {
 	const struct fsimg_recovery_stats *st = &img->replay_stats;
 	const char *what;
+	char text[1024];
 
 	cli_error(img, "%s replayed in memory: %llu transaction%s, %llu item%s, %llu skipped (already "
 		  "newer on disk), %llu cancelled", st->log,
@@ -104,8 +133,9 @@ static void say_replayed_items(struct cli_image *img)
 		  (unsigned long long)st->skipped_lsn, (unsigned long long)st->cancelled);
 	if (!st->pending)
 		return;
-	cli_error(img, "warning: showing the %s replayed, without what the kernel's mount finishes after "
-		  "it and fsimg does not yet; pending:", st->log);
+	cli_pending_text(text, sizeof text, img->replay, st->pending);
+	cli_error(img, "warning: showing the %s replayed, not the filesystem as the kernel's mount leaves it "
+		  "(fsimg replay refuses it): %s", st->log, text);
 	for (size_t i = 0; i < st->pending && i < PENDING_LINES; i++)
 		if ((what = fsimg_recovery_pending(img->replay, i)))
 			cli_error(img, "  pending: %s", what);
@@ -282,6 +312,32 @@ int cli_open_cache(struct cli_image *img, const struct cli_common *c, const char
 	return 0;
 }
 
+void cli_json_refusal(struct jw *w, const fsimg_recovery *rec, uint64_t npending)
+{
+	const char *why, *what;
+	size_t i = pending_refused(rec, npending, &why);
+
+	if (!npending) {
+		jw_null(w, "refusal");
+		return;
+	}
+	if (!why)
+		i = 0;
+	what = fsimg_recovery_pending(rec, i);
+	jw_obj_begin(w, "refusal");
+	jw_u64(w, "pending", npending);
+	if (what)
+		jw_strn(w, "item", what, why && why >= what + 2 ? (size_t)(why - what - 2) : strlen(what));
+	else
+		jw_null(w, "item");
+	jw_u64(w, "index", i);
+	if (why)
+		jw_str(w, "why", why);
+	else
+		jw_null(w, "why");
+	jw_obj_end(w);
+}
+
 void cli_json_replayed(struct jw *w, const struct cli_image *img)
 {
 	const struct fsimg_recovery_stats *st = &img->replay_stats;
@@ -313,6 +369,7 @@ void cli_json_replayed(struct jw *w, const struct cli_image *img)
 			if ((what = fsimg_recovery_pending(img->replay, i)))
 				jw_str(w, NULL, what);
 		jw_arr_end(w);
+		cli_json_refusal(w, img->replay, st->pending);
 		/* the kernel paths the mount's work after the log took, as fsimg models them */
 		jw_arr_begin(w, "finish_paths");
 		for (size_t i = 0; (what = fsimg_recovery_path(img->replay, i, &n)); i++) {

@@ -51,8 +51,9 @@ static const struct cli_cmd replay_cmd = {
 	"[--log-undo FILE] | -n) IMAGE",
 	"Replay the journal of IMAGE as e2fsck -E journal_only would (XFS: its log, as the kernel's "
 	"mount and unmount would), into OUT or in place. With -v (XFS): also the kernel paths that the "
-	"mount's work after the log (intents finished, unlinked inodes freed) took, as fsimg models them.",
-	replay_opts, CLI_RAW | CLI_PERMUTE, 1, 1,
+	"mount's work after the log (intents finished, unlinked inodes freed) took, as fsimg models them. "
+	"Where that work is left pending (one line says which and why), nothing is written: exit 4.",
+	replay_opts, CLI_RAW | CLI_PERMUTE | CLI_REFUSED_EXIT, 1, 1,
 };
 
 struct replay_ctx {
@@ -651,7 +652,7 @@ int cmd_replay(int argc, char **argv)
 				  "IMAGE is untouched (use -o OUT, or let the kernel recover it)",
 			  (unsigned long long)pst.fc_commits, pst.fc_commits == 1 ? "" : "s",
 			  pst.fc_why ? pst.fc_why : "unknown");
-		status = CLI_EXIT_ERROR;
+		status = CLI_EXIT_REFUSED;
 		goto out;
 	}
 	if (pst.in_journal)

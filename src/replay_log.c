@@ -178,20 +178,23 @@ static void print_paths(const fsimg_recovery *rec)
 		printf("finish path %s: %llu\n", name, (unsigned long long)n);
 }
 
-/* Refuses, naming what is pending: the kernel's mount would finish it, a clean copy would lose it. */
+/*
+ * Refuses, in one line saying what fsimg cannot finish and why, then naming
+ * each thing pending: the kernel's mount would finish them, a copy with a
+ * clean log would lose them. CLI_EXIT_REFUSED.
+ */
 static int refuse_pending(struct rp *r, const fsimg_recovery *rec, const struct fsimg_recovery_stats *st)
 {
 	const char *what;
+	char text[1024];
 
-	cli_error(&r->img, "refusing to replay: after the log, recovery leaves %llu thing%s pending that the "
-			   "kernel finishes at mount and fsimg does not yet; a copy with a clean log would lose "
-			   "%s; IMAGE is untouched and nothing is written (let the kernel recover it):",
-		  (unsigned long long)st->pending, st->pending == 1 ? "" : "s",
-		  st->pending == 1 ? "it" : "them");
+	cli_pending_text(text, sizeof text, rec, st->pending);
+	cli_error(&r->img, "refusing to replay, nothing written (IMAGE untouched; mounting it lets the kernel "
+			   "recover it): %s", text);
 	for (size_t i = 0; i < st->pending; i++)
 		if ((what = fsimg_recovery_pending(rec, i)))
 			cli_error(&r->img, "  pending: %s", what);
-	return CLI_EXIT_ERROR;
+	return CLI_EXIT_REFUSED;
 }
 
 /*
@@ -368,6 +371,13 @@ int replay_log(struct rp *r, const struct replay_dest *d)
 			printf("  the log device %s: %llu sector%s written\n", lr.img.path,
 			       (unsigned long long)lr.ncand, lr.ncand == 1 ? "" : "s");
 		status = CLI_EXIT_OK;
+		if (st.pending) {
+			char text[1024];
+
+			cli_pending_text(text, sizeof text, rec, st.pending);
+			printf("Refused: replay would write nothing: %s\n", text);
+			status = CLI_EXIT_REFUSED;
+		}
 	} else if (d->out) {
 		status = replay_write_copy(r, d->out, d->force);
 		/* the data device first: LOGOUT's clean log is what says it is complete */

@@ -353,6 +353,11 @@ const char *fsimg_recovery_pending(const fsimg_recovery *r, size_t i)
 	return r && r->ops->pending ? r->ops->pending(r, i) : NULL;
 }
 
+const char *fsimg_recovery_pending_why(const fsimg_recovery *r, size_t i)
+{
+	return r && r->ops->pending_why ? r->ops->pending_why(r, i) : NULL;
+}
+
 const char *fsimg_recovery_path(const fsimg_recovery *r, size_t i, uint64_t *count)
 {
 	uint64_t n = 0;

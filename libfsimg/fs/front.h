@@ -95,6 +95,8 @@ struct fsimg_recovery_ops {
 	const char *(*pending)(const fsimg_recovery *r, size_t i);
 	/* May be NULL: no modelled paths to count. */
 	const char *(*path)(const fsimg_recovery *r, size_t i, uint64_t *count);
+	/* May be NULL: nothing pending ever carries a reason. */
+	const char *(*pending_why)(const fsimg_recovery *r, size_t i);
 };
 
 struct fsimg_recovery {

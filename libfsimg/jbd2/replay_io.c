@@ -292,7 +292,7 @@ static void jrec_free(fsimg_recovery *r)
 }
 
 static const struct fsimg_recovery_ops jrec_ops = {
-	jrec_stats, jrec_write_count, jrec_write, jrec_apply, jrec_free, NULL, NULL,
+	jrec_stats, jrec_write_count, jrec_write, jrec_apply, jrec_free, NULL, NULL, NULL,
 };
 
 int jbd2_recovery_plan(fsimg_recovery **out, fsimg_fs *fs, fsimg_io *external, unsigned flags,

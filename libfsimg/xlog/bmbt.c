@@ -124,7 +124,8 @@ static int bcur_read(struct bcur *c, uint32_t l, uint64_t fsb, struct blk **b)
 	uint32_t n;
 	int err;
 
-	if (ag >= fs->sb.agcount || agbno == 0 || agbno >= fs->sb.agblocks)
+	/* xfs_verify_fsbno: within its AG's length, the last AG's (xfs_ag_block_count) shorter */
+	if (agbno == 0 || !xfs_fsb_range_ok(fs, fsb, 1))
 		return xlog_fin_refuse(f, "inode %llu: its bmbt pointer %llu is out of the filesystem",
 				       (unsigned long long)c->ino, (unsigned long long)fsb);
 	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, agbno), fs->blocksize / XLOG_BBSIZE, K_BMBT, b)))
@@ -136,8 +137,7 @@ static int bcur_read(struct bcur *c, uint32_t l, uint64_t fsb, struct blk **b)
 				       (unsigned long long)c->ino, (unsigned long long)fsb, l);
 	for (int s = 0; s < 2; s++) {
 		uint64_t sib = get_be64((*b)->b + 8 + 8 * s), sbno = sib & ((1ull << aglog) - 1);
-		if (sib != UINT64_MAX && (sib == fsb || (sib >> aglog) >= fs->sb.agcount || sbno == 0 ||
-					  sbno >= fs->sb.agblocks))
+		if (sib != UINT64_MAX && (sib == fsb || sbno == 0 || !xfs_fsb_range_ok(fs, sib, 1)))
 			return xlog_fin_refuse(f, "inode %llu: its bmbt block %llu has a bad %s sibling %llu",
 					       (unsigned long long)c->ino, (unsigned long long)fsb,
 					       s ? "right" : "left", (unsigned long long)sib);

@@ -98,6 +98,7 @@ struct fin {
 	size_t nino;
 	char *why;          /* the pending entry being finished: its reason on refusal */
 	size_t whylen;
+	uint16_t *why_at;   /* that entry's xlog_pending.why (NULL: none to keep) */
 	bool refused;
 	struct fin_busy *busy; /* the extents freed so far (nbusy past the max: too many, or no memory) */
 	uint32_t busy_cap;     /* busy's room */

@@ -112,6 +112,9 @@ int xlog_fin_refuse(struct fin *f, const char *fmt, ...)
 	va_end(ap);
 	if (used < f->whylen)
 		snprintf(f->why + used, f->whylen - used, ": %s", r);
+	/* where the reason begins, for fsimg_recovery_pending_why */
+	if (f->why_at && used + 2 < f->whylen)
+		*f->why_at = (uint16_t)(used + 2);
 	f->refused = true;
 	return 1;
 }
@@ -586,6 +589,7 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 			continue;
 		f.why = p->pending[i].what;
 		f.whylen = sizeof p->pending[i].what;
+		f.why_at = &p->pending[i].why;
 		err = ifree_one(&f, ag, bucket, agino, &next);
 		if (err > 0)
 			err = 0;
@@ -595,6 +599,7 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 		f.cp_unsized = "the CoW staging extents' frees";
 		f.why = cow->what;
 		f.whylen = sizeof cow->what;
+		f.why_at = &cow->why;
 		err = xlog_fin_cow(&f);
 		if (err > 0)
 			err = 0;

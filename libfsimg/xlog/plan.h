@@ -43,6 +43,7 @@ struct xlog_pending {
 	uint32_t nextents;                    /* the intent's, all of them */
 	struct xlog_ext ext[XLOG_PENDING_EXTS]; /* the first XLOG_PENDING_EXTS */
 	char what[512];   /* "efi 0x... (2 extents: ...)", or an unlinked inode and why it stays pending */
+	uint16_t why;     /* where in what the finish's reason for refusing it begins; 0: none */
 };
 
 /* A block an earlier finish of the mount (the intents') wrote through the overlay, as it

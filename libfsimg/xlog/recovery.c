@@ -476,6 +476,13 @@ static const char *xrec_pending(const fsimg_recovery *r, size_t i)
 	return i < p->npending ? p->pending[i].what : NULL;
 }
 
+static const char *xrec_pending_why(const fsimg_recovery *r, size_t i)
+{
+	const struct xlog_plan *p = xrec_of(r)->plan;
+
+	return i < p->npending && p->pending[i].why ? p->pending[i].what + p->pending[i].why : NULL;
+}
+
 static const char *xrec_path(const fsimg_recovery *r, size_t i, uint64_t *count)
 {
 	return xlog_trace_taken(&xrec_of(r)->log->fin_count, i, count);
@@ -494,6 +501,7 @@ static void xrec_free(fsimg_recovery *r)
 
 static const struct fsimg_recovery_ops xrec_ops = {
 	xrec_stats, xrec_write_count, xrec_write, xrec_apply, xrec_free, xrec_pending, xrec_path,
+	xrec_pending_why,
 };
 
 /* Filesystem blocks the plan's writes touch (they are in ascending order). */

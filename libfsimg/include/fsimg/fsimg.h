@@ -478,6 +478,13 @@ FSIMG_API void fsimg_recovery_free(fsimg_recovery *r);
  */
 FSIMG_API const char *fsimg_recovery_pending(const fsimg_recovery *r, size_t i);
 /*
+ * Why the mount's work after the log was refused at pending item i: the
+ * reason that ends fsimg_recovery_pending's text, after its ": " (a pointer
+ * into that text, valid as long as it is); NULL for an item that carries
+ * none (left pending because the finish stopped at another, or never began).
+ */
+FSIMG_API const char *fsimg_recovery_pending_why(const fsimg_recovery *r, size_t i);
+/*
  * Which of the kernel paths that fsimg models for the mount's work after the
  * log (XFS: the recovered intents finished, the unlinked inodes freed) the
  * recovery took: the i-th path taken, by name ("bmbt.split",
