@@ -168,15 +168,24 @@ int run_fragdrop(int ops, int cut)
 			close(fd);
 		record("rc %d %d", op, fd < 0 ? -1 : 0);
 	}
+	/* the fsync'd files unlinked: each named to compare.py (an op's touch) */
 	record("op %d fragdrop", op);
-	touch(op, "d0");
+	for (int i = 1; i < ops; i++) {
+		snprintf(rel, sizeof(rel), "d0/b%d", i);
+		touch(op, rel);
+	}
 	for (int i = 1; i < ops; i += 2) {
 		snprintf(rel, sizeof(rel), "d0/b%d", i);
 		abs_path(p, sizeof(p), rel);
 		rc |= unlink(p);
 	}
+	/* 6.1 inactivates unlinked inodes in the background (xfs_inodegc_worker), which syncfs
+	 * does not wait for: time for it, so that the holes are made before the holds */
 	dfd = open(root, O_RDONLY | O_DIRECTORY);
 	if (dfd < 0 || syncfs(dfd) != 0)
+		rc = -1;
+	sleep(3);
+	if (dfd >= 0 && syncfs(dfd) != 0)
 		rc = -1;
 	for (int i = 2 + 2 * (int)below((unsigned)ops / 4 + 1); i < ops && dfd >= 0 && nheld < 60; i += 2) {
 		int fd;

@@ -20,6 +20,8 @@
  *                right siblings (xfs_btree_lshift) until they join
  *   ichunkdropx  the last 60 full chunks dropped: the right leaves borrow
  *                from their left siblings (xfs_btree_rshift)
+ * The full chunks not dropped lose one file each for good: their finobt
+ * records stay, so the finobt's leaves borrow from them too.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -105,6 +107,17 @@ int run_ichunkdrop(int ops, int cut, int some)
 		}
 		idrop_ino[keeper] |= 1ull << 63; /* kept for the hold below */
 		nheld++;
+	}
+	/* the full chunks not dropped lose one file each: finobt records that stay, siblings the
+	 * dropped chunks' finobt leaves borrow from */
+	for (int k = 0; k < nfull && dfd >= 0; k++) {
+		int i = idrop_first[k];
+		if (!idrop_ino[i] || idrop_ino[i] >> 63)
+			continue;
+		snprintf(rel, sizeof(rel), "d0/c%d", i);
+		abs_path(p, sizeof(p), rel);
+		record("lend %d %s %d", op, rel, unlink(p));
+		idrop_ino[i] = 0;
 	}
 	if (dfd >= 0 && syncfs(dfd) != 0)
 		rc = -1;
