@@ -3,9 +3,10 @@
  * workload does not make, each left on an AGI unlinked list at the cut for
  * the mount's xfs_inactive to finish:
  *   dir      a directory given 8-1500 entries of 40-byte names (block, leaf
- *            or node form), emptied again, opened, rmdir'd and held open:
- *            what the kernel's removals left of its data fork is truncated
- *            at mount (xfs_inactive_truncate of a directory)
+ *            or node form), emptied again, opened, rmdir'd and held open
+ *            (the removals shrink it back to short form as they go,
+ *            xfs_dir2_block_to_sf: the rows show the mount has none of its
+ *            blocks to truncate, only the inode to free)
  *   tmpfile  two O_TMPFILE files written a block each in turn with O_DIRECT
  *            (20-320 blocks: their extents interleave, a fork in extents or
  *            btree form), never linked, held open
