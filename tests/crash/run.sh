@@ -112,6 +112,21 @@ Options:
                            file with a block of data, fsync'd: the mount's
                            truncates leave busy extents where the finobt
                            split's near allocation looks first),
+                           ichunkdrop (N-1 empty files in d0, then in each
+                           full inode chunk 63 unlinked for good and one
+                           held open, its keepers in one or two AGI
+                           buckets: the mount frees the chunks whole, its
+                           inobt and finobt deletes join and shift leaves
+                           and kill the root; ichunkdropx: two in three
+                           chunks dropped), holdmix (N inodes left on
+                           the unlinked lists: directories filled with up
+                           to 1500 entries, emptied and rmdir'd while open,
+                           pairs of interleaved O_TMPFILE files, sparse
+                           files of hundreds of extents unlinked while open),
+                           fragdrop (N-1 one-block files, every other one
+                           unlinked for good, up to 60 of the rest held
+                           open: the mount's frees join three free extents
+                           in one, shrinking two-level free space trees),
                            attr (N-1 files in d0 with xattrs that leave the
                            inode: a value of several KiB, many names under
                            a node block, two files' values interleaved so
@@ -228,7 +243,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx | ifinobt | ifinobtx | ifinobtd | attr | cow | cowcut | editor | untar | seq | qunlinked | unlinkedsp | unlinkedsym | efitrunc | remapfrag | remapdeep | share | sharemerge | sharegrow) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx | ifinobt | ifinobtx | ifinobtd | ichunkdrop | ichunkdropx | holdmix | fragdrop | attr | cow | cowcut | editor | untar | seq | qunlinked | unlinkedsp | unlinkedsym | efitrunc | remapfrag | remapdeep | share | sharemerge | sharegrow) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 if [ -n "$logdev_size" ]; then
 	[ "$fs" = xfs ] || { echo "run.sh: --logdev is for XFS" >&2; exit 16; }
 	[ "$mopts" = defaults ] && mopts=logdev=/dev/vdb || mopts=$mopts,logdev=/dev/vdb

@@ -528,6 +528,12 @@ static int run(int argc, char **argv)
 		return run_ichunk(ops, cut, kind[6] == 'x');
 	if (!strcmp(kind, "ifinobt") || !strcmp(kind, "ifinobtx") || !strcmp(kind, "ifinobtd"))
 		return run_ifinobt(ops, cut, kind[7] == 'x' ? 1 : kind[7] == 'd' ? 2 : 0);
+	if (!strcmp(kind, "ichunkdrop") || !strcmp(kind, "ichunkdropx"))
+		return run_ichunkdrop(ops, cut, kind[10] == 'x');
+	if (!strcmp(kind, "holdmix"))
+		return run_holdmix(ops, cut);
+	if (!strcmp(kind, "fragdrop"))
+		return run_fragdrop(ops, cut);
 	if (!strcmp(kind, "attr"))
 		return run_attr(ops, cut);
 	if (!strcmp(kind, "cow") || !strcmp(kind, "cowcut"))

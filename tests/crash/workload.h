@@ -122,6 +122,13 @@ int run_ichunk(int ops, int cut, int xattrs);
 /* wl_ifin.c: empty files created (MORE 2: a block of data each), then one from each inode chunk
  * unlinked and held open (MORE 1: others unlinked for good first) */
 int run_ifinobt(int ops, int cut, int more);
+/* wl_idrop.c: empty files created, then chunks dropped whole: 63 files of each unlinked for good,
+ * the keeper unlinked and held open (SOME: two in three chunks) */
+int run_ichunkdrop(int ops, int cut, int some);
+/* wl_hold.c: OPS directories emptied and rmdir'd, O_TMPFILE pairs, sparse files, held open */
+int run_holdmix(int ops, int cut);
+/* wl_hold.c: one-block files, every other unlinked, up to 60 of the rest held open */
+int run_fragdrop(int ops, int cut);
 /* wl_attr.c: files with attribute forks that have blocks, unlinked and held open */
 int run_attr(int ops, int cut);
 /* wl_cow.c: files cloned and half overwritten (CoW staging extents at the cut); storm_last: cowcut */
