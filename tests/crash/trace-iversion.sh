@@ -16,7 +16,7 @@
 # i_version at 0x148; objdump -d of xfs.ko's xfs_trans_log_inode and
 # xfs_inode_item_format shows them); another kernel needs its own.
 set -u
-[ $# -ge 3 ] || { sed -n 3,4p "$0" | sed 's/^# //'; exit 16; }
+[ $# -ge 3 ] || { sed -n 3p "$0" | sed "s/^# //"; exit 16; }
 row=$1 out=$2
 shift 2
 if [ ! -f "$row/crashed.img" ] || [ ! -f "$row/meta.json" ]; then
