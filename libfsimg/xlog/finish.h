@@ -131,6 +131,9 @@ struct fin {
 	/* the running transaction finishes an intent a committed one logged (a truncate's free,
 	 * rmap or refcount intent): its done item not sized, a v5 force there is refused */
 	const char *tx_intent;
+	/* refc.c: where a refcount btree block the running decrease gives back is queued
+	 * (refc_bt.c; NULL: freed at once) */
+	const struct refc_sink *refc_bfree;
 	struct fin_quota q;
 	/* rmap.c: the intents a truncate's round logged in its unmap and not finished yet, in
 	 * queue order (xlog_fin_dfp_queue): their bytes, the transaction that logged them, and

@@ -33,8 +33,7 @@
  * data fork's), whose
  * data fork is in extents form or a btree of any number of leaves under a
  * root at level 1 in the inode (ifree_fork.c: its joins as the truncate
- * deletes from the end; a reflink inode's too, its leaves' borrow runs counted as
- * measured, ifree_fork.c's reflink_borrow); a reflink inode's extents through
+ * deletes from the end; a reflink inode's too); a reflink inode's extents through
  * the refcount decrease (refc.c);
  * remote symlinks (xfs_inactive_symlink_rmt: the size zeroed, the 1 or 2 extents of
  * the target unmapped and freed as a truncate's one round, in one transaction whose

@@ -112,7 +112,7 @@ int xlog_refc_work(struct fin *f, uint32_t ag, uint32_t type, uint32_t *agbno, u
 		   struct intent_defer *d)
 {
 	struct intent_defer_sink k = { f, d };
-	struct refc_sink q = { defer_free, &k };
+	struct refc_sink q = { defer_free, &k, NULL };
 
 	if (type != REFC_INCREASE && type != REFC_DECREASE)
 		return xlog_fin_refuse(f, "a requeued refcount update of type %u", type);

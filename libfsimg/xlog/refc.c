@@ -518,11 +518,29 @@ static int efree_put(void *arg, uint32_t ag, uint32_t bno, uint32_t len)
 	return 0;
 }
 
+/* A refcount btree block the decrease gave back, queued with its owner: Debian's 6.1
+ * kernel (6.1.192) has "xfs: use deferred frees for btree block freeing", so
+ * xfs_refcountbt_free_block queues it (__xfs_free_extent_later, XFS_RMAP_OWN_REFC) in
+ * the CUI's transaction, in the same intent as the extents' frees around it */
+static int efree_bput(void *arg, uint32_t ag, uint32_t bno)
+{
+	struct efree_out *o = arg;
+	int err = efree_put(arg, ag, bno, 1);
+
+	if (!err)
+		o->out[*o->nout - 1].owner = (uint64_t)-8; /* XFS_RMAP_OWN_REFC */
+	return err;
+}
+
 int xlog_fin_refc_decrease(struct fin *f, uint32_t ag, uint32_t *agbno, uint32_t *aglen, struct refc_tx *tx,
 			   struct efree *out, uint32_t *nout, uint32_t max)
 {
 	struct efree_out o = { f, out, nout, max };
-	struct refc_sink q = { efree_put, &o };
+	struct refc_sink q = { efree_put, &o, efree_bput };
+	int err;
 
-	return xlog_refc_adjust(f, ag, -1, agbno, aglen, tx, &q);
+	f->refc_bfree = &q;
+	err = xlog_refc_adjust(f, ag, -1, agbno, aglen, tx, &q);
+	f->refc_bfree = NULL;
+	return err;
 }

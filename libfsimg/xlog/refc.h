@@ -22,10 +22,13 @@ int xlog_refc_lookup(struct agbt_cur *c, int dir, uint32_t start, const uint8_t 
  * leftover was requeued, the CUI's later extents are requeued whole (xfs_cui_item_recover). */
 struct refc_tx { uint32_t nr_ops, shape_changes; bool requeue; };
 
-/* Where an adjustment's frees go (xfs_free_extent_later, no owner): 0 or 1. */
+/* Where an adjustment's frees go (xfs_free_extent_later, no owner): 0 or 1. bfree, when
+ * set, takes the refcount btree's own blocks the adjustment gives back (owner
+ * XFS_RMAP_OWN_REFC), else they are freed at once. */
 struct refc_sink {
 	int (*free)(void *arg, uint32_t ag, uint32_t agbno, uint32_t len);
 	void *arg;
+	int (*bfree)(void *arg, uint32_t ag, uint32_t agbno);
 };
 
 /* refc.c: xfs_refcount_adjust of the shared extent *agbno+*aglen of AG ag by adj (+1, -1), the

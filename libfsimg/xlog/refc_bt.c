@@ -4,10 +4,12 @@
  * 12-byte records keyed by their 4-byte start block as stored (the CoW
  * domain's bit 31 set, so its records sort after the shared ones), the
  * root in the AGF. A block the tree gives back (a join, a root killed)
- * is freed at once (xfs_refcountbt_free_block: the AGF's refcount_blocks
- * first, then xfs_free_extent with XFS_RMAP_OWN_REFC from the metadata
- * reservation, which changes no on-disk byte beyond the AGF's and the free
- * space trees'). A new block is an allocation near the refcount btree's
+ * lowers the AGF's refcount_blocks at once (xfs_refcountbt_free_block); its
+ * free (XFS_RMAP_OWN_REFC, from the metadata reservation, which changes no
+ * on-disk byte beyond the AGF's and the free space trees') is queued behind
+ * a truncate's refcount decrease, as Debian's 6.1.192 queues it
+ * (__xfs_free_extent_later: "xfs: use deferred frees for btree block
+ * freeing"), and done at once elsewhere (refc.h's refc_sink: bfree). A new block is an allocation near the refcount btree's
  * first block (xfs_refcountbt_alloc_block: a NEAR allocation from the free
  * space trees, not the AGFL: anear.c's xlog_fin_refcbt_alloc).
  */
@@ -49,6 +51,8 @@ static int c_free(struct agbt_cur *c, uint32_t agbno)
 	put_be32(agf->b + AGF_REFC_BLOCKS, get_be32(agf->b + AGF_REFC_BLOCKS) - 1);
 	agf->dirty = true;
 	xlog_fin_log_range(c->f, agf, AGF_REFC_BLOCKS, AGF_REFC_BLOCKS + 3);
+	if (c->f->refc_bfree) /* a truncate's decrease: the free deferred (refc.c) */
+		return c->f->refc_bfree->bfree(c->f->refc_bfree->arg, c->ag, agbno);
 	return xlog_fin_free_owned(c->f, c->ag, agbno, 1, RMAP_OWN_REFC, 0, 0);
 }
 
