@@ -33,13 +33,6 @@ static int ag_sector(uint8_t **out, xfs_fs *fs, uint32_t agno, unsigned idx, con
 	return 0;
 }
 
-static uint32_t ag_length(const xfs_fs *fs, uint32_t agno)
-{
-	return agno + 1 == fs->sb.agcount
-		       ? (uint32_t)(fs->sb.dblocks - (uint64_t)agno * fs->sb.agblocks)
-		       : fs->sb.agblocks;
-}
-
 /*
  * Reads the AGF (sector 1) or AGI (sector 2) of agno: magic, sequence number
  * and length (at the same offsets in both) checked, the CRC as a finding.
@@ -56,7 +49,7 @@ static int ag_header(uint8_t **out, bool *crc_ok, xfs_fs *fs, uint32_t agno, uns
 	c = cur_init(*out, fs->sb.sectsize);
 	if (cur_be32(&c, 0) != magic)
 		why = "bad magic";
-	else if (cur_be32(&c, 8) != agno || cur_be32(&c, 12) != ag_length(fs, agno))
+	else if (cur_be32(&c, 8) != agno || cur_be32(&c, 12) != xfs_ag_length(fs, agno))
 		why = "sequence number or length do not match the AG";
 	else if (c.err || crc_off + 4 > fs->sb.sectsize)
 		why = "sector too short";
@@ -207,7 +200,7 @@ static int inobt_rec(struct iwalk *w, struct cur *c, size_t off)
 
 	/* xfs_inobt_check_irec: the whole chunk inside the AG's inode numbers */
 	if ((uint64_t)startino + XFS_INODES_PER_CHUNK > (1ULL << shift) ||
-	    ((uint64_t)startino + XFS_INODES_PER_CHUNK - 1) >> fs->sb.inopblog >= ag_length(fs, w->agno)) {
+	    ((uint64_t)startino + XFS_INODES_PER_CHUNK - 1) >> fs->sb.inopblog >= xfs_ag_length(fs, w->agno)) {
 		xfs_finding(fs, FSIMG_ECORRUPT, "AG %u inobt: record startino %u out of range",
 			    w->agno, startino);
 		return 0;
@@ -266,7 +259,7 @@ static int inobt_block(struct iwalk *w, uint32_t agbno, unsigned level)
 			/* keys (startino) then pointers (agbno), 4 bytes each */
 			uint32_t ptr = cur_be32(&c, hdr + (size_t)maxrecs * 4 + i * 4);
 
-			if (ptr == 0 || ptr >= ag_length(fs, w->agno))
+			if (ptr == 0 || ptr >= xfs_ag_length(fs, w->agno))
 				return xfs_error(fs, FSIMG_ECORRUPT,
 						 "AG %u inobt block %u: pointer %u out of range",
 						 w->agno, agbno, ptr);
@@ -303,7 +296,7 @@ static int inode_walk(struct iwalk *wp, uint32_t ag_lo, uint32_t ag_hi)
 		if (!ret) {
 			w.agno = agno;
 			w.visited = 0;
-			w.max_visits = ag_length(fs, agno);
+			w.max_visits = xfs_ag_length(fs, agno);
 			ret = inobt_block(&w, agi.root, agi.level - 1);
 		}
 		/* a broken AG is a finding; the others are still worth walking */

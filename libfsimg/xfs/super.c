@@ -332,10 +332,29 @@ bool xfs_fsb_range_ok(const xfs_fs *fs, uint64_t fsb, uint64_t len)
 	/* the AG number is 32 bits (XFS_FSB_TO_AGNO): the kernel and xfs_repair ignore bits above it */
 	if (len == 0 || agno >= fs->sb.agcount)
 		return false;
-	/* the last AG may be short */
-	aglen = agno + 1 == fs->sb.agcount ? fs->sb.dblocks - (uint64_t)agno * fs->sb.agblocks
-					   : fs->sb.agblocks;
+	aglen = xfs_ag_length(fs, agno);
 	return agbno < aglen && len <= aglen - agbno;
+}
+
+uint32_t xfs_ag_length(const xfs_fs *fs, uint32_t agno)
+{
+	/* xfs_sb_check holds sb_dblocks within the last AG, so the difference fits 32 bits */
+	return agno + 1 == fs->sb.agcount ? (uint32_t)(fs->sb.dblocks - (uint64_t)agno * fs->sb.agblocks)
+					  : fs->sb.agblocks;
+}
+
+bool xfs_verify_agbno(const xfs_fs *fs, uint32_t agno, uint32_t agbno)
+{
+	/* XFS_AGFL_BLOCK: the block holding the AGFL, the last of the AG's header sectors */
+	uint32_t agfl_block = fs->blocksize ? 3u * fs->sb.sectsize / fs->blocksize : 0;
+
+	return agbno < xfs_ag_length(fs, agno) && agbno > agfl_block;
+}
+
+bool xfs_verify_agbext(const xfs_fs *fs, uint32_t agno, uint32_t agbno, uint32_t len)
+{
+	return agbno + len > agbno && xfs_verify_agbno(fs, agno, agbno) &&
+	       xfs_verify_agbno(fs, agno, agbno + len - 1);
 }
 
 bool xfs_ino_ok(const xfs_fs *fs, uint64_t ino)

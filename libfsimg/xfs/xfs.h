@@ -171,6 +171,12 @@ static inline uint64_t xfs_agb_to_fsb(const xfs_fs *fs, uint32_t agno, uint32_t 
 }
 /* Is [fsb, fsb + len) inside one AG and inside the data device (xfs_verify_fsbext)? */
 bool xfs_fsb_range_ok(const xfs_fs *fs, uint64_t fsb, uint64_t len) XFS_HIDDEN;
+/* The length of AG agno: sb_agblocks, the last AG what sb_dblocks leaves (xfs_ag_block_count). */
+uint32_t xfs_ag_length(const xfs_fs *fs, uint32_t agno) XFS_HIDDEN;
+/* Is agbno a block of AG agno past its headers, as a btree pointer must be (xfs_verify_agbno)? */
+bool xfs_verify_agbno(const xfs_fs *fs, uint32_t agno, uint32_t agbno) XFS_HIDDEN;
+/* Is [agbno, agbno + len) such blocks, without wrapping (xfs_verify_agbext)? */
+bool xfs_verify_agbext(const xfs_fs *fs, uint32_t agno, uint32_t agbno, uint32_t len) XFS_HIDDEN;
 /* Is ino a possible inode number (its AG, block and slot exist)? */
 bool xfs_ino_ok(const xfs_fs *fs, uint64_t ino) XFS_HIDDEN;
 /* Reads count blocks at fsb (checked with xfs_fsb_range_ok). */

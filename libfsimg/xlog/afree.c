@@ -96,7 +96,7 @@ int xlog_fin_agfl_get(struct fin *f, uint32_t ag, struct blk *agf, bool btreeblk
 		return err;
 	first = get_be32(agf->b + AGF_FLFIRST);
 	*bno = get_be32(slots + 4u * first);
-	if (*bno == 0 || *bno >= f->log->fs->sb.agblocks)
+	if (*bno == 0 || *bno >= xfs_ag_length(f->log->fs, ag))
 		return xlog_fin_refuse(f, "AG %u: AGFL block %u out of the AG", ag, *bno);
 	put_be32(agf->b + AGF_FLFIRST, first + 1 == size ? 0 : first + 1);
 	put_be32(agf->b + AGF_FLCOUNT, get_be32(agf->b + AGF_FLCOUNT) - 1);
@@ -287,7 +287,7 @@ static int cnt_rec(struct fin *f, struct agbt_cur *cc, uint32_t *fbno, uint32_t 
 		return xlog_fin_refuse(f, "AG %u: the by-size cursor is off its records", cc->ag);
 	*fbno = get_be32(p);
 	*flen = get_be32(p + 4);
-	if (*flen == 0 || *fbno >= f->log->fs->sb.agblocks || *flen > f->log->fs->sb.agblocks - *fbno)
+	if (*flen == 0 || !xfs_verify_agbext(f->log->fs, cc->ag, *fbno, *flen))
 		return xlog_fin_refuse(f, "AG %u: free extent %u+%u out of the AG", cc->ag, *fbno, *flen);
 	return 0;
 }
@@ -648,7 +648,7 @@ int xlog_fin_free_owned(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, 
 	struct blk *agfb;
 	int err;
 
-	if (len == 0 || bno >= fs->sb.agblocks || len > fs->sb.agblocks - bno)
+	if (len == 0 || bno >= xfs_ag_length(fs, ag) || len > xfs_ag_length(fs, ag) - bno)
 		return xlog_fin_refuse(f, "extent %u+%u out of its AG", bno, len);
 	if ((err = xlog_fin_fix_freelist(f, ag, &agfb)) ||
 	    (err = free_ag_extent(f, ag, agfb, bno, len, owner, off, flags)))

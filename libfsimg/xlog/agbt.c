@@ -50,7 +50,7 @@ int agbt_read_block(struct agbt_cur *c, uint32_t agbno, uint32_t level, struct b
 	uint32_t n, l, r;
 	int err;
 
-	if (agbno == 0 || agbno >= fs->sb.agblocks)
+	if (!xfs_verify_agbno(fs, c->ag, agbno))
 		return agbt_corrupt(c, "is out of the AG", agbno);
 	if ((err = xlog_fin_get(c->f, xlog_ag_daddr(fs, c->ag, agbno), bpb(c), K_BTREE, &b)))
 		return err;
@@ -59,8 +59,8 @@ int agbt_read_block(struct agbt_cur *c, uint32_t agbno, uint32_t level, struct b
 	r = sib(b, true);
 	if (get_be32(b->b) != c->ops->magic || lvl(b) != level || n > maxr(c, level))
 		return agbt_corrupt(c, "is not what its parent says", agbno);
-	if ((l != AGBT_NULL && (l == 0 || l >= fs->sb.agblocks || l == agbno)) ||
-	    (r != AGBT_NULL && (r == 0 || r >= fs->sb.agblocks || r == agbno || r == l)))
+	if ((l != AGBT_NULL && (!xfs_verify_agbno(fs, c->ag, l) || l == agbno)) ||
+	    (r != AGBT_NULL && (!xfs_verify_agbno(fs, c->ag, r) || r == agbno || r == l)))
 		return agbt_corrupt(c, "has bad siblings", agbno);
 	if (fs->v5 && (get_be64(b->b + BB_BLKNO) != b->daddr || get_be32(b->b + BB_OWNER) != c->ag))
 		return agbt_corrupt(c, "belongs elsewhere", agbno);
@@ -78,7 +78,7 @@ static int new_block(struct agbt_cur *c, uint32_t agbno, uint32_t level, uint32_
 	struct blk *b;
 	int err;
 
-	if (agbno == 0 || agbno >= fs->sb.agblocks)
+	if (!xfs_verify_agbno(fs, c->ag, agbno))
 		return agbt_corrupt(c, "(new) is out of the AG", agbno);
 	for (size_t i = 0; i < c->f->nblk; i++)
 		cached |= c->f->blk[i].daddr == daddr && c->f->blk[i].kind == K_BTREE;
@@ -132,7 +132,7 @@ int agbt_init(struct agbt_cur *c, struct fin *f, const struct agbt_ops *ops, voi
 	c->maxrecs[1] = (fs->blocksize - c->hdr) / (kl(c) + 4u);
 	if (levels == 0 || levels >= AGBT_MAXLEVELS)
 		return xlog_fin_refuse(f, "AG %u: a %s of %u levels", ag, ops->name, levels);
-	if (root == 0 || root >= fs->sb.agblocks)
+	if (!xfs_verify_agbno(fs, ag, root))
 		return xlog_fin_refuse(f, "AG %u: %s root %u out of the AG", ag, ops->name, root);
 	return 0;
 }

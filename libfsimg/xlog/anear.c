@@ -89,13 +89,12 @@ static int lookup(struct near *n, struct agbt_cur *c, int dir, uint32_t bno, uin
 static int get_rec(struct near *n, struct agbt_cur *c, uint32_t *bno, uint32_t *len)
 {
 	const uint8_t *p = agbt_get(c);
-	uint32_t agblocks = n->f->log->fs->sb.agblocks;
 
 	if (!p)
 		return xlog_fin_refuse(n->f, "AG %u: the %s cursor is off its records", n->ag, c->ops->name);
 	*bno = get_be32(p);
 	*len = get_be32(p + 4);
-	if (*len == 0 || *bno >= agblocks || *len > agblocks - *bno)
+	if (*len == 0 || !xfs_verify_agbext(n->f->log->fs, n->ag, *bno, *len))
 		return xlog_fin_refuse(n->f, "AG %u: free extent %u+%u out of the AG", n->ag, *bno, *len);
 	return 0;
 }

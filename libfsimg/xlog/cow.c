@@ -60,7 +60,7 @@ static int cow_walk(struct cow *w, uint32_t agbno, uint32_t level)
 	uint8_t *b = w->buf + (size_t)level * bs;
 	int err;
 
-	if (agbno >= fs->sb.agblocks || ++w->visits > COW_VISIT_MAX)
+	if (!xfs_verify_agbno(fs, w->ag, agbno) || ++w->visits > COW_VISIT_MAX)
 		return 1;
 	err = xlog_ovl_read(w->o, w->log, b, ((uint64_t)w->ag * fs->sb.agblocks + agbno) * (bs / XLOG_BBSIZE),
 			    bs / XLOG_BBSIZE);
@@ -188,8 +188,8 @@ int xlog_fin_cow(struct fin *f)
 			uint32_t start = get_be32(r), len = get_be32(r + 4);
 			if (!(start & XFS_REFC_COWFLAG))
 				break;
-			if (get_be32(r + 8) != 1 || len == 0 || (start & ~XFS_REFC_COWFLAG) >= fs->sb.agblocks ||
-			    len > fs->sb.agblocks - (start & ~XFS_REFC_COWFLAG)) {
+			if (get_be32(r + 8) != 1 || len == 0 || (start & ~XFS_REFC_COWFLAG) >= xfs_ag_length(fs, ag) ||
+			    len > xfs_ag_length(fs, ag) - (start & ~XFS_REFC_COWFLAG)) {
 				err = xlog_fin_refuse(f, "AG %u: CoW record %u+%u has refcount %u", ag,
 						      start & ~XFS_REFC_COWFLAG, len, get_be32(r + 8));
 				break;

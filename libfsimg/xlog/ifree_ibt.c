@@ -109,7 +109,7 @@ static const struct agbt_ops fino_ops[2] = {
 /* xfs_inobt_get_rec's checks of a record (6.1's xfs_inobt_check_irec): its chunk inside the
  * AG, the count of inodes and the free count in bounds, the free count that of the free
  * mask's allocated inodes (xfs_inobt_irec_to_allocmask: a holemask bit is four inodes). */
-static bool irec_ok(const xfs_fs *fs, const uint8_t *r)
+static bool irec_ok(const xfs_fs *fs, uint32_t ag, const uint8_t *r)
 {
 	uint32_t count = INODES_PER_CHUNK, freecount, n = 0;
 	uint64_t free = get_be64(r + 8);
@@ -126,7 +126,7 @@ static bool irec_ok(const xfs_fs *fs, const uint8_t *r)
 	}
 	for (; free; free &= free - 1)
 		n++;
-	return (get_be32(r) >> fs->sb.inopblog) < fs->sb.agblocks && count >= INODES_PER_HOLEMASK_BIT &&
+	return (get_be32(r) >> fs->sb.inopblog) < xfs_ag_length(fs, ag) && count >= INODES_PER_HOLEMASK_BIT &&
 	       count <= INODES_PER_CHUNK && freecount <= INODES_PER_CHUNK && n == freecount;
 }
 
@@ -142,7 +142,7 @@ static int ibt_lookup(struct agbt_cur *c, uint32_t startino, int dir, const uint
 		return err;
 	if (!(*r = agbt_get(c)))
 		return xlog_fin_refuse(c->f, "AG %u: the %s lookup of %u found no record", c->ag, c->ops->name, startino);
-	if (!irec_ok(c->f->log->fs, *r))
+	if (!irec_ok(c->f->log->fs, c->ag, *r))
 		return xlog_fin_refuse(c->f, "AG %u: %s record of agino %u is not valid", c->ag, c->ops->name,
 				       get_be32(*r));
 	return 0;
@@ -250,7 +250,7 @@ int xlog_fin_ichunk_free(struct fin *f, uint32_t ag, const uint8_t rec[INOBT_REC
 	uint32_t hole = fs->sparse_inodes ? get_be16(rec + 4) : 0, n = 0;
 	struct efree q[HOLEMASK_BITS];
 
-	if (ipb == 0 || ipb > INODES_PER_CHUNK || sagbno + INODES_PER_CHUNK / ipb > fs->sb.agblocks)
+	if (ipb == 0 || ipb > INODES_PER_CHUNK || sagbno + INODES_PER_CHUNK / ipb > xfs_ag_length(fs, ag))
 		return xlog_fin_refuse(f, "its inode chunk at agino %llu is out of the AG", (unsigned long long)get_be32(rec));
 	XFIN_COUNT(f, XFC_IFREE_CHUNK);
 	for (uint32_t s = 0; s < HOLEMASK_BITS;) {

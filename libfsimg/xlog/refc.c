@@ -52,7 +52,7 @@ static uint32_t rnext(const struct rirec *r) { return r->start + r->len; }
 static int get_rec(struct agbt_cur *c, struct rirec *r, int *stat)
 {
 	const uint8_t *p = agbt_get(c);
-	uint32_t agblocks = c->f->log->fs->sb.agblocks, s;
+	uint32_t s;
 
 	*stat = 0;
 	if (!p)
@@ -62,8 +62,8 @@ static int get_rec(struct agbt_cur *c, struct rirec *r, int *stat)
 	r->refc = get_be32(p + 8);
 	r->cow = (s & XFS_REFC_COWFLAG) != 0;
 	r->start = s & ~XFS_REFC_COWFLAG;
-	if (r->len == 0 || r->len > MAXREFCEXTLEN || (r->cow ? r->refc != 1 : r->refc < 2) || r->start == 0 ||
-	    r->start >= agblocks || r->len > agblocks - r->start)
+	if (r->len == 0 || r->len > MAXREFCEXTLEN || (r->cow ? r->refc != 1 : r->refc < 2) ||
+	    !xfs_verify_agbext(c->f->log->fs, c->ag, r->start, r->len))
 		return xlog_fin_refuse(c->f, "AG %u: refcount record %u+%u (refcount %u%s) is not valid", c->ag,
 				       r->start, r->len, r->refc, r->cow ? ", CoW" : "");
 	*stat = 1;
@@ -485,7 +485,7 @@ int xlog_refc_adjust(struct fin *f, uint32_t ag, int adj, uint32_t *agbno, uint3
 	uint32_t shapes = 0;
 	int err;
 
-	if (*agbno == 0 || *aglen == 0 || *agbno >= fs->sb.agblocks || *aglen > fs->sb.agblocks - *agbno)
+	if (*agbno == 0 || *aglen == 0 || *agbno >= xfs_ag_length(fs, ag) || *aglen > xfs_ag_length(fs, ag) - *agbno)
 		return xlog_fin_refuse(f, "AG %u: refcount update of %u+%u out of the AG", ag, *agbno, *aglen);
 	if ((err = xlog_refc_cur(f, ag, &c)))
 		return err;

@@ -152,7 +152,7 @@ int xlog_rmap_get(struct rcur *c, struct rrec *r, int *stat)
 	if (p && r->len == 0)
 		return xlog_fin_refuse(c->f, "AG %u: an rmapbt record of length 0", c->ag);
 	/* xfs_rmap_get_rec (xfs_rmap_check_irec): the extent inside the AG (xfs_verify_agbext) */
-	if (p && (r->start >= c->f->log->fs->sb.agblocks || r->len > c->f->log->fs->sb.agblocks - r->start))
+	if (p && (r->start >= xfs_ag_length(c->f->log->fs, c->ag) || r->len > xfs_ag_length(c->f->log->fs, c->ag) - r->start))
 		return xlog_fin_refuse(c->f, "AG %u: rmapbt record %u+%u out of the AG", c->ag, r->start, r->len);
 	return 0;
 }
