@@ -250,18 +250,14 @@ int xlog_fin_force(struct fin *f, const char *why)
 	if (f->log->fs->v5 && f->tx_intent)
 		return xlog_fin_refuse(f, "%s forces the log (v5: in the middle of %s, whose intent the forced "
 					  "checkpoint holds alone: not modelled)", why, f->tx_intent);
-	/* xrmapf: with the rmapbt, where a btree-form truncate's AGFL shrinks come (and the
-	 * forces their AGFL frees make) is not the kernel's: on kernel rows
-	 * g2x-1k-rmap-nrext64-fragfree and xw-4k-rmap-fragfree the finish shrinks at the free of
-	 * a round's first extent, after its rmap unmap's rmapbt join put a block on the AGFL, the
-	 * kernel at the second extent's rmap unmap, one deferred op later; where the state
-	 * parts is not found (forces before, or in the round that turns the fork to extents
-	 * form, hold what the kernel's checkpoints do: g2x's first byte for byte) */
-	if (f->log->fs->v5 && f->cp_trunc && f->cp_trunc_btree &&
-	    (f->log->fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT))
-		return xlog_fin_refuse(f, "%s forces the log (v5: in an rmapbt filesystem's truncate of a fork in btree "
-					  "form, where its AGFL shrinks come is not the kernel's: one deferred op "
-					  "later there)", why);
+	/* an rmapbt filesystem's truncate of a fork in btree form is forced as any other: its
+	 * AGFL shrinks come where xfs_alloc_fix_freelist (xfs_free_extent_fix_freelist, called by
+	 * xfs_rmap_finish_one and __xfs_free_extent alike) finds the list longer than
+	 * xfs_alloc_min_freelist wants, deferred op by deferred op in xfs_defer_finish_noroll's
+	 * order (ifree_fork.c's rmap_round); kernel rows xw-4k-rmap-fragfree, xw-2k-rmap-fragfree
+	 * and xa-1k-rmap-fragfree (xgate's run) agree block for block with the
+	 * forces this makes, LSN stamps included, and g2x-1k-rmap-nrext64-fragfree but for the
+	 * shape of three free space btree blocks (its 16 inodes' inactivation order is timing) */
 	if (f->log->fs->v5 && f->cp_trunc && f->cp_trunc_unsized)
 		return xlog_fin_refuse(f, "%s forces the log (v5: the forced checkpoint's length, with %s, is not "
 					  "modelled)", why, f->cp_trunc_unsized);
