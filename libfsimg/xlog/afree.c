@@ -152,7 +152,10 @@ static int a_alloc(struct agbt_cur *c, uint32_t *agbno)
 {
 	int err = xlog_fin_agfl_get(c->f, c->ag, c->priv, true, agbno);
 
-	return err || *agbno == NULLAGBLOCK ? err : xlog_fin_busy_reuse(c->f, c->ag, *agbno, true);
+	if (err || *agbno == NULLAGBLOCK || (err = xlog_fin_busy_reuse(c->f, c->ag, *agbno, true)))
+		return err;
+	/* xfs_btree_get_buf_block: its buffer got */
+	return xlog_fin_buf_lock(c->f, c->ag, *agbno);
 }
 
 static int a_free(struct agbt_cur *c, uint32_t agbno)
@@ -270,6 +273,7 @@ int xlog_fin_force(struct fin *f, const char *why)
 	}
 	if ((err = xlog_fin_busy_clear(f)))
 		return err;
+	xlog_fin_unpin(f);
 	f->nforce++;
 	return 0;
 }
@@ -681,7 +685,8 @@ int xlog_fin_agfl_free_blocks(struct fin *f, uint32_t from, uint32_t to)
 		/* the free first, then the buffer got to be invalidated */
 		if ((err = free_ag_extent(f, ag, agfb, f->agflq[k].bno, 1, RMAP_OWN_AG, 0, 0)))
 			break;
-		err = xlog_fin_busy_reuse(f, ag, f->agflq[k].bno, false);
+		if (!(err = xlog_fin_busy_reuse(f, ag, f->agflq[k].bno, false)))
+			err = xlog_fin_buf_lock(f, ag, f->agflq[k].bno);
 		xlog_fin_cp_agfl_free(f, ag, f->agflq[k].bno);
 	}
 	if (err)

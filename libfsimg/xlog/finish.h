@@ -55,6 +55,9 @@ struct fin_busy {
 };
 #define FIN_AGFLQ_MAX 64u /* AGFL blocks whose frees a shrink deferred, not yet freed */
 struct fin_agflq { uint32_t ag, bno; };
+/* An AGFL block freed (xfs_free_agfl_block) with no buffer the finish holds: its invalidated
+ * buffer, pinned in the CIL once tx commits, until a force (force.c, xlog_fin_buf_lock) */
+struct fin_pinned { uint32_t ag, bno, tx; };
 
 /* The dquots the finish changes (dquot_fin.c), with quota accounting on. */
 #define FIN_DQUOTS_MAX (3u * FIN_INODES_MAX)
@@ -108,6 +111,8 @@ struct fin {
 	struct fin_agflq agflq[FIN_AGFLQ_MAX]; /* xfs_defer_agfl_block's queue, in queue order */
 	uint32_t nagflq;
 	uint32_t tx;        /* the running transaction: every one before it is committed to the CIL */
+	struct fin_pinned *pinned; /* (force.c) npinned past FIN_BUSY_MAX: too many, or no memory */
+	uint32_t npinned, pinned_cap;
 	const struct xlog_fin_prev *prev; /* blocks an earlier finish wrote, as they were before it */
 	size_t nprev;
 	uint32_t nforce;    /* log forces (checkpoints) in the middle of this finish */
@@ -307,6 +312,15 @@ uint64_t xlog_fin_ino_lsn(const struct fin *f, size_t i, uint64_t lsn) XFS_HIDDE
  * block stale already (then the held buffer, logged again when a force wrote it); its EFI
  * and EFD, which 6.1 logs both, no whiteout, are the caller's: xlog_fin_cp_efx. */
 void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno) XFS_HIDDEN;
+/* A freed block's buffer got again (xfs_trans_get_buf: an AGFL block freed, a block the AGFL
+ * gives a btree): held invalidated by a committed transaction of the running checkpoint, it
+ * is stale and pinned, and xfs_buf_lock forces the log (xlog_fin_force). A block with a busy
+ * extent meets this in xlog_fin_busy_reuse; this one is for the frees that leave none
+ * (xfs_free_agfl_block: an AGFL block freed, taken back by a refill, freed again: its
+ * buffer only in f->pinned). */
+int xlog_fin_buf_lock(struct fin *f, uint32_t ag, uint32_t agbno) XFS_HIDDEN;
+/* The force's checkpoint done: the buffers the committed transactions invalidated unpinned. */
+void xlog_fin_unpin(struct fin *f) XFS_HIDDEN;
 /* The inode being truncated logged by the running transaction (xfs_bunmapi, the end of
  * xfs_itruncate_extents_flags: XFS_ILOG_CORE with XFS_ILOG_DEXT), its data fork in extents
  * form with n extents, or in btree form with n records in its root (formatted when

@@ -31,6 +31,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -370,6 +371,52 @@ void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno)
 			return;
 		}
 	f->tx_done += OPHDR + BUF_FMT + 4 * ((nch + 31) / 32);
+	/* remembered pinned (xlog_fin_buf_lock); past the bound the next lookup refuses */
+	if (f->npinned == f->pinned_cap && f->npinned < FIN_BUSY_MAX) {
+		uint32_t cap = f->pinned_cap ? 2 * f->pinned_cap : 16;
+		struct fin_pinned *p = realloc(f->pinned, (size_t)cap * sizeof *p);
+		if (!p) {
+			f->npinned = FIN_BUSY_MAX + 1;
+			return;
+		}
+		f->pinned = p;
+		f->pinned_cap = cap;
+	}
+	if (f->npinned < f->pinned_cap)
+		f->pinned[f->npinned] = (struct fin_pinned){ ag, agbno, f->tx };
+	f->npinned++;
+}
+
+void xlog_fin_unpin(struct fin *f)
+{
+	uint32_t m = 0;
+
+	/* xlog_cil_committed -> xfs_buf_item_unpin: the running transaction's stay pinned */
+	for (uint32_t i = 0; i < f->npinned && f->npinned <= f->pinned_cap; i++)
+		if (f->pinned[i].tx == f->tx)
+			f->pinned[m++] = f->pinned[i];
+	if (f->npinned <= f->pinned_cap)
+		f->npinned = m;
+}
+
+int xlog_fin_buf_lock(struct fin *f, uint32_t ag, uint32_t agbno)
+{
+	uint64_t daddr = xlog_ag_daddr(f->log->fs, ag, agbno);
+	bool pinned = false;
+	char why[96];
+
+	if (f->npinned > f->pinned_cap)
+		return xlog_fin_refuse(f, "more than %u AGFL blocks freed between log forces", FIN_BUSY_MAX);
+	for (uint32_t i = 0; i < f->npinned; i++)
+		pinned |= f->pinned[i].ag == ag && f->pinned[i].bno == agbno && f->pinned[i].tx != f->tx;
+	/* a held buffer invalidated by a committed transaction of the running checkpoint */
+	for (size_t i = 0; i < f->nblk; i++)
+		pinned |= f->blk[i].daddr == daddr && cancelled(&f->blk[i]) && f->blk[i].cp == FIN_CP_RUNNING &&
+			  f->blk[i].was_stale;
+	if (!pinned)
+		return 0;
+	snprintf(why, sizeof why, "AG %u: block %u, invalidated by a committed transaction,", ag, agbno);
+	return xlog_fin_force(f, why);
 }
 
 uint64_t xlog_fin_blk_lsn(const struct fin *f, const struct blk *b, uint64_t lsn)
@@ -388,6 +435,9 @@ uint64_t xlog_fin_ino_lsn(const struct fin *f, size_t i, uint64_t lsn)
 
 void xlog_fin_cp_free(struct fin *f)
 {
+	free(f->pinned);
+	f->pinned = NULL;
+	f->npinned = f->pinned_cap = 0;
 	for (size_t i = 0; i < f->nblk; i++) {
 		free(f->blk[i].snap);
 		f->blk[i].snap = NULL;

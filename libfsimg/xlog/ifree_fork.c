@@ -15,6 +15,7 @@
 #include "xfs/format.h"
 #include "xlog/ifree.h"
 #include "xlog/refc.h"
+#include "xlog/rmap.h"
 
 #define ITRUNC_MAX_EXTENTS 2u /* XFS_ITRUNC_MAX_EXTENTS */
 #define EFI_MAX_EXTENTS 16u   /* XFS_EFI_MAX_FAST_EXTENTS: the frees one intent holds */
@@ -64,11 +65,21 @@ int xlog_fin_free_queue(struct fin *f, struct efree *q, uint32_t n, uint32_t *nt
 	int err;
 
 	for (uint32_t s = 0; s < n; s += EFI_MAX_EXTENTS) {
-		uint32_t mark = f->nagflq;
-		xlog_fin_tx(f);
-		f->tx_intent = "an extent free intent";
-		if ((err = free_group(f, q + s, n - s < EFI_MAX_EXTENTS ? n - s : EFI_MAX_EXTENTS)))
+		uint32_t mark = f->nagflq, k = n - s < EFI_MAX_EXTENTS ? n - s : EFI_MAX_EXTENTS;
+		/* the intent, logged by the transaction that queued it (xfs_defer_create_intent, then
+		 * xfs_defer_trans_roll): a force while its frees run leaves it alone in the forced
+		 * checkpoint and its done item in the next (rmap.c's sizing); behind a round's
+		 * queued intents (rmap_round) such a force is refused */
+		bool sized = !f->ndfp;
+		if (sized && (err = xlog_fin_dfp_queue(f, false, k)))
 			return err;
+		xlog_fin_tx(f);
+		if (!sized)
+			f->tx_intent = "an extent free intent";
+		if ((err = free_group(f, q + s, k)))
+			return err;
+		if (sized)
+			xlog_fin_dfp_done(f);
 		(*ntx)++;
 		/* the AGFL frees its shrinks deferred, before the next intent */
 		if ((err = xlog_fin_agfl_frees(f, mark, ntx)))

@@ -8,6 +8,9 @@
  * and right sibling, the root's entry removed. The round's free is made to fail (its
  * extent inside free space) so that the blocks are seen as the round left them: the
  * truncate frees every leaf by its end, and a freed buffer's logged ranges go.
+ * Then the forces such truncates meet with AGFL blocks taken back and freed again
+ * (force.c's xlog_fin_buf_lock) and in the middle of an extent free intent's frees
+ * (ifree_fork.c's xlog_fin_free_queue), found on kernel row xr8-1k-holdmix.
  */
 #include "xbmbt_fixture.h"
 
@@ -96,11 +99,121 @@ static void delete_count_only(void **state)
 	t_free(t);
 }
 
+/* The fixture with no free space, a v5 log at (1, 100) whose finish's checkpoints are sized
+ * (32 KiB iclogs), the AGF's bnobt and cntbt leaves empty. */
+static struct t *t_sized(void)
+{
+	const uint32_t cnt[1] = { 2 };
+	struct t *t = t_new(cnt, 1);
+
+	put_sblock(t, BNO_ROOT, 0x41423342u, 0);
+	put_sblock(t, CNT_ROOT, 0x41423343u, 0);
+	put_be32(blk(t, 0) + 512 + 52, 0);
+	put_be32(blk(t, 0) + 512 + 56, 0);
+	memcpy(blk(t, 0) + 3 * 512, "XAFL", 4);
+	t->x.log.geom.bbs = 20000;
+	t->x.log.geom.v2 = true;
+	t->x.log.h_size = 32768;
+	t->x.log.ends.head_cycle = 1;
+	t->x.log.ends.head_blk = 100;
+	t->x.f.cp_sized = true;
+	return t;
+}
+
+/*
+ * An AGFL block freed (xfs_free_agfl_block: no busy extent, its buffer invalidated), taken
+ * back onto the AGFL by a refill, and freed again in a later transaction: the buffer the
+ * first free invalidated is pinned in the CIL, and xfs_trans_get_buf -> xfs_buf_lock forces
+ * the log (xr8-1k-holdmix's AG 1 blocks 4801 and 17: the kernel's checkpoint ends there, the
+ * second free's invalidated buffers in the next). Freed again in the transaction of the
+ * first free, or after a force, it is not pinned by a committed one: no force.
+ */
+static void agfl_refree_forces(void **state)
+{
+	(void)state;
+	for (int c = 0; c < 3; c++) {
+		struct t *t = t_sized();
+		struct blk *agfb;
+		uint8_t *agf;
+
+		for (uint32_t i = 0; i < 4; i++)
+			t->x.f.agflq[i] = (struct fin_agflq){ 0, 2000 + i };
+		t->x.f.nagflq = 4;
+		assert_int_equal(xlog_fin_agfl_free_blocks(&t->x.f, 0, 4), 0);
+		if (c != 1)
+			xlog_fin_tx(&t->x.f);
+		if (c == 2) {
+			xlog_fin_busy_insert(&t->x.f, 0, 3000, 1);
+			xlog_fin_tx(&t->x.f);
+			assert_int_equal(xlog_fin_busy_reuse(&t->x.f, 0, 3000, false), 0);
+			assert_int_equal(t->x.f.nforce, 1);
+		}
+		/* the refill (the AGFL emptied) takes 2000+4 back: no buffer got, no force */
+		agf = xfin_got(&t->x, 0, K_AGF);
+		put_be32(agf + 48, 0);
+		assert_int_equal(xlog_fin_fix_freelist(&t->x.f, 0, &agfb), 0);
+		assert_int_equal(get_be32(agf + 48), 4);
+		assert_int_equal(t->x.f.nforce, c == 2);
+		t->x.f.agflq[0] = (struct fin_agflq){ 0, 2001 };
+		t->x.f.nagflq = 1;
+		assert_int_equal(xlog_fin_agfl_free_blocks(&t->x.f, 0, 1), 0);
+		assert_false(t->x.f.refused);
+		assert_int_equal(t->x.f.nforce, c != 1);
+		/* the forced checkpoint (the first frees' cancelled buffers, the AGF and leaves
+		 * they logged): two sectors */
+		if (c == 0)
+			assert_int_equal(t->x.f.cp_lsn, XLOG_LSN(1, 103));
+		t_free(t);
+	}
+}
+
+/*
+ * A force in the middle of an extent free intent's frees (the AGFL refill finds only
+ * extents freed in a committed transaction: xfs_extent_busy_flush): the EFI, logged by the
+ * transaction that queued it (xfs_defer_create_intent, committed at xfs_defer_trans_roll),
+ * goes alone into the forced checkpoint (12 + 16 + 16 bytes), its EFD into the next
+ * (xr8-1k-holdmix's fourth-last checkpoint of the finish ends with an EFI of two extents,
+ * the next begins with its EFD). With an EFI of 26 extents logged before: 40 + 444 + 44 +
+ * 12 = 540 bytes, two sectors: the next checkpoint at (1, 103); before, refused.
+ */
+static void efi_alone_at_force(void **state)
+{
+	(void)state;
+	struct t *t = t_sized();
+	struct efree q = { .ag = 0, .agbno = 2000, .len = 1, .owner = RMAP_OWN_NULL };
+	uint32_t ntx = 0;
+	uint8_t *bno = blk(t, BNO_ROOT), *cnt = blk(t, CNT_ROOT);
+
+	/* 3000+100 free, freed in a committed transaction; the AGFL empty */
+	put_sblock(t, BNO_ROOT, 0x41423342u, 1);
+	put_be32(bno + HDR, 3000);
+	put_be32(bno + HDR + 4, 100);
+	put_sblock(t, CNT_ROOT, 0x41423343u, 1);
+	put_be32(cnt + HDR, 3000);
+	put_be32(cnt + HDR + 4, 100);
+	put_be32(blk(t, 0) + 512 + 48, 0);
+	put_be32(blk(t, 0) + 512 + 52, 100);
+	put_be32(blk(t, 0) + 512 + 56, 100);
+	xlog_fin_busy_insert(&t->x.f, 0, 3000, 100);
+	xlog_fin_cp_efx(&t->x.f, 26);
+	xlog_fin_tx(&t->x.f);
+	assert_int_equal(xlog_fin_free_queue(&t->x.f, &q, 1, &ntx), 0);
+	assert_false(t->x.f.refused);
+	assert_int_equal(t->x.f.nforce, 1);
+	assert_int_equal(t->x.f.cp_lsn, XLOG_LSN(1, 103));
+	/* the EFD in the running transaction's share: its 44 bytes */
+	assert_int_equal(t->x.f.ndfp, 0);
+	assert_true(t->x.f.tx_done >= 44);
+	t_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(delete_ranges),
 		cmocka_unit_test(delete_count_only),
+		cmocka_unit_test(agfl_refree_forces),
+		cmocka_unit_test(efi_alone_at_force),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
