@@ -163,15 +163,37 @@ out:
  * the record deleted from the refcount btree (xfs_refcount_adjust_cow with
  * ADJUST_COW_FREE: a staging record of refcount 1 neither splits nor
  * merges; lookup_ge, then xfs_btree_delete, which may borrow from or join
- * a sibling and kill the root, a freed block given back at once), then its
- * blocks freed (the deferred extent free, XFS_RMAP_OWN_NULL).
+ * a sibling and kill the root), then its blocks freed (the deferred extent
+ * free, XFS_RMAP_OWN_NULL). A refcount btree block the delete gives back is
+ * queued (Debian's 6.1.192: xfs_refcountbt_free_block ->
+ * __xfs_free_extent_later, XFS_RMAP_OWN_REFC) while the refcount update
+ * finishes: xfs_defer_finish_noroll puts that new EFI at the head of the
+ * pending list, so it is freed in a transaction of its own before the
+ * staging extent's EFI queued by the caller.
  */
 #define COW_FIN_MAX 16384u /* leftovers finished in one AG */
+#define COW_BFREE_MAX (REFC_MAXLEVELS + 1) /* a join at each level, the root killed */
+
+/* The refcount btree blocks one delete gave back, in the order freed */
+struct cow_bfree { struct fin *f; uint32_t n, agbno[COW_BFREE_MAX]; };
+
+static int cow_bput(void *arg, uint32_t ag, uint32_t agbno)
+{
+	struct cow_bfree *b = arg;
+
+	(void)ag; /* the leftovers' AG */
+	if (b->n == COW_BFREE_MAX)
+		return xlog_fin_refuse(b->f, "more than %u refcount btree blocks given back by one delete", COW_BFREE_MAX);
+	b->agbno[b->n++] = agbno;
+	return 0;
+}
 
 int xlog_fin_cow(struct fin *f)
 {
 	xfs_fs *fs = f->log->fs;
 	uint32_t (*left)[2] = NULL;
+	struct cow_bfree bq = { f, 0, { 0 } };
+	const struct refc_sink q = { NULL, &bq, cow_bput };
 	int err = 0;
 
 	if (!(left = malloc(COW_FIN_MAX * sizeof *left)))
@@ -221,11 +243,25 @@ int xlog_fin_cow(struct fin *f)
 				err = xlog_fin_refuse(f, "AG %u: CoW record %u+%u is gone", ag, start, len);
 				break;
 			}
-			if ((err = agbt_delete(&c, &stat)))
+			f->refc_bfree = &q;
+			bq.n = 0;
+			err = agbt_delete(&c, &stat);
+			f->refc_bfree = NULL;
+			if (err)
 				break;
 			if (stat != 1) {
 				err = xlog_fin_refuse(f, "AG %u: CoW record %u+%u would not go", ag, start, len);
 				break;
+			}
+			/* the blocks it gave back: one EFI (xfs_defer_add joins its items), its
+			 * freelist fixes' AGFL frees after it */
+			if (bq.n) {
+				uint32_t mark = f->nagflq;
+				xlog_fin_tx(f);
+				for (uint32_t j = 0; j < bq.n && !err; j++)
+					err = xlog_fin_free_owned(f, ag, bq.agbno[j], 1, RMAP_OWN_REFC, 0, 0);
+				if (err || (err = xlog_fin_agfl_frees(f, mark, NULL)))
+					break;
 			}
 			/* the free's deferred AGFL frees finish its transaction chain */
 			xlog_fin_tx(f);

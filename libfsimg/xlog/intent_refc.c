@@ -24,6 +24,12 @@
  * refcount 1 (borrowing, joining, killing the root). Refused where the
  * kernel would split a record or merge the new one with a staging record
  * next to it.
+ *
+ * A refcount btree block given back in either domain (a join, a killed
+ * root) is freed as Debian's 6.1.192 frees it: queued on the CUI's
+ * transaction (xfs_refcountbt_free_block -> __xfs_free_extent_later, the
+ * backport of "xfs: use deferred frees for btree block freeing") among the
+ * extents' frees, in the order queued, and finished with the captured work.
  */
 #include "config.h"
 
@@ -108,11 +114,23 @@ static int defer_free(void *arg, uint32_t ag, uint32_t agbno, uint32_t len)
 	return xlog_intent_defer_free(k->f, k->d, ag, agbno, len);
 }
 
+/* xfs_refcountbt_free_block in Debian's 6.1.192: __xfs_free_extent_later with
+ * XFS_RMAP_OINFO_REFC on the same transaction, after what the update queued before it
+ * (xfs_defer_add: into the last EFI while it has room); xlog_finish_defer_ops frees it in
+ * that order with the rest of the intent's captured work, after every intent */
+static int defer_bfree(void *arg, uint32_t ag, uint32_t agbno)
+{
+	struct intent_defer_sink *k = arg;
+
+	return xlog_intent_defer(k->f, k->d, &(struct intent_work){ .ag = ag, .agbno = agbno, .len = 1,
+								     .owner = RMAP_OWN_REFC });
+}
+
 int xlog_refc_work(struct fin *f, uint32_t ag, uint32_t type, uint32_t *agbno, uint32_t *len, struct refc_tx *tx,
 		   struct intent_defer *d)
 {
 	struct intent_defer_sink k = { f, d };
-	struct refc_sink q = { defer_free, &k, NULL };
+	struct refc_sink q = { defer_free, &k, defer_bfree };
 
 	if (type != REFC_INCREASE && type != REFC_DECREASE)
 		return xlog_fin_refuse(f, "a requeued refcount update of type %u", type);
@@ -142,8 +160,14 @@ int xlog_intent_refcount(struct fin *f, const struct xlog_ext *x, struct intent_
 		return xlog_intent_defer(f, d, &(struct intent_work){ .ag = ag, .agbno = agbno, .len = len,
 								       .rflags = type, .rtype = INTENT_REFC });
 	}
-	if (type == REFC_ALLOC_COW || type == REFC_FREE_COW)
-		return cow_adjust(f, ag, type == REFC_ALLOC_COW, agbno, len);
+	if (type == REFC_ALLOC_COW || type == REFC_FREE_COW) {
+		struct intent_defer_sink k = { f, d };
+		struct refc_sink q = { defer_free, &k, defer_bfree };
+		f->refc_bfree = &q; /* a FREE_COW's join or killed root: its block's free queued */
+		err = cow_adjust(f, ag, type == REFC_ALLOC_COW, agbno, len);
+		f->refc_bfree = NULL;
+		return err;
+	}
 	if ((err = xlog_refc_work(f, ag, type, &agbno, &len, tx, d)) || len == 0)
 		return err;
 	/* out of log reservation: the rest requeued (xfs_refcount_increase_extent / _decrease_extent) */

@@ -476,8 +476,8 @@ static int adjust_extents(struct agbt_cur *c, uint32_t *agbno, uint32_t *aglen, 
 	return 0;
 }
 
-int xlog_refc_adjust(struct fin *f, uint32_t ag, int adj, uint32_t *agbno, uint32_t *aglen, struct refc_tx *tx,
-		     const struct refc_sink *q)
+static int adjust(struct fin *f, uint32_t ag, int adj, uint32_t *agbno, uint32_t *aglen, struct refc_tx *tx,
+		  const struct refc_sink *q)
 {
 	xfs_fs *fs = f->log->fs;
 	struct agbt_cur c;
@@ -501,6 +501,19 @@ int xlog_refc_adjust(struct fin *f, uint32_t ag, int adj, uint32_t *agbno, uint3
 	if (shapes)
 		tx->shape_changes++;
 	return adjust_extents(&c, agbno, aglen, adj, tx, q);
+}
+
+int xlog_refc_adjust(struct fin *f, uint32_t ag, int adj, uint32_t *agbno, uint32_t *aglen, struct refc_tx *tx,
+		     const struct refc_sink *q)
+{
+	int err;
+
+	/* the refcount btree's blocks a join or a killed root gives back go with the
+	 * adjustment's own frees (refc_bt.c: xfs_refcountbt_free_block) */
+	f->refc_bfree = q;
+	err = adjust(f, ag, adj, agbno, aglen, tx, q);
+	f->refc_bfree = NULL;
+	return err;
 }
 
 /* The frees of xlog_fin_refc_decrease appended to its array */
@@ -528,7 +541,7 @@ static int efree_bput(void *arg, uint32_t ag, uint32_t bno)
 	int err = efree_put(arg, ag, bno, 1);
 
 	if (!err)
-		o->out[*o->nout - 1].owner = (uint64_t)-8; /* XFS_RMAP_OWN_REFC */
+		o->out[*o->nout - 1].owner = RMAP_OWN_REFC;
 	return err;
 }
 
@@ -537,10 +550,6 @@ int xlog_fin_refc_decrease(struct fin *f, uint32_t ag, uint32_t *agbno, uint32_t
 {
 	struct efree_out o = { f, out, nout, max };
 	struct refc_sink q = { efree_put, &o, efree_bput };
-	int err;
 
-	f->refc_bfree = &q;
-	err = xlog_refc_adjust(f, ag, -1, agbno, aglen, tx, &q);
-	f->refc_bfree = NULL;
-	return err;
+	return xlog_refc_adjust(f, ag, -1, agbno, aglen, tx, &q);
 }

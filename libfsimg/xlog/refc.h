@@ -22,21 +22,26 @@ int xlog_refc_lookup(struct agbt_cur *c, int dir, uint32_t start, const uint8_t 
  * leftover was requeued, the CUI's later extents are requeued whole (xfs_cui_item_recover). */
 struct refc_tx { uint32_t nr_ops, shape_changes; bool requeue; };
 
-/* Where an adjustment's frees go (xfs_free_extent_later, no owner): 0 or 1. bfree, when
- * set, takes the refcount btree's own blocks the adjustment gives back (owner
- * XFS_RMAP_OWN_REFC), else they are freed at once. */
+#define RMAP_OWN_REFC ((uint64_t)-8) /* XFS_RMAP_OWN_REFC */
+
+/* Where an adjustment's frees go (xfs_free_extent_later, no owner): 0 or 1. bfree takes the
+ * refcount btree's own blocks the adjustment gives back (owner XFS_RMAP_OWN_REFC): Debian's
+ * 6.1.192 queues them too (xfs_refcountbt_free_block: __xfs_free_extent_later), in the
+ * same transaction's deferred work. A caller that changes the tree otherwise (the CoW
+ * domain) sets f->refc_bfree to its sink around the change: refc_bt.c frees through it. */
 struct refc_sink {
 	int (*free)(void *arg, uint32_t ag, uint32_t agbno, uint32_t len);
 	void *arg;
 	int (*bfree)(void *arg, uint32_t ag, uint32_t agbno);
 };
 
-/* refc.c: xfs_refcount_adjust of the shared extent *agbno+*aglen of AG ag by adj (+1, -1), the
- * counters in tx; on return *agbno+*aglen is what is left over (aglen 0: all done). 0, 1 or <0. */
 /* xfs_refcount_adjust_cow's first step: the CoW staging records crossing either end of
  * [agbno, agbno + len) split there (xfs_refcount_split_extent, CoW domain). 0, 1 or <0. */
 int xlog_refc_cow_split(struct agbt_cur *c, uint32_t agbno, uint32_t len) XFS_HIDDEN;
 
+/* refc.c: xfs_refcount_adjust of the shared extent *agbno+*aglen of AG ag by adj (+1, -1), the
+ * counters in tx, its frees and its refcount btree block frees into q; on return
+ * *agbno+*aglen is what is left over (aglen 0: all done). 0, 1 or <0. */
 int xlog_refc_adjust(struct fin *f, uint32_t ag, int adj, uint32_t *agbno, uint32_t *aglen, struct refc_tx *tx,
 		     const struct refc_sink *q) XFS_HIDDEN;
 /* refc.c: tr_itruncate's log reservation (xfs_calc_itruncate_reservation, Linux 6.1) of a v5

@@ -6,12 +6,13 @@
  * root in the AGF. A block the tree gives back (a join, a root killed)
  * lowers the AGF's refcount_blocks at once (xfs_refcountbt_free_block); its
  * free (XFS_RMAP_OWN_REFC, from the metadata reservation, which changes no
- * on-disk byte beyond the AGF's and the free space trees') is queued behind
- * a truncate's refcount decrease, as Debian's 6.1.192 queues it
- * (__xfs_free_extent_later: "xfs: use deferred frees for btree block
- * freeing"), and done at once elsewhere (refc.h's refc_sink: bfree). A new block is an allocation near the refcount btree's
- * first block (xfs_refcountbt_alloc_block: a NEAR allocation from the free
- * space trees, not the AGFL: anear.c's xlog_fin_refcbt_alloc).
+ * on-disk byte beyond the AGF's and the free space trees') is queued as
+ * Debian's 6.1.192 queues it (__xfs_free_extent_later: the backport of
+ * "xfs: use deferred frees for btree block freeing"), on every path: where
+ * the caller's refc_sink (refc.h, f->refc_bfree) says. A new block is an
+ * allocation near the refcount btree's first block
+ * (xfs_refcountbt_alloc_block: a NEAR allocation from the free space trees,
+ * not the AGFL: anear.c's xlog_fin_refcbt_alloc).
  */
 #include "config.h"
 
@@ -22,7 +23,6 @@
 #include "xfs/format.h"
 #include "xlog/refc.h"
 
-#define RMAP_OWN_REFC ((uint64_t)-8) /* XFS_RMAP_OWN_REFC */
 #define REFC_KEY_LEN 4u
 #define AGF_REFC_BLOCKS offsetof(struct xfs_agf, agf_refcount_blocks)
 #define AGF_REFC_ROOT offsetof(struct xfs_agf, agf_refcount_root)
@@ -51,9 +51,10 @@ static int c_free(struct agbt_cur *c, uint32_t agbno)
 	put_be32(agf->b + AGF_REFC_BLOCKS, get_be32(agf->b + AGF_REFC_BLOCKS) - 1);
 	agf->dirty = true;
 	xlog_fin_log_range(c->f, agf, AGF_REFC_BLOCKS, AGF_REFC_BLOCKS + 3);
-	if (c->f->refc_bfree) /* a truncate's decrease: the free deferred (refc.c) */
-		return c->f->refc_bfree->bfree(c->f->refc_bfree->arg, c->ag, agbno);
-	return xlog_fin_free_owned(c->f, c->ag, agbno, 1, RMAP_OWN_REFC, 0, 0);
+	if (!c->f->refc_bfree) /* every caller says where the free goes */
+		return xlog_fin_refuse(c->f, "AG %u: refcount btree block %u given back with no queue for its free",
+				       c->ag, agbno);
+	return c->f->refc_bfree->bfree(c->f->refc_bfree->arg, c->ag, agbno);
 }
 
 static void c_root(struct agbt_cur *c, uint32_t root, int inc)

@@ -6,15 +6,17 @@
  * records (refcount 2) and a leaf of 40 CoW-domain records (refcount 1),
  * each at the leaf minimum. Deleting the first staging record leaves the
  * right leaf below its minimum with a left sibling that cannot lend: the
- * leaves join (the right one freed at once, xfs_refcountbt_free_block: the
- * AGF's refcount_blocks down by one, the block into the free space trees)
- * and the node, left with one entry, is killed (the left leaf the root,
- * the level down by one, the node freed and merged with the freed leaf).
+ * leaves join (the right one given back, xfs_refcountbt_free_block: the
+ * AGF's refcount_blocks down by one at once, the block's free queued, as
+ * Debian's 6.1.192 queues it) and the node, left with one entry, is killed
+ * (the left leaf the root, the level down by one, the node given back too);
+ * the two are freed in a transaction of their own after the delete's,
+ * merged into one free extent.
  * Every staging extent is freed into the by-block and by-size trees, the
  * shared records stay. A staging record whose refcount is not 1 is refused.
  * CUIs of the CoW domain in the same tree (xfs_refcount_adjust_cow): a
- * FREE_COW deletes its record (the join and root kill as above, no extent
- * freed: the CUI only changes the tree), splitting a longer one at its ends first; an ALLOC_COW with no staging
+ * FREE_COW deletes its record (the join and root kill as above, the two
+ * blocks' frees queued with the CUI's captured work), splitting a longer one at its ends first; an ALLOC_COW with no staging
  * record next to it inserts {agbno, len, 1} into the right leaf; one that
  * would merge with its neighbour is refused (not done).
  */
@@ -116,6 +118,10 @@ static void test_join_and_root_kill(void **state)
 	(void)state;
 	assert_int_equal(xlog_fin_cow(&x->f), 0);
 	assert_false(x->f.refused);
+	/* per staging extent three transactions (the rmap update's, here none, the delete's, the
+	 * free's); the first delete's join and root kill queue their blocks' free (Debian's
+	 * 6.1.192: __xfs_free_extent_later), finished in one more before the staging extent's */
+	assert_int_equal(x->f.tx, 3 * NREC + 1);
 	agf = xfin_got(x, 0, K_AGF);
 	assert_int_equal(get_be32(agf + AGF_REFC_ROOT), LEAF_A);
 	assert_int_equal(get_be32(agf + AGF_REFC_LEVEL), 1);
@@ -162,32 +168,50 @@ static void test_refcount_not_one_refused(void **state)
 	xfin_free(x);
 }
 
-/* A CUI extent of AG 0: type (3 ALLOC_COW, 4 FREE_COW), agbno, len. */
-static int cui(struct xfin *x, uint32_t type, uint32_t agbno, uint32_t len)
+/* A CUI extent of AG 0: type (3 ALLOC_COW, 4 FREE_COW), agbno, len; the work it queues in *d. */
+static int cuid(struct xfin *x, uint32_t type, uint32_t agbno, uint32_t len, struct intent_defer *d)
 {
 	struct xlog_ext e = { agbno, len, 0, 0, type };
-	struct intent_defer d;
 	struct refc_tx tx = { 0, 0, false };
 
-	memset(&d, 0, sizeof d);
-	int err = xlog_intent_refcount(&x->f, &e, &d, &tx);
+	memset(d, 0, sizeof *d);
+	return xlog_intent_refcount(&x->f, &e, d, &tx);
+}
+
+/* the same, queueing nothing */
+static int cui(struct xfin *x, uint32_t type, uint32_t agbno, uint32_t len)
+{
+	struct intent_defer d;
+	int err = cuid(x, type, agbno, len, &d);
+
 	assert_int_equal(d.n, 0);
 	return err;
 }
 
+/* The FREE_COW's join and root kill give back leaf 10 and node 9: queued on the CUI's
+ * transaction (xfs_refcountbt_free_block -> __xfs_free_extent_later, XFS_RMAP_OWN_REFC, in
+ * Debian's 6.1.192), freed with the captured work, not in the CUI's transaction. */
 static void test_cui_free_cow_joins(void **state)
 {
 	struct xfin *x = t_new(1);
+	struct intent_defer d;
 	uint8_t *agf, *b;
 
 	(void)state;
-	assert_int_equal(cui(x, 4, 1000, 1), 0);
+	assert_int_equal(cuid(x, 4, 1000, 1, &d), 0);
 	assert_false(x->f.refused);
 	agf = xfin_got(x, 0, K_AGF);
 	assert_int_equal(get_be32(agf + AGF_REFC_ROOT), LEAF_A);
 	assert_int_equal(get_be32(agf + AGF_REFC_LEVEL), 1);
 	assert_int_equal(get_be32(agf + AGF_REFC_BLOCKS), 1);
-	assert_int_equal(get_be32(agf + 52), FREEBLKS0 + 2); /* the two tree blocks only */
+	assert_int_equal(get_be32(agf + 52), FREEBLKS0); /* nothing freed yet */
+	assert_int_equal(d.n, 2);
+	for (uint32_t k = 0; k < 2; k++) {
+		assert_int_equal(d.ext[k].agbno, k == 0 ? LEAF_B : NODE);
+		assert_int_equal(d.ext[k].len, 1);
+		assert_int_equal(d.ext[k].rtype, 0);
+		assert_int_equal(d.ext[k].owner, RMAP_OWN_REFC);
+	}
 	b = xfin_got(x, LEAF_A, K_BTREE);
 	assert_int_equal(get_be16(b + 6), 2 * NREC - 1);
 	assert_int_equal(get_be32(b + HDR + 12 * NREC), COWFLAG | 1002);

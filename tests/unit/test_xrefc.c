@@ -5,7 +5,8 @@
  * both ends of the range, the three merges (center, left, right), gaps
  * becoming records on an increase or freed on a decrease, a record reaching
  * 1 deleted, a full leaf split (two new blocks near the tree's first block,
- * xfs_refcountbt_alloc_block), and the transaction roll
+ * xfs_refcountbt_alloc_block), a join's and a killed root's blocks queued as
+ * deferred frees (Debian's 6.1.192), and the transaction roll
  * (xfs_refcount_still_have_space): the rest of the extent and the CUI's
  * later extents requeued. tr_itruncate's log reservation is checked against
  * xfs_db's `logres` (xfsprogs 6.1) on the geometries mkfs.xfs made.
@@ -236,6 +237,70 @@ static void test_leaf_split(void **state)
 	xfin_free(x);
 }
 
+/* A decrease that deletes a record of a two-leaf tree (Debian's 6.1.192: "xfs: use deferred
+ * frees for btree block freeing" backported): a node at 9 over leaf 8 (40 records 200+1,
+ * 202+1, ..., refcount 2) and leaf 10 (40 records 1000+1, 1002+1, ..., refcount 2), each at the
+ * 1 KiB leaf's minimum. Decreasing 995+6 frees the gap 995+5 and takes 1000+1 to refcount 1:
+ * its record goes, leaf 10 falls below the minimum with a left sibling that cannot lend, so
+ * the leaves join (10 given back) and the node, left with one entry, is killed (9 given back).
+ * The AGF's refcount_blocks drops at once, but the two blocks are not freed in the CUI's
+ * transaction: xfs_refcountbt_free_block queues them (__xfs_free_extent_later,
+ * XFS_RMAP_OWN_REFC) after the gap's free, for xlog_finish_defer_ops. */
+static void test_join_frees_deferred(void **state)
+{
+	struct rc in[40];
+	struct xfin *x;
+	struct intent_defer d;
+	uint8_t *agf, *n, *b;
+
+	(void)state;
+	for (uint32_t k = 0; k < 40; k++)
+		in[k] = (struct rc){ 200 + 2 * k, 1, 2 };
+	x = t_new(in, 40);
+	agf = xfin_blk(x, 0) + 512;
+	put_be32(agf + AGF_REFC_ROOT, 9);
+	put_be32(agf + AGF_REFC_LEVEL, 2);
+	put_be32(agf + AGF_REFC_BLOCKS, 3);
+	put_be32(xfin_blk(x, LEAF) + 12, 10);
+	n = xfin_blk(x, 9);
+	put_block(n, 0x52334643u, 1, 2);
+	put_be32(n + HDR, 200);
+	put_be32(n + HDR + 4, 1000);
+	put_be32(n + HDR + (BS - HDR) / 8 * 4, LEAF);
+	put_be32(n + HDR + (BS - HDR) / 8 * 4 + 4, 10);
+	b = xfin_blk(x, 10);
+	put_block(b, 0x52334643u, 0, 40);
+	put_be32(b + 8, LEAF);
+	for (uint32_t k = 0; k < 40; k++) {
+		put_be32(b + HDR + 12 * k, 1000 + 2 * k);
+		put_be32(b + HDR + 12 * k + 4, 1);
+		put_be32(b + HDR + 12 * k + 8, 2);
+	}
+	put_be64(n + 16, 9 * (BS / 512));
+	put_be64(b + 16, 10 * (BS / 512));
+
+	assert_int_equal(cui1(x, 2, 995, 6, &d), 0);
+	assert_false(x->f.refused);
+	agf = xfin_got(x, 0, K_AGF);
+	assert_int_equal(get_be32(agf + AGF_REFC_ROOT), LEAF);
+	assert_int_equal(get_be32(agf + AGF_REFC_LEVEL), 1);
+	assert_int_equal(get_be32(agf + AGF_REFC_BLOCKS), 1);
+	assert_int_equal(get_be32(agf + 52), FREE0); /* nothing freed yet */
+	assert_int_equal(get_be16(xfin_got(x, LEAF, K_BTREE) + 6), 79);
+	assert_int_equal(d.n, 3);
+	assert_int_equal(d.ext[0].agbno, 995);
+	assert_int_equal(d.ext[0].len, 5);
+	assert_int_equal(d.ext[0].rtype, 0);
+	assert_int_equal(d.ext[0].owner, 0);
+	for (uint32_t k = 1; k < 3; k++) {
+		assert_int_equal(d.ext[k].agbno, k == 1 ? 10 : 9);
+		assert_int_equal(d.ext[k].len, 1);
+		assert_int_equal(d.ext[k].rtype, 0);
+		assert_int_equal(d.ext[k].owner, RMAP_OWN_REFC);
+	}
+	xfin_free(x);
+}
+
 /* Past the log reservation (xfs_refcount_still_have_space: tr_itruncate of this geometry
  * 34176 bytes; six shape changes cost (6 * 6 + 3) blocks, more): the first operation is done,
  * the rest of the extent requeued, and the CUI's next extent requeued whole. */
@@ -314,7 +379,8 @@ int main(void)
 		cmocka_unit_test(test_split_both_ends), cmocka_unit_test(test_merge_center),
 		cmocka_unit_test(test_merge_gap_center), cmocka_unit_test(test_merge_left),
 		cmocka_unit_test(test_merge_right), cmocka_unit_test(test_decrease_frees_gaps),
-		cmocka_unit_test(test_leaf_split), cmocka_unit_test(test_roll_requeues),
+		cmocka_unit_test(test_leaf_split), cmocka_unit_test(test_join_frees_deferred),
+		cmocka_unit_test(test_roll_requeues),
 		cmocka_unit_test(test_logres),
 	};
 
