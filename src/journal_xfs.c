@@ -69,6 +69,7 @@ struct xctx {
 	struct intent *bucket[INTENT_BUCKETS];
 	uint64_t seq, pending;
 	uint64_t finished, orphan_done;
+	bool refused;      /* the kernel's xlog_verify_tail refuses this log */
 };
 
 static struct intent **intent_slot(struct xctx *x, uint16_t done_type, uint64_t id)
@@ -518,6 +519,15 @@ static void header(struct xctx *x, const struct cli_image *img, const char *logd
 			jw_u64(w, "torn_block", li->torn_block);
 		else
 			jw_null(w, "torn_block");
+		if (li->tail_moved)
+			jw_u64(w, "tail_moved_from", li->tail_was);
+		else
+			jw_null(w, "tail_moved_from");
+		jw_bool(w, "kernel_refuses", li->refused != 0);
+		if (li->refused)
+			jw_u64(w, "bad_record", li->bad_block);
+		else
+			jw_null(w, "bad_record");
 		jw_obj_end(w);
 		jw_record_end(w);
 		return;
@@ -559,6 +569,17 @@ static void header(struct xctx *x, const struct cli_image *img, const char *logd
 		LINE("Torn write:");
 		out_f(o, "the head was at block %u; cut to %u at the first record whose CRC fails, as the kernel does\n",
 		      li->torn_block, li->head_block);
+	}
+	if (li->tail_moved) {
+		LINE("Tail overwrite:");
+		out_f(o, "the tail was at block %u; moved past records whose CRC fails just ahead of the head, "
+		      "as the kernel's xlog_verify_tail does\n", li->tail_was);
+	}
+	if (li->refused) {
+		LINE("Kernel refuses:");
+		out_f(o, "the record at block %u fails its CRC between tail and head, too far from the head to be "
+		      "an overwritten tail: the kernel's xlog_verify_tail fails the mount (\"failed to locate log "
+		      "tail\", error -74); replay refuses too\n", li->bad_block);
 	}
 	cli_out_record_end(o);
 #undef LINE
@@ -637,8 +658,11 @@ static void footer(struct xctx *x, const struct fsimg_xlog_stats *st, const char
 		if (st->incomplete)
 			out_f(o, "%" PRIu64 " transaction%s without a commit at the head (not recovered)\n",
 			      st->incomplete, st->incomplete == 1 ? "" : "s");
-		if (st->crc_mismatch)
+		if (st->crc_mismatch && !x->refused)
 			out_f(o, "%" PRIu64 " record%s whose CRC fails (tolerated on v4, as the kernel does)\n",
+			      st->crc_mismatch, st->crc_mismatch == 1 ? "" : "s");
+		else if (st->crc_mismatch)
+			out_f(o, "%" PRIu64 " record%s whose CRC fails: the kernel refuses to mount (see above)\n",
 			      st->crc_mismatch, st->crc_mismatch == 1 ? "" : "s");
 		if (x->pending) {
 			out_f(o, "%" PRIu64 " intent%s without a done item (recovery finishes them):\n", x->pending,
@@ -698,6 +722,7 @@ int journal_xfs(struct cli_image *img, const struct cli_common *c, const char *l
 	jw_init(&x->w, stdout);
 	cli_out_init(&x->o, stdout);
 	fsimg_xlog_info(&li, log);
+	x->refused = li.refused != 0;
 	header(x, img, logdev, &li);
 	err = fsimg_xlog_walk(log, one_trans, x, &st);
 	if (err < 0) {

@@ -168,7 +168,8 @@ static int log_dirty(xfs_fs *x)
 
 	if (!xfs_log_internal(x, &start, &blocks))
 		return 0;
-	if (xlog_open(&log, x, NULL) == 0 && xlog_find_tail(log) == 0)
+	/* a log the kernel refuses (xlog_verify_tail) is still dirty: its recovery says why */
+	if (xlog_open(&log, x, NULL) == 0 && (xlog_find_tail(log) == 0 || log->ends.refused))
 		dirty = !log->ends.clean && !log->ends.zeroed;
 	xlog_close(log);
 	return dirty;

@@ -2,7 +2,9 @@
 /*
  * The log's place and its two ends: the kernel's xlog_find_zeroed,
  * xlog_find_head, xlog_find_tail, xlog_verify_head (torn writes cut at the
- * first CRC failure within the last XLOG_MAX_ICLOGS records) and
+ * first CRC failure within the last XLOG_MAX_ICLOGS records),
+ * xlog_verify_tail (the CRC pass from tail to head: the tail moved past bad
+ * records just ahead of the head, the mount refused for any other) and
  * xlog_check_unmount_rec (fs/xfs/xfs_log_recover.c).
  */
 #include "config.h"
@@ -374,6 +376,87 @@ static int rseek_hdr(xlog *log, uint32_t head, uint32_t tail, uint32_t count, ui
 	return (int)found;
 }
 
+/*
+ * xlog_seek_logrec_hdr: walks forward from tail (wrapping, up to and
+ * including head itself, as the kernel's loop does) for up to count record
+ * headers; the block of the last one found. Returns how many were found.
+ */
+static int seek_hdr(xlog *log, uint32_t head, uint32_t tail, uint32_t count, uint32_t *rblk)
+{
+	uint8_t b[XLOG_BBSIZE];
+	uint32_t found = 0, end = head > tail ? head : log->geom.bbs - 1, i;
+
+	for (i = tail; i <= end && i < log->geom.bbs; i++) {
+		if (is_header(log, i, b)) {
+			*rblk = i;
+			if (++found == count)
+				return (int)found;
+		}
+	}
+	if (tail > head) {
+		for (i = 0; i < head; i++) {
+			if (is_header(log, i, b)) {
+				*rblk = i;
+				if (++found == count)
+					return (int)found;
+			}
+		}
+	}
+	return (int)found;
+}
+
+/*
+ * xlog_verify_tail: the CRC pass from the tail to the head. The tail may
+ * point at records the head's last iclog writes were overwriting when the
+ * machine stopped; a record whose CRC fails (xlog_recover_process: any
+ * non-zero h_crc that does not match, v4 as v5) within BTOBB(XLOG_MAX_ICLOGS *
+ * h_size) ahead of the head moves the tail to the next record ("tail
+ * overwrite") and the pass runs again; one farther away fails the mount
+ * ("failed to locate log tail", -EFSBADCRC). hsize is the last record's
+ * h_size, as xlog_verify_head passes it.
+ */
+static int verify_tail(xlog *log, uint32_t head, uint32_t hsize)
+{
+	uint32_t bbs = log->geom.bbs, tail = log->ends.tail_blk, orig = tail, first_bad, nt = tail, dist;
+	uint64_t window = ((uint64_t)XLOG_MAX_ICLOGS * hsize + XLOG_BBSIZE - 1) / XLOG_BBSIZE;
+	int err;
+
+	/* make sure the tail points at a record */
+	if (seek_hdr(log, head, tail, 1, &nt) >= 1)
+		tail = nt;
+	err = xlog_walk_range(log, tail, head, true, &first_bad, NULL, NULL, NULL);
+	/* the kernel's first_bad of 0 means none: a bad record at block 0 never moves the tail */
+	while ((err == FSIMG_ECSUM || err == FSIMG_ECORRUPT) && first_bad != UINT32_MAX && first_bad) {
+		/* xlog_tail_distance: from the head forward to the bad record */
+		dist = head < first_bad ? first_bad - head : first_bad + (bbs - head);
+		if (dist > window)
+			break;
+		/* skip to the record after the bad one */
+		if (seek_hdr(log, head, first_bad, 2, &nt) < 2 || nt == first_bad)
+			break;
+		tail = nt;
+		err = xlog_walk_range(log, tail, head, true, &first_bad, NULL, NULL, NULL);
+	}
+	if (tail != orig) {
+		log->ends.tail_moved = !err;
+		log->ends.tail_was = orig;
+		if (tail < orig)
+			log->ends.tail_cycle++;
+		log->ends.tail_blk = tail;
+	}
+	if ((err == FSIMG_ECSUM || err == FSIMG_ECORRUPT) && first_bad != UINT32_MAX) {
+		char why[sizeof log->errmsg];
+		memcpy(why, log->errmsg, sizeof why);
+		log->ends.refused = true;
+		log->ends.bad_blk = first_bad;
+		return xlog_error(log, FSIMG_ECSUM,
+				  "%.150s, %u blocks before the head at %u: xlog_verify_tail fails the "
+				  "kernel's mount (\"failed to locate log tail\")",
+				  why, head >= first_bad ? head - first_bad : head + (bbs - first_bad), head);
+	}
+	return err;
+}
+
 /* xlog_check_unmount_rec: is the last record a lone unmount op ending at the head? */
 static int check_unmount(xlog *log, uint32_t head, uint32_t rblk, const uint8_t *rb, bool *clean)
 {
@@ -463,11 +546,21 @@ int xlog_find_tail(xlog *log)
 						  first_bad);
 			set_state(log, first_bad, rblk, rb, wrapped);
 			head = first_bad;
-			if ((err = check_unmount(log, head, rblk, rb, &clean)))
-				return err;
 		} else if (err) {
 			return err;
 		}
+		/*
+		 * xlog_verify_head ends in xlog_verify_tail, unless head and tail
+		 * met at the cut (corruption beyond the iclogs, left to repair);
+		 * xlog_find_tail then looks again for an unmount record at a cut head.
+		 */
+		if (log->ends.tail_blk != head) {
+			struct cur c = cur_init(rb, XLOG_BBSIZE);
+			if ((err = verify_tail(log, head, CUR_BE32(&c, 0, struct xlog_drec_header, h_size))))
+				return err;
+		}
+		if (log->ends.torn && (err = check_unmount(log, head, rblk, rb, &clean)))
+			return err;
 	}
 	log->ends.clean = clean;
 	return 0;

@@ -48,6 +48,10 @@ struct xlog_ends {
 	bool zeroed;                   /* a log never written (cycle 0 at block 0) */
 	bool torn;                     /* a torn write at the head was cut */
 	uint32_t torn_blk;             /* the original head, when torn */
+	bool tail_moved;               /* xlog_verify_tail moved the tail past bad records */
+	uint32_t tail_was;             /* the tail before it moved */
+	bool refused;                  /* xlog_verify_tail: the kernel refuses the mount */
+	uint32_t bad_blk;              /* the record whose CRC fails, when refused */
 };
 
 /* One region of an item, as reassembled from op payloads (owned by the item). */
@@ -110,8 +114,10 @@ int xlog_open(xlog **out, xfs_fs *fs, fsimg_io *logdev) XFS_HIDDEN;
 void xlog_close(xlog *log) XFS_HIDDEN;
 /* Reads n basic blocks at blk (wrapping at the log's end) into buf. */
 int xlog_bread(xlog *log, void *buf, uint32_t blk, uint32_t n) XFS_HIDDEN;
-/* The kernel's xlog_find_head / xlog_find_tail / xlog_verify_head and the
- * unmount record check; fills log->ends. */
+/* The kernel's xlog_find_head / xlog_find_tail / xlog_verify_head /
+ * xlog_verify_tail and the unmount record check; fills log->ends. A record
+ * whose CRC fails too far from the head: FSIMG_ECSUM with ends.refused set
+ * (and the rest of ends filled, for listing), as the kernel fails the mount. */
 int xlog_find_tail(xlog *log) XFS_HIDDEN;
 int xlog_error(xlog *log, int err, const char *fmt, ...) XFS_HIDDEN
 	__attribute__((format(printf, 3, 4)));

@@ -188,7 +188,7 @@ bool xc_log_dirty(struct check_ctx *c)
 
 	if (!xc(c)->sb->logstart && (!c->opts.log_io || (c->opts.flags & FSIMG_CHECK_LOG_REPLAYED)))
 		return false;
-	if (xc_log_open(&log, c) == 0 && xlog_find_tail(log) == 0)
+	if (xc_log_open(&log, c) == 0 && (xlog_find_tail(log) == 0 || log->ends.refused))
 		dirty = !log->ends.clean && !log->ends.zeroed;
 	xlog_close(log);
 	return dirty;

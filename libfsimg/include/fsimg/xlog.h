@@ -53,6 +53,11 @@ struct fsimg_xlog_info {
 	int zeroed;               /* never written (cycle 0 at block 0) */
 	int torn;                 /* a torn write at the head was cut */
 	uint32_t torn_block;      /* the head before the cut, when torn */
+	int tail_moved;           /* the tail moved past bad records just ahead of the head */
+	uint32_t tail_was;        /* the tail before it moved */
+	int refused;              /* a record whose CRC fails between tail and head, too far
+				     from the head: the kernel refuses the mount */
+	uint32_t bad_block;       /* that record, when refused */
 };
 
 /* Counts of one walk (fsimg_xlog_walk). */
