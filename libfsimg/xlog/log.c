@@ -450,8 +450,8 @@ static int verify_tail(xlog *log, uint32_t head, uint32_t hsize)
 		log->ends.refused = true;
 		log->ends.bad_blk = first_bad;
 		return xlog_error(log, FSIMG_ECSUM,
-				  "%.150s, %u blocks before the head at %u: xlog_verify_tail fails the "
-				  "kernel's mount (\"failed to locate log tail\")",
+				  "%.150s, %u blocks before the head (%u): the kernel's xlog_verify_tail "
+				  "refuses the mount (\"failed to locate log tail\")",
 				  why, head >= first_bad ? head - first_bad : head + (bbs - first_bad), head);
 	}
 	return err;

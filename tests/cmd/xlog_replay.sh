@@ -121,10 +121,10 @@ cp --sparse=always "$t/$n.img" "$t/bad.img"
 d=$("$DUMP" "$t/bad.img" ends 2>/dev/null | sed -n 's/^log internal daddr \([0-9]*\) .*/\1/p')
 printf 'XXXXXXXXXXXXXXXX%.0s' $(seq 1 256) | dd of="$t/bad.img" bs=512 seek=$((d + 3)) conv=notrunc 2>/dev/null
 "$FSIMG" ls "$t/bad.img" / > /dev/null 2> "$t/err"
-[ $? -eq 0 ] && grep -q 'warning: the log cannot be replayed (log recovery: log record at block 2: bad CRC, .* xlog_verify_tail fails the kernel.s mount .*); showing the on-disk state' "$t/err"
+[ $? -eq 0 ] && grep -q 'warning: the log cannot be replayed (log recovery: log record at block 2: bad CRC, .* the kernel.s xlog_verify_tail refuses the mount .*); showing the on-disk state' "$t/err"
 ok $? "$n, log damaged: ls shows the on-disk state and says why"
 "$FSIMG" replay -o "$t/bad.out" "$t/bad.img" > /dev/null 2> "$t/err"
-[ $? -eq 8 ] && [ ! -e "$t/bad.out" ] && grep -q 'bad CRC, .* xlog_verify_tail fails' "$t/err"
+[ $? -eq 8 ] && [ ! -e "$t/bad.out" ] && grep -q 'bad CRC, .* xlog_verify_tail refuses' "$t/err"
 ok $? "$n, log damaged: replay -o exits 8 with the reason, writes no OUT"
 
 # A torn write at the head (a byte of the last record changed): the head is cut there as the
