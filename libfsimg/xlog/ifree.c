@@ -296,7 +296,9 @@ static int ifree_inode(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agi
 		return err;
 	if (get_be32(agi->b + AGI_UNLINKED + 4 * bucket) != agino)
 		return xlog_fin_refuse(f, "bucket head is not agino %llu", (unsigned long long)agino);
-	if (agbno >= fs->sb.agblocks)
+	/* xfs_iget's xfs_verify_ino: a block of the AG past its headers, the last AG as long
+	 * as sb_dblocks leaves it */
+	if (!xfs_verify_agbno(fs, ag, agbno))
 		return xlog_fin_refuse(f, "agino %llu is out of the AG", (unsigned long long)agino);
 	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, agbno), bs / XLOG_BBSIZE, K_INODES, &ib)))
 		return err;
