@@ -13,6 +13,9 @@
 # them (64 in all) the limit is not reached: the finish begins and refuses
 # at the first such inode for what it is (not an inode), which shows the
 # bound is the 64 the kernel's one checkpoint is modelled on, not fewer.
+# The finish's other early return, intents still pending, follows only an
+# intent xlog_intents_finish refused, which carries its reason: the last
+# case shows that line with an unlinked inode and CoW leftovers behind it.
 . "$top_srcdir/tests/lib/tap.sh"
 need xz xfs_db python3
 LC_ALL=C; export LC_ALL
@@ -80,5 +83,25 @@ unlinked "$t/64.img" 63 0 || exit 1
 st=$?
 [ $st -eq 4 ] && tail -1 "$t/o" | grep -q "64 things left pending.*fsimg cannot finish unlinked inode 342144 (ag 1 bucket 0): not a v3 inode\$"
 ok $? "64 unlinked inodes: the finish begins, refused at the first for what it is ($st)"
+
+# An intent refused with an unlinked inode and CoW leftovers behind it: the mount's finish
+# after the intents' does not begin (xlog_mount_finish), and the line carries the intent's
+# reason. The crash fixture xi-1k-bui-cui (Linux 6.1, a CUI and a BUI left, 11 CoW
+# leftovers) with AG 2's AGF made newer than the log, its refcountbt root a block that is
+# none, and AG 1's AGI, as above, naming agino 80000 (a block of zeros, NULLAGINO written).
+xz -dc "$top_srcdir/tests/crash/fixtures/xi-1k-bui-cui.img.xz" > "$t/bc.img" || exit 1
+xfs_db -x -c 'agf 2' -c 'write lsn 0x100000fff' -c 'write refcntroot 4' \
+	-c 'agi 1' -c 'write lsn 0x100000fff' -c 'write unlinked[0] 80000' "$t/bc.img" > /dev/null 2>&1
+python3 - "$t/bc.img" <<'EOF2'
+import struct, sys
+with open(sys.argv[1], 'r+b') as f:
+    f.seek((81920 + 80000 // 2) * 1024 + 96)  # AG 1 (81920 blocks of 1 KiB), two inodes a block
+    f.write(struct.pack('>I', 0xffffffff))
+EOF2
+"$FSIMG" replay -n "$t/bc.img" > "$t/o" 2> "$t/e"
+st=$?
+[ $st -eq 4 ] && grep -q '  pending (not replayed: the kernel finishes it at mount): unlinked inode 342144 (ag 1 bucket 0)$' "$t/o" &&
+	[ "$(tail -1 "$t/o")" = "Refused: replay would write nothing: 4 things left pending for the kernel's mount; fsimg cannot finish cui 0xffff8baa1fefabd0, 1 extent: fsb 327796+1: AG 2: refcountbt block 4 is not what its parent says" ]
+ok $? "a CUI refused, an unlinked inode and CoW leftovers behind it: the line names the CUI and why ($st)"
 rm -rf "$t"
 done_testing
