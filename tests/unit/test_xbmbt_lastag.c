@@ -32,10 +32,10 @@ static struct t *t_short_last_ag(void)
 	return short_last_ag(t_new((const uint32_t[]){ 40, 30 }, 2));
 }
 
-/* 80+1 at block 300 mapped (xfs_bmapi_remap): it goes at the second leaf's end. */
-static int map80(struct t *t)
+/* 80+1 at fsb mapped (xfs_bmapi_remap): it goes at the second leaf's end. */
+static int map80_at(struct t *t, uint64_t fsb)
 {
-	struct xlog_ext x = { .startblock = 300, .len = 1, .owner = (uint64_t)IB << 1, .startoff = 80, .flags = 1 };
+	struct xlog_ext x = { .startblock = fsb, .len = 1, .owner = (uint64_t)IB << 1, .startoff = 80, .flags = 1 };
 	struct intent_defer dq;
 
 	memset(&dq, 0, sizeof dq);
@@ -43,11 +43,22 @@ static int map80(struct t *t)
 	return xlog_intent_bmap(&t->x.f, &x, &dq);
 }
 
-static void map_refused(struct t *t, const char *want)
+/* the same at block 300 */
+static int map80(struct t *t)
 {
-	assert_int_equal(map80(t), 1);
+	return map80_at(t, 300);
+}
+
+static void map_refused_at(struct t *t, uint64_t fsb, const char *want)
+{
+	assert_int_equal(map80_at(t, fsb), 1);
 	if (!strstr(t->x.why, want))
 		fail_msg("refused, but not for %s: %s", want, t->x.why);
+}
+
+static void map_refused(struct t *t, const char *want)
+{
+	map_refused_at(t, 300, want);
 }
 
 /* A leaf's right sibling in AG 1 past its 952 blocks (agbno 1000, below sb_agblocks):
@@ -100,6 +111,20 @@ static void test_owner_past_short_ag(void **state)
 			fail_msg("owner %llu: %s", (unsigned long long)ino, t->x.why);
 		t_free(t);
 	}
+}
+
+/* The BUI's extent at AG 1 block 1000, past its end (xfs_bui_validate's xfs_verify_fsbext):
+ * refused, nothing mapped; at block 951, the AG's last, it is mapped. */
+static void test_map_past_short_ag(void **state)
+{
+	struct t *t = t_short_last_ag();
+
+	(void)state;
+	map_refused_at(t, 1ull << 11 | 1000, "extent fsb 3048+1 at offset 80 is not what it should be");
+	t_free(t);
+	t = t_short_last_ag();
+	assert_int_equal(map80_at(t, 1ull << 11 | (DBLOCKS - AGBLOCKS - 1)), 0);
+	t_free(t);
 }
 
 /* The unlinked file's truncate reads its bmbt (ifree_fork.c, xfs_btree_check_lptr): the
@@ -157,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_sibling_past_short_ag),
 		cmocka_unit_test(test_child_past_short_ag),
 		cmocka_unit_test(test_owner_past_short_ag),
+		cmocka_unit_test(test_map_past_short_ag),
 		cmocka_unit_test(test_truncate_child_past_short_ag),
 		cmocka_unit_test(test_attr_block_past_short_ag),
 	};
