@@ -296,7 +296,9 @@ static int ifree_inode(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agi
 		return err;
 	if (get_be32(agi->b + AGI_UNLINKED + 4 * bucket) != agino)
 		return xlog_fin_refuse(f, "bucket head is not agino %llu", (unsigned long long)agino);
-	if (agbno >= fs->sb.agblocks)
+	/* xfs_iget's xfs_verify_ino: a block of the AG past its headers, the last AG as long
+	 * as sb_dblocks leaves it */
+	if (!xfs_verify_agbno(fs, ag, agbno))
 		return xlog_fin_refuse(f, "agino %llu is out of the AG", (unsigned long long)agino);
 	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, agbno), bs / XLOG_BBSIZE, K_INODES, &ib)))
 		return err;
@@ -551,24 +553,39 @@ int xlog_fin_writeback(struct fin *f, uint64_t lsn0)
 int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 {
 	xfs_fs *fs = log->fs;
-	struct xlog_pending *cow = NULL;
+	struct xlog_pending *cow = NULL, *over = NULL;
 	struct fin f;
 	size_t i, nunlinked = 0;
 	int err = 0;
 
 	for (i = 0; i < p->npending; i++) {
-		if (p->pending[i].type == XFS_LI_IUNLINK)
-			nunlinked++;
-		else if (p->pending[i].type == XLOG_PENDING_COW)
+		if (p->pending[i].type == XFS_LI_IUNLINK) {
+			if (++nunlinked == FIN_INODES_MAX + 1)
+				over = &p->pending[i];
+		} else if (p->pending[i].type == XLOG_PENDING_COW) {
 			cow = &p->pending[i];
-		else
-			return 0; /* intents come first, in checkpoints fsimg does not place yet */
+		} else {
+			/* an intent xlog_intents_finish refused, its reason on it: the rest of the
+			 * mount's work stays pending behind it (all or nothing) */
+			return 0;
+		}
 	}
-	if (p->npending == 0 || nunlinked > FIN_INODES_MAX)
+	if (p->npending == 0)
 		return 0;
 	memset(&f, 0, sizeof f);
 	f.log = log;
 	f.o = o;
+	if (over) {
+		/* xlog_recover_process_iunlinks inactivates each inode in transactions of its own:
+		 * this finish models them as one checkpoint, which more inodes could carry past a
+		 * CIL push (xlog_cil_push_background) it does not place; the first one over names it */
+		f.why = over->what;
+		f.whylen = sizeof over->what;
+		f.why_at = &over->why;
+		xlog_fin_refuse(&f, "%zu unlinked inodes, more than the %u fsimg frees in one checkpoint (more "
+				"could cross a CIL push of the kernel's; not done)", nunlinked, FIN_INODES_MAX);
+		return 0;
+	}
 	/* the unlinked inodes' transactions log what force.c sizes: buffers (stale ones as
 	 * cancelled), inodes, the truncating inode, the AGFL frees' intents, a truncate round's
 	 * intents a force parts from their done items (rmap.c); on an rmapbt filesystem too,

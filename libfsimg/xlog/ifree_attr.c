@@ -74,7 +74,8 @@ static int da_read(struct awalk *w, uint32_t dablk, uint8_t *b)
 		return xlog_fin_refuse(w->f, "its attribute block %u is a hole", dablk);
 	ag = (uint32_t)(fsb >> aglog);
 	agbno = (uint32_t)(fsb & ((1ull << aglog) - 1));
-	if (ag >= fs->sb.agcount || agbno >= fs->sb.agblocks)
+	/* xfs_bmap_validate_extent's xfs_verify_fsbno: past the AG's headers, inside its length */
+	if (ag >= fs->sb.agcount || !xfs_verify_agbno(fs, ag, agbno))
 		return xlog_fin_refuse(w->f, "its attribute block %u is out of the filesystem", dablk);
 	daddr = xlog_ag_daddr(fs, ag, agbno);
 	if ((err = xlog_ovl_read(w->f->o, w->f->log, b, daddr, fs->blocksize / XLOG_BBSIZE)))

@@ -611,7 +611,8 @@ static int bmbt_block(struct fin *f, uint64_t ino, uint64_t p, uint32_t lvl, uin
 	uint32_t aglog = fs->sb.agblklog, ag = (uint32_t)(p >> aglog), agbno = (uint32_t)(p & ((1ull << aglog) - 1)), c;
 	int err;
 
-	if (ag >= fs->sb.agcount || agbno == 0 || agbno >= fs->sb.agblocks)
+	/* xfs_btree_check_lptr's xfs_verify_fsbno: past the AG's headers, inside its length */
+	if (ag >= fs->sb.agcount || !xfs_verify_agbno(fs, ag, agbno))
 		return xlog_fin_refuse(f, "its bmbt pointer %llu is out of the filesystem", (unsigned long long)p);
 	if ((err = xlog_fin_get(f, xlog_ag_daddr(fs, ag, agbno), fs->blocksize / XLOG_BBSIZE, K_BMBT, b)))
 		return err;

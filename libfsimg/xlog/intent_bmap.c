@@ -519,9 +519,13 @@ int xlog_intent_bmap(struct fin *f, const struct xlog_ext *x, struct intent_defe
 	XFIN_COUNT(f, type == BMAP_MAP ? XFC_BMAP_MAP : XFC_BMAP_UNMAP);
 	if (x->flags & XFS_BMAP_EXTENT_ATTR_FORK)
 		return xlog_fin_refuse(f, "mapping into an attribute fork is not done yet");
-	if (ag >= fs->sb.agcount || agbno >= fs->sb.agblocks)
+	/* xfs_bui_validate's xfs_verify_ino: its block past the AG's headers, inside its length */
+	if (ag >= fs->sb.agcount || !xfs_verify_agbno(fs, ag, agbno))
 		return xlog_fin_refuse(f, "inode %llu out of the filesystem", (unsigned long long)ino);
+	/* xfs_bui_validate's xfs_verify_fsbext: inside one AG (the last as long as sb_dblocks
+	 * leaves it); its rule against the AG's headers is not applied here */
 	if (x->len == 0 || x->len > MAXEXTLEN || (x->startblock >> fs->sb.agblklog) >= fs->sb.agcount ||
+	    !xfs_fsb_range_ok(fs, x->startblock, x->len) ||
 	    x->startoff >= (1ull << 54) - MAXEXTLEN)
 		return xlog_fin_refuse(f, "extent fsb %llu+%llu at offset %llu is not what it should be",
 				       (unsigned long long)x->startblock, (unsigned long long)x->len,

@@ -148,8 +148,8 @@ int xlog_intent_refcount(struct fin *f, const struct xlog_ext *x, struct intent_
 
 	if (type < REFC_INCREASE || type > REFC_FREE_COW)
 		return xlog_fin_refuse(f, "refcount update type %u unknown", type);
-	if (ag >= fs->sb.agcount || len == 0 || x->len > fs->sb.agblocks || agbno >= fs->sb.agblocks ||
-	    len > fs->sb.agblocks - agbno)
+	/* xfs_cui_validate_phys: xfs_verify_fsbext, the extent inside one AG past its headers */
+	if (ag >= fs->sb.agcount || x->len != len || !xfs_verify_agbext(fs, ag, agbno, len))
 		return xlog_fin_refuse(f, "extent fsb %llu+%llu out of its AG", (unsigned long long)x->startblock,
 				       (unsigned long long)x->len);
 	if (tx->requeue) {

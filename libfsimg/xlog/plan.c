@@ -159,7 +159,10 @@ static int unlinked(struct ctx *c)
 			/* the bucket's chain through di_next_unlinked, bounded against loops */
 			while (agino != 0xffffffffu) {
 				struct xlog_pending *e;
-				if (agino >= (uint64_t)fs->sb.agblocks << fs->sb.inopblog || ++steps > UNLINKED_MAX)
+				/* inside the AG, the last one as long as sb_dblocks leaves it: its
+				 * di_next_unlinked is read next (one in the AG's headers is the
+				 * finish's to refuse, as xfs_iget's xfs_verify_ino fails it) */
+				if ((agino >> fs->sb.inopblog) >= xfs_ag_length(fs, ag) || ++steps > UNLINKED_MAX)
 					return xlog_error(log, FSIMG_ECORRUPT,
 							  "AG %u unlinked bucket %u: bad or looping chain at agino %u",
 							  ag, k, agino);

@@ -373,9 +373,13 @@ static int replay_icreate(struct ctx *c, const struct xlog_item_info *o)
 	uint64_t daddr, ino;
 	uint8_t *b;
 	int err = 0, cancelled = 0;
+	uint32_t aglen = o->agno < fs->sb.agcount ? xfs_ag_length(fs, o->agno) : 0;
 
-	if (o->agno >= fs->sb.agcount || o->length == 0 || o->agbno >= fs->sb.agblocks ||
-	    o->length > fs->sb.agblocks - o->agbno || o->isize != isz ||
+	/* the kernel bounds agbno (not 0) and length by sb_agblocks alone; the chunk is also
+	 * held inside its AG's own length, as the last AG's is shorter: one past it would be
+	 * written beyond sb_dblocks */
+	if (o->agno >= fs->sb.agcount || o->length == 0 || o->agbno == 0 || o->agbno >= aglen ||
+	    o->length > aglen - o->agbno || o->isize != isz ||
 	    (o->count >> fs->sb.inopblog) != o->length || /* a sparse chunk logs its own count */
 	    (o->length != chunk_blocks &&
 	     !(fs->sparse_inodes && fs->sb.spino_align && o->length == fs->sb.spino_align)))

@@ -615,7 +615,9 @@ int xlog_fin_rmap(struct fin *f, int type, uint32_t ag, uint32_t bno, uint32_t l
 	struct rcur c;
 	int err;
 
-	if (ag >= fs->sb.agcount || len == 0 || bno >= fs->sb.agblocks || len > fs->sb.agblocks - bno)
+	/* inside one AG past its headers, as xfs_rui_validate_map's xfs_verify_fsbext holds an
+	 * RUI's extents (no rmap update of the finish's own is of the headers) */
+	if (ag >= fs->sb.agcount || !xfs_verify_agbext(fs, ag, bno, len))
 		return xlog_fin_refuse(f, "rmap of AG %u extent %u+%u out of the AG", ag, bno, len);
 	if (!RMAP_NON_INODE(owner) && owner == 0)
 		return xlog_fin_refuse(f, "rmap of %u+%u for owner 0", bno, len);

@@ -16,13 +16,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 LC_ALL=C; export LC_ALL
 need xz python3
-so=$(ls "$top_builddir"/libfsimg/.libs/libfsimg.so.[0-9]* 2>/dev/null | head -1)
-[ -n "$so" ] || skip_all "no shared libfsimg (for the record CRC)"
-pypre=
-if ldd "$so" 2>/dev/null | grep -q libasan; then
-	pypre=$(${CC:-cc} -print-file-name=libasan.so)
-fi
-pyso() { LD_PRELOAD=$pypre ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0 python3 "$@"; }
+. "$top_srcdir/tests/lib/pyso.sh"
 t=$(mktemp_dir) || exit 1
 trap 'rm -rf "$t"' EXIT
 plan 4

@@ -132,6 +132,8 @@ def cut_cell(r):
         s += ", storm of %d ms" % c["storm_ms"]
     if c.get("held_open"):
         s += ", %d unlinked files open" % c["held_open"]
+        if c.get("held_more"):  # compare.py: more were held (open still, or closed by hold())
+            s += " ... and %d more held" % c["held_more"]
     return s
 
 

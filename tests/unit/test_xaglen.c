@@ -8,6 +8,12 @@
  * child pointer or a record past block 951 is refused, not followed. The
  * image holds the whole 2048 blocks of AG 1 so that such a block reads as a
  * good one: without the per-AG bound the update would go on.
+ *
+ * The same bound, with the AG's headers (xfs_verify_agbno, xfs_verify_agbext),
+ * holds what the finish takes from the log and the AGI before it reads:
+ * a CUI's and an RUI's extent (xfs_cui_validate_phys, xfs_rui_validate_map)
+ * and an unlinked inode's block (xfs_iget's xfs_verify_ino). One past block
+ * 951 of AG 1 is refused as out of the AG, not read and worked on.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,7 +27,9 @@
 #include "core/cursor.h"
 #include "xfin_fixture.h"
 #include "xfs/format.h"
+#include "xlog/ifree.h"
 #include "xlog/intent.h"
+#include "xlog/rmap.h"
 
 #define BS 1024u
 #define AGBLOCKS 2048u
@@ -165,11 +173,97 @@ static void test_record_past_short_ag(void **state)
 	xfin_free(x);
 }
 
+/* A CUI increase of AG 1's 940+20 reaches block 959, past the AG's 952: refused before the
+ * refcount btree is read; 930+22 (to block 951) is updated as usual. */
+static void test_cui_past_short_ag(void **state)
+{
+	const struct rc in[] = { { 900, AG1_LEN - 900, 2 } };
+
+	(void)state;
+	for (int past = 1; past >= 0; past--) {
+		struct xfin *x = t_new(1);
+
+		put_leaf(x, ROOT, in, 1);
+		assert_int_equal(increase(x, past ? 940 : 930, past ? 20 : 22), past);
+		if (past)
+			expect_refused(x, "extent fsb 2988+20 out of its AG");
+		else
+			assert_false(x->f.refused);
+		xfin_free(x);
+	}
+}
+
+/* An RUI map of AG 1's 940+20, past its end: refused as out of the AG. Within it (930+22)
+ * the update goes on to the rmap btree, which this filesystem has not: refused for that,
+ * not for the extent. */
+static void test_rui_past_short_ag(void **state)
+{
+	(void)state;
+	for (int past = 1; past >= 0; past--) {
+		struct xfin *x = t_new(1);
+		struct xlog_ext e = { (uint64_t)1 << 11 | (past ? 940 : 930), past ? 20 : 22, 200, 0, RMAP_MAP };
+		int r = xlog_intent_rmap(&x->f, &e);
+
+		if (past) {
+			assert_int_equal(r, 1);
+			expect_refused(x, "rmap of AG 1 extent 940+20 out of the AG");
+		} else if (strstr(x->why, "out of the AG")) {
+			fail_msg("an extent inside AG 1 refused as out of it: %s", x->why);
+		}
+		xfin_free(x);
+	}
+}
+
+/* AG 1's AGI bucket naming agino (two 512-byte inodes a block), the mount's finish of it:
+ * the pending entry's text, the reason after the inode's name. */
+static void unlinked_finish(uint32_t agino, char *what, size_t len)
+{
+	struct xfin *x = t_new(1);
+	uint8_t *agi = ag1_blk(x, 1); /* sector 2 of AG 1 */
+	struct xlog_pending e;
+	struct xlog_plan p;
+
+	x->fs.sb.inopblog = 1;
+	put_be32(agi, XFS_AGI_MAGIC);
+	put_be32(agi + 8, 1);
+	put_be32(agi + 12, AG1_LEN);
+	for (uint32_t k = 0; k < XFS_AGI_UNLINKED_BUCKETS; k++)
+		put_be32(agi + AGI_UNLINKED + 4 * k, 0xffffffffu);
+	put_be32(agi + AGI_UNLINKED + 4 * (agino % XFS_AGI_UNLINKED_BUCKETS), agino);
+	memset(&e, 0, sizeof e);
+	e.type = XFS_LI_IUNLINK;
+	e.id = (uint64_t)1 << 12 | agino;
+	snprintf(e.what, sizeof e.what, "unlinked inode %llu", (unsigned long long)e.id);
+	memset(&p, 0, sizeof p);
+	p.pending = &e;
+	p.npending = p.cappending = 1;
+	assert_int_equal(xlog_mount_finish(&x->log, &x->o, &p), 0);
+	assert_int_equal(p.npending, 1);
+	snprintf(what, len, "%s", e.what);
+	xfin_free(x);
+}
+
+/* An unlinked inode in block 1000 of AG 1 (agino 2000), past its end: refused as out of
+ * the AG, its block not read; one in block 900 is read (zeros there: not an inode). */
+static void test_unlinked_past_short_ag(void **state)
+{
+	char what[512];
+
+	(void)state;
+	unlinked_finish(2 * PAST, what, sizeof what);
+	assert_string_equal(what, "unlinked inode 6096: agino 2000 is out of the AG");
+	unlinked_finish(2 * 900, what, sizeof what);
+	assert_string_equal(what, "unlinked inode 5896: not a v3 inode");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_child_past_short_ag),
 		cmocka_unit_test(test_record_past_short_ag),
+		cmocka_unit_test(test_cui_past_short_ag),
+		cmocka_unit_test(test_rui_past_short_ag),
+		cmocka_unit_test(test_unlinked_past_short_ag),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,8 @@ kernel logs one (xfs_ialloc_ag_alloc's sparse allocation: xfs_icreate_log
 with the chunk's own inode count and length): sparsecreate.py LIBFSIMG_SO
 IMAGE LOG_DADDR AG AGBNO COUNT LENGTH rewrites in place the one icreate
 item of IMAGE's log for AG/AGBNO to COUNT inodes in LENGTH blocks and
-seals its record's CRC again. Prints the record's block."""
+seals its record's CRC again. Prints the record's block. A ninth argument
+moves the chunk to that AG block too."""
 import os
 import struct
 import sys
@@ -30,6 +31,8 @@ while True:
         break
 if (i + 12) // 512 != (i + 24) // 512 or (i + 12) % 512 < 4 or (i + 20) % 512 < 4:
     sys.exit('sparsecreate: the item crosses a sector start (cycle-stamped)')
+if len(sys.argv) > 8:
+    struct.pack_into('>I', log, i + 4, int(sys.argv[8]))
 struct.pack_into('>I', log, i + 8, count)
 struct.pack_into('>I', log, i + 16, length)
 # the record holding it: the last header sector at or before it
