@@ -289,6 +289,7 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 		if (f->blk[i].cp == FIN_CP_RUNNING) {
 			f->blk[i].cp = FIN_CP_WRITTEN;
 			f->blk[i].lsn = f->cp_lsn;
+			f->blk[i].wforce = f->nforce;
 		}
 	for (size_t i = 0; i < f->nino; i++)
 		if (f->ino[i].cp == FIN_CP_RUNNING) {
