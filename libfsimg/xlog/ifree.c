@@ -166,13 +166,14 @@ static struct blk *fin_find(struct fin *f, uint64_t daddr, uint32_t bbs, bool *e
  * an AG header or to a block in use), or over part of one. */
 static int fin_two_kinds(struct fin *f, const struct blk *b, uint64_t daddr, uint32_t bbs, enum kind kind)
 {
+	const char *freed = fin_freed(b) ? "freed " : "";
+
 	if (b->daddr != daddr || b->bbs != bbs)
-		return xlog_fin_refuse(f, "daddr %llu met as two kinds of block (a %s of %u sectors over part of %s%s "
-					  "at %llu)", (unsigned long long)daddr, fin_kind_name(kind), bbs,
-				       fin_freed(b) ? "a freed " : "an ", fin_kind_name(b->kind),
-				       (unsigned long long)b->daddr);
-	return xlog_fin_refuse(f, "daddr %llu met as two kinds of block (%s %s, then a %s)", (unsigned long long)daddr,
-			       fin_freed(b) ? "a freed" : "a", fin_kind_name(b->kind), fin_kind_name(kind));
+		return xlog_fin_refuse(f, "daddr %llu met as two kinds of block (%s of %u sectors over part of %s%s at "
+					  "daddr %llu)", (unsigned long long)daddr, fin_kind_name(kind), bbs, freed,
+				       fin_kind_name(b->kind), (unsigned long long)b->daddr);
+	return xlog_fin_refuse(f, "daddr %llu met as two kinds of block (%s%s, then %s)", (unsigned long long)daddr, freed,
+			       fin_kind_name(b->kind), fin_kind_name(kind));
 }
 
 /* The block at daddr as this finish leaves it so far (read through the overlay once). */
@@ -244,7 +245,9 @@ int xlog_fin_get_buf(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind
 	struct blk *b = fin_find(f, daddr, bbs, &exact);
 	int err;
 
-	if (b && exact && fin_freed(b)) {
+	/* (a freed inode cluster's blocks taken back whole as one block: its inodes' bookkeeping
+	 * would follow; refused below) */
+	if (b && exact && fin_freed(b) && b->kind != K_INODES) {
 		XFIN_COUNT(f, XFC_BUF_REGET);
 		/* unpinned by a force before this allocation began: gone from the cache */
 		if (b->cp == FIN_CP_WRITTEN && b->was_stale && b->wforce < nforce0) {

@@ -156,7 +156,7 @@ static void live_refused(void **state)
 
 	assert_int_equal(xlog_fin_free_extent(&x->f, 0, 600, 1), 1);
 	assert_true(x->f.refused);
-	assert_non_null(strstr(x->why, "daddr 40 met as two kinds of block (a bmbt block, then a btree block)"));
+	assert_non_null(strstr(x->why, "daddr 40 met as two kinds of block (bmbt block, then btree block)"));
 	xfin_free(x);
 }
 
