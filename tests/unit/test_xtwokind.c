@@ -3,8 +3,8 @@
  * xlog_fin_get_buf): a bmbt block a truncate freed (xfs_bmbt_free_block:
  * xfs_trans_binval) comes back through the AGFL as a free space btree block
  * (xfs_allocbt_alloc_block, xfs_btree_get_buf_block), as the kernel lets it
- * (the xa-/xw- fragfree crash rows met it). On a synthetic v4 AG of 1000
- * 1 KiB blocks, no mkfs: full one-leaf free space btrees, so a free splits
+ * (the xa-/xw- fragfree crash rows met it). On a synthetic AG of 1000 1 KiB
+ * blocks, v4 and v5, no mkfs: full one-leaf free space btrees, so a free splits
  * the by-block leaf and takes AGFL block 20, the freed bmbt block, for its
  * new right leaf. What the kernel's buffer cache gives there (Linux 6.1
  * xfs_buf_find_lock, xfs_buf_item_unpin, xfs_buf_rele, xfs_buf_alloc_kmem):
@@ -33,47 +33,66 @@
 #define BNO_ROOT 4u
 #define CNT_ROOT 5u
 #define BMBT 20u   /* the bmbt block, first on the AGFL */
-#define NREC 126u  /* a full v4 1 KiB leaf: (1024 - 16) / 8 */
 #define OLD 0xa5u  /* the bmbt block's bytes past its header */
+
+/* The short-form header's length, v4 or v5 (CRC) */
+static uint32_t hdr_len(const struct xfin *x)
+{
+	return x->fs.v5 ? 56u : 16u;
+}
 
 /* A full leaf of free extents 100 + 2i, one block each (by block and by size alike). */
 static void full_leaf(struct xfin *x, uint32_t agbno, uint32_t magic)
 {
 	uint8_t *b = xfin_blk(x, agbno);
+	uint32_t hdr = hdr_len(x), n = (BS - hdr) / 8;
 
-	xfin_put_sblock(b, BS, magic, 0, NREC);
-	for (uint32_t i = 0; i < NREC; i++) {
-		put_be32(b + 16 + 8 * i, 100 + 2 * i);
-		put_be32(b + 20 + 8 * i, 1);
+	xfin_put_sblock(b, BS, magic, 0, (uint16_t)n);
+	if (x->fs.v5) {
+		put_be64(b + 16, (uint64_t)agbno * (BS / 512));
+		memcpy(b + 32, x->fs.sb.uuid, 16);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		put_be32(b + hdr + 8 * i, 100 + 2 * i);
+		put_be32(b + hdr + 4 + 8 * i, 1);
 	}
 }
 
 /* The AG (xfin_put_agf: 4 AGFL blocks, what two one-level trees want), the AGFL 20, 11, 12,
- * 13, and block 20 a v4 bmbt leaf (long-form header) whose other bytes are OLD; held by the
- * finish as a bmbt block, freed when freed is set. A v2 log whose forces close checkpoints
- * (xlog_fin_cp_close: the blocks they wrote remembered so). On the heap (xfin_new). */
-static struct xfin *ag_open(bool freed)
+ * 13, and block 20 a bmbt leaf (long-form header; v5: BMA3, its crc32c put by xfin_read)
+ * whose other bytes are OLD; held by the finish as a bmbt block, freed when freed is set. A
+ * v2 log whose forces close checkpoints (xlog_fin_cp_close: the blocks they wrote
+ * remembered so). On the heap (xfin_new). */
+static struct xfin *ag_open(bool freed, bool v5)
 {
 	static const uint32_t fl[] = { BMBT, 11, 12, 13 };
-	uint8_t *agf, *agfl, *bm;
-	struct xfin *x = xfin_new(NBLOCKS, BS, 10, false);
+	struct xfin *x = xfin_new(NBLOCKS, BS, 10, v5);
+	uint8_t *agf, *agfl = x->img + 3 * 512, *slots = agfl + (v5 ? 36 : 0), *bm = xfin_blk(x, BMBT);
 
-	agfl = x->img + 3 * 512;
-	agf = xfin_put_agf(x, BNO_ROOT, CNT_ROOT, NREC, 1);
+	memset(x->fs.sb.uuid, 0xab, 16);
+	agf = xfin_put_agf(x, BNO_ROOT, CNT_ROOT, (BS - hdr_len(x)) / 8, 1);
 	put_be32(agf + 4, 1);
 	put_be32(agf + 12, NBLOCKS);
 	put_be32(agf + 40, 0);  /* agf_flfirst */
 	put_be32(agf + 44, 3);  /* agf_fllast */
+	if (v5)
+		memcpy(agfl, "XAFL", 4);
 	for (uint32_t i = 0; i < 4; i++)
-		put_be32(agfl + 4 * i, fl[i]);
-	full_leaf(x, BNO_ROOT, 0x41425442u); /* ABTB */
-	full_leaf(x, CNT_ROOT, 0x41425443u); /* ABTC */
-	bm = xfin_blk(x, BMBT);
+		put_be32(slots + 4 * i, fl[i]);
+	full_leaf(x, BNO_ROOT, v5 ? 0x41423342u : 0x41425442u); /* AB3B, ABTB */
+	full_leaf(x, CNT_ROOT, v5 ? 0x41423343u : 0x41425443u); /* AB3C, ABTC */
 	memset(bm, OLD, BS);
-	put_be32(bm, 0x424d4150u); /* BMAP */
+	memcpy(bm, v5 ? "BMA3" : "BMAP", 4);
 	put_be16(bm + 4, 0);
 	put_be16(bm + 6, 0);
 	memset(bm + 8, 0xff, 16);
+	if (v5) {
+		put_be64(bm + 24, BMBT * (BS / 512));
+		put_be64(bm + 32, 0);
+		memcpy(bm + 40, x->fs.sb.uuid, 16);
+		put_be64(bm + 56, 131);
+		put_le32(bm + 64, 0);
+	}
 	xfin_sized_log(x);
 	if (freed)
 		assert_int_equal(xlog_fin_bmbt_stale(&x->f, BMBT), 0);
@@ -82,13 +101,16 @@ static struct xfin *ag_open(bool freed)
 	return x;
 }
 
-/* Block 600 freed: the by-block leaf splits, its upper half (records 64 to 126: 226 to 350)
- * and the new record 600 going to the new leaf from the AGFL (block 20); then the by-size
- * leaf likewise. Block 20 as written back: a by-block leaf of those 64 records, and past
- * them (byte 528 on) the bytes the buffer held: OLD or, fresh, zeroes. */
+/* Block 600 freed: the by-block leaf (n records, full) splits, its upper half (the last
+ * n / 2: 226 to 350 on v4, 222 to 340 on v5) and the new record 600 going to the new leaf
+ * from the AGFL (block 20); then the by-size leaf likewise. Block 20 as written back: a
+ * by-block leaf of those records (on v5 with its daddr, the filesystem's uuid, AG 0 as
+ * owner, the LSN the AGF carries, a good crc32c), and past them the bytes the buffer held:
+ * OLD or, fresh, zeroes. */
 static void split_into_freed(struct xfin *x, uint8_t past, uint32_t nforce)
 {
-	uint8_t b[BS];
+	uint32_t hdr = hdr_len(x), n = (BS - hdr) / 8, r = n / 2;
+	uint8_t b[BS], agf[512];
 	struct blk *got;
 
 	assert_int_equal(xlog_fin_free_extent(&x->f, 0, 600, 1), 0);
@@ -100,23 +122,31 @@ static void split_into_freed(struct xfin *x, uint8_t past, uint32_t nforce)
 	assert_int_equal(x->log.fin_count.n[XFC_BUF_REGET_GONE], past == 0);
 	assert_int_equal(xlog_fin_writeback(&x->f, XLOG_LSN(1, 100)), 0);
 	assert_int_equal(xlog_ovl_read(&x->o, &x->log, b, BMBT * 2, 2), 0);
-	assert_int_equal(get_be32(b), 0x41425442u);
+	assert_int_equal(get_be32(b), x->fs.v5 ? 0x41423342u : 0x41425442u);
 	assert_int_equal(get_be16(b + 4), 0);
-	assert_int_equal(get_be16(b + 6), 64);
+	assert_int_equal(get_be16(b + 6), r + 1);
 	assert_int_equal(get_be32(b + 8), BNO_ROOT); /* its left sibling: the old root leaf */
 	assert_int_equal(get_be32(b + 12), 0xffffffffu);
-	for (uint32_t i = 0; i < 63; i++)
-		assert_int_equal(get_be32(b + 16 + 8 * i), 100 + 2 * (63 + i));
-	assert_int_equal(get_be32(b + 16 + 8 * 63), 600);
-	for (uint32_t i = 16 + 8 * 64; i < BS; i++)
+	for (uint32_t i = 0; i < r; i++)
+		assert_int_equal(get_be32(b + hdr + 8 * i), 100 + 2 * (n - r + i));
+	assert_int_equal(get_be32(b + hdr + 8 * r), 600);
+	for (uint32_t i = hdr + 8 * (r + 1); i < BS; i++)
 		assert_int_equal(b[i], past);
+	if (!x->fs.v5)
+		return;
+	assert_int_equal(xlog_ovl_read(&x->o, &x->log, agf, 1, 1), 0);
+	assert_int_equal(get_be64(b + 16), BMBT * 2);
+	assert_memory_equal(b + 32, x->fs.sb.uuid, 16);
+	assert_int_equal(get_be32(b + 48), 0);
+	assert_true(get_be64(b + 24) != 0);
+	assert_int_equal(get_be64(b + 24), get_be64(agf + 208));
+	assert_true(xfs_verify_cksum(b, BS, 52));
 }
 
 /* Freed in the running transaction: the transaction's own buffer (no lock, no force). */
-static void freed_same_tx(void **state)
+static void freed_same_tx(bool v5)
 {
-	(void)state;
-	struct xfin *x = ag_open(true);
+	struct xfin *x = ag_open(true, v5);
 
 	split_into_freed(x, OLD, 0);
 	xfin_free(x);
@@ -124,10 +154,9 @@ static void freed_same_tx(void **state)
 
 /* Freed in a committed transaction: pinned in the CIL; xfs_buf_lock forces the log and
  * waits, holding the buffer, which the checkpoint's completion unpins: the bytes stay. */
-static void freed_pinned(void **state)
+static void freed_pinned(bool v5)
 {
-	(void)state;
-	struct xfin *x = ag_open(true);
+	struct xfin *x = ag_open(true, v5);
 
 	xlog_fin_tx(&x->f);
 	split_into_freed(x, OLD, 1);
@@ -137,10 +166,9 @@ static void freed_pinned(void **state)
 /* Freed in a committed transaction and the log forced before the allocation: the stale
  * buffer unpinned with no waiter, released and dropped from the cache; the get makes a
  * zeroed one (and forces nothing). */
-static void freed_released(void **state)
+static void freed_released(bool v5)
 {
-	(void)state;
-	struct xfin *x = ag_open(true);
+	struct xfin *x = ag_open(true, v5);
 
 	xlog_fin_tx(&x->f);
 	assert_int_equal(xlog_fin_force(&x->f, "test"), 0);
@@ -152,7 +180,7 @@ static void freed_released(void **state)
 static void live_refused(void **state)
 {
 	(void)state;
-	struct xfin *x = ag_open(false);
+	struct xfin *x = ag_open(false, false);
 
 	assert_int_equal(xlog_fin_free_extent(&x->f, 0, 600, 1), 1);
 	assert_true(x->f.refused);
@@ -160,12 +188,20 @@ static void live_refused(void **state)
 	xfin_free(x);
 }
 
+/* each on v4 and on v5 (the new header's daddr, uuid and owner, its LSN and crc32c) */
+#define BOTH(t)                                                                                                        \
+	static void t##_v4(void **state) { (void)state; t(false); }                                                    \
+	static void t##_v5(void **state) { (void)state; t(true); }
+BOTH(freed_same_tx)
+BOTH(freed_pinned)
+BOTH(freed_released)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(freed_same_tx),
-		cmocka_unit_test(freed_pinned),
-		cmocka_unit_test(freed_released),
+		cmocka_unit_test(freed_same_tx_v4), cmocka_unit_test(freed_same_tx_v5),
+		cmocka_unit_test(freed_pinned_v4),  cmocka_unit_test(freed_pinned_v5),
+		cmocka_unit_test(freed_released_v4), cmocka_unit_test(freed_released_v5),
 		cmocka_unit_test(live_refused),
 	};
 
