@@ -40,6 +40,9 @@ struct blk {
 	 * (xfs_trans_binval); tx_logged: logged in the running transaction */
 	uint32_t lmap[FIN_LMAP_WORDS];
 	bool tx_logged;
+	/* the map as the last commit that logged it formatted it (xlog_cil_insert_format_items):
+	 * what a checkpoint holds of it, whatever the running transaction logged since */
+	uint32_t cp_lmap[FIN_LMAP_WORDS];
 };
 enum { FIN_CP_NONE, FIN_CP_RUNNING /* logged since the last force */, FIN_CP_WRITTEN /* by a force */ };
 
