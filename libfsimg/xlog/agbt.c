@@ -68,24 +68,20 @@ int agbt_read_block(struct agbt_cur *c, uint32_t agbno, uint32_t level, struct b
 	return 0;
 }
 
-/* A new block (xfs_btree_get_buf_block + xfs_btree_init_block_cur): an uncached buffer is zeroed,
- * a cached (freed) one keeps its bytes under the new header. */
+/* A new block (xfs_btree_get_buf_block + xfs_btree_init_block_cur): the header written over the
+ * buffer's bytes (xlog_fin_get_buf: zeroed, or a freed block's kept while its stale buffer
+ * is cached, whatever kind of block it was). */
 static int new_block(struct agbt_cur *c, uint32_t agbno, uint32_t level, uint32_t numrecs, struct blk **out)
 {
 	xfs_fs *fs = c->f->log->fs;
 	uint64_t daddr = xlog_ag_daddr(fs, c->ag, agbno);
-	bool cached = false;
 	struct blk *b;
 	int err;
 
 	if (!xfs_verify_agbno(fs, c->ag, agbno))
 		return agbt_corrupt(c, "(new) is out of the AG", agbno);
-	for (size_t i = 0; i < c->f->nblk; i++)
-		cached |= c->f->blk[i].daddr == daddr && c->f->blk[i].kind == K_BTREE;
-	if ((err = xlog_fin_get_new(c->f, daddr, bpb(c), K_BTREE, &b)))
+	if ((err = xlog_fin_get_buf(c->f, daddr, bpb(c), K_BTREE, c->alloc_nforce, &b)))
 		return err;
-	if (!cached)
-		memset(b->b, 0, (size_t)b->bbs * XLOG_BBSIZE);
 	memset(b->b, 0, c->hdr);
 	put_be32(b->b, c->ops->magic);
 	put_be16(b->b + BB_LEVEL, (uint16_t)level);
@@ -522,6 +518,7 @@ static int alloc_block(struct agbt_cur *c, uint32_t start, uint32_t *agbno)
 	int err;
 
 	c->start = start;
+	c->alloc_nforce = c->f->nforce;
 	if ((err = c->ops->alloc_block(c, agbno)))
 		return err;
 	if (*agbno == AGBT_NULL)

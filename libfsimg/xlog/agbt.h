@@ -59,6 +59,7 @@ struct agbt_cur {
 	uint32_t ptr[AGBT_MAXLEVELS];
 	uint8_t rec[AGBT_REC_MAX];         /* bc_rec: what a lookup looked for, an insert inserts */
 	uint32_t start;                    /* alloc_block's hint: the block split, the old root */
+	uint32_t alloc_nforce;             /* f->nforce when alloc_block began (xlog_fin_get_buf) */
 };
 
 /* A cursor on the tree of AG ag rooted at root with levels levels (bounded here). 0 or 1. */

@@ -269,6 +269,7 @@ static int bcur_alloc(struct bcur *c, uint64_t fsb, uint32_t l, uint64_t *nfsb, 
 	xfs_fs *fs = c->f->log->fs;
 	uint32_t aglog = fs->sb.agblklog, bno;
 	uint64_t near = c->firstblock != UINT64_MAX ? c->firstblock : fsb;
+	uint32_t nforce0 = c->f->nforce;
 	int err;
 
 	if ((near >> aglog) >= fs->sb.agcount)
@@ -282,8 +283,8 @@ static int bcur_alloc(struct bcur *c, uint64_t fsb, uint32_t l, uint64_t *nfsb, 
 		c->firstblock = *nfsb;
 	if (c->first == BCUR_LOG_NONE)
 		c->first = BCUR_LOG_CORE;
-	if ((err = xlog_fin_get_new(c->f, xlog_ag_daddr(fs, (uint32_t)(near >> aglog), bno), fs->blocksize / XLOG_BBSIZE,
-				    K_BMBT, nb)))
+	if ((err = xlog_fin_get_buf(c->f, xlog_ag_daddr(fs, (uint32_t)(near >> aglog), bno), fs->blocksize / XLOG_BBSIZE,
+				    K_BMBT, nforce0, nb)))
 		return err;
 	xlog_bmbt_leaf_init(fs, *nb, c->ino);
 	put_be16((*nb)->b + 4, (uint16_t)l);

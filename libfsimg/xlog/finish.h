@@ -33,12 +33,16 @@ struct blk {
 	uint8_t cp;
 	bool was_stale;
 	uint64_t lsn;
+	uint32_t wforce; /* written: the force (f->nforce before it) whose checkpoint it was in */
 	/* the ranges the transactions logged (xfs_trans_log_buf), as the buffer log item's
 	 * dirty bitmap holds them: a bit per 128-byte chunk (XFS_BLF_CHUNK), kept until the
 	 * AIL writes the buffer back (after the finish here), cleared by an invalidation
 	 * (xfs_trans_binval); tx_logged: logged in the running transaction */
 	uint32_t lmap[FIN_LMAP_WORDS];
 	bool tx_logged;
+	/* the map as the last commit that logged it formatted it (xlog_cil_insert_format_items):
+	 * what a checkpoint holds of it, whatever the running transaction logged since */
+	uint32_t cp_lmap[FIN_LMAP_WORDS];
 };
 enum { FIN_CP_NONE, FIN_CP_RUNNING /* logged since the last force */, FIN_CP_WRITTEN /* by a force */ };
 
@@ -195,8 +199,18 @@ int xlog_fin_refuse(struct fin *f, const char *fmt, ...) XFS_HIDDEN __attribute_
  * block (but an inode cluster) is refused unless its checksum is right, as the kernel's read
  * verifiers fail the mount there; the finish would write it back with a good one. */
 int xlog_fin_get(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, struct blk **out) XFS_HIDDEN;
-/* The same for a block about to be made anew (xfs_trans_get_buf: no read, no verifier). */
+/* The same read without the verifier (the caller checks what it needs). */
 int xlog_fin_get_new(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, struct blk **out) XFS_HIDDEN;
+/* A block about to be made anew as a block of this kind (xfs_trans_get_buf, as
+ * xfs_btree_get_buf_block calls it: no read, no verifier): its bytes those of the buffer the
+ * kernel's cache gives. A block freed in this finish (its buffer invalidated) is taken back
+ * whatever kind it was, its old bytes kept while the stale buffer is still cached (held by
+ * the transaction that freed it, or pinned and waited for: nforce0 is f->nforce when the
+ * allocation that gave the block began, its forces waited on this buffer), zeroed once a
+ * force's checkpoint unpinned and released it; any other block is zeroed (not cached).
+ * 0, 1 (refused: a block in use of another kind, or one partly over a freed one) or <0. */
+int xlog_fin_get_buf(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, uint32_t nforce0,
+		     struct blk **out) XFS_HIDDEN;
 /* AG ag's AGF through xlog_fin_get, refused when it is not one. 0, 1 or <0. */
 int xlog_fin_agf(struct fin *f, uint32_t ag, struct blk **out) XFS_HIDDEN;
 

@@ -14,7 +14,9 @@
  * header (a buffer's format and each run of 128-byte chunks dirtied since it
  * was last written back, xfs_buf_item_format: the ranges the transactions
  * logged, xfs_trans_log_buf, whether or not their bytes changed, each
- * block-changing site of the finish logging what 6.1's logs there; a stale
+ * block-changing site of the finish logging what 6.1's logs there, as the
+ * last commit that logged it formatted it (a force inside a transaction
+ * leaves that transaction's ranges to the next checkpoint); a stale
  * buffer's format only; an inode's format, core and data fork; the done
  * items), and the commit op
  * (xlog_cil_write_commit_record), in as many iclogs as they fill. Where the
@@ -133,24 +135,27 @@ static bool cancelled(const struct blk *b)
 	return b->stale && !b->dirty;
 }
 
-static bool lmap_bit(const struct blk *b, uint32_t c)
+static bool lmap_bit(const uint32_t *map, uint32_t c)
 {
-	return c < 32 * FIN_LMAP_WORDS && (b->lmap[c / 32] >> (c % 32) & 1);
+	return c < 32 * FIN_LMAP_WORDS && (map[c / 32] >> (c % 32) & 1);
 }
 
-/* A buffer's bytes in a checkpoint (xfs_buf_item_size): its format and dirty map; unless
- * it is stale (the format alone, XFS_BLF_CANCEL), each run of logged chunks behind its op
- * header (xfs_buf_item_size_segment: one region per run). */
+/* A buffer's bytes in a checkpoint (xfs_buf_item_size) as its last commit formatted it: its
+ * format and dirty map; unless it was stale then (the format alone, XFS_BLF_CANCEL), each
+ * run of logged chunks behind its op header (xfs_buf_item_size_segment: one region per
+ * run). What the running transaction logged since is in its own commit's format, for the
+ * next checkpoint (xk-1k-rmap-fragfree-9601: a by-size leaf's delete in the transaction
+ * whose busy block forced the log). */
 static void buf_bytes(const struct blk *b, uint64_t *bytes)
 {
 	uint32_t nch = (b->bbs * XLOG_BBSIZE + CHUNK - 1) / CHUNK;
 	bool prev = false;
 
 	*bytes += OPHDR + BUF_FMT + 4 * ((nch + 31) / 32);
-	if (cancelled(b))
+	if (b->was_stale)
 		return;
 	for (uint32_t c = 0; c < nch; c++) {
-		bool dirty = lmap_bit(b, c);
+		bool dirty = lmap_bit(b->cp_lmap, c);
 		if (dirty)
 			*bytes += (prev ? 0 : OPHDR) + CHUNK;
 		prev = dirty;
@@ -191,7 +196,7 @@ static uint64_t cp_bytes(const struct fin *f)
 
 	/* an inode cluster's inodes are logged as inode items; the buffer only when stale */
 	for (size_t i = 0; i < f->nblk; i++)
-		if (f->blk[i].cp == FIN_CP_RUNNING && (f->blk[i].kind != K_INODES || cancelled(&f->blk[i])))
+		if (f->blk[i].cp == FIN_CP_RUNNING && (f->blk[i].kind != K_INODES || f->blk[i].was_stale))
 			buf_bytes(&f->blk[i], &bytes);
 	/* dquot items (a BUI's bmbt block charged); a v5 force with quota on is refused, so
 	 * they go into one checkpoint there */
@@ -249,6 +254,7 @@ void xlog_fin_commit(struct fin *f)
 			continue;
 		b->cp = FIN_CP_RUNNING;
 		b->was_stale = stale;
+		memcpy(b->cp_lmap, b->lmap, sizeof b->cp_lmap);
 		if (!inodes)
 			continue;
 		if (!b->snap && !(b->snap = malloc(len))) {
@@ -289,6 +295,7 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 		if (f->blk[i].cp == FIN_CP_RUNNING) {
 			f->blk[i].cp = FIN_CP_WRITTEN;
 			f->blk[i].lsn = f->cp_lsn;
+			f->blk[i].wforce = f->nforce;
 		}
 	for (size_t i = 0; i < f->nino; i++)
 		if (f->ino[i].cp == FIN_CP_RUNNING) {

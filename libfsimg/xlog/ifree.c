@@ -118,7 +118,6 @@ int xlog_fin_refuse(struct fin *f, const char *fmt, ...)
 	return 1;
 }
 
-/* The block at daddr as this finish leaves it so far (read through the overlay once). */
 /* Where a v5 block of this kind keeps its crc32c (inode clusters: each inode its own). */
 static size_t fin_crc_off(enum kind kind)
 {
@@ -139,20 +138,57 @@ static const char *fin_kind_name(enum kind kind)
 	return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "block";
 }
 
-static int fin_get(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, bool verify, struct blk **out)
+/* A freed block: its buffer invalidated (xfs_trans_binval) and not taken back since. */
+static bool fin_freed(const struct blk *b)
 {
-	struct blk *b;
-	int err;
+	return b->stale && !b->dirty;
+}
+
+/* The block held at daddr, or the first one the range daddr+bbs overlaps; NULL none. */
+static struct blk *fin_find(struct fin *f, uint64_t daddr, uint32_t bbs, bool *exact)
+{
+	struct blk *over = NULL;
 
 	for (size_t i = 0; i < f->nblk; i++) {
-		if (f->blk[i].daddr == daddr && f->blk[i].bbs == bbs && f->blk[i].kind == kind) {
-			*out = &f->blk[i];
-			return 0;
+		struct blk *b = &f->blk[i];
+		if (b->daddr == daddr && b->bbs == bbs) {
+			*exact = true;
+			return b;
 		}
-		/* a damaged pointer to an AG header or to a block of another kind */
-		if (daddr < f->blk[i].daddr + f->blk[i].bbs && f->blk[i].daddr < daddr + bbs)
-			return xlog_fin_refuse(f, "daddr %llu met as two kinds of block", (unsigned long long)daddr);
+		if (!over && daddr < b->daddr + b->bbs && b->daddr < daddr + bbs)
+			over = b;
 	}
+	*exact = false;
+	return over;
+}
+
+/* The refusal for a block met as another kind than the one held there (a damaged pointer to
+ * an AG header or to a block in use), or over part of one. */
+static int fin_two_kinds(struct fin *f, const struct blk *b, uint64_t daddr, uint32_t bbs, enum kind kind)
+{
+	const char *freed = fin_freed(b) ? "freed " : "";
+
+	if (b->daddr != daddr || b->bbs != bbs)
+		return xlog_fin_refuse(f, "daddr %llu met as two kinds of block (%s of %u sectors over part of %s%s at "
+					  "daddr %llu)", (unsigned long long)daddr, fin_kind_name(kind), bbs, freed,
+				       fin_kind_name(b->kind), (unsigned long long)b->daddr);
+	return xlog_fin_refuse(f, "daddr %llu met as two kinds of block (%s%s, then %s)", (unsigned long long)daddr, freed,
+			       fin_kind_name(b->kind), fin_kind_name(kind));
+}
+
+/* The block at daddr as this finish leaves it so far (read through the overlay once). */
+static int fin_get(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, bool verify, struct blk **out)
+{
+	bool exact;
+	struct blk *b = fin_find(f, daddr, bbs, &exact);
+	int err;
+
+	if (b && exact && b->kind == kind) {
+		*out = b;
+		return 0;
+	}
+	if (b)
+		return fin_two_kinds(f, b, daddr, bbs, kind);
 	if (f->nblk == IFREE_BLKS)
 		return xlog_fin_refuse(f, "more than %llu blocks to change", (unsigned long long)IFREE_BLKS);
 	b = &f->blk[f->nblk];
@@ -185,6 +221,49 @@ int xlog_fin_get(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, st
 int xlog_fin_get_new(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, struct blk **out)
 {
 	return fin_get(f, daddr, bbs, kind, false, out);
+}
+
+/*
+ * xfs_trans_get_buf of a block the allocator gave (xfs_btree_get_buf_block): the buffer
+ * cache's buffer of that daddr and length. A block freed earlier in this finish has a stale
+ * one (xfs_buf_find_lock clears XBF_STALE and b_ops, the bytes stay) while it is cached:
+ * held by the transaction that freed it (xfs_trans_buf_item_match; xfs_trans_dirty_buf
+ * then cancels the invalidation), or pinned by the checkpoint that holds the freeing
+ * transaction, locked until that checkpoint completes (xfs_buf_item_release keeps a stale
+ * buffer locked; xfs_buf_lock forces the log and waits, holding it: xlog_fin_buf_lock). Once
+ * a force's checkpoint completed without a waiter, xfs_buf_item_unpin released it and
+ * xfs_buf_rele dropped a stale buffer from the cache: the get allocates a new one, zeroed
+ * (xfs_buf_alloc_kmem / _pages: KM_ZERO, __GFP_ZERO without XBF_READ). So a bmbt block a
+ * truncate freed may come back through the AGFL as a free space or rmap btree block (or an
+ * AG btree block as a bmbt block): the same buffer, of a new kind, whose header the caller
+ * writes (the owner, magic and, on v5, the LSN the checkpoint that logs it stamps).
+ */
+int xlog_fin_get_buf(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, uint32_t nforce0, struct blk **out)
+{
+	size_t len = (size_t)bbs * XLOG_BBSIZE, n = f->nblk;
+	bool exact;
+	struct blk *b = fin_find(f, daddr, bbs, &exact);
+	int err;
+
+	/* (a freed inode cluster's blocks taken back whole as one block: its inodes' bookkeeping
+	 * would follow; refused below) */
+	if (b && exact && fin_freed(b) && b->kind != K_INODES) {
+		XFIN_COUNT(f, XFC_BUF_REGET);
+		/* unpinned by a force before this allocation began: gone from the cache */
+		if (b->cp == FIN_CP_WRITTEN && b->was_stale && b->wforce < nforce0) {
+			XFIN_COUNT(f, XFC_BUF_REGET_GONE);
+			memset(b->b, 0, len);
+		}
+		b->kind = kind;
+		*out = b;
+		return 0;
+	}
+	/* a block in use of this kind keeps its bytes (cached); of another kind, refused */
+	if ((err = fin_get(f, daddr, bbs, kind, false, out)))
+		return err;
+	if (f->nblk > n)
+		memset((*out)->b, 0, len);
+	return 0;
 }
 
 int xlog_fin_agf(struct fin *f, uint32_t ag, struct blk **out)

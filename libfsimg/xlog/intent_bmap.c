@@ -137,7 +137,7 @@ static int to_btree(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, ui
 {
 	xfs_fs *fs = f->log->fs;
 	uint8_t *fork = d + fs->lit_off, *old;
-	uint32_t hdr = LB_HDR(fs), maxr = forksz >= 4 ? (forksz - 4) / 16 : 0, bno;
+	uint32_t hdr = LB_HDR(fs), maxr = forksz >= 4 ? (forksz - 4) / 16 : 0, bno, nforce0;
 	uint64_t ilog = fs->sb.agblklog + fs->sb.inopblog;
 	uint32_t ag = (uint32_t)(ino >> ilog), agbno = (uint32_t)((ino & ((1ull << ilog) - 1)) >> fs->sb.inopblog);
 	struct bext first;
@@ -147,9 +147,10 @@ static int to_btree(struct fin *f, struct blk *ib, uint8_t *d, uint32_t ioff, ui
 	if (maxr == 0 || n == 0 || hdr + (size_t)n * BMBT_REC > fs->blocksize || fs->lit_off + (size_t)forksz > fs->sb.inodesize)
 		return xlog_fin_refuse(f, "inode %llu: %u extents do not fit a bmbt leaf", (unsigned long long)ino, n);
 	XFIN_COUNT(f, XFC_BMBT_EXTENTS_TO_BTREE);
+	nforce0 = f->nforce;
 	if ((err = bmbt_alloc(f, ag, agbno, ino, &bno)))
 		return err;
-	if ((err = xlog_fin_get_new(f, xlog_ag_daddr(fs, ag, bno), fs->blocksize / XLOG_BBSIZE, K_BMBT, &b)))
+	if ((err = xlog_fin_get_buf(f, xlog_ag_daddr(fs, ag, bno), fs->blocksize / XLOG_BBSIZE, K_BMBT, nforce0, &b)))
 		return err;
 	xlog_bmbt_leaf_init(fs, b, ino);
 	put_be16(b->b + 6, (uint16_t)n);

@@ -77,6 +77,8 @@ enum xfc_op { XFC_OP_SPLIT, XFC_OP_NEW_ROOT, XFC_OP_LSHIFT, XFC_OP_RSHIFT, XFC_O
 	X(XFC_BUSY_TRIM, "busy.trim")                      /* xfs_extent_busy_trim, when it trimmed */                 \
 	X(XFC_BUSY_FLUSH, "busy.flush")                    /* xfs_extent_busy_flush */                                 \
 	X(XFC_LOG_FORCE, "log.force")                      /* xfs_log_force in the finish (a refused one too) */     \
+	X(XFC_BUF_REGET, "buf.reget")                      /* xfs_trans_get_buf of a block freed in the finish */   \
+	X(XFC_BUF_REGET_GONE, "buf.reget_gone")            /* the same, its stale buffer released: zeroed */       \
 	/* quota (dquot_fin.c) */                                                                                      \
 	X(XFC_DQUOT_MOD, "dquot.mod")                      /* xfs_trans_mod_dquot */                                   \
 	X(XFC_DQUOT_FLUSH, "dquot.flush")                  /* xfs_qm_dqflush */                                        \

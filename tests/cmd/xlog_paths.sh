@@ -6,12 +6,14 @@
 # and new root of xn-1k-finobt-split's 64 unlinked inodes, the refcount
 # btree's joins and the busy trim of xr-1k-cowcut-busy's CoW leftovers,
 # xt-1k-attr's attribute forks and its bmbt leaves given back to extents
-# form, xqd-4k-unlinkedsym's remote symlinks; without -v the output has
+# form, xqd-4k-unlinkedsym's remote symlinks, xk-1k-sparse-fragfree-twokind's
+# two freed bmbt blocks taken back as by-block leaves after the force that
+# released their buffers (zeroed: buf.reget_gone); without -v the output has
 # none of it; info --json holds the same in "replayed"."finish_paths",
 # as fsimg-info(1)'s schema says; every name printed is in fsimg-replay(1).
 . "$top_srcdir/tests/lib/tap.sh"
 need xz python3
-plan 15
+plan 17
 fix=$top_srcdir/tests/crash/fixtures
 d=$(mktemp_dir)
 trap 'rm -rf "$d"' EXIT
@@ -54,6 +56,11 @@ at_least xt-1k-attr bmbt.btree_to_extents 1
 
 paths xqd-4k-unlinkedsym || echo "# replay -v -n failed: $(head -3 "$d/xqd-4k-unlinkedsym.err")"
 at_least xqd-4k-unlinkedsym ifree.symlink_rmt 1
+
+paths xk-1k-sparse-fragfree-twokind || echo "# replay -v -n failed: $(head -3 "$d/xk-1k-sparse-fragfree-twokind.err")"
+at_least xk-1k-sparse-fragfree-twokind buf.reget 2
+at_least xk-1k-sparse-fragfree-twokind buf.reget_gone 2
+rm -f "$d/xk-1k-sparse-fragfree-twokind.img"
 
 # the plain output stays as it was: no paths without -v
 "$FSIMG" replay -n "$d/xn-1k-finobt-split.img" > "$d/plain.out" 2>&1

@@ -501,6 +501,28 @@ static void bmbt_freed_stale(void **state)
 	xfin_close(&x);
 }
 
+/* A block a committed transaction logged (chunk 0) and the running one logs again (chunks 2
+ * to 7) before the force: the forced checkpoint holds it as the commit formatted it
+ * (xlog_cil_insert_format_items), 40 + 36 + 140 + 12 = 228 bytes, one sector: (1, 102);
+ * counting the running transaction's chunks too, 1008 bytes would end it at (1, 103) (as
+ * xk-1k-rmap-fragfree-9601's 4th checkpoint, one sector past the kernel's). The next one
+ * has them: 40 + 36 + 140 + 780 + 12 = 1008, two sectors: (1, 105). */
+static void running_tx_chunks_wait(void **state)
+{
+	(void)state;
+	struct xfin x;
+	struct blk *b = sized_block(&x, K_BTREE);
+
+	b->dirty = true;
+	xlog_fin_log_range(&x.f, b, 0, 55);
+	xlog_fin_tx(&x.f);
+	xlog_fin_log_range(&x.f, b, 256, BS - 1);
+	assert_int_equal(xlog_fin_force(&x.f, "test"), 0);
+	assert_int_equal(x.f.cp_lsn, XLOG_LSN(1, 102));
+	assert_int_equal(close_next(&x), XLOG_LSN(1, 105));
+	xfin_close(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -517,6 +539,7 @@ int main(void)
 		cmocka_unit_test(stale_reused_after_force),
 		cmocka_unit_test(agfl_free_after_force),
 		cmocka_unit_test(bmbt_freed_stale),
+		cmocka_unit_test(running_tx_chunks_wait),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

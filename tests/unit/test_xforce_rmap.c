@@ -29,18 +29,9 @@
 /* A v5 finish whose checkpoints are sized, its log at (1, 100) with 32 KiB iclogs. */
 static void open_sized(struct xfin *x)
 {
-	struct xlog_cp_geom g;
-
 	memset(x, 0, sizeof *x);
 	xfin_open(x, NBLOCKS, BS, 10, true);
-	x->log.geom.v2 = true;
-	x->log.geom.bbs = 20000;
-	x->log.h_size = 32768;
-	x->log.hblks = 1;
-	assert_true(xlog_cp_geom(&x->log, &g));
-	x->log.ends.head_cycle = 1;
-	x->log.ends.head_blk = 100;
-	x->f.cp_sized = true;
+	xfin_sized_log(x);
 }
 
 /* Three chunks of a btree block logged by the running transaction: with the checkpoint's

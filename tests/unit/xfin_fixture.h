@@ -134,6 +134,22 @@ static inline uint8_t *xfin_got(struct xfin *x, uint32_t agbno, enum kind kind)
 	return b->b;
 }
 
+/* A finish whose log forces close checkpoints of a sized length (f->cp_sized): a v2 log of
+ * 20000 basic blocks with 32 KiB iclogs, its head at (1, 100). */
+static inline void xfin_sized_log(struct xfin *x)
+{
+	struct xlog_cp_geom g;
+
+	x->log.geom.v2 = true;
+	x->log.geom.bbs = 20000;
+	x->log.h_size = 32768;
+	x->log.hblks = 1;
+	assert_true(xlog_cp_geom(&x->log, &g));
+	x->log.ends.head_cycle = 1;
+	x->log.ends.head_blk = 100;
+	x->f.cp_sized = true;
+}
+
 /* A short-form btree block's header: magic, level, n entries, no siblings. */
 static inline void xfin_put_sblock(uint8_t *b, uint32_t bs, uint32_t magic, uint16_t level, uint16_t n)
 {
