@@ -33,6 +33,9 @@ struct blk {
 	uint8_t cp;
 	bool was_stale;
 	uint64_t lsn;
+	/* its bytes in the running checkpoint as its last commit formatted them (a force in the
+	 * middle of a transaction writes those, not what the running one has logged since) */
+	uint32_t cp_len;
 	/* the ranges the transactions logged (xfs_trans_log_buf), as the buffer log item's
 	 * dirty bitmap holds them: a bit per 128-byte chunk (XFS_BLF_CHUNK), kept until the
 	 * AIL writes the buffer back (after the finish here), cleared by an invalidation

@@ -189,10 +189,10 @@ static uint64_t cp_bytes(const struct fin *f)
 	xfs_fs *fs = f->log->fs;
 	uint64_t bytes = OPHDR + OPHDR + TRANS_HDR + f->cp_done;
 
-	/* an inode cluster's inodes are logged as inode items; the buffer only when stale */
+	/* as each buffer's last commit formatted it (xlog_fin_commit) */
 	for (size_t i = 0; i < f->nblk; i++)
-		if (f->blk[i].cp == FIN_CP_RUNNING && (f->blk[i].kind != K_INODES || cancelled(&f->blk[i])))
-			buf_bytes(&f->blk[i], &bytes);
+		if (f->blk[i].cp == FIN_CP_RUNNING)
+			bytes += f->blk[i].cp_len;
 	/* dquot items (a BUI's bmbt block charged); a v5 force with quota on is refused, so
 	 * they go into one checkpoint there */
 	bytes += xlog_fin_dquot_log_bytes(f);
@@ -249,8 +249,20 @@ void xlog_fin_commit(struct fin *f)
 			continue;
 		b->cp = FIN_CP_RUNNING;
 		b->was_stale = stale;
-		if (!inodes)
+		/* the buffer as the commit formats it into the CIL (xlog_cil_insert_format_items): a
+		 * force while a later transaction runs writes this, whatever that one logs, invalidates
+		 * or takes back meanwhile (kernel row xr8-1k-rmap-holdmix: a force in an AGFL free after
+		 * the free before it, in the same transaction, had freed again two btree blocks taken
+		 * back earlier in the checkpoint and logged another AGFL chunk: the kernel's forced
+		 * checkpoint holds the blocks' committed 5 and 2 chunks and the AGFL's 2); an inode
+		 * cluster's inodes are logged as inode items, the buffer only when stale */
+		if (!inodes) {
+			uint64_t n = 0;
+			buf_bytes(b, &n);
+			b->cp_len = (uint32_t)n;
 			continue;
+		}
+		b->cp_len = 0;
 		if (!b->snap && !(b->snap = malloc(len))) {
 			f->cp_lost = true;
 			continue;
