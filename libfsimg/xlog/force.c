@@ -254,8 +254,10 @@ void xlog_fin_commit(struct fin *f)
 		 * or takes back meanwhile (kernel row xr8-1k-rmap-holdmix: a force in an AGFL free after
 		 * the free before it, in the same transaction, had freed again two btree blocks taken
 		 * back earlier in the checkpoint and logged another AGFL chunk: the kernel's forced
-		 * checkpoint holds the blocks' committed 5 and 2 chunks and the AGFL's 2); an inode
-		 * cluster's inodes are logged as inode items, the buffer only when stale */
+		 * checkpoint holds the blocks' committed 5 and 2 chunks and the AGFL's 2; kept runs of
+		 * xa-1k-rmap-fragfree and g4x-2k-rmap-ag2-holdmix went from differing in 32 and 10
+		 * blocks to agreeing with this alone); an inode cluster's inodes are logged as inode
+		 * items, the buffer only when stale */
 		if (!inodes) {
 			uint64_t n = 0;
 			buf_bytes(b, &n);
