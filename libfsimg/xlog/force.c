@@ -194,7 +194,7 @@ static uint64_t cp_bytes(const struct fin *f)
 	xfs_fs *fs = f->log->fs;
 	uint64_t bytes = OPHDR + OPHDR + TRANS_HDR + f->cp_done;
 
-	/* an inode cluster's inodes are logged as inode items; the buffer only when stale */
+	/* as each buffer's last commit formatted it (xlog_fin_commit) */
 	for (size_t i = 0; i < f->nblk; i++)
 		if (f->blk[i].cp == FIN_CP_RUNNING && (f->blk[i].kind != K_INODES || f->blk[i].was_stale))
 			buf_bytes(&f->blk[i], &bytes);
@@ -254,6 +254,15 @@ void xlog_fin_commit(struct fin *f)
 			continue;
 		b->cp = FIN_CP_RUNNING;
 		b->was_stale = stale;
+		/* the buffer as the commit formats it into the CIL (xlog_cil_insert_format_items): a
+		 * force while a later transaction runs writes this, whatever that one logs, invalidates
+		 * or takes back meanwhile (kernel row xr8-1k-rmap-holdmix: a force in an AGFL free after
+		 * the free before it, in the same transaction, had freed again two btree blocks taken
+		 * back earlier in the checkpoint and logged another AGFL chunk: the kernel's forced
+		 * checkpoint holds the blocks' committed 5 and 2 chunks and the AGFL's 2; kept runs of
+		 * xa-1k-rmap-fragfree and g4x-2k-rmap-ag2-holdmix went from differing in 32 and 10
+		 * blocks to agreeing with this alone); an inode cluster's inodes are logged as inode
+		 * items, the buffer only when stale */
 		memcpy(b->cp_lmap, b->lmap, sizeof b->cp_lmap);
 		if (!inodes)
 			continue;

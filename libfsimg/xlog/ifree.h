@@ -76,6 +76,10 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
  * up to XFS_EFI_MAX_FAST_EXTENTS an intent, each intent's sorted by AG; *ntx counts the
  * intents' transactions. 0, 1 (refused) or <0. */
 int xlog_fin_free_queue(struct fin *f, struct efree *q, uint32_t n, uint32_t *ntx) XFS_HIDDEN;
+/* The same for the frees of the intent at the head of a truncate round's queue (rmap.c's
+ * f->dfp: logged by the round's unmap, the round's other intents behind it), taken off the
+ * queue as its done item is logged. */
+int xlog_fin_free_queued(struct fin *f, struct efree *q, uint32_t n, uint32_t *ntx) XFS_HIDDEN;
 /* A fork in btree form (its root at root in the inode at level 1 or 2, fork bytes its
  * room): its blocks read into *t, their n records copied into *recs (malloc'd, the
  * caller frees it). 0, 1 (refused) or <0. */

@@ -58,24 +58,33 @@ static int free_group(struct fin *f, struct efree *ex, uint32_t k)
 	return 0;
 }
 
-/* Frees queued in one transaction: xfs_defer_add puts up to XFS_EFI_MAX_FAST_EXTENTS in
- * an intent, each intent finished in a transaction of its own (*ntx counts them). */
-int xlog_fin_free_queue(struct fin *f, struct efree *q, uint32_t n, uint32_t *ntx)
+/*
+ * Frees queued in one transaction: xfs_defer_add puts up to XFS_EFI_MAX_FAST_EXTENTS in an
+ * intent, each intent finished in a transaction of its own (*ntx counts them). queued: the
+ * intent is the head of the round's queue (rmap_round: logged by its unmap, with the intents
+ * queued behind it), else each is queued here, by the transaction that queued its frees.
+ */
+static int free_intents(struct fin *f, struct efree *q, uint32_t n, bool queued, uint32_t *ntx)
 {
 	int err;
 
 	for (uint32_t s = 0; s < n; s += EFI_MAX_EXTENTS) {
 		uint32_t mark = f->nagflq, k = n - s < EFI_MAX_EXTENTS ? n - s : EFI_MAX_EXTENTS;
-		/* the intent, logged by the transaction that queued it (xfs_defer_create_intent, then
-		 * xfs_defer_trans_roll): a force while its frees run leaves it alone in the forced
-		 * checkpoint and its done item in the next (rmap.c's sizing); behind a round's
-		 * queued intents (rmap_round) such a force is refused */
-		bool sized = !f->ndfp;
-		if (sized && (err = xlog_fin_dfp_queue(f, false, k)))
+		/* the intent, logged by the transaction that queued it (xfs_defer_create_intents,
+		 * then xfs_defer_trans_roll), its done item by the one that frees (the first step of
+		 * xfs_defer_finish_one): a force while its frees run writes it alone in the forced
+		 * checkpoint, with any intent queued behind it (rmap.c's sizing), and its done item
+		 * in the next. Kernel row xr8-1k-rmap-holdmix, twice: a round's first extent's
+		 * 1-extent EFI forced at its free (a block freed earlier in the finish met again),
+		 * the second extent's RUI and EFI behind it, the three alone in the checkpoint and
+		 * their done items first in the next. One queued behind intents not sized here is
+		 * refused at a force. */
+		bool head = queued && s == 0, sized = head || !f->ndfp;
+		if (sized && !head && (err = xlog_fin_dfp_queue(f, false, k)))
 			return err;
 		xlog_fin_tx(f);
 		if (!sized)
-			f->tx_intent = "an extent free intent";
+			f->tx_intent = "an extent free intent queued behind intents not sized";
 		if ((err = free_group(f, q + s, k)))
 			return err;
 		if (sized)
@@ -86,6 +95,16 @@ int xlog_fin_free_queue(struct fin *f, struct efree *q, uint32_t n, uint32_t *nt
 			return err;
 	}
 	return 0;
+}
+
+int xlog_fin_free_queue(struct fin *f, struct efree *q, uint32_t n, uint32_t *ntx)
+{
+	return free_intents(f, q, n, false, ntx);
+}
+
+int xlog_fin_free_queued(struct fin *f, struct efree *q, uint32_t n, uint32_t *ntx)
+{
+	return free_intents(f, q, n, true, ntx);
 }
 
 static void efree_at(struct efree *e, uint64_t fsb, uint32_t aglog, uint32_t len)
@@ -375,8 +394,9 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 	struct efree g[5];
 	int err;
 
-	/* the intents the unmap logs, finished in this order (rmap.c: xlog_fin_dfp_queue); a
-	 * reflink round's are not sized */
+	/* the intents the unmap logs, finished in this order (rmap.c: xlog_fin_dfp_queue), each
+	 * free intent at the queue's head while its frees run (xlog_fin_free_queued); a reflink
+	 * round's are not sized */
 	for (uint32_t j = 0; j < k && !reflink; j++)
 		if ((j == 0 && join[0].n && (err = xlog_fin_dfp_queue(f, false, join[0].n))) ||
 		    (err = xlog_fin_dfp_queue(f, true, 1)) ||
@@ -389,8 +409,7 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 		if ((j == 0 || reflink) && join[j].n) {
 			for (uint32_t i = 0; i < join[j].n; i++)
 				efree_bmbt(&g[i], join[j].b[i], aglog, ino, true, af);
-			xlog_fin_dfp_done(f);
-			if ((err = xlog_fin_free_queue(f, g, join[j].n, ntx)))
+			if ((err = (reflink ? xlog_fin_free_queue : xlog_fin_free_queued)(f, g, join[j].n, ntx)))
 				return err;
 		}
 		(*ntx)++;
@@ -412,8 +431,7 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 			efree_bmbt(&g[ng++], join[j + 1].b[i], aglog, ino, true, af);
 		if (j + 1 == k && leaf != UINT64_MAX)
 			efree_bmbt(&g[ng++], leaf, aglog, ino, true, af);
-		xlog_fin_dfp_done(f);
-		if ((err = xlog_fin_free_queue(f, g, ng, ntx)))
+		if ((err = xlog_fin_free_queued(f, g, ng, ntx)))
 			return err;
 	}
 	if (reflink && leaf != UINT64_MAX) {

@@ -10,7 +10,8 @@
  * truncate frees every leaf by its end, and a freed buffer's logged ranges go.
  * Then the forces such truncates meet with AGFL blocks taken back and freed again
  * (force.c's xlog_fin_buf_lock) and in the middle of an extent free intent's frees
- * (ifree_fork.c's xlog_fin_free_queue), found on kernel row xr8-1k-holdmix.
+ * (ifree_fork.c's xlog_fin_free_queue), found on kernel row xr8-1k-holdmix, and behind a
+ * truncate round's queued intents (xlog_fin_free_queued), on xr8-1k-rmap-holdmix.
  */
 #include "xbmbt_fixture.h"
 
@@ -167,6 +168,24 @@ static void agfl_refree_forces(void **state)
 	}
 }
 
+/* 3000+100 free, freed in a committed transaction (busy); the AGFL empty: a free's refill
+ * forces (xlog_fin_busy_flush) */
+static void busy_only(struct t *t)
+{
+	uint8_t *bno = blk(t, BNO_ROOT), *cnt = blk(t, CNT_ROOT);
+
+	put_sblock(t, BNO_ROOT, 0x41423342u, 1);
+	put_be32(bno + HDR, 3000);
+	put_be32(bno + HDR + 4, 100);
+	put_sblock(t, CNT_ROOT, 0x41423343u, 1);
+	put_be32(cnt + HDR, 3000);
+	put_be32(cnt + HDR + 4, 100);
+	put_be32(blk(t, 0) + 512 + 48, 0);
+	put_be32(blk(t, 0) + 512 + 52, 100);
+	put_be32(blk(t, 0) + 512 + 56, 100);
+	xlog_fin_busy_insert(&t->x.f, 0, 3000, 100);
+}
+
 /*
  * A force in the middle of an extent free intent's frees (the AGFL refill finds only
  * extents freed in a committed transaction: xfs_extent_busy_flush): the EFI, logged by the
@@ -182,19 +201,8 @@ static void efi_alone_at_force(void **state)
 	struct t *t = t_sized();
 	struct efree q = { .ag = 0, .agbno = 2000, .len = 1, .owner = RMAP_OWN_NULL };
 	uint32_t ntx = 0;
-	uint8_t *bno = blk(t, BNO_ROOT), *cnt = blk(t, CNT_ROOT);
 
-	/* 3000+100 free, freed in a committed transaction; the AGFL empty */
-	put_sblock(t, BNO_ROOT, 0x41423342u, 1);
-	put_be32(bno + HDR, 3000);
-	put_be32(bno + HDR + 4, 100);
-	put_sblock(t, CNT_ROOT, 0x41423343u, 1);
-	put_be32(cnt + HDR, 3000);
-	put_be32(cnt + HDR + 4, 100);
-	put_be32(blk(t, 0) + 512 + 48, 0);
-	put_be32(blk(t, 0) + 512 + 52, 100);
-	put_be32(blk(t, 0) + 512 + 56, 100);
-	xlog_fin_busy_insert(&t->x.f, 0, 3000, 100);
+	busy_only(t);
 	xlog_fin_cp_efx(&t->x.f, 26);
 	xlog_fin_tx(&t->x.f);
 	assert_int_equal(xlog_fin_free_queue(&t->x.f, &q, 1, &ntx), 0);
@@ -207,6 +215,54 @@ static void efi_alone_at_force(void **state)
 	t_free(t);
 }
 
+/*
+ * The same force behind a truncate round's queued intents (ifree_fork.c's rmap_round,
+ * xlog_fin_free_queued): the round's unmap logged its first extent's EFI (12 + 16 + 16), the
+ * second's RUI (12 + 16 + 32) and EFI (12 + 16 + 16); the first EFI's free forces: the
+ * three go alone into the forced checkpoint, their done items into the next
+ * (xr8-1k-rmap-holdmix's second and third finish checkpoints end so). With an EFI of 20
+ * extents logged before (12 + 16 + 320): 40 + 348 + 148 + 12 = 548 bytes, two sectors: the
+ * next checkpoint at (1, 103); with the first EFI queued alone, 444 bytes: (1, 102). Before,
+ * refused (an EFI behind queued intents). An EFI queued by its own free behind the round's
+ * intents is not sized: refused, named.
+ */
+static void efi_behind_round_intents(void **state)
+{
+	(void)state;
+	for (int c = 0; c < 3; c++) {
+		struct t *t = t_sized();
+		struct efree q = { .ag = 0, .agbno = 2000, .len = 1, .owner = RMAP_OWN_NULL };
+		uint32_t ntx = 0;
+
+		busy_only(t);
+		xlog_fin_cp_efx(&t->x.f, 20);
+		assert_int_equal(xlog_fin_dfp_queue(&t->x.f, false, 1), 0);
+		if (c) {
+			assert_int_equal(xlog_fin_dfp_queue(&t->x.f, true, 1), 0);
+			assert_int_equal(xlog_fin_dfp_queue(&t->x.f, false, 1), 0);
+		}
+		xlog_fin_tx(&t->x.f);
+		if (c == 2) {
+			assert_int_equal(xlog_fin_free_queue(&t->x.f, &q, 1, &ntx), 1);
+			assert_non_null(strstr(t->x.why, "in the middle of an extent free intent queued behind intents "
+							 "not sized"));
+			t_free(t);
+			continue;
+		}
+		assert_int_equal(xlog_fin_free_queued(&t->x.f, &q, 1, &ntx), 0);
+		assert_false(t->x.f.refused);
+		assert_int_equal(t->x.f.nforce, 1);
+		assert_int_equal(t->x.f.cp_lsn, c ? XLOG_LSN(1, 103) : XLOG_LSN(1, 102));
+		/* the first EFI's EFD in the running transaction's share; the RUI and the second
+		 * EFI left queued, written: their done items logged when they are finished */
+		assert_int_equal(t->x.f.ndfp, c ? 2 : 0);
+		assert_true(t->x.f.tx_done >= 44);
+		for (uint32_t i = 0; i < t->x.f.ndfp; i++)
+			assert_true(t->x.f.dfp[i].alone);
+		t_free(t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +270,7 @@ int main(void)
 		cmocka_unit_test(delete_count_only),
 		cmocka_unit_test(agfl_refree_forces),
 		cmocka_unit_test(efi_alone_at_force),
+		cmocka_unit_test(efi_behind_round_intents),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

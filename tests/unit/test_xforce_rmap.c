@@ -162,6 +162,54 @@ static void btree_truncate_forced(void **state)
 	}
 }
 
+/*
+ * A force in the middle of a transaction writes each buffer as the committed transactions
+ * left it (the CIL holds the format of its last commit, xlog_cil_insert_format_items):
+ * what the running one logs or invalidates meanwhile goes into the next checkpoint
+ * (xr8-1k-rmap-holdmix: an AGFL free forced after the free before it, in the same
+ * transaction, had freed again two btree blocks taken back earlier in the checkpoint and
+ * logged another AGFL chunk; the kernel's forced checkpoint held the blocks' committed 5
+ * and 2 chunks and the AGFL's 2).
+ * Block 20's three chunks committed: 484 bytes, one sector: (1, 102), though the running
+ * transaction logs three more (868 bytes, two sectors, before). Block 30's four committed:
+ * 40 + 36 + 12 + 512 + 12 = 612, two sectors: (1, 103), though the running transaction
+ * invalidates it (88 bytes, one sector, before). The next checkpoint holds the running
+ * one's: block 20's six chunks (868 bytes: two sectors from (1, 102)), block 30 cancelled
+ * (88: one from (1, 103)): both end at (1, 105).
+ */
+static void running_tx_unseen(void **state)
+{
+	(void)state;
+	for (int c = 0; c < 2; c++) {
+		struct xfin x;
+		struct blk *b;
+
+		open_sized(&x);
+		if (c == 0) {
+			log_block(&x, 20);
+		} else {
+			memset(x.img + 30u * BS, 0, BS);
+			memcpy(x.img + 30u * BS, "TEST", 4);
+			assert_int_equal(xlog_fin_get(&x.f, 30 * 2, 2, K_BTREE, &b), 0);
+			b->dirty = true;
+			xlog_fin_log_range(&x.f, b, 0, 4 * 128 - 1);
+		}
+		xlog_fin_tx(&x.f);
+		assert_int_equal(xlog_fin_get(&x.f, (c ? 30 : 20) * 2, 2, K_BTREE, &b), 0);
+		if (c == 0) {
+			xlog_fin_log_range(&x.f, b, 3 * 128, 6 * 128 - 1);
+		} else { /* xfs_trans_binval */
+			b->stale = true;
+			b->dirty = false;
+		}
+		assert_int_equal(xlog_fin_force(&x.f, "a test"), 0);
+		assert_false(x.f.refused);
+		assert_int_equal(x.f.cp_lsn, c ? XLOG_LSN(1, 103) : XLOG_LSN(1, 102));
+		assert_int_equal(close_next(&x), XLOG_LSN(1, 105));
+		xfin_close(&x);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +218,7 @@ int main(void)
 		cmocka_unit_test(running_tx_intents),
 		cmocka_unit_test(too_many_refused),
 		cmocka_unit_test(btree_truncate_forced),
+		cmocka_unit_test(running_tx_unseen),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
