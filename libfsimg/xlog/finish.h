@@ -39,6 +39,11 @@ struct blk {
 	 * (xfs_trans_binval); tx_logged: logged in the running transaction */
 	uint32_t lmap[FIN_LMAP_WORDS];
 	bool tx_logged;
+	/* what the running checkpoint holds of it: its dirty map and whether it was
+	 * invalidated at the last commit that logged it (xlog_cil_insert_format_items formats
+	 * an item at commit; a force inside a transaction leaves that one's changes out) */
+	uint32_t cp_lmap[FIN_LMAP_WORDS];
+	bool cp_cancel;
 };
 enum { FIN_CP_NONE, FIN_CP_RUNNING /* logged since the last force */, FIN_CP_WRITTEN /* by a force */ };
 

@@ -133,24 +133,27 @@ static bool cancelled(const struct blk *b)
 	return b->stale && !b->dirty;
 }
 
-static bool lmap_bit(const struct blk *b, uint32_t c)
+static bool lmap_bit(const uint32_t *map, uint32_t c)
 {
-	return c < 32 * FIN_LMAP_WORDS && (b->lmap[c / 32] >> (c % 32) & 1);
+	return c < 32 * FIN_LMAP_WORDS && (map[c / 32] >> (c % 32) & 1);
 }
 
 /* A buffer's bytes in a checkpoint (xfs_buf_item_size): its format and dirty map; unless
  * it is stale (the format alone, XFS_BLF_CANCEL), each run of logged chunks behind its op
- * header (xfs_buf_item_size_segment: one region per run). */
+ * header (xfs_buf_item_size_segment: one region per run). As formatted at the last commit
+ * that logged it: a btree block the AGFL gave back to a btree, then freed again by a
+ * transaction that forces the log before it commits (xlog_fin_busy_reuse), is in the
+ * forced checkpoint live, with its regions (kernel row g4x-2k-rmap-ag2-holdmix). */
 static void buf_bytes(const struct blk *b, uint64_t *bytes)
 {
 	uint32_t nch = (b->bbs * XLOG_BBSIZE + CHUNK - 1) / CHUNK;
 	bool prev = false;
 
 	*bytes += OPHDR + BUF_FMT + 4 * ((nch + 31) / 32);
-	if (cancelled(b))
+	if (b->cp_cancel)
 		return;
 	for (uint32_t c = 0; c < nch; c++) {
-		bool dirty = lmap_bit(b, c);
+		bool dirty = lmap_bit(b->cp_lmap, c);
 		if (dirty)
 			*bytes += (prev ? 0 : OPHDR) + CHUNK;
 		prev = dirty;
@@ -249,6 +252,8 @@ void xlog_fin_commit(struct fin *f)
 			continue;
 		b->cp = FIN_CP_RUNNING;
 		b->was_stale = stale;
+		b->cp_cancel = stale;
+		memcpy(b->cp_lmap, b->lmap, sizeof b->cp_lmap);
 		if (!inodes)
 			continue;
 		if (!b->snap && !(b->snap = malloc(len))) {
