@@ -7,7 +7,9 @@
  * buffers, inodes, cancels): regular buffers by their dirty bitmap onto the
  * current contents, skipped on v5 when the block's own LSN is at or past the
  * transaction's (xlog_recover_get_buf_lsn), then stamped with that LSN and
- * re-checksummed as the write verifiers do; inode buffers only in their
+ * re-checksummed as the write verifiers do (the kernel writes them when a
+ * commit of another LSN comes: checkpoints sharing a start LSN see a block
+ * unstamped); inode buffers only in their
  * di_next_unlinked fields; inode items into their cluster buffer; icreate
  * initialising the chunk (xfs_ialloc_inode_init); dquot items and dquot
  * buffers as a quota mount replays them (dquot.c). Intents without their done
@@ -270,6 +272,7 @@ int xlog_plan_build(struct xlog_plan **out, xlog *log)
 	}
 	free(c.cancels);
 	free(c.info);
+	free(c.stamped);
 	if (err) {
 		xlog_plan_free(c.plan);
 		return err;

@@ -198,9 +198,44 @@ static int reg_buf(xlog *log, const struct xlog_item *it, const struct xlog_item
 	return 0;
 }
 
+/* The stamped entry of blkno at the running LSN (xlog_recover_process_ophdr: the buffers
+ * queued are written, and stamped, when a commit of another LSN comes), or NULL. */
+static struct stamped *stamped_find(struct ctx *c, int64_t blkno, uint64_t lsn)
+{
+	if (c->stamp_lsn != lsn) {
+		c->stamp_lsn = lsn;
+		c->nstamped = 0;
+	}
+	for (size_t i = 0; i < c->nstamped; i++)
+		if (c->stamped[i].blkno == blkno)
+			return &c->stamped[i];
+	return NULL;
+}
+
+static int stamped_set(struct ctx *c, int64_t blkno, uint64_t lsn, uint64_t unstamped)
+{
+	struct stamped *s = stamped_find(c, blkno, lsn);
+
+	if (!s) {
+		if (c->nstamped == c->capstamped) {
+			size_t cap = c->capstamped ? 2 * c->capstamped : 64;
+			struct stamped *n = realloc(c->stamped, cap * sizeof *n);
+			if (!n)
+				return FSIMG_ENOMEM;
+			c->stamped = n;
+			c->capstamped = cap;
+		}
+		s = &c->stamped[c->nstamped++];
+		s->blkno = blkno;
+	}
+	s->lsn = unstamped;
+	return 0;
+}
+
 static int replay_buf(struct ctx *c, const struct xlog_item *it, const struct xlog_item_info *o,
 		      uint64_t lsn)
 {
+	const struct stamped *s;
 	xlog *log = c->log;
 	uint32_t len = o->bblen * XLOG_BBSIZE;
 	uint64_t blsn;
@@ -226,7 +261,8 @@ static int replay_buf(struct ctx *c, const struct xlog_item *it, const struct xl
 		return FSIMG_ENOMEM;
 	if ((err = xlog_ovl_read(c->ovl, log, b, (uint64_t)o->blkno, o->bblen)))
 		goto out;
-	blsn = buf_lsn(log, b, len);
+	/* a block replayed at this LSN already: its LSN as the kernel's unwritten buffer has it */
+	blsn = (s = stamped_find(c, o->blkno, lsn)) ? s->lsn : buf_lsn(log, b, len);
 	if (blsn && blsn != UINT64_MAX && blsn >= lsn) {
 		c->plan->skipped_lsn++;
 		goto out;
@@ -235,6 +271,8 @@ static int replay_buf(struct ctx *c, const struct xlog_item *it, const struct xl
 		err = inode_buf(log, it, o, b, len);
 	} else {
 		err = reg_buf(log, it, o, b, len);
+		if (!err && log->fs->v5)
+			err = stamped_set(c, o->blkno, lsn, buf_lsn(log, b, len));
 		if (!err)
 			stamp(log, b, len, lsn);
 	}

@@ -25,6 +25,13 @@ struct ctx {
 	bool quota;         /* the mount to come replays dquots (pass 1) */
 	struct xlog_item_info *info; /* the transaction's items decoded, once */
 	size_t capinfo;
+	/* the blocks replayed at stamp_lsn, with their LSN unstamped: the kernel writes its
+	 * recovered buffers (and stamps them) only when a commit of another LSN comes
+	 * (xlog_recover_process_ophdr), so checkpoints sharing a start LSN do not see each
+	 * other's stamp */
+	uint64_t stamp_lsn;
+	struct stamped { int64_t blkno; uint64_t lsn; } *stamped;
+	size_t nstamped, capstamped;
 };
 
 static inline uint32_t be32at(const uint8_t *b, size_t off)

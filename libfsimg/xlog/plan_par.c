@@ -281,6 +281,7 @@ out:
 	pthread_cond_destroy(&p->room);
 	pthread_cond_destroy(&p->more);
 	pthread_mutex_destroy(&p->mu);
+	free(p->w.stamped);
 	free(p);
 	return err;
 }

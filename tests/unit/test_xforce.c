@@ -311,6 +311,31 @@ static void stale_reused_after_force(void **state)
 	xfin_close(&x);
 }
 
+/* The block taken back and logged whole by a committed transaction, then freed again by
+ * one that forces the log before it commits (a busy block met by the AGFL's refill,
+ * xlog_fin_busy_reuse): the forced checkpoint holds the buffer as the last commit
+ * formatted it, live with its 1024 bytes, (1, 106) as in stale_reused_after_force; as
+ * the running transaction left it, cancelled (36 bytes), it would end at (1, 104), 3
+ * sectors short (the AG headers' stamps of kernel row g4x-2k-rmap-ag2-holdmix). The free
+ * goes into the next checkpoint: the buffer cancelled there, one sector, (1, 108). */
+static void freed_in_forcing_tx(void **state)
+{
+	(void)state;
+	struct xfin x;
+	struct blk *b = stale_then_forced(&x);
+	uint64_t next;
+
+	b->dirty = true;
+	xlog_fin_log_range(&x.f, b, 0, BS - 1);
+	xlog_fin_tx(&x.f);
+	b->dirty = false; /* agbt_free_block */
+	assert_int_equal(xlog_fin_cp_close(&x.f, &next), 0);
+	assert_int_equal(next, XLOG_LSN(1, 106));
+	x.f.cp_lsn = next;
+	assert_int_equal(close_next(&x), XLOG_LSN(1, 108));
+	xfin_close(&x);
+}
+
 /* The freed block is an AGFL block whose deferred free comes after the force (the block
  * that forced it, as in xz-1k-ag2-sparse-fragfree): its new buffer item is invalidated in
  * the next checkpoint, 36 bytes (with an EFI of 26 extents, 444: 532 with the commit op,
@@ -537,6 +562,7 @@ int main(void)
 		cmocka_unit_test(truncating_inode_btree),
 		cmocka_unit_test(last_tx_after_force),
 		cmocka_unit_test(stale_reused_after_force),
+		cmocka_unit_test(freed_in_forcing_tx),
 		cmocka_unit_test(agfl_free_after_force),
 		cmocka_unit_test(bmbt_freed_stale),
 		cmocka_unit_test(running_tx_chunks_wait),
