@@ -18,7 +18,8 @@
 #define FIN_LMAP_WORDS 16u
 
 enum kind { K_AGI, K_AGF, K_BTREE, K_INODES, K_AGFL, K_BMBT /* a long-form (bmbt) block */,
-	    K_DQUOT /* a quota file's block of dquots (dquot_fin.c) */ };
+	    K_DQUOT /* a quota file's block of dquots (dquot_fin.c) */,
+	    K_ATTR /* an attribute tree's leaf or node, invalidated (ifree_attr.c) */ };
 
 struct blk {
 	uint64_t daddr;

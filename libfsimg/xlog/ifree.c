@@ -133,7 +133,7 @@ static size_t fin_crc_off(enum kind kind)
 static const char *fin_kind_name(enum kind kind)
 {
 	static const char *const names[] = { "AGI", "AGF", "btree block", "inode cluster", "AGFL", "bmbt block",
-						    "dquot block" };
+						    "dquot block", "attribute block" };
 
 	return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "block";
 }
@@ -446,6 +446,7 @@ static int ifree_inode(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agi
 	nblocks = get_be64(d + DI_NBLOCKS);
 	if (a->blocks > nblocks) {
 		free(a->own);
+		free(a->da);
 		return xlog_fin_refuse(f, "its attribute fork holds %llu blocks, its core says %llu",
 				       (unsigned long long)a->blocks, (unsigned long long)nblocks);
 	}
@@ -478,17 +479,24 @@ static int ifree_inode(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agi
 		err = xlog_fin_truncate_extents(f, recs, nexts, nblocks, reflink, ino, tp, fork / BMBT_REC_LEN, 0,
 						&ntx);
 		free(own);
+	} else if (!err && a->n) {
+		/* a local data fork: the attribute fork's truncate is the first to log the inode */
+		f->trunc_blk = (size_t)(ib - f->blk);
+		f->trunc_off = slot * isize;
+		f->cp_trunc = false;
+		f->cp_trunc_unsized = NULL;
 	}
 	/* xfs_attr_inactive: the attribute fork's blocks freed (one transaction without) */
 	if (err || (err = xlog_fin_attr_inactive(f, a, ino, &antx))) {
 		free(a->own);
+		free(a->da);
 		return err;
 	}
 	/* less its truncate's unmaps that logged the attribute fork's root first (ABROOT) */
 	antx = !attr ? 0 : a->n ? a->rolls + antx + 1 - (a->btree ? a->t.nobump : 0) : 1;
 	/* the end of xfs_itruncate_extents_flags logs the core once more; xfs_attr_inactive's
 	 * last transaction logs the inode without its attribute fork (not sized) */
-	if (!local)
+	if (!local || a->n)
 		xlog_fin_cp_trunc(f, attr ? "an attribute fork's inactivation" : NULL, false, 0);
 
 	/* xfs_difree: inobt, AGI counts, finobt (the AGFL frees their block frees defer: q0..q1

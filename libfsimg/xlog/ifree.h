@@ -91,7 +91,8 @@ int xlog_fin_bmbt_read(struct fin *f, const uint8_t *root, uint32_t fork, uint64
  * leaves hold, the extents the fork holds in extents form, and the transactions
  * xfs_attr3_root_inactive rolls (one per block of the attribute tree). */
 struct afork {
-	uint32_t n, maxext, rolls;
+	uint32_t n, maxext, rolls, nda;
+	uint64_t *da; /* the tree's blocks (daddrs) in the order the walk invalidates them */
 	uint64_t blocks;
 	const uint8_t *recs;
 	uint8_t *own;

@@ -56,13 +56,13 @@ static uint64_t afork_map(const struct afork *a, uint64_t dablk)
 
 struct awalk {
 	struct fin *f;
-	const struct afork *a;
+	struct afork *a;
 	uint64_t ino;
 	uint32_t rolls;
 };
 
 /* xfs_da3_node_read of attribute block dablk into b (a block's bytes); *daddr where it is. */
-static int da_read(struct awalk *w, uint32_t dablk, uint8_t *b)
+static int da_read(struct awalk *w, uint32_t dablk, uint8_t *b, uint64_t *daddr_out)
 {
 	xfs_fs *fs = w->f->log->fs;
 	uint64_t fsb = afork_map(w->a, dablk), daddr;
@@ -77,7 +77,7 @@ static int da_read(struct awalk *w, uint32_t dablk, uint8_t *b)
 	/* xfs_bmap_validate_extent's xfs_verify_fsbno: past the AG's headers, inside its length */
 	if (ag >= fs->sb.agcount || !xfs_verify_agbno(fs, ag, agbno))
 		return xlog_fin_refuse(w->f, "its attribute block %u is out of the filesystem", dablk);
-	daddr = xlog_ag_daddr(fs, ag, agbno);
+	daddr = *daddr_out = xlog_ag_daddr(fs, ag, agbno);
 	if ((err = xlog_ovl_read(w->f->o, w->f->log, b, daddr, fs->blocksize / XLOG_BBSIZE)))
 		return err == FSIMG_ECORRUPT ? xlog_fin_refuse(w->f, "its attribute block %u is past the device", dablk)
 					     : err;
@@ -128,6 +128,7 @@ static int da_inactive(struct awalk *w, uint32_t dablk, uint32_t level)
 {
 	xfs_fs *fs = w->f->log->fs;
 	uint32_t bs = fs->blocksize, hdr = fs->v5 ? XFS_DA3_NODE_HDR_SIZE : XFS_DA_NODE_HDR_SIZE, count;
+	uint64_t daddr = 0;
 	uint8_t *b;
 	int err;
 
@@ -135,11 +136,11 @@ static int da_inactive(struct awalk *w, uint32_t dablk, uint32_t level)
 		return xlog_fin_refuse(w->f, "its attribute tree has more blocks than its fork");
 	if (!(b = malloc(bs)))
 		return FSIMG_ENOMEM;
-	if ((err = da_read(w, dablk, b)))
+	if ((err = da_read(w, dablk, b, &daddr)))
 		goto out;
 	if (get_be16(b + DA_MAGIC) == (fs->v5 ? XFS_ATTR3_LEAF_MAGIC : XFS_ATTR_LEAF_MAGIC)) {
 		err = leaf_inactive(w, dablk, b);
-		goto out;
+		goto inval;
 	}
 	count = get_be16(b + (fs->v5 ? 56 : 12));
 	if (level > XFS_DA_NODE_MAXDEPTH || count == 0 || count > (bs - hdr) / XFS_DA_NODE_ENTRY_SIZE) {
@@ -148,6 +149,11 @@ static int da_inactive(struct awalk *w, uint32_t dablk, uint32_t level)
 	}
 	for (uint32_t i = 0; i < count && !err; i++)
 		err = da_inactive(w, get_be32(b + hdr + (size_t)i * XFS_DA_NODE_ENTRY_SIZE + 4), level + 1);
+inval:
+	/* invalidated after its children (xfs_attr3_node_inactive: each child once walked; the
+	 * root last, xfs_attr3_root_inactive) */
+	if (!err)
+		w->a->da[w->a->nda++] = daddr;
 out:
 	free(b);
 	return err;
@@ -185,10 +191,17 @@ int xlog_fin_attr_read(struct fin *f, const uint8_t *d, uint64_t ino, struct afo
 		xlog_fin_bmbt_rec(a->recs + (size_t)i * BMBT_REC_LEN, &off, &fsb, &len);
 		a->blocks += len;
 	}
-	/* xfs_attr3_root_inactive: the tree from block 0, one transaction a block */
-	if ((err = da_inactive(&w, 0, 1))) {
+	/* xfs_attr3_root_inactive: the tree from block 0, one transaction a block (at most
+	 * a->blocks, da_inactive) */
+	if (!(a->da = malloc((size_t)a->blocks * sizeof *a->da + 1)))
+		err = FSIMG_ENOMEM;
+	else
+		err = da_inactive(&w, 0, 1);
+	if (err) {
 		free(a->own);
+		free(a->da);
 		a->own = NULL;
+		a->da = NULL;
 		return err;
 	}
 	a->rolls = w.rolls;
@@ -197,12 +210,32 @@ int xlog_fin_attr_read(struct fin *f, const uint8_t *d, uint64_t ino, struct afo
 
 int xlog_fin_attr_inactive(struct fin *f, struct afork *a, uint64_t ino, uint32_t *ntx)
 {
-	int err;
+	xfs_fs *fs = f->log->fs;
+	int err = 0;
 
 	*ntx = 0;
 	if (a->n == 0)
 		return 0;
 	XFIN_COUNT(f, XFC_IFREE_ATTR);
+	/* xfs_attr3_node_inactive, xfs_attr3_root_inactive: each block of the tree invalidated
+	 * (xfs_trans_binval: a cancelled buffer in the checkpoint, its format alone) and the
+	 * transaction rolled; the roll logs the inode's core (xfs_trans_roll_inode) */
+	for (uint32_t i = 0; i < a->nda && !err; i++) {
+		struct blk *b;
+		/* read and checked by the walk (da_read) */
+		if (!(err = xlog_fin_get_new(f, a->da[i], fs->blocksize / XLOG_BBSIZE, K_ATTR, &b))) {
+			b->dirty = false;
+			b->stale = true;
+			xlog_fin_tx(f);
+		}
+	}
+	free(a->da);
+	a->da = NULL;
+	if (err) {
+		free(a->own);
+		a->own = NULL;
+		return err;
+	}
 	/* xfs_bmap_del_extent_real: no refcount decrease in the attribute fork, its rmap
 	 * unmaps never the shared kind (xfs_rmap_unmap_extent) */
 	err = xlog_fin_truncate_extents(f, a->recs, a->n, a->blocks, false, ino, a->btree ? &a->t : NULL, a->maxext,

@@ -163,6 +163,69 @@ static void test_attr_node(void **state)
 	t_free(t);
 }
 
+/* The block held at agbno by the finish, or NULL. */
+static struct blk *held(struct t *t, uint32_t agbno)
+{
+	for (size_t i = 0; i < t->x.f.nblk; i++)
+		if (t->x.f.blk[i].daddr == (uint64_t)agbno * (BS / 512))
+			return &t->x.f.blk[i];
+	return NULL;
+}
+
+/*
+ * Each block of the tree invalidated (xfs_trans_binval in xfs_attr3_node_inactive after
+ * each child, xfs_attr3_root_inactive the root last), each in a transaction of its own: a
+ * cancelled buffer in the running checkpoint (its format alone in the checkpoint's length;
+ * kernel row g3x-1k-rmap-ag8-1g-attr's forced checkpoint held 120 such of its attribute
+ * trees, 12916 bytes as the kernel wrote it). The remote value's blocks are not (nothing
+ * logged, xfs_attr3_rmt_stale). The node's three extents take two rounds, the first
+ * leaving one in extents form (XFS_ILOG_AEXT): a force of that checkpoint is refused, named;
+ * a leaf's two extents go in one round, the inode item its core alone: sized.
+ */
+static void test_attr_blocks_invalidated(void **state)
+{
+	const uint32_t x[3][3] = { { 0, 300, 1 }, { 1, 302, 3 }, { 4, 310, 1 } };
+	const uint32_t order[4] = { 302, 303, 304, 300 };
+	struct t *t = t_new(NULL, 0);
+	struct afork a;
+	uint32_t ntx = 0;
+
+	(void)state;
+	put_node3(t, x, 900);
+	if (xlog_fin_attr_read(&t->x.f, t->ino, INO, &a))
+		fail_msg("refused: %s", t->x.why);
+	assert_int_equal(a.nda, 4);
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(a.da[i], (uint64_t)order[i] * (BS / 512));
+	assert_null(held(t, 300));
+	assert_int_equal(xlog_fin_attr_inactive(&t->x.f, &a, INO, &ntx), 0);
+	for (uint32_t i = 0; i < 4; i++) {
+		struct blk *b = held(t, order[i]);
+		assert_non_null(b);
+		assert_int_equal(b->kind, K_ATTR);
+		assert_true(b->stale && !b->dirty && b->was_stale);
+		assert_int_equal(b->cp, FIN_CP_RUNNING);
+	}
+	assert_null(held(t, 310));
+	assert_non_null(t->x.f.cp_trunc_unsized);
+	assert_string_equal(t->x.f.cp_trunc_unsized, "an attribute fork's extents logged (AEXT)");
+	t_free(t);
+
+	t = t_new(NULL, 0);
+	put_leaf_remote(t);
+	if (xlog_fin_attr_read(&t->x.f, t->ino, INO, &a))
+		fail_msg("refused: %s", t->x.why);
+	assert_int_equal(xlog_fin_attr_inactive(&t->x.f, &a, INO, &ntx), 0);
+	assert_non_null(held(t, 200));
+	assert_true(held(t, 200)->was_stale);
+	assert_null(held(t, 202));
+	assert_true(t->x.f.cp_trunc);
+	assert_false(t->x.f.cp_trunc_btree);
+	assert_int_equal(t->x.f.cp_trunc_n, 0);
+	assert_null(t->x.f.cp_trunc_unsized);
+	t_free(t);
+}
+
 /* An attribute fork in btree form: a root at level 1 over one leaf (block 60) of 20
  * one-block extents (100, 102, ...; attribute block 0 an empty leaf): one roll; ten
  * rounds, the leaf freed when 12 extents are left (13 fit the fork); 21 blocks freed. */
@@ -236,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_attr_leaf_remote),
 		cmocka_unit_test(test_attr_bad_crc),
 		cmocka_unit_test(test_attr_node),
+		cmocka_unit_test(test_attr_blocks_invalidated),
 		cmocka_unit_test(test_attr_btree),
 		cmocka_unit_test(test_attr_btree_borrow_first),
 	};
