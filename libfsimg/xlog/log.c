@@ -384,22 +384,19 @@ static int rseek_hdr(xlog *log, uint32_t head, uint32_t tail, uint32_t count, ui
 static int seek_hdr(xlog *log, uint32_t head, uint32_t tail, uint32_t count, uint32_t *rblk)
 {
 	uint8_t b[XLOG_BBSIZE];
-	uint32_t found = 0, end = head > tail ? head : log->geom.bbs - 1, i;
+	uint32_t found = 0, bbs = log->geom.bbs;
+	/* tail..head inclusive; tail..the log's end then 0..head-1 when the head is behind the
+	 * tail; tail..the log's end when they meet */
+	uint64_t n = head > tail ? (uint64_t)head - tail + 1 : (uint64_t)bbs - tail + (tail > head ? head : 0);
 
-	for (i = tail; i <= end && i < log->geom.bbs; i++) {
+	if (tail >= bbs)
+		return 0;
+	for (uint64_t k = 0; k < n; k++) {
+		uint32_t i = (uint32_t)((tail + k) % bbs);
 		if (is_header(log, i, b)) {
 			*rblk = i;
 			if (++found == count)
-				return (int)found;
-		}
-	}
-	if (tail > head) {
-		for (i = 0; i < head; i++) {
-			if (is_header(log, i, b)) {
-				*rblk = i;
-				if (++found == count)
-					return (int)found;
-			}
+				break;
 		}
 	}
 	return (int)found;
