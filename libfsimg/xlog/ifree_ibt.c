@@ -201,6 +201,19 @@ int xlog_fin_difree_inobt(struct fin *f, uint32_t ag, struct blk *agi, uint32_t 
 					       (unsigned long long)agino);
 		put_be32(agi->b + AGI_COUNT, get_be32(agi->b + AGI_COUNT) - ilen);
 		put_be32(agi->b + AGI_FREECOUNT, get_be32(agi->b + AGI_FREECOUNT) - (ilen - 1));
+		/* xfs_ifree_cluster logs every allocated cluster of the chunk invalidated, a buffer
+		 * of blocks_per_cluster blocks each (xfs_trans_get_buf, xfs_trans_binval), read by
+		 * this finish or not, and the freed inodes' items stay in the CIL with their cores
+		 * (xfs_inode_item_format formats the core whatever ili_fields
+		 * xfs_ifree_mark_inode_stale cleared); force.c sizes the held inode blocks, one
+		 * filesystem block each, and leaves their inodes out. A v5 log force from here on
+		 * (in this transaction's deferred frees or a later inode's) would stamp LSNs past a
+		 * checkpoint of another length: refused until that checkpoint is sized (no kernel
+		 * row has forced after a chunk's free yet; v4 stamps nothing) */
+		if (fs->v5) {
+			f->cp_sized = false;
+			f->cp_unsized = "an inode chunk's invalidated clusters";
+		}
 		return ibt_delete(&c);
 	}
 	if ((err = agbt_update(&c, rec)))

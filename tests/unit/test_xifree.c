@@ -15,7 +15,8 @@
  * sorted chunks; a finobt insert that splits its root leaf (two blocks
  * from the AG's free space near it, xfs_alloc_ag_vextent_near); an inode that is not its chunk's last only
  * updating the record (32-bit free count without sparse inodes). Each counts the paths it
- * took (trace.h: the join, kill, shift, split and new root of the tree it edited).
+ * took (trace.h: the join, kill, shift, split and new root of the tree it edited). A v5 log
+ * force after a chunk's free is refused (its invalidated clusters are not sized).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -233,6 +234,33 @@ static void test_full_chunk_freed(void **state)
 	b = got(t, BNO_ROOT, K_BTREE);
 	assert_int_equal(get_be16(b + 6), 2);
 	expect_ext(b, 0, 1152, 32);
+	t_free(t);
+}
+
+/* A v5 log force once a chunk is freed (xfs_ifree_cluster's invalidated clusters, each a
+ * buffer of the cluster's length, and the freed inodes' items are in the running checkpoint;
+ * the finish does not size them) is refused, naming them; a free that keeps the chunk leaves
+ * the checkpoint sized (the unlinked finish starts it so). */
+static void test_force_after_chunk_free_refused(void **state)
+{
+	const uint32_t start = 64 * 36;
+	struct t *t = t_new(false, 35, 35, 0, 0, 62, ~(3ull << 62));
+	uint8_t rec[INOBT_REC_LEN];
+	bool deleted = true;
+
+	(void)state;
+	t->x.f.cp_sized = true;
+	got(t, 0, K_AGI);
+	assert_int_equal(xlog_fin_difree_inobt(&t->x.f, 0, &t->x.f.blk[0], start + 62, rec, &deleted), 0);
+	assert_false(deleted);
+	assert_true(t->x.f.cp_sized);
+	assert_int_equal(xlog_fin_difree_inobt(&t->x.f, 0, &t->x.f.blk[0], start + 63, rec, &deleted), 0);
+	assert_true(deleted);
+	assert_false(t->x.f.refused);
+	assert_int_equal(xlog_fin_force(&t->x.f, "an AGFL block"), 1);
+	assert_true(t->x.f.refused);
+	assert_non_null(strstr(t->x.why, "an AGFL block forces the log (v5: the forced checkpoint's length, with an "
+					 "inode chunk's invalidated clusters, is not modelled)"));
 	t_free(t);
 }
 
@@ -491,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_finobt_split),
 		cmocka_unit_test(test_update_only),
 		cmocka_unit_test(test_local_symlink_size0_refused),
+		cmocka_unit_test(test_force_after_chunk_free_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
