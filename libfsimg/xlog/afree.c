@@ -377,12 +377,27 @@ int xlog_fin_alloc_fixup(struct fin *f, struct agbt_cur *cc, struct agbt_cur *bc
 int xlog_fin_busy_flush(struct fin *f, uint32_t ag, const char *what)
 {
 	char why[96];
+	int err;
 
 	XFIN_COUNT(f, XFC_BUSY_FLUSH);
 	for (uint32_t i = 0; i < f->nbusy && f->nbusy <= FIN_BUSY_MAX; i++)
 		if (f->busy[i].ag == ag && f->busy[i].tx != f->tx) {
 			snprintf(why, sizeof why, "AG %u: %s finds only busy extents", ag, what);
-			return xlog_fin_force(f, why);
+			if ((err = xlog_fin_force(f, why)))
+				return err;
+			/* xfs_extent_busy_flush holds no buffer while it waits: each invalidated buffer
+			 * the checkpoint unpinned (xfs_buf_item_unpin, xfs_buf_relse) is dropped from the
+			 * cache (xfs_buf_rele frees a stale one), so the block the search takes next,
+			 * freed earlier in the finish, comes with a zeroed buffer
+			 * (xfs_trans_get_buf without XBF_READ: KM_ZERO, __GFP_ZERO). Only a get that
+			 * forced the log itself waiting on the locked buffer (xlog_fin_get_buf's
+			 * nforce0) keeps the old bytes; the allocation's nforce0 predates this force */
+			for (size_t k = 0; k < f->nblk; k++) {
+				struct blk *b = &f->blk[k];
+				if (b->stale && !b->dirty && b->cp == FIN_CP_WRITTEN && b->wforce + 1 == f->nforce)
+					memset(b->b, 0, (size_t)b->bbs * XLOG_BBSIZE);
+			}
+			return 0;
 		}
 	return xlog_fin_refuse(f, "AG %u: %s finds only extents busy in the running transaction "
 				  "(the kernel waits on them)", ag, what);

@@ -16,7 +16,9 @@
  * from the AG's free space near it, xfs_alloc_ag_vextent_near); an inode that is not its chunk's last only
  * updating the record (32-bit free count without sparse inodes). Each counts the paths it
  * took (trace.h: the join, kill, shift, split and new root of the tree it edited). A v5 log
- * force after a chunk's free is refused (its invalidated clusters are not sized).
+ * force after a chunk's free is refused (its invalidated clusters are not sized). A finobt
+ * split whose near allocation forced the log (xfs_extent_busy_flush) gets a zeroed buffer
+ * for a block freed earlier.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -427,6 +429,47 @@ static void test_finobt_split(void **state)
 	t_free(t);
 }
 
+/* test_finobt_split's insert on v5 with the free extent 3000+100 busy (freed by a committed
+ * transaction) and block 3000 a bmbt block that transaction invalidated (bytes 0xa5 past
+ * its header): the split's near allocation finds only busy extents and forces the log
+ * (xfs_extent_busy_flush), which unpins the stale buffer with nothing holding it, so the
+ * kernel drops it; the search then takes 3000, whose buffer xfs_trans_get_buf makes anew,
+ * zeroed: the new leaf's 30 records, zeroes after them (0xa5 kept before). */
+static void test_finobt_split_after_flush(void **state)
+{
+	struct t *t = t_new(false, 35, 35, 0, 0, 0, 0);
+	uint8_t rec[INOBT_REC_LEN], *b = blk(t, FINO_ROOT), *bm = blk(t, 3000);
+	bool deleted = true;
+
+	(void)state;
+	put_be16(b + 6, 60);
+	for (uint32_t k = 0; k < 60; k++)
+		put_irec(b + HDR + 16 * k, false, 64 * (100 + k), 0, 0, 1, 1);
+	memset(bm, 0xa5, BS);
+	memcpy(bm, "BMA3", 4);
+	put_be16(bm + 4, 0);
+	put_be16(bm + 6, 0);
+	memset(bm + 8, 0xff, 16);
+	put_le32(bm + 64, 0); /* its crc32c put by the fixture's read */
+	xfin_sized_log(&t->x);
+	got(t, 0, K_AGI);
+	assert_int_equal(xlog_fin_bmbt_stale(&t->x.f, 3000), 0);
+	xlog_fin_busy_insert(&t->x.f, 0, 3000, 100);
+	xlog_fin_tx(&t->x.f);
+	assert_int_equal(xlog_fin_difree_inobt(&t->x.f, 0, &t->x.f.blk[0], 64 * 36 + 5, rec, &deleted), 0);
+	assert_int_equal(xlog_fin_difree_finobt(&t->x.f, 0, &t->x.f.blk[0], 64 * 36 + 5, rec, false), 0);
+	assert_false(t->x.f.refused);
+	assert_int_equal(t->x.f.nforce, 1);
+	assert_int_equal(t->x.log.fin_count.n[XFC_BUSY_FLUSH], 1);
+	assert_int_equal(get_be32(got(t, FINO_ROOT, K_BTREE) + 12), 3000);
+	b = got(t, 3000, K_BTREE);
+	assert_int_equal(get_be32(b), 0x46494233u);
+	assert_int_equal(get_be16(b + 6), 30);
+	for (uint32_t i = HDR + 16 * 30; i < BS; i++)
+		assert_int_equal(b[i], 0);
+	t_free(t);
+}
+
 /* Not the chunk's last inode: the record updated in place (32-bit free count), the
  * AGI's free count up by one, the finobt's record the same. */
 static void test_update_only(void **state)
@@ -517,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_borrow),
 		cmocka_unit_test(test_finobt_split),
+		cmocka_unit_test(test_finobt_split_after_flush),
 		cmocka_unit_test(test_update_only),
 		cmocka_unit_test(test_local_symlink_size0_refused),
 		cmocka_unit_test(test_force_after_chunk_free_refused),
