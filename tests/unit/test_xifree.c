@@ -15,10 +15,11 @@
  * sorted chunks; a finobt insert that splits its root leaf (two blocks
  * from the AG's free space near it, xfs_alloc_ag_vextent_near); an inode that is not its chunk's last only
  * updating the record (32-bit free count without sparse inodes). Each counts the paths it
- * took (trace.h: the join, kill, shift, split and new root of the tree it edited). A v5 log
- * force after a chunk's free is refused (its invalidated clusters are not sized). A finobt
- * split whose near allocation forced the log (xfs_extent_busy_flush) gets a zeroed buffer
- * for a block freed earlier.
+ * took (trace.h: the join, kill, shift, split and new root of the tree it edited). A freed
+ * chunk's bytes in the running checkpoint (its clusters invalidated at the cluster's length,
+ * its freed inode's item), and a v5 force refused before its clusters are invalidated; a
+ * finobt split whose near allocation forced the log (xfs_extent_busy_flush) gets a zeroed
+ * buffer for a block freed earlier.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -239,11 +240,11 @@ static void test_full_chunk_freed(void **state)
 	t_free(t);
 }
 
-/* A v5 log force once a chunk is freed (xfs_ifree_cluster's invalidated clusters, each a
- * buffer of the cluster's length, and the freed inodes' items are in the running checkpoint;
- * the finish does not size them) is refused, naming them; a free that keeps the chunk leaves
- * the checkpoint sized (the unlinked finish starts it so). */
-static void test_force_after_chunk_free_refused(void **state)
+/* A v5 log force after a chunk's record is deleted and before its clusters are invalidated
+ * (the kernel's ifree transaction invalidates them before its deferred frees run; the
+ * finish after) is refused, naming it; a free that keeps the chunk leaves the checkpoint
+ * sized (the unlinked finish starts it so). */
+static void test_force_before_clusters_refused(void **state)
 {
 	const uint32_t start = 64 * 36;
 	struct t *t = t_new(false, 35, 35, 0, 0, 62, ~(3ull << 62));
@@ -262,8 +263,45 @@ static void test_force_after_chunk_free_refused(void **state)
 	assert_int_equal(xlog_fin_force(&t->x.f, "an AGFL block"), 1);
 	assert_true(t->x.f.refused);
 	assert_non_null(strstr(t->x.why, "an AGFL block forces the log (v5: the forced checkpoint's length, with an "
-					 "inode chunk's invalidated clusters, is not modelled)"));
+					 "inode chunk's free before its clusters are invalidated, is not modelled)"));
 	t_free(t);
+}
+
+/* The bytes xfs_ifree_cluster adds to the running checkpoint (xlog_fin_ichunk_logged), 1 KiB
+ * blocks, 512-byte inodes, sb_inoalignmt 32: 16 KiB clusters (16 blocks, 32 inodes), each
+ * invalidated as a format of 12 + 20 + 16 bytes: a full chunk's two 96, less the one held
+ * block force.c counts (36), plus the freed inode's item (12 + 56 + 12 + 176): 316, and the
+ * checkpoint sized again. A sparse chunk whose holemask covers inodes 0-31 (0x00ff) has
+ * one cluster: 48 - 36 + 256 = 268. Without xfs_inoalignmt room, 8 KiB clusters: four of
+ * 12 + 20 + 8, 160 - 36 + 256 = 380. */
+static void test_chunk_cluster_bytes(void **state)
+{
+	static const struct { bool sparse; uint16_t hole; uint32_t inoalign; uint64_t want; } c[] = {
+		{ false, 0, 32, 316 }, { true, 0x00ff, 32, 268 }, { false, 0, 0, 380 },
+	};
+	const uint32_t start = 64 * 36;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof c / sizeof *c; k++) {
+		struct t *t = t_new(c[k].sparse, 35, 35, c[k].hole, c[k].sparse ? 32 : 0, c[k].sparse ? 31 : 63,
+				    c[k].sparse ? ~(1ull << 63) : ~(1ull << 63));
+		uint8_t rec[INOBT_REC_LEN];
+		bool deleted = false;
+
+		t->x.fs.sb.inoalignmt = c[k].inoalign;
+		t->x.fs.lit_off = 176;
+		t->x.f.cp_sized = true;
+		got(t, 0, K_AGI);
+		assert_int_equal(xlog_fin_difree_inobt(&t->x.f, 0, &t->x.f.blk[0], start + 63, rec, &deleted), 0);
+		assert_true(deleted);
+		assert_false(t->x.f.cp_sized);
+		t->x.f.tx_done = 0;
+		xlog_fin_ichunk_logged(&t->x.f, rec, 1, 1);
+		assert_true(t->x.f.cp_sized);
+		assert_null(t->x.f.cp_unsized);
+		assert_int_equal(t->x.f.tx_done, c[k].want);
+		t_free(t);
+	}
 }
 
 /* A record whose free count is not its free mask's (63 against 62 bits) is the kernel's
@@ -563,7 +601,8 @@ int main(void)
 		cmocka_unit_test(test_finobt_split_after_flush),
 		cmocka_unit_test(test_update_only),
 		cmocka_unit_test(test_local_symlink_size0_refused),
-		cmocka_unit_test(test_force_after_chunk_free_refused),
+		cmocka_unit_test(test_force_before_clusters_refused),
+		cmocka_unit_test(test_chunk_cluster_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
