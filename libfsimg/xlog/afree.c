@@ -377,12 +377,27 @@ int xlog_fin_alloc_fixup(struct fin *f, struct agbt_cur *cc, struct agbt_cur *bc
 int xlog_fin_busy_flush(struct fin *f, uint32_t ag, const char *what)
 {
 	char why[96];
+	int err;
 
 	XFIN_COUNT(f, XFC_BUSY_FLUSH);
 	for (uint32_t i = 0; i < f->nbusy && f->nbusy <= FIN_BUSY_MAX; i++)
 		if (f->busy[i].ag == ag && f->busy[i].tx != f->tx) {
 			snprintf(why, sizeof why, "AG %u: %s finds only busy extents", ag, what);
-			return xlog_fin_force(f, why);
+			if ((err = xlog_fin_force(f, why)))
+				return err;
+			/* xfs_extent_busy_flush holds no buffer while it waits: each invalidated buffer
+			 * the checkpoint unpinned (xfs_buf_item_unpin, xfs_buf_relse) is dropped from the
+			 * cache (xfs_buf_rele frees a stale one), so the block the search takes next,
+			 * freed earlier in the finish, comes with a zeroed buffer
+			 * (xfs_trans_get_buf without XBF_READ: KM_ZERO, __GFP_ZERO). Only a get that
+			 * forced the log itself waiting on the locked buffer (xlog_fin_get_buf's
+			 * nforce0) keeps the old bytes; the allocation's nforce0 predates this force */
+			for (size_t k = 0; k < f->nblk; k++) {
+				struct blk *b = &f->blk[k];
+				if (b->stale && !b->dirty && b->cp == FIN_CP_WRITTEN && b->wforce + 1 == f->nforce)
+					memset(b->b, 0, (size_t)b->bbs * XLOG_BBSIZE);
+			}
+			return 0;
 		}
 	return xlog_fin_refuse(f, "AG %u: %s finds only extents busy in the running transaction "
 				  "(the kernel waits on them)", ag, what);
@@ -670,6 +685,28 @@ int xlog_fin_agfl_free_range(struct fin *f, uint32_t from, uint32_t to)
 	return err;
 }
 
+/*
+ * xfs_free_agfl_block's xfs_trans_get_buf of an AGFL block freed before in this finish (a
+ * btree block its btree gave back, invalidated): the stale buffer while cached (held by the
+ * running transaction, or pinned and waited for: xlog_fin_buf_lock's force comes after
+ * nforce0), else, once a force before this free unpinned and released it, a new one, zeroed
+ * (xfs_buf_rele, KM_ZERO / __GFP_ZERO). Invalidated again, those bytes are what the block
+ * brings when an allocation takes it back before the next force (the free leaves it not
+ * busy: xfs_free_ag_extent without xfs_extent_busy_insert), as xlog_fin_get_buf keeps them
+ * then; a second invalidation does not make them the old block's again.
+ */
+static void agfl_buf_get(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t nforce0)
+{
+	uint64_t daddr = xlog_ag_daddr(f->log->fs, ag, agbno);
+
+	for (size_t i = 0; i < f->nblk; i++) {
+		struct blk *b = &f->blk[i];
+		if (b->daddr == daddr && b->stale && !b->dirty && !b->tx_logged && b->cp == FIN_CP_WRITTEN &&
+		    b->was_stale && b->wforce < nforce0)
+			memset(b->b, 0, (size_t)b->bbs * XLOG_BBSIZE);
+	}
+}
+
 int xlog_fin_agfl_free_blocks(struct fin *f, uint32_t from, uint32_t to)
 {
 	int err = 0;
@@ -677,7 +714,7 @@ int xlog_fin_agfl_free_blocks(struct fin *f, uint32_t from, uint32_t to)
 	if (from > to || to > f->nagflq)
 		return xlog_fin_refuse(f, "AGFL frees %u..%u of %u queued", from, to, f->nagflq);
 	for (uint32_t k = from; k < to && !err; k++) {
-		uint32_t ag = f->agflq[k].ag;
+		uint32_t ag = f->agflq[k].ag, nforce0;
 		struct blk *agfb;
 		if ((err = xlog_fin_agf(f, ag, &agfb)))
 			break;
@@ -685,8 +722,10 @@ int xlog_fin_agfl_free_blocks(struct fin *f, uint32_t from, uint32_t to)
 		/* the free first, then the buffer got to be invalidated */
 		if ((err = free_ag_extent(f, ag, agfb, f->agflq[k].bno, 1, RMAP_OWN_AG, 0, 0)))
 			break;
+		nforce0 = f->nforce;
 		if (!(err = xlog_fin_busy_reuse(f, ag, f->agflq[k].bno, false)))
 			err = xlog_fin_buf_lock(f, ag, f->agflq[k].bno);
+		agfl_buf_get(f, ag, f->agflq[k].bno, nforce0);
 		xlog_fin_cp_agfl_free(f, ag, f->agflq[k].bno);
 	}
 	if (err)

@@ -376,7 +376,11 @@ int xlog_fin_alloc_near_flags(struct fin *f, uint32_t ag, uint32_t agbno, uint64
 	agf->dirty = true;
 	xlog_fin_log_range(f, agf, AGF_FREEBLKS, AGF_FREEBLKS + 3);
 	*out = n.bno;
-	return 0;
+	/* the caller's xfs_trans_get_buf of the block (xfs_btree_get_buf_block): one the AGFL
+	 * freed (xfs_free_agfl_block leaves it not busy) in a committed transaction of the
+	 * running checkpoint has its invalidated buffer pinned and locked there, so xfs_buf_lock
+	 * forces the log and waits for it, as for a block taken off the AGFL (afree.c) */
+	return xlog_fin_buf_lock(f, ag, n.bno);
 }
 
 /* xfs_refc_block: the refcount btree's first block (after the AGFL's sector, the two free

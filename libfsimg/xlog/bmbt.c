@@ -21,11 +21,20 @@
 #include "xlog/dinode.h"
 #include "xlog/finish.h"
 
-/* A new bmbt leaf (xfs_btree_init_block_int): level 0, no records, no siblings; on v5 its
- * address, the filesystem's uuid and its owner. */
+/*
+ * A new bmbt leaf (xfs_btree_init_block_int): level 0, no records, no siblings; on v5 its
+ * address, the filesystem's uuid and its owner; bb_lsn and bb_pad zero, the crc the write's.
+ * The header alone is written over the buffer xfs_trans_get_buf gave (xfs_btree_get_buf_block)
+ * and the whole buffer goes to disk, so past the records are the buffer's bytes, as
+ * xlog_fin_get_buf gives them: zeroes for a block never cached or whose invalidated buffer a
+ * completed checkpoint released (a block freed by a truncate comes back only once its busy
+ * extent is cleared, with that buffer gone), the old bytes for a block xfs_free_agfl_block
+ * invalidated (free and not busy) whose buffer is still held or pinned (xfs_buf_lock forces
+ * the log and waits: anear.c).
+ */
 void xlog_bmbt_leaf_init(const xfs_fs *fs, struct blk *b, uint64_t ino)
 {
-	memset(b->b, 0, fs->blocksize);
+	memset(b->b, 0, LB_HDR(fs));
 	put_be32(b->b, fs->v5 ? BMAP_CRC_MAGIC : BMAP_MAGIC);
 	put_be64(b->b + 8, UINT64_MAX);
 	put_be64(b->b + 16, UINT64_MAX);

@@ -6,6 +6,18 @@
  * mount to come is taken to be the one the superblock records: quotas
  * accounted (sb_qflags' ACCT bits) mean a quota mount.  A quotaoff item
  * (pass 1) stops the replay of its types, as l_quotaoffs_flag does.
+ *
+ * LSNs: a dquot item is skipped when its dquot's dd_lsn is as new as the
+ * transaction (v5); a dquot buffer item never is (xlog_recover_get_buf_lsn
+ * recovers a dquot block immediately, plan_apply.c). Recovery stamps no
+ * dquot: the item copies the 104-byte xfs_disk_dquot (not dd_lsn), the
+ * buffer item passes NULLCOMMITLSN (xlog_recover_do_dquot_buffer) and the
+ * dquot buffer's write verifier (xfs_dquot_buf_write_verify) only checks.
+ * So no write in pass 2 changes a dd_lsn but the logged bytes themselves,
+ * and the plan's same-LSN rule for buffers (plan_apply.c, stamped_find:
+ * a buffer's LSN is stamped when it is written, once the commit LSN
+ * changes) has nothing to defer here: the overlay holds the dquot as the
+ * kernel's cached buffer holds it at every LSN.
  */
 #include "config.h"
 
@@ -25,7 +37,6 @@
 #define XFS_DQBLK_SIZE 136u       /* struct xfs_dqblk: the dquot, fill, crc, lsn, uuid */
 #define XFS_DQBLK_CRC 108u
 #define XFS_DQBLK_LSN 112u
-#define XFS_DQBLK_UUID 120u
 
 bool xlog_quota_mount(const xlog *log)
 {
@@ -44,17 +55,6 @@ uint32_t xlog_dquot_buf_types(uint16_t blf_flags)
 	return ((blf_flags & XFS_BLF_UDQUOT_BUF) ? XFS_DQTYPE_USER : 0) |
 	       ((blf_flags & XFS_BLF_PDQUOT_BUF) ? XFS_DQTYPE_PROJ : 0) |
 	       ((blf_flags & XFS_BLF_GDQUOT_BUF) ? XFS_DQTYPE_GROUP : 0);
-}
-
-uint64_t xlog_dquot_buf_lsn(const xlog *log, const uint8_t *b, uint32_t len)
-{
-	const uint8_t *uuid = (log->fs->sb.features_incompat & XFS_SB_FEAT_INCOMPAT_META_UUID)
-				      ? log->fs->sb.meta_uuid : log->fs->sb.uuid;
-
-	if (len < XFS_DQBLK_SIZE || get_be16(b) != XFS_DQUOT_MAGIC ||
-	    memcmp(b + XFS_DQBLK_UUID, uuid, 16))
-		return UINT64_MAX;
-	return get_be64(b + XFS_DQBLK_LSN);
 }
 
 int xlog_dquot_apply(xlog *log, const struct xlog_item *it, const struct xlog_item_info *o,

@@ -13,8 +13,6 @@ bool xlog_quota_mount(const xlog *log) XFS_HIDDEN;
 uint32_t xlog_quotaoff_types(uint32_t qf_flags) XFS_HIDDEN;
 /* The dquot types a dquot buffer's blf_flags name. */
 uint32_t xlog_dquot_buf_types(uint16_t blf_flags) XFS_HIDDEN;
-/* A v5 dquot block's LSN (its first dqblk's), or UINT64_MAX when it is none. */
-uint64_t xlog_dquot_buf_lsn(const xlog *log, const uint8_t *b, uint32_t len) XFS_HIDDEN;
 /* The dquot item o onto buffer b (LEN bytes, its qlf_blkno / qlf_len): *done 1
  * applied, 0 its type turned off, -1 the dquot on disk is as new (v5 LSN). */
 int xlog_dquot_apply(xlog *log, const struct xlog_item *it, const struct xlog_item_info *o,

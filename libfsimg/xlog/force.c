@@ -380,7 +380,7 @@ void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno)
 
 	/* held invalidated already: xfs_trans_binval returns at once while the buffer's item is
 	 * stale in the CIL; a force's checkpoint released that item, and a new one is logged
-	 * invalidated by the running transaction */
+	 * invalidated by the running transaction (its bytes then: afree.c, agfl_buf_get) */
 	for (size_t i = 0; i < f->nblk; i++)
 		if (f->blk[i].daddr == daddr && cancelled(&f->blk[i])) {
 			f->blk[i].tx_logged |= f->blk[i].cp == FIN_CP_WRITTEN;

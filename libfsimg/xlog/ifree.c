@@ -284,22 +284,28 @@ int xlog_fin_agf(struct fin *f, uint32_t ag, struct blk **out)
  * what log recovery left, and the inodes this finish freed there earlier
  * are not written either.
  */
-static void ichunk_stale(struct fin *f, uint32_t ag, uint32_t sagbno)
+static void ichunk_stale(struct fin *f, uint32_t ag, const uint8_t rec[INOBT_REC_LEN])
 {
 	xfs_fs *fs = f->log->fs;
-	uint64_t lo = xlog_ag_daddr(fs, ag, sagbno);
+	uint64_t lo = xlog_ag_daddr(fs, ag, get_be32(rec) >> fs->sb.inopblog);
 	uint64_t hi = lo + (uint64_t)(INODES_PER_CHUNK / fs->sb.inopblock) * (fs->blocksize / XLOG_BBSIZE);
+	uint32_t nheld = 0, nitems = 0;
 	size_t k = 0;
 
 	for (size_t i = 0; i < f->nblk; i++)
 		if (f->blk[i].kind == K_INODES && f->blk[i].daddr >= lo && f->blk[i].daddr < hi) {
 			f->blk[i].dirty = false;
 			f->blk[i].stale = true;
+			nheld++;
 		}
+	/* the inode freed now (the last one listed) and those the running checkpoint logged */
 	for (size_t i = 0; i < f->nino; i++)
 		if (f->blk[f->ino[i].blk].dirty)
 			f->ino[k++] = f->ino[i];
+		else if (f->ino[i].cp == FIN_CP_RUNNING || i + 1 == f->nino)
+			nitems++;
 	f->nino = k;
+	xlog_fin_ichunk_logged(f, rec, nheld, nitems); /* (ifree_ibt.c) */
 }
 
 #define XFS_SYMLINK_MAXLEN 1024u
@@ -556,7 +562,7 @@ static int ifree_inode(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agi
 	 * AGFL frees, the chunk's blocks, the finobt's AGFL frees */
 	if ((err = xlog_fin_agfl_frees_to(f, q0, q1, NULL)) || (err = xlog_fin_ichunk_free(f, ag, rec, &ntx)))
 		return err;
-	ichunk_stale(f, ag, get_be32(rec) >> fs->sb.inopblog);
+	ichunk_stale(f, ag, rec);
 	return xlog_fin_agfl_frees(f, q0, NULL);
 }
 

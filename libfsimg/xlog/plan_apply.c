@@ -78,13 +78,14 @@ static const uint8_t *meta_uuid(const xlog *log)
 									  : log->fs->sb.uuid;
 }
 
-/* xlog_recover_get_buf_lsn: the block's LSN, or UINT64_MAX to replay regardless. */
+/* xlog_recover_get_buf_lsn: the block's LSN, or UINT64_MAX to replay regardless. A dquot
+ * block has none to 6.1 (its magic16 XFS_DQUOT_MAGIC goes to recover_immediately: each dquot
+ * carries its own dd_lsn, which only xlog_recover_dquot_commit_pass2 compares), so a dquot
+ * buffer item is replayed whatever its first dquot's dd_lsn says. */
 static uint64_t buf_lsn(const xlog *log, const uint8_t *b, uint32_t len)
 {
 	size_t lo, uo, co;
 
-	if (log->fs->v5 && len >= 2 && b[0] == 'D' && b[1] == 'Q')
-		return xlog_dquot_buf_lsn(log, b, len);
 	if (!log->fs->v5 || !lsn_layout(log, b, len, &lo, &uo, &co))
 		return UINT64_MAX;
 	if (memcmp(b + uo, meta_uuid(log), 16))

@@ -118,7 +118,11 @@ Options:
                            buckets: the mount frees the chunks whole, its
                            inobt and finobt deletes join and shift leaves
                            and kill the root; ichunkdropx: two in three
-                           chunks dropped), holdmix (N inodes left on
+                           chunks dropped), ichunkhold (N-1 empty files,
+                           up to 3 chunks dropped but for their first
+                           inode, 12 sparse files held open, then those
+                           first inodes: the mount frees the chunks before
+                           the truncates that force the log), holdmix (N inodes left on
                            the unlinked lists: directories filled with up
                            to 1500 entries, emptied and rmdir'd while open,
                            pairs of interleaved O_TMPFILE files, sparse
@@ -243,7 +247,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx | ifinobt | ifinobtx | ifinobtd | ichunkdrop | ichunkdropx | holdmix | fragdrop | attr | cow | cowcut | editor | untar | seq | qunlinked | unlinkedsp | unlinkedsym | efitrunc | remapfrag | remapdeep | share | sharemerge | sharegrow) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx | ifinobt | ifinobtx | ifinobtd | ichunkdrop | ichunkdropx | ichunkhold | holdmix | fragdrop | attr | cow | cowcut | editor | untar | seq | qunlinked | unlinkedsp | unlinkedsym | efitrunc | remapfrag | remapdeep | share | sharemerge | sharegrow) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 if [ -n "$logdev_size" ]; then
 	[ "$fs" = xfs ] || { echo "run.sh: --logdev is for XFS" >&2; exit 16; }
 	[ "$mopts" = defaults ] && mopts=logdev=/dev/vdb || mopts=$mopts,logdev=/dev/vdb

@@ -140,3 +140,99 @@ int run_ichunkdrop(int ops, int cut, int some)
 	record("ichunkdrop %d held %d", op, nheld);
 	return syncfs_cut(op, dfd, rc);
 }
+
+/*
+ * The ichunkhold workload (branch xnoticed): a force of the mount's finish
+ * after whole inode chunks are freed, in the same checkpoint.  OPS - 1 empty
+ * files in d0 and a syncfs; in up to IHOLD_CHUNKS full chunks 63 files are
+ * unlinked for good and a syncfs; then IHOLD_SPARSE files in d0 written
+ * with O_DIRECT one block every 2-5 blocks (hundreds of extents: a bmbt
+ * fork, as holdmix's sparse files), fsync'd, unlinked and held open; last
+ * the chunks' keepers, each its chunk's first inode (AGI bucket 0),
+ * unlinked and held open: the mount walks bucket 0 first and its chain from
+ * the last unlinked, so it frees the chunks (xfs_ifree_cluster invalidates
+ * their clusters) before the sparse files' truncates, whose busy blocks
+ * coming back through the AGFL force the log with the clusters in the
+ * checkpoint (1 KiB blocks and the rmapbt make such forces likely).
+ */
+#define IHOLD_CHUNKS 3
+#define IHOLD_SPARSE 12
+
+int run_ichunkhold(int ops, int cut)
+{
+	int keeper[IHOLD_CHUNKS], nkeep = 0, op, rc = 0, dfd;
+	char p[256], rel[64];
+
+	(void)cut;
+	if (ops > IDROP_FILES)
+		ops = IDROP_FILES;
+	for (op = 1; op < ops; op++) {
+		struct stat st;
+		int fd;
+		snprintf(rel, sizeof(rel), "d0/c%d", op);
+		abs_path(p, sizeof(p), rel);
+		fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
+		touch(op, rel);
+		if (fd >= 0 && fstat(fd, &st) == 0)
+			idrop_ino[op] = (unsigned long long)st.st_ino;
+		if (fd >= 0)
+			close(fd);
+	}
+	record("op %d ichunkhold created %d", op, ops - 1);
+	dfd = open(root, O_RDONLY | O_DIRECTORY);
+	if (dfd < 0 || syncfs(dfd) != 0)
+		rc = -1;
+	/* full chunks whose first inode is one of our files: that file the keeper */
+	for (int i = 1; i < ops && nkeep < IHOLD_CHUNKS && dfd >= 0; i++) {
+		unsigned long long ch = idrop_ino[i] >> 6;
+		if (!idrop_ino[i] || idrop_ino[i] % 64 || chunk_count(ops, ch) != 64)
+			continue;
+		record("drop %d chunk %llu keeper c%d", op, ch, i);
+		for (int j = 1; j < ops; j++) {
+			if (j == i || !idrop_ino[j] || idrop_ino[j] >> 6 != ch)
+				continue;
+			snprintf(rel, sizeof(rel), "d0/c%d", j);
+			abs_path(p, sizeof(p), rel);
+			if (unlink(p) != 0)
+				rc = -1;
+			idrop_ino[j] = 0;
+		}
+		keeper[nkeep++] = i;
+	}
+	if (dfd >= 0 && syncfs(dfd) != 0)
+		rc = -1;
+	for (int s = 0; s < IHOLD_SPARSE && dfd >= 0; s++, op++) {
+		unsigned nb = 100 + below(331), stride = 2 + below(4);
+		int fd;
+		snprintf(rel, sizeof(rel), "d0/s%d", s);
+		abs_path(p, sizeof(p), rel);
+		record("op %d ichunkhold sparse %s %u %u", op, rel, nb, stride);
+		touch(op, rel);
+		if ((fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_DIRECT, 0644)) < 0) {
+			rc = -1;
+			continue;
+		}
+		for (unsigned b = 0; b < nb && rc == 0; b++) {
+			fill(blksz);
+			if (pwrite(fd, buf, blksz, (off_t)b * stride * blksz) != (ssize_t)blksz)
+				rc = -1;
+		}
+		if (fsync(fd) != 0 || unlink(p) != 0)
+			rc = -1;
+		/* fd stays open to the cut */
+	}
+	for (int k = 0; k < nkeep && dfd >= 0; k++) {
+		int fd;
+		snprintf(rel, sizeof(rel), "d0/c%d", keeper[k]);
+		abs_path(p, sizeof(p), rel);
+		if ((fd = open(p, O_RDWR)) < 0 || unlink(p) != 0) {
+			rc = -1;
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		record("hold %d %llu %s", op, idrop_ino[keeper[k]], rel);
+	}
+	record("ichunkhold %d chunks %d", op, nkeep);
+	return syncfs_cut(op, dfd, rc);
+}

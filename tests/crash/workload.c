@@ -530,6 +530,8 @@ static int run(int argc, char **argv)
 		return run_ifinobt(ops, cut, kind[7] == 'x' ? 1 : kind[7] == 'd' ? 2 : 0);
 	if (!strcmp(kind, "ichunkdrop") || !strcmp(kind, "ichunkdropx"))
 		return run_ichunkdrop(ops, cut, kind[10] == 'x');
+	if (!strcmp(kind, "ichunkhold"))
+		return run_ichunkhold(ops, cut);
 	if (!strcmp(kind, "holdmix"))
 		return run_holdmix(ops, cut);
 	if (!strcmp(kind, "fragdrop"))

@@ -125,6 +125,8 @@ int run_ifinobt(int ops, int cut, int more);
 /* wl_idrop.c: empty files created, then chunks dropped whole: 63 files of each unlinked for good,
  * the keeper unlinked and held open (SOME: two in three chunks) */
 int run_ichunkdrop(int ops, int cut, int some);
+/* wl_idrop.c: chunks dropped but their first inode, sparse files held open, then the keepers */
+int run_ichunkhold(int ops, int cut);
 /* wl_hold.c: OPS directories emptied and rmdir'd, O_TMPFILE pairs, sparse files, held open */
 int run_holdmix(int ops, int cut);
 /* wl_hold.c: one-block files, every other unlinked, up to 60 of the rest held open */

@@ -231,6 +231,43 @@ static void busy_block_met_again_forces(void **state)
 	xfin_close(&x);
 }
 
+/* AGFL block 10 a btree block freed earlier in the finish (bytes 0xa5, invalidated by a
+ * committed transaction). After a force has completed its checkpoint with nothing holding
+ * the buffer, the shrink's free of 10 (xfs_free_agfl_block) gets a new, zeroed buffer and
+ * invalidates it; taken back before the next force (not busy), the block brings zeroes.
+ * Freed in a committed transaction of the running checkpoint instead, the get forces the
+ * log and waits, holding the buffer: the bytes stay. */
+static void agfl_free_of_released_block(bool released)
+{
+	static const struct ext e[] = { { 100, 5 } };
+	static const uint32_t fl[] = { 10, 11, 12, 13, 14 };
+	struct xfin x;
+	struct blk *b;
+
+	memset(&x, 0, sizeof x);
+	ag_open(&x, e, 1, fl, 5);
+	xfin_sized_log(&x);
+	assert_int_equal(xlog_fin_get(&x.f, 10 * (BS / 512), BS / 512, K_BTREE, &b), 0);
+	memset(b->b, 0xa5, BS);
+	b->stale = true;
+	xlog_fin_tx(&x.f);
+	if (released)
+		assert_int_equal(xlog_fin_force(&x.f, "test"), 0);
+	assert_int_equal(xlog_fin_free_extent(&x.f, 0, 200, 1), 0);
+	assert_int_equal(x.f.nagflq, 1);
+	assert_int_equal(xlog_fin_agfl_frees(&x.f, 0, NULL), 0);
+	assert_false(x.f.refused);
+	assert_int_equal(x.f.nforce, 1);
+	xlog_fin_tx(&x.f);
+	assert_int_equal(xlog_fin_get_buf(&x.f, 10 * (BS / 512), BS / 512, K_BTREE, x.f.nforce, &b), 0);
+	for (uint32_t i = 0; i < BS; i++)
+		assert_int_equal(b->b[i], released ? 0 : 0xa5);
+	xfin_close(&x);
+}
+
+static void agfl_free_released_zeroed(void **state) { (void)state; agfl_free_of_released_block(true); }
+static void agfl_free_pinned_kept(void **state) { (void)state; agfl_free_of_released_block(false); }
+
 /* The AGFL two short (10, 11 on it), free extents 50+2 and 70+8, 70+8 freed in a committed
  * transaction and 50+2 in the running one; the running transaction meets block 40 again
  * (a btree block it freed to the AGFL in the committed one): the force clears 70+8 and
@@ -420,6 +457,8 @@ int main(void)
 		cmocka_unit_test(refill_trims_busy_start),
 		cmocka_unit_test(refill_trims_busy_middle),
 		cmocka_unit_test(busy_block_met_again_forces),
+		cmocka_unit_test(agfl_free_released_zeroed),
+		cmocka_unit_test(agfl_free_pinned_kept),
 		cmocka_unit_test(force_keeps_running_busy),
 		cmocka_unit_test(reuse_in_running_tx_no_force),
 		cmocka_unit_test(refill_busy_flush),

@@ -410,6 +410,39 @@ static void test_bui_to_btree(void **state)
 	t_free(t);
 }
 
+/* test_bui_to_btree's conversion with block 3000 a block the running transaction invalidated
+ * (its buffer that transaction's, bytes 0xa5 past a bmbt header): xfs_btree_init_block_int
+ * writes the new leaf's header over the buffer and the extents after it; past the 22
+ * records the buffer's bytes stay (zeroed whole before). */
+static void test_bui_to_btree_over_buffer(void **state)
+{
+	struct t *t = t_new(NULL, 0);
+	uint8_t *d, *l, *b = blk(t, 3000);
+
+	(void)state;
+	memset(b, 0xa5, BS);
+	memcpy(b, "BMA3", 4);
+	put_be16(b + 4, 0);
+	put_be16(b + 6, 0);
+	memset(b + 8, 0xff, 16);
+	put_be64(b + 24, 3000 * (BS / 512));
+	put_le32(b + 64, 0); /* its crc32c put by the fixture's read */
+	for (uint32_t k = 0; k < 21; k++)
+		put_bmbt_rec(t->ino + LIT + 16 * k, k);
+	d = put_inode(t, 21, 21);
+	d[5] = XFS_DINODE_FMT_EXTENTS;
+	assert_int_equal(xlog_fin_bmbt_stale(&t->x.f, 3000), 0);
+	bui_map(t, 30, 500, 1, 0);
+	assert_int_equal(t->x.f.nforce, 0);
+	l = got(t, 3000, K_BMBT);
+	assert_int_equal(get_be16(l + 6), 22);
+	assert_int_equal(get_be64(l + 32), 0); /* bb_lsn, stamped when written */
+	want_rec(t, 3000, 21, 30, 500, 1);
+	for (uint32_t i = LHDR + 22 * 16; i < BS; i++)
+		assert_int_equal(l[i], 0xa5);
+	t_free(t);
+}
+
 /* Leaves of cnt[0..n) records whose extent g (in order over the leaves) is 2g+1 at 1000 + 4g:
  * a hole after each; the root's keys follow. */
 static struct t *t_spread(const uint32_t *cnt, uint32_t n)
@@ -585,6 +618,7 @@ int main(void)
 		cmocka_unit_test(test_bui_bad_crc),
 		cmocka_unit_test(test_bui_unmap),
 		cmocka_unit_test(test_bui_to_btree),
+		cmocka_unit_test(test_bui_to_btree_over_buffer),
 		cmocka_unit_test(test_bui_to_btree_quota),
 		cmocka_unit_test(test_bui_split),
 	};

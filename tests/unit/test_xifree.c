@@ -15,7 +15,11 @@
  * sorted chunks; a finobt insert that splits its root leaf (two blocks
  * from the AG's free space near it, xfs_alloc_ag_vextent_near); an inode that is not its chunk's last only
  * updating the record (32-bit free count without sparse inodes). Each counts the paths it
- * took (trace.h: the join, kill, shift, split and new root of the tree it edited).
+ * took (trace.h: the join, kill, shift, split and new root of the tree it edited). A freed
+ * chunk's bytes in the running checkpoint (its clusters invalidated at the cluster's length,
+ * its freed inode's item), and a v5 force refused before its clusters are invalidated; a
+ * finobt split whose near allocation forced the log (xfs_extent_busy_flush) gets a zeroed
+ * buffer for a block freed earlier.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -236,6 +240,70 @@ static void test_full_chunk_freed(void **state)
 	t_free(t);
 }
 
+/* A v5 log force after a chunk's record is deleted and before its clusters are invalidated
+ * (the kernel's ifree transaction invalidates them before its deferred frees run; the
+ * finish after) is refused, naming it; a free that keeps the chunk leaves the checkpoint
+ * sized (the unlinked finish starts it so). */
+static void test_force_before_clusters_refused(void **state)
+{
+	const uint32_t start = 64 * 36;
+	struct t *t = t_new(false, 35, 35, 0, 0, 62, ~(3ull << 62));
+	uint8_t rec[INOBT_REC_LEN];
+	bool deleted = true;
+
+	(void)state;
+	t->x.f.cp_sized = true;
+	got(t, 0, K_AGI);
+	assert_int_equal(xlog_fin_difree_inobt(&t->x.f, 0, &t->x.f.blk[0], start + 62, rec, &deleted), 0);
+	assert_false(deleted);
+	assert_true(t->x.f.cp_sized);
+	assert_int_equal(xlog_fin_difree_inobt(&t->x.f, 0, &t->x.f.blk[0], start + 63, rec, &deleted), 0);
+	assert_true(deleted);
+	assert_false(t->x.f.refused);
+	assert_int_equal(xlog_fin_force(&t->x.f, "an AGFL block"), 1);
+	assert_true(t->x.f.refused);
+	assert_non_null(strstr(t->x.why, "an AGFL block forces the log (v5: the forced checkpoint's length, with an "
+					 "inode chunk's free before its clusters are invalidated, is not modelled)"));
+	t_free(t);
+}
+
+/* The bytes xfs_ifree_cluster adds to the running checkpoint (xlog_fin_ichunk_logged), 1 KiB
+ * blocks, 512-byte inodes, sb_inoalignmt 32: 16 KiB clusters (16 blocks, 32 inodes), each
+ * invalidated as a format of 12 + 20 + 16 bytes: a full chunk's two 96, less the one held
+ * block force.c counts (36), plus the freed inode's item (12 + 56 + 12 + 176): 316, and the
+ * checkpoint sized again. A sparse chunk whose holemask covers inodes 0-31 (0x00ff) has
+ * one cluster: 48 - 36 + 256 = 268. Without xfs_inoalignmt room, 8 KiB clusters: four of
+ * 12 + 20 + 8, 160 - 36 + 256 = 380. */
+static void test_chunk_cluster_bytes(void **state)
+{
+	static const struct { bool sparse; uint16_t hole; uint32_t inoalign; uint64_t want; } c[] = {
+		{ false, 0, 32, 316 }, { true, 0x00ff, 32, 268 }, { false, 0, 0, 380 },
+	};
+	const uint32_t start = 64 * 36;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof c / sizeof *c; k++) {
+		struct t *t = t_new(c[k].sparse, 35, 35, c[k].hole, c[k].sparse ? 32 : 0, c[k].sparse ? 31 : 63,
+				    c[k].sparse ? ~(1ull << 63) : ~(1ull << 63));
+		uint8_t rec[INOBT_REC_LEN];
+		bool deleted = false;
+
+		t->x.fs.sb.inoalignmt = c[k].inoalign;
+		t->x.fs.lit_off = 176;
+		t->x.f.cp_sized = true;
+		got(t, 0, K_AGI);
+		assert_int_equal(xlog_fin_difree_inobt(&t->x.f, 0, &t->x.f.blk[0], start + 63, rec, &deleted), 0);
+		assert_true(deleted);
+		assert_false(t->x.f.cp_sized);
+		t->x.f.tx_done = 0;
+		xlog_fin_ichunk_logged(&t->x.f, rec, 1, 1);
+		assert_true(t->x.f.cp_sized);
+		assert_null(t->x.f.cp_unsized);
+		assert_int_equal(t->x.f.tx_done, c[k].want);
+		t_free(t);
+	}
+}
+
 /* A record whose free count is not its free mask's (63 against 62 bits) is the kernel's
  * corruption (xfs_inobt_get_rec), not a chunk to update (fuzz_xfin's question) */
 static void test_bad_record_refused(void **state)
@@ -399,6 +467,47 @@ static void test_finobt_split(void **state)
 	t_free(t);
 }
 
+/* test_finobt_split's insert on v5 with the free extent 3000+100 busy (freed by a committed
+ * transaction) and block 3000 a bmbt block that transaction invalidated (bytes 0xa5 past
+ * its header): the split's near allocation finds only busy extents and forces the log
+ * (xfs_extent_busy_flush), which unpins the stale buffer with nothing holding it, so the
+ * kernel drops it; the search then takes 3000, whose buffer xfs_trans_get_buf makes anew,
+ * zeroed: the new leaf's 30 records, zeroes after them (0xa5 kept before). */
+static void test_finobt_split_after_flush(void **state)
+{
+	struct t *t = t_new(false, 35, 35, 0, 0, 0, 0);
+	uint8_t rec[INOBT_REC_LEN], *b = blk(t, FINO_ROOT), *bm = blk(t, 3000);
+	bool deleted = true;
+
+	(void)state;
+	put_be16(b + 6, 60);
+	for (uint32_t k = 0; k < 60; k++)
+		put_irec(b + HDR + 16 * k, false, 64 * (100 + k), 0, 0, 1, 1);
+	memset(bm, 0xa5, BS);
+	memcpy(bm, "BMA3", 4);
+	put_be16(bm + 4, 0);
+	put_be16(bm + 6, 0);
+	memset(bm + 8, 0xff, 16);
+	put_le32(bm + 64, 0); /* its crc32c put by the fixture's read */
+	xfin_sized_log(&t->x);
+	got(t, 0, K_AGI);
+	assert_int_equal(xlog_fin_bmbt_stale(&t->x.f, 3000), 0);
+	xlog_fin_busy_insert(&t->x.f, 0, 3000, 100);
+	xlog_fin_tx(&t->x.f);
+	assert_int_equal(xlog_fin_difree_inobt(&t->x.f, 0, &t->x.f.blk[0], 64 * 36 + 5, rec, &deleted), 0);
+	assert_int_equal(xlog_fin_difree_finobt(&t->x.f, 0, &t->x.f.blk[0], 64 * 36 + 5, rec, false), 0);
+	assert_false(t->x.f.refused);
+	assert_int_equal(t->x.f.nforce, 1);
+	assert_int_equal(t->x.log.fin_count.n[XFC_BUSY_FLUSH], 1);
+	assert_int_equal(get_be32(got(t, FINO_ROOT, K_BTREE) + 12), 3000);
+	b = got(t, 3000, K_BTREE);
+	assert_int_equal(get_be32(b), 0x46494233u);
+	assert_int_equal(get_be16(b + 6), 30);
+	for (uint32_t i = HDR + 16 * 30; i < BS; i++)
+		assert_int_equal(b[i], 0);
+	t_free(t);
+}
+
 /* Not the chunk's last inode: the record updated in place (32-bit free count), the
  * AGI's free count up by one, the finobt's record the same. */
 static void test_update_only(void **state)
@@ -489,8 +598,11 @@ int main(void)
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_borrow),
 		cmocka_unit_test(test_finobt_split),
+		cmocka_unit_test(test_finobt_split_after_flush),
 		cmocka_unit_test(test_update_only),
 		cmocka_unit_test(test_local_symlink_size0_refused),
+		cmocka_unit_test(test_force_before_clusters_refused),
+		cmocka_unit_test(test_chunk_cluster_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -225,6 +225,33 @@ static void test_locality(void **state)
 	xfin_close(&x);
 }
 
+/* 500+2 for a target of 501: 501 is taken (the one leaf's nearest). Block 501 the AGFL
+ * freed (xfs_free_agfl_block: not busy, its buffer invalidated) in a committed transaction
+ * of the running checkpoint: the caller's xfs_trans_get_buf meets its stale buffer pinned
+ * and locked, and xfs_buf_lock forces the log (v4 here: the force not sized). Freed by the
+ * running transaction itself, the buffer is that transaction's: no force. */
+static void test_agfl_freed_block_forces(void **state)
+{
+	const struct ext e[] = { { 500, 2 } };
+	struct xfin x;
+	uint32_t bno;
+
+	(void)state;
+	for (uint32_t running = 0; running < 2; running++) {
+		v4 = true;
+		t_open(&x, e, 1, false);
+		v4 = false;
+		xlog_fin_cp_agfl_free(&x.f, 0, 501);
+		if (!running)
+			x.f.tx = 1;
+		assert_int_equal(xlog_fin_alloc_near(&x.f, 0, 501, (uint64_t)-6, &bno), 0);
+		assert_false(x.f.refused);
+		assert_int_equal(bno, 501);
+		assert_int_equal(x.f.nforce, running ? 0 : 1);
+		xfin_close(&x);
+	}
+}
+
 /* The busy list: b[0..n), freed in transaction tx */
 static void busy_set(struct xfin *x, const struct ext *b, uint32_t n, uint32_t tx)
 {
@@ -477,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_busy_skipped),
 		cmocka_unit_test(test_busy_trimmed_candidate),
 		cmocka_unit_test(test_busy_flush),
+		cmocka_unit_test(test_agfl_freed_block_forces),
 		cmocka_unit_test(test_busy_no_walk_back),
 		cmocka_unit_test(test_trim_cases),
 		cmocka_unit_test(test_busy_many),
