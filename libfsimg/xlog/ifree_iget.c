@@ -39,7 +39,10 @@
  *     of the cluster, not just this one: magic, version, di_next_unlinked NULLAGINO or
  *     an agino of the AG's inode range (xfs_verify_agino_or_null). A garbage
  *     di_next_unlinked is thus caught when the inode itself (or a neighbour of its
- *     cluster) is read, before any free: the bucket is cleared with that inode on it;
+ *     cluster) is read, before any free: the bucket is cleared with that inode on it.
+ *     Unless log recovery wrote into that cluster: it read it through the same verifier
+ *     and failed the mount there ("metadata I/O error in xlog_recover_items_pass2" on
+ *     a real kernel, tests/crash/RESULTS.md); refused;
  *   - xfs_dinode_verify in xfs_inode_from_disk: on v5 the inode's crc, di_ino, uuid; a
  *     size with its top bit set, a mode of no file type, a symlink or directory of 0
  *     bytes, more extents than blocks (its checks of fork formats, fork offsets, flags
@@ -201,6 +204,14 @@ static int iunl_iget_why(struct fin *f, uint32_t ag, uint32_t agino, char *why, 
 				 (unsigned long long)daddr, i, get_be16(d), d[DI_VERSION],
 				 get_be32(d + DI_NEXT_UNLINKED));
 	}
+	/* a cluster log recovery (or the intents' finish) wrote was read or written through the
+	 * same verifier then: the kernel's mount failed there, before this walk */
+	for (uint32_t k = 0; *why && k < bpc * (bs / XLOG_BBSIZE); k++)
+		if (xlog_ovl_sector(f->o, daddr + k)) {
+			free(b);
+			return xlog_fin_refuse(f, "%s; recovery wrote that cluster: the kernel's recovery fails on it "
+						  "(not done)", why);
+		}
 	d = b + ((size_t)(agbno - cbno) * fs->sb.inopblock + (agino & (fs->sb.inopblock - 1u))) * isize;
 	uuid = (fs->sb.features_incompat & XFS_SB_FEAT_INCOMPAT_META_UUID) ? fs->sb.meta_uuid : fs->sb.uuid;
 	if (*why)

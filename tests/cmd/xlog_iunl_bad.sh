@@ -20,6 +20,10 @@
 #     naming the entry (exit 4, nothing written);
 #   - the same inode 132 pointing at itself: the kernel's walk takes the held
 #     inode again and again (the recovery boot never ends); fsimg refuses;
+#   - the same inode 132 pointing at agino 5, in AG 0's headers: its cluster
+#     fails the inode buffer verifier, and log recovery, which replays inodes
+#     into that cluster, fails on it ("metadata I/O error in
+#     xlog_recover_items_pass2"); fsimg refuses, naming the cluster;
 #   - AG 0's bucket 60 set to an agino past the AG: the AGI fails
 #     xfs_agi_verify when the recovery writes it (the mount fails, "Corruption
 #     of in-memory data"); fsimg refuses (exit 4, not 8 "corrupt").
@@ -68,6 +72,13 @@ xfs_db -x -c "inode 132" -c "write -d next_unlinked 132" "$t/m.img" > /dev/null 
 st=$?
 [ $st -eq 4 ] && [ ! -e "$t/l.out" ] && grep -q "the chain comes back to agino 132 (a loop" "$t/l.err"
 ok $? "a chain that loops: refused (exit $st), not corrupt"
+# the same head with a garbage di_next_unlinked: its cluster fails the verifier, in recovery
+xfs_db -x -c "inode 132" -c "write -d next_unlinked 5" "$t/m.img" > /dev/null 2>&1
+"$FSIMG" replay -o "$t/g.out" "$t/m.img" > "$t/g.err" 2>&1
+st=$?
+[ $st -eq 4 ] && [ ! -e "$t/g.out" ] &&
+	grep -q "unlinked inode 132 (ag 0 bucket 4): the inode cluster at daddr 128 fails its verifier at its inode 4 .*di_next_unlinked 0x5.*recovery wrote that cluster" "$t/g.err"
+ok $? "a garbage di_next_unlinked in a cluster recovery writes: refused (exit $st), the cluster named"
 rm -f "$t/m.img"
 
 # a bucket past the AG: xfs_agi_verify rejects the AGI
