@@ -24,6 +24,9 @@
 #     fails the inode buffer verifier, and log recovery, which replays inodes
 #     into that cluster, fails on it ("metadata I/O error in
 #     xlog_recover_items_pass2"); fsimg refuses, naming the cluster;
+#   - from xe-v4-1k-nolazy-unlinkedsp (v4, 1 KiB blocks): AG 2's empty bucket 62
+#     set to a free inode: the kernel clears it (no message: -ENOENT), frees
+#     the 16 real unlinked inodes, 0 blocks differ from fsimg's;
 #   - AG 0's bucket 60 set to an agino past the AG: the AGI fails
 #     xfs_agi_verify when the recovery writes it (the mount fails, "Corruption
 #     of in-memory data"); fsimg refuses (exit 4, not 8 "corrupt").
@@ -80,6 +83,15 @@ st=$?
 	grep -q "unlinked inode 132 (ag 0 bucket 4): the inode cluster at daddr 128 fails its verifier at its inode 4 .*di_next_unlinked 0x5.*recovery wrote that cluster" "$t/g.err"
 ok $? "a garbage di_next_unlinked in a cluster recovery writes: refused (exit $st), the cluster named"
 rm -f "$t/m.img"
+
+# v4: AG 2's empty bucket 62 naming a free inode, cleared (no LSN, no CRC on the AGI)
+xz -dc "$fix/xe-v4-1k-nolazy-unlinkedsp.img.xz" > "$t/v.img" || exit 1
+xfs_db -x -c "agi 2" -c "write unlinked[62] 262270" "$t/v.img" > /dev/null 2>&1
+"$FSIMG" replay -v -o "$t/v.out" "$t/v.img" > "$t/v.err" 2>&1 &&
+	grep -q "finish path ifree.bucket_clear: 1$" "$t/v.err" && grep -q "finish path ifree.inode: 16$" "$t/v.err" &&
+	null 2 62 "$t/v.out"
+ok $? "v4: a free inode on an empty bucket: the bucket cleared, the 16 real unlinked inodes freed"
+rm -f "$t/v.img" "$t/v.out"
 
 # a bucket past the AG: xfs_agi_verify rejects the AGI
 xfs_db -x -c "agi 0" -c "write -d unlinked[60] 16776764" "$t/c.img" > /dev/null 2>&1
