@@ -45,9 +45,10 @@
  *     a real kernel, tests/crash/RESULTS.md); refused;
  *   - xfs_dinode_verify in xfs_inode_from_disk: on v5 the inode's crc, di_ino, uuid; a
  *     size with its top bit set, a mode of no file type, a symlink or directory of 0
- *     bytes, more extents than blocks (its checks of fork formats, fork offsets, flags
- *     and extent size hints are not modelled here: ifree.c refuses the fork formats and
- *     offsets it does not know, the flags and hints it does not read);
+ *     bytes, more extents than blocks, reflink flags without reflink or off a regular
+ *     file or with realtime, bigtime without bigtime (its checks of fork formats, fork
+ *     offsets and extent size hints are not modelled here: ifree.c refuses the fork
+ *     formats and offsets it does not know, not the hints it does not read);
  *   - xfs_iget_check_free_state: mode 0 (a free inode) is -ENOENT.
  * The ASSERTs on i_nlink == 0 and i_mode != 0 are DEBUG only (Debian's 6.1 has neither
  * CONFIG_XFS_DEBUG nor CONFIG_XFS_WARN): an inode with links is read, not freed
@@ -127,9 +128,11 @@ static int iunl_agi_check(struct fin *f, uint32_t ag, const uint8_t *agi)
 
 /* xfs_dinode_verify's checks past the v5 ones that are modelled (into why, else left ""),
  * then xfs_iget_check_free_state's; the fork checks past the counts are not. */
-static void dinode_why(const uint8_t *d, char *why, size_t len)
+static void dinode_why(const xfs_fs *fs, const uint8_t *d, char *why, size_t len)
 {
 	uint16_t mode = get_be16(d + DI_MODE), fmt = mode & 0170000u;
+	uint64_t flags2 = d[DI_VERSION] >= 3 ? get_be64(d + DI_FLAGS2) : 0;
+	bool reflink_fs = (fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_REFLINK) != 0;
 	uint64_t size = get_be64(d + DI_SIZE), nblocks = get_be64(d + DI_NBLOCKS);
 	uint64_t aext = xlog_di_nrext64(d) ? get_be32(d + DI_NEXTENTS) : get_be16(d + DI_ANEXTENTS);
 	bool ftype = fmt == 0100000u || fmt == 0040000u || fmt == 0120000u || fmt == 0020000u ||
@@ -144,6 +147,15 @@ static void dinode_why(const uint8_t *d, char *why, size_t len)
 	else if (mode && xlog_di_nextents(d) + aext > nblocks)
 		snprintf(why, len, "%llu extents over %llu blocks (xfs_dinode_verify)",
 			 (unsigned long long)(xlog_di_nextents(d) + aext), (unsigned long long)nblocks);
+	/* a v3 inode's flags2 */
+	else if ((flags2 & (XFS_DIFLAG2_REFLINK | XFS_DIFLAG2_COWEXTSIZE)) && !reflink_fs)
+		snprintf(why, len, "reflink flags without reflink (xfs_dinode_verify)");
+	else if ((flags2 & XFS_DIFLAG2_REFLINK) && fmt != 0100000u)
+		snprintf(why, len, "the reflink flag on mode %o (xfs_dinode_verify)", mode);
+	else if ((flags2 & XFS_DIFLAG2_REFLINK) && (get_be16(d + DI_FLAGS) & XFS_DIFLAG_REALTIME))
+		snprintf(why, len, "reflink and realtime flags (xfs_dinode_verify)");
+	else if ((flags2 & XFS_DIFLAG2_BIGTIME) && !fs->bigtime)
+		snprintf(why, len, "the bigtime flag without bigtime (xfs_dinode_verify)");
 	else if (mode == 0)
 		snprintf(why, len, "it is free, mode 0 (xfs_iget_check_free_state: -ENOENT)");
 }
@@ -224,7 +236,7 @@ static int iunl_iget_why(struct fin *f, uint32_t ag, uint32_t agino, char *why, 
 	else if (fs->v5 && memcmp(d + offsetof(struct xfs_dinode, di_uuid), uuid, 16))
 		snprintf(why, len, "its uuid is not the filesystem's (xfs_dinode_verify)");
 	else
-		dinode_why(d, why, len);
+		dinode_why(fs, d, why, len);
 	free(b);
 	if (!*why && ag != list_ag)
 		return xlog_fin_refuse(f, "agino %u of AG %u's list makes inode %u of AG %u, which xfs_iget reads "

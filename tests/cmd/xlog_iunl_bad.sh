@@ -20,6 +20,10 @@
 #     naming the entry (exit 4, nothing written);
 #   - the same inode 132 pointing at itself: the kernel's walk takes the held
 #     inode again and again (the recovery boot never ends); fsimg refuses;
+#   - from the same fixture: free inode 190 of the root chunk made a 5-byte
+#     symlink with the reflink flag and put on AG 0's empty bucket 62:
+#     xfs_dinode_verify fails it ("only regular files get reflink"), the kernel
+#     clears the bucket; so does fsimg;
 #   - the same inode 132 pointing at agino 5, in AG 0's headers: its cluster
 #     fails the inode buffer verifier, and log recovery, which replays inodes
 #     into that cluster, fails on it ("metadata I/O error in
@@ -75,6 +79,16 @@ xfs_db -x -c "inode 132" -c "write -d next_unlinked 132" "$t/m.img" > /dev/null 
 st=$?
 [ $st -eq 4 ] && [ ! -e "$t/l.out" ] && grep -q "the chain comes back to agino 132 (a loop" "$t/l.err"
 ok $? "a chain that loops: refused (exit $st), not corrupt"
+
+# a reflink symlink (xfs_dinode_verify) on an empty bucket
+xz -dc "$fix/xqd-4k-unlinkedsym.img.xz" > "$t/f.img" || exit 1
+xfs_db -x -c "inode 190" -c "write -d core.mode 0120777" -c "write -d core.size 5" -c "write -d v3.flags2 2" \
+	-c "agi 0" -c "write unlinked[62] 190" "$t/f.img" > /dev/null 2>&1
+"$FSIMG" replay -v -o "$t/f.out" "$t/f.img" > "$t/f.err" 2>&1 &&
+	grep -q "finish path ifree.bucket_clear: 1$" "$t/f.err" && null 0 62 "$t/f.out"
+ok $? "a symlink with the reflink flag (xfs_dinode_verify fails it): its bucket cleared"
+rm -f "$t/f.img" "$t/f.out"
+
 # the same head with a garbage di_next_unlinked: its cluster fails the verifier, in recovery
 xfs_db -x -c "inode 132" -c "write -d next_unlinked 5" "$t/m.img" > /dev/null 2>&1
 "$FSIMG" replay -o "$t/g.out" "$t/m.img" > "$t/g.err" 2>&1
