@@ -43,6 +43,17 @@ t=$(mktemp_dir)
 null() {
 	xfs_db -r -c "agi $1" -c "p unlinked[$2]" "$3" 2>/dev/null | grep -q "^unlinked\[$2\] = *\(null\)\?$"
 }
+# cleared IMG AG BUCKET FREED: replay -v -o clears one bucket, AG's BUCKET, and frees FREED inodes
+cleared() {
+	"$FSIMG" replay -v -o "$1.out" "$1" > "$1.err" 2>&1 && grep -q "finish path ifree.bucket_clear: 1$" "$1.err" &&
+		grep -q "finish path ifree.inode: $4$" "$1.err" && null "$2" "$3" "$1.out"
+}
+# refused IMG PATTERN: replay -o exits 4, writes nothing, and says PATTERN (grep)
+refused() {
+	"$FSIMG" replay -o "$1.out" "$1" > "$1.err" 2>&1
+	st=$?
+	[ $st -eq 4 ] && [ ! -e "$1.out" ] && grep -q "$2" "$1.err"
+}
 
 xz -dc "$fix/xw-4k-iunl-clear.img.xz" > "$t/c.img" || exit 1
 "$FSIMG" replay -v -n "$t/c.img" > "$t/c.plan" 2>&1
@@ -65,54 +76,40 @@ rm -f "$t/c.out"
 xz -dc "$fix/xqd-4k-unlinkedsym.img.xz" > "$t/m.img" || exit 1
 xfs_db -x -c "inode 132" -c "write -d next_unlinked 190" "$t/m.img" > /dev/null 2>&1
 sum=$(cksum < "$t/m.img")
-"$FSIMG" replay -o "$t/m.out" "$t/m.img" > "$t/m.err" 2>&1
-st=$?
-[ $st -eq 4 ] && [ ! -e "$t/m.out" ] &&
-	grep -q "unlinked inode 190 (ag 0 bucket 4): the kernel cannot read it (it is free, mode 0.*xfs_iunlink_reload_next" "$t/m.err"
+refused "$t/m.img" "unlinked inode 190 (ag 0 bucket 4): the kernel cannot read it (it is free, mode 0.*xfs_iunlink_reload_next"
 ok $? "a free inode past a good head: refused, naming it (exit $st), nothing written"
 [ "$(cksum < "$t/m.img")" = "$sum" ]
 ok $? "the image is unchanged"
 
 # the same head pointing at itself: the kernel's walk never ends
 xfs_db -x -c "inode 132" -c "write -d next_unlinked 132" "$t/m.img" > /dev/null 2>&1
-"$FSIMG" replay -o "$t/l.out" "$t/m.img" > "$t/l.err" 2>&1
-st=$?
-[ $st -eq 4 ] && [ ! -e "$t/l.out" ] && grep -q "the chain comes back to agino 132 (a loop" "$t/l.err"
+refused "$t/m.img" "the chain comes back to agino 132 (a loop"
 ok $? "a chain that loops: refused (exit $st), not corrupt"
 
 # a reflink symlink (xfs_dinode_verify) on an empty bucket
 xz -dc "$fix/xqd-4k-unlinkedsym.img.xz" > "$t/f.img" || exit 1
 xfs_db -x -c "inode 190" -c "write -d core.mode 0120777" -c "write -d core.size 5" -c "write -d v3.flags2 2" \
 	-c "agi 0" -c "write unlinked[62] 190" "$t/f.img" > /dev/null 2>&1
-"$FSIMG" replay -v -o "$t/f.out" "$t/f.img" > "$t/f.err" 2>&1 &&
-	grep -q "finish path ifree.bucket_clear: 1$" "$t/f.err" && null 0 62 "$t/f.out"
+cleared "$t/f.img" 0 62 11
 ok $? "a symlink with the reflink flag (xfs_dinode_verify fails it): its bucket cleared"
-rm -f "$t/f.img" "$t/f.out"
+rm -f "$t/f.img" "$t/f.img.out"
 
 # the same head with a garbage di_next_unlinked: its cluster fails the verifier, in recovery
 xfs_db -x -c "inode 132" -c "write -d next_unlinked 5" "$t/m.img" > /dev/null 2>&1
-"$FSIMG" replay -o "$t/g.out" "$t/m.img" > "$t/g.err" 2>&1
-st=$?
-[ $st -eq 4 ] && [ ! -e "$t/g.out" ] &&
-	grep -q "unlinked inode 132 (ag 0 bucket 4): the inode cluster at daddr 128 fails its verifier at its inode 4 .*di_next_unlinked 0x5.*recovery wrote that cluster" "$t/g.err"
+refused "$t/m.img" "unlinked inode 132 (ag 0 bucket 4): the inode cluster at daddr 128 fails its verifier at its inode 4 .*di_next_unlinked 0x5.*recovery wrote that cluster"
 ok $? "a garbage di_next_unlinked in a cluster recovery writes: refused (exit $st), the cluster named"
 rm -f "$t/m.img"
 
 # v4: AG 2's empty bucket 62 naming a free inode, cleared (no LSN, no CRC on the AGI)
 xz -dc "$fix/xe-v4-1k-nolazy-unlinkedsp.img.xz" > "$t/v.img" || exit 1
 xfs_db -x -c "agi 2" -c "write unlinked[62] 262270" "$t/v.img" > /dev/null 2>&1
-"$FSIMG" replay -v -o "$t/v.out" "$t/v.img" > "$t/v.err" 2>&1 &&
-	grep -q "finish path ifree.bucket_clear: 1$" "$t/v.err" && grep -q "finish path ifree.inode: 16$" "$t/v.err" &&
-	null 2 62 "$t/v.out"
+cleared "$t/v.img" 2 62 16
 ok $? "v4: a free inode on an empty bucket: the bucket cleared, the 16 real unlinked inodes freed"
-rm -f "$t/v.img" "$t/v.out"
+rm -f "$t/v.img" "$t/v.img.out"
 
 # a bucket past the AG: xfs_agi_verify rejects the AGI
 xfs_db -x -c "agi 0" -c "write -d unlinked[60] 16776764" "$t/c.img" > /dev/null 2>&1
-"$FSIMG" replay -o "$t/r.out" "$t/c.img" > "$t/r.err" 2>&1
-st=$?
-[ $st -eq 4 ] && [ ! -e "$t/r.out" ] &&
-	grep -q "AG 0's AGI fails its verifier: bucket 60 holds agino 16776764" "$t/r.err"
+refused "$t/c.img" "AG 0's AGI fails its verifier: bucket 60 holds agino 16776764"
 ok $? "a bucket past the AG: refused (exit $st), the AGI named, not corrupt"
 rm -rf "$t"
 done_testing
