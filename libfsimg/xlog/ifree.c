@@ -315,8 +315,8 @@ static void ichunk_stale(struct fin *f, uint32_t ag, const uint8_t rec[INOBT_REC
  * xfs_inactive_symlink: the target's length di_size must be 1 to XFS_SYMLINK_MAXLEN, checked
  * before the fork's format is looked at (a local symlink's too), else -EFSCORRUPTED: 6.1's
  * inactivation stops there and the inode stays allocated on its unlinked list (a size of 0
- * may fail xfs_dinode_verify earlier still, when xfs_iget reads it: the bucket is dropped).
- * Either way not what a free models. 0 or 1.
+ * fails xfs_dinode_verify earlier, when xfs_iget reads it: ifree_iget.c clears the bucket).
+ * Not what a free models. 0 or 1.
  */
 static int symlink_len_check(struct fin *f, const uint8_t *d, bool local)
 {
@@ -645,10 +645,10 @@ int xlog_fin_writeback(struct fin *f, uint64_t lsn0)
 
 int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 {
-	xfs_fs *fs = log->fs;
 	struct xlog_pending *cow = NULL, *over = NULL;
 	struct fin f;
 	size_t i, nunlinked = 0;
+	bool cleared = false;
 	int err = 0;
 
 	for (i = 0; i < p->npending; i++) {
@@ -688,18 +688,28 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 	f.nprev = p->nfin_prev;
 	if (!(f.blk = calloc(IFREE_BLKS, sizeof *f.blk)))
 		return FSIMG_ENOMEM;
-	/* the pending entries are in xlog_recover_process_iunlinks' order: AG, bucket, chain */
+	/* the pending entries are in xlog_recover_process_iunlinks' order: AG, bucket, chain;
+	 * each is read as xfs_iget would (ifree_iget.c): a head it cannot read has its bucket
+	 * cleared and the rest of its chain left (leaked), as xlog_recover_clear_agi_bucket */
 	for (i = 0; i < p->npending && !err && !f.refused; i++) {
-		uint64_t ino = p->pending[i].id;
-		uint32_t ag = (uint32_t)(ino >> (fs->sb.agblklog + fs->sb.inopblog));
-		uint32_t agino = (uint32_t)(ino & ((1ull << (fs->sb.agblklog + fs->sb.inopblog)) - 1));
-		uint32_t bucket = agino % XFS_AGI_UNLINKED_BUCKETS, next;
-		if (p->pending[i].type != XFS_LI_IUNLINK)
+		const struct xlog_pending *e = &p->pending[i];
+		uint32_t ag = e->ag, agino = e->agino, next;
+		bool head;
+		if (e->type != XFS_LI_IUNLINK)
+			continue;
+		head = i == 0 || p->pending[i - 1].type != XFS_LI_IUNLINK || p->pending[i - 1].ag != ag ||
+		       p->pending[i - 1].bucket != e->bucket;
+		if (head)
+			cleared = false;
+		if (cleared)
 			continue;
 		f.why = p->pending[i].what;
 		f.whylen = sizeof p->pending[i].what;
 		f.why_at = &p->pending[i].why;
-		err = ifree_one(&f, ag, bucket, agino, &next);
+		err = xlog_fin_iunl_check(&f, e, head);
+		cleared = err == 2;
+		if (!err)
+			err = ifree_one(&f, ag, agino % XFS_AGI_UNLINKED_BUCKETS, agino, &next);
 		if (err > 0)
 			err = 0;
 	}

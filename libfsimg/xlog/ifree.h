@@ -112,4 +112,10 @@ int xlog_fin_attr_read(struct fin *f, const uint8_t *d, uint64_t ino, struct afo
  * freed; *ntx the truncate's transactions. 0, 1 (refused) or <0. */
 int xlog_fin_attr_inactive(struct fin *f, struct afork *a, uint64_t ino, uint32_t *ntx) XFS_HIDDEN;
 
+/* ifree_iget.c: entry e of an unlinked list (head: the first of its bucket's chain) as
+ * xlog_recover_iunlink_bucket meets it: 0 (xfs_iget reads it: free it), 2 (it fails on the
+ * head: the bucket cleared in a transaction of its own, the rest of the chain left), 1
+ * (refused: a loop, or a failure past the head, which shuts the kernel down) or <0. */
+int xlog_fin_iunl_check(struct fin *f, const struct xlog_pending *e, bool head) XFS_HIDDEN;
+
 #endif /* FSIMG_XLOG_IFREE_H */

@@ -140,46 +140,88 @@ static int next_unlinked(struct ctx *c, uint32_t ag, uint32_t agino, uint32_t *n
 	return 0;
 }
 
-/* Inodes left on the AGI unlinked lists after replay: freed by the kernel at mount. */
+/* The AG inode numbers one chain has named so far (seen[], tagged with the chain's gen):
+ * 1 when agino is already there, else it is added. */
+#define SEEN_SLOTS (2u * UNLINKED_MAX) /* a power of two, at least twice the inodes walked */
+struct seen { uint32_t agino, gen; };
+static bool seen_add(struct seen *seen, uint32_t gen, uint32_t agino)
+{
+	uint32_t h = (agino * 2654435761u) & (SEEN_SLOTS - 1);
+
+	for (; seen[h].gen == gen; h = (h + 1) & (SEEN_SLOTS - 1))
+		if (seen[h].agino == agino)
+			return true;
+	seen[h].agino = agino;
+	seen[h].gen = gen;
+	return false;
+}
+
+/*
+ * Inodes left on the AGI unlinked lists after replay: freed by the kernel at mount
+ * (xlog_recover_process_iunlinks). Each bucket's chain is listed in order as far as it can
+ * be followed: an entry not in a block of the AG past its headers ends it (XLOG_IUNL_RANGE:
+ * xfs_iget fails there, whatever its bytes), one named before on the chain too
+ * (XLOG_IUNL_LOOP). Whether the kernel can read each inode, and what it does when it
+ * cannot (the bucket cleared, the rest of the chain leaked), is the finish's (ifree.c).
+ */
 static int unlinked(struct ctx *c)
 {
-	uint32_t steps = 0;
+	uint32_t steps = 0, gen = 0;
 	xlog *log = c->log;
 	xfs_fs *fs = log->fs;
 	uint8_t b[XLOG_BBSIZE];
 	uint32_t ag, k, ss = fs->sb.sectsize / XLOG_BBSIZE;
-	int err;
+	struct seen *seen = NULL;
+	int err = 0;
 
-	for (ag = 0; ag < fs->sb.agcount; ag++) {
+	for (ag = 0; ag < fs->sb.agcount && !err && steps <= UNLINKED_MAX; ag++) {
 		uint64_t daddr = (uint64_t)ag * fs->sb.agblocks * (fs->blocksize / XLOG_BBSIZE) + 2 * ss;
 		if ((err = xlog_ovl_read(c->ovl, log, b, daddr, 1)))
-			return err;
+			break;
 		if (be32at(b, 0) != XFS_AGI_MAGIC)
 			continue;
-		for (k = 0; k < XFS_AGI_UNLINKED_BUCKETS; k++) {
+		for (k = 0; k < XFS_AGI_UNLINKED_BUCKETS && !err && steps <= UNLINKED_MAX; k++) {
 			uint32_t agino = be32at(b, 40 + 4 * k);
-			/* the bucket's chain through di_next_unlinked, bounded against loops */
+			gen++;
+			/* the bucket's chain through di_next_unlinked */
 			while (agino != 0xffffffffu) {
 				struct xlog_pending *e;
-				/* inside the AG, the last one as long as sb_dblocks leaves it: its
-				 * di_next_unlinked is read next (one in the AG's headers is the
-				 * finish's to refuse, as xfs_iget's xfs_verify_ino fails it) */
-				if ((agino >> fs->sb.inopblog) >= xfs_ag_length(fs, ag) || ++steps > UNLINKED_MAX)
-					return xlog_error(log, FSIMG_ECORRUPT,
-							  "AG %u unlinked bucket %u: bad or looping chain at agino %u",
-							  ag, k, agino);
-				if (!(e = xlog_pending_new(log, c->plan)))
-					return FSIMG_ENOMEM;
+				uint8_t at = XLOG_IUNL_OK;
+				if (!seen && !(seen = calloc(SEEN_SLOTS, sizeof *seen))) {
+					err = FSIMG_ENOMEM;
+					break;
+				}
+				if (agino >> (fs->sb.agblklog + fs->sb.inopblog) ||
+				    !xfs_verify_agbno(fs, ag, agino >> fs->sb.inopblog))
+					at = XLOG_IUNL_RANGE;
+				else if (seen_add(seen, gen, agino))
+					at = XLOG_IUNL_LOOP;
+				else if (++steps > UNLINKED_MAX)
+					at = XLOG_IUNL_MORE;
+				if (!(e = xlog_pending_new(log, c->plan))) {
+					err = FSIMG_ENOMEM;
+					break;
+				}
 				e->type = XFS_LI_IUNLINK;
+				e->ag = ag;
+				e->agino = agino;
+				e->bucket = k;
+				e->iunl = at;
+				if (at == XLOG_IUNL_RANGE) {
+					snprintf(e->what, sizeof e->what, "unlinked inode at agino %u (ag %u bucket %u)",
+						 agino, ag, k);
+					break;
+				}
 				e->id = ((uint64_t)ag << (fs->sb.agblklog + fs->sb.inopblog)) | agino;
 				snprintf(e->what, sizeof e->what, "unlinked inode %llu (ag %u bucket %u)",
 					 (unsigned long long)e->id, ag, k);
-				if ((err = next_unlinked(c, ag, agino, &agino)))
-					return err;
+				if (at != XLOG_IUNL_OK || (err = next_unlinked(c, ag, agino, &agino)))
+					break;
 			}
 		}
 	}
-	return 0;
+	free(seen);
+	return err;
 }
 
 /* The written sectors as runs of consecutive ones (their bytes stay in the overlay). */

@@ -44,7 +44,15 @@ struct xlog_pending {
 	struct xlog_ext ext[XLOG_PENDING_EXTS]; /* the first XLOG_PENDING_EXTS */
 	char what[512];   /* "efi 0x... (2 extents: ...)", or an unlinked inode and why it stays pending */
 	uint16_t why;     /* where in what the finish's reason for refusing it begins; 0: none */
+	/* XFS_LI_IUNLINK: where the AGI's list named it (the AG inode number as found, which
+	 * may be out of the AG) and what the walk found there (XLOG_IUNL_*) */
+	uint32_t ag, agino, bucket;
+	uint8_t iunl;
 };
+#define XLOG_IUNL_OK 0u    /* read; its di_next_unlinked followed */
+#define XLOG_IUNL_RANGE 1u /* not a block of the AG past its headers: xfs_iget fails on it */
+#define XLOG_IUNL_LOOP 2u  /* named earlier on the same chain */
+#define XLOG_IUNL_MORE 3u  /* past UNLINKED_MAX inodes: not walked further */
 
 /* A block an earlier finish of the mount (the intents') wrote through the overlay, as it
  * was before: a later finish that invalidates its buffer (a btree block freed, an inode

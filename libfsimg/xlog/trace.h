@@ -88,6 +88,7 @@ enum xfc_op { XFC_OP_SPLIT, XFC_OP_NEW_ROOT, XFC_OP_LSHIFT, XFC_OP_RSHIFT, XFC_O
 	X(XFC_IFREE_SYMLINK_RMT, "ifree.symlink_rmt")      /* xfs_inactive_symlink_rmt */                              \
 	X(XFC_IFREE_ATTR, "ifree.attr_inactive")           /* xfs_attr_inactive of blocks */                           \
 	X(XFC_IFREE_CHUNK, "ifree.chunk")                  /* xfs_difree_inode_chunk */                                \
+	X(XFC_IFREE_BUCKET_CLEAR, "ifree.bucket_clear")    /* xlog_recover_clear_agi_bucket */                         \
 	X(XFC_COW_RECOVER, "cow.recover")                  /* xfs_reflink_recover_cow's frees */
 
 #define XFC_ENUM(e, n) e,

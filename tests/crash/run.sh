@@ -17,6 +17,7 @@ the kernel's own recovery.
      successful fsync (path, size, crc32 of the synced bytes);
   3. cuts the power right after op N (sysrq b in the guest) or by killing
      qemu S seconds after the workload started;
+     (with --image IMG, steps 1-3 are skipped: IMG is the crashed image);
   4. boots again on a copy: the kernel mounts (replaying its log), the guest
      lists every path (lstat, FIEMAP, crc32 of the data), unmounts cleanly
      (XFS: mount, unmount, then the listing from a ro,norecovery mount);
@@ -189,6 +190,15 @@ Options:
                            the storm's clones into them first: map BUIs
                            that make a fork a btree, a bmbt block charged
                            to the dquots when mounted with quotas)
+  -i, --image IMG          start from IMG, an image already crashed (with a
+                           dirty log): no mkfs, no workload, no cut; the kernel
+                           recovers a copy of IMG (crashed.img, kernel.img)
+                           and the comparison runs as usual (the filesystem
+                           is read from IMG: -F, -O, -s, -S, -n, -c, -t, -w
+                           are not used; no fsync records: none are checked).
+                           IMG itself is never written.  For images crafted
+                           from a kept row's crashed.img, e.g. an unlinked
+                           list damaged with xfs_db -x.  Not with --logdev
   -d, --dir DIR            keep everything in DIR (default: a temporary one,
                            removed unless --keep)
   -k, --keep               keep the images (crashed.img, kernel.img, replayed.img)
@@ -223,7 +233,7 @@ EOF
 }
 
 fs=ext4 mopts=defaults mkfs_opts= logdev_size= size= seed=1 ops=120 cut= cut_time=0 kind=mixed
-dir= keep=0 fsimg= tmo=600 setup_only=0
+dir= keep=0 fsimg= tmo=600 setup_only=0 from=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-F | --fs) fs=$2; shift ;;
@@ -236,6 +246,7 @@ while [ $# -gt 0 ]; do
 	-c | --cut) cut=$2; shift ;;
 	-t | --cut-time) cut_time=$2; shift ;;
 	-w | --workload) kind=$2; shift ;;
+	-i | --image) from=$2; shift ;;
 	-d | --dir) dir=$2; shift ;;
 	-k | --keep) keep=1 ;;
 	--fsimg) fsimg=$2; shift ;;
@@ -253,6 +264,14 @@ if [ -n "$logdev_size" ]; then
 	[ "$mopts" = defaults ] && mopts=logdev=/dev/vdb || mopts=$mopts,logdev=/dev/vdb
 fi
 case "$mopts" in *' '*) echo "run.sh: mount options cannot hold spaces" >&2; exit 16 ;; esac
+if [ -n "$from" ]; then
+	[ -f "$from" ] || { echo "run.sh: --image $from: no such file" >&2; exit 16; }
+	[ -z "$logdev_size" ] || { echo "run.sh: --image is not for an external log" >&2; exit 16; }
+	# the filesystem is the image's: XFS by its superblock's magic, else ext4
+	[ "$(head -c 4 "$from")" = XFSB ] && fs=xfs || fs=ext4
+	from=$(cd "$(dirname "$from")" && pwd)/$(basename "$from")
+	kind=image seed=0 ops=0 cut=0 cut_time=0 mkfs_opts= size=$(stat -c %s "$from")
+fi
 [ -n "$cut" ] || cut=$ops
 [ "$cut_time" = 0 ] || cut=0
 [ -n "$size" ] || { [ "$fs" = xfs ] && size=320M || size=64M; }
@@ -282,7 +301,15 @@ if [ -n "$logdev_size" ]; then
 	log_opt="-l logdev=$dir/crashed.log"
 	BOOT_LOGDEV=$dir/crashed.log
 fi
-if [ "$fs" = ext4 ]; then
+if [ -n "$from" ]; then
+	# a crashed image given: a copy of it stands for the crash boot's
+	cp --sparse=always "$from" "$img" || die "cannot copy $from"
+	if [ "$fs" = ext4 ]; then
+		bs=$(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Block size: *//p')
+	else
+		bs=$(xfs_db -r -c 'sb 0' -c 'p blocksize' "$img" 2>/dev/null | sed -n 's/^blocksize = //p')
+	fi
+elif [ "$fs" = ext4 ]; then
 	# shellcheck disable=SC2086
 	mke2fs -q -F -t ext4 $mkfs_opts "$img" "$size" > "$dir/mkfs.log" 2>&1 ||
 		die "mke2fs $mkfs_opts failed: $(tail -3 "$dir/mkfs.log")"
@@ -296,6 +323,7 @@ else
 fi
 bs=${bs:-4096}
 how=$([ "$cut_time" = 0 ] && echo "after op $cut" || echo "qemu killed ${cut_time}s after start")
+[ -z "$from" ] || how="given image $from"
 python3 - "$dir/meta.json" <<EOF
 import json, sys
 json.dump({"fs": "$fs", "mount_opts": "$mopts", "mkfs_opts": "$mkfs_opts", "size": "$size",
@@ -306,13 +334,19 @@ EOF
 
 args="fsimg.fs=$fs fsimg.opts=$mopts fsimg.bs=$bs"
 t0=$(date +%s)
-boot "$img" "$dir/crash" "$tmo" "$cut_time" fsimg.mode=crash $args \
-	"fsimg.seed=$seed fsimg.ops=$ops fsimg.cut=$cut fsimg.kind=$kind"
-st=$?
-t1=$(date +%s)
-[ $st = 124 ] && die "the crash boot timed out (see $dir/crash.console)"
-grep -q '^@@ mount-failed' "$dir/crash.rec" && die "the guest could not mount: $(grep '^@@ mount-failed' "$dir/crash.rec")"
-grep -q '^@@ start' "$dir/crash.rec" || die "the workload never started (see $dir/crash.console)"
+if [ -n "$from" ]; then
+	# no workload: no records of ops or fsyncs
+	: > "$dir/crash.rec"
+	t1=$t0
+else
+	boot "$img" "$dir/crash" "$tmo" "$cut_time" fsimg.mode=crash $args \
+		"fsimg.seed=$seed fsimg.ops=$ops fsimg.cut=$cut fsimg.kind=$kind"
+	st=$?
+	t1=$(date +%s)
+	[ $st = 124 ] && die "the crash boot timed out (see $dir/crash.console)"
+	grep -q '^@@ mount-failed' "$dir/crash.rec" && die "the guest could not mount: $(grep '^@@ mount-failed' "$dir/crash.rec")"
+	grep -q '^@@ start' "$dir/crash.rec" || die "the workload never started (see $dir/crash.console)"
+fi
 
 cp --sparse=always "$img" "$dir/kernel.img"
 if [ -n "$BOOT_LOGDEV" ]; then
