@@ -215,6 +215,86 @@ static uint64_t cp_bytes(const struct fin *f)
 	return bytes;
 }
 
+/* XLOG_CIL_SPACE_LIMIT: an eighth of the log (l_logsize >> 3), at most 16 times what the
+ * eight largest iclogs hold (BBTOB(XLOG_TOTAL_REC_SHIFT) << 4: 32 MiB on a v2 log, 4 MiB
+ * on a v1 one). */
+static uint64_t cil_space_limit(const xlog *log)
+{
+	uint64_t lim = (uint64_t)log->geom.bbs * XLOG_BBSIZE >> 3;
+	uint64_t cap = (uint64_t)XLOG_MAX_ICLOGS << (log->geom.v2 ? 18 : 15) << 4;
+
+	return lim < cap ? lim : cap;
+}
+
+/*
+ * The CIL context's space_used after a commit (xlog_cil_insert_items): the sum of its
+ * items' lv_bytes as their last commits formatted them (a relogged item's old vector's
+ * bytes taken off, xlog_cil_insert_format_items; each region behind its op header,
+ * rounded up to 4 bytes, xlog_finish_iovec), less the intents a done item whited out
+ * (xlog_cil_process_intents): the running checkpoint's content without its start and
+ * transaction-header ops (cp_bytes, which the checkpoint-ending forces match with the
+ * kernel's), and the intents committed whose done items are still to come (rmap.c's
+ * queue). Where the transactions log what force.c does not size (the truncating inode's
+ * attribute fork or a symlink's blocks), the truncating inode is counted whole.
+ */
+static uint64_t cil_space(const struct fin *f)
+{
+	const xfs_fs *fs = f->log->fs;
+	uint64_t bytes = cp_bytes(f) - (OPHDR + OPHDR + TRANS_HDR);
+
+	for (uint32_t i = 0; i < f->ndfp; i++)
+		if (!f->dfp[i].alone)
+			bytes += f->dfp[i].ibytes;
+	if (f->cp_trunc && f->cp_trunc_unsized)
+		bytes += 2 * OPHDR + (fs->sb.inodesize - fs->lit_off);
+	return bytes + f->cil_gone;
+}
+
+void xlog_fin_ino_gone(struct fin *f, size_t i)
+{
+	const struct blk *b = &f->blk[f->ino[i].blk];
+	const uint8_t *d = b->b + f->ino[i].off;
+	uint32_t isize = f->log->fs->sb.inodesize;
+
+	/* its item as the running transaction's commit formats it (xfs_inode_item_format:
+	 * XFS_ISTALE does not keep it out) */
+	if (f->ino[i].cp == FIN_CP_RUNNING || !b->snap || memcmp(b->snap + f->ino[i].off, d, isize))
+		f->cil_gone += inode_bytes(f->log->fs, d, f->ino[i].broot);
+}
+
+/*
+ * The CIL space after a commit, against XLOG_CIL_SPACE_LIMIT. Past it,
+ * xlog_cil_push_background queues the push work (space_used >= the limit; on one CPU the
+ * per-CPU count is folded in once it is over), which swaps in a new context when the
+ * xfs-cil worker runs: the commits that land in the old one before that depend on the
+ * scheduler (the inodegc worker goes on committing until it yields; 6.1's iunlink
+ * recovery waits for each inode's inactivation, xfs_inodegc_flush, so the swap comes by the
+ * next inode's first commit at the latest, somewhere in this one's). The checkpoint ends
+ * there and the next starts in the same iclog (a background push does not switch it out),
+ * so the LSNs stamped after it are not modelled: a commit after the crossing one is
+ * refused. A crossing by the last commit before a force, or before the finish's end, ends
+ * the checkpoint where the force does: nothing to refuse.
+ */
+static void cil_check(struct fin *f)
+{
+	uint64_t lim = cil_space_limit(f->log), bytes;
+
+	if (f->cil_over && !f->refused) {
+		xlog_fin_refuse(f, "the CIL's %llu bytes reached XLOG_CIL_SPACE_LIMIT (%llu: the log's %llu bytes >> 3) "
+				   "before this transaction's commit: a background CIL push (xlog_cil_push_background) "
+				   "ends a checkpoint where the kernel's scheduling puts it (not done)",
+			       (unsigned long long)f->cil_bytes, (unsigned long long)lim,
+			       (unsigned long long)f->log->geom.bbs * XLOG_BBSIZE);
+		return;
+	}
+	bytes = cil_space(f);
+	/* (a log of no length: none read, as in unit tests of other parts) */
+	if (f->log->geom.bbs && bytes >= lim) {
+		f->cil_over = true;
+		f->cil_bytes = bytes;
+	}
+}
+
 void xlog_fin_commit(struct fin *f)
 {
 	uint32_t isize = f->log->fs->sb.inodesize;
@@ -234,6 +314,8 @@ void xlog_fin_commit(struct fin *f)
 	f->tx_intent = NULL;
 	for (size_t i = 0; i < f->nino; i++) {
 		const struct blk *b = &f->blk[f->ino[i].blk];
+		if (f->ino[i].cp == FIN_CP_RUNNING)
+			continue; /* (logged already: nothing to compare) */
 		if (!b->snap || memcmp(b->snap + f->ino[i].off, b->b + f->ino[i].off, isize))
 			f->ino[i].cp = FIN_CP_RUNNING;
 	}
@@ -272,6 +354,7 @@ void xlog_fin_commit(struct fin *f)
 		}
 		memcpy(b->snap, b->b, len);
 	}
+	cil_check(f);
 }
 
 int xlog_fin_cp_close(struct fin *f, uint64_t *next)
@@ -314,6 +397,8 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 	f->cp_done = 0;
 	f->cp_trunc = false;
 	f->cp_trunc_unsized = NULL;
+	f->cil_over = false;
+	f->cil_gone = 0;
 	*next = lo;
 	return 0;
 }
@@ -406,6 +491,12 @@ void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno)
 void xlog_fin_unpin(struct fin *f)
 {
 	uint32_t m = 0;
+
+	/* a new CIL context (a v4 force whose checkpoint is not closed here, !f->cp_sized: its
+	 * next commits are checked against cp_bytes since the last close, never less than the
+	 * new context's space) */
+	f->cil_over = false;
+	f->cil_gone = 0;
 
 	/* xlog_cil_committed -> xfs_buf_item_unpin: the running transaction's stay pinned */
 	for (uint32_t i = 0; i < f->npinned && f->npinned <= f->pinned_cap; i++)
