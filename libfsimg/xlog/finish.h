@@ -44,6 +44,9 @@ struct blk {
 	 * (xfs_trans_binval); tx_logged: logged in the running transaction */
 	uint32_t lmap[FIN_LMAP_WORDS];
 	bool tx_logged;
+	/* an inode cluster logged as a buffer (a di_next_unlinked, xfs_iunlink_log_dinode) by a
+	 * commit of the running checkpoint: its buffer item is there besides its inodes' */
+	bool ibuf;
 	/* the map as the last commit that logged it formatted it (xlog_cil_insert_format_items):
 	 * what a checkpoint holds of it, whatever the running transaction logged since */
 	uint32_t cp_lmap[FIN_LMAP_WORDS];
@@ -137,6 +140,10 @@ struct fin {
 	/* the bytes of inode items in the CIL context that f->ino no longer holds (a freed
 	 * chunk's inodes, xlog_fin_ino_gone) */
 	uint64_t cil_gone;
+	/* the running checkpoint's stale inode cluster buffers of freed chunks of which the
+	 * finish holds no block (xfs_ifree_cluster stales every allocated cluster): their
+	 * formats' bytes */
+	uint64_t cp_istale;
 	const char *cp_unsized; /* what the unsized transactions log (NULL: the unlinked inodes') */
 	/* the inode being truncated (force.c, xlog_fin_cp_trunc): its slot (trunc_blk, trunc_off);
 	 * logged by the running transaction (tx_trunc) and by the running checkpoint (cp_trunc),
@@ -205,6 +212,13 @@ static inline void xlog_fin_tx(struct fin *f)
 	xlog_fin_commit(f);
 	f->tx++;
 }
+
+/* force.c: the inode chunk at daddr lo freed (holemask hole, 0 when not sparse): its
+ * allocated clusters staled (xfs_ifree_cluster), those the finish holds no block of counted
+ * in f->cp_istale. */
+void xlog_fin_ichunk_istale(struct fin *f, uint64_t lo, uint16_t hole) XFS_HIDDEN;
+/* force.c: the basic blocks of an inode cluster buffer (xfs_ialloc_setup_geometry). */
+uint32_t xlog_fin_icluster_bbs(const xfs_fs *fs) XFS_HIDDEN;
 
 /* ifree.c: the inode at off in held block blk logged by the finish: its slot in f->ino
  * (*k), added when it has none yet; k NULL: added (an inode freed, never logged before

@@ -41,6 +41,7 @@
 #include "xfs/format.h"
 #include "xlog/dinode.h"
 #include "xlog/finish.h"
+#include "xlog/ifree.h"
 #include "xlog/rmap.h"
 
 #define OPHDR 12u          /* struct xlog_op_header */
@@ -162,6 +163,104 @@ static void buf_bytes(const struct blk *b, uint64_t *bytes)
 	}
 }
 
+uint32_t xlog_fin_icluster_bbs(const xfs_fs *fs)
+{
+	uint32_t bs = fs->blocksize, isz = fs->sb.inodesize, cluster = 8192; /* XFS_INODE_BIG_CLUSTER_SIZE */
+
+	/* xfs_ialloc_setup_geometry: scaled by the inode size on v5 when the chunk alignment
+	 * allows it, never under a block */
+	if (fs->v5 && isz >= 256 && fs->sb.inoalignmt >= cluster * (isz / 256) / bs)
+		cluster *= isz / 256;
+	return (cluster < bs ? bs : cluster) / XLOG_BBSIZE;
+}
+
+void xlog_fin_ichunk_istale(struct fin *f, uint64_t lo, uint16_t hole)
+{
+	const xfs_fs *fs = f->log->fs;
+	uint32_t cbbs = xlog_fin_icluster_bbs(fs), ipc = cbbs * XLOG_BBSIZE / fs->sb.inodesize;
+	uint32_t words = (cbbs * XLOG_BBSIZE / CHUNK + 31) / 32;
+
+	for (uint32_t c = 0; ipc && c * ipc < INODES_PER_CHUNK; c++) {
+		uint64_t clo = lo + (uint64_t)c * cbbs;
+		bool alloc = false, held = false;
+		/* xfs_ifree_cluster: a cluster with an inode the holemask allocates (a bit each
+		 * XFS_INODES_PER_HOLEMASK_BIT inodes) */
+		for (uint32_t i = c * ipc; i < (c + 1) * ipc && i < INODES_PER_CHUNK; i++)
+			alloc |= !(hole >> (i / (INODES_PER_CHUNK / 16)) & 1);
+		for (size_t i = 0; i < f->nblk && !held; i++)
+			held = f->blk[i].kind == K_INODES && f->blk[i].daddr >= clo && f->blk[i].daddr < clo + cbbs;
+		if (alloc && !held)
+			f->cp_istale += OPHDR + BUF_FMT + 4 * words;
+	}
+}
+
+struct icl { uint64_t cluster, daddr; size_t i; };
+
+static int icl_cmp(const void *a, const void *b)
+{
+	const struct icl *x = a, *y = b;
+
+	if (x->cluster != y->cluster)
+		return x->cluster < y->cluster ? -1 : 1;
+	return x->daddr < y->daddr ? -1 : x->daddr > y->daddr;
+}
+
+/*
+ * The inode cluster buffers' items in the running checkpoint: a cluster buffer (the
+ * kernel's, xfs_imap_to_bp: a cluster of blocks, of which the finish holds some) is
+ * logged as a buffer when an inode's di_next_unlinked was logged in it
+ * (xfs_iunlink_log_dinode: its format and the runs of its dirty chunks, over its blocks
+ * in order) or when its chunk was freed (xfs_ifree_cluster: stale, its format alone; the
+ * clusters of a freed chunk the finish holds no block of are f->cp_istale); its inodes'
+ * changes are their own items (inode_bytes).
+ */
+static uint64_t icluster_bytes(const struct fin *f)
+{
+	const xfs_fs *fs = f->log->fs;
+	uint32_t cbbs = xlog_fin_icluster_bbs(fs), bbpb = fs->blocksize / XLOG_BBSIZE;
+	uint32_t bpc = cbbs / bbpb ? cbbs / bbpb : 1, words = (cbbs * XLOG_BBSIZE / CHUNK + 31) / 32;
+	uint64_t bytes = 0;
+	struct icl *k;
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->nblk; i++)
+		n += f->blk[i].cp == FIN_CP_RUNNING && f->blk[i].kind == K_INODES;
+	if (!n || !(k = malloc(n * sizeof *k)))
+		return 0; /* (no memory: cp_bytes' callers meet it again, f->cp_lost) */
+	n = 0;
+	for (size_t i = 0; i < f->nblk; i++) {
+		const struct blk *b = &f->blk[i];
+		uint64_t fsb = b->daddr / bbpb, agbno = fsb % fs->sb.agblocks;
+		if (b->cp == FIN_CP_RUNNING && b->kind == K_INODES)
+			k[n++] = (struct icl){ (fsb - agbno % bpc) * bbpb, b->daddr, i };
+	}
+	qsort(k, n, sizeof *k, icl_cmp);
+	for (size_t a = 0, z; a < n; a = z) {
+		bool stale = false, ibuf = false, prev = false;
+		uint64_t end = 0;
+		for (z = a; z < n && k[z].cluster == k[a].cluster; z++) {
+			stale |= f->blk[k[z].i].was_stale;
+			ibuf |= f->blk[k[z].i].ibuf;
+		}
+		if (stale || ibuf)
+			bytes += OPHDR + BUF_FMT + 4 * words;
+		for (size_t j = a; !stale && ibuf && j < z; j++) {
+			const struct blk *b = &f->blk[k[j].i];
+			/* a block of the cluster not held between: the run breaks there */
+			prev &= b->daddr == end;
+			for (uint32_t c = 0; c < b->bbs * XLOG_BBSIZE / CHUNK; c++) {
+				bool dirty = lmap_bit(b->cp_lmap, c);
+				if (dirty)
+					bytes += (prev ? 0 : OPHDR) + CHUNK;
+				prev = dirty;
+			}
+			end = b->daddr + b->bbs;
+		}
+	}
+	free(k);
+	return bytes;
+}
+
 /* An inode's bytes (xfs_inode_item_size): its format, core, and data fork
  * (xfs_inode_item_format_data_fork): the extents in extents form, the incore root (header
  * and nr keys and pointers) in btree form when it was logged. d: the inode as committed. */
@@ -194,10 +293,12 @@ static uint64_t cp_bytes(const struct fin *f)
 	xfs_fs *fs = f->log->fs;
 	uint64_t bytes = OPHDR + OPHDR + TRANS_HDR + f->cp_done;
 
-	/* as each buffer's last commit formatted it (xlog_fin_commit) */
+	/* as each buffer's last commit formatted it (xlog_fin_commit); inode clusters as the
+	 * kernel's cluster buffers */
 	for (size_t i = 0; i < f->nblk; i++)
-		if (f->blk[i].cp == FIN_CP_RUNNING && (f->blk[i].kind != K_INODES || f->blk[i].was_stale))
+		if (f->blk[i].cp == FIN_CP_RUNNING && f->blk[i].kind != K_INODES)
 			buf_bytes(&f->blk[i], &bytes);
+	bytes += icluster_bytes(f) + f->cp_istale;
 	/* dquot items (a BUI's bmbt block charged); a v5 force with quota on is refused, so
 	 * they go into one checkpoint there */
 	bytes += xlog_fin_dquot_log_bytes(f);
@@ -328,6 +429,8 @@ void xlog_fin_commit(struct fin *f)
 		 * (their copy kept to find them) */
 		bool logged = stale ? !b->was_stale || b->tx_logged
 				    : inodes ? (b->snap ? memcmp(b->snap, b->b, len) != 0 : b->dirty) : b->tx_logged;
+		/* an inode cluster logged as a buffer too (xfs_iunlink_log_dinode) */
+		b->ibuf |= inodes && b->tx_logged;
 		b->tx_logged = false;
 		/* xfs_trans_binval: an invalidated buffer's dirty map is cleared */
 		if (stale)
@@ -386,6 +489,7 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 	for (size_t i = 0; i < f->nblk; i++)
 		if (f->blk[i].cp == FIN_CP_RUNNING) {
 			f->blk[i].cp = FIN_CP_WRITTEN;
+			f->blk[i].ibuf = false;
 			f->blk[i].lsn = f->cp_lsn;
 			f->blk[i].wforce = f->nforce;
 		}
@@ -399,6 +503,7 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 	f->cp_trunc_unsized = NULL;
 	f->cil_over = false;
 	f->cil_gone = 0;
+	f->cp_istale = 0;
 	*next = lo;
 	return 0;
 }
