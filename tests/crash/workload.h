@@ -119,6 +119,7 @@ int run_bigdir(int ops, int cut);
 /* wl_xfs.c: files created (xattrs: half with a small xattr), then those outside d0's
  * inode chunk unlinked and held open */
 int run_ichunk(int ops, int cut, int xattrs);
+int run_ichunk_held(int ops, int cut, int xattrs, int maxheld);
 /* wl_ifin.c: empty files created (MORE 2: a block of data each), then one from each inode chunk
  * unlinked and held open (MORE 1: others unlinked for good first) */
 int run_ifinobt(int ops, int cut, int more);
