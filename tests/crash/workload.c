@@ -532,8 +532,8 @@ static int run(int argc, char **argv)
 		return run_ifinobt(ops, cut, kind[7] == 'x' ? 1 : kind[7] == 'd' ? 2 : 0);
 	if (!strcmp(kind, "ichunkdrop") || !strcmp(kind, "ichunkdropx"))
 		return run_ichunkdrop(ops, cut, kind[10] == 'x');
-	if (!strcmp(kind, "holdmix"))
-		return run_holdmix(ops, cut);
+	if (!strcmp(kind, "holdmix") || !strcmp(kind, "holdmixmany"))
+		return run_holdmix(ops, cut, kind[7] == 'm');
 	if (!strcmp(kind, "fragdrop"))
 		return run_fragdrop(ops, cut);
 	if (!strcmp(kind, "attr"))

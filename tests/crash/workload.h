@@ -127,7 +127,7 @@ int run_ifinobt(int ops, int cut, int more);
  * the keeper unlinked and held open (SOME: two in three chunks) */
 int run_ichunkdrop(int ops, int cut, int some);
 /* wl_hold.c: OPS directories emptied and rmdir'd, O_TMPFILE pairs, sparse files, held open */
-int run_holdmix(int ops, int cut);
+int run_holdmix(int ops, int cut, int many);
 /* wl_hold.c: one-block files, every other unlinked, up to 60 of the rest held open */
 int run_fragdrop(int ops, int cut);
 /* wl_attr.c: files with attribute forks that have blocks, unlinked and held open */
