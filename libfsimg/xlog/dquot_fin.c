@@ -389,8 +389,16 @@ int xlog_fin_dquot_mod(struct fin *f, const uint8_t *d, uint64_t ino, int64_t bl
 	if (ino == q->qino[0] || ino == q->qino[1] || ino == q->qino[2])
 		return 0;
 	if (!(a = attached(q, ino))) {
-		if (q->natt == FIN_INODES_MAX)
-			return xlog_fin_refuse(f, "more than %u inodes with dquots attached", FIN_INODES_MAX);
+		if (q->natt == q->att_cap) {
+			uint32_t cap = q->att_cap ? 2 * q->att_cap : 64;
+			struct fin_dqattach *n;
+			if (q->att_cap >= FIN_INODES_MAX)
+				return xlog_fin_refuse(f, "more than %u inodes with dquots attached", FIN_INODES_MAX);
+			if (!(n = realloc(q->att, (size_t)cap * sizeof *n)))
+				return FSIMG_ENOMEM;
+			q->att = n;
+			q->att_cap = cap;
+		}
 		a = &q->att[q->natt++];
 		a->ino = ino;
 	}

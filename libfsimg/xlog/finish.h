@@ -12,7 +12,10 @@
 #include "xlog/plan.h"
 
 #define FIN_BLKS 1024u      /* blocks held while finishing (f->blk has room for them) */
-#define FIN_INODES_MAX 64u /* inodes finished in one checkpoint (its size is never near a CIL push) */
+/* inodes a finish logs (f->ino, grown as they come): each is in one of the FIN_BLKS blocks
+ * held, so a crafted image cannot ask for more room than that bounds; the number of
+ * unlinked inodes is bounded instead by the CIL's space (xlog_fin_commit) */
+#define FIN_INODES_MAX 65536u
 
 /* the dirty bitmap's words for the largest block (64 KiB: 512 chunks of 128 bytes) */
 #define FIN_LMAP_WORDS 16u
@@ -41,6 +44,9 @@ struct blk {
 	 * (xfs_trans_binval); tx_logged: logged in the running transaction */
 	uint32_t lmap[FIN_LMAP_WORDS];
 	bool tx_logged;
+	/* an inode cluster logged as a buffer (a di_next_unlinked, xfs_iunlink_log_dinode) by a
+	 * commit of the running checkpoint: its buffer item is there besides its inodes' */
+	bool ibuf;
 	/* the map as the last commit that logged it formatted it (xlog_cil_insert_format_items):
 	 * what a checkpoint holds of it, whatever the running transaction logged since */
 	uint32_t cp_lmap[FIN_LMAP_WORDS];
@@ -65,7 +71,7 @@ struct fin_agflq { uint32_t ag, bno; };
 struct fin_pinned { uint32_t ag, bno, tx; };
 
 /* The dquots the finish changes (dquot_fin.c), with quota accounting on. */
-#define FIN_DQUOTS_MAX (3u * FIN_INODES_MAX)
+#define FIN_DQUOTS_MAX 192u
 enum { FIN_DQ_BCOUNT, FIN_DQ_ICOUNT, FIN_DQ_RTBCOUNT, FIN_DQ_NRES }; /* the dquot's resources */
 struct fin_dquot {
 	uint8_t type;       /* XFS_DQTYPE_USER, _GROUP or _PROJ */
@@ -91,8 +97,8 @@ struct fin_quota {
 	uint64_t qino[3];   /* the user, group and project quota inodes */
 	uint32_t ndq;
 	struct fin_dquot dq[FIN_DQUOTS_MAX];
-	uint32_t natt;
-	struct fin_dqattach att[FIN_INODES_MAX];
+	uint32_t natt, att_cap;
+	struct fin_dqattach *att; /* grown as inodes come, up to FIN_INODES_MAX (dquot_fin.c) */
 };
 
 struct fin {
@@ -102,8 +108,8 @@ struct fin {
 	size_t nblk;
 	/* inodes logged (freed, or their forks changed), for the stamps; broot: a data fork in
 	 * btree form whose root was logged too (XFS_ILOG_DBROOT) */
-	struct { size_t blk; uint32_t off; bool broot; uint8_t cp; uint64_t lsn; } ino[FIN_INODES_MAX];
-	size_t nino;
+	struct fin_ino { size_t blk; uint32_t off; bool broot; uint8_t cp; uint64_t lsn; } *ino;
+	size_t nino, ino_cap;
 	char *why;          /* the pending entry being finished: its reason on refusal */
 	size_t whylen;
 	uint16_t *why_at;   /* that entry's xlog_pending.why (NULL: none to keep) */
@@ -126,6 +132,18 @@ struct fin {
 	 * only what force.c sizes (buffers, inodes, done items), else a v5 force is refused */
 	uint64_t cp_lsn, cp_done, tx_done;
 	bool cp_sized, cp_lost;
+	/* force.c: the CIL's space (xlog_cil_insert_items' ctx->space_used) crossed
+	 * XLOG_CIL_SPACE_LIMIT at a commit of the running checkpoint: cil_over, with the bytes
+	 * then; a background push is queued (xlog_cil_push_background) */
+	bool cil_over;
+	uint64_t cil_bytes;
+	/* the bytes of inode items in the CIL context that f->ino no longer holds (a freed
+	 * chunk's inodes, xlog_fin_ino_gone) */
+	uint64_t cil_gone;
+	/* the running checkpoint's stale inode cluster buffers of freed chunks of which the
+	 * finish holds no block (xfs_ifree_cluster stales every allocated cluster): their
+	 * formats' bytes */
+	uint64_t cp_istale;
 	const char *cp_unsized; /* what the unsized transactions log (NULL: the unlinked inodes') */
 	/* the inode being truncated (force.c, xlog_fin_cp_trunc): its slot (trunc_blk, trunc_off);
 	 * logged by the running transaction (tx_trunc) and by the running checkpoint (cp_trunc),
@@ -155,7 +173,8 @@ struct fin {
 
 /* force.c: the running transaction committed: the blocks it logged (xlog_fin_log_range),
  * changed or staled and the inodes whose bytes it changed are the running checkpoint's,
- * its done items too. */
+ * its done items too. A commit into a checkpoint whose CIL space an earlier commit took
+ * to XLOG_CIL_SPACE_LIMIT is refused (f->refused, the running entry's reason). */
 void xlog_fin_commit(struct fin *f) XFS_HIDDEN;
 
 /* force.c: xfs_trans_log_buf(tp, bp, first, last) of block b in the running transaction:
@@ -193,6 +212,24 @@ static inline void xlog_fin_tx(struct fin *f)
 	xlog_fin_commit(f);
 	f->tx++;
 }
+
+/* force.c: the inode chunk at daddr lo freed (holemask hole, 0 when not sparse): its
+ * allocated clusters staled (xfs_ifree_cluster), those the finish holds no block of counted
+ * in f->cp_istale. */
+void xlog_fin_ichunk_istale(struct fin *f, uint64_t lo, uint16_t hole) XFS_HIDDEN;
+/* force.c: the basic blocks of an inode cluster buffer (xfs_ialloc_setup_geometry). */
+uint32_t xlog_fin_icluster_bbs(const xfs_fs *fs) XFS_HIDDEN;
+
+/* ifree.c: the inode at off in held block blk logged by the finish: its slot in f->ino
+ * (*k), added when it has none yet; k NULL: added (an inode freed, never logged before
+ * here). 0, 1 (refused: more than FIN_INODES_MAX) or <0. */
+int xlog_fin_ino_add(struct fin *f, size_t blk, uint32_t off, size_t *k) XFS_HIDDEN;
+
+/* force.c: f->ino[i] about to be dropped (its chunk freed, xfs_ifree_cluster: its cluster
+ * buffer stale, the inode items the CIL holds stay there): its bytes kept in f->cil_gone
+ * (the running checkpoint's, cp_bytes) when the running checkpoint logged it or the running
+ * transaction changed it. */
+void xlog_fin_ino_gone(struct fin *f, size_t i) XFS_HIDDEN;
 
 /* A refusal: the reason goes after the pending entry's name; returns 1. */
 int xlog_fin_refuse(struct fin *f, const char *fmt, ...) XFS_HIDDEN __attribute__((format(printf, 2, 3)));

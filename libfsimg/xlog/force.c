@@ -41,6 +41,7 @@
 #include "xfs/format.h"
 #include "xlog/dinode.h"
 #include "xlog/finish.h"
+#include "xlog/ifree.h"
 #include "xlog/rmap.h"
 
 #define OPHDR 12u          /* struct xlog_op_header */
@@ -162,6 +163,104 @@ static void buf_bytes(const struct blk *b, uint64_t *bytes)
 	}
 }
 
+uint32_t xlog_fin_icluster_bbs(const xfs_fs *fs)
+{
+	uint32_t bs = fs->blocksize, isz = fs->sb.inodesize, cluster = 8192; /* XFS_INODE_BIG_CLUSTER_SIZE */
+
+	/* xfs_ialloc_setup_geometry: scaled by the inode size on v5 when the chunk alignment
+	 * allows it, never under a block */
+	if (fs->v5 && isz >= 256 && fs->sb.inoalignmt >= cluster * (isz / 256) / bs)
+		cluster *= isz / 256;
+	return (cluster < bs ? bs : cluster) / XLOG_BBSIZE;
+}
+
+void xlog_fin_ichunk_istale(struct fin *f, uint64_t lo, uint16_t hole)
+{
+	const xfs_fs *fs = f->log->fs;
+	uint32_t cbbs = xlog_fin_icluster_bbs(fs), ipc = cbbs * XLOG_BBSIZE / fs->sb.inodesize;
+	uint32_t words = (cbbs * XLOG_BBSIZE / CHUNK + 31) / 32;
+
+	for (uint32_t c = 0; ipc && c * ipc < INODES_PER_CHUNK; c++) {
+		uint64_t clo = lo + (uint64_t)c * cbbs;
+		bool alloc = false, held = false;
+		/* xfs_ifree_cluster: a cluster with an inode the holemask allocates (a bit each
+		 * XFS_INODES_PER_HOLEMASK_BIT inodes) */
+		for (uint32_t i = c * ipc; i < (c + 1) * ipc && i < INODES_PER_CHUNK; i++)
+			alloc |= !(hole >> (i / (INODES_PER_CHUNK / 16)) & 1);
+		for (size_t i = 0; i < f->nblk && !held; i++)
+			held = f->blk[i].kind == K_INODES && f->blk[i].daddr >= clo && f->blk[i].daddr < clo + cbbs;
+		if (alloc && !held)
+			f->cp_istale += OPHDR + BUF_FMT + 4 * words;
+	}
+}
+
+struct icl { uint64_t cluster, daddr; size_t i; };
+
+static int icl_cmp(const void *a, const void *b)
+{
+	const struct icl *x = a, *y = b;
+
+	if (x->cluster != y->cluster)
+		return x->cluster < y->cluster ? -1 : 1;
+	return x->daddr < y->daddr ? -1 : x->daddr > y->daddr;
+}
+
+/*
+ * The inode cluster buffers' items in the running checkpoint: a cluster buffer (the
+ * kernel's, xfs_imap_to_bp: a cluster of blocks, of which the finish holds some) is
+ * logged as a buffer when an inode's di_next_unlinked was logged in it
+ * (xfs_iunlink_log_dinode: its format and the runs of its dirty chunks, over its blocks
+ * in order) or when its chunk was freed (xfs_ifree_cluster: stale, its format alone; the
+ * clusters of a freed chunk the finish holds no block of are f->cp_istale); its inodes'
+ * changes are their own items (inode_bytes).
+ */
+static uint64_t icluster_bytes(const struct fin *f)
+{
+	const xfs_fs *fs = f->log->fs;
+	uint32_t cbbs = xlog_fin_icluster_bbs(fs), bbpb = fs->blocksize / XLOG_BBSIZE;
+	uint32_t bpc = cbbs / bbpb ? cbbs / bbpb : 1, words = (cbbs * XLOG_BBSIZE / CHUNK + 31) / 32;
+	uint64_t bytes = 0;
+	struct icl *k;
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->nblk; i++)
+		n += f->blk[i].cp == FIN_CP_RUNNING && f->blk[i].kind == K_INODES;
+	if (!n || !(k = malloc(n * sizeof *k)))
+		return 0; /* (no memory: cp_bytes' callers meet it again, f->cp_lost) */
+	n = 0;
+	for (size_t i = 0; i < f->nblk; i++) {
+		const struct blk *b = &f->blk[i];
+		uint64_t fsb = b->daddr / bbpb, agbno = fsb % fs->sb.agblocks;
+		if (b->cp == FIN_CP_RUNNING && b->kind == K_INODES)
+			k[n++] = (struct icl){ (fsb - agbno % bpc) * bbpb, b->daddr, i };
+	}
+	qsort(k, n, sizeof *k, icl_cmp);
+	for (size_t a = 0, z; a < n; a = z) {
+		bool stale = false, ibuf = false, prev = false;
+		uint64_t end = 0;
+		for (z = a; z < n && k[z].cluster == k[a].cluster; z++) {
+			stale |= f->blk[k[z].i].was_stale;
+			ibuf |= f->blk[k[z].i].ibuf;
+		}
+		if (stale || ibuf)
+			bytes += OPHDR + BUF_FMT + 4 * words;
+		for (size_t j = a; !stale && ibuf && j < z; j++) {
+			const struct blk *b = &f->blk[k[j].i];
+			/* a block of the cluster not held between: the run breaks there */
+			prev &= b->daddr == end;
+			for (uint32_t c = 0; c < b->bbs * XLOG_BBSIZE / CHUNK; c++) {
+				bool dirty = lmap_bit(b->cp_lmap, c);
+				if (dirty)
+					bytes += (prev ? 0 : OPHDR) + CHUNK;
+				prev = dirty;
+			}
+			end = b->daddr + b->bbs;
+		}
+	}
+	free(k);
+	return bytes;
+}
+
 /* An inode's bytes (xfs_inode_item_size): its format, core, and data fork
  * (xfs_inode_item_format_data_fork): the extents in extents form, the incore root (header
  * and nr keys and pointers) in btree form when it was logged. d: the inode as committed. */
@@ -194,16 +293,22 @@ static uint64_t cp_bytes(const struct fin *f)
 	xfs_fs *fs = f->log->fs;
 	uint64_t bytes = OPHDR + OPHDR + TRANS_HDR + f->cp_done;
 
-	/* as each buffer's last commit formatted it (xlog_fin_commit) */
+	/* as each buffer's last commit formatted it (xlog_fin_commit); inode clusters as the
+	 * kernel's cluster buffers */
 	for (size_t i = 0; i < f->nblk; i++)
-		if (f->blk[i].cp == FIN_CP_RUNNING && (f->blk[i].kind != K_INODES || f->blk[i].was_stale))
+		if (f->blk[i].cp == FIN_CP_RUNNING && f->blk[i].kind != K_INODES)
 			buf_bytes(&f->blk[i], &bytes);
+	bytes += icluster_bytes(f) + f->cp_istale;
 	/* dquot items (a BUI's bmbt block charged); a v5 force with quota on is refused, so
 	 * they go into one checkpoint there */
 	bytes += xlog_fin_dquot_log_bytes(f);
 	for (size_t i = 0; i < f->nino; i++)
 		if (f->ino[i].cp == FIN_CP_RUNNING)
 			bytes += inode_bytes(fs, f->blk[f->ino[i].blk].snap + f->ino[i].off, f->ino[i].broot);
+	/* and those of freed chunks' inodes, which stay in the CIL (xlog_fin_ino_gone); kernel
+	 * rows xn-ichunkhold-*: a force after two chunks' frees one basic block short without
+	 * them */
+	bytes += f->cil_gone;
 	/* its data fork: the extents (XFS_ILOG_DEXT), or in btree form the incore root when
 	 * XFS_ILOG_DBROOT was logged (if_broot_bytes: the header and a key and pointer a
 	 * record), else nothing */
@@ -213,6 +318,86 @@ static uint64_t cp_bytes(const struct fin *f)
 			  : f->cp_trunc_btree ? OPHDR + (fs->v5 ? 72u : 24u) + (uint64_t)f->cp_trunc_n * BMBT_REC
 					     : OPHDR + (uint64_t)f->cp_trunc_n * BMBT_REC);
 	return bytes;
+}
+
+/* XLOG_CIL_SPACE_LIMIT: an eighth of the log (l_logsize >> 3), at most 16 times what the
+ * eight largest iclogs hold (BBTOB(XLOG_TOTAL_REC_SHIFT) << 4: 32 MiB on a v2 log, 4 MiB
+ * on a v1 one). */
+static uint64_t cil_space_limit(const xlog *log)
+{
+	uint64_t lim = (uint64_t)log->geom.bbs * XLOG_BBSIZE >> 3;
+	uint64_t cap = (uint64_t)XLOG_MAX_ICLOGS << (log->geom.v2 ? 18 : 15) << 4;
+
+	return lim < cap ? lim : cap;
+}
+
+/*
+ * The CIL context's space_used after a commit (xlog_cil_insert_items): the sum of its
+ * items' lv_bytes as their last commits formatted them (a relogged item's old vector's
+ * bytes taken off, xlog_cil_insert_format_items; each region behind its op header,
+ * rounded up to 4 bytes, xlog_finish_iovec), less the intents a done item whited out
+ * (xlog_cil_process_intents): the running checkpoint's content without its start and
+ * transaction-header ops (cp_bytes, which the checkpoint-ending forces match with the
+ * kernel's), and the intents committed whose done items are still to come (rmap.c's
+ * queue). Where the transactions log what force.c does not size (the truncating inode's
+ * attribute fork or a symlink's blocks), the truncating inode is counted whole.
+ */
+static uint64_t cil_space(const struct fin *f)
+{
+	const xfs_fs *fs = f->log->fs;
+	uint64_t bytes = cp_bytes(f) - (OPHDR + OPHDR + TRANS_HDR);
+
+	for (uint32_t i = 0; i < f->ndfp; i++)
+		if (!f->dfp[i].alone)
+			bytes += f->dfp[i].ibytes;
+	if (f->cp_trunc && f->cp_trunc_unsized)
+		bytes += 2 * OPHDR + (fs->sb.inodesize - fs->lit_off);
+	return bytes;
+}
+
+void xlog_fin_ino_gone(struct fin *f, size_t i)
+{
+	const struct blk *b = &f->blk[f->ino[i].blk];
+	const uint8_t *d = b->b + f->ino[i].off;
+	uint32_t isize = f->log->fs->sb.inodesize;
+
+	/* its item as the running transaction's commit formats it (xfs_inode_item_format:
+	 * XFS_ISTALE does not keep it out) */
+	if (f->ino[i].cp == FIN_CP_RUNNING || !b->snap || memcmp(b->snap + f->ino[i].off, d, isize))
+		f->cil_gone += inode_bytes(f->log->fs, d, f->ino[i].broot);
+}
+
+/*
+ * The CIL space after a commit, against XLOG_CIL_SPACE_LIMIT. Past it,
+ * xlog_cil_push_background queues the push work (space_used >= the limit; on one CPU the
+ * per-CPU count is folded in once it is over), which swaps in a new context when the
+ * xfs-cil worker runs: the commits that land in the old one before that depend on the
+ * scheduler (the inodegc worker goes on committing until it yields; 6.1's iunlink
+ * recovery waits for each inode's inactivation, xfs_inodegc_flush, so the swap comes by the
+ * next inode's first commit at the latest, somewhere in this one's). The checkpoint ends
+ * there and the next starts in the same iclog (a background push does not switch it out),
+ * so the LSNs stamped after it are not modelled: a commit after the crossing one is
+ * refused. A crossing by the last commit before a force, or before the finish's end, ends
+ * the checkpoint where the force does: nothing to refuse.
+ */
+static void cil_check(struct fin *f)
+{
+	uint64_t lim = cil_space_limit(f->log), bytes;
+
+	if (f->cil_over && !f->refused) {
+		xlog_fin_refuse(f, "the CIL's %llu bytes reached XLOG_CIL_SPACE_LIMIT (%llu: the log's %llu bytes >> 3) "
+				   "before this transaction's commit: a background CIL push (xlog_cil_push_background) "
+				   "ends a checkpoint where the kernel's scheduling puts it (not done)",
+			       (unsigned long long)f->cil_bytes, (unsigned long long)lim,
+			       (unsigned long long)f->log->geom.bbs * XLOG_BBSIZE);
+		return;
+	}
+	bytes = cil_space(f);
+	/* (a log of no length: none read, as in unit tests of other parts) */
+	if (f->log->geom.bbs && bytes >= lim) {
+		f->cil_over = true;
+		f->cil_bytes = bytes;
+	}
 }
 
 void xlog_fin_commit(struct fin *f)
@@ -234,6 +419,8 @@ void xlog_fin_commit(struct fin *f)
 	f->tx_intent = NULL;
 	for (size_t i = 0; i < f->nino; i++) {
 		const struct blk *b = &f->blk[f->ino[i].blk];
+		if (f->ino[i].cp == FIN_CP_RUNNING)
+			continue; /* (logged already: nothing to compare) */
 		if (!b->snap || memcmp(b->snap + f->ino[i].off, b->b + f->ino[i].off, isize))
 			f->ino[i].cp = FIN_CP_RUNNING;
 	}
@@ -246,6 +433,8 @@ void xlog_fin_commit(struct fin *f)
 		 * (their copy kept to find them) */
 		bool logged = stale ? !b->was_stale || b->tx_logged
 				    : inodes ? (b->snap ? memcmp(b->snap, b->b, len) != 0 : b->dirty) : b->tx_logged;
+		/* an inode cluster logged as a buffer too (xfs_iunlink_log_dinode) */
+		b->ibuf |= inodes && b->tx_logged;
 		b->tx_logged = false;
 		/* xfs_trans_binval: an invalidated buffer's dirty map is cleared */
 		if (stale)
@@ -272,6 +461,7 @@ void xlog_fin_commit(struct fin *f)
 		}
 		memcpy(b->snap, b->b, len);
 	}
+	cil_check(f);
 }
 
 int xlog_fin_cp_close(struct fin *f, uint64_t *next)
@@ -303,6 +493,7 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 	for (size_t i = 0; i < f->nblk; i++)
 		if (f->blk[i].cp == FIN_CP_RUNNING) {
 			f->blk[i].cp = FIN_CP_WRITTEN;
+			f->blk[i].ibuf = false;
 			f->blk[i].lsn = f->cp_lsn;
 			f->blk[i].wforce = f->nforce;
 		}
@@ -314,6 +505,9 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 	f->cp_done = 0;
 	f->cp_trunc = false;
 	f->cp_trunc_unsized = NULL;
+	f->cil_over = false;
+	f->cil_gone = 0;
+	f->cp_istale = 0;
 	*next = lo;
 	return 0;
 }
@@ -406,6 +600,12 @@ void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno)
 void xlog_fin_unpin(struct fin *f)
 {
 	uint32_t m = 0;
+
+	/* a new CIL context (a v4 force whose checkpoint is not closed here, !f->cp_sized: its
+	 * next commits are checked against cp_bytes since the last close, never less than the
+	 * new context's space) */
+	f->cil_over = false;
+	f->cil_gone = 0;
 
 	/* xlog_cil_committed -> xfs_buf_item_unpin: the running transaction's stay pinned */
 	for (uint32_t i = 0; i < f->npinned && f->npinned <= f->pinned_cap; i++)

@@ -284,28 +284,28 @@ int xlog_fin_agf(struct fin *f, uint32_t ag, struct blk **out)
  * what log recovery left, and the inodes this finish freed there earlier
  * are not written either.
  */
-static void ichunk_stale(struct fin *f, uint32_t ag, const uint8_t rec[INOBT_REC_LEN])
+static void ichunk_stale(struct fin *f, uint32_t ag, uint32_t sagbno, uint16_t hole)
 {
 	xfs_fs *fs = f->log->fs;
-	uint64_t lo = xlog_ag_daddr(fs, ag, get_be32(rec) >> fs->sb.inopblog);
+	uint64_t lo = xlog_ag_daddr(fs, ag, sagbno);
 	uint64_t hi = lo + (uint64_t)(INODES_PER_CHUNK / fs->sb.inopblock) * (fs->blocksize / XLOG_BBSIZE);
-	uint32_t nheld = 0, nitems = 0;
 	size_t k = 0;
 
+	xlog_fin_ichunk_istale(f, lo, hole);
 	for (size_t i = 0; i < f->nblk; i++)
 		if (f->blk[i].kind == K_INODES && f->blk[i].daddr >= lo && f->blk[i].daddr < hi) {
 			f->blk[i].dirty = false;
 			f->blk[i].stale = true;
-			nheld++;
 		}
-	/* the inode freed now (the last one listed) and those the running checkpoint logged */
+	/* the inodes dropped stay in the CIL as their last commit formatted them, the one freed
+	 * now with its core (xfs_ifree_mark_inode_stale; force.c, xlog_fin_ino_gone) */
 	for (size_t i = 0; i < f->nino; i++)
 		if (f->blk[f->ino[i].blk].dirty)
 			f->ino[k++] = f->ino[i];
-		else if (f->ino[i].cp == FIN_CP_RUNNING || i + 1 == f->nino)
-			nitems++;
+		else
+			xlog_fin_ino_gone(f, i);
 	f->nino = k;
-	xlog_fin_ichunk_logged(f, rec, nheld, nitems); /* (ifree_ibt.c) */
+	xlog_fin_ichunk_sized(f); /* (ifree_ibt.c) */
 }
 
 #define XFS_SYMLINK_MAXLEN 1024u
@@ -553,16 +553,23 @@ static int ifree_inode(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agi
 		put_be16(d + DI_FLUSHITER, fi == DI_MAX_FLUSH ? 0 : fi);
 	}
 	ib->dirty = true;
-	f->ino[f->nino].blk = (size_t)(ib - f->blk);
-	f->ino[f->nino].off = slot * isize;
-	f->nino++;
+	if ((err = xlog_fin_ino_add(f, (size_t)(ib - f->blk), slot * isize, NULL)))
+		return err;
+	/* xfs_iunlink_remove's xfs_iunlink_log_inode: an inode with a successor on its chain has
+	 * its di_next_unlinked logged in its cluster buffer at the commit (the precommit
+	 * xfs_iunlink_log_dinode: xfs_trans_inode_buf, xfs_trans_log_buf of the field's chunk),
+	 * unless xfs_ifree_cluster staled that buffer in this transaction (deleted). Kernel row
+	 * x65-4k-minlog-ichunkmany-cross: its first checkpoint's 108 cluster buffers of 16 KiB
+	 * carry a chunk for each of their 32 inodes, 249512 of its 700636 bytes */
+	if (!deleted && *next != NULLAGINO)
+		xlog_fin_log_at(f, ib, d + DI_NEXT_UNLINKED, 4);
 	if (!deleted)
 		return xlog_fin_agfl_frees(f, q0, NULL);
 	/* xfs_ifree_cluster, then the transaction's deferred work in queue order: the inobt's
 	 * AGFL frees, the chunk's blocks, the finobt's AGFL frees */
 	if ((err = xlog_fin_agfl_frees_to(f, q0, q1, NULL)) || (err = xlog_fin_ichunk_free(f, ag, rec, &ntx)))
 		return err;
-	ichunk_stale(f, ag, rec);
+	ichunk_stale(f, ag, get_be32(rec) >> fs->sb.inopblog, fs->sparse_inodes ? get_be16(rec + 4) : 0);
 	return xlog_fin_agfl_frees(f, q0, NULL);
 }
 
@@ -599,6 +606,8 @@ int xlog_fin_writeback(struct fin *f, uint64_t lsn0)
 	/* the last transaction committed (xfs_trans_commit): what it logged is the running
 	 * checkpoint's, also a block or inode an earlier force wrote */
 	xlog_fin_commit(f);
+	if (f->refused)
+		return 1;
 	if ((err = xlog_fin_dquot_flush(f, lsn)))
 		return err;
 
@@ -645,19 +654,16 @@ int xlog_fin_writeback(struct fin *f, uint64_t lsn0)
 
 int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 {
-	struct xlog_pending *cow = NULL, *over = NULL;
+	struct xlog_pending *cow = NULL;
 	struct fin f;
-	size_t i, nunlinked = 0;
+	size_t i;
 	bool cleared = false;
 	int err = 0;
 
 	for (i = 0; i < p->npending; i++) {
-		if (p->pending[i].type == XFS_LI_IUNLINK) {
-			if (++nunlinked == FIN_INODES_MAX + 1)
-				over = &p->pending[i];
-		} else if (p->pending[i].type == XLOG_PENDING_COW) {
+		if (p->pending[i].type == XLOG_PENDING_COW) {
 			cow = &p->pending[i];
-		} else {
+		} else if (p->pending[i].type != XFS_LI_IUNLINK) {
 			/* an intent xlog_intents_finish refused, its reason on it: the rest of the
 			 * mount's work stays pending behind it (all or nothing) */
 			return 0;
@@ -668,17 +674,6 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 	memset(&f, 0, sizeof f);
 	f.log = log;
 	f.o = o;
-	if (over) {
-		/* xlog_recover_process_iunlinks inactivates each inode in transactions of its own:
-		 * this finish models them as one checkpoint, which more inodes could carry past a
-		 * CIL push (xlog_cil_push_background) it does not place; the first one over names it */
-		f.why = over->what;
-		f.whylen = sizeof over->what;
-		f.why_at = &over->why;
-		xlog_fin_refuse(&f, "%zu unlinked inodes, more than the %u fsimg frees in one checkpoint (more "
-				"could cross a CIL push of the kernel's; not done)", nunlinked, FIN_INODES_MAX);
-		return 0;
-	}
 	/* the unlinked inodes' transactions log what force.c sizes: buffers (stale ones as
 	 * cancelled), inodes, the truncating inode, the AGFL frees' intents, a truncate round's
 	 * intents a force parts from their done items (rmap.c); on an rmapbt filesystem too,
@@ -726,15 +721,46 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 	if (!err && !f.refused)
 		err = xlog_fin_writeback(&f, log->fin_next_lsn ? log->fin_next_lsn :
 					 XLOG_LSN(log->ends.head_cycle, log->ends.head_blk));
+	if (err > 0)
+		err = 0; /* refused: the reason is on the entry */
 	if (!err && !f.refused)
 		p->npending = 0;
 	xlog_fin_release(&f);
 	return err;
 }
 
+int xlog_fin_ino_add(struct fin *f, size_t blk, uint32_t off, size_t *k)
+{
+	for (size_t i = 0; k && i < f->nino; i++)
+		if (f->ino[i].blk == blk && f->ino[i].off == off) {
+			*k = i;
+			return 0;
+		}
+	if (f->nino == f->ino_cap) {
+		size_t cap = f->ino_cap ? 2 * f->ino_cap : 64;
+		struct fin_ino *n;
+		if (f->ino_cap >= FIN_INODES_MAX)
+			return xlog_fin_refuse(f, "more than %u inodes to log", FIN_INODES_MAX);
+		if (!(n = realloc(f->ino, cap * sizeof *n)))
+			return FSIMG_ENOMEM;
+		f->ino = n;
+		f->ino_cap = cap;
+	}
+	if (k)
+		*k = f->nino;
+	f->ino[f->nino++] = (struct fin_ino){ .blk = blk, .off = off };
+	return 0;
+}
+
 void xlog_fin_release(struct fin *f)
 {
 	xlog_fin_cp_free(f);
+	free(f->ino);
+	free(f->q.att);
+	f->ino = NULL;
+	f->q.att = NULL;
+	f->nino = f->ino_cap = 0;
+	f->q.natt = f->q.att_cap = 0;
 	for (size_t i = 0; i < f->nblk; i++)
 		free(f->blk[i].b);
 	free(f->blk);

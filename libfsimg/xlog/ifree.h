@@ -37,11 +37,8 @@ int xlog_fin_difree_finobt(struct fin *f, uint32_t ag, struct blk *agi, uint32_t
 /* xfs_difree_inode_chunk: the freed chunk's blocks (inobt record rec) freed as the ifree
  * transaction's deferred frees finish them; *ntx counts the transactions. 0, 1 or <0. */
 int xlog_fin_ichunk_free(struct fin *f, uint32_t ag, const uint8_t rec[INOBT_REC_LEN], uint32_t *ntx) XFS_HIDDEN;
-/* xfs_ifree_cluster's bytes in the running checkpoint for the chunk of inobt record rec,
- * beyond the nheld held inode blocks it invalidated (force.c sizes those) and with the
- * items of the nitems inodes dropped from the finish's list; a force is sized again. */
-void xlog_fin_ichunk_logged(struct fin *f, const uint8_t rec[INOBT_REC_LEN], uint32_t nheld,
-			    uint32_t nitems) XFS_HIDDEN;
+/* The freed chunk's clusters staled in the running checkpoint: a force after is sized again. */
+void xlog_fin_ichunk_sized(struct fin *f) XFS_HIDDEN;
 
 /* A data fork's bmbt as the truncate sees it: the root in the inode over nleaf leaves
  * (left to right), each leaf's block and record count, a block's min and max; with the

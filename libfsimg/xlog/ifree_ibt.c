@@ -173,49 +173,18 @@ static void rec_free(uint8_t out[INOBT_REC_LEN], const uint8_t *r, uint32_t off,
 
 static const char ichunk_unsized[] = "an inode chunk's free before its clusters are invalidated";
 
-#define OPHDR 12u         /* struct xlog_op_header */
-#define BUF_FMT 20u       /* struct xfs_buf_log_format before its dirty map */
-#define INODE_FMT 56u     /* struct xfs_inode_log_format */
-#define V4_LOG_DINODE 96u /* xfs_log_dinode_size without v3 inodes */
-#define BLF_CHUNK 128u    /* XFS_BLF_CHUNK */
-
-/* xfs_buf_item_size of an invalidated buffer of len bytes: its format and dirty map alone */
-static uint64_t stale_buf_bytes(uint32_t len)
-{
-	return OPHDR + BUF_FMT + 4 * ((len / BLF_CHUNK + 31) / 32);
-}
 
 /*
- * The running checkpoint's bytes for a freed chunk, beyond what force.c counts: it sizes the
- * held inode blocks the chunk's free invalidates, one filesystem block each, and drops the
- * chunk's inodes. The kernel's xfs_ifree_cluster logs each allocated cluster of the chunk
- * (xfs_ialloc_setup_geometry: 8 KiB, on v5 times the inode size over 256 when
- * sb_inoalignmt allows, never under a block; a sparse chunk's clusters in holes skipped)
- * invalidated, read before or not (xfs_trans_get_buf of blocks_per_cluster blocks,
- * xfs_trans_binval: its format alone), and the items of the chunk's inodes logged in the
- * running checkpoint stay in it, the one freed now with its core alone
- * (xfs_ifree_mark_inode_stale clears ili_fields; xfs_inode_item_format formats the core
- * anyway), the others as their own free formatted them (the core: no extent left).
- * Kernel row xn-ichunkhold-1k-rmap-ag2-lb256k (two chunks freed, then 8 forces): the forced
- * checkpoint one basic block longer than force.c alone made it, every later LSN stamp
- * with it; agrees block for block with these bytes. nheld: the held blocks invalidated;
- * nitems: the inodes dropped whose items the checkpoint holds.
+ * The freed chunk's clusters are in the running checkpoint now (ichunk_stale; force.c sizes
+ * them as the kernel's xfs_ifree_cluster logs them: each allocated cluster of the chunk
+ * invalidated at the cluster's length, read before or not, and the chunk's inodes' items
+ * that stay in the CIL, the one freed now with its core): a force is sized again. Kernel
+ * rows xn-ichunkhold-1k-rmap-ag2-lb256k and xn-ichunkhold-1k-ag2 (two chunks freed, then
+ * forces): the forced checkpoint one basic block short without them, every later LSN stamp
+ * with it.
  */
-void xlog_fin_ichunk_logged(struct fin *f, const uint8_t rec[INOBT_REC_LEN], uint32_t nheld, uint32_t nitems)
+void xlog_fin_ichunk_sized(struct fin *f)
 {
-	xfs_fs *fs = f->log->fs;
-	uint32_t bs = fs->blocksize, cluster = 8192, bpc, ipc, nclusters = 0;
-	uint16_t hole = fs->sparse_inodes ? get_be16(rec + 4) : 0;
-
-	if (fs->v5 && fs->sb.inoalignmt >= cluster * (fs->sb.inodesize / 256) / bs)
-		cluster *= fs->sb.inodesize / 256;
-	bpc = cluster > bs ? cluster / bs : 1;
-	ipc = bpc * fs->sb.inopblock;
-	for (uint32_t i = 0; i < INODES_PER_CHUNK; i += ipc)
-		nclusters += !(hole >> (i / INODES_PER_HOLEMASK_BIT) & 1);
-	/* (modular: the held blocks' bytes come into the checkpoint at the next commit) */
-	f->tx_done += nclusters * stale_buf_bytes(bpc * bs) - nheld * stale_buf_bytes(bs) +
-		      (uint64_t)nitems * (OPHDR + INODE_FMT + OPHDR + (fs->v5 ? fs->lit_off : V4_LOG_DINODE));
 	if (f->cp_unsized == ichunk_unsized) {
 		f->cp_sized = true;
 		f->cp_unsized = NULL;
@@ -255,7 +224,7 @@ int xlog_fin_difree_inobt(struct fin *f, uint32_t ag, struct blk *agi, uint32_t 
 		/* the kernel's ifree transaction invalidates the chunk's clusters before its deferred
 		 * frees run (xfs_ifree_cluster, then xfs_defer_finish's roll); the finish stales them
 		 * after (ifree.c, ichunk_stale): a v5 force in between is refused, its checkpoint
-		 * would lack them (xlog_fin_ichunk_logged sizes them, and lifts this) */
+		 * would lack them (ichunk_stale stales them, and lifts this) */
 		if (fs->v5 && f->cp_sized) {
 			f->cp_sized = false;
 			f->cp_unsized = ichunk_unsized;

@@ -341,6 +341,8 @@ int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 		err = keep_prev(&f, p);
 	if (!err && !f.refused)
 		err = xlog_fin_writeback(&f, f.cp_lsn);
+	if (err > 0)
+		err = 0; /* refused: the reason is on the entry */
 	if (!err && !f.refused) {
 		log->fin_next_lsn = next;
 		/* the rest (unlinked inodes, CoW leftovers) keep their order */

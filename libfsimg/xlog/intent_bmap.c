@@ -90,15 +90,8 @@ static int inode_done_root(struct fin *f, struct blk *ib, uint8_t *d, uint32_t i
 		put_be64(d + DI_CHANGECOUNT, get_be64(d + DI_CHANGECOUNT) + 1);
 	}
 	/* logged once per checkpoint: the writeback stamps it */
-	k = ino_slot(f, ib, ioff);
-	if (k == f->nino) {
-		if (f->nino == FIN_INODES_MAX)
-			return xlog_fin_refuse(f, "more than %u inodes to log", FIN_INODES_MAX);
-		f->ino[k].blk = (size_t)(ib - f->blk);
-		f->ino[k].off = ioff;
-		f->ino[k].broot = false;
-		f->nino++;
-	}
+	if ((err = xlog_fin_ino_add(f, (size_t)(ib - f->blk), ioff, &k)))
+		return err;
 	f->ino[k].broot |= broot;
 	return 0;
 }

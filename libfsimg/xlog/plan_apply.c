@@ -479,7 +479,9 @@ struct xlog_pending *xlog_pending_new(xlog *log, struct xlog_plan *p)
 	if (p->npending == p->cappending) {
 		size_t cap = p->cappending ? p->cappending * 2 : 16;
 		struct xlog_pending *q;
-		if (cap * sizeof *q > log->mem_max) {
+		/* the log's intents are bounded by the log (mem_max); the unlinked inodes the AGIs
+		 * name (plan.c's walk, at most 65536) by that walk: room for them besides */
+		if (cap * sizeof *q > log->mem_max + (size_t)65536 * sizeof *q) {
 			xlog_error(log, FSIMG_ENOMEM, "too many pending items");
 			return NULL;
 		}

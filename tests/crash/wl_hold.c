@@ -14,19 +14,23 @@
  *            blocks: hundreds of extents, a bmbt with leaves under the
  *            inode's root), fsync'd, unlinked and held open
  * then a syncfs puts the last unlinks in the log and the power is cut.
+ * holdmixmany: up to HOLDMIXMANY_MAX ops instead of HOLDMIX_MAX (the descriptor limit
+ * raised): more than 64 unlinked inodes of these shapes.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "workload.h"
 
 #define HOLDMIX_MAX 30
+#define HOLDMIXMANY_MAX 150 /* holdmixmany (branch x65): up to 300 inodes held */
 
-static int holdmix_fd[2 * HOLDMIX_MAX];
+static int holdmix_fd[2 * HOLDMIXMANY_MAX];
 static int holdmix_n;
 
 /* keep FD open to the cut (not hold(): that closes all but the last 16) */
@@ -118,14 +122,17 @@ static int hold_sparse(int op, const char *rel)
 	return 0;
 }
 
-int run_holdmix(int ops, int cut)
+int run_holdmix(int ops, int cut, int many)
 {
 	char rel[64];
 	int op, rc = 0, dfd;
+	struct rlimit rl = { 2 * HOLDMIXMANY_MAX + 64, 2 * HOLDMIXMANY_MAX + 64 };
 
 	(void)cut;
-	if (ops > HOLDMIX_MAX)
-		ops = HOLDMIX_MAX;
+	if (ops > (many ? HOLDMIXMANY_MAX : HOLDMIX_MAX))
+		ops = many ? HOLDMIXMANY_MAX : HOLDMIX_MAX;
+	if (many && setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		record("setrlimit failed");
 	for (op = 1; op <= ops; op++) {
 		unsigned w = below(3);
 		int r;

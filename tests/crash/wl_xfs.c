@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -315,12 +316,24 @@ void storm(int op)
 #define ICHUNK_HELD 64
 int run_ichunk(int ops, int cut, int xattrs)
 {
+	return run_ichunk_held(ops, cut, xattrs, ICHUNK_HELD);
+}
+
+/* ichunkmany (branch x65): ichunk holding every file outside d0's chunk open, hundreds to
+ * thousands (the descriptor limit raised to fit): more unlinked inodes than the 64 fsimg
+ * once finished at most, and with a small log (-l size=) enough of them for the mount's
+ * inactivations to take the CIL past XLOG_CIL_SPACE_LIMIT (a background push) */
+int run_ichunk_held(int ops, int cut, int xattrs, int maxheld)
+{
 	int nheld_fd = 0, op, rc;
 	unsigned long long dchunk;
 	char p[256], rel[64];
 	struct stat st;
+	struct rlimit rl = { (rlim_t)maxheld + 64, (rlim_t)maxheld + 64 };
 
 	(void)cut;
+	if (maxheld > ICHUNK_HELD && setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		record("setrlimit failed %d", errno);
 	abs_path(p, sizeof(p), "d0");
 	if (stat(p, &st) != 0)
 		return 1;
@@ -369,7 +382,7 @@ int run_ichunk(int ops, int cut, int xattrs)
 			abs_path(p, sizeof(p), rel);
 			/* ichunkx holds directories and symlinks too (O_PATH keeps the inode) and leaves
 			 * one file in ten linked, so that the chunks stay and the freed inodes are written */
-			if (nheld_fd == ICHUNK_HELD || (xattrs && i % 10 == 9) ||
+			if (nheld_fd == maxheld || (xattrs && i % 10 == 9) ||
 			    (fd = open(p, xattrs ? O_PATH | O_NOFOLLOW : O_RDWR)) < 0)
 				continue;
 			if (fstat(fd, &st) != 0 || (unsigned long long)st.st_ino >> 6 == dchunk ||

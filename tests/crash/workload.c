@@ -526,14 +526,16 @@ static int run(int argc, char **argv)
 		return run_bigdir(ops, cut);
 	if (!strcmp(kind, "ichunk") || !strcmp(kind, "ichunkx"))
 		return run_ichunk(ops, cut, kind[6] == 'x');
+	if (!strcmp(kind, "ichunkmany"))
+		return run_ichunk_held(ops, cut, 0, ops);
 	if (!strcmp(kind, "ifinobt") || !strcmp(kind, "ifinobtx") || !strcmp(kind, "ifinobtd"))
 		return run_ifinobt(ops, cut, kind[7] == 'x' ? 1 : kind[7] == 'd' ? 2 : 0);
 	if (!strcmp(kind, "ichunkdrop") || !strcmp(kind, "ichunkdropx"))
 		return run_ichunkdrop(ops, cut, kind[10] == 'x');
 	if (!strcmp(kind, "ichunkhold"))
 		return run_ichunkhold(ops, cut);
-	if (!strcmp(kind, "holdmix"))
-		return run_holdmix(ops, cut);
+	if (!strcmp(kind, "holdmix") || !strcmp(kind, "holdmixmany"))
+		return run_holdmix(ops, cut, kind[7] == 'm');
 	if (!strcmp(kind, "fragdrop"))
 		return run_fragdrop(ops, cut);
 	if (!strcmp(kind, "attr"))

@@ -119,6 +119,7 @@ int run_bigdir(int ops, int cut);
 /* wl_xfs.c: files created (xattrs: half with a small xattr), then those outside d0's
  * inode chunk unlinked and held open */
 int run_ichunk(int ops, int cut, int xattrs);
+int run_ichunk_held(int ops, int cut, int xattrs, int maxheld);
 /* wl_ifin.c: empty files created (MORE 2: a block of data each), then one from each inode chunk
  * unlinked and held open (MORE 1: others unlinked for good first) */
 int run_ifinobt(int ops, int cut, int more);
@@ -128,7 +129,7 @@ int run_ichunkdrop(int ops, int cut, int some);
 /* wl_idrop.c: chunks dropped but their first inode, sparse files held open, then the keepers */
 int run_ichunkhold(int ops, int cut);
 /* wl_hold.c: OPS directories emptied and rmdir'd, O_TMPFILE pairs, sparse files, held open */
-int run_holdmix(int ops, int cut);
+int run_holdmix(int ops, int cut, int many);
 /* wl_hold.c: one-block files, every other unlinked, up to 60 of the rest held open */
 int run_fragdrop(int ops, int cut);
 /* wl_attr.c: files with attribute forks that have blocks, unlinked and held open */

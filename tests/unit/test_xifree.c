@@ -267,17 +267,17 @@ static void test_force_before_clusters_refused(void **state)
 	t_free(t);
 }
 
-/* The bytes xfs_ifree_cluster adds to the running checkpoint (xlog_fin_ichunk_logged), 1 KiB
- * blocks, 512-byte inodes, sb_inoalignmt 32: 16 KiB clusters (16 blocks, 32 inodes), each
- * invalidated as a format of 12 + 20 + 16 bytes: a full chunk's two 96, less the one held
- * block force.c counts (36), plus the freed inode's item (12 + 56 + 12 + 176): 316, and the
- * checkpoint sized again. A sparse chunk whose holemask covers inodes 0-31 (0x00ff) has
- * one cluster: 48 - 36 + 256 = 268. Without xfs_inoalignmt room, 8 KiB clusters: four of
- * 12 + 20 + 8, 160 - 36 + 256 = 380. */
+/* The bytes xfs_ifree_cluster adds to the running checkpoint for clusters the finish holds
+ * no block of (xlog_fin_ichunk_istale: f->cp_istale), 1 KiB blocks, 512-byte inodes,
+ * sb_inoalignmt 32: 16 KiB clusters (32 basic blocks, 32 inodes), each invalidated as a
+ * format of 12 + 20 + 16 bytes: a full chunk's two 96. A sparse chunk whose holemask covers
+ * inodes 0-31 (0x00ff) has one cluster: 48. Without xfs_inoalignmt room, 8 KiB clusters:
+ * four of 12 + 20 + 8, 160. The chunk's free sizes the checkpoint again
+ * (xlog_fin_ichunk_sized: a force after it is no longer refused). */
 static void test_chunk_cluster_bytes(void **state)
 {
-	static const struct { bool sparse; uint16_t hole; uint32_t inoalign; uint64_t want; } c[] = {
-		{ false, 0, 32, 316 }, { true, 0x00ff, 32, 268 }, { false, 0, 0, 380 },
+	static const struct { bool sparse; uint16_t hole; uint32_t inoalign, cbbs; uint64_t want; } c[] = {
+		{ false, 0, 32, 32, 96 }, { true, 0x00ff, 32, 32, 48 }, { false, 0, 0, 16, 160 },
 	};
 	const uint32_t start = 64 * 36;
 
@@ -289,17 +289,19 @@ static void test_chunk_cluster_bytes(void **state)
 		bool deleted = false;
 
 		t->x.fs.sb.inoalignmt = c[k].inoalign;
-		t->x.fs.lit_off = 176;
 		t->x.f.cp_sized = true;
 		got(t, 0, K_AGI);
 		assert_int_equal(xlog_fin_difree_inobt(&t->x.f, 0, &t->x.f.blk[0], start + 63, rec, &deleted), 0);
 		assert_true(deleted);
 		assert_false(t->x.f.cp_sized);
-		t->x.f.tx_done = 0;
-		xlog_fin_ichunk_logged(&t->x.f, rec, 1, 1);
+		assert_int_equal(xlog_fin_icluster_bbs(&t->x.fs), c[k].cbbs);
+		t->x.f.cp_istale = 0;
+		xlog_fin_ichunk_istale(&t->x.f, xlog_ag_daddr(&t->x.fs, 0, start >> t->x.fs.sb.inopblog),
+				       c[k].sparse ? c[k].hole : 0);
+		assert_int_equal(t->x.f.cp_istale, c[k].want);
+		xlog_fin_ichunk_sized(&t->x.f);
 		assert_true(t->x.f.cp_sized);
 		assert_null(t->x.f.cp_unsized);
-		assert_int_equal(t->x.f.tx_done, c[k].want);
 		t_free(t);
 	}
 }
