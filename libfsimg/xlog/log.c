@@ -501,6 +501,7 @@ int xlog_find_tail(xlog *log)
 	int err, found;
 
 	memset(&log->ends, 0, sizeof log->ends);
+	log->crc_ok.valid = false;
 	if ((err = find_head(log, &head)))
 		return err;
 	if (head == 0) {

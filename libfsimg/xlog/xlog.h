@@ -96,6 +96,13 @@ typedef struct xlog {
 	struct xlog_ends ends;
 	bool le;                  /* items in little-endian order (h_fmt) */
 	uint32_t hblks, h_size;   /* header sectors per record and iclog size (from the tail) */
+	/* The last CRC pass that found no bad record (xlog_verify_tail's, record.c): a later
+	 * walk from the same block with the same record framing meets the same records, and
+	 * their non-zero CRCs need not be computed again (valid: set). */
+	struct {
+		bool valid;
+		uint32_t start, dist, hblks, h_size;
+	} crc_ok;
 	uint64_t mem;             /* bytes held by in-flight transactions */
 	uint64_t mem_max;
 	/* the mount's checkpoints after recovery (intent.c, ifree.c): where the next one starts
