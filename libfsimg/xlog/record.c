@@ -680,6 +680,8 @@ static int walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_
 		if ((old_crc || (!crc_only && log->geom.crc)) &&
 		    !(old_crc && pos + hblks + bblks <= ok_dist) &&
 		    xlog_rec_cksum(hdr, dp, h_len) != old_crc) {
+			if (old_crc)
+				log->crc_bad_seen = true;
 			if (crc_only && old_crc) {
 				err = xlog_error(log, FSIMG_ECSUM, "log record at block %u: bad CRC", blk);
 				goto out;

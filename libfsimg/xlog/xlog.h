@@ -103,6 +103,12 @@ typedef struct xlog {
 		bool valid;
 		uint32_t start, dist, hblks, h_size;
 	} crc_ok;
+	/* xlog_find_tail_deferred: xlog_verify_tail's pass left to the walk that follows */
+	struct {
+		bool pending;
+		uint32_t head, hsize;
+	} vtail;
+	bool crc_bad_seen;        /* a walk met a non-zero h_crc that does not match */
 	uint64_t mem;             /* bytes held by in-flight transactions */
 	uint64_t mem_max;
 	/* the mount's checkpoints after recovery (intent.c, ifree.c): where the next one starts
@@ -126,6 +132,17 @@ int xlog_bread(xlog *log, void *buf, uint32_t blk, uint32_t n) XFS_HIDDEN;
  * whose CRC fails too far from the head: FSIMG_ECSUM with ends.refused set
  * (and the rest of ends filled, for listing), as the kernel fails the mount. */
 int xlog_find_tail(xlog *log) XFS_HIDDEN;
+/*
+ * The same without xlog_verify_tail's CRC pass from the tail to the head
+ * (log->vtail.pending says it was left), for a caller that walks the log
+ * from the tail with CRCs checked next: when that walk ends without an
+ * error and without log->crc_bad_seen, the pass would have found no bad
+ * record and changed nothing. Otherwise the caller undoes what it made and
+ * calls xlog_verify_tail, which runs the pass as xlog_find_tail would have
+ * (its result is xlog_find_tail's), before walking again.
+ */
+int xlog_find_tail_deferred(xlog *log) XFS_HIDDEN;
+int xlog_verify_tail(xlog *log) XFS_HIDDEN;
 int xlog_error(xlog *log, int err, const char *fmt, ...) XFS_HIDDEN
 	__attribute__((format(printf, 3, 4)));
 
