@@ -245,12 +245,7 @@ void xlog_trans_release(struct xlog_trans *t)
 /* t's logged bytes no longer counted against log->mem_max (freed, or given away). */
 static void trans_uncount(xlog *log, const struct xlog_trans *t)
 {
-	size_t i;
-	uint32_t k;
-
-	for (i = 0; i < t->nitems; i++)
-		for (k = 0; k < t->items[i].cnt; k++)
-			log->mem -= t->items[i].reg[k].len;
+	log->mem -= t->mem;
 }
 
 static void trans_free(xlog *log, struct xlog_trans *t)
@@ -339,6 +334,7 @@ static int add_to_trans(xlog *log, struct xlog_trans *t, const uint8_t *dp, uint
 		return FSIMG_ENOMEM;
 	memcpy(p, dp, len);
 	log->mem += len;
+	t->mem += len;
 	it->reg[it->cnt].p = p;
 	it->reg[it->cnt].len = len;
 	it->cnt++;
@@ -375,6 +371,7 @@ static int add_to_cont_trans(xlog *log, struct xlog_trans *t, const uint8_t *dp,
 	r->p = p;
 	r->len += len;
 	log->mem += len;
+	t->mem += len;
 	return 0;
 }
 

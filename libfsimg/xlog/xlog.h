@@ -76,6 +76,7 @@ struct xlog_trans {
 	uint32_t theader_len;
 	struct xlog_item *items;
 	size_t nitems, cap;
+	uint64_t mem;             /* its regions' bytes counted in log->mem (record.c) */
 	struct xlog_trans *next;  /* in-flight hash chain */
 	struct xlog_chunk *chunks; /* where its regions live (record.c), newest first */
 	struct xlog_chunk_pool *pool; /* its walk's spare chunks (record.c), or NULL */
