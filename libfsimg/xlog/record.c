@@ -587,6 +587,7 @@ static int walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_
 	uint8_t first[XLOG_BBSIZE], *hdr = NULL, *data = NULL, *dp;
 	struct win wn = { 0 };
 	uint32_t bbs = log->geom.bbs, hblks, h_size, blk, dist, pos = 0, rblk = start_blk, ok_dist = 0;
+	bool bad_seen = false;
 	struct cur c;
 	int err;
 	unsigned i;
@@ -678,7 +679,7 @@ static int walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_
 		    !(old_crc && pos + hblks + bblks <= ok_dist) &&
 		    xlog_rec_cksum(hdr, dp, h_len) != old_crc) {
 			if (old_crc)
-				log->crc_bad_seen = true;
+				log->crc_bad_seen = bad_seen = true;
 			if (crc_only && old_crc) {
 				err = xlog_error(log, FSIMG_ECSUM, "log record at block %u: bad CRC", blk);
 				goto out;
@@ -701,7 +702,8 @@ static int walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_
 		pos += hblks + bblks;
 	}
 	err = 0;
-	if (crc_only) {
+	/* every non-zero h_crc of the range matched (a walk that tolerated none failing) */
+	if (!bad_seen) {
 		log->crc_ok.valid = true;
 		log->crc_ok.start = start_blk;
 		log->crc_ok.dist = dist;

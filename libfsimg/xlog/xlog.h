@@ -97,9 +97,9 @@ typedef struct xlog {
 	struct xlog_ends ends;
 	bool le;                  /* items in little-endian order (h_fmt) */
 	uint32_t hblks, h_size;   /* header sectors per record and iclog size (from the tail) */
-	/* The last CRC pass that found no bad record (xlog_verify_tail's, record.c): a later
-	 * walk from the same block with the same record framing meets the same records, and
-	 * their non-zero CRCs need not be computed again (valid: set). */
+	/* The last walk whose records' non-zero CRCs all matched (xlog_verify_tail's pass, or
+	 * the plan's first walk, record.c): a later walk from the same block with the same
+	 * record framing meets the same records, and need not sum those again (valid: set). */
 	struct {
 		bool valid;
 		uint32_t start, dist, hblks, h_size;
