@@ -168,8 +168,12 @@ static int log_dirty(xfs_fs *x)
 
 	if (!xfs_log_internal(x, &start, &blocks))
 		return 0;
-	/* a log the kernel refuses (xlog_verify_tail) is still dirty: its recovery says why */
-	if (xlog_open(&log, x, NULL) == 0 && (xlog_find_tail(log) == 0 || log->ends.refused))
+	/*
+	 * a log the kernel refuses (xlog_verify_tail) is still dirty: its recovery says why.
+	 * Whether it is dirty is known before that CRC pass from the tail to the head,
+	 * which would read the whole live log (a recovery makes it, or its plan's walk).
+	 */
+	if (xlog_open(&log, x, NULL) == 0 && (xlog_find_tail_deferred(log) == 0 || log->ends.refused))
 		dirty = !log->ends.clean && !log->ends.zeroed;
 	xlog_close(log);
 	return dirty;

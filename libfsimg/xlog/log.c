@@ -493,7 +493,7 @@ static void set_state(xlog *log, uint32_t head, uint32_t rblk, const uint8_t *rb
 		  CUR_BE32(&c, 0, struct xlog_drec_header, h_fmt) != XLOG_FMT_IRIX_BE;
 }
 
-int xlog_find_tail(xlog *log)
+static int find_tail(xlog *log, bool defer)
 {
 	uint8_t rb[XLOG_BBSIZE];
 	uint32_t head, rblk = 0, first_bad = UINT32_MAX;
@@ -501,6 +501,8 @@ int xlog_find_tail(xlog *log)
 	int err, found;
 
 	memset(&log->ends, 0, sizeof log->ends);
+	log->crc_ok.valid = false;
+	log->vtail.pending = false;
 	if ((err = find_head(log, &head)))
 		return err;
 	if (head == 0) {
@@ -553,12 +555,37 @@ int xlog_find_tail(xlog *log)
 		 */
 		if (log->ends.tail_blk != head) {
 			struct cur c = cur_init(rb, XLOG_BBSIZE);
-			if ((err = verify_tail(log, head, CUR_BE32(&c, 0, struct xlog_drec_header, h_size))))
+			uint32_t hsize = CUR_BE32(&c, 0, struct xlog_drec_header, h_size);
+			/* (a cut head looks for an unmount record after the pass: not deferred) */
+			if (defer && !log->ends.torn) {
+				log->vtail.pending = true;
+				log->vtail.head = head;
+				log->vtail.hsize = hsize;
+			} else if ((err = verify_tail(log, head, hsize))) {
 				return err;
+			}
 		}
 		if (log->ends.torn && (err = check_unmount(log, head, rblk, rb, &clean)))
 			return err;
 	}
 	log->ends.clean = clean;
 	return 0;
+}
+
+int xlog_find_tail(xlog *log)
+{
+	return find_tail(log, false);
+}
+
+int xlog_find_tail_deferred(xlog *log)
+{
+	return find_tail(log, true);
+}
+
+int xlog_verify_tail(xlog *log)
+{
+	if (!log->vtail.pending)
+		return 0;
+	log->vtail.pending = false;
+	return verify_tail(log, log->vtail.head, log->vtail.hsize);
 }

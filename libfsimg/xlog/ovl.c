@@ -225,7 +225,16 @@ int xlog_ovl_read(struct xlog_ovl *o, xlog *log, uint8_t *buf, uint64_t daddr, u
 	while (i <= bbs) {
 		const struct xlog_ovl_page *p = i < bbs ? page_find(o, daddr + i) : NULL;
 		uint32_t n = i < bbs ? in_page(daddr + i, bbs - i) : 1;
+		uint8_t m = i < bbs ? bits(daddr + i, n) : 0;
 
+		/* a page's part none of whose sectors recovery wrote joins the device run whole */
+		if (i < bbs && (!p || !(p->mask & m))) {
+			if (!ndev)
+				dev = i;
+			ndev += n;
+			i += n;
+			continue;
+		}
 		for (uint32_t k = 0; k < n; k++) {
 			uint32_t slot = (uint32_t)((daddr + i + k) % PAGE_SECS);
 			bool have = p && (p->mask >> slot & 1);
@@ -241,6 +250,12 @@ int xlog_ovl_read(struct xlog_ovl *o, xlog *log, uint8_t *buf, uint64_t daddr, u
 					return xlog_error(log, FSIMG_EIO, "cannot read daddr %#llx",
 							  (unsigned long long)(daddr + dev));
 				ndev = 0;
+			}
+			if (have && (p->mask & m) == m) {
+				/* every sector of the page's part written: one copy for all of them */
+				memcpy(buf + (size_t)(i + k) * XLOG_BBSIZE, p->data + (size_t)slot * XLOG_BBSIZE,
+				       (size_t)(n - k) * XLOG_BBSIZE);
+				break;
 			}
 			if (have)
 				memcpy(buf + (size_t)(i + k) * XLOG_BBSIZE, p->data + (size_t)slot * XLOG_BBSIZE,

@@ -245,12 +245,7 @@ void xlog_trans_release(struct xlog_trans *t)
 /* t's logged bytes no longer counted against log->mem_max (freed, or given away). */
 static void trans_uncount(xlog *log, const struct xlog_trans *t)
 {
-	size_t i;
-	uint32_t k;
-
-	for (i = 0; i < t->nitems; i++)
-		for (k = 0; k < t->items[i].cnt; k++)
-			log->mem -= t->items[i].reg[k].len;
+	log->mem -= t->mem;
 }
 
 static void trans_free(xlog *log, struct xlog_trans *t)
@@ -339,6 +334,7 @@ static int add_to_trans(xlog *log, struct xlog_trans *t, const uint8_t *dp, uint
 		return FSIMG_ENOMEM;
 	memcpy(p, dp, len);
 	log->mem += len;
+	t->mem += len;
 	it->reg[it->cnt].p = p;
 	it->reg[it->cnt].len = len;
 	it->cnt++;
@@ -375,6 +371,7 @@ static int add_to_cont_trans(xlog *log, struct xlog_trans *t, const uint8_t *dp,
 	r->p = p;
 	r->len += len;
 	log->mem += len;
+	t->mem += len;
 	return 0;
 }
 
@@ -589,7 +586,8 @@ static int walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_
 	struct walk w;
 	uint8_t first[XLOG_BBSIZE], *hdr = NULL, *data = NULL, *dp;
 	struct win wn = { 0 };
-	uint32_t bbs = log->geom.bbs, hblks, h_size, blk, dist, pos = 0, rblk = start_blk;
+	uint32_t bbs = log->geom.bbs, hblks, h_size, blk, dist, pos = 0, rblk = start_blk, ok_dist = 0;
+	bool bad_seen = false;
 	struct cur c;
 	int err;
 	unsigned i;
@@ -632,6 +630,10 @@ static int walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_
 	}
 	log->hblks = hblks;
 	log->h_size = h_size;
+	/* the records a CRC pass already checked, when this walk frames them as it did */
+	if (log->crc_ok.valid && log->crc_ok.start == start_blk && log->crc_ok.hblks == hblks &&
+	    log->crc_ok.h_size == h_size)
+		ok_dist = log->crc_ok.dist;
 	hdr = malloc((size_t)hblks * XLOG_BBSIZE);
 	data = malloc(h_size + XLOG_BBSIZE);
 	w.pool = crc_only ? NULL : pool_new(); /* (none: each chunk its own malloc) */
@@ -669,7 +671,15 @@ static int walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_
 			st->bytes += h_len;
 		}
 		old_crc = cur_le32(&c, offsetof(struct xlog_drec_header, h_crc));
-		if (xlog_rec_cksum(hdr, dp, h_len) != old_crc) {
+		/*
+		 * The sum matters only where a mismatch counts: a zero h_crc is not checked
+		 * by the CRC pass nor on v4; a non-zero one the pass matched stays matched.
+		 */
+		if ((old_crc || (!crc_only && log->geom.crc)) &&
+		    !(old_crc && pos + hblks + bblks <= ok_dist) &&
+		    xlog_rec_cksum(hdr, dp, h_len) != old_crc) {
+			if (old_crc)
+				log->crc_bad_seen = bad_seen = true;
 			if (crc_only && old_crc) {
 				err = xlog_error(log, FSIMG_ECSUM, "log record at block %u: bad CRC", blk);
 				goto out;
@@ -692,6 +702,14 @@ static int walk_range(xlog *log, uint32_t start_blk, uint32_t end_blk, bool crc_
 		pos += hblks + bblks;
 	}
 	err = 0;
+	/* every non-zero h_crc of the range matched (a walk that tolerated none failing) */
+	if (!bad_seen) {
+		log->crc_ok.valid = true;
+		log->crc_ok.start = start_blk;
+		log->crc_ok.dist = dist;
+		log->crc_ok.hblks = hblks;
+		log->crc_ok.h_size = h_size;
+	}
 out:
 	if (err && first_bad)
 		*first_bad = rblk;

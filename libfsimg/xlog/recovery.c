@@ -539,9 +539,28 @@ int xlog_recovery_plan(fsimg_recovery **out, xfs_fs *x, fsimg_io *external, char
 		free(xr);
 		return err;
 	}
-	err = xlog_find_tail(xr->log);
-	if (err == 0)
+	/*
+	 * The plan's walk reads and checks every record from the tail to the head,
+	 * as xlog_verify_tail's CRC pass would just before it: the pass is left to
+	 * the walk. A walk that meets a record the pass would judge (a CRC that
+	 * fails, or any error) is undone: the pass runs (moving the tail, or
+	 * refusing, as the kernel does) and the plan is made again, so what comes
+	 * out is what the pass first would give.
+	 */
+	err = xlog_find_tail_deferred(xr->log);
+	if (err == 0) {
+		xlog saved = *xr->log;
+		xr->log->crc_bad_seen = false;
 		err = xlog_plan_build(&xr->plan, xr->log);
+		if (saved.vtail.pending && (err || xr->log->crc_bad_seen)) {
+			xlog_plan_free(xr->plan);
+			xr->plan = NULL;
+			*xr->log = saved;
+			err = xlog_verify_tail(xr->log);
+			if (err == 0)
+				err = xlog_plan_build(&xr->plan, xr->log);
+		}
+	}
 	/* Complete: the kernel's mount and unmount leave the superblock and a clean log. */
 	if (err == 0 && xr->plan->npending == 0 && !xr->log->ends.clean && !xr->log->ends.zeroed) {
 		err = super_finish(xr);

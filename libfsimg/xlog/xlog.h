@@ -76,6 +76,7 @@ struct xlog_trans {
 	uint32_t theader_len;
 	struct xlog_item *items;
 	size_t nitems, cap;
+	uint64_t mem;             /* its regions' bytes counted in log->mem (record.c) */
 	struct xlog_trans *next;  /* in-flight hash chain */
 	struct xlog_chunk *chunks; /* where its regions live (record.c), newest first */
 	struct xlog_chunk_pool *pool; /* its walk's spare chunks (record.c), or NULL */
@@ -96,6 +97,19 @@ typedef struct xlog {
 	struct xlog_ends ends;
 	bool le;                  /* items in little-endian order (h_fmt) */
 	uint32_t hblks, h_size;   /* header sectors per record and iclog size (from the tail) */
+	/* The last walk whose records' non-zero CRCs all matched (xlog_verify_tail's pass, or
+	 * the plan's first walk, record.c): a later walk from the same block with the same
+	 * record framing meets the same records, and need not sum those again (valid: set). */
+	struct {
+		bool valid;
+		uint32_t start, dist, hblks, h_size;
+	} crc_ok;
+	/* xlog_find_tail_deferred: xlog_verify_tail's pass left to the walk that follows */
+	struct {
+		bool pending;
+		uint32_t head, hsize;
+	} vtail;
+	bool crc_bad_seen;        /* a walk met a non-zero h_crc that does not match */
 	uint64_t mem;             /* bytes held by in-flight transactions */
 	uint64_t mem_max;
 	/* the mount's checkpoints after recovery (intent.c, ifree.c): where the next one starts
@@ -119,6 +133,17 @@ int xlog_bread(xlog *log, void *buf, uint32_t blk, uint32_t n) XFS_HIDDEN;
  * whose CRC fails too far from the head: FSIMG_ECSUM with ends.refused set
  * (and the rest of ends filled, for listing), as the kernel fails the mount. */
 int xlog_find_tail(xlog *log) XFS_HIDDEN;
+/*
+ * The same without xlog_verify_tail's CRC pass from the tail to the head
+ * (log->vtail.pending says it was left), for a caller that walks the log
+ * from the tail with CRCs checked next: when that walk ends without an
+ * error and without log->crc_bad_seen, the pass would have found no bad
+ * record and changed nothing. Otherwise the caller undoes what it made and
+ * calls xlog_verify_tail, which runs the pass as xlog_find_tail would have
+ * (its result is xlog_find_tail's), before walking again.
+ */
+int xlog_find_tail_deferred(xlog *log) XFS_HIDDEN;
+int xlog_verify_tail(xlog *log) XFS_HIDDEN;
 int xlog_error(xlog *log, int err, const char *fmt, ...) XFS_HIDDEN
 	__attribute__((format(printf, 3, 4)));
 
