@@ -48,6 +48,32 @@ static int chunk_count(int n, unsigned long long ch)
 	return c;
 }
 
+/* files d0/c1..c(ops-1), empty, their inode numbers in idrop_ino; each op recorded when
+ * rec (ichunkdrop's ops are, ichunkhold's one line says how many); returns ops */
+static int create_files(int ops, int rec)
+{
+	char p[256], rel[64];
+	int op;
+
+	for (op = 1; op < ops; op++) {
+		struct stat st;
+		int fd;
+		snprintf(rel, sizeof(rel), "d0/c%d", op);
+		abs_path(p, sizeof(p), rel);
+		if (rec)
+			record("op %d create %s", op, rel);
+		fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
+		touch(op, rel);
+		if (fd >= 0 && fstat(fd, &st) == 0)
+			idrop_ino[op] = (unsigned long long)st.st_ino;
+		if (fd >= 0)
+			close(fd);
+		if (rec)
+			record("rc %d %d", op, fd < 0 ? -1 : 0);
+	}
+	return op;
+}
+
 int run_ichunkdrop(int ops, int cut, int some)
 {
 	/* the keepers' buckets: one in two rows puts them all in one bucket */
@@ -58,20 +84,7 @@ int run_ichunkdrop(int ops, int cut, int some)
 	(void)cut;
 	if (ops > IDROP_FILES)
 		ops = IDROP_FILES;
-	for (op = 1; op < ops; op++) {
-		struct stat st;
-		int fd;
-		snprintf(rel, sizeof(rel), "d0/c%d", op);
-		abs_path(p, sizeof(p), rel);
-		record("op %d create %s", op, rel);
-		fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
-		touch(op, rel);
-		if (fd >= 0 && fstat(fd, &st) == 0)
-			idrop_ino[op] = (unsigned long long)st.st_ino;
-		if (fd >= 0)
-			close(fd);
-		record("rc %d %d", op, fd < 0 ? -1 : 0);
-	}
+	op = create_files(ops, 1);
 	record("op %d ichunkdrop buckets %u %u", op, b0, b1);
 	dfd = open(root, O_RDONLY | O_DIRECTORY);
 	if (dfd < 0 || syncfs(dfd) != 0)
@@ -166,18 +179,7 @@ int run_ichunkhold(int ops, int cut)
 	(void)cut;
 	if (ops > IDROP_FILES)
 		ops = IDROP_FILES;
-	for (op = 1; op < ops; op++) {
-		struct stat st;
-		int fd;
-		snprintf(rel, sizeof(rel), "d0/c%d", op);
-		abs_path(p, sizeof(p), rel);
-		fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0644);
-		touch(op, rel);
-		if (fd >= 0 && fstat(fd, &st) == 0)
-			idrop_ino[op] = (unsigned long long)st.st_ino;
-		if (fd >= 0)
-			close(fd);
-	}
+	op = create_files(ops, 0);
 	record("op %d ichunkhold created %d", op, ops - 1);
 	dfd = open(root, O_RDONLY | O_DIRECTORY);
 	if (dfd < 0 || syncfs(dfd) != 0)
