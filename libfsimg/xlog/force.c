@@ -355,6 +355,14 @@ static uint64_t cil_space(const struct fin *f)
 	return bytes;
 }
 
+bool xlog_fin_cp_ibuf(const struct fin *f)
+{
+	for (size_t i = 0; i < f->nblk; i++)
+		if (f->blk[i].cp == FIN_CP_RUNNING && f->blk[i].ibuf)
+			return true;
+	return false;
+}
+
 void xlog_fin_ino_gone(struct fin *f, size_t i)
 {
 	const struct blk *b = &f->blk[f->ino[i].blk];
