@@ -74,6 +74,24 @@ static int create_files(int ops, int rec)
 	return op;
 }
 
+/* unlinks the files from..ops-1 of chunk ch but the keeper; -1 if an unlink failed */
+static int drop_chunk(int from, int ops, int keeper, unsigned long long ch)
+{
+	char p[256], rel[64];
+	int rc = 0;
+
+	for (int j = from; j < ops; j++) {
+		if (j == keeper || !idrop_ino[j] || idrop_ino[j] >> 6 != ch)
+			continue;
+		snprintf(rel, sizeof(rel), "d0/c%d", j);
+		abs_path(p, sizeof(p), rel);
+		if (unlink(p) != 0)
+			rc = -1;
+		idrop_ino[j] = 0;
+	}
+	return rc;
+}
+
 int run_ichunkdrop(int ops, int cut, int some)
 {
 	/* the keepers' buckets: one in two rows puts them all in one bucket */
@@ -109,15 +127,8 @@ int run_ichunkdrop(int ops, int cut, int some)
 		if (!keeper)
 			continue;
 		record("drop %d chunk %llu keeper c%d", op, ch, keeper);
-		for (int j = i; j < ops; j++) {
-			if (j == keeper || !idrop_ino[j] || idrop_ino[j] >> 6 != ch)
-				continue;
-			snprintf(rel, sizeof(rel), "d0/c%d", j);
-			abs_path(p, sizeof(p), rel);
-			if (unlink(p) != 0)
-				rc = -1;
-			idrop_ino[j] = 0;
-		}
+		if (drop_chunk(i, ops, keeper, ch))
+			rc = -1;
 		idrop_ino[keeper] |= 1ull << 63; /* kept for the hold below */
 		nheld++;
 	}
@@ -190,15 +201,8 @@ int run_ichunkhold(int ops, int cut)
 		if (!idrop_ino[i] || idrop_ino[i] % 64 || chunk_count(ops, ch) != 64)
 			continue;
 		record("drop %d chunk %llu keeper c%d", op, ch, i);
-		for (int j = 1; j < ops; j++) {
-			if (j == i || !idrop_ino[j] || idrop_ino[j] >> 6 != ch)
-				continue;
-			snprintf(rel, sizeof(rel), "d0/c%d", j);
-			abs_path(p, sizeof(p), rel);
-			if (unlink(p) != 0)
-				rc = -1;
-			idrop_ino[j] = 0;
-		}
+		if (drop_chunk(1, ops, i, ch))
+			rc = -1;
 		keeper[nkeep++] = i;
 	}
 	if (dfd >= 0 && syncfs(dfd) != 0)
