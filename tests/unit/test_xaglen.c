@@ -226,6 +226,7 @@ static uint32_t unlinked_finish(uint32_t agino)
 	uint32_t bucket = agino % XFS_AGI_UNLINKED_BUCKETS;
 
 	x->fs.sb.inopblog = 1;
+	x->fs.sb.inopblock = 2;
 	/* inode chunks aligned (mkfs's default): xfs_imap finds a cluster without the inobt */
 	x->fs.sb.versionnum |= XFS_SB_VERSION_ALIGNBIT;
 	x->fs.sb.inoalignmt = 8;
