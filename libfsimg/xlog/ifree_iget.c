@@ -75,18 +75,15 @@
 #include "xlog/ifree.h"
 
 #define NULLAGINO 0xffffffffu
-#define XFS_INODE_BIG_CLUSTER_SIZE 8192u
 
 /* The inode cluster geometry (xfs_ialloc_setup_geometry): blocks per cluster, and the
  * chunk alignment mask of a filesystem with inode alignment (0: none). */
 static void iunl_cluster_geo(const xfs_fs *fs, uint32_t *bpc, uint32_t *align, uint32_t *mask)
 {
-	uint32_t size = XFS_INODE_BIG_CLUSTER_SIZE, bs = fs->blocksize;
 	bool has_align = (fs->sb.versionnum & XFS_SB_VERSION_ALIGNBIT) != 0;
 
-	if (fs->v5 && fs->sb.inoalignmt >= size * (fs->sb.inodesize / 256u) / bs)
-		size *= fs->sb.inodesize / 256u;
-	*bpc = size > bs ? size / bs : 1;
+	/* the cluster's length as xfs_ialloc_setup_geometry makes it (force.c) */
+	*bpc = xlog_fin_icluster_bbs(fs) * XLOG_BBSIZE / fs->blocksize;
 	/* xfs_ialloc_cluster_alignment, and inoalign_mask */
 	*align = has_align && fs->sb.inoalignmt >= *bpc ? fs->sb.inoalignmt : 1;
 	*mask = has_align && fs->sb.inoalignmt >= *bpc ? fs->sb.inoalignmt - 1 : 0;
