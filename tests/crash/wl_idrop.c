@@ -92,6 +92,24 @@ static int drop_chunk(int from, int ops, int keeper, unsigned long long ch)
 	return rc;
 }
 
+/* d0/c<i> opened and unlinked, its fd left open to the cut (the mount finds it on an AGI
+ * unlinked list); -1 if either fails */
+static int hold_file(int op, int i, unsigned long long ino)
+{
+	char p[256], rel[64];
+	int fd;
+
+	snprintf(rel, sizeof(rel), "d0/c%d", i);
+	abs_path(p, sizeof(p), rel);
+	if ((fd = open(p, O_RDWR)) < 0 || unlink(p) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	record("hold %d %llu %s", op, ino, rel);
+	return 0;
+}
+
 int run_ichunkdrop(int ops, int cut, int some)
 {
 	/* the keepers' buckets: one in two rows puts them all in one bucket */
@@ -147,19 +165,12 @@ int run_ichunkdrop(int ops, int cut, int some)
 		rc = -1;
 	nheld = 0;
 	for (int i = 1; i < ops && dfd >= 0; i++) {
-		int fd;
 		if (!(idrop_ino[i] >> 63))
 			continue;
-		snprintf(rel, sizeof(rel), "d0/c%d", i);
-		abs_path(p, sizeof(p), rel);
-		if ((fd = open(p, O_RDWR)) < 0 || unlink(p) != 0) {
+		if (hold_file(op, i, idrop_ino[i] & ~(1ull << 63)))
 			rc = -1;
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
-		nheld++; /* fd stays open to the cut */
-		record("hold %d %llu %s", op, idrop_ino[i] & ~(1ull << 63), rel);
+		else
+			nheld++;
 	}
 	record("ichunkdrop %d held %d", op, nheld);
 	return syncfs_cut(op, dfd, rc);
@@ -228,16 +239,8 @@ int run_ichunkhold(int ops, int cut)
 		/* fd stays open to the cut */
 	}
 	for (int k = 0; k < nkeep && dfd >= 0; k++) {
-		int fd;
-		snprintf(rel, sizeof(rel), "d0/c%d", keeper[k]);
-		abs_path(p, sizeof(p), rel);
-		if ((fd = open(p, O_RDWR)) < 0 || unlink(p) != 0) {
+		if (hold_file(op, keeper[k], idrop_ino[keeper[k]]))
 			rc = -1;
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
-		record("hold %d %llu %s", op, idrop_ino[keeper[k]], rel);
 	}
 	record("ichunkhold %d chunks %d", op, nkeep);
 	return syncfs_cut(op, dfd, rc);
