@@ -248,14 +248,6 @@ int xlog_fin_force(struct fin *f, const char *why)
 	if (f->log->fs->v5 && !f->cp_sized)
 		return xlog_fin_refuse(f, "%s forces the log (v5: the forced checkpoint's length, with %s, is not "
 					  "modelled)", why, f->cp_unsized ? f->cp_unsized : "what its transactions log");
-	/* the cluster buffers xfs_iunlink_log_dinode logs are sized as the CIL's space (one
-	 * checkpoint, kernel row x65-4k-minlog-ichunkmany-cross), but a forced checkpoint with
-	 * them came out 3 basic blocks short of the kernel's on fresh v5 rows with chains and
-	 * forces (g6x-1k-holdmixmany, g6x-2k-ag2-holdmixmany: AG headers and inode clusters'
-	 * LSNs); refused until a row shows what is missing */
-	if (f->log->fs->v5 && xlog_fin_cp_ibuf(f))
-		return xlog_fin_refuse(f, "%s forces the log (v5: the forced checkpoint's length, with a freed inode's "
-					  "di_next_unlinked logged in its cluster buffer, is not modelled)", why);
 	/* an intent committed before the force whose done item comes after it (the kernel logs
 	 * it alone in the checkpoint; the finish sizes intents whose done items share theirs) */
 	if (f->log->fs->v5 && f->tx_intent)

@@ -225,10 +225,6 @@ uint32_t xlog_fin_icluster_bbs(const xfs_fs *fs) XFS_HIDDEN;
  * here). 0, 1 (refused: more than FIN_INODES_MAX) or <0. */
 int xlog_fin_ino_add(struct fin *f, size_t blk, uint32_t off, size_t *k) XFS_HIDDEN;
 
-/* force.c: the running checkpoint holds an inode cluster buffer logged for a freed inode's
- * di_next_unlinked (xfs_iunlink_log_dinode: an unlinked chain longer than one). */
-bool xlog_fin_cp_ibuf(const struct fin *f) XFS_HIDDEN;
-
 /* force.c: f->ino[i] about to be dropped (its chunk freed, xfs_ifree_cluster: its cluster
  * buffer stale, the inode items the CIL holds stay there): its bytes kept in f->cil_gone
  * (the running checkpoint's, cp_bytes) when the running checkpoint logged it or the running
