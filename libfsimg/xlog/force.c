@@ -136,6 +136,17 @@ static bool cancelled(const struct blk *b)
 	return b->stale && !b->dirty;
 }
 
+/* The block-sized buffer at daddr (an AGFL block's, xfs_trans_get_buf of one block) is the
+ * held block b's: an inode cluster block is the kernel's cluster buffer, at the cluster's
+ * first daddr with the cluster's length, so only when a cluster is one block
+ * (_xfs_buf_obj_cmp: same daddr, same length; kernel row g7x-2k-rmap-reflink-holdmixmany:
+ * a freed chunk's blocks, 16 KiB clusters of 2 KiB blocks, back through the AGFL and freed
+ * from it as five 2 KiB buffers of their own). */
+static bool same_buf(const struct fin *f, const struct blk *b, uint64_t daddr)
+{
+	return b->daddr == daddr && (b->kind != K_INODES || xlog_fin_icluster_bbs(f->log->fs) == b->bbs);
+}
+
 static bool lmap_bit(const uint32_t *map, uint32_t c)
 {
 	return c < 32 * FIN_LMAP_WORDS && (map[c / 32] >> (c % 32) & 1);
@@ -581,7 +592,7 @@ void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno)
 	 * stale in the CIL; a force's checkpoint released that item, and a new one is logged
 	 * invalidated by the running transaction (its bytes then: afree.c, agfl_buf_get) */
 	for (size_t i = 0; i < f->nblk; i++)
-		if (f->blk[i].daddr == daddr && cancelled(&f->blk[i])) {
+		if (same_buf(f, &f->blk[i], daddr) && cancelled(&f->blk[i])) {
 			f->blk[i].tx_logged |= f->blk[i].cp == FIN_CP_WRITTEN;
 			return;
 		}
@@ -632,7 +643,7 @@ int xlog_fin_buf_lock(struct fin *f, uint32_t ag, uint32_t agbno)
 		pinned |= f->pinned[i].ag == ag && f->pinned[i].bno == agbno && f->pinned[i].tx != f->tx;
 	/* a held buffer invalidated by a committed transaction of the running checkpoint */
 	for (size_t i = 0; i < f->nblk; i++)
-		pinned |= f->blk[i].daddr == daddr && cancelled(&f->blk[i]) && f->blk[i].cp == FIN_CP_RUNNING &&
+		pinned |= same_buf(f, &f->blk[i], daddr) && cancelled(&f->blk[i]) && f->blk[i].cp == FIN_CP_RUNNING &&
 			  f->blk[i].was_stale;
 	if (!pinned)
 		return 0;

@@ -238,6 +238,42 @@ int xlog_fin_get_new(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind
  * AG btree block as a bmbt block): the same buffer, of a new kind, whose header the caller
  * writes (the owner, magic and, on v5, the LSN the checkpoint that logs it stamps).
  */
+/*
+ * A block of an inode chunk this finish freed (xfs_ifree_cluster staled its cluster buffer,
+ * xfs_difree freed the chunk) taken back by the allocator. The cluster buffer is the
+ * kernel's own, keyed by the cluster's first daddr and its length: a block elsewhere in the
+ * cluster, or one shorter than the cluster, is another buffer (_xfs_buf_obj_cmp skips a
+ * stale buffer of another length at the same daddr), allocated zeroed with no log force.
+ * Its freed inodes were dropped from the finish with the chunk (their items stay in the
+ * checkpoint that freed them). Done once that checkpoint is written (the allocator met the
+ * chunk's busy extent and forced the log, or a force came between: kernel row
+ * g7x-2k-rmap-reflink-holdmixmany); in the checkpoint that freed it, the stale cluster's
+ * item and this block's would share the held block's bookkeeping: refused. A cluster of
+ * one block is the same buffer: refused unless a force before this allocation dropped it.
+ */
+static int iblock_reget(struct fin *f, struct blk *b, enum kind kind, uint32_t nforce0, struct blk **out)
+{
+	uint32_t cbbs = xlog_fin_icluster_bbs(f->log->fs);
+	bool same = cbbs == b->bbs;
+
+	for (size_t i = 0; i < f->nino; i++)
+		if (f->ino[i].blk == (size_t)(b - f->blk))
+			return xlog_fin_refuse(f, "daddr %llu, in a freed inode chunk, taken back as a %s while the finish "
+						  "holds an inode there", (unsigned long long)b->daddr, fin_kind_name(kind));
+	if (b->cp != FIN_CP_WRITTEN || (same && b->wforce >= nforce0))
+		return xlog_fin_refuse(f, "daddr %llu, in an inode chunk freed in the running checkpoint, taken back as a "
+					  "%s (not done)", (unsigned long long)b->daddr, fin_kind_name(kind));
+	XFIN_COUNT(f, XFC_BUF_REGET);
+	XFIN_COUNT(f, XFC_BUF_REGET_GONE);
+	memset(b->b, 0, (size_t)b->bbs * XLOG_BBSIZE);
+	free(b->snap);
+	b->snap = NULL;
+	b->ibuf = false;
+	b->kind = kind;
+	*out = b;
+	return 0;
+}
+
 int xlog_fin_get_buf(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, uint32_t nforce0, struct blk **out)
 {
 	size_t len = (size_t)bbs * XLOG_BBSIZE, n = f->nblk;
@@ -245,9 +281,9 @@ int xlog_fin_get_buf(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind
 	struct blk *b = fin_find(f, daddr, bbs, &exact);
 	int err;
 
-	/* (a freed inode cluster's blocks taken back whole as one block: its inodes' bookkeeping
-	 * would follow; refused below) */
-	if (b && exact && fin_freed(b) && b->kind != K_INODES) {
+	if (b && exact && fin_freed(b) && b->kind == K_INODES)
+		return iblock_reget(f, b, kind, nforce0, out);
+	if (b && exact && fin_freed(b)) {
 		XFIN_COUNT(f, XFC_BUF_REGET);
 		/* unpinned by a force before this allocation began: gone from the cache */
 		if (b->cp == FIN_CP_WRITTEN && b->was_stale && b->wforce < nforce0) {
