@@ -8,15 +8,16 @@
 # file, a refusal's reason as on stderr with nothing written, and the
 # bound on the lists (FSIMG_TEST_JSON_MAX in src/fsimg-hooks). Images: an
 # 8 MiB ext4 whose journal debugfs wrote (two transactions, a revoke: as
-# tests/cmd/j_inplace.sh), the XFS crash fixtures xh-4k-unlinked (unlinked
+# tests/cmd/j_inplace.sh), a 16 MiB one with fast commits written as
+# tests/cmd/j_fast_commit.sh writes them (replayed; not, refused), the XFS crash fixtures xh-4k-unlinked (unlinked
 # inodes the mount's finish frees), xl-4k-logdev (an external log) and
 # xh-4k-wsync-meta made to refuse (as tests/cmd/xlog_refusal.sh does).
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/journal.sh"
 : "${FSIMG_HOOKS:?run through make check}"
-need mke2fs debugfs e2fsck python3 xz xfs_db xfs_logprint
+need mke2fs debugfs dumpe2fs e2fsck python3 xz xfs_db xfs_logprint
 LC_ALL=C; export LC_ALL
-plan 40
+plan 42
 t=$(mktemp_dir) || exit 1
 fx=$top_srcdir/tests/crash/fixtures
 
@@ -145,6 +146,38 @@ ok $? "ext4: past the bound, 2 records of each list, the counts whole, both list
 "$FSIMG" replay --json "$img" > "$t/u.json" 2> "$t/u.err"
 [ $? -eq 16 ] && [ ! -s "$t/u.json" ]
 ok $? "a usage error (no -o, --in-place or -n): exit 16, no record"
+
+# fast commits (as tests/cmd/j_fast_commit.sh writes them): replayed
+# ones, and ones fsimg does not replay (an inode the kernel never logs),
+# which --in-place refuses
+mkdir "$t/fc"
+j_mkfs "$t/fc/img" 16M -t ext4 -O fast_commit -b 1024
+set -- $(j_blocks "$t/fc/img" /big.txt)
+j_pattern "$t/fc/p" 1024 3
+j_debugfs "$t/fc/img" "jo" "jw -b $1,$2 $t/fc/p" "jc" "jo" "jw -b $3 $t/fc/p" "jc"
+j_fc_enable "$t/fc/img" 16
+fc=$(( $(dumpe2fs -h "$t/fc/img" 2>/dev/null | awk '/Total journal blocks/{print $4}') - 15 ))
+cp "$t/fc/img" "$t/fc/valid"
+cp "$t/fc/img" "$t/fc/norep"
+j_fc_write "$t/fc/valid" $fc "HEAD:3 PAD:20 TAIL:3"
+j_fc_write "$t/fc/valid" $((fc + 1)) "RANGE PAD:8 TAIL:3"
+j_fc_write "$t/fc/norep" $fc "HEAD:3 PAD:20 TAIL:3"
+j_fc_write "$t/fc/norep" $((fc + 1)) "RANGE7 PAD:8 TAIL:3"
+"$FSIMG" replay -n --json "$t/fc/valid" > "$t/fv.json" 2> /dev/null
+"$FSIMG" replay -n "$t/fc/valid" > "$t/fv.txt" 2> /dev/null
+set -- $(sed -n 's/^Fast commits replayed: \([0-9]*\) (\([0-9]*\) blocks* of the area), \([0-9]*\) blocks* written by them$/\1 \2 \3/p' "$t/fv.txt")
+[ $# -eq 3 ] && [ "$1" -eq 2 ] && schema "$t/fv.json" &&
+	[ "$(jpy "$t/fv.json" '"%d %d %d" % tuple(one("plan")[k] for k in ("fast_commits_replayed", "fast_commit_blocks", "fast_commit_blocks_made"))')" = "$*" ] &&
+	[ "$(jpy "$t/fv.json" 'len([r for r in recs("block") if r["fast_commit"] and r["journal_block"] is None])')" = "$(grep -c 'made by the fast-commit replay' "$t/fv.txt")" ]
+ok $? "ext4 fast commits: replayed, area and blocks made as -n's text ($*), their blocks flagged"
+fsum=$(sha256sum < "$t/fc/norep")
+"$FSIMG" replay --in-place --json "$t/fc/norep" > "$t/fr.json" 2> "$t/fr.err"
+st=$?
+[ $st -eq 4 ] && [ "$(wc -l < "$t/fr.err")" -eq 1 ] && schema "$t/fr.json" &&
+	[ "$(jpy "$t/fr.json" 'R[-1]["refused"]')" = "$(sed 's/^fsimg: [^:]*: //' "$t/fr.err")" ] &&
+	[ "$(jpy "$t/fr.json" '(R[-1]["status"], R[-1]["written"], one("plan")["fast_commits_valid"], one("plan")["fast_commits_replayed"])')" = "('refused', False, 2, 0)" ] &&
+	[ "$(sha256sum < "$t/fc/norep")" = "$fsum" ] && [ ! -e "$t/fc/norep.fsimg-undo" ]
+ok $? "ext4 fast commits fsimg does not replay: --in-place --json exit 4, the refusal as stderr's line, untouched"
 
 # ------------------------------------------------------------------- XFS
 xz -dc "$fx/xh-4k-unlinked.img.xz" > "$t/x.img" || exit 1
