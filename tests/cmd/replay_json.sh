@@ -17,7 +17,7 @@
 : "${FSIMG_HOOKS:?run through make check}"
 need mke2fs debugfs dumpe2fs e2fsck python3 xz xfs_db xfs_logprint
 LC_ALL=C; export LC_ALL
-plan 42
+plan 43
 t=$(mktemp_dir) || exit 1
 fx=$top_srcdir/tests/crash/fixtures
 
@@ -216,6 +216,13 @@ ok $? "XFS: the ranges count the blocks written"
 ok $? "XFS: OUT is the same bytes with --json as without, IMAGE untouched"
 xfs_logprint -t "$t/xo.img" 2>/dev/null | grep -q 'state: <CLEAN>'
 ok $? "XFS: xfs_logprint -t finds OUT's log clean"
+cp --sparse=always "$t/x.img" "$t/xi.img"
+"$FSIMG" replay --in-place --json "$t/xi.img" > "$t/xi.json" 2> /dev/null
+st=$?
+[ $st -eq 0 ] && schema "$t/xi.json" && cmp -s "$t/xi.img" "$t/xo.img" &&
+	[ "$(jpy "$t/xi.json" '(R[0]["undo"], R[-1]["written"], R[-1]["blocks"])')" = "('$t/xi.img.fsimg-undo', True, $(jpy "$t/xo.json" 'R[-1]["blocks"]'))" ] &&
+	"$FSIMG" undo "$t/xi.img.fsimg-undo" "$t/xi.img" > /dev/null 2>&1 && [ "$(sha256sum < "$t/xi.img")" = "$xs0" ]
+ok $? "XFS --in-place --json: exit 0, IMAGE the bytes of -o's OUT, the undo file it names restores the original"
 
 # refused: AG 1's AGI made newer than the log, its bucket 4 naming an
 # unlinked inode and its inobt root a block that is none
