@@ -7,9 +7,12 @@
 #ifndef FSIMG_JOURNAL_REC_H
 #define FSIMG_JOURNAL_REC_H
 
-#include "fsimg/journal.h"
-#include "fsimg/xlog.h"
 #include "cli.h"
+
+/* Forward declared: a command writing the records includes its backend's header. */
+struct fsimg_journal_super;
+struct fsimg_journal_scan_info;
+struct fsimg_xlog_info;
 
 /* jbd2: the "superblock" record (cmd_journal.c). */
 void journal_super_json(struct jw *w, const struct cli_image *img, const struct fsimg_journal_super *js,

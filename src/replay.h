@@ -86,7 +86,7 @@ struct rj {
 	bool needs_recovery;
 	bool head_done, end_done;
 	uint64_t log_sectors;       /* an external XFS log device's sectors written */
-	bool log_device;
+	bool log_device;            /* an external XFS log device is written (set before rj_head) */
 	char refused[1100];         /* the refusal's words, as on stderr, or "" */
 };
 void rj_init(struct rj *j);

@@ -15,7 +15,6 @@
 
 #include <string.h>
 
-#include "cli_jbd2.h"
 #include "replay.h"
 #include "testhooks.h"
 #include "wimg.h"
@@ -42,7 +41,6 @@ void rj_head(struct rj *j, const struct rp *r, const struct replay_dest *d, cons
 	bool writes = !d->dry_run && needs_recovery;
 
 	j->needs_recovery = needs_recovery;
-	j->log_device = r->img.journal_io != NULL && !cli_sb(&r->img);
 	jw_obj_begin(w, NULL);
 	jw_str(w, "record", "replay");
 	jw_str(w, "image", r->img.path);

@@ -407,6 +407,7 @@ int replay_log(struct rp *r, const struct replay_dest *d)
 	if (r->json) {
 		if (ext && d->undo && !d->log_undo)
 			log_undo = replay_undo_default(&r->img, r->img.common->journal);
+		r->json->log_device = ext;
 		rj_head(r->json, r, d, d->log_undo ? d->log_undo : log_undo, dirty);
 		if (have_li)
 			journal_xfs_log_json(&r->json->w, &r->img, r->img.common->journal, &li);
