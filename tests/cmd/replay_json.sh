@@ -151,12 +151,7 @@ ok $? "a usage error (no -o, --in-place or -n): exit 16, no record"
 # ones, and ones fsimg does not replay (an inode the kernel never logs),
 # which --in-place refuses
 mkdir "$t/fc"
-j_mkfs "$t/fc/img" 16M -t ext4 -O fast_commit -b 1024
-set -- $(j_blocks "$t/fc/img" /big.txt)
-j_pattern "$t/fc/p" 1024 3
-j_debugfs "$t/fc/img" "jo" "jw -b $1,$2 $t/fc/p" "jc" "jo" "jw -b $3 $t/fc/p" "jc"
-j_fc_enable "$t/fc/img" 16
-fc=$(( $(dumpe2fs -h "$t/fc/img" 2>/dev/null | awk '/Total journal blocks/{print $4}') - 15 ))
+fc=$(j_fc_two "$t/fc/img")
 cp "$t/fc/img" "$t/fc/valid"
 cp "$t/fc/img" "$t/fc/norep"
 j_fc_write "$t/fc/valid" $fc "HEAD:3 PAD:20 TAIL:3"
