@@ -182,6 +182,12 @@ void cli_pending_text(char *buf, size_t len, const fsimg_recovery *rec, uint64_t
  */
 void cli_json_refusal(struct jw *w, const fsimg_recovery *rec, uint64_t npending);
 /*
+ * A log of items' (XFS) replay, as members of the open object: "items",
+ * "skipped_lsn", "cancelled", "pending" (each thing's name), "refusal",
+ * "finish_paths" ({"path", "count"}): info's and replay's.
+ */
+void cli_json_log_items(struct jw *w, const fsimg_recovery *rec, const struct fsimg_recovery_stats *st);
+/*
  * Flushes stdout, prints the checksum summary, closes the image and folds
  * output errors into the exit status.
  */

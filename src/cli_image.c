@@ -338,6 +338,31 @@ void cli_json_refusal(struct jw *w, const fsimg_recovery *rec, uint64_t npending
 	jw_obj_end(w);
 }
 
+void cli_json_log_items(struct jw *w, const fsimg_recovery *rec, const struct fsimg_recovery_stats *st)
+{
+	const char *what;
+	uint64_t n;
+
+	jw_u64(w, "items", st->items);
+	jw_u64(w, "skipped_lsn", st->skipped_lsn);
+	jw_u64(w, "cancelled", st->cancelled);
+	jw_arr_begin(w, "pending");
+	for (size_t i = 0; i < st->pending; i++)
+		if ((what = fsimg_recovery_pending(rec, i)))
+			jw_str(w, NULL, what);
+	jw_arr_end(w);
+	cli_json_refusal(w, rec, st->pending);
+	/* the kernel paths the mount's work after the log took, as fsimg models them */
+	jw_arr_begin(w, "finish_paths");
+	for (size_t i = 0; (what = fsimg_recovery_path(rec, i, &n)); i++) {
+		jw_obj_begin(w, NULL);
+		jw_str(w, "path", what);
+		jw_u64(w, "count", n);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
 void cli_json_replayed(struct jw *w, const struct cli_image *img)
 {
 	const struct fsimg_recovery_stats *st = &img->replay_stats;
@@ -356,30 +381,8 @@ void cli_json_replayed(struct jw *w, const struct cli_image *img)
 	jw_u64(w, "fast_commit_blocks", st->extra_blocks);
 	jw_u64(w, "fast_commits_replayed", st->extra_replayed);
 	jw_bool(w, "journal_corrupt", st->log_error != 0);
-	if (st->by_items) {
-		/* a log of items (XFS): what its replay did, and what it leaves pending */
-		const char *what;
-		uint64_t n;
-
-		jw_u64(w, "items", st->items);
-		jw_u64(w, "skipped_lsn", st->skipped_lsn);
-		jw_u64(w, "cancelled", st->cancelled);
-		jw_arr_begin(w, "pending");
-		for (size_t i = 0; i < st->pending; i++)
-			if ((what = fsimg_recovery_pending(img->replay, i)))
-				jw_str(w, NULL, what);
-		jw_arr_end(w);
-		cli_json_refusal(w, img->replay, st->pending);
-		/* the kernel paths the mount's work after the log took, as fsimg models them */
-		jw_arr_begin(w, "finish_paths");
-		for (size_t i = 0; (what = fsimg_recovery_path(img->replay, i, &n)); i++) {
-			jw_obj_begin(w, NULL);
-			jw_str(w, "path", what);
-			jw_u64(w, "count", n);
-			jw_obj_end(w);
-		}
-		jw_arr_end(w);
-	}
+	if (st->by_items)
+		cli_json_log_items(w, img->replay, st);
 	jw_obj_end(w);
 }
 

@@ -21,6 +21,7 @@
 #include "cli_jbd2.h"
 #include "cmds.h"
 #include "journal_fc.h"
+#include "journal_rec.h"
 #include "journal_xfs.h"
 
 static const struct cli_opt journal_opts[] = {
@@ -280,8 +281,8 @@ static void super_text(const struct cli_image *img, const struct fsimg_journal_s
 	       (unsigned long long)si->blocks, (unsigned long long)si->revokes);
 }
 
-static void super_json(struct jw *w, const struct cli_image *img, const struct fsimg_journal_super *js,
-		       const struct fsimg_journal_scan_info *si)
+void journal_super_json(struct jw *w, const struct cli_image *img, const struct fsimg_journal_super *js,
+			const struct fsimg_journal_scan_info *si)
 {
 	char uuid[37];
 
@@ -469,7 +470,7 @@ int cmd_journal(int argc, char **argv)
 	if ((si.fc_state == FSIMG_FC_VALID || si.fc_state == FSIMG_FC_BAD) && si.fc_commits)
 		unreplayed = journal_fc_unreplayed(j, why, sizeof(why));
 	if (common.json)
-		super_json(&w, &img, fsimg_journal_super(j), &si);
+		journal_super_json(&w, &img, fsimg_journal_super(j), &si);
 	else
 		super_text(&img, fsimg_journal_super(j), &si, unreplayed);
 	if (!common.json && n)

@@ -26,6 +26,7 @@
 #include "cli.h"
 #include "cli_jbd2.h"
 #include "cmds.h"
+#include "journal_rec.h"
 #include "replay.h"
 #include "core/io.h"
 #include "wimg.h"
@@ -47,13 +48,14 @@ static const struct cli_opt replay_opts[] = {
 };
 
 static const struct cli_cmd replay_cmd = {
-	"replay", "[-v] [-j EXTERNAL_JOURNAL | -l LOGDEV] (-o OUT [--log-out LOGOUT] [-f] | --in-place [--undo FILE] "
-	"[--log-undo FILE] | -n) IMAGE",
+	"replay", "[-v] [--json] [-j EXTERNAL_JOURNAL | -l LOGDEV] (-o OUT [--log-out LOGOUT] [-f] | --in-place "
+	"[--undo FILE] [--log-undo FILE] | -n) IMAGE",
 	"Replay the journal of IMAGE as e2fsck -E journal_only would (XFS: its log, as the kernel's "
 	"mount and unmount would), into OUT or in place. With -v (XFS): also the kernel paths that the "
 	"mount's work after the log (intents finished, unlinked inodes freed) took, as fsimg models them. "
-	"Where that work is left pending (one line says which and why), nothing is written: exit 4.",
-	replay_opts, CLI_RAW | CLI_PERMUTE | CLI_REFUSED_EXIT, 1, 1,
+	"Where that work is left pending (one line says which and why), nothing is written: exit 4. "
+	"With --json: the plan and the outcome as JSON Lines.",
+	replay_opts, CLI_RAW | CLI_PERMUTE | CLI_REFUSED_EXIT | CLI_WANT_JSON, 1, 1,
 };
 
 struct replay_ctx {
@@ -196,6 +198,78 @@ static int print_plan(struct rp *r)
 		printf("  journal superblock (in the superblock's block): s_start 0, s_sequence %u\n",
 		       st->new_sequence);
 	return CLI_EXIT_OK;
+}
+
+/*
+ * --json: the journal's superblock record (as `journal --json` writes it),
+ * the "plan" record (what print_plan says), one "block" record per planned
+ * block (bounded), the written ranges.
+ */
+static void plan_json(struct rp *r)
+{
+	const struct fsimg_plan_stats *st = r->st;
+	struct fsimg_journal_scan_info si;
+	struct fsimg_plan_entry e;
+	struct jw *w = &r->json->w;
+	size_t n = fsimg_plan_count(r->plan);
+	bool have_si = fsimg_journal_scan_info(&si, r->j) == 0;
+
+	if (have_si)
+		journal_super_json(w, &r->img, fsimg_journal_super(r->j), &si);
+	jw_obj_begin(w, NULL);
+	jw_str(w, "record", "plan");
+	jw_u64(w, "transactions", st->transactions);
+	jw_u64(w, "blocks", st->blocks);
+	jw_u64(w, "replays", st->replays);
+	jw_u64(w, "revoked", st->revoked);
+	jw_u64(w, "revoke_records", st->revoke_records);
+	jw_u64(w, "csum_skipped", st->csum_skipped);
+	jw_u64(w, "out_of_range", st->out_of_range);
+	jw_u64(w, "in_journal", st->in_journal);
+	jw_u64(w, "fast_commits_valid", st->fc_commits);
+	jw_u64(w, "fast_commit_blocks", st->fc_blocks);
+	jw_u64(w, "fast_commits_replayed", st->fc_replayed);
+	jw_u64(w, "fast_commit_blocks_made", st->fc_made);
+	jw_str(w, "fast_commits_unreplayed_why", st->fc_commits && !st->fc_replayed ?
+		(st->fc_why ? st->fc_why : "unknown") : NULL);
+	jw_str(w, "journal_corrupt", st->kernel_error ? fsimg_strerror(st->kernel_error) : NULL);
+	jw_bool(w, "mark_not_clean", st->recovery_error != 0);
+	if (have_si && si.end != FSIMG_JEND_CLEAN)
+		jw_u64(w, "end_block", si.end_block);
+	else
+		jw_null(w, "end_block");
+	if (have_si)
+		jw_u64(w, "end_sequence", si.end_sequence);
+	else
+		jw_null(w, "end_sequence");
+	jw_u64(w, "superblock", r->sb_block);
+	if (r->jsb_block != UINT64_MAX)
+		jw_u64(w, "journal_superblock", r->jsb_block);
+	else
+		jw_null(w, "journal_superblock");
+	jw_u64(w, "new_sequence", st->new_sequence);
+	jw_obj_end(w);
+	jw_record_end(w);
+	for (size_t i = 0; i < n && !cli_output_failed() && rj_write_listed(r->json); i++) {
+		if (fsimg_plan_entry(&e, r->plan, i) < 0)
+			break;
+		jw_obj_begin(w, NULL);
+		jw_str(w, "record", "block");
+		jw_u64(w, "fs_block", e.fs_block);
+		if (e.journal_block == UINT32_MAX)
+			jw_null(w, "journal_block");
+		else
+			jw_u64(w, "journal_block", e.journal_block);
+		jw_u64(w, "sequence", e.sequence);
+		jw_bool(w, "escaped", e.escaped != 0);
+		jw_bool(w, "fast_commit", e.journal_block == UINT32_MAX);
+		jw_obj_end(w);
+		jw_record_end(w);
+	}
+	/* past the bound: counted, not listed */
+	if (n > r->json->writes)
+		r->json->writes = n;
+	rj_ranges(r->json, r, "fs");
 }
 
 /* --------------------------------------------------------- block runs */
@@ -498,9 +572,10 @@ int replay_in_place(struct rp *r, const char *undo_path)
 		err = -errno;
 		goto write_failed;
 	}
-	printf("%s: %s replayed: %llu transaction%s, %llu block%s written; undo file %s\n",
-	       r->img.path, r->log, (unsigned long long)r->transactions, r->transactions == 1 ? "" : "s",
-	       (unsigned long long)r->ncand, r->ncand == 1 ? "" : "s", undo_path);
+	if (!r->json)
+		printf("%s: %s replayed: %llu transaction%s, %llu block%s written; undo file %s\n",
+		       r->img.path, r->log, (unsigned long long)r->transactions, r->transactions == 1 ? "" : "s",
+		       (unsigned long long)r->ncand, r->ncand == 1 ? "" : "s", undo_path);
 	status = CLI_EXIT_OK;
 	goto out;
 write_failed:
@@ -545,7 +620,9 @@ int cmd_replay(int argc, char **argv)
 	struct cli_common common;
 	struct replay_ctx ctx = { 0 };
 	struct fsimg_plan_stats pst;
+	struct replay_dest d;
 	struct rp r;
+	struct rj rj;
 	char *undo_default = NULL;
 	int first, status, err, modes;
 
@@ -584,11 +661,14 @@ int cmd_replay(int argc, char **argv)
 			return cli_close(&r.img, CLI_EXIT_ERROR);
 		ctx.undo = undo_default;
 	}
+	d = (struct replay_dest){ ctx.out, ctx.in_place ? ctx.undo : NULL, ctx.log_out, ctx.log_undo,
+				  ctx.force, ctx.dry_run };
+	if (common.json) {
+		rj_init(&rj);
+		r.json = &rj;
+	}
 	if (!cli_sb(&r.img)) {
 		/* A log of items (XFS): through the neutral recovery interface. */
-		struct replay_dest d = { ctx.out, ctx.in_place ? ctx.undo : NULL, ctx.log_out, ctx.log_undo,
-					 ctx.force, ctx.dry_run };
-
 		status = replay_log(&r, &d);
 		free(undo_default);
 		return cli_close(&r.img, status);
@@ -603,9 +683,14 @@ int cmd_replay(int argc, char **argv)
 	memcpy(r.uuid, cli_sb(&r.img)->uuid, 16);
 	r.log = "journal";
 	r.size = fsimg_io_size(r.img.io);
+	if (r.json)
+		rj_head(r.json, &r, &d, NULL, cli_sb(&r.img)->needs_recovery);
 	if (!cli_sb(&r.img)->needs_recovery) {
 		/* Like e2fsck: a clean image is left alone, and no copy is made. */
-		printf("%s: nothing to replay (needs_recovery is not set)\n", r.img.path);
+		if (r.json)
+			rj_end(r.json, &r, &d, CLI_EXIT_OK);
+		else
+			printf("%s: nothing to replay (needs_recovery is not set)\n", r.img.path);
 		free(undo_default);
 		return cli_close(&r.img, CLI_EXIT_OK);
 	}
@@ -614,6 +699,8 @@ int cmd_replay(int argc, char **argv)
 	status = cli_journal_open(&r.j, &r.img);
 	if (status) {
 		replay_copy_abort(&r);
+		if (r.json)
+			rj_end(r.json, NULL, &d, status);
 		free(undo_default);
 		return cli_close(&r.img, status);
 	}
@@ -633,8 +720,10 @@ int cmd_replay(int argc, char **argv)
 	status = build_candidates(&r);
 	if (status)
 		goto out;
+	if (r.json)
+		plan_json(&r);
 	if (ctx.dry_run) {
-		status = print_plan(&r);
+		status = r.json ? CLI_EXIT_OK : print_plan(&r);
 		goto out;
 	}
 	if (pst.kernel_error)
@@ -647,11 +736,16 @@ int cmd_replay(int argc, char **argv)
 	 * refuse that.
 	 */
 	if (pst.fc_commits && !pst.fc_replayed && ctx.in_place) {
-		cli_error(&r.img, "refusing --in-place: the fast-commit area holds %llu valid fast commit%s, "
-				  "which fsimg does not replay (%s) and resetting the journal would lose; "
-				  "IMAGE is untouched (use -o OUT, or let the kernel recover it)",
-			  (unsigned long long)pst.fc_commits, pst.fc_commits == 1 ? "" : "s",
-			  pst.fc_why ? pst.fc_why : "unknown");
+		char text[sizeof rj.refused];
+
+		snprintf(text, sizeof text, "refusing --in-place: the fast-commit area holds %llu valid fast "
+			 "commit%s, which fsimg does not replay (%s) and resetting the journal would lose; "
+			 "IMAGE is untouched (use -o OUT, or let the kernel recover it)",
+			 (unsigned long long)pst.fc_commits, pst.fc_commits == 1 ? "" : "s",
+			 pst.fc_why ? pst.fc_why : "unknown");
+		cli_error(&r.img, "%s", text);
+		if (r.json)
+			snprintf(r.json->refused, sizeof r.json->refused, "%s", text);
 		status = CLI_EXIT_REFUSED;
 		goto out;
 	}
@@ -672,6 +766,8 @@ int cmd_replay(int argc, char **argv)
 	}
 out:
 	replay_copy_abort(&r);
+	if (r.json)
+		rj_end(r.json, &r, &d, status);
 	free(undo_default);
 	free(r.cand);
 	free(r.is_late);

@@ -21,6 +21,7 @@
 
 #include "fsimg/xlog.h"
 #include "cli.h"
+#include "journal_rec.h"
 #include "journal_xfs.h"
 
 /* The buffer type in blf_flags (XFS_BLFT_*, bits 11-15). */
@@ -479,6 +480,54 @@ static int one_trans(void *ctx, const fsimg_xlog_trans *t)
 	return err;
 }
 
+void journal_xfs_log_json(struct jw *w, const struct cli_image *img, const char *logdev,
+			  const struct fsimg_xlog_info *li)
+{
+	uint64_t bytes = (uint64_t)li->basic_blocks * 512;
+
+	jw_obj_begin(w, NULL);
+	jw_str(w, "record", "log");
+	jw_str(w, "image", img->path);
+	if (li->external)
+		jw_str(w, "external", logdev);
+	else
+		jw_u64(w, "fs_block", li->fs_block);
+	jw_u64(w, "daddr", li->daddr);
+	jw_u64(w, "blocks", li->fs_blocks);
+	jw_u64(w, "block_size", li->block_size);
+	jw_u64(w, "basic_blocks", li->basic_blocks);
+	jw_u64(w, "bytes", bytes);
+	jw_u64(w, "version", (uint64_t)li->version);
+	jw_bool(w, "crc", li->crc != 0);
+	jw_u64(w, "sector_size", li->sector_size);
+	jw_u64(w, "stripe_unit", li->stripe_unit);
+	jw_u64(w, "head_cycle", li->head_cycle);
+	jw_u64(w, "head_block", li->head_block);
+	jw_u64(w, "tail_cycle", li->tail_cycle);
+	jw_u64(w, "tail_block", li->tail_block);
+	jw_u64(w, "last_record", li->last_record);
+	jw_u64(w, "last_lsn_cycle", FSIMG_XLOG_LSN_CYCLE(li->last_lsn));
+	jw_u64(w, "last_lsn_block", FSIMG_XLOG_LSN_BLOCK(li->last_lsn));
+	jw_bool(w, "clean", li->clean || li->zeroed);
+	jw_bool(w, "zeroed", li->zeroed != 0);
+	jw_bool(w, "needs_recovery", !li->clean && !li->zeroed);
+	if (li->torn)
+		jw_u64(w, "torn_block", li->torn_block);
+	else
+		jw_null(w, "torn_block");
+	if (li->tail_moved)
+		jw_u64(w, "tail_moved_from", li->tail_was);
+	else
+		jw_null(w, "tail_moved_from");
+	jw_bool(w, "kernel_refuses", li->refused != 0);
+	if (li->refused)
+		jw_u64(w, "bad_record", li->bad_block);
+	else
+		jw_null(w, "bad_record");
+	jw_obj_end(w);
+	jw_record_end(w);
+}
+
 static void header(struct xctx *x, const struct cli_image *img, const char *logdev,
 		   const struct fsimg_xlog_info *li)
 {
@@ -488,48 +537,7 @@ static void header(struct xctx *x, const struct cli_image *img, const char *logd
 
 	lsn_text(lsn, sizeof lsn, li->last_lsn);
 	if (x->c->json) {
-		struct jw *w = &x->w;
-		jw_obj_begin(w, NULL);
-		jw_str(w, "record", "log");
-		jw_str(w, "image", img->path);
-		if (li->external)
-			jw_str(w, "external", logdev);
-		else
-			jw_u64(w, "fs_block", li->fs_block);
-		jw_u64(w, "daddr", li->daddr);
-		jw_u64(w, "blocks", li->fs_blocks);
-		jw_u64(w, "block_size", li->block_size);
-		jw_u64(w, "basic_blocks", li->basic_blocks);
-		jw_u64(w, "bytes", bytes);
-		jw_u64(w, "version", (uint64_t)li->version);
-		jw_bool(w, "crc", li->crc != 0);
-		jw_u64(w, "sector_size", li->sector_size);
-		jw_u64(w, "stripe_unit", li->stripe_unit);
-		jw_u64(w, "head_cycle", li->head_cycle);
-		jw_u64(w, "head_block", li->head_block);
-		jw_u64(w, "tail_cycle", li->tail_cycle);
-		jw_u64(w, "tail_block", li->tail_block);
-		jw_u64(w, "last_record", li->last_record);
-		jw_u64(w, "last_lsn_cycle", FSIMG_XLOG_LSN_CYCLE(li->last_lsn));
-		jw_u64(w, "last_lsn_block", FSIMG_XLOG_LSN_BLOCK(li->last_lsn));
-		jw_bool(w, "clean", li->clean || li->zeroed);
-		jw_bool(w, "zeroed", li->zeroed != 0);
-		jw_bool(w, "needs_recovery", !li->clean && !li->zeroed);
-		if (li->torn)
-			jw_u64(w, "torn_block", li->torn_block);
-		else
-			jw_null(w, "torn_block");
-		if (li->tail_moved)
-			jw_u64(w, "tail_moved_from", li->tail_was);
-		else
-			jw_null(w, "tail_moved_from");
-		jw_bool(w, "kernel_refuses", li->refused != 0);
-		if (li->refused)
-			jw_u64(w, "bad_record", li->bad_block);
-		else
-			jw_null(w, "bad_record");
-		jw_obj_end(w);
-		jw_record_end(w);
+		journal_xfs_log_json(&x->w, img, logdev, li);
 		return;
 	}
 #define LINE(name) out_f(o, "%-22s", name)

@@ -34,6 +34,7 @@ struct rp {
 	uint64_t late_super[2];     /* jbd2's late: its journal superblock, its superblock */
 	uint64_t sb_block, jsb_block; /* jbd2: jsb_block UINT64_MAX when external */
 	struct replay_early *early; /* -o's copy, started before the plan (replay_copy.c) */
+	struct rj *json;            /* --json's records (replay_json.c), or NULL: text */
 };
 
 /* Marks the late blocks among the candidates (r->is_late): 0 or an exit status. */
@@ -70,5 +71,33 @@ struct replay_dest {
 };
 /* XFS (replay_log.c): the whole command after cli_open. */
 int replay_log(struct rp *r, const struct replay_dest *d);
+
+/*
+ * --json (replay_json.c): JSON Lines on stdout, a "replay" record, the
+ * journal's or log's record (as `journal --json` writes it), a "plan"
+ * record, the plan's writes and the written ranges (each list bounded:
+ * past max records only counted), an "end" record with the outcome.
+ */
+struct rj {
+	struct jw w;
+	size_t max;                 /* records listed per list */
+	uint64_t writes, writes_listed;
+	uint64_t ranges, ranges_listed;
+	bool needs_recovery;
+	bool head_done, end_done;
+	uint64_t log_sectors;       /* an external XFS log device's sectors written */
+	bool log_device;            /* an external XFS log device is written (set before rj_head) */
+	char refused[1100];         /* the refusal's words, as on stderr, or "" */
+};
+void rj_init(struct rj *j);
+/* The "replay" record: where the run writes, whether there is anything to replay. */
+void rj_head(struct rj *j, const struct rp *r, const struct replay_dest *d, const char *log_undo,
+	     bool needs_recovery);
+/* Whether the next record of the plan's writes is listed (counted either way). */
+bool rj_write_listed(struct rj *j);
+/* The "range" records of r's candidates: runs of blocks of r->bs bytes on device. */
+void rj_ranges(struct rj *j, const struct rp *r, const char *device);
+/* The "end" record, once, for exit status status; r: the filesystem's blocks (or NULL). */
+void rj_end(struct rj *j, const struct rp *r, const struct replay_dest *d, int status);
 
 #endif /* FSIMG_REPLAY_H */

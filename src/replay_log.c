@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 
 #include "fsimg/xlog.h"
+#include "journal_rec.h"
 #include "replay.h"
 
 /* The log's basic block: the unit of its writes. */
@@ -167,6 +168,79 @@ static void print_plan(struct rp *r, const fsimg_recovery *rec, const struct fsi
 	}
 }
 
+static const char *kind_key(enum fsimg_recovery_write_kind kind)
+{
+	switch (kind) {
+	case FSIMG_RECOVERY_LOGGED: return "logged";
+	case FSIMG_RECOVERY_SUPER: return "super";
+	case FSIMG_RECOVERY_LOG_SUPER: return "log_super";
+	case FSIMG_RECOVERY_LOG_CLEAN: return "log_clean";
+	}
+	return "unknown";
+}
+
+/* The count of the finish paths named in names (NULL-terminated). */
+static uint64_t paths_count(const fsimg_recovery *rec, const char *const *names)
+{
+	const char *name;
+	uint64_t n, sum = 0;
+
+	for (size_t i = 0; (name = fsimg_recovery_path(rec, i, &n)); i++)
+		for (const char *const *p = names; *p; p++)
+			if (!strcmp(name, *p))
+				sum += n;
+	return sum;
+}
+
+/* --json: the "plan" record, what print_stats says and what the mount's finish did. */
+static void plan_json(struct rp *r, const fsimg_recovery *rec, const struct fsimg_recovery_stats *st)
+{
+	static const char *const intents[] = { "efi.recover", "rui.recover", "cui.recover", "bui.recover", NULL };
+	static const char *const ifree[] = { "ifree.inode", NULL };
+	static const char *const cow[] = { "cow.recover", NULL };
+	struct jw *w = &r->json->w;
+
+	jw_obj_begin(w, NULL);
+	jw_str(w, "record", "plan");
+	jw_u64(w, "transactions", st->transactions);
+	cli_json_log_items(w, rec, st);
+	jw_u64(w, "intents_finished", paths_count(rec, intents));
+	jw_u64(w, "unlinked_inodes_freed", paths_count(rec, ifree));
+	jw_u64(w, "cow_extents_freed", paths_count(rec, cow));
+	jw_obj_end(w);
+	jw_record_end(w);
+}
+
+/* --json: one "write" record per write of the plan (bounded), then the ranges written. */
+static void writes_json(struct rp *r, const fsimg_recovery *rec, const struct rp *lr)
+{
+	size_t n = fsimg_recovery_write_count(rec);
+	struct fsimg_recovery_write w;
+	struct jw *jw = &r->json->w;
+
+	for (size_t i = 0; i < n && !cli_output_failed() && rj_write_listed(r->json); i++) {
+		if (fsimg_recovery_write(&w, rec, i) < 0)
+			break;
+		jw_obj_begin(jw, NULL);
+		jw_str(jw, "record", "write");
+		jw_str(jw, "device", w.device == FSIMG_RECOVERY_DEV_LOG ? "log" : "fs");
+		jw_u64(jw, "offset", w.off);
+		jw_u64(jw, "len", w.len);
+		jw_u64(jw, "daddr", w.off / 512);
+		jw_str(jw, "kind", kind_key(w.kind));
+		jw_obj_end(jw);
+		jw_record_end(jw);
+	}
+	/* past the bound: counted, not listed */
+	if (n > r->json->writes)
+		r->json->writes = n;
+	rj_ranges(r->json, r, "fs");
+	if (r->json->log_device) {
+		rj_ranges(r->json, lr, "log");
+		r->json->log_sectors = lr->ncand;
+	}
+}
+
 /* -v: the kernel paths the mount's work after the log took (intents finished, unlinked inodes
  * freed), as fsimg models them, with how often; a refused finish's up to its refusal. */
 static void print_paths(const fsimg_recovery *rec)
@@ -189,6 +263,8 @@ static int refuse_pending(struct rp *r, const fsimg_recovery *rec, const struct 
 	char text[1024];
 
 	cli_pending_text(text, sizeof text, rec, st->pending);
+	if (r->json)
+		snprintf(r->json->refused, sizeof r->json->refused, "%s", text);
 	cli_error(&r->img, "refusing to replay, nothing written (IMAGE untouched; mounting it lets the kernel "
 			   "recover it): %s", text);
 	for (size_t i = 0; i < st->pending; i++)
@@ -213,6 +289,7 @@ static int log_rp(struct rp *lr, const struct rp *r, const fsimg_recovery *rec)
 	lr->img.journal_io = NULL;
 	lr->img.bare = true;
 	lr->log = r->log;
+	lr->json = r->json;
 	lr->transactions = r->transactions;
 	memcpy(lr->uuid, r->uuid, 16);
 	lr->bs = LOG_BB;
@@ -237,22 +314,22 @@ static void rp_free_blocks(struct rp *r)
 }
 
 /*
- * Is the external log dirty? The superblock does not say (its log is
- * elsewhere): read the log's ends, as the kernel's mount does.
+ * The log's ends, as the kernel's mount finds them: whether an external
+ * log is dirty (the superblock does not say, its log being elsewhere), and
+ * --json's "log" record. 0, or an exit status (said when say).
  */
-static int external_dirty(struct rp *r, bool *dirty)
+static int log_info(struct rp *r, struct fsimg_xlog_info *li, bool say)
 {
-	struct fsimg_xlog_info li;
 	fsimg_xlog *log = NULL;
 	char why[256] = "";
 	int err = fsimg_xlog_open(&log, r->img.fs, r->img.journal_io, why, sizeof why);
 
 	if (err < 0) {
-		cli_error(&r->img, "log: %s", why[0] ? why : fsimg_strerror(err));
+		if (say)
+			cli_error(&r->img, "log: %s", why[0] ? why : fsimg_strerror(err));
 		return CLI_EXIT_ERROR;
 	}
-	fsimg_xlog_info(&li, log);
-	*dirty = !li.clean && !li.zeroed;
+	fsimg_xlog_info(li, log);
 	fsimg_xlog_close(log);
 	return 0;
 }
@@ -307,9 +384,10 @@ static int log_undo_ok(struct rp *r, const struct replay_dest *d)
 int replay_log(struct rp *r, const struct replay_dest *d)
 {
 	struct fsimg_recovery_stats st;
+	struct fsimg_xlog_info li;
 	fsimg_recovery *rec = NULL;
 	struct rp lr;
-	bool ext = r->img.journal_io != NULL, dirty = r->img.info.needs_recovery;
+	bool ext = r->img.journal_io != NULL, dirty = r->img.info.needs_recovery, have_li = false;
 	char *log_undo = NULL;
 	int err, status = CLI_EXIT_ERROR;
 
@@ -318,18 +396,33 @@ int replay_log(struct rp *r, const struct replay_dest *d)
 	r->size = fsimg_io_size(r->img.io);
 	r->log = "log";
 	memcpy(r->uuid, r->img.info.uuid, 16);
-	if (ext && (status = external_dirty(r, &dirty)))
-		return status;
+	if (ext || r->json) {
+		status = log_info(r, &li, ext);
+		if (status && ext)
+			return status;
+		have_li = status == 0;
+		if (ext)
+			dirty = !li.clean && !li.zeroed;
+	}
+	if (r->json) {
+		if (ext && d->undo && !d->log_undo)
+			log_undo = replay_undo_default(&r->img, r->img.common->journal);
+		r->json->log_device = ext;
+		rj_head(r->json, r, d, d->log_undo ? d->log_undo : log_undo, dirty);
+		if (have_li)
+			journal_xfs_log_json(&r->json->w, &r->img, r->img.common->journal, &li);
+	}
 	if (ext && dirty && d->out && !d->dry_run && !d->log_out) {
 		/* OUT with LOGDEV's dirty log would be replayed again by a mount: its clean log goes apart */
 		cli_error(&r->img, "the log is on an external device: give --log-out LOGOUT, the file or device "
 				   "that receives OUT's log made clean; IMAGE and LOGDEV are untouched");
-		return CLI_EXIT_USAGE;
+		status = CLI_EXIT_USAGE;
+		goto out;
 	}
 	if (ext && dirty && d->out && !d->dry_run && (status = log_out_ok(r, d)))
-		return status;
+		goto out;
 	if (ext && dirty && d->undo && (status = log_undo_ok(r, d)))
-		return status;
+		goto out;
 	status = CLI_EXIT_ERROR;
 	/* the copy needs no plan: it runs while the plan is made */
 	if (d->out && !d->dry_run && dirty)
@@ -337,19 +430,21 @@ int replay_log(struct rp *r, const struct replay_dest *d)
 	/* planned before the clean test: an external log is only known to be one by opening it */
 	err = fsimg_recovery_plan(&rec, r->img.fs, r->img.journal_io, 0);
 	if (err < 0) {
-		replay_copy_abort(r);
 		cli_error(&r->img, "%s", cli_errmsg(&r->img, err));
-		return CLI_EXIT_ERROR;
+		goto out;
 	}
 	if (!dirty) {
 		/* As the kernel: a clean log is left alone, and no copy is made. */
-		printf("%s: nothing to replay (the log is clean)\n", r->img.path);
-		fsimg_recovery_free(rec);
-		return CLI_EXIT_OK;
+		if (!r->json)
+			printf("%s: nothing to replay (the log is clean)\n", r->img.path);
+		status = CLI_EXIT_OK;
+		goto out;
 	}
 	fsimg_recovery_stats(&st, rec);
 	r->transactions = st.transactions;
-	if (r->img.common->verbose)
+	if (r->json)
+		plan_json(r, rec, &st);
+	else if (r->img.common->verbose)
 		print_paths(rec);
 	if (st.pending && !d->dry_run) {
 		status = refuse_pending(r, rec, &st);
@@ -365,9 +460,12 @@ int replay_log(struct rp *r, const struct replay_dest *d)
 		status = log_rp(&lr, r, rec);
 	if (status)
 		goto out;
+	if (r->json)
+		writes_json(r, rec, &lr);
 	if (d->dry_run) {
-		print_plan(r, rec, &st);
-		if (ext)
+		if (!r->json)
+			print_plan(r, rec, &st);
+		if (ext && !r->json)
 			printf("  the log device %s: %llu sector%s written\n", lr.img.path,
 			       (unsigned long long)lr.ncand, lr.ncand == 1 ? "" : "s");
 		status = CLI_EXIT_OK;
@@ -375,7 +473,10 @@ int replay_log(struct rp *r, const struct replay_dest *d)
 			char text[1024];
 
 			cli_pending_text(text, sizeof text, rec, st.pending);
-			printf("Refused: replay would write nothing: %s\n", text);
+			if (r->json)
+				snprintf(r->json->refused, sizeof r->json->refused, "%s", text);
+			else
+				printf("Refused: replay would write nothing: %s\n", text);
 			status = CLI_EXIT_REFUSED;
 		}
 	} else if (d->out) {
@@ -395,7 +496,8 @@ int replay_log(struct rp *r, const struct replay_dest *d)
 		 * replays it again over the blocks already written.
 		 */
 		if (status == 0 && ext) {
-			log_undo = d->log_undo ? NULL : replay_undo_default(&r->img, r->img.common->journal);
+			if (!d->log_undo && !log_undo)
+				log_undo = replay_undo_default(&r->img, r->img.common->journal);
 			status = d->log_undo || log_undo ? replay_in_place(&lr, d->log_undo ? d->log_undo : log_undo)
 							 : CLI_EXIT_ERROR;
 			if (status)
@@ -406,6 +508,8 @@ int replay_log(struct rp *r, const struct replay_dest *d)
 	}
 out:
 	replay_copy_abort(r);
+	if (r->json)
+		rj_end(r->json, r, d, status);
 	rp_free_blocks(r);
 	rp_free_blocks(&lr);
 	free(log_undo);

@@ -122,7 +122,19 @@ int hook_wrap_image(fsimg_io **io)
 	return 0;
 }
 
+size_t hook_json_max(size_t dflt)
+{
+	long long v = env_num("FSIMG_TEST_JSON_MAX");
+
+	return v >= 0 ? (size_t)v : dflt;
+}
+
 #else /* the installed command: no hooks */
+
+size_t hook_json_max(size_t dflt)
+{
+	return dflt;
+}
 
 bool hook_writes_one_by_one(void)
 {

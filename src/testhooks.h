@@ -12,11 +12,14 @@
  *                                   through a wrapping I/O source that keeps
  *                                   the file's descriptor (a partition as a
  *                                   naive backend would give it)
+ *   FSIMG_TEST_JSON_MAX=N           replay --json lists at most N records of
+ *                                   each list (the bound, made small)
  */
 #ifndef FSIMG_TESTHOOKS_H
 #define FSIMG_TESTHOOKS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fsimg/fsimg.h"
@@ -30,5 +33,7 @@ bool hook_writes_one_by_one(void);
  * owning it. 0, or a negative FSIMG_E* code (*io then closed).
  */
 int hook_wrap_image(fsimg_io **io);
+/* replay --json's bound on each list of records: dflt, or the test's. */
+size_t hook_json_max(size_t dflt);
 
 #endif /* FSIMG_TESTHOOKS_H */

@@ -14,13 +14,8 @@
 plan 19
 d=$(mktemp_dir)
 img=$d/img
-j_mkfs "$img" 16M -t ext4 -O fast_commit -b 1024
-set -- $(j_blocks "$img" /big.txt)
-j_pattern "$d/p" 1024 3
 # Transactions 1 and 2 committed: fast commits must carry tid 3.
-j_debugfs "$img" "jo" "jw -b $1,$2 $d/p" "jc" "jo" "jw -b $3 $d/p" "jc"
-j_fc_enable "$img" 16
-fc=$(( $(dumpe2fs -h "$img" 2>/dev/null | awk '/Total journal blocks/{print $4}') - 15 ))
+fc=$(j_fc_two "$img")
 for v in valid stale nohead badcrc link norep; do cp "$img" "$d/$v"; done
 # Two fast commits, a block each (the HEAD only in the first); the crc runs on.
 j_fc_write "$d/valid" $fc "HEAD:3 PAD:20 TAIL:3"

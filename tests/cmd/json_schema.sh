@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib/fsck_super.sh"
 . "$top_srcdir/tests/lib/journal.sh"
 fs_need mke2fs debugfs python3 jq
-plan 23
+plan 24
 fs_tmp
 man=$top_srcdir/man
 schema() { python3 "$top_srcdir/tests/lib/manschema.py" "$@"; }
@@ -59,6 +59,7 @@ conforms fsimg-fsck.1 fsck "fsck --json (journal replayed in memory)" "$FSIMG" f
 "$FSIMG" fsck --json "$tmp/e4.img" > "$tmp/base.json"
 conforms fsimg-fsck.1 fsck-baseline "fsck --json --baseline" "$FSIMG" fsck --json --baseline "$tmp/base.json" "$tmp/bad.img"
 conforms fsimg-fsck.1 fsck-list-problems "fsck --list-problems --json" "$FSIMG" fsck --list-problems --json
+conforms fsimg-replay.1 replay "replay -n --json (journal needing recovery)" "$FSIMG" replay -n --json "$tmp/j.img"
 
 # the replayed object and the problem context fields were really exercised
 jq -e '.replayed.transactions >= 2' "$tmp/out" >/dev/null 2>&1 ||

@@ -215,6 +215,20 @@ j_two_transactions() {
 	j_debugfs "$1" "jo -c" "jw -b $2-$9 $1.p" "jc" "jo" "jw -b ${10}-${13} -r $3 $1.p" "jc"
 }
 
+# j_fc_two IMG: a 16 MiB ext4 image (1 KiB blocks, fast_commit) whose
+# transactions 1 and 2 are committed over 3 blocks of /big.txt, the
+# fast-commit feature on with a 16-block area; prints the area's first
+# journal block (fast commits written there must carry tid 3). Pattern
+# file in IMG.p.
+j_fc_two() {
+	j_mkfs "$1" 16M -t ext4 -O fast_commit -b 1024
+	set -- "$1" $(j_blocks "$1" /big.txt)
+	j_pattern "$1.p" 1024 3
+	j_debugfs "$1" "jo" "jw -b $2,$3 $1.p" "jc" "jo" "jw -b $4 $1.p" "jc"
+	j_fc_enable "$1" 16
+	echo $(( $(dumpe2fs -h "$1" 2>/dev/null | awk '/Total journal blocks/{print $4}') - 15 ))
+}
+
 # j_fc_enable IMG NBLOCKS: turns on the jbd2 fast-commit feature in IMG's
 # journal superblock (the kernel does so at mount; mke2fs -O fast_commit
 # leaves it off) with an area of NBLOCKS (s_num_fc_blks), checksum redone.
