@@ -596,6 +596,15 @@ def main():
                 res["result"] = "kernel-fails"
                 res["why"] = "the kernel's own recovery crashes (%s); fsimg declines its fast commits: %s" % (
                     oops(d), m.group(1).strip())
+        elif meta["fs"] == "xfs" and records(recover_rec, "mount-failed"):
+            # the kernel's mount failed (a crafted image, run.sh --image): does fsimg refuse
+            # to replay it too, naming why (the finish's refusal)?
+            r = run([a.fsimg, "replay", "-n", img])
+            m = re.search(r"^Refused: (.*)$", r.stdout.decode("utf-8", "replace"), re.M)
+            if m:
+                res["result"] = "kernel-fails"
+                res["why"] = "the kernel's own mount fails (%s); fsimg refuses to replay: %s" % (
+                    "; ".join(records(recover_rec, "mount-failed")), m.group(1).strip())
         elif meta["fs"] == "ext4" and records(recover_rec, "mount-failed"):
             # the kernel refused to mount: does fsimg's scan say it would?
             res["journal"] = journal_summary(a.fsimg, img)

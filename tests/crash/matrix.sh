@@ -14,7 +14,8 @@
 # Exit status: 0 when every row ended as expected (ext4 rows agree, except
 # fast-commit rows whose log holds fast commits, which may differ; a row where
 # the kernel's own recovery fails, as fsimg's scan says it would, is
-# kernel-fails; XFS rows agree, agree-equivalent (only the free space
+# kernel-fails, and so is an XFS row whose mount fails where fsimg refuses
+# to replay, naming why; XFS rows agree, agree-equivalent (only the free space
 # btrees' shape differs), or fsimg refused naming pending intents /
 # unlinked inodes), 1 otherwise.
 set -u
