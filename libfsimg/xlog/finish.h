@@ -452,7 +452,8 @@ uint64_t xlog_fin_dquot_log_bytes(const struct fin *f) XFS_HIDDEN;
 /* dquot_fin.c: every transaction's deltas committed (xfs_trans_apply_dquot_deltas: counts,
  * default limits, timers; refused where a timer started at the wall clock is left running)
  * and the logged dquots written into their blocks as xfs_qm_dqflush writes them, stamped
- * with lsn (v5). 0, 1 or <0. */
+ * (v5) with the start LSN of the last checkpoint that logged each: lsn, the running one's,
+ * or a forced one's (xlog_fin_dquot_cp_close). 0, 1 or <0. */
 int xlog_fin_dquot_flush(struct fin *f, uint64_t lsn) XFS_HIDDEN;
 /* dquot_fin.c: a new transaction chain starts (xfs_trans_alloc): the dquots the running one
  * carried (xfs_trans_dup_dqinfo) are no longer logged at its commits; with ino other than
