@@ -264,8 +264,11 @@ int xlog_fin_force(struct fin *f, const char *why)
 	if (f->log->fs->v5 && f->cp_trunc && f->cp_trunc_unsized)
 		return xlog_fin_refuse(f, "%s forces the log (v5: the forced checkpoint's length, with %s, is not "
 					  "modelled)", why, f->cp_trunc_unsized);
-	if (f->log->fs->v5 && f->q.state == 2)
-		return xlog_fin_refuse(f, "%s forces the log (v5: the dquots' stamps around it not done)", why);
+	/* the dquots an unlinked inode's chains change are placed in their checkpoints
+	 * (dquot_fin.c); a BUI's are not */
+	if (f->log->fs->v5 && f->q.state == 2 && f->q.bui)
+		return xlog_fin_refuse(f, "%s forces the log (v5: with dquots a BUI's transaction changed, "
+					  "whose checkpoints are not placed)", why);
 	if (f->cp_sized) {
 		if ((err = xlog_fin_cp_close(f, &next)))
 			return err;

@@ -36,7 +36,22 @@
  * (xfs_trans_log_dquot, which also moves a dquot other than id 0 to bigtime
  * timers on a bigtime filesystem) and the AIL push writes each into its
  * block (xfs_qm_dqflush: xfs_dquot_to_disk, warning counters and pads zero;
- * on v5 the checkpoint's LSN and the dquot's crc32c).
+ * on v5 the LSN of the last checkpoint that logged it and the dquot's crc32c).
+ *
+ * Which checkpoints log a dquot: xfs_trans_apply_dquot_deltas logs every
+ * dquot in the transaction's dqinfo, changed or not, and a roll carries the
+ * dqinfo and XFS_TRANS_DQ_DIRTY to the next transaction of the chain
+ * (xfs_trans_dup_dqinfo): from the transaction that first changes it to the
+ * chain's last, each commit logs the dquot again. A checkpoint holds the
+ * dquot's item when one of its committed transactions logged it (the running
+ * one's at a force comes in the next), and the AIL writes it at the start LSN
+ * of the last such checkpoint (xfs_qm_dqflush: dd_lsn from li_lsn). The
+ * finish charges an unlinked inode's counts all at once (above) but places its
+ * dquots in the chains that change them (xlog_fin_dquot_chain): its truncates'
+ * (xfs_inactive_truncate from its first unmap, the attribute fork's from its
+ * first unmap), not xfs_attr_inactive's rolls before it, and
+ * xfs_inactive_ifree's; a BUI's chain is not placed (a v5 force after one is
+ * refused in xlog_fin_force).
  *
  * Refused, named: a quotacheck to come (an accounted type's CHKD flag clear:
  * the kernel then recomputes every dquot after the finish), a realtime
@@ -429,10 +444,46 @@ int xlog_fin_dquot_ino(struct fin *f, uint64_t ino, int64_t blocks)
 		return 0;
 	if (!(a = attached(q, ino)))
 		return xlog_fin_refuse(f, "inode %llu: charged with no dquots attached", (unsigned long long)ino);
-	for (int k = 0; k < 3; k++)
-		if (a->dq[k] != UINT16_MAX && (err = dq_mod(f, &q->dq[a->dq[k]], FIN_DQ_BCOUNT, blocks)))
+	q->bui = true;
+	for (int k = 0; k < 3; k++) {
+		if (a->dq[k] == UINT16_MAX)
+			continue;
+		if ((err = dq_mod(f, &q->dq[a->dq[k]], FIN_DQ_BCOUNT, blocks)))
 			return err;
+		q->dq[a->dq[k]].chain = true;
+	}
 	return 0;
+}
+
+void xlog_fin_dquot_chain(struct fin *f, uint64_t ino)
+{
+	struct fin_quota *q = &f->q;
+	struct fin_dqattach *a;
+
+	if (q->state != 2)
+		return;
+	for (uint32_t i = 0; i < q->ndq; i++)
+		q->dq[i].chain = false;
+	if (ino == NULLFSINO_ || !(a = attached(q, ino)))
+		return;
+	for (int k = 0; k < 3; k++)
+		if (a->dq[k] != UINT16_MAX)
+			q->dq[a->dq[k]].chain = true;
+}
+
+void xlog_fin_dquot_commit(struct fin *f)
+{
+	for (uint32_t i = 0; i < f->q.ndq; i++)
+		f->q.dq[i].cp |= f->q.dq[i].chain;
+}
+
+void xlog_fin_dquot_cp_close(struct fin *f, uint64_t lsn)
+{
+	for (uint32_t i = 0; i < f->q.ndq; i++)
+		if (f->q.dq[i].cp) {
+			f->q.dq[i].cp = false;
+			f->q.dq[i].lsn = lsn;
+		}
 }
 
 uint64_t xlog_fin_dquot_log_bytes(const struct fin *f)
@@ -440,7 +491,7 @@ uint64_t xlog_fin_dquot_log_bytes(const struct fin *f)
 	uint64_t n = 0;
 
 	for (uint32_t i = 0; i < f->q.ndq; i++)
-		n += f->q.dq[i].logged || f->q.dq[i].pending;
+		n += f->q.dq[i].cp;
 	/* xfs_qm_dquot_logitem_format: a struct xfs_dq_logformat (24 bytes) and a struct
 	 * xfs_disk_dquot, each behind a 12-byte struct xlog_op_header */
 	return n * (12u + 24u + 12u + XFS_DISK_DQUOT_SIZE);
@@ -476,7 +527,8 @@ int xlog_fin_dquot_flush(struct fin *f, uint64_t lsn)
 		put_be32(p + XFS_DQ_PAD0, 0);
 		put_be16(p + XFS_DQ_PAD, 0);
 		if (fs->v5) {
-			put_be64(p + XFS_DQBLK_LSN, lsn);
+			/* li_lsn: the last checkpoint that logged it (lsn when the last one did) */
+			put_be64(p + XFS_DQBLK_LSN, dq->cp || !dq->lsn ? lsn : dq->lsn);
 			put_le32(p + XFS_DQBLK_CRC, 0);
 			put_le32(p + XFS_DQBLK_CRC, ~fsimg_crc32c(~0u, p, XFS_DQBLK_SIZE));
 		}

@@ -85,6 +85,12 @@ struct fin_dquot {
 	bool pending;
 	bool logged;        /* changed by a committed transaction since the last flush */
 	uint8_t wall;       /* resources (1 << FIN_DQ_*) whose timer a commit started at the wall clock */
+	/* its item in the CIL (dquot_fin.c, xlog_fin_dquot_chain): chain, in the running
+	 * transaction chain's dqinfo (logged at each of its commits); cp, logged by a committed
+	 * transaction of the running checkpoint; lsn, the start LSN of the last forced
+	 * checkpoint that logged it (0: none) */
+	bool chain, cp;
+	uint64_t lsn;
 };
 /* An inode's attached dquots (xfs_qm_dqattach): indices into dq, UINT16_MAX for none. */
 struct fin_dqattach {
@@ -94,6 +100,7 @@ struct fin_dqattach {
 struct fin_quota {
 	int state;          /* 0 not read yet, 1 no quota accounting, 2 accounting on */
 	uint8_t types;      /* the dquot types accounted */
+	bool bui;           /* a BUI's transaction changed a dquot (not placed in checkpoints) */
 	uint64_t qino[3];   /* the user, group and project quota inodes */
 	uint32_t ndq;
 	struct fin_dquot dq[FIN_DQUOTS_MAX];
@@ -445,8 +452,19 @@ uint64_t xlog_fin_dquot_log_bytes(const struct fin *f) XFS_HIDDEN;
 /* dquot_fin.c: every transaction's deltas committed (xfs_trans_apply_dquot_deltas: counts,
  * default limits, timers; refused where a timer started at the wall clock is left running)
  * and the logged dquots written into their blocks as xfs_qm_dqflush writes them, stamped
- * with lsn (v5). 0, 1 or <0. */
+ * (v5) with the start LSN of the last checkpoint that logged each: lsn, the running one's,
+ * or a forced one's (xlog_fin_dquot_cp_close). 0, 1 or <0. */
 int xlog_fin_dquot_flush(struct fin *f, uint64_t lsn) XFS_HIDDEN;
+/* dquot_fin.c: a new transaction chain starts (xfs_trans_alloc): the dquots the running one
+ * carried (xfs_trans_dup_dqinfo) are no longer logged at its commits; with ino other than
+ * UINT64_MAX, the chain changes inode ino's dquots from its first transaction on (the
+ * running one). */
+void xlog_fin_dquot_chain(struct fin *f, uint64_t ino) XFS_HIDDEN;
+/* dquot_fin.c: the running transaction committed (xlog_fin_commit): the dquots its chain
+ * carries are in the running checkpoint. */
+void xlog_fin_dquot_commit(struct fin *f) XFS_HIDDEN;
+/* dquot_fin.c: the running checkpoint closed at start LSN lsn (xlog_fin_cp_close). */
+void xlog_fin_dquot_cp_close(struct fin *f, uint64_t lsn) XFS_HIDDEN;
 
 /* A v5 short-form btree block's header, and a refcount record (xfs_refcount_rec). */
 #define SBLOCK_CRC_LEN 56u

@@ -315,8 +315,7 @@ static uint64_t cp_bytes(const struct fin *f)
 		if (f->blk[i].cp == FIN_CP_RUNNING && f->blk[i].kind != K_INODES)
 			buf_bytes(&f->blk[i], &bytes);
 	bytes += icluster_bytes(f) + f->cp_istale;
-	/* dquot items (a BUI's bmbt block charged); a v5 force with quota on is refused, so
-	 * they go into one checkpoint there */
+	/* dquot items: those a committed transaction of the checkpoint logged (dquot_fin.c) */
 	bytes += xlog_fin_dquot_log_bytes(f);
 	for (size_t i = 0; i < f->nino; i++)
 		if (f->ino[i].cp == FIN_CP_RUNNING)
@@ -420,6 +419,7 @@ void xlog_fin_commit(struct fin *f)
 {
 	uint32_t isize = f->log->fs->sb.inodesize;
 
+	xlog_fin_dquot_commit(f);
 	f->cp_done += f->tx_done;
 	f->tx_done = 0;
 	if (f->tx_trunc) {
@@ -518,6 +518,7 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 			f->ino[i].cp = FIN_CP_WRITTEN;
 			f->ino[i].lsn = f->cp_lsn;
 		}
+	xlog_fin_dquot_cp_close(f, f->cp_lsn);
 	f->cp_done = 0;
 	f->cp_trunc = false;
 	f->cp_trunc_unsized = NULL;

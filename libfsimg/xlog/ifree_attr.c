@@ -227,6 +227,7 @@ int xlog_fin_attr_inactive(struct fin *f, struct afork *a, uint64_t ino, uint32_
 			b->dirty = false;
 			b->stale = true;
 			xlog_fin_tx(f);
+			xlog_fin_dquot_chain(f, UINT64_MAX); /* xfs_attr_inactive's own chain */
 		}
 	}
 	free(a->da);

@@ -602,6 +602,11 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 		}
 		(*ntx)++; /* the unmap */
 		xlog_fin_tx(f);
+		/* the first unmap charges the inode's dquots (xfs_bmap_del_extent_real): logged from
+		 * this transaction to the chain's last (the data fork's a chain of its own,
+		 * xfs_inactive_truncate) */
+		if (end + k == n)
+			xlog_fin_dquot_chain(f, ino);
 		if ((err = round_log(f, join, k, leaf, t, &lg, af, end)))
 			return err;
 		if (rmap) {

@@ -269,6 +269,7 @@ int xlog_fin_iunl_check(struct fin *f, const struct xlog_pending *e, bool head)
 		return xlog_fin_refuse(f, "bucket %u's head is no longer agino %u", e->bucket, e->agino);
 	XFIN_COUNT(f, XFC_IFREE_BUCKET_CLEAR);
 	xlog_fin_tx(f);
+	xlog_fin_dquot_chain(f, UINT64_MAX);
 	put_be32(agi->b + AGI_UNLINKED + 4 * e->bucket, NULLAGINO);
 	agi->dirty = true;
 	xlog_fin_log_at(f, agi, agi->b + AGI_UNLINKED + 4 * e->bucket, 4);

@@ -16,11 +16,17 @@
  * then a syncfs puts the last unlinks in the log and the power is cut.
  * holdmixmany: up to HOLDMIXMANY_MAX ops instead of HOLDMIX_MAX (the descriptor limit
  * raised): more than 64 unlinked inodes of these shapes.
+ * holdmixq (branch xquota): holdmixmany with each held inode given its own owner, group
+ * and project id (uid and gid 0 or 1000-1003, project 0-4) before its unlink, so that on
+ * a quota mount the finish's truncates change different dquots from inode to inode
+ * between its log forces.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,6 +38,24 @@
 
 static int holdmix_fd[2 * HOLDMIXMANY_MAX];
 static int holdmix_n;
+static int holdmix_owners; /* holdmixq */
+
+/* holdmixq: fd's inode given an owner, group and project (before it is unlinked: an
+ * O_TMPFILE one never linked) */
+static int owners(int fd)
+{
+	unsigned uid, gid;
+	struct fsxattr fa;
+
+	if (!holdmix_owners) /* (holdmix and holdmixmany draw nothing here) */
+		return 0;
+	uid = below(3) ? 1000 + below(4) : 0;
+	gid = below(3) ? 1000 + below(4) : 0;
+	if (fchown(fd, uid, gid) != 0 || ioctl(fd, FS_IOC_FSGETXATTR, &fa) != 0)
+		return -1;
+	fa.fsx_projid = below(5);
+	return ioctl(fd, FS_IOC_FSSETXATTR, &fa) != 0 ? -1 : 0;
+}
 
 /* keep FD open to the cut (not hold(): that closes all but the last 16) */
 static void keep(int op, int fd, const char *what)
@@ -63,7 +87,7 @@ static int hold_dir(int op, const char *rel)
 		rc |= unlink(e);
 	}
 	fd = open(p, O_RDONLY | O_DIRECTORY);
-	if (fd < 0 || rc != 0 || rmdir(p) != 0) {
+	if (fd < 0 || rc != 0 || owners(fd) != 0 || rmdir(p) != 0) {
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -87,6 +111,7 @@ static int hold_tmpfiles(int op, const char *dir)
 			close(fd);
 		return -1;
 	}
+	rc = owners(fd) | owners(fd2);
 	for (unsigned b = 0; b < nb && !rc; b++) {
 		fill(blksz);
 		if (pwrite(fd, buf, blksz, (off_t)b * blksz) != (ssize_t)blksz ||
@@ -109,6 +134,7 @@ static int hold_sparse(int op, const char *rel)
 	touch(op, rel);
 	if ((fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_DIRECT, 0644)) < 0)
 		return -1;
+	rc = owners(fd);
 	for (unsigned b = 0; b < nb && !rc; b++) {
 		fill(blksz);
 		if (pwrite(fd, buf, blksz, (off_t)b * stride * blksz) != (ssize_t)blksz)
@@ -129,6 +155,7 @@ int run_holdmix(int ops, int cut, int many)
 	struct rlimit rl = { 2 * HOLDMIXMANY_MAX + 64, 2 * HOLDMIXMANY_MAX + 64 };
 
 	(void)cut;
+	holdmix_owners = many == 2;
 	if (ops > (many ? HOLDMIXMANY_MAX : HOLDMIX_MAX))
 		ops = many ? HOLDMIXMANY_MAX : HOLDMIX_MAX;
 	if (many && setrlimit(RLIMIT_NOFILE, &rl) != 0)

@@ -534,8 +534,8 @@ static int run(int argc, char **argv)
 		return run_ichunkdrop(ops, cut, kind[10] == 'x');
 	if (!strcmp(kind, "ichunkhold"))
 		return run_ichunkhold(ops, cut);
-	if (!strcmp(kind, "holdmix") || !strcmp(kind, "holdmixmany"))
-		return run_holdmix(ops, cut, kind[7] == 'm');
+	if (!strcmp(kind, "holdmix") || !strcmp(kind, "holdmixmany") || !strcmp(kind, "holdmixq"))
+		return run_holdmix(ops, cut, kind[7] == 'm' ? 1 : kind[7] == 'q' ? 2 : 0);
 	if (!strcmp(kind, "fragdrop"))
 		return run_fragdrop(ops, cut);
 	if (!strcmp(kind, "attr"))

@@ -350,11 +350,16 @@ static void test_bmbt_charge(void **state)
 	set64(dquot(x, GQ_BLK, 5), XFS_DQ_BCOUNT, 20);
 	attach(x, ino);
 	assert_int_equal(xlog_fin_dquot_ino(&x->f, 99, 1), 0);
+	/* the running transaction's dquots are not in the checkpoint before it commits */
+	assert_int_equal(xlog_fin_dquot_log_bytes(&x->f), 0);
+	xlog_fin_dquot_commit(&x->f);
 	x->f.tx++;
 	assert_int_equal(xlog_fin_dquot_ino(&x->f, 99, -1), 0);
+	xlog_fin_dquot_commit(&x->f);
 	x->f.tx++;
 	assert_int_equal(xlog_fin_dquot_ino(&x->f, 99, 1), 0);
 	assert_int_equal(xlog_fin_dquot_ino(&x->f, QINO_BLK << 1, 1), 0);
+	xlog_fin_dquot_commit(&x->f);
 	/* two dquot items in the checkpoint: each a 24-byte format and a 104-byte dquot, each
 	 * behind a 12-byte op header (xfs_qm_dquot_logitem_format) */
 	assert_int_equal(xlog_fin_dquot_log_bytes(&x->f), 2 * (12 + 24 + 12 + 104));
@@ -376,6 +381,73 @@ static void test_bmbt_charge(void **state)
 	assert_int_equal(xlog_fin_dquot_mod(&x->f, ino, 99, 0, 0, false), 0);
 	assert_int_equal(xlog_fin_dquot_ino(&x->f, 99, 1), 0);
 	flush_done(x);
+	x_free(x);
+}
+
+#define DQ_ITEM (12u + 24u + 12u + 104u) /* a dquot's item in a checkpoint */
+#define LSN1 0x0000000500000010ull
+#define LSN2 0x0000000500000020ull
+
+/*
+ * The checkpoints that log a dquot, with log forces in the finish: a transaction logs every
+ * dquot its chain changed since the chain's first change (xfs_trans_apply_dquot_deltas logs
+ * each one in t_dqinfo, which xfs_trans_dup_dqinfo carries through the rolls), and the dquot
+ * flush stamps the start LSN of the last checkpoint that logged it (li_lsn). Inode 99 (user
+ * 3, group 5) is charged before its truncate's first unmap (dquot_fin.c charges the freed
+ * inode at once) and its dquots join that chain there; a force in the chain's second
+ * transaction closes a checkpoint holding both (LSN1); the chain's next commits log them in
+ * the next one too, which closes at LSN2 after a chain of no dquots (xfs_attr_inactive's
+ * rolls) committed. Inode 98 (user 4, group 5) then: its chain logs user 4 and group 5 in the
+ * last checkpoint, flushed at LSN; user 3, last logged in the one at LSN2, keeps LSN2.
+ */
+static void test_cp_place(void **state)
+{
+	struct xfin *x = x_new(XFS_UQUOTA_ACCT | XFS_UQUOTA_CHKD | XFS_GQUOTA_ACCT | XFS_GQUOTA_CHKD, true);
+	uint8_t ino[ISIZE];
+
+	(void)state;
+	set64(dquot(x, UQ_BLK, 3), XFS_DQ_BCOUNT, 10);
+	set64(dquot(x, UQ_BLK, 3), XFS_DQ_ICOUNT, 2);
+	set64(dquot(x, UQ_BLK, 4), XFS_DQ_BCOUNT, 10);
+	set64(dquot(x, UQ_BLK, 4), XFS_DQ_ICOUNT, 2);
+	set64(dquot(x, GQ_BLK, 5), XFS_DQ_BCOUNT, 20);
+	set64(dquot(x, GQ_BLK, 5), XFS_DQ_ICOUNT, 4);
+	owner(ino, 3, 5);
+	/* charged in the transaction before the chain's: not logged by its commit */
+	assert_int_equal(xlog_fin_dquot_mod(&x->f, ino, 99, -3, -1, true), 0);
+	xlog_fin_dquot_commit(&x->f);
+	x->f.tx++;
+	assert_int_equal(xlog_fin_dquot_log_bytes(&x->f), 0);
+	xlog_fin_dquot_chain(&x->f, 99);
+	xlog_fin_dquot_commit(&x->f);
+	x->f.tx++;
+	assert_int_equal(xlog_fin_dquot_log_bytes(&x->f), 2 * DQ_ITEM);
+	xlog_fin_dquot_cp_close(&x->f, LSN1); /* a force in the chain's second transaction */
+	assert_int_equal(xlog_fin_dquot_log_bytes(&x->f), 0);
+	xlog_fin_dquot_commit(&x->f); /* the roll carries them: the next checkpoint logs them */
+	x->f.tx++;
+	assert_int_equal(xlog_fin_dquot_log_bytes(&x->f), 2 * DQ_ITEM);
+	xlog_fin_dquot_chain(&x->f, UINT64_MAX); /* a chain of its own, charging nothing */
+	xlog_fin_dquot_commit(&x->f);
+	x->f.tx++;
+	xlog_fin_dquot_cp_close(&x->f, LSN2);
+	xlog_fin_dquot_commit(&x->f);
+	x->f.tx++;
+	assert_int_equal(xlog_fin_dquot_log_bytes(&x->f), 0);
+	owner(ino, 4, 5);
+	assert_int_equal(xlog_fin_dquot_mod(&x->f, ino, 98, -2, -1, true), 0);
+	xlog_fin_dquot_chain(&x->f, 98);
+	xlog_fin_dquot_commit(&x->f);
+	assert_int_equal(xlog_fin_dquot_log_bytes(&x->f), 2 * DQ_ITEM);
+	flush_done(x);
+	assert_int_equal(get_be64(got(x, UQ_BLK, 3) + XFS_DQBLK_LSN), LSN2);
+	assert_int_equal(get_be64(got(x, UQ_BLK, 3) + XFS_DQ_BCOUNT), 7);
+	assert_true(xfs_verify_cksum(got(x, UQ_BLK, 3), XFS_DQBLK_SIZE, XFS_DQBLK_CRC));
+	assert_int_equal(get_be64(got(x, UQ_BLK, 4) + XFS_DQBLK_LSN), LSN);
+	assert_int_equal(get_be64(got(x, UQ_BLK, 4) + XFS_DQ_ICOUNT), 1);
+	assert_int_equal(get_be64(got(x, GQ_BLK, 5) + XFS_DQBLK_LSN), LSN);
+	assert_int_equal(get_be64(got(x, GQ_BLK, 5) + XFS_DQ_BCOUNT), 15);
+	assert_int_equal(get_be64(got(x, GQ_BLK, 5) + XFS_DQ_ICOUNT), 2);
 	x_free(x);
 }
 
@@ -457,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_attach_only),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_bmbt_charge),
+		cmocka_unit_test(test_cp_place),
 		cmocka_unit_test(test_timer_restarted),
 		cmocka_unit_test(test_timer_started_cleared),
 	};
