@@ -255,7 +255,7 @@ void xlog_fin_ichunk_istale(struct fin *f, uint64_t lo, uint16_t hole) XFS_HIDDE
 /* force.c: the basic blocks of an inode cluster buffer (xfs_ialloc_setup_geometry). */
 uint32_t xlog_fin_icluster_bbs(const xfs_fs *fs) XFS_HIDDEN;
 
-/* ifree.c: the inode at off in held block blk logged by the finish: its slot in f->ino
+/* fintab.c: the inode at off in held block blk logged by the finish: its slot in f->ino
  * (*k), added when it has none yet; k NULL: added (an inode freed, never logged before
  * here). 0, 1 (refused: more than FIN_INODES_MAX) or <0. */
 int xlog_fin_ino_add(struct fin *f, size_t blk, uint32_t off, size_t *k) XFS_HIDDEN;
@@ -266,19 +266,21 @@ int xlog_fin_ino_add(struct fin *f, size_t blk, uint32_t off, size_t *k) XFS_HID
  * transaction changed it. */
 void xlog_fin_ino_gone(struct fin *f, size_t i) XFS_HIDDEN;
 
-/* ifree.c: f->blk reserved for FIN_BLKS blocks, or NULL (xlog_fin_release lets it go). */
+/* fintab.c: f->blk reserved for FIN_BLKS blocks, zeroed, or NULL; let go by xlog_fin_release
+ * (xlog_fin_blk_free). */
 struct blk *xlog_fin_blk_alloc(void) XFS_HIDDEN;
-/* ifree.c: the held blocks overlapping daddr lo to hi (exclusive): their indices into out,
+void xlog_fin_blk_free(struct blk *b) XFS_HIDDEN;
+/* fintab.c: the held blocks overlapping daddr lo to hi (exclusive): their indices into out,
  * ascending, at most max of them; how many there are (held blocks never overlap, so a range
  * of n basic blocks has at most n + 1). */
 size_t xlog_fin_over(const struct fin *f, uint64_t lo, uint64_t hi, uint32_t *out, size_t max) XFS_HIDDEN;
 /* force.c: block b got, logged or staled by the running transaction: looked at by the next
  * commit (and by every one while the same pending entry is finished). */
 void xlog_fin_watch(struct fin *f, struct blk *b) XFS_HIDDEN;
-/* ifree.c: the inodes' chains by block rebuilt (f->ino compacted; the blocks left with no
+/* fintab.c: the inodes' chains by block rebuilt (f->ino compacted; the blocks left with no
  * inode the caller's to clear). */
 void xlog_fin_ino_relink(struct fin *f) XFS_HIDDEN;
-/* ifree.c: the slot in f->ino of the inode at off in held block blk, f->nino when none. */
+/* fintab.c: the slot in f->ino of the inode at off in held block blk, f->nino when none. */
 size_t xlog_fin_ino_find(const struct fin *f, size_t blk, uint32_t off) XFS_HIDDEN;
 
 /* A refusal: the reason goes after the pending entry's name; returns 1. */
@@ -445,7 +447,7 @@ int xlog_fin_bmbt_stale(struct fin *f, uint64_t fsb) XFS_HIDDEN;
 int xlog_fin_bmbt_logged(struct fin *f, uint64_t fsb, uint32_t first, uint32_t last) XFS_HIDDEN;
 /* The commit copies freed. */
 void xlog_fin_cp_free(struct fin *f) XFS_HIDDEN;
-/* ifree.c: everything a finish holds (checkpoint copies, blocks, busy list) let go. */
+/* fintab.c: everything a finish holds (checkpoint copies, blocks, busy list) let go. */
 void xlog_fin_release(struct fin *f) XFS_HIDDEN;
 
 /* anear.c: xfs_alloc_vextent of one block (minlen = maxlen = 1, alignment 1) near agbno in

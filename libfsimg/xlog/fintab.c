@@ -13,11 +13,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/cursor.h"
 #include "xfs/format.h"
 #include "xlog/ifree.h"
 #include "xlog/intent.h"
+
+#ifdef MAP_NORESERVE
+#define FIN_NORESERVE MAP_NORESERVE
+#else
+#define FIN_NORESERVE 0
+#endif
 
 /* Where a v5 block of this kind keeps its crc32c (inode clusters: each inode its own). */
 static size_t fin_crc_off(enum kind kind)
@@ -281,9 +288,21 @@ void xlog_fin_ino_relink(struct fin *f)
 	}
 }
 
+/* The table's address space reserved whole, its pages given (zeroed) by the kernel as the
+ * blocks held reach them: a finish of a few blocks costs a few pages, not FIN_BLKS entries
+ * (a calloc of that size may come from the heap, cleared whole). */
 struct blk *xlog_fin_blk_alloc(void)
 {
-	return calloc(FIN_BLKS, sizeof(struct blk));
+	void *p = mmap(NULL, FIN_BLKS * sizeof(struct blk), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | FIN_NORESERVE,
+		       -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void xlog_fin_blk_free(struct blk *b)
+{
+	if (b)
+		munmap(b, FIN_BLKS * sizeof(struct blk));
 }
 
 int xlog_fin_ino_add(struct fin *f, size_t blk, uint32_t off, size_t *k)
@@ -323,7 +342,7 @@ void xlog_fin_release(struct fin *f)
 	f->q.natt = f->q.att_cap = 0;
 	for (size_t i = 0; i < f->nblk; i++)
 		free(f->blk[i].b);
-	free(f->blk);
+	xlog_fin_blk_free(f->blk);
 	free(f->busy);
 	free(f->hhead);
 	free(f->watch);

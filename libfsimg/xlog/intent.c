@@ -295,7 +295,7 @@ int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 	f.why_at = &p->pending[0].why;
 	f.cp_sized = true; /* the recovered intents' transactions: done items, buffers, inodes */
 	if (!(f.blk = xlog_fin_blk_alloc()) || !(d = calloc(1, sizeof *d))) {
-		free(f.blk);
+		xlog_fin_blk_free(f.blk);
 		return FSIMG_ENOMEM;
 	}
 	for (i = 0; i < p->npending && !err && !f.refused; i++) {
