@@ -11,7 +11,12 @@
 #include "core/cursor.h"
 #include "xlog/plan.h"
 
-#define FIN_BLKS 1024u      /* blocks held while finishing (f->blk has room for them) */
+/* blocks held while finishing: f->blk is reserved for FIN_BLKS entries (address space, its
+ * pages touched as blocks come: xlog_fin_blk_alloc) and their contents are bounded at
+ * FIN_HELD_BYTES (an inode cluster's commit copy may double that): a crafted image asking
+ * for more is refused, a busy filesystem's thousands of unlinked inodes are not */
+#define FIN_BLKS 65536u
+#define FIN_HELD_BYTES (256ull << 20)
 /* inodes a finish logs (f->ino, grown as they come): each is in one of the FIN_BLKS blocks
  * held, so a crafted image cannot ask for more room than that bounds; the number of
  * unlinked inodes is bounded instead by the CIL's space (xlog_fin_commit) */
@@ -50,6 +55,17 @@ struct blk {
 	/* the map as the last commit that logged it formatted it (xlog_cil_insert_format_items):
 	 * what a checkpoint holds of it, whatever the running transaction logged since */
 	uint32_t cp_lmap[FIN_LMAP_WORDS];
+	/* the index (ifree.c): the next block of its hash chain (1 + its index, 0 none) */
+	uint32_t hnext;
+	/* watched (force.c): got, logged or staled in the pending entry being finished (unit),
+	 * so a commit looks at it; the others keep their bytes and state until got again */
+	bool watched;
+	uint32_t unit;
+	/* its share of the running checkpoint's bytes as last counted (force.c, cp_bytes): a
+	 * buffer's, and an inode cluster's (kept on its first block held) */
+	uint32_t cp_bb, icl_part;
+	/* its first inode in f->ino (1 + the index, 0 none; the rest chained by fin_ino.next) */
+	uint32_t ino1;
 };
 enum { FIN_CP_NONE, FIN_CP_RUNNING /* logged since the last force */, FIN_CP_WRITTEN /* by a force */ };
 
@@ -115,8 +131,27 @@ struct fin {
 	size_t nblk;
 	/* inodes logged (freed, or their forks changed), for the stamps; broot: a data fork in
 	 * btree form whose root was logged too (XFS_ILOG_DBROOT) */
-	struct fin_ino { size_t blk; uint32_t off; bool broot; uint8_t cp; uint64_t lsn; } *ino;
+	struct fin_ino {
+		size_t blk;
+		uint32_t off;
+		bool broot;
+		uint8_t cp;
+		uint64_t lsn;
+		uint32_t next;  /* the next inode of its block (1 + its index, 0 none) */
+		uint32_t bytes; /* its share of the running checkpoint's bytes as last counted */
+	} *ino;
 	size_t nino, ino_cap;
+	/* the index of f->blk (ifree.c): hash chains' first blocks by daddr / FIN_HASH_BBS (1 + the
+	 * index, 0 none), hmask + 1 of them; the largest block held; the bytes held */
+	uint32_t *hhead, hmask, max_bbs;
+	uint64_t held;
+	/* force.c: the watched blocks (indices), the pending entry being finished (counted up as
+	 * each begins), and the running checkpoint's bytes as last counted (cp_bytes): of buffers,
+	 * inode clusters, inodes */
+	uint32_t *watch;
+	size_t nwatch, watch_cap;
+	uint32_t unit;
+	uint64_t sum_buf, sum_icl, sum_ino;
 	char *why;          /* the pending entry being finished: its reason on refusal */
 	size_t whylen;
 	uint16_t *why_at;   /* that entry's xlog_pending.why (NULL: none to keep) */
@@ -227,7 +262,7 @@ void xlog_fin_ichunk_istale(struct fin *f, uint64_t lo, uint16_t hole) XFS_HIDDE
 /* force.c: the basic blocks of an inode cluster buffer (xfs_ialloc_setup_geometry). */
 uint32_t xlog_fin_icluster_bbs(const xfs_fs *fs) XFS_HIDDEN;
 
-/* ifree.c: the inode at off in held block blk logged by the finish: its slot in f->ino
+/* fintab.c: the inode at off in held block blk logged by the finish: its slot in f->ino
  * (*k), added when it has none yet; k NULL: added (an inode freed, never logged before
  * here). 0, 1 (refused: more than FIN_INODES_MAX) or <0. */
 int xlog_fin_ino_add(struct fin *f, size_t blk, uint32_t off, size_t *k) XFS_HIDDEN;
@@ -237,6 +272,23 @@ int xlog_fin_ino_add(struct fin *f, size_t blk, uint32_t off, size_t *k) XFS_HID
  * (the running checkpoint's, cp_bytes) when the running checkpoint logged it or the running
  * transaction changed it. */
 void xlog_fin_ino_gone(struct fin *f, size_t i) XFS_HIDDEN;
+
+/* fintab.c: f->blk reserved for FIN_BLKS blocks, zeroed, or NULL; let go by xlog_fin_release
+ * (xlog_fin_blk_free). */
+struct blk *xlog_fin_blk_alloc(void) XFS_HIDDEN;
+void xlog_fin_blk_free(struct blk *b) XFS_HIDDEN;
+/* fintab.c: the held blocks overlapping daddr lo to hi (exclusive): their indices into out,
+ * ascending, at most max of them; how many there are (held blocks never overlap, so a range
+ * of n basic blocks has at most n + 1). */
+size_t xlog_fin_over(const struct fin *f, uint64_t lo, uint64_t hi, uint32_t *out, size_t max) XFS_HIDDEN;
+/* force.c: block b got, logged or staled by the running transaction: looked at by the next
+ * commit (and by every one while the same pending entry is finished). */
+void xlog_fin_watch(struct fin *f, struct blk *b) XFS_HIDDEN;
+/* fintab.c: the inodes' chains by block rebuilt (f->ino compacted; the blocks left with no
+ * inode the caller's to clear). */
+void xlog_fin_ino_relink(struct fin *f) XFS_HIDDEN;
+/* fintab.c: the slot in f->ino of the inode at off in held block blk, f->nino when none. */
+size_t xlog_fin_ino_find(const struct fin *f, size_t blk, uint32_t off) XFS_HIDDEN;
 
 /* A refusal: the reason goes after the pending entry's name; returns 1. */
 int xlog_fin_refuse(struct fin *f, const char *fmt, ...) XFS_HIDDEN __attribute__((format(printf, 2, 3)));
@@ -402,7 +454,7 @@ int xlog_fin_bmbt_stale(struct fin *f, uint64_t fsb) XFS_HIDDEN;
 int xlog_fin_bmbt_logged(struct fin *f, uint64_t fsb, uint32_t first, uint32_t last) XFS_HIDDEN;
 /* The commit copies freed. */
 void xlog_fin_cp_free(struct fin *f) XFS_HIDDEN;
-/* ifree.c: everything a finish holds (checkpoint copies, blocks, busy list) let go. */
+/* fintab.c: everything a finish holds (checkpoint copies, blocks, busy list) let go. */
 void xlog_fin_release(struct fin *f) XFS_HIDDEN;
 
 /* anear.c: xfs_alloc_vextent of one block (minlen = maxlen = 1, alignment 1) near agbno in

@@ -81,7 +81,6 @@
 #include "xlog/intent.h"
 
 #define NULLAGINO 0xffffffffu
-#define IFREE_BLKS FIN_BLKS
 #define S_IFMT_ 0170000u
 #define S_IFREG_ 0100000u
 #define S_IFDIR_ 0040000u
@@ -118,190 +117,6 @@ int xlog_fin_refuse(struct fin *f, const char *fmt, ...)
 	return 1;
 }
 
-/* Where a v5 block of this kind keeps its crc32c (inode clusters: each inode its own). */
-static size_t fin_crc_off(enum kind kind)
-{
-	switch (kind) {
-	case K_AGF: return offsetof(struct xfs_agf, agf_crc);
-	case K_AGI: return offsetof(struct xfs_agi, agi_crc);
-	case K_AGFL: return XFS_AGFL_CRC_OFF;
-	case K_BMBT: return XFS_BTREE_LBLOCK_CRC_OFF;
-	default: return XFS_BTREE_SBLOCK_CRC_OFF;
-	}
-}
-
-static const char *fin_kind_name(enum kind kind)
-{
-	static const char *const names[] = { "AGI", "AGF", "btree block", "inode cluster", "AGFL", "bmbt block",
-						    "dquot block", "attribute block" };
-
-	return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "block";
-}
-
-/* A freed block: its buffer invalidated (xfs_trans_binval) and not taken back since. */
-static bool fin_freed(const struct blk *b)
-{
-	return b->stale && !b->dirty;
-}
-
-/* The block held at daddr, or the first one the range daddr+bbs overlaps; NULL none. */
-static struct blk *fin_find(struct fin *f, uint64_t daddr, uint32_t bbs, bool *exact)
-{
-	struct blk *over = NULL;
-
-	for (size_t i = 0; i < f->nblk; i++) {
-		struct blk *b = &f->blk[i];
-		if (b->daddr == daddr && b->bbs == bbs) {
-			*exact = true;
-			return b;
-		}
-		if (!over && daddr < b->daddr + b->bbs && b->daddr < daddr + bbs)
-			over = b;
-	}
-	*exact = false;
-	return over;
-}
-
-/* The refusal for a block met as another kind than the one held there (a damaged pointer to
- * an AG header or to a block in use), or over part of one. */
-static int fin_two_kinds(struct fin *f, const struct blk *b, uint64_t daddr, uint32_t bbs, enum kind kind)
-{
-	const char *freed = fin_freed(b) ? "freed " : "";
-
-	if (b->daddr != daddr || b->bbs != bbs)
-		return xlog_fin_refuse(f, "daddr %llu met as two kinds of block (%s of %u sectors over part of %s%s at "
-					  "daddr %llu)", (unsigned long long)daddr, fin_kind_name(kind), bbs, freed,
-				       fin_kind_name(b->kind), (unsigned long long)b->daddr);
-	return xlog_fin_refuse(f, "daddr %llu met as two kinds of block (%s%s, then %s)", (unsigned long long)daddr, freed,
-			       fin_kind_name(b->kind), fin_kind_name(kind));
-}
-
-/* The block at daddr as this finish leaves it so far (read through the overlay once). */
-static int fin_get(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, bool verify, struct blk **out)
-{
-	bool exact;
-	struct blk *b = fin_find(f, daddr, bbs, &exact);
-	int err;
-
-	if (b && exact && b->kind == kind) {
-		*out = b;
-		return 0;
-	}
-	if (b)
-		return fin_two_kinds(f, b, daddr, bbs, kind);
-	if (f->nblk == IFREE_BLKS)
-		return xlog_fin_refuse(f, "more than %llu blocks to change", (unsigned long long)IFREE_BLKS);
-	b = &f->blk[f->nblk];
-	memset(b, 0, sizeof *b);
-	if (!(b->b = malloc((size_t)bbs * XLOG_BBSIZE)))
-		return FSIMG_ENOMEM;
-	if ((err = xlog_ovl_read(f->o, f->log, b->b, daddr, bbs))) {
-		free(b->b);
-		return err == FSIMG_ECORRUPT ? xlog_fin_refuse(f, "block %llu is past the device", (unsigned long long)daddr)
-					     : err;
-	}
-	b->daddr = daddr;
-	b->bbs = bbs;
-	b->kind = kind;
-	f->nblk++;
-	*out = b;
-	/* the kernel reads each through its verifier: a v5 block whose crc32c is wrong fails
-	 * the mount (-EFSBADCRC); written back by the finish it would carry a good one */
-	if (verify && f->log->fs->v5 && kind != K_INODES && !xfs_verify_cksum(b->b, (size_t)bbs * XLOG_BBSIZE, fin_crc_off(kind)))
-		return xlog_fin_refuse(f, "daddr %llu (%s) fails its checksum", (unsigned long long)daddr,
-				       fin_kind_name(kind));
-	return 0;
-}
-
-int xlog_fin_get(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, struct blk **out)
-{
-	return fin_get(f, daddr, bbs, kind, true, out);
-}
-
-int xlog_fin_get_new(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, struct blk **out)
-{
-	return fin_get(f, daddr, bbs, kind, false, out);
-}
-
-/*
- * xfs_trans_get_buf of a block the allocator gave (xfs_btree_get_buf_block): the buffer
- * cache's buffer of that daddr and length. A block freed earlier in this finish has a stale
- * one (xfs_buf_find_lock clears XBF_STALE and b_ops, the bytes stay) while it is cached:
- * held by the transaction that freed it (xfs_trans_buf_item_match; xfs_trans_dirty_buf
- * then cancels the invalidation), or pinned by the checkpoint that holds the freeing
- * transaction, locked until that checkpoint completes (xfs_buf_item_release keeps a stale
- * buffer locked; xfs_buf_lock forces the log and waits, holding it: xlog_fin_buf_lock). Once
- * a force's checkpoint completed without a waiter, xfs_buf_item_unpin released it and
- * xfs_buf_rele dropped a stale buffer from the cache: the get allocates a new one, zeroed
- * (xfs_buf_alloc_kmem / _pages: KM_ZERO, __GFP_ZERO without XBF_READ). So a bmbt block a
- * truncate freed may come back through the AGFL as a free space or rmap btree block (or an
- * AG btree block as a bmbt block): the same buffer, of a new kind, whose header the caller
- * writes (the owner, magic and, on v5, the LSN the checkpoint that logs it stamps).
- */
-/*
- * A block of an inode chunk this finish freed (xfs_ifree_cluster staled its cluster buffer,
- * xfs_difree freed the chunk) taken back by the allocator. The cluster buffer is the
- * kernel's own, keyed by the cluster's first daddr and its length: a block elsewhere in the
- * cluster, or one shorter than the cluster, is another buffer (_xfs_buf_obj_cmp skips a
- * stale buffer of another length at the same daddr), allocated zeroed with no log force.
- * Its freed inodes were dropped from the finish with the chunk (their items stay in the
- * checkpoint that freed them). Done once that checkpoint is written (the allocator met the
- * chunk's busy extent and forced the log, or a force came between: kernel row
- * g7x-2k-rmap-reflink-holdmixmany); in the checkpoint that freed it, the stale cluster's
- * item and this block's would share the held block's bookkeeping: refused. A cluster of
- * one block is the same buffer: refused unless a force before this allocation dropped it.
- */
-static int iblock_reget(struct fin *f, struct blk *b, enum kind kind, uint32_t nforce0, struct blk **out)
-{
-	uint32_t cbbs = xlog_fin_icluster_bbs(f->log->fs);
-	bool same = cbbs == b->bbs;
-
-	for (size_t i = 0; i < f->nino; i++)
-		if (f->ino[i].blk == (size_t)(b - f->blk))
-			return xlog_fin_refuse(f, "daddr %llu, in a freed inode chunk, taken back as a %s while the finish "
-						  "holds an inode there", (unsigned long long)b->daddr, fin_kind_name(kind));
-	if (b->cp != FIN_CP_WRITTEN || (same && b->wforce >= nforce0))
-		return xlog_fin_refuse(f, "daddr %llu, in an inode chunk freed in the running checkpoint, taken back as a "
-					  "%s (not done)", (unsigned long long)b->daddr, fin_kind_name(kind));
-	XFIN_COUNT(f, XFC_BUF_REGET);
-	XFIN_COUNT(f, XFC_BUF_REGET_GONE);
-	memset(b->b, 0, (size_t)b->bbs * XLOG_BBSIZE);
-	free(b->snap);
-	b->snap = NULL;
-	b->ibuf = false;
-	b->kind = kind;
-	*out = b;
-	return 0;
-}
-
-int xlog_fin_get_buf(struct fin *f, uint64_t daddr, uint32_t bbs, enum kind kind, uint32_t nforce0, struct blk **out)
-{
-	size_t len = (size_t)bbs * XLOG_BBSIZE, n = f->nblk;
-	bool exact;
-	struct blk *b = fin_find(f, daddr, bbs, &exact);
-	int err;
-
-	if (b && exact && fin_freed(b) && b->kind == K_INODES)
-		return iblock_reget(f, b, kind, nforce0, out);
-	if (b && exact && fin_freed(b)) {
-		XFIN_COUNT(f, XFC_BUF_REGET);
-		/* unpinned by a force before this allocation began: gone from the cache */
-		if (b->cp == FIN_CP_WRITTEN && b->was_stale && b->wforce < nforce0) {
-			XFIN_COUNT(f, XFC_BUF_REGET_GONE);
-			memset(b->b, 0, len);
-		}
-		b->kind = kind;
-		*out = b;
-		return 0;
-	}
-	/* a block in use of this kind keeps its bytes (cached); of another kind, refused */
-	if ((err = fin_get(f, daddr, bbs, kind, false, out)))
-		return err;
-	if (f->nblk > n)
-		memset((*out)->b, 0, len);
-	return 0;
-}
-
 int xlog_fin_agf(struct fin *f, uint32_t ag, struct blk **out)
 {
 	uint32_t ss = f->log->fs->sb.sectsize;
@@ -325,22 +140,34 @@ static void ichunk_stale(struct fin *f, uint32_t ag, uint32_t sagbno, uint16_t h
 	xfs_fs *fs = f->log->fs;
 	uint64_t lo = xlog_ag_daddr(fs, ag, sagbno);
 	uint64_t hi = lo + (uint64_t)(INODES_PER_CHUNK / fs->sb.inopblock) * (fs->blocksize / XLOG_BBSIZE);
-	size_t k = 0;
+	uint32_t over[512];
+	size_t k = 0, n = xlog_fin_over(f, lo, hi, over, 512), gone = 0;
 
 	xlog_fin_ichunk_istale(f, lo, hole);
-	for (size_t i = 0; i < f->nblk; i++)
-		if (f->blk[i].kind == K_INODES && f->blk[i].daddr >= lo && f->blk[i].daddr < hi) {
-			f->blk[i].dirty = false;
-			f->blk[i].stale = true;
+	for (size_t j = 0; j < n && j < 512; j++) {
+		struct blk *b = &f->blk[over[j]];
+		if (b->kind == K_INODES && b->daddr >= lo) {
+			b->dirty = false;
+			b->stale = true;
+			xlog_fin_watch(f, b);
 		}
+	}
 	/* the inodes dropped stay in the CIL as their last commit formatted them, the one freed
 	 * now with its core (xfs_ifree_mark_inode_stale; force.c, xlog_fin_ino_gone) */
-	for (size_t i = 0; i < f->nino; i++)
+	for (size_t j = 0; j < n && j < 512; j++)
+		for (uint32_t c = f->blk[over[j]].ino1; c; c = f->ino[c - 1].next)
+			gone += !f->blk[f->ino[c - 1].blk].dirty;
+	for (size_t i = 0; gone && i < f->nino; i++)
 		if (f->blk[f->ino[i].blk].dirty)
 			f->ino[k++] = f->ino[i];
 		else
 			xlog_fin_ino_gone(f, i);
-	f->nino = k;
+	if (gone) {
+		f->nino = k;
+		for (size_t j = 0; j < n && j < 512; j++)
+			f->blk[over[j]].ino1 = 0;
+		xlog_fin_ino_relink(f);
+	}
 	xlog_fin_ichunk_sized(f); /* (ifree_ibt.c) */
 }
 
@@ -545,7 +372,6 @@ static int ifree_inode(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agi
 	 * from the inobt's, then the finobt's after the chunk's free is queued) */
 	q0 = f->nagflq;
 	xlog_fin_tx(f); /* xfs_inactive_ifree's transaction */
-	xlog_fin_dquot_chain(f, ino); /* its ICOUNT charge (dquot_fin.c) */
 	if ((err = xlog_fin_difree_inobt(f, ag, agi, agino, rec, &deleted)))
 		return err;
 	q1 = f->nagflq;
@@ -718,7 +544,7 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 	f.cp_sized = true;
 	f.prev = p->fin_prev;
 	f.nprev = p->nfin_prev;
-	if (!(f.blk = calloc(IFREE_BLKS, sizeof *f.blk)))
+	if (!(f.blk = xlog_fin_blk_alloc()))
 		return FSIMG_ENOMEM;
 	/* the pending entries are in xlog_recover_process_iunlinks' order: AG, bucket, chain;
 	 * each is read as xfs_iget would (ifree_iget.c): a head it cannot read has its bucket
@@ -737,6 +563,7 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 			continue;
 		f.why = p->pending[i].what;
 		f.whylen = sizeof p->pending[i].what;
+		f.unit++;
 		f.why_at = &p->pending[i].why;
 		err = xlog_fin_iunl_check(&f, e, head);
 		cleared = err == 2;
@@ -750,6 +577,7 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 		f.cp_unsized = "the CoW staging extents' frees";
 		f.why = cow->what;
 		f.whylen = sizeof cow->what;
+		f.unit++;
 		f.why_at = &cow->why;
 		err = xlog_fin_cow(&f);
 		if (err > 0)
@@ -764,45 +592,4 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 		p->npending = 0;
 	xlog_fin_release(&f);
 	return err;
-}
-
-int xlog_fin_ino_add(struct fin *f, size_t blk, uint32_t off, size_t *k)
-{
-	for (size_t i = 0; k && i < f->nino; i++)
-		if (f->ino[i].blk == blk && f->ino[i].off == off) {
-			*k = i;
-			return 0;
-		}
-	if (f->nino == f->ino_cap) {
-		size_t cap = f->ino_cap ? 2 * f->ino_cap : 64;
-		struct fin_ino *n;
-		if (f->ino_cap >= FIN_INODES_MAX)
-			return xlog_fin_refuse(f, "more than %u inodes to log", FIN_INODES_MAX);
-		if (!(n = realloc(f->ino, cap * sizeof *n)))
-			return FSIMG_ENOMEM;
-		f->ino = n;
-		f->ino_cap = cap;
-	}
-	if (k)
-		*k = f->nino;
-	f->ino[f->nino++] = (struct fin_ino){ .blk = blk, .off = off };
-	return 0;
-}
-
-void xlog_fin_release(struct fin *f)
-{
-	xlog_fin_cp_free(f);
-	free(f->ino);
-	free(f->q.att);
-	f->ino = NULL;
-	f->q.att = NULL;
-	f->nino = f->ino_cap = 0;
-	f->q.natt = f->q.att_cap = 0;
-	for (size_t i = 0; i < f->nblk; i++)
-		free(f->blk[i].b);
-	free(f->blk);
-	free(f->busy);
-	f->blk = NULL;
-	f->busy = NULL;
-	f->nblk = f->nbusy = f->busy_cap = 0;
 }

@@ -294,8 +294,8 @@ int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 	f.whylen = sizeof p->pending[0].what;
 	f.why_at = &p->pending[0].why;
 	f.cp_sized = true; /* the recovered intents' transactions: done items, buffers, inodes */
-	if (!(f.blk = calloc(FIN_BLKS, sizeof *f.blk)) || !(d = calloc(1, sizeof *d))) {
-		free(f.blk);
+	if (!(f.blk = xlog_fin_blk_alloc()) || !(d = calloc(1, sizeof *d))) {
+		xlog_fin_blk_free(f.blk);
 		return FSIMG_ENOMEM;
 	}
 	for (i = 0; i < p->npending && !err && !f.refused; i++) {
@@ -305,6 +305,7 @@ int xlog_intents_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 		f.why = p->pending[i].what;
 		f.whylen = sizeof p->pending[i].what;
 		f.why_at = &p->pending[i].why;
+		f.unit++; /* (force.c: the blocks a commit looks at) */
 		xlog_fin_tx(&f); /* each intent's own transaction */
 		err = finish_one(&f, &p->pending[i], d);
 		/* the AGFL frees its transaction deferred are captured after its other work */

@@ -43,12 +43,7 @@
  * else f->nino. */
 static size_t ino_slot(const struct fin *f, const struct blk *ib, uint32_t ioff)
 {
-	size_t k;
-
-	for (k = 0; k < f->nino; k++)
-		if (f->ino[k].blk == (size_t)(ib - f->blk) && f->ino[k].off == ioff)
-			break;
-	return k;
+	return xlog_fin_ino_find(f, (size_t)(ib - f->blk), ioff);
 }
 
 static bool logged(const struct fin *f, const struct blk *ib, uint32_t ioff)

@@ -165,6 +165,49 @@ static void ibuf_map_kept(void **state)
 	xfin_free(x);
 }
 
+/* More blocks held than the old table's 1024, each got, changed and logged by its own pending
+ * entry's transaction: every commit looks at the running entry's blocks only (f->nwatch:
+ * the others keep what the last commit saw until got again), and a block of an earlier entry
+ * got again is looked at again, its change in the next checkpoint. Past FIN_BLKS, refused. */
+static void many_blocks(void **state)
+{
+	enum { N = 3000, SBS = 512 };
+	struct xfin *x = xfin_new(FIN_BLKS + 8, SBS, 17, false);
+	struct blk *b;
+	uint64_t next;
+
+	(void)state;
+	xfin_sized_log(x); /* (v4: the checkpoint's iclog crossings are not asked about) */
+	for (uint32_t i = 0; i < N; i++) {
+		x->f.unit++;
+		assert_int_equal(xlog_fin_get(&x->f, 8 + i, 1, K_BTREE, &b), 0);
+		b->b[0] ^= 1;
+		b->dirty = true;
+		xlog_fin_log_range(&x->f, b, 0, 0);
+		xlog_fin_tx(&x->f);
+		assert_true(x->f.nwatch <= 2);
+		assert_int_equal(b->cp, FIN_CP_RUNNING);
+	}
+	assert_int_equal(x->f.nblk, N);
+	assert_false(x->f.refused);
+	assert_int_equal(xlog_fin_cp_close(&x->f, &next), 0);
+	assert_int_equal(x->f.blk[0].cp, FIN_CP_WRITTEN);
+	/* the first block again, from a new entry: logged by the next checkpoint */
+	x->f.unit++;
+	assert_int_equal(xlog_fin_get(&x->f, 8, 1, K_BTREE, &b), 0);
+	assert_ptr_equal(b, &x->f.blk[0]);
+	xlog_fin_log_range(&x->f, b, 0, 0);
+	xlog_fin_tx(&x->f);
+	assert_int_equal(b->cp, FIN_CP_RUNNING);
+	assert_int_equal(x->f.blk[1].cp, FIN_CP_WRITTEN);
+	/* up to FIN_BLKS held, then refused naming the bound */
+	for (uint32_t i = N; i < FIN_BLKS; i++)
+		assert_int_equal(xlog_fin_get(&x->f, 8 + i, 1, K_BTREE, &b), 0);
+	assert_int_equal(xlog_fin_get(&x->f, 8 + FIN_BLKS, 1, K_BTREE, &b), 1);
+	assert_non_null(strstr(x->why, "more than 65536 blocks to change"));
+	xfin_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +216,7 @@ int main(void)
 		cmocka_unit_test(force_clears),
 		cmocka_unit_test(larger_log),
 		cmocka_unit_test(ibuf_map_kept),
+		cmocka_unit_test(many_blocks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

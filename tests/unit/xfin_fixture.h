@@ -96,7 +96,7 @@ static inline void xfin_open(struct xfin *x, uint32_t nblocks, uint32_t bs, uint
 	xlog_ovl_init(&x->o, 1024);
 	x->f.log = &x->log;
 	x->f.o = &x->o;
-	x->f.blk = calloc(FIN_BLKS, sizeof *x->f.blk);
+	x->f.blk = xlog_fin_blk_alloc();
 	assert_non_null(x->f.blk);
 	strcpy(x->why, "test");
 	x->f.why = x->why;
