@@ -6,7 +6,8 @@
 # journal fields without has_journal, feature flags on revision 0, the MMP
 # block, the orphan file's feature flags.
 # Images by mke2fs -d, damaged with debugfs; oracle e2fsck -fn (an error
-# where it exits 4, a warning where it lets the problem pass).
+# where it exits 4, a warning where it lets the problem pass; e2fsck -fy on
+# a copy for the immutable flag on special inodes, an error it lets pass).
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/fsck_super.sh"
 fs_need mke2fs debugfs e2fsck dumpe2fs
@@ -54,8 +55,12 @@ base big 32M -t ext4 -O bigalloc -C 16384
 
 damage ext4 size "mknod pipe p" "sif pipe mode 010644" "sif pipe size 10"
 fs_corrupt "a fifo of size 10" INODE_SPECIAL_SIZE "$img"
+# The immutable and append-only flags on special inodes and symlinks: e2fsck
+# -n lets them pass (PR_NO_OK), -fy clears them: the oracle is -fy.
 damage ext4 immutable "mknod pipe p" "sif pipe mode 010644" "sif pipe flags 0x10"
-warns "an immutable fifo" INODE_SPECIAL_IMMUTABLE
+fs_corrupt_fy "an immutable fifo" INODE_SPECIAL_IMMUTABLE "$img"
+damage ext4 append_link "symlink sl /a" "sif sl flags 0x20"
+fs_corrupt_fy "an append-only fast symlink" INODE_SPECIAL_IMMUTABLE "$img"
 # e2fsck's check_blocks runs on reserved inodes below s_first_ino too: handle_htree
 # asks of INDEX_FL whatever their mode (the resize inode, a free reserved inode)
 damage ext4 index_resize "sif <7> flags 0x1000"

@@ -355,7 +355,13 @@ void check_inode_rules(struct check_ctx *c, const struct fsimg_inode *in, const 
 	}
 	if ((fl & EXT4_IMAGIC_FL) && !(sb->feature_compat & EXT4_FEATURE_COMPAT_IMAGIC_INODES))
 		report_detail(c, PR_INODE_IMAGIC, ino, NULL);
-	/* check_immutable (PR_NO_OK) and check_size, for the types e2fsck accepts as such */
+	/*
+	 * check_immutable and check_size, for the types e2fsck accepts as
+	 * such. The flags are an error though e2fsck -n lets them pass
+	 * (PR_NO_OK): -fy clears them, and the kernel never leaves them on a
+	 * special inode or symlink (ext4_mask_flags keeps EXT4_OTHER_FLMASK,
+	 * nodump and noatime, and ext4_ioctl_setflags refuses the rest).
+	 */
 	if ((special || fmt == S_IFLNK_) && (fl & (EXT4_IMMUTABLE_FL | EXT4_APPEND_FL)))
 		report_detail(c, PR_INODE_SPECIAL_IMMUTABLE, ino, NULL);
 	if (special && in->size != 0) {
