@@ -34,7 +34,7 @@ PATH=$PATH:/sbin:/usr/sbin
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../fuzz/verdict.sh"
 top=${top_builddir:-$(cd "$here/../.." && pwd)}
-fsimg=${FSIMG:-$top/src/fsimg} only=. cfgs=. keep= out= truth=fn
+fsimg=${FSIMG:-$top/src/fsimg} only=. cfgs=. keep='' out='' truth=fn
 while [ $# -gt 0 ]; do
 	case $1 in
 	--fsimg) fsimg=$2; shift 2 ;;
@@ -405,7 +405,7 @@ apply() {
 	case $body in poke:*)
 		IFS=: read -r _ blk off hex <<<"$body"
 		[ -n "$blk" ] && [ "$blk" -gt 0 ] 2>/dev/null || return 1
-		printf "$(printf '%s' "$hex" | sed 's/../\\x&/g')" |
+		printf '%b' "$(printf '%s' "$hex" | sed 's/../\\x&/g')" |
 			dd of="$img" bs=1 seek=$((blk * bs + off)) conv=notrunc status=none
 		return ;;
 	esac
@@ -432,8 +432,7 @@ for c in "${configs[@]}"; do
 		debugfs -w -f - "$base" >/dev/null 2>&1
 	# quota usage (mke2fs -d leaves it at nothing) and htree indexes
 	e2fsck -fyD "$base" >/dev/null 2>&1
-	e2fsck -fn "$base" >"$base.e2fsck" 2>&1
-	if [ $? != 0 ]; then
+	if ! e2fsck -fn "$base" >"$base.e2fsck" 2>&1; then
 		echo "e2diff: $cname: the base image is not clean for e2fsck -fn, skipped" >&2
 		continue
 	fi
