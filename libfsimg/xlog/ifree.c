@@ -372,6 +372,7 @@ static int ifree_inode(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agi
 	 * from the inobt's, then the finobt's after the chunk's free is queued) */
 	q0 = f->nagflq;
 	xlog_fin_tx(f); /* xfs_inactive_ifree's transaction */
+	xlog_fin_dquot_chain(f, ino); /* its ICOUNT charge (dquot_fin.c) */
 	if ((err = xlog_fin_difree_inobt(f, ag, agi, agino, rec, &deleted)))
 		return err;
 	q1 = f->nagflq;
