@@ -700,16 +700,11 @@ int xlog_fin_agfl_free_range(struct fin *f, uint32_t from, uint32_t to)
  */
 static void agfl_buf_get(struct fin *f, uint32_t ag, uint32_t agbno, uint32_t nforce0)
 {
-	uint64_t daddr = xlog_ag_daddr(f->log->fs, ag, agbno);
-	uint32_t over[4];
-	size_t n = xlog_fin_over(f, daddr, daddr + 1, over, 4);
+	struct blk *b = xlog_fin_at(f, xlog_ag_daddr(f->log->fs, ag, agbno));
 
-	for (size_t j = 0; j < n && j < 4; j++) {
-		struct blk *b = &f->blk[over[j]];
-		if (b->daddr == daddr && b->stale && !b->dirty && !b->tx_logged && b->cp == FIN_CP_WRITTEN &&
-		    b->was_stale && b->wforce < nforce0)
-			memset(b->b, 0, (size_t)b->bbs * XLOG_BBSIZE);
-	}
+	if (b && b->stale && !b->dirty && !b->tx_logged && b->cp == FIN_CP_WRITTEN && b->was_stale &&
+	    b->wforce < nforce0)
+		memset(b->b, 0, (size_t)b->bbs * XLOG_BBSIZE);
 }
 
 int xlog_fin_agfl_free_blocks(struct fin *f, uint32_t from, uint32_t to)

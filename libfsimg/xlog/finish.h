@@ -281,6 +281,8 @@ void xlog_fin_blk_free(struct blk *b) XFS_HIDDEN;
  * ascending, at most max of them; how many there are (held blocks never overlap, so a range
  * of n basic blocks has at most n + 1). */
 size_t xlog_fin_over(const struct fin *f, uint64_t lo, uint64_t hi, uint32_t *out, size_t max) XFS_HIDDEN;
+/* fintab.c: the block held that starts at daddr, or NULL. */
+struct blk *xlog_fin_at(struct fin *f, uint64_t daddr) XFS_HIDDEN;
 /* force.c: block b got, logged or staled by the running transaction: looked at by the next
  * commit (and by every one while the same pending entry is finished). */
 void xlog_fin_watch(struct fin *f, struct blk *b) XFS_HIDDEN;

@@ -134,6 +134,15 @@ size_t xlog_fin_over(const struct fin *f, uint64_t lo, uint64_t hi, uint32_t *ou
 	return n;
 }
 
+struct blk *xlog_fin_at(struct fin *f, uint64_t daddr)
+{
+	uint32_t over[4];
+	size_t n = xlog_fin_over(f, daddr, daddr + 1, over, 4);
+
+	/* (held blocks do not overlap: one at most holds daddr) */
+	return n && f->blk[over[0]].daddr == daddr ? &f->blk[over[0]] : NULL;
+}
+
 /* The block held at daddr, or the first one the range daddr+bbs overlaps; NULL none. */
 static struct blk *fin_find(struct fin *f, uint64_t daddr, uint32_t bbs, bool *exact)
 {

@@ -664,15 +664,13 @@ void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno)
 	/* held invalidated already: xfs_trans_binval returns at once while the buffer's item is
 	 * stale in the CIL; a force's checkpoint released that item, and a new one is logged
 	 * invalidated by the running transaction (its bytes then: afree.c, agfl_buf_get) */
-	uint32_t over[4];
-	size_t n = xlog_fin_over(f, daddr, daddr + 1, over, 4);
+	struct blk *b = xlog_fin_at(f, daddr);
 
-	for (size_t j = 0; j < n && j < 4; j++)
-		if (same_buf(f, &f->blk[over[j]], daddr) && cancelled(&f->blk[over[j]])) {
-			f->blk[over[j]].tx_logged |= f->blk[over[j]].cp == FIN_CP_WRITTEN;
-			xlog_fin_watch(f, &f->blk[over[j]]);
-			return;
-		}
+	if (b && same_buf(f, b, daddr) && cancelled(b)) {
+		b->tx_logged |= b->cp == FIN_CP_WRITTEN;
+		xlog_fin_watch(f, b);
+		return;
+	}
 	f->tx_done += OPHDR + BUF_FMT + 4 * ((nch + 31) / 32);
 	/* remembered pinned (xlog_fin_buf_lock); past the bound the next lookup refuses */
 	if (f->npinned == f->pinned_cap && f->npinned < FIN_BUSY_MAX) {
@@ -711,9 +709,8 @@ void xlog_fin_unpin(struct fin *f)
 int xlog_fin_buf_lock(struct fin *f, uint32_t ag, uint32_t agbno)
 {
 	uint64_t daddr = xlog_ag_daddr(f->log->fs, ag, agbno);
+	const struct blk *b = xlog_fin_at(f, daddr);
 	bool pinned = false;
-	uint32_t over[4];
-	size_t n = xlog_fin_over(f, daddr, daddr + 1, over, 4);
 	char why[96];
 
 	if (f->npinned > f->pinned_cap)
@@ -721,9 +718,7 @@ int xlog_fin_buf_lock(struct fin *f, uint32_t ag, uint32_t agbno)
 	for (uint32_t i = 0; i < f->npinned; i++)
 		pinned |= f->pinned[i].ag == ag && f->pinned[i].bno == agbno && f->pinned[i].tx != f->tx;
 	/* a held buffer invalidated by a committed transaction of the running checkpoint */
-	for (size_t j = 0; j < n && j < 4; j++)
-		pinned |= same_buf(f, &f->blk[over[j]], daddr) && cancelled(&f->blk[over[j]]) &&
-			  f->blk[over[j]].cp == FIN_CP_RUNNING && f->blk[over[j]].was_stale;
+	pinned |= b && same_buf(f, b, daddr) && cancelled(b) && b->cp == FIN_CP_RUNNING && b->was_stale;
 	if (!pinned)
 		return 0;
 	snprintf(why, sizeof why, "AG %u: block %u, invalidated by a committed transaction,", ag, agbno);

@@ -39,16 +39,10 @@
 #define BMAP_UNMAP 2u
 #define BMBT_MAX_FORK 2048u /* more than the largest inode's literal area (XFS_DINODE_MAX_SIZE) */
 
-/* The inode at ioff of block ib: its place in f->ino when this checkpoint logged it already,
- * else f->nino. */
-static size_t ino_slot(const struct fin *f, const struct blk *ib, uint32_t ioff)
-{
-	return xlog_fin_ino_find(f, (size_t)(ib - f->blk), ioff);
-}
-
+/* The inode at ioff of block ib: logged already by this checkpoint (in f->ino). */
 static bool logged(const struct fin *f, const struct blk *ib, uint32_t ioff)
 {
-	return ino_slot(f, ib, ioff) < f->nino;
+	return xlog_fin_ino_find(f, (size_t)(ib - f->blk), ioff) < f->nino;
 }
 
 /*
