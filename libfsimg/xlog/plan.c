@@ -224,6 +224,57 @@ static int unlinked(struct ctx *c)
 	return err;
 }
 
+/*
+ * A v5 AG header whose LSN is ahead of the log's head after replay: the kernel's mount
+ * reads every AGF and AGI once the log was dirty (xfs_initialize_perag_data, the unlinked
+ * lists' walk) and their verifiers fail there (xfs_log_check_lsn against l_curr_cycle and
+ * l_curr_block, the head xlog_find_tail found): EFSCORRUPTED, nothing after replay happens.
+ * Each such header is a pending entry (XLOG_PENDING_LSN); true when there is one.
+ */
+static bool lsn_ahead(struct ctx *c, int *err)
+{
+	xlog *log = c->log;
+	xfs_fs *fs = log->fs;
+	uint32_t ss = fs->sb.sectsize / XLOG_BBSIZE;
+	uint64_t head = XLOG_LSN(log->ends.head_cycle, log->ends.head_blk);
+	uint8_t b[XLOG_BBSIZE];
+	bool found = false;
+
+	*err = 0;
+	for (uint32_t ag = 0; fs->v5 && ag < fs->sb.agcount && !*err; ag++) {
+		uint64_t agd = (uint64_t)ag * fs->sb.agblocks * (fs->blocksize / XLOG_BBSIZE);
+		for (int k = 0; k < 2 && !*err; k++) {
+			static const char *const name[2] = { "AGF", "AGI" };
+			static const uint32_t magic[2] = { XFS_AGF_MAGIC, XFS_AGI_MAGIC };
+			static const size_t at[2] = { offsetof(struct xfs_agf, agf_lsn), offsetof(struct xfs_agi, agi_lsn) };
+			struct xlog_pending *e;
+			uint64_t lsn;
+			if ((*err = xlog_ovl_read(c->ovl, log, b, agd + (uint64_t)(k + 1) * ss, 1)))
+				break;
+			lsn = be64at(b, at[k]);
+			/* (a header that is not one is its verifier's other failure, the checker's) */
+			if (be32at(b, 0) != magic[k] || lsn == ~0ull ||
+			    XLOG_LSN_CYCLE(lsn) < XLOG_LSN_CYCLE(head) ||
+			    (XLOG_LSN_CYCLE(lsn) == XLOG_LSN_CYCLE(head) && XLOG_LSN_BLOCK(lsn) <= XLOG_LSN_BLOCK(head)))
+				continue;
+			if (!(e = xlog_pending_new(log, c->plan))) {
+				*err = FSIMG_ENOMEM;
+				break;
+			}
+			e->type = XLOG_PENDING_LSN;
+			e->ag = ag;
+			int n = snprintf(e->what, sizeof e->what, "AG %u's %s", ag, name[k]);
+			e->why = (uint16_t)n + 2;
+			snprintf(e->what + n, sizeof e->what - (size_t)n,
+				 ": its LSN %u:%u is ahead of the log's head %u:%u, where the kernel's mount "
+				 "fails (xfs_log_check_lsn) and finishes nothing",
+				 XLOG_LSN_CYCLE(lsn), XLOG_LSN_BLOCK(lsn), XLOG_LSN_CYCLE(head), XLOG_LSN_BLOCK(head));
+			found = true;
+		}
+	}
+	return found;
+}
+
 /* The written sectors as runs of consecutive ones (their bytes stay in the overlay). */
 static int collect(struct ctx *c)
 {
@@ -299,13 +350,16 @@ int xlog_plan_build(struct xlog_plan **out, xlog *log)
 			err = xlog_walk(log, on_trans, &c, &c.plan->stats);
 			c.ovl->pread = false;
 		}
+		/* a mount that fails on an AG header finishes nothing: what it would have
+		 * finished is listed, pending */
+		bool fails = !err && lsn_ahead(&c, &err);
 		if (!err)
 			err = unlinked(&c);
-		if (!err)
+		if (!err && !fails)
 			err = xlog_intents_finish(log, c.ovl, c.plan);
 		if (!err)
 			err = xlog_cow_leftovers(log, c.ovl, c.plan);
-		if (!err)
+		if (!err && !fails)
 			err = xlog_mount_finish(log, c.ovl, c.plan);
 		if (!err)
 			err = collect(&c);

@@ -122,6 +122,8 @@ struct xlog_pending *xlog_pending_new(xlog *log, struct xlog_plan *p) XFS_HIDDEN
 
 /* Not a log item: the CoW staging extents the refcount btrees keep after replay. */
 #define XLOG_PENDING_COW 0u
+/* Not a log item: an AG header whose LSN is ahead of the log's head (the mount fails). */
+#define XLOG_PENDING_LSN 1u
 
 /* cow.c: the CoW staging extents left in the refcount btrees as recovery sees them
  * (xfs_refcount_recover_cow_leftovers frees them at mount), as one pending entry. */

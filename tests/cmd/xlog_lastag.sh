@@ -11,13 +11,20 @@
 # 60 it reaches block 67, refused as that item; to 56 (its last block 63)
 # it is taken, and the plan goes on to the next item (the inodes the log
 # holds for the chunk it moved away from: no inode magic there). The AGI
-# unlinked chain the plan walks (plan.c): AG 3's AGI made newer than the
-# log, a bucket naming an inode in block 100, past the AG's end: the walk
+# unlinked chain the plan walks (plan.c): AG 3's AGI stamped with the log's
+# head (1:97: the log's items for it are skipped, and the kernel's
+# xfs_log_check_lsn passes it; the superblock's fdblocks brought under the
+# cut sb_dblocks, else the kernel's mount fails on its summary counters), a
+# bucket naming an inode in block 100, past the AG's end: the walk
 # stops there without reading it, and the finish clears the bucket as Linux
 # 6.1 does where xfs_iget fails on its head (xfs_imap: the cluster past
 # sb_dblocks; xlog_recover_clear_agi_bucket; libfsimg/xlog/ifree_iget.c);
 # one in block 40 (NULLAGINO written in it, the rest not inodes) is read,
 # and the inode cluster verifier fails there: the bucket cleared too.
+# With the AGI's LSN one past the head's cycle's block 4095 instead (run by
+# the real kernel, tests/crash/RESULTS.md, session 15's crafted images: "Metadata
+# has LSN (1:4095) ahead of current LSN (1:97)", the mount fails), replay
+# refuses, naming the AGI.
 . "$top_srcdir/tests/lib/tap.sh"
 LC_ALL=C; export LC_ALL
 need xz xfs_db python3
@@ -40,10 +47,12 @@ done
 ok $? "the chunk at agbno 60-67, past AG 3's 64 blocks: the icreate item refused (exit $(cat "$t/st60"))"
 ! grep -q 'icreate item' "$t/e56" && grep -q 'inode 0xc0080: no inode magic' "$t/e56"
 ok $? "the chunk at agbno 56-63: taken; the plan stops later, at the inodes left where it was"
-# unlinked IMG AGINO: AG 3's AGI bucket AGINO % 64 naming AGINO, its di_next_unlinked NULLAGINO
+# unlinked IMG AGINO [LSN]: AG 3's AGI bucket AGINO % 64 naming AGINO, its di_next_unlinked
+# NULLAGINO, the AGI's LSN the log's head (1:97) or LSN
 unlinked() {
 	cp --sparse=always "$t/c.img" "$1"
-	xfs_db -x -c 'agi 3' -c 'write lsn 0x100000fff' -c "write unlinked[$(($2 % 64))] $2" "$1" > /dev/null 2>&1
+	xfs_db -x -c 'sb 0' -c 'write -d fdblocks 60000' -c 'agi 3' -c "write lsn ${3:-0x100000061}" \
+		-c "write unlinked[$(($2 % 64))] $2" "$1" > /dev/null 2>&1
 	python3 - "$1" "$2" <<'PY'
 import struct, sys
 agino = int(sys.argv[2])
@@ -62,4 +71,13 @@ unlinked "$t/u320.img" 320
 st=$?
 [ $st -eq 0 ] && grep -q 'finish path ifree.bucket_clear: 1$' "$t/o" && ! grep -q 'ifree.inode' "$t/o"
 ok $? "one in block 40: read, not an inode cluster, its bucket cleared (exit $st)"
+unlinked "$t/u4095.img" 800 0x100000fff
+"$FSIMG" replay -o "$t/u4095.out" "$t/u4095.img" > "$t/o" 2> "$t/e"
+st=$?
+[ $st -eq 4 ] && [ ! -e "$t/u4095.out" ] &&
+	grep -q "AG 3's AGI: its LSN 1:4095 is ahead of the log's head 1:97, where the kernel's mount fails" "$t/e"
+ok $? "the AGI's LSN past the log's head: replay refuses, the mount fails there (exit $st)"
+"$FSIMG" replay -v -n "$t/u4095.img" > "$t/o" 2> "$t/e"
+! grep -q 'finish path' "$t/o" && grep -q "pending.*unlinked inode at agino 800" "$t/o"
+ok $? "nothing after log replay is finished; the unlinked bucket is listed, pending"
 done_testing
