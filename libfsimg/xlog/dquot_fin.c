@@ -473,8 +473,15 @@ void xlog_fin_dquot_chain(struct fin *f, uint64_t ino)
 
 void xlog_fin_dquot_commit(struct fin *f)
 {
-	for (uint32_t i = 0; i < f->q.ndq; i++)
-		f->q.dq[i].cp |= f->q.dq[i].chain;
+	for (uint32_t i = 0; i < f->q.ndq; i++) {
+		struct fin_dquot *dq = &f->q.dq[i];
+		if (!dq->chain)
+			continue;
+		if (!dq->cp)
+			dq->c_first = f->cord;
+		dq->c_last = f->cord;
+		dq->cp = true;
+	}
 }
 
 void xlog_fin_dquot_cp_close(struct fin *f, uint64_t lsn)
@@ -482,6 +489,7 @@ void xlog_fin_dquot_cp_close(struct fin *f, uint64_t lsn)
 	for (uint32_t i = 0; i < f->q.ndq; i++)
 		if (f->q.dq[i].cp) {
 			f->q.dq[i].cp = false;
+			f->q.dq[i].c_first = f->q.dq[i].c_last = 0;
 			f->q.dq[i].lsn = lsn;
 		}
 }

@@ -66,6 +66,9 @@ struct blk {
 	uint32_t cp_bb, icl_part;
 	/* its first inode in f->ino (1 + the index, 0 none; the rest chained by fin_ino.next) */
 	uint32_t ino1;
+	/* its buffer item's place in the running checkpoint (cil.c): the order ids (commits
+	 * into it, from 1) of the commits that first and last logged it; 0: not in it */
+	uint32_t c_first, c_last;
 };
 enum { FIN_CP_NONE, FIN_CP_RUNNING /* logged since the last force */, FIN_CP_WRITTEN /* by a force */ };
 
@@ -107,6 +110,7 @@ struct fin_dquot {
 	 * checkpoint that logged it (0: none) */
 	bool chain, cp;
 	uint64_t lsn;
+	uint32_t c_first, c_last; /* its item's place in the running checkpoint (cil.c) */
 };
 /* An inode's attached dquots (xfs_qm_dqattach): indices into dq, UINT16_MAX for none. */
 struct fin_dqattach {
@@ -139,6 +143,7 @@ struct fin {
 		uint64_t lsn;
 		uint32_t next;  /* the next inode of its block (1 + its index, 0 none) */
 		uint32_t bytes; /* its share of the running checkpoint's bytes as last counted */
+		uint32_t c_first, c_last; /* its item's place in the running checkpoint (cil.c) */
 	} *ino;
 	size_t nino, ino_cap;
 	/* the index of f->blk (ifree.c): hash chains' first blocks by daddr / FIN_HASH_BBS (1 + the
@@ -209,8 +214,25 @@ struct fin {
 	 * queue order (xlog_fin_dfp_queue): their bytes, the transaction that logged them, and
 	 * whether a force wrote them in a checkpoint without their done items (alone) */
 #define FIN_DFP_MAX 8u
-	struct fin_dfp { uint32_t ibytes, dbytes, tx; bool alone; } dfp[FIN_DFP_MAX];
+	struct fin_dfp {
+		uint32_t ibytes, dbytes, tx;
+		bool alone;
+		uint32_t c; /* the order id of its transaction's commit (cil.c) */
+		bool here;  /* made alone by the running checkpoint's close */
+	} dfp[FIN_DFP_MAX];
 	uint32_t ndfp;
+	/* cil.c: the commits into the running checkpoint (the last one's order id,
+	 * xlog_cil_insert_items' ctx->order_id), the truncating inode's place in it, and the
+	 * items logged once (done items, the stale clusters of freed chunks not held, the freed
+	 * inodes' items), the running transaction's with c_last 0 */
+	uint32_t cord, trunc_c_first, trunc_c_last;
+	struct fin_one {
+		uint32_t c_first, c_last;
+		uint8_t kind, nreg;
+		uint32_t reg[3];
+	} *one;
+	uint32_t none, one_cap;
+	bool one_over;
 };
 
 /* force.c: the running transaction committed: the blocks it logged (xlog_fin_log_range),
@@ -402,6 +424,47 @@ int xlog_fin_force(struct fin *f, const char *why) XFS_HIDDEN;
  * be waited on for ever: refused). 0 (search again) or 1. */
 int xlog_fin_busy_flush(struct fin *f, uint32_t ag, const char *what) XFS_HIDDEN;
 
+/* A log item's regions as xlog_write writes them, each with its op header: summed, and
+ * listed when list is set (cil.c; lost: no memory for the list). */
+struct xlog_regs {
+	uint64_t sum;
+	uint32_t *r;
+	size_t n, cap;
+	bool list, lost;
+};
+void xlog_regs_push(struct xlog_regs *rs, uint32_t len) XFS_HIDDEN;
+static inline void xlog_regs_add(struct xlog_regs *rs, uint32_t len)
+{
+	rs->sum += len;
+	if (rs->list)
+		xlog_regs_push(rs, len);
+}
+/* cil.c: the items logged once, kept in the running checkpoint's list with their commit
+ * (the running transaction's until it commits): a done item or an intent's format
+ * (ONE_DONE, counted when its transaction commits), a stale cluster of a freed chunk or a
+ * freed inode's item (counted in the checkpoint that closes next, committed or not). */
+enum { FIN_ONE_DONE, FIN_ONE_STALE };
+void xlog_fin_one(struct fin *f, int kind, uint32_t c_first, uint32_t c_last, const struct xlog_regs *rs) XFS_HIDDEN;
+/* A done item of bytes (one region) logged by the running transaction. */
+void xlog_fin_tx_done(struct fin *f, uint32_t bytes) XFS_HIDDEN;
+/* cil.c: the commit's order ids given (xlog_fin_commit: the running transaction's items
+ * logged once); the checkpoint's close forgets them (xlog_fin_cp_close, xlog_fin_unpin). */
+void xlog_fin_one_commit(struct fin *f) XFS_HIDDEN;
+void xlog_fin_one_close(struct fin *f) XFS_HIDDEN;
+/* cil.c: the regions of block b's buffer item (an inode cluster's: b the cluster's block
+ * that holds its share, icl_part) and of the inode d (broot: its data fork's root logged),
+ * as the running checkpoint formats them; *first and *last the cluster's order ids. */
+void xlog_fin_buf_regs(const struct blk *b, struct xlog_regs *rs) XFS_HIDDEN;
+void xlog_fin_icluster_regs(struct fin *f, const struct blk *b, struct xlog_regs *rs, uint32_t *first,
+			    uint32_t *last) XFS_HIDDEN;
+void xlog_fin_inode_regs(const xfs_fs *fs, const uint8_t *d, bool broot, struct xlog_regs *rs) XFS_HIDDEN;
+/* cil.c: the share of the running checkpoint's bytes of the cluster buffer holding b's block
+ * counted again (f->sum_icl, on the cluster's first held block's icl_part). */
+void xlog_fin_icluster_refresh(struct fin *f, const struct blk *b) XFS_HIDDEN;
+/* force.c: the regions of the truncating inode's item when the running checkpoint holds it
+ * (false: it does not). */
+bool xlog_fin_trunc_regs(struct fin *f, struct xlog_regs *rs) XFS_HIDDEN;
+
 /* force.c: the log geometry a checkpoint is written with (xlog_alloc_log): the iclog size,
  * its header's basic blocks, the data bytes after the header, l_iclog_roundoff. */
 struct xlog_cp_geom { uint32_t h_size, hblks, ic, round; };
@@ -416,6 +479,16 @@ uint64_t xlog_cp_end(const xlog *log, const struct xlog_cp_geom *g, uint64_t sta
  * starts; what it logged is stamped with its start LSN (f->cp_lsn, placed first if it is
  * not). 0, 1 (refused: its length not exact on v5, longer than the log) or <0. */
 int xlog_fin_cp_close(struct fin *f, uint64_t *next) XFS_HIDDEN;
+/* cil.c: where the running checkpoint of bytes (its content, as cp_bytes counts it) ends
+ * when its length depends on where its regions cross iclogs: its items in the CIL's order
+ * (xlog_cil_push_work: by the order id of their last commit, then as they joined the CIL;
+ * the items one transaction added first are in an order not modelled, so each order of
+ * them is tried) written as xlog_write writes them. *end the next checkpoint's start. 0,
+ * 1 (refused: the orders end in different places, or the items do not add up to bytes)
+ * or <0. */
+int xlog_fin_cp_layout(struct fin *f, const struct xlog_cp_geom *g, uint64_t bytes, uint64_t *end) XFS_HIDDEN;
+/* force.c: the position past an iclog of used bytes switched out (xlog_state_switch_iclogs) */
+uint64_t xlog_cp_switch(const xlog *log, const struct xlog_cp_geom *g, uint64_t lsn, uint64_t used) XFS_HIDDEN;
 /* The LSN the AIL push stamps on block b (inode i): its checkpoint's, or the running one's
  * (lsn when none was placed). */
 uint64_t xlog_fin_blk_lsn(const struct fin *f, const struct blk *b, uint64_t lsn) XFS_HIDDEN;

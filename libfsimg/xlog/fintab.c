@@ -391,6 +391,9 @@ void xlog_fin_release(struct fin *f)
 	free(f->busy);
 	free(f->hhead);
 	free(f->watch);
+	free(f->one);
+	f->one = NULL;
+	f->none = f->one_cap = 0;
 	f->blk = NULL;
 	f->busy = NULL;
 	f->hhead = NULL;

@@ -68,7 +68,7 @@ bool xlog_cp_geom(const xlog *log, struct xlog_cp_geom *g)
 /* xlog_state_switch_iclogs: the write position past an iclog of used data bytes, rounded up
  * to the stripe unit (absolute: roundup(l_curr_block, sunit_bb)); past the log's end it
  * wraps and the cycle goes on, skipping XLOG_HEADER_MAGIC_NUM. */
-static uint64_t switch_iclog(const xlog *log, const struct xlog_cp_geom *g, uint64_t lsn, uint64_t used)
+uint64_t xlog_cp_switch(const xlog *log, const struct xlog_cp_geom *g, uint64_t lsn, uint64_t used)
 {
 	uint32_t cycle = XLOG_LSN_CYCLE(lsn);
 	uint64_t blk = (uint64_t)XLOG_LSN_BLOCK(lsn) + g->hblks + (used + XLOG_BBSIZE - 1) / XLOG_BBSIZE;
@@ -93,17 +93,17 @@ uint64_t xlog_cp_end(const xlog *log, const struct xlog_cp_geom *g, uint64_t sta
 	 * (eventual size ic_size); the chain goes on in the next, behind a continuation op
 	 * header or a region started afresh (extra) */
 	while (off > g->ic) {
-		lsn = switch_iclog(log, g, lsn, g->ic);
+		lsn = xlog_cp_switch(log, g, lsn, g->ic);
 		off = off - g->ic + extra;
 	}
 	/* the commit record: a new iclog when fewer than two op headers' room is left */
 	if (g->ic - off < 2 * OPHDR) {
-		lsn = switch_iclog(log, g, lsn, g->ic);
+		lsn = xlog_cp_switch(log, g, lsn, g->ic);
 		off = 0;
 	}
 	/* the force switches the commit record's iclog out (xfs_log_force, xlog_cil_push_work
 	 * with push_commit_stable): the next checkpoint starts past it */
-	return switch_iclog(log, g, lsn, off + OPHDR);
+	return xlog_cp_switch(log, g, lsn, off + OPHDR);
 }
 
 /* The blocks from a to b (LSNs of the same or the next cycle) in a log of bbs blocks. */
@@ -166,33 +166,6 @@ static bool same_buf(const struct fin *f, const struct blk *b, uint64_t daddr)
 	return b->daddr == daddr && (b->kind != K_INODES || xlog_fin_icluster_bbs(f->log->fs) == b->bbs);
 }
 
-static bool lmap_bit(const uint32_t *map, uint32_t c)
-{
-	return c < 32 * FIN_LMAP_WORDS && (map[c / 32] >> (c % 32) & 1);
-}
-
-/* A buffer's bytes in a checkpoint (xfs_buf_item_size) as its last commit formatted it: its
- * format and dirty map; unless it was stale then (the format alone, XFS_BLF_CANCEL), each
- * run of logged chunks behind its op header (xfs_buf_item_size_segment: one region per
- * run). What the running transaction logged since is in its own commit's format, for the
- * next checkpoint (xk-1k-rmap-fragfree-9601: a by-size leaf's delete in the transaction
- * whose busy block forced the log). */
-static void buf_bytes(const struct blk *b, uint64_t *bytes)
-{
-	uint32_t nch = (b->bbs * XLOG_BBSIZE + CHUNK - 1) / CHUNK;
-	bool prev = false;
-
-	*bytes += OPHDR + BUF_FMT + 4 * ((nch + 31) / 32);
-	if (b->was_stale)
-		return;
-	for (uint32_t c = 0; c < nch; c++) {
-		bool dirty = lmap_bit(b->cp_lmap, c);
-		if (dirty)
-			*bytes += (prev ? 0 : OPHDR) + CHUNK;
-		prev = dirty;
-	}
-}
-
 uint32_t xlog_fin_icluster_bbs(const xfs_fs *fs)
 {
 	uint32_t bs = fs->blocksize, isz = fs->sb.inodesize, cluster = 8192; /* XFS_INODE_BIG_CLUSTER_SIZE */
@@ -221,94 +194,21 @@ void xlog_fin_ichunk_istale(struct fin *f, uint64_t lo, uint16_t hole)
 		size_t n = xlog_fin_over(f, clo, clo + cbbs, over, 256);
 		for (size_t j = 0; j < n && j < 256 && !held; j++)
 			held = f->blk[over[j]].kind == K_INODES && f->blk[over[j]].daddr >= clo;
-		if (alloc && !held)
-			f->cp_istale += OPHDR + BUF_FMT + 4 * words;
-	}
-}
-
-/* The first basic block of the inode cluster buffer holding daddr, as the kernel's cluster
- * buffers are laid (a cluster of blocks in its AG) and their bbs. */
-static uint64_t icl_start(const xfs_fs *fs, uint64_t daddr, uint32_t *span)
-{
-	uint32_t cbbs = xlog_fin_icluster_bbs(fs), bbpb = fs->blocksize / XLOG_BBSIZE;
-	uint32_t bpc = cbbs / bbpb ? cbbs / bbpb : 1;
-	uint64_t fsb = daddr / bbpb, agbno = fsb % fs->sb.agblocks;
-
-	*span = bpc * bbpb;
-	return (fsb - agbno % bpc) * bbpb;
-}
-
-/*
- * The inode cluster buffers' items in the running checkpoint: a cluster buffer (the
- * kernel's, xfs_imap_to_bp: a cluster of blocks, of which the finish holds some) is
- * logged as a buffer when an inode's di_next_unlinked was logged in it
- * (xfs_iunlink_log_dinode: its format and the runs of its dirty chunks, over its blocks
- * in order) or when its chunk was freed (xfs_ifree_cluster: stale, its format alone; the
- * clusters of a freed chunk the finish holds no block of are f->cp_istale); its inodes'
- * changes are their own items (inode_bytes). The buffer item's dirty map lasts until the
- * buffer is written back, which the finish never does: a cluster relogged in this
- * checkpoint formats the chunks dirtied in earlier ones too, in all its blocks (kernel rows
- * g6x-1k-holdmixmany, g6x-2k-ag2-holdmixmany: one cluster's map grew from chunk 4 to 4, 8,
- * 12 and on to 4-28 over five forced checkpoints).
- */
-static void icluster_refresh(struct fin *f, const struct blk *b0)
-{
-	const xfs_fs *fs = f->log->fs;
-	uint32_t span, cbbs = xlog_fin_icluster_bbs(fs), words = (cbbs * XLOG_BBSIZE / CHUNK + 31) / 32;
-	uint64_t start = icl_start(fs, b0->daddr, &span), bytes = 0, end = 0;
-	uint32_t k[512], z = 0;
-	size_t n = xlog_fin_over(f, start, start + span, k, 512);
-	bool stale = false, ibuf = false, prev = false;
-
-	/* its blocks held, by daddr (held blocks do not overlap: at most span + 1) */
-	for (size_t j = 0; j < n && j < 512; j++) {
-		struct blk *b = &f->blk[k[j]];
-		f->sum_icl -= b->icl_part;
-		b->icl_part = 0;
-		if (b->kind == K_INODES && b->daddr >= start)
-			k[z++] = k[j];
-	}
-	for (uint32_t j = 1; j < z; j++)
-		for (uint32_t i = j; i > 0 && f->blk[k[i - 1]].daddr > f->blk[k[i]].daddr; i--) {
-			uint32_t t = k[i];
-			k[i] = k[i - 1];
-			k[i - 1] = t;
+		if (alloc && !held) {
+			struct xlog_regs rs = { 0 };
+			xlog_regs_add(&rs, OPHDR + BUF_FMT + 4 * words);
+			xlog_fin_one(f, FIN_ONE_STALE, 0, 0, &rs);
+			f->cp_istale += rs.sum;
 		}
-	for (uint32_t j = 0; j < z; j++) {
-		const struct blk *b = &f->blk[k[j]];
-		stale |= b->cp == FIN_CP_RUNNING && b->was_stale;
-		ibuf |= b->cp == FIN_CP_RUNNING && b->ibuf;
-	}
-	if (stale || ibuf)
-		bytes += OPHDR + BUF_FMT + 4 * words;
-	for (uint32_t j = 0; !stale && ibuf && j < z; j++) {
-		const struct blk *b = &f->blk[k[j]];
-		/* a block of the cluster not held between: the run breaks there */
-		prev &= b->daddr == end;
-		for (uint32_t c = 0; c < b->bbs * XLOG_BBSIZE / CHUNK; c++) {
-			bool dirty = lmap_bit(b->cp_lmap, c);
-			if (dirty)
-				bytes += (prev ? 0 : OPHDR) + CHUNK;
-			prev = dirty;
-		}
-		end = b->daddr + b->bbs;
-	}
-	if (z) {
-		f->blk[k[0]].icl_part = (uint32_t)bytes;
-		f->sum_icl += bytes;
 	}
 }
 
-/* An inode's bytes (xfs_inode_item_size): its format, core, and data fork
- * (xfs_inode_item_format_data_fork): the extents in extents form, the incore root (header
- * and nr keys and pointers) in btree form when it was logged. d: the inode as committed. */
 static uint64_t inode_bytes(const xfs_fs *fs, const uint8_t *d, bool broot)
 {
-	uint64_t n = xlog_di_nextents(d), bytes = OPHDR + INODE_FMT + OPHDR + (fs->v5 ? fs->lit_off : V4_LOG_DINODE);
+	struct xlog_regs rs = { 0 };
 
-	if (d[5] == XFS_DINODE_FMT_BTREE)
-		return bytes + (broot ? OPHDR + (fs->v5 ? 72u : 24u) + 16u * get_be16(d + fs->lit_off + 2) : 0);
-	return bytes + (n ? OPHDR + n * BMBT_REC : 0);
+	xlog_fin_inode_regs(fs, d, broot, &rs);
+	return rs.sum;
 }
 
 /* The inode being truncated is in the running checkpoint as the truncate logged it: not when
@@ -333,12 +233,15 @@ static void cp_refresh(struct fin *f)
 	for (size_t w = 0; w < f->nwatch; w++) {
 		struct blk *b = &f->blk[f->watch[w]];
 		uint64_t nb = 0;
-		if (b->cp == FIN_CP_RUNNING && b->kind != K_INODES)
-			buf_bytes(b, &nb);
+		if (b->cp == FIN_CP_RUNNING && b->kind != K_INODES) {
+			struct xlog_regs rs = { 0 };
+			xlog_fin_buf_regs(b, &rs);
+			nb = rs.sum;
+		}
 		f->sum_buf += nb - b->cp_bb;
 		b->cp_bb = (uint32_t)nb;
 		if (b->kind == K_INODES || b->icl_part)
-			icluster_refresh(f, b);
+			xlog_fin_icluster_refresh(f, b);
 		for (uint32_t c = b->ino1; c; c = f->ino[c - 1].next) {
 			struct fin_ino *e = &f->ino[c - 1];
 			nb = e->cp == FIN_CP_RUNNING && b->snap ? inode_bytes(fs, b->snap + e->off, e->broot) : 0;
@@ -352,8 +255,8 @@ static void cp_refresh(struct fin *f)
  * last force. */
 static uint64_t cp_bytes(struct fin *f)
 {
-	xfs_fs *fs = f->log->fs;
 	uint64_t bytes = OPHDR + OPHDR + TRANS_HDR + f->cp_done;
+	struct xlog_regs rs = { 0 };
 
 	/* as each buffer's last commit formatted it (xlog_fin_commit); inode clusters as the
 	 * kernel's cluster buffers; the inodes logged. Kept as shares of the blocks and inodes
@@ -367,15 +270,27 @@ static uint64_t cp_bytes(struct fin *f)
 	 * rows xn-ichunkhold-*: a force after two chunks' frees one basic block short without
 	 * them */
 	bytes += f->cil_gone;
+	if (xlog_fin_trunc_regs(f, &rs))
+		bytes += rs.sum;
+	return bytes;
+}
+
+bool xlog_fin_trunc_regs(struct fin *f, struct xlog_regs *rs)
+{
+	const xfs_fs *fs = f->log->fs;
+
+	if (!trunc_logged(f))
+		return false;
+	xlog_regs_add(rs, OPHDR + INODE_FMT);
+	xlog_regs_add(rs, OPHDR + (fs->v5 ? fs->lit_off : V4_LOG_DINODE));
 	/* its data fork: the extents (XFS_ILOG_DEXT), or in btree form the incore root when
 	 * XFS_ILOG_DBROOT was logged (if_broot_bytes: the header and a key and pointer a
 	 * record), else nothing */
-	if (trunc_logged(f))
-		bytes += OPHDR + INODE_FMT + OPHDR + (fs->v5 ? fs->lit_off : V4_LOG_DINODE) +
-			 (!f->cp_trunc_n || (f->cp_trunc_btree && !f->cp_trunc_broot) ? 0
-			  : f->cp_trunc_btree ? OPHDR + (fs->v5 ? 72u : 24u) + (uint64_t)f->cp_trunc_n * BMBT_REC
-					     : OPHDR + (uint64_t)f->cp_trunc_n * BMBT_REC);
-	return bytes;
+	if (!f->cp_trunc_n || (f->cp_trunc_btree && !f->cp_trunc_broot))
+		return true;
+	xlog_regs_add(rs, f->cp_trunc_btree ? OPHDR + (fs->v5 ? 72u : 24u) + f->cp_trunc_n * BMBT_REC
+					    : OPHDR + f->cp_trunc_n * BMBT_REC);
+	return true;
 }
 
 /* XLOG_CIL_SPACE_LIMIT: an eighth of the log (l_logsize >> 3), at most 16 times what the
@@ -420,9 +335,16 @@ void xlog_fin_ino_gone(struct fin *f, size_t i)
 	uint32_t isize = f->log->fs->sb.inodesize;
 
 	/* its item as the running transaction's commit formats it (xfs_inode_item_format:
-	 * XFS_ISTALE does not keep it out) */
-	if (f->ino[i].cp == FIN_CP_RUNNING || !b->snap || memcmp(b->snap + f->ino[i].off, d, isize))
-		f->cil_gone += inode_bytes(f->log->fs, d, f->ino[i].broot);
+	 * XFS_ISTALE does not keep it out), in the CIL where its last commit put it, or the
+	 * running transaction's */
+	bool changed = !b->snap || memcmp(b->snap + f->ino[i].off, d, isize);
+	if (f->ino[i].cp == FIN_CP_RUNNING || changed) {
+		struct xlog_regs rs = { 0 };
+		bool in = f->ino[i].cp == FIN_CP_RUNNING;
+		xlog_fin_inode_regs(f->log->fs, d, f->ino[i].broot, &rs);
+		xlog_fin_one(f, FIN_ONE_STALE, in ? f->ino[i].c_first : 0, in && !changed ? f->ino[i].c_last : 0, &rs);
+		f->cil_gone += rs.sum;
+	}
 	/* (its share, no longer f->ino's) */
 	f->sum_ino -= f->ino[i].bytes;
 	f->ino[i].bytes = 0;
@@ -465,10 +387,16 @@ void xlog_fin_commit(struct fin *f)
 {
 	uint32_t isize = f->log->fs->sb.inodesize;
 
+	/* xlog_cil_insert_items: the order id of this commit, on every item it logged */
+	f->cord++;
+	xlog_fin_one_commit(f);
 	xlog_fin_dquot_commit(f);
 	f->cp_done += f->tx_done;
 	f->tx_done = 0;
 	if (f->tx_trunc) {
+		if (!f->cp_trunc)
+			f->trunc_c_first = f->cord;
+		f->trunc_c_last = f->cord;
 		f->cp_trunc = true;
 		f->cp_trunc_btree = f->tx_trunc_btree;
 		f->cp_trunc_broot = f->trunc_broot;
@@ -485,10 +413,12 @@ void xlog_fin_commit(struct fin *f)
 		const struct blk *b = &f->blk[f->watch[w]];
 		for (uint32_t c = b->ino1; c; c = f->ino[c - 1].next) {
 			struct fin_ino *e = &f->ino[c - 1];
-			if (e->cp == FIN_CP_RUNNING)
-				continue; /* (logged already: nothing to compare) */
-			if (!b->snap || memcmp(b->snap + e->off, b->b + e->off, isize))
-				e->cp = FIN_CP_RUNNING;
+			if (b->snap && !memcmp(b->snap + e->off, b->b + e->off, isize))
+				continue;
+			if (e->cp != FIN_CP_RUNNING)
+				e->c_first = f->cord;
+			e->c_last = f->cord;
+			e->cp = FIN_CP_RUNNING;
 		}
 	}
 	for (size_t w = 0; w < f->nwatch; w++) {
@@ -500,6 +430,8 @@ void xlog_fin_commit(struct fin *f)
 		 * (their copy kept to find them) */
 		bool logged = stale ? !b->was_stale || b->tx_logged
 				    : inodes ? (b->snap ? memcmp(b->snap, b->b, len) != 0 : b->dirty) : b->tx_logged;
+		/* its buffer item logged (an inode cluster's: its di_next_unlinked) */
+		bool item = inodes ? b->tx_logged : logged;
 		/* an inode cluster logged as a buffer too (xfs_iunlink_log_dinode) */
 		b->ibuf |= inodes && b->tx_logged;
 		b->tx_logged = false;
@@ -508,6 +440,11 @@ void xlog_fin_commit(struct fin *f)
 			memset(b->lmap, 0, sizeof b->lmap);
 		if (!logged)
 			continue;
+		if (item) {
+			if (!b->c_first)
+				b->c_first = f->cord;
+			b->c_last = f->cord;
+		}
 		b->cp = FIN_CP_RUNNING;
 		b->was_stale = stale;
 		/* the buffer as the commit formats it into the CIL (xlog_cil_insert_format_items): a
@@ -564,9 +501,11 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 	 * the refused one, 43500 bytes from 1/24114, paid 12 and ended where hi puts it, 1/24202.
 	 * Which applies, xlog_write_partial's, follows from the order of the CIL's items: not
 	 * modelled) */
-	if (lo != hi && log->fs->v5)
-		return xlog_fin_refuse(f, "a checkpoint of %llu bytes over log buffers of %u: its length depends on "
-				       "where its regions cross them (not done)", (unsigned long long)bytes, g.h_size);
+	if (lo != hi && log->fs->v5) {
+		int r = xlog_fin_cp_layout(f, &g, bytes, &lo);
+		if (r)
+			return r;
+	}
 	wraps = XLOG_LSN_CYCLE(lo) - XLOG_LSN_CYCLE(f->cp_lsn);
 	if (wraps == 2 && XLOG_LSN_CYCLE(f->cp_lsn) + 1 == XLOG_HEADER_MAGIC_NUM)
 		wraps = 1;
@@ -581,15 +520,19 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 			f->blk[i].wforce = f->nforce;
 		}
 		f->blk[i].cp_bb = f->blk[i].icl_part = 0;
+		f->blk[i].c_first = f->blk[i].c_last = 0;
 	}
 	for (size_t i = 0; i < f->nino; i++) {
 		if (f->ino[i].cp == FIN_CP_RUNNING) {
 			f->ino[i].cp = FIN_CP_WRITTEN;
 			f->ino[i].lsn = f->cp_lsn;
 		}
-		f->ino[i].bytes = 0;
+		f->ino[i].bytes = f->ino[i].c_first = f->ino[i].c_last = 0;
 	}
 	f->sum_buf = f->sum_icl = f->sum_ino = 0;
+	for (uint32_t i = 0; i < f->ndfp; i++)
+		f->dfp[i].here = false;
+	f->cord = f->trunc_c_first = f->trunc_c_last = 0;
 	xlog_fin_dquot_cp_close(f, f->cp_lsn);
 	f->cp_done = 0;
 	f->cp_trunc = false;
@@ -607,7 +550,7 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 void xlog_fin_cp_efx(struct fin *f, uint32_t n)
 {
 	if (n)
-		f->tx_done += OPHDR + EFX_HDR + (uint64_t)n * EFX_EXT;
+		xlog_fin_tx_done(f, OPHDR + EFX_HDR + n * EFX_EXT);
 }
 
 void xlog_fin_cp_trunc(struct fin *f, const char *unsized, bool btree, uint32_t n)
@@ -671,7 +614,7 @@ void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno)
 		xlog_fin_watch(f, b);
 		return;
 	}
-	f->tx_done += OPHDR + BUF_FMT + 4 * ((nch + 31) / 32);
+	xlog_fin_tx_done(f, OPHDR + BUF_FMT + 4 * ((nch + 31) / 32));
 	/* remembered pinned (xlog_fin_buf_lock); past the bound the next lookup refuses */
 	if (f->npinned == f->pinned_cap && f->npinned < FIN_BUSY_MAX) {
 		uint32_t cap = f->pinned_cap ? 2 * f->pinned_cap : 16;
@@ -697,6 +640,7 @@ void xlog_fin_unpin(struct fin *f)
 	 * new context's space) */
 	f->cil_over = false;
 	f->cil_gone = 0;
+	xlog_fin_one_close(f);
 
 	/* xlog_cil_committed -> xfs_buf_item_unpin: the running transaction's stay pinned */
 	for (uint32_t i = 0; i < f->npinned && f->npinned <= f->pinned_cap; i++)

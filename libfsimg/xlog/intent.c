@@ -126,7 +126,7 @@ static int finish_one(struct fin *f, const struct xlog_pending *e, struct intent
 	switch (e->type) {
 	case XFS_LI_EFI:
 		XFIN_COUNT(f, XFC_EFI);
-		f->tx_done += OPHDR + DONE_FMT + (uint64_t)e->nextents * EFD_EXT;
+		xlog_fin_tx_done(f, OPHDR + DONE_FMT + e->nextents * EFD_EXT);
 		for (uint32_t i = 0; i < e->nextents && !err; i++) {
 			const struct xlog_ext *x = &e->ext[i];
 			uint32_t ag = (uint32_t)(x->startblock >> fs->sb.agblklog);
@@ -141,14 +141,14 @@ static int finish_one(struct fin *f, const struct xlog_pending *e, struct intent
 	case XFS_LI_CUI: {
 		struct refc_tx tx = { 0, 0, false };
 		XFIN_COUNT(f, XFC_CUI);
-		f->tx_done += OPHDR + DONE_FMT;
+		xlog_fin_tx_done(f, OPHDR + DONE_FMT);
 		for (uint32_t i = 0; i < e->nextents && !err; i++)
 			err = xlog_intent_refcount(f, &e->ext[i], d, &tx);
 		return err;
 	}
 	case XFS_LI_BUI:
 		XFIN_COUNT(f, XFC_BUI);
-		f->tx_done += OPHDR + DONE_FMT;
+		xlog_fin_tx_done(f, OPHDR + DONE_FMT);
 		/* xfs_bui_validate: one mapping per BUI, else the kernel's mount fails (corruption) */
 		if (e->nextents != 1)
 			return xlog_fin_refuse(f, "a BUI of %u extents, which the kernel's recovery rejects as corrupt",
@@ -156,7 +156,7 @@ static int finish_one(struct fin *f, const struct xlog_pending *e, struct intent
 		return xlog_intent_bmap(f, &e->ext[0], d);
 	case XFS_LI_RUI:
 		XFIN_COUNT(f, XFC_RUI);
-		f->tx_done += OPHDR + DONE_FMT;
+		xlog_fin_tx_done(f, OPHDR + DONE_FMT);
 		for (uint32_t i = 0; i < e->nextents && !err; i++)
 			err = xlog_intent_rmap(f, &e->ext[i]);
 		return err;

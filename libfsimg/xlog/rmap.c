@@ -683,7 +683,8 @@ int xlog_fin_dfp_queue(struct fin *f, bool rui, uint32_t n)
 	d->ibytes = DFP_OPHDR + DFP_FMT + n * (rui ? RUI_EXT : EFX_EXT);
 	d->dbytes = DFP_OPHDR + DFP_FMT + (rui ? 0 : n * EFX_EXT);
 	d->tx = f->tx;
-	d->alone = false;
+	d->alone = d->here = false;
+	d->c = 0;
 	return 0;
 }
 
@@ -693,7 +694,7 @@ void xlog_fin_dfp_done(struct fin *f)
 		return;
 	/* the done item of an intent a checkpoint held alone is logged */
 	if (f->dfp[0].alone)
-		f->tx_done += f->dfp[0].dbytes;
+		xlog_fin_tx_done(f, f->dfp[0].dbytes);
 	memmove(f->dfp, f->dfp + 1, --f->ndfp * sizeof *f->dfp);
 }
 
@@ -705,7 +706,7 @@ uint64_t xlog_fin_dfp_alone(struct fin *f)
 	for (uint32_t i = 0; i < f->ndfp; i++)
 		if (!f->dfp[i].alone && f->dfp[i].tx != f->tx) {
 			bytes += f->dfp[i].ibytes;
-			f->dfp[i].alone = true;
+			f->dfp[i].alone = f->dfp[i].here = true;
 		}
 	return bytes;
 }
