@@ -37,6 +37,7 @@
 #define REGS_MAX (1u << 24)
 #define CLASS_MAX 8u   /* items of one class whose orders are tried (8! of them) */
 #define STATES_MAX 64u /* places the orders tried may leave the writing in */
+#define STEPS_MAX (1u << 22) /* regions written over all the orders tried (a crafted log's bound) */
 
 void xlog_regs_push(struct xlog_regs *rs, uint32_t len)
 {
@@ -434,9 +435,9 @@ static bool place_add(struct place *set, uint32_t *n, struct place p)
 }
 
 /* The items of one class (c[0..n)) written from p in every order: the places they end in
- * added to out. false: more places than STATES_MAX. */
+ * added to out. false: more places than STATES_MAX, or more than *steps regions written. */
 static bool write_class(const struct items *it, const struct item *c, uint32_t n, struct place p, uint32_t ic,
-			struct place *out, uint32_t *nout)
+			struct place *out, uint32_t *nout, uint64_t *steps)
 {
 	uint32_t idx[CLASS_MAX], cnt[CLASS_MAX] = { 0 }, i = 0;
 	uint64_t sum = 0;
@@ -453,8 +454,12 @@ static bool write_class(const struct items *it, const struct item *c, uint32_t n
 	/* Heap's algorithm over the orders */
 	for (;;) {
 		struct place q = p;
-		for (uint32_t j = 0; j < n; j++)
+		for (uint32_t j = 0; j < n; j++) {
+			if (*steps < c[idx[j]].n + 1u)
+				return false;
+			*steps -= c[idx[j]].n + 1u;
 			write_item(&q, it->regs.r + c[idx[j]].r, c[idx[j]].n, c[idx[j]].bytes, ic);
+		}
 		if (!place_add(out, nout, q))
 			return false;
 		while (i < n && cnt[i] >= i) {
@@ -491,7 +496,7 @@ int xlog_fin_cp_layout(struct fin *f, const struct xlog_cp_geom *g, uint64_t byt
 	struct items it = { .regs = { .list = true } };
 	struct place set[STATES_MAX], next[STATES_MAX];
 	uint32_t nset = 1, nnext;
-	uint64_t sum = START_BYTES;
+	uint64_t sum = START_BYTES, steps = STEPS_MAX;
 	const char *why = NULL;
 	int r = 0;
 
@@ -529,8 +534,8 @@ int xlog_fin_cp_layout(struct fin *f, const struct xlog_cp_geom *g, uint64_t byt
 		}
 		nnext = 0;
 		for (uint32_t s = 0; s < nset && !why; s++)
-			if (!write_class(&it, it.v + i, (uint32_t)(j - i), set[s], g->ic, next, &nnext))
-				why = "too many places";
+			if (!write_class(&it, it.v + i, (uint32_t)(j - i), set[s], g->ic, next, &nnext, &steps))
+				why = "more orders of its items than are tried";
 		memcpy(set, next, nnext * sizeof *set);
 		nset = nnext;
 	}

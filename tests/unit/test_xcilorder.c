@@ -157,6 +157,29 @@ static void relogged_last(void **state)
 	xfin_free(x);
 }
 
+/* More items one transaction added first than the orders tried (8), across an iclog: refused;
+ * the same nine inside one iclog are written in any order alike: not refused. */
+static void class_too_big(void **state)
+{
+	struct xlog_cp_geom g;
+	struct xfin *x = order_new(&g);
+	uint32_t nine[9] = { 100, 100, 100, 100, 100, 100, 100, 100, 100 }, a = IC - START - 450;
+	uint64_t end = 0;
+
+	(void)state;
+	commit(x, nine, 9);
+	assert_int_equal(xlog_fin_cp_layout(&x->f, &g, START + 900, &end), 0);
+	commit(x, &a, 1);
+	assert_int_equal(xlog_fin_cp_layout(&x->f, &g, START + 900 + a, &end), 0);
+	xfin_free(x);
+	x = order_new(&g);
+	commit(x, &a, 1);
+	commit(x, nine, 9);
+	assert_int_equal(xlog_fin_cp_layout(&x->f, &g, START + 900 + a, &end), 1);
+	assert_non_null(strstr(x->why, "on more items than the orders tried"));
+	xfin_free(x);
+}
+
 /* The items must add up to the checkpoint's bytes as cp_bytes counts them, else refused. */
 static void must_add_up(void **state)
 {
@@ -176,7 +199,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(continued),     cmocka_unit_test(afresh),        cmocka_unit_test(class_order),
-		cmocka_unit_test(commits_ordered), cmocka_unit_test(relogged_last), cmocka_unit_test(must_add_up),
+		cmocka_unit_test(commits_ordered), cmocka_unit_test(relogged_last), cmocka_unit_test(class_too_big),
+		cmocka_unit_test(must_add_up),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
