@@ -414,12 +414,21 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 		}
 		(*ntx)++;
 		xlog_fin_tx(f);
-		f->tx_intent = "an rmap intent";
-		xlog_fin_dfp_done(f);
+		/* the RUI stays at the queue's head while its update runs (its done item is the
+		 * running transaction's): a force there writes it alone in the forced checkpoint,
+		 * with the intents behind it, and its done item in the next, as a free intent's
+		 * (kernel row g8x-2k-rmap-reflink-lb64k-holdmixmany: an AGFL refill meeting only
+		 * busy extents in an unmap's rmap update); a reflink round's are not sized */
+		if (reflink) {
+			f->tx_intent = "an rmap intent";
+			xlog_fin_dfp_done(f);
+		}
 		mark = f->nagflq;
-		if ((err = xlog_fin_rmap(f, reflink ? RMAP_UNMAP_SHARED : RMAP_UNMAP, ex[j].ag, ex[j].agbno, ex[j].len,
-					 ino, xoff[j], (xunw[j] ? RMAP_F_UNWRITTEN : 0) | af)) ||
-		    (err = xlog_fin_agfl_frees(f, mark, ntx)))
+		err = xlog_fin_rmap(f, reflink ? RMAP_UNMAP_SHARED : RMAP_UNMAP, ex[j].ag, ex[j].agbno, ex[j].len, ino,
+				    xoff[j], (xunw[j] ? RMAP_F_UNWRITTEN : 0) | af);
+		if (!reflink)
+			xlog_fin_dfp_done(f);
+		if (err || (err = xlog_fin_agfl_frees(f, mark, ntx)))
 			return err;
 		if (reflink) {
 			if ((err = cui_finish(f, &ex[j], 1, ntx)))

@@ -664,9 +664,9 @@ int xlog_fin_rmap(struct fin *f, int type, uint32_t ag, uint32_t bno, uint32_t l
  * frees' EFIs and EFDs are logged both (xfs_agfl_free_finish_item marks no
  * XFS_TRANS_HAS_INTENT_DONE: force.c's). A free intent stays at the queue's head while
  * its frees run (ifree_fork.c's xlog_fin_free_queued): a force there writes it alone, with
- * the intents behind it, its done item in the next checkpoint (xr8-1k-rmap-holdmix). An
- * RUI whose own finishing transaction forces is refused (f->tx_intent, its entry taken off
- * as the transaction begins); a reflink round's intents are not queued here.
+ * the intents behind it, its done item in the next checkpoint (xr8-1k-rmap-holdmix); so
+ * does an RUI while its update runs (g8x-2k-rmap-reflink-lb64k-holdmixmany). A reflink
+ * round's intents are not queued here: a force in their work is refused (f->tx_intent).
  */
 #define DFP_OPHDR 12u
 #define DFP_FMT 16u   /* xfs_{efi,efd,rui}_log_format before the extents; xfs_rud_log_format */
