@@ -7,8 +7,8 @@
 # uncorrected (fsimg-replay(1)); -n says the same and exits the same; fsck
 # and info say the view is the log replayed with what stays pending, and
 # their --json carries the reason ("refusal"). The crash fixture
-# xh-4k-wsync-meta (Linux 6.1) with AG 1's AGI made newer than the log (so
-# recovery leaves it), its bucket 4 naming an unlinked inode and its inobt
+# xh-4k-wsync-meta (Linux 6.1) with AG 1's AGI stamped with the log's head
+# (1:436: recovery leaves it, the kernel's xfs_log_check_lsn passes it), its bucket 4 naming an unlinked inode and its inobt
 # root a block that is none (as tests/cmd/xlog_replay.sh builds it): the
 # finish refuses at that inode. The fixture as it is agrees with the
 # kernel's recovery (tests/cmd/crash_fixtures.sh): nothing refused there.
@@ -18,7 +18,7 @@ LC_ALL=C; export LC_ALL
 t=$(mktemp_dir) || exit 1
 xz -dc "$top_srcdir/tests/crash/fixtures/xh-4k-wsync-meta.img.xz" > "$t/ok.img" || exit 1
 cp --sparse=always "$t/ok.img" "$t/r.img"
-xfs_db -x -c 'agi 1' -c 'write lsn 0x100000fff' -c 'write unlinked[4] 132' -c 'write root 4' \
+xfs_db -x -c 'agi 1' -c 'write lsn 0x1000001b4' -c 'write unlinked[4] 132' -c 'write root 4' \
 	"$t/r.img" > /dev/null 2>&1
 sum0=$(sha256sum < "$t/r.img")
 who='unlinked inode 262276 (ag 1 bucket 4)'

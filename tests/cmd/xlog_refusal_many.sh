@@ -5,7 +5,7 @@
 # force.c, tests/unit/test_xcil.c; the crash fixture x65-v4-1k-ichunkmany
 # frees 239 as the kernel does). The image: the crash fixture
 # xh-4k-wsync-meta (Linux 6.1, one unlinked inode left in AG 3) with AG 1's
-# AGI made newer than the log (recovery leaves it) and its buckets naming
+# AGI stamped with the log's head, 1:436 (recovery leaves it, the kernel passes it) and its buckets naming
 # inodes in free blocks of AG 1, chained through di_next_unlinked as the
 # kernel links them (bucket agino % 64, NULLAGINO at each end). Each head is
 # no inode (a block of zeros: the inode cluster verifier fails its xfs_iget),
@@ -25,7 +25,7 @@ xz -dc "$top_srcdir/tests/crash/fixtures/xh-4k-wsync-meta.img.xz" > "$t/ok.img" 
 # the first CHAINED of them followed by 80064+k (the same bucket).
 unlinked() {
 	cp --sparse=always "$t/ok.img" "$1"
-	set -- "$1" "$2" "$3" -c 'agi 1' -c 'write lsn 0x100000fff'
+	set -- "$1" "$2" "$3" -c 'agi 1' -c 'write lsn 0x1000001b4'
 	k=0
 	while [ $k -lt "$2" ]; do
 		set -- "$@" -c "write unlinked[$k] $((80000 + k))"
@@ -74,11 +74,11 @@ ok $? "71 unlinked inodes: fsck --json \"refusal\" null, nothing pending"
 # An intent refused with an unlinked inode and CoW leftovers behind it: the mount's finish
 # after the intents' does not begin (xlog_mount_finish), and the line carries the intent's
 # reason. The crash fixture xi-1k-bui-cui (Linux 6.1, a CUI and a BUI left, 11 CoW
-# leftovers) with AG 2's AGF made newer than the log, its refcountbt root a block that is
+# leftovers) with AG 2's AGF stamped with the log's head (1:290), its refcountbt root a block that is
 # none, and AG 1's AGI, as above, naming agino 80000 (a block of zeros, NULLAGINO written).
 xz -dc "$top_srcdir/tests/crash/fixtures/xi-1k-bui-cui.img.xz" > "$t/bc.img" || exit 1
-xfs_db -x -c 'agf 2' -c 'write lsn 0x100000fff' -c 'write refcntroot 4' \
-	-c 'agi 1' -c 'write lsn 0x100000fff' -c 'write unlinked[0] 80000' "$t/bc.img" > /dev/null 2>&1
+xfs_db -x -c 'agf 2' -c 'write lsn 0x100000122' -c 'write refcntroot 4' \
+	-c 'agi 1' -c 'write lsn 0x100000122' -c 'write unlinked[0] 80000' "$t/bc.img" > /dev/null 2>&1
 python3 - "$t/bc.img" <<'EOF2'
 import struct, sys
 with open(sys.argv[1], 'r+b') as f:

@@ -286,11 +286,12 @@ fs=$(echo $fs)
 82+3x3 88+1x3 95+1x2 98+6x2 122+3x2 " ] && [ "$fs" = "7 20408 5 20377 7 3979 15 20160" ]
 ok $? "xh-4k-intent-late: refcount records (AGs 1, 3) and free space per AG as the kernel's recovery ($fs)"
 rm -f "$t/rc.img" "$t/rc.out"
-# Bad input: AG 1's AGI made newer than the log (so recovery leaves it), its bucket naming the
+# Bad input: AG 1's AGI stamped with the log's head (1:436: recovery leaves it, the kernel's
+# xfs_log_check_lsn passes it), its bucket naming the
 # unlinked inode and its inobt root pointing at an inode block, then at the finobt's root:
 # the finish meets a structure it does not expect and refuses, saying so; nothing written.
 rm -f "$t/u.out"
-xfs_db -x -c 'agi 1' -c 'write lsn 0x100000fff' -c 'write unlinked[4] 132' -c 'write root 16' \
+xfs_db -x -c 'agi 1' -c 'write lsn 0x1000001b4' -c 'write unlinked[4] 132' -c 'write root 16' \
 	"$t/u0.img" > /dev/null 2>&1
 "$FSIMG" replay -o "$t/u.out" "$t/u0.img" > "$t/err" 2>&1
 st=$?
