@@ -19,12 +19,11 @@
  * leaves that transaction's ranges to the next checkpoint); a stale
  * buffer's format only; an inode's format, core and data fork; the done
  * items), and the commit op
- * (xlog_cil_write_commit_record), in as many iclogs as they fill. Where the
- * regions fall across iclogs is not modelled (the CIL's item order): a
+ * (xlog_cil_write_commit_record), in as many iclogs as they fill. A
  * crossing costs 0 to 12 bytes (a region continued behind a new op header,
  * or one started afresh when an op header's room or less is left,
- * xlog_write_partial), and on v5 a checkpoint whose length depends on it
- * is refused.
+ * xlog_write_partial): on v5, where the length depends on it, the
+ * checkpoint is laid out in the CIL's item order (cil.c).
  *
  * Which checkpoint logged what is found at each commit (xlog_fin_commit):
  * the blocks the transaction logged a range of (xlog_fin_log_range) or
@@ -495,12 +494,13 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 		return xlog_fin_refuse(f, "log buffers of %u bytes", g.h_size);
 	lo = xlog_cp_end(log, &g, f->cp_lsn, bytes, 0);
 	hi = xlog_cp_end(log, &g, f->cp_lsn, bytes, OPHDR);
-	/* v4 stamps nothing: the length only moves the unmount record, inside the log. (Kernel row
-	 * g6x-1k-rmap-holdmixmany: of the 35 checkpoints before the one refused here that crossed
-	 * an iclog, 31 paid 12 bytes there, a region continued behind a new op header, 4 nothing;
-	 * the refused one, 43500 bytes from 1/24114, paid 12 and ended where hi puts it, 1/24202.
-	 * Which applies, xlog_write_partial's, follows from the order of the CIL's items: not
-	 * modelled) */
+	/* Where lo and hi differ, the crossings decide (xlog_write_partial: a region continued
+	 * behind a new op header costs 12 bytes, one started afresh with 12 or less left wastes
+	 * those): on v5 the checkpoint is laid out in the CIL's item order (cil.c; kernel row
+	 * g6x-1k-rmap-holdmixmany: of its 35 earlier checkpoints that crossed an iclog 31 paid
+	 * 12 bytes, 4 nothing, and its 43,500 bytes from 1/24114 paid 12 and ended at 1/24202, as
+	 * the layout has them). v4 stamps nothing: the length only moves the unmount record,
+	 * inside the log. */
 	if (lo != hi && log->fs->v5) {
 		int r = xlog_fin_cp_layout(f, &g, bytes, &lo);
 		if (r)
