@@ -75,13 +75,13 @@ void xlog_fin_one(struct fin *f, int kind, uint32_t c_first, uint32_t c_last, co
 	o->kind = (uint8_t)kind;
 	o->c_first = c_first;
 	o->c_last = c_last;
-	/* (a done item, a stale cluster: one region; an inode item: two or three) */
+	/* (a done item, a stale cluster: one region, rs not listed; an inode item: two or three) */
 	o->nreg = (uint8_t)(rs->n < 3 ? rs->n : 3);
-	if (!rs->list) {
+	if (!rs->list || !o->nreg) {
 		o->nreg = 1;
 		o->reg[0] = (uint32_t)rs->sum;
 	}
-	for (uint8_t i = 0; rs->list && i < o->nreg; i++)
+	for (uint8_t i = 0; rs->list && i < o->nreg && i < rs->n; i++)
 		o->reg[i] = rs->r[i];
 }
 

@@ -338,11 +338,14 @@ void xlog_fin_ino_gone(struct fin *f, size_t i)
 	 * running transaction's */
 	bool changed = !b->snap || memcmp(b->snap + f->ino[i].off, d, isize);
 	if (f->ino[i].cp == FIN_CP_RUNNING || changed) {
-		struct xlog_regs rs = { 0 };
+		struct xlog_regs rs = { .list = true };
 		bool in = f->ino[i].cp == FIN_CP_RUNNING;
 		xlog_fin_inode_regs(f->log->fs, d, f->ino[i].broot, &rs);
+		if (rs.lost)
+			f->one_over = true; /* (the close refuses, where it needs the order) */
 		xlog_fin_one(f, FIN_ONE_STALE, in ? f->ino[i].c_first : 0, in && !changed ? f->ino[i].c_last : 0, &rs);
 		f->cil_gone += rs.sum;
+		free(rs.r);
 	}
 	/* (its share, no longer f->ino's) */
 	f->sum_ino -= f->ino[i].bytes;
