@@ -79,11 +79,13 @@ FSIMG_API size_t fsimg_problem_format(char *buf, size_t len, const struct fsimg_
 	static const struct {
 		const char *name;
 		unsigned flag;
+		bool lsn; /* an XFS log sequence number, shown as cycle:block */
 	} fields[] = {
-		{ "inode", FSIMG_PF_INODE }, { "block", FSIMG_PF_BLOCK },
-		{ "lblk", FSIMG_PF_LBLK }, { "length", FSIMG_PF_LENGTH },
-		{ "group", FSIMG_PF_GROUP }, { "expected", FSIMG_PF_EXPECTED },
-		{ "found", FSIMG_PF_FOUND }, { "detail", FSIMG_PF_DETAIL },
+		{ "inode", FSIMG_PF_INODE, false }, { "block", FSIMG_PF_BLOCK, false },
+		{ "lblk", FSIMG_PF_LBLK, false }, { "length", FSIMG_PF_LENGTH, false },
+		{ "group", FSIMG_PF_GROUP, false }, { "expected", FSIMG_PF_EXPECTED, false },
+		{ "found", FSIMG_PF_FOUND, false }, { "detail", FSIMG_PF_DETAIL, false },
+		{ "found_lsn", FSIMG_PF_FOUND, true }, { "expected_lsn", FSIMG_PF_EXPECTED, true },
 	};
 	size_t pos = 0;
 	const char *t = def && def->message ? def->message : "";
@@ -121,7 +123,10 @@ FSIMG_API size_t fsimg_problem_format(char *buf, size_t len, const struct fsimg_
 				val = ctx->detail ? ctx->detail : "?";
 				break;
 			}
-			if (fields[i].flag != FSIMG_PF_DETAIL) {
+			if (fields[i].lsn) {
+				snprintf(num, sizeof(num), "%" PRIu32 ":%" PRIu32, (uint32_t)(v >> 32), (uint32_t)v);
+				val = num;
+			} else if (fields[i].flag != FSIMG_PF_DETAIL) {
 				snprintf(num, sizeof(num), "%" PRIu64, v);
 				val = num;
 			}

@@ -83,11 +83,11 @@ static void test_unique(void **state)
 	assert_null(fsimg_problem_by_id(NULL));
 }
 
-/* Every {field} of every template is one of the eight known fields. */
+/* Every {field} of every template is one of the ten known fields. */
 static void test_fields_known(void **state)
 {
-	static const char *const known[] = { "inode", "block", "lblk", "length",
-					     "group", "expected", "found", "detail" };
+	static const char *const known[] = { "inode", "block", "lblk", "length", "group",
+					     "expected", "found", "detail", "found_lsn", "expected_lsn" };
 	size_t n;
 	const struct fsimg_problem_def *t = fsimg_problem_table(&n);
 
@@ -135,6 +135,12 @@ static void test_format(void **state)
 	/* truncation: NUL-terminated, returns the length needed */
 	assert_int_equal(fsimg_problem_format(small, sizeof(small), &d, &p), need);
 	assert_string_equal(small, "i=12 b=");
+	/* an XFS log sequence number, cycle << 32 | block, as cycle:block */
+	d.message = "{found_lsn} past {expected_lsn}";
+	PCTX_SET(p, found, FSIMG_PF_FOUND, UINT64_C(1) << 32 | 4095);
+	PCTX_SET(p, expected, FSIMG_PF_EXPECTED, UINT64_C(9) << 32 | 97);
+	fsimg_problem_format(buf, sizeof(buf), &d, &p);
+	assert_string_equal(buf, "1:4095 past 9:97");
 	assert_string_equal(fsimg_severity_name(FSIMG_SEV_WARNING), "warning");
 	assert_string_equal(fsimg_severity_name(FSIMG_SEV_INFO), "info");
 	assert_string_equal(fsimg_severity_name(FSIMG_SEV_ERROR), "error");

@@ -137,7 +137,9 @@ FSIMG_API const struct fsimg_problem_def *fsimg_problem_table(size_t *count);
 FSIMG_API const struct fsimg_problem_def *fsimg_problem_by_id(const char *id);
 FSIMG_API const char *fsimg_severity_name(enum fsimg_severity s);
 FSIMG_API const char *fsimg_structure_name(enum fsimg_structure s);
-/* Renders def->message with ctx into buf; returns the length it needed. */
+/* Renders def->message with ctx into buf; returns the length it needed. Its fields:
+ * {inode} {block} {lblk} {length} {group} {expected} {found} {detail}, and {found_lsn}
+ * {expected_lsn} (an XFS log sequence number shown as cycle:block); "?" where ctx has none. */
 FSIMG_API size_t fsimg_problem_format(char *buf, size_t len, const struct fsimg_problem_def *def,
 				      const struct fsimg_problem_ctx *ctx);
 
