@@ -96,13 +96,15 @@ void xlog_fin_tx_done(struct fin *f, uint32_t bytes)
 
 void xlog_fin_one_commit(struct fin *f)
 {
-	for (uint32_t i = 0; i < f->none; i++) {
+	/* (only the running transaction's: a commit costs what it logged, not the list) */
+	for (uint32_t i = f->one_run; i < f->none; i++) {
 		struct fin_one *o = &f->one[i];
 		if (!o->c_first)
 			o->c_first = f->cord;
 		if (!o->c_last)
 			o->c_last = f->cord;
 	}
+	f->one_run = f->none;
 	for (uint32_t i = 0; i < f->ndfp; i++)
 		if (f->dfp[i].tx == f->tx)
 			f->dfp[i].c = f->cord;
@@ -117,6 +119,7 @@ void xlog_fin_one_close(struct fin *f)
 		if (f->one[i].kind == FIN_ONE_DONE && !f->one[i].c_last)
 			f->one[k++] = f->one[i];
 	f->none = k;
+	f->one_run = 0;
 	f->one_over = false;
 }
 

@@ -231,7 +231,7 @@ struct fin {
 		uint8_t kind, nreg;
 		uint32_t reg[3];
 	} *one;
-	uint32_t none, one_cap;
+	uint32_t none, one_cap, one_run; /* one_run: the first the running transaction logged */
 	bool one_over;
 };
 

@@ -393,7 +393,7 @@ void xlog_fin_release(struct fin *f)
 	free(f->watch);
 	free(f->one);
 	f->one = NULL;
-	f->none = f->one_cap = 0;
+	f->none = f->one_cap = f->one_run = 0;
 	f->blk = NULL;
 	f->busy = NULL;
 	f->hhead = NULL;
