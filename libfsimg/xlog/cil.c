@@ -56,18 +56,18 @@ void xlog_regs_push(struct xlog_regs *rs, uint32_t len)
 	rs->r[rs->n++] = len;
 }
 
-void xlog_fin_one(struct fin *f, int kind, uint32_t c_first, uint32_t c_last, const struct xlog_regs *rs)
+void xlog_fin_one(struct fin *f, int kind, uint32_t c_first, uint32_t c_last, const uint32_t *reg, uint32_t n)
 {
 	struct fin_one *o;
 
 	if (f->none == f->one_cap) {
 		uint32_t cap = f->one_cap ? 2 * f->one_cap : 64;
-		struct fin_one *n = cap <= ONES_MAX ? realloc(f->one, (size_t)cap * sizeof *n) : NULL;
-		if (!n) {
+		struct fin_one *grown = cap <= ONES_MAX ? realloc(f->one, (size_t)cap * sizeof *grown) : NULL;
+		if (!grown) {
 			f->one_over = true; /* (the close refuses, where it needs the order) */
 			return;
 		}
-		f->one = n;
+		f->one = grown;
 		f->one_cap = cap;
 	}
 	o = &f->one[f->none++];
@@ -75,23 +75,16 @@ void xlog_fin_one(struct fin *f, int kind, uint32_t c_first, uint32_t c_last, co
 	o->kind = (uint8_t)kind;
 	o->c_first = c_first;
 	o->c_last = c_last;
-	/* (a done item, a stale cluster: one region, rs not listed; an inode item: two or three) */
-	o->nreg = (uint8_t)(rs->n < 3 ? rs->n : 3);
-	if (!rs->list || !o->nreg) {
-		o->nreg = 1;
-		o->reg[0] = (uint32_t)rs->sum;
-	}
-	for (uint8_t i = 0; rs->list && i < o->nreg && i < rs->n; i++)
-		o->reg[i] = rs->r[i];
+	/* (a done item, a stale cluster: one region; an inode item: two or three) */
+	o->nreg = (uint8_t)(n < 3 ? n : 3);
+	if (o->nreg)
+		memcpy(o->reg, reg, o->nreg * sizeof *reg);
 }
 
 void xlog_fin_tx_done(struct fin *f, uint32_t bytes)
 {
-	struct xlog_regs rs = { 0 };
-
 	f->tx_done += bytes;
-	xlog_regs_add(&rs, bytes);
-	xlog_fin_one(f, FIN_ONE_DONE, 0, 0, &rs);
+	xlog_fin_one(f, FIN_ONE_DONE, 0, 0, &bytes, 1);
 }
 
 void xlog_fin_one_commit(struct fin *f)

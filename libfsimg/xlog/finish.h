@@ -444,7 +444,7 @@ static inline void xlog_regs_add(struct xlog_regs *rs, uint32_t len)
  * (ONE_DONE, counted when its transaction commits), a stale cluster of a freed chunk or a
  * freed inode's item (counted in the checkpoint that closes next, committed or not). */
 enum { FIN_ONE_DONE, FIN_ONE_STALE };
-void xlog_fin_one(struct fin *f, int kind, uint32_t c_first, uint32_t c_last, const struct xlog_regs *rs) XFS_HIDDEN;
+void xlog_fin_one(struct fin *f, int kind, uint32_t c_first, uint32_t c_last, const uint32_t *reg, uint32_t n) XFS_HIDDEN;
 /* A done item of bytes (one region) logged by the running transaction. */
 void xlog_fin_tx_done(struct fin *f, uint32_t bytes) XFS_HIDDEN;
 /* cil.c: the commit's order ids given (xlog_fin_commit: the running transaction's items

@@ -194,10 +194,9 @@ void xlog_fin_ichunk_istale(struct fin *f, uint64_t lo, uint16_t hole)
 		for (size_t j = 0; j < n && j < 256 && !held; j++)
 			held = f->blk[over[j]].kind == K_INODES && f->blk[over[j]].daddr >= clo;
 		if (alloc && !held) {
-			struct xlog_regs rs = { 0 };
-			xlog_regs_add(&rs, OPHDR + BUF_FMT + 4 * words);
-			xlog_fin_one(f, FIN_ONE_STALE, 0, 0, &rs);
-			f->cp_istale += rs.sum;
+			uint32_t fmt = OPHDR + BUF_FMT + 4 * words;
+			xlog_fin_one(f, FIN_ONE_STALE, 0, 0, &fmt, 1);
+			f->cp_istale += fmt;
 		}
 	}
 }
@@ -343,7 +342,8 @@ void xlog_fin_ino_gone(struct fin *f, size_t i)
 		xlog_fin_inode_regs(f->log->fs, d, f->ino[i].broot, &rs);
 		if (rs.lost)
 			f->one_over = true; /* (the close refuses, where it needs the order) */
-		xlog_fin_one(f, FIN_ONE_STALE, in ? f->ino[i].c_first : 0, in && !changed ? f->ino[i].c_last : 0, &rs);
+		xlog_fin_one(f, FIN_ONE_STALE, in ? f->ino[i].c_first : 0, in && !changed ? f->ino[i].c_last : 0, rs.r,
+			     (uint32_t)rs.n);
 		f->cil_gone += rs.sum;
 		free(rs.r);
 	}
