@@ -26,13 +26,6 @@
 #include "xlog/dquot.h"
 #include "xlog/finish.h"
 
-#define OPHDR 12u
-#define CHUNK 128u         /* XFS_BLF_CHUNK */
-#define BUF_FMT 20u        /* struct xfs_buf_log_format before its dirty map */
-#define INODE_FMT 56u      /* struct xfs_inode_log_format */
-#define V4_LOG_DINODE 96u  /* xfs_log_dinode_size without v3 inodes: up to di_next_unlinked */
-#define BMBT_REC 16u
-#define START_BYTES (OPHDR + OPHDR + 16u) /* the start op, the transaction header's op and header */
 #define ONES_MAX (1u << 20)
 #define REGS_MAX (1u << 24)
 #define CLASS_MAX 8u   /* items of one class whose orders are tried (8! of them) */
@@ -131,16 +124,16 @@ static bool lmap_bit(const uint32_t *map, uint32_t c)
  * whose busy block forced the log). */
 void xlog_fin_buf_regs(const struct blk *b, struct xlog_regs *rs)
 {
-	uint32_t nch = (b->bbs * XLOG_BBSIZE + CHUNK - 1) / CHUNK, run = 0;
+	uint32_t nch = (b->bbs * XLOG_BBSIZE + XFS_BLF_CHUNK - 1) / XFS_BLF_CHUNK, run = 0;
 
-	xlog_regs_add(rs, OPHDR + BUF_FMT + 4 * ((nch + 31) / 32));
+	xlog_regs_add(rs, FIN_OPHDR + FIN_BUF_FMT + 4 * ((nch + 31) / 32));
 	if (b->was_stale)
 		return;
 	for (uint32_t c = 0; c <= nch; c++) {
 		if (c < nch && lmap_bit(b->cp_lmap, c)) {
 			run++;
 		} else if (run) {
-			xlog_regs_add(rs, OPHDR + run * CHUNK);
+			xlog_regs_add(rs, FIN_OPHDR + run * XFS_BLF_CHUNK);
 			run = 0;
 		}
 	}
@@ -201,7 +194,7 @@ static uint32_t icluster_blocks(struct fin *f, const struct blk *b0, uint32_t *k
  * chunks over its blocks in order, when logged (nothing when not). */
 static void icluster_item(const struct fin *f, const uint32_t *k, uint32_t z, struct xlog_regs *rs)
 {
-	uint32_t cbbs = xlog_fin_icluster_bbs(f->log->fs), words = (cbbs * XLOG_BBSIZE / CHUNK + 31) / 32, run = 0;
+	uint32_t cbbs = xlog_fin_icluster_bbs(f->log->fs), words = (cbbs * XLOG_BBSIZE / XFS_BLF_CHUNK + 31) / 32, run = 0;
 	uint64_t end = 0;
 	bool stale = false, ibuf = false;
 
@@ -211,19 +204,19 @@ static void icluster_item(const struct fin *f, const uint32_t *k, uint32_t z, st
 		ibuf |= b->cp == FIN_CP_RUNNING && b->ibuf;
 	}
 	if (stale || ibuf)
-		xlog_regs_add(rs, OPHDR + BUF_FMT + 4 * words);
+		xlog_regs_add(rs, FIN_OPHDR + FIN_BUF_FMT + 4 * words);
 	for (uint32_t j = 0; !stale && ibuf && j <= z; j++) {
 		const struct blk *b = j < z ? &f->blk[k[j]] : NULL;
 		/* a block of the cluster not held between: the run breaks there */
 		if (run && (!b || b->daddr != end)) {
-			xlog_regs_add(rs, OPHDR + run * CHUNK);
+			xlog_regs_add(rs, FIN_OPHDR + run * XFS_BLF_CHUNK);
 			run = 0;
 		}
-		for (uint32_t c = 0; b && c < b->bbs * XLOG_BBSIZE / CHUNK; c++) {
+		for (uint32_t c = 0; b && c < b->bbs * XLOG_BBSIZE / XFS_BLF_CHUNK; c++) {
 			if (lmap_bit(b->cp_lmap, c)) {
 				run++;
 			} else if (run) {
-				xlog_regs_add(rs, OPHDR + run * CHUNK);
+				xlog_regs_add(rs, FIN_OPHDR + run * XFS_BLF_CHUNK);
 				run = 0;
 			}
 		}
@@ -266,12 +259,12 @@ void xlog_fin_inode_regs(const xfs_fs *fs, const uint8_t *d, bool broot, struct 
 {
 	uint64_t n = xlog_di_nextents(d);
 
-	xlog_regs_add(rs, OPHDR + INODE_FMT);
-	xlog_regs_add(rs, OPHDR + (fs->v5 ? fs->lit_off : V4_LOG_DINODE));
+	xlog_regs_add(rs, FIN_OPHDR + FIN_INODE_FMT);
+	xlog_regs_add(rs, FIN_OPHDR + (fs->v5 ? fs->lit_off : FIN_V4_LOG_DINODE));
 	if (d[5] == XFS_DINODE_FMT_BTREE && broot)
-		xlog_regs_add(rs, OPHDR + (fs->v5 ? 72u : 24u) + 16u * get_be16(d + fs->lit_off + 2));
+		xlog_regs_add(rs, FIN_OPHDR + (fs->v5 ? 72u : 24u) + 16u * get_be16(d + fs->lit_off + 2));
 	else if (d[5] != XFS_DINODE_FMT_BTREE && n)
-		xlog_regs_add(rs, (uint32_t)(OPHDR + n * BMBT_REC));
+		xlog_regs_add(rs, (uint32_t)(FIN_OPHDR + n * FIN_BMBT_REC));
 }
 
 /* ------------------------------------------------------------ the items */
@@ -347,8 +340,8 @@ static void collect(struct fin *f, struct items *it)
 			continue;
 		r0 = it->regs.n;
 		/* xfs_qm_dquot_logitem_format: its format and its struct xfs_disk_dquot */
-		xlog_regs_add(&it->regs, OPHDR + 24u);
-		xlog_regs_add(&it->regs, OPHDR + XFS_DISK_DQUOT_SIZE);
+		xlog_regs_add(&it->regs, FIN_OPHDR + 24u);
+		xlog_regs_add(&it->regs, FIN_OPHDR + XFS_DISK_DQUOT_SIZE);
 		item_add(it, f->q.dq[i].c_first, f->q.dq[i].c_last, r0);
 	}
 	r0 = it->regs.n;
@@ -401,7 +394,7 @@ static void write_item(struct place *p, const uint32_t *reg, uint32_t n, uint64_
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t len = reg[i], part;
 		/* a continuation's first region must have data behind its op header */
-		if (ic - p->off <= OPHDR) {
+		if (ic - p->off <= FIN_OPHDR) {
 			p->k++;
 			p->off = 0;
 		}
@@ -411,7 +404,7 @@ static void write_item(struct place *p, const uint32_t *reg, uint32_t n, uint64_
 		/* the rest in the next iclogs, each part behind a new op header */
 		while (len) {
 			p->k++;
-			p->off = OPHDR;
+			p->off = FIN_OPHDR;
 			part = len < ic - p->off ? len : ic - p->off;
 			p->off += part;
 			len -= part;
@@ -480,11 +473,11 @@ static uint64_t place_end(const xlog *log, const struct xlog_cp_geom *g, uint64_
 
 	for (uint32_t k = 0; k < p.k; k++)
 		lsn = xlog_cp_switch(log, g, lsn, g->ic);
-	if (g->ic - p.off < 2 * OPHDR) {
+	if (g->ic - p.off < 2 * FIN_OPHDR) {
 		lsn = xlog_cp_switch(log, g, lsn, g->ic);
 		p.off = 0;
 	}
-	return xlog_cp_switch(log, g, lsn, p.off + OPHDR);
+	return xlog_cp_switch(log, g, lsn, p.off + FIN_OPHDR);
 }
 
 int xlog_fin_cp_layout(struct fin *f, const struct xlog_cp_geom *g, uint64_t bytes, uint64_t *end)
@@ -492,7 +485,7 @@ int xlog_fin_cp_layout(struct fin *f, const struct xlog_cp_geom *g, uint64_t byt
 	struct items it = { .regs = { .list = true } };
 	struct place set[STATES_MAX], next[STATES_MAX];
 	uint32_t nset = 1, nnext;
-	uint64_t sum = START_BYTES, steps = STEPS_MAX;
+	uint64_t sum = FIN_CP_START, steps = STEPS_MAX;
 	const char *why = NULL;
 	int r = 0;
 
@@ -512,7 +505,7 @@ int xlog_fin_cp_layout(struct fin *f, const struct xlog_cp_geom *g, uint64_t byt
 		goto out;
 	}
 	qsort(it.v, it.n, sizeof *it.v, item_cmp);
-	set[0] = (struct place){ 0, START_BYTES };
+	set[0] = (struct place){ 0, FIN_CP_START };
 	for (size_t i = 0, j; i < it.n && !why; i = j) {
 		for (j = i + 1; j < it.n && it.v[j].last == it.v[i].last && it.v[j].first == it.v[i].first; j++)
 			;

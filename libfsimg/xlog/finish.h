@@ -424,6 +424,15 @@ int xlog_fin_force(struct fin *f, const char *why) XFS_HIDDEN;
  * be waited on for ever: refused). 0 (search again) or 1. */
 int xlog_fin_busy_flush(struct fin *f, uint32_t ag, const char *what) XFS_HIDDEN;
 
+/* The sizes a checkpoint's items are formatted with (force.c sums them, cil.c lays them out). */
+#define FIN_OPHDR 12u         /* struct xlog_op_header */
+#define FIN_BUF_FMT 20u       /* struct xfs_buf_log_format before its dirty map */
+#define FIN_INODE_FMT 56u     /* struct xfs_inode_log_format */
+#define FIN_V4_LOG_DINODE 96u /* xfs_log_dinode_size without v3 inodes: up to di_next_unlinked */
+#define FIN_BMBT_REC 16u      /* an extent record in the data fork */
+/* a checkpoint's start op and its transaction header behind its op (struct xfs_trans_header) */
+#define FIN_CP_START (FIN_OPHDR + FIN_OPHDR + 16u)
+
 /* A log item's regions as xlog_write writes them, each with its op header: summed, and
  * listed when list is set (cil.c; lost: no memory for the list). */
 struct xlog_regs {

@@ -43,13 +43,6 @@
 #include "xlog/ifree.h"
 #include "xlog/rmap.h"
 
-#define OPHDR 12u          /* struct xlog_op_header */
-#define TRANS_HDR 16u      /* struct xfs_trans_header */
-#define INODE_FMT 56u      /* struct xfs_inode_log_format */
-#define V4_LOG_DINODE 96u  /* xfs_log_dinode_size without v3 inodes: up to di_next_unlinked */
-#define BUF_FMT 20u        /* struct xfs_buf_log_format before its dirty map */
-#define CHUNK 128u         /* XFS_BLF_CHUNK */
-#define BMBT_REC 16u
 bool xlog_cp_geom(const xlog *log, struct xlog_cp_geom *g)
 {
 	g->h_size = log->geom.v2 ? log->h_size : XLOG_BIG_RECORD_BSIZE;
@@ -96,13 +89,13 @@ uint64_t xlog_cp_end(const xlog *log, const struct xlog_cp_geom *g, uint64_t sta
 		off = off - g->ic + extra;
 	}
 	/* the commit record: a new iclog when fewer than two op headers' room is left */
-	if (g->ic - off < 2 * OPHDR) {
+	if (g->ic - off < 2 * FIN_OPHDR) {
 		lsn = xlog_cp_switch(log, g, lsn, g->ic);
 		off = 0;
 	}
 	/* the force switches the commit record's iclog out (xfs_log_force, xlog_cil_push_work
 	 * with push_commit_stable): the next checkpoint starts past it */
-	return xlog_cp_switch(log, g, lsn, off + OPHDR);
+	return xlog_cp_switch(log, g, lsn, off + FIN_OPHDR);
 }
 
 /* The blocks from a to b (LSNs of the same or the next cycle) in a log of bbs blocks. */
@@ -142,7 +135,7 @@ void xlog_fin_log_range(struct fin *f, struct blk *b, uint32_t first, uint32_t l
 	if (last >= len)
 		last = len - 1;
 	/* xfs_buf_item_log_segment: every chunk the range touches */
-	for (uint32_t c = first / CHUNK; c <= last / CHUNK && c < 32 * FIN_LMAP_WORDS; c++)
+	for (uint32_t c = first / XFS_BLF_CHUNK; c <= last / XFS_BLF_CHUNK && c < 32 * FIN_LMAP_WORDS; c++)
 		b->lmap[c / 32] |= 1u << (c % 32);
 	b->tx_logged = true;
 }
@@ -180,7 +173,7 @@ void xlog_fin_ichunk_istale(struct fin *f, uint64_t lo, uint16_t hole)
 {
 	const xfs_fs *fs = f->log->fs;
 	uint32_t cbbs = xlog_fin_icluster_bbs(fs), ipc = cbbs * XLOG_BBSIZE / fs->sb.inodesize;
-	uint32_t words = (cbbs * XLOG_BBSIZE / CHUNK + 31) / 32;
+	uint32_t words = (cbbs * XLOG_BBSIZE / XFS_BLF_CHUNK + 31) / 32;
 
 	for (uint32_t c = 0; ipc && c * ipc < INODES_PER_CHUNK; c++) {
 		uint64_t clo = lo + (uint64_t)c * cbbs;
@@ -194,7 +187,7 @@ void xlog_fin_ichunk_istale(struct fin *f, uint64_t lo, uint16_t hole)
 		for (size_t j = 0; j < n && j < 256 && !held; j++)
 			held = f->blk[over[j]].kind == K_INODES && f->blk[over[j]].daddr >= clo;
 		if (alloc && !held) {
-			uint32_t fmt = OPHDR + BUF_FMT + 4 * words;
+			uint32_t fmt = FIN_OPHDR + FIN_BUF_FMT + 4 * words;
 			xlog_fin_one(f, FIN_ONE_STALE, 0, 0, &fmt, 1);
 			f->cp_istale += fmt;
 		}
@@ -253,7 +246,7 @@ static void cp_refresh(struct fin *f)
  * last force. */
 static uint64_t cp_bytes(struct fin *f)
 {
-	uint64_t bytes = OPHDR + OPHDR + TRANS_HDR + f->cp_done;
+	uint64_t bytes = FIN_CP_START + f->cp_done;
 	struct xlog_regs rs = { 0 };
 
 	/* as each buffer's last commit formatted it (xlog_fin_commit); inode clusters as the
@@ -279,15 +272,15 @@ bool xlog_fin_trunc_regs(struct fin *f, struct xlog_regs *rs)
 
 	if (!trunc_logged(f))
 		return false;
-	xlog_regs_add(rs, OPHDR + INODE_FMT);
-	xlog_regs_add(rs, OPHDR + (fs->v5 ? fs->lit_off : V4_LOG_DINODE));
+	xlog_regs_add(rs, FIN_OPHDR + FIN_INODE_FMT);
+	xlog_regs_add(rs, FIN_OPHDR + (fs->v5 ? fs->lit_off : FIN_V4_LOG_DINODE));
 	/* its data fork: the extents (XFS_ILOG_DEXT), or in btree form the incore root when
 	 * XFS_ILOG_DBROOT was logged (if_broot_bytes: the header and a key and pointer a
 	 * record), else nothing */
 	if (!f->cp_trunc_n || (f->cp_trunc_btree && !f->cp_trunc_broot))
 		return true;
-	xlog_regs_add(rs, f->cp_trunc_btree ? OPHDR + (fs->v5 ? 72u : 24u) + f->cp_trunc_n * BMBT_REC
-					    : OPHDR + f->cp_trunc_n * BMBT_REC);
+	xlog_regs_add(rs, f->cp_trunc_btree ? FIN_OPHDR + (fs->v5 ? 72u : 24u) + f->cp_trunc_n * FIN_BMBT_REC
+					    : FIN_OPHDR + f->cp_trunc_n * FIN_BMBT_REC);
 	return true;
 }
 
@@ -316,13 +309,13 @@ static uint64_t cil_space_limit(const xlog *log)
 static uint64_t cil_space(struct fin *f)
 {
 	const xfs_fs *fs = f->log->fs;
-	uint64_t bytes = cp_bytes(f) - (OPHDR + OPHDR + TRANS_HDR);
+	uint64_t bytes = cp_bytes(f) - FIN_CP_START;
 
 	for (uint32_t i = 0; i < f->ndfp; i++)
 		if (!f->dfp[i].alone)
 			bytes += f->dfp[i].ibytes;
 	if (f->cp_trunc && f->cp_trunc_unsized)
-		bytes += 2 * OPHDR + (fs->sb.inodesize - fs->lit_off);
+		bytes += 2 * FIN_OPHDR + (fs->sb.inodesize - fs->lit_off);
 	return bytes;
 }
 
@@ -496,7 +489,7 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 	if (!xlog_cp_geom(log, &g))
 		return xlog_fin_refuse(f, "log buffers of %u bytes", g.h_size);
 	lo = xlog_cp_end(log, &g, f->cp_lsn, bytes, 0);
-	hi = xlog_cp_end(log, &g, f->cp_lsn, bytes, OPHDR);
+	hi = xlog_cp_end(log, &g, f->cp_lsn, bytes, FIN_OPHDR);
 	/* Where lo and hi differ, the crossings decide (xlog_write_partial: a region continued
 	 * behind a new op header costs 12 bytes, one started afresh with 12 or less left wastes
 	 * those): on v5 the checkpoint is laid out in the CIL's item order (cil.c; kernel row
@@ -553,7 +546,7 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 void xlog_fin_cp_efx(struct fin *f, uint32_t n)
 {
 	if (n)
-		xlog_fin_tx_done(f, OPHDR + EFX_HDR + n * EFX_EXT);
+		xlog_fin_tx_done(f, FIN_OPHDR + EFX_HDR + n * EFX_EXT);
 }
 
 void xlog_fin_cp_trunc(struct fin *f, const char *unsized, bool btree, uint32_t n)
@@ -605,7 +598,7 @@ int xlog_fin_bmbt_logged(struct fin *f, uint64_t fsb, uint32_t first, uint32_t l
 void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno)
 {
 	uint64_t daddr = xlog_ag_daddr(f->log->fs, ag, agbno);
-	uint32_t nch = f->log->fs->blocksize / CHUNK;
+	uint32_t nch = f->log->fs->blocksize / XFS_BLF_CHUNK;
 
 	/* held invalidated already: xfs_trans_binval returns at once while the buffer's item is
 	 * stale in the CIL; a force's checkpoint released that item, and a new one is logged
@@ -617,7 +610,7 @@ void xlog_fin_cp_agfl_free(struct fin *f, uint32_t ag, uint32_t agbno)
 		xlog_fin_watch(f, b);
 		return;
 	}
-	xlog_fin_tx_done(f, OPHDR + BUF_FMT + 4 * ((nch + 31) / 32));
+	xlog_fin_tx_done(f, FIN_OPHDR + FIN_BUF_FMT + 4 * ((nch + 31) / 32));
 	/* remembered pinned (xlog_fin_buf_lock); past the bound the next lookup refuses */
 	if (f->npinned == f->pinned_cap && f->npinned < FIN_BUSY_MAX) {
 		uint32_t cap = f->pinned_cap ? 2 * f->pinned_cap : 16;
