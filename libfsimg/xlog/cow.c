@@ -194,6 +194,7 @@ int xlog_fin_cow(struct fin *f)
 	uint32_t (*left)[2] = NULL;
 	struct cow_bfree bq = { f, 0, { 0 } };
 	const struct refc_sink q = { NULL, &bq, cow_bput };
+	bool rmapbt = fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT;
 	int err = 0;
 
 	if (!(left = malloc(COW_FIN_MAX * sizeof *left)))
@@ -227,15 +228,31 @@ int xlog_fin_cow(struct fin *f)
 		}
 		for (uint32_t i = 0; i < n && !err; i++) {
 			uint32_t start = left[i][0], len = left[i][1];
-			/* xfs_refcount_free_cow_extent: the rmap of the staging extent goes first */
 			XFIN_COUNT(f, XFC_COW_RECOVER);
+			/* the leftover's transaction logs only its deferred work's intents as it
+			 * commits (xfs_defer_create_intents), in queue order: the staging extent's
+			 * rmap removal on an rmapbt filesystem (xfs_refcount_free_cow_extent queues
+			 * it before the refcount update), the refcount update, the free; each is
+			 * finished in a transaction of its own that logs its done item first, so a
+			 * force while one runs writes it and those behind it alone, their done items
+			 * in the next checkpoint (rmap.c's sizing; kernel row
+			 * g12x-1k-rmap-reflink-cowcut: an AGFL refill meeting only busy extents in
+			 * a staging extent's free, its 1-extent EFI alone at the forced
+			 * checkpoint's end, the RUI and CUI whited out by their done items) */
 			xlog_fin_tx(f);
-			if ((fs->sb.features_ro_compat & XFS_SB_FEAT_RO_COMPAT_RMAPBT) &&
-			    ((err = xlog_fin_rmap(f, RMAP_FREE, ag, start, len, RMAP_OWN_COW, 0, 0)) ||
-			     (err = xlog_fin_agfl_frees(f, 0, NULL))))
+			if ((rmapbt && (err = xlog_fin_dfp_queue(f, DFP_RUI, 1))) ||
+			    (err = xlog_fin_dfp_queue(f, DFP_CUI, 1)) || (err = xlog_fin_dfp_queue(f, DFP_EFI, 1)))
 				break;
-			/* xfs_refcount_adjust_cow_extents: lookup_ge, the record checked, deleted */
 			xlog_fin_tx(f);
+			if (rmapbt) {
+				if ((err = xlog_fin_rmap(f, RMAP_FREE, ag, start, len, RMAP_OWN_COW, 0, 0)))
+					break;
+				xlog_fin_dfp_done(f);
+				if ((err = xlog_fin_agfl_frees(f, 0, NULL)))
+					break;
+				xlog_fin_tx(f);
+			}
+			/* xfs_refcount_adjust_cow_extents: lookup_ge, the record checked, deleted */
 			if ((err = xlog_refc_cur(f, ag, &c)) ||
 			    (err = xlog_refc_lookup(&c, AGBT_LOOKUP_GE, start | XFS_REFC_COWFLAG, &r, &stat)))
 				break;
@@ -253,20 +270,29 @@ int xlog_fin_cow(struct fin *f)
 				err = xlog_fin_refuse(f, "AG %u: CoW record %u+%u would not go", ag, start, len);
 				break;
 			}
-			/* the blocks it gave back: one EFI (xfs_defer_add joins its items), its
+			xlog_fin_dfp_done(f);
+			/* the blocks it gave back: one EFI (xfs_defer_add joins its items), logged by
+			 * the refcount update's transaction ahead of the staging extent's, its
 			 * freelist fixes' AGFL frees after it */
 			if (bq.n) {
 				uint32_t mark = f->nagflq;
+				if ((err = xlog_fin_dfp_queue_head(f, DFP_EFI, bq.n)))
+					break;
 				xlog_fin_tx(f);
 				for (uint32_t j = 0; j < bq.n && !err; j++)
 					err = xlog_fin_free_owned(f, ag, bq.agbno[j], 1, RMAP_OWN_REFC, 0, 0);
-				if (err || (err = xlog_fin_agfl_frees(f, mark, NULL)))
+				if (err)
+					break;
+				xlog_fin_dfp_done(f);
+				if ((err = xlog_fin_agfl_frees(f, mark, NULL)))
 					break;
 			}
 			/* the free's deferred AGFL frees finish its transaction chain */
 			xlog_fin_tx(f);
-			if (!(err = xlog_fin_free_extent(f, ag, start, len)))
-				err = xlog_fin_agfl_frees(f, 0, NULL);
+			if ((err = xlog_fin_free_extent(f, ag, start, len)))
+				break;
+			xlog_fin_dfp_done(f);
+			err = xlog_fin_agfl_frees(f, 0, NULL);
 		}
 	}
 	free(left);

@@ -573,9 +573,9 @@ int xlog_mount_finish(xlog *log, struct xlog_ovl *o, struct xlog_plan *p)
 		if (err > 0)
 			err = 0;
 	}
+	/* the CoW leftovers' transactions log what force.c sizes too (cow.c: their intents
+	 * queued as a truncate round's) */
 	if (cow && !err && !f.refused) {
-		f.cp_sized = false;
-		f.cp_unsized = "the CoW staging extents' frees";
 		f.why = cow->what;
 		f.whylen = sizeof cow->what;
 		f.unit++;

@@ -80,7 +80,7 @@ static int free_intents(struct fin *f, struct efree *q, uint32_t n, bool queued,
 		 * their done items first in the next. One queued behind intents not sized here is
 		 * refused at a force. */
 		bool head = queued && s == 0, sized = head || !f->ndfp;
-		if (sized && !head && (err = xlog_fin_dfp_queue(f, false, k)))
+		if (sized && !head && (err = xlog_fin_dfp_queue(f, DFP_EFI, k)))
 			return err;
 		xlog_fin_tx(f);
 		if (!sized)
@@ -398,9 +398,9 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 	 * free intent at the queue's head while its frees run (xlog_fin_free_queued); a reflink
 	 * round's are not sized */
 	for (uint32_t j = 0; j < k && !reflink; j++)
-		if ((j == 0 && join[0].n && (err = xlog_fin_dfp_queue(f, false, join[0].n))) ||
-		    (err = xlog_fin_dfp_queue(f, true, 1)) ||
-		    (err = xlog_fin_dfp_queue(f, false, 1 + (j + 1 < k ? join[j + 1].n : leaf != UINT64_MAX))))
+		if ((j == 0 && join[0].n && (err = xlog_fin_dfp_queue(f, DFP_EFI, join[0].n))) ||
+		    (err = xlog_fin_dfp_queue(f, DFP_RUI, 1)) ||
+		    (err = xlog_fin_dfp_queue(f, DFP_EFI, 1 + (j + 1 < k ? join[j + 1].n : leaf != UINT64_MAX))))
 			return err;
 	for (uint32_t j = 0; j < k; j++) {
 		uint32_t ng = 1, mark;

@@ -31,6 +31,7 @@
 
 #include "core/cursor.h"
 #include "xfs/format.h"
+#include "xlog/format.h"
 #include "xlog/rmap.h"
 
 #define RMAP_LEN_MAX 0xffffffffull
@@ -668,24 +669,41 @@ int xlog_fin_rmap(struct fin *f, int type, uint32_t ag, uint32_t bno, uint32_t l
  * does an RUI while its update runs (g8x-2k-rmap-reflink-lb64k-holdmixmany). A reflink
  * round's intents are not queued here: a force in their work is refused (f->tx_intent).
  */
-#define DFP_OPHDR 12u
-#define DFP_FMT 16u   /* xfs_{efi,efd,rui}_log_format before the extents; xfs_rud_log_format */
-#define RUI_EXT 32u   /* struct xfs_map_extent */
-#define EFX_EXT 16u   /* struct xfs_extent_64 */
+/* an intent's format head (xfs_{efi,efd,rui,cui}_log_format before their extents share
+ * xfs_efi_log_format's layout), its extents, a done item without extents (xfs_{rud,cud}) */
+#define DFP_FMT ((uint32_t)sizeof(struct xfs_defi_log_format))
+#define RUI_EXT ((uint32_t)sizeof(struct xfs_dmap_extent))
+#define CUI_EXT ((uint32_t)sizeof(struct xfs_dphys_extent))
+#define EFX_EXT XFS_EXTENT_64_SIZE
+#define DONE_FMT ((uint32_t)sizeof(struct xfs_ddone_log_format))
 
-int xlog_fin_dfp_queue(struct fin *f, bool rui, uint32_t n)
+static int dfp_new(struct fin *f, enum fin_dfp_kind kind, uint32_t n, bool head)
 {
 	struct fin_dfp *d;
 
 	if (f->ndfp == FIN_DFP_MAX)
-		return xlog_fin_refuse(f, "more than %u intents of a truncate's round pending", FIN_DFP_MAX);
-	d = &f->dfp[f->ndfp++];
-	d->ibytes = DFP_OPHDR + DFP_FMT + n * (rui ? RUI_EXT : EFX_EXT);
-	d->dbytes = DFP_OPHDR + DFP_FMT + (rui ? 0 : n * EFX_EXT);
+		return xlog_fin_refuse(f, "more than %u intents pending in a chain of deferred work", FIN_DFP_MAX);
+	if (head)
+		memmove(f->dfp + 1, f->dfp, f->ndfp * sizeof *f->dfp);
+	d = &f->dfp[head ? 0 : f->ndfp];
+	f->ndfp++;
+	d->ibytes = FIN_OPHDR + DFP_FMT + n * (kind == DFP_RUI ? RUI_EXT : kind == DFP_CUI ? CUI_EXT : EFX_EXT);
+	/* an EFD lists its extents, an RUD or a CUD only the intent's id */
+	d->dbytes = FIN_OPHDR + (kind == DFP_EFI ? DFP_FMT + n * EFX_EXT : DONE_FMT);
 	d->tx = f->tx;
 	d->alone = d->here = false;
 	d->c = 0;
 	return 0;
+}
+
+int xlog_fin_dfp_queue(struct fin *f, enum fin_dfp_kind kind, uint32_t n)
+{
+	return dfp_new(f, kind, n, false);
+}
+
+int xlog_fin_dfp_queue_head(struct fin *f, enum fin_dfp_kind kind, uint32_t n)
+{
+	return dfp_new(f, kind, n, true);
 }
 
 void xlog_fin_dfp_done(struct fin *f)

@@ -85,10 +85,14 @@ int xlog_fin_rmap_free(struct fin *f, uint32_t ag, uint32_t bno, uint32_t len, u
 		       uint32_t flags) XFS_HIDDEN;
 
 /* rmap.c: an intent the running transaction logs for deferred work (a truncate round's
- * rmap unmap and frees: xfs_defer_create_intents) of n extents, the intent (an RUI: rui,
- * else an EFI) and its done item sized; finished in queue order, each in the transaction
- * that logs its done item (xlog_fin_dfp_done). 0 or 1 (refused: more than FIN_DFP_MAX). */
-int xlog_fin_dfp_queue(struct fin *f, bool rui, uint32_t n) XFS_HIDDEN;
+ * rmap unmap and frees, a CoW leftover's rmap, refcount and free: xfs_defer_create_intents)
+ * of n extents, the intent and its done item sized; finished in queue order, each in the
+ * transaction that logs its done item (xlog_fin_dfp_done). _queue_head: work a finished
+ * item queued, which xfs_defer_finish_noroll puts before the rest. 0 or 1 (refused: more
+ * than FIN_DFP_MAX). */
+enum fin_dfp_kind { DFP_EFI, DFP_RUI, DFP_CUI };
+int xlog_fin_dfp_queue(struct fin *f, enum fin_dfp_kind kind, uint32_t n) XFS_HIDDEN;
+int xlog_fin_dfp_queue_head(struct fin *f, enum fin_dfp_kind kind, uint32_t n) XFS_HIDDEN;
 void xlog_fin_dfp_done(struct fin *f) XFS_HIDDEN;
 /* A force writing the running checkpoint: the bytes of the intents its committed
  * transactions logged whose done items it does not hold (they go in it alone, their done

@@ -236,10 +236,10 @@ static void efi_behind_round_intents(void **state)
 
 		busy_only(t);
 		xlog_fin_cp_efx(&t->x.f, 20);
-		assert_int_equal(xlog_fin_dfp_queue(&t->x.f, false, 1), 0);
+		assert_int_equal(xlog_fin_dfp_queue(&t->x.f, DFP_EFI, 1), 0);
 		if (c) {
-			assert_int_equal(xlog_fin_dfp_queue(&t->x.f, true, 1), 0);
-			assert_int_equal(xlog_fin_dfp_queue(&t->x.f, false, 1), 0);
+			assert_int_equal(xlog_fin_dfp_queue(&t->x.f, DFP_RUI, 1), 0);
+			assert_int_equal(xlog_fin_dfp_queue(&t->x.f, DFP_EFI, 1), 0);
 		}
 		xlog_fin_tx(&t->x.f);
 		if (c == 2) {

@@ -65,8 +65,8 @@ static void round_rui_done(struct xfin *x)
 {
 	open_sized(x);
 	log_block(x, 20);
-	assert_int_equal(xlog_fin_dfp_queue(&x->f, true, 1), 0);
-	assert_int_equal(xlog_fin_dfp_queue(&x->f, false, 2), 0);
+	assert_int_equal(xlog_fin_dfp_queue(&x->f, DFP_RUI, 1), 0);
+	assert_int_equal(xlog_fin_dfp_queue(&x->f, DFP_EFI, 2), 0);
 	xlog_fin_tx(&x->f);
 	xlog_fin_dfp_done(&x->f);
 }
@@ -116,7 +116,7 @@ static void running_tx_intents(void **state)
 	open_sized(&x);
 	log_block(&x, 20);
 	xlog_fin_tx(&x.f);
-	assert_int_equal(xlog_fin_dfp_queue(&x.f, true, 1), 0);
+	assert_int_equal(xlog_fin_dfp_queue(&x.f, DFP_RUI, 1), 0);
 	assert_int_equal(close_next(&x), XLOG_LSN(1, 102));
 	xlog_fin_tx(&x.f);
 	xlog_fin_dfp_done(&x.f);
@@ -133,10 +133,10 @@ static void too_many_refused(void **state)
 
 	open_sized(&x);
 	for (uint32_t i = 0; i < FIN_DFP_MAX; i++)
-		assert_int_equal(xlog_fin_dfp_queue(&x.f, false, 1), 0);
-	assert_int_equal(xlog_fin_dfp_queue(&x.f, false, 1), 1);
+		assert_int_equal(xlog_fin_dfp_queue(&x.f, DFP_EFI, 1), 0);
+	assert_int_equal(xlog_fin_dfp_queue(&x.f, DFP_EFI, 1), 1);
 	assert_true(x.f.refused);
-	assert_non_null(strstr(x.why, "intents of a truncate's round pending"));
+	assert_non_null(strstr(x.why, "intents pending in a chain of deferred work"));
 	xfin_close(&x);
 }
 
@@ -210,6 +210,91 @@ static void running_tx_unseen(void **state)
 	}
 }
 
+/* Block agbno's first n 128-byte chunks logged by the running transaction: 40 + 36 + 12 +
+ * 128 n bytes with the checkpoint's ops, 12 more with the commit op. */
+static void log_chunks(struct xfin *x, uint32_t agbno, uint32_t n)
+{
+	struct blk *b;
+
+	memset(x->img + (size_t)agbno * BS, 0, BS);
+	memcpy(x->img + (size_t)agbno * BS, "TEST", 4);
+	assert_int_equal(xlog_fin_get(&x->f, agbno * 2, 2, K_BTREE, &b), 0);
+	b->dirty = true;
+	xlog_fin_log_range(&x->f, b, 0, n * 128 - 1);
+}
+
+/*
+ * A CoW leftover's chain (cow.c, xfs_refcount_recover_cow_leftovers): its transaction logs an
+ * RUI (12 + 16 + 32), a CUI (12 + 16 + 16: xfs_cui_log_format, one xfs_phys_extent) and an
+ * EFI (12 + 16 + 16); the RUI's and the CUI's transactions log their done items (both pairs
+ * whited out); the refcount update gave back 9 btree blocks, their EFI (12 + 16 + 144) queued
+ * ahead of the staging extent's (xfs_defer_finish_noroll puts new work first). A force in
+ * its frees writes both EFIs alone, with block 20's three chunks: 472 + 172 + 44 + 12 = 700
+ * bytes, two sectors: (1, 103) (484, one, without them). The frees' transaction logs the
+ * 9-extent EFD (12 + 16 + 144) with block 30's two chunks: 344 + 172 + 12 = 528, two sectors
+ * from (1, 103): (1, 106); the staging extent's 1-extent EFD (44) in its place would make 400,
+ * one sector: (1, 105).
+ */
+static void cow_chain(void **state)
+{
+	(void)state;
+	struct xfin x;
+
+	open_sized(&x);
+	log_chunks(&x, 20, 3);
+	assert_int_equal(xlog_fin_dfp_queue(&x.f, DFP_RUI, 1), 0);
+	assert_int_equal(xlog_fin_dfp_queue(&x.f, DFP_CUI, 1), 0);
+	assert_int_equal(xlog_fin_dfp_queue(&x.f, DFP_EFI, 1), 0);
+	xlog_fin_tx(&x.f);
+	xlog_fin_dfp_done(&x.f);
+	xlog_fin_tx(&x.f);
+	xlog_fin_dfp_done(&x.f);
+	assert_int_equal(xlog_fin_dfp_queue_head(&x.f, DFP_EFI, 9), 0);
+	xlog_fin_tx(&x.f);
+	assert_int_equal(xlog_fin_force(&x.f, "a test"), 0);
+	assert_false(x.f.refused);
+	assert_int_equal(x.f.cp_lsn, XLOG_LSN(1, 103));
+	xlog_fin_dfp_done(&x.f);
+	log_chunks(&x, 30, 2);
+	xlog_fin_tx(&x.f);
+	assert_int_equal(xlog_fin_force(&x.f, "a test"), 0);
+	assert_int_equal(x.f.cp_lsn, XLOG_LSN(1, 106));
+	assert_int_equal(x.f.ndfp, 1);
+	xlog_fin_dfp_done(&x.f);
+	assert_int_equal(x.f.ndfp, 0);
+	xfin_close(&x);
+}
+
+/*
+ * A force while a CUI's refcount update runs (its done item the running transaction's)
+ * writes it alone with the EFI behind it: five blocks' first chunks, 40 + 5 (36 + 12 + 128) +
+ * 12 = 932 bytes, with a CUI of 12 + 16 + 16 (xfs_cui_log_format, one xfs_phys_extent) and
+ * the EFI's 44: 1020, two sectors: (1, 103) (a CUI sized as an RUI, 60, would make 1036:
+ * (1, 104)). Its CUD (12 + 16: xfs_cud_log_format, no extents) goes to the next checkpoint
+ * with a block's three chunks: 472 + 28 + 12 = 512, one sector from (1, 103): (1, 105) (a
+ * done item listing its extent, 44, would make 528: (1, 106)).
+ */
+static void cui_alone(void **state)
+{
+	(void)state;
+	struct xfin x;
+
+	open_sized(&x);
+	for (uint32_t b = 20; b < 25; b++)
+		log_chunks(&x, b, 1);
+	assert_int_equal(xlog_fin_dfp_queue(&x.f, DFP_CUI, 1), 0);
+	assert_int_equal(xlog_fin_dfp_queue(&x.f, DFP_EFI, 1), 0);
+	xlog_fin_tx(&x.f);
+	assert_int_equal(xlog_fin_force(&x.f, "a test"), 0);
+	assert_int_equal(x.f.cp_lsn, XLOG_LSN(1, 103));
+	xlog_fin_dfp_done(&x.f);
+	log_chunks(&x, 30, 3);
+	xlog_fin_tx(&x.f);
+	assert_int_equal(xlog_fin_force(&x.f, "a test"), 0);
+	assert_int_equal(x.f.cp_lsn, XLOG_LSN(1, 105));
+	xfin_close(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +304,8 @@ int main(void)
 		cmocka_unit_test(too_many_refused),
 		cmocka_unit_test(btree_truncate_forced),
 		cmocka_unit_test(running_tx_unseen),
+		cmocka_unit_test(cow_chain),
+		cmocka_unit_test(cui_alone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
