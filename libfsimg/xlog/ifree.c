@@ -364,9 +364,12 @@ static int ifree_inode(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agi
 	/* less its truncate's unmaps that logged the attribute fork's root first (ABROOT) */
 	antx = !attr ? 0 : a->n ? a->rolls + antx + 1 - (a->btree ? a->t.nobump : 0) : 1;
 	/* the end of xfs_itruncate_extents_flags logs the core once more; xfs_attr_inactive's
-	 * last transaction logs the inode without its attribute fork (not sized) */
+	 * last transaction removes the attribute fork (xfs_attr_fork_remove: XFS_ILOG_CORE), so
+	 * the inode item is its format and core: no attribute fork to format, and the data
+	 * fork, truncated before, has no extents (xfs_inode_item_format_data_fork formats none;
+	 * a local one was not logged by this mount) */
 	if (!local || a->n)
-		xlog_fin_cp_trunc(f, attr ? "an attribute fork's inactivation" : NULL, false, 0);
+		xlog_fin_cp_trunc(f, NULL, false, 0);
 
 	/* xfs_difree: inobt, AGI counts, finobt (the AGFL frees their block frees defer: q0..q1
 	 * from the inobt's, then the finobt's after the chunk's free is queued) */

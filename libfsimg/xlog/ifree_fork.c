@@ -512,13 +512,16 @@ static int round_log(struct fin *f, const struct joined *join, uint32_t k, uint6
 	 * fork, truncated before it (xfs_inactive_truncate) or not logged by this mount, adds
 	 * none. Measured (kernel row g3x-1k-rmap-ag8-1g-attr, xfs_logprint of its forced
 	 * checkpoint: 12916 bytes, the truncating inode's item its core alone): the fork in
-	 * btree form, its root not yet logged. Its extents left in extents form, or its root
-	 * logged, are not (sized as a data fork's would be, unmeasured): named, refused. */
-	xlog_fin_cp_trunc(f, !af ? lg->unsized
-			  : t && t->nleaf ? (lg->broot || f->trunc_broot ? "an attribute fork's root logged (ABROOT)"
-									 : lg->unsized)
-			  : end ? "an attribute fork's extents logged (AEXT)" : NULL,
-			  t && t->nleaf, t && t->nleaf ? (t->nnode ? t->nnode : t->nleaf) : end);
+	 * btree form, its root not yet logged. Its extents left in extents form are one region
+	 * of their records, its root logged (ABROOT) one of the in-core root, as a data fork's
+	 * (xfs_inode_item_format_attr_fork's cases are _data_fork's: xfs_iextents_copy, none
+	 * when no extent is left; if_broot_bytes, xfs_bmap_broot_space_calc's). Kernel row
+	 * g14x-1k-rmap-attr, refused before, agrees with a force there in extents form: its
+	 * forced checkpoint's truncating inode has 3 regions, 316 bytes (format and core 256,
+	 * the attribute fork's 3 extents 12 + 48); so do g15x-1k-rmap-attr-b and
+	 * g15x-1k-rmap-reflink-attr. */
+	xlog_fin_cp_trunc(f, !af || (t && t->nleaf) ? lg->unsized : NULL, t && t->nleaf,
+			  t && t->nleaf ? (t->nnode ? t->nnode : t->nleaf) : end);
 	return 0;
 }
 
