@@ -6,6 +6,7 @@
 # and new root of xn-1k-finobt-split's 64 unlinked inodes, the refcount
 # btree's joins and the busy trim of xr-1k-cowcut-busy's CoW leftovers,
 # the log force in g13x-1k-rmap-lb64k-cowcut-force's 546 leftovers' frees,
+# g14x-1k-rmap-attr-aext-force's 34 attribute forks inactivated around a force,
 # xt-1k-attr's attribute forks and its bmbt leaves given back to extents
 # form, xqd-4k-unlinkedsym's remote symlinks, xk-1k-sparse-fragfree-twokind's
 # two freed bmbt blocks taken back as by-block leaves after the force that
@@ -14,7 +15,7 @@
 # as fsimg-info(1)'s schema says; every name printed is in fsimg-replay(1).
 . "$top_srcdir/tests/lib/tap.sh"
 need xz python3
-plan 19
+plan 21
 fix=$top_srcdir/tests/crash/fixtures
 d=$(mktemp_dir)
 trap 'rm -rf "$d"' EXIT
@@ -56,6 +57,12 @@ at_least g13x-1k-rmap-lb64k-cowcut-force cow.recover 546
 [ "$(count g13x-1k-rmap-lb64k-cowcut-force log.force)" -eq 1 ]
 ok $? "g13x-1k-rmap-lb64k-cowcut-force: log.force once, in the leftovers' frees ($(count g13x-1k-rmap-lb64k-cowcut-force log.force))"
 rm -f "$d/g13x-1k-rmap-lb64k-cowcut-force.img"
+
+paths g14x-1k-rmap-attr-aext-force || echo "# replay -v -n failed: $(head -3 "$d/g14x-1k-rmap-attr-aext-force.err")"
+at_least g14x-1k-rmap-attr-aext-force ifree.attr_inactive 34
+[ "$(count g14x-1k-rmap-attr-aext-force log.force)" -eq 1 ]
+ok $? "g14x-1k-rmap-attr-aext-force: log.force once ($(count g14x-1k-rmap-attr-aext-force log.force))"
+rm -f "$d/g14x-1k-rmap-attr-aext-force.img"
 
 paths xt-1k-attr || echo "# replay -v -n failed: $(head -3 "$d/xt-1k-attr.err")"
 at_least xt-1k-attr ifree.attr_inactive 16
