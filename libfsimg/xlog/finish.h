@@ -210,10 +210,12 @@ struct fin {
 	 * (refc_bt.c; NULL: freed at once) */
 	const struct refc_sink *refc_bfree;
 	struct fin_quota q;
-	/* rmap.c: the intents a truncate's round logged in its unmap and not finished yet, in
-	 * queue order (xlog_fin_dfp_queue): their bytes, the transaction that logged them, and
-	 * whether a force wrote them in a checkpoint without their done items (alone) */
-#define FIN_DFP_MAX 8u
+	/* rmap.c: the intents of a chain of deferred work (a truncate round's, logged by its
+	 * unmap; a CoW leftover's; the work finishing them queued) not finished yet, in queue
+	 * order (xlog_fin_dfp_queue, _queue_head): their bytes, the transaction that logged
+	 * them, and whether a force wrote them in a checkpoint without their done items
+	 * (alone) */
+#define FIN_DFP_MAX 16u
 	struct fin_dfp {
 		uint32_t ibytes, dbytes, tx;
 		bool alone;

@@ -61,13 +61,22 @@ static int free_group(struct fin *f, struct efree *ex, uint32_t k)
 /*
  * Frees queued in one transaction: xfs_defer_add puts up to XFS_EFI_MAX_FAST_EXTENTS in an
  * intent, each intent finished in a transaction of its own (*ntx counts them). queued: the
- * intent is the head of the round's queue (rmap_round: logged by its unmap, with the intents
- * queued behind it), else each is queued here, by the transaction that queued its frees.
+ * intent is the head of the round's queue (rmap_round, refc_round: logged by its unmap,
+ * with the intents queued behind it), else the frees are new work of the running
+ * transaction (a refcount decrease's, a free's own): their intents logged by it and put
+ * ahead of every intent pending (xfs_defer_finish_noroll splices the work a transaction
+ * queued at the head of its list).
  */
 static int free_intents(struct fin *f, struct efree *q, uint32_t n, bool queued, uint32_t *ntx)
 {
 	int err;
 
+	/* (the last intent put at the head first, so the first ends there) */
+	for (uint32_t s = n && !queued ? (n - 1) / EFI_MAX_EXTENTS * EFI_MAX_EXTENTS + EFI_MAX_EXTENTS : 0; s;) {
+		s -= EFI_MAX_EXTENTS;
+		if ((err = xlog_fin_dfp_queue_head(f, DFP_EFI, n - s < EFI_MAX_EXTENTS ? n - s : EFI_MAX_EXTENTS)))
+			return err;
+	}
 	for (uint32_t s = 0; s < n; s += EFI_MAX_EXTENTS) {
 		uint32_t mark = f->nagflq, k = n - s < EFI_MAX_EXTENTS ? n - s : EFI_MAX_EXTENTS;
 		/* the intent, logged by the transaction that queued it (xfs_defer_create_intents,
@@ -77,10 +86,10 @@ static int free_intents(struct fin *f, struct efree *q, uint32_t n, bool queued,
 		 * in the next. Kernel row xr8-1k-rmap-holdmix, twice: a round's first extent's
 		 * 1-extent EFI forced at its free (a block freed earlier in the finish met again),
 		 * the second extent's RUI and EFI behind it, the three alone in the checkpoint and
-		 * their done items first in the next. One queued behind intents not sized here is
-		 * refused at a force. */
-		bool head = queued && s == 0, sized = head || !f->ndfp;
-		if (sized && !head && (err = xlog_fin_dfp_queue(f, DFP_EFI, k)))
+		 * their done items first in the next. A queued intent's frees past its first
+		 * XFS_EFI_MAX_FAST_EXTENTS, behind intents, are not sized: refused at a force. */
+		bool head = queued && s == 0, sized = !queued || head || !f->ndfp;
+		if (queued && !head && sized && (err = xlog_fin_dfp_queue(f, DFP_EFI, k)))
 			return err;
 		xlog_fin_tx(f);
 		if (!sized)
@@ -330,9 +339,10 @@ static int cui_finish(struct fin *f, const struct efree *ex, uint32_t n, uint32_
 	uint32_t nq = 0, rolls = 0;
 	int err;
 
+	/* the CUI at the queue's head while its decreases run (its done item the running
+	 * transaction's: a force there writes it alone, with the intents behind it) */
 	(*ntx)++;
 	xlog_fin_tx(f);
-	f->tx_intent = "a refcount intent";
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t agbno = ex[i].agbno, len = ex[i].len;
 		for (;;) {
@@ -343,15 +353,19 @@ static int cui_finish(struct fin *f, const struct efree *ex, uint32_t n, uint32_
 			if (++rolls > CUI_ROLLS_MAX)
 				return xlog_fin_refuse(f, "a refcount decrease rolled its transaction %u times",
 						       CUI_ROLLS_MAX);
-			if ((err = xlog_fin_free_queue(f, q, nq, ntx)))
+			/* its done item, and a new CUI of the items left (this one's rest among
+			 * them: xfs_defer_relog's create_intent), behind the frees queued so far */
+			xlog_fin_dfp_done(f);
+			if ((err = xlog_fin_dfp_queue_head(f, DFP_CUI, n - i)) ||
+			    (err = xlog_fin_free_queue(f, q, nq, ntx)))
 				return err;
 			nq = 0;
 			tx = (struct refc_tx){ 0, 0, false };
 			(*ntx)++;
 			xlog_fin_tx(f);
-			f->tx_intent = "a refcount intent";
 		}
 	}
+	xlog_fin_dfp_done(f);
 	return xlog_fin_free_queue(f, q, nq, ntx);
 }
 
@@ -395,13 +409,20 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 	int err;
 
 	/* the intents the unmap logs, finished in this order (rmap.c: xlog_fin_dfp_queue), each
-	 * free intent at the queue's head while its frees run (xlog_fin_free_queued); a reflink
-	 * round's are not sized */
+	 * at the queue's head while its work runs (xlog_fin_free_queued for a free intent); a
+	 * reflink round's: a joined leaf's free intent, the rmap unmap's, the refcount
+	 * decrease's, extent by extent, the leaf's free last */
 	for (uint32_t j = 0; j < k && !reflink; j++)
 		if ((j == 0 && join[0].n && (err = xlog_fin_dfp_queue(f, DFP_EFI, join[0].n))) ||
 		    (err = xlog_fin_dfp_queue(f, DFP_RUI, 1)) ||
 		    (err = xlog_fin_dfp_queue(f, DFP_EFI, 1 + (j + 1 < k ? join[j + 1].n : leaf != UINT64_MAX))))
 			return err;
+	for (uint32_t j = 0; j < k && reflink; j++)
+		if ((join[j].n && (err = xlog_fin_dfp_queue(f, DFP_EFI, join[j].n))) ||
+		    (err = xlog_fin_dfp_queue(f, DFP_RUI, 1)) || (err = xlog_fin_dfp_queue(f, DFP_CUI, 1)))
+			return err;
+	if (reflink && leaf != UINT64_MAX && (err = xlog_fin_dfp_queue(f, DFP_EFI, 1)))
+		return err;
 	for (uint32_t j = 0; j < k; j++) {
 		uint32_t ng = 1, mark;
 		/* a joined leaf's free opens an intent of its own when the last queued is not
@@ -409,7 +430,7 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 		if ((j == 0 || reflink) && join[j].n) {
 			for (uint32_t i = 0; i < join[j].n; i++)
 				efree_bmbt(&g[i], join[j].b[i], aglog, ino, true, af);
-			if ((err = (reflink ? xlog_fin_free_queue : xlog_fin_free_queued)(f, g, join[j].n, ntx)))
+			if ((err = xlog_fin_free_queued(f, g, join[j].n, ntx)))
 				return err;
 		}
 		(*ntx)++;
@@ -418,16 +439,11 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 		 * running transaction's): a force there writes it alone in the forced checkpoint,
 		 * with the intents behind it, and its done item in the next, as a free intent's
 		 * (kernel row g8x-2k-rmap-reflink-lb64k-holdmixmany: an AGFL refill meeting only
-		 * busy extents in an unmap's rmap update); a reflink round's are not sized */
-		if (reflink) {
-			f->tx_intent = "an rmap intent";
-			xlog_fin_dfp_done(f);
-		}
+		 * busy extents in an unmap's rmap update); a reflink round's as well */
 		mark = f->nagflq;
 		err = xlog_fin_rmap(f, reflink ? RMAP_UNMAP_SHARED : RMAP_UNMAP, ex[j].ag, ex[j].agbno, ex[j].len, ino,
 				    xoff[j], (xunw[j] ? RMAP_F_UNWRITTEN : 0) | af);
-		if (!reflink)
-			xlog_fin_dfp_done(f);
+		xlog_fin_dfp_done(f);
 		if (err || (err = xlog_fin_agfl_frees(f, mark, ntx)))
 			return err;
 		if (reflink) {
@@ -445,7 +461,7 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
 	}
 	if (reflink && leaf != UINT64_MAX) {
 		efree_bmbt(&g[0], leaf, aglog, ino, true, af);
-		return xlog_fin_free_queue(f, g, 1, ntx);
+		return xlog_fin_free_queued(f, g, 1, ntx);
 	}
 	return 0;
 }
@@ -458,17 +474,29 @@ static int rmap_round(struct fin *f, struct efree *ex, const uint64_t *xoff, con
  * a transaction of its own, a CUI's items sorted by AG (xfs_refcount_update_diff_items)
  * and the frees its decreases queue finished right after it.
  */
-static int refc_round(struct fin *f, struct efree *ex, const struct joined *join, uint32_t k, uint32_t *ntx)
+static int refc_round(struct fin *f, struct efree *ex, const struct joined *join, uint32_t k, bool leaf,
+		      uint32_t *ntx)
 {
 	uint32_t aglog = f->log->fs->sb.agblklog;
 	struct efree g[3];
 	int err;
 
+	/* the intents the unmap logs, each at the queue's head while its work runs: the leaf's
+	 * free (its bmbt turned back to extents form) after the last decrease */
+	for (uint32_t j = 0, m; j < k; j = m) {
+		for (m = j + 1; m < k && !join[m].n; m++)
+			;
+		if ((join[j].n && (err = xlog_fin_dfp_queue(f, DFP_EFI, join[j].n))) ||
+		    (err = xlog_fin_dfp_queue(f, DFP_CUI, m - j)))
+			return err;
+	}
+	if (leaf && (err = xlog_fin_dfp_queue(f, DFP_EFI, 1)))
+		return err;
 	for (uint32_t j = 0, m; j < k; j = m) {
 		if (join[j].n) {
 			for (uint32_t i = 0; i < join[j].n; i++)
 				efree_at(&g[i], join[j].b[i], aglog, 1);
-			if ((err = xlog_fin_free_queue(f, g, join[j].n, ntx)))
+			if ((err = xlog_fin_free_queued(f, g, join[j].n, ntx)))
 				return err;
 		}
 		for (m = j + 1; m < k && !join[m].n; m++)
@@ -635,11 +663,11 @@ int xlog_fin_truncate_extents(struct fin *f, const uint8_t *recs, uint32_t n, ui
 			if ((err = xlog_fin_free_queue(f, g, ng, ntx)))
 				return err;
 		} else {
-			if ((err = refc_round(f, ex, join, k, ntx)))
+			if ((err = refc_round(f, ex, join, k, leaf != UINT64_MAX, ntx)))
 				return err;
 			if (leaf != UINT64_MAX) {
 				efree_at(&ex[0], leaf, aglog, 1);
-				if ((err = xlog_fin_free_queue(f, ex, 1, ntx)))
+				if ((err = xlog_fin_free_queued(f, ex, 1, ntx)))
 					return err;
 			}
 		}

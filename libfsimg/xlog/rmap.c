@@ -666,8 +666,9 @@ int xlog_fin_rmap(struct fin *f, int type, uint32_t ag, uint32_t bno, uint32_t l
  * XFS_TRANS_HAS_INTENT_DONE: force.c's). A free intent stays at the queue's head while
  * its frees run (ifree_fork.c's xlog_fin_free_queued): a force there writes it alone, with
  * the intents behind it, its done item in the next checkpoint (xr8-1k-rmap-holdmix); so
- * does an RUI while its update runs (g8x-2k-rmap-reflink-lb64k-holdmixmany). A reflink
- * round's intents are not queued here: a force in their work is refused (f->tx_intent).
+ * does an RUI while its update runs (g8x-2k-rmap-reflink-lb64k-holdmixmany), and a CUI
+ * while its refcount decreases run (a reflink round's, holdshare rows); the work an
+ * intent's finishing queues (a decrease's frees, a relogged CUI) goes to the queue's head.
  */
 /* an intent's format head (xfs_{efi,efd,rui,cui}_log_format before their extents share
  * xfs_efi_log_format's layout), its extents, a done item without extents (xfs_{rud,cud}) */
