@@ -131,7 +131,10 @@ Options:
                            files of hundreds of extents unlinked while open;
                            holdmixmany: up to 150 ops, not 30; holdmixq:
                            holdmixmany with owners, groups and project ids
-                           set on the held inodes),
+                           set on the held inodes; holdshare: holdmixmany
+                           with sparse files cloned (FICLONE) before their
+                           unlink, the clone held too every other time:
+                           reflinked inodes for the mount to truncate),
                            fragdrop (N-1 one-block files, every other one
                            unlinked for good, up to 60 of the rest held
                            open: the mount's frees join three free extents
@@ -262,7 +265,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx | ichunkmany | ifinobt | ifinobtx | ifinobtd | ichunkdrop | ichunkdropx | ichunkhold | holdmix | holdmixmany | holdmixq | fragdrop | attr | cow | cowcut | editor | untar | seq | qunlinked | unlinkedsp | unlinkedsym | efitrunc | remapfrag | remapdeep | share | sharemerge | sharegrow) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx | ichunkmany | ifinobt | ifinobtx | ifinobtd | ichunkdrop | ichunkdropx | ichunkhold | holdmix | holdmixmany | holdmixq | holdshare | fragdrop | attr | cow | cowcut | editor | untar | seq | qunlinked | unlinkedsp | unlinkedsym | efitrunc | remapfrag | remapdeep | share | sharemerge | sharegrow) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 if [ -n "$logdev_size" ]; then
 	[ "$fs" = xfs ] || { echo "run.sh: --logdev is for XFS" >&2; exit 16; }
 	[ "$mopts" = defaults ] && mopts=logdev=/dev/vdb || mopts=$mopts,logdev=/dev/vdb

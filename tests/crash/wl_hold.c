@@ -20,6 +20,12 @@
  * and project id (uid and gid 0 or 1000-1003, project 0-4) before its unlink, so that on
  * a quota mount the finish's truncates change different dquots from inode to inode
  * between its log forces.
+ * holdshare (session 19): holdmixmany with a fourth shape on a reflink filesystem:
+ *   shared   a sparse file (as above) cloned whole (FICLONE) into a second one, then
+ *            unlinked and held open; every other time the clone too (both reflinked
+ *            inodes on the unlinked lists: the mount's truncates take the refcount
+ *            decreases, the first leaving refcount 1, the second freeing the blocks),
+ *            else the clone stays linked
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -39,6 +45,7 @@
 static int holdmix_fd[2 * HOLDMIXMANY_MAX];
 static int holdmix_n;
 static int holdmix_owners; /* holdmixq */
+static int holdmix_share;  /* holdshare */
 
 /* holdmixq: fd's inode given an owner, group and project (before it is unlinked: an
  * O_TMPFILE one never linked) */
@@ -148,6 +155,43 @@ static int hold_sparse(int op, const char *rel)
 	return 0;
 }
 
+/* holdshare's shared shape: the sparse file rel cloned into rel + "c" before its unlink */
+static int hold_shared(int op, const char *rel)
+{
+	unsigned nb = 30 + below(401), stride = 2 + below(4), both = below(2);
+	char p[256], c[256], crel[72];
+	int fd, cfd, rc = 0;
+
+	snprintf(crel, sizeof(crel), "%sc", rel);
+	abs_path(p, sizeof(p), rel);
+	abs_path(c, sizeof(c), crel);
+	record("op %d holdmix shared %s %u %u %u", op, rel, nb, stride, both);
+	touch(op, rel);
+	touch(op, crel);
+	if ((fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_DIRECT, 0644)) < 0)
+		return -1;
+	for (unsigned b = 0; b < nb && !rc; b++) {
+		fill(blksz);
+		if (pwrite(fd, buf, blksz, (off_t)b * stride * blksz) != (ssize_t)blksz)
+			rc = -1;
+	}
+	if (rc != 0 || fsync(fd) != 0 || (cfd = open(c, O_RDWR | O_CREAT | O_EXCL, 0644)) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (ioctl(cfd, FICLONE, fd) != 0 || fsync(cfd) != 0 || unlink(p) != 0 || (both && unlink(c) != 0)) {
+		close(cfd);
+		close(fd);
+		return -1;
+	}
+	keep(op, fd, rel);
+	if (both)
+		keep(op, cfd, crel);
+	else
+		close(cfd);
+	return 0;
+}
+
 int run_holdmix(int ops, int cut, int many)
 {
 	char rel[64];
@@ -156,15 +200,17 @@ int run_holdmix(int ops, int cut, int many)
 
 	(void)cut;
 	holdmix_owners = many == 2;
+	holdmix_share = many == 3;
 	if (ops > (many ? HOLDMIXMANY_MAX : HOLDMIX_MAX))
 		ops = many ? HOLDMIXMANY_MAX : HOLDMIX_MAX;
 	if (many && setrlimit(RLIMIT_NOFILE, &rl) != 0)
 		record("setrlimit failed");
 	for (op = 1; op <= ops; op++) {
-		unsigned w = below(3);
+		unsigned w = below(holdmix_share ? 4 : 3);
 		int r;
-		snprintf(rel, sizeof(rel), "d%u/h%d", w, op);
-		r = w == 0 ? hold_dir(op, rel) : w == 1 ? hold_tmpfiles(op, "d1") : hold_sparse(op, rel);
+		snprintf(rel, sizeof(rel), "d%u/h%d", w % 3, op);
+		r = w == 0 ? hold_dir(op, rel) : w == 1 ? hold_tmpfiles(op, "d1") : w == 2 ? hold_sparse(op, rel)
+										  : hold_shared(op, rel);
 		record("rc %d %d", op, r);
 	}
 	record("op %d syncfs", op);

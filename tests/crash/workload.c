@@ -536,6 +536,8 @@ static int run(int argc, char **argv)
 		return run_ichunkhold(ops, cut);
 	if (!strcmp(kind, "holdmix") || !strcmp(kind, "holdmixmany") || !strcmp(kind, "holdmixq"))
 		return run_holdmix(ops, cut, kind[7] == 'm' ? 1 : kind[7] == 'q' ? 2 : 0);
+	if (!strcmp(kind, "holdshare"))
+		return run_holdmix(ops, cut, 3);
 	if (!strcmp(kind, "fragdrop"))
 		return run_fragdrop(ops, cut);
 	if (!strcmp(kind, "attr"))
