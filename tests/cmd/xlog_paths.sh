@@ -7,6 +7,8 @@
 # btree's joins and the busy trim of xr-1k-cowcut-busy's CoW leftovers,
 # the log force in g13x-1k-rmap-lb64k-cowcut-force's 546 leftovers' frees,
 # g14x-1k-rmap-attr-aext-force's 34 attribute forks inactivated around a force,
+# g19x-1k-rmap-reflink-holdshare-s16's reflinked truncates (shared rmap unmaps, refcount
+# extents split) under 15 forces,
 # xt-1k-attr's attribute forks and its bmbt leaves given back to extents
 # form, xqd-4k-unlinkedsym's remote symlinks, xk-1k-sparse-fragfree-twokind's
 # two freed bmbt blocks taken back as by-block leaves after the force that
@@ -15,7 +17,7 @@
 # as fsimg-info(1)'s schema says; every name printed is in fsimg-replay(1).
 . "$top_srcdir/tests/lib/tap.sh"
 need xz python3
-plan 21
+plan 24
 fix=$top_srcdir/tests/crash/fixtures
 d=$(mktemp_dir)
 trap 'rm -rf "$d"' EXIT
@@ -63,6 +65,13 @@ at_least g14x-1k-rmap-attr-aext-force ifree.attr_inactive 34
 [ "$(count g14x-1k-rmap-attr-aext-force log.force)" -eq 1 ]
 ok $? "g14x-1k-rmap-attr-aext-force: log.force once ($(count g14x-1k-rmap-attr-aext-force log.force))"
 rm -f "$d/g14x-1k-rmap-attr-aext-force.img"
+
+paths g19x-1k-rmap-reflink-holdshare-s16 || echo "# replay -v -n failed: $(head -3 "$d/g19x-1k-rmap-reflink-holdshare-s16.err")"
+at_least g19x-1k-rmap-reflink-holdshare-s16 rmap.unmap_shared 2727
+at_least g19x-1k-rmap-reflink-holdshare-s16 refcbt.split_extent 1593
+[ "$(count g19x-1k-rmap-reflink-holdshare-s16 log.force)" -eq 15 ]
+ok $? "g19x-1k-rmap-reflink-holdshare-s16: log.force 15 times ($(count g19x-1k-rmap-reflink-holdshare-s16 log.force))"
+rm -f "$d/g19x-1k-rmap-reflink-holdshare-s16.img"
 
 paths xt-1k-attr || echo "# replay -v -n failed: $(head -3 "$d/xt-1k-attr.err")"
 at_least xt-1k-attr ifree.attr_inactive 16
