@@ -434,6 +434,14 @@ int xlog_fin_busy_flush(struct fin *f, uint32_t ag, const char *what) XFS_HIDDEN
 #define FIN_BMBT_REC 16u      /* an extent record in the data fork */
 /* a checkpoint's start op and its transaction header behind its op (struct xfs_trans_header) */
 #define FIN_CP_START (FIN_OPHDR + FIN_OPHDR + 16u)
+/* an intent's or an EFD's format head (xfs_{efi,efd,rui,cui,bui}_log_format before their
+ * extents share xfs_efi_log_format's layout), a done item without extents
+ * (xfs_{rud,cud,bud}_log_format), and each kind's extent */
+#define FIN_INTENT_FMT ((uint32_t)sizeof(struct xfs_defi_log_format))
+#define FIN_DONE_FMT ((uint32_t)sizeof(struct xfs_ddone_log_format))
+#define FIN_EFX_EXT XFS_EXTENT_64_SIZE                        /* struct xfs_extent_64 */
+#define FIN_RUI_EXT ((uint32_t)sizeof(struct xfs_dmap_extent))  /* struct xfs_map_extent */
+#define FIN_CUI_EXT ((uint32_t)sizeof(struct xfs_dphys_extent)) /* struct xfs_phys_extent */
 
 /* A log item's regions as xlog_write writes them, each with its op header: summed, and
  * listed when list is set (cil.c; lost: no memory for the list). */

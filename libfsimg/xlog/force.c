@@ -540,13 +540,10 @@ int xlog_fin_cp_close(struct fin *f, uint64_t *next)
 	return 0;
 }
 
-#define EFX_HDR 16u /* struct xfs_efi_log_format (xfs_efd_log_format) before its extents */
-#define EFX_EXT 16u /* struct xfs_extent_64 */
-
 void xlog_fin_cp_efx(struct fin *f, uint32_t n)
 {
 	if (n)
-		xlog_fin_tx_done(f, FIN_OPHDR + EFX_HDR + n * EFX_EXT);
+		xlog_fin_tx_done(f, FIN_OPHDR + FIN_INTENT_FMT + n * FIN_EFX_EXT);
 }
 
 void xlog_fin_cp_trunc(struct fin *f, const char *unsized, bool btree, uint32_t n)

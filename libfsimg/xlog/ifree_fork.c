@@ -72,11 +72,10 @@ static int free_intents(struct fin *f, struct efree *q, uint32_t n, bool queued,
 	int err;
 
 	/* (the last intent put at the head first, so the first ends there) */
-	for (uint32_t s = n && !queued ? (n - 1) / EFI_MAX_EXTENTS * EFI_MAX_EXTENTS + EFI_MAX_EXTENTS : 0; s;) {
-		s -= EFI_MAX_EXTENTS;
-		if ((err = xlog_fin_dfp_queue_head(f, DFP_EFI, n - s < EFI_MAX_EXTENTS ? n - s : EFI_MAX_EXTENTS)))
+	for (uint32_t i = queued ? 0 : (n + EFI_MAX_EXTENTS - 1) / EFI_MAX_EXTENTS; i-- > 0;)
+		if ((err = xlog_fin_dfp_queue_head(f, DFP_EFI, n - i * EFI_MAX_EXTENTS < EFI_MAX_EXTENTS
+									? n - i * EFI_MAX_EXTENTS : EFI_MAX_EXTENTS)))
 			return err;
-	}
 	for (uint32_t s = 0; s < n; s += EFI_MAX_EXTENTS) {
 		uint32_t mark = f->nagflq, k = n - s < EFI_MAX_EXTENTS ? n - s : EFI_MAX_EXTENTS;
 		/* the intent, logged by the transaction that queued it (xfs_defer_create_intents,

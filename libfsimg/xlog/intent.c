@@ -42,9 +42,6 @@
 #include "xlog/intent.h"
 #include "xlog/rmap.h"
 
-#define OPHDR 12u          /* struct xlog_op_header */
-#define DONE_FMT 16u       /* CUD, BUD, RUD; an EFD's header */
-#define EFD_EXT 16u        /* struct xfs_extent_64 */
 
 int xlog_intent_defer(struct fin *f, struct intent_defer *d, const struct intent_work *w)
 {
@@ -126,7 +123,7 @@ static int finish_one(struct fin *f, const struct xlog_pending *e, struct intent
 	switch (e->type) {
 	case XFS_LI_EFI:
 		XFIN_COUNT(f, XFC_EFI);
-		xlog_fin_tx_done(f, OPHDR + DONE_FMT + e->nextents * EFD_EXT);
+		xlog_fin_tx_done(f, FIN_OPHDR + FIN_INTENT_FMT + e->nextents * FIN_EFX_EXT);
 		for (uint32_t i = 0; i < e->nextents && !err; i++) {
 			const struct xlog_ext *x = &e->ext[i];
 			uint32_t ag = (uint32_t)(x->startblock >> fs->sb.agblklog);
@@ -141,14 +138,14 @@ static int finish_one(struct fin *f, const struct xlog_pending *e, struct intent
 	case XFS_LI_CUI: {
 		struct refc_tx tx = { 0, 0, false };
 		XFIN_COUNT(f, XFC_CUI);
-		xlog_fin_tx_done(f, OPHDR + DONE_FMT);
+		xlog_fin_tx_done(f, FIN_OPHDR + FIN_DONE_FMT);
 		for (uint32_t i = 0; i < e->nextents && !err; i++)
 			err = xlog_intent_refcount(f, &e->ext[i], d, &tx);
 		return err;
 	}
 	case XFS_LI_BUI:
 		XFIN_COUNT(f, XFC_BUI);
-		xlog_fin_tx_done(f, OPHDR + DONE_FMT);
+		xlog_fin_tx_done(f, FIN_OPHDR + FIN_DONE_FMT);
 		/* xfs_bui_validate: one mapping per BUI, else the kernel's mount fails (corruption) */
 		if (e->nextents != 1)
 			return xlog_fin_refuse(f, "a BUI of %u extents, which the kernel's recovery rejects as corrupt",
@@ -156,7 +153,7 @@ static int finish_one(struct fin *f, const struct xlog_pending *e, struct intent
 		return xlog_intent_bmap(f, &e->ext[0], d);
 	case XFS_LI_RUI:
 		XFIN_COUNT(f, XFC_RUI);
-		xlog_fin_tx_done(f, OPHDR + DONE_FMT);
+		xlog_fin_tx_done(f, FIN_OPHDR + FIN_DONE_FMT);
 		for (uint32_t i = 0; i < e->nextents && !err; i++)
 			err = xlog_intent_rmap(f, &e->ext[i]);
 		return err;

@@ -31,7 +31,6 @@
 
 #include "core/cursor.h"
 #include "xfs/format.h"
-#include "xlog/format.h"
 #include "xlog/rmap.h"
 
 #define RMAP_LEN_MAX 0xffffffffull
@@ -670,13 +669,6 @@ int xlog_fin_rmap(struct fin *f, int type, uint32_t ag, uint32_t bno, uint32_t l
  * while its refcount decreases run (a reflink round's, holdshare rows); the work an
  * intent's finishing queues (a decrease's frees, a relogged CUI) goes to the queue's head.
  */
-/* an intent's format head (xfs_{efi,efd,rui,cui}_log_format before their extents share
- * xfs_efi_log_format's layout), its extents, a done item without extents (xfs_{rud,cud}) */
-#define DFP_FMT ((uint32_t)sizeof(struct xfs_defi_log_format))
-#define RUI_EXT ((uint32_t)sizeof(struct xfs_dmap_extent))
-#define CUI_EXT ((uint32_t)sizeof(struct xfs_dphys_extent))
-#define EFX_EXT XFS_EXTENT_64_SIZE
-#define DONE_FMT ((uint32_t)sizeof(struct xfs_ddone_log_format))
 
 static int dfp_new(struct fin *f, enum fin_dfp_kind kind, uint32_t n, bool head)
 {
@@ -688,9 +680,10 @@ static int dfp_new(struct fin *f, enum fin_dfp_kind kind, uint32_t n, bool head)
 		memmove(f->dfp + 1, f->dfp, f->ndfp * sizeof *f->dfp);
 	d = &f->dfp[head ? 0 : f->ndfp];
 	f->ndfp++;
-	d->ibytes = FIN_OPHDR + DFP_FMT + n * (kind == DFP_RUI ? RUI_EXT : kind == DFP_CUI ? CUI_EXT : EFX_EXT);
+	d->ibytes = FIN_OPHDR + FIN_INTENT_FMT +
+		    n * (kind == DFP_RUI ? FIN_RUI_EXT : kind == DFP_CUI ? FIN_CUI_EXT : FIN_EFX_EXT);
 	/* an EFD lists its extents, an RUD or a CUD only the intent's id */
-	d->dbytes = FIN_OPHDR + (kind == DFP_EFI ? DFP_FMT + n * EFX_EXT : DONE_FMT);
+	d->dbytes = FIN_OPHDR + (kind == DFP_EFI ? FIN_INTENT_FMT + n * FIN_EFX_EXT : FIN_DONE_FMT);
 	d->tx = f->tx;
 	d->alone = d->here = false;
 	d->c = 0;

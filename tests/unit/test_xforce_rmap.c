@@ -223,6 +223,22 @@ static void log_chunks(struct xfin *x, uint32_t agbno, uint32_t n)
 	xlog_fin_log_range(&x->f, b, 0, n * 128 - 1);
 }
 
+/* The running transaction committed and the log forced: the next checkpoint's LSN. */
+static uint64_t forced(struct xfin *x)
+{
+	xlog_fin_tx(&x->f);
+	assert_int_equal(xlog_fin_force(&x->f, "a test"), 0);
+	return x->f.cp_lsn;
+}
+
+/* The queue head's done item logged with block agbno's first n chunks, then forced. */
+static uint64_t done_forced(struct xfin *x, uint32_t agbno, uint32_t n)
+{
+	xlog_fin_dfp_done(&x->f);
+	log_chunks(x, agbno, n);
+	return forced(x);
+}
+
 /*
  * A CoW leftover's chain (cow.c, xfs_refcount_recover_cow_leftovers): its transaction logs an
  * RUI (12 + 16 + 32), a CUI (12 + 16 + 16: xfs_cui_log_format, one xfs_phys_extent) and an
@@ -250,15 +266,9 @@ static void cow_chain(void **state)
 	xlog_fin_tx(&x.f);
 	xlog_fin_dfp_done(&x.f);
 	assert_int_equal(xlog_fin_dfp_queue_head(&x.f, DFP_EFI, 9), 0);
-	xlog_fin_tx(&x.f);
-	assert_int_equal(xlog_fin_force(&x.f, "a test"), 0);
+	assert_int_equal(forced(&x), XLOG_LSN(1, 103));
 	assert_false(x.f.refused);
-	assert_int_equal(x.f.cp_lsn, XLOG_LSN(1, 103));
-	xlog_fin_dfp_done(&x.f);
-	log_chunks(&x, 30, 2);
-	xlog_fin_tx(&x.f);
-	assert_int_equal(xlog_fin_force(&x.f, "a test"), 0);
-	assert_int_equal(x.f.cp_lsn, XLOG_LSN(1, 106));
+	assert_int_equal(done_forced(&x, 30, 2), XLOG_LSN(1, 106));
 	assert_int_equal(x.f.ndfp, 1);
 	xlog_fin_dfp_done(&x.f);
 	assert_int_equal(x.f.ndfp, 0);
@@ -284,14 +294,8 @@ static void cui_alone(void **state)
 		log_chunks(&x, b, 1);
 	assert_int_equal(xlog_fin_dfp_queue(&x.f, DFP_CUI, 1), 0);
 	assert_int_equal(xlog_fin_dfp_queue(&x.f, DFP_EFI, 1), 0);
-	xlog_fin_tx(&x.f);
-	assert_int_equal(xlog_fin_force(&x.f, "a test"), 0);
-	assert_int_equal(x.f.cp_lsn, XLOG_LSN(1, 103));
-	xlog_fin_dfp_done(&x.f);
-	log_chunks(&x, 30, 3);
-	xlog_fin_tx(&x.f);
-	assert_int_equal(xlog_fin_force(&x.f, "a test"), 0);
-	assert_int_equal(x.f.cp_lsn, XLOG_LSN(1, 105));
+	assert_int_equal(forced(&x), XLOG_LSN(1, 103));
+	assert_int_equal(done_forced(&x, 30, 3), XLOG_LSN(1, 105));
 	xfin_close(&x);
 }
 
