@@ -215,7 +215,7 @@ struct fin {
 	 * order (xlog_fin_dfp_queue, _queue_head): their bytes, the transaction that logged
 	 * them, and whether a force wrote them in a checkpoint without their done items
 	 * (alone) */
-#define FIN_DFP_MAX 16u
+#define FIN_DFP_MAX 64u
 	struct fin_dfp {
 		uint32_t ibytes, dbytes, tx;
 		bool alone;

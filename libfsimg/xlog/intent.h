@@ -15,7 +15,7 @@
 #include "xlog/finish.h"
 #include "xlog/refc.h"
 
-#define INTENT_DEFER_MAX 64u /* extent frees and rmap updates queued by the intents' work */
+#define INTENT_DEFER_MAX 512u /* extent frees and rmap updates queued by the intents' work */
 
 /* Work an intent's recovery queues (rtype 0: a free; INTENT_AGFL_FREE: a deferred AGFL
  * free of block agbno; INTENT_REFC: a refcount update of type rflags, 1 increase or 2
