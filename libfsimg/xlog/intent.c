@@ -169,8 +169,11 @@ static int work_kind(const struct intent_work *w)
 
 /*
  * Captured work item k of d finished. Consecutive items of one kind (frees, rmap updates,
- * AGFL frees) share a deferred op of up to XFS_EFI_MAX_FAST_EXTENTS (XFS_RUI_MAX_FAST_EXTENTS)
- * items, finished in one transaction; the AGFL frees its items' freelist fixes deferred
+ * AGFL frees) that one intent's recovery queued share a deferred op of up to
+ * XFS_EFI_MAX_FAST_EXTENTS (XFS_RUI_MAX_FAST_EXTENTS) items, finished in one transaction
+ * (each intent's work is captured apart, xfs_defer_ops_capture_and_commit, and
+ * xlog_finish_defer_ops finishes each capture in transactions of its own: two intents'
+ * items never share one); the AGFL frees its items' freelist fixes deferred
  * run when it ends, before the next (xfs_defer_finish_noroll puts new work first). *mark:
  * the AGFL queue at the op's start; *run: its items so far.
  */
@@ -197,7 +200,7 @@ static int finish_captured(struct fin *f, const struct intent_defer *d, size_t k
 		err = xlog_fin_free_extent(f, w->ag, w->agbno, w->len);
 	if (err)
 		return err;
-	if (k + 1 < d->n && *run < 16 && work_kind(&d->ext[k + 1]) == work_kind(w))
+	if (k + 1 < d->n && *run < 16 && work_kind(&d->ext[k + 1]) == work_kind(w) && d->tx[k + 1] == d->tx[k])
 		return 0;
 	*run = 0;
 	return xlog_fin_agfl_frees(f, *mark, NULL);
