@@ -432,11 +432,12 @@ static int ifree_inode(struct fin *f, uint32_t ag, uint32_t bucket, uint32_t agi
 		xlog_fin_log_at(f, ib, d + DI_NEXT_UNLINKED, 4);
 	if (!deleted)
 		return xlog_fin_agfl_frees(f, q0, NULL);
-	/* xfs_ifree_cluster, then the transaction's deferred work in queue order: the inobt's
-	 * AGFL frees, the chunk's blocks, the finobt's AGFL frees */
+	/* xfs_ifree_cluster in the transaction, then its deferred work in queue order: the
+	 * inobt's AGFL frees, the chunk's blocks, the finobt's AGFL frees. A force in that work
+	 * checkpoints the staled clusters with the transaction that staled them */
+	ichunk_stale(f, ag, get_be32(rec) >> fs->sb.inopblog, fs->sparse_inodes ? get_be16(rec + 4) : 0);
 	if ((err = xlog_fin_agfl_frees_to(f, q0, q1, NULL)) || (err = xlog_fin_ichunk_free(f, ag, rec, &ntx)))
 		return err;
-	ichunk_stale(f, ag, get_be32(rec) >> fs->sb.inopblog, fs->sparse_inodes ? get_be16(rec + 4) : 0);
 	return xlog_fin_agfl_frees(f, q0, NULL);
 }
 

@@ -241,9 +241,10 @@ static void test_full_chunk_freed(void **state)
 }
 
 /* A v5 log force after a chunk's record is deleted and before its clusters are invalidated
- * (the kernel's ifree transaction invalidates them before its deferred frees run; the
- * finish after) is refused, naming it; a free that keeps the chunk leaves the checkpoint
- * sized (the unlinked finish starts it so). */
+ * is refused, naming it (the kernel's ifree transaction invalidates them, in
+ * xfs_ifree_cluster, before it commits and its deferred frees run; ifree.c does so too, so
+ * only a force inside that transaction would meet this); a free that keeps the chunk leaves
+ * the checkpoint sized (the unlinked finish starts it so). */
 static void test_force_before_clusters_refused(void **state)
 {
 	const uint32_t start = 64 * 36;
