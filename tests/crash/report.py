@@ -46,7 +46,7 @@ def verdict(r):
                       "and data blocks; xfs_repair -n exit %s on both): %s" % (
                           (rn.get("kernel") or {}).get("exit", "?"),
                           "; ".join(r["replay"].get("shape_differs", [])[:2])))
-    if res == "kernel-fails":
+    if res in ("kernel-fails", "clean-log"):
         return True, r.get("why", "")
     if res == "kernel-only":
         return True, "kernel recovered; comparison skipped (fsimg does not read XFS yet)"
