@@ -29,8 +29,11 @@ the kernel's own recovery.
      and `fsimg replay -o` against the kernel's image block by block outside
      the log (superblock icount, ifree, fdblocks, frextents, log_incompat,
      crc, lsn masked), xfs_repair -n on both, or fsimg's refusal naming the
-     pending intents / unlinked inodes; the log listed by xfs_logprint -t;
-     the crashed image checked unchanged.
+     pending intents / unlinked inodes; fsimg fsck of the crashed image (the
+     recovered filesystem, through the overlay) clean where xfs_repair -n
+     finds the kernel's result clean; the log listed by xfs_logprint -t;
+     the crashed image checked unchanged (a clean log: nothing to replay,
+     verdict clean-log).
 
 Options:
   -F, --fs ext4|xfs        filesystem (default ext4)
