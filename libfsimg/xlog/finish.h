@@ -83,6 +83,9 @@ struct fin_busy {
 	uint32_t rb_child[2], rb_parent;
 	bool rb_red;
 };
+/* the items one deferred op holds (each kind's max_items in Linux 6.1:
+ * XFS_EFI_MAX_FAST_EXTENTS, XFS_RUI_MAX_FAST_EXTENTS, XFS_CUI_MAX_FAST_EXTENTS) */
+#define FIN_DEFER_OP_ITEMS 16u
 #define FIN_AGFLQ_MAX 64u /* AGFL blocks whose frees a shrink deferred, not yet freed */
 struct fin_agflq { uint32_t ag, bno; };
 /* An AGFL block freed (xfs_free_agfl_block) with no buffer the finish holds: its invalidated
@@ -384,7 +387,7 @@ static inline int xlog_fin_agfl_frees_to(struct fin *f, uint32_t mark, uint32_t 
 	int err = 0;
 
 	while (mark < end && !err) {
-		uint32_t n = end - mark < 16 ? end - mark : 16;
+		uint32_t n = end - mark < FIN_DEFER_OP_ITEMS ? end - mark : FIN_DEFER_OP_ITEMS;
 		if (ntx)
 			(*ntx)++;
 		/* xfs_defer_create_intent: one EFI for the transaction's deferred AGFL frees, logged

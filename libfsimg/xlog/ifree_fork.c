@@ -18,7 +18,6 @@
 #include "xlog/rmap.h"
 
 #define ITRUNC_MAX_EXTENTS 2u /* XFS_ITRUNC_MAX_EXTENTS */
-#define EFI_MAX_EXTENTS 16u   /* XFS_EFI_MAX_FAST_EXTENTS: the frees one intent holds */
 #define ROUND_FREES_MAX 64u   /* frees queued by one round's refcount decreases */
 #define CUI_ROLLS_MAX 64u     /* transactions one CUI's decreases may take, more refused */
 #define XFS_BMAP_MAGIC_ 0x424d4150u     /* BMAP */
@@ -72,12 +71,12 @@ static int free_intents(struct fin *f, struct efree *q, uint32_t n, bool queued,
 	int err;
 
 	/* (the last intent put at the head first, so the first ends there) */
-	for (uint32_t i = queued ? 0 : (n + EFI_MAX_EXTENTS - 1) / EFI_MAX_EXTENTS; i-- > 0;)
-		if ((err = xlog_fin_dfp_queue_head(f, DFP_EFI, n - i * EFI_MAX_EXTENTS < EFI_MAX_EXTENTS
-									? n - i * EFI_MAX_EXTENTS : EFI_MAX_EXTENTS)))
+	for (uint32_t i = queued ? 0 : (n + FIN_DEFER_OP_ITEMS - 1) / FIN_DEFER_OP_ITEMS; i-- > 0;)
+		if ((err = xlog_fin_dfp_queue_head(f, DFP_EFI, n - i * FIN_DEFER_OP_ITEMS < FIN_DEFER_OP_ITEMS
+									? n - i * FIN_DEFER_OP_ITEMS : FIN_DEFER_OP_ITEMS)))
 			return err;
-	for (uint32_t s = 0; s < n; s += EFI_MAX_EXTENTS) {
-		uint32_t mark = f->nagflq, k = n - s < EFI_MAX_EXTENTS ? n - s : EFI_MAX_EXTENTS;
+	for (uint32_t s = 0; s < n; s += FIN_DEFER_OP_ITEMS) {
+		uint32_t mark = f->nagflq, k = n - s < FIN_DEFER_OP_ITEMS ? n - s : FIN_DEFER_OP_ITEMS;
 		/* the intent, logged by the transaction that queued it (xfs_defer_create_intents,
 		 * then xfs_defer_trans_roll), its done item by the one that frees (the first step of
 		 * xfs_defer_finish_one): a force while its frees run writes it alone in the forced

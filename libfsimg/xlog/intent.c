@@ -42,7 +42,6 @@
 #include "xlog/intent.h"
 #include "xlog/rmap.h"
 
-
 int xlog_intent_defer(struct fin *f, struct intent_defer *d, const struct intent_work *w)
 {
 	if (d->n == INTENT_DEFER_MAX)
@@ -200,7 +199,7 @@ static int finish_captured(struct fin *f, const struct intent_defer *d, size_t k
 		err = xlog_fin_free_extent(f, w->ag, w->agbno, w->len);
 	if (err)
 		return err;
-	if (k + 1 < d->n && *run < 16 && work_kind(&d->ext[k + 1]) == work_kind(w) && d->tx[k + 1] == d->tx[k])
+	if (k + 1 < d->n && *run < FIN_DEFER_OP_ITEMS && work_kind(&d->ext[k + 1]) == work_kind(w) && d->tx[k + 1] == d->tx[k])
 		return 0;
 	*run = 0;
 	return xlog_fin_agfl_frees(f, *mark, NULL);
@@ -217,7 +216,6 @@ static int finish_list(struct fin *f, const struct intent_defer *q)
 	return err;
 }
 
-#define REFC_OP_ITEMS 16u  /* XFS_CUI_MAX_FAST_EXTENTS: a deferred refcount op's items */
 #define REFC_ROLLS_MAX 4096u
 
 /*
@@ -236,7 +234,7 @@ static int finish_refc(struct fin *f, struct intent_defer *d, size_t *k)
 	bool fresh = true;
 	int err = 0;
 
-	while (end < d->n && end - *k < REFC_OP_ITEMS && d->ext[end].rtype == INTENT_REFC && d->tx[end] == d->tx[*k])
+	while (end < d->n && end - *k < FIN_DEFER_OP_ITEMS && d->ext[end].rtype == INTENT_REFC && d->tx[end] == d->tx[*k])
 		end++;
 	*k = end;
 	if (!(q = calloc(1, sizeof *q)))

@@ -669,7 +669,6 @@ int xlog_fin_rmap(struct fin *f, int type, uint32_t ag, uint32_t bno, uint32_t l
  * while its refcount decreases run (a reflink round's, holdshare rows); the work an
  * intent's finishing queues (a decrease's frees, a relogged CUI) goes to the queue's head.
  */
-
 static int dfp_new(struct fin *f, enum fin_dfp_kind kind, uint32_t n, bool head)
 {
 	struct fin_dfp *d;
