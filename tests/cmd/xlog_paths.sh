@@ -8,7 +8,9 @@
 # the log force in g13x-1k-rmap-lb64k-cowcut-force's 546 leftovers' frees,
 # g14x-1k-rmap-attr-aext-force's 34 attribute forks inactivated around a force,
 # g19x-1k-rmap-reflink-holdshare-s16's reflinked truncates (shared rmap unmaps, refcount
-# extents split) under 15 forces,
+# extents split) under 15 forces, g25x-1k-rmap-reflink-shareunmap's remap whose
+# unmap BUI the cut left without its done item (the old mapping unmapped, its
+# shared rmap record removed),
 # xt-1k-attr's attribute forks and its bmbt leaves given back to extents
 # form, xqd-4k-unlinkedsym's remote symlinks, xk-1k-sparse-fragfree-twokind's
 # two freed bmbt blocks taken back as by-block leaves after the force that
@@ -17,7 +19,7 @@
 # as fsimg-info(1)'s schema says; every name printed is in fsimg-replay(1).
 . "$top_srcdir/tests/lib/tap.sh"
 need xz python3
-plan 24
+plan 27
 fix=$top_srcdir/tests/crash/fixtures
 d=$(mktemp_dir)
 trap 'rm -rf "$d"' EXIT
@@ -72,6 +74,14 @@ at_least g19x-1k-rmap-reflink-holdshare-s16 refcbt.split_extent 1593
 [ "$(count g19x-1k-rmap-reflink-holdshare-s16 log.force)" -eq 15 ]
 ok $? "g19x-1k-rmap-reflink-holdshare-s16: log.force 15 times ($(count g19x-1k-rmap-reflink-holdshare-s16 log.force))"
 rm -f "$d/g19x-1k-rmap-reflink-holdshare-s16.img"
+
+paths g25x-1k-rmap-reflink-shareunmap || echo "# replay -v -n failed: $(head -3 "$d/g25x-1k-rmap-reflink-shareunmap.err")"
+[ "$(count g25x-1k-rmap-reflink-shareunmap bmap.unmap)" -eq 1 ]
+ok $? "g25x-1k-rmap-reflink-shareunmap: bmap.unmap once ($(count g25x-1k-rmap-reflink-shareunmap bmap.unmap))"
+at_least g25x-1k-rmap-reflink-shareunmap rmap.unmap_shared 1
+[ "$(count g25x-1k-rmap-reflink-shareunmap bui.recover)" -eq 2 ]
+ok $? "g25x-1k-rmap-reflink-shareunmap: bui.recover twice, the unmap and the map ($(count g25x-1k-rmap-reflink-shareunmap bui.recover))"
+rm -f "$d/g25x-1k-rmap-reflink-shareunmap.img"
 
 paths xt-1k-attr || echo "# replay -v -n failed: $(head -3 "$d/xt-1k-attr.err")"
 at_least xt-1k-attr ifree.attr_inactive 16

@@ -75,6 +75,7 @@ static unsigned nstripe, nsparse;
 static unsigned leaf_refc, leaf_bmbt;
 static bool merge_only; /* sharemerge */
 static bool grow; /* sharegrow */
+static bool unmap_only; /* shareunmap */
 static unsigned ns21 = SHARE_S21;
 
 static void base_name(char *out, size_t n, unsigned b) { snprintf(out, n, "d0/base%u", b); }
@@ -108,6 +109,31 @@ static int clone_blocks(const char *src, const char *dst, unsigned soff, unsigne
 	return rc;
 }
 
+/* storm op N: LEN blocks of SRC from block SOFF cloned to block DOFF of DST, recorded */
+static int clone_op(int n, const char *src, const char *dst, unsigned soff, unsigned len, unsigned doff)
+{
+	int rc;
+
+	record("op %d clonerange %s %s %llu %llu %llu", n, src, dst, (unsigned long long)soff * blksz,
+	       (unsigned long long)len * blksz, (unsigned long long)doff * blksz);
+	touch(n, dst);
+	rc = clone_blocks(src, dst, soff, len, doff);
+	record("rc %d %d", n, rc);
+	return rc;
+}
+
+/* LEN bytes of a base's contents: each block 8 seeded bytes, the rest a pattern (the bases
+ * of -n 16000 are 64 MiB at 1 KiB blocks: their images stay small enough to keep as
+ * fixtures once xz'd) */
+static void fill_stamped(size_t len)
+{
+	memset(buf, 0x5a, len);
+	for (size_t i = 0; i + 8 <= len; i += blksz) {
+		uint64_t v = rnd();
+		memcpy(buf + i, &v, 8);
+	}
+}
+
 /* a base: NB blocks written (buffered) and fsync'd */
 static int write_base(int op, const char *rel, unsigned nb)
 {
@@ -121,7 +147,7 @@ static int write_base(int op, const char *rel, unsigned nb)
 		return -1;
 	while (done < len && !rc) {
 		size_t n = len - done < chunk ? len - done : chunk;
-		fill(n);
+		fill_stamped(n);
 		if (pwrite(fd, buf, n, (off_t)done) != (ssize_t)n)
 			rc = -1;
 		done += n;
@@ -174,7 +200,7 @@ static int setup(int *opp)
 			rc = clone_blocks(src, rel, 4 * k, 3, 4 * k);
 		record("rc %d %d", op, rc);
 	}
-	for (j = 0; !merge_only && j < SHARE_SPARSE + ns21; j++, op++) {
+	for (j = 0; !merge_only && !unmap_only && j < SHARE_SPARSE + ns21; j++, op++) {
 		unsigned nb = j < SHARE_SPARSE ? nsparse : S21_EXTENTS;
 		if (j < SHARE_SPARSE)
 			sparse_name(rel, sizeof(rel), j);
@@ -236,19 +262,38 @@ static int merge_op(struct share_worker *s, int n, unsigned i)
 {
 	unsigned per = SHARE_BASES * nstripe / SHARE_WORKERS, g, b, k;
 	char src[64], dst[64];
-	int rc;
 
 	g = s->w + SHARE_WORKERS * (unsigned)(((unsigned long long)i * 7919u + s->w * 131u) % per);
 	b = g / nstripe;
 	k = g % nstripe;
 	base_name(src, sizeof(src), b);
 	mirror_name(dst, sizeof(dst), b);
-	record("op %d clonerange %s %s %llu %llu %llu", n, src, dst, (unsigned long long)(4 * k + 3) * blksz,
-	       (unsigned long long)blksz, (unsigned long long)(4 * k + 3) * blksz);
-	touch(n, dst);
-	rc = clone_blocks(src, dst, 4 * k + 3, 1, 4 * k + 3);
-	record("rc %d %d", n, rc);
-	return rc;
+	return clone_op(n, src, dst, 4 * k + 3, 1, 4 * k + 3);
+}
+
+/* shareunmap: a mirror's stripes (LEN of them from a random one) replaced by another base's, or
+ * one op in four a whole base cloned into worker W's next new file */
+static int unmap_op(struct share_worker *s, int n)
+{
+	unsigned m = below(SHARE_BASES), b = (m + 1 + below(SHARE_BASES - 1)) % SHARE_BASES;
+	unsigned k = below(nstripe), nk = 1 + below(4), soff, doff, len;
+	char src[64], dst[64];
+
+	base_name(src, sizeof(src), b);
+	if (below(4) == 0) {
+		snprintf(dst, sizeof(dst), "d%u/whole%u.%u", 1 + s->w % 3, s->w, s->sink_off++);
+		soff = 0;
+		doff = 0;
+		len = 4 * nstripe;
+	} else {
+		mirror_name(dst, sizeof(dst), m);
+		if (k + nk > nstripe)
+			nk = nstripe - k;
+		soff = 4 * below(nstripe - nk + 1) + below(2);
+		doff = 4 * k;
+		len = 4 * nk - 1; /* the last stripe's gap left out, a hole inside where nk > 1 */
+	}
+	return clone_op(n, src, dst, soff, len, doff);
 }
 
 static int share_op(struct share_worker *s, int n)
@@ -256,7 +301,6 @@ static int share_op(struct share_worker *s, int n)
 	char src[64], dst[64];
 	unsigned j = s->w + SHARE_WORKERS * s->s21_next, g, b, k, soff, len = 1, doff;
 	bool fresh_refc, fresh_bmbt = false;
-	int rc;
 
 	if (s->used_up || (!grow && below(4) == 0)) {
 		/* once its full leaves are split (and one op in four before): the other shapes */
@@ -309,15 +353,10 @@ static int share_op(struct share_worker *s, int n)
 		}
 		s->used_up = !fresh_refc && !fresh_bmbt;
 	}
-	record("op %d clonerange %s %s %llu %llu %llu", n, src, dst, (unsigned long long)soff * blksz,
-	       (unsigned long long)len * blksz, (unsigned long long)doff * blksz);
-	touch(n, dst);
-	rc = clone_blocks(src, dst, soff, len, doff);
-	record("rc %d %d", n, rc);
-	return rc;
+	return clone_op(n, src, dst, soff, len, doff);
 }
 
-int run_share(int ops, int cut, int merge, int grows21)
+int run_share(int ops, int cut, int merge, int grows21, int unmap)
 {
 	int op = 1, dfd, rc = 0;
 	pid_t pid;
@@ -326,6 +365,7 @@ int run_share(int ops, int cut, int merge, int grows21)
 	(void)cut;
 	merge_only = merge != 0;
 	grow = grows21 != 0;
+	unmap_only = unmap != 0;
 	ns21 = grow ? SHARE_S21_GROW : SHARE_S21;
 	leaf_refc = (blksz - 56) / 12; /* xfs_refcountbt_maxrecs (short-form CRC block, 12-byte records) */
 	leaf_bmbt = (blksz - 72) / 16; /* xfs_bmbt_maxrecs (long-form CRC block, 16-byte records) */
@@ -362,6 +402,8 @@ int run_share(int ops, int cut, int merge, int grows21)
 		int n = op + 1 + (int)s.w + (int)SHARE_WORKERS * i;
 		if (merge_only)
 			merge_op(&s, n, (unsigned)i);
+		else if (unmap_only)
+			unmap_op(&s, n);
 		else
 			share_op(&s, n);
 	}

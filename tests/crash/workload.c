@@ -550,8 +550,9 @@ static int run(int argc, char **argv)
 		return run_untar(ops, cut);
 	if (!strcmp(kind, "seq"))
 		return run_seq(ops, cut);
-	if (!strcmp(kind, "share") || !strcmp(kind, "sharemerge") || !strcmp(kind, "sharegrow"))
-		return run_share(ops, cut, kind[5] == 'm', kind[5] == 'g');
+	if (!strcmp(kind, "share") || !strcmp(kind, "sharemerge") || !strcmp(kind, "sharegrow") ||
+	    !strcmp(kind, "shareunmap"))
+		return run_share(ops, cut, kind[5] == 'm', kind[5] == 'g', kind[5] == 'u');
 	for (int op = 1; op <= ops; op++) {
 		int rc;
 		const char *rel;
