@@ -13,8 +13,10 @@
  * op header (xlog_write_partial). So an item's place is its last commit's
  * order id, then its first commit's (when it joined the list); among the
  * items one commit added first the order is t_items', which the finish does
- * not model: every order of them is tried, and a checkpoint whose end depends
- * on it is refused.
+ * not model: every order of them is tried (items of the same regions are
+ * alike: the orders of a class of 35 alike leaves and a done item are its 36
+ * places for the done item), and a checkpoint whose end depends on it is
+ * refused.
  */
 #include "config.h"
 
@@ -28,7 +30,8 @@
 
 #define ONES_MAX (1u << 20)
 #define REGS_MAX (1u << 24)
-#define CLASS_MAX 8u   /* items of one class whose orders are tried (8! of them) */
+#define MIX_MAX 4096u  /* mixes of a class's kinds of item the orders are tried through */
+#define MIX_KINDS 12u  /* kinds of item in a class (2^12 mixes at least) */
 #define STATES_MAX 64u /* places the orders tried may leave the writing in */
 #define STEPS_MAX (1u << 22) /* regions written over all the orders tried (a crafted log's bound) */
 
@@ -423,46 +426,90 @@ static bool place_add(struct place *set, uint32_t *n, struct place p)
 	return true;
 }
 
+/* Items of the same regions are alike: written in any order of the alike, the same places. */
+static bool alike(const struct items *it, const struct item *x, const struct item *y)
+{
+	return x->n == y->n && x->bytes == y->bytes &&
+	       !memcmp(it->regs.r + x->r, it->regs.r + y->r, x->n * sizeof *it->regs.r);
+}
+
 /* The items of one class (c[0..n)) written from p in every order: the places they end in
- * added to out. false: more places than STATES_MAX, or more than *steps regions written. */
+ * added to out. The orders are walked as mixes, how many of each kind of item (alike
+ * items) are written so far, each with the places its orders leave the writing in: a mix
+ * goes on to the mixes one item more, so every order is a path from none to all (35 alike
+ * leaves and a done item: 72 mixes, not 36! orders). false: more than MIX_MAX mixes or
+ * STATES_MAX places in one, more than *steps regions written, or no memory. */
 static bool write_class(const struct items *it, const struct item *c, uint32_t n, struct place p, uint32_t ic,
 			struct place *out, uint32_t *nout, uint64_t *steps)
 {
-	uint32_t idx[CLASS_MAX], cnt[CLASS_MAX] = { 0 }, i = 0;
+	uint32_t *kind = NULL, *cnt = NULL, *radix = NULL, *nat = NULL, nk = 0, mixes = 1;
+	struct place *at = NULL;
 	uint64_t sum = 0;
+	bool ok = false;
 
-	for (uint32_t j = 0; j < n; j++) {
+	for (uint32_t j = 0; j < n; j++)
 		sum += c[j].bytes;
-		idx[j] = j;
-	}
 	/* all in the current iclog: every order ends in the same place */
 	if (sum <= ic - p.off) {
 		p.off += (uint32_t)sum;
 		return place_add(out, nout, p);
 	}
-	/* Heap's algorithm over the orders */
-	for (;;) {
-		struct place q = p;
-		for (uint32_t j = 0; j < n; j++) {
-			if (*steps < c[idx[j]].n + 1u)
-				return false;
-			*steps -= c[idx[j]].n + 1u;
-			write_item(&q, it->regs.r + c[idx[j]].r, c[idx[j]].n, c[idx[j]].bytes, ic);
-		}
-		if (!place_add(out, nout, q))
-			return false;
-		while (i < n && cnt[i] >= i) {
-			cnt[i] = 0;
-			i++;
-		}
-		if (i >= n)
-			return true;
-		uint32_t s = i % 2 ? cnt[i] : 0, t = idx[s];
-		idx[s] = idx[i];
-		idx[i] = t;
-		cnt[i]++;
-		i = 1;
+	/* the kinds: kind[k] the first item of kind k, cnt[k] how many */
+	kind = malloc(n * sizeof *kind);
+	cnt = calloc(n, sizeof *cnt);
+	radix = malloc(n * sizeof *radix);
+	if (!kind || !cnt || !radix)
+		goto out;
+	for (uint32_t j = 0, k; j < n; j++) {
+		for (k = 0; k < nk && !alike(it, &c[kind[k]], &c[j]); k++)
+			;
+		if (k == nk && nk == MIX_KINDS)
+			goto out; /* (each kind at least doubles the mixes) */
+		if (k == nk)
+			kind[nk++] = j;
+		cnt[k]++;
 	}
+	/* a mix's index: sum of its counts times the radices (each kind's 0..cnt) */
+	for (uint32_t k = 0; k < nk; k++) {
+		radix[k] = mixes;
+		if ((uint64_t)mixes * (cnt[k] + 1) > MIX_MAX)
+			goto out;
+		mixes *= cnt[k] + 1;
+	}
+	at = malloc((size_t)mixes * STATES_MAX * sizeof *at);
+	nat = calloc(mixes, sizeof *nat);
+	if (!at || !nat)
+		goto out;
+	at[0] = p;
+	nat[0] = 1;
+	/* one item more only raises the index: in index order every mix is complete when reached */
+	for (uint32_t m = 0; m < mixes - 1; m++) {
+		for (uint32_t k = 0; k < nk; k++) {
+			const struct item *e = &c[kind[k]];
+			uint32_t to = m + radix[k];
+			if (m / radix[k] % (cnt[k] + 1) == cnt[k])
+				continue; /* none of the kind left */
+			for (uint32_t q = 0; q < nat[m]; q++) {
+				struct place w = at[(size_t)m * STATES_MAX + q];
+				if (*steps < e->n + 1u)
+					goto out;
+				*steps -= e->n + 1u;
+				write_item(&w, it->regs.r + e->r, e->n, e->bytes, ic);
+				if (!place_add(at + (size_t)to * STATES_MAX, &nat[to], w))
+					goto out;
+			}
+		}
+	}
+	ok = true;
+	for (uint32_t q = 0; q < nat[mixes - 1] && ok; q++)
+		ok = place_add(out, nout, at[(size_t)(mixes - 1) * STATES_MAX + q]);
+out:
+	free(kind);
+	free(cnt);
+	free(radix);
+	free(at);
+	free(nat);
+	return ok;
 }
 
 /* The next checkpoint's start after this one's content, ending at p: its commit record (a
@@ -509,18 +556,6 @@ int xlog_fin_cp_layout(struct fin *f, const struct xlog_cp_geom *g, uint64_t byt
 	for (size_t i = 0, j; i < it.n && !why; i = j) {
 		for (j = i + 1; j < it.n && it.v[j].last == it.v[i].last && it.v[j].first == it.v[i].first; j++)
 			;
-		if (j - i > CLASS_MAX) {
-			/* (the orders are not tried: only when the class stays in one iclog) */
-			uint64_t cls = 0;
-			for (size_t k = i; k < j; k++)
-				cls += it.v[k].bytes;
-			for (uint32_t s = 0; s < nset && !why; s++)
-				if (cls > g->ic - set[s].off)
-					why = "more items than the orders tried";
-				else
-					set[s].off += (uint32_t)cls;
-			continue;
-		}
 		nnext = 0;
 		for (uint32_t s = 0; s < nset && !why; s++)
 			if (!write_class(&it, it.v + i, (uint32_t)(j - i), set[s], g->ic, next, &nnext, &steps))

@@ -10,7 +10,8 @@
 # g19x-1k-rmap-reflink-holdshare-s16's reflinked truncates (shared rmap unmaps, refcount
 # extents split) under 15 forces, g25x-1k-rmap-reflink-shareunmap's remap whose
 # unmap BUI the cut left without its done item (the old mapping unmapped, its
-# shared rmap record removed),
+# shared rmap record removed), g28x-1k-reflink-shareunmap-huge-10505's whole-file
+# clone whose CUI recovery requeues and rolls,
 # xt-1k-attr's attribute forks and its bmbt leaves given back to extents
 # form, xqd-4k-unlinkedsym's remote symlinks, xk-1k-sparse-fragfree-twokind's
 # two freed bmbt blocks taken back as by-block leaves after the force that
@@ -19,7 +20,7 @@
 # as fsimg-info(1)'s schema says; every name printed is in fsimg-replay(1).
 . "$top_srcdir/tests/lib/tap.sh"
 need xz python3
-plan 27
+plan 29
 fix=$top_srcdir/tests/crash/fixtures
 d=$(mktemp_dir)
 trap 'rm -rf "$d"' EXIT
@@ -82,6 +83,11 @@ at_least g25x-1k-rmap-reflink-shareunmap rmap.unmap_shared 1
 [ "$(count g25x-1k-rmap-reflink-shareunmap bui.recover)" -eq 2 ]
 ok $? "g25x-1k-rmap-reflink-shareunmap: bui.recover twice, the unmap and the map ($(count g25x-1k-rmap-reflink-shareunmap bui.recover))"
 rm -f "$d/g25x-1k-rmap-reflink-shareunmap.img"
+
+paths g28x-1k-reflink-shareunmap-huge-10505 || echo "# replay -v -n failed: $(head -3 "$d/g28x-1k-reflink-shareunmap-huge-10505.err")"
+at_least g28x-1k-reflink-shareunmap-huge-10505 cui.requeue 1
+at_least g28x-1k-reflink-shareunmap-huge-10505 cui.roll 2
+rm -f "$d/g28x-1k-reflink-shareunmap-huge-10505.img"
 
 paths xt-1k-attr || echo "# replay -v -n failed: $(head -3 "$d/xt-1k-attr.err")"
 at_least xt-1k-attr ifree.attr_inactive 16

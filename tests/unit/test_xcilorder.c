@@ -7,7 +7,8 @@
  * new 12-byte op header (xlog_write_partial). Items go in the order of their
  * last commit (xlog_cil_push_work's sort by order id); the items one commit
  * added first are in the transaction's order, which is not modelled: when
- * their orders end in different places, the finish refuses.
+ * their orders end in different places, the finish refuses (alike items, of
+ * the same regions, are tried as one kind).
  *
  * The items here are done items (one region each), committed one transaction
  * each unless said; 32 KiB iclogs hold 32256 data bytes after their header
@@ -157,9 +158,11 @@ static void relogged_last(void **state)
 	xfin_free(x);
 }
 
-/* More items one transaction added first than the orders tried (8), across an iclog: refused;
- * the same nine inside one iclog are written in any order alike: not refused. */
-static void class_too_big(void **state)
+/* Nine alike items one transaction added first, across an iclog: every order of them is one
+ * (alike items are tried as a kind): the 450 bytes left hold four and half the fifth, whose
+ * other 50 go behind a new op header: 62 + 400 bytes in the next iclog, and the commit op's
+ * 12 one sector: 64 + 1 + 1 blocks. The same nine inside one iclog: not refused either. */
+static void class_alike(void **state)
 {
 	struct xlog_cp_geom g;
 	struct xfin *x = order_new(&g);
@@ -169,14 +172,37 @@ static void class_too_big(void **state)
 	(void)state;
 	commit(x, nine, 9);
 	assert_int_equal(xlog_fin_cp_layout(&x->f, &g, START + 900, &end), 0);
-	commit(x, &a, 1);
-	assert_int_equal(xlog_fin_cp_layout(&x->f, &g, START + 900 + a, &end), 0);
 	xfin_free(x);
 	x = order_new(&g);
 	commit(x, &a, 1);
 	commit(x, nine, 9);
-	assert_int_equal(xlog_fin_cp_layout(&x->f, &g, START + 900 + a, &end), 1);
-	assert_non_null(strstr(x->why, "on more items than the orders tried"));
+	assert_int_equal(xlog_fin_cp_layout(&x->f, &g, START + 900 + a, &end), 0);
+	assert_int_equal(end, XLOG_LSN(1, 64 + 1 + 1));
+	xfin_free(x);
+}
+
+/* Thirteen items one transaction added first, no two alike, across an iclog: 2^13 mixes of
+ * them, more than are tried (4096): refused. Twelve are tried (4096 mixes) and, each 100
+ * bytes or more from the 450 left, end in one place. */
+static void class_too_big(void **state)
+{
+	struct xlog_cp_geom g;
+	struct xfin *x = order_new(&g);
+	uint32_t many[13], a = IC - START - 450;
+	uint64_t end = 0, sum = 0;
+
+	(void)state;
+	for (uint32_t i = 0; i < 13; i++)
+		sum += many[i] = 100 + 2 * i;
+	commit(x, &a, 1);
+	commit(x, many, 13);
+	assert_int_equal(xlog_fin_cp_layout(&x->f, &g, START + a + sum, &end), 1);
+	assert_non_null(strstr(x->why, "on more orders of its items than are tried"));
+	xfin_free(x);
+	x = order_new(&g);
+	commit(x, &a, 1);
+	commit(x, many, 12);
+	assert_int_equal(xlog_fin_cp_layout(&x->f, &g, START + a + sum - many[12], &end), 0);
 	xfin_free(x);
 }
 
@@ -199,7 +225,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(continued),     cmocka_unit_test(afresh),        cmocka_unit_test(class_order),
-		cmocka_unit_test(commits_ordered), cmocka_unit_test(relogged_last), cmocka_unit_test(class_too_big),
+		cmocka_unit_test(commits_ordered), cmocka_unit_test(relogged_last), cmocka_unit_test(class_alike),
+		cmocka_unit_test(class_too_big),
 		cmocka_unit_test(must_add_up),
 	};
 
