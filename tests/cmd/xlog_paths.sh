@@ -11,7 +11,8 @@
 # extents split) under 15 forces, g25x-1k-rmap-reflink-shareunmap's remap whose
 # unmap BUI the cut left without its done item (the old mapping unmapped, its
 # shared rmap record removed), g28x-1k-reflink-shareunmap-huge-10505's whole-file
-# clone whose CUI recovery requeues and rolls,
+# clone whose CUI recovery requeues and rolls, g32x-1k-rmap-reflink-wsync-convshare's
+# conversion in a reflinked file (an RUI CONVERT_SHARED),
 # xt-1k-attr's attribute forks and its bmbt leaves given back to extents
 # form, xqd-4k-unlinkedsym's remote symlinks, xk-1k-sparse-fragfree-twokind's
 # two freed bmbt blocks taken back as by-block leaves after the force that
@@ -20,7 +21,7 @@
 # as fsimg-info(1)'s schema says; every name printed is in fsimg-replay(1).
 . "$top_srcdir/tests/lib/tap.sh"
 need xz python3
-plan 29
+plan 31
 fix=$top_srcdir/tests/crash/fixtures
 d=$(mktemp_dir)
 trap 'rm -rf "$d"' EXIT
@@ -88,6 +89,12 @@ paths g28x-1k-reflink-shareunmap-huge-10505 || echo "# replay -v -n failed: $(he
 at_least g28x-1k-reflink-shareunmap-huge-10505 cui.requeue 1
 at_least g28x-1k-reflink-shareunmap-huge-10505 cui.roll 2
 rm -f "$d/g28x-1k-reflink-shareunmap-huge-10505.img"
+
+paths g32x-1k-rmap-reflink-wsync-convshare || echo "# replay -v -n failed: $(head -3 "$d/g32x-1k-rmap-reflink-wsync-convshare.err")"
+[ "$(count g32x-1k-rmap-reflink-wsync-convshare rmap.convert_shared)" -eq 1 ]
+ok $? "g32x-1k-rmap-reflink-wsync-convshare: rmap.convert_shared once ($(count g32x-1k-rmap-reflink-wsync-convshare rmap.convert_shared))"
+at_least g32x-1k-rmap-reflink-wsync-convshare rui.recover 1
+rm -f "$d/g32x-1k-rmap-reflink-wsync-convshare.img"
 
 paths xt-1k-attr || echo "# replay -v -n failed: $(head -3 "$d/xt-1k-attr.err")"
 at_least xt-1k-attr ifree.attr_inactive 16

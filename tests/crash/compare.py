@@ -101,7 +101,8 @@ def records(path, tag):
 
 
 DATA_OPS = {"append", "overwrite", "fallocate", "keepsize", "punch", "zero", "direct",
-            "truncate", "create", "frag", "clone", "clonerange", "holdunlink", "tmpfile"}
+            "truncate", "create", "frag", "clone", "clonerange", "holdunlink", "tmpfile",
+            "convshare", "convwrite"}
 
 
 # paths the workload's ops touched (set by synced_files): always read by

@@ -542,6 +542,8 @@ static int run(int argc, char **argv)
 		return run_fragdrop(ops, cut);
 	if (!strcmp(kind, "attr"))
 		return run_attr(ops, cut);
+	if (!strcmp(kind, "convshare"))
+		return run_convshare(ops, cut);
 	if (!strcmp(kind, "cow") || !strcmp(kind, "cowcut"))
 		return run_cow(ops, cut, kind[3] == 'c');
 	if (!strcmp(kind, "editor"))

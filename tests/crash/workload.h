@@ -136,6 +136,8 @@ int run_fragdrop(int ops, int cut);
 int run_attr(int ops, int cut);
 /* wl_cow.c: files cloned and half overwritten (CoW staging extents at the cut); storm_last: cowcut */
 int run_cow(int ops, int cut, int storm_last);
+/* wl_cow.c: cloned files' unwritten ranges written O_DIRECT in a storm (RUIs CONVERT_SHARED) */
+int run_convshare(int ops, int cut);
 /* wl_share.c: striped shares, sparse files, then a storm of clones that split refcount and bmbt
  * leaves and turn extents forks into btrees (OPS: the refcount records made); merge: sharemerge
  * (gap blocks cloned into the mirrors: center merges in all three trees); grow: sharegrow (the
