@@ -442,7 +442,7 @@ static bool alike(const struct items *it, const struct item *x, const struct ite
 static bool write_class(const struct items *it, const struct item *c, uint32_t n, struct place p, uint32_t ic,
 			struct place *out, uint32_t *nout, uint64_t *steps)
 {
-	uint32_t *kind = NULL, *cnt = NULL, *radix = NULL, *nat = NULL, nk = 0, mixes = 1;
+	uint32_t kind[MIX_KINDS], cnt[MIX_KINDS] = { 0 }, radix[MIX_KINDS], *nat = NULL, nk = 0, mixes = 1;
 	struct place *at = NULL;
 	uint64_t sum = 0;
 	bool ok = false;
@@ -455,11 +455,6 @@ static bool write_class(const struct items *it, const struct item *c, uint32_t n
 		return place_add(out, nout, p);
 	}
 	/* the kinds: kind[k] the first item of kind k, cnt[k] how many */
-	kind = malloc(n * sizeof *kind);
-	cnt = calloc(n, sizeof *cnt);
-	radix = malloc(n * sizeof *radix);
-	if (!kind || !cnt || !radix)
-		goto out;
 	for (uint32_t j = 0, k; j < n; j++) {
 		for (k = 0; k < nk && !alike(it, &c[kind[k]], &c[j]); k++)
 			;
@@ -504,9 +499,6 @@ static bool write_class(const struct items *it, const struct item *c, uint32_t n
 	for (uint32_t q = 0; q < nat[mixes - 1] && ok; q++)
 		ok = place_add(out, nout, at[(size_t)(mixes - 1) * STATES_MAX + q]);
 out:
-	free(kind);
-	free(cnt);
-	free(radix);
 	free(at);
 	free(nat);
 	return ok;
