@@ -27,6 +27,10 @@ struct xfs_priv {
 	uint64_t icache_gen;         /* the chunk cache's generation the view belongs to */
 	bool icache_valid;
 	struct fsimg_map *spare_map; /* a closed map handle kept for the next open */
+	/* the internal log as log_dirty found it (xlog_find_tail_deferred gave log_found_err),
+	 * kept for the recovery plan that follows a dirty answer: it takes it over */
+	xlog *log_found;
+	int log_found_err;
 	const char *features[XFS_FEATURES_MAX];
 };
 
@@ -77,6 +81,7 @@ static void xfsb_close(fsimg_fs *fs)
 
 	if (p) {
 		map_free(p->spare_map);
+		xlog_close(p->log_found);
 		xfs_fs_close(p->x);
 		free(p);
 	}
@@ -158,25 +163,34 @@ static const char *xfsb_type(const fsimg_fs *fs)
 	return "xfs";
 }
 
-/* Is the internal log clean? 1 dirty, 0 clean or not known (an external log). */
-static int log_dirty(xfs_fs *x)
+/*
+ * Is the internal log clean? 1 dirty, 0 clean or not known (an external log).
+ * The log as found is kept: a dirty answer is followed by the recovery plan,
+ * which would otherwise find head and tail again (xfsb_recovery_plan).
+ */
+static int log_dirty(struct xfs_priv *p)
 {
 	xlog *log = NULL;
 	uint64_t start;
 	uint32_t blocks;
-	int dirty = 0;
 
-	if (!xfs_log_internal(x, &start, &blocks))
+	if (!xfs_log_internal(p->x, &start, &blocks))
 		return 0;
 	/*
 	 * a log the kernel refuses (xlog_verify_tail) is still dirty: its recovery says why.
 	 * Whether it is dirty is known before that CRC pass from the tail to the head,
 	 * which would read the whole live log (a recovery makes it, or its plan's walk).
 	 */
-	if (xlog_open(&log, x, NULL) == 0 && (xlog_find_tail_deferred(log) == 0 || log->ends.refused))
-		dirty = !log->ends.clean && !log->ends.zeroed;
-	xlog_close(log);
-	return dirty;
+	if (!p->log_found) {
+		if (xlog_open(&log, p->x, NULL) < 0)
+			return 0;
+		p->log_found_err = xlog_find_tail_deferred(log);
+		p->log_found = log;
+	}
+	log = p->log_found;
+	if (p->log_found_err < 0 && !log->ends.refused)
+		return 0;
+	return !log->ends.clean && !log->ends.zeroed;
 }
 
 /* AGs, the log's place, the realtime device. */
@@ -218,7 +232,7 @@ static int xfsb_info(struct fsimg_fs_info *out, fsimg_fs *fs)
 	out->forks = 1u << FSIMG_FORK_DATA | 1u << FSIMG_FORK_ATTR | 1u << FSIMG_FORK_COW;
 	out->block_extras = 3;
 	out->has_log = 1;
-	out->needs_recovery = log_dirty(p->x);
+	out->needs_recovery = log_dirty(p);
 	xfsb_info_geometry(out, p->x);
 	if (p->x->v5) {
 		/* sectsize was bounded (512 .. 32768) when the superblock was checked */
@@ -538,8 +552,16 @@ static void xfsb_map_close(fsimg_map *m)
 static int xfsb_recovery_plan(fsimg_recovery **out, fsimg_fs *fs, fsimg_io *external, unsigned flags,
 			      char *errbuf, size_t errlen)
 {
+	struct xfs_priv *p = priv_of(fs);
+	xlog *found = NULL;
+
 	(void)flags; /* a record whose CRC fails ends the log as in the kernel: nothing to ignore */
-	return xlog_recovery_plan(out, priv_of(fs)->x, external, errbuf, errlen);
+	if (!external) {
+		/* taken over: a later plan (after a replay in place wrote the log) finds it afresh */
+		found = p->log_found;
+		p->log_found = NULL;
+	}
+	return xlog_recovery_plan(out, p->x, external, found, p->log_found_err, errbuf, errlen);
 }
 
 /* fsb, agno, agbno of a linear block (agno * agblocks + agbno). */

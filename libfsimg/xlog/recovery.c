@@ -521,18 +521,20 @@ static uint64_t plan_blocks(const struct xlog_plan *p, uint32_t bs)
 	return n;
 }
 
-int xlog_recovery_plan(fsimg_recovery **out, xfs_fs *x, fsimg_io *external, char *errbuf,
-		       size_t errlen)
+int xlog_recovery_plan(fsimg_recovery **out, xfs_fs *x, fsimg_io *external, xlog *found,
+		       int found_err, char *errbuf, size_t errlen)
 {
 	struct xrec *xr;
 	int err;
 
 	*out = NULL;
 	xr = calloc(1, sizeof(*xr));
-	if (!xr)
+	if (!xr) {
+		xlog_close(found);
 		return FSIMG_ENOMEM;
+	}
 	xr->head.ops = &xrec_ops;
-	err = xlog_open(&xr->log, x, external);
+	err = found ? 0 : xlog_open(&xr->log, x, external);
 	if (err < 0) {
 		if (errbuf && errlen)
 			snprintf(errbuf, errlen, "log: %s", x->errmsg[0] ? x->errmsg : fsimg_strerror(err));
@@ -547,7 +549,12 @@ int xlog_recovery_plan(fsimg_recovery **out, xfs_fs *x, fsimg_io *external, char
 	 * refusing, as the kernel does) and the plan is made again, so what comes
 	 * out is what the pass first would give.
 	 */
-	err = xlog_find_tail_deferred(xr->log);
+	if (found) {
+		xr->log = found;
+		err = found_err;
+	} else {
+		err = xlog_find_tail_deferred(xr->log);
+	}
 	if (err == 0) {
 		xlog saved = *xr->log;
 		xr->log->crc_bad_seen = false;
