@@ -76,8 +76,7 @@ int xlog_plan_decode(struct ctx *c, const struct xlog_trans *t, struct xlog_item
 	return 0;
 }
 
-/* Each of t's items decoded into c->info (checked: the first bad item's error). */
-static int decode_all(struct ctx *c, const struct xlog_trans *t)
+int xlog_plan_decode_all(struct ctx *c, const struct xlog_trans *t)
 {
 	if (t->nitems > c->capinfo) {
 		size_t cap = t->nitems < 64 ? 64 : t->nitems;
@@ -114,7 +113,7 @@ int xlog_plan_pass1(struct ctx *c, const struct xlog_trans *t, const struct xlog
 static int on_trans(void *vc, const struct xlog_trans *t)
 {
 	struct ctx *c = vc;
-	int err = decode_all(c, t);
+	int err = xlog_plan_decode_all(c, t);
 
 	if (err)
 		return err;

@@ -58,16 +58,19 @@ int xlog_plan_pass1(struct ctx *c, const struct xlog_trans *t, const struct xlog
 	XFS_HIDDEN;
 /* plan.c: t's items decoded into info (t->nitems of them; the first bad item's error). */
 int xlog_plan_decode(struct ctx *c, const struct xlog_trans *t, struct xlog_item_info *info) XFS_HIDDEN;
+/* plan.c: the same into c->info, grown to fit. */
+int xlog_plan_decode_all(struct ctx *c, const struct xlog_trans *t) XFS_HIDDEN;
 
 /* plan_apply.c: pass 2 on one transaction (xlog_recover_commit_trans): its items, decoded in
  * info, in the kernel's order, onto c->ovl; intents onto c->plan's pending list. */
 int xlog_plan_apply(struct ctx *c, const struct xlog_trans *t, const struct xlog_item_info *info)
 	XFS_HIDDEN;
 
-/* plan_par.c: pass 1 on the walking thread, pass 2 guessed beside it on a second one.
+/* plan_par.c: pass 1 on the walking thread, pass 2 guessed beside it on a second one (or,
+ * for a small live log or one CPU, right after pass 1 on each transaction of one walk).
  * <0: pass 1's error (the plan left empty); XLOG_PAR_DONE: both passes done, plan->stats
  * set; XLOG_PAR_PASS1: pass 1 done, the plan left empty for pass 2 (the guess failed);
- * XLOG_PAR_NONE: nothing done (one CPU, no thread, a device without pread). */
+ * XLOG_PAR_NONE: nothing done (out of memory for the thread, or the one walk turned off). */
 #define XLOG_PAR_DONE 0
 #define XLOG_PAR_PASS1 1
 #define XLOG_PAR_NONE 2
@@ -77,5 +80,7 @@ int xlog_plan_par(struct ctx *c) XFS_HIDDEN;
 bool xlog_plan_dev_pread(const xlog *log) XFS_HIDDEN;
 /* The live log (in sectors) from which the plan uses a second thread (tests change it). */
 extern uint32_t xlog_plan_par_min_bbs XFS_HIDDEN;
+/* Below it, both passes from one walk (true; tests turn it off to compare with two walks). */
+extern bool xlog_plan_one_walk XFS_HIDDEN;
 
 #endif /* FSIMG_XLOG_PLAN_INT_H */

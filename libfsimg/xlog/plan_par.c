@@ -17,6 +17,10 @@
  * list) and a copy of the log handle (its own error message), reading the
  * device with fsimg_io_pread (past the handle's cache). Transactions pass
  * through a queue under a mutex; at most PAR_QUEUE_MAX bytes wait in it.
+ *
+ * A small live log is not worth a thread, but the guess still saves a walk:
+ * there pass 2 follows pass 1 on each transaction of one walk (one_walk), its
+ * records read, summed, reassembled and decoded once instead of twice.
  */
 #include "config.h"
 
@@ -35,6 +39,7 @@
  * (A variable for tests/xfs/xlogdump, which compares both ways on small logs; never changed
  * while a plan is made.) */
 uint32_t xlog_plan_par_min_bbs = 4096u;
+bool xlog_plan_one_walk = true;
 
 struct job {
 	struct xlog_trans *t;
@@ -206,6 +211,67 @@ static void plan_reset(struct xlog_plan *pl)
 	memset(&pl->stats, 0, sizeof pl->stats);
 }
 
+/* ------------------------------------------------------------ one walk, one thread */
+
+struct one {
+	struct ctx *c; /* pass 1's */
+	struct ctx w;  /* pass 2 with no cancels and the mount's quota state, while that holds */
+	xlog wlog;     /* pass 2's copy of the log handle, as the worker's */
+	bool failed;   /* the guess failed, or pass 2 did: pass 2 runs again after the walk */
+};
+
+static int one_trans(void *vp, const struct xlog_trans *t)
+{
+	struct one *o = vp;
+	struct ctx *c = o->c;
+	int err;
+
+	if ((err = xlog_plan_decode_all(c, t)) || (err = xlog_plan_pass1(c, t, c->info)))
+		return err;
+	if (c->ncancel || c->quota != o->w.quota || c->quotaoffs)
+		o->failed = true;
+	/* pass 2's own error is found again, and reported, by the pass that runs after */
+	if (!o->failed && xlog_plan_apply(&o->w, t, c->info))
+		o->failed = true;
+	return 0;
+}
+
+static int one_walk(struct ctx *c)
+{
+	struct one *o = calloc(1, sizeof *o);
+	struct xlog_walk_stats st;
+	int err;
+
+	if (!o)
+		return XLOG_PAR_NONE;
+	o->c = c;
+	o->wlog = *c->log;
+	o->w.log = &o->wlog;
+	o->w.ovl = c->ovl;
+	o->w.plan = c->plan;
+	o->w.pass = 2;
+	o->w.quota = c->quota;
+	memset(&st, 0, sizeof st);
+	/* pass 2 reads past the handle's cache, as after two walks (plan.c) */
+	c->ovl->pread = xlog_plan_dev_pread(c->log);
+	err = xlog_walk(c->log, one_trans, o, &st);
+	c->ovl->pread = false;
+	if (err) {
+		plan_reset(c->plan);
+	} else if (o->failed) {
+		plan_reset(c->plan);
+		err = XLOG_PAR_PASS1;
+	} else {
+		c->plan->stats = st;
+		err = XLOG_PAR_DONE;
+	}
+	free(o->w.stamped);
+	free(o);
+	return err;
+}
+
+/* ------------------------------------------------------------ two threads */
+
 int xlog_plan_par(struct ctx *c)
 {
 	struct par *p;
@@ -221,7 +287,7 @@ int xlog_plan_par(struct ctx *c)
 	 * cache */
 	if (live < xlog_plan_par_min_bbs || sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
 	    !xlog_plan_dev_pread(c->log))
-		return XLOG_PAR_NONE;
+		return xlog_plan_one_walk ? one_walk(c) : XLOG_PAR_NONE;
 	if (!(p = calloc(1, sizeof *p)))
 		return XLOG_PAR_NONE;
 	p->c = c;

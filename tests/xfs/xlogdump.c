@@ -8,9 +8,10 @@
  *                                    and its items (what they touch)
  *   xlogdump IMAGE [LOGDEV] plan     the recovery plan: writes and pending work
  *   xlogdump IMAGE [LOGDEV] apply OUT  OUT (a copy of IMAGE) gets the plan's writes
- *   xlogdump IMAGE [LOGDEV] plansum par|serial  the plan with a crc32c of its written bytes,
- *                                    pass 2 beside pass 1 on a second thread whatever the
- *                                    log's size (par) or never (serial)
+ *   xlogdump IMAGE [LOGDEV] plansum par|one|serial  the plan with a crc32c of its written
+ *                                    bytes, pass 2 beside pass 1 on a second thread whatever
+ *                                    the log's size (par), after pass 1 on each transaction
+ *                                    of one walk (one), or in a second walk (serial)
  *
  * Exit 0, or 8 with one line on stderr.
  */
@@ -114,7 +115,7 @@ int main(int argc, char **argv)
 	int err, rc = 8;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: xlogdump IMAGE [LOGDEV] ends|trans|plan|apply OUT|plansum par|serial\n");
+		fprintf(stderr, "usage: xlogdump IMAGE [LOGDEV] ends|trans|plan|apply OUT|plansum par|one|serial\n");
 		return 16;
 	}
 	cmd = argv[2];
@@ -161,11 +162,13 @@ int main(int argc, char **argv)
 		struct xlog_plan *plan = NULL;
 		size_t i;
 		if (!strcmp(cmd, "plansum")) {
-			if (argc < 4 || (strcmp(argv[3], "par") && strcmp(argv[3], "serial"))) {
-				fprintf(stderr, "xlogdump: plansum needs par or serial\n");
+			if (argc < 4 || (strcmp(argv[3], "par") && strcmp(argv[3], "one") &&
+					 strcmp(argv[3], "serial"))) {
+				fprintf(stderr, "xlogdump: plansum needs par, one or serial\n");
 				goto out;
 			}
 			xlog_plan_par_min_bbs = strcmp(argv[3], "par") ? UINT32_MAX : 0;
+			xlog_plan_one_walk = strcmp(argv[3], "serial") != 0;
 		}
 		if ((err = xlog_plan_build(&plan, log))) {
 			fprintf(stderr, "xlogdump: %s\n", log->errmsg);
