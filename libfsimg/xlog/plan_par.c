@@ -211,6 +211,18 @@ static void plan_reset(struct xlog_plan *pl)
 	memset(&pl->stats, 0, sizeof pl->stats);
 }
 
+/* The guessing pass 2's context: c's plan and overlay, its own copy of the log handle
+ * (its own error message), no cancels, the quota state pass 1 starts with. */
+static void guess_init(struct ctx *w, xlog *wlog, const struct ctx *c)
+{
+	*wlog = *c->log;
+	w->log = wlog;
+	w->ovl = c->ovl;
+	w->plan = c->plan;
+	w->pass = 2;
+	w->quota = c->quota;
+}
+
 /* ------------------------------------------------------------ one walk, one thread */
 
 struct one {
@@ -245,12 +257,7 @@ static int one_walk(struct ctx *c)
 	if (!o)
 		return XLOG_PAR_NONE;
 	o->c = c;
-	o->wlog = *c->log;
-	o->w.log = &o->wlog;
-	o->w.ovl = c->ovl;
-	o->w.plan = c->plan;
-	o->w.pass = 2;
-	o->w.quota = c->quota;
+	guess_init(&o->w, &o->wlog, c);
 	memset(&st, 0, sizeof st);
 	/* pass 2 reads past the handle's cache, as after two walks (plan.c) */
 	c->ovl->pread = xlog_plan_dev_pread(c->log);
@@ -291,12 +298,7 @@ int xlog_plan_par(struct ctx *c)
 	if (!(p = calloc(1, sizeof *p)))
 		return XLOG_PAR_NONE;
 	p->c = c;
-	p->wlog = *c->log;
-	p->w.log = &p->wlog;
-	p->w.ovl = c->ovl;
-	p->w.plan = c->plan;
-	p->w.pass = 2;
-	p->w.quota = quota0;
+	guess_init(&p->w, &p->wlog, c);
 	c->ovl->pread = true;
 	memset(&st, 0, sizeof st);
 	if (pthread_mutex_init(&p->mu, NULL)) {
