@@ -33,6 +33,9 @@ struct fsimg_fs {
 	void *be_priv;
 	fsimg_io *io;
 	unsigned flags;
+	/* a recovery's view with nothing left pending (fsimg_fs_open_recovered): its log is
+	 * as the kernel's mount leaves it, clean, without reading it */
+	bool log_replayed;
 	struct fsimg_super sb;
 	uint8_t raw_sb[EXT4_SUPER_SIZE];
 	uint32_t block_size;

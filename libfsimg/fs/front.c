@@ -85,6 +85,11 @@ void *front_fs_priv(const fsimg_fs *fs)
 	return fs ? fs->be_priv : NULL;
 }
 
+bool front_fs_log_replayed(const fsimg_fs *fs)
+{
+	return fs && fs->log_replayed;
+}
+
 const struct fsimg_backend *front_fs_backend(const fsimg_fs *fs)
 {
 	return fs ? fs->be : NULL;
@@ -408,6 +413,7 @@ int fsimg_fs_open_recovered(fsimg_fs **out, fsimg_recovery **rec, fsimg_io *base
 			    unsigned flags, char *errbuf, size_t errlen)
 {
 	struct fsimg_fs_info info;
+	struct fsimg_recovery_stats info_st;
 	fsimg_recovery *r = NULL;
 	fsimg_fs *fs;
 	unsigned fsflags = flags & ~FSIMG_OPEN_NO_REPLAY;
@@ -462,6 +468,8 @@ int fsimg_fs_open_recovered(fsimg_fs **out, fsimg_recovery **rec, fsimg_io *base
 	err = fsimg_fs_open(out, r->view, fsflags, errbuf, errlen);
 	if (err < 0)
 		goto fail;
+	if (fsimg_recovery_stats(&info_st, r) == 0 && !info_st.pending)
+		(*out)->log_replayed = true;
 	*rec = r;
 	return 0;
 fail:

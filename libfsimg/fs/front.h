@@ -18,6 +18,7 @@
 #define FSIMG_FS_FRONT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -115,6 +116,9 @@ FSIMG_HIDDEN fsimg_fs *front_fs_alloc(const struct fsimg_backend *be, fsimg_io *
 /* Frees what front_fs_alloc made (not priv). */
 FSIMG_HIDDEN void front_fs_free(fsimg_fs *fs);
 FSIMG_HIDDEN void *front_fs_priv(const fsimg_fs *fs);
+/* Is fs a recovery's view with nothing left pending, its log known clean (a backend that
+ * must read its log to know need not)? */
+FSIMG_HIDDEN bool front_fs_log_replayed(const fsimg_fs *fs);
 /* The backend a handle belongs to. */
 FSIMG_HIDDEN const struct fsimg_backend *front_fs_backend(const fsimg_fs *fs);
 /* The source a handle reads (a check_parallel worker's handle: its own locked copy). */

@@ -232,7 +232,8 @@ static int xfsb_info(struct fsimg_fs_info *out, fsimg_fs *fs)
 	out->forks = 1u << FSIMG_FORK_DATA | 1u << FSIMG_FORK_ATTR | 1u << FSIMG_FORK_COW;
 	out->block_extras = 3;
 	out->has_log = 1;
-	out->needs_recovery = log_dirty(p);
+	/* a recovered view's log is the clean one recovery wrote: not read again */
+	out->needs_recovery = front_fs_log_replayed(fs) ? 0 : log_dirty(p);
 	xfsb_info_geometry(out, p->x);
 	if (p->x->v5) {
 		/* sectsize was bounded (512 .. 32768) when the superblock was checked */
