@@ -70,7 +70,7 @@ int xlog_plan_apply(struct ctx *c, const struct xlog_trans *t, const struct xlog
  * for a small live log or one CPU, right after pass 1 on each transaction of one walk).
  * <0: pass 1's error (the plan left empty); XLOG_PAR_DONE: both passes done, plan->stats
  * set; XLOG_PAR_PASS1: pass 1 done, the plan left empty for pass 2 (the guess failed);
- * XLOG_PAR_NONE: nothing done (out of memory for the thread, or the one walk turned off). */
+ * XLOG_PAR_NONE: nothing done (no memory or no thread for it, or the one walk turned off). */
 #define XLOG_PAR_DONE 0
 #define XLOG_PAR_PASS1 1
 #define XLOG_PAR_NONE 2
