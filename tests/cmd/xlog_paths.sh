@@ -13,6 +13,8 @@
 # shared rmap record removed), g28x-1k-reflink-shareunmap-huge-10505's whole-file
 # clone whose CUI recovery requeues and rolls, g32x-1k-rmap-reflink-wsync-convshare's
 # conversion in a reflinked file (an RUI CONVERT_SHARED),
+# g37x-1k-reflink-shareiroot's map BUI into a fork whose bmbt root in the
+# inode is full (a leaf split, then the tree grown a level: new_iroot),
 # xt-1k-attr's attribute forks and its bmbt leaves given back to extents
 # form, xqd-4k-unlinkedsym's remote symlinks, xk-1k-sparse-fragfree-twokind's
 # two freed bmbt blocks taken back as by-block leaves after the force that
@@ -21,7 +23,7 @@
 # as fsimg-info(1)'s schema says; every name printed is in fsimg-replay(1).
 . "$top_srcdir/tests/lib/tap.sh"
 need xz python3
-plan 31
+plan 33
 fix=$top_srcdir/tests/crash/fixtures
 d=$(mktemp_dir)
 trap 'rm -rf "$d"' EXIT
@@ -95,6 +97,13 @@ paths g32x-1k-rmap-reflink-wsync-convshare || echo "# replay -v -n failed: $(hea
 ok $? "g32x-1k-rmap-reflink-wsync-convshare: rmap.convert_shared once ($(count g32x-1k-rmap-reflink-wsync-convshare rmap.convert_shared))"
 at_least g32x-1k-rmap-reflink-wsync-convshare rui.recover 1
 rm -f "$d/g32x-1k-rmap-reflink-wsync-convshare.img"
+
+paths g37x-1k-reflink-shareiroot || echo "# replay -v -n failed: $(head -3 "$d/g37x-1k-reflink-shareiroot.err")"
+[ "$(count g37x-1k-reflink-shareiroot bmbt.new_iroot)" -eq 1 ]
+ok $? "g37x-1k-reflink-shareiroot: bmbt.new_iroot once ($(count g37x-1k-reflink-shareiroot bmbt.new_iroot))"
+[ "$(count g37x-1k-reflink-shareiroot bmbt.split)" -eq 1 ]
+ok $? "g37x-1k-reflink-shareiroot: bmbt.split once, the full leaf ($(count g37x-1k-reflink-shareiroot bmbt.split))"
+rm -f "$d/g37x-1k-reflink-shareiroot.img"
 
 paths xt-1k-attr || echo "# replay -v -n failed: $(head -3 "$d/xt-1k-attr.err")"
 at_least xt-1k-attr ifree.attr_inactive 16

@@ -204,7 +204,12 @@ Options:
                            the workers replace mirrors' stripes by other
                            bases' blocks: unmap BUIs; one op in four clones
                            a whole base into a new file: a CUI increase
-                           relogged over many rolls); convshare (files
+                           relogged over many rolls); shareiroot (share's
+                           bases and mirrors, then up to 48 files whose
+                           bmbt root in the inode is full, 20 full leaves
+                           at 512-byte inodes: each storm clone into one
+                           grows its tree a level, a map BUI left pending
+                           does it in the finish); convshare (files
                            cloned, then unwritten ranges past their data
                            written O_DIRECT a block at a time while syncfs
                            loops: conversions in reflinked inodes, RUIs
@@ -277,7 +282,7 @@ while [ $# -gt 0 ]; do
 	shift || { echo "run.sh: option needs a value" >&2; exit 16; }
 done
 case "$fs" in ext4 | xfs) ;; *) echo "run.sh: -F ext4 or xfs" >&2; exit 16 ;; esac
-case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx | ichunkmany | ifinobt | ifinobtx | ifinobtd | ichunkdrop | ichunkdropx | ichunkhold | holdmix | holdmixmany | holdmixq | holdshare | fragdrop | attr | cow | cowcut | editor | untar | seq | qunlinked | unlinkedsp | unlinkedsym | efitrunc | remapfrag | remapdeep | share | sharemerge | sharegrow | shareunmap | convshare) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
+case "$kind" in mixed | data | meta | fsync | tree | names | names8 | dirs | bigdir | intent | convert | unlinked | quota | age | agemany | fragfree | ichunk | ichunkx | ichunkmany | ifinobt | ifinobtx | ifinobtd | ichunkdrop | ichunkdropx | ichunkhold | holdmix | holdmixmany | holdmixq | holdshare | fragdrop | attr | cow | cowcut | editor | untar | seq | qunlinked | unlinkedsp | unlinkedsym | efitrunc | remapfrag | remapdeep | share | sharemerge | sharegrow | shareunmap | shareiroot | convshare) ;; *) echo "run.sh: bad workload $kind" >&2; exit 16 ;; esac
 if [ -n "$logdev_size" ]; then
 	[ "$fs" = xfs ] || { echo "run.sh: --logdev is for XFS" >&2; exit 16; }
 	[ "$mopts" = defaults ] && mopts=logdev=/dev/vdb || mopts=$mopts,logdev=/dev/vdb

@@ -68,6 +68,8 @@
 #define SHARE_SPARSE 8u
 #define SHARE_S21 8u
 #define SHARE_S21_GROW 96u
+#define SHARE_IROOT 48u /* at most; as many as 60 MiB of their blocks hold */
+#define IROOT_RECS ((512u - 176u - 4u) / 16u)
 #define SHARE_WORKERS 4u
 #define S21_EXTENTS 21u
 
@@ -76,7 +78,8 @@ static unsigned leaf_refc, leaf_bmbt;
 static bool merge_only; /* sharemerge */
 static bool grow; /* sharegrow */
 static bool unmap_only; /* shareunmap */
-static unsigned ns21 = SHARE_S21;
+static bool iroot; /* shareiroot */
+static unsigned ns21 = SHARE_S21, nsparse_files = SHARE_SPARSE;
 
 static void base_name(char *out, size_t n, unsigned b) { snprintf(out, n, "d0/base%u", b); }
 static void mirror_name(char *out, size_t n, unsigned b) { snprintf(out, n, "d0/mirror%u", b); }
@@ -169,7 +172,11 @@ static int write_sparse(const char *rel, unsigned nb)
 	if (fd < 0)
 		return -1;
 	for (unsigned b = 0; b < nb && !rc; b++) {
-		fill(blksz);
+		/* shareiroot's 60 MiB stamped, as the bases: its images xz small */
+		if (iroot)
+			fill_stamped(blksz);
+		else
+			fill(blksz);
 		if (pwrite(fd, buf, blksz, (off_t)2 * b * blksz) != (ssize_t)blksz)
 			rc = -1;
 	}
@@ -200,12 +207,12 @@ static int setup(int *opp)
 			rc = clone_blocks(src, rel, 4 * k, 3, 4 * k);
 		record("rc %d %d", op, rc);
 	}
-	for (j = 0; !merge_only && !unmap_only && j < SHARE_SPARSE + ns21; j++, op++) {
-		unsigned nb = j < SHARE_SPARSE ? nsparse : S21_EXTENTS;
-		if (j < SHARE_SPARSE)
+	for (j = 0; !merge_only && !unmap_only && j < nsparse_files + ns21; j++, op++) {
+		unsigned nb = j < nsparse_files ? nsparse : S21_EXTENTS;
+		if (j < nsparse_files)
 			sparse_name(rel, sizeof(rel), j);
 		else
-			s21_name(rel, sizeof(rel), j - SHARE_SPARSE);
+			s21_name(rel, sizeof(rel), j - nsparse_files);
 		record("op %d sparse %s %u", op, rel, nb);
 		touch(op, rel);
 		rc = write_sparse(rel, nb);
@@ -244,15 +251,15 @@ static unsigned fresh_stripe(struct share_worker *s, bool *fresh)
 static unsigned fresh_hole(struct share_worker *s, unsigned *j, bool *fresh)
 {
 	unsigned regions = nsparse / leaf_bmbt - 1;
-	unsigned p = s->w + SHARE_WORKERS * s->bmbt_next, r = 2 * (p / SHARE_SPARSE);
+	unsigned p = s->w + SHARE_WORKERS * s->bmbt_next, r = 2 * (p / nsparse_files);
 
 	*fresh = r < regions;
 	if (!*fresh) {
-		*j = below(SHARE_SPARSE);
+		*j = below(nsparse_files);
 		return 2 * below(nsparse - 1) + 1;
 	}
 	s->bmbt_next++;
-	*j = p % SHARE_SPARSE;
+	*j = p % nsparse_files;
 	return 2 * (r * leaf_bmbt + leaf_bmbt / 4 + below(leaf_bmbt / 2)) + 1;
 }
 
@@ -302,6 +309,17 @@ static int share_op(struct share_worker *s, int n)
 	unsigned j = s->w + SHARE_WORKERS * s->s21_next, g, b, k, soff, len = 1, doff;
 	bool fresh_refc, fresh_bmbt = false;
 
+	if (iroot && !s->used_up) {
+		/* shareiroot: a stripe's middle block into any hole of the worker's next file */
+		unsigned f = s->w + SHARE_WORKERS * s->bmbt_next++;
+		if (f < nsparse_files) {
+			g = fresh_stripe(s, &fresh_refc);
+			base_name(src, sizeof(src), g / nstripe);
+			sparse_name(dst, sizeof(dst), f);
+			return clone_op(n, src, dst, 4 * (g % nstripe) + 1, 1, 2 * below(nsparse - 1) + 1);
+		}
+		s->used_up = true;
+	}
 	if (s->used_up || (!grow && below(4) == 0)) {
 		/* once its full leaves are split (and one op in four before): the other shapes */
 		unsigned r = below(100);
@@ -356,7 +374,7 @@ static int share_op(struct share_worker *s, int n)
 	return clone_op(n, src, dst, soff, len, doff);
 }
 
-int run_share(int ops, int cut, int merge, int grows21, int unmap)
+int run_share(int ops, int cut, int merge, int grows21, int unmap, int full_root)
 {
 	int op = 1, dfd, rc = 0;
 	pid_t pid;
@@ -366,7 +384,9 @@ int run_share(int ops, int cut, int merge, int grows21, int unmap)
 	merge_only = merge != 0;
 	grow = grows21 != 0;
 	unmap_only = unmap != 0;
-	ns21 = grow ? SHARE_S21_GROW : SHARE_S21;
+	iroot = full_root != 0;
+	ns21 = grow ? SHARE_S21_GROW : iroot ? 0 : SHARE_S21;
+	nsparse_files = SHARE_SPARSE;
 	leaf_refc = (blksz - 56) / 12; /* xfs_refcountbt_maxrecs (short-form CRC block, 12-byte records) */
 	leaf_bmbt = (blksz - 72) / 16; /* xfs_bmbt_maxrecs (long-form CRC block, 16-byte records) */
 	nstripe = (ops > 0 ? (unsigned)ops : 1000u) / SHARE_BASES;
@@ -374,6 +394,14 @@ int run_share(int ops, int cut, int merge, int grows21, int unmap)
 		nstripe = 8;
 	/* 10.5 bmbt leaves (5.5 at 4 KiB blocks: 251 records a leaf, the writes add up) */
 	nsparse = (blksz <= 1024 ? 10 : 5) * leaf_bmbt + leaf_bmbt / 2;
+	if (iroot) {
+		nsparse = IROOT_RECS * leaf_bmbt;
+		nsparse_files = (60u << 20) / blksz / nsparse;
+		if (nsparse_files > SHARE_IROOT)
+			nsparse_files = SHARE_IROOT;
+		if (nsparse_files < 2)
+			nsparse_files = 2;
+	}
 	setup(&op);
 	record("op %d syncfs", op);
 	dfd = open(root, O_RDONLY | O_DIRECTORY);
