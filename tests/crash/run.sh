@@ -217,7 +217,9 @@ Options:
   -i, --image IMG          start from IMG, an image already crashed (with a
                            dirty log): no mkfs, no workload, no cut; the kernel
                            recovers a copy of IMG (crashed.img, kernel.img)
-                           and the comparison runs as usual (the filesystem
+                           and the comparison runs as usual (with -L, the
+                           external log beside IMG, .log for .img: a kept
+                           row's crashed.log; the filesystem
                            is read from IMG: -F, -O, -s, -S, -n, -c, -t, -w
                            are not used; no fsync records: none are checked).
                            IMG itself is never written.  For images crafted
@@ -290,7 +292,8 @@ fi
 case "$mopts" in *' '*) echo "run.sh: mount options cannot hold spaces" >&2; exit 16 ;; esac
 if [ -n "$from" ]; then
 	[ -f "$from" ] || { echo "run.sh: --image $from: no such file" >&2; exit 16; }
-	[ -z "$logdev_size" ] || { echo "run.sh: --image is not for an external log" >&2; exit 16; }
+	[ -z "$logdev_size" ] || [ -f "${from%.img}.log" ] ||
+		{ echo "run.sh: --image with -L needs the external log beside it: ${from%.img}.log" >&2; exit 16; }
 	# the filesystem is the image's: XFS by its superblock's magic, else ext4
 	[ "$(head -c 4 "$from")" = XFSB ] && fs=xfs || fs=ext4
 	from=$(cd "$(dirname "$from")" && pwd)/$(basename "$from")
@@ -321,7 +324,12 @@ img=$dir/crashed.img
 rm -f "$img" "$dir/kernel.img" "$dir/replayed.img" "$dir/result.json" "$dir/crashed.log" "$dir/kernel.log"
 BOOT_LOGDEV= log_opt=
 if [ -n "$logdev_size" ]; then
-	truncate -s "$logdev_size" "$dir/crashed.log"
+	# a crashed image given: its external log beside it (crashed.log beside crashed.img)
+	if [ -n "$from" ]; then
+		cp --sparse=always "${from%.img}.log" "$dir/crashed.log" || die "cannot copy ${from%.img}.log"
+	else
+		truncate -s "$logdev_size" "$dir/crashed.log"
+	fi
 	log_opt="-l logdev=$dir/crashed.log"
 	BOOT_LOGDEV=$dir/crashed.log
 fi
