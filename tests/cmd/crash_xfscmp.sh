@@ -87,6 +87,36 @@ ok $st "a free extent's length changed in the bnobt: the free extents differ ($o
 out=$(shape "$d/data.img")
 case "$out" in "block "*" (AG 1 block 100: data or unknown)") st=0 ;; *) st=1 ;; esac
 ok $st "a block of free space changed: named, not shape ($out)"
+# An rmapbt leaf with other bytes past its records (the order of frees leaves its own there):
+# shape only; a live record changed: named.
+truncate -s 320M "$d/r.img"
+if mkfs.xfs -q -f -m rmapbt=1 "$d/r.img" > /dev/null 2>&1; then
+	rroot=$(xfs_db -r -c 'agf 1' -c 'p rmaproot' "$d/r.img" | sed 's/.* = //')
+	cp --sparse=always "$d/r.img" "$d/rtail.img"
+	printf 'stale!!!' | dd of="$d/rtail.img" bs=1 seek=$(( (agb + rroot + 1) * bs - 8 )) conv=notrunc 2> /dev/null
+	out=$(python3 - "$top_srcdir/tests/crash" "$d/r.img" "$d/rtail.img" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import xfscmp
+print(xfscmp.shape_only(xfscmp.geometry(sys.argv[2]), sys.argv[2], sys.argv[3]) or "shape only")
+PY
+)
+	[ "$out" = "shape only" ]
+	ok $? "rmapbt leaf bytes past its records: shape only ($out)"
+	cp --sparse=always "$d/r.img" "$d/rrec.img"
+	xfs_db -x -c 'agf 1' -c 'addr rmaproot' -c 'write -d recs[1].blockcount 7' "$d/rrec.img" > /dev/null 2>&1
+	out=$(python3 - "$top_srcdir/tests/crash" "$d/r.img" "$d/rrec.img" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import xfscmp
+print(xfscmp.shape_only(xfscmp.geometry(sys.argv[2]), sys.argv[2], sys.argv[3]) or "shape only")
+PY
+)
+	case "$out" in *"rmapbt"*) st=0 ;; *) st=1 ;; esac
+	ok $st "an rmapbt record changed: named, not shape ($out)"
+else
+	skip "mkfs.xfs -m rmapbt=1 failed"
+fi
 # sb_qflags on a quota mount: the enforcement bits the mount options set are
 # masked when the kernel's image (K) has them as the options say; the
 # accounting bits, or enforcement the options do not explain, are named.

@@ -42,8 +42,9 @@ def verdict(r):
         return True, "agrees"
     if res == "agrees-equivalent":
         rn = (r.get("replay") or {}).get("xfs_repair_n") or {}
-        return True, ("agrees-equivalent (free space btree shape differs: same free extents, same inode "
-                      "and data blocks; xfs_repair -n exit %s on both): %s" % (
+        return True, ("agrees-equivalent (the shape an order of frees decides differs: free space "
+                      "btrees, rmapbt leaves' unused slots; same free extents, same live records, "
+                      "same inode and data blocks; xfs_repair -n exit %s on both): %s" % (
                           (rn.get("kernel") or {}).get("exit", "?"),
                           "; ".join(r["replay"].get("shape_differs", [])[:2])))
     if res in ("kernel-fails", "clean-log"):
