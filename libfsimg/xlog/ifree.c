@@ -17,13 +17,15 @@
  * jiffy after the last queueing (mod_delayed_work_on, delay 1), taking the
  * list last-in first-out (llist_del_all); which inodes share a batch is
  * timing (each xfs_iget may wait for its cluster's read). Only the free
- * space btrees and the AGFL record the order (the inobt and finobt edits,
- * counts and buckets come out the same in any order); this order matched
+ * space btrees, the AGFL and, on an rmapbt filesystem, the unused slots of
+ * rmapbt leaves record the order (the inobt and finobt edits, counts and
+ * buckets, the live rmap records come out the same in any order); this order matched
  * the kernel block for block on every crash row with several inodes in one
  * AG (7 rows of tests/crash/RESULTS.md, xfs-v4-4k-unlinked among them).
  * Where the kernel batched otherwise, the free extents are the same sets
  * and only those btrees' shape differs (tests/crash/xfscmp.py's
- * "agrees-equivalent").
+ * "agrees-equivalent"; g36x-nosparse-ext-1k-rmap-ichunkdrop's 55 chunk frees
+ * in last-in first-out batches give the kernel's rmapbt leaf).
  *
  * Only what is reproduced exactly is done: regular files with no
  * attribute fork, one in local form or an empty one in extents form
