@@ -146,6 +146,13 @@ static size_t trans_bytes(const struct xlog_trans *t)
 	return n;
 }
 
+/* Does the guess the pass 2 of context w was made on still hold after pass 1 (c) so far: no
+ * cancel record, the quota state w started with, no quotaoff? */
+static bool guess_holds(const struct ctx *c, const struct ctx *w)
+{
+	return !c->ncancel && c->quota == w->quota && !c->quotaoffs;
+}
+
 /* The walk's callback: pass 1 on t, then t to the worker (or freed when it has failed). */
 static int take(void *vp, struct xlog_trans *t)
 {
@@ -164,7 +171,7 @@ static int take(void *vp, struct xlog_trans *t)
 	if ((err = xlog_plan_decode(p->c, t, info)) || (err = xlog_plan_pass1(p->c, t, info)))
 		goto fail;
 	/* the guess failed: the worker stops here (pass 2 runs again after the walk) */
-	if (p->c->ncancel || p->c->quota != p->w.quota || p->c->quotaoffs) {
+	if (!guess_holds(p->c, &p->w)) {
 		pthread_mutex_lock(&p->mu);
 		p->failed = true;
 		pthread_cond_signal(&p->room);
@@ -223,6 +230,22 @@ static void guess_init(struct ctx *w, xlog *wlog, const struct ctx *c)
 	w->quota = c->quota;
 }
 
+/* The end of a walk that guessed pass 2: on an error the plan left empty; when the guess held
+ * (held) both passes done; else the plan left empty for pass 2 (plan_int.h's codes). */
+static int guess_end(struct ctx *c, int err, bool held, const struct xlog_walk_stats *st)
+{
+	if (err) {
+		plan_reset(c->plan);
+		return err;
+	}
+	if (!held) {
+		plan_reset(c->plan);
+		return XLOG_PAR_PASS1;
+	}
+	c->plan->stats = *st;
+	return XLOG_PAR_DONE;
+}
+
 /* ------------------------------------------------------------ one walk, one thread */
 
 struct one {
@@ -240,7 +263,7 @@ static int one_trans(void *vp, const struct xlog_trans *t)
 
 	if ((err = xlog_plan_decode_all(c, t)) || (err = xlog_plan_pass1(c, t, c->info)))
 		return err;
-	if (c->ncancel || c->quota != o->w.quota || c->quotaoffs)
+	if (!guess_holds(c, &o->w))
 		o->failed = true;
 	/* pass 2's own error is found again, and reported, by the pass that runs after */
 	if (!o->failed && xlog_plan_apply(&o->w, t, c->info))
@@ -263,15 +286,7 @@ static int one_walk(struct ctx *c)
 	c->ovl->pread = xlog_plan_dev_pread(c->log);
 	err = xlog_walk(c->log, one_trans, o, &st);
 	c->ovl->pread = false;
-	if (err) {
-		plan_reset(c->plan);
-	} else if (o->failed) {
-		plan_reset(c->plan);
-		err = XLOG_PAR_PASS1;
-	} else {
-		c->plan->stats = st;
-		err = XLOG_PAR_DONE;
-	}
+	err = guess_end(c, err, !o->failed, &st);
 	free(o->w.stamped);
 	free(o);
 	return err;
@@ -284,7 +299,6 @@ int xlog_plan_par(struct ctx *c)
 	struct par *p;
 	struct xlog_walk_stats st;
 	pthread_t th;
-	bool quota0 = c->quota, ok;
 	int err;
 	const struct xlog_ends *e = &c->log->ends;
 	uint32_t live = e->head_blk >= e->tail_blk ? e->head_blk - e->tail_blk
@@ -332,16 +346,7 @@ int xlog_plan_par(struct ctx *c)
 	pthread_mutex_unlock(&p->mu);
 	pthread_join(th, NULL);
 	/* the worker's guess held: no cancels, the quota state it used, no error of its own */
-	ok = !err && !p->failed && !c->ncancel && c->quota == quota0 && !c->quotaoffs;
-	if (err) {
-		plan_reset(c->plan);
-	} else if (ok) {
-		c->plan->stats = st;
-		err = XLOG_PAR_DONE;
-	} else {
-		plan_reset(c->plan);
-		err = XLOG_PAR_PASS1;
-	}
+	err = guess_end(c, err, !p->failed && guess_holds(c, &p->w), &st);
 out:
 	c->ovl->pread = false;
 	while (p->nspare)
