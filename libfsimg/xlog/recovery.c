@@ -534,25 +534,27 @@ int xlog_recovery_plan(fsimg_recovery **out, xfs_fs *x, fsimg_io *external, xlog
 		return FSIMG_ENOMEM;
 	}
 	xr->head.ops = &xrec_ops;
-	err = found ? 0 : xlog_open(&xr->log, x, external);
-	if (err < 0) {
-		if (errbuf && errlen)
-			snprintf(errbuf, errlen, "log: %s", x->errmsg[0] ? x->errmsg : fsimg_strerror(err));
-		free(xr);
-		return err;
-	}
 	/*
 	 * The plan's walk reads and checks every record from the tail to the head,
 	 * as xlog_verify_tail's CRC pass would just before it: the pass is left to
-	 * the walk. A walk that meets a record the pass would judge (a CRC that
-	 * fails, or any error) is undone: the pass runs (moving the tail, or
-	 * refusing, as the kernel does) and the plan is made again, so what comes
-	 * out is what the pass first would give.
+	 * the walk (xlog_find_tail_deferred, here or where found was found). A walk
+	 * that meets a record the pass would judge (a CRC that fails, or any error)
+	 * is undone: the pass runs (moving the tail, or refusing, as the kernel
+	 * does) and the plan is made again, so what comes out is what the pass
+	 * first would give.
 	 */
 	if (found) {
 		xr->log = found;
 		err = found_err;
 	} else {
+		err = xlog_open(&xr->log, x, external);
+		if (err < 0) {
+			if (errbuf && errlen)
+				snprintf(errbuf, errlen, "log: %s",
+					 x->errmsg[0] ? x->errmsg : fsimg_strerror(err));
+			free(xr);
+			return err;
+		}
 		err = xlog_find_tail_deferred(xr->log);
 	}
 	if (err == 0) {
