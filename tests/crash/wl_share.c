@@ -374,17 +374,17 @@ static int share_op(struct share_worker *s, int n)
 	return clone_op(n, src, dst, soff, len, doff);
 }
 
-int run_share(int ops, int cut, int merge, int grows21, int unmap, int full_root)
+int run_share(int ops, int cut, char variant)
 {
 	int op = 1, dfd, rc = 0;
 	pid_t pid;
 	struct share_worker s;
 
 	(void)cut;
-	merge_only = merge != 0;
-	grow = grows21 != 0;
-	unmap_only = unmap != 0;
-	iroot = full_root != 0;
+	merge_only = variant == 'm';
+	grow = variant == 'g';
+	unmap_only = variant == 'u';
+	iroot = variant == 'i';
 	ns21 = grow ? SHARE_S21_GROW : iroot ? 0 : SHARE_S21;
 	nsparse_files = SHARE_SPARSE;
 	leaf_refc = (blksz - 56) / 12; /* xfs_refcountbt_maxrecs (short-form CRC block, 12-byte records) */

@@ -554,7 +554,7 @@ static int run(int argc, char **argv)
 		return run_seq(ops, cut);
 	if (!strcmp(kind, "share") || !strcmp(kind, "sharemerge") || !strcmp(kind, "sharegrow") ||
 	    !strcmp(kind, "shareunmap") || !strcmp(kind, "shareiroot"))
-		return run_share(ops, cut, kind[5] == 'm', kind[5] == 'g', kind[5] == 'u', kind[5] == 'i');
+		return run_share(ops, cut, kind[5]);
 	for (int op = 1; op <= ops; op++) {
 		int rc;
 		const char *rel;

@@ -142,7 +142,7 @@ int run_convshare(int ops, int cut);
  * leaves and turn extents forks into btrees (OPS: the refcount records made); merge: sharemerge
  * (gap blocks cloned into the mirrors: center merges in all three trees); grow: sharegrow (the
  * storm's clones into many 21-extent files: forks made btrees) */
-int run_share(int ops, int cut, int merge, int grow, int unmap, int iroot);
+int run_share(int ops, int cut, char variant); /* the letter after share: 0, m(erge), g(row), u(nmap), i(root) */
 /* wl_xv4.c: a special file, short symlink or empty directory held open and unlinked;
  * the efitrunc workload's storm (never returns) */
 int special_op(int op, int *rc);
