@@ -61,6 +61,13 @@ sys.exit(r != {"pending": 2, "item": sys.argv[1], "index": 0, "why": sys.argv[2]
 	ok $? "$c --json: \"refusal\" names the inode and the reason"
 done
 
+# With things pending the view's log is the crashed one, dirty (fsimg_fs_open_recovered marks
+# a view clean only when nothing is pending): its unlinked inodes are pending crash items,
+# not buckets a clean log would have emptied (XFS_AGI_UNLINKED).
+"$FSIMG" fsck "$t/r.img" > "$t/o" 2>&1
+! grep -q 'XFS_AGI_UNLINKED' "$t/o" && grep -q 'XFS_UNLINKED_LIST: AG 1 unlinked bucket 4' "$t/o"
+ok $? "fsck: the pending unlinked inodes are not reported as buckets a clean log would have emptied"
+
 # The fixture as it is: replayed, nothing refused, exit 0.
 "$FSIMG" replay -n "$t/ok.img" > "$t/o" 2> "$t/e"
 st=$?
